@@ -1,0 +1,53 @@
+import type {
+  ExecuteSpec,
+  FailureKind,
+  JobStatus,
+  PhaseName,
+  PhaseRecord,
+  SyncStats,
+} from "../schema/index.js";
+
+/**
+ * An executor runs one job (one lane) to completion and reports what happened.
+ * A failing test is a *result* (`status: failed, failure_kind: test_failure`), not an exception;
+ * executors throw only for bugs. Infrastructure problems come back as `failure_kind: infrastructure`
+ * so the scheduler can retry them.
+ */
+export interface JobSpec {
+  run_id: string;
+  job_id: string;
+  lane_id: string;
+  description: string;
+  attempt: number;
+  execute: ExecuteSpec;
+  /** The workspace snapshot to run against (already hashed). */
+  snapshot: { root: string; hash: string };
+  /** Local directory for this job's logs: host.log and guest.log are written here. */
+  job_dir: string;
+}
+
+export interface JobEvents {
+  phase(phase: PhaseName, state: "started" | "finished" | "failed", durationMs: number | null): void;
+  /** A chunk of log text as it arrives (host log = what pikaci did; guest log = the command's output). */
+  log(stream: "host" | "guest", text: string): void;
+}
+
+export interface JobOutcome {
+  status: Extract<JobStatus, "passed" | "failed" | "cancelled">;
+  failure_kind: FailureKind | null;
+  exit_code: number | null;
+  message: string | null;
+  phases: PhaseRecord[];
+  started_at: string;
+  finished_at: string;
+  sync?: SyncStats | null;
+  image?: string | null;
+  instance_name?: string | null;
+  host_log_path: string | null;
+  guest_log_path: string | null;
+}
+
+export interface Executor {
+  readonly kind: "local" | "incus";
+  runJob(job: JobSpec, events: JobEvents, signal: AbortSignal): Promise<JobOutcome>;
+}

@@ -1,0 +1,102 @@
+import { z } from "zod";
+import { Duration } from "./duration.js";
+import { LaneId } from "./ids.js";
+
+/**
+ * `.github/pikaci.yml`. Objects are strict: an unknown key is an error with a
+ * "did you mean" hint, because a misspelt `comand` silently ignored is worse than a red check.
+ */
+
+const EnvName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "environment variable names are [A-Za-z_][A-Za-z0-9_]*");
+const EnvMap = z.record(EnvName, z.string());
+
+/** A guest path: absolute, no `..`, so a mount can never land outside where it is meant to. */
+const GuestPath = z
+  .string()
+  .regex(/^\/[^\0]*$/, "must be an absolute path")
+  .refine((p) => !p.split("/").includes(".."), { message: "must not contain '..'" });
+
+/** A path relative to the workspace, never escaping it. */
+const RelativePath = z
+  .string()
+  .min(1)
+  .refine((p) => !p.startsWith("/") && !p.split("/").includes(".."), {
+    message: "must be relative to the repository and must not contain '..'",
+  });
+
+export const CacheSpec = z.strictObject({
+  /** Host-side directory `cache/<name>` under the remote work dir, shared by lanes that name it. */
+  name: LaneId,
+  /** Where the cache is mounted read-write in the guest. */
+  path: GuestPath,
+});
+
+export const MountSpec = z.strictObject({
+  /** A directory of the workspace (relative), staged to the build host and mounted read-only. */
+  source: RelativePath,
+  /** Where it appears in the guest. */
+  path: GuestPath,
+});
+
+export const InstanceType = z.enum(["container", "vm"]);
+
+/** Settings a lane inherits unless it sets its own. */
+export const LaneDefaults = z.strictObject({
+  timeout: Duration.optional(),
+  image: z.string().min(1).optional(),
+  instance_type: InstanceType.optional(),
+  run_as_root: z.boolean().optional(),
+  writable_workspace: z.boolean().optional(),
+  env: EnvMap.optional(),
+  /** How many times an infrastructure failure is retried (test failures never are). */
+  infra_retries: z.number().int().min(0).max(5).optional(),
+});
+
+export const LaneConfig = z.strictObject({
+  id: LaneId,
+  title: z.string().min(1).max(200).optional(),
+  /** Run with `bash -c` (or `sh -c`) in the workspace. A list is joined with newlines. */
+  command: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+  /** Globs (picomatch) over repository paths; empty or absent means "always run". */
+  paths: z.array(z.string().min(1)).optional(),
+  timeout: Duration.optional(),
+  run_as_root: z.boolean().optional(),
+  writable_workspace: z.boolean().optional(),
+  image: z.string().min(1).optional(),
+  instance_type: InstanceType.optional(),
+  env: EnvMap.optional(),
+  caches: z.array(CacheSpec).optional(),
+  /** Lanes sharing a group never run at the same time. */
+  concurrency_group: z.string().min(1).max(64).optional(),
+  mounts: z.array(MountSpec).optional(),
+  infra_retries: z.number().int().min(0).max(5).optional(),
+});
+
+/** Which workflow the App dispatches, and on which ref. */
+export const WorkflowConfig = z.strictObject({
+  file: z.string().min(1).default("pikaci.yml"),
+  /** Defaults to the repository's default branch. */
+  ref: z.string().min(1).optional(),
+});
+
+export const PikaciConfig = z.strictObject({
+  version: z.literal(1),
+  defaults: LaneDefaults.optional(),
+  workflow: WorkflowConfig.optional(),
+  lanes: z.array(LaneConfig).min(1, "declare at least one lane"),
+});
+
+export type CacheSpec = z.infer<typeof CacheSpec>;
+export type MountSpec = z.infer<typeof MountSpec>;
+export type LaneDefaults = z.infer<typeof LaneDefaults>;
+export type LaneConfig = z.infer<typeof LaneConfig>;
+export type PikaciConfig = z.infer<typeof PikaciConfig>;
+export type InstanceType = z.infer<typeof InstanceType>;
+
+/** Where the App and Action look for the config in a repository. */
+export const DEFAULT_CONFIG_PATH = ".github/pikaci.yml";
+export const DEFAULT_TIMEOUT_SECS = 1800;
+export const DEFAULT_IMAGE = "pikaci-debian";
+export const DEFAULT_INFRA_RETRIES = 1;

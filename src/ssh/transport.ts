@@ -1,0 +1,34 @@
+import type { Readable } from "node:stream";
+
+/**
+ * The one choke point for running commands on a build host. Commands are argv arrays;
+ * quoting happens in exactly one place (the SSH implementation), never at call sites.
+ * Two implementations: `LocalTransport` (no SSH, for `localhost` and tests) and the ssh2 one.
+ */
+export interface ExecOptions {
+  /** Bytes to write to the command's stdin, then EOF. */
+  stdin?: Buffer | string | Readable;
+  /** Kill the command (and fail with an InfrastructureError) after this long. */
+  timeoutMs?: number;
+  /** Streaming callbacks; stdout/stderr are still collected unless `collect: false`. */
+  onStdout?: (chunk: Buffer) => void;
+  onStderr?: (chunk: Buffer) => void;
+  /** Set false for commands with large output that is consumed through the callbacks. */
+  collect?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface ExecResult {
+  /** Exit code; null when the command was killed by a signal. */
+  code: number | null;
+  signal: string | null;
+  stdout: Buffer;
+  stderr: Buffer;
+}
+
+export interface Transport {
+  /** `local` or `ssh://user@host:port` — never contains credentials; safe to log and record. */
+  readonly description: string;
+  exec(argv: readonly string[], options?: ExecOptions): Promise<ExecResult>;
+  close(): Promise<void>;
+}
