@@ -1,0 +1,56 @@
+import { UsageError } from "../errors/index.js";
+import {
+  DEFAULT_IMAGE,
+  DEFAULT_INFRA_RETRIES,
+  DEFAULT_TIMEOUT_SECS,
+  type ExecuteSpec,
+  type LaneConfig,
+  type PikaciConfig,
+  parseDurationSecs,
+} from "../schema/index.js";
+
+/** A lane with every default applied: what the planner and executors work with. */
+export interface ResolvedLane {
+  id: string;
+  title: string;
+  /** Globs; empty means the lane always runs. */
+  paths: string[];
+  execute: ExecuteSpec;
+}
+
+/** Apply `defaults` and pikaci's own defaults to one lane (given as config or by id). */
+export function resolveLane(
+  config: Pick<PikaciConfig, "defaults" | "lanes">,
+  lane: LaneConfig | string,
+): ResolvedLane {
+  const found = typeof lane === "string" ? config.lanes.find((l) => l.id === lane) : lane;
+  if (!found) {
+    throw new UsageError(`unknown lane \`${String(lane)}\``, {
+      hint: `valid lanes: ${config.lanes.map((l) => l.id).join(", ")}`,
+    });
+  }
+  const defaults = config.defaults ?? {};
+  const timeout = found.timeout ?? defaults.timeout;
+  return {
+    id: found.id,
+    title: found.title ?? found.id,
+    paths: [...(found.paths ?? [])],
+    execute: {
+      command: typeof found.command === "string" ? found.command : found.command.join("\n"),
+      run_as_root: found.run_as_root ?? defaults.run_as_root ?? false,
+      timeout_secs: (timeout === undefined ? undefined : parseDurationSecs(timeout)) ?? DEFAULT_TIMEOUT_SECS,
+      writable_workspace: found.writable_workspace ?? defaults.writable_workspace ?? false,
+      image: found.image ?? defaults.image ?? DEFAULT_IMAGE,
+      instance_type: found.instance_type ?? defaults.instance_type ?? "container",
+      env: { ...defaults.env, ...found.env },
+      caches: (found.caches ?? []).map((c) => ({ name: c.name, path: c.path })),
+      mounts: (found.mounts ?? []).map((m) => ({ source: m.source, path: m.path })),
+      concurrency_group: found.concurrency_group ?? null,
+      infra_retries: found.infra_retries ?? defaults.infra_retries ?? DEFAULT_INFRA_RETRIES,
+    },
+  };
+}
+
+export function resolveLanes(config: Pick<PikaciConfig, "defaults" | "lanes">): ResolvedLane[] {
+  return config.lanes.map((lane) => resolveLane(config, lane));
+}

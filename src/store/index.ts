@@ -1,0 +1,4 @@
+export { atomicWriteFile, isTempFileName } from "./atomic.js";
+export { assertJobId, assertRunId, newRunId } from "./ids.js";
+export { type LogKind, resolveStateRoot, StoreLayout } from "./layout.js";
+export { createStateStore, type LogContent, type LogMetadata, type StateStore } from "./store.js";

@@ -1,0 +1,66 @@
+import path from "node:path";
+import { InvalidIdError } from "../errors/index.js";
+import { assertJobId, assertRunId } from "./ids.js";
+
+export type LogKind = "host" | "guest";
+
+/**
+ * Where things live under the state root. Every id is validated, and every path is checked
+ * to resolve inside the root — the second check is defence in depth should a validator loosen.
+ */
+export class StoreLayout {
+  readonly root: string;
+
+  constructor(root: string) {
+    this.root = path.resolve(root);
+  }
+
+  runsDir(): string {
+    return this.inside("runs");
+  }
+
+  runDir(runId: string): string {
+    assertRunId(runId);
+    return this.inside("runs", runId);
+  }
+
+  runFile(runId: string): string {
+    return this.inside(this.runDir(runId), "run.json");
+  }
+
+  planFile(runId: string): string {
+    return this.inside(this.runDir(runId), "plan.json");
+  }
+
+  jobsDir(runId: string): string {
+    return this.inside(this.runDir(runId), "jobs");
+  }
+
+  jobDir(runId: string, jobId: string): string {
+    assertJobId(jobId);
+    return this.inside(this.jobsDir(runId), jobId);
+  }
+
+  logFile(runId: string, jobId: string, kind: LogKind): string {
+    if (kind !== "host" && kind !== "guest") {
+      throw new InvalidIdError(`unknown log kind ${JSON.stringify(kind)}`, { hint: "use host or guest" });
+    }
+    return this.inside(this.jobDir(runId, jobId), `${kind}.log`);
+  }
+
+  private inside(...segments: string[]): string {
+    const resolved = path.resolve(this.root, ...segments);
+    const relative = path.relative(this.root, resolved);
+    if (relative === "" || relative.startsWith("..") || path.isAbsolute(relative)) {
+      throw new InvalidIdError(`refusing a path outside the state root: ${resolved}`, {
+        hint: "ids must be plain names; this is a bug if they were",
+      });
+    }
+    return resolved;
+  }
+}
+
+export function resolveStateRoot(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): string {
+  const configured = env.PIKACI_STATE_ROOT;
+  return configured && configured.trim() !== "" ? path.resolve(cwd, configured) : path.join(cwd, ".pikaci");
+}
