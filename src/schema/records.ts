@@ -122,6 +122,8 @@ export const RunRecord = z.object({
   host: z.string().nullable().optional(),
   repository: z.string().nullable().optional(),
   pull_request: z.number().int().positive().nullable().optional(),
+  /** The branch the run tested (the PR's head branch), so run pages can group runs by branch. */
+  head_branch: z.string().nullable().optional(),
   /** The GitHub workflow run that executed this run, when there is one. */
   workflow_run_url: z.string().nullable().optional(),
 });
