@@ -1,0 +1,35 @@
+import type { Annotation } from "../report/annotations.js";
+import type { CheckOutput } from "../report/check-output.js";
+import type { RequestedAction } from "../report/requested-actions.js";
+import type { CheckConclusion } from "../report/title.js";
+
+export interface CheckRunOutput extends CheckOutput {
+  annotations?: Annotation[];
+}
+
+export interface CheckRunUpdate {
+  status?: "queued" | "in_progress" | "completed";
+  conclusion?: CheckConclusion;
+  started_at?: string;
+  completed_at?: string;
+  details_url?: string;
+  external_id?: string;
+  output?: CheckRunOutput;
+  actions?: RequestedAction[];
+}
+
+export interface CheckRunCreate extends CheckRunUpdate {
+  name: string;
+  head_sha: string;
+}
+
+export interface CheckRunRef {
+  id: number;
+  html_url: string | null;
+}
+
+/** The two Checks API calls the action makes; the Octokit one talks to GitHub, tests use a recording fake. */
+export interface ChecksPort {
+  create(params: CheckRunCreate): Promise<CheckRunRef>;
+  update(id: number, params: CheckRunUpdate): Promise<CheckRunRef>;
+}

@@ -1,0 +1,75 @@
+import path from "node:path";
+import { laneNotice, problemAnnotations } from "../report/annotations.js";
+import { type FinalJob, renderFinalReport } from "../report/check-output.js";
+import { formatDuration } from "../report/duration.js";
+import { findProblems } from "../report/matchers/index.js";
+import { relativizePath } from "../report/paths.js";
+import { actionsForConclusion } from "../report/requested-actions.js";
+import type { LaneConclusion } from "./check-reporter.js";
+import { readTail } from "./lane-files.js";
+
+export interface ConcludeContext {
+  workspace: string;
+  /** The config's path relative to the repository (where lane notices go). */
+  configPath: string;
+  laneLines: ReadonlyMap<string, number>;
+  /** Where the guest sees the workspace, so its absolute paths can be made relative. */
+  guestRoots: readonly string[];
+  secrets: readonly string[];
+  runUrl: string | undefined;
+  /** Only the App can act on a button; a standalone run offers none. */
+  offerActions: boolean;
+  resolvePath: (relative: string) => Promise<string | undefined>;
+}
+
+function phaseLine(job: FinalJob): string {
+  if (job.phases.length === 0) return "No phases recorded.";
+  return job.phases
+    .map((p) => `${p.phase.replaceAll("_", " ")}: ${formatDuration(p.duration_ms)}`)
+    .join("\n");
+}
+
+/** Everything a finished lane's check run gets: conclusion, output, the lane notice and the problem annotations. */
+export async function buildLaneConclusion(
+  job: FinalJob & { host_log_path: string | null; guest_log_path: string | null },
+  ctx: ConcludeContext,
+): Promise<LaneConclusion> {
+  const [guestLog, hostLog] = await Promise.all([readTail(job.guest_log_path), readTail(job.host_log_path)]);
+  const report = renderFinalReport({ job, guestLog, hostLog, secrets: ctx.secrets, runUrl: ctx.runUrl });
+  const notice = laneNotice({
+    configPath: ctx.configPath,
+    line: ctx.laneLines.get(job.lane_id) ?? 1,
+    laneId: job.lane_id,
+    title: report.output.title,
+    message: phaseLine(job),
+  });
+  const annotations = [notice];
+  if (job.status === "failed" && guestLog !== "") {
+    const roots = { repoRoot: ctx.workspace, guestRoots: ctx.guestRoots };
+    const problems = findProblems(guestLog);
+    const resolved = new Map<string, string | undefined>();
+    for (const p of problems) {
+      const rel = relativizePath(p.file, roots);
+      if (rel !== undefined && !resolved.has(rel)) resolved.set(rel, await ctx.resolvePath(rel));
+    }
+    annotations.push(
+      ...problemAnnotations(problems, {
+        ...roots,
+        secrets: ctx.secrets,
+        resolve: (rel) => resolved.get(rel),
+      }),
+    );
+  }
+  return {
+    conclusion: report.conclusion,
+    output: report.output,
+    annotations,
+    actions: ctx.offerActions ? actionsForConclusion(report.conclusion) : [],
+  };
+}
+
+/** The config path as GitHub wants it in an annotation: relative to the repository, forward slashes. */
+export function repoRelative(workspace: string, file: string): string {
+  const abs = path.resolve(workspace, file);
+  return path.relative(workspace, abs).split(path.sep).join("/");
+}

@@ -1,0 +1,281 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { describeError, UsageError } from "../errors/index.js";
+import { laneLines } from "../report/config-lines.js";
+import { renderJobSummary } from "../report/job-summary.js";
+import { conclusionFor } from "../report/title.js";
+import {
+  DEFAULT_TIMEOUT_SECS,
+  type JobRecord,
+  type PikaciConfig,
+  parseDurationSecs,
+  type RunEvent,
+  type RunRecord,
+} from "../schema/index.js";
+import { type ArtifactPort, stageArtifact } from "./artifacts.js";
+import { type CheckReporter, createCheckReporter, type ReporterLog } from "./check-reporter.js";
+import type { ChecksPort } from "./checks-port.js";
+import { buildLaneConclusion, type ConcludeContext, repoRelative } from "./conclude-lane.js";
+import type { ActionContext } from "./context.js";
+import type { EnginePort } from "./engine-port.js";
+import type { ActionInputs } from "./inputs.js";
+import { workspaceResolver } from "./lane-files.js";
+import type { Clock } from "./throttle.js";
+
+export interface MainParams {
+  inputs: ActionInputs;
+  context: ActionContext;
+  checks: ChecksPort;
+  artifacts: ArtifactPort;
+  engine: EnginePort;
+  log: ReporterLog & { error(message: string): void };
+  writeSummary(markdown: string): Promise<void>;
+  /** Files changed by the pull request (standalone mode); null when unknown. */
+  changedFiles?: () => Promise<string[] | null>;
+  secrets: readonly string[];
+  signal: AbortSignal;
+  /** Where the guest sees the workspace (absolute paths in its output are made relative to this). */
+  guestRoots?: readonly string[];
+  intervalMs?: number;
+  clock?: Clock;
+}
+
+export interface MainResult {
+  runId: string;
+  conclusion: "success" | "failure" | "cancelled";
+  runJsonPath: string | undefined;
+  failedLanes: string[];
+}
+
+function selectLanes(config: PikaciConfig, inputs: ActionInputs): string[] {
+  const known = new Set(config.lanes.map((l) => l.id));
+  const wanted = inputs.lanes ?? config.lanes.map((l) => l.id);
+  const unknown = wanted.filter((id) => !known.has(id));
+  if (unknown.length > 0) {
+    throw new UsageError(`Input 'lanes' names lanes not in ${inputs.config}: ${unknown.join(", ")}.`, {
+      hint: `Use lane ids from ${inputs.config}: ${[...known].join(", ")}.`,
+    });
+  }
+  const dispatched = inputs["check-runs"];
+  return dispatched ? wanted.filter((id) => id in dispatched) : wanted;
+}
+
+/**
+ * The action's work, with every effect passed in: open or adopt one check run per lane, run the
+ * lanes, conclude each check as its lane finishes, then write the job summary and upload the records.
+ * It never leaves a check run it touched open, whatever fails.
+ */
+export async function main(params: MainParams): Promise<MainResult> {
+  const { inputs, context, engine, log, secrets } = params;
+  const runId = inputs["run-id"] ?? engine.newRunId();
+  const detailsUrl = inputs["details-url"] ?? context.runUrl;
+  const reporter = createCheckReporter({
+    checks: params.checks,
+    log,
+    secrets,
+    ...(detailsUrl ? { detailsUrl } : {}),
+    ...(params.intervalMs === undefined ? {} : { intervalMs: params.intervalMs }),
+    ...(params.clock ? { clock: params.clock } : {}),
+  });
+  let record: RunRecord | undefined;
+  let failure: string | undefined;
+  try {
+    // Adopt the App's check runs first, so even a config error below closes them.
+    for (const [laneId, id] of Object.entries(inputs["check-runs"] ?? {})) reporter.track(laneId, id);
+    const configAbs = path.resolve(context.workspace, inputs.config);
+    const config = await engine.loadConfig(configAbs);
+    const lanes = selectLanes(config, inputs);
+    const ctx: ConcludeContext = {
+      workspace: context.workspace,
+      configPath: repoRelative(context.workspace, configAbs),
+      laneLines: laneLines(await readFile(configAbs, "utf8")),
+      guestRoots: params.guestRoots ?? [],
+      secrets,
+      runUrl: context.runUrl,
+      offerActions: inputs["check-runs"] !== undefined,
+      resolvePath: workspaceResolver(context.workspace),
+    };
+    if (!inputs["check-runs"])
+      await createCheckRuns({ reporter, checks: params.checks, lanes, context, runId, detailsUrl, log });
+    const changedFiles =
+      inputs["check-runs"] || !params.changedFiles ? null : await params.changedFiles().catch(() => null);
+    const runDir = engine.runDir(runId);
+    const concluding: Promise<void>[] = [];
+    const onEvent = (event: RunEvent) => {
+      reporter.handle(event);
+      if (event.type === "job_finished") {
+        concluding.push(
+          concludeFinished({ event, config, runDir, reporter, ctx, log, executorKind: engine.executorKind }),
+        );
+      }
+    };
+    try {
+      record = await engine.runLanes({
+        config,
+        configPath: inputs.config,
+        runId,
+        laneIds: lanes,
+        changedFiles,
+        onEvent,
+        signal: params.signal,
+      });
+    } catch (error) {
+      failure = describeError(error);
+      log.error(`pikaci run failed: ${failure}`);
+    }
+    await Promise.all(concluding);
+    if (record) await concludeRemaining({ record, runDir, reporter, ctx });
+  } catch (error) {
+    failure ??= describeError(error);
+    log.error(failure);
+  } finally {
+    await reporter.finish(failure ?? "the run ended before this lane was reported");
+  }
+  const runJsonPath = record ? path.join(engine.runDir(runId), "run.json") : undefined;
+  if (record) {
+    await params
+      .writeSummary(renderJobSummary({ run: record, checkUrls: reporter.htmlUrls() }))
+      .catch((e) => log.warning(`Could not write the job summary: ${describeError(e)}`));
+    await uploadRecords({ params, runId, runDir: engine.runDir(runId) });
+  }
+  const failedLanes = (record?.jobs ?? [])
+    .filter((j) => !["success", "skipped"].includes(conclusionFor(j)))
+    .map((j) => j.lane_id);
+  const conclusion = params.signal.aborted
+    ? "cancelled"
+    : failure !== undefined || !record || failedLanes.length > 0
+      ? "failure"
+      : "success";
+  return { runId, conclusion, runJsonPath, failedLanes };
+}
+
+async function createCheckRuns(p: {
+  reporter: CheckReporter;
+  checks: ChecksPort;
+  lanes: string[];
+  context: ActionContext;
+  runId: string;
+  detailsUrl: string | undefined;
+  log: ReporterLog;
+}): Promise<void> {
+  for (const laneId of p.lanes) {
+    try {
+      const ref = await p.checks.create({
+        name: laneId,
+        head_sha: p.context.headSha,
+        status: "queued",
+        external_id: p.runId,
+        ...(p.detailsUrl ? { details_url: p.detailsUrl } : {}),
+        output: { title: "Queued", summary: `Lane \`${laneId}\` is waiting for a build slot.` },
+      });
+      p.reporter.track(laneId, ref.id, ref.html_url);
+    } catch (error) {
+      p.log.warning(`Could not create a check run for lane ${laneId}: ${describeError(error)}`);
+    }
+  }
+}
+
+/** A lane finished: conclude its check run now, not when the slowest lane is done. */
+async function concludeFinished(p: {
+  event: Extract<RunEvent, { type: "job_finished" }>;
+  config: PikaciConfig;
+  runDir: string;
+  reporter: CheckReporter;
+  ctx: ConcludeContext;
+  log: ReporterLog;
+  executorKind: "local" | "incus";
+}): Promise<void> {
+  const { event, reporter } = p;
+  const live = await readLiveJob(p.runDir, event.job_id, event.status);
+  const lane = p.config.lanes.find((l) => l.id === event.job_id);
+  const timeout = lane?.timeout ?? p.config.defaults?.timeout;
+  const jobDir = path.join(p.runDir, "jobs", event.job_id);
+  const job = live
+    ? live
+    : {
+        id: event.job_id,
+        lane_id: event.job_id,
+        status: event.status,
+        failure_kind: event.failure_kind,
+        exit_code: event.exit_code,
+        duration_ms: event.duration_ms,
+        timeout_secs:
+          (timeout === undefined ? undefined : parseDurationSecs(timeout)) ?? DEFAULT_TIMEOUT_SECS,
+        message: event.message,
+        phases: reporter.phasesOf(event.job_id),
+        executor: p.executorKind,
+        host_log_path: path.join(jobDir, "host.log"),
+        guest_log_path: path.join(jobDir, "guest.log"),
+      };
+  try {
+    await reporter.conclude(job.lane_id, await buildLaneConclusion(resolveLogs(job, p.runDir), p.ctx));
+  } catch (error) {
+    p.log.warning(`Could not build the report of lane ${job.lane_id}: ${describeError(error)}`);
+  }
+}
+
+/**
+ * The job's record from the live run.json, which has every attempt and phase. The engine writes it
+ * asynchronously, so it may lag the event by a moment; undefined if it has not caught up.
+ */
+async function readLiveJob(runDir: string, jobId: string, status: string): Promise<JobRecord | undefined> {
+  for (let i = 0; i < 20; i++) {
+    try {
+      const run = JSON.parse(await readFile(path.join(runDir, "run.json"), "utf8")) as RunRecord;
+      const job = run.jobs.find((j) => j.id === jobId);
+      if (job?.status === status && job.finished_at) return job;
+    } catch {
+      // Not written yet, or replaced mid-read: try again.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return undefined;
+}
+
+/** Log paths in records may be relative to the run directory. */
+function resolveLogs<T extends { host_log_path: string | null; guest_log_path: string | null }>(
+  job: T,
+  runDir: string,
+): T {
+  const abs = (p: string | null) => (p === null || path.isAbsolute(p) ? p : path.join(runDir, p));
+  return { ...job, host_log_path: abs(job.host_log_path), guest_log_path: abs(job.guest_log_path) };
+}
+
+/** Lanes the engine never announced as finished (skipped, or not run): conclude them from run.json. */
+async function concludeRemaining(p: {
+  record: RunRecord;
+  runDir: string;
+  reporter: CheckReporter;
+  ctx: ConcludeContext;
+}): Promise<void> {
+  const { record, reporter } = p;
+  for (const job of record.jobs) {
+    if (reporter.isConcluded(job.lane_id)) continue;
+    await reporter.conclude(job.lane_id, await buildLaneConclusion(resolveLogs(job, p.runDir), p.ctx));
+  }
+  for (const laneId of reporter.tracked()) {
+    if (reporter.isConcluded(laneId)) continue;
+    const filter = record.filters.find((f) => f.lane_id === laneId);
+    const title = filter && !filter.selected ? `Skipped: ${filter.reason}` : "Skipped: not part of this run";
+    await reporter.conclude(laneId, { conclusion: "skipped", output: { title, summary: title } });
+  }
+}
+
+async function uploadRecords(p: { params: MainParams; runId: string; runDir: string }): Promise<void> {
+  const { params, runId, runDir } = p;
+  try {
+    const stagingDir = path.join(params.context.runnerTemp, `pikaci-artifact-${runId}`);
+    const files = await stageArtifact({ runDir, stagingDir, secrets: params.secrets });
+    const name = params.inputs["artifact-name"] ?? `pikaci-${runId}`;
+    const retention = params.inputs["retention-days"];
+    await params.artifacts.upload({
+      name,
+      files,
+      rootDirectory: stagingDir,
+      ...(retention === undefined ? {} : { retentionDays: retention }),
+    });
+    params.log.info(`Uploaded artifact ${name} (${files.length} files).`);
+  } catch (error) {
+    params.log.warning(`Could not upload the run's records as an artifact: ${describeError(error)}`);
+  }
+}

@@ -1,0 +1,42 @@
+import * as core from "@actions/core";
+import { describeError } from "../errors/index.js";
+import { connectTransport } from "../executor/create.js";
+import { INSTANCE_PREFIX, LABEL } from "../executor/incus/names.js";
+import { createIncusClient } from "../incus/client.js";
+import { secretNeedles } from "../report/mask.js";
+import { sshParams } from "./credentials.js";
+import { parseInputs } from "./inputs.js";
+import { collectSecrets } from "./secrets.js";
+import { STATE_FINISHED, STATE_RUN_ID } from "./state.js";
+
+/**
+ * The post step runs even when the main step crashed or was cancelled. The key only ever lived in
+ * the main step's memory, so there is no key file to remove; what can be left behind is an Incus
+ * instance of this run, which is deleted here. It never fails the job.
+ */
+export async function runPost(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  try {
+    const runId = core.getState(STATE_RUN_ID);
+    if (!runId || core.getState(STATE_FINISHED) === "1") return;
+    const inputs = parseInputs((name) => core.getInput(name));
+    for (const secret of secretNeedles(collectSecrets(inputs))) core.setSecret(secret);
+    if (!inputs.host) return;
+    const ssh = sshParams(inputs, env);
+    const transport = await connectTransport({ ...ssh, host: inputs.host });
+    try {
+      const incus = createIncusClient({
+        transport,
+        ...(inputs["incus-project"] ? { project: inputs["incus-project"] } : {}),
+      });
+      const leftovers = (await incus.list(INSTANCE_PREFIX)).filter((i) => i.config[LABEL.runId] === runId);
+      for (const instance of leftovers) {
+        await incus.delete(instance.name);
+        core.info(`pikaci: removed leftover instance ${instance.name} of run ${runId}`);
+      }
+    } finally {
+      await transport.close();
+    }
+  } catch (error) {
+    core.warning(`pikaci post step: ${describeError(error)}`);
+  }
+}

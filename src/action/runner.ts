@@ -1,0 +1,85 @@
+import path from "node:path";
+import * as core from "@actions/core";
+import { describeError } from "../errors/index.js";
+import { secretNeedles } from "../report/mask.js";
+import { defaultArtifactPort } from "./artifacts.js";
+import { actionContext, readEventPayload } from "./context.js";
+import { createEngine, GUEST_ROOTS } from "./engine.js";
+import { parseInputs } from "./inputs.js";
+import { main } from "./main.js";
+import { createOctokit, octokitChecks, pullRequestFiles } from "./octokit-checks.js";
+import { collectSecrets } from "./secrets.js";
+import { STATE_FINISHED, STATE_RUN_ID } from "./state.js";
+
+/**
+ * The action's imperative shell: read inputs and the environment, build the real ports, call
+ * `main`, write outputs. Every error ends here as `setFailed` with the fix; nothing is thrown.
+ */
+export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const abort = new AbortController();
+  const onSignal = () => abort.abort();
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  try {
+    const inputs = parseInputs((name) => core.getInput(name));
+    // Each line of the key too: the runner masks what it is told, and tools print keys line by line.
+    for (const secret of secretNeedles(collectSecrets(inputs))) core.setSecret(secret);
+    const context = actionContext(env, await readEventPayload(env.GITHUB_EVENT_PATH));
+    const octokit = createOctokit({ token: inputs.token, baseUrl: context.apiUrl });
+    const target = { owner: context.owner, repo: context.repo };
+    const engine = await createEngine({
+      inputs,
+      workspace: context.workspace,
+      stateRoot: env.PIKACI_STATE_ROOT ?? path.join(context.runnerTemp, "pikaci"),
+      meta: {
+        repository: `${context.owner}/${context.repo}`,
+        git_head: context.headSha,
+        ...(context.pullRequest ? { pull_request: context.pullRequest } : {}),
+        ...(context.runUrl ? { workflow_run_url: context.runUrl } : {}),
+        host: inputs.host ?? "local",
+      },
+      env,
+      onWarning: (m) => core.warning(m),
+    });
+    try {
+      // Saved before anything runs, so the post step can clean up after a crash or a cancel.
+      const runId = inputs["run-id"] ?? engine.newRunId();
+      core.saveState(STATE_RUN_ID, runId);
+      const pr = context.pullRequest;
+      const result = await main({
+        inputs: { ...inputs, "run-id": runId },
+        context,
+        engine,
+        checks: octokitChecks(octokit, target),
+        artifacts: await defaultArtifactPort(),
+        log: { info: core.info, warning: core.warning, error: core.error },
+        writeSummary: async (markdown) => {
+          if (env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(markdown).write();
+        },
+        ...(pr ? { changedFiles: () => pullRequestFiles(octokit, target, pr) } : {}),
+        secrets: collectSecrets(inputs),
+        signal: abort.signal,
+        guestRoots: GUEST_ROOTS,
+        ...(env.PIKACI_CHECK_INTERVAL_MS ? { intervalMs: Number(env.PIKACI_CHECK_INTERVAL_MS) } : {}),
+      });
+      core.setOutput("run-id", result.runId);
+      core.setOutput("conclusion", result.conclusion);
+      core.setOutput("run-json", result.runJsonPath ?? "");
+      if (result.conclusion !== "success") {
+        const lanes = result.failedLanes.length > 0 ? `: ${result.failedLanes.join(", ")}` : "";
+        core.setFailed(
+          `pikaci run ${result.runId} ${result.conclusion === "cancelled" ? "was cancelled" : "failed"}${lanes}`,
+        );
+      }
+    } finally {
+      await engine.close();
+    }
+    // The executor removed its instances; the post step only sweeps after a crash or cancel.
+    if (!abort.signal.aborted) core.saveState(STATE_FINISHED, "1");
+  } catch (error) {
+    core.setFailed(describeError(error));
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}

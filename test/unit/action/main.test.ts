@@ -1,0 +1,277 @@
+import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { beforeEach, describe, expect, it } from "vitest";
+import type { ArtifactPort } from "../../../src/action/artifacts.js";
+import type { EnginePort } from "../../../src/action/engine-port.js";
+import { parseInputs } from "../../../src/action/inputs.js";
+import { main } from "../../../src/action/main.js";
+import { loadConfigFile } from "../../../src/config/index.js";
+import type { JobRecord, RunEvent, RunRecord } from "../../../src/schema/index.js";
+import { recordingChecks } from "./fake-checks.js";
+
+const RUN_ID = "20260324T162238Z-1a2b3c4d";
+const TOKEN = "ghs_unit_test_token_value";
+const CONFIG = `version: 1
+lanes:
+  - id: lint
+    command: npx tsc
+  - id: test
+    command: npm test
+  - id: docs
+    command: make docs
+    paths: ["docs/**"]
+`;
+
+let workspace: string;
+let runnerTemp: string;
+let runDir: string;
+
+beforeEach(async () => {
+  const root = await mkdtemp(path.join(tmpdir(), "pikaci-main-"));
+  workspace = path.join(root, "ws");
+  runnerTemp = path.join(root, "tmp");
+  runDir = path.join(root, "state", "runs", RUN_ID);
+  await mkdir(path.join(workspace, ".github"), { recursive: true });
+  await mkdir(path.join(workspace, "src"), { recursive: true });
+  await mkdir(runnerTemp, { recursive: true });
+  await writeFile(path.join(workspace, ".github/pikaci.yml"), CONFIG);
+  await writeFile(path.join(workspace, "src/a.ts"), "export const a: number = 'x';\n");
+});
+
+const at = "2026-03-24T16:22:38.000Z";
+
+function job(id: string, status: JobRecord["status"], extra: Partial<JobRecord> = {}): JobRecord {
+  return {
+    id,
+    lane_id: id,
+    description: id,
+    status,
+    executor: "local",
+    plan_node_id: id,
+    timeout_secs: 60,
+    host_log_path: path.join(runDir, "jobs", id, "host.log"),
+    guest_log_path: path.join(runDir, "jobs", id, "guest.log"),
+    started_at: at,
+    finished_at: at,
+    duration_ms: 3000,
+    exit_code: status === "passed" ? 0 : status === "failed" ? 2 : null,
+    message: null,
+    failure_kind: status === "failed" ? "test_failure" : null,
+    phases: [],
+    ...extra,
+  };
+}
+
+/** An engine that plays a script: lint fails with tsc errors (one leaking the token), test passes, docs is skipped. */
+function scriptedEngine(options: { throws?: boolean } = {}): EnginePort & { seenLanes: string[] } {
+  const engine = {
+    seenLanes: [] as string[],
+    executorKind: "local" as const,
+    loadConfig: async (file: string) => (await loadConfigFile(file)).config,
+    newRunId: () => RUN_ID,
+    runDir: () => runDir,
+    close: async () => {},
+    async runLanes(p: Parameters<EnginePort["runLanes"]>[0]): Promise<RunRecord> {
+      engine.seenLanes = p.laneIds;
+      if (options.throws) throw new Error("build host unreachable");
+      const emit = (e: RunEvent) => p.onEvent(e);
+      const write = async (id: string, guest: string) => {
+        await mkdir(path.join(runDir, "jobs", id), { recursive: true });
+        await writeFile(path.join(runDir, "jobs", id, "guest.log"), guest);
+        await writeFile(path.join(runDir, "jobs", id, "host.log"), `pikaci: ran ${id}\n`);
+      };
+      await write(
+        "lint",
+        `src/a.ts(1,17): error TS2322: Type 'string' is not assignable.\n/etc/x.ts(1,1): error TS1: outside\necho ${TOKEN}\n`,
+      );
+      await write("test", "ok\n");
+      const jobs = [
+        job("lint", "failed"),
+        job("test", "passed"),
+        job("docs", "skipped", {
+          started_at: null,
+          duration_ms: null,
+          host_log_path: null,
+          guest_log_path: null,
+        }),
+      ].filter((j) => p.laneIds.includes(j.lane_id));
+      const record: RunRecord = {
+        schema_version: 1,
+        run_id: RUN_ID,
+        status: "failed",
+        rerun_of: null,
+        target_id: null,
+        git_head: null,
+        git_dirty: null,
+        created_at: at,
+        finished_at: at,
+        plan_path: "plan.json",
+        changed_files: p.changedFiles,
+        filters: [
+          { lane_id: "docs", paths: ["docs/**"], selected: false, reason: "no changed file matches" },
+        ],
+        message: null,
+        prepare_timings: [],
+        jobs,
+      };
+      await writeFile(path.join(runDir, "run.json"), JSON.stringify(record));
+      await writeFile(path.join(runDir, "plan.json"), "{}");
+      for (const j of jobs.filter((x) => x.status !== "skipped")) {
+        emit({ type: "job_started", at, run_id: RUN_ID, job_id: j.id, attempt: 1 });
+        emit({ type: "job_log", at, run_id: RUN_ID, job_id: j.id, stream: "guest", text: "working\n" });
+        emit({
+          type: "job_finished",
+          at,
+          run_id: RUN_ID,
+          job_id: j.id,
+          status: j.status,
+          failure_kind: j.failure_kind,
+          exit_code: j.exit_code,
+          duration_ms: j.duration_ms ?? null,
+          message: j.message,
+        });
+      }
+      return record;
+    },
+  };
+  return engine;
+}
+
+function setup(values: Record<string, string>, engine = scriptedEngine(), artifacts?: ArtifactPort) {
+  const fake = recordingChecks();
+  const warnings: string[] = [];
+  const summaries: string[] = [];
+  const uploads: { name: string; files: string[]; rootDirectory: string; retentionDays?: number }[] = [];
+  const inputs = parseInputs((name) => ({ token: TOKEN, ...values })[name] ?? "");
+  const params = {
+    inputs,
+    context: {
+      owner: "o",
+      repo: "r",
+      workspace,
+      runnerTemp,
+      apiUrl: "http://unused",
+      runUrl: "https://github.test/o/r/actions/runs/77",
+      eventName: "pull_request",
+      headSha: "a".repeat(40),
+      pullRequest: 5,
+    },
+    checks: fake.port,
+    engine,
+    artifacts: artifacts ?? {
+      upload: async (u: (typeof uploads)[number]) => {
+        uploads.push(u);
+        return { id: 1 };
+      },
+    },
+    log: { info: () => {}, warning: (m: string) => warnings.push(m), error: (m: string) => warnings.push(m) },
+    writeSummary: async (md: string) => {
+      summaries.push(md);
+    },
+    changedFiles: async () => ["src/a.ts"],
+    secrets: [TOKEN],
+    signal: new AbortController().signal,
+  };
+  return { ...fake, warnings, summaries, uploads, params, engine };
+}
+
+describe("main (standalone)", () => {
+  it("creates a check run per lane, concludes each, and annotates the failing one", async () => {
+    const s = setup({});
+    const result = await main(s.params);
+    expect(result).toEqual({
+      runId: RUN_ID,
+      conclusion: "failure",
+      runJsonPath: path.join(runDir, "run.json"),
+      failedLanes: ["lint"],
+    });
+    const creates = s.calls.filter((c) => c.kind === "create");
+    expect(
+      creates.map((c) => c.kind === "create" && [c.params.name, c.params.status, c.params.head_sha]),
+    ).toEqual([
+      ["lint", "queued", "a".repeat(40)],
+      ["test", "queued", "a".repeat(40)],
+      ["docs", "queued", "a".repeat(40)],
+    ]);
+    const [lintId, testId, docsId] = [1000, 1001, 1002];
+    expect(s.updates(lintId).map((u) => u.params.status)).toEqual(["in_progress", "completed"]);
+    const lintFinal = s.updates(lintId)[1]!.params;
+    expect(lintFinal.conclusion).toBe("failure");
+    expect(lintFinal.output!.title).toBe("Failed (exit 2) in 3s");
+    expect(lintFinal.details_url).toBe("https://github.test/o/r/actions/runs/77");
+    expect(lintFinal.actions).toBeUndefined();
+    expect(lintFinal.output!.annotations).toEqual([
+      expect.objectContaining({ path: ".github/pikaci.yml", start_line: 3, annotation_level: "notice" }),
+      expect.objectContaining({
+        path: "src/a.ts",
+        start_line: 1,
+        start_column: 17,
+        annotation_level: "failure",
+      }),
+    ]);
+    expect(s.updates(testId).at(-1)!.params.conclusion).toBe("success");
+    expect(s.updates(docsId).at(-1)!.params).toMatchObject({ status: "completed", conclusion: "skipped" });
+    expect(JSON.stringify(s.calls)).not.toContain(TOKEN);
+
+    expect(s.summaries[0]).toContain("| `lint` | ❌ failure |");
+    expect(s.summaries[0]).toContain("[check run](https://github.test/o/r/runs/1001)");
+    expect(s.uploads).toHaveLength(1);
+    const upload = s.uploads[0]!;
+    expect(upload.name).toBe(`pikaci-${RUN_ID}`);
+    expect(upload.files.map((f) => path.relative(upload.rootDirectory, f))).toEqual([
+      "jobs/lint/guest.log",
+      "jobs/lint/host.log",
+      "jobs/test/guest.log",
+      "jobs/test/host.log",
+      "plan.json",
+      "run.json",
+    ]);
+    const stagedLog = await readFile(path.join(upload.rootDirectory, "jobs/lint/guest.log"), "utf8");
+    expect(stagedLog).toContain("echo ***");
+    expect(stagedLog).not.toContain(TOKEN);
+  });
+
+  it("warns when the artifact upload fails but still concludes every check", async () => {
+    const s = setup({}, scriptedEngine(), {
+      upload: async () => Promise.reject(new Error("artifact service down")),
+    });
+    const result = await main(s.params);
+    expect(result.conclusion).toBe("failure");
+    expect(s.warnings.some((w) => w.includes("artifact service down"))).toBe(true);
+    for (const id of [1000, 1001, 1002]) expect(s.updates(id).at(-1)!.params.status).toBe("completed");
+  });
+});
+
+describe("main (dispatched)", () => {
+  it("adopts the App's check runs, runs only those lanes and offers Re-run failed", async () => {
+    const s = setup({ "check-runs": '{"lint": 51, "docs": 53}' });
+    const result = await main(s.params);
+    expect(s.engine.seenLanes).toEqual(["lint", "docs"]);
+    expect(s.calls.some((c) => c.kind === "create")).toBe(false);
+    expect(s.updates(51).at(-1)!.params.actions).toEqual([
+      expect.objectContaining({ label: "Re-run failed" }),
+    ]);
+    expect(s.updates(53).at(-1)!.params.conclusion).toBe("skipped");
+    expect(result.failedLanes).toEqual(["lint"]);
+  });
+
+  it("closes every adopted check run when the engine fails", async () => {
+    const s = setup({ "check-runs": '{"lint": 51, "test": 52}' }, scriptedEngine({ throws: true }));
+    const result = await main(s.params);
+    expect(result.conclusion).toBe("failure");
+    expect(result.runJsonPath).toBeUndefined();
+    for (const id of [51, 52]) {
+      const last = s.updates(id).at(-1)!.params;
+      expect(last).toMatchObject({ status: "completed", conclusion: "failure" });
+      expect(last.output!.summary).toContain("build host unreachable");
+    }
+  });
+
+  it("closes the adopted check runs when the config is missing", async () => {
+    const s = setup({ "check-runs": '{"lint": 51}', config: "nope.yml" });
+    const result = await main(s.params);
+    expect(result.conclusion).toBe("failure");
+    expect(s.updates(51).at(-1)!.params.output!.summary).toContain("config file not found");
+  });
+});
