@@ -1,0 +1,99 @@
+import { lstatSync, readlinkSync, type Stats, statSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { UsageError } from "../errors/index.js";
+import { digestFile, digestFiles } from "./digest.js";
+import { loadDigestCache } from "./digest-cache.js";
+import type { Snapshot, SnapshotEntry } from "./entries.js";
+import { hashSortedEntries, sortEntries } from "./hash-spec.js";
+import { listFiles } from "./list-files.js";
+
+export interface BuildSnapshotParams {
+  root: string;
+  /** Digest cache file; default `<root>/.pikaci/cache/digests-v1.json`; null disables the cache. */
+  cacheFile?: string | null;
+  /** Concurrent file reads. */
+  concurrency?: number;
+  now?: () => number;
+}
+
+export function defaultDigestCacheFile(root: string): string {
+  return join(root, ".pikaci", "cache", "digests-v1.json");
+}
+
+/** Lists, stats and hashes a workspace. Empty directories are not part of a snapshot (git cannot track them). */
+export async function buildSnapshot(params: BuildSnapshotParams): Promise<Snapshot> {
+  const root = resolve(params.root);
+  if (!statSync(root, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new UsageError(`${root} is not a directory`, { hint: "pass the workspace directory to snapshot" });
+  }
+  const startedAtMs = (params.now ?? Date.now)();
+  const cacheFile = params.cacheFile === undefined ? defaultDigestCacheFile(root) : params.cacheFile;
+  const [listed, cache] = await Promise.all([
+    listFiles(root),
+    loadDigestCache({ file: cacheFile, root, startedAtMs }),
+  ]);
+
+  const entries: SnapshotEntry[] = [];
+  const toRead: { path: string; stat: Stats; index: number }[] = [];
+  const dirs = new Set<string>();
+  let cacheHits = 0;
+  for (const path of listed.paths) {
+    const abs = join(root, path);
+    // Sync stat on purpose: for a warm cache this loop is the whole cost, and lstatSync is cheaper than
+    // a promise per file.
+    const stat = lstatSync(abs, { throwIfNoEntry: false });
+    if (stat === undefined) continue; // tracked but deleted in the work tree
+    if (stat.isSymbolicLink()) {
+      entries.push({ type: "symlink", path, target: readlinkSync(abs, "utf8") });
+    } else if (stat.isFile()) {
+      const exec = (stat.mode & 0o111) !== 0;
+      const hit = cache.lookup(path, stat);
+      if (hit) cacheHits++;
+      else toRead.push({ path, stat, index: entries.length });
+      entries.push({ type: "file", path, exec, size: hit?.size ?? 0, digest: hit?.digest ?? "" });
+    } else {
+      continue; // sockets, fifos, and submodule checkouts (a gitlink lists as a directory)
+    }
+    addParents(path, dirs);
+  }
+
+  await digestFiles(
+    toRead,
+    async ({ path, stat, index }) => {
+      const { digest, size } = await digestFile(join(root, path), stat.size);
+      const entry = entries[index] as Extract<SnapshotEntry, { type: "file" }>;
+      entry.digest = digest;
+      entry.size = size;
+      if (size === stat.size) cache.remember(path, stat, digest);
+    },
+    params.concurrency ?? 16,
+  );
+  await cache.save();
+
+  for (const path of dirs) entries.push({ type: "dir", path });
+  const sorted = sortEntries(entries);
+  let files = 0;
+  let bytes = 0;
+  for (const entry of sorted) {
+    if (entry.type !== "file") continue;
+    files++;
+    bytes += entry.size;
+  }
+  return {
+    root,
+    hash: hashSortedEntries(sorted),
+    entries: sorted,
+    files,
+    bytes,
+    cacheHits,
+    source: listed.source,
+  };
+}
+
+function addParents(path: string, dirs: Set<string>): void {
+  for (let slash = path.lastIndexOf("/"); slash > 0; slash = path.lastIndexOf("/", slash - 1)) {
+    const parent = path.slice(0, slash);
+    if (dirs.has(parent)) return;
+    dirs.add(parent);
+  }
+}

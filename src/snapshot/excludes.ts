@@ -1,0 +1,23 @@
+/**
+ * The original's default excludes (pikaci-original.md, "Content-addressed snapshots"):
+ * these names are dropped at any depth, whether they are directories or files.
+ */
+const ANY_DEPTH = new Set([".git", ".pikaci", ".direnv", "target"]);
+/** Dropped only directly below the snapshot root (a nested `build/` is often source, e.g. `src/build`). */
+const TOP_LEVEL = new Set(["node_modules", "build"]);
+/** The metadata file of a published snapshot never hashes itself. */
+export const METADATA_FILE = "pikaci-snapshot.json";
+
+/** True when `path` (relative, `/`-separated) or one of its ancestors is excluded. */
+export function isExcluded(path: string): boolean {
+  if (path === METADATA_FILE) return true;
+  const parts = path.split("/");
+  if (TOP_LEVEL.has(parts[0] ?? "")) return true;
+  return parts.some((part) => ANY_DEPTH.has(part));
+}
+
+/** For the recursive walk: whether to skip a name found in directory `parent` ("" is the root). */
+export function isExcludedName(parent: string, name: string): boolean {
+  if (ANY_DEPTH.has(name)) return true;
+  return parent === "" && (TOP_LEVEL.has(name) || name === METADATA_FILE);
+}

@@ -1,0 +1,70 @@
+import { execFile } from "node:child_process";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { UsageError } from "../errors/index.js";
+import { isExcluded, isExcludedName } from "./excludes.js";
+
+const execFileAsync = promisify(execFile);
+
+export interface ListedFiles {
+  /** Relative `/`-separated paths of candidate files and symlinks, excludes applied, deduplicated. */
+  paths: string[];
+  source: "git" | "walk";
+}
+
+/**
+ * Which files belong to the workspace: in a git work tree, tracked plus untracked-but-not-ignored
+ * (so a dirty tree is tested as it is); elsewhere every file. Deleted-but-tracked paths are still
+ * listed here and dropped when stat finds nothing.
+ */
+export async function listFiles(root: string): Promise<ListedFiles> {
+  const git = await gitListFiles(root);
+  if (git !== null) return { paths: git.filter((path) => !isExcluded(path)), source: "git" };
+  return { paths: walk(root), source: "walk" };
+}
+
+async function gitListFiles(root: string): Promise<string[] | null> {
+  let stdout: Buffer;
+  try {
+    ({ stdout } = await execFileAsync(
+      "git",
+      ["-C", root, "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+      { encoding: "buffer", maxBuffer: 1 << 30 },
+    ));
+  } catch {
+    // Not a work tree, or no git at all: the plain walk is the documented fallback.
+    return null;
+  }
+  const paths = new Set<string>();
+  let start = 0;
+  for (let i = stdout.indexOf(0); i !== -1; i = stdout.indexOf(0, start)) {
+    const raw = stdout.subarray(start, i);
+    start = i + 1;
+    const path = raw.toString("utf8");
+    if (!Buffer.from(path, "utf8").equals(raw)) {
+      throw new UsageError(`file name is not valid UTF-8: ${JSON.stringify(path)}`, {
+        hint: "rename the file (snapshot paths are hashed as UTF-8) or add it to .gitignore",
+      });
+    }
+    // `--cached` lists a conflicted path once per stage.
+    paths.add(path);
+  }
+  return [...paths];
+}
+
+function walk(root: string): string[] {
+  const out: string[] = [];
+  const stack: string[] = [""];
+  while (stack.length > 0) {
+    const dir = stack.pop()!;
+    for (const dirent of readdirSync(join(root, dir), { withFileTypes: true })) {
+      if (isExcludedName(dir, dirent.name)) continue;
+      const path = dir === "" ? dirent.name : `${dir}/${dirent.name}`;
+      // Symlinks to directories are entries, never followed.
+      if (dirent.isDirectory()) stack.push(path);
+      else out.push(path);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,82 @@
+import type { Transport } from "../ssh/transport.js";
+import type { Snapshot, SnapshotEntry } from "./entries.js";
+import { hashSortedEntries, sortEntries } from "./hash-spec.js";
+import { DIGEST_TREE_SCRIPT, LIST_TREE_SCRIPT } from "./remote-scripts.js";
+import { runScript } from "./run-script.js";
+
+export interface VerifyResult {
+  ok: boolean;
+  /** The hash recomputed from the remote tree with sha256sum. */
+  hash: string;
+  /** Human-readable differences (first 50): wrong content, missing or extra paths, unsafe modes. */
+  problems: string[];
+}
+
+/**
+ * Re-hashes a published tree on the host (find + sha256sum; GNU findutils) and compares it entry
+ * by entry with the local snapshot. Also checks what the read-only mount relies on: files
+ * world-readable and not writable, directories 0755.
+ */
+export async function verifyRemoteSnapshot(params: {
+  transport: Transport;
+  remotePath: string;
+  snapshot: Snapshot;
+}): Promise<VerifyResult> {
+  const ctx = { transport: params.transport, workDir: params.remotePath };
+  const [listing, sums] = await Promise.all([
+    runScript(ctx, LIST_TREE_SCRIPT, [params.remotePath]),
+    runScript(ctx, DIGEST_TREE_SCRIPT, [params.remotePath]),
+  ]);
+  const digests = new Map<string, string>();
+  for (const line of sums.split("\0")) {
+    if (line === "") continue;
+    digests.set(line.slice(66).replace(/^\.\//, ""), line.slice(0, 64));
+  }
+  const problems: string[] = [];
+  const remote: SnapshotEntry[] = [];
+  const fields = listing.split("\0");
+  for (let i = 0; i + 4 < fields.length; i += 5) {
+    const [type, path, modeText, sizeText, target] = fields.slice(i, i + 5) as [
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
+    const mode = Number.parseInt(modeText, 8);
+    if (type === "d") {
+      remote.push({ type: "dir", path });
+      if (mode !== 0o755) problems.push(`${path}: directory mode ${modeText}, expected 755`);
+    } else if (type === "l") {
+      remote.push({ type: "symlink", path, target });
+    } else if (type === "f") {
+      remote.push({
+        type: "file",
+        path,
+        exec: (mode & 0o111) !== 0,
+        size: Number(sizeText),
+        digest: digests.get(path) ?? "",
+      });
+      if ((mode & 0o444) !== 0o444 || (mode & 0o222) !== 0) problems.push(`${path}: file mode ${modeText}`);
+    } else {
+      problems.push(`${path}: unexpected file type ${type}`);
+    }
+  }
+  const sorted = sortEntries(remote);
+  const hash = hashSortedEntries(sorted);
+  const local = new Map(params.snapshot.entries.map((entry) => [entry.path, JSON.stringify(entry)]));
+  const seen = new Set<string>();
+  for (const entry of sorted) {
+    seen.add(entry.path);
+    const expected = local.get(entry.path);
+    if (expected === undefined) problems.push(`${entry.path}: not in the snapshot`);
+    else if (expected !== JSON.stringify(entry))
+      problems.push(`${entry.path}: differs (${JSON.stringify(entry)})`);
+  }
+  for (const path of local.keys()) if (!seen.has(path)) problems.push(`${path}: missing on the host`);
+  return {
+    ok: problems.length === 0 && hash === params.snapshot.hash,
+    hash,
+    problems: problems.slice(0, 50),
+  };
+}

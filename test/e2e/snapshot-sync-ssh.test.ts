@@ -1,0 +1,73 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildSnapshot, syncSnapshot, verifyRemoteSnapshot } from "../../src/snapshot/index.js";
+import { connectSsh, type SshTransport } from "../../src/ssh/ssh-transport.js";
+import { makeTree } from "../unit/snapshot/helpers.js";
+
+/** Real sshd from test/host/setup.sh (.test-host/host.env); skipped with a note when it is absent. */
+const HOST_ENV =
+  process.env.PIKACI_TEST_HOST_ENV ?? resolve(import.meta.dirname, "../../.test-host/host.env");
+function readHostEnv(): Record<string, string> | null {
+  if (!existsSync(HOST_ENV)) return null;
+  const vars: Record<string, string> = {};
+  for (const line of readFileSync(HOST_ENV, "utf8").split("\n")) {
+    const match = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
+    if (match) vars[match[1]!] = match[2]!;
+  }
+  return vars.PIKACI_TEST_SSH_PORT ? vars : null;
+}
+const env = readHostEnv();
+if (!env) console.warn(`snapshot-sync-ssh: skipped, no test host (${HOST_ENV}); run bash test/host/setup.sh`);
+
+describe.skipIf(!env)("snapshot sync over the real sshd", () => {
+  let transport: SshTransport;
+  let work: string;
+  let remote: string;
+
+  beforeAll(async () => {
+    transport = await connectSsh({
+      url: `ssh://${env!.PIKACI_TEST_SSH_USER}@${env!.PIKACI_TEST_SSH_HOST}:${env!.PIKACI_TEST_SSH_PORT}`,
+      privateKey: readFileSync(env!.PIKACI_TEST_SSH_KEY!),
+      knownHosts: readFileSync(env!.PIKACI_TEST_KNOWN_HOSTS_FILE!, "utf8"),
+    });
+    work = mkdtempSync(join(tmpdir(), "pikaci-sync-ssh-"));
+    // The test host is this machine, so a remote path under /tmp is a fresh "remote" work dir.
+    remote = `/tmp/pikaci-sync-ssh-remote-${process.pid}`;
+  });
+  afterAll(async () => {
+    await transport?.exec(["rm", "-rf", remote]);
+    await transport?.close();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it("cold, unchanged (0 bytes) and one-file change (<= file + 64 KiB), verified", async () => {
+    const files: Record<string, string | { content: string; exec?: boolean } | { symlink: string }> = {
+      "run.sh": { content: "#!/bin/sh\n", exec: true },
+      link: { symlink: "run.sh" },
+      "grüße\nnew line": "unicode",
+    };
+    for (let i = 0; i < 500; i++) files[`src/d${i % 20}/f${i}.txt`] = `content ${i}\n`.repeat(50);
+    const root = makeTree(files, join(work, "ws"));
+    const snapshot = await buildSnapshot({ root });
+    const cold = await syncSnapshot({ transport, remoteWorkDir: remote, snapshot, localRoot: root });
+    expect(cold.published).toBe(true);
+    expect(
+      (await verifyRemoteSnapshot({ transport, remotePath: cold.remotePath, snapshot })).problems,
+    ).toEqual([]);
+
+    const warm = await syncSnapshot({ transport, remoteWorkDir: remote, snapshot, localRoot: root });
+    expect(warm.stats).toMatchObject({ bytes_sent: 0, snapshot_reused: true });
+
+    const content = "changed\n".repeat(2000);
+    writeFileSync(join(root, "src/d3/f3.txt"), content);
+    const next = await buildSnapshot({ root });
+    const one = await syncSnapshot({ transport, remoteWorkDir: remote, snapshot: next, localRoot: root });
+    expect(one.stats.objects_sent).toBe(1);
+    expect(one.stats.bytes_sent).toBeLessThanOrEqual(content.length + 64 * 1024);
+    const verified = await verifyRemoteSnapshot({ transport, remotePath: one.remotePath, snapshot: next });
+    expect(verified.problems).toEqual([]);
+    expect(verified.ok).toBe(true);
+  });
+});
