@@ -135,6 +135,30 @@ try {
   }
   if (!haveRsync) console.log("rsync not installable: skipping the rsync baseline");
 
+  // The same change from a machine with no memory of earlier syncs (a fresh CI runner): the base
+  // comes from the host's lineage manifest, downloaded gzipped.
+  const fresh: number[] = [];
+  let freshBytes = 0;
+  let freshReceived = 0;
+  for (let i = 0; i < runs; i++) {
+    writeFileSync(join(root, "pkg3/mod3/file3.dat"), `f${i}`.repeat(changedSize / 2));
+    const next = await buildSnapshot({ root, cacheFile: null });
+    fresh.push(
+      await timeIt(async () => {
+        const r = await syncSnapshot({
+          transport,
+          remoteWorkDir: dir,
+          snapshot: next,
+          localRoot: root,
+          cacheDir: join(work, `cache-fresh${i}`),
+        });
+        if (r.baseSource !== "host") throw new Error(`expected the host's base, got ${r.baseSource}`);
+        freshBytes = r.stats.bytes_sent;
+        freshReceived = r.stats.bytes_received ?? 0;
+      }),
+    );
+  }
+
   const rows: Row[] = [
     { name: "tar c | tar x", value: median(tarMs) },
     {
@@ -166,6 +190,15 @@ try {
         : {}),
     },
     { name: "pikaci one-file bytes sent", value: oneBytes, unit: "B", target: `<= ${changedSize} + 65536` },
+    {
+      name: "pikaci one-file, fresh machine",
+      value: median(fresh),
+      baseline: "local base",
+      ratio: median(fresh) / median(one),
+      ratioMeaning: "of local-base time",
+    },
+    { name: "fresh machine bytes sent", value: freshBytes, unit: "B", target: `<= ${changedSize} + 65536` },
+    { name: "fresh machine bytes received", value: freshReceived, unit: "B", baseline: "gzipped manifest" },
   ];
   if (haveRsync)
     rows.push(
@@ -182,6 +215,9 @@ try {
     tarMs,
     warm,
     one,
+    fresh,
+    freshBytes,
+    freshReceived,
     rsync: rs,
     coldBytes,
     warmBytes,

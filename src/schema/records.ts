@@ -42,6 +42,8 @@ export const SyncStats = z.object({
   files: z.number().int().nonnegative(),
   bytes_total: z.number().int().nonnegative(),
   bytes_sent: z.number().int().nonnegative(),
+  /** Bytes the sync read back from the host (status lines, object lists, a downloaded base manifest). */
+  bytes_received: z.number().int().nonnegative().optional(),
   objects_sent: z.number().int().nonnegative(),
   objects_reused: z.number().int().nonnegative(),
   snapshot_reused: z.boolean(),

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { lstatSync, readlinkSync, type Stats, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { UsageError } from "../errors/index.js";
@@ -9,15 +10,23 @@ import { listFiles } from "./list-files.js";
 
 export interface BuildSnapshotParams {
   root: string;
-  /** Digest cache file; default `<root>/.pikaci/cache/digests-v1.json`; null disables the cache. */
+  /**
+   * Digest cache file; null disables the cache. Default: `<stateRoot>/cache/digests-<root key>.bin`
+   * when `stateRoot` is given, else `<root>/.pikaci/cache/digests-v2.bin`.
+   */
   cacheFile?: string | null;
+  /** pikaci's state directory (`--state-root`): keeps the digest cache out of the workspace. */
+  stateRoot?: string;
   /** Concurrent file reads. */
   concurrency?: number;
   now?: () => number;
 }
 
-export function defaultDigestCacheFile(root: string): string {
-  return join(root, ".pikaci", "cache", "digests-v1.json");
+export function defaultDigestCacheFile(root: string, stateRoot?: string): string {
+  if (stateRoot === undefined) return join(root, ".pikaci", "cache", "digests-v2.bin");
+  // One state root serves many workspaces: one cache file per absolute root.
+  const key = createHash("sha256").update(resolve(root)).digest("hex").slice(0, 16);
+  return join(resolve(stateRoot), "cache", `digests-${key}.bin`);
 }
 
 /** Lists, stats and hashes a workspace. Empty directories are not part of a snapshot (git cannot track them). */
@@ -27,7 +36,8 @@ export async function buildSnapshot(params: BuildSnapshotParams): Promise<Snapsh
     throw new UsageError(`${root} is not a directory`, { hint: "pass the workspace directory to snapshot" });
   }
   const startedAtMs = (params.now ?? Date.now)();
-  const cacheFile = params.cacheFile === undefined ? defaultDigestCacheFile(root) : params.cacheFile;
+  const cacheFile =
+    params.cacheFile === undefined ? defaultDigestCacheFile(root, params.stateRoot) : params.cacheFile;
   const [listed, cache] = await Promise.all([
     listFiles(root),
     loadDigestCache({ file: cacheFile, root, startedAtMs }),
@@ -38,7 +48,8 @@ export async function buildSnapshot(params: BuildSnapshotParams): Promise<Snapsh
   const dirs = new Set<string>();
   let cacheHits = 0;
   for (const path of listed.paths) {
-    const abs = join(root, path);
+    // Listed paths are already normal relative paths: plain concatenation, no join() per file.
+    const abs = `${root}/${path}`;
     // Sync stat on purpose: for a warm cache this loop is the whole cost, and lstatSync is cheaper than
     // a promise per file.
     const stat = lstatSync(abs, { throwIfNoEntry: false });

@@ -1,3 +1,4 @@
+export { defaultBaseKey } from "./base-key.js";
 export { type BuildSnapshotParams, buildSnapshot, defaultDigestCacheFile } from "./build.js";
 export { objectName, type Snapshot, type SnapshotEntry } from "./entries.js";
 export { isExcluded, METADATA_FILE } from "./excludes.js";

@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
-import { readdirSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, readdirSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { UsageError } from "../errors/index.js";
 import { isExcluded, isExcludedName } from "./excludes.js";
@@ -19,9 +19,17 @@ export interface ListedFiles {
  * listed here and dropped when stat finds nothing.
  */
 export async function listFiles(root: string): Promise<ListedFiles> {
-  const git = await gitListFiles(root);
+  const git = insideGitWorkTree(root) ? await gitListFiles(root) : null;
   if (git !== null) return { paths: git.filter((path) => !isExcluded(path)), source: "git" };
   return { paths: walk(root), source: "walk" };
+}
+
+/** Spawning git just to learn there is no repository costs ~10 ms; git itself looks for `.git` upwards. */
+function insideGitWorkTree(root: string): boolean {
+  for (let dir = root; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, ".git"))) return true;
+    if (dirname(dir) === dir) return false;
+  }
 }
 
 async function gitListFiles(root: string): Promise<string[] | null> {
@@ -36,7 +44,17 @@ async function gitListFiles(root: string): Promise<string[] | null> {
     // Not a work tree, or no git at all: the plain walk is the documented fallback.
     return null;
   }
-  const paths = new Set<string>();
+  const text = stdout.toString("utf8");
+  // Invalid UTF-8 decodes to U+FFFD; only then is it worth checking name by name.
+  if (text.includes("\uFFFD")) checkUtf8Names(stdout);
+  const listed = text.split("\0");
+  listed.pop();
+  // `--cached` lists a conflicted path once per stage.
+  const paths = new Set(listed);
+  return [...paths];
+}
+
+function checkUtf8Names(stdout: Buffer): void {
   let start = 0;
   for (let i = stdout.indexOf(0); i !== -1; i = stdout.indexOf(0, start)) {
     const raw = stdout.subarray(start, i);
@@ -47,10 +65,7 @@ async function gitListFiles(root: string): Promise<string[] | null> {
         hint: "rename the file (snapshot paths are hashed as UTF-8) or add it to .gitignore",
       });
     }
-    // `--cached` lists a conflicted path once per stage.
-    paths.add(path);
   }
-  return [...paths];
 }
 
 function walk(root: string): string[] {

@@ -62,15 +62,14 @@ export function buildTreeTar(params: {
 
 /**
  * The upload archive, produced lazily so nothing is staged on local disk: `o/<xx>/<object>` for
- * each missing object, then `removals`, `tree.tar` and `meta.json`. Every object is re-hashed as it
- * is read: a file edited after hashing must not be stored under the old digest.
+ * each missing object, then the small `files` (removals, manifest delta, tree.tar, meta.json).
+ * Every object is re-hashed as it is read: a file edited after hashing must not be stored under
+ * the old digest.
  */
 export async function* uploadArchive(params: {
   root: string;
   objects: readonly FileEntry[];
-  removals: readonly string[];
-  treeTar: Buffer;
-  meta: string;
+  files: readonly (readonly [name: string, data: Buffer])[];
   onObject?: () => void;
 }): AsyncGenerator<Buffer> {
   const mtime = Date.now();
@@ -102,13 +101,7 @@ export async function* uploadArchive(params: {
     params.onObject?.();
     if (batched >= BATCH) yield flush();
   }
-  const removals = Buffer.from(params.removals.map((path) => `${path}\0`).join(""), "utf8");
-  const meta = Buffer.from(params.meta, "utf8");
-  for (const [name, data] of [
-    ["removals", removals],
-    ["tree.tar", params.treeTar],
-    ["meta.json", meta],
-  ] as const) {
+  for (const [name, data] of params.files) {
     push(tarHeader({ name, type: "file", size: data.length, mode: 0o644, mtime }));
     push(data);
     push(tarPadding(data.length));

@@ -1,31 +1,35 @@
-import { randomBytes } from "node:crypto";
 import { join } from "node:path";
-import { Readable } from "node:stream";
 import { InfrastructureError, UsageError } from "../errors/index.js";
 import type { SyncStats } from "../schema/index.js";
 import type { Transport } from "../ssh/transport.js";
-import type { FileEntry, Snapshot } from "./entries.js";
+import { defaultBaseKey, lineageKey } from "./base-key.js";
+import type { Snapshot, SnapshotEntry } from "./entries.js";
 import { objectName } from "./entries.js";
-import { PRESENT_SCRIPT, PROBE_SCRIPT, PUBLISH_SCRIPT } from "./remote-scripts.js";
-import { runScript, type ScriptContext } from "./run-script.js";
-import { planSync } from "./sync-plan.js";
-import { readSyncBase, type SyncBase, writeSyncBase } from "./sync-state.js";
-import { buildTreeTar, uploadArchive } from "./sync-tar.js";
+import { probeHost } from "./sync-probe.js";
+import { readSyncBase, writeSyncBase } from "./sync-state.js";
+import { type SyncProgress, type UploadResult, uploadSnapshot } from "./sync-upload.js";
 
-export interface SyncProgress {
-  objectsSent: number;
-  objectsTotal: number;
-  bytesSent: number;
-}
+export type { SyncProgress } from "./sync-upload.js";
 
 export interface SyncParams {
   transport: Transport;
-  /** Absolute path on the build host; holds objects/, snapshots/ and tmp/. */
+  /** Absolute path on the build host; holds objects/, snapshots/, bases/ and tmp/. */
   remoteWorkDir: string;
   snapshot: Snapshot;
   localRoot: string;
-  /** Where the last-synced base per host is remembered; default `<localRoot>/.pikaci/cache`. */
+  /**
+   * Where the last-synced base per host is remembered. Default: `<stateRoot>/cache` when
+   * `stateRoot` is given, else `<localRoot>/.pikaci/cache`.
+   */
   cacheDir?: string;
+  /** pikaci's state directory (`--state-root`): keeps sync state out of the workspace. */
+  stateRoot?: string;
+  /**
+   * Names the workspace's lineage on the host, whose last published snapshot is the delta base
+   * for clients that remember none (a fresh CI runner). Default: the git `origin` URL without
+   * credentials, else the directory name (see base-key.ts). null: no host-side base.
+   */
+  baseKey?: string | null;
   onProgress?(progress: SyncProgress): void;
   timeoutMs?: number;
 }
@@ -36,12 +40,15 @@ export interface SyncResult {
   stats: SyncStats;
   /** True when this call's rename published the snapshot (false: reused, or a concurrent publisher won). */
   published: boolean;
+  /** Which base the delta was computed against: this machine's memory, the host's lineage, or none. */
+  baseSource?: "local" | "host" | null;
 }
 
 /**
  * Content-addressed sync (docs/snapshot-hash.md, "Sync"): reuse a published snapshot in one round
- * trip; otherwise ask which objects the host lacks, and send them plus a small assembly archive
- * in one tar stream. The host builds the tree from hard links and publishes it by rename.
+ * trip; otherwise diff against a base the host has (remembered locally, or the lineage's last
+ * snapshot whose manifest the probe downloads), ask which objects the host lacks, and send them
+ * plus a small assembly archive in one tar stream. The host publishes by rename.
  */
 export async function syncSnapshot(params: SyncParams): Promise<SyncResult> {
   const { transport, snapshot } = params;
@@ -49,180 +56,88 @@ export async function syncSnapshot(params: SyncParams): Promise<SyncResult> {
   if (!workDir.startsWith("/") || workDir.includes("\0")) {
     throw new UsageError(
       `remote work dir must be an absolute path, got ${JSON.stringify(params.remoteWorkDir)}`,
-      {
-        hint: "set the host's work dir to an absolute path such as /var/lib/pikaci",
-      },
+      { hint: "set the host's work dir to an absolute path such as /var/lib/pikaci" },
     );
   }
-  const ctx = { transport, workDir, hash: snapshot.hash, timeoutMs: params.timeoutMs };
-  const cacheDir = params.cacheDir ?? join(params.localRoot, ".pikaci", "cache");
+  const received = { bytes: 0 };
+  const ctx = { transport, workDir, hash: snapshot.hash, timeoutMs: params.timeoutMs, received };
+  const cacheDir =
+    params.cacheDir ??
+    (params.stateRoot === undefined
+      ? join(params.localRoot, ".pikaci", "cache")
+      : join(params.stateRoot, "cache"));
+  const baseKey = params.baseKey === undefined ? await defaultBaseKey(params.localRoot) : params.baseKey;
+  const lineage = baseKey === null ? "" : lineageKey(baseKey);
   const remotePath = `${workDir}/snapshots/${snapshot.hash}/tree`;
-  const uniqueObjects = new Set(
-    snapshot.entries.flatMap((e) => (e.type === "file" && e.size > 0 ? [objectName(e)] : [])),
-  );
-  const base = await readSyncBase(cacheDir, transport.description, workDir);
+  const localBase = await readSyncBase(cacheDir, transport.description, workDir);
+  const remember = () => rememberBase(cacheDir, transport, workDir, localBase?.hash, snapshot);
 
-  const probe = await runScript(ctx, PROBE_SCRIPT, [workDir, snapshot.hash, base?.hash ?? ""]);
-  const [status = "", ...rest] = probe.split("\n");
-  if (status === "present") {
-    checkMetadata(ctx, rest.join("\n"));
-    await remember(cacheDir, transport, workDir, base, snapshot);
-    const stats = statsOf(snapshot, {
-      bytesSent: 0,
-      objectsSent: 0,
-      uniqueObjects: uniqueObjects.size,
-      reused: true,
-    });
-    return { remotePath, stats, published: false };
+  const probe = await probeHost(ctx, localBase?.hash ?? "", lineage);
+  if (probe.status === "present") {
+    await remember();
+    const sent = { bytesSent: 0, objectsSent: 0, published: false };
+    return {
+      remotePath,
+      stats: statsOf(snapshot, sent, received.bytes, true),
+      published: false,
+      baseSource: null,
+    };
   }
-  if (status === "incomplete") {
-    throw new InfrastructureError(
-      `${workDir}/snapshots/${snapshot.hash} on ${transport.description} exists but has no pikaci-snapshot.json`,
-      {
-        hint: `remove ${workDir}/snapshots/${snapshot.hash} on the build host (or run pikaci gc), then rerun`,
-      },
-    );
-  }
-  const usableBase = status === "base" ? base : null;
-  let upload: Awaited<ReturnType<typeof uploadSnapshot>>;
+  let base: { hash: string; entries: readonly SnapshotEntry[] } | null = null;
+  if (probe.status === "base") base = localBase;
+  else if (probe.status === "hostbase" && probe.entries !== null)
+    base = { hash: probe.hash, entries: probe.entries };
+  const upload = (from: typeof base) =>
+    uploadSnapshot({ ctx, snapshot, base: from, lineage, onProgress: params.onProgress });
+  let sent: UploadResult;
+  let baseSource: SyncResult["baseSource"] =
+    base === null ? null : probe.status === "base" ? "local" : "host";
   try {
-    upload = await uploadSnapshot(ctx, snapshot, usableBase, params.onProgress);
+    sent = await upload(base);
   } catch (error) {
     // The base can vanish between probe and publish (gc); a full sync does not need it.
-    if (
-      usableBase === null ||
-      !(error instanceof InfrastructureError) ||
-      error.message.includes("changed after")
-    ) {
+    if (base === null || !(error instanceof InfrastructureError) || error.message.includes("changed after")) {
       throw error;
     }
-    upload = await uploadSnapshot(ctx, snapshot, null, params.onProgress);
+    sent = await upload(null);
+    baseSource = null;
   }
-  await remember(cacheDir, transport, workDir, base, snapshot);
-  const stats = statsOf(snapshot, { ...upload, uniqueObjects: uniqueObjects.size, reused: false });
-  return { remotePath, stats, published: upload.published };
-}
-
-type Ctx = ScriptContext & { hash: string };
-
-async function uploadSnapshot(
-  ctx: Ctx,
-  snapshot: Snapshot,
-  base: SyncBase | null,
-  onProgress: SyncParams["onProgress"],
-): Promise<{ bytesSent: number; objectsSent: number; published: boolean }> {
-  const plan = planSync(snapshot.entries, base?.entries ?? null);
-  let bytesSent = 0;
-  let present = new Set<string>();
-  if (plan.candidates.length > 0) {
-    const query = plan.candidates.map((entry) => `${storeKey(entry)}\n`).join("");
-    bytesSent += Buffer.byteLength(query);
-    const out = await runScript(ctx, PRESENT_SCRIPT, [ctx.workDir], query);
-    present = new Set(out.split("\n").filter((line) => line !== ""));
-  }
-  const objects = plan.candidates.filter((entry) => !present.has(storeKey(entry)));
-  const id = randomBytes(6).toString("hex");
-  const treeTar = buildTreeTar({
-    treePath: `snapshots/.staging-${snapshot.hash}-${id}/tree`,
-    added: plan.added,
-    includeRoot: base === null,
-    uploaded: { names: new Set(objects.map(objectName)), dir: `tmp/${id}` },
-  });
-  const meta = `${JSON.stringify(
-    {
-      content_hash: snapshot.hash,
-      files: snapshot.files,
-      bytes: snapshot.bytes,
-      created_at: new Date().toISOString(),
-    },
-    null,
-    2,
-  )}\n`;
-  let uploaded = 0;
-  let objectsSent = 0;
-  const archive = uploadArchive({
-    root: snapshot.root,
-    objects,
-    removals: plan.removals,
-    treeTar,
-    meta,
-    onObject: () => objectsSent++,
-  });
-  // A failure while producing the archive (a file changed) must win over the transport's error.
-  let producerError: unknown = null;
-  const counted = async function* () {
-    try {
-      for await (const chunk of archive) {
-        uploaded += chunk.length;
-        onProgress?.({ objectsSent, objectsTotal: objects.length, bytesSent: bytesSent + uploaded });
-        yield chunk;
-      }
-    } catch (error) {
-      producerError = error;
-      throw error;
-    }
+  await remember();
+  return {
+    remotePath,
+    stats: statsOf(snapshot, sent, received.bytes, false),
+    published: sent.published,
+    baseSource,
   };
-  const publishArgs = [ctx.workDir, snapshot.hash, id, base?.hash ?? ""];
-  let out: string;
-  try {
-    out = await runScript(ctx, PUBLISH_SCRIPT, publishArgs, Readable.from(counted()));
-  } catch (error) {
-    throw producerError ?? error;
-  }
-  if (producerError) throw producerError;
-  const [status = "", ...rest] = out.split("\n");
-  if (status === "lost") checkMetadata(ctx, rest.join("\n"));
-  return { bytesSent: bytesSent + uploaded, objectsSent, published: status === "published" };
 }
 
-function storeKey(entry: FileEntry): string {
-  return `${entry.digest.slice(0, 2)}/${objectName(entry)}`;
-}
-
-function checkMetadata(ctx: Ctx, text: string): void {
-  let contentHash: unknown;
-  try {
-    contentHash = (JSON.parse(text) as { content_hash?: unknown }).content_hash;
-  } catch {
-    contentHash = undefined;
-  }
-  if (contentHash !== ctx.hash) {
-    throw new InfrastructureError(
-      `${ctx.workDir}/snapshots/${ctx.hash}/pikaci-snapshot.json on ${ctx.transport.description} ` +
-        `does not name content_hash ${ctx.hash} (found ${JSON.stringify(contentHash ?? null)})`,
-      {
-        hint: `remove ${ctx.workDir}/snapshots/${ctx.hash} on the build host (or run pikaci gc), then rerun`,
-      },
-    );
-  }
-}
-
-async function remember(
+async function rememberBase(
   cacheDir: string,
   transport: Transport,
   workDir: string,
-  base: SyncBase | null,
+  previous: string | undefined,
   snapshot: Snapshot,
 ): Promise<void> {
-  if (base?.hash === snapshot.hash) return;
-  // Best effort: without it the next sync is a full one, not a wrong one.
+  if (previous === snapshot.hash) return;
+  // Best effort: without it the next sync diffs against the host's lineage base, or is a full one.
   await writeSyncBase(cacheDir, transport.description, workDir, {
     hash: snapshot.hash,
     entries: snapshot.entries,
   }).catch(() => {});
 }
 
-function statsOf(
-  snapshot: Snapshot,
-  sent: { bytesSent: number; objectsSent: number; uniqueObjects: number; reused: boolean },
-): SyncStats {
+function statsOf(snapshot: Snapshot, sent: UploadResult, bytesReceived: number, reused: boolean): SyncStats {
+  const uniqueObjects = new Set(
+    snapshot.entries.flatMap((e) => (e.type === "file" && e.size > 0 ? [objectName(e)] : [])),
+  );
   return {
     snapshot_hash: snapshot.hash,
     files: snapshot.files,
     bytes_total: snapshot.bytes,
     bytes_sent: sent.bytesSent,
+    bytes_received: bytesReceived,
     objects_sent: sent.objectsSent,
-    objects_reused: sent.uniqueObjects - sent.objectsSent,
-    snapshot_reused: sent.reused,
+    objects_reused: uniqueObjects.size - sent.objectsSent,
+    snapshot_reused: reused,
   };
 }

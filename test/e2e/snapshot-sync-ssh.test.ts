@@ -70,4 +70,41 @@ describe.skipIf(!env)("snapshot sync over the real sshd", () => {
     expect(verified.problems).toEqual([]);
     expect(verified.ok).toBe(true);
   });
+
+  it("a one-file change from a fresh machine (empty cache dir) sends <= file + 64 KiB", async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 2000; i++) files[`pkg${i % 40}/f${i}.txt`] = `file ${i}\n`.repeat(20);
+    const root = makeTree(files, join(work, "fresh-ws"));
+    const dir = `${remote}-fresh`;
+    const cacheDir = (name: string) => mkdtempSync(join(work, `cache-${name}-`));
+    try {
+      const first = await syncSnapshot({
+        transport,
+        remoteWorkDir: dir,
+        snapshot: await buildSnapshot({ root, cacheFile: null }),
+        localRoot: root,
+        cacheDir: cacheDir("x"),
+      });
+      expect(first.published).toBe(true);
+      const content = "changed on another runner\n".repeat(1000);
+      writeFileSync(join(root, "pkg7/f7.txt"), content);
+      const next = await buildSnapshot({ root, cacheFile: null });
+      const one = await syncSnapshot({
+        transport,
+        remoteWorkDir: dir,
+        snapshot: next,
+        localRoot: root,
+        cacheDir: cacheDir("y"),
+      });
+      expect(one.baseSource).toBe("host");
+      expect(one.stats.objects_sent).toBe(1);
+      expect(one.stats.bytes_sent).toBeLessThanOrEqual(content.length + 64 * 1024);
+      expect(one.stats.bytes_received).toBeGreaterThan(0);
+      const verified = await verifyRemoteSnapshot({ transport, remotePath: one.remotePath, snapshot: next });
+      expect(verified.problems).toEqual([]);
+      expect(verified.ok).toBe(true);
+    } finally {
+      await transport.exec(["rm", "-rf", dir]);
+    }
+  });
 });

@@ -1,4 +1,12 @@
-import { existsSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  truncateSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { buildSnapshot } from "../../../src/snapshot/index.js";
@@ -22,10 +30,16 @@ describe("digest cache", () => {
     const root = tree(30);
     const cold = await buildSnapshot({ root, now: later });
     expect(cold.cacheHits).toBe(0);
-    expect(existsSync(join(root, ".pikaci/cache/digests-v1.json"))).toBe(true);
+    const cacheFile = join(root, ".pikaci/cache/digests-v2.bin");
+    expect(existsSync(cacheFile)).toBe(true);
+    const written = readFileSync(cacheFile);
+    const inode = statSync(cacheFile).ino;
     const warm = await buildSnapshot({ root, now: later });
     expect(warm.cacheHits).toBe(30);
     expect(warm.hash).toBe(cold.hash);
+    // Nothing changed, so nothing is rewritten (same inode: no temp file was renamed over it).
+    expect(statSync(cacheFile).ino).toBe(inode);
+    expect(readFileSync(cacheFile).equals(written)).toBe(true);
 
     // Same size, new content, mtime put back: the ctime still moves, so the file is re-read.
     const file = join(root, "d1/f1");
@@ -44,6 +58,40 @@ describe("digest cache", () => {
     expect((await buildSnapshot({ root })).cacheHits).toBe(0);
     await buildSnapshot({ root, now: later });
     expect((await buildSnapshot({ root })).cacheHits).toBe(2);
+  });
+
+  it("keeps working when files are listed in another order, and is rewritten in the new order", async () => {
+    const root = tree(20);
+    const cacheFile = join(tree(0), "cache.bin");
+    const cold = await buildSnapshot({ root, cacheFile, now: later });
+    const inode = statSync(cacheFile).ino;
+    expect((await buildSnapshot({ root, cacheFile, now: later })).cacheHits).toBe(20);
+    expect(statSync(cacheFile).ino).toBe(inode);
+    // A renamed directory lists its files at another position (and under other paths).
+    renameSync(join(root, "d0"), join(root, "z0"));
+    const moved = await buildSnapshot({ root, cacheFile, now: later });
+    expect(moved.hash).not.toBe(cold.hash);
+    expect(moved.cacheHits).toBe(13); // d1 and d2 hit; the 7 files now under z0 are re-read
+    expect(statSync(cacheFile).ino).not.toBe(inode);
+    expect((await buildSnapshot({ root, cacheFile, now: later })).cacheHits).toBe(20);
+  });
+
+  it("keeps the cache in the state root when one is given", async () => {
+    const root = tree(3);
+    const stateRoot = tree(0);
+    await buildSnapshot({ root, stateRoot, now: later });
+    expect(existsSync(join(root, ".pikaci"))).toBe(false);
+    expect((await buildSnapshot({ root, stateRoot, now: later })).cacheHits).toBe(3);
+  });
+
+  it("ignores a truncated cache file", async () => {
+    const root = tree(5);
+    const cacheFile = join(tree(0), "cache.bin");
+    const cold = await buildSnapshot({ root, cacheFile, now: later });
+    truncateSync(cacheFile, statSync(cacheFile).size - 1);
+    const again = await buildSnapshot({ root, cacheFile, now: later });
+    expect(again.cacheHits).toBe(0);
+    expect(again.hash).toBe(cold.hash);
   });
 
   it("ignores a corrupt cache file, and a cache written for another root", async () => {

@@ -1,0 +1,85 @@
+import type { ApplicationFunction, Context } from "probot";
+import {
+  onCheckRunRerequested,
+  onCheckSuiteRerequested,
+  onRequestedAction,
+} from "./handlers/check-events.js";
+import type { AppDeps, EventScope } from "./handlers/deps.js";
+import { startRun } from "./handlers/start-run.js";
+import { cancelSuperseded, concludeAbandoned } from "./handlers/superseded.js";
+import { createOctokitPort } from "./octokit-port.js";
+
+type RepoContext = Context<"pull_request" | "check_run" | "check_suite" | "workflow_run">;
+
+/**
+ * The probot application: each event is unpacked into a narrow object and handed to a handler.
+ * An error thrown here reaches probot's error handler, which logs it with the delivery id and
+ * answers the delivery 500; the process keeps serving.
+ */
+export function pikaciApp(deps: AppDeps): ApplicationFunction {
+  return (app) => {
+    app.on(["pull_request.opened", "pull_request.reopened", "pull_request.synchronize"], async (context) => {
+      const { pull_request: pr, repository } = context.payload;
+      const scope = eventScope(context, deps);
+      if (context.payload.action === "synchronize") {
+        // Best effort: a failure to cancel the old head must not keep the new head from running.
+        await cancelSuperseded(scope, deps, {
+          beforeSha: context.payload.before,
+          afterSha: pr.head.sha,
+        }).catch((err: unknown) => scope.log.error({ err }, "could not cancel the superseded head's lanes"));
+      }
+      const fork = pr.head.repo?.full_name !== repository.full_name;
+      await startRun(scope, deps, {
+        pr: { number: pr.number, headSha: pr.head.sha, fork },
+        changedFileCount: typeof pr.changed_files === "number" ? pr.changed_files : null,
+      });
+    });
+
+    app.on("check_run.rerequested", async (context) => {
+      await onCheckRunRerequested(eventScope(context, deps), deps, checkRunData(context));
+    });
+
+    app.on("check_run.requested_action", async (context) => {
+      const identifier = context.payload.requested_action?.identifier ?? "";
+      await onRequestedAction(eventScope(context, deps), deps, { ...checkRunData(context), identifier });
+    });
+
+    app.on("check_suite.rerequested", async (context) => {
+      await onCheckSuiteRerequested(eventScope(context, deps), deps, {
+        headSha: context.payload.check_suite.head_sha,
+        sender: context.payload.sender.login,
+      });
+    });
+
+    app.on("workflow_run.completed", async (context) => {
+      const run = context.payload.workflow_run;
+      await concludeAbandoned(eventScope(context, deps), deps, {
+        id: run.id,
+        htmlUrl: run.html_url,
+        conclusion: run.conclusion ?? null,
+      });
+    });
+  };
+}
+
+function eventScope(context: RepoContext, deps: AppDeps): EventScope {
+  const { repository } = context.payload;
+  return {
+    port: createOctokitPort(context.octokit, context.repo(), deps.appId),
+    log: context.log,
+    repository: repository.full_name,
+    defaultBranch: repository.default_branch,
+  };
+}
+
+function checkRunData(context: Context<"check_run">) {
+  const run = context.payload.check_run;
+  return {
+    name: run.name,
+    headSha: run.head_sha,
+    externalId: run.external_id ?? null,
+    appId: run.app?.id ?? null,
+    conclusion: run.conclusion ?? null,
+    sender: context.payload.sender.login,
+  };
+}

@@ -1,0 +1,94 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createNodeMiddleware, createProbot, type Logger, type Probot } from "probot";
+import { createRunPagesHandler, signRunUrl } from "../../src/pages/index.js";
+import { createStateStore, newRunId } from "../../src/store/index.js";
+import { pikaciApp } from "./app.js";
+import { createFileDispatchStore, type DispatchStore } from "./dispatch-store.js";
+import type { AppEnv } from "./env.js";
+import { apiRoute, healthzRoute } from "./http/api.js";
+import { type Route, sendJson } from "./http/respond.js";
+import { leanFetch } from "./lean-fetch.js";
+import { pikaciOctokit } from "./octokit-class.js";
+
+export interface PikaciServerOptions {
+  env: AppEnv;
+  /** Extra routes, tried after healthz, the API and the run pages, before the webhook endpoint. */
+  routes?: Route[];
+  log?: Logger;
+  store?: DispatchStore;
+  /** The rest of the environment, for probot's own settings (LOG_LEVEL, WEBHOOK_PATH, GHE_HOST). */
+  processEnv?: NodeJS.ProcessEnv;
+}
+
+export interface PikaciServer {
+  server: Server;
+  probot: Probot;
+  listen(): Promise<AddressInfo>;
+  close(): Promise<void>;
+}
+
+/** Probot's webhook middleware plus pikaci's routes on one node:http server. */
+export async function createPikaciServer(options: PikaciServerOptions): Promise<PikaciServer> {
+  const { env } = options;
+  const probot = createProbot({
+    env: options.processEnv ?? {},
+    overrides: {
+      appId: env.appId,
+      privateKey: env.privateKey,
+      secret: env.webhookSecret,
+      ...(options.log ? { log: options.log } : {}),
+      ...(env.githubApiUrl ? { baseUrl: env.githubApiUrl } : {}),
+      Octokit: pikaciOctokit({ throttle: env.writeThrottle }),
+      request: { fetch: leanFetch },
+    },
+  });
+  const deps = {
+    appId: env.appId,
+    detailsUrl: (runId: string) => signRunUrl({ baseUrl: env.publicUrl, runId, secret: env.webhookSecret }),
+    store: options.store ?? createFileDispatchStore(env.stateRoot),
+    newRunId: () => newRunId(),
+  };
+  const webhooks = await createNodeMiddleware(pikaciApp(deps), { probot });
+  const stateStore = createStateStore({ root: env.stateRoot });
+  const routes: Route[] = [
+    healthzRoute,
+    apiRoute({ store: stateStore, token: env.apiToken }),
+    createRunPagesHandler({
+      store: stateStore,
+      secret: env.webhookSecret,
+      log: (message) => probot.log.warn(message),
+    }),
+    ...(options.routes ?? []),
+  ];
+
+  const server = createServer(async (req, res) => {
+    try {
+      for (const route of routes) {
+        if (await route(req, res)) return;
+      }
+      if (await webhooks(req, res)) return;
+      if (!res.headersSent)
+        sendJson(res, 404, { error: `no route for ${req.method} ${req.url?.split("?")[0]}` });
+    } catch (err) {
+      probot.log.error({ err }, "request failed");
+      if (!res.headersSent) sendJson(res, 500, { error: "internal error" });
+      else res.end();
+    }
+  });
+
+  return {
+    server,
+    probot,
+    listen: () =>
+      new Promise((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(env.port, env.host, () => resolve(server.address() as AddressInfo));
+      }),
+    close: () =>
+      new Promise((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((err) => (err ? reject(err) : resolve()));
+      }),
+  };
+}

@@ -1,0 +1,134 @@
+import { type FileHandle, mkdir, open } from "node:fs/promises";
+import path from "node:path";
+import { z } from "zod";
+import { RunId } from "../../src/schema/index.js";
+
+/**
+ * What the App dispatched: run id → workflow run id and the lane → check run map. The check
+ * runs' `external_id` carries the run id; this record adds the workflow run id GitHub only
+ * tells us after the check runs exist, so a superseded commit's workflow run can be cancelled
+ * and a workflow run that died early can have its lanes concluded.
+ *
+ * Kept beside the state store as one append-only JSON-lines file per month,
+ * `<root>/app/dispatches-YYYY-MM.jsonl`, indexed in memory. A lookup that misses reads what
+ * other processes appended since (cluster workers share the files); a restarted App reads the
+ * last two months.
+ */
+export const DispatchRecord = z.object({
+  run_id: RunId,
+  repository: z.string(),
+  head_sha: z.string(),
+  pr: z.number().int().positive(),
+  workflow_run_id: z.number().int().positive().nullable(),
+  check_runs: z.record(z.string(), z.number().int()),
+});
+export type DispatchRecord = z.infer<typeof DispatchRecord>;
+
+export interface DispatchStore {
+  put(record: DispatchRecord): Promise<void>;
+  byRunId(runId: string): Promise<DispatchRecord | null>;
+  byWorkflowRunId(id: number): Promise<DispatchRecord | null>;
+}
+
+export function createFileDispatchStore(
+  stateRoot: string,
+  now: () => Date = () => new Date(),
+): DispatchStore {
+  const dir = path.join(stateRoot, "app");
+  const memory = createMemoryDispatchStore();
+  const fileOf = (month: string) => path.join(dir, `dispatches-${month}.jsonl`);
+  /** How far each log has been read: other App processes (cluster workers) append too. */
+  const offsets = new Map<string, number>();
+  let appender: { month: string; file: Promise<FileHandle> } | null = null;
+  let reading: Promise<void> | null = null;
+
+  // This month's and last month's logs cover every check run GitHub still lets us update (14 days).
+  const catchUp = () =>
+    (reading ??= (async () => {
+      for (const month of [monthOf(now(), -1), monthOf(now(), 0)]) {
+        const { text, end } = await readFrom(fileOf(month), offsets.get(month) ?? 0);
+        const complete = text.slice(0, text.lastIndexOf("\n") + 1);
+        offsets.set(month, end - Buffer.byteLength(text) + Buffer.byteLength(complete));
+        for (const line of complete.split("\n")) {
+          const record = line ? DispatchRecord.safeParse(safeJson(line)) : null;
+          if (record?.success) await memory.put(record.data);
+        }
+      }
+    })().finally(() => {
+      reading = null;
+    }));
+  let started = false;
+  const lookup = async <T>(find: () => Promise<T | null>): Promise<T | null> => {
+    if (!started) {
+      started = true;
+      await catchUp();
+    }
+    return (await find()) ?? (await catchUp().then(find));
+  };
+
+  return {
+    async put(record) {
+      const valid = DispatchRecord.parse(record);
+      await memory.put(valid);
+      const month = monthOf(now(), 0);
+      if (appender?.month !== month) {
+        const previous = appender?.file;
+        const file = mkdir(dir, { recursive: true }).then(() => open(fileOf(month), "a"));
+        appender = { month, file };
+        previous?.then((f) => f.close()).catch(() => {});
+      }
+      // One O_APPEND write per dispatch, no fsync: this is a hint for cancelling, not a record of
+      // results; losing the last lines in a power cut only means a superseded run is not cancelled.
+      await (await appender.file).write(`${JSON.stringify(valid)}\n`);
+    },
+    byRunId: (runId) => lookup(() => memory.byRunId(runId)),
+    byWorkflowRunId: (id) => lookup(() => memory.byWorkflowRunId(id)),
+  };
+}
+
+async function readFrom(file: string, offset: number): Promise<{ text: string; end: number }> {
+  let handle: FileHandle;
+  try {
+    handle = await open(file, "r");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return { text: "", end: 0 };
+    throw error;
+  }
+  try {
+    const { size } = await handle.stat();
+    if (size <= offset) return { text: "", end: offset };
+    const buffer = Buffer.alloc(size - offset);
+    await handle.read(buffer, 0, buffer.length, offset);
+    return { text: buffer.toString("utf8"), end: size };
+  } finally {
+    await handle.close();
+  }
+}
+
+function monthOf(date: Date, offset: number): string {
+  const d = new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + offset, 1));
+  return d.toISOString().slice(0, 7);
+}
+
+function safeJson(line: string): unknown {
+  try {
+    return JSON.parse(line);
+  } catch {
+    return null; // a line torn by a crash mid-write
+  }
+}
+
+/** For tests and for running without a state root. */
+export function createMemoryDispatchStore(): DispatchStore {
+  const byRun = new Map<string, DispatchRecord>();
+  const byWorkflow = new Map<number, DispatchRecord>();
+  return {
+    async put(record) {
+      const valid = DispatchRecord.parse(record);
+      byRun.set(valid.run_id, valid);
+      if (valid.workflow_run_id !== null) byWorkflow.set(valid.workflow_run_id, valid);
+    },
+    byRunId: async (runId) => byRun.get(runId) ?? null,
+    byWorkflowRunId: async (id) => byWorkflow.get(id) ?? null,
+  };
+}

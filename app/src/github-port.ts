@@ -1,0 +1,78 @@
+import type { RequestedAction } from "../../src/report/requested-actions.js";
+
+/** The handful of GitHub calls the App makes, so handlers stay thin and tests count calls. */
+export interface CheckRunOutput {
+  title: string;
+  summary: string;
+  text?: string;
+  annotations?: CheckAnnotation[];
+}
+
+export interface CheckAnnotation {
+  path: string;
+  start_line: number;
+  end_line: number;
+  start_column?: number;
+  end_column?: number;
+  annotation_level: "notice" | "warning" | "failure";
+  message: string;
+  title?: string;
+}
+
+export type Conclusion = "success" | "failure" | "cancelled" | "skipped" | "action_required" | "timed_out";
+
+export interface NewCheckRun {
+  name: string;
+  head_sha: string;
+  external_id: string;
+  details_url: string;
+  status: "queued" | "completed";
+  conclusion?: Conclusion;
+  output: CheckRunOutput;
+  actions?: RequestedAction[];
+}
+
+export interface CheckRunPatch {
+  status: "completed";
+  conclusion: Conclusion;
+  output: CheckRunOutput;
+  actions?: RequestedAction[];
+}
+
+/** What the App needs to know about an existing check run. */
+export interface CheckRunInfo {
+  id: number;
+  name: string;
+  head_sha: string;
+  status: string;
+  conclusion: string | null;
+  external_id: string | null;
+  app_id: number | null;
+}
+
+export interface DispatchRequest {
+  /** File name under .github/workflows, e.g. `pikaci.yml`. */
+  workflow: string;
+  ref: string;
+  inputs: Record<string, string>;
+}
+
+export interface ChangedFiles {
+  /** null when GitHub's listing limit was reached and the list is incomplete. */
+  files: string[] | null;
+}
+
+export interface GitHubPort {
+  /** A file's text at `ref`, or null when it does not exist there. */
+  readFile(path: string, ref: string): Promise<string | null>;
+  listChangedFiles(pr: number, knownCount: number | null): Promise<ChangedFiles>;
+  createCheckRun(run: NewCheckRun): Promise<number>;
+  updateCheckRun(id: number, patch: CheckRunPatch): Promise<void>;
+  /** The latest check run per name on `sha` created by this App. */
+  listOwnCheckRuns(sha: string): Promise<CheckRunInfo[]>;
+  /** Returns the workflow run id when GitHub reports it (`return_run_details`). */
+  dispatchWorkflow(request: DispatchRequest): Promise<{ workflowRunId: number | null }>;
+  cancelWorkflowRun(id: number): Promise<void>;
+  /** `admin`, `write`, `read` or `none` (maintain counts as write, triage as read). */
+  permissionOf(login: string): Promise<string>;
+}

@@ -1,0 +1,21 @@
+import type { DispatchStore } from "../dispatch-store.js";
+import type { GitHubPort } from "../github-port.js";
+import type { Log } from "../launch.js";
+
+/** What every handler needs besides the event: a narrow object, built once at start. */
+export interface AppDeps {
+  appId: number;
+  /** The run page's URL for a run: the check runs' `details_url` (a signed capability link). */
+  detailsUrl: (runId: string) => string;
+  store: DispatchStore;
+  newRunId: () => string;
+}
+
+/** One delivery's view: the repository it concerns and the GitHub calls scoped to it. */
+export interface EventScope {
+  port: GitHubPort;
+  log: Log;
+  /** `owner/name` */
+  repository: string;
+  defaultBranch: string;
+}

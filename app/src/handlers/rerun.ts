@@ -1,0 +1,97 @@
+import { DEFAULT_CONFIG_PATH } from "../../../src/schema/index.js";
+import { configFailureCheck } from "../config-check.js";
+import { workflowTarget } from "../dispatch.js";
+import { encodeExternalId } from "../external-id.js";
+import type { NewCheckRun } from "../github-port.js";
+import { launchLanes } from "../launch.js";
+import { rerunOutput } from "../outputs.js";
+import type { AppDeps, EventScope } from "./deps.js";
+import { loadConfigAt } from "./load-config.js";
+
+export interface RerunParams {
+  headSha: string;
+  pr: number;
+  fork: boolean;
+  /** Lanes to run again, each with the conclusion it had (shown in the new run's summary). */
+  lanes: { lane: string; previousConclusion: string | null }[];
+  /** Who asked. Checked for write access when fork code would run. */
+  sender: string;
+  /** Approval of a fork is always checked, even on a non-fork ref. */
+  requireWriteAccess: boolean;
+}
+
+const WRITE_ACCESS = new Set(["admin", "write"]);
+
+/**
+ * Re-run some lanes of a commit: a **new** check run per lane (same name and head SHA), `queued`
+ * at once so no stale red check lingers, then one dispatch for exactly those lanes.
+ */
+export async function rerunLanes(scope: EventScope, deps: AppDeps, params: RerunParams): Promise<void> {
+  const { headSha, pr, fork } = params;
+  if (params.lanes.length === 0) {
+    scope.log.info(`nothing to re-run at ${headSha}`);
+    return;
+  }
+  if (params.requireWriteAccess || fork) {
+    const permission = await scope.port.permissionOf(params.sender);
+    if (!WRITE_ACCESS.has(permission)) {
+      scope.log.warn(
+        { sender: params.sender, permission },
+        `ignored: ${params.sender} has ${permission} access and cannot run a fork's code`,
+      );
+      return;
+    }
+  }
+  const runId = deps.newRunId();
+  const detailsUrl = deps.detailsUrl(runId);
+  const loaded = await loadConfigAt(scope, headSha);
+  if (loaded.kind === "missing") {
+    scope.log.info(`${DEFAULT_CONFIG_PATH} not found at ${headSha}; nothing to re-run`);
+    return;
+  }
+  if (loaded.kind === "invalid") {
+    await scope.port.createCheckRun(
+      configFailureCheck({ error: loaded.error, headSha, runId, pr, fork, detailsUrl }),
+    );
+    return;
+  }
+  const known = new Set(loaded.config.lanes.map((l) => l.id));
+  const lanes = params.lanes
+    .filter((l) => known.has(l.lane))
+    .map(
+      (l): NewCheckRun => ({
+        name: l.lane,
+        head_sha: headSha,
+        external_id: encodeExternalId({ runId, lane: l.lane, pr, fork }),
+        details_url: detailsUrl,
+        status: "queued",
+        output: rerunOutput(
+          l.previousConclusion,
+          l.previousConclusion === "action_required" ? params.sender : null,
+        ),
+      }),
+    );
+  // A fork's head config chooses lanes, never which workflow (with secrets) runs them.
+  const target = fork ? await baseWorkflowTarget(scope) : workflowTarget(loaded.config, scope.defaultBranch);
+  const result = await launchLanes({
+    port: scope.port,
+    store: deps.store,
+    log: scope.log,
+    repository: scope.repository,
+    runId,
+    headSha,
+    pr,
+    lanes,
+    target,
+  });
+  scope.log.info(
+    { run_id: runId, lanes: Object.keys(result.checkRuns), dispatched: result.dispatched },
+    `re-run ${runId} at ${headSha}`,
+  );
+}
+
+/** The workflow settings from the default branch's config: trusted, unlike a fork's. */
+async function baseWorkflowTarget(scope: EventScope) {
+  const base = await loadConfigAt(scope, scope.defaultBranch);
+  return workflowTarget(base.kind === "ok" ? base.config : null, scope.defaultBranch);
+}

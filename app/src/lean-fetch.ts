@@ -1,0 +1,100 @@
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
+import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+
+/**
+ * The subset of `fetch` octokit uses, over node:http with keep-alive agents. The App makes a
+ * dozen small API calls per pull request; undici's fetch (web streams, a wasm parser per
+ * response) was the largest CPU cost per webhook in the benchmark. Redirects are followed for
+ * GET/HEAD like fetch's default; bodies are buffered (API responses are small JSON).
+ */
+export interface LeanResponse {
+  status: number;
+  statusText: string;
+  url: string;
+  headers: Headers;
+  body: null;
+  text(): Promise<string>;
+  json(): Promise<unknown>;
+  arrayBuffer(): Promise<ArrayBuffer>;
+}
+
+interface LeanInit {
+  method?: string;
+  body?: string | Uint8Array | null;
+  headers?: Record<string, string>;
+  signal?: AbortSignal | null;
+  redirect?: "follow" | "manual" | "error";
+}
+
+const MAX_REDIRECTS = 5;
+/** A connection that sends nothing for this long is abandoned, so a handler can never hang. */
+const IDLE_TIMEOUT_MS = 30_000;
+const agents = {
+  "http:": new HttpAgent({ keepAlive: true, maxSockets: 64 }),
+  "https:": new HttpsAgent({ keepAlive: true, maxSockets: 64 }),
+};
+
+export async function leanFetch(input: string | URL, init: LeanInit = {}): Promise<LeanResponse> {
+  let url = new URL(String(input));
+  for (let hop = 0; ; hop++) {
+    const res = await send(url, init);
+    const location = res.message.headers.location;
+    const follow = (init.redirect ?? "follow") === "follow" && ["GET", "HEAD"].includes(init.method ?? "GET");
+    if (follow && location && [301, 302, 303, 307, 308].includes(res.message.statusCode ?? 0)) {
+      if (hop >= MAX_REDIRECTS) throw new TypeError(`too many redirects from ${String(input)}`);
+      url = new URL(location, url);
+      continue;
+    }
+    return toResponse(url, res.message, res.bytes);
+  }
+}
+
+function send(url: URL, init: LeanInit): Promise<{ message: IncomingMessage; bytes: Buffer }> {
+  const isHttps = url.protocol === "https:";
+  if (!isHttps && url.protocol !== "http:")
+    return Promise.reject(new TypeError(`unsupported URL ${url.href}`));
+  const body = init.body == null ? undefined : Buffer.from(init.body);
+  const headers = { ...init.headers, ...(body ? { "content-length": String(body.length) } : {}) };
+  return new Promise((resolve, reject) => {
+    const req = (isHttps ? httpsRequest : httpRequest)(
+      url,
+      {
+        method: init.method ?? "GET",
+        headers,
+        agent: agents[isHttps ? "https:" : "http:"],
+        signal: init.signal ?? undefined,
+      },
+      (message) => {
+        const chunks: Buffer[] = [];
+        message.on("data", (chunk: Buffer) => chunks.push(chunk));
+        message.on("end", () => resolve({ message, bytes: Buffer.concat(chunks) }));
+        message.on("error", reject);
+      },
+    );
+    req.setTimeout(IDLE_TIMEOUT_MS, () =>
+      req.destroy(new Error(`no response from ${url.host} in ${IDLE_TIMEOUT_MS} ms`)),
+    );
+    req.on("error", (error) => reject(Object.assign(new TypeError("fetch failed"), { cause: error })));
+    req.end(body);
+  });
+}
+
+function toResponse(url: URL, message: IncomingMessage, bytes: Buffer): LeanResponse {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(message.headers)) {
+    if (value === undefined) continue;
+    for (const v of Array.isArray(value) ? value : [value]) headers.append(name, v);
+  }
+  const text = async () => bytes.toString("utf8");
+  return {
+    status: message.statusCode ?? 0,
+    statusText: message.statusMessage ?? "",
+    url: url.href,
+    headers,
+    body: null,
+    text,
+    json: async () => JSON.parse(await text()),
+    arrayBuffer: async () =>
+      bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer,
+  };
+}

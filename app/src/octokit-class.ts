@@ -1,0 +1,23 @@
+import { ProbotOctokit } from "probot";
+
+/**
+ * The Octokit class probot builds every event's client from. Octokit's throttling spaces writes
+ * a second apart — GitHub asks for that per token — but keys its limiters by `throttle.id`,
+ * which defaults to one value for the whole process: every installation would then share one
+ * write per second. Keying by installation keeps GitHub's spacing without one busy repository
+ * delaying every other. `throttle: false` is for a local stand-in of the API.
+ */
+export function pikaciOctokit({ throttle }: { throttle: boolean }): typeof ProbotOctokit {
+  return ProbotOctokit.defaults((options: Record<string, unknown>) =>
+    withThrottle(options, throttle),
+  ) as typeof ProbotOctokit;
+}
+
+export function withThrottle(options: Record<string, unknown>, throttle: boolean): Record<string, unknown> {
+  const installationId = (options.auth as { installationId?: unknown } | undefined)?.installationId;
+  const id = typeof installationId === "number" ? `pikaci-installation-${installationId}` : "pikaci-app";
+  return {
+    ...options,
+    throttle: { ...(options.throttle as object | undefined), ...(throttle ? { id } : { enabled: false }) },
+  };
+}

@@ -1,0 +1,128 @@
+import type { ProbotOctokit } from "probot";
+import type { CheckRunInfo, GitHubPort } from "./github-port.js";
+
+/** GitHub stops listing a pull request's files at 3000. */
+export const GITHUB_PR_FILES_LIMIT = 3000;
+
+export interface RepoRef {
+  owner: string;
+  repo: string;
+}
+
+/** The GitHubPort over probot's installation-authenticated octokit. */
+export function createOctokitPort(octokit: ProbotOctokit, repo: RepoRef, appId: number): GitHubPort {
+  return {
+    async readFile(path, ref) {
+      try {
+        const res = await octokit.rest.repos.getContent({ ...repo, path, ref, mediaType: { format: "raw" } });
+        return asText(res.data);
+      } catch (error) {
+        if (statusOf(error) === 404) return null;
+        throw error;
+      }
+    },
+
+    async listChangedFiles(pr, knownCount) {
+      // Past the limit the listing is incomplete anyway; do not spend 30 pages learning that.
+      if (knownCount !== null && knownCount >= GITHUB_PR_FILES_LIMIT) return { files: null };
+      const files = await octokit.paginate(octokit.rest.pulls.listFiles, {
+        ...repo,
+        pull_number: pr,
+        per_page: 100,
+      });
+      if (files.length >= GITHUB_PR_FILES_LIMIT) return { files: null };
+      // A rename changes both paths; lanes watching the old one must run too.
+      return {
+        files: files.flatMap((f) => (f.previous_filename ? [f.filename, f.previous_filename] : [f.filename])),
+      };
+    },
+
+    async createCheckRun(run) {
+      const res = await octokit.rest.checks.create({ ...repo, ...run });
+      return res.data.id;
+    },
+
+    async updateCheckRun(id, patch) {
+      await octokit.rest.checks.update({ ...repo, check_run_id: id, ...patch });
+    },
+
+    async listOwnCheckRuns(sha) {
+      const runs = await octokit
+        .paginate(octokit.rest.checks.listForRef, {
+          ...repo,
+          ref: sha,
+          app_id: appId,
+          filter: "latest",
+          per_page: 100,
+        })
+        .catch((error: unknown) => {
+          // An unknown commit (force-pushed away, or never seen) simply has no check runs.
+          if (statusOf(error) === 404 || statusOf(error) === 422) return [];
+          throw error;
+        });
+      return runs.map(
+        (r): CheckRunInfo => ({
+          id: r.id,
+          name: r.name,
+          head_sha: r.head_sha,
+          status: r.status,
+          conclusion: r.conclusion ?? null,
+          external_id: r.external_id ?? null,
+          app_id: r.app?.id ?? null,
+        }),
+      );
+    },
+
+    async dispatchWorkflow({ workflow, ref, inputs }) {
+      const res = await octokit.request(
+        "POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches",
+        {
+          ...repo,
+          workflow_id: workflow,
+          ref,
+          inputs,
+          return_run_details: true,
+        },
+      );
+      const data = res.data as { workflow_run_id?: number } | undefined;
+      return { workflowRunId: typeof data?.workflow_run_id === "number" ? data.workflow_run_id : null };
+    },
+
+    async cancelWorkflowRun(id) {
+      try {
+        await octokit.rest.actions.cancelWorkflowRun({ ...repo, run_id: id });
+      } catch (error) {
+        // 409: the run already finished, which is what we wanted.
+        if (statusOf(error) !== 409) throw error;
+      }
+    },
+
+    async permissionOf(login) {
+      try {
+        const res = await octokit.rest.repos.getCollaboratorPermissionLevel({ ...repo, username: login });
+        // `permission` folds custom and maintain/triage roles onto admin/write/read/none.
+        return res.data.permission;
+      } catch (error) {
+        if (statusOf(error) === 404) return "none";
+        throw error;
+      }
+    },
+  };
+}
+
+export function statusOf(error: unknown): number | null {
+  const status = (error as { status?: unknown } | null)?.status;
+  return typeof status === "number" ? status : null;
+}
+
+/**
+ * The raw media type comes back as a string or, depending on the Content-Type GitHub (or a
+ * proxy) sends, as bytes; never stringify an ArrayBuffer into "[object ArrayBuffer]".
+ */
+function asText(data: unknown): string {
+  if (typeof data === "string") return data;
+  if (data instanceof ArrayBuffer) return new TextDecoder().decode(data);
+  if (ArrayBuffer.isView(data))
+    return Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("utf8");
+  throw new Error("GitHub returned the file in an unexpected form; expected raw text");
+}

@@ -1,0 +1,55 @@
+/**
+ * Start the pikaci GitHub App: `npx tsx app/src/server.ts` (environment: see docs/app.md).
+ * With PIKACI_APP_WORKERS > 1 the primary forks that many workers sharing the port.
+ */
+import cluster from "node:cluster";
+import { describeError } from "../../src/errors/index.js";
+import { createPikaciServer } from "./create-server.js";
+import { type AppEnv, loadAppEnv } from "./env.js";
+
+async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const appEnv = loadAppEnv(env);
+  if ((appEnv.workers ?? 1) > 1 && cluster.isPrimary) return supervise(appEnv.workers ?? 1);
+  await serve(appEnv, env);
+}
+
+async function serve(appEnv: AppEnv, env: NodeJS.ProcessEnv): Promise<void> {
+  const app = await createPikaciServer({
+    env: appEnv,
+    processEnv: env,
+  });
+  const address = await app.listen();
+  app.probot.log.info(`pikaci app listening on ${address.address}:${address.port}`);
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      app.close().finally(() => process.exit(0));
+    });
+  }
+}
+
+/** Keep `count` workers alive; a crashed worker is replaced, a signal stops them all. */
+function supervise(count: number): void {
+  let stopping = false;
+  for (let i = 0; i < count; i++) cluster.fork();
+  cluster.on("exit", (worker, code, signal) => {
+    if (stopping) return;
+    process.stderr.write(
+      `pikaci app: worker ${worker.process.pid} exited (${signal ?? code}); starting another\n`,
+    );
+    cluster.fork();
+  });
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      stopping = true;
+      for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill("SIGTERM");
+      cluster.on("exit", () => {
+        if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+      });
+    });
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`pikaci app: ${describeError(error)}\n`);
+  process.exit(2);
+});

@@ -1,0 +1,66 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { leanFetch } from "../src/lean-fetch.js";
+
+let server: Server;
+let base: string;
+const seen: { method: string; url: string; body: string; auth: string | undefined }[] = [];
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (c) => {
+      body += c;
+    });
+    req.on("end", () => {
+      seen.push({ method: req.method!, url: req.url!, body, auth: req.headers.authorization });
+      if (req.url === "/moved") {
+        res.writeHead(301, { location: "/here" }).end();
+      } else if (req.url === "/here") {
+        res
+          .writeHead(200, { "content-type": "application/json", "set-cookie": ["a=1", "b=2"] })
+          .end('{"ok":true}');
+      } else if (req.url === "/echo") {
+        res.writeHead(201, { "content-type": "text/plain; charset=utf-8" }).end(`got ${body}`);
+      } else {
+        res.writeHead(404, "Nope").end("é");
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => {
+  server.closeAllConnections();
+  server.close();
+});
+
+describe("leanFetch", () => {
+  it("follows a GET redirect and exposes status, url, headers and the body", async () => {
+    const res = await leanFetch(`${base}/moved`, { method: "GET", headers: { authorization: "token t" } });
+    expect(res.status).toBe(200);
+    expect(res.url).toBe(`${base}/here`);
+    expect(res.headers.get("content-type")).toBe("application/json");
+    expect(res.headers.get("set-cookie")).toContain("a=1");
+    expect(await res.json()).toEqual({ ok: true });
+    expect(seen.slice(-2).map((s) => [s.url, s.auth])).toEqual([
+      ["/moved", "token t"],
+      ["/here", "token t"],
+    ]);
+  });
+
+  it("sends a body with its length and reads text and bytes", async () => {
+    const res = await leanFetch(`${base}/echo`, { method: "POST", body: "héllo" });
+    expect(res.status).toBe(201);
+    expect(await res.text()).toBe("got héllo");
+    const missing = await leanFetch(`${base}/missing`);
+    expect([missing.status, missing.statusText]).toEqual([404, "Nope"]);
+    expect(new TextDecoder().decode(await missing.arrayBuffer())).toBe("é");
+  });
+
+  it("fails like fetch when nothing listens", async () => {
+    await expect(leanFetch("http://127.0.0.1:1/")).rejects.toThrow("fetch failed");
+    await expect(leanFetch("ftp://127.0.0.1/")).rejects.toThrow("unsupported URL");
+  });
+});

@@ -1,0 +1,279 @@
+import nock from "nock";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { APPROVE_RUN_ID, RERUN_FAILED_ID } from "../../src/report/requested-actions.js";
+import { createMemoryDispatchStore } from "../src/dispatch-store.js";
+import {
+  APP_ID,
+  checkRunIdFor,
+  checkRunPayload,
+  github,
+  HEAD_SHA,
+  INSTALLATION_ID,
+  nockCheckRuns,
+  REPO_PATH,
+  type Recorder,
+  repository,
+  tenLaneConfig,
+  testProbot,
+  writes,
+} from "./helpers.js";
+
+const CONFIG_PATH = `${REPO_PATH}/contents/.github%2Fpikaci.yml`;
+const OLD_RUN = "20251231T000000Z-00000abc";
+const LANES = ["core-a", "core-b", "core-c", "docs", "web", "nix", "images", "guest", "examples", "bench"];
+
+beforeEach(() => nock.disableNetConnect());
+afterEach(() => {
+  nock.cleanAll();
+  nock.enableNetConnect();
+});
+
+/** What the checks API lists for HEAD_SHA: the three selected lanes as given, the rest skipped. */
+function listed(conclusions: Record<string, string>, fork = false) {
+  return {
+    total_count: LANES.length,
+    check_runs: LANES.map((lane, i) => ({
+      id: 100 + i,
+      name: lane,
+      head_sha: HEAD_SHA,
+      status: "completed",
+      conclusion: conclusions[lane] ?? "skipped",
+      external_id: `pikaci:${OLD_RUN}:${lane}:7${fork ? ":fork" : ""}`,
+      app: { id: APP_ID },
+    })),
+  };
+}
+
+function nockList(gh: Recorder, body: ReturnType<typeof listed>) {
+  gh.scope
+    .get(`${REPO_PATH}/commits/${HEAD_SHA}/check-runs`)
+    .query({ app_id: String(APP_ID), filter: "latest", per_page: "100" })
+    .reply(200, body);
+}
+
+function nockDispatch(gh: Recorder, workflow = "pikaci.yml") {
+  gh.scope.post(`${REPO_PATH}/actions/workflows/${workflow}/dispatches`).reply(200, { workflow_run_id: 777 });
+}
+
+function dispatched(gh: Recorder) {
+  const calls = gh.calls.filter((c) => c.path.endsWith("/dispatches"));
+  expect(calls).toHaveLength(1);
+  const body = calls[0]!.body as { ref: string; inputs: Record<string, string> };
+  return { ...body, lanes: JSON.parse(body.inputs.check_runs!) as Record<string, number> };
+}
+
+function created(gh: Recorder) {
+  return gh.calls
+    .filter((c) => c.method === "POST" && c.path.endsWith("/check-runs"))
+    .map((c) => c.body as { name: string; status: string; head_sha: string; external_id: string });
+}
+
+describe("re-runs", () => {
+  it("check_run.rerequested creates a new queued check run with the same name and SHA and dispatches that lane only", async () => {
+    const { probot } = await testProbot();
+    const gh = github();
+    gh.scope.get(CONFIG_PATH).query({ ref: HEAD_SHA }).reply(200, tenLaneConfig());
+    nockCheckRuns(gh.scope, 1);
+    nockDispatch(gh);
+
+    const payload = checkRunPayload({
+      action: "rerequested",
+      name: "core-b",
+      externalId: `pikaci:${OLD_RUN}:core-b:7`,
+    });
+    await probot.receive({ id: "d-rr", name: "check_run", payload } as never);
+
+    expect(gh.scope.isDone()).toBe(true);
+    const runs = created(gh);
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({ name: "core-b", head_sha: HEAD_SHA, status: "queued" });
+    expect(runs[0]!.external_id).not.toContain(OLD_RUN);
+    expect(dispatched(gh).lanes).toEqual({ "core-b": checkRunIdFor("core-b") });
+    expect(writes(gh)).toMatchSnapshot();
+  });
+
+  it("check_suite.rerequested re-runs every lane of the SHA that was not skipped", async () => {
+    const { probot } = await testProbot();
+    const gh = github();
+    nockList(gh, listed({ "core-a": "success", "core-b": "failure", "core-c": "cancelled" }));
+    gh.scope.get(CONFIG_PATH).query({ ref: HEAD_SHA }).reply(200, tenLaneConfig());
+    nockCheckRuns(gh.scope, 3);
+    nockDispatch(gh);
+
+    const payload = {
+      action: "rerequested",
+      check_suite: { id: 5, head_sha: HEAD_SHA, pull_requests: [] },
+      repository: repository(),
+      installation: { id: INSTALLATION_ID },
+      sender: { login: "maintainer", id: 10 },
+    };
+    await probot.receive({ id: "d-rs", name: "check_suite", payload } as never);
+
+    expect(gh.scope.isDone()).toBe(true);
+    expect(created(gh).every((r) => r.status === "queued" && r.head_sha === HEAD_SHA)).toBe(true);
+    expect(Object.keys(dispatched(gh).lanes)).toEqual(["core-a", "core-b", "core-c"]);
+    expect(writes(gh)).toMatchSnapshot();
+  });
+
+  it('"Re-run failed" re-runs exactly the failed, cancelled and timed-out lanes', async () => {
+    const { probot } = await testProbot();
+    const gh = github();
+    nockList(
+      gh,
+      listed({ "core-a": "success", "core-b": "failure", "core-c": "cancelled", docs: "timed_out" }),
+    );
+    gh.scope.get(CONFIG_PATH).query({ ref: HEAD_SHA }).reply(200, tenLaneConfig());
+    nockCheckRuns(gh.scope, 3);
+    nockDispatch(gh);
+
+    const payload = checkRunPayload({
+      action: "requested_action",
+      name: "core-b",
+      externalId: `pikaci:${OLD_RUN}:core-b:7`,
+      identifier: RERUN_FAILED_ID,
+    });
+    await probot.receive({ id: "d-rf", name: "check_run", payload } as never);
+
+    expect(gh.scope.isDone()).toBe(true);
+    expect(Object.keys(dispatched(gh).lanes)).toEqual(["core-b", "core-c", "docs"]);
+    expect(created(gh).map((r) => r.status)).toEqual(["queued", "queued", "queued"]);
+    expect(writes(gh)).toMatchSnapshot();
+  });
+});
+
+describe("fork approval", () => {
+  const forkConfig = `${tenLaneConfig()}workflow:\n  file: release.yml\n`;
+
+  it("a maintainer's approval runs the waiting lanes with the base branch's workflow, never the fork's choice", async () => {
+    const { probot } = await testProbot();
+    const gh = github();
+    gh.scope
+      .get(`${REPO_PATH}/collaborators/maint/permission`)
+      .reply(200, { permission: "write", role_name: "maintain", user: { login: "maint" } });
+    nockList(
+      gh,
+      listed({ "core-a": "action_required", "core-b": "action_required", "core-c": "action_required" }, true),
+    );
+    gh.scope
+      .get(CONFIG_PATH)
+      .query({ ref: HEAD_SHA })
+      .reply(200, forkConfig)
+      .get(CONFIG_PATH)
+      .query({ ref: "main" })
+      .reply(200, tenLaneConfig());
+    nockCheckRuns(gh.scope, 3);
+    nockDispatch(gh, "pikaci.yml");
+
+    const payload = checkRunPayload({
+      action: "requested_action",
+      name: "core-a",
+      conclusion: "action_required",
+      externalId: `pikaci:${OLD_RUN}:core-a:7:fork`,
+      identifier: APPROVE_RUN_ID,
+      sender: "maint",
+    });
+    await probot.receive({ id: "d-ap", name: "check_run", payload } as never);
+
+    expect(gh.scope.isDone()).toBe(true);
+    const d = dispatched(gh);
+    expect(d.ref).toBe("main");
+    expect(Object.keys(d.lanes)).toEqual(["core-a", "core-b", "core-c"]);
+    expect(created(gh).every((r) => r.status === "queued" && r.external_id.endsWith(":fork"))).toBe(true);
+    expect(writes(gh)).toMatchSnapshot();
+  });
+
+  it("anyone else's click is ignored and logged", async () => {
+    const { probot, entries } = await testProbot();
+    const gh = github();
+    nockList(gh, listed({ "core-a": "action_required" }, true));
+    gh.scope
+      .get(`${REPO_PATH}/collaborators/drive-by/permission`)
+      .reply(200, { permission: "read", role_name: "read", user: { login: "drive-by" } });
+
+    const payload = checkRunPayload({
+      action: "requested_action",
+      name: "core-a",
+      conclusion: "action_required",
+      externalId: `pikaci:${OLD_RUN}:core-a:7:fork`,
+      identifier: APPROVE_RUN_ID,
+      sender: "drive-by",
+    });
+    await probot.receive({ id: "d-no", name: "check_run", payload } as never);
+
+    expect(gh.scope.isDone()).toBe(true);
+    expect(gh.calls.filter((c) => c.method !== "GET" && !c.path.startsWith("/app/"))).toEqual([]);
+    const warning = entries.find((e) => e.level === "warn" && JSON.stringify(e.args).includes("drive-by"));
+    expect(warning).toBeDefined();
+    expect(warning!.bindings.id).toBe("d-no");
+  });
+
+  it("a re-run of a fork's lane by a reader is refused too", async () => {
+    const { probot } = await testProbot();
+    const gh = github();
+    gh.scope.get(`${REPO_PATH}/collaborators/drive-by/permission`).reply(404, { message: "Not Found" });
+
+    const payload = checkRunPayload({
+      action: "rerequested",
+      name: "core-a",
+      externalId: `pikaci:${OLD_RUN}:core-a:7:fork`,
+      sender: "drive-by",
+    });
+    await probot.receive({ id: "d-rr-fork", name: "check_run", payload } as never);
+
+    expect(gh.scope.isDone()).toBe(true);
+    expect(created(gh)).toEqual([]);
+  });
+});
+
+describe("workflow_run.completed", () => {
+  it("concludes lanes the dispatched workflow never concluded", async () => {
+    const store = createMemoryDispatchStore();
+    await store.put({
+      run_id: OLD_RUN,
+      repository: "acme/widgets",
+      head_sha: HEAD_SHA,
+      pr: 7,
+      workflow_run_id: 555,
+      check_runs: { "core-a": 100, "core-b": 101 },
+    });
+    const { probot } = await testProbot({ store });
+    const gh = github();
+    const body = listed({ "core-b": "success" });
+    body.check_runs[0]!.status = "in_progress";
+    body.check_runs[0]!.conclusion = null as never;
+    nockList(gh, body);
+    gh.scope.patch(`${REPO_PATH}/check-runs/100`).reply(200, {});
+
+    const payload = {
+      action: "completed",
+      workflow_run: {
+        id: 555,
+        html_url: "https://github.test/acme/widgets/actions/runs/555",
+        conclusion: "failure",
+      },
+      repository: repository(),
+      installation: { id: INSTALLATION_ID },
+      sender: { login: "someone", id: 1 },
+    };
+    await probot.receive({ id: "d-wr", name: "workflow_run", payload } as never);
+
+    expect(gh.scope.isDone()).toBe(true);
+    const patch = gh.calls.find((c) => c.method === "PATCH")!;
+    expect(patch.body).toMatchObject({ status: "completed", conclusion: "failure" });
+    expect(patch.body).toMatchSnapshot();
+  });
+
+  it("ignores workflow runs the App did not dispatch, without calling GitHub", async () => {
+    const { probot } = await testProbot();
+    const payload = {
+      action: "completed",
+      workflow_run: { id: 999, html_url: "https://github.test/x", conclusion: "success" },
+      repository: repository(),
+      installation: { id: INSTALLATION_ID },
+      sender: { login: "someone", id: 1 },
+    };
+    await expect(
+      probot.receive({ id: "d-wr2", name: "workflow_run", payload } as never),
+    ).resolves.toBeUndefined();
+  });
+});

@@ -1,0 +1,290 @@
+/**
+ * Webhook throughput of the GitHub App: signed `pull_request.opened` deliveries over loopback to
+ * the real HTTP server (probot middleware + pikaci handlers + file dispatch store), with GitHub's
+ * API answered by a local stand-in server. Each PR has a 10-lane config of which 3 lanes are
+ * selected, so each delivery reads the config, lists files, creates 10 check runs and dispatches.
+ *
+ * Prints deliveries/s, p50/p99 delivery latency (the middleware answers after the handler
+ * finished, so this is handler latency plus HTTP), and GitHub API calls per PR.
+ * Targets: ≥ 100 deliveries/s, p99 < 100 ms, calls per PR ≤ lanes + 4.
+ *
+ * Run: npx tsx bench/app-webhooks.bench.ts
+ *   PIKACI_BENCH_DELIVERIES (2000), PIKACI_BENCH_CONCURRENCY (10), PIKACI_BENCH_WORKERS (server
+ *   processes, 1), PIKACI_BENCH_TIME_LIMIT_MS (60000), PIKACI_BENCH_CPU_PROF=<dir> (profile the server).
+ */
+
+import { spawn } from "node:child_process";
+import { createHmac, generateKeyPairSync } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { Agent, createServer, type IncomingMessage, request } from "node:http";
+import type { AddressInfo } from "node:net";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+
+const DELIVERIES = Number(process.env.PIKACI_BENCH_DELIVERIES ?? 2000);
+const CONCURRENCY = Number(process.env.PIKACI_BENCH_CONCURRENCY ?? 10);
+const TIME_LIMIT_MS = Number(process.env.PIKACI_BENCH_TIME_LIMIT_MS ?? 60_000);
+const LANES = 10;
+const SECRET = "bench-webhook-secret";
+const WORKERS = Number(process.env.PIKACI_BENCH_WORKERS ?? 1);
+const APP_PORT = Number(process.env.PIKACI_BENCH_PORT ?? 38917);
+
+const CONFIG = [
+  "version: 1",
+  "lanes:",
+  ...Array.from({ length: LANES }, (_, i) => [
+    `  - id: lane-${i}`,
+    `    command: make lane-${i}`,
+    `    paths: ["${i < 3 ? "src" : `other-${i}`}/**"]`,
+  ]).flat(),
+  "",
+].join("\n");
+const FILES = JSON.stringify(["src/main.rs", "src/lib.rs", "README.md"].map((filename) => ({ filename })));
+
+/** A stand-in for api.github.com answering the five calls a PR makes; counts calls per PR. */
+function startGitHubStandIn() {
+  const callsByPr = new Map<number, number>();
+  let nextId = 1;
+  const count = (pr: number) => callsByPr.set(pr, (callsByPr.get(pr) ?? 0) + 1);
+  const server = createServer((req, res) => {
+    readBody(req).then((text) => {
+      const url = req.url ?? "";
+      const body = text ? (JSON.parse(text) as { external_id?: string; inputs?: { pr?: string } }) : {};
+      const json = (status: number, data: unknown) => {
+        res.writeHead(status, { "content-type": "application/json" });
+        res.end(JSON.stringify(data));
+      };
+      if (req.method === "POST" && /\/app\/installations\/\d+\/access_tokens$/.test(url)) {
+        return json(201, { token: "ghs_bench", expires_at: "2099-01-01T00:00:00Z" });
+      }
+      if (req.method === "GET" && url.includes("/contents/")) {
+        count(Number.parseInt(new URL(url, "http://x").searchParams.get("ref") ?? "0", 16));
+        res.writeHead(200, { "content-type": "application/vnd.github.raw" });
+        return res.end(CONFIG);
+      }
+      const files = /\/pulls\/(\d+)\/files/.exec(url);
+      if (req.method === "GET" && files) {
+        count(Number(files[1]));
+        res.writeHead(200, { "content-type": "application/json" });
+        return res.end(FILES);
+      }
+      if (req.method === "POST" && url.endsWith("/check-runs")) {
+        count(Number(body.external_id?.split(":")[3]));
+        return json(201, { id: nextId++ });
+      }
+      if (req.method === "POST" && url.endsWith("/dispatches")) {
+        count(Number(body.inputs?.pr));
+        return json(200, { workflow_run_id: nextId++ });
+      }
+      json(404, { message: `stand-in has no ${req.method} ${url}` });
+    });
+  });
+  return { server, callsByPr };
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve) => {
+    let text = "";
+    req.setEncoding("utf8");
+    req.on("data", (chunk) => {
+      text += chunk;
+    });
+    req.on("end", () => resolve(text));
+  });
+}
+
+function payload(pr: number) {
+  return JSON.stringify({
+    action: "opened",
+    number: pr,
+    pull_request: {
+      number: pr,
+      changed_files: 3,
+      head: { sha: pr.toString(16).padStart(40, "0"), ref: "feature", repo: { full_name: "bench/repo" } },
+      base: { ref: "main", repo: { full_name: "bench/repo" } },
+    },
+    repository: {
+      id: 1,
+      name: "repo",
+      full_name: "bench/repo",
+      owner: { login: "bench" },
+      default_branch: "main",
+    },
+    installation: { id: 1 },
+    sender: { login: "author" },
+  });
+}
+
+/** utime + stime of a process and its children (cluster workers) from /proc, in ms. */
+function processCpuMs(pid: number): number {
+  let ticks = 0;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    let fields: string[];
+    try {
+      fields = readFileSync(`/proc/${entry}/stat`, "utf8").split(") ")[1]!.split(" ");
+    } catch {
+      continue; // exited meanwhile
+    }
+    if (Number(entry) === pid || Number(fields[1]) === pid) ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return (ticks * 1000) / 100;
+}
+
+async function waitForHealthz(port: number): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const ok = await fetch(`http://127.0.0.1:${port}/pikaci/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`the App did not answer /pikaci/healthz on port ${port} within 30 s`);
+}
+
+async function main() {
+  const stateRoot = await mkdtemp(join(tmpdir(), "pikaci-bench-app-"));
+  const standIn = startGitHubStandIn();
+  await new Promise<void>((r) => standIn.server.listen(0, "127.0.0.1", r));
+  const githubUrl = `http://127.0.0.1:${(standIn.server.address() as AddressInfo).port}`;
+  // The real server, started the documented way, in its own process: the stand-in and this client
+  // must not share its event loop (or its CPU time, which is measured below).
+  const app = spawn(
+    process.execPath,
+    [
+      ...(process.env.PIKACI_BENCH_CPU_PROF
+        ? ["--cpu-prof", `--cpu-prof-dir=${process.env.PIKACI_BENCH_CPU_PROF}`]
+        : []),
+      "--import",
+      "tsx",
+      "app/src/server.ts",
+    ],
+    {
+      cwd: new URL("..", import.meta.url).pathname,
+      env: {
+        PATH: process.env.PATH,
+        APP_ID: "1",
+        PRIVATE_KEY: generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({
+          type: "pkcs1",
+          format: "pem",
+        }) as string,
+        WEBHOOK_SECRET: SECRET,
+        PIKACI_STATE_ROOT: stateRoot,
+        PIKACI_API_TOKEN: "bench-api-token-0123456789",
+        PIKACI_PUBLIC_URL: "https://ci.example.test",
+        PORT: String(APP_PORT),
+        HOST: "127.0.0.1",
+        PIKACI_GITHUB_API_URL: githubUrl,
+        PIKACI_GITHUB_WRITE_THROTTLE: "off",
+        LOG_LEVEL: "error",
+        PIKACI_APP_WORKERS: String(WORKERS),
+      },
+      stdio: ["ignore", "inherit", "inherit"],
+    },
+  );
+  const port = APP_PORT;
+  await waitForHealthz(port);
+  const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+
+  const deliver = (pr: number): Promise<{ status: number; ms: number }> => {
+    const body = payload(pr);
+    const signature = `sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}`;
+    const started = performance.now();
+    return new Promise((resolve, reject) => {
+      const req = request(
+        {
+          host: "127.0.0.1",
+          port,
+          method: "POST",
+          path: "/api/github/webhooks",
+          agent,
+          headers: {
+            "content-type": "application/json",
+            "x-github-event": "pull_request",
+            "x-github-delivery": `bench-${pr}`,
+            "x-hub-signature-256": signature,
+          },
+        },
+        (res) => {
+          res.resume();
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - started }));
+        },
+      );
+      req.on("error", reject);
+      req.end(body);
+    });
+  };
+
+  // Warm-up: the installation token, JIT, the first directory creation.
+  for (let i = 0; i < 20; i++) await deliver(1_000_000 + i);
+  standIn.callsByPr.clear();
+
+  const cpuBefore = processCpuMs(app.pid!);
+  const ownCpuBefore = process.cpuUsage();
+  const latencies: number[] = [];
+  let failures = 0;
+  let next = 1;
+  const started = performance.now();
+  const worker = async () => {
+    while (next <= DELIVERIES && performance.now() - started < TIME_LIMIT_MS) {
+      const pr = next++;
+      const { status, ms } = await deliver(pr);
+      if (status !== 200) failures++;
+      latencies.push(ms);
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  const elapsed = (performance.now() - started) / 1000;
+  const appCpuMs = processCpuMs(app.pid!) - cpuBefore;
+  const ownCpu = process.cpuUsage(ownCpuBefore);
+  const ownCpuMs = (ownCpu.user + ownCpu.system) / 1000;
+
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!;
+  const calls = [...standIn.callsByPr.values()];
+  const rate = latencies.length / elapsed;
+  const maxCalls = Math.max(...calls);
+  const avgCalls = calls.reduce((a, b) => a + b, 0) / calls.length;
+
+  console.log(
+    `deliveries:            ${latencies.length} in ${elapsed.toFixed(2)} s, concurrency ${CONCURRENCY}, ${WORKERS} server worker(s)`,
+  );
+  console.log(`non-200 answers:       ${failures}`);
+  console.log(`deliveries/s:          ${rate.toFixed(1)}   (target ≥ 100)`);
+  console.log(`latency p50:           ${pct(50).toFixed(1)} ms`);
+  console.log(`latency p99:           ${pct(99).toFixed(1)} ms   (target < 100 ms)`);
+  console.log(
+    `GitHub calls per PR:   avg ${avgCalls.toFixed(2)}, max ${maxCalls} over ${calls.length} PRs, ${LANES} lanes (target ≤ ${LANES + 4})`,
+  );
+  console.log("  (the installation token is fetched once per hour and cached, so it is not in these)");
+  console.log(
+    `server CPU per delivery: ${(appCpuMs / latencies.length).toFixed(2)} ms (user+system of the server process)`,
+  );
+  console.log(
+    `bench CPU per delivery:  ${(ownCpuMs / latencies.length).toFixed(2)} ms (client + GitHub stand-in, another process)`,
+  );
+  console.log(
+    `machine: ${availableParallelism()} CPUs, load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" ")}`,
+  );
+  const ok = failures === 0 && rate >= 100 && pct(99) < 100 && maxCalls <= LANES + 4;
+  console.log(ok ? "PASS" : "FAIL");
+
+  agent.destroy();
+  app.kill("SIGTERM");
+  await new Promise((r) => app.once("exit", r));
+  standIn.server.closeAllConnections();
+  standIn.server.close();
+  await rm(stateRoot, { recursive: true, force: true });
+  process.exitCode = ok ? 0 : 1;
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

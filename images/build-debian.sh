@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Build the pikaci Debian guest image (~200 MB): debootstrap --variant=minbase bookworm, an
+# unprivileged `pikaci` user (uid 1000), the guest runner, a sleeping /sbin/init.
+# Usage: images/build-debian.sh [--alias NAME] [--workdir DIR] [--no-import] [--print-hash] [--help]
+# The Debian mirror is read at run time from the machine's apt sources (or debootstrap's default).
+set -euo pipefail
+IMAGE_KIND=debian
+DEFAULT_ALIAS=pikaci-debian
+# shellcheck source=images/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+SUITE=${PIKACI_DEBIAN_SUITE:-bookworm}
+
+# First URI of an apt source that carries $SUITE itself (deb822 or one-line format); empty if none.
+debian_mirror() {
+  local f uri=""
+  for f in /etc/apt/sources.list.d/*.sources; do
+    [ -f "$f" ] || continue
+    uri=$(awk -v suite="$SUITE" 'BEGIN{RS=""} {
+        u=""; ok=0
+        n=split($0, lines, "\n")
+        for (i=1;i<=n;i++) {
+          if (lines[i] ~ /^URIs:/) { split(lines[i], a, /[ \t]+/); u=a[2] }
+          if (lines[i] ~ /^Suites:/) { m=split(lines[i], s, /[ \t]+/); for (j=2;j<=m;j++) if (s[j]==suite) ok=1 }
+        }
+        if (ok && u != "") { print u; exit }
+      }' "$f")
+    [ -n "$uri" ] && { echo "$uri"; return 0; }
+  done
+  if [ -f /etc/apt/sources.list ]; then
+    awk -v suite="$SUITE" '$1=="deb" { for (i=2;i<=NF;i++) if ($i ~ /^[a-z]+:\/\//) { if ($(i+1)==suite) { print $i; exit } } }' /etc/apt/sources.list
+  fi
+}
+
+build_rootfs() { # rootfs
+  local r=$1 mirror
+  command -v debootstrap >/dev/null || die "debootstrap not found; apt-get install debootstrap"
+  mirror=$(debian_mirror || true)
+  say "debootstrap --variant=minbase $SUITE (~30 s)${mirror:+ from the local apt source URI}"
+  # shellcheck disable=SC2086
+  if ! debootstrap --variant=minbase "$SUITE" "$r" ${mirror:+"$mirror"} >"$r.debootstrap.log" 2>&1; then
+    tail -n 30 "$r.debootstrap.log" >&2
+    [ -f "$r/debootstrap/debootstrap.log" ] && tail -n 30 "$r/debootstrap/debootstrap.log" >&2
+    die "debootstrap failed (log: $r.debootstrap.log); check that the Debian mirror in /etc/apt/sources.list.d is reachable"
+  fi
+  rm -f "$r.debootstrap.log"
+  say "configuring Debian rootfs"
+  chroot "$r" /usr/sbin/groupadd --gid 1000 pikaci
+  chroot "$r" /usr/sbin/useradd --uid 1000 --gid 1000 --create-home --shell /bin/bash pikaci
+  echo pikaci-debian >"$r/etc/hostname"
+  rm -rf "$r"/var/cache/apt/archives/*.deb "$r"/var/lib/apt/lists/* "$r"/var/log/*.log
+  # No network in CI guests; keep the image's own apt source as debootstrap wrote it.
+}
+
+image_metadata() { # dir
+  write_metadata "$1" debian "$SUITE" "pikaci Debian $SUITE minbase guest"
+}
+
+image_main "$@"

@@ -1,0 +1,88 @@
+import { UsageError } from "../../errors/index.js";
+import { connectTransport } from "../../executor/create.js";
+import { collectGarbage, DEFAULT_STALE_AFTER_SECS } from "../../executor/incus/gc.js";
+import { DEFAULT_REMOTE_WORK_DIR } from "../../executor/incus-executor.js";
+import { parseDurationSecs } from "../../schema/index.js";
+import { parseCommandArgs } from "../args.js";
+import type { Command } from "../io.js";
+
+export const gcCommand: Command = {
+  name: "gc",
+  summary: "remove pikaci Incus instances whose run is gone or too old, and stale snapshot uploads",
+  usage: `Usage: pikaci gc --host ssh://user@host:port [--older-than 6h] [--dry-run]
+                 [--ssh-key FILE] [--known-hosts FILE] [--host-key-fingerprint SHA256:...]
+
+Lists the build host's pikaci-* instances and deletes each one whose run is no longer
+alive (its heartbeat under <remote-work-dir>/runs/<run_id>/heartbeat is missing or older
+than --stale-after), or which is older than --older-than whatever its run says. Also
+deletes snapshot staging dirs and temp uploads older than an hour. Prints what it removed.
+
+Options:
+      --host URL                  build host, ssh://user@host:port (or localhost)
+      --older-than DURATION       remove instances older than this (default 6h)
+      --stale-after DURATION      a run is dead when its heartbeat is older (default ${DEFAULT_STALE_AFTER_SECS}s)
+      --dry-run                   only print what would be removed
+      --ssh-key FILE              private key for the build host (or PIKACI_SSH_KEY)
+      --known-hosts FILE          known_hosts line(s) pinning the host key
+      --host-key-fingerprint FP   pin the host key by SHA256:... fingerprint
+      --remote-work-dir DIR       work dir on the build host (default ${DEFAULT_REMOTE_WORK_DIR})
+      --incus-project NAME        Incus project (default: Incus's default)
+  -h, --help                      show this help`,
+  async run(args, io) {
+    const { values } = parseCommandArgs("gc", args, {
+      host: { type: "string" },
+      "older-than": { type: "string", default: "6h" },
+      "stale-after": { type: "string", default: `${DEFAULT_STALE_AFTER_SECS}s` },
+      "dry-run": { type: "boolean", default: false },
+      "ssh-key": { type: "string" },
+      "known-hosts": { type: "string" },
+      "host-key-fingerprint": { type: "string" },
+      "remote-work-dir": { type: "string", default: DEFAULT_REMOTE_WORK_DIR },
+      "incus-project": { type: "string" },
+    });
+    if (!values.host) {
+      throw new UsageError("pikaci gc: --host is required", { hint: "pass --host ssh://user@host:port" });
+    }
+    const olderThanSecs = duration("--older-than", values["older-than"]);
+    const staleAfterSecs = duration("--stale-after", values["stale-after"]);
+    const transport = await connectTransport({
+      host: values.host,
+      sshKey: values["ssh-key"],
+      knownHosts: values["known-hosts"],
+      fingerprint: values["host-key-fingerprint"],
+      env: io.env,
+    });
+    try {
+      const report = await collectGarbage({
+        transport,
+        remoteWorkDir: values["remote-work-dir"],
+        project: values["incus-project"],
+        olderThanSecs,
+        staleAfterSecs,
+        dryRun: values["dry-run"],
+      });
+      const verb = report.dryRun ? "would remove" : "removed";
+      for (const decision of report.instances) {
+        io.stdout.write(`${decision.remove ? verb : "kept"} ${decision.name}: ${decision.reason}\n`);
+      }
+      for (const path of report.staleStaging) io.stdout.write(`${verb} ${path}: stale snapshot upload\n`);
+      const removed = report.instances.filter((d) => d.remove).length;
+      io.stdout.write(
+        `${report.dryRun ? "dry run: " : ""}${removed} instance(s) and ${report.staleStaging.length} staging dir(s) ${verb} on ${transport.description}\n`,
+      );
+      return 0;
+    } finally {
+      await transport.close();
+    }
+  },
+};
+
+function duration(flag: string, value: string): number {
+  const secs = parseDurationSecs(/^\d+$/.test(value) ? Number(value) : value);
+  if (secs === undefined) {
+    throw new UsageError(`pikaci gc: ${flag} '${value}' is not a duration`, {
+      hint: "use e.g. 90s, 30m, 6h or 1h30m",
+    });
+  }
+  return secs;
+}

@@ -1,0 +1,19 @@
+import type { Command } from "../io.js";
+import { gcCommand } from "./gc.js";
+import { hashCommand } from "./hash.js";
+import { logsCommand } from "./logs.js";
+import { planCommand } from "./plan.js";
+import { runCommand } from "./run.js";
+import { statusCommand } from "./status.js";
+import { validateCommand } from "./validate.js";
+
+/** Every `pikaci` command, in the order `pikaci --help` lists them. Append new commands here. */
+export const commands: Command[] = [
+  validateCommand,
+  planCommand,
+  runCommand,
+  statusCommand,
+  logsCommand,
+  gcCommand,
+  hashCommand,
+];

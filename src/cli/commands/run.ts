@@ -1,0 +1,190 @@
+import path from "node:path";
+import { loadConfigFile } from "../../config/index.js";
+import { UsageError } from "../../errors/index.js";
+import { gitMeta } from "../../run/git-meta.js";
+import { exitCodeOf } from "../../run/policy.js";
+import { runLanes } from "../../run/run-lanes.js";
+import { DEFAULT_CONFIG_PATH, type RunEvent, type RunRecord } from "../../schema/index.js";
+import { createStateStore, resolveStateRoot, type StateStore } from "../../store/index.js";
+import { parseCommandArgs } from "../args.js";
+import type { CliIO, Command } from "../io.js";
+import { plainLine } from "../progress/plain.js";
+import { lastLines, renderSummary } from "../progress/summary.js";
+import { TtyProgress } from "../progress/tty.js";
+import { openExecutor } from "./run-executor.js";
+
+const DEFAULT_CONCURRENCY = 4;
+const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
+
+export const runCommand: Command = {
+  name: "run",
+  summary: "run the selected lanes (locally, or in Incus instances on a build host) and record the run",
+  usage: `Usage: pikaci run [--config FILE] [--lane ID]... [--changed PATH]... [--workspace DIR]
+                  [--host ssh://user@host:port [--ssh-key FILE] [--known-hosts FILE]
+                   [--host-key-fingerprint SHA256:...] [--image ALIAS] [--remote-work-dir DIR]
+                   [--incus-project NAME]]
+                  [--state-root DIR] [--concurrency N] [--json]
+
+Runs each selected lane as its own job and records the run under the state root
+(runs/<run_id>/run.json, plan.json, jobs/<lane>/{host,guest}.log).
+
+Without --host, lanes run on this machine, each in a temporary copy of the workspace
+snapshot, with a clean environment (no variables of yours leak in). With --host, each lane
+runs in a throw-away Incus instance on that build host, reached over SSH.
+
+The workspace is the repository the config belongs to: two levels above
+.github/pikaci.yml, or the current directory for a config elsewhere; --workspace overrides.
+
+Exit codes: 0 every selected lane passed (or none was selected), 1 a lane failed or the
+run was cancelled, 2 bad usage or config, 130/143 interrupted by SIGINT/SIGTERM.
+
+Options:
+  -c, --config FILE               config file (default: ${DEFAULT_CONFIG_PATH})
+      --lane ID                   only this lane; repeat for several
+      --changed PATH              a changed file (selects lanes by their paths); repeat.
+                                  Without it every lane runs.
+      --workspace DIR             the repository to snapshot (see above)
+      --host URL                  build host, ssh://user@host:port
+      --ssh-key FILE              private key for the build host (or PIKACI_SSH_KEY)
+      --known-hosts FILE          known_hosts line(s) pinning the host key
+      --host-key-fingerprint FP   pin the host key by SHA256:... fingerprint
+      --image ALIAS               Incus image alias for lanes that do not set one
+      --remote-work-dir DIR       work dir on the build host
+      --incus-project NAME        Incus project
+      --state-root DIR            where runs are recorded (default: $PIKACI_STATE_ROOT or ./.pikaci)
+      --concurrency N             lanes at once (default: ${DEFAULT_CONCURRENCY})
+      --json                      print lifecycle events as JSON lines on stdout, nothing else
+  -h, --help                      show this help`,
+  async run(args, io) {
+    const { values } = parseCommandArgs("run", args, {
+      config: { type: "string", short: "c", default: DEFAULT_CONFIG_PATH },
+      lane: { type: "string", multiple: true },
+      changed: { type: "string", multiple: true },
+      workspace: { type: "string" },
+      host: { type: "string" },
+      "ssh-key": { type: "string" },
+      "known-hosts": { type: "string" },
+      "host-key-fingerprint": { type: "string" },
+      image: { type: "string" },
+      "remote-work-dir": { type: "string" },
+      "incus-project": { type: "string" },
+      "state-root": { type: "string" },
+      concurrency: { type: "string" },
+      json: { type: "boolean", default: false },
+    });
+    const concurrency = parseConcurrency(values.concurrency);
+    const { config, file } = await loadConfigFile(values.config, { cwd: io.cwd });
+    const configAbs = path.resolve(io.cwd, file);
+    const workspace = values.workspace
+      ? path.resolve(io.cwd, values.workspace)
+      : inferWorkspace(configAbs, io.cwd);
+    const stateRoot = values["state-root"]
+      ? path.resolve(io.cwd, values["state-root"])
+      : resolveStateRoot(io.env, io.cwd);
+    const store = createStateStore({ root: stateRoot });
+    const opened = await openExecutor(
+      {
+        host: values.host,
+        sshKey: values["ssh-key"],
+        knownHosts: values["known-hosts"],
+        fingerprint: values["host-key-fingerprint"],
+        image: values.image,
+        remoteWorkDir: values["remote-work-dir"],
+        incusProject: values["incus-project"],
+      },
+      io.env,
+    );
+
+    const controller = new AbortController();
+    let stoppedBy: string | null = null;
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (stoppedBy) process.exit(SIGNAL_EXIT[signal] ?? 130); // a second signal: stop waiting for cleanup
+      stoppedBy = signal;
+      io.stderr.write(`\n${signal}: cancelling; cleaning up (send it again to exit now)\n`);
+      controller.abort();
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+    const progress = progressFor(io, values.json);
+    let record: RunRecord;
+    try {
+      record = await runLanes({
+        config,
+        configPath: path.relative(workspace, configAbs).split(path.sep).join("/"),
+        workspace,
+        laneIds: values.lane,
+        changedFiles: values.changed ?? null,
+        executor: opened.executor,
+        store,
+        concurrency,
+        onEvent: progress.onEvent,
+        onWarning: (message) => io.stderr.write(`warning: ${message}\n`),
+        signal: controller.signal,
+        meta: { host: opened.description, ...(await gitMeta(workspace)) },
+      });
+    } finally {
+      progress.stop();
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+      await opened.close().catch(() => {});
+    }
+    const summary = renderSummary(record, await failureTails(store, record));
+    (values.json ? io.stderr : io.stdout).write(summary);
+    if (stoppedBy) return SIGNAL_EXIT[stoppedBy] ?? 130;
+    return exitCodeOf(record.status);
+  },
+};
+
+function parseConcurrency(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_CONCURRENCY;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 64) {
+    throw new UsageError(`pikaci run: --concurrency must be a whole number from 1 to 64, got \`${value}\``, {
+      hint: "e.g. --concurrency 4",
+    });
+  }
+  return n;
+}
+
+/** `<repo>/.github/pikaci.yml` → `<repo>`; any other config → the current directory. */
+export function inferWorkspace(configAbs: string, cwd: string): string {
+  const dir = path.dirname(configAbs);
+  return path.basename(dir) === ".github" ? path.dirname(dir) : cwd;
+}
+
+function progressFor(io: CliIO, json: boolean): { onEvent: (event: RunEvent) => void; stop: () => void } {
+  if (json) return { onEvent: (event) => io.stdout.write(`${JSON.stringify(event)}\n`), stop: () => {} };
+  if (io.isTTY) {
+    const tty = new TtyProgress(io.stdout);
+    let header = false;
+    return {
+      onEvent: (event) => {
+        if (event.type === "run_started" && !header) {
+          header = true;
+          io.stdout.write(`run ${event.run_id}: ${event.lanes.length} lane(s)\n`);
+        }
+        if (event.type !== "job_log") tty.onEvent(event);
+      },
+      stop: () => tty.stop(),
+    };
+  }
+  let startMs: number | null = null;
+  return {
+    onEvent: (event) => {
+      startMs ??= Date.parse(event.at);
+      const line = event.type === "run_finished" ? null : plainLine(event, startMs);
+      if (line) io.stdout.write(`${line}\n`);
+    },
+    stop: () => {},
+  };
+}
+
+async function failureTails(store: StateStore, run: RunRecord): Promise<Map<string, string>> {
+  const tails = new Map<string, string>();
+  for (const job of run.jobs.filter((j) => j.status === "failed" && j.failure_kind !== "infrastructure")) {
+    const logs = await store.loadLogs(run.run_id, { job: job.id, kind: "guest" }).catch(() => []);
+    const text = logs[0]?.text ?? "";
+    if (text.trim()) tails.set(job.id, lastLines(text));
+  }
+  return tails;
+}

@@ -1,0 +1,217 @@
+import { hostname } from "node:os";
+import { posix } from "node:path";
+import { CancelledError, describeError } from "../errors/index.js";
+import { execArgv } from "../incus/argv.js";
+import { createIncusClient } from "../incus/client.js";
+import type { SyncStats } from "../schema/index.js";
+import type { Transport } from "../ssh/transport.js";
+import type { Executor, JobEvents, JobOutcome, JobSpec } from "./executor.js";
+import { classifyEnding, type JobEnding } from "./incus/classify.js";
+import { GUEST_SNAPSHOT, jobDevices, writableDirs } from "./incus/devices.js";
+import { DEFAULT_RUNNER_PATH, guestEnv, runGuest } from "./incus/guest.js";
+import { startHeartbeat } from "./incus/heartbeat.js";
+import { instanceLabels, instanceName } from "./incus/names.js";
+import { remoteJobLayout } from "./incus/paths.js";
+import { PhaseClock } from "./incus/phase-clock.js";
+import { prepareRemoteDirs, readRemoteFile } from "./incus/remote-files.js";
+import { launchInstance } from "./incus/runtime.js";
+import { createSnapshotSyncer, type SnapshotSyncer } from "./incus/sync.js";
+import { makeWritableCopy } from "./incus/writable-copy.js";
+
+export const DEFAULT_REMOTE_WORK_DIR = "/var/tmp/pikaci";
+
+export interface IncusExecutorOptions {
+  transport: Transport;
+  remoteWorkDir?: string;
+  /** Only passed to incus when set. */
+  project?: string;
+  runnerPath?: string;
+  /** Overrides every lane's image (`--image`). */
+  image?: string;
+  /** Seconds the host waits past the lane timeout before it kills the instance itself. */
+  deadlineGraceSecs?: number;
+  /** Idmapped (`shift=true`) writable mounts; off by default: world-writable dirs work everywhere. */
+  shift?: boolean;
+  heartbeatIntervalMs?: number;
+  /** Seam for tests and benchmarks; defaults to the content-addressed sync. */
+  syncer?: SnapshotSyncer;
+}
+
+/**
+ * Runs each job in its own throw-away Incus instance on the build host behind `transport`.
+ * The instance is deleted whatever happens: success, failure, timeout, abort.
+ */
+export function createIncusExecutor(options: IncusExecutorOptions): Executor {
+  const remoteWorkDir = options.remoteWorkDir ?? DEFAULT_REMOTE_WORK_DIR;
+  const syncer = options.syncer ?? createSnapshotSyncer({ transport: options.transport, remoteWorkDir });
+  const incus = createIncusClient({ transport: options.transport, project: options.project });
+  const owner = `${hostname()}:${process.pid}`;
+  return {
+    kind: "incus",
+    runJob: (job, events, signal) =>
+      runIncusJob({ job, events, signal, options, remoteWorkDir, syncer, incus, owner }),
+  };
+}
+
+interface IncusJobParams {
+  job: JobSpec;
+  events: JobEvents;
+  signal: AbortSignal;
+  options: IncusExecutorOptions;
+  remoteWorkDir: string;
+  syncer: SnapshotSyncer;
+  incus: ReturnType<typeof createIncusClient>;
+  owner: string;
+}
+
+async function runIncusJob(params: IncusJobParams): Promise<JobOutcome> {
+  const { job, events, signal, options, remoteWorkDir, incus } = params;
+  const { transport } = options;
+  const spec = job.execute;
+  const startedAt = new Date();
+  const clock = new PhaseClock(events);
+  const host = (line: string): void => events.log("host", `pikaci: ${line}\n`);
+  const name = instanceName(job.run_id, job.job_id);
+  const layout = remoteJobLayout(remoteWorkDir, job.run_id, job.job_id);
+  const image = options.image ?? spec.image;
+  const ending: JobEnding = {
+    aborted: false,
+    hostDeadline: false,
+    error: null,
+    runnerExit: null,
+    resultText: null,
+    timeoutSecs: spec.timeout_secs,
+  };
+  let sync: SyncStats | null = null;
+  let launched = false;
+  const stopHeartbeat = startHeartbeat({
+    transport,
+    path: layout.heartbeat,
+    intervalMs: options.heartbeatIntervalMs,
+  });
+  const checkAbort = () => {
+    if (signal.aborted) throw new CancelledError("cancelled");
+  };
+
+  try {
+    host(
+      `job ${job.job_id} attempt ${job.attempt} on ${transport.description} as instance ${name} (${image})`,
+    );
+    const devices = (snapshotPath: string) =>
+      jobDevices({
+        spec,
+        remoteWorkDir,
+        snapshotPath,
+        artifactsPath: layout.artifacts,
+        shift: options.shift ?? false,
+      });
+    await clock.run("prepare_directories", () => {
+      const writable = writableDirs(devices(GUEST_SNAPSHOT));
+      return prepareRemoteDirs({
+        transport,
+        dirs: [layout.jobDir],
+        writable,
+        clearFiles: ["result.json", "guest.log"].map((file) => posix.join(layout.artifacts, file)),
+        heartbeat: layout.heartbeat,
+      });
+    });
+    checkAbort();
+    const snapshotPath = await clock.run("sync_snapshot", async () => {
+      const synced = await params.syncer({ snapshot: job.snapshot, signal, log: host });
+      sync = synced.stats;
+      host(
+        `snapshot ${job.snapshot.hash.slice(0, 12)}: ${synced.stats.bytes_sent} bytes sent, ${synced.stats.objects_reused} objects reused`,
+      );
+      return synced.remotePath;
+    });
+    checkAbort();
+    const workdir = await clock.run("prepare_runtime", async () => {
+      launched = true;
+      // No abort signal here: a half-cancelled `incus launch` would race the cleanup's delete and leak.
+      await launchInstance({
+        incus,
+        spec: {
+          image,
+          name,
+          vm: spec.instance_type === "vm",
+          config: instanceLabels({ ...ids(job), createdAt: startedAt, owner: params.owner, remoteWorkDir }),
+          devices: devices(snapshotPath),
+        },
+        readyDeadlineMs: 180_000,
+        log: host,
+        signal: new AbortController().signal,
+      });
+      checkAbort();
+      if (!spec.writable_workspace) return GUEST_SNAPSHOT;
+      const writable = await makeWritableCopy({ incus, name, runAsRoot: spec.run_as_root, signal });
+      host(`writable workspace at ${writable.path} (${writable.method})`);
+      return writable.path;
+    });
+    const guest = await clock.run("launch_guest", async () => {
+      const deadlineSecs = spec.timeout_secs + (options.deadlineGraceSecs ?? 20);
+      host(`launching the guest runner (timeout ${spec.timeout_secs}s, host deadline ${deadlineSecs}s)`);
+      return {
+        exit: runGuest({
+          transport,
+          execArgv: execArgv(
+            name,
+            [options.runnerPath ?? DEFAULT_RUNNER_PATH],
+            { env: guestEnv({ spec, workdir, ids: { ...ids(job), laneId: job.lane_id } }) },
+            options.project ? { project: options.project } : {},
+          ),
+          resultPath: posix.join(layout.artifacts, "result.json"),
+          deadlineMs: deadlineSecs * 1000,
+          onOutput: (text) => events.log("guest", text),
+          signal,
+        }),
+      };
+    });
+    const exit = await clock.run("wait_for_completion", () => guest.exit);
+    if (exit.kind === "deadline") ending.hostDeadline = true;
+    else if (exit.kind === "cancelled") ending.aborted = true;
+    else if (exit.kind === "error") ending.error = `the guest run failed: ${exit.message}`;
+    else {
+      ending.runnerExit = exit.code;
+      // result.json normally came back with the guest's exit; read it only if that was lost.
+      ending.resultText = await clock.run(
+        "collect_artifacts",
+        async () => exit.resultText ?? readRemoteFile(transport, posix.join(layout.artifacts, "result.json")),
+      );
+    }
+  } catch (error) {
+    if (signal.aborted) ending.aborted = true;
+    else ending.error = describeError(error);
+  } finally {
+    stopHeartbeat();
+    if (launched) {
+      await clock
+        .run("cleanup", () => incus.delete(name, { timeoutMs: 120_000 }))
+        .then(() => host(`deleted instance ${name}`))
+        .catch((error: unknown) =>
+          host(
+            `cleanup failed, instance ${name} may be left behind (pikaci gc removes it): ${describeError(error)}`,
+          ),
+        );
+    } else {
+      await clock.run("cleanup", async () => {});
+    }
+  }
+  const verdict = classifyEnding(ending);
+  if (verdict.message && verdict.status !== "passed")
+    host(`${verdict.failure_kind ?? verdict.status}: ${verdict.message}`);
+  return {
+    ...verdict,
+    phases: clock.phases,
+    started_at: startedAt.toISOString(),
+    finished_at: new Date().toISOString(),
+    sync,
+    image,
+    instance_name: name,
+    host_log_path: null,
+    guest_log_path: null,
+  };
+}
+
+function ids(job: JobSpec) {
+  return { runId: job.run_id, jobId: job.job_id, attempt: job.attempt };
+}

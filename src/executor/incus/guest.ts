@@ -1,0 +1,90 @@
+import { randomBytes } from "node:crypto";
+import { CancelledError, describeError } from "../../errors/index.js";
+import type { ExecuteSpec } from "../../schema/index.js";
+import type { Transport } from "../../ssh/transport.js";
+import { TrailerSplitter } from "./trailer.js";
+
+export const DEFAULT_RUNNER_PATH = "/run/current-system/sw/bin/pikaci-incus-run";
+
+/** The runner's inputs. The command goes in one env value, never through a shell on the host. */
+export function guestEnv(params: {
+  spec: Pick<ExecuteSpec, "command" | "timeout_secs" | "run_as_root" | "env">;
+  workdir: string;
+  ids: { runId: string; jobId: string; laneId: string; attempt: number };
+}): Record<string, string> {
+  const { spec, ids } = params;
+  return {
+    ...spec.env,
+    PIKACI: "1",
+    PIKACI_RUN_ID: ids.runId,
+    PIKACI_JOB_ID: ids.jobId,
+    PIKACI_LANE_ID: ids.laneId,
+    PIKACI_ATTEMPT: String(ids.attempt),
+    PIKACI_INCUS_GUEST_COMMAND: spec.command,
+    PIKACI_INCUS_TIMEOUT_SECS: String(spec.timeout_secs),
+    PIKACI_INCUS_RUN_AS_ROOT: spec.run_as_root ? "1" : "0",
+    PIKACI_INCUS_WORKDIR: params.workdir,
+  };
+}
+
+export type GuestExit =
+  | { kind: "exited"; code: number | null; resultText: string | null }
+  | { kind: "deadline" }
+  | { kind: "cancelled" }
+  | { kind: "error"; message: string };
+
+/**
+ * Run the guest runner and wait for it under a host-side deadline (the lane timeout plus a grace for
+ * the runner's own kill). The runner's stdout and stderr stream into the guest log as they arrive.
+ * A host-side wrapper then appends result.json to stderr after a random marker, so the result
+ * comes back on the same channel instead of costing another ssh round trip.
+ */
+export async function runGuest(params: {
+  transport: Transport;
+  /** The `incus exec … -- runner` argv. */
+  execArgv: string[];
+  resultPath: string;
+  deadlineMs: number;
+  onOutput: (text: string) => void;
+  signal: AbortSignal;
+}): Promise<GuestExit> {
+  const controller = new AbortController();
+  let deadlineHit = false;
+  const timer = setTimeout(() => {
+    deadlineHit = true;
+    controller.abort(new CancelledError("host-side deadline"));
+  }, params.deadlineMs);
+  const onAbort = () => controller.abort(params.signal.reason);
+  params.signal.addEventListener("abort", onAbort, { once: true });
+  if (params.signal.aborted) onAbort();
+  const marker = `\n@@pikaci-result-${randomBytes(16).toString("hex")}@@\n`;
+  // Decode streaming UTF-8 across chunk boundaries, one decoder per stream.
+  const out = new TextDecoder();
+  const err = new TextDecoder();
+  const stderr = new TrailerSplitter(marker, params.onOutput);
+  const wrapper =
+    'r=$1; m=$2; shift 2; "$@"; rc=$?; printf "%s" "$m" >&2; cat -- "$r" >&2 2>/dev/null; exit $rc';
+  try {
+    const result = await params.transport.exec(
+      ["sh", "-c", wrapper, "pikaci-guest", params.resultPath, marker, ...params.execArgv],
+      {
+        collect: false,
+        onStdout: (chunk) => params.onOutput(out.decode(chunk, { stream: true })),
+        onStderr: (chunk) => stderr.push(err.decode(chunk, { stream: true })),
+        signal: controller.signal,
+      },
+    );
+    const resultText = stderr.end();
+    if (deadlineHit) return { kind: "deadline" };
+    if (params.signal.aborted) return { kind: "cancelled" };
+    return { kind: "exited", code: result.code, resultText: resultText === "" ? null : resultText };
+  } catch (error) {
+    stderr.end();
+    if (deadlineHit) return { kind: "deadline" };
+    if (params.signal.aborted) return { kind: "cancelled" };
+    return { kind: "error", message: describeError(error) };
+  } finally {
+    clearTimeout(timer);
+    params.signal.removeEventListener("abort", onAbort);
+  }
+}

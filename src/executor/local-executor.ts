@@ -1,0 +1,182 @@
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describeError } from "../errors/index.js";
+import type { Executor, JobEvents, JobOutcome, JobSpec } from "./executor.js";
+import { type CopyEntry, copyTree } from "./local/copy-tree.js";
+import { findShell, laneEnv } from "./local/lane-env.js";
+import { PhaseClock } from "./local/phase-clock.js";
+import { snapshotEntries } from "./local/snapshot-entries.js";
+import { type LaneExit, spawnLane } from "./local/spawn-lane.js";
+
+export interface LocalExecutorOptions {
+  /** Where per-job temporary directories go; default the OS temp dir. */
+  tmpRoot?: string;
+  /** Only PATH and LANG are taken from it. */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** The snapshot's entries (relative to its root), in the order they should be created. */
+  listEntries?: (root: string, hash: string) => Promise<readonly CopyEntry[]>;
+}
+
+/**
+ * The embedded default: each job runs its lane with `bash -c` in a temporary copy of the
+ * snapshot on this machine, with the lane's timeout and a from-scratch environment. The
+ * workspace is only read; the copy is removed whatever happens.
+ */
+export function createLocalExecutor(options: LocalExecutorOptions = {}): Executor {
+  const env = options.env ?? process.env;
+  const shell = findShell(env.PATH);
+  const listEntries = memoize(options.listEntries ?? snapshotEntries);
+  return {
+    kind: "local",
+    runJob: (job, events, signal) =>
+      runLocalJob({ job, events, signal, shell, env, listEntries, tmpRoot: options.tmpRoot ?? tmpdir() }),
+  };
+}
+
+/** Concurrent jobs of one run share one listing of their snapshot. */
+function memoize(list: NonNullable<LocalExecutorOptions["listEntries"]>): typeof list {
+  const known = new Map<string, Promise<readonly CopyEntry[]>>();
+  return (root, hash) => {
+    const key = `${root}\0${hash}`;
+    let listing = known.get(key);
+    if (!listing) {
+      listing = list(root, hash);
+      known.set(key, listing);
+      listing.catch(() => known.delete(key));
+    }
+    return listing;
+  };
+}
+
+interface LocalJobParams {
+  job: JobSpec;
+  events: JobEvents;
+  signal: AbortSignal;
+  shell: string;
+  env: Readonly<Record<string, string | undefined>>;
+  listEntries: NonNullable<LocalExecutorOptions["listEntries"]>;
+  tmpRoot: string;
+}
+
+async function runLocalJob(params: LocalJobParams): Promise<JobOutcome> {
+  const { job, events, signal } = params;
+  const startedAt = new Date().toISOString();
+  const clock = new PhaseClock(events);
+  const host = (line: string): void => events.log("host", `pikaci: ${line}\n`);
+  const spec = job.execute;
+  const temp: { dir: string | null } = { dir: null };
+  let exit: Exit = { kind: "cancelled" };
+
+  try {
+    const paths = await clock.run("prepare_directories", async () => {
+      await mkdir(params.tmpRoot, { recursive: true });
+      const dir = await mkdtemp(join(params.tmpRoot, "pikaci-local-"));
+      temp.dir = dir;
+      const layout = { workspace: join(dir, "workspace"), home: join(dir, "home"), tmp: join(dir, "tmp") };
+      await Promise.all(Object.values(layout).map((p) => mkdir(p, { recursive: true })));
+      host(`job ${job.job_id} attempt ${job.attempt} in ${dir}`);
+      return layout;
+    });
+    await clock.run("sync_snapshot", async () => {
+      const entries = await params.listEntries(job.snapshot.root, job.snapshot.hash);
+      const stats = await copyTree(job.snapshot.root, paths.workspace, entries);
+      host(`copied snapshot ${job.snapshot.hash.slice(0, 12)} (${stats.files} files)`);
+    });
+    if (spec.caches.length > 0 || spec.mounts.length > 0) {
+      host("caches and mounts apply to the Incus executor only; ignored locally");
+    }
+    if (signal.aborted) throw new Error("cancelled");
+    const lane = await clock.run("launch_guest", async () => {
+      host(`running the lane with ${params.shell} -c (timeout ${spec.timeout_secs}s)`);
+      const spawned = spawnLane({
+        shell: params.shell,
+        command: spec.command,
+        cwd: paths.workspace,
+        env: laneEnv({
+          parent: params.env,
+          home: paths.home,
+          tmp: paths.tmp,
+          lane: spec.env,
+          ids: { runId: job.run_id, jobId: job.job_id, laneId: job.lane_id, attempt: job.attempt },
+        }),
+        timeoutMs: spec.timeout_secs * 1000,
+        signal,
+        onOutput: (text) => events.log("guest", text),
+      });
+      await spawned.started;
+      return spawned;
+    });
+    exit = await clock.run("wait_for_completion", () => lane.exit);
+    await clock.run("collect_artifacts", async () => host(describeExit(exit, spec.timeout_secs)));
+  } catch (error) {
+    exit = signal.aborted ? { kind: "cancelled" } : { kind: "infrastructure", message: describeError(error) };
+    host(`failed: ${describeExit(exit, spec.timeout_secs)}`);
+  } finally {
+    await clock
+      .run("cleanup", async () => {
+        if (temp.dir) await rm(temp.dir, { recursive: true, force: true, maxRetries: 3 });
+      })
+      .catch((error: unknown) => host(`cleanup failed: ${describeError(error)}`));
+  }
+  return {
+    ...outcomeOf(exit, spec.timeout_secs),
+    phases: clock.phases,
+    started_at: startedAt,
+    finished_at: new Date().toISOString(),
+    host_log_path: null,
+    guest_log_path: null,
+  };
+}
+
+type Exit = LaneExit | { kind: "infrastructure"; message: string };
+
+/** Exit → the record's verdict: guest ran and failed = test_failure; deadline = timeout; else infrastructure. */
+export function outcomeOf(
+  exit: Exit,
+  timeoutSecs: number,
+): Pick<JobOutcome, "status" | "failure_kind" | "exit_code" | "message"> {
+  switch (exit.kind) {
+    case "exited":
+      return exit.code === 0
+        ? { status: "passed", failure_kind: null, exit_code: 0, message: null }
+        : {
+            status: "failed",
+            failure_kind: "test_failure",
+            exit_code: exit.code,
+            message: describeExit(exit, timeoutSecs),
+          };
+    case "timeout":
+      return {
+        status: "failed",
+        failure_kind: "timeout",
+        exit_code: null,
+        message: describeExit(exit, timeoutSecs),
+      };
+    case "cancelled":
+      return { status: "cancelled", failure_kind: null, exit_code: null, message: "cancelled" };
+    case "spawn_failed":
+    case "infrastructure":
+      return {
+        status: "failed",
+        failure_kind: "infrastructure",
+        exit_code: null,
+        message: describeExit(exit, timeoutSecs),
+      };
+  }
+}
+
+function describeExit(exit: Exit, timeoutSecs: number): string {
+  switch (exit.kind) {
+    case "exited":
+      return exit.signal ? `killed by ${exit.signal}` : `exited with code ${exit.code}`;
+    case "timeout":
+      return `timed out after ${timeoutSecs}s`;
+    case "cancelled":
+      return "cancelled";
+    case "spawn_failed":
+      return `could not start the lane's shell: ${exit.message}`;
+    case "infrastructure":
+      return exit.message;
+  }
+}

@@ -1,0 +1,34 @@
+import type { ExecutorKind, PikaciConfig, PlanRecord, RunRecord } from "../schema/index.js";
+
+/** What `runLanes` needs from its collaborators, narrowed so tests can hand in small fakes. */
+
+export interface RunStore {
+  writeRun(run: RunRecord): Promise<void>;
+  writePlan(runId: string, plan: PlanRecord): Promise<void>;
+  /** Creates the job directory and returns it. */
+  jobDir(runId: string, jobId: string): Promise<string>;
+  hostLogPath(runId: string, jobId: string): string;
+  guestLogPath(runId: string, jobId: string): string;
+  appendLog(runId: string, jobId: string, kind: "host" | "guest", text: string): Promise<void>;
+}
+
+export interface PlanOptions {
+  configPath: string;
+  laneIds: string[] | undefined;
+  runId: string;
+  createdAt: string;
+  executor: ExecutorKind;
+}
+
+/** Pure: config + changed files → the plan, plus every lane's timeout (skipped lanes are recorded too). */
+export type PlanBuilder = (
+  config: PikaciConfig,
+  changedFiles: string[] | null,
+  options: PlanOptions,
+) => { plan: PlanRecord; timeouts: ReadonlyMap<string, number> };
+
+/** Hash the workspace snapshot once per run; `root` is what executors copy or sync from. */
+export type SnapshotHasher = (
+  workspace: string,
+  signal: AbortSignal,
+) => Promise<{ root: string; hash: string }>;

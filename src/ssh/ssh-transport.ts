@@ -1,0 +1,177 @@
+import { Client, type ConnectConfig, type ServerHostKeyAlgorithm } from "ssh2";
+import { InfrastructureError, UsageError } from "../errors/index.js";
+import { execOnChannel } from "./channel-exec.js";
+import {
+  type ConnectTarget,
+  classifyConnectError,
+  hostKeyMismatchError,
+  hostKeyNotPinnedError,
+} from "./connect-errors.js";
+import {
+  fingerprintOf,
+  hostKeyAlgorithmsFor,
+  isPinned,
+  keyMatchesPin,
+  keyTypeOf,
+  pinFor,
+} from "./host-key.js";
+import { parseHostUrl } from "./host-url.js";
+import { shellJoin } from "./quote.js";
+import { Semaphore } from "./semaphore.js";
+import type { ExecOptions, ExecResult, Transport } from "./transport.js";
+
+export interface SshConnectParams {
+  /** `ssh://user@host:port` */
+  url: string;
+  privateKey: Buffer | string;
+  passphrase?: string;
+  /** known_hosts line(s) or file content. */
+  knownHosts?: string;
+  /** `SHA256:…` fingerprint(s), space or comma separated. */
+  fingerprint?: string;
+  /** Trust whatever key the host presents. Explicit opt-in only. */
+  acceptUnknownHostKey?: boolean;
+  keepaliveIntervalMs?: number;
+  connectTimeoutMs?: number;
+  /** Concurrent channels on the one connection; OpenSSH allows 10 sessions by default. */
+  maxChannels?: number;
+}
+
+export interface SshTransport extends Transport {
+  readonly target: ConnectTarget;
+  /** The presented host key's fingerprint (for logs; it is public). */
+  readonly hostKeyFingerprint: string;
+}
+
+/**
+ * Connect once and reuse the connection for every command. If the connection drops, commands in
+ * flight fail with an InfrastructureError and the next command reconnects (with the same pin).
+ */
+export async function connectSsh(params: SshConnectParams): Promise<SshTransport> {
+  const parsed = parseHostUrl(params.url);
+  if (parsed.kind !== "ssh") {
+    throw new UsageError(`connectSsh needs an ssh:// URL, got '${params.url}'`, {
+      hint: "use the local transport for `local`/`localhost`",
+    });
+  }
+  const target: ConnectTarget = { user: parsed.user, host: parsed.host, port: parsed.port };
+  const semaphore = new Semaphore(params.maxChannels ?? 8);
+  const inflight = new Set<(error: Error) => void>();
+  const where = `${target.host}:${target.port}`;
+  let current: Promise<{ client: Client; fingerprint: string }> | null = null;
+  let closed = false;
+
+  const connect = () => {
+    const attempt = openConnection(target, params).then(({ client, fingerprint }) => {
+      const lost = (reason: string) => {
+        if (current === attempt) current = null;
+        const error = new InfrastructureError(`ssh connection to build host ${where} lost: ${reason}`, {
+          hint: "the build host, its sshd or the network went away mid-command; check the host, then re-run",
+        });
+        for (const fail of [...inflight]) fail(error);
+      };
+      client.on("error", (error: Error & { level?: string }) => lost(error.message));
+      client.on("close", () => lost(closed ? "transport closed" : "connection closed"));
+      return { client, fingerprint };
+    });
+    current = attempt;
+    attempt.catch(() => {
+      if (current === attempt) current = null;
+    });
+    return attempt;
+  };
+  const first = await connect();
+
+  return {
+    description: parsed.description,
+    target,
+    hostKeyFingerprint: first.fingerprint,
+    async exec(argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
+      if (argv.length === 0) throw new Error("exec needs a non-empty argv");
+      if (closed) throw new InfrastructureError(`ssh transport to ${where} is closed`);
+      const release = await semaphore.acquire(options.signal);
+      try {
+        const { client } = await (current ?? connect());
+        return await execOnChannel({
+          client,
+          command: shellJoin(argv),
+          label: `\`${argv[0]}\``,
+          where,
+          options,
+          track: (fail) => {
+            inflight.add(fail);
+            return () => inflight.delete(fail);
+          },
+        });
+      } finally {
+        release();
+      }
+    },
+    async close(): Promise<void> {
+      closed = true;
+      const connection = await current?.catch(() => null);
+      connection?.client.end();
+    },
+  };
+}
+
+function openConnection(
+  target: ConnectTarget,
+  params: SshConnectParams,
+): Promise<{ client: Client; fingerprint: string }> {
+  const pin = pinFor({ ...target, knownHosts: params.knownHosts, fingerprint: params.fingerprint });
+  const pinned = isPinned(pin);
+  let presented: string | null = null;
+  let rejection: InfrastructureError | null = null;
+  const hostVerifier = (key: Buffer): boolean => {
+    presented = `${keyTypeOf(key)} ${fingerprintOf(key)}`;
+    if (pinned ? keyMatchesPin(key, pin) : params.acceptUnknownHostKey === true) return true;
+    rejection = pinned ? hostKeyMismatchError(target, presented) : hostKeyNotPinnedError(target, presented);
+    return false;
+  };
+  const algorithms = hostKeyAlgorithmsFor(pin.keyTypes);
+  const config: ConnectConfig = {
+    host: target.host,
+    port: target.port,
+    username: target.user,
+    privateKey: params.privateKey,
+    passphrase: params.passphrase,
+    hostVerifier,
+    keepaliveInterval: params.keepaliveIntervalMs ?? 15_000,
+    keepaliveCountMax: 3,
+    readyTimeout: params.connectTimeoutMs ?? 10_000,
+    // Ask for a pinned key type first, so a host with several keys presents the one we know.
+    ...(algorithms.length > 0 && pin.fingerprints.length === 0
+      ? { algorithms: { serverHostKey: algorithms as ServerHostKeyAlgorithm[] } }
+      : {}),
+  };
+  return new Promise((resolve, reject) => {
+    const client = new Client();
+    const onError = (error: Error) => {
+      client.removeListener("ready", onReady);
+      // ssh2 may emit more errors while tearing down; they add nothing to the first one.
+      client.on("error", () => {});
+      client.end();
+      reject(rejection ?? classifyConnectError(target, error));
+    };
+    const onReady = () => {
+      client.removeListener("error", onError);
+      resolve({ client, fingerprint: presented ?? "unknown" });
+    };
+    client.once("error", onError);
+    client.once("ready", onReady);
+    try {
+      client.connect(config);
+    } catch (error) {
+      // ssh2 throws synchronously for an unparsable key; its message names the format, never the key.
+      client.removeAllListeners();
+      const reason =
+        error instanceof Error ? error.message.replace(/privateKey/g, "private key") : "unknown error";
+      reject(
+        new UsageError(`the ssh private key cannot be used: ${reason}`, {
+          hint: "pass an OpenSSH or PEM private key with --ssh-key FILE or PIKACI_SSH_KEY; an encrypted key needs its passphrase",
+        }),
+      );
+    }
+  });
+}
