@@ -11971,7 +11971,7 @@ function isRef(value) {
 function cloneIssues(issues) {
   return issues.map((iss) => iss.path ? { ...iss, path: iss.path.slice() } : { ...iss });
 }
-function isRecursive(inst, stack, resolve3) {
+function isRecursive(inst, stack, resolve4) {
   const cached2 = recursive.get(inst);
   if (cached2 !== void 0)
     return cached2 ? PROVEN : NONE;
@@ -11981,7 +11981,7 @@ function isRecursive(inst, stack, resolve3) {
   let result = NONE;
   const check2 = (child) => {
     if (result !== PROVEN && child?._zod) {
-      const answer = isRecursive(child, stack, resolve3);
+      const answer = isRecursive(child, stack, resolve4);
       if (answer > result)
         result = answer;
     }
@@ -11992,7 +11992,7 @@ function isRecursive(inst, stack, resolve3) {
       const desc = Object.getOwnPropertyDescriptor(sh, key);
       if (spread && !desc.enumerable)
         continue;
-      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve3) : NONE;
+      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve4) : NONE;
       if (child > answer)
         answer = child;
     }
@@ -12056,7 +12056,7 @@ function isRecursive(inst, stack, resolve3) {
       break;
     // `$ZodLazy` caches its inner on the def, so a resolved edge is followed exactly
     case "lazy": {
-      const inner = def._cachedInner ?? (resolve3 ? inst._zod.innerType : void 0);
+      const inner = def._cachedInner ?? (resolve4 ? inst._zod.innerType : void 0);
       merge2(inner ? isRecursive(inner, stack, false) : ASSUMED);
       break;
     }
@@ -27988,6 +27988,8 @@ var init_records = __esm({
       files: external_exports.number().int().nonnegative(),
       bytes_total: external_exports.number().int().nonnegative(),
       bytes_sent: external_exports.number().int().nonnegative(),
+      /** Bytes the sync read back from the host (status lines, object lists, a downloaded base manifest). */
+      bytes_received: external_exports.number().int().nonnegative().optional(),
       objects_sent: external_exports.number().int().nonnegative(),
       objects_reused: external_exports.number().int().nonnegative(),
       snapshot_reused: external_exports.boolean()
@@ -30187,55 +30189,129 @@ var init_digest = __esm({
   }
 });
 
+// src/snapshot/digest-cache-file.ts
+import { readFile as readFile3 } from "node:fs/promises";
+async function readCacheFile(file2) {
+  return readFile3(file2).catch(() => null);
+}
+function encodeCache(root, cache) {
+  const count = cache.paths.length;
+  const rootBytes = Buffer.from(root, "utf8");
+  const paths = Buffer.from(cache.paths.map((path8) => `${path8}\0`).join(""), "utf8");
+  const out = Buffer.alloc(HEADER + rootBytes.length + paths.length + count * (STAT_BYTES + DIGEST_BYTES));
+  MAGIC.copy(out, 0);
+  out.writeUInt32LE(count, MAGIC.length);
+  out.writeUInt32LE(rootBytes.length, MAGIC.length + 4);
+  out.writeUInt32LE(paths.length, MAGIC.length + 8);
+  let offset = HEADER;
+  offset += rootBytes.copy(out, offset);
+  offset += paths.copy(out, offset);
+  for (const value of cache.stats) offset = out.writeDoubleLE(value, offset);
+  out.write(cache.digests.join(""), offset, "latin1");
+  return out;
+}
+function decodeCache(buf, root) {
+  if (buf === null || buf.length < HEADER || !buf.subarray(0, MAGIC.length).equals(MAGIC)) return null;
+  const count = buf.readUInt32LE(MAGIC.length);
+  const rootLength = buf.readUInt32LE(MAGIC.length + 4);
+  const pathsLength = buf.readUInt32LE(MAGIC.length + 8);
+  const statsAt = HEADER + rootLength + pathsLength;
+  const digestsAt = statsAt + count * STAT_BYTES;
+  if (buf.length !== digestsAt + count * DIGEST_BYTES) return null;
+  if (buf.toString("utf8", HEADER, HEADER + rootLength) !== root) return null;
+  const paths = buf.toString("utf8", HEADER + rootLength, statsAt).split("\0");
+  if (paths.pop() !== "" || paths.length !== count) return null;
+  const digests = buf.toString("latin1", digestsAt, buf.length);
+  if (Buffer.from(digests, "hex").toString("hex") !== digests) return null;
+  return {
+    paths,
+    matches(index, stat2) {
+      const at = statsAt + index * STAT_BYTES;
+      return buf.readDoubleLE(at) === stat2.size && buf.readDoubleLE(at + 8) === stat2.mtimeMs && buf.readDoubleLE(at + 16) === stat2.ctimeMs && buf.readDoubleLE(at + 24) === stat2.ino && buf.readDoubleLE(at + 32) === stat2.dev;
+    },
+    digest: (index) => digests.slice(index * DIGEST_BYTES, (index + 1) * DIGEST_BYTES),
+    statsOf(index) {
+      const at = statsAt + index * STAT_BYTES;
+      return Array.from({ length: STAT_FIELDS }, (_, k) => buf.readDoubleLE(at + k * 8));
+    }
+  };
+}
+var MAGIC, HEADER, STAT_FIELDS, STAT_BYTES, DIGEST_BYTES;
+var init_digest_cache_file = __esm({
+  "src/snapshot/digest-cache-file.ts"() {
+    "use strict";
+    MAGIC = Buffer.from("pikaci-digests-v2\n", "latin1");
+    HEADER = MAGIC.length + 12;
+    STAT_FIELDS = 5;
+    STAT_BYTES = STAT_FIELDS * 8;
+    DIGEST_BYTES = 64;
+  }
+});
+
 // src/snapshot/digest-cache.ts
-import { mkdir as mkdir2, readFile as readFile3, rename, writeFile } from "node:fs/promises";
+import { mkdir as mkdir2, rename, writeFile } from "node:fs/promises";
 import { dirname as dirname2 } from "node:path";
 async function loadDigestCache(params) {
-  const old = params.file === null ? {} : await readEntries(params.file, params.root);
-  const oldSize = Object.keys(old).length;
-  const hits = [];
-  const added = [];
+  const old = params.file === null ? null : decodeCache(await readCacheFile(params.file), params.root);
+  const count = old?.paths.length ?? 0;
+  let byPath = null;
+  let cursor = 0;
+  let inOrder = true;
+  const order = [];
+  const added = /* @__PURE__ */ new Map();
+  let hits = 0;
   const trustedBefore = params.startedAtMs - RACY_MARGIN_MS;
+  const indexOf = (path8) => {
+    if (old === null) return -1;
+    if (cursor < count && old.paths[cursor] === path8) return cursor;
+    inOrder = false;
+    byPath ??= new Map(old.paths.map((p, i) => [p, i]));
+    return byPath.get(path8) ?? -1;
+  };
   return {
     lookup(path8, stat2) {
-      const hit = Object.hasOwn(old, path8) ? old[path8] : void 0;
-      if (hit === void 0 || hit[0] !== stat2.size || hit[1] !== stat2.mtimeMs || hit[2] !== stat2.ctimeMs || hit[3] !== stat2.ino || hit[4] !== stat2.dev) {
+      const i = indexOf(path8);
+      if (i < 0 || old === null || !old.matches(i, stat2)) {
+        order.push(path8);
         return void 0;
       }
-      hits.push(path8);
-      return { digest: hit[5], size: stat2.size };
+      cursor = i + 1;
+      hits++;
+      order.push(i);
+      return { digest: old.digest(i), size: stat2.size };
     },
     remember(path8, stat2, digest) {
       if (stat2.mtimeMs >= trustedBefore || stat2.ctimeMs >= trustedBefore) return;
-      added.push([path8, [stat2.size, stat2.mtimeMs, stat2.ctimeMs, stat2.ino, stat2.dev, digest]]);
+      added.set(path8, { stats: [stat2.size, stat2.mtimeMs, stat2.ctimeMs, stat2.ino, stat2.dev], digest });
     },
     async save() {
-      if (params.file === null || added.length === 0 && hits.length === oldSize) return;
-      const entries = /* @__PURE__ */ Object.create(null);
-      for (const path8 of hits) entries[path8] = old[path8];
-      for (const [path8, stored] of added) entries[path8] = stored;
-      const body = JSON.stringify({ version: VERSION, root: params.root, entries });
+      if (params.file === null || added.size === 0 && hits === count && inOrder) return;
+      const out = { paths: [], stats: [], digests: [] };
+      for (const item of order) {
+        if (typeof item === "number") {
+          out.paths.push(old.paths[item]);
+          out.stats.push(...old.statsOf(item));
+          out.digests.push(old.digest(item));
+        } else {
+          const stored = added.get(item);
+          if (stored === void 0) continue;
+          out.paths.push(item);
+          out.stats.push(...stored.stats);
+          out.digests.push(stored.digest);
+        }
+      }
       await mkdir2(dirname2(params.file), { recursive: true });
       const temp = `${params.file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-      await writeFile(temp, body);
+      await writeFile(temp, encodeCache(params.root, out));
       await rename(temp, params.file);
     }
   };
 }
-async function readEntries(file2, root) {
-  try {
-    const parsed = JSON.parse(await readFile3(file2, "utf8"));
-    if (parsed.version !== VERSION || parsed.root !== root || typeof parsed.entries !== "object") return {};
-    return parsed.entries;
-  } catch {
-    return {};
-  }
-}
-var VERSION, RACY_MARGIN_MS;
+var RACY_MARGIN_MS;
 var init_digest_cache = __esm({
   "src/snapshot/digest-cache.ts"() {
     "use strict";
-    VERSION = 1;
+    init_digest_cache_file();
     RACY_MARGIN_MS = 2e3;
   }
 });
@@ -30300,13 +30376,19 @@ var init_excludes = __esm({
 
 // src/snapshot/list-files.ts
 import { execFile } from "node:child_process";
-import { readdirSync } from "node:fs";
-import { join as join3 } from "node:path";
+import { existsSync as existsSync2, readdirSync } from "node:fs";
+import { dirname as dirname3, join as join3 } from "node:path";
 import { promisify } from "node:util";
 async function listFiles(root) {
-  const git = await gitListFiles(root);
+  const git = insideGitWorkTree(root) ? await gitListFiles(root) : null;
   if (git !== null) return { paths: git.filter((path8) => !isExcluded(path8)), source: "git" };
   return { paths: walk(root), source: "walk" };
+}
+function insideGitWorkTree(root) {
+  for (let dir = root; ; dir = dirname3(dir)) {
+    if (existsSync2(join3(dir, ".git"))) return true;
+    if (dirname3(dir) === dir) return false;
+  }
 }
 async function gitListFiles(root) {
   let stdout;
@@ -30319,7 +30401,14 @@ async function gitListFiles(root) {
   } catch {
     return null;
   }
-  const paths = /* @__PURE__ */ new Set();
+  const text = stdout.toString("utf8");
+  if (text.includes("�")) checkUtf8Names(stdout);
+  const listed = text.split("\0");
+  listed.pop();
+  const paths = new Set(listed);
+  return [...paths];
+}
+function checkUtf8Names(stdout) {
   let start = 0;
   for (let i = stdout.indexOf(0); i !== -1; i = stdout.indexOf(0, start)) {
     const raw = stdout.subarray(start, i);
@@ -30330,9 +30419,7 @@ async function gitListFiles(root) {
         hint: "rename the file (snapshot paths are hashed as UTF-8) or add it to .gitignore"
       });
     }
-    paths.add(path8);
   }
-  return [...paths];
 }
 function walk(root) {
   const out = [];
@@ -30364,10 +30451,13 @@ __export(build_exports, {
   buildSnapshot: () => buildSnapshot,
   defaultDigestCacheFile: () => defaultDigestCacheFile
 });
+import { createHash as createHash3 } from "node:crypto";
 import { lstatSync, readlinkSync, statSync } from "node:fs";
 import { join as join4, resolve as resolve2 } from "node:path";
-function defaultDigestCacheFile(root) {
-  return join4(root, ".pikaci", "cache", "digests-v1.json");
+function defaultDigestCacheFile(root, stateRoot) {
+  if (stateRoot === void 0) return join4(root, ".pikaci", "cache", "digests-v2.bin");
+  const key = createHash3("sha256").update(resolve2(root)).digest("hex").slice(0, 16);
+  return join4(resolve2(stateRoot), "cache", `digests-${key}.bin`);
 }
 async function buildSnapshot(params) {
   const root = resolve2(params.root);
@@ -30375,7 +30465,7 @@ async function buildSnapshot(params) {
     throw new UsageError(`${root} is not a directory`, { hint: "pass the workspace directory to snapshot" });
   }
   const startedAtMs = (params.now ?? Date.now)();
-  const cacheFile = params.cacheFile === void 0 ? defaultDigestCacheFile(root) : params.cacheFile;
+  const cacheFile = params.cacheFile === void 0 ? defaultDigestCacheFile(root, params.stateRoot) : params.cacheFile;
   const [listed, cache] = await Promise.all([
     listFiles(root),
     loadDigestCache({ file: cacheFile, root, startedAtMs })
@@ -30385,7 +30475,7 @@ async function buildSnapshot(params) {
   const dirs = /* @__PURE__ */ new Set();
   let cacheHits = 0;
   for (const path8 of listed.paths) {
-    const abs = join4(root, path8);
+    const abs = `${root}/${path8}`;
     const stat2 = lstatSync(abs, { throwIfNoEntry: false });
     if (stat2 === void 0) continue;
     if (stat2.isSymbolicLink()) {
@@ -30487,15 +30577,15 @@ function killGroup(pid, signal) {
 function spawnLane(params) {
   let markStarted = () => {
   };
-  const started = new Promise((resolve3) => {
-    markStarted = resolve3;
+  const started = new Promise((resolve4) => {
+    markStarted = resolve4;
   });
   const exit = waitLane(params, () => markStarted());
   return { started, exit };
 }
 function waitLane(params, onSpawn) {
   const grace = params.killGraceMs ?? 2e3;
-  return new Promise((resolve3) => {
+  return new Promise((resolve4) => {
     let stopReason = null;
     let forceTimer;
     const child = spawn(params.shell, ["-c", params.command], {
@@ -30530,7 +30620,7 @@ function waitLane(params, onSpawn) {
       clearTimeout(forceTimer);
       params.signal.removeEventListener("abort", onAbort);
       killGroup(child.pid, "SIGKILL");
-      resolve3(exit);
+      resolve4(exit);
     };
     child.on("spawn", onSpawn);
     child.on("error", (error62) => {
@@ -30860,7 +30950,7 @@ function createIncusClient(params) {
             result
           );
         }
-        await new Promise((resolve3) => setTimeout(resolve3, delay));
+        await new Promise((resolve4) => setTimeout(resolve4, delay));
         delay = Math.min(delay * 2, 1e3);
       }
     },
@@ -30893,7 +30983,7 @@ var init_client = __esm({
     init_errors2();
     init_argv();
     init_list();
-    NOT_FOUND = /not found|no such (object|instance)/i;
+    NOT_FOUND = /not found|no such (object|instance)|non-reusable operation has now succeeded/i;
   }
 });
 
@@ -30960,7 +31050,7 @@ var init_classify = __esm({
 });
 
 // src/executor/incus/names.ts
-import { createHash as createHash3 } from "node:crypto";
+import { createHash as createHash4 } from "node:crypto";
 function instanceName(runId, jobId) {
   return `${INSTANCE_PREFIX}${sha256Hex(`${runId}:${jobId}`).slice(0, 12)}`;
 }
@@ -30993,7 +31083,7 @@ var init_names = __esm({
       owner: "user.pikaci.owner",
       remoteWorkDir: "user.pikaci.remote_work_dir"
     };
-    sha256Hex = (text) => createHash3("sha256").update(text).digest("hex");
+    sha256Hex = (text) => createHash4("sha256").update(text).digest("hex");
   }
 });
 
@@ -31177,12 +31267,15 @@ async function runGuest(params) {
   const stderr = new TrailerSplitter(marker, params.onOutput);
   const wrapper = 'r=$1; m=$2; shift 2; "$@"; rc=$?; printf "%s" "$m" >&2; cat -- "$r" >&2 2>/dev/null; exit $rc';
   try {
-    const result = await params.transport.exec(["sh", "-c", wrapper, "pikaci-guest", params.resultPath, marker, ...params.execArgv], {
-      collect: false,
-      onStdout: (chunk) => params.onOutput(out.decode(chunk, { stream: true })),
-      onStderr: (chunk) => stderr.push(err.decode(chunk, { stream: true })),
-      signal: controller.signal
-    });
+    const result = await params.transport.exec(
+      ["sh", "-c", wrapper, "pikaci-guest", params.resultPath, marker, ...params.execArgv],
+      {
+        collect: false,
+        onStdout: (chunk) => params.onOutput(out.decode(chunk, { stream: true })),
+        onStderr: (chunk) => stderr.push(err.decode(chunk, { stream: true })),
+        signal: controller.signal
+      }
+    );
     const resultText = stderr.end();
     if (deadlineHit) return { kind: "deadline" };
     if (params.signal.aborted) return { kind: "cancelled" };
@@ -31353,6 +31446,36 @@ var init_runtime = __esm({
   }
 });
 
+// src/snapshot/base-key.ts
+import { execFile as execFile2 } from "node:child_process";
+import { createHash as createHash5 } from "node:crypto";
+import { basename, resolve as resolve3 } from "node:path";
+import { promisify as promisify2 } from "node:util";
+async function defaultBaseKey(root) {
+  try {
+    const { stdout } = await execFileAsync2("git", ["-C", root, "config", "--get", "remote.origin.url"], {
+      encoding: "utf8"
+    });
+    const url2 = stdout.trim();
+    if (url2 !== "") return `git:${normalizeRemoteUrl(url2)}`;
+  } catch {
+  }
+  return `dir:${basename(resolve3(root))}`;
+}
+function normalizeRemoteUrl(url2) {
+  return url2.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, "$1").replace(/\.git\/?$/, "");
+}
+function lineageKey(baseKey) {
+  return createHash5("sha256").update(baseKey, "utf8").digest("hex").slice(0, 32);
+}
+var execFileAsync2;
+var init_base_key = __esm({
+  "src/snapshot/base-key.ts"() {
+    "use strict";
+    execFileAsync2 = promisify2(execFile2);
+  }
+});
+
 // src/snapshot/entries.ts
 function objectName(entry) {
   return entry.exec ? `${entry.digest}.x` : entry.digest;
@@ -31363,6 +31486,63 @@ var init_entries = __esm({
   }
 });
 
+// src/snapshot/manifest.ts
+function manifestKey(path8) {
+  return JSON.stringify(path8);
+}
+function manifestLine(entry) {
+  const key = manifestKey(entry.path);
+  switch (entry.type) {
+    case "file":
+      return `${key}	f	${entry.exec ? "755" : "644"}	${entry.size}	${entry.digest}
+`;
+    case "symlink":
+      return `${key}	l	${JSON.stringify(entry.target)}
+`;
+    case "dir":
+      return `${key}	d
+`;
+  }
+}
+function parseManifest(text, hash2) {
+  const lines = text.split("\n");
+  if (lines.pop() !== "" || lines[0] !== `${MANIFEST_HEADER}	${hash2}`) return null;
+  const entries = [];
+  try {
+    for (let i = 1; i < lines.length; i++) {
+      const entry = parseLine(lines[i]);
+      if (entry === null) return null;
+      entries.push(entry);
+    }
+  } catch {
+    return null;
+  }
+  const sorted = sortEntries(entries);
+  return hashSortedEntries(sorted) === hash2 ? sorted : null;
+}
+function parseLine(line) {
+  const fields = line.split("	");
+  const path8 = JSON.parse(fields[0]);
+  if (typeof path8 !== "string" || path8 === "") return null;
+  if (fields[1] === "d" && fields.length === 2) return { type: "dir", path: path8 };
+  if (fields[1] === "l" && fields.length === 3) {
+    const target = JSON.parse(fields[2]);
+    return typeof target === "string" ? { type: "symlink", path: path8, target } : null;
+  }
+  const [, type, mode = "", size = "", digest = ""] = fields;
+  if (type !== "f" || fields.length !== 5 || !/^(644|755)$/.test(mode) || !/^\d+$/.test(size)) return null;
+  if (!/^[0-9a-f]{64}$/.test(digest)) return null;
+  return { type: "file", path: path8, exec: mode === "755", size: Number(size), digest };
+}
+var MANIFEST_HEADER;
+var init_manifest = __esm({
+  "src/snapshot/manifest.ts"() {
+    "use strict";
+    init_hash_spec();
+    MANIFEST_HEADER = "pikaci-manifest-v1";
+  }
+});
+
 // src/snapshot/remote-scripts.ts
 var PROBE_SCRIPT, PRESENT_SCRIPT, PUBLISH_SCRIPT;
 var init_remote_scripts = __esm({
@@ -31370,17 +31550,31 @@ var init_remote_scripts = __esm({
     "use strict";
     PROBE_SCRIPT = `set -eu
 umask 022
-mkdir -p "$1/objects" "$1/snapshots" "$1/tmp"
+mkdir -p "$1/objects" "$1/snapshots" "$1/tmp" "$1/bases"
 cd "$1"
+usable() {
+  case "$1" in *[!0-9a-f]*) return 1 ;; esac
+  [ \${#1} -eq 64 ] && [ -f "snapshots/$1/pikaci-snapshot.json" ] && [ -d "snapshots/$1/tree" ]
+}
 if [ -f "snapshots/$2/pikaci-snapshot.json" ]; then
   echo present
   cat "snapshots/$2/pikaci-snapshot.json"
+  if [ -n "$4" ] && [ -f "snapshots/$2/manifest.v1" ] && [ "$(cat "bases/$4" 2>/dev/null || true)" != "$2" ]; then
+    { printf '%s\\n' "$2" > "bases/.$4.$$" && mv -f "bases/.$4.$$" "bases/$4"; } 2>/dev/null || rm -f "bases/.$4.$$"
+  fi
 elif [ -e "snapshots/$2" ]; then
   echo incomplete
-elif [ -n "$3" ] && [ -f "snapshots/$3/pikaci-snapshot.json" ] && [ -d "snapshots/$3/tree" ]; then
+elif [ -n "$3" ] && usable "$3"; then
   echo base
 else
-  echo absent
+  b=""
+  [ -z "$4" ] || b=$(head -c 64 "bases/$4" 2>/dev/null || true)
+  if [ -n "$b" ] && usable "$b" && [ -f "snapshots/$b/manifest.v1" ]; then
+    echo "hostbase $b"
+    gzip -c 2>/dev/null < "snapshots/$b/manifest.v1" || true
+  else
+    echo absent
+  fi
 fi
 `;
     PRESENT_SCRIPT = `cd "$1/objects" || exit 2
@@ -31393,7 +31587,7 @@ cd "$1"
 t="$PWD/tmp/$3"
 stage="snapshots/.staging-$2-$3"
 trap 'rm -rf "$t" "$stage"' EXIT
-mkdir -p "$t" "$stage"
+mkdir -p "$t" "$stage" bases
 tar -x --no-same-owner -C "$t" -f -
 # Hard-link the new objects into the store in one process; -n keeps an object a concurrent
 # uploader already stored (same content). The tree links to the copies in $t, so a skipped or
@@ -31407,6 +31601,22 @@ if [ -n "$4" ]; then
   (cd "$stage/tree" && xargs -0 -r rm -rf -- < "$t/removals")
 fi
 tar -x --no-same-owner -f "$t/tree.tar"
+# The manifest: the base's lines minus removed keys, plus the added lines. Without a base manifest
+# the snapshot is published without one (later clients then fall back to a full path list).
+manifest() {
+  printf 'pikaci-manifest-v1\\t%s\\n' "$2" || return 1
+  if [ -n "$4" ]; then
+    [ -f "snapshots/$4/manifest.v1" ] || return 1
+    LC_ALL=C awk 'BEGIN { FS = "\\t" } FILENAME == ARGV[1] { del[$0] = 1; next } FNR > 1 && !($1 in del)' \\
+      "$t/manifest.del" "snapshots/$4/manifest.v1" || return 1
+  fi
+  gzip -dc < "$t/manifest.add.gz"
+}
+if manifest "$@" > "$stage/manifest.v1.tmp" 2>/dev/null; then
+  mv "$stage/manifest.v1.tmp" "$stage/manifest.v1"
+else
+  rm -f "$stage/manifest.v1.tmp"
+fi
 mv "$t/meta.json" "$stage/pikaci-snapshot.json"
 if mv -T "$stage" "snapshots/$2" 2>/dev/null; then
   echo published
@@ -31417,16 +31627,23 @@ else
   echo "pikaci: could not publish snapshots/$2" >&2
   exit 3
 fi
+if [ -n "$5" ] && [ -f "snapshots/$2/manifest.v1" ]; then
+  { printf '%s\\n' "$2" > "bases/.$5.$3" && mv -f "bases/.$5.$3" "bases/$5"; } 2>/dev/null || rm -f "bases/.$5.$3"
+fi
 `;
   }
 });
 
 // src/snapshot/run-script.ts
 async function runScript(ctx, script, args, stdin) {
+  return (await runScriptRaw(ctx, script, args, stdin)).toString("utf8");
+}
+async function runScriptRaw(ctx, script, args, stdin) {
   const result = await ctx.transport.exec(["sh", "-c", script, "pikaci", ...args], {
     ...stdin === void 0 ? {} : { stdin },
     timeoutMs: ctx.timeoutMs ?? 30 * 6e4
   });
+  if (ctx.received) ctx.received.bytes += result.stdout.length;
   if (result.code !== 0) {
     const stderr = result.stderr.toString("utf8").trim().split("\n").slice(-5).join("\n");
     throw new InfrastructureError(
@@ -31434,12 +31651,120 @@ async function runScript(ctx, script, args, stdin) {
       { hint: `check free space and permissions of ${ctx.workDir} on the build host` }
     );
   }
-  return result.stdout.toString("utf8");
+  return result.stdout;
 }
 var init_run_script = __esm({
   "src/snapshot/run-script.ts"() {
     "use strict";
     init_errors2();
+  }
+});
+
+// src/snapshot/sync-metadata.ts
+function metadataJson(snapshot) {
+  const meta3 = {
+    content_hash: snapshot.hash,
+    files: snapshot.files,
+    bytes: snapshot.bytes,
+    created_at: (/* @__PURE__ */ new Date()).toISOString()
+  };
+  return `${JSON.stringify(meta3, null, 2)}
+`;
+}
+function checkMetadata(ctx, text) {
+  let contentHash;
+  try {
+    contentHash = JSON.parse(text).content_hash;
+  } catch {
+    contentHash = void 0;
+  }
+  if (contentHash !== ctx.hash) {
+    throw new InfrastructureError(
+      `${ctx.workDir}/snapshots/${ctx.hash}/pikaci-snapshot.json on ${ctx.transport.description} does not name content_hash ${ctx.hash} (found ${JSON.stringify(contentHash ?? null)})`,
+      {
+        hint: `remove ${ctx.workDir}/snapshots/${ctx.hash} on the build host (or run pikaci gc), then rerun`
+      }
+    );
+  }
+}
+var init_sync_metadata = __esm({
+  "src/snapshot/sync-metadata.ts"() {
+    "use strict";
+    init_errors2();
+  }
+});
+
+// src/snapshot/sync-probe.ts
+import { gunzipSync } from "node:zlib";
+async function probeHost(ctx, localBaseHash, lineage) {
+  const out = await runScriptRaw(ctx, PROBE_SCRIPT, [ctx.workDir, ctx.hash, localBaseHash, lineage]);
+  const newline = out.indexOf(10);
+  const status = out.toString("utf8", 0, newline === -1 ? out.length : newline);
+  const rest = newline === -1 ? Buffer.alloc(0) : out.subarray(newline + 1);
+  if (status === "present") {
+    checkMetadata(ctx, rest.toString("utf8"));
+    return { status };
+  }
+  if (status === "incomplete") {
+    throw new InfrastructureError(
+      `${ctx.workDir}/snapshots/${ctx.hash} on ${ctx.transport.description} exists but has no pikaci-snapshot.json`,
+      {
+        hint: `remove ${ctx.workDir}/snapshots/${ctx.hash} on the build host (or run pikaci gc), then rerun`
+      }
+    );
+  }
+  if (status === "base") return { status };
+  const hostBase = /^hostbase ([0-9a-f]{64})$/.exec(status);
+  if (hostBase) return { status: "hostbase", hash: hostBase[1], entries: readManifest(rest, hostBase[1]) };
+  return { status: "absent" };
+}
+function readManifest(gzipped, hash2) {
+  try {
+    return parseManifest(gunzipSync(gzipped).toString("utf8"), hash2);
+  } catch {
+    return null;
+  }
+}
+var init_sync_probe = __esm({
+  "src/snapshot/sync-probe.ts"() {
+    "use strict";
+    init_errors2();
+    init_manifest();
+    init_remote_scripts();
+    init_run_script();
+    init_sync_metadata();
+  }
+});
+
+// src/snapshot/sync-state.ts
+import { createHash as createHash6 } from "node:crypto";
+import { mkdir as mkdir4, readFile as readFile4, rename as rename2, writeFile as writeFile2 } from "node:fs/promises";
+import { join as join6 } from "node:path";
+function stateFile(cacheDir2, remote, remoteWorkDir) {
+  const key = createHash6("sha256").update(`${remote}\0${remoteWorkDir}`).digest("hex").slice(0, 24);
+  return join6(cacheDir2, `sync-base-${key}.json`);
+}
+async function readSyncBase(cacheDir2, remote, remoteWorkDir) {
+  try {
+    const parsed = JSON.parse(await readFile4(stateFile(cacheDir2, remote, remoteWorkDir), "utf8"));
+    if (typeof parsed.hash !== "string" || !/^[0-9a-f]{64}$/.test(parsed.hash) || !Array.isArray(parsed.entries)) {
+      return null;
+    }
+    return parsed;
+  } catch {
+    return null;
+  }
+}
+async function writeSyncBase(cacheDir2, remote, remoteWorkDir, base2) {
+  const file2 = stateFile(cacheDir2, remote, remoteWorkDir);
+  await mkdir4(cacheDir2, { recursive: true });
+  const temp = `${file2}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  await writeFile2(temp, JSON.stringify(base2));
+  await rename2(temp, file2);
+}
+var init_sync_state = __esm({
+  "src/snapshot/sync-state.ts"() {
+    "use strict";
   }
 });
 
@@ -31475,38 +31800,6 @@ var init_sync_plan = __esm({
   "src/snapshot/sync-plan.ts"() {
     "use strict";
     init_entries();
-  }
-});
-
-// src/snapshot/sync-state.ts
-import { createHash as createHash4 } from "node:crypto";
-import { mkdir as mkdir4, readFile as readFile4, rename as rename2, writeFile as writeFile2 } from "node:fs/promises";
-import { join as join6 } from "node:path";
-function stateFile(cacheDir2, remote, remoteWorkDir) {
-  const key = createHash4("sha256").update(`${remote}\0${remoteWorkDir}`).digest("hex").slice(0, 24);
-  return join6(cacheDir2, `sync-base-${key}.json`);
-}
-async function readSyncBase(cacheDir2, remote, remoteWorkDir) {
-  try {
-    const parsed = JSON.parse(await readFile4(stateFile(cacheDir2, remote, remoteWorkDir), "utf8"));
-    if (typeof parsed.hash !== "string" || !/^[0-9a-f]{64}$/.test(parsed.hash) || !Array.isArray(parsed.entries)) {
-      return null;
-    }
-    return parsed;
-  } catch {
-    return null;
-  }
-}
-async function writeSyncBase(cacheDir2, remote, remoteWorkDir, base2) {
-  const file2 = stateFile(cacheDir2, remote, remoteWorkDir);
-  await mkdir4(cacheDir2, { recursive: true });
-  const temp = `${file2}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  await writeFile2(temp, JSON.stringify(base2));
-  await rename2(temp, file2);
-}
-var init_sync_state = __esm({
-  "src/snapshot/sync-state.ts"() {
-    "use strict";
   }
 });
 
@@ -31603,7 +31896,7 @@ var init_tar_writer = __esm({
 });
 
 // src/snapshot/sync-tar.ts
-import { createHash as createHash5 } from "node:crypto";
+import { createHash as createHash7 } from "node:crypto";
 import { readFileSync as readFileSync2 } from "node:fs";
 import { open as open3 } from "node:fs/promises";
 import { join as join7 } from "node:path";
@@ -31656,7 +31949,7 @@ async function* uploadArchive(params) {
     const path8 = join7(params.root, entry.path);
     if (entry.size <= CHUNK2) {
       const data = readFileSync2(path8);
-      checkContent(entry, data.length, createHash5("sha256").update(data).digest("hex"));
+      checkContent(entry, data.length, createHash7("sha256").update(data).digest("hex"));
       push(data);
     } else {
       if (batched > 0) yield flush();
@@ -31666,13 +31959,7 @@ async function* uploadArchive(params) {
     params.onObject?.();
     if (batched >= BATCH) yield flush();
   }
-  const removals = Buffer.from(params.removals.map((path8) => `${path8}\0`).join(""), "utf8");
-  const meta3 = Buffer.from(params.meta, "utf8");
-  for (const [name, data] of [
-    ["removals", removals],
-    ["tree.tar", params.treeTar],
-    ["meta.json", meta3]
-  ]) {
+  for (const [name, data] of params.files) {
     push(tarHeader({ name, type: "file", size: data.length, mode: 420, mtime }));
     push(data);
     push(tarPadding(data.length));
@@ -31681,7 +31968,7 @@ async function* uploadArchive(params) {
   yield flush();
 }
 async function* streamFile(path8, entry) {
-  const hash2 = createHash5("sha256");
+  const hash2 = createHash7("sha256");
   let size = 0;
   const handle = await open3(path8, "r");
   try {
@@ -31722,68 +32009,12 @@ var init_sync_tar = __esm({
   }
 });
 
-// src/snapshot/sync.ts
-var sync_exports = {};
-__export(sync_exports, {
-  syncSnapshot: () => syncSnapshot
-});
+// src/snapshot/sync-upload.ts
 import { randomBytes as randomBytes2 } from "node:crypto";
-import { join as join8 } from "node:path";
 import { Readable } from "node:stream";
-async function syncSnapshot(params) {
-  const { transport, snapshot } = params;
-  const workDir = params.remoteWorkDir.replace(/\/+$/, "");
-  if (!workDir.startsWith("/") || workDir.includes("\0")) {
-    throw new UsageError(
-      `remote work dir must be an absolute path, got ${JSON.stringify(params.remoteWorkDir)}`,
-      {
-        hint: "set the host's work dir to an absolute path such as /var/lib/pikaci"
-      }
-    );
-  }
-  const ctx = { transport, workDir, hash: snapshot.hash, timeoutMs: params.timeoutMs };
-  const cacheDir2 = params.cacheDir ?? join8(params.localRoot, ".pikaci", "cache");
-  const remotePath = `${workDir}/snapshots/${snapshot.hash}/tree`;
-  const uniqueObjects = new Set(
-    snapshot.entries.flatMap((e) => e.type === "file" && e.size > 0 ? [objectName(e)] : [])
-  );
-  const base2 = await readSyncBase(cacheDir2, transport.description, workDir);
-  const probe = await runScript(ctx, PROBE_SCRIPT, [workDir, snapshot.hash, base2?.hash ?? ""]);
-  const [status = "", ...rest] = probe.split("\n");
-  if (status === "present") {
-    checkMetadata(ctx, rest.join("\n"));
-    await remember(cacheDir2, transport, workDir, base2, snapshot);
-    const stats2 = statsOf(snapshot, {
-      bytesSent: 0,
-      objectsSent: 0,
-      uniqueObjects: uniqueObjects.size,
-      reused: true
-    });
-    return { remotePath, stats: stats2, published: false };
-  }
-  if (status === "incomplete") {
-    throw new InfrastructureError(
-      `${workDir}/snapshots/${snapshot.hash} on ${transport.description} exists but has no pikaci-snapshot.json`,
-      {
-        hint: `remove ${workDir}/snapshots/${snapshot.hash} on the build host (or run pikaci gc), then rerun`
-      }
-    );
-  }
-  const usableBase = status === "base" ? base2 : null;
-  let upload;
-  try {
-    upload = await uploadSnapshot(ctx, snapshot, usableBase, params.onProgress);
-  } catch (error62) {
-    if (usableBase === null || !(error62 instanceof InfrastructureError) || error62.message.includes("changed after")) {
-      throw error62;
-    }
-    upload = await uploadSnapshot(ctx, snapshot, null, params.onProgress);
-  }
-  await remember(cacheDir2, transport, workDir, base2, snapshot);
-  const stats = statsOf(snapshot, { ...upload, uniqueObjects: uniqueObjects.size, reused: false });
-  return { remotePath, stats, published: upload.published };
-}
-async function uploadSnapshot(ctx, snapshot, base2, onProgress) {
+import { gzipSync } from "node:zlib";
+async function uploadSnapshot(params) {
+  const { ctx, snapshot, base: base2, onProgress } = params;
   const plan = planSync(snapshot.entries, base2?.entries ?? null);
   let bytesSent = 0;
   let present = /* @__PURE__ */ new Set();
@@ -31802,27 +32033,18 @@ async function uploadSnapshot(ctx, snapshot, base2, onProgress) {
     includeRoot: base2 === null,
     uploaded: { names: new Set(objects.map(objectName)), dir: `tmp/${id}` }
   });
-  const meta3 = `${JSON.stringify(
-    {
-      content_hash: snapshot.hash,
-      files: snapshot.files,
-      bytes: snapshot.bytes,
-      created_at: (/* @__PURE__ */ new Date()).toISOString()
-    },
-    null,
-    2
-  )}
-`;
+  const utf8 = (text) => Buffer.from(text, "utf8");
+  const files = [
+    ["removals", utf8(plan.removals.map((path8) => `${path8}\0`).join(""))],
+    ["manifest.del", utf8(plan.removals.map((path8) => `${manifestKey(path8)}
+`).join(""))],
+    ["manifest.add.gz", gzipSync(plan.added.map(manifestLine).join(""))],
+    ["tree.tar", treeTar],
+    ["meta.json", utf8(metadataJson(snapshot))]
+  ];
   let uploaded = 0;
   let objectsSent = 0;
-  const archive = uploadArchive({
-    root: snapshot.root,
-    objects,
-    removals: plan.removals,
-    treeTar,
-    meta: meta3,
-    onObject: () => objectsSent++
-  });
+  const archive = uploadArchive({ root: snapshot.root, objects, files, onObject: () => objectsSent++ });
   let producerError = null;
   const counted = async function* () {
     try {
@@ -31836,7 +32058,7 @@ async function uploadSnapshot(ctx, snapshot, base2, onProgress) {
       throw error62;
     }
   };
-  const publishArgs = [ctx.workDir, snapshot.hash, id, base2?.hash ?? ""];
+  const publishArgs = [ctx.workDir, snapshot.hash, id, base2?.hash ?? "", params.lineage];
   let out;
   try {
     out = await runScript(ctx, PUBLISH_SCRIPT, publishArgs, Readable.from(counted()));
@@ -31851,51 +32073,109 @@ async function uploadSnapshot(ctx, snapshot, base2, onProgress) {
 function storeKey(entry) {
   return `${entry.digest.slice(0, 2)}/${objectName(entry)}`;
 }
-function checkMetadata(ctx, text) {
-  let contentHash;
-  try {
-    contentHash = JSON.parse(text).content_hash;
-  } catch {
-    contentHash = void 0;
+var init_sync_upload = __esm({
+  "src/snapshot/sync-upload.ts"() {
+    "use strict";
+    init_entries();
+    init_manifest();
+    init_remote_scripts();
+    init_run_script();
+    init_sync_metadata();
+    init_sync_plan();
+    init_sync_tar();
   }
-  if (contentHash !== ctx.hash) {
-    throw new InfrastructureError(
-      `${ctx.workDir}/snapshots/${ctx.hash}/pikaci-snapshot.json on ${ctx.transport.description} does not name content_hash ${ctx.hash} (found ${JSON.stringify(contentHash ?? null)})`,
-      {
-        hint: `remove ${ctx.workDir}/snapshots/${ctx.hash} on the build host (or run pikaci gc), then rerun`
-      }
+});
+
+// src/snapshot/sync.ts
+var sync_exports = {};
+__export(sync_exports, {
+  syncSnapshot: () => syncSnapshot
+});
+import { join as join8 } from "node:path";
+async function syncSnapshot(params) {
+  const { transport, snapshot } = params;
+  const workDir = params.remoteWorkDir.replace(/\/+$/, "");
+  if (!workDir.startsWith("/") || workDir.includes("\0")) {
+    throw new UsageError(
+      `remote work dir must be an absolute path, got ${JSON.stringify(params.remoteWorkDir)}`,
+      { hint: "set the host's work dir to an absolute path such as /var/lib/pikaci" }
     );
   }
+  const received = { bytes: 0 };
+  const ctx = { transport, workDir, hash: snapshot.hash, timeoutMs: params.timeoutMs, received };
+  const cacheDir2 = params.cacheDir ?? (params.stateRoot === void 0 ? join8(params.localRoot, ".pikaci", "cache") : join8(params.stateRoot, "cache"));
+  const baseKey = params.baseKey === void 0 ? await defaultBaseKey(params.localRoot) : params.baseKey;
+  const lineage = baseKey === null ? "" : lineageKey(baseKey);
+  const remotePath = `${workDir}/snapshots/${snapshot.hash}/tree`;
+  const localBase = await readSyncBase(cacheDir2, transport.description, workDir);
+  const remember = () => rememberBase(cacheDir2, transport, workDir, localBase?.hash, snapshot);
+  const probe = await probeHost(ctx, localBase?.hash ?? "", lineage);
+  if (probe.status === "present") {
+    await remember();
+    const sent2 = { bytesSent: 0, objectsSent: 0, published: false };
+    return {
+      remotePath,
+      stats: statsOf(snapshot, sent2, received.bytes, true),
+      published: false,
+      baseSource: null
+    };
+  }
+  let base2 = null;
+  if (probe.status === "base") base2 = localBase;
+  else if (probe.status === "hostbase" && probe.entries !== null)
+    base2 = { hash: probe.hash, entries: probe.entries };
+  const upload = (from) => uploadSnapshot({ ctx, snapshot, base: from, lineage, onProgress: params.onProgress });
+  let sent;
+  let baseSource = base2 === null ? null : probe.status === "base" ? "local" : "host";
+  try {
+    sent = await upload(base2);
+  } catch (error62) {
+    if (base2 === null || !(error62 instanceof InfrastructureError) || error62.message.includes("changed after")) {
+      throw error62;
+    }
+    sent = await upload(null);
+    baseSource = null;
+  }
+  await remember();
+  return {
+    remotePath,
+    stats: statsOf(snapshot, sent, received.bytes, false),
+    published: sent.published,
+    baseSource
+  };
 }
-async function remember(cacheDir2, transport, workDir, base2, snapshot) {
-  if (base2?.hash === snapshot.hash) return;
+async function rememberBase(cacheDir2, transport, workDir, previous, snapshot) {
+  if (previous === snapshot.hash) return;
   await writeSyncBase(cacheDir2, transport.description, workDir, {
     hash: snapshot.hash,
     entries: snapshot.entries
   }).catch(() => {
   });
 }
-function statsOf(snapshot, sent) {
+function statsOf(snapshot, sent, bytesReceived, reused) {
+  const uniqueObjects = new Set(
+    snapshot.entries.flatMap((e) => e.type === "file" && e.size > 0 ? [objectName(e)] : [])
+  );
   return {
     snapshot_hash: snapshot.hash,
     files: snapshot.files,
     bytes_total: snapshot.bytes,
     bytes_sent: sent.bytesSent,
+    bytes_received: bytesReceived,
     objects_sent: sent.objectsSent,
-    objects_reused: sent.uniqueObjects - sent.objectsSent,
-    snapshot_reused: sent.reused
+    objects_reused: uniqueObjects.size - sent.objectsSent,
+    snapshot_reused: reused
   };
 }
 var init_sync = __esm({
   "src/snapshot/sync.ts"() {
     "use strict";
     init_errors2();
+    init_base_key();
     init_entries();
-    init_remote_scripts();
-    init_run_script();
-    init_sync_plan();
+    init_sync_probe();
     init_sync_state();
-    init_sync_tar();
+    init_sync_upload();
   }
 });
 
@@ -32193,7 +32473,7 @@ var init_local_transport = __esm({
       exec(argv, options = {}) {
         const [file2, ...args] = argv;
         if (file2 === void 0) return Promise.reject(new TypeError("LocalTransport.exec: empty argv"));
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve4, reject) => {
           const child = spawn2(file2, args, { stdio: ["pipe", "pipe", "pipe"], detached: true });
           const collect = options.collect !== false;
           const out = [];
@@ -32244,7 +32524,7 @@ var init_local_transport = __esm({
               );
               return;
             }
-            resolve3({ code, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err) });
+            resolve4({ code, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err) });
           });
         });
       }
@@ -38745,7 +39025,7 @@ var require_crypto = __commonJS({
       MAC_INFO,
       bindingAvailable: !!binding,
       init: (() => {
-        return new Promise(async (resolve3, reject) => {
+        return new Promise(async (resolve4, reject) => {
           try {
             POLY1305_WASM_MODULE = await require_poly1305()();
             POLY1305_RESULT_MALLOC = POLY1305_WASM_MODULE._malloc(16);
@@ -38757,7 +39037,7 @@ var require_crypto = __commonJS({
           } catch (ex) {
             return reject(ex);
           }
-          resolve3();
+          resolve4();
         });
       })(),
       NullCipher,
@@ -38775,7 +39055,7 @@ var require_keyParser = __commonJS({
     var {
       createDecipheriv,
       createECDH,
-      createHash: createHash7,
+      createHash: createHash9,
       createHmac: createHmac2,
       createSign,
       createVerify,
@@ -39463,11 +39743,11 @@ ${formatted}-----END ${type} KEY-----`;
                 );
               }
               const ivSlice = bufferSlice(cipherIV, 0, 8);
-              let cipherKey = createHash7("md5").update(passphrase).update(ivSlice).digest();
+              let cipherKey = createHash9("md5").update(passphrase).update(ivSlice).digest();
               while (cipherKey.length < encInfo.keyLen) {
                 cipherKey = combineBuffers(
                   cipherKey,
-                  createHash7("md5").update(cipherKey).update(passphrase).update(ivSlice).digest()
+                  createHash9("md5").update(cipherKey).update(passphrase).update(ivSlice).digest()
                 );
               }
               if (cipherKey.length > encInfo.keyLen)
@@ -39632,8 +39912,8 @@ ${formatted}-----END ${type} KEY-----`;
         if (encrypted) {
           const encInfo = CIPHER_INFO[cipherName];
           let cipherKey = combineBuffers(
-            createHash7("sha1").update(PPK_PP1).update(passphrase).digest(),
-            createHash7("sha1").update(PPK_PP2).update(passphrase).digest()
+            createHash9("sha1").update(PPK_PP1).update(passphrase).digest(),
+            createHash9("sha1").update(PPK_PP2).update(passphrase).digest()
           );
           if (cipherKey.length > encInfo.keyLen)
             cipherKey = bufferSlice(cipherKey, 0, encInfo.keyLen);
@@ -39673,7 +39953,7 @@ ${formatted}-----END ${type} KEY-----`;
           passphrase = EMPTY_PASSPHRASE;
         const calcMAC = createHmac2(
           "sha1",
-          createHash7("sha1").update("putty-private-key-file-mac-key").update(passphrase).digest()
+          createHash9("sha1").update("putty-private-key-file-mac-key").update(passphrase).digest()
         ).update(macData).digest("hex");
         if (calcMAC !== mac3) {
           if (encrypted) {
@@ -40015,9 +40295,9 @@ var require_agent = __commonJS({
     "use strict";
     var { Socket } = __require("net");
     var { Duplex } = __require("stream");
-    var { resolve: resolve3 } = __require("path");
+    var { resolve: resolve4 } = __require("path");
     var { readFile: readFile6 } = __require("fs");
-    var { execFile: execFile3, spawn: spawn3 } = __require("child_process");
+    var { execFile: execFile4, spawn: spawn3 } = __require("child_process");
     var { isParsedKey, parseKey } = require_keyParser();
     var {
       makeBufferParser,
@@ -40151,7 +40431,7 @@ var require_agent = __commonJS({
       const RET_ERR_BINSTDIN = 13;
       const RET_ERR_BINSTDOUT = 14;
       const RET_ERR_BADLEN = 15;
-      const EXEPATH = resolve3(__pikaciDirnameValue, "..", "util/pagent.exe");
+      const EXEPATH = resolve4(__pikaciDirnameValue, "..", "util/pagent.exe");
       const ERROR = {
         [RET_ERR_BADARGS]: new Error("Invalid pagent.exe arguments"),
         [RET_ERR_UNAVAILABLE]: new Error("Pageant is not running"),
@@ -40238,7 +40518,7 @@ var require_agent = __commonJS({
             if (err) {
               if (triedCygpath)
                 return cb(new Error("Invalid cygwin unix socket path"));
-              execFile3("cygpath", ["-w", socketPath], (err2, stdout, stderr) => {
+              execFile4("cygpath", ["-w", socketPath], (err2, stdout, stderr) => {
                 if (err2 || stdout.length === 0)
                   return cb(new Error("Invalid cygwin unix socket path"));
                 triedCygpath = true;
@@ -41995,7 +42275,7 @@ var require_kex = __commonJS({
       createDiffieHellman,
       createDiffieHellmanGroup,
       createECDH,
-      createHash: createHash7,
+      createHash: createHash9,
       createPublicKey,
       diffieHellman,
       generateKeyPairSync,
@@ -42421,7 +42701,7 @@ var require_kex = __commonJS({
               DISCONNECT_REASON.KEY_EXCHANGE_FAILED
             );
           }
-          const hash2 = createHash7(this.hashName);
+          const hash2 = createHash9(this.hashName);
           hashString(hash2, isServer ? this._remoteIdentRaw : this._identRaw);
           hashString(hash2, isServer ? this._identRaw : this._remoteIdentRaw);
           hashString(hash2, isServer ? this._remoteKexinit : this._kexinit);
@@ -43429,9 +43709,9 @@ var require_kex = __commonJS({
     function generateKEXVal(len, hashName, secret, exchangeHash, sessionID, char) {
       let ret;
       if (len) {
-        let digest = createHash7(hashName).update(secret).update(exchangeHash).update(char).update(sessionID).digest();
+        let digest = createHash9(hashName).update(secret).update(exchangeHash).update(char).update(sessionID).digest();
         while (digest.length < len) {
-          const chunk = createHash7(hashName).update(secret).update(exchangeHash).update(digest).digest();
+          const chunk = createHash9(hashName).update(secret).update(exchangeHash).update(digest).digest();
           const extended2 = Buffer.allocUnsafe(digest.length + chunk.length);
           extended2.set(digest, 0);
           extended2.set(chunk, digest.length);
@@ -48866,7 +49146,7 @@ var require_client = __commonJS({
   "node_modules/ssh2/lib/client.js"(exports, module) {
     "use strict";
     var {
-      createHash: createHash7,
+      createHash: createHash9,
       getHashes,
       randomFillSync
     } = __require("crypto");
@@ -49088,7 +49368,7 @@ var require_client = __commonJS({
           }
           hostVerifier = (key, verify) => {
             if (hashAlgo)
-              key = createHash7(hashAlgo).update(key).digest("hex");
+              key = createHash9(hashAlgo).update(key).digest("hex");
             const ret = hashCb(key, verify);
             if (ret !== void 0)
               verify(ret);
@@ -52391,7 +52671,7 @@ var require_lib2 = __commonJS({
 // src/ssh/channel-exec.ts
 function execOnChannel(params) {
   const { client, command, label, where, options } = params;
-  return new Promise((resolve3, reject) => {
+  return new Promise((resolve4, reject) => {
     const stdout = [];
     const stderr = [];
     const collect = options.collect !== false;
@@ -52452,7 +52732,7 @@ function execOnChannel(params) {
       stream.on(
         "close",
         () => finish(
-          () => resolve3({ code, signal: exitSignal, stdout: Buffer.concat(stdout), stderr: Buffer.concat(stderr) })
+          () => resolve4({ code, signal: exitSignal, stdout: Buffer.concat(stdout), stderr: Buffer.concat(stderr) })
         )
       );
       writeStdin2(stream, options.stdin, fail);
@@ -52476,9 +52756,9 @@ var init_channel_exec = __esm({
 });
 
 // src/ssh/host-key.ts
-import { createHash as createHash6, createHmac } from "node:crypto";
+import { createHash as createHash8, createHmac } from "node:crypto";
 function fingerprintOf(keyBlob) {
-  return `SHA256:${createHash6("sha256").update(keyBlob).digest("base64").replace(/=+$/, "")}`;
+  return `SHA256:${createHash8("sha256").update(keyBlob).digest("base64").replace(/=+$/, "")}`;
 }
 function keyTypeOf(keyBlob) {
   if (keyBlob.length < 4) return "unknown";
@@ -52670,10 +52950,10 @@ var init_semaphore = __esm({
           this.available -= 1;
           return Promise.resolve(this.releaser());
         }
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve4, reject) => {
           const grant = () => {
             signal?.removeEventListener("abort", onAbort);
-            resolve3(this.releaser());
+            resolve4(this.releaser());
           };
           const onAbort = () => {
             const index = this.waiters.indexOf(grant);
@@ -52796,7 +53076,7 @@ function openConnection(target, params) {
     // Ask for a pinned key type first, so a host with several keys presents the one we know.
     ...algorithms.length > 0 && pin.fingerprints.length === 0 ? { algorithms: { serverHostKey: algorithms } } : {}
   };
-  return new Promise((resolve3, reject) => {
+  return new Promise((resolve4, reject) => {
     const client = new import_ssh2.Client();
     const onError = (error62) => {
       client.removeListener("ready", onReady);
@@ -52807,7 +53087,7 @@ function openConnection(target, params) {
     };
     const onReady = () => {
       client.removeListener("error", onError);
-      resolve3({ client, fingerprint: presented ?? "unknown" });
+      resolve4({ client, fingerprint: presented ?? "unknown" });
     };
     client.once("error", onError);
     client.once("ready", onReady);
@@ -53566,6 +53846,7 @@ init_errors2();
 import path from "node:path";
 
 // src/snapshot/index.ts
+init_base_key();
 init_build();
 init_entries();
 init_excludes();
@@ -54102,9 +54383,9 @@ import path6 from "node:path";
 init_errors2();
 
 // src/run/git-meta.ts
-import { execFile as execFile2 } from "node:child_process";
-import { promisify as promisify2 } from "node:util";
-var run = promisify2(execFile2);
+import { execFile as execFile3 } from "node:child_process";
+import { promisify as promisify3 } from "node:util";
+var run = promisify3(execFile3);
 async function gitMeta(workspace) {
   try {
     const [head, status] = await Promise.all([
@@ -54417,8 +54698,8 @@ async function runScheduled(params) {
   try {
     startReady();
     while (inFlight.size > 0) {
-      await new Promise((resolve3) => {
-        wake = resolve3;
+      await new Promise((resolve4) => {
+        wake = resolve4;
       });
       startReady();
     }
@@ -54597,7 +54878,7 @@ async function runJob(ctx) {
       const job = writer.current.jobs.find((j) => j.id === jobId);
       ctx.finished.add(jobId);
       emit(
-        jobFinished(runId, outcome.finished_at, jobId, {
+        jobFinished(runId, iso(), jobId, {
           ...outcome,
           duration_ms: job.duration_ms ?? null
         })
@@ -55193,7 +55474,7 @@ var package_default = {
 };
 
 // src/cli/version.ts
-var VERSION2 = package_default.version;
+var VERSION = package_default.version;
 
 // src/cli/main.ts
 function renderUsage(list = commands) {
@@ -55229,7 +55510,7 @@ async function dispatch(argv, io) {
     return 0;
   }
   if (name === "--version" || name === "-V") {
-    io.stdout.write(`${VERSION2}
+    io.stdout.write(`${VERSION}
 `);
     return 0;
   }

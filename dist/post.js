@@ -40157,7 +40157,7 @@ var init_client = __esm({
     init_errors2();
     init_argv();
     init_list();
-    NOT_FOUND = /not found|no such (object|instance)/i;
+    NOT_FOUND = /not found|no such (object|instance)|non-reusable operation has now succeeded/i;
   }
 });
 
@@ -60712,6 +60712,8 @@ var init_records = __esm({
       files: external_exports.number().int().nonnegative(),
       bytes_total: external_exports.number().int().nonnegative(),
       bytes_sent: external_exports.number().int().nonnegative(),
+      /** Bytes the sync read back from the host (status lines, object lists, a downloaded base manifest). */
+      bytes_received: external_exports.number().int().nonnegative().optional(),
       objects_sent: external_exports.number().int().nonnegative(),
       objects_reused: external_exports.number().int().nonnegative(),
       snapshot_reused: external_exports.boolean()

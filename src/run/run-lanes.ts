@@ -251,8 +251,10 @@ async function runJob(ctx: JobContext): Promise<void> {
     if (!retry) {
       const job = writer.current.jobs.find((j) => j.id === jobId)!;
       ctx.finished.add(jobId);
+      // Stamp the event when it is emitted, not when the job ended: the log flush above can
+      // let another job's event go out first, and event streams must stay in time order.
       emit(
-        ev.jobFinished(runId, outcome.finished_at, jobId, {
+        ev.jobFinished(runId, iso(), jobId, {
           ...outcome,
           duration_ms: job.duration_ms ?? null,
         }),
