@@ -19,7 +19,12 @@ step() { printf '\n==> [%ss] %s\n' "$(($(date +%s) - started))" "$*"; }
 step "npm dependencies"
 lock_sum=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [ ! -f node_modules/.pikaci-lock-sum ] || [ "$(cat node_modules/.pikaci-lock-sum)" != "$lock_sum" ]; then
-  npm ci --no-audit --no-fund
+  # npm ci refuses a lock whose optional per-platform packages (biome's darwin/win32 builds) the
+  # registry this machine reaches does not serve; npm install still honours the lock for the rest.
+  npm ci --no-audit --no-fund || {
+    echo "npm ci failed (see above); falling back to npm install, which keeps the locked versions"
+    npm install --no-audit --no-fund
+  }
   echo "$lock_sum" > node_modules/.pikaci-lock-sum
 else
   echo "node_modules matches package-lock.json"
