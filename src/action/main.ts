@@ -68,7 +68,9 @@ function selectLanes(config: PikaciConfig, inputs: ActionInputs): string[] {
 export async function main(params: MainParams): Promise<MainResult> {
   const { inputs, context, engine, log, secrets } = params;
   const runId = inputs["run-id"] ?? engine.newRunId();
-  const detailsUrl = inputs["details-url"] ?? context.runUrl;
+  // Dispatched check runs already carry the App's signed run-page link; only an explicit input
+  // replaces it. Standalone check runs link to the given page or else the workflow run.
+  const detailsUrl = inputs["details-url"] ?? (inputs["check-runs"] ? undefined : context.runUrl);
   const reporter = createCheckReporter({
     checks: params.checks,
     log,

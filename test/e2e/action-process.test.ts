@@ -213,7 +213,11 @@ type CheckRun = Record<string, unknown> & { updates: Record<string, unknown>[] }
 const outputOf = (u: Record<string, unknown>) =>
   u.output as { title: string; summary: string; text?: string; annotations?: Record<string, unknown>[] };
 
-function expectStory(run: CheckRun, conclusion: string, title: RegExp) {
+// Dispatched check runs keep the App's signed run-page link (undefined here: the action must not
+// overwrite it); standalone ones link to the workflow run.
+const WORKFLOW_RUN_URL = "https://github.com/octo/demo/actions/runs/4242";
+
+function expectStory(run: CheckRun, conclusion: string, title: RegExp, detailsUrl?: string) {
   const statuses = run.updates.map((u) => u.status);
   expect(statuses[0]).toBe("in_progress");
   const completed = statuses.indexOf("completed");
@@ -223,7 +227,7 @@ function expectStory(run: CheckRun, conclusion: string, title: RegExp) {
   const final = run.updates[completed]!;
   expect(final.conclusion).toBe(conclusion);
   expect(outputOf(final).title).toMatch(title);
-  expect(final.details_url).toBe("https://github.com/octo/demo/actions/runs/4242");
+  expect(final.details_url).toBe(detailsUrl);
   for (const u of run.updates) {
     const o = outputOf(u);
     if (!o) continue;
@@ -360,7 +364,7 @@ describe.each(nodeBinaries())("the action under %s", (_label, node) => {
       s.github.requests.some((r) => r.method === "GET" && r.path === "/repos/octo/demo/pulls/7/files"),
     ).toBe(true);
     const [passingId, docsId] = [5000, 5001];
-    expectStory(s.github.checkRuns.get(passingId)!, "success", /^Passed in /);
+    expectStory(s.github.checkRuns.get(passingId)!, "success", /^Passed in /, WORKFLOW_RUN_URL);
     const docs = s.github.checkRuns.get(docsId)!;
     expect(docs.updates.at(-1)).toMatchObject({ status: "completed", conclusion: "skipped" });
     const outputs = parseCommandFile(await readFile(s.files.output, "utf8"));

@@ -253,6 +253,8 @@ describe("main (dispatched)", () => {
       expect.objectContaining({ label: "Re-run failed" }),
     ]);
     expect(s.updates(53).at(-1)!.params.conclusion).toBe("skipped");
+    // The App's signed run-page link stays: no update replaces details_url.
+    expect(s.updates(51).every((u) => u.params.details_url === undefined)).toBe(true);
     expect(result.failedLanes).toEqual(["lint"]);
   });
 

@@ -43,7 +43,7 @@ describe("plain progress lines", () => {
       `[0.0s] run ${RUN}: 2 lane(s): lint, unit`,
       null,
       "[0.2s] lint: prepare_runtime…",
-      "[2.9s] lint: passed in 3s",
+      "[2.9s] lint: passed in 2.8s",
       "[3.0s] unit: retrying (attempt 2)",
     ]);
     const failed: RunEvent = {
@@ -70,7 +70,7 @@ describe("tty table", () => {
     ]);
     const later = events.reduce(foldEvent, emptyProgress);
     expect(renderTable(later, T0 + 3500)).toEqual([
-      "  lint  passed                             3s",
+      "  lint  passed                             2.8s",
       "  unit  running    starting (attempt 2)    0.5s",
     ]);
   });
@@ -132,7 +132,7 @@ const run: RunRecord = {
 describe("summary and status", () => {
   it("summarises every lane with its result and says how to read the failing lane's logs", () => {
     const text = renderSummary(run, new Map([["flaky", "FAIL: 4 !== 5"]]));
-    expect(text).toContain(`run ${RUN}: failed in 4s`);
+    expect(text).toContain(`run ${RUN}: failed in 4.2s`);
     expect(text).toMatch(/ {2}flaky\s+failed\s+1s {2}test_failure: exited with code 1\n/);
     expect(text).toMatch(/ {2}docs\s+skipped\s+- {2}no changed files matched/);
     expect(text).toContain("--- flaky: last lines of guest.log ---\n  FAIL: 4 !== 5");
