@@ -58,6 +58,9 @@ export function pikaciApp(deps: AppDeps): ApplicationFunction {
         htmlUrl: run.html_url,
         conclusion: run.conclusion ?? null,
       });
+      // Idempotent: a redelivery, or a runner sharing the App's state root, stores nothing new.
+      const { owner, repo } = context.repo();
+      await deps.ingest?.({ octokit: context.octokit, owner, repo, workflowRunId: run.id });
     });
   };
 }

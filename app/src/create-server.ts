@@ -1,11 +1,13 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createNodeMiddleware, createProbot, type Logger, type Probot } from "probot";
+import { ingestWorkflowRun } from "../../src/ingest/index.js";
 import { createRunPagesHandler, signRunUrl } from "../../src/pages/index.js";
 import { createStateStore, newRunId } from "../../src/store/index.js";
 import { pikaciApp } from "./app.js";
 import { createFileDispatchStore, type DispatchStore } from "./dispatch-store.js";
 import type { AppEnv } from "./env.js";
+import type { AppDeps } from "./handlers/deps.js";
 import { apiRoute, healthzRoute } from "./http/api.js";
 import { type Route, sendJson } from "./http/respond.js";
 import { leanFetch } from "./lean-fetch.js";
@@ -43,14 +45,29 @@ export async function createPikaciServer(options: PikaciServerOptions): Promise<
       request: { fetch: leanFetch },
     },
   });
-  const deps = {
+  const stateStore = createStateStore({ root: env.stateRoot });
+  const deps: AppDeps = {
     appId: env.appId,
     detailsUrl: (runId: string) => signRunUrl({ baseUrl: env.publicUrl, runId, secret: env.webhookSecret }),
     store: options.store ?? createFileDispatchStore(env.stateRoot),
     newRunId: () => newRunId(),
+    ingest: async ({ octokit, owner, repo, workflowRunId }) => {
+      const result = await ingestWorkflowRun({
+        actions: octokit.rest.actions as Parameters<typeof ingestWorkflowRun>[0]["actions"],
+        owner,
+        repo,
+        workflowRunId,
+        store: stateStore,
+        log: (message) => probot.log.warn(message),
+      });
+      for (const run of result.ingested) {
+        probot.log.info(
+          `pikaci ingest: run ${run.run_id} of ${owner}/${repo} ${run.stored ? "stored" : "already stored"}`,
+        );
+      }
+    },
   };
   const webhooks = await createNodeMiddleware(pikaciApp(deps), { probot });
-  const stateStore = createStateStore({ root: env.stateRoot });
   const routes: Route[] = [
     healthzRoute,
     apiRoute({ store: stateStore, token: env.apiToken }),

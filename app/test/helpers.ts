@@ -68,7 +68,12 @@ export function sequentialRunIds(): () => string {
 }
 
 export async function testProbot(
-  options: { store?: DispatchStore; log?: Logger; Octokit?: typeof ProbotOctokit } = {},
+  options: {
+    store?: DispatchStore;
+    log?: Logger;
+    Octokit?: typeof ProbotOctokit;
+    ingest?: AppDeps["ingest"];
+  } = {},
 ) {
   const { log, entries } = options.log ? { log: options.log, entries: [] } : captureLogger();
   const probot = createProbot({
@@ -88,6 +93,7 @@ export async function testProbot(
     detailsUrl: (runId) => signRunUrl({ baseUrl: PUBLIC_URL, runId, secret: SECRET }),
     store: options.store ?? createMemoryDispatchStore(),
     newRunId: sequentialRunIds(),
+    ...(options.ingest ? { ingest: options.ingest } : {}),
   };
   await probot.load(pikaciApp(deps));
   return { probot: probot as Probot, deps, entries };

@@ -9,7 +9,20 @@ export interface AppDeps {
   detailsUrl: (runId: string) => string;
   store: DispatchStore;
   newRunId: () => string;
+  /**
+   * Store a finished workflow run's `pikaci-<run_id>` artifact in the App's state root, so its run
+   * page works. Never throws (a corrupt artifact is logged and skipped); absent in handler tests.
+   */
+  ingest?: (params: {
+    octokit: IngestOctokit;
+    owner: string;
+    repo: string;
+    workflowRunId: number;
+  }) => Promise<void>;
 }
+
+/** The part of an installation octokit that ingest uses. */
+export type IngestOctokit = { rest: { actions: unknown } };
 
 /** One delivery's view: the repository it concerns and the GitHub calls scoped to it. */
 export interface EventScope {
