@@ -32234,6 +32234,8 @@ async function makeWritableCopy(params) {
     `mkdir -p ${GUEST_WRITABLE}`,
     // -R keeps symlinks as symlinks (busybox and GNU); no -p: the files are the job's now; exec bits stay.
     `cp -R ${GUEST_SNAPSHOT}/. ${GUEST_WRITABLE}/`,
+    // Objects in the content-addressed store are read-only (a-w); the job's copy must be writable.
+    `chmod -R u+w ${GUEST_WRITABLE}`,
     `if [ "$1" != 1 ]; then chown -R "$(id -u "$2"):$(id -g "$2")" ${GUEST_WRITABLE}; fi`,
     "echo copy"
   ].join("\n");
