@@ -30087,46 +30087,6 @@ var init_lane_env = __esm({
   }
 });
 
-// src/executor/local/phase-clock.ts
-var PhaseClock;
-var init_phase_clock = __esm({
-  "src/executor/local/phase-clock.ts"() {
-    "use strict";
-    PhaseClock = class {
-      constructor(events) {
-        this.events = events;
-      }
-      events;
-      phases = [];
-      async run(phase, work) {
-        const startedAt = /* @__PURE__ */ new Date();
-        const t0 = performance.now();
-        this.events.phase(phase, "started", null);
-        try {
-          const result = await work();
-          this.#close(phase, startedAt, t0, "ok", null);
-          return result;
-        } catch (error62) {
-          this.#close(phase, startedAt, t0, "failed", error62 instanceof Error ? error62.message : String(error62));
-          throw error62;
-        }
-      }
-      #close(phase, startedAt, t0, status, message) {
-        const durationMs = Math.round(performance.now() - t0);
-        this.phases.push({
-          phase,
-          started_at: startedAt.toISOString(),
-          finished_at: (/* @__PURE__ */ new Date()).toISOString(),
-          duration_ms: durationMs,
-          status,
-          message
-        });
-        this.events.phase(phase, status === "ok" ? "finished" : "failed", durationMs);
-      }
-    };
-  }
-});
-
 // src/snapshot/digest.ts
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -30643,6 +30603,46 @@ var init_spawn_lane = __esm({
   }
 });
 
+// src/executor/phase-clock.ts
+var PhaseClock;
+var init_phase_clock = __esm({
+  "src/executor/phase-clock.ts"() {
+    "use strict";
+    PhaseClock = class {
+      constructor(events) {
+        this.events = events;
+      }
+      events;
+      phases = [];
+      async run(phase, work) {
+        const startedAt = /* @__PURE__ */ new Date();
+        const t0 = performance.now();
+        this.events.phase(phase, "started", null);
+        try {
+          const result = await work();
+          this.#close(phase, startedAt, t0, "ok", null);
+          return result;
+        } catch (error62) {
+          this.#close(phase, startedAt, t0, "failed", error62 instanceof Error ? error62.message : String(error62));
+          throw error62;
+        }
+      }
+      #close(phase, startedAt, t0, status, message) {
+        const durationMs = Math.round(performance.now() - t0);
+        this.phases.push({
+          phase,
+          started_at: startedAt.toISOString(),
+          finished_at: (/* @__PURE__ */ new Date()).toISOString(),
+          duration_ms: durationMs,
+          status,
+          message
+        });
+        this.events.phase(phase, status === "ok" ? "finished" : "failed", durationMs);
+      }
+    };
+  }
+});
+
 // src/executor/local-executor.ts
 var local_executor_exports = {};
 __export(local_executor_exports, {
@@ -30789,9 +30789,9 @@ var init_local_executor = __esm({
     init_errors2();
     init_copy_tree();
     init_lane_env();
-    init_phase_clock();
     init_snapshot_entries();
     init_spawn_lane();
+    init_phase_clock();
   }
 });
 
@@ -31315,46 +31315,6 @@ var init_heartbeat = __esm({
     "use strict";
     HEARTBEAT_INTERVAL_MS = 1e4;
     HEARTBEAT_STALE_FACTOR = 3;
-  }
-});
-
-// src/executor/incus/phase-clock.ts
-var PhaseClock2;
-var init_phase_clock2 = __esm({
-  "src/executor/incus/phase-clock.ts"() {
-    "use strict";
-    PhaseClock2 = class {
-      constructor(events) {
-        this.events = events;
-      }
-      events;
-      phases = [];
-      async run(phase, work) {
-        const startedAt = /* @__PURE__ */ new Date();
-        const t0 = performance.now();
-        this.events.phase(phase, "started", null);
-        try {
-          const result = await work();
-          this.close(phase, startedAt, t0, "ok", null);
-          return result;
-        } catch (error62) {
-          this.close(phase, startedAt, t0, "failed", error62 instanceof Error ? error62.message : String(error62));
-          throw error62;
-        }
-      }
-      close(phase, startedAt, t0, status, message) {
-        const durationMs = Math.round(performance.now() - t0);
-        this.phases.push({
-          phase,
-          started_at: startedAt.toISOString(),
-          finished_at: (/* @__PURE__ */ new Date()).toISOString(),
-          duration_ms: durationMs,
-          status,
-          message
-        });
-        this.events.phase(phase, status === "ok" ? "finished" : "failed", durationMs);
-      }
-    };
   }
 });
 
@@ -32285,7 +32245,7 @@ async function runIncusJob(params) {
   const { transport } = options;
   const spec = job.execute;
   const startedAt = /* @__PURE__ */ new Date();
-  const clock = new PhaseClock2(events);
+  const clock = new PhaseClock(events);
   const host = (line) => events.log("host", `pikaci: ${line}
 `);
   const name = instanceName(job.run_id, job.job_id);
@@ -32438,11 +32398,11 @@ var init_incus_executor = __esm({
     init_heartbeat();
     init_names();
     init_paths();
-    init_phase_clock2();
     init_remote_files();
     init_runtime();
     init_sync2();
     init_writable_copy();
+    init_phase_clock();
     DEFAULT_REMOTE_WORK_DIR = "/var/tmp/pikaci";
   }
 });

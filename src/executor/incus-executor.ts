@@ -12,11 +12,11 @@ import { DEFAULT_RUNNER_PATH, guestEnv, runGuest } from "./incus/guest.js";
 import { startHeartbeat } from "./incus/heartbeat.js";
 import { instanceLabels, instanceName } from "./incus/names.js";
 import { remoteJobLayout } from "./incus/paths.js";
-import { PhaseClock } from "./incus/phase-clock.js";
 import { prepareRemoteDirs, readRemoteFile } from "./incus/remote-files.js";
 import { launchInstance } from "./incus/runtime.js";
 import { createSnapshotSyncer, type SnapshotSyncer } from "./incus/sync.js";
 import { makeWritableCopy } from "./incus/writable-copy.js";
+import { PhaseClock } from "./phase-clock.js";
 
 export const DEFAULT_REMOTE_WORK_DIR = "/var/tmp/pikaci";
 

@@ -5,9 +5,9 @@ import { describeError } from "../errors/index.js";
 import type { Executor, JobEvents, JobOutcome, JobSpec } from "./executor.js";
 import { type CopyEntry, copyTree } from "./local/copy-tree.js";
 import { findShell, laneEnv } from "./local/lane-env.js";
-import { PhaseClock } from "./local/phase-clock.js";
 import { snapshotEntries } from "./local/snapshot-entries.js";
 import { type LaneExit, spawnLane } from "./local/spawn-lane.js";
+import { PhaseClock } from "./phase-clock.js";
 
 export interface LocalExecutorOptions {
   /** Where per-job temporary directories go; default the OS temp dir. */

@@ -1,5 +1,5 @@
-import type { PhaseName, PhaseRecord } from "../../schema/index.js";
-import type { JobEvents } from "../executor.js";
+import type { PhaseName, PhaseRecord } from "../schema/index.js";
+import type { JobEvents } from "./executor.js";
 
 /** Times named phases into `phases[]` and reports each start and end through the job's events. */
 export class PhaseClock {
