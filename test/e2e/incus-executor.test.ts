@@ -1,8 +1,8 @@
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer, type Socket, connect as tcpConnect } from "node:net";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Executor, JobEvents, JobOutcome, JobSpec } from "../../src/executor/executor.js";
 import { instanceName } from "../../src/executor/incus/names.js";
@@ -12,21 +12,10 @@ import type { ExecuteSpec } from "../../src/schema/index.js";
 import { buildSnapshot } from "../../src/snapshot/build.js";
 import { connectSsh, type SshTransport } from "../../src/ssh/ssh-transport.js";
 import { hostileCommand } from "../unit/ssh/hostile-command.js";
+import { requireHostEnvVars } from "./helpers/test-host.js";
 
 /** The Incus executor end to end over the real sshd + Incus of test/host/setup.sh. */
-const HOST_ENV =
-  process.env.PIKACI_TEST_HOST_ENV ?? resolve(import.meta.dirname, "../../.test-host/host.env");
-function readHostEnv(): Record<string, string> | null {
-  if (!existsSync(HOST_ENV)) return null;
-  const vars: Record<string, string> = {};
-  for (const line of readFileSync(HOST_ENV, "utf8").split("\n")) {
-    const match = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
-    if (match) vars[match[1]!] = match[2]!;
-  }
-  return vars.PIKACI_TEST_SSH_PORT ? vars : null;
-}
-const env = readHostEnv();
-if (!env) console.warn(`incus-executor: skipped, no test host (${HOST_ENV}); run bash test/host/setup.sh`);
+const env = requireHostEnvVars();
 
 const REMOTE_WORK_DIR = "/var/tmp/pikaci-e2e-executor";
 let runCounter = 0;

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -9,21 +9,11 @@ import type { CliIO } from "../../src/cli/io.js";
 import { instanceName } from "../../src/executor/incus/names.js";
 import { createIncusClient } from "../../src/incus/client.js";
 import { connectSsh, type SshTransport } from "../../src/ssh/ssh-transport.js";
+import { requireHostEnvVars } from "./helpers/test-host.js";
 
 /** `kill -9` of a process mid-job, then `pikaci gc`, leaves no pikaci instance behind. */
 const ROOT = resolve(import.meta.dirname, "../..");
-const HOST_ENV = process.env.PIKACI_TEST_HOST_ENV ?? join(ROOT, ".test-host/host.env");
-function readHostEnv(): Record<string, string> | null {
-  if (!existsSync(HOST_ENV)) return null;
-  const vars: Record<string, string> = {};
-  for (const line of readFileSync(HOST_ENV, "utf8").split("\n")) {
-    const match = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
-    if (match) vars[match[1]!] = match[2]!;
-  }
-  return vars.PIKACI_TEST_SSH_PORT ? vars : null;
-}
-const env = readHostEnv();
-if (!env) console.warn(`incus-gc: skipped, no test host (${HOST_ENV}); run bash test/host/setup.sh`);
+const env = requireHostEnvVars();
 
 const REMOTE_WORK_DIR = "/var/tmp/pikaci-e2e-gc";
 

@@ -1,25 +1,14 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildSnapshot, syncSnapshot, verifyRemoteSnapshot } from "../../src/snapshot/index.js";
 import { connectSsh, type SshTransport } from "../../src/ssh/ssh-transport.js";
 import { makeTree } from "../unit/snapshot/helpers.js";
+import { requireHostEnvVars } from "./helpers/test-host.js";
 
 /** Real sshd from test/host/setup.sh (.test-host/host.env); skipped with a note when it is absent. */
-const HOST_ENV =
-  process.env.PIKACI_TEST_HOST_ENV ?? resolve(import.meta.dirname, "../../.test-host/host.env");
-function readHostEnv(): Record<string, string> | null {
-  if (!existsSync(HOST_ENV)) return null;
-  const vars: Record<string, string> = {};
-  for (const line of readFileSync(HOST_ENV, "utf8").split("\n")) {
-    const match = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
-    if (match) vars[match[1]!] = match[2]!;
-  }
-  return vars.PIKACI_TEST_SSH_PORT ? vars : null;
-}
-const env = readHostEnv();
-if (!env) console.warn(`snapshot-sync-ssh: skipped, no test host (${HOST_ENV}); run bash test/host/setup.sh`);
+const env = requireHostEnvVars();
 
 describe.skipIf(!env)("snapshot sync over the real sshd", () => {
   let transport: SshTransport;

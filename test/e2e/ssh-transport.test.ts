@@ -1,28 +1,17 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server, type Socket, connect as tcpConnect } from "node:net";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CancelledError, describeError, InfrastructureError } from "../../src/errors/index.js";
 import { connectSsh, type SshTransport } from "../../src/ssh/ssh-transport.js";
 import { hostileCommand } from "../unit/ssh/hostile-command.js";
+import { requireHostEnvVars } from "./helpers/test-host.js";
 
 /** Real sshd from test/host/setup.sh (.test-host/host.env); skipped with a note when it is absent. */
-const HOST_ENV =
-  process.env.PIKACI_TEST_HOST_ENV ?? resolve(import.meta.dirname, "../../.test-host/host.env");
-function readHostEnv(): Record<string, string> | null {
-  if (!existsSync(HOST_ENV)) return null;
-  const vars: Record<string, string> = {};
-  for (const line of readFileSync(HOST_ENV, "utf8").split("\n")) {
-    const match = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
-    if (match) vars[match[1]!] = match[2]!;
-  }
-  return vars.PIKACI_TEST_SSH_PORT ? vars : null;
-}
-const env = readHostEnv();
-if (!env) console.warn(`ssh-transport: skipped, no test host (${HOST_ENV}); run bash test/host/setup.sh`);
+const env = requireHostEnvVars();
 
 describe.skipIf(!env)("ssh2 transport against the real sshd", () => {
   const host = env?.PIKACI_TEST_SSH_HOST ?? "";

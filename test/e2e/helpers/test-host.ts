@@ -29,6 +29,7 @@ export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 export const SETUP_HINT = "test host not running: run `bash test/host/setup.sh` (as root)";
 
 export function hostEnvPath(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.PIKACI_TEST_HOST_ENV) return env.PIKACI_TEST_HOST_ENV;
   const dir = env.PIKACI_TEST_HOST_DIR || path.join(REPO_ROOT, ".test-host");
   return path.join(dir, "host.env");
 }
@@ -124,4 +125,12 @@ export function describeE2E(name: string, body: (host: TestHost) => void): void 
     return;
   }
   describe(name, () => body(host));
+}
+
+/**
+ * host.env as raw variables, for suites that read keys by name. Like `requireTestHost`, it is null
+ * only under PIKACI_E2E=0; a missing or dead host fails the suite with the fix instead of skipping.
+ */
+export function requireHostEnvVars(env: NodeJS.ProcessEnv = process.env): Record<string, string> | null {
+  return requireTestHost(env) ? parseHostEnv(readFileSync(hostEnvPath(env), "utf8")) : null;
 }
