@@ -1,11 +1,11 @@
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ArtifactStandIn, readZip, startArtifactStandIn } from "../helpers/artifact-standin.js";
 import { type GitHubStandIn, startGitHubStandIn } from "../helpers/github-standin.js";
+import { requireTestHost } from "./helpers/test-host.js";
 
 /**
  * The Action as GitHub runs it: `node dist/index.js` (and dist/post.js) in a child process with
@@ -29,26 +29,17 @@ function nodeBinaries(): [string, string][] {
   ];
 }
 
-/** `.test-host/host.env` from test/host/setup.sh, as the action's inputs need it; null when absent. */
-function readHostEnv(): { host: string; keyFile: string; knownHostsFile: string; image?: string } | null {
-  const file = path.join(ROOT, ".test-host/host.env");
-  if (!existsSync(file)) return null;
-  const vars: Record<string, string> = {};
-  for (const line of readFileSync(file, "utf8").split("\n")) {
-    const m = /^(?:export\s+)?([A-Z0-9_]+)=(.*)$/.exec(line.trim());
-    if (m) vars[m[1]!] = m[2]!.replace(/^["']|["']$/g, "");
-  }
-  const host =
-    vars.PIKACI_TEST_HOST ??
-    (vars.PIKACI_TEST_SSH_HOST
-      ? `ssh://${vars.PIKACI_TEST_SSH_USER ?? "root"}@${vars.PIKACI_TEST_SSH_HOST}:${vars.PIKACI_TEST_SSH_PORT ?? 22}`
-      : undefined);
-  const keyFile = vars.PIKACI_TEST_SSH_KEY;
-  const knownHostsFile = vars.PIKACI_TEST_KNOWN_HOSTS_FILE ?? vars.PIKACI_TEST_KNOWN_HOSTS;
-  if (!host || !keyFile || !knownHostsFile) return null;
+/** The real build host from test/host/setup.sh, as the action's inputs need it; null only under PIKACI_E2E=0. */
+function readHostEnv(): { host: string; keyFile: string; knownHostsFile: string; image: string } | null {
+  const t = requireTestHost();
+  if (!t) return null;
   // The Debian image has bash and setpriv, which lanes that run as an unprivileged user need.
-  const image = vars.PIKACI_TEST_IMAGE_DEBIAN ?? vars.PIKACI_TEST_IMAGE;
-  return { host, keyFile, knownHostsFile, ...(image ? { image } : {}) };
+  return {
+    host: `ssh://${t.sshUser}@${t.sshHost}:${t.sshPort}`,
+    keyFile: t.sshKey,
+    knownHostsFile: t.knownHostsFile,
+    image: t.imageDebian,
+  };
 }
 
 const CONFIG = `version: 1
