@@ -4,6 +4,7 @@ import {
   onCheckSuiteRerequested,
   onRequestedAction,
 } from "./handlers/check-events.js";
+import { onPullRequestClosed } from "./handlers/closed.js";
 import type { AppDeps, EventScope } from "./handlers/deps.js";
 import { startRun } from "./handlers/start-run.js";
 import { cancelSuperseded, concludeAbandoned } from "./handlers/superseded.js";
@@ -32,6 +33,16 @@ export function pikaciApp(deps: AppDeps): ApplicationFunction {
       await startRun(scope, deps, {
         pr: { number: pr.number, headSha: pr.head.sha, fork },
         changedFileCount: typeof pr.changed_files === "number" ? pr.changed_files : null,
+      });
+    });
+
+    app.on("pull_request.closed", async (context) => {
+      const { pull_request: pr } = context.payload;
+      await onPullRequestClosed(eventScope(context, deps), deps, {
+        number: pr.number,
+        headSha: pr.head.sha,
+        // Anything but a definite "not merged" counts as merged: never cancel what may have landed.
+        merged: pr.merged !== false,
       });
     });
 

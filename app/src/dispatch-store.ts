@@ -6,8 +6,8 @@ import { RunId } from "../../src/schema/index.js";
 /**
  * What the App dispatched: run id → workflow run id and the lane → check run map. The check
  * runs' `external_id` carries the run id; this record adds the workflow run id GitHub only
- * tells us after the check runs exist, so a superseded commit's workflow run can be cancelled
- * and a workflow run that died early can have its lanes concluded.
+ * tells us after the check runs exist, so the workflow run of a superseded commit or a closed pull
+ * request can be cancelled and a workflow run that died early can have its lanes concluded.
  *
  * Kept beside the state store as one append-only JSON-lines file per month,
  * `<root>/app/dispatches-YYYY-MM.jsonl`, indexed in memory. A lookup that misses reads what

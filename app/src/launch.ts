@@ -89,7 +89,7 @@ export async function launchLanes(params: LaunchParams): Promise<LaunchResult> {
       check_runs: checkRuns,
     });
   } catch (error) {
-    // The lanes are running; only superseded-cancellation loses its handle. Not worth failing them.
+    // The lanes are running; only cancelling (superseded, closed) loses its handle. Not worth failing them.
     log.error({ run_id: params.runId, err: error }, "could not record the dispatch");
   }
   return { checkRuns, dispatched: true, workflowRunId };

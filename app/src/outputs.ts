@@ -65,6 +65,13 @@ export function supersededOutput(newSha: string): CheckRunOutput {
   };
 }
 
+export function closedOutput(pr: number): CheckRunOutput {
+  return {
+    title: `pull request #${pr} was closed`,
+    summary: `Pull request #${pr} was closed without being merged; this run was cancelled. Reopening it runs the lanes again.`,
+  };
+}
+
 export function failedToStartOutput(message: string, hint: string): CheckRunOutput {
   return {
     title: "Could not start",

@@ -145,11 +145,13 @@ export function repository() {
 }
 
 export function pullRequestPayload(options: {
-  action: "opened" | "synchronize" | "reopened";
+  action: "opened" | "synchronize" | "reopened" | "closed";
   headSha?: string;
   before?: string;
   fork?: boolean;
   changedFiles?: number;
+  /** For `closed`. */
+  merged?: boolean;
 }) {
   const headRepo = options.fork ? { full_name: `someone/${REPO}` } : { full_name: `${OWNER}/${REPO}` };
   return {
@@ -159,6 +161,7 @@ export function pullRequestPayload(options: {
     pull_request: {
       number: 7,
       changed_files: options.changedFiles ?? 4,
+      ...(options.merged !== undefined ? { merged: options.merged } : {}),
       head: { sha: options.headSha ?? HEAD_SHA, ref: "feature", repo: headRepo },
       base: { sha: "c".repeat(40), ref: "main", repo: { full_name: `${OWNER}/${REPO}` } },
     },

@@ -1,9 +1,8 @@
 import { rerunFailedAction } from "../../../src/report/requested-actions.js";
 import { decodeExternalId } from "../external-id.js";
 import { abandonedOutput, supersededOutput } from "../outputs.js";
+import { ACTIVE, cancelOpenLanes } from "./cancel-lanes.js";
 import type { AppDeps, EventScope } from "./deps.js";
-
-const ACTIVE = new Set(["queued", "in_progress"]);
 
 /**
  * A new head was pushed: the old head's lanes still queued or running are concluded `cancelled`
@@ -14,28 +13,11 @@ export async function cancelSuperseded(
   deps: AppDeps,
   { beforeSha, afterSha }: { beforeSha: string; afterSha: string },
 ): Promise<void> {
-  const runs = await scope.port.listOwnCheckRuns(beforeSha);
-  const active = runs.flatMap((run) => {
-    const ref = decodeExternalId(run.external_id);
-    return ref && ACTIVE.has(run.status) && (run.app_id === null || run.app_id === deps.appId)
-      ? [{ run, ref }]
-      : [];
+  await cancelOpenLanes(scope, deps, {
+    headSha: beforeSha,
+    output: supersededOutput(afterSha),
+    reason: `superseded ${beforeSha} by ${afterSha}`,
   });
-  if (active.length === 0) return;
-  const output = supersededOutput(afterSha);
-  await Promise.all(
-    active.map(({ run }) =>
-      scope.port.updateCheckRun(run.id, { status: "completed", conclusion: "cancelled", output }),
-    ),
-  );
-  const runIds = [...new Set(active.map((a) => a.ref.runId))];
-  for (const runId of runIds) {
-    const record = await deps.store.byRunId(runId);
-    if (record?.workflow_run_id && record.repository === scope.repository) {
-      await scope.port.cancelWorkflowRun(record.workflow_run_id);
-    }
-  }
-  scope.log.info({ cancelled: active.length, runs: runIds }, `superseded ${beforeSha} by ${afterSha}`);
 }
 
 /**
