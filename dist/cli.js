@@ -30150,9 +30150,17 @@ var init_digest = __esm({
 });
 
 // src/snapshot/digest-cache-file.ts
-import { readFile as readFile3 } from "node:fs/promises";
-async function readCacheFile(file2) {
-  return readFile3(file2).catch(() => null);
+import { readFileSync as readFileSync2 } from "node:fs";
+import { endianness } from "node:os";
+function storedStats(key, exec) {
+  return [key.size, key.mtimeMs, key.ctimeMs, key.ino >>> 0, key.dev >>> 0, exec ? 1 : 0];
+}
+function readCacheFile(file2) {
+  try {
+    return readFileSync2(file2);
+  } catch {
+    return null;
+  }
 }
 function encodeCache(root, cache) {
   const count = cache.paths.length;
@@ -30179,41 +30187,65 @@ function decodeCache(buf, root) {
   const digestsAt = statsAt + count * STAT_BYTES;
   if (buf.length !== digestsAt + count * DIGEST_BYTES) return null;
   if (buf.toString("utf8", HEADER, HEADER + rootLength) !== root) return null;
-  const paths = buf.toString("utf8", HEADER + rootLength, statsAt).split("\0");
-  if (paths.pop() !== "" || paths.length !== count) return null;
+  const text = buf.toString("utf8", HEADER + rootLength, statsAt);
+  const starts = new Int32Array(count + 1);
+  let at = 0;
+  for (let i = 0; i < count; i++) {
+    starts[i] = at;
+    const nul = text.indexOf("\0", at);
+    if (nul < 0) return null;
+    at = nul + 1;
+  }
+  if (at !== text.length) return null;
+  starts[count] = at;
   const digests = buf.toString("latin1", digestsAt, buf.length);
+  const stats = LITTLE_ENDIAN ? new Float64Array(buf.buffer.slice(buf.byteOffset + statsAt, buf.byteOffset + digestsAt)) : Float64Array.from({ length: count * STAT_FIELDS }, (_, k) => buf.readDoubleLE(statsAt + k * 8));
   if (Buffer.from(digests, "hex").toString("hex") !== digests) return null;
   return {
-    paths,
-    matches(index, stat2) {
-      const at = statsAt + index * STAT_BYTES;
-      return buf.readDoubleLE(at) === stat2.size && buf.readDoubleLE(at + 8) === stat2.mtimeMs && buf.readDoubleLE(at + 16) === stat2.ctimeMs && buf.readDoubleLE(at + 24) === stat2.ino && buf.readDoubleLE(at + 32) === stat2.dev;
+    count,
+    pathIs: (index, path8) => starts[index + 1] - starts[index] === path8.length + 1 && text.startsWith(path8, starts[index]),
+    pathAt: (index) => text.slice(starts[index], starts[index + 1] - 1),
+    matches(index, key) {
+      const at2 = index * STAT_FIELDS;
+      return stats[at2] === key.size && stats[at2 + 1] === key.mtimeMs && stats[at2 + 2] === key.ctimeMs && stats[at2 + 3] === key.ino >>> 0 && stats[at2 + 4] === key.dev >>> 0;
     },
     digest: (index) => digests.slice(index * DIGEST_BYTES, (index + 1) * DIGEST_BYTES),
-    statsOf(index) {
-      const at = statsAt + index * STAT_BYTES;
-      return Array.from({ length: STAT_FIELDS }, (_, k) => buf.readDoubleLE(at + k * 8));
-    }
+    exec: (index) => stats[index * STAT_FIELDS + 5] === 1,
+    statsOf: (index) => Array.from(stats.subarray(index * STAT_FIELDS, (index + 1) * STAT_FIELDS))
   };
 }
-var MAGIC, HEADER, STAT_FIELDS, STAT_BYTES, DIGEST_BYTES;
+var MAGIC, HEADER, STAT_FIELDS, STAT_BYTES, DIGEST_BYTES, LITTLE_ENDIAN;
 var init_digest_cache_file = __esm({
   "src/snapshot/digest-cache-file.ts"() {
     "use strict";
-    MAGIC = Buffer.from("pikaci-digests-v2\n", "latin1");
+    MAGIC = Buffer.from("pikaci-digests-v3\n", "latin1");
     HEADER = MAGIC.length + 12;
-    STAT_FIELDS = 5;
+    STAT_FIELDS = 6;
     STAT_BYTES = STAT_FIELDS * 8;
     DIGEST_BYTES = 64;
+    LITTLE_ENDIAN = endianness() === "LE";
+  }
+});
+
+// src/snapshot/entries.ts
+function objectName(entry) {
+  return entry.exec ? `${entry.digest}.x` : entry.digest;
+}
+function isExecutable(mode) {
+  return (mode & 64) !== 0;
+}
+var init_entries = __esm({
+  "src/snapshot/entries.ts"() {
+    "use strict";
   }
 });
 
 // src/snapshot/digest-cache.ts
 import { mkdir as mkdir2, rename, writeFile } from "node:fs/promises";
 import { dirname as dirname2 } from "node:path";
-async function loadDigestCache(params) {
-  const old = params.file === null ? null : decodeCache(await readCacheFile(params.file), params.root);
-  const count = old?.paths.length ?? 0;
+function loadDigestCache(params) {
+  const old = params.file === null ? null : decodeCache(readCacheFile(params.file), params.root);
+  const count = old?.count ?? 0;
   let byPath = null;
   let cursor = 0;
   let inOrder = true;
@@ -30223,38 +30255,43 @@ async function loadDigestCache(params) {
   const trustedBefore = params.startedAtMs - RACY_MARGIN_MS;
   const indexOf = (path8) => {
     if (old === null) return -1;
-    if (cursor < count && old.paths[cursor] === path8) return cursor;
+    if (cursor < count && old.pathIs(cursor, path8)) return cursor;
     inOrder = false;
-    byPath ??= new Map(old.paths.map((p, i) => [p, i]));
+    byPath ??= new Map(Array.from({ length: count }, (_, i) => [old.pathAt(i), i]));
     return byPath.get(path8) ?? -1;
   };
   return {
-    lookup(path8, stat2) {
+    lookup(path8, key) {
       const i = indexOf(path8);
-      if (i < 0 || old === null || !old.matches(i, stat2)) {
+      if (i < 0 || old === null || !old.matches(i, key)) {
         order.push(path8);
         return void 0;
       }
       cursor = i + 1;
       hits++;
       order.push(i);
-      return { digest: old.digest(i), size: stat2.size };
+      return { digest: old.digest(i), size: key.size, exec: old.exec(i) };
     },
     remember(path8, stat2, digest) {
       if (stat2.mtimeMs >= trustedBefore || stat2.ctimeMs >= trustedBefore) return;
-      added.set(path8, { stats: [stat2.size, stat2.mtimeMs, stat2.ctimeMs, stat2.ino, stat2.dev], digest });
+      added.set(path8, { stats: storedStats(stat2, isExecutable(stat2.mode)), digest });
     },
     async save() {
       if (params.file === null || added.size === 0 && hits === count && inOrder) return;
       const out = { paths: [], stats: [], digests: [] };
+      const written = /* @__PURE__ */ new Set();
       for (const item of order) {
+        const path8 = typeof item === "number" ? old.pathAt(item) : item;
+        if (written.has(path8)) continue;
         if (typeof item === "number") {
-          out.paths.push(old.paths[item]);
+          written.add(path8);
+          out.paths.push(path8);
           out.stats.push(...old.statsOf(item));
           out.digests.push(old.digest(item));
         } else {
           const stored = added.get(item);
           if (stored === void 0) continue;
+          written.add(path8);
           out.paths.push(item);
           out.stats.push(...stored.stats);
           out.digests.push(stored.digest);
@@ -30272,6 +30309,7 @@ var init_digest_cache = __esm({
   "src/snapshot/digest-cache.ts"() {
     "use strict";
     init_digest_cache_file();
+    init_entries();
     RACY_MARGIN_MS = 2e3;
   }
 });
@@ -30315,6 +30353,7 @@ var init_hash_spec = __esm({
 
 // src/snapshot/excludes.ts
 function isExcluded(path8) {
+  if (!MAYBE_EXCLUDED.test(path8)) return false;
   if (path8 === METADATA_FILE) return true;
   const parts = path8.split("/");
   if (TOP_LEVEL.has(parts[0] ?? "")) return true;
@@ -30324,36 +30363,279 @@ function isExcludedName(parent, name) {
   if (ANY_DEPTH.has(name)) return true;
   return parent === "" && (TOP_LEVEL.has(name) || name === METADATA_FILE);
 }
-var ANY_DEPTH, TOP_LEVEL, METADATA_FILE;
+var ANY_DEPTH, TOP_LEVEL, METADATA_FILE, MAYBE_EXCLUDED;
 var init_excludes = __esm({
   "src/snapshot/excludes.ts"() {
     "use strict";
     ANY_DEPTH = /* @__PURE__ */ new Set([".git", ".pikaci", ".direnv", "target"]);
     TOP_LEVEL = /* @__PURE__ */ new Set(["node_modules", "build"]);
     METADATA_FILE = "pikaci-snapshot.json";
+    MAYBE_EXCLUDED = /(?:^|\/)(?:\.git|\.pikaci|\.direnv|target)(?:\/|$)|^(?:node_modules|build|pikaci-snapshot\.json)(?:\/|$)/;
+  }
+});
+
+// src/snapshot/git-index.ts
+function parseGitIndex(buf) {
+  if (buf.length < 12 || buf.readUInt32BE(0) !== SIGNATURE) return null;
+  const version2 = buf.readUInt32BE(4);
+  if (version2 < 2 || version2 > 4) return null;
+  for (const hashLength of [20, 32]) {
+    const entries = parseEntries(buf, version2, hashLength);
+    if (entries !== null) return entries;
+  }
+  return null;
+}
+function parseEntries(buf, version2, hashLength) {
+  const count = buf.readUInt32BE(8);
+  const fixed = 40 + hashLength + 2;
+  const entries = new Array(count);
+  let offset = 12;
+  let previous = Buffer.alloc(0);
+  for (let i = 0; i < count; i++) {
+    const start = offset;
+    if (offset + fixed > buf.length) return null;
+    const flags = buf.readUInt16BE(offset + 40 + hashLength);
+    offset += fixed;
+    let extended2 = 0;
+    if (flags & FLAG_EXTENDED) {
+      if (version2 < 3 || offset + 2 > buf.length) return null;
+      extended2 = buf.readUInt16BE(offset);
+      offset += 2;
+    }
+    let path8;
+    if (version2 === 4) {
+      const varint = readVarint(buf, offset);
+      if (varint === null || varint.value > previous.length) return null;
+      offset = varint.next;
+      const end = buf.indexOf(0, offset);
+      if (end < 0) return null;
+      previous = Buffer.concat([
+        previous.subarray(0, previous.length - varint.value),
+        buf.subarray(offset, end)
+      ]);
+      path8 = previous.toString("utf8");
+      offset = end + 1;
+    } else {
+      const length = flags & NAME_MASK;
+      const end = length < NAME_MASK ? offset + length : buf.indexOf(0, offset);
+      if (end < 0 || end >= buf.length || buf[end] !== 0) return null;
+      path8 = buf.toString("utf8", offset, end);
+      offset = start + Math.ceil((end - start + 1) / 8) * 8;
+    }
+    const mode = buf.readUInt32BE(start + 24);
+    if ((mode & 61440) === 16384) return null;
+    entries[i] = {
+      path: path8,
+      mode,
+      stage: flags >> 12 & 3,
+      untrusted: (flags & FLAG_ASSUME_VALID) !== 0 || (extended2 & (EXT_SKIP_WORKTREE | EXT_INTENT_TO_ADD)) !== 0,
+      ctimeMs: buf.readUInt32BE(start) * 1e3 + buf.readUInt32BE(start + 4) / 1e6,
+      mtimeMs: buf.readUInt32BE(start + 8) * 1e3 + buf.readUInt32BE(start + 12) / 1e6,
+      dev: buf.readUInt32BE(start + 16),
+      ino: buf.readUInt32BE(start + 20),
+      size: buf.readUInt32BE(start + 36)
+    };
+  }
+  const checksumAt = buf.length - hashLength;
+  while (offset + 8 <= checksumAt) {
+    const signature = buf.toString("latin1", offset, offset + 4);
+    if (UNSUPPORTED_EXTENSIONS.has(signature)) return null;
+    offset += 8 + buf.readUInt32BE(offset + 4);
+  }
+  return offset === checksumAt ? entries : null;
+}
+function readVarint(buf, offset) {
+  if (offset >= buf.length) return null;
+  let byte = buf[offset++];
+  let value = byte & 127;
+  while (byte & 128) {
+    if (offset >= buf.length || value > 2 ** 40) return null;
+    byte = buf[offset++];
+    value = (value + 1) * 128 + (byte & 127);
+  }
+  return { value, next: offset };
+}
+var SIGNATURE, FLAG_ASSUME_VALID, FLAG_EXTENDED, NAME_MASK, EXT_SKIP_WORKTREE, EXT_INTENT_TO_ADD, UNSUPPORTED_EXTENSIONS;
+var init_git_index = __esm({
+  "src/snapshot/git-index.ts"() {
+    "use strict";
+    SIGNATURE = 1145655875;
+    FLAG_ASSUME_VALID = 32768;
+    FLAG_EXTENDED = 16384;
+    NAME_MASK = 4095;
+    EXT_SKIP_WORKTREE = 16384;
+    EXT_INTENT_TO_ADD = 8192;
+    UNSUPPORTED_EXTENSIONS = /* @__PURE__ */ new Set(["link", "sdir"]);
+  }
+});
+
+// src/snapshot/git-work-tree.ts
+import { execFile } from "node:child_process";
+import { readFileSync as readFileSync3, statSync } from "node:fs";
+import { isAbsolute, join as join3 } from "node:path";
+import { promisify } from "node:util";
+async function listGitWorkTree(params) {
+  const env = params.env ?? process.env;
+  if (env.GIT_DIR || env.GIT_INDEX_FILE || env.GIT_WORK_TREE || env.GIT_COMMON_DIR) return null;
+  const gitDir = gitDirOf(params.root);
+  if (gitDir === null) return null;
+  let candidates;
+  let status;
+  try {
+    const running = execFileAsync(
+      "git",
+      [
+        "--no-optional-locks",
+        "-C",
+        params.root,
+        ...STRICT,
+        "status",
+        "--porcelain=v2",
+        "-z",
+        "--untracked-files=all",
+        "--ignore-submodules=all",
+        "--no-renames"
+      ],
+      { encoding: "buffer", maxBuffer: 1 << 30 }
+    ).then(({ stdout }) => splitNul(stdout));
+    running.catch(() => {
+    });
+    const entries = parseGitIndex(readFileSync3(join3(gitDir, "index")));
+    candidates = entries === null ? null : candidatesOf(entries);
+    status = await running;
+  } catch {
+    return null;
+  }
+  if (candidates === null) return null;
+  const changes = parseStatus(status);
+  return changes === null ? null : applyChanges(candidates, changes.dirty, changes.untracked);
+}
+function parseStatus(records) {
+  const dirty = /* @__PURE__ */ new Set();
+  const untracked = [];
+  for (const record2 of records) {
+    switch (record2[0]) {
+      case "1": {
+        const path8 = fieldsAfter(record2, 8);
+        if (path8 === null) return null;
+        if (record2[3] !== ".") dirty.add(path8);
+        break;
+      }
+      case "u": {
+        const path8 = fieldsAfter(record2, 10);
+        if (path8 === null) return null;
+        dirty.add(path8);
+        break;
+      }
+      case "?":
+        untracked.push(record2.slice(2));
+        break;
+      case "#":
+      case "!":
+        break;
+      default:
+        return null;
+    }
+  }
+  return { dirty, untracked };
+}
+function fieldsAfter(record2, count) {
+  let at = -1;
+  for (let i = 0; i < count; i++) {
+    at = record2.indexOf(" ", at + 1);
+    if (at < 0) return null;
+  }
+  return record2.slice(at + 1);
+}
+function candidatesOf(entries) {
+  const files = [];
+  const paths = [];
+  const seen = /* @__PURE__ */ new Set();
+  for (const entry of entries) {
+    const { path: path8, mode } = entry;
+    if ((mode & 61440) === 57344) continue;
+    if ((mode & 61440) === 32768 && entry.stage === 0 && !entry.untrusted) {
+      files.push(entry);
+    } else if (!seen.has(path8)) {
+      seen.add(path8);
+      paths.push(path8);
+    }
+  }
+  return { files, paths };
+}
+function applyChanges(candidates, dirty, untracked) {
+  if (dirty.size === 0) return { indexed: candidates.files, paths: [...candidates.paths, ...untracked] };
+  const indexed = [];
+  const paths = [...candidates.paths];
+  for (const file2 of candidates.files) {
+    if (dirty.has(file2.path)) paths.push(file2.path);
+    else indexed.push(file2);
+  }
+  return { indexed, paths: [...new Set(paths), ...untracked] };
+}
+function gitDirOf(root) {
+  const dotGit = join3(root, ".git");
+  const stat2 = statSync(dotGit, { throwIfNoEntry: false });
+  if (stat2 === void 0) return null;
+  if (stat2.isDirectory()) return dotGit;
+  const match = /^gitdir: (.+)$/m.exec(readFileSync3(dotGit, "utf8"));
+  if (!match) return null;
+  const target = match[1].trim();
+  return isAbsolute(target) ? target : join3(root, target);
+}
+function splitNul(stdout) {
+  const parts = stdout.toString("utf8").split("\0");
+  parts.pop();
+  return parts;
+}
+var execFileAsync, STRICT;
+var init_git_work_tree = __esm({
+  "src/snapshot/git-work-tree.ts"() {
+    "use strict";
+    init_git_index();
+    execFileAsync = promisify(execFile);
+    STRICT = [
+      "-c",
+      "core.fileMode=true",
+      "-c",
+      "core.trustctime=true",
+      "-c",
+      "core.checkStat=default",
+      "-c",
+      "core.fsmonitor=false"
+    ];
   }
 });
 
 // src/snapshot/list-files.ts
-import { execFile } from "node:child_process";
+import { execFile as execFile2 } from "node:child_process";
 import { existsSync as existsSync2, readdirSync } from "node:fs";
-import { dirname as dirname3, join as join3 } from "node:path";
-import { promisify } from "node:util";
-async function listFiles(root) {
-  const git = insideGitWorkTree(root) ? await gitListFiles(root) : null;
-  if (git !== null) return { paths: git.filter((path8) => !isExcluded(path8)), source: "git" };
-  return { paths: walk(root), source: "walk" };
+import { dirname as dirname3, join as join4 } from "node:path";
+import { promisify as promisify2 } from "node:util";
+async function listFiles(root, options = {}) {
+  if (!insideGitWorkTree(root)) return { paths: walk(root), indexed: [], source: "walk" };
+  const fast = await listGitWorkTree({ root, env: options.env ?? process.env });
+  if (fast !== null && !fast.paths.some(hasReplacement) && !fast.indexed.some((f) => hasReplacement(f.path))) {
+    return {
+      paths: fast.paths.filter((path8) => !isExcluded(path8)),
+      indexed: fast.indexed.filter((file2) => !isExcluded(file2.path)),
+      source: "git"
+    };
+  }
+  const git = await gitListFiles(root);
+  if (git !== null) return { paths: git.filter((path8) => !isExcluded(path8)), indexed: [], source: "git" };
+  return { paths: walk(root), indexed: [], source: "walk" };
 }
 function insideGitWorkTree(root) {
   for (let dir = root; ; dir = dirname3(dir)) {
-    if (existsSync2(join3(dir, ".git"))) return true;
+    if (existsSync2(join4(dir, ".git"))) return true;
     if (dirname3(dir) === dir) return false;
   }
 }
 async function gitListFiles(root) {
   let stdout;
   try {
-    ({ stdout } = await execFileAsync(
+    ({ stdout } = await execFileAsync2(
       "git",
       ["-C", root, "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
       { encoding: "buffer", maxBuffer: 1 << 30 }
@@ -30386,7 +30668,7 @@ function walk(root) {
   const stack = [""];
   while (stack.length > 0) {
     const dir = stack.pop();
-    for (const dirent of readdirSync(join3(root, dir), { withFileTypes: true })) {
+    for (const dirent of readdirSync(join4(root, dir), { withFileTypes: true })) {
       if (isExcludedName(dir, dirent.name)) continue;
       const path8 = dir === "" ? dirent.name : `${dir}/${dirent.name}`;
       if (dirent.isDirectory()) stack.push(path8);
@@ -30395,13 +30677,15 @@ function walk(root) {
   }
   return out;
 }
-var execFileAsync;
+var execFileAsync2, hasReplacement;
 var init_list_files = __esm({
   "src/snapshot/list-files.ts"() {
     "use strict";
     init_errors2();
     init_excludes();
-    execFileAsync = promisify(execFile);
+    init_git_work_tree();
+    execFileAsync2 = promisify2(execFile2);
+    hasReplacement = (path8) => path8.includes("�");
   }
 });
 
@@ -30412,36 +30696,46 @@ __export(build_exports, {
   defaultDigestCacheFile: () => defaultDigestCacheFile
 });
 import { createHash as createHash3 } from "node:crypto";
-import { lstatSync, readlinkSync, statSync } from "node:fs";
-import { join as join4, resolve as resolve2 } from "node:path";
+import { lstatSync, readlinkSync, statSync as statSync2 } from "node:fs";
+import { join as join5, resolve as resolve2 } from "node:path";
 function defaultDigestCacheFile(root, stateRoot) {
-  if (stateRoot === void 0) return join4(root, ".pikaci", "cache", "digests-v2.bin");
+  if (stateRoot === void 0) return join5(root, ".pikaci", "cache", "digests-v3.bin");
   const key = createHash3("sha256").update(resolve2(root)).digest("hex").slice(0, 16);
-  return join4(resolve2(stateRoot), "cache", `digests-${key}.bin`);
+  return join5(resolve2(stateRoot), "cache", `digests-${key}.bin`);
 }
 async function buildSnapshot(params) {
   const root = resolve2(params.root);
-  if (!statSync(root, { throwIfNoEntry: false })?.isDirectory()) {
+  if (!statSync2(root, { throwIfNoEntry: false })?.isDirectory()) {
     throw new UsageError(`${root} is not a directory`, { hint: "pass the workspace directory to snapshot" });
   }
   const startedAtMs = (params.now ?? Date.now)();
   const cacheFile = params.cacheFile === void 0 ? defaultDigestCacheFile(root, params.stateRoot) : params.cacheFile;
-  const [listed, cache] = await Promise.all([
-    listFiles(root),
-    loadDigestCache({ file: cacheFile, root, startedAtMs })
-  ]);
+  const listing = listFiles(root, { env: params.env });
+  const cache = loadDigestCache({ file: cacheFile, root, startedAtMs });
+  const listed = await listing;
   const entries = [];
   const toRead = [];
   const dirs = /* @__PURE__ */ new Set();
   let cacheHits = 0;
-  for (const path8 of listed.paths) {
+  const toStat = [];
+  for (const file2 of listed.indexed) {
+    const hit = cache.lookup(file2.path, file2);
+    if (hit === void 0) {
+      toStat.push(file2.path);
+      continue;
+    }
+    cacheHits++;
+    entries.push({ type: "file", path: file2.path, exec: hit.exec, size: hit.size, digest: hit.digest });
+    addParents(file2.path, dirs);
+  }
+  for (const path8 of toStat.length === 0 ? listed.paths : [...listed.paths, ...toStat]) {
     const abs = `${root}/${path8}`;
     const stat2 = lstatSync(abs, { throwIfNoEntry: false });
     if (stat2 === void 0) continue;
     if (stat2.isSymbolicLink()) {
       entries.push({ type: "symlink", path: path8, target: readlinkSync(abs, "utf8") });
     } else if (stat2.isFile()) {
-      const exec = (stat2.mode & 73) !== 0;
+      const exec = isExecutable(stat2.mode);
       const hit = cache.lookup(path8, stat2);
       if (hit) cacheHits++;
       else toRead.push({ path: path8, stat: stat2, index: entries.length });
@@ -30454,7 +30748,7 @@ async function buildSnapshot(params) {
   await digestFiles(
     toRead,
     async ({ path: path8, stat: stat2, index }) => {
-      const { digest, size } = await digestFile(join4(root, path8), stat2.size);
+      const { digest, size } = await digestFile(join5(root, path8), stat2.size);
       const entry = entries[index];
       entry.digest = digest;
       entry.size = size;
@@ -30495,6 +30789,7 @@ var init_build = __esm({
     init_errors2();
     init_digest();
     init_digest_cache();
+    init_entries();
     init_hash_spec();
     init_list_files();
   }
@@ -30651,7 +30946,7 @@ __export(local_executor_exports, {
 });
 import { mkdir as mkdir3, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join as join5 } from "node:path";
+import { join as join6 } from "node:path";
 function createLocalExecutor(options = {}) {
   const env = options.env ?? process.env;
   const shell = findShell(env.PATH);
@@ -30686,9 +30981,9 @@ async function runLocalJob(params) {
   try {
     const paths = await clock.run("prepare_directories", async () => {
       await mkdir3(params.tmpRoot, { recursive: true });
-      const dir = await mkdtemp(join5(params.tmpRoot, "pikaci-local-"));
+      const dir = await mkdtemp(join6(params.tmpRoot, "pikaci-local-"));
       temp.dir = dir;
-      const layout = { workspace: join5(dir, "workspace"), home: join5(dir, "home"), tmp: join5(dir, "tmp") };
+      const layout = { workspace: join6(dir, "workspace"), home: join6(dir, "home"), tmp: join6(dir, "tmp") };
       await Promise.all(Object.values(layout).map((p) => mkdir3(p, { recursive: true })));
       host(`job ${job.job_id} attempt ${job.attempt} in ${dir}`);
       return layout;
@@ -31407,13 +31702,13 @@ var init_runtime = __esm({
 });
 
 // src/snapshot/base-key.ts
-import { execFile as execFile2 } from "node:child_process";
+import { execFile as execFile3 } from "node:child_process";
 import { createHash as createHash5 } from "node:crypto";
 import { basename, resolve as resolve3 } from "node:path";
-import { promisify as promisify2 } from "node:util";
+import { promisify as promisify3 } from "node:util";
 async function defaultBaseKey(root) {
   try {
-    const { stdout } = await execFileAsync2("git", ["-C", root, "config", "--get", "remote.origin.url"], {
+    const { stdout } = await execFileAsync3("git", ["-C", root, "config", "--get", "remote.origin.url"], {
       encoding: "utf8"
     });
     const url2 = stdout.trim();
@@ -31428,21 +31723,11 @@ function normalizeRemoteUrl(url2) {
 function lineageKey(baseKey) {
   return createHash5("sha256").update(baseKey, "utf8").digest("hex").slice(0, 32);
 }
-var execFileAsync2;
+var execFileAsync3;
 var init_base_key = __esm({
   "src/snapshot/base-key.ts"() {
     "use strict";
-    execFileAsync2 = promisify2(execFile2);
-  }
-});
-
-// src/snapshot/entries.ts
-function objectName(entry) {
-  return entry.exec ? `${entry.digest}.x` : entry.digest;
-}
-var init_entries = __esm({
-  "src/snapshot/entries.ts"() {
-    "use strict";
+    execFileAsync3 = promisify3(execFile3);
   }
 });
 
@@ -31698,15 +31983,15 @@ var init_sync_probe = __esm({
 
 // src/snapshot/sync-state.ts
 import { createHash as createHash6 } from "node:crypto";
-import { mkdir as mkdir4, readFile as readFile4, rename as rename2, writeFile as writeFile2 } from "node:fs/promises";
-import { join as join6 } from "node:path";
+import { mkdir as mkdir4, readFile as readFile3, rename as rename2, writeFile as writeFile2 } from "node:fs/promises";
+import { join as join7 } from "node:path";
 function stateFile(cacheDir2, remote, remoteWorkDir) {
   const key = createHash6("sha256").update(`${remote}\0${remoteWorkDir}`).digest("hex").slice(0, 24);
-  return join6(cacheDir2, `sync-base-${key}.json`);
+  return join7(cacheDir2, `sync-base-${key}.json`);
 }
 async function readSyncBase(cacheDir2, remote, remoteWorkDir) {
   try {
-    const parsed = JSON.parse(await readFile4(stateFile(cacheDir2, remote, remoteWorkDir), "utf8"));
+    const parsed = JSON.parse(await readFile3(stateFile(cacheDir2, remote, remoteWorkDir), "utf8"));
     if (typeof parsed.hash !== "string" || !/^[0-9a-f]{64}$/.test(parsed.hash) || !Array.isArray(parsed.entries)) {
       return null;
     }
@@ -31857,9 +32142,9 @@ var init_tar_writer = __esm({
 
 // src/snapshot/sync-tar.ts
 import { createHash as createHash7 } from "node:crypto";
-import { readFileSync as readFileSync2 } from "node:fs";
+import { readFileSync as readFileSync4 } from "node:fs";
 import { open as open3 } from "node:fs/promises";
-import { join as join7 } from "node:path";
+import { join as join8 } from "node:path";
 function objectPath(entry) {
   return `objects/${entry.digest.slice(0, 2)}/${objectName(entry)}`;
 }
@@ -31906,9 +32191,9 @@ async function* uploadArchive(params) {
   for (const entry of params.objects) {
     const name = `o/${entry.digest.slice(0, 2)}/${objectName(entry)}`;
     push(tarHeader({ name, type: "file", size: entry.size, mode: fileMode(entry), mtime }));
-    const path8 = join7(params.root, entry.path);
+    const path8 = join8(params.root, entry.path);
     if (entry.size <= CHUNK2) {
-      const data = readFileSync2(path8);
+      const data = readFileSync4(path8);
       checkContent(entry, data.length, createHash7("sha256").update(data).digest("hex"));
       push(data);
     } else {
@@ -32051,7 +32336,7 @@ var sync_exports = {};
 __export(sync_exports, {
   syncSnapshot: () => syncSnapshot
 });
-import { join as join8 } from "node:path";
+import { join as join9 } from "node:path";
 async function syncSnapshot(params) {
   const { transport, snapshot } = params;
   const workDir = params.remoteWorkDir.replace(/\/+$/, "");
@@ -32063,7 +32348,7 @@ async function syncSnapshot(params) {
   }
   const received = { bytes: 0 };
   const ctx = { transport, workDir, hash: snapshot.hash, timeoutMs: params.timeoutMs, received };
-  const cacheDir2 = params.cacheDir ?? (params.stateRoot === void 0 ? join8(params.localRoot, ".pikaci", "cache") : join8(params.stateRoot, "cache"));
+  const cacheDir2 = params.cacheDir ?? (params.stateRoot === void 0 ? join9(params.localRoot, ".pikaci", "cache") : join9(params.stateRoot, "cache"));
   const baseKey = params.baseKey === void 0 ? await defaultBaseKey(params.localRoot) : params.baseKey;
   const lineage = baseKey === null ? "" : lineageKey(baseKey);
   const remotePath = `${workDir}/snapshots/${snapshot.hash}/tree`;
@@ -40258,8 +40543,8 @@ var require_agent = __commonJS({
     var { Socket } = __require("net");
     var { Duplex } = __require("stream");
     var { resolve: resolve4 } = __require("path");
-    var { readFile: readFile6 } = __require("fs");
-    var { execFile: execFile4, spawn: spawn3 } = __require("child_process");
+    var { readFile: readFile5 } = __require("fs");
+    var { execFile: execFile5, spawn: spawn3 } = __require("child_process");
     var { isParsedKey, parseKey } = require_keyParser();
     var {
       makeBufferParser,
@@ -40476,16 +40761,16 @@ var require_agent = __commonJS({
           cb = once(cb);
           let socketPath = this.socketPath;
           let triedCygpath = false;
-          readFile6(socketPath, function readCygsocket(err, data) {
+          readFile5(socketPath, function readCygsocket(err, data) {
             if (err) {
               if (triedCygpath)
                 return cb(new Error("Invalid cygwin unix socket path"));
-              execFile4("cygpath", ["-w", socketPath], (err2, stdout, stderr) => {
+              execFile5("cygpath", ["-w", socketPath], (err2, stdout, stderr) => {
                 if (err2 || stdout.length === 0)
                   return cb(new Error("Invalid cygwin unix socket path"));
                 triedCygpath = true;
                 socketPath = stdout.toString().replace(/[\r\n]/g, "");
-                readFile6(socketPath, readCygsocket);
+                readFile5(socketPath, readCygsocket);
               });
               return;
             }
@@ -53816,6 +54101,7 @@ init_hash_spec();
 init_sync();
 
 // src/snapshot/verify.ts
+init_entries();
 init_hash_spec();
 init_remote_scripts();
 init_run_script();
@@ -53829,7 +54115,8 @@ var hashCommand = {
 Prints the SHA-256 snapshot hash of DIR (default: the current directory): git-tracked plus
 untracked non-ignored files in a git work tree, every file otherwise, minus the default excludes.
 The algorithm is in docs/snapshot-hash.md. Per-file digests are cached in
-DIR/.pikaci/cache/digests-v1.json, so hashing an unchanged tree only stats its files.
+DIR/.pikaci/cache/digests-v3.bin, so hashing an unchanged tree reads no file (in a git work tree
+git's index supplies the stat data, so pikaci does not even stat the tracked files).
 
 Options:
       --json       print {hash, files, bytes, cache_hits, source} as JSON
@@ -54003,7 +54290,7 @@ function resolveStateRoot(env = process.env, cwd = process.cwd()) {
 // src/store/store.ts
 init_errors2();
 init_schema();
-import { appendFile, mkdir as mkdir5, readdir, readFile as readFile5, stat } from "node:fs/promises";
+import { appendFile, mkdir as mkdir5, readdir, readFile as readFile4, stat } from "node:fs/promises";
 function createStateStore({ root }) {
   const layout = new StoreLayout(root);
   async function jobIds(runId, only) {
@@ -54108,7 +54395,7 @@ function corrupt(file2, detail) {
 }
 async function readOrNull(file2) {
   try {
-    return await readFile5(file2, "utf8");
+    return await readFile4(file2, "utf8");
   } catch (error62) {
     if (error62.code === "ENOENT") return null;
     throw error62;
@@ -54345,9 +54632,9 @@ import path6 from "node:path";
 init_errors2();
 
 // src/run/git-meta.ts
-import { execFile as execFile3 } from "node:child_process";
-import { promisify as promisify3 } from "node:util";
-var run = promisify3(execFile3);
+import { execFile as execFile4 } from "node:child_process";
+import { promisify as promisify4 } from "node:util";
+var run = promisify4(execFile4);
 async function gitMeta(workspace) {
   try {
     const [head, status] = await Promise.all([

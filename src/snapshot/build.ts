@@ -4,7 +4,7 @@ import { join, resolve } from "node:path";
 import { UsageError } from "../errors/index.js";
 import { digestFile, digestFiles } from "./digest.js";
 import { loadDigestCache } from "./digest-cache.js";
-import type { Snapshot, SnapshotEntry } from "./entries.js";
+import { isExecutable, type Snapshot, type SnapshotEntry } from "./entries.js";
 import { hashSortedEntries, sortEntries } from "./hash-spec.js";
 import { listFiles } from "./list-files.js";
 
@@ -12,7 +12,7 @@ export interface BuildSnapshotParams {
   root: string;
   /**
    * Digest cache file; null disables the cache. Default: `<stateRoot>/cache/digests-<root key>.bin`
-   * when `stateRoot` is given, else `<root>/.pikaci/cache/digests-v2.bin`.
+   * when `stateRoot` is given, else `<root>/.pikaci/cache/digests-v3.bin`.
    */
   cacheFile?: string | null;
   /** pikaci's state directory (`--state-root`): keeps the digest cache out of the workspace. */
@@ -20,10 +20,12 @@ export interface BuildSnapshotParams {
   /** Concurrent file reads. */
   concurrency?: number;
   now?: () => number;
+  /** Only consulted for git's own location variables (GIT_DIR, GIT_INDEX_FILE, …). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export function defaultDigestCacheFile(root: string, stateRoot?: string): string {
-  if (stateRoot === undefined) return join(root, ".pikaci", "cache", "digests-v2.bin");
+  if (stateRoot === undefined) return join(root, ".pikaci", "cache", "digests-v3.bin");
   // One state root serves many workspaces: one cache file per absolute root.
   const key = createHash("sha256").update(resolve(root)).digest("hex").slice(0, 16);
   return join(resolve(stateRoot), "cache", `digests-${key}.bin`);
@@ -38,16 +40,29 @@ export async function buildSnapshot(params: BuildSnapshotParams): Promise<Snapsh
   const startedAtMs = (params.now ?? Date.now)();
   const cacheFile =
     params.cacheFile === undefined ? defaultDigestCacheFile(root, params.stateRoot) : params.cacheFile;
-  const [listed, cache] = await Promise.all([
-    listFiles(root),
-    loadDigestCache({ file: cacheFile, root, startedAtMs }),
-  ]);
+  // listFiles starts git before its first await; the cache is read meanwhile (it never throws).
+  const listing = listFiles(root, { env: params.env });
+  const cache = loadDigestCache({ file: cacheFile, root, startedAtMs });
+  const listed = await listing;
 
   const entries: SnapshotEntry[] = [];
   const toRead: { path: string; stat: Stats; index: number }[] = [];
   const dirs = new Set<string>();
   let cacheHits = 0;
-  for (const path of listed.paths) {
+  // Files git vouches for: a cache hit on the index's stat data needs no syscall at all. A miss
+  // (new content, or a git that records no nanoseconds) is stat'ed below like any other path.
+  const toStat: string[] = [];
+  for (const file of listed.indexed) {
+    const hit = cache.lookup(file.path, file);
+    if (hit === undefined) {
+      toStat.push(file.path);
+      continue;
+    }
+    cacheHits++;
+    entries.push({ type: "file", path: file.path, exec: hit.exec, size: hit.size, digest: hit.digest });
+    addParents(file.path, dirs);
+  }
+  for (const path of toStat.length === 0 ? listed.paths : [...listed.paths, ...toStat]) {
     // Listed paths are already normal relative paths: plain concatenation, no join() per file.
     const abs = `${root}/${path}`;
     // Sync stat on purpose: for a warm cache this loop is the whole cost, and lstatSync is cheaper than
@@ -57,7 +72,7 @@ export async function buildSnapshot(params: BuildSnapshotParams): Promise<Snapsh
     if (stat.isSymbolicLink()) {
       entries.push({ type: "symlink", path, target: readlinkSync(abs, "utf8") });
     } else if (stat.isFile()) {
-      const exec = (stat.mode & 0o111) !== 0;
+      const exec = isExecutable(stat.mode);
       const hit = cache.lookup(path, stat);
       if (hit) cacheHits++;
       else toRead.push({ path, stat, index: entries.length });

@@ -1,5 +1,5 @@
-import type { Stats } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
+import { endianness } from "node:os";
 
 /**
  * The digest cache on disk, laid out so that loading 20k entries is a few slices of one buffer
@@ -7,15 +7,34 @@ import { readFile } from "node:fs/promises";
  *
  *   MAGIC, u32le count, u32le root bytes, u32le path bytes,
  *   root (UTF-8), paths (UTF-8, each followed by NUL),
- *   count x 5 float64le (size, mtimeMs, ctimeMs, ino, dev), count x 64 hex digest bytes.
+ *   count x 6 float64le (size, mtimeMs, ctimeMs, ino, dev, exec 0|1), count x 64 hex digest bytes.
+ *
+ * `ino` and `dev` are kept modulo 2^32, the width git's index gives them, so a key read from the index
+ * (see git-index.ts) can match one taken from lstat. `exec` is not part of the key: it is what the
+ * file's mode said when it was hashed (a chmod changes ctime, so an unchanged key means an unchanged mode).
  *
  * Any length mismatch, a different root or non-hex digests make the whole cache empty.
  */
-const MAGIC = Buffer.from("pikaci-digests-v2\n", "latin1");
+const MAGIC = Buffer.from("pikaci-digests-v3\n", "latin1");
 const HEADER = MAGIC.length + 12;
-const STAT_FIELDS = 5;
+const STAT_FIELDS = 6;
 const STAT_BYTES = STAT_FIELDS * 8;
 const DIGEST_BYTES = 64;
+const LITTLE_ENDIAN = endianness() === "LE";
+
+/** What identifies an unchanged file: the stat fields that any write, rename or chmod changes. */
+export interface StatKey {
+  size: number;
+  mtimeMs: number;
+  ctimeMs: number;
+  ino: number;
+  dev: number;
+}
+
+/** The stored stat values of a file: its key, then whether it was executable. */
+export function storedStats(key: StatKey, exec: boolean): number[] {
+  return [key.size, key.mtimeMs, key.ctimeMs, key.ino >>> 0, key.dev >>> 0, exec ? 1 : 0];
+}
 
 export interface StoredCache {
   paths: string[];
@@ -25,15 +44,24 @@ export interface StoredCache {
 }
 
 export interface LoadedCache {
-  paths: string[];
-  matches(index: number, stat: Stats): boolean;
+  count: number;
+  /** Compares in place: a warm run of 20k hits allocates no path strings. */
+  pathIs(index: number, path: string): boolean;
+  pathAt(index: number): string;
+  matches(index: number, key: StatKey): boolean;
   digest(index: number): string;
+  exec(index: number): boolean;
   statsOf(index: number): number[];
 }
 
-export async function readCacheFile(file: string): Promise<Buffer | null> {
-  // Missing or unreadable: a cache is only an optimisation, start empty.
-  return readFile(file).catch(() => null);
+export function readCacheFile(file: string): Buffer | null {
+  // Missing or unreadable: a cache is only an optimisation, start empty. Read in one go: a few MB
+  // from the page cache cost less than promise-sized chunks through the thread pool.
+  try {
+    return readFileSync(file);
+  } catch {
+    return null;
+  }
 }
 
 export function encodeCache(root: string, cache: StoredCache): Buffer {
@@ -62,27 +90,43 @@ export function decodeCache(buf: Buffer | null, root: string): LoadedCache | nul
   const digestsAt = statsAt + count * STAT_BYTES;
   if (buf.length !== digestsAt + count * DIGEST_BYTES) return null;
   if (buf.toString("utf8", HEADER, HEADER + rootLength) !== root) return null;
-  const paths = buf.toString("utf8", HEADER + rootLength, statsAt).split("\0");
-  if (paths.pop() !== "" || paths.length !== count) return null;
+  // One flat string and where each path starts in it, instead of 20k strings that every GC copies.
+  const text = buf.toString("utf8", HEADER + rootLength, statsAt);
+  const starts = new Int32Array(count + 1);
+  let at = 0;
+  for (let i = 0; i < count; i++) {
+    starts[i] = at;
+    const nul = text.indexOf("\0", at);
+    if (nul < 0) return null;
+    at = nul + 1;
+  }
+  if (at !== text.length) return null;
+  starts[count] = at;
   const digests = buf.toString("latin1", digestsAt, buf.length);
+  // One aligned copy of the stat block, so 20k lookups index a Float64Array instead of calling
+  // readDoubleLE 100k times. The file is little-endian; a big-endian machine converts value by value.
+  const stats = LITTLE_ENDIAN
+    ? new Float64Array(buf.buffer.slice(buf.byteOffset + statsAt, buf.byteOffset + digestsAt))
+    : Float64Array.from({ length: count * STAT_FIELDS }, (_, k) => buf.readDoubleLE(statsAt + k * 8));
   // A native hex round trip (a regex costs 3x more): only lowercase hex survives it unchanged.
   if (Buffer.from(digests, "hex").toString("hex") !== digests) return null;
   return {
-    paths,
-    matches(index, stat) {
-      const at = statsAt + index * STAT_BYTES;
+    count,
+    pathIs: (index, path) =>
+      starts[index + 1]! - starts[index]! === path.length + 1 && text.startsWith(path, starts[index]),
+    pathAt: (index) => text.slice(starts[index], starts[index + 1]! - 1),
+    matches(index, key) {
+      const at = index * STAT_FIELDS;
       return (
-        buf.readDoubleLE(at) === stat.size &&
-        buf.readDoubleLE(at + 8) === stat.mtimeMs &&
-        buf.readDoubleLE(at + 16) === stat.ctimeMs &&
-        buf.readDoubleLE(at + 24) === stat.ino &&
-        buf.readDoubleLE(at + 32) === stat.dev
+        stats[at] === key.size &&
+        stats[at + 1] === key.mtimeMs &&
+        stats[at + 2] === key.ctimeMs &&
+        stats[at + 3] === key.ino >>> 0 &&
+        stats[at + 4] === key.dev >>> 0
       );
     },
     digest: (index) => digests.slice(index * DIGEST_BYTES, (index + 1) * DIGEST_BYTES),
-    statsOf(index) {
-      const at = statsAt + index * STAT_BYTES;
-      return Array.from({ length: STAT_FIELDS }, (_, k) => buf.readDoubleLE(at + k * 8));
-    },
+    exec: (index) => stats[index * STAT_FIELDS + 5] === 1,
+    statsOf: (index) => Array.from(stats.subarray(index * STAT_FIELDS, (index + 1) * STAT_FIELDS)),
   };
 }

@@ -1,11 +1,18 @@
-import type { Stats } from "node:fs";
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import { decodeCache, encodeCache, readCacheFile, type StoredCache } from "./digest-cache-file.js";
+import {
+  decodeCache,
+  encodeCache,
+  readCacheFile,
+  type StatKey,
+  type StoredCache,
+  storedStats,
+} from "./digest-cache-file.js";
+import { isExecutable } from "./entries.js";
 
 /**
  * Per-file digests remembered by stat identity (size, mtime, ctime, inode, device), so re-hashing
- * an unchanged tree only stats files.
+ * an unchanged tree only stats files (or, in a git work tree, only reads git's index: git-index.ts).
  *
  * Racy-git guard: a file written in the same timestamp tick as our stat could change again without
  * changing its mtime. So an entry is only remembered when its mtime and ctime are older than the
@@ -14,20 +21,28 @@ import { decodeCache, encodeCache, readCacheFile, type StoredCache } from "./dig
  */
 export const RACY_MARGIN_MS = 2000;
 
+export interface CacheHit {
+  digest: string;
+  size: number;
+  exec: boolean;
+}
+
 export interface DigestCache {
-  lookup(path: string, stat: Stats): { digest: string; size: number } | undefined;
-  remember(path: string, stat: Stats, digest: string): void;
+  /** A hit also says whether the file was executable when it was hashed (the key pins the mode). */
+  lookup(path: string, key: StatKey): CacheHit | undefined;
+  remember(path: string, stat: StatKey & { mode: number }, digest: string): void;
   /** Writes the cache (only if it changed) atomically: temp file + rename. */
   save(): Promise<void>;
 }
 
-export async function loadDigestCache(params: {
+/** Synchronous on purpose: a few MB from the page cache, read while git runs (see build.ts). */
+export function loadDigestCache(params: {
   file: string | null;
   root: string;
   startedAtMs: number;
-}): Promise<DigestCache> {
-  const old = params.file === null ? null : decodeCache(await readCacheFile(params.file), params.root);
-  const count = old?.paths.length ?? 0;
+}): DigestCache {
+  const old = params.file === null ? null : decodeCache(readCacheFile(params.file), params.root);
+  const count = old?.count ?? 0;
   // The listing comes in the same order as last time, so the next expected path is almost always
   // the right one; the path -> index map is only built when that guess misses.
   let byPath: Map<string, number> | null = null;
@@ -41,40 +56,46 @@ export async function loadDigestCache(params: {
 
   const indexOf = (path: string): number => {
     if (old === null) return -1;
-    if (cursor < count && old.paths[cursor] === path) return cursor;
+    if (cursor < count && old.pathIs(cursor, path)) return cursor;
     inOrder = false;
-    byPath ??= new Map(old.paths.map((p, i) => [p, i]));
+    byPath ??= new Map(Array.from({ length: count }, (_, i) => [old.pathAt(i), i]));
     return byPath.get(path) ?? -1;
   };
 
   return {
-    lookup(path, stat) {
+    lookup(path, key) {
       const i = indexOf(path);
-      if (i < 0 || old === null || !old.matches(i, stat)) {
+      if (i < 0 || old === null || !old.matches(i, key)) {
         order.push(path);
         return undefined;
       }
       cursor = i + 1;
       hits++;
       order.push(i);
-      return { digest: old.digest(i), size: stat.size };
+      return { digest: old.digest(i), size: key.size, exec: old.exec(i) };
     },
     remember(path, stat, digest) {
       if (stat.mtimeMs >= trustedBefore || stat.ctimeMs >= trustedBefore) return;
-      added.set(path, { stats: [stat.size, stat.mtimeMs, stat.ctimeMs, stat.ino, stat.dev], digest });
+      added.set(path, { stats: storedStats(stat, isExecutable(stat.mode)), digest });
     },
     async save() {
       // The common warm run: every file a hit, in the stored order. Nothing to write.
       if (params.file === null || (added.size === 0 && hits === count && inOrder)) return;
       const out: StoredCache = { paths: [], stats: [], digests: [] };
+      // A path whose index-derived key missed is looked up again with its lstat key: keep it once.
+      const written = new Set<string>();
       for (const item of order) {
+        const path = typeof item === "number" ? old!.pathAt(item) : item;
+        if (written.has(path)) continue;
         if (typeof item === "number") {
-          out.paths.push(old!.paths[item]!);
+          written.add(path);
+          out.paths.push(path);
           out.stats.push(...old!.statsOf(item));
           out.digests.push(old!.digest(item));
         } else {
           const stored = added.get(item);
           if (stored === undefined) continue;
+          written.add(path);
           out.paths.push(item);
           out.stats.push(...stored.stats);
           out.digests.push(stored.digest);

@@ -25,3 +25,12 @@ export interface Snapshot {
 export function objectName(entry: Pick<FileEntry, "digest" | "exec">): string {
   return entry.exec ? `${entry.digest}.x` : entry.digest;
 }
+
+/**
+ * Whether a file counts as executable in a snapshot: its owner's execute bit, exactly the bit git
+ * records (100755 vs 100644). Any other choice lets a git work tree and a plain walk of the same
+ * bytes disagree, and git would not notice a change of the other bits (see git-work-tree.ts).
+ */
+export function isExecutable(mode: number): boolean {
+  return (mode & 0o100) !== 0;
+}

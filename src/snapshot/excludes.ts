@@ -8,8 +8,16 @@ const TOP_LEVEL = new Set(["node_modules", "build"]);
 /** The metadata file of a published snapshot never hashes itself. */
 export const METADATA_FILE = "pikaci-snapshot.json";
 
+/**
+ * One regex over the whole path decides the common case (nothing excluded) without splitting it;
+ * it is a superset of the rules, so only its matches are checked part by part.
+ */
+const MAYBE_EXCLUDED =
+  /(?:^|\/)(?:\.git|\.pikaci|\.direnv|target)(?:\/|$)|^(?:node_modules|build|pikaci-snapshot\.json)(?:\/|$)/;
+
 /** True when `path` (relative, `/`-separated) or one of its ancestors is excluded. */
 export function isExcluded(path: string): boolean {
+  if (!MAYBE_EXCLUDED.test(path)) return false;
   if (path === METADATA_FILE) return true;
   const parts = path.split("/");
   if (TOP_LEVEL.has(parts[0] ?? "")) return true;

@@ -4,12 +4,15 @@ import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { UsageError } from "../errors/index.js";
 import { isExcluded, isExcludedName } from "./excludes.js";
+import { type IndexedFile, listGitWorkTree } from "./git-work-tree.js";
 
 const execFileAsync = promisify(execFile);
 
 export interface ListedFiles {
-  /** Relative `/`-separated paths of candidate files and symlinks, excludes applied, deduplicated. */
+  /** Relative `/`-separated paths of candidate files and symlinks to lstat, excludes applied, deduplicated. */
   paths: string[];
+  /** Tracked files whose stat data came from git's index (see git-work-tree.ts); never also in `paths`. */
+  indexed: IndexedFile[];
   source: "git" | "walk";
 }
 
@@ -18,11 +21,30 @@ export interface ListedFiles {
  * (so a dirty tree is tested as it is); elsewhere every file. Deleted-but-tracked paths are still
  * listed here and dropped when stat finds nothing.
  */
-export async function listFiles(root: string): Promise<ListedFiles> {
-  const git = insideGitWorkTree(root) ? await gitListFiles(root) : null;
-  if (git !== null) return { paths: git.filter((path) => !isExcluded(path)), source: "git" };
-  return { paths: walk(root), source: "walk" };
+export async function listFiles(
+  root: string,
+  options: { env?: NodeJS.ProcessEnv } = {},
+): Promise<ListedFiles> {
+  if (!insideGitWorkTree(root)) return { paths: walk(root), indexed: [], source: "walk" };
+  const fast = await listGitWorkTree({ root, env: options.env ?? process.env });
+  // Names that are not valid UTF-8 decode to U+FFFD: the plain listing below reports them properly.
+  if (
+    fast !== null &&
+    !fast.paths.some(hasReplacement) &&
+    !fast.indexed.some((f) => hasReplacement(f.path))
+  ) {
+    return {
+      paths: fast.paths.filter((path) => !isExcluded(path)),
+      indexed: fast.indexed.filter((file) => !isExcluded(file.path)),
+      source: "git",
+    };
+  }
+  const git = await gitListFiles(root);
+  if (git !== null) return { paths: git.filter((path) => !isExcluded(path)), indexed: [], source: "git" };
+  return { paths: walk(root), indexed: [], source: "walk" };
 }
+
+const hasReplacement = (path: string) => path.includes("\uFFFD");
 
 /** Spawning git just to learn there is no repository costs ~10 ms; git itself looks for `.git` upwards. */
 function insideGitWorkTree(root: string): boolean {

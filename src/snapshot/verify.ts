@@ -1,5 +1,5 @@
 import type { Transport } from "../ssh/transport.js";
-import type { Snapshot, SnapshotEntry } from "./entries.js";
+import { isExecutable, type Snapshot, type SnapshotEntry } from "./entries.js";
 import { hashSortedEntries, sortEntries } from "./hash-spec.js";
 import { DIGEST_TREE_SCRIPT, LIST_TREE_SCRIPT } from "./remote-scripts.js";
 import { runScript } from "./run-script.js";
@@ -53,7 +53,7 @@ export async function verifyRemoteSnapshot(params: {
       remote.push({
         type: "file",
         path,
-        exec: (mode & 0o111) !== 0,
+        exec: isExecutable(mode),
         size: Number(sizeText),
         digest: digests.get(path) ?? "",
       });

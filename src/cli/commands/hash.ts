@@ -12,7 +12,8 @@ export const hashCommand: Command = {
 Prints the SHA-256 snapshot hash of DIR (default: the current directory): git-tracked plus
 untracked non-ignored files in a git work tree, every file otherwise, minus the default excludes.
 The algorithm is in docs/snapshot-hash.md. Per-file digests are cached in
-DIR/.pikaci/cache/digests-v1.json, so hashing an unchanged tree only stats its files.
+DIR/.pikaci/cache/digests-v3.bin, so hashing an unchanged tree reads no file (in a git work tree
+git's index supplies the stat data, so pikaci does not even stat the tracked files).
 
 Options:
       --json       print {hash, files, bytes, cache_hits, source} as JSON

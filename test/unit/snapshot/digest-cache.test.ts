@@ -30,7 +30,7 @@ describe("digest cache", () => {
     const root = tree(30);
     const cold = await buildSnapshot({ root, now: later });
     expect(cold.cacheHits).toBe(0);
-    const cacheFile = join(root, ".pikaci/cache/digests-v2.bin");
+    const cacheFile = join(root, ".pikaci/cache/digests-v3.bin");
     expect(existsSync(cacheFile)).toBe(true);
     const written = readFileSync(cacheFile);
     const inode = statSync(cacheFile).ino;
