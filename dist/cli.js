@@ -4067,10 +4067,10 @@ var require_resolve_block_map = __commonJS({
       let offset = bm.offset;
       let commentEnd = null;
       for (const collItem of bm.items) {
-        const { start, key, sep, value } = collItem;
+        const { start, key, sep: sep2, value } = collItem;
         const keyProps = resolveProps.resolveProps(start, {
           indicator: "explicit-key-ind",
-          next: key ?? sep?.[0],
+          next: key ?? sep2?.[0],
           offset,
           onError,
           parentIndent: bm.indent,
@@ -4084,7 +4084,7 @@ var require_resolve_block_map = __commonJS({
             else if ("indent" in key && key.indent !== bm.indent)
               onError(offset, "BAD_INDENT", startColMsg);
           }
-          if (!keyProps.anchor && !keyProps.tag && !sep) {
+          if (!keyProps.anchor && !keyProps.tag && !sep2) {
             commentEnd = keyProps.end;
             if (keyProps.comment) {
               if (map2.comment)
@@ -4108,7 +4108,7 @@ var require_resolve_block_map = __commonJS({
         ctx.atKey = false;
         if (utilMapIncludes.mapIncludes(ctx, map2.items, keyNode))
           onError(keyStart, "DUPLICATE_KEY", "Map keys must be unique");
-        const valueProps = resolveProps.resolveProps(sep ?? [], {
+        const valueProps = resolveProps.resolveProps(sep2 ?? [], {
           indicator: "map-value-ind",
           next: value,
           offset: keyNode.range[2],
@@ -4124,7 +4124,7 @@ var require_resolve_block_map = __commonJS({
             if (ctx.options.strict && keyProps.start < valueProps.found.offset - 1024)
               onError(keyNode.range, "KEY_OVER_1024_CHARS", "The : indicator must be at most 1024 chars after the start of an implicit block mapping key");
           }
-          const valueNode = value ? composeNode(ctx, value, valueProps, onError) : composeEmptyNode(ctx, offset, sep, null, valueProps, onError);
+          const valueNode = value ? composeNode(ctx, value, valueProps, onError) : composeEmptyNode(ctx, offset, sep2, null, valueProps, onError);
           if (ctx.schema.compat)
             utilFlowIndentCheck.flowIndentCheck(bm.indent, value, onError);
           offset = valueNode.range[2];
@@ -4215,7 +4215,7 @@ var require_resolve_end = __commonJS({
       let comment = "";
       if (end) {
         let hasSpace = false;
-        let sep = "";
+        let sep2 = "";
         for (const token of end) {
           const { source, type } = token;
           switch (type) {
@@ -4229,13 +4229,13 @@ var require_resolve_end = __commonJS({
               if (!comment)
                 comment = cb;
               else
-                comment += sep + cb;
-              sep = "";
+                comment += sep2 + cb;
+              sep2 = "";
               break;
             }
             case "newline":
               if (comment)
-                sep += source;
+                sep2 += source;
               hasSpace = true;
               break;
             default:
@@ -4278,18 +4278,18 @@ var require_resolve_flow_collection = __commonJS({
       let offset = fc.offset + fc.start.source.length;
       for (let i = 0; i < fc.items.length; ++i) {
         const collItem = fc.items[i];
-        const { start, key, sep, value } = collItem;
+        const { start, key, sep: sep2, value } = collItem;
         const props = resolveProps.resolveProps(start, {
           flow: fcName,
           indicator: "explicit-key-ind",
-          next: key ?? sep?.[0],
+          next: key ?? sep2?.[0],
           offset,
           onError,
           parentIndent: fc.indent,
           startOnNewline: false
         });
         if (!props.found) {
-          if (!props.anchor && !props.tag && !sep && !value) {
+          if (!props.anchor && !props.tag && !sep2 && !value) {
             if (i === 0 && props.comma)
               onError(props.comma, "UNEXPECTED_TOKEN", `Unexpected , in ${fcName}`);
             else if (i < fc.items.length - 1)
@@ -4343,8 +4343,8 @@ var require_resolve_flow_collection = __commonJS({
             }
           }
         }
-        if (!isMap2 && !sep && !props.found) {
-          const valueNode = value ? composeNode(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, sep, null, props, onError);
+        if (!isMap2 && !sep2 && !props.found) {
+          const valueNode = value ? composeNode(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, sep2, null, props, onError);
           coll.items.push(valueNode);
           offset = valueNode.range[2];
           if (isBlock(value))
@@ -4356,7 +4356,7 @@ var require_resolve_flow_collection = __commonJS({
           if (isBlock(key))
             onError(keyNode.range, "BLOCK_IN_FLOW", blockMsg);
           ctx.atKey = false;
-          const valueProps = resolveProps.resolveProps(sep ?? [], {
+          const valueProps = resolveProps.resolveProps(sep2 ?? [], {
             flow: fcName,
             indicator: "map-value-ind",
             next: value,
@@ -4367,8 +4367,8 @@ var require_resolve_flow_collection = __commonJS({
           });
           if (valueProps.found) {
             if (!isMap2 && !props.found && ctx.options.strict) {
-              if (sep)
-                for (const st of sep) {
+              if (sep2)
+                for (const st of sep2) {
                   if (st === valueProps.found)
                     break;
                   if (st.type === "newline") {
@@ -4385,7 +4385,7 @@ var require_resolve_flow_collection = __commonJS({
             else
               onError(valueProps.start, "MISSING_CHAR", `Missing , or : between ${fcName} items`);
           }
-          const valueNode = value ? composeNode(ctx, value, valueProps, onError) : valueProps.found ? composeEmptyNode(ctx, valueProps.end, sep, null, valueProps, onError) : null;
+          const valueNode = value ? composeNode(ctx, value, valueProps, onError) : valueProps.found ? composeEmptyNode(ctx, valueProps.end, sep2, null, valueProps, onError) : null;
           if (valueNode) {
             if (isBlock(value))
               onError(valueNode.range, "BLOCK_IN_FLOW", blockMsg);
@@ -4565,7 +4565,7 @@ var require_resolve_block_scalar = __commonJS({
           chompStart = i + 1;
       }
       let value = "";
-      let sep = "";
+      let sep2 = "";
       let prevMoreIndented = false;
       for (let i = 0; i < contentStart; ++i)
         value += lines[i][0].slice(trimIndent) + "\n";
@@ -4582,24 +4582,24 @@ var require_resolve_block_scalar = __commonJS({
           indent = "";
         }
         if (type === Scalar.Scalar.BLOCK_LITERAL) {
-          value += sep + indent.slice(trimIndent) + content;
-          sep = "\n";
+          value += sep2 + indent.slice(trimIndent) + content;
+          sep2 = "\n";
         } else if (indent.length > trimIndent || content[0] === "	") {
-          if (sep === " ")
-            sep = "\n";
-          else if (!prevMoreIndented && sep === "\n")
-            sep = "\n\n";
-          value += sep + indent.slice(trimIndent) + content;
-          sep = "\n";
+          if (sep2 === " ")
+            sep2 = "\n";
+          else if (!prevMoreIndented && sep2 === "\n")
+            sep2 = "\n\n";
+          value += sep2 + indent.slice(trimIndent) + content;
+          sep2 = "\n";
           prevMoreIndented = true;
         } else if (content === "") {
-          if (sep === "\n")
+          if (sep2 === "\n")
             value += "\n";
           else
-            sep = "\n";
+            sep2 = "\n";
         } else {
-          value += sep + content;
-          sep = " ";
+          value += sep2 + content;
+          sep2 = " ";
           prevMoreIndented = false;
         }
       }
@@ -4782,25 +4782,25 @@ var require_resolve_flow_scalar = __commonJS({
         trimBoth = /^[ \t]+|[ \t]+$/g;
       }
       let res = match[1].replace(trimEnd, "");
-      let sep = " ";
+      let sep2 = " ";
       let pos = line.lastIndex;
       while (match = line.exec(source)) {
         const lm = match[1].replace(trimBoth, "");
         if (lm === "") {
-          if (sep === "\n")
-            res += sep;
+          if (sep2 === "\n")
+            res += sep2;
           else
-            sep = "\n";
+            sep2 = "\n";
         } else {
-          res += sep + lm;
-          sep = " ";
+          res += sep2 + lm;
+          sep2 = " ";
         }
         pos = line.lastIndex;
       }
       const last = /[ \t]*(.*)/sy;
       last.lastIndex = pos;
       match = last.exec(source);
-      return res + sep + (match?.[1] ?? "");
+      return res + sep2 + (match?.[1] ?? "");
     }
     function doubleQuotedValue(source, onError) {
       let res = "";
@@ -5610,14 +5610,14 @@ var require_cst_stringify = __commonJS({
         }
       }
     }
-    function stringifyItem({ start, key, sep, value }) {
+    function stringifyItem({ start, key, sep: sep2, value }) {
       let res = "";
       for (const st of start)
         res += st.source;
       if (key)
         res += stringifyToken(key);
-      if (sep)
-        for (const st of sep)
+      if (sep2)
+        for (const st of sep2)
           res += st.source;
       if (value)
         res += stringifyToken(value);
@@ -6784,18 +6784,18 @@ var require_parser = __commonJS({
         if (this.type === "map-value-ind") {
           const prev = getPrevProps(this.peek(2));
           const start = getFirstKeyStartProps(prev);
-          let sep;
+          let sep2;
           if (scalar.end) {
-            sep = scalar.end;
-            sep.push(this.sourceToken);
+            sep2 = scalar.end;
+            sep2.push(this.sourceToken);
             delete scalar.end;
           } else
-            sep = [this.sourceToken];
+            sep2 = [this.sourceToken];
           const map2 = {
             type: "block-map",
             offset: scalar.offset,
             indent: scalar.indent,
-            items: [{ start, key: scalar, sep }]
+            items: [{ start, key: scalar, sep: sep2 }]
           };
           this.onKeyLine = true;
           this.stack[this.stack.length - 1] = map2;
@@ -6948,15 +6948,15 @@ var require_parser = __commonJS({
                 } else if (isFlowToken(it.key) && !includesToken(it.sep, "newline")) {
                   const start2 = getFirstKeyStartProps(it.start);
                   const key = it.key;
-                  const sep = it.sep;
-                  sep.push(this.sourceToken);
+                  const sep2 = it.sep;
+                  sep2.push(this.sourceToken);
                   delete it.key;
                   delete it.sep;
                   this.stack.push({
                     type: "block-map",
                     offset: this.offset,
                     indent: this.indent,
-                    items: [{ start: start2, key, sep }]
+                    items: [{ start: start2, key, sep: sep2 }]
                   });
                 } else if (start.length > 0) {
                   it.sep = it.sep.concat(start, this.sourceToken);
@@ -7150,13 +7150,13 @@ var require_parser = __commonJS({
             const prev = getPrevProps(parent);
             const start = getFirstKeyStartProps(prev);
             fixFlowSeqItems(fc);
-            const sep = fc.end.splice(1, fc.end.length);
-            sep.push(this.sourceToken);
+            const sep2 = fc.end.splice(1, fc.end.length);
+            sep2.push(this.sourceToken);
             const map2 = {
               type: "block-map",
               offset: fc.offset,
               indent: fc.indent,
-              items: [{ start, key: fc, sep }]
+              items: [{ start, key: fc, sep: sep2 }]
             };
             this.onKeyLine = true;
             this.stack[this.stack.length - 1] = map2;
@@ -30363,7 +30363,7 @@ function isExcludedName(parent, name) {
   if (ANY_DEPTH.has(name)) return true;
   return parent === "" && (TOP_LEVEL.has(name) || name === METADATA_FILE);
 }
-var ANY_DEPTH, TOP_LEVEL, METADATA_FILE, MAYBE_EXCLUDED;
+var ANY_DEPTH, TOP_LEVEL, METADATA_FILE, MAYBE_EXCLUDED, GIT_PATHSPEC_EXCLUDES;
 var init_excludes = __esm({
   "src/snapshot/excludes.ts"() {
     "use strict";
@@ -30371,6 +30371,10 @@ var init_excludes = __esm({
     TOP_LEVEL = /* @__PURE__ */ new Set(["node_modules", "build"]);
     METADATA_FILE = "pikaci-snapshot.json";
     MAYBE_EXCLUDED = /(?:^|\/)(?:\.git|\.pikaci|\.direnv|target)(?:\/|$)|^(?:node_modules|build|pikaci-snapshot\.json)(?:\/|$)/;
+    GIT_PATHSPEC_EXCLUDES = [
+      ".",
+      ...[...ANY_DEPTH, ...TOP_LEVEL, METADATA_FILE].filter((name) => name !== ".git").map((name) => `:(exclude)${name}`)
+    ];
   }
 });
 
@@ -30494,7 +30498,10 @@ async function listGitWorkTree(params) {
         "-z",
         "--untracked-files=all",
         "--ignore-submodules=all",
-        "--no-renames"
+        "--no-renames",
+        "--",
+        ...GIT_PATHSPEC_EXCLUDES,
+        ...params.excludePathspecs ?? []
       ],
       { encoding: "buffer", maxBuffer: 1 << 30 }
     ).then(({ stdout }) => splitNul(stdout));
@@ -30592,6 +30599,7 @@ var execFileAsync, STRICT;
 var init_git_work_tree = __esm({
   "src/snapshot/git-work-tree.ts"() {
     "use strict";
+    init_excludes();
     init_git_index();
     execFileAsync = promisify(execFile);
     STRICT = [
@@ -30613,18 +30621,25 @@ import { existsSync as existsSync2, readdirSync } from "node:fs";
 import { dirname as dirname3, join as join4 } from "node:path";
 import { promisify as promisify2 } from "node:util";
 async function listFiles(root, options = {}) {
-  if (!insideGitWorkTree(root)) return { paths: walk(root), indexed: [], source: "walk" };
-  const fast = await listGitWorkTree({ root, env: options.env ?? process.env });
+  const { exclude } = options;
+  const drop = exclude === void 0 ? isExcluded : (path8) => isExcluded(path8) || path8 === exclude || path8.startsWith(`${exclude}/`);
+  if (!insideGitWorkTree(root))
+    return { paths: walk(root).filter((path8) => !drop(path8)), indexed: [], source: "walk" };
+  const fast = await listGitWorkTree({
+    root,
+    env: options.env ?? process.env,
+    excludePathspecs: exclude === void 0 ? [] : [`:(exclude,literal)${exclude}`]
+  });
   if (fast !== null && !fast.paths.some(hasReplacement) && !fast.indexed.some((f) => hasReplacement(f.path))) {
     return {
-      paths: fast.paths.filter((path8) => !isExcluded(path8)),
-      indexed: fast.indexed.filter((file2) => !isExcluded(file2.path)),
+      paths: fast.paths.filter((path8) => !drop(path8)),
+      indexed: fast.indexed.filter((file2) => !drop(file2.path)),
       source: "git"
     };
   }
   const git = await gitListFiles(root);
-  if (git !== null) return { paths: git.filter((path8) => !isExcluded(path8)), indexed: [], source: "git" };
-  return { paths: walk(root), indexed: [], source: "walk" };
+  if (git !== null) return { paths: git.filter((path8) => !drop(path8)), indexed: [], source: "git" };
+  return { paths: walk(root).filter((path8) => !drop(path8)), indexed: [], source: "walk" };
 }
 function insideGitWorkTree(root) {
   for (let dir = root; ; dir = dirname3(dir)) {
@@ -30697,7 +30712,7 @@ __export(build_exports, {
 });
 import { createHash as createHash3 } from "node:crypto";
 import { lstatSync, readlinkSync, statSync as statSync2 } from "node:fs";
-import { join as join5, resolve as resolve2 } from "node:path";
+import { isAbsolute as isAbsolute2, join as join5, relative, resolve as resolve2, sep } from "node:path";
 function defaultDigestCacheFile(root, stateRoot) {
   if (stateRoot === void 0) return join5(root, ".pikaci", "cache", "digests-v3.bin");
   const key = createHash3("sha256").update(resolve2(root)).digest("hex").slice(0, 16);
@@ -30710,7 +30725,13 @@ async function buildSnapshot(params) {
   }
   const startedAtMs = (params.now ?? Date.now)();
   const cacheFile = params.cacheFile === void 0 ? defaultDigestCacheFile(root, params.stateRoot) : params.cacheFile;
-  const listing = listFiles(root, { env: params.env });
+  const stateRootInside = params.stateRoot === void 0 ? null : pathInside(root, params.stateRoot);
+  if (stateRootInside === "") {
+    throw new UsageError(`the state root ${root} is the workspace itself`, {
+      hint: "pass --state-root (or PIKACI_STATE_ROOT) outside the workspace, or a directory inside it"
+    });
+  }
+  const listing = listFiles(root, { env: params.env, exclude: stateRootInside ?? void 0 });
   const cache = loadDigestCache({ file: cacheFile, root, startedAtMs });
   const listed = await listing;
   const entries = [];
@@ -30776,6 +30797,11 @@ async function buildSnapshot(params) {
     source: listed.source
   };
 }
+function pathInside(outer, inner) {
+  const rel = relative(outer, resolve2(inner));
+  if (rel.startsWith("..") || isAbsolute2(rel)) return null;
+  return rel.split(sep).join("/");
+}
 function addParents(path8, dirs) {
   for (let slash = path8.lastIndexOf("/"); slash > 0; slash = path8.lastIndexOf("/", slash - 1)) {
     const parent = path8.slice(0, slash);
@@ -30796,8 +30822,9 @@ var init_build = __esm({
 });
 
 // src/executor/local/snapshot-entries.ts
-async function snapshotEntries(root, hash2) {
-  const snapshot = await buildSnapshot({ root });
+async function snapshotEntries(ref) {
+  const { hash: hash2 } = ref;
+  const snapshot = await buildSnapshot({ root: ref.root, stateRoot: ref.stateRoot });
   if (snapshot.hash !== hash2) {
     throw new InfrastructureError(
       `the workspace changed while the run was starting (snapshot ${hash2.slice(0, 12)} is now ${snapshot.hash.slice(0, 12)})`,
@@ -30958,11 +30985,11 @@ function createLocalExecutor(options = {}) {
 }
 function memoize(list) {
   const known = /* @__PURE__ */ new Map();
-  return (root, hash2) => {
-    const key = `${root}\0${hash2}`;
+  return (snapshot) => {
+    const key = `${snapshot.root}\0${snapshot.hash}`;
     let listing = known.get(key);
     if (!listing) {
-      listing = list(root, hash2);
+      listing = list(snapshot);
       known.set(key, listing);
       listing.catch(() => known.delete(key));
     }
@@ -30989,7 +31016,7 @@ async function runLocalJob(params) {
       return layout;
     });
     await clock.run("sync_snapshot", async () => {
-      const entries = await params.listEntries(job.snapshot.root, job.snapshot.hash);
+      const entries = await params.listEntries(job.snapshot);
       const stats = await copyTree(job.snapshot.root, paths.workspace, entries);
       host(`copied snapshot ${job.snapshot.hash.slice(0, 12)} (${stats.files} files)`);
     });
@@ -32451,7 +32478,7 @@ function createSnapshotSyncer(params) {
 async function syncOnce(params) {
   const { buildSnapshot: buildSnapshot2 } = await Promise.resolve().then(() => (init_build(), build_exports));
   const { syncSnapshot: syncSnapshot2 } = await Promise.resolve().then(() => (init_sync(), sync_exports));
-  const built = await buildSnapshot2({ root: params.snapshot.root });
+  const built = await buildSnapshot2({ root: params.snapshot.root, stateRoot: params.snapshot.stateRoot });
   if (built.hash !== params.snapshot.hash) {
     throw new Error(
       `the workspace changed while the run was starting (hash ${params.snapshot.hash.slice(0, 12)} became ${built.hash.slice(0, 12)})`
@@ -54273,8 +54300,8 @@ var StoreLayout = class {
   }
   inside(...segments) {
     const resolved = path3.resolve(this.root, ...segments);
-    const relative = path3.relative(this.root, resolved);
-    if (relative === "" || relative.startsWith("..") || path3.isAbsolute(relative)) {
+    const relative2 = path3.relative(this.root, resolved);
+    if (relative2 === "" || relative2.startsWith("..") || path3.isAbsolute(relative2)) {
       throw new InvalidIdError(`refusing a path outside the state root: ${resolved}`, {
         hint: "ids must be plain names; this is a bug if they were"
       });
@@ -54673,9 +54700,9 @@ var defaultBuildPlan = (config2, changedFiles, options) => {
   const timeouts = new Map(resolveLanes(config2).map((lane) => [lane.id, lane.execute.timeout_secs]));
   return { plan, timeouts };
 };
-var defaultHashSnapshot = async (workspace) => {
-  const snapshot = await buildSnapshot({ root: workspace });
-  return { root: snapshot.root, hash: snapshot.hash };
+var defaultHashSnapshot = async (workspace, _signal, { stateRoot }) => {
+  const snapshot = await buildSnapshot({ root: workspace, stateRoot });
+  return { root: snapshot.root, hash: snapshot.hash, ...stateRoot === void 0 ? {} : { stateRoot } };
 };
 
 // src/run/events.ts
@@ -55074,7 +55101,7 @@ async function writePlan(store, runId, plan, warn) {
 async function hashOnce(params, hash2, writer, iso, signal) {
   const started = iso();
   const t0 = performance.now();
-  const snapshot = await hash2(params.workspace, signal);
+  const snapshot = await hash2(params.workspace, signal, { stateRoot: params.stateRoot });
   writer.update((run2) => ({
     ...addPrepareTiming(run2, {
       name: "hash_snapshot",
@@ -55467,6 +55494,11 @@ Options:
     const configAbs = path6.resolve(io.cwd, file2);
     const workspace = values.workspace ? path6.resolve(io.cwd, values.workspace) : inferWorkspace(configAbs, io.cwd);
     const stateRoot = values["state-root"] ? path6.resolve(io.cwd, values["state-root"]) : resolveStateRoot(io.env, io.cwd);
+    if (stateRoot === workspace) {
+      throw new UsageError(`the state root ${stateRoot} is the workspace itself`, {
+        hint: "pass --state-root (or PIKACI_STATE_ROOT) outside the workspace, or a directory inside it"
+      });
+    }
     const store = createStateStore({ root: stateRoot });
     const opened = await openExecutor(
       {
@@ -55499,6 +55531,7 @@ ${signal}: cancelling; cleaning up (send it again to exit now)
         config: config2,
         configPath: path6.relative(workspace, configAbs).split(path6.sep).join("/"),
         workspace,
+        stateRoot,
         laneIds: values.lane,
         changedFiles: values.changed ?? null,
         executor: opened.executor,

@@ -40,6 +40,7 @@ export async function createEngine(params: EngineParams): Promise<EnginePort> {
         config,
         configPath,
         workspace,
+        stateRoot: params.stateRoot,
         laneIds,
         changedFiles,
         executor,

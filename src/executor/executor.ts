@@ -6,6 +6,7 @@ import type {
   PhaseRecord,
   SyncStats,
 } from "../schema/index.js";
+import type { SnapshotRef } from "../snapshot/entries.js";
 
 /**
  * An executor runs one job (one lane) to completion and reports what happened.
@@ -21,7 +22,7 @@ export interface JobSpec {
   attempt: number;
   execute: ExecuteSpec;
   /** The workspace snapshot to run against (already hashed). */
-  snapshot: { root: string; hash: string };
+  snapshot: SnapshotRef;
   /** Local directory for this job's logs: host.log and guest.log are written here. */
   job_dir: string;
 }

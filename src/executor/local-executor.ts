@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describeError } from "../errors/index.js";
+import type { SnapshotRef } from "../snapshot/entries.js";
 import type { Executor, JobEvents, JobOutcome, JobSpec } from "./executor.js";
 import { type CopyEntry, copyTree } from "./local/copy-tree.js";
 import { findShell, laneEnv } from "./local/lane-env.js";
@@ -15,7 +16,7 @@ export interface LocalExecutorOptions {
   /** Only PATH and LANG are taken from it. */
   env?: Readonly<Record<string, string | undefined>>;
   /** The snapshot's entries (relative to its root), in the order they should be created. */
-  listEntries?: (root: string, hash: string) => Promise<readonly CopyEntry[]>;
+  listEntries?: (snapshot: SnapshotRef) => Promise<readonly CopyEntry[]>;
 }
 
 /**
@@ -37,11 +38,11 @@ export function createLocalExecutor(options: LocalExecutorOptions = {}): Executo
 /** Concurrent jobs of one run share one listing of their snapshot. */
 function memoize(list: NonNullable<LocalExecutorOptions["listEntries"]>): typeof list {
   const known = new Map<string, Promise<readonly CopyEntry[]>>();
-  return (root, hash) => {
-    const key = `${root}\0${hash}`;
+  return (snapshot) => {
+    const key = `${snapshot.root}\0${snapshot.hash}`;
     let listing = known.get(key);
     if (!listing) {
-      listing = list(root, hash);
+      listing = list(snapshot);
       known.set(key, listing);
       listing.catch(() => known.delete(key));
     }
@@ -79,7 +80,7 @@ async function runLocalJob(params: LocalJobParams): Promise<JobOutcome> {
       return layout;
     });
     await clock.run("sync_snapshot", async () => {
-      const entries = await params.listEntries(job.snapshot.root, job.snapshot.hash);
+      const entries = await params.listEntries(job.snapshot);
       const stats = await copyTree(job.snapshot.root, paths.workspace, entries);
       host(`copied snapshot ${job.snapshot.hash.slice(0, 12)} (${stats.files} files)`);
     });

@@ -11,7 +11,7 @@ export const defaultBuildPlan: PlanBuilder = (config, changedFiles, options) => 
 };
 
 /** Hash once per run; executors take `root` and `hash` and list or sync from there. */
-export const defaultHashSnapshot: SnapshotHasher = async (workspace) => {
-  const snapshot = await buildSnapshot({ root: workspace });
-  return { root: snapshot.root, hash: snapshot.hash };
+export const defaultHashSnapshot: SnapshotHasher = async (workspace, _signal, { stateRoot }) => {
+  const snapshot = await buildSnapshot({ root: workspace, stateRoot });
+  return { root: snapshot.root, hash: snapshot.hash, ...(stateRoot === undefined ? {} : { stateRoot }) };
 };

@@ -1,4 +1,5 @@
 import type { ExecutorKind, PikaciConfig, PlanRecord, RunRecord } from "../schema/index.js";
+import type { SnapshotRef } from "../snapshot/entries.js";
 
 /** What `runLanes` needs from its collaborators, narrowed so tests can hand in small fakes. */
 
@@ -27,8 +28,9 @@ export type PlanBuilder = (
   options: PlanOptions,
 ) => { plan: PlanRecord; timeouts: ReadonlyMap<string, number> };
 
-/** Hash the workspace snapshot once per run; `root` is what executors copy or sync from. */
+/** Hash the workspace snapshot once per run; executors copy or sync that same tree from the ref. */
 export type SnapshotHasher = (
   workspace: string,
   signal: AbortSignal,
-) => Promise<{ root: string; hash: string }>;
+  options: { stateRoot?: string },
+) => Promise<SnapshotRef>;

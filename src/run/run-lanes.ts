@@ -1,6 +1,7 @@
 import { describeError } from "../errors/index.js";
 import type { Executor, JobEvents, JobOutcome } from "../executor/executor.js";
 import type { ExecuteNode, PikaciConfig, PlanRecord, RunEvent, RunRecord } from "../schema/index.js";
+import type { SnapshotRef } from "../snapshot/entries.js";
 import { newRunId } from "../store/index.js";
 import { defaultBuildPlan, defaultHashSnapshot } from "./default-deps.js";
 import * as ev from "./events.js";
@@ -26,6 +27,11 @@ export interface RunLanesParams {
   configPath: string;
   /** The repository root whose snapshot the lanes run against. Never written to. */
   workspace: string;
+  /**
+   * The store's state directory: it keeps the digest cache, and is left out of the snapshot when it
+   * lies inside the workspace (its records change while the run goes on).
+   */
+  stateRoot?: string;
   laneIds?: string[];
   /** null or absent: change detection unavailable, every lane runs. */
   changedFiles?: string[] | null;
@@ -182,10 +188,10 @@ async function hashOnce(
   writer: RunRecordWriter,
   iso: () => string,
   signal: AbortSignal,
-): Promise<{ root: string; hash: string }> {
+): Promise<SnapshotRef> {
   const started = iso();
   const t0 = performance.now();
-  const snapshot = await hash(params.workspace, signal);
+  const snapshot = await hash(params.workspace, signal, { stateRoot: params.stateRoot });
   writer.update((run) => ({
     ...addPrepareTiming(run, {
       name: "hash_snapshot",
@@ -201,7 +207,7 @@ async function hashOnce(
 interface JobContext {
   params: RunLanesParams;
   task: Task;
-  snapshot: { root: string; hash: string };
+  snapshot: SnapshotRef;
   writer: RunRecordWriter;
   iso: () => string;
   emit: (event: RunEvent) => void;
@@ -274,7 +280,7 @@ async function runSafely(
     jobId: string;
     jobDir: string;
     attempt: number;
-    snapshot: { root: string; hash: string };
+    snapshot: SnapshotRef;
   },
   events: JobEvents,
   signal: AbortSignal,

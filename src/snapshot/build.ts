@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { lstatSync, readlinkSync, type Stats, statSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import { UsageError } from "../errors/index.js";
 import { digestFile, digestFiles } from "./digest.js";
 import { loadDigestCache } from "./digest-cache.js";
@@ -40,8 +40,14 @@ export async function buildSnapshot(params: BuildSnapshotParams): Promise<Snapsh
   const startedAtMs = (params.now ?? Date.now)();
   const cacheFile =
     params.cacheFile === undefined ? defaultDigestCacheFile(root, params.stateRoot) : params.cacheFile;
+  const stateRootInside = params.stateRoot === undefined ? null : pathInside(root, params.stateRoot);
+  if (stateRootInside === "") {
+    throw new UsageError(`the state root ${root} is the workspace itself`, {
+      hint: "pass --state-root (or PIKACI_STATE_ROOT) outside the workspace, or a directory inside it",
+    });
+  }
   // listFiles starts git before its first await; the cache is read meanwhile (it never throws).
-  const listing = listFiles(root, { env: params.env });
+  const listing = listFiles(root, { env: params.env, exclude: stateRootInside ?? undefined });
   const cache = loadDigestCache({ file: cacheFile, root, startedAtMs });
   const listed = await listing;
 
@@ -114,6 +120,13 @@ export async function buildSnapshot(params: BuildSnapshotParams): Promise<Snapsh
     cacheHits,
     source: listed.source,
   };
+}
+
+/** `inner` relative to `outer` (`/`-separated), or null when it is not inside it. */
+function pathInside(outer: string, inner: string): string | null {
+  const rel = relative(outer, resolve(inner));
+  if (rel.startsWith("..") || isAbsolute(rel)) return null;
+  return rel.split(sep).join("/");
 }
 
 function addParents(path: string, dirs: Set<string>): void {

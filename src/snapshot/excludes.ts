@@ -29,3 +29,14 @@ export function isExcludedName(parent: string, name: string): boolean {
   if (ANY_DEPTH.has(name)) return true;
   return parent === "" && (TOP_LEVEL.has(name) || name === METADATA_FILE);
 }
+
+/**
+ * The excludes that can be told to git as pathspecs at no cost (top-level prefixes), so `git status`
+ * does not walk a state root or build output only for pikaci to drop them; isExcluded still decides.
+ */
+export const GIT_PATHSPEC_EXCLUDES: readonly string[] = [
+  ".",
+  ...[...ANY_DEPTH, ...TOP_LEVEL, METADATA_FILE]
+    .filter((name) => name !== ".git")
+    .map((name) => `:(exclude)${name}`),
+];

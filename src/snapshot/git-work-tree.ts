@@ -3,6 +3,7 @@ import { readFileSync, statSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import { promisify } from "node:util";
 import type { StatKey } from "./digest-cache-file.js";
+import { GIT_PATHSPEC_EXCLUDES } from "./excludes.js";
 import { type GitIndexEntry, parseGitIndex } from "./git-index.js";
 
 const execFileAsync = promisify(execFile);
@@ -46,6 +47,8 @@ const STRICT = [
 export async function listGitWorkTree(params: {
   root: string;
   env?: NodeJS.ProcessEnv;
+  /** More `:(exclude)` pathspecs, so git does not walk what the caller drops anyway. */
+  excludePathspecs?: readonly string[];
 }): Promise<GitWorkTreeListing | null> {
   const env = params.env ?? process.env;
   if (env.GIT_DIR || env.GIT_INDEX_FILE || env.GIT_WORK_TREE || env.GIT_COMMON_DIR) return null;
@@ -69,6 +72,9 @@ export async function listGitWorkTree(params: {
         "--untracked-files=all",
         "--ignore-submodules=all",
         "--no-renames",
+        "--",
+        ...GIT_PATHSPEC_EXCLUDES,
+        ...(params.excludePathspecs ?? []),
       ],
       { encoding: "buffer", maxBuffer: 1 << 30 },
     ).then(({ stdout }) => splitNul(stdout));

@@ -23,10 +23,24 @@ export interface ListedFiles {
  */
 export async function listFiles(
   root: string,
-  options: { env?: NodeJS.ProcessEnv } = {},
+  options: {
+    env?: NodeJS.ProcessEnv;
+    /** One more relative path to leave out with everything below it (a state root inside `root`). */
+    exclude?: string;
+  } = {},
 ): Promise<ListedFiles> {
-  if (!insideGitWorkTree(root)) return { paths: walk(root), indexed: [], source: "walk" };
-  const fast = await listGitWorkTree({ root, env: options.env ?? process.env });
+  const { exclude } = options;
+  const drop =
+    exclude === undefined
+      ? isExcluded
+      : (path: string) => isExcluded(path) || path === exclude || path.startsWith(`${exclude}/`);
+  if (!insideGitWorkTree(root))
+    return { paths: walk(root).filter((path) => !drop(path)), indexed: [], source: "walk" };
+  const fast = await listGitWorkTree({
+    root,
+    env: options.env ?? process.env,
+    excludePathspecs: exclude === undefined ? [] : [`:(exclude,literal)${exclude}`],
+  });
   // Names that are not valid UTF-8 decode to U+FFFD: the plain listing below reports them properly.
   if (
     fast !== null &&
@@ -34,14 +48,14 @@ export async function listFiles(
     !fast.indexed.some((f) => hasReplacement(f.path))
   ) {
     return {
-      paths: fast.paths.filter((path) => !isExcluded(path)),
-      indexed: fast.indexed.filter((file) => !isExcluded(file.path)),
+      paths: fast.paths.filter((path) => !drop(path)),
+      indexed: fast.indexed.filter((file) => !drop(file.path)),
       source: "git",
     };
   }
   const git = await gitListFiles(root);
-  if (git !== null) return { paths: git.filter((path) => !isExcluded(path)), indexed: [], source: "git" };
-  return { paths: walk(root), indexed: [], source: "walk" };
+  if (git !== null) return { paths: git.filter((path) => !drop(path)), indexed: [], source: "git" };
+  return { paths: walk(root).filter((path) => !drop(path)), indexed: [], source: "walk" };
 }
 
 const hasReplacement = (path: string) => path.includes("\uFFFD");

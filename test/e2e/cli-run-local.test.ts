@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { cp, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -155,6 +155,39 @@ describe("pikaci run on the demo with the local executor", () => {
     const guest = await readFile(run.jobs[0]!.guest_log_path!, "utf8");
     expect(guest).toMatch(/^CI=true$/m);
     expect(guest).not.toContain("ghp_never_in_a_lane");
+  });
+
+  it("keeps a state root inside the workspace out of the snapshot, and its digest cache with it", async () => {
+    // The state root here is not `.pikaci` (excluded by name): a run writes its records there while
+    // its lanes start, so if it were part of the snapshot every run would fail as "workspace changed".
+    const ws = join(base, "ws-with-state");
+    await cp(repo, ws, { recursive: true });
+    await writeFile(
+      join(ws, "pikaci.yml"),
+      "version: 1\nlanes:\n  - id: a\n    command: test ! -e ci-state && test -f README.md\n  - id: b\n    command: test ! -e ci-state\n",
+    );
+    const git = (...args: string[]) =>
+      execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.invalid", ...args], { cwd: ws });
+    git("init", "-q");
+    git("add", "-A");
+    git("commit", "-q", "-m", "demo");
+    const args = ["run", "--config", "pikaci.yml", "--workspace", ws, "--state-root", join(ws, "ci-state")];
+    for (const attempt of [1, 2]) {
+      const result = await pikaci(args, { cwd: ws, env: env() });
+      expect(result.code, `run ${attempt}: ${result.stdout}${result.stderr}`).toBe(0);
+      // Digests of files younger than 2 s are not cached (racy-clean guard): let them age once.
+      if (attempt === 1) await new Promise((done) => setTimeout(done, 2100));
+    }
+    expect(
+      (await readdir(join(ws, "ci-state", "cache"))).some((name) => /^digests-[0-9a-f]{16}\.bin$/.test(name)),
+    ).toBe(true);
+    await expect(readdir(join(ws, ".pikaci"))).rejects.toThrow();
+    const inside = await pikaci(["run", "--config", "pikaci.yml", "--workspace", ws, "--state-root", ws], {
+      cwd: ws,
+      env: env(),
+    });
+    expect(inside.code).toBe(2);
+    expect(inside.stderr).toContain("outside the workspace");
   });
 
   it("cancels on SIGTERM: run.json `cancelled`, exit 143, no temp dirs left", async () => {

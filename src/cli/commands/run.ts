@@ -81,6 +81,12 @@ Options:
     const stateRoot = values["state-root"]
       ? path.resolve(io.cwd, values["state-root"])
       : resolveStateRoot(io.env, io.cwd);
+    if (stateRoot === workspace) {
+      // Caught here, before anything is recorded: the store would write run.json into the snapshot.
+      throw new UsageError(`the state root ${stateRoot} is the workspace itself`, {
+        hint: "pass --state-root (or PIKACI_STATE_ROOT) outside the workspace, or a directory inside it",
+      });
+    }
     const store = createStateStore({ root: stateRoot });
     const opened = await openExecutor(
       {
@@ -112,6 +118,7 @@ Options:
         config,
         configPath: path.relative(workspace, configAbs).split(path.sep).join("/"),
         workspace,
+        stateRoot,
         laneIds: values.lane,
         changedFiles: values.changed ?? null,
         executor: opened.executor,

@@ -1,9 +1,10 @@
 import type { SyncStats } from "../../schema/index.js";
+import type { SnapshotRef } from "../../snapshot/entries.js";
 import type { Transport } from "../../ssh/transport.js";
 
 /** Makes `snapshots/<hash>/` exist on the build host; returns where, and what it cost this job. */
 export type SnapshotSyncer = (params: {
-  snapshot: { root: string; hash: string };
+  snapshot: SnapshotRef;
   signal: AbortSignal;
   log: (line: string) => void;
 }) => Promise<{ remotePath: string; stats: SyncStats }>;
@@ -43,13 +44,13 @@ export function createSnapshotSyncer(params: {
 async function syncOnce(params: {
   transport: Transport;
   remoteWorkDir: string;
-  snapshot: { root: string; hash: string };
+  snapshot: SnapshotRef;
   log: (line: string) => void;
 }): Promise<{ remotePath: string; stats: SyncStats }> {
   const { buildSnapshot } = await import("../../snapshot/build.js");
   const { syncSnapshot } = await import("../../snapshot/sync.js");
   // Re-listing is cheap: the digest cache makes an unchanged tree a stat walk.
-  const built = await buildSnapshot({ root: params.snapshot.root });
+  const built = await buildSnapshot({ root: params.snapshot.root, stateRoot: params.snapshot.stateRoot });
   if (built.hash !== params.snapshot.hash) {
     throw new Error(
       `the workspace changed while the run was starting (hash ${params.snapshot.hash.slice(0, 12)} became ${built.hash.slice(0, 12)})`,

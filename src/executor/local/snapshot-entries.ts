@@ -1,5 +1,6 @@
 import { InfrastructureError } from "../../errors/index.js";
 import { buildSnapshot } from "../../snapshot/build.js";
+import type { SnapshotRef } from "../../snapshot/entries.js";
 import type { CopyEntry } from "./copy-tree.js";
 
 /**
@@ -7,8 +8,9 @@ import type { CopyEntry } from "./copy-tree.js";
  * cache turns it into stats) and must still hash the same, or the job would run code the record
  * does not name.
  */
-export async function snapshotEntries(root: string, hash: string): Promise<CopyEntry[]> {
-  const snapshot = await buildSnapshot({ root });
+export async function snapshotEntries(ref: SnapshotRef): Promise<CopyEntry[]> {
+  const { hash } = ref;
+  const snapshot = await buildSnapshot({ root: ref.root, stateRoot: ref.stateRoot });
   if (snapshot.hash !== hash) {
     throw new InfrastructureError(
       `the workspace changed while the run was starting (snapshot ${hash.slice(0, 12)} is now ${snapshot.hash.slice(0, 12)})`,
