@@ -32489,6 +32489,7 @@ async function syncOnce(params) {
     remoteWorkDir: params.remoteWorkDir,
     snapshot: built,
     localRoot: params.snapshot.root,
+    ...params.snapshot.stateRoot === void 0 ? {} : { stateRoot: params.snapshot.stateRoot },
     onProgress: () => {
     }
   });

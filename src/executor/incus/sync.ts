@@ -61,6 +61,7 @@ async function syncOnce(params: {
     remoteWorkDir: params.remoteWorkDir,
     snapshot: built,
     localRoot: params.snapshot.root,
+    ...(params.snapshot.stateRoot === undefined ? {} : { stateRoot: params.snapshot.stateRoot }),
     onProgress: () => {},
   });
 }
