@@ -25,6 +25,7 @@ export function pikaciApp(deps: AppDeps): ApplicationFunction {
       if (context.payload.action === "synchronize") {
         // Best effort: a failure to cancel the old head must not keep the new head from running.
         await cancelSuperseded(scope, deps, {
+          pr: pr.number,
           beforeSha: context.payload.before,
           afterSha: pr.head.sha,
         }).catch((err: unknown) => scope.log.error({ err }, "could not cancel the superseded head's lanes"));

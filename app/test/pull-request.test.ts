@@ -357,6 +357,83 @@ describe("superseded commits", () => {
   });
 });
 
+describe("superseded fork commits", () => {
+  it("cancels the old head's lanes waiting for approval, not another PR's on the same SHA, and dispatches nothing", async () => {
+    const { probot, entries } = await testProbot();
+    const gh = github();
+    const oldRun = "20251231T000000Z-0000f0e0";
+    const lane = (id: number, name: string, conclusion: string | null, pr = 7) => ({
+      id,
+      name,
+      head_sha: HEAD_SHA,
+      status: conclusion === null ? "queued" : "completed",
+      conclusion,
+      external_id: `pikaci:${oldRun}:${name}:${pr}:fork`,
+      app: { id: APP_ID },
+    });
+    gh.scope
+      .get(`${REPO_PATH}/commits/${HEAD_SHA}/check-runs`)
+      .query({ app_id: String(APP_ID), filter: "latest", per_page: "100" })
+      .reply(200, {
+        total_count: 5,
+        check_runs: [
+          lane(21, "core-a", "action_required"),
+          lane(22, "core-b", "action_required"),
+          lane(23, "docs", "skipped"),
+          // The old commit is also the head of #8, still open: its lanes are #8's to keep.
+          lane(24, "core-c", "action_required", 8),
+          lane(25, "web", null, 8),
+        ],
+      })
+      .patch(`${REPO_PATH}/check-runs/21`)
+      .reply(200, {})
+      .patch(`${REPO_PATH}/check-runs/22`)
+      .reply(200, {})
+      .get(CONFIG_PATH)
+      .query({ ref: NEW_SHA })
+      .reply(200, tenLaneConfig())
+      .get(`${REPO_PATH}/pulls/7/files`)
+      .query({ per_page: 100 })
+      .reply(
+        200,
+        CHANGED.map((filename) => ({ filename })),
+      );
+    nockCheckRuns(gh.scope, 10);
+
+    const payload = pullRequestPayload({
+      action: "synchronize",
+      before: HEAD_SHA,
+      headSha: NEW_SHA,
+      fork: true,
+    });
+    await probot.receive({ id: "d-sync-fork", name: "pull_request", payload } as never);
+
+    expect(gh.scope.isDone()).toBe(true);
+    expect(gh.calls.some((c) => c.path.endsWith("/dispatches") || c.path.endsWith("/cancel"))).toBe(false);
+    const patches = gh.calls.filter((c) => c.method === "PATCH");
+    expect(patches.map((c) => c.path).sort()).toEqual([
+      `${REPO_PATH}/check-runs/21`,
+      `${REPO_PATH}/check-runs/22`,
+    ]);
+    for (const p of patches) {
+      expect(p.body).toMatchObject({
+        status: "completed",
+        conclusion: "cancelled",
+        output: { title: `superseded by ${NEW_SHA.slice(0, 12)}` },
+      });
+    }
+    expect(writes(gh).filter((c) => c.method === "PATCH")).toMatchSnapshot();
+    // The new head waits for approval in its turn.
+    const newRuns = gh.calls
+      .filter((c) => c.method === "POST" && c.path.endsWith("/check-runs"))
+      .map((c) => c.body as { head_sha: string; conclusion: string });
+    expect(newRuns.every((b) => b.head_sha === NEW_SHA)).toBe(true);
+    expect(newRuns.filter((b) => b.conclusion === "action_required")).toHaveLength(3);
+    const logged = entries.find((e) => e.level === "info" && JSON.stringify(e.args).includes("superseded"));
+    expect(logged?.args[0]).toEqual({ cancelled: 2, runs: [oldRun] });
+  });
+});
+
 /** Replay creates and updates: the last known status and conclusion of every check run. */
 function finalStates(calls: { method: string; path: string; body: unknown }[]) {
   const states: Record<number, { name: string; status: string; conclusion?: string; summary: string }> = {};

@@ -207,6 +207,31 @@ describe("fork approval", () => {
     expect(warning!.bindings.id).toBe("d-no");
   });
 
+  it("a click on a lane cancelled as superseded is ignored and logged: nothing is listed, written or dispatched", async () => {
+    const { probot, entries } = await testProbot();
+    // No interceptor but the (optional) token: any request to GitHub would fail the delivery.
+    const gh = github({ tokenCached: true });
+
+    const payload = checkRunPayload({
+      action: "requested_action",
+      name: "core-a",
+      conclusion: "cancelled",
+      externalId: `pikaci:${OLD_RUN}:core-a:7:fork`,
+      identifier: APPROVE_RUN_ID,
+      sender: "maint",
+    });
+    await expect(
+      probot.receive({ id: "d-ap-old", name: "check_run", payload } as never),
+    ).resolves.toBeUndefined();
+
+    expect(gh.scope.isDone()).toBe(true);
+    expect(gh.calls).toEqual([]);
+    const ignored = entries.find((e) => JSON.stringify(e.args).includes("no longer waits for approval"));
+    expect(ignored).toBeDefined();
+    expect(ignored!.bindings.id).toBe("d-ap-old");
+    expect(ignored!.args[0]).toEqual({ lane: "core-a", conclusion: "cancelled" });
+  });
+
   it("a re-run of a fork's lane by a reader is refused too", async () => {
     const { probot } = await testProbot();
     const gh = github();

@@ -16,7 +16,8 @@ export interface CancelLanesParams {
   pr?: number;
   /**
    * Also conclude a fork's lanes still waiting for "Approve and run" (`completed` /
-   * `action_required`): nothing runs yet, but a closed pull request should not wait for approval.
+   * `action_required`): nothing runs yet, but a closed or superseded head should not wait for an
+   * approval that would run it.
    */
   awaitingApproval?: boolean;
 }

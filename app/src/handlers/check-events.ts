@@ -85,6 +85,15 @@ export async function onRequestedAction(
     return;
   }
   const approve = run.identifier === APPROVE_RUN_ID;
+  if (approve && run.conclusion !== "action_required") {
+    // The button outlives the wait (e.g. a lane cancelled as superseded): approving it now would
+    // run a commit nobody is waiting for.
+    scope.log.info(
+      { lane: ref.lane, conclusion: run.conclusion },
+      `ignored: "Approve and run" on ${run.name} at ${run.headSha}, which no longer waits for approval`,
+    );
+    return;
+  }
   const runs = ownRuns(deps, await scope.port.listOwnCheckRuns(run.headSha));
   await rerunLanes(scope, deps, {
     headSha: run.headSha,

@@ -5,18 +5,23 @@ import { ACTIVE, cancelOpenLanes } from "./cancel-lanes.js";
 import type { AppDeps, EventScope } from "./deps.js";
 
 /**
- * A new head was pushed: the old head's lanes still queued or running are concluded `cancelled`
- * ("superseded by <sha>"), and their workflow runs are cancelled when the dispatch recorded an id.
+ * A new head was pushed: the old head's lanes of this pull request still queued, running or, for
+ * a fork, waiting for approval are concluded `cancelled` ("superseded by <sha>"), and their
+ * workflow runs are cancelled when the dispatch recorded an id.
  */
 export async function cancelSuperseded(
   scope: EventScope,
   deps: AppDeps,
-  { beforeSha, afterSha }: { beforeSha: string; afterSha: string },
+  { pr, beforeSha, afterSha }: { pr: number; beforeSha: string; afterSha: string },
 ): Promise<void> {
   await cancelOpenLanes(scope, deps, {
     headSha: beforeSha,
     output: supersededOutput(afterSha),
     reason: `superseded ${beforeSha} by ${afterSha}`,
+    // The old commit may still be the head of another pull request: its lanes are not ours to end.
+    pr,
+    // Left waiting, a superseded fork commit could still be approved, and its code run.
+    awaitingApproval: true,
   });
 }
 
