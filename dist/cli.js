@@ -30162,20 +30162,25 @@ function readCacheFile(file2) {
     return null;
   }
 }
-function encodeCache(root, cache) {
+function encodeCache(root, cache, memo2) {
   const count = cache.paths.length;
   const rootBytes = Buffer.from(root, "utf8");
   const paths = Buffer.from(cache.paths.map((path8) => `${path8}\0`).join(""), "utf8");
-  const out = Buffer.alloc(HEADER + rootBytes.length + paths.length + count * (STAT_BYTES + DIGEST_BYTES));
+  const memoBytes = Buffer.from(memo2 === null ? "" : JSON.stringify(memo2), "utf8");
+  const out = Buffer.alloc(
+    HEADER + rootBytes.length + paths.length + count * (STAT_BYTES + DIGEST_BYTES) + memoBytes.length
+  );
   MAGIC.copy(out, 0);
   out.writeUInt32LE(count, MAGIC.length);
   out.writeUInt32LE(rootBytes.length, MAGIC.length + 4);
   out.writeUInt32LE(paths.length, MAGIC.length + 8);
+  out.writeUInt32LE(memoBytes.length, MAGIC.length + 12);
   let offset = HEADER;
   offset += rootBytes.copy(out, offset);
   offset += paths.copy(out, offset);
   for (const value of cache.stats) offset = out.writeDoubleLE(value, offset);
-  out.write(cache.digests.join(""), offset, "latin1");
+  offset += out.write(cache.digests.join(""), offset, "latin1");
+  memoBytes.copy(out, offset);
   return out;
 }
 function decodeCache(buf, root) {
@@ -30183,9 +30188,11 @@ function decodeCache(buf, root) {
   const count = buf.readUInt32LE(MAGIC.length);
   const rootLength = buf.readUInt32LE(MAGIC.length + 4);
   const pathsLength = buf.readUInt32LE(MAGIC.length + 8);
+  const memoLength = buf.readUInt32LE(MAGIC.length + 12);
   const statsAt = HEADER + rootLength + pathsLength;
   const digestsAt = statsAt + count * STAT_BYTES;
-  if (buf.length !== digestsAt + count * DIGEST_BYTES) return null;
+  const memoAt = digestsAt + count * DIGEST_BYTES;
+  if (buf.length !== memoAt + memoLength) return null;
   if (buf.toString("utf8", HEADER, HEADER + rootLength) !== root) return null;
   const text = buf.toString("utf8", HEADER + rootLength, statsAt);
   const starts = new Int32Array(count + 1);
@@ -30198,11 +30205,12 @@ function decodeCache(buf, root) {
   }
   if (at !== text.length) return null;
   starts[count] = at;
-  const digests = buf.toString("latin1", digestsAt, buf.length);
+  const digests = buf.toString("latin1", digestsAt, memoAt);
   const stats = LITTLE_ENDIAN ? new Float64Array(buf.buffer.slice(buf.byteOffset + statsAt, buf.byteOffset + digestsAt)) : Float64Array.from({ length: count * STAT_FIELDS }, (_, k) => buf.readDoubleLE(statsAt + k * 8));
   if (Buffer.from(digests, "hex").toString("hex") !== digests) return null;
   return {
     count,
+    memo: memoLength === 0 ? null : parseMemo(buf.toString("utf8", memoAt, buf.length)),
     pathIs: (index, path8) => starts[index + 1] - starts[index] === path8.length + 1 && text.startsWith(path8, starts[index]),
     pathAt: (index) => text.slice(starts[index], starts[index + 1] - 1),
     matches(index, key) {
@@ -30211,19 +30219,34 @@ function decodeCache(buf, root) {
     },
     digest: (index) => digests.slice(index * DIGEST_BYTES, (index + 1) * DIGEST_BYTES),
     exec: (index) => stats[index * STAT_FIELDS + 5] === 1,
+    size: (index) => stats[index * STAT_FIELDS],
     statsOf: (index) => Array.from(stats.subarray(index * STAT_FIELDS, (index + 1) * STAT_FIELDS))
   };
 }
-var MAGIC, HEADER, STAT_FIELDS, STAT_BYTES, DIGEST_BYTES, LITTLE_ENDIAN;
+function parseMemo(text) {
+  try {
+    return TreeMemo.parse(JSON.parse(text));
+  } catch {
+    return null;
+  }
+}
+var MAGIC, HEADER, STAT_FIELDS, STAT_BYTES, DIGEST_BYTES, LITTLE_ENDIAN, TreeMemo;
 var init_digest_cache_file = __esm({
   "src/snapshot/digest-cache-file.ts"() {
     "use strict";
+    init_zod();
     MAGIC = Buffer.from("pikaci-digests-v3\n", "latin1");
-    HEADER = MAGIC.length + 12;
+    HEADER = MAGIC.length + 16;
     STAT_FIELDS = 6;
     STAT_BYTES = STAT_FIELDS * 8;
     DIGEST_BYTES = 64;
     LITTLE_ENDIAN = endianness() === "LE";
+    TreeMemo = external_exports.object({
+      index: external_exports.string().regex(/^[0-9a-f]{40}(?:[0-9a-f]{24})?$/),
+      rules: external_exports.string(),
+      hash: external_exports.string().regex(/^[0-9a-f]{64}$/),
+      symlinks: external_exports.array(external_exports.tuple([external_exports.string(), external_exports.string()]))
+    });
   }
 });
 
@@ -30248,7 +30271,7 @@ function loadDigestCache(params) {
   const count = old?.count ?? 0;
   let byPath = null;
   let cursor = 0;
-  let inOrder = true;
+  let jumped = false;
   const order = [];
   const added = /* @__PURE__ */ new Map();
   let hits = 0;
@@ -30256,28 +30279,43 @@ function loadDigestCache(params) {
   const indexOf = (path8) => {
     if (old === null) return -1;
     if (cursor < count && old.pathIs(cursor, path8)) return cursor;
-    inOrder = false;
+    if (cursor === count && !jumped) return -1;
+    jumped = true;
     byPath ??= new Map(Array.from({ length: count }, (_, i) => [old.pathAt(i), i]));
     return byPath.get(path8) ?? -1;
   };
   return {
     lookup(path8, key) {
       const i = indexOf(path8);
+      if (i >= 0) cursor = i + 1;
       if (i < 0 || old === null || !old.matches(i, key)) {
         order.push(path8);
         return void 0;
       }
-      cursor = i + 1;
       hits++;
       order.push(i);
       return { digest: old.digest(i), size: key.size, exec: old.exec(i) };
     },
-    remember(path8, stat2, digest) {
-      if (stat2.mtimeMs >= trustedBefore || stat2.ctimeMs >= trustedBefore) return;
-      added.set(path8, { stats: storedStats(stat2, isExecutable(stat2.mode)), digest });
+    memo: old?.memo ?? null,
+    storedFiles() {
+      if (old === null) return [];
+      return Array.from({ length: count }, (_, i) => ({
+        type: "file",
+        path: old.pathAt(i),
+        exec: old.exec(i),
+        size: old.size(i),
+        digest: old.digest(i)
+      }));
     },
-    async save() {
-      if (params.file === null || added.size === 0 && hits === count && inOrder) return;
+    remember(path8, stat2, digest) {
+      if (stat2.mtimeMs >= trustedBefore || stat2.ctimeMs >= trustedBefore) return false;
+      added.set(path8, { stats: storedStats(stat2, isExecutable(stat2.mode)), digest });
+      return true;
+    },
+    async save(memo2) {
+      if (params.file === null) return;
+      const sameMemo = JSON.stringify(memo2) === JSON.stringify(old?.memo ?? null);
+      if (added.size === 0 && hits === count && !jumped && sameMemo) return;
       const out = { paths: [], stats: [], digests: [] };
       const written = /* @__PURE__ */ new Set();
       for (const item of order) {
@@ -30299,7 +30337,7 @@ function loadDigestCache(params) {
       }
       await mkdir2(dirname2(params.file), { recursive: true });
       const temp = `${params.file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-      await writeFile(temp, encodeCache(params.root, out));
+      await writeFile(temp, encodeCache(params.root, out, memo2));
       await rename(temp, params.file);
     }
   };
@@ -30311,6 +30349,39 @@ var init_digest_cache = __esm({
     init_digest_cache_file();
     init_entries();
     RACY_MARGIN_MS = 2e3;
+  }
+});
+
+// src/snapshot/excludes.ts
+function isExcluded(path8) {
+  if (!MAYBE_EXCLUDED.test(path8)) return false;
+  if (path8 === METADATA_FILE) return true;
+  const parts = path8.split("/");
+  if (TOP_LEVEL.has(parts[0] ?? "")) return true;
+  return parts.some((part) => ANY_DEPTH.has(part));
+}
+function isExcludedName(parent, name) {
+  if (ANY_DEPTH.has(name)) return true;
+  return parent === "" && (TOP_LEVEL.has(name) || name === METADATA_FILE);
+}
+var ANY_DEPTH, TOP_LEVEL, METADATA_FILE, MAYBE_EXCLUDED, EXCLUDE_RULES, GIT_PATHSPEC_EXCLUDES;
+var init_excludes = __esm({
+  "src/snapshot/excludes.ts"() {
+    "use strict";
+    ANY_DEPTH = /* @__PURE__ */ new Set([".git", ".pikaci", ".direnv", "target"]);
+    TOP_LEVEL = /* @__PURE__ */ new Set(["node_modules", "build"]);
+    METADATA_FILE = "pikaci-snapshot.json";
+    MAYBE_EXCLUDED = /(?:^|\/)(?:\.git|\.pikaci|\.direnv|target)(?:\/|$)|^(?:node_modules|build|pikaci-snapshot\.json)(?:\/|$)/;
+    EXCLUDE_RULES = JSON.stringify({
+      version: 1,
+      ANY_DEPTH: [...ANY_DEPTH],
+      TOP_LEVEL: [...TOP_LEVEL],
+      METADATA_FILE
+    });
+    GIT_PATHSPEC_EXCLUDES = [
+      ".",
+      ...[...ANY_DEPTH, ...TOP_LEVEL, METADATA_FILE].filter((name) => name !== ".git").map((name) => `:(exclude)${name}`)
+    ];
   }
 });
 
@@ -30351,41 +30422,17 @@ var init_hash_spec = __esm({
   }
 });
 
-// src/snapshot/excludes.ts
-function isExcluded(path8) {
-  if (!MAYBE_EXCLUDED.test(path8)) return false;
-  if (path8 === METADATA_FILE) return true;
-  const parts = path8.split("/");
-  if (TOP_LEVEL.has(parts[0] ?? "")) return true;
-  return parts.some((part) => ANY_DEPTH.has(part));
-}
-function isExcludedName(parent, name) {
-  if (ANY_DEPTH.has(name)) return true;
-  return parent === "" && (TOP_LEVEL.has(name) || name === METADATA_FILE);
-}
-var ANY_DEPTH, TOP_LEVEL, METADATA_FILE, MAYBE_EXCLUDED, GIT_PATHSPEC_EXCLUDES;
-var init_excludes = __esm({
-  "src/snapshot/excludes.ts"() {
-    "use strict";
-    ANY_DEPTH = /* @__PURE__ */ new Set([".git", ".pikaci", ".direnv", "target"]);
-    TOP_LEVEL = /* @__PURE__ */ new Set(["node_modules", "build"]);
-    METADATA_FILE = "pikaci-snapshot.json";
-    MAYBE_EXCLUDED = /(?:^|\/)(?:\.git|\.pikaci|\.direnv|target)(?:\/|$)|^(?:node_modules|build|pikaci-snapshot\.json)(?:\/|$)/;
-    GIT_PATHSPEC_EXCLUDES = [
-      ".",
-      ...[...ANY_DEPTH, ...TOP_LEVEL, METADATA_FILE].filter((name) => name !== ".git").map((name) => `:(exclude)${name}`)
-    ];
-  }
-});
-
 // src/snapshot/git-index.ts
+function indexChecksum(buf, hexLength) {
+  return buf.toString("hex", buf.length - hexLength / 2);
+}
 function parseGitIndex(buf) {
   if (buf.length < 12 || buf.readUInt32BE(0) !== SIGNATURE) return null;
   const version2 = buf.readUInt32BE(4);
   if (version2 < 2 || version2 > 4) return null;
   for (const hashLength of [20, 32]) {
     const entries = parseEntries(buf, version2, hashLength);
-    if (entries !== null) return entries;
+    if (entries !== null) return { entries, checksum: indexChecksum(buf, hashLength * 2) };
   }
   return null;
 }
@@ -30483,7 +30530,8 @@ async function listGitWorkTree(params) {
   if (env.GIT_DIR || env.GIT_INDEX_FILE || env.GIT_WORK_TREE || env.GIT_COMMON_DIR) return null;
   const gitDir = gitDirOf(params.root);
   if (gitDir === null) return null;
-  let candidates;
+  let index;
+  let parsed;
   let status;
   try {
     const running = execFileAsync(
@@ -30507,15 +30555,31 @@ async function listGitWorkTree(params) {
     ).then(({ stdout }) => splitNul(stdout));
     running.catch(() => {
     });
-    const entries = parseGitIndex(readFileSync3(join3(gitDir, "index")));
-    candidates = entries === null ? null : candidatesOf(entries);
+    index = readFileSync3(join3(gitDir, "index"));
+    const known = params.knownIndex;
+    if (known !== void 0 && indexChecksum(index, known.length) === known) {
+      status = await running;
+      if (status.every((record2) => record2.startsWith("#"))) {
+        return { indexed: [], paths: [], indexId: known, clean: true, unchanged: true };
+      }
+    }
+    parsed = parseGitIndex(index);
     status = await running;
   } catch {
     return null;
   }
-  if (candidates === null) return null;
+  if (parsed === null) return null;
+  const candidates = candidatesOf(parsed.entries);
   const changes = parseStatus(status);
-  return changes === null ? null : applyChanges(candidates, changes.dirty, changes.untracked);
+  if (changes === null) return null;
+  const listing = applyChanges(candidates, changes.dirty, changes.untracked);
+  const identifies = !candidates.untrusted && !/^0+$/.test(parsed.checksum);
+  return {
+    ...listing,
+    indexId: identifies ? parsed.checksum : null,
+    clean: changes.dirty.size === 0 && changes.untracked.length === 0,
+    unchanged: false
+  };
 }
 function parseStatus(records) {
   const dirty = /* @__PURE__ */ new Set();
@@ -30558,7 +30622,9 @@ function candidatesOf(entries) {
   const files = [];
   const paths = [];
   const seen = /* @__PURE__ */ new Set();
+  let untrusted = false;
   for (const entry of entries) {
+    untrusted ||= entry.untrusted;
     const { path: path8, mode } = entry;
     if ((mode & 61440) === 57344) continue;
     if ((mode & 61440) === 32768 && entry.stage === 0 && !entry.untrusted) {
@@ -30568,7 +30634,7 @@ function candidatesOf(entries) {
       paths.push(path8);
     }
   }
-  return { files, paths };
+  return { files, paths, untrusted };
 }
 function applyChanges(candidates, dirty, untracked) {
   if (dirty.size === 0) return { indexed: candidates.files, paths: [...candidates.paths, ...untracked] };
@@ -30623,23 +30689,30 @@ import { promisify as promisify2 } from "node:util";
 async function listFiles(root, options = {}) {
   const { exclude } = options;
   const drop = exclude === void 0 ? isExcluded : (path8) => isExcluded(path8) || path8 === exclude || path8.startsWith(`${exclude}/`);
-  if (!insideGitWorkTree(root))
-    return { paths: walk(root).filter((path8) => !drop(path8)), indexed: [], source: "walk" };
+  const plain = (source, paths) => ({
+    paths: paths.filter((path8) => !drop(path8)),
+    indexed: [],
+    source,
+    tree: null
+  });
+  if (!insideGitWorkTree(root)) return plain("walk", walk(root));
   const fast = await listGitWorkTree({
     root,
     env: options.env ?? process.env,
-    excludePathspecs: exclude === void 0 ? [] : [`:(exclude,literal)${exclude}`]
+    excludePathspecs: exclude === void 0 ? [] : [`:(exclude,literal)${exclude}`],
+    ...options.knownIndex === void 0 ? {} : { knownIndex: options.knownIndex }
   });
   if (fast !== null && !fast.paths.some(hasReplacement) && !fast.indexed.some((f) => hasReplacement(f.path))) {
+    const { indexId, clean, unchanged } = fast;
     return {
       paths: fast.paths.filter((path8) => !drop(path8)),
       indexed: fast.indexed.filter((file2) => !drop(file2.path)),
-      source: "git"
+      source: "git",
+      tree: { indexId, clean, unchanged }
     };
   }
   const git = await gitListFiles(root);
-  if (git !== null) return { paths: git.filter((path8) => !drop(path8)), indexed: [], source: "git" };
-  return { paths: walk(root).filter((path8) => !drop(path8)), indexed: [], source: "walk" };
+  return git === null ? plain("walk", walk(root)) : plain("git", git);
 }
 function insideGitWorkTree(root) {
   for (let dir = root; ; dir = dirname3(dir)) {
@@ -30731,14 +30804,18 @@ async function buildSnapshot(params) {
       hint: "pass --state-root (or PIKACI_STATE_ROOT) outside the workspace, or a directory inside it"
     });
   }
-  const listing = listFiles(root, { env: params.env, exclude: stateRootInside ?? void 0 });
+  const exclude = stateRootInside ?? void 0;
   const cache = loadDigestCache({ file: cacheFile, root, startedAtMs });
-  const listed = await listing;
+  const rules = snapshotRules(exclude);
+  const memo2 = cache.memo?.rules === rules ? cache.memo : null;
+  const listed = await listFiles(root, { env: params.env, exclude, knownIndex: memo2?.index });
+  if (memo2 !== null && listed.tree?.unchanged) return fromMemo(root, cache, memo2);
   const entries = [];
   const toRead = [];
   const dirs = /* @__PURE__ */ new Set();
   let cacheHits = 0;
   const toStat = [];
+  let unstored = 0;
   for (const file2 of listed.indexed) {
     const hit = cache.lookup(file2.path, file2);
     if (hit === void 0) {
@@ -30773,11 +30850,10 @@ async function buildSnapshot(params) {
       const entry = entries[index];
       entry.digest = digest;
       entry.size = size;
-      if (size === stat2.size) cache.remember(path8, stat2, digest);
+      if (size !== stat2.size || !cache.remember(path8, stat2, digest)) unstored++;
     },
     params.concurrency ?? 16
   );
-  await cache.save();
   for (const path8 of dirs) entries.push({ type: "dir", path: path8 });
   const sorted = sortEntries(entries);
   let files = 0;
@@ -30787,14 +30863,45 @@ async function buildSnapshot(params) {
     files++;
     bytes += entry.size;
   }
+  const hash2 = hashSortedEntries(sorted);
+  const tree = listed.tree;
+  const next = tree?.clean && tree.indexId !== null && unstored === 0 ? {
+    index: tree.indexId,
+    rules,
+    hash: hash2,
+    symlinks: sorted.flatMap(
+      (e) => e.type === "symlink" ? [[e.path, e.target]] : []
+    )
+  } : null;
+  await cache.save(next);
+  return { root, hash: hash2, entries: sorted, files, bytes, cacheHits, source: listed.source, memo: false };
+}
+function snapshotRules(exclude) {
+  return JSON.stringify([HASH_PREFIX, EXCLUDE_RULES, exclude ?? null]);
+}
+function fromMemo(root, cache, memo2) {
+  const entries = cache.storedFiles();
+  const dirs = /* @__PURE__ */ new Set();
+  let bytes = 0;
+  for (const entry of entries) {
+    addParents(entry.path, dirs);
+    if (entry.type === "file") bytes += entry.size;
+  }
+  const files = entries.length;
+  for (const [path8, target] of memo2.symlinks) {
+    entries.push({ type: "symlink", path: path8, target });
+    addParents(path8, dirs);
+  }
+  for (const path8 of dirs) entries.push({ type: "dir", path: path8 });
   return {
     root,
-    hash: hashSortedEntries(sorted),
-    entries: sorted,
+    hash: memo2.hash,
+    entries: sortEntries(entries),
     files,
     bytes,
-    cacheHits,
-    source: listed.source
+    cacheHits: files,
+    source: "git",
+    memo: true
   };
 }
 function pathInside(outer, inner) {
@@ -30816,6 +30923,7 @@ var init_build = __esm({
     init_digest();
     init_digest_cache();
     init_entries();
+    init_excludes();
     init_hash_spec();
     init_list_files();
   }
@@ -54147,7 +54255,7 @@ DIR/.pikaci/cache/digests-v3.bin, so hashing an unchanged tree reads no file (in
 git's index supplies the stat data, so pikaci does not even stat the tracked files).
 
 Options:
-      --json       print {hash, files, bytes, cache_hits, source} as JSON
+      --json       print {hash, files, bytes, cache_hits, source, memo} as JSON
       --no-cache   neither read nor write the digest cache
   -h, --help       show this help`,
   async run(args, io) {
@@ -54163,8 +54271,8 @@ Options:
     const root = path.resolve(io.cwd, positionals[0] ?? ".");
     const snapshot = await buildSnapshot({ root, ...values["no-cache"] ? { cacheFile: null } : {} });
     if (values.json) {
-      const { hash: hash2, files, bytes, cacheHits, source } = snapshot;
-      io.stdout.write(`${JSON.stringify({ hash: hash2, files, bytes, cache_hits: cacheHits, source })}
+      const { hash: hash2, files, bytes, cacheHits, source, memo: memo2 } = snapshot;
+      io.stdout.write(`${JSON.stringify({ hash: hash2, files, bytes, cache_hits: cacheHits, source, memo: memo2 })}
 `);
     } else {
       io.stdout.write(`${snapshot.hash}

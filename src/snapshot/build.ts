@@ -3,9 +3,11 @@ import { lstatSync, readlinkSync, type Stats, statSync } from "node:fs";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import { UsageError } from "../errors/index.js";
 import { digestFile, digestFiles } from "./digest.js";
-import { loadDigestCache } from "./digest-cache.js";
+import { type DigestCache, loadDigestCache } from "./digest-cache.js";
+import type { TreeMemo } from "./digest-cache-file.js";
 import { isExecutable, type Snapshot, type SnapshotEntry } from "./entries.js";
-import { hashSortedEntries, sortEntries } from "./hash-spec.js";
+import { EXCLUDE_RULES } from "./excludes.js";
+import { HASH_PREFIX, hashSortedEntries, sortEntries } from "./hash-spec.js";
 import { listFiles } from "./list-files.js";
 
 export interface BuildSnapshotParams {
@@ -46,10 +48,16 @@ export async function buildSnapshot(params: BuildSnapshotParams): Promise<Snapsh
       hint: "pass --state-root (or PIKACI_STATE_ROOT) outside the workspace, or a directory inside it",
     });
   }
-  // listFiles starts git before its first await; the cache is read meanwhile (it never throws).
-  const listing = listFiles(root, { env: params.env, exclude: stateRootInside ?? undefined });
+  const exclude = stateRootInside ?? undefined;
   const cache = loadDigestCache({ file: cacheFile, root, startedAtMs });
-  const listed = await listing;
+  // The tree memo: a clean git work tree whose index file is byte for byte the one of a run that
+  // hashed every file is that run's snapshot. Git vouches that each tracked file still matches the
+  // index's stat data and that nothing is untracked; the index being identical means the same
+  // files with the same stat data as then; the digests of that run are the ones stored beside it.
+  const rules = snapshotRules(exclude);
+  const memo = cache.memo?.rules === rules ? cache.memo : null;
+  const listed = await listFiles(root, { env: params.env, exclude, knownIndex: memo?.index });
+  if (memo !== null && listed.tree?.unchanged) return fromMemo(root, cache, memo);
 
   const entries: SnapshotEntry[] = [];
   const toRead: { path: string; stat: Stats; index: number }[] = [];
@@ -58,6 +66,8 @@ export async function buildSnapshot(params: BuildSnapshotParams): Promise<Snapsh
   // Files git vouches for: a cache hit on the index's stat data needs no syscall at all. A miss
   // (new content, or a git that records no nanoseconds) is stat'ed below like any other path.
   const toStat: string[] = [];
+  /** Files hashed whose digest the cache could not keep (too recent, or changed while read). */
+  let unstored = 0;
   for (const file of listed.indexed) {
     const hit = cache.lookup(file.path, file);
     if (hit === undefined) {
@@ -96,11 +106,10 @@ export async function buildSnapshot(params: BuildSnapshotParams): Promise<Snapsh
       const entry = entries[index] as Extract<SnapshotEntry, { type: "file" }>;
       entry.digest = digest;
       entry.size = size;
-      if (size === stat.size) cache.remember(path, stat, digest);
+      if (size !== stat.size || !cache.remember(path, stat, digest)) unstored++;
     },
     params.concurrency ?? 16,
   );
-  await cache.save();
 
   for (const path of dirs) entries.push({ type: "dir", path });
   const sorted = sortEntries(entries);
@@ -111,14 +120,52 @@ export async function buildSnapshot(params: BuildSnapshotParams): Promise<Snapsh
     files++;
     bytes += entry.size;
   }
+  const hash = hashSortedEntries(sorted);
+  const tree = listed.tree;
+  const next =
+    tree?.clean && tree.indexId !== null && unstored === 0
+      ? {
+          index: tree.indexId,
+          rules,
+          hash,
+          symlinks: sorted.flatMap((e): [string, string][] =>
+            e.type === "symlink" ? [[e.path, e.target]] : [],
+          ),
+        }
+      : null;
+  await cache.save(next);
+  return { root, hash, entries: sorted, files, bytes, cacheHits, source: listed.source, memo: false };
+}
+
+/** What a memo was made under: the hash format, the exclude rules, and the extra exclude. */
+function snapshotRules(exclude: string | undefined): string {
+  return JSON.stringify([HASH_PREFIX, EXCLUDE_RULES, exclude ?? null]);
+}
+
+/** The memo's snapshot: its files are exactly the ones stored in the digest cache beside it. */
+function fromMemo(root: string, cache: DigestCache, memo: TreeMemo): Snapshot {
+  const entries: SnapshotEntry[] = cache.storedFiles();
+  const dirs = new Set<string>();
+  let bytes = 0;
+  for (const entry of entries) {
+    addParents(entry.path, dirs);
+    if (entry.type === "file") bytes += entry.size;
+  }
+  const files = entries.length;
+  for (const [path, target] of memo.symlinks) {
+    entries.push({ type: "symlink", path, target });
+    addParents(path, dirs);
+  }
+  for (const path of dirs) entries.push({ type: "dir", path });
   return {
     root,
-    hash: hashSortedEntries(sorted),
-    entries: sorted,
+    hash: memo.hash,
+    entries: sortEntries(entries),
     files,
     bytes,
-    cacheHits,
-    source: listed.source,
+    cacheHits: files,
+    source: "git",
+    memo: true,
   };
 }
 

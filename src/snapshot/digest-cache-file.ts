@@ -1,13 +1,15 @@
 import { readFileSync } from "node:fs";
 import { endianness } from "node:os";
+import { z } from "zod";
 
 /**
  * The digest cache on disk, laid out so that loading 20k entries is a few slices of one buffer
  * rather than a JSON parse (which alone cost a third of a warm re-hash):
  *
- *   MAGIC, u32le count, u32le root bytes, u32le path bytes,
+ *   MAGIC, u32le count, u32le root bytes, u32le path bytes, u32le memo bytes,
  *   root (UTF-8), paths (UTF-8, each followed by NUL),
- *   count x 6 float64le (size, mtimeMs, ctimeMs, ino, dev, exec 0|1), count x 64 hex digest bytes.
+ *   count x 6 float64le (size, mtimeMs, ctimeMs, ino, dev, exec 0|1), count x 64 hex digest bytes,
+ *   memo (JSON, see TreeMemo; empty for none).
  *
  * `ino` and `dev` are kept modulo 2^32, the width git's index gives them, so a key read from the index
  * (see git-index.ts) can match one taken from lstat. `exec` is not part of the key: it is what the
@@ -16,7 +18,7 @@ import { endianness } from "node:os";
  * Any length mismatch, a different root or non-hex digests make the whole cache empty.
  */
 const MAGIC = Buffer.from("pikaci-digests-v3\n", "latin1");
-const HEADER = MAGIC.length + 12;
+const HEADER = MAGIC.length + 16;
 const STAT_FIELDS = 6;
 const STAT_BYTES = STAT_FIELDS * 8;
 const DIGEST_BYTES = 64;
@@ -36,6 +38,19 @@ export function storedStats(key: StatKey, exec: boolean): number[] {
   return [key.size, key.mtimeMs, key.ctimeMs, key.ino >>> 0, key.dev >>> 0, exec ? 1 : 0];
 }
 
+/**
+ * A clean git work tree's whole snapshot, remembered with what must be unchanged for it to hold
+ * (see build.ts): the index file's checksum, the snapshot rules, and the files' digests stored
+ * beside it in this cache. Symlinks are not in the digest cache, so their targets are kept here.
+ */
+export const TreeMemo = z.object({
+  index: z.string().regex(/^[0-9a-f]{40}(?:[0-9a-f]{24})?$/),
+  rules: z.string(),
+  hash: z.string().regex(/^[0-9a-f]{64}$/),
+  symlinks: z.array(z.tuple([z.string(), z.string()])),
+});
+export type TreeMemo = z.infer<typeof TreeMemo>;
+
 export interface StoredCache {
   paths: string[];
   /** STAT_FIELDS numbers per path. */
@@ -45,12 +60,14 @@ export interface StoredCache {
 
 export interface LoadedCache {
   count: number;
+  memo: TreeMemo | null;
   /** Compares in place: a warm run of 20k hits allocates no path strings. */
   pathIs(index: number, path: string): boolean;
   pathAt(index: number): string;
   matches(index: number, key: StatKey): boolean;
   digest(index: number): string;
   exec(index: number): boolean;
+  size(index: number): number;
   statsOf(index: number): number[];
 }
 
@@ -64,20 +81,25 @@ export function readCacheFile(file: string): Buffer | null {
   }
 }
 
-export function encodeCache(root: string, cache: StoredCache): Buffer {
+export function encodeCache(root: string, cache: StoredCache, memo: TreeMemo | null): Buffer {
   const count = cache.paths.length;
   const rootBytes = Buffer.from(root, "utf8");
   const paths = Buffer.from(cache.paths.map((path) => `${path}\0`).join(""), "utf8");
-  const out = Buffer.alloc(HEADER + rootBytes.length + paths.length + count * (STAT_BYTES + DIGEST_BYTES));
+  const memoBytes = Buffer.from(memo === null ? "" : JSON.stringify(memo), "utf8");
+  const out = Buffer.alloc(
+    HEADER + rootBytes.length + paths.length + count * (STAT_BYTES + DIGEST_BYTES) + memoBytes.length,
+  );
   MAGIC.copy(out, 0);
   out.writeUInt32LE(count, MAGIC.length);
   out.writeUInt32LE(rootBytes.length, MAGIC.length + 4);
   out.writeUInt32LE(paths.length, MAGIC.length + 8);
+  out.writeUInt32LE(memoBytes.length, MAGIC.length + 12);
   let offset = HEADER;
   offset += rootBytes.copy(out, offset);
   offset += paths.copy(out, offset);
   for (const value of cache.stats) offset = out.writeDoubleLE(value, offset);
-  out.write(cache.digests.join(""), offset, "latin1");
+  offset += out.write(cache.digests.join(""), offset, "latin1");
+  memoBytes.copy(out, offset);
   return out;
 }
 
@@ -86,9 +108,11 @@ export function decodeCache(buf: Buffer | null, root: string): LoadedCache | nul
   const count = buf.readUInt32LE(MAGIC.length);
   const rootLength = buf.readUInt32LE(MAGIC.length + 4);
   const pathsLength = buf.readUInt32LE(MAGIC.length + 8);
+  const memoLength = buf.readUInt32LE(MAGIC.length + 12);
   const statsAt = HEADER + rootLength + pathsLength;
   const digestsAt = statsAt + count * STAT_BYTES;
-  if (buf.length !== digestsAt + count * DIGEST_BYTES) return null;
+  const memoAt = digestsAt + count * DIGEST_BYTES;
+  if (buf.length !== memoAt + memoLength) return null;
   if (buf.toString("utf8", HEADER, HEADER + rootLength) !== root) return null;
   // One flat string and where each path starts in it, instead of 20k strings that every GC copies.
   const text = buf.toString("utf8", HEADER + rootLength, statsAt);
@@ -102,7 +126,7 @@ export function decodeCache(buf: Buffer | null, root: string): LoadedCache | nul
   }
   if (at !== text.length) return null;
   starts[count] = at;
-  const digests = buf.toString("latin1", digestsAt, buf.length);
+  const digests = buf.toString("latin1", digestsAt, memoAt);
   // One aligned copy of the stat block, so 20k lookups index a Float64Array instead of calling
   // readDoubleLE 100k times. The file is little-endian; a big-endian machine converts value by value.
   const stats = LITTLE_ENDIAN
@@ -112,6 +136,7 @@ export function decodeCache(buf: Buffer | null, root: string): LoadedCache | nul
   if (Buffer.from(digests, "hex").toString("hex") !== digests) return null;
   return {
     count,
+    memo: memoLength === 0 ? null : parseMemo(buf.toString("utf8", memoAt, buf.length)),
     pathIs: (index, path) =>
       starts[index + 1]! - starts[index]! === path.length + 1 && text.startsWith(path, starts[index]),
     pathAt: (index) => text.slice(starts[index], starts[index + 1]! - 1),
@@ -127,6 +152,15 @@ export function decodeCache(buf: Buffer | null, root: string): LoadedCache | nul
     },
     digest: (index) => digests.slice(index * DIGEST_BYTES, (index + 1) * DIGEST_BYTES),
     exec: (index) => stats[index * STAT_FIELDS + 5] === 1,
+    size: (index) => stats[index * STAT_FIELDS]!,
     statsOf: (index) => Array.from(stats.subarray(index * STAT_FIELDS, (index + 1) * STAT_FIELDS)),
   };
+}
+
+function parseMemo(text: string): TreeMemo | null {
+  try {
+    return TreeMemo.parse(JSON.parse(text));
+  } catch {
+    return null; // a memo is only an optimisation
+  }
 }

@@ -7,8 +7,9 @@ import {
   type StatKey,
   type StoredCache,
   storedStats,
+  type TreeMemo,
 } from "./digest-cache-file.js";
-import { isExecutable } from "./entries.js";
+import { type FileEntry, isExecutable } from "./entries.js";
 
 /**
  * Per-file digests remembered by stat identity (size, mtime, ctime, inode, device), so re-hashing
@@ -28,11 +29,16 @@ export interface CacheHit {
 }
 
 export interface DigestCache {
+  /** The tree memo stored with the digests, if any (see build.ts for when it holds). */
+  readonly memo: TreeMemo | null;
+  /** Every stored file, in stored order: with a holding memo, these are the snapshot's files. */
+  storedFiles(): FileEntry[];
   /** A hit also says whether the file was executable when it was hashed (the key pins the mode). */
   lookup(path: string, key: StatKey): CacheHit | undefined;
-  remember(path: string, stat: StatKey & { mode: number }, digest: string): void;
-  /** Writes the cache (only if it changed) atomically: temp file + rename. */
-  save(): Promise<void>;
+  /** False when the file is too recent to be trusted later (the racy guard above): not stored. */
+  remember(path: string, stat: StatKey & { mode: number }, digest: string): boolean;
+  /** Writes the cache with `memo` (only if anything changed) atomically: temp file + rename. */
+  save(memo: TreeMemo | null): Promise<void>;
 }
 
 /** Synchronous on purpose: a few MB from the page cache, read while git runs (see build.ts). */
@@ -47,7 +53,8 @@ export function loadDigestCache(params: {
   // the right one; the path -> index map is only built when that guess misses.
   let byPath: Map<string, number> | null = null;
   let cursor = 0;
-  let inOrder = true;
+  /** A lookup had to search the map: the stored order no longer matches, rewrite it. */
+  let jumped = false;
   /** In lookup order: an index into `old` for a hit, the path for a miss. */
   const order: (number | string)[] = [];
   const added = new Map<string, { stats: number[]; digest: string }>();
@@ -57,7 +64,9 @@ export function loadDigestCache(params: {
   const indexOf = (path: string): number => {
     if (old === null) return -1;
     if (cursor < count && old.pathIs(cursor, path)) return cursor;
-    inOrder = false;
+    // Every stored path was met, in order: this one is new (a file just created). No map needed.
+    if (cursor === count && !jumped) return -1;
+    jumped = true;
     byPath ??= new Map(Array.from({ length: count }, (_, i) => [old.pathAt(i), i]));
     return byPath.get(path) ?? -1;
   };
@@ -65,22 +74,38 @@ export function loadDigestCache(params: {
   return {
     lookup(path, key) {
       const i = indexOf(path);
+      // A stored path moves the cursor past it even when the file changed, so one edited file does
+      // not throw every later lookup off the stored order.
+      if (i >= 0) cursor = i + 1;
       if (i < 0 || old === null || !old.matches(i, key)) {
         order.push(path);
         return undefined;
       }
-      cursor = i + 1;
       hits++;
       order.push(i);
       return { digest: old.digest(i), size: key.size, exec: old.exec(i) };
     },
-    remember(path, stat, digest) {
-      if (stat.mtimeMs >= trustedBefore || stat.ctimeMs >= trustedBefore) return;
-      added.set(path, { stats: storedStats(stat, isExecutable(stat.mode)), digest });
+    memo: old?.memo ?? null,
+    storedFiles() {
+      if (old === null) return [];
+      return Array.from({ length: count }, (_, i) => ({
+        type: "file",
+        path: old.pathAt(i),
+        exec: old.exec(i),
+        size: old.size(i),
+        digest: old.digest(i),
+      }));
     },
-    async save() {
-      // The common warm run: every file a hit, in the stored order. Nothing to write.
-      if (params.file === null || (added.size === 0 && hits === count && inOrder)) return;
+    remember(path, stat, digest) {
+      if (stat.mtimeMs >= trustedBefore || stat.ctimeMs >= trustedBefore) return false;
+      added.set(path, { stats: storedStats(stat, isExecutable(stat.mode)), digest });
+      return true;
+    },
+    async save(memo) {
+      if (params.file === null) return;
+      // The common warm run: every file a hit, in the stored order, the same memo. Nothing to write.
+      const sameMemo = JSON.stringify(memo) === JSON.stringify(old?.memo ?? null);
+      if (added.size === 0 && hits === count && !jumped && sameMemo) return;
       const out: StoredCache = { paths: [], stats: [], digests: [] };
       // A path whose index-derived key missed is looked up again with its lstat key: keep it once.
       const written = new Set<string>();
@@ -103,7 +128,7 @@ export function loadDigestCache(params: {
       }
       await mkdir(dirname(params.file), { recursive: true });
       const temp = `${params.file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-      await writeFile(temp, encodeCache(params.root, out));
+      await writeFile(temp, encodeCache(params.root, out, memo));
       await rename(temp, params.file);
     },
   };

@@ -17,6 +17,8 @@ export interface Snapshot {
   bytes: number;
   /** How many file digests came from the digest cache instead of reading the file. */
   cacheHits: number;
+  /** The whole tree came from the tree memo: a clean git work tree whose index had not changed. */
+  memo: boolean;
   /** Whether the file list came from git (tracked + untracked non-ignored) or a plain walk. */
   source: "git" | "walk";
 }

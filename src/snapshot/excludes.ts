@@ -24,6 +24,18 @@ export function isExcluded(path: string): boolean {
   return parts.some((part) => ANY_DEPTH.has(part));
 }
 
+/**
+ * The rules above as data: part of what a tree memo (build.ts) was made under, so a change here
+ * can never serve a snapshot listed by the old rules. Change the version with any rule of §1 of
+ * docs/snapshot-hash.md that is not written here (the exec bit, what a file is).
+ */
+export const EXCLUDE_RULES = JSON.stringify({
+  version: 1,
+  ANY_DEPTH: [...ANY_DEPTH],
+  TOP_LEVEL: [...TOP_LEVEL],
+  METADATA_FILE,
+});
+
 /** For the recursive walk: whether to skip a name found in directory `parent` ("" is the root). */
 export function isExcludedName(parent: string, name: string): boolean {
   if (ANY_DEPTH.has(name)) return true;

@@ -33,7 +33,18 @@ const EXT_INTENT_TO_ADD = 0x2000;
 /** Extensions whose presence means the entries here are not the whole index, or not all files. */
 const UNSUPPORTED_EXTENSIONS = new Set(["link", "sdir"]);
 
-export function parseGitIndex(buf: Buffer): GitIndexEntry[] | null {
+export interface GitIndex {
+  entries: GitIndexEntry[];
+  /** Lowercase hex of the trailing checksum; all zeros when git wrote none (`index.skipHash`). */
+  checksum: string;
+}
+
+/** The last `hexLength / 2` bytes of an index file, as `GitIndex.checksum` gives them. */
+export function indexChecksum(buf: Buffer, hexLength: number): string {
+  return buf.toString("hex", buf.length - hexLength / 2);
+}
+
+export function parseGitIndex(buf: Buffer): GitIndex | null {
   if (buf.length < 12 || buf.readUInt32BE(0) !== SIGNATURE) return null;
   const version = buf.readUInt32BE(4);
   if (version < 2 || version > 4) return null;
@@ -41,7 +52,7 @@ export function parseGitIndex(buf: Buffer): GitIndexEntry[] | null {
   // lengths lays the entries out so that the extensions end exactly at the trailing checksum.
   for (const hashLength of [20, 32]) {
     const entries = parseEntries(buf, version, hashLength);
-    if (entries !== null) return entries;
+    if (entries !== null) return { entries, checksum: indexChecksum(buf, hashLength * 2) };
   }
   return null;
 }

@@ -4,7 +4,7 @@ import { isAbsolute, join } from "node:path";
 import { promisify } from "node:util";
 import type { StatKey } from "./digest-cache-file.js";
 import { GIT_PATHSPEC_EXCLUDES } from "./excludes.js";
-import { type GitIndexEntry, parseGitIndex } from "./git-index.js";
+import { type GitIndex, type GitIndexEntry, indexChecksum, parseGitIndex } from "./git-index.js";
 
 const execFileAsync = promisify(execFile);
 
@@ -18,6 +18,15 @@ export interface GitWorkTreeListing {
   indexed: IndexedFile[];
   /** Everything else to lstat: stat-dirty, untracked, conflicted, symlinks, deleted-but-tracked. */
   paths: string[];
+  /**
+   * The index file's checksum when it identifies the tracked tree: null when git wrote none, or
+   * when some entry is one git does not compare with the work tree (skip-worktree, …).
+   */
+  indexId: string | null;
+  /** `git status` named no change and no untracked file. */
+  clean: boolean;
+  /** The index is byte for byte `knownIndex` and the tree is clean: `indexed`/`paths` are empty. */
+  unchanged: boolean;
 }
 
 /**
@@ -49,12 +58,15 @@ export async function listGitWorkTree(params: {
   env?: NodeJS.ProcessEnv;
   /** More `:(exclude)` pathspecs, so git does not walk what the caller drops anyway. */
   excludePathspecs?: readonly string[];
+  /** An `indexId` from an earlier listing: if the index still has it, it is not even parsed. */
+  knownIndex?: string;
 }): Promise<GitWorkTreeListing | null> {
   const env = params.env ?? process.env;
   if (env.GIT_DIR || env.GIT_INDEX_FILE || env.GIT_WORK_TREE || env.GIT_COMMON_DIR) return null;
   const gitDir = gitDirOf(params.root);
   if (gitDir === null) return null;
-  let candidates: Candidates | null;
+  let index: Buffer;
+  let parsed: GitIndex | null;
   let status: string[];
   try {
     // `status` (read-only with --no-optional-locks) names both kinds of change in one process: one
@@ -81,15 +93,31 @@ export async function listGitWorkTree(params: {
     running.catch(() => {}); // awaited below; this only keeps an early throw from leaving it unhandled
     // Git is started first; reading and parsing the index (a few MB from the page cache, read in
     // one go rather than in promise-sized chunks) then happens while it stats the work tree.
-    const entries = parseGitIndex(readFileSync(join(gitDir, "index")));
-    candidates = entries === null ? null : candidatesOf(entries);
+    index = readFileSync(join(gitDir, "index"));
+    const known = params.knownIndex;
+    if (known !== undefined && indexChecksum(index, known.length) === known) {
+      status = await running;
+      if (status.every((record) => record.startsWith("#"))) {
+        return { indexed: [], paths: [], indexId: known, clean: true, unchanged: true };
+      }
+    }
+    parsed = parseGitIndex(index);
     status = await running;
   } catch {
     return null; // no index yet (a fresh `git init`), or git failed: the slow listing decides
   }
-  if (candidates === null) return null;
+  if (parsed === null) return null;
+  const candidates = candidatesOf(parsed.entries);
   const changes = parseStatus(status);
-  return changes === null ? null : applyChanges(candidates, changes.dirty, changes.untracked);
+  if (changes === null) return null;
+  const listing = applyChanges(candidates, changes.dirty, changes.untracked);
+  const identifies = !candidates.untrusted && !/^0+$/.test(parsed.checksum);
+  return {
+    ...listing,
+    indexId: identifies ? parsed.checksum : null,
+    clean: changes.dirty.size === 0 && changes.untracked.length === 0,
+    unchanged: false,
+  };
 }
 
 /**
@@ -144,6 +172,8 @@ interface Candidates {
   files: IndexedFile[];
   /** Tracked paths git does not vouch for (symlinks, conflicts, skip-worktree, …): always stat'ed. */
   paths: string[];
+  /** Some entry is skip-worktree, assume-unchanged or intent-to-add: git does not check it. */
+  untrusted: boolean;
 }
 
 /** Pure: which index entries git vouches for (unless it later names them changed). */
@@ -151,7 +181,9 @@ export function candidatesOf(entries: readonly GitIndexEntry[]): Candidates {
   const files: IndexedFile[] = [];
   const paths: string[] = [];
   const seen = new Set<string>();
+  let untrusted = false;
   for (const entry of entries) {
+    untrusted ||= entry.untrusted;
     const { path, mode } = entry;
     if ((mode & 0o170000) === 0o160000) continue; // a submodule: not part of the snapshot
     if ((mode & 0o170000) === 0o100000 && entry.stage === 0 && !entry.untrusted) {
@@ -162,7 +194,7 @@ export function candidatesOf(entries: readonly GitIndexEntry[]): Candidates {
       paths.push(path);
     }
   }
-  return { files, paths };
+  return { files, paths, untrusted };
 }
 
 /** Pure: the files git named changed move from `indexed` to the paths to stat. */
@@ -170,7 +202,7 @@ export function applyChanges(
   candidates: Candidates,
   dirty: ReadonlySet<string>,
   untracked: readonly string[],
-): GitWorkTreeListing {
+): Pick<GitWorkTreeListing, "indexed" | "paths"> {
   if (dirty.size === 0) return { indexed: candidates.files, paths: [...candidates.paths, ...untracked] };
   const indexed: IndexedFile[] = [];
   const paths = [...candidates.paths];

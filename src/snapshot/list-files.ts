@@ -4,7 +4,7 @@ import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { UsageError } from "../errors/index.js";
 import { isExcluded, isExcludedName } from "./excludes.js";
-import { type IndexedFile, listGitWorkTree } from "./git-work-tree.js";
+import { type GitWorkTreeListing, type IndexedFile, listGitWorkTree } from "./git-work-tree.js";
 
 const execFileAsync = promisify(execFile);
 
@@ -14,6 +14,8 @@ export interface ListedFiles {
   /** Tracked files whose stat data came from git's index (see git-work-tree.ts); never also in `paths`. */
   indexed: IndexedFile[];
   source: "git" | "walk";
+  /** Only from git's index: what identifies this tree, for the tree memo (see build.ts). */
+  tree: Pick<GitWorkTreeListing, "indexId" | "clean" | "unchanged"> | null;
 }
 
 /**
@@ -27,6 +29,8 @@ export async function listFiles(
     env?: NodeJS.ProcessEnv;
     /** One more relative path to leave out with everything below it (a state root inside `root`). */
     exclude?: string;
+    /** See listGitWorkTree. */
+    knownIndex?: string;
   } = {},
 ): Promise<ListedFiles> {
   const { exclude } = options;
@@ -34,12 +38,18 @@ export async function listFiles(
     exclude === undefined
       ? isExcluded
       : (path: string) => isExcluded(path) || path === exclude || path.startsWith(`${exclude}/`);
-  if (!insideGitWorkTree(root))
-    return { paths: walk(root).filter((path) => !drop(path)), indexed: [], source: "walk" };
+  const plain = (source: "git" | "walk", paths: string[]): ListedFiles => ({
+    paths: paths.filter((path) => !drop(path)),
+    indexed: [],
+    source,
+    tree: null,
+  });
+  if (!insideGitWorkTree(root)) return plain("walk", walk(root));
   const fast = await listGitWorkTree({
     root,
     env: options.env ?? process.env,
     excludePathspecs: exclude === undefined ? [] : [`:(exclude,literal)${exclude}`],
+    ...(options.knownIndex === undefined ? {} : { knownIndex: options.knownIndex }),
   });
   // Names that are not valid UTF-8 decode to U+FFFD: the plain listing below reports them properly.
   if (
@@ -47,15 +57,16 @@ export async function listFiles(
     !fast.paths.some(hasReplacement) &&
     !fast.indexed.some((f) => hasReplacement(f.path))
   ) {
+    const { indexId, clean, unchanged } = fast;
     return {
       paths: fast.paths.filter((path) => !drop(path)),
       indexed: fast.indexed.filter((file) => !drop(file.path)),
       source: "git",
+      tree: { indexId, clean, unchanged },
     };
   }
   const git = await gitListFiles(root);
-  if (git !== null) return { paths: git.filter((path) => !drop(path)), indexed: [], source: "git" };
-  return { paths: walk(root).filter((path) => !drop(path)), indexed: [], source: "walk" };
+  return git === null ? plain("walk", walk(root)) : plain("git", git);
 }
 
 const hasReplacement = (path: string) => path.includes("\uFFFD");

@@ -16,7 +16,7 @@ DIR/.pikaci/cache/digests-v3.bin, so hashing an unchanged tree reads no file (in
 git's index supplies the stat data, so pikaci does not even stat the tracked files).
 
 Options:
-      --json       print {hash, files, bytes, cache_hits, source} as JSON
+      --json       print {hash, files, bytes, cache_hits, source, memo} as JSON
       --no-cache   neither read nor write the digest cache
   -h, --help       show this help`,
   async run(args, io) {
@@ -32,8 +32,8 @@ Options:
     const root = path.resolve(io.cwd, positionals[0] ?? ".");
     const snapshot = await buildSnapshot({ root, ...(values["no-cache"] ? { cacheFile: null } : {}) });
     if (values.json) {
-      const { hash, files, bytes, cacheHits, source } = snapshot;
-      io.stdout.write(`${JSON.stringify({ hash, files, bytes, cache_hits: cacheHits, source })}\n`);
+      const { hash, files, bytes, cacheHits, source, memo } = snapshot;
+      io.stdout.write(`${JSON.stringify({ hash, files, bytes, cache_hits: cacheHits, source, memo })}\n`);
     } else {
       io.stdout.write(`${snapshot.hash}\n`);
     }

@@ -77,7 +77,7 @@ describe("git index reader", () => {
     const root = repo();
     git(root, "update-index", "--index-version", String(version));
     if (version === 3) git(root, "update-index", "--skip-worktree", "src/a.txt"); // sets the extended flags
-    const entries = parseGitIndex(readFileSync(join(root, ".git/index")));
+    const entries = parseGitIndex(readFileSync(join(root, ".git/index")))?.entries;
     expect(entries?.map((e) => e.path)).toEqual(git(root, "ls-files", "-z").split("\0").filter(Boolean));
     const readme = entries!.find((e) => e.path === "README.md")!;
     const stat = statSync(join(root, "README.md"));
@@ -95,7 +95,9 @@ describe("git index reader", () => {
 
   it("reads a SHA-256 repository's index", () => {
     const root = repo(FILES, ["--object-format=sha256"]);
-    expect(parseGitIndex(readFileSync(join(root, ".git/index")))?.length).toBe(6);
+    const index = parseGitIndex(readFileSync(join(root, ".git/index")));
+    expect(index?.entries.length).toBe(6);
+    expect(index?.checksum).toMatch(/^[0-9a-f]{64}$/);
   });
 
   it("refuses what it cannot read whole: a split index, a truncated file, another format", () => {
@@ -127,7 +129,7 @@ describe("git status records", () => {
   });
 
   it("moves changed candidates to the paths to stat, once each", () => {
-    const entries = parseGitIndex(readFileSync(join(repo(), ".git/index")))!;
+    const { entries } = parseGitIndex(readFileSync(join(repo(), ".git/index")))!;
     const split = applyChanges(candidatesOf(entries), new Set(["README.md", "docs/link"]), ["new.txt"]);
     expect(split.indexed.map((f) => f.path)).toEqual([
       ".gitignore",
@@ -195,6 +197,26 @@ describe("snapshots of a git work tree", () => {
     }
   });
 
+  it("does not rewrite the cache for a new file too recent to remember, nor lose its order", async () => {
+    const root = repo();
+    const cacheFile = join(root, ".pikaci/cache/d.bin");
+    await buildSnapshot({ root, cacheFile, now: later });
+    const written = () => statSync(cacheFile, { bigint: true }).mtimeNs;
+    writeFileSync(join(root, "src/new.txt"), "new\n");
+    // The first run of the now unclean tree drops the tree memo: one write.
+    expect((await buildSnapshot({ root, cacheFile })).cacheHits).toBe(5);
+    const before = written();
+    // Untracked files are listed after the index's: every stored entry was met, in order, by then,
+    // so the new one is known to be new without a path map, and there is nothing to write (this
+    // used to rewrite the whole cache on every run while the file was recent).
+    for (const _ of [1, 2]) expect((await buildSnapshot({ root, cacheFile })).cacheHits).toBe(5);
+    expect(written()).toBe(before);
+    // An edited tracked file is re-read; the files listed after it still hit.
+    writeFileSync(join(root, "README.md"), "edited\n");
+    expect((await buildSnapshot({ root, cacheFile, now: later })).cacheHits).toBe(4);
+    expect((await buildSnapshot({ root, cacheFile, now: later })).cacheHits).toBe(6);
+  });
+
   it("falls back to stat'ing every file where the index cannot be trusted as-is", async () => {
     const root = repo();
     const expected = await walkHash(root);
@@ -207,5 +229,72 @@ describe("snapshots of a git work tree", () => {
     const sub = await buildSnapshot({ root: join(root, "src"), cacheFile: null });
     expect(sub.entries.filter((e) => e.type === "file").map((e) => e.path)).toEqual(["a.txt", "deep/b.txt"]);
     expect(await listGitWorkTree({ root: join(root, "src") })).toBeNull();
+  });
+});
+
+describe("the tree memo of a clean git work tree", () => {
+  it("serves an unchanged clean tree exactly as a full listing would, and never past a change", async () => {
+    const root = repo();
+    const cacheFile = join(root, ".pikaci/cache/d.bin");
+    const build = () => buildSnapshot({ root, cacheFile, now: later });
+    expect((await build()).memo).toBe(false); // makes the memo
+    const served = await build();
+    expect(served.memo).toBe(true);
+    const full = await buildSnapshot({ root, cacheFile: null });
+    expect(served.entries).toEqual(full.entries);
+    expect([served.hash, served.files, served.bytes]).toEqual([full.hash, full.files, full.bytes]);
+
+    // Each change, and whether the run after the run that sees it may use a memo: only when the
+    // tree is clean again (committed, nothing untracked) and git checks every entry.
+    const steps: [string, boolean, () => void][] = [
+      ["an edit, not committed", false, () => writeFileSync(join(root, "src/a.txt"), "A\n")],
+      ["the edit committed", true, () => git(root, "commit", "-qam", "edit")],
+      ["an untracked file", false, () => writeFileSync(join(root, "new.txt"), "n\n")],
+      ["the untracked file removed", true, () => unlinkSync(join(root, "new.txt"))],
+      [
+        "a symlink retargeted, committed",
+        true,
+        () => {
+          unlinkSync(join(root, "docs/link"));
+          symlinkSync("../src/a.txt", join(root, "docs/link"));
+          git(root, "commit", "-qam", "link");
+        },
+      ],
+      [
+        "a chmod +x, committed",
+        true,
+        () => {
+          chmodSync(join(root, "src/a.txt"), 0o755);
+          git(root, "commit", "-qam", "chmod");
+        },
+      ],
+      [
+        "a change to a file git no longer checks (skip-worktree)",
+        false,
+        () => {
+          git(root, "update-index", "--skip-worktree", "src/deep/b.txt");
+          writeFileSync(join(root, "src/deep/b.txt"), "B\n");
+        },
+      ],
+    ];
+    for (const [what, memoAfter, change] of steps) {
+      change();
+      const after = await build();
+      expect(after.memo, what).toBe(false);
+      expect(after.hash, what).toBe(await walkHash(root));
+      const again = await build();
+      expect(again.hash, what).toBe(after.hash);
+      expect(again.memo, what).toBe(memoAfter);
+    }
+  });
+
+  it("is not made when a digest could not be kept (a file too recent to trust)", async () => {
+    const root = repo();
+    const cacheFile = join(root, ".pikaci/cache/d.bin");
+    // Default clock: the files' ctimes are seconds old at most, inside the racy window.
+    await buildSnapshot({ root, cacheFile });
+    expect((await buildSnapshot({ root, cacheFile })).memo).toBe(false);
+    expect((await buildSnapshot({ root, cacheFile, now: later })).memo).toBe(false); // this one makes it
+    expect((await buildSnapshot({ root, cacheFile, now: later })).memo).toBe(true);
   });
 });
