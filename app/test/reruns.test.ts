@@ -44,6 +44,17 @@ function listed(conclusions: Record<string, string>, fork = false) {
   };
 }
 
+/**
+ * The same listing with `lanes` PR #8's: the commit is also the head of #8 (stacked or duplicate
+ * pull requests). Distinct lane names, since the listing (`filter: latest`) has one run per name.
+ */
+function alsoPr8(body: ReturnType<typeof listed>, lanes: string[]) {
+  for (const run of body.check_runs) {
+    if (lanes.includes(run.name)) run.external_id = run.external_id.replace(/:7(:fork)?$/, ":8$1");
+  }
+  return body;
+}
+
 function nockList(gh: Recorder, body: ReturnType<typeof listed>) {
   gh.scope
     .get(`${REPO_PATH}/commits/${HEAD_SHA}/check-runs`)
@@ -60,6 +71,14 @@ function dispatched(gh: Recorder) {
   expect(calls).toHaveLength(1);
   const body = calls[0]!.body as { ref: string; inputs: Record<string, string> };
   return { ...body, lanes: JSON.parse(body.inputs.check_runs!) as Record<string, number> };
+}
+
+/** Every dispatch, in order: the pull request and lanes each one runs. */
+function dispatches(gh: Recorder) {
+  return gh.calls
+    .filter((c) => c.path.endsWith("/dispatches"))
+    .map((c) => (c.body as { inputs: Record<string, string> }).inputs)
+    .map((inputs) => ({ pr: inputs.pr, lanes: Object.keys(JSON.parse(inputs.check_runs!) as object) }));
 }
 
 function created(gh: Recorder) {
@@ -139,6 +158,87 @@ describe("re-runs", () => {
     expect(created(gh).map((r) => r.status)).toEqual(["queued", "queued", "queued"]);
     expect(writes(gh)).toMatchSnapshot();
   });
+
+  it("\"Re-run failed\" on #7's check re-runs #7's failed lanes only, not those of #8 at the same SHA", async () => {
+    const { probot } = await testProbot();
+    const gh = github();
+    nockList(
+      gh,
+      alsoPr8(
+        listed({
+          "core-a": "success",
+          "core-b": "failure",
+          "core-c": "cancelled",
+          docs: "failure",
+          web: "timed_out",
+        }),
+        ["docs", "web"],
+      ),
+    );
+    gh.scope.get(CONFIG_PATH).query({ ref: HEAD_SHA }).reply(200, tenLaneConfig());
+    nockCheckRuns(gh.scope, 2);
+    nockDispatch(gh);
+
+    const payload = checkRunPayload({
+      action: "requested_action",
+      name: "core-b",
+      externalId: `pikaci:${OLD_RUN}:core-b:7`,
+      identifier: RERUN_FAILED_ID,
+    });
+    await probot.receive({ id: "d-rf-pr7", name: "check_run", payload } as never);
+
+    expect(gh.scope.isDone()).toBe(true);
+    expect(dispatches(gh)).toEqual([{ pr: "7", lanes: ["core-b", "core-c"] }]);
+    expect(created(gh).map((r) => [r.name, r.external_id.split(":").slice(2).join(":")])).toEqual([
+      ["core-b", "core-b:7"],
+      ["core-c", "core-c:7"],
+    ]);
+    // #8's failed lanes are neither re-created nor rewritten.
+    expect(gh.calls.some((c) => c.method === "PATCH")).toBe(false);
+    expect(writes(gh)).toMatchSnapshot();
+  });
+
+  it("check_suite.rerequested on a SHA shared by #7 and #8 re-runs each one's lanes under its own number", async () => {
+    const { probot } = await testProbot();
+    const gh = github();
+    nockList(
+      gh,
+      alsoPr8(listed({ "core-a": "success", "core-b": "failure", docs: "failure", web: "success" }), [
+        "docs",
+        "web",
+        "nix",
+      ]),
+    );
+    // One config read, check-run batch and dispatch per pull request.
+    gh.scope.get(CONFIG_PATH).query({ ref: HEAD_SHA }).times(2).reply(200, tenLaneConfig());
+    nockCheckRuns(gh.scope, 4);
+    gh.scope
+      .post(`${REPO_PATH}/actions/workflows/pikaci.yml/dispatches`)
+      .times(2)
+      .reply(200, { workflow_run_id: 777 });
+
+    const payload = {
+      action: "rerequested",
+      check_suite: { id: 5, head_sha: HEAD_SHA, pull_requests: [] },
+      repository: repository(),
+      installation: { id: INSTALLATION_ID },
+      sender: { login: "maintainer", id: 10 },
+    };
+    await probot.receive({ id: "d-rs-2pr", name: "check_suite", payload } as never);
+
+    expect(gh.scope.isDone()).toBe(true);
+    expect(dispatches(gh)).toEqual([
+      { pr: "7", lanes: ["core-a", "core-b"] },
+      { pr: "8", lanes: ["docs", "web"] },
+    ]);
+    expect(created(gh).map((r) => r.external_id.split(":").slice(2).join(":"))).toEqual([
+      "core-a:7",
+      "core-b:7",
+      "docs:8",
+      "web:8",
+    ]);
+    expect(writes(gh)).toMatchSnapshot();
+  });
 });
 
 describe("fork approval", () => {
@@ -179,6 +279,50 @@ describe("fork approval", () => {
     expect(d.ref).toBe("main");
     expect(Object.keys(d.lanes)).toEqual(["core-a", "core-b", "core-c"]);
     expect(created(gh).every((r) => r.status === "queued" && r.external_id.endsWith(":fork"))).toBe(true);
+    expect(writes(gh)).toMatchSnapshot();
+  });
+
+  it("a maintainer's approval on #7's lane approves #7's waiting lanes only, not those of #8 at the same SHA", async () => {
+    const { probot } = await testProbot();
+    const gh = github();
+    gh.scope
+      .get(`${REPO_PATH}/collaborators/maint/permission`)
+      .reply(200, { permission: "write", role_name: "maintain", user: { login: "maint" } });
+    const waiting = {
+      "core-a": "action_required",
+      "core-b": "action_required",
+      "core-c": "action_required",
+      docs: "action_required",
+    };
+    nockList(gh, alsoPr8(listed(waiting, true), ["core-c", "docs"]));
+    gh.scope
+      .get(CONFIG_PATH)
+      .query({ ref: HEAD_SHA })
+      .reply(200, forkConfig)
+      .get(CONFIG_PATH)
+      .query({ ref: "main" })
+      .reply(200, tenLaneConfig());
+    nockCheckRuns(gh.scope, 2);
+    nockDispatch(gh, "pikaci.yml");
+
+    const payload = checkRunPayload({
+      action: "requested_action",
+      name: "core-a",
+      conclusion: "action_required",
+      externalId: `pikaci:${OLD_RUN}:core-a:7:fork`,
+      identifier: APPROVE_RUN_ID,
+      sender: "maint",
+    });
+    await probot.receive({ id: "d-ap-pr7", name: "check_run", payload } as never);
+
+    expect(gh.scope.isDone()).toBe(true);
+    expect(dispatches(gh)).toEqual([{ pr: "7", lanes: ["core-a", "core-b"] }]);
+    expect(created(gh).map((r) => [r.name, r.external_id.split(":").slice(2).join(":")])).toEqual([
+      ["core-a", "core-a:7:fork"],
+      ["core-b", "core-b:7:fork"],
+    ]);
+    // #8's lanes keep waiting for their own approval.
+    expect(gh.calls.some((c) => c.method === "PATCH")).toBe(false);
     expect(writes(gh)).toMatchSnapshot();
   });
 

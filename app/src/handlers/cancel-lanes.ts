@@ -1,6 +1,6 @@
-import { decodeExternalId } from "../external-id.js";
 import type { CheckRunInfo, CheckRunOutput } from "../github-port.js";
 import type { AppDeps, EventScope } from "./deps.js";
+import { ownLanes } from "./own-lanes.js";
 
 /** A lane in one of these states may still hold (or be about to take) the build host. */
 export const ACTIVE = new Set(["queued", "in_progress"]);
@@ -30,12 +30,9 @@ export interface CancelLanesParams {
  */
 export async function cancelOpenLanes(scope: EventScope, deps: AppDeps, params: CancelLanesParams) {
   const runs = await scope.port.listOwnCheckRuns(params.headSha);
-  const open = runs.flatMap((run) => {
-    const ref = decodeExternalId(run.external_id);
-    if (!ref || (run.app_id !== null && run.app_id !== deps.appId)) return [];
-    if (params.pr !== undefined && ref.pr !== params.pr) return [];
-    return isOpen(run, params.awaitingApproval === true) ? [{ run, ref }] : [];
-  });
+  const open = ownLanes(runs, { appId: deps.appId, pr: params.pr }).filter(({ run }) =>
+    isOpen(run, params.awaitingApproval === true),
+  );
   if (open.length === 0) return;
   const { output } = params;
   await Promise.all(

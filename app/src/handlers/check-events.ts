@@ -1,7 +1,7 @@
 import { APPROVE_RUN_ID, RERUN_FAILED_ID } from "../../../src/report/requested-actions.js";
-import { CONFIG_CHECK_NAME, decodeExternalId, type ExternalRef } from "../external-id.js";
-import type { CheckRunInfo } from "../github-port.js";
+import { CONFIG_CHECK_NAME } from "../external-id.js";
 import type { AppDeps, EventScope } from "./deps.js";
+import { type OwnLane, ownLanes, ownRef } from "./own-lanes.js";
 import { rerunLanes } from "./rerun.js";
 import { startRun } from "./start-run.js";
 
@@ -17,14 +17,9 @@ export interface CheckRunEventData {
 
 const FAILED = new Set(["failure", "cancelled", "timed_out"]);
 
-function ours(deps: AppDeps, run: { appId: number | null; externalId: string | null }): ExternalRef | null {
-  if (run.appId !== null && run.appId !== deps.appId) return null;
-  return decodeExternalId(run.externalId);
-}
-
 /** `check_run.rerequested`: a new check run for that lane only (the config check re-plans the commit). */
 export async function onCheckRunRerequested(scope: EventScope, deps: AppDeps, run: CheckRunEventData) {
-  const ref = ours(deps, run);
+  const ref = ownRef(deps.appId, run);
   if (!ref) return;
   if (ref.lane === CONFIG_CHECK_NAME) {
     await startRun(scope, deps, {
@@ -43,29 +38,53 @@ export async function onCheckRunRerequested(scope: EventScope, deps: AppDeps, ru
   });
 }
 
-/** `check_suite.rerequested`: every lane of the commit that was not skipped runs again. */
+/**
+ * `check_suite.rerequested`: every lane of the commit that was not skipped runs again.
+ *
+ * The suite belongs to the commit, not to one pull request, and GitHub shows it on each pull
+ * request with that head, so "Re-run all" re-runs the lanes of every one of them: each pull
+ * request's on its own, under its number and fork flag (its own run id and dispatch). Picking one
+ * would silently skip the other's lanes; one run for all would label them with the wrong number.
+ */
 export async function onCheckSuiteRerequested(
   scope: EventScope,
   deps: AppDeps,
   p: { headSha: string; sender: string },
 ) {
-  const runs = ownRuns(deps, await scope.port.listOwnCheckRuns(p.headSha));
-  const first = runs[0];
-  if (!first) {
+  const listed = await scope.port.listOwnCheckRuns(p.headSha);
+  const prs = [...new Set(ownLanes(listed, { appId: deps.appId }).map((r) => r.ref.pr))];
+  if (prs.length === 0) {
     scope.log.info(`no pikaci check runs on ${p.headSha}; nothing to re-run`);
     return;
   }
-  if (runs.some((r) => r.ref.lane === CONFIG_CHECK_NAME && r.run.conclusion === "failure")) {
-    await startRun(scope, deps, {
-      pr: { number: first.ref.pr, headSha: p.headSha, fork: first.ref.fork },
-      changedFileCount: null,
+  for (const pr of prs.sort((a, b) => a - b)) {
+    await rerunPullRequest(scope, deps, {
+      headSha: p.headSha,
+      sender: p.sender,
+      pr,
+      runs: ownLanes(listed, { appId: deps.appId, pr }),
     });
+  }
+}
+
+/** "Re-run all" for one pull request's lanes at the commit. */
+async function rerunPullRequest(
+  scope: EventScope,
+  deps: AppDeps,
+  p: { headSha: string; sender: string; pr: number; runs: OwnLane[] },
+) {
+  const { runs, pr } = p;
+  // Uniform in practice; should the lanes disagree, the stricter flag (write access checked,
+  // the base branch's workflow) wins.
+  const fork = runs.some((r) => r.ref.fork);
+  if (runs.some((r) => r.ref.lane === CONFIG_CHECK_NAME && r.run.conclusion === "failure")) {
+    await startRun(scope, deps, { pr: { number: pr, headSha: p.headSha, fork }, changedFileCount: null });
     return;
   }
   await rerunLanes(scope, deps, {
     headSha: p.headSha,
-    pr: first.ref.pr,
-    fork: first.ref.fork,
+    pr,
+    fork,
     lanes: lanesWhere(runs, (c) => c !== "skipped"),
     sender: p.sender,
     requireWriteAccess: false,
@@ -78,7 +97,7 @@ export async function onRequestedAction(
   deps: AppDeps,
   run: CheckRunEventData & { identifier: string },
 ) {
-  const ref = ours(deps, run);
+  const ref = ownRef(deps.appId, run);
   if (!ref) return;
   if (run.identifier !== RERUN_FAILED_ID && run.identifier !== APPROVE_RUN_ID) {
     scope.log.info(`unknown requested action ${JSON.stringify(run.identifier)}; ignored`);
@@ -94,7 +113,9 @@ export async function onRequestedAction(
     );
     return;
   }
-  const runs = ownRuns(deps, await scope.port.listOwnCheckRuns(run.headSha));
+  // Only the clicked check's pull request: the commit may also be the head of another, whose
+  // lanes are not this click's to run (nor to label with this pull request's number).
+  const runs = ownLanes(await scope.port.listOwnCheckRuns(run.headSha), { appId: deps.appId, pr: ref.pr });
   await rerunLanes(scope, deps, {
     headSha: run.headSha,
     pr: ref.pr,
@@ -105,14 +126,7 @@ export async function onRequestedAction(
   });
 }
 
-function ownRuns(deps: AppDeps, runs: CheckRunInfo[]) {
-  return runs.flatMap((run) => {
-    const ref = ours(deps, { appId: run.app_id, externalId: run.external_id });
-    return ref ? [{ run, ref }] : [];
-  });
-}
-
-function lanesWhere(runs: ReturnType<typeof ownRuns>, keep: (conclusion: string | null) => boolean) {
+function lanesWhere(runs: OwnLane[], keep: (conclusion: string | null) => boolean) {
   return runs
     .filter((r) => r.ref.lane !== CONFIG_CHECK_NAME && r.run.status === "completed" && keep(r.run.conclusion))
     .map((r) => ({ lane: r.ref.lane, previousConclusion: r.run.conclusion }))
