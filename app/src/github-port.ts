@@ -48,6 +48,8 @@ export interface CheckRunInfo {
   conclusion: string | null;
   external_id: string | null;
   app_id: number | null;
+  /** ISO 8601; orders a lane's re-runs (see `newestPerLane`). */
+  started_at: string | null;
 }
 
 export interface DispatchRequest {
@@ -68,7 +70,11 @@ export interface GitHubPort {
   listChangedFiles(pr: number, knownCount: number | null): Promise<ChangedFiles>;
   createCheckRun(run: NewCheckRun): Promise<number>;
   updateCheckRun(id: number, patch: CheckRunPatch): Promise<void>;
-  /** The latest check run per name on `sha` created by this App. */
+  /**
+   * Every check run on `sha` created by this App, older re-runs included (`filter: all`): GitHub's
+   * `latest` keeps one per name, which hides a lane of one pull request behind the same lane of
+   * another with the same head. Handlers pick the newest per lane and pull request (`ownLanes`).
+   */
   listOwnCheckRuns(sha: string): Promise<CheckRunInfo[]>;
   /** Returns the workflow run id when GitHub reports it (`return_run_details`). */
   dispatchWorkflow(request: DispatchRequest): Promise<{ workflowRunId: number | null }>;

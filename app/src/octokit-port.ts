@@ -52,7 +52,8 @@ export function createOctokitPort(octokit: ProbotOctokit, repo: RepoRef, appId: 
           ...repo,
           ref: sha,
           app_id: appId,
-          filter: "latest",
+          // Not "latest": that is per name, and two pull requests at one commit share lane names.
+          filter: "all",
           per_page: 100,
         })
         .catch((error: unknown) => {
@@ -69,6 +70,7 @@ export function createOctokitPort(octokit: ProbotOctokit, repo: RepoRef, appId: 
           conclusion: r.conclusion ?? null,
           external_id: r.external_id ?? null,
           app_id: r.app?.id ?? null,
+          started_at: r.started_at ?? null,
         }),
       );
     },

@@ -36,7 +36,7 @@ interface Listed {
 function nockList(gh: Recorder, runs: Listed[]) {
   gh.scope
     .get(`${REPO_PATH}/commits/${HEAD_SHA}/check-runs`)
-    .query({ app_id: String(APP_ID), filter: "latest", per_page: "100" })
+    .query({ app_id: String(APP_ID), filter: "all", per_page: "100" })
     .reply(200, {
       total_count: runs.length,
       check_runs: runs.map((r) => ({

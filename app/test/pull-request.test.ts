@@ -273,7 +273,7 @@ describe("superseded commits", () => {
     const ext = (lane: string) => `pikaci:${oldRun}:${lane}:7`;
     gh.scope
       .get(`${REPO_PATH}/commits/${HEAD_SHA}/check-runs`)
-      .query({ app_id: String(APP_ID), filter: "latest", per_page: "100" })
+      .query({ app_id: String(APP_ID), filter: "all", per_page: "100" })
       .reply(200, {
         total_count: 4,
         check_runs: [
@@ -373,7 +373,7 @@ describe("superseded fork commits", () => {
     });
     gh.scope
       .get(`${REPO_PATH}/commits/${HEAD_SHA}/check-runs`)
-      .query({ app_id: String(APP_ID), filter: "latest", per_page: "100" })
+      .query({ app_id: String(APP_ID), filter: "all", per_page: "100" })
       .reply(200, {
         total_count: 5,
         check_runs: [

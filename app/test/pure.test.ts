@@ -12,6 +12,8 @@ import { configFailureCheck } from "../src/config-check.js";
 import { buildDispatchInputs, describeDispatchFailure, workflowTarget } from "../src/dispatch.js";
 import { loadAppEnv } from "../src/env.js";
 import { decodeExternalId, EXTERNAL_ID_MAX_LENGTH, encodeExternalId } from "../src/external-id.js";
+import type { CheckRunInfo } from "../src/github-port.js";
+import { ownLanes } from "../src/handlers/own-lanes.js";
 import { mapLimit } from "../src/map-limit.js";
 import { withThrottle } from "../src/octokit-class.js";
 import { skippedOutput } from "../src/outputs.js";
@@ -48,6 +50,48 @@ describe("external_id", () => {
       expect(decodeExternalId(bad)).toBeNull();
     }
     expect(() => encodeExternalId({ runId: RUN, lane: "a:b", pr: 7, fork: false })).toThrow();
+  });
+});
+
+describe("ownLanes", () => {
+  const APP = 4242;
+  const run = (id: number, lane: string, pr: number, startedAt: string | null): CheckRunInfo => ({
+    id,
+    name: lane,
+    head_sha: HEAD_SHA,
+    status: "completed",
+    conclusion: "success",
+    external_id: encodeExternalId({
+      runId: `20260101T000000Z-${id.toString(16).padStart(8, "0")}`,
+      lane,
+      pr,
+      fork: false,
+    }),
+    app_id: APP,
+    started_at: startedAt,
+  });
+  // One commit, the head of #7 and #8; #8 ran after #7, then #7's unit was re-run. Listed newest first.
+  const listing = [
+    run(5, "unit", 7, "2026-01-01T12:00:00Z"),
+    run(4, "lint", 8, "2026-01-01T11:00:00Z"),
+    run(3, "unit", 8, "2026-01-01T11:00:00Z"),
+    run(2, "lint", 7, "2026-01-01T10:00:00Z"),
+    run(1, "unit", 7, "2026-01-01T10:00:00Z"),
+  ];
+  const ids = (lanes: { run: CheckRunInfo }[]) => lanes.map((l) => l.run.id);
+
+  it("keeps the newest check run per lane and pull request, not per name", () => {
+    expect(ids(ownLanes(listing, { appId: APP }))).toEqual([5, 4, 3, 2]);
+    expect(ids(ownLanes(listing, { appId: APP, pr: 7 }))).toEqual([5, 2]);
+    expect(ids(ownLanes(listing, { appId: APP, pr: 8 }))).toEqual([4, 3]);
+  });
+
+  it("breaks a tie in started_at by the higher id, whatever the listing order, and ranks no time oldest", () => {
+    const same = [run(10, "unit", 7, "2026-01-01T10:00:00Z"), run(11, "unit", 7, "2026-01-01T10:00:00Z")];
+    expect(ids(ownLanes(same, { appId: APP }))).toEqual([11]);
+    expect(ids(ownLanes([...same].reverse(), { appId: APP }))).toEqual([11]);
+    const untimed = [run(12, "unit", 7, null), run(11, "unit", 7, "2026-01-01T10:00:00Z")];
+    expect(ids(ownLanes(untimed, { appId: APP }))).toEqual([11]);
   });
 });
 

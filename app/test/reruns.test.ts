@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { APPROVE_RUN_ID, RERUN_FAILED_ID } from "../../src/report/requested-actions.js";
 import { createMemoryDispatchStore } from "../src/dispatch-store.js";
 import {
+  API,
   APP_ID,
   checkRunIdFor,
   checkRunPayload,
@@ -46,7 +47,7 @@ function listed(conclusions: Record<string, string>, fork = false) {
 
 /**
  * The same listing with `lanes` PR #8's: the commit is also the head of #8 (stacked or duplicate
- * pull requests). Distinct lane names, since the listing (`filter: latest`) has one run per name.
+ * pull requests). Each lane listed once here; a lane both pull requests ran is tested below.
  */
 function alsoPr8(body: ReturnType<typeof listed>, lanes: string[]) {
   for (const run of body.check_runs) {
@@ -58,8 +59,45 @@ function alsoPr8(body: ReturnType<typeof listed>, lanes: string[]) {
 function nockList(gh: Recorder, body: ReturnType<typeof listed>) {
   gh.scope
     .get(`${REPO_PATH}/commits/${HEAD_SHA}/check-runs`)
-    .query({ app_id: String(APP_ID), filter: "latest", per_page: "100" })
+    .query({ app_id: String(APP_ID), filter: "all", per_page: "100" })
     .reply(200, body);
+}
+
+interface Run {
+  id: number;
+  lane: string;
+  pr: number;
+  runId: string;
+  conclusion: string;
+  startedAt: string;
+}
+
+/**
+ * HEAD_SHA's listing as GitHub answers it, for either `filter`: `latest` keeps the newest run per
+ * name only, so a lane both pull requests ran shows up for one of them.
+ */
+function nockListLikeGitHub(gh: Recorder, runs: Run[]) {
+  const asListed = (r: Run) => ({
+    id: r.id,
+    name: r.lane,
+    head_sha: HEAD_SHA,
+    status: "completed",
+    conclusion: r.conclusion,
+    started_at: r.startedAt,
+    external_id: `pikaci:${r.runId}:${r.lane}:${r.pr}`,
+    app: { id: APP_ID },
+  });
+  gh.scope
+    .get(`${REPO_PATH}/commits/${HEAD_SHA}/check-runs`)
+    .query((q) => q.app_id === String(APP_ID) && q.per_page === "100")
+    .reply(200, (uri) => {
+      const byTime = [...runs].sort((a, b) => b.startedAt.localeCompare(a.startedAt) || b.id - a.id);
+      const latest = new URL(uri, API).searchParams.get("filter") !== "all";
+      const kept = latest
+        ? byTime.filter((r, i) => byTime.findIndex((o) => o.lane === r.lane) === i)
+        : byTime;
+      return { total_count: kept.length, check_runs: kept.map(asListed) };
+    });
 }
 
 function nockDispatch(gh: Recorder, workflow = "pikaci.yml") {
@@ -194,6 +232,85 @@ describe("re-runs", () => {
       ["core-c", "core-c:7"],
     ]);
     // #8's failed lanes are neither re-created nor rewritten.
+    expect(gh.calls.some((c) => c.method === "PATCH")).toBe(false);
+    expect(writes(gh)).toMatchSnapshot();
+  });
+
+  it('"Re-run failed" on #7 re-runs #7\'s failed lane even when #8 ran that lane later at the same SHA', async () => {
+    const { probot } = await testProbot();
+    const gh = github();
+    const rerun7 = "20251231T010000Z-00000abd";
+    const run8 = "20251231T020000Z-00000abe";
+    nockListLikeGitHub(gh, [
+      {
+        id: 100,
+        lane: "core-a",
+        pr: 7,
+        runId: OLD_RUN,
+        conclusion: "success",
+        startedAt: "2026-01-01T09:00:00Z",
+      },
+      {
+        id: 101,
+        lane: "core-b",
+        pr: 7,
+        runId: OLD_RUN,
+        conclusion: "failure",
+        startedAt: "2026-01-01T09:00:00Z",
+      },
+      // #7's core-c failed, then passed on a re-run: only the re-run counts.
+      {
+        id: 102,
+        lane: "core-c",
+        pr: 7,
+        runId: OLD_RUN,
+        conclusion: "failure",
+        startedAt: "2026-01-01T09:00:00Z",
+      },
+      {
+        id: 110,
+        lane: "core-c",
+        pr: 7,
+        runId: rerun7,
+        conclusion: "success",
+        startedAt: "2026-01-01T10:00:00Z",
+      },
+      // #8 ran the same lanes after #7; its failure is #8's to re-run.
+      {
+        id: 120,
+        lane: "core-a",
+        pr: 8,
+        runId: run8,
+        conclusion: "success",
+        startedAt: "2026-01-01T11:00:00Z",
+      },
+      {
+        id: 121,
+        lane: "core-b",
+        pr: 8,
+        runId: run8,
+        conclusion: "failure",
+        startedAt: "2026-01-01T11:00:00Z",
+      },
+    ]);
+    gh.scope.get(CONFIG_PATH).query({ ref: HEAD_SHA }).reply(200, tenLaneConfig());
+    nockCheckRuns(gh.scope, 1);
+    nockDispatch(gh);
+
+    const payload = checkRunPayload({
+      action: "requested_action",
+      name: "core-b",
+      externalId: `pikaci:${OLD_RUN}:core-b:7`,
+      identifier: RERUN_FAILED_ID,
+    });
+    await probot.receive({ id: "d-rf-shared-lane", name: "check_run", payload } as never);
+
+    expect(gh.scope.isDone()).toBe(true);
+    expect(dispatches(gh)).toEqual([{ pr: "7", lanes: ["core-b"] }]);
+    expect(created(gh).map((r) => [r.name, r.external_id.split(":").slice(2).join(":")])).toEqual([
+      ["core-b", "core-b:7"],
+    ]);
+    // #8's failed core-b is neither re-created nor rewritten.
     expect(gh.calls.some((c) => c.method === "PATCH")).toBe(false);
     expect(writes(gh)).toMatchSnapshot();
   });
