@@ -30530,9 +30530,8 @@ async function listGitWorkTree(params) {
   if (env.GIT_DIR || env.GIT_INDEX_FILE || env.GIT_WORK_TREE || env.GIT_COMMON_DIR) return null;
   const gitDir = gitDirOf(params.root);
   if (gitDir === null) return null;
-  let index;
-  let parsed;
-  let status;
+  let parsed = null;
+  let changes;
   try {
     const running = execFileAsync(
       "git",
@@ -30555,29 +30554,27 @@ async function listGitWorkTree(params) {
     ).then(({ stdout }) => splitNul(stdout));
     running.catch(() => {
     });
-    index = readFileSync3(join3(gitDir, "index"));
+    const index = readFileSync3(join3(gitDir, "index"));
     const known = params.knownIndex;
-    if (known !== void 0 && indexChecksum(index, known.length) === known) {
-      status = await running;
-      if (status.every((record2) => record2.startsWith("#"))) {
-        return { indexed: [], paths: [], indexId: known, clean: true, unchanged: true };
-      }
+    const maybeKnown = known !== void 0 && indexChecksum(index, known.length) === known;
+    if (!maybeKnown) parsed = parseGitIndex(index);
+    changes = parseStatus(await running);
+    if (changes === null) return null;
+    if (maybeKnown) {
+      if (isClean(changes)) return { indexed: [], paths: [], indexId: known, clean: true, unchanged: true };
+      parsed = parseGitIndex(index);
     }
-    parsed = parseGitIndex(index);
-    status = await running;
   } catch {
     return null;
   }
   if (parsed === null) return null;
   const candidates = candidatesOf(parsed.entries);
-  const changes = parseStatus(status);
-  if (changes === null) return null;
   const listing = applyChanges(candidates, changes.dirty, changes.untracked);
   const identifies = !candidates.untrusted && !/^0+$/.test(parsed.checksum);
   return {
     ...listing,
     indexId: identifies ? parsed.checksum : null,
-    clean: changes.dirty.size === 0 && changes.untracked.length === 0,
+    clean: isClean(changes),
     unchanged: false
   };
 }
@@ -30661,7 +30658,7 @@ function splitNul(stdout) {
   parts.pop();
   return parts;
 }
-var execFileAsync, STRICT;
+var execFileAsync, STRICT, isClean;
 var init_git_work_tree = __esm({
   "src/snapshot/git-work-tree.ts"() {
     "use strict";
@@ -30678,6 +30675,7 @@ var init_git_work_tree = __esm({
       "-c",
       "core.fsmonitor=false"
     ];
+    isClean = (changes) => changes.dirty.size === 0 && changes.untracked.length === 0;
   }
 });
 
@@ -30854,15 +30852,7 @@ async function buildSnapshot(params) {
     },
     params.concurrency ?? 16
   );
-  for (const path8 of dirs) entries.push({ type: "dir", path: path8 });
-  const sorted = sortEntries(entries);
-  let files = 0;
-  let bytes = 0;
-  for (const entry of sorted) {
-    if (entry.type !== "file") continue;
-    files++;
-    bytes += entry.size;
-  }
+  const { sorted, files, bytes } = finish(entries, dirs);
   const hash2 = hashSortedEntries(sorted);
   const tree = listed.tree;
   const next = tree?.clean && tree.indexId !== null && unstored === 0 ? {
@@ -30882,27 +30872,34 @@ function snapshotRules(exclude) {
 function fromMemo(root, cache, memo2) {
   const entries = cache.storedFiles();
   const dirs = /* @__PURE__ */ new Set();
-  let bytes = 0;
-  for (const entry of entries) {
-    addParents(entry.path, dirs);
-    if (entry.type === "file") bytes += entry.size;
-  }
-  const files = entries.length;
+  for (const entry of entries) addParents(entry.path, dirs);
   for (const [path8, target] of memo2.symlinks) {
     entries.push({ type: "symlink", path: path8, target });
     addParents(path8, dirs);
   }
-  for (const path8 of dirs) entries.push({ type: "dir", path: path8 });
+  const { sorted, files, bytes } = finish(entries, dirs);
   return {
     root,
     hash: memo2.hash,
-    entries: sortEntries(entries),
+    entries: sorted,
     files,
     bytes,
     cacheHits: files,
     source: "git",
     memo: true
   };
+}
+function finish(entries, dirs) {
+  for (const path8 of dirs) entries.push({ type: "dir", path: path8 });
+  const sorted = sortEntries(entries);
+  let files = 0;
+  let bytes = 0;
+  for (const entry of sorted) {
+    if (entry.type !== "file") continue;
+    files++;
+    bytes += entry.size;
+  }
+  return { sorted, files, bytes };
 }
 function pathInside(outer, inner) {
   const rel = relative(outer, resolve2(inner));
@@ -31005,7 +31002,7 @@ function waitLane(params, onSpawn) {
         if (rest) params.onOutput(rest);
       });
     }
-    const finish = (exit) => {
+    const finish2 = (exit) => {
       clearTimeout(deadline);
       clearTimeout(forceTimer);
       params.signal.removeEventListener("abort", onAbort);
@@ -31015,12 +31012,12 @@ function waitLane(params, onSpawn) {
     child.on("spawn", onSpawn);
     child.on("error", (error62) => {
       onSpawn();
-      finish({ kind: "spawn_failed", message: error62.message });
+      finish2({ kind: "spawn_failed", message: error62.message });
     });
     child.on("exit", () => killGroup(child.pid, "SIGKILL"));
     child.on("close", (code, signal) => {
-      if (stopReason) finish({ kind: stopReason });
-      else finish({ kind: "exited", code: code ?? 128 + signalNumber(signal), signal });
+      if (stopReason) finish2({ kind: stopReason });
+      else finish2({ kind: "exited", code: code ?? 128 + signalNumber(signal), signal });
     });
   });
 }
@@ -32884,12 +32881,12 @@ var init_local_transport = __esm({
           child.stdin.on("error", () => {
           });
           writeStdin(child.stdin, options.stdin, () => killGroup2("abort"));
-          const finish = () => {
+          const finish2 = () => {
             if (timer) clearTimeout(timer);
             options.signal?.removeEventListener("abort", onAbort);
           };
           child.on("error", (error62) => {
-            finish();
+            finish2();
             reject(
               new InfrastructureError(`could not start ${file2}: ${error62.message}`, {
                 hint: `install ${file2} or fix PATH on this machine`,
@@ -32898,7 +32895,7 @@ var init_local_transport = __esm({
             );
           });
           child.on("close", (code, signal) => {
-            finish();
+            finish2();
             if (killedBy === "timeout") {
               reject(
                 new InfrastructureError(`command timed out after ${options.timeoutMs} ms: ${file2}`, {
@@ -53063,7 +53060,7 @@ function execOnChannel(params) {
     let channel;
     let settled = false;
     let timer;
-    const finish = (settle2) => {
+    const finish2 = (settle2) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
@@ -53071,7 +53068,7 @@ function execOnChannel(params) {
       untrack();
       settle2();
     };
-    const fail = (error62) => finish(() => {
+    const fail = (error62) => finish2(() => {
       channel?.close();
       reject(error62);
     });
@@ -53114,7 +53111,7 @@ function execOnChannel(params) {
       });
       stream.on(
         "close",
-        () => finish(
+        () => finish2(
           () => resolve4({ code, signal: exitSignal, stdout: Buffer.concat(stdout), stderr: Buffer.concat(stderr) })
         )
       );

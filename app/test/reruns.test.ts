@@ -125,6 +125,32 @@ function created(gh: Recorder) {
     .map((c) => c.body as { name: string; status: string; head_sha: string; external_id: string });
 }
 
+/** A fork's config naming its own workflow, which an approval must never run. */
+const forkConfig = `${tenLaneConfig()}workflow:\n  file: release.yml\n`;
+
+/** The fork config read at the head, and the base branch's config whose workflow an approval runs. */
+function nockForkConfigs(gh: ReturnType<typeof github>): void {
+  gh.scope
+    .get(CONFIG_PATH)
+    .query({ ref: HEAD_SHA })
+    .reply(200, forkConfig)
+    .get(CONFIG_PATH)
+    .query({ ref: "main" })
+    .reply(200, tenLaneConfig());
+}
+
+/** A click on "Approve and run" on PR #7's fork lane `core-a`. */
+function approveClick(p: { conclusion: string; sender: string }) {
+  return checkRunPayload({
+    action: "requested_action",
+    name: "core-a",
+    conclusion: p.conclusion,
+    externalId: `pikaci:${OLD_RUN}:core-a:7:fork`,
+    identifier: APPROVE_RUN_ID,
+    sender: p.sender,
+  });
+}
+
 describe("re-runs", () => {
   it("check_run.rerequested creates a new queued check run with the same name and SHA and dispatches that lane only", async () => {
     const { probot } = await testProbot();
@@ -359,8 +385,6 @@ describe("re-runs", () => {
 });
 
 describe("fork approval", () => {
-  const forkConfig = `${tenLaneConfig()}workflow:\n  file: release.yml\n`;
-
   it("a maintainer's approval runs the waiting lanes with the base branch's workflow, never the fork's choice", async () => {
     const { probot } = await testProbot();
     const gh = github();
@@ -371,24 +395,11 @@ describe("fork approval", () => {
       gh,
       listed({ "core-a": "action_required", "core-b": "action_required", "core-c": "action_required" }, true),
     );
-    gh.scope
-      .get(CONFIG_PATH)
-      .query({ ref: HEAD_SHA })
-      .reply(200, forkConfig)
-      .get(CONFIG_PATH)
-      .query({ ref: "main" })
-      .reply(200, tenLaneConfig());
+    nockForkConfigs(gh);
     nockCheckRuns(gh.scope, 3);
     nockDispatch(gh, "pikaci.yml");
 
-    const payload = checkRunPayload({
-      action: "requested_action",
-      name: "core-a",
-      conclusion: "action_required",
-      externalId: `pikaci:${OLD_RUN}:core-a:7:fork`,
-      identifier: APPROVE_RUN_ID,
-      sender: "maint",
-    });
+    const payload = approveClick({ conclusion: "action_required", sender: "maint" });
     await probot.receive({ id: "d-ap", name: "check_run", payload } as never);
 
     expect(gh.scope.isDone()).toBe(true);
@@ -412,24 +423,11 @@ describe("fork approval", () => {
       docs: "action_required",
     };
     nockList(gh, alsoPr8(listed(waiting, true), ["core-c", "docs"]));
-    gh.scope
-      .get(CONFIG_PATH)
-      .query({ ref: HEAD_SHA })
-      .reply(200, forkConfig)
-      .get(CONFIG_PATH)
-      .query({ ref: "main" })
-      .reply(200, tenLaneConfig());
+    nockForkConfigs(gh);
     nockCheckRuns(gh.scope, 2);
     nockDispatch(gh, "pikaci.yml");
 
-    const payload = checkRunPayload({
-      action: "requested_action",
-      name: "core-a",
-      conclusion: "action_required",
-      externalId: `pikaci:${OLD_RUN}:core-a:7:fork`,
-      identifier: APPROVE_RUN_ID,
-      sender: "maint",
-    });
+    const payload = approveClick({ conclusion: "action_required", sender: "maint" });
     await probot.receive({ id: "d-ap-pr7", name: "check_run", payload } as never);
 
     expect(gh.scope.isDone()).toBe(true);
@@ -451,14 +449,7 @@ describe("fork approval", () => {
       .get(`${REPO_PATH}/collaborators/drive-by/permission`)
       .reply(200, { permission: "read", role_name: "read", user: { login: "drive-by" } });
 
-    const payload = checkRunPayload({
-      action: "requested_action",
-      name: "core-a",
-      conclusion: "action_required",
-      externalId: `pikaci:${OLD_RUN}:core-a:7:fork`,
-      identifier: APPROVE_RUN_ID,
-      sender: "drive-by",
-    });
+    const payload = approveClick({ conclusion: "action_required", sender: "drive-by" });
     await probot.receive({ id: "d-no", name: "check_run", payload } as never);
 
     expect(gh.scope.isDone()).toBe(true);
@@ -473,14 +464,7 @@ describe("fork approval", () => {
     // No interceptor but the (optional) token: any request to GitHub would fail the delivery.
     const gh = github({ tokenCached: true });
 
-    const payload = checkRunPayload({
-      action: "requested_action",
-      name: "core-a",
-      conclusion: "cancelled",
-      externalId: `pikaci:${OLD_RUN}:core-a:7:fork`,
-      identifier: APPROVE_RUN_ID,
-      sender: "maint",
-    });
+    const payload = approveClick({ conclusion: "cancelled", sender: "maint" });
     await expect(
       probot.receive({ id: "d-ap-old", name: "check_run", payload } as never),
     ).resolves.toBeUndefined();

@@ -111,15 +111,7 @@ export async function buildSnapshot(params: BuildSnapshotParams): Promise<Snapsh
     params.concurrency ?? 16,
   );
 
-  for (const path of dirs) entries.push({ type: "dir", path });
-  const sorted = sortEntries(entries);
-  let files = 0;
-  let bytes = 0;
-  for (const entry of sorted) {
-    if (entry.type !== "file") continue;
-    files++;
-    bytes += entry.size;
-  }
+  const { sorted, files, bytes } = finish(entries, dirs);
   const hash = hashSortedEntries(sorted);
   const tree = listed.tree;
   const next =
@@ -146,27 +138,36 @@ function snapshotRules(exclude: string | undefined): string {
 function fromMemo(root: string, cache: DigestCache, memo: TreeMemo): Snapshot {
   const entries: SnapshotEntry[] = cache.storedFiles();
   const dirs = new Set<string>();
-  let bytes = 0;
-  for (const entry of entries) {
-    addParents(entry.path, dirs);
-    if (entry.type === "file") bytes += entry.size;
-  }
-  const files = entries.length;
+  for (const entry of entries) addParents(entry.path, dirs);
   for (const [path, target] of memo.symlinks) {
     entries.push({ type: "symlink", path, target });
     addParents(path, dirs);
   }
-  for (const path of dirs) entries.push({ type: "dir", path });
+  const { sorted, files, bytes } = finish(entries, dirs);
   return {
     root,
     hash: memo.hash,
-    entries: sortEntries(entries),
+    entries: sorted,
     files,
     bytes,
     cacheHits: files,
     source: "git",
     memo: true,
   };
+}
+
+/** Adds the parent directories, sorts (docs/snapshot-hash.md), and counts the files and their bytes. */
+function finish(entries: SnapshotEntry[], dirs: ReadonlySet<string>) {
+  for (const path of dirs) entries.push({ type: "dir", path });
+  const sorted = sortEntries(entries);
+  let files = 0;
+  let bytes = 0;
+  for (const entry of sorted) {
+    if (entry.type !== "file") continue;
+    files++;
+    bytes += entry.size;
+  }
+  return { sorted, files, bytes };
 }
 
 /** `inner` relative to `outer` (`/`-separated), or null when it is not inside it. */

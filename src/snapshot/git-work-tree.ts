@@ -65,9 +65,8 @@ export async function listGitWorkTree(params: {
   if (env.GIT_DIR || env.GIT_INDEX_FILE || env.GIT_WORK_TREE || env.GIT_COMMON_DIR) return null;
   const gitDir = gitDirOf(params.root);
   if (gitDir === null) return null;
-  let index: Buffer;
-  let parsed: GitIndex | null;
-  let status: string[];
+  let parsed: GitIndex | null = null;
+  let changes: ReturnType<typeof parseStatus>;
   try {
     // `status` (read-only with --no-optional-locks) names both kinds of change in one process: one
     // fork of this (possibly large) process, not two.
@@ -92,33 +91,35 @@ export async function listGitWorkTree(params: {
     ).then(({ stdout }) => splitNul(stdout));
     running.catch(() => {}); // awaited below; this only keeps an early throw from leaving it unhandled
     // Git is started first; reading and parsing the index (a few MB from the page cache, read in
-    // one go rather than in promise-sized chunks) then happens while it stats the work tree.
-    index = readFileSync(join(gitDir, "index"));
+    // one go rather than in promise-sized chunks) then happens while it stats the work tree. An
+    // index that may be the known one is only parsed if git then names a change.
+    const index = readFileSync(join(gitDir, "index"));
     const known = params.knownIndex;
-    if (known !== undefined && indexChecksum(index, known.length) === known) {
-      status = await running;
-      if (status.every((record) => record.startsWith("#"))) {
-        return { indexed: [], paths: [], indexId: known, clean: true, unchanged: true };
-      }
+    const maybeKnown = known !== undefined && indexChecksum(index, known.length) === known;
+    if (!maybeKnown) parsed = parseGitIndex(index);
+    changes = parseStatus(await running);
+    if (changes === null) return null;
+    if (maybeKnown) {
+      if (isClean(changes)) return { indexed: [], paths: [], indexId: known, clean: true, unchanged: true };
+      parsed = parseGitIndex(index);
     }
-    parsed = parseGitIndex(index);
-    status = await running;
   } catch {
     return null; // no index yet (a fresh `git init`), or git failed: the slow listing decides
   }
   if (parsed === null) return null;
   const candidates = candidatesOf(parsed.entries);
-  const changes = parseStatus(status);
-  if (changes === null) return null;
   const listing = applyChanges(candidates, changes.dirty, changes.untracked);
   const identifies = !candidates.untrusted && !/^0+$/.test(parsed.checksum);
   return {
     ...listing,
     indexId: identifies ? parsed.checksum : null,
-    clean: changes.dirty.size === 0 && changes.untracked.length === 0,
+    clean: isClean(changes),
     unchanged: false,
   };
 }
+
+const isClean = (changes: { dirty: ReadonlySet<string>; untracked: readonly string[] }) =>
+  changes.dirty.size === 0 && changes.untracked.length === 0;
 
 /**
  * Pure: `git status --porcelain=v2 -z --no-renames` records. What matters here is the work tree

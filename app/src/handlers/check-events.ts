@@ -51,8 +51,8 @@ export async function onCheckSuiteRerequested(
   deps: AppDeps,
   p: { headSha: string; sender: string },
 ) {
-  const listed = await scope.port.listOwnCheckRuns(p.headSha);
-  const prs = [...new Set(ownLanes(listed, { appId: deps.appId }).map((r) => r.ref.pr))];
+  const lanes = ownLanes(await scope.port.listOwnCheckRuns(p.headSha), { appId: deps.appId });
+  const prs = [...new Set(lanes.map((r) => r.ref.pr))];
   if (prs.length === 0) {
     scope.log.info(`no pikaci check runs on ${p.headSha}; nothing to re-run`);
     return;
@@ -62,7 +62,7 @@ export async function onCheckSuiteRerequested(
       headSha: p.headSha,
       sender: p.sender,
       pr,
-      runs: ownLanes(listed, { appId: deps.appId, pr }),
+      runs: lanes.filter((r) => r.ref.pr === pr),
     });
   }
 }
