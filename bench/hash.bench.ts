@@ -15,7 +15,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildSnapshot } from "../src/snapshot/index.js";
-import { median, printTable, type Row, timeIt, writeResults } from "./lib/stats.js";
+import { failOnMissedTargets, median, printTable, type Row, timeIt, writeResults } from "./lib/stats.js";
 import { makeBenchTree } from "./lib/tree.js";
 
 const files = Number(process.env.PIKACI_BENCH_FILES ?? 20_000);
@@ -124,6 +124,7 @@ try {
       ratio: mb(median(cold)) / mb(median(base)),
       ratioMeaning: "throughput",
       target: ">= 0.8x",
+      met: mb(median(cold)) / mb(median(base)) >= 0.8,
     },
   ];
   if (hasNixHash) {
@@ -143,6 +144,7 @@ try {
       ratio: mb(median(coldGit)) / mb(median(base)),
       ratioMeaning: "throughput",
       target: ">= 0.8x",
+      met: mb(median(coldGit)) / mb(median(base)) >= 0.8,
     },
     {
       name: `pikaci warm re-hash, clean git work tree (${files} unchanged)`,
@@ -151,6 +153,7 @@ try {
       ratio: median(warmGit) / median(coldGit),
       ratioMeaning: "of cold time",
       target: "< 0.1x",
+      met: median(warmGit) / median(coldGit) < 0.1,
     },
     {
       name: "pikaci warm re-hash, git work tree + 1 untracked file",
@@ -185,6 +188,7 @@ try {
     rows,
   });
   console.log(`results: ${out}`);
+  failOnMissedTargets(rows);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

@@ -122,7 +122,9 @@ async function main(): Promise<void> {
     console.log(
       `phases of the last run: ${lastPhases.map((p) => `${p.phase}=${p.duration_ms}ms`).join(" ")}`,
     );
-    console.log(`ratio pikaci/floor: ${(t / f).toFixed(2)}x (target ≤ 1.3x)`);
+    const met = t / f <= 1.3;
+    console.log(`ratio pikaci/floor: ${(t / f).toFixed(2)}x (target ≤ 1.3x): ${met ? "PASS" : "FAIL"}`);
+    if (!met) process.exitCode = 1;
   } finally {
     await rm(workspace, { recursive: true, force: true });
     await transport.close();

@@ -3,8 +3,9 @@
  * of a whole `runLanes` call, median of PIKACI_BENCH_REPEAT runs (default 3). Target: ≤ 1.6×.
  *
  * Uses the Incus executor over SSH on the test host of `bash test/host/setup.sh` (its
- * `.test-host/host.env`, read by test/e2e/helpers/test-host.ts) with its busybox image; without a
- * host.env, the local executor, and says so.   Run: npx tsx bench/parallel-lanes.bench.ts
+ * `.test-host/host.env`, read by test/e2e/helpers/test-host.ts) with its busybox image. The target
+ * is about Incus, so without a test host it refuses rather than measure something else.
+ * Run: npx tsx bench/parallel-lanes.bench.ts
  */
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -29,21 +30,19 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 
 async function main(): Promise<void> {
   const host = loadTestHost();
-  const opened = await createExecutor(
-    host
-      ? {
-          host: `ssh://${host.sshUser}@${host.sshHost}:${host.sshPort}`,
-          sshKey: host.sshKey,
-          knownHosts: host.knownHostsFile,
-          image: host.image,
-        }
-      : {},
-  );
-  console.log(
-    host
-      ? `executor: incus over ${opened.transport?.description}`
-      : "executor: local (no .test-host/host.env, so this measures the local executor, not Incus)",
-  );
+  if (!host) {
+    console.error(
+      "parallel-lanes bench: no test host (.test-host/host.env). Its target is for the Incus executor; run `bash test/host/setup.sh` first.",
+    );
+    process.exit(2);
+  }
+  const opened = await createExecutor({
+    host: `ssh://${host.sshUser}@${host.sshHost}:${host.sshPort}`,
+    sshKey: host.sshKey,
+    knownHosts: host.knownHostsFile,
+    image: host.image,
+  });
+  console.log(`executor: incus over ${opened.transport?.description}`);
   const base = await mkdtemp(join(tmpdir(), "pikaci-bench-parallel-"));
   try {
     const workspace = join(base, "ws");
@@ -53,7 +52,7 @@ async function main(): Promise<void> {
     const measure = async (count: number): Promise<number> => {
       const t0 = performance.now();
       const run = await runLanes({
-        config: config(count, host?.image),
+        config: config(count, host.image),
         configPath: ".github/pikaci.yml",
         workspace,
         executor: opened.executor,

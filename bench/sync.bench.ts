@@ -12,7 +12,7 @@ import { join, resolve } from "node:path";
 import { buildSnapshot, syncSnapshot } from "../src/snapshot/index.js";
 import { LocalTransport } from "../src/ssh/local-transport.js";
 import type { Transport } from "../src/ssh/transport.js";
-import { median, printTable, type Row, timeIt, writeResults } from "./lib/stats.js";
+import { failOnMissedTargets, median, printTable, type Row, timeIt, writeResults } from "./lib/stats.js";
 import { makeBenchTree } from "./lib/tree.js";
 
 const files = Number(process.env.PIKACI_BENCH_FILES ?? 5000);
@@ -181,7 +181,7 @@ try {
       ratio: median(warm) / median(cold),
       ratioMeaning: "of cold",
     },
-    { name: "pikaci warm bytes sent", value: warmBytes, unit: "B", target: "0" },
+    { name: "pikaci warm bytes sent", value: warmBytes, unit: "B", target: "0", met: warmBytes === 0 },
     {
       name: "pikaci one-file change",
       value: median(one),
@@ -189,7 +189,13 @@ try {
         ? { baseline: "rsync -a", ratio: median(one) / median(rs), ratioMeaning: "of rsync time" }
         : {}),
     },
-    { name: "pikaci one-file bytes sent", value: oneBytes, unit: "B", target: `<= ${changedSize} + 65536` },
+    {
+      name: "pikaci one-file bytes sent",
+      value: oneBytes,
+      unit: "B",
+      target: `<= ${changedSize} + 65536`,
+      met: oneBytes <= changedSize + 65536,
+    },
     {
       name: "pikaci one-file, fresh machine",
       value: median(fresh),
@@ -197,7 +203,13 @@ try {
       ratio: median(fresh) / median(one),
       ratioMeaning: "of local-base time",
     },
-    { name: "fresh machine bytes sent", value: freshBytes, unit: "B", target: `<= ${changedSize} + 65536` },
+    {
+      name: "fresh machine bytes sent",
+      value: freshBytes,
+      unit: "B",
+      target: `<= ${changedSize} + 65536`,
+      met: freshBytes <= changedSize + 65536,
+    },
     { name: "fresh machine bytes received", value: freshReceived, unit: "B", baseline: "gzipped manifest" },
   ];
   if (haveRsync)
@@ -226,6 +238,7 @@ try {
     rows,
   });
   console.log(`results: ${out}`);
+  failOnMissedTargets(rows);
 } finally {
   await transport.exec(["rm", "-rf", remoteBase]).catch(() => {});
   await transport.close();

@@ -73,7 +73,7 @@ step "unit tests on Node 24"
 if [ "$e2e" = 1 ]; then
   step "end-to-end tests (real sshd + Incus)"
   PIKACI_NODE24="$node24" node node_modules/vitest/vitest.mjs run --project e2e \
-    --reporter=default --reporter=json --outputFile.json="$results/e2e.json"
+    --reporter=default --reporter=json --outputFile.json="$results/e2e-node20.json"
 fi
 
 step "done in $(($(date +%s) - started))s"

@@ -24,6 +24,8 @@ export interface Row {
   ratio?: number;
   ratioMeaning?: string;
   target?: string;
+  /** Whether the target holds; every row with a target must say, so a missed one fails the run. */
+  met?: boolean;
 }
 
 export function printTable(title: string, rows: readonly Row[]): void {
@@ -34,10 +36,23 @@ export function printTable(title: string, rows: readonly Row[]): void {
     r.baseline ?? "",
     r.ratio === undefined ? "" : `${r.ratio.toFixed(3)}x ${r.ratioMeaning ?? ""}`,
     r.target ?? "",
+    r.target === undefined ? "" : r.met ? "PASS" : "FAIL",
   ]);
-  const header = ["measure", "median", "baseline", "ratio", "target"];
+  const header = ["measure", "median", "baseline", "ratio", "target", ""];
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   for (const line of [header, ...lines]) console.log(line.map((c, i) => c.padEnd(widths[i]!)).join("  "));
+}
+
+/**
+ * Sets a non-zero exit code when any row's target is missed (or has no verdict), and names the
+ * missed ones, so a benchmark run can fail like a test does.
+ */
+export function failOnMissedTargets(rows: readonly Row[]): boolean {
+  const missed = rows.filter((r) => r.target !== undefined && r.met !== true);
+  for (const r of missed) console.log(`MISSED: ${r.name} (target ${r.target})`);
+  if (missed.length > 0) process.exitCode = 1;
+  else console.log("every target met");
+  return missed.length === 0;
 }
 
 export function writeResults(name: string, data: unknown): string {

@@ -76,16 +76,27 @@ describe.skipIf(!env)("ssh2 transport against the real sshd", () => {
   });
 
   it("runs 9 concurrent commands on one connection: 8 at a time, all succeed", async () => {
-    const t0 = performance.now();
+    // Each command prints its own start and end (ns, the host's clock) so the overlap is measured
+    // where the commands ran, not inferred from the wall time here.
     const results = await Promise.all(
-      Array.from({ length: 9 }, (_, i) => transport.exec(["sh", "-c", `sleep 1; echo ${i}`])),
+      Array.from({ length: 9 }, (_, i) =>
+        transport.exec(["sh", "-c", `echo ${i} $(date +%s%N); sleep 1; echo $(date +%s%N)`]),
+      ),
     );
-    const elapsed = performance.now() - t0;
-    expect(results.map((r) => [r.code, r.stdout.toString().trim()])).toEqual(
+    expect(results.map((r) => [r.code, r.stdout.toString().split(/\s+/)[0]])).toEqual(
       Array.from({ length: 9 }, (_, i) => [0, String(i)]),
     );
-    // The 9th waited for a free channel: two rounds of `sleep 1`.
-    expect(elapsed).toBeGreaterThan(1900);
+    const spans = results.map((r) => {
+      const [, start, end] = r.stdout.toString().trim().split(/\s+/).map(Number);
+      return { start: start!, end: end! };
+    });
+    const peak = Math.max(
+      ...spans.map((s) => spans.filter((o) => o.start <= s.start && s.start < o.end).length),
+    );
+    expect(peak).toBe(8);
+    // The 9th waited for a free channel: it started after one of the first 8 had ended.
+    const last = spans.reduce((a, b) => (b.start > a.start ? b : a));
+    expect(spans.some((s) => s !== last && s.end <= last.start)).toBe(true);
   });
 
   it("times out a command with an InfrastructureError, and aborts with CancelledError", async () => {

@@ -181,6 +181,7 @@ describe("plan", () => {
 
   it("selects every lane when the config file itself changed", async () => {
     const { json } = await plan(["--changed", "valid.yml"]);
+    expect(selected(json)).toEqual(["unit", "docs", "always"]);
     expect(
       json.selection.every((s: { reason: string }) => /config changed|no path filters/.test(s.reason)),
     ).toBe(true);

@@ -4,17 +4,18 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
-import { buildSnapshot, verifyRemoteSnapshot } from "../../src/snapshot/index.js";
-import { LocalTransport } from "../../src/ssh/local-transport.js";
+import { buildSnapshot, verifyRemoteSnapshot } from "../../../src/snapshot/index.js";
+import { LocalTransport } from "../../../src/ssh/local-transport.js";
 
 const run = promisify(execFile);
-const repo = resolve(import.meta.dirname, "../..");
+const repo = resolve(import.meta.dirname, "../../..");
 const dirs: string[] = [];
 afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-// One child = one CLI process: its own hash run, its own (empty) sync-base cache.
+// One child = one CLI process: its own hash run, its own (empty) sync-base cache. No SSH or Incus:
+// the LocalTransport publishes into a local dir, so this is a unit test of the publish protocol.
 const child = `
 import { buildSnapshot, syncSnapshot } from ${JSON.stringify(`${repo}/src/snapshot/index.ts`)};
 import { LocalTransport } from ${JSON.stringify(`${repo}/src/ssh/local-transport.ts`)};
@@ -60,5 +61,6 @@ describe("concurrent syncs of one snapshot", () => {
     });
     expect(verified.problems).toEqual([]);
     expect(verified.ok).toBe(true);
-  });
+    // Eight TypeScript processes starting at once on a 2-core machine: give them room.
+  }, 120_000);
 });
