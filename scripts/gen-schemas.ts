@@ -1,14 +1,15 @@
 /**
- * Writes the published JSON Schemas in schemas/ from the zod schemas in src/schema.
- * `--check` fails (exit 1) when a committed file differs from a fresh generation, so CI
- * catches a schema change that forgot to regenerate.
+ * Writes the published JSON Schemas in schemas/ and the config reference docs/config.md from the
+ * zod schemas in src/schema. `--check` fails (exit 1) when a committed file differs from a fresh
+ * generation, so CI catches a schema change that forgot to regenerate.
  */
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
 import { GuestResult, PikaciConfig, PlanRecord, RunEvent, RunRecord } from "../src/schema/index.js";
+import { type JsonSchema, renderConfigReference } from "./lib/config-reference.js";
 
-const OUT_DIR = path.join(import.meta.dirname, "..", "schemas");
+const REPO = path.join(import.meta.dirname, "..");
 
 const targets: Record<string, { schema: z.ZodType; io: "input" | "output"; title: string }> = {
   "pikaci-config.schema.json": { schema: PikaciConfig, io: "input", title: "pikaci .github/pikaci.yml" },
@@ -18,18 +19,28 @@ const targets: Record<string, { schema: z.ZodType; io: "input" | "output"; title
   "event.schema.json": { schema: RunEvent, io: "output", title: "pikaci run --json event" },
 };
 
-function render(name: string): string {
+const jsonSchema = (name: string) => {
   const target = targets[name]!;
-  const json = z.toJSONSchema(target.schema, { io: target.io, target: "draft-2020-12" });
-  return `${JSON.stringify({ title: target.title, ...json }, null, 2)}\n`;
-}
+  return z.toJSONSchema(target.schema, { io: target.io, target: "draft-2020-12" });
+};
+
+/** Every generated file, relative to the repository, with its fresh content. */
+const outputs: Record<string, () => string> = {
+  ...Object.fromEntries(
+    Object.keys(targets).map((name) => [
+      `schemas/${name}`,
+      () => `${JSON.stringify({ title: targets[name]!.title, ...jsonSchema(name) }, null, 2)}\n`,
+    ]),
+  ),
+  "docs/config.md": () => renderConfigReference(jsonSchema("pikaci-config.schema.json") as JsonSchema),
+};
 
 const check = process.argv.includes("--check");
-await mkdir(OUT_DIR, { recursive: true });
+await mkdir(path.join(REPO, "schemas"), { recursive: true });
 const stale: string[] = [];
-for (const name of Object.keys(targets)) {
-  const file = path.join(OUT_DIR, name);
-  const fresh = render(name);
+for (const [name, render] of Object.entries(outputs)) {
+  const file = path.join(REPO, name);
+  const fresh = render();
   if (check) {
     const current = await readFile(file, "utf8").catch(() => "");
     if (current !== fresh) stale.push(name);
@@ -38,7 +49,7 @@ for (const name of Object.keys(targets)) {
   }
 }
 if (stale.length > 0) {
-  console.error(`schemas/ is stale: ${stale.join(", ")}. Run \`npm run schemas\` and commit the result.`);
+  console.error(`stale generated files: ${stale.join(", ")}. Run \`npm run schemas\` and commit the result.`);
   process.exit(1);
 }
-console.log(check ? "schemas/ is fresh" : `wrote ${Object.keys(targets).length} schemas to schemas/`);
+console.log(check ? "schemas/ and docs/config.md are fresh" : `wrote ${Object.keys(outputs).join(", ")}`);

@@ -19,4 +19,5 @@ export const Duration = z
   .union([z.number().int().positive(), z.string().regex(DURATION_PATTERN)])
   .refine((value) => parseDurationSecs(value) !== undefined, {
     message: "expected seconds (e.g. 1800) or a duration such as 30m, 90s or 1h30m",
-  });
+  })
+  .meta({ title: "duration", description: "Whole seconds, or a duration such as `90s`, `30m`, `1h30m`." });
