@@ -58188,6 +58188,7 @@ Next, <a href="${install}">install the App</a> on your repositories.</p></body><
 }
 
 // src/cli/app/serve.ts
+import cluster from "node:cluster";
 import { existsSync as existsSync2 } from "node:fs";
 import path2 from "node:path";
 import { pathToFileURL } from "node:url";
@@ -58215,8 +58216,10 @@ function appEntry(root = packageRoot()) {
 async function serveApp(params) {
   if (params.envFile) {
     const loaded = await loadEnvFile(params.envFile, params.io.env);
-    params.io.stderr.write(`pikaci app: read ${loaded.length} variable(s) from ${params.envFile}
+    if (cluster.isPrimary) {
+      params.io.stderr.write(`pikaci app: read ${loaded.length} variable(s) from ${params.envFile}
 `);
+    }
   }
   const entry = appEntry();
   if (entry.endsWith(".ts")) {

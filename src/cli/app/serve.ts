@@ -1,3 +1,4 @@
+import cluster from "node:cluster";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -23,7 +24,10 @@ export function appEntry(root: string = packageRoot()): string {
 export async function serveApp(params: { envFile?: string; io: CliIO }): Promise<void> {
   if (params.envFile) {
     const loaded = await loadEnvFile(params.envFile, params.io.env);
-    params.io.stderr.write(`pikaci app: read ${loaded.length} variable(s) from ${params.envFile}\n`);
+    // Workers (PIKACI_APP_WORKERS) re-run this command with the primary's environment: say it once.
+    if (cluster.isPrimary) {
+      params.io.stderr.write(`pikaci app: read ${loaded.length} variable(s) from ${params.envFile}\n`);
+    }
   }
   const entry = appEntry();
   if (entry.endsWith(".ts")) {
