@@ -2,7 +2,8 @@
 # Checks the systemd units in deploy/systemd/ without systemd running as PID 1:
 #  - `systemd-analyze verify` must exit 0 AND print nothing: a misspelt or mis-valued directive is
 #    only a warning ("Unknown key 'ProtectSytem' … ignoring"), yet silently drops the hardening;
-#  - `systemd-analyze security --offline` must keep each service's exposure at or below its bar.
+#  - `systemd-analyze security --offline` must keep each service's exposure at or below its bar;
+#  - systemd's env-file parser must read `pikaci app register`'s env file as the App does.
 # verify needs every ExecStart binary to exist, so the units are checked from a temporary copy
 # whose /usr/bin/node is this machine's node. Before trusting the result, the same check is run on
 # a copy with a misspelt directive and must fail: a check that cannot fail is no check.
@@ -73,4 +74,13 @@ for pair in pikaci-app.service:15 pikaci-gc.service:17; do
     failed=1
   fi
 done
+
+# The env file `pikaci app register` writes, read by systemd's own env-file parser.
+generator=/usr/lib/systemd/user-environment-generators/30-systemd-environment-d-generator
+if [ -x "$generator" ]; then
+  (cd "$repo" && npx tsx scripts/check-envfile-systemd.ts "$generator") || failed=1
+else
+  echo "FAIL $generator not found (Debian's systemd package provides it)" >&2
+  failed=1
+fi
 [ "$failed" = 0 ]
