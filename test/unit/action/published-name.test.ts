@@ -18,7 +18,9 @@ describe("the Action's published name", () => {
   );
   const places = [...files("examples/workflows", /\.ya?ml$/), ...files("docs", /\.md$/), "README.md"];
   const uses = places.flatMap((file) =>
-    [...readFileSync(path.join(repo, file), "utf8").matchAll(/uses:\s*(\S*pikaci\S*)/g)].map((m) => ({
+    [
+      ...readFileSync(path.join(repo, file), "utf8").matchAll(/uses:\s*([\w.-]+\/pikaci(?:@[\w.-]*\w)?)/g),
+    ].map((m) => ({
       file,
       ref: m[1]!,
     })),
