@@ -1,6 +1,12 @@
 #!/usr/bin/env node
-// Builds the committed bundles: dist/index.js (action main), dist/post.js (action post step) and
-// dist/cli.js (the `pikaci` command). `npm run bundle`; `--outdir DIR` builds elsewhere (check-dist.sh).
+// Builds the committed bundles: dist/index.js (action main), dist/post.js (action post step),
+// dist/cli.js (the `pikaci` command) and dist/app.js (the GitHub App, started by `pikaci app serve`
+// or `node dist/app.js`). `npm run build` (or `npm run bundle`); `--outdir DIR` builds elsewhere
+// (check-dist.sh).
+//
+// Why committed bundles and not `tsc` output built on install: a production install
+// (`npm install --omit=dev`) has neither TypeScript nor esbuild, and GitHub runs the action from the
+// repository as it is. Each bundle carries its dependencies, so it runs with plain `node`.
 //
 // - ESM for Node 20+ (GitHub runs node24; the CLI supports Node 20), with a banner giving CommonJS
 //   dependencies `require`, and `define` mapping their free `__filename`/`__dirname` to the bundle's.
@@ -21,6 +27,7 @@ const ENTRIES = [
   ["index", "src/action/index.ts"],
   ["post", "src/action/post.ts"],
   ["cli", "src/cli/entry.ts"],
+  ["app", "app/src/server.ts"],
 ];
 
 const BANNER = [

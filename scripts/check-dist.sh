@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# dist/ is committed (GitHub runs the action from it), so it must equal a fresh build.
+# dist/ is committed (GitHub runs the action from it; `pikaci` and `pikaci app serve` run dist/cli.js and
+# dist/app.js with plain node after `npm install --omit=dev`), so it must equal a fresh build.
 # Rebuilds into a temporary folder and compares, so a dirty working tree is never overwritten.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)

@@ -3,6 +3,7 @@
 # On a fresh machine it installs what the tests need — npm deps, the real test host (Incus + sshd +
 # images), Node 24, Chromium — then runs every check CI enforces:
 #   lint/format, typecheck, JSON Schemas fresh, dist/ equal to a fresh build, every .nix file parses,
+#   the systemd units in deploy/systemd verify,
 #   unit tests on Node 20 and Node 24, end-to-end tests against the real sshd + Incus.
 # PIKACI_E2E=0 skips the test host and the end-to-end tests (they then say so); CI never sets it.
 set -euo pipefail
@@ -60,6 +61,9 @@ bash scripts/check-dist.sh
 
 step "every .nix file parses"
 bash scripts/check-nix.sh
+
+step "systemd units verify (systemd-analyze verify + security)"
+bash scripts/check-systemd.sh
 
 
 step "unit tests on Node 20"

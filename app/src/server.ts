@@ -1,8 +1,10 @@
 /**
- * Start the pikaci GitHub App: `npx tsx app/src/server.ts` (environment: see docs/app.md).
+ * Start the pikaci GitHub App: `npx pikaci app serve`, or `node dist/app.js` (this file, bundled by
+ * `npm run build`); `npx tsx app/src/server.ts` from the sources. Environment: see docs/app.md.
  * With PIKACI_APP_WORKERS > 1 the primary forks that many workers sharing the port.
  */
 import cluster from "node:cluster";
+import type { AddressInfo } from "node:net";
 import { describeError } from "../../src/errors/index.js";
 import { createPikaciServer } from "./create-server.js";
 import { type AppEnv, loadAppEnv } from "./env.js";
@@ -19,12 +21,22 @@ async function serve(appEnv: AppEnv, env: NodeJS.ProcessEnv): Promise<void> {
     processEnv: env,
   });
   const address = await app.listen();
-  app.probot.log.info(`pikaci app listening on ${address.address}:${address.port}`);
+  // Like the supervisor's lines, on stderr and whatever LOG_LEVEL is (probot's default, warn, drops info).
+  process.stderr.write(`${startedMessage(appEnv, address, app.probot.webhookPath)}\n`);
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.once(signal, () => {
       app.close().finally(() => process.exit(0));
     });
   }
+}
+
+/** Where it listens, where GitHub and people reach it, and where deliveries go: all an operator checks. */
+function startedMessage(appEnv: AppEnv, address: AddressInfo, webhookPath: string): string {
+  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  return (
+    `pikaci app: listening on http://${host}:${address.port}; public URL ${appEnv.publicUrl}; ` +
+    `webhooks at ${appEnv.publicUrl}${webhookPath}; health check ${appEnv.publicUrl}/pikaci/healthz`
+  );
 }
 
 /** Keep `count` workers alive; a crashed worker is replaced, a signal stops them all. */

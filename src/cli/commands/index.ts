@@ -1,4 +1,5 @@
 import type { Command } from "../io.js";
+import { appCommand } from "./app.js";
 import { gcCommand } from "./gc.js";
 import { hashCommand } from "./hash.js";
 import { logsCommand } from "./logs.js";
@@ -16,4 +17,5 @@ export const commands: Command[] = [
   logsCommand,
   gcCommand,
   hashCommand,
+  appCommand,
 ];
