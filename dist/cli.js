@@ -27860,7 +27860,7 @@ var init_duration = __esm({
     DURATION_PATTERN = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
     Duration = external_exports.union([external_exports.number().int().positive(), external_exports.string().regex(DURATION_PATTERN)]).refine((value) => parseDurationSecs(value) !== void 0, {
       message: "expected seconds (e.g. 1800) or a duration such as 30m, 90s or 1h30m"
-    });
+    }).meta({ title: "duration", description: "Whole seconds, or a duration such as `90s`, `30m`, `1h30m`." });
   }
 });
 
