@@ -27877,6 +27877,9 @@ var init_byte_size = __esm({
     });
     LogLimit = ByteSize.refine((value) => (parseByteSize(value) ?? 0) >= MIN_LOG_LIMIT_BYTES, {
       message: `log_limit must be at least ${MIN_LOG_LIMIT_BYTES} bytes (4KiB)`
+    }).meta({
+      title: "byte size",
+      description: "Cap on the lane's stored log: bytes, or a size such as `512KiB`, `100MiB`, `1GiB` (KB/MB/GB are powers of 1000); at least `4KiB`, default `100MiB`. A longer log keeps its first and last halves around a marker line."
     });
   }
 });
@@ -54381,111 +54384,6 @@ async function syncDirectory(dir) {
   }
 }
 
-// src/store/ids.ts
-init_errors2();
-init_schema();
-import { randomBytes as randomBytes4 } from "node:crypto";
-function newRunId(now = /* @__PURE__ */ new Date(), random = () => randomBytes4(4).toString("hex")) {
-  const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}Z$/, "Z");
-  const id = `${stamp}-${random()}`;
-  assertRunId(id);
-  return id;
-}
-function assertRunId(id) {
-  assertSafeSegment(id, "run id");
-  if (!RUN_ID_PATTERN.test(id)) {
-    throw new InvalidIdError(`invalid run id ${show(id)}: run ids look like 20260324T162238Z-1a2b3c4d`, {
-      hint: "copy the run id from `pikaci status` or the run's page"
-    });
-  }
-}
-function assertJobId(id) {
-  assertSafeSegment(id, "job id");
-  if (!ID_PATTERN.test(id)) {
-    throw new InvalidIdError(
-      `invalid job id ${show(id)}: use letters, digits, '.', '_' and '-', not starting with '.' or '-'`,
-      { hint: "job ids are the lane ids from .github/pikaci.yml" }
-    );
-  }
-}
-function assertSafeSegment(id, what) {
-  const hint = `pass a ${what} as listed by \`pikaci status\``;
-  if (typeof id !== "string")
-    throw new InvalidIdError(`${what} must be a string, got ${typeof id}`, { hint });
-  if (id === "") throw new InvalidIdError(`${what} is empty`, { hint });
-  if (id.length > ID_MAX_LENGTH) {
-    throw new InvalidIdError(
-      `${what} is ${id.length} characters long; at most ${ID_MAX_LENGTH} are allowed`,
-      { hint }
-    );
-  }
-  if (id.includes("\0")) throw new InvalidIdError(`${what} contains a NUL byte`, { hint });
-  if (id.includes("/") || id.includes("\\")) {
-    throw new InvalidIdError(`${what} ${show(id)} contains a path separator`, { hint });
-  }
-  if (id.includes("..")) throw new InvalidIdError(`${what} ${show(id)} contains '..'`, { hint });
-  if (id.startsWith(".")) throw new InvalidIdError(`${what} ${show(id)} starts with '.'`, { hint });
-}
-function show(id) {
-  return JSON.stringify(id);
-}
-
-// src/store/layout.ts
-init_errors2();
-import path3 from "node:path";
-var StoreLayout = class {
-  root;
-  constructor(root) {
-    this.root = path3.resolve(root);
-  }
-  runsDir() {
-    return this.inside("runs");
-  }
-  runDir(runId) {
-    assertRunId(runId);
-    return this.inside("runs", runId);
-  }
-  runFile(runId) {
-    return this.inside(this.runDir(runId), "run.json");
-  }
-  planFile(runId) {
-    return this.inside(this.runDir(runId), "plan.json");
-  }
-  jobsDir(runId) {
-    return this.inside(this.runDir(runId), "jobs");
-  }
-  jobDir(runId, jobId) {
-    assertJobId(jobId);
-    return this.inside(this.jobsDir(runId), jobId);
-  }
-  logFile(runId, jobId, kind) {
-    if (kind !== "host" && kind !== "guest") {
-      throw new InvalidIdError(`unknown log kind ${JSON.stringify(kind)}`, { hint: "use host or guest" });
-    }
-    return this.inside(this.jobDir(runId, jobId), `${kind}.log`);
-  }
-  inside(...segments) {
-    const resolved = path3.resolve(this.root, ...segments);
-    const relative2 = path3.relative(this.root, resolved);
-    if (relative2 === "" || relative2.startsWith("..") || path3.isAbsolute(relative2)) {
-      throw new InvalidIdError(`refusing a path outside the state root: ${resolved}`, {
-        hint: "ids must be plain names; this is a bug if they were"
-      });
-    }
-    return resolved;
-  }
-};
-function resolveStateRoot(env = process.env, cwd = process.cwd()) {
-  const configured = env.PIKACI_STATE_ROOT;
-  return configured && configured.trim() !== "" ? path3.resolve(cwd, configured) : path3.join(cwd, ".pikaci");
-}
-
-// src/store/store.ts
-init_errors2();
-init_schema();
-import { mkdirSync } from "node:fs";
-import { appendFile, mkdir as mkdir5, readdir, readFile as readFile4, stat } from "node:fs/promises";
-
 // src/store/capped-log.ts
 init_schema();
 import { closeSync, fstatSync, ftruncateSync, openSync, readSync, rmSync, writeSync } from "node:fs";
@@ -54657,7 +54555,110 @@ function snapTailStart(ring, start, size) {
   return nl < 0 ? 0 : nl + 1;
 }
 
+// src/store/ids.ts
+init_errors2();
+init_schema();
+import { randomBytes as randomBytes4 } from "node:crypto";
+function newRunId(now = /* @__PURE__ */ new Date(), random = () => randomBytes4(4).toString("hex")) {
+  const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}Z$/, "Z");
+  const id = `${stamp}-${random()}`;
+  assertRunId(id);
+  return id;
+}
+function assertRunId(id) {
+  assertSafeSegment(id, "run id");
+  if (!RUN_ID_PATTERN.test(id)) {
+    throw new InvalidIdError(`invalid run id ${show(id)}: run ids look like 20260324T162238Z-1a2b3c4d`, {
+      hint: "copy the run id from `pikaci status` or the run's page"
+    });
+  }
+}
+function assertJobId(id) {
+  assertSafeSegment(id, "job id");
+  if (!ID_PATTERN.test(id)) {
+    throw new InvalidIdError(
+      `invalid job id ${show(id)}: use letters, digits, '.', '_' and '-', not starting with '.' or '-'`,
+      { hint: "job ids are the lane ids from .github/pikaci.yml" }
+    );
+  }
+}
+function assertSafeSegment(id, what) {
+  const hint = `pass a ${what} as listed by \`pikaci status\``;
+  if (typeof id !== "string")
+    throw new InvalidIdError(`${what} must be a string, got ${typeof id}`, { hint });
+  if (id === "") throw new InvalidIdError(`${what} is empty`, { hint });
+  if (id.length > ID_MAX_LENGTH) {
+    throw new InvalidIdError(
+      `${what} is ${id.length} characters long; at most ${ID_MAX_LENGTH} are allowed`,
+      { hint }
+    );
+  }
+  if (id.includes("\0")) throw new InvalidIdError(`${what} contains a NUL byte`, { hint });
+  if (id.includes("/") || id.includes("\\")) {
+    throw new InvalidIdError(`${what} ${show(id)} contains a path separator`, { hint });
+  }
+  if (id.includes("..")) throw new InvalidIdError(`${what} ${show(id)} contains '..'`, { hint });
+  if (id.startsWith(".")) throw new InvalidIdError(`${what} ${show(id)} starts with '.'`, { hint });
+}
+function show(id) {
+  return JSON.stringify(id);
+}
+
+// src/store/layout.ts
+init_errors2();
+import path3 from "node:path";
+var StoreLayout = class {
+  root;
+  constructor(root) {
+    this.root = path3.resolve(root);
+  }
+  runsDir() {
+    return this.inside("runs");
+  }
+  runDir(runId) {
+    assertRunId(runId);
+    return this.inside("runs", runId);
+  }
+  runFile(runId) {
+    return this.inside(this.runDir(runId), "run.json");
+  }
+  planFile(runId) {
+    return this.inside(this.runDir(runId), "plan.json");
+  }
+  jobsDir(runId) {
+    return this.inside(this.runDir(runId), "jobs");
+  }
+  jobDir(runId, jobId) {
+    assertJobId(jobId);
+    return this.inside(this.jobsDir(runId), jobId);
+  }
+  logFile(runId, jobId, kind) {
+    if (kind !== "host" && kind !== "guest") {
+      throw new InvalidIdError(`unknown log kind ${JSON.stringify(kind)}`, { hint: "use host or guest" });
+    }
+    return this.inside(this.jobDir(runId, jobId), `${kind}.log`);
+  }
+  inside(...segments) {
+    const resolved = path3.resolve(this.root, ...segments);
+    const relative2 = path3.relative(this.root, resolved);
+    if (relative2 === "" || relative2.startsWith("..") || path3.isAbsolute(relative2)) {
+      throw new InvalidIdError(`refusing a path outside the state root: ${resolved}`, {
+        hint: "ids must be plain names; this is a bug if they were"
+      });
+    }
+    return resolved;
+  }
+};
+function resolveStateRoot(env = process.env, cwd = process.cwd()) {
+  const configured = env.PIKACI_STATE_ROOT;
+  return configured && configured.trim() !== "" ? path3.resolve(cwd, configured) : path3.join(cwd, ".pikaci");
+}
+
 // src/store/store.ts
+init_errors2();
+init_schema();
+import { mkdirSync } from "node:fs";
+import { appendFile, mkdir as mkdir5, readdir, readFile as readFile4, stat } from "node:fs/promises";
 function createStateStore({ root }) {
   const layout = new StoreLayout(root);
   async function jobIds(runId, only) {

@@ -60604,6 +60604,9 @@ var init_byte_size = __esm({
     });
     LogLimit = ByteSize.refine((value) => (parseByteSize(value) ?? 0) >= MIN_LOG_LIMIT_BYTES, {
       message: `log_limit must be at least ${MIN_LOG_LIMIT_BYTES} bytes (4KiB)`
+    }).meta({
+      title: "byte size",
+      description: "Cap on the lane's stored log: bytes, or a size such as `512KiB`, `100MiB`, `1GiB` (KB/MB/GB are powers of 1000); at least `4KiB`, default `100MiB`. A longer log keeps its first and last halves around a marker line."
     });
   }
 });
