@@ -2382,7 +2382,7 @@ var require_thread_stream = __commonJS({
         }
         if (this[kImpl].flushing && this[kImpl].bufLen + dataBuf.length >= MAX_STRING) {
           try {
-            writeSync(this);
+            writeSync2(this);
             this[kImpl].flushing = true;
           } catch (err) {
             destroy(this, err);
@@ -2393,7 +2393,7 @@ var require_thread_stream = __commonJS({
         this[kImpl].bufLen += dataBuf.length;
         if (this[kImpl].sync) {
           try {
-            writeSync(this);
+            writeSync2(this);
             return true;
           } catch (err) {
             destroy(this, err);
@@ -2444,7 +2444,7 @@ var require_thread_stream = __commonJS({
         if (this[kImpl].destroyed) {
           return;
         }
-        writeSync(this);
+        writeSync2(this);
         flushSync(this);
       }
       unref() {
@@ -2667,7 +2667,7 @@ var require_thread_stream = __commonJS({
         destroy(stream, err);
       }
     }
-    function writeSync(stream) {
+    function writeSync2(stream) {
       const cb = () => {
         if (stream[kImpl].ending) {
           end(stream);
@@ -49542,6 +49542,41 @@ function date4(params) {
   return _coercedDate(ZodDate, params);
 }
 
+// src/schema/byte-size.ts
+var UNIT_BYTES = {
+  "": 1,
+  b: 1,
+  k: 1024,
+  kb: 1e3,
+  kib: 1024,
+  m: 1024 ** 2,
+  mb: 1e3 ** 2,
+  mib: 1024 ** 2,
+  g: 1024 ** 3,
+  gb: 1e3 ** 3,
+  gib: 1024 ** 3
+};
+var SIZE_PATTERN = /^(\d+)\s*([kmg]?i?b?)$/i;
+var MIN_LOG_LIMIT_BYTES = 4096;
+var DEFAULT_LOG_LIMIT_BYTES = 100 * 1024 * 1024;
+function parseByteSize(value) {
+  if (typeof value === "number") return Number.isSafeInteger(value) && value > 0 ? value : void 0;
+  const match = SIZE_PATTERN.exec(value.trim());
+  const unit = UNIT_BYTES[(match?.[2] ?? "").toLowerCase()];
+  if (!match || unit === void 0) return void 0;
+  const bytes = Number(match[1]) * unit;
+  return Number.isSafeInteger(bytes) && bytes > 0 ? bytes : void 0;
+}
+var ByteSize = external_exports.union([external_exports.number().int().positive(), external_exports.string().regex(SIZE_PATTERN)]).refine((value) => parseByteSize(value) !== void 0, {
+  message: "expected bytes (e.g. 1048576) or a size such as 512KiB, 100MiB or 1GiB"
+});
+var LogLimit = ByteSize.refine((value) => (parseByteSize(value) ?? 0) >= MIN_LOG_LIMIT_BYTES, {
+  message: `log_limit must be at least ${MIN_LOG_LIMIT_BYTES} bytes (4KiB)`
+}).meta({
+  title: "byte size",
+  description: "Cap on the lane's stored log: bytes, or a size such as `512KiB`, `100MiB`, `1GiB` (KB/MB/GB are powers of 1000); at least `4KiB`, default `100MiB`. A longer log keeps its first and last halves around a marker line."
+});
+
 // src/schema/duration.ts
 var UNIT_SECONDS = { s: 1, m: 60, h: 3600 };
 var DURATION_PATTERN = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
@@ -49592,7 +49627,9 @@ var LaneDefaults = external_exports.strictObject({
   writable_workspace: external_exports.boolean().optional(),
   env: EnvMap.optional(),
   /** How many times an infrastructure failure is retried (test failures never are). */
-  infra_retries: external_exports.number().int().min(0).max(5).optional()
+  infra_retries: external_exports.number().int().min(0).max(5).optional(),
+  /** Cap on each lane's stored log (head and tail kept, the cut marked); default 100MiB. */
+  log_limit: LogLimit.optional()
 });
 var LaneConfig = external_exports.strictObject({
   id: LaneId,
@@ -49611,7 +49648,8 @@ var LaneConfig = external_exports.strictObject({
   /** Lanes sharing a group never run at the same time. */
   concurrency_group: external_exports.string().min(1).max(64).optional(),
   mounts: external_exports.array(MountSpec).optional(),
-  infra_retries: external_exports.number().int().min(0).max(5).optional()
+  infra_retries: external_exports.number().int().min(0).max(5).optional(),
+  log_limit: LogLimit.optional()
 });
 var WorkflowConfig = external_exports.strictObject({
   file: external_exports.string().min(1).default("pikaci.yml"),
@@ -49674,6 +49712,12 @@ var AttemptRecord = external_exports.object({
   finished_at: Timestamp.nullable(),
   phases: external_exports.array(PhaseRecord)
 });
+var LogTruncation = external_exports.object({
+  limit_bytes: external_exports.number().int().positive(),
+  total_bytes: external_exports.number().int().nonnegative(),
+  head_bytes: external_exports.number().int().nonnegative(),
+  tail_bytes: external_exports.number().int().nonnegative()
+});
 var JobRecord = external_exports.object({
   id: LaneId,
   lane_id: LaneId,
@@ -49697,7 +49741,9 @@ var JobRecord = external_exports.object({
   instance_name: external_exports.string().nullable().optional(),
   sync: SyncStats.nullable().optional(),
   /** Last lines of the guest log, so a report can show the failure without reading the log. */
-  failure_excerpt: external_exports.string().nullable().optional()
+  failure_excerpt: external_exports.string().nullable().optional(),
+  /** Set when the guest log outgrew the lane's log_limit and was cut (head and tail kept). */
+  log_truncation: LogTruncation.nullable().optional()
 });
 var PrepareTiming = external_exports.object({
   name: external_exports.string(),
@@ -49750,7 +49796,9 @@ var ExecuteSpec = external_exports.object({
   caches: external_exports.array(external_exports.object({ name: external_exports.string(), path: external_exports.string() })),
   mounts: external_exports.array(external_exports.object({ source: external_exports.string(), path: external_exports.string() })),
   concurrency_group: external_exports.string().nullable(),
-  infra_retries: external_exports.number().int().nonnegative()
+  infra_retries: external_exports.number().int().nonnegative(),
+  /** The lane's log cap in bytes; absent in records written before caps existed (then 100 MiB). */
+  log_limit_bytes: external_exports.number().int().positive().optional()
 });
 var PrepareNode = external_exports.object({
   kind: external_exports.literal("prepare"),
@@ -49857,6 +49905,176 @@ async function syncDirectory(dir) {
   }
 }
 
+// src/store/capped-log.ts
+import { closeSync, fstatSync, ftruncateSync, openSync, readSync, rmSync, writeSync } from "node:fs";
+var MARKER_RESERVE_BYTES = 512;
+var LINE_SNAP_BYTES = 4096;
+var COPY_CHUNK = 1024 * 1024;
+function truncationMarker(t) {
+  const omitted = t.total_bytes - t.head_bytes - t.tail_bytes;
+  return `
+[pikaci: log truncated: kept first ${t.head_bytes} and last ${t.tail_bytes} of ${t.total_bytes} bytes; ${omitted} bytes omitted (log_limit ${t.limit_bytes})]
+`;
+}
+var CappedLogFile = class {
+  #path;
+  #limit;
+  #head;
+  #ringSize;
+  #fd;
+  #ringFd = null;
+  #total = 0;
+  #closed = false;
+  constructor(path5, limitBytes) {
+    if (!Number.isInteger(limitBytes) || limitBytes < MIN_LOG_LIMIT_BYTES) {
+      throw new RangeError(`log limit must be a whole number of bytes ≥ ${MIN_LOG_LIMIT_BYTES}`);
+    }
+    this.#path = path5;
+    this.#limit = limitBytes;
+    const content = limitBytes - MARKER_RESERVE_BYTES;
+    this.#head = Math.floor(content / 2);
+    this.#ringSize = content - this.#head;
+    closeSync(openSync(path5, "a"));
+    this.#fd = openSync(path5, "r+");
+    this.#total = fstatSync(this.#fd).size;
+  }
+  get totalBytes() {
+    return this.#total;
+  }
+  write(data) {
+    if (this.#closed) return;
+    const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : Buffer.from(data);
+    if (bytes.length === 0) return;
+    let rest = bytes;
+    if (this.#ringFd === null) {
+      const room = this.#limit - this.#total;
+      const now = rest.subarray(0, Math.max(0, room));
+      if (now.length > 0) writeAll(this.#fd, now, this.#total);
+      this.#total += now.length;
+      rest = rest.subarray(now.length);
+      if (rest.length === 0) return;
+      this.#startRing();
+    }
+    this.#writeRing(rest);
+  }
+  /** Finish the file. Returns what was cut, or null when everything fit. Safe to call twice. */
+  close() {
+    if (this.#closed) return null;
+    this.#closed = true;
+    try {
+      if (this.#ringFd === null) return null;
+      return this.#joinHeadAndTail();
+    } finally {
+      closeSync(this.#fd);
+      if (this.#ringFd !== null) {
+        closeSync(this.#ringFd);
+        rmSync(this.#ringPath(), { force: true });
+      }
+    }
+  }
+  #ringPath() {
+    return `${this.#path}.tail`;
+  }
+  /** The cap was just reached: move the file's last ring-size bytes into the ring, keep the head. */
+  #startRing() {
+    const ring = openSync(this.#ringPath(), "w+");
+    this.#ringFd = ring;
+    const from = this.#total - this.#ringSize;
+    copyRange(this.#fd, from, this.#ringSize, (chunk, at) => {
+      this.#ringWriteAt(chunk, from + at);
+    });
+    ftruncateSync(this.#fd, this.#head);
+    const note = `
+[pikaci: log over its ${this.#limit}-byte limit; the tail is added here when the lane ends]
+`;
+    writeAll(this.#fd, Buffer.from(note), this.#head);
+  }
+  #writeRing(bytes) {
+    const keep = bytes.length > this.#ringSize ? bytes.subarray(bytes.length - this.#ringSize) : bytes;
+    const skipped = bytes.length - keep.length;
+    this.#ringWriteAt(keep, this.#total + skipped);
+    this.#total += bytes.length;
+  }
+  /** Write bytes that belong at absolute log offset `offset` into the ring (offset mod size). */
+  #ringWriteAt(bytes, offset) {
+    const fd = this.#ringFd;
+    let pos = offset % this.#ringSize;
+    let rest = bytes;
+    while (rest.length > 0) {
+      const n2 = Math.min(rest.length, this.#ringSize - pos);
+      writeAll(fd, rest.subarray(0, n2), pos);
+      rest = rest.subarray(n2);
+      pos = 0;
+    }
+  }
+  #joinHeadAndTail() {
+    const ring = this.#ringFd;
+    const headBytes2 = snapHeadEnd(this.#fd, this.#head);
+    const tailStart = this.#total - this.#ringSize;
+    const skip = snapTailStart(ring, tailStart % this.#ringSize, this.#ringSize);
+    const truncation = {
+      limit_bytes: this.#limit,
+      total_bytes: this.#total,
+      head_bytes: headBytes2,
+      tail_bytes: this.#ringSize - skip
+    };
+    ftruncateSync(this.#fd, headBytes2);
+    let at = headBytes2;
+    const marker = Buffer.from(truncationMarker(truncation));
+    writeAll(this.#fd, marker, at);
+    at += marker.length;
+    const start = (tailStart + skip) % this.#ringSize;
+    const pieces = start + truncation.tail_bytes <= this.#ringSize ? [[start, truncation.tail_bytes]] : [
+      [start, this.#ringSize - start],
+      [0, truncation.tail_bytes - (this.#ringSize - start)]
+    ];
+    for (const [from, length] of pieces) {
+      copyRange(ring, from, length, (chunk) => {
+        writeAll(this.#fd, chunk, at);
+        at += chunk.length;
+      });
+    }
+    return truncation;
+  }
+};
+function writeAll(fd, bytes, position) {
+  let done = 0;
+  while (done < bytes.length) {
+    done += writeSync(fd, bytes, done, bytes.length - done, position + done);
+  }
+}
+function copyRange(fd, from, length, sink) {
+  const buf = Buffer.alloc(Math.min(COPY_CHUNK, Math.max(1, length)));
+  let done = 0;
+  while (done < length) {
+    const n2 = readSync(fd, buf, 0, Math.min(buf.length, length - done), from + done);
+    if (n2 === 0) break;
+    sink(Buffer.from(buf.subarray(0, n2)), done);
+    done += n2;
+  }
+}
+function snapHeadEnd(fd, head) {
+  const window2 = Math.min(head, LINE_SNAP_BYTES);
+  const buf = Buffer.alloc(window2);
+  const n2 = readSync(fd, buf, 0, window2, head - window2);
+  const nl = buf.subarray(0, n2).lastIndexOf(10);
+  return nl < 0 ? head : head - window2 + nl + 1;
+}
+function snapTailStart(ring, start, size) {
+  const window2 = Math.min(size, LINE_SNAP_BYTES);
+  const buf = Buffer.alloc(window2);
+  let got = 0;
+  let pos = start;
+  while (got < window2) {
+    const n2 = readSync(ring, buf, got, Math.min(window2 - got, size - pos), pos);
+    if (n2 === 0) break;
+    got += n2;
+    pos = (pos + n2) % size;
+  }
+  const nl = buf.subarray(0, got).indexOf(10);
+  return nl < 0 ? 0 : nl + 1;
+}
+
 // src/store/ids.ts
 import { randomBytes as randomBytes2 } from "node:crypto";
 function newRunId(now = /* @__PURE__ */ new Date(), random = () => randomBytes2(4).toString("hex")) {
@@ -49950,6 +50168,7 @@ var StoreLayout = class {
 };
 
 // src/store/store.ts
+import { mkdirSync } from "node:fs";
 import { appendFile, mkdir, readdir, readFile, stat } from "node:fs/promises";
 function createStateStore({ root }) {
   const layout = new StoreLayout(root);
@@ -49987,6 +50206,10 @@ function createStateStore({ root }) {
       const file2 = layout.logFile(runId, jobId, kind);
       await mkdir(layout.jobDir(runId, jobId), { recursive: true });
       await appendFile(file2, text);
+    },
+    openLog(runId, jobId, kind, limitBytes) {
+      mkdirSync(layout.jobDir(runId, jobId), { recursive: true });
+      return new CappedLogFile(layout.logFile(runId, jobId, kind), limitBytes);
     },
     loadRunRecord: (runId) => readRecord(layout.runFile(runId), RunRecord),
     loadPlan: (runId) => readRecord(layout.planFile(runId), PlanRecord),
@@ -52070,6 +52293,7 @@ function resolveLane(config3, lane) {
   }
   const defaults = config3.defaults ?? {};
   const timeout = found2.timeout ?? defaults.timeout;
+  const logLimit = found2.log_limit ?? defaults.log_limit;
   return {
     id: found2.id,
     title: found2.title ?? found2.id,
@@ -52085,7 +52309,8 @@ function resolveLane(config3, lane) {
       caches: (found2.caches ?? []).map((c) => ({ name: c.name, path: c.path })),
       mounts: (found2.mounts ?? []).map((m) => ({ source: m.source, path: m.path })),
       concurrency_group: found2.concurrency_group ?? null,
-      infra_retries: found2.infra_retries ?? defaults.infra_retries ?? DEFAULT_INFRA_RETRIES
+      infra_retries: found2.infra_retries ?? defaults.infra_retries ?? DEFAULT_INFRA_RETRIES,
+      log_limit_bytes: logLimit === void 0 ? DEFAULT_LOG_LIMIT_BYTES : parseByteSize(logLimit) ?? DEFAULT_LOG_LIMIT_BYTES
     }
   };
 }

@@ -27842,6 +27842,48 @@ var init_zod = __esm({
   }
 });
 
+// src/schema/byte-size.ts
+function parseByteSize(value) {
+  if (typeof value === "number") return Number.isSafeInteger(value) && value > 0 ? value : void 0;
+  const match = SIZE_PATTERN.exec(value.trim());
+  const unit = UNIT_BYTES[(match?.[2] ?? "").toLowerCase()];
+  if (!match || unit === void 0) return void 0;
+  const bytes = Number(match[1]) * unit;
+  return Number.isSafeInteger(bytes) && bytes > 0 ? bytes : void 0;
+}
+var UNIT_BYTES, SIZE_PATTERN, MIN_LOG_LIMIT_BYTES, DEFAULT_LOG_LIMIT_BYTES, ByteSize, LogLimit;
+var init_byte_size = __esm({
+  "src/schema/byte-size.ts"() {
+    "use strict";
+    init_zod();
+    UNIT_BYTES = {
+      "": 1,
+      b: 1,
+      k: 1024,
+      kb: 1e3,
+      kib: 1024,
+      m: 1024 ** 2,
+      mb: 1e3 ** 2,
+      mib: 1024 ** 2,
+      g: 1024 ** 3,
+      gb: 1e3 ** 3,
+      gib: 1024 ** 3
+    };
+    SIZE_PATTERN = /^(\d+)\s*([kmg]?i?b?)$/i;
+    MIN_LOG_LIMIT_BYTES = 4096;
+    DEFAULT_LOG_LIMIT_BYTES = 100 * 1024 * 1024;
+    ByteSize = external_exports.union([external_exports.number().int().positive(), external_exports.string().regex(SIZE_PATTERN)]).refine((value) => parseByteSize(value) !== void 0, {
+      message: "expected bytes (e.g. 1048576) or a size such as 512KiB, 100MiB or 1GiB"
+    });
+    LogLimit = ByteSize.refine((value) => (parseByteSize(value) ?? 0) >= MIN_LOG_LIMIT_BYTES, {
+      message: `log_limit must be at least ${MIN_LOG_LIMIT_BYTES} bytes (4KiB)`
+    }).meta({
+      title: "byte size",
+      description: "Cap on the lane's stored log: bytes, or a size such as `512KiB`, `100MiB`, `1GiB` (KB/MB/GB are powers of 1000); at least `4KiB`, default `100MiB`. A longer log keeps its first and last halves around a marker line."
+    });
+  }
+});
+
 // src/schema/duration.ts
 function parseDurationSecs(value) {
   if (typeof value === "number") return Number.isInteger(value) && value > 0 ? value : void 0;
@@ -27884,6 +27926,7 @@ var init_config = __esm({
   "src/schema/config.ts"() {
     "use strict";
     init_zod();
+    init_byte_size();
     init_duration();
     init_ids();
     EnvName = external_exports.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "environment variable names are [A-Za-z_][A-Za-z0-9_]*");
@@ -27913,7 +27956,9 @@ var init_config = __esm({
       writable_workspace: external_exports.boolean().optional(),
       env: EnvMap.optional(),
       /** How many times an infrastructure failure is retried (test failures never are). */
-      infra_retries: external_exports.number().int().min(0).max(5).optional()
+      infra_retries: external_exports.number().int().min(0).max(5).optional(),
+      /** Cap on each lane's stored log (head and tail kept, the cut marked); default 100MiB. */
+      log_limit: LogLimit.optional()
     });
     LaneConfig = external_exports.strictObject({
       id: LaneId,
@@ -27932,7 +27977,8 @@ var init_config = __esm({
       /** Lanes sharing a group never run at the same time. */
       concurrency_group: external_exports.string().min(1).max(64).optional(),
       mounts: external_exports.array(MountSpec).optional(),
-      infra_retries: external_exports.number().int().min(0).max(5).optional()
+      infra_retries: external_exports.number().int().min(0).max(5).optional(),
+      log_limit: LogLimit.optional()
     });
     WorkflowConfig = external_exports.strictObject({
       file: external_exports.string().min(1).default("pikaci.yml"),
@@ -27953,7 +27999,7 @@ var init_config = __esm({
 });
 
 // src/schema/records.ts
-var SCHEMA_VERSION, Timestamp, RunStatus, JobStatus, FailureKind, ExecutorKind, PhaseName, PhaseRecord, SyncStats, AttemptRecord, JobRecord, PrepareTiming, LaneFilter, RunRecord, ExecuteSpec, PrepareNode, ExecuteNode, PlanNode, PlanRecord, GuestResult;
+var SCHEMA_VERSION, Timestamp, RunStatus, JobStatus, FailureKind, ExecutorKind, PhaseName, PhaseRecord, SyncStats, AttemptRecord, LogTruncation, JobRecord, PrepareTiming, LaneFilter, RunRecord, ExecuteSpec, PrepareNode, ExecuteNode, PlanNode, PlanRecord, GuestResult;
 var init_records = __esm({
   "src/schema/records.ts"() {
     "use strict";
@@ -28004,6 +28050,12 @@ var init_records = __esm({
       finished_at: Timestamp.nullable(),
       phases: external_exports.array(PhaseRecord)
     });
+    LogTruncation = external_exports.object({
+      limit_bytes: external_exports.number().int().positive(),
+      total_bytes: external_exports.number().int().nonnegative(),
+      head_bytes: external_exports.number().int().nonnegative(),
+      tail_bytes: external_exports.number().int().nonnegative()
+    });
     JobRecord = external_exports.object({
       id: LaneId,
       lane_id: LaneId,
@@ -28027,7 +28079,9 @@ var init_records = __esm({
       instance_name: external_exports.string().nullable().optional(),
       sync: SyncStats.nullable().optional(),
       /** Last lines of the guest log, so a report can show the failure without reading the log. */
-      failure_excerpt: external_exports.string().nullable().optional()
+      failure_excerpt: external_exports.string().nullable().optional(),
+      /** Set when the guest log outgrew the lane's log_limit and was cut (head and tail kept). */
+      log_truncation: LogTruncation.nullable().optional()
     });
     PrepareTiming = external_exports.object({
       name: external_exports.string(),
@@ -28080,7 +28134,9 @@ var init_records = __esm({
       caches: external_exports.array(external_exports.object({ name: external_exports.string(), path: external_exports.string() })),
       mounts: external_exports.array(external_exports.object({ source: external_exports.string(), path: external_exports.string() })),
       concurrency_group: external_exports.string().nullable(),
-      infra_retries: external_exports.number().int().nonnegative()
+      infra_retries: external_exports.number().int().nonnegative(),
+      /** The lane's log cap in bytes; absent in records written before caps existed (then 100 MiB). */
+      log_limit_bytes: external_exports.number().int().positive().optional()
     });
     PrepareNode = external_exports.object({
       kind: external_exports.literal("prepare"),
@@ -28163,6 +28219,7 @@ var init_events = __esm({
 var init_schema = __esm({
   "src/schema/index.ts"() {
     "use strict";
+    init_byte_size();
     init_config();
     init_duration();
     init_events();
@@ -29172,16 +29229,16 @@ var require_parse = __commonJS({
         const analysis = analyzeRepeatedExtglob(body, opts);
         if ((token.type === "plus" || token.type === "star") && analysis.risky) {
           const safeOutput = analysis.safeOutput ? (token.output ? "" : ONE_CHAR) + (opts.capture ? `(${analysis.safeOutput})` : analysis.safeOutput) : void 0;
-          const open6 = tokens[token.tokensIndex];
-          open6.type = "text";
-          open6.value = literal2;
-          open6.output = safeOutput || utils.escapeRegex(literal2);
+          const open7 = tokens[token.tokensIndex];
+          open7.type = "text";
+          open7.value = literal2;
+          open7.output = safeOutput || utils.escapeRegex(literal2);
           for (let i = token.tokensIndex + 1; i < tokens.length; i++) {
             tokens[i].value = "";
             tokens[i].output = "";
             delete tokens[i].suffix;
           }
-          state.output = token.output + open6.output;
+          state.output = token.output + open7.output;
           state.backtrack = true;
           push({ type: "paren", extglob: true, value, output: "" });
           decrement("parens");
@@ -29401,15 +29458,15 @@ var require_parse = __commonJS({
         }
         if (value === "{" && opts.nobrace !== true) {
           increment("braces");
-          const open6 = {
+          const open7 = {
             type: "brace",
             value,
             output: "(",
             outputIndex: state.output.length,
             tokensIndex: state.tokens.length
           };
-          braces.push(open6);
-          push(open6);
+          braces.push(open7);
+          push(open7);
           continue;
         }
         if (value === "}") {
@@ -31673,7 +31730,10 @@ function guestEnv(params) {
     PIKACI_INCUS_GUEST_COMMAND: spec.command,
     PIKACI_INCUS_TIMEOUT_SECS: String(spec.timeout_secs),
     PIKACI_INCUS_RUN_AS_ROOT: spec.run_as_root ? "1" : "0",
-    PIKACI_INCUS_WORKDIR: params.workdir
+    PIKACI_INCUS_WORKDIR: params.workdir,
+    // The runner's own guest.log on the build host keeps this many first bytes (runners that
+    // predate the variable ignore it); pikaci's stored copy is capped head-and-tail on this side.
+    PIKACI_INCUS_LOG_LIMIT_BYTES: String(spec.log_limit_bytes ?? DEFAULT_LOG_LIMIT_BYTES)
   };
 }
 async function runGuest(params) {
@@ -31722,6 +31782,7 @@ var init_guest = __esm({
   "src/executor/incus/guest.ts"() {
     "use strict";
     init_errors2();
+    init_schema();
     init_trailer();
     DEFAULT_RUNNER_PATH = "/run/current-system/sw/bin/pikaci-incus-run";
   }
@@ -46531,12 +46592,12 @@ var require_SFTP = __commonJS({
                   });
                   return;
                 }
-                writeAll(this, handle, buffer, 0, buffer.length, st.size, callback);
+                writeAll2(this, handle, buffer, 0, buffer.length, st.size, callback);
               };
               this.fstat(handle, tryStat);
               return;
             }
-            writeAll(this, handle, buffer, 0, buffer.length, position, callback);
+            writeAll2(this, handle, buffer, 0, buffer.length, position, callback);
           }
         });
       }
@@ -47776,7 +47837,7 @@ var require_SFTP = __commonJS({
         }
       });
     }
-    function writeAll(sftp, handle, buffer, offset, length, position, callback_) {
+    function writeAll2(sftp, handle, buffer, offset, length, position, callback_) {
       const callback = typeof callback_ === "function" ? callback_ : void 0;
       sftp.write(
         handle,
@@ -47796,7 +47857,7 @@ var require_SFTP = __commonJS({
             offset += written;
             length -= written;
             position += written;
-            writeAll(sftp, handle, buffer, offset, length, position, callback);
+            writeAll2(sftp, handle, buffer, offset, length, position, callback);
           }
         }
       );
@@ -53885,6 +53946,7 @@ function resolveLane(config2, lane) {
   }
   const defaults = config2.defaults ?? {};
   const timeout2 = found.timeout ?? defaults.timeout;
+  const logLimit = found.log_limit ?? defaults.log_limit;
   return {
     id: found.id,
     title: found.title ?? found.id,
@@ -53900,7 +53962,8 @@ function resolveLane(config2, lane) {
       caches: (found.caches ?? []).map((c) => ({ name: c.name, path: c.path })),
       mounts: (found.mounts ?? []).map((m) => ({ source: m.source, path: m.path })),
       concurrency_group: found.concurrency_group ?? null,
-      infra_retries: found.infra_retries ?? defaults.infra_retries ?? DEFAULT_INFRA_RETRIES
+      infra_retries: found.infra_retries ?? defaults.infra_retries ?? DEFAULT_INFRA_RETRIES,
+      log_limit_bytes: logLimit === void 0 ? DEFAULT_LOG_LIMIT_BYTES : parseByteSize(logLimit) ?? DEFAULT_LOG_LIMIT_BYTES
     }
   };
 }
@@ -58746,6 +58809,177 @@ async function syncDirectory(dir) {
   }
 }
 
+// src/store/capped-log.ts
+init_schema();
+import { closeSync, fstatSync, ftruncateSync, openSync, readSync, rmSync, writeSync } from "node:fs";
+var MARKER_RESERVE_BYTES = 512;
+var LINE_SNAP_BYTES = 4096;
+var COPY_CHUNK = 1024 * 1024;
+function truncationMarker(t) {
+  const omitted = t.total_bytes - t.head_bytes - t.tail_bytes;
+  return `
+[pikaci: log truncated: kept first ${t.head_bytes} and last ${t.tail_bytes} of ${t.total_bytes} bytes; ${omitted} bytes omitted (log_limit ${t.limit_bytes})]
+`;
+}
+var CappedLogFile = class {
+  #path;
+  #limit;
+  #head;
+  #ringSize;
+  #fd;
+  #ringFd = null;
+  #total = 0;
+  #closed = false;
+  constructor(path11, limitBytes) {
+    if (!Number.isInteger(limitBytes) || limitBytes < MIN_LOG_LIMIT_BYTES) {
+      throw new RangeError(`log limit must be a whole number of bytes ≥ ${MIN_LOG_LIMIT_BYTES}`);
+    }
+    this.#path = path11;
+    this.#limit = limitBytes;
+    const content = limitBytes - MARKER_RESERVE_BYTES;
+    this.#head = Math.floor(content / 2);
+    this.#ringSize = content - this.#head;
+    closeSync(openSync(path11, "a"));
+    this.#fd = openSync(path11, "r+");
+    this.#total = fstatSync(this.#fd).size;
+  }
+  get totalBytes() {
+    return this.#total;
+  }
+  write(data) {
+    if (this.#closed) return;
+    const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : Buffer.from(data);
+    if (bytes.length === 0) return;
+    let rest = bytes;
+    if (this.#ringFd === null) {
+      const room = this.#limit - this.#total;
+      const now = rest.subarray(0, Math.max(0, room));
+      if (now.length > 0) writeAll(this.#fd, now, this.#total);
+      this.#total += now.length;
+      rest = rest.subarray(now.length);
+      if (rest.length === 0) return;
+      this.#startRing();
+    }
+    this.#writeRing(rest);
+  }
+  /** Finish the file. Returns what was cut, or null when everything fit. Safe to call twice. */
+  close() {
+    if (this.#closed) return null;
+    this.#closed = true;
+    try {
+      if (this.#ringFd === null) return null;
+      return this.#joinHeadAndTail();
+    } finally {
+      closeSync(this.#fd);
+      if (this.#ringFd !== null) {
+        closeSync(this.#ringFd);
+        rmSync(this.#ringPath(), { force: true });
+      }
+    }
+  }
+  #ringPath() {
+    return `${this.#path}.tail`;
+  }
+  /** The cap was just reached: move the file's last ring-size bytes into the ring, keep the head. */
+  #startRing() {
+    const ring = openSync(this.#ringPath(), "w+");
+    this.#ringFd = ring;
+    const from = this.#total - this.#ringSize;
+    copyRange(this.#fd, from, this.#ringSize, (chunk, at) => {
+      this.#ringWriteAt(chunk, from + at);
+    });
+    ftruncateSync(this.#fd, this.#head);
+    const note = `
+[pikaci: log over its ${this.#limit}-byte limit; the tail is added here when the lane ends]
+`;
+    writeAll(this.#fd, Buffer.from(note), this.#head);
+  }
+  #writeRing(bytes) {
+    const keep = bytes.length > this.#ringSize ? bytes.subarray(bytes.length - this.#ringSize) : bytes;
+    const skipped = bytes.length - keep.length;
+    this.#ringWriteAt(keep, this.#total + skipped);
+    this.#total += bytes.length;
+  }
+  /** Write bytes that belong at absolute log offset `offset` into the ring (offset mod size). */
+  #ringWriteAt(bytes, offset) {
+    const fd = this.#ringFd;
+    let pos = offset % this.#ringSize;
+    let rest = bytes;
+    while (rest.length > 0) {
+      const n = Math.min(rest.length, this.#ringSize - pos);
+      writeAll(fd, rest.subarray(0, n), pos);
+      rest = rest.subarray(n);
+      pos = 0;
+    }
+  }
+  #joinHeadAndTail() {
+    const ring = this.#ringFd;
+    const headBytes = snapHeadEnd(this.#fd, this.#head);
+    const tailStart = this.#total - this.#ringSize;
+    const skip = snapTailStart(ring, tailStart % this.#ringSize, this.#ringSize);
+    const truncation = {
+      limit_bytes: this.#limit,
+      total_bytes: this.#total,
+      head_bytes: headBytes,
+      tail_bytes: this.#ringSize - skip
+    };
+    ftruncateSync(this.#fd, headBytes);
+    let at = headBytes;
+    const marker = Buffer.from(truncationMarker(truncation));
+    writeAll(this.#fd, marker, at);
+    at += marker.length;
+    const start = (tailStart + skip) % this.#ringSize;
+    const pieces = start + truncation.tail_bytes <= this.#ringSize ? [[start, truncation.tail_bytes]] : [
+      [start, this.#ringSize - start],
+      [0, truncation.tail_bytes - (this.#ringSize - start)]
+    ];
+    for (const [from, length] of pieces) {
+      copyRange(ring, from, length, (chunk) => {
+        writeAll(this.#fd, chunk, at);
+        at += chunk.length;
+      });
+    }
+    return truncation;
+  }
+};
+function writeAll(fd, bytes, position) {
+  let done = 0;
+  while (done < bytes.length) {
+    done += writeSync(fd, bytes, done, bytes.length - done, position + done);
+  }
+}
+function copyRange(fd, from, length, sink) {
+  const buf = Buffer.alloc(Math.min(COPY_CHUNK, Math.max(1, length)));
+  let done = 0;
+  while (done < length) {
+    const n = readSync(fd, buf, 0, Math.min(buf.length, length - done), from + done);
+    if (n === 0) break;
+    sink(Buffer.from(buf.subarray(0, n)), done);
+    done += n;
+  }
+}
+function snapHeadEnd(fd, head) {
+  const window2 = Math.min(head, LINE_SNAP_BYTES);
+  const buf = Buffer.alloc(window2);
+  const n = readSync(fd, buf, 0, window2, head - window2);
+  const nl = buf.subarray(0, n).lastIndexOf(10);
+  return nl < 0 ? head : head - window2 + nl + 1;
+}
+function snapTailStart(ring, start, size) {
+  const window2 = Math.min(size, LINE_SNAP_BYTES);
+  const buf = Buffer.alloc(window2);
+  let got = 0;
+  let pos = start;
+  while (got < window2) {
+    const n = readSync(ring, buf, got, Math.min(window2 - got, size - pos), pos);
+    if (n === 0) break;
+    got += n;
+    pos = (pos + n) % size;
+  }
+  const nl = buf.subarray(0, got).indexOf(10);
+  return nl < 0 ? 0 : nl + 1;
+}
+
 // src/store/ids.ts
 init_errors2();
 init_schema();
@@ -58848,6 +59082,7 @@ function resolveStateRoot(env = process.env, cwd = process.cwd()) {
 // src/store/store.ts
 init_errors2();
 init_schema();
+import { mkdirSync } from "node:fs";
 import { appendFile, mkdir as mkdir5, readdir, readFile as readFile6, stat } from "node:fs/promises";
 function createStateStore({ root }) {
   const layout = new StoreLayout(root);
@@ -58885,6 +59120,10 @@ function createStateStore({ root }) {
       const file2 = layout.logFile(runId, jobId, kind);
       await mkdir5(layout.jobDir(runId, jobId), { recursive: true });
       await appendFile(file2, text);
+    },
+    openLog(runId, jobId, kind, limitBytes) {
+      mkdirSync(layout.jobDir(runId, jobId), { recursive: true });
+      return new CappedLogFile(layout.logFile(runId, jobId, kind), limitBytes);
     },
     loadRunRecord: (runId) => readRecord(layout.runFile(runId), RunRecord),
     loadPlan: (runId) => readRecord(layout.planFile(runId), PlanRecord),
@@ -59189,6 +59428,61 @@ function repoRelative(configPath, cwd) {
 import path9 from "node:path";
 init_errors2();
 
+// src/pages/log-source.ts
+import { open as open6 } from "node:fs/promises";
+
+// src/pages/log-tail.ts
+var TAIL_MAX_LINES = 200;
+var TAIL_MAX_BYTES = 64 * 1024;
+function tailOfLog(bytes, totalBytes, { maxLines = TAIL_MAX_LINES, maxBytes = TAIL_MAX_BYTES } = {}) {
+  let start = Math.max(0, bytes.length - maxBytes);
+  let truncated = totalBytes > bytes.length - start;
+  if (truncated) {
+    const newline = bytes.indexOf(10, start);
+    start = newline === -1 ? start : newline + 1;
+    while (start < bytes.length && (bytes[start] & 192) === 128) start++;
+  }
+  let text = Buffer.from(bytes.buffer, bytes.byteOffset + start, bytes.length - start).toString("utf8");
+  text = text.replace(/\n+$/, "");
+  let cut = text.length;
+  let lines = 0;
+  while (lines < maxLines) {
+    const previous = text.lastIndexOf("\n", cut - 1);
+    lines++;
+    if (previous === -1) {
+      cut = 0;
+      break;
+    }
+    cut = previous;
+  }
+  if (cut > 0) {
+    text = text.slice(cut + 1);
+    truncated = true;
+  }
+  return { text, total_bytes: totalBytes, shown_lines: text === "" ? 0 : lines, truncated };
+}
+
+// src/pages/log-source.ts
+async function readLogTail(store, runId, jobId, kind) {
+  const file2 = kind === "host" ? store.hostLogPath(runId, jobId) : store.guestLogPath(runId, jobId);
+  let handle;
+  try {
+    handle = await open6(file2, "r");
+  } catch (error62) {
+    if (error62.code === "ENOENT") return null;
+    throw error62;
+  }
+  try {
+    const { size } = await handle.stat();
+    const length = Math.min(size, TAIL_MAX_BYTES + 1024);
+    const buffer = Buffer.alloc(length);
+    const { bytesRead } = await handle.read(buffer, 0, length, size - length);
+    return tailOfLog(buffer.subarray(0, bytesRead), size);
+  } finally {
+    await handle.close();
+  }
+}
+
 // src/run/git-meta.ts
 import { execFile as execFile4 } from "node:child_process";
 import { promisify as promisify4 } from "node:util";
@@ -59223,6 +59517,7 @@ function exitCodeOf(status) {
 
 // src/run/run-lanes.ts
 init_errors2();
+init_schema();
 
 // src/run/default-deps.ts
 init_build();
@@ -59645,16 +59940,31 @@ async function hashOnce(params, hash2, writer, iso, signal) {
   return snapshot;
 }
 async function runJob(ctx) {
-  const { params, task, writer, iso, emit, signal, runId } = ctx;
+  const { params, task, runId } = ctx;
   const { store } = params;
   const jobId = task.node.lane_id;
   const jobDir = await store.jobDir(runId, jobId);
   const retries = params.infraRetries ?? task.node.execute.infra_retries;
-  const logs = new LogAppender(store, runId, jobId, (m) => params.onWarning?.(m));
+  const logs = new JobLogs({
+    store,
+    runId,
+    jobId,
+    limitBytes: task.node.execute.log_limit_bytes ?? DEFAULT_LOG_LIMIT_BYTES,
+    warn: (m) => params.onWarning?.(m)
+  });
+  try {
+    await runAttempts(ctx, { jobId, jobDir, retries, logs });
+  } finally {
+    logs.close();
+  }
+}
+async function runAttempts(ctx, job) {
+  const { params, task, writer, iso, emit, signal, runId } = ctx;
+  const { jobId, jobDir, retries, logs } = job;
   for (let attempt = 1; !signal.aborted; attempt++) {
     const startedAt = iso();
     writer.update(
-      (run2) => updateJob(run2, jobId, (job) => ({ ...markJobRunning(job, startedAt), phases: [] }))
+      (run2) => updateJob(run2, jobId, (job2) => ({ ...markJobRunning(job2, startedAt), phases: [] }))
     );
     emit(jobStarted(runId, startedAt, jobId, attempt));
     if (attempt > 1) logs.append("host", `pikaci: attempt ${attempt} of ${retries + 1}
@@ -59662,7 +59972,7 @@ async function runJob(ctx) {
     const events = {
       phase: (phase, state, durationMs) => {
         const at = iso();
-        writer.update((run2) => updateJob(run2, jobId, (job) => livePhase(job, phase, state, at, durationMs)));
+        writer.update((run2) => updateJob(run2, jobId, (job2) => livePhase(job2, phase, state, at, durationMs)));
         emit(jobPhase(runId, at, jobId, phase, state, durationMs));
       },
       log: (stream, text) => {
@@ -59678,16 +59988,21 @@ async function runJob(ctx) {
       signal,
       iso
     );
-    await logs.flush();
     const retry = !signal.aborted && shouldRetry(outcome, attempt, retries);
-    writer.update((run2) => updateJob(run2, jobId, (job) => applyAttempt(job, attempt, outcome, !retry)));
+    const truncation = retry ? null : logs.close();
+    writer.update(
+      (run2) => updateJob(run2, jobId, (job2) => ({
+        ...applyAttempt(job2, attempt, outcome, !retry),
+        ...truncation ? { log_truncation: truncation } : {}
+      }))
+    );
     if (!retry) {
-      const job = writer.current.jobs.find((j) => j.id === jobId);
+      const job2 = writer.current.jobs.find((j) => j.id === jobId);
       ctx.finished.add(jobId);
       emit(
         jobFinished(runId, iso(), jobId, {
           ...outcome,
-          duration_ms: job.duration_ms ?? null
+          duration_ms: job2.duration_ms ?? null
         })
       );
       return;
@@ -59727,27 +60042,42 @@ async function runSafely(executor, node2, job, events, signal, iso) {
     };
   }
 }
-var LogAppender = class {
-  constructor(store, runId, jobId, warn) {
-    this.store = store;
-    this.runId = runId;
-    this.jobId = jobId;
-    this.warn = warn;
+var JobLogs = class {
+  constructor(p) {
+    this.p = p;
   }
-  store;
-  runId;
-  jobId;
-  warn;
-  #tail = Promise.resolve();
+  p;
+  #files = /* @__PURE__ */ new Map();
+  #truncation = null;
+  #closed = false;
   append(stream, text) {
-    this.#tail = this.#tail.then(
-      () => this.store.appendLog(this.runId, this.jobId, stream, text).catch((error62) => {
-        this.warn(`could not append to ${stream}.log of ${this.jobId}: ${describeError(error62)}`);
-      })
-    );
+    if (this.#closed) return;
+    let file2 = this.#files.get(stream);
+    if (file2 === null) return;
+    try {
+      if (file2 === void 0) {
+        file2 = this.p.store.openLog(this.p.runId, this.p.jobId, stream, this.p.limitBytes);
+        this.#files.set(stream, file2);
+      }
+      file2.write(text);
+    } catch (error62) {
+      this.#files.set(stream, null);
+      this.p.warn(`could not write ${stream}.log of ${this.p.jobId}: ${describeError(error62)}`);
+    }
   }
-  flush() {
-    return this.#tail;
+  /** Finish both logs; returns the guest log's cut (null when it fit). Safe to call twice. */
+  close() {
+    if (this.#closed) return this.#truncation;
+    this.#closed = true;
+    for (const [stream, file2] of this.#files) {
+      try {
+        const cut = file2?.close() ?? null;
+        if (stream === "guest") this.#truncation = cut;
+      } catch (error62) {
+        this.p.warn(`could not finish ${stream}.log of ${this.p.jobId}: ${describeError(error62)}`);
+      }
+    }
+    return this.#truncation;
   }
 };
 
@@ -59793,6 +60123,21 @@ function plainLine(event, runStartMs) {
   }
 }
 
+// src/report/log-cut.ts
+function formatBytes(bytes) {
+  const units = ["bytes", "KiB", "MiB", "GiB", "TiB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${bytes} bytes` : `${value.toFixed(1)} ${units[unit]}`;
+}
+function logCutLine(t) {
+  return `Log truncated: kept first ${formatBytes(t.head_bytes)} and last ${formatBytes(t.tail_bytes)} of ${formatBytes(t.total_bytes)} (log_limit ${formatBytes(t.limit_bytes)}).`;
+}
+
 // src/cli/progress/summary.ts
 function renderSummary(run2, tails = /* @__PURE__ */ new Map()) {
   const took = run2.finished_at && run2.created_at ? ` in ${formatDuration(Date.parse(run2.finished_at) - Date.parse(run2.created_at))}` : "";
@@ -59809,6 +60154,9 @@ function renderSummary(run2, tails = /* @__PURE__ */ new Map()) {
     ...rows
   ];
   if (run2.message && run2.status !== "passed") lines.push(`  ${run2.message}`);
+  for (const job of run2.jobs) {
+    if (job.log_truncation) lines.push(`  ${job.id}: ${logCutLine(job.log_truncation)}`);
+  }
   for (const job of run2.jobs) {
     const tail = tails.get(job.id);
     if (!tail) continue;
@@ -60135,8 +60483,8 @@ function progressFor(io, json2) {
 async function failureTails(store, run2) {
   const tails = /* @__PURE__ */ new Map();
   for (const job of run2.jobs.filter((j) => j.status === "failed" && j.failure_kind !== "infrastructure")) {
-    const logs = await store.loadLogs(run2.run_id, { job: job.id, kind: "guest" }).catch(() => []);
-    const text = logs[0]?.text ?? "";
+    const tail = await readLogTail(store, run2.run_id, job.id, "guest").catch(() => null);
+    const text = tail?.text ?? "";
     if (text.trim()) tails.set(job.id, lastLines(text));
   }
   return tails;

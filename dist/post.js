@@ -60569,6 +60569,48 @@ var init_zod = __esm({
   }
 });
 
+// src/schema/byte-size.ts
+function parseByteSize(value) {
+  if (typeof value === "number") return Number.isSafeInteger(value) && value > 0 ? value : void 0;
+  const match = SIZE_PATTERN.exec(value.trim());
+  const unit = UNIT_BYTES[(match?.[2] ?? "").toLowerCase()];
+  if (!match || unit === void 0) return void 0;
+  const bytes = Number(match[1]) * unit;
+  return Number.isSafeInteger(bytes) && bytes > 0 ? bytes : void 0;
+}
+var UNIT_BYTES, SIZE_PATTERN, MIN_LOG_LIMIT_BYTES, DEFAULT_LOG_LIMIT_BYTES, ByteSize, LogLimit;
+var init_byte_size = __esm({
+  "src/schema/byte-size.ts"() {
+    "use strict";
+    init_zod();
+    UNIT_BYTES = {
+      "": 1,
+      b: 1,
+      k: 1024,
+      kb: 1e3,
+      kib: 1024,
+      m: 1024 ** 2,
+      mb: 1e3 ** 2,
+      mib: 1024 ** 2,
+      g: 1024 ** 3,
+      gb: 1e3 ** 3,
+      gib: 1024 ** 3
+    };
+    SIZE_PATTERN = /^(\d+)\s*([kmg]?i?b?)$/i;
+    MIN_LOG_LIMIT_BYTES = 4096;
+    DEFAULT_LOG_LIMIT_BYTES = 100 * 1024 * 1024;
+    ByteSize = external_exports.union([external_exports.number().int().positive(), external_exports.string().regex(SIZE_PATTERN)]).refine((value) => parseByteSize(value) !== void 0, {
+      message: "expected bytes (e.g. 1048576) or a size such as 512KiB, 100MiB or 1GiB"
+    });
+    LogLimit = ByteSize.refine((value) => (parseByteSize(value) ?? 0) >= MIN_LOG_LIMIT_BYTES, {
+      message: `log_limit must be at least ${MIN_LOG_LIMIT_BYTES} bytes (4KiB)`
+    }).meta({
+      title: "byte size",
+      description: "Cap on the lane's stored log: bytes, or a size such as `512KiB`, `100MiB`, `1GiB` (KB/MB/GB are powers of 1000); at least `4KiB`, default `100MiB`. A longer log keeps its first and last halves around a marker line."
+    });
+  }
+});
+
 // src/schema/duration.ts
 function parseDurationSecs(value) {
   if (typeof value === "number") return Number.isInteger(value) && value > 0 ? value : void 0;
@@ -60611,6 +60653,7 @@ var init_config = __esm({
   "src/schema/config.ts"() {
     "use strict";
     init_zod();
+    init_byte_size();
     init_duration();
     init_ids();
     EnvName = external_exports.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "environment variable names are [A-Za-z_][A-Za-z0-9_]*");
@@ -60640,7 +60683,9 @@ var init_config = __esm({
       writable_workspace: external_exports.boolean().optional(),
       env: EnvMap.optional(),
       /** How many times an infrastructure failure is retried (test failures never are). */
-      infra_retries: external_exports.number().int().min(0).max(5).optional()
+      infra_retries: external_exports.number().int().min(0).max(5).optional(),
+      /** Cap on each lane's stored log (head and tail kept, the cut marked); default 100MiB. */
+      log_limit: LogLimit.optional()
     });
     LaneConfig = external_exports.strictObject({
       id: LaneId,
@@ -60659,7 +60704,8 @@ var init_config = __esm({
       /** Lanes sharing a group never run at the same time. */
       concurrency_group: external_exports.string().min(1).max(64).optional(),
       mounts: external_exports.array(MountSpec).optional(),
-      infra_retries: external_exports.number().int().min(0).max(5).optional()
+      infra_retries: external_exports.number().int().min(0).max(5).optional(),
+      log_limit: LogLimit.optional()
     });
     WorkflowConfig = external_exports.strictObject({
       file: external_exports.string().min(1).default("pikaci.yml"),
@@ -60677,7 +60723,7 @@ var init_config = __esm({
 });
 
 // src/schema/records.ts
-var SCHEMA_VERSION, Timestamp, RunStatus, JobStatus, FailureKind, ExecutorKind, PhaseName, PhaseRecord, SyncStats, AttemptRecord, JobRecord, PrepareTiming, LaneFilter, RunRecord, ExecuteSpec, PrepareNode, ExecuteNode, PlanNode, PlanRecord, GuestResult;
+var SCHEMA_VERSION, Timestamp, RunStatus, JobStatus, FailureKind, ExecutorKind, PhaseName, PhaseRecord, SyncStats, AttemptRecord, LogTruncation, JobRecord, PrepareTiming, LaneFilter, RunRecord, ExecuteSpec, PrepareNode, ExecuteNode, PlanNode, PlanRecord, GuestResult;
 var init_records = __esm({
   "src/schema/records.ts"() {
     "use strict";
@@ -60728,6 +60774,12 @@ var init_records = __esm({
       finished_at: Timestamp.nullable(),
       phases: external_exports.array(PhaseRecord)
     });
+    LogTruncation = external_exports.object({
+      limit_bytes: external_exports.number().int().positive(),
+      total_bytes: external_exports.number().int().nonnegative(),
+      head_bytes: external_exports.number().int().nonnegative(),
+      tail_bytes: external_exports.number().int().nonnegative()
+    });
     JobRecord = external_exports.object({
       id: LaneId,
       lane_id: LaneId,
@@ -60751,7 +60803,9 @@ var init_records = __esm({
       instance_name: external_exports.string().nullable().optional(),
       sync: SyncStats.nullable().optional(),
       /** Last lines of the guest log, so a report can show the failure without reading the log. */
-      failure_excerpt: external_exports.string().nullable().optional()
+      failure_excerpt: external_exports.string().nullable().optional(),
+      /** Set when the guest log outgrew the lane's log_limit and was cut (head and tail kept). */
+      log_truncation: LogTruncation.nullable().optional()
     });
     PrepareTiming = external_exports.object({
       name: external_exports.string(),
@@ -60804,7 +60858,9 @@ var init_records = __esm({
       caches: external_exports.array(external_exports.object({ name: external_exports.string(), path: external_exports.string() })),
       mounts: external_exports.array(external_exports.object({ source: external_exports.string(), path: external_exports.string() })),
       concurrency_group: external_exports.string().nullable(),
-      infra_retries: external_exports.number().int().nonnegative()
+      infra_retries: external_exports.number().int().nonnegative(),
+      /** The lane's log cap in bytes; absent in records written before caps existed (then 100 MiB). */
+      log_limit_bytes: external_exports.number().int().positive().optional()
     });
     PrepareNode = external_exports.object({
       kind: external_exports.literal("prepare"),
@@ -60887,6 +60943,7 @@ var init_events = __esm({
 var init_schema = __esm({
   "src/schema/index.ts"() {
     "use strict";
+    init_byte_size();
     init_config();
     init_duration();
     init_events();

@@ -44,7 +44,8 @@ GROUP
 
 image_metadata() { # dir
   local ver
-  ver=$("$BUSYBOX" 2>&1 | head -n 1 | awk '{print $2}')
+  # `head` may close the pipe before busybox is done printing (SIGPIPE): with pipefail, ignore that.
+  ver=$("$BUSYBOX" 2>&1 | head -n 1 | awk '{print $2}') || true
   write_metadata "$1" busybox "${ver:-unknown}" "pikaci busybox guest (busybox ${ver:-unknown})"
 }
 

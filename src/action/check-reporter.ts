@@ -93,8 +93,10 @@ export function createCheckReporter(options: CheckReporterOptions) {
 
   function appendLog(lane: LaneState, stream: "host" | "guest", text: string): void {
     const key = stream === "guest" ? "guestLog" : "hostLog";
-    let next = lane[key] + text;
-    if (next.length > maxLogChars) {
+    // A chunk larger than the window only matters by its end; trimming only past twice the window
+    // keeps a lane printing gigabytes from copying the window on every chunk.
+    let next = lane[key] + (text.length > maxLogChars ? text.slice(text.length - maxLogChars) : text);
+    if (next.length > 2 * maxLogChars) {
       next = next.slice(next.length - maxLogChars);
       next = next.slice(next.indexOf("\n") + 1);
     }

@@ -2,10 +2,12 @@ import { UsageError } from "../errors/index.js";
 import {
   DEFAULT_IMAGE,
   DEFAULT_INFRA_RETRIES,
+  DEFAULT_LOG_LIMIT_BYTES,
   DEFAULT_TIMEOUT_SECS,
   type ExecuteSpec,
   type LaneConfig,
   type PikaciConfig,
+  parseByteSize,
   parseDurationSecs,
 } from "../schema/index.js";
 
@@ -31,6 +33,7 @@ export function resolveLane(
   }
   const defaults = config.defaults ?? {};
   const timeout = found.timeout ?? defaults.timeout;
+  const logLimit = found.log_limit ?? defaults.log_limit;
   return {
     id: found.id,
     title: found.title ?? found.id,
@@ -47,6 +50,10 @@ export function resolveLane(
       mounts: (found.mounts ?? []).map((m) => ({ source: m.source, path: m.path })),
       concurrency_group: found.concurrency_group ?? null,
       infra_retries: found.infra_retries ?? defaults.infra_retries ?? DEFAULT_INFRA_RETRIES,
+      log_limit_bytes:
+        logLimit === undefined
+          ? DEFAULT_LOG_LIMIT_BYTES
+          : (parseByteSize(logLimit) ?? DEFAULT_LOG_LIMIT_BYTES),
     },
   };
 }

@@ -2,6 +2,7 @@ import type { JobRecord, PhaseName, PhaseRecord } from "../schema/index.js";
 import { truncateChars, truncateHead } from "./bytes.js";
 import { formatDuration } from "./duration.js";
 import { CHECK_OUTPUT_MAX_BYTES, CHECK_TITLE_MAX_CHARS } from "./limits.js";
+import { logCutLine } from "./log-cut.js";
 import { codeBlock, logTail } from "./log-tail.js";
 import { maskSecrets } from "./mask.js";
 import { renderPhaseTable, slowestPhase } from "./phase-table.js";
@@ -55,6 +56,7 @@ export type FinalJob = Pick<
   | "image"
   | "sync"
   | "attempts"
+  | "log_truncation"
 >;
 
 export interface FinalOutputParams {
@@ -103,6 +105,7 @@ export function renderFinalReport(params: FinalOutputParams): FinalReport {
     );
   }
   lines.push(facts(job));
+  if (job.log_truncation) lines.push("", logCutLine(job.log_truncation));
   if (job.message && job.status !== "passed") lines.push("", codeBlock(maskSecrets(job.message, secrets)));
   if (runUrl) lines.push("", `[Workflow run](${runUrl})`);
   const useHostLog = guestLog.trim() === "" && hostLog.trim() !== "";

@@ -1,5 +1,6 @@
 import type { ExecutorKind, PikaciConfig, PlanRecord, RunRecord } from "../schema/index.js";
 import type { SnapshotRef } from "../snapshot/entries.js";
+import type { LogTruncation } from "../store/capped-log.js";
 
 /** What `runLanes` needs from its collaborators, narrowed so tests can hand in small fakes. */
 
@@ -10,7 +11,14 @@ export interface RunStore {
   jobDir(runId: string, jobId: string): Promise<string>;
   hostLogPath(runId: string, jobId: string): string;
   guestLogPath(runId: string, jobId: string): string;
-  appendLog(runId: string, jobId: string, kind: "host" | "guest", text: string): Promise<void>;
+  /** A job's log, capped to `limitBytes` (head and tail kept); written synchronously. */
+  openLog(runId: string, jobId: string, kind: "host" | "guest", limitBytes: number): LogSink;
+}
+
+export interface LogSink {
+  write(text: string): void;
+  /** What was cut (null when the log fit). */
+  close(): LogTruncation | null;
 }
 
 export interface PlanOptions {

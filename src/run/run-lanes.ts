@@ -1,13 +1,21 @@
 import { describeError } from "../errors/index.js";
 import type { Executor, JobEvents, JobOutcome } from "../executor/executor.js";
-import type { ExecuteNode, PikaciConfig, PlanRecord, RunEvent, RunRecord } from "../schema/index.js";
+import {
+  DEFAULT_LOG_LIMIT_BYTES,
+  type ExecuteNode,
+  type LogTruncation,
+  type PikaciConfig,
+  type PlanRecord,
+  type RunEvent,
+  type RunRecord,
+} from "../schema/index.js";
 import type { SnapshotRef } from "../snapshot/entries.js";
 import { newRunId } from "../store/index.js";
 import { defaultBuildPlan, defaultHashSnapshot } from "./default-deps.js";
 import * as ev from "./events.js";
 import { livePhase } from "./live-phases.js";
 import { shouldRetry } from "./policy.js";
-import type { PlanBuilder, RunStore, SnapshotHasher } from "./ports.js";
+import type { LogSink, PlanBuilder, RunStore, SnapshotHasher } from "./ports.js";
 import { RunRecordWriter } from "./record-writer.js";
 import {
   addPrepareTiming,
@@ -218,12 +226,31 @@ interface JobContext {
 }
 
 async function runJob(ctx: JobContext): Promise<void> {
-  const { params, task, writer, iso, emit, signal, runId } = ctx;
+  const { params, task, runId } = ctx;
   const { store } = params;
   const jobId = task.node.lane_id;
   const jobDir = await store.jobDir(runId, jobId);
   const retries = params.infraRetries ?? task.node.execute.infra_retries;
-  const logs = new LogAppender(store, runId, jobId, (m) => params.onWarning?.(m));
+  const logs = new JobLogs({
+    store,
+    runId,
+    jobId,
+    limitBytes: task.node.execute.log_limit_bytes ?? DEFAULT_LOG_LIMIT_BYTES,
+    warn: (m) => params.onWarning?.(m),
+  });
+  try {
+    await runAttempts(ctx, { jobId, jobDir, retries, logs });
+  } finally {
+    logs.close();
+  }
+}
+
+async function runAttempts(
+  ctx: JobContext,
+  job: { jobId: string; jobDir: string; retries: number; logs: JobLogs },
+): Promise<void> {
+  const { params, task, writer, iso, emit, signal, runId } = ctx;
+  const { jobId, jobDir, retries, logs } = job;
 
   for (let attempt = 1; !signal.aborted; attempt++) {
     const startedAt = iso();
@@ -251,14 +278,19 @@ async function runJob(ctx: JobContext): Promise<void> {
       signal,
       iso,
     );
-    await logs.flush();
     const retry = !signal.aborted && shouldRetry(outcome, attempt, retries);
-    writer.update((run) => updateJob(run, jobId, (job) => applyAttempt(job, attempt, outcome, !retry)));
+    // The log is complete once the last attempt ended: close it so its cut is in the same record.
+    const truncation = retry ? null : logs.close();
+    writer.update((run) =>
+      updateJob(run, jobId, (job) => ({
+        ...applyAttempt(job, attempt, outcome, !retry),
+        ...(truncation ? { log_truncation: truncation } : {}),
+      })),
+    );
     if (!retry) {
       const job = writer.current.jobs.find((j) => j.id === jobId)!;
       ctx.finished.add(jobId);
-      // Stamp the event when it is emitted, not when the job ended: the log flush above can
-      // let another job's event go out first, and event streams must stay in time order.
+      // Stamp the event when it is emitted, not when the job ended: event streams stay in time order.
       emit(
         ev.jobFinished(runId, iso(), jobId, {
           ...outcome,
@@ -317,25 +349,53 @@ async function runSafely(
   }
 }
 
-/** Appends to a job's logs in arrival order without blocking the executor's callbacks. */
-class LogAppender {
-  #tail: Promise<void> = Promise.resolve();
+/**
+ * A job's host and guest logs, each capped to the lane's log_limit (head and tail kept). Written
+ * synchronously as output arrives, so nothing queues up in memory; a write that fails is reported
+ * once and that log stops, while the job goes on.
+ */
+class JobLogs {
+  readonly #files = new Map<"host" | "guest", LogSink | null>();
+  #truncation: LogTruncation | null = null;
+  #closed = false;
   constructor(
-    private readonly store: RunStore,
-    private readonly runId: string,
-    private readonly jobId: string,
-    private readonly warn: (message: string) => void,
+    private readonly p: {
+      store: RunStore;
+      runId: string;
+      jobId: string;
+      limitBytes: number;
+      warn: (message: string) => void;
+    },
   ) {}
 
   append(stream: "host" | "guest", text: string): void {
-    this.#tail = this.#tail.then(() =>
-      this.store.appendLog(this.runId, this.jobId, stream, text).catch((error: unknown) => {
-        this.warn(`could not append to ${stream}.log of ${this.jobId}: ${describeError(error)}`);
-      }),
-    );
+    if (this.#closed) return;
+    let file = this.#files.get(stream);
+    if (file === null) return;
+    try {
+      if (file === undefined) {
+        file = this.p.store.openLog(this.p.runId, this.p.jobId, stream, this.p.limitBytes);
+        this.#files.set(stream, file);
+      }
+      file.write(text);
+    } catch (error) {
+      this.#files.set(stream, null);
+      this.p.warn(`could not write ${stream}.log of ${this.p.jobId}: ${describeError(error)}`);
+    }
   }
 
-  flush(): Promise<void> {
-    return this.#tail;
+  /** Finish both logs; returns the guest log's cut (null when it fit). Safe to call twice. */
+  close(): LogTruncation | null {
+    if (this.#closed) return this.#truncation;
+    this.#closed = true;
+    for (const [stream, file] of this.#files) {
+      try {
+        const cut = file?.close() ?? null;
+        if (stream === "guest") this.#truncation = cut;
+      } catch (error) {
+        this.p.warn(`could not finish ${stream}.log of ${this.p.jobId}: ${describeError(error)}`);
+      }
+    }
+    return this.#truncation;
   }
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { LogLimit } from "./byte-size.js";
 import { Duration } from "./duration.js";
 import { LaneId } from "./ids.js";
 
@@ -52,6 +53,8 @@ export const LaneDefaults = z.strictObject({
   env: EnvMap.optional(),
   /** How many times an infrastructure failure is retried (test failures never are). */
   infra_retries: z.number().int().min(0).max(5).optional(),
+  /** Cap on each lane's stored log (head and tail kept, the cut marked); default 100MiB. */
+  log_limit: LogLimit.optional(),
 });
 
 export const LaneConfig = z.strictObject({
@@ -72,6 +75,7 @@ export const LaneConfig = z.strictObject({
   concurrency_group: z.string().min(1).max(64).optional(),
   mounts: z.array(MountSpec).optional(),
   infra_retries: z.number().int().min(0).max(5).optional(),
+  log_limit: LogLimit.optional(),
 });
 
 /** Which workflow the App dispatches, and on which ref. */

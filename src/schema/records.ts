@@ -61,6 +61,14 @@ export const AttemptRecord = z.object({
   phases: z.array(PhaseRecord),
 });
 
+/** A guest log that outgrew its cap: the stored file keeps its first and last bytes. */
+export const LogTruncation = z.object({
+  limit_bytes: z.number().int().positive(),
+  total_bytes: z.number().int().nonnegative(),
+  head_bytes: z.number().int().nonnegative(),
+  tail_bytes: z.number().int().nonnegative(),
+});
+
 export const JobRecord = z.object({
   id: LaneId,
   lane_id: LaneId,
@@ -85,6 +93,8 @@ export const JobRecord = z.object({
   sync: SyncStats.nullable().optional(),
   /** Last lines of the guest log, so a report can show the failure without reading the log. */
   failure_excerpt: z.string().nullable().optional(),
+  /** Set when the guest log outgrew the lane's log_limit and was cut (head and tail kept). */
+  log_truncation: LogTruncation.nullable().optional(),
 });
 
 export const PrepareTiming = z.object({
@@ -142,6 +152,8 @@ export const ExecuteSpec = z.object({
   mounts: z.array(z.object({ source: z.string(), path: z.string() })),
   concurrency_group: z.string().nullable(),
   infra_retries: z.number().int().nonnegative(),
+  /** The lane's log cap in bytes; absent in records written before caps existed (then 100 MiB). */
+  log_limit_bytes: z.number().int().positive().optional(),
 });
 
 export const PrepareNode = z.object({
@@ -192,6 +204,7 @@ export type PhaseRecord = z.infer<typeof PhaseRecord>;
 export type SyncStats = z.infer<typeof SyncStats>;
 export type AttemptRecord = z.infer<typeof AttemptRecord>;
 export type JobRecord = z.infer<typeof JobRecord>;
+export type LogTruncation = z.infer<typeof LogTruncation>;
 export type PrepareTiming = z.infer<typeof PrepareTiming>;
 export type LaneFilter = z.infer<typeof LaneFilter>;
 export type RunRecord = z.infer<typeof RunRecord>;

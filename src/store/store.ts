@@ -1,8 +1,10 @@
+import { mkdirSync } from "node:fs";
 import { appendFile, mkdir, readdir, readFile, stat } from "node:fs/promises";
 import type { z } from "zod";
 import { InfrastructureError } from "../errors/index.js";
 import { PlanRecord, RUN_ID_PATTERN, RunRecord } from "../schema/index.js";
 import { atomicWriteFile } from "./atomic.js";
+import { CappedLogFile } from "./capped-log.js";
 import { type LogKind, StoreLayout } from "./layout.js";
 
 export interface LogContent {
@@ -31,6 +33,8 @@ export interface StateStore {
   hostLogPath(runId: string, jobId: string): string;
   guestLogPath(runId: string, jobId: string): string;
   appendLog(runId: string, jobId: string, kind: LogKind, text: string): Promise<void>;
+  /** A job's log that keeps its head and tail within `limitBytes` (see CappedLogFile). */
+  openLog(runId: string, jobId: string, kind: LogKind, limitBytes: number): CappedLogFile;
   loadRunRecord(runId: string): Promise<RunRecord | null>;
   loadPlan(runId: string): Promise<PlanRecord | null>;
   loadLogs(runId: string, options: { job?: string; kind: LogKind | "both" }): Promise<LogContent[]>;
@@ -75,6 +79,10 @@ export function createStateStore({ root }: { root: string }): StateStore {
       const file = layout.logFile(runId, jobId, kind);
       await mkdir(layout.jobDir(runId, jobId), { recursive: true });
       await appendFile(file, text);
+    },
+    openLog(runId, jobId, kind, limitBytes) {
+      mkdirSync(layout.jobDir(runId, jobId), { recursive: true });
+      return new CappedLogFile(layout.logFile(runId, jobId, kind), limitBytes);
     },
     loadRunRecord: (runId) => readRecord(layout.runFile(runId), RunRecord),
     loadPlan: (runId) => readRecord(layout.planFile(runId), PlanRecord),

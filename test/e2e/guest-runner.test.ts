@@ -145,6 +145,32 @@ describeE2E("guest runner in real Incus containers", (host) => {
         expect((await result()).status).toBe("passed");
       });
 
+      it("starts the command with no signal ignored, so a self-sent SIGINT kills it", async () => {
+        // `echo` after grep: busybox ash would exec a last command in place with SIGQUIT ignored.
+        const r = await runner({
+          ...base,
+          PIKACI_INCUS_GUEST_COMMAND: "grep '^SigIgn:' /proc/self/status; echo .",
+        });
+        expect(r.code, r.stderr).toBe(0);
+        expect(r.stdout.toString()).toMatch(/^SigIgn:\s+0000000000000000$/m);
+        const int = await runner({ ...base, PIKACI_INCUS_GUEST_COMMAND: "kill -INT $$; echo survived" });
+        expect(int.code).toBe(130);
+        expect(int.stdout.toString()).not.toContain("survived");
+        expect(await result()).toMatchObject({ status: "failed", exit_code: 130 });
+      });
+
+      it("keeps the first PIKACI_INCUS_LOG_LIMIT_BYTES in guest.log and streams everything", async () => {
+        const r = await runner({
+          ...base,
+          PIKACI_INCUS_LOG_LIMIT_BYTES: "100",
+          PIKACI_INCUS_GUEST_COMMAND: "seq 1 20000",
+        });
+        expect(r.code, r.stderr).toBe(0);
+        const all = r.stdout.toString();
+        expect(all.endsWith("19999\n20000\n")).toBe(true);
+        expect(await guestLog()).toBe(all.slice(0, 100));
+      });
+
       it("fails with the command's exit code", async () => {
         const r = await runner({ ...base, PIKACI_INCUS_GUEST_COMMAND: "echo about to fail; exit 3" });
         expect(r.code).toBe(3);

@@ -1,6 +1,7 @@
 import path from "node:path";
 import { loadConfigFile } from "../../config/index.js";
 import { UsageError } from "../../errors/index.js";
+import { readLogTail } from "../../pages/log-source.js";
 import { gitMeta } from "../../run/git-meta.js";
 import { exitCodeOf } from "../../run/policy.js";
 import { runLanes } from "../../run/run-lanes.js";
@@ -189,8 +190,9 @@ function progressFor(io: CliIO, json: boolean): { onEvent: (event: RunEvent) => 
 async function failureTails(store: StateStore, run: RunRecord): Promise<Map<string, string>> {
   const tails = new Map<string, string>();
   for (const job of run.jobs.filter((j) => j.status === "failed" && j.failure_kind !== "infrastructure")) {
-    const logs = await store.loadLogs(run.run_id, { job: job.id, kind: "guest" }).catch(() => []);
-    const text = logs[0]?.text ?? "";
+    // Only the end of the log is read: a lane may have printed up to its log_limit.
+    const tail = await readLogTail(store, run.run_id, job.id, "guest").catch(() => null);
+    const text = tail?.text ?? "";
     if (text.trim()) tails.set(job.id, lastLines(text));
   }
   return tails;

@@ -1,4 +1,5 @@
 import { formatDuration } from "../../report/duration.js";
+import { logCutLine } from "../../report/log-cut.js";
 import type { RunRecord } from "../../schema/index.js";
 
 /**
@@ -28,6 +29,9 @@ export function renderSummary(run: RunRecord, tails: ReadonlyMap<string, string>
     ...rows,
   ];
   if (run.message && run.status !== "passed") lines.push(`  ${run.message}`);
+  for (const job of run.jobs) {
+    if (job.log_truncation) lines.push(`  ${job.id}: ${logCutLine(job.log_truncation)}`);
+  }
   for (const job of run.jobs) {
     const tail = tails.get(job.id);
     if (!tail) continue;

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { CancelledError, describeError } from "../../errors/index.js";
-import type { ExecuteSpec } from "../../schema/index.js";
+import { DEFAULT_LOG_LIMIT_BYTES, type ExecuteSpec } from "../../schema/index.js";
 import type { Transport } from "../../ssh/transport.js";
 import { TrailerSplitter } from "./trailer.js";
 
@@ -8,7 +8,7 @@ export const DEFAULT_RUNNER_PATH = "/run/current-system/sw/bin/pikaci-incus-run"
 
 /** The runner's inputs. The command goes in one env value, never through a shell on the host. */
 export function guestEnv(params: {
-  spec: Pick<ExecuteSpec, "command" | "timeout_secs" | "run_as_root" | "env">;
+  spec: Pick<ExecuteSpec, "command" | "timeout_secs" | "run_as_root" | "env" | "log_limit_bytes">;
   workdir: string;
   ids: { runId: string; jobId: string; laneId: string; attempt: number };
 }): Record<string, string> {
@@ -24,6 +24,9 @@ export function guestEnv(params: {
     PIKACI_INCUS_TIMEOUT_SECS: String(spec.timeout_secs),
     PIKACI_INCUS_RUN_AS_ROOT: spec.run_as_root ? "1" : "0",
     PIKACI_INCUS_WORKDIR: params.workdir,
+    // The runner's own guest.log on the build host keeps this many first bytes (runners that
+    // predate the variable ignore it); pikaci's stored copy is capped head-and-tail on this side.
+    PIKACI_INCUS_LOG_LIMIT_BYTES: String(spec.log_limit_bytes ?? DEFAULT_LOG_LIMIT_BYTES),
   };
 }
 

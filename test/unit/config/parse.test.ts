@@ -3,7 +3,13 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseConfig, resolveLane, resolveLanes } from "../../../src/config/index.js";
 import { ConfigError, type ConfigIssue, UsageError } from "../../../src/errors/index.js";
-import { DEFAULT_IMAGE, DEFAULT_INFRA_RETRIES, DEFAULT_TIMEOUT_SECS } from "../../../src/schema/index.js";
+import {
+  DEFAULT_IMAGE,
+  DEFAULT_INFRA_RETRIES,
+  DEFAULT_LOG_LIMIT_BYTES,
+  DEFAULT_TIMEOUT_SECS,
+  parseByteSize,
+} from "../../../src/schema/index.js";
 
 const FIXTURES = path.join(import.meta.dirname, "../../fixtures/configs");
 
@@ -207,6 +213,24 @@ describe("parseConfig: inline cases", () => {
   });
 });
 
+describe("parseByteSize", () => {
+  it.each([
+    [4096, 4096],
+    ["512KiB", 512 * 1024],
+    ["100MiB", 100 * 1024 ** 2],
+    ["1GiB", 1024 ** 3],
+    ["1G", 1024 ** 3],
+    ["10MB", 10_000_000],
+    ["2 KB", 2000],
+    ["77", 77],
+  ])("%s → %d bytes", (value, bytes) => {
+    expect(parseByteSize(value)).toBe(bytes);
+  });
+  it.each(["", "MiB", "1.5MiB", "-1", "1TiB", "1 MiB/s"])("%s is not a size", (value) => {
+    expect(parseByteSize(value)).toBeUndefined();
+  });
+});
+
 describe("resolveLanes", () => {
   it("round-trips the valid fixture with defaults applied", () => {
     const config = parseConfig(fixture("valid.yml").text, "valid.yml");
@@ -228,6 +252,7 @@ describe("resolveLanes", () => {
         mounts: [],
         concurrency_group: null,
         infra_retries: DEFAULT_INFRA_RETRIES,
+        log_limit_bytes: DEFAULT_LOG_LIMIT_BYTES,
       },
     });
     expect(lanes[1]).toMatchObject({
@@ -252,6 +277,34 @@ describe("resolveLanes", () => {
       instance_type: "container",
       env: {},
     });
+  });
+
+  it("applies log_limit from the lane, else from defaults, else 100 MiB", () => {
+    const config = parseConfig(
+      [
+        "version: 1",
+        "defaults: { log_limit: 8MiB }",
+        "lanes:",
+        "  - { id: a, command: x, log_limit: 65536 }",
+        "  - { id: b, command: x }",
+        "",
+      ].join("\n"),
+      "f",
+    );
+    expect(resolveLane(config, "a").execute.log_limit_bytes).toBe(65_536);
+    expect(resolveLane(config, "b").execute.log_limit_bytes).toBe(8 * 1024 * 1024);
+    const bare = parseConfig("version: 1\nlanes: [{id: a, command: x}]\n", "f");
+    expect(resolveLane(bare, "a").execute.log_limit_bytes).toBe(DEFAULT_LOG_LIMIT_BYTES);
+    expect(DEFAULT_LOG_LIMIT_BYTES).toBe(100 * 1024 * 1024);
+  });
+
+  it("rejects a log_limit below 4KiB or without a known unit, naming the fix", () => {
+    for (const bad of ["100", "1 MiB/s", "12XB", "0"]) {
+      expect(
+        () => parseConfig(`version: 1\nlanes: [{id: a, command: x, log_limit: "${bad}"}]\n`, "f"),
+        bad,
+      ).toThrow(/log_limit|bytes/);
+    }
   });
 
   it("rejects an unknown lane id with the valid ones", () => {

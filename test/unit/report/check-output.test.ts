@@ -44,6 +44,21 @@ const isValidUtf8 = (s: string) =>
   new TextDecoder("utf-8", { fatal: true }).decode(Buffer.from(s, "utf8")) === s;
 
 describe("renderFinalReport", () => {
+  it("says in the summary when the log was cut to its log_limit, and says nothing otherwise", () => {
+    const cut = {
+      limit_bytes: 100 * 1024 * 1024,
+      total_bytes: 2 * 1024 ** 3,
+      head_bytes: 52_428_000,
+      tail_bytes: 52_428_544,
+    };
+    const report = renderFinalReport({ job: { ...job, log_truncation: cut }, guestLog: "end\n" });
+    expect(report.output.summary).toContain(
+      "Log truncated: kept first 50.0 MiB and last 50.0 MiB of 2.0 GiB (log_limit 100.0 MiB).",
+    );
+    const whole = renderFinalReport({ job: { ...job, log_truncation: null }, guestLog: "end\n" });
+    expect(whole.output.summary).not.toContain("truncated");
+  });
+
   it("keeps every field of a 5 MB emoji log within 65,535 bytes, valid UTF-8, ending with the log's end", () => {
     const line = "🔥💥 test output with emoji 🚀🎉 ".repeat(4);
     let log = `${line}\n`.repeat(Math.ceil((5 * 1024 * 1024) / byteLength(`${line}\n`)));

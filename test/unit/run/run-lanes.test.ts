@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { Executor } from "../../../src/executor/executor.js";
 import { runLanes } from "../../../src/run/run-lanes.js";
 import { type PikaciConfig, RunEvent, RunRecord } from "../../../src/schema/index.js";
 import { createStateStore, type StateStore } from "../../../src/store/index.js";
@@ -65,6 +66,48 @@ const slowPass = (ms: number) => async () => {
 const jobOf = (record: RunRecord, id: string) => record.jobs.find((job) => job.id === id)!;
 
 describe("runLanes", () => {
+  it("caps a lane's stored log to its log_limit and records the cut in run.json", async () => {
+    const line = `${"output ".repeat(15)}\n`;
+    const chunks = 1000;
+    const chatty: Executor = {
+      kind: "local",
+      async runJob(_job, events) {
+        const t = new Date().toISOString();
+        for (let i = 0; i < chunks; i++) events.log("guest", `${i} ${line}`);
+        return {
+          ...(await pass()),
+          phases: [],
+          started_at: t,
+          finished_at: t,
+          host_log_path: null,
+          guest_log_path: null,
+        };
+      },
+    };
+    let printed = 0;
+    for (let i = 0; i < chunks; i++) printed += Buffer.byteLength(`${i} ${line}`);
+    const cfg: PikaciConfig = { version: 1, lanes: [{ id: "chatty", command: "x", log_limit: "64KiB" }] };
+    const record = await runLanes({
+      config: cfg,
+      configPath: ".github/pikaci.yml",
+      workspace: "/nonexistent-workspace",
+      executor: chatty,
+      store,
+      concurrency: 1,
+      hashSnapshot,
+    });
+    const onDisk = RunRecord.parse(
+      JSON.parse(await readFile(join(root, "runs", record.run_id, "run.json"), "utf8")),
+    );
+    const job = jobOf(onDisk, "chatty");
+    expect(job.log_truncation).toMatchObject({ limit_bytes: 65_536, total_bytes: printed });
+    const log = await readFile(store.guestLogPath(record.run_id, "chatty"), "utf8");
+    expect(Buffer.byteLength(log)).toBeLessThanOrEqual(65_536);
+    expect(log.startsWith(`0 ${line}`)).toBe(true);
+    expect(log.endsWith(`${chunks - 1} ${line}`)).toBe(true);
+    expect(log).toContain(`of ${printed} bytes`);
+  });
+
   it("never runs more jobs at once than the concurrency", async () => {
     const lanes = ["a", "b", "c", "d", "e"].map((id) => ({ id }));
     const { record, stats } = await run(config(lanes), slowPass(30), {
