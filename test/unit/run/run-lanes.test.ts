@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Executor } from "../../../src/executor/executor.js";
 import { runLanes } from "../../../src/run/run-lanes.js";
 import { type PikaciConfig, RunEvent, RunRecord } from "../../../src/schema/index.js";
@@ -218,12 +218,20 @@ describe("runLanes", () => {
       concurrency: 2,
       signal: controller.signal,
     });
-    await sleep(50);
-    const live = RunRecord.parse(
-      JSON.parse(await readFile(join(root, "runs", (await store.listRuns())[0]!.run_id, "run.json"), "utf8")),
+    // Wait for the state the test is about (two running, one queued) instead of a fixed sleep,
+    // which a loaded machine can outlast before the scheduler has started both.
+    await vi.waitFor(
+      async () => {
+        const live = RunRecord.parse(
+          JSON.parse(
+            await readFile(join(root, "runs", (await store.listRuns())[0]!.run_id, "run.json"), "utf8"),
+          ),
+        );
+        expect(live.status).toBe("running");
+        expect(live.jobs.map((j) => j.status).sort()).toEqual(["queued", "running", "running"]);
+      },
+      { timeout: 10_000, interval: 20 },
     );
-    expect(live.status).toBe("running");
-    expect(live.jobs.map((j) => j.status).sort()).toEqual(["queued", "running", "running"]);
     controller.abort();
     const { onDisk, stats, events } = await started;
     expect(stats.calls).toHaveLength(2);
