@@ -8,11 +8,14 @@ import { createPublicKey, randomBytes, verify } from "node:crypto";
  */
 export type Principal =
   | { kind: "app-jwt"; appId: number }
-  | { kind: "installation"; appId: number; token: string };
+  | { kind: "installation"; appId: number; token: string; holder: string };
 
 export interface Auth {
-  /** An installation token of `appId` (what `POST /app/installations/{id}/access_tokens` returns). */
-  mintInstallationToken(appId: number): { token: string; expires_at: string };
+  /**
+   * An installation token of `appId` (what `POST /app/installations/{id}/access_tokens` returns).
+   * `holder` says who got it (`app`, `workflow run 90001`), so a test can tell who sent what.
+   */
+  mintInstallationToken(appId: number, holder: string): { token: string; expires_at: string };
   /** The principal behind an Authorization header, or a reason GitHub would answer 401. */
   identify(header: string | undefined): Principal | { problem: string };
 }
@@ -21,20 +24,20 @@ export interface Auth {
 export const GITHUB_ACTIONS_APP_ID = 15368;
 
 export function createAuth(apps: { appId: number; privateKeyPem: string }[]): Auth {
-  const tokens = new Map<string, number>();
+  const tokens = new Map<string, { appId: number; holder: string }>();
   const keys = new Map(apps.map((a) => [a.appId, createPublicKey(a.privateKeyPem)]));
   return {
-    mintInstallationToken(appId) {
+    mintInstallationToken(appId, holder) {
       const token = `ghs_${randomBytes(18).toString("base64url")}`;
-      tokens.set(token, appId);
+      tokens.set(token, { appId, holder });
       return { token, expires_at: new Date(Date.now() + 3_600_000).toISOString().replace(/\.\d+Z$/, "Z") };
     },
     identify(header) {
       const match = /^(token|bearer) (\S+)$/i.exec(header ?? "");
       if (!match) return { problem: "Requires authentication" };
       const credential = match[2]!;
-      const appId = tokens.get(credential);
-      if (appId !== undefined) return { kind: "installation", appId, token: credential };
+      const known = tokens.get(credential);
+      if (known) return { kind: "installation", ...known, token: credential };
       if (credential.split(".").length === 3) return verifyJwt(credential, keys);
       return { problem: "Bad credentials" };
     },

@@ -21,8 +21,10 @@ export interface CheckRun {
   actions: Json[];
   /** Every create/update body, in order. */
   updates: Json[];
-  /** Updates that tried to change the status or conclusion of an already completed run. */
-  lateUpdates: Json[];
+  /** Updates that tried to change the status or conclusion of an already completed run, and who sent them. */
+  lateUpdates: { by: string; body: Json }[];
+  /** Who concluded it: `app`, or `workflow run <id>` (a token the workflow minted). */
+  concludedBy: string | null;
 }
 
 const iso = () => new Date().toISOString().replace(/\.\d+Z$/, "Z");
@@ -31,18 +33,21 @@ export function createCheckRunStore() {
   const runs = new Map<number, CheckRun>();
   let nextId = 7001;
 
-  function apply(run: CheckRun, body: Json): void {
+  function apply(run: CheckRun, body: Json, by: string): void {
     const wasCompleted = run.status === "completed";
     const newStatus = body.conclusion !== undefined ? "completed" : (body.status as string | undefined);
     if (wasCompleted) {
       const changes =
         (newStatus !== undefined && newStatus !== "completed") ||
         (body.conclusion !== undefined && body.conclusion !== run.conclusion);
-      if (changes || newStatus === "completed") run.lateUpdates.push(body);
+      if (changes || newStatus === "completed") run.lateUpdates.push({ by, body });
     } else {
       if (newStatus) run.status = newStatus;
       if (body.conclusion !== undefined) run.conclusion = body.conclusion as string;
-      if (run.status === "completed") run.completed_at = (body.completed_at as string | undefined) ?? iso();
+      if (run.status === "completed") {
+        run.completed_at = (body.completed_at as string | undefined) ?? iso();
+        run.concludedBy = by;
+      }
     }
     for (const key of ["name", "details_url", "external_id"] as const) {
       if (typeof body[key] === "string") (run as unknown as Json)[key] = body[key];
@@ -60,7 +65,7 @@ export function createCheckRunStore() {
 
   return {
     runs,
-    create(appId: number, body: Json): CheckRun {
+    create(appId: number, body: Json, by: string): CheckRun {
       const run: CheckRun = {
         id: nextId++,
         app_id: appId,
@@ -76,9 +81,10 @@ export function createCheckRunStore() {
         actions: [],
         updates: [],
         lateUpdates: [],
+        concludedBy: null,
       };
       runs.set(run.id, run);
-      apply(run, body);
+      apply(run, body, by);
       return run;
     },
     update: apply,

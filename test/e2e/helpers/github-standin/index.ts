@@ -130,11 +130,12 @@ export async function startGitHubStandIn(options: StandInOptions): Promise<GitHu
       vars: options.vars,
       secrets: options.secrets,
       action: options.action,
-      githubToken: auth.mintInstallationToken(GITHUB_ACTIONS_APP_ID).token,
+      githubToken: auth.mintInstallationToken(GITHUB_ACTIONS_APP_ID, `GITHUB_TOKEN of workflow run ${run.id}`)
+        .token,
       mintToken: ({ appId, privateKey }) => {
         if (appId !== options.app.id || !privateKey || !sameKey(privateKey, options.app.privateKey))
           throw new Error("create-github-app-token: the app-id and private-key do not name a known App");
-        return auth.mintInstallationToken(appId).token;
+        return auth.mintInstallationToken(appId, `workflow run ${run.id}`).token;
       },
     }),
     onCompleted: async (run) => {
@@ -157,7 +158,7 @@ export async function startGitHubStandIn(options: StandInOptions): Promise<GitHu
     permissions: options.permissions,
     workflowRuns,
     storage,
-    mintToken: (appId) => auth.mintInstallationToken(appId),
+    mintToken: (appId) => auth.mintInstallationToken(appId, "app"),
   });
 
   const server: Server = createServer((req, res) => {

@@ -249,13 +249,13 @@ const handlers: Record<string, Handler> = {
     if (!sameRepo(ctx, req)) return notFound;
     if (!ctx.repo.resolve(String(req.body.head_sha)))
       return { status: 422, body: { message: "No commit found for SHA: " + req.body.head_sha } };
-    const run = ctx.checkRuns.create(req.principal.appId, req.body);
+    const run = ctx.checkRuns.create(req.principal.appId, req.body, holderOf(req));
     return { status: 201, body: checkRunJson(ctx, run) };
   },
   "checks/update": (ctx, req) => {
     const run = checkRunOwned(ctx, req);
     if (!("id" in run)) return run;
-    ctx.checkRuns.update(run, req.body);
+    ctx.checkRuns.update(run, req.body, holderOf(req));
     return { status: 200, body: checkRunJson(ctx, run) };
   },
   "checks/get": (ctx, req) => {
@@ -356,6 +356,10 @@ const handlers: Record<string, Handler> = {
     return { status: 302, headers: { location: ctx.storage.sign(artifact.zip, artifact.name) } };
   },
 };
+
+function holderOf(req: Request): string {
+  return req.principal.kind === "installation" ? req.principal.holder : "app";
+}
 
 export function handlerFor(operationId: string): Handler | undefined {
   return handlers[operationId];
