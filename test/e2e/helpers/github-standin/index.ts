@@ -176,7 +176,9 @@ export async function startGitHubStandIn(options: StandInOptions): Promise<GitHu
       const method = req.method ?? "GET";
       const reply = answer({ method, url, raw, body, headers: req.headers });
       requests.push({ method, path: url.pathname, status: reply.status, operationId: reply.operationId });
-      if (reply.status >= 400 && reply.status !== 404)
+      // A refusal is a violation, except the answers a client is expected to handle: a missing file
+      // or commit (404) and cancelling a run that already ended (409). An unknown route was recorded above.
+      if (reply.status >= 400 && reply.status !== 404 && reply.status !== 409)
         violations.push({ method, path: url.pathname, problems: [JSON.stringify(reply.body)] });
       const text = reply.raw ?? (reply.body === undefined ? "" : JSON.stringify(reply.body));
       res.writeHead(reply.status, {
@@ -204,7 +206,6 @@ export async function startGitHubStandIn(options: StandInOptions): Promise<GitHu
       return { status: 404, body: { message: "Not Found" }, operationId };
     }
     if (checked.problems.length > 0) {
-      violations.push({ method: r.method, path: r.url.pathname, problems: checked.problems });
       return { status: 422, body: { message: "Invalid request.", errors: checked.problems }, operationId };
     }
     const principal = auth.identify(
@@ -221,11 +222,6 @@ export async function startGitHubStandIn(options: StandInOptions): Promise<GitHu
     if (limit) return { status: 422, body: { message: "Invalid request.", errors: [limit] }, operationId };
     const handler = handlerFor(operationId!);
     if (!handler) {
-      violations.push({
-        method: r.method,
-        path: r.url.pathname,
-        problems: [`the stand-in does not implement ${operationId}`],
-      });
       return { status: 501, body: { message: `stand-in: ${operationId} is not implemented` }, operationId };
     }
     return {
