@@ -6,7 +6,7 @@ import { promisify } from "node:util";
 import { parse } from "yaml";
 import { type ArtifactStandIn, startArtifactStandIn } from "../../../helpers/artifact-standin.js";
 import type { Repository } from "./repository.js";
-import { condition, interpolate, type WorkflowFile } from "./workflow-file.js";
+import { condition, interpolate, type Step, type WorkflowFile } from "./workflow-file.js";
 
 const run = promisify(execFile);
 
@@ -100,34 +100,68 @@ export function startJob(ctx: JobContext): JobHandle {
 
 type SetCurrent = (c: ChildProcess | null, phase: "main" | "post") => void;
 
+/** The job's world while its steps run: the runner's files and environment, and what steps left behind. */
+interface Job {
+  ctx: JobContext;
+  handle: JobHandle;
+  setCurrent: SetCurrent;
+  workspace: string;
+  stateFile: string;
+  env: Record<string, string>;
+  steps: Record<string, { outputs: Record<string, string> }>;
+  posts: { name: string; argv: string[]; env: Record<string, string> }[];
+  secrets: string[];
+  success: boolean;
+}
+
+interface StepResult {
+  exitCode: number | null;
+  signal?: NodeJS.Signals | null;
+  output: string;
+  outputs?: Record<string, string>;
+}
+
 async function execute(ctx: JobContext, handle: JobHandle, setCurrent: SetCurrent) {
+  handle.artifacts = await startArtifactStandIn();
+  const job = await prepare(ctx, handle, setCurrent);
+  for (const [index, step] of ctx.workflow.job.steps.entries()) {
+    const name = step.id ?? step.name ?? step.uses ?? `step ${index + 1}`;
+    // Without `if:`, a step runs only while the job succeeds and is not cancelled.
+    const wanted =
+      step.if === undefined
+        ? job.success && handle.cancelRequestedAt === null
+        : condition(step.if, contexts(job));
+    if (!wanted) continue;
+    const startedAt = Date.now();
+    const result = await runStep(job, step, name, index).catch(
+      (error: Error): StepResult => ({ exitCode: 1, output: error.message }),
+    );
+    if (result.outputs) job.steps[step.id ?? name] = { outputs: result.outputs };
+    if (result.exitCode !== 0) job.success = false;
+    handle.steps.push({
+      name,
+      phase: "main",
+      exitCode: result.exitCode,
+      signal: result.signal ?? null,
+      output: result.output,
+      startedAt,
+      endedAt: Date.now(),
+    });
+  }
+  await runPosts(job);
+  await handle.artifacts.close();
+  const conclusion = handle.cancelRequestedAt !== null ? "cancelled" : job.success ? "success" : "failure";
+  return { conclusion } as const;
+}
+
+async function prepare(ctx: JobContext, handle: JobHandle, setCurrent: SetCurrent): Promise<Job> {
   const workspace = path.join(ctx.dir, "workspace");
   const temp = path.join(ctx.dir, "runner-temp");
-  const files = {
-    event: path.join(ctx.dir, "event.json"),
-    state: path.join(ctx.dir, "state"),
-    summary: path.join(ctx.dir, "summary"),
-    env: path.join(ctx.dir, "env"),
-    path: path.join(ctx.dir, "path"),
-  };
+  const file = (name: string) => path.join(ctx.dir, name);
   await mkdir(temp, { recursive: true });
-  await writeFile(files.event, JSON.stringify(dispatchEvent(ctx)));
-  for (const f of [files.state, files.summary, files.env, files.path]) await writeFile(f, "");
-  handle.artifacts = await startArtifactStandIn();
-  const steps: Record<string, { outputs: Record<string, string> }> = {};
-  const secretValues = [...Object.values(ctx.secrets), ctx.githubToken];
-  const posts: { name: string; argv: string[]; env: Record<string, string> }[] = [];
-  let success = true;
-  const contexts = () => ({
-    inputs: ctx.inputs,
-    vars: ctx.vars,
-    secrets: ctx.secrets,
-    steps,
-    github: githubContext(ctx),
-    __success: success,
-    __cancelled: handle.cancelRequestedAt !== null,
-  });
-  const baseEnv: Record<string, string> = {
+  await writeFile(file("event.json"), JSON.stringify(dispatchEvent(ctx)));
+  for (const f of ["state", "summary", "env", "path"]) await writeFile(file(f), "");
+  const env: Record<string, string> = {
     PATH: process.env.PATH ?? "/usr/bin:/bin",
     HOME: ctx.dir,
     CI: "true",
@@ -143,108 +177,128 @@ async function execute(ctx: JobContext, handle: JobHandle, setCurrent: SetCurren
     GITHUB_REF: `refs/heads/${ctx.ref}`,
     GITHUB_REF_NAME: ctx.ref,
     GITHUB_EVENT_NAME: "workflow_dispatch",
-    GITHUB_EVENT_PATH: files.event,
+    GITHUB_EVENT_PATH: file("event.json"),
     GITHUB_WORKSPACE: workspace,
     GITHUB_JOB: ctx.workflow.job.name,
-    GITHUB_STATE: files.state,
-    GITHUB_STEP_SUMMARY: files.summary,
-    GITHUB_ENV: files.env,
-    GITHUB_PATH: files.path,
+    GITHUB_STATE: file("state"),
+    GITHUB_STEP_SUMMARY: file("summary"),
+    GITHUB_ENV: file("env"),
+    GITHUB_PATH: file("path"),
     RUNNER_TEMP: temp,
     RUNNER_OS: "Linux",
-    ACTIONS_RESULTS_URL: `${handle.artifacts.url}/`,
-    ACTIONS_RUNTIME_TOKEN: handle.artifacts.runtimeToken,
+    ACTIONS_RESULTS_URL: `${handle.artifacts!.url}/`,
+    ACTIONS_RUNTIME_TOKEN: handle.artifacts!.runtimeToken,
   };
-  for (const [index, step] of ctx.workflow.job.steps.entries()) {
-    const name = step.id ?? step.name ?? step.uses ?? `step ${index + 1}`;
-    const wanted =
-      step.if === undefined ? success && handle.cancelRequestedAt === null : condition(step.if, contexts());
-    if (!wanted) continue;
-    const started = Date.now();
-    const record = (exitCode: number | null, output: string, signal: NodeJS.Signals | null = null) =>
-      handle.steps.push({
-        name,
-        phase: "main",
-        exitCode,
-        signal,
-        output,
-        startedAt: started,
-        endedAt: Date.now(),
-      });
-    const withValues = Object.fromEntries(
-      Object.entries(step.with).map(([k, v]) => [k, interpolate(v, contexts())]),
-    );
-    try {
-      if (step.uses?.startsWith("actions/checkout@")) {
-        const ref = withValues.ref || ctx.refSha;
-        const sha = ctx.repo.resolve(ref);
-        if (!sha) throw new Error(`actions/checkout: ref ${ref} not found`);
-        await run("git", ["clone", "--quiet", "--no-checkout", ctx.repo.dir, workspace]);
-        await run("git", ["-C", workspace, "checkout", "--quiet", "--detach", sha]);
-        record(0, `checked out ${sha}`);
-      } else if (step.uses?.startsWith("actions/create-github-app-token@")) {
-        const token = ctx.mintToken({
-          appId: Number(withValues["app-id"]),
-          privateKey: withValues["private-key"],
-        });
-        steps[step.id ?? name] = { outputs: { token } };
-        record(0, "minted an installation token");
-      } else if (step.uses && ctx.action.uses.test(step.uses)) {
-        const meta = parse(await readFile(path.join(ctx.action.root, "action.yml"), "utf8")) as ActionMeta;
-        const env = {
-          ...baseEnv,
-          ...actionInputs(meta, withValues, contexts()),
-          GITHUB_ACTION: step.id ?? name,
-        };
-        const output = path.join(ctx.dir, `output-${index}`);
-        await writeFile(output, "");
-        const main = path.join(ctx.action.root, meta.runs.main);
-        const result = await spawnStep(
-          [ctx.action.node, main],
-          { ...env, GITHUB_OUTPUT: output },
-          workspace,
-          (c) => setCurrent(c, "main"),
-          secretValues,
-        );
-        steps[step.id ?? name] = { outputs: parseCommandFile(await readFile(output, "utf8")) };
-        record(result.code, result.output, result.signal);
-        if (result.code !== 0) success = false;
-        if (meta.runs.post)
-          posts.unshift({ name, argv: [ctx.action.node, path.join(ctx.action.root, meta.runs.post)], env });
-      } else {
-        throw new Error(
-          `the stand-in runner does not know the step ${JSON.stringify(step.uses ?? step.run)}`,
-        );
-      }
-    } catch (error) {
-      record(1, String((error as Error).message));
-      success = false;
-    }
+  return {
+    ctx,
+    handle,
+    setCurrent,
+    workspace,
+    stateFile: file("state"),
+    env,
+    steps: {},
+    posts: [],
+    secrets: [...Object.values(ctx.secrets), ctx.githubToken],
+    success: true,
+  };
+}
+
+function contexts(job: Job): Record<string, unknown> {
+  const { ctx } = job;
+  return {
+    inputs: ctx.inputs,
+    vars: ctx.vars,
+    secrets: ctx.secrets,
+    steps: job.steps,
+    github: githubContext(ctx),
+    __success: job.success,
+    __cancelled: job.handle.cancelRequestedAt !== null,
+  };
+}
+
+/** The steps the stand-in runner knows: checkout, an App token, and the JavaScript action under test. */
+async function runStep(job: Job, step: Step, name: string, index: number): Promise<StepResult> {
+  const { ctx } = job;
+  const withValues = Object.fromEntries(
+    Object.entries(step.with).map(([k, v]) => [k, interpolate(v, contexts(job))]),
+  );
+  if (step.uses?.startsWith("actions/checkout@")) {
+    const ref = withValues.ref || ctx.refSha;
+    const sha = ctx.repo.resolve(ref);
+    if (!sha) throw new Error(`actions/checkout: ref ${ref} not found`);
+    await run("git", ["clone", "--quiet", "--no-checkout", ctx.repo.dir, job.workspace]);
+    await run("git", ["-C", job.workspace, "checkout", "--quiet", "--detach", sha]);
+    return { exitCode: 0, output: `checked out ${sha}` };
   }
-  for (const post of posts) {
-    const started = Date.now();
-    const state = parseCommandFile(await readFile(files.state, "utf8"));
+  if (step.uses?.startsWith("actions/create-github-app-token@")) {
+    const token = ctx.mintToken({
+      appId: Number(withValues["app-id"]),
+      privateKey: withValues["private-key"],
+    });
+    return { exitCode: 0, output: "minted an installation token", outputs: { token } };
+  }
+  if (step.uses && ctx.action.uses.test(step.uses)) return javascriptAction(job, { name, index, withValues });
+  throw new Error(`the stand-in runner does not know the step ${JSON.stringify(step.uses ?? step.run)}`);
+}
+
+async function javascriptAction(
+  job: Job,
+  step: { name: string; index: number; withValues: Record<string, string> },
+): Promise<StepResult> {
+  const { ctx } = job;
+  const meta = parse(await readFile(path.join(ctx.action.root, "action.yml"), "utf8")) as ActionMeta;
+  const env = {
+    ...job.env,
+    ...actionInputs(meta, step.withValues, contexts(job)),
+    GITHUB_ACTION: step.name,
+  };
+  const output = path.join(ctx.dir, `output-${step.index}`);
+  await writeFile(output, "");
+  const main = path.join(ctx.action.root, meta.runs.main);
+  const result = await spawnStep(
+    [ctx.action.node, main],
+    { ...env, GITHUB_OUTPUT: output },
+    job.workspace,
+    (c) => job.setCurrent(c, "main"),
+    job.secrets,
+  );
+  // Post steps run in reverse order, and even after a failure or a cancel.
+  if (meta.runs.post)
+    job.posts.unshift({
+      name: step.name,
+      argv: [ctx.action.node, path.join(ctx.action.root, meta.runs.post)],
+      env,
+    });
+  return {
+    exitCode: result.code,
+    signal: result.signal,
+    output: result.output,
+    outputs: parseCommandFile(await readFile(output, "utf8")),
+  };
+}
+
+async function runPosts(job: Job): Promise<void> {
+  for (const post of job.posts) {
+    const startedAt = Date.now();
+    const state = parseCommandFile(await readFile(job.stateFile, "utf8"));
     const stateEnv = Object.fromEntries(Object.entries(state).map(([k, v]) => [`STATE_${k}`, v]));
     const result = await spawnStep(
       post.argv,
       { ...post.env, ...stateEnv },
-      workspace,
-      (c) => setCurrent(c, "post"),
-      secretValues,
+      job.workspace,
+      (c) => job.setCurrent(c, "post"),
+      job.secrets,
     );
-    handle.steps.push({
+    job.handle.steps.push({
       name: post.name,
       phase: "post",
       exitCode: result.code,
       signal: result.signal,
       output: result.output,
-      startedAt: started,
+      startedAt,
       endedAt: Date.now(),
     });
   }
-  await handle.artifacts.close();
-  const conclusion = handle.cancelRequestedAt !== null ? "cancelled" : success ? "success" : "failure";
-  return { conclusion } as const;
 }
 
 interface ActionMeta {
