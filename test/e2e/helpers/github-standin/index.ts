@@ -159,6 +159,8 @@ export async function startGitHubStandIn(options: StandInOptions): Promise<GitHu
     workflowRuns,
     storage,
     mintToken: (appId) => auth.mintInstallationToken(appId, "app"),
+    deliveries: webhooks.deliveries,
+    redeliver: (n) => webhooks.redeliver(n),
   });
 
   const server: Server = createServer((req, res) => {
@@ -212,7 +214,7 @@ export async function startGitHubStandIn(options: StandInOptions): Promise<GitHu
       typeof r.headers.authorization === "string" ? r.headers.authorization : undefined,
     );
     if ("problem" in principal) return { status: 401, body: { message: principal.problem }, operationId };
-    if (principal.kind === "app-jwt" && !checked.operation.template.startsWith("/app"))
+    if (principal.kind === "app-jwt" && !checked.operation.template.startsWith("/app/"))
       return {
         status: 401,
         body: { message: "A JSON web token cannot be used for this endpoint" },

@@ -2,6 +2,7 @@ import type { Principal } from "./auth.js";
 import type { CheckRun, CheckRunStore } from "./check-runs.js";
 import type { Repository } from "./repository.js";
 import type { Storage } from "./storage.js";
+import type { Delivery } from "./webhooks.js";
 import { parseWorkflow } from "./workflow-file.js";
 import type { WorkflowRun, WorkflowRuns } from "./workflow-runs.js";
 
@@ -25,6 +26,8 @@ export interface PullRequest {
 }
 
 export interface RouteContext {
+  deliveries: Delivery[];
+  redeliver(number: number): Delivery | null;
   base: string;
   repo: Repository;
   appId: number;
@@ -177,7 +180,89 @@ function checkRunOwned(ctx: RouteContext, req: Request): CheckRun | Reply {
   return run;
 }
 
+const jwtOnly: Reply = { status: 401, body: { message: "A JSON web token is required for this endpoint" } };
+const installationOnly: Reply = { status: 403, body: { message: "Resource not accessible by integration" } };
+
+function prSummary(ctx: RouteContext, pr: PullRequest) {
+  const repo = repositoryJson(ctx);
+  return {
+    id: pr.number,
+    number: pr.number,
+    state: pr.state,
+    user: { login: pr.user, id: 1, type: "User" },
+    head: {
+      ref: pr.branch,
+      sha: pr.headSha,
+      repo: pr.headRepo === ctx.repo.fullName ? repo : { ...repo, id: 999, full_name: pr.headRepo },
+    },
+    base: { ref: ctx.repo.defaultBranch, sha: pr.baseSha, repo },
+  };
+}
+
+/** What the App's reconciler reads: its installations, their repositories, open pull requests, its deliveries. */
+const appHandlers: Record<string, Handler> = {
+  "apps/list-installations": (ctx, req) => {
+    if (req.principal.kind !== "app-jwt") return jwtOnly;
+    const installation = {
+      id: ctx.installationId,
+      app_id: ctx.appId,
+      app_slug: ctx.appSlug,
+      target_type: "Organization",
+      account: { login: ctx.repo.owner, id: 100, type: "Organization" },
+      repository_selection: "all",
+      permissions: { checks: "write", actions: "write", contents: "read", pull_requests: "read" },
+      events: ["pull_request", "check_run", "check_suite", "workflow_run"],
+    };
+    return { status: 200, body: [installation] };
+  },
+  "apps/list-repos-accessible-to-installation": (ctx, req) => {
+    if (req.principal.kind !== "installation") return installationOnly;
+    return {
+      status: 200,
+      body: { total_count: 1, repository_selection: "all", repositories: [repositoryJson(ctx)] },
+    };
+  },
+  "pulls/list": (ctx, req) => {
+    if (!sameRepo(ctx, req)) return notFound;
+    const state = req.params.state ?? "open";
+    const all = [...ctx.pulls.values()].filter((p) => state === "all" || p.state === state);
+    const { slice, headers } = page(
+      req,
+      all.map((p) => prSummary(ctx, p)),
+    );
+    return { status: 200, body: slice, headers };
+  },
+  "apps/list-webhook-deliveries": (ctx, req) => {
+    if (req.principal.kind !== "app-jwt") return jwtOnly;
+    const list = [...ctx.deliveries].reverse().map((d) => ({
+      id: d.number,
+      guid: d.id,
+      delivered_at: d.deliveredAt,
+      redelivery: d.redelivery,
+      duration: 0.1,
+      status:
+        d.status === null
+          ? "Invalid HTTP Response"
+          : d.status < 300
+            ? "OK"
+            : `Invalid HTTP Response: ${d.status}`,
+      status_code: d.status ?? 0,
+      event: d.event,
+      action: d.action ?? null,
+      installation_id: ctx.installationId,
+      repository_id: 4242,
+      throttled_at: null,
+    }));
+    return { status: 200, body: list.slice(0, Math.min(Number(req.params.per_page ?? 30), 100)) };
+  },
+  "apps/redeliver-webhook-delivery": (ctx, req) => {
+    if (req.principal.kind !== "app-jwt") return jwtOnly;
+    return ctx.redeliver(Number(req.params.delivery_id)) ? { status: 202, body: {} } : notFound;
+  },
+};
+
 const handlers: Record<string, Handler> = {
+  ...appHandlers,
   "apps/create-installation-access-token": (ctx, req) => {
     if (req.principal.kind !== "app-jwt")
       return { status: 401, body: { message: "A JSON web token is required" } };

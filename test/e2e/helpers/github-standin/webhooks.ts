@@ -6,7 +6,11 @@ import { createHmac, randomUUID } from "node:crypto";
  * neither does the stand-in: a failed one is recorded for the test to see.
  */
 export interface Delivery {
+  /** GitHub's numeric delivery id (`GET /app/hook/deliveries`); `guid` is X-GitHub-Delivery. */
+  number: number;
   id: string;
+  deliveredAt: string;
+  redelivery: boolean;
   event: string;
   action: string | undefined;
   status: number | null;
@@ -17,10 +21,17 @@ export interface Delivery {
 export function createWebhookSender(params: { url: string; secret: string }) {
   const deliveries: Delivery[] = [];
   const pending = new Set<Promise<void>>();
-  async function deliver(event: string, payload: Record<string, unknown>): Promise<Delivery> {
-    const body = JSON.stringify(payload);
+  async function deliver(
+    event: string,
+    payload: Record<string, unknown>,
+    again?: Delivery,
+  ): Promise<Delivery> {
+    const body = again?.body ?? JSON.stringify(payload);
     const delivery: Delivery = {
-      id: randomUUID(),
+      number: deliveries.length + 1,
+      id: again?.id ?? randomUUID(),
+      deliveredAt: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+      redelivery: again !== undefined,
       event,
       action: typeof payload.action === "string" ? payload.action : undefined,
       status: null,
@@ -57,6 +68,13 @@ export function createWebhookSender(params: { url: string; secret: string }) {
   return {
     deliveries,
     deliver,
+    /** `POST /app/hook/deliveries/{id}/attempts`: the same body and GUID, sent again. */
+    redeliver(number: number): Delivery | null {
+      const original = deliveries.find((d) => d.number === number);
+      if (!original) return null;
+      void deliver(original.event, {}, original);
+      return original;
+    },
     /** Resolves once no delivery is in flight. */
     async settled(): Promise<void> {
       while (pending.size > 0) await Promise.allSettled([...pending]);
