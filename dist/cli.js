@@ -60627,6 +60627,8 @@ var package_default = {
     "@types/picomatch": "^4.0.3",
     "@types/ssh2": "^1.15.6",
     "@types/tar-stream": "^3.1.5",
+    ajv: "^8.20.0",
+    "ajv-formats": "^3.0.1",
     esbuild: "^0.28.2",
     nock: "^14.0.17",
     "playwright-core": "^1.65.1",
