@@ -59,6 +59,7 @@ export async function createPikaciServer(options: PikaciServerOptions): Promise<
         workflowRunId,
         store: stateStore,
         log: (message) => probot.log.warn(message),
+        apiUrl: env.githubApiUrl ?? "https://api.github.com",
       });
       for (const run of result.ingested) {
         probot.log.info(
