@@ -6,11 +6,15 @@ import {
 } from "./handlers/check-events.js";
 import { onPullRequestClosed } from "./handlers/closed.js";
 import type { AppDeps, EventScope } from "./handlers/deps.js";
+import { onMergeGroupDestroyed, onMergeGroupRequested } from "./handlers/merge-group.js";
+import { onPush } from "./handlers/push.js";
 import { startRun } from "./handlers/start-run.js";
 import { cancelSuperseded, concludeAbandoned } from "./handlers/superseded.js";
 import { createOctokitPort } from "./octokit-port.js";
 
-type RepoContext = Context<"pull_request" | "check_run" | "check_suite" | "workflow_run">;
+type RepoContext = Context<
+  "pull_request" | "check_run" | "check_suite" | "workflow_run" | "push" | "merge_group"
+>;
 
 /**
  * The probot application: each event is unpacked into a narrow object and handed to a handler.
@@ -63,6 +67,37 @@ export function pikaciApp(deps: AppDeps): ApplicationFunction {
       });
     });
 
+    app.on("push", async (context) => {
+      const p = context.payload;
+      await onPush(eventScope(context, deps), deps, {
+        ref: p.ref,
+        before: p.before,
+        after: p.after,
+        created: p.created,
+        deleted: p.deleted,
+        forced: p.forced,
+      });
+    });
+
+    app.on("merge_group.checks_requested", async (context) => {
+      const group = context.payload.merge_group;
+      await onMergeGroupRequested(eventScope(context, deps), deps, {
+        headSha: group.head_sha,
+        baseSha: group.base_sha,
+        headRef: group.head_ref,
+      });
+    });
+
+    app.on("merge_group.destroyed", async (context) => {
+      const group = context.payload.merge_group;
+      await onMergeGroupDestroyed(eventScope(context, deps), deps, {
+        headSha: group.head_sha,
+        baseSha: group.base_sha,
+        headRef: group.head_ref,
+        reason: (context.payload as { reason?: string }).reason ?? "destroyed",
+      });
+    });
+
     app.on("workflow_run.completed", async (context) => {
       const run = context.payload.workflow_run;
       await concludeAbandoned(eventScope(context, deps), deps, {
@@ -79,6 +114,8 @@ export function pikaciApp(deps: AppDeps): ApplicationFunction {
 
 function eventScope(context: RepoContext, deps: AppDeps): EventScope {
   const { repository } = context.payload;
+  // Every event the App subscribes to concerns one repository; probot's types allow none for some.
+  if (!repository) throw new Error(`a ${context.name} delivery without a repository; ignored`);
   return {
     port: createOctokitPort(context.octokit, context.repo(), deps.appId),
     log: context.log,
