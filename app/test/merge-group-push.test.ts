@@ -4,7 +4,9 @@ import { createMemoryDispatchStore } from "../src/dispatch-store.js";
 import {
   APP_ID,
   checkRunIdFor,
+  checkRunPayload,
   github,
+  HEAD_SHA,
   INSTALLATION_ID,
   nockCheckRuns,
   REPO_PATH,
@@ -221,5 +223,33 @@ describe("push", () => {
     expect(repoCalls(gh).map((c) => `${c.method} ${c.path.split("?")[0]}`)).toEqual([
       `GET ${REPO_PATH}/contents/.github/pikaci.yml`,
     ]);
+  });
+});
+
+describe("re-running a push's lane", () => {
+  it("creates a new check run that still says push, and dispatches it with an empty pr", async () => {
+    const { probot } = await testProbot();
+    const gh = github();
+    gh.scope.get(CONFIG_PATH).query({ ref: HEAD_SHA }).reply(200, PUSH_CONFIG);
+    nockCheckRuns(gh.scope, 1);
+    gh.scope.post(`${REPO_PATH}/actions/workflows/pikaci.yml/dispatches`).reply(200, { workflow_run_id: 11 });
+
+    await probot.receive({
+      id: "push-rerun",
+      name: "check_run",
+      payload: checkRunPayload({
+        action: "rerequested",
+        externalId: "pikaci:20251231T000000Z-0000000a:web:push",
+        name: "web",
+      }),
+    } as never);
+
+    expect(gh.scope.isDone()).toBe(true);
+    expect(bodiesTo(gh, "/check-runs")[0]).toMatchObject({
+      name: "web",
+      status: "queued",
+      external_id: "pikaci:20260101T000000Z-00000000:web:push",
+    });
+    expect(bodiesTo(gh, "/dispatches")[0]!.inputs).toMatchObject({ pr: "" });
   });
 });
