@@ -1,4 +1,4 @@
-import type { ApplicationFunction, Context } from "probot";
+import type { ApplicationFunction, Context, Probot } from "probot";
 import {
   onCheckRunRerequested,
   onCheckSuiteRerequested,
@@ -22,7 +22,8 @@ type RepoContext = Context<
  * answers the delivery 500; the process keeps serving.
  */
 export function pikaciApp(deps: AppDeps): ApplicationFunction {
-  return (app) => {
+  return (rawApp) => {
+    const app = { on: onceOn(rawApp, deps) };
     app.on(["pull_request.opened", "pull_request.reopened", "pull_request.synchronize"], async (context) => {
       const { pull_request: pr, repository } = context.payload;
       const scope = eventScope(context, deps);
@@ -110,6 +111,28 @@ export function pikaciApp(deps: AppDeps): ApplicationFunction {
       await deps.ingest?.({ octokit: context.octokit, owner, repo, workflowRunId: run.id });
     });
   };
+}
+
+/**
+ * `app.on`, but each delivery is handled once however many replicas receive it (or GitHub
+ * redelivers it after it succeeded): the replica that claims the delivery's GUID handles it. A
+ * handler that fails gives the claim back, so a redelivery (the reconciler asks for one) retries.
+ */
+function onceOn(app: Parameters<ApplicationFunction>[0], deps: AppDeps): Probot["on"] {
+  return ((events: Parameters<Probot["on"]>[0], handler: (context: Context) => Promise<void>) =>
+    app.on(events, async (context: Context) => {
+      const key = `delivery:${context.id}`;
+      if (!(await deps.claims.claim(key))) {
+        context.log.info(`delivery ${context.id} (${context.name}) was already handled; ignored`);
+        return;
+      }
+      try {
+        await handler(context);
+      } catch (error) {
+        await deps.claims.release(key).catch(() => {});
+        throw error;
+      }
+    })) as Probot["on"];
 }
 
 function eventScope(context: RepoContext, deps: AppDeps): EventScope {

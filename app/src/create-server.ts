@@ -5,6 +5,7 @@ import { ingestWorkflowRun } from "../../src/ingest/index.js";
 import { createRunPagesHandler, signRunUrl } from "../../src/pages/index.js";
 import { createStateStore, newRunId } from "../../src/store/index.js";
 import { pikaciApp } from "./app.js";
+import { createFileClaims } from "./claims.js";
 import { createFileDispatchStore, type DispatchStore } from "./dispatch-store.js";
 import type { AppEnv } from "./env.js";
 import type { AppDeps } from "./handlers/deps.js";
@@ -50,6 +51,7 @@ export async function createPikaciServer(options: PikaciServerOptions): Promise<
     appId: env.appId,
     detailsUrl: (runId: string) => signRunUrl({ baseUrl: env.publicUrl, runId, secret: env.webhookSecret }),
     store: options.store ?? createFileDispatchStore(env.stateRoot),
+    claims: createFileClaims(env.stateRoot),
     newRunId: () => newRunId(),
     ingest: async ({ octokit, owner, repo, workflowRunId }) => {
       const result = await ingestWorkflowRun({
