@@ -8,7 +8,7 @@ import { onPullRequestClosed } from "./handlers/closed.js";
 import type { AppDeps, EventScope } from "./handlers/deps.js";
 import { onMergeGroupDestroyed, onMergeGroupRequested } from "./handlers/merge-group.js";
 import { onPush } from "./handlers/push.js";
-import { startRun } from "./handlers/start-run.js";
+import { planClaimKey, startRun } from "./handlers/start-run.js";
 import { cancelSuperseded, concludeAbandoned } from "./handlers/superseded.js";
 import { createOctokitPort } from "./octokit-port.js";
 
@@ -36,6 +36,14 @@ export function pikaciApp(deps: AppDeps): ApplicationFunction {
         }).catch((err: unknown) => scope.log.error({ err }, "could not cancel the superseded head's lanes"));
       }
       const fork = pr.head.repo?.full_name !== repository.full_name;
+      // Reopening plans the head again on purpose; opened and synchronize plan a head once.
+      if (
+        context.payload.action !== "reopened" &&
+        !(await deps.claims.claim(planClaimKey(repository.full_name, pr.number, pr.head.sha)))
+      ) {
+        context.log.info(`#${pr.number} at ${pr.head.sha} was already planned (by the reconciler); ignored`);
+        return;
+      }
       await startRun(scope, deps, {
         pr: { number: pr.number, headSha: pr.head.sha, fork },
         changedFileCount: typeof pr.changed_files === "number" ? pr.changed_files : null,

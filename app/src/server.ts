@@ -20,6 +20,17 @@ async function serve(appEnv: AppEnv, env: NodeJS.ProcessEnv): Promise<void> {
   });
   const address = await app.listen();
   app.probot.log.info(`pikaci app listening on ${address.address}:${address.port}`);
+  const interval = appEnv.reconcileIntervalSecs;
+  if (interval) {
+    const pass = (slot: string) =>
+      app.reconcile(slot).catch((err: unknown) => app.probot.log.error({ err }, "reconcile pass failed"));
+    // At start (one replica per minute), then once per interval slot across replicas.
+    void pass(`reconcile:start:${Math.floor(Date.now() / 60_000)}`);
+    setInterval(
+      () => void pass(`reconcile:${Math.floor(Date.now() / (interval * 1000))}`),
+      interval * 1000,
+    ).unref();
+  }
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.once(signal, () => {
       app.close().finally(() => process.exit(0));

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -21,6 +22,8 @@ export type Handler = (
 export interface StandIn {
   url: string;
   seen: SeenRequest[];
+  /** Requests GitHub would count against the rate limit (a 304 to If-None-Match does not). */
+  counted(): number;
   route(method: string, pattern: RegExp, handler: Handler): void;
   close(): Promise<void>;
 }
@@ -28,6 +31,7 @@ export interface StandIn {
 export async function startStandIn(host = "127.0.0.1"): Promise<StandIn> {
   const routes: { method: string; pattern: RegExp; handler: Handler }[] = [];
   const seen: SeenRequest[] = [];
+  let counted = 0;
   const server: Server = createServer((req, res) => {
     let text = "";
     req.setEncoding("utf8");
@@ -50,11 +54,22 @@ export async function startStandIn(host = "127.0.0.1"): Promise<StandIn> {
       if (!match) continue;
       const out = r.handler(seenReq, match);
       const isBytes = Buffer.isBuffer(out.body);
+      const payload: string | Buffer =
+        out.body === undefined ? "" : isBytes ? (out.body as Buffer) : JSON.stringify(out.body);
+      // As GitHub: every 200 GET carries an ETag, and If-None-Match on an unchanged one is a free 304.
+      const etag = `"${createHash("sha1").update(payload).digest("hex")}"`;
+      if (seenReq.method === "GET" && out.status === 200 && req.headers["if-none-match"] === etag) {
+        res.writeHead(304, { etag, "x-ratelimit-remaining": String(5000 - counted) }).end();
+        return;
+      }
+      counted++;
       res.writeHead(out.status, {
+        ...(seenReq.method === "GET" && out.status === 200 ? { etag } : {}),
+        "x-ratelimit-remaining": String(5000 - counted),
         ...(out.body === undefined || isBytes ? {} : { "content-type": "application/json; charset=utf-8" }),
         ...out.headers,
       });
-      res.end(out.body === undefined ? "" : isBytes ? out.body : JSON.stringify(out.body));
+      res.end(payload);
       return;
     }
     res.writeHead(404, { "content-type": "application/json" });
@@ -65,6 +80,7 @@ export async function startStandIn(host = "127.0.0.1"): Promise<StandIn> {
   return {
     url: `http://${host}:${port}`,
     seen,
+    counted: () => counted,
     route: (method, pattern, handler) => routes.push({ method, pattern, handler }),
     close: () =>
       new Promise((resolve) => {

@@ -26,6 +26,15 @@ export async function startRun(scope: EventScope, deps: AppDeps, { pr, changedFi
   });
 }
 
+/**
+ * The claim a pull request's head is planned under, by the `opened`/`synchronize` handler and by
+ * the reconciler's "open pull request without checks": whichever comes first plans it, so a
+ * redelivered delivery after the reconciler started the run (or the reverse) starts nothing more.
+ */
+export function planClaimKey(repository: string, pr: number, headSha: string): string {
+  return `plan:${repository}#${pr}@${headSha}`;
+}
+
 export interface CommitRunParams {
   /** The commit and what it belongs to: a pull request, a push (`number` 0) or a merge group. */
   target: PullRequestRef;
