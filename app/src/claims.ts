@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import { mkdir, open, readdir, rm, stat } from "node:fs/promises";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { readdir, rm, stat } from "node:fs/promises";
 import path from "node:path";
 
 /**
@@ -21,15 +22,17 @@ export interface Claims {
 export function createFileClaims(stateRoot: string, now: () => number = Date.now): Claims {
   const dir = path.join(stateRoot, "app", "claims");
   const fileOf = (key: string) => path.join(dir, createHash("sha256").update(key).digest("hex"));
-  let made: Promise<unknown> | null = null;
+  let made = false;
   return {
     async claim(key) {
-      made ??= mkdir(dir, { recursive: true });
-      await made;
+      if (!made) {
+        mkdirSync(dir, { recursive: true });
+        made = true;
+      }
       try {
-        const handle = await open(fileOf(key), "wx");
-        await handle.write(`${key}\n`);
-        await handle.close();
+        // Synchronous on purpose: one tiny create per delivery; the promise API's file handle,
+        // thread-pool round trips and close cost more CPU than the work.
+        writeFileSync(fileOf(key), `${key}\n`, { flag: "wx" });
         return true;
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
