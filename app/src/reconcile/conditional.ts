@@ -1,3 +1,4 @@
+import type { Endpoints } from "@octokit/types";
 import { statusOf } from "../octokit-port.js";
 
 /** The part of an Octokit the reconciler uses: `request(route, params)`. */
@@ -95,4 +96,16 @@ function noteRateLimit(counter: CallCounter, who: string, headers: Record<string
   if (headers["x-ratelimit-remaining"] === undefined || !Number.isFinite(remaining)) return;
   const seen = counter.remaining.get(who);
   if (seen === undefined || remaining < seen) counter.remaining.set(who, remaining);
+}
+
+/**
+ * A route and its parameters, checked at compile time against GitHub's REST description
+ * (`@octokit/types`' Endpoints, generated from the OpenAPI description `@octokit/openapi-types`):
+ * a wrong method, path or parameter name does not compile.
+ */
+export function checked<R extends keyof Endpoints>(
+  route: R,
+  params: Endpoints[R]["parameters"],
+): [R, Record<string, unknown>] {
+  return [route, params as Record<string, unknown>];
 }

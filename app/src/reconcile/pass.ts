@@ -10,6 +10,7 @@ import type { Log } from "../launch.js";
 import { createOctokitPort, statusOf } from "../octokit-port.js";
 import {
   type CallCounter,
+  checked,
   conditionalGet,
   countRequests,
   type EtagCache,
@@ -116,9 +117,12 @@ export async function reconcilePass(p: ReconcileParams): Promise<PassReport> {
   const app = await p.appOctokit();
   countRequests(app, counter, "app");
   const appCtx = { octokit: app, cache: p.cache, counter, who: "app" };
-  const installations = await conditionalGet<{ id: number }[]>(appCtx, "GET /app/installations", {
-    per_page: 100,
-  });
+  const installations = await conditionalGet<{ id: number }[]>(
+    appCtx,
+    ...checked("GET /app/installations", {
+      per_page: 100,
+    }),
+  );
   for (const installation of installations) {
     report.installations++;
     const octokit = (await p.installationOctokit(installation.id)) as ReconcileOctokit;
@@ -127,8 +131,7 @@ export async function reconcilePass(p: ReconcileParams): Promise<PassReport> {
     const ctx = { octokit, cache: p.cache, counter, who };
     const { repositories } = await conditionalGet<{ repositories: RepoSummary[] }>(
       ctx,
-      "GET /installation/repositories",
-      { per_page: limits.maxReposPerInstallation },
+      ...checked("GET /installation/repositories", { per_page: limits.maxReposPerInstallation }),
     );
     for (const repo of repositories.slice(0, limits.maxReposPerInstallation)) {
       if ((counter.remaining.get(who) ?? Number.POSITIVE_INFINITY) < limits.rateLimitFloor) {
@@ -165,14 +168,17 @@ async function reconcileRepo(p: RepoParams): Promise<void> {
     repository: repo.full_name,
     defaultBranch: repo.default_branch,
   };
-  const pulls = await conditionalGet<PullSummary[]>(ctx, "GET /repos/{owner}/{repo}/pulls", {
-    owner,
-    repo: repo.name,
-    state: "open",
-    sort: "updated",
-    direction: "desc",
-    per_page: p.limits.maxPrsPerRepo,
-  });
+  const pulls = await conditionalGet<PullSummary[]>(
+    ctx,
+    ...checked("GET /repos/{owner}/{repo}/pulls", {
+      owner,
+      repo: repo.name,
+      state: "open",
+      sort: "updated",
+      direction: "desc",
+      per_page: p.limits.maxPrsPerRepo,
+    }),
+  );
   // Each open pull request's head, and the default branch's tip (pushes' lanes).
   const heads: { ref: string; pull?: PullSummary }[] = [
     ...pulls.map((pull) => ({ ref: pull.head.sha, pull })),
@@ -181,8 +187,14 @@ async function reconcileRepo(p: RepoParams): Promise<void> {
   for (const head of heads) {
     const listing = await conditionalGet<{ check_runs: RawCheckRun[] }>(
       ctx,
-      "GET /repos/{owner}/{repo}/commits/{ref}/check-runs",
-      { owner, repo: repo.name, ref: head.ref, app_id: p.deps.appId, filter: "all", per_page: 100 },
+      ...checked("GET /repos/{owner}/{repo}/commits/{ref}/check-runs", {
+        owner,
+        repo: repo.name,
+        ref: head.ref,
+        app_id: p.deps.appId,
+        filter: "all",
+        per_page: 100,
+      }),
     ).catch((error: unknown) => {
       if (statusOf(error) === 404 || statusOf(error) === 422) return { check_runs: [] };
       throw error;
@@ -268,11 +280,13 @@ async function workflowState(
     return { state: "never-dispatched", url: null };
   const [owner, repo] = scope.repository.split("/");
   try {
-    const res = await p.ctx.octokit.request("GET /repos/{owner}/{repo}/actions/runs/{run_id}", {
-      owner,
-      repo,
-      run_id: record.workflow_run_id,
-    });
+    const res = await p.ctx.octokit.request(
+      ...checked("GET /repos/{owner}/{repo}/actions/runs/{run_id}", {
+        owner: owner!,
+        repo: repo!,
+        run_id: record.workflow_run_id,
+      }),
+    );
     const run = res.data as { status?: string; html_url?: string };
     return { state: run.status === "completed" ? "finished" : "running", url: run.html_url ?? null };
   } catch (error) {
@@ -285,9 +299,12 @@ async function workflowState(
 async function redeliverFailed(
   p: ReconcileParams & { limits: ReconcileLimits; now: () => number; ctx: RepoParams["ctx"] },
 ): Promise<number> {
-  const deliveries = await conditionalGet<HookDelivery[]>(p.ctx, "GET /app/hook/deliveries", {
-    per_page: 100,
-  });
+  const deliveries = await conditionalGet<HookDelivery[]>(
+    p.ctx,
+    ...checked("GET /app/hook/deliveries", {
+      per_page: 100,
+    }),
+  );
   const failed = failedDeliveries(deliveries, {
     nowMs: p.now(),
     maxAgeSecs: p.limits.redeliveryMaxAgeSecs,
