@@ -253,3 +253,23 @@ describe("re-running a push's lane", () => {
     expect(bodiesTo(gh, "/dispatches")[0]!.inputs).toMatchObject({ pr: "" });
   });
 });
+
+describe("on.push.branches", () => {
+  it("matches like a workflow's branches filter: * within a segment, ** across", async () => {
+    const { pushRunsOn } = await import("../src/handlers/push.js");
+    const config = { on: { push: { branches: ["main", "release/*", "hotfix/**"] } } };
+    const runs = ["main", "release/1.2", "hotfix/a/b", "main2", "release/1/2", "feature/main"].map((b) => [
+      b,
+      pushRunsOn(config, b),
+    ]);
+    expect(Object.fromEntries(runs)).toEqual({
+      main: true,
+      "release/1.2": true,
+      "hotfix/a/b": true,
+      main2: false,
+      "release/1/2": false,
+      "feature/main": false,
+    });
+    expect(pushRunsOn({}, "main")).toBe(false);
+  });
+});
