@@ -410,8 +410,8 @@ var require_req = __commonJS({
       if (req.originalUrl) {
         _req.url = req.originalUrl;
       } else {
-        const path5 = req.path;
-        _req.url = typeof path5 === "string" ? path5 : req.url ? req.url.path || req.url : void 0;
+        const path6 = req.path;
+        _req.url = typeof path6 === "string" ? path6 : req.url ? req.url.path || req.url : void 0;
       }
       if (req.query) {
         _req.query = req.query;
@@ -581,14 +581,14 @@ var require_redact = __commonJS({
       }
       return obj;
     }
-    function parsePath(path5) {
+    function parsePath(path6) {
       const parts = [];
       let current = "";
       let inBrackets = false;
       let inQuotes = false;
       let quoteChar = "";
-      for (let i = 0; i < path5.length; i++) {
-        const char = path5[i];
+      for (let i = 0; i < path6.length; i++) {
+        const char = path6[i];
         if (!inBrackets && char === ".") {
           if (current) {
             parts.push(current);
@@ -719,10 +719,10 @@ var require_redact = __commonJS({
       return current;
     }
     function redactPaths(obj, paths, censor, remove = false) {
-      for (const path5 of paths) {
-        const parts = parsePath(path5);
+      for (const path6 of paths) {
+        const parts = parsePath(path6);
         if (parts.includes("*")) {
-          redactWildcardPath(obj, parts, censor, path5, remove);
+          redactWildcardPath(obj, parts, censor, path6, remove);
         } else {
           if (remove) {
             removeKey(obj, parts);
@@ -807,8 +807,8 @@ var require_redact = __commonJS({
           }
         } else {
           if (afterWildcard.includes("*")) {
-            const wrappedCensor = typeof censor === "function" ? (value, path5) => {
-              const fullPath = [...pathArray.slice(0, pathLength), ...path5];
+            const wrappedCensor = typeof censor === "function" ? (value, path6) => {
+              const fullPath = [...pathArray.slice(0, pathLength), ...path6];
               return censor(value, fullPath);
             } : censor;
             redactWildcardPath(current, afterWildcard, wrappedCensor, originalPath, remove);
@@ -843,8 +843,8 @@ var require_redact = __commonJS({
         return null;
       }
       const pathStructure = /* @__PURE__ */ new Map();
-      for (const path5 of pathsToClone) {
-        const parts = parsePath(path5);
+      for (const path6 of pathsToClone) {
+        const parts = parsePath(path6);
         let current = pathStructure;
         for (let i = 0; i < parts.length; i++) {
           const part = parts[i];
@@ -896,24 +896,24 @@ var require_redact = __commonJS({
       }
       return cloneSelectively(obj, pathStructure);
     }
-    function validatePath(path5) {
-      if (typeof path5 !== "string") {
+    function validatePath(path6) {
+      if (typeof path6 !== "string") {
         throw new Error("Paths must be (non-empty) strings");
       }
-      if (path5 === "") {
+      if (path6 === "") {
         throw new Error("Invalid redaction path ()");
       }
-      if (path5.includes("..")) {
-        throw new Error(`Invalid redaction path (${path5})`);
+      if (path6.includes("..")) {
+        throw new Error(`Invalid redaction path (${path6})`);
       }
-      if (path5.includes(",")) {
-        throw new Error(`Invalid redaction path (${path5})`);
+      if (path6.includes(",")) {
+        throw new Error(`Invalid redaction path (${path6})`);
       }
       let bracketCount = 0;
       let inQuotes = false;
       let quoteChar = "";
-      for (let i = 0; i < path5.length; i++) {
-        const char = path5[i];
+      for (let i = 0; i < path6.length; i++) {
+        const char = path6[i];
         if ((char === '"' || char === "'") && bracketCount > 0) {
           if (!inQuotes) {
             inQuotes = true;
@@ -927,20 +927,20 @@ var require_redact = __commonJS({
         } else if (char === "]" && !inQuotes) {
           bracketCount--;
           if (bracketCount < 0) {
-            throw new Error(`Invalid redaction path (${path5})`);
+            throw new Error(`Invalid redaction path (${path6})`);
           }
         }
       }
       if (bracketCount !== 0) {
-        throw new Error(`Invalid redaction path (${path5})`);
+        throw new Error(`Invalid redaction path (${path6})`);
       }
     }
     function validatePaths(paths) {
       if (!Array.isArray(paths)) {
         throw new TypeError("paths must be an array");
       }
-      for (const path5 of paths) {
-        validatePath(path5);
+      for (const path6 of paths) {
+        validatePath(path6);
       }
     }
     function slowRedact(options2 = {}) {
@@ -1110,8 +1110,8 @@ var require_redaction = __commonJS({
         if (shape[k] === null) {
           o[k] = (value) => topCensor(value, [k]);
         } else {
-          const wrappedCensor = typeof censor === "function" ? (value, path5) => {
-            return censor(value, [k, ...path5]);
+          const wrappedCensor = typeof censor === "function" ? (value, path6) => {
+            return censor(value, [k, ...path6]);
           } : censor;
           o[k] = Redact({
             paths: shape[k],
@@ -1332,7 +1332,7 @@ var require_sonic_boom = __commonJS({
     var fs = __require("fs");
     var EventEmitter = __require("events");
     var inherits = __require("util").inherits;
-    var path5 = __require("path");
+    var path6 = __require("path");
     var sleep = require_atomic_sleep();
     var assert2 = __require("assert");
     var BUSY_WRITE_TIMEOUT = 100;
@@ -1386,7 +1386,7 @@ var require_sonic_boom = __commonJS({
       const mode = sonic.mode;
       if (sonic.sync) {
         try {
-          if (sonic.mkdir) fs.mkdirSync(path5.dirname(file2), { recursive: true });
+          if (sonic.mkdir) fs.mkdirSync(path6.dirname(file2), { recursive: true });
           const fd = fs.openSync(file2, flags, mode);
           fileOpened(null, fd);
         } catch (err) {
@@ -1394,7 +1394,7 @@ var require_sonic_boom = __commonJS({
           throw err;
         }
       } else if (sonic.mkdir) {
-        fs.mkdir(path5.dirname(file2), { recursive: true }, (err) => {
+        fs.mkdir(path6.dirname(file2), { recursive: true }, (err) => {
           if (err) return fileOpened(err);
           fs.open(file2, flags, mode, fileOpened);
         });
@@ -2789,15 +2789,15 @@ var require_transport = __commonJS({
       if (!unquoted) {
         return false;
       }
-      let path5 = unquoted;
-      if (path5.startsWith("file://")) {
+      let path6 = unquoted;
+      if (path6.startsWith("file://")) {
         try {
-          path5 = fileURLToPath(path5);
+          path6 = fileURLToPath(path6);
         } catch {
           return false;
         }
       }
-      return isAbsolute(path5) && !existsSync2(path5);
+      return isAbsolute(path6) && !existsSync2(path6);
     }
     function stripQuotes(value) {
       const first = value[0];
@@ -5532,7 +5532,7 @@ var require_sonic_boom2 = __commonJS({
     var fs = __require("node:fs");
     var EventEmitter = __require("node:events");
     var inherits = __require("node:util").inherits;
-    var path5 = __require("node:path");
+    var path6 = __require("node:path");
     var assert2 = __require("node:assert");
     var sleep = require_atomic_sleep();
     var BUSY_WRITE_TIMEOUT = 100;
@@ -5603,7 +5603,7 @@ var require_sonic_boom2 = __commonJS({
       const mode = sonic.mode;
       if (sonic.sync) {
         try {
-          if (sonic.mkdir) fs.mkdirSync(path5.dirname(file2), { recursive: true });
+          if (sonic.mkdir) fs.mkdirSync(path6.dirname(file2), { recursive: true });
           const fd = fs.openSync(file2, flags, mode);
           fileOpened(null, fd);
         } catch (err) {
@@ -5611,7 +5611,7 @@ var require_sonic_boom2 = __commonJS({
           throw err;
         }
       } else if (sonic.mkdir) {
-        fs.mkdir(path5.dirname(file2), { recursive: true }, (err) => {
+        fs.mkdir(path6.dirname(file2), { recursive: true }, (err) => {
           if (err) return fileOpened(err);
           fs.open(file2, flags, mode, fileOpened);
         });
@@ -9627,17 +9627,17 @@ var require_visit = __commonJS({
     visit2.BREAK = BREAK;
     visit2.SKIP = SKIP;
     visit2.REMOVE = REMOVE;
-    function visit_(key, node2, visitor, path5) {
-      const ctrl = callVisitor(key, node2, visitor, path5);
+    function visit_(key, node2, visitor, path6) {
+      const ctrl = callVisitor(key, node2, visitor, path6);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path5, ctrl);
-        return visit_(key, ctrl, visitor, path5);
+        replaceNode(key, path6, ctrl);
+        return visit_(key, ctrl, visitor, path6);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node2)) {
-          path5 = Object.freeze(path5.concat(node2));
+          path6 = Object.freeze(path6.concat(node2));
           for (let i = 0; i < node2.items.length; ++i) {
-            const ci = visit_(i, node2.items[i], visitor, path5);
+            const ci = visit_(i, node2.items[i], visitor, path6);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -9648,13 +9648,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node2)) {
-          path5 = Object.freeze(path5.concat(node2));
-          const ck = visit_("key", node2.key, visitor, path5);
+          path6 = Object.freeze(path6.concat(node2));
+          const ck = visit_("key", node2.key, visitor, path6);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node2.key = null;
-          const cv = visit_("value", node2.value, visitor, path5);
+          const cv = visit_("value", node2.value, visitor, path6);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -9675,17 +9675,17 @@ var require_visit = __commonJS({
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key, node2, visitor, path5) {
-      const ctrl = await callVisitor(key, node2, visitor, path5);
+    async function visitAsync_(key, node2, visitor, path6) {
+      const ctrl = await callVisitor(key, node2, visitor, path6);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path5, ctrl);
-        return visitAsync_(key, ctrl, visitor, path5);
+        replaceNode(key, path6, ctrl);
+        return visitAsync_(key, ctrl, visitor, path6);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node2)) {
-          path5 = Object.freeze(path5.concat(node2));
+          path6 = Object.freeze(path6.concat(node2));
           for (let i = 0; i < node2.items.length; ++i) {
-            const ci = await visitAsync_(i, node2.items[i], visitor, path5);
+            const ci = await visitAsync_(i, node2.items[i], visitor, path6);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -9696,13 +9696,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node2)) {
-          path5 = Object.freeze(path5.concat(node2));
-          const ck = await visitAsync_("key", node2.key, visitor, path5);
+          path6 = Object.freeze(path6.concat(node2));
+          const ck = await visitAsync_("key", node2.key, visitor, path6);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node2.key = null;
-          const cv = await visitAsync_("value", node2.value, visitor, path5);
+          const cv = await visitAsync_("value", node2.value, visitor, path6);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -9729,23 +9729,23 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key, node2, visitor, path5) {
+    function callVisitor(key, node2, visitor, path6) {
       if (typeof visitor === "function")
-        return visitor(key, node2, path5);
+        return visitor(key, node2, path6);
       if (identity.isMap(node2))
-        return visitor.Map?.(key, node2, path5);
+        return visitor.Map?.(key, node2, path6);
       if (identity.isSeq(node2))
-        return visitor.Seq?.(key, node2, path5);
+        return visitor.Seq?.(key, node2, path6);
       if (identity.isPair(node2))
-        return visitor.Pair?.(key, node2, path5);
+        return visitor.Pair?.(key, node2, path6);
       if (identity.isScalar(node2))
-        return visitor.Scalar?.(key, node2, path5);
+        return visitor.Scalar?.(key, node2, path6);
       if (identity.isAlias(node2))
-        return visitor.Alias?.(key, node2, path5);
+        return visitor.Alias?.(key, node2, path6);
       return void 0;
     }
-    function replaceNode(key, path5, node2) {
-      const parent = path5[path5.length - 1];
+    function replaceNode(key, path6, node2) {
+      const parent = path6[path6.length - 1];
       if (identity.isCollection(parent)) {
         parent.items[key] = node2;
       } else if (identity.isPair(parent)) {
@@ -10357,10 +10357,10 @@ var require_Collection = __commonJS({
     var createNode = require_createNode();
     var identity = require_identity();
     var Node = require_Node();
-    function collectionFromPath(schema, path5, value) {
+    function collectionFromPath(schema, path6, value) {
       let v = value;
-      for (let i = path5.length - 1; i >= 0; --i) {
-        const k = path5[i];
+      for (let i = path6.length - 1; i >= 0; --i) {
+        const k = path6[i];
         if (typeof k === "number" && Number.isInteger(k) && k >= 0) {
           const a = [];
           a[k] = v;
@@ -10379,7 +10379,7 @@ var require_Collection = __commonJS({
         sourceObjects: /* @__PURE__ */ new Map()
       });
     }
-    var isEmptyPath = (path5) => path5 == null || typeof path5 === "object" && !!path5[Symbol.iterator]().next().done;
+    var isEmptyPath = (path6) => path6 == null || typeof path6 === "object" && !!path6[Symbol.iterator]().next().done;
     var Collection2 = class extends Node.NodeBase {
       constructor(type, schema) {
         super(type);
@@ -10409,11 +10409,11 @@ var require_Collection = __commonJS({
        * be a Pair instance or a `{ key, value }` object, which may not have a key
        * that already exists in the map.
        */
-      addIn(path5, value) {
-        if (isEmptyPath(path5))
+      addIn(path6, value) {
+        if (isEmptyPath(path6))
           this.add(value);
         else {
-          const [key, ...rest] = path5;
+          const [key, ...rest] = path6;
           const node2 = this.get(key, true);
           if (identity.isCollection(node2))
             node2.addIn(rest, value);
@@ -10427,8 +10427,8 @@ var require_Collection = __commonJS({
        * Removes a value from the collection.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path5) {
-        const [key, ...rest] = path5;
+      deleteIn(path6) {
+        const [key, ...rest] = path6;
         if (rest.length === 0)
           return this.delete(key);
         const node2 = this.get(key, true);
@@ -10442,8 +10442,8 @@ var require_Collection = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path5, keepScalar) {
-        const [key, ...rest] = path5;
+      getIn(path6, keepScalar) {
+        const [key, ...rest] = path6;
         const node2 = this.get(key, true);
         if (rest.length === 0)
           return !keepScalar && identity.isScalar(node2) ? node2.value : node2;
@@ -10461,8 +10461,8 @@ var require_Collection = __commonJS({
       /**
        * Checks if the collection includes a value with the key `key`.
        */
-      hasIn(path5) {
-        const [key, ...rest] = path5;
+      hasIn(path6) {
+        const [key, ...rest] = path6;
         if (rest.length === 0)
           return this.has(key);
         const node2 = this.get(key, true);
@@ -10472,8 +10472,8 @@ var require_Collection = __commonJS({
        * Sets a value in this collection. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path5, value) {
-        const [key, ...rest] = path5;
+      setIn(path6, value) {
+        const [key, ...rest] = path6;
         if (rest.length === 0) {
           this.set(key, value);
         } else {
@@ -12988,9 +12988,9 @@ var require_Document = __commonJS({
           this.contents.add(value);
       }
       /** Adds a value to the document. */
-      addIn(path5, value) {
+      addIn(path6, value) {
         if (assertCollection(this.contents))
-          this.contents.addIn(path5, value);
+          this.contents.addIn(path6, value);
       }
       /**
        * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
@@ -13065,14 +13065,14 @@ var require_Document = __commonJS({
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path5) {
-        if (Collection2.isEmptyPath(path5)) {
+      deleteIn(path6) {
+        if (Collection2.isEmptyPath(path6)) {
           if (this.contents == null)
             return false;
           this.contents = null;
           return true;
         }
-        return assertCollection(this.contents) ? this.contents.deleteIn(path5) : false;
+        return assertCollection(this.contents) ? this.contents.deleteIn(path6) : false;
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
@@ -13087,10 +13087,10 @@ var require_Document = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path5, keepScalar) {
-        if (Collection2.isEmptyPath(path5))
+      getIn(path6, keepScalar) {
+        if (Collection2.isEmptyPath(path6))
           return !keepScalar && identity.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity.isCollection(this.contents) ? this.contents.getIn(path5, keepScalar) : void 0;
+        return identity.isCollection(this.contents) ? this.contents.getIn(path6, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
@@ -13101,10 +13101,10 @@ var require_Document = __commonJS({
       /**
        * Checks if the document includes a value at `path`.
        */
-      hasIn(path5) {
-        if (Collection2.isEmptyPath(path5))
+      hasIn(path6) {
+        if (Collection2.isEmptyPath(path6))
           return this.contents !== void 0;
-        return identity.isCollection(this.contents) ? this.contents.hasIn(path5) : false;
+        return identity.isCollection(this.contents) ? this.contents.hasIn(path6) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
@@ -13121,13 +13121,13 @@ var require_Document = __commonJS({
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path5, value) {
-        if (Collection2.isEmptyPath(path5)) {
+      setIn(path6, value) {
+        if (Collection2.isEmptyPath(path6)) {
           this.contents = value;
         } else if (this.contents == null) {
-          this.contents = Collection2.collectionFromPath(this.schema, Array.from(path5), value);
+          this.contents = Collection2.collectionFromPath(this.schema, Array.from(path6), value);
         } else if (assertCollection(this.contents)) {
-          this.contents.setIn(path5, value);
+          this.contents.setIn(path6, value);
         }
       }
       /**
@@ -15088,9 +15088,9 @@ var require_cst_visit = __commonJS({
     visit2.BREAK = BREAK;
     visit2.SKIP = SKIP;
     visit2.REMOVE = REMOVE;
-    visit2.itemAtPath = (cst, path5) => {
+    visit2.itemAtPath = (cst, path6) => {
       let item = cst;
-      for (const [field, index] of path5) {
+      for (const [field, index] of path6) {
         const tok = item?.[field];
         if (tok && "items" in tok) {
           item = tok.items[index];
@@ -15099,23 +15099,23 @@ var require_cst_visit = __commonJS({
       }
       return item;
     };
-    visit2.parentCollection = (cst, path5) => {
-      const parent = visit2.itemAtPath(cst, path5.slice(0, -1));
-      const field = path5[path5.length - 1][0];
+    visit2.parentCollection = (cst, path6) => {
+      const parent = visit2.itemAtPath(cst, path6.slice(0, -1));
+      const field = path6[path6.length - 1][0];
       const coll = parent?.[field];
       if (coll && "items" in coll)
         return coll;
       throw new Error("Parent collection not found");
     };
-    function _visit(path5, item, visitor) {
-      let ctrl = visitor(item, path5);
+    function _visit(path6, item, visitor) {
+      let ctrl = visitor(item, path6);
       if (typeof ctrl === "symbol")
         return ctrl;
       for (const field of ["key", "value"]) {
         const token = item[field];
         if (token && "items" in token) {
           for (let i = 0; i < token.items.length; ++i) {
-            const ci = _visit(Object.freeze(path5.concat([[field, i]])), token.items[i], visitor);
+            const ci = _visit(Object.freeze(path6.concat([[field, i]])), token.items[i], visitor);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -15126,10 +15126,10 @@ var require_cst_visit = __commonJS({
             }
           }
           if (typeof ctrl === "function" && field === "key")
-            ctrl = ctrl(item, path5);
+            ctrl = ctrl(item, path6);
         }
       }
-      return typeof ctrl === "function" ? ctrl(item, path5) : ctrl;
+      return typeof ctrl === "function" ? ctrl(item, path6) : ctrl;
     }
     exports2.visit = visit2;
   }
@@ -20256,8 +20256,8 @@ var require_utils2 = __commonJS({
       }
       return output2;
     };
-    exports2.basename = (path5, { windows } = {}) => {
-      const segs = path5.split(windows ? /[\\/]/ : "/");
+    exports2.basename = (path6, { windows } = {}) => {
+      const segs = path6.split(windows ? /[\\/]/ : "/");
       const last = segs[segs.length - 1];
       if (last === "") {
         return segs[segs.length - 2];
@@ -21629,9 +21629,9 @@ var require_picomatch = __commonJS({
     var utils = require_utils2();
     var constants = require_constants3();
     var isObject2 = (val) => val && typeof val === "object" && !Array.isArray(val);
-    var picomatch3 = (glob, options2, returnState = false) => {
+    var picomatch4 = (glob, options2, returnState = false) => {
       if (Array.isArray(glob)) {
-        const fns = glob.map((input2) => picomatch3(input2, options2, returnState));
+        const fns = glob.map((input2) => picomatch4(input2, options2, returnState));
         const arrayMatcher = (str) => {
           for (const isMatch of fns) {
             const state2 = isMatch(str);
@@ -21647,16 +21647,16 @@ var require_picomatch = __commonJS({
       }
       const opts = options2 || {};
       const posix = opts.windows;
-      const regex2 = isState ? picomatch3.compileRe(glob, options2) : picomatch3.makeRe(glob, options2, false, true);
+      const regex2 = isState ? picomatch4.compileRe(glob, options2) : picomatch4.makeRe(glob, options2, false, true);
       const state = regex2.state;
       delete regex2.state;
       let isIgnored = () => false;
       if (opts.ignore) {
         const ignoreOpts = { ...options2, ignore: null, onMatch: null, onResult: null };
-        isIgnored = picomatch3(opts.ignore, ignoreOpts, returnState);
+        isIgnored = picomatch4(opts.ignore, ignoreOpts, returnState);
       }
       const matcher = (input2, returnObject = false) => {
-        const { isMatch, match, output: output2 } = picomatch3.test(input2, regex2, options2, { glob, posix });
+        const { isMatch, match, output: output2 } = picomatch4.test(input2, regex2, options2, { glob, posix });
         const result2 = { glob, state, regex: regex2, posix, input: input2, output: output2, match, isMatch };
         if (typeof opts.onResult === "function") {
           opts.onResult(result2);
@@ -21682,7 +21682,7 @@ var require_picomatch = __commonJS({
       }
       return matcher;
     };
-    picomatch3.test = (input2, regex2, options2, { glob, posix } = {}) => {
+    picomatch4.test = (input2, regex2, options2, { glob, posix } = {}) => {
       if (typeof input2 !== "string") {
         throw new TypeError("Expected input to be a string");
       }
@@ -21699,24 +21699,24 @@ var require_picomatch = __commonJS({
       }
       if (match === false || opts.capture === true) {
         if (opts.matchBase === true || opts.basename === true) {
-          match = picomatch3.matchBase(input2, regex2, options2, posix);
+          match = picomatch4.matchBase(input2, regex2, options2, posix);
         } else {
           match = regex2.exec(output2);
         }
       }
       return { isMatch: Boolean(match), match, output: output2 };
     };
-    picomatch3.matchBase = (input2, glob, options2, posix = options2 && options2.windows) => {
-      const regex2 = glob instanceof RegExp ? glob : picomatch3.makeRe(glob, options2);
+    picomatch4.matchBase = (input2, glob, options2, posix = options2 && options2.windows) => {
+      const regex2 = glob instanceof RegExp ? glob : picomatch4.makeRe(glob, options2);
       return regex2.test(utils.basename(input2, { windows: posix }));
     };
-    picomatch3.isMatch = (str, patterns, options2) => picomatch3(patterns, options2)(str);
-    picomatch3.parse = (pattern, options2) => {
-      if (Array.isArray(pattern)) return pattern.map((p) => picomatch3.parse(p, options2));
+    picomatch4.isMatch = (str, patterns, options2) => picomatch4(patterns, options2)(str);
+    picomatch4.parse = (pattern, options2) => {
+      if (Array.isArray(pattern)) return pattern.map((p) => picomatch4.parse(p, options2));
       return parse5(pattern, { ...options2, fastpaths: false });
     };
-    picomatch3.scan = (input2, options2) => scan(input2, options2);
-    picomatch3.compileRe = (state, options2, returnOutput = false, returnState = false) => {
+    picomatch4.scan = (input2, options2) => scan(input2, options2);
+    picomatch4.compileRe = (state, options2, returnOutput = false, returnState = false) => {
       if (returnOutput === true) {
         return state.output;
       }
@@ -21727,13 +21727,13 @@ var require_picomatch = __commonJS({
       if (state && state.negated === true) {
         source = `^(?!${source}).*$`;
       }
-      const regex2 = picomatch3.toRegex(source, options2);
+      const regex2 = picomatch4.toRegex(source, options2);
       if (returnState === true) {
         regex2.state = state;
       }
       return regex2;
     };
-    picomatch3.makeRe = (input2, options2 = {}, returnOutput = false, returnState = false) => {
+    picomatch4.makeRe = (input2, options2 = {}, returnOutput = false, returnState = false) => {
       if (!input2 || typeof input2 !== "string") {
         throw new TypeError("Expected a non-empty string");
       }
@@ -21744,9 +21744,9 @@ var require_picomatch = __commonJS({
       if (!parsed2.output) {
         parsed2 = parse5(input2, options2);
       }
-      return picomatch3.compileRe(parsed2, options2, returnOutput, returnState);
+      return picomatch4.compileRe(parsed2, options2, returnOutput, returnState);
     };
-    picomatch3.toRegex = (source, options2) => {
+    picomatch4.toRegex = (source, options2) => {
       try {
         const opts = options2 || {};
         return new RegExp(source, opts.flags || (opts.nocase ? "i" : ""));
@@ -21755,8 +21755,8 @@ var require_picomatch = __commonJS({
         return /$^/;
       }
     };
-    picomatch3.constants = constants;
-    module2.exports = picomatch3;
+    picomatch4.constants = constants;
+    module2.exports = picomatch4;
   }
 });
 
@@ -21766,14 +21766,14 @@ var require_picomatch2 = __commonJS({
     "use strict";
     var pico = require_picomatch();
     var utils = require_utils2();
-    function picomatch3(glob, options2, returnState = false) {
+    function picomatch4(glob, options2, returnState = false) {
       if (options2 && (options2.windows === null || options2.windows === void 0)) {
         options2 = { ...options2, windows: utils.isWindows() };
       }
       return pico(glob, options2, returnState);
     }
-    Object.assign(picomatch3, pico);
-    module2.exports = picomatch3;
+    Object.assign(picomatch4, pico);
+    module2.exports = picomatch4;
   }
 });
 
@@ -22566,20 +22566,20 @@ async function verifyAndReceive(state, event) {
     payload
   });
 }
-function normalizeTrailingSlashes(path5) {
-  let i = path5.length;
+function normalizeTrailingSlashes(path6) {
+  let i = path6.length;
   if (i === 0) {
     return "/";
   }
   while (i > 0) {
-    if (path5.charCodeAt(--i) !== 47) {
+    if (path6.charCodeAt(--i) !== 47) {
       break;
     }
   }
   if (i === -1) {
     return "/";
   }
-  return path5.slice(0, i + 1);
+  return path6.slice(0, i + 1);
 }
 var isApplicationJsonRE = /^\s*(application\/json)\s*(?:;|$)/u;
 var WEBHOOK_HEADERS = [
@@ -22780,7 +22780,7 @@ function getPayloadFromRequestStream(request2) {
   });
 }
 function createNodeMiddleware(webhooks, {
-  path: path5 = "/api/github/webhooks",
+  path: path6 = "/api/github/webhooks",
   log = createLogger(),
   timeout = 9e3
 } = {}) {
@@ -22789,7 +22789,7 @@ function createNodeMiddleware(webhooks, {
     getRequestHeader,
     getPayload
   })(webhooks, {
-    path: path5,
+    path: path6,
     log,
     timeout
   });
@@ -23027,7 +23027,7 @@ var emitPath = osPlatform() === "win32" ? `set PATH` : `printenv PATH`;
 var isTempPath = RegExp.prototype.test.bind(
   osPlatform() === "win32" ? /\\npm[-\\]+cache\\_npx\\/ : /\/\.npm\/_npx\//
 );
-var splitPathEnvVar = osPlatform() === "win32" ? (path5) => path5.replace(/^PATH=/i, "").replace(/\\\\\\\\/g, "\\\\").replace(/\\r\\n/g, ";").split(";") : (path5) => path5.split(":");
+var splitPathEnvVar = osPlatform() === "win32" ? (path6) => path6.replace(/^PATH=/i, "").replace(/\\\\\\\\/g, "\\\\").replace(/\\r\\n/g, ";").split(";") : (path6) => path6.split(":");
 var getTempPath = (stdout) => {
   const paths = splitPathEnvVar(stdout);
   const tempPath = paths.find(isTempPath);
@@ -23106,7 +23106,7 @@ async function processPackageParameter(pkg) {
   const packageNames = [];
   const packages = [];
   for (const p of Array.isArray(pkg) ? pkg : [pkg]) {
-    const { raw, scope, name, packageName, nameWithPath, version: version2, cli, path: path5 } = parsePackage(p);
+    const { raw, scope, name, packageName, nameWithPath, version: version2, cli, path: path6 } = parsePackage(p);
     if (packageNames.includes(name)) {
       throw new Error(
         `cannot import the same package twice! Got: '${p}' but already saw '${name}' earlier!`
@@ -23118,7 +23118,7 @@ async function processPackageParameter(pkg) {
       name,
       nameWithPath,
       packageName,
-      path: path5,
+      path: path6,
       raw,
       scope,
       version: version2,
@@ -23142,12 +23142,12 @@ function parsePackage(pkg) {
     packageName,
     version2 = "latest",
     // Default to 'latest' if no version is specified
-    path5 = ""
+    path6 = ""
   ] = packageWithVersionRE.exec(pkg) || [];
   if (match === null) {
     throw new TypeError(`can't import invalid package name: parsed name '${pkg}' from '${pkg}'`);
   }
-  const nameWithPath = `${name}${path5}`;
+  const nameWithPath = `${name}${path6}`;
   const cli = cliEscapeCharsRE.test(version2) ? `'${name}@${version2}'` : `${name}@${version2}`;
   if (name.length === 0 || name.length > 214 || name === "favicon.ico" || name === "node_modules") {
     throw new TypeError(`can't import invalid package name: parsed name '${name}' from '${pkg}'`);
@@ -23160,7 +23160,7 @@ function parsePackage(pkg) {
     name,
     nameWithPath,
     packageName,
-    path: path5,
+    path: path6,
     raw: pkg,
     scope,
     version: version2
@@ -27560,7 +27560,7 @@ var triggers_notification_paths_default = [
 ];
 function routeMatcher(paths) {
   const regexes = paths.map(
-    (path5) => path5.split("/").map((c) => c.startsWith("{") ? "(?:.+?)" : c).join("/")
+    (path6) => path6.split("/").map((c) => c.startsWith("{") ? "(?:.+?)" : c).join("/")
   );
   const regex2 = `^(?:${regexes.map((r) => `(?:${r})`).join("|")})[^/]*$`;
   return new RegExp(regex2, "i");
@@ -27726,11 +27726,11 @@ var VERSION11 = "4.1.0";
 // node_modules/@probot/octokit-plugin-config/dist-src/util/get-config-file.js
 var import_yaml = __toESM(require_dist(), 1);
 var SUPPORTED_FILE_EXTENSIONS = ["json", "yml", "yaml"];
-async function getConfigFile(octokit, { owner, repo, path: path5, ref }) {
-  const fileExtension = path5.split(".").pop().toLowerCase();
+async function getConfigFile(octokit, { owner, repo, path: path6, ref }) {
+  const fileExtension = path6.split(".").pop().toLowerCase();
   if (!SUPPORTED_FILE_EXTENSIONS.includes(fileExtension)) {
     throw new Error(
-      `[@probot/octokit-plugin-config] .${fileExtension} extension is not support for configuration (path: "${path5}")`
+      `[@probot/octokit-plugin-config] .${fileExtension} extension is not support for configuration (path: "${path6}")`
     );
   }
   const endpoint2 = {
@@ -27738,7 +27738,7 @@ async function getConfigFile(octokit, { owner, repo, path: path5, ref }) {
     url: "/repos/{owner}/{repo}/contents/{path}",
     owner,
     repo,
-    path: path5,
+    path: path6,
     mediaType: {
       format: "raw"
     },
@@ -27749,7 +27749,7 @@ async function getConfigFile(octokit, { owner, repo, path: path5, ref }) {
   const emptyConfigResult = {
     owner,
     repo,
-    path: path5,
+    path: path6,
     url: url2,
     config: null
   };
@@ -27807,7 +27807,7 @@ var EXTENDS_REGEX = new RegExp(
 );
 function extendsToGetContentParams({
   owner,
-  path: path5,
+  path: path6,
   url: url2,
   extendsValue
 }) {
@@ -27827,16 +27827,16 @@ function extendsToGetContentParams({
   return {
     owner: match[1] || owner,
     repo: match[2],
-    path: match[3] || path5
+    path: match[3] || path6
   };
 }
 
 // node_modules/@probot/octokit-plugin-config/dist-src/util/get-config-files.js
-async function getConfigFiles(octokit, { owner, repo, path: path5, branch }) {
+async function getConfigFiles(octokit, { owner, repo, path: path6, branch }) {
   const requestedRepoFile = await getConfigFile(octokit, {
     owner,
     repo,
-    path: path5,
+    path: path6,
     ref: branch
   });
   const files = [requestedRepoFile];
@@ -27847,7 +27847,7 @@ async function getConfigFiles(octokit, { owner, repo, path: path5, branch }) {
     const defaultRepoConfig = await getConfigFile(octokit, {
       owner,
       repo: ".github",
-      path: path5
+      path: path6
     });
     files.push(defaultRepoConfig);
   }
@@ -27857,7 +27857,7 @@ async function getConfigFiles(octokit, { owner, repo, path: path5, branch }) {
   }
   let extendConfigOptions = extendsToGetContentParams({
     owner,
-    path: path5,
+    path: path6,
     url: file2.url,
     extendsValue: file2.config._extends
   });
@@ -27870,7 +27870,7 @@ async function getConfigFiles(octokit, { owner, repo, path: path5, branch }) {
     }
     extendConfigOptions = extendsToGetContentParams({
       owner,
-      path: path5,
+      path: path6,
       url: extendRepoConfig.url,
       extendsValue: extendRepoConfig.config._extends
     });
@@ -27887,11 +27887,11 @@ async function getConfigFiles(octokit, { owner, repo, path: path5, branch }) {
 }
 
 // node_modules/@probot/octokit-plugin-config/dist-src/compose-config-get.js
-async function composeConfigGet(octokit, { owner, repo, defaults, path: path5, branch }) {
+async function composeConfigGet(octokit, { owner, repo, defaults, path: path6, branch }) {
   const files = await getConfigFiles(octokit, {
     owner,
     repo,
-    path: path5,
+    path: path6,
     branch
   });
   const configs = files.map((file2) => file2.config).reverse().filter(Boolean);
@@ -29555,11 +29555,11 @@ var Probot = class {
       return this.#state.initializedPromise.promise;
     }
   }
-  async getNodeMiddleware({ log, path: path5 } = {}) {
+  async getNodeMiddleware({ log, path: path6 } = {}) {
     await this.#initialize();
     return createNodeMiddleware(this.#state.webhooks, {
       log: log || this.#state.log,
-      path: path5 || this.#state.webhookPath
+      path: path6 || this.#state.webhookPath
     });
   }
   async auth(installationId) {
@@ -29716,7 +29716,7 @@ function getPrivateKey(options2 = {}) {
       );
     }
   }
-  const pemFiles = readdirSync(cwd).filter((path5) => path5.endsWith(".pem"));
+  const pemFiles = readdirSync(cwd).filter((path6) => path6.endsWith(".pem"));
   if (pemFiles.length > 1) {
     const paths = pemFiles.join(", ");
     throw new Error(
@@ -30642,10 +30642,10 @@ function mergeDefs(...defs) {
 function cloneDef(schema) {
   return mergeDefs(schema._zod.def);
 }
-function getElementAtPath(obj, path5) {
-  if (!path5)
+function getElementAtPath(obj, path6) {
+  if (!path6)
     return obj;
-  return path5.reduce((acc, key) => acc?.[key], obj);
+  return path6.reduce((acc, key) => acc?.[key], obj);
 }
 function promiseAllObject(promisesObj) {
   const keys = Object.keys(promisesObj);
@@ -30985,11 +30985,11 @@ function explicitlyAborted(x, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path5, issues) {
+function prefixIssues(path6, issues) {
   return issues.map((iss) => {
     var _a3;
     (_a3 = iss).path ?? (_a3.path = []);
-    iss.path.unshift(path5);
+    iss.path.unshift(path6);
     return iss;
   });
 }
@@ -31451,16 +31451,16 @@ function flattenError(error62, mapper = (issue2) => issue2.message) {
 }
 function formatError(error62, mapper = (issue2) => issue2.message) {
   const fieldErrors = { _errors: [] };
-  const processError = (error63, path5 = []) => {
+  const processError = (error63, path6 = []) => {
     for (const issue2 of error63.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path5, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path6, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path5, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path6, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path5, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path6, ...issue2.path]);
       } else {
-        const fullpath = [...path5, ...issue2.path];
+        const fullpath = [...path6, ...issue2.path];
         if (fullpath.length === 0) {
           fieldErrors._errors.push(mapper(issue2));
         } else {
@@ -31499,17 +31499,17 @@ function formatError(error62, mapper = (issue2) => issue2.message) {
 }
 function treeifyError(error62, mapper = (issue2) => issue2.message) {
   const result2 = { errors: [] };
-  const processError = (error63, path5 = []) => {
+  const processError = (error63, path6 = []) => {
     var _a3;
     for (const issue2 of error63.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path5, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path6, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path5, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path6, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path5, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path6, ...issue2.path]);
       } else {
-        const fullpath = [...path5, ...issue2.path];
+        const fullpath = [...path6, ...issue2.path];
         if (fullpath.length === 0) {
           result2.errors.push(mapper(issue2));
           continue;
@@ -31548,8 +31548,8 @@ function treeifyError(error62, mapper = (issue2) => issue2.message) {
 }
 function toDotPath(_path) {
   const segs = [];
-  const path5 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
-  for (const seg of path5) {
+  const path6 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
+  for (const seg of path6) {
     if (typeof seg === "number")
       segs.push(`[${seg}]`);
     else if (typeof seg === "symbol")
@@ -48687,13 +48687,13 @@ function resolveRef(ref, ctx) {
   if (!ref.startsWith("#")) {
     throw new Error("External $ref is not supported, only local refs (#/...) are allowed");
   }
-  const path5 = ref.slice(1).split("/").filter(Boolean);
-  if (path5.length === 0) {
+  const path6 = ref.slice(1).split("/").filter(Boolean);
+  if (path6.length === 0) {
     return ctx.rootSchema;
   }
   const defsKey = ctx.version === "draft-2020-12" ? "$defs" : "definitions";
-  if (path5[0] === defsKey) {
-    const key = path5[1] === void 0 ? void 0 : decodeJSONPointerSegment(path5[1]);
+  if (path6[0] === defsKey) {
+    const key = path6[1] === void 0 ? void 0 : decodeJSONPointerSegment(path6[1]);
     if (!key || !ctx.defs[key]) {
       throw new Error(`Reference not found: ${ref}`);
     }
@@ -49656,8 +49656,21 @@ var WorkflowConfig = external_exports.strictObject({
   /** Defaults to the repository's default branch. */
   ref: external_exports.string().min(1).optional()
 });
+var BranchPattern = external_exports.string().min(1).max(255).refine((p) => !p.startsWith("refs/"), {
+  message: "name the branch, not the ref (main, not refs/heads/main)"
+}).refine((p) => !p.startsWith("!"), {
+  message: "negated patterns are not supported; list the branches to run on"
+});
+var PushTrigger = external_exports.strictObject({
+  branches: external_exports.array(BranchPattern).min(1, "list at least one branch, e.g. [main]")
+});
+var TriggersConfig = external_exports.strictObject({
+  push: PushTrigger.optional()
+});
 var PikaciConfig = external_exports.strictObject({
   version: external_exports.literal(1),
+  /** `on: { push: { branches: [main, "release/*"] } }`: also run on pushes to these branches. */
+  on: TriggersConfig.optional(),
   defaults: LaneDefaults.optional(),
   workflow: WorkflowConfig.optional(),
   lanes: external_exports.array(LaneConfig).min(1, "declare at least one lane")
@@ -49925,17 +49938,17 @@ var CappedLogFile = class {
   #ringFd = null;
   #total = 0;
   #closed = false;
-  constructor(path5, limitBytes) {
+  constructor(path6, limitBytes) {
     if (!Number.isInteger(limitBytes) || limitBytes < MIN_LOG_LIMIT_BYTES) {
       throw new RangeError(`log limit must be a whole number of bytes ≥ ${MIN_LOG_LIMIT_BYTES}`);
     }
-    this.#path = path5;
+    this.#path = path6;
     this.#limit = limitBytes;
     const content = limitBytes - MARKER_RESERVE_BYTES;
     this.#head = Math.floor(content / 2);
     this.#ringSize = content - this.#head;
-    closeSync(openSync(path5, "a"));
-    this.#fd = openSync(path5, "r+");
+    closeSync(openSync(path6, "a"));
+    this.#fd = openSync(path6, "r+");
     this.#total = fstatSync(this.#fd).size;
   }
   get totalBytes() {
@@ -50499,6 +50512,48 @@ async function ingestArtifactZip(options2) {
   return { run_id: runId, stored: true };
 }
 
+// src/ingest/http-failure.ts
+function describeHttpFailure(error62, apiUrl) {
+  const e = error62 ?? {};
+  const status = typeof e.status === "number" ? e.status : null;
+  if (status === null) return describeError(error62);
+  const where = safeWhere(e.response?.url ?? e.request?.url);
+  const fromApi = where !== null && apiUrl !== void 0 && sameOrigin(where.href, apiUrl);
+  const detail = detailOf(e.response?.data);
+  const what = `HTTP ${status}${where ? ` from ${where.origin}${where.pathname}` : ""}${detail ? `: ${detail}` : ""}`;
+  return `${what}
+  hint: ${hintFor(status, fromApi || where === null)}`;
+}
+function hintFor(status, fromApi) {
+  if (status === 404 || status === 410)
+    return "the artifact expired or was deleted; raise the Action's retention-days, then re-run the lanes";
+  if (fromApi && (status === 401 || status === 403))
+    return "the App needs the actions: read permission on this repository (accept it on the installation)";
+  if (!fromApi && status >= 400 && status < 500)
+    return "the storage host GitHub redirected to refused the download: its signed URL may have expired, or credentials were sent to it; redeliver the workflow_run delivery from the App's settings (Advanced) to try again";
+  return "GitHub or its storage host failed; redeliver the workflow_run delivery from the App's settings (Advanced) to try again";
+}
+function safeWhere(url2) {
+  if (typeof url2 !== "string") return null;
+  try {
+    return new URL(url2);
+  } catch {
+    return null;
+  }
+}
+function sameOrigin(a, b) {
+  return safeWhere(a)?.origin === safeWhere(b)?.origin;
+}
+function detailOf(data) {
+  let text = "";
+  if (typeof data === "string") text = data;
+  else if (data && typeof data === "object" && typeof data.message === "string")
+    text = data.message;
+  else if (data instanceof ArrayBuffer) text = Buffer.from(data).toString("utf8");
+  const code = /<Code>([^<]{1,80})<\/Code>/.exec(text)?.[1];
+  return (code ?? text).replace(/\s+/g, " ").trim().slice(0, 200);
+}
+
 // src/ingest/workflow-run.ts
 var ARTIFACT_PREFIX = "pikaci-";
 function toBuffer(data) {
@@ -50531,8 +50586,9 @@ async function ingestWorkflowRun(options2) {
   try {
     artifacts = await listPikaciArtifacts(actions, owner, repo, workflowRunId);
   } catch (error62) {
-    log(`pikaci ingest: listing artifacts of ${where} failed, skipped: ${describeError(error62)}`);
-    result2.skipped.push({ artifact: "(listing)", reason: describeError(error62) });
+    const reason = describeHttpFailure(error62, options2.apiUrl);
+    log(`pikaci ingest: listing artifacts of ${where} failed, skipped: ${reason}`);
+    result2.skipped.push({ artifact: "(listing)", reason });
     return result2;
   }
   for (const artifact of artifacts) {
@@ -50558,7 +50614,7 @@ async function ingestWorkflowRun(options2) {
       const ingested = await ingestArtifactZip({ zip: toBuffer(response.data), store, limits });
       result2.ingested.push(ingested);
     } catch (error62) {
-      skip(describeError(error62));
+      skip(describeHttpFailure(error62, options2.apiUrl));
     }
   }
   return result2;
@@ -50802,8 +50858,8 @@ function verifyScope(scope, sig, secret) {
   const given = Buffer.from(sig, "base64url");
   return given.length === expected.length && timingSafeEqual2(given, expected);
 }
-function joinBase(baseUrl, path5) {
-  return `${baseUrl.replace(/\/+$/, "")}${path5}`;
+function joinBase(baseUrl, path6) {
+  return `${baseUrl.replace(/\/+$/, "")}${path6}`;
 }
 function signRunUrl(options2) {
   const sig = signScope({ kind: "run", runId: options2.runId }, options2.secret);
@@ -51467,14 +51523,23 @@ function checked(action) {
 }
 
 // app/src/external-id.ts
+var NON_PR_EVENTS = /* @__PURE__ */ new Set(["push", "merge_group"]);
+function eventOf(ref) {
+  return ref.event ?? "pull_request";
+}
 var CONFIG_CHECK_NAME = "pikaci/config";
 var EXTERNAL_ID_MAX_LENGTH = 255;
 var PREFIX = "pikaci";
 function encodeExternalId(ref) {
   if (!RUN_ID_PATTERN.test(ref.runId)) throw new Error(`not a run id: ${ref.runId}`);
   if (!isLaneToken(ref.lane)) throw new Error(`not a lane id: ${ref.lane}`);
-  if (!Number.isSafeInteger(ref.pr) || ref.pr <= 0) throw new Error(`not a pull request number: ${ref.pr}`);
-  const id = [PREFIX, ref.runId, ref.lane, String(ref.pr), ...ref.fork ? ["fork"] : []].join(":");
+  const event = eventOf(ref);
+  if (event === "pull_request" && (!Number.isSafeInteger(ref.pr) || ref.pr <= 0))
+    throw new Error(`not a pull request number: ${ref.pr}`);
+  if (event !== "pull_request" && (ref.pr !== 0 || ref.fork))
+    throw new Error(`a ${event} run has no pull request and is never a fork's`);
+  const who = event === "pull_request" ? String(ref.pr) : event;
+  const id = [PREFIX, ref.runId, ref.lane, who, ...ref.fork ? ["fork"] : []].join(":");
   if (id.length > EXTERNAL_ID_MAX_LENGTH)
     throw new Error(`external_id longer than ${EXTERNAL_ID_MAX_LENGTH}`);
   return id;
@@ -51485,6 +51550,10 @@ function decodeExternalId(value) {
   if (parts.length !== 4 && parts.length !== 5) return null;
   const [prefix, runId, lane, pr, fork] = parts;
   if (prefix !== PREFIX || !RUN_ID_PATTERN.test(runId) || !isLaneToken(lane)) return null;
+  if (NON_PR_EVENTS.has(pr)) {
+    if (fork !== void 0) return null;
+    return { runId, lane, pr: 0, fork: false, event: pr };
+  }
   if (!/^[1-9]\d{0,15}$/.test(pr)) return null;
   if (fork !== void 0 && fork !== "fork") return null;
   return { runId, lane, pr: Number(pr), fork: fork === "fork" };
@@ -51577,7 +51646,8 @@ function configFailureCheck({
   runId,
   pr,
   fork,
-  detailsUrl
+  detailsUrl,
+  event
 }) {
   const issues = error62.issues;
   const listed = issues.map(
@@ -51595,7 +51665,7 @@ function configFailureCheck({
   return {
     name: CONFIG_CHECK_NAME,
     head_sha: headSha,
-    external_id: encodeExternalId({ runId, lane: CONFIG_CHECK_NAME, pr, fork }),
+    external_id: encodeExternalId({ runId, lane: CONFIG_CHECK_NAME, pr, fork, ...event ? { event } : {} }),
     details_url: detailsUrl,
     status: "completed",
     conclusion: "failure",
@@ -51627,7 +51697,7 @@ function buildDispatchInputs(params) {
   const inputs = {
     run_id: params.runId,
     head_sha: params.headSha,
-    pr: String(params.pr),
+    pr: params.pr > 0 ? String(params.pr) : "",
     check_runs: JSON.stringify(params.checkRuns)
   };
   const bytes = Buffer.byteLength(JSON.stringify({ ref: "x".repeat(255), inputs }));
@@ -51693,11 +51763,12 @@ async function mapLimit(items, limit, fn) {
 
 // app/src/octokit-port.ts
 var GITHUB_PR_FILES_LIMIT = 3e3;
+var GITHUB_COMPARE_FILES_LIMIT = 300;
 function createOctokitPort(octokit, repo, appId) {
   return {
-    async readFile(path5, ref) {
+    async readFile(path6, ref) {
       try {
-        const res = await octokit.rest.repos.getContent({ ...repo, path: path5, ref, mediaType: { format: "raw" } });
+        const res = await octokit.rest.repos.getContent({ ...repo, path: path6, ref, mediaType: { format: "raw" } });
         return asText(res.data);
       } catch (error62) {
         if (statusOf(error62) === 404) return null;
@@ -51715,6 +51786,24 @@ function createOctokitPort(octokit, repo, appId) {
       return {
         files: files.flatMap((f) => f.previous_filename ? [f.filename, f.previous_filename] : [f.filename])
       };
+    },
+    async compareFiles(base2, head) {
+      try {
+        const res = await octokit.rest.repos.compareCommitsWithBasehead({
+          ...repo,
+          basehead: `${base2}...${head}`
+        });
+        const files = res.data.files ?? [];
+        if (files.length >= GITHUB_COMPARE_FILES_LIMIT) return { files: null };
+        return {
+          files: files.flatMap(
+            (f) => f.previous_filename ? [f.filename, f.previous_filename] : [f.filename]
+          )
+        };
+      } catch (error62) {
+        if (statusOf(error62) === 404 || statusOf(error62) === 422) return { files: null };
+        throw error62;
+      }
     },
     async createCheckRun(run2) {
       const res = await octokit.rest.checks.create({ ...repo, ...run2 });
@@ -51793,10 +51882,14 @@ function asText(data) {
 }
 
 // app/src/outputs.ts
-var OVER_LIMIT_NOTE = "GitHub lists at most 3000 changed files and this pull request has more, so every lane was selected.";
+var UNLISTED_NOTES = {
+  "over-limit": "GitHub lists at most 3000 changed files and this pull request has more, so every lane was selected.",
+  "push-over-limit": "GitHub's comparison lists at most 300 changed files and this push has more, so every lane was selected.",
+  "whole-commit": "This push created the branch or rewrote its history, so there is no earlier commit to compare with and every lane was selected."
+};
 var SHOWN_FILES = 20;
 function selectionLine(filter, listing) {
-  return listing === "over-limit" ? OVER_LIMIT_NOTE : `Selected: ${filter.reason}.`;
+  return listing === "listed" ? `Selected: ${filter.reason}.` : UNLISTED_NOTES[listing];
 }
 function queuedOutput(filter, listing) {
   return { title: "Queued", summary: `${selectionLine(filter, listing)}
@@ -51947,11 +52040,11 @@ var import_picomatch = __toESM(require_picomatch2(), 1);
 
 // src/config/positions.ts
 var import_yaml3 = __toESM(require_dist(), 1);
-function locate(doc, path5) {
+function locate(doc, path6) {
   let current = doc.contents ?? void 0;
   let key;
   let depth = 0;
-  for (const segment of path5) {
+  for (const segment of path6) {
     if ((0, import_yaml3.isMap)(current)) {
       const pair = current.items.find(
         (item) => (0, import_yaml3.isScalar)(item.key) && String(item.key.value) === String(segment)
@@ -51969,7 +52062,7 @@ function locate(doc, path5) {
     }
     depth++;
   }
-  const complete = depth === path5.length;
+  const complete = depth === path6.length;
   return {
     key: complete ? key : void 0,
     value: complete ? current : void 0,
@@ -51977,8 +52070,8 @@ function locate(doc, path5) {
     deepest: current
   };
 }
-function locateKey(doc, path5, name) {
-  const { value } = locate(doc, path5);
+function locateKey(doc, path6, name) {
+  const { value } = locate(doc, path6);
   if (!(0, import_yaml3.isMap)(value)) return void 0;
   const pair = value.items.find((item) => (0, import_yaml3.isScalar)(item.key) && String(item.key.value) === name);
   return pair?.key ?? void 0;
@@ -52086,9 +52179,9 @@ function unwrap(schema) {
     else return current;
   }
 }
-function schemaAt(root, path5) {
+function schemaAt(root, path6) {
   let current = unwrap(root);
-  for (const segment of path5) {
+  for (const segment of path6) {
     if (current instanceof external_exports.ZodObject) current = current.shape[String(segment)];
     else if (current instanceof external_exports.ZodArray) current = current.element;
     else if (current instanceof external_exports.ZodRecord) current = current.valueType;
@@ -52098,8 +52191,8 @@ function schemaAt(root, path5) {
   }
   return current;
 }
-function allowedKeys(root, path5) {
-  const schema = schemaAt(root, path5);
+function allowedKeys(root, path6) {
+  const schema = schemaAt(root, path6);
   return schema instanceof external_exports.ZodObject ? Object.keys(schema.shape) : [];
 }
 
@@ -52154,39 +52247,39 @@ function withoutShadowedFormatIssues(issues) {
   const customPaths = new Set(issues.filter((i) => i.code === "custom").map((i) => pathKey(i.path)));
   return issues.filter((i) => !(i.code === "invalid_format" && customPaths.has(pathKey(i.path))));
 }
-function formatPath(path5) {
-  return path5.map((s, i) => typeof s === "number" ? `[${s}]` : i === 0 ? String(s) : `.${String(s)}`).join("");
+function formatPath(path6) {
+  return path6.map((s, i) => typeof s === "number" ? `[${s}]` : i === 0 ? String(s) : `.${String(s)}`).join("");
 }
-function pathKey(path5) {
-  return JSON.stringify(path5.map(String));
+function pathKey(path6) {
+  return JSON.stringify(path6.map(String));
 }
 function mapIssue(issue2, prefix, ctx) {
-  const path5 = [...prefix, ...issue2.path];
+  const path6 = [...prefix, ...issue2.path];
   const at = (node3, message, hint) => ({
     file: ctx.file,
     ...positionOf(node3, ctx.lineCounter),
     message,
     ...hint === void 0 ? {} : { hint }
   });
-  const located = locate(ctx.doc, path5);
+  const located = locate(ctx.doc, path6);
   const node2 = located.value ?? located.key ?? located.deepest;
-  const where = path5.length > 0 ? `\`${formatPath(path5)}\`: ` : "";
+  const where = path6.length > 0 ? `\`${formatPath(path6)}\`: ` : "";
   const absent = located.value === void 0 && located.key === void 0 && issue2.input === void 0;
   if (absent && (issue2.code === "invalid_type" || issue2.code === "invalid_union")) {
-    const name = String(path5[path5.length - 1]);
-    if (ctx.typoFor.has(`${pathKey(path5.slice(0, -1))} ${name}`)) return [];
+    const name = String(path6[path6.length - 1]);
+    if (ctx.typoFor.has(`${pathKey(path6.slice(0, -1))} ${name}`)) return [];
     return [at(located.deepest, `missing required key \`${name}\``, `add \`${name}:\` here`)];
   }
   switch (issue2.code) {
     case "unrecognized_keys":
       return issue2.keys.map((key) => {
-        const allowed = allowedKeys(ctx.schema, path5);
+        const allowed = allowedKeys(ctx.schema, path6);
         const suggestion = closestMatch(key, allowed);
         const hint = suggestion ? `did you mean \`${suggestion}\`?` : `allowed keys: ${allowed.join(", ")}`;
-        return at(locateKey(ctx.doc, path5, key) ?? node2, `unknown key \`${key}\``, hint);
+        return at(locateKey(ctx.doc, path6, key) ?? node2, `unknown key \`${key}\``, hint);
       });
     case "invalid_union":
-      return mapUnion(issue2, path5, ctx, (message) => at(node2, `${where}${message}`));
+      return mapUnion(issue2, path6, ctx, (message) => at(node2, `${where}${message}`));
     case "invalid_type":
       return [
         at(node2, `${where}expected ${describeExpected(issue2.expected)}, got ${describeValue(issue2.input)}`)
@@ -52203,7 +52296,7 @@ function mapIssue(issue2, prefix, ctx) {
       ];
     }
     case "invalid_key": {
-      const name = String(path5[path5.length - 1]);
+      const name = String(path6[path6.length - 1]);
       const reason = issue2.issues[0]?.message ?? issue2.message;
       return [at(located.key ?? node2, `invalid key \`${name}\`: ${reason}`)];
     }
@@ -52215,9 +52308,9 @@ function mapIssue(issue2, prefix, ctx) {
       return [at(node2, `${where}${issue2.message}`)];
   }
 }
-function mapUnion(issue2, path5, ctx, atNode) {
+function mapUnion(issue2, path6, ctx, atNode) {
   const deeper = issue2.errors.find((branch) => branch.length > 0 && branch.every((i) => i.path.length > 0));
-  if (deeper) return deeper.flatMap((inner) => mapIssue(inner, path5, ctx));
+  if (deeper) return deeper.flatMap((inner) => mapIssue(inner, path6, ctx));
   const expected = issue2.errors.flat().filter((i) => i.path.length === 0 && i.code === "invalid_type").map((i) => describeExpected(i.expected));
   if (expected.length === 0) {
     const first = issue2.errors.flat()[0];
@@ -52374,7 +52467,13 @@ async function rerunLanes(scope, deps, params) {
     (l) => ({
       name: l.lane,
       head_sha: headSha,
-      external_id: encodeExternalId({ runId, lane: l.lane, pr, fork }),
+      external_id: encodeExternalId({
+        runId,
+        lane: l.lane,
+        pr,
+        fork,
+        ...params.event ? { event: params.event } : {}
+      }),
       details_url: detailsUrl,
       status: "queued",
       output: rerunOutput(
@@ -52434,8 +52533,8 @@ function firstMatch(globs, files) {
   }
   return void 0;
 }
-function normalise(path5) {
-  return path5.replace(/^(\.\/)+/, "");
+function normalise(path6) {
+  return path6.replace(/^(\.\/)+/, "");
 }
 
 // app/src/check-runs.ts
@@ -52444,7 +52543,8 @@ function planCheckRuns({
   changedFiles,
   pr,
   runId,
-  detailsUrl
+  detailsUrl,
+  unlisted = "over-limit"
 }) {
   const selection = selectLanes({
     lanes: resolveLanes(config3),
@@ -52454,10 +52554,16 @@ function planCheckRuns({
   const base2 = (lane) => ({
     name: lane,
     head_sha: pr.headSha,
-    external_id: encodeExternalId({ runId, lane, pr: pr.number, fork: pr.fork }),
+    external_id: encodeExternalId({
+      runId,
+      lane,
+      pr: pr.number,
+      fork: pr.fork,
+      ...pr.event ? { event: pr.event } : {}
+    }),
     details_url: detailsUrl
   });
-  const listing = changedFiles === null ? "over-limit" : "listed";
+  const listing = changedFiles === null ? unlisted : "listed";
   const create = selection.filter((f) => f.selected).map(
     (f) => pr.fork ? {
       ...base2(f.lane_id),
@@ -52480,41 +52586,65 @@ function planCheckRuns({
 
 // app/src/handlers/start-run.ts
 async function startRun(scope, deps, { pr, changedFileCount }) {
+  await startCommitRun(scope, deps, {
+    target: pr,
+    changedFiles: () => scope.port.listChangedFiles(pr.number, changedFileCount),
+    unlisted: "over-limit"
+  });
+}
+function planClaimKey(repository, pr, headSha) {
+  return `plan:${repository}#${pr}@${headSha}`;
+}
+async function startCommitRun(scope, deps, params) {
+  const { target } = params;
   const runId = deps.newRunId();
   const detailsUrl = deps.detailsUrl(runId);
-  const loaded = await loadConfigAt(scope, pr.headSha);
+  const what = target.number > 0 ? `#${target.number}` : target.event ?? "pull_request";
+  const loaded = await loadConfigAt(scope, target.headSha);
   if (loaded.kind === "missing") {
-    scope.log.info(`${DEFAULT_CONFIG_PATH} not found at ${pr.headSha}; pikaci does nothing for this commit`);
+    scope.log.info(
+      `${DEFAULT_CONFIG_PATH} not found at ${target.headSha}; pikaci does nothing for this commit`
+    );
     return;
   }
   if (loaded.kind === "invalid") {
-    scope.log.info({ run_id: runId }, `${DEFAULT_CONFIG_PATH} is invalid at ${pr.headSha}`);
+    scope.log.info({ run_id: runId }, `${DEFAULT_CONFIG_PATH} is invalid at ${target.headSha}`);
+    if (params.reportInvalidConfig === false) return;
     await scope.port.createCheckRun(
       configFailureCheck({
         error: loaded.error,
-        headSha: pr.headSha,
+        headSha: target.headSha,
         runId,
-        pr: pr.number,
-        fork: pr.fork,
-        detailsUrl
+        pr: target.number,
+        fork: target.fork,
+        detailsUrl,
+        ...target.event ? { event: target.event } : {}
       })
     );
     return;
   }
-  const { files } = await scope.port.listChangedFiles(pr.number, changedFileCount);
-  const plan = planCheckRuns({ config: loaded.config, changedFiles: files, pr, runId, detailsUrl });
+  if (params.shouldRun && !params.shouldRun(loaded.config)) return;
+  const { files } = await params.changedFiles(loaded.config);
+  const plan = planCheckRuns({
+    config: loaded.config,
+    changedFiles: files,
+    pr: target,
+    runId,
+    detailsUrl,
+    unlisted: params.unlisted
+  });
   const result2 = await launchLanes({
     port: scope.port,
     store: deps.store,
     log: scope.log,
     repository: scope.repository,
     runId,
-    headSha: pr.headSha,
-    pr: pr.number,
+    headSha: target.headSha,
+    pr: target.number,
     lanes: plan.create,
     others: plan.skipped,
     // A fork's lanes wait for "Approve and run"; nothing is dispatched now.
-    target: pr.fork ? null : workflowTarget(loaded.config, scope.defaultBranch)
+    target: target.fork ? null : workflowTarget(loaded.config, scope.defaultBranch)
   });
   scope.log.info(
     {
@@ -52523,7 +52653,7 @@ async function startRun(scope, deps, { pr, changedFileCount }) {
       skipped: plan.skipped.length,
       dispatched: result2.dispatched
     },
-    `pikaci run ${runId} for #${pr.number} at ${pr.headSha}`
+    `pikaci run ${runId} for ${what} at ${target.headSha}`
   );
 }
 
@@ -52533,16 +52663,14 @@ async function onCheckRunRerequested(scope, deps, run2) {
   const ref = ownRef(deps.appId, run2);
   if (!ref) return;
   if (ref.lane === CONFIG_CHECK_NAME) {
-    await startRun(scope, deps, {
-      pr: { number: ref.pr, headSha: run2.headSha, fork: ref.fork },
-      changedFileCount: null
-    });
+    await replan(scope, deps, { ref, headSha: run2.headSha });
     return;
   }
   await rerunLanes(scope, deps, {
     headSha: run2.headSha,
     pr: ref.pr,
     fork: ref.fork,
+    event: ref.event,
     lanes: [{ lane: ref.lane, previousConclusion: run2.conclusion }],
     sender: run2.sender,
     requireWriteAccess: false
@@ -52568,13 +52696,14 @@ async function rerunPullRequest(scope, deps, p) {
   const { runs, pr } = p;
   const fork = runs.some((r) => r.ref.fork);
   if (runs.some((r) => r.ref.lane === CONFIG_CHECK_NAME && r.run.conclusion === "failure")) {
-    await startRun(scope, deps, { pr: { number: pr, headSha: p.headSha, fork }, changedFileCount: null });
+    await replan(scope, deps, { ref: { ...runs[0].ref, fork }, headSha: p.headSha });
     return;
   }
   await rerunLanes(scope, deps, {
     headSha: p.headSha,
     pr,
     fork,
+    event: runs[0]?.ref.event,
     lanes: lanesWhere(runs, (c) => c !== "skipped"),
     sender: p.sender,
     requireWriteAccess: false
@@ -52600,6 +52729,7 @@ async function onRequestedAction(scope, deps, run2) {
     headSha: run2.headSha,
     pr: ref.pr,
     fork: ref.fork,
+    event: ref.event,
     lanes: lanesWhere(runs, approve ? (c) => c === "action_required" : (c) => c !== null && FAILED.has(c)),
     sender: run2.sender,
     requireWriteAccess: approve
@@ -52607,6 +52737,21 @@ async function onRequestedAction(scope, deps, run2) {
 }
 function lanesWhere(runs, keep) {
   return runs.filter((r) => r.ref.lane !== CONFIG_CHECK_NAME && r.run.status === "completed" && keep(r.run.conclusion)).map((r) => ({ lane: r.ref.lane, previousConclusion: r.run.conclusion })).sort((a, b) => a.lane.localeCompare(b.lane));
+}
+async function replan(scope, deps, p) {
+  const { ref } = p;
+  if (eventOf(ref) === "pull_request") {
+    await startRun(scope, deps, {
+      pr: { number: ref.pr, headSha: p.headSha, fork: ref.fork },
+      changedFileCount: null
+    });
+    return;
+  }
+  await startCommitRun(scope, deps, {
+    target: { number: 0, headSha: p.headSha, fork: false, event: eventOf(ref) },
+    changedFiles: async () => ({ files: null }),
+    unlisted: "whole-commit"
+  });
 }
 
 // app/src/handlers/cancel-lanes.ts
@@ -52648,6 +52793,55 @@ async function onPullRequestClosed(scope, deps, pr) {
   });
 }
 
+// app/src/handlers/merge-group.ts
+async function onMergeGroupRequested(scope, deps, group) {
+  await startCommitRun(scope, deps, {
+    target: { number: 0, headSha: group.headSha, fork: false, event: "merge_group" },
+    unlisted: "push-over-limit",
+    changedFiles: () => scope.port.compareFiles(group.baseSha, group.headSha)
+  });
+}
+async function onMergeGroupDestroyed(scope, deps, group) {
+  await cancelOpenLanes(scope, deps, {
+    headSha: group.headSha,
+    output: {
+      title: `merge group ${group.reason}`,
+      summary: `The merge queue's group \`${group.headRef}\` was ${group.reason}; its lanes were cancelled.`
+    },
+    reason: `merge group ${group.headRef} ${group.reason}`,
+    pr: 0
+  });
+}
+
+// app/src/handlers/push.ts
+var import_picomatch3 = __toESM(require_picomatch2(), 1);
+var NULL_SHA = /^0{40}$/;
+function pushRunsOn(config3, branch) {
+  const patterns = config3.on?.push?.branches ?? [];
+  return patterns.length > 0 && (0, import_picomatch3.default)(patterns, { dot: true })(branch);
+}
+async function onPush(scope, deps, push) {
+  if (!push.ref.startsWith("refs/heads/") || push.deleted || NULL_SHA.test(push.after)) return;
+  const branch = push.ref.slice("refs/heads/".length);
+  const wholeCommit = push.created || push.forced || NULL_SHA.test(push.before);
+  let runs = false;
+  await startCommitRun(scope, deps, {
+    target: { number: 0, headSha: push.after, fork: false, event: "push" },
+    // Only the default branch's broken config is worth a red check on every push.
+    reportInvalidConfig: branch === scope.defaultBranch,
+    unlisted: wholeCommit ? "whole-commit" : "push-over-limit",
+    changedFiles: async () => {
+      if (wholeCommit) return { files: null };
+      return scope.port.compareFiles(push.before, push.after);
+    },
+    shouldRun: (config3) => {
+      runs = pushRunsOn(config3, branch);
+      return runs;
+    }
+  });
+  if (!runs) scope.log.debug(`push to ${branch} at ${push.after}: not listed in on.push.branches`);
+}
+
 // app/src/handlers/superseded.ts
 async function cancelSuperseded(scope, deps, { pr, beforeSha, afterSha }) {
   await cancelOpenLanes(scope, deps, {
@@ -52684,7 +52878,8 @@ async function concludeAbandoned(scope, deps, workflow) {
 
 // app/src/app.ts
 function pikaciApp(deps) {
-  return (app) => {
+  return (rawApp) => {
+    const app = { on: onceOn(rawApp, deps) };
     app.on(["pull_request.opened", "pull_request.reopened", "pull_request.synchronize"], async (context) => {
       const { pull_request: pr, repository } = context.payload;
       const scope = eventScope(context, deps);
@@ -52696,6 +52891,10 @@ function pikaciApp(deps) {
         }).catch((err) => scope.log.error({ err }, "could not cancel the superseded head's lanes"));
       }
       const fork = pr.head.repo?.full_name !== repository.full_name;
+      if (context.payload.action !== "reopened" && !await deps.claims.claim(planClaimKey(repository.full_name, pr.number, pr.head.sha))) {
+        context.log.info(`#${pr.number} at ${pr.head.sha} was already planned (by the reconciler); ignored`);
+        return;
+      }
       await startRun(scope, deps, {
         pr: { number: pr.number, headSha: pr.head.sha, fork },
         changedFileCount: typeof pr.changed_files === "number" ? pr.changed_files : null
@@ -52723,6 +52922,34 @@ function pikaciApp(deps) {
         sender: context.payload.sender.login
       });
     });
+    app.on("push", async (context) => {
+      const p = context.payload;
+      await onPush(eventScope(context, deps), deps, {
+        ref: p.ref,
+        before: p.before,
+        after: p.after,
+        created: p.created,
+        deleted: p.deleted,
+        forced: p.forced
+      });
+    });
+    app.on("merge_group.checks_requested", async (context) => {
+      const group = context.payload.merge_group;
+      await onMergeGroupRequested(eventScope(context, deps), deps, {
+        headSha: group.head_sha,
+        baseSha: group.base_sha,
+        headRef: group.head_ref
+      });
+    });
+    app.on("merge_group.destroyed", async (context) => {
+      const group = context.payload.merge_group;
+      await onMergeGroupDestroyed(eventScope(context, deps), deps, {
+        headSha: group.head_sha,
+        baseSha: group.base_sha,
+        headRef: group.head_ref,
+        reason: context.payload.reason ?? "destroyed"
+      });
+    });
     app.on("workflow_run.completed", async (context) => {
       const run2 = context.payload.workflow_run;
       await concludeAbandoned(eventScope(context, deps), deps, {
@@ -52735,8 +52962,25 @@ function pikaciApp(deps) {
     });
   };
 }
+function onceOn(app, deps) {
+  return ((events, handler2) => app.on(events, async (context) => {
+    const key = `delivery:${context.id}`;
+    if (!await deps.claims.claim(key)) {
+      context.log.info(`delivery ${context.id} (${context.name}) was already handled; ignored`);
+      return;
+    }
+    try {
+      await handler2(context);
+    } catch (error62) {
+      await deps.claims.release(key).catch(() => {
+      });
+      throw error62;
+    }
+  }));
+}
 function eventScope(context, deps) {
   const { repository } = context.payload;
+  if (!repository) throw new Error(`a ${context.name} delivery without a repository; ignored`);
   return {
     port: createOctokitPort(context.octokit, context.repo(), deps.appId),
     log: context.log,
@@ -52756,21 +53000,65 @@ function checkRunData(context) {
   };
 }
 
+// app/src/claims.ts
+import { createHash as createHash2 } from "node:crypto";
+import { mkdirSync as mkdirSync2, writeFileSync } from "node:fs";
+import { readdir as readdir2, rm, stat as stat3 } from "node:fs/promises";
+import path4 from "node:path";
+function createFileClaims(stateRoot, now = Date.now) {
+  const dir = path4.join(stateRoot, "app", "claims");
+  const fileOf = (key) => path4.join(dir, createHash2("sha256").update(key).digest("hex"));
+  let made = false;
+  return {
+    async claim(key) {
+      if (!made) {
+        mkdirSync2(dir, { recursive: true });
+        made = true;
+      }
+      try {
+        writeFileSync(fileOf(key), `${key}
+`, { flag: "wx" });
+        return true;
+      } catch (error62) {
+        if (error62.code === "EEXIST") return false;
+        throw error62;
+      }
+    },
+    async release(key) {
+      await rm(fileOf(key), { force: true });
+    },
+    async prune(maxAgeMs) {
+      const names = await readdir2(dir).catch(() => []);
+      let removed = 0;
+      for (const name of names) {
+        const file2 = path4.join(dir, name);
+        const info = await stat3(file2).catch(() => null);
+        if (info && now() - info.mtimeMs > maxAgeMs) {
+          await rm(file2, { force: true });
+          removed++;
+        }
+      }
+      return removed;
+    }
+  };
+}
+
 // app/src/dispatch-store.ts
 import { mkdir as mkdir2, open as open4 } from "node:fs/promises";
-import path4 from "node:path";
+import path5 from "node:path";
 var DispatchRecord = external_exports.object({
   run_id: RunId,
   repository: external_exports.string(),
   head_sha: external_exports.string(),
-  pr: external_exports.number().int().positive(),
+  /** 0 for a push or a merge group. */
+  pr: external_exports.number().int().nonnegative(),
   workflow_run_id: external_exports.number().int().positive().nullable(),
   check_runs: external_exports.record(external_exports.string(), external_exports.number().int())
 });
 function createFileDispatchStore(stateRoot, now = () => /* @__PURE__ */ new Date()) {
-  const dir = path4.join(stateRoot, "app");
+  const dir = path5.join(stateRoot, "app");
   const memory = createMemoryDispatchStore();
-  const fileOf = (month) => path4.join(dir, `dispatches-${month}.jsonl`);
+  const fileOf = (month) => path5.join(dir, `dispatches-${month}.jsonl`);
   const offsets = /* @__PURE__ */ new Map();
   let appender = null;
   let reading = null;
@@ -52858,7 +53146,7 @@ function createMemoryDispatchStore() {
 }
 
 // app/src/http/respond.ts
-import { createHash as createHash2, timingSafeEqual as timingSafeEqual3 } from "node:crypto";
+import { createHash as createHash3, timingSafeEqual as timingSafeEqual3 } from "node:crypto";
 function sendJson(res, status, body, headers = {}) {
   const text = JSON.stringify(body);
   res.writeHead(status, {
@@ -52873,16 +53161,16 @@ function sendJson(res, status, body, headers = {}) {
 function bearerMatches(header2, token) {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header2 ?? "");
   if (!match) return false;
-  const digest = (s) => createHash2("sha256").update(s).digest();
+  const digest = (s) => createHash3("sha256").update(s).digest();
   return timingSafeEqual3(digest(match[1]), digest(token));
 }
 function pathSegments(url2) {
   const raw = url2 ?? "/";
   const q = raw.indexOf("?");
-  const path5 = q === -1 ? raw : raw.slice(0, q);
+  const path6 = q === -1 ? raw : raw.slice(0, q);
   try {
     return {
-      segments: path5.split("/").slice(1).map(decodeURIComponent),
+      segments: path6.split("/").slice(1).map(decodeURIComponent),
       query: new URLSearchParams(q === -1 ? "" : raw.slice(q + 1))
     };
   } catch {
@@ -52972,6 +53260,7 @@ function notFound(res, error62) {
 import { Agent as HttpAgent, request as httpRequest } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 var MAX_REDIRECTS = 5;
+var CREDENTIAL_HEADERS = /* @__PURE__ */ new Set(["authorization", "proxy-authorization", "cookie"]);
 var IDLE_TIMEOUT_MS = 3e4;
 var agents = {
   "http:": new HttpAgent({ keepAlive: true, maxSockets: 64 }),
@@ -52979,17 +53268,25 @@ var agents = {
 };
 async function leanFetch(input2, init2 = {}) {
   let url2 = new URL(String(input2));
+  let request2 = init2;
   for (let hop = 0; ; hop++) {
-    const res = await send2(url2, init2);
+    const res = await send2(url2, request2);
     const location = res.message.headers.location;
     const follow = (init2.redirect ?? "follow") === "follow" && ["GET", "HEAD"].includes(init2.method ?? "GET");
     if (follow && location && [301, 302, 303, 307, 308].includes(res.message.statusCode ?? 0)) {
       if (hop >= MAX_REDIRECTS) throw new TypeError(`too many redirects from ${String(input2)}`);
-      url2 = new URL(location, url2);
+      const next = new URL(location, url2);
+      if (next.origin !== url2.origin) request2 = { ...request2, headers: withoutCredentials(request2.headers) };
+      url2 = next;
       continue;
     }
     return toResponse(url2, res.message, res.bytes);
   }
+}
+function withoutCredentials(headers) {
+  return Object.fromEntries(
+    Object.entries(headers ?? {}).filter(([name]) => !CREDENTIAL_HEADERS.has(name.toLowerCase()))
+  );
 }
 function send2(url2, init2) {
   const isHttps = url2.protocol === "https:";
@@ -53040,11 +53337,32 @@ function toResponse(url2, message, bytes) {
   };
 }
 
+// app/src/lean-retry.ts
+var DO_NOT_RETRY = /* @__PURE__ */ new Set([304, 400, 401, 403, 404, 410, 422, 451]);
+function leanRetry(octokit, options2) {
+  const retries = options2.leanRetry?.retries ?? 3;
+  const baseMs = options2.leanRetry?.baseMs ?? 1e3;
+  octokit.hook.wrap("request", async (request2, requestOptions) => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await request2(requestOptions);
+      } catch (error62) {
+        const status = error62.status;
+        const retryable = typeof status === "number" && status >= 400 && !DO_NOT_RETRY.has(status);
+        if (!retryable || attempt >= retries) throw error62;
+        await new Promise((resolve2) => setTimeout(resolve2, (attempt + 1) ** 2 * baseMs));
+      }
+    }
+  });
+  return {};
+}
+
 // app/src/octokit-class.ts
 function pikaciOctokit({ throttle }) {
-  return ProbotOctokit.defaults(
-    (options2) => withThrottle(options2, throttle)
-  );
+  return ProbotOctokit.plugin(leanRetry).defaults((options2) => ({
+    ...withThrottle(options2, throttle),
+    retry: { enabled: false }
+  }));
 }
 function withThrottle(options2, throttle) {
   const installationId = options2.auth?.installationId;
@@ -53052,6 +53370,330 @@ function withThrottle(options2, throttle) {
   return {
     ...options2,
     throttle: { ...options2.throttle, ...throttle ? { id } : { enabled: false } }
+  };
+}
+
+// app/src/reconcile/conditional.ts
+function newCounter() {
+  return { calls: 0, notModified: 0, remaining: /* @__PURE__ */ new Map() };
+}
+var EtagCache = class {
+  constructor(max = 5e3) {
+    this.max = max;
+  }
+  max;
+  entries = /* @__PURE__ */ new Map();
+  get(key) {
+    return this.entries.get(key);
+  }
+  set(key, value) {
+    this.entries.delete(key);
+    this.entries.set(key, value);
+    if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value);
+  }
+};
+function countRequests(octokit, counter, who) {
+  octokit.hook.before("request", () => {
+    counter.calls++;
+  });
+  octokit.hook.after("request", (res) => noteRateLimit(counter, who, res.headers));
+  octokit.hook.error("request", (error62) => {
+    const headers = error62.response?.headers;
+    if (headers) noteRateLimit(counter, who, headers);
+    throw error62;
+  });
+}
+async function conditionalGet(ctx, route, params = {}) {
+  const key = `${ctx.who} ${route} ${JSON.stringify(params)}`;
+  const cached2 = ctx.cache.get(key);
+  try {
+    const res = await ctx.octokit.request(route, {
+      ...params,
+      ...cached2 ? { headers: { "if-none-match": cached2.etag } } : {}
+    });
+    const etag = res.headers.etag;
+    if (typeof etag === "string") ctx.cache.set(key, { etag, data: res.data });
+    return res.data;
+  } catch (error62) {
+    if (statusOf(error62) === 304 && cached2) {
+      ctx.counter.notModified++;
+      return cached2.data;
+    }
+    throw error62;
+  }
+}
+function noteRateLimit(counter, who, headers) {
+  const remaining = Number(headers["x-ratelimit-remaining"]);
+  if (headers["x-ratelimit-remaining"] === void 0 || !Number.isFinite(remaining)) return;
+  const seen = counter.remaining.get(who);
+  if (seen === void 0 || remaining < seen) counter.remaining.set(who, remaining);
+}
+function checked2(route, params) {
+  return [route, params];
+}
+
+// app/src/reconcile/lost-output.ts
+function lostOutput(p) {
+  const minutes = Math.round(p.ageSecs / 60);
+  const what = {
+    finished: "Lost: the workflow run ended without concluding this lane",
+    missing: "Lost: the workflow run for this lane no longer exists",
+    "never-dispatched": "Lost: this lane's workflow was never dispatched",
+    running: "Still running"
+  };
+  return {
+    title: what[p.state],
+    summary: [
+      `This lane was still queued or in progress after ${minutes} min, longer than its timeout plus the grace period, and nothing was going to conclude it${p.workflowUrl ? ` (workflow run: ${p.workflowUrl})` : ""}.`,
+      "",
+      "It was concluded by pikaci's reconciler, so a required check does not wait forever.",
+      "",
+      "**Fix:** press **Re-run failed**. If it happens again, open the workflow run's log: the job probably died before the pikaci step concluded its lanes (a missed `workflow_run` delivery, a cancelled or deleted run, or an App restart while dispatching)."
+    ].join("\n")
+  };
+}
+
+// app/src/reconcile/select.ts
+function staleLanes(lanes, p) {
+  return lanes.flatMap((lane) => {
+    if (lane.run.status !== "queued" && lane.run.status !== "in_progress") return [];
+    const started = lane.run.started_at === null ? Number.NaN : Date.parse(lane.run.started_at);
+    if (Number.isNaN(started)) return [];
+    const ageSecs = Math.floor((p.nowMs - started) / 1e3);
+    return ageSecs > p.timeoutOf(lane.ref.lane) + p.graceSecs ? [{ lane, ageSecs }] : [];
+  });
+}
+function isAbandoned(state) {
+  return state !== "running";
+}
+function failedDeliveries(deliveries, limits) {
+  const byGuid = /* @__PURE__ */ new Map();
+  for (const d of deliveries) byGuid.set(d.guid, [...byGuid.get(d.guid) ?? [], d]);
+  const failed = [];
+  for (const attempts of byGuid.values()) {
+    if (attempts.some((d) => d.status_code >= 200 && d.status_code < 300)) continue;
+    const newest = attempts.reduce(
+      (a, b) => Date.parse(b.delivered_at) > Date.parse(a.delivered_at) ? b : a
+    );
+    const age = (limits.nowMs - Date.parse(newest.delivered_at)) / 1e3;
+    const retryable = newest.status_code === 0 || newest.status_code >= 500;
+    if (retryable && age <= limits.maxAgeSecs) failed.push(newest);
+  }
+  return failed.sort((a, b) => Date.parse(b.delivered_at) - Date.parse(a.delivered_at)).slice(0, limits.maxCount);
+}
+
+// app/src/reconcile/pass.ts
+var DEFAULT_LIMITS = {
+  graceSecs: 600,
+  maxPrsPerRepo: 30,
+  maxReposPerInstallation: 100,
+  settleSecs: 60,
+  redeliveryMaxAgeSecs: 24 * 3600,
+  maxRedeliveries: 20,
+  rateLimitFloor: 500
+};
+var NO_CONFIG_MAX = 1e4;
+async function reconcilePass(p) {
+  const limits = { ...DEFAULT_LIMITS, ...p.limits };
+  const now = p.now ?? Date.now;
+  const counter = newCounter();
+  const report = {
+    installations: 0,
+    repositories: 0,
+    started: 0,
+    concluded: 0,
+    redelivered: 0,
+    rateLimited: 0,
+    calls: 0,
+    notModified: 0
+  };
+  const app = await p.appOctokit();
+  countRequests(app, counter, "app");
+  const appCtx = { octokit: app, cache: p.cache, counter, who: "app" };
+  const installations = await conditionalGet(
+    appCtx,
+    ...checked2("GET /app/installations", {
+      per_page: 100
+    })
+  );
+  for (const installation of installations) {
+    report.installations++;
+    const octokit = await p.installationOctokit(installation.id);
+    const who = `installation ${installation.id}`;
+    countRequests(octokit, counter, who);
+    const ctx = { octokit, cache: p.cache, counter, who };
+    const { repositories } = await conditionalGet(
+      ctx,
+      ...checked2("GET /installation/repositories", { per_page: limits.maxReposPerInstallation })
+    );
+    for (const repo of repositories.slice(0, limits.maxReposPerInstallation)) {
+      if ((counter.remaining.get(who) ?? Number.POSITIVE_INFINITY) < limits.rateLimitFloor) {
+        p.log.warn(`reconcile: ${who} is near its rate limit; the rest waits for the next pass`);
+        report.rateLimited++;
+        break;
+      }
+      report.repositories++;
+      await reconcileRepo({ ...p, limits, now, ctx, repo, report }).catch(
+        (err) => p.log.error({ err }, `reconcile: ${repo.full_name} failed; the next pass tries again`)
+      );
+    }
+  }
+  report.redelivered = await redeliverFailed({ ...p, limits, now, ctx: appCtx });
+  report.calls = counter.calls;
+  report.notModified = counter.notModified;
+  return report;
+}
+async function reconcileRepo(p) {
+  const { repo, ctx } = p;
+  const owner = repo.owner.login;
+  const scope = {
+    port: createOctokitPort(ctx.octokit, { owner, repo: repo.name }, p.deps.appId),
+    log: p.log,
+    repository: repo.full_name,
+    defaultBranch: repo.default_branch
+  };
+  const pulls = await conditionalGet(
+    ctx,
+    ...checked2("GET /repos/{owner}/{repo}/pulls", {
+      owner,
+      repo: repo.name,
+      state: "open",
+      sort: "updated",
+      direction: "desc",
+      per_page: p.limits.maxPrsPerRepo
+    })
+  );
+  const heads = [
+    ...pulls.map((pull) => ({ ref: pull.head.sha, pull })),
+    { ref: repo.default_branch }
+  ];
+  for (const head of heads) {
+    const listing = await conditionalGet(
+      ctx,
+      ...checked2("GET /repos/{owner}/{repo}/commits/{ref}/check-runs", {
+        owner,
+        repo: repo.name,
+        ref: head.ref,
+        app_id: p.deps.appId,
+        filter: "all",
+        per_page: 100
+      })
+    ).catch((error62) => {
+      if (statusOf(error62) === 404 || statusOf(error62) === 422) return { check_runs: [] };
+      throw error62;
+    });
+    const lanes = ownLanes(listing.check_runs.map(toInfo), { appId: p.deps.appId });
+    if (head.pull && !lanes.some((l) => l.ref.pr === head.pull.number)) {
+      await startMissing(p, scope, head.pull);
+    }
+    await concludeLost(p, scope, lanes, head.ref);
+  }
+}
+var noConfig = /* @__PURE__ */ new Set();
+async function startMissing(p, scope, pull) {
+  const sha = pull.head.sha;
+  if ((p.now() - Date.parse(pull.updated_at)) / 1e3 < p.limits.settleSecs) return;
+  if (noConfig.has(`${scope.repository}@${sha}`)) return;
+  const loaded = await loadConfigAt(scope, sha);
+  if (loaded.kind === "missing") {
+    if (noConfig.size >= NO_CONFIG_MAX) noConfig.clear();
+    noConfig.add(`${scope.repository}@${sha}`);
+    return;
+  }
+  if (!await p.deps.claims.claim(planClaimKey(scope.repository, pull.number, sha))) return;
+  const fork = pull.head.repo?.full_name !== scope.repository;
+  p.log.info(
+    `reconcile: #${pull.number} of ${scope.repository} has no pikaci check runs at ${sha}; starting them`
+  );
+  await startRun(scope, p.deps, { pr: { number: pull.number, headSha: sha, fork }, changedFileCount: null });
+  p.report.started++;
+}
+async function concludeLost(p, scope, lanes, ref) {
+  const graceOnly = staleLanes(lanes, { nowMs: p.now(), graceSecs: p.limits.graceSecs, timeoutOf: () => 0 });
+  if (graceOnly.length === 0) return;
+  const loaded = await loadConfigAt(scope, ref).catch(() => null);
+  const timeouts = new Map(
+    loaded?.kind === "ok" ? resolveLanes(loaded.config).map((l) => [l.id, l.execute.timeout_secs]) : []
+  );
+  const stale = staleLanes(lanes, {
+    nowMs: p.now(),
+    graceSecs: p.limits.graceSecs,
+    timeoutOf: (lane) => timeouts.get(lane) ?? DEFAULT_TIMEOUT_SECS
+  });
+  const states = /* @__PURE__ */ new Map();
+  for (const { lane, ageSecs } of stale) {
+    const runId = lane.ref.runId;
+    if (!states.has(runId)) states.set(runId, await workflowState(p, scope, runId));
+    const { state, url: url2 } = states.get(runId);
+    if (!isAbandoned(state)) continue;
+    await scope.port.updateCheckRun(lane.run.id, {
+      status: "completed",
+      conclusion: "failure",
+      output: lostOutput({ state, ageSecs, workflowUrl: url2 }),
+      actions: [rerunFailedAction()]
+    });
+    p.report.concluded++;
+    p.log.warn(
+      { run_id: runId, lane: lane.ref.lane, state },
+      `reconcile: concluded a lost lane of ${scope.repository}`
+    );
+  }
+}
+async function workflowState(p, scope, runId) {
+  const record2 = await p.deps.store.byRunId(runId);
+  if (!record2 || record2.repository !== scope.repository || record2.workflow_run_id === null)
+    return { state: "never-dispatched", url: null };
+  const [owner, repo] = scope.repository.split("/");
+  try {
+    const res = await p.ctx.octokit.request(
+      ...checked2("GET /repos/{owner}/{repo}/actions/runs/{run_id}", {
+        owner,
+        repo,
+        run_id: record2.workflow_run_id
+      })
+    );
+    const run2 = res.data;
+    return { state: run2.status === "completed" ? "finished" : "running", url: run2.html_url ?? null };
+  } catch (error62) {
+    if (statusOf(error62) === 404 || statusOf(error62) === 410) return { state: "missing", url: null };
+    throw error62;
+  }
+}
+async function redeliverFailed(p) {
+  const deliveries = await conditionalGet(
+    p.ctx,
+    ...checked2("GET /app/hook/deliveries", {
+      per_page: 100
+    })
+  );
+  const failed = failedDeliveries(deliveries, {
+    nowMs: p.now(),
+    maxAgeSecs: p.limits.redeliveryMaxAgeSecs,
+    maxCount: p.limits.maxRedeliveries
+  });
+  let sent = 0;
+  for (const delivery of failed) {
+    if (!await p.deps.claims.claim(`redeliver:${delivery.guid}`)) continue;
+    await p.ctx.octokit.request("POST /app/hook/deliveries/{delivery_id}/attempts", {
+      delivery_id: delivery.id
+    });
+    p.log.info(
+      `reconcile: asked GitHub to redeliver ${delivery.event} ${delivery.guid} (was ${delivery.status_code})`
+    );
+    sent++;
+  }
+  return sent;
+}
+function toInfo(r) {
+  return {
+    id: r.id,
+    name: r.name,
+    head_sha: r.head_sha,
+    status: r.status,
+    conclusion: r.conclusion ?? null,
+    external_id: r.external_id ?? null,
+    app_id: r.app?.id ?? null,
+    started_at: r.started_at ?? null
   };
 }
 
@@ -53071,10 +53713,12 @@ async function createPikaciServer(options2) {
     }
   });
   const stateStore = createStateStore({ root: env.stateRoot });
+  const claims = createFileClaims(env.stateRoot);
   const deps = {
     appId: env.appId,
     detailsUrl: (runId) => signRunUrl({ baseUrl: env.publicUrl, runId, secret: env.webhookSecret }),
     store: options2.store ?? createFileDispatchStore(env.stateRoot),
+    claims,
     newRunId: () => newRunId(),
     ingest: async ({ octokit, owner, repo, workflowRunId }) => {
       const result2 = await ingestWorkflowRun({
@@ -53083,7 +53727,8 @@ async function createPikaciServer(options2) {
         repo,
         workflowRunId,
         store: stateStore,
-        log: (message) => probot.log.warn(message)
+        log: (message) => probot.log.warn(message),
+        apiUrl: env.githubApiUrl ?? "https://api.github.com"
       });
       for (const run2 of result2.ingested) {
         probot.log.info(
@@ -53117,9 +53762,39 @@ async function createPikaciServer(options2) {
       else res.end();
     }
   });
+  const etags = new EtagCache();
+  let reconciling = false;
+  let prunedAt = 0;
+  const reconcile = async (slot) => {
+    if (reconciling || !await claims.claim(slot)) return null;
+    reconciling = true;
+    try {
+      if (Date.now() - prunedAt > 36e5) {
+        prunedAt = Date.now();
+        await claims.prune(4 * 24 * 3600 * 1e3);
+      }
+      const started = performance.now();
+      const report = await reconcilePass({
+        deps,
+        appOctokit: () => probot.auth(),
+        installationOctokit: (id) => probot.auth(id),
+        log: probot.log,
+        cache: etags,
+        limits: { graceSecs: env.reconcileGraceSecs ?? 600 }
+      });
+      probot.log.info(
+        { reconcile: report },
+        `reconcile pass: ${report.repositories} repositories, ${report.started} runs started, ${report.concluded} lost lanes concluded, ${report.redelivered} deliveries redelivered; ${report.calls} API calls (${report.notModified} answered 304) in ${Math.round(performance.now() - started)} ms`
+      );
+      return report;
+    } finally {
+      reconciling = false;
+    }
+  };
   return {
     server,
     probot,
+    reconcile,
     listen: () => new Promise((resolve2, reject) => {
       server.once("error", reject);
       server.listen(env.port, env.host, () => resolve2(server.address()));
@@ -53134,6 +53809,9 @@ async function createPikaciServer(options2) {
 // app/src/env.ts
 import { readFileSync as readFileSync2 } from "node:fs";
 import { availableParallelism } from "node:os";
+var durationOrOff = (name, fallback) => external_exports.string().default(fallback).refine((v) => v === "off" || parseDurationSecs(v) !== void 0, {
+  message: `${name} must be a duration such as 5m, 90s or 1h, or off`
+});
 var required2 = (name, hint) => external_exports.string({ error: `${name} is missing: ${hint}` }).min(1, `${name} is empty: ${hint}`);
 var AppEnvSchema = external_exports.object({
   APP_ID: required2("APP_ID", "set it to the App ID shown on the GitHub App's settings page").regex(
@@ -53160,7 +53838,11 @@ var AppEnvSchema = external_exports.object({
   /** Processes sharing the port (node:cluster); `auto` is one per CPU. */
   PIKACI_APP_WORKERS: external_exports.union([external_exports.literal("auto"), external_exports.coerce.number().int().min(1).max(64)], {
     error: "PIKACI_APP_WORKERS must be a number from 1 to 64, or auto"
-  }).default(1)
+  }).default(1),
+  /** How often the reconciler looks for missed deliveries and lost lanes; `off` disables it. */
+  PIKACI_RECONCILE_INTERVAL: durationOrOff("PIKACI_RECONCILE_INTERVAL", "5m"),
+  /** Added to a lane's timeout before a queued or running lane counts as lost. */
+  PIKACI_RECONCILE_GRACE: durationOrOff("PIKACI_RECONCILE_GRACE", "10m")
 });
 function loadAppEnv(env = process.env) {
   const parsed2 = AppEnvSchema.safeParse(env);
@@ -53183,10 +53865,12 @@ function loadAppEnv(env = process.env) {
     host: e.HOST,
     writeThrottle: e.PIKACI_GITHUB_WRITE_THROTTLE === "on",
     workers: e.PIKACI_APP_WORKERS === "auto" ? availableParallelism() : e.PIKACI_APP_WORKERS,
-    githubApiUrl: e.PIKACI_GITHUB_API_URL?.replace(/\/+$/, "") ?? null
+    githubApiUrl: e.PIKACI_GITHUB_API_URL?.replace(/\/+$/, "") ?? null,
+    reconcileIntervalSecs: e.PIKACI_RECONCILE_INTERVAL === "off" ? null : parseDurationSecs(e.PIKACI_RECONCILE_INTERVAL) ?? null,
+    reconcileGraceSecs: e.PIKACI_RECONCILE_GRACE === "off" ? 0 : parseDurationSecs(e.PIKACI_RECONCILE_GRACE) ?? 600
   };
 }
-function readPrivateKey(inline, path5) {
+function readPrivateKey(inline, path6) {
   if (inline) {
     const key = inline.includes("\\n") ? inline.replace(/\\n/g, "\n") : inline;
     if (!key.includes("PRIVATE KEY-----")) {
@@ -53196,11 +53880,11 @@ function readPrivateKey(inline, path5) {
     }
     return key;
   }
-  if (path5) {
+  if (path6) {
     try {
-      return readFileSync2(path5, "utf8");
+      return readFileSync2(path6, "utf8");
     } catch (cause) {
-      throw new UsageError(`PRIVATE_KEY_PATH ${path5} cannot be read`, {
+      throw new UsageError(`PRIVATE_KEY_PATH ${path6} cannot be read`, {
         hint: "check the path and that the App's user can read it",
         cause
       });
@@ -53225,6 +53909,15 @@ async function serve(appEnv, env) {
   const address = await app.listen();
   process.stderr.write(`${startedMessage(appEnv, address, app.probot.webhookPath)}
 `);
+  const interval = appEnv.reconcileIntervalSecs;
+  if (interval) {
+    const pass = (slot) => app.reconcile(slot).catch((err) => app.probot.log.error({ err }, "reconcile pass failed"));
+    void pass(`reconcile:start:${Math.floor(Date.now() / 6e4)}`);
+    setInterval(
+      () => void pass(`reconcile:${Math.floor(Date.now() / (interval * 1e3))}`),
+      interval * 1e3
+    ).unref();
+  }
   for (const signal of ["SIGINT", "SIGTERM"]) {
     process.once(signal, () => {
       app.close().finally(() => process.exit(0));

@@ -27921,7 +27921,7 @@ var init_ids = __esm({
 });
 
 // src/schema/config.ts
-var EnvName, EnvMap, GuestPath, RelativePath, CacheSpec, MountSpec, InstanceType, LaneDefaults, LaneConfig, WorkflowConfig, PikaciConfig, DEFAULT_CONFIG_PATH, DEFAULT_TIMEOUT_SECS, DEFAULT_IMAGE, DEFAULT_INFRA_RETRIES;
+var EnvName, EnvMap, GuestPath, RelativePath, CacheSpec, MountSpec, InstanceType, LaneDefaults, LaneConfig, WorkflowConfig, BranchPattern, PushTrigger, TriggersConfig, PikaciConfig, DEFAULT_CONFIG_PATH, DEFAULT_TIMEOUT_SECS, DEFAULT_IMAGE, DEFAULT_INFRA_RETRIES;
 var init_config = __esm({
   "src/schema/config.ts"() {
     "use strict";
@@ -27985,8 +27985,21 @@ var init_config = __esm({
       /** Defaults to the repository's default branch. */
       ref: external_exports.string().min(1).optional()
     });
+    BranchPattern = external_exports.string().min(1).max(255).refine((p) => !p.startsWith("refs/"), {
+      message: "name the branch, not the ref (main, not refs/heads/main)"
+    }).refine((p) => !p.startsWith("!"), {
+      message: "negated patterns are not supported; list the branches to run on"
+    });
+    PushTrigger = external_exports.strictObject({
+      branches: external_exports.array(BranchPattern).min(1, "list at least one branch, e.g. [main]")
+    });
+    TriggersConfig = external_exports.strictObject({
+      push: PushTrigger.optional()
+    });
     PikaciConfig = external_exports.strictObject({
       version: external_exports.literal(1),
+      /** `on: { push: { branches: [main, "release/*"] } }`: also run on pushes to these branches. */
+      on: TriggersConfig.optional(),
       defaults: LaneDefaults.optional(),
       workflow: WorkflowConfig.optional(),
       lanes: external_exports.array(LaneConfig).min(1, "declare at least one lane")

@@ -1,4 +1,4 @@
-import type { ApplicationFunction, Context } from "probot";
+import type { ApplicationFunction, Context, Probot } from "probot";
 import {
   onCheckRunRerequested,
   onCheckSuiteRerequested,
@@ -6,11 +6,15 @@ import {
 } from "./handlers/check-events.js";
 import { onPullRequestClosed } from "./handlers/closed.js";
 import type { AppDeps, EventScope } from "./handlers/deps.js";
-import { startRun } from "./handlers/start-run.js";
+import { onMergeGroupDestroyed, onMergeGroupRequested } from "./handlers/merge-group.js";
+import { onPush } from "./handlers/push.js";
+import { planClaimKey, startRun } from "./handlers/start-run.js";
 import { cancelSuperseded, concludeAbandoned } from "./handlers/superseded.js";
 import { createOctokitPort } from "./octokit-port.js";
 
-type RepoContext = Context<"pull_request" | "check_run" | "check_suite" | "workflow_run">;
+type RepoContext = Context<
+  "pull_request" | "check_run" | "check_suite" | "workflow_run" | "push" | "merge_group"
+>;
 
 /**
  * The probot application: each event is unpacked into a narrow object and handed to a handler.
@@ -18,7 +22,8 @@ type RepoContext = Context<"pull_request" | "check_run" | "check_suite" | "workf
  * answers the delivery 500; the process keeps serving.
  */
 export function pikaciApp(deps: AppDeps): ApplicationFunction {
-  return (app) => {
+  return (rawApp) => {
+    const app = { on: onceOn(rawApp, deps) };
     app.on(["pull_request.opened", "pull_request.reopened", "pull_request.synchronize"], async (context) => {
       const { pull_request: pr, repository } = context.payload;
       const scope = eventScope(context, deps);
@@ -31,6 +36,14 @@ export function pikaciApp(deps: AppDeps): ApplicationFunction {
         }).catch((err: unknown) => scope.log.error({ err }, "could not cancel the superseded head's lanes"));
       }
       const fork = pr.head.repo?.full_name !== repository.full_name;
+      // Reopening plans the head again on purpose; opened and synchronize plan a head once.
+      if (
+        context.payload.action !== "reopened" &&
+        !(await deps.claims.claim(planClaimKey(repository.full_name, pr.number, pr.head.sha)))
+      ) {
+        context.log.info(`#${pr.number} at ${pr.head.sha} was already planned (by the reconciler); ignored`);
+        return;
+      }
       await startRun(scope, deps, {
         pr: { number: pr.number, headSha: pr.head.sha, fork },
         changedFileCount: typeof pr.changed_files === "number" ? pr.changed_files : null,
@@ -63,6 +76,37 @@ export function pikaciApp(deps: AppDeps): ApplicationFunction {
       });
     });
 
+    app.on("push", async (context) => {
+      const p = context.payload;
+      await onPush(eventScope(context, deps), deps, {
+        ref: p.ref,
+        before: p.before,
+        after: p.after,
+        created: p.created,
+        deleted: p.deleted,
+        forced: p.forced,
+      });
+    });
+
+    app.on("merge_group.checks_requested", async (context) => {
+      const group = context.payload.merge_group;
+      await onMergeGroupRequested(eventScope(context, deps), deps, {
+        headSha: group.head_sha,
+        baseSha: group.base_sha,
+        headRef: group.head_ref,
+      });
+    });
+
+    app.on("merge_group.destroyed", async (context) => {
+      const group = context.payload.merge_group;
+      await onMergeGroupDestroyed(eventScope(context, deps), deps, {
+        headSha: group.head_sha,
+        baseSha: group.base_sha,
+        headRef: group.head_ref,
+        reason: (context.payload as { reason?: string }).reason ?? "destroyed",
+      });
+    });
+
     app.on("workflow_run.completed", async (context) => {
       const run = context.payload.workflow_run;
       await concludeAbandoned(eventScope(context, deps), deps, {
@@ -77,8 +121,32 @@ export function pikaciApp(deps: AppDeps): ApplicationFunction {
   };
 }
 
+/**
+ * `app.on`, but each delivery is handled once however many replicas receive it (or GitHub
+ * redelivers it after it succeeded): the replica that claims the delivery's GUID handles it. A
+ * handler that fails gives the claim back, so a redelivery (the reconciler asks for one) retries.
+ */
+function onceOn(app: Parameters<ApplicationFunction>[0], deps: AppDeps): Probot["on"] {
+  return ((events: Parameters<Probot["on"]>[0], handler: (context: Context) => Promise<void>) =>
+    app.on(events, async (context: Context) => {
+      const key = `delivery:${context.id}`;
+      if (!(await deps.claims.claim(key))) {
+        context.log.info(`delivery ${context.id} (${context.name}) was already handled; ignored`);
+        return;
+      }
+      try {
+        await handler(context);
+      } catch (error) {
+        await deps.claims.release(key).catch(() => {});
+        throw error;
+      }
+    })) as Probot["on"];
+}
+
 function eventScope(context: RepoContext, deps: AppDeps): EventScope {
   const { repository } = context.payload;
+  // Every event the App subscribes to concerns one repository; probot's types allow none for some.
+  if (!repository) throw new Error(`a ${context.name} delivery without a repository; ignored`);
   return {
     port: createOctokitPort(context.octokit, context.repo(), deps.appId),
     log: context.log,

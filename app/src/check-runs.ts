@@ -2,21 +2,26 @@ import { resolveLanes } from "../../src/config/index.js";
 import { selectLanes } from "../../src/plan/index.js";
 import { approveAndRunAction } from "../../src/report/requested-actions.js";
 import { DEFAULT_CONFIG_PATH, type LaneFilter, type PikaciConfig } from "../../src/schema/index.js";
-import { encodeExternalId } from "./external-id.js";
+import { encodeExternalId, type RunEvent } from "./external-id.js";
 import type { NewCheckRun } from "./github-port.js";
-import { actionRequiredOutput, queuedOutput, skippedOutput } from "./outputs.js";
+import { actionRequiredOutput, type Listing, queuedOutput, skippedOutput } from "./outputs.js";
 
 export interface PullRequestRef {
+  /** 0 for a push or a merge group. */
   number: number;
   headSha: string;
   /** The head lives in another repository: nothing runs before a maintainer approves. */
   fork: boolean;
+  /** Absent: a pull request. */
+  event?: RunEvent;
 }
 
 export interface PlanCheckRunsParams {
   config: PikaciConfig;
   /** null when GitHub's listing limit was reached: every lane is selected and the summary says why. */
   changedFiles: string[] | null;
+  /** Why `changedFiles` is null (default: the pull request is over GitHub's listing limit). */
+  unlisted?: Exclude<Listing, "listed">;
   pr: PullRequestRef;
   runId: string;
   detailsUrl: string;
@@ -37,6 +42,7 @@ export function planCheckRuns({
   pr,
   runId,
   detailsUrl,
+  unlisted = "over-limit",
 }: PlanCheckRunsParams): CheckRunPlan {
   const selection = selectLanes({
     lanes: resolveLanes(config),
@@ -46,10 +52,16 @@ export function planCheckRuns({
   const base = (lane: string) => ({
     name: lane,
     head_sha: pr.headSha,
-    external_id: encodeExternalId({ runId, lane, pr: pr.number, fork: pr.fork }),
+    external_id: encodeExternalId({
+      runId,
+      lane,
+      pr: pr.number,
+      fork: pr.fork,
+      ...(pr.event ? { event: pr.event } : {}),
+    }),
     details_url: detailsUrl,
   });
-  const listing = changedFiles === null ? "over-limit" : "listed";
+  const listing: Listing = changedFiles === null ? unlisted : "listed";
   const create = selection
     .filter((f) => f.selected)
     .map(

@@ -3,7 +3,7 @@ import { fitAnnotation } from "../../src/report/annotations.js";
 import { truncateHead } from "../../src/report/bytes.js";
 import { ANNOTATIONS_PER_REQUEST, CHECK_OUTPUT_MAX_BYTES } from "../../src/report/limits.js";
 import { DEFAULT_CONFIG_PATH } from "../../src/schema/index.js";
-import { CONFIG_CHECK_NAME, encodeExternalId } from "./external-id.js";
+import { CONFIG_CHECK_NAME, encodeExternalId, type RunEvent } from "./external-id.js";
 import type { CheckAnnotation, NewCheckRun } from "./github-port.js";
 
 export interface ConfigCheckParams {
@@ -13,6 +13,8 @@ export interface ConfigCheckParams {
   pr: number;
   fork: boolean;
   detailsUrl: string;
+  /** Absent: a pull request. */
+  event?: RunEvent;
 }
 
 /**
@@ -26,6 +28,7 @@ export function configFailureCheck({
   pr,
   fork,
   detailsUrl,
+  event,
 }: ConfigCheckParams): NewCheckRun {
   const issues = error.issues;
   const listed = issues.map(
@@ -43,7 +46,7 @@ export function configFailureCheck({
   return {
     name: CONFIG_CHECK_NAME,
     head_sha: headSha,
-    external_id: encodeExternalId({ runId, lane: CONFIG_CHECK_NAME, pr, fork }),
+    external_id: encodeExternalId({ runId, lane: CONFIG_CHECK_NAME, pr, fork, ...(event ? { event } : {}) }),
     details_url: detailsUrl,
     status: "completed",
     conclusion: "failure",

@@ -5,6 +5,7 @@ import { ingestWorkflowRun } from "../../src/ingest/index.js";
 import { createRunPagesHandler, signRunUrl } from "../../src/pages/index.js";
 import { createStateStore, newRunId } from "../../src/store/index.js";
 import { pikaciApp } from "./app.js";
+import { createFileClaims } from "./claims.js";
 import { createFileDispatchStore, type DispatchStore } from "./dispatch-store.js";
 import type { AppEnv } from "./env.js";
 import type { AppDeps } from "./handlers/deps.js";
@@ -12,6 +13,8 @@ import { apiRoute, healthzRoute } from "./http/api.js";
 import { type Route, sendJson } from "./http/respond.js";
 import { leanFetch } from "./lean-fetch.js";
 import { pikaciOctokit } from "./octokit-class.js";
+import { EtagCache } from "./reconcile/conditional.js";
+import { type PassReport, reconcilePass } from "./reconcile/pass.js";
 
 export interface PikaciServerOptions {
   env: AppEnv;
@@ -26,6 +29,11 @@ export interface PikaciServerOptions {
 export interface PikaciServer {
   server: Server;
   probot: Probot;
+  /**
+   * One reconcile pass, if this replica claims `slot` (a time slot: of several replicas, one
+   * runs each pass) and no pass is running here; null when it did not run.
+   */
+  reconcile(slot: string): Promise<PassReport | null>;
   listen(): Promise<AddressInfo>;
   close(): Promise<void>;
 }
@@ -46,10 +54,12 @@ export async function createPikaciServer(options: PikaciServerOptions): Promise<
     },
   });
   const stateStore = createStateStore({ root: env.stateRoot });
+  const claims = createFileClaims(env.stateRoot);
   const deps: AppDeps = {
     appId: env.appId,
     detailsUrl: (runId: string) => signRunUrl({ baseUrl: env.publicUrl, runId, secret: env.webhookSecret }),
     store: options.store ?? createFileDispatchStore(env.stateRoot),
+    claims,
     newRunId: () => newRunId(),
     ingest: async ({ octokit, owner, repo, workflowRunId }) => {
       const result = await ingestWorkflowRun({
@@ -59,6 +69,7 @@ export async function createPikaciServer(options: PikaciServerOptions): Promise<
         workflowRunId,
         store: stateStore,
         log: (message) => probot.log.warn(message),
+        apiUrl: env.githubApiUrl ?? "https://api.github.com",
       });
       for (const run of result.ingested) {
         probot.log.info(
@@ -94,9 +105,41 @@ export async function createPikaciServer(options: PikaciServerOptions): Promise<
     }
   });
 
+  const etags = new EtagCache();
+  let reconciling = false;
+  let prunedAt = 0;
+  const reconcile = async (slot: string): Promise<PassReport | null> => {
+    if (reconciling || !(await claims.claim(slot))) return null;
+    reconciling = true;
+    try {
+      // GitHub redelivers only within 3 days: older delivery claims can go (looked at hourly).
+      if (Date.now() - prunedAt > 3600_000) {
+        prunedAt = Date.now();
+        await claims.prune(4 * 24 * 3600 * 1000);
+      }
+      const started = performance.now();
+      const report = await reconcilePass({
+        deps,
+        appOctokit: () => probot.auth() as Promise<never>,
+        installationOctokit: (id) => probot.auth(id),
+        log: probot.log,
+        cache: etags,
+        limits: { graceSecs: env.reconcileGraceSecs ?? 600 },
+      });
+      probot.log.info(
+        { reconcile: report },
+        `reconcile pass: ${report.repositories} repositories, ${report.started} runs started, ${report.concluded} lost lanes concluded, ${report.redelivered} deliveries redelivered; ${report.calls} API calls (${report.notModified} answered 304) in ${Math.round(performance.now() - started)} ms`,
+      );
+      return report;
+    } finally {
+      reconciling = false;
+    }
+  };
+
   return {
     server,
     probot,
+    reconcile,
     listen: () =>
       new Promise((resolve, reject) => {
         server.once("error", reject);

@@ -18,7 +18,8 @@ export const DispatchRecord = z.object({
   run_id: RunId,
   repository: z.string(),
   head_sha: z.string(),
-  pr: z.number().int().positive(),
+  /** 0 for a push or a merge group. */
+  pr: z.number().int().nonnegative(),
   workflow_run_id: z.number().int().positive().nullable(),
   check_runs: z.record(z.string(), z.number().int()),
 });

@@ -8,6 +8,7 @@ import type { PikaciConfig } from "../../src/schema/index.js";
 export interface DispatchInputs {
   run_id: string;
   head_sha: string;
+  /** The pull request number; empty for a push or a merge group. */
   pr: string;
   /** JSON object: lane id → check run id. The Action updates exactly these check runs. */
   check_runs: string;
@@ -30,7 +31,7 @@ export function buildDispatchInputs(params: {
   const inputs: DispatchInputs = {
     run_id: params.runId,
     head_sha: params.headSha,
-    pr: String(params.pr),
+    pr: params.pr > 0 ? String(params.pr) : "",
     check_runs: JSON.stringify(params.checkRuns),
   };
   const bytes = Buffer.byteLength(JSON.stringify({ ref: "x".repeat(255), inputs }));

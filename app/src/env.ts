@@ -2,6 +2,15 @@ import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { z } from "zod";
 import { UsageError } from "../../src/errors/index.js";
+import { parseDurationSecs } from "../../src/schema/duration.js";
+
+const durationOrOff = (name: string, fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .refine((v) => v === "off" || parseDurationSecs(v) !== undefined, {
+      message: `${name} must be a duration such as 5m, 90s or 1h, or off`,
+    });
 
 /**
  * The App's configuration, read once at start. Every variable is named in the error so an
@@ -38,6 +47,10 @@ const AppEnvSchema = z.object({
       error: "PIKACI_APP_WORKERS must be a number from 1 to 64, or auto",
     })
     .default(1),
+  /** How often the reconciler looks for missed deliveries and lost lanes; `off` disables it. */
+  PIKACI_RECONCILE_INTERVAL: durationOrOff("PIKACI_RECONCILE_INTERVAL", "5m"),
+  /** Added to a lane's timeout before a queued or running lane counts as lost. */
+  PIKACI_RECONCILE_GRACE: durationOrOff("PIKACI_RECONCILE_GRACE", "10m"),
 });
 
 export interface AppEnv {
@@ -53,6 +66,10 @@ export interface AppEnv {
   /** Optional so callers building an AppEnv by hand (tests) need not care: 1 and api.github.com. */
   workers?: number;
   githubApiUrl?: string | null;
+  /** Seconds between reconcile passes; null: no reconciler (also the default for hand-built envs). */
+  reconcileIntervalSecs?: number | null;
+  /** Seconds added to a lane's timeout before it counts as lost (default 600). */
+  reconcileGraceSecs?: number;
 }
 
 export function loadAppEnv(env: NodeJS.ProcessEnv = process.env): AppEnv {
@@ -76,6 +93,10 @@ export function loadAppEnv(env: NodeJS.ProcessEnv = process.env): AppEnv {
     writeThrottle: e.PIKACI_GITHUB_WRITE_THROTTLE === "on",
     workers: e.PIKACI_APP_WORKERS === "auto" ? availableParallelism() : e.PIKACI_APP_WORKERS,
     githubApiUrl: e.PIKACI_GITHUB_API_URL?.replace(/\/+$/, "") ?? null,
+    reconcileIntervalSecs:
+      e.PIKACI_RECONCILE_INTERVAL === "off" ? null : (parseDurationSecs(e.PIKACI_RECONCILE_INTERVAL) ?? null),
+    reconcileGraceSecs:
+      e.PIKACI_RECONCILE_GRACE === "off" ? 0 : (parseDurationSecs(e.PIKACI_RECONCILE_GRACE) ?? 600),
   };
 }
 

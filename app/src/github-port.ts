@@ -68,6 +68,11 @@ export interface GitHubPort {
   /** A file's text at `ref`, or null when it does not exist there. */
   readFile(path: string, ref: string): Promise<string | null>;
   listChangedFiles(pr: number, knownCount: number | null): Promise<ChangedFiles>;
+  /**
+   * Files changed from `base` to `head` (compare API). null files past GitHub's 300-file limit of
+   * that listing, or when `base` is unknown to GitHub (force-pushed away).
+   */
+  compareFiles(base: string, head: string): Promise<ChangedFiles>;
   createCheckRun(run: NewCheckRun): Promise<number>;
   updateCheckRun(id: number, patch: CheckRunPatch): Promise<void>;
   /**

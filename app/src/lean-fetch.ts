@@ -5,7 +5,10 @@ import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
  * The subset of `fetch` octokit uses, over node:http with keep-alive agents. The App makes a
  * dozen small API calls per pull request; undici's fetch (web streams, a wasm parser per
  * response) was the largest CPU cost per webhook in the benchmark. Redirects are followed for
- * GET/HEAD like fetch's default; bodies are buffered (API responses are small JSON).
+ * GET/HEAD like fetch's default, and like fetch (the Fetch standard, "HTTP-redirect fetch") a
+ * redirect to another origin drops the credentials: GitHub answers an artifact or log download
+ * with a 302 to a storage host, which must never see the installation token (and refuses a
+ * request carrying one). Bodies are buffered (API responses are small JSON).
  */
 export interface LeanResponse {
   status: number;
@@ -27,6 +30,8 @@ interface LeanInit {
 }
 
 const MAX_REDIRECTS = 5;
+/** Headers that carry credentials: never sent to an origin other than the one they were meant for. */
+const CREDENTIAL_HEADERS = new Set(["authorization", "proxy-authorization", "cookie"]);
 /** A connection that sends nothing for this long is abandoned, so a handler can never hang. */
 const IDLE_TIMEOUT_MS = 30_000;
 const agents = {
@@ -36,17 +41,26 @@ const agents = {
 
 export async function leanFetch(input: string | URL, init: LeanInit = {}): Promise<LeanResponse> {
   let url = new URL(String(input));
+  let request = init;
   for (let hop = 0; ; hop++) {
-    const res = await send(url, init);
+    const res = await send(url, request);
     const location = res.message.headers.location;
     const follow = (init.redirect ?? "follow") === "follow" && ["GET", "HEAD"].includes(init.method ?? "GET");
     if (follow && location && [301, 302, 303, 307, 308].includes(res.message.statusCode ?? 0)) {
       if (hop >= MAX_REDIRECTS) throw new TypeError(`too many redirects from ${String(input)}`);
-      url = new URL(location, url);
+      const next = new URL(location, url);
+      if (next.origin !== url.origin) request = { ...request, headers: withoutCredentials(request.headers) };
+      url = next;
       continue;
     }
     return toResponse(url, res.message, res.bytes);
   }
+}
+
+function withoutCredentials(headers: Record<string, string> | undefined): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(headers ?? {}).filter(([name]) => !CREDENTIAL_HEADERS.has(name.toLowerCase())),
+  );
 }
 
 function send(url: URL, init: LeanInit): Promise<{ message: IncomingMessage; bytes: Buffer }> {

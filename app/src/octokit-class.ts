@@ -1,4 +1,5 @@
 import { ProbotOctokit } from "probot";
+import { leanRetry } from "./lean-retry.js";
 
 /**
  * The Octokit class probot builds every event's client from. Octokit's throttling spaces writes
@@ -8,9 +9,11 @@ import { ProbotOctokit } from "probot";
  * delaying every other. `throttle: false` is for a local stand-in of the API.
  */
 export function pikaciOctokit({ throttle }: { throttle: boolean }): typeof ProbotOctokit {
-  return ProbotOctokit.defaults((options: Record<string, unknown>) =>
-    withThrottle(options, throttle),
-  ) as typeof ProbotOctokit;
+  // probot's retry plugin is switched off and replaced by the same policy without its per-request limiter.
+  return ProbotOctokit.plugin(leanRetry as never).defaults((options: Record<string, unknown>) => ({
+    ...withThrottle(options, throttle),
+    retry: { enabled: false },
+  })) as typeof ProbotOctokit;
 }
 
 export function withThrottle(options: Record<string, unknown>, throttle: boolean): Record<string, unknown> {

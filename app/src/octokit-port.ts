@@ -3,6 +3,8 @@ import type { CheckRunInfo, GitHubPort } from "./github-port.js";
 
 /** GitHub stops listing a pull request's files at 3000. */
 export const GITHUB_PR_FILES_LIMIT = 3000;
+/** The compare API lists at most 300 files. */
+export const GITHUB_COMPARE_FILES_LIMIT = 300;
 
 export interface RepoRef {
   owner: string;
@@ -35,6 +37,27 @@ export function createOctokitPort(octokit: ProbotOctokit, repo: RepoRef, appId: 
       return {
         files: files.flatMap((f) => (f.previous_filename ? [f.filename, f.previous_filename] : [f.filename])),
       };
+    },
+
+    async compareFiles(base, head) {
+      try {
+        // No paging parameters: GitHub then returns the whole file list (up to its limit).
+        const res = await octokit.rest.repos.compareCommitsWithBasehead({
+          ...repo,
+          basehead: `${base}...${head}`,
+        });
+        const files = res.data.files ?? [];
+        if (files.length >= GITHUB_COMPARE_FILES_LIMIT) return { files: null };
+        return {
+          files: files.flatMap((f) =>
+            f.previous_filename ? [f.filename, f.previous_filename] : [f.filename],
+          ),
+        };
+      } catch (error) {
+        // The old head was force-pushed away (404) or shares no history (422): nothing to compare.
+        if (statusOf(error) === 404 || statusOf(error) === 422) return { files: null };
+        throw error;
+      }
     },
 
     async createCheckRun(run) {

@@ -5,14 +5,21 @@ import type { CheckRunOutput } from "./github-port.js";
 
 /** Check-run outputs the App writes itself. Pure; the Action writes the results. */
 
-export type Listing = "listed" | "over-limit";
+/** How the changed files were known: listed, or not (then every lane is selected, and why is said). */
+export type Listing = "listed" | "over-limit" | "push-over-limit" | "whole-commit";
 
-const OVER_LIMIT_NOTE =
-  "GitHub lists at most 3000 changed files and this pull request has more, so every lane was selected.";
+const UNLISTED_NOTES: Record<Exclude<Listing, "listed">, string> = {
+  "over-limit":
+    "GitHub lists at most 3000 changed files and this pull request has more, so every lane was selected.",
+  "push-over-limit":
+    "GitHub's comparison lists at most 300 changed files and this push has more, so every lane was selected.",
+  "whole-commit":
+    "This push created the branch or rewrote its history, so there is no earlier commit to compare with and every lane was selected.",
+};
 const SHOWN_FILES = 20;
 
 function selectionLine(filter: LaneFilter, listing: Listing): string {
-  return listing === "over-limit" ? OVER_LIMIT_NOTE : `Selected: ${filter.reason}.`;
+  return listing === "listed" ? `Selected: ${filter.reason}.` : UNLISTED_NOTES[listing];
 }
 
 export function queuedOutput(filter: LaneFilter, listing: Listing): CheckRunOutput {

@@ -23,6 +23,17 @@ async function serve(appEnv: AppEnv, env: NodeJS.ProcessEnv): Promise<void> {
   const address = await app.listen();
   // Like the supervisor's lines, on stderr and whatever LOG_LEVEL is (probot's default, warn, drops info).
   process.stderr.write(`${startedMessage(appEnv, address, app.probot.webhookPath)}\n`);
+  const interval = appEnv.reconcileIntervalSecs;
+  if (interval) {
+    const pass = (slot: string) =>
+      app.reconcile(slot).catch((err: unknown) => app.probot.log.error({ err }, "reconcile pass failed"));
+    // At start (one replica per minute), then once per interval slot across replicas.
+    void pass(`reconcile:start:${Math.floor(Date.now() / 60_000)}`);
+    setInterval(
+      () => void pass(`reconcile:${Math.floor(Date.now() / (interval * 1000))}`),
+      interval * 1000,
+    ).unref();
+  }
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.once(signal, () => {
       app.close().finally(() => process.exit(0));

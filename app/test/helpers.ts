@@ -3,6 +3,7 @@ import nock from "nock";
 import { createProbot, type Logger, type Probot, ProbotOctokit } from "probot";
 import { signRunUrl } from "../../src/pages/index.js";
 import { pikaciApp } from "../src/app.js";
+import { createMemoryClaims } from "../src/claims.js";
 import { createMemoryDispatchStore, type DispatchStore } from "../src/dispatch-store.js";
 import type { AppDeps } from "../src/handlers/deps.js";
 import { leanFetch } from "../src/lean-fetch.js";
@@ -92,6 +93,7 @@ export async function testProbot(
     appId: APP_ID,
     detailsUrl: (runId) => signRunUrl({ baseUrl: PUBLIC_URL, runId, secret: SECRET }),
     store: options.store ?? createMemoryDispatchStore(),
+    claims: createMemoryClaims(),
     newRunId: sequentialRunIds(),
     ...(options.ingest ? { ingest: options.ingest } : {}),
   };

@@ -14,6 +14,7 @@ function fakeGitHub(options: {
   const port: GitHubPort = {
     readFile: async () => null,
     listChangedFiles: async () => ({ files: [] }),
+    compareFiles: async () => ({ files: [] }),
     async createCheckRun(run) {
       if (run.name === options.failCreateOf) throw Object.assign(new Error("boom"), { status: 500 });
       const id = next++;

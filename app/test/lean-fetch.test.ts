@@ -21,6 +21,9 @@ beforeAll(async () => {
         res
           .writeHead(200, { "content-type": "application/json", "set-cookie": ["a=1", "b=2"] })
           .end('{"ok":true}');
+      } else if (req.url?.startsWith("/away?")) {
+        const to = new URL(req.url, "http://x").searchParams.get("to")!;
+        res.writeHead(302, { location: to }).end();
       } else if (req.url === "/echo") {
         res.writeHead(201, { "content-type": "text/plain; charset=utf-8" }).end(`got ${body}`);
       } else {
@@ -48,6 +51,24 @@ describe("leanFetch", () => {
       ["/moved", "token t"],
       ["/here", "token t"],
     ]);
+  });
+
+  it("drops credentials on a redirect to another origin, as the fetch standard does", async () => {
+    const other = createServer((req, res) => {
+      seen.push({ method: req.method!, url: req.url!, body: "", auth: req.headers.authorization });
+      res.writeHead(req.headers.authorization || req.headers.cookie ? 400 : 200).end("blob");
+    });
+    await new Promise<void>((r) => other.listen(0, "127.0.0.2", r));
+    const target = `http://127.0.0.2:${(other.address() as AddressInfo).port}/blob?sig=1`;
+    try {
+      const res = await leanFetch(`${base}/away?to=${encodeURIComponent(target)}`, {
+        headers: { Authorization: "token t", cookie: "c=1", accept: "application/zip" },
+      });
+      expect([res.status, res.url, await res.text()]).toEqual([200, target, "blob"]);
+      expect(seen.at(-1)).toMatchObject({ url: "/blob?sig=1", auth: undefined });
+    } finally {
+      other.close();
+    }
   });
 
   it("sends a body with its length and reads text and bytes", async () => {

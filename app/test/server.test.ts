@@ -24,6 +24,7 @@ import {
 } from "./helpers.js";
 
 const TOKEN = "api-token-for-tests-0123456789";
+const OTHER_SHA = "0123456789".repeat(4);
 const RUN_ID = "20260102T030405Z-0a0b0c0d";
 let app: PikaciServer;
 let base: { host: string; port: number };
@@ -147,12 +148,15 @@ describe("signed deliveries over loopback", () => {
     const gh = github({ tokenCached: true });
     gh.scope
       .get(`${REPO_PATH}/contents/.github%2Fpikaci.yml`)
-      .query({ ref: HEAD_SHA })
+      .query({ ref: OTHER_SHA })
       .reply(200, tenLaneConfig())
       .get(`${REPO_PATH}/pulls/7/files`)
       .query(true)
       .reply(403, { message: "Resource not accessible by integration" });
-    const res = await deliver(pullRequestPayload({ action: "opened" }), { id: "boom-42" });
+    // Another head than the earlier test's: a head already planned is not planned again.
+    const res = await deliver(pullRequestPayload({ action: "opened", headSha: OTHER_SHA }), {
+      id: "boom-42",
+    });
     expect(res.status).toBeGreaterThanOrEqual(400);
     expect(gh.scope.isDone()).toBe(true);
     const logged = entries.find((e) => e.level === "error" && e.bindings.id === "boom-42");

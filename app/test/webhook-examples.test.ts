@@ -3,7 +3,7 @@ import nock from "nock";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { API, testProbot } from "./helpers.js";
 
-const SUBSCRIBED = ["pull_request", "check_run", "check_suite", "workflow_run"];
+const SUBSCRIBED = ["pull_request", "check_run", "check_suite", "workflow_run", "push", "merge_group"];
 const cases = (examples as unknown as { name: string; examples: Record<string, unknown>[] }[])
   .filter((e) => SUBSCRIBED.includes(e.name))
   .flatMap((e) =>

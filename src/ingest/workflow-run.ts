@@ -1,5 +1,5 @@
-import { describeError } from "../errors/index.js";
 import { type IngestResult, type IngestStore, ingestArtifactZip } from "./artifact.js";
+import { describeHttpFailure } from "./http-failure.js";
 import { DEFAULT_ZIP_LIMITS, type ZipLimits } from "./zip.js";
 
 /** The two Actions endpoints ingest needs; `octokit.rest.actions` satisfies it. */
@@ -70,6 +70,8 @@ export async function ingestWorkflowRun(options: {
   store: IngestStore;
   limits?: ZipLimits;
   log?: (message: string) => void;
+  /** The API's base URL, so a failure can tell GitHub's refusal from the storage host's. */
+  apiUrl?: string;
 }): Promise<WorkflowRunIngest> {
   const { actions, owner, repo, workflowRunId, store, limits = DEFAULT_ZIP_LIMITS } = options;
   const log = options.log ?? ((message: string) => console.warn(message));
@@ -79,8 +81,9 @@ export async function ingestWorkflowRun(options: {
   try {
     artifacts = await listPikaciArtifacts(actions, owner, repo, workflowRunId);
   } catch (error) {
-    log(`pikaci ingest: listing artifacts of ${where} failed, skipped: ${describeError(error)}`);
-    result.skipped.push({ artifact: "(listing)", reason: describeError(error) });
+    const reason = describeHttpFailure(error, options.apiUrl);
+    log(`pikaci ingest: listing artifacts of ${where} failed, skipped: ${reason}`);
+    result.skipped.push({ artifact: "(listing)", reason });
     return result;
   }
   for (const artifact of artifacts) {
@@ -106,7 +109,7 @@ export async function ingestWorkflowRun(options: {
       const ingested = await ingestArtifactZip({ zip: toBuffer(response.data), store, limits });
       result.ingested.push(ingested);
     } catch (error) {
-      skip(describeError(error));
+      skip(describeHttpFailure(error, options.apiUrl));
     }
   }
   return result;

@@ -85,8 +85,35 @@ export const WorkflowConfig = z.strictObject({
   ref: z.string().min(1).optional(),
 });
 
+/**
+ * A branch name pattern as in a workflow's `on.push.branches`: `*` matches within one path
+ * segment, `**` across them (`release/*`, `feature/**`). Exact names match themselves.
+ */
+const BranchPattern = z
+  .string()
+  .min(1)
+  .max(255)
+  .refine((p) => !p.startsWith("refs/"), {
+    message: "name the branch, not the ref (main, not refs/heads/main)",
+  })
+  .refine((p) => !p.startsWith("!"), {
+    message: "negated patterns are not supported; list the branches to run on",
+  });
+
+/** Pushes the App runs the lanes for, on the pushed commit (pull requests always run). */
+export const PushTrigger = z.strictObject({
+  branches: z.array(BranchPattern).min(1, "list at least one branch, e.g. [main]"),
+});
+
+/** Events besides pull requests that run the lanes. Pull requests and merge queues always do. */
+export const TriggersConfig = z.strictObject({
+  push: PushTrigger.optional(),
+});
+
 export const PikaciConfig = z.strictObject({
   version: z.literal(1),
+  /** `on: { push: { branches: [main, "release/*"] } }`: also run on pushes to these branches. */
+  on: TriggersConfig.optional(),
   defaults: LaneDefaults.optional(),
   workflow: WorkflowConfig.optional(),
   lanes: z.array(LaneConfig).min(1, "declare at least one lane"),
@@ -97,6 +124,7 @@ export type MountSpec = z.infer<typeof MountSpec>;
 export type LaneDefaults = z.infer<typeof LaneDefaults>;
 export type LaneConfig = z.infer<typeof LaneConfig>;
 export type PikaciConfig = z.infer<typeof PikaciConfig>;
+export type PushTrigger = z.infer<typeof PushTrigger>;
 export type InstanceType = z.infer<typeof InstanceType>;
 
 /** Where the App and Action look for the config in a repository. */

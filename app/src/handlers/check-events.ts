@@ -1,9 +1,9 @@
 import { APPROVE_RUN_ID, RERUN_FAILED_ID } from "../../../src/report/requested-actions.js";
-import { CONFIG_CHECK_NAME } from "../external-id.js";
+import { CONFIG_CHECK_NAME, type ExternalRef, eventOf } from "../external-id.js";
 import type { AppDeps, EventScope } from "./deps.js";
 import { type OwnLane, ownLanes, ownRef } from "./own-lanes.js";
 import { rerunLanes } from "./rerun.js";
-import { startRun } from "./start-run.js";
+import { startCommitRun, startRun } from "./start-run.js";
 
 /** The part of a `check_run` payload the App reads. */
 export interface CheckRunEventData {
@@ -22,16 +22,14 @@ export async function onCheckRunRerequested(scope: EventScope, deps: AppDeps, ru
   const ref = ownRef(deps.appId, run);
   if (!ref) return;
   if (ref.lane === CONFIG_CHECK_NAME) {
-    await startRun(scope, deps, {
-      pr: { number: ref.pr, headSha: run.headSha, fork: ref.fork },
-      changedFileCount: null,
-    });
+    await replan(scope, deps, { ref, headSha: run.headSha });
     return;
   }
   await rerunLanes(scope, deps, {
     headSha: run.headSha,
     pr: ref.pr,
     fork: ref.fork,
+    event: ref.event,
     lanes: [{ lane: ref.lane, previousConclusion: run.conclusion }],
     sender: run.sender,
     requireWriteAccess: false,
@@ -52,6 +50,7 @@ export async function onCheckSuiteRerequested(
   p: { headSha: string; sender: string },
 ) {
   const lanes = ownLanes(await scope.port.listOwnCheckRuns(p.headSha), { appId: deps.appId });
+  // A push's and a merge group's lanes have no pull request (0) and are re-run as one.
   const prs = [...new Set(lanes.map((r) => r.ref.pr))];
   if (prs.length === 0) {
     scope.log.info(`no pikaci check runs on ${p.headSha}; nothing to re-run`);
@@ -78,13 +77,14 @@ async function rerunPullRequest(
   // the base branch's workflow) wins.
   const fork = runs.some((r) => r.ref.fork);
   if (runs.some((r) => r.ref.lane === CONFIG_CHECK_NAME && r.run.conclusion === "failure")) {
-    await startRun(scope, deps, { pr: { number: pr, headSha: p.headSha, fork }, changedFileCount: null });
+    await replan(scope, deps, { ref: { ...runs[0]!.ref, fork }, headSha: p.headSha });
     return;
   }
   await rerunLanes(scope, deps, {
     headSha: p.headSha,
     pr,
     fork,
+    event: runs[0]?.ref.event,
     lanes: lanesWhere(runs, (c) => c !== "skipped"),
     sender: p.sender,
     requireWriteAccess: false,
@@ -120,6 +120,7 @@ export async function onRequestedAction(
     headSha: run.headSha,
     pr: ref.pr,
     fork: ref.fork,
+    event: ref.event,
     lanes: lanesWhere(runs, approve ? (c) => c === "action_required" : (c) => c !== null && FAILED.has(c)),
     sender: run.sender,
     requireWriteAccess: approve,
@@ -131,4 +132,24 @@ function lanesWhere(runs: OwnLane[], keep: (conclusion: string | null) => boolea
     .filter((r) => r.ref.lane !== CONFIG_CHECK_NAME && r.run.status === "completed" && keep(r.run.conclusion))
     .map((r) => ({ lane: r.ref.lane, previousConclusion: r.run.conclusion }))
     .sort((a, b) => a.lane.localeCompare(b.lane));
+}
+
+/**
+ * Plan a commit again (a re-run of `pikaci/config`). A push's or merge group's earlier commit is
+ * not known here, so every lane is selected for those.
+ */
+async function replan(scope: EventScope, deps: AppDeps, p: { ref: ExternalRef; headSha: string }) {
+  const { ref } = p;
+  if (eventOf(ref) === "pull_request") {
+    await startRun(scope, deps, {
+      pr: { number: ref.pr, headSha: p.headSha, fork: ref.fork },
+      changedFileCount: null,
+    });
+    return;
+  }
+  await startCommitRun(scope, deps, {
+    target: { number: 0, headSha: p.headSha, fork: false, event: eventOf(ref) },
+    changedFiles: async () => ({ files: null }),
+    unlisted: "whole-commit",
+  });
 }

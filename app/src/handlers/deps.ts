@@ -1,3 +1,4 @@
+import type { Claims } from "../claims.js";
 import type { DispatchStore } from "../dispatch-store.js";
 import type { GitHubPort } from "../github-port.js";
 import type { Log } from "../launch.js";
@@ -8,6 +9,8 @@ export interface AppDeps {
   /** The run page's URL for a run: the check runs' `details_url` (a signed capability link). */
   detailsUrl: (runId: string) => string;
   store: DispatchStore;
+  /** Exactly-once across replicas: each delivery is handled by the one replica that claims it. */
+  claims: Claims;
   newRunId: () => string;
   /**
    * Store a finished workflow run's `pikaci-<run_id>` artifact in the App's state root, so its run

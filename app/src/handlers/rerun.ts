@@ -1,7 +1,7 @@
 import { DEFAULT_CONFIG_PATH } from "../../../src/schema/index.js";
 import { configFailureCheck } from "../config-check.js";
 import { workflowTarget } from "../dispatch.js";
-import { encodeExternalId } from "../external-id.js";
+import { encodeExternalId, type RunEvent } from "../external-id.js";
 import type { NewCheckRun } from "../github-port.js";
 import { launchLanes } from "../launch.js";
 import { rerunOutput } from "../outputs.js";
@@ -12,6 +12,8 @@ export interface RerunParams {
   headSha: string;
   pr: number;
   fork: boolean;
+  /** What started the run being re-run; absent: a pull request. */
+  event?: RunEvent | undefined;
   /** Lanes to run again, each with the conclusion it had (shown in the new run's summary). */
   lanes: { lane: string; previousConclusion: string | null }[];
   /** Who asked. Checked for write access when fork code would run. */
@@ -62,7 +64,13 @@ export async function rerunLanes(scope: EventScope, deps: AppDeps, params: Rerun
       (l): NewCheckRun => ({
         name: l.lane,
         head_sha: headSha,
-        external_id: encodeExternalId({ runId, lane: l.lane, pr, fork }),
+        external_id: encodeExternalId({
+          runId,
+          lane: l.lane,
+          pr,
+          fork,
+          ...(params.event ? { event: params.event } : {}),
+        }),
         details_url: detailsUrl,
         status: "queued",
         output: rerunOutput(

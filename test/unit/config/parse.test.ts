@@ -121,7 +121,7 @@ describe("parseConfig: inline cases", () => {
       line: 2,
       col: 1,
       message: /unknown key `zzzzzz`/,
-      hint: /allowed keys: version, defaults, workflow, lanes/,
+      hint: /allowed keys: version, on, defaults, workflow, lanes/,
     },
     {
       title: "a transposition is a typo too",
