@@ -112,6 +112,9 @@ describe("restart", () => {
     expect(status).toBe(200);
     expect(dispatches()).toHaveLength(1);
     expect(created).toHaveLength(10);
-    expect(app.output()).toContain("was already planned (by the reconciler); ignored");
+    // The App's log line travels through a pipe: wait for it rather than read it at once.
+    await waitFor("the ignored redelivery's log line", () =>
+      (app?.output() ?? "").includes("was already planned (by the reconciler); ignored"),
+    );
   });
 });

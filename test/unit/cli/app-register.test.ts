@@ -62,8 +62,8 @@ describe("pikaci app register against GitHub's manifest flow (stand-in)", () => 
     expect(github.created[0]!.org).toBeNull();
     expect(form.manifest).toMatchObject({
       hook_attributes: { url: "https://ci.example.org/api/github/webhooks", active: true },
-      default_events: ["check_run", "check_suite", "pull_request", "workflow_run"],
-      default_permissions: { checks: "write", contents: "read", actions: "write" },
+      default_events: ["check_run", "check_suite", "merge_group", "pull_request", "push", "workflow_run"],
+      default_permissions: { checks: "write", contents: "read", actions: "write", merge_queues: "read" },
       public: false,
     });
     expect(github.api).toEqual([
