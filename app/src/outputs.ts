@@ -1,3 +1,4 @@
+import { OVER_LIMIT_NOTE } from "../../src/github/changed-files.js";
 import { truncateHead } from "../../src/report/bytes.js";
 import { CHECK_OUTPUT_MAX_BYTES } from "../../src/report/limits.js";
 import type { LaneFilter } from "../../src/schema/index.js";
@@ -7,8 +8,6 @@ import type { CheckRunOutput } from "./github-port.js";
 
 export type Listing = "listed" | "over-limit";
 
-const OVER_LIMIT_NOTE =
-  "GitHub lists at most 3000 changed files and this pull request has more, so every lane was selected.";
 const SHOWN_FILES = 20;
 
 function selectionLine(filter: LaneFilter, listing: Listing): string {

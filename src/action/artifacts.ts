@@ -1,6 +1,7 @@
 import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { maskSecrets } from "../report/mask.js";
+import type { RunRecord } from "../schema/index.js";
 
 /** The one call made to the artifact service; `@actions/artifact` behind it on GitHub. */
 export interface ArtifactPort {
@@ -40,15 +41,21 @@ export async function stageArtifact(params: {
   runDir: string;
   stagingDir: string;
   secrets: readonly string[];
+  /** The run record to ship instead of the one on disk (a cancelled run closed by the action). */
+  record?: RunRecord;
 }): Promise<string[]> {
-  const { runDir, stagingDir, secrets } = params;
+  const { runDir, stagingDir, secrets, record } = params;
   await rm(stagingDir, { recursive: true, force: true });
-  const files = await runArtifactFiles(runDir);
+  const files = await runArtifactFiles(runDir).catch((): string[] => []);
+  if (record && !files.includes("run.json")) files.push("run.json");
   const staged: string[] = [];
   for (const relative of files) {
     const target = path.join(stagingDir, relative);
     await mkdir(path.dirname(target), { recursive: true });
-    const content = await readFile(path.join(runDir, relative), "utf8");
+    const content =
+      record && relative === "run.json"
+        ? `${JSON.stringify(record, null, 2)}\n`
+        : await readFile(path.join(runDir, relative), "utf8");
     await writeFile(target, maskSecrets(content, secrets), { mode: 0o600 });
     staged.push(target);
   }

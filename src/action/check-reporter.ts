@@ -44,6 +44,13 @@ interface LaneState {
   queue: Promise<void>;
   concluding: boolean;
   completed: boolean;
+  /**
+   * The App created this check run and may conclude it itself (a superseded head): it is read
+   * before the action concludes it, because GitHub keeps the first conclusion.
+   */
+  adopted: boolean;
+  /** Set when GitHub showed the check run completed by someone else; nothing more is sent to it. */
+  concludedElsewhere: string | undefined;
 }
 
 /**
@@ -58,10 +65,40 @@ export function createCheckReporter(options: CheckReporterOptions) {
   const lanes = new Map<string, LaneState>();
   const htmlUrls = new Map<string, string>();
 
+  /** A completed check run stays completed: from now on this lane sends nothing. */
+  function markConcludedElsewhere(lane: LaneState, conclusion: string | null): void {
+    if (lane.concludedElsewhere !== undefined) return;
+    lane.concludedElsewhere = conclusion ?? "completed";
+    lane.concluding = true;
+    lane.completed = true;
+    lane.throttle.stop();
+    log.info(
+      `Check run ${lane.checkRunId} (lane ${lane.laneId}) was already concluded ${lane.concludedElsewhere} by someone else; it is left as it is.`,
+    );
+  }
+
+  /** Read an adopted check run before concluding it; true when it is still ours to conclude. */
+  async function stillOpen(lane: LaneState): Promise<boolean> {
+    if (!lane.adopted || lane.concludedElsewhere !== undefined) return lane.concludedElsewhere === undefined;
+    try {
+      const state = await checks.get(lane.checkRunId);
+      if (state.status === "completed") markConcludedElsewhere(lane, state.conclusion);
+    } catch (error) {
+      // Unknown state: concluding is still better than leaving the check open.
+      log.warning(`Could not read check run ${lane.checkRunId} (lane ${lane.laneId}): ${errorText(error)}`);
+    }
+    return lane.concludedElsewhere === undefined;
+  }
+
   async function send(lane: LaneState, params: CheckRunUpdate, what: string): Promise<boolean> {
+    if (lane.concludedElsewhere !== undefined) return true;
     try {
       const ref = await checks.update(lane.checkRunId, params);
       if (ref.html_url) htmlUrls.set(lane.laneId, ref.html_url);
+      // Every answer says what the check run is now: a progress update that finds it completed
+      // means someone else concluded it, and no later update may touch it.
+      if (ref.status === "completed" && params.status !== "completed" && !lane.completed)
+        markConcludedElsewhere(lane, ref.conclusion ?? null);
       return true;
     } catch (error) {
       log.warning(
@@ -127,8 +164,11 @@ export function createCheckReporter(options: CheckReporterOptions) {
   }
 
   return {
-    /** Follow a lane's check run (created by the App, or by `create` below in standalone mode). */
-    track(laneId: string, checkRunId: number, htmlUrl?: string | null): void {
+    /**
+     * Follow a lane's check run: one the action created (standalone), or with `adopted` one the
+     * App created, which the App may conclude itself.
+     */
+    track(laneId: string, checkRunId: number, htmlUrl?: string | null, adopted = false): void {
       if (htmlUrl) htmlUrls.set(laneId, htmlUrl);
       const lane: LaneState = {
         laneId,
@@ -142,8 +182,21 @@ export function createCheckReporter(options: CheckReporterOptions) {
         queue: Promise.resolve(),
         concluding: false,
         completed: false,
+        adopted,
+        concludedElsewhere: undefined,
       };
       lanes.set(laneId, lane);
+    },
+
+    /**
+     * Read every adopted check run once (in parallel) before the lanes start, so none already
+     * concluded (a head superseded before the job started) is marked in progress again.
+     * Returns the lanes concluded elsewhere.
+     */
+    async readAdopted(): Promise<string[]> {
+      const adopted = [...lanes.values()].filter((l) => l.adopted);
+      await Promise.all(adopted.map((lane) => stillOpen(lane)));
+      return adopted.filter((l) => l.concludedElsewhere !== undefined).map((l) => l.laneId);
     },
 
     tracked(): string[] {
@@ -204,6 +257,7 @@ export function createCheckReporter(options: CheckReporterOptions) {
       lane.concluding = true;
       lane.throttle.stop();
       return enqueue(lane, async () => {
+        if (!(await stillOpen(lane))) return;
         const output = fitOutput(result.output);
         const [first = [], ...rest] = batchAnnotations(result.annotations ?? []);
         const params: CheckRunUpdate = {
@@ -244,24 +298,31 @@ export function createCheckReporter(options: CheckReporterOptions) {
       return lanes.get(laneId)?.concluding ?? false;
     },
 
-    /** Wait for every queued update, then conclude `failure` every check run not yet completed. */
-    async finish(reason: string): Promise<void> {
+    /** The conclusion someone else gave the lane's check run, if GitHub showed one. */
+    concludedElsewhere(laneId: string): string | undefined {
+      return lanes.get(laneId)?.concludedElsewhere;
+    },
+
+    /**
+     * Wait for every queued update, then conclude every check run not yet completed, all at once
+     * (a cancelled job has seconds left): `cancelled` when the job was cancelled, else `failure`.
+     */
+    async finish(reason: string, conclusion: "failure" | "cancelled" = "failure"): Promise<void> {
       await Promise.all([...lanes.values()].map((l) => l.queue));
-      for (const lane of lanes.values()) {
-        lane.throttle.stop();
-        if (lane.completed) continue;
-        lane.concluding = true;
-        const title = "pikaci did not finish this lane";
-        lane.completed = await send(
-          lane,
-          {
-            status: "completed",
-            conclusion: "failure",
-            output: fitOutput({ title, summary: `${title}: ${reason}` }),
-          },
-          "close",
-        );
-      }
+      await Promise.all(
+        [...lanes.values()].map(async (lane) => {
+          lane.throttle.stop();
+          if (lane.completed) return;
+          lane.concluding = true;
+          if (!(await stillOpen(lane))) return;
+          const title = conclusion === "cancelled" ? "Cancelled" : "pikaci did not finish this lane";
+          lane.completed = await send(
+            lane,
+            { status: "completed", conclusion, output: fitOutput({ title, summary: `${title}: ${reason}` }) },
+            "close",
+          );
+        }),
+      );
     },
 
     htmlUrls(): ReadonlyMap<string, string> {

@@ -35,7 +35,7 @@ export async function createEngine(params: EngineParams): Promise<EnginePort> {
     executorKind: executor.kind,
     loadConfig: async (file) => (await loadConfigFile(file)).config,
     newRunId: () => newRunId(),
-    runLanes({ config, configPath, runId, laneIds, changedFiles, onEvent, signal }) {
+    runLanes({ config, configPath, runId, laneIds, changedFiles, onEvent, signal, meta }) {
       return runLanes({
         config,
         configPath,
@@ -50,7 +50,7 @@ export async function createEngine(params: EngineParams): Promise<EnginePort> {
         onWarning: params.onWarning,
         signal,
         runId,
-        meta: params.meta,
+        meta: { ...params.meta, ...meta },
       });
     },
     runDir: (runId) => store.runDir(runId),

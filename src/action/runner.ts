@@ -2,6 +2,7 @@ import path from "node:path";
 import * as core from "@actions/core";
 import { describeError } from "../errors/index.js";
 import { secretNeedles } from "../report/mask.js";
+import { gitMeta } from "../run/git-meta.js";
 import { defaultArtifactPort } from "./artifacts.js";
 import { actionContext, readEventPayload } from "./context.js";
 import { createEngine, GUEST_ROOTS } from "./engine.js";
@@ -31,10 +32,9 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       inputs,
       workspace: context.workspace,
       stateRoot: env.PIKACI_STATE_ROOT ?? path.join(context.runnerTemp, "pikaci"),
+      // The commit and pull request are resolved (and checked) by `main`.
       meta: {
         repository: `${context.owner}/${context.repo}`,
-        git_head: context.headSha,
-        ...(context.pullRequest ? { pull_request: context.pullRequest } : {}),
         ...(context.runUrl ? { workflow_run_url: context.runUrl } : {}),
         host: inputs.host ?? "local",
       },
@@ -56,7 +56,16 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
         writeSummary: async (markdown) => {
           if (env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(markdown).write();
         },
-        ...(pr ? { changedFiles: () => pullRequestFiles(octokit, target, pr) } : {}),
+        ...(pr
+          ? {
+              changedFiles: () =>
+                pullRequestFiles(octokit, target, {
+                  number: pr,
+                  changedFiles: context.pullRequestChangedFiles,
+                }),
+            }
+          : {}),
+        readCheckout: () => gitMeta(context.workspace),
         secrets: collectSecrets(inputs),
         signal: abort.signal,
         guestRoots: GUEST_ROOTS,
@@ -72,7 +81,10 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
         );
       }
     } finally {
-      await engine.close();
+      // After a cancel the engine may still be deleting instances over SSH: that must not hold the
+      // step past GitHub's window. The post step (or `pikaci gc`) removes what is left.
+      if (abort.signal.aborted) await Promise.race([engine.close(), sleep(CLOSE_AFTER_CANCEL_MS)]);
+      else await engine.close();
     }
     // The executor removed its instances; the post step only sweeps after a crash or cancel.
     if (!abort.signal.aborted) core.saveState(STATE_FINISHED, "1");
@@ -82,4 +94,11 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
   }
+  // Background clean-up would keep the process alive until SIGKILL; the record is already out.
+  if (abort.signal.aborted) process.exit();
 }
+
+/** How long a cancelled run waits for the engine's connection to close before it exits. */
+const CLOSE_AFTER_CANCEL_MS = 200;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());

@@ -133,3 +133,64 @@ describe("check reporter", () => {
     expect(warnings).toHaveLength(2);
   });
 });
+
+/** The App concluded a check run itself (a push superseded its head): GitHub keeps that conclusion. */
+describe("check reporter and check runs concluded by someone else", () => {
+  function adopted() {
+    const fake = recordingChecks();
+    const infos: string[] = [];
+    const reporter = createCheckReporter({
+      checks: fake.port,
+      log: { info: (m) => infos.push(m), warning: () => {} },
+      intervalMs: 10,
+    });
+    reporter.track("lint", 21, undefined, true);
+    reporter.track("test", 22, undefined, true);
+    return { ...fake, reporter, infos };
+  }
+  const cancelled = {
+    conclusion: "cancelled" as const,
+    output: { title: "Cancelled after 5.2s", summary: "x" },
+  };
+
+  it("reads an adopted check run before concluding it, and leaves a completed one alone", async () => {
+    const { reporter, updates, concludeElsewhere, calls, infos } = adopted();
+    reporter.handle(started("lint"));
+    await new Promise((r) => setTimeout(r, 0));
+    concludeElsewhere(21, "cancelled");
+    await reporter.conclude("lint", cancelled);
+    await reporter.conclude("test", cancelled);
+    await reporter.finish("the job was cancelled", "cancelled");
+    expect(updates(21).map((u) => u.params.status)).toEqual(["in_progress"]);
+    expect(updates(22).map((u) => u.params.conclusion)).toEqual(["cancelled"]);
+    expect(calls.filter((c) => c.kind === "get").map((c) => c.kind === "get" && c.id)).toEqual([21, 22]);
+    expect(reporter.concludedElsewhere("lint")).toBe("cancelled");
+    expect(infos.join("\n")).toContain("already concluded cancelled");
+  });
+
+  it("readAdopted finds check runs concluded before the job started; nothing is sent to them", async () => {
+    const { reporter, updates, concludeElsewhere } = adopted();
+    concludeElsewhere(22, "cancelled");
+    expect(await reporter.readAdopted()).toEqual(["test"]);
+    reporter.handle(started("test"));
+    await reporter.finish("x");
+    expect(updates(22)).toEqual([]);
+    expect(updates(21).at(-1)!.params.status).toBe("completed");
+  });
+
+  it("stops sending once a progress update's answer shows the check run completed", async () => {
+    const { reporter, updates, concludeElsewhere } = adopted();
+    reporter.handle(started("lint"));
+    await new Promise((r) => setTimeout(r, 0));
+    concludeElsewhere(21, "cancelled");
+    reporter.handle(logged("lint", "more\n"));
+    await new Promise((r) => setTimeout(r, 30));
+    const sent = updates(21).length;
+    reporter.handle(logged("lint", "even more\n"));
+    await new Promise((r) => setTimeout(r, 30));
+    await reporter.conclude("lint", cancelled);
+    await reporter.finish("x");
+    expect(updates(21)).toHaveLength(sent);
+    expect(updates(21).every((u) => u.params.status !== "completed")).toBe(true);
+  });
+});
