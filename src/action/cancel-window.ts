@@ -1,7 +1,8 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { closeUnfinishedJobs, finishRun } from "../run/records.js";
-import type { RunRecord } from "../schema/index.js";
+import { defaultBuildPlan } from "../run/default-deps.js";
+import { closeUnfinishedJobs, finishRun, initialRunRecord, type RunMeta } from "../run/records.js";
+import type { PikaciConfig, PlanRecord, RunRecord } from "../schema/index.js";
 
 /**
  * GitHub's runner sends SIGINT, then SIGTERM 7.5 s later, then kills the step 2.5 s after that.
@@ -9,7 +10,7 @@ import type { RunRecord } from "../schema/index.js";
  * waiting for it (remote clean-up continues in the background, in the post step or `pikaci gc`)
  * and concludes the checks and uploads the record from what is on disk.
  */
-export const CANCEL_GRACE_MS = 750;
+export const CANCEL_GRACE_MS = 300;
 
 export type Settled<T> =
   | { kind: "done"; value: T }
@@ -61,4 +62,47 @@ export async function cancelledRecordFromDisk(runDir: string, at: Date): Promise
     message: "cancelled; the action stopped waiting for the build host",
   });
   return finishRun(closed, iso, true);
+}
+
+/**
+ * The record of a run cancelled before the engine wrote one (cancelled at start-up, or the engine
+ * not yet past its first write): the plan, every selected lane closed as cancelled. Pure.
+ */
+export function cancelledRecordFromPlan(p: {
+  config: PikaciConfig;
+  configPath: string;
+  runId: string;
+  laneIds: string[];
+  changedFiles: string[] | null;
+  executor: "local" | "incus";
+  meta: RunMeta;
+  runDir: string;
+  at: Date;
+}): { record: RunRecord; plan: PlanRecord } {
+  const iso = p.at.toISOString();
+  const { plan, timeouts } = defaultBuildPlan(p.config, p.changedFiles, {
+    configPath: p.configPath,
+    laneIds: p.laneIds,
+    runId: p.runId,
+    createdAt: iso,
+    executor: p.executor,
+  });
+  const initial = initialRunRecord({
+    runId: p.runId,
+    createdAt: iso,
+    plan,
+    planPath: "plan.json",
+    executor: p.executor,
+    timeouts,
+    logPaths: (jobId) => ({
+      host: path.join(p.runDir, "jobs", jobId, "host.log"),
+      guest: path.join(p.runDir, "jobs", jobId, "guest.log"),
+    }),
+    meta: p.meta,
+  });
+  const closed = closeUnfinishedJobs(initial, iso, {
+    status: "cancelled",
+    message: "cancelled before it started",
+  });
+  return { record: finishRun(closed, iso, true), plan };
 }

@@ -51,6 +51,8 @@ interface LaneState {
   adopted: boolean;
   /** Set when GitHub showed the check run completed by someone else; nothing more is sent to it. */
   concludedElsewhere: string | undefined;
+  /** A read already under way (started when the job was cancelled); the next conclusion uses it. */
+  pendingRead: Promise<void> | undefined;
 }
 
 /**
@@ -77,9 +79,7 @@ export function createCheckReporter(options: CheckReporterOptions) {
     );
   }
 
-  /** Read an adopted check run before concluding it; true when it is still ours to conclude. */
-  async function stillOpen(lane: LaneState): Promise<boolean> {
-    if (!lane.adopted || lane.concludedElsewhere !== undefined) return lane.concludedElsewhere === undefined;
+  async function readState(lane: LaneState): Promise<void> {
     try {
       const state = await checks.get(lane.checkRunId);
       if (state.status === "completed") markConcludedElsewhere(lane, state.conclusion);
@@ -87,6 +87,14 @@ export function createCheckReporter(options: CheckReporterOptions) {
       // Unknown state: concluding is still better than leaving the check open.
       log.warning(`Could not read check run ${lane.checkRunId} (lane ${lane.laneId}): ${errorText(error)}`);
     }
+  }
+
+  /** Read an adopted check run before concluding it; true when it is still ours to conclude. */
+  async function stillOpen(lane: LaneState): Promise<boolean> {
+    if (!lane.adopted || lane.concludedElsewhere !== undefined) return lane.concludedElsewhere === undefined;
+    const read = lane.pendingRead ?? readState(lane);
+    lane.pendingRead = undefined;
+    await read;
     return lane.concludedElsewhere === undefined;
   }
 
@@ -184,6 +192,7 @@ export function createCheckReporter(options: CheckReporterOptions) {
         completed: false,
         adopted,
         concludedElsewhere: undefined,
+        pendingRead: undefined,
       };
       lanes.set(laneId, lane);
     },
@@ -197,6 +206,17 @@ export function createCheckReporter(options: CheckReporterOptions) {
       const adopted = [...lanes.values()].filter((l) => l.adopted);
       await Promise.all(adopted.map((lane) => stillOpen(lane)));
       return adopted.filter((l) => l.concludedElsewhere !== undefined).map((l) => l.laneId);
+    },
+
+    /**
+     * The job is being cancelled, perhaps because the App superseded the head and concluded the
+     * check runs itself: read every open adopted check run now, all at once, while the engine
+     * stops. Each lane's conclusion then uses that read instead of making its own.
+     */
+    prefetchStates(): void {
+      for (const lane of lanes.values()) {
+        if (lane.adopted && !lane.completed && !lane.pendingRead) lane.pendingRead = readState(lane);
+      }
     },
 
     tracked(): string[] {

@@ -9,12 +9,13 @@ import {
   DEFAULT_TIMEOUT_SECS,
   type JobRecord,
   type PikaciConfig,
+  type PlanRecord,
   parseDurationSecs,
   type RunEvent,
   type RunRecord,
 } from "../schema/index.js";
 import { type ArtifactPort, stageArtifact } from "./artifacts.js";
-import { cancelledRecordFromDisk, settleWithin } from "./cancel-window.js";
+import { cancelledRecordFromDisk, cancelledRecordFromPlan, settleWithin } from "./cancel-window.js";
 import { type CheckReporter, createCheckReporter, type ReporterLog } from "./check-reporter.js";
 import type { ChecksPort } from "./checks-port.js";
 import { buildLaneConclusion, type ConcludeContext, repoRelative } from "./conclude-lane.js";
@@ -87,27 +88,29 @@ export async function main(params: MainParams): Promise<MainResult> {
     ...(params.clock ? { clock: params.clock } : {}),
   });
   let record: RunRecord | undefined;
+  let plan: PlanRecord | undefined;
   let failure: string | undefined;
   const runDir = engine.runDir(runId);
   try {
     // Adopt the App's check runs first, so even a config error below closes them.
     for (const [laneId, id] of Object.entries(inputs["check-runs"] ?? {}))
       reporter.track(laneId, id, undefined, true);
-    const concludedElsewhere = new Set(await reporter.readAdopted());
     const configAbs = path.resolve(context.workspace, inputs.config);
-    const config = await engine.loadConfig(configAbs);
+    // Independent reads at once: a job cancelled at start-up has seconds left in all.
+    const [elsewhere, config, checkout, changedFiles, configText] = await Promise.all([
+      reporter.readAdopted(),
+      engine.loadConfig(configAbs),
+      params.readCheckout?.() ?? {},
+      listChanged(params),
+      readFile(configAbs, "utf8").catch(() => ""),
+    ]);
+    const concludedElsewhere = new Set(elsewhere);
     const lanes = selectLanes(config, inputs).filter((id) => !concludedElsewhere.has(id));
-    const head = resolveRunHead({
-      inputs,
-      context,
-      checkout: (await params.readCheckout?.()) ?? {},
-      warn: (m) => log.warning(m),
-    });
-    const changedFiles = await listChanged(params);
+    const head = resolveRunHead({ inputs, context, checkout, warn: (m) => log.warning(m) });
     const ctx: ConcludeContext = {
       workspace: context.workspace,
       configPath: repoRelative(context.workspace, configAbs),
-      laneLines: laneLines(await readFile(configAbs, "utf8")),
+      laneLines: laneLines(configText),
       guestRoots: params.guestRoots ?? [],
       secrets,
       runUrl: context.runUrl,
@@ -140,8 +143,7 @@ export async function main(params: MainParams): Promise<MainResult> {
         reporter,
         ctx,
       });
-      record = ran.record;
-      failure = ran.failure;
+      ({ record, plan, failure } = ran);
     }
   } catch (error) {
     failure ??= describeError(error);
@@ -157,7 +159,7 @@ export async function main(params: MainParams): Promise<MainResult> {
     await params
       .writeSummary(renderJobSummary({ run: record, checkUrls: reporter.htmlUrls() }))
       .catch((e) => log.warning(`Could not write the job summary: ${describeError(e)}`));
-    await uploadRecords({ params, runId, runDir, record });
+    await uploadRecords({ params, runId, runDir, record, plan });
   }
   const failedLanes = (record?.jobs ?? [])
     .filter((j) => !["success", "skipped"].includes(conclusionFor(j)))
@@ -201,9 +203,28 @@ async function runEngine(p: {
   changedFiles: { files: string[] | null };
   reporter: CheckReporter;
   ctx: ConcludeContext;
-}): Promise<{ record: RunRecord | undefined; failure: string | undefined }> {
+}): Promise<{ record: RunRecord | undefined; plan?: PlanRecord; failure: string | undefined }> {
   const { params, config, runDir, reporter, ctx } = p;
   const { signal, log, engine } = params;
+  const fromPlan = () =>
+    cancelledRecordFromPlan({
+      config,
+      configPath: params.inputs.config,
+      runId: p.runId,
+      laneIds: p.lanes,
+      changedFiles: p.changedFiles.files,
+      executor: engine.executorKind,
+      meta: p.head,
+      runDir,
+      at: new Date(),
+    });
+  if (signal.aborted) {
+    // Nothing has touched the build host yet, and nothing will.
+    log.warning("Cancelled before the lanes started.");
+    const planned = fromPlan();
+    await concludeRemaining({ record: planned.record, runDir, reporter, ctx });
+    return { ...planned, failure: undefined };
+  }
   const concluding: Promise<void>[] = [];
   const onEvent = (event: RunEvent) => {
     reporter.handle(event);
@@ -222,6 +243,9 @@ async function runEngine(p: {
       );
     }
   };
+  const prefetch = () => reporter.prefetchStates();
+  if (signal.aborted) prefetch();
+  else signal.addEventListener("abort", prefetch, { once: true });
   const running = engine.runLanes({
     config,
     configPath: params.inputs.config,
@@ -233,7 +257,9 @@ async function runEngine(p: {
     meta: p.head,
   });
   const outcome = await settleWithin(running, signal, params.cancelGraceMs);
+  signal.removeEventListener("abort", prefetch);
   let record: RunRecord | undefined;
+  let plan: PlanRecord | undefined;
   let failure: string | undefined;
   if (outcome.kind === "done") record = outcome.value;
   else if (outcome.kind === "failed") {
@@ -242,11 +268,16 @@ async function runEngine(p: {
   } else {
     log.warning("Cancelled: the build host is still cleaning up; concluding from the record so far.");
     record = await cancelledRecordFromDisk(runDir, new Date());
+    if (!record) {
+      const planned = fromPlan();
+      record = planned.record;
+      plan = planned.plan;
+    }
   }
   const waited = await settleWithin(Promise.all(concluding), signal, params.cancelGraceMs);
   if (waited.kind === "detached") log.warning("Cancelled: not waiting for the lanes' full reports.");
   if (record) await concludeRemaining({ record, runDir, reporter, ctx });
-  return { record, failure };
+  return { record, ...(plan ? { plan } : {}), failure };
 }
 
 async function createCheckRuns(p: {
@@ -358,16 +389,25 @@ async function concludeRemaining(p: {
   ctx: ConcludeContext;
 }): Promise<void> {
   const { record, reporter } = p;
-  for (const job of record.jobs) {
-    if (reporter.isConcluded(job.lane_id)) continue;
-    await reporter.conclude(job.lane_id, await buildLaneConclusion(resolveLogs(job, p.runDir), p.ctx));
-  }
-  for (const laneId of reporter.tracked()) {
-    if (reporter.isConcluded(laneId)) continue;
-    const filter = record.filters.find((f) => f.lane_id === laneId);
-    const title = filter && !filter.selected ? `Skipped: ${filter.reason}` : "Skipped: not part of this run";
-    await reporter.conclude(laneId, { conclusion: "skipped", output: { title, summary: title } });
-  }
+  // All at once: after a cancel every lane lands here, with seconds left.
+  await Promise.all(
+    record.jobs
+      .filter((job) => !reporter.isConcluded(job.lane_id))
+      .map(async (job) =>
+        reporter.conclude(job.lane_id, await buildLaneConclusion(resolveLogs(job, p.runDir), p.ctx)),
+      ),
+  );
+  await Promise.all(
+    reporter
+      .tracked()
+      .filter((laneId) => !reporter.isConcluded(laneId))
+      .map((laneId) => {
+        const filter = record.filters.find((f) => f.lane_id === laneId);
+        const title =
+          filter && !filter.selected ? `Skipped: ${filter.reason}` : "Skipped: not part of this run";
+        return reporter.conclude(laneId, { conclusion: "skipped", output: { title, summary: title } });
+      }),
+  );
 }
 
 async function uploadRecords(p: {
@@ -375,12 +415,19 @@ async function uploadRecords(p: {
   runId: string;
   runDir: string;
   record: RunRecord;
+  plan: PlanRecord | undefined;
 }): Promise<void> {
   const { params, runId, runDir } = p;
   try {
     const stagingDir = path.join(params.context.runnerTemp, `pikaci-artifact-${runId}`);
     // The record as concluded: after a cancel the engine's run.json on disk may not be terminal yet.
-    const files = await stageArtifact({ runDir, stagingDir, secrets: params.secrets, record: p.record });
+    const files = await stageArtifact({
+      runDir,
+      stagingDir,
+      secrets: params.secrets,
+      record: p.record,
+      ...(p.plan ? { plan: p.plan } : {}),
+    });
     const name = params.inputs["artifact-name"] ?? `pikaci-${runId}`;
     const retention = params.inputs["retention-days"];
     await params.artifacts.upload({

@@ -28,6 +28,9 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     const context = actionContext(env, await readEventPayload(env.GITHUB_EVENT_PATH));
     const octokit = createOctokit({ token: inputs.token, baseUrl: context.apiUrl });
     const target = { owner: context.owner, repo: context.repo };
+    // Loaded while the engine connects: both take a while, and a cancelled job has seconds.
+    const artifactPort = defaultArtifactPort();
+    artifactPort.catch(() => {});
     const engine = await createEngine({
       inputs,
       workspace: context.workspace,
@@ -51,7 +54,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
         context,
         engine,
         checks: octokitChecks(octokit, target),
-        artifacts: await defaultArtifactPort(),
+        artifacts: await artifactPort,
         log: { info: core.info, warning: core.warning, error: core.error },
         writeSummary: async (markdown) => {
           if (env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(markdown).write();

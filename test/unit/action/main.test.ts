@@ -394,3 +394,29 @@ describe("main: a cancelled job whose engine does not return in time", () => {
     expect(record.jobs.map((j) => j.status)).toEqual(["cancelled", "cancelled"]);
   });
 });
+
+describe("main: a job cancelled before the lanes start", () => {
+  it("never calls the engine, concludes every check cancelled and uploads the planned record", async () => {
+    const s = setup({ "check-runs": '{"lint": 51, "test": 52}' });
+    const abort = new AbortController();
+    abort.abort();
+    const result = await main({ ...s.params, signal: abort.signal });
+    expect(result.conclusion).toBe("cancelled");
+    expect(s.engine.seenLanes).toEqual([]);
+    for (const id of [51, 52])
+      expect(s.updates(id).at(-1)!.params).toMatchObject({ status: "completed", conclusion: "cancelled" });
+    const upload = s.uploads[0]!;
+    expect(upload.files.map((f) => path.relative(upload.rootDirectory, f))).toEqual([
+      "plan.json",
+      "run.json",
+    ]);
+    const record = JSON.parse(
+      await readFile(path.join(upload.rootDirectory, "run.json"), "utf8"),
+    ) as RunRecord;
+    expect(record.status).toBe("cancelled");
+    expect(record.jobs.map((j) => [j.lane_id, j.status])).toEqual([
+      ["lint", "cancelled"],
+      ["test", "cancelled"],
+    ]);
+  });
+});
