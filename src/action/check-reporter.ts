@@ -53,6 +53,7 @@ interface LaneState {
   concludedElsewhere: string | undefined;
   /** A read already under way (started when the job was cancelled); the next conclusion uses it. */
   pendingRead: Promise<void> | undefined;
+  progressQueued: boolean;
 }
 
 /**
@@ -66,6 +67,8 @@ export function createCheckReporter(options: CheckReporterOptions) {
   const maxLogChars = options.maxLogChars ?? 256 * 1024;
   const lanes = new Map<string, LaneState>();
   const htmlUrls = new Map<string, string>();
+  /** The job is being cancelled: no more progress, only conclusions. */
+  let cancelling = false;
 
   /** A completed check run stays completed: from now on this lane sends nothing. */
   function markConcludedElsewhere(lane: LaneState, conclusion: string | null): void {
@@ -122,9 +125,14 @@ export function createCheckReporter(options: CheckReporterOptions) {
   }
 
   function progress(lane: LaneState): void {
-    if (lane.concluding) return;
+    // One progress update waiting is enough: it renders the latest state when its turn comes.
+    // (When GitHub answers slower than the interval, queued updates would otherwise pile up in
+    // front of the conclusion.)
+    if (lane.concluding || lane.progressQueued || cancelling) return;
+    lane.progressQueued = true;
     void enqueue(lane, async () => {
-      if (lane.concluding) return;
+      lane.progressQueued = false;
+      if (lane.concluding || cancelling) return;
       const output = renderProgressOutput({
         phase: lane.phase,
         phases: lane.phases,
@@ -193,6 +201,7 @@ export function createCheckReporter(options: CheckReporterOptions) {
         adopted,
         concludedElsewhere: undefined,
         pendingRead: undefined,
+        progressQueued: false,
       };
       lanes.set(laneId, lane);
     },
@@ -210,11 +219,14 @@ export function createCheckReporter(options: CheckReporterOptions) {
 
     /**
      * The job is being cancelled, perhaps because the App superseded the head and concluded the
-     * check runs itself: read every open adopted check run now, all at once, while the engine
-     * stops. Each lane's conclusion then uses that read instead of making its own.
+     * check runs itself: stop every progress update, and read every open adopted check run now,
+     * all at once, while the engine stops. Each lane's conclusion then uses that read instead of
+     * making its own.
      */
-    prefetchStates(): void {
+    cancel(): void {
+      cancelling = true;
       for (const lane of lanes.values()) {
+        lane.throttle.stop();
         if (lane.adopted && !lane.completed && !lane.pendingRead) lane.pendingRead = readState(lane);
       }
     },
@@ -227,7 +239,7 @@ export function createCheckReporter(options: CheckReporterOptions) {
     handle(event: RunEvent, laneOf: (jobId: string) => string = (id) => id): void {
       if (!("job_id" in event)) return;
       const lane = lanes.get(laneOf(event.job_id));
-      if (!lane || lane.concluding) return;
+      if (!lane || lane.concluding || cancelling) return;
       switch (event.type) {
         case "job_started": {
           lane.startedAtMs ??= clock.now();

@@ -243,9 +243,9 @@ async function runEngine(p: {
       );
     }
   };
-  const prefetch = () => reporter.prefetchStates();
-  if (signal.aborted) prefetch();
-  else signal.addEventListener("abort", prefetch, { once: true });
+  const onCancel = () => reporter.cancel();
+  if (signal.aborted) onCancel();
+  else signal.addEventListener("abort", onCancel, { once: true });
   const running = engine.runLanes({
     config,
     configPath: params.inputs.config,
@@ -257,7 +257,7 @@ async function runEngine(p: {
     meta: p.head,
   });
   const outcome = await settleWithin(running, signal, params.cancelGraceMs);
-  signal.removeEventListener("abort", prefetch);
+  signal.removeEventListener("abort", onCancel);
   let record: RunRecord | undefined;
   let plan: PlanRecord | undefined;
   let failure: string | undefined;

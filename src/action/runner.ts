@@ -31,7 +31,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     // Loaded while the engine connects: both take a while, and a cancelled job has seconds.
     const artifactPort = defaultArtifactPort();
     artifactPort.catch(() => {});
-    const engine = await createEngine({
+    const engine = createEngine({
       inputs,
       workspace: context.workspace,
       stateRoot: env.PIKACI_STATE_ROOT ?? path.join(context.runnerTemp, "pikaci"),

@@ -170,7 +170,7 @@ export async function cancelAt(params: CancelParams): Promise<CancelOutcome> {
       proc,
       point,
       stdout: () => stdout,
-      timeoutMs: params.timeoutMs ?? 60_000,
+      timeoutMs: params.timeoutMs ?? 120_000,
     });
     const exit = await proc.done;
     const outcome = await collect({ s, point, signals, exit });

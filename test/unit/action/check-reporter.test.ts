@@ -194,3 +194,47 @@ describe("check reporter and check runs concluded by someone else", () => {
     expect(updates(21).every((u) => u.params.status !== "completed")).toBe(true);
   });
 });
+
+describe("check reporter when GitHub answers slower than the progress interval", () => {
+  function slow() {
+    const fake = recordingChecks();
+    const update = fake.port.update;
+    fake.port.update = async (id, params) => {
+      await new Promise((r) => setTimeout(r, 100));
+      return update(id, params);
+    };
+    const reporter = createCheckReporter({
+      checks: fake.port,
+      log: { info: () => {}, warning: () => {} },
+      intervalMs: 10,
+    });
+    reporter.track("lint", 31);
+    return { ...fake, reporter };
+  }
+
+  it("keeps at most one progress update waiting, so updates do not pile up behind a slow API", async () => {
+    const { reporter, updates } = slow();
+    reporter.handle(started("lint"));
+    for (let i = 0; i < 30; i++) {
+      reporter.handle(logged("lint", `line ${i}\n`));
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    // The log stopped: the one in flight and the one waiting go out, then nothing more.
+    await new Promise((r) => setTimeout(r, 350));
+    const settled = updates(31).length;
+    await new Promise((r) => setTimeout(r, 500));
+    expect(updates(31)).toHaveLength(settled);
+    expect(settled).toBeLessThanOrEqual(7);
+  });
+
+  it("sends no progress once the job is being cancelled", async () => {
+    const { reporter, updates } = slow();
+    reporter.handle(started("lint"));
+    await new Promise((r) => setTimeout(r, 150));
+    reporter.cancel();
+    const before = updates(31).length;
+    for (let i = 0; i < 10; i++) reporter.handle(logged("lint", `line ${i}\n`));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(updates(31)).toHaveLength(before);
+  });
+});
