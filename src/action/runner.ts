@@ -3,7 +3,7 @@ import * as core from "@actions/core";
 import { describeError } from "../errors/index.js";
 import { secretNeedles } from "../report/mask.js";
 import { gitMeta } from "../run/git-meta.js";
-import { defaultArtifactPort } from "./artifacts.js";
+import { type ArtifactPort, defaultArtifactPort } from "./artifacts.js";
 import { actionContext, readEventPayload } from "./context.js";
 import { createEngine, GUEST_ROOTS } from "./engine.js";
 import { parseInputs } from "./inputs.js";
@@ -31,6 +31,8 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     // Loaded while the engine connects: both take a while, and a cancelled job has seconds.
     const artifactPort = defaultArtifactPort();
     artifactPort.catch(() => {});
+    // Loaded while main reads the check runs and the config; awaited only to upload.
+    const artifacts: ArtifactPort = { upload: async (p) => (await artifactPort).upload(p) };
     const engine = createEngine({
       inputs,
       workspace: context.workspace,
@@ -54,7 +56,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
         context,
         engine,
         checks: octokitChecks(octokit, target),
-        artifacts: await artifactPort,
+        artifacts,
         log: { info: core.info, warning: core.warning, error: core.error },
         writeSummary: async (markdown) => {
           if (env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(markdown).write();
