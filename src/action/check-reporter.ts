@@ -54,6 +54,7 @@ interface LaneState {
   /** A read already under way (started when the job was cancelled); the next conclusion uses it. */
   pendingRead: Promise<void> | undefined;
   progressQueued: boolean;
+  readAfterCancel: boolean;
 }
 
 /**
@@ -83,6 +84,9 @@ export function createCheckReporter(options: CheckReporterOptions) {
   }
 
   async function readState(lane: LaneState): Promise<void> {
+    // The App concludes a superseded head's check runs before it cancels the job: one read
+    // after the cancel is enough.
+    if (cancelling) lane.readAfterCancel = true;
     try {
       const state = await checks.get(lane.checkRunId);
       if (state.status === "completed") markConcludedElsewhere(lane, state.conclusion);
@@ -95,6 +99,7 @@ export function createCheckReporter(options: CheckReporterOptions) {
   /** Read an adopted check run before concluding it; true when it is still ours to conclude. */
   async function stillOpen(lane: LaneState): Promise<boolean> {
     if (!lane.adopted || lane.concludedElsewhere !== undefined) return lane.concludedElsewhere === undefined;
+    if (lane.readAfterCancel && !lane.pendingRead) return true;
     const read = lane.pendingRead ?? readState(lane);
     lane.pendingRead = undefined;
     await read;
@@ -202,6 +207,7 @@ export function createCheckReporter(options: CheckReporterOptions) {
         concludedElsewhere: undefined,
         pendingRead: undefined,
         progressQueued: false,
+        readAfterCancel: false,
       };
       lanes.set(laneId, lane);
     },
@@ -227,7 +233,8 @@ export function createCheckReporter(options: CheckReporterOptions) {
       cancelling = true;
       for (const lane of lanes.values()) {
         lane.throttle.stop();
-        if (lane.adopted && !lane.completed && !lane.pendingRead) lane.pendingRead = readState(lane);
+        if (lane.adopted && !lane.completed && !lane.pendingRead && !lane.readAfterCancel)
+          lane.pendingRead = readState(lane);
       }
     },
 

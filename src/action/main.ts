@@ -91,10 +91,14 @@ export async function main(params: MainParams): Promise<MainResult> {
   let plan: PlanRecord | undefined;
   let failure: string | undefined;
   const runDir = engine.runDir(runId);
+  // From the cancel on: no progress, and the App's check runs are read once, all at once.
+  const onCancel = () => reporter.cancel();
   try {
     // Adopt the App's check runs first, so even a config error below closes them.
     for (const [laneId, id] of Object.entries(inputs["check-runs"] ?? {}))
       reporter.track(laneId, id, undefined, true);
+    if (signal.aborted) onCancel();
+    else signal.addEventListener("abort", onCancel, { once: true });
     const configAbs = path.resolve(context.workspace, inputs.config);
     // Independent reads at once: a job cancelled at start-up has seconds left in all.
     const [elsewhere, config, checkout, changedFiles, configText] = await Promise.all([
@@ -149,6 +153,7 @@ export async function main(params: MainParams): Promise<MainResult> {
     failure ??= describeError(error);
     log.error(failure);
   } finally {
+    signal.removeEventListener("abort", onCancel);
     await reporter.finish(
       signal.aborted ? "the job was cancelled" : (failure ?? "the run ended before this lane was reported"),
       signal.aborted ? "cancelled" : "failure",
@@ -243,9 +248,6 @@ async function runEngine(p: {
       );
     }
   };
-  const onCancel = () => reporter.cancel();
-  if (signal.aborted) onCancel();
-  else signal.addEventListener("abort", onCancel, { once: true });
   const running = engine.runLanes({
     config,
     configPath: params.inputs.config,
@@ -257,7 +259,6 @@ async function runEngine(p: {
     meta: p.head,
   });
   const outcome = await settleWithin(running, signal, params.cancelGraceMs);
-  signal.removeEventListener("abort", onCancel);
   let record: RunRecord | undefined;
   let plan: PlanRecord | undefined;
   let failure: string | undefined;
