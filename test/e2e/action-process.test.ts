@@ -431,9 +431,10 @@ describe.skipIf(!hostEnv)("cancelling the action at ten points on the real build
           o.lateUpdates.filter((u) => u.afterMs > 250),
           where,
         ).toEqual([]);
-        for (const [id, [, conclusion, title]] of Object.entries(o.checks)) {
+        for (const id of o.superseded) {
+          const [, conclusion, title] = o.checks[id]!;
           expect(conclusion, where).toBe("cancelled");
-          if (!o.lateUpdates.some((u) => u.id === Number(id))) expect(title, where).toBe(o.supersededTitle);
+          if (!o.lateUpdates.some((u) => u.id === id)) expect(title, where).toBe(o.supersededTitle);
         }
       }
     }

@@ -88,6 +88,8 @@ export interface CancelOutcome {
   progressAfterConclusion: number[];
   artifact: { uploaded: boolean; files: string[]; runStatus: unknown; runFinished: unknown };
   supersededTitle: string | undefined;
+  /** The check runs the App concluded "Superseded by …" (those still open at that moment). */
+  superseded: number[];
   postExitCode: number | null;
 }
 
@@ -186,6 +188,7 @@ interface Signals {
   sigintAt: number;
   seenAt: string;
   supersededAt: number | undefined;
+  superseded: number[];
 }
 
 /** Watch the run; at the point, play the App (if superseding), then send the runner's signals. */
@@ -212,9 +215,11 @@ function signalWhen(p: {
       const seenAt =
         point.trigger.kind === "stdout" || point.trigger.kind === "run-json" ? point.name : lastProgress(s);
       let supersededAt: number | undefined;
+      const superseded: number[] = [];
       if (point.supersede) {
         for (const id of Object.values(CHECKS)) {
           if (s.github.checkRuns.get(id)?.status === "completed") continue;
+          superseded.push(id);
           s.github.concludeCheckRun(id, "cancelled", {
             title: "Superseded by 1234567",
             summary: "A newer commit.",
@@ -230,7 +235,7 @@ function signalWhen(p: {
         clearTimeout(term);
         clearTimeout(kill);
       });
-      resolve({ sigintAt, seenAt, supersededAt });
+      resolve({ sigintAt, seenAt, supersededAt, superseded });
     }, 10);
     void proc.done.then(() => clearInterval(timer));
   });
@@ -254,7 +259,7 @@ async function collect(p: {
       if (concluded && u.status === "in_progress") progressAfterConclusion.push(id);
       if (u.status === "completed") concluded = true;
     }
-    if (signals.supersededAt !== undefined) {
+    if (signals.supersededAt !== undefined && signals.superseded.includes(id)) {
       const patches = s.github.requests.filter(
         (r) => r.method === "PATCH" && r.path.endsWith(`/check-runs/${id}`) && r.at >= signals.supersededAt!,
       );
@@ -288,6 +293,7 @@ async function collect(p: {
       runFinished: run.finished_at,
     },
     supersededTitle: signals.supersededAt === undefined ? undefined : "Superseded by 1234567",
+    superseded: signals.superseded,
     postExitCode: null,
   };
 }
