@@ -51761,8 +51761,34 @@ async function mapLimit(items, limit, fn) {
   return results;
 }
 
-// app/src/octokit-port.ts
+// src/github/changed-files.ts
 var GITHUB_PR_FILES_LIMIT = 3e3;
+var OVER_LIMIT_NOTE = "GitHub lists at most 3000 changed files and this pull request has more, so every lane was selected.";
+var PER_PAGE = 100;
+function changedPaths(files) {
+  if (files.length >= GITHUB_PR_FILES_LIMIT) return null;
+  return files.flatMap((f) => f.previous_filename ? [f.filename, f.previous_filename] : [f.filename]);
+}
+async function listChangedFiles(params) {
+  const { request: request2, owner, repo, pr, knownCount } = params;
+  if (typeof knownCount === "number" && knownCount >= GITHUB_PR_FILES_LIMIT) return null;
+  const files = [];
+  for (let page = 1; files.length < GITHUB_PR_FILES_LIMIT; page++) {
+    const { data } = await request2("GET /repos/{owner}/{repo}/pulls/{pull_number}/files", {
+      owner,
+      repo,
+      pull_number: pr,
+      per_page: PER_PAGE,
+      // The first page is GitHub's default; asking for it as `octokit.paginate` does keeps requests identical.
+      ...page > 1 ? { page } : {}
+    });
+    files.push(...data);
+    if (data.length < PER_PAGE) break;
+  }
+  return changedPaths(files);
+}
+
+// app/src/octokit-port.ts
 var GITHUB_COMPARE_FILES_LIMIT = 300;
 function createOctokitPort(octokit, repo, appId) {
   return {
@@ -51776,16 +51802,7 @@ function createOctokitPort(octokit, repo, appId) {
       }
     },
     async listChangedFiles(pr, knownCount) {
-      if (knownCount !== null && knownCount >= GITHUB_PR_FILES_LIMIT) return { files: null };
-      const files = await octokit.paginate(octokit.rest.pulls.listFiles, {
-        ...repo,
-        pull_number: pr,
-        per_page: 100
-      });
-      if (files.length >= GITHUB_PR_FILES_LIMIT) return { files: null };
-      return {
-        files: files.flatMap((f) => f.previous_filename ? [f.filename, f.previous_filename] : [f.filename])
-      };
+      return { files: await listChangedFiles({ request: octokit.request, ...repo, pr, knownCount }) };
     },
     async compareFiles(base2, head) {
       try {
@@ -51883,7 +51900,7 @@ function asText(data) {
 
 // app/src/outputs.ts
 var UNLISTED_NOTES = {
-  "over-limit": "GitHub lists at most 3000 changed files and this pull request has more, so every lane was selected.",
+  "over-limit": OVER_LIMIT_NOTE,
   "push-over-limit": "GitHub's comparison lists at most 300 changed files and this push has more, so every lane was selected.",
   "whole-commit": "This push created the branch or rewrote its history, so there is no earlier commit to compare with and every lane was selected."
 };

@@ -61584,7 +61584,9 @@ var ActionInputsSchema = external_exports.object({
     external_exports.string().regex(/^[^"<>|*?:\\/\r\n]{1,200}$/, "contains characters an artifact name cannot")
   ),
   "retention-days": optional2(PositiveInt(1, 90)),
-  "run-id": optional2(RunId)
+  "run-id": optional2(RunId),
+  "head-sha": optional2(external_exports.string().regex(/^[0-9a-f]{40}$/, "must be a full 40-character commit SHA")),
+  "pull-request": optional2(PositiveInt(1, 2 ** 31 - 1))
 }).superRefine((v, ctx) => {
   if (v.host && !v["ssh-key"])
     ctx.addIssue({ code: "custom", path: ["ssh-key"], message: "is required with host" });
@@ -61611,7 +61613,9 @@ var INPUT_HINTS = {
   "details-url": "Use an absolute http(s) URL, or leave it empty to link the workflow run.",
   "artifact-name": "Use letters, digits, '-', '_' and '.' in the artifact name.",
   "retention-days": "Use a number of days between 1 and 90.",
-  "run-id": "Pass the run id the App created (20260324T162238Z-1a2b3c4d), or leave it empty."
+  "run-id": "Pass the run id the App created (20260324T162238Z-1a2b3c4d), or leave it empty.",
+  "head-sha": `Pass the commit the lanes run on, ${gh("inputs.head_sha")} in the dispatch workflow.`,
+  "pull-request": `Pass the pull request number, ${gh("inputs.pr")} in the dispatch workflow, or leave it empty.`
 };
 function parseInputs(getInput2) {
   const raw = {};

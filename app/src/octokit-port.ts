@@ -1,8 +1,7 @@
 import type { ProbotOctokit } from "probot";
+import { listChangedFiles } from "../../src/github/changed-files.js";
 import type { CheckRunInfo, GitHubPort } from "./github-port.js";
 
-/** GitHub stops listing a pull request's files at 3000. */
-export const GITHUB_PR_FILES_LIMIT = 3000;
 /** The compare API lists at most 300 files. */
 export const GITHUB_COMPARE_FILES_LIMIT = 300;
 
@@ -25,18 +24,7 @@ export function createOctokitPort(octokit: ProbotOctokit, repo: RepoRef, appId: 
     },
 
     async listChangedFiles(pr, knownCount) {
-      // Past the limit the listing is incomplete anyway; do not spend 30 pages learning that.
-      if (knownCount !== null && knownCount >= GITHUB_PR_FILES_LIMIT) return { files: null };
-      const files = await octokit.paginate(octokit.rest.pulls.listFiles, {
-        ...repo,
-        pull_number: pr,
-        per_page: 100,
-      });
-      if (files.length >= GITHUB_PR_FILES_LIMIT) return { files: null };
-      // A rename changes both paths; lanes watching the old one must run too.
-      return {
-        files: files.flatMap((f) => (f.previous_filename ? [f.filename, f.previous_filename] : [f.filename])),
-      };
+      return { files: await listChangedFiles({ request: octokit.request, ...repo, pr, knownCount }) };
     },
 
     async compareFiles(base, head) {

@@ -1,3 +1,4 @@
+import { OVER_LIMIT_NOTE } from "../../src/github/changed-files.js";
 import { truncateHead } from "../../src/report/bytes.js";
 import { CHECK_OUTPUT_MAX_BYTES } from "../../src/report/limits.js";
 import type { LaneFilter } from "../../src/schema/index.js";
@@ -9,8 +10,7 @@ import type { CheckRunOutput } from "./github-port.js";
 export type Listing = "listed" | "over-limit" | "push-over-limit" | "whole-commit";
 
 const UNLISTED_NOTES: Record<Exclude<Listing, "listed">, string> = {
-  "over-limit":
-    "GitHub lists at most 3000 changed files and this pull request has more, so every lane was selected.",
+  "over-limit": OVER_LIMIT_NOTE,
   "push-over-limit":
     "GitHub's comparison lists at most 300 changed files and this push has more, so every lane was selected.",
   "whole-commit":

@@ -1,6 +1,7 @@
 import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { maskSecrets } from "../report/mask.js";
+import type { PlanRecord, RunRecord } from "../schema/index.js";
 
 /** The one call made to the artifact service; `@actions/artifact` behind it on GitHub. */
 export interface ArtifactPort {
@@ -40,15 +41,29 @@ export async function stageArtifact(params: {
   runDir: string;
   stagingDir: string;
   secrets: readonly string[];
+  /** The run record to ship instead of the one on disk (a cancelled run closed by the action). */
+  record?: RunRecord;
+  /** The plan, when the engine never wrote plan.json (a run cancelled before it started). */
+  plan?: PlanRecord;
 }): Promise<string[]> {
-  const { runDir, stagingDir, secrets } = params;
+  const { runDir, stagingDir, secrets, record, plan } = params;
   await rm(stagingDir, { recursive: true, force: true });
-  const files = await runArtifactFiles(runDir);
+  const files = await runArtifactFiles(runDir).catch((): string[] => []);
+  // The engine's plan.json when it wrote one; the given record always (it is the final one).
+  const generated = new Map<string, unknown>();
+  if (plan && !files.includes("plan.json")) generated.set("plan.json", plan);
+  if (record) generated.set("run.json", record);
+  for (const name of generated.keys()) if (!files.includes(name)) files.push(name);
+  files.sort();
   const staged: string[] = [];
   for (const relative of files) {
     const target = path.join(stagingDir, relative);
     await mkdir(path.dirname(target), { recursive: true });
-    const content = await readFile(path.join(runDir, relative), "utf8");
+    const given = generated.get(relative);
+    const content =
+      given !== undefined
+        ? `${JSON.stringify(given, null, 2)}\n`
+        : await readFile(path.join(runDir, relative), "utf8");
     await writeFile(target, maskSecrets(content, secrets), { mode: 0o600 });
     staged.push(target);
   }

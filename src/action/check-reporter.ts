@@ -44,6 +44,17 @@ interface LaneState {
   queue: Promise<void>;
   concluding: boolean;
   completed: boolean;
+  /**
+   * The App created this check run and may conclude it itself (a superseded head): it is read
+   * before the action concludes it, because GitHub keeps the first conclusion.
+   */
+  adopted: boolean;
+  /** Set when GitHub showed the check run completed by someone else; nothing more is sent to it. */
+  concludedElsewhere: string | undefined;
+  /** A read already under way (started when the job was cancelled); the next conclusion uses it. */
+  pendingRead: Promise<void> | undefined;
+  progressQueued: boolean;
+  readAfterCancel: boolean;
 }
 
 /**
@@ -57,11 +68,53 @@ export function createCheckReporter(options: CheckReporterOptions) {
   const maxLogChars = options.maxLogChars ?? 256 * 1024;
   const lanes = new Map<string, LaneState>();
   const htmlUrls = new Map<string, string>();
+  /** The job is being cancelled: no more progress, only conclusions. */
+  let cancelling = false;
+
+  /** A completed check run stays completed: from now on this lane sends nothing. */
+  function markConcludedElsewhere(lane: LaneState, conclusion: string | null): void {
+    if (lane.concludedElsewhere !== undefined) return;
+    lane.concludedElsewhere = conclusion ?? "completed";
+    lane.concluding = true;
+    lane.completed = true;
+    lane.throttle.stop();
+    log.info(
+      `Check run ${lane.checkRunId} (lane ${lane.laneId}) was already concluded ${lane.concludedElsewhere} by someone else; it is left as it is.`,
+    );
+  }
+
+  async function readState(lane: LaneState): Promise<void> {
+    // The App concludes a superseded head's check runs before it cancels the job: one read
+    // after the cancel is enough.
+    if (cancelling) lane.readAfterCancel = true;
+    try {
+      const state = await checks.get(lane.checkRunId);
+      if (state.status === "completed") markConcludedElsewhere(lane, state.conclusion);
+    } catch (error) {
+      // Unknown state: concluding is still better than leaving the check open.
+      log.warning(`Could not read check run ${lane.checkRunId} (lane ${lane.laneId}): ${errorText(error)}`);
+    }
+  }
+
+  /** Read an adopted check run before concluding it; true when it is still ours to conclude. */
+  async function stillOpen(lane: LaneState): Promise<boolean> {
+    if (!lane.adopted || lane.concludedElsewhere !== undefined) return lane.concludedElsewhere === undefined;
+    if (lane.readAfterCancel && !lane.pendingRead) return true;
+    const read = lane.pendingRead ?? readState(lane);
+    lane.pendingRead = undefined;
+    await read;
+    return lane.concludedElsewhere === undefined;
+  }
 
   async function send(lane: LaneState, params: CheckRunUpdate, what: string): Promise<boolean> {
+    if (lane.concludedElsewhere !== undefined) return true;
     try {
       const ref = await checks.update(lane.checkRunId, params);
       if (ref.html_url) htmlUrls.set(lane.laneId, ref.html_url);
+      // Every answer says what the check run is now: a progress update that finds it completed
+      // means someone else concluded it, and no later update may touch it.
+      if (ref.status === "completed" && params.status !== "completed" && !lane.completed)
+        markConcludedElsewhere(lane, ref.conclusion ?? null);
       return true;
     } catch (error) {
       log.warning(
@@ -77,9 +130,14 @@ export function createCheckReporter(options: CheckReporterOptions) {
   }
 
   function progress(lane: LaneState): void {
-    if (lane.concluding) return;
+    // One progress update waiting is enough: it renders the latest state when its turn comes.
+    // (When GitHub answers slower than the interval, queued updates would otherwise pile up in
+    // front of the conclusion.)
+    if (lane.concluding || lane.progressQueued || cancelling) return;
+    lane.progressQueued = true;
     void enqueue(lane, async () => {
-      if (lane.concluding) return;
+      lane.progressQueued = false;
+      if (lane.concluding || cancelling) return;
       const output = renderProgressOutput({
         phase: lane.phase,
         phases: lane.phases,
@@ -129,8 +187,11 @@ export function createCheckReporter(options: CheckReporterOptions) {
   }
 
   return {
-    /** Follow a lane's check run (created by the App, or by `create` below in standalone mode). */
-    track(laneId: string, checkRunId: number, htmlUrl?: string | null): void {
+    /**
+     * Follow a lane's check run: one the action created (standalone), or with `adopted` one the
+     * App created, which the App may conclude itself.
+     */
+    track(laneId: string, checkRunId: number, htmlUrl?: string | null, adopted = false): void {
       if (htmlUrl) htmlUrls.set(laneId, htmlUrl);
       const lane: LaneState = {
         laneId,
@@ -144,8 +205,39 @@ export function createCheckReporter(options: CheckReporterOptions) {
         queue: Promise.resolve(),
         concluding: false,
         completed: false,
+        adopted,
+        concludedElsewhere: undefined,
+        pendingRead: undefined,
+        progressQueued: false,
+        readAfterCancel: false,
       };
       lanes.set(laneId, lane);
+    },
+
+    /**
+     * Read every adopted check run once (in parallel) before the lanes start, so none already
+     * concluded (a head superseded before the job started) is marked in progress again.
+     * Returns the lanes concluded elsewhere.
+     */
+    async readAdopted(): Promise<string[]> {
+      const adopted = [...lanes.values()].filter((l) => l.adopted);
+      await Promise.all(adopted.map((lane) => stillOpen(lane)));
+      return adopted.filter((l) => l.concludedElsewhere !== undefined).map((l) => l.laneId);
+    },
+
+    /**
+     * The job is being cancelled, perhaps because the App superseded the head and concluded the
+     * check runs itself: stop every progress update, and read every open adopted check run now,
+     * all at once, while the engine stops. Each lane's conclusion then uses that read instead of
+     * making its own.
+     */
+    cancel(): void {
+      cancelling = true;
+      for (const lane of lanes.values()) {
+        lane.throttle.stop();
+        if (lane.adopted && !lane.completed && !lane.pendingRead && !lane.readAfterCancel)
+          lane.pendingRead = readState(lane);
+      }
     },
 
     tracked(): string[] {
@@ -156,7 +248,7 @@ export function createCheckReporter(options: CheckReporterOptions) {
     handle(event: RunEvent, laneOf: (jobId: string) => string = (id) => id): void {
       if (!("job_id" in event)) return;
       const lane = lanes.get(laneOf(event.job_id));
-      if (!lane || lane.concluding) return;
+      if (!lane || lane.concluding || cancelling) return;
       switch (event.type) {
         case "job_started": {
           lane.startedAtMs ??= clock.now();
@@ -206,6 +298,7 @@ export function createCheckReporter(options: CheckReporterOptions) {
       lane.concluding = true;
       lane.throttle.stop();
       return enqueue(lane, async () => {
+        if (!(await stillOpen(lane))) return;
         const output = fitOutput(result.output);
         const [first = [], ...rest] = batchAnnotations(result.annotations ?? []);
         const params: CheckRunUpdate = {
@@ -246,24 +339,31 @@ export function createCheckReporter(options: CheckReporterOptions) {
       return lanes.get(laneId)?.concluding ?? false;
     },
 
-    /** Wait for every queued update, then conclude `failure` every check run not yet completed. */
-    async finish(reason: string): Promise<void> {
+    /** The conclusion someone else gave the lane's check run, if GitHub showed one. */
+    concludedElsewhere(laneId: string): string | undefined {
+      return lanes.get(laneId)?.concludedElsewhere;
+    },
+
+    /**
+     * Wait for every queued update, then conclude every check run not yet completed, all at once
+     * (a cancelled job has seconds left): `cancelled` when the job was cancelled, else `failure`.
+     */
+    async finish(reason: string, conclusion: "failure" | "cancelled" = "failure"): Promise<void> {
       await Promise.all([...lanes.values()].map((l) => l.queue));
-      for (const lane of lanes.values()) {
-        lane.throttle.stop();
-        if (lane.completed) continue;
-        lane.concluding = true;
-        const title = "pikaci did not finish this lane";
-        lane.completed = await send(
-          lane,
-          {
-            status: "completed",
-            conclusion: "failure",
-            output: fitOutput({ title, summary: `${title}: ${reason}` }),
-          },
-          "close",
-        );
-      }
+      await Promise.all(
+        [...lanes.values()].map(async (lane) => {
+          lane.throttle.stop();
+          if (lane.completed) return;
+          lane.concluding = true;
+          if (!(await stillOpen(lane))) return;
+          const title = conclusion === "cancelled" ? "Cancelled" : "pikaci did not finish this lane";
+          lane.completed = await send(
+            lane,
+            { status: "completed", conclusion, output: fitOutput({ title, summary: `${title}: ${reason}` }) },
+            "close",
+          );
+        }),
+      );
     },
 
     htmlUrls(): ReadonlyMap<string, string> {

@@ -23,13 +23,21 @@ export interface CheckRunCreate extends CheckRunUpdate {
   head_sha: string;
 }
 
-export interface CheckRunRef {
+/** What GitHub says a check run is now (every Checks API answer carries it). */
+export interface CheckRunState {
+  status: string;
+  conclusion: string | null;
+}
+
+export interface CheckRunRef extends Partial<CheckRunState> {
   id: number;
   html_url: string | null;
 }
 
-/** The two Checks API calls the action makes; the Octokit one talks to GitHub, tests use a recording fake. */
+/** The Checks API calls the action makes; the Octokit one talks to GitHub, tests use a recording fake. */
 export interface ChecksPort {
   create(params: CheckRunCreate): Promise<CheckRunRef>;
   update(id: number, params: CheckRunUpdate): Promise<CheckRunRef>;
+  /** Read a check run: someone else (the App superseding a head) may have concluded it. */
+  get(id: number): Promise<CheckRunRef & CheckRunState>;
 }

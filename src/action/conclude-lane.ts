@@ -20,6 +20,8 @@ export interface ConcludeContext {
   /** Only the App can act on a button; a standalone run offers none. */
   offerActions: boolean;
   resolvePath: (relative: string) => Promise<string | undefined>;
+  /** Why the lanes were selected as they were, when it needs saying (over GitHub's file-list cap). */
+  selectionNote?: string;
 }
 
 function phaseLine(job: FinalJob): string {
@@ -60,9 +62,12 @@ export async function buildLaneConclusion(
       }),
     );
   }
+  const output = ctx.selectionNote
+    ? { ...report.output, summary: `${ctx.selectionNote}\n\n${report.output.summary}` }
+    : report.output;
   return {
     conclusion: report.conclusion,
-    output: report.output,
+    output,
     annotations,
     actions: ctx.offerActions ? actionsForConclusion(report.conclusion) : [],
   };

@@ -14,10 +14,12 @@ export interface ActionContext {
   /** The commit the lanes run on: the PR head for pull_request events, else GITHUB_SHA. */
   headSha: string;
   pullRequest: number | undefined;
+  /** `pull_request.changed_files` from the event: past GitHub's listing cap no page is fetched. */
+  pullRequestChangedFiles?: number | undefined;
 }
 
 interface EventPayload {
-  pull_request?: { number?: number; head?: { sha?: string } };
+  pull_request?: { number?: number; changed_files?: number; head?: { sha?: string } };
 }
 
 export async function readEventPayload(eventPath: string | undefined): Promise<EventPayload> {
@@ -54,5 +56,6 @@ export function actionContext(env: NodeJS.ProcessEnv, payload: EventPayload): Ac
     eventName: env.GITHUB_EVENT_NAME ?? "",
     headSha: prHead ?? required(env, "GITHUB_SHA"),
     pullRequest: payload.pull_request?.number,
+    pullRequestChangedFiles: payload.pull_request?.changed_files,
   };
 }

@@ -21,21 +21,28 @@ export interface EngineParams {
   onWarning: (message: string) => void;
 }
 
-/** The real engine: config loader, state store under RUNNER_TEMP, local or Incus executor, runLanes. */
-export async function createEngine(params: EngineParams): Promise<EnginePort> {
+/**
+ * The real engine: config loader, state store under RUNNER_TEMP, local or Incus executor, runLanes.
+ * The build host is connected in the background: a job cancelled while the connection is made
+ * need not wait for it (nothing runs until `runLanes`), and a connection that fails is reported by
+ * `runLanes`, so the check runs are concluded with the reason.
+ */
+export function createEngine(params: EngineParams): EnginePort {
   const { inputs, workspace } = params;
   const store = createStateStore({ root: params.stateRoot });
   // No host: the local executor on the runner. A host: Incus over one pinned ssh2 connection.
-  const { executor, close } = await createExecutor({
+  const connecting = createExecutor({
     ...sshParams(inputs, params.env),
     ...(inputs.image ? { image: inputs.image } : {}),
     ...(inputs["remote-work-dir"] ? { remoteWorkDir: inputs["remote-work-dir"] } : {}),
   });
+  connecting.catch(() => {});
   return {
-    executorKind: executor.kind,
+    executorKind: inputs.host ? "incus" : "local",
     loadConfig: async (file) => (await loadConfigFile(file)).config,
     newRunId: () => newRunId(),
-    runLanes({ config, configPath, runId, laneIds, changedFiles, onEvent, signal }) {
+    async runLanes({ config, configPath, runId, laneIds, changedFiles, onEvent, signal, meta }) {
+      const { executor } = await connecting;
       return runLanes({
         config,
         configPath,
@@ -50,10 +57,13 @@ export async function createEngine(params: EngineParams): Promise<EnginePort> {
         onWarning: params.onWarning,
         signal,
         runId,
-        meta: params.meta,
+        meta: { ...params.meta, ...meta },
       });
     },
     runDir: (runId) => store.runDir(runId),
-    close,
+    async close() {
+      const connected = await connecting.catch(() => undefined);
+      await connected?.close();
+    },
   };
 }

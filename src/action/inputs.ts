@@ -74,6 +74,8 @@ export const ActionInputsSchema = z
     ),
     "retention-days": optional(PositiveInt(1, 90)),
     "run-id": optional(RunId),
+    "head-sha": optional(z.string().regex(/^[0-9a-f]{40}$/, "must be a full 40-character commit SHA")),
+    "pull-request": optional(PositiveInt(1, 2 ** 31 - 1)),
   })
   .superRefine((v, ctx) => {
     if (v.host && !v["ssh-key"])
@@ -111,6 +113,8 @@ export const INPUT_HINTS: Record<RawInputName, string> = {
   "artifact-name": "Use letters, digits, '-', '_' and '.' in the artifact name.",
   "retention-days": "Use a number of days between 1 and 90.",
   "run-id": "Pass the run id the App created (20260324T162238Z-1a2b3c4d), or leave it empty.",
+  "head-sha": `Pass the commit the lanes run on, ${gh("inputs.head_sha")} in the dispatch workflow.`,
+  "pull-request": `Pass the pull request number, ${gh("inputs.pr")} in the dispatch workflow, or leave it empty.`,
 };
 
 /** Read and validate every input; a bad one throws a UsageError naming the input and the fix. */

@@ -1,5 +1,6 @@
 import { Octokit } from "@octokit/rest";
-import type { ChecksPort } from "./checks-port.js";
+import { listChangedFiles } from "../github/changed-files.js";
+import type { CheckRunState, ChecksPort } from "./checks-port.js";
 
 export interface GitHubTarget {
   token: string;
@@ -13,30 +14,42 @@ export function createOctokit(target: Pick<GitHubTarget, "token" | "baseUrl">): 
   return new Octokit({ auth: target.token, baseUrl: target.baseUrl, userAgent: "pikaci-action" });
 }
 
+const stateOf = (data: { status: string; conclusion?: string | null }): CheckRunState => ({
+  status: data.status,
+  conclusion: data.conclusion ?? null,
+});
+
 export function octokitChecks(octokit: Octokit, target: Pick<GitHubTarget, "owner" | "repo">): ChecksPort {
   const { owner, repo } = target;
   return {
     async create(params) {
       const { data } = await octokit.rest.checks.create({ owner, repo, ...params });
-      return { id: data.id, html_url: data.html_url };
+      return { id: data.id, html_url: data.html_url, ...stateOf(data) };
     },
     async update(id, params) {
       const { data } = await octokit.rest.checks.update({ owner, repo, check_run_id: id, ...params });
-      return { id: data.id, html_url: data.html_url };
+      return { id: data.id, html_url: data.html_url, ...stateOf(data) };
+    },
+    async get(id) {
+      const { data } = await octokit.rest.checks.get({ owner, repo, check_run_id: id });
+      return { id: data.id, html_url: data.html_url, ...stateOf(data) };
     },
   };
 }
 
-/** Files changed by a pull request (the API caps the list at 3000); null when they cannot be listed. */
-export async function pullRequestFiles(
+/**
+ * Files changed by a pull request, or null past GitHub's 3000-file listing cap (every lane then
+ * runs). The same implementation as the App's.
+ */
+export function pullRequestFiles(
   octokit: Octokit,
   target: Pick<GitHubTarget, "owner" | "repo">,
-  pullNumber: number,
-): Promise<string[]> {
-  const files = await octokit.paginate(octokit.rest.pulls.listFiles, {
+  pr: { number: number; changedFiles: number | undefined },
+): Promise<string[] | null> {
+  return listChangedFiles({
+    request: octokit.request,
     ...target,
-    pull_number: pullNumber,
-    per_page: 100,
+    pr: pr.number,
+    knownCount: pr.changedFiles ?? null,
   });
-  return files.flatMap((f) => (f.previous_filename ? [f.filename, f.previous_filename] : [f.filename]));
 }

@@ -2,7 +2,8 @@ import path from "node:path";
 import * as core from "@actions/core";
 import { describeError } from "../errors/index.js";
 import { secretNeedles } from "../report/mask.js";
-import { defaultArtifactPort } from "./artifacts.js";
+import { gitMeta } from "../run/git-meta.js";
+import { type ArtifactPort, defaultArtifactPort } from "./artifacts.js";
 import { actionContext, readEventPayload } from "./context.js";
 import { createEngine, GUEST_ROOTS } from "./engine.js";
 import { parseInputs } from "./inputs.js";
@@ -27,14 +28,18 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     const context = actionContext(env, await readEventPayload(env.GITHUB_EVENT_PATH));
     const octokit = createOctokit({ token: inputs.token, baseUrl: context.apiUrl });
     const target = { owner: context.owner, repo: context.repo };
-    const engine = await createEngine({
+    // Loaded while the engine connects: both take a while, and a cancelled job has seconds.
+    const artifactPort = defaultArtifactPort();
+    artifactPort.catch(() => {});
+    // Loaded while main reads the check runs and the config; awaited only to upload.
+    const artifacts: ArtifactPort = { upload: async (p) => (await artifactPort).upload(p) };
+    const engine = createEngine({
       inputs,
       workspace: context.workspace,
       stateRoot: env.PIKACI_STATE_ROOT ?? path.join(context.runnerTemp, "pikaci"),
+      // The commit and pull request are resolved (and checked) by `main`.
       meta: {
         repository: `${context.owner}/${context.repo}`,
-        git_head: context.headSha,
-        ...(context.pullRequest ? { pull_request: context.pullRequest } : {}),
         ...(context.runUrl ? { workflow_run_url: context.runUrl } : {}),
         host: inputs.host ?? "local",
       },
@@ -51,12 +56,21 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
         context,
         engine,
         checks: octokitChecks(octokit, target),
-        artifacts: await defaultArtifactPort(),
+        artifacts,
         log: { info: core.info, warning: core.warning, error: core.error },
         writeSummary: async (markdown) => {
           if (env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(markdown).write();
         },
-        ...(pr ? { changedFiles: () => pullRequestFiles(octokit, target, pr) } : {}),
+        ...(pr
+          ? {
+              changedFiles: () =>
+                pullRequestFiles(octokit, target, {
+                  number: pr,
+                  changedFiles: context.pullRequestChangedFiles,
+                }),
+            }
+          : {}),
+        readCheckout: () => gitMeta(context.workspace),
         secrets: collectSecrets(inputs),
         signal: abort.signal,
         guestRoots: GUEST_ROOTS,
@@ -72,7 +86,10 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
         );
       }
     } finally {
-      await engine.close();
+      // After a cancel the engine may still be deleting instances over SSH: that must not hold the
+      // step past GitHub's window. The post step (or `pikaci gc`) removes what is left.
+      if (abort.signal.aborted) await Promise.race([engine.close(), sleep(CLOSE_AFTER_CANCEL_MS)]);
+      else await engine.close();
     }
     // The executor removed its instances; the post step only sweeps after a crash or cancel.
     if (!abort.signal.aborted) core.saveState(STATE_FINISHED, "1");
@@ -82,4 +99,11 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
   }
+  // Background clean-up would keep the process alive until SIGKILL; the record is already out.
+  if (abort.signal.aborted) process.exit();
 }
+
+/** How long a cancelled run waits for the engine's connection to close before it exits. */
+const CLOSE_AFTER_CANCEL_MS = 200;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());

@@ -1,45 +1,34 @@
-import { execFileSync, spawn } from "node:child_process";
-import { mkdir, mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { mkdtemp, readdir, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ArtifactStandIn, readZip, startArtifactStandIn } from "../helpers/artifact-standin.js";
-import { type GitHubStandIn, startGitHubStandIn } from "../helpers/github-standin.js";
-import { requireTestHost } from "./helpers/test-host.js";
+import { readZip } from "../helpers/artifact-standin.js";
+import { CANCEL_POINTS, type CancelOutcome, cancelAt, distribution } from "./helpers/action-cancel.js";
+import {
+  HEAD_SHA,
+  scenario as makeScenario,
+  node24,
+  parseCommandFile,
+  ROOT,
+  readHostEnv,
+  runAction,
+  type Scenario,
+  TOKEN,
+} from "./helpers/action-harness.js";
 
 /**
- * The Action as GitHub runs it: `node dist/index.js` (and dist/post.js) in a child process with
- * INPUT_* variables, under Node 20 and Node 24, against a recording stand-in for GitHub's REST API
- * and one for the artifact results service. Lanes run with the local executor, and — when
- * `.test-host/host.env` describes the real sshd + Incus — on the build host over SSH.
+ * The Action as GitHub runs it (see helpers/action-harness.ts), under Node 20 and Node 24. Lanes
+ * run with the local executor, and — when `.test-host/host.env` describes the real sshd + Incus —
+ * on the build host over SSH.
  */
-const ROOT = path.resolve(import.meta.dirname, "../..");
-const TOKEN = "ghs_e2eTokenThatMustNeverLeak0123456789";
-const HEAD_SHA = "c0ffee".padEnd(40, "0");
 const PR_HEAD_SHA = "beef".padEnd(40, "1");
 
 function nodeBinaries(): [string, string][] {
-  const node24 = execFileSync("bash", [path.join(ROOT, "scripts/node24.sh")], { encoding: "utf8" })
-    .trim()
-    .split("\n")
-    .pop()!;
   return [
     ["node20", process.execPath],
-    ["node24", node24],
+    ["node24", node24()],
   ];
-}
-
-/** The real build host from test/host/setup.sh, as the action's inputs need it; null only under PIKACI_E2E=0. */
-function readHostEnv(): { host: string; keyFile: string; knownHostsFile: string; image: string } | null {
-  const t = requireTestHost();
-  if (!t) return null;
-  // The Debian image has bash and setpriv, which lanes that run as an unprivileged user need.
-  return {
-    host: `ssh://${t.sshUser}@${t.sshHost}:${t.sshPort}`,
-    keyFile: t.sshKey,
-    knownHostsFile: t.knownHostsFile,
-    image: t.imageDebian,
-  };
 }
 
 const CONFIG = `version: 1
@@ -62,90 +51,6 @@ lanes:
     paths: ["docs/**"]
     command: echo docs
 `;
-
-interface Scenario {
-  github: GitHubStandIn;
-  artifacts: ArtifactStandIn;
-  dir: string;
-  workspace: string;
-  runnerTemp: string;
-  files: { output: string; summary: string; state: string; event: string };
-}
-
-async function scenario(event: unknown, pullFiles: string[] = []): Promise<Scenario> {
-  const dir = await mkdtemp(path.join(tmpdir(), "pikaci-action-e2e-"));
-  const workspace = path.join(dir, "repo");
-  const runnerTemp = path.join(dir, "runner-temp");
-  await mkdir(path.join(workspace, ".github"), { recursive: true });
-  await mkdir(path.join(workspace, "src"), { recursive: true });
-  await mkdir(runnerTemp, { recursive: true });
-  await writeFile(path.join(workspace, ".github/pikaci.yml"), CONFIG);
-  await writeFile(path.join(workspace, "src/app.ts"), "// app\nconst n: number = 'x';\n");
-  const files = {
-    output: path.join(dir, "github_output"),
-    summary: path.join(dir, "step_summary"),
-    state: path.join(dir, "github_state"),
-    event: path.join(dir, "event.json"),
-  };
-  for (const f of [files.output, files.summary, files.state]) await writeFile(f, "");
-  await writeFile(files.event, JSON.stringify(event));
-  return {
-    github: await startGitHubStandIn({ pullFiles }),
-    artifacts: await startArtifactStandIn(),
-    dir,
-    workspace,
-    runnerTemp,
-    files,
-  };
-}
-
-function runAction(
-  node: string,
-  script: string,
-  s: Scenario,
-  inputs: Record<string, string>,
-  eventName: string,
-  whileRunning?: (child: ReturnType<typeof spawn>) => void,
-) {
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? "/usr/bin:/bin",
-    HOME: s.dir,
-    GITHUB_ACTIONS: "true",
-    GITHUB_API_URL: s.github.url,
-    GITHUB_SERVER_URL: "https://github.com",
-    GITHUB_REPOSITORY: "octo/demo",
-    GITHUB_RUN_ID: "4242",
-    GITHUB_SHA: HEAD_SHA,
-    GITHUB_EVENT_NAME: eventName,
-    GITHUB_EVENT_PATH: s.files.event,
-    GITHUB_WORKSPACE: s.workspace,
-    GITHUB_OUTPUT: s.files.output,
-    GITHUB_STEP_SUMMARY: s.files.summary,
-    GITHUB_STATE: s.files.state,
-    RUNNER_TEMP: s.runnerTemp,
-    ACTIONS_RESULTS_URL: `${s.artifacts.url}/`,
-    ACTIONS_RUNTIME_TOKEN: s.artifacts.runtimeToken,
-    PIKACI_CHECK_INTERVAL_MS: "700",
-  };
-  for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(node, [path.join(ROOT, "dist", script)], { cwd: s.workspace, env });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-    whileRunning?.(child);
-  });
-}
-
-/** GITHUB_OUTPUT / GITHUB_STATE use `name<<DELIM\nvalue\nDELIM` blocks. */
-function parseCommandFile(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const re = /^([^<\n]+)<<(\S+)\n([\s\S]*?)\n\2$/gm;
-  for (const m of text.matchAll(re)) out[m[1]!] = m[3]!;
-  return out;
-}
 
 async function filesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
@@ -185,6 +90,16 @@ function expectNoSecrets(places: [string, string][], secrets: string[]): void {
       if (text.includes(needle)) throw new Error(`secret found in ${where}`);
     }
   }
+}
+
+/** A scenario with the lanes above; the stand-ins are closed after the file. */
+async function scenario(options: Partial<Parameters<typeof makeScenario>[0]> = {}): Promise<Scenario> {
+  const s = await makeScenario({ config: CONFIG, ...options });
+  cleanups.push(
+    () => s.github.close(),
+    () => s.artifacts.close(),
+  );
+  return s;
 }
 
 let sshKey: string;
@@ -235,11 +150,7 @@ if (!hostEnv)
 
 describe.each(nodeBinaries())("the action under %s", (_label, node) => {
   it("dispatched mode: updates the App's check runs through a passing, a failing and a timing-out lane", async () => {
-    const s = await scenario({});
-    cleanups.push(
-      () => s.github.close(),
-      () => s.artifacts.close(),
-    );
+    const s = await scenario();
     const inputs = {
       token: TOKEN,
       "ssh-key": sshKey,
@@ -327,11 +238,7 @@ describe.each(nodeBinaries())("the action under %s", (_label, node) => {
 
   it("standalone mode on pull_request: creates its own check runs on the PR head and concludes them", async () => {
     const event = { pull_request: { number: 7, head: { sha: PR_HEAD_SHA } } };
-    const s = await scenario(event, ["src/app.ts"]);
-    cleanups.push(
-      () => s.github.close(),
-      () => s.artifacts.close(),
-    );
+    const s = await scenario({ event, pullFiles: ["src/app.ts"] });
     const { code, stderr } = await runAction(
       node,
       "index.js",
@@ -366,11 +273,7 @@ describe.each(nodeBinaries())("the action under %s", (_label, node) => {
 describe("the action when the job is cancelled (Node 24)", () => {
   it("concludes its check runs cancelled and reports cancelled", async () => {
     const node = nodeBinaries()[1]![1];
-    const s = await scenario({});
-    cleanups.push(
-      () => s.github.close(),
-      () => s.artifacts.close(),
-    );
+    const s = await scenario();
     // One lane at a time: passing finishes, slow is running when the cancel comes, docs never starts.
     const inputs = {
       token: TOKEN,
@@ -402,11 +305,7 @@ describe("the action when the job is cancelled (Node 24)", () => {
 describe.skipIf(!hostEnv)("the action on the real build host (Node 24)", () => {
   it("runs the lanes in Incus over SSH and reports them", async () => {
     const node = nodeBinaries()[1]![1];
-    const s = await scenario({});
-    cleanups.push(
-      () => s.github.close(),
-      () => s.artifacts.close(),
-    );
+    const s = await scenario();
     const key = await readFile(hostEnv!.keyFile, "utf8");
     const knownHosts = await readFile(hostEnv!.knownHostsFile, "utf8");
     const inputs: Record<string, string> = {
@@ -439,4 +338,107 @@ describe.skipIf(!hostEnv)("the action on the real build host (Node 24)", () => {
     ).toBe(true);
     expectNoSecrets(await everythingWritten(s, stdout, stderr), [TOKEN, key]);
   });
+});
+
+describe("a dispatched run records the commit its lanes ran on (Node 24)", () => {
+  // GitHub sets GITHUB_SHA to the default branch's tip on workflow_dispatch (HEAD_SHA here), while
+  // the job checked out the pull request's head.
+  it("run.json has head-sha (the checkout's HEAD) and the pull request, not GITHUB_SHA", async () => {
+    const s = await scenario({ git: true });
+    const inputs = {
+      token: TOKEN,
+      lanes: "passing",
+      "check-runs": JSON.stringify({ passing: 101 }),
+      "head-sha": s.checkoutHead!,
+      "pull-request": "12",
+    };
+    const { code, stderr } = await runAction(node24(), "index.js", s, inputs, "workflow_dispatch");
+    expect(code, stderr).toBe(0);
+    expect(s.checkoutHead).not.toBe(HEAD_SHA);
+    const outputs = parseCommandFile(await readFile(s.files.output, "utf8"));
+    for (const text of [
+      await readFile(outputs["run-json"]!, "utf8"),
+      readZip(s.artifacts.artifacts.get(`pikaci-${outputs["run-id"]}`)!.zip)
+        .get("run.json")!
+        .toString(),
+    ]) {
+      expect(JSON.parse(text)).toMatchObject({ git_head: s.checkoutHead, pull_request: 12 });
+    }
+  });
+
+  it("a checkout of another commit fails the App's check runs with the fix, and runs nothing", async () => {
+    const s = await scenario({ git: true });
+    const inputs = {
+      token: TOKEN,
+      "check-runs": JSON.stringify({ passing: 101, failing: 102 }),
+      "head-sha": "f".repeat(40),
+    };
+    const { code, stdout } = await runAction(node24(), "index.js", s, inputs, "workflow_dispatch");
+    expect(code).toBe(1);
+    expect(stdout).toContain("ref: $" + "{{ inputs.head_sha }}");
+    for (const id of [101, 102]) {
+      const run = s.github.checkRuns.get(id)!;
+      expect([run.status, run.conclusion]).toEqual(["completed", "failure"]);
+      expect(outputOf(run).summary).toContain("actions/checkout");
+      expect(run.updates.some((u) => u.status === "in_progress")).toBe(false);
+    }
+  });
+});
+
+/**
+ * GitHub's runner cancels a step with SIGINT, SIGTERM 7.5 s later and SIGKILL 2.5 s after that.
+ * Ten cancellations, each at another point of a run on the real build host; half of them follow
+ * the App concluding the check runs "Superseded by …" (as it does before cancelling the workflow
+ * run). Each must exit within 3 s of SIGINT, leave every check run terminal, never overwrite the
+ * App's conclusion, and upload the artifact. The distribution is printed (and measured in
+ * bench/action-cancel.bench.ts).
+ */
+describe.skipIf(!hostEnv)("cancelling the action at ten points on the real build host (Node 24)", () => {
+  it("exits within 3 s of SIGINT each time, with every check terminal and the artifact uploaded", async () => {
+    const outcomes: CancelOutcome[] = [];
+    for (const point of CANCEL_POINTS)
+      outcomes.push(await cancelAt({ node: node24(), host: hostEnv!, point }));
+    const d = distribution(outcomes.map((o) => o.exitMs));
+    console.log(
+      [
+        `action cancellation, exit after SIGINT: min ${d.min} ms, median ${d.median} ms, max ${d.max} ms`,
+        ...outcomes.map((o) => `  ${o.point.padEnd(26)} ${String(o.exitMs).padStart(5)} ms  (${o.seenAt})`),
+      ].join("\n"),
+    );
+    for (const o of outcomes) {
+      const where = `${o.point}: ${JSON.stringify(o)}`;
+      expect(o.exitMs, where).toBeLessThan(3000);
+      expect(o.exitSignal, where).toBeNull();
+      expect(o.exitCode, where).toBe(1);
+      for (const [status, conclusion] of Object.values(o.checks)) {
+        expect(status, where).toBe("completed");
+        expect(["cancelled", "success"], where).toContain(conclusion);
+      }
+      expect(o.progressAfterConclusion, where).toEqual([]);
+      expect(o.artifact.uploaded, where).toBe(true);
+      expect(o.artifact.files, where).toEqual(expect.arrayContaining(["plan.json", "run.json"]));
+      expect(o.artifact.runStatus, where).not.toBe("running");
+      expect(o.artifact.runFinished, where).toBeTruthy();
+      expect(o.postExitCode, where).toBe(0);
+      if (o.supersededTitle) {
+        // Nothing from the action concludes a check run the App concluded; at most a progress
+        // update already in flight when the App concluded it arrives just after.
+        expect(
+          o.lateUpdates.filter((u) => u.status === "completed"),
+          where,
+        ).toEqual([]);
+        expect(
+          o.lateUpdates.filter((u) => u.afterMs > 250),
+          where,
+        ).toEqual([]);
+        for (const id of o.superseded) {
+          const [, conclusion, title] = o.checks[id]!;
+          expect(conclusion, where).toBe("cancelled");
+          if (!o.lateUpdates.some((u) => u.id === id)) expect(title, where).toBe(o.supersededTitle);
+        }
+      }
+    }
+    // The points really were different moments of the run.
+    expect(new Set(outcomes.map((o) => o.seenAt)).size).toBeGreaterThanOrEqual(6);
+  }, 600_000);
 });

@@ -5,7 +5,8 @@ import type { AddressInfo } from "node:net";
  * A local stand-in for the slice of GitHub's REST API pikaci uses, for child processes that nock
  * cannot reach. It records every request and enforces the Checks API limits that make GitHub
  * answer 422 (bytes of summary/text, 50 annotations, 255-char titles), so a test fails the way
- * GitHub would.
+ * GitHub would. A completed check run stays completed with its first conclusion (GitHub does not
+ * reopen one); an update to it is still recorded, so tests can see it was sent.
  */
 export interface RecordedRequest {
   method: string;
@@ -15,6 +16,8 @@ export interface RecordedRequest {
   raw: string;
   body: unknown;
   status: number;
+  /** When the request arrived (Date.now()), to order it against signals sent to a process. */
+  at: number;
 }
 
 export interface GitHubStandIn {
@@ -22,6 +25,10 @@ export interface GitHubStandIn {
   requests: RecordedRequest[];
   /** Check runs by id, with every update merged in order (the state GitHub would show). */
   checkRuns: Map<number, Record<string, unknown> & { updates: Record<string, unknown>[] }>;
+  /** A check run another app made (the pikaci App creating its queued check runs). */
+  seedCheckRun(id: number, fields: Record<string, unknown>): void;
+  /** Another app concludes a check run, as the App does for a superseded head. */
+  concludeCheckRun(id: number, conclusion: string, output: { title: string; summary: string }): void;
   close(): Promise<void>;
 }
 
@@ -63,6 +70,15 @@ export async function startGitHubStandIn(options: StandInOptions = {}): Promise<
   const checkRuns: GitHubStandIn["checkRuns"] = new Map();
   let nextId = 5000;
   let base = "";
+  const view = (run: Record<string, unknown>, repo: RegExpExecArray) => {
+    const { updates: _updates, ...state } = run;
+    return {
+      status: "queued",
+      conclusion: null,
+      ...state,
+      html_url: `${base}/${repo[1]}/${repo[2]}/runs/${String(run.id)}`,
+    };
+  };
 
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -77,7 +93,15 @@ export async function startGitHubStandIn(options: StandInOptions = {}): Promise<
       }
       const method = req.method ?? "GET";
       const path = (req.url ?? "/").split("?")[0]!;
-      const record: RecordedRequest = { method, path, headers: req.headers, raw, body, status: 0 };
+      const record: RecordedRequest = {
+        method,
+        path,
+        headers: req.headers,
+        raw,
+        body,
+        status: 0,
+        at: Date.now(),
+      };
       requests.push(record);
       const reply = (status: number, payload: unknown) => {
         record.status = status;
@@ -110,11 +134,17 @@ export async function startGitHubStandIn(options: StandInOptions = {}): Promise<
         const run = checkRuns.get(id) ?? { id, updates: [] };
         run.updates.push(object);
         const { output, ...rest } = object;
+        if (run.status === "completed") {
+          // The first conclusion wins: status, conclusion and times stay; output (annotations) is taken.
+          for (const key of ["status", "conclusion", "started_at", "completed_at"]) delete rest[key];
+        }
         Object.assign(run, rest);
         if (output) run.output = output;
         checkRuns.set(id, run);
-        return reply(200, { id, html_url: `${base}/${repo[1]}/${repo[2]}/runs/${id}`, ...rest });
+        return reply(200, view(run, repo));
       }
+      const get = method === "GET" && update && repo ? checkRuns.get(Number(update[1])) : undefined;
+      if (get && repo) return reply(200, view(get, repo));
       if (method === "GET" && files) {
         return reply(
           200,
@@ -130,6 +160,14 @@ export async function startGitHubStandIn(options: StandInOptions = {}): Promise<
     url: base,
     requests,
     checkRuns,
+    seedCheckRun(id, fields) {
+      checkRuns.set(id, { id, status: "queued", conclusion: null, ...fields, updates: [] });
+    },
+    concludeCheckRun(id, conclusion, output) {
+      const run = checkRuns.get(id) ?? { id, updates: [] };
+      Object.assign(run, { status: "completed", conclusion, output, completed_at: new Date().toISOString() });
+      checkRuns.set(id, run);
+    },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

@@ -133,3 +133,108 @@ describe("check reporter", () => {
     expect(warnings).toHaveLength(2);
   });
 });
+
+/** The App concluded a check run itself (a push superseded its head): GitHub keeps that conclusion. */
+describe("check reporter and check runs concluded by someone else", () => {
+  function adopted() {
+    const fake = recordingChecks();
+    const infos: string[] = [];
+    const reporter = createCheckReporter({
+      checks: fake.port,
+      log: { info: (m) => infos.push(m), warning: () => {} },
+      intervalMs: 10,
+    });
+    reporter.track("lint", 21, undefined, true);
+    reporter.track("test", 22, undefined, true);
+    return { ...fake, reporter, infos };
+  }
+  const cancelled = {
+    conclusion: "cancelled" as const,
+    output: { title: "Cancelled after 5.2s", summary: "x" },
+  };
+
+  it("reads an adopted check run before concluding it, and leaves a completed one alone", async () => {
+    const { reporter, updates, concludeElsewhere, calls, infos } = adopted();
+    reporter.handle(started("lint"));
+    await new Promise((r) => setTimeout(r, 0));
+    concludeElsewhere(21, "cancelled");
+    await reporter.conclude("lint", cancelled);
+    await reporter.conclude("test", cancelled);
+    await reporter.finish("the job was cancelled", "cancelled");
+    expect(updates(21).map((u) => u.params.status)).toEqual(["in_progress"]);
+    expect(updates(22).map((u) => u.params.conclusion)).toEqual(["cancelled"]);
+    expect(calls.filter((c) => c.kind === "get").map((c) => c.kind === "get" && c.id)).toEqual([21, 22]);
+    expect(reporter.concludedElsewhere("lint")).toBe("cancelled");
+    expect(infos.join("\n")).toContain("already concluded cancelled");
+  });
+
+  it("readAdopted finds check runs concluded before the job started; nothing is sent to them", async () => {
+    const { reporter, updates, concludeElsewhere } = adopted();
+    concludeElsewhere(22, "cancelled");
+    expect(await reporter.readAdopted()).toEqual(["test"]);
+    reporter.handle(started("test"));
+    await reporter.finish("x");
+    expect(updates(22)).toEqual([]);
+    expect(updates(21).at(-1)!.params.status).toBe("completed");
+  });
+
+  it("stops sending once a progress update's answer shows the check run completed", async () => {
+    const { reporter, updates, concludeElsewhere } = adopted();
+    reporter.handle(started("lint"));
+    await new Promise((r) => setTimeout(r, 0));
+    concludeElsewhere(21, "cancelled");
+    reporter.handle(logged("lint", "more\n"));
+    await new Promise((r) => setTimeout(r, 30));
+    const sent = updates(21).length;
+    reporter.handle(logged("lint", "even more\n"));
+    await new Promise((r) => setTimeout(r, 30));
+    await reporter.conclude("lint", cancelled);
+    await reporter.finish("x");
+    expect(updates(21)).toHaveLength(sent);
+    expect(updates(21).every((u) => u.params.status !== "completed")).toBe(true);
+  });
+});
+
+describe("check reporter when GitHub answers slower than the progress interval", () => {
+  function slow() {
+    const fake = recordingChecks();
+    const update = fake.port.update;
+    fake.port.update = async (id, params) => {
+      await new Promise((r) => setTimeout(r, 100));
+      return update(id, params);
+    };
+    const reporter = createCheckReporter({
+      checks: fake.port,
+      log: { info: () => {}, warning: () => {} },
+      intervalMs: 10,
+    });
+    reporter.track("lint", 31);
+    return { ...fake, reporter };
+  }
+
+  it("keeps at most one progress update waiting, so updates do not pile up behind a slow API", async () => {
+    const { reporter, updates } = slow();
+    reporter.handle(started("lint"));
+    for (let i = 0; i < 30; i++) {
+      reporter.handle(logged("lint", `line ${i}\n`));
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    // The log stopped: the one in flight and the one waiting go out, then nothing more.
+    await new Promise((r) => setTimeout(r, 350));
+    const settled = updates(31).length;
+    await new Promise((r) => setTimeout(r, 500));
+    expect(updates(31)).toHaveLength(settled);
+    expect(settled).toBeLessThanOrEqual(7);
+  });
+
+  it("sends no progress once the job is being cancelled", async () => {
+    const { reporter, updates } = slow();
+    reporter.handle(started("lint"));
+    await new Promise((r) => setTimeout(r, 150));
+    reporter.cancel();
+    const before = updates(31).length;
+    for (let i = 0; i < 10; i++) reporter.handle(logged("lint", `line ${i}\n`));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(updates(31)).toHaveLength(before);
+  });
+});

@@ -7,6 +7,7 @@ import type { EnginePort } from "../../../src/action/engine-port.js";
 import { parseInputs } from "../../../src/action/inputs.js";
 import { main } from "../../../src/action/main.js";
 import { loadConfigFile } from "../../../src/config/index.js";
+import { OVER_LIMIT_NOTE } from "../../../src/github/changed-files.js";
 import type { JobRecord, RunEvent, RunRecord } from "../../../src/schema/index.js";
 import { recordingChecks } from "./fake-checks.js";
 
@@ -64,9 +65,12 @@ function job(id: string, status: JobRecord["status"], extra: Partial<JobRecord> 
 }
 
 /** An engine that plays a script: lint fails with tsc errors (one leaking the token), test passes, docs is skipped. */
-function scriptedEngine(options: { throws?: boolean } = {}): EnginePort & { seenLanes: string[] } {
+function scriptedEngine(
+  options: { throws?: boolean } = {},
+): EnginePort & { seenLanes: string[]; seenMeta: unknown } {
   const engine = {
     seenLanes: [] as string[],
+    seenMeta: undefined as unknown,
     executorKind: "local" as const,
     loadConfig: async (file: string) => (await loadConfigFile(file)).config,
     newRunId: () => RUN_ID,
@@ -74,6 +78,7 @@ function scriptedEngine(options: { throws?: boolean } = {}): EnginePort & { seen
     close: async () => {},
     async runLanes(p: Parameters<EnginePort["runLanes"]>[0]): Promise<RunRecord> {
       engine.seenLanes = p.laneIds;
+      engine.seenMeta = p.meta;
       if (options.throws) throw new Error("build host unreachable");
       const emit = (e: RunEvent) => p.onEvent(e);
       const write = async (id: string, guest: string) => {
@@ -275,5 +280,143 @@ describe("main (dispatched)", () => {
     const result = await main(s.params);
     expect(result.conclusion).toBe("failure");
     expect(s.updates(51).at(-1)!.params.output!.summary).toContain("config file not found");
+  });
+});
+
+const PR_HEAD = "b".repeat(40);
+
+describe("main: the commit and pull request a dispatched run records", () => {
+  it("passes head-sha and pull-request to the engine when the checkout is at head-sha", async () => {
+    const s = setup({ "check-runs": '{"lint": 51}', "head-sha": PR_HEAD, "pull-request": "12" });
+    await main({ ...s.params, readCheckout: async () => ({ git_head: PR_HEAD, git_dirty: false }) });
+    expect(s.engine.seenMeta).toEqual({ git_head: PR_HEAD, git_dirty: false, pull_request: 12 });
+  });
+
+  it("refuses a checkout of another commit, concluding the App's check runs with the fix", async () => {
+    const s = setup({ "check-runs": '{"lint": 51, "test": 52}', "head-sha": PR_HEAD });
+    const result = await main({ ...s.params, readCheckout: async () => ({ git_head: "d".repeat(40) }) });
+    expect(result.conclusion).toBe("failure");
+    expect(s.engine.seenLanes).toEqual([]);
+    for (const id of [51, 52]) {
+      const last = s.updates(id).at(-1)!.params;
+      expect(last).toMatchObject({ status: "completed", conclusion: "failure" });
+      expect(last.output!.summary).toContain(["ref: $", "{{ inputs.head_sha }}"].join(""));
+    }
+  });
+});
+
+describe("main: a pull request over GitHub's 3000-file listing cap (standalone)", () => {
+  it("runs every lane and says why in each check run", async () => {
+    const s = setup({});
+    await main({ ...s.params, changedFiles: async () => null });
+    const creates = s.calls.filter((c) => c.kind === "create");
+    for (const c of creates)
+      expect(c.kind === "create" && c.params.output!.summary).toContain(OVER_LIMIT_NOTE);
+    expect(s.updates(1000).at(-1)!.params.output!.summary).toContain(OVER_LIMIT_NOTE);
+    expect(s.warnings).toContain(OVER_LIMIT_NOTE);
+  });
+});
+
+/** An engine that starts a lane, then never returns after a cancel: a build host slow to clean up. */
+function hangingEngine(): EnginePort {
+  return {
+    executorKind: "incus",
+    loadConfig: async (file: string) => (await loadConfigFile(file)).config,
+    newRunId: () => RUN_ID,
+    runDir: () => runDir,
+    close: async () => {},
+    async runLanes(p) {
+      await mkdir(path.join(runDir, "jobs", "lint"), { recursive: true });
+      await writeFile(path.join(runDir, "jobs", "lint", "host.log"), "pikaci: sync\n");
+      const running: RunRecord = {
+        schema_version: 1,
+        run_id: RUN_ID,
+        status: "running",
+        rerun_of: null,
+        target_id: null,
+        git_head: null,
+        git_dirty: null,
+        created_at: at,
+        finished_at: null,
+        plan_path: "plan.json",
+        changed_files: null,
+        filters: [],
+        message: null,
+        prepare_timings: [],
+        jobs: [
+          job("lint", "running", {
+            finished_at: null,
+            duration_ms: null,
+            exit_code: null,
+            failure_kind: null,
+          }),
+          job("test", "queued", {
+            started_at: null,
+            finished_at: null,
+            duration_ms: null,
+            exit_code: null,
+            failure_kind: null,
+          }),
+        ],
+      };
+      await writeFile(path.join(runDir, "run.json"), JSON.stringify(running));
+      await writeFile(path.join(runDir, "plan.json"), "{}");
+      p.onEvent({ type: "job_started", at, run_id: RUN_ID, job_id: "lint", attempt: 1 });
+      return new Promise<RunRecord>(() => {});
+    },
+  };
+}
+
+describe("main: a cancelled job whose engine does not return in time", () => {
+  it("concludes every check cancelled and uploads a terminal run.json within the grace period", async () => {
+    const s = setup({ "check-runs": '{"lint": 51, "test": 52}' }, hangingEngine() as never);
+    const abort = new AbortController();
+    setTimeout(() => abort.abort(), 100);
+    const t0 = performance.now();
+    const result = await main({ ...s.params, signal: abort.signal, cancelGraceMs: 100 });
+    expect(performance.now() - t0).toBeLessThan(1000);
+    expect(result.conclusion).toBe("cancelled");
+    for (const id of [51, 52]) {
+      const last = s.updates(id).at(-1)!.params;
+      expect(last).toMatchObject({ status: "completed", conclusion: "cancelled" });
+    }
+    // No progress update after a conclusion.
+    const statuses = s.updates(51).map((u) => u.params.status);
+    expect(statuses.indexOf("completed")).toBe(statuses.length - 1);
+    const upload = s.uploads[0]!;
+    const staged = upload.files.map((f) => path.relative(upload.rootDirectory, f));
+    expect(staged).toEqual(["jobs/lint/host.log", "plan.json", "run.json"]);
+    const record = JSON.parse(
+      await readFile(path.join(upload.rootDirectory, "run.json"), "utf8"),
+    ) as RunRecord;
+    expect(record.status).toBe("cancelled");
+    expect(record.finished_at).not.toBeNull();
+    expect(record.jobs.map((j) => j.status)).toEqual(["cancelled", "cancelled"]);
+  });
+});
+
+describe("main: a job cancelled before the lanes start", () => {
+  it("never calls the engine, concludes every check cancelled and uploads the planned record", async () => {
+    const s = setup({ "check-runs": '{"lint": 51, "test": 52}' });
+    const abort = new AbortController();
+    abort.abort();
+    const result = await main({ ...s.params, signal: abort.signal });
+    expect(result.conclusion).toBe("cancelled");
+    expect(s.engine.seenLanes).toEqual([]);
+    for (const id of [51, 52])
+      expect(s.updates(id).at(-1)!.params).toMatchObject({ status: "completed", conclusion: "cancelled" });
+    const upload = s.uploads[0]!;
+    expect(upload.files.map((f) => path.relative(upload.rootDirectory, f))).toEqual([
+      "plan.json",
+      "run.json",
+    ]);
+    const record = JSON.parse(
+      await readFile(path.join(upload.rootDirectory, "run.json"), "utf8"),
+    ) as RunRecord;
+    expect(record.status).toBe("cancelled");
+    expect(record.jobs.map((j) => [j.lane_id, j.status])).toEqual([
+      ["lint", "cancelled"],
+      ["test", "cancelled"],
+    ]);
   });
 });
