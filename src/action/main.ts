@@ -94,6 +94,7 @@ export async function main(params: MainParams): Promise<MainResult> {
       guestRoots: params.guestRoots ?? [],
       secrets,
       runUrl: context.runUrl,
+      ...(detailsUrl ? { testsUrl: detailsUrl } : {}),
       offerActions: inputs["check-runs"] !== undefined,
       resolvePath: workspaceResolver(context.workspace),
     };

@@ -47,6 +47,9 @@ export function resolveLane(
       mounts: (found.mounts ?? []).map((m) => ({ source: m.source, path: m.path })),
       concurrency_group: found.concurrency_group ?? null,
       infra_retries: found.infra_retries ?? defaults.infra_retries ?? DEFAULT_INFRA_RETRIES,
+      // Only when set, so plans of lanes without outputs read as before.
+      ...(found.artifacts?.length ? { artifacts: [...found.artifacts] } : {}),
+      ...(found.reports?.length ? { reports: found.reports.map((r) => ({ junit: r.junit })) } : {}),
     },
   };
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { InstanceType } from "./config.js";
 import { LaneId, RunId } from "./ids.js";
+import { ArtifactsRecord, LaneTestResults } from "./tests.js";
 
 /**
  * The records pikaci writes: `run.json`, `plan.json`, and the job records inside `run.json`.
@@ -85,6 +86,10 @@ export const JobRecord = z.object({
   sync: SyncStats.nullable().optional(),
   /** Last lines of the guest log, so a report can show the failure without reading the log. */
   failure_excerpt: z.string().nullable().optional(),
+  /** Files collected by the lane's `artifacts` and `reports`. */
+  artifacts: ArtifactsRecord.nullable().optional(),
+  /** Per-test results from the lane's JUnit reports. */
+  tests: LaneTestResults.nullable().optional(),
 });
 
 export const PrepareTiming = z.object({
@@ -142,6 +147,9 @@ export const ExecuteSpec = z.object({
   mounts: z.array(z.object({ source: z.string(), path: z.string() })),
   concurrency_group: z.string().nullable(),
   infra_retries: z.number().int().nonnegative(),
+  /** Globs of files to collect; absent in plans written before artifacts existed. */
+  artifacts: z.array(z.string()).optional(),
+  reports: z.array(z.object({ junit: z.string() })).optional(),
 });
 
 export const PrepareNode = z.object({

@@ -51,6 +51,15 @@ export const LaneTestResults = z.object({
   warnings: z.array(z.string()),
 });
 
+/** What a lane's `artifacts`/`reports` collected into `jobs/<lane>/artifacts/`. */
+export const ArtifactsRecord = z.object({
+  files: z.array(z.object({ name: z.string(), bytes: z.number().int().nonnegative(), report: z.boolean() })),
+  bytes: z.number().int().nonnegative(),
+  /** Caps hit, files skipped, globs that matched nothing. */
+  warnings: z.array(z.string()),
+});
+
+export type ArtifactsRecord = z.infer<typeof ArtifactsRecord>;
 export type TestStatus = z.infer<typeof TestStatus>;
 export type TestCaseRecord = z.infer<typeof TestCaseRecord>;
 export type TestCounts = z.infer<typeof TestCounts>;
