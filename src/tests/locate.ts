@@ -7,7 +7,7 @@ export interface Location {
 }
 
 // "tests/test_calc.py:9: AssertionError", " ❯ math.test.ts:8:19", "at f (/workspace/snapshot/a.js:3:5)"
-const PATH_LINE = /(?:^|[\s(❯'"])(\/?(?:[\w.@+~-]+\/)*[\w.@+~-]+\.[A-Za-z][\w]{0,9}):(\d+)(?::\d+)?/gmu;
+const PATH_LINE = /(?:^|[\s(❯'"])(\/?(?:[\w.@+~-]+\/)*[\w.@+~-]+\.[A-Za-z][\w]{0,9}):(\d+)(?::\d+)?/gm;
 // bats: "(in test file test/calc.bats, line 9)"
 const BATS = /\(in test file ([^,\n]+), line (\d+)\)/g;
 // JVM frames name a class and a bare file: "at calc.CalcTest.adds(CalcTest.java:16)"
