@@ -32075,7 +32075,7 @@ var init_locate = __esm({
   "src/tests/locate.ts"() {
     "use strict";
     init_paths();
-    PATH_LINE = /(?:^|[\s(❯'"])(\/?(?:[\w.@+~-]+\/)*[\w.@+~-]+\.[A-Za-z][\w]{0,9}):(\d+)(?::\d+)?/gmu;
+    PATH_LINE = /(?:^|[\s(❯'"])(\/?(?:[\w.@+~-]+\/)*[\w.@+~-]+\.[A-Za-z][\w]{0,9}):(\d+)(?::\d+)?/gm;
     BATS = /\(in test file ([^,\n]+), line (\d+)\)/g;
     JVM_FRAME = /\bat (?:[\w.$-]+(?:@[\w.-]+)?\/)?((?:[\w$]+\.)*)[\w$]+\.[\w$<>]+\(([\w$]+\.(?:java|kt|scala|groovy)):(\d+)\)/g;
     JVM_SOURCE_ROOTS = ["src/test/java", "src/main/java", "src/test/kotlin", "src/main/kotlin", ""];
