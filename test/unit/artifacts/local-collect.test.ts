@@ -62,7 +62,7 @@ describe("local executor: artifacts and JUnit reports", () => {
     "bats writes JUnit into $PIKACI_OUTPUT_DIR; the failure is located in the repository",
     async () => {
       const outcome = await run({
-        command: 'bats --report-formatter junit --output "$PIKACI_OUTPUT_DIR" test/calc.bats',
+        command: 'bats --formatter junit test/calc.bats > "$PIKACI_OUTPUT_DIR/report.xml"',
         reports: [{ junit: "$PIKACI_OUTPUT_DIR/*.xml" }],
       });
       expect(outcome.status).toBe("failed");
