@@ -29,9 +29,9 @@ var __export = (target, all) => {
 };
 var __copyProps = (to, from, except, desc) => {
   if (from && typeof from === "object" || typeof from === "function") {
-    for (let key of __getOwnPropNames(from))
-      if (!__hasOwnProp.call(to, key) && key !== except)
-        __defProp(to, key, { get: () => from[key], enumerable: !(desc = __getOwnPropDesc(from, key)) || desc.enumerable });
+    for (let key2 of __getOwnPropNames(from))
+      if (!__hasOwnProp.call(to, key2) && key2 !== except)
+        __defProp(to, key2, { get: () => from[key2], enumerable: !(desc = __getOwnPropDesc(from, key2)) || desc.enumerable });
   }
   return to;
 };
@@ -74,11 +74,11 @@ var require_cjs = __commonJS({
         return cloneUnlessOtherwiseSpecified(element, options2);
       });
     }
-    function getMergeFunction(key, options2) {
+    function getMergeFunction(key2, options2) {
       if (!options2.customMerge) {
         return deepmerge;
       }
-      var customMerge = options2.customMerge(key);
+      var customMerge = options2.customMerge(key2);
       return typeof customMerge === "function" ? customMerge : deepmerge;
     }
     function getEnumerableOwnPropertySymbols(target) {
@@ -96,24 +96,24 @@ var require_cjs = __commonJS({
         return false;
       }
     }
-    function propertyIsUnsafe(target, key) {
-      return propertyIsOnObject(target, key) && !(Object.hasOwnProperty.call(target, key) && Object.propertyIsEnumerable.call(target, key));
+    function propertyIsUnsafe(target, key2) {
+      return propertyIsOnObject(target, key2) && !(Object.hasOwnProperty.call(target, key2) && Object.propertyIsEnumerable.call(target, key2));
     }
     function mergeObject(target, source, options2) {
       var destination = {};
       if (options2.isMergeableObject(target)) {
-        getKeys(target).forEach(function(key) {
-          destination[key] = cloneUnlessOtherwiseSpecified(target[key], options2);
+        getKeys(target).forEach(function(key2) {
+          destination[key2] = cloneUnlessOtherwiseSpecified(target[key2], options2);
         });
       }
-      getKeys(source).forEach(function(key) {
-        if (propertyIsUnsafe(target, key)) {
+      getKeys(source).forEach(function(key2) {
+        if (propertyIsUnsafe(target, key2)) {
           return;
         }
-        if (propertyIsOnObject(target, key) && options2.isMergeableObject(source[key])) {
-          destination[key] = getMergeFunction(key, options2)(target[key], source[key], options2);
+        if (propertyIsOnObject(target, key2) && options2.isMergeableObject(source[key2])) {
+          destination[key2] = getMergeFunction(key2, options2)(target[key2], source[key2], options2);
         } else {
-          destination[key] = cloneUnlessOtherwiseSpecified(source[key], options2);
+          destination[key2] = cloneUnlessOtherwiseSpecified(source[key2], options2);
         }
       });
       return destination;
@@ -276,15 +276,15 @@ var require_err = __commonJS({
       if (Array.isArray(err.errors)) {
         _err.aggregateErrors = err.errors.map((err2) => errSerializer(err2));
       }
-      for (const key in err) {
-        if (_err[key] === void 0) {
-          const val = err[key];
+      for (const key2 in err) {
+        if (_err[key2] === void 0) {
+          const val = err[key2];
           if (isErrorLike(val)) {
-            if (key !== "cause" && !Object.prototype.hasOwnProperty.call(val, seen)) {
-              _err[key] = errSerializer(val);
+            if (key2 !== "cause" && !Object.prototype.hasOwnProperty.call(val, seen)) {
+              _err[key2] = errSerializer(val);
             }
           } else {
-            _err[key] = val;
+            _err[key2] = val;
           }
         }
       }
@@ -319,15 +319,15 @@ var require_err_with_cause = __commonJS({
       if (isErrorLike(err.cause) && !Object.prototype.hasOwnProperty.call(err.cause, seen)) {
         _err.cause = errWithCauseSerializer(err.cause);
       }
-      for (const key in err) {
-        if (_err[key] === void 0) {
-          const val = err[key];
+      for (const key2 in err) {
+        if (_err[key2] === void 0) {
+          const val = err[key2];
           if (isErrorLike(val)) {
             if (!Object.prototype.hasOwnProperty.call(val, seen)) {
-              _err[key] = errWithCauseSerializer(val);
+              _err[key2] = errWithCauseSerializer(val);
             }
           } else {
-            _err[key] = val;
+            _err[key2] = val;
           }
         }
       }
@@ -410,8 +410,8 @@ var require_req = __commonJS({
       if (req.originalUrl) {
         _req.url = req.originalUrl;
       } else {
-        const path6 = req.path;
-        _req.url = typeof path6 === "string" ? path6 : req.url ? req.url.path || req.url : void 0;
+        const path7 = req.path;
+        _req.url = typeof path7 === "string" ? path7 : req.url ? req.url.path || req.url : void 0;
       }
       if (req.query) {
         _req.query = req.query;
@@ -572,23 +572,23 @@ var require_redact = __commonJS({
       }
       if (typeof obj === "object") {
         const cloned = Object.create(Object.getPrototypeOf(obj));
-        for (const key in obj) {
-          if (Object.prototype.hasOwnProperty.call(obj, key)) {
-            cloned[key] = deepClone(obj[key]);
+        for (const key2 in obj) {
+          if (Object.prototype.hasOwnProperty.call(obj, key2)) {
+            cloned[key2] = deepClone(obj[key2]);
           }
         }
         return cloned;
       }
       return obj;
     }
-    function parsePath(path6) {
+    function parsePath(path7) {
       const parts = [];
       let current = "";
       let inBrackets = false;
       let inQuotes = false;
       let quoteChar = "";
-      for (let i = 0; i < path6.length; i++) {
-        const char = path6[i];
+      for (let i = 0; i < path7.length; i++) {
+        const char = path7[i];
         if (!inBrackets && char === ".") {
           if (current) {
             parts.push(current);
@@ -627,14 +627,14 @@ var require_redact = __commonJS({
     function setValue(obj, parts, value) {
       let current = obj;
       for (let i = 0; i < parts.length - 1; i++) {
-        const key = parts[i];
-        if (typeof current !== "object" || current === null || !(key in current)) {
+        const key2 = parts[i];
+        if (typeof current !== "object" || current === null || !(key2 in current)) {
           return false;
         }
-        if (typeof current[key] !== "object" || current[key] === null) {
+        if (typeof current[key2] !== "object" || current[key2] === null) {
           return false;
         }
-        current = current[key];
+        current = current[key2];
       }
       const lastKey = parts[parts.length - 1];
       if (lastKey === "*") {
@@ -643,9 +643,9 @@ var require_redact = __commonJS({
             current[i] = value;
           }
         } else if (typeof current === "object" && current !== null) {
-          for (const key in current) {
-            if (Object.prototype.hasOwnProperty.call(current, key)) {
-              current[key] = value;
+          for (const key2 in current) {
+            if (Object.prototype.hasOwnProperty.call(current, key2)) {
+              current[key2] = value;
             }
           }
         }
@@ -659,14 +659,14 @@ var require_redact = __commonJS({
     function removeKey(obj, parts) {
       let current = obj;
       for (let i = 0; i < parts.length - 1; i++) {
-        const key = parts[i];
-        if (typeof current !== "object" || current === null || !(key in current)) {
+        const key2 = parts[i];
+        if (typeof current !== "object" || current === null || !(key2 in current)) {
           return false;
         }
-        if (typeof current[key] !== "object" || current[key] === null) {
+        if (typeof current[key2] !== "object" || current[key2] === null) {
           return false;
         }
-        current = current[key];
+        current = current[key2];
       }
       const lastKey = parts[parts.length - 1];
       if (lastKey === "*") {
@@ -675,9 +675,9 @@ var require_redact = __commonJS({
             current[i] = void 0;
           }
         } else if (typeof current === "object" && current !== null) {
-          for (const key in current) {
-            if (Object.prototype.hasOwnProperty.call(current, key)) {
-              delete current[key];
+          for (const key2 in current) {
+            if (Object.prototype.hasOwnProperty.call(current, key2)) {
+              delete current[key2];
             }
           }
         }
@@ -719,10 +719,10 @@ var require_redact = __commonJS({
       return current;
     }
     function redactPaths(obj, paths, censor, remove = false) {
-      for (const path6 of paths) {
-        const parts = parsePath(path6);
+      for (const path7 of paths) {
+        const parts = parsePath(path7);
         if (parts.includes("*")) {
-          redactWildcardPath(obj, parts, censor, path6, remove);
+          redactWildcardPath(obj, parts, censor, path7, remove);
         } else {
           if (remove) {
             removeKey(obj, parts);
@@ -762,19 +762,19 @@ var require_redact = __commonJS({
         } else if (typeof current === "object" && current !== null) {
           if (remove) {
             const keysToDelete = [];
-            for (const key in current) {
-              if (Object.prototype.hasOwnProperty.call(current, key)) {
-                keysToDelete.push(key);
+            for (const key2 in current) {
+              if (Object.prototype.hasOwnProperty.call(current, key2)) {
+                keysToDelete.push(key2);
               }
             }
-            for (const key of keysToDelete) {
-              delete current[key];
+            for (const key2 of keysToDelete) {
+              delete current[key2];
             }
           } else {
-            for (const key in current) {
-              const keyPath = [...parentParts, key];
-              const actualCensor = typeof censor === "function" ? censor(current[key], keyPath) : censor;
-              current[key] = actualCensor;
+            for (const key2 in current) {
+              const keyPath = [...parentParts, key2];
+              const actualCensor = typeof censor === "function" ? censor(current[key2], keyPath) : censor;
+              current[key2] = actualCensor;
             }
           }
         }
@@ -794,9 +794,9 @@ var require_redact = __commonJS({
               traverse(current[i], pathLength + 1);
             }
           } else if (typeof current === "object" && current !== null) {
-            for (const key in current) {
-              pathArray[pathLength] = key;
-              traverse(current[key], pathLength + 1);
+            for (const key2 in current) {
+              pathArray[pathLength] = key2;
+              traverse(current[key2], pathLength + 1);
             }
           }
         } else if (pathLength < beforeWildcard.length) {
@@ -807,8 +807,8 @@ var require_redact = __commonJS({
           }
         } else {
           if (afterWildcard.includes("*")) {
-            const wrappedCensor = typeof censor === "function" ? (value, path6) => {
-              const fullPath = [...pathArray.slice(0, pathLength), ...path6];
+            const wrappedCensor = typeof censor === "function" ? (value, path7) => {
+              const fullPath = [...pathArray.slice(0, pathLength), ...path7];
               return censor(value, fullPath);
             } : censor;
             redactWildcardPath(current, afterWildcard, wrappedCensor, originalPath, remove);
@@ -843,8 +843,8 @@ var require_redact = __commonJS({
         return null;
       }
       const pathStructure = /* @__PURE__ */ new Map();
-      for (const path6 of pathsToClone) {
-        const parts = parsePath(path6);
+      for (const path7 of pathsToClone) {
+        const parts = parsePath(path7);
         let current = pathStructure;
         for (let i = 0; i < parts.length; i++) {
           const part = parts[i];
@@ -883,12 +883,12 @@ var require_redact = __commonJS({
           return cloned2;
         }
         const cloned = Object.create(Object.getPrototypeOf(source));
-        for (const key in source) {
-          if (Object.prototype.hasOwnProperty.call(source, key)) {
-            if (pathMap.has(key) || pathMap.has("*")) {
-              cloned[key] = cloneSelectively(source[key], pathMap.get(key) || pathMap.get("*"));
+        for (const key2 in source) {
+          if (Object.prototype.hasOwnProperty.call(source, key2)) {
+            if (pathMap.has(key2) || pathMap.has("*")) {
+              cloned[key2] = cloneSelectively(source[key2], pathMap.get(key2) || pathMap.get("*"));
             } else {
-              cloned[key] = source[key];
+              cloned[key2] = source[key2];
             }
           }
         }
@@ -896,24 +896,24 @@ var require_redact = __commonJS({
       }
       return cloneSelectively(obj, pathStructure);
     }
-    function validatePath(path6) {
-      if (typeof path6 !== "string") {
+    function validatePath(path7) {
+      if (typeof path7 !== "string") {
         throw new Error("Paths must be (non-empty) strings");
       }
-      if (path6 === "") {
+      if (path7 === "") {
         throw new Error("Invalid redaction path ()");
       }
-      if (path6.includes("..")) {
-        throw new Error(`Invalid redaction path (${path6})`);
+      if (path7.includes("..")) {
+        throw new Error(`Invalid redaction path (${path7})`);
       }
-      if (path6.includes(",")) {
-        throw new Error(`Invalid redaction path (${path6})`);
+      if (path7.includes(",")) {
+        throw new Error(`Invalid redaction path (${path7})`);
       }
       let bracketCount = 0;
       let inQuotes = false;
       let quoteChar = "";
-      for (let i = 0; i < path6.length; i++) {
-        const char = path6[i];
+      for (let i = 0; i < path7.length; i++) {
+        const char = path7[i];
         if ((char === '"' || char === "'") && bracketCount > 0) {
           if (!inQuotes) {
             inQuotes = true;
@@ -927,20 +927,20 @@ var require_redact = __commonJS({
         } else if (char === "]" && !inQuotes) {
           bracketCount--;
           if (bracketCount < 0) {
-            throw new Error(`Invalid redaction path (${path6})`);
+            throw new Error(`Invalid redaction path (${path7})`);
           }
         }
       }
       if (bracketCount !== 0) {
-        throw new Error(`Invalid redaction path (${path6})`);
+        throw new Error(`Invalid redaction path (${path7})`);
       }
     }
     function validatePaths(paths) {
       if (!Array.isArray(paths)) {
         throw new TypeError("paths must be an array");
       }
-      for (const path6 of paths) {
-        validatePath(path6);
+      for (const path7 of paths) {
+        validatePath(path7);
       }
     }
     function slowRedact(options2 = {}) {
@@ -1110,8 +1110,8 @@ var require_redaction = __commonJS({
         if (shape[k] === null) {
           o[k] = (value) => topCensor(value, [k]);
         } else {
-          const wrappedCensor = typeof censor === "function" ? (value, path6) => {
-            return censor(value, [k, ...path6]);
+          const wrappedCensor = typeof censor === "function" ? (value, path7) => {
+            return censor(value, [k, ...path7]);
           } : censor;
           o[k] = Redact({
             paths: shape[k],
@@ -1332,7 +1332,7 @@ var require_sonic_boom = __commonJS({
     var fs = __require("fs");
     var EventEmitter = __require("events");
     var inherits = __require("util").inherits;
-    var path6 = __require("path");
+    var path7 = __require("path");
     var sleep = require_atomic_sleep();
     var assert2 = __require("assert");
     var BUSY_WRITE_TIMEOUT = 100;
@@ -1386,7 +1386,7 @@ var require_sonic_boom = __commonJS({
       const mode = sonic.mode;
       if (sonic.sync) {
         try {
-          if (sonic.mkdir) fs.mkdirSync(path6.dirname(file2), { recursive: true });
+          if (sonic.mkdir) fs.mkdirSync(path7.dirname(file2), { recursive: true });
           const fd = fs.openSync(file2, flags, mode);
           fileOpened(null, fd);
         } catch (err) {
@@ -1394,7 +1394,7 @@ var require_sonic_boom = __commonJS({
           throw err;
         }
       } else if (sonic.mkdir) {
-        fs.mkdir(path6.dirname(file2), { recursive: true }, (err) => {
+        fs.mkdir(path7.dirname(file2), { recursive: true }, (err) => {
           if (err) return fileOpened(err);
           fs.open(file2, flags, mode, fileOpened);
         });
@@ -1406,7 +1406,7 @@ var require_sonic_boom = __commonJS({
       if (!(this instanceof SonicBoom)) {
         return new SonicBoom(opts);
       }
-      let { fd, dest, minLength, maxLength, maxWrite, periodicFlush, sync, append = true, mkdir: mkdir3, retryEAGAIN, fsync, contentMode, mode } = opts || {};
+      let { fd, dest, minLength, maxLength, maxWrite, periodicFlush, sync, append = true, mkdir: mkdir4, retryEAGAIN, fsync, contentMode, mode } = opts || {};
       fd = fd || dest;
       this._len = 0;
       this.fd = -1;
@@ -1431,7 +1431,7 @@ var require_sonic_boom = __commonJS({
       this.append = append || false;
       this.mode = mode;
       this.retryEAGAIN = retryEAGAIN || (() => true);
-      this.mkdir = mkdir3 || false;
+      this.mkdir = mkdir4 || false;
       let fsWriteSync;
       let fsWrite;
       if (contentMode === kContentModeBuffer) {
@@ -2789,15 +2789,15 @@ var require_transport = __commonJS({
       if (!unquoted) {
         return false;
       }
-      let path6 = unquoted;
-      if (path6.startsWith("file://")) {
+      let path7 = unquoted;
+      if (path7.startsWith("file://")) {
         try {
-          path6 = fileURLToPath(path6);
+          path7 = fileURLToPath(path7);
         } catch {
           return false;
         }
       }
-      return isAbsolute(path6) && !existsSync2(path6);
+      return isAbsolute(path7) && !existsSync2(path7);
     }
     function stripQuotes(value) {
       const first = value[0];
@@ -3067,15 +3067,15 @@ var require_tools = __commonJS({
       }
       const wildcardStringifier = stringifiers[wildcardFirstSym];
       let propStr = "";
-      for (const key in obj) {
-        value = obj[key];
-        if (Object.prototype.hasOwnProperty.call(obj, key) && value !== void 0) {
-          if (serializers[key]) {
-            value = serializers[key](value);
-          } else if (key === errorKey && serializers.err) {
+      for (const key2 in obj) {
+        value = obj[key2];
+        if (Object.prototype.hasOwnProperty.call(obj, key2) && value !== void 0) {
+          if (serializers[key2]) {
+            value = serializers[key2](value);
+          } else if (key2 === errorKey && serializers.err) {
             value = serializers.err(value);
           }
-          const stringifier = stringifiers[key] || wildcardStringifier;
+          const stringifier = stringifiers[key2] || wildcardStringifier;
           switch (typeof value) {
             case "undefined":
             case "function":
@@ -3095,7 +3095,7 @@ var require_tools = __commonJS({
               value = (stringifier || stringify2)(value, stringifySafe);
           }
           if (value === void 0) continue;
-          const strKey = asString(key);
+          const strKey = asString(key2);
           propStr += "," + strKey + ":" + value;
         }
       }
@@ -3140,14 +3140,14 @@ var require_tools = __commonJS({
       const serializers = instance[serializersSym];
       const formatter = instance[formattersSym].bindings;
       bindings = formatter(bindings);
-      for (const key in bindings) {
-        value = bindings[key];
-        const valid = (key.length < 5 || key !== "level" && key !== "serializers" && key !== "formatters" && key !== "customLevels") && bindings.hasOwnProperty(key) && value !== void 0;
+      for (const key2 in bindings) {
+        value = bindings[key2];
+        const valid = (key2.length < 5 || key2 !== "level" && key2 !== "serializers" && key2 !== "formatters" && key2 !== "customLevels") && bindings.hasOwnProperty(key2) && value !== void 0;
         if (valid === true) {
-          value = serializers[key] ? serializers[key](value) : value;
-          value = (stringifiers[key] || wildcardStringifier || stringify2)(value, stringifySafe);
+          value = serializers[key2] ? serializers[key2](value) : value;
+          value = (stringifiers[key2] || wildcardStringifier || stringify2)(value, stringifySafe);
           if (value === void 0) continue;
-          data += "," + asString(key) + ":" + value;
+          data += "," + asString(key2) + ":" + value;
         }
       }
       return data;
@@ -3382,12 +3382,12 @@ var require_levels = __commonJS({
       const useOnlyCustomLevelsVal = this[useOnlyCustomLevelsSym];
       const levelComparison = this[levelCompSym];
       const hook7 = this[hooksSym].logMethod;
-      for (const key in values) {
-        if (levelComparison(values[key], levelVal) === false) {
-          this[key] = noop5;
+      for (const key2 in values) {
+        if (levelComparison(values[key2], levelVal) === false) {
+          this[key2] = noop5;
           continue;
         }
-        this[key] = isStandardLevel(key, useOnlyCustomLevelsVal) ? levelMethods[key](hook7) : genLog(values[key], hook7);
+        this[key2] = isStandardLevel(key2, useOnlyCustomLevelsVal) ? levelMethods[key2](hook7) : genLog(values[key2], hook7);
       }
       this.emit(
         "level-change",
@@ -3439,7 +3439,7 @@ var require_levels = __commonJS({
     function assertDefaultLevelFound(defaultLevel, customLevels, useOnlyCustomLevels) {
       if (typeof defaultLevel === "number") {
         const values = [].concat(
-          Object.keys(customLevels || {}).map((key) => customLevels[key]),
+          Object.keys(customLevels || {}).map((key2) => customLevels[key2]),
           useOnlyCustomLevels ? [] : Object.keys(nums).map((level) => +level),
           Infinity
         );
@@ -3817,28 +3817,28 @@ var require_safe_stable_stringify = __commonJS({
       }
       return value === void 0 ? true : value;
     }
-    function getBooleanOption(options2, key) {
+    function getBooleanOption(options2, key2) {
       let value;
-      if (hasOwnProperty.call(options2, key)) {
-        value = options2[key];
+      if (hasOwnProperty.call(options2, key2)) {
+        value = options2[key2];
         if (typeof value !== "boolean") {
-          throw new TypeError(`The "${key}" argument must be of type boolean`);
+          throw new TypeError(`The "${key2}" argument must be of type boolean`);
         }
       }
       return value === void 0 ? true : value;
     }
-    function getPositiveIntegerOption(options2, key) {
+    function getPositiveIntegerOption(options2, key2) {
       let value;
-      if (hasOwnProperty.call(options2, key)) {
-        value = options2[key];
+      if (hasOwnProperty.call(options2, key2)) {
+        value = options2[key2];
         if (typeof value !== "number") {
-          throw new TypeError(`The "${key}" argument must be of type number`);
+          throw new TypeError(`The "${key2}" argument must be of type number`);
         }
         if (!Number.isInteger(value)) {
-          throw new TypeError(`The "${key}" argument must be an integer`);
+          throw new TypeError(`The "${key2}" argument must be an integer`);
         }
         if (value < 1) {
-          throw new RangeError(`The "${key}" argument must be >= 1`);
+          throw new RangeError(`The "${key2}" argument must be >= 1`);
         }
       }
       return value === void 0 ? Infinity : value;
@@ -3890,12 +3890,12 @@ var require_safe_stable_stringify = __commonJS({
       const comparator = typeof deterministic === "function" ? deterministic : void 0;
       const maximumDepth = getPositiveIntegerOption(options2, "maximumDepth");
       const maximumBreadth = getPositiveIntegerOption(options2, "maximumBreadth");
-      function stringifyFnReplacer(key, parent, stack, replacer, spacer, indentation) {
-        let value = parent[key];
+      function stringifyFnReplacer(key2, parent, stack, replacer, spacer, indentation) {
+        let value = parent[key2];
         if (typeof value === "object" && value !== null && typeof value.toJSON === "function") {
-          value = value.toJSON(key);
+          value = value.toJSON(key2);
         }
-        value = replacer.call(parent, key, value);
+        value = replacer.call(parent, key2, value);
         switch (typeof value) {
           case "string":
             return strEscape(value);
@@ -3966,10 +3966,10 @@ ${indentation}`;
             }
             stack.push(value);
             for (let i = 0; i < maximumPropertiesToStringify; i++) {
-              const key2 = keys[i];
-              const tmp = stringifyFnReplacer(key2, value, stack, replacer, spacer, indentation);
+              const key3 = keys[i];
+              const tmp = stringifyFnReplacer(key3, value, stack, replacer, spacer, indentation);
               if (tmp !== void 0) {
-                res += `${separator}${strEscape(key2)}:${whitespace}${tmp}`;
+                res += `${separator}${strEscape(key3)}:${whitespace}${tmp}`;
                 separator = join;
               }
             }
@@ -4001,9 +4001,9 @@ ${originalIndentation}`;
             return fail2 ? fail2(value) : void 0;
         }
       }
-      function stringifyArrayReplacer(key, value, stack, replacer, spacer, indentation) {
+      function stringifyArrayReplacer(key2, value, stack, replacer, spacer, indentation) {
         if (typeof value === "object" && value !== null && typeof value.toJSON === "function") {
-          value = value.toJSON(key);
+          value = value.toJSON(key2);
         }
         switch (typeof value) {
           case "string":
@@ -4062,10 +4062,10 @@ ${indentation}`;
               whitespace = " ";
             }
             let separator = "";
-            for (const key2 of replacer) {
-              const tmp = stringifyArrayReplacer(key2, value[key2], stack, replacer, spacer, indentation);
+            for (const key3 of replacer) {
+              const tmp = stringifyArrayReplacer(key3, value[key3], stack, replacer, spacer, indentation);
               if (tmp !== void 0) {
-                res += `${separator}${strEscape(key2)}:${whitespace}${tmp}`;
+                res += `${separator}${strEscape(key3)}:${whitespace}${tmp}`;
                 separator = join;
               }
             }
@@ -4092,7 +4092,7 @@ ${originalIndentation}`;
             return fail2 ? fail2(value) : void 0;
         }
       }
-      function stringifyIndent(key, value, stack, spacer, indentation) {
+      function stringifyIndent(key2, value, stack, spacer, indentation) {
         switch (typeof value) {
           case "string":
             return strEscape(value);
@@ -4101,9 +4101,9 @@ ${originalIndentation}`;
               return "null";
             }
             if (typeof value.toJSON === "function") {
-              value = value.toJSON(key);
+              value = value.toJSON(key2);
               if (typeof value !== "object") {
-                return stringifyIndent(key, value, stack, spacer, indentation);
+                return stringifyIndent(key2, value, stack, spacer, indentation);
               }
               if (value === null) {
                 return "null";
@@ -4169,10 +4169,10 @@ ${indentation}`;
             }
             stack.push(value);
             for (let i = 0; i < maximumPropertiesToStringify; i++) {
-              const key2 = keys[i];
-              const tmp = stringifyIndent(key2, value[key2], stack, spacer, indentation);
+              const key3 = keys[i];
+              const tmp = stringifyIndent(key3, value[key3], stack, spacer, indentation);
               if (tmp !== void 0) {
-                res += `${separator}${strEscape(key2)}: ${tmp}`;
+                res += `${separator}${strEscape(key3)}: ${tmp}`;
                 separator = join;
               }
             }
@@ -4204,7 +4204,7 @@ ${originalIndentation}`;
             return fail2 ? fail2(value) : void 0;
         }
       }
-      function stringifySimple(key, value, stack) {
+      function stringifySimple(key2, value, stack) {
         switch (typeof value) {
           case "string":
             return strEscape(value);
@@ -4213,9 +4213,9 @@ ${originalIndentation}`;
               return "null";
             }
             if (typeof value.toJSON === "function") {
-              value = value.toJSON(key);
+              value = value.toJSON(key2);
               if (typeof value !== "object") {
-                return stringifySimple(key, value, stack);
+                return stringifySimple(key2, value, stack);
               }
               if (value === null) {
                 return "null";
@@ -4271,10 +4271,10 @@ ${originalIndentation}`;
             }
             stack.push(value);
             for (let i = 0; i < maximumPropertiesToStringify; i++) {
-              const key2 = keys[i];
-              const tmp = stringifySimple(key2, value[key2], stack);
+              const key3 = keys[i];
+              const tmp = stringifySimple(key3, value[key3], stack);
               if (tmp !== void 0) {
-                res += `${separator}${strEscape(key2)}:${tmp}`;
+                res += `${separator}${strEscape(key3)}:${tmp}`;
                 separator = ",";
               }
             }
@@ -4820,7 +4820,7 @@ var require_colorette = __commonJS({
       bgWhiteBright: init2(107, 49)
     };
     var createColors = ({ useColor = isColorSupported } = {}) => useColor ? colors : Object.keys(colors).reduce(
-      (colors2, key) => ({ ...colors2, [key]: String }),
+      (colors2, key2) => ({ ...colors2, [key2]: String }),
       {}
     );
     var {
@@ -5532,7 +5532,7 @@ var require_sonic_boom2 = __commonJS({
     var fs = __require("node:fs");
     var EventEmitter = __require("node:events");
     var inherits = __require("node:util").inherits;
-    var path6 = __require("node:path");
+    var path7 = __require("node:path");
     var assert2 = __require("node:assert");
     var sleep = require_atomic_sleep();
     var BUSY_WRITE_TIMEOUT = 100;
@@ -5603,7 +5603,7 @@ var require_sonic_boom2 = __commonJS({
       const mode = sonic.mode;
       if (sonic.sync) {
         try {
-          if (sonic.mkdir) fs.mkdirSync(path6.dirname(file2), { recursive: true });
+          if (sonic.mkdir) fs.mkdirSync(path7.dirname(file2), { recursive: true });
           const fd = fs.openSync(file2, flags, mode);
           fileOpened(null, fd);
         } catch (err) {
@@ -5611,7 +5611,7 @@ var require_sonic_boom2 = __commonJS({
           throw err;
         }
       } else if (sonic.mkdir) {
-        fs.mkdir(path6.dirname(file2), { recursive: true }, (err) => {
+        fs.mkdir(path7.dirname(file2), { recursive: true }, (err) => {
           if (err) return fileOpened(err);
           fs.open(file2, flags, mode, fileOpened);
         });
@@ -5623,7 +5623,7 @@ var require_sonic_boom2 = __commonJS({
       if (!(this instanceof SonicBoom)) {
         return new SonicBoom(opts);
       }
-      let { fd, dest, minLength, maxLength, maxWrite, periodicFlush, sync, append = true, mkdir: mkdir3, retryEAGAIN, maxWriteRetries, fsync, contentMode, mode } = opts || {};
+      let { fd, dest, minLength, maxLength, maxWrite, periodicFlush, sync, append = true, mkdir: mkdir4, retryEAGAIN, maxWriteRetries, fsync, contentMode, mode } = opts || {};
       fd = fd || dest;
       this._len = 0;
       this.fd = -1;
@@ -5654,7 +5654,7 @@ var require_sonic_boom2 = __commonJS({
       this.retryEAGAIN = retryEAGAIN || (() => true);
       this.maxWriteRetries = maxWriteRetries || 0;
       this._writeRetries = 0;
-      this.mkdir = mkdir3 || false;
+      this.mkdir = mkdir4 || false;
       let fsWriteSync;
       let fsWrite;
       if (contentMode === kContentModeBuffer) {
@@ -6380,12 +6380,12 @@ var require_split_property_key = __commonJS({
   "node_modules/pino-pretty/lib/utils/split-property-key.js"(exports2, module2) {
     "use strict";
     module2.exports = splitPropertyKey;
-    function splitPropertyKey(key) {
+    function splitPropertyKey(key2) {
       const result2 = [];
       let backslash = false;
       let segment = "";
-      for (let i = 0; i < key.length; i++) {
-        const c = key.charAt(i);
+      for (let i = 0; i < key2.length; i++) {
+        const c = key2.charAt(i);
         if (c === "\\") {
           backslash = true;
           continue;
@@ -6573,8 +6573,8 @@ var require_cjs2 = __commonJS({
     function copyMap(map2, state) {
       const clone2 = new state.Constructor();
       state.cache.set(map2, clone2);
-      for (const [key, value] of map2) {
-        clone2.set(key, state.copier(value, state));
+      for (const [key2, value] of map2) {
+        clone2.set(key2, state.copier(value, state));
       }
       return clone2;
     }
@@ -6584,16 +6584,16 @@ var require_cjs2 = __commonJS({
     function copyObject(object2, state) {
       const clone2 = getCleanClone(state.prototype);
       state.cache.set(object2, clone2);
-      for (const key of Object.keys(object2)) {
-        if (key === "__proto__") {
-          Object.defineProperty(clone2, key, {
+      for (const key2 of Object.keys(object2)) {
+        if (key2 === "__proto__") {
+          Object.defineProperty(clone2, key2, {
             configurable: true,
             enumerable: true,
-            value: state.copier(object2[key], state),
+            value: state.copier(object2[key2], state),
             writable: true
           });
         } else {
-          clone2[key] = state.copier(object2[key], state);
+          clone2[key2] = state.copier(object2[key2], state);
         }
       }
       for (const symbol2 of Object.getOwnPropertySymbols(object2)) {
@@ -6808,9 +6808,9 @@ var require_filter_log = __commonJS({
       const logCopy = fastCopy(log);
       if (includeKeys) {
         const logIncluded = {};
-        includeKeys.forEach((key) => {
-          if (hasLogProperty(logCopy, key)) {
-            setLogProperty(logIncluded, key, getPropertyValue(logCopy, key));
+        includeKeys.forEach((key2) => {
+          if (hasLogProperty(logCopy, key2)) {
+            setLogProperty(logIncluded, key2, getPropertyValue(logCopy, key2));
           }
         });
         return logIncluded;
@@ -7181,10 +7181,10 @@ var require_interpret_conditionals = __commonJS({
       messageFormat = messageFormat.replace(/[^\S\r\n]+/g, " ");
       messageFormat = messageFormat.replace(/\n[^\S\r\n]*\n/g, "\n");
       return messageFormat.trim();
-      function replacer(_, key, value) {
-        const propertyValue = getPropertyValue(log, key);
-        if (propertyValue && value.includes(key)) {
-          return value.replace(new RegExp("{" + key + "}", "g"), propertyValue);
+      function replacer(_, key2, value) {
+        const propertyValue = getPropertyValue(log, key2);
+        if (propertyValue && value.includes(key2)) {
+          return value.replace(new RegExp("{" + key2 + "}", "g"), propertyValue);
         } else {
           return "";
         }
@@ -7400,8 +7400,8 @@ var require_fast_safe_stringify = __commonJS({
         } else {
           var keys = Object.keys(val);
           for (i = 0; i < keys.length; i++) {
-            var key = keys[i];
-            decirc(val[key], key, i, stack, val, depth, options2);
+            var key2 = keys[i];
+            decirc(val[key2], key2, i, stack, val, depth, options2);
           }
         }
         stack.pop();
@@ -7476,9 +7476,9 @@ var require_fast_safe_stringify = __commonJS({
           var tmp = {};
           var keys = Object.keys(val).sort(compareFunction);
           for (i = 0; i < keys.length; i++) {
-            var key = keys[i];
-            deterministicDecirc(val[key], key, i, stack, val, depth, options2);
-            tmp[key] = val[key];
+            var key2 = keys[i];
+            deterministicDecirc(val[key2], key2, i, stack, val, depth, options2);
+            tmp[key2] = val[key2];
           }
           if (typeof parent !== "undefined") {
             arr.push([parent, k, val]);
@@ -7494,18 +7494,18 @@ var require_fast_safe_stringify = __commonJS({
       replacer = typeof replacer !== "undefined" ? replacer : function(k, v) {
         return v;
       };
-      return function(key, val) {
+      return function(key2, val) {
         if (replacerStack.length > 0) {
           for (var i = 0; i < replacerStack.length; i++) {
             var part = replacerStack[i];
-            if (part[1] === key && part[0] === val) {
+            if (part[1] === key2 && part[0] === val) {
               val = part[2];
               replacerStack.splice(i, 1);
               break;
             }
           }
         }
-        return replacer.call(this, key, val);
+        return replacer.call(this, key2, val);
       };
     }
   }
@@ -7539,14 +7539,14 @@ var require_prettify_error = __commonJS({
         if (j !== 0) result2 += eol;
         const line = splitLines[j];
         if (/^\s*"stack"/.test(line)) {
-          const matches = /^(\s*"stack":)\s*(".*"),?$/.exec(line);
-          if (matches && matches.length === 3) {
+          const matches2 = /^(\s*"stack":)\s*(".*"),?$/.exec(line);
+          if (matches2 && matches2.length === 3) {
             const indentSize = /^\s*/.exec(line)[0].length + 4;
             const indentation = " ".repeat(indentSize);
-            const stackMessage = matches[2];
+            const stackMessage = matches2[2];
             const parsedStack = JSON.parse(stackMessage);
             const stack = sanitizeStack ? stripUnsafeControlChars(parsedStack) : parsedStack;
-            result2 += matches[1] + eol + indentation + stack.replace(/\n/g, eol + indentation);
+            result2 += matches2[1] + eol + indentation + stack.replace(/\n/g, eol + indentation);
           } else {
             result2 += line;
           }
@@ -7658,12 +7658,12 @@ var require_prettify_error_log = __commonJS({
           propertiesToPrint = errorProperties.filter((k) => excludeProperties.includes(k) === false);
         }
         for (let i = 0; i < propertiesToPrint.length; i += 1) {
-          const key = propertiesToPrint[i];
-          if (key in log === false) continue;
-          const safeKey = stripUnsafeControlChars(key);
-          if (isObject2(log[key])) {
+          const key2 = propertiesToPrint[i];
+          if (key2 in log === false) continue;
+          const safeKey = stripUnsafeControlChars(key2);
+          if (isObject2(log[key2])) {
             const prettifiedObject = prettifyObject({
-              log: log[key],
+              log: log[key2],
               excludeLoggerKeys: false,
               context: {
                 ...context,
@@ -7673,7 +7673,7 @@ var require_prettify_error_log = __commonJS({
             result2 = `${result2}${ident}${safeKey}: {${eol}${prettifiedObject}${ident}}${eol}`;
             continue;
           }
-          const value = stripUnsafeControlChars(log[key]);
+          const value = stripUnsafeControlChars(log[key2]);
           result2 = `${result2}${ident}${safeKey}: ${value}${eol}`;
         }
       }
@@ -7923,8 +7923,8 @@ var require_secure_json_parse = __commonJS({
             }
             delete node2.constructor;
           }
-          for (const key in node2) {
-            const value = node2[key];
+          for (const key2 in node2) {
+            const value = node2[key2];
             if (value && typeof value === "object") {
               next.push(value);
             }
@@ -8080,8 +8080,8 @@ var require_pretty = __commonJS({
           this.messageKey,
           this.levelKey,
           this.timestampKey
-        ].map((key) => key.replaceAll(/\\/g, "")).filter((key) => {
-          return typeof log[key] === "string" || typeof log[key] === "number" || typeof log[key] === "boolean";
+        ].map((key2) => key2.replaceAll(/\\/g, "")).filter((key2) => {
+          return typeof log[key2] === "string" || typeof log[key2] === "number" || typeof log[key2] === "boolean";
         });
         const prettifiedObject = prettifyObject({
           log,
@@ -8158,9 +8158,9 @@ var require_pino_pretty = __commonJS({
         "singleLine",
         "useOnlyCustomProps"
       ];
-      for (const key of booleanOptions) {
-        if (key in normalized) {
-          normalized[key] = normalizeBoolean(normalized[key]);
+      for (const key2 of booleanOptions) {
+        if (key2 in normalized) {
+          normalized[key2] = normalizeBoolean(normalized[key2]);
         }
       }
       if ("translateTime" in normalized && (normalized.translateTime === "true" || normalized.translateTime === "false")) {
@@ -8967,27 +8967,27 @@ var require_light = __commonJS({
               }
             }
           }
-          key(key = "") {
+          key(key2 = "") {
             var ref;
-            return (ref = this.instances[key]) != null ? ref : (() => {
+            return (ref = this.instances[key2]) != null ? ref : (() => {
               var limiter;
-              limiter = this.instances[key] = new this.Bottleneck(Object.assign(this.limiterOptions, {
-                id: `${this.id}-${key}`,
+              limiter = this.instances[key2] = new this.Bottleneck(Object.assign(this.limiterOptions, {
+                id: `${this.id}-${key2}`,
                 timeout: this.timeout,
                 connection: this.connection
               }));
-              this.Events.trigger("created", limiter, key);
+              this.Events.trigger("created", limiter, key2);
               return limiter;
             })();
           }
-          async deleteKey(key = "") {
+          async deleteKey(key2 = "") {
             var deleted, instance;
-            instance = this.instances[key];
+            instance = this.instances[key2];
             if (this.connection) {
-              deleted = await this.connection.__runCommand__(["del", ...Scripts$1.allKeys(`${this.id}-${key}`)]);
+              deleted = await this.connection.__runCommand__(["del", ...Scripts$1.allKeys(`${this.id}-${key2}`)]);
             }
             if (instance != null) {
-              delete this.instances[key];
+              delete this.instances[key2];
               await instance.disconnect();
             }
             return instance != null || deleted > 0;
@@ -9627,17 +9627,17 @@ var require_visit = __commonJS({
     visit2.BREAK = BREAK;
     visit2.SKIP = SKIP;
     visit2.REMOVE = REMOVE;
-    function visit_(key, node2, visitor, path6) {
-      const ctrl = callVisitor(key, node2, visitor, path6);
+    function visit_(key2, node2, visitor, path7) {
+      const ctrl = callVisitor(key2, node2, visitor, path7);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path6, ctrl);
-        return visit_(key, ctrl, visitor, path6);
+        replaceNode(key2, path7, ctrl);
+        return visit_(key2, ctrl, visitor, path7);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node2)) {
-          path6 = Object.freeze(path6.concat(node2));
+          path7 = Object.freeze(path7.concat(node2));
           for (let i = 0; i < node2.items.length; ++i) {
-            const ci = visit_(i, node2.items[i], visitor, path6);
+            const ci = visit_(i, node2.items[i], visitor, path7);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -9648,13 +9648,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node2)) {
-          path6 = Object.freeze(path6.concat(node2));
-          const ck = visit_("key", node2.key, visitor, path6);
+          path7 = Object.freeze(path7.concat(node2));
+          const ck = visit_("key", node2.key, visitor, path7);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node2.key = null;
-          const cv = visit_("value", node2.value, visitor, path6);
+          const cv = visit_("value", node2.value, visitor, path7);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -9675,17 +9675,17 @@ var require_visit = __commonJS({
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key, node2, visitor, path6) {
-      const ctrl = await callVisitor(key, node2, visitor, path6);
+    async function visitAsync_(key2, node2, visitor, path7) {
+      const ctrl = await callVisitor(key2, node2, visitor, path7);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path6, ctrl);
-        return visitAsync_(key, ctrl, visitor, path6);
+        replaceNode(key2, path7, ctrl);
+        return visitAsync_(key2, ctrl, visitor, path7);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node2)) {
-          path6 = Object.freeze(path6.concat(node2));
+          path7 = Object.freeze(path7.concat(node2));
           for (let i = 0; i < node2.items.length; ++i) {
-            const ci = await visitAsync_(i, node2.items[i], visitor, path6);
+            const ci = await visitAsync_(i, node2.items[i], visitor, path7);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -9696,13 +9696,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node2)) {
-          path6 = Object.freeze(path6.concat(node2));
-          const ck = await visitAsync_("key", node2.key, visitor, path6);
+          path7 = Object.freeze(path7.concat(node2));
+          const ck = await visitAsync_("key", node2.key, visitor, path7);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node2.key = null;
-          const cv = await visitAsync_("value", node2.value, visitor, path6);
+          const cv = await visitAsync_("value", node2.value, visitor, path7);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -9729,27 +9729,27 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key, node2, visitor, path6) {
+    function callVisitor(key2, node2, visitor, path7) {
       if (typeof visitor === "function")
-        return visitor(key, node2, path6);
+        return visitor(key2, node2, path7);
       if (identity.isMap(node2))
-        return visitor.Map?.(key, node2, path6);
+        return visitor.Map?.(key2, node2, path7);
       if (identity.isSeq(node2))
-        return visitor.Seq?.(key, node2, path6);
+        return visitor.Seq?.(key2, node2, path7);
       if (identity.isPair(node2))
-        return visitor.Pair?.(key, node2, path6);
+        return visitor.Pair?.(key2, node2, path7);
       if (identity.isScalar(node2))
-        return visitor.Scalar?.(key, node2, path6);
+        return visitor.Scalar?.(key2, node2, path7);
       if (identity.isAlias(node2))
-        return visitor.Alias?.(key, node2, path6);
+        return visitor.Alias?.(key2, node2, path7);
       return void 0;
     }
-    function replaceNode(key, path6, node2) {
-      const parent = path6[path6.length - 1];
+    function replaceNode(key2, path7, node2) {
+      const parent = path7[path7.length - 1];
       if (identity.isCollection(parent)) {
-        parent.items[key] = node2;
+        parent.items[key2] = node2;
       } else if (identity.isPair(parent)) {
-        if (key === "key")
+        if (key2 === "key")
           parent.key = node2;
         else
           parent.value = node2;
@@ -10010,7 +10010,7 @@ var require_anchors = __commonJS({
 var require_applyReviver = __commonJS({
   "node_modules/yaml/dist/doc/applyReviver.js"(exports2) {
     "use strict";
-    function applyReviver(reviver, obj, key, val) {
+    function applyReviver(reviver, obj, key2, val) {
       if (val && typeof val === "object") {
         if (Array.isArray(val)) {
           for (let i = 0, len = val.length; i < len; ++i) {
@@ -10050,7 +10050,7 @@ var require_applyReviver = __commonJS({
           }
         }
       }
-      return reviver.call(obj, key, val);
+      return reviver.call(obj, key2, val);
     }
     exports2.applyReviver = applyReviver;
   }
@@ -10357,10 +10357,10 @@ var require_Collection = __commonJS({
     var createNode = require_createNode();
     var identity = require_identity();
     var Node = require_Node();
-    function collectionFromPath(schema, path6, value) {
+    function collectionFromPath(schema, path7, value) {
       let v = value;
-      for (let i = path6.length - 1; i >= 0; --i) {
-        const k = path6[i];
+      for (let i = path7.length - 1; i >= 0; --i) {
+        const k = path7[i];
         if (typeof k === "number" && Number.isInteger(k) && k >= 0) {
           const a = [];
           a[k] = v;
@@ -10379,7 +10379,7 @@ var require_Collection = __commonJS({
         sourceObjects: /* @__PURE__ */ new Map()
       });
     }
-    var isEmptyPath = (path6) => path6 == null || typeof path6 === "object" && !!path6[Symbol.iterator]().next().done;
+    var isEmptyPath = (path7) => path7 == null || typeof path7 === "object" && !!path7[Symbol.iterator]().next().done;
     var Collection2 = class extends Node.NodeBase {
       constructor(type, schema) {
         super(type);
@@ -10409,42 +10409,42 @@ var require_Collection = __commonJS({
        * be a Pair instance or a `{ key, value }` object, which may not have a key
        * that already exists in the map.
        */
-      addIn(path6, value) {
-        if (isEmptyPath(path6))
+      addIn(path7, value) {
+        if (isEmptyPath(path7))
           this.add(value);
         else {
-          const [key, ...rest] = path6;
-          const node2 = this.get(key, true);
+          const [key2, ...rest] = path7;
+          const node2 = this.get(key2, true);
           if (identity.isCollection(node2))
             node2.addIn(rest, value);
           else if (node2 === void 0 && this.schema)
-            this.set(key, collectionFromPath(this.schema, rest, value));
+            this.set(key2, collectionFromPath(this.schema, rest, value));
           else
-            throw new Error(`Expected YAML collection at ${key}. Remaining path: ${rest}`);
+            throw new Error(`Expected YAML collection at ${key2}. Remaining path: ${rest}`);
         }
       }
       /**
        * Removes a value from the collection.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path6) {
-        const [key, ...rest] = path6;
+      deleteIn(path7) {
+        const [key2, ...rest] = path7;
         if (rest.length === 0)
-          return this.delete(key);
-        const node2 = this.get(key, true);
+          return this.delete(key2);
+        const node2 = this.get(key2, true);
         if (identity.isCollection(node2))
           return node2.deleteIn(rest);
         else
-          throw new Error(`Expected YAML collection at ${key}. Remaining path: ${rest}`);
+          throw new Error(`Expected YAML collection at ${key2}. Remaining path: ${rest}`);
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path6, keepScalar) {
-        const [key, ...rest] = path6;
-        const node2 = this.get(key, true);
+      getIn(path7, keepScalar) {
+        const [key2, ...rest] = path7;
+        const node2 = this.get(key2, true);
         if (rest.length === 0)
           return !keepScalar && identity.isScalar(node2) ? node2.value : node2;
         else
@@ -10461,29 +10461,29 @@ var require_Collection = __commonJS({
       /**
        * Checks if the collection includes a value with the key `key`.
        */
-      hasIn(path6) {
-        const [key, ...rest] = path6;
+      hasIn(path7) {
+        const [key2, ...rest] = path7;
         if (rest.length === 0)
-          return this.has(key);
-        const node2 = this.get(key, true);
+          return this.has(key2);
+        const node2 = this.get(key2, true);
         return identity.isCollection(node2) ? node2.hasIn(rest) : false;
       }
       /**
        * Sets a value in this collection. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path6, value) {
-        const [key, ...rest] = path6;
+      setIn(path7, value) {
+        const [key2, ...rest] = path7;
         if (rest.length === 0) {
-          this.set(key, value);
+          this.set(key2, value);
         } else {
-          const node2 = this.get(key, true);
+          const node2 = this.get(key2, true);
           if (identity.isCollection(node2))
             node2.setIn(rest, value);
           else if (node2 === void 0 && this.schema)
-            this.set(key, collectionFromPath(this.schema, rest, value));
+            this.set(key2, collectionFromPath(this.schema, rest, value));
           else
-            throw new Error(`Expected YAML collection at ${key}. Remaining path: ${rest}`);
+            throw new Error(`Expected YAML collection at ${key2}. Remaining path: ${rest}`);
         }
       }
     };
@@ -11061,19 +11061,19 @@ var require_stringifyPair = __commonJS({
     var Scalar = require_Scalar();
     var stringify = require_stringify();
     var stringifyComment = require_stringifyComment();
-    function stringifyPair({ key, value }, ctx, onComment, onChompKeep) {
+    function stringifyPair({ key: key2, value }, ctx, onComment, onChompKeep) {
       const { allNullValues, doc, indent, indentStep, options: { commentString, indentSeq, simpleKeys } } = ctx;
-      let keyComment = identity.isNode(key) && key.comment || null;
+      let keyComment = identity.isNode(key2) && key2.comment || null;
       if (simpleKeys) {
         if (keyComment) {
           throw new Error("With simple keys, key nodes cannot have comments");
         }
-        if (identity.isCollection(key) || !identity.isNode(key) && typeof key === "object") {
+        if (identity.isCollection(key2) || !identity.isNode(key2) && typeof key2 === "object") {
           const msg = "With simple keys, collection cannot be used as a key value";
           throw new Error(msg);
         }
       }
-      let explicitKey = !simpleKeys && (!key || keyComment && value == null && !ctx.inFlow || identity.isCollection(key) || (identity.isScalar(key) ? key.type === Scalar.Scalar.BLOCK_FOLDED || key.type === Scalar.Scalar.BLOCK_LITERAL : typeof key === "object"));
+      let explicitKey = !simpleKeys && (!key2 || keyComment && value == null && !ctx.inFlow || identity.isCollection(key2) || (identity.isScalar(key2) ? key2.type === Scalar.Scalar.BLOCK_FOLDED || key2.type === Scalar.Scalar.BLOCK_LITERAL : typeof key2 === "object"));
       ctx = Object.assign({}, ctx, {
         allNullValues: false,
         implicitKey: !explicitKey && (simpleKeys || !allNullValues),
@@ -11081,7 +11081,7 @@ var require_stringifyPair = __commonJS({
       });
       let keyCommentDone = false;
       let chompKeep = false;
-      let str = stringify.stringify(key, ctx, () => keyCommentDone = true, () => chompKeep = true);
+      let str = stringify.stringify(key2, ctx, () => keyCommentDone = true, () => chompKeep = true);
       if (!explicitKey && !ctx.inFlow && str.length > 1024) {
         if (simpleKeys)
           throw new Error("With simple keys, single line scalar must not span more than 1024 characters");
@@ -11225,7 +11225,7 @@ var require_merge = __commonJS({
       }),
       stringify: () => MERGE_KEY
     };
-    var isMergeKey = (ctx, key) => (merge4.identify(key) || identity.isScalar(key) && (!key.type || key.type === Scalar.Scalar.PLAIN) && merge4.identify(key.value)) && ctx?.doc.schema.tags.some((tag) => tag.tag === merge4.tag && tag.default);
+    var isMergeKey = (ctx, key2) => (merge4.identify(key2) || identity.isScalar(key2) && (!key2.type || key2.type === Scalar.Scalar.PLAIN) && merge4.identify(key2.value)) && ctx?.doc.schema.tags.some((tag) => tag.tag === merge4.tag && tag.default);
     function addMergeToJSMap(ctx, map2, value) {
       const source = resolveAliasValue(ctx, value);
       if (identity.isSeq(source))
@@ -11242,14 +11242,14 @@ var require_merge = __commonJS({
       if (!identity.isMap(source))
         throw new Error("Merge sources must be maps or map aliases");
       const srcMap = source.toJSON(null, ctx, Map);
-      for (const [key, value2] of srcMap) {
+      for (const [key2, value2] of srcMap) {
         if (map2 instanceof Map) {
-          if (!map2.has(key))
-            map2.set(key, value2);
+          if (!map2.has(key2))
+            map2.set(key2, value2);
         } else if (map2 instanceof Set) {
-          map2.add(key);
-        } else if (!Object.prototype.hasOwnProperty.call(map2, key)) {
-          Object.defineProperty(map2, key, {
+          map2.add(key2);
+        } else if (!Object.prototype.hasOwnProperty.call(map2, key2)) {
+          Object.defineProperty(map2, key2, {
             value: value2,
             writable: true,
             enumerable: true,
@@ -11277,19 +11277,19 @@ var require_addPairToJSMap = __commonJS({
     var stringify = require_stringify();
     var identity = require_identity();
     var toJS = require_toJS();
-    function addPairToJSMap(ctx, map2, { key, value }) {
-      if (identity.isNode(key) && key.addToJSMap)
-        key.addToJSMap(ctx, map2, value);
-      else if (merge4.isMergeKey(ctx, key))
+    function addPairToJSMap(ctx, map2, { key: key2, value }) {
+      if (identity.isNode(key2) && key2.addToJSMap)
+        key2.addToJSMap(ctx, map2, value);
+      else if (merge4.isMergeKey(ctx, key2))
         merge4.addMergeToJSMap(ctx, map2, value);
       else {
-        const jsKey = toJS.toJS(key, "", ctx);
+        const jsKey = toJS.toJS(key2, "", ctx);
         if (map2 instanceof Map) {
           map2.set(jsKey, toJS.toJS(value, jsKey, ctx));
         } else if (map2 instanceof Set) {
           map2.add(jsKey);
         } else {
-          const stringKey = stringifyKey(key, jsKey, ctx);
+          const stringKey = stringifyKey(key2, jsKey, ctx);
           const jsValue = toJS.toJS(value, stringKey, ctx);
           if (stringKey in map2)
             Object.defineProperty(map2, stringKey, {
@@ -11304,19 +11304,19 @@ var require_addPairToJSMap = __commonJS({
       }
       return map2;
     }
-    function stringifyKey(key, jsKey, ctx) {
+    function stringifyKey(key2, jsKey, ctx) {
       if (jsKey === null)
         return "";
       if (typeof jsKey !== "object")
         return String(jsKey);
-      if (identity.isNode(key) && ctx?.doc) {
+      if (identity.isNode(key2) && ctx?.doc) {
         const strCtx = stringify.createStringifyContext(ctx.doc, {});
         strCtx.anchors = /* @__PURE__ */ new Set();
         for (const node2 of ctx.anchors.keys())
           strCtx.anchors.add(node2.anchor);
         strCtx.inFlow = true;
         strCtx.inStringifyKey = true;
-        const strKey = key.toString(strCtx);
+        const strKey = key2.toString(strCtx);
         if (!ctx.mapKeyWarned) {
           let jsonStr = JSON.stringify(strKey);
           if (jsonStr.length > 40)
@@ -11340,24 +11340,24 @@ var require_Pair = __commonJS({
     var stringifyPair = require_stringifyPair();
     var addPairToJSMap = require_addPairToJSMap();
     var identity = require_identity();
-    function createPair(key, value, ctx) {
-      const k = createNode.createNode(key, void 0, ctx);
+    function createPair(key2, value, ctx) {
+      const k = createNode.createNode(key2, void 0, ctx);
       const v = createNode.createNode(value, void 0, ctx);
       return new Pair(k, v);
     }
     var Pair = class _Pair {
-      constructor(key, value = null) {
+      constructor(key2, value = null) {
         Object.defineProperty(this, identity.NODE_TYPE, { value: identity.PAIR });
-        this.key = key;
+        this.key = key2;
         this.value = value;
       }
       clone(schema) {
-        let { key, value } = this;
-        if (identity.isNode(key))
-          key = key.clone(schema);
+        let { key: key2, value } = this;
+        if (identity.isNode(key2))
+          key2 = key2.clone(schema);
         if (identity.isNode(value))
           value = value.clone(schema);
-        return new _Pair(key, value);
+        return new _Pair(key2, value);
       }
       toJSON(_, ctx) {
         const pair = ctx?.mapAsMap ? /* @__PURE__ */ new Map() : {};
@@ -11533,11 +11533,11 @@ var require_YAMLMap = __commonJS({
     var identity = require_identity();
     var Pair = require_Pair();
     var Scalar = require_Scalar();
-    function findPair(items, key) {
-      const k = identity.isScalar(key) ? key.value : key;
+    function findPair(items, key2) {
+      const k = identity.isScalar(key2) ? key2.value : key2;
       for (const it of items) {
         if (identity.isPair(it)) {
-          if (it.key === key || it.key === k)
+          if (it.key === key2 || it.key === k)
             return it;
           if (identity.isScalar(it.key) && it.key.value === k)
             return it;
@@ -11560,20 +11560,20 @@ var require_YAMLMap = __commonJS({
       static from(schema, obj, ctx) {
         const { keepUndefined, replacer } = ctx;
         const map2 = new this(schema);
-        const add = (key, value) => {
+        const add = (key2, value) => {
           if (typeof replacer === "function")
-            value = replacer.call(obj, key, value);
-          else if (Array.isArray(replacer) && !replacer.includes(key))
+            value = replacer.call(obj, key2, value);
+          else if (Array.isArray(replacer) && !replacer.includes(key2))
             return;
           if (value !== void 0 || keepUndefined)
-            map2.items.push(Pair.createPair(key, value, ctx));
+            map2.items.push(Pair.createPair(key2, value, ctx));
         };
         if (obj instanceof Map) {
-          for (const [key, value] of obj)
-            add(key, value);
+          for (const [key2, value] of obj)
+            add(key2, value);
         } else if (obj && typeof obj === "object") {
-          for (const key of Object.keys(obj))
-            add(key, obj[key]);
+          for (const key2 of Object.keys(obj))
+            add(key2, obj[key2]);
         }
         if (typeof schema.sortMapEntries === "function") {
           map2.items.sort(schema.sortMapEntries);
@@ -11613,23 +11613,23 @@ var require_YAMLMap = __commonJS({
           this.items.push(_pair);
         }
       }
-      delete(key) {
-        const it = findPair(this.items, key);
+      delete(key2) {
+        const it = findPair(this.items, key2);
         if (!it)
           return false;
         const del = this.items.splice(this.items.indexOf(it), 1);
         return del.length > 0;
       }
-      get(key, keepScalar) {
-        const it = findPair(this.items, key);
+      get(key2, keepScalar) {
+        const it = findPair(this.items, key2);
         const node2 = it?.value;
         return (!keepScalar && identity.isScalar(node2) ? node2.value : node2) ?? void 0;
       }
-      has(key) {
-        return !!findPair(this.items, key);
+      has(key2) {
+        return !!findPair(this.items, key2);
       }
-      set(key, value) {
-        this.add(new Pair.Pair(key, value), true);
+      set(key2, value) {
+        this.add(new Pair.Pair(key2, value), true);
       }
       /**
        * @param ctx - Conversion context, originally set in Document#toJS()
@@ -11718,15 +11718,15 @@ var require_YAMLSeq = __commonJS({
        *
        * @returns `true` if the item was found and removed.
        */
-      delete(key) {
-        const idx = asItemIndex(key);
+      delete(key2) {
+        const idx = asItemIndex(key2);
         if (typeof idx !== "number")
           return false;
         const del = this.items.splice(idx, 1);
         return del.length > 0;
       }
-      get(key, keepScalar) {
-        const idx = asItemIndex(key);
+      get(key2, keepScalar) {
+        const idx = asItemIndex(key2);
         if (typeof idx !== "number")
           return void 0;
         const it = this.items[idx];
@@ -11738,8 +11738,8 @@ var require_YAMLSeq = __commonJS({
        * `key` must contain a representation of an integer for this to succeed.
        * It may be wrapped in a `Scalar`.
        */
-      has(key) {
-        const idx = asItemIndex(key);
+      has(key2) {
+        const idx = asItemIndex(key2);
         return typeof idx === "number" && idx < this.items.length;
       }
       /**
@@ -11749,10 +11749,10 @@ var require_YAMLSeq = __commonJS({
        * If `key` does not contain a representation of an integer, this will throw.
        * It may be wrapped in a `Scalar`.
        */
-      set(key, value) {
-        const idx = asItemIndex(key);
+      set(key2, value) {
+        const idx = asItemIndex(key2);
         if (typeof idx !== "number")
-          throw new Error(`Expected a valid index, not ${key}.`);
+          throw new Error(`Expected a valid index, not ${key2}.`);
         const prev = this.items[idx];
         if (identity.isScalar(prev) && Scalar.isScalarValue(value))
           prev.value = value;
@@ -11786,8 +11786,8 @@ var require_YAMLSeq = __commonJS({
           let i = 0;
           for (let it of obj) {
             if (typeof replacer === "function") {
-              const key = obj instanceof Set ? it : String(i++);
-              it = replacer.call(obj, key, it);
+              const key2 = obj instanceof Set ? it : String(i++);
+              it = replacer.call(obj, key2, it);
             }
             seq.items.push(createNode.createNode(it, void 0, ctx));
           }
@@ -11795,8 +11795,8 @@ var require_YAMLSeq = __commonJS({
         return seq;
       }
     };
-    function asItemIndex(key) {
-      let idx = identity.isScalar(key) ? key.value : key;
+    function asItemIndex(key2) {
+      let idx = identity.isScalar(key2) ? key2.value : key2;
       if (idx && typeof idx === "string")
         idx = Number(idx);
       return typeof idx === "number" && Number.isInteger(idx) && idx >= 0 ? idx : null;
@@ -12210,25 +12210,25 @@ ${cn.comment}` : item.comment;
         for (let it of iterable) {
           if (typeof replacer === "function")
             it = replacer.call(iterable, String(i++), it);
-          let key, value;
+          let key2, value;
           if (Array.isArray(it)) {
             if (it.length === 2) {
-              key = it[0];
+              key2 = it[0];
               value = it[1];
             } else
               throw new TypeError(`Expected [key, value] tuple: ${it}`);
           } else if (it && it instanceof Object) {
             const keys = Object.keys(it);
             if (keys.length === 1) {
-              key = keys[0];
-              value = it[key];
+              key2 = keys[0];
+              value = it[key2];
             } else {
               throw new TypeError(`Expected tuple with one key, not ${keys.length} keys`);
             }
           } else {
-            key = it;
+            key2 = it;
           }
-          pairs2.items.push(Pair.createPair(key, value, ctx));
+          pairs2.items.push(Pair.createPair(key2, value, ctx));
         }
       return pairs2;
     }
@@ -12275,16 +12275,16 @@ var require_omap = __commonJS({
         if (ctx?.onCreate)
           ctx.onCreate(map2);
         for (const pair of this.items) {
-          let key, value;
+          let key2, value;
           if (identity.isPair(pair)) {
-            key = toJS.toJS(pair.key, "", ctx);
-            value = toJS.toJS(pair.value, key, ctx);
+            key2 = toJS.toJS(pair.key, "", ctx);
+            value = toJS.toJS(pair.value, key2, ctx);
           } else {
-            key = toJS.toJS(pair, "", ctx);
+            key2 = toJS.toJS(pair, "", ctx);
           }
-          if (map2.has(key))
+          if (map2.has(key2))
             throw new Error("Ordered maps must not include duplicate keys");
-          map2.set(key, value);
+          map2.set(key2, value);
         }
         return map2;
       }
@@ -12305,12 +12305,12 @@ var require_omap = __commonJS({
       resolve(seq, onError) {
         const pairs$1 = pairs.resolvePairs(seq, onError);
         const seenKeys = [];
-        for (const { key } of pairs$1.items) {
-          if (identity.isScalar(key)) {
-            if (seenKeys.includes(key.value)) {
-              onError(`Ordered maps must not include duplicate keys: ${key.value}`);
+        for (const { key: key2 } of pairs$1.items) {
+          if (identity.isScalar(key2)) {
+            if (seenKeys.includes(key2.value)) {
+              onError(`Ordered maps must not include duplicate keys: ${key2.value}`);
             } else {
-              seenKeys.push(key.value);
+              seenKeys.push(key2.value);
             }
           }
         }
@@ -12495,14 +12495,14 @@ var require_set = __commonJS({
         super(schema);
         this.tag = _YAMLSet.tag;
       }
-      add(key) {
+      add(key2) {
         let pair;
-        if (identity.isPair(key))
-          pair = key;
-        else if (key && typeof key === "object" && "key" in key && "value" in key && key.value === null)
-          pair = new Pair.Pair(key.key, null);
+        if (identity.isPair(key2))
+          pair = key2;
+        else if (key2 && typeof key2 === "object" && "key" in key2 && "value" in key2 && key2.value === null)
+          pair = new Pair.Pair(key2.key, null);
         else
-          pair = new Pair.Pair(key, null);
+          pair = new Pair.Pair(key2, null);
         const prev = YAMLMap.findPair(this.items, pair.key);
         if (!prev)
           this.items.push(pair);
@@ -12511,18 +12511,18 @@ var require_set = __commonJS({
        * If `keepPair` is `true`, returns the Pair matching `key`.
        * Otherwise, returns the value of that Pair's key.
        */
-      get(key, keepPair) {
-        const pair = YAMLMap.findPair(this.items, key);
+      get(key2, keepPair) {
+        const pair = YAMLMap.findPair(this.items, key2);
         return !keepPair && identity.isPair(pair) ? identity.isScalar(pair.key) ? pair.key.value : pair.key : pair;
       }
-      set(key, value) {
+      set(key2, value) {
         if (typeof value !== "boolean")
           throw new Error(`Expected boolean value for set(key, value) in a YAML set, not ${typeof value}`);
-        const prev = YAMLMap.findPair(this.items, key);
+        const prev = YAMLMap.findPair(this.items, key2);
         if (prev && !value) {
           this.items.splice(this.items.indexOf(prev), 1);
         } else if (!prev && value) {
-          this.items.push(new Pair.Pair(key));
+          this.items.push(new Pair.Pair(key2));
         }
       }
       toJSON(_, ctx) {
@@ -12769,7 +12769,7 @@ var require_tags = __commonJS({
         if (Array.isArray(customTags))
           tags = [];
         else {
-          const keys = Array.from(schemas.keys()).filter((key) => key !== "yaml11").map((key) => JSON.stringify(key)).join(", ");
+          const keys = Array.from(schemas.keys()).filter((key2) => key2 !== "yaml11").map((key2) => JSON.stringify(key2)).join(", ");
           throw new Error(`Unknown schema "${schemaName}"; use one of ${keys} or define customTags array`);
         }
       }
@@ -12785,7 +12785,7 @@ var require_tags = __commonJS({
         const tagObj = typeof tag === "string" ? tagsByName[tag] : tag;
         if (!tagObj) {
           const tagName = JSON.stringify(tag);
-          const keys = Object.keys(tagsByName).map((key) => JSON.stringify(key)).join(", ");
+          const keys = Object.keys(tagsByName).map((key2) => JSON.stringify(key2)).join(", ");
           throw new Error(`Unknown custom tag ${tagName}; use one of ${keys}`);
         }
         if (!tags2.includes(tagObj))
@@ -12988,9 +12988,9 @@ var require_Document = __commonJS({
           this.contents.add(value);
       }
       /** Adds a value to the document. */
-      addIn(path6, value) {
+      addIn(path7, value) {
         if (assertCollection(this.contents))
-          this.contents.addIn(path6, value);
+          this.contents.addIn(path7, value);
       }
       /**
        * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
@@ -13049,8 +13049,8 @@ var require_Document = __commonJS({
        * Convert a key and a value into a `Pair` using the current schema,
        * recursively wrapping all values as `Scalar` or `Collection` nodes.
        */
-      createPair(key, value, options2 = {}) {
-        const k = this.createNode(key, null, options2);
+      createPair(key2, value, options2 = {}) {
+        const k = this.createNode(key2, null, options2);
         const v = this.createNode(value, null, options2);
         return new Pair.Pair(k, v);
       }
@@ -13058,76 +13058,76 @@ var require_Document = __commonJS({
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      delete(key) {
-        return assertCollection(this.contents) ? this.contents.delete(key) : false;
+      delete(key2) {
+        return assertCollection(this.contents) ? this.contents.delete(key2) : false;
       }
       /**
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path6) {
-        if (Collection2.isEmptyPath(path6)) {
+      deleteIn(path7) {
+        if (Collection2.isEmptyPath(path7)) {
           if (this.contents == null)
             return false;
           this.contents = null;
           return true;
         }
-        return assertCollection(this.contents) ? this.contents.deleteIn(path6) : false;
+        return assertCollection(this.contents) ? this.contents.deleteIn(path7) : false;
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      get(key, keepScalar) {
-        return identity.isCollection(this.contents) ? this.contents.get(key, keepScalar) : void 0;
+      get(key2, keepScalar) {
+        return identity.isCollection(this.contents) ? this.contents.get(key2, keepScalar) : void 0;
       }
       /**
        * Returns item at `path`, or `undefined` if not found. By default unwraps
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path6, keepScalar) {
-        if (Collection2.isEmptyPath(path6))
+      getIn(path7, keepScalar) {
+        if (Collection2.isEmptyPath(path7))
           return !keepScalar && identity.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity.isCollection(this.contents) ? this.contents.getIn(path6, keepScalar) : void 0;
+        return identity.isCollection(this.contents) ? this.contents.getIn(path7, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
        */
-      has(key) {
-        return identity.isCollection(this.contents) ? this.contents.has(key) : false;
+      has(key2) {
+        return identity.isCollection(this.contents) ? this.contents.has(key2) : false;
       }
       /**
        * Checks if the document includes a value at `path`.
        */
-      hasIn(path6) {
-        if (Collection2.isEmptyPath(path6))
+      hasIn(path7) {
+        if (Collection2.isEmptyPath(path7))
           return this.contents !== void 0;
-        return identity.isCollection(this.contents) ? this.contents.hasIn(path6) : false;
+        return identity.isCollection(this.contents) ? this.contents.hasIn(path7) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      set(key, value) {
+      set(key2, value) {
         if (this.contents == null) {
-          this.contents = Collection2.collectionFromPath(this.schema, [key], value);
+          this.contents = Collection2.collectionFromPath(this.schema, [key2], value);
         } else if (assertCollection(this.contents)) {
-          this.contents.set(key, value);
+          this.contents.set(key2, value);
         }
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path6, value) {
-        if (Collection2.isEmptyPath(path6)) {
+      setIn(path7, value) {
+        if (Collection2.isEmptyPath(path7)) {
           this.contents = value;
         } else if (this.contents == null) {
-          this.contents = Collection2.collectionFromPath(this.schema, Array.from(path6), value);
+          this.contents = Collection2.collectionFromPath(this.schema, Array.from(path7), value);
         } else if (assertCollection(this.contents)) {
-          this.contents.setIn(path6, value);
+          this.contents.setIn(path7, value);
         }
       }
       /**
@@ -13422,24 +13422,24 @@ var require_resolve_props = __commonJS({
 var require_util_contains_newline = __commonJS({
   "node_modules/yaml/dist/compose/util-contains-newline.js"(exports2) {
     "use strict";
-    function containsNewline(key) {
-      if (!key)
+    function containsNewline(key2) {
+      if (!key2)
         return null;
-      switch (key.type) {
+      switch (key2.type) {
         case "alias":
         case "scalar":
         case "double-quoted-scalar":
         case "single-quoted-scalar":
-          if (key.source.includes("\n"))
+          if (key2.source.includes("\n"))
             return true;
-          if (key.end) {
-            for (const st of key.end)
+          if (key2.end) {
+            for (const st of key2.end)
               if (st.type === "newline")
                 return true;
           }
           return false;
         case "flow-collection":
-          for (const it of key.items) {
+          for (const it of key2.items) {
             for (const st of it.start)
               if (st.type === "newline")
                 return true;
@@ -13513,10 +13513,10 @@ var require_resolve_block_map = __commonJS({
       let offset = bm.offset;
       let commentEnd = null;
       for (const collItem of bm.items) {
-        const { start, key, sep: sep2, value } = collItem;
+        const { start, key: key2, sep: sep2, value } = collItem;
         const keyProps = resolveProps.resolveProps(start, {
           indicator: "explicit-key-ind",
-          next: key ?? sep2?.[0],
+          next: key2 ?? sep2?.[0],
           offset,
           onError,
           parentIndent: bm.indent,
@@ -13524,10 +13524,10 @@ var require_resolve_block_map = __commonJS({
         });
         const implicitKey = !keyProps.found;
         if (implicitKey) {
-          if (key) {
-            if (key.type === "block-seq")
+          if (key2) {
+            if (key2.type === "block-seq")
               onError(offset, "BLOCK_AS_IMPLICIT_KEY", "A block sequence may not be used as an implicit map key");
-            else if ("indent" in key && key.indent !== bm.indent)
+            else if ("indent" in key2 && key2.indent !== bm.indent)
               onError(offset, "BAD_INDENT", startColMsg);
           }
           if (!keyProps.anchor && !keyProps.tag && !sep2) {
@@ -13540,17 +13540,17 @@ var require_resolve_block_map = __commonJS({
             }
             continue;
           }
-          if (keyProps.newlineAfterProp || utilContainsNewline.containsNewline(key)) {
-            onError(key ?? start[start.length - 1], "MULTILINE_IMPLICIT_KEY", "Implicit keys need to be on a single line");
+          if (keyProps.newlineAfterProp || utilContainsNewline.containsNewline(key2)) {
+            onError(key2 ?? start[start.length - 1], "MULTILINE_IMPLICIT_KEY", "Implicit keys need to be on a single line");
           }
         } else if (keyProps.found?.indent !== bm.indent) {
           onError(offset, "BAD_INDENT", startColMsg);
         }
         ctx.atKey = true;
         const keyStart = keyProps.end;
-        const keyNode = key ? composeNode(ctx, key, keyProps, onError) : composeEmptyNode(ctx, keyStart, start, null, keyProps, onError);
+        const keyNode = key2 ? composeNode(ctx, key2, keyProps, onError) : composeEmptyNode(ctx, keyStart, start, null, keyProps, onError);
         if (ctx.schema.compat)
-          utilFlowIndentCheck.flowIndentCheck(bm.indent, key, onError);
+          utilFlowIndentCheck.flowIndentCheck(bm.indent, key2, onError);
         ctx.atKey = false;
         if (utilMapIncludes.mapIncludes(ctx, map2.items, keyNode))
           onError(keyStart, "DUPLICATE_KEY", "Map keys must be unique");
@@ -13560,7 +13560,7 @@ var require_resolve_block_map = __commonJS({
           offset: keyNode.range[2],
           onError,
           parentIndent: bm.indent,
-          startOnNewline: !key || key.type === "block-scalar"
+          startOnNewline: !key2 || key2.type === "block-scalar"
         });
         offset = valueProps.end;
         if (valueProps.found) {
@@ -13724,11 +13724,11 @@ var require_resolve_flow_collection = __commonJS({
       let offset = fc.offset + fc.start.source.length;
       for (let i = 0; i < fc.items.length; ++i) {
         const collItem = fc.items[i];
-        const { start, key, sep: sep2, value } = collItem;
+        const { start, key: key2, sep: sep2, value } = collItem;
         const props = resolveProps.resolveProps(start, {
           flow: fcName,
           indicator: "explicit-key-ind",
-          next: key ?? sep2?.[0],
+          next: key2 ?? sep2?.[0],
           offset,
           onError,
           parentIndent: fc.indent,
@@ -13749,9 +13749,9 @@ var require_resolve_flow_collection = __commonJS({
             offset = props.end;
             continue;
           }
-          if (!isMap2 && ctx.options.strict && utilContainsNewline.containsNewline(key))
+          if (!isMap2 && ctx.options.strict && utilContainsNewline.containsNewline(key2))
             onError(
-              key,
+              key2,
               // checked by containsNewline()
               "MULTILINE_IMPLICIT_KEY",
               "Implicit keys of flow sequence pairs need to be on a single line"
@@ -13798,8 +13798,8 @@ var require_resolve_flow_collection = __commonJS({
         } else {
           ctx.atKey = true;
           const keyStart = props.end;
-          const keyNode = key ? composeNode(ctx, key, props, onError) : composeEmptyNode(ctx, keyStart, start, null, props, onError);
-          if (isBlock(key))
+          const keyNode = key2 ? composeNode(ctx, key2, props, onError) : composeEmptyNode(ctx, keyStart, start, null, props, onError);
+          if (isBlock(key2))
             onError(keyNode.range, "BLOCK_IN_FLOW", blockMsg);
           ctx.atKey = false;
           const valueProps = resolveProps.resolveProps(sep2 ?? [], {
@@ -14949,9 +14949,9 @@ var require_cst_scalar = __commonJS({
         ];
         if (!addEndtoBlockProps(props, "end" in token ? token.end : void 0))
           props.push({ type: "newline", offset: -1, indent, source: "\n" });
-        for (const key of Object.keys(token))
-          if (key !== "type" && key !== "offset")
-            delete token[key];
+        for (const key2 of Object.keys(token))
+          if (key2 !== "type" && key2 !== "offset")
+            delete token[key2];
         Object.assign(token, { type: "block-scalar", indent, props, source: body });
       }
     }
@@ -14999,9 +14999,9 @@ var require_cst_scalar = __commonJS({
         default: {
           const indent = "indent" in token ? token.indent : -1;
           const end = "end" in token && Array.isArray(token.end) ? token.end.filter((st) => st.type === "space" || st.type === "comment" || st.type === "newline") : [];
-          for (const key of Object.keys(token))
-            if (key !== "type" && key !== "offset")
-              delete token[key];
+          for (const key2 of Object.keys(token))
+            if (key2 !== "type" && key2 !== "offset")
+              delete token[key2];
           Object.assign(token, { type, indent, source, end });
         }
       }
@@ -15056,12 +15056,12 @@ var require_cst_stringify = __commonJS({
         }
       }
     }
-    function stringifyItem({ start, key, sep: sep2, value }) {
+    function stringifyItem({ start, key: key2, sep: sep2, value }) {
       let res = "";
       for (const st of start)
         res += st.source;
-      if (key)
-        res += stringifyToken(key);
+      if (key2)
+        res += stringifyToken(key2);
       if (sep2)
         for (const st of sep2)
           res += st.source;
@@ -15088,9 +15088,9 @@ var require_cst_visit = __commonJS({
     visit2.BREAK = BREAK;
     visit2.SKIP = SKIP;
     visit2.REMOVE = REMOVE;
-    visit2.itemAtPath = (cst, path6) => {
+    visit2.itemAtPath = (cst, path7) => {
       let item = cst;
-      for (const [field, index] of path6) {
+      for (const [field, index] of path7) {
         const tok = item?.[field];
         if (tok && "items" in tok) {
           item = tok.items[index];
@@ -15099,23 +15099,23 @@ var require_cst_visit = __commonJS({
       }
       return item;
     };
-    visit2.parentCollection = (cst, path6) => {
-      const parent = visit2.itemAtPath(cst, path6.slice(0, -1));
-      const field = path6[path6.length - 1][0];
+    visit2.parentCollection = (cst, path7) => {
+      const parent = visit2.itemAtPath(cst, path7.slice(0, -1));
+      const field = path7[path7.length - 1][0];
       const coll = parent?.[field];
       if (coll && "items" in coll)
         return coll;
       throw new Error("Parent collection not found");
     };
-    function _visit(path6, item, visitor) {
-      let ctrl = visitor(item, path6);
+    function _visit(path7, item, visitor) {
+      let ctrl = visitor(item, path7);
       if (typeof ctrl === "symbol")
         return ctrl;
       for (const field of ["key", "value"]) {
         const token = item[field];
         if (token && "items" in token) {
           for (let i = 0; i < token.items.length; ++i) {
-            const ci = _visit(Object.freeze(path6.concat([[field, i]])), token.items[i], visitor);
+            const ci = _visit(Object.freeze(path7.concat([[field, i]])), token.items[i], visitor);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -15126,10 +15126,10 @@ var require_cst_visit = __commonJS({
             }
           }
           if (typeof ctrl === "function" && field === "key")
-            ctrl = ctrl(item, path6);
+            ctrl = ctrl(item, path7);
         }
       }
-      return typeof ctrl === "function" ? ctrl(item, path6) : ctrl;
+      return typeof ctrl === "function" ? ctrl(item, path7) : ctrl;
     }
     exports2.visit = visit2;
   }
@@ -16393,7 +16393,7 @@ var require_parser = __commonJS({
                   });
                 } else if (isFlowToken(it.key) && !includesToken(it.sep, "newline")) {
                   const start2 = getFirstKeyStartProps(it.start);
-                  const key = it.key;
+                  const key2 = it.key;
                   const sep2 = it.sep;
                   sep2.push(this.sourceToken);
                   delete it.key;
@@ -16402,7 +16402,7 @@ var require_parser = __commonJS({
                     type: "block-map",
                     offset: this.offset,
                     indent: this.indent,
-                    items: [{ start: start2, key, sep: sep2 }]
+                    items: [{ start: start2, key: key2, sep: sep2 }]
                   });
                 } else if (start.length > 0) {
                   it.sep = it.sep.concat(start, this.sourceToken);
@@ -16999,9 +16999,9 @@ var require_DLList = __commonJS({
 var require_Events = __commonJS({
   "node_modules/bottleneck/lib/Events.js"(exports2, module2) {
     "use strict";
-    function asyncGeneratorStep2(gen, resolve2, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve2, reject, _next, _throw, key2, arg) {
       try {
-        var info = gen[key](arg);
+        var info = gen[key2](arg);
         var value = info.value;
       } catch (error62) {
         reject(error62);
@@ -17214,9 +17214,9 @@ var require_BottleneckError = __commonJS({
 var require_Job = __commonJS({
   "node_modules/bottleneck/lib/Job.js"(exports2, module2) {
     "use strict";
-    function asyncGeneratorStep2(gen, resolve2, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve2, reject, _next, _throw, key2, arg) {
       try {
-        var info = gen[key](arg);
+        var info = gen[key2](arg);
         var value = info.value;
       } catch (error62) {
         reject(error62);
@@ -17418,9 +17418,9 @@ var require_Job = __commonJS({
 var require_LocalDatastore = __commonJS({
   "node_modules/bottleneck/lib/LocalDatastore.js"(exports2, module2) {
     "use strict";
-    function asyncGeneratorStep2(gen, resolve2, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve2, reject, _next, _throw, key2, arg) {
       try {
-        var info = gen[key](arg);
+        var info = gen[key2](arg);
         var value = info.value;
       } catch (error62) {
         reject(error62);
@@ -17981,9 +17981,9 @@ var require_Scripts = __commonJS({
 var require_RedisConnection = __commonJS({
   "node_modules/bottleneck/lib/RedisConnection.js"(exports, module) {
     "use strict";
-    function asyncGeneratorStep(gen, resolve2, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep(gen, resolve2, reject, _next, _throw, key2, arg) {
       try {
-        var info = gen[key](arg);
+        var info = gen[key2](arg);
         var value = info.value;
       } catch (error62) {
         reject(error62);
@@ -18208,9 +18208,9 @@ var require_IORedisConnection = __commonJS({
     function _arrayWithHoles(arr) {
       if (Array.isArray(arr)) return arr;
     }
-    function asyncGeneratorStep(gen, resolve2, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep(gen, resolve2, reject, _next, _throw, key2, arg) {
       try {
-        var info = gen[key](arg);
+        var info = gen[key2](arg);
         var value = info.value;
       } catch (error62) {
         reject(error62);
@@ -18417,9 +18417,9 @@ var require_RedisDatastore = __commonJS({
     function _arrayWithHoles2(arr) {
       if (Array.isArray(arr)) return arr;
     }
-    function asyncGeneratorStep2(gen, resolve2, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve2, reject, _next, _throw, key2, arg) {
       try {
-        var info = gen[key](arg);
+        var info = gen[key2](arg);
         var value = info.value;
       } catch (error62) {
         reject(error62);
@@ -18815,9 +18815,9 @@ var require_States = __commonJS({
 var require_Sync = __commonJS({
   "node_modules/bottleneck/lib/Sync.js"(exports2, module2) {
     "use strict";
-    function asyncGeneratorStep2(gen, resolve2, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve2, reject, _next, _throw, key2, arg) {
       try {
-        var info = gen[key](arg);
+        var info = gen[key2](arg);
         var value = info.value;
       } catch (error62) {
         reject(error62);
@@ -18951,9 +18951,9 @@ var require_Group = __commonJS({
     function _arrayWithHoles2(arr) {
       if (Array.isArray(arr)) return arr;
     }
-    function asyncGeneratorStep2(gen, resolve2, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve2, reject, _next, _throw, key2, arg) {
       try {
-        var info = gen[key](arg);
+        var info = gen[key2](arg);
         var value = info.value;
       } catch (error62) {
         reject(error62);
@@ -19014,29 +19014,29 @@ var require_Group = __commonJS({
             }
           }
         }
-        key(key = "") {
+        key(key2 = "") {
           var ref;
-          return (ref = this.instances[key]) != null ? ref : (() => {
+          return (ref = this.instances[key2]) != null ? ref : (() => {
             var limiter;
-            limiter = this.instances[key] = new this.Bottleneck(Object.assign(this.limiterOptions, {
-              id: `${this.id}-${key}`,
+            limiter = this.instances[key2] = new this.Bottleneck(Object.assign(this.limiterOptions, {
+              id: `${this.id}-${key2}`,
               timeout: this.timeout,
               connection: this.connection
             }));
-            this.Events.trigger("created", limiter, key);
+            this.Events.trigger("created", limiter, key2);
             return limiter;
           })();
         }
-        deleteKey(key = "") {
+        deleteKey(key2 = "") {
           var _this = this;
           return _asyncToGenerator2(function* () {
             var deleted, instance;
-            instance = _this.instances[key];
+            instance = _this.instances[key2];
             if (_this.connection) {
-              deleted = yield _this.connection.__runCommand__(["del", ...Scripts2.allKeys(`${_this.id}-${key}`)]);
+              deleted = yield _this.connection.__runCommand__(["del", ...Scripts2.allKeys(`${_this.id}-${key2}`)]);
             }
             if (instance != null) {
-              delete _this.instances[key];
+              delete _this.instances[key2];
               yield instance.disconnect();
             }
             return instance != null || deleted > 0;
@@ -19237,9 +19237,9 @@ var require_Bottleneck = __commonJS({
     function _arrayWithHoles2(arr) {
       if (Array.isArray(arr)) return arr;
     }
-    function asyncGeneratorStep2(gen, resolve2, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve2, reject, _next, _throw, key2, arg) {
       try {
-        var info = gen[key](arg);
+        var info = gen[key2](arg);
         var value = info.value;
       } catch (error62) {
         reject(error62);
@@ -20256,8 +20256,8 @@ var require_utils2 = __commonJS({
       }
       return output2;
     };
-    exports2.basename = (path6, { windows } = {}) => {
-      const segs = path6.split(windows ? /[\\/]/ : "/");
+    exports2.basename = (path7, { windows } = {}) => {
+      const segs = path7.split(windows ? /[\\/]/ : "/");
       const last = segs[segs.length - 1];
       if (last === "") {
         return segs[segs.length - 2];
@@ -22566,20 +22566,20 @@ async function verifyAndReceive(state, event) {
     payload
   });
 }
-function normalizeTrailingSlashes(path6) {
-  let i = path6.length;
+function normalizeTrailingSlashes(path7) {
+  let i = path7.length;
   if (i === 0) {
     return "/";
   }
   while (i > 0) {
-    if (path6.charCodeAt(--i) !== 47) {
+    if (path7.charCodeAt(--i) !== 47) {
       break;
     }
   }
   if (i === -1) {
     return "/";
   }
-  return path6.slice(0, i + 1);
+  return path7.slice(0, i + 1);
 }
 var isApplicationJsonRE = /^\s*(application\/json)\s*(?:;|$)/u;
 var WEBHOOK_HEADERS = [
@@ -22732,8 +22732,8 @@ function handleResponse(body, status = 200, headers = {}, response) {
   response.writeHead(status, headers).end(body);
   return true;
 }
-function getRequestHeader(request2, key) {
-  return request2.headers[key];
+function getRequestHeader(request2, key2) {
+  return request2.headers[key2];
 }
 function concatUint8Array(data) {
   if (data.length === 0) {
@@ -22780,7 +22780,7 @@ function getPayloadFromRequestStream(request2) {
   });
 }
 function createNodeMiddleware(webhooks, {
-  path: path6 = "/api/github/webhooks",
+  path: path7 = "/api/github/webhooks",
   log = createLogger(),
   timeout = 9e3
 } = {}) {
@@ -22789,7 +22789,7 @@ function createNodeMiddleware(webhooks, {
     getRequestHeader,
     getPayload
   })(webhooks, {
-    path: path6,
+    path: path7,
     log,
     timeout
   });
@@ -22871,10 +22871,10 @@ var LruObject = class {
     this.last = null;
     this.size = 0;
   }
-  delete(key) {
-    const item = this.items[key];
+  delete(key2) {
+    const item = this.items[key2];
     if (item !== void 0) {
-      delete this.items[key];
+      delete this.items[key2];
       this.size--;
       if (item.prev !== null) {
         item.prev.next = item.next;
@@ -22908,17 +22908,17 @@ var LruObject = class {
       }
     }
   }
-  expiresAt(key) {
-    const item = this.items[key];
+  expiresAt(key2) {
+    const item = this.items[key2];
     if (item !== void 0) {
       return item.expiry;
     }
   }
-  get(key) {
-    const item = this.items[key];
+  get(key2) {
+    const item = this.items[key2];
     if (item !== void 0) {
       if (this.ttl > 0 && item.expiry <= Date.now()) {
-        this.delete(key);
+        this.delete(key2);
         return;
       }
       this.bumpLru(item);
@@ -22935,8 +22935,8 @@ var LruObject = class {
   keys() {
     return Object.keys(this.items);
   }
-  set(key, value) {
-    const existing = this.items[key];
+  set(key2, value) {
+    const existing = this.items[key2];
     if (existing !== void 0) {
       existing.value = value;
       existing.expiry = this.ttl > 0 ? Date.now() + this.ttl : this.ttl;
@@ -22948,12 +22948,12 @@ var LruObject = class {
     }
     const item = {
       expiry: this.ttl > 0 ? Date.now() + this.ttl : this.ttl,
-      key,
+      key: key2,
       prev: this.last,
       next: null,
       value
     };
-    this.items[key] = item;
+    this.items[key2] = item;
     if (++this.size === 1) {
       this.first = item;
     } else {
@@ -23027,7 +23027,7 @@ var emitPath = osPlatform() === "win32" ? `set PATH` : `printenv PATH`;
 var isTempPath = RegExp.prototype.test.bind(
   osPlatform() === "win32" ? /\\npm[-\\]+cache\\_npx\\/ : /\/\.npm\/_npx\//
 );
-var splitPathEnvVar = osPlatform() === "win32" ? (path6) => path6.replace(/^PATH=/i, "").replace(/\\\\\\\\/g, "\\\\").replace(/\\r\\n/g, ";").split(";") : (path6) => path6.split(":");
+var splitPathEnvVar = osPlatform() === "win32" ? (path7) => path7.replace(/^PATH=/i, "").replace(/\\\\\\\\/g, "\\\\").replace(/\\r\\n/g, ";").split(";") : (path7) => path7.split(":");
 var getTempPath = (stdout) => {
   const paths = splitPathEnvVar(stdout);
   const tempPath = paths.find(isTempPath);
@@ -23106,7 +23106,7 @@ async function processPackageParameter(pkg) {
   const packageNames = [];
   const packages = [];
   for (const p of Array.isArray(pkg) ? pkg : [pkg]) {
-    const { raw, scope, name, packageName, nameWithPath, version: version2, cli, path: path6 } = parsePackage(p);
+    const { raw, scope, name, packageName, nameWithPath, version: version2, cli, path: path7 } = parsePackage(p);
     if (packageNames.includes(name)) {
       throw new Error(
         `cannot import the same package twice! Got: '${p}' but already saw '${name}' earlier!`
@@ -23118,7 +23118,7 @@ async function processPackageParameter(pkg) {
       name,
       nameWithPath,
       packageName,
-      path: path6,
+      path: path7,
       raw,
       scope,
       version: version2,
@@ -23142,12 +23142,12 @@ function parsePackage(pkg) {
     packageName,
     version2 = "latest",
     // Default to 'latest' if no version is specified
-    path6 = ""
+    path7 = ""
   ] = packageWithVersionRE.exec(pkg) || [];
   if (match === null) {
     throw new TypeError(`can't import invalid package name: parsed name '${pkg}' from '${pkg}'`);
   }
-  const nameWithPath = `${name}${path6}`;
+  const nameWithPath = `${name}${path7}`;
   const cli = cliEscapeCharsRE.test(version2) ? `'${name}@${version2}'` : `${name}@${version2}`;
   if (name.length === 0 || name.length > 214 || name === "favicon.ico" || name === "node_modules") {
     throw new TypeError(`can't import invalid package name: parsed name '${name}' from '${pkg}'`);
@@ -23160,7 +23160,7 @@ function parsePackage(pkg) {
     name,
     nameWithPath,
     packageName,
-    path: path6,
+    path: path7,
     raw: pkg,
     scope,
     version: version2
@@ -23398,8 +23398,8 @@ function lowercaseKeys(object2) {
   if (!object2) {
     return {};
   }
-  return Object.keys(object2).reduce((newObj, key) => {
-    newObj[key.toLowerCase()] = object2[key];
+  return Object.keys(object2).reduce((newObj, key2) => {
+    newObj[key2.toLowerCase()] = object2[key2];
     return newObj;
   }, {});
 }
@@ -23413,20 +23413,20 @@ function isPlainObject(value) {
 }
 function mergeDeep(defaults, options2) {
   const result2 = Object.assign({}, defaults);
-  Object.keys(options2).forEach((key) => {
-    if (isPlainObject(options2[key])) {
-      if (!(key in defaults)) Object.assign(result2, { [key]: options2[key] });
-      else result2[key] = mergeDeep(defaults[key], options2[key]);
+  Object.keys(options2).forEach((key2) => {
+    if (isPlainObject(options2[key2])) {
+      if (!(key2 in defaults)) Object.assign(result2, { [key2]: options2[key2] });
+      else result2[key2] = mergeDeep(defaults[key2], options2[key2]);
     } else {
-      Object.assign(result2, { [key]: options2[key] });
+      Object.assign(result2, { [key2]: options2[key2] });
     }
   });
   return result2;
 }
 function removeUndefinedProperties(obj) {
-  for (const key in obj) {
-    if (obj[key] === void 0) {
-      delete obj[key];
+  for (const key2 in obj) {
+    if (obj[key2] === void 0) {
+      delete obj[key2];
     }
   }
   return obj;
@@ -23470,17 +23470,17 @@ function removeNonChars(variableName) {
   return variableName.replace(/(?:^\W+)|(?:(?<!\W)\W+$)/g, "").split(/,/);
 }
 function extractUrlVariableNames(url2) {
-  const matches = url2.match(urlVariableRegex);
-  if (!matches) {
+  const matches2 = url2.match(urlVariableRegex);
+  if (!matches2) {
     return [];
   }
-  return matches.map(removeNonChars).reduce((a, b) => a.concat(b), []);
+  return matches2.map(removeNonChars).reduce((a, b) => a.concat(b), []);
 }
 function omit(object2, keysToOmit) {
   const result2 = { __proto__: null };
-  for (const key of Object.keys(object2)) {
-    if (keysToOmit.indexOf(key) === -1) {
-      result2[key] = object2[key];
+  for (const key2 of Object.keys(object2)) {
+    if (keysToOmit.indexOf(key2) === -1) {
+      result2[key2] = object2[key2];
     }
   }
   return result2;
@@ -23498,10 +23498,10 @@ function encodeUnreserved(str) {
     return "%" + c.charCodeAt(0).toString(16).toUpperCase();
   });
 }
-function encodeValue(operator, value, key) {
+function encodeValue(operator, value, key2) {
   value = operator === "+" || operator === "#" ? encodeReserved(value) : encodeUnreserved(value);
-  if (key) {
-    return encodeUnreserved(key) + "=" + value;
+  if (key2) {
+    return encodeUnreserved(key2) + "=" + value;
   } else {
     return value;
   }
@@ -23512,8 +23512,8 @@ function isDefined(value) {
 function isKeyOperator(operator) {
   return operator === ";" || operator === "&" || operator === "?";
 }
-function getValues(context, operator, key, modifier) {
-  var value = context[key], result2 = [];
+function getValues(context, operator, key2, modifier) {
+  var value = context[key2], result2 = [];
   if (isDefined(value) && value !== "") {
     if (typeof value === "string" || typeof value === "number" || typeof value === "bigint" || typeof value === "boolean") {
       value = value.toString();
@@ -23521,14 +23521,14 @@ function getValues(context, operator, key, modifier) {
         value = value.substring(0, parseInt(modifier, 10));
       }
       result2.push(
-        encodeValue(operator, value, isKeyOperator(operator) ? key : "")
+        encodeValue(operator, value, isKeyOperator(operator) ? key2 : "")
       );
     } else {
       if (modifier === "*") {
         if (Array.isArray(value)) {
           value.filter(isDefined).forEach(function(value2) {
             result2.push(
-              encodeValue(operator, value2, isKeyOperator(operator) ? key : "")
+              encodeValue(operator, value2, isKeyOperator(operator) ? key2 : "")
             );
           });
         } else {
@@ -23553,7 +23553,7 @@ function getValues(context, operator, key, modifier) {
           });
         }
         if (isKeyOperator(operator)) {
-          result2.push(encodeUnreserved(key) + "=" + tmp.join(","));
+          result2.push(encodeUnreserved(key2) + "=" + tmp.join(","));
         } else if (tmp.length !== 0) {
           result2.push(tmp.join(","));
         }
@@ -23562,10 +23562,10 @@ function getValues(context, operator, key, modifier) {
   } else {
     if (operator === ";") {
       if (isDefined(value)) {
-        result2.push(encodeUnreserved(key));
+        result2.push(encodeUnreserved(key2));
       }
     } else if (value === "" && (operator === "&" || operator === "?")) {
-      result2.push(encodeUnreserved(key) + "=");
+      result2.push(encodeUnreserved(key2) + "=");
     } else if (value === "") {
       result2.push("");
     }
@@ -23790,7 +23790,7 @@ function parseParameters(header2, type, index, len, stopFlags) {
       if (code === EQ) {
         const keyEnd = keyWhitespace === -1 ? index : keyWhitespace;
         const value = header2.slice(keyStart, keyEnd);
-        const key = (keyFlags & CASE_FLAGS) === 0 ? value : value.toLowerCase();
+        const key2 = (keyFlags & CASE_FLAGS) === 0 ? value : value.toLowerCase();
         index++;
         while ((CHAR_MAP[header2.charCodeAt(index)] & OWS) !== 0) {
           index++;
@@ -23801,8 +23801,8 @@ function parseParameters(header2, type, index, len, stopFlags) {
           while (index < len) {
             const code2 = header2.charCodeAt(index);
             if (code2 === DQUOTE) {
-              if (parameters[key] === void 0) {
-                parameters[key] = escaped ? unescapeQuotedPairs(header2, quotedStart, index) : header2.slice(quotedStart, index);
+              if (parameters[key2] === void 0) {
+                parameters[key2] = escaped ? unescapeQuotedPairs(header2, quotedStart, index) : header2.slice(quotedStart, index);
               }
               index++;
               let stop2 = 0;
@@ -23846,9 +23846,9 @@ function parseParameters(header2, type, index, len, stopFlags) {
           }
           index++;
         }
-        if (parameters[key] === void 0) {
+        if (parameters[key2] === void 0) {
           const valueEnd = valueWhitespace === -1 ? index : valueWhitespace;
-          parameters[key] = header2.slice(valueStart, valueEnd);
+          parameters[key2] = header2.slice(valueStart, valueEnd);
         }
         if (stop !== 0)
           break parameter;
@@ -23896,11 +23896,11 @@ var stringifyIteratively = (rootValue, replacer, spaceParam) => {
   }
   const isFunctionReplacer = typeof replacer === "function";
   const propertyList = Array.isArray(replacer) ? new Set(replacer.map(String)) : null;
-  const prepareVal = (parent, key, val) => {
+  const prepareVal = (parent, key2, val) => {
     const isObject2 = val !== null && typeof val === "object";
     const hasToJSON = isObject2 && typeof val.toJSON === "function";
     if (hasToJSON) {
-      val = val.toJSON(key);
+      val = val.toJSON(key2);
     }
     const isNoise = typeof val === "string" && noiseValue.test(val);
     if (isNoise) return val + "n";
@@ -23911,7 +23911,7 @@ var stringifyIteratively = (rootValue, replacer, spaceParam) => {
       return val.toString() + "n";
     }
     if (isFunctionReplacer) {
-      val = replacer.call(parent, key, val);
+      val = replacer.call(parent, key2, val);
     }
     const isPostReplacerObject = val !== null && typeof val === "object";
     if (isPostReplacerObject) {
@@ -24048,11 +24048,11 @@ var JSONStringify = (value, replacer, space) => {
     if (supportsRawJSON) {
       return originalStringify(
         value,
-        (key, val) => {
+        (key2, val) => {
           if (typeof val === "bigint") return JSON.rawJSON(val.toString());
           const hasFunctionReplacer = typeof replacer === "function";
-          if (hasFunctionReplacer) return replacer(key, val);
-          const isKeyInArrayReplacer = Array.isArray(replacer) && replacer.includes(key);
+          if (hasFunctionReplacer) return replacer(key2, val);
+          const isKeyInArrayReplacer = Array.isArray(replacer) && replacer.includes(key2);
           if (isKeyInArrayReplacer) return val;
           return val;
         },
@@ -24062,13 +24062,13 @@ var JSONStringify = (value, replacer, space) => {
     if (!value) return originalStringify(value, replacer, space);
     const convertedToCustomJSON = originalStringify(
       value,
-      (key, val) => {
+      (key2, val) => {
         const isNoise = typeof val === "string" && noiseValue.test(val);
         if (isNoise) return val.toString() + "n";
         if (typeof val === "bigint") return val.toString() + "n";
         const hasFunctionReplacer = typeof replacer === "function";
-        if (hasFunctionReplacer) return replacer(key, val);
-        const isKeyInArrayReplacer = Array.isArray(replacer) && replacer.includes(key);
+        if (hasFunctionReplacer) return replacer(key2, val);
+        const isKeyInArrayReplacer = Array.isArray(replacer) && replacer.includes(key2);
         if (isKeyInArrayReplacer) return val;
         return val;
       },
@@ -24110,17 +24110,17 @@ var isContextSourceSupported = () => {
     return false;
   }
 };
-var convertMarkedBigIntsReviver = (key, value, context, userReviver) => {
+var convertMarkedBigIntsReviver = (key2, value, context, userReviver) => {
   const isCustomFormatBigInt = typeof value === "string" && customFormat.test(value);
   if (isCustomFormatBigInt) return BigInt(value.slice(0, -1));
   const isNoiseValue = typeof value === "string" && noiseValue.test(value);
   if (isNoiseValue) return value.slice(0, -1);
   const hasUserReviver = typeof userReviver === "function";
   if (!hasUserReviver) return value;
-  return userReviver(key, value, context);
+  return userReviver(key2, value, context);
 };
 var JSONParseV2 = (text, reviver) => {
-  return JSON.parse(text, (key, value, context) => {
+  return JSON.parse(text, (key2, value, context) => {
     const isNumber = typeof value === "number";
     const isOutOfBounds = value > Number.MAX_SAFE_INTEGER || value < Number.MIN_SAFE_INTEGER;
     const isBigNumber = isNumber && isOutOfBounds;
@@ -24129,7 +24129,7 @@ var JSONParseV2 = (text, reviver) => {
     if (isBigInt) return BigInt(context.source);
     const hasCustomReviver = typeof reviver === "function";
     if (!hasCustomReviver) return value;
-    return reviver(key, value, context);
+    return reviver(key2, value, context);
   });
 };
 var MAX_INT = Number.MAX_SAFE_INTEGER.toString();
@@ -24152,8 +24152,8 @@ var applyReviverIteratively = (parsed2, userReviver) => {
         }
       }
     } else {
-      const { parent, key } = node2;
-      let value = parent[key];
+      const { parent, key: key2 } = node2;
+      let value = parent[key2];
       if (typeof value === "string") {
         const isCustomFormatBigInt = customFormat.test(value);
         if (isCustomFormatBigInt) {
@@ -24165,13 +24165,13 @@ var applyReviverIteratively = (parsed2, userReviver) => {
       }
       const hasUserReviver = typeof userReviver === "function";
       if (hasUserReviver) {
-        value = userReviver.call(parent, key, value);
+        value = userReviver.call(parent, key2, value);
       }
       const isDeleted = value === void 0;
       if (isDeleted) {
-        delete parent[key];
+        delete parent[key2];
       } else {
-        parent[key] = value;
+        parent[key2] = value;
       }
       stack.pop();
     }
@@ -24200,7 +24200,7 @@ var JSONParse = (text, reviver) => {
     const serializedData = serializeBigInts(text);
     return originalParse(
       serializedData,
-      (key, value, context) => convertMarkedBigIntsReviver(key, value, context, reviver)
+      (key2, value, context) => convertMarkedBigIntsReviver(key2, value, context, reviver)
     );
   } catch (error62) {
     if (error62 instanceof RangeError) {
@@ -24320,8 +24320,8 @@ async function fetchWrapper(requestOptions) {
   const status = fetchResponse.status;
   const url2 = fetchResponse.url;
   const responseHeaders = {};
-  for (const [key, value] of fetchResponse.headers) {
-    responseHeaders[key] = value;
+  for (const [key2, value] of fetchResponse.headers) {
+    responseHeaders[key2] = value;
   }
   const octokitResponse = {
     url: url2,
@@ -24330,8 +24330,8 @@ async function fetchWrapper(requestOptions) {
     data: ""
   };
   if ("deprecation" in responseHeaders) {
-    const matches = responseHeaders.link && responseHeaders.link.match(/<([^<>]+)>; rel="deprecation"/);
-    const deprecationLink = matches && matches.pop();
+    const matches2 = responseHeaders.link && responseHeaders.link.match(/<([^<>]+)>; rel="deprecation"/);
+    const deprecationLink = matches2 && matches2.pop();
     log.warn(
       `[@octokit/request] "${requestOptions.method} ${requestOptions.url}" is deprecated. It is scheduled to be removed on ${responseHeaders.sunset}${deprecationLink ? `. See ${deprecationLink}` : ""}`
     );
@@ -24583,11 +24583,11 @@ function graphql(request2, query, options2) {
         new Error(`[@octokit/graphql] "query" cannot be used as variable name`)
       );
     }
-    for (const key in options2) {
-      if (!FORBIDDEN_VARIABLE_OPTIONS.includes(key)) continue;
+    for (const key2 in options2) {
+      if (!FORBIDDEN_VARIABLE_OPTIONS.includes(key2)) continue;
       return Promise.reject(
         new Error(
-          `[@octokit/graphql] "${key}" cannot be used as variable name`
+          `[@octokit/graphql] "${key2}" cannot be used as variable name`
         )
       );
     }
@@ -24595,15 +24595,15 @@ function graphql(request2, query, options2) {
   const parsedOptions = typeof query === "string" ? Object.assign({ query }, options2) : query;
   const requestOptions = Object.keys(
     parsedOptions
-  ).reduce((result2, key) => {
-    if (NON_VARIABLE_OPTIONS.includes(key)) {
-      result2[key] = parsedOptions[key];
+  ).reduce((result2, key2) => {
+    if (NON_VARIABLE_OPTIONS.includes(key2)) {
+      result2[key2] = parsedOptions[key2];
       return result2;
     }
     if (!result2.variables) {
       result2.variables = {};
     }
-    result2.variables[key] = parsedOptions[key];
+    result2.variables[key2] = parsedOptions[key2];
     return result2;
   }, {});
   const baseUrl = parsedOptions.baseUrl || request2.endpoint.DEFAULTS.baseUrl;
@@ -24613,8 +24613,8 @@ function graphql(request2, query, options2) {
   return request2(requestOptions).then((response) => {
     if (response.data.errors) {
       const headers = {};
-      for (const key of Object.keys(response.headers)) {
-        headers[key] = response.headers[key];
+      for (const key2 of Object.keys(response.headers)) {
+        headers[key2] = response.headers[key2];
       }
       throw new GraphqlResponseError(
         requestOptions,
@@ -27560,7 +27560,7 @@ var triggers_notification_paths_default = [
 ];
 function routeMatcher(paths) {
   const regexes = paths.map(
-    (path6) => path6.split("/").map((c) => c.startsWith("{") ? "(?:.+?)" : c).join("/")
+    (path7) => path7.split("/").map((c) => c.startsWith("{") ? "(?:.+?)" : c).join("/")
   );
   const regex2 = `^(?:${regexes.map((r) => `(?:${r})`).join("|")})[^/]*$`;
   return new RegExp(regex2, "i");
@@ -27726,11 +27726,11 @@ var VERSION11 = "4.1.0";
 // node_modules/@probot/octokit-plugin-config/dist-src/util/get-config-file.js
 var import_yaml = __toESM(require_dist(), 1);
 var SUPPORTED_FILE_EXTENSIONS = ["json", "yml", "yaml"];
-async function getConfigFile(octokit, { owner, repo, path: path6, ref }) {
-  const fileExtension = path6.split(".").pop().toLowerCase();
+async function getConfigFile(octokit, { owner, repo, path: path7, ref }) {
+  const fileExtension = path7.split(".").pop().toLowerCase();
   if (!SUPPORTED_FILE_EXTENSIONS.includes(fileExtension)) {
     throw new Error(
-      `[@probot/octokit-plugin-config] .${fileExtension} extension is not support for configuration (path: "${path6}")`
+      `[@probot/octokit-plugin-config] .${fileExtension} extension is not support for configuration (path: "${path7}")`
     );
   }
   const endpoint2 = {
@@ -27738,7 +27738,7 @@ async function getConfigFile(octokit, { owner, repo, path: path6, ref }) {
     url: "/repos/{owner}/{repo}/contents/{path}",
     owner,
     repo,
-    path: path6,
+    path: path7,
     mediaType: {
       format: "raw"
     },
@@ -27749,7 +27749,7 @@ async function getConfigFile(octokit, { owner, repo, path: path6, ref }) {
   const emptyConfigResult = {
     owner,
     repo,
-    path: path6,
+    path: path7,
     url: url2,
     config: null
   };
@@ -27807,7 +27807,7 @@ var EXTENDS_REGEX = new RegExp(
 );
 function extendsToGetContentParams({
   owner,
-  path: path6,
+  path: path7,
   url: url2,
   extendsValue
 }) {
@@ -27827,16 +27827,16 @@ function extendsToGetContentParams({
   return {
     owner: match[1] || owner,
     repo: match[2],
-    path: match[3] || path6
+    path: match[3] || path7
   };
 }
 
 // node_modules/@probot/octokit-plugin-config/dist-src/util/get-config-files.js
-async function getConfigFiles(octokit, { owner, repo, path: path6, branch }) {
+async function getConfigFiles(octokit, { owner, repo, path: path7, branch }) {
   const requestedRepoFile = await getConfigFile(octokit, {
     owner,
     repo,
-    path: path6,
+    path: path7,
     ref: branch
   });
   const files = [requestedRepoFile];
@@ -27847,7 +27847,7 @@ async function getConfigFiles(octokit, { owner, repo, path: path6, branch }) {
     const defaultRepoConfig = await getConfigFile(octokit, {
       owner,
       repo: ".github",
-      path: path6
+      path: path7
     });
     files.push(defaultRepoConfig);
   }
@@ -27857,7 +27857,7 @@ async function getConfigFiles(octokit, { owner, repo, path: path6, branch }) {
   }
   let extendConfigOptions = extendsToGetContentParams({
     owner,
-    path: path6,
+    path: path7,
     url: file2.url,
     extendsValue: file2.config._extends
   });
@@ -27870,7 +27870,7 @@ async function getConfigFiles(octokit, { owner, repo, path: path6, branch }) {
     }
     extendConfigOptions = extendsToGetContentParams({
       owner,
-      path: path6,
+      path: path7,
       url: extendRepoConfig.url,
       extendsValue: extendRepoConfig.config._extends
     });
@@ -27887,11 +27887,11 @@ async function getConfigFiles(octokit, { owner, repo, path: path6, branch }) {
 }
 
 // node_modules/@probot/octokit-plugin-config/dist-src/compose-config-get.js
-async function composeConfigGet(octokit, { owner, repo, defaults, path: path6, branch }) {
+async function composeConfigGet(octokit, { owner, repo, defaults, path: path7, branch }) {
   const files = await getConfigFiles(octokit, {
     owner,
     repo,
-    path: path6,
+    path: path7,
     branch
   });
   const configs = files.map((file2) => file2.config).reverse().filter(Boolean);
@@ -28791,7 +28791,7 @@ async function get(cache, options2) {
   };
 }
 async function set(cache, options2, data) {
-  const key = optionsToCacheKey(options2);
+  const key2 = optionsToCacheKey(options2);
   const permissionsString = options2.permissions ? "" : Object.keys(data.permissions).map(
     (name) => `${name}${data.permissions[name] === "write" ? "!" : ""}`
   ).join(",");
@@ -28803,7 +28803,7 @@ async function set(cache, options2, data) {
     permissionsString,
     data.singleFileName
   ].join("|");
-  await cache.set(key, value);
+  await cache.set(key2, value);
 }
 function optionsToCacheKey({
   installationId,
@@ -29555,11 +29555,11 @@ var Probot = class {
       return this.#state.initializedPromise.promise;
     }
   }
-  async getNodeMiddleware({ log, path: path6 } = {}) {
+  async getNodeMiddleware({ log, path: path7 } = {}) {
     await this.#initialize();
     return createNodeMiddleware(this.#state.webhooks, {
       log: log || this.#state.log,
-      path: path6 || this.#state.webhookPath
+      path: path7 || this.#state.webhookPath
     });
   }
   async auth(installationId) {
@@ -29716,7 +29716,7 @@ function getPrivateKey(options2 = {}) {
       );
     }
   }
-  const pemFiles = readdirSync(cwd).filter((path6) => path6.endsWith(".pem"));
+  const pemFiles = readdirSync(cwd).filter((path7) => path7.endsWith(".pem"));
   if (pemFiles.length > 1) {
     const paths = pemFiles.join(", ");
     throw new Error(
@@ -30548,9 +30548,9 @@ function floatSafeRemainder(val, step) {
   return ratio - roundedRatio;
 }
 var EVALUATING = /* @__PURE__ */ Symbol("evaluating");
-function defineLazy(object2, key, getter) {
+function defineLazy(object2, key2, getter) {
   let value = void 0;
-  Object.defineProperty(object2, key, {
+  Object.defineProperty(object2, key2, {
     get() {
       if (value === EVALUATING) {
         return void 0;
@@ -30562,7 +30562,7 @@ function defineLazy(object2, key, getter) {
       return value;
     },
     set(v) {
-      Object.defineProperty(object2, key, {
+      Object.defineProperty(object2, key2, {
         value: v
         // configurable: true,
       });
@@ -30588,47 +30588,47 @@ function rawShape(def) {
 function sourceShape(schema) {
   return rawShape(schema._zod.def) ?? schema._zod.def.shape;
 }
-function deferProp(target, key, getter) {
-  Object.defineProperty(target, key, {
+function deferProp(target, key2, getter) {
+  Object.defineProperty(target, key2, {
     get() {
       const value = getter();
-      assignProp(this, key, value);
+      assignProp(this, key2, value);
       return value;
     },
     enumerable: true,
     configurable: true
   });
 }
-function putProp(target, key, value) {
-  if (key in target)
-    assignProp(target, key, value);
+function putProp(target, key2, value) {
+  if (key2 in target)
+    assignProp(target, key2, value);
   else
-    target[key] = value;
+    target[key2] = value;
 }
 function mirrorShape(target, source, keys, wrap) {
   const raw = sourceShape(source);
-  for (const key of keys) {
-    const desc = Object.getOwnPropertyDescriptor(raw, key);
+  for (const key2 of keys) {
+    const desc = Object.getOwnPropertyDescriptor(raw, key2);
     if (!desc.enumerable)
       continue;
     if (desc.get) {
-      deferProp(target, key, () => {
-        const value = source._zod.def.shape[key];
-        return wrap ? wrap(value, key) : value;
+      deferProp(target, key2, () => {
+        const value = source._zod.def.shape[key2];
+        return wrap ? wrap(value, key2) : value;
       });
     } else
-      putProp(target, key, wrap ? wrap(desc.value, key) : desc.value);
+      putProp(target, key2, wrap ? wrap(desc.value, key2) : desc.value);
   }
 }
 function mirrorProps(target, source) {
-  for (const key of Reflect.ownKeys(source)) {
-    const desc = Object.getOwnPropertyDescriptor(source, key);
+  for (const key2 of Reflect.ownKeys(source)) {
+    const desc = Object.getOwnPropertyDescriptor(source, key2);
     if (!desc.enumerable)
       continue;
     if (desc.get)
-      deferProp(target, key, () => source[key]);
+      deferProp(target, key2, () => source[key2]);
     else
-      putProp(target, key, desc.value);
+      putProp(target, key2, desc.value);
   }
 }
 function mergeDefs(...defs) {
@@ -30642,14 +30642,14 @@ function mergeDefs(...defs) {
 function cloneDef(schema) {
   return mergeDefs(schema._zod.def);
 }
-function getElementAtPath(obj, path6) {
-  if (!path6)
+function getElementAtPath(obj, path7) {
+  if (!path7)
     return obj;
-  return path6.reduce((acc, key) => acc?.[key], obj);
+  return path7.reduce((acc, key2) => acc?.[key2], obj);
 }
 function promiseAllObject(promisesObj) {
   const keys = Object.keys(promisesObj);
-  const promises = keys.map((key) => promisesObj[key]);
+  const promises = keys.map((key2) => promisesObj[key2]);
   return Promise.all(promises).then((results) => {
     const resolvedObj = {};
     for (let i = 0; i < keys.length; i++) {
@@ -30721,8 +30721,8 @@ function shallowClone(o) {
 }
 function numKeys(data) {
   let keyCount = 0;
-  for (const key in data) {
-    if (Object.prototype.hasOwnProperty.call(data, key)) {
+  for (const key2 in data) {
+    if (Object.prototype.hasOwnProperty.call(data, key2)) {
       keyCount++;
     }
   }
@@ -30876,12 +30876,12 @@ function pick(schema, mask) {
 function maskedKeys(schema, mask) {
   const raw = sourceShape(schema);
   const keys = [];
-  for (const key of Reflect.ownKeys(mask)) {
-    if (!Object.getOwnPropertyDescriptor(raw, key)?.enumerable) {
-      throw new Error(`Unrecognized key: "${String(key)}"`);
+  for (const key2 of Reflect.ownKeys(mask)) {
+    if (!Object.getOwnPropertyDescriptor(raw, key2)?.enumerable) {
+      throw new Error(`Unrecognized key: "${String(key2)}"`);
     }
-    if (mask[key])
-      keys.push(key);
+    if (mask[key2])
+      keys.push(key2);
   }
   return keys;
 }
@@ -30894,7 +30894,7 @@ function omit2(schema, mask) {
   }
   const omitted = new Set(maskedKeys(schema, mask));
   const newShape = {};
-  mirrorShape(newShape, schema, Reflect.ownKeys(sourceShape(schema)).filter((key) => !omitted.has(key)));
+  mirrorShape(newShape, schema, Reflect.ownKeys(sourceShape(schema)).filter((key2) => !omitted.has(key2)));
   return clone(schema, mergeDefs(currDef, { shape: newShape, checks: [] }));
 }
 function extend(schema, shape) {
@@ -30905,8 +30905,8 @@ function extend(schema, shape) {
   const hasChecks = checks && checks.length > 0;
   if (hasChecks) {
     const existingShape = sourceShape(schema);
-    for (const key of Reflect.ownKeys(shape)) {
-      if (Object.getOwnPropertyDescriptor(existingShape, key) !== void 0) {
+    for (const key2 of Reflect.ownKeys(shape)) {
+      if (Object.getOwnPropertyDescriptor(existingShape, key2) !== void 0) {
         throw new Error("Cannot overwrite keys on object schemas containing refinements. Use `.safeExtend()` instead.");
       }
     }
@@ -30953,15 +30953,15 @@ function partial(Class2, schema, mask, name = "partial") {
   }
   const selected = mask ? new Set(maskedKeys(schema, mask)) : void 0;
   const newShape = {};
-  mirrorShape(newShape, schema, Reflect.ownKeys(sourceShape(schema)), Class2 && ((value, key) => selected && !selected.has(key) ? value : new Class2({ type: "optional", innerType: value })));
+  mirrorShape(newShape, schema, Reflect.ownKeys(sourceShape(schema)), Class2 && ((value, key2) => selected && !selected.has(key2) ? value : new Class2({ type: "optional", innerType: value })));
   return clone(schema, mergeDefs(schema._zod.def, { shape: newShape, checks: [] }));
 }
 function required(Class2, schema, mask) {
   const selected = mask ? new Set(maskedKeys(schema, mask)) : void 0;
   const newShape = {};
-  mirrorShape(newShape, schema, Reflect.ownKeys(sourceShape(schema)), (value, key) => (
+  mirrorShape(newShape, schema, Reflect.ownKeys(sourceShape(schema)), (value, key2) => (
     // overwrite with non-optional
-    selected && !selected.has(key) ? value : new Class2({ type: "nonoptional", innerType: value })
+    selected && !selected.has(key2) ? value : new Class2({ type: "nonoptional", innerType: value })
   ));
   return clone(schema, mergeDefs(schema._zod.def, { shape: newShape }));
 }
@@ -30985,11 +30985,11 @@ function explicitlyAborted(x, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path6, issues) {
+function prefixIssues(path7, issues) {
   return issues.map((iss) => {
     var _a3;
     (_a3 = iss).path ?? (_a3.path = []);
-    iss.path.unshift(path6);
+    iss.path.unshift(path7);
     return iss;
   });
 }
@@ -31148,46 +31148,46 @@ var Class = class {
   }
 };
 function members(proto, table) {
-  for (const key in table) {
-    const desc = Object.getOwnPropertyDescriptor(table, key);
+  for (const key2 in table) {
+    const desc = Object.getOwnPropertyDescriptor(table, key2);
     if (desc.get)
-      Object.defineProperty(proto, key, { ...desc, enumerable: false });
+      Object.defineProperty(proto, key2, { ...desc, enumerable: false });
     else
-      defineBound(proto, key, desc.value);
+      defineBound(proto, key2, desc.value);
   }
 }
-function own(inst, key, value, enumerable = true) {
-  Object.defineProperty(inst, key, { configurable: true, writable: true, enumerable, value });
+function own(inst, key2, value, enumerable = true) {
+  Object.defineProperty(inst, key2, { configurable: true, writable: true, enumerable, value });
   return value;
 }
-function hide(inst, key, value) {
-  return own(inst, key, value, false);
+function hide(inst, key2, value) {
+  return own(inst, key2, value, false);
 }
 // @__NO_SIDE_EFFECTS__
 function derived(computes, table) {
-  for (const key in computes) {
-    const compute = computes[key];
-    Object.defineProperty(table, key, {
+  for (const key2 in computes) {
+    const compute = computes[key2];
+    Object.defineProperty(table, key2, {
       configurable: true,
       enumerable: true,
       get() {
-        return own(this, key, compute(this));
+        return own(this, key2, compute(this));
       },
       set(value) {
-        own(this, key, value);
+        own(this, key2, value);
       }
     });
   }
   return table;
 }
-function defineBound(proto, key, fn) {
-  Object.defineProperty(proto, key, {
+function defineBound(proto, key2, fn) {
+  Object.defineProperty(proto, key2, {
     configurable: true,
     get() {
-      return this == null ? fn : own(this, key, fn.bind(this));
+      return this == null ? fn : own(this, key2, fn.bind(this));
     },
     set(value) {
-      own(this, key, value);
+      own(this, key2, value);
     }
   });
 }
@@ -31204,53 +31204,53 @@ var breaker = {
     return void 0;
   }
 };
-function defineLazyInternal(inst, key, compute) {
+function defineLazyInternal(inst, key2, compute) {
   const proto = Object.getPrototypeOf(inst._zod);
-  if (key in proto && installing !== inst._zod) {
+  if (key2 in proto && installing !== inst._zod) {
     installing = void 0;
     return;
   }
   installing = inst._zod;
-  Object.defineProperty(proto, key, {
+  Object.defineProperty(proto, key2, {
     configurable: true,
     get() {
-      Object.defineProperty(this, key, breaker);
+      Object.defineProperty(this, key2, breaker);
       const outer = broke;
       broke = false;
       try {
         const value = compute(this);
         if (broke)
-          delete this[key];
+          delete this[key2];
         else
-          Object.defineProperty(this, key, { configurable: true, writable: true, value });
+          Object.defineProperty(this, key2, { configurable: true, writable: true, value });
         broke = broke || outer;
         return value;
       } catch (err) {
-        delete this[key];
+        delete this[key2];
         broke = broke || outer;
         throw err;
       }
     },
     set(value) {
-      Object.defineProperty(this, key, { configurable: true, writable: true, value });
+      Object.defineProperty(this, key2, { configurable: true, writable: true, value });
     }
   });
 }
-function installLazyProp(inst, key, make, enumerable) {
-  const proto = claim(inst, key);
+function installLazyProp(inst, key2, make, enumerable) {
+  const proto = claim(inst, key2);
   if (!proto)
     return;
-  Object.defineProperty(proto, key, {
+  Object.defineProperty(proto, key2, {
     configurable: true,
     get() {
       const desc = { configurable: true, writable: true, enumerable, value: void 0 };
-      Object.defineProperty(this, key, desc);
+      Object.defineProperty(this, key2, desc);
       desc.value = make(this);
-      Object.defineProperty(this, key, desc);
+      Object.defineProperty(this, key2, desc);
       return desc.value;
     },
     set(value) {
-      Object.defineProperty(this, key, { configurable: true, writable: true, enumerable, value });
+      Object.defineProperty(this, key2, { configurable: true, writable: true, enumerable, value });
     }
   });
 }
@@ -31427,15 +31427,15 @@ var $ZodError = $constructor("$ZodError", initializer);
 var $ZodRealError = $constructor("$ZodError", initializer, void 0, {
   Parent: Error
 });
-function node(obj, key, make) {
-  if (!Object.prototype.hasOwnProperty.call(obj, key)) {
-    if (key === "__proto__") {
-      Object.defineProperty(obj, key, { value: make(), writable: true, enumerable: true, configurable: true });
+function node(obj, key2, make) {
+  if (!Object.prototype.hasOwnProperty.call(obj, key2)) {
+    if (key2 === "__proto__") {
+      Object.defineProperty(obj, key2, { value: make(), writable: true, enumerable: true, configurable: true });
     } else {
-      obj[key] = make();
+      obj[key2] = make();
     }
   }
-  return obj[key];
+  return obj[key2];
 }
 function flattenError(error62, mapper = (issue2) => issue2.message) {
   const fieldErrors = {};
@@ -31451,16 +31451,16 @@ function flattenError(error62, mapper = (issue2) => issue2.message) {
 }
 function formatError(error62, mapper = (issue2) => issue2.message) {
   const fieldErrors = { _errors: [] };
-  const processError = (error63, path6 = []) => {
+  const processError = (error63, path7 = []) => {
     for (const issue2 of error63.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path6, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path7, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path6, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path7, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path6, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path7, ...issue2.path]);
       } else {
-        const fullpath = [...path6, ...issue2.path];
+        const fullpath = [...path7, ...issue2.path];
         if (fullpath.length === 0) {
           fieldErrors._errors.push(mapper(issue2));
         } else {
@@ -31499,17 +31499,17 @@ function formatError(error62, mapper = (issue2) => issue2.message) {
 }
 function treeifyError(error62, mapper = (issue2) => issue2.message) {
   const result2 = { errors: [] };
-  const processError = (error63, path6 = []) => {
+  const processError = (error63, path7 = []) => {
     var _a3;
     for (const issue2 of error63.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path6, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path7, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path6, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path7, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path6, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path7, ...issue2.path]);
       } else {
-        const fullpath = [...path6, ...issue2.path];
+        const fullpath = [...path7, ...issue2.path];
         if (fullpath.length === 0) {
           result2.errors.push(mapper(issue2));
           continue;
@@ -31548,8 +31548,8 @@ function treeifyError(error62, mapper = (issue2) => issue2.message) {
 }
 function toDotPath(_path) {
   const segs = [];
-  const path6 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
-  for (const seg of path6) {
+  const path7 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
+  for (const seg of path7) {
     if (typeof seg === "number")
       segs.push(`[${seg}]`);
     else if (typeof seg === "symbol")
@@ -32344,16 +32344,16 @@ var $ZodCheckProperties = /* @__PURE__ */ $constructor("$ZodCheckProperties", (i
       payload.issues.push({ expected: "object", code: "invalid_type", input: payload.value, inst });
       return void 0;
     }
-    entries ?? (entries = Reflect.ownKeys(def.shape).map((key) => [key, def.shape[key]]));
+    entries ?? (entries = Reflect.ownKeys(def.shape).map((key2) => [key2, def.shape[key2]]));
     const input2 = payload.value;
     let proms;
-    for (const [key, schema] of entries) {
-      const result2 = schema._zod.run({ value: input2[key], issues: [] }, {});
+    for (const [key2, schema] of entries) {
+      const result2 = schema._zod.run({ value: input2[key2], issues: [] }, {});
       if (result2 instanceof Promise) {
         proms ?? (proms = []);
-        proms.push(result2.then((result3) => handleCheckPropertyResult(result3, payload, key)));
+        proms.push(result2.then((result3) => handleCheckPropertyResult(result3, payload, key2)));
       } else {
-        handleCheckPropertyResult(result2, payload, key);
+        handleCheckPropertyResult(result2, payload, key2);
       }
     }
     if (proms)
@@ -33254,8 +33254,8 @@ var $ZodArray = /* @__PURE__ */ $constructor("$ZodArray", (inst, def) => {
   };
   capSize(inst, arraySize);
 });
-function handlePropertyResult(result2, final, key, input2, optin, optout) {
-  const isPresent = key in input2;
+function handlePropertyResult(result2, final, key2, input2, optin, optout) {
+  const isPresent = key2 in input2;
   const isOptionalOut = optout === "optional";
   if (!isPresent && isOptionalOut && optin === "optional") {
     return;
@@ -33264,7 +33264,7 @@ function handlePropertyResult(result2, final, key, input2, optin, optout) {
     if (optin !== void 0 && isOptionalOut && !isPresent) {
       return;
     }
-    final.issues.push(...prefixIssues(key, result2.issues));
+    final.issues.push(...prefixIssues(key2, result2.issues));
   }
   if (!isPresent && optin === void 0) {
     if (!result2.issues.length) {
@@ -33272,17 +33272,17 @@ function handlePropertyResult(result2, final, key, input2, optin, optout) {
         code: "invalid_type",
         expected: "nonoptional",
         input: void 0,
-        path: [key]
+        path: [key2]
       });
     }
     return;
   }
   if (result2.value === void 0) {
     if (isPresent || optin === "defaulted" && !isOptionalOut) {
-      final.value[key] = void 0;
+      final.value[key2] = void 0;
     }
   } else {
-    final.value[key] = result2.value;
+    final.value[key2] = result2.value;
   }
 }
 var NO_SYMBOL_KEYS = [];
@@ -33315,28 +33315,28 @@ function handleCatchall(proms, input2, payload, ctx, def, inst, abortEarly) {
   const optin = _catchall.optin;
   const optout = _catchall.optout;
   let seen = 0;
-  for (const key in input2) {
+  for (const key2 in input2) {
     if (abortEarly && payload.issues.length !== seen) {
       if (aborted(payload, seen))
         break;
       seen = payload.issues.length;
     }
-    if (keySet.has(key))
+    if (keySet.has(key2))
       continue;
-    if (key === "__proto__") {
+    if (key2 === "__proto__") {
       if (t === "never")
-        unrecognized.push(key);
+        unrecognized.push(key2);
       continue;
     }
     if (t === "never") {
-      unrecognized.push(key);
+      unrecognized.push(key2);
       continue;
     }
-    const r = _catchall.run({ value: input2[key], issues: [] }, ctx);
+    const r = _catchall.run({ value: input2[key2], issues: [] }, ctx);
     if (r instanceof Promise) {
-      proms.push(r.then((r2) => handlePropertyResult(r2, payload, key, input2, optin, optout)));
+      proms.push(r.then((r2) => handlePropertyResult(r2, payload, key2, input2, optin, optout)));
     } else {
-      handlePropertyResult(r, payload, key, input2, optin, optout);
+      handlePropertyResult(r, payload, key2, input2, optin, optout);
     }
   }
   if (unrecognized.length) {
@@ -33373,16 +33373,16 @@ var $ZodObject = /* @__PURE__ */ $constructor("$ZodObject", (inst, def) => {
   defineLazyInternal(inst, "propValues", (zod) => {
     const shape = zod.def.shape;
     const propValues = {};
-    for (const key in shape) {
-      const field = shape[key]._zod;
+    for (const key2 in shape) {
+      const field = shape[key2]._zod;
       if (field.values) {
-        if (!Object.prototype.hasOwnProperty.call(propValues, key)) {
-          assignProp(propValues, key, /* @__PURE__ */ new Set());
+        if (!Object.prototype.hasOwnProperty.call(propValues, key2)) {
+          assignProp(propValues, key2, /* @__PURE__ */ new Set());
         }
         for (const v of field.values)
-          propValues[key].add(v);
+          propValues[key2].add(v);
         if (field.optin !== void 0)
-          propValues[key].add(void 0);
+          propValues[key2].add(void 0);
       }
     }
     return propValues;
@@ -33409,22 +33409,22 @@ var $ZodObject = /* @__PURE__ */ $constructor("$ZodObject", (inst, def) => {
     const shape = value.shape;
     const abortEarly = ctx?.abortEarly;
     let seen = payload.issues.length;
-    for (const key of value.allKeys) {
+    for (const key2 of value.allKeys) {
       if (abortEarly && payload.issues.length !== seen) {
         if (aborted(payload, seen))
           break;
         seen = payload.issues.length;
       }
-      if (key === "__proto__")
+      if (key2 === "__proto__")
         continue;
-      const el = shape[key];
+      const el = shape[key2];
       const optin = el._zod.optin;
       const optout = el._zod.optout;
-      const r = el._zod.run({ value: input2[key], issues: [] }, ctx);
+      const r = el._zod.run({ value: input2[key2], issues: [] }, ctx);
       if (r instanceof Promise) {
-        proms.push(r.then((r2) => handlePropertyResult(r2, payload, key, input2, optin, optout)));
+        proms.push(r.then((r2) => handlePropertyResult(r2, payload, key2, input2, optin, optout)));
       } else {
-        handlePropertyResult(r, payload, key, input2, optin, optout);
+        handlePropertyResult(r, payload, key2, input2, optin, optout);
       }
     }
     if (!catchall) {
@@ -33458,17 +33458,17 @@ var $ZodObjectJIT = /* @__PURE__ */ $constructor("$ZodObjectJIT", (inst, def) =>
     doc.write(`const input = payload.value;`);
     const ids = /* @__PURE__ */ Object.create(null);
     let counter = 0;
-    for (const key of normalized.allKeys) {
-      ids[key] = `key_${counter++}`;
+    for (const key2 of normalized.allKeys) {
+      ids[key2] = `key_${counter++}`;
     }
     doc.write(memo2 ? `const newResult = memo.alloc(inst, payload, {}, ctx);` : `const newResult = {};`);
-    for (const key of normalized.allKeys) {
-      if (key === "__proto__")
+    for (const key2 of normalized.allKeys) {
+      if (key2 === "__proto__")
         continue;
-      const id = ids[key];
-      const k = typeof key === "symbol" ? `syms[${syms.indexOf(key)}]` : esc(key);
+      const id = ids[key2];
+      const k = typeof key2 === "symbol" ? `syms[${syms.indexOf(key2)}]` : esc(key2);
       const isPresent = `${k} in input`;
-      const schema = shape[key];
+      const schema = shape[key2];
       const optin = schema?._zod?.optin;
       const isOptionalIn = optin !== void 0;
       const isOptionalOut = schema?._zod?.optout === "optional";
@@ -33626,16 +33626,16 @@ var $ZodUnion = /* @__PURE__ */ $constructor("$ZodUnion", (inst, def) => {
   };
 });
 function handleExclusiveUnionResults(results, final, inst, ctx) {
-  const matches = [];
+  const matches2 = [];
   for (let i = 0; i < results.length; i++) {
     if (results[i].issues.length === 0)
-      matches.push(i);
+      matches2.push(i);
   }
-  if (matches.length === 1) {
-    final.value = results[matches[0]].value;
+  if (matches2.length === 1) {
+    final.value = results[matches2[0]].value;
     return final;
   }
-  if (matches.length === 0) {
+  if (matches2.length === 0) {
     final.issues.push({
       code: "invalid_union",
       input: final.value,
@@ -33649,7 +33649,7 @@ function handleExclusiveUnionResults(results, final, inst, ctx) {
       inst,
       errors: [],
       inclusive: false,
-      matches
+      matches: matches2
     });
   }
   return final;
@@ -33802,21 +33802,21 @@ function mergeValues(a, b) {
   }
   if (isPlainObject3(a) && isPlainObject3(b)) {
     const bKeys = Object.keys(b);
-    const sharedKeys = Object.keys(a).filter((key) => bKeys.indexOf(key) !== -1);
+    const sharedKeys = Object.keys(a).filter((key2) => bKeys.indexOf(key2) !== -1);
     const newObj = { ...a, ...b };
     if (Object.prototype.hasOwnProperty.call(newObj, "__proto__"))
       delete newObj.__proto__;
-    for (const key of sharedKeys) {
-      if (key === "__proto__")
+    for (const key2 of sharedKeys) {
+      if (key2 === "__proto__")
         continue;
-      const sharedValue = mergeValues(a[key], b[key]);
+      const sharedValue = mergeValues(a[key2], b[key2]);
       if (!sharedValue.valid) {
         return {
           valid: false,
-          mergeErrorPath: [key, ...sharedValue.mergeErrorPath]
+          mergeErrorPath: [key2, ...sharedValue.mergeErrorPath]
         };
       }
-      newObj[key] = sharedValue.data;
+      newObj[key2] = sharedValue.data;
     }
     return { valid: true, data: newObj };
   }
@@ -33975,9 +33975,9 @@ var $ZodTuple = /* @__PURE__ */ $constructor("$ZodTuple", (inst, def) => {
     return handleTupleResults(itemResults, payload, items, input2, optoutStart);
   };
 });
-function getTupleOptStart(items, key) {
+function getTupleOptStart(items, key2) {
   for (let i = items.length - 1; i >= 0; i--) {
-    const omittable = key === "optin" ? items[i]._zod.optin !== void 0 : items[i]._zod.optout === "optional";
+    const omittable = key2 === "optin" ? items[i]._zod.optin !== void 0 : items[i]._zod.optout === "optional";
     if (!omittable)
       return i + 1;
   }
@@ -34035,12 +34035,12 @@ var $ZodRecord = /* @__PURE__ */ $constructor("$ZodRecord", (inst, def) => {
     if (values && !def.partial) {
       payload.value = memo2 ? memo2.alloc(inst, payload, {}, ctx) : {};
       const recordKeys = /* @__PURE__ */ new Set();
-      for (const key of values) {
-        if (typeof key === "string" || typeof key === "number" || typeof key === "symbol") {
-          recordKeys.add(typeof key === "number" ? key.toString() : key);
-          if (key === "__proto__")
+      for (const key2 of values) {
+        if (typeof key2 === "string" || typeof key2 === "number" || typeof key2 === "symbol") {
+          recordKeys.add(typeof key2 === "number" ? key2.toString() : key2);
+          if (key2 === "__proto__")
             continue;
-          const keyResult = def.keyType._zod.run({ value: key, issues: [] }, ctx);
+          const keyResult = def.keyType._zod.run({ value: key2, issues: [] }, ctx);
           if (keyResult instanceof Promise) {
             throw new Error("Async schemas not supported in object keys currently");
           }
@@ -34049,8 +34049,8 @@ var $ZodRecord = /* @__PURE__ */ $constructor("$ZodRecord", (inst, def) => {
               code: "invalid_key",
               origin: "record",
               issues: keyResult.issues.map((iss) => finalizeIssue(iss, ctx, config2())),
-              input: key,
-              path: [key],
+              input: key2,
+              path: [key2],
               inst
             });
             continue;
@@ -34058,32 +34058,32 @@ var $ZodRecord = /* @__PURE__ */ $constructor("$ZodRecord", (inst, def) => {
           const outKey = keyResult.value;
           if (outKey === "__proto__")
             continue;
-          const result2 = def.valueType._zod.run({ value: input2[key], issues: [] }, ctx);
+          const result2 = def.valueType._zod.run({ value: input2[key2], issues: [] }, ctx);
           if (result2 instanceof Promise) {
             proms.push(result2.then((result3) => {
               if (result3.issues.length) {
-                payload.issues.push(...prefixIssues(key, result3.issues));
+                payload.issues.push(...prefixIssues(key2, result3.issues));
               }
               payload.value[outKey] = result3.value;
             }));
           } else {
             if (result2.issues.length) {
-              payload.issues.push(...prefixIssues(key, result2.issues));
+              payload.issues.push(...prefixIssues(key2, result2.issues));
             }
             payload.value[outKey] = result2.value;
           }
         }
       }
       let unrecognized;
-      for (const key in input2) {
-        if (!recordKeys.has(key)) {
+      for (const key2 in input2) {
+        if (!recordKeys.has(key2)) {
           if (def.mode === "loose") {
-            if (key === "__proto__")
+            if (key2 === "__proto__")
               continue;
-            payload.value[key] = input2[key];
+            payload.value[key2] = input2[key2];
           } else {
             unrecognized = unrecognized ?? [];
-            unrecognized.push(key);
+            unrecognized.push(key2);
           }
         }
       }
@@ -34099,18 +34099,18 @@ var $ZodRecord = /* @__PURE__ */ $constructor("$ZodRecord", (inst, def) => {
     } else {
       payload.value = memo2 ? memo2.alloc(inst, payload, {}, ctx) : {};
       let unrecognized;
-      for (const key of Reflect.ownKeys(input2)) {
-        if (key === "__proto__")
+      for (const key2 of Reflect.ownKeys(input2)) {
+        if (key2 === "__proto__")
           continue;
-        if (!Object.prototype.propertyIsEnumerable.call(input2, key))
+        if (!Object.prototype.propertyIsEnumerable.call(input2, key2))
           continue;
-        let keyResult = def.keyType._zod.run({ value: key, issues: [] }, ctx);
+        let keyResult = def.keyType._zod.run({ value: key2, issues: [] }, ctx);
         if (keyResult instanceof Promise) {
           throw new Error("Async schemas not supported in object keys currently");
         }
-        const checkNumericKey = typeof key === "string" && number.test(key) && keyResult.issues.length;
+        const checkNumericKey = typeof key2 === "string" && number.test(key2) && keyResult.issues.length;
         if (checkNumericKey) {
-          const retryResult = def.keyType._zod.run({ value: Number(key), issues: [] }, ctx);
+          const retryResult = def.keyType._zod.run({ value: Number(key2), issues: [] }, ctx);
           if (retryResult instanceof Promise) {
             throw new Error("Async schemas not supported in object keys currently");
           }
@@ -34120,17 +34120,17 @@ var $ZodRecord = /* @__PURE__ */ $constructor("$ZodRecord", (inst, def) => {
         }
         if (keyResult.issues.length) {
           if (def.mode === "loose") {
-            payload.value[key] = input2[key];
+            payload.value[key2] = input2[key2];
           } else if (values) {
             unrecognized = unrecognized ?? [];
-            unrecognized.push(key);
+            unrecognized.push(key2);
           } else {
             payload.issues.push({
               code: "invalid_key",
               origin: "record",
               issues: keyResult.issues.map((iss) => finalizeIssue(iss, ctx, config2())),
-              input: key,
-              path: [key],
+              input: key2,
+              path: [key2],
               inst
             });
           }
@@ -34139,17 +34139,17 @@ var $ZodRecord = /* @__PURE__ */ $constructor("$ZodRecord", (inst, def) => {
         const outKey = keyResult.value;
         if (outKey === "__proto__")
           continue;
-        const result2 = def.valueType._zod.run({ value: input2[key], issues: [] }, ctx);
+        const result2 = def.valueType._zod.run({ value: input2[key2], issues: [] }, ctx);
         if (result2 instanceof Promise) {
           proms.push(result2.then((result3) => {
             if (result3.issues.length) {
-              payload.issues.push(...prefixIssues(key, result3.issues));
+              payload.issues.push(...prefixIssues(key2, result3.issues));
             }
             payload.value[outKey] = result3.value;
           }));
         } else {
           if (result2.issues.length) {
-            payload.issues.push(...prefixIssues(key, result2.issues));
+            payload.issues.push(...prefixIssues(key2, result2.issues));
           }
           payload.value[outKey] = result2.value;
         }
@@ -34189,20 +34189,20 @@ var $ZodMap = /* @__PURE__ */ $constructor("$ZodMap", (inst, def) => {
     payload.value = memo2 ? memo2.alloc(inst, payload, /* @__PURE__ */ new Map(), ctx) : /* @__PURE__ */ new Map();
     const abortEarly = ctx?.abortEarly;
     let seen = payload.issues.length;
-    for (const [key, value] of input2) {
+    for (const [key2, value] of input2) {
       if (abortEarly && payload.issues.length !== seen) {
         if (aborted(payload, seen))
           break;
         seen = payload.issues.length;
       }
-      const keyResult = def.keyType._zod.run({ value: key, issues: [] }, ctx);
+      const keyResult = def.keyType._zod.run({ value: key2, issues: [] }, ctx);
       const valueResult = def.valueType._zod.run({ value, issues: [] }, ctx);
       if (keyResult instanceof Promise || valueResult instanceof Promise) {
         proms.push(Promise.all([keyResult, valueResult]).then(([keyResult2, valueResult2]) => {
-          handleMapResult(keyResult2, valueResult2, payload, key, input2, inst, ctx);
+          handleMapResult(keyResult2, valueResult2, payload, key2, input2, inst, ctx);
         }));
       } else {
-        handleMapResult(keyResult, valueResult, payload, key, input2, inst, ctx);
+        handleMapResult(keyResult, valueResult, payload, key2, input2, inst, ctx);
       }
     }
     if (proms.length)
@@ -34211,10 +34211,10 @@ var $ZodMap = /* @__PURE__ */ $constructor("$ZodMap", (inst, def) => {
   };
   capSize(inst, mapSize);
 });
-function handleMapResult(keyResult, valueResult, final, key, input2, inst, ctx) {
+function handleMapResult(keyResult, valueResult, final, key2, input2, inst, ctx) {
   if (keyResult.issues.length) {
-    if (propertyKeyTypes.has(typeof key)) {
-      final.issues.push(...prefixIssues(key, keyResult.issues));
+    if (propertyKeyTypes.has(typeof key2)) {
+      final.issues.push(...prefixIssues(key2, keyResult.issues));
     } else {
       final.issues.push({
         code: "invalid_key",
@@ -34226,15 +34226,15 @@ function handleMapResult(keyResult, valueResult, final, key, input2, inst, ctx) 
     }
   }
   if (valueResult.issues.length) {
-    if (propertyKeyTypes.has(typeof key)) {
-      final.issues.push(...prefixIssues(key, valueResult.issues));
+    if (propertyKeyTypes.has(typeof key2)) {
+      final.issues.push(...prefixIssues(key2, valueResult.issues));
     } else {
       final.issues.push({
         origin: "map",
         code: "invalid_element",
         input: input2,
         inst,
-        key,
+        key: key2,
         issues: valueResult.issues.map((iss) => finalizeIssue(iss, ctx, config2()))
       });
     }
@@ -34909,8 +34909,8 @@ function isRecursive(inst, stack, resolve2) {
   };
   const shape = (sh, spread) => {
     let answer = NONE;
-    for (const key of Reflect.ownKeys(sh)) {
-      const desc = Object.getOwnPropertyDescriptor(sh, key);
+    for (const key2 of Reflect.ownKeys(sh)) {
+      const desc = Object.getOwnPropertyDescriptor(sh, key2);
       if (spread && !desc.enumerable)
         continue;
       const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve2) : NONE;
@@ -35006,8 +35006,8 @@ function isRecursive(inst, stack, resolve2) {
       break;
     default: {
       kind;
-      for (const key in def) {
-        const desc = Object.getOwnPropertyDescriptor(def, key);
+      for (const key2 in def) {
+        const desc = Object.getOwnPropertyDescriptor(def, key2);
         if (!desc || desc.get)
           continue;
         const value = desc.value;
@@ -40536,8 +40536,8 @@ var error43 = () => {
       case "not_multiple_of":
         return `Número inválido: deve ser múltiplo de ${issue2.divisor}`;
       case "unrecognized_keys": {
-        const plural3 = issue2.keys.length > 1 ? "s" : "";
-        return `Chave${plural3} inválida${plural3}: ${joinValues(issue2.keys, ", ")}`;
+        const plural4 = issue2.keys.length > 1 ? "s" : "";
+        return `Chave${plural4} inválida${plural4}: ${joinValues(issue2.keys, ", ")}`;
       }
       case "invalid_key":
         return `Entrada inválida n${translateOriginWithArticle(issue2.origin, "definite")}`;
@@ -40681,8 +40681,8 @@ var error44 = () => {
       case "not_multiple_of":
         return `Número inválido: deve ser múltiplo de ${issue2.divisor}`;
       case "unrecognized_keys": {
-        const plural3 = issue2.keys.length > 1 ? "s" : "";
-        return `Chave${plural3} inválida${plural3}: ${joinValues(issue2.keys, ", ")}`;
+        const plural4 = issue2.keys.length > 1 ? "s" : "";
+        return `Chave${plural4} inválida${plural4}: ${joinValues(issue2.keys, ", ")}`;
       }
       case "invalid_key":
         return `Entrada inválida n${translateOriginWithArticle(issue2.origin, "definite")}`;
@@ -43140,11 +43140,11 @@ function generatePropertiesChecks(doc, ctx, def, accessor) {
   }
   doc.write(`if (${accessor} == null) return INVALID;`);
   const shape = def.shape;
-  for (const key of Reflect.ownKeys(shape)) {
-    const keyExpr = typeof key === "symbol" ? addConstant(ctx, key) : esc(key);
+  for (const key2 of Reflect.ownKeys(shape)) {
+    const keyExpr = typeof key2 === "symbol" ? addConstant(ctx, key2) : esc(key2);
     const inputVar = newVar(ctx);
     doc.write(`const ${inputVar} = ${accessor}[${keyExpr}];`);
-    compileChild(doc, ctx, shape[key], inputVar, false);
+    compileChild(doc, ctx, shape[key2], inputVar, false);
   }
 }
 function generatePropertyCheck(doc, ctx, def, accessor) {
@@ -43537,9 +43537,9 @@ function generateObjectCheck(doc, ctx, schema, accessor, buildsValue = true) {
     throw new ZodCompileUnsupportedError('object shape key "__proto__"');
   }
   const propOutputs = /* @__PURE__ */ new Map();
-  for (const key of allKeys) {
-    const propSchema = propShape[key];
-    const kx = keyExpr(key);
+  for (const key2 of allKeys) {
+    const propSchema = propShape[key2];
+    const kx = keyExpr(key2);
     const inputVar = newVar(ctx);
     doc.write(`const ${inputVar} = ${accessor}[${kx}];`);
     if (propSchema._zod.optin !== void 0) {
@@ -43560,14 +43560,14 @@ function generateObjectCheck(doc, ctx, schema, accessor, buildsValue = true) {
       } else {
         doc.write(`if (${outputVar2} === INVALID) return INVALID;`);
       }
-      propOutputs.set(key, outputVar2);
+      propOutputs.set(key2, outputVar2);
     } else {
       if (requiresPresenceCheck(propSchema)) {
         doc.write(`if (!(${kx} in ${accessor})) return INVALID;`);
       }
       const outputAccessor = compileChild(doc, ctx, propSchema, inputVar, buildsValue);
       if (outputAccessor !== null)
-        propOutputs.set(key, outputAccessor);
+        propOutputs.set(key2, outputAccessor);
     }
   }
   const catchall = def.catchall;
@@ -43988,9 +43988,9 @@ function generateTupleCheck(doc, ctx, schema, accessor) {
   }
   return outputVar;
 }
-function getTupleOptStart2(items, key) {
+function getTupleOptStart2(items, key2) {
   for (let i = items.length - 1; i >= 0; i--) {
-    const omittable = key === "optin" ? items[i]._zod.optin !== void 0 : items[i]._zod.optout === "optional";
+    const omittable = key2 === "optin" ? items[i]._zod.optin !== void 0 : items[i]._zod.optout === "optional";
     if (!omittable)
       return i + 1;
   }
@@ -44120,16 +44120,16 @@ function generateRecordCheck(doc, ctx, schema, accessor) {
   const keyValues = recordDef.partial ? void 0 : def.keyType._zod.values;
   if (keyValues) {
     const inputKeys = [];
-    for (const key of keyValues) {
-      if (!(typeof key === "string" || typeof key === "number" || typeof key === "symbol")) {
-        throw new ZodCompileUnsupportedError(`record key value ${String(key)}`);
+    for (const key2 of keyValues) {
+      if (!(typeof key2 === "string" || typeof key2 === "number" || typeof key2 === "symbol")) {
+        throw new ZodCompileUnsupportedError(`record key value ${String(key2)}`);
       }
-      const inputKey = typeof key === "number" ? key.toString() : key;
+      const inputKey = typeof key2 === "number" ? key2.toString() : key2;
       if (inputKey === "__proto__") {
         throw new ZodCompileUnsupportedError('record key "__proto__"');
       }
       inputKeys.push(inputKey);
-      const keyConst = addConstant(ctx, key);
+      const keyConst = addConstant(ctx, key2);
       const outKey = generateCheck(doc, ctx, def.keyType, keyConst);
       const valueVar = newVar(ctx);
       doc.write(`const ${valueVar} = ${accessor}[${literalPropertyKey(ctx, inputKey)}];`);
@@ -44207,10 +44207,10 @@ function emitOwnKeys(doc, ctx, accessor, kVar, body, onSymbol) {
   });
   doc.write(`}`);
 }
-function literalPropertyKey(ctx, key) {
-  if (typeof key === "string")
-    return esc(key);
-  return addConstant(ctx, key);
+function literalPropertyKey(ctx, key2) {
+  if (typeof key2 === "string")
+    return esc(key2);
+  return addConstant(ctx, key2);
 }
 function generateMapCheck(doc, ctx, schema, accessor) {
   const def = schema._zod.def;
@@ -45439,9 +45439,9 @@ function _stringFormat(Class2, format, fnOrRegex, _params = {}) {
 // node_modules/zod/v4/core/to-json-schema.js
 function assignProps(target, ...sources) {
   for (const source of sources) {
-    for (const key of Reflect.ownKeys(source)) {
-      if (Object.prototype.propertyIsEnumerable.call(source, key)) {
-        assignProp(target, key, source[key]);
+    for (const key2 of Reflect.ownKeys(source)) {
+      if (Object.prototype.propertyIsEnumerable.call(source, key2)) {
+        assignProp(target, key2, source[key2]);
       }
     }
   }
@@ -45587,8 +45587,8 @@ function extractDefs(ctx, schema) {
     if (defId)
       seen.defId = defId;
     const schema2 = seen.schema;
-    for (const key in schema2) {
-      delete schema2[key];
+    for (const key2 in schema2) {
+      delete schema2[key2];
     }
     schema2.$ref = ref;
   };
@@ -45669,8 +45669,8 @@ function foldObjects(members2) {
   for (const member of members2) {
     if (typeof member !== "object" || member.type !== "object")
       return null;
-    for (const key in member) {
-      if (!FOLDABLE_KEYS.has(key))
+    for (const key2 in member) {
+      if (!FOLDABLE_KEYS.has(key2))
         return null;
     }
     objects.push(member);
@@ -45678,22 +45678,22 @@ function foldObjects(members2) {
   const properties = {};
   const required3 = /* @__PURE__ */ new Set();
   for (const object2 of objects) {
-    for (const key in object2.properties) {
-      if (Object.prototype.hasOwnProperty.call(properties, key))
+    for (const key2 in object2.properties) {
+      if (Object.prototype.hasOwnProperty.call(properties, key2))
         continue;
       const parts = [];
       for (const other of objects) {
-        const part = other.properties?.[key] ?? undeclaredConstraint(other);
+        const part = other.properties?.[key2] ?? undeclaredConstraint(other);
         if (part === null || part === void 0)
           continue;
         if (!parts.some((seen) => JSON.stringify(seen) === JSON.stringify(part)))
           parts.push(part);
       }
       const merged = parts.length === 1 ? parts[0] : foldObjects(parts) ?? { allOf: parts };
-      assignProp(properties, key, merged);
+      assignProp(properties, key2, merged);
     }
-    for (const key of object2.required ?? [])
-      required3.add(key);
+    for (const key2 of object2.required ?? [])
+      required3.add(key2);
   }
   const folded = { type: "object", properties };
   if (required3.size)
@@ -45718,8 +45718,8 @@ function foldIntersection(json2) {
   const allOf = json2.allOf;
   if (!Array.isArray(allOf) || allOf.length < 2)
     return;
-  for (const key of FOLDABLE_KEYS)
-    if (key in json2)
+  for (const key2 of FOLDABLE_KEYS)
+    if (key2 in json2)
       return;
   const unions = allOf.filter((m) => UNION_KEYS.some((k) => Array.isArray(m[k])));
   let folded = null;
@@ -45766,20 +45766,20 @@ function finalize(ctx, schema) {
       assignProps(schema2, _cached);
       const isParentRef = zodSchema._zod.parent === ref;
       if (isParentRef) {
-        for (const key in schema2) {
-          if (key === "$ref" || key === "allOf")
+        for (const key2 in schema2) {
+          if (key2 === "$ref" || key2 === "allOf")
             continue;
-          if (!(key in _cached)) {
-            delete schema2[key];
+          if (!(key2 in _cached)) {
+            delete schema2[key2];
           }
         }
       }
       if (refSchema.$ref && refSeen.def) {
-        for (const key in schema2) {
-          if (key === "$ref" || key === "allOf")
+        for (const key2 in schema2) {
+          if (key2 === "$ref" || key2 === "allOf")
             continue;
-          if (key in refSeen.def && JSON.stringify(schema2[key]) === JSON.stringify(refSeen.def[key])) {
-            delete schema2[key];
+          if (key2 in refSeen.def && JSON.stringify(schema2[key2]) === JSON.stringify(refSeen.def[key2])) {
+            delete schema2[key2];
           }
         }
       }
@@ -45791,11 +45791,11 @@ function finalize(ctx, schema) {
       if (parentSeen?.schema.$ref) {
         schema2.$ref = parentSeen.schema.$ref;
         if (parentSeen.def) {
-          for (const key in schema2) {
-            if (key === "$ref" || key === "allOf")
+          for (const key2 in schema2) {
+            if (key2 === "$ref" || key2 === "allOf")
               continue;
-            if (key in parentSeen.def && JSON.stringify(schema2[key]) === JSON.stringify(parentSeen.def[key])) {
-              delete schema2[key];
+            if (key2 in parentSeen.def && JSON.stringify(schema2[key2]) === JSON.stringify(parentSeen.def[key2])) {
+              delete schema2[key2];
             }
           }
         }
@@ -45928,8 +45928,8 @@ function isTransforming(_schema, _ctx) {
     return isTransforming(def.in, ctx) || isTransforming(def.out, ctx);
   }
   if (def.type === "object") {
-    for (const key in def.shape) {
-      if (isTransforming(def.shape[key], ctx))
+    for (const key2 in def.shape) {
+      if (isTransforming(def.shape[key2], ctx))
         return true;
     }
     return false;
@@ -45967,13 +45967,13 @@ var createStandardJSONSchemaMethod = (schema, io, processors = {}) => (params) =
 };
 
 // node_modules/zod/v4/core/json-schema-processors.js
-var narrowMin = (agg, key, value) => {
-  if (agg[key] === void 0 || value > agg[key])
-    agg[key] = value;
+var narrowMin = (agg, key2, value) => {
+  if (agg[key2] === void 0 || value > agg[key2])
+    agg[key2] = value;
 };
-var narrowMax = (agg, key, value) => {
-  if (agg[key] === void 0 || value < agg[key])
-    agg[key] = value;
+var narrowMax = (agg, key2, value) => {
+  if (agg[key2] === void 0 || value < agg[key2])
+    agg[key2] = value;
 };
 var narrowBoth = (agg, value) => {
   narrowMin(agg, "minimum", value);
@@ -46311,17 +46311,17 @@ var objectProcessor = (schema, ctx, _json, params) => {
   }
   json2.type = "object";
   json2.properties = {};
-  for (const key in shape) {
-    assignProp(json2.properties, key, processSchema(shape[key], ctx, {
+  for (const key2 in shape) {
+    assignProp(json2.properties, key2, processSchema(shape[key2], ctx, {
       ...params,
-      path: [...params.path, "properties", key]
+      path: [...params.path, "properties", key2]
     }));
   }
   const requiredKeys = [];
-  for (const key of Object.keys(shape)) {
-    const field = def.shape[key];
+  for (const key2 of Object.keys(shape)) {
+    const field = def.shape[key2];
     if (ctx.io === "input" ? inputOptin(field) === void 0 : field._zod.optout === void 0) {
-      requiredKeys.push(key);
+      requiredKeys.push(key2);
     }
   }
   if (requiredKeys.length > 0) {
@@ -46696,9 +46696,9 @@ function toJSONSchema(input2, params) {
     };
     ctx2.external = external;
     for (const entry of registry2._idmap.entries()) {
-      const [key, schema] = entry;
+      const [key2, schema] = entry;
       extractDefs(ctx2, schema);
-      assignProp(schemas, key, finalize(ctx2, schema));
+      assignProp(schemas, key2, finalize(ctx2, schema));
     }
     if (Object.keys(defs).length > 0) {
       const defsSegment = ctx2.target === "draft-2020-12" ? "$defs" : "definitions";
@@ -47013,17 +47013,17 @@ __export(checks_exports2, {
 
 // node_modules/zod/v4/classic/errors.js
 var _installedErrorProtos = /* @__PURE__ */ new WeakSet([Object.prototype, Error.prototype]);
-function _lazyMethod(proto, key, make) {
-  Object.defineProperty(proto, key, {
+function _lazyMethod(proto, key2, make) {
+  Object.defineProperty(proto, key2, {
     configurable: true,
     enumerable: false,
     get() {
       const value = make(this);
-      Object.defineProperty(this, key, { value, configurable: true, writable: true });
+      Object.defineProperty(this, key2, { value, configurable: true, writable: true });
       return value;
     },
     set(value) {
-      Object.defineProperty(this, key, { value, configurable: true, writable: true });
+      Object.defineProperty(this, key2, { value, configurable: true, writable: true });
     }
   });
 }
@@ -48687,17 +48687,17 @@ function resolveRef(ref, ctx) {
   if (!ref.startsWith("#")) {
     throw new Error("External $ref is not supported, only local refs (#/...) are allowed");
   }
-  const path6 = ref.slice(1).split("/").filter(Boolean);
-  if (path6.length === 0) {
+  const path7 = ref.slice(1).split("/").filter(Boolean);
+  if (path7.length === 0) {
     return ctx.rootSchema;
   }
   const defsKey = ctx.version === "draft-2020-12" ? "$defs" : "definitions";
-  if (path6[0] === defsKey) {
-    const key = path6[1] === void 0 ? void 0 : decodeJSONPointerSegment(path6[1]);
-    if (!key || !ctx.defs[key]) {
+  if (path7[0] === defsKey) {
+    const key2 = path7[1] === void 0 ? void 0 : decodeJSONPointerSegment(path7[1]);
+    if (!key2 || !ctx.defs[key2]) {
       throw new Error(`Reference not found: ${ref}`);
     }
-    return ctx.defs[key];
+    return ctx.defs[key2];
   }
   throw new Error(`Reference not found: ${ref}`);
 }
@@ -48732,16 +48732,16 @@ function checkObjectGuards(objectSchema, guards) {
       });
     }
     if (guards.keySchema) {
-      for (const key of keys) {
-        const result2 = guards.keySchema.safeParse(key);
+      for (const key2 of keys) {
+        const result2 = guards.keySchema.safeParse(key2);
         if (result2.success)
           continue;
         payload.issues.push({
           code: "invalid_key",
           origin: "record",
           issues: result2.error.issues,
-          input: key,
-          path: [key],
+          input: key2,
+          path: [key2],
           continue: true
         });
       }
@@ -48766,20 +48766,20 @@ function canonicalKey(value, seen) {
     if (Array.isArray(value)) {
       const parts2 = [];
       for (const item of value) {
-        const key = canonicalKey(item, seen);
-        if (key === null)
+        const key2 = canonicalKey(item, seen);
+        if (key2 === null)
           return null;
-        parts2.push(key);
+        parts2.push(key2);
       }
       return `a${parts2.length}:[${parts2.join(",")}]`;
     }
     const keys = Object.keys(value).sort();
     const parts = [];
     for (const k of keys) {
-      const key = canonicalKey(value[k], seen);
-      if (key === null)
+      const key2 = canonicalKey(value[k], seen);
+      if (key2 === null)
         return null;
-      parts.push(`${k.length}:${k}=${key}`);
+      parts.push(`${k.length}:${k}=${key2}`);
     }
     return `o${parts.length}:{${parts.join(",")}}`;
   } finally {
@@ -48819,10 +48819,10 @@ function containsRef(value) {
     return value.some(containsRef);
   if (typeof value.$ref === "string")
     return true;
-  return Object.entries(value).some(([key, sub]) => {
-    if (SCHEMA_KEYWORDS.has(key))
+  return Object.entries(value).some(([key2, sub]) => {
+    if (SCHEMA_KEYWORDS.has(key2))
       return containsRef(sub);
-    if (!SCHEMA_MAP_KEYWORDS.has(key) || typeof sub !== "object" || sub === null)
+    if (!SCHEMA_MAP_KEYWORDS.has(key2) || typeof sub !== "object" || sub === null)
       return false;
     return Object.values(sub).some(containsRef);
   });
@@ -48838,12 +48838,12 @@ function checkArrayGuards(arraySchema, guards) {
     if (guards.uniqueItems === true) {
       const firstSeen = /* @__PURE__ */ new Map();
       for (let i = 0; i < items.length; i++) {
-        const key = canonicalKey(items[i], /* @__PURE__ */ new Set());
-        if (key === null)
+        const key2 = canonicalKey(items[i], /* @__PURE__ */ new Set());
+        if (key2 === null)
           continue;
-        const first = firstSeen.get(key);
+        const first = firstSeen.get(key2);
         if (first === void 0) {
-          firstSeen.set(key, i);
+          firstSeen.set(key2, i);
           continue;
         }
         payload.issues.push({
@@ -48858,20 +48858,20 @@ function checkArrayGuards(arraySchema, guards) {
     if (guards.containsSchema) {
       const minContains = guards.minContains ?? 1;
       const ceiling = guards.maxContains !== void 0 ? guards.maxContains + 1 : Number.POSITIVE_INFINITY;
-      let matches = 0;
+      let matches2 = 0;
       for (const item of items) {
-        if (guards.containsSchema.safeParse(item).success && ++matches >= ceiling)
+        if (guards.containsSchema.safeParse(item).success && ++matches2 >= ceiling)
           break;
       }
-      if (matches < minContains) {
+      if (matches2 < minContains) {
         payload.issues.push({
           code: "custom",
-          message: `Array must contain at least ${minContains} matching ${plural(minContains)}; found ${matches}`,
+          message: `Array must contain at least ${minContains} matching ${plural(minContains)}; found ${matches2}`,
           input: items,
           continue: true
         });
       }
-      if (guards.maxContains !== void 0 && matches > guards.maxContains) {
+      if (guards.maxContains !== void 0 && matches2 > guards.maxContains) {
         payload.issues.push({
           code: "custom",
           message: `Array must contain at most ${guards.maxContains} matching ${plural(guards.maxContains)}`,
@@ -49082,9 +49082,9 @@ function convertBaseSchema(schema, ctx) {
       const properties = schema.properties || {};
       const requiredSet = new Set(schema.required || []);
       const additionalSchema = typeof schema.additionalProperties === "object" ? convertSchema(schema.additionalProperties, ctx) : void 0;
-      for (const [key, propSchema] of Object.entries(properties)) {
+      for (const [key2, propSchema] of Object.entries(properties)) {
         const propZodSchema = convertSchema(propSchema, ctx);
-        assignProp(shape, key, requiredSet.has(key) ? propZodSchema : propZodSchema.optional());
+        assignProp(shape, key2, requiredSet.has(key2) ? propZodSchema : propZodSchema.optional());
       }
       if (schema.patternProperties) {
         const patternProps = schema.patternProperties;
@@ -49119,12 +49119,12 @@ function convertBaseSchema(schema, ctx) {
             if (!isPlainObject3(payload.value))
               return;
             const unrecognized = [];
-            for (const key of Object.keys(payload.value)) {
-              if (propertyKeys.includes(key))
+            for (const key2 of Object.keys(payload.value)) {
+              if (propertyKeys.includes(key2))
                 continue;
-              if (patterns.some((regex2) => regex2.test(key)))
+              if (patterns.some((regex2) => regex2.test(key2)))
                 continue;
-              unrecognized.push(key);
+              unrecognized.push(key2);
             }
             if (unrecognized.length) {
               payload.issues.push({
@@ -49255,38 +49255,38 @@ function convertSchema(schema, ctx) {
   }
   const extraMeta = {};
   const coreMetadataKeys = ["$id", "id", "$comment", "$anchor", "$vocabulary", "$dynamicRef", "$dynamicAnchor"];
-  for (const key of coreMetadataKeys) {
-    if (key in schema) {
-      extraMeta[key] = schema[key];
+  for (const key2 of coreMetadataKeys) {
+    if (key2 in schema) {
+      extraMeta[key2] = schema[key2];
     }
   }
   const contentMetadataKeys = ["contentEncoding", "contentMediaType", "contentSchema"];
-  for (const key of contentMetadataKeys) {
-    if (key in schema) {
-      extraMeta[key] = schema[key];
+  for (const key2 of contentMetadataKeys) {
+    if (key2 in schema) {
+      extraMeta[key2] = schema[key2];
     }
   }
   if (schema.type === "object" && schema.$ref === void 0) {
     if (schema.propertyNames !== void 0 && !containsRef(schema.propertyNames)) {
       extraMeta.propertyNames = schema.propertyNames;
     }
-    for (const key of ["minProperties", "maxProperties"]) {
-      if (schema[key] !== void 0)
-        extraMeta[key] = schema[key];
+    for (const key2 of ["minProperties", "maxProperties"]) {
+      if (schema[key2] !== void 0)
+        extraMeta[key2] = schema[key2];
     }
   }
   if (schema.type === "array" && schema.$ref === void 0) {
     if (schema.contains !== void 0 && !containsRef(schema.contains)) {
       extraMeta.contains = schema.contains;
     }
-    for (const key of ["uniqueItems", "minContains", "maxContains"]) {
-      if (schema[key] !== void 0)
-        extraMeta[key] = schema[key];
+    for (const key2 of ["uniqueItems", "minContains", "maxContains"]) {
+      if (schema[key2] !== void 0)
+        extraMeta[key2] = schema[key2];
     }
   }
-  for (const key of Object.keys(schema)) {
-    if (!RECOGNIZED_KEYS.has(key)) {
-      assignProp(extraMeta, key, schema[key]);
+  for (const key2 of Object.keys(schema)) {
+    if (!RECOGNIZED_KEYS.has(key2)) {
+      assignProp(extraMeta, key2, schema[key2]);
     }
   }
   if (Object.keys(extraMeta).length > 0) {
@@ -49618,6 +49618,11 @@ var MountSpec = external_exports.strictObject({
   /** Where it appears in the guest. */
   path: GuestPath
 });
+var OutputGlob = external_exports.string().min(1).refine((p) => !p.split("/").includes(".."), { message: "must not contain '..'" });
+var ReportSpec = external_exports.strictObject({
+  /** JUnit XML files (a glob, like `artifacts`); they are collected as artifacts too. */
+  junit: OutputGlob
+});
 var InstanceType = external_exports.enum(["container", "vm"]);
 var LaneDefaults = external_exports.strictObject({
   timeout: Duration.optional(),
@@ -49649,7 +49654,11 @@ var LaneConfig = external_exports.strictObject({
   concurrency_group: external_exports.string().min(1).max(64).optional(),
   mounts: external_exports.array(MountSpec).optional(),
   infra_retries: external_exports.number().int().min(0).max(5).optional(),
-  log_limit: LogLimit.optional()
+  log_limit: LogLimit.optional(),
+  /** Files the lane wrote, collected into the run's state root and the uploaded artifact. */
+  artifacts: external_exports.array(OutputGlob).max(50).optional(),
+  /** Test reports to read into per-test results. */
+  reports: external_exports.array(ReportSpec).max(20).optional()
 });
 var WorkflowConfig = external_exports.strictObject({
   file: external_exports.string().min(1).default("pikaci.yml"),
@@ -49679,6 +49688,55 @@ var DEFAULT_CONFIG_PATH = ".github/pikaci.yml";
 var DEFAULT_TIMEOUT_SECS = 1800;
 var DEFAULT_IMAGE = "pikaci-debian";
 var DEFAULT_INFRA_RETRIES = 1;
+
+// src/schema/tests.ts
+var TestStatus = external_exports.enum(["passed", "failed", "error", "skipped"]);
+var TestCaseRecord = external_exports.object({
+  /** The enclosing `<testsuite name>`, else the case's `classname`. */
+  suite: external_exports.string(),
+  name: external_exports.string(),
+  classname: external_exports.string().nullable(),
+  status: TestStatus,
+  duration_ms: external_exports.number().nonnegative().nullable(),
+  /** Repository-relative file and 1-based line of the failure, when the report or its stack trace gives one. */
+  file: external_exports.string().nullable(),
+  line: external_exports.number().int().positive().nullable(),
+  /** The failure's message (attribute, else the first line of its text), cut. */
+  message: external_exports.string().nullable(),
+  /** The failure's text (usually a stack trace), cut. */
+  details: external_exports.string().nullable(),
+  /** The case's `system-out`, cut; kept for failed cases only. */
+  system_out: external_exports.string().nullable(),
+  /** Set by the App when the test is known to be flaky: the commit a re-run passed on. */
+  flaky_passed_on: external_exports.string().nullable().optional()
+});
+var TestCounts = external_exports.object({
+  total: external_exports.number().int().nonnegative(),
+  passed: external_exports.number().int().nonnegative(),
+  failed: external_exports.number().int().nonnegative(),
+  errors: external_exports.number().int().nonnegative(),
+  skipped: external_exports.number().int().nonnegative(),
+  /** Sum of the cases' durations. */
+  duration_ms: external_exports.number().nonnegative()
+});
+var LaneTestResults = external_exports.object({
+  counts: TestCounts,
+  /** Report files read, relative to the lane's artifacts dir. */
+  reports: external_exports.array(external_exports.string()),
+  /** Failed and errored cases (capped; `failed_truncated` says how many more there were). */
+  failed: external_exports.array(TestCaseRecord),
+  failed_truncated: external_exports.number().int().nonnegative(),
+  /** The slowest passing cases, slowest first. */
+  slowest: external_exports.array(TestCaseRecord),
+  /** Why a report was refused or cut (size cap, DOCTYPE, malformed XML). */
+  warnings: external_exports.array(external_exports.string())
+});
+var ArtifactsRecord = external_exports.object({
+  files: external_exports.array(external_exports.object({ name: external_exports.string(), bytes: external_exports.number().int().nonnegative(), report: external_exports.boolean() })),
+  bytes: external_exports.number().int().nonnegative(),
+  /** Caps hit, files skipped, globs that matched nothing. */
+  warnings: external_exports.array(external_exports.string())
+});
 
 // src/schema/records.ts
 var SCHEMA_VERSION = 1;
@@ -49756,7 +49814,11 @@ var JobRecord = external_exports.object({
   /** Last lines of the guest log, so a report can show the failure without reading the log. */
   failure_excerpt: external_exports.string().nullable().optional(),
   /** Set when the guest log outgrew the lane's log_limit and was cut (head and tail kept). */
-  log_truncation: LogTruncation.nullable().optional()
+  log_truncation: LogTruncation.nullable().optional(),
+  /** Files collected by the lane's `artifacts` and `reports`. */
+  artifacts: ArtifactsRecord.nullable().optional(),
+  /** Per-test results from the lane's JUnit reports. */
+  tests: LaneTestResults.nullable().optional()
 });
 var PrepareTiming = external_exports.object({
   name: external_exports.string(),
@@ -49811,7 +49873,10 @@ var ExecuteSpec = external_exports.object({
   concurrency_group: external_exports.string().nullable(),
   infra_retries: external_exports.number().int().nonnegative(),
   /** The lane's log cap in bytes; absent in records written before caps existed (then 100 MiB). */
-  log_limit_bytes: external_exports.number().int().positive().optional()
+  log_limit_bytes: external_exports.number().int().positive().optional(),
+  /** Globs of files to collect; absent in plans written before artifacts existed. */
+  artifacts: external_exports.array(external_exports.string()).optional(),
+  reports: external_exports.array(external_exports.object({ junit: external_exports.string() })).optional()
 });
 var PrepareNode = external_exports.object({
   kind: external_exports.literal("prepare"),
@@ -49938,17 +50003,17 @@ var CappedLogFile = class {
   #ringFd = null;
   #total = 0;
   #closed = false;
-  constructor(path6, limitBytes) {
+  constructor(path7, limitBytes) {
     if (!Number.isInteger(limitBytes) || limitBytes < MIN_LOG_LIMIT_BYTES) {
       throw new RangeError(`log limit must be a whole number of bytes ≥ ${MIN_LOG_LIMIT_BYTES}`);
     }
-    this.#path = path6;
+    this.#path = path7;
     this.#limit = limitBytes;
     const content = limitBytes - MARKER_RESERVE_BYTES;
     this.#head = Math.floor(content / 2);
     this.#ringSize = content - this.#head;
-    closeSync(openSync(path6, "a"));
-    this.#fd = openSync(path6, "r+");
+    closeSync(openSync(path7, "a"));
+    this.#fd = openSync(path7, "r+");
     this.#total = fstatSync(this.#fd).size;
   }
   get totalBytes() {
@@ -50624,8 +50689,8 @@ async function ingestWorkflowRun(options2) {
 var MINT = /* @__PURE__ */ Symbol("html");
 var Html = class {
   #text;
-  constructor(key, text) {
-    if (key !== MINT) throw new TypeError("Html values are made with the html`` tag, never from strings");
+  constructor(key2, text) {
+    if (key2 !== MINT) throw new TypeError("Html values are made with the html`` tag, never from strings");
     this.#text = text;
   }
   toString() {
@@ -50858,8 +50923,8 @@ function verifyScope(scope, sig, secret) {
   const given = Buffer.from(sig, "base64url");
   return given.length === expected.length && timingSafeEqual2(given, expected);
 }
-function joinBase(baseUrl, path6) {
-  return `${baseUrl.replace(/\/+$/, "")}${path6}`;
+function joinBase(baseUrl, path7) {
+  return `${baseUrl.replace(/\/+$/, "")}${path7}`;
 }
 function signRunUrl(options2) {
   const sig = signScope({ kind: "run", runId: options2.runId }, options2.secret);
@@ -51001,6 +51066,9 @@ details.job>summary:hover{background:#f6f8fa}
 .g15{background:#8c959f}
 .b{font-weight:700}.d{opacity:.7}.i{font-style:italic}.u{text-decoration:underline}
 .plain{max-width:560px;margin:80px auto;padding:24px}
+table.tests{width:100%;border-collapse:collapse;font-size:13px}table.tests td,table.tests th{text-align:left;padding:4px 6px;border-top:1px solid #d0d7de;vertical-align:top}
+tr.t-failed td:first-child,tr.t-error td:first-child{color:var(--fail);font-weight:600}.msg{margin:0;white-space:pre-wrap;font-size:12px}
+.pill.flaky{background:#bf8700}.test-filter{margin:8px 0}.test-filter input[type=search]{width:60%}
 </style>`;
 var STYLE_TEXT = /^<style>([\s\S]*)<\/style>$/.exec(STYLE_ELEMENT.toString())[1];
 var STYLE_HASH = `'sha256-${createHash("sha256").update(STYLE_TEXT).digest("base64")}'`;
@@ -51181,10 +51249,10 @@ function githubLinks(run2) {
 function groupRuns(runs) {
   const groups2 = /* @__PURE__ */ new Map();
   for (const run2 of runs) {
-    const [key, label] = run2.pull_request ? [`pr:${run2.pull_request}`, `PR #${run2.pull_request}${run2.head_branch ? ` · ${run2.head_branch}` : ""}`] : run2.head_branch ? [`branch:${run2.head_branch}`, `branch ${run2.head_branch}`] : [`target:${run2.target_id ?? ""}`, run2.target_id ? `target ${run2.target_id}` : "other runs"];
-    const group = groups2.get(key) ?? { key, label, runs: [] };
+    const [key2, label] = run2.pull_request ? [`pr:${run2.pull_request}`, `PR #${run2.pull_request}${run2.head_branch ? ` · ${run2.head_branch}` : ""}`] : run2.head_branch ? [`branch:${run2.head_branch}`, `branch ${run2.head_branch}`] : [`target:${run2.target_id ?? ""}`, run2.target_id ? `target ${run2.target_id}` : "other runs"];
+    const group = groups2.get(key2) ?? { key: key2, label, runs: [] };
     group.runs.push(run2);
-    groups2.set(key, group);
+    groups2.set(key2, group);
   }
   return [...groups2.values()];
 }
@@ -51263,36 +51331,222 @@ function formatTick(ms) {
   if (secs % 60 === 0) return `${secs / 60}m`;
   return formatDuration(ms);
 }
-function barLabel(bar) {
-  const state = bar.running ? "running" : bar.status;
-  return `${bar.phase}: ${formatDuration(bar.duration_ms)}, ${state}${bar.slow ? ", slow" : ""}`;
+function barLabel(bar2) {
+  const state = bar2.running ? "running" : bar2.status;
+  return `${bar2.phase}: ${formatDuration(bar2.duration_ms)}, ${state}${bar2.slow ? ", slow" : ""}`;
 }
-function renderBar(bar, jobId) {
+function renderBar(bar2, jobId) {
   const classes = [
     "bar",
-    `p-${bar.phase}`,
-    `s-${bar.status}`,
-    bar.running ? "running" : "",
-    bar.slow ? "slow" : ""
+    `p-${bar2.phase}`,
+    `s-${bar2.status}`,
+    bar2.running ? "running" : "",
+    bar2.slow ? "slow" : ""
   ].filter(Boolean).join(" ");
-  const label = barLabel(bar);
-  const duration3 = formatDuration(bar.duration_ms);
-  const text = [`${PHASE_LABELS[bar.phase]} ${duration3}`, duration3].find(
-    (t) => bar.width >= t.length * 6.3 + 8
+  const label = barLabel(bar2);
+  const duration3 = formatDuration(bar2.duration_ms);
+  const text = [`${PHASE_LABELS[bar2.phase]} ${duration3}`, duration3].find(
+    (t) => bar2.width >= t.length * 6.3 + 8
   );
-  return html`<rect class="${classes}" x="${n(bar.x)}" y="${n(bar.y)}" width="${n(Math.max(bar.width, 1))}" height="${bar.height}" rx="3" role="listitem" aria-label="${label}" data-phase="${bar.phase}"><title>${jobId} · ${label}</title></rect>${text ? html`<text class="bar-label${bar.slow ? " slow" : ""}" x="${n(bar.x + 5)}" y="${n(bar.y + bar.height / 2 + 4)}" aria-hidden="true">${text}</text>` : ""}`;
+  return html`<rect class="${classes}" x="${n(bar2.x)}" y="${n(bar2.y)}" width="${n(Math.max(bar2.width, 1))}" height="${bar2.height}" rx="3" role="listitem" aria-label="${label}" data-phase="${bar2.phase}"><title>${jobId} · ${label}</title></rect>${text ? html`<text class="bar-label${bar2.slow ? " slow" : ""}" x="${n(bar2.x + 5)}" y="${n(bar2.y + bar2.height / 2 + 4)}" aria-hidden="true">${text}</text>` : ""}`;
 }
 function renderGantt(layout) {
   const axis = layout.ticks.map(
     (tick) => html`<line class="tick" x1="${n(tick.x)}" x2="${n(tick.x)}" y1="${layout.axisHeight - 4}" y2="${layout.height}"></line><text class="tick-label" x="${n(tick.x + 3)}" y="${layout.axisHeight - 9}">${formatTick(tick.ms)}</text>`
   );
-  const rows = layout.rows.map((row, index) => {
+  const rows = layout.rows.map((row2, index) => {
     const rowHeight = layout.rows.length > 1 ? layout.rows[1].y - layout.rows[0].y : 30;
-    const stripe = index % 2 === 1 ? html`<rect class="stripe" x="0" y="${row.y}" width="${layout.width}" height="${rowHeight}"></rect>` : "";
-    const empty = row.bars.length === 0 ? html`<text class="no-phases" x="${layout.labelWidth + 6}" y="${row.y + rowHeight / 2 + 4}">${row.status === "queued" ? "queued" : `no phases (${row.status})`}</text>` : "";
-    return html`<g class="lane" data-lane="${row.job_id}">${stripe}<a href="#job-${row.job_id}"><text class="lane-label s-${row.status}" x="8" y="${row.y + rowHeight / 2 + 4}">${row.job_id}</text></a><g role="list" aria-label="${row.job_id} phases">${row.bars.map((bar) => renderBar(bar, row.job_id))}</g>${empty}</g>`;
+    const stripe = index % 2 === 1 ? html`<rect class="stripe" x="0" y="${row2.y}" width="${layout.width}" height="${rowHeight}"></rect>` : "";
+    const empty = row2.bars.length === 0 ? html`<text class="no-phases" x="${layout.labelWidth + 6}" y="${row2.y + rowHeight / 2 + 4}">${row2.status === "queued" ? "queued" : `no phases (${row2.status})`}</text>` : "";
+    return html`<g class="lane" data-lane="${row2.job_id}">${stripe}<a href="#job-${row2.job_id}"><text class="lane-label s-${row2.status}" x="8" y="${row2.y + rowHeight / 2 + 4}">${row2.job_id}</text></a><g role="list" aria-label="${row2.job_id} phases">${row2.bars.map((bar2) => renderBar(bar2, row2.job_id))}</g>${empty}</g>`;
   });
   return html`<svg class="gantt" viewBox="0 0 ${layout.width} ${layout.height}" width="${layout.width}" height="${layout.height}" xmlns="http://www.w3.org/2000/svg" role="group" aria-labelledby="gantt-title"><title id="gantt-title">Phase timeline: one row per lane, one bar per phase, on a shared time axis</title>${axis}${rows}</svg>`;
+}
+
+// src/report/bytes.ts
+var encoder = new TextEncoder();
+function byteLength(text) {
+  return Buffer.byteLength(text, "utf8");
+}
+function headBytes(text, maxBytes) {
+  if (maxBytes <= 0) return "";
+  if (byteLength(text) <= maxBytes) return text;
+  const bytes = encoder.encode(text);
+  let end = maxBytes;
+  while (end > 0 && (bytes[end] & 192) === 128) end--;
+  return Buffer.from(bytes.subarray(0, end)).toString("utf8");
+}
+function tailBytes(text, maxBytes) {
+  if (maxBytes <= 0) return "";
+  if (byteLength(text) <= maxBytes) return text;
+  const bytes = encoder.encode(text);
+  let start = bytes.length - maxBytes;
+  while (start < bytes.length && (bytes[start] & 192) === 128) start++;
+  return Buffer.from(bytes.subarray(start)).toString("utf8");
+}
+function truncateHead(text, maxBytes, marker = "\n… (truncated)") {
+  if (byteLength(text) <= maxBytes) return text;
+  return headBytes(text, maxBytes - byteLength(marker)) + marker;
+}
+function truncateChars(text, maxChars) {
+  const points = Array.from(text);
+  if (points.length <= maxChars) return text;
+  return points.slice(0, Math.max(0, maxChars - 1)).join("") + "…";
+}
+
+// src/report/limits.ts
+var CHECK_OUTPUT_MAX_BYTES = 65535;
+var CHECK_TITLE_MAX_CHARS = 255;
+var ANNOTATIONS_PER_REQUEST = 50;
+var ANNOTATION_MESSAGE_MAX_BYTES = 64 * 1024 - 1;
+var ANNOTATION_TITLE_MAX_CHARS = 255;
+
+// src/report/mask.ts
+var MASK = "***";
+var MIN_LINE_SECRET = 8;
+function secretNeedles(secrets) {
+  const needles = /* @__PURE__ */ new Set();
+  for (const secret of secrets) {
+    if (!secret) continue;
+    const trimmed = secret.trim();
+    if (trimmed.length > 0) needles.add(trimmed);
+    for (const line of secret.split(/\r?\n/)) {
+      const t = line.trim();
+      if (t.length >= MIN_LINE_SECRET && !/^-----(BEGIN|END) /.test(t)) needles.add(t);
+    }
+  }
+  return [...needles].sort((a, b) => b.length - a.length);
+}
+function maskSecrets(text, secrets) {
+  let out = text;
+  for (const needle of secretNeedles(secrets)) {
+    if (out.includes(needle)) out = out.split(needle).join(MASK);
+  }
+  return out;
+}
+
+// src/report/annotations.ts
+function fitAnnotation(a) {
+  const fitted = { ...a, message: truncateHead(a.message, ANNOTATION_MESSAGE_MAX_BYTES) };
+  if (a.title !== void 0) fitted.title = truncateChars(a.title, ANNOTATION_TITLE_MAX_CHARS);
+  if (a.raw_details !== void 0)
+    fitted.raw_details = headBytes(a.raw_details, ANNOTATION_MESSAGE_MAX_BYTES);
+  if (fitted.start_line !== fitted.end_line) {
+    delete fitted.start_column;
+    delete fitted.end_column;
+  }
+  return fitted;
+}
+
+// src/report/duration.ts
+function formatDuration2(ms) {
+  if (ms === null || ms === void 0 || !Number.isFinite(ms) || ms < 0) return "?";
+  if (ms < 1e3) return `${Math.round(ms)}ms`;
+  if (ms < 9950) return `${(ms / 1e3).toFixed(1).replace(/\.0$/, "")}s`;
+  const totalSecs = Math.round(ms / 1e3);
+  if (totalSecs < 60) return `${totalSecs}s`;
+  const hours = Math.floor(totalSecs / 3600);
+  const mins = Math.floor(totalSecs % 3600 / 60);
+  const secs = totalSecs % 60;
+  if (hours > 0) return `${hours}h${String(mins).padStart(2, "0")}m`;
+  return secs === 0 ? `${mins}m` : `${mins}m${String(secs).padStart(2, "0")}s`;
+}
+function formatTimeout(secs) {
+  if (secs % 3600 === 0) return `${secs / 3600}h`;
+  if (secs % 60 === 0) return `${secs / 60}m`;
+  return formatDuration2(secs * 1e3);
+}
+
+// src/report/test-results.ts
+function testsTitle(tests, durationMs) {
+  if (!tests || tests.counts.total === 0) return void 0;
+  const { total } = tests.counts;
+  const failed = failedCount(tests);
+  const took = formatDuration2(durationMs ?? null);
+  if (failed === 0) return `${total} ${total === 1 ? "test" : "tests"} passed in ${took}`;
+  return `${failed} of ${total} ${total === 1 ? "test" : "tests"} failed in ${took}`;
+}
+function failedCount(tests) {
+  return tests.counts.failed + tests.counts.errors;
+}
+function flakyLabel(testCase) {
+  return testCase.flaky_passed_on ? `known flaky (passed on re-run of ${testCase.flaky_passed_on.slice(0, 7)})` : void 0;
+}
+var MESSAGE_LINES = 3;
+function cell(text) {
+  return text.replaceAll("\\", "\\\\").replaceAll("|", "\\|").replaceAll("\r", "").replace(/\n/g, "<br>");
+}
+function messageCell(testCase, secrets) {
+  const text = testCase.message ?? testCase.details ?? "";
+  const lines = text.split("\n").filter((l) => l.trim() !== "").slice(0, MESSAGE_LINES);
+  const masked = maskSecrets(truncateChars(lines.join("\n"), 400), secrets);
+  const label = flakyLabel(testCase);
+  return cell(label ? `**${label}**
+${masked}` : masked);
+}
+function renderFailedTests(params) {
+  const { tests, secrets = [] } = params;
+  const failed = failedCount(tests);
+  if (failed === 0) return "";
+  const head = [
+    `### Failed tests (${failed})`,
+    "",
+    "| Suite | Test | Message | Duration |",
+    "| --- | --- | --- | --- |"
+  ];
+  const reserve = 400;
+  let used = byteLength(head.join("\n")) + reserve;
+  const rows = [];
+  for (const c of tests.failed) {
+    const row2 = `| ${cell(truncateChars(c.suite, 200))} | ${cell(truncateChars(c.name, 300))} | ${messageCell(c, secrets)} | ${formatDuration2(c.duration_ms === null ? null : Math.round(c.duration_ms))} |`;
+    const size = byteLength(row2) + 1;
+    if (used + size > params.budgetBytes) break;
+    rows.push(row2);
+    used += size;
+  }
+  const lines = [...head, ...rows];
+  const missing = failed - rows.length;
+  if (missing > 0) {
+    const where = params.moreUrl ? `see [the run page](${params.moreUrl})` : "see run.json in the workflow artifact";
+    lines.push("", `…and ${missing} more failed ${missing === 1 ? "test" : "tests"}: ${where}.`);
+  }
+  for (const warning of tests.warnings.slice(0, 5))
+    lines.push("", `> ⚠️ ${cell(truncateChars(warning, 300))}`);
+  return lines.join("\n");
+}
+
+// src/pages/tests-section.ts
+var MAX_ROWS = 200;
+function matches(testCase, query) {
+  if (query === "") return true;
+  const hay = `${testCase.suite}
+${testCase.name}
+${testCase.message ?? ""}
+${testCase.file ?? ""}`;
+  return hay.toLowerCase().includes(query);
+}
+function row(testCase) {
+  const label = flakyLabel(testCase);
+  const where = testCase.file ? `${testCase.file}${testCase.line ? `:${testCase.line}` : ""}` : "";
+  const message = (testCase.message ?? "").split("\n").slice(0, 3).join("\n");
+  return html`<tr class="t-${testCase.status}"><td>${testCase.status}</td><td>${testCase.suite}</td><td><b>${testCase.name}</b>${label ? html` <span class="pill flaky">${label}</span>` : ""}${where ? html`<br><span class="mono">${where}</span>` : ""}</td><td><pre class="msg">${message}</pre></td><td>${formatDuration(testCase.duration_ms === null ? null : Math.round(testCase.duration_ms))}</td></tr>`;
+}
+function laneTests(job, query) {
+  const tests = job.tests;
+  const c = tests.counts;
+  const cases = [...tests.failed, ...tests.slowest].filter((tc) => matches(tc, query));
+  const shown = cases.slice(0, MAX_ROWS);
+  const more = tests.failed_truncated > 0 ? html`<p class="empty">${tests.failed_truncated} more failed tests are counted but not listed (see the lane's JUnit artifacts).</p>` : "";
+  const warnings = tests.warnings.map((w) => html`<p class="message">${w}</p>`);
+  const table = shown.length === 0 ? html`<p class="empty">${query ? "No listed test matches the filter." : "No failed or slow tests to list."}</p>` : html`<table class="tests"><thead><tr><th>Status</th><th>Suite</th><th>Test</th><th>Message</th><th>Duration</th></tr></thead><tbody>${shown.map(row)}</tbody></table>`;
+  return html`<div class="lane-tests" id="tests-${job.id}"><h3>${job.id}: ${c.failed + c.errors} failed, ${c.passed} passed, ${c.skipped} skipped of ${c.total} (${formatDuration(c.duration_ms)})</h3>${warnings}${table}${more}</div>`;
+}
+function renderTestsSection(params) {
+  const withTests = params.jobs.filter((job) => job.tests && job.tests.counts.total > 0);
+  if (withTests.length === 0) return html``;
+  const query = params.query.trim().toLowerCase().slice(0, 200);
+  const form = html`<form method="get" class="test-filter"><input type="hidden" name="sig" value="${params.sig}"><input type="search" name="q" value="${params.query.slice(0, 200)}" placeholder="filter tests by suite, name, message or file"><button type="submit">Filter</button></form>`;
+  return html`<section class="card" id="tests"><h2>Tests</h2>${form}${withTests.map((job) => laneTests(job, query))}</section>`;
 }
 
 // src/pages/run-page.ts
@@ -51325,7 +51579,7 @@ function result(job) {
 function laneTable(run2, layout) {
   const rows = run2.jobs.map((job) => {
     const duration3 = job.duration_ms ?? between(job.started_at, job.finished_at);
-    const slow = layout.rows.find((row) => row.job_id === job.id)?.bars.some((bar) => bar.slow);
+    const slow = layout.rows.find((row2) => row2.job_id === job.id)?.bars.some((bar2) => bar2.slow);
     return html`<tr data-lane="${job.id}"><td class="st s-${job.status}">${statusIcon(job.status)} ${job.status}</td><td><a href="#job-${job.id}">${job.id}</a>${job.description && job.description !== job.id ? html`<span class="desc">${job.description}</span>` : ""}</td><td class="num">${formatDuration(duration3)}</td><td class="num${slow ? " slow-note" : ""}">${slowestSetup(job)}</td><td>${result(job)}</td></tr>`;
   });
   return html`<section class="card"><h2>Lanes</h2><table class="lanes"><thead><tr><th>Status</th><th>Lane</th><th>Duration</th><th>Slowest set-up phase</th><th>Result</th></tr></thead><tbody>${rows}</tbody></table></section>`;
@@ -51369,7 +51623,7 @@ function renderRunPage(input2) {
     title: `${run2.status} · ${run2.repository ?? "pikaci"} · run ${run2.run_id}`,
     crumbs,
     // Failures first: the person who clicked "Details" on a red check wants the reason before anything else.
-    body: html`${header(run2)}${failures(run2)}${timeline(layout)}${laneTable(run2, layout)}${logs(input2)}`,
+    body: html`${header(run2)}${failures(run2)}${renderTestsSection({ jobs: run2.jobs, query: input2.testQuery ?? "", sig: input2.sig })}${timeline(layout)}${laneTable(run2, layout)}${logs(input2)}`,
     refreshSecs: run2.status === "running" ? 15 : void 0
   });
 }
@@ -51434,7 +51688,8 @@ function createRunPagesHandler(options2) {
     if (!match.ok && match.reason === "not-ours") return false;
     if (req.method !== "GET" && req.method !== "HEAD") return sendError(req, res, 405);
     if (!match.ok) return sendError(req, res, match.reason === "bad-id" ? 400 : 404);
-    const sig = new URLSearchParams(queryAt === -1 ? "" : url2.slice(queryAt + 1)).get("sig");
+    const query = new URLSearchParams(queryAt === -1 ? "" : url2.slice(queryAt + 1));
+    const sig = query.get("sig");
     const { route } = match;
     const scope = route.kind === "repo" ? route : { kind: "run", runId: route.runId };
     if (!verifyScope(scope, sig, secret)) return sendError(req, res, 403);
@@ -51474,7 +51729,7 @@ function createRunPagesHandler(options2) {
           logs2.set(job.id, { host: host ?? null, guest: guest ?? null });
         })
       );
-      const body = renderRunPage({ run: run2, sig, logs: logs2, now: now() });
+      const body = renderRunPage({ run: run2, sig, logs: logs2, now: now(), testQuery: query.get("q") ?? "" });
       send(req, res, 200, body, {
         "Content-Type": "text/html; charset=utf-8",
         "Cache-Control": cacheControl(run2)
@@ -51579,10 +51834,10 @@ function ownLanes(runs, only) {
 function newestPerLane(lanes) {
   const newest = /* @__PURE__ */ new Map();
   for (const lane of lanes) {
-    const key = `${lane.ref.lane}
+    const key2 = `${lane.ref.lane}
 ${lane.ref.pr}`;
-    const seen = newest.get(key);
-    if (!seen || isNewer(lane.run, seen.run)) newest.set(key, lane);
+    const seen = newest.get(key2);
+    if (!seen || isNewer(lane.run, seen.run)) newest.set(key2, lane);
   }
   const kept = new Set(newest.values());
   return lanes.filter((lane) => kept.has(lane));
@@ -51595,48 +51850,6 @@ function isNewer(a, b) {
 function startedAt(run2) {
   const t = run2.started_at === null ? Number.NaN : Date.parse(run2.started_at);
   return Number.isNaN(t) ? Number.NEGATIVE_INFINITY : t;
-}
-
-// src/report/bytes.ts
-var encoder = new TextEncoder();
-function byteLength(text) {
-  return Buffer.byteLength(text, "utf8");
-}
-function headBytes(text, maxBytes) {
-  if (maxBytes <= 0) return "";
-  if (byteLength(text) <= maxBytes) return text;
-  const bytes = encoder.encode(text);
-  let end = maxBytes;
-  while (end > 0 && (bytes[end] & 192) === 128) end--;
-  return Buffer.from(bytes.subarray(0, end)).toString("utf8");
-}
-function truncateHead(text, maxBytes, marker = "\n… (truncated)") {
-  if (byteLength(text) <= maxBytes) return text;
-  return headBytes(text, maxBytes - byteLength(marker)) + marker;
-}
-function truncateChars(text, maxChars) {
-  const points = Array.from(text);
-  if (points.length <= maxChars) return text;
-  return points.slice(0, Math.max(0, maxChars - 1)).join("") + "…";
-}
-
-// src/report/limits.ts
-var CHECK_OUTPUT_MAX_BYTES = 65535;
-var ANNOTATIONS_PER_REQUEST = 50;
-var ANNOTATION_MESSAGE_MAX_BYTES = 64 * 1024 - 1;
-var ANNOTATION_TITLE_MAX_CHARS = 255;
-
-// src/report/annotations.ts
-function fitAnnotation(a) {
-  const fitted = { ...a, message: truncateHead(a.message, ANNOTATION_MESSAGE_MAX_BYTES) };
-  if (a.title !== void 0) fitted.title = truncateChars(a.title, ANNOTATION_TITLE_MAX_CHARS);
-  if (a.raw_details !== void 0)
-    fitted.raw_details = headBytes(a.raw_details, ANNOTATION_MESSAGE_MAX_BYTES);
-  if (fitted.start_line !== fitted.end_line) {
-    delete fitted.start_column;
-    delete fitted.end_column;
-  }
-  return fitted;
 }
 
 // app/src/config-check.ts
@@ -51792,9 +52005,9 @@ async function listChangedFiles(params) {
 var GITHUB_COMPARE_FILES_LIMIT = 300;
 function createOctokitPort(octokit, repo, appId) {
   return {
-    async readFile(path6, ref) {
+    async readFile(path7, ref) {
       try {
-        const res = await octokit.rest.repos.getContent({ ...repo, path: path6, ref, mediaType: { format: "raw" } });
+        const res = await octokit.rest.repos.getContent({ ...repo, path: path7, ref, mediaType: { format: "raw" } });
         return asText(res.data);
       } catch (error62) {
         if (statusOf(error62) === 404) return null;
@@ -52057,38 +52270,38 @@ var import_picomatch = __toESM(require_picomatch2(), 1);
 
 // src/config/positions.ts
 var import_yaml3 = __toESM(require_dist(), 1);
-function locate(doc, path6) {
+function locate(doc, path7) {
   let current = doc.contents ?? void 0;
-  let key;
+  let key2;
   let depth = 0;
-  for (const segment of path6) {
+  for (const segment of path7) {
     if ((0, import_yaml3.isMap)(current)) {
       const pair = current.items.find(
         (item) => (0, import_yaml3.isScalar)(item.key) && String(item.key.value) === String(segment)
       );
       if (!pair) break;
-      key = pair.key;
+      key2 = pair.key;
       current = pair.value ?? void 0;
     } else if ((0, import_yaml3.isSeq)(current) && typeof segment === "number") {
       const item = current.items[segment];
       if (!item) break;
-      key = void 0;
+      key2 = void 0;
       current = item;
     } else {
       break;
     }
     depth++;
   }
-  const complete = depth === path6.length;
+  const complete = depth === path7.length;
   return {
-    key: complete ? key : void 0,
+    key: complete ? key2 : void 0,
     value: complete ? current : void 0,
     depth,
     deepest: current
   };
 }
-function locateKey(doc, path6, name) {
-  const { value } = locate(doc, path6);
+function locateKey(doc, path7, name) {
+  const { value } = locate(doc, path7);
   if (!(0, import_yaml3.isMap)(value)) return void 0;
   const pair = value.items.find((item) => (0, import_yaml3.isScalar)(item.key) && String(item.key.value) === name);
   return pair?.key ?? void 0;
@@ -52115,12 +52328,12 @@ function duplicateIds(lanes, ctx) {
       firstIndex.set(id, index);
       return;
     }
-    const firstLine = positionOf(locate(ctx.doc, ["lanes", first, "id"]).value, ctx.lineCounter).line;
+    const firstLine2 = positionOf(locate(ctx.doc, ["lanes", first, "id"]).value, ctx.lineCounter).line;
     issues.push({
       file: ctx.file,
       ...positionOf(locate(ctx.doc, ["lanes", index, "id"]).value, ctx.lineCounter),
       message: `duplicate lane id \`${id}\``,
-      hint: `first declared at line ${firstLine}; give each lane its own id`
+      hint: `first declared at line ${firstLine2}; give each lane its own id`
     });
   });
   return issues;
@@ -52196,9 +52409,9 @@ function unwrap(schema) {
     else return current;
   }
 }
-function schemaAt(root, path6) {
+function schemaAt(root, path7) {
   let current = unwrap(root);
-  for (const segment of path6) {
+  for (const segment of path7) {
     if (current instanceof external_exports.ZodObject) current = current.shape[String(segment)];
     else if (current instanceof external_exports.ZodArray) current = current.element;
     else if (current instanceof external_exports.ZodRecord) current = current.valueType;
@@ -52208,8 +52421,8 @@ function schemaAt(root, path6) {
   }
   return current;
 }
-function allowedKeys(root, path6) {
-  const schema = schemaAt(root, path6);
+function allowedKeys(root, path7) {
+  const schema = schemaAt(root, path7);
   return schema instanceof external_exports.ZodObject ? Object.keys(schema.shape) : [];
 }
 
@@ -52252,8 +52465,8 @@ function mapZodIssues(issues, context) {
   const typoFor = /* @__PURE__ */ new Set();
   for (const issue2 of issues) {
     if (issue2.code !== "unrecognized_keys") continue;
-    for (const key of issue2.keys) {
-      const suggestion = closestMatch(key, allowedKeys(context.schema, issue2.path));
+    for (const key2 of issue2.keys) {
+      const suggestion = closestMatch(key2, allowedKeys(context.schema, issue2.path));
       if (suggestion) typoFor.add(`${pathKey(issue2.path)} ${suggestion}`);
     }
   }
@@ -52264,39 +52477,39 @@ function withoutShadowedFormatIssues(issues) {
   const customPaths = new Set(issues.filter((i) => i.code === "custom").map((i) => pathKey(i.path)));
   return issues.filter((i) => !(i.code === "invalid_format" && customPaths.has(pathKey(i.path))));
 }
-function formatPath(path6) {
-  return path6.map((s, i) => typeof s === "number" ? `[${s}]` : i === 0 ? String(s) : `.${String(s)}`).join("");
+function formatPath(path7) {
+  return path7.map((s, i) => typeof s === "number" ? `[${s}]` : i === 0 ? String(s) : `.${String(s)}`).join("");
 }
-function pathKey(path6) {
-  return JSON.stringify(path6.map(String));
+function pathKey(path7) {
+  return JSON.stringify(path7.map(String));
 }
 function mapIssue(issue2, prefix, ctx) {
-  const path6 = [...prefix, ...issue2.path];
+  const path7 = [...prefix, ...issue2.path];
   const at = (node3, message, hint) => ({
     file: ctx.file,
     ...positionOf(node3, ctx.lineCounter),
     message,
     ...hint === void 0 ? {} : { hint }
   });
-  const located = locate(ctx.doc, path6);
+  const located = locate(ctx.doc, path7);
   const node2 = located.value ?? located.key ?? located.deepest;
-  const where = path6.length > 0 ? `\`${formatPath(path6)}\`: ` : "";
+  const where = path7.length > 0 ? `\`${formatPath(path7)}\`: ` : "";
   const absent = located.value === void 0 && located.key === void 0 && issue2.input === void 0;
   if (absent && (issue2.code === "invalid_type" || issue2.code === "invalid_union")) {
-    const name = String(path6[path6.length - 1]);
-    if (ctx.typoFor.has(`${pathKey(path6.slice(0, -1))} ${name}`)) return [];
+    const name = String(path7[path7.length - 1]);
+    if (ctx.typoFor.has(`${pathKey(path7.slice(0, -1))} ${name}`)) return [];
     return [at(located.deepest, `missing required key \`${name}\``, `add \`${name}:\` here`)];
   }
   switch (issue2.code) {
     case "unrecognized_keys":
-      return issue2.keys.map((key) => {
-        const allowed = allowedKeys(ctx.schema, path6);
-        const suggestion = closestMatch(key, allowed);
+      return issue2.keys.map((key2) => {
+        const allowed = allowedKeys(ctx.schema, path7);
+        const suggestion = closestMatch(key2, allowed);
         const hint = suggestion ? `did you mean \`${suggestion}\`?` : `allowed keys: ${allowed.join(", ")}`;
-        return at(locateKey(ctx.doc, path6, key) ?? node2, `unknown key \`${key}\``, hint);
+        return at(locateKey(ctx.doc, path7, key2) ?? node2, `unknown key \`${key2}\``, hint);
       });
     case "invalid_union":
-      return mapUnion(issue2, path6, ctx, (message) => at(node2, `${where}${message}`));
+      return mapUnion(issue2, path7, ctx, (message) => at(node2, `${where}${message}`));
     case "invalid_type":
       return [
         at(node2, `${where}expected ${describeExpected(issue2.expected)}, got ${describeValue(issue2.input)}`)
@@ -52313,7 +52526,7 @@ function mapIssue(issue2, prefix, ctx) {
       ];
     }
     case "invalid_key": {
-      const name = String(path6[path6.length - 1]);
+      const name = String(path7[path7.length - 1]);
       const reason = issue2.issues[0]?.message ?? issue2.message;
       return [at(located.key ?? node2, `invalid key \`${name}\`: ${reason}`)];
     }
@@ -52325,9 +52538,9 @@ function mapIssue(issue2, prefix, ctx) {
       return [at(node2, `${where}${issue2.message}`)];
   }
 }
-function mapUnion(issue2, path6, ctx, atNode) {
+function mapUnion(issue2, path7, ctx, atNode) {
   const deeper = issue2.errors.find((branch) => branch.length > 0 && branch.every((i) => i.path.length > 0));
-  if (deeper) return deeper.flatMap((inner) => mapIssue(inner, path6, ctx));
+  if (deeper) return deeper.flatMap((inner) => mapIssue(inner, path7, ctx));
   const expected = issue2.errors.flat().filter((i) => i.path.length === 0 && i.code === "invalid_type").map((i) => describeExpected(i.expected));
   if (expected.length === 0) {
     const first = issue2.errors.flat()[0];
@@ -52383,9 +52596,9 @@ function yamlIssue(error62, file2) {
 function dedupe(issues) {
   const seen = /* @__PURE__ */ new Set();
   return issues.filter((issue2) => {
-    const key = `${issue2.line}:${issue2.col}:${issue2.message}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
+    const key2 = `${issue2.line}:${issue2.col}:${issue2.message}`;
+    if (seen.has(key2)) return false;
+    seen.add(key2);
     return true;
   });
 }
@@ -52420,7 +52633,10 @@ function resolveLane(config3, lane) {
       mounts: (found2.mounts ?? []).map((m) => ({ source: m.source, path: m.path })),
       concurrency_group: found2.concurrency_group ?? null,
       infra_retries: found2.infra_retries ?? defaults.infra_retries ?? DEFAULT_INFRA_RETRIES,
-      log_limit_bytes: logLimit === void 0 ? DEFAULT_LOG_LIMIT_BYTES : parseByteSize(logLimit) ?? DEFAULT_LOG_LIMIT_BYTES
+      log_limit_bytes: logLimit === void 0 ? DEFAULT_LOG_LIMIT_BYTES : parseByteSize(logLimit) ?? DEFAULT_LOG_LIMIT_BYTES,
+      // Only when set, so plans of lanes without outputs read as before.
+      ...found2.artifacts?.length ? { artifacts: [...found2.artifacts] } : {},
+      ...found2.reports?.length ? { reports: found2.reports.map((r) => ({ junit: r.junit })) } : {}
     }
   };
 }
@@ -52550,8 +52766,8 @@ function firstMatch(globs, files) {
   }
   return void 0;
 }
-function normalise(path6) {
-  return path6.replace(/^(\.\/)+/, "");
+function normalise(path7) {
+  return path7.replace(/^(\.\/)+/, "");
 }
 
 // app/src/check-runs.ts
@@ -52981,15 +53197,15 @@ function pikaciApp(deps) {
 }
 function onceOn(app, deps) {
   return ((events, handler2) => app.on(events, async (context) => {
-    const key = `delivery:${context.id}`;
-    if (!await deps.claims.claim(key)) {
+    const key2 = `delivery:${context.id}`;
+    if (!await deps.claims.claim(key2)) {
       context.log.info(`delivery ${context.id} (${context.name}) was already handled; ignored`);
       return;
     }
     try {
       await handler2(context);
     } catch (error62) {
-      await deps.claims.release(key).catch(() => {
+      await deps.claims.release(key2).catch(() => {
       });
       throw error62;
     }
@@ -53024,16 +53240,16 @@ import { readdir as readdir2, rm, stat as stat3 } from "node:fs/promises";
 import path4 from "node:path";
 function createFileClaims(stateRoot, now = Date.now) {
   const dir = path4.join(stateRoot, "app", "claims");
-  const fileOf = (key) => path4.join(dir, createHash2("sha256").update(key).digest("hex"));
+  const fileOf = (key2) => path4.join(dir, createHash2("sha256").update(key2).digest("hex"));
   let made = false;
   return {
-    async claim(key) {
+    async claim(key2) {
       if (!made) {
         mkdirSync2(dir, { recursive: true });
         made = true;
       }
       try {
-        writeFileSync(fileOf(key), `${key}
+        writeFileSync(fileOf(key2), `${key2}
 `, { flag: "wx" });
         return true;
       } catch (error62) {
@@ -53041,8 +53257,8 @@ function createFileClaims(stateRoot, now = Date.now) {
         throw error62;
       }
     },
-    async release(key) {
-      await rm(fileOf(key), { force: true });
+    async release(key2) {
+      await rm(fileOf(key2), { force: true });
     },
     async prune(maxAgeMs) {
       const names = await readdir2(dir).catch(() => []);
@@ -53184,10 +53400,10 @@ function bearerMatches(header2, token) {
 function pathSegments(url2) {
   const raw = url2 ?? "/";
   const q = raw.indexOf("?");
-  const path6 = q === -1 ? raw : raw.slice(0, q);
+  const path7 = q === -1 ? raw : raw.slice(0, q);
   try {
     return {
-      segments: path6.split("/").slice(1).map(decodeURIComponent),
+      segments: path7.split("/").slice(1).map(decodeURIComponent),
       query: new URLSearchParams(q === -1 ? "" : raw.slice(q + 1))
     };
   } catch {
@@ -53400,12 +53616,12 @@ var EtagCache = class {
   }
   max;
   entries = /* @__PURE__ */ new Map();
-  get(key) {
-    return this.entries.get(key);
+  get(key2) {
+    return this.entries.get(key2);
   }
-  set(key, value) {
-    this.entries.delete(key);
-    this.entries.set(key, value);
+  set(key2, value) {
+    this.entries.delete(key2);
+    this.entries.set(key2, value);
     if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value);
   }
 };
@@ -53421,15 +53637,15 @@ function countRequests(octokit, counter, who) {
   });
 }
 async function conditionalGet(ctx, route, params = {}) {
-  const key = `${ctx.who} ${route} ${JSON.stringify(params)}`;
-  const cached2 = ctx.cache.get(key);
+  const key2 = `${ctx.who} ${route} ${JSON.stringify(params)}`;
+  const cached2 = ctx.cache.get(key2);
   try {
     const res = await ctx.octokit.request(route, {
       ...params,
       ...cached2 ? { headers: { "if-none-match": cached2.etag } } : {}
     });
     const etag = res.headers.etag;
-    if (typeof etag === "string") ctx.cache.set(key, { etag, data: res.data });
+    if (typeof etag === "string") ctx.cache.set(key2, { etag, data: res.data });
     return res.data;
   } catch (error62) {
     if (statusOf(error62) === 304 && cached2) {
@@ -53714,6 +53930,398 @@ function toInfo(r) {
   };
 }
 
+// app/src/test-history.ts
+import { mkdir as mkdir3, readFile as readFile3 } from "node:fs/promises";
+import path6 from "node:path";
+
+// src/report/log-cut.ts
+function formatBytes2(bytes) {
+  const units = ["bytes", "KiB", "MiB", "GiB", "TiB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${bytes} bytes` : `${value.toFixed(1)} ${units[unit]}`;
+}
+function logCutLine(t) {
+  return `Log truncated: kept first ${formatBytes2(t.head_bytes)} and last ${formatBytes2(t.tail_bytes)} of ${formatBytes2(t.total_bytes)} (log_limit ${formatBytes2(t.limit_bytes)}).`;
+}
+
+// src/report/ansi.ts
+var ANSI_PATTERN = /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)|\u001b[@-Z\\-_]|\u009b[0-?]*[ -/]*[@-~]/g;
+function stripAnsi(text) {
+  return text.replace(ANSI_PATTERN, "").split("\n").map((line) => {
+    const trimmed = line.endsWith("\r") ? line.slice(0, -1) : line;
+    const cut = trimmed.lastIndexOf("\r");
+    return cut === -1 ? trimmed : trimmed.slice(cut + 1);
+  }).join("\n");
+}
+
+// src/report/log-tail.ts
+function logTail(text, options2 = {}) {
+  const { maxLines = 100, maxBytes = 32 * 1024, secrets = [], completeLinesOnly = false } = options2;
+  let window2 = text;
+  if (text.length > maxBytes * 8) {
+    window2 = text.slice(text.length - maxBytes * 8);
+    window2 = window2.slice(window2.indexOf("\n") + 1);
+  }
+  if (completeLinesOnly) window2 = window2.slice(0, window2.lastIndexOf("\n") + 1);
+  const clean = maskSecrets(stripAnsi(window2), secrets).replace(/\n+$/, "");
+  const lines = clean.split("\n");
+  const kept = lines.length > maxLines ? lines.slice(lines.length - maxLines) : lines;
+  return tailBytes(kept.join("\n"), maxBytes);
+}
+function codeBlock(text) {
+  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+  const fence = "`".repeat(longest + 1);
+  return `${fence}text
+${text}
+${fence}`;
+}
+
+// src/report/phase-table.ts
+var EIGHTHS = ["", "▏", "▎", "▍", "▌", "▋", "▊", "▉"];
+var BAR_CELLS = 20;
+function bar(value, max, cells = BAR_CELLS) {
+  if (max <= 0 || value <= 0) return "";
+  const eighths = Math.max(1, Math.round(value / max * cells * 8));
+  return "█".repeat(Math.floor(eighths / 8)) + EIGHTHS[eighths % 8];
+}
+var STATUS_MARK = {
+  ok: "✓",
+  failed: "✗",
+  running: "…",
+  skipped: "–"
+};
+function slowestPhase(phases) {
+  let slowest;
+  for (const p of phases) {
+    if ((p.duration_ms ?? -1) > (slowest?.duration_ms ?? -1)) slowest = p;
+  }
+  return slowest;
+}
+function renderPhaseTable(phases) {
+  if (phases.length === 0) return "_No phases recorded._";
+  const max = Math.max(0, ...phases.map((p) => p.duration_ms ?? 0));
+  const rows = phases.map((p) => {
+    const name = p.phase.replaceAll("_", " ");
+    const ms = p.duration_ms ?? 0;
+    return `| ${STATUS_MARK[p.status]} ${name} | ${formatDuration2(p.duration_ms)} | \`${bar(ms, max) || " "}\` |`;
+  });
+  return ["| Phase | Duration | |", "| --- | ---: | --- |", ...rows].join("\n");
+}
+
+// src/report/test-counts.ts
+var RULES = [
+  // cargo test: "test result: FAILED. 10 passed; 3 failed; 0 ignored"
+  { pattern: /^test result: FAILED\. \d+ passed; (\d+) failed/gm, sum: true },
+  // pytest: "==== 3 failed, 10 passed in 1.23s ====" / "=== 1 failed in 0.1s ==="
+  { pattern: /^=+ (?:.*?\b)?(\d+) failed\b.* in [\d.]+s.*=+\s*$/gm },
+  // vitest: " Tests  3 failed | 10 passed (13)"; jest: "Tests:       3 failed, 10 passed, 13 total"
+  { pattern: /^\s*Tests:?\s+(\d+) failed\b/gm },
+  // mocha: "  3 failing"
+  { pattern: /^\s+(\d+) failing\s*$/gm },
+  // go test: one "--- FAIL: TestName" per failed (sub)test; only top-level ones are counted.
+  { pattern: /^--- FAIL: \S+/gm, sum: true }
+];
+function parseFailedTestCount(log) {
+  for (const rule of RULES) {
+    const matches2 = [...log.matchAll(rule.pattern)];
+    if (matches2.length === 0) continue;
+    if (rule.sum) {
+      return matches2.reduce((total, m) => total + (m[1] === void 0 ? 1 : Number(m[1])), 0);
+    }
+    return Number(matches2[matches2.length - 1][1]);
+  }
+  return void 0;
+}
+
+// src/report/title.ts
+function conclusionFor(result2) {
+  switch (result2.status) {
+    case "passed":
+      return "success";
+    case "skipped":
+      return "skipped";
+    case "cancelled":
+      return "cancelled";
+    case "failed":
+      return result2.failure_kind === "timeout" ? "timed_out" : "failure";
+    default:
+      return "failure";
+  }
+}
+function plural3(n2, word) {
+  return `${n2} ${word}${n2 === 1 ? "" : "s"}`;
+}
+function firstLine(text) {
+  return text.split("\n").find((l) => l.trim() !== "")?.trim() ?? "";
+}
+function laneTitle(result2, failedTests) {
+  const took = formatDuration2(result2.duration_ms);
+  let title;
+  switch (result2.status) {
+    case "passed":
+      title = `Passed in ${took}`;
+      break;
+    case "skipped":
+      title = result2.message ? `Skipped: ${firstLine(result2.message)}` : "Skipped";
+      break;
+    case "cancelled":
+      title = result2.duration_ms ? `Cancelled after ${took}` : "Cancelled";
+      break;
+    case "failed":
+      if (result2.failure_kind === "timeout") title = `Timed out after ${formatTimeout(result2.timeout_secs)}`;
+      else if (result2.failure_kind === "infrastructure")
+        title = `Infrastructure error: ${firstLine(result2.message ?? "") || "unknown"}`;
+      else if (failedTests !== void 0 && failedTests > 0)
+        title = `${plural3(failedTests, "test")} failed in ${took}`;
+      else if (result2.exit_code !== null) title = `Failed (exit ${result2.exit_code}) in ${took}`;
+      else title = `Failed in ${took}`;
+      break;
+    default:
+      title = `Did not finish${result2.message ? `: ${firstLine(result2.message)}` : ""}`;
+  }
+  return truncateChars(title, CHECK_TITLE_MAX_CHARS);
+}
+
+// src/report/check-output.ts
+function fitOutput(output2) {
+  const fitted = {
+    title: truncateChars(output2.title.replace(/\s*\n\s*/g, " "), CHECK_TITLE_MAX_CHARS),
+    summary: truncateHead(output2.summary, CHECK_OUTPUT_MAX_BYTES)
+  };
+  if (output2.text !== void 0) fitted.text = truncateHead(output2.text, CHECK_OUTPUT_MAX_BYTES);
+  return fitted;
+}
+var TAIL_LINES = 100;
+var TAIL_BYTES = CHECK_OUTPUT_MAX_BYTES - 1024;
+function tailSection(heading, log, secrets, complete) {
+  const tail = logTail(log, {
+    maxLines: TAIL_LINES,
+    maxBytes: TAIL_BYTES,
+    secrets,
+    completeLinesOnly: complete
+  });
+  if (tail.trim() === "") return `### ${heading}
+
+_No output yet._`;
+  return `### ${heading}
+
+${codeBlock(tail)}`;
+}
+function facts(job) {
+  const parts = [`lane \`${job.lane_id}\``, `executor ${job.executor}`];
+  if (job.image) parts.push(`image \`${job.image}\``);
+  if (job.exit_code !== null) parts.push(`exit code ${job.exit_code}`);
+  if (job.attempts && job.attempts.length > 1) parts.push(`${job.attempts.length} attempts`);
+  if (job.sync) {
+    const s = job.sync;
+    parts.push(
+      s.snapshot_reused ? `snapshot \`${s.snapshot_hash.slice(0, 12)}\` reused` : `snapshot \`${s.snapshot_hash.slice(0, 12)}\`: ${s.objects_sent} files sent, ${s.objects_reused} reused`
+    );
+  }
+  return parts.join(" · ");
+}
+function renderFinalReport(params) {
+  const { job, guestLog, hostLog = "", secrets = [], runUrl } = params;
+  const tests = job.tests?.counts.total ? job.tests : void 0;
+  const failedTests = job.status !== "failed" ? void 0 : tests ? failedCount(tests) : parseFailedTestCount(guestLog);
+  const fromTests = tests && (job.status === "passed" && failedTests === void 0 || (failedTests ?? 0) > 0) ? testsTitle(tests, job.duration_ms) : void 0;
+  const title = maskSecrets(
+    job.failure_kind === "test_failure" || job.status === "passed" ? fromTests ?? laneTitle(job, failedTests) : laneTitle(job, failedTests),
+    secrets
+  );
+  const slowest = slowestPhase(job.phases);
+  const lines = [`**${title}**`, "", renderPhaseTable(job.phases), ""];
+  if (slowest?.duration_ms) {
+    lines.push(
+      `Slowest phase: **${slowest.phase.replaceAll("_", " ")}** (${formatDuration2(slowest.duration_ms)}).`,
+      ""
+    );
+  }
+  lines.push(facts(job));
+  if (job.log_truncation) lines.push("", logCutLine(job.log_truncation));
+  if (job.message && job.status !== "passed") lines.push("", codeBlock(maskSecrets(job.message, secrets)));
+  if (runUrl) lines.push("", `[Workflow run](${runUrl})`);
+  if (tests && (failedTests ?? 0) > 0) {
+    const budgetBytes = CHECK_OUTPUT_MAX_BYTES - Buffer.byteLength(lines.join("\n")) - 64;
+    lines.push("", renderFailedTests({ tests, budgetBytes, moreUrl: params.testsUrl ?? runUrl, secrets }));
+  }
+  const useHostLog = guestLog.trim() === "" && hostLog.trim() !== "";
+  const text = useHostLog ? tailSection("Host log (the guest produced no output)", hostLog, secrets, false) : tailSection(`Last ${TAIL_LINES} lines of the log`, guestLog, secrets, false);
+  return {
+    conclusion: conclusionFor(job),
+    failedTests,
+    output: fitOutput({ title, summary: lines.join("\n"), text })
+  };
+}
+
+// src/tests/flaky-history.ts
+var HistoryEntry = external_exports.object({
+  sha: external_exports.string(),
+  run_id: external_exports.string(),
+  status: external_exports.enum(["failed", "passed"])
+});
+var TestHistoryRecord = external_exports.object({
+  lane: external_exports.string(),
+  suite: external_exports.string(),
+  name: external_exports.string(),
+  entries: external_exports.array(HistoryEntry),
+  /** Set once the test failed and then passed on the same commit. */
+  flaky_passed_on: external_exports.string().nullable(),
+  last_seen: external_exports.string()
+});
+var TestHistory = external_exports.object({
+  schema_version: external_exports.literal(1),
+  tests: external_exports.array(TestHistoryRecord)
+});
+var DEFAULT_HISTORY_LIMITS = { entriesPerTest: 20, testsPerRepository: 5e3 };
+var emptyHistory = () => ({ schema_version: 1, tests: [] });
+var key = (lane, suite, name) => `${lane}\0${suite}\0${name}`;
+function conclusive(job) {
+  return !!job.tests && job.tests.counts.total > 0 && job.tests.failed_truncated === 0;
+}
+function labelKnownFlaky(run2, history) {
+  const flaky = new Map(
+    history.tests.filter((t) => t.flaky_passed_on).map((t) => [key(t.lane, t.suite, t.name), t.flaky_passed_on])
+  );
+  if (flaky.size === 0) return run2;
+  return {
+    ...run2,
+    jobs: run2.jobs.map(
+      (job) => job.tests ? {
+        ...job,
+        tests: {
+          ...job.tests,
+          failed: job.tests.failed.map((c) => {
+            const sha = flaky.get(key(job.lane_id, c.suite, c.name));
+            return sha ? { ...c, flaky_passed_on: sha } : c;
+          })
+        }
+      } : job
+    )
+  };
+}
+function recordRun(history, run2, limits = DEFAULT_HISTORY_LIMITS) {
+  const sha = run2.git_head;
+  if (!sha) return history;
+  const at = run2.finished_at ?? run2.created_at;
+  const byKey = new Map(
+    history.tests.map((t) => [key(t.lane, t.suite, t.name), { ...t, entries: [...t.entries] }])
+  );
+  for (const job of run2.jobs.filter(conclusive)) {
+    const failing = new Set(job.tests.failed.map((c) => key(job.lane_id, c.suite, c.name)));
+    for (const c of job.tests.failed) {
+      const k = key(job.lane_id, c.suite, c.name);
+      const test = byKey.get(k) ?? {
+        lane: job.lane_id,
+        suite: c.suite,
+        name: c.name,
+        entries: [],
+        flaky_passed_on: null,
+        last_seen: at
+      };
+      if (!test.entries.some((e) => e.run_id === run2.run_id))
+        test.entries.push({ sha, run_id: run2.run_id, status: "failed" });
+      test.last_seen = at;
+      byKey.set(k, test);
+    }
+    for (const [k, test] of byKey) {
+      if (test.lane !== job.lane_id || failing.has(k)) continue;
+      if (test.entries.some((e) => e.run_id === run2.run_id)) continue;
+      if (!test.entries.some((e) => e.sha === sha && e.status === "failed")) continue;
+      test.entries.push({ sha, run_id: run2.run_id, status: "passed" });
+      test.flaky_passed_on = sha;
+      test.last_seen = at;
+    }
+  }
+  const tests = [...byKey.values()].map((t) => ({ ...t, entries: t.entries.slice(-limits.entriesPerTest) })).sort((a, b) => b.last_seen.localeCompare(a.last_seen)).slice(0, limits.testsPerRepository);
+  return { schema_version: 1, tests };
+}
+
+// app/src/test-history.ts
+var SEGMENT = /^[A-Za-z0-9_.-]+$/;
+function createTestHistoryStore(stateRoot) {
+  const chains = /* @__PURE__ */ new Map();
+  const file2 = (repository) => {
+    const [owner, repo, ...rest] = repository.split("/");
+    if (!owner || !repo || rest.length > 0 || ![owner, repo].every((s) => SEGMENT.test(s) && s !== "." && s !== "..")) {
+      throw new Error(`not a repository name: ${repository}`);
+    }
+    return path6.join(stateRoot, "test-history", owner.toLowerCase(), `${repo.toLowerCase()}.json`);
+  };
+  async function load(repository) {
+    try {
+      return TestHistory.parse(JSON.parse(await readFile3(file2(repository), "utf8")));
+    } catch (error62) {
+      if (error62.code === "ENOENT") return emptyHistory();
+      throw error62;
+    }
+  }
+  function update(repository, fn) {
+    const previous = chains.get(repository) ?? Promise.resolve();
+    const next = previous.catch(() => {
+    }).then(async () => {
+      const { history, result: result2 } = fn(await load(repository));
+      const target = file2(repository);
+      await mkdir3(path6.dirname(target), { recursive: true });
+      await atomicWriteFile(target, `${JSON.stringify(history)}
+`);
+      return result2;
+    });
+    chains.set(repository, next);
+    return next;
+  }
+  return { load, update };
+}
+async function applyTestHistory(params) {
+  const run2 = await params.runs.loadRunRecord(params.runId);
+  if (!run2?.repository || !run2.jobs.some((j) => j.tests)) return null;
+  const labelled = await params.history.update(run2.repository, (history) => ({
+    history: recordRun(history, run2),
+    result: labelKnownFlaky(run2, history)
+  }));
+  if (labelled === run2) return null;
+  const added = labelled.jobs.some((j) => j.tests?.failed.some((c) => c.flaky_passed_on));
+  if (!added) return null;
+  await params.runs.writeRun(labelled);
+  return labelled;
+}
+async function relabelledOutput(params) {
+  const job = params.run.jobs.find((j) => j.lane_id === params.laneId);
+  if (!job?.tests?.failed.some((c) => c.flaky_passed_on)) return null;
+  const guestLog = await readFile3(params.guestLogPath, "utf8").catch(() => "");
+  return renderFinalReport({
+    job,
+    guestLog: guestLog.slice(-256 * 1024),
+    ...params.run.workflow_run_url ? { runUrl: params.run.workflow_run_url } : {},
+    ...params.testsUrl ? { testsUrl: params.testsUrl } : {}
+  }).output;
+}
+async function labelIngestedRun(params) {
+  const labelled = await applyTestHistory(params);
+  if (!labelled) return 0;
+  const ids = await params.checkRunIds(labelled.run_id) ?? {};
+  let updated = 0;
+  for (const job of labelled.jobs) {
+    const id = ids[job.lane_id];
+    if (id === void 0) continue;
+    const output2 = await relabelledOutput({
+      run: labelled,
+      laneId: job.lane_id,
+      guestLogPath: params.runs.guestLogPath(labelled.run_id, job.id),
+      ...params.testsUrl ? { testsUrl: params.testsUrl(labelled.run_id) } : {}
+    });
+    if (!output2) continue;
+    await params.updateCheck(id, output2);
+    updated += 1;
+  }
+  return updated;
+}
+
 // app/src/create-server.ts
 async function createPikaciServer(options2) {
   const { env } = options2;
@@ -53731,6 +54339,7 @@ async function createPikaciServer(options2) {
   });
   const stateStore = createStateStore({ root: env.stateRoot });
   const claims = createFileClaims(env.stateRoot);
+  const testHistory = createTestHistoryStore(env.stateRoot);
   const deps = {
     appId: env.appId,
     detailsUrl: (runId) => signRunUrl({ baseUrl: env.publicUrl, runId, secret: env.webhookSecret }),
@@ -53750,6 +54359,21 @@ async function createPikaciServer(options2) {
       for (const run2 of result2.ingested) {
         probot.log.info(
           `pikaci ingest: run ${run2.run_id} of ${owner}/${repo} ${run2.stored ? "stored" : "already stored"}`
+        );
+        if (!run2.stored) continue;
+        await labelIngestedRun({
+          runId: run2.run_id,
+          runs: stateStore,
+          history: testHistory,
+          checkRunIds: async (runId) => (await deps.store.byRunId(runId))?.check_runs ?? null,
+          updateCheck: async (checkRunId, output2) => {
+            await octokit.rest.checks?.update({ owner, repo, check_run_id: checkRunId, output: output2 });
+          },
+          testsUrl: deps.detailsUrl
+        }).catch(
+          (error62) => probot.log.warn(
+            `pikaci test history: run ${run2.run_id}: ${error62 instanceof Error ? error62.message : String(error62)}`
+          )
         );
       }
     }
@@ -53887,21 +54511,21 @@ function loadAppEnv(env = process.env) {
     reconcileGraceSecs: e.PIKACI_RECONCILE_GRACE === "off" ? 0 : parseDurationSecs(e.PIKACI_RECONCILE_GRACE) ?? 600
   };
 }
-function readPrivateKey(inline, path6) {
+function readPrivateKey(inline, path7) {
   if (inline) {
-    const key = inline.includes("\\n") ? inline.replace(/\\n/g, "\n") : inline;
-    if (!key.includes("PRIVATE KEY-----")) {
+    const key2 = inline.includes("\\n") ? inline.replace(/\\n/g, "\n") : inline;
+    if (!key2.includes("PRIVATE KEY-----")) {
       throw new UsageError("PRIVATE_KEY is not a PEM private key", {
         hint: "paste the whole .pem downloaded from the GitHub App settings, or use PRIVATE_KEY_PATH"
       });
     }
-    return key;
+    return key2;
   }
-  if (path6) {
+  if (path7) {
     try {
-      return readFileSync2(path6, "utf8");
+      return readFileSync2(path7, "utf8");
     } catch (cause) {
-      throw new UsageError(`PRIVATE_KEY_PATH ${path6} cannot be read`, {
+      throw new UsageError(`PRIVATE_KEY_PATH ${path7} cannot be read`, {
         hint: "check the path and that the App's user can read it",
         cause
       });

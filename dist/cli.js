@@ -181,17 +181,17 @@ var require_visit = __commonJS({
     visit2.BREAK = BREAK;
     visit2.SKIP = SKIP;
     visit2.REMOVE = REMOVE;
-    function visit_(key, node2, visitor, path11) {
-      const ctrl = callVisitor(key, node2, visitor, path11);
+    function visit_(key, node2, visitor, path15) {
+      const ctrl = callVisitor(key, node2, visitor, path15);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path11, ctrl);
-        return visit_(key, ctrl, visitor, path11);
+        replaceNode(key, path15, ctrl);
+        return visit_(key, ctrl, visitor, path15);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node2)) {
-          path11 = Object.freeze(path11.concat(node2));
+          path15 = Object.freeze(path15.concat(node2));
           for (let i = 0; i < node2.items.length; ++i) {
-            const ci = visit_(i, node2.items[i], visitor, path11);
+            const ci = visit_(i, node2.items[i], visitor, path15);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -202,13 +202,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node2)) {
-          path11 = Object.freeze(path11.concat(node2));
-          const ck = visit_("key", node2.key, visitor, path11);
+          path15 = Object.freeze(path15.concat(node2));
+          const ck = visit_("key", node2.key, visitor, path15);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node2.key = null;
-          const cv = visit_("value", node2.value, visitor, path11);
+          const cv = visit_("value", node2.value, visitor, path15);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -229,17 +229,17 @@ var require_visit = __commonJS({
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key, node2, visitor, path11) {
-      const ctrl = await callVisitor(key, node2, visitor, path11);
+    async function visitAsync_(key, node2, visitor, path15) {
+      const ctrl = await callVisitor(key, node2, visitor, path15);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path11, ctrl);
-        return visitAsync_(key, ctrl, visitor, path11);
+        replaceNode(key, path15, ctrl);
+        return visitAsync_(key, ctrl, visitor, path15);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node2)) {
-          path11 = Object.freeze(path11.concat(node2));
+          path15 = Object.freeze(path15.concat(node2));
           for (let i = 0; i < node2.items.length; ++i) {
-            const ci = await visitAsync_(i, node2.items[i], visitor, path11);
+            const ci = await visitAsync_(i, node2.items[i], visitor, path15);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -250,13 +250,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node2)) {
-          path11 = Object.freeze(path11.concat(node2));
-          const ck = await visitAsync_("key", node2.key, visitor, path11);
+          path15 = Object.freeze(path15.concat(node2));
+          const ck = await visitAsync_("key", node2.key, visitor, path15);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node2.key = null;
-          const cv = await visitAsync_("value", node2.value, visitor, path11);
+          const cv = await visitAsync_("value", node2.value, visitor, path15);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -283,23 +283,23 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key, node2, visitor, path11) {
+    function callVisitor(key, node2, visitor, path15) {
       if (typeof visitor === "function")
-        return visitor(key, node2, path11);
+        return visitor(key, node2, path15);
       if (identity.isMap(node2))
-        return visitor.Map?.(key, node2, path11);
+        return visitor.Map?.(key, node2, path15);
       if (identity.isSeq(node2))
-        return visitor.Seq?.(key, node2, path11);
+        return visitor.Seq?.(key, node2, path15);
       if (identity.isPair(node2))
-        return visitor.Pair?.(key, node2, path11);
+        return visitor.Pair?.(key, node2, path15);
       if (identity.isScalar(node2))
-        return visitor.Scalar?.(key, node2, path11);
+        return visitor.Scalar?.(key, node2, path15);
       if (identity.isAlias(node2))
-        return visitor.Alias?.(key, node2, path11);
+        return visitor.Alias?.(key, node2, path15);
       return void 0;
     }
-    function replaceNode(key, path11, node2) {
-      const parent = path11[path11.length - 1];
+    function replaceNode(key, path15, node2) {
+      const parent = path15[path15.length - 1];
       if (identity.isCollection(parent)) {
         parent.items[key] = node2;
       } else if (identity.isPair(parent)) {
@@ -911,10 +911,10 @@ var require_Collection = __commonJS({
     var createNode = require_createNode();
     var identity = require_identity();
     var Node = require_Node();
-    function collectionFromPath(schema, path11, value) {
+    function collectionFromPath(schema, path15, value) {
       let v = value;
-      for (let i = path11.length - 1; i >= 0; --i) {
-        const k = path11[i];
+      for (let i = path15.length - 1; i >= 0; --i) {
+        const k = path15[i];
         if (typeof k === "number" && Number.isInteger(k) && k >= 0) {
           const a = [];
           a[k] = v;
@@ -933,7 +933,7 @@ var require_Collection = __commonJS({
         sourceObjects: /* @__PURE__ */ new Map()
       });
     }
-    var isEmptyPath = (path11) => path11 == null || typeof path11 === "object" && !!path11[Symbol.iterator]().next().done;
+    var isEmptyPath = (path15) => path15 == null || typeof path15 === "object" && !!path15[Symbol.iterator]().next().done;
     var Collection2 = class extends Node.NodeBase {
       constructor(type, schema) {
         super(type);
@@ -963,11 +963,11 @@ var require_Collection = __commonJS({
        * be a Pair instance or a `{ key, value }` object, which may not have a key
        * that already exists in the map.
        */
-      addIn(path11, value) {
-        if (isEmptyPath(path11))
+      addIn(path15, value) {
+        if (isEmptyPath(path15))
           this.add(value);
         else {
-          const [key, ...rest] = path11;
+          const [key, ...rest] = path15;
           const node2 = this.get(key, true);
           if (identity.isCollection(node2))
             node2.addIn(rest, value);
@@ -981,8 +981,8 @@ var require_Collection = __commonJS({
        * Removes a value from the collection.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path11) {
-        const [key, ...rest] = path11;
+      deleteIn(path15) {
+        const [key, ...rest] = path15;
         if (rest.length === 0)
           return this.delete(key);
         const node2 = this.get(key, true);
@@ -996,8 +996,8 @@ var require_Collection = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path11, keepScalar) {
-        const [key, ...rest] = path11;
+      getIn(path15, keepScalar) {
+        const [key, ...rest] = path15;
         const node2 = this.get(key, true);
         if (rest.length === 0)
           return !keepScalar && identity.isScalar(node2) ? node2.value : node2;
@@ -1015,8 +1015,8 @@ var require_Collection = __commonJS({
       /**
        * Checks if the collection includes a value with the key `key`.
        */
-      hasIn(path11) {
-        const [key, ...rest] = path11;
+      hasIn(path15) {
+        const [key, ...rest] = path15;
         if (rest.length === 0)
           return this.has(key);
         const node2 = this.get(key, true);
@@ -1026,8 +1026,8 @@ var require_Collection = __commonJS({
        * Sets a value in this collection. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path11, value) {
-        const [key, ...rest] = path11;
+      setIn(path15, value) {
+        const [key, ...rest] = path15;
         if (rest.length === 0) {
           this.set(key, value);
         } else {
@@ -3542,9 +3542,9 @@ var require_Document = __commonJS({
           this.contents.add(value);
       }
       /** Adds a value to the document. */
-      addIn(path11, value) {
+      addIn(path15, value) {
         if (assertCollection(this.contents))
-          this.contents.addIn(path11, value);
+          this.contents.addIn(path15, value);
       }
       /**
        * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
@@ -3619,14 +3619,14 @@ var require_Document = __commonJS({
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path11) {
-        if (Collection2.isEmptyPath(path11)) {
+      deleteIn(path15) {
+        if (Collection2.isEmptyPath(path15)) {
           if (this.contents == null)
             return false;
           this.contents = null;
           return true;
         }
-        return assertCollection(this.contents) ? this.contents.deleteIn(path11) : false;
+        return assertCollection(this.contents) ? this.contents.deleteIn(path15) : false;
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
@@ -3641,10 +3641,10 @@ var require_Document = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path11, keepScalar) {
-        if (Collection2.isEmptyPath(path11))
+      getIn(path15, keepScalar) {
+        if (Collection2.isEmptyPath(path15))
           return !keepScalar && identity.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity.isCollection(this.contents) ? this.contents.getIn(path11, keepScalar) : void 0;
+        return identity.isCollection(this.contents) ? this.contents.getIn(path15, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
@@ -3655,10 +3655,10 @@ var require_Document = __commonJS({
       /**
        * Checks if the document includes a value at `path`.
        */
-      hasIn(path11) {
-        if (Collection2.isEmptyPath(path11))
+      hasIn(path15) {
+        if (Collection2.isEmptyPath(path15))
           return this.contents !== void 0;
-        return identity.isCollection(this.contents) ? this.contents.hasIn(path11) : false;
+        return identity.isCollection(this.contents) ? this.contents.hasIn(path15) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
@@ -3675,13 +3675,13 @@ var require_Document = __commonJS({
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path11, value) {
-        if (Collection2.isEmptyPath(path11)) {
+      setIn(path15, value) {
+        if (Collection2.isEmptyPath(path15)) {
           this.contents = value;
         } else if (this.contents == null) {
-          this.contents = Collection2.collectionFromPath(this.schema, Array.from(path11), value);
+          this.contents = Collection2.collectionFromPath(this.schema, Array.from(path15), value);
         } else if (assertCollection(this.contents)) {
-          this.contents.setIn(path11, value);
+          this.contents.setIn(path15, value);
         }
       }
       /**
@@ -5642,9 +5642,9 @@ var require_cst_visit = __commonJS({
     visit2.BREAK = BREAK;
     visit2.SKIP = SKIP;
     visit2.REMOVE = REMOVE;
-    visit2.itemAtPath = (cst, path11) => {
+    visit2.itemAtPath = (cst, path15) => {
       let item = cst;
-      for (const [field, index] of path11) {
+      for (const [field, index] of path15) {
         const tok = item?.[field];
         if (tok && "items" in tok) {
           item = tok.items[index];
@@ -5653,23 +5653,23 @@ var require_cst_visit = __commonJS({
       }
       return item;
     };
-    visit2.parentCollection = (cst, path11) => {
-      const parent = visit2.itemAtPath(cst, path11.slice(0, -1));
-      const field = path11[path11.length - 1][0];
+    visit2.parentCollection = (cst, path15) => {
+      const parent = visit2.itemAtPath(cst, path15.slice(0, -1));
+      const field = path15[path15.length - 1][0];
       const coll = parent?.[field];
       if (coll && "items" in coll)
         return coll;
       throw new Error("Parent collection not found");
     };
-    function _visit(path11, item, visitor) {
-      let ctrl = visitor(item, path11);
+    function _visit(path15, item, visitor) {
+      let ctrl = visitor(item, path15);
       if (typeof ctrl === "symbol")
         return ctrl;
       for (const field of ["key", "value"]) {
         const token = item[field];
         if (token && "items" in token) {
           for (let i = 0; i < token.items.length; ++i) {
-            const ci = _visit(Object.freeze(path11.concat([[field, i]])), token.items[i], visitor);
+            const ci = _visit(Object.freeze(path15.concat([[field, i]])), token.items[i], visitor);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -5680,10 +5680,10 @@ var require_cst_visit = __commonJS({
             }
           }
           if (typeof ctrl === "function" && field === "key")
-            ctrl = ctrl(item, path11);
+            ctrl = ctrl(item, path15);
         }
       }
-      return typeof ctrl === "function" ? ctrl(item, path11) : ctrl;
+      return typeof ctrl === "function" ? ctrl(item, path15) : ctrl;
     }
     exports.visit = visit2;
   }
@@ -7656,10 +7656,10 @@ function mergeDefs(...defs) {
 function cloneDef(schema) {
   return mergeDefs(schema._zod.def);
 }
-function getElementAtPath(obj, path11) {
-  if (!path11)
+function getElementAtPath(obj, path15) {
+  if (!path15)
     return obj;
-  return path11.reduce((acc, key) => acc?.[key], obj);
+  return path15.reduce((acc, key) => acc?.[key], obj);
 }
 function promiseAllObject(promisesObj) {
   const keys = Object.keys(promisesObj);
@@ -7918,11 +7918,11 @@ function explicitlyAborted(x, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path11, issues) {
+function prefixIssues(path15, issues) {
   return issues.map((iss) => {
     var _a3;
     (_a3 = iss).path ?? (_a3.path = []);
-    iss.path.unshift(path11);
+    iss.path.unshift(path15);
     return iss;
   });
 }
@@ -8455,16 +8455,16 @@ function flattenError(error62, mapper = (issue2) => issue2.message) {
 }
 function formatError(error62, mapper = (issue2) => issue2.message) {
   const fieldErrors = { _errors: [] };
-  const processError = (error63, path11 = []) => {
+  const processError = (error63, path15 = []) => {
     for (const issue2 of error63.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path11, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path15, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path11, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path15, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path11, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path15, ...issue2.path]);
       } else {
-        const fullpath = [...path11, ...issue2.path];
+        const fullpath = [...path15, ...issue2.path];
         if (fullpath.length === 0) {
           fieldErrors._errors.push(mapper(issue2));
         } else {
@@ -8503,17 +8503,17 @@ function formatError(error62, mapper = (issue2) => issue2.message) {
 }
 function treeifyError(error62, mapper = (issue2) => issue2.message) {
   const result = { errors: [] };
-  const processError = (error63, path11 = []) => {
+  const processError = (error63, path15 = []) => {
     var _a3;
     for (const issue2 of error63.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path11, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path15, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path11, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path15, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path11, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path15, ...issue2.path]);
       } else {
-        const fullpath = [...path11, ...issue2.path];
+        const fullpath = [...path15, ...issue2.path];
         if (fullpath.length === 0) {
           result.errors.push(mapper(issue2));
           continue;
@@ -8552,8 +8552,8 @@ function treeifyError(error62, mapper = (issue2) => issue2.message) {
 }
 function toDotPath(_path) {
   const segs = [];
-  const path11 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
-  for (const seg of path11) {
+  const path15 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
+  for (const seg of path15) {
     if (typeof seg === "number")
       segs.push(`[${seg}]`);
     else if (typeof seg === "symbol")
@@ -26585,13 +26585,13 @@ function resolveRef(ref, ctx) {
   if (!ref.startsWith("#")) {
     throw new Error("External $ref is not supported, only local refs (#/...) are allowed");
   }
-  const path11 = ref.slice(1).split("/").filter(Boolean);
-  if (path11.length === 0) {
+  const path15 = ref.slice(1).split("/").filter(Boolean);
+  if (path15.length === 0) {
     return ctx.rootSchema;
   }
   const defsKey = ctx.version === "draft-2020-12" ? "$defs" : "definitions";
-  if (path11[0] === defsKey) {
-    const key = path11[1] === void 0 ? void 0 : decodeJSONPointerSegment(path11[1]);
+  if (path15[0] === defsKey) {
+    const key = path15[1] === void 0 ? void 0 : decodeJSONPointerSegment(path15[1]);
     if (!key || !ctx.defs[key]) {
       throw new Error(`Reference not found: ${ref}`);
     }
@@ -27921,7 +27921,7 @@ var init_ids = __esm({
 });
 
 // src/schema/config.ts
-var EnvName, EnvMap, GuestPath, RelativePath, CacheSpec, MountSpec, InstanceType, LaneDefaults, LaneConfig, WorkflowConfig, BranchPattern, PushTrigger, TriggersConfig, PikaciConfig, DEFAULT_CONFIG_PATH, DEFAULT_TIMEOUT_SECS, DEFAULT_IMAGE, DEFAULT_INFRA_RETRIES;
+var EnvName, EnvMap, GuestPath, RelativePath, CacheSpec, MountSpec, OutputGlob, ReportSpec, InstanceType, LaneDefaults, LaneConfig, WorkflowConfig, BranchPattern, PushTrigger, TriggersConfig, PikaciConfig, DEFAULT_CONFIG_PATH, DEFAULT_TIMEOUT_SECS, DEFAULT_IMAGE, DEFAULT_INFRA_RETRIES;
 var init_config = __esm({
   "src/schema/config.ts"() {
     "use strict";
@@ -27946,6 +27946,11 @@ var init_config = __esm({
       source: RelativePath,
       /** Where it appears in the guest. */
       path: GuestPath
+    });
+    OutputGlob = external_exports.string().min(1).refine((p) => !p.split("/").includes(".."), { message: "must not contain '..'" });
+    ReportSpec = external_exports.strictObject({
+      /** JUnit XML files (a glob, like `artifacts`); they are collected as artifacts too. */
+      junit: OutputGlob
     });
     InstanceType = external_exports.enum(["container", "vm"]);
     LaneDefaults = external_exports.strictObject({
@@ -27978,7 +27983,11 @@ var init_config = __esm({
       concurrency_group: external_exports.string().min(1).max(64).optional(),
       mounts: external_exports.array(MountSpec).optional(),
       infra_retries: external_exports.number().int().min(0).max(5).optional(),
-      log_limit: LogLimit.optional()
+      log_limit: LogLimit.optional(),
+      /** Files the lane wrote, collected into the run's state root and the uploaded artifact. */
+      artifacts: external_exports.array(OutputGlob).max(50).optional(),
+      /** Test reports to read into per-test results. */
+      reports: external_exports.array(ReportSpec).max(20).optional()
     });
     WorkflowConfig = external_exports.strictObject({
       file: external_exports.string().min(1).default("pikaci.yml"),
@@ -28011,6 +28020,62 @@ var init_config = __esm({
   }
 });
 
+// src/schema/tests.ts
+var TestStatus, TestCaseRecord, TestCounts, LaneTestResults, ArtifactsRecord;
+var init_tests = __esm({
+  "src/schema/tests.ts"() {
+    "use strict";
+    init_zod();
+    TestStatus = external_exports.enum(["passed", "failed", "error", "skipped"]);
+    TestCaseRecord = external_exports.object({
+      /** The enclosing `<testsuite name>`, else the case's `classname`. */
+      suite: external_exports.string(),
+      name: external_exports.string(),
+      classname: external_exports.string().nullable(),
+      status: TestStatus,
+      duration_ms: external_exports.number().nonnegative().nullable(),
+      /** Repository-relative file and 1-based line of the failure, when the report or its stack trace gives one. */
+      file: external_exports.string().nullable(),
+      line: external_exports.number().int().positive().nullable(),
+      /** The failure's message (attribute, else the first line of its text), cut. */
+      message: external_exports.string().nullable(),
+      /** The failure's text (usually a stack trace), cut. */
+      details: external_exports.string().nullable(),
+      /** The case's `system-out`, cut; kept for failed cases only. */
+      system_out: external_exports.string().nullable(),
+      /** Set by the App when the test is known to be flaky: the commit a re-run passed on. */
+      flaky_passed_on: external_exports.string().nullable().optional()
+    });
+    TestCounts = external_exports.object({
+      total: external_exports.number().int().nonnegative(),
+      passed: external_exports.number().int().nonnegative(),
+      failed: external_exports.number().int().nonnegative(),
+      errors: external_exports.number().int().nonnegative(),
+      skipped: external_exports.number().int().nonnegative(),
+      /** Sum of the cases' durations. */
+      duration_ms: external_exports.number().nonnegative()
+    });
+    LaneTestResults = external_exports.object({
+      counts: TestCounts,
+      /** Report files read, relative to the lane's artifacts dir. */
+      reports: external_exports.array(external_exports.string()),
+      /** Failed and errored cases (capped; `failed_truncated` says how many more there were). */
+      failed: external_exports.array(TestCaseRecord),
+      failed_truncated: external_exports.number().int().nonnegative(),
+      /** The slowest passing cases, slowest first. */
+      slowest: external_exports.array(TestCaseRecord),
+      /** Why a report was refused or cut (size cap, DOCTYPE, malformed XML). */
+      warnings: external_exports.array(external_exports.string())
+    });
+    ArtifactsRecord = external_exports.object({
+      files: external_exports.array(external_exports.object({ name: external_exports.string(), bytes: external_exports.number().int().nonnegative(), report: external_exports.boolean() })),
+      bytes: external_exports.number().int().nonnegative(),
+      /** Caps hit, files skipped, globs that matched nothing. */
+      warnings: external_exports.array(external_exports.string())
+    });
+  }
+});
+
 // src/schema/records.ts
 var SCHEMA_VERSION, Timestamp, RunStatus, JobStatus, FailureKind, ExecutorKind, PhaseName, PhaseRecord, SyncStats, AttemptRecord, LogTruncation, JobRecord, PrepareTiming, LaneFilter, RunRecord, ExecuteSpec, PrepareNode, ExecuteNode, PlanNode, PlanRecord, GuestResult;
 var init_records = __esm({
@@ -28019,6 +28084,7 @@ var init_records = __esm({
     init_zod();
     init_config();
     init_ids();
+    init_tests();
     SCHEMA_VERSION = 1;
     Timestamp = external_exports.iso.datetime({ offset: true });
     RunStatus = external_exports.enum(["running", "passed", "failed", "skipped", "cancelled"]);
@@ -28094,7 +28160,11 @@ var init_records = __esm({
       /** Last lines of the guest log, so a report can show the failure without reading the log. */
       failure_excerpt: external_exports.string().nullable().optional(),
       /** Set when the guest log outgrew the lane's log_limit and was cut (head and tail kept). */
-      log_truncation: LogTruncation.nullable().optional()
+      log_truncation: LogTruncation.nullable().optional(),
+      /** Files collected by the lane's `artifacts` and `reports`. */
+      artifacts: ArtifactsRecord.nullable().optional(),
+      /** Per-test results from the lane's JUnit reports. */
+      tests: LaneTestResults.nullable().optional()
     });
     PrepareTiming = external_exports.object({
       name: external_exports.string(),
@@ -28149,7 +28219,10 @@ var init_records = __esm({
       concurrency_group: external_exports.string().nullable(),
       infra_retries: external_exports.number().int().nonnegative(),
       /** The lane's log cap in bytes; absent in records written before caps existed (then 100 MiB). */
-      log_limit_bytes: external_exports.number().int().positive().optional()
+      log_limit_bytes: external_exports.number().int().positive().optional(),
+      /** Globs of files to collect; absent in plans written before artifacts existed. */
+      artifacts: external_exports.array(external_exports.string()).optional(),
+      reports: external_exports.array(external_exports.object({ junit: external_exports.string() })).optional()
     });
     PrepareNode = external_exports.object({
       kind: external_exports.literal("prepare"),
@@ -28238,6 +28311,7 @@ var init_schema = __esm({
     init_events();
     init_ids();
     init_records();
+    init_tests();
   }
 });
 
@@ -28496,8 +28570,8 @@ var require_utils = __commonJS({
       }
       return output2;
     };
-    exports.basename = (path11, { windows } = {}) => {
-      const segs = path11.split(windows ? /[\\/]/ : "/");
+    exports.basename = (path15, { windows } = {}) => {
+      const segs = path15.split(windows ? /[\\/]/ : "/");
       const last = segs[segs.length - 1];
       if (last === "") {
         return segs[segs.length - 2];
@@ -29367,9 +29441,9 @@ var require_parse = __commonJS({
                 const idx = prev.value.lastIndexOf("[");
                 const pre = prev.value.slice(0, idx);
                 const rest2 = prev.value.slice(idx + 2);
-                const posix4 = POSIX_REGEX_SOURCE[rest2];
-                if (posix4) {
-                  prev.value = pre + posix4;
+                const posix5 = POSIX_REGEX_SOURCE[rest2];
+                if (posix5) {
+                  prev.value = pre + posix5;
                   state.backtrack = true;
                   advance();
                   if (!bos.output && tokens.indexOf(prev) === 1) {
@@ -29869,9 +29943,9 @@ var require_picomatch = __commonJS({
     var utils = require_utils();
     var constants4 = require_constants();
     var isObject2 = (val) => val && typeof val === "object" && !Array.isArray(val);
-    var picomatch3 = (glob, options, returnState = false) => {
+    var picomatch4 = (glob, options, returnState = false) => {
       if (Array.isArray(glob)) {
-        const fns = glob.map((input2) => picomatch3(input2, options, returnState));
+        const fns = glob.map((input2) => picomatch4(input2, options, returnState));
         const arrayMatcher = (str) => {
           for (const isMatch of fns) {
             const state2 = isMatch(str);
@@ -29886,18 +29960,18 @@ var require_picomatch = __commonJS({
         throw new TypeError("Expected pattern to be a non-empty string");
       }
       const opts = options || {};
-      const posix4 = opts.windows;
-      const regex = isState ? picomatch3.compileRe(glob, options) : picomatch3.makeRe(glob, options, false, true);
+      const posix5 = opts.windows;
+      const regex = isState ? picomatch4.compileRe(glob, options) : picomatch4.makeRe(glob, options, false, true);
       const state = regex.state;
       delete regex.state;
       let isIgnored = () => false;
       if (opts.ignore) {
         const ignoreOpts = { ...options, ignore: null, onMatch: null, onResult: null };
-        isIgnored = picomatch3(opts.ignore, ignoreOpts, returnState);
+        isIgnored = picomatch4(opts.ignore, ignoreOpts, returnState);
       }
       const matcher = (input2, returnObject = false) => {
-        const { isMatch, match, output: output2 } = picomatch3.test(input2, regex, options, { glob, posix: posix4 });
-        const result = { glob, state, regex, posix: posix4, input: input2, output: output2, match, isMatch };
+        const { isMatch, match, output: output2 } = picomatch4.test(input2, regex, options, { glob, posix: posix5 });
+        const result = { glob, state, regex, posix: posix5, input: input2, output: output2, match, isMatch };
         if (typeof opts.onResult === "function") {
           opts.onResult(result);
         }
@@ -29922,7 +29996,7 @@ var require_picomatch = __commonJS({
       }
       return matcher;
     };
-    picomatch3.test = (input2, regex, options, { glob, posix: posix4 } = {}) => {
+    picomatch4.test = (input2, regex, options, { glob, posix: posix5 } = {}) => {
       if (typeof input2 !== "string") {
         throw new TypeError("Expected input to be a string");
       }
@@ -29930,7 +30004,7 @@ var require_picomatch = __commonJS({
         return { isMatch: false, output: "" };
       }
       const opts = options || {};
-      const format = opts.format || (posix4 ? utils.toPosixSlashes : null);
+      const format = opts.format || (posix5 ? utils.toPosixSlashes : null);
       let match = input2 === glob;
       let output2 = match && format ? format(input2) : input2;
       if (match === false) {
@@ -29939,24 +30013,24 @@ var require_picomatch = __commonJS({
       }
       if (match === false || opts.capture === true) {
         if (opts.matchBase === true || opts.basename === true) {
-          match = picomatch3.matchBase(input2, regex, options, posix4);
+          match = picomatch4.matchBase(input2, regex, options, posix5);
         } else {
           match = regex.exec(output2);
         }
       }
       return { isMatch: Boolean(match), match, output: output2 };
     };
-    picomatch3.matchBase = (input2, glob, options, posix4 = options && options.windows) => {
-      const regex = glob instanceof RegExp ? glob : picomatch3.makeRe(glob, options);
-      return regex.test(utils.basename(input2, { windows: posix4 }));
+    picomatch4.matchBase = (input2, glob, options, posix5 = options && options.windows) => {
+      const regex = glob instanceof RegExp ? glob : picomatch4.makeRe(glob, options);
+      return regex.test(utils.basename(input2, { windows: posix5 }));
     };
-    picomatch3.isMatch = (str, patterns, options) => picomatch3(patterns, options)(str);
-    picomatch3.parse = (pattern, options) => {
-      if (Array.isArray(pattern)) return pattern.map((p) => picomatch3.parse(p, options));
+    picomatch4.isMatch = (str, patterns, options) => picomatch4(patterns, options)(str);
+    picomatch4.parse = (pattern, options) => {
+      if (Array.isArray(pattern)) return pattern.map((p) => picomatch4.parse(p, options));
       return parse6(pattern, { ...options, fastpaths: false });
     };
-    picomatch3.scan = (input2, options) => scan(input2, options);
-    picomatch3.compileRe = (state, options, returnOutput = false, returnState = false) => {
+    picomatch4.scan = (input2, options) => scan(input2, options);
+    picomatch4.compileRe = (state, options, returnOutput = false, returnState = false) => {
       if (returnOutput === true) {
         return state.output;
       }
@@ -29967,13 +30041,13 @@ var require_picomatch = __commonJS({
       if (state && state.negated === true) {
         source = `^(?!${source}).*$`;
       }
-      const regex = picomatch3.toRegex(source, options);
+      const regex = picomatch4.toRegex(source, options);
       if (returnState === true) {
         regex.state = state;
       }
       return regex;
     };
-    picomatch3.makeRe = (input2, options = {}, returnOutput = false, returnState = false) => {
+    picomatch4.makeRe = (input2, options = {}, returnOutput = false, returnState = false) => {
       if (!input2 || typeof input2 !== "string") {
         throw new TypeError("Expected a non-empty string");
       }
@@ -29984,9 +30058,9 @@ var require_picomatch = __commonJS({
       if (!parsed.output) {
         parsed = parse6(input2, options);
       }
-      return picomatch3.compileRe(parsed, options, returnOutput, returnState);
+      return picomatch4.compileRe(parsed, options, returnOutput, returnState);
     };
-    picomatch3.toRegex = (source, options) => {
+    picomatch4.toRegex = (source, options) => {
       try {
         const opts = options || {};
         return new RegExp(source, opts.flags || (opts.nocase ? "i" : ""));
@@ -29995,8 +30069,8 @@ var require_picomatch = __commonJS({
         return /$^/;
       }
     };
-    picomatch3.constants = constants4;
-    module.exports = picomatch3;
+    picomatch4.constants = constants4;
+    module.exports = picomatch4;
   }
 });
 
@@ -30006,14 +30080,14 @@ var require_picomatch2 = __commonJS({
     "use strict";
     var pico = require_picomatch();
     var utils = require_utils();
-    function picomatch3(glob, options, returnState = false) {
+    function picomatch4(glob, options, returnState = false) {
       if (options && (options.windows === null || options.windows === void 0)) {
         options = { ...options, windows: utils.isWindows() };
       }
       return pico(glob, options, returnState);
     }
-    Object.assign(picomatch3, pico);
-    module.exports = picomatch3;
+    Object.assign(picomatch4, pico);
+    module.exports = picomatch4;
   }
 });
 
@@ -30089,14 +30163,2157 @@ var init_host_url = __esm({
   }
 });
 
+// src/artifacts/select.ts
+import { posix } from "node:path";
+function resolveGlobs(spec, roots) {
+  const globs = [
+    ...(spec.artifacts ?? []).map((glob) => ({ glob, report: false })),
+    ...(spec.reports ?? []).map((r) => ({ glob: r.junit, report: true }))
+  ];
+  return globs.map(({ glob, report: report2 }) => {
+    const pattern = OUTPUT_PREFIX.test(glob) ? posix.join(roots.outputDir, glob.replace(OUTPUT_PREFIX, "")) : glob.startsWith("/") ? glob : posix.join(roots.workspace, glob);
+    return { glob, pattern, report: report2 };
+  });
+}
+function scanBases(globs) {
+  const bases = [...new Set(globs.map((g) => import_picomatch2.default.scan(g.pattern).base || "/"))].sort();
+  return bases.filter((base2) => !bases.some((other) => other !== base2 && isInside(base2, other)));
+}
+function selectFiles(params) {
+  const matchers = params.globs.map((g) => ({
+    glob: g.glob,
+    match: (0, import_picomatch2.default)(g.pattern, { dot: true }),
+    report: g.report,
+    hit: false
+  }));
+  const matched = [];
+  for (const source of [...new Set(params.listed)].sort()) {
+    if (source.split("/").includes("..")) continue;
+    const hits = matchers.filter((m) => m.match(source));
+    if (hits.length === 0) continue;
+    for (const hit of hits) hit.hit = true;
+    const name = artifactName(source, params.roots);
+    if (name) matched.push({ source, name, report: hits.some((h) => h.report) });
+  }
+  const warnings = matchers.filter((m) => !m.hit).map((m) => `${m.glob}: no file matched`);
+  if (matched.length > params.maxFiles) {
+    warnings.push(
+      `${matched.length} files matched the lane's artifacts and reports; only the first ${params.maxFiles} were collected (the limit per lane)`
+    );
+  }
+  const ordered = [...matched.filter((f) => f.report), ...matched.filter((f) => !f.report)];
+  return { files: ordered.slice(0, params.maxFiles), warnings };
+}
+function artifactName(source, roots) {
+  const name = isInside(source, roots.outputDir) ? posix.join("outputs", posix.relative(roots.outputDir, source)) : isInside(source, roots.workspace) ? posix.join("workspace", posix.relative(roots.workspace, source)) : posix.join("guest", source);
+  const normal = posix.normalize(name);
+  if (normal.startsWith("/") || normal.split("/").includes("..") || normal.split("/").length < 2) return null;
+  return normal;
+}
+function isInside(path15, dir) {
+  const d = dir.endsWith("/") ? dir : `${dir}/`;
+  return path15.startsWith(d);
+}
+var import_picomatch2, DEFAULT_ARTIFACT_CAPS, OUTPUT_PREFIX;
+var init_select = __esm({
+  "src/artifacts/select.ts"() {
+    "use strict";
+    import_picomatch2 = __toESM(require_picomatch2(), 1);
+    DEFAULT_ARTIFACT_CAPS = { maxFiles: 1e3, maxBytes: 200 * 1024 * 1024 };
+    OUTPUT_PREFIX = /^\$(?:PIKACI_OUTPUT_DIR|\{PIKACI_OUTPUT_DIR\})(?:\/|$)/;
+  }
+});
+
+// src/artifacts/collect-local.ts
+import { createReadStream } from "node:fs";
+import { lstat, readdir } from "node:fs/promises";
+import path4 from "node:path";
+async function collectLocal(params) {
+  const { sink } = params;
+  const globs = resolveGlobs(params.spec, params.roots).filter((g) => {
+    const local = [params.roots.workspace, params.roots.outputDir].some((r) => g.pattern.startsWith(`${r}/`));
+    if (!local) sink.warn(`${g.glob}: absolute paths name guest paths and apply to the Incus executor only`);
+    return local;
+  });
+  const listed = [];
+  for (const base2 of scanBases(globs)) await walk(base2, listed);
+  if (listed.length >= MAX_LISTED) sink.warn(`listing stopped after ${MAX_LISTED} files`);
+  const selected = selectFiles({ globs, listed, roots: params.roots, maxFiles: params.caps.maxFiles });
+  for (const warning of selected.warnings) sink.warn(warning);
+  const collected = [];
+  for (const file2 of selected.files) {
+    const info = await lstat(file2.source).catch(() => null);
+    if (!info?.isFile() || !sink.fits(file2.name, info.size)) continue;
+    await sink.add({ ...file2, size: info.size, content: createReadStream(file2.source) });
+    collected.push(file2);
+  }
+  return collected;
+}
+async function walk(entry, out) {
+  if (out.length >= MAX_LISTED) return;
+  const info = await lstat(entry).catch(() => null);
+  if (!info) return;
+  if (info.isFile()) {
+    out.push(entry);
+    return;
+  }
+  if (!info.isDirectory()) return;
+  const names = await readdir(entry).catch(() => []);
+  for (const name of names.sort()) await walk(path4.join(entry, name), out);
+}
+var MAX_LISTED;
+var init_collect_local = __esm({
+  "src/artifacts/collect-local.ts"() {
+    "use strict";
+    init_select();
+    MAX_LISTED = 1e5;
+  }
+});
+
+// node_modules/sax/lib/sax.js
+var require_sax = __commonJS({
+  "node_modules/sax/lib/sax.js"(exports) {
+    (function(sax2) {
+      sax2.parser = function(strict, opt) {
+        return new SAXParser(strict, opt);
+      };
+      sax2.SAXParser = SAXParser;
+      sax2.SAXStream = SAXStream;
+      sax2.createStream = createStream;
+      sax2.MAX_BUFFER_LENGTH = 64 * 1024;
+      var buffers = [
+        "comment",
+        "sgmlDecl",
+        "textNode",
+        "tagName",
+        "doctype",
+        "procInstName",
+        "procInstBody",
+        "entity",
+        "attribName",
+        "attribValue",
+        "cdata",
+        "script"
+      ];
+      sax2.EVENTS = [
+        "text",
+        "processinginstruction",
+        "sgmldeclaration",
+        "doctype",
+        "comment",
+        "opentagstart",
+        "attribute",
+        "opentag",
+        "closetag",
+        "opencdata",
+        "cdata",
+        "closecdata",
+        "error",
+        "end",
+        "ready",
+        "script",
+        "opennamespace",
+        "closenamespace"
+      ];
+      function SAXParser(strict, opt) {
+        if (!(this instanceof SAXParser)) {
+          return new SAXParser(strict, opt);
+        }
+        var parser = this;
+        clearBuffers(parser);
+        parser.q = parser.c = "";
+        parser.bufferCheckPosition = sax2.MAX_BUFFER_LENGTH;
+        parser.encoding = null;
+        parser.opt = opt || {};
+        parser.opt.lowercase = parser.opt.lowercase || parser.opt.lowercasetags;
+        parser.looseCase = parser.opt.lowercase ? "toLowerCase" : "toUpperCase";
+        parser.opt.maxEntityCount = parser.opt.maxEntityCount || 512;
+        parser.opt.maxEntityDepth = parser.opt.maxEntityDepth || 4;
+        parser.entityCount = parser.entityDepth = 0;
+        parser.tags = [];
+        parser.closed = parser.closedRoot = parser.sawRoot = false;
+        parser.tag = parser.error = null;
+        parser.strict = !!strict;
+        parser.noscript = !!(strict || parser.opt.noscript);
+        parser.state = S.BEGIN;
+        parser.strictEntities = parser.opt.strictEntities;
+        parser.ENTITIES = parser.strictEntities ? Object.create(sax2.XML_ENTITIES) : Object.create(sax2.ENTITIES);
+        parser.attribList = [];
+        if (parser.opt.xmlns) {
+          parser.ns = Object.create(rootNS);
+        }
+        if (parser.opt.unquotedAttributeValues === void 0) {
+          parser.opt.unquotedAttributeValues = !strict;
+        }
+        parser.trackPosition = parser.opt.position !== false;
+        if (parser.trackPosition) {
+          parser.position = parser.line = parser.column = 0;
+        }
+        emit(parser, "onready");
+      }
+      if (!Object.create) {
+        Object.create = function(o) {
+          function F() {
+          }
+          F.prototype = o;
+          var newf = new F();
+          return newf;
+        };
+      }
+      if (!Object.keys) {
+        Object.keys = function(o) {
+          var a = [];
+          for (var i in o) if (o.hasOwnProperty(i)) a.push(i);
+          return a;
+        };
+      }
+      function checkBufferLength(parser) {
+        var maxAllowed = Math.max(sax2.MAX_BUFFER_LENGTH, 10);
+        var maxActual = 0;
+        for (var i = 0, l = buffers.length; i < l; i++) {
+          var len = parser[buffers[i]].length;
+          if (len > maxAllowed) {
+            switch (buffers[i]) {
+              case "textNode":
+                closeText(parser);
+                break;
+              case "cdata":
+                emitNode(parser, "oncdata", parser.cdata);
+                parser.cdata = "";
+                break;
+              case "script":
+                emitNode(parser, "onscript", parser.script);
+                parser.script = "";
+                break;
+              default:
+                error62(parser, "Max buffer length exceeded: " + buffers[i]);
+            }
+          }
+          maxActual = Math.max(maxActual, len);
+        }
+        var m = sax2.MAX_BUFFER_LENGTH - maxActual;
+        parser.bufferCheckPosition = m + parser.position;
+      }
+      function clearBuffers(parser) {
+        for (var i = 0, l = buffers.length; i < l; i++) {
+          parser[buffers[i]] = "";
+        }
+      }
+      function flushBuffers(parser) {
+        closeText(parser);
+        if (parser.cdata !== "") {
+          emitNode(parser, "oncdata", parser.cdata);
+          parser.cdata = "";
+        }
+        if (parser.script !== "") {
+          emitNode(parser, "onscript", parser.script);
+          parser.script = "";
+        }
+      }
+      SAXParser.prototype = {
+        end: function() {
+          end(this);
+        },
+        write,
+        resume: function() {
+          this.error = null;
+          return this;
+        },
+        close: function() {
+          return this.write(null);
+        },
+        flush: function() {
+          flushBuffers(this);
+        }
+      };
+      var Stream;
+      try {
+        Stream = __require("stream").Stream;
+      } catch (ex) {
+        Stream = function() {
+        };
+      }
+      if (!Stream) Stream = function() {
+      };
+      var streamWraps = sax2.EVENTS.filter(function(ev) {
+        return ev !== "error" && ev !== "end";
+      });
+      function createStream(strict, opt) {
+        return new SAXStream(strict, opt);
+      }
+      function determineBufferEncoding(data, isEnd) {
+        if (data.length >= 2) {
+          if (data[0] === 255 && data[1] === 254) {
+            return "utf-16le";
+          }
+          if (data[0] === 254 && data[1] === 255) {
+            return "utf-16be";
+          }
+        }
+        if (data.length >= 3 && data[0] === 239 && data[1] === 187 && data[2] === 191) {
+          return "utf8";
+        }
+        if (data.length >= 4) {
+          if (data[0] === 60 && data[1] === 0 && data[2] === 63 && data[3] === 0) {
+            return "utf-16le";
+          }
+          if (data[0] === 0 && data[1] === 60 && data[2] === 0 && data[3] === 63) {
+            return "utf-16be";
+          }
+          return "utf8";
+        }
+        return isEnd ? "utf8" : null;
+      }
+      function SAXStream(strict, opt) {
+        if (!(this instanceof SAXStream)) {
+          return new SAXStream(strict, opt);
+        }
+        Stream.apply(this);
+        this._parser = new SAXParser(strict, opt);
+        this.writable = true;
+        this.readable = true;
+        var me = this;
+        this._parser.onend = function() {
+          me.emit("end");
+        };
+        this._parser.onerror = function(er) {
+          me.emit("error", er);
+          me._parser.error = null;
+        };
+        this._decoder = null;
+        this._decoderBuffer = null;
+        streamWraps.forEach(function(ev) {
+          Object.defineProperty(me, "on" + ev, {
+            get: function() {
+              return me._parser["on" + ev];
+            },
+            set: function(h) {
+              if (!h) {
+                me.removeAllListeners(ev);
+                me._parser["on" + ev] = h;
+                return h;
+              }
+              me.on(ev, h);
+            },
+            enumerable: true,
+            configurable: false
+          });
+        });
+      }
+      SAXStream.prototype = Object.create(Stream.prototype, {
+        constructor: {
+          value: SAXStream
+        }
+      });
+      SAXStream.prototype._decodeBuffer = function(data, isEnd) {
+        if (this._decoderBuffer) {
+          data = Buffer.concat([this._decoderBuffer, data]);
+          this._decoderBuffer = null;
+        }
+        if (!this._decoder) {
+          var encoding = determineBufferEncoding(data, isEnd);
+          if (!encoding) {
+            this._decoderBuffer = data;
+            return "";
+          }
+          this._parser.encoding = encoding;
+          this._decoder = new TextDecoder(encoding);
+        }
+        return this._decoder.decode(data, { stream: !isEnd });
+      };
+      SAXStream.prototype.write = function(data) {
+        if (typeof Buffer === "function" && typeof Buffer.isBuffer === "function" && Buffer.isBuffer(data)) {
+          data = this._decodeBuffer(data, false);
+        } else if (this._decoderBuffer) {
+          var remaining = this._decodeBuffer(Buffer.alloc(0), true);
+          if (remaining) {
+            this._parser.write(remaining);
+            this.emit("data", remaining);
+          }
+        }
+        this._parser.write(data.toString());
+        this.emit("data", data);
+        return true;
+      };
+      SAXStream.prototype.end = function(chunk) {
+        if (chunk && chunk.length) {
+          this.write(chunk);
+        }
+        if (this._decoderBuffer) {
+          var finalChunk = this._decodeBuffer(Buffer.alloc(0), true);
+          if (finalChunk) {
+            this._parser.write(finalChunk);
+            this.emit("data", finalChunk);
+          }
+        } else if (this._decoder) {
+          var remaining = this._decoder.decode();
+          if (remaining) {
+            this._parser.write(remaining);
+            this.emit("data", remaining);
+          }
+        }
+        this._parser.end();
+        return true;
+      };
+      SAXStream.prototype.on = function(ev, handler2) {
+        var me = this;
+        if (!me._parser["on" + ev] && streamWraps.indexOf(ev) !== -1) {
+          me._parser["on" + ev] = function() {
+            var args = arguments.length === 1 ? [arguments[0]] : Array.apply(null, arguments);
+            args.splice(0, 0, ev);
+            me.emit.apply(me, args);
+          };
+        }
+        return Stream.prototype.on.call(me, ev, handler2);
+      };
+      var CDATAre = /^\[CDATA\[$/i;
+      var DOCTYPEre = /^DOCTYPE$/i;
+      var XML_NAMESPACE = "http://www.w3.org/XML/1998/namespace";
+      var XMLNS_NAMESPACE = "http://www.w3.org/2000/xmlns/";
+      var rootNS = { xml: XML_NAMESPACE, xmlns: XMLNS_NAMESPACE };
+      var nameStart = /[:_A-Za-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C-\u200D\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD]/;
+      var nameBody = /[:_A-Za-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C-\u200D\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD\u00B7\u0300-\u036F\u203F-\u2040.\d-]/;
+      var entityStart = /[#:_A-Za-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C-\u200D\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD]/;
+      var entityBody = /[#:_A-Za-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C-\u200D\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD\u00B7\u0300-\u036F\u203F-\u2040.\d-]/;
+      function isWhitespace(c) {
+        return c === " " || c === "\n" || c === "\r" || c === "	";
+      }
+      function isQuote(c) {
+        return c === '"' || c === "'";
+      }
+      function isAttribEnd(c) {
+        return c === ">" || isWhitespace(c);
+      }
+      function isMatch(regex, c) {
+        return regex.test(c);
+      }
+      function notMatch(regex, c) {
+        return !isMatch(regex, c);
+      }
+      var S = 0;
+      sax2.STATE = {
+        BEGIN: S++,
+        // leading byte order mark or whitespace
+        BEGIN_WHITESPACE: S++,
+        // leading whitespace
+        TEXT: S++,
+        // general stuff
+        TEXT_ENTITY: S++,
+        // &amp and such.
+        OPEN_WAKA: S++,
+        // <
+        SGML_DECL: S++,
+        // <!BLARG
+        SGML_DECL_QUOTED: S++,
+        // <!BLARG foo "bar
+        DOCTYPE: S++,
+        // <!DOCTYPE
+        DOCTYPE_QUOTED: S++,
+        // <!DOCTYPE "//blah
+        DOCTYPE_DTD: S++,
+        // <!DOCTYPE "//blah" [ ...
+        DOCTYPE_DTD_QUOTED: S++,
+        // <!DOCTYPE "//blah" [ "foo
+        COMMENT_STARTING: S++,
+        // <!-
+        COMMENT: S++,
+        // <!--
+        COMMENT_ENDING: S++,
+        // <!-- blah -
+        COMMENT_ENDED: S++,
+        // <!-- blah --
+        CDATA: S++,
+        // <![CDATA[ something
+        CDATA_ENDING: S++,
+        // ]
+        CDATA_ENDING_2: S++,
+        // ]]
+        PROC_INST: S++,
+        // <?hi
+        PROC_INST_BODY: S++,
+        // <?hi there
+        PROC_INST_ENDING: S++,
+        // <?hi "there" ?
+        OPEN_TAG: S++,
+        // <strong
+        OPEN_TAG_SLASH: S++,
+        // <strong /
+        ATTRIB: S++,
+        // <a
+        ATTRIB_NAME: S++,
+        // <a foo
+        ATTRIB_NAME_SAW_WHITE: S++,
+        // <a foo _
+        ATTRIB_VALUE: S++,
+        // <a foo=
+        ATTRIB_VALUE_QUOTED: S++,
+        // <a foo="bar
+        ATTRIB_VALUE_CLOSED: S++,
+        // <a foo="bar"
+        ATTRIB_VALUE_UNQUOTED: S++,
+        // <a foo=bar
+        ATTRIB_VALUE_ENTITY_Q: S++,
+        // <foo bar="&quot;"
+        ATTRIB_VALUE_ENTITY_U: S++,
+        // <foo bar=&quot
+        CLOSE_TAG: S++,
+        // </a
+        CLOSE_TAG_SAW_WHITE: S++,
+        // </a   >
+        SCRIPT: S++,
+        // <script> ...
+        SCRIPT_ENDING: S++
+        // <script> ... <
+      };
+      sax2.XML_ENTITIES = Object.assign(/* @__PURE__ */ Object.create(null), {
+        amp: "&",
+        gt: ">",
+        lt: "<",
+        quot: '"',
+        apos: "'"
+      });
+      sax2.ENTITIES = Object.assign(/* @__PURE__ */ Object.create(null), {
+        amp: "&",
+        gt: ">",
+        lt: "<",
+        quot: '"',
+        apos: "'",
+        AElig: 198,
+        Aacute: 193,
+        Acirc: 194,
+        Agrave: 192,
+        Aring: 197,
+        Atilde: 195,
+        Auml: 196,
+        Ccedil: 199,
+        ETH: 208,
+        Eacute: 201,
+        Ecirc: 202,
+        Egrave: 200,
+        Euml: 203,
+        Iacute: 205,
+        Icirc: 206,
+        Igrave: 204,
+        Iuml: 207,
+        Ntilde: 209,
+        Oacute: 211,
+        Ocirc: 212,
+        Ograve: 210,
+        Oslash: 216,
+        Otilde: 213,
+        Ouml: 214,
+        THORN: 222,
+        Uacute: 218,
+        Ucirc: 219,
+        Ugrave: 217,
+        Uuml: 220,
+        Yacute: 221,
+        aacute: 225,
+        acirc: 226,
+        aelig: 230,
+        agrave: 224,
+        aring: 229,
+        atilde: 227,
+        auml: 228,
+        ccedil: 231,
+        eacute: 233,
+        ecirc: 234,
+        egrave: 232,
+        eth: 240,
+        euml: 235,
+        iacute: 237,
+        icirc: 238,
+        igrave: 236,
+        iuml: 239,
+        ntilde: 241,
+        oacute: 243,
+        ocirc: 244,
+        ograve: 242,
+        oslash: 248,
+        otilde: 245,
+        ouml: 246,
+        szlig: 223,
+        thorn: 254,
+        uacute: 250,
+        ucirc: 251,
+        ugrave: 249,
+        uuml: 252,
+        yacute: 253,
+        yuml: 255,
+        copy: 169,
+        reg: 174,
+        nbsp: 160,
+        iexcl: 161,
+        cent: 162,
+        pound: 163,
+        curren: 164,
+        yen: 165,
+        brvbar: 166,
+        sect: 167,
+        uml: 168,
+        ordf: 170,
+        laquo: 171,
+        not: 172,
+        shy: 173,
+        macr: 175,
+        deg: 176,
+        plusmn: 177,
+        sup1: 185,
+        sup2: 178,
+        sup3: 179,
+        acute: 180,
+        micro: 181,
+        para: 182,
+        middot: 183,
+        cedil: 184,
+        ordm: 186,
+        raquo: 187,
+        frac14: 188,
+        frac12: 189,
+        frac34: 190,
+        iquest: 191,
+        times: 215,
+        divide: 247,
+        OElig: 338,
+        oelig: 339,
+        Scaron: 352,
+        scaron: 353,
+        Yuml: 376,
+        fnof: 402,
+        circ: 710,
+        tilde: 732,
+        Alpha: 913,
+        Beta: 914,
+        Gamma: 915,
+        Delta: 916,
+        Epsilon: 917,
+        Zeta: 918,
+        Eta: 919,
+        Theta: 920,
+        Iota: 921,
+        Kappa: 922,
+        Lambda: 923,
+        Mu: 924,
+        Nu: 925,
+        Xi: 926,
+        Omicron: 927,
+        Pi: 928,
+        Rho: 929,
+        Sigma: 931,
+        Tau: 932,
+        Upsilon: 933,
+        Phi: 934,
+        Chi: 935,
+        Psi: 936,
+        Omega: 937,
+        alpha: 945,
+        beta: 946,
+        gamma: 947,
+        delta: 948,
+        epsilon: 949,
+        zeta: 950,
+        eta: 951,
+        theta: 952,
+        iota: 953,
+        kappa: 954,
+        lambda: 955,
+        mu: 956,
+        nu: 957,
+        xi: 958,
+        omicron: 959,
+        pi: 960,
+        rho: 961,
+        sigmaf: 962,
+        sigma: 963,
+        tau: 964,
+        upsilon: 965,
+        phi: 966,
+        chi: 967,
+        psi: 968,
+        omega: 969,
+        thetasym: 977,
+        upsih: 978,
+        piv: 982,
+        ensp: 8194,
+        emsp: 8195,
+        thinsp: 8201,
+        zwnj: 8204,
+        zwj: 8205,
+        lrm: 8206,
+        rlm: 8207,
+        ndash: 8211,
+        mdash: 8212,
+        lsquo: 8216,
+        rsquo: 8217,
+        sbquo: 8218,
+        ldquo: 8220,
+        rdquo: 8221,
+        bdquo: 8222,
+        dagger: 8224,
+        Dagger: 8225,
+        bull: 8226,
+        hellip: 8230,
+        permil: 8240,
+        prime: 8242,
+        Prime: 8243,
+        lsaquo: 8249,
+        rsaquo: 8250,
+        oline: 8254,
+        frasl: 8260,
+        euro: 8364,
+        image: 8465,
+        weierp: 8472,
+        real: 8476,
+        trade: 8482,
+        alefsym: 8501,
+        larr: 8592,
+        uarr: 8593,
+        rarr: 8594,
+        darr: 8595,
+        harr: 8596,
+        crarr: 8629,
+        lArr: 8656,
+        uArr: 8657,
+        rArr: 8658,
+        dArr: 8659,
+        hArr: 8660,
+        forall: 8704,
+        part: 8706,
+        exist: 8707,
+        empty: 8709,
+        nabla: 8711,
+        isin: 8712,
+        notin: 8713,
+        ni: 8715,
+        prod: 8719,
+        sum: 8721,
+        minus: 8722,
+        lowast: 8727,
+        radic: 8730,
+        prop: 8733,
+        infin: 8734,
+        ang: 8736,
+        and: 8743,
+        or: 8744,
+        cap: 8745,
+        cup: 8746,
+        int: 8747,
+        there4: 8756,
+        sim: 8764,
+        cong: 8773,
+        asymp: 8776,
+        ne: 8800,
+        equiv: 8801,
+        le: 8804,
+        ge: 8805,
+        sub: 8834,
+        sup: 8835,
+        nsub: 8836,
+        sube: 8838,
+        supe: 8839,
+        oplus: 8853,
+        otimes: 8855,
+        perp: 8869,
+        sdot: 8901,
+        lceil: 8968,
+        rceil: 8969,
+        lfloor: 8970,
+        rfloor: 8971,
+        lang: 9001,
+        rang: 9002,
+        loz: 9674,
+        spades: 9824,
+        clubs: 9827,
+        hearts: 9829,
+        diams: 9830
+      });
+      Object.keys(sax2.ENTITIES).forEach(function(key) {
+        var e = sax2.ENTITIES[key];
+        var s2 = typeof e === "number" ? String.fromCharCode(e) : e;
+        sax2.ENTITIES[key] = s2;
+      });
+      for (var s in sax2.STATE) {
+        sax2.STATE[sax2.STATE[s]] = s;
+      }
+      S = sax2.STATE;
+      function emit(parser, event, data) {
+        parser[event] && parser[event](data);
+      }
+      function getDeclaredEncoding(body) {
+        var match = body && body.match(/(?:^|\s)encoding\s*=\s*(['"])([^'"]+)\1/i);
+        return match ? match[2] : null;
+      }
+      function normalizeEncodingName(encoding) {
+        if (!encoding) {
+          return null;
+        }
+        return encoding.toLowerCase().replace(/[^a-z0-9]/g, "");
+      }
+      function encodingsMatch(detectedEncoding, declaredEncoding) {
+        const detected = normalizeEncodingName(detectedEncoding);
+        const declared = normalizeEncodingName(declaredEncoding);
+        if (!detected || !declared) {
+          return true;
+        }
+        if (declared === "utf16") {
+          return detected === "utf16le" || detected === "utf16be";
+        }
+        return detected === declared;
+      }
+      function validateXmlDeclarationEncoding(parser, data) {
+        if (!parser.strict || !parser.encoding || !data || data.name !== "xml") {
+          return;
+        }
+        var declaredEncoding = getDeclaredEncoding(data.body);
+        if (declaredEncoding && !encodingsMatch(parser.encoding, declaredEncoding)) {
+          strictFail(
+            parser,
+            "XML declaration encoding " + declaredEncoding + " does not match detected stream encoding " + parser.encoding.toUpperCase()
+          );
+        }
+      }
+      function emitNode(parser, nodeType, data) {
+        if (parser.textNode) closeText(parser);
+        emit(parser, nodeType, data);
+      }
+      function closeText(parser) {
+        parser.textNode = textopts(parser.opt, parser.textNode);
+        if (parser.textNode) emit(parser, "ontext", parser.textNode);
+        parser.textNode = "";
+      }
+      function textopts(opt, text) {
+        if (opt.trim) text = text.trim();
+        if (opt.normalize) text = text.replace(/\s+/g, " ");
+        return text;
+      }
+      function error62(parser, er) {
+        closeText(parser);
+        if (parser.trackPosition) {
+          er += "\nLine: " + parser.line + "\nColumn: " + parser.column + "\nChar: " + parser.c;
+        }
+        er = new Error(er);
+        parser.error = er;
+        emit(parser, "onerror", er);
+        return parser;
+      }
+      function end(parser) {
+        if (parser.sawRoot && !parser.closedRoot)
+          strictFail(parser, "Unclosed root tag");
+        if (parser.state !== S.BEGIN && parser.state !== S.BEGIN_WHITESPACE && parser.state !== S.TEXT) {
+          error62(parser, "Unexpected end");
+        }
+        closeText(parser);
+        parser.c = "";
+        parser.closed = true;
+        emit(parser, "onend");
+        SAXParser.call(parser, parser.strict, parser.opt);
+        return parser;
+      }
+      function strictFail(parser, message) {
+        if (typeof parser !== "object" || !(parser instanceof SAXParser)) {
+          throw new Error("bad call to strictFail");
+        }
+        if (parser.strict) {
+          error62(parser, message);
+        }
+      }
+      function newTag(parser) {
+        if (!parser.strict) parser.tagName = parser.tagName[parser.looseCase]();
+        var parent = parser.tags[parser.tags.length - 1] || parser;
+        var tag = parser.tag = { name: parser.tagName, attributes: {} };
+        if (parser.opt.xmlns) {
+          tag.ns = parent.ns;
+        }
+        parser.attribList.length = 0;
+        emitNode(parser, "onopentagstart", tag);
+      }
+      function qname(name, attribute) {
+        var i = name.indexOf(":");
+        var qualName = i < 0 ? ["", name] : name.split(":");
+        var prefix = qualName[0];
+        var local = qualName[1];
+        if (attribute && name === "xmlns") {
+          prefix = "xmlns";
+          local = "";
+        }
+        return { prefix, local };
+      }
+      function attrib(parser) {
+        if (!parser.strict) {
+          parser.attribName = parser.attribName[parser.looseCase]();
+        }
+        if (parser.attribList.indexOf(parser.attribName) !== -1 || parser.tag.attributes.hasOwnProperty(parser.attribName)) {
+          parser.attribName = parser.attribValue = "";
+          return;
+        }
+        if (parser.opt.xmlns) {
+          var qn = qname(parser.attribName, true);
+          var prefix = qn.prefix;
+          var local = qn.local;
+          if (prefix === "xmlns") {
+            if (local === "xml" && parser.attribValue !== XML_NAMESPACE) {
+              strictFail(
+                parser,
+                "xml: prefix must be bound to " + XML_NAMESPACE + "\nActual: " + parser.attribValue
+              );
+            } else if (local === "xmlns" && parser.attribValue !== XMLNS_NAMESPACE) {
+              strictFail(
+                parser,
+                "xmlns: prefix must be bound to " + XMLNS_NAMESPACE + "\nActual: " + parser.attribValue
+              );
+            } else {
+              var tag = parser.tag;
+              var parent = parser.tags[parser.tags.length - 1] || parser;
+              if (tag.ns === parent.ns) {
+                tag.ns = Object.create(parent.ns);
+              }
+              tag.ns[local] = parser.attribValue;
+            }
+          }
+          parser.attribList.push([parser.attribName, parser.attribValue]);
+        } else {
+          parser.tag.attributes[parser.attribName] = parser.attribValue;
+          emitNode(parser, "onattribute", {
+            name: parser.attribName,
+            value: parser.attribValue
+          });
+        }
+        parser.attribName = parser.attribValue = "";
+      }
+      function openTag(parser, selfClosing) {
+        if (parser.opt.xmlns) {
+          var tag = parser.tag;
+          var qn = qname(parser.tagName);
+          tag.prefix = qn.prefix;
+          tag.local = qn.local;
+          tag.uri = tag.ns[qn.prefix] || "";
+          if (tag.prefix && !tag.uri) {
+            strictFail(
+              parser,
+              "Unbound namespace prefix: " + JSON.stringify(parser.tagName)
+            );
+            tag.uri = qn.prefix;
+          }
+          var parent = parser.tags[parser.tags.length - 1] || parser;
+          if (tag.ns && parent.ns !== tag.ns) {
+            Object.keys(tag.ns).forEach(function(p) {
+              emitNode(parser, "onopennamespace", {
+                prefix: p,
+                uri: tag.ns[p]
+              });
+            });
+          }
+          for (var i = 0, l = parser.attribList.length; i < l; i++) {
+            var nv = parser.attribList[i];
+            var name = nv[0];
+            var value = nv[1];
+            var qualName = qname(name, true);
+            var prefix = qualName.prefix;
+            var local = qualName.local;
+            var uri = prefix === "" ? "" : tag.ns[prefix] || "";
+            var a = {
+              name,
+              value,
+              prefix,
+              local,
+              uri
+            };
+            if (prefix && prefix !== "xmlns" && !uri) {
+              strictFail(
+                parser,
+                "Unbound namespace prefix: " + JSON.stringify(prefix)
+              );
+              a.uri = prefix;
+            }
+            parser.tag.attributes[name] = a;
+            emitNode(parser, "onattribute", a);
+          }
+          parser.attribList.length = 0;
+        }
+        parser.tag.isSelfClosing = !!selfClosing;
+        parser.sawRoot = true;
+        parser.tags.push(parser.tag);
+        emitNode(parser, "onopentag", parser.tag);
+        if (!selfClosing) {
+          if (!parser.noscript && parser.tagName.toLowerCase() === "script") {
+            parser.state = S.SCRIPT;
+          } else {
+            parser.state = S.TEXT;
+          }
+          parser.tag = null;
+          parser.tagName = "";
+        }
+        parser.attribName = parser.attribValue = "";
+        parser.attribList.length = 0;
+      }
+      function closeTag(parser) {
+        if (!parser.tagName) {
+          strictFail(parser, "Weird empty close tag.");
+          parser.textNode += "</>";
+          parser.state = S.TEXT;
+          return;
+        }
+        if (parser.script) {
+          if (parser.tagName !== "script") {
+            parser.script += "</" + parser.tagName + ">";
+            parser.tagName = "";
+            parser.state = S.SCRIPT;
+            return;
+          }
+          emitNode(parser, "onscript", parser.script);
+          parser.script = "";
+        }
+        var t = parser.tags.length;
+        var tagName = parser.tagName;
+        if (!parser.strict) {
+          tagName = tagName[parser.looseCase]();
+        }
+        var closeTo = tagName;
+        while (t--) {
+          var close = parser.tags[t];
+          if (close.name !== closeTo) {
+            strictFail(parser, "Unexpected close tag");
+          } else {
+            break;
+          }
+        }
+        if (t < 0) {
+          strictFail(parser, "Unmatched closing tag: " + parser.tagName);
+          parser.textNode += "</" + parser.tagName + ">";
+          parser.state = S.TEXT;
+          return;
+        }
+        parser.tagName = tagName;
+        var s2 = parser.tags.length;
+        while (s2-- > t) {
+          var tag = parser.tag = parser.tags.pop();
+          parser.tagName = parser.tag.name;
+          emitNode(parser, "onclosetag", parser.tagName);
+          var x = {};
+          for (var i in tag.ns) {
+            x[i] = tag.ns[i];
+          }
+          var parent = parser.tags[parser.tags.length - 1] || parser;
+          if (parser.opt.xmlns && tag.ns !== parent.ns) {
+            Object.keys(tag.ns).forEach(function(p) {
+              var n = tag.ns[p];
+              emitNode(parser, "onclosenamespace", { prefix: p, uri: n });
+            });
+          }
+        }
+        if (t === 0) parser.closedRoot = true;
+        parser.tagName = parser.attribValue = parser.attribName = "";
+        parser.attribList.length = 0;
+        parser.state = S.TEXT;
+      }
+      function parseEntity(parser) {
+        var entity = parser.entity;
+        var entityLC = entity.toLowerCase();
+        var num;
+        var numStr = "";
+        if (parser.ENTITIES[entity]) {
+          return parser.ENTITIES[entity];
+        }
+        if (parser.ENTITIES[entityLC]) {
+          return parser.ENTITIES[entityLC];
+        }
+        entity = entityLC;
+        if (entity.charAt(0) === "#") {
+          if (entity.charAt(1) === "x") {
+            entity = entity.slice(2);
+            num = parseInt(entity, 16);
+            numStr = num.toString(16);
+          } else {
+            entity = entity.slice(1);
+            num = parseInt(entity, 10);
+            numStr = num.toString(10);
+          }
+        }
+        entity = entity.replace(/^0+/, "");
+        if (isNaN(num) || numStr.toLowerCase() !== entity || num < 0 || num > 1114111 || !isXmlChar(num)) {
+          strictFail(parser, "Invalid character entity");
+          return "&" + parser.entity + ";";
+        }
+        return String.fromCodePoint(num);
+      }
+      function isXmlChar(num) {
+        return num === 9 || num === 10 || num === 13 || num >= 32 && num <= 55295 || num >= 57344 && num <= 65533 || num >= 65536 && num <= 1114111;
+      }
+      function beginWhiteSpace(parser, c) {
+        if (c === "<") {
+          parser.state = S.OPEN_WAKA;
+          parser.startTagPosition = parser.position;
+        } else if (!isWhitespace(c)) {
+          strictFail(parser, "Non-whitespace before first tag.");
+          parser.textNode = c;
+          parser.state = S.TEXT;
+        }
+      }
+      function charAt(chunk, i) {
+        var result = "";
+        if (i < chunk.length) {
+          result = chunk.charAt(i);
+        }
+        return result;
+      }
+      function write(chunk) {
+        var parser = this;
+        if (this.error) {
+          throw this.error;
+        }
+        if (parser.closed) {
+          return error62(
+            parser,
+            "Cannot write after close. Assign an onready handler."
+          );
+        }
+        if (chunk === null) {
+          return end(parser);
+        }
+        if (typeof chunk === "object") {
+          chunk = chunk.toString();
+        }
+        var i = 0;
+        var c = "";
+        while (true) {
+          c = charAt(chunk, i++);
+          parser.c = c;
+          if (!c) {
+            break;
+          }
+          if (parser.trackPosition) {
+            parser.position++;
+            if (c === "\n") {
+              parser.line++;
+              parser.column = 0;
+            } else {
+              parser.column++;
+            }
+          }
+          switch (parser.state) {
+            case S.BEGIN:
+              parser.state = S.BEGIN_WHITESPACE;
+              if (c === "\uFEFF") {
+                continue;
+              }
+              beginWhiteSpace(parser, c);
+              continue;
+            case S.BEGIN_WHITESPACE:
+              beginWhiteSpace(parser, c);
+              continue;
+            case S.TEXT:
+              if (parser.sawRoot && !parser.closedRoot) {
+                var starti = i - 1;
+                while (c && c !== "<" && c !== "&") {
+                  c = charAt(chunk, i++);
+                  if (c && parser.trackPosition) {
+                    parser.position++;
+                    if (c === "\n") {
+                      parser.line++;
+                      parser.column = 0;
+                    } else {
+                      parser.column++;
+                    }
+                  }
+                }
+                parser.textNode += chunk.substring(starti, i - 1);
+              }
+              if (c === "<" && !(parser.sawRoot && parser.closedRoot && !parser.strict)) {
+                parser.state = S.OPEN_WAKA;
+                parser.startTagPosition = parser.position;
+              } else {
+                if (!isWhitespace(c) && (!parser.sawRoot || parser.closedRoot)) {
+                  strictFail(parser, "Text data outside of root node.");
+                }
+                if (c === "&") {
+                  parser.state = S.TEXT_ENTITY;
+                } else {
+                  parser.textNode += c;
+                }
+              }
+              continue;
+            case S.SCRIPT:
+              if (c === "<") {
+                parser.state = S.SCRIPT_ENDING;
+              } else {
+                parser.script += c;
+              }
+              continue;
+            case S.SCRIPT_ENDING:
+              if (c === "/") {
+                parser.state = S.CLOSE_TAG;
+              } else {
+                parser.script += "<" + c;
+                parser.state = S.SCRIPT;
+              }
+              continue;
+            case S.OPEN_WAKA:
+              if (c === "!") {
+                parser.state = S.SGML_DECL;
+                parser.sgmlDecl = "";
+              } else if (isWhitespace(c)) {
+              } else if (isMatch(nameStart, c)) {
+                parser.state = S.OPEN_TAG;
+                parser.tagName = c;
+              } else if (c === "/") {
+                parser.state = S.CLOSE_TAG;
+                parser.tagName = "";
+              } else if (c === "?") {
+                parser.state = S.PROC_INST;
+                parser.procInstName = parser.procInstBody = "";
+              } else {
+                strictFail(parser, "Unencoded <");
+                if (parser.startTagPosition + 1 < parser.position) {
+                  var pad = parser.position - parser.startTagPosition;
+                  c = new Array(pad).join(" ") + c;
+                }
+                parser.textNode += "<" + c;
+                parser.state = S.TEXT;
+              }
+              continue;
+            case S.SGML_DECL:
+              if (parser.sgmlDecl + c === "--") {
+                parser.state = S.COMMENT;
+                parser.comment = "";
+                parser.sgmlDecl = "";
+                continue;
+              }
+              if (parser.doctype && parser.doctype !== true && parser.sgmlDecl) {
+                parser.state = S.DOCTYPE_DTD;
+                parser.doctype += "<!" + parser.sgmlDecl + c;
+                parser.sgmlDecl = "";
+              } else if (CDATAre.test(parser.sgmlDecl + c)) {
+                emitNode(parser, "onopencdata");
+                parser.state = S.CDATA;
+                parser.sgmlDecl = "";
+                parser.cdata = "";
+              } else if (DOCTYPEre.test(parser.sgmlDecl + c)) {
+                parser.state = S.DOCTYPE;
+                if (parser.doctype || parser.sawRoot) {
+                  strictFail(
+                    parser,
+                    "Inappropriately located doctype declaration"
+                  );
+                }
+                parser.doctype = "";
+                parser.sgmlDecl = "";
+              } else if (c === ">") {
+                emitNode(parser, "onsgmldeclaration", parser.sgmlDecl);
+                parser.sgmlDecl = "";
+                parser.state = S.TEXT;
+              } else if (isQuote(c)) {
+                parser.state = S.SGML_DECL_QUOTED;
+                parser.sgmlDecl += c;
+              } else {
+                parser.sgmlDecl += c;
+              }
+              continue;
+            case S.SGML_DECL_QUOTED:
+              if (c === parser.q) {
+                parser.state = S.SGML_DECL;
+                parser.q = "";
+              }
+              parser.sgmlDecl += c;
+              continue;
+            case S.DOCTYPE:
+              if (c === ">") {
+                parser.state = S.TEXT;
+                emitNode(parser, "ondoctype", parser.doctype);
+                parser.doctype = true;
+              } else {
+                parser.doctype += c;
+                if (c === "[") {
+                  parser.state = S.DOCTYPE_DTD;
+                } else if (isQuote(c)) {
+                  parser.state = S.DOCTYPE_QUOTED;
+                  parser.q = c;
+                }
+              }
+              continue;
+            case S.DOCTYPE_QUOTED:
+              parser.doctype += c;
+              if (c === parser.q) {
+                parser.q = "";
+                parser.state = S.DOCTYPE;
+              }
+              continue;
+            case S.DOCTYPE_DTD:
+              if (c === "]") {
+                parser.doctype += c;
+                parser.state = S.DOCTYPE;
+              } else if (c === "<") {
+                parser.state = S.OPEN_WAKA;
+                parser.startTagPosition = parser.position;
+              } else if (isQuote(c)) {
+                parser.doctype += c;
+                parser.state = S.DOCTYPE_DTD_QUOTED;
+                parser.q = c;
+              } else {
+                parser.doctype += c;
+              }
+              continue;
+            case S.DOCTYPE_DTD_QUOTED:
+              parser.doctype += c;
+              if (c === parser.q) {
+                parser.state = S.DOCTYPE_DTD;
+                parser.q = "";
+              }
+              continue;
+            case S.COMMENT:
+              if (c === "-") {
+                parser.state = S.COMMENT_ENDING;
+              } else {
+                parser.comment += c;
+              }
+              continue;
+            case S.COMMENT_ENDING:
+              if (c === "-") {
+                parser.state = S.COMMENT_ENDED;
+                parser.comment = textopts(parser.opt, parser.comment);
+                if (parser.comment) {
+                  emitNode(parser, "oncomment", parser.comment);
+                }
+                parser.comment = "";
+              } else {
+                parser.comment += "-" + c;
+                parser.state = S.COMMENT;
+              }
+              continue;
+            case S.COMMENT_ENDED:
+              if (c !== ">") {
+                strictFail(parser, "Malformed comment");
+                parser.comment += "--" + c;
+                parser.state = S.COMMENT;
+              } else if (parser.doctype && parser.doctype !== true) {
+                parser.state = S.DOCTYPE_DTD;
+              } else {
+                parser.state = S.TEXT;
+              }
+              continue;
+            case S.CDATA:
+              var starti = i - 1;
+              while (c && c !== "]") {
+                c = charAt(chunk, i++);
+                if (c && parser.trackPosition) {
+                  parser.position++;
+                  if (c === "\n") {
+                    parser.line++;
+                    parser.column = 0;
+                  } else {
+                    parser.column++;
+                  }
+                }
+              }
+              parser.cdata += chunk.substring(starti, i - 1);
+              if (c === "]") {
+                parser.state = S.CDATA_ENDING;
+              }
+              continue;
+            case S.CDATA_ENDING:
+              if (c === "]") {
+                parser.state = S.CDATA_ENDING_2;
+              } else {
+                parser.cdata += "]" + c;
+                parser.state = S.CDATA;
+              }
+              continue;
+            case S.CDATA_ENDING_2:
+              if (c === ">") {
+                if (parser.cdata) {
+                  emitNode(parser, "oncdata", parser.cdata);
+                }
+                emitNode(parser, "onclosecdata");
+                parser.cdata = "";
+                parser.state = S.TEXT;
+              } else if (c === "]") {
+                parser.cdata += "]";
+              } else {
+                parser.cdata += "]]" + c;
+                parser.state = S.CDATA;
+              }
+              continue;
+            case S.PROC_INST:
+              if (c === "?") {
+                parser.state = S.PROC_INST_ENDING;
+              } else if (isWhitespace(c)) {
+                parser.state = S.PROC_INST_BODY;
+              } else {
+                parser.procInstName += c;
+              }
+              continue;
+            case S.PROC_INST_BODY:
+              if (!parser.procInstBody && isWhitespace(c)) {
+                continue;
+              } else if (c === "?") {
+                parser.state = S.PROC_INST_ENDING;
+              } else {
+                parser.procInstBody += c;
+              }
+              continue;
+            case S.PROC_INST_ENDING:
+              if (c === ">") {
+                const procInstEndData = {
+                  name: parser.procInstName,
+                  body: parser.procInstBody
+                };
+                validateXmlDeclarationEncoding(parser, procInstEndData);
+                emitNode(parser, "onprocessinginstruction", procInstEndData);
+                parser.procInstName = parser.procInstBody = "";
+                parser.state = S.TEXT;
+              } else {
+                parser.procInstBody += "?" + c;
+                parser.state = S.PROC_INST_BODY;
+              }
+              continue;
+            case S.OPEN_TAG:
+              if (isMatch(nameBody, c)) {
+                parser.tagName += c;
+              } else {
+                newTag(parser);
+                if (c === ">") {
+                  openTag(parser);
+                } else if (c === "/") {
+                  parser.state = S.OPEN_TAG_SLASH;
+                } else {
+                  if (!isWhitespace(c)) {
+                    strictFail(parser, "Invalid character in tag name");
+                  }
+                  parser.state = S.ATTRIB;
+                }
+              }
+              continue;
+            case S.OPEN_TAG_SLASH:
+              if (c === ">") {
+                openTag(parser, true);
+                closeTag(parser);
+              } else {
+                strictFail(
+                  parser,
+                  "Forward-slash in opening tag not followed by >"
+                );
+                parser.state = S.ATTRIB;
+              }
+              continue;
+            case S.ATTRIB:
+              if (isWhitespace(c)) {
+                continue;
+              } else if (c === ">") {
+                openTag(parser);
+              } else if (c === "/") {
+                parser.state = S.OPEN_TAG_SLASH;
+              } else if (isMatch(nameStart, c)) {
+                parser.attribName = c;
+                parser.attribValue = "";
+                parser.state = S.ATTRIB_NAME;
+              } else {
+                strictFail(parser, "Invalid attribute name");
+              }
+              continue;
+            case S.ATTRIB_NAME:
+              if (c === "=") {
+                parser.state = S.ATTRIB_VALUE;
+              } else if (c === ">") {
+                strictFail(parser, "Attribute without value");
+                parser.attribValue = parser.attribName;
+                attrib(parser);
+                openTag(parser);
+              } else if (isWhitespace(c)) {
+                parser.state = S.ATTRIB_NAME_SAW_WHITE;
+              } else if (isMatch(nameBody, c)) {
+                parser.attribName += c;
+              } else {
+                strictFail(parser, "Invalid attribute name");
+              }
+              continue;
+            case S.ATTRIB_NAME_SAW_WHITE:
+              if (c === "=") {
+                parser.state = S.ATTRIB_VALUE;
+              } else if (isWhitespace(c)) {
+                continue;
+              } else {
+                strictFail(parser, "Attribute without value");
+                parser.tag.attributes[parser.attribName] = "";
+                parser.attribValue = "";
+                emitNode(parser, "onattribute", {
+                  name: parser.attribName,
+                  value: ""
+                });
+                parser.attribName = "";
+                if (c === ">") {
+                  openTag(parser);
+                } else if (isMatch(nameStart, c)) {
+                  parser.attribName = c;
+                  parser.state = S.ATTRIB_NAME;
+                } else {
+                  strictFail(parser, "Invalid attribute name");
+                  parser.state = S.ATTRIB;
+                }
+              }
+              continue;
+            case S.ATTRIB_VALUE:
+              if (isWhitespace(c)) {
+                continue;
+              } else if (isQuote(c)) {
+                parser.q = c;
+                parser.state = S.ATTRIB_VALUE_QUOTED;
+              } else {
+                if (!parser.opt.unquotedAttributeValues) {
+                  error62(parser, "Unquoted attribute value");
+                }
+                parser.state = S.ATTRIB_VALUE_UNQUOTED;
+                parser.attribValue = c;
+              }
+              continue;
+            case S.ATTRIB_VALUE_QUOTED:
+              if (c !== parser.q) {
+                if (c === "&") {
+                  parser.state = S.ATTRIB_VALUE_ENTITY_Q;
+                } else {
+                  parser.attribValue += c;
+                }
+                continue;
+              }
+              attrib(parser);
+              parser.q = "";
+              parser.state = S.ATTRIB_VALUE_CLOSED;
+              continue;
+            case S.ATTRIB_VALUE_CLOSED:
+              if (isWhitespace(c)) {
+                parser.state = S.ATTRIB;
+              } else if (c === ">") {
+                openTag(parser);
+              } else if (c === "/") {
+                parser.state = S.OPEN_TAG_SLASH;
+              } else if (isMatch(nameStart, c)) {
+                strictFail(parser, "No whitespace between attributes");
+                parser.attribName = c;
+                parser.attribValue = "";
+                parser.state = S.ATTRIB_NAME;
+              } else {
+                strictFail(parser, "Invalid attribute name");
+              }
+              continue;
+            case S.ATTRIB_VALUE_UNQUOTED:
+              if (!isAttribEnd(c)) {
+                if (c === "&") {
+                  parser.state = S.ATTRIB_VALUE_ENTITY_U;
+                } else {
+                  parser.attribValue += c;
+                }
+                continue;
+              }
+              attrib(parser);
+              if (c === ">") {
+                openTag(parser);
+              } else {
+                parser.state = S.ATTRIB;
+              }
+              continue;
+            case S.CLOSE_TAG:
+              if (!parser.tagName) {
+                if (isWhitespace(c)) {
+                  continue;
+                } else if (notMatch(nameStart, c)) {
+                  if (parser.script) {
+                    parser.script += "</" + c;
+                    parser.state = S.SCRIPT;
+                  } else {
+                    strictFail(parser, "Invalid tagname in closing tag.");
+                  }
+                } else {
+                  parser.tagName = c;
+                }
+              } else if (c === ">") {
+                closeTag(parser);
+              } else if (isMatch(nameBody, c)) {
+                parser.tagName += c;
+              } else if (parser.script) {
+                parser.script += "</" + parser.tagName + c;
+                parser.tagName = "";
+                parser.state = S.SCRIPT;
+              } else {
+                if (!isWhitespace(c)) {
+                  strictFail(parser, "Invalid tagname in closing tag");
+                }
+                parser.state = S.CLOSE_TAG_SAW_WHITE;
+              }
+              continue;
+            case S.CLOSE_TAG_SAW_WHITE:
+              if (isWhitespace(c)) {
+                continue;
+              }
+              if (c === ">") {
+                closeTag(parser);
+              } else {
+                strictFail(parser, "Invalid characters in closing tag");
+              }
+              continue;
+            case S.TEXT_ENTITY:
+            case S.ATTRIB_VALUE_ENTITY_Q:
+            case S.ATTRIB_VALUE_ENTITY_U:
+              var returnState;
+              var buffer;
+              switch (parser.state) {
+                case S.TEXT_ENTITY:
+                  returnState = S.TEXT;
+                  buffer = "textNode";
+                  break;
+                case S.ATTRIB_VALUE_ENTITY_Q:
+                  returnState = S.ATTRIB_VALUE_QUOTED;
+                  buffer = "attribValue";
+                  break;
+                case S.ATTRIB_VALUE_ENTITY_U:
+                  returnState = S.ATTRIB_VALUE_UNQUOTED;
+                  buffer = "attribValue";
+                  break;
+              }
+              if (c === ";") {
+                var parsedEntity = parseEntity(parser);
+                if (parser.opt.unparsedEntities && !Object.values(sax2.XML_ENTITIES).includes(parsedEntity)) {
+                  if ((parser.entityCount += 1) > parser.opt.maxEntityCount) {
+                    error62(
+                      parser,
+                      "Parsed entity count exceeds max entity count"
+                    );
+                  }
+                  if ((parser.entityDepth += 1) > parser.opt.maxEntityDepth) {
+                    error62(
+                      parser,
+                      "Parsed entity depth exceeds max entity depth"
+                    );
+                  }
+                  parser.entity = "";
+                  parser.state = returnState;
+                  parser.write(parsedEntity);
+                  parser.entityDepth -= 1;
+                } else {
+                  parser[buffer] += parsedEntity;
+                  parser.entity = "";
+                  parser.state = returnState;
+                }
+              } else if (isMatch(parser.entity.length ? entityBody : entityStart, c)) {
+                parser.entity += c;
+              } else {
+                strictFail(parser, "Invalid character in entity name");
+                parser[buffer] += "&" + parser.entity + c;
+                parser.entity = "";
+                parser.state = returnState;
+              }
+              continue;
+            default: {
+              throw new Error(parser, "Unknown state: " + parser.state);
+            }
+          }
+        }
+        if (parser.position >= parser.bufferCheckPosition) {
+          checkBufferLength(parser);
+        }
+        return parser;
+      }
+      if (!String.fromCodePoint) {
+        ;
+        (function() {
+          var stringFromCharCode = String.fromCharCode;
+          var floor = Math.floor;
+          var fromCodePoint = function() {
+            var MAX_SIZE = 16384;
+            var codeUnits = [];
+            var highSurrogate2;
+            var lowSurrogate;
+            var index = -1;
+            var length = arguments.length;
+            if (!length) {
+              return "";
+            }
+            var result = "";
+            while (++index < length) {
+              var codePoint = Number(arguments[index]);
+              if (!isFinite(codePoint) || // `NaN`, `+Infinity`, or `-Infinity`
+              codePoint < 0 || // not a valid Unicode code point
+              codePoint > 1114111 || // not a valid Unicode code point
+              floor(codePoint) !== codePoint) {
+                throw RangeError("Invalid code point: " + codePoint);
+              }
+              if (codePoint <= 65535) {
+                codeUnits.push(codePoint);
+              } else {
+                codePoint -= 65536;
+                highSurrogate2 = (codePoint >> 10) + 55296;
+                lowSurrogate = codePoint % 1024 + 56320;
+                codeUnits.push(highSurrogate2, lowSurrogate);
+              }
+              if (index + 1 === length || codeUnits.length > MAX_SIZE) {
+                result += stringFromCharCode.apply(null, codeUnits);
+                codeUnits.length = 0;
+              }
+            }
+            return result;
+          };
+          if (Object.defineProperty) {
+            Object.defineProperty(String, "fromCodePoint", {
+              value: fromCodePoint,
+              configurable: true,
+              writable: true
+            });
+          } else {
+            String.fromCodePoint = fromCodePoint;
+          }
+        })();
+      }
+    })(typeof exports === "undefined" ? exports.sax = {} : exports);
+  }
+});
+
+// src/tests/junit-parse.ts
+function createJunitReader(params) {
+  const limits = { ...DEFAULT_JUNIT_LIMITS, ...params.limits };
+  const parser = import_sax.default.parser(true, { trim: false, normalize: false, position: false });
+  const suites = [];
+  let open7 = null;
+  let bytes = 0;
+  let carry = "";
+  let sawRoot = false;
+  parser.ondoctype = () => {
+    throw new JunitRefusedError(
+      "the report has a DOCTYPE; JUnit reports never need one (entities are refused)"
+    );
+  };
+  parser.onopentag = (tag) => {
+    sawRoot = true;
+    const attrs = tag.attributes;
+    switch (tag.name) {
+      case "testsuite":
+        suites.push(attrs.name ?? "");
+        return;
+      case "testcase":
+        open7 = { raw: newCase(attrs, suites), collecting: null };
+        return;
+    }
+    if (!open7) return;
+    const raw = open7.raw;
+    if (tag.name === "failure" || tag.name === "error") {
+      if (raw.status !== "error") raw.status = tag.name === "error" ? "error" : "failed";
+      raw.message ??= cut(attrs.message ?? null, limits.maxTextChars);
+      open7.collecting = "details";
+    } else if (tag.name === "skipped") {
+      if (raw.status === "passed") raw.status = "skipped";
+      raw.message ??= cut(attrs.message ?? null, limits.maxTextChars);
+      open7.collecting = "details";
+    } else if (tag.name === "system-out") {
+      open7.collecting = "systemOut";
+    }
+  };
+  const onText = (text) => {
+    if (!open7?.collecting) return;
+    const key = open7.collecting;
+    const before = open7.raw[key] ?? "";
+    if (before.length >= limits.maxTextChars) return;
+    open7.raw[key] = before + text.slice(0, limits.maxTextChars - before.length);
+  };
+  parser.ontext = onText;
+  parser.oncdata = onText;
+  parser.onclosetag = (name) => {
+    if (name === "testsuite") suites.pop();
+    else if (name === "testcase" && open7) {
+      params.onCase(finish2(open7.raw));
+      open7 = null;
+    } else if (open7 && ["failure", "error", "skipped", "system-out"].includes(name)) {
+      open7.collecting = null;
+    }
+  };
+  parser.onerror = (error62) => {
+    throw error62 instanceof JunitRefusedError ? error62 : new JunitRefusedError(`malformed XML: ${firstLine(error62.message)}`);
+  };
+  return {
+    write(chunk) {
+      bytes += Buffer.byteLength(chunk);
+      if (bytes > limits.maxBytes) {
+        throw new JunitRefusedError(
+          `the report is larger than ${limits.maxBytes} bytes; it was not read further`
+        );
+      }
+      const window2 = carry + chunk;
+      if (/<!(DOCTYPE|ENTITY)/i.test(window2)) {
+        throw new JunitRefusedError("the report has a DOCTYPE or ENTITY declaration; entities are refused");
+      }
+      carry = window2.slice(-9);
+      parser.write(chunk);
+      const pending = parser.attribValue;
+      if (pending && pending.length > limits.maxAttributeChars) {
+        throw new JunitRefusedError(`an attribute is longer than ${limits.maxAttributeChars} characters`);
+      }
+    },
+    end() {
+      parser.close();
+      if (!sawRoot) throw new JunitRefusedError("the report has no XML elements");
+    }
+  };
+}
+function newCase(attrs, suites) {
+  const classname = attrs.classname ?? attrs.class ?? null;
+  return {
+    suite: suites.findLast((name) => name !== "") ?? classname ?? "",
+    name: attrs.name ?? "(unnamed)",
+    classname,
+    status: "passed",
+    durationMs: seconds(attrs.time),
+    file: attrs.file ?? attrs.filepath ?? null,
+    line: positiveInt(attrs.line ?? attrs.lineno),
+    message: null,
+    details: null,
+    systemOut: null
+  };
+}
+function finish2(raw) {
+  const details = raw.details?.trim() || null;
+  const message = raw.message?.trim() || (details ? firstLine(details) : null);
+  return { ...raw, details, message, systemOut: raw.systemOut?.trim() || null };
+}
+function seconds(value) {
+  if (value === void 0) return null;
+  const n = Number(value.replaceAll(",", ""));
+  return Number.isFinite(n) && n >= 0 ? Math.round(n * 1e3 * 1e3) / 1e3 : null;
+}
+function positiveInt(value) {
+  if (value === void 0 || !/^\d+$/.test(value)) return null;
+  const n = Number(value);
+  return n > 0 && Number.isSafeInteger(n) ? n : null;
+}
+function cut(value, max) {
+  return value === null ? null : value.slice(0, max);
+}
+function firstLine(text) {
+  return text.trim().split("\n", 1)[0] ?? "";
+}
+var import_sax, DEFAULT_JUNIT_LIMITS, JunitRefusedError;
+var init_junit_parse = __esm({
+  "src/tests/junit-parse.ts"() {
+    "use strict";
+    import_sax = __toESM(require_sax(), 1);
+    DEFAULT_JUNIT_LIMITS = {
+      maxBytes: 64 * 1024 * 1024,
+      maxTextChars: 8 * 1024,
+      maxAttributeChars: 64 * 1024
+    };
+    JunitRefusedError = class extends Error {
+      name = "JunitRefusedError";
+    };
+  }
+});
+
+// src/tests/lane-results.ts
+function toRecord(raw, location) {
+  return {
+    suite: raw.suite,
+    name: raw.name,
+    classname: raw.classname,
+    status: raw.status,
+    duration_ms: raw.durationMs,
+    file: location?.file ?? null,
+    line: location?.line ?? null,
+    message: raw.message,
+    details: raw.details,
+    system_out: raw.status === "failed" || raw.status === "error" ? raw.systemOut : null
+  };
+}
+var DEFAULT_RESULT_LIMITS, LaneResultsBuilder;
+var init_lane_results = __esm({
+  "src/tests/lane-results.ts"() {
+    "use strict";
+    DEFAULT_RESULT_LIMITS = { maxFailed: 200, slowest: 10 };
+    LaneResultsBuilder = class {
+      limits;
+      results = {
+        counts: { total: 0, passed: 0, failed: 0, errors: 0, skipped: 0, duration_ms: 0 },
+        reports: [],
+        failed: [],
+        failed_truncated: 0,
+        slowest: [],
+        warnings: []
+      };
+      constructor(limits = {}) {
+        this.limits = { ...DEFAULT_RESULT_LIMITS, ...limits };
+      }
+      report(path15) {
+        this.results.reports.push(path15);
+      }
+      warn(message) {
+        if (this.results.warnings.length < 50) this.results.warnings.push(message);
+      }
+      add(raw, location) {
+        const counts = this.results.counts;
+        counts.total += 1;
+        counts.duration_ms += raw.durationMs ?? 0;
+        if (raw.status === "passed") counts.passed += 1;
+        else if (raw.status === "skipped") counts.skipped += 1;
+        else if (raw.status === "error") counts.errors += 1;
+        else counts.failed += 1;
+        if (raw.status === "failed" || raw.status === "error") {
+          if (this.results.failed.length < this.limits.maxFailed)
+            this.results.failed.push(toRecord(raw, location));
+          else this.results.failed_truncated += 1;
+        } else if (raw.status === "passed" && raw.durationMs !== null) {
+          this.keepIfSlow(raw);
+        }
+      }
+      keepIfSlow(raw) {
+        const slowest = this.results.slowest;
+        const last = slowest[slowest.length - 1];
+        if (slowest.length >= this.limits.slowest && last && (last.duration_ms ?? 0) >= (raw.durationMs ?? 0))
+          return;
+        slowest.push(toRecord({ ...raw, details: null, systemOut: null, message: null }, null));
+        slowest.sort((a, b) => (b.duration_ms ?? 0) - (a.duration_ms ?? 0));
+        if (slowest.length > this.limits.slowest) slowest.pop();
+      }
+      build() {
+        const counts = this.results.counts;
+        return { ...this.results, counts: { ...counts, duration_ms: Math.round(counts.duration_ms) } };
+      }
+    };
+  }
+});
+
+// src/report/paths.ts
+import path5 from "node:path/posix";
+function toPosix(p) {
+  return p.replaceAll("\\", "/");
+}
+function relativizePath(file2, roots) {
+  const p = toPosix(file2.trim());
+  if (p === "") return void 0;
+  if (p.startsWith("/")) {
+    for (const root of [roots.repoRoot, ...roots.guestRoots ?? []]) {
+      const r = toPosix(root).replace(/\/+$/, "");
+      if (r !== "" && p.startsWith(`${r}/`)) return inside(p.slice(r.length + 1));
+    }
+    return void 0;
+  }
+  if (/^[A-Za-z]:\//.test(p)) return void 0;
+  return inside(p);
+}
+function inside(relative2) {
+  const normal = path5.normalize(relative2);
+  if (normal === "." || normal === ".." || normal.startsWith("../") || normal.startsWith("/"))
+    return void 0;
+  return normal;
+}
+var init_paths = __esm({
+  "src/report/paths.ts"() {
+    "use strict";
+  }
+});
+
+// src/tests/locate.ts
+function locateFailure(testCase, roots, isRepoFile) {
+  const ownFile = testCase.file ? relativizePath(testCase.file, roots) : void 0;
+  const text = `${testCase.details ?? ""}
+${testCase.message ?? ""}`;
+  const candidates = [...traceLocations(text, roots), ...isRepoFile ? jvmLocations(text) : []].filter(
+    (c) => !isRepoFile || isRepoFile(c.file)
+  );
+  const own2 = ownFile ? candidates.find((c) => c.file === ownFile) : void 0;
+  if (own2) return own2;
+  if (candidates[0]) return candidates[0];
+  if (ownFile && !VENDORED.test(ownFile)) return { file: ownFile, line: testCase.line ?? 1 };
+  return null;
+}
+function traceLocations(text, roots) {
+  const found = [];
+  const withoutJvm = text.replace(JVM_FRAME, "");
+  for (const pattern of [BATS, PATH_LINE]) {
+    for (const match of withoutJvm.matchAll(pattern)) {
+      const file2 = relativizePath(match[1] ?? "", roots);
+      const line = Number(match[2]);
+      if (!file2 || VENDORED.test(file2) || !(line > 0)) continue;
+      found.push({ file: file2, line });
+    }
+  }
+  return found;
+}
+function jvmLocations(text) {
+  const found = [];
+  for (const match of text.matchAll(JVM_FRAME)) {
+    const dir = (match[1] ?? "").replace(/\.$/, "").replaceAll(".", "/");
+    for (const root of JVM_SOURCE_ROOTS) {
+      found.push({ file: [root, dir, match[2]].filter((part) => part).join("/"), line: Number(match[3]) });
+    }
+  }
+  return found;
+}
+var PATH_LINE, BATS, JVM_FRAME, JVM_SOURCE_ROOTS, VENDORED;
+var init_locate = __esm({
+  "src/tests/locate.ts"() {
+    "use strict";
+    init_paths();
+    PATH_LINE = /(?:^|[\s(❯'"])(\/?(?:[\w.@+~-]+\/)*[\w.@+~-]+\.[A-Za-z][\w]{0,9}):(\d+)(?::\d+)?/gm;
+    BATS = /\(in test file ([^,\n]+), line (\d+)\)/g;
+    JVM_FRAME = /\bat (?:[\w.$-]+(?:@[\w.-]+)?\/)?((?:[\w$]+\.)*)[\w$]+\.[\w$<>]+\(([\w$]+\.(?:java|kt|scala|groovy)):(\d+)\)/g;
+    JVM_SOURCE_ROOTS = ["src/test/java", "src/main/java", "src/test/kotlin", "src/main/kotlin", ""];
+    VENDORED = /(^|\/)(node_modules|site-packages|dist-packages|\.venv|vendor|\.cargo)\//;
+  }
+});
+
+// src/tests/read-reports.ts
+import { createReadStream as createReadStream2 } from "node:fs";
+import { stat } from "node:fs/promises";
+async function readLaneReports(params) {
+  const builder = new LaneResultsBuilder(params.resultLimits);
+  const limits = { ...DEFAULT_JUNIT_LIMITS, ...params.limits };
+  for (const file2 of params.files) {
+    builder.report(file2.name);
+    const onCase = (raw) => builder.add(
+      raw,
+      raw.status === "failed" || raw.status === "error" ? locateFailure(raw, params.roots, params.isRepoFile) : null
+    );
+    try {
+      await readOne(file2.path, { onCase, limits });
+    } catch (error62) {
+      builder.warn(`${file2.name}: ${error62 instanceof Error ? error62.message : String(error62)}`);
+    }
+  }
+  return builder.build();
+}
+async function readOne(path15, params) {
+  const info = await stat(path15);
+  if (info.size > params.limits.maxBytes) {
+    throw new Error(
+      `the report is ${info.size} bytes, over the ${params.limits.maxBytes}-byte limit; it was not read`
+    );
+  }
+  const reader = createJunitReader({ onCase: params.onCase, limits: params.limits });
+  const stream = createReadStream2(path15, { encoding: "utf8", highWaterMark: 64 * 1024 });
+  try {
+    for await (const chunk of stream) reader.write(chunk);
+    reader.end();
+  } finally {
+    stream.destroy();
+  }
+}
+var init_read_reports = __esm({
+  "src/tests/read-reports.ts"() {
+    "use strict";
+    init_junit_parse();
+    init_lane_results();
+    init_locate();
+  }
+});
+
+// src/artifacts/sink.ts
+import { createWriteStream } from "node:fs";
+import { mkdir, rm } from "node:fs/promises";
+import path6 from "node:path";
+import { pipeline } from "node:stream/promises";
+var ArtifactSink;
+var init_sink = __esm({
+  "src/artifacts/sink.ts"() {
+    "use strict";
+    ArtifactSink = class _ArtifactSink {
+      root;
+      caps;
+      record = { files: [], bytes: 0, warnings: [] };
+      constructor(root, caps) {
+        this.root = path6.resolve(root);
+        this.caps = caps;
+      }
+      static async open(root, caps) {
+        await rm(root, { recursive: true, force: true });
+        await mkdir(root, { recursive: true });
+        return new _ArtifactSink(root, caps);
+      }
+      warn(message) {
+        if (this.record.warnings.length < 50) this.record.warnings.push(message);
+      }
+      /** Whether a file of `size` bytes still fits the byte cap; warns when it does not. */
+      fits(name, size) {
+        if (this.record.bytes + size <= this.caps.maxBytes) return true;
+        this.warn(
+          `${name} (${size} bytes) was not collected: it would pass the limit of ${this.caps.maxBytes} bytes of artifacts per lane`
+        );
+        return false;
+      }
+      /** Copy one file in; the stream is cut at `size` bytes, so a file growing meanwhile cannot pass the cap. */
+      async add(params) {
+        const target = path6.resolve(this.root, params.name);
+        if (!target.startsWith(`${this.root}${path6.sep}`))
+          throw new Error(`artifact name ${params.name} escapes the artifacts dir`);
+        await mkdir(path6.dirname(target), { recursive: true });
+        let written = 0;
+        const limit = params.size;
+        async function* capped(source) {
+          for await (const chunk of source) {
+            const room = limit - written;
+            if (room <= 0) break;
+            const piece = chunk.length > room ? chunk.subarray(0, room) : chunk;
+            written += piece.length;
+            yield piece;
+          }
+        }
+        await pipeline(params.content, capped, createWriteStream(target, { flags: "wx", mode: 420 }));
+        this.record.files.push({ name: params.name, bytes: written, report: params.report });
+        this.record.bytes += written;
+      }
+      path(name) {
+        return path6.join(this.root, name);
+      }
+      result() {
+        return { files: [...this.record.files], bytes: this.record.bytes, warnings: [...this.record.warnings] };
+      }
+    };
+  }
+});
+
+// src/artifacts/lane-outputs.ts
+import { existsSync as existsSync3 } from "node:fs";
+import path7 from "node:path";
+function hasOutputs(spec) {
+  return (spec.artifacts?.length ?? 0) + (spec.reports?.length ?? 0) > 0;
+}
+async function collectLaneOutputs(params) {
+  if (!hasOutputs(params.spec)) return {};
+  const caps = params.caps ?? DEFAULT_ARTIFACT_CAPS;
+  const sink = await ArtifactSink.open(path7.join(params.jobDir, "artifacts"), caps);
+  let collected = [];
+  try {
+    collected = await params.collect(sink, caps);
+  } catch (error62) {
+    sink.warn(`collecting artifacts failed: ${describeError(error62)}`);
+  }
+  const artifacts = sink.result();
+  params.log(`collected ${artifacts.files.length} artifact file(s), ${artifacts.bytes} bytes`);
+  for (const warning of artifacts.warnings) params.log(`artifacts: ${warning}`);
+  const reports = collected.filter((f) => f.report);
+  if ((params.spec.reports?.length ?? 0) === 0) return { artifacts };
+  if (reports.length === 0) return { artifacts, tests: null };
+  const tests = await readLaneReports({
+    files: reports.map((f) => ({ path: sink.path(f.name), name: f.name })),
+    roots: { repoRoot: params.repoRoot, guestRoots: params.workspaceRoots },
+    isRepoFile: (p) => existsSync3(path7.join(params.repoRoot, p))
+  });
+  const c = tests.counts;
+  params.log(`tests: ${c.total} total, ${c.failed + c.errors} failed, ${c.skipped} skipped`);
+  for (const warning of tests.warnings) params.log(`reports: ${warning}`);
+  return { artifacts, tests };
+}
+var OUTPUT_DIR_ENV;
+var init_lane_outputs = __esm({
+  "src/artifacts/lane-outputs.ts"() {
+    "use strict";
+    init_errors2();
+    init_read_reports();
+    init_select();
+    init_sink();
+    OUTPUT_DIR_ENV = "PIKACI_OUTPUT_DIR";
+  }
+});
+
 // src/executor/local/copy-tree.ts
-import { chmod, constants as constants2, copyFile, mkdir, symlink } from "node:fs/promises";
+import { chmod, constants as constants2, copyFile, mkdir as mkdir2, symlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
 async function copyTree(source, dest, entries, sizeOf = () => 0) {
   const made = /* @__PURE__ */ new Set();
   const ensureDir = async (dir) => {
     if (made.has(dir)) return;
-    await mkdir(dir, { recursive: true });
+    await mkdir2(dir, { recursive: true });
     made.add(dir);
   };
   let files = 0;
@@ -30126,7 +32343,7 @@ var init_copy_tree = __esm({
 });
 
 // src/executor/local/lane-env.ts
-import { existsSync as existsSync3 } from "node:fs";
+import { existsSync as existsSync4 } from "node:fs";
 import { delimiter, join as join2 } from "node:path";
 function laneEnv(params) {
   return {
@@ -30143,8 +32360,8 @@ function laneEnv(params) {
     PIKACI_ATTEMPT: String(params.ids.attempt)
   };
 }
-function findShell(path11, exists = existsSync3) {
-  for (const dir of (path11 || FALLBACK_PATH).split(delimiter)) {
+function findShell(path15, exists = existsSync4) {
+  for (const dir of (path15 || FALLBACK_PATH).split(delimiter)) {
     if (dir && exists(join2(dir, "bash"))) return join2(dir, "bash");
   }
   return "/bin/sh";
@@ -30162,14 +32379,14 @@ import { createHash } from "node:crypto";
 import { readFileSync as readFileSync2 } from "node:fs";
 import { open as open3 } from "node:fs/promises";
 import { setImmediate as yieldToLoop } from "node:timers/promises";
-function digestSmallFile(path11) {
-  const data = readFileSync2(path11);
+function digestSmallFile(path15) {
+  const data = readFileSync2(path15);
   return { digest: createHash("sha256").update(data).digest("hex"), size: data.length };
 }
-async function digestFile(path11, expectedSize) {
-  if (expectedSize <= SMALL_FILE) return digestSmallFile(path11);
+async function digestFile(path15, expectedSize) {
+  if (expectedSize <= SMALL_FILE) return digestSmallFile(path15);
   const hash2 = createHash("sha256");
-  const handle = await open3(path11, "r");
+  const handle = await open3(path15, "r");
   const buffer = Buffer.allocUnsafe(CHUNK);
   let size = 0;
   try {
@@ -30235,7 +32452,7 @@ function readCacheFile(file2) {
 function encodeCache(root, cache, memo2) {
   const count = cache.paths.length;
   const rootBytes = Buffer.from(root, "utf8");
-  const paths = Buffer.from(cache.paths.map((path11) => `${path11}\0`).join(""), "utf8");
+  const paths = Buffer.from(cache.paths.map((path15) => `${path15}\0`).join(""), "utf8");
   const memoBytes = Buffer.from(memo2 === null ? "" : JSON.stringify(memo2), "utf8");
   const out = Buffer.alloc(
     HEADER + rootBytes.length + paths.length + count * (STAT_BYTES + DIGEST_BYTES) + memoBytes.length
@@ -30281,7 +32498,7 @@ function decodeCache(buf, root) {
   return {
     count,
     memo: memoLength === 0 ? null : parseMemo(buf.toString("utf8", memoAt, buf.length)),
-    pathIs: (index, path11) => starts[index + 1] - starts[index] === path11.length + 1 && text.startsWith(path11, starts[index]),
+    pathIs: (index, path15) => starts[index + 1] - starts[index] === path15.length + 1 && text.startsWith(path15, starts[index]),
     pathAt: (index) => text.slice(starts[index], starts[index + 1] - 1),
     matches(index, key) {
       const at2 = index * STAT_FIELDS;
@@ -30334,7 +32551,7 @@ var init_entries = __esm({
 });
 
 // src/snapshot/digest-cache.ts
-import { mkdir as mkdir2, rename, writeFile } from "node:fs/promises";
+import { mkdir as mkdir3, rename, writeFile } from "node:fs/promises";
 import { dirname as dirname2 } from "node:path";
 function loadDigestCache(params) {
   const old = params.file === null ? null : decodeCache(readCacheFile(params.file), params.root);
@@ -30346,20 +32563,20 @@ function loadDigestCache(params) {
   const added = /* @__PURE__ */ new Map();
   let hits = 0;
   const trustedBefore = params.startedAtMs - RACY_MARGIN_MS;
-  const indexOf = (path11) => {
+  const indexOf = (path15) => {
     if (old === null) return -1;
-    if (cursor < count && old.pathIs(cursor, path11)) return cursor;
+    if (cursor < count && old.pathIs(cursor, path15)) return cursor;
     if (cursor === count && !jumped) return -1;
     jumped = true;
     byPath ??= new Map(Array.from({ length: count }, (_, i) => [old.pathAt(i), i]));
-    return byPath.get(path11) ?? -1;
+    return byPath.get(path15) ?? -1;
   };
   return {
-    lookup(path11, key) {
-      const i = indexOf(path11);
+    lookup(path15, key) {
+      const i = indexOf(path15);
       if (i >= 0) cursor = i + 1;
       if (i < 0 || old === null || !old.matches(i, key)) {
-        order.push(path11);
+        order.push(path15);
         return void 0;
       }
       hits++;
@@ -30377,9 +32594,9 @@ function loadDigestCache(params) {
         digest: old.digest(i)
       }));
     },
-    remember(path11, stat2, digest) {
-      if (stat2.mtimeMs >= trustedBefore || stat2.ctimeMs >= trustedBefore) return false;
-      added.set(path11, { stats: storedStats(stat2, isExecutable(stat2.mode)), digest });
+    remember(path15, stat3, digest) {
+      if (stat3.mtimeMs >= trustedBefore || stat3.ctimeMs >= trustedBefore) return false;
+      added.set(path15, { stats: storedStats(stat3, isExecutable(stat3.mode)), digest });
       return true;
     },
     async save(memo2) {
@@ -30389,23 +32606,23 @@ function loadDigestCache(params) {
       const out = { paths: [], stats: [], digests: [] };
       const written = /* @__PURE__ */ new Set();
       for (const item of order) {
-        const path11 = typeof item === "number" ? old.pathAt(item) : item;
-        if (written.has(path11)) continue;
+        const path15 = typeof item === "number" ? old.pathAt(item) : item;
+        if (written.has(path15)) continue;
         if (typeof item === "number") {
-          written.add(path11);
-          out.paths.push(path11);
+          written.add(path15);
+          out.paths.push(path15);
           out.stats.push(...old.statsOf(item));
           out.digests.push(old.digest(item));
         } else {
           const stored = added.get(item);
           if (stored === void 0) continue;
-          written.add(path11);
+          written.add(path15);
           out.paths.push(item);
           out.stats.push(...stored.stats);
           out.digests.push(stored.digest);
         }
       }
-      await mkdir2(dirname2(params.file), { recursive: true });
+      await mkdir3(dirname2(params.file), { recursive: true });
       const temp = `${params.file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
       await writeFile(temp, encodeCache(params.root, out, memo2));
       await rename(temp, params.file);
@@ -30423,10 +32640,10 @@ var init_digest_cache = __esm({
 });
 
 // src/snapshot/excludes.ts
-function isExcluded(path11) {
-  if (!MAYBE_EXCLUDED.test(path11)) return false;
-  if (path11 === METADATA_FILE) return true;
-  const parts = path11.split("/");
+function isExcluded(path15) {
+  if (!MAYBE_EXCLUDED.test(path15)) return false;
+  if (path15 === METADATA_FILE) return true;
+  const parts = path15.split("/");
   if (TOP_LEVEL.has(parts[0] ?? "")) return true;
   return parts.some((part) => ANY_DEPTH.has(part));
 }
@@ -30523,7 +32740,7 @@ function parseEntries(buf, version2, hashLength) {
       extended2 = buf.readUInt16BE(offset);
       offset += 2;
     }
-    let path11;
+    let path15;
     if (version2 === 4) {
       const varint = readVarint(buf, offset);
       if (varint === null || varint.value > previous.length) return null;
@@ -30534,19 +32751,19 @@ function parseEntries(buf, version2, hashLength) {
         previous.subarray(0, previous.length - varint.value),
         buf.subarray(offset, end)
       ]);
-      path11 = previous.toString("utf8");
+      path15 = previous.toString("utf8");
       offset = end + 1;
     } else {
       const length = flags & NAME_MASK;
       const end = length < NAME_MASK ? offset + length : buf.indexOf(0, offset);
       if (end < 0 || end >= buf.length || buf[end] !== 0) return null;
-      path11 = buf.toString("utf8", offset, end);
+      path15 = buf.toString("utf8", offset, end);
       offset = start + Math.ceil((end - start + 1) / 8) * 8;
     }
     const mode = buf.readUInt32BE(start + 24);
     if ((mode & 61440) === 16384) return null;
     entries[i] = {
-      path: path11,
+      path: path15,
       mode,
       stage: flags >> 12 & 3,
       untrusted: (flags & FLAG_ASSUME_VALID) !== 0 || (extended2 & (EXT_SKIP_WORKTREE | EXT_INTENT_TO_ADD)) !== 0,
@@ -30654,15 +32871,15 @@ function parseStatus(records) {
   for (const record2 of records) {
     switch (record2[0]) {
       case "1": {
-        const path11 = fieldsAfter(record2, 8);
-        if (path11 === null) return null;
-        if (record2[3] !== ".") dirty.add(path11);
+        const path15 = fieldsAfter(record2, 8);
+        if (path15 === null) return null;
+        if (record2[3] !== ".") dirty.add(path15);
         break;
       }
       case "u": {
-        const path11 = fieldsAfter(record2, 10);
-        if (path11 === null) return null;
-        dirty.add(path11);
+        const path15 = fieldsAfter(record2, 10);
+        if (path15 === null) return null;
+        dirty.add(path15);
         break;
       }
       case "?":
@@ -30692,13 +32909,13 @@ function candidatesOf(entries) {
   let untrusted = false;
   for (const entry of entries) {
     untrusted ||= entry.untrusted;
-    const { path: path11, mode } = entry;
+    const { path: path15, mode } = entry;
     if ((mode & 61440) === 57344) continue;
     if ((mode & 61440) === 32768 && entry.stage === 0 && !entry.untrusted) {
       files.push(entry);
-    } else if (!seen.has(path11)) {
-      seen.add(path11);
-      paths.push(path11);
+    } else if (!seen.has(path15)) {
+      seen.add(path15);
+      paths.push(path15);
     }
   }
   return { files, paths, untrusted };
@@ -30715,9 +32932,9 @@ function applyChanges(candidates, dirty, untracked) {
 }
 function gitDirOf(root) {
   const dotGit = join3(root, ".git");
-  const stat2 = statSync(dotGit, { throwIfNoEntry: false });
-  if (stat2 === void 0) return null;
-  if (stat2.isDirectory()) return dotGit;
+  const stat3 = statSync(dotGit, { throwIfNoEntry: false });
+  if (stat3 === void 0) return null;
+  if (stat3.isDirectory()) return dotGit;
   const match = /^gitdir: (.+)$/m.exec(readFileSync4(dotGit, "utf8"));
   if (!match) return null;
   const target = match[1].trim();
@@ -30751,19 +32968,19 @@ var init_git_work_tree = __esm({
 
 // src/snapshot/list-files.ts
 import { execFile as execFile2 } from "node:child_process";
-import { existsSync as existsSync4, readdirSync } from "node:fs";
+import { existsSync as existsSync5, readdirSync } from "node:fs";
 import { dirname as dirname3, join as join4 } from "node:path";
 import { promisify as promisify2 } from "node:util";
 async function listFiles(root, options = {}) {
   const { exclude } = options;
-  const drop = exclude === void 0 ? isExcluded : (path11) => isExcluded(path11) || path11 === exclude || path11.startsWith(`${exclude}/`);
+  const drop = exclude === void 0 ? isExcluded : (path15) => isExcluded(path15) || path15 === exclude || path15.startsWith(`${exclude}/`);
   const plain = (source, paths) => ({
-    paths: paths.filter((path11) => !drop(path11)),
+    paths: paths.filter((path15) => !drop(path15)),
     indexed: [],
     source,
     tree: null
   });
-  if (!insideGitWorkTree(root)) return plain("walk", walk(root));
+  if (!insideGitWorkTree(root)) return plain("walk", walk2(root));
   const fast = await listGitWorkTree({
     root,
     env: options.env ?? process.env,
@@ -30773,18 +32990,18 @@ async function listFiles(root, options = {}) {
   if (fast !== null && !fast.paths.some(hasReplacement) && !fast.indexed.some((f) => hasReplacement(f.path))) {
     const { indexId, clean, unchanged } = fast;
     return {
-      paths: fast.paths.filter((path11) => !drop(path11)),
+      paths: fast.paths.filter((path15) => !drop(path15)),
       indexed: fast.indexed.filter((file2) => !drop(file2.path)),
       source: "git",
       tree: { indexId, clean, unchanged }
     };
   }
   const git = await gitListFiles(root);
-  return git === null ? plain("walk", walk(root)) : plain("git", git);
+  return git === null ? plain("walk", walk2(root)) : plain("git", git);
 }
 function insideGitWorkTree(root) {
   for (let dir = root; ; dir = dirname3(dir)) {
-    if (existsSync4(join4(dir, ".git"))) return true;
+    if (existsSync5(join4(dir, ".git"))) return true;
     if (dirname3(dir) === dir) return false;
   }
 }
@@ -30811,24 +33028,24 @@ function checkUtf8Names(stdout) {
   for (let i = stdout.indexOf(0); i !== -1; i = stdout.indexOf(0, start)) {
     const raw = stdout.subarray(start, i);
     start = i + 1;
-    const path11 = raw.toString("utf8");
-    if (!Buffer.from(path11, "utf8").equals(raw)) {
-      throw new UsageError(`file name is not valid UTF-8: ${JSON.stringify(path11)}`, {
+    const path15 = raw.toString("utf8");
+    if (!Buffer.from(path15, "utf8").equals(raw)) {
+      throw new UsageError(`file name is not valid UTF-8: ${JSON.stringify(path15)}`, {
         hint: "rename the file (snapshot paths are hashed as UTF-8) or add it to .gitignore"
       });
     }
   }
 }
-function walk(root) {
+function walk2(root) {
   const out = [];
   const stack = [""];
   while (stack.length > 0) {
     const dir = stack.pop();
     for (const dirent of readdirSync(join4(root, dir), { withFileTypes: true })) {
       if (isExcludedName(dir, dirent.name)) continue;
-      const path11 = dir === "" ? dirent.name : `${dir}/${dirent.name}`;
-      if (dirent.isDirectory()) stack.push(path11);
-      else out.push(path11);
+      const path15 = dir === "" ? dirent.name : `${dir}/${dirent.name}`;
+      if (dirent.isDirectory()) stack.push(path15);
+      else out.push(path15);
     }
   }
   return out;
@@ -30841,7 +33058,7 @@ var init_list_files = __esm({
     init_excludes();
     init_git_work_tree();
     execFileAsync2 = promisify2(execFile2);
-    hasReplacement = (path11) => path11.includes("�");
+    hasReplacement = (path15) => path15.includes("�");
   }
 });
 
@@ -30894,35 +33111,35 @@ async function buildSnapshot(params) {
     entries.push({ type: "file", path: file2.path, exec: hit.exec, size: hit.size, digest: hit.digest });
     addParents(file2.path, dirs);
   }
-  for (const path11 of toStat.length === 0 ? listed.paths : [...listed.paths, ...toStat]) {
-    const abs = `${root}/${path11}`;
-    const stat2 = lstatSync(abs, { throwIfNoEntry: false });
-    if (stat2 === void 0) continue;
-    if (stat2.isSymbolicLink()) {
-      entries.push({ type: "symlink", path: path11, target: readlinkSync(abs, "utf8") });
-    } else if (stat2.isFile()) {
-      const exec = isExecutable(stat2.mode);
-      const hit = cache.lookup(path11, stat2);
+  for (const path15 of toStat.length === 0 ? listed.paths : [...listed.paths, ...toStat]) {
+    const abs = `${root}/${path15}`;
+    const stat3 = lstatSync(abs, { throwIfNoEntry: false });
+    if (stat3 === void 0) continue;
+    if (stat3.isSymbolicLink()) {
+      entries.push({ type: "symlink", path: path15, target: readlinkSync(abs, "utf8") });
+    } else if (stat3.isFile()) {
+      const exec = isExecutable(stat3.mode);
+      const hit = cache.lookup(path15, stat3);
       if (hit) cacheHits++;
-      else toRead.push({ path: path11, stat: stat2, index: entries.length });
-      entries.push({ type: "file", path: path11, exec, size: hit?.size ?? 0, digest: hit?.digest ?? "" });
+      else toRead.push({ path: path15, stat: stat3, index: entries.length });
+      entries.push({ type: "file", path: path15, exec, size: hit?.size ?? 0, digest: hit?.digest ?? "" });
     } else {
       continue;
     }
-    addParents(path11, dirs);
+    addParents(path15, dirs);
   }
   await digestFiles(
     toRead,
-    async ({ path: path11, stat: stat2, index }) => {
-      const { digest, size } = await digestFile(join5(root, path11), stat2.size);
+    async ({ path: path15, stat: stat3, index }) => {
+      const { digest, size } = await digestFile(join5(root, path15), stat3.size);
       const entry = entries[index];
       entry.digest = digest;
       entry.size = size;
-      if (size !== stat2.size || !cache.remember(path11, stat2, digest)) unstored++;
+      if (size !== stat3.size || !cache.remember(path15, stat3, digest)) unstored++;
     },
     params.concurrency ?? 16
   );
-  const { sorted, files, bytes } = finish2(entries, dirs);
+  const { sorted, files, bytes } = finish3(entries, dirs);
   const hash2 = hashSortedEntries(sorted);
   const tree = listed.tree;
   const next = tree?.clean && tree.indexId !== null && unstored === 0 ? {
@@ -30943,11 +33160,11 @@ function fromMemo(root, cache, memo2) {
   const entries = cache.storedFiles();
   const dirs = /* @__PURE__ */ new Set();
   for (const entry of entries) addParents(entry.path, dirs);
-  for (const [path11, target] of memo2.symlinks) {
-    entries.push({ type: "symlink", path: path11, target });
-    addParents(path11, dirs);
+  for (const [path15, target] of memo2.symlinks) {
+    entries.push({ type: "symlink", path: path15, target });
+    addParents(path15, dirs);
   }
-  const { sorted, files, bytes } = finish2(entries, dirs);
+  const { sorted, files, bytes } = finish3(entries, dirs);
   return {
     root,
     hash: memo2.hash,
@@ -30959,8 +33176,8 @@ function fromMemo(root, cache, memo2) {
     memo: true
   };
 }
-function finish2(entries, dirs) {
-  for (const path11 of dirs) entries.push({ type: "dir", path: path11 });
+function finish3(entries, dirs) {
+  for (const path15 of dirs) entries.push({ type: "dir", path: path15 });
   const sorted = sortEntries(entries);
   let files = 0;
   let bytes = 0;
@@ -30976,9 +33193,9 @@ function pathInside(outer, inner) {
   if (rel.startsWith("..") || isAbsolute2(rel)) return null;
   return rel.split(sep2).join("/");
 }
-function addParents(path11, dirs) {
-  for (let slash = path11.lastIndexOf("/"); slash > 0; slash = path11.lastIndexOf("/", slash - 1)) {
-    const parent = path11.slice(0, slash);
+function addParents(path15, dirs) {
+  for (let slash = path15.lastIndexOf("/"); slash > 0; slash = path15.lastIndexOf("/", slash - 1)) {
+    const parent = path15.slice(0, slash);
     if (dirs.has(parent)) return;
     dirs.add(parent);
   }
@@ -31072,7 +33289,7 @@ function waitLane(params, onSpawn) {
         if (rest) params.onOutput(rest);
       });
     }
-    const finish3 = (exit) => {
+    const finish4 = (exit) => {
       clearTimeout(deadline);
       clearTimeout(forceTimer);
       params.signal.removeEventListener("abort", onAbort);
@@ -31082,12 +33299,12 @@ function waitLane(params, onSpawn) {
     child.on("spawn", onSpawn);
     child.on("error", (error62) => {
       onSpawn();
-      finish3({ kind: "spawn_failed", message: error62.message });
+      finish4({ kind: "spawn_failed", message: error62.message });
     });
     child.on("exit", () => killGroup(child.pid, "SIGKILL"));
     child.on("close", (code, signal) => {
-      if (stopReason) finish3({ kind: stopReason });
-      else finish3({ kind: "exited", code: code ?? 128 + signalNumber(signal), signal });
+      if (stopReason) finish4({ kind: stopReason });
+      else finish4({ kind: "exited", code: code ?? 128 + signalNumber(signal), signal });
     });
   });
 }
@@ -31146,7 +33363,7 @@ __export(local_executor_exports, {
   createLocalExecutor: () => createLocalExecutor,
   outcomeOf: () => outcomeOf
 });
-import { mkdir as mkdir3, mkdtemp, rm } from "node:fs/promises";
+import { mkdir as mkdir4, mkdtemp, rm as rm2 } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join as join6 } from "node:path";
 function createLocalExecutor(options = {}) {
@@ -31180,13 +33397,19 @@ async function runLocalJob(params) {
   const spec = job.execute;
   const temp = { dir: null };
   let exit = { kind: "cancelled" };
+  let outputs = {};
   try {
     const paths = await clock.run("prepare_directories", async () => {
-      await mkdir3(params.tmpRoot, { recursive: true });
+      await mkdir4(params.tmpRoot, { recursive: true });
       const dir = await mkdtemp(join6(params.tmpRoot, "pikaci-local-"));
       temp.dir = dir;
-      const layout = { workspace: join6(dir, "workspace"), home: join6(dir, "home"), tmp: join6(dir, "tmp") };
-      await Promise.all(Object.values(layout).map((p) => mkdir3(p, { recursive: true })));
+      const layout = {
+        workspace: join6(dir, "workspace"),
+        home: join6(dir, "home"),
+        tmp: join6(dir, "tmp"),
+        outputs: join6(dir, "outputs")
+      };
+      await Promise.all(Object.values(layout).map((p) => mkdir4(p, { recursive: true })));
       host(`job ${job.job_id} attempt ${job.attempt} in ${dir}`);
       return layout;
     });
@@ -31205,13 +33428,16 @@ async function runLocalJob(params) {
         shell: params.shell,
         command: spec.command,
         cwd: paths.workspace,
-        env: laneEnv({
-          parent: params.env,
-          home: paths.home,
-          tmp: paths.tmp,
-          lane: spec.env,
-          ids: { runId: job.run_id, jobId: job.job_id, laneId: job.lane_id, attempt: job.attempt }
-        }),
+        env: {
+          ...laneEnv({
+            parent: params.env,
+            home: paths.home,
+            tmp: paths.tmp,
+            lane: spec.env,
+            ids: { runId: job.run_id, jobId: job.job_id, laneId: job.lane_id, attempt: job.attempt }
+          }),
+          [OUTPUT_DIR_ENV]: paths.outputs
+        },
         timeoutMs: spec.timeout_secs * 1e3,
         signal,
         onOutput: (text) => events.log("guest", text)
@@ -31220,13 +33446,25 @@ async function runLocalJob(params) {
       return spawned;
     });
     exit = await clock.run("wait_for_completion", () => lane.exit);
-    await clock.run("collect_artifacts", async () => host(describeExit(exit, spec.timeout_secs)));
+    await clock.run("collect_artifacts", async () => {
+      host(describeExit(exit, spec.timeout_secs));
+      if (exit.kind !== "exited") return;
+      const roots = { workspace: paths.workspace, outputDir: paths.outputs };
+      outputs = await collectLaneOutputs({
+        spec,
+        jobDir: job.job_dir,
+        repoRoot: job.snapshot.root,
+        workspaceRoots: [paths.workspace],
+        collect: (sink, caps) => collectLocal({ spec, roots, sink, caps }),
+        log: host
+      });
+    });
   } catch (error62) {
     exit = signal.aborted ? { kind: "cancelled" } : { kind: "infrastructure", message: describeError(error62) };
     host(`failed: ${describeExit(exit, spec.timeout_secs)}`);
   } finally {
     await clock.run("cleanup", async () => {
-      if (temp.dir) await rm(temp.dir, { recursive: true, force: true, maxRetries: 3 });
+      if (temp.dir) await rm2(temp.dir, { recursive: true, force: true, maxRetries: 3 });
     }).catch((error62) => host(`cleanup failed: ${describeError(error62)}`));
   }
   return {
@@ -31235,7 +33473,8 @@ async function runLocalJob(params) {
     started_at: startedAt,
     finished_at: (/* @__PURE__ */ new Date()).toISOString(),
     host_log_path: null,
-    guest_log_path: null
+    guest_log_path: null,
+    ...outputs
   };
 }
 function outcomeOf(exit, timeoutSecs) {
@@ -31283,12 +33522,2504 @@ function describeExit(exit, timeoutSecs) {
 var init_local_executor = __esm({
   "src/executor/local-executor.ts"() {
     "use strict";
+    init_collect_local();
+    init_lane_outputs();
     init_errors2();
     init_copy_tree();
     init_lane_env();
     init_snapshot_entries();
     init_spawn_lane();
     init_phase_clock();
+  }
+});
+
+// node_modules/events-universal/default.js
+var require_default = __commonJS({
+  "node_modules/events-universal/default.js"(exports, module) {
+    module.exports = __require("events");
+  }
+});
+
+// node_modules/fast-fifo/fixed-size.js
+var require_fixed_size = __commonJS({
+  "node_modules/fast-fifo/fixed-size.js"(exports, module) {
+    module.exports = class FixedFIFO {
+      constructor(hwm) {
+        if (!(hwm > 0) || (hwm - 1 & hwm) !== 0) throw new Error("Max size for a FixedFIFO should be a power of two");
+        this.buffer = new Array(hwm);
+        this.mask = hwm - 1;
+        this.top = 0;
+        this.btm = 0;
+        this.next = null;
+      }
+      clear() {
+        this.top = this.btm = 0;
+        this.next = null;
+        this.buffer.fill(void 0);
+      }
+      push(data) {
+        if (this.buffer[this.top] !== void 0) return false;
+        this.buffer[this.top] = data;
+        this.top = this.top + 1 & this.mask;
+        return true;
+      }
+      shift() {
+        const last = this.buffer[this.btm];
+        if (last === void 0) return void 0;
+        this.buffer[this.btm] = void 0;
+        this.btm = this.btm + 1 & this.mask;
+        return last;
+      }
+      peek() {
+        return this.buffer[this.btm];
+      }
+      isEmpty() {
+        return this.buffer[this.btm] === void 0;
+      }
+    };
+  }
+});
+
+// node_modules/fast-fifo/index.js
+var require_fast_fifo = __commonJS({
+  "node_modules/fast-fifo/index.js"(exports, module) {
+    var FixedFIFO = require_fixed_size();
+    module.exports = class FastFIFO {
+      constructor(hwm) {
+        this.hwm = hwm || 16;
+        this.head = new FixedFIFO(this.hwm);
+        this.tail = this.head;
+        this.length = 0;
+      }
+      clear() {
+        this.head = this.tail;
+        this.head.clear();
+        this.length = 0;
+      }
+      push(val) {
+        this.length++;
+        if (!this.head.push(val)) {
+          const prev = this.head;
+          this.head = prev.next = new FixedFIFO(2 * this.head.buffer.length);
+          this.head.push(val);
+        }
+      }
+      shift() {
+        if (this.length !== 0) this.length--;
+        const val = this.tail.shift();
+        if (val === void 0 && this.tail.next) {
+          const next = this.tail.next;
+          this.tail.next = null;
+          this.tail = next;
+          return this.tail.shift();
+        }
+        return val;
+      }
+      peek() {
+        const val = this.tail.peek();
+        if (val === void 0 && this.tail.next) return this.tail.next.peek();
+        return val;
+      }
+      isEmpty() {
+        return this.length === 0;
+      }
+    };
+  }
+});
+
+// node_modules/b4a/index.js
+var require_b4a = __commonJS({
+  "node_modules/b4a/index.js"(exports, module) {
+    function isBuffer(value) {
+      return Buffer.isBuffer(value) || value instanceof Uint8Array;
+    }
+    function isEncoding(encoding) {
+      return Buffer.isEncoding(encoding);
+    }
+    function alloc(size, fill2, encoding) {
+      return Buffer.alloc(size, fill2, encoding);
+    }
+    function allocUnsafe(size) {
+      return Buffer.allocUnsafe(size);
+    }
+    function allocUnsafeSlow(size) {
+      return Buffer.allocUnsafeSlow(size);
+    }
+    function byteLength(string4, encoding) {
+      return Buffer.byteLength(string4, encoding);
+    }
+    function compare(a, b) {
+      return Buffer.compare(a, b);
+    }
+    function concat(buffers, totalLength) {
+      return Buffer.concat(buffers, totalLength);
+    }
+    function copy(source, target, targetStart, start, end) {
+      return toBuffer(source).copy(target, targetStart, start, end);
+    }
+    function equals(a, b) {
+      return toBuffer(a).equals(b);
+    }
+    function fill(buffer, value, offset, end, encoding) {
+      return toBuffer(buffer).fill(value, offset, end, encoding);
+    }
+    function from(value, encodingOrOffset, length) {
+      return Buffer.from(value, encodingOrOffset, length);
+    }
+    function includes(buffer, value, byteOffset, encoding) {
+      return toBuffer(buffer).includes(value, byteOffset, encoding);
+    }
+    function indexOf(buffer, value, byfeOffset, encoding) {
+      return toBuffer(buffer).indexOf(value, byfeOffset, encoding);
+    }
+    function lastIndexOf(buffer, value, byteOffset, encoding) {
+      return toBuffer(buffer).lastIndexOf(value, byteOffset, encoding);
+    }
+    function swap16(buffer) {
+      return toBuffer(buffer).swap16();
+    }
+    function swap32(buffer) {
+      return toBuffer(buffer).swap32();
+    }
+    function swap64(buffer) {
+      return toBuffer(buffer).swap64();
+    }
+    function toBuffer(buffer) {
+      if (Buffer.isBuffer(buffer)) return buffer;
+      return Buffer.from(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+    }
+    function toString(buffer, encoding, start, end) {
+      return toBuffer(buffer).toString(encoding, start, end);
+    }
+    function toHex(buffer, start, end) {
+      return toBuffer(buffer).toString("hex", start, end);
+    }
+    function write(buffer, string4, offset, length, encoding) {
+      return toBuffer(buffer).write(string4, offset, length, encoding);
+    }
+    function readDoubleBE(buffer, offset) {
+      return toBuffer(buffer).readDoubleBE(offset);
+    }
+    function readDoubleLE(buffer, offset) {
+      return toBuffer(buffer).readDoubleLE(offset);
+    }
+    function readFloatBE(buffer, offset) {
+      return toBuffer(buffer).readFloatBE(offset);
+    }
+    function readFloatLE(buffer, offset) {
+      return toBuffer(buffer).readFloatLE(offset);
+    }
+    function readInt32BE(buffer, offset) {
+      return toBuffer(buffer).readInt32BE(offset);
+    }
+    function readInt32LE(buffer, offset) {
+      return toBuffer(buffer).readInt32LE(offset);
+    }
+    function readUInt32BE(buffer, offset) {
+      return toBuffer(buffer).readUInt32BE(offset);
+    }
+    function readUInt32LE(buffer, offset) {
+      return toBuffer(buffer).readUInt32LE(offset);
+    }
+    function writeDoubleBE(buffer, value, offset) {
+      return toBuffer(buffer).writeDoubleBE(value, offset);
+    }
+    function writeDoubleLE(buffer, value, offset) {
+      return toBuffer(buffer).writeDoubleLE(value, offset);
+    }
+    function writeFloatBE(buffer, value, offset) {
+      return toBuffer(buffer).writeFloatBE(value, offset);
+    }
+    function writeFloatLE(buffer, value, offset) {
+      return toBuffer(buffer).writeFloatLE(value, offset);
+    }
+    function writeInt32BE(buffer, value, offset) {
+      return toBuffer(buffer).writeInt32BE(value, offset);
+    }
+    function writeInt32LE(buffer, value, offset) {
+      return toBuffer(buffer).writeInt32LE(value, offset);
+    }
+    function writeUInt32BE(buffer, value, offset) {
+      return toBuffer(buffer).writeUInt32BE(value, offset);
+    }
+    function writeUInt32LE(buffer, value, offset) {
+      return toBuffer(buffer).writeUInt32LE(value, offset);
+    }
+    module.exports = {
+      isBuffer,
+      isEncoding,
+      alloc,
+      allocUnsafe,
+      allocUnsafeSlow,
+      byteLength,
+      compare,
+      concat,
+      copy,
+      equals,
+      fill,
+      from,
+      includes,
+      indexOf,
+      lastIndexOf,
+      swap16,
+      swap32,
+      swap64,
+      toBuffer,
+      toString,
+      toHex,
+      write,
+      readDoubleBE,
+      readDoubleLE,
+      readFloatBE,
+      readFloatLE,
+      readInt32BE,
+      readInt32LE,
+      readUInt32BE,
+      readUInt32LE,
+      writeDoubleBE,
+      writeDoubleLE,
+      writeFloatBE,
+      writeFloatLE,
+      writeInt32BE,
+      writeInt32LE,
+      writeUInt32BE,
+      writeUInt32LE
+    };
+  }
+});
+
+// node_modules/text-decoder/lib/pass-through-decoder.js
+var require_pass_through_decoder = __commonJS({
+  "node_modules/text-decoder/lib/pass-through-decoder.js"(exports, module) {
+    var b4a = require_b4a();
+    module.exports = class PassThroughDecoder {
+      constructor(encoding) {
+        this.encoding = encoding;
+      }
+      get remaining() {
+        return 0;
+      }
+      decode(data) {
+        return b4a.toString(data, this.encoding);
+      }
+      flush() {
+        return "";
+      }
+    };
+  }
+});
+
+// node_modules/text-decoder/lib/utf8-decoder.js
+var require_utf8_decoder = __commonJS({
+  "node_modules/text-decoder/lib/utf8-decoder.js"(exports, module) {
+    var b4a = require_b4a();
+    module.exports = class UTF8Decoder {
+      constructor() {
+        this._reset();
+      }
+      get remaining() {
+        return this.bytesSeen;
+      }
+      decode(data) {
+        if (data.byteLength === 0) return "";
+        if (this.bytesNeeded === 0 && trailingIncomplete(data, 0) === 0) {
+          this.bytesSeen = trailingBytesSeen(data);
+          return b4a.toString(data, "utf8");
+        }
+        let result = "";
+        let start = 0;
+        if (this.bytesNeeded > 0) {
+          while (start < data.byteLength) {
+            const byte = data[start];
+            if (byte < this.lowerBoundary || byte > this.upperBoundary) {
+              result += "�";
+              this._reset();
+              break;
+            }
+            this.lowerBoundary = 128;
+            this.upperBoundary = 191;
+            this.codePoint = this.codePoint << 6 | byte & 63;
+            this.bytesSeen++;
+            start++;
+            if (this.bytesSeen === this.bytesNeeded) {
+              result += String.fromCodePoint(this.codePoint);
+              this._reset();
+              break;
+            }
+          }
+          if (this.bytesNeeded > 0) return result;
+        }
+        const trailing = trailingIncomplete(data, start);
+        const end = data.byteLength - trailing;
+        if (end > start) result += b4a.toString(data, "utf8", start, end);
+        for (let i = end; i < data.byteLength; i++) {
+          const byte = data[i];
+          if (this.bytesNeeded === 0) {
+            if (byte <= 127) {
+              this.bytesSeen = 0;
+              result += String.fromCharCode(byte);
+            } else if (byte >= 194 && byte <= 223) {
+              this.bytesNeeded = 2;
+              this.bytesSeen = 1;
+              this.codePoint = byte & 31;
+            } else if (byte >= 224 && byte <= 239) {
+              if (byte === 224) this.lowerBoundary = 160;
+              else if (byte === 237) this.upperBoundary = 159;
+              this.bytesNeeded = 3;
+              this.bytesSeen = 1;
+              this.codePoint = byte & 15;
+            } else if (byte >= 240 && byte <= 244) {
+              if (byte === 240) this.lowerBoundary = 144;
+              else if (byte === 244) this.upperBoundary = 143;
+              this.bytesNeeded = 4;
+              this.bytesSeen = 1;
+              this.codePoint = byte & 7;
+            } else {
+              this.bytesSeen = 1;
+              result += "�";
+            }
+            continue;
+          }
+          if (byte < this.lowerBoundary || byte > this.upperBoundary) {
+            result += "�";
+            i--;
+            this._reset();
+            continue;
+          }
+          this.lowerBoundary = 128;
+          this.upperBoundary = 191;
+          this.codePoint = this.codePoint << 6 | byte & 63;
+          this.bytesSeen++;
+          if (this.bytesSeen === this.bytesNeeded) {
+            result += String.fromCodePoint(this.codePoint);
+            this._reset();
+          }
+        }
+        return result;
+      }
+      flush() {
+        const result = this.bytesNeeded > 0 ? "�" : "";
+        this._reset();
+        return result;
+      }
+      _reset() {
+        this.codePoint = 0;
+        this.bytesNeeded = 0;
+        this.bytesSeen = 0;
+        this.lowerBoundary = 128;
+        this.upperBoundary = 191;
+      }
+    };
+    function trailingIncomplete(data, start) {
+      const len = data.byteLength;
+      if (len <= start) return 0;
+      const limit = Math.max(start, len - 4);
+      let i = len - 1;
+      while (i > limit && (data[i] & 192) === 128) i--;
+      if (i < start) return 0;
+      const byte = data[i];
+      let needed;
+      if (byte <= 127) return 0;
+      if (byte >= 194 && byte <= 223) needed = 2;
+      else if (byte >= 224 && byte <= 239) needed = 3;
+      else if (byte >= 240 && byte <= 244) needed = 4;
+      else return 0;
+      const available = len - i;
+      return available < needed ? available : 0;
+    }
+    function trailingBytesSeen(data) {
+      const len = data.byteLength;
+      if (len === 0) return 0;
+      const last = data[len - 1];
+      if (last <= 127) return 0;
+      if ((last & 192) !== 128) return 1;
+      const limit = Math.max(0, len - 4);
+      let i = len - 2;
+      while (i >= limit && (data[i] & 192) === 128) i--;
+      if (i < 0) return 1;
+      const first = data[i];
+      let needed;
+      if (first >= 194 && first <= 223) needed = 2;
+      else if (first >= 224 && first <= 239) needed = 3;
+      else if (first >= 240 && first <= 244) needed = 4;
+      else return 1;
+      if (len - i !== needed) return 1;
+      if (needed >= 3) {
+        const second = data[i + 1];
+        if (first === 224 && second < 160) return 1;
+        if (first === 237 && second > 159) return 1;
+        if (first === 240 && second < 144) return 1;
+        if (first === 244 && second > 143) return 1;
+      }
+      return 0;
+    }
+  }
+});
+
+// node_modules/text-decoder/index.js
+var require_text_decoder = __commonJS({
+  "node_modules/text-decoder/index.js"(exports, module) {
+    var PassThroughDecoder = require_pass_through_decoder();
+    var UTF8Decoder = require_utf8_decoder();
+    module.exports = class TextDecoder {
+      constructor(encoding = "utf8") {
+        this.encoding = normalizeEncoding(encoding);
+        switch (this.encoding) {
+          case "utf8":
+            this.decoder = new UTF8Decoder();
+            break;
+          case "utf16le":
+          case "base64":
+            throw new Error("Unsupported encoding: " + this.encoding);
+          default:
+            this.decoder = new PassThroughDecoder(this.encoding);
+        }
+      }
+      get remaining() {
+        return this.decoder.remaining;
+      }
+      push(data) {
+        if (typeof data === "string") return data;
+        return this.decoder.decode(data);
+      }
+      // For Node.js compatibility
+      write(data) {
+        return this.push(data);
+      }
+      end(data) {
+        let result = "";
+        if (data) result = this.push(data);
+        result += this.decoder.flush();
+        return result;
+      }
+    };
+    function normalizeEncoding(encoding) {
+      encoding = encoding.toLowerCase();
+      switch (encoding) {
+        case "utf8":
+        case "utf-8":
+          return "utf8";
+        case "ucs2":
+        case "ucs-2":
+        case "utf16le":
+        case "utf-16le":
+          return "utf16le";
+        case "latin1":
+        case "binary":
+          return "latin1";
+        case "base64":
+        case "ascii":
+        case "hex":
+          return encoding;
+        default:
+          throw new Error("Unknown encoding: " + encoding);
+      }
+    }
+  }
+});
+
+// node_modules/streamx/lib/errors.js
+var require_errors2 = __commonJS({
+  "node_modules/streamx/lib/errors.js"(exports, module) {
+    module.exports = class StreamError extends Error {
+      constructor(msg, code, fn = StreamError) {
+        super(msg);
+        this.code = code;
+        if (Error.captureStackTrace) {
+          Error.captureStackTrace(this, fn);
+        }
+      }
+      static isStreamDestroyed(err) {
+        return err && err.code === "STREAM_DESTROYED";
+      }
+      static isPrematureClose(err) {
+        return err && err.code === "PREMATURE_CLOSE";
+      }
+      static isAborted(err) {
+        return err && err.code === "ABORTED";
+      }
+      static isBadArgument(err) {
+        return err && err.code === "BAD_ARGUMENT";
+      }
+      get name() {
+        return "StreamError";
+      }
+      static STREAM_DESTROYED() {
+        return new StreamError("Stream was destroyed", "STREAM_DESTROYED", StreamError.STREAM_DESTROYED);
+      }
+      static PREMATURE_CLOSE(msg = "Premature close") {
+        return new StreamError(msg, "PREMATURE_CLOSE", StreamError.PREMATURE_CLOSE);
+      }
+      static ABORTED() {
+        return new StreamError("Stream aborted", "ABORTED", StreamError.ABORTED);
+      }
+      static BAD_ARGUMENT(msg = "Bad argument") {
+        return new StreamError(msg, "BAD_ARGUMENT", StreamError.BAD_ARGUMENT);
+      }
+    };
+  }
+});
+
+// node_modules/streamx/index.js
+var require_streamx = __commonJS({
+  "node_modules/streamx/index.js"(exports, module) {
+    var { EventEmitter } = require_default();
+    var FIFO = require_fast_fifo();
+    var TextDecoder2 = require_text_decoder();
+    var StreamError = require_errors2();
+    var qmt = typeof queueMicrotask === "undefined" ? (fn) => global.process.nextTick(fn) : queueMicrotask;
+    var MAX = (1 << 29) - 1;
+    var OPENING = 1;
+    var PREDESTROYING = 2;
+    var DESTROYING = 4;
+    var DESTROYED = 8;
+    var NOT_OPENING = MAX ^ OPENING;
+    var NOT_PREDESTROYING = MAX ^ PREDESTROYING;
+    var READ_ACTIVE = 1 << 4;
+    var READ_UPDATING = 2 << 4;
+    var READ_PRIMARY = 4 << 4;
+    var READ_QUEUED = 8 << 4;
+    var READ_RESUMED = 16 << 4;
+    var READ_PIPE_DRAINED = 32 << 4;
+    var READ_ENDING = 64 << 4;
+    var READ_EMIT_DATA = 128 << 4;
+    var READ_EMIT_READABLE = 256 << 4;
+    var READ_EMITTED_READABLE = 512 << 4;
+    var READ_DONE = 1024 << 4;
+    var READ_NEXT_TICK = 2048 << 4;
+    var READ_NEEDS_PUSH = 4096 << 4;
+    var READ_READ_AHEAD = 8192 << 4;
+    var READ_FLOWING = READ_RESUMED | READ_PIPE_DRAINED;
+    var READ_ACTIVE_AND_NEEDS_PUSH = READ_ACTIVE | READ_NEEDS_PUSH;
+    var READ_PRIMARY_AND_ACTIVE = READ_PRIMARY | READ_ACTIVE;
+    var READ_EMIT_READABLE_AND_QUEUED = READ_EMIT_READABLE | READ_QUEUED;
+    var READ_RESUMED_READ_AHEAD = READ_RESUMED | READ_READ_AHEAD;
+    var READ_NOT_ACTIVE = MAX ^ READ_ACTIVE;
+    var READ_NON_PRIMARY = MAX ^ READ_PRIMARY;
+    var READ_NON_PRIMARY_AND_PUSHED = MAX ^ (READ_PRIMARY | READ_NEEDS_PUSH);
+    var READ_PUSHED = MAX ^ READ_NEEDS_PUSH;
+    var READ_PAUSED = MAX ^ READ_RESUMED;
+    var READ_NOT_QUEUED = MAX ^ (READ_QUEUED | READ_EMITTED_READABLE);
+    var READ_NOT_ENDING = MAX ^ READ_ENDING;
+    var READ_PIPE_NOT_DRAINED = MAX ^ READ_FLOWING;
+    var READ_NOT_NEXT_TICK = MAX ^ READ_NEXT_TICK;
+    var READ_NOT_UPDATING = MAX ^ READ_UPDATING;
+    var READ_NO_READ_AHEAD = MAX ^ READ_READ_AHEAD;
+    var READ_PAUSED_NO_READ_AHEAD = MAX ^ READ_RESUMED_READ_AHEAD;
+    var WRITE_ACTIVE = 1 << 18;
+    var WRITE_UPDATING = 2 << 18;
+    var WRITE_PRIMARY = 4 << 18;
+    var WRITE_QUEUED = 8 << 18;
+    var WRITE_UNDRAINED = 16 << 18;
+    var WRITE_DONE = 32 << 18;
+    var WRITE_EMIT_DRAIN = 64 << 18;
+    var WRITE_NEXT_TICK = 128 << 18;
+    var WRITE_WRITING = 256 << 18;
+    var WRITE_FINISHING = 512 << 18;
+    var WRITE_CORKED = 1024 << 18;
+    var WRITE_NOT_ACTIVE = MAX ^ (WRITE_ACTIVE | WRITE_WRITING);
+    var WRITE_NON_PRIMARY = MAX ^ WRITE_PRIMARY;
+    var WRITE_NOT_FINISHING = MAX ^ (WRITE_ACTIVE | WRITE_FINISHING);
+    var WRITE_DRAINED = MAX ^ WRITE_UNDRAINED;
+    var WRITE_NOT_QUEUED = MAX ^ WRITE_QUEUED;
+    var WRITE_NOT_NEXT_TICK = MAX ^ WRITE_NEXT_TICK;
+    var WRITE_NOT_UPDATING = MAX ^ WRITE_UPDATING;
+    var WRITE_NOT_CORKED = MAX ^ WRITE_CORKED;
+    var ACTIVE = READ_ACTIVE | WRITE_ACTIVE;
+    var NOT_ACTIVE = MAX ^ ACTIVE;
+    var DONE = READ_DONE | WRITE_DONE;
+    var DESTROY_STATUS = DESTROYING | DESTROYED | PREDESTROYING;
+    var OPEN_STATUS = DESTROY_STATUS | OPENING;
+    var AUTO_DESTROY = DESTROY_STATUS | DONE;
+    var NON_PRIMARY = WRITE_NON_PRIMARY & READ_NON_PRIMARY;
+    var ACTIVE_OR_TICKING = WRITE_NEXT_TICK | READ_NEXT_TICK;
+    var TICKING = ACTIVE_OR_TICKING & NOT_ACTIVE;
+    var IS_OPENING = OPEN_STATUS | TICKING;
+    var READ_PRIMARY_STATUS = OPEN_STATUS | READ_ENDING | READ_DONE;
+    var READ_STATUS = OPEN_STATUS | READ_DONE | READ_QUEUED;
+    var READ_ENDING_STATUS = OPEN_STATUS | READ_ENDING | READ_QUEUED;
+    var READ_READABLE_STATUS = OPEN_STATUS | READ_EMIT_READABLE | READ_QUEUED | READ_EMITTED_READABLE;
+    var SHOULD_NOT_READ = OPEN_STATUS | READ_ACTIVE | READ_ENDING | READ_DONE | READ_NEEDS_PUSH | READ_READ_AHEAD;
+    var READ_BACKPRESSURE_STATUS = DESTROY_STATUS | READ_ENDING | READ_DONE;
+    var READ_UPDATE_SYNC_STATUS = READ_UPDATING | OPEN_STATUS | READ_NEXT_TICK | READ_PRIMARY;
+    var READ_NEXT_TICK_OR_OPENING = READ_NEXT_TICK | OPENING;
+    var WRITE_PRIMARY_STATUS = OPEN_STATUS | WRITE_FINISHING | WRITE_DONE;
+    var WRITE_QUEUED_AND_UNDRAINED = WRITE_QUEUED | WRITE_UNDRAINED;
+    var WRITE_QUEUED_AND_ACTIVE = WRITE_QUEUED | WRITE_ACTIVE;
+    var WRITE_DRAIN_STATUS = WRITE_QUEUED | WRITE_UNDRAINED | OPEN_STATUS | WRITE_ACTIVE;
+    var WRITE_STATUS = OPEN_STATUS | WRITE_ACTIVE | WRITE_QUEUED | WRITE_CORKED;
+    var WRITE_PRIMARY_AND_ACTIVE = WRITE_PRIMARY | WRITE_ACTIVE;
+    var WRITE_ACTIVE_AND_WRITING = WRITE_ACTIVE | WRITE_WRITING;
+    var WRITE_FINISHING_STATUS = OPEN_STATUS | WRITE_FINISHING | WRITE_QUEUED_AND_ACTIVE | WRITE_DONE;
+    var WRITE_BACKPRESSURE_STATUS = WRITE_UNDRAINED | DESTROY_STATUS | WRITE_FINISHING | WRITE_DONE;
+    var WRITE_UPDATE_SYNC_STATUS = WRITE_UPDATING | OPEN_STATUS | WRITE_NEXT_TICK | WRITE_PRIMARY;
+    var WRITE_DROP_DATA = WRITE_FINISHING | WRITE_DONE | DESTROY_STATUS;
+    var asyncIterator = Symbol.asyncIterator || /* @__PURE__ */ Symbol("asyncIterator");
+    var WritableState = class {
+      constructor(stream, { highWaterMark = 16384, map: map2 = null, mapWritable, byteLength, byteLengthWritable } = {}) {
+        this.stream = stream;
+        this.queue = new FIFO();
+        this.highWaterMark = highWaterMark;
+        this.buffered = 0;
+        this.error = null;
+        this.pipeline = null;
+        this.drains = null;
+        this.byteLength = byteLengthWritable || byteLength || defaultByteLength;
+        this.map = mapWritable || map2;
+        this.afterWrite = afterWrite.bind(this);
+        this.afterUpdateNextTick = updateWriteNT.bind(this);
+      }
+      get ending() {
+        return (this.stream._duplexState & WRITE_FINISHING) !== 0;
+      }
+      get ended() {
+        return (this.stream._duplexState & WRITE_DONE) !== 0;
+      }
+      push(data) {
+        if ((this.stream._duplexState & WRITE_DROP_DATA) !== 0) return false;
+        if (this.map !== null) data = this.map(data);
+        this.buffered += this.byteLength(data);
+        this.queue.push(data);
+        if (this.buffered < this.highWaterMark) {
+          this.stream._duplexState |= WRITE_QUEUED;
+          return true;
+        }
+        this.stream._duplexState |= WRITE_QUEUED_AND_UNDRAINED;
+        return false;
+      }
+      shift() {
+        const data = this.queue.shift();
+        this.buffered -= this.byteLength(data);
+        if (this.buffered === 0) this.stream._duplexState &= WRITE_NOT_QUEUED;
+        return data;
+      }
+      end(data) {
+        if (typeof data === "function") {
+          this.stream.once("finish", data);
+        } else if (data !== void 0 && data !== null) {
+          this.push(data);
+        }
+        this.stream._duplexState = (this.stream._duplexState | WRITE_FINISHING) & WRITE_NON_PRIMARY;
+      }
+      autoBatch(data, cb) {
+        const buffer = [];
+        const stream = this.stream;
+        buffer.push(data);
+        while ((stream._duplexState & WRITE_STATUS) === WRITE_QUEUED_AND_ACTIVE) {
+          buffer.push(stream._writableState.shift());
+        }
+        if ((stream._duplexState & OPEN_STATUS) !== 0) return cb(null);
+        stream._writev(buffer, cb);
+      }
+      update() {
+        const stream = this.stream;
+        stream._duplexState |= WRITE_UPDATING;
+        do {
+          while ((stream._duplexState & WRITE_STATUS) === WRITE_QUEUED) {
+            const data = this.shift();
+            stream._duplexState |= WRITE_ACTIVE_AND_WRITING;
+            stream._write(data, this.afterWrite);
+          }
+          if ((stream._duplexState & WRITE_PRIMARY_AND_ACTIVE) === 0) this.updateNonPrimary();
+        } while (this.continueUpdate() === true);
+        stream._duplexState &= WRITE_NOT_UPDATING;
+      }
+      updateNonPrimary() {
+        const stream = this.stream;
+        if ((stream._duplexState & WRITE_FINISHING_STATUS) === WRITE_FINISHING) {
+          stream._duplexState = stream._duplexState | WRITE_ACTIVE;
+          stream._final(afterFinal.bind(this));
+          return;
+        }
+        if ((stream._duplexState & DESTROY_STATUS) === DESTROYING) {
+          if ((stream._duplexState & ACTIVE_OR_TICKING) === 0) {
+            stream._duplexState |= ACTIVE;
+            stream._destroy(afterDestroy.bind(this));
+          }
+          return;
+        }
+        if ((stream._duplexState & IS_OPENING) === OPENING) {
+          stream._duplexState = (stream._duplexState | ACTIVE) & NOT_OPENING;
+          stream._open(afterOpen.bind(this));
+        }
+      }
+      continueUpdate() {
+        if ((this.stream._duplexState & WRITE_NEXT_TICK) === 0) return false;
+        this.stream._duplexState &= WRITE_NOT_NEXT_TICK;
+        return true;
+      }
+      updateCallback() {
+        if ((this.stream._duplexState & WRITE_UPDATE_SYNC_STATUS) === WRITE_PRIMARY) {
+          this.update();
+        } else {
+          this.updateNextTick();
+        }
+      }
+      updateNextTick() {
+        if ((this.stream._duplexState & WRITE_NEXT_TICK) !== 0) return;
+        this.stream._duplexState |= WRITE_NEXT_TICK;
+        if ((this.stream._duplexState & WRITE_UPDATING) === 0) qmt(this.afterUpdateNextTick);
+      }
+    };
+    var ReadableState = class {
+      constructor(stream, { highWaterMark = 16384, map: map2 = null, mapReadable, byteLength, byteLengthReadable } = {}) {
+        this.stream = stream;
+        this.queue = new FIFO();
+        this.highWaterMark = highWaterMark === 0 ? 1 : highWaterMark;
+        this.buffered = 0;
+        this.readAhead = highWaterMark > 0;
+        this.error = null;
+        this.pipeline = null;
+        this.byteLength = byteLengthReadable || byteLength || defaultByteLength;
+        this.map = mapReadable || map2;
+        this.pipeTo = null;
+        this.afterRead = afterRead.bind(this);
+        this.afterUpdateNextTick = updateReadNT.bind(this);
+      }
+      get ending() {
+        return (this.stream._duplexState & READ_ENDING) !== 0;
+      }
+      get ended() {
+        return (this.stream._duplexState & READ_DONE) !== 0;
+      }
+      pipe(pipeTo, cb) {
+        if (this.pipeTo !== null) throw StreamError.BAD_ARGUMENT("Can only pipe to one destination");
+        if (typeof cb !== "function") cb = null;
+        this.stream._duplexState |= READ_PIPE_DRAINED;
+        this.pipeTo = pipeTo;
+        this.pipeline = new Pipeline(this.stream, pipeTo, cb);
+        if (cb) this.stream.on("error", noop3);
+        if (isStreamx(pipeTo)) {
+          pipeTo._writableState.pipeline = this.pipeline;
+          if (cb) pipeTo.on("error", noop3);
+          pipeTo.on("finish", this.pipeline.finished.bind(this.pipeline));
+        } else {
+          const onerror = this.pipeline.done.bind(this.pipeline, pipeTo);
+          const onclose = this.pipeline.done.bind(this.pipeline, pipeTo, null);
+          pipeTo.on("error", onerror);
+          pipeTo.on("close", onclose);
+          pipeTo.on("finish", this.pipeline.finished.bind(this.pipeline));
+        }
+        pipeTo.on("drain", afterDrain.bind(this));
+        this.stream.emit("piping", pipeTo);
+        pipeTo.emit("pipe", this.stream);
+      }
+      push(data) {
+        const stream = this.stream;
+        if (data === null) {
+          this.highWaterMark = 0;
+          stream._duplexState = (stream._duplexState | READ_ENDING) & READ_NON_PRIMARY_AND_PUSHED;
+          return false;
+        }
+        if (this.map !== null) {
+          data = this.map(data);
+          if (data === null) {
+            stream._duplexState &= READ_PUSHED;
+            return this.buffered < this.highWaterMark;
+          }
+        }
+        this.buffered += this.byteLength(data);
+        this.queue.push(data);
+        stream._duplexState = (stream._duplexState | READ_QUEUED) & READ_PUSHED;
+        return this.buffered < this.highWaterMark;
+      }
+      shift() {
+        const data = this.queue.shift();
+        this.buffered -= this.byteLength(data);
+        if (this.buffered === 0) {
+          this.stream._duplexState &= READ_NOT_QUEUED;
+        }
+        return data;
+      }
+      unshift(data) {
+        const pending = [this.map !== null ? this.map(data) : data];
+        while (this.buffered > 0) pending.push(this.shift());
+        for (let i = 0; i < pending.length - 1; i++) {
+          const data2 = pending[i];
+          this.buffered += this.byteLength(data2);
+          this.queue.push(data2);
+        }
+        this.push(pending[pending.length - 1]);
+      }
+      read() {
+        const stream = this.stream;
+        if ((stream._duplexState & READ_STATUS) === READ_QUEUED) {
+          const data = this.shift();
+          if (this.pipeTo !== null && this.pipeTo.write(data) === false) {
+            stream._duplexState &= READ_PIPE_NOT_DRAINED;
+          }
+          if ((stream._duplexState & READ_EMIT_DATA) !== 0) {
+            stream.emit("data", data);
+          }
+          return data;
+        }
+        if (this.readAhead === false) {
+          stream._duplexState |= READ_READ_AHEAD;
+          this.updateNextTick();
+        }
+        return null;
+      }
+      drain() {
+        const stream = this.stream;
+        while ((stream._duplexState & READ_STATUS) === READ_QUEUED && (stream._duplexState & READ_FLOWING) !== 0) {
+          const data = this.shift();
+          if (this.pipeTo !== null && this.pipeTo.write(data) === false) {
+            stream._duplexState &= READ_PIPE_NOT_DRAINED;
+          }
+          if ((stream._duplexState & READ_EMIT_DATA) !== 0) {
+            stream.emit("data", data);
+          }
+        }
+      }
+      update() {
+        const stream = this.stream;
+        stream._duplexState |= READ_UPDATING;
+        do {
+          this.drain();
+          while (this.buffered < this.highWaterMark && (stream._duplexState & SHOULD_NOT_READ) === READ_READ_AHEAD) {
+            stream._duplexState |= READ_ACTIVE_AND_NEEDS_PUSH;
+            stream._read(this.afterRead);
+            this.drain();
+          }
+          if ((stream._duplexState & READ_READABLE_STATUS) === READ_EMIT_READABLE_AND_QUEUED) {
+            stream._duplexState |= READ_EMITTED_READABLE;
+            stream.emit("readable");
+          }
+          if ((stream._duplexState & READ_PRIMARY_AND_ACTIVE) === 0) {
+            this.updateNonPrimary();
+          }
+        } while (this.continueUpdate() === true);
+        stream._duplexState &= READ_NOT_UPDATING;
+      }
+      updateNonPrimary() {
+        const stream = this.stream;
+        if ((stream._duplexState & READ_ENDING_STATUS) === READ_ENDING) {
+          stream._duplexState = (stream._duplexState | READ_DONE) & READ_NOT_ENDING;
+          stream.emit("end");
+          if ((stream._duplexState & AUTO_DESTROY) === DONE) {
+            stream._duplexState |= DESTROYING;
+          }
+          if (this.pipeTo !== null) {
+            this.pipeTo.end();
+          }
+        }
+        if ((stream._duplexState & DESTROY_STATUS) === DESTROYING) {
+          if ((stream._duplexState & ACTIVE_OR_TICKING) === 0) {
+            stream._duplexState |= ACTIVE;
+            stream._destroy(afterDestroy.bind(this));
+          }
+          return;
+        }
+        if ((stream._duplexState & IS_OPENING) === OPENING) {
+          stream._duplexState = (stream._duplexState | ACTIVE) & NOT_OPENING;
+          stream._open(afterOpen.bind(this));
+        }
+      }
+      continueUpdate() {
+        if ((this.stream._duplexState & READ_NEXT_TICK) === 0) return false;
+        this.stream._duplexState &= READ_NOT_NEXT_TICK;
+        return true;
+      }
+      updateCallback() {
+        if ((this.stream._duplexState & READ_UPDATE_SYNC_STATUS) === READ_PRIMARY) {
+          this.update();
+        } else {
+          this.updateNextTick();
+        }
+      }
+      updateNextTickIfOpen() {
+        if ((this.stream._duplexState & READ_NEXT_TICK_OR_OPENING) !== 0) return;
+        this.stream._duplexState |= READ_NEXT_TICK;
+        if ((this.stream._duplexState & READ_UPDATING) === 0) qmt(this.afterUpdateNextTick);
+      }
+      updateNextTick() {
+        if ((this.stream._duplexState & READ_NEXT_TICK) !== 0) return;
+        this.stream._duplexState |= READ_NEXT_TICK;
+        if ((this.stream._duplexState & READ_UPDATING) === 0) qmt(this.afterUpdateNextTick);
+      }
+    };
+    var TransformState = class {
+      constructor(stream) {
+        this.data = null;
+        this.afterTransform = afterTransform.bind(stream);
+        this.afterFinal = null;
+      }
+    };
+    var Pipeline = class {
+      constructor(src, dst, cb) {
+        this.from = src;
+        this.to = dst;
+        this.afterPipe = cb;
+        this.error = null;
+        this.pipeToFinished = false;
+      }
+      finished() {
+        this.pipeToFinished = true;
+      }
+      done(stream, err) {
+        if (err) this.error = err;
+        if (stream === this.to) {
+          this.to = null;
+          if (this.from !== null) {
+            if ((this.from._duplexState & READ_DONE) === 0 || !this.pipeToFinished) {
+              this.from.destroy(this.error || StreamError.PREMATURE_CLOSE("Writable stream closed"));
+            }
+            return;
+          }
+        }
+        if (stream === this.from) {
+          this.from = null;
+          if (this.to !== null) {
+            if ((stream._duplexState & READ_DONE) === 0) {
+              this.to.destroy(this.error || StreamError.PREMATURE_CLOSE("Readable stream closed"));
+            }
+            return;
+          }
+        }
+        if (this.afterPipe !== null) this.afterPipe(this.error);
+        this.to = this.from = this.afterPipe = null;
+      }
+    };
+    function afterDrain() {
+      this.stream._duplexState |= READ_PIPE_DRAINED;
+      this.updateCallback();
+    }
+    function afterFinal(err) {
+      const stream = this.stream;
+      if (err) stream.destroy(err);
+      if ((stream._duplexState & DESTROY_STATUS) === 0) {
+        stream._duplexState |= WRITE_DONE;
+        stream.emit("finish");
+      }
+      if ((stream._duplexState & AUTO_DESTROY) === DONE) {
+        stream._duplexState |= DESTROYING;
+      }
+      stream._duplexState &= WRITE_NOT_FINISHING;
+      if ((stream._duplexState & WRITE_UPDATING) === 0) {
+        this.update();
+      } else {
+        this.updateNextTick();
+      }
+    }
+    function afterDestroy(err) {
+      const stream = this.stream;
+      if (!err && !StreamError.isStreamDestroyed(this.error)) err = this.error;
+      if (err) stream.emit("error", err);
+      stream._duplexState |= DESTROYED;
+      stream.emit("close");
+      const rs = stream._readableState;
+      const ws = stream._writableState;
+      if (rs !== null && rs.pipeline !== null) {
+        rs.pipeline.done(stream, err);
+      }
+      if (ws !== null) {
+        while (ws.drains !== null && ws.drains.length > 0) {
+          ws.drains.shift().resolve(false);
+        }
+        if (ws.pipeline !== null) {
+          ws.pipeline.done(stream, err);
+        }
+      }
+    }
+    function afterWrite(err) {
+      const stream = this.stream;
+      if (err) stream.destroy(err);
+      stream._duplexState &= WRITE_NOT_ACTIVE;
+      if (this.drains !== null) tickDrains(this.drains);
+      if ((stream._duplexState & WRITE_DRAIN_STATUS) === WRITE_UNDRAINED) {
+        stream._duplexState &= WRITE_DRAINED;
+        if ((stream._duplexState & WRITE_EMIT_DRAIN) === WRITE_EMIT_DRAIN) {
+          stream.emit("drain");
+        }
+      }
+      this.updateCallback();
+    }
+    function afterRead(err) {
+      if (err) this.stream.destroy(err);
+      this.stream._duplexState &= READ_NOT_ACTIVE;
+      if (this.readAhead === false && (this.stream._duplexState & READ_RESUMED) === 0) {
+        this.stream._duplexState &= READ_NO_READ_AHEAD;
+      }
+      this.updateCallback();
+    }
+    function updateReadNT() {
+      if ((this.stream._duplexState & READ_UPDATING) === 0) {
+        this.stream._duplexState &= READ_NOT_NEXT_TICK;
+        this.update();
+      }
+    }
+    function updateWriteNT() {
+      if ((this.stream._duplexState & WRITE_UPDATING) === 0) {
+        this.stream._duplexState &= WRITE_NOT_NEXT_TICK;
+        this.update();
+      }
+    }
+    function tickDrains(drains) {
+      for (let i = 0; i < drains.length; i++) {
+        if (--drains[i].writes === 0) {
+          drains.shift().resolve(true);
+          i--;
+        }
+      }
+    }
+    function afterOpen(err) {
+      const stream = this.stream;
+      if (err) stream.destroy(err);
+      if ((stream._duplexState & DESTROYING) === 0) {
+        if ((stream._duplexState & READ_PRIMARY_STATUS) === 0) {
+          stream._duplexState |= READ_PRIMARY;
+        }
+        if ((stream._duplexState & WRITE_PRIMARY_STATUS) === 0) {
+          stream._duplexState |= WRITE_PRIMARY;
+        }
+        stream.emit("open");
+      }
+      stream._duplexState &= NOT_ACTIVE;
+      if (stream._writableState !== null) {
+        stream._writableState.updateCallback();
+      }
+      if (stream._readableState !== null) {
+        stream._readableState.updateCallback();
+      }
+    }
+    function afterTransform(err, data) {
+      if (data !== void 0 && data !== null) this.push(data);
+      this._writableState.afterWrite(err);
+    }
+    function newListener(name) {
+      if (this._readableState !== null) {
+        if (name === "data") {
+          this._duplexState |= READ_EMIT_DATA | READ_RESUMED_READ_AHEAD;
+          this._readableState.updateNextTick();
+        }
+        if (name === "readable") {
+          this._duplexState |= READ_EMIT_READABLE;
+          this._readableState.updateNextTick();
+        }
+      }
+      if (this._writableState !== null) {
+        if (name === "drain") {
+          this._duplexState |= WRITE_EMIT_DRAIN;
+          this._writableState.updateNextTick();
+        }
+      }
+    }
+    var Stream = class extends EventEmitter {
+      constructor(opts) {
+        super();
+        this._duplexState = 0;
+        this._readableState = null;
+        this._writableState = null;
+        if (opts) {
+          if (opts.open) this._open = opts.open;
+          if (opts.destroy) this._destroy = opts.destroy;
+          if (opts.predestroy) this._predestroy = opts.predestroy;
+          if (opts.signal) opts.signal.addEventListener("abort", abort.bind(this));
+        }
+        this.on("newListener", newListener);
+      }
+      _open(cb) {
+        cb(null);
+      }
+      _destroy(cb) {
+        cb(null);
+      }
+      _predestroy() {
+      }
+      get readable() {
+        return this._readableState !== null ? true : void 0;
+      }
+      get writable() {
+        return this._writableState !== null ? true : void 0;
+      }
+      get destroyed() {
+        return (this._duplexState & DESTROYED) !== 0;
+      }
+      get destroying() {
+        return (this._duplexState & DESTROY_STATUS) !== 0;
+      }
+      destroy(err) {
+        if ((this._duplexState & DESTROY_STATUS) === 0) {
+          if (!err) err = StreamError.STREAM_DESTROYED();
+          this._duplexState = (this._duplexState | DESTROYING) & NON_PRIMARY;
+          if (this._readableState !== null) {
+            this._readableState.highWaterMark = 0;
+            this._readableState.error = err;
+          }
+          if (this._writableState !== null) {
+            this._writableState.highWaterMark = 0;
+            this._writableState.error = err;
+          }
+          this._duplexState |= PREDESTROYING;
+          this._predestroy();
+          this._duplexState &= NOT_PREDESTROYING;
+          if (this._readableState !== null) {
+            this._readableState.updateNextTick();
+          }
+          if (this._writableState !== null) {
+            this._writableState.updateNextTick();
+          }
+        }
+      }
+    };
+    var Readable3 = class _Readable extends Stream {
+      constructor(opts) {
+        super(opts);
+        this._duplexState |= OPENING | WRITE_DONE | READ_READ_AHEAD;
+        this._readableState = new ReadableState(this, opts);
+        if (opts) {
+          if (this._readableState.readAhead === false) this._duplexState &= READ_NO_READ_AHEAD;
+          if (opts.read) this._read = opts.read;
+          if (opts.eagerOpen) this._readableState.updateNextTick();
+          if (opts.encoding) this.setEncoding(opts.encoding);
+        }
+      }
+      static deferred(fn, opts) {
+        const out = new PassThrough2(opts);
+        fn().then((src) => {
+          if (src === null) return out.end();
+          if (out.destroying) return;
+          pipeline2(src, out, noop3);
+        }).catch((err) => out.destroy(err));
+        return out;
+      }
+      setEncoding(encoding) {
+        const dec = new TextDecoder2(encoding);
+        const map2 = this._readableState.map || echo;
+        this._readableState.map = mapOrSkip;
+        return this;
+        function mapOrSkip(data) {
+          const next = dec.push(data);
+          return next === "" && (data.byteLength !== 0 || dec.remaining > 0) ? null : map2(next);
+        }
+      }
+      _read(cb) {
+        cb(null);
+      }
+      pipe(dest, cb) {
+        this._readableState.updateNextTick();
+        this._readableState.pipe(dest, cb);
+        return dest;
+      }
+      read() {
+        this._readableState.updateNextTick();
+        return this._readableState.read();
+      }
+      push(data) {
+        this._readableState.updateNextTickIfOpen();
+        return this._readableState.push(data);
+      }
+      unshift(data) {
+        this._readableState.updateNextTickIfOpen();
+        return this._readableState.unshift(data);
+      }
+      resume() {
+        this._duplexState |= READ_RESUMED_READ_AHEAD;
+        this._readableState.updateNextTick();
+        return this;
+      }
+      pause() {
+        this._duplexState &= this._readableState.readAhead === false ? READ_PAUSED_NO_READ_AHEAD : READ_PAUSED;
+        return this;
+      }
+      static _fromAsyncIterator(ite, opts) {
+        let destroy;
+        const rs = new _Readable({
+          ...opts,
+          read(cb) {
+            ite.next().then(push).then(cb.bind(null, null)).catch(cb);
+          },
+          predestroy() {
+            destroy = ite.return();
+          },
+          destroy(cb) {
+            if (!destroy) return cb(null);
+            destroy.then(cb.bind(null, null)).catch(cb);
+          }
+        });
+        return rs;
+        function push(data) {
+          if (data.done) rs.push(null);
+          else rs.push(data.value);
+        }
+      }
+      static from(data, opts) {
+        if (isReadStreamx(data)) return data;
+        if (data[asyncIterator]) return this._fromAsyncIterator(data[asyncIterator](), opts);
+        if (!Array.isArray(data)) data = data === void 0 ? [] : [data];
+        let i = 0;
+        return new _Readable({
+          ...opts,
+          read(cb) {
+            this.push(i === data.length ? null : data[i++]);
+            cb(null);
+          }
+        });
+      }
+      static isBackpressured(rs) {
+        return (rs._duplexState & READ_BACKPRESSURE_STATUS) !== 0 || rs._readableState.buffered >= rs._readableState.highWaterMark;
+      }
+      static isPaused(rs) {
+        return (rs._duplexState & READ_RESUMED) === 0;
+      }
+      [asyncIterator]() {
+        const stream = this;
+        let error62 = null;
+        let promiseResolve = null;
+        let promiseReject = null;
+        this.on("error", (err) => {
+          error62 = err;
+        });
+        this.on("readable", onreadable);
+        this.on("close", onclose);
+        return {
+          [asyncIterator]() {
+            return this;
+          },
+          next() {
+            return new Promise(function(resolve4, reject) {
+              promiseResolve = resolve4;
+              promiseReject = reject;
+              const data = stream.read();
+              if (data !== null) ondata(data);
+              else if ((stream._duplexState & DESTROYED) !== 0) ondata(null);
+            });
+          },
+          return() {
+            return destroy(null);
+          },
+          throw(err) {
+            return destroy(err);
+          }
+        };
+        function onreadable() {
+          if (promiseResolve !== null) ondata(stream.read());
+        }
+        function onclose() {
+          if (promiseResolve !== null) ondata(null);
+        }
+        function ondata(data) {
+          if (promiseReject === null) return;
+          if (error62) {
+            promiseReject(error62);
+          } else if (data === null && (stream._duplexState & READ_DONE) === 0) {
+            promiseReject(StreamError.STREAM_DESTROYED());
+          } else {
+            promiseResolve({ value: data, done: data === null });
+          }
+          promiseReject = promiseResolve = null;
+        }
+        function destroy(err) {
+          stream.destroy(err);
+          return new Promise((resolve4, reject) => {
+            if (stream._duplexState & DESTROYED) return resolve4({ value: void 0, done: true });
+            stream.once("close", function() {
+              if (err) reject(err);
+              else resolve4({ value: void 0, done: true });
+            });
+          });
+        }
+      }
+    };
+    var Writable = class extends Stream {
+      constructor(opts) {
+        super(opts);
+        this._duplexState |= OPENING | READ_DONE;
+        this._writableState = new WritableState(this, opts);
+        if (opts) {
+          if (opts.writev) this._writev = opts.writev;
+          if (opts.write) this._write = opts.write;
+          if (opts.final) this._final = opts.final;
+          if (opts.eagerOpen) this._writableState.updateNextTick();
+        }
+      }
+      cork() {
+        this._duplexState |= WRITE_CORKED;
+      }
+      uncork() {
+        this._duplexState &= WRITE_NOT_CORKED;
+        this._writableState.updateNextTick();
+      }
+      _writev(batch, cb) {
+        cb(null);
+      }
+      _write(data, cb) {
+        this._writableState.autoBatch(data, cb);
+      }
+      _final(cb) {
+        cb(null);
+      }
+      static isBackpressured(ws) {
+        return (ws._duplexState & WRITE_BACKPRESSURE_STATUS) !== 0;
+      }
+      static drained(ws) {
+        if (ws.destroyed) return Promise.resolve(false);
+        const state = ws._writableState;
+        const pending = isWritev(ws) ? Math.min(1, state.queue.length) : state.queue.length;
+        const writes = pending + (ws._duplexState & WRITE_WRITING ? 1 : 0);
+        if (writes === 0) return Promise.resolve(true);
+        if (state.drains === null) state.drains = [];
+        return new Promise((resolve4) => {
+          state.drains.push({ writes, resolve: resolve4 });
+        });
+      }
+      write(data) {
+        this._writableState.updateNextTick();
+        return this._writableState.push(data);
+      }
+      end(data) {
+        this._writableState.updateNextTick();
+        this._writableState.end(data);
+        return this;
+      }
+    };
+    var Duplex = class extends Readable3 {
+      // and Writable
+      constructor(opts) {
+        super(opts);
+        this._duplexState = OPENING | this._duplexState & READ_READ_AHEAD;
+        this._writableState = new WritableState(this, opts);
+        if (opts) {
+          if (opts.writev) this._writev = opts.writev;
+          if (opts.write) this._write = opts.write;
+          if (opts.final) this._final = opts.final;
+        }
+      }
+      cork() {
+        this._duplexState |= WRITE_CORKED;
+      }
+      uncork() {
+        this._duplexState &= WRITE_NOT_CORKED;
+        this._writableState.updateNextTick();
+      }
+      _writev(batch, cb) {
+        cb(null);
+      }
+      _write(data, cb) {
+        this._writableState.autoBatch(data, cb);
+      }
+      _final(cb) {
+        cb(null);
+      }
+      write(data) {
+        this._writableState.updateNextTick();
+        return this._writableState.push(data);
+      }
+      end(data) {
+        this._writableState.updateNextTick();
+        this._writableState.end(data);
+        return this;
+      }
+    };
+    var Transform = class extends Duplex {
+      constructor(opts) {
+        super(opts);
+        this._transformState = new TransformState(this);
+        if (opts) {
+          if (opts.transform) this._transform = opts.transform;
+          if (opts.flush) this._flush = opts.flush;
+        }
+      }
+      _write(data, cb) {
+        if (this._readableState.buffered >= this._readableState.highWaterMark) {
+          this._transformState.data = data;
+        } else {
+          this._transform(data, this._transformState.afterTransform);
+        }
+      }
+      _read(cb) {
+        if (this._transformState.data !== null) {
+          const data = this._transformState.data;
+          this._transformState.data = null;
+          cb(null);
+          this._transform(data, this._transformState.afterTransform);
+        } else {
+          cb(null);
+        }
+      }
+      destroy(err) {
+        super.destroy(err);
+        if (this._transformState.data !== null) {
+          this._transformState.data = null;
+          this._transformState.afterTransform();
+        }
+      }
+      _transform(data, cb) {
+        cb(null, data);
+      }
+      _flush(cb) {
+        cb(null);
+      }
+      _final(cb) {
+        this._transformState.afterFinal = cb;
+        this._flush(transformAfterFlush.bind(this));
+      }
+    };
+    var PassThrough2 = class extends Transform {
+    };
+    function transformAfterFlush(err, data) {
+      const cb = this._transformState.afterFinal;
+      if (err) return cb(err);
+      if (data !== null && data !== void 0) this.push(data);
+      this.push(null);
+      cb(null);
+    }
+    function pipelinePromise(...streams) {
+      return new Promise((resolve4, reject) => {
+        return pipeline2(...streams, (err) => {
+          if (err) return reject(err);
+          resolve4();
+        });
+      });
+    }
+    function pipeline2(stream, ...streams) {
+      const all = Array.isArray(stream) ? [...stream, ...streams] : [stream, ...streams];
+      const done = all.length && typeof all[all.length - 1] === "function" ? all.pop() : null;
+      if (all.length < 2) throw StreamError.BAD_ARGUMENT("Pipeline requires at least 2 streams");
+      let src = all[0];
+      let dest = null;
+      let error62 = null;
+      for (let i = 1; i < all.length; i++) {
+        dest = all[i];
+        if (isStreamx(src)) {
+          src.pipe(dest, onerror);
+        } else {
+          errorHandle(src, true, i > 1, onerror);
+          src.pipe(dest);
+        }
+        src = dest;
+      }
+      if (done) {
+        let fin = false;
+        const autoDestroy = isStreamx(dest) || !!(dest._writableState && dest._writableState.autoDestroy);
+        dest.on("error", (err) => {
+          if (error62 === null) error62 = err;
+        });
+        dest.on("finish", () => {
+          fin = true;
+          if (!autoDestroy) done(error62);
+        });
+        if (autoDestroy) {
+          dest.on("close", () => done(error62 || (fin ? null : StreamError.PREMATURE_CLOSE())));
+        }
+      }
+      return dest;
+      function errorHandle(s, rd, wr, onerror2) {
+        s.on("error", onerror2);
+        s.on("close", onclose);
+        function onclose() {
+          if (rd && s._readableState && !s._readableState.ended) {
+            return onerror2(StreamError.PREMATURE_CLOSE());
+          }
+          if (wr && s._writableState && !s._writableState.ended) {
+            return onerror2(StreamError.PREMATURE_CLOSE());
+          }
+        }
+      }
+      function onerror(err) {
+        if (!err || error62) return;
+        error62 = err;
+        for (const s of all) {
+          s.destroy(err);
+        }
+      }
+    }
+    function echo(s) {
+      return s;
+    }
+    function isStream(stream) {
+      return !!stream._readableState || !!stream._writableState;
+    }
+    function isStreamx(stream) {
+      return typeof stream._duplexState === "number" && isStream(stream);
+    }
+    function isEnding(stream) {
+      return !!stream._readableState && stream._readableState.ending;
+    }
+    function isEnded(stream) {
+      return !!stream._readableState && stream._readableState.ended;
+    }
+    function isFinishing(stream) {
+      return !!stream._writableState && stream._writableState.ending;
+    }
+    function isFinished(stream) {
+      return !!stream._writableState && stream._writableState.ended;
+    }
+    function getStreamError(stream, opts = {}) {
+      const err = stream._readableState && stream._readableState.error || stream._writableState && stream._writableState.error;
+      return !opts.all && StreamError.isStreamDestroyed(err) ? null : err;
+    }
+    function isReadStreamx(stream) {
+      return isStreamx(stream) && stream.readable;
+    }
+    function isDisturbed(stream) {
+      return (stream._duplexState & OPENING) !== OPENING || (stream._duplexState & DESTROYING) === DESTROYING || (stream._duplexState & ACTIVE_OR_TICKING) !== 0;
+    }
+    function isTypedArray(data) {
+      return typeof data === "object" && data !== null && typeof data.byteLength === "number";
+    }
+    function defaultByteLength(data) {
+      return isTypedArray(data) ? data.byteLength : 1024;
+    }
+    function noop3() {
+    }
+    function abort() {
+      this.destroy(StreamError.ABORTED());
+    }
+    function isWritev(s) {
+      return s._writev !== Writable.prototype._writev && s._writev !== Duplex.prototype._writev;
+    }
+    module.exports = {
+      pipeline: pipeline2,
+      pipelinePromise,
+      isStream,
+      isStreamx,
+      isEnding,
+      isEnded,
+      isFinishing,
+      isFinished,
+      isDisturbed,
+      getStreamError,
+      Stream,
+      Writable,
+      Readable: Readable3,
+      Duplex,
+      Transform,
+      // Export PassThrough for compatibility with Node.js core's stream module
+      PassThrough: PassThrough2
+    };
+  }
+});
+
+// node_modules/tar-stream/headers.js
+var require_headers = __commonJS({
+  "node_modules/tar-stream/headers.js"(exports) {
+    var b4a = require_b4a();
+    var ZEROS = "0000000000000000000";
+    var SEVENS = "7777777777777777777";
+    var ZERO_OFFSET = "0".charCodeAt(0);
+    var USTAR_MAGIC = b4a.from([117, 115, 116, 97, 114, 0]);
+    var USTAR_VER = b4a.from([ZERO_OFFSET, ZERO_OFFSET]);
+    var GNU_MAGIC = b4a.from([117, 115, 116, 97, 114, 32]);
+    var GNU_VER = b4a.from([32, 0]);
+    var MASK = 4095;
+    var MAGIC_OFFSET = 257;
+    var VERSION_OFFSET = 263;
+    exports.decodeLongPath = function decodeLongPath(buf, encoding) {
+      return decodeStr(buf, 0, buf.length, encoding);
+    };
+    exports.encodePax = function encodePax(opts) {
+      let result = "";
+      if (opts.name) result += addLength(" path=" + opts.name + "\n");
+      if (opts.linkname) result += addLength(" linkpath=" + opts.linkname + "\n");
+      const pax = opts.pax;
+      if (pax) {
+        for (const key in pax) {
+          result += addLength(" " + key + "=" + pax[key] + "\n");
+        }
+      }
+      return b4a.from(result);
+    };
+    exports.decodePax = function decodePax(buf) {
+      const result = {};
+      while (buf.length) {
+        let i = 0;
+        while (i < buf.length && buf[i] !== 32) i++;
+        const len = parseInt(b4a.toString(buf.subarray(0, i)), 10);
+        if (!len) return result;
+        const b = b4a.toString(buf.subarray(i + 1, len - 1));
+        const keyIndex = b.indexOf("=");
+        if (keyIndex === -1) return result;
+        result[b.slice(0, keyIndex)] = b.slice(keyIndex + 1);
+        buf = buf.subarray(len);
+      }
+      return result;
+    };
+    exports.encode = function encode3(opts) {
+      const buf = b4a.alloc(512);
+      let name = opts.name;
+      let prefix = "";
+      if (opts.typeflag === 5 && name[name.length - 1] !== "/") name += "/";
+      if (b4a.byteLength(name) !== name.length) return null;
+      while (b4a.byteLength(name) > 100) {
+        const i = name.indexOf("/");
+        if (i === -1) return null;
+        prefix += prefix ? "/" + name.slice(0, i) : name.slice(0, i);
+        name = name.slice(i + 1);
+      }
+      if (b4a.byteLength(name) > 100 || b4a.byteLength(prefix) > 155) return null;
+      if (opts.linkname && b4a.byteLength(opts.linkname) > 100) return null;
+      b4a.write(buf, name);
+      b4a.write(buf, encodeOct(opts.mode & MASK, 6), 100);
+      b4a.write(buf, encodeOct(opts.uid, 6), 108);
+      b4a.write(buf, encodeOct(opts.gid, 6), 116);
+      encodeSize(opts.size, buf, 124);
+      b4a.write(buf, encodeOct(opts.mtime.getTime() / 1e3 | 0, 11), 136);
+      buf[156] = ZERO_OFFSET + toTypeflag(opts.type);
+      if (opts.linkname) b4a.write(buf, opts.linkname, 157);
+      b4a.copy(USTAR_MAGIC, buf, MAGIC_OFFSET);
+      b4a.copy(USTAR_VER, buf, VERSION_OFFSET);
+      if (opts.uname) b4a.write(buf, opts.uname, 265);
+      if (opts.gname) b4a.write(buf, opts.gname, 297);
+      b4a.write(buf, encodeOct(opts.devmajor || 0, 6), 329);
+      b4a.write(buf, encodeOct(opts.devminor || 0, 6), 337);
+      if (prefix) b4a.write(buf, prefix, 345);
+      b4a.write(buf, encodeOct(cksum(buf), 6), 148);
+      return buf;
+    };
+    exports.decode = function decode3(buf, filenameEncoding, allowUnknownFormat) {
+      let typeflag = buf[156] === 0 ? 0 : buf[156] - ZERO_OFFSET;
+      let name = decodeStr(buf, 0, 100, filenameEncoding);
+      const mode = decodeOct(buf, 100, 8);
+      const uid = decodeOct(buf, 108, 8);
+      const gid = decodeOct(buf, 116, 8);
+      const size = decodeOct(buf, 124, 12);
+      const mtime = decodeOct(buf, 136, 12);
+      const type = toType(typeflag);
+      const linkname = buf[157] === 0 ? null : decodeStr(buf, 157, 100, filenameEncoding);
+      const uname = decodeStr(buf, 265, 32);
+      const gname = decodeStr(buf, 297, 32);
+      const devmajor = decodeOct(buf, 329, 8);
+      const devminor = decodeOct(buf, 337, 8);
+      const c = cksum(buf);
+      if (c === 8 * 32) return null;
+      if (c !== decodeOct(buf, 148, 8)) throw new Error("Invalid tar header. Maybe the tar is corrupted or it needs to be gunzipped?");
+      if (isUSTAR(buf)) {
+        if (buf[345]) name = decodeStr(buf, 345, 155, filenameEncoding) + "/" + name;
+      } else if (isGNU(buf)) {
+      } else {
+        if (!allowUnknownFormat) {
+          throw new Error("Invalid tar header: unknown format.");
+        }
+      }
+      if (typeflag === 0 && name && name[name.length - 1] === "/") typeflag = 5;
+      return {
+        name,
+        mode,
+        uid,
+        gid,
+        size,
+        byteOffset: 0,
+        mtime: new Date(1e3 * mtime),
+        type,
+        linkname,
+        uname,
+        gname,
+        devmajor,
+        devminor,
+        pax: null
+      };
+    };
+    function isUSTAR(buf) {
+      return b4a.equals(USTAR_MAGIC, buf.subarray(MAGIC_OFFSET, MAGIC_OFFSET + 6));
+    }
+    function isGNU(buf) {
+      return b4a.equals(GNU_MAGIC, buf.subarray(MAGIC_OFFSET, MAGIC_OFFSET + 6)) && b4a.equals(GNU_VER, buf.subarray(VERSION_OFFSET, VERSION_OFFSET + 2));
+    }
+    function clamp(index, len, defaultValue) {
+      if (typeof index !== "number") return defaultValue;
+      index = ~~index;
+      if (index >= len) return len;
+      if (index >= 0) return index;
+      index += len;
+      if (index >= 0) return index;
+      return 0;
+    }
+    function toType(flag) {
+      switch (flag) {
+        case 0:
+          return "file";
+        case 1:
+          return "link";
+        case 2:
+          return "symlink";
+        case 3:
+          return "character-device";
+        case 4:
+          return "block-device";
+        case 5:
+          return "directory";
+        case 6:
+          return "fifo";
+        case 7:
+          return "contiguous-file";
+        case 72:
+          return "pax-header";
+        case 55:
+          return "pax-global-header";
+        case 27:
+          return "gnu-long-link-path";
+        case 28:
+        case 30:
+          return "gnu-long-path";
+      }
+      return null;
+    }
+    function toTypeflag(flag) {
+      switch (flag) {
+        case "file":
+          return 0;
+        case "link":
+          return 1;
+        case "symlink":
+          return 2;
+        case "character-device":
+          return 3;
+        case "block-device":
+          return 4;
+        case "directory":
+          return 5;
+        case "fifo":
+          return 6;
+        case "contiguous-file":
+          return 7;
+        case "pax-header":
+          return 72;
+      }
+      return 0;
+    }
+    function indexOf(block, num, offset, end) {
+      for (; offset < end; offset++) {
+        if (block[offset] === num) return offset;
+      }
+      return end;
+    }
+    function cksum(block) {
+      let sum = 8 * 32;
+      for (let i = 0; i < 148; i++) sum += block[i];
+      for (let j = 156; j < 512; j++) sum += block[j];
+      return sum;
+    }
+    function encodeOct(val, n) {
+      val = val.toString(8);
+      if (val.length > n) return SEVENS.slice(0, n) + " ";
+      return ZEROS.slice(0, n - val.length) + val + " ";
+    }
+    function encodeSizeBin(num, buf, off) {
+      buf[off] = 128;
+      for (let i = 11; i > 0; i--) {
+        buf[off + i] = num & 255;
+        num = Math.floor(num / 256);
+      }
+    }
+    function encodeSize(num, buf, off) {
+      if (num.toString(8).length > 11) {
+        encodeSizeBin(num, buf, off);
+      } else {
+        b4a.write(buf, encodeOct(num, 11), off);
+      }
+    }
+    function parse256(buf) {
+      let positive;
+      if (buf[0] === 128) positive = true;
+      else if (buf[0] === 255) positive = false;
+      else return null;
+      const tuple2 = [];
+      let i;
+      for (i = buf.length - 1; i > 0; i--) {
+        const byte = buf[i];
+        if (positive) tuple2.push(byte);
+        else tuple2.push(255 - byte);
+      }
+      let sum = 0;
+      const l = tuple2.length;
+      for (i = 0; i < l; i++) {
+        sum += tuple2[i] * Math.pow(256, i);
+      }
+      return positive ? sum : -1 * sum;
+    }
+    function decodeOct(val, offset, length) {
+      val = val.subarray(offset, offset + length);
+      offset = 0;
+      if (val[offset] & 128) {
+        return parse256(val);
+      } else {
+        while (offset < val.length && val[offset] === 32) offset++;
+        const end = clamp(indexOf(val, 32, offset, val.length), val.length, val.length);
+        while (offset < end && val[offset] === 0) offset++;
+        if (end === offset) return 0;
+        return parseInt(b4a.toString(val.subarray(offset, end)), 8);
+      }
+    }
+    function decodeStr(val, offset, length, encoding) {
+      return b4a.toString(val.subarray(offset, indexOf(val, 0, offset, offset + length)), encoding);
+    }
+    function addLength(str) {
+      const len = b4a.byteLength(str);
+      let digits = Math.floor(Math.log(len) / Math.log(10)) + 1;
+      if (len + digits >= Math.pow(10, digits)) digits++;
+      return len + digits + str;
+    }
+  }
+});
+
+// node_modules/tar-stream/extract.js
+var require_extract = __commonJS({
+  "node_modules/tar-stream/extract.js"(exports, module) {
+    var { Writable, Readable: Readable3, getStreamError } = require_streamx();
+    var FIFO = require_fast_fifo();
+    var b4a = require_b4a();
+    var headers = require_headers();
+    var EMPTY = b4a.alloc(0);
+    var MAX_HEADER_SIZE = 4 * 1024 * 1024;
+    var BufferList = class {
+      constructor() {
+        this.buffered = 0;
+        this.shifted = 0;
+        this.queue = new FIFO();
+        this._offset = 0;
+      }
+      push(buffer) {
+        this.buffered += buffer.byteLength;
+        this.queue.push(buffer);
+      }
+      shiftFirst(size) {
+        return this.buffered === 0 ? null : this._next(size);
+      }
+      shift(size) {
+        if (size > this.buffered) return null;
+        if (size === 0) return EMPTY;
+        let chunk = this._next(size);
+        if (size === chunk.byteLength) return chunk;
+        const chunks = [chunk];
+        while ((size -= chunk.byteLength) > 0) {
+          chunk = this._next(size);
+          chunks.push(chunk);
+        }
+        return b4a.concat(chunks);
+      }
+      _next(size) {
+        const buf = this.queue.peek();
+        const rem = buf.byteLength - this._offset;
+        if (size >= rem) {
+          const sub = this._offset ? buf.subarray(this._offset, buf.byteLength) : buf;
+          this.queue.shift();
+          this._offset = 0;
+          this.buffered -= rem;
+          this.shifted += rem;
+          return sub;
+        }
+        this.buffered -= size;
+        this.shifted += size;
+        return buf.subarray(this._offset, this._offset += size);
+      }
+    };
+    var Source = class extends Readable3 {
+      constructor(self2, header, offset) {
+        super();
+        this.header = header;
+        this.offset = offset;
+        this._parent = self2;
+      }
+      _read(cb) {
+        if (this.header.size === 0) {
+          this.push(null);
+        }
+        if (this._parent._stream === this) {
+          this._parent._update();
+        }
+        cb(null);
+      }
+      _predestroy() {
+        this._parent.destroy(getStreamError(this));
+      }
+      _detach() {
+        if (this._parent._stream === this) {
+          this._parent._stream = null;
+          this._parent._missing = overflow(this.header.size);
+          this._parent._update();
+        }
+      }
+      _destroy(cb) {
+        this._detach();
+        cb(null);
+      }
+    };
+    var Extract = class extends Writable {
+      constructor(opts) {
+        super(opts);
+        if (!opts) opts = {};
+        this._buffer = new BufferList();
+        this._offset = 0;
+        this._header = null;
+        this._stream = null;
+        this._missing = 0;
+        this._longHeader = false;
+        this._callback = noop3;
+        this._locked = false;
+        this._finished = false;
+        this._pax = null;
+        this._paxGlobal = null;
+        this._gnuLongPath = null;
+        this._gnuLongLinkPath = null;
+        this._filenameEncoding = opts.filenameEncoding || "utf-8";
+        this._allowUnknownFormat = !!opts.allowUnknownFormat;
+        this._unlockBound = this._unlock.bind(this);
+      }
+      _unlock(err) {
+        this._locked = false;
+        if (err) {
+          this.destroy(err);
+          this._continueWrite(err);
+          return;
+        }
+        this._update();
+      }
+      _consumeHeader() {
+        if (this._locked) return false;
+        this._offset = this._buffer.shifted;
+        try {
+          this._header = headers.decode(this._buffer.shift(512), this._filenameEncoding, this._allowUnknownFormat);
+        } catch (err) {
+          this._continueWrite(err);
+          return false;
+        }
+        if (!this._header) return true;
+        this._header.byteOffset = this._buffer.shifted;
+        switch (this._header.type) {
+          case "gnu-long-path":
+          case "gnu-long-link-path":
+          case "pax-global-header":
+          case "pax-header":
+            this._longHeader = true;
+            this._missing = this._header.size;
+            if (this._missing > MAX_HEADER_SIZE) {
+              this._continueWrite(new Error("Header exceeds max size"));
+              return false;
+            }
+            return true;
+        }
+        this._locked = true;
+        this._applyLongHeaders();
+        if (!(this._header.size >= 0)) {
+          this._continueWrite(new Error("Invalid header"));
+          return false;
+        }
+        if (this._header.size === 0 || this._header.type === "directory") {
+          this.emit("entry", this._header, this._createStream(), this._unlockBound);
+          return true;
+        }
+        this._stream = this._createStream();
+        this._missing = this._header.size;
+        this.emit("entry", this._header, this._stream, this._unlockBound);
+        return true;
+      }
+      _applyLongHeaders() {
+        if (this._gnuLongPath) {
+          this._header.name = this._gnuLongPath;
+          this._gnuLongPath = null;
+        }
+        if (this._gnuLongLinkPath) {
+          this._header.linkname = this._gnuLongLinkPath;
+          this._gnuLongLinkPath = null;
+        }
+        if (this._pax) {
+          if (this._pax.path) this._header.name = this._pax.path;
+          if (this._pax.linkpath) this._header.linkname = this._pax.linkpath;
+          if (this._pax.size) this._header.size = parseInt(this._pax.size, 10);
+          this._header.pax = this._pax;
+          this._pax = null;
+        }
+      }
+      _decodeLongHeader(buf) {
+        switch (this._header.type) {
+          case "gnu-long-path":
+            this._gnuLongPath = headers.decodeLongPath(buf, this._filenameEncoding);
+            break;
+          case "gnu-long-link-path":
+            this._gnuLongLinkPath = headers.decodeLongPath(buf, this._filenameEncoding);
+            break;
+          case "pax-global-header":
+            this._paxGlobal = headers.decodePax(buf);
+            break;
+          case "pax-header":
+            this._pax = this._paxGlobal === null ? headers.decodePax(buf) : Object.assign({}, this._paxGlobal, headers.decodePax(buf));
+            break;
+        }
+      }
+      _consumeLongHeader() {
+        this._longHeader = false;
+        this._missing = overflow(this._header.size);
+        const buf = this._buffer.shift(this._header.size);
+        try {
+          this._decodeLongHeader(buf);
+        } catch (err) {
+          this._continueWrite(err);
+          return false;
+        }
+        return true;
+      }
+      _consumeStream() {
+        const buf = this._buffer.shiftFirst(this._missing);
+        if (buf === null) return false;
+        this._missing -= buf.byteLength;
+        const drained = this._stream.push(buf);
+        if (this._missing === 0) {
+          this._stream.push(null);
+          if (drained) this._stream._detach();
+          return drained && this._locked === false;
+        }
+        return drained;
+      }
+      _createStream() {
+        return new Source(this, this._header, this._offset);
+      }
+      _update() {
+        while (this._buffer.buffered > 0 && !this.destroying) {
+          if (this._missing > 0) {
+            if (this._stream !== null) {
+              if (this._consumeStream() === false) return;
+              continue;
+            }
+            if (this._longHeader === true) {
+              if (this._missing > this._buffer.buffered) break;
+              if (this._consumeLongHeader() === false) return false;
+              continue;
+            }
+            const ignore = this._buffer.shiftFirst(this._missing);
+            if (ignore !== null) this._missing -= ignore.byteLength;
+            continue;
+          }
+          if (this._buffer.buffered < 512) break;
+          if (this._stream !== null || this._consumeHeader() === false) return;
+        }
+        this._continueWrite(null);
+      }
+      _continueWrite(err) {
+        const cb = this._callback;
+        this._callback = noop3;
+        cb(err);
+      }
+      _write(data, cb) {
+        this._callback = cb;
+        this._buffer.push(data);
+        this._update();
+      }
+      _final(cb) {
+        this._finished = this._missing === 0 && this._buffer.buffered === 0;
+        cb(this._finished ? null : new Error("Unexpected end of data"));
+      }
+      _predestroy() {
+        this._continueWrite(null);
+      }
+      _destroy(cb) {
+        if (this._stream) this._stream.destroy(getStreamError(this));
+        cb(null);
+      }
+      [Symbol.asyncIterator]() {
+        let error62 = null;
+        let promiseResolve = null;
+        let promiseReject = null;
+        let entryStream = null;
+        let entryCallback = null;
+        const extract = this;
+        this.on("entry", onentry);
+        this.on("error", (err) => {
+          error62 = err;
+        });
+        this.on("close", onclose);
+        return {
+          [Symbol.asyncIterator]() {
+            return this;
+          },
+          next() {
+            return new Promise(onnext);
+          },
+          return() {
+            return destroy(null);
+          },
+          throw(err) {
+            return destroy(err);
+          }
+        };
+        function consumeCallback(err) {
+          if (!entryCallback) return;
+          const cb = entryCallback;
+          entryCallback = null;
+          cb(err);
+        }
+        function onnext(resolve4, reject) {
+          if (error62) {
+            return reject(error62);
+          }
+          if (entryStream) {
+            resolve4({ value: entryStream, done: false });
+            entryStream = null;
+            return;
+          }
+          promiseResolve = resolve4;
+          promiseReject = reject;
+          consumeCallback(null);
+          if (extract._finished && promiseResolve) {
+            promiseResolve({ value: void 0, done: true });
+            promiseResolve = promiseReject = null;
+          }
+        }
+        function onentry(header, stream, callback) {
+          entryCallback = callback;
+          stream.on("error", noop3);
+          if (promiseResolve) {
+            promiseResolve({ value: stream, done: false });
+            promiseResolve = promiseReject = null;
+          } else {
+            entryStream = stream;
+          }
+        }
+        function onclose() {
+          consumeCallback(error62);
+          if (!promiseResolve) return;
+          if (error62) promiseReject(error62);
+          else promiseResolve({ value: void 0, done: true });
+          promiseResolve = promiseReject = null;
+        }
+        function destroy(err) {
+          extract.destroy(err);
+          consumeCallback(err);
+          return new Promise((resolve4, reject) => {
+            if (extract.destroyed) return resolve4({ value: void 0, done: true });
+            extract.once("close", function() {
+              if (err) reject(err);
+              else resolve4({ value: void 0, done: true });
+            });
+          });
+        }
+      }
+    };
+    module.exports = function extract(opts) {
+      return new Extract(opts);
+    };
+    function noop3() {
+    }
+    function overflow(size) {
+      size &= 511;
+      return size && 512 - size;
+    }
+  }
+});
+
+// node_modules/tar-stream/constants.js
+var require_constants2 = __commonJS({
+  "node_modules/tar-stream/constants.js"(exports, module) {
+    var constants4 = {
+      // just for envs without fs
+      S_IFMT: 61440,
+      S_IFDIR: 16384,
+      S_IFCHR: 8192,
+      S_IFBLK: 24576,
+      S_IFIFO: 4096,
+      S_IFLNK: 40960
+    };
+    try {
+      module.exports = __require("fs").constants || constants4;
+    } catch {
+      module.exports = constants4;
+    }
+  }
+});
+
+// node_modules/tar-stream/pack.js
+var require_pack = __commonJS({
+  "node_modules/tar-stream/pack.js"(exports, module) {
+    var { Readable: Readable3, Writable, getStreamError } = require_streamx();
+    var b4a = require_b4a();
+    var constants4 = require_constants2();
+    var headers = require_headers();
+    var DMODE = 493;
+    var FMODE = 420;
+    var END_OF_TAR = b4a.alloc(1024);
+    var Sink = class extends Writable {
+      constructor(pack, header, callback) {
+        super({ mapWritable, eagerOpen: true });
+        this.written = 0;
+        this.header = header;
+        this._callback = callback;
+        this._linkname = null;
+        this._isLinkname = header.type === "symlink" && !header.linkname;
+        this._isVoid = header.type !== "file" && header.type !== "contiguous-file";
+        this._finished = false;
+        this._pack = pack;
+        this._openCallback = null;
+        if (this._pack._stream === null) this._pack._stream = this;
+        else this._pack._pending.push(this);
+      }
+      _open(cb) {
+        this._openCallback = cb;
+        if (this._pack._stream === this) this._continueOpen();
+      }
+      _continuePack(err) {
+        if (this._callback === null) return;
+        const callback = this._callback;
+        this._callback = null;
+        callback(err);
+      }
+      _continueOpen() {
+        if (this._pack._stream === null) this._pack._stream = this;
+        const cb = this._openCallback;
+        this._openCallback = null;
+        if (cb === null) return;
+        if (this._pack.destroying) return cb(new Error("pack stream destroyed"));
+        if (this._pack._finalized) return cb(new Error("pack stream is already finalized"));
+        this._pack._stream = this;
+        if (!this._isLinkname) {
+          this._pack._encode(this.header);
+        }
+        if (this._isVoid) {
+          this._finish();
+          this._continuePack(null);
+        }
+        cb(null);
+      }
+      _write(data, cb) {
+        if (this._isLinkname) {
+          this._linkname = this._linkname ? b4a.concat([this._linkname, data]) : data;
+          return cb(null);
+        }
+        if (this._isVoid) {
+          if (data.byteLength > 0) {
+            return cb(new Error("No body allowed for this entry"));
+          }
+          return cb();
+        }
+        this.written += data.byteLength;
+        if (this._pack.push(data)) return cb();
+        this._pack._drain = cb;
+      }
+      _finish() {
+        if (this._finished) return;
+        this._finished = true;
+        if (this._isLinkname) {
+          this.header.linkname = this._linkname ? b4a.toString(this._linkname, "utf-8") : "";
+          this._pack._encode(this.header);
+        }
+        overflow(this._pack, this.header.size);
+        this._pack._done(this);
+      }
+      _final(cb) {
+        if (this.written !== this.header.size) {
+          return cb(new Error("Size mismatch"));
+        }
+        this._finish();
+        cb(null);
+      }
+      _getError() {
+        return getStreamError(this) || new Error("tar entry destroyed");
+      }
+      _predestroy() {
+        this._pack.destroy(this._getError());
+      }
+      _destroy(cb) {
+        this._pack._done(this);
+        this._continuePack(this._finished ? null : this._getError());
+        cb();
+      }
+    };
+    var Pack = class extends Readable3 {
+      constructor(opts) {
+        super(opts);
+        this._drain = noop3;
+        this._finalized = false;
+        this._finalizing = false;
+        this._pending = [];
+        this._stream = null;
+      }
+      entry(header, buffer, callback) {
+        if (this._finalized || this.destroying) throw new Error("already finalized or destroyed");
+        if (typeof buffer === "function") {
+          callback = buffer;
+          buffer = null;
+        }
+        if (!callback) callback = noop3;
+        if (!header.size || header.type === "symlink") header.size = 0;
+        if (!header.type) header.type = modeToType(header.mode);
+        if (!header.mode) header.mode = header.type === "directory" ? DMODE : FMODE;
+        if (!header.uid) header.uid = 0;
+        if (!header.gid) header.gid = 0;
+        if (!header.mtime) header.mtime = /* @__PURE__ */ new Date();
+        if (typeof buffer === "string") buffer = b4a.from(buffer);
+        const sink = new Sink(this, header, callback);
+        if (b4a.isBuffer(buffer)) {
+          header.size = buffer.byteLength;
+          sink.write(buffer);
+          sink.end();
+          return sink;
+        }
+        if (sink._isVoid) {
+          return sink;
+        }
+        return sink;
+      }
+      finalize() {
+        if (this._stream || this._pending.length > 0) {
+          this._finalizing = true;
+          return;
+        }
+        if (this._finalized) return;
+        this._finalized = true;
+        this.push(END_OF_TAR);
+        this.push(null);
+      }
+      _done(stream) {
+        if (stream !== this._stream) return;
+        this._stream = null;
+        if (this._finalizing) this.finalize();
+        if (this._pending.length) this._pending.shift()._continueOpen();
+      }
+      _encode(header) {
+        if (!header.pax) {
+          const buf = headers.encode(header);
+          if (buf) {
+            this.push(buf);
+            return;
+          }
+        }
+        this._encodePax(header);
+      }
+      _encodePax(header) {
+        const paxHeader = headers.encodePax({
+          name: header.name,
+          linkname: header.linkname,
+          pax: header.pax
+        });
+        const newHeader = {
+          name: "PaxHeader",
+          mode: header.mode,
+          uid: header.uid,
+          gid: header.gid,
+          size: paxHeader.byteLength,
+          mtime: header.mtime,
+          type: "pax-header",
+          linkname: header.linkname && "PaxHeader",
+          uname: header.uname,
+          gname: header.gname,
+          devmajor: header.devmajor,
+          devminor: header.devminor
+        };
+        this.push(headers.encode(newHeader));
+        this.push(paxHeader);
+        overflow(this, paxHeader.byteLength);
+        newHeader.size = header.size;
+        newHeader.type = header.type;
+        this.push(headers.encode(newHeader));
+      }
+      _doDrain() {
+        const drain = this._drain;
+        this._drain = noop3;
+        drain();
+      }
+      _predestroy() {
+        const err = getStreamError(this);
+        if (this._stream) this._stream.destroy(err);
+        while (this._pending.length) {
+          const stream = this._pending.shift();
+          stream.destroy(err);
+          stream._continueOpen();
+        }
+        this._doDrain();
+      }
+      _read(cb) {
+        this._doDrain();
+        cb();
+      }
+    };
+    module.exports = function pack(opts) {
+      return new Pack(opts);
+    };
+    function modeToType(mode) {
+      switch (mode & constants4.S_IFMT) {
+        case constants4.S_IFBLK:
+          return "block-device";
+        case constants4.S_IFCHR:
+          return "character-device";
+        case constants4.S_IFDIR:
+          return "directory";
+        case constants4.S_IFIFO:
+          return "fifo";
+        case constants4.S_IFLNK:
+          return "symlink";
+      }
+      return "file";
+    }
+    function noop3() {
+    }
+    function overflow(self2, size) {
+      size &= 511;
+      if (size) self2.push(END_OF_TAR.subarray(0, 512 - size));
+    }
+    function mapWritable(buf) {
+      return b4a.isBuffer(buf) ? buf : b4a.from(buf);
+    }
+  }
+});
+
+// node_modules/tar-stream/index.js
+var require_tar_stream = __commonJS({
+  "node_modules/tar-stream/index.js"(exports) {
+    exports.extract = require_extract();
+    exports.pack = require_pack();
+  }
+});
+
+// src/artifacts/collect-incus.ts
+import { PassThrough } from "node:stream";
+async function collectIncus(params) {
+  const { incus, sink } = params;
+  const globs = resolveGlobs(params.spec, params.roots);
+  const listing = await incus.exec(
+    params.instance,
+    ["sh", "-c", LIST_SCRIPT, "pikaci-list", ...scanBases(globs)],
+    {
+      timeoutMs: 12e4,
+      signal: params.signal
+    }
+  );
+  const listed = listing.stdout.toString("utf8").split("\0").filter((p) => p.startsWith("/"));
+  const selected = selectFiles({ globs, listed, roots: params.roots, maxFiles: params.caps.maxFiles });
+  for (const warning of selected.warnings) sink.warn(warning);
+  if (selected.files.length === 0) return [];
+  const wanted = new Map(selected.files.map((f) => [f.source.slice(1), f]));
+  const collected = [];
+  const extract = import_tar_stream.default.extract();
+  extract.on("entry", (header, stream, next) => {
+    const file2 = wanted.get(header.name.replace(/^\.\//, ""));
+    const size = header.size ?? 0;
+    if (!file2 || header.type !== "file" || !sink.fits(file2.name, size)) {
+      stream.on("end", next).resume();
+      return;
+    }
+    wanted.delete(file2.source.slice(1));
+    sink.add({ name: file2.name, size, report: file2.report, content: stream }).then(() => collected.push(file2)).then(() => next(), next);
+  });
+  const done = new Promise((resolve4, reject) => {
+    extract.on("finish", resolve4);
+    extract.on("error", reject);
+  });
+  const input2 = new PassThrough();
+  let stderr = "";
+  input2.pipe(extract);
+  const result = await incus.exec(params.instance, ["tar", "-C", "/", "-cf", "-", "--", ...wanted.keys()], {
+    collect: false,
+    onStdout: (chunk) => input2.write(chunk),
+    onStderr: (chunk) => {
+      if (stderr.length < 1e3) stderr += chunk.toString("utf8");
+    },
+    timeoutMs: 6e5,
+    signal: params.signal
+  });
+  input2.end();
+  await done;
+  if (result.code !== 0) {
+    sink.warn(`tar in the guest exited ${result.code}: ${stderr.trim().slice(0, 300)}`);
+  }
+  return collected;
+}
+var import_tar_stream, MAX_LISTING_BYTES, LIST_SCRIPT;
+var init_collect_incus = __esm({
+  "src/artifacts/collect-incus.ts"() {
+    "use strict";
+    import_tar_stream = __toESM(require_tar_stream(), 1);
+    init_select();
+    MAX_LISTING_BYTES = 8 * 1024 * 1024;
+    LIST_SCRIPT = `for b in "$@"; do [ -e "$b" ] || continue; find -P "$b" -type f -print0 2>/dev/null; done | head -c ${MAX_LISTING_BYTES}`;
   }
 });
 
@@ -31585,19 +36316,19 @@ var init_names = __esm({
 });
 
 // src/executor/incus/paths.ts
-import { posix } from "node:path";
+import { posix as posix2 } from "node:path";
 function remoteJobLayout(remoteWorkDir, runId, jobId) {
-  const runDir = posix.join(remoteWorkDir, "runs", runId);
-  const jobDir = posix.join(runDir, "jobs", jobId);
+  const runDir = posix2.join(remoteWorkDir, "runs", runId);
+  const jobDir = posix2.join(runDir, "jobs", jobId);
   return {
     runDir,
     jobDir,
-    artifacts: posix.join(jobDir, "artifacts"),
-    heartbeat: posix.join(runDir, "heartbeat")
+    artifacts: posix2.join(jobDir, "artifacts"),
+    heartbeat: posix2.join(runDir, "heartbeat")
   };
 }
 function cacheDir(remoteWorkDir, name) {
-  return posix.join(remoteWorkDir, "cache", safeSegment(name, "cache name"));
+  return posix2.join(remoteWorkDir, "cache", safeSegment(name, "cache name"));
 }
 function remoteMountSource(root, source) {
   const parts = source.split("/").filter((part) => part !== "" && part !== ".");
@@ -31606,15 +36337,15 @@ function remoteMountSource(root, source) {
       hint: "mount sources are directories relative to the repository root, without '..'"
     });
   }
-  return posix.join(root, ...parts);
+  return posix2.join(root, ...parts);
 }
-function assertGuestPath(path11) {
-  if (!path11.startsWith("/") || path11.split("/").includes("..") || path11.includes("\0")) {
-    throw new UsageError(`guest path '${path11}' must be absolute and must not contain '..'`, {
+function assertGuestPath(path15) {
+  if (!path15.startsWith("/") || path15.split("/").includes("..") || path15.includes("\0")) {
+    throw new UsageError(`guest path '${path15}' must be absolute and must not contain '..'`, {
       hint: "use an absolute path such as /workspace/cache"
     });
   }
-  return path11;
+  return path15;
 }
 function safeSegment(value, what) {
   if (value === "" || value === "." || value === ".." || value.includes("/") || value.includes("\0")) {
@@ -31624,7 +36355,7 @@ function safeSegment(value, what) {
   }
   return value;
 }
-var init_paths = __esm({
+var init_paths2 = __esm({
   "src/executor/incus/paths.ts"() {
     "use strict";
     init_errors2();
@@ -31681,7 +36412,7 @@ var init_devices = __esm({
   "src/executor/incus/devices.ts"() {
     "use strict";
     init_names();
-    init_paths();
+    init_paths2();
     GUEST_SNAPSHOT = "/workspace/snapshot";
     GUEST_ARTIFACTS = "/artifacts";
   }
@@ -31856,9 +36587,9 @@ async function prepareRemoteDirs(params) {
     );
   }
 }
-async function readRemoteFile(transport, path11) {
+async function readRemoteFile(transport, path15) {
   const result = await transport.exec(
-    ["sh", "-c", 'if [ -f "$1" ]; then cat -- "$1"; else exit 3; fi', "pikaci-read", path11],
+    ["sh", "-c", 'if [ -f "$1" ]; then cat -- "$1"; else exit 3; fi', "pikaci-read", path15],
     {
       timeoutMs: 6e4
     }
@@ -31866,7 +36597,7 @@ async function readRemoteFile(transport, path11) {
   if (result.code === 3) return null;
   if (result.code !== 0) {
     throw new InfrastructureError(
-      `cannot read ${path11} on ${transport.description}: ${result.stderr.toString().trim()}`
+      `cannot read ${path15} on ${transport.description}: ${result.stderr.toString().trim()}`
     );
   }
   return result.stdout.toString("utf8");
@@ -31938,8 +36669,8 @@ var init_base_key = __esm({
 });
 
 // src/snapshot/manifest.ts
-function manifestKey(path11) {
-  return JSON.stringify(path11);
+function manifestKey(path15) {
+  return JSON.stringify(path15);
 }
 function manifestLine(entry) {
   const key = manifestKey(entry.path);
@@ -31973,17 +36704,17 @@ function parseManifest(text, hash2) {
 }
 function parseLine(line) {
   const fields = line.split("	");
-  const path11 = JSON.parse(fields[0]);
-  if (typeof path11 !== "string" || path11 === "") return null;
-  if (fields[1] === "d" && fields.length === 2) return { type: "dir", path: path11 };
+  const path15 = JSON.parse(fields[0]);
+  if (typeof path15 !== "string" || path15 === "") return null;
+  if (fields[1] === "d" && fields.length === 2) return { type: "dir", path: path15 };
   if (fields[1] === "l" && fields.length === 3) {
     const target = JSON.parse(fields[2]);
-    return typeof target === "string" ? { type: "symlink", path: path11, target } : null;
+    return typeof target === "string" ? { type: "symlink", path: path15, target } : null;
   }
   const [, type, mode = "", size = "", digest = ""] = fields;
   if (type !== "f" || fields.length !== 5 || !/^(644|755)$/.test(mode) || !/^\d+$/.test(size)) return null;
   if (!/^[0-9a-f]{64}$/.test(digest)) return null;
-  return { type: "file", path: path11, exec: mode === "755", size: Number(size), digest };
+  return { type: "file", path: path15, exec: mode === "755", size: Number(size), digest };
 }
 var MANIFEST_HEADER;
 var init_manifest = __esm({
@@ -32189,7 +36920,7 @@ var init_sync_probe = __esm({
 
 // src/snapshot/sync-state.ts
 import { createHash as createHash6 } from "node:crypto";
-import { mkdir as mkdir4, readFile as readFile5, rename as rename2, writeFile as writeFile2 } from "node:fs/promises";
+import { mkdir as mkdir5, readFile as readFile5, rename as rename2, writeFile as writeFile2 } from "node:fs/promises";
 import { join as join7 } from "node:path";
 function stateFile(cacheDir2, remote, remoteWorkDir) {
   const key = createHash6("sha256").update(`${remote}\0${remoteWorkDir}`).digest("hex").slice(0, 24);
@@ -32208,7 +36939,7 @@ async function readSyncBase(cacheDir2, remote, remoteWorkDir) {
 }
 async function writeSyncBase(cacheDir2, remote, remoteWorkDir, base2) {
   const file2 = stateFile(cacheDir2, remote, remoteWorkDir);
-  await mkdir4(cacheDir2, { recursive: true });
+  await mkdir5(cacheDir2, { recursive: true });
   const temp = `${file2}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   await writeFile2(temp, JSON.stringify(base2));
   await rename2(temp, file2);
@@ -32224,7 +36955,7 @@ function planSync(entries, base2) {
   const baseByPath = new Map((base2 ?? []).map((entry) => [entry.path, entry]));
   const newPaths = new Set(entries.map((entry) => entry.path));
   const removals = [];
-  for (const path11 of baseByPath.keys()) if (!newPaths.has(path11)) removals.push(path11);
+  for (const path15 of baseByPath.keys()) if (!newPaths.has(path15)) removals.push(path15);
   const added = [];
   const baseObjects = /* @__PURE__ */ new Set();
   for (const entry of base2 ?? []) if (entry.type === "file") baseObjects.add(objectName(entry));
@@ -32397,14 +37128,14 @@ async function* uploadArchive(params) {
   for (const entry of params.objects) {
     const name = `o/${entry.digest.slice(0, 2)}/${objectName(entry)}`;
     push(tarHeader({ name, type: "file", size: entry.size, mode: fileMode(entry), mtime }));
-    const path11 = join8(params.root, entry.path);
+    const path15 = join8(params.root, entry.path);
     if (entry.size <= CHUNK2) {
-      const data = readFileSync5(path11);
+      const data = readFileSync5(path15);
       checkContent(entry, data.length, createHash7("sha256").update(data).digest("hex"));
       push(data);
     } else {
       if (batched > 0) yield flush();
-      yield* streamFile(path11, entry);
+      yield* streamFile(path15, entry);
     }
     push(tarPadding(entry.size));
     params.onObject?.();
@@ -32418,10 +37149,10 @@ async function* uploadArchive(params) {
   push(TAR_END);
   yield flush();
 }
-async function* streamFile(path11, entry) {
+async function* streamFile(path15, entry) {
   const hash2 = createHash7("sha256");
   let size = 0;
-  const handle = await open4(path11, "r");
+  const handle = await open4(path15, "r");
   try {
     while (size < entry.size) {
       const buffer = Buffer.allocUnsafe(Math.min(CHUNK2, entry.size - size));
@@ -32486,8 +37217,8 @@ async function uploadSnapshot(params) {
   });
   const utf8 = (text) => Buffer.from(text, "utf8");
   const files = [
-    ["removals", utf8(plan.removals.map((path11) => `${path11}\0`).join(""))],
-    ["manifest.del", utf8(plan.removals.map((path11) => `${manifestKey(path11)}
+    ["removals", utf8(plan.removals.map((path15) => `${path15}\0`).join(""))],
+    ["manifest.del", utf8(plan.removals.map((path15) => `${manifestKey(path15)}
 `).join(""))],
     ["manifest.add.gz", gzipSync(plan.added.map(manifestLine).join(""))],
     ["tree.tar", treeTar],
@@ -32721,7 +37452,7 @@ __export(incus_executor_exports, {
   createIncusExecutor: () => createIncusExecutor
 });
 import { hostname as hostname3 } from "node:os";
-import { posix as posix2 } from "node:path";
+import { posix as posix3 } from "node:path";
 function createIncusExecutor(options) {
   const remoteWorkDir = options.remoteWorkDir ?? DEFAULT_REMOTE_WORK_DIR;
   const syncer = options.syncer ?? createSnapshotSyncer({ transport: options.transport, remoteWorkDir });
@@ -32752,6 +37483,8 @@ async function runIncusJob(params) {
     timeoutSecs: spec.timeout_secs
   };
   let sync = null;
+  let outputs = {};
+  const guestOutputs = posix3.join(GUEST_ARTIFACTS, "outputs");
   let launched = false;
   const stopHeartbeat = startHeartbeat({
     transport,
@@ -32773,12 +37506,12 @@ async function runIncusJob(params) {
       shift: options.shift ?? false
     });
     await clock.run("prepare_directories", () => {
-      const writable = writableDirs(devices(GUEST_SNAPSHOT));
+      const writable = [...writableDirs(devices(GUEST_SNAPSHOT)), posix3.join(layout.artifacts, "outputs")];
       return prepareRemoteDirs({
         transport,
         dirs: [layout.jobDir],
         writable,
-        clearFiles: ["result.json", "guest.log"].map((file2) => posix2.join(layout.artifacts, file2)),
+        clearFiles: ["result.json", "guest.log"].map((file2) => posix3.join(layout.artifacts, file2)),
         heartbeat: layout.heartbeat
       });
     });
@@ -32822,10 +37555,15 @@ async function runIncusJob(params) {
           execArgv: execArgv(
             name,
             [options.runnerPath ?? DEFAULT_RUNNER_PATH],
-            { env: guestEnv({ spec, workdir, ids: { ...ids(job), laneId: job.lane_id } }) },
+            {
+              env: {
+                ...guestEnv({ spec, workdir, ids: { ...ids(job), laneId: job.lane_id } }),
+                [OUTPUT_DIR_ENV]: guestOutputs
+              }
+            },
             options.project ? { project: options.project } : {}
           ),
-          resultPath: posix2.join(layout.artifacts, "result.json"),
+          resultPath: posix3.join(layout.artifacts, "result.json"),
           deadlineMs: deadlineSecs * 1e3,
           onOutput: (text) => events.log("guest", text),
           signal
@@ -32838,10 +37576,19 @@ async function runIncusJob(params) {
     else if (exit.kind === "error") ending.error = `the guest run failed: ${exit.message}`;
     else {
       ending.runnerExit = exit.code;
-      ending.resultText = await clock.run(
-        "collect_artifacts",
-        async () => exit.resultText ?? readRemoteFile(transport, posix2.join(layout.artifacts, "result.json"))
-      );
+      ending.resultText = await clock.run("collect_artifacts", async () => {
+        const resultText = exit.resultText ?? await readRemoteFile(transport, posix3.join(layout.artifacts, "result.json"));
+        const roots = { workspace: workdir, outputDir: guestOutputs };
+        outputs = await collectLaneOutputs({
+          spec,
+          jobDir: job.job_dir,
+          repoRoot: job.snapshot.root,
+          workspaceRoots: [.../* @__PURE__ */ new Set([workdir, GUEST_SNAPSHOT])],
+          collect: (sink, caps) => collectIncus({ incus, instance: name, spec, roots, sink, caps, signal }),
+          log: host
+        });
+        return resultText;
+      });
     }
   } catch (error62) {
     if (signal.aborted) ending.aborted = true;
@@ -32871,7 +37618,8 @@ async function runIncusJob(params) {
     image,
     instance_name: name,
     host_log_path: null,
-    guest_log_path: null
+    guest_log_path: null,
+    ...outputs
   };
 }
 function ids(job) {
@@ -32881,6 +37629,8 @@ var DEFAULT_REMOTE_WORK_DIR;
 var init_incus_executor = __esm({
   "src/executor/incus-executor.ts"() {
     "use strict";
+    init_collect_incus();
+    init_lane_outputs();
     init_errors2();
     init_argv();
     init_client();
@@ -32889,7 +37639,7 @@ var init_incus_executor = __esm({
     init_guest();
     init_heartbeat();
     init_names();
-    init_paths();
+    init_paths2();
     init_remote_files();
     init_runtime();
     init_sync2();
@@ -32955,12 +37705,12 @@ var init_local_transport = __esm({
           child.stdin.on("error", () => {
           });
           writeStdin(child.stdin, options.stdin, () => killGroup2("abort"));
-          const finish3 = () => {
+          const finish4 = () => {
             if (timer) clearTimeout(timer);
             options.signal?.removeEventListener("abort", onAbort);
           };
           child.on("error", (error62) => {
-            finish3();
+            finish4();
             reject(
               new InfrastructureError(`could not start ${file2}: ${error62.message}`, {
                 hint: `install ${file2} or fix PATH on this machine`,
@@ -32969,7 +37719,7 @@ var init_local_transport = __esm({
             );
           });
           child.on("close", (code, signal) => {
-            finish3();
+            finish4();
             if (killedBy === "timeout") {
               reject(
                 new InfrastructureError(`command timed out after ${options.timeoutMs} ms: ${file2}`, {
@@ -32989,7 +37739,7 @@ var init_local_transport = __esm({
 });
 
 // node_modules/asn1/lib/ber/errors.js
-var require_errors2 = __commonJS({
+var require_errors3 = __commonJS({
   "node_modules/asn1/lib/ber/errors.js"(exports, module) {
     module.exports = {
       newInvalidAsn1Error: function(msg) {
@@ -33116,7 +37866,7 @@ var require_reader = __commonJS({
     var assert2 = __require("assert");
     var Buffer2 = require_safer().Buffer;
     var ASN1 = require_types();
-    var errors = require_errors2();
+    var errors = require_errors3();
     var newInvalidAsn1Error = errors.newInvalidAsn1Error;
     function Reader(data) {
       if (!data || !Buffer2.isBuffer(data))
@@ -33281,7 +38031,7 @@ var require_writer = __commonJS({
     var assert2 = __require("assert");
     var Buffer2 = require_safer().Buffer;
     var ASN1 = require_types();
-    var errors = require_errors2();
+    var errors = require_errors3();
     var newInvalidAsn1Error = errors.newInvalidAsn1Error;
     var DEFAULT_OPTS = {
       size: 1024,
@@ -33521,7 +38271,7 @@ var require_writer = __commonJS({
 // node_modules/asn1/lib/ber/index.js
 var require_ber = __commonJS({
   "node_modules/asn1/lib/ber/index.js"(exports, module) {
-    var errors = require_errors2();
+    var errors = require_errors3();
     var types = require_types();
     var Reader = require_reader();
     var Writer = require_writer();
@@ -37035,7 +41785,7 @@ var require_cpu_features = __commonJS({
 });
 
 // node_modules/ssh2/lib/protocol/constants.js
-var require_constants2 = __commonJS({
+var require_constants3 = __commonJS({
   "node_modules/ssh2/lib/protocol/constants.js"(exports, module) {
     "use strict";
     var crypto = __require("crypto");
@@ -37574,7 +42324,7 @@ var require_utils2 = __commonJS({
       doFatalError: (protocol, msg, level, reason) => {
         let err;
         if (DISCONNECT_REASON === void 0)
-          ({ DISCONNECT_REASON } = require_constants2());
+          ({ DISCONNECT_REASON } = require_constants3());
         if (msg instanceof Error) {
           err = msg;
           if (typeof level !== "number")
@@ -39521,7 +44271,7 @@ var require_keyParser = __commonJS({
     var { Ber } = require_lib();
     var bcrypt_pbkdf = require_bcrypt_pbkdf().pbkdf;
     var { CIPHER_INFO } = require_crypto();
-    var { eddsaSupported, SUPPORTED_CIPHER } = require_constants2();
+    var { eddsaSupported, SUPPORTED_CIPHER } = require_constants3();
     var {
       bufferSlice,
       makeBufferParser,
@@ -41051,11 +45801,11 @@ var require_agent = __commonJS({
       };
     })();
     var WINDOWS_PIPE_REGEX = /^[/\\][/\\]\.[/\\]pipe[/\\].+/;
-    function createAgent(path11) {
-      if (process.platform === "win32" && !WINDOWS_PIPE_REGEX.test(path11)) {
-        return path11 === "pageant" ? new PageantAgent() : new CygwinAgent(path11);
+    function createAgent(path15) {
+      if (process.platform === "win32" && !WINDOWS_PIPE_REGEX.test(path15)) {
+        return path15 === "pageant" ? new PageantAgent() : new CygwinAgent(path15);
       }
-      return new OpenSSHAgent(path11);
+      return new OpenSSHAgent(path15);
     }
     var AgentProtocol = (() => {
       const SSH_AGENTC_REQUEST_IDENTITIES = 11;
@@ -41811,7 +46561,7 @@ var require_handlers_misc = __commonJS({
       COMPAT,
       MESSAGE,
       TERMINAL_MODE
-    } = require_constants2();
+    } = require_constants3();
     var {
       parseKey
     } = require_keyParser();
@@ -42746,7 +47496,7 @@ var require_kex = __commonJS({
       DEFAULT_COMPRESSION,
       DISCONNECT_REASON,
       MESSAGE
-    } = require_constants2();
+    } = require_constants3();
     var {
       CIPHER_INFO,
       createCipher,
@@ -44376,7 +49126,7 @@ var require_Protocol = __commonJS({
       MESSAGE,
       SIGNALS,
       TERMINAL_MODE
-    } = require_constants2();
+    } = require_constants3();
     var {
       DEFAULT_KEXINIT_CLIENT,
       DEFAULT_KEXINIT_SERVER,
@@ -46299,17 +51049,17 @@ var require_SFTP = __commonJS({
       // ===========================================================================
       // Client-specific ===========================================================
       // ===========================================================================
-      createReadStream(path11, options) {
+      createReadStream(path15, options) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        return new ReadStream(this, path11, options);
+        return new ReadStream(this, path15, options);
       }
-      createWriteStream(path11, options) {
+      createWriteStream(path15, options) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        return new WriteStream(this, path11, options);
+        return new WriteStream(this, path15, options);
       }
-      open(path11, flags_, attrs, cb) {
+      open(path15, flags_, attrs, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         if (typeof attrs === "function") {
@@ -46328,7 +51078,7 @@ var require_SFTP = __commonJS({
           attrsFlags = attrs.flags;
           attrsLen = attrs.nb;
         }
-        const pathLen = Buffer.byteLength(path11);
+        const pathLen = Buffer.byteLength(path15);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen + 4 + 4 + attrsLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -46336,7 +51086,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path11, p += 4, pathLen);
+        buf.utf8Write(path15, p += 4, pathLen);
         writeUInt32BE(buf, flags, p += pathLen);
         writeUInt32BE(buf, attrsFlags, p += 4);
         if (attrsLen) {
@@ -46467,7 +51217,7 @@ var require_SFTP = __commonJS({
           throw new Error("Client-only method called in server mode");
         fastXfer(fs, this, localPath, remotePath, opts, cb);
       }
-      readFile(path11, options, callback_) {
+      readFile(path15, options, callback_) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         let callback;
@@ -46540,13 +51290,13 @@ var require_SFTP = __commonJS({
             return callback && callback(er, buffer);
           });
         };
-        this.open(path11, flag, 438, (er, handle_) => {
+        this.open(path15, flag, 438, (er, handle_) => {
           if (er)
             return callback && callback(er);
           handle = handle_;
           const tryStat = (er2, st) => {
             if (er2) {
-              this.stat(path11, (er_, st_) => {
+              this.stat(path15, (er_, st_) => {
                 if (er_) {
                   return this.close(handle, () => {
                     callback && callback(er2);
@@ -46567,7 +51317,7 @@ var require_SFTP = __commonJS({
           this.fstat(handle, tryStat);
         });
       }
-      writeFile(path11, data, options, callback_) {
+      writeFile(path15, data, options, callback_) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         let callback;
@@ -46586,7 +51336,7 @@ var require_SFTP = __commonJS({
         if (options.encoding && !Buffer.isEncoding(options.encoding))
           throw new Error(`Unknown encoding: ${options.encoding}`);
         const flag = options.flag || "w";
-        this.open(path11, flag, options.mode, (openErr, handle) => {
+        this.open(path15, flag, options.mode, (openErr, handle) => {
           if (openErr) {
             callback && callback(openErr);
           } else {
@@ -46595,7 +51345,7 @@ var require_SFTP = __commonJS({
             if (position === null) {
               const tryStat = (er, st) => {
                 if (er) {
-                  this.stat(path11, (er_, st_) => {
+                  this.stat(path15, (er_, st_) => {
                     if (er_) {
                       return this.close(handle, () => {
                         callback && callback(er);
@@ -46614,7 +51364,7 @@ var require_SFTP = __commonJS({
           }
         });
       }
-      appendFile(path11, data, options, callback_) {
+      appendFile(path15, data, options, callback_) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         let callback;
@@ -46632,12 +51382,12 @@ var require_SFTP = __commonJS({
           throw new TypeError("Bad arguments");
         if (!options.flag)
           options = Object.assign({ flag: "a" }, options);
-        this.writeFile(path11, data, options, callback);
+        this.writeFile(path15, data, options, callback);
       }
-      exists(path11, cb) {
+      exists(path15, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        this.stat(path11, (err) => {
+        this.stat(path15, (err) => {
           cb && cb(err ? false : true);
         });
       }
@@ -46680,7 +51430,7 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} RENAME`
         );
       }
-      mkdir(path11, attrs, cb) {
+      mkdir(path15, attrs, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         let flags = 0;
@@ -46694,7 +51444,7 @@ var require_SFTP = __commonJS({
           flags = attrs.flags;
           attrsLen = attrs.nb;
         }
-        const pathLen = Buffer.byteLength(path11);
+        const pathLen = Buffer.byteLength(path15);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen + 4 + attrsLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -46702,7 +51452,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path11, p += 4, pathLen);
+        buf.utf8Write(path15, p += 4, pathLen);
         writeUInt32BE(buf, flags, p += pathLen);
         if (attrsLen) {
           p += 4;
@@ -46718,10 +51468,10 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} MKDIR`
         );
       }
-      rmdir(path11, cb) {
+      rmdir(path15, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path11);
+        const pathLen = Buffer.byteLength(path15);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -46729,7 +51479,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path11, p += 4, pathLen);
+        buf.utf8Write(path15, p += 4, pathLen);
         this._requests[reqid] = { cb };
         const isBuffered = sendOrBuffer(this, buf);
         this._debug && this._debug(
@@ -46819,10 +51569,10 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} FSTAT`
         );
       }
-      stat(path11, cb) {
+      stat(path15, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path11);
+        const pathLen = Buffer.byteLength(path15);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -46830,17 +51580,17 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path11, p += 4, pathLen);
+        buf.utf8Write(path15, p += 4, pathLen);
         this._requests[reqid] = { cb };
         const isBuffered = sendOrBuffer(this, buf);
         this._debug && this._debug(
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} STAT`
         );
       }
-      lstat(path11, cb) {
+      lstat(path15, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path11);
+        const pathLen = Buffer.byteLength(path15);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -46848,17 +51598,17 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path11, p += 4, pathLen);
+        buf.utf8Write(path15, p += 4, pathLen);
         this._requests[reqid] = { cb };
         const isBuffered = sendOrBuffer(this, buf);
         this._debug && this._debug(
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} LSTAT`
         );
       }
-      opendir(path11, cb) {
+      opendir(path15, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path11);
+        const pathLen = Buffer.byteLength(path15);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -46866,14 +51616,14 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path11, p += 4, pathLen);
+        buf.utf8Write(path15, p += 4, pathLen);
         this._requests[reqid] = { cb };
         const isBuffered = sendOrBuffer(this, buf);
         this._debug && this._debug(
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} OPENDIR`
         );
       }
-      setstat(path11, attrs, cb) {
+      setstat(path15, attrs, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         let flags = 0;
@@ -46885,7 +51635,7 @@ var require_SFTP = __commonJS({
         } else if (typeof attrs === "function") {
           cb = attrs;
         }
-        const pathLen = Buffer.byteLength(path11);
+        const pathLen = Buffer.byteLength(path15);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen + 4 + attrsLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -46893,7 +51643,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path11, p += 4, pathLen);
+        buf.utf8Write(path15, p += 4, pathLen);
         writeUInt32BE(buf, flags, p += pathLen);
         if (attrsLen) {
           p += 4;
@@ -46953,8 +51703,8 @@ var require_SFTP = __commonJS({
           mtime: toUnixTimestamp(mtime)
         }, cb);
       }
-      utimes(path11, atime, mtime, cb) {
-        return this.setstat(path11, {
+      utimes(path15, atime, mtime, cb) {
+        return this.setstat(path15, {
           atime: toUnixTimestamp(atime),
           mtime: toUnixTimestamp(mtime)
         }, cb);
@@ -46965,8 +51715,8 @@ var require_SFTP = __commonJS({
           gid
         }, cb);
       }
-      chown(path11, uid, gid, cb) {
-        return this.setstat(path11, {
+      chown(path15, uid, gid, cb) {
+        return this.setstat(path15, {
           uid,
           gid
         }, cb);
@@ -46976,15 +51726,15 @@ var require_SFTP = __commonJS({
           mode
         }, cb);
       }
-      chmod(path11, mode, cb) {
-        return this.setstat(path11, {
+      chmod(path15, mode, cb) {
+        return this.setstat(path15, {
           mode
         }, cb);
       }
-      readlink(path11, cb) {
+      readlink(path15, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path11);
+        const pathLen = Buffer.byteLength(path15);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -46992,7 +51742,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path11, p += 4, pathLen);
+        buf.utf8Write(path15, p += 4, pathLen);
         this._requests[reqid] = {
           cb: (err, names) => {
             if (typeof cb !== "function")
@@ -47037,10 +51787,10 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} SYMLINK`
         );
       }
-      realpath(path11, cb) {
+      realpath(path15, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path11);
+        const pathLen = Buffer.byteLength(path15);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -47048,7 +51798,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path11, p += 4, pathLen);
+        buf.utf8Write(path15, p += 4, pathLen);
         this._requests[reqid] = {
           cb: (err, names) => {
             if (typeof cb !== "function")
@@ -47093,13 +51843,13 @@ var require_SFTP = __commonJS({
           this._debug(`SFTP: Outbound: ${which} posix-rename@openssh.com`);
         }
       }
-      ext_openssh_statvfs(path11, cb) {
+      ext_openssh_statvfs(path15, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         const ext = this._extensions["statvfs@openssh.com"];
         if (!ext || ext !== "2")
           throw new Error("Server does not support this extended request");
-        const pathLen = Buffer.byteLength(path11);
+        const pathLen = Buffer.byteLength(path15);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + 19 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -47109,7 +51859,7 @@ var require_SFTP = __commonJS({
         writeUInt32BE(buf, 19, p);
         buf.utf8Write("statvfs@openssh.com", p += 4, 19);
         writeUInt32BE(buf, pathLen, p += 19);
-        buf.utf8Write(path11, p += 4, pathLen);
+        buf.utf8Write(path15, p += 4, pathLen);
         this._requests[reqid] = { extended: "statvfs@openssh.com", cb };
         const isBuffered = sendOrBuffer(this, buf);
         if (this._debug) {
@@ -47195,7 +51945,7 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} fsync@openssh.com`
         );
       }
-      ext_openssh_lsetstat(path11, attrs, cb) {
+      ext_openssh_lsetstat(path15, attrs, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         const ext = this._extensions["lsetstat@openssh.com"];
@@ -47210,7 +51960,7 @@ var require_SFTP = __commonJS({
         } else if (typeof attrs === "function") {
           cb = attrs;
         }
-        const pathLen = Buffer.byteLength(path11);
+        const pathLen = Buffer.byteLength(path15);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + 20 + 4 + pathLen + 4 + attrsLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -47220,7 +51970,7 @@ var require_SFTP = __commonJS({
         writeUInt32BE(buf, 20, p);
         buf.utf8Write("lsetstat@openssh.com", p += 4, 20);
         writeUInt32BE(buf, pathLen, p += 20);
-        buf.utf8Write(path11, p += 4, pathLen);
+        buf.utf8Write(path15, p += 4, pathLen);
         writeUInt32BE(buf, flags, p += pathLen);
         if (attrsLen) {
           p += 4;
@@ -47237,13 +51987,13 @@ var require_SFTP = __commonJS({
           this._debug(`SFTP: Outbound: ${status} lsetstat@openssh.com`);
         }
       }
-      ext_openssh_expandPath(path11, cb) {
+      ext_openssh_expandPath(path15, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         const ext = this._extensions["expand-path@openssh.com"];
         if (ext !== "1")
           throw new Error("Server does not support this extended request");
-        const pathLen = Buffer.byteLength(path11);
+        const pathLen = Buffer.byteLength(path15);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + 23 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -47253,7 +52003,7 @@ var require_SFTP = __commonJS({
         writeUInt32BE(buf, 23, p);
         buf.utf8Write("expand-path@openssh.com", p += 4, 23);
         writeUInt32BE(buf, pathLen, p += 20);
-        buf.utf8Write(path11, p += 4, pathLen);
+        buf.utf8Write(path15, p += 4, pathLen);
         this._requests[reqid] = {
           cb: (err, names) => {
             if (typeof cb !== "function")
@@ -48531,12 +53281,12 @@ var require_SFTP = __commonJS({
       [REQUEST.LSTAT]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path11 = bufferParser.readString(true);
+        const path15 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path11 === void 0)
+        if (path15 === void 0)
           return doFatalSFTPError(sftp, "Malformed LSTAT packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received LSTAT (id:${reqID})`);
-        if (!sftp.emit("LSTAT", reqID, path11)) {
+        if (!sftp.emit("LSTAT", reqID, path15)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -48555,13 +53305,13 @@ var require_SFTP = __commonJS({
       [REQUEST.SETSTAT]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path11 = bufferParser.readString(true);
+        const path15 = bufferParser.readString(true);
         const attrs = readAttrs(sftp._biOpt);
         bufferParser.clear();
         if (attrs === void 0)
           return doFatalSFTPError(sftp, "Malformed SETSTAT packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received SETSTAT (id:${reqID})`);
-        if (!sftp.emit("SETSTAT", reqID, path11, attrs)) {
+        if (!sftp.emit("SETSTAT", reqID, path15, attrs)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -48583,12 +53333,12 @@ var require_SFTP = __commonJS({
       [REQUEST.OPENDIR]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path11 = bufferParser.readString(true);
+        const path15 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path11 === void 0)
+        if (path15 === void 0)
           return doFatalSFTPError(sftp, "Malformed OPENDIR packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received OPENDIR (id:${reqID})`);
-        if (!sftp.emit("OPENDIR", reqID, path11)) {
+        if (!sftp.emit("OPENDIR", reqID, path15)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -48607,63 +53357,63 @@ var require_SFTP = __commonJS({
       [REQUEST.REMOVE]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path11 = bufferParser.readString(true);
+        const path15 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path11 === void 0)
+        if (path15 === void 0)
           return doFatalSFTPError(sftp, "Malformed REMOVE packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received REMOVE (id:${reqID})`);
-        if (!sftp.emit("REMOVE", reqID, path11)) {
+        if (!sftp.emit("REMOVE", reqID, path15)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
       [REQUEST.MKDIR]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path11 = bufferParser.readString(true);
+        const path15 = bufferParser.readString(true);
         const attrs = readAttrs(sftp._biOpt);
         bufferParser.clear();
         if (attrs === void 0)
           return doFatalSFTPError(sftp, "Malformed MKDIR packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received MKDIR (id:${reqID})`);
-        if (!sftp.emit("MKDIR", reqID, path11, attrs)) {
+        if (!sftp.emit("MKDIR", reqID, path15, attrs)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
       [REQUEST.RMDIR]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path11 = bufferParser.readString(true);
+        const path15 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path11 === void 0)
+        if (path15 === void 0)
           return doFatalSFTPError(sftp, "Malformed RMDIR packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received RMDIR (id:${reqID})`);
-        if (!sftp.emit("RMDIR", reqID, path11)) {
+        if (!sftp.emit("RMDIR", reqID, path15)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
       [REQUEST.REALPATH]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path11 = bufferParser.readString(true);
+        const path15 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path11 === void 0)
+        if (path15 === void 0)
           return doFatalSFTPError(sftp, "Malformed REALPATH packet");
         sftp._debug && sftp._debug(
           `SFTP: Inbound: Received REALPATH (id:${reqID})`
         );
-        if (!sftp.emit("REALPATH", reqID, path11)) {
+        if (!sftp.emit("REALPATH", reqID, path15)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
       [REQUEST.STAT]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path11 = bufferParser.readString(true);
+        const path15 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path11 === void 0)
+        if (path15 === void 0)
           return doFatalSFTPError(sftp, "Malformed STAT packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received STAT (id:${reqID})`);
-        if (!sftp.emit("STAT", reqID, path11)) {
+        if (!sftp.emit("STAT", reqID, path15)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -48683,14 +53433,14 @@ var require_SFTP = __commonJS({
       [REQUEST.READLINK]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path11 = bufferParser.readString(true);
+        const path15 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path11 === void 0)
+        if (path15 === void 0)
           return doFatalSFTPError(sftp, "Malformed READLINK packet");
         sftp._debug && sftp._debug(
           `SFTP: Inbound: Received READLINK (id:${reqID})`
         );
-        if (!sftp.emit("READLINK", reqID, path11)) {
+        if (!sftp.emit("READLINK", reqID, path15)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -48761,7 +53511,7 @@ var require_SFTP = __commonJS({
     function roundUpToMultipleOf8(n) {
       return n + 7 & ~7;
     }
-    function ReadStream(sftp, path11, options) {
+    function ReadStream(sftp, path15, options) {
       if (options === void 0)
         options = {};
       else if (typeof options === "string")
@@ -48775,7 +53525,7 @@ var require_SFTP = __commonJS({
       options.emitClose = false;
       options.autoDestroy = false;
       ReadableStream.call(this, options);
-      this.path = path11;
+      this.path = path15;
       this.flags = options.flags === void 0 ? "r" : options.flags;
       this.mode = options.mode === void 0 ? 438 : options.mode;
       this.start = options.start;
@@ -48906,7 +53656,7 @@ var require_SFTP = __commonJS({
       },
       configurable: true
     });
-    function WriteStream(sftp, path11, options) {
+    function WriteStream(sftp, path15, options) {
       if (options === void 0)
         options = {};
       else if (typeof options === "string")
@@ -48918,7 +53668,7 @@ var require_SFTP = __commonJS({
       options.emitClose = false;
       options.autoDestroy = false;
       WritableStream.call(this, options);
-      this.path = path11;
+      this.path = path15;
       this.flags = options.flags === void 0 ? "w" : options.flags;
       this.mode = options.mode === void 0 ? 438 : options.mode;
       this.start = options.start;
@@ -49090,7 +53840,7 @@ var require_Channel = __commonJS({
     } = __require("stream");
     var {
       CHANNEL_EXTENDED_DATATYPE: { STDERR }
-    } = require_constants2();
+    } = require_constants3();
     var { bufferSlice } = require_utils2();
     var PACKET_SIZE = 32 * 1024;
     var MAX_WINDOW = 2 * 1024 * 1024;
@@ -49624,7 +54374,7 @@ var require_client = __commonJS({
       SUPPORTED_KEX,
       SUPPORTED_MAC,
       SUPPORTED_SERVER_HOST_KEY
-    } = require_constants2();
+    } = require_constants3();
     var { init: cryptoInit } = require_crypto();
     var Protocol = require_Protocol();
     var { parseKey } = require_keyParser();
@@ -51497,7 +56247,7 @@ var require_server = __commonJS({
       SUPPORTED_KEX,
       SUPPORTED_MAC,
       SUPPORTED_SERVER_HOST_KEY
-    } = require_constants2();
+    } = require_constants3();
     var { init: cryptoInit } = require_crypto();
     var { KexInit } = require_kex();
     var { parseKey } = require_keyParser();
@@ -53134,7 +57884,7 @@ function execOnChannel(params) {
     let channel;
     let settled = false;
     let timer;
-    const finish3 = (settle2) => {
+    const finish4 = (settle2) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
@@ -53142,7 +57892,7 @@ function execOnChannel(params) {
       untrack();
       settle2();
     };
-    const fail = (error62) => finish3(() => {
+    const fail = (error62) => finish4(() => {
       channel?.close();
       reject(error62);
     });
@@ -53185,7 +57935,7 @@ function execOnChannel(params) {
       });
       stream.on(
         "close",
-        () => finish3(
+        () => finish4(
           () => resolve4({ code, signal: exitSignal, stdout: Buffer.concat(stdout), stderr: Buffer.concat(stderr) })
         )
       );
@@ -53588,11 +58338,11 @@ var import_picomatch = __toESM(require_picomatch2(), 1);
 
 // src/config/positions.ts
 var import_yaml = __toESM(require_dist(), 1);
-function locate(doc, path11) {
+function locate(doc, path15) {
   let current = doc.contents ?? void 0;
   let key;
   let depth = 0;
-  for (const segment of path11) {
+  for (const segment of path15) {
     if ((0, import_yaml.isMap)(current)) {
       const pair = current.items.find(
         (item) => (0, import_yaml.isScalar)(item.key) && String(item.key.value) === String(segment)
@@ -53610,7 +58360,7 @@ function locate(doc, path11) {
     }
     depth++;
   }
-  const complete = depth === path11.length;
+  const complete = depth === path15.length;
   return {
     key: complete ? key : void 0,
     value: complete ? current : void 0,
@@ -53618,8 +58368,8 @@ function locate(doc, path11) {
     deepest: current
   };
 }
-function locateKey(doc, path11, name) {
-  const { value } = locate(doc, path11);
+function locateKey(doc, path15, name) {
+  const { value } = locate(doc, path15);
   if (!(0, import_yaml.isMap)(value)) return void 0;
   const pair = value.items.find((item) => (0, import_yaml.isScalar)(item.key) && String(item.key.value) === name);
   return pair?.key ?? void 0;
@@ -53646,12 +58396,12 @@ function duplicateIds(lanes, ctx) {
       firstIndex.set(id, index);
       return;
     }
-    const firstLine = positionOf(locate(ctx.doc, ["lanes", first, "id"]).value, ctx.lineCounter).line;
+    const firstLine2 = positionOf(locate(ctx.doc, ["lanes", first, "id"]).value, ctx.lineCounter).line;
     issues.push({
       file: ctx.file,
       ...positionOf(locate(ctx.doc, ["lanes", index, "id"]).value, ctx.lineCounter),
       message: `duplicate lane id \`${id}\``,
-      hint: `first declared at line ${firstLine}; give each lane its own id`
+      hint: `first declared at line ${firstLine2}; give each lane its own id`
     });
   });
   return issues;
@@ -53728,9 +58478,9 @@ function unwrap(schema) {
     else return current;
   }
 }
-function schemaAt(root, path11) {
+function schemaAt(root, path15) {
   let current = unwrap(root);
-  for (const segment of path11) {
+  for (const segment of path15) {
     if (current instanceof external_exports.ZodObject) current = current.shape[String(segment)];
     else if (current instanceof external_exports.ZodArray) current = current.element;
     else if (current instanceof external_exports.ZodRecord) current = current.valueType;
@@ -53740,8 +58490,8 @@ function schemaAt(root, path11) {
   }
   return current;
 }
-function allowedKeys(root, path11) {
-  const schema = schemaAt(root, path11);
+function allowedKeys(root, path15) {
+  const schema = schemaAt(root, path15);
   return schema instanceof external_exports.ZodObject ? Object.keys(schema.shape) : [];
 }
 
@@ -53796,39 +58546,39 @@ function withoutShadowedFormatIssues(issues) {
   const customPaths = new Set(issues.filter((i) => i.code === "custom").map((i) => pathKey(i.path)));
   return issues.filter((i) => !(i.code === "invalid_format" && customPaths.has(pathKey(i.path))));
 }
-function formatPath(path11) {
-  return path11.map((s, i) => typeof s === "number" ? `[${s}]` : i === 0 ? String(s) : `.${String(s)}`).join("");
+function formatPath(path15) {
+  return path15.map((s, i) => typeof s === "number" ? `[${s}]` : i === 0 ? String(s) : `.${String(s)}`).join("");
 }
-function pathKey(path11) {
-  return JSON.stringify(path11.map(String));
+function pathKey(path15) {
+  return JSON.stringify(path15.map(String));
 }
 function mapIssue(issue2, prefix, ctx) {
-  const path11 = [...prefix, ...issue2.path];
+  const path15 = [...prefix, ...issue2.path];
   const at = (node3, message, hint) => ({
     file: ctx.file,
     ...positionOf(node3, ctx.lineCounter),
     message,
     ...hint === void 0 ? {} : { hint }
   });
-  const located = locate(ctx.doc, path11);
+  const located = locate(ctx.doc, path15);
   const node2 = located.value ?? located.key ?? located.deepest;
-  const where = path11.length > 0 ? `\`${formatPath(path11)}\`: ` : "";
+  const where = path15.length > 0 ? `\`${formatPath(path15)}\`: ` : "";
   const absent = located.value === void 0 && located.key === void 0 && issue2.input === void 0;
   if (absent && (issue2.code === "invalid_type" || issue2.code === "invalid_union")) {
-    const name = String(path11[path11.length - 1]);
-    if (ctx.typoFor.has(`${pathKey(path11.slice(0, -1))} ${name}`)) return [];
+    const name = String(path15[path15.length - 1]);
+    if (ctx.typoFor.has(`${pathKey(path15.slice(0, -1))} ${name}`)) return [];
     return [at(located.deepest, `missing required key \`${name}\``, `add \`${name}:\` here`)];
   }
   switch (issue2.code) {
     case "unrecognized_keys":
       return issue2.keys.map((key) => {
-        const allowed = allowedKeys(ctx.schema, path11);
+        const allowed = allowedKeys(ctx.schema, path15);
         const suggestion = closestMatch(key, allowed);
         const hint = suggestion ? `did you mean \`${suggestion}\`?` : `allowed keys: ${allowed.join(", ")}`;
-        return at(locateKey(ctx.doc, path11, key) ?? node2, `unknown key \`${key}\``, hint);
+        return at(locateKey(ctx.doc, path15, key) ?? node2, `unknown key \`${key}\``, hint);
       });
     case "invalid_union":
-      return mapUnion(issue2, path11, ctx, (message) => at(node2, `${where}${message}`));
+      return mapUnion(issue2, path15, ctx, (message) => at(node2, `${where}${message}`));
     case "invalid_type":
       return [
         at(node2, `${where}expected ${describeExpected(issue2.expected)}, got ${describeValue(issue2.input)}`)
@@ -53845,7 +58595,7 @@ function mapIssue(issue2, prefix, ctx) {
       ];
     }
     case "invalid_key": {
-      const name = String(path11[path11.length - 1]);
+      const name = String(path15[path15.length - 1]);
       const reason = issue2.issues[0]?.message ?? issue2.message;
       return [at(located.key ?? node2, `invalid key \`${name}\`: ${reason}`)];
     }
@@ -53857,9 +58607,9 @@ function mapIssue(issue2, prefix, ctx) {
       return [at(node2, `${where}${issue2.message}`)];
   }
 }
-function mapUnion(issue2, path11, ctx, atNode) {
+function mapUnion(issue2, path15, ctx, atNode) {
   const deeper = issue2.errors.find((branch) => branch.length > 0 && branch.every((i) => i.path.length > 0));
-  if (deeper) return deeper.flatMap((inner) => mapIssue(inner, path11, ctx));
+  if (deeper) return deeper.flatMap((inner) => mapIssue(inner, path15, ctx));
   const expected = issue2.errors.flat().filter((i) => i.path.length === 0 && i.code === "invalid_type").map((i) => describeExpected(i.expected));
   if (expected.length === 0) {
     const first = issue2.errors.flat()[0];
@@ -53926,25 +58676,25 @@ function sortIssues(issues) {
 }
 
 // src/config/load.ts
-async function loadConfigFile(path11, { cwd = process.cwd() } = {}) {
+async function loadConfigFile(path15, { cwd = process.cwd() } = {}) {
   let text;
   try {
-    text = await readFile(resolve(cwd, path11), "utf8");
+    text = await readFile(resolve(cwd, path15), "utf8");
   } catch (error62) {
     const code = error62.code;
     if (code === "ENOENT") {
-      throw new UsageError(`config file not found: ${path11}`, {
+      throw new UsageError(`config file not found: ${path15}`, {
         hint: "create .github/pikaci.yml or pass --config"
       });
     }
     if (code === "EISDIR")
-      throw new UsageError(`config path is a directory: ${path11}`, { hint: "pass --config FILE" });
-    throw new UsageError(`cannot read config file ${path11}: ${error62.message}`, {
+      throw new UsageError(`config path is a directory: ${path15}`, { hint: "pass --config FILE" });
+    throw new UsageError(`cannot read config file ${path15}: ${error62.message}`, {
       hint: "check the file's permissions or pass --config",
       cause: error62
     });
   }
-  return { config: parseConfig(text, path11), file: path11, text };
+  return { config: parseConfig(text, path15), file: path15, text };
 }
 
 // src/config/resolve.ts
@@ -53976,7 +58726,10 @@ function resolveLane(config2, lane) {
       mounts: (found.mounts ?? []).map((m) => ({ source: m.source, path: m.path })),
       concurrency_group: found.concurrency_group ?? null,
       infra_retries: found.infra_retries ?? defaults.infra_retries ?? DEFAULT_INFRA_RETRIES,
-      log_limit_bytes: logLimit === void 0 ? DEFAULT_LOG_LIMIT_BYTES : parseByteSize(logLimit) ?? DEFAULT_LOG_LIMIT_BYTES
+      log_limit_bytes: logLimit === void 0 ? DEFAULT_LOG_LIMIT_BYTES : parseByteSize(logLimit) ?? DEFAULT_LOG_LIMIT_BYTES,
+      // Only when set, so plans of lanes without outputs read as before.
+      ...found.artifacts?.length ? { artifacts: [...found.artifacts] } : {},
+      ...found.reports?.length ? { reports: found.reports.map((r) => ({ junit: r.junit })) } : {}
     }
   };
 }
@@ -55524,17 +60277,17 @@ function requestLog(octokit) {
     octokit.log.debug("request", options);
     const start = Date.now();
     const requestOptions = octokit.request.endpoint.parse(options);
-    const path11 = requestOptions.url.replace(options.baseUrl, "");
+    const path15 = requestOptions.url.replace(options.baseUrl, "");
     return request2(options).then((response) => {
       const requestId = response.headers["x-github-request-id"];
       octokit.log.info(
-        `${requestOptions.method} ${path11} - ${response.status} with id ${requestId} in ${Date.now() - start}ms`
+        `${requestOptions.method} ${path15} - ${response.status} with id ${requestId} in ${Date.now() - start}ms`
       );
       return response;
     }).catch((error62) => {
       const requestId = error62.response?.headers["x-github-request-id"] || "UNKNOWN";
       octokit.log.error(
-        `${requestOptions.method} ${path11} - ${error62.status} with id ${requestId} in ${Date.now() - start}ms`
+        `${requestOptions.method} ${path15} - ${error62.status} with id ${requestId} in ${Date.now() - start}ms`
       );
       throw error62;
     });
@@ -58526,7 +63279,7 @@ async function connectTransport(params) {
 // src/executor/incus/gc.ts
 init_errors2();
 init_client();
-import { posix as posix3 } from "node:path";
+import { posix as posix4 } from "node:path";
 
 // src/executor/incus/gc-plan.ts
 init_names();
@@ -58623,7 +63376,7 @@ async function sweepStaging(transport, workDir, dryRun) {
     "-c",
     script,
     "pikaci-gc",
-    posix3.normalize(workDir),
+    posix4.normalize(workDir),
     dryRun ? "1" : "0",
     String(STAGING_MAX_AGE_MINUTES)
   ];
@@ -58699,7 +63452,7 @@ Options:
         io.stdout.write(`${decision.remove ? verb : "kept"} ${decision.name}: ${decision.reason}
 `);
       }
-      for (const path11 of report2.staleStaging) io.stdout.write(`${verb} ${path11}: stale snapshot upload
+      for (const path15 of report2.staleStaging) io.stdout.write(`${verb} ${path15}: stale snapshot upload
 `);
       const removed = report2.instances.filter((d) => d.remove).length;
       io.stdout.write(
@@ -58724,7 +63477,7 @@ function duration3(flag, value) {
 
 // src/cli/commands/hash.ts
 init_errors2();
-import path4 from "node:path";
+import path8 from "node:path";
 
 // src/snapshot/index.ts
 init_base_key();
@@ -58766,7 +63519,7 @@ Options:
     if (positionals.length > 1) {
       throw new UsageError("pikaci hash takes at most one DIR", { hint: "see `pikaci hash --help`" });
     }
-    const root = path4.resolve(io.cwd, positionals[0] ?? ".");
+    const root = path8.resolve(io.cwd, positionals[0] ?? ".");
     const snapshot = await buildSnapshot({ root, ...values["no-cache"] ? { cacheFile: null } : {} });
     if (values.json) {
       const { hash: hash2, files, bytes, cacheHits, source, memo: memo2 } = snapshot;
@@ -58782,17 +63535,17 @@ Options:
 
 // src/cli/commands/logs.ts
 init_errors2();
-import path7 from "node:path";
+import path11 from "node:path";
 
 // src/store/atomic.ts
 import { randomBytes as randomBytes5 } from "node:crypto";
 import { open as open5, rename as rename3, unlink } from "node:fs/promises";
-import path5 from "node:path";
+import path9 from "node:path";
 async function atomicWriteFile(target, data) {
-  const dir = path5.dirname(target);
-  const temp = path5.join(
+  const dir = path9.dirname(target);
+  const temp = path9.join(
     dir,
-    `.${path5.basename(target)}.${process.pid}.${randomBytes5(4).toString("hex")}.tmp`
+    `.${path9.basename(target)}.${process.pid}.${randomBytes5(4).toString("hex")}.tmp`
   );
   try {
     const handle = await open5(temp, "wx", 420);
@@ -58843,17 +63596,17 @@ var CappedLogFile = class {
   #ringFd = null;
   #total = 0;
   #closed = false;
-  constructor(path11, limitBytes) {
+  constructor(path15, limitBytes) {
     if (!Number.isInteger(limitBytes) || limitBytes < MIN_LOG_LIMIT_BYTES) {
       throw new RangeError(`log limit must be a whole number of bytes ≥ ${MIN_LOG_LIMIT_BYTES}`);
     }
-    this.#path = path11;
+    this.#path = path15;
     this.#limit = limitBytes;
     const content = limitBytes - MARKER_RESERVE_BYTES;
     this.#head = Math.floor(content / 2);
     this.#ringSize = content - this.#head;
-    closeSync(openSync(path11, "a"));
-    this.#fd = openSync(path11, "r+");
+    closeSync(openSync(path15, "a"));
+    this.#fd = openSync(path15, "r+");
     this.#total = fstatSync(this.#fd).size;
   }
   get totalBytes() {
@@ -59044,11 +63797,11 @@ function show(id) {
 
 // src/store/layout.ts
 init_errors2();
-import path6 from "node:path";
+import path10 from "node:path";
 var StoreLayout = class {
   root;
   constructor(root) {
-    this.root = path6.resolve(root);
+    this.root = path10.resolve(root);
   }
   runsDir() {
     return this.inside("runs");
@@ -59077,9 +63830,9 @@ var StoreLayout = class {
     return this.inside(this.jobDir(runId, jobId), `${kind}.log`);
   }
   inside(...segments) {
-    const resolved = path6.resolve(this.root, ...segments);
-    const relative2 = path6.relative(this.root, resolved);
-    if (relative2 === "" || relative2.startsWith("..") || path6.isAbsolute(relative2)) {
+    const resolved = path10.resolve(this.root, ...segments);
+    const relative2 = path10.relative(this.root, resolved);
+    if (relative2 === "" || relative2.startsWith("..") || path10.isAbsolute(relative2)) {
       throw new InvalidIdError(`refusing a path outside the state root: ${resolved}`, {
         hint: "ids must be plain names; this is a bug if they were"
       });
@@ -59089,14 +63842,14 @@ var StoreLayout = class {
 };
 function resolveStateRoot(env = process.env, cwd = process.cwd()) {
   const configured = env.PIKACI_STATE_ROOT;
-  return configured && configured.trim() !== "" ? path6.resolve(cwd, configured) : path6.join(cwd, ".pikaci");
+  return configured && configured.trim() !== "" ? path10.resolve(cwd, configured) : path10.join(cwd, ".pikaci");
 }
 
 // src/store/store.ts
 init_errors2();
 init_schema();
 import { mkdirSync } from "node:fs";
-import { appendFile, mkdir as mkdir5, readdir, readFile as readFile6, stat } from "node:fs/promises";
+import { appendFile, mkdir as mkdir6, readdir as readdir2, readFile as readFile6, stat as stat2 } from "node:fs/promises";
 function createStateStore({ root }) {
   const layout = new StoreLayout(root);
   async function jobIds(runId, only) {
@@ -59112,18 +63865,18 @@ function createStateStore({ root }) {
     runDir: (runId) => layout.runDir(runId),
     async jobDir(runId, jobId) {
       const dir = layout.jobDir(runId, jobId);
-      await mkdir5(dir, { recursive: true });
+      await mkdir6(dir, { recursive: true });
       return dir;
     },
     async writeRun(record2) {
       const valid = RunRecord.parse(record2);
-      await mkdir5(layout.runDir(valid.run_id), { recursive: true });
+      await mkdir6(layout.runDir(valid.run_id), { recursive: true });
       await atomicWriteFile(layout.runFile(valid.run_id), `${JSON.stringify(valid, null, 2)}
 `);
     },
     async writePlan(runId, plan) {
       const valid = PlanRecord.parse(plan);
-      await mkdir5(layout.runDir(runId), { recursive: true });
+      await mkdir6(layout.runDir(runId), { recursive: true });
       await atomicWriteFile(layout.planFile(runId), `${JSON.stringify(valid, null, 2)}
 `);
     },
@@ -59131,7 +63884,7 @@ function createStateStore({ root }) {
     guestLogPath: (runId, jobId) => layout.logFile(runId, jobId, "guest"),
     async appendLog(runId, jobId, kind, text) {
       const file2 = layout.logFile(runId, jobId, kind);
-      await mkdir5(layout.jobDir(runId, jobId), { recursive: true });
+      await mkdir6(layout.jobDir(runId, jobId), { recursive: true });
       await appendFile(file2, text);
     },
     openLog(runId, jobId, kind, limitBytes) {
@@ -59213,7 +63966,7 @@ async function readOrNull(file2) {
 }
 async function sizeOrNull(file2) {
   try {
-    return (await stat(file2)).size;
+    return (await stat2(file2)).size;
   } catch (error62) {
     if (error62.code === "ENOENT") return null;
     throw error62;
@@ -59221,7 +63974,7 @@ async function sizeOrNull(file2) {
 }
 async function readdirOrEmpty(dir) {
   try {
-    return await readdir(dir);
+    return await readdir2(dir);
   } catch (error62) {
     if (error62.code === "ENOENT") return [];
     throw error62;
@@ -59260,7 +64013,7 @@ Options:
     const kind = KINDS.find((k) => k === values.kind);
     if (!kind)
       throw new UsageError(`pikaci logs: --kind must be host, guest or both, got \`${values.kind}\``);
-    const root = values["state-root"] ? path7.resolve(io.cwd, values["state-root"]) : resolveStateRoot(io.env, io.cwd);
+    const root = values["state-root"] ? path11.resolve(io.cwd, values["state-root"]) : resolveStateRoot(io.env, io.cwd);
     const store = createStateStore({ root });
     const run2 = await store.loadRunRecord(runId);
     if (!run2)
@@ -59291,7 +64044,7 @@ ${log.text}${log.text.endsWith("\n") || !log.text ? "" : "\n"}`
 };
 
 // src/cli/commands/plan.ts
-import path8 from "node:path";
+import path12 from "node:path";
 init_errors2();
 
 // src/plan/build.ts
@@ -59299,7 +64052,7 @@ init_errors2();
 init_schema();
 
 // src/plan/select.ts
-var import_picomatch2 = __toESM(require_picomatch2(), 1);
+var import_picomatch3 = __toESM(require_picomatch2(), 1);
 function selectLanes({ lanes, changedFiles, configPath }) {
   const changed = changedFiles?.map(normalise) ?? null;
   const configChanged = changed?.includes(normalise(configPath)) ?? false;
@@ -59320,15 +64073,15 @@ function selectLanes({ lanes, changedFiles, configPath }) {
   });
 }
 function firstMatch(globs, files) {
-  const matchers = globs.map((glob) => ({ glob, isMatch: (0, import_picomatch2.default)(glob, { dot: true }) }));
+  const matchers = globs.map((glob) => ({ glob, isMatch: (0, import_picomatch3.default)(glob, { dot: true }) }));
   for (const file2 of files) {
     const hit = matchers.find((m) => m.isMatch(file2));
     if (hit) return { file: file2, glob: hit.glob };
   }
   return void 0;
 }
-function normalise(path11) {
-  return path11.replace(/^(\.\/)+/, "");
+function normalise(path15) {
+  return path15.replace(/^(\.\/)+/, "");
 }
 
 // src/plan/build.ts
@@ -59434,11 +64187,11 @@ Options:
   }
 };
 function repoRelative(configPath, cwd) {
-  return path8.relative(cwd, path8.resolve(cwd, configPath)).split(path8.sep).join("/");
+  return path12.relative(cwd, path12.resolve(cwd, configPath)).split(path12.sep).join("/");
 }
 
 // src/cli/commands/run.ts
-import path9 from "node:path";
+import path13 from "node:path";
 init_errors2();
 
 // src/pages/log-source.ts
@@ -59457,19 +64210,19 @@ function tailOfLog(bytes, totalBytes, { maxLines = TAIL_MAX_LINES, maxBytes = TA
   }
   let text = Buffer.from(bytes.buffer, bytes.byteOffset + start, bytes.length - start).toString("utf8");
   text = text.replace(/\n+$/, "");
-  let cut = text.length;
+  let cut2 = text.length;
   let lines = 0;
   while (lines < maxLines) {
-    const previous = text.lastIndexOf("\n", cut - 1);
+    const previous = text.lastIndexOf("\n", cut2 - 1);
     lines++;
     if (previous === -1) {
-      cut = 0;
+      cut2 = 0;
       break;
     }
-    cut = previous;
+    cut2 = previous;
   }
-  if (cut > 0) {
-    text = text.slice(cut + 1);
+  if (cut2 > 0) {
+    text = text.slice(cut2 + 1);
     truncated = true;
   }
   return { text, total_bytes: totalBytes, shown_lines: text === "" ? 0 : lines, truncated };
@@ -59752,7 +64505,9 @@ function applyAttempt(job, attempt, outcome, final) {
     image: outcome.image ?? job.image ?? null,
     instance_name: outcome.instance_name ?? job.instance_name ?? null,
     host_log_path: outcome.host_log_path ?? job.host_log_path,
-    guest_log_path: outcome.guest_log_path ?? job.guest_log_path
+    guest_log_path: outcome.guest_log_path ?? job.guest_log_path,
+    ...outcome.artifacts !== void 0 ? { artifacts: outcome.artifacts } : {},
+    ...outcome.tests !== void 0 ? { tests: outcome.tests } : {}
   };
 }
 function closeUnfinishedJobs(run2, at, close) {
@@ -60084,8 +64839,8 @@ var JobLogs = class {
     this.#closed = true;
     for (const [stream, file2] of this.#files) {
       try {
-        const cut = file2?.close() ?? null;
-        if (stream === "guest") this.#truncation = cut;
+        const cut2 = file2?.close() ?? null;
+        if (stream === "guest") this.#truncation = cut2;
       } catch (error62) {
         this.p.warn(`could not finish ${stream}.log of ${this.p.jobId}: ${describeError(error62)}`);
       }
@@ -60383,9 +65138,9 @@ Options:
     });
     const concurrency = parseConcurrency(values.concurrency);
     const { config: config2, file: file2 } = await loadConfigFile(values.config, { cwd: io.cwd });
-    const configAbs = path9.resolve(io.cwd, file2);
-    const workspace = values.workspace ? path9.resolve(io.cwd, values.workspace) : inferWorkspace(configAbs, io.cwd);
-    const stateRoot = values["state-root"] ? path9.resolve(io.cwd, values["state-root"]) : resolveStateRoot(io.env, io.cwd);
+    const configAbs = path13.resolve(io.cwd, file2);
+    const workspace = values.workspace ? path13.resolve(io.cwd, values.workspace) : inferWorkspace(configAbs, io.cwd);
+    const stateRoot = values["state-root"] ? path13.resolve(io.cwd, values["state-root"]) : resolveStateRoot(io.env, io.cwd);
     if (stateRoot === workspace) {
       throw new UsageError(`the state root ${stateRoot} is the workspace itself`, {
         hint: "pass --state-root (or PIKACI_STATE_ROOT) outside the workspace, or a directory inside it"
@@ -60421,7 +65176,7 @@ ${signal}: cancelling; cleaning up (send it again to exit now)
     try {
       record2 = await runLanes({
         config: config2,
-        configPath: path9.relative(workspace, configAbs).split(path9.sep).join("/"),
+        configPath: path13.relative(workspace, configAbs).split(path13.sep).join("/"),
         workspace,
         stateRoot,
         laneIds: values.lane,
@@ -60459,8 +65214,8 @@ function parseConcurrency(value) {
   return n;
 }
 function inferWorkspace(configAbs, cwd) {
-  const dir = path9.dirname(configAbs);
-  return path9.basename(dir) === ".github" ? path9.dirname(dir) : cwd;
+  const dir = path13.dirname(configAbs);
+  return path13.basename(dir) === ".github" ? path13.dirname(dir) : cwd;
 }
 function progressFor(io, json2) {
   if (json2) return { onEvent: (event) => io.stdout.write(`${JSON.stringify(event)}
@@ -60505,7 +65260,7 @@ async function failureTails(store, run2) {
 
 // src/cli/commands/status.ts
 init_errors2();
-import path10 from "node:path";
+import path14 from "node:path";
 var statusCommand = {
   name: "status",
   summary: "show a recorded run (the latest when no id is given), one row per job",
@@ -60525,7 +65280,7 @@ Options:
       { "state-root": { type: "string" }, json: { type: "boolean", default: false } },
       true
     );
-    const root = values["state-root"] ? path10.resolve(io.cwd, values["state-root"]) : resolveStateRoot(io.env, io.cwd);
+    const root = values["state-root"] ? path14.resolve(io.cwd, values["state-root"]) : resolveStateRoot(io.env, io.cwd);
     const store = createStateStore({ root });
     const runId = positionals[0];
     const run2 = runId ? await store.loadRunRecord(runId) : (await store.listRuns({ limit: 1 }))[0] ?? null;
@@ -60627,6 +65382,7 @@ var package_default = {
     "@octokit/rest": "^22.0.1",
     picomatch: "^4.0.7",
     probot: "^14.3.2",
+    sax: "^1.6.1",
     ssh2: "^1.17.0",
     "tar-stream": "^3.2.2",
     yaml: "^2.9.1",
@@ -60638,6 +65394,7 @@ var package_default = {
     "@octokit/webhooks-examples": "^7.6.1",
     "@types/node": "^20.19.43",
     "@types/picomatch": "^4.0.3",
+    "@types/sax": "^1.2.7",
     "@types/ssh2": "^1.15.6",
     "@types/tar-stream": "^3.1.5",
     ajv: "^8.20.0",
@@ -60751,6 +65508,9 @@ process.exitCode = await main(process.argv.slice(2), {
   isTTY: Boolean(process.stdout.isTTY)
 });
 /*! Bundled license information:
+
+sax/lib/sax.js:
+  (*! http://mths.be/fromcodepoint v0.1.0 by @mathias *)
 
 content-type/dist/index.js:
   (*!

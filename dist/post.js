@@ -60648,7 +60648,7 @@ var init_ids = __esm({
 });
 
 // src/schema/config.ts
-var EnvName, EnvMap, GuestPath, RelativePath, CacheSpec, MountSpec, InstanceType, LaneDefaults, LaneConfig, WorkflowConfig, BranchPattern, PushTrigger, TriggersConfig, PikaciConfig, DEFAULT_CONFIG_PATH;
+var EnvName, EnvMap, GuestPath, RelativePath, CacheSpec, MountSpec, OutputGlob, ReportSpec, InstanceType, LaneDefaults, LaneConfig, WorkflowConfig, BranchPattern, PushTrigger, TriggersConfig, PikaciConfig, DEFAULT_CONFIG_PATH;
 var init_config = __esm({
   "src/schema/config.ts"() {
     "use strict";
@@ -60673,6 +60673,11 @@ var init_config = __esm({
       source: RelativePath,
       /** Where it appears in the guest. */
       path: GuestPath
+    });
+    OutputGlob = external_exports.string().min(1).refine((p) => !p.split("/").includes(".."), { message: "must not contain '..'" });
+    ReportSpec = external_exports.strictObject({
+      /** JUnit XML files (a glob, like `artifacts`); they are collected as artifacts too. */
+      junit: OutputGlob
     });
     InstanceType = external_exports.enum(["container", "vm"]);
     LaneDefaults = external_exports.strictObject({
@@ -60705,7 +60710,11 @@ var init_config = __esm({
       concurrency_group: external_exports.string().min(1).max(64).optional(),
       mounts: external_exports.array(MountSpec).optional(),
       infra_retries: external_exports.number().int().min(0).max(5).optional(),
-      log_limit: LogLimit.optional()
+      log_limit: LogLimit.optional(),
+      /** Files the lane wrote, collected into the run's state root and the uploaded artifact. */
+      artifacts: external_exports.array(OutputGlob).max(50).optional(),
+      /** Test reports to read into per-test results. */
+      reports: external_exports.array(ReportSpec).max(20).optional()
     });
     WorkflowConfig = external_exports.strictObject({
       file: external_exports.string().min(1).default("pikaci.yml"),
@@ -60735,6 +60744,62 @@ var init_config = __esm({
   }
 });
 
+// src/schema/tests.ts
+var TestStatus, TestCaseRecord, TestCounts, LaneTestResults, ArtifactsRecord;
+var init_tests = __esm({
+  "src/schema/tests.ts"() {
+    "use strict";
+    init_zod();
+    TestStatus = external_exports.enum(["passed", "failed", "error", "skipped"]);
+    TestCaseRecord = external_exports.object({
+      /** The enclosing `<testsuite name>`, else the case's `classname`. */
+      suite: external_exports.string(),
+      name: external_exports.string(),
+      classname: external_exports.string().nullable(),
+      status: TestStatus,
+      duration_ms: external_exports.number().nonnegative().nullable(),
+      /** Repository-relative file and 1-based line of the failure, when the report or its stack trace gives one. */
+      file: external_exports.string().nullable(),
+      line: external_exports.number().int().positive().nullable(),
+      /** The failure's message (attribute, else the first line of its text), cut. */
+      message: external_exports.string().nullable(),
+      /** The failure's text (usually a stack trace), cut. */
+      details: external_exports.string().nullable(),
+      /** The case's `system-out`, cut; kept for failed cases only. */
+      system_out: external_exports.string().nullable(),
+      /** Set by the App when the test is known to be flaky: the commit a re-run passed on. */
+      flaky_passed_on: external_exports.string().nullable().optional()
+    });
+    TestCounts = external_exports.object({
+      total: external_exports.number().int().nonnegative(),
+      passed: external_exports.number().int().nonnegative(),
+      failed: external_exports.number().int().nonnegative(),
+      errors: external_exports.number().int().nonnegative(),
+      skipped: external_exports.number().int().nonnegative(),
+      /** Sum of the cases' durations. */
+      duration_ms: external_exports.number().nonnegative()
+    });
+    LaneTestResults = external_exports.object({
+      counts: TestCounts,
+      /** Report files read, relative to the lane's artifacts dir. */
+      reports: external_exports.array(external_exports.string()),
+      /** Failed and errored cases (capped; `failed_truncated` says how many more there were). */
+      failed: external_exports.array(TestCaseRecord),
+      failed_truncated: external_exports.number().int().nonnegative(),
+      /** The slowest passing cases, slowest first. */
+      slowest: external_exports.array(TestCaseRecord),
+      /** Why a report was refused or cut (size cap, DOCTYPE, malformed XML). */
+      warnings: external_exports.array(external_exports.string())
+    });
+    ArtifactsRecord = external_exports.object({
+      files: external_exports.array(external_exports.object({ name: external_exports.string(), bytes: external_exports.number().int().nonnegative(), report: external_exports.boolean() })),
+      bytes: external_exports.number().int().nonnegative(),
+      /** Caps hit, files skipped, globs that matched nothing. */
+      warnings: external_exports.array(external_exports.string())
+    });
+  }
+});
+
 // src/schema/records.ts
 var SCHEMA_VERSION, Timestamp, RunStatus, JobStatus, FailureKind, ExecutorKind, PhaseName, PhaseRecord, SyncStats, AttemptRecord, LogTruncation, JobRecord, PrepareTiming, LaneFilter, RunRecord, ExecuteSpec, PrepareNode, ExecuteNode, PlanNode, PlanRecord, GuestResult;
 var init_records = __esm({
@@ -60743,6 +60808,7 @@ var init_records = __esm({
     init_zod();
     init_config();
     init_ids();
+    init_tests();
     SCHEMA_VERSION = 1;
     Timestamp = external_exports.iso.datetime({ offset: true });
     RunStatus = external_exports.enum(["running", "passed", "failed", "skipped", "cancelled"]);
@@ -60818,7 +60884,11 @@ var init_records = __esm({
       /** Last lines of the guest log, so a report can show the failure without reading the log. */
       failure_excerpt: external_exports.string().nullable().optional(),
       /** Set when the guest log outgrew the lane's log_limit and was cut (head and tail kept). */
-      log_truncation: LogTruncation.nullable().optional()
+      log_truncation: LogTruncation.nullable().optional(),
+      /** Files collected by the lane's `artifacts` and `reports`. */
+      artifacts: ArtifactsRecord.nullable().optional(),
+      /** Per-test results from the lane's JUnit reports. */
+      tests: LaneTestResults.nullable().optional()
     });
     PrepareTiming = external_exports.object({
       name: external_exports.string(),
@@ -60873,7 +60943,10 @@ var init_records = __esm({
       concurrency_group: external_exports.string().nullable(),
       infra_retries: external_exports.number().int().nonnegative(),
       /** The lane's log cap in bytes; absent in records written before caps existed (then 100 MiB). */
-      log_limit_bytes: external_exports.number().int().positive().optional()
+      log_limit_bytes: external_exports.number().int().positive().optional(),
+      /** Globs of files to collect; absent in plans written before artifacts existed. */
+      artifacts: external_exports.array(external_exports.string()).optional(),
+      reports: external_exports.array(external_exports.object({ junit: external_exports.string() })).optional()
     });
     PrepareNode = external_exports.object({
       kind: external_exports.literal("prepare"),
@@ -60962,6 +61035,7 @@ var init_schema = __esm({
     init_events();
     init_ids();
     init_records();
+    init_tests();
   }
 });
 

@@ -15,6 +15,7 @@ import { leanFetch } from "./lean-fetch.js";
 import { pikaciOctokit } from "./octokit-class.js";
 import { EtagCache } from "./reconcile/conditional.js";
 import { type PassReport, reconcilePass } from "./reconcile/pass.js";
+import { createTestHistoryStore, labelIngestedRun } from "./test-history.js";
 
 export interface PikaciServerOptions {
   env: AppEnv;
@@ -55,6 +56,7 @@ export async function createPikaciServer(options: PikaciServerOptions): Promise<
   });
   const stateStore = createStateStore({ root: env.stateRoot });
   const claims = createFileClaims(env.stateRoot);
+  const testHistory = createTestHistoryStore(env.stateRoot);
   const deps: AppDeps = {
     appId: env.appId,
     detailsUrl: (runId: string) => signRunUrl({ baseUrl: env.publicUrl, runId, secret: env.webhookSecret }),
@@ -74,6 +76,22 @@ export async function createPikaciServer(options: PikaciServerOptions): Promise<
       for (const run of result.ingested) {
         probot.log.info(
           `pikaci ingest: run ${run.run_id} of ${owner}/${repo} ${run.stored ? "stored" : "already stored"}`,
+        );
+        if (!run.stored) continue;
+        // Flaky tests: a redelivery (not stored again) must not count the same run twice.
+        await labelIngestedRun({
+          runId: run.run_id,
+          runs: stateStore,
+          history: testHistory,
+          checkRunIds: async (runId) => (await deps.store.byRunId(runId))?.check_runs ?? null,
+          updateCheck: async (checkRunId, output) => {
+            await octokit.rest.checks?.update({ owner, repo, check_run_id: checkRunId, output });
+          },
+          testsUrl: deps.detailsUrl,
+        }).catch((error: unknown) =>
+          probot.log.warn(
+            `pikaci test history: run ${run.run_id}: ${error instanceof Error ? error.message : String(error)}`,
+          ),
         );
       }
     },

@@ -28,9 +28,16 @@ const RECORD_FILES = new Set(["run.json", "plan.json"]);
 export async function runArtifactFiles(runDir: string): Promise<string[]> {
   const entries = await readdir(runDir, { recursive: true, withFileTypes: true });
   return entries
-    .filter((e) => e.isFile() && (e.name.endsWith(".log") || RECORD_FILES.has(e.name)))
+    .filter((e) => e.isFile())
     .map((e) => path.relative(runDir, path.join(e.parentPath, e.name)))
+    .filter((rel) => rel.endsWith(".log") || RECORD_FILES.has(path.basename(rel)) || isLaneArtifact(rel))
     .sort();
+}
+
+/** `jobs/<lane>/artifacts/…`: the files a lane's `artifacts`/`reports` collected. */
+function isLaneArtifact(relative: string): boolean {
+  const parts = relative.split(path.sep);
+  return parts.length > 3 && parts[0] === "jobs" && parts[2] === "artifacts";
 }
 
 /**
@@ -60,11 +67,13 @@ export async function stageArtifact(params: {
     const target = path.join(stagingDir, relative);
     await mkdir(path.dirname(target), { recursive: true });
     const given = generated.get(relative);
-    const content =
+    // Text is masked; a binary artifact (a NUL byte) is copied as it is, since masking would corrupt it.
+    const bytes =
       given !== undefined
-        ? `${JSON.stringify(given, null, 2)}\n`
-        : await readFile(path.join(runDir, relative), "utf8");
-    await writeFile(target, maskSecrets(content, secrets), { mode: 0o600 });
+        ? Buffer.from(`${JSON.stringify(given, null, 2)}\n`)
+        : await readFile(path.join(runDir, relative));
+    const content = bytes.includes(0) ? bytes : maskSecrets(bytes.toString("utf8"), secrets);
+    await writeFile(target, content, { mode: 0o600 });
     staged.push(target);
   }
   return staged;

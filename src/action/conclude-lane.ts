@@ -5,6 +5,7 @@ import { formatDuration } from "../report/duration.js";
 import { findProblems } from "../report/matchers/index.js";
 import { relativizePath } from "../report/paths.js";
 import { actionsForConclusion } from "../report/requested-actions.js";
+import { testAnnotations } from "../report/test-results.js";
 import type { LaneConclusion } from "./check-reporter.js";
 import { readTail } from "./lane-files.js";
 
@@ -17,6 +18,8 @@ export interface ConcludeContext {
   guestRoots: readonly string[];
   secrets: readonly string[];
   runUrl: string | undefined;
+  /** The run page (the check's details link), where every failed test is listed. */
+  testsUrl?: string;
   /** Only the App can act on a button; a standalone run offers none. */
   offerActions: boolean;
   resolvePath: (relative: string) => Promise<string | undefined>;
@@ -37,7 +40,14 @@ export async function buildLaneConclusion(
   ctx: ConcludeContext,
 ): Promise<LaneConclusion> {
   const [guestLog, hostLog] = await Promise.all([readTail(job.guest_log_path), readTail(job.host_log_path)]);
-  const report = renderFinalReport({ job, guestLog, hostLog, secrets: ctx.secrets, runUrl: ctx.runUrl });
+  const report = renderFinalReport({
+    job,
+    guestLog,
+    hostLog,
+    secrets: ctx.secrets,
+    runUrl: ctx.runUrl,
+    ...(ctx.testsUrl ? { testsUrl: ctx.testsUrl } : {}),
+  });
   const notice = laneNotice({
     configPath: ctx.configPath,
     line: ctx.laneLines.get(job.lane_id) ?? 1,
@@ -46,6 +56,8 @@ export async function buildLaneConclusion(
     message: phaseLine(job),
   });
   const annotations = [notice];
+  // Per-test failures come first: they are exact, the log matchers below are a best guess.
+  if (job.status === "failed" && job.tests) annotations.push(...testAnnotations(job.tests, ctx.secrets));
   if (job.status === "failed" && guestLog !== "") {
     const roots = { repoRoot: ctx.workspace, guestRoots: ctx.guestRoots };
     const problems = findProblems(guestLog);

@@ -118,6 +118,7 @@ export async function main(params: MainParams): Promise<MainResult> {
       guestRoots: params.guestRoots ?? [],
       secrets,
       runUrl: context.runUrl,
+      ...(detailsUrl ? { testsUrl: detailsUrl } : {}),
       offerActions: inputs["check-runs"] !== undefined,
       resolvePath: workspaceResolver(context.workspace),
       ...(changedFiles.note ? { selectionNote: changedFiles.note } : {}),

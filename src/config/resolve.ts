@@ -54,6 +54,9 @@ export function resolveLane(
         logLimit === undefined
           ? DEFAULT_LOG_LIMIT_BYTES
           : (parseByteSize(logLimit) ?? DEFAULT_LOG_LIMIT_BYTES),
+      // Only when set, so plans of lanes without outputs read as before.
+      ...(found.artifacts?.length ? { artifacts: [...found.artifacts] } : {}),
+      ...(found.reports?.length ? { reports: found.reports.map((r) => ({ junit: r.junit })) } : {}),
     },
   };
 }

@@ -6,6 +6,7 @@ import type {
   PhaseRecord,
   SyncStats,
 } from "../schema/index.js";
+import type { ArtifactsRecord, LaneTestResults } from "../schema/tests.js";
 import type { SnapshotRef } from "../snapshot/entries.js";
 
 /**
@@ -46,6 +47,9 @@ export interface JobOutcome {
   instance_name?: string | null;
   host_log_path: string | null;
   guest_log_path: string | null;
+  /** Set when the lane declares `artifacts` or `reports`. */
+  artifacts?: ArtifactsRecord | null;
+  tests?: LaneTestResults | null;
 }
 
 export interface Executor {

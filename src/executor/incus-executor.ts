@@ -1,5 +1,7 @@
 import { hostname } from "node:os";
 import { posix } from "node:path";
+import { collectIncus } from "../artifacts/collect-incus.js";
+import { collectLaneOutputs, type LaneOutputs, OUTPUT_DIR_ENV } from "../artifacts/lane-outputs.js";
 import { CancelledError, describeError } from "../errors/index.js";
 import { execArgv } from "../incus/argv.js";
 import { createIncusClient } from "../incus/client.js";
@@ -7,7 +9,7 @@ import type { SyncStats } from "../schema/index.js";
 import type { Transport } from "../ssh/transport.js";
 import type { Executor, JobEvents, JobOutcome, JobSpec } from "./executor.js";
 import { classifyEnding, type JobEnding } from "./incus/classify.js";
-import { GUEST_SNAPSHOT, jobDevices, writableDirs } from "./incus/devices.js";
+import { GUEST_ARTIFACTS, GUEST_SNAPSHOT, jobDevices, writableDirs } from "./incus/devices.js";
 import { DEFAULT_RUNNER_PATH, guestEnv, runGuest } from "./incus/guest.js";
 import { startHeartbeat } from "./incus/heartbeat.js";
 import { instanceLabels, instanceName } from "./incus/names.js";
@@ -83,6 +85,9 @@ async function runIncusJob(params: IncusJobParams): Promise<JobOutcome> {
     timeoutSecs: spec.timeout_secs,
   };
   let sync: SyncStats | null = null;
+  let outputs: LaneOutputs = {};
+  /** The lane's writable output dir: inside the artifacts mount, so read-only lanes have one too. */
+  const guestOutputs = posix.join(GUEST_ARTIFACTS, "outputs");
   let launched = false;
   const stopHeartbeat = startHeartbeat({
     transport,
@@ -106,7 +111,7 @@ async function runIncusJob(params: IncusJobParams): Promise<JobOutcome> {
         shift: options.shift ?? false,
       });
     await clock.run("prepare_directories", () => {
-      const writable = writableDirs(devices(GUEST_SNAPSHOT));
+      const writable = [...writableDirs(devices(GUEST_SNAPSHOT)), posix.join(layout.artifacts, "outputs")];
       return prepareRemoteDirs({
         transport,
         dirs: [layout.jobDir],
@@ -156,7 +161,12 @@ async function runIncusJob(params: IncusJobParams): Promise<JobOutcome> {
           execArgv: execArgv(
             name,
             [options.runnerPath ?? DEFAULT_RUNNER_PATH],
-            { env: guestEnv({ spec, workdir, ids: { ...ids(job), laneId: job.lane_id } }) },
+            {
+              env: {
+                ...guestEnv({ spec, workdir, ids: { ...ids(job), laneId: job.lane_id } }),
+                [OUTPUT_DIR_ENV]: guestOutputs,
+              },
+            },
             options.project ? { project: options.project } : {},
           ),
           resultPath: posix.join(layout.artifacts, "result.json"),
@@ -173,10 +183,20 @@ async function runIncusJob(params: IncusJobParams): Promise<JobOutcome> {
     else {
       ending.runnerExit = exit.code;
       // result.json normally came back with the guest's exit; read it only if that was lost.
-      ending.resultText = await clock.run(
-        "collect_artifacts",
-        async () => exit.resultText ?? readRemoteFile(transport, posix.join(layout.artifacts, "result.json")),
-      );
+      ending.resultText = await clock.run("collect_artifacts", async () => {
+        const resultText =
+          exit.resultText ?? (await readRemoteFile(transport, posix.join(layout.artifacts, "result.json")));
+        const roots = { workspace: workdir, outputDir: guestOutputs };
+        outputs = await collectLaneOutputs({
+          spec,
+          jobDir: job.job_dir,
+          repoRoot: job.snapshot.root,
+          workspaceRoots: [...new Set([workdir, GUEST_SNAPSHOT])],
+          collect: (sink, caps) => collectIncus({ incus, instance: name, spec, roots, sink, caps, signal }),
+          log: host,
+        });
+        return resultText;
+      });
     }
   } catch (error) {
     if (signal.aborted) ending.aborted = true;
@@ -209,6 +229,7 @@ async function runIncusJob(params: IncusJobParams): Promise<JobOutcome> {
     instance_name: name,
     host_log_path: null,
     guest_log_path: null,
+    ...outputs,
   };
 }
 

@@ -1,6 +1,8 @@
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { collectLocal } from "../artifacts/collect-local.js";
+import { collectLaneOutputs, type LaneOutputs, OUTPUT_DIR_ENV } from "../artifacts/lane-outputs.js";
 import { describeError } from "../errors/index.js";
 import type { SnapshotRef } from "../snapshot/entries.js";
 import type { Executor, JobEvents, JobOutcome, JobSpec } from "./executor.js";
@@ -68,13 +70,19 @@ async function runLocalJob(params: LocalJobParams): Promise<JobOutcome> {
   const spec = job.execute;
   const temp: { dir: string | null } = { dir: null };
   let exit: Exit = { kind: "cancelled" };
+  let outputs: LaneOutputs = {};
 
   try {
     const paths = await clock.run("prepare_directories", async () => {
       await mkdir(params.tmpRoot, { recursive: true });
       const dir = await mkdtemp(join(params.tmpRoot, "pikaci-local-"));
       temp.dir = dir;
-      const layout = { workspace: join(dir, "workspace"), home: join(dir, "home"), tmp: join(dir, "tmp") };
+      const layout = {
+        workspace: join(dir, "workspace"),
+        home: join(dir, "home"),
+        tmp: join(dir, "tmp"),
+        outputs: join(dir, "outputs"),
+      };
       await Promise.all(Object.values(layout).map((p) => mkdir(p, { recursive: true })));
       host(`job ${job.job_id} attempt ${job.attempt} in ${dir}`);
       return layout;
@@ -94,13 +102,16 @@ async function runLocalJob(params: LocalJobParams): Promise<JobOutcome> {
         shell: params.shell,
         command: spec.command,
         cwd: paths.workspace,
-        env: laneEnv({
-          parent: params.env,
-          home: paths.home,
-          tmp: paths.tmp,
-          lane: spec.env,
-          ids: { runId: job.run_id, jobId: job.job_id, laneId: job.lane_id, attempt: job.attempt },
-        }),
+        env: {
+          ...laneEnv({
+            parent: params.env,
+            home: paths.home,
+            tmp: paths.tmp,
+            lane: spec.env,
+            ids: { runId: job.run_id, jobId: job.job_id, laneId: job.lane_id, attempt: job.attempt },
+          }),
+          [OUTPUT_DIR_ENV]: paths.outputs,
+        },
         timeoutMs: spec.timeout_secs * 1000,
         signal,
         onOutput: (text) => events.log("guest", text),
@@ -109,7 +120,19 @@ async function runLocalJob(params: LocalJobParams): Promise<JobOutcome> {
       return spawned;
     });
     exit = await clock.run("wait_for_completion", () => lane.exit);
-    await clock.run("collect_artifacts", async () => host(describeExit(exit, spec.timeout_secs)));
+    await clock.run("collect_artifacts", async () => {
+      host(describeExit(exit, spec.timeout_secs));
+      if (exit.kind !== "exited") return;
+      const roots = { workspace: paths.workspace, outputDir: paths.outputs };
+      outputs = await collectLaneOutputs({
+        spec,
+        jobDir: job.job_dir,
+        repoRoot: job.snapshot.root,
+        workspaceRoots: [paths.workspace],
+        collect: (sink, caps) => collectLocal({ spec, roots, sink, caps }),
+        log: host,
+      });
+    });
   } catch (error) {
     exit = signal.aborted ? { kind: "cancelled" } : { kind: "infrastructure", message: describeError(error) };
     host(`failed: ${describeExit(exit, spec.timeout_secs)}`);
@@ -127,6 +150,7 @@ async function runLocalJob(params: LocalJobParams): Promise<JobOutcome> {
     finished_at: new Date().toISOString(),
     host_log_path: null,
     guest_log_path: null,
+    ...outputs,
   };
 }
 

@@ -103,7 +103,8 @@ export function createRunPagesHandler(options: RunPagesOptions): RunPagesHandler
     if (!match.ok && match.reason === "not-ours") return false;
     if (req.method !== "GET" && req.method !== "HEAD") return sendError(req, res, 405);
     if (!match.ok) return sendError(req, res, match.reason === "bad-id" ? 400 : 404);
-    const sig = new URLSearchParams(queryAt === -1 ? "" : url.slice(queryAt + 1)).get("sig");
+    const query = new URLSearchParams(queryAt === -1 ? "" : url.slice(queryAt + 1));
+    const sig = query.get("sig");
     const { route } = match;
     const scope = route.kind === "repo" ? route : ({ kind: "run", runId: route.runId } as const);
     if (!verifyScope(scope, sig, secret)) return sendError(req, res, 403);
@@ -147,7 +148,7 @@ export function createRunPagesHandler(options: RunPagesOptions): RunPagesHandler
           logs.set(job.id, { host: host ?? null, guest: guest ?? null });
         }),
       );
-      const body = renderRunPage({ run, sig: sig!, logs, now: now() });
+      const body = renderRunPage({ run, sig: sig!, logs, now: now(), testQuery: query.get("q") ?? "" });
       send(req, res, 200, body, {
         "Content-Type": "text/html; charset=utf-8",
         "Cache-Control": cacheControl(run),

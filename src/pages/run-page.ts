@@ -8,6 +8,7 @@ import { type Html, html } from "./html.js";
 import { renderPage } from "./layout.js";
 import type { LogTail } from "./log-tail.js";
 import { githubLinks, statusIcon } from "./status.js";
+import { renderTestsSection } from "./tests-section.js";
 
 export interface JobLogTails {
   host: LogTail | null;
@@ -21,6 +22,8 @@ export interface RunPageInput {
   logs: ReadonlyMap<string, JobLogTails>;
   /** Epoch ms: the end of phases still running. */
   now: number;
+  /** The tests filter (`?q=`), applied on the server. */
+  testQuery?: string;
 }
 
 const ORDER: JobRecord["status"][] = ["passed", "failed", "running", "queued", "cancelled", "skipped"];
@@ -116,7 +119,7 @@ export function renderRunPage(input: RunPageInput): string {
     title: `${run.status} · ${run.repository ?? "pikaci"} · run ${run.run_id}`,
     crumbs,
     // Failures first: the person who clicked "Details" on a red check wants the reason before anything else.
-    body: html`${header(run)}${failures(run)}${timeline(layout)}${laneTable(run, layout)}${logs(input)}`,
+    body: html`${header(run)}${failures(run)}${renderTestsSection({ jobs: run.jobs, query: input.testQuery ?? "", sig: input.sig })}${timeline(layout)}${laneTable(run, layout)}${logs(input)}`,
     refreshSecs: run.status === "running" ? 15 : undefined,
   });
 }

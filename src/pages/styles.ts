@@ -82,6 +82,9 @@ details.job>summary:hover{background:#f6f8fa}
 .g15{background:#8c959f}
 .b{font-weight:700}.d{opacity:.7}.i{font-style:italic}.u{text-decoration:underline}
 .plain{max-width:560px;margin:80px auto;padding:24px}
+table.tests{width:100%;border-collapse:collapse;font-size:13px}table.tests td,table.tests th{text-align:left;padding:4px 6px;border-top:1px solid #d0d7de;vertical-align:top}
+tr.t-failed td:first-child,tr.t-error td:first-child{color:var(--fail);font-weight:600}.msg{margin:0;white-space:pre-wrap;font-size:12px}
+.pill.flaky{background:#bf8700}.test-filter{margin:8px 0}.test-filter input[type=search]{width:60%}
 </style>`;
 
 const STYLE_TEXT = /^<style>([\s\S]*)<\/style>$/.exec(STYLE_ELEMENT.toString())![1]!;

@@ -7,6 +7,7 @@ import { codeBlock, logTail } from "./log-tail.js";
 import { maskSecrets } from "./mask.js";
 import { renderPhaseTable, slowestPhase } from "./phase-table.js";
 import { parseFailedTestCount } from "./test-counts.js";
+import { failedCount, renderFailedTests, testsTitle } from "./test-results.js";
 import { type CheckConclusion, conclusionFor, laneTitle } from "./title.js";
 
 /** The `output` object of a check run, always within GitHub's limits. */
@@ -57,6 +58,7 @@ export type FinalJob = Pick<
   | "sync"
   | "attempts"
   | "log_truncation"
+  | "tests"
 >;
 
 export interface FinalOutputParams {
@@ -67,6 +69,8 @@ export interface FinalOutputParams {
   hostLog?: string;
   secrets?: readonly string[];
   runUrl?: string;
+  /** Where every failed test is listed (the run page), linked when the summary cannot hold them all. */
+  testsUrl?: string;
 }
 
 export interface FinalReport {
@@ -94,8 +98,20 @@ function facts(job: FinalJob): string {
 /** The conclusion and output of a finished lane: title line, phase table, facts, and the log's tail. */
 export function renderFinalReport(params: FinalOutputParams): FinalReport {
   const { job, guestLog, hostLog = "", secrets = [], runUrl } = params;
-  const failedTests = job.status === "failed" ? parseFailedTestCount(guestLog) : undefined;
-  const title = maskSecrets(laneTitle(job, failedTests), secrets);
+  const tests = job.tests?.counts.total ? job.tests : undefined;
+  const failedTests =
+    job.status !== "failed" ? undefined : tests ? failedCount(tests) : parseFailedTestCount(guestLog);
+  // Per-test results name the verdict only when they agree with it (a lane can fail after its tests pass).
+  const fromTests =
+    tests && ((job.status === "passed" && failedTests === undefined) || (failedTests ?? 0) > 0)
+      ? testsTitle(tests, job.duration_ms)
+      : undefined;
+  const title = maskSecrets(
+    job.failure_kind === "test_failure" || job.status === "passed"
+      ? (fromTests ?? laneTitle(job, failedTests))
+      : laneTitle(job, failedTests),
+    secrets,
+  );
   const slowest = slowestPhase(job.phases);
   const lines = [`**${title}**`, "", renderPhaseTable(job.phases), ""];
   if (slowest?.duration_ms) {
@@ -108,6 +124,10 @@ export function renderFinalReport(params: FinalOutputParams): FinalReport {
   if (job.log_truncation) lines.push("", logCutLine(job.log_truncation));
   if (job.message && job.status !== "passed") lines.push("", codeBlock(maskSecrets(job.message, secrets)));
   if (runUrl) lines.push("", `[Workflow run](${runUrl})`);
+  if (tests && (failedTests ?? 0) > 0) {
+    const budgetBytes = CHECK_OUTPUT_MAX_BYTES - Buffer.byteLength(lines.join("\n")) - 64;
+    lines.push("", renderFailedTests({ tests, budgetBytes, moreUrl: params.testsUrl ?? runUrl, secrets }));
+  }
   const useHostLog = guestLog.trim() === "" && hostLog.trim() !== "";
   const text = useHostLog
     ? tailSection("Host log (the guest produced no output)", hostLog, secrets, false)

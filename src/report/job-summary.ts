@@ -42,6 +42,22 @@ export function renderJobSummary(params: {
     ...run.jobs.map((job) => row(job, checkUrls.get(job.lane_id))),
   ];
   if (run.jobs.length === 0) lines.push("| – | no lanes ran | | | |");
+  const tests = testTotals(run.jobs);
+  if (tests) lines.push("", tests);
   if (run.host) lines.push("", `Build host: \`${run.host}\``);
   return `${lines.join("\n")}\n`;
+}
+
+/** "**Tests:** 3 of 412 failed, 5 skipped, in 2 lanes" over every lane with JUnit results. */
+export function testTotals(jobs: readonly Pick<JobRecord, "tests">[]): string | undefined {
+  const withTests = jobs.filter((j) => j.tests && j.tests.counts.total > 0);
+  if (withTests.length === 0) return undefined;
+  const sum = (pick: (c: NonNullable<JobRecord["tests"]>["counts"]) => number) =>
+    withTests.reduce((n, j) => n + pick(j.tests!.counts), 0);
+  const total = sum((c) => c.total);
+  const failed = sum((c) => c.failed + c.errors);
+  const skipped = sum((c) => c.skipped);
+  const lanes = withTests.length === 1 ? "1 lane" : `${withTests.length} lanes`;
+  const verdict = failed > 0 ? `${failed} of ${total} failed` : `${total} passed`;
+  return `**Tests:** ${verdict}${skipped > 0 ? `, ${skipped} skipped` : ""}, in ${lanes}`;
 }

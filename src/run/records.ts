@@ -166,6 +166,8 @@ export function applyAttempt(
     instance_name: outcome.instance_name ?? job.instance_name ?? null,
     host_log_path: outcome.host_log_path ?? job.host_log_path,
     guest_log_path: outcome.guest_log_path ?? job.guest_log_path,
+    ...(outcome.artifacts !== undefined ? { artifacts: outcome.artifacts } : {}),
+    ...(outcome.tests !== undefined ? { tests: outcome.tests } : {}),
   };
 }
 

@@ -41,6 +41,20 @@ export const MountSpec = z.strictObject({
   path: GuestPath,
 });
 
+/**
+ * A glob for files a lane leaves behind: relative to the workspace, or absolute in the guest.
+ * `$PIKACI_OUTPUT_DIR/` at the start stands for the lane's writable output dir (see docs/test-results.md).
+ */
+const OutputGlob = z
+  .string()
+  .min(1)
+  .refine((p) => !p.split("/").includes(".."), { message: "must not contain '..'" });
+
+export const ReportSpec = z.strictObject({
+  /** JUnit XML files (a glob, like `artifacts`); they are collected as artifacts too. */
+  junit: OutputGlob,
+});
+
 export const InstanceType = z.enum(["container", "vm"]);
 
 /** Settings a lane inherits unless it sets its own. */
@@ -76,6 +90,10 @@ export const LaneConfig = z.strictObject({
   mounts: z.array(MountSpec).optional(),
   infra_retries: z.number().int().min(0).max(5).optional(),
   log_limit: LogLimit.optional(),
+  /** Files the lane wrote, collected into the run's state root and the uploaded artifact. */
+  artifacts: z.array(OutputGlob).max(50).optional(),
+  /** Test reports to read into per-test results. */
+  reports: z.array(ReportSpec).max(20).optional(),
 });
 
 /** Which workflow the App dispatches, and on which ref. */
@@ -121,6 +139,7 @@ export const PikaciConfig = z.strictObject({
 
 export type CacheSpec = z.infer<typeof CacheSpec>;
 export type MountSpec = z.infer<typeof MountSpec>;
+export type ReportSpec = z.infer<typeof ReportSpec>;
 export type LaneDefaults = z.infer<typeof LaneDefaults>;
 export type LaneConfig = z.infer<typeof LaneConfig>;
 export type PikaciConfig = z.infer<typeof PikaciConfig>;

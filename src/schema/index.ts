@@ -5,3 +5,4 @@ export * from "./duration.js";
 export * from "./events.js";
 export * from "./ids.js";
 export * from "./records.js";
+export * from "./tests.js";

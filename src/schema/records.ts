@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { InstanceType } from "./config.js";
 import { LaneId, RunId } from "./ids.js";
+import { ArtifactsRecord, LaneTestResults } from "./tests.js";
 
 /**
  * The records pikaci writes: `run.json`, `plan.json`, and the job records inside `run.json`.
@@ -95,6 +96,10 @@ export const JobRecord = z.object({
   failure_excerpt: z.string().nullable().optional(),
   /** Set when the guest log outgrew the lane's log_limit and was cut (head and tail kept). */
   log_truncation: LogTruncation.nullable().optional(),
+  /** Files collected by the lane's `artifacts` and `reports`. */
+  artifacts: ArtifactsRecord.nullable().optional(),
+  /** Per-test results from the lane's JUnit reports. */
+  tests: LaneTestResults.nullable().optional(),
 });
 
 export const PrepareTiming = z.object({
@@ -154,6 +159,9 @@ export const ExecuteSpec = z.object({
   infra_retries: z.number().int().nonnegative(),
   /** The lane's log cap in bytes; absent in records written before caps existed (then 100 MiB). */
   log_limit_bytes: z.number().int().positive().optional(),
+  /** Globs of files to collect; absent in plans written before artifacts existed. */
+  artifacts: z.array(z.string()).optional(),
+  reports: z.array(z.object({ junit: z.string() })).optional(),
 });
 
 export const PrepareNode = z.object({

@@ -28,7 +28,8 @@ STATE=$(cd "$STATE" && pwd)
 chmod 0700 "$STATE"
 
 # ---------------------------------------------------------------- packages
-PACKAGES=(openssh-server openssh-client busybox-static debootstrap)
+# bats: the local executor's JUnit test runs it on this machine (the Debian image has its own).
+PACKAGES=(openssh-server openssh-client busybox-static debootstrap bats)
 BACKPORTS_PACKAGES=(incus-base incus-client)
 missing() { local p; for p in "$@"; do dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' || echo "$p"; done; }
 

@@ -25,7 +25,20 @@ export interface AppDeps {
 }
 
 /** The part of an installation octokit that ingest uses. */
-export type IngestOctokit = { rest: { actions: unknown } };
+export type IngestOctokit = {
+  rest: {
+    actions: unknown;
+    /** For relabelling a check run whose failures turn out to be known flaky tests. */
+    checks?: {
+      update(params: {
+        owner: string;
+        repo: string;
+        check_run_id: number;
+        output: { title: string; summary: string; text?: string };
+      }): Promise<unknown>;
+    };
+  };
+};
 
 /** One delivery's view: the repository it concerns and the GitHub calls scoped to it. */
 export interface EventScope {
