@@ -74,6 +74,25 @@ export const LaneConfig = z.strictObject({
   infra_retries: z.number().int().min(0).max(5).optional(),
 });
 
+/** What goes into a lane's workspace besides the files git lists (docs/snapshot-hash.md §1). */
+export const SnapshotConfig = z.strictObject({
+  /**
+   * Globs (picomatch, relative to the repository) of ignored files to add, such as `node_modules/**`
+   * prepared by `npm ci` before `pikaci run`. Hashed and synced like every other file. A glob with a
+   * leading `!` leaves its matches out (`!node_modules/.cache/**`).
+   */
+  include: z
+    .array(
+      z
+        .string()
+        .min(1)
+        .refine((g) => !g.replace(/^!/, "").startsWith("/") && !g.split("/").includes(".."), {
+          message: "must be relative to the repository and must not contain '..'",
+        }),
+    )
+    .optional(),
+});
+
 /** Which workflow the App dispatches, and on which ref. */
 export const WorkflowConfig = z.strictObject({
   file: z.string().min(1).default("pikaci.yml"),
@@ -85,6 +104,7 @@ export const PikaciConfig = z.strictObject({
   version: z.literal(1),
   defaults: LaneDefaults.optional(),
   workflow: WorkflowConfig.optional(),
+  snapshot: SnapshotConfig.optional(),
   lanes: z.array(LaneConfig).min(1, "declare at least one lane"),
 });
 
