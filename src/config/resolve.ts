@@ -2,6 +2,7 @@ import { UsageError } from "../errors/index.js";
 import {
   DEFAULT_IMAGE,
   DEFAULT_INFRA_RETRIES,
+  DEFAULT_NETWORK,
   DEFAULT_TIMEOUT_SECS,
   type ExecuteSpec,
   type LaneConfig,
@@ -47,10 +48,17 @@ export function resolveLane(
       mounts: (found.mounts ?? []).map((m) => ({ source: m.source, path: m.path })),
       concurrency_group: found.concurrency_group ?? null,
       infra_retries: found.infra_retries ?? defaults.infra_retries ?? DEFAULT_INFRA_RETRIES,
+      ...networkOf(found.network),
     },
   };
 }
 
 export function resolveLanes(config: Pick<PikaciConfig, "defaults" | "lanes">): ResolvedLane[] {
   return config.lanes.map((lane) => resolveLane(config, lane));
+}
+
+/** `network: true` is the default bridge; false or absent adds nothing (records stay as they were). */
+function networkOf(network: boolean | string | undefined): { network?: string } {
+  if (network === undefined || network === false) return {};
+  return { network: network === true ? DEFAULT_NETWORK : network };
 }

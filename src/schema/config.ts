@@ -68,6 +68,14 @@ export const LaneConfig = z.strictObject({
   instance_type: InstanceType.optional(),
   env: EnvMap.optional(),
   caches: z.array(CacheSpec).optional(),
+  /**
+   * Network for this lane: `true` joins the build host's `pikacibr0` bridge (NAT), a string names
+   * another managed Incus network. Default: no network at all. A fork's lanes only get it once a
+   * maintainer approved them.
+   */
+  network: z
+    .union([z.boolean(), z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/, "an Incus network name")])
+    .optional(),
   /** Lanes sharing a group never run at the same time. */
   concurrency_group: z.string().min(1).max(64).optional(),
   mounts: z.array(MountSpec).optional(),
@@ -104,8 +112,8 @@ export const PikaciConfig = z.strictObject({
   version: z.literal(1),
   defaults: LaneDefaults.optional(),
   workflow: WorkflowConfig.optional(),
-  snapshot: SnapshotConfig.optional(),
   lanes: z.array(LaneConfig).min(1, "declare at least one lane"),
+  snapshot: SnapshotConfig.optional(),
 });
 
 export type CacheSpec = z.infer<typeof CacheSpec>;
@@ -120,3 +128,5 @@ export const DEFAULT_CONFIG_PATH = ".github/pikaci.yml";
 export const DEFAULT_TIMEOUT_SECS = 1800;
 export const DEFAULT_IMAGE = "pikaci-debian";
 export const DEFAULT_INFRA_RETRIES = 1;
+/** The managed bridge `network: true` joins (test/host/setup.sh creates it). */
+export const DEFAULT_NETWORK = "pikacibr0";

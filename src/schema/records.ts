@@ -142,6 +142,8 @@ export const ExecuteSpec = z.object({
   mounts: z.array(z.object({ source: z.string(), path: z.string() })),
   concurrency_group: z.string().nullable(),
   infra_retries: z.number().int().nonnegative(),
+  /** The Incus network the lane joins; absent: no network. */
+  network: z.string().optional(),
 });
 
 export const PrepareNode = z.object({

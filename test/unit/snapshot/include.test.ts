@@ -2,8 +2,8 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { UsageError } from "../../../src/errors/index.js";
-import { buildSnapshot } from "../../../src/snapshot/index.js";
 import { globBase, isNeverIncluded, listIncluded } from "../../../src/snapshot/include.js";
+import { buildSnapshot } from "../../../src/snapshot/index.js";
 import { git, makeTree, removeTree } from "./helpers.js";
 
 const dirs: string[] = [];
