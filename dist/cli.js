@@ -27896,7 +27896,16 @@ var init_config = __esm({
       /** Host-side directory `cache/<name>` under the remote work dir, shared by lanes that name it. */
       name: LaneId,
       /** Where the cache is mounted read-write in the guest. */
-      path: GuestPath
+      path: GuestPath,
+      /**
+       * Makes the cache keyed (docs/dependencies.md §4): the lane gets a copy of the cache saved under
+       * this key (or of the newest matching `restore_keys` prefix), and a passing lane saves its copy
+       * under the key if none is saved yet. Text plus `{{ hashFiles('glob', …) }}`, e.g.
+       * `npm-{{ hashFiles('package-lock.json') }}`. Without a key the cache is one shared directory.
+       */
+      key: external_exports.string().min(1).max(200).optional(),
+      /** Key prefixes tried in order when the key itself is not saved, e.g. `npm-`. */
+      restore_keys: external_exports.array(external_exports.string().min(1).max(200)).optional()
     });
     MountSpec = external_exports.strictObject({
       /** A directory of the workspace (relative), staged to the build host and mounted read-only. */
@@ -28097,7 +28106,14 @@ var init_records = __esm({
       image: external_exports.string(),
       instance_type: InstanceType,
       env: external_exports.record(external_exports.string(), external_exports.string()),
-      caches: external_exports.array(external_exports.object({ name: external_exports.string(), path: external_exports.string() })),
+      caches: external_exports.array(
+        external_exports.object({
+          name: external_exports.string(),
+          path: external_exports.string(),
+          key: external_exports.string().optional(),
+          restore_keys: external_exports.array(external_exports.string()).optional()
+        })
+      ),
       mounts: external_exports.array(external_exports.object({ source: external_exports.string(), path: external_exports.string() })),
       concurrency_group: external_exports.string().nullable(),
       infra_retries: external_exports.number().int().nonnegative(),
@@ -29319,9 +29335,9 @@ var require_parse = __commonJS({
                 const idx = prev.value.lastIndexOf("[");
                 const pre = prev.value.slice(0, idx);
                 const rest2 = prev.value.slice(idx + 2);
-                const posix5 = POSIX_REGEX_SOURCE[rest2];
-                if (posix5) {
-                  prev.value = pre + posix5;
+                const posix6 = POSIX_REGEX_SOURCE[rest2];
+                if (posix6) {
+                  prev.value = pre + posix6;
                   state.backtrack = true;
                   advance();
                   if (!bos.output && tokens.indexOf(prev) === 1) {
@@ -29821,9 +29837,9 @@ var require_picomatch = __commonJS({
     var utils = require_utils();
     var constants3 = require_constants();
     var isObject2 = (val) => val && typeof val === "object" && !Array.isArray(val);
-    var picomatch4 = (glob, options, returnState = false) => {
+    var picomatch5 = (glob, options, returnState = false) => {
       if (Array.isArray(glob)) {
-        const fns = glob.map((input2) => picomatch4(input2, options, returnState));
+        const fns = glob.map((input2) => picomatch5(input2, options, returnState));
         const arrayMatcher = (str) => {
           for (const isMatch of fns) {
             const state2 = isMatch(str);
@@ -29838,18 +29854,18 @@ var require_picomatch = __commonJS({
         throw new TypeError("Expected pattern to be a non-empty string");
       }
       const opts = options || {};
-      const posix5 = opts.windows;
-      const regex = isState ? picomatch4.compileRe(glob, options) : picomatch4.makeRe(glob, options, false, true);
+      const posix6 = opts.windows;
+      const regex = isState ? picomatch5.compileRe(glob, options) : picomatch5.makeRe(glob, options, false, true);
       const state = regex.state;
       delete regex.state;
       let isIgnored = () => false;
       if (opts.ignore) {
         const ignoreOpts = { ...options, ignore: null, onMatch: null, onResult: null };
-        isIgnored = picomatch4(opts.ignore, ignoreOpts, returnState);
+        isIgnored = picomatch5(opts.ignore, ignoreOpts, returnState);
       }
       const matcher = (input2, returnObject = false) => {
-        const { isMatch, match, output: output2 } = picomatch4.test(input2, regex, options, { glob, posix: posix5 });
-        const result = { glob, state, regex, posix: posix5, input: input2, output: output2, match, isMatch };
+        const { isMatch, match, output: output2 } = picomatch5.test(input2, regex, options, { glob, posix: posix6 });
+        const result = { glob, state, regex, posix: posix6, input: input2, output: output2, match, isMatch };
         if (typeof opts.onResult === "function") {
           opts.onResult(result);
         }
@@ -29874,7 +29890,7 @@ var require_picomatch = __commonJS({
       }
       return matcher;
     };
-    picomatch4.test = (input2, regex, options, { glob, posix: posix5 } = {}) => {
+    picomatch5.test = (input2, regex, options, { glob, posix: posix6 } = {}) => {
       if (typeof input2 !== "string") {
         throw new TypeError("Expected input to be a string");
       }
@@ -29882,7 +29898,7 @@ var require_picomatch = __commonJS({
         return { isMatch: false, output: "" };
       }
       const opts = options || {};
-      const format = opts.format || (posix5 ? utils.toPosixSlashes : null);
+      const format = opts.format || (posix6 ? utils.toPosixSlashes : null);
       let match = input2 === glob;
       let output2 = match && format ? format(input2) : input2;
       if (match === false) {
@@ -29891,24 +29907,24 @@ var require_picomatch = __commonJS({
       }
       if (match === false || opts.capture === true) {
         if (opts.matchBase === true || opts.basename === true) {
-          match = picomatch4.matchBase(input2, regex, options, posix5);
+          match = picomatch5.matchBase(input2, regex, options, posix6);
         } else {
           match = regex.exec(output2);
         }
       }
       return { isMatch: Boolean(match), match, output: output2 };
     };
-    picomatch4.matchBase = (input2, glob, options, posix5 = options && options.windows) => {
-      const regex = glob instanceof RegExp ? glob : picomatch4.makeRe(glob, options);
-      return regex.test(utils.basename(input2, { windows: posix5 }));
+    picomatch5.matchBase = (input2, glob, options, posix6 = options && options.windows) => {
+      const regex = glob instanceof RegExp ? glob : picomatch5.makeRe(glob, options);
+      return regex.test(utils.basename(input2, { windows: posix6 }));
     };
-    picomatch4.isMatch = (str, patterns, options) => picomatch4(patterns, options)(str);
-    picomatch4.parse = (pattern, options) => {
-      if (Array.isArray(pattern)) return pattern.map((p) => picomatch4.parse(p, options));
+    picomatch5.isMatch = (str, patterns, options) => picomatch5(patterns, options)(str);
+    picomatch5.parse = (pattern, options) => {
+      if (Array.isArray(pattern)) return pattern.map((p) => picomatch5.parse(p, options));
       return parse3(pattern, { ...options, fastpaths: false });
     };
-    picomatch4.scan = (input2, options) => scan(input2, options);
-    picomatch4.compileRe = (state, options, returnOutput = false, returnState = false) => {
+    picomatch5.scan = (input2, options) => scan(input2, options);
+    picomatch5.compileRe = (state, options, returnOutput = false, returnState = false) => {
       if (returnOutput === true) {
         return state.output;
       }
@@ -29919,13 +29935,13 @@ var require_picomatch = __commonJS({
       if (state && state.negated === true) {
         source = `^(?!${source}).*$`;
       }
-      const regex = picomatch4.toRegex(source, options);
+      const regex = picomatch5.toRegex(source, options);
       if (returnState === true) {
         regex.state = state;
       }
       return regex;
     };
-    picomatch4.makeRe = (input2, options = {}, returnOutput = false, returnState = false) => {
+    picomatch5.makeRe = (input2, options = {}, returnOutput = false, returnState = false) => {
       if (!input2 || typeof input2 !== "string") {
         throw new TypeError("Expected a non-empty string");
       }
@@ -29936,9 +29952,9 @@ var require_picomatch = __commonJS({
       if (!parsed.output) {
         parsed = parse3(input2, options);
       }
-      return picomatch4.compileRe(parsed, options, returnOutput, returnState);
+      return picomatch5.compileRe(parsed, options, returnOutput, returnState);
     };
-    picomatch4.toRegex = (source, options) => {
+    picomatch5.toRegex = (source, options) => {
       try {
         const opts = options || {};
         return new RegExp(source, opts.flags || (opts.nocase ? "i" : ""));
@@ -29947,8 +29963,8 @@ var require_picomatch = __commonJS({
         return /$^/;
       }
     };
-    picomatch4.constants = constants3;
-    module.exports = picomatch4;
+    picomatch5.constants = constants3;
+    module.exports = picomatch5;
   }
 });
 
@@ -29958,14 +29974,14 @@ var require_picomatch2 = __commonJS({
     "use strict";
     var pico = require_picomatch();
     var utils = require_utils();
-    function picomatch4(glob, options, returnState = false) {
+    function picomatch5(glob, options, returnState = false) {
       if (options && (options.windows === null || options.windows === void 0)) {
         options = { ...options, windows: utils.isWindows() };
       }
       return pico(glob, options, returnState);
     }
-    Object.assign(picomatch4, pico);
-    module.exports = picomatch4;
+    Object.assign(picomatch5, pico);
+    module.exports = picomatch5;
   }
 });
 
@@ -31687,7 +31703,7 @@ function jobDevices(params) {
   for (const cache of spec.caches) {
     devices.push({
       name: deviceName("cache", cache.name),
-      source: cacheDir(params.remoteWorkDir, cache.name),
+      source: params.cacheSource?.(cache.name) ?? cacheDir(params.remoteWorkDir, cache.name),
       path: assertGuestPath(cache.path),
       readonly: false,
       shift
@@ -31850,9 +31866,173 @@ var init_heartbeat = __esm({
   }
 });
 
-// src/executor/incus/network.ts
+// src/executor/incus/cache-key.ts
 import { createHash as createHash5 } from "node:crypto";
+function parseGlobs(args) {
+  const globs = [];
+  const re = /\s*(?:'([^']*)'|"([^"]*)")\s*(,|$)/y;
+  let at = 0;
+  while (at < args.length) {
+    re.lastIndex = at;
+    const match = re.exec(args);
+    if (!match) throw badKey(`hashFiles(${args})`, "arguments are quoted globs separated by commas");
+    globs.push(match[1] ?? match[2]);
+    at = re.lastIndex;
+    if (match[3] === "") break;
+  }
+  if (globs.length === 0) throw badKey(`hashFiles(${args})`, "name at least one glob");
+  return globs;
+}
+function hashFiles(entries, globs) {
+  const isMatch = (0, import_picomatch3.default)([...globs], { dot: true });
+  const hash2 = createHash5("sha256");
+  let matched = 0;
+  for (const entry of entries) {
+    if (entry.type !== "file" || !isMatch(entry.path)) continue;
+    hash2.update(`${entry.path}\0${entry.digest}
+`);
+    matched++;
+  }
+  return matched === 0 ? "" : hash2.digest("hex").slice(0, 32);
+}
+function renderKey(template, entries) {
+  const key = template.replace(EXPRESSION, (_, args) => hashFiles(entries(), parseGlobs(args)));
+  if (key.includes("{{")) throw badKey(template, "the only expression is {{ hashFiles('glob', …) }}");
+  if (!KEY.test(key)) {
+    throw badKey(
+      template,
+      `it renders to ${JSON.stringify(key)}; keys are 1-200 of [A-Za-z0-9._-], starting with a letter or digit`
+    );
+  }
+  return key;
+}
+function badKey(template, why) {
+  return new UsageError(`cache key ${JSON.stringify(template)} is not valid: ${why}`, {
+    hint: "write keys like npm-{{ hashFiles('package-lock.json') }} (see docs/dependencies.md)"
+  });
+}
+var import_picomatch3, EXPRESSION, KEY, needsFiles;
+var init_cache_key = __esm({
+  "src/executor/incus/cache-key.ts"() {
+    "use strict";
+    import_picomatch3 = __toESM(require_picomatch2(), 1);
+    init_errors2();
+    EXPRESSION = /\{\{\s*hashFiles\(([^)]*)\)\s*\}\}/g;
+    KEY = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
+    needsFiles = (template) => template.includes("hashFiles");
+  }
+});
+
+// src/executor/incus/keyed-cache.ts
 import { posix as posix2 } from "node:path";
+function keyedWorkDir(jobDir, name) {
+  return posix2.join(jobDir, "cache", name);
+}
+async function restoreKeyedCaches(params) {
+  for (const cache of params.caches) {
+    const base2 = cacheDir(params.remoteWorkDir, cache.name);
+    const result = await params.transport.exec([
+      "sh",
+      "-c",
+      RESTORE,
+      "pikaci-cache-restore",
+      base2,
+      cache.work,
+      cache.key,
+      ...cache.restoreKeys
+    ]);
+    if (result.code !== 0) {
+      throw new InfrastructureError(
+        `cannot restore cache ${cache.name}: ${result.stderr.toString().trim()}`,
+        {
+          hint: "check the build host's disk space and the permissions under <remote-work-dir>/cache"
+        }
+      );
+    }
+    const said = result.stdout.toString().trim();
+    params.log(
+      `cache ${cache.name}: key ${cache.key}: ${said === "miss" ? "not found, starting empty" : said}`
+    );
+  }
+}
+async function finishKeyedCaches(params) {
+  for (const cache of params.caches) {
+    if (!params.passed) {
+      await params.transport.exec(["rm", "-rf", "--", cache.work]).catch(() => {
+      });
+      params.log(`cache ${cache.name}: not saved (the lane did not pass)`);
+      continue;
+    }
+    const base2 = cacheDir(params.remoteWorkDir, cache.name);
+    const result = await params.transport.exec(["sh", "-c", SAVE, "pikaci-cache-save", base2, cache.work, cache.key, params.id]).catch((error62) => ({ code: 1, stdout: Buffer.alloc(0), stderr: Buffer.from(String(error62)) }));
+    const said = result.stdout.toString().trim();
+    params.log(
+      result.code !== 0 ? `cache ${cache.name}: saving key ${cache.key} failed: ${result.stderr.toString().trim()}` : said === "saved" ? `cache ${cache.name}: saved key ${cache.key}` : `cache ${cache.name}: key ${cache.key} already saved, kept as it is`
+    );
+  }
+}
+async function planKeyedCaches(params) {
+  const keyed = params.caches.filter((c) => c.key !== void 0);
+  if (keyed.length === 0) return [];
+  const templates = keyed.flatMap((c) => [c.key, ...c.restore_keys ?? []]);
+  let entries = [];
+  if (templates.some(needsFiles)) {
+    const { root, stateRoot, include } = params.snapshot;
+    entries = (await buildSnapshot({ root, stateRoot, include })).entries;
+  }
+  return keyed.map((c) => ({
+    name: c.name,
+    key: renderKey(c.key, () => entries),
+    restoreKeys: (c.restore_keys ?? []).map((k) => renderKey(k, () => entries)),
+    work: keyedWorkDir(params.jobDir, c.name)
+  }));
+}
+var RESTORE, SAVE;
+var init_keyed_cache = __esm({
+  "src/executor/incus/keyed-cache.ts"() {
+    "use strict";
+    init_errors2();
+    init_build();
+    init_cache_key();
+    init_paths();
+    RESTORE = `
+set -u
+base=$1; work=$2; key=$3; shift 3
+mkdir -p "$base" "$work"
+src=""
+if [ -d "$base/$key" ]; then src=$key
+else
+  for p in "$@"; do
+    for d in $(ls -1t "$base" 2>/dev/null); do
+      case "$d" in .*|*.used) continue ;; "$p"*) [ -d "$base/$d" ] && { src=$d; break 2; } ;; esac
+    done
+  done
+fi
+if [ -n "$src" ]; then
+  cp -a "$base/$src/." "$work/" || exit 1
+  touch "$base/$src.used"
+  echo "restored $src"
+else
+  echo "miss"
+fi
+chmod 0777 "$work"
+`;
+    SAVE = `
+set -u
+base=$1; work=$2; key=$3; id=$4
+if [ -d "$base/$key" ]; then rm -rf "$work"; echo "exists"; exit 0; fi
+tmp="$base/.save-$id"
+rm -rf "$tmp"
+mv -T "$work" "$tmp" || exit 1
+if mv -T "$tmp" "$base/$key" 2>/dev/null; then touch "$base/$key.used"; echo "saved"
+else rm -rf "$tmp"; echo "exists"; fi
+`;
+  }
+});
+
+// src/executor/incus/network.ts
+import { createHash as createHash6 } from "node:crypto";
+import { posix as posix3 } from "node:path";
 function staticNic(params) {
   return {
     devices: {
@@ -31882,13 +32062,13 @@ function parseBridgeAddress(cidr) {
   return { gateway, prefix: 24, hosts };
 }
 function candidateOrder(hosts, instance) {
-  const start = createHash5("sha256").update(instance).digest().readUInt32BE(0) % hosts.length;
+  const start = createHash6("sha256").update(instance).digest().readUInt32BE(0) % hosts.length;
   return [...hosts.slice(start), ...hosts.slice(0, start)];
 }
 async function attachNetwork(params) {
   const { transport, network, instance } = params;
   const projectArgs = params.project ? ["--project", params.project] : [];
-  const dir = posix2.join(params.remoteWorkDir, "net", network);
+  const dir = posix3.join(params.remoteWorkDir, "net", network);
   const read = await transport.exec([
     "sh",
     "-c",
@@ -31928,7 +32108,7 @@ async function attachNetwork(params) {
   return {
     ...staticNic({ network, address, gateway, prefix }),
     resolver: gateway,
-    lease: posix2.join(dir, address),
+    lease: posix3.join(dir, address),
     address
   };
 }
@@ -32070,7 +32250,7 @@ var init_runtime = __esm({
 
 // src/snapshot/base-key.ts
 import { execFile as execFile3 } from "node:child_process";
-import { createHash as createHash6 } from "node:crypto";
+import { createHash as createHash7 } from "node:crypto";
 import { basename, resolve as resolve3 } from "node:path";
 import { promisify as promisify3 } from "node:util";
 async function defaultBaseKey(root) {
@@ -32088,7 +32268,7 @@ function normalizeRemoteUrl(url2) {
   return url2.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, "$1").replace(/\.git\/?$/, "");
 }
 function lineageKey(baseKey) {
-  return createHash6("sha256").update(baseKey, "utf8").digest("hex").slice(0, 32);
+  return createHash7("sha256").update(baseKey, "utf8").digest("hex").slice(0, 32);
 }
 var execFileAsync3;
 var init_base_key = __esm({
@@ -32349,11 +32529,11 @@ var init_sync_probe = __esm({
 });
 
 // src/snapshot/sync-state.ts
-import { createHash as createHash7 } from "node:crypto";
+import { createHash as createHash8 } from "node:crypto";
 import { mkdir as mkdir4, readFile as readFile3, rename as rename2, writeFile as writeFile2 } from "node:fs/promises";
 import { join as join7 } from "node:path";
 function stateFile(cacheDir2, remote, remoteWorkDir) {
-  const key = createHash7("sha256").update(`${remote}\0${remoteWorkDir}`).digest("hex").slice(0, 24);
+  const key = createHash8("sha256").update(`${remote}\0${remoteWorkDir}`).digest("hex").slice(0, 24);
   return join7(cacheDir2, `sync-base-${key}.json`);
 }
 async function readSyncBase(cacheDir2, remote, remoteWorkDir) {
@@ -32508,7 +32688,7 @@ var init_tar_writer = __esm({
 });
 
 // src/snapshot/sync-tar.ts
-import { createHash as createHash8 } from "node:crypto";
+import { createHash as createHash9 } from "node:crypto";
 import { readFileSync as readFileSync4 } from "node:fs";
 import { open as open3 } from "node:fs/promises";
 import { join as join8 } from "node:path";
@@ -32561,7 +32741,7 @@ async function* uploadArchive(params) {
     const path8 = join8(params.root, entry.path);
     if (entry.size <= CHUNK2) {
       const data = readFileSync4(path8);
-      checkContent(entry, data.length, createHash8("sha256").update(data).digest("hex"));
+      checkContent(entry, data.length, createHash9("sha256").update(data).digest("hex"));
       push(data);
     } else {
       if (batched > 0) yield flush();
@@ -32580,7 +32760,7 @@ async function* uploadArchive(params) {
   yield flush();
 }
 async function* streamFile(path8, entry) {
-  const hash2 = createHash8("sha256");
+  const hash2 = createHash9("sha256");
   let size = 0;
   const handle = await open3(path8, "r");
   try {
@@ -32883,7 +33063,7 @@ __export(incus_executor_exports, {
   createIncusExecutor: () => createIncusExecutor
 });
 import { hostname as hostname3 } from "node:os";
-import { posix as posix3 } from "node:path";
+import { posix as posix4 } from "node:path";
 function createIncusExecutor(options) {
   const remoteWorkDir = options.remoteWorkDir ?? DEFAULT_REMOTE_WORK_DIR;
   const syncer = options.syncer ?? createSnapshotSyncer({ transport: options.transport, remoteWorkDir });
@@ -32916,6 +33096,7 @@ async function runIncusJob(params) {
   let sync = null;
   let launched = false;
   let network = null;
+  let keyed = [];
   const stopHeartbeat = startHeartbeat({
     transport,
     path: layout.heartbeat,
@@ -32933,7 +33114,9 @@ async function runIncusJob(params) {
         hint: "a maintainer approves the pull request (the pikaci App's Approve and run), or the lane drops `network:`"
       });
     }
+    keyed = await planKeyedCaches({ caches: spec.caches, snapshot: job.snapshot, jobDir: layout.jobDir });
     const devices = (snapshotPath2) => jobDevices({
+      cacheSource: (cacheName) => keyed.find((c) => c.name === cacheName)?.work,
       spec,
       remoteWorkDir,
       snapshotPath: snapshotPath2,
@@ -32946,7 +33129,7 @@ async function runIncusJob(params) {
         transport,
         dirs: [layout.jobDir],
         writable,
-        clearFiles: ["result.json", "guest.log"].map((file2) => posix3.join(layout.artifacts, file2)),
+        clearFiles: ["result.json", "guest.log"].map((file2) => posix4.join(layout.artifacts, file2)),
         heartbeat: layout.heartbeat
       });
     });
@@ -32961,6 +33144,7 @@ async function runIncusJob(params) {
     });
     checkAbort();
     const workdir = await clock.run("prepare_runtime", async () => {
+      await restoreKeyedCaches({ transport, remoteWorkDir, caches: keyed, log: host });
       network = await laneNetwork({
         transport,
         spec,
@@ -33009,7 +33193,7 @@ async function runIncusJob(params) {
             { env: guestEnv({ spec, workdir, ids: { ...ids(job), laneId: job.lane_id } }) },
             options.project ? { project: options.project } : {}
           ),
-          resultPath: posix3.join(layout.artifacts, "result.json"),
+          resultPath: posix4.join(layout.artifacts, "result.json"),
           deadlineMs: deadlineSecs * 1e3,
           onOutput: (text) => events.log("guest", text),
           signal
@@ -33024,7 +33208,7 @@ async function runIncusJob(params) {
       ending.runnerExit = exit.code;
       ending.resultText = await clock.run(
         "collect_artifacts",
-        async () => exit.resultText ?? readRemoteFile(transport, posix3.join(layout.artifacts, "result.json"))
+        async () => exit.resultText ?? readRemoteFile(transport, posix4.join(layout.artifacts, "result.json"))
       );
     }
   } catch (error62) {
@@ -33045,6 +33229,14 @@ async function runIncusJob(params) {
     await releaseLease(transport, network?.lease ?? null);
   }
   const verdict = classifyEnding(ending);
+  await finishKeyedCaches({
+    transport,
+    remoteWorkDir,
+    caches: keyed,
+    passed: verdict.status === "passed",
+    id: `${job.run_id}-${job.job_id}-${job.attempt}`,
+    log: host
+  });
   if (verdict.message && verdict.status !== "passed")
     host(`${verdict.failure_kind ?? verdict.status}: ${verdict.message}`);
   return {
@@ -33073,6 +33265,7 @@ var init_incus_executor = __esm({
     init_devices();
     init_guest();
     init_heartbeat();
+    init_keyed_cache();
     init_names();
     init_network();
     init_paths();
@@ -39695,7 +39888,7 @@ var require_keyParser = __commonJS({
     var {
       createDecipheriv,
       createECDH,
-      createHash: createHash10,
+      createHash: createHash11,
       createHmac: createHmac2,
       createSign,
       createVerify,
@@ -40383,11 +40576,11 @@ ${formatted}-----END ${type} KEY-----`;
                 );
               }
               const ivSlice = bufferSlice(cipherIV, 0, 8);
-              let cipherKey = createHash10("md5").update(passphrase).update(ivSlice).digest();
+              let cipherKey = createHash11("md5").update(passphrase).update(ivSlice).digest();
               while (cipherKey.length < encInfo.keyLen) {
                 cipherKey = combineBuffers(
                   cipherKey,
-                  createHash10("md5").update(cipherKey).update(passphrase).update(ivSlice).digest()
+                  createHash11("md5").update(cipherKey).update(passphrase).update(ivSlice).digest()
                 );
               }
               if (cipherKey.length > encInfo.keyLen)
@@ -40552,8 +40745,8 @@ ${formatted}-----END ${type} KEY-----`;
         if (encrypted) {
           const encInfo = CIPHER_INFO[cipherName];
           let cipherKey = combineBuffers(
-            createHash10("sha1").update(PPK_PP1).update(passphrase).digest(),
-            createHash10("sha1").update(PPK_PP2).update(passphrase).digest()
+            createHash11("sha1").update(PPK_PP1).update(passphrase).digest(),
+            createHash11("sha1").update(PPK_PP2).update(passphrase).digest()
           );
           if (cipherKey.length > encInfo.keyLen)
             cipherKey = bufferSlice(cipherKey, 0, encInfo.keyLen);
@@ -40593,7 +40786,7 @@ ${formatted}-----END ${type} KEY-----`;
           passphrase = EMPTY_PASSPHRASE;
         const calcMAC = createHmac2(
           "sha1",
-          createHash10("sha1").update("putty-private-key-file-mac-key").update(passphrase).digest()
+          createHash11("sha1").update("putty-private-key-file-mac-key").update(passphrase).digest()
         ).update(macData).digest("hex");
         if (calcMAC !== mac3) {
           if (encrypted) {
@@ -42915,7 +43108,7 @@ var require_kex = __commonJS({
       createDiffieHellman,
       createDiffieHellmanGroup,
       createECDH,
-      createHash: createHash10,
+      createHash: createHash11,
       createPublicKey,
       diffieHellman,
       generateKeyPairSync,
@@ -43341,7 +43534,7 @@ var require_kex = __commonJS({
               DISCONNECT_REASON.KEY_EXCHANGE_FAILED
             );
           }
-          const hash2 = createHash10(this.hashName);
+          const hash2 = createHash11(this.hashName);
           hashString(hash2, isServer ? this._remoteIdentRaw : this._identRaw);
           hashString(hash2, isServer ? this._identRaw : this._remoteIdentRaw);
           hashString(hash2, isServer ? this._remoteKexinit : this._kexinit);
@@ -44349,9 +44542,9 @@ var require_kex = __commonJS({
     function generateKEXVal(len, hashName, secret, exchangeHash, sessionID, char) {
       let ret;
       if (len) {
-        let digest = createHash10(hashName).update(secret).update(exchangeHash).update(char).update(sessionID).digest();
+        let digest = createHash11(hashName).update(secret).update(exchangeHash).update(char).update(sessionID).digest();
         while (digest.length < len) {
-          const chunk = createHash10(hashName).update(secret).update(exchangeHash).update(digest).digest();
+          const chunk = createHash11(hashName).update(secret).update(exchangeHash).update(digest).digest();
           const extended2 = Buffer.allocUnsafe(digest.length + chunk.length);
           extended2.set(digest, 0);
           extended2.set(chunk, digest.length);
@@ -49786,7 +49979,7 @@ var require_client = __commonJS({
   "../../main/node_modules/ssh2/lib/client.js"(exports, module) {
     "use strict";
     var {
-      createHash: createHash10,
+      createHash: createHash11,
       getHashes,
       randomFillSync
     } = __require("crypto");
@@ -50008,7 +50201,7 @@ var require_client = __commonJS({
           }
           hostVerifier = (key, verify) => {
             if (hashAlgo)
-              key = createHash10(hashAlgo).update(key).digest("hex");
+              key = createHash11(hashAlgo).update(key).digest("hex");
             const ret = hashCb(key, verify);
             if (ret !== void 0)
               verify(ret);
@@ -53396,9 +53589,9 @@ var init_channel_exec = __esm({
 });
 
 // src/ssh/host-key.ts
-import { createHash as createHash9, createHmac } from "node:crypto";
+import { createHash as createHash10, createHmac } from "node:crypto";
 function fingerprintOf(keyBlob) {
-  return `SHA256:${createHash9("sha256").update(keyBlob).digest("base64").replace(/=+$/, "")}`;
+  return `SHA256:${createHash10("sha256").update(keyBlob).digest("base64").replace(/=+$/, "")}`;
 }
 function keyTypeOf(keyBlob) {
   if (keyBlob.length < 4) return "unknown";
@@ -54157,7 +54350,12 @@ function resolveLane(config2, lane) {
       image: found.image ?? defaults.image ?? DEFAULT_IMAGE,
       instance_type: found.instance_type ?? defaults.instance_type ?? "container",
       env: { ...defaults.env, ...found.env },
-      caches: (found.caches ?? []).map((c) => ({ name: c.name, path: c.path })),
+      caches: (found.caches ?? []).map((c) => ({
+        name: c.name,
+        path: c.path,
+        ...c.key === void 0 ? {} : { key: c.key },
+        ...c.key === void 0 || c.restore_keys === void 0 ? {} : { restore_keys: [...c.restore_keys] }
+      })),
       mounts: (found.mounts ?? []).map((m) => ({ source: m.source, path: m.path })),
       concurrency_group: found.concurrency_group ?? null,
       infra_retries: found.infra_retries ?? defaults.infra_retries ?? DEFAULT_INFRA_RETRIES,
@@ -54276,7 +54474,7 @@ async function connectTransport(params) {
 // src/executor/incus/gc.ts
 init_errors2();
 init_client();
-import { posix as posix4 } from "node:path";
+import { posix as posix5 } from "node:path";
 
 // src/executor/incus/gc-plan.ts
 init_names();
@@ -54373,7 +54571,7 @@ async function sweepStaging(transport, workDir, dryRun) {
     "-c",
     script,
     "pikaci-gc",
-    posix4.normalize(workDir),
+    posix5.normalize(workDir),
     dryRun ? "1" : "0",
     String(STAGING_MAX_AGE_MINUTES)
   ];
@@ -54888,7 +55086,7 @@ init_errors2();
 init_schema();
 
 // src/plan/select.ts
-var import_picomatch3 = __toESM(require_picomatch2(), 1);
+var import_picomatch4 = __toESM(require_picomatch2(), 1);
 function selectLanes({ lanes, changedFiles, configPath }) {
   const changed = changedFiles?.map(normalise) ?? null;
   const configChanged = changed?.includes(normalise(configPath)) ?? false;
@@ -54909,7 +55107,7 @@ function selectLanes({ lanes, changedFiles, configPath }) {
   });
 }
 function firstMatch(globs, files) {
-  const matchers = globs.map((glob) => ({ glob, isMatch: (0, import_picomatch3.default)(glob, { dot: true }) }));
+  const matchers = globs.map((glob) => ({ glob, isMatch: (0, import_picomatch4.default)(glob, { dot: true }) }));
   for (const file2 of files) {
     const hit = matchers.find((m) => m.isMatch(file2));
     if (hit) return { file: file2, glob: hit.glob };

@@ -60627,7 +60627,16 @@ var init_config = __esm({
       /** Host-side directory `cache/<name>` under the remote work dir, shared by lanes that name it. */
       name: LaneId,
       /** Where the cache is mounted read-write in the guest. */
-      path: GuestPath
+      path: GuestPath,
+      /**
+       * Makes the cache keyed (docs/dependencies.md §4): the lane gets a copy of the cache saved under
+       * this key (or of the newest matching `restore_keys` prefix), and a passing lane saves its copy
+       * under the key if none is saved yet. Text plus `{{ hashFiles('glob', …) }}`, e.g.
+       * `npm-{{ hashFiles('package-lock.json') }}`. Without a key the cache is one shared directory.
+       */
+      key: external_exports.string().min(1).max(200).optional(),
+      /** Key prefixes tried in order when the key itself is not saved, e.g. `npm-`. */
+      restore_keys: external_exports.array(external_exports.string().min(1).max(200)).optional()
     });
     MountSpec = external_exports.strictObject({
       /** A directory of the workspace (relative), staged to the build host and mounted read-only. */
@@ -60824,7 +60833,14 @@ var init_records = __esm({
       image: external_exports.string(),
       instance_type: InstanceType,
       env: external_exports.record(external_exports.string(), external_exports.string()),
-      caches: external_exports.array(external_exports.object({ name: external_exports.string(), path: external_exports.string() })),
+      caches: external_exports.array(
+        external_exports.object({
+          name: external_exports.string(),
+          path: external_exports.string(),
+          key: external_exports.string().optional(),
+          restore_keys: external_exports.array(external_exports.string()).optional()
+        })
+      ),
       mounts: external_exports.array(external_exports.object({ source: external_exports.string(), path: external_exports.string() })),
       concurrency_group: external_exports.string().nullable(),
       infra_retries: external_exports.number().int().nonnegative(),

@@ -44,7 +44,12 @@ export function resolveLane(
       image: found.image ?? defaults.image ?? DEFAULT_IMAGE,
       instance_type: found.instance_type ?? defaults.instance_type ?? "container",
       env: { ...defaults.env, ...found.env },
-      caches: (found.caches ?? []).map((c) => ({ name: c.name, path: c.path })),
+      caches: (found.caches ?? []).map((c) => ({
+        name: c.name,
+        path: c.path,
+        ...(c.key === undefined ? {} : { key: c.key }),
+        ...(c.key === undefined || c.restore_keys === undefined ? {} : { restore_keys: [...c.restore_keys] }),
+      })),
       mounts: (found.mounts ?? []).map((m) => ({ source: m.source, path: m.path })),
       concurrency_group: found.concurrency_group ?? null,
       infra_retries: found.infra_retries ?? defaults.infra_retries ?? DEFAULT_INFRA_RETRIES,

@@ -10,6 +10,12 @@ import { classifyEnding, type JobEnding } from "./incus/classify.js";
 import { GUEST_SNAPSHOT, jobDevices, writableDirs } from "./incus/devices.js";
 import { DEFAULT_RUNNER_PATH, guestEnv, runGuest } from "./incus/guest.js";
 import { startHeartbeat } from "./incus/heartbeat.js";
+import {
+  finishKeyedCaches,
+  type KeyedCache,
+  planKeyedCaches,
+  restoreKeyedCaches,
+} from "./incus/keyed-cache.js";
 import { instanceLabels, instanceName } from "./incus/names.js";
 import { laneNetwork, type NetworkAttachment, releaseLease, resolverArgv } from "./incus/network.js";
 import { remoteJobLayout } from "./incus/paths.js";
@@ -91,6 +97,7 @@ async function runIncusJob(params: IncusJobParams): Promise<JobOutcome> {
   let sync: SyncStats | null = null;
   let launched = false;
   let network: NetworkAttachment | null = null;
+  let keyed: KeyedCache[] = [];
   const stopHeartbeat = startHeartbeat({
     transport,
     path: layout.heartbeat,
@@ -109,8 +116,10 @@ async function runIncusJob(params: IncusJobParams): Promise<JobOutcome> {
         hint: "a maintainer approves the pull request (the pikaci App's Approve and run), or the lane drops `network:`",
       });
     }
+    keyed = await planKeyedCaches({ caches: spec.caches, snapshot: job.snapshot, jobDir: layout.jobDir });
     const devices = (snapshotPath: string) =>
       jobDevices({
+        cacheSource: (cacheName) => keyed.find((c) => c.name === cacheName)?.work,
         spec,
         remoteWorkDir,
         snapshotPath,
@@ -138,6 +147,7 @@ async function runIncusJob(params: IncusJobParams): Promise<JobOutcome> {
     });
     checkAbort();
     const workdir = await clock.run("prepare_runtime", async () => {
+      await restoreKeyedCaches({ transport, remoteWorkDir, caches: keyed, log: host });
       network = await laneNetwork({
         transport,
         spec,
@@ -226,6 +236,14 @@ async function runIncusJob(params: IncusJobParams): Promise<JobOutcome> {
     await releaseLease(transport, (network as NetworkAttachment | null)?.lease ?? null);
   }
   const verdict = classifyEnding(ending);
+  await finishKeyedCaches({
+    transport,
+    remoteWorkDir,
+    caches: keyed,
+    passed: verdict.status === "passed",
+    id: `${job.run_id}-${job.job_id}-${job.attempt}`,
+    log: host,
+  });
   if (verdict.message && verdict.status !== "passed")
     host(`${verdict.failure_kind ?? verdict.status}: ${verdict.message}`);
   return {

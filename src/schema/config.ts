@@ -31,6 +31,15 @@ export const CacheSpec = z.strictObject({
   name: LaneId,
   /** Where the cache is mounted read-write in the guest. */
   path: GuestPath,
+  /**
+   * Makes the cache keyed (docs/dependencies.md §4): the lane gets a copy of the cache saved under
+   * this key (or of the newest matching `restore_keys` prefix), and a passing lane saves its copy
+   * under the key if none is saved yet. Text plus `{{ hashFiles('glob', …) }}`, e.g.
+   * `npm-{{ hashFiles('package-lock.json') }}`. Without a key the cache is one shared directory.
+   */
+  key: z.string().min(1).max(200).optional(),
+  /** Key prefixes tried in order when the key itself is not saved, e.g. `npm-`. */
+  restore_keys: z.array(z.string().min(1).max(200)).optional(),
 });
 
 export const MountSpec = z.strictObject({

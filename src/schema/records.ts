@@ -138,7 +138,14 @@ export const ExecuteSpec = z.object({
   image: z.string(),
   instance_type: InstanceType,
   env: z.record(z.string(), z.string()),
-  caches: z.array(z.object({ name: z.string(), path: z.string() })),
+  caches: z.array(
+    z.object({
+      name: z.string(),
+      path: z.string(),
+      key: z.string().optional(),
+      restore_keys: z.array(z.string()).optional(),
+    }),
+  ),
   mounts: z.array(z.object({ source: z.string(), path: z.string() })),
   concurrency_group: z.string().nullable(),
   infra_retries: z.number().int().nonnegative(),
