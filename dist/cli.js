@@ -29335,9 +29335,9 @@ var require_parse = __commonJS({
                 const idx = prev.value.lastIndexOf("[");
                 const pre = prev.value.slice(0, idx);
                 const rest2 = prev.value.slice(idx + 2);
-                const posix6 = POSIX_REGEX_SOURCE[rest2];
-                if (posix6) {
-                  prev.value = pre + posix6;
+                const posix7 = POSIX_REGEX_SOURCE[rest2];
+                if (posix7) {
+                  prev.value = pre + posix7;
                   state.backtrack = true;
                   advance();
                   if (!bos.output && tokens.indexOf(prev) === 1) {
@@ -29854,7 +29854,7 @@ var require_picomatch = __commonJS({
         throw new TypeError("Expected pattern to be a non-empty string");
       }
       const opts = options || {};
-      const posix6 = opts.windows;
+      const posix7 = opts.windows;
       const regex = isState ? picomatch5.compileRe(glob, options) : picomatch5.makeRe(glob, options, false, true);
       const state = regex.state;
       delete regex.state;
@@ -29864,8 +29864,8 @@ var require_picomatch = __commonJS({
         isIgnored = picomatch5(opts.ignore, ignoreOpts, returnState);
       }
       const matcher = (input2, returnObject = false) => {
-        const { isMatch, match, output: output2 } = picomatch5.test(input2, regex, options, { glob, posix: posix6 });
-        const result = { glob, state, regex, posix: posix6, input: input2, output: output2, match, isMatch };
+        const { isMatch, match, output: output2 } = picomatch5.test(input2, regex, options, { glob, posix: posix7 });
+        const result = { glob, state, regex, posix: posix7, input: input2, output: output2, match, isMatch };
         if (typeof opts.onResult === "function") {
           opts.onResult(result);
         }
@@ -29890,7 +29890,7 @@ var require_picomatch = __commonJS({
       }
       return matcher;
     };
-    picomatch5.test = (input2, regex, options, { glob, posix: posix6 } = {}) => {
+    picomatch5.test = (input2, regex, options, { glob, posix: posix7 } = {}) => {
       if (typeof input2 !== "string") {
         throw new TypeError("Expected input to be a string");
       }
@@ -29898,7 +29898,7 @@ var require_picomatch = __commonJS({
         return { isMatch: false, output: "" };
       }
       const opts = options || {};
-      const format = opts.format || (posix6 ? utils.toPosixSlashes : null);
+      const format = opts.format || (posix7 ? utils.toPosixSlashes : null);
       let match = input2 === glob;
       let output2 = match && format ? format(input2) : input2;
       if (match === false) {
@@ -29907,16 +29907,16 @@ var require_picomatch = __commonJS({
       }
       if (match === false || opts.capture === true) {
         if (opts.matchBase === true || opts.basename === true) {
-          match = picomatch5.matchBase(input2, regex, options, posix6);
+          match = picomatch5.matchBase(input2, regex, options, posix7);
         } else {
           match = regex.exec(output2);
         }
       }
       return { isMatch: Boolean(match), match, output: output2 };
     };
-    picomatch5.matchBase = (input2, glob, options, posix6 = options && options.windows) => {
+    picomatch5.matchBase = (input2, glob, options, posix7 = options && options.windows) => {
       const regex = glob instanceof RegExp ? glob : picomatch5.makeRe(glob, options);
-      return regex.test(utils.basename(input2, { windows: posix6 }));
+      return regex.test(utils.basename(input2, { windows: posix7 }));
     };
     picomatch5.isMatch = (str, patterns, options) => picomatch5(patterns, options)(str);
     picomatch5.parse = (pattern, options) => {
@@ -54584,6 +54584,37 @@ async function sweepStaging(transport, workDir, dryRun) {
   return result.stdout.toString().split("\n").filter((line) => line !== "");
 }
 
+// src/executor/incus/gc-caches.ts
+init_errors2();
+import { posix as posix6 } from "node:path";
+var DEFAULT_CACHE_UNUSED_DAYS = 30;
+async function sweepUnusedCaches(params) {
+  const script = [
+    "d=$1; dry=$2; days=$3",
+    '[ -d "$d/cache" ] || exit 0',
+    'find "$d/cache" -mindepth 2 -maxdepth 2 -type f -name "*.used" -mtime +"$days" | while IFS= read -r u; do',
+    '  k=$(printf "%s" "$u" | sed "s/\\.used$//"); printf "%s\\n" "$k"',
+    '  [ "$dry" = 1 ] || { rm -rf -- "$k" && rm -f -- "$u"; }',
+    "done"
+  ].join("\n");
+  const argv = [
+    "sh",
+    "-c",
+    script,
+    "pikaci-gc-caches",
+    posix6.normalize(params.remoteWorkDir),
+    params.dryRun ? "1" : "0",
+    String(Math.max(0, Math.floor(params.days) - 1))
+  ];
+  const result = await params.transport.exec(argv, { timeoutMs: 3e5 });
+  if (result.code !== 0) {
+    throw new InfrastructureError(
+      `cannot sweep unused caches on ${params.transport.description}: ${result.stderr}`
+    );
+  }
+  return result.stdout.toString().split("\n").filter((line) => line !== "");
+}
+
 // src/cli/commands/gc.ts
 init_incus_executor();
 init_schema();
@@ -54617,6 +54648,7 @@ Options:
       --host URL                  build host, ssh://user@host:port (or localhost)
       --older-than DURATION       remove instances older than this (default 6h)
       --stale-after DURATION      a run is dead when its heartbeat is older (default ${DEFAULT_STALE_AFTER_SECS}s)
+      --cache-unused-days N       remove keyed caches not restored or saved for N days (default ${DEFAULT_CACHE_UNUSED_DAYS})
       --dry-run                   only print what would be removed
       --ssh-key FILE              private key for the build host (or PIKACI_SSH_KEY)
       --known-hosts FILE          known_hosts line(s) pinning the host key
@@ -54630,6 +54662,7 @@ Options:
       "older-than": { type: "string", default: "6h" },
       "stale-after": { type: "string", default: `${DEFAULT_STALE_AFTER_SECS}s` },
       "dry-run": { type: "boolean", default: false },
+      "cache-unused-days": { type: "string", default: String(DEFAULT_CACHE_UNUSED_DAYS) },
       "ssh-key": { type: "string" },
       "known-hosts": { type: "string" },
       "host-key-fingerprint": { type: "string" },
@@ -54657,7 +54690,24 @@ Options:
         staleAfterSecs,
         dryRun: values["dry-run"]
       });
+      const days = Number(values["cache-unused-days"]);
+      if (!Number.isInteger(days) || days < 1) {
+        throw new UsageError(
+          `--cache-unused-days ${values["cache-unused-days"]} is not a whole number of days >= 1`,
+          {
+            hint: "e.g. --cache-unused-days 30"
+          }
+        );
+      }
+      const caches = await sweepUnusedCaches({
+        transport,
+        remoteWorkDir: values["remote-work-dir"],
+        days,
+        dryRun: values["dry-run"]
+      });
       const verb = report2.dryRun ? "would remove" : "removed";
+      for (const path8 of caches) io.stdout.write(`${verb} ${path8}: cache unused for over ${days} days
+`);
       for (const decision of report2.instances) {
         io.stdout.write(`${decision.remove ? verb : "kept"} ${decision.name}: ${decision.reason}
 `);

@@ -120,4 +120,22 @@ describeE2E("keyed caches (real sshd + Incus)", (host) => {
     expect(lines[0]).toMatch(/^race-[0-9a-f]{32} 200 (w1|w2) $/);
     expect(lines[1]).toBe("0");
   });
+
+  it("pikaci gc removes keyed caches unused for N days and keeps the others", async () => {
+    const dir = `${sandbox.remoteWorkDir}/cache/deps`;
+    const made = await sshHost(
+      host,
+      'mkdir -p "$1/old-key" && echo x > "$1/old-key/f" && touch -d "40 days ago" "$1/old-key.used"',
+      [dir],
+    );
+    expect(made.code, made.stderr).toBe(0);
+    const gc = await pikaci(["gc", ...hostFlags(host, sandbox), "--cache-unused-days", "30"], { cwd: repo });
+    expect(gc.code, gc.stdout + gc.stderr).toBe(0);
+    expect(gc.stdout).toContain(`removed ${dir}/old-key: cache unused for over 30 days`);
+    const left = await sshHost(host, 'cd "$1" && ls -1', [dir]);
+    const names = left.stdout.toString().trim().split("\n");
+    expect(names).not.toContain("old-key");
+    expect(names).not.toContain("old-key.used");
+    expect(names.some((n) => /^deps-[0-9a-f]{32}$/.test(n))).toBe(true);
+  });
 });
