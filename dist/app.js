@@ -49610,7 +49610,16 @@ var CacheSpec = external_exports.strictObject({
   /** Host-side directory `cache/<name>` under the remote work dir, shared by lanes that name it. */
   name: LaneId,
   /** Where the cache is mounted read-write in the guest. */
-  path: GuestPath
+  path: GuestPath,
+  /**
+   * Makes the cache keyed (docs/dependencies.md §4): the lane gets a copy of the cache saved under
+   * this key (or of the newest matching `restore_keys` prefix), and a passing lane saves its copy
+   * under the key if none is saved yet. Text plus `{{ hashFiles('glob', …) }}`, e.g.
+   * `npm-{{ hashFiles('package-lock.json') }}`. Without a key the cache is one shared directory.
+   */
+  key: external_exports.string().min(1).max(200).optional(),
+  /** Key prefixes tried in order when the key itself is not saved, e.g. `npm-`. */
+  restore_keys: external_exports.array(external_exports.string().min(1).max(200)).optional()
 });
 var MountSpec = external_exports.strictObject({
   /** A directory of the workspace (relative), staged to the build host and mounted read-only. */
@@ -49650,6 +49659,12 @@ var LaneConfig = external_exports.strictObject({
   instance_type: InstanceType.optional(),
   env: EnvMap.optional(),
   caches: external_exports.array(CacheSpec).optional(),
+  /**
+   * Network for this lane: `true` joins the build host's `pikacibr0` bridge (NAT), a string names
+   * another managed Incus network. Default: no network at all. A fork's lanes only get it once a
+   * maintainer approved them.
+   */
+  network: external_exports.union([external_exports.boolean(), external_exports.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/, "an Incus network name")]).optional(),
   /** Lanes sharing a group never run at the same time. */
   concurrency_group: external_exports.string().min(1).max(64).optional(),
   mounts: external_exports.array(MountSpec).optional(),
@@ -49659,6 +49674,18 @@ var LaneConfig = external_exports.strictObject({
   artifacts: external_exports.array(OutputGlob).max(50).optional(),
   /** Test reports to read into per-test results. */
   reports: external_exports.array(ReportSpec).max(20).optional()
+});
+var SnapshotConfig = external_exports.strictObject({
+  /**
+   * Globs (picomatch, relative to the repository) of ignored files to add, such as `node_modules/**`
+   * prepared by `npm ci` before `pikaci run`. Hashed and synced like every other file. A glob with a
+   * leading `!` leaves its matches out (`!node_modules/.cache/**`).
+   */
+  include: external_exports.array(
+    external_exports.string().min(1).refine((g) => !g.replace(/^!/, "").startsWith("/") && !g.split("/").includes(".."), {
+      message: "must be relative to the repository and must not contain '..'"
+    })
+  ).optional()
 });
 var WorkflowConfig = external_exports.strictObject({
   file: external_exports.string().min(1).default("pikaci.yml"),
@@ -49682,12 +49709,14 @@ var PikaciConfig = external_exports.strictObject({
   on: TriggersConfig.optional(),
   defaults: LaneDefaults.optional(),
   workflow: WorkflowConfig.optional(),
-  lanes: external_exports.array(LaneConfig).min(1, "declare at least one lane")
+  lanes: external_exports.array(LaneConfig).min(1, "declare at least one lane"),
+  snapshot: SnapshotConfig.optional()
 });
 var DEFAULT_CONFIG_PATH = ".github/pikaci.yml";
 var DEFAULT_TIMEOUT_SECS = 1800;
 var DEFAULT_IMAGE = "pikaci-debian";
 var DEFAULT_INFRA_RETRIES = 1;
+var DEFAULT_NETWORK = "pikacibr0";
 
 // src/schema/tests.ts
 var TestStatus = external_exports.enum(["passed", "failed", "error", "skipped"]);
@@ -49868,7 +49897,14 @@ var ExecuteSpec = external_exports.object({
   image: external_exports.string(),
   instance_type: InstanceType,
   env: external_exports.record(external_exports.string(), external_exports.string()),
-  caches: external_exports.array(external_exports.object({ name: external_exports.string(), path: external_exports.string() })),
+  caches: external_exports.array(
+    external_exports.object({
+      name: external_exports.string(),
+      path: external_exports.string(),
+      key: external_exports.string().optional(),
+      restore_keys: external_exports.array(external_exports.string()).optional()
+    })
+  ),
   mounts: external_exports.array(external_exports.object({ source: external_exports.string(), path: external_exports.string() })),
   concurrency_group: external_exports.string().nullable(),
   infra_retries: external_exports.number().int().nonnegative(),
@@ -49876,7 +49912,9 @@ var ExecuteSpec = external_exports.object({
   log_limit_bytes: external_exports.number().int().positive().optional(),
   /** Globs of files to collect; absent in plans written before artifacts existed. */
   artifacts: external_exports.array(external_exports.string()).optional(),
-  reports: external_exports.array(external_exports.object({ junit: external_exports.string() })).optional()
+  reports: external_exports.array(external_exports.object({ junit: external_exports.string() })).optional(),
+  /** The Incus network the lane joins; absent: no network. */
+  network: external_exports.string().optional()
 });
 var PrepareNode = external_exports.object({
   kind: external_exports.literal("prepare"),
@@ -52629,19 +52667,29 @@ function resolveLane(config3, lane) {
       image: found2.image ?? defaults.image ?? DEFAULT_IMAGE,
       instance_type: found2.instance_type ?? defaults.instance_type ?? "container",
       env: { ...defaults.env, ...found2.env },
-      caches: (found2.caches ?? []).map((c) => ({ name: c.name, path: c.path })),
+      caches: (found2.caches ?? []).map((c) => ({
+        name: c.name,
+        path: c.path,
+        ...c.key === void 0 ? {} : { key: c.key },
+        ...c.key === void 0 || c.restore_keys === void 0 ? {} : { restore_keys: [...c.restore_keys] }
+      })),
       mounts: (found2.mounts ?? []).map((m) => ({ source: m.source, path: m.path })),
       concurrency_group: found2.concurrency_group ?? null,
       infra_retries: found2.infra_retries ?? defaults.infra_retries ?? DEFAULT_INFRA_RETRIES,
       log_limit_bytes: logLimit === void 0 ? DEFAULT_LOG_LIMIT_BYTES : parseByteSize(logLimit) ?? DEFAULT_LOG_LIMIT_BYTES,
       // Only when set, so plans of lanes without outputs read as before.
       ...found2.artifacts?.length ? { artifacts: [...found2.artifacts] } : {},
-      ...found2.reports?.length ? { reports: found2.reports.map((r) => ({ junit: r.junit })) } : {}
+      ...found2.reports?.length ? { reports: found2.reports.map((r) => ({ junit: r.junit })) } : {},
+      ...networkOf(found2.network)
     }
   };
 }
 function resolveLanes(config3) {
   return config3.lanes.map((lane) => resolveLane(config3, lane));
+}
+function networkOf(network) {
+  if (network === void 0 || network === false) return {};
+  return { network: network === true ? DEFAULT_NETWORK : network };
 }
 
 // app/src/handlers/load-config.ts

@@ -27921,7 +27921,7 @@ var init_ids = __esm({
 });
 
 // src/schema/config.ts
-var EnvName, EnvMap, GuestPath, RelativePath, CacheSpec, MountSpec, OutputGlob, ReportSpec, InstanceType, LaneDefaults, LaneConfig, WorkflowConfig, BranchPattern, PushTrigger, TriggersConfig, PikaciConfig, DEFAULT_CONFIG_PATH, DEFAULT_TIMEOUT_SECS, DEFAULT_IMAGE, DEFAULT_INFRA_RETRIES;
+var EnvName, EnvMap, GuestPath, RelativePath, CacheSpec, MountSpec, OutputGlob, ReportSpec, InstanceType, LaneDefaults, LaneConfig, SnapshotConfig, WorkflowConfig, BranchPattern, PushTrigger, TriggersConfig, PikaciConfig, DEFAULT_CONFIG_PATH, DEFAULT_TIMEOUT_SECS, DEFAULT_IMAGE, DEFAULT_INFRA_RETRIES, DEFAULT_NETWORK;
 var init_config = __esm({
   "src/schema/config.ts"() {
     "use strict";
@@ -27939,7 +27939,16 @@ var init_config = __esm({
       /** Host-side directory `cache/<name>` under the remote work dir, shared by lanes that name it. */
       name: LaneId,
       /** Where the cache is mounted read-write in the guest. */
-      path: GuestPath
+      path: GuestPath,
+      /**
+       * Makes the cache keyed (docs/dependencies.md §4): the lane gets a copy of the cache saved under
+       * this key (or of the newest matching `restore_keys` prefix), and a passing lane saves its copy
+       * under the key if none is saved yet. Text plus `{{ hashFiles('glob', …) }}`, e.g.
+       * `npm-{{ hashFiles('package-lock.json') }}`. Without a key the cache is one shared directory.
+       */
+      key: external_exports.string().min(1).max(200).optional(),
+      /** Key prefixes tried in order when the key itself is not saved, e.g. `npm-`. */
+      restore_keys: external_exports.array(external_exports.string().min(1).max(200)).optional()
     });
     MountSpec = external_exports.strictObject({
       /** A directory of the workspace (relative), staged to the build host and mounted read-only. */
@@ -27979,6 +27988,12 @@ var init_config = __esm({
       instance_type: InstanceType.optional(),
       env: EnvMap.optional(),
       caches: external_exports.array(CacheSpec).optional(),
+      /**
+       * Network for this lane: `true` joins the build host's `pikacibr0` bridge (NAT), a string names
+       * another managed Incus network. Default: no network at all. A fork's lanes only get it once a
+       * maintainer approved them.
+       */
+      network: external_exports.union([external_exports.boolean(), external_exports.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/, "an Incus network name")]).optional(),
       /** Lanes sharing a group never run at the same time. */
       concurrency_group: external_exports.string().min(1).max(64).optional(),
       mounts: external_exports.array(MountSpec).optional(),
@@ -27988,6 +28003,18 @@ var init_config = __esm({
       artifacts: external_exports.array(OutputGlob).max(50).optional(),
       /** Test reports to read into per-test results. */
       reports: external_exports.array(ReportSpec).max(20).optional()
+    });
+    SnapshotConfig = external_exports.strictObject({
+      /**
+       * Globs (picomatch, relative to the repository) of ignored files to add, such as `node_modules/**`
+       * prepared by `npm ci` before `pikaci run`. Hashed and synced like every other file. A glob with a
+       * leading `!` leaves its matches out (`!node_modules/.cache/**`).
+       */
+      include: external_exports.array(
+        external_exports.string().min(1).refine((g) => !g.replace(/^!/, "").startsWith("/") && !g.split("/").includes(".."), {
+          message: "must be relative to the repository and must not contain '..'"
+        })
+      ).optional()
     });
     WorkflowConfig = external_exports.strictObject({
       file: external_exports.string().min(1).default("pikaci.yml"),
@@ -28011,12 +28038,14 @@ var init_config = __esm({
       on: TriggersConfig.optional(),
       defaults: LaneDefaults.optional(),
       workflow: WorkflowConfig.optional(),
-      lanes: external_exports.array(LaneConfig).min(1, "declare at least one lane")
+      lanes: external_exports.array(LaneConfig).min(1, "declare at least one lane"),
+      snapshot: SnapshotConfig.optional()
     });
     DEFAULT_CONFIG_PATH = ".github/pikaci.yml";
     DEFAULT_TIMEOUT_SECS = 1800;
     DEFAULT_IMAGE = "pikaci-debian";
     DEFAULT_INFRA_RETRIES = 1;
+    DEFAULT_NETWORK = "pikacibr0";
   }
 });
 
@@ -28214,7 +28243,14 @@ var init_records = __esm({
       image: external_exports.string(),
       instance_type: InstanceType,
       env: external_exports.record(external_exports.string(), external_exports.string()),
-      caches: external_exports.array(external_exports.object({ name: external_exports.string(), path: external_exports.string() })),
+      caches: external_exports.array(
+        external_exports.object({
+          name: external_exports.string(),
+          path: external_exports.string(),
+          key: external_exports.string().optional(),
+          restore_keys: external_exports.array(external_exports.string()).optional()
+        })
+      ),
       mounts: external_exports.array(external_exports.object({ source: external_exports.string(), path: external_exports.string() })),
       concurrency_group: external_exports.string().nullable(),
       infra_retries: external_exports.number().int().nonnegative(),
@@ -28222,7 +28258,9 @@ var init_records = __esm({
       log_limit_bytes: external_exports.number().int().positive().optional(),
       /** Globs of files to collect; absent in plans written before artifacts existed. */
       artifacts: external_exports.array(external_exports.string()).optional(),
-      reports: external_exports.array(external_exports.object({ junit: external_exports.string() })).optional()
+      reports: external_exports.array(external_exports.object({ junit: external_exports.string() })).optional(),
+      /** The Incus network the lane joins; absent: no network. */
+      network: external_exports.string().optional()
     });
     PrepareNode = external_exports.object({
       kind: external_exports.literal("prepare"),
@@ -29441,9 +29479,9 @@ var require_parse = __commonJS({
                 const idx = prev.value.lastIndexOf("[");
                 const pre = prev.value.slice(0, idx);
                 const rest2 = prev.value.slice(idx + 2);
-                const posix5 = POSIX_REGEX_SOURCE[rest2];
-                if (posix5) {
-                  prev.value = pre + posix5;
+                const posix8 = POSIX_REGEX_SOURCE[rest2];
+                if (posix8) {
+                  prev.value = pre + posix8;
                   state.backtrack = true;
                   advance();
                   if (!bos.output && tokens.indexOf(prev) === 1) {
@@ -29943,9 +29981,9 @@ var require_picomatch = __commonJS({
     var utils = require_utils();
     var constants4 = require_constants();
     var isObject2 = (val) => val && typeof val === "object" && !Array.isArray(val);
-    var picomatch4 = (glob, options, returnState = false) => {
+    var picomatch6 = (glob, options, returnState = false) => {
       if (Array.isArray(glob)) {
-        const fns = glob.map((input2) => picomatch4(input2, options, returnState));
+        const fns = glob.map((input2) => picomatch6(input2, options, returnState));
         const arrayMatcher = (str) => {
           for (const isMatch of fns) {
             const state2 = isMatch(str);
@@ -29960,18 +29998,18 @@ var require_picomatch = __commonJS({
         throw new TypeError("Expected pattern to be a non-empty string");
       }
       const opts = options || {};
-      const posix5 = opts.windows;
-      const regex = isState ? picomatch4.compileRe(glob, options) : picomatch4.makeRe(glob, options, false, true);
+      const posix8 = opts.windows;
+      const regex = isState ? picomatch6.compileRe(glob, options) : picomatch6.makeRe(glob, options, false, true);
       const state = regex.state;
       delete regex.state;
       let isIgnored = () => false;
       if (opts.ignore) {
         const ignoreOpts = { ...options, ignore: null, onMatch: null, onResult: null };
-        isIgnored = picomatch4(opts.ignore, ignoreOpts, returnState);
+        isIgnored = picomatch6(opts.ignore, ignoreOpts, returnState);
       }
       const matcher = (input2, returnObject = false) => {
-        const { isMatch, match, output: output2 } = picomatch4.test(input2, regex, options, { glob, posix: posix5 });
-        const result = { glob, state, regex, posix: posix5, input: input2, output: output2, match, isMatch };
+        const { isMatch, match, output: output2 } = picomatch6.test(input2, regex, options, { glob, posix: posix8 });
+        const result = { glob, state, regex, posix: posix8, input: input2, output: output2, match, isMatch };
         if (typeof opts.onResult === "function") {
           opts.onResult(result);
         }
@@ -29996,7 +30034,7 @@ var require_picomatch = __commonJS({
       }
       return matcher;
     };
-    picomatch4.test = (input2, regex, options, { glob, posix: posix5 } = {}) => {
+    picomatch6.test = (input2, regex, options, { glob, posix: posix8 } = {}) => {
       if (typeof input2 !== "string") {
         throw new TypeError("Expected input to be a string");
       }
@@ -30004,7 +30042,7 @@ var require_picomatch = __commonJS({
         return { isMatch: false, output: "" };
       }
       const opts = options || {};
-      const format = opts.format || (posix5 ? utils.toPosixSlashes : null);
+      const format = opts.format || (posix8 ? utils.toPosixSlashes : null);
       let match = input2 === glob;
       let output2 = match && format ? format(input2) : input2;
       if (match === false) {
@@ -30013,24 +30051,24 @@ var require_picomatch = __commonJS({
       }
       if (match === false || opts.capture === true) {
         if (opts.matchBase === true || opts.basename === true) {
-          match = picomatch4.matchBase(input2, regex, options, posix5);
+          match = picomatch6.matchBase(input2, regex, options, posix8);
         } else {
           match = regex.exec(output2);
         }
       }
       return { isMatch: Boolean(match), match, output: output2 };
     };
-    picomatch4.matchBase = (input2, glob, options, posix5 = options && options.windows) => {
-      const regex = glob instanceof RegExp ? glob : picomatch4.makeRe(glob, options);
-      return regex.test(utils.basename(input2, { windows: posix5 }));
+    picomatch6.matchBase = (input2, glob, options, posix8 = options && options.windows) => {
+      const regex = glob instanceof RegExp ? glob : picomatch6.makeRe(glob, options);
+      return regex.test(utils.basename(input2, { windows: posix8 }));
     };
-    picomatch4.isMatch = (str, patterns, options) => picomatch4(patterns, options)(str);
-    picomatch4.parse = (pattern, options) => {
-      if (Array.isArray(pattern)) return pattern.map((p) => picomatch4.parse(p, options));
+    picomatch6.isMatch = (str, patterns, options) => picomatch6(patterns, options)(str);
+    picomatch6.parse = (pattern, options) => {
+      if (Array.isArray(pattern)) return pattern.map((p) => picomatch6.parse(p, options));
       return parse6(pattern, { ...options, fastpaths: false });
     };
-    picomatch4.scan = (input2, options) => scan(input2, options);
-    picomatch4.compileRe = (state, options, returnOutput = false, returnState = false) => {
+    picomatch6.scan = (input2, options) => scan(input2, options);
+    picomatch6.compileRe = (state, options, returnOutput = false, returnState = false) => {
       if (returnOutput === true) {
         return state.output;
       }
@@ -30041,13 +30079,13 @@ var require_picomatch = __commonJS({
       if (state && state.negated === true) {
         source = `^(?!${source}).*$`;
       }
-      const regex = picomatch4.toRegex(source, options);
+      const regex = picomatch6.toRegex(source, options);
       if (returnState === true) {
         regex.state = state;
       }
       return regex;
     };
-    picomatch4.makeRe = (input2, options = {}, returnOutput = false, returnState = false) => {
+    picomatch6.makeRe = (input2, options = {}, returnOutput = false, returnState = false) => {
       if (!input2 || typeof input2 !== "string") {
         throw new TypeError("Expected a non-empty string");
       }
@@ -30058,9 +30096,9 @@ var require_picomatch = __commonJS({
       if (!parsed.output) {
         parsed = parse6(input2, options);
       }
-      return picomatch4.compileRe(parsed, options, returnOutput, returnState);
+      return picomatch6.compileRe(parsed, options, returnOutput, returnState);
     };
-    picomatch4.toRegex = (source, options) => {
+    picomatch6.toRegex = (source, options) => {
       try {
         const opts = options || {};
         return new RegExp(source, opts.flags || (opts.nocase ? "i" : ""));
@@ -30069,8 +30107,8 @@ var require_picomatch = __commonJS({
         return /$^/;
       }
     };
-    picomatch4.constants = constants4;
-    module.exports = picomatch4;
+    picomatch6.constants = constants4;
+    module.exports = picomatch6;
   }
 });
 
@@ -30080,14 +30118,14 @@ var require_picomatch2 = __commonJS({
     "use strict";
     var pico = require_picomatch();
     var utils = require_utils();
-    function picomatch4(glob, options, returnState = false) {
+    function picomatch6(glob, options, returnState = false) {
       if (options && (options.windows === null || options.windows === void 0)) {
         options = { ...options, windows: utils.isWindows() };
       }
       return pico(glob, options, returnState);
     }
-    Object.assign(picomatch4, pico);
-    module.exports = picomatch4;
+    Object.assign(picomatch6, pico);
+    module.exports = picomatch6;
   }
 });
 
@@ -30176,8 +30214,8 @@ function resolveGlobs(spec, roots) {
   });
 }
 function scanBases(globs) {
-  const bases = [...new Set(globs.map((g) => import_picomatch2.default.scan(g.pattern).base || "/"))].sort();
-  return bases.filter((base2) => !bases.some((other) => other !== base2 && isInside(base2, other)));
+  const bases2 = [...new Set(globs.map((g) => import_picomatch2.default.scan(g.pattern).base || "/"))].sort();
+  return bases2.filter((base2) => !bases2.some((other) => other !== base2 && isInside(base2, other)));
 }
 function selectFiles(params) {
   const matchers = params.globs.map((g) => ({
@@ -32709,6 +32747,76 @@ var init_hash_spec = __esm({
   }
 });
 
+// src/snapshot/include.ts
+import { lstatSync, readdirSync } from "node:fs";
+function isNeverIncluded(path15, stateRoot) {
+  if (path15 === METADATA_FILE) return true;
+  if (stateRoot !== void 0 && (path15 === stateRoot || path15.startsWith(`${stateRoot}/`))) return true;
+  return path15.split("/").some((part) => NEVER_INCLUDED.has(part));
+}
+function globBase(glob) {
+  const { base: base2 } = import_picomatch3.default.scan(glob);
+  return base2 === "." ? "" : base2.replace(/\/+$/, "");
+}
+function listIncluded(root, globs, options = {}) {
+  for (const glob of globs) checkGlob(glob);
+  const positive = globs.filter((g) => !g.startsWith("!"));
+  const negative = globs.filter((g) => g.startsWith("!")).map((g) => g.slice(1));
+  if (positive.length === 0) return [];
+  const included = (0, import_picomatch3.default)(positive, { dot: true });
+  const dropped = negative.length === 0 ? () => false : (0, import_picomatch3.default)(negative, { dot: true });
+  const isMatch = (path15) => included(path15) && !dropped(path15);
+  const out = /* @__PURE__ */ new Set();
+  const walked = /* @__PURE__ */ new Set();
+  for (const base2 of bases(positive)) {
+    if (base2 !== "" && isNeverIncluded(base2, options.stateRoot)) continue;
+    const stat3 = lstatSync(base2 === "" ? root : `${root}/${base2}`, { throwIfNoEntry: false });
+    if (stat3 === void 0) continue;
+    if (!stat3.isDirectory()) {
+      if (isMatch(base2)) out.add(base2);
+      continue;
+    }
+    walk2(root, base2, { isMatch, out, walked, stateRoot: options.stateRoot });
+  }
+  return [...out];
+}
+function bases(globs) {
+  const all = [...new Set(globs.map(globBase))].sort();
+  return all.filter((b) => !all.some((other) => other !== b && (other === "" || b.startsWith(`${other}/`))));
+}
+function walk2(root, start, ctx) {
+  const stack = [start];
+  while (stack.length > 0) {
+    const dir = stack.pop();
+    if (ctx.walked.has(dir)) continue;
+    ctx.walked.add(dir);
+    for (const dirent of readdirSync(dir === "" ? root : `${root}/${dir}`, { withFileTypes: true })) {
+      const path15 = dir === "" ? dirent.name : `${dir}/${dirent.name}`;
+      if (isNeverIncluded(path15, ctx.stateRoot)) continue;
+      if (dirent.isDirectory()) stack.push(path15);
+      else if ((dirent.isFile() || dirent.isSymbolicLink()) && ctx.isMatch(path15)) ctx.out.add(path15);
+    }
+  }
+}
+function checkGlob(glob) {
+  const body = glob.startsWith("!") ? glob.slice(1) : glob;
+  if (body === "" || body.startsWith("/") || body.split("/").includes("..")) {
+    throw new UsageError(`snapshot.include glob ${JSON.stringify(glob)} leaves the workspace`, {
+      hint: "write include globs relative to the repository root, without '..' (e.g. node_modules/**)"
+    });
+  }
+}
+var import_picomatch3, NEVER_INCLUDED;
+var init_include = __esm({
+  "src/snapshot/include.ts"() {
+    "use strict";
+    import_picomatch3 = __toESM(require_picomatch2(), 1);
+    init_errors2();
+    init_excludes();
+    NEVER_INCLUDED = /* @__PURE__ */ new Set([".git", ".pikaci"]);
+  }
+});
+
 // src/snapshot/git-index.ts
 function indexChecksum(buf, hexLength) {
   return buf.toString("hex", buf.length - hexLength / 2);
@@ -32968,7 +33076,7 @@ var init_git_work_tree = __esm({
 
 // src/snapshot/list-files.ts
 import { execFile as execFile2 } from "node:child_process";
-import { existsSync as existsSync5, readdirSync } from "node:fs";
+import { existsSync as existsSync5, readdirSync as readdirSync2 } from "node:fs";
 import { dirname as dirname3, join as join4 } from "node:path";
 import { promisify as promisify2 } from "node:util";
 async function listFiles(root, options = {}) {
@@ -32980,7 +33088,7 @@ async function listFiles(root, options = {}) {
     source,
     tree: null
   });
-  if (!insideGitWorkTree(root)) return plain("walk", walk2(root));
+  if (!insideGitWorkTree(root)) return plain("walk", walk3(root));
   const fast = await listGitWorkTree({
     root,
     env: options.env ?? process.env,
@@ -32997,7 +33105,7 @@ async function listFiles(root, options = {}) {
     };
   }
   const git = await gitListFiles(root);
-  return git === null ? plain("walk", walk2(root)) : plain("git", git);
+  return git === null ? plain("walk", walk3(root)) : plain("git", git);
 }
 function insideGitWorkTree(root) {
   for (let dir = root; ; dir = dirname3(dir)) {
@@ -33036,12 +33144,12 @@ function checkUtf8Names(stdout) {
     }
   }
 }
-function walk2(root) {
+function walk3(root) {
   const out = [];
   const stack = [""];
   while (stack.length > 0) {
     const dir = stack.pop();
-    for (const dirent of readdirSync(join4(root, dir), { withFileTypes: true })) {
+    for (const dirent of readdirSync2(join4(root, dir), { withFileTypes: true })) {
       if (isExcludedName(dir, dirent.name)) continue;
       const path15 = dir === "" ? dirent.name : `${dir}/${dirent.name}`;
       if (dirent.isDirectory()) stack.push(path15);
@@ -33069,7 +33177,7 @@ __export(build_exports, {
   defaultDigestCacheFile: () => defaultDigestCacheFile
 });
 import { createHash as createHash3 } from "node:crypto";
-import { lstatSync, readlinkSync, statSync as statSync2 } from "node:fs";
+import { lstatSync as lstatSync2, readlinkSync, statSync as statSync2 } from "node:fs";
 import { isAbsolute as isAbsolute2, join as join5, relative, resolve as resolve2, sep as sep2 } from "node:path";
 function defaultDigestCacheFile(root, stateRoot) {
   if (stateRoot === void 0) return join5(root, ".pikaci", "cache", "digests-v3.bin");
@@ -33091,10 +33199,12 @@ async function buildSnapshot(params) {
   }
   const exclude = stateRootInside ?? void 0;
   const cache = loadDigestCache({ file: cacheFile, root, startedAtMs });
+  const include = params.include ?? [];
   const rules = snapshotRules(exclude);
-  const memo2 = cache.memo?.rules === rules ? cache.memo : null;
+  const memo2 = include.length === 0 && cache.memo?.rules === rules ? cache.memo : null;
   const listed = await listFiles(root, { env: params.env, exclude, knownIndex: memo2?.index });
   if (memo2 !== null && listed.tree?.unchanged) return fromMemo(root, cache, memo2);
+  if (include.length > 0) addIncluded(listed, listIncluded(root, include, { stateRoot: exclude }));
   const entries = [];
   const toRead = [];
   const dirs = /* @__PURE__ */ new Set();
@@ -33113,7 +33223,7 @@ async function buildSnapshot(params) {
   }
   for (const path15 of toStat.length === 0 ? listed.paths : [...listed.paths, ...toStat]) {
     const abs = `${root}/${path15}`;
-    const stat3 = lstatSync(abs, { throwIfNoEntry: false });
+    const stat3 = lstatSync2(abs, { throwIfNoEntry: false });
     if (stat3 === void 0) continue;
     if (stat3.isSymbolicLink()) {
       entries.push({ type: "symlink", path: path15, target: readlinkSync(abs, "utf8") });
@@ -33142,7 +33252,7 @@ async function buildSnapshot(params) {
   const { sorted, files, bytes } = finish3(entries, dirs);
   const hash2 = hashSortedEntries(sorted);
   const tree = listed.tree;
-  const next = tree?.clean && tree.indexId !== null && unstored === 0 ? {
+  const next = include.length === 0 && tree?.clean && tree.indexId !== null && unstored === 0 ? {
     index: tree.indexId,
     rules,
     hash: hash2,
@@ -33152,6 +33262,12 @@ async function buildSnapshot(params) {
   } : null;
   await cache.save(next);
   return { root, hash: hash2, entries: sorted, files, bytes, cacheHits, source: listed.source, memo: false };
+}
+function addIncluded(listed, included) {
+  if (included.length === 0) return;
+  const known = new Set(listed.paths);
+  for (const file2 of listed.indexed) known.add(file2.path);
+  for (const path15 of included) if (!known.has(path15)) listed.paths.push(path15);
 }
 function snapshotRules(exclude) {
   return JSON.stringify([HASH_PREFIX, EXCLUDE_RULES, exclude ?? null]);
@@ -33209,6 +33325,7 @@ var init_build = __esm({
     init_entries();
     init_excludes();
     init_hash_spec();
+    init_include();
     init_list_files();
   }
 });
@@ -33216,7 +33333,7 @@ var init_build = __esm({
 // src/executor/local/snapshot-entries.ts
 async function snapshotEntries(ref) {
   const { hash: hash2 } = ref;
-  const snapshot = await buildSnapshot({ root: ref.root, stateRoot: ref.stateRoot });
+  const snapshot = await buildSnapshot({ root: ref.root, stateRoot: ref.stateRoot, include: ref.include });
   if (snapshot.hash !== hash2) {
     throw new InfrastructureError(
       `the workspace changed while the run was starting (snapshot ${hash2.slice(0, 12)} is now ${snapshot.hash.slice(0, 12)})`,
@@ -36052,6 +36169,10 @@ function createArgv(spec, scope, start) {
     if (devices[device.name]) throw new Error(`duplicate incus device name '${device.name}'`);
     devices[device.name] = diskDeviceConfig(device, spec.vm);
   }
+  for (const [name, device] of Object.entries(spec.otherDevices ?? {})) {
+    if (devices[name]) throw new Error(`duplicate incus device name '${name}'`);
+    devices[name] = device;
+  }
   const argv = ["incus", start ? "launch" : "init", ...projectFlag(scope), spec.image, spec.name];
   if (spec.vm) argv.push("--vm");
   return { argv, stdin: `${JSON.stringify({ config: spec.config, devices })}
@@ -36383,7 +36504,7 @@ function jobDevices(params) {
   for (const cache of spec.caches) {
     devices.push({
       name: deviceName("cache", cache.name),
-      source: cacheDir(params.remoteWorkDir, cache.name),
+      source: params.cacheSource?.(cache.name) ?? cacheDir(params.remoteWorkDir, cache.name),
       path: assertGuestPath(cache.path),
       readonly: false,
       shift
@@ -36550,6 +36671,300 @@ var init_heartbeat = __esm({
   }
 });
 
+// src/executor/incus/cache-key.ts
+import { createHash as createHash5 } from "node:crypto";
+function parseGlobs(args) {
+  const globs = [];
+  const re = /\s*(?:'([^']*)'|"([^"]*)")\s*(,|$)/y;
+  let at = 0;
+  while (at < args.length) {
+    re.lastIndex = at;
+    const match = re.exec(args);
+    if (!match) throw badKey(`hashFiles(${args})`, "arguments are quoted globs separated by commas");
+    globs.push(match[1] ?? match[2]);
+    at = re.lastIndex;
+    if (match[3] === "") break;
+  }
+  if (globs.length === 0) throw badKey(`hashFiles(${args})`, "name at least one glob");
+  return globs;
+}
+function hashFiles(entries, globs) {
+  const isMatch = (0, import_picomatch4.default)([...globs], { dot: true });
+  const hash2 = createHash5("sha256");
+  let matched = 0;
+  for (const entry of entries) {
+    if (entry.type !== "file" || !isMatch(entry.path)) continue;
+    hash2.update(`${entry.path}\0${entry.digest}
+`);
+    matched++;
+  }
+  return matched === 0 ? "" : hash2.digest("hex").slice(0, 32);
+}
+function renderKey(template, entries) {
+  const key = template.replace(EXPRESSION, (_, args) => hashFiles(entries(), parseGlobs(args)));
+  if (key.includes("{{")) throw badKey(template, "the only expression is {{ hashFiles('glob', …) }}");
+  if (!KEY.test(key)) {
+    throw badKey(
+      template,
+      `it renders to ${JSON.stringify(key)}; keys are 1-200 of [A-Za-z0-9._-], starting with a letter or digit`
+    );
+  }
+  return key;
+}
+function badKey(template, why) {
+  return new UsageError(`cache key ${JSON.stringify(template)} is not valid: ${why}`, {
+    hint: "write keys like npm-{{ hashFiles('package-lock.json') }} (see docs/dependencies.md)"
+  });
+}
+var import_picomatch4, EXPRESSION, KEY, needsFiles;
+var init_cache_key = __esm({
+  "src/executor/incus/cache-key.ts"() {
+    "use strict";
+    import_picomatch4 = __toESM(require_picomatch2(), 1);
+    init_errors2();
+    EXPRESSION = /\{\{\s*hashFiles\(([^)]*)\)\s*\}\}/g;
+    KEY = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
+    needsFiles = (template) => template.includes("hashFiles");
+  }
+});
+
+// src/executor/incus/keyed-cache.ts
+import { posix as posix3 } from "node:path";
+function keyedWorkDir(jobDir, name) {
+  return posix3.join(jobDir, "cache", name);
+}
+async function restoreKeyedCaches(params) {
+  for (const cache of params.caches) {
+    const base2 = cacheDir(params.remoteWorkDir, cache.name);
+    const result = await params.transport.exec([
+      "sh",
+      "-c",
+      RESTORE,
+      "pikaci-cache-restore",
+      base2,
+      cache.work,
+      cache.key,
+      ...cache.restoreKeys
+    ]);
+    if (result.code !== 0) {
+      throw new InfrastructureError(
+        `cannot restore cache ${cache.name}: ${result.stderr.toString().trim()}`,
+        {
+          hint: "check the build host's disk space and the permissions under <remote-work-dir>/cache"
+        }
+      );
+    }
+    const said = result.stdout.toString().trim();
+    params.log(
+      `cache ${cache.name}: key ${cache.key}: ${said === "miss" ? "not found, starting empty" : said}`
+    );
+  }
+}
+async function finishKeyedCaches(params) {
+  for (const cache of params.caches) {
+    if (!params.passed) {
+      await params.transport.exec(["rm", "-rf", "--", cache.work]).catch(() => {
+      });
+      params.log(`cache ${cache.name}: not saved (the lane did not pass)`);
+      continue;
+    }
+    const base2 = cacheDir(params.remoteWorkDir, cache.name);
+    const result = await params.transport.exec(["sh", "-c", SAVE, "pikaci-cache-save", base2, cache.work, cache.key, params.id]).catch((error62) => ({ code: 1, stdout: Buffer.alloc(0), stderr: Buffer.from(String(error62)) }));
+    const said = result.stdout.toString().trim();
+    params.log(
+      result.code !== 0 ? `cache ${cache.name}: saving key ${cache.key} failed: ${result.stderr.toString().trim()}` : said === "saved" ? `cache ${cache.name}: saved key ${cache.key}` : `cache ${cache.name}: key ${cache.key} already saved, kept as it is`
+    );
+  }
+}
+async function planKeyedCaches(params) {
+  const keyed = params.caches.filter((c) => c.key !== void 0);
+  if (keyed.length === 0) return [];
+  const templates = keyed.flatMap((c) => [c.key, ...c.restore_keys ?? []]);
+  let entries = [];
+  if (templates.some(needsFiles)) {
+    const { root, stateRoot, include } = params.snapshot;
+    entries = (await buildSnapshot({ root, stateRoot, include })).entries;
+  }
+  return keyed.map((c) => ({
+    name: c.name,
+    key: renderKey(c.key, () => entries),
+    restoreKeys: (c.restore_keys ?? []).map((k) => renderKey(k, () => entries)),
+    work: keyedWorkDir(params.jobDir, c.name)
+  }));
+}
+var RESTORE, SAVE;
+var init_keyed_cache = __esm({
+  "src/executor/incus/keyed-cache.ts"() {
+    "use strict";
+    init_errors2();
+    init_build();
+    init_cache_key();
+    init_paths2();
+    RESTORE = `
+set -u
+base=$1; work=$2; key=$3; shift 3
+mkdir -p "$base" "$work"
+src=""
+if [ -d "$base/$key" ]; then src=$key
+else
+  for p in "$@"; do
+    for d in $(ls -1t "$base" 2>/dev/null); do
+      case "$d" in .*|*.used) continue ;; "$p"*) [ -d "$base/$d" ] && { src=$d; break 2; } ;; esac
+    done
+  done
+fi
+if [ -n "$src" ]; then
+  cp -a "$base/$src/." "$work/" || exit 1
+  touch "$base/$src.used"
+  echo "restored $src"
+else
+  echo "miss"
+fi
+chmod 0777 "$work"
+`;
+    SAVE = `
+set -u
+base=$1; work=$2; key=$3; id=$4
+if [ -d "$base/$key" ]; then rm -rf "$work"; echo "exists"; exit 0; fi
+tmp="$base/.save-$id"
+rm -rf "$tmp"
+mv -T "$work" "$tmp" || exit 1
+if mv -T "$tmp" "$base/$key" 2>/dev/null; then touch "$base/$key.used"; echo "saved"
+else rm -rf "$tmp"; echo "exists"; fi
+`;
+  }
+});
+
+// src/executor/incus/network.ts
+import { createHash as createHash6 } from "node:crypto";
+import { posix as posix4 } from "node:path";
+function staticNic(params) {
+  return {
+    devices: {
+      eth0: { type: "nic", network: params.network, name: "eth0", "ipv4.address": params.address }
+    },
+    config: {
+      "raw.lxc": `lxc.net.0.ipv4.address = ${params.address}/${params.prefix}
+lxc.net.0.ipv4.gateway = ${params.gateway}
+`
+    }
+  };
+}
+function parseBridgeAddress(cidr) {
+  const match = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(cidr.trim());
+  if (!match || Number(match[5]) !== 24) {
+    throw new InfrastructureError(
+      `the network's ipv4.address is ${JSON.stringify(cidr.trim())}, not an a.b.c.d/24`,
+      {
+        hint: "give lanes a managed bridge with an IPv4 /24, e.g. `incus network create pikacibr0 ipv4.address=10.213.77.1/24 ipv4.nat=true ipv6.address=none`"
+      }
+    );
+  }
+  const net = `${match[1]}.${match[2]}.${match[3]}`;
+  const gateway = `${net}.${match[4]}`;
+  const hosts = [];
+  for (let i = 10; i <= 254; i++) if (`${net}.${i}` !== gateway) hosts.push(`${net}.${i}`);
+  return { gateway, prefix: 24, hosts };
+}
+function candidateOrder(hosts, instance) {
+  const start = createHash6("sha256").update(instance).digest().readUInt32BE(0) % hosts.length;
+  return [...hosts.slice(start), ...hosts.slice(0, start)];
+}
+async function attachNetwork(params) {
+  const { transport, network, instance } = params;
+  const projectArgs = params.project ? ["--project", params.project] : [];
+  const dir = posix4.join(params.remoteWorkDir, "net", network);
+  const read = await transport.exec([
+    "sh",
+    "-c",
+    LEASE_SCRIPT,
+    "pikaci-net",
+    network,
+    dir,
+    instance,
+    ...projectArgs
+  ]);
+  const out = read.stdout.toString();
+  if (read.code !== 0) {
+    throw new InfrastructureError(
+      `the lane asks for network '${network}', which the build host does not have: ${out.trim()}`,
+      {
+        hint: `create it on the build host (test/host/setup.sh does: incus network create ${network} ipv4.address=10.213.77.1/24 ipv4.nat=true ipv6.address=none), or name an existing managed bridge in the lane's network:`
+      }
+    );
+  }
+  const { gateway, prefix, hosts } = parseBridgeAddress(out.replace(/^cidr /, ""));
+  const take = await transport.exec([
+    "sh",
+    "-c",
+    TAKE_SCRIPT,
+    "pikaci-lease",
+    dir,
+    instance,
+    ...candidateOrder(hosts, instance)
+  ]);
+  const leased = /^lease (\S+)$/m.exec(take.stdout.toString());
+  if (take.code !== 0 || !leased) {
+    throw new InfrastructureError(`no free address on network '${network}' (${hosts.length} in use)`, {
+      hint: `remove stale leases under ${dir} on the build host, or lower the lane concurrency`
+    });
+  }
+  const address = leased[1];
+  return {
+    ...staticNic({ network, address, gateway, prefix }),
+    resolver: gateway,
+    lease: posix4.join(dir, address),
+    address
+  };
+}
+async function laneNetwork(params) {
+  const { network } = params.spec;
+  if (network === void 0) return NO_NETWORK;
+  const attached = await attachNetwork({ ...params, network });
+  return params.spec.instance_type === "vm" ? { ...attached, config: {}, resolver: null } : attached;
+}
+function resolverArgv(resolver) {
+  return ["sh", "-c", 'printf "nameserver %s\\n" "$1" >/etc/resolv.conf', "pikaci-dns", resolver];
+}
+async function releaseLease(transport, lease) {
+  if (lease === null) return;
+  await transport.exec(["rm", "-rf", "--", lease]).catch(() => {
+  });
+}
+var NO_NETWORK, LEASE_SCRIPT, TAKE_SCRIPT;
+var init_network = __esm({
+  "src/executor/incus/network.ts"() {
+    "use strict";
+    init_errors2();
+    NO_NETWORK = {
+      devices: { eth0: { type: "none" } },
+      config: {},
+      resolver: null,
+      lease: null,
+      address: null
+    };
+    LEASE_SCRIPT = `
+set -u
+net=$1; dir=$2; inst=$3; shift 3
+cidr=$(incus network get "$net" ipv4.address "$@" 2>&1) || { echo "nonet $cidr"; exit 3; }
+echo "cidr $cidr"
+`;
+    TAKE_SCRIPT = `
+set -u
+dir=$1; inst=$2; shift 2
+mkdir -p "$dir"
+for ip in "$@"; do
+  if mkdir "$dir/$ip" 2>/dev/null; then echo "$inst" >"$dir/$ip/instance"; echo "lease $ip"; exit 0; fi
+  owner=$(cat "$dir/$ip/instance" 2>/dev/null || true)
+  if [ -n "$owner" ] && ! incus list --all-projects -f csv -c n 2>/dev/null | grep -qx "$owner"; then
+    echo "$inst" >"$dir/$ip/instance"; echo "lease $ip"; exit 0
+  fi
+done
+echo full; exit 4
+`;
+  }
+});
+
 // src/executor/incus/remote-files.ts
 async function prepareRemoteDirs(params) {
   const script = [
@@ -36640,7 +37055,7 @@ var init_runtime = __esm({
 
 // src/snapshot/base-key.ts
 import { execFile as execFile3 } from "node:child_process";
-import { createHash as createHash5 } from "node:crypto";
+import { createHash as createHash7 } from "node:crypto";
 import { basename, resolve as resolve3 } from "node:path";
 import { promisify as promisify3 } from "node:util";
 async function defaultBaseKey(root) {
@@ -36658,7 +37073,7 @@ function normalizeRemoteUrl(url2) {
   return url2.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, "$1").replace(/\.git\/?$/, "");
 }
 function lineageKey(baseKey) {
-  return createHash5("sha256").update(baseKey, "utf8").digest("hex").slice(0, 32);
+  return createHash7("sha256").update(baseKey, "utf8").digest("hex").slice(0, 32);
 }
 var execFileAsync3;
 var init_base_key = __esm({
@@ -36919,11 +37334,11 @@ var init_sync_probe = __esm({
 });
 
 // src/snapshot/sync-state.ts
-import { createHash as createHash6 } from "node:crypto";
+import { createHash as createHash8 } from "node:crypto";
 import { mkdir as mkdir5, readFile as readFile5, rename as rename2, writeFile as writeFile2 } from "node:fs/promises";
 import { join as join7 } from "node:path";
 function stateFile(cacheDir2, remote, remoteWorkDir) {
-  const key = createHash6("sha256").update(`${remote}\0${remoteWorkDir}`).digest("hex").slice(0, 24);
+  const key = createHash8("sha256").update(`${remote}\0${remoteWorkDir}`).digest("hex").slice(0, 24);
   return join7(cacheDir2, `sync-base-${key}.json`);
 }
 async function readSyncBase(cacheDir2, remote, remoteWorkDir) {
@@ -37078,7 +37493,7 @@ var init_tar_writer = __esm({
 });
 
 // src/snapshot/sync-tar.ts
-import { createHash as createHash7 } from "node:crypto";
+import { createHash as createHash9 } from "node:crypto";
 import { readFileSync as readFileSync5 } from "node:fs";
 import { open as open4 } from "node:fs/promises";
 import { join as join8 } from "node:path";
@@ -37131,7 +37546,7 @@ async function* uploadArchive(params) {
     const path15 = join8(params.root, entry.path);
     if (entry.size <= CHUNK2) {
       const data = readFileSync5(path15);
-      checkContent(entry, data.length, createHash7("sha256").update(data).digest("hex"));
+      checkContent(entry, data.length, createHash9("sha256").update(data).digest("hex"));
       push(data);
     } else {
       if (batched > 0) yield flush();
@@ -37150,7 +37565,7 @@ async function* uploadArchive(params) {
   yield flush();
 }
 async function* streamFile(path15, entry) {
-  const hash2 = createHash7("sha256");
+  const hash2 = createHash9("sha256");
   let size = 0;
   const handle = await open4(path15, "r");
   try {
@@ -37388,7 +37803,8 @@ function createSnapshotSyncer(params) {
 async function syncOnce(params) {
   const { buildSnapshot: buildSnapshot2 } = await Promise.resolve().then(() => (init_build(), build_exports));
   const { syncSnapshot: syncSnapshot2 } = await Promise.resolve().then(() => (init_sync(), sync_exports));
-  const built = await buildSnapshot2({ root: params.snapshot.root, stateRoot: params.snapshot.stateRoot });
+  const { root, stateRoot, include } = params.snapshot;
+  const built = await buildSnapshot2({ root, stateRoot, include });
   if (built.hash !== params.snapshot.hash) {
     throw new Error(
       `the workspace changed while the run was starting (hash ${params.snapshot.hash.slice(0, 12)} became ${built.hash.slice(0, 12)})`
@@ -37452,7 +37868,7 @@ __export(incus_executor_exports, {
   createIncusExecutor: () => createIncusExecutor
 });
 import { hostname as hostname3 } from "node:os";
-import { posix as posix3 } from "node:path";
+import { posix as posix5 } from "node:path";
 function createIncusExecutor(options) {
   const remoteWorkDir = options.remoteWorkDir ?? DEFAULT_REMOTE_WORK_DIR;
   const syncer = options.syncer ?? createSnapshotSyncer({ transport: options.transport, remoteWorkDir });
@@ -37484,8 +37900,10 @@ async function runIncusJob(params) {
   };
   let sync = null;
   let outputs = {};
-  const guestOutputs = posix3.join(GUEST_ARTIFACTS, "outputs");
+  const guestOutputs = posix5.join(GUEST_ARTIFACTS, "outputs");
   let launched = false;
+  let network = null;
+  let keyed = [];
   const stopHeartbeat = startHeartbeat({
     transport,
     path: layout.heartbeat,
@@ -37498,7 +37916,14 @@ async function runIncusJob(params) {
     host(
       `job ${job.job_id} attempt ${job.attempt} on ${transport.description} as instance ${name} (${image})`
     );
+    if (spec.network !== void 0 && options.networkRefusal !== void 0) {
+      throw new InfrastructureError(`network refused: ${options.networkRefusal}`, {
+        hint: "a maintainer approves the pull request (the pikaci App's Approve and run), or the lane drops `network:`"
+      });
+    }
+    keyed = await planKeyedCaches({ caches: spec.caches, snapshot: job.snapshot, jobDir: layout.jobDir });
     const devices = (snapshotPath2) => jobDevices({
+      cacheSource: (cacheName) => keyed.find((c) => c.name === cacheName)?.work,
       spec,
       remoteWorkDir,
       snapshotPath: snapshotPath2,
@@ -37506,12 +37931,12 @@ async function runIncusJob(params) {
       shift: options.shift ?? false
     });
     await clock.run("prepare_directories", () => {
-      const writable = [...writableDirs(devices(GUEST_SNAPSHOT)), posix3.join(layout.artifacts, "outputs")];
+      const writable = [...writableDirs(devices(GUEST_SNAPSHOT)), posix5.join(layout.artifacts, "outputs")];
       return prepareRemoteDirs({
         transport,
         dirs: [layout.jobDir],
         writable,
-        clearFiles: ["result.json", "guest.log"].map((file2) => posix3.join(layout.artifacts, file2)),
+        clearFiles: ["result.json", "guest.log"].map((file2) => posix5.join(layout.artifacts, file2)),
         heartbeat: layout.heartbeat
       });
     });
@@ -37526,6 +37951,15 @@ async function runIncusJob(params) {
     });
     checkAbort();
     const workdir = await clock.run("prepare_runtime", async () => {
+      await restoreKeyedCaches({ transport, remoteWorkDir, caches: keyed, log: host });
+      network = await laneNetwork({
+        transport,
+        spec,
+        instance: name,
+        remoteWorkDir,
+        project: options.project
+      });
+      if (network.address !== null) host(`network ${spec.network}: ${network.address}`);
       launched = true;
       await launchInstance({
         incus,
@@ -37533,13 +37967,21 @@ async function runIncusJob(params) {
           image,
           name,
           vm: spec.instance_type === "vm",
-          config: instanceLabels({ ...ids(job), createdAt: startedAt, owner: params.owner, remoteWorkDir }),
-          devices: devices(snapshotPath)
+          config: {
+            ...instanceLabels({ ...ids(job), createdAt: startedAt, owner: params.owner, remoteWorkDir }),
+            ...network.config
+          },
+          devices: devices(snapshotPath),
+          otherDevices: network.devices
         },
         readyDeadlineMs: 18e4,
         log: host,
         signal: new AbortController().signal
       });
+      if (network.resolver !== null) {
+        const dns = await incus.exec(name, resolverArgv(network.resolver), { signal });
+        if (dns.code !== 0) throw new InfrastructureError(`cannot write /etc/resolv.conf in ${name}`);
+      }
       checkAbort();
       if (!spec.writable_workspace) return GUEST_SNAPSHOT;
       const writable = await makeWritableCopy({ incus, name, runAsRoot: spec.run_as_root, signal });
@@ -37563,7 +38005,7 @@ async function runIncusJob(params) {
             },
             options.project ? { project: options.project } : {}
           ),
-          resultPath: posix3.join(layout.artifacts, "result.json"),
+          resultPath: posix5.join(layout.artifacts, "result.json"),
           deadlineMs: deadlineSecs * 1e3,
           onOutput: (text) => events.log("guest", text),
           signal
@@ -37577,7 +38019,7 @@ async function runIncusJob(params) {
     else {
       ending.runnerExit = exit.code;
       ending.resultText = await clock.run("collect_artifacts", async () => {
-        const resultText = exit.resultText ?? await readRemoteFile(transport, posix3.join(layout.artifacts, "result.json"));
+        const resultText = exit.resultText ?? await readRemoteFile(transport, posix5.join(layout.artifacts, "result.json"));
         const roots = { workspace: workdir, outputDir: guestOutputs };
         outputs = await collectLaneOutputs({
           spec,
@@ -37605,8 +38047,17 @@ async function runIncusJob(params) {
       await clock.run("cleanup", async () => {
       });
     }
+    await releaseLease(transport, network?.lease ?? null);
   }
   const verdict = classifyEnding(ending);
+  await finishKeyedCaches({
+    transport,
+    remoteWorkDir,
+    caches: keyed,
+    passed: verdict.status === "passed",
+    id: `${job.run_id}-${job.job_id}-${job.attempt}`,
+    log: host
+  });
   if (verdict.message && verdict.status !== "passed")
     host(`${verdict.failure_kind ?? verdict.status}: ${verdict.message}`);
   return {
@@ -37638,7 +38089,9 @@ var init_incus_executor = __esm({
     init_devices();
     init_guest();
     init_heartbeat();
+    init_keyed_cache();
     init_names();
+    init_network();
     init_paths2();
     init_remote_files();
     init_runtime();
@@ -44259,7 +44712,7 @@ var require_keyParser = __commonJS({
     var {
       createDecipheriv,
       createECDH,
-      createHash: createHash9,
+      createHash: createHash11,
       createHmac: createHmac2,
       createSign,
       createVerify,
@@ -44947,11 +45400,11 @@ ${formatted}-----END ${type} KEY-----`;
                 );
               }
               const ivSlice = bufferSlice(cipherIV, 0, 8);
-              let cipherKey = createHash9("md5").update(passphrase).update(ivSlice).digest();
+              let cipherKey = createHash11("md5").update(passphrase).update(ivSlice).digest();
               while (cipherKey.length < encInfo.keyLen) {
                 cipherKey = combineBuffers(
                   cipherKey,
-                  createHash9("md5").update(cipherKey).update(passphrase).update(ivSlice).digest()
+                  createHash11("md5").update(cipherKey).update(passphrase).update(ivSlice).digest()
                 );
               }
               if (cipherKey.length > encInfo.keyLen)
@@ -45116,8 +45569,8 @@ ${formatted}-----END ${type} KEY-----`;
         if (encrypted) {
           const encInfo = CIPHER_INFO[cipherName];
           let cipherKey = combineBuffers(
-            createHash9("sha1").update(PPK_PP1).update(passphrase).digest(),
-            createHash9("sha1").update(PPK_PP2).update(passphrase).digest()
+            createHash11("sha1").update(PPK_PP1).update(passphrase).digest(),
+            createHash11("sha1").update(PPK_PP2).update(passphrase).digest()
           );
           if (cipherKey.length > encInfo.keyLen)
             cipherKey = bufferSlice(cipherKey, 0, encInfo.keyLen);
@@ -45157,7 +45610,7 @@ ${formatted}-----END ${type} KEY-----`;
           passphrase = EMPTY_PASSPHRASE;
         const calcMAC = createHmac2(
           "sha1",
-          createHash9("sha1").update("putty-private-key-file-mac-key").update(passphrase).digest()
+          createHash11("sha1").update("putty-private-key-file-mac-key").update(passphrase).digest()
         ).update(macData).digest("hex");
         if (calcMAC !== mac3) {
           if (encrypted) {
@@ -47479,7 +47932,7 @@ var require_kex = __commonJS({
       createDiffieHellman,
       createDiffieHellmanGroup,
       createECDH,
-      createHash: createHash9,
+      createHash: createHash11,
       createPublicKey,
       diffieHellman,
       generateKeyPairSync,
@@ -47905,7 +48358,7 @@ var require_kex = __commonJS({
               DISCONNECT_REASON.KEY_EXCHANGE_FAILED
             );
           }
-          const hash2 = createHash9(this.hashName);
+          const hash2 = createHash11(this.hashName);
           hashString(hash2, isServer ? this._remoteIdentRaw : this._identRaw);
           hashString(hash2, isServer ? this._identRaw : this._remoteIdentRaw);
           hashString(hash2, isServer ? this._remoteKexinit : this._kexinit);
@@ -48913,9 +49366,9 @@ var require_kex = __commonJS({
     function generateKEXVal(len, hashName, secret, exchangeHash, sessionID, char) {
       let ret;
       if (len) {
-        let digest = createHash9(hashName).update(secret).update(exchangeHash).update(char).update(sessionID).digest();
+        let digest = createHash11(hashName).update(secret).update(exchangeHash).update(char).update(sessionID).digest();
         while (digest.length < len) {
-          const chunk = createHash9(hashName).update(secret).update(exchangeHash).update(digest).digest();
+          const chunk = createHash11(hashName).update(secret).update(exchangeHash).update(digest).digest();
           const extended2 = Buffer.allocUnsafe(digest.length + chunk.length);
           extended2.set(digest, 0);
           extended2.set(chunk, digest.length);
@@ -54350,7 +54803,7 @@ var require_client = __commonJS({
   "node_modules/ssh2/lib/client.js"(exports, module) {
     "use strict";
     var {
-      createHash: createHash9,
+      createHash: createHash11,
       getHashes,
       randomFillSync
     } = __require("crypto");
@@ -54572,7 +55025,7 @@ var require_client = __commonJS({
           }
           hostVerifier = (key, verify) => {
             if (hashAlgo)
-              key = createHash9(hashAlgo).update(key).digest("hex");
+              key = createHash11(hashAlgo).update(key).digest("hex");
             const ret = hashCb(key, verify);
             if (ret !== void 0)
               verify(ret);
@@ -57960,9 +58413,9 @@ var init_channel_exec = __esm({
 });
 
 // src/ssh/host-key.ts
-import { createHash as createHash8, createHmac } from "node:crypto";
+import { createHash as createHash10, createHmac } from "node:crypto";
 function fingerprintOf(keyBlob) {
-  return `SHA256:${createHash8("sha256").update(keyBlob).digest("base64").replace(/=+$/, "")}`;
+  return `SHA256:${createHash10("sha256").update(keyBlob).digest("base64").replace(/=+$/, "")}`;
 }
 function keyTypeOf(keyBlob) {
   if (keyBlob.length < 4) return "unknown";
@@ -58722,19 +59175,29 @@ function resolveLane(config2, lane) {
       image: found.image ?? defaults.image ?? DEFAULT_IMAGE,
       instance_type: found.instance_type ?? defaults.instance_type ?? "container",
       env: { ...defaults.env, ...found.env },
-      caches: (found.caches ?? []).map((c) => ({ name: c.name, path: c.path })),
+      caches: (found.caches ?? []).map((c) => ({
+        name: c.name,
+        path: c.path,
+        ...c.key === void 0 ? {} : { key: c.key },
+        ...c.key === void 0 || c.restore_keys === void 0 ? {} : { restore_keys: [...c.restore_keys] }
+      })),
       mounts: (found.mounts ?? []).map((m) => ({ source: m.source, path: m.path })),
       concurrency_group: found.concurrency_group ?? null,
       infra_retries: found.infra_retries ?? defaults.infra_retries ?? DEFAULT_INFRA_RETRIES,
       log_limit_bytes: logLimit === void 0 ? DEFAULT_LOG_LIMIT_BYTES : parseByteSize(logLimit) ?? DEFAULT_LOG_LIMIT_BYTES,
       // Only when set, so plans of lanes without outputs read as before.
       ...found.artifacts?.length ? { artifacts: [...found.artifacts] } : {},
-      ...found.reports?.length ? { reports: found.reports.map((r) => ({ junit: r.junit })) } : {}
+      ...found.reports?.length ? { reports: found.reports.map((r) => ({ junit: r.junit })) } : {},
+      ...networkOf(found.network)
     }
   };
 }
 function resolveLanes(config2) {
   return config2.lanes.map((lane) => resolveLane(config2, lane));
+}
+function networkOf(network) {
+  if (network === void 0 || network === false) return {};
+  return { network: network === true ? DEFAULT_NETWORK : network };
 }
 
 // src/cli/main.ts
@@ -63246,7 +63709,8 @@ async function createExecutor(params) {
     remoteWorkDir: params.remoteWorkDir,
     project: params.incusProject,
     runnerPath: params.runnerPath,
-    image: params.image
+    image: params.image,
+    ...params.networkRefusal === void 0 ? {} : { networkRefusal: params.networkRefusal }
   });
   return { executor, transport, close: () => transport.close() };
 }
@@ -63279,7 +63743,7 @@ async function connectTransport(params) {
 // src/executor/incus/gc.ts
 init_errors2();
 init_client();
-import { posix as posix4 } from "node:path";
+import { posix as posix6 } from "node:path";
 
 // src/executor/incus/gc-plan.ts
 init_names();
@@ -63376,7 +63840,7 @@ async function sweepStaging(transport, workDir, dryRun) {
     "-c",
     script,
     "pikaci-gc",
-    posix4.normalize(workDir),
+    posix6.normalize(workDir),
     dryRun ? "1" : "0",
     String(STAGING_MAX_AGE_MINUTES)
   ];
@@ -63384,6 +63848,37 @@ async function sweepStaging(transport, workDir, dryRun) {
   if (result.code !== 0) {
     throw new InfrastructureError(
       `cannot sweep stale snapshot staging dirs on ${transport.description}: ${result.stderr}`
+    );
+  }
+  return result.stdout.toString().split("\n").filter((line) => line !== "");
+}
+
+// src/executor/incus/gc-caches.ts
+init_errors2();
+import { posix as posix7 } from "node:path";
+var DEFAULT_CACHE_UNUSED_DAYS = 30;
+async function sweepUnusedCaches(params) {
+  const script = [
+    "d=$1; dry=$2; days=$3",
+    '[ -d "$d/cache" ] || exit 0',
+    'find "$d/cache" -mindepth 2 -maxdepth 2 -type f -name "*.used" -mtime +"$days" | while IFS= read -r u; do',
+    '  k=$(printf "%s" "$u" | sed "s/\\.used$//"); printf "%s\\n" "$k"',
+    '  [ "$dry" = 1 ] || { rm -rf -- "$k" && rm -f -- "$u"; }',
+    "done"
+  ].join("\n");
+  const argv = [
+    "sh",
+    "-c",
+    script,
+    "pikaci-gc-caches",
+    posix7.normalize(params.remoteWorkDir),
+    params.dryRun ? "1" : "0",
+    String(Math.max(0, Math.floor(params.days) - 1))
+  ];
+  const result = await params.transport.exec(argv, { timeoutMs: 3e5 });
+  if (result.code !== 0) {
+    throw new InfrastructureError(
+      `cannot sweep unused caches on ${params.transport.description}: ${result.stderr}`
     );
   }
   return result.stdout.toString().split("\n").filter((line) => line !== "");
@@ -63407,6 +63902,7 @@ Options:
       --host URL                  build host, ssh://user@host:port (or localhost)
       --older-than DURATION       remove instances older than this (default 6h)
       --stale-after DURATION      a run is dead when its heartbeat is older (default ${DEFAULT_STALE_AFTER_SECS}s)
+      --cache-unused-days N       remove keyed caches not restored or saved for N days (default ${DEFAULT_CACHE_UNUSED_DAYS})
       --dry-run                   only print what would be removed
       --ssh-key FILE              private key for the build host (or PIKACI_SSH_KEY)
       --known-hosts FILE          known_hosts line(s) pinning the host key
@@ -63420,6 +63916,7 @@ Options:
       "older-than": { type: "string", default: "6h" },
       "stale-after": { type: "string", default: `${DEFAULT_STALE_AFTER_SECS}s` },
       "dry-run": { type: "boolean", default: false },
+      "cache-unused-days": { type: "string", default: String(DEFAULT_CACHE_UNUSED_DAYS) },
       "ssh-key": { type: "string" },
       "known-hosts": { type: "string" },
       "host-key-fingerprint": { type: "string" },
@@ -63447,7 +63944,24 @@ Options:
         staleAfterSecs,
         dryRun: values["dry-run"]
       });
+      const days = Number(values["cache-unused-days"]);
+      if (!Number.isInteger(days) || days < 1) {
+        throw new UsageError(
+          `--cache-unused-days ${values["cache-unused-days"]} is not a whole number of days >= 1`,
+          {
+            hint: "e.g. --cache-unused-days 30"
+          }
+        );
+      }
+      const caches = await sweepUnusedCaches({
+        transport,
+        remoteWorkDir: values["remote-work-dir"],
+        days,
+        dryRun: values["dry-run"]
+      });
       const verb = report2.dryRun ? "would remove" : "removed";
+      for (const path15 of caches) io.stdout.write(`${verb} ${path15}: cache unused for over ${days} days
+`);
       for (const decision of report2.instances) {
         io.stdout.write(`${decision.remove ? verb : "kept"} ${decision.name}: ${decision.reason}
 `);
@@ -64052,7 +64566,7 @@ init_errors2();
 init_schema();
 
 // src/plan/select.ts
-var import_picomatch3 = __toESM(require_picomatch2(), 1);
+var import_picomatch5 = __toESM(require_picomatch2(), 1);
 function selectLanes({ lanes, changedFiles, configPath }) {
   const changed = changedFiles?.map(normalise) ?? null;
   const configChanged = changed?.includes(normalise(configPath)) ?? false;
@@ -64073,7 +64587,7 @@ function selectLanes({ lanes, changedFiles, configPath }) {
   });
 }
 function firstMatch(globs, files) {
-  const matchers = globs.map((glob) => ({ glob, isMatch: (0, import_picomatch3.default)(glob, { dot: true }) }));
+  const matchers = globs.map((glob) => ({ glob, isMatch: (0, import_picomatch5.default)(glob, { dot: true }) }));
   for (const file2 of files) {
     const hit = matchers.find((m) => m.isMatch(file2));
     if (hit) return { file: file2, glob: hit.glob };
@@ -64292,9 +64806,14 @@ var defaultBuildPlan = (config2, changedFiles, options) => {
   const timeouts = new Map(resolveLanes(config2).map((lane) => [lane.id, lane.execute.timeout_secs]));
   return { plan, timeouts };
 };
-var defaultHashSnapshot = async (workspace, _signal, { stateRoot }) => {
-  const snapshot = await buildSnapshot({ root: workspace, stateRoot });
-  return { root: snapshot.root, hash: snapshot.hash, ...stateRoot === void 0 ? {} : { stateRoot } };
+var defaultHashSnapshot = async (workspace, _signal, { stateRoot, include }) => {
+  const snapshot = await buildSnapshot({ root: workspace, stateRoot, include });
+  return {
+    root: snapshot.root,
+    hash: snapshot.hash,
+    ...stateRoot === void 0 ? {} : { stateRoot },
+    ...include === void 0 || include.length === 0 ? {} : { include }
+  };
 };
 
 // src/run/events.ts
@@ -64695,7 +65214,11 @@ async function writePlan(store, runId, plan, warn) {
 async function hashOnce(params, hash2, writer, iso, signal) {
   const started = iso();
   const t0 = performance.now();
-  const snapshot = await hash2(params.workspace, signal, { stateRoot: params.stateRoot });
+  const include = params.config.snapshot?.include;
+  const snapshot = await hash2(params.workspace, signal, {
+    stateRoot: params.stateRoot,
+    ...include === void 0 ? {} : { include }
+  });
   writer.update((run2) => ({
     ...addPrepareTiming(run2, {
       name: "hash_snapshot",

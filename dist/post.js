@@ -39980,6 +39980,10 @@ function createArgv(spec, scope, start) {
     if (devices[device.name]) throw new Error(`duplicate incus device name '${device.name}'`);
     devices[device.name] = diskDeviceConfig(device, spec.vm);
   }
+  for (const [name, device] of Object.entries(spec.otherDevices ?? {})) {
+    if (devices[name]) throw new Error(`duplicate incus device name '${name}'`);
+    devices[name] = device;
+  }
   const argv = ["incus", start ? "launch" : "init", ...projectFlag(scope), spec.image, spec.name];
   if (spec.vm) argv.push("--vm");
   return { argv, stdin: `${JSON.stringify({ config: spec.config, devices })}
@@ -60648,7 +60652,7 @@ var init_ids = __esm({
 });
 
 // src/schema/config.ts
-var EnvName, EnvMap, GuestPath, RelativePath, CacheSpec, MountSpec, OutputGlob, ReportSpec, InstanceType, LaneDefaults, LaneConfig, WorkflowConfig, BranchPattern, PushTrigger, TriggersConfig, PikaciConfig, DEFAULT_CONFIG_PATH;
+var EnvName, EnvMap, GuestPath, RelativePath, CacheSpec, MountSpec, OutputGlob, ReportSpec, InstanceType, LaneDefaults, LaneConfig, SnapshotConfig, WorkflowConfig, BranchPattern, PushTrigger, TriggersConfig, PikaciConfig, DEFAULT_CONFIG_PATH;
 var init_config = __esm({
   "src/schema/config.ts"() {
     "use strict";
@@ -60666,7 +60670,16 @@ var init_config = __esm({
       /** Host-side directory `cache/<name>` under the remote work dir, shared by lanes that name it. */
       name: LaneId,
       /** Where the cache is mounted read-write in the guest. */
-      path: GuestPath
+      path: GuestPath,
+      /**
+       * Makes the cache keyed (docs/dependencies.md §4): the lane gets a copy of the cache saved under
+       * this key (or of the newest matching `restore_keys` prefix), and a passing lane saves its copy
+       * under the key if none is saved yet. Text plus `{{ hashFiles('glob', …) }}`, e.g.
+       * `npm-{{ hashFiles('package-lock.json') }}`. Without a key the cache is one shared directory.
+       */
+      key: external_exports.string().min(1).max(200).optional(),
+      /** Key prefixes tried in order when the key itself is not saved, e.g. `npm-`. */
+      restore_keys: external_exports.array(external_exports.string().min(1).max(200)).optional()
     });
     MountSpec = external_exports.strictObject({
       /** A directory of the workspace (relative), staged to the build host and mounted read-only. */
@@ -60706,6 +60719,12 @@ var init_config = __esm({
       instance_type: InstanceType.optional(),
       env: EnvMap.optional(),
       caches: external_exports.array(CacheSpec).optional(),
+      /**
+       * Network for this lane: `true` joins the build host's `pikacibr0` bridge (NAT), a string names
+       * another managed Incus network. Default: no network at all. A fork's lanes only get it once a
+       * maintainer approved them.
+       */
+      network: external_exports.union([external_exports.boolean(), external_exports.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/, "an Incus network name")]).optional(),
       /** Lanes sharing a group never run at the same time. */
       concurrency_group: external_exports.string().min(1).max(64).optional(),
       mounts: external_exports.array(MountSpec).optional(),
@@ -60715,6 +60734,18 @@ var init_config = __esm({
       artifacts: external_exports.array(OutputGlob).max(50).optional(),
       /** Test reports to read into per-test results. */
       reports: external_exports.array(ReportSpec).max(20).optional()
+    });
+    SnapshotConfig = external_exports.strictObject({
+      /**
+       * Globs (picomatch, relative to the repository) of ignored files to add, such as `node_modules/**`
+       * prepared by `npm ci` before `pikaci run`. Hashed and synced like every other file. A glob with a
+       * leading `!` leaves its matches out (`!node_modules/.cache/**`).
+       */
+      include: external_exports.array(
+        external_exports.string().min(1).refine((g) => !g.replace(/^!/, "").startsWith("/") && !g.split("/").includes(".."), {
+          message: "must be relative to the repository and must not contain '..'"
+        })
+      ).optional()
     });
     WorkflowConfig = external_exports.strictObject({
       file: external_exports.string().min(1).default("pikaci.yml"),
@@ -60738,7 +60769,8 @@ var init_config = __esm({
       on: TriggersConfig.optional(),
       defaults: LaneDefaults.optional(),
       workflow: WorkflowConfig.optional(),
-      lanes: external_exports.array(LaneConfig).min(1, "declare at least one lane")
+      lanes: external_exports.array(LaneConfig).min(1, "declare at least one lane"),
+      snapshot: SnapshotConfig.optional()
     });
     DEFAULT_CONFIG_PATH = ".github/pikaci.yml";
   }
@@ -60938,7 +60970,14 @@ var init_records = __esm({
       image: external_exports.string(),
       instance_type: InstanceType,
       env: external_exports.record(external_exports.string(), external_exports.string()),
-      caches: external_exports.array(external_exports.object({ name: external_exports.string(), path: external_exports.string() })),
+      caches: external_exports.array(
+        external_exports.object({
+          name: external_exports.string(),
+          path: external_exports.string(),
+          key: external_exports.string().optional(),
+          restore_keys: external_exports.array(external_exports.string()).optional()
+        })
+      ),
       mounts: external_exports.array(external_exports.object({ source: external_exports.string(), path: external_exports.string() })),
       concurrency_group: external_exports.string().nullable(),
       infra_retries: external_exports.number().int().nonnegative(),
@@ -60946,7 +60985,9 @@ var init_records = __esm({
       log_limit_bytes: external_exports.number().int().positive().optional(),
       /** Globs of files to collect; absent in plans written before artifacts existed. */
       artifacts: external_exports.array(external_exports.string()).optional(),
-      reports: external_exports.array(external_exports.object({ junit: external_exports.string() })).optional()
+      reports: external_exports.array(external_exports.object({ junit: external_exports.string() })).optional(),
+      /** The Incus network the lane joins; absent: no network. */
+      network: external_exports.string().optional()
     });
     PrepareNode = external_exports.object({
       kind: external_exports.literal("prepare"),

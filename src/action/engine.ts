@@ -4,9 +4,11 @@ import { GUEST_SNAPSHOT } from "../executor/incus/devices.js";
 import type { RunMeta } from "../run/records.js";
 import { runLanes } from "../run/run-lanes.js";
 import { createStateStore, newRunId } from "../store/index.js";
+import { readEventPayload } from "./context.js";
 import { sshParams } from "./credentials.js";
 import type { EnginePort } from "./engine-port.js";
 import type { ActionInputs } from "./inputs.js";
+import { type NetworkEvent, networkRefusal } from "./network-policy.js";
 
 /** Where a lane's command sees the workspace, so absolute paths in its output can be made relative. */
 export const GUEST_ROOTS = [GUEST_SNAPSHOT];
@@ -31,11 +33,19 @@ export function createEngine(params: EngineParams): EnginePort {
   const { inputs, workspace } = params;
   const store = createStateStore({ root: params.stateRoot });
   // No host: the local executor on the runner. A host: Incus over one pinned ssh2 connection.
-  const connecting = createExecutor({
-    ...sshParams(inputs, params.env),
-    ...(inputs.image ? { image: inputs.image } : {}),
-    ...(inputs["remote-work-dir"] ? { remoteWorkDir: inputs["remote-work-dir"] } : {}),
-  });
+  const connecting = (async () => {
+    // A fork's lanes get no network unless a maintainer approved them (then the App dispatched).
+    const refusal = networkRefusal(
+      params.env.GITHUB_EVENT_NAME ?? "",
+      (await readEventPayload(params.env.GITHUB_EVENT_PATH)) as NetworkEvent,
+    );
+    return createExecutor({
+      ...sshParams(inputs, params.env),
+      ...(refusal === undefined ? {} : { networkRefusal: refusal }),
+      ...(inputs.image ? { image: inputs.image } : {}),
+      ...(inputs["remote-work-dir"] ? { remoteWorkDir: inputs["remote-work-dir"] } : {}),
+    });
+  })();
   connecting.catch(() => {});
   return {
     executorKind: inputs.host ? "incus" : "local",

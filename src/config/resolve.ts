@@ -3,6 +3,7 @@ import {
   DEFAULT_IMAGE,
   DEFAULT_INFRA_RETRIES,
   DEFAULT_LOG_LIMIT_BYTES,
+  DEFAULT_NETWORK,
   DEFAULT_TIMEOUT_SECS,
   type ExecuteSpec,
   type LaneConfig,
@@ -46,7 +47,12 @@ export function resolveLane(
       image: found.image ?? defaults.image ?? DEFAULT_IMAGE,
       instance_type: found.instance_type ?? defaults.instance_type ?? "container",
       env: { ...defaults.env, ...found.env },
-      caches: (found.caches ?? []).map((c) => ({ name: c.name, path: c.path })),
+      caches: (found.caches ?? []).map((c) => ({
+        name: c.name,
+        path: c.path,
+        ...(c.key === undefined ? {} : { key: c.key }),
+        ...(c.key === undefined || c.restore_keys === undefined ? {} : { restore_keys: [...c.restore_keys] }),
+      })),
       mounts: (found.mounts ?? []).map((m) => ({ source: m.source, path: m.path })),
       concurrency_group: found.concurrency_group ?? null,
       infra_retries: found.infra_retries ?? defaults.infra_retries ?? DEFAULT_INFRA_RETRIES,
@@ -57,10 +63,17 @@ export function resolveLane(
       // Only when set, so plans of lanes without outputs read as before.
       ...(found.artifacts?.length ? { artifacts: [...found.artifacts] } : {}),
       ...(found.reports?.length ? { reports: found.reports.map((r) => ({ junit: r.junit })) } : {}),
+      ...networkOf(found.network),
     },
   };
 }
 
 export function resolveLanes(config: Pick<PikaciConfig, "defaults" | "lanes">): ResolvedLane[] {
   return config.lanes.map((lane) => resolveLane(config, lane));
+}
+
+/** `network: true` is the default bridge; false or absent adds nothing (records stay as they were). */
+function networkOf(network: boolean | string | undefined): { network?: string } {
+  if (network === undefined || network === false) return {};
+  return { network: network === true ? DEFAULT_NETWORK : network };
 }

@@ -18,6 +18,8 @@ export interface CreateExecutorParams {
   incusProject?: string;
   runnerPath?: string;
   env?: NodeJS.ProcessEnv;
+  /** Why lanes may not have network (see IncusExecutorOptions.networkRefusal). */
+  networkRefusal?: string;
 }
 
 /**
@@ -40,6 +42,7 @@ export async function createExecutor(
     project: params.incusProject,
     runnerPath: params.runnerPath,
     image: params.image,
+    ...(params.networkRefusal === undefined ? {} : { networkRefusal: params.networkRefusal }),
   });
   return { executor, transport, close: () => transport.close() };
 }

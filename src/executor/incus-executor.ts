@@ -2,7 +2,7 @@ import { hostname } from "node:os";
 import { posix } from "node:path";
 import { collectIncus } from "../artifacts/collect-incus.js";
 import { collectLaneOutputs, type LaneOutputs, OUTPUT_DIR_ENV } from "../artifacts/lane-outputs.js";
-import { CancelledError, describeError } from "../errors/index.js";
+import { CancelledError, describeError, InfrastructureError } from "../errors/index.js";
 import { execArgv } from "../incus/argv.js";
 import { createIncusClient } from "../incus/client.js";
 import type { SyncStats } from "../schema/index.js";
@@ -12,7 +12,14 @@ import { classifyEnding, type JobEnding } from "./incus/classify.js";
 import { GUEST_ARTIFACTS, GUEST_SNAPSHOT, jobDevices, writableDirs } from "./incus/devices.js";
 import { DEFAULT_RUNNER_PATH, guestEnv, runGuest } from "./incus/guest.js";
 import { startHeartbeat } from "./incus/heartbeat.js";
+import {
+  finishKeyedCaches,
+  type KeyedCache,
+  planKeyedCaches,
+  restoreKeyedCaches,
+} from "./incus/keyed-cache.js";
 import { instanceLabels, instanceName } from "./incus/names.js";
+import { laneNetwork, type NetworkAttachment, releaseLease, resolverArgv } from "./incus/network.js";
 import { remoteJobLayout } from "./incus/paths.js";
 import { prepareRemoteDirs, readRemoteFile } from "./incus/remote-files.js";
 import { launchInstance } from "./incus/runtime.js";
@@ -37,6 +44,11 @@ export interface IncusExecutorOptions {
   heartbeatIntervalMs?: number;
   /** Seam for tests and benchmarks; defaults to the content-addressed sync. */
   syncer?: SnapshotSyncer;
+  /**
+   * Why lanes of this run may not have network (an unapproved fork's pull request); a lane that asks
+   * for `network:` then fails before anything runs. Absent: lanes get the network they ask for.
+   */
+  networkRefusal?: string;
 }
 
 /**
@@ -89,6 +101,8 @@ async function runIncusJob(params: IncusJobParams): Promise<JobOutcome> {
   /** The lane's writable output dir: inside the artifacts mount, so read-only lanes have one too. */
   const guestOutputs = posix.join(GUEST_ARTIFACTS, "outputs");
   let launched = false;
+  let network: NetworkAttachment | null = null;
+  let keyed: KeyedCache[] = [];
   const stopHeartbeat = startHeartbeat({
     transport,
     path: layout.heartbeat,
@@ -102,8 +116,15 @@ async function runIncusJob(params: IncusJobParams): Promise<JobOutcome> {
     host(
       `job ${job.job_id} attempt ${job.attempt} on ${transport.description} as instance ${name} (${image})`,
     );
+    if (spec.network !== undefined && options.networkRefusal !== undefined) {
+      throw new InfrastructureError(`network refused: ${options.networkRefusal}`, {
+        hint: "a maintainer approves the pull request (the pikaci App's Approve and run), or the lane drops `network:`",
+      });
+    }
+    keyed = await planKeyedCaches({ caches: spec.caches, snapshot: job.snapshot, jobDir: layout.jobDir });
     const devices = (snapshotPath: string) =>
       jobDevices({
+        cacheSource: (cacheName) => keyed.find((c) => c.name === cacheName)?.work,
         spec,
         remoteWorkDir,
         snapshotPath,
@@ -131,6 +152,15 @@ async function runIncusJob(params: IncusJobParams): Promise<JobOutcome> {
     });
     checkAbort();
     const workdir = await clock.run("prepare_runtime", async () => {
+      await restoreKeyedCaches({ transport, remoteWorkDir, caches: keyed, log: host });
+      network = await laneNetwork({
+        transport,
+        spec,
+        instance: name,
+        remoteWorkDir,
+        project: options.project,
+      });
+      if (network.address !== null) host(`network ${spec.network}: ${network.address}`);
       launched = true;
       // No abort signal here: a half-cancelled `incus launch` would race the cleanup's delete and leak.
       await launchInstance({
@@ -139,13 +169,21 @@ async function runIncusJob(params: IncusJobParams): Promise<JobOutcome> {
           image,
           name,
           vm: spec.instance_type === "vm",
-          config: instanceLabels({ ...ids(job), createdAt: startedAt, owner: params.owner, remoteWorkDir }),
+          config: {
+            ...instanceLabels({ ...ids(job), createdAt: startedAt, owner: params.owner, remoteWorkDir }),
+            ...network.config,
+          },
           devices: devices(snapshotPath),
+          otherDevices: network.devices,
         },
         readyDeadlineMs: 180_000,
         log: host,
         signal: new AbortController().signal,
       });
+      if (network.resolver !== null) {
+        const dns = await incus.exec(name, resolverArgv(network.resolver), { signal });
+        if (dns.code !== 0) throw new InfrastructureError(`cannot write /etc/resolv.conf in ${name}`);
+      }
       checkAbort();
       if (!spec.writable_workspace) return GUEST_SNAPSHOT;
       const writable = await makeWritableCopy({ incus, name, runAsRoot: spec.run_as_root, signal });
@@ -215,8 +253,17 @@ async function runIncusJob(params: IncusJobParams): Promise<JobOutcome> {
     } else {
       await clock.run("cleanup", async () => {});
     }
+    await releaseLease(transport, (network as NetworkAttachment | null)?.lease ?? null);
   }
   const verdict = classifyEnding(ending);
+  await finishKeyedCaches({
+    transport,
+    remoteWorkDir,
+    caches: keyed,
+    passed: verdict.status === "passed",
+    id: `${job.run_id}-${job.job_id}-${job.attempt}`,
+    log: host,
+  });
   if (verdict.message && verdict.status !== "passed")
     host(`${verdict.failure_kind ?? verdict.status}: ${verdict.message}`);
   return {

@@ -25,6 +25,8 @@ export interface InstanceSpec {
   vm: boolean;
   config: Record<string, string>;
   devices: DiskDevice[];
+  /** Devices other than disks, as Incus config keys (a lane's NIC, or `type: none` to hide a profile's). */
+  otherDevices?: Record<string, Record<string, string>>;
 }
 
 export const DEVICE_NAME_MAX = 20;
@@ -72,6 +74,10 @@ export function createArgv(
   for (const device of spec.devices) {
     if (devices[device.name]) throw new Error(`duplicate incus device name '${device.name}'`);
     devices[device.name] = diskDeviceConfig(device, spec.vm);
+  }
+  for (const [name, device] of Object.entries(spec.otherDevices ?? {})) {
+    if (devices[name]) throw new Error(`duplicate incus device name '${name}'`);
+    devices[name] = device;
   }
   const argv = ["incus", start ? "launch" : "init", ...projectFlag(scope), spec.image, spec.name];
   if (spec.vm) argv.push("--vm");

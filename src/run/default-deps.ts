@@ -11,7 +11,12 @@ export const defaultBuildPlan: PlanBuilder = (config, changedFiles, options) => 
 };
 
 /** Hash once per run; executors take `root` and `hash` and list or sync from there. */
-export const defaultHashSnapshot: SnapshotHasher = async (workspace, _signal, { stateRoot }) => {
-  const snapshot = await buildSnapshot({ root: workspace, stateRoot });
-  return { root: snapshot.root, hash: snapshot.hash, ...(stateRoot === undefined ? {} : { stateRoot }) };
+export const defaultHashSnapshot: SnapshotHasher = async (workspace, _signal, { stateRoot, include }) => {
+  const snapshot = await buildSnapshot({ root: workspace, stateRoot, include });
+  return {
+    root: snapshot.root,
+    hash: snapshot.hash,
+    ...(stateRoot === undefined ? {} : { stateRoot }),
+    ...(include === undefined || include.length === 0 ? {} : { include }),
+  };
 };

@@ -40,5 +40,5 @@ export type PlanBuilder = (
 export type SnapshotHasher = (
   workspace: string,
   signal: AbortSignal,
-  options: { stateRoot?: string },
+  options: { stateRoot?: string; include?: readonly string[] },
 ) => Promise<SnapshotRef>;

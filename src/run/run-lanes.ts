@@ -199,7 +199,11 @@ async function hashOnce(
 ): Promise<SnapshotRef> {
   const started = iso();
   const t0 = performance.now();
-  const snapshot = await hash(params.workspace, signal, { stateRoot: params.stateRoot });
+  const include = params.config.snapshot?.include;
+  const snapshot = await hash(params.workspace, signal, {
+    stateRoot: params.stateRoot,
+    ...(include === undefined ? {} : { include }),
+  });
   writer.update((run) => ({
     ...addPrepareTiming(run, {
       name: "hash_snapshot",

@@ -32,6 +32,15 @@ export const CacheSpec = z.strictObject({
   name: LaneId,
   /** Where the cache is mounted read-write in the guest. */
   path: GuestPath,
+  /**
+   * Makes the cache keyed (docs/dependencies.md §4): the lane gets a copy of the cache saved under
+   * this key (or of the newest matching `restore_keys` prefix), and a passing lane saves its copy
+   * under the key if none is saved yet. Text plus `{{ hashFiles('glob', …) }}`, e.g.
+   * `npm-{{ hashFiles('package-lock.json') }}`. Without a key the cache is one shared directory.
+   */
+  key: z.string().min(1).max(200).optional(),
+  /** Key prefixes tried in order when the key itself is not saved, e.g. `npm-`. */
+  restore_keys: z.array(z.string().min(1).max(200)).optional(),
 });
 
 export const MountSpec = z.strictObject({
@@ -85,6 +94,14 @@ export const LaneConfig = z.strictObject({
   instance_type: InstanceType.optional(),
   env: EnvMap.optional(),
   caches: z.array(CacheSpec).optional(),
+  /**
+   * Network for this lane: `true` joins the build host's `pikacibr0` bridge (NAT), a string names
+   * another managed Incus network. Default: no network at all. A fork's lanes only get it once a
+   * maintainer approved them.
+   */
+  network: z
+    .union([z.boolean(), z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/, "an Incus network name")])
+    .optional(),
   /** Lanes sharing a group never run at the same time. */
   concurrency_group: z.string().min(1).max(64).optional(),
   mounts: z.array(MountSpec).optional(),
@@ -94,6 +111,25 @@ export const LaneConfig = z.strictObject({
   artifacts: z.array(OutputGlob).max(50).optional(),
   /** Test reports to read into per-test results. */
   reports: z.array(ReportSpec).max(20).optional(),
+});
+
+/** What goes into a lane's workspace besides the files git lists (docs/snapshot-hash.md §1). */
+export const SnapshotConfig = z.strictObject({
+  /**
+   * Globs (picomatch, relative to the repository) of ignored files to add, such as `node_modules/**`
+   * prepared by `npm ci` before `pikaci run`. Hashed and synced like every other file. A glob with a
+   * leading `!` leaves its matches out (`!node_modules/.cache/**`).
+   */
+  include: z
+    .array(
+      z
+        .string()
+        .min(1)
+        .refine((g) => !g.replace(/^!/, "").startsWith("/") && !g.split("/").includes(".."), {
+          message: "must be relative to the repository and must not contain '..'",
+        }),
+    )
+    .optional(),
 });
 
 /** Which workflow the App dispatches, and on which ref. */
@@ -135,6 +171,7 @@ export const PikaciConfig = z.strictObject({
   defaults: LaneDefaults.optional(),
   workflow: WorkflowConfig.optional(),
   lanes: z.array(LaneConfig).min(1, "declare at least one lane"),
+  snapshot: SnapshotConfig.optional(),
 });
 
 export type CacheSpec = z.infer<typeof CacheSpec>;
@@ -151,3 +188,5 @@ export const DEFAULT_CONFIG_PATH = ".github/pikaci.yml";
 export const DEFAULT_TIMEOUT_SECS = 1800;
 export const DEFAULT_IMAGE = "pikaci-debian";
 export const DEFAULT_INFRA_RETRIES = 1;
+/** The managed bridge `network: true` joins (test/host/setup.sh creates it). */
+export const DEFAULT_NETWORK = "pikacibr0";

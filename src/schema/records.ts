@@ -153,7 +153,14 @@ export const ExecuteSpec = z.object({
   image: z.string(),
   instance_type: InstanceType,
   env: z.record(z.string(), z.string()),
-  caches: z.array(z.object({ name: z.string(), path: z.string() })),
+  caches: z.array(
+    z.object({
+      name: z.string(),
+      path: z.string(),
+      key: z.string().optional(),
+      restore_keys: z.array(z.string()).optional(),
+    }),
+  ),
   mounts: z.array(z.object({ source: z.string(), path: z.string() })),
   concurrency_group: z.string().nullable(),
   infra_retries: z.number().int().nonnegative(),
@@ -162,6 +169,8 @@ export const ExecuteSpec = z.object({
   /** Globs of files to collect; absent in plans written before artifacts existed. */
   artifacts: z.array(z.string()).optional(),
   reports: z.array(z.object({ junit: z.string() })).optional(),
+  /** The Incus network the lane joins; absent: no network. */
+  network: z.string().optional(),
 });
 
 export const PrepareNode = z.object({

@@ -8,6 +8,7 @@ import type { TreeMemo } from "./digest-cache-file.js";
 import { isExecutable, type Snapshot, type SnapshotEntry } from "./entries.js";
 import { EXCLUDE_RULES } from "./excludes.js";
 import { HASH_PREFIX, hashSortedEntries, sortEntries } from "./hash-spec.js";
+import { listIncluded } from "./include.js";
 import { listFiles } from "./list-files.js";
 
 export interface BuildSnapshotParams {
@@ -24,6 +25,8 @@ export interface BuildSnapshotParams {
   now?: () => number;
   /** Only consulted for git's own location variables (GIT_DIR, GIT_INDEX_FILE, …). */
   env?: NodeJS.ProcessEnv;
+  /** `snapshot.include` globs: ignored files (a prepared `node_modules/**`) added to the snapshot. */
+  include?: readonly string[];
 }
 
 export function defaultDigestCacheFile(root: string, stateRoot?: string): string {
@@ -54,10 +57,13 @@ export async function buildSnapshot(params: BuildSnapshotParams): Promise<Snapsh
   // hashed every file is that run's snapshot. Git vouches that each tracked file still matches the
   // index's stat data and that nothing is untracked; the index being identical means the same
   // files with the same stat data as then; the digests of that run are the ones stored beside it.
+  const include = params.include ?? [];
   const rules = snapshotRules(exclude);
-  const memo = cache.memo?.rules === rules ? cache.memo : null;
+  // Git does not vouch for ignored files, so an included tree never comes from (or makes) a memo.
+  const memo = include.length === 0 && cache.memo?.rules === rules ? cache.memo : null;
   const listed = await listFiles(root, { env: params.env, exclude, knownIndex: memo?.index });
   if (memo !== null && listed.tree?.unchanged) return fromMemo(root, cache, memo);
+  if (include.length > 0) addIncluded(listed, listIncluded(root, include, { stateRoot: exclude }));
 
   const entries: SnapshotEntry[] = [];
   const toRead: { path: string; stat: Stats; index: number }[] = [];
@@ -115,7 +121,7 @@ export async function buildSnapshot(params: BuildSnapshotParams): Promise<Snapsh
   const hash = hashSortedEntries(sorted);
   const tree = listed.tree;
   const next =
-    tree?.clean && tree.indexId !== null && unstored === 0
+    include.length === 0 && tree?.clean && tree.indexId !== null && unstored === 0
       ? {
           index: tree.indexId,
           rules,
@@ -127,6 +133,14 @@ export async function buildSnapshot(params: BuildSnapshotParams): Promise<Snapsh
       : null;
   await cache.save(next);
   return { root, hash, entries: sorted, files, bytes, cacheHits, source: listed.source, memo: false };
+}
+
+/** Included paths join the paths to stat, once each (an include may also match tracked files). */
+function addIncluded(listed: { paths: string[]; indexed: readonly { path: string }[] }, included: string[]) {
+  if (included.length === 0) return;
+  const known = new Set(listed.paths);
+  for (const file of listed.indexed) known.add(file.path);
+  for (const path of included) if (!known.has(path)) listed.paths.push(path);
 }
 
 /** What a memo was made under: the hash format, the exclude rules, and the extra exclude. */

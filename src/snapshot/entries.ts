@@ -33,6 +33,8 @@ export interface SnapshotRef {
   root: string;
   hash: string;
   stateRoot?: string;
+  /** `snapshot.include` globs the hash was made with (docs/snapshot-hash.md §1). */
+  include?: readonly string[];
 }
 
 /** The name a file's content has in the remote object store: exec and non-exec differ (hard links share modes). */

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Install and start a REAL pikaci test build host on this machine (Debian 12, run as root):
 #   - incus (bookworm-backports, container-only daemon) started without systemd, no network,
-#   - guest images pikaci-busybox and pikaci-debian (rebuilt when the runner or builders change),
+#   - guest images pikaci-busybox, pikaci-debian and pikaci-debian-node (Node 24 + git; rebuilt when
+#     the runner or builders change),
+#   - a managed bridge pikacibr0 with NAT for lanes that opt into `network:` (instances get no NIC
+#     otherwise),
 #   - an OpenSSH server on a free loopback port with generated ed25519 host and client keys.
 # Idempotent: a second run reuses what is running and only rebuilds what changed.
 # State: ${PIKACI_TEST_HOST_DIR:-<repo>/.test-host} (gitignored); host.env there describes the host.
@@ -15,6 +18,11 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 STATE=${PIKACI_TEST_HOST_DIR:-$REPO/.test-host}
 IMAGE_BUSYBOX=pikaci-busybox
 IMAGE_DEBIAN=pikaci-debian
+IMAGE_NODE=pikaci-debian-node
+# The bridge lanes with `network: true` join. A private /24 unlikely to collide with a LAN, a VPN
+# or Docker's 172.17/16; setup.sh refuses it when the machine already routes it.
+NETWORK=pikacibr0
+NETWORK_CIDR=${PIKACI_TEST_NETWORK_CIDR:-10.213.77.1/24}
 INCUSD=/usr/libexec/incus/incusd
 
 say() { echo "==> $*"; }
@@ -29,7 +37,8 @@ chmod 0700 "$STATE"
 
 # ---------------------------------------------------------------- packages
 # bats: the local executor's JUnit test runs it on this machine (the Debian image has its own).
-PACKAGES=(openssh-server openssh-client busybox-static debootstrap bats)
+# dnsmasq-base: Incus runs it for the managed bridge's DHCP and DNS; nftables for its NAT rules.
+PACKAGES=(openssh-server openssh-client busybox-static debootstrap bats dnsmasq-base nftables)
 BACKPORTS_PACKAGES=(incus-base incus-client)
 missing() { local p; for p in "$@"; do dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' || echo "$p"; done; }
 
@@ -174,6 +183,21 @@ ensure_image() { # alias kind what
   say "image $alias built in $((SECONDS - t0)) s"
 }
 
+# ---------------------------------------------------------------- network
+ensure_network() {
+  if incus network show "$NETWORK" >/dev/null 2>&1; then
+    say "network $NETWORK already exists ($(incus network get "$NETWORK" ipv4.address))"
+    return
+  fi
+  local prefix=${NETWORK_CIDR%.*}
+  if ip -4 route | awk '{print $1}' | grep -qF "$prefix."; then
+    die "$NETWORK_CIDR collides with a route of this machine; set PIKACI_TEST_NETWORK_CIDR=10.x.y.1/24 and re-run"
+  fi
+  say "creating network $NETWORK ($NETWORK_CIDR, NAT, no IPv6) for lanes with network: true"
+  incus network create "$NETWORK" ipv4.address="$NETWORK_CIDR" ipv4.nat=true ipv6.address=none >/dev/null ||
+    die "incus network create $NETWORK failed; see $STATE/incusd.log (needs dnsmasq-base and nftables)"
+}
+
 # ---------------------------------------------------------------- sshd
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
@@ -283,6 +307,8 @@ PIKACI_TEST_KNOWN_HOSTS_FILE=$STATE/known_hosts
 PIKACI_TEST_HOST_KEY_FINGERPRINT=$fp
 PIKACI_TEST_IMAGE=$IMAGE_BUSYBOX
 PIKACI_TEST_IMAGE_DEBIAN=$IMAGE_DEBIAN
+PIKACI_TEST_IMAGE_NODE=$IMAGE_NODE
+PIKACI_TEST_NETWORK=$NETWORK
 PIKACI_TEST_INCUSD_PID=$INCUSD_PID
 PIKACI_TEST_SSHD_PID=$SSHD_PID
 ENV
@@ -295,6 +321,8 @@ start_incusd
 preseed_incus
 ensure_image "$IMAGE_BUSYBOX" busybox "busybox-static, ~2 s"
 ensure_image "$IMAGE_DEBIAN" debian "debootstrap, ~30-60 s"
+ensure_image "$IMAGE_NODE" debian-node "debootstrap + git + Node 24 from the npm registry, ~2-4 min"
+ensure_network
 start_sshd
 write_env
 say "test host ready in $((SECONDS - START_SECONDS)) s: $STATE/host.env"

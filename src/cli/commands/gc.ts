@@ -1,6 +1,7 @@
 import { UsageError } from "../../errors/index.js";
 import { connectTransport } from "../../executor/create.js";
 import { collectGarbage, DEFAULT_STALE_AFTER_SECS } from "../../executor/incus/gc.js";
+import { DEFAULT_CACHE_UNUSED_DAYS, sweepUnusedCaches } from "../../executor/incus/gc-caches.js";
 import { DEFAULT_REMOTE_WORK_DIR } from "../../executor/incus-executor.js";
 import { parseDurationSecs } from "../../schema/index.js";
 import { parseCommandArgs } from "../args.js";
@@ -21,6 +22,7 @@ Options:
       --host URL                  build host, ssh://user@host:port (or localhost)
       --older-than DURATION       remove instances older than this (default 6h)
       --stale-after DURATION      a run is dead when its heartbeat is older (default ${DEFAULT_STALE_AFTER_SECS}s)
+      --cache-unused-days N       remove keyed caches not restored or saved for N days (default ${DEFAULT_CACHE_UNUSED_DAYS})
       --dry-run                   only print what would be removed
       --ssh-key FILE              private key for the build host (or PIKACI_SSH_KEY)
       --known-hosts FILE          known_hosts line(s) pinning the host key
@@ -34,6 +36,7 @@ Options:
       "older-than": { type: "string", default: "6h" },
       "stale-after": { type: "string", default: `${DEFAULT_STALE_AFTER_SECS}s` },
       "dry-run": { type: "boolean", default: false },
+      "cache-unused-days": { type: "string", default: String(DEFAULT_CACHE_UNUSED_DAYS) },
       "ssh-key": { type: "string" },
       "known-hosts": { type: "string" },
       "host-key-fingerprint": { type: "string" },
@@ -61,7 +64,23 @@ Options:
         staleAfterSecs,
         dryRun: values["dry-run"],
       });
+      const days = Number(values["cache-unused-days"]);
+      if (!Number.isInteger(days) || days < 1) {
+        throw new UsageError(
+          `--cache-unused-days ${values["cache-unused-days"]} is not a whole number of days >= 1`,
+          {
+            hint: "e.g. --cache-unused-days 30",
+          },
+        );
+      }
+      const caches = await sweepUnusedCaches({
+        transport,
+        remoteWorkDir: values["remote-work-dir"],
+        days,
+        dryRun: values["dry-run"],
+      });
       const verb = report.dryRun ? "would remove" : "removed";
+      for (const path of caches) io.stdout.write(`${verb} ${path}: cache unused for over ${days} days\n`);
       for (const decision of report.instances) {
         io.stdout.write(`${decision.remove ? verb : "kept"} ${decision.name}: ${decision.reason}\n`);
       }

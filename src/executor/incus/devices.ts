@@ -16,6 +16,8 @@ export function jobDevices(params: {
   snapshotPath: string;
   artifactsPath: string;
   shift: boolean;
+  /** A keyed cache's host directory is the job's working copy, not the shared one. */
+  cacheSource?: (name: string) => string | undefined;
 }): DiskDevice[] {
   const { spec, shift } = params;
   const devices: DiskDevice[] = [
@@ -36,7 +38,7 @@ export function jobDevices(params: {
   for (const cache of spec.caches) {
     devices.push({
       name: deviceName("cache", cache.name),
-      source: cacheDir(params.remoteWorkDir, cache.name),
+      source: params.cacheSource?.(cache.name) ?? cacheDir(params.remoteWorkDir, cache.name),
       path: assertGuestPath(cache.path),
       readonly: false,
       shift,

@@ -50,7 +50,8 @@ async function syncOnce(params: {
   const { buildSnapshot } = await import("../../snapshot/build.js");
   const { syncSnapshot } = await import("../../snapshot/sync.js");
   // Re-listing is cheap: the digest cache makes an unchanged tree a stat walk.
-  const built = await buildSnapshot({ root: params.snapshot.root, stateRoot: params.snapshot.stateRoot });
+  const { root, stateRoot, include } = params.snapshot;
+  const built = await buildSnapshot({ root, stateRoot, include });
   if (built.hash !== params.snapshot.hash) {
     throw new Error(
       `the workspace changed while the run was starting (hash ${params.snapshot.hash.slice(0, 12)} became ${built.hash.slice(0, 12)})`,

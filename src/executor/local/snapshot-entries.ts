@@ -10,7 +10,7 @@ import type { CopyEntry } from "./copy-tree.js";
  */
 export async function snapshotEntries(ref: SnapshotRef): Promise<CopyEntry[]> {
   const { hash } = ref;
-  const snapshot = await buildSnapshot({ root: ref.root, stateRoot: ref.stateRoot });
+  const snapshot = await buildSnapshot({ root: ref.root, stateRoot: ref.stateRoot, include: ref.include });
   if (snapshot.hash !== hash) {
     throw new InfrastructureError(
       `the workspace changed while the run was starting (snapshot ${hash.slice(0, 12)} is now ${snapshot.hash.slice(0, 12)})`,
