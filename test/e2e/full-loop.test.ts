@@ -197,12 +197,22 @@ describeE2E("the full loop: App, GitHub stand-in, Action under Node 24, real bui
     const diagnose = () => `\nApp log:\n${appLog.slice(-6000)}\nrunner:\n${runnerLog(pr)}`;
     for (const run of runsOf(pr)) {
       expect.soft(run.status, `check run ${run.id} (${run.name}) is terminal${diagnose()}`).toBe("completed");
-      // The Action knows which check runs it concluded and reads the others: it never tries to change
-      // a completed one. The App may race it (its cancel listing saw the lane running a moment
-      // before the Action concluded it); GitHub then keeps the first conclusion, as the stand-in does.
+      // The Action reads an adopted check run before it concludes it and never writes over one it has
+      // seen completed. Two writers can still race: the App concludes a lane (closed PR, superseded
+      // head) between the Action's read and its write. GitHub then keeps the first conclusion, as the
+      // stand-in does; what must never happen is a write after a read that showed it completed.
       const byWorkflow = run.lateUpdates.filter((u) => u.by !== "app");
       expect
-        .soft(byWorkflow, `the workflow tried to change check run ${run.id} (${run.name}) after it completed`)
+        .soft(
+          byWorkflow.filter((u) => u.sawCompleted),
+          `the workflow changed check run ${run.id} (${run.name}) after reading it completed`,
+        )
+        .toEqual([]);
+      const unread = byWorkflow.filter(
+        (u) => u.body.status === "completed" && !run.reads.some((r) => r.by === u.by),
+      );
+      expect
+        .soft(unread, `the workflow concluded check run ${run.id} (${run.name}) without reading it`)
         .toEqual([]);
     }
     for (const [lane, want] of Object.entries(expected)) {

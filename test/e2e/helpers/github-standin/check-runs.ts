@@ -1,8 +1,10 @@
 /**
  * Check runs as GitHub keeps them. A completed check run stays completed: GitHub names no way to
  * move it back, and an update that tries (a new status or conclusion) changes nothing — the first
- * conclusion stands. Such attempts are recorded in `lateUpdates`, so a test can assert there were
- * none. Output updates (annotation batches) on a completed run are accepted, as GitHub does.
+ * conclusion stands. Such attempts are recorded in `lateUpdates` with what their sender had last
+ * read of the run, so a test can tell a client that ignored what it read (a defect) from one whose
+ * read came a moment before another writer concluded the run (a race GitHub settles by keeping the
+ * first conclusion). Output updates (annotation batches) on a completed run are accepted, as GitHub does.
  */
 export type Json = Record<string, unknown>;
 
@@ -21,8 +23,14 @@ export interface CheckRun {
   actions: Json[];
   /** Every create/update body, in order. */
   updates: Json[];
-  /** Updates that tried to change the status or conclusion of an already completed run, and who sent them. */
-  lateUpdates: { by: string; body: Json }[];
+  /**
+   * Updates that tried to change the status or conclusion of an already completed run, who sent
+   * them, and whether the sender had read the run since it completed (`sawCompleted`): then it
+   * wrote over what it knew was final.
+   */
+  lateUpdates: { by: string; body: Json; sawCompleted: boolean }[];
+  /** Who read the run (GET) and what status they were shown. */
+  reads: { by: string; status: string }[];
   /** Who concluded it: `app`, or `workflow run <id>` (a token the workflow minted). */
   concludedBy: string | null;
 }
@@ -40,7 +48,10 @@ export function createCheckRunStore() {
       const changes =
         (newStatus !== undefined && newStatus !== "completed") ||
         (body.conclusion !== undefined && body.conclusion !== run.conclusion);
-      if (changes || newStatus === "completed") run.lateUpdates.push({ by, body });
+      if (changes || newStatus === "completed") {
+        const sawCompleted = run.reads.some((r) => r.by === by && r.status === "completed");
+        run.lateUpdates.push({ by, body, sawCompleted });
+      }
     } else {
       if (newStatus) run.status = newStatus;
       if (body.conclusion !== undefined) run.conclusion = body.conclusion as string;
@@ -81,6 +92,7 @@ export function createCheckRunStore() {
         actions: [],
         updates: [],
         lateUpdates: [],
+        reads: [],
         concludedBy: null,
       };
       runs.set(run.id, run);
@@ -88,6 +100,9 @@ export function createCheckRunStore() {
       return run;
     },
     update: apply,
+    read(run: CheckRun, by: string): void {
+      run.reads.push({ by, status: run.status });
+    },
     /** GitHub's `filter=latest`: the most recently created run of each name. */
     forRef(sha: string, query: { filter?: string; app_id?: string; check_name?: string; status?: string }) {
       let list = [...runs.values()].filter((r) => r.head_sha === sha);

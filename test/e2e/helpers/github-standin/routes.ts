@@ -345,7 +345,9 @@ const handlers: Record<string, Handler> = {
   },
   "checks/get": (ctx, req) => {
     const run = ctx.checkRuns.runs.get(Number(req.params.check_run_id));
-    return run && sameRepo(ctx, req) ? { status: 200, body: checkRunJson(ctx, run) } : notFound;
+    if (!run || !sameRepo(ctx, req)) return notFound;
+    ctx.checkRuns.read(run, holderOf(req));
+    return { status: 200, body: checkRunJson(ctx, run) };
   },
   "checks/list-for-ref": (ctx, req) => {
     const sha = sameRepo(ctx, req) ? ctx.repo.resolve(req.params.ref!) : null;
