@@ -52039,6 +52039,20 @@ async function listChangedFiles(params) {
   return changedPaths(files);
 }
 
+// app/src/github-port.ts
+function toCheckRunInfo(r) {
+  return {
+    id: r.id,
+    name: r.name,
+    head_sha: r.head_sha,
+    status: r.status,
+    conclusion: r.conclusion ?? null,
+    external_id: r.external_id ?? null,
+    app_id: r.app?.id ?? null,
+    started_at: r.started_at ?? null
+  };
+}
+
 // app/src/octokit-port.ts
 var GITHUB_COMPARE_FILES_LIMIT = 300;
 function createOctokitPort(octokit, repo, appId) {
@@ -52092,18 +52106,7 @@ function createOctokitPort(octokit, repo, appId) {
         if (statusOf(error62) === 404 || statusOf(error62) === 422) return [];
         throw error62;
       });
-      return runs.map(
-        (r) => ({
-          id: r.id,
-          name: r.name,
-          head_sha: r.head_sha,
-          status: r.status,
-          conclusion: r.conclusion ?? null,
-          external_id: r.external_id ?? null,
-          app_id: r.app?.id ?? null,
-          started_at: r.started_at ?? null
-        })
-      );
+      return runs.map(toCheckRunInfo);
     },
     async dispatchWorkflow({ workflow, ref, inputs }) {
       const res = await octokit.request(
@@ -53863,7 +53866,7 @@ async function reconcileRepo(p) {
       if (statusOf(error62) === 404 || statusOf(error62) === 422) return { check_runs: [] };
       throw error62;
     });
-    const lanes = ownLanes(listing.check_runs.map(toInfo), { appId: p.deps.appId });
+    const lanes = ownLanes(listing.check_runs.map(toCheckRunInfo), { appId: p.deps.appId });
     if (head.pull && !lanes.some((l) => l.ref.pr === head.pull.number)) {
       await startMissing(p, scope, head.pull);
     }
@@ -53964,18 +53967,6 @@ async function redeliverFailed(p) {
     sent++;
   }
   return sent;
-}
-function toInfo(r) {
-  return {
-    id: r.id,
-    name: r.name,
-    head_sha: r.head_sha,
-    status: r.status,
-    conclusion: r.conclusion ?? null,
-    external_id: r.external_id ?? null,
-    app_id: r.app?.id ?? null,
-    started_at: r.started_at ?? null
-  };
 }
 
 // app/src/test-history.ts

@@ -52,6 +52,31 @@ export interface CheckRunInfo {
   started_at: string | null;
 }
 
+/** A check run as GitHub's REST API returns it (the fields pikaci reads). */
+export interface RawCheckRun {
+  id: number;
+  name: string;
+  head_sha: string;
+  status: string;
+  conclusion?: string | null;
+  external_id?: string | null;
+  app?: { id: number } | null;
+  started_at?: string | null;
+}
+
+export function toCheckRunInfo(r: RawCheckRun): CheckRunInfo {
+  return {
+    id: r.id,
+    name: r.name,
+    head_sha: r.head_sha,
+    status: r.status,
+    conclusion: r.conclusion ?? null,
+    external_id: r.external_id ?? null,
+    app_id: r.app?.id ?? null,
+    started_at: r.started_at ?? null,
+  };
+}
+
 export interface DispatchRequest {
   /** File name under .github/workflows, e.g. `pikaci.yml`. */
   workflow: string;

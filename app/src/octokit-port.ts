@@ -1,6 +1,6 @@
 import type { ProbotOctokit } from "probot";
 import { listChangedFiles } from "../../src/github/changed-files.js";
-import type { CheckRunInfo, GitHubPort } from "./github-port.js";
+import { type GitHubPort, toCheckRunInfo } from "./github-port.js";
 
 /** The compare API lists at most 300 files. */
 export const GITHUB_COMPARE_FILES_LIMIT = 300;
@@ -72,18 +72,7 @@ export function createOctokitPort(octokit: ProbotOctokit, repo: RepoRef, appId: 
           if (statusOf(error) === 404 || statusOf(error) === 422) return [];
           throw error;
         });
-      return runs.map(
-        (r): CheckRunInfo => ({
-          id: r.id,
-          name: r.name,
-          head_sha: r.head_sha,
-          status: r.status,
-          conclusion: r.conclusion ?? null,
-          external_id: r.external_id ?? null,
-          app_id: r.app?.id ?? null,
-          started_at: r.started_at ?? null,
-        }),
-      );
+      return runs.map(toCheckRunInfo);
     },
 
     async dispatchWorkflow({ workflow, ref, inputs }) {

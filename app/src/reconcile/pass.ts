@@ -1,7 +1,7 @@
 import { resolveLanes } from "../../../src/config/index.js";
 import { rerunFailedAction } from "../../../src/report/requested-actions.js";
 import { DEFAULT_TIMEOUT_SECS } from "../../../src/schema/index.js";
-import type { CheckRunInfo } from "../github-port.js";
+import { type RawCheckRun, toCheckRunInfo } from "../github-port.js";
 import type { AppDeps, EventScope } from "../handlers/deps.js";
 import { loadConfigAt } from "../handlers/load-config.js";
 import { ownLanes } from "../handlers/own-lanes.js";
@@ -199,7 +199,7 @@ async function reconcileRepo(p: RepoParams): Promise<void> {
       if (statusOf(error) === 404 || statusOf(error) === 422) return { check_runs: [] };
       throw error;
     });
-    const lanes = ownLanes(listing.check_runs.map(toInfo), { appId: p.deps.appId });
+    const lanes = ownLanes(listing.check_runs.map(toCheckRunInfo), { appId: p.deps.appId });
     if (head.pull && !lanes.some((l) => l.ref.pr === head.pull!.number)) {
       await startMissing(p, scope, head.pull);
     }
@@ -323,28 +323,4 @@ async function redeliverFailed(
     sent++;
   }
   return sent;
-}
-
-interface RawCheckRun {
-  id: number;
-  name: string;
-  head_sha: string;
-  status: string;
-  conclusion: string | null;
-  external_id: string | null;
-  app: { id: number } | null;
-  started_at: string | null;
-}
-
-function toInfo(r: RawCheckRun): CheckRunInfo {
-  return {
-    id: r.id,
-    name: r.name,
-    head_sha: r.head_sha,
-    status: r.status,
-    conclusion: r.conclusion ?? null,
-    external_id: r.external_id ?? null,
-    app_id: r.app?.id ?? null,
-    started_at: r.started_at ?? null,
-  };
 }
