@@ -106,11 +106,20 @@ install_packages() {
 # ---------------------------------------------------------------- incusd
 incus_server_up() { incus version 2>/dev/null | grep -q '^Server version: [0-9]'; }
 
+# The daemon itself: `pidof incusd` also lists its short-lived helpers (`incusd forkexec …`,
+# `incusd forkproxy …`), and recording one of those makes every e2e suite report a dead host.
+incusd_daemon_pid() {
+  local p
+  for p in $(pidof incusd); do
+    tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q ' fork' || { echo "$p"; return; }
+  done
+}
+
 start_incusd() {
   local pid=""
   [ -f "$STATE/incusd.pid" ] && pid=$(cat "$STATE/incusd.pid")
   if incus_server_up; then
-    if ! alive "$pid"; then pid=$(pidof incusd | awk '{print $1}'); echo "$pid" >"$STATE/incusd.pid"; fi
+    if ! alive "$pid"; then pid=$(incusd_daemon_pid); echo "$pid" >"$STATE/incusd.pid"; fi
     say "incusd already running (pid $pid)"
     INCUSD_PID=$pid
     return
