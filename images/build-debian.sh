@@ -11,27 +11,6 @@ DEFAULT_ALIAS=pikaci-debian
 
 SUITE=${PIKACI_DEBIAN_SUITE:-bookworm}
 
-# First URI of an apt source that carries $SUITE itself (deb822 or one-line format); empty if none.
-debian_mirror() {
-  local f uri=""
-  for f in /etc/apt/sources.list.d/*.sources; do
-    [ -f "$f" ] || continue
-    uri=$(awk -v suite="$SUITE" 'BEGIN{RS=""} {
-        u=""; ok=0
-        n=split($0, lines, "\n")
-        for (i=1;i<=n;i++) {
-          if (lines[i] ~ /^URIs:/) { split(lines[i], a, /[ \t]+/); u=a[2] }
-          if (lines[i] ~ /^Suites:/) { m=split(lines[i], s, /[ \t]+/); for (j=2;j<=m;j++) if (s[j]==suite) ok=1 }
-        }
-        if (ok && u != "") { print u; exit }
-      }' "$f")
-    [ -n "$uri" ] && { echo "$uri"; return 0; }
-  done
-  if [ -f /etc/apt/sources.list ]; then
-    awk -v suite="$SUITE" '$1=="deb" { for (i=2;i<=NF;i++) if ($i ~ /^[a-z]+:\/\//) { if ($(i+1)==suite) { print $i; exit } } }' /etc/apt/sources.list
-  fi
-}
-
 build_rootfs() { # rootfs
   local r=$1 mirror
   command -v debootstrap >/dev/null || die "debootstrap not found; apt-get install debootstrap"
