@@ -16,76 +16,104 @@ export function execOnChannel(params: {
 }): Promise<ExecResult> {
   const { client, command, label, where, options } = params;
   return new Promise((resolve, reject) => {
-    const stdout: Buffer[] = [];
-    const stderr: Buffer[] = [];
-    const collect = options.collect !== false;
-    let code: number | null = null;
-    let exitSignal: string | null = null;
-    let channel: ClientChannel | undefined;
-    let settled = false;
-    let timer: NodeJS.Timeout | undefined;
+    const call = createPendingCall({ label, signal: options.signal, track: params.track, reject });
+    const { timeoutMs } = options;
+    if (timeoutMs !== undefined) call.armTimeout(timeoutMs, () => timeoutError(label, where, timeoutMs));
+    if (options.signal?.aborted) return call.abort();
+    options.signal?.addEventListener("abort", call.abort, { once: true });
 
-    const finish = (settle: () => void) => {
+    client.exec(command, (error, stream) => {
+      if (error) return call.fail(channelOpenError(where, error));
+      if (call.settled()) return void stream.close();
+      call.channel = stream;
+      readChannel(stream, options, (result) => call.finish(() => resolve(result)));
+      writeStdin(stream, options.stdin, call.fail);
+    });
+  });
+}
+
+/** One command's promise: settles once, whichever of close, failure, timeout or abort comes first. */
+interface PendingCall {
+  channel: ClientChannel | undefined;
+  settled(): boolean;
+  finish(settle: () => void): void;
+  fail(error: Error): void;
+  abort(): void;
+  armTimeout(ms: number, error: () => Error): void;
+}
+
+function createPendingCall(params: {
+  label: string;
+  signal: AbortSignal | undefined;
+  track: (fail: (error: Error) => void) => () => void;
+  reject: (error: Error) => void;
+}): PendingCall {
+  let settled = false;
+  let timer: NodeJS.Timeout | undefined;
+  const call: PendingCall = {
+    channel: undefined,
+    settled: () => settled,
+    finish(settle) {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      options.signal?.removeEventListener("abort", onAbort);
+      params.signal?.removeEventListener("abort", call.abort);
       untrack();
       settle();
-    };
-    const fail = (error: Error) =>
-      finish(() => {
+    },
+    fail: (error) =>
+      call.finish(() => {
         // Closing the channel makes sshd hang up on the remote process; the caller owns deeper cleanup.
-        channel?.close();
-        reject(error);
-      });
-    const onAbort = () => fail(new CancelledError(`${label} cancelled`));
-    const untrack = params.track(fail);
+        call.channel?.close();
+        params.reject(error);
+      }),
+    abort: () => call.fail(new CancelledError(`${params.label} cancelled`)),
+    armTimeout(ms, error) {
+      timer = setTimeout(() => call.fail(error()), ms);
+    },
+  };
+  const untrack = params.track(call.fail);
+  return call;
+}
 
-    if (options.timeoutMs !== undefined) {
-      timer = setTimeout(
-        () =>
-          fail(
-            new InfrastructureError(`${label} on ${where} timed out after ${options.timeoutMs} ms`, {
-              hint: "the build host may be overloaded or a command is hanging; check it with ssh and `ps`",
-            }),
-          ),
-        options.timeoutMs,
-      );
-    }
-    if (options.signal?.aborted) return onAbort();
-    options.signal?.addEventListener("abort", onAbort, { once: true });
+/** Streams output to the caller's callbacks, keeps it unless `collect` is false, and reports the exit on close. */
+function readChannel(
+  stream: ClientChannel,
+  options: ExecOptions,
+  onClose: (result: ExecResult) => void,
+): void {
+  const collect = options.collect !== false;
+  const stdout: Buffer[] = [];
+  const stderr: Buffer[] = [];
+  let code: number | null = null;
+  let exitSignal: string | null = null;
+  stream.on("data", (chunk: Buffer) => {
+    options.onStdout?.(chunk);
+    if (collect) stdout.push(chunk);
+  });
+  stream.stderr.on("data", (chunk: Buffer) => {
+    options.onStderr?.(chunk);
+    if (collect) stderr.push(chunk);
+  });
+  stream.on("exit", (exitCode: number | null, signalName?: string) => {
+    code = typeof exitCode === "number" ? exitCode : null;
+    exitSignal = signalName ?? null;
+  });
+  stream.on("close", () =>
+    onClose({ code, signal: exitSignal, stdout: Buffer.concat(stdout), stderr: Buffer.concat(stderr) }),
+  );
+}
 
-    client.exec(command, (error, stream) => {
-      if (error) {
-        return fail(
-          new InfrastructureError(`cannot open an ssh channel on ${where}: ${error.message}`, {
-            hint: "the connection to the build host failed; check sshd's MaxSessions and the host's load",
-            cause: error,
-          }),
-        );
-      }
-      if (settled) return void stream.close();
-      channel = stream;
-      stream.on("data", (chunk: Buffer) => {
-        options.onStdout?.(chunk);
-        if (collect) stdout.push(chunk);
-      });
-      stream.stderr.on("data", (chunk: Buffer) => {
-        options.onStderr?.(chunk);
-        if (collect) stderr.push(chunk);
-      });
-      stream.on("exit", (exitCode: number | null, signalName?: string) => {
-        code = typeof exitCode === "number" ? exitCode : null;
-        exitSignal = signalName ?? null;
-      });
-      stream.on("close", () =>
-        finish(() =>
-          resolve({ code, signal: exitSignal, stdout: Buffer.concat(stdout), stderr: Buffer.concat(stderr) }),
-        ),
-      );
-      writeStdin(stream, options.stdin, fail);
-    });
+function timeoutError(label: string, where: string, ms: number): InfrastructureError {
+  return new InfrastructureError(`${label} on ${where} timed out after ${ms} ms`, {
+    hint: "the build host may be overloaded or a command is hanging; check it with ssh and `ps`",
+  });
+}
+
+function channelOpenError(where: string, error: Error): InfrastructureError {
+  return new InfrastructureError(`cannot open an ssh channel on ${where}: ${error.message}`, {
+    hint: "the connection to the build host failed; check sshd's MaxSessions and the host's load",
+    cause: error,
   });
 }
 

@@ -56,18 +56,60 @@ export async function connectSsh(params: SshConnectParams): Promise<SshTransport
   }
   const target: ConnectTarget = { user: parsed.user, host: parsed.host, port: parsed.port };
   const semaphore = new Semaphore(params.maxChannels ?? 8);
-  const inflight = new Set<(error: Error) => void>();
   const where = `${target.host}:${target.port}`;
-  let current: Promise<{ client: Client; fingerprint: string }> | null = null;
+  const connection = createReconnectingConnection({ open: () => openConnection(target, params), where });
+  const first = await connection.get();
+
+  return {
+    description: parsed.description,
+    target,
+    hostKeyFingerprint: first.fingerprint,
+    async exec(argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
+      if (argv.length === 0) throw new Error("exec needs a non-empty argv");
+      if (connection.isClosed()) throw new InfrastructureError(`ssh transport to ${where} is closed`);
+      const release = await semaphore.acquire(options.signal);
+      try {
+        const { client } = await connection.get();
+        return await execOnChannel({
+          client,
+          command: shellJoin(argv),
+          label: `\`${argv[0]}\``,
+          where,
+          options,
+          track: connection.track,
+        });
+      } finally {
+        release();
+      }
+    },
+    close: () => connection.close(),
+  };
+}
+
+interface OpenConnection {
+  client: Client;
+  fingerprint: string;
+}
+
+/**
+ * The one shared connection. When it drops, every command in flight fails and the next `get()`
+ * opens a new one (through `open`, so with the same pin).
+ */
+function createReconnectingConnection(params: { open: () => Promise<OpenConnection>; where: string }) {
+  const inflight = new Set<(error: Error) => void>();
+  let current: Promise<OpenConnection> | null = null;
   let closed = false;
 
   const connect = () => {
-    const attempt = openConnection(target, params).then(({ client, fingerprint }) => {
+    const attempt = params.open().then(({ client, fingerprint }) => {
       const lost = (reason: string) => {
         if (current === attempt) current = null;
-        const error = new InfrastructureError(`ssh connection to build host ${where} lost: ${reason}`, {
-          hint: "the build host, its sshd or the network went away mid-command; check the host, then re-run",
-        });
+        const error = new InfrastructureError(
+          `ssh connection to build host ${params.where} lost: ${reason}`,
+          {
+            hint: "the build host, its sshd or the network went away mid-command; check the host, then re-run",
+          },
+        );
         for (const fail of [...inflight]) fail(error);
       };
       client.on("error", (error: Error & { level?: string }) => lost(error.message));
@@ -80,45 +122,24 @@ export async function connectSsh(params: SshConnectParams): Promise<SshTransport
     });
     return attempt;
   };
-  const first = await connect();
 
   return {
-    description: parsed.description,
-    target,
-    hostKeyFingerprint: first.fingerprint,
-    async exec(argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
-      if (argv.length === 0) throw new Error("exec needs a non-empty argv");
-      if (closed) throw new InfrastructureError(`ssh transport to ${where} is closed`);
-      const release = await semaphore.acquire(options.signal);
-      try {
-        const { client } = await (current ?? connect());
-        return await execOnChannel({
-          client,
-          command: shellJoin(argv),
-          label: `\`${argv[0]}\``,
-          where,
-          options,
-          track: (fail) => {
-            inflight.add(fail);
-            return () => inflight.delete(fail);
-          },
-        });
-      } finally {
-        release();
-      }
+    get: (): Promise<OpenConnection> => current ?? connect(),
+    isClosed: () => closed,
+    /** Registers a command's failure callback; returns its removal. */
+    track: (fail: (error: Error) => void) => {
+      inflight.add(fail);
+      return () => inflight.delete(fail);
     },
     async close(): Promise<void> {
       closed = true;
-      const connection = await current?.catch(() => null);
-      connection?.client.end();
+      const open = await current?.catch(() => null);
+      open?.client.end();
     },
   };
 }
 
-function openConnection(
-  target: ConnectTarget,
-  params: SshConnectParams,
-): Promise<{ client: Client; fingerprint: string }> {
+function openConnection(target: ConnectTarget, params: SshConnectParams): Promise<OpenConnection> {
   const pin = pinFor({ ...target, knownHosts: params.knownHosts, fingerprint: params.fingerprint });
   const pinned = isPinned(pin);
   let presented: string | null = null;

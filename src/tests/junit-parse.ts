@@ -54,61 +54,19 @@ export function createJunitReader(params: {
 }): { write(chunk: string): void; end(): void } {
   const limits = { ...DEFAULT_JUNIT_LIMITS, ...params.limits };
   const parser = sax.parser(true, { trim: false, normalize: false, position: false });
-  const suites: string[] = [];
-  let open: OpenCase | null = null;
-  let bytes = 0;
-  let carry = "";
-  let sawRoot = false;
+  const state: ReaderState = { suites: [], open: null, sawRoot: false };
+  const guardInput = createInputGuard(limits);
 
   parser.ondoctype = () => {
     throw new JunitRefusedError(
       "the report has a DOCTYPE; JUnit reports never need one (entities are refused)",
     );
   };
-  parser.onopentag = (tag) => {
-    sawRoot = true;
-    const attrs = tag.attributes as Record<string, string>;
-    switch (tag.name) {
-      case "testsuite":
-        suites.push(attrs.name ?? "");
-        return;
-      case "testcase":
-        open = { raw: newCase(attrs, suites), collecting: null };
-        return;
-    }
-    if (!open) return;
-    const raw: RawTestCase = open.raw;
-    if (tag.name === "failure" || tag.name === "error") {
-      // A case with both keeps the first verdict; an error is worse than a failure.
-      if (raw.status !== "error") raw.status = tag.name === "error" ? "error" : "failed";
-      raw.message ??= cut(attrs.message ?? null, limits.maxTextChars);
-      open.collecting = "details";
-    } else if (tag.name === "skipped") {
-      if (raw.status === "passed") raw.status = "skipped";
-      raw.message ??= cut(attrs.message ?? null, limits.maxTextChars);
-      open.collecting = "details";
-    } else if (tag.name === "system-out") {
-      open.collecting = "systemOut";
-    }
-  };
-  const onText = (text: string) => {
-    if (!open?.collecting) return;
-    const key = open.collecting;
-    const before = open.raw[key] ?? "";
-    if (before.length >= limits.maxTextChars) return;
-    open.raw[key] = before + text.slice(0, limits.maxTextChars - before.length);
-  };
+  parser.onopentag = (tag) => openTag(state, tag, limits);
+  const onText = (text: string) => collectText(state.open, text, limits.maxTextChars);
   parser.ontext = onText;
   parser.oncdata = onText;
-  parser.onclosetag = (name) => {
-    if (name === "testsuite") suites.pop();
-    else if (name === "testcase" && open) {
-      params.onCase(finish(open.raw));
-      open = null;
-    } else if (open && ["failure", "error", "skipped", "system-out"].includes(name)) {
-      open.collecting = null;
-    }
-  };
+  parser.onclosetag = (name) => closeTag(state, name, params.onCase);
   parser.onerror = (error) => {
     throw error instanceof JunitRefusedError
       ? error
@@ -117,18 +75,7 @@ export function createJunitReader(params: {
 
   return {
     write(chunk: string) {
-      bytes += Buffer.byteLength(chunk);
-      if (bytes > limits.maxBytes) {
-        throw new JunitRefusedError(
-          `the report is larger than ${limits.maxBytes} bytes; it was not read further`,
-        );
-      }
-      // Refuse declarations before sax buffers them; `carry` catches one split across chunks.
-      const window = carry + chunk;
-      if (/<!(DOCTYPE|ENTITY)/i.test(window)) {
-        throw new JunitRefusedError("the report has a DOCTYPE or ENTITY declaration; entities are refused");
-      }
-      carry = window.slice(-9);
+      guardInput(chunk);
       parser.write(chunk);
       const pending = (parser as unknown as { attribValue?: string }).attribValue;
       if (pending && pending.length > limits.maxAttributeChars) {
@@ -137,9 +84,90 @@ export function createJunitReader(params: {
     },
     end() {
       parser.close();
-      if (!sawRoot) throw new JunitRefusedError("the report has no XML elements");
+      if (!state.sawRoot) throw new JunitRefusedError("the report has no XML elements");
     },
   };
+}
+
+interface ReaderState {
+  /** Names of the enclosing `<testsuite>`s, innermost last. */
+  suites: string[];
+  open: OpenCase | null;
+  sawRoot: boolean;
+}
+
+/** Counts input bytes and refuses declarations before sax buffers them. */
+function createInputGuard(limits: JunitLimits): (chunk: string) => void {
+  let bytes = 0;
+  // The tail of the previous chunk, so a declaration split across two chunks is still seen.
+  let carry = "";
+  return (chunk) => {
+    bytes += Buffer.byteLength(chunk);
+    if (bytes > limits.maxBytes) {
+      throw new JunitRefusedError(
+        `the report is larger than ${limits.maxBytes} bytes; it was not read further`,
+      );
+    }
+    const window = carry + chunk;
+    if (/<!(DOCTYPE|ENTITY)/i.test(window)) {
+      throw new JunitRefusedError("the report has a DOCTYPE or ENTITY declaration; entities are refused");
+    }
+    carry = window.slice(-9);
+  };
+}
+
+function openTag(state: ReaderState, tag: sax.Tag | sax.QualifiedTag, limits: JunitLimits): void {
+  state.sawRoot = true;
+  const attrs = tag.attributes as Record<string, string>;
+  switch (tag.name) {
+    case "testsuite":
+      state.suites.push(attrs.name ?? "");
+      return;
+    case "testcase":
+      state.open = { raw: newCase(attrs, state.suites), collecting: null };
+      return;
+  }
+  if (state.open) openCaseChild(state.open, tag.name, attrs, limits);
+}
+
+/** A `<failure>`, `<error>`, `<skipped>` or `<system-out>` inside the open case. */
+function openCaseChild(
+  open: OpenCase,
+  name: string,
+  attrs: Record<string, string>,
+  limits: JunitLimits,
+): void {
+  const raw = open.raw;
+  if (name === "failure" || name === "error") {
+    // A case with both keeps the first verdict; an error is worse than a failure.
+    if (raw.status !== "error") raw.status = name === "error" ? "error" : "failed";
+    raw.message ??= cut(attrs.message ?? null, limits.maxTextChars);
+    open.collecting = "details";
+  } else if (name === "skipped") {
+    if (raw.status === "passed") raw.status = "skipped";
+    raw.message ??= cut(attrs.message ?? null, limits.maxTextChars);
+    open.collecting = "details";
+  } else if (name === "system-out") {
+    open.collecting = "systemOut";
+  }
+}
+
+function collectText(open: OpenCase | null, text: string, maxChars: number): void {
+  if (!open?.collecting) return;
+  const key = open.collecting;
+  const before = open.raw[key] ?? "";
+  if (before.length >= maxChars) return;
+  open.raw[key] = before + text.slice(0, maxChars - before.length);
+}
+
+function closeTag(state: ReaderState, name: string, onCase: (testCase: RawTestCase) => void): void {
+  if (name === "testsuite") state.suites.pop();
+  else if (name === "testcase" && state.open) {
+    onCase(finish(state.open.raw));
+    state.open = null;
+  } else if (state.open && ["failure", "error", "skipped", "system-out"].includes(name)) {
+    state.open.collecting = null;
+  }
 }
 
 function newCase(attrs: Record<string, string>, suites: readonly string[]): RawTestCase {
