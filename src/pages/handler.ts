@@ -6,7 +6,7 @@ import { CONTENT_SECURITY_POLICY, renderErrorPage } from "./layout.js";
 import { readLogTail } from "./log-source.js";
 import { streamPlainLog } from "./log-stream.js";
 import { renderRepoPage } from "./repo-page.js";
-import { matchRoute } from "./routes.js";
+import { matchRoute, type Route } from "./routes.js";
 import { type JobLogTails, renderRunPage } from "./run-page.js";
 
 export type RunPagesStore = Pick<StateStore, "loadRunRecord" | "listRuns" | "hostLogPath" | "guestLogPath">;
@@ -94,6 +94,7 @@ export function createRunPagesHandler(options: RunPagesOptions): RunPagesHandler
     repoRunLimit = 300,
   } = options;
   if (!secret) throw new TypeError("createRunPagesHandler needs the App's secret to check capability links");
+  const pages: PageContext = { store, secret, now, repoRunLimit };
 
   return async (req, res) => {
     const url = req.url ?? "/";
@@ -104,56 +105,12 @@ export function createRunPagesHandler(options: RunPagesOptions): RunPagesHandler
     if (req.method !== "GET" && req.method !== "HEAD") return sendError(req, res, 405);
     if (!match.ok) return sendError(req, res, match.reason === "bad-id" ? 400 : 404);
     const query = new URLSearchParams(queryAt === -1 ? "" : url.slice(queryAt + 1));
-    const sig = query.get("sig");
     const { route } = match;
     const scope = route.kind === "repo" ? route : ({ kind: "run", runId: route.runId } as const);
-    if (!verifyScope(scope, sig, secret)) return sendError(req, res, 403);
+    if (!verifyScope(scope, query.get("sig"), secret)) return sendError(req, res, 403);
 
     try {
-      if (route.kind === "repo") {
-        const fullName = `${route.owner}/${route.repo}`.toLowerCase();
-        const runs = (await store.listRuns({ limit: repoRunLimit })).filter(
-          (run) => run.repository?.toLowerCase() === fullName,
-        );
-        const body = renderRepoPage({
-          owner: route.owner,
-          repo: route.repo,
-          runs,
-          runSig: (runId) => signScope({ kind: "run", runId }, secret),
-        });
-        send(req, res, 200, body, {
-          "Content-Type": "text/html; charset=utf-8",
-          "Cache-Control": "no-store",
-        });
-        return true;
-      }
-      const run = await store.loadRunRecord(route.runId);
-      if (!run) return sendError(req, res, 404);
-      if (route.kind === "log") {
-        if (!run.jobs.some((job) => job.id === route.jobId)) return sendError(req, res, 404);
-        const file =
-          route.logKind === "host"
-            ? store.hostLogPath(run.run_id, route.jobId)
-            : store.guestLogPath(run.run_id, route.jobId);
-        const headers = { ...SECURITY_HEADERS, "Cache-Control": cacheControl(run) };
-        const served = await streamPlainLog(req, res, file, headers);
-        return served || sendError(req, res, 404);
-      }
-      const logs = new Map<string, JobLogTails>();
-      await Promise.all(
-        run.jobs.map(async (job) => {
-          const [host, guest] = await Promise.all(
-            (["host", "guest"] as LogKind[]).map((kind) => readLogTail(store, run.run_id, job.id, kind)),
-          );
-          logs.set(job.id, { host: host ?? null, guest: guest ?? null });
-        }),
-      );
-      const body = renderRunPage({ run, sig: sig!, logs, now: now(), testQuery: query.get("q") ?? "" });
-      send(req, res, 200, body, {
-        "Content-Type": "text/html; charset=utf-8",
-        "Cache-Control": cacheControl(run),
-      });
-      return true;
+      return await serveRoute(pages, { req, res, route, query });
     } catch (error) {
       log(
         `pikaci run pages: ${req.method} ${route.kind} failed: ${error instanceof Error ? error.message : String(error)}`,
@@ -165,4 +122,93 @@ export function createRunPagesHandler(options: RunPagesOptions): RunPagesHandler
       return sendError(req, res, 500);
     }
   };
+}
+
+interface PageContext {
+  store: RunPagesStore;
+  secret: string;
+  now: () => number;
+  repoRunLimit: number;
+}
+
+/** One request whose route matched and whose signature checked out. */
+interface VerifiedRequest {
+  req: IncomingMessage;
+  res: ServerResponse;
+  route: Route;
+  query: URLSearchParams;
+}
+
+async function serveRoute(pages: PageContext, request: VerifiedRequest): Promise<boolean> {
+  const { req, res, route } = request;
+  if (route.kind === "repo") return serveRepoPage(pages, req, res, route);
+  const run = await pages.store.loadRunRecord(route.runId);
+  if (!run) return sendError(req, res, 404);
+  if (route.kind === "log") return serveLog(pages.store, req, res, run, route);
+  const body = renderRunPage({
+    run,
+    // Verified above: a run page is only reached with its signature.
+    sig: request.query.get("sig")!,
+    logs: await readJobLogTails(pages.store, run),
+    now: pages.now(),
+    testQuery: request.query.get("q") ?? "",
+  });
+  send(req, res, 200, body, {
+    "Content-Type": "text/html; charset=utf-8",
+    "Cache-Control": cacheControl(run),
+  });
+  return true;
+}
+
+async function serveRepoPage(
+  pages: PageContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  route: Extract<Route, { kind: "repo" }>,
+): Promise<true> {
+  const fullName = `${route.owner}/${route.repo}`.toLowerCase();
+  const runs = (await pages.store.listRuns({ limit: pages.repoRunLimit })).filter(
+    (run) => run.repository?.toLowerCase() === fullName,
+  );
+  const body = renderRepoPage({
+    owner: route.owner,
+    repo: route.repo,
+    runs,
+    runSig: (runId) => signScope({ kind: "run", runId }, pages.secret),
+  });
+  send(req, res, 200, body, {
+    "Content-Type": "text/html; charset=utf-8",
+    "Cache-Control": "no-store",
+  });
+  return true;
+}
+
+async function serveLog(
+  store: RunPagesStore,
+  req: IncomingMessage,
+  res: ServerResponse,
+  run: RunRecord,
+  route: Extract<Route, { kind: "log" }>,
+): Promise<boolean> {
+  if (!run.jobs.some((job) => job.id === route.jobId)) return sendError(req, res, 404);
+  const file =
+    route.logKind === "host"
+      ? store.hostLogPath(run.run_id, route.jobId)
+      : store.guestLogPath(run.run_id, route.jobId);
+  const headers = { ...SECURITY_HEADERS, "Cache-Control": cacheControl(run) };
+  const served = await streamPlainLog(req, res, file, headers);
+  return served || sendError(req, res, 404);
+}
+
+async function readJobLogTails(store: RunPagesStore, run: RunRecord): Promise<Map<string, JobLogTails>> {
+  const logs = new Map<string, JobLogTails>();
+  await Promise.all(
+    run.jobs.map(async (job) => {
+      const [host, guest] = await Promise.all(
+        (["host", "guest"] as LogKind[]).map((kind) => readLogTail(store, run.run_id, job.id, kind)),
+      );
+      logs.set(job.id, { host: host ?? null, guest: guest ?? null });
+    }),
+  );
+  return logs;
 }

@@ -46,15 +46,6 @@ export interface StateStore {
 export function createStateStore({ root }: { root: string }): StateStore {
   const layout = new StoreLayout(root);
 
-  async function jobIds(runId: string, only?: string): Promise<string[]> {
-    if (only !== undefined) {
-      layout.jobDir(runId, only);
-      return [only];
-    }
-    const names = await readdirOrEmpty(layout.jobsDir(runId));
-    return names.filter((name) => safeJobName(layout, runId, name)).sort();
-  }
-
   const store: StateStore = {
     root: layout.root,
     runDir: (runId) => layout.runDir(runId),
@@ -86,42 +77,62 @@ export function createStateStore({ root }: { root: string }): StateStore {
     },
     loadRunRecord: (runId) => readRecord(layout.runFile(runId), RunRecord),
     loadPlan: (runId) => readRecord(layout.planFile(runId), PlanRecord),
-    async loadLogs(runId, { job, kind }) {
-      const kinds: LogKind[] = kind === "both" ? ["host", "guest"] : [kind];
-      const out: LogContent[] = [];
-      for (const jobId of await jobIds(runId, job)) {
-        for (const k of kinds) {
-          const file = layout.logFile(runId, jobId, k);
-          const text = await readOrNull(file);
-          if (text !== null) out.push({ job_id: jobId, kind: k, path: file, text });
-        }
-      }
-      return out;
-    },
-    async loadLogsMetadata(runId) {
-      const out: LogMetadata[] = [];
-      for (const jobId of await jobIds(runId)) {
-        for (const kind of ["host", "guest"] as const) {
-          const file = layout.logFile(runId, jobId, kind);
-          const size = await sizeOrNull(file);
-          out.push({ job_id: jobId, kind, path: file, exists: size !== null, size_bytes: size });
-        }
-      }
-      return out;
-    },
-    async listRuns({ limit } = {}) {
-      const ids = (await readdirOrEmpty(layout.runsDir())).filter((name) => RUN_ID_PATTERN.test(name));
-      ids.sort().reverse();
-      const runs: RunRecord[] = [];
-      for (const id of ids) {
-        if (limit !== undefined && runs.length >= limit) break;
-        const record = await readRecord(layout.runFile(id), RunRecord).catch(() => null);
-        if (record) runs.push(record);
-      }
-      return runs;
-    },
+    loadLogs: (runId, options) => loadLogs(layout, runId, options),
+    loadLogsMetadata: (runId) => loadLogsMetadata(layout, runId),
+    listRuns: (options = {}) => listRuns(layout, options),
   };
   return store;
+}
+
+async function loadLogs(
+  layout: StoreLayout,
+  runId: string,
+  { job, kind }: { job?: string; kind: LogKind | "both" },
+): Promise<LogContent[]> {
+  const kinds: LogKind[] = kind === "both" ? ["host", "guest"] : [kind];
+  const out: LogContent[] = [];
+  for (const jobId of await jobIds(layout, runId, job)) {
+    for (const k of kinds) {
+      const file = layout.logFile(runId, jobId, k);
+      const text = await readOrNull(file);
+      if (text !== null) out.push({ job_id: jobId, kind: k, path: file, text });
+    }
+  }
+  return out;
+}
+
+async function loadLogsMetadata(layout: StoreLayout, runId: string): Promise<LogMetadata[]> {
+  const out: LogMetadata[] = [];
+  for (const jobId of await jobIds(layout, runId)) {
+    for (const kind of ["host", "guest"] as const) {
+      const file = layout.logFile(runId, jobId, kind);
+      const size = await sizeOrNull(file);
+      out.push({ job_id: jobId, kind, path: file, exists: size !== null, size_bytes: size });
+    }
+  }
+  return out;
+}
+
+async function listRuns(layout: StoreLayout, { limit }: { limit?: number }): Promise<RunRecord[]> {
+  const ids = (await readdirOrEmpty(layout.runsDir())).filter((name) => RUN_ID_PATTERN.test(name));
+  ids.sort().reverse();
+  const runs: RunRecord[] = [];
+  for (const id of ids) {
+    if (limit !== undefined && runs.length >= limit) break;
+    const record = await readRecord(layout.runFile(id), RunRecord).catch(() => null);
+    if (record) runs.push(record);
+  }
+  return runs;
+}
+
+/** One job when `only` is given (its id still validated), else every job directory with a valid name. */
+async function jobIds(layout: StoreLayout, runId: string, only?: string): Promise<string[]> {
+  if (only !== undefined) {
+    layout.jobDir(runId, only);
+    return [only];
+  }
+  const names = await readdirOrEmpty(layout.jobsDir(runId));
+  return names.filter((name) => safeJobName(layout, runId, name)).sort();
 }
 
 function safeJobName(layout: StoreLayout, runId: string, name: string): boolean {
