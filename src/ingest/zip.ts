@@ -78,6 +78,39 @@ function inflate(data: Buffer, method: number, limit: number, name: string): Buf
 }
 
 export function readZip(zip: Buffer, limits: ZipLimits = DEFAULT_ZIP_LIMITS): ZipEntry[] {
+  const { eocd, count, cdOffset } = readEndOfCentralDirectory(zip, limits);
+  const entries: ZipEntry[] = [];
+  const seen = new Set<string>();
+  let total = 0;
+  let at = cdOffset;
+  for (let index = 0; index < count; index++) {
+    if (at + 46 > eocd || zip.readUInt32LE(at) !== CENTRAL_SIGNATURE)
+      fail("zip central directory is corrupt");
+    const header = readCentralHeader(zip, at);
+    at = header.next;
+    const { name, size } = header;
+    checkEntryName(name);
+    if (seen.has(name)) fail(`zip entry ${JSON.stringify(name)} appears twice`);
+    seen.add(name);
+    checkEntryKind(header);
+    if (name.endsWith("/")) continue;
+    if (size > limits.maxEntryBytes)
+      fail(`zip entry ${JSON.stringify(name)} is ${size} bytes; the limit is ${limits.maxEntryBytes}`);
+    if (total + size > limits.maxTotalBytes)
+      fail(`artifact unpacks to more than ${limits.maxTotalBytes} bytes`);
+    // One byte over the declared size is enough to catch an entry that lies about its size.
+    const limit = Math.min(limits.maxEntryBytes, limits.maxTotalBytes - total, size + 1);
+    const data = readEntryData(zip, header, cdOffset, limit);
+    total += data.length;
+    entries.push({ name, data });
+  }
+  return entries;
+}
+
+function readEndOfCentralDirectory(
+  zip: Buffer,
+  limits: ZipLimits,
+): { eocd: number; count: number; cdOffset: number } {
   if (zip.length > limits.maxZipBytes)
     fail(`artifact is ${zip.length} bytes; the limit is ${limits.maxZipBytes}`);
   if (zip.length < 22) fail("not a zip archive (too short)");
@@ -89,56 +122,62 @@ export function readZip(zip: Buffer, limits: ZipLimits = DEFAULT_ZIP_LIMITS): Zi
     fail("zip64 archives are not accepted (too large for an artifact)");
   if (count > limits.maxEntries) fail(`artifact has ${count} entries; the limit is ${limits.maxEntries}`);
   if (cdOffset + cdSize > eocd) fail("zip central directory lies outside the archive");
+  return { eocd, count, cdOffset };
+}
 
-  const entries: ZipEntry[] = [];
-  const seen = new Set<string>();
-  let total = 0;
-  let at = cdOffset;
-  for (let index = 0; index < count; index++) {
-    if (at + 46 > eocd || zip.readUInt32LE(at) !== CENTRAL_SIGNATURE)
-      fail("zip central directory is corrupt");
-    const madeBy = zip.readUInt16LE(at + 4) >> 8;
-    const flags = zip.readUInt16LE(at + 8);
-    const method = zip.readUInt16LE(at + 10);
-    const crc = zip.readUInt32LE(at + 16);
-    const compressedSize = zip.readUInt32LE(at + 20);
-    const size = zip.readUInt32LE(at + 24);
-    const nameLength = zip.readUInt16LE(at + 28);
-    const next = at + 46 + nameLength + zip.readUInt16LE(at + 30) + zip.readUInt16LE(at + 32);
-    const externalAttributes = zip.readUInt32LE(at + 38);
-    const localOffset = zip.readUInt32LE(at + 42);
-    const name = zip.toString(flags & 0x800 ? "utf8" : "latin1", at + 46, at + 46 + nameLength);
-    at = next;
+/** One central directory record, as declared (nothing in it is trusted yet). */
+interface CentralHeader {
+  name: string;
+  madeBy: number;
+  flags: number;
+  method: number;
+  crc: number;
+  compressedSize: number;
+  size: number;
+  externalAttributes: number;
+  localOffset: number;
+  /** Where the next central record starts. */
+  next: number;
+}
 
-    checkEntryName(name);
-    if (seen.has(name)) fail(`zip entry ${JSON.stringify(name)} appears twice`);
-    seen.add(name);
-    // Unix "made by" (3) keeps the file mode in the high 16 bits of the external attributes.
-    if (madeBy === 3 && ((externalAttributes >>> 16) & S_IFMT) === S_IFLNK) {
-      fail(`zip entry ${JSON.stringify(name)} is a symbolic link`);
-    }
-    if (flags & 0x1) fail(`zip entry ${JSON.stringify(name)} is encrypted`);
-    if (name.endsWith("/")) continue;
-    if (size > limits.maxEntryBytes)
-      fail(`zip entry ${JSON.stringify(name)} is ${size} bytes; the limit is ${limits.maxEntryBytes}`);
-    if (total + size > limits.maxTotalBytes)
-      fail(`artifact unpacks to more than ${limits.maxTotalBytes} bytes`);
+function readCentralHeader(zip: Buffer, at: number): CentralHeader {
+  const flags = zip.readUInt16LE(at + 8);
+  const nameLength = zip.readUInt16LE(at + 28);
+  return {
+    name: zip.toString(flags & 0x800 ? "utf8" : "latin1", at + 46, at + 46 + nameLength),
+    madeBy: zip.readUInt16LE(at + 4) >> 8,
+    flags,
+    method: zip.readUInt16LE(at + 10),
+    crc: zip.readUInt32LE(at + 16),
+    compressedSize: zip.readUInt32LE(at + 20),
+    size: zip.readUInt32LE(at + 24),
+    externalAttributes: zip.readUInt32LE(at + 38),
+    localOffset: zip.readUInt32LE(at + 42),
+    next: at + 46 + nameLength + zip.readUInt16LE(at + 30) + zip.readUInt16LE(at + 32),
+  };
+}
 
-    if (localOffset + 30 > cdOffset || zip.readUInt32LE(localOffset) !== LOCAL_SIGNATURE) {
-      fail(`zip entry ${JSON.stringify(name)} has no valid local header`);
-    }
-    const dataStart =
-      localOffset + 30 + zip.readUInt16LE(localOffset + 26) + zip.readUInt16LE(localOffset + 28);
-    if (dataStart + compressedSize > cdOffset)
-      fail(`zip entry ${JSON.stringify(name)} runs past the archive's data`);
-    // One byte over the declared size is enough to catch an entry that lies about its size.
-    const limit = Math.min(limits.maxEntryBytes, limits.maxTotalBytes - total, size + 1);
-    const data = inflate(zip.subarray(dataStart, dataStart + compressedSize), method, limit, name);
-    if (data.length !== size)
-      fail(`zip entry ${JSON.stringify(name)} is ${data.length} bytes, not the declared ${size}`);
-    if (crc32(data) !== crc) fail(`zip entry ${JSON.stringify(name)} fails its CRC check`);
-    total += data.length;
-    entries.push({ name, data });
+function checkEntryKind({ name, madeBy, externalAttributes, flags }: CentralHeader): void {
+  // Unix "made by" (3) keeps the file mode in the high 16 bits of the external attributes.
+  if (madeBy === 3 && ((externalAttributes >>> 16) & S_IFMT) === S_IFLNK) {
+    fail(`zip entry ${JSON.stringify(name)} is a symbolic link`);
   }
-  return entries;
+  if (flags & 0x1) fail(`zip entry ${JSON.stringify(name)} is encrypted`);
+}
+
+/** Inflates one entry, at most `limit` bytes, and checks it against its declared size and CRC. */
+function readEntryData(zip: Buffer, header: CentralHeader, cdOffset: number, limit: number): Buffer {
+  const { name, localOffset, compressedSize, size } = header;
+  if (localOffset + 30 > cdOffset || zip.readUInt32LE(localOffset) !== LOCAL_SIGNATURE) {
+    fail(`zip entry ${JSON.stringify(name)} has no valid local header`);
+  }
+  const dataStart =
+    localOffset + 30 + zip.readUInt16LE(localOffset + 26) + zip.readUInt16LE(localOffset + 28);
+  if (dataStart + compressedSize > cdOffset)
+    fail(`zip entry ${JSON.stringify(name)} runs past the archive's data`);
+  const data = inflate(zip.subarray(dataStart, dataStart + compressedSize), header.method, limit, name);
+  if (data.length !== size)
+    fail(`zip entry ${JSON.stringify(name)} is ${data.length} bytes, not the declared ${size}`);
+  if (crc32(data) !== header.crc) fail(`zip entry ${JSON.stringify(name)} fails its CRC check`);
+  return data;
 }
