@@ -1,11 +1,11 @@
 import { UsageError } from "../../errors/index.js";
 import { connectTransport } from "../../executor/create.js";
-import { collectGarbage, DEFAULT_STALE_AFTER_SECS } from "../../executor/incus/gc.js";
+import { collectGarbage, DEFAULT_STALE_AFTER_SECS, type GcReport } from "../../executor/incus/gc.js";
 import { DEFAULT_CACHE_UNUSED_DAYS, sweepUnusedCaches } from "../../executor/incus/gc-caches.js";
 import { DEFAULT_REMOTE_WORK_DIR } from "../../executor/incus-executor.js";
 import { parseDurationSecs } from "../../schema/index.js";
 import { parseCommandArgs } from "../args.js";
-import type { Command } from "../io.js";
+import type { CliIO, Command } from "../io.js";
 
 export const gcCommand: Command = {
   name: "gc",
@@ -64,37 +64,47 @@ Options:
         staleAfterSecs,
         dryRun: values["dry-run"],
       });
-      const days = Number(values["cache-unused-days"]);
-      if (!Number.isInteger(days) || days < 1) {
-        throw new UsageError(
-          `--cache-unused-days ${values["cache-unused-days"]} is not a whole number of days >= 1`,
-          {
-            hint: "e.g. --cache-unused-days 30",
-          },
-        );
-      }
+      const days = cacheUnusedDays(values["cache-unused-days"]);
       const caches = await sweepUnusedCaches({
         transport,
         remoteWorkDir: values["remote-work-dir"],
         days,
         dryRun: values["dry-run"],
       });
-      const verb = report.dryRun ? "would remove" : "removed";
-      for (const path of caches) io.stdout.write(`${verb} ${path}: cache unused for over ${days} days\n`);
-      for (const decision of report.instances) {
-        io.stdout.write(`${decision.remove ? verb : "kept"} ${decision.name}: ${decision.reason}\n`);
-      }
-      for (const path of report.staleStaging) io.stdout.write(`${verb} ${path}: stale snapshot upload\n`);
-      const removed = report.instances.filter((d) => d.remove).length;
-      io.stdout.write(
-        `${report.dryRun ? "dry run: " : ""}${removed} instance(s) and ${report.staleStaging.length} staging dir(s) ${verb} on ${transport.description}\n`,
-      );
+      printReport(io, { report, caches, days, where: transport.description });
       return 0;
     } finally {
       await transport.close();
     }
   },
 };
+
+function cacheUnusedDays(value: string): number {
+  const days = Number(value);
+  if (!Number.isInteger(days) || days < 1) {
+    throw new UsageError(`--cache-unused-days ${value} is not a whole number of days >= 1`, {
+      hint: "e.g. --cache-unused-days 30",
+    });
+  }
+  return days;
+}
+
+function printReport(
+  io: Pick<CliIO, "stdout">,
+  params: { report: GcReport; caches: readonly string[]; days: number; where: string },
+): void {
+  const { report, caches, days } = params;
+  const verb = report.dryRun ? "would remove" : "removed";
+  for (const path of caches) io.stdout.write(`${verb} ${path}: cache unused for over ${days} days\n`);
+  for (const decision of report.instances) {
+    io.stdout.write(`${decision.remove ? verb : "kept"} ${decision.name}: ${decision.reason}\n`);
+  }
+  for (const path of report.staleStaging) io.stdout.write(`${verb} ${path}: stale snapshot upload\n`);
+  const removed = report.instances.filter((d) => d.remove).length;
+  io.stdout.write(
+    `${report.dryRun ? "dry run: " : ""}${removed} instance(s) and ${report.staleStaging.length} staging dir(s) ${verb} on ${params.where}\n`,
+  );
+}
 
 function duration(flag: string, value: string): number {
   const secs = parseDurationSecs(/^\d+$/.test(value) ? Number(value) : value);
