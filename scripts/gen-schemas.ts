@@ -7,7 +7,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
 import { GuestResult, PikaciConfig, PlanRecord, RunEvent, RunRecord } from "../src/schema/index.js";
-import { type JsonSchema, renderConfigReference } from "./lib/config-reference.js";
+import { type JsonSchema, renderConfigReference, undescribedKeys } from "./lib/config-reference.js";
 
 const REPO = path.join(import.meta.dirname, "..");
 
@@ -34,6 +34,14 @@ const outputs: Record<string, () => string> = {
   ),
   "docs/config.md": () => renderConfigReference(jsonSchema("pikaci-config.schema.json") as JsonSchema),
 };
+
+const undescribed = undescribedKeys(jsonSchema("pikaci-config.schema.json") as JsonSchema);
+if (undescribed.length > 0) {
+  console.error(
+    `config keys without a meaning: ${undescribed.join(", ")}. Give each a one-line .describe("…") in src/schema/config.ts.`,
+  );
+  process.exit(1);
+}
 
 const check = process.argv.includes("--check");
 await mkdir(path.join(REPO, "schemas"), { recursive: true });

@@ -132,6 +132,18 @@ function renderSection(section: Section): string {
   return lines.join("\n");
 }
 
+/**
+ * Dotted paths of the keys with no meaning. A key's meaning is its zod `.describe()`, the one copy
+ * that reaches both the JSON Schema and the reference; the generator refuses a key without one.
+ */
+export function undescribedKeys(schema: JsonSchema): string[] {
+  return collectSections("", schema).flatMap((section) =>
+    Object.entries(section.schema.properties ?? {})
+      .filter(([, prop]) => !prop.description?.trim())
+      .map(([name]) => (section.path ? `${section.path}.${name}` : name)),
+  );
+}
+
 export function renderConfigReference(schema: JsonSchema): string {
   const intro = [
     "# `.github/pikaci.yml` reference",

@@ -6,7 +6,17 @@ import { LaneId } from "./ids.js";
 /**
  * `.github/pikaci.yml`. Objects are strict: an unknown key is an error with a
  * "did you mean" hint, because a misspelt `comand` silently ignored is worse than a red check.
+ * Each field's meaning is its `.describe()`: it flows into the published JSON Schema and the
+ * generated docs/config.md, so it is written once, here.
  */
+
+/** Where the App and Action look for the config in a repository. */
+export const DEFAULT_CONFIG_PATH = ".github/pikaci.yml";
+export const DEFAULT_TIMEOUT_SECS = 1800;
+export const DEFAULT_IMAGE = "pikaci-debian";
+export const DEFAULT_INFRA_RETRIES = 1;
+/** The managed bridge `network: true` joins (test/host/setup.sh creates it). */
+export const DEFAULT_NETWORK = "pikacibr0";
 
 const EnvName = z
   .string()
@@ -28,26 +38,29 @@ const RelativePath = z
   });
 
 export const CacheSpec = z.strictObject({
-  /** Host-side directory `cache/<name>` under the remote work dir, shared by lanes that name it. */
-  name: LaneId,
-  /** Where the cache is mounted read-write in the guest. */
-  path: GuestPath,
-  /**
-   * Makes the cache keyed (docs/dependencies.md §4): the lane gets a copy of the cache saved under
-   * this key (or of the newest matching `restore_keys` prefix), and a passing lane saves its copy
-   * under the key if none is saved yet. Text plus `{{ hashFiles('glob', …) }}`, e.g.
-   * `npm-{{ hashFiles('package-lock.json') }}`. Without a key the cache is one shared directory.
-   */
-  key: z.string().min(1).max(200).optional(),
-  /** Key prefixes tried in order when the key itself is not saved, e.g. `npm-`. */
-  restore_keys: z.array(z.string().min(1).max(200)).optional(),
+  name: LaneId.describe(
+    "Host-side directory `cache/<name>` under the remote work dir, shared by lanes that name it.",
+  ),
+  path: GuestPath.describe("Where the cache is mounted read-write in the guest."),
+  key: z
+    .string()
+    .min(1)
+    .max(200)
+    .optional()
+    .describe(
+      "Makes the cache keyed (docs/dependencies.md §4): the lane gets a copy of the cache saved under this key (or of the newest matching `restore_keys` prefix), and a passing lane saves its copy under the key if none is saved yet. Text plus `{{ hashFiles('glob', …) }}`, e.g. `npm-{{ hashFiles('package-lock.json') }}`. Without a key the cache is one shared directory.",
+    ),
+  restore_keys: z
+    .array(z.string().min(1).max(200))
+    .optional()
+    .describe("Key prefixes tried in order when the key itself is not saved, e.g. `npm-`."),
 });
 
 export const MountSpec = z.strictObject({
-  /** A directory of the workspace (relative), staged to the build host and mounted read-only. */
-  source: RelativePath,
-  /** Where it appears in the guest. */
-  path: GuestPath,
+  source: RelativePath.describe(
+    "A directory of the workspace (relative), staged to the build host and mounted read-only.",
+  ),
+  path: GuestPath.describe("Where it appears in the guest."),
 });
 
 /**
@@ -60,66 +73,111 @@ const OutputGlob = z
   .refine((p) => !p.split("/").includes(".."), { message: "must not contain '..'" });
 
 export const ReportSpec = z.strictObject({
-  /** JUnit XML files (a glob, like `artifacts`); they are collected as artifacts too. */
-  junit: OutputGlob,
+  junit: OutputGlob.describe(
+    "JUnit XML files (a glob, like `artifacts`); they are collected as artifacts too.",
+  ),
 });
 
 export const InstanceType = z.enum(["container", "vm"]);
 
-/** Settings a lane inherits unless it sets its own. */
+// Settings a lane may set itself or inherit from `defaults`: one schema, so one meaning, for both.
+const LaneTimeout = Duration.describe(
+  `How long the lane's command may run before it is stopped and the lane fails; default ${DEFAULT_TIMEOUT_SECS}s.`,
+);
+const LaneImage = z
+  .string()
+  .min(1)
+  .describe(
+    `The Incus image the lane's instance is created from on the build host; default \`${DEFAULT_IMAGE}\`.`,
+  );
+const LaneInstanceType = InstanceType.describe(
+  "Run the lane in a system container (`container`, the default) or a virtual machine (`vm`).",
+);
+const LaneRunAsRoot = z
+  .boolean()
+  .describe("Run the command as root in the guest; by default it runs as an unprivileged user.");
+const LaneWritableWorkspace = z
+  .boolean()
+  .describe(
+    "Give the lane a private writable copy of the workspace; by default the workspace is mounted read-only.",
+  );
+const LaneEnv = EnvMap.describe(
+  "Environment variables for the command; a lane's own are laid over those in `defaults`.",
+);
+const LaneInfraRetries = z
+  .number()
+  .int()
+  .min(0)
+  .max(5)
+  .describe(
+    `How many times an infrastructure failure is retried (test failures never are); default ${DEFAULT_INFRA_RETRIES}.`,
+  );
+
 export const LaneDefaults = z.strictObject({
-  timeout: Duration.optional(),
-  image: z.string().min(1).optional(),
-  instance_type: InstanceType.optional(),
-  run_as_root: z.boolean().optional(),
-  writable_workspace: z.boolean().optional(),
-  env: EnvMap.optional(),
-  /** How many times an infrastructure failure is retried (test failures never are). */
-  infra_retries: z.number().int().min(0).max(5).optional(),
-  /** Cap on each lane's stored log (head and tail kept, the cut marked); default 100MiB. */
+  timeout: LaneTimeout.optional(),
+  image: LaneImage.optional(),
+  instance_type: LaneInstanceType.optional(),
+  run_as_root: LaneRunAsRoot.optional(),
+  writable_workspace: LaneWritableWorkspace.optional(),
+  env: LaneEnv.optional(),
+  infra_retries: LaneInfraRetries.optional(),
   log_limit: LogLimit.optional(),
 });
 
 export const LaneConfig = z.strictObject({
-  id: LaneId,
-  title: z.string().min(1).max(200).optional(),
-  /** Run with `bash -c` (or `sh -c`) in the workspace. A list is joined with newlines. */
-  command: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
-  /** Globs (picomatch) over repository paths; empty or absent means "always run". */
-  paths: z.array(z.string().min(1)).optional(),
-  timeout: Duration.optional(),
-  run_as_root: z.boolean().optional(),
-  writable_workspace: z.boolean().optional(),
-  image: z.string().min(1).optional(),
-  instance_type: InstanceType.optional(),
-  env: EnvMap.optional(),
-  caches: z.array(CacheSpec).optional(),
-  /**
-   * Network for this lane: `true` joins the build host's `pikacibr0` bridge (NAT), a string names
-   * another managed Incus network. Default: no network at all. A fork's lanes only get it once a
-   * maintainer approved them.
-   */
+  id: LaneId.describe(
+    "The lane's name: its check run, its `--lane` selector and its records are named after it.",
+  ),
+  title: z
+    .string()
+    .min(1)
+    .max(200)
+    .optional()
+    .describe("A human title for the lane, written into its plan (`plan.json`); defaults to the id."),
+  command: z
+    .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
+    .describe("Run with `bash -c` (or `sh -c`) in the workspace. A list is joined with newlines."),
+  paths: z
+    .array(z.string().min(1))
+    .optional()
+    .describe('Globs (picomatch) over repository paths; empty or absent means "always run".'),
+  timeout: LaneTimeout.optional(),
+  run_as_root: LaneRunAsRoot.optional(),
+  writable_workspace: LaneWritableWorkspace.optional(),
+  image: LaneImage.optional(),
+  instance_type: LaneInstanceType.optional(),
+  env: LaneEnv.optional(),
+  caches: z
+    .array(CacheSpec)
+    .optional()
+    .describe("Host-side directories mounted read-write into the guest, kept between runs."),
   network: z
     .union([z.boolean(), z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/, "an Incus network name")])
-    .optional(),
-  /** Lanes sharing a group never run at the same time. */
-  concurrency_group: z.string().min(1).max(64).optional(),
-  mounts: z.array(MountSpec).optional(),
-  infra_retries: z.number().int().min(0).max(5).optional(),
+    .optional()
+    .describe(
+      `Network for this lane: \`true\` joins the build host's \`${DEFAULT_NETWORK}\` bridge (NAT), a string names another managed Incus network. Default: no network at all. A fork's lanes only get it once a maintainer approved them.`,
+    ),
+  concurrency_group: z
+    .string()
+    .min(1)
+    .max(64)
+    .optional()
+    .describe("Lanes sharing a group never run at the same time."),
+  mounts: z
+    .array(MountSpec)
+    .optional()
+    .describe("Workspace directories mounted read-only at another path in the guest."),
+  infra_retries: LaneInfraRetries.optional(),
   log_limit: LogLimit.optional(),
-  /** Files the lane wrote, collected into the run's state root and the uploaded artifact. */
-  artifacts: z.array(OutputGlob).max(50).optional(),
-  /** Test reports to read into per-test results. */
-  reports: z.array(ReportSpec).max(20).optional(),
+  artifacts: z
+    .array(OutputGlob)
+    .max(50)
+    .optional()
+    .describe("Files the lane wrote, collected into the run's state root and the uploaded artifact."),
+  reports: z.array(ReportSpec).max(20).optional().describe("Test reports to read into per-test results."),
 });
 
-/** What goes into a lane's workspace besides the files git lists (docs/snapshot-hash.md §1). */
 export const SnapshotConfig = z.strictObject({
-  /**
-   * Globs (picomatch, relative to the repository) of ignored files to add, such as `node_modules/**`
-   * prepared by `npm ci` before `pikaci run`. Hashed and synced like every other file. A glob with a
-   * leading `!` leaves its matches out (`!node_modules/.cache/**`).
-   */
   include: z
     .array(
       z
@@ -129,20 +187,28 @@ export const SnapshotConfig = z.strictObject({
           message: "must be relative to the repository and must not contain '..'",
         }),
     )
-    .optional(),
+    .optional()
+    .describe(
+      "Globs (picomatch, relative to the repository) of ignored files to add, such as `node_modules/**` prepared by `npm ci` before `pikaci run`. Hashed and synced like every other file. A glob with a leading `!` leaves its matches out (`!node_modules/.cache/**`).",
+    ),
 });
 
-/** Which workflow the App dispatches, and on which ref. */
 export const WorkflowConfig = z.strictObject({
-  file: z.string().min(1).default("pikaci.yml"),
-  /** Defaults to the repository's default branch. */
-  ref: z.string().min(1).optional(),
+  file: z
+    .string()
+    .min(1)
+    .default("pikaci.yml")
+    .describe("The workflow file under `.github/workflows/` that runs the pikaci Action."),
+  ref: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      "The branch or tag the workflow is dispatched on; defaults to the repository's default branch.",
+    ),
 });
 
-/**
- * A branch name pattern as in a workflow's `on.push.branches`: `*` matches within one path
- * segment, `**` across them (`release/*`, `feature/**`). Exact names match themselves.
- */
+// Refs and negations are refused rather than half-supported: a workflow's syntax that does something else here would mislead.
 const BranchPattern = z
   .string()
   .min(1)
@@ -154,24 +220,35 @@ const BranchPattern = z
     message: "negated patterns are not supported; list the branches to run on",
   });
 
-/** Pushes the App runs the lanes for, on the pushed commit (pull requests always run). */
 export const PushTrigger = z.strictObject({
-  branches: z.array(BranchPattern).min(1, "list at least one branch, e.g. [main]"),
+  branches: z
+    .array(BranchPattern)
+    .min(1, "list at least one branch, e.g. [main]")
+    .describe(
+      "Branch name patterns as in a workflow's `on.push.branches`: `*` matches within one path segment, `**` across them (`release/*`, `feature/**`). Exact names match themselves.",
+    ),
 });
 
-/** Events besides pull requests that run the lanes. Pull requests and merge queues always do. */
 export const TriggersConfig = z.strictObject({
-  push: PushTrigger.optional(),
+  push: PushTrigger.optional().describe(
+    "Pushes the App runs the lanes for, on the pushed commit (pull requests always run).",
+  ),
 });
 
 export const PikaciConfig = z.strictObject({
-  version: z.literal(1),
-  /** `on: { push: { branches: [main, "release/*"] } }`: also run on pushes to these branches. */
-  on: TriggersConfig.optional(),
-  defaults: LaneDefaults.optional(),
-  workflow: WorkflowConfig.optional(),
-  lanes: z.array(LaneConfig).min(1, "declare at least one lane"),
-  snapshot: SnapshotConfig.optional(),
+  version: z.literal(1).describe("The config format's version; always `1`."),
+  on: TriggersConfig.optional().describe(
+    'Events besides pull requests that run the lanes (pull requests and merge queues always do), e.g. `on: { push: { branches: [main, "release/*"] } }`.',
+  ),
+  defaults: LaneDefaults.optional().describe("Settings a lane inherits unless it sets its own."),
+  workflow: WorkflowConfig.optional().describe("Which workflow the App dispatches, and on which ref."),
+  lanes: z
+    .array(LaneConfig)
+    .min(1, "declare at least one lane")
+    .describe("The checks to run: each lane runs in its own instance and reports as its own check run."),
+  snapshot: SnapshotConfig.optional().describe(
+    "What goes into a lane's workspace besides the files git lists (docs/snapshot-hash.md §1).",
+  ),
 });
 
 export type CacheSpec = z.infer<typeof CacheSpec>;
@@ -182,11 +259,3 @@ export type LaneConfig = z.infer<typeof LaneConfig>;
 export type PikaciConfig = z.infer<typeof PikaciConfig>;
 export type PushTrigger = z.infer<typeof PushTrigger>;
 export type InstanceType = z.infer<typeof InstanceType>;
-
-/** Where the App and Action look for the config in a repository. */
-export const DEFAULT_CONFIG_PATH = ".github/pikaci.yml";
-export const DEFAULT_TIMEOUT_SECS = 1800;
-export const DEFAULT_IMAGE = "pikaci-debian";
-export const DEFAULT_INFRA_RETRIES = 1;
-/** The managed bridge `network: true` joins (test/host/setup.sh creates it). */
-export const DEFAULT_NETWORK = "pikacibr0";

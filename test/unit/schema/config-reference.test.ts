@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { describeRules, describeType, renderConfigReference } from "../../../scripts/lib/config-reference.js";
+import {
+  describeRules,
+  describeType,
+  renderConfigReference,
+  undescribedKeys,
+} from "../../../scripts/lib/config-reference.js";
 import { PikaciConfig } from "../../../src/schema/index.js";
 
 describe("config reference", () => {
@@ -39,5 +44,21 @@ describe("config reference", () => {
     const lanes = md.slice(md.indexOf("## `lanes[]`"));
     for (const key of laneKeys) expect(lanes).toContain(`| \`${key}\` |`);
     for (const key of Object.keys(PikaciConfig.shape)) expect(md).toContain(`| \`${key}\` |`);
+  });
+
+  it("gives every key of the real config schema a meaning from its zod description", () => {
+    expect(undescribedKeys(z.toJSONSchema(PikaciConfig, { io: "input" }) as never)).toEqual([]);
+  });
+
+  it("names the keys that have no meaning, nested ones by their dotted path", () => {
+    const schema = z.toJSONSchema(
+      z.strictObject({
+        named: z.string().describe("has one"),
+        bare: z.string(),
+        items: z.array(z.strictObject({ id: z.string(), ok: z.string().describe("fine") })).describe("list"),
+      }),
+      { io: "input" },
+    );
+    expect(undescribedKeys(schema as never)).toEqual(["bare", "items[].id"]);
   });
 });
