@@ -1,0 +1,47 @@
+/**
+ * Lists production functions (src/, app/src/) over 60 lines, longest first. With `--check` it
+ * exits 1 when one is over 80 lines or more than 5 are over 60 (issue 17's limits), naming each
+ * offender and the fix. Other directories can be given instead: `npm run fn-length -- src/ssh`.
+ */
+import { readdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import {
+  type FunctionLength,
+  formatRow,
+  judgeLengths,
+  LENGTH_RULES,
+  measureFunctions,
+} from "./lib/fn-length.js";
+
+const REPO = path.join(import.meta.dirname, "..");
+const PRODUCTION_DIRS = ["src", "app/src"];
+
+async function sourceFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(path.join(REPO, dir), { withFileTypes: true });
+  const nested = await Promise.all(
+    entries.map((entry) => {
+      const rel = path.posix.join(dir, entry.name);
+      if (entry.isDirectory()) return sourceFiles(rel);
+      const production = rel.endsWith(".ts") && !rel.endsWith(".d.ts") && !rel.endsWith(".test.ts");
+      return Promise.resolve(production ? [rel] : []);
+    }),
+  );
+  return nested.flat().sort();
+}
+
+const args = process.argv.slice(2);
+const check = args.includes("--check");
+const dirs = args.filter((arg) => !arg.startsWith("--"));
+const files = (await Promise.all((dirs.length > 0 ? dirs : PRODUCTION_DIRS).map(sourceFiles))).flat();
+const rows: FunctionLength[] = [];
+for (const file of files) rows.push(...measureFunctions(file, await readFile(path.join(REPO, file), "utf8")));
+
+const verdict = judgeLengths(rows);
+for (const row of verdict.overSoft) console.log(formatRow(row));
+console.log(
+  `${verdict.overSoft.length} over ${LENGTH_RULES.soft}; ${verdict.overHard.length} over ${LENGTH_RULES.hard} (${rows.length} functions in ${files.length} files)`,
+);
+if (check && verdict.problems.length > 0) {
+  for (const problem of verdict.problems) console.error(`fn-length: ${problem}`);
+  process.exit(1);
+}
