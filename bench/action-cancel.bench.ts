@@ -23,14 +23,16 @@ import {
   distribution,
 } from "../test/e2e/helpers/action-cancel.js";
 import { node24, ROOT, readHostEnv } from "../test/e2e/helpers/action-harness.js";
+import { testHostOrExit } from "./lib/test-host.js";
 
 const REPEAT = Number(process.env.PIKACI_BENCH_REPEAT ?? 1);
 const TARGET_MS = 3000;
 const BASELINE = { min: 5500, max: 7900 };
 
+testHostOrExit("action-cancel", "Its target is the bundled Action cancelled mid-run on that host.");
 execFileSync(process.execPath, [path.join(ROOT, "scripts/bundle.mjs")], { cwd: ROOT, stdio: "pipe" });
 const host = readHostEnv();
-if (!host) throw new Error("no test host: run `bash test/host/setup.sh` (PIKACI_E2E=0 is set?)");
+if (!host) throw new Error("no test host: PIKACI_E2E=0 switches it off; unset it to measure");
 const node = node24();
 const outcomes: CancelOutcome[] = [];
 const load = loadavg()[0]!.toFixed(1);

@@ -17,8 +17,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { dogfoodClone } from "../test/e2e/helpers/dogfood-clone.js";
-import { hostEnvPath, loadTestHost, REPO_ROOT } from "../test/e2e/helpers/test-host.js";
+import { REPO_ROOT } from "../test/e2e/helpers/test-host.js";
 import { failOnMissedTargets, median, printTable, type Row, writeResults } from "./lib/stats.js";
+import { testHostOrExit } from "./lib/test-host.js";
 
 const REPEAT = Number(process.env.PIKACI_BENCH_REPEAT ?? 1);
 
@@ -52,8 +53,7 @@ function lastRunBytes(state: string): number {
 }
 
 async function main(): Promise<void> {
-  const host = loadTestHost();
-  if (!host) throw new Error(`no ${hostEnvPath()}: run \`bash test/host/setup.sh\` first`);
+  const host = testHostOrExit("dogfood-unit", "Its target is pikaci's own unit lane on the build host.");
   const base = await mkdtemp(join(tmpdir(), "pikaci-bench-dogfood-"));
   try {
     const repo = dogfoodClone(base);

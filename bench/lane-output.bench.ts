@@ -11,12 +11,14 @@
  * Incus needs the test host: PIKACI_TEST_HOST_DIR (or .test-host/) with host.env from test/host/setup.sh.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { DEFAULT_LOG_LIMIT_BYTES, type JobRecord, RunRecord } from "../src/schema/index.js";
+import type { TestHost } from "../test/e2e/helpers/test-host.js";
 import { printTable, type Row, writeResults } from "./lib/stats.js";
+import { CANNOT_MEASURE, testHostOrExit } from "./lib/test-host.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const BIN = join(ROOT, "bin/pikaci.js");
@@ -24,18 +26,6 @@ const BYTES = Number(process.env.PIKACI_BENCH_BYTES ?? 2 * 1024 ** 3);
 const BASELINE_BYTES = 1024 * 1024;
 const RSS_TARGET_MB = 200;
 const EXECUTORS = (process.env.PIKACI_BENCH_EXECUTORS ?? "local,incus").split(",");
-
-function hostEnv(): Record<string, string> | null {
-  const dir = process.env.PIKACI_TEST_HOST_DIR ?? join(ROOT, ".test-host");
-  const file = join(dir, "host.env");
-  if (!existsSync(file)) return null;
-  const vars: Record<string, string> = {};
-  for (const line of readFileSync(file, "utf8").split("\n")) {
-    const match = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
-    if (match) vars[match[1]!] = match[2]!;
-  }
-  return vars;
-}
 
 /** Peak resident set of a process (kB), read from /proc until it is gone. */
 function watchPeak(pid: number): { stop: () => number } {
@@ -110,42 +100,51 @@ async function runLane(params: {
 }
 
 /** The run's remote work dir holds the runner's copy of the log (capped too): remove it. */
-function removeRemoteWorkDir(host: Record<string, string>): void {
+function removeRemoteWorkDir(host: TestHost): void {
   spawnSync("ssh", [
     "-i",
-    host.PIKACI_TEST_SSH_KEY!,
+    host.sshKey,
     "-p",
-    host.PIKACI_TEST_SSH_PORT!,
+    String(host.sshPort),
     "-o",
     "BatchMode=yes",
     "-o",
-    `UserKnownHostsFile=${host.PIKACI_TEST_KNOWN_HOSTS_FILE}`,
-    `${host.PIKACI_TEST_SSH_USER}@${host.PIKACI_TEST_SSH_HOST}`,
+    `UserKnownHostsFile=${host.knownHostsFile}`,
+    `${host.sshUser}@${host.sshHost}`,
     `rm -rf /var/tmp/pikaci-bench-output-${process.pid}`,
   ]);
 }
 
 async function main(): Promise<void> {
-  const host = hostEnv();
+  const host = EXECUTORS.includes("incus")
+    ? testHostOrExit(
+        "lane-output",
+        "Its Incus rows need the build host; PIKACI_BENCH_EXECUTORS=local measures only the local executor.",
+      )
+    : null;
   const setups: Array<{ label: string; flags: string[]; image: string }> = [];
   if (EXECUTORS.includes("local")) setups.push({ label: "local", flags: [], image: "pikaci-debian" });
-  if (EXECUTORS.includes("incus")) {
-    if (!host)
-      throw new Error("no host.env: run `bash test/host/setup.sh` or set PIKACI_BENCH_EXECUTORS=local");
+  if (host) {
     setups.push({
       label: "incus",
-      image: host.PIKACI_TEST_IMAGE_DEBIAN!,
+      image: host.imageDebian,
       flags: [
         "--host",
-        `ssh://${host.PIKACI_TEST_SSH_USER}@${host.PIKACI_TEST_SSH_HOST}:${host.PIKACI_TEST_SSH_PORT}`,
+        `ssh://${host.sshUser}@${host.sshHost}:${host.sshPort}`,
         "--ssh-key",
-        host.PIKACI_TEST_SSH_KEY!,
+        host.sshKey,
         "--known-hosts",
-        host.PIKACI_TEST_KNOWN_HOSTS_FILE!,
+        host.knownHostsFile,
         "--remote-work-dir",
         `/var/tmp/pikaci-bench-output-${process.pid}`,
       ],
     });
+  }
+  if (setups.length === 0) {
+    console.error(
+      `lane-output bench: cannot measure: PIKACI_BENCH_EXECUTORS=${EXECUTORS.join(",")} names neither local nor incus.`,
+    );
+    process.exit(CANNOT_MEASURE);
   }
   const rows: Row[] = [];
   const results: Record<string, unknown> = {};
@@ -163,6 +162,7 @@ async function main(): Promise<void> {
         ratio: big.peakRssMb / base.peakRssMb,
         ratioMeaning: "of baseline",
         target: `< ${RSS_TARGET_MB} MB`,
+        met: big.peakRssMb < RSS_TARGET_MB,
       },
       {
         name: `${setup.label}: stored guest.log`,
@@ -172,6 +172,7 @@ async function main(): Promise<void> {
         ratio: big.storedBytes / DEFAULT_LOG_LIMIT_BYTES,
         ratioMeaning: "of log_limit",
         target: "≤ 100 MiB",
+        met: big.storedBytes <= DEFAULT_LOG_LIMIT_BYTES,
       },
       {
         name: `${setup.label}: lane throughput`,
@@ -189,7 +190,7 @@ async function main(): Promise<void> {
       misses.push(`${setup.label}: run.json log_truncation ${JSON.stringify(cut)} (expected total ${BYTES})`);
     if (cut) console.log(`${setup.label}: log_truncation ${JSON.stringify(cut)}`);
   }
-  if (host && EXECUTORS.includes("incus")) removeRemoteWorkDir(host);
+  if (host) removeRemoteWorkDir(host);
   printTable("Lane output: CLI memory and stored log", rows);
   console.log(`results: ${writeResults("lane-output", results)}`);
   if (misses.length > 0) {

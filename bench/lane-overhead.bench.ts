@@ -6,39 +6,32 @@
  * Also prints job start → first guest output (the lane's `echo`), i.e. the wait before a lane starts.
  * Medians of PIKACI_BENCH_REPEAT (default 5) after one warm-up each. Target: ratio ≤ 1.3×.
  *
- * Needs the test host (.test-host/host.env from test/host/setup.sh).  Run: npx tsx bench/lane-overhead.bench.ts
+ * Needs the test host (host.env from test/host/setup.sh, found as the e2e tests find it; exits 2
+ * without one). Exits 1 on a missed target.  Run: npx tsx bench/lane-overhead.bench.ts
  */
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import type { JobSpec } from "../src/executor/executor.js";
 import { createIncusExecutor } from "../src/executor/incus-executor.js";
 import { buildSnapshot } from "../src/snapshot/build.js";
 import { connectSsh } from "../src/ssh/ssh-transport.js";
+import { testHostOrExit } from "./lib/test-host.js";
 
-const ROOT = resolve(import.meta.dirname, "..");
 const REPEAT = Number(process.env.PIKACI_BENCH_REPEAT ?? 5);
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
-function hostEnv(): Record<string, string> {
-  const file = process.env.PIKACI_TEST_HOST_ENV ?? join(ROOT, ".test-host/host.env");
-  if (!existsSync(file)) throw new Error("no .test-host/host.env: run `bash test/host/setup.sh` first");
-  const vars: Record<string, string> = {};
-  for (const line of readFileSync(file, "utf8").split("\n")) {
-    const match = /^(?:export\s+)?([A-Z0-9_]+)=(.*)$/.exec(line.trim());
-    if (match) vars[match[1]!] = match[2]!.replace(/^["']|["']$/g, "");
-  }
-  return vars;
-}
-
 async function main(): Promise<void> {
-  const env = hostEnv();
-  const image = env.PIKACI_TEST_IMAGE!;
+  const host = testHostOrExit(
+    "lane-overhead",
+    "Its target compares the Incus executor with raw Incus on that host.",
+  );
+  const image = host.image;
   const transport = await connectSsh({
-    url: `ssh://${env.PIKACI_TEST_SSH_USER}@${env.PIKACI_TEST_SSH_HOST}:${env.PIKACI_TEST_SSH_PORT}`,
-    privateKey: readFileSync(env.PIKACI_TEST_SSH_KEY!),
-    knownHosts: readFileSync(env.PIKACI_TEST_KNOWN_HOSTS_FILE!, "utf8"),
+    url: `ssh://${host.sshUser}@${host.sshHost}:${host.sshPort}`,
+    privateKey: readFileSync(host.sshKey),
+    knownHosts: readFileSync(host.knownHostsFile, "utf8"),
   });
   const workspace = await mkdtemp(join(tmpdir(), "pikaci-bench-overhead-"));
   try {

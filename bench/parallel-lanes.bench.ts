@@ -14,7 +14,7 @@ import { createExecutor } from "../src/executor/create.js";
 import { runLanes } from "../src/run/run-lanes.js";
 import type { PikaciConfig } from "../src/schema/index.js";
 import { createStateStore } from "../src/store/index.js";
-import { loadTestHost } from "../test/e2e/helpers/test-host.js";
+import { testHostOrExit } from "./lib/test-host.js";
 
 const REPEAT = Number(process.env.PIKACI_BENCH_REPEAT ?? 3);
 const LANES = 8;
@@ -29,13 +29,10 @@ const config = (count: number, image: string | undefined): PikaciConfig => ({
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 async function main(): Promise<void> {
-  const host = loadTestHost();
-  if (!host) {
-    console.error(
-      "parallel-lanes bench: no test host (.test-host/host.env). Its target is for the Incus executor; run `bash test/host/setup.sh` first.",
-    );
-    process.exit(2);
-  }
+  const host = testHostOrExit(
+    "parallel-lanes",
+    "Its target is for the Incus executor; the local executor is not a stand-in for it.",
+  );
   const opened = await createExecutor({
     host: `ssh://${host.sshUser}@${host.sshHost}:${host.sshPort}`,
     sshKey: host.sshKey,

@@ -1,18 +1,19 @@
 /**
  * Sync: cold content-addressed sync vs `tar c | tar x` through the same transport, warm sync
  * (bytes sent), and a one-file change vs `rsync -a`. LocalTransport by default; over the test
- * host's sshd when PIKACI_BENCH_SSH=1 and .test-host/host.env exists.
+ * host's sshd when PIKACI_BENCH_SSH=1 (exits 2 when there is no test host). Exits 1 on a missed target.
  * PIKACI_BENCH_FILES (default 5000), PIKACI_BENCH_RUNS (default 3).
  *   npx tsx bench/sync.bench.ts
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { buildSnapshot, syncSnapshot } from "../src/snapshot/index.js";
 import { LocalTransport } from "../src/ssh/local-transport.js";
 import type { Transport } from "../src/ssh/transport.js";
 import { failOnMissedTargets, median, printTable, type Row, timeIt, writeResults } from "./lib/stats.js";
+import { testHostOrExit } from "./lib/test-host.js";
 import { makeBenchTree } from "./lib/tree.js";
 
 const files = Number(process.env.PIKACI_BENCH_FILES ?? 5000);
@@ -22,25 +23,16 @@ const root = join(work, "tree");
 const remoteBase = `/tmp/pikaci-bench-sync-remote-${process.pid}`;
 
 async function openTransport(): Promise<{ transport: Transport; sshArgs: string[] | null }> {
-  const envFile = resolve(import.meta.dirname, "../.test-host/host.env");
   if (process.env.PIKACI_BENCH_SSH !== "1") return { transport: new LocalTransport(), sshArgs: null };
-  if (!existsSync(envFile))
-    throw new Error(`PIKACI_BENCH_SSH=1 but ${envFile} is missing; run bash test/host/setup.sh`);
-  const env = Object.fromEntries(
-    readFileSync(envFile, "utf8")
-      .split("\n")
-      .flatMap((l) =>
-        /^[A-Z0-9_]+=/.test(l) ? [[l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]] : [],
-      ),
-  );
+  const host = testHostOrExit("sync", "PIKACI_BENCH_SSH=1 measures over the build host's sshd.");
   const { connectSsh } = await import("../src/ssh/ssh-transport.js");
   const transport = await connectSsh({
-    url: `ssh://${env.PIKACI_TEST_SSH_USER}@${env.PIKACI_TEST_SSH_HOST}:${env.PIKACI_TEST_SSH_PORT}`,
-    privateKey: readFileSync(env.PIKACI_TEST_SSH_KEY!),
-    knownHosts: readFileSync(env.PIKACI_TEST_KNOWN_HOSTS_FILE!, "utf8"),
+    url: `ssh://${host.sshUser}@${host.sshHost}:${host.sshPort}`,
+    privateKey: readFileSync(host.sshKey),
+    knownHosts: readFileSync(host.knownHostsFile, "utf8"),
   });
-  const ssh = `ssh -p ${env.PIKACI_TEST_SSH_PORT} -i ${env.PIKACI_TEST_SSH_KEY} -o UserKnownHostsFile=${env.PIKACI_TEST_KNOWN_HOSTS_FILE} -l ${env.PIKACI_TEST_SSH_USER}`;
-  return { transport, sshArgs: [ssh, `${env.PIKACI_TEST_SSH_HOST}:`] };
+  const ssh = `ssh -p ${host.sshPort} -i ${host.sshKey} -o UserKnownHostsFile=${host.knownHostsFile} -l ${host.sshUser}`;
+  return { transport, sshArgs: [ssh, `${host.sshHost}:`] };
 }
 
 function ensureRsync(): boolean {

@@ -10,7 +10,6 @@
  *   PIKACI_TEST_HOST_DIR=… npx tsx bench/third-party-suite.bench.ts
  */
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -23,21 +22,11 @@ import {
   type SuiteCounts,
 } from "../test/e2e/helpers/third-party-suite.js";
 import { median, printTable, writeResults } from "./lib/stats.js";
+import { testHostOrExit } from "./lib/test-host.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const REPEAT = Number(process.env.PIKACI_BENCH_REPEAT ?? 5);
 const TARGET = 1.15;
-
-function hostEnv(): Record<string, string> {
-  const file = join(process.env.PIKACI_TEST_HOST_DIR ?? join(ROOT, ".test-host"), "host.env");
-  if (!existsSync(file)) throw new Error("no host.env: run `bash test/host/setup.sh` (PIKACI_TEST_HOST_DIR)");
-  const vars: Record<string, string> = {};
-  for (const line of readFileSync(file, "utf8").split("\n")) {
-    const match = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
-    if (match) vars[match[1]!] = match[2]!;
-  }
-  return vars;
-}
 
 async function runLane(
   workspace: string,
@@ -70,17 +59,20 @@ async function runLane(
 }
 
 async function main(): Promise<void> {
-  const host = hostEnv();
-  const image = host.PIKACI_TEST_IMAGE_DEBIAN!;
+  const host = testHostOrExit(
+    "third-party-suite",
+    "Its target compares a lane with plain `incus exec` on that host.",
+  );
+  const image = host.imageDebian;
   const base = await mkdtemp(join(tmpdir(), "pikaci-bench-suite-"));
   const remoteWorkDir = `/var/tmp/pikaci-bench-suite-${process.pid}`;
   const flags = [
     "--host",
-    `ssh://${host.PIKACI_TEST_SSH_USER}@${host.PIKACI_TEST_SSH_HOST}:${host.PIKACI_TEST_SSH_PORT}`,
+    `ssh://${host.sshUser}@${host.sshHost}:${host.sshPort}`,
     "--ssh-key",
-    host.PIKACI_TEST_SSH_KEY!,
+    host.sshKey,
     "--known-hosts",
-    host.PIKACI_TEST_KNOWN_HOSTS_FILE!,
+    host.knownHostsFile,
     "--remote-work-dir",
     remoteWorkDir,
   ];
@@ -110,6 +102,7 @@ async function main(): Promise<void> {
         ratio,
         ratioMeaning: "lane/plain",
         target: `≤ ${TARGET}x`,
+        met: ratio <= TARGET,
       },
       { name: "lane: whole CLI run (launch, sync, delete)", value: wallMs },
     ]);
@@ -132,14 +125,14 @@ async function main(): Promise<void> {
       "ssh",
       [
         "-i",
-        host.PIKACI_TEST_SSH_KEY!,
+        host.sshKey,
         "-p",
-        host.PIKACI_TEST_SSH_PORT!,
+        String(host.sshPort),
         "-o",
         "BatchMode=yes",
         "-o",
-        `UserKnownHostsFile=${host.PIKACI_TEST_KNOWN_HOSTS_FILE}`,
-        `${host.PIKACI_TEST_SSH_USER}@${host.PIKACI_TEST_SSH_HOST}`,
+        `UserKnownHostsFile=${host.knownHostsFile}`,
+        `${host.sshUser}@${host.sshHost}`,
         `rm -rf ${remoteWorkDir}`,
       ],
       { stdio: "ignore" },
