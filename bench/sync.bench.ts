@@ -18,8 +18,6 @@ import { makeBenchTree } from "./lib/tree.js";
 
 const files = Number(process.env.PIKACI_BENCH_FILES ?? 5000);
 const runs = Number(process.env.PIKACI_BENCH_RUNS ?? 3);
-const work = mkdtempSync(join(tmpdir(), "pikaci-bench-sync-"));
-const root = join(work, "tree");
 const remoteBase = `/tmp/pikaci-bench-sync-remote-${process.pid}`;
 
 async function openTransport(): Promise<{ transport: Transport; sshArgs: string[] | null }> {
@@ -62,6 +60,9 @@ function rsync(sshArgs: string[] | null, dest: string): { ms: number; bytes: num
 }
 
 const { transport, sshArgs } = await openTransport();
+// After openTransport, which may refuse (exit 2) and would leave the directory behind.
+const work = mkdtempSync(join(tmpdir(), "pikaci-bench-sync-"));
+const root = join(work, "tree");
 try {
   const bytes = makeBenchTree(root, files);
   console.log(`tree: ${files} files, ${(bytes / 1e6).toFixed(0)} MB; transport ${transport.description}`);
