@@ -1,9 +1,9 @@
 /**
  * Lists production functions (src/, app/src/) over 60 lines, longest first. With `--check` it
  * exits 1 when one is over 80 lines or more than 5 are over 60 (issue 17's limits), naming each
- * offender and the fix. Other directories can be given instead: `npm run fn-length -- src/ssh`.
+ * offender and the fix. Other directories or files can be given instead: `npm run fn-length -- src/ssh`.
  */
-import { readdir, readFile } from "node:fs/promises";
+import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import {
   type FunctionLength,
@@ -16,16 +16,14 @@ import {
 const REPO = path.join(import.meta.dirname, "..");
 const PRODUCTION_DIRS = ["src", "app/src"];
 
-async function sourceFiles(dir: string): Promise<string[]> {
-  const entries = await readdir(path.join(REPO, dir), { withFileTypes: true });
-  const nested = await Promise.all(
-    entries.map((entry) => {
-      const rel = path.posix.join(dir, entry.name);
-      if (entry.isDirectory()) return sourceFiles(rel);
-      const production = rel.endsWith(".ts") && !rel.endsWith(".d.ts") && !rel.endsWith(".test.ts");
-      return Promise.resolve(production ? [rel] : []);
-    }),
-  );
+const isProduction = (file: string) =>
+  file.endsWith(".ts") && !file.endsWith(".d.ts") && !file.endsWith(".test.ts");
+
+/** The production TypeScript files at `target`, a directory (walked) or a single file. */
+async function sourceFiles(target: string): Promise<string[]> {
+  if (!(await stat(path.join(REPO, target))).isDirectory()) return isProduction(target) ? [target] : [];
+  const entries = await readdir(path.join(REPO, target));
+  const nested = await Promise.all(entries.map((name) => sourceFiles(path.posix.join(target, name))));
   return nested.flat().sort();
 }
 
