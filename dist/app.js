@@ -49633,6 +49633,20 @@ var ReportSpec = external_exports.strictObject({
   junit: OutputGlob
 });
 var InstanceType = external_exports.enum(["container", "vm"]);
+var MIN_MEMORY_LIMIT_BYTES = 4 * 1024 * 1024;
+var LaneLimits = external_exports.strictObject({
+  cpu: external_exports.number().int().min(1).max(1024).optional().describe("CPUs the lane's instance may use (Incus `limits.cpu`). Not enforced by the local executor."),
+  memory: ByteSize.refine((value) => (parseByteSize(value) ?? 0) >= MIN_MEMORY_LIMIT_BYTES, {
+    message: "memory must be at least 4MiB"
+  }).optional().describe(
+    "Memory cap, at least `4MiB`, e.g. `512MiB` or `2GiB` (Incus `limits.memory`). A lane killed for exceeding it fails with `out of memory (limit 512MiB)`. Not enforced by the local executor."
+  ),
+  processes: external_exports.number().int().min(1).max(4194304).optional().describe(
+    "Most processes at once (Incus `limits.processes`): stops a fork bomb. Not enforced by the local executor."
+  )
+}).describe(
+  "Resource caps on the lane's Incus instance. The local executor runs lanes as you, on your machine, and enforces none of them (it logs that it does not)."
+);
 var LaneDefaults = external_exports.strictObject({
   timeout: Duration.optional(),
   image: external_exports.string().min(1).optional(),
@@ -49643,7 +49657,8 @@ var LaneDefaults = external_exports.strictObject({
   /** How many times an infrastructure failure is retried (test failures never are). */
   infra_retries: external_exports.number().int().min(0).max(5).optional(),
   /** Cap on each lane's stored log (head and tail kept, the cut marked); default 100MiB. */
-  log_limit: LogLimit.optional()
+  log_limit: LogLimit.optional(),
+  limits: LaneLimits.optional()
 });
 var LaneConfig = external_exports.strictObject({
   id: LaneId,
@@ -49673,7 +49688,8 @@ var LaneConfig = external_exports.strictObject({
   /** Files the lane wrote, collected into the run's state root and the uploaded artifact. */
   artifacts: external_exports.array(OutputGlob).max(50).optional(),
   /** Test reports to read into per-test results. */
-  reports: external_exports.array(ReportSpec).max(20).optional()
+  reports: external_exports.array(ReportSpec).max(20).optional(),
+  limits: LaneLimits.optional()
 });
 var SnapshotConfig = external_exports.strictObject({
   /**
@@ -49914,7 +49930,13 @@ var ExecuteSpec = external_exports.object({
   artifacts: external_exports.array(external_exports.string()).optional(),
   reports: external_exports.array(external_exports.object({ junit: external_exports.string() })).optional(),
   /** The Incus network the lane joins; absent: no network. */
-  network: external_exports.string().optional()
+  network: external_exports.string().optional(),
+  /** Resource caps (memory in bytes); absent when the lane sets none, so older plans read as before. */
+  limits: external_exports.object({
+    cpu: external_exports.number().int().positive().optional(),
+    memory_bytes: external_exports.number().int().positive().optional(),
+    processes: external_exports.number().int().positive().optional()
+  }).optional()
 });
 var PrepareNode = external_exports.object({
   kind: external_exports.literal("prepare"),
@@ -52683,7 +52705,8 @@ function resolveLane(config3, lane) {
       // Only when set, so plans of lanes without outputs read as before.
       ...found2.artifacts?.length ? { artifacts: [...found2.artifacts] } : {},
       ...found2.reports?.length ? { reports: found2.reports.map((r) => ({ junit: r.junit })) } : {},
-      ...networkOf(found2.network)
+      ...networkOf(found2.network),
+      ...limitsOf(defaults.limits, found2.limits)
     }
   };
 }
@@ -52693,6 +52716,16 @@ function resolveLanes(config3) {
 function networkOf(network) {
   if (network === void 0 || network === false) return {};
   return { network: network === true ? DEFAULT_NETWORK : network };
+}
+function limitsOf(defaults, lane) {
+  const merged = { ...defaults, ...lane };
+  const memory = merged.memory === void 0 ? void 0 : parseByteSize(merged.memory);
+  const limits = {
+    ...merged.cpu === void 0 ? {} : { cpu: merged.cpu },
+    ...memory === void 0 ? {} : { memory_bytes: memory },
+    ...merged.processes === void 0 ? {} : { processes: merged.processes }
+  };
+  return Object.keys(limits).length === 0 ? {} : { limits };
 }
 
 // app/src/handlers/load-config.ts

@@ -27921,7 +27921,7 @@ var init_ids = __esm({
 });
 
 // src/schema/config.ts
-var EnvName, EnvMap, GuestPath, RelativePath, CacheSpec, MountSpec, OutputGlob, ReportSpec, InstanceType, LaneDefaults, LaneConfig, SnapshotConfig, WorkflowConfig, BranchPattern, PushTrigger, TriggersConfig, PikaciConfig, DEFAULT_CONFIG_PATH, DEFAULT_TIMEOUT_SECS, DEFAULT_IMAGE, DEFAULT_INFRA_RETRIES, DEFAULT_NETWORK;
+var EnvName, EnvMap, GuestPath, RelativePath, CacheSpec, MountSpec, OutputGlob, ReportSpec, InstanceType, MIN_MEMORY_LIMIT_BYTES, LaneLimits, LaneDefaults, LaneConfig, SnapshotConfig, WorkflowConfig, BranchPattern, PushTrigger, TriggersConfig, PikaciConfig, DEFAULT_CONFIG_PATH, DEFAULT_TIMEOUT_SECS, DEFAULT_IMAGE, DEFAULT_INFRA_RETRIES, DEFAULT_NETWORK;
 var init_config = __esm({
   "src/schema/config.ts"() {
     "use strict";
@@ -27962,6 +27962,20 @@ var init_config = __esm({
       junit: OutputGlob
     });
     InstanceType = external_exports.enum(["container", "vm"]);
+    MIN_MEMORY_LIMIT_BYTES = 4 * 1024 * 1024;
+    LaneLimits = external_exports.strictObject({
+      cpu: external_exports.number().int().min(1).max(1024).optional().describe("CPUs the lane's instance may use (Incus `limits.cpu`). Not enforced by the local executor."),
+      memory: ByteSize.refine((value) => (parseByteSize(value) ?? 0) >= MIN_MEMORY_LIMIT_BYTES, {
+        message: "memory must be at least 4MiB"
+      }).optional().describe(
+        "Memory cap, at least `4MiB`, e.g. `512MiB` or `2GiB` (Incus `limits.memory`). A lane killed for exceeding it fails with `out of memory (limit 512MiB)`. Not enforced by the local executor."
+      ),
+      processes: external_exports.number().int().min(1).max(4194304).optional().describe(
+        "Most processes at once (Incus `limits.processes`): stops a fork bomb. Not enforced by the local executor."
+      )
+    }).describe(
+      "Resource caps on the lane's Incus instance. The local executor runs lanes as you, on your machine, and enforces none of them (it logs that it does not)."
+    );
     LaneDefaults = external_exports.strictObject({
       timeout: Duration.optional(),
       image: external_exports.string().min(1).optional(),
@@ -27972,7 +27986,8 @@ var init_config = __esm({
       /** How many times an infrastructure failure is retried (test failures never are). */
       infra_retries: external_exports.number().int().min(0).max(5).optional(),
       /** Cap on each lane's stored log (head and tail kept, the cut marked); default 100MiB. */
-      log_limit: LogLimit.optional()
+      log_limit: LogLimit.optional(),
+      limits: LaneLimits.optional()
     });
     LaneConfig = external_exports.strictObject({
       id: LaneId,
@@ -28002,7 +28017,8 @@ var init_config = __esm({
       /** Files the lane wrote, collected into the run's state root and the uploaded artifact. */
       artifacts: external_exports.array(OutputGlob).max(50).optional(),
       /** Test reports to read into per-test results. */
-      reports: external_exports.array(ReportSpec).max(20).optional()
+      reports: external_exports.array(ReportSpec).max(20).optional(),
+      limits: LaneLimits.optional()
     });
     SnapshotConfig = external_exports.strictObject({
       /**
@@ -28260,7 +28276,13 @@ var init_records = __esm({
       artifacts: external_exports.array(external_exports.string()).optional(),
       reports: external_exports.array(external_exports.object({ junit: external_exports.string() })).optional(),
       /** The Incus network the lane joins; absent: no network. */
-      network: external_exports.string().optional()
+      network: external_exports.string().optional(),
+      /** Resource caps (memory in bytes); absent when the lane sets none, so older plans read as before. */
+      limits: external_exports.object({
+        cpu: external_exports.number().int().positive().optional(),
+        memory_bytes: external_exports.number().int().positive().optional(),
+        processes: external_exports.number().int().positive().optional()
+      }).optional()
     });
     PrepareNode = external_exports.object({
       kind: external_exports.literal("prepare"),
@@ -33538,6 +33560,8 @@ async function runLocalJob(params) {
     if (spec.caches.length > 0 || spec.mounts.length > 0) {
       host("caches and mounts apply to the Incus executor only; ignored locally");
     }
+    if (spec.limits)
+      host("limits (cpu, memory, processes) apply to the Incus executor only; not enforced locally");
     if (signal.aborted) throw new Error("cancelled");
     const lane = await clock.run("launch_guest", async () => {
       host(`running the lane with ${params.shell} -c (timeout ${spec.timeout_secs}s)`);
@@ -36336,6 +36360,106 @@ var init_client = __esm({
   }
 });
 
+// src/limits/memory.ts
+function formatMemory(bytes) {
+  for (const [unit, size] of UNITS) {
+    if (bytes >= size && bytes % size === 0) return `${bytes / size}${unit}`;
+  }
+  return String(bytes);
+}
+var UNITS;
+var init_memory = __esm({
+  "src/limits/memory.ts"() {
+    "use strict";
+    UNITS = [
+      ["GiB", 1024 ** 3],
+      ["MiB", 1024 ** 2],
+      ["KiB", 1024]
+    ];
+  }
+});
+
+// src/limits/incus-config.ts
+function incusLimitsConfig(limits) {
+  const config2 = {};
+  if (limits?.cpu !== void 0) config2["limits.cpu"] = String(limits.cpu);
+  if (limits?.memory_bytes !== void 0) config2["limits.memory"] = formatMemory(limits.memory_bytes);
+  if (limits?.processes !== void 0) config2["limits.processes"] = String(limits.processes);
+  return config2;
+}
+var init_incus_config = __esm({
+  "src/limits/incus-config.ts"() {
+    "use strict";
+    init_memory();
+  }
+});
+
+// src/limits/oom.ts
+function parseOomKills(text) {
+  const match = /^oom_kill (\d+)$/m.exec(text);
+  return match ? Number(match[1]) : null;
+}
+function withOutOfMemory(verdict, facts) {
+  if (!facts.oomKills || facts.memoryBytes === void 0) return verdict;
+  if (verdict.status !== "failed" || verdict.failure_kind === "timeout") return verdict;
+  return {
+    status: "failed",
+    failure_kind: "test_failure",
+    exit_code: verdict.exit_code,
+    message: `out of memory (limit ${formatMemory(facts.memoryBytes)})`
+  };
+}
+var init_oom = __esm({
+  "src/limits/oom.ts"() {
+    "use strict";
+    init_memory();
+  }
+});
+
+// src/ssh/quote.ts
+function shellQuote(arg) {
+  if (arg.includes("\0")) {
+    throw new TypeError("shellQuote: arguments cannot contain NUL bytes");
+  }
+  if (arg !== "" && /^[A-Za-z0-9_\-+=.,/:@%]+$/.test(arg)) return arg;
+  return `'${arg.replaceAll("'", `'\\''`)}'`;
+}
+function shellJoin(argv) {
+  return argv.map(shellQuote).join(" ");
+}
+var init_quote = __esm({
+  "src/ssh/quote.ts"() {
+    "use strict";
+  }
+});
+
+// src/limits/oom-probe.ts
+function payloadCgroup(instance, project) {
+  return `lxc.payload.${project && project !== "default" ? `${project}_${instance}` : instance}`;
+}
+function oomCounterPaths(instance, project) {
+  const payload = payloadCgroup(instance, project);
+  return [
+    `/sys/fs/cgroup/${payload}/memory.events`,
+    `/sys/fs/cgroup/system.slice/incus.service/${payload}/memory.events`,
+    `/sys/fs/cgroup/memory/${payload}/memory.oom_control`
+  ];
+}
+async function readOomKills(params) {
+  const paths = oomCounterPaths(params.instance, params.project).map(shellQuote).join(" ");
+  const script = `for f in ${paths}; do if [ -r "$f" ]; then cat "$f"; exit 0; fi; done; d=$(find /sys/fs/cgroup -maxdepth 6 -type d -name ${shellQuote(payloadCgroup(params.instance, params.project))} 2>/dev/null | head -n 1); [ -n "$d" ] && cat "$d/memory.events" "$d/memory.oom_control" 2>/dev/null; exit 0`;
+  const result = await params.transport.exec(["sh", "-c", script], { timeoutMs: 15e3 }).catch(() => null);
+  if (result === null || result.code !== 0) return null;
+  return parseOomKills(result.stdout.toString());
+}
+var init_oom_probe = __esm({
+  "src/limits/oom-probe.ts"() {
+    "use strict";
+    init_quote();
+    init_oom();
+  }
+});
+
 // src/executor/incus/classify.ts
 function classifyEnding(ending) {
   if (ending.aborted)
@@ -37904,6 +38028,7 @@ async function runIncusJob(params) {
   let launched = false;
   let network = null;
   let keyed = [];
+  let oomKills = null;
   const stopHeartbeat = startHeartbeat({
     transport,
     path: layout.heartbeat,
@@ -37969,7 +38094,8 @@ async function runIncusJob(params) {
           vm: spec.instance_type === "vm",
           config: {
             ...instanceLabels({ ...ids(job), createdAt: startedAt, owner: params.owner, remoteWorkDir }),
-            ...network.config
+            ...network.config,
+            ...incusLimitsConfig(spec.limits)
           },
           devices: devices(snapshotPath),
           otherDevices: network.devices
@@ -38013,6 +38139,8 @@ async function runIncusJob(params) {
       };
     });
     const exit = await clock.run("wait_for_completion", () => guest.exit);
+    if (spec.limits?.memory_bytes !== void 0 && exit.kind === "exited" && exit.code !== 0)
+      oomKills = await readOomKills({ transport, instance: name, project: options.project });
     if (exit.kind === "deadline") ending.hostDeadline = true;
     else if (exit.kind === "cancelled") ending.aborted = true;
     else if (exit.kind === "error") ending.error = `the guest run failed: ${exit.message}`;
@@ -38049,7 +38177,10 @@ async function runIncusJob(params) {
     }
     await releaseLease(transport, network?.lease ?? null);
   }
-  const verdict = classifyEnding(ending);
+  const verdict = withOutOfMemory(classifyEnding(ending), {
+    oomKills,
+    memoryBytes: spec.limits?.memory_bytes
+  });
   await finishKeyedCaches({
     transport,
     remoteWorkDir,
@@ -38085,6 +38216,9 @@ var init_incus_executor = __esm({
     init_errors2();
     init_argv();
     init_client();
+    init_incus_config();
+    init_oom();
+    init_oom_probe();
     init_classify();
     init_devices();
     init_guest();
@@ -58570,23 +58704,6 @@ var init_connect_errors = __esm({
   }
 });
 
-// src/ssh/quote.ts
-function shellQuote(arg) {
-  if (arg.includes("\0")) {
-    throw new TypeError("shellQuote: arguments cannot contain NUL bytes");
-  }
-  if (arg !== "" && /^[A-Za-z0-9_\-+=.,/:@%]+$/.test(arg)) return arg;
-  return `'${arg.replaceAll("'", `'\\''`)}'`;
-}
-function shellJoin(argv) {
-  return argv.map(shellQuote).join(" ");
-}
-var init_quote = __esm({
-  "src/ssh/quote.ts"() {
-    "use strict";
-  }
-});
-
 // src/ssh/semaphore.ts
 var Semaphore;
 var init_semaphore = __esm({
@@ -59188,7 +59305,8 @@ function resolveLane(config2, lane) {
       // Only when set, so plans of lanes without outputs read as before.
       ...found.artifacts?.length ? { artifacts: [...found.artifacts] } : {},
       ...found.reports?.length ? { reports: found.reports.map((r) => ({ junit: r.junit })) } : {},
-      ...networkOf(found.network)
+      ...networkOf(found.network),
+      ...limitsOf(defaults.limits, found.limits)
     }
   };
 }
@@ -59198,6 +59316,16 @@ function resolveLanes(config2) {
 function networkOf(network) {
   if (network === void 0 || network === false) return {};
   return { network: network === true ? DEFAULT_NETWORK : network };
+}
+function limitsOf(defaults, lane) {
+  const merged = { ...defaults, ...lane };
+  const memory = merged.memory === void 0 ? void 0 : parseByteSize(merged.memory);
+  const limits = {
+    ...merged.cpu === void 0 ? {} : { cpu: merged.cpu },
+    ...memory === void 0 ? {} : { memory_bytes: memory },
+    ...merged.processes === void 0 ? {} : { processes: merged.processes }
+  };
+  return Object.keys(limits).length === 0 ? {} : { limits };
 }
 
 // src/cli/main.ts

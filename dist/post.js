@@ -60652,7 +60652,7 @@ var init_ids = __esm({
 });
 
 // src/schema/config.ts
-var EnvName, EnvMap, GuestPath, RelativePath, CacheSpec, MountSpec, OutputGlob, ReportSpec, InstanceType, LaneDefaults, LaneConfig, SnapshotConfig, WorkflowConfig, BranchPattern, PushTrigger, TriggersConfig, PikaciConfig, DEFAULT_CONFIG_PATH;
+var EnvName, EnvMap, GuestPath, RelativePath, CacheSpec, MountSpec, OutputGlob, ReportSpec, InstanceType, MIN_MEMORY_LIMIT_BYTES, LaneLimits, LaneDefaults, LaneConfig, SnapshotConfig, WorkflowConfig, BranchPattern, PushTrigger, TriggersConfig, PikaciConfig, DEFAULT_CONFIG_PATH;
 var init_config = __esm({
   "src/schema/config.ts"() {
     "use strict";
@@ -60693,6 +60693,20 @@ var init_config = __esm({
       junit: OutputGlob
     });
     InstanceType = external_exports.enum(["container", "vm"]);
+    MIN_MEMORY_LIMIT_BYTES = 4 * 1024 * 1024;
+    LaneLimits = external_exports.strictObject({
+      cpu: external_exports.number().int().min(1).max(1024).optional().describe("CPUs the lane's instance may use (Incus `limits.cpu`). Not enforced by the local executor."),
+      memory: ByteSize.refine((value) => (parseByteSize(value) ?? 0) >= MIN_MEMORY_LIMIT_BYTES, {
+        message: "memory must be at least 4MiB"
+      }).optional().describe(
+        "Memory cap, at least `4MiB`, e.g. `512MiB` or `2GiB` (Incus `limits.memory`). A lane killed for exceeding it fails with `out of memory (limit 512MiB)`. Not enforced by the local executor."
+      ),
+      processes: external_exports.number().int().min(1).max(4194304).optional().describe(
+        "Most processes at once (Incus `limits.processes`): stops a fork bomb. Not enforced by the local executor."
+      )
+    }).describe(
+      "Resource caps on the lane's Incus instance. The local executor runs lanes as you, on your machine, and enforces none of them (it logs that it does not)."
+    );
     LaneDefaults = external_exports.strictObject({
       timeout: Duration.optional(),
       image: external_exports.string().min(1).optional(),
@@ -60703,7 +60717,8 @@ var init_config = __esm({
       /** How many times an infrastructure failure is retried (test failures never are). */
       infra_retries: external_exports.number().int().min(0).max(5).optional(),
       /** Cap on each lane's stored log (head and tail kept, the cut marked); default 100MiB. */
-      log_limit: LogLimit.optional()
+      log_limit: LogLimit.optional(),
+      limits: LaneLimits.optional()
     });
     LaneConfig = external_exports.strictObject({
       id: LaneId,
@@ -60733,7 +60748,8 @@ var init_config = __esm({
       /** Files the lane wrote, collected into the run's state root and the uploaded artifact. */
       artifacts: external_exports.array(OutputGlob).max(50).optional(),
       /** Test reports to read into per-test results. */
-      reports: external_exports.array(ReportSpec).max(20).optional()
+      reports: external_exports.array(ReportSpec).max(20).optional(),
+      limits: LaneLimits.optional()
     });
     SnapshotConfig = external_exports.strictObject({
       /**
@@ -60987,7 +61003,13 @@ var init_records = __esm({
       artifacts: external_exports.array(external_exports.string()).optional(),
       reports: external_exports.array(external_exports.object({ junit: external_exports.string() })).optional(),
       /** The Incus network the lane joins; absent: no network. */
-      network: external_exports.string().optional()
+      network: external_exports.string().optional(),
+      /** Resource caps (memory in bytes); absent when the lane sets none, so older plans read as before. */
+      limits: external_exports.object({
+        cpu: external_exports.number().int().positive().optional(),
+        memory_bytes: external_exports.number().int().positive().optional(),
+        processes: external_exports.number().int().positive().optional()
+      }).optional()
     });
     PrepareNode = external_exports.object({
       kind: external_exports.literal("prepare"),
