@@ -1749,7 +1749,7 @@ var require_log = __commonJS({
       if (logLevel === "debug")
         console.log(...messages);
     }
-    function warn(logLevel, warning) {
+    function warn2(logLevel, warning) {
       if (logLevel === "debug" || logLevel === "warn") {
         if (typeof node_process.emitWarning === "function")
           node_process.emitWarning(warning);
@@ -1758,7 +1758,7 @@ var require_log = __commonJS({
       }
     }
     exports.debug = debug;
-    exports.warn = warn;
+    exports.warn = warn2;
   }
 });
 
@@ -4899,8 +4899,8 @@ var require_resolve_flow_scalar = __commonJS({
     };
     function parseCharCode(source, offset, length, onError) {
       const cc = source.substr(offset, length);
-      const ok = cc.length === length && /^[0-9a-fA-F]+$/.test(cc);
-      const code = ok ? parseInt(cc, 16) : NaN;
+      const ok2 = cc.length === length && /^[0-9a-fA-F]+$/.test(cc);
+      const code = ok2 ? parseInt(cc, 16) : NaN;
       try {
         return String.fromCodePoint(code);
       } catch {
@@ -11971,7 +11971,7 @@ function isRef(value) {
 function cloneIssues(issues) {
   return issues.map((iss) => iss.path ? { ...iss, path: iss.path.slice() } : { ...iss });
 }
-function isRecursive(inst, stack, resolve4) {
+function isRecursive(inst, stack, resolve5) {
   const cached2 = recursive.get(inst);
   if (cached2 !== void 0)
     return cached2 ? PROVEN : NONE;
@@ -11979,9 +11979,9 @@ function isRecursive(inst, stack, resolve4) {
     return PROVEN;
   stack.add(inst);
   let result = NONE;
-  const check2 = (child) => {
+  const check3 = (child) => {
     if (result !== PROVEN && child?._zod) {
-      const answer = isRecursive(child, stack, resolve4);
+      const answer = isRecursive(child, stack, resolve5);
       if (answer > result)
         result = answer;
     }
@@ -11992,7 +11992,7 @@ function isRecursive(inst, stack, resolve4) {
       const desc = Object.getOwnPropertyDescriptor(sh, key);
       if (spread && !desc.enumerable)
         continue;
-      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve4) : NONE;
+      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve5) : NONE;
       if (child > answer)
         answer = child;
     }
@@ -12008,32 +12008,32 @@ function isRecursive(inst, stack, resolve4) {
     case "object": {
       const raw = rawShape(def);
       merge3(raw ? shape(raw, true) : ASSUMED);
-      check2(def.catchall);
+      check3(def.catchall);
       break;
     }
     case "array":
-      check2(def.element);
+      check3(def.element);
       break;
     case "tuple":
       for (const el of def.items)
-        check2(el);
-      check2(def.rest);
+        check3(el);
+      check3(def.rest);
       break;
     case "record":
     case "map":
-      check2(def.keyType);
-      check2(def.valueType);
+      check3(def.keyType);
+      check3(def.valueType);
       break;
     case "set":
-      check2(def.valueType);
+      check3(def.valueType);
       break;
     case "union":
       for (const el of def.options)
-        check2(el);
+        check3(el);
       break;
     case "intersection":
-      check2(def.left);
-      check2(def.right);
+      check3(def.left);
+      check3(def.right);
       break;
     case "optional":
     case "nullable":
@@ -12044,19 +12044,19 @@ function isRecursive(inst, stack, resolve4) {
     case "nonoptional":
     case "promise":
     case "success":
-      check2(def.innerType);
+      check3(def.innerType);
       break;
     case "pipe":
-      check2(def.in);
-      check2(def.out);
+      check3(def.in);
+      check3(def.out);
       break;
     case "function":
-      check2(def.input);
-      check2(def.output);
+      check3(def.input);
+      check3(def.output);
       break;
     // `$ZodLazy` caches its inner on the def, so a resolved edge is followed exactly
     case "lazy": {
-      const inner = def._cachedInner ?? (resolve4 ? inst._zod.innerType : void 0);
+      const inner = def._cachedInner ?? (resolve5 ? inst._zod.innerType : void 0);
       merge3(inner ? isRecursive(inner, stack, false) : ASSUMED);
       break;
     }
@@ -12093,10 +12093,10 @@ function isRecursive(inst, stack, resolve4) {
         if (!value || typeof value !== "object")
           continue;
         if (value._zod)
-          check2(value);
+          check3(value);
         else if (Array.isArray(value))
           for (const el of value)
-            check2(el);
+            check3(el);
       }
     }
   }
@@ -20483,8 +20483,8 @@ function generateChecks(doc, ctx, schema, accessor) {
   if (!schemaChecks || schemaChecks.length === 0)
     return accessor;
   let currentAccessor = accessor;
-  for (const check2 of schemaChecks) {
-    const def = check2._zod.def;
+  for (const check3 of schemaChecks) {
+    const def = check3._zod.def;
     if (def.when && !WHEN_DEFAULTED_CHECKS.has(def.check)) {
       throw new ZodCompileUnsupportedError(`check with a custom "when" condition`);
     }
@@ -20532,7 +20532,7 @@ function generateChecks(doc, ctx, schema, accessor) {
         currentAccessor = generateStringFormatCheck(doc, ctx, def, currentAccessor);
         break;
       case "custom":
-        currentAccessor = generateCustomRefineCheck(doc, ctx, check2, currentAccessor);
+        currentAccessor = generateCustomRefineCheck(doc, ctx, check3, currentAccessor);
         break;
       case "bigint_format":
         generateBigIntFormatCheck(doc, def, currentAccessor);
@@ -20548,7 +20548,7 @@ function generateChecks(doc, ctx, schema, accessor) {
         break;
       case "overwrite": {
         const newAccessor = newVar(ctx);
-        generateOverwriteCheck(doc, ctx, check2, currentAccessor, newAccessor);
+        generateOverwriteCheck(doc, ctx, check3, currentAccessor, newAccessor);
         currentAccessor = newAccessor;
         break;
       }
@@ -20671,8 +20671,8 @@ function generatePropertyCheck(doc, ctx, def, accessor) {
   const propAccessor = `${accessor}[${JSON.stringify(def.property)}]`;
   generateCheck(doc, ctx, def.schema, propAccessor);
 }
-function generateOverwriteCheck(doc, ctx, check2, currentAccessor, newAccessor) {
-  const tx = check2._zod.def.tx;
+function generateOverwriteCheck(doc, ctx, check3, currentAccessor, newAccessor) {
+  const tx = check3._zod.def.tx;
   if (!tx) {
     throw new ZodCompileUnsupportedError("overwrite check without a transform function");
   }
@@ -20688,8 +20688,8 @@ function throwAsync() {
 function pushIssue(issue2) {
   this.issues.push(issue2);
 }
-function generateCustomRefineCheck(doc, ctx, check2, accessor) {
-  const def = check2._zod.def;
+function generateCustomRefineCheck(doc, ctx, check3, accessor) {
+  const def = check3._zod.def;
   if (def.fn) {
     if (isAsyncFunction(def.fn)) {
       throw new ZodCompileAsyncError("z.compile: async .refine() predicates are not supported");
@@ -20702,11 +20702,11 @@ function generateCustomRefineCheck(doc, ctx, check2, accessor) {
     doc.write(`if (!${resVar}) return INVALID;`);
     return accessor;
   }
-  if (check2._zod.check) {
-    if (isAsyncFunction(check2._zod.check)) {
+  if (check3._zod.check) {
+    if (isAsyncFunction(check3._zod.check)) {
       throw new ZodCompileAsyncError("z.compile: async .superRefine() / check functions are not supported");
     }
-    const checkFn = check2._zod.check;
+    const checkFn = check3._zod.check;
     const helperFn = (value) => {
       const fakePayload = { value, issues: [], addIssue: pushIssue };
       const result = checkFn(fakePayload);
@@ -21302,8 +21302,8 @@ function generateNullableCheck(doc, ctx, schema, accessor, buildsValue = true) {
   return outputVar;
 }
 function generateSizeGate(doc, schema, size) {
-  for (const [max, check2] of sizeCaps(schema._zod.def.checks)) {
-    doc.write(`if (${size} > ${numericOperand(max, check2._zod.def.check)}) return INVALID;`);
+  for (const [max, check3] of sizeCaps(schema._zod.def.checks)) {
+    doc.write(`if (${size} > ${numericOperand(max, check3._zod.def.check)}) return INVALID;`);
   }
 }
 function generateArrayCheck(doc, ctx, schema, accessor, buildsValue = true) {
@@ -25553,8 +25553,8 @@ var init_schemas2 = __esm({
         reg.add(this, meta3);
         return this;
       },
-      refine(check2, params) {
-        return this.check(refine(check2, params));
+      refine(check3, params) {
+        return this.check(refine(check3, params));
       },
       superRefine(refinement, params) {
         return this.check(superRefine(refinement, params));
@@ -29501,9 +29501,9 @@ var require_parse = __commonJS({
                 const idx = prev.value.lastIndexOf("[");
                 const pre = prev.value.slice(0, idx);
                 const rest2 = prev.value.slice(idx + 2);
-                const posix8 = POSIX_REGEX_SOURCE[rest2];
-                if (posix8) {
-                  prev.value = pre + posix8;
+                const posix9 = POSIX_REGEX_SOURCE[rest2];
+                if (posix9) {
+                  prev.value = pre + posix9;
                   state.backtrack = true;
                   advance();
                   if (!bos.output && tokens.indexOf(prev) === 1) {
@@ -30020,7 +30020,7 @@ var require_picomatch = __commonJS({
         throw new TypeError("Expected pattern to be a non-empty string");
       }
       const opts = options || {};
-      const posix8 = opts.windows;
+      const posix9 = opts.windows;
       const regex = isState ? picomatch6.compileRe(glob, options) : picomatch6.makeRe(glob, options, false, true);
       const state = regex.state;
       delete regex.state;
@@ -30030,8 +30030,8 @@ var require_picomatch = __commonJS({
         isIgnored = picomatch6(opts.ignore, ignoreOpts, returnState);
       }
       const matcher = (input2, returnObject = false) => {
-        const { isMatch, match, output: output2 } = picomatch6.test(input2, regex, options, { glob, posix: posix8 });
-        const result = { glob, state, regex, posix: posix8, input: input2, output: output2, match, isMatch };
+        const { isMatch, match, output: output2 } = picomatch6.test(input2, regex, options, { glob, posix: posix9 });
+        const result = { glob, state, regex, posix: posix9, input: input2, output: output2, match, isMatch };
         if (typeof opts.onResult === "function") {
           opts.onResult(result);
         }
@@ -30056,7 +30056,7 @@ var require_picomatch = __commonJS({
       }
       return matcher;
     };
-    picomatch6.test = (input2, regex, options, { glob, posix: posix8 } = {}) => {
+    picomatch6.test = (input2, regex, options, { glob, posix: posix9 } = {}) => {
       if (typeof input2 !== "string") {
         throw new TypeError("Expected input to be a string");
       }
@@ -30064,7 +30064,7 @@ var require_picomatch = __commonJS({
         return { isMatch: false, output: "" };
       }
       const opts = options || {};
-      const format = opts.format || (posix8 ? utils.toPosixSlashes : null);
+      const format = opts.format || (posix9 ? utils.toPosixSlashes : null);
       let match = input2 === glob;
       let output2 = match && format ? format(input2) : input2;
       if (match === false) {
@@ -30073,16 +30073,16 @@ var require_picomatch = __commonJS({
       }
       if (match === false || opts.capture === true) {
         if (opts.matchBase === true || opts.basename === true) {
-          match = picomatch6.matchBase(input2, regex, options, posix8);
+          match = picomatch6.matchBase(input2, regex, options, posix9);
         } else {
           match = regex.exec(output2);
         }
       }
       return { isMatch: Boolean(match), match, output: output2 };
     };
-    picomatch6.matchBase = (input2, glob, options, posix8 = options && options.windows) => {
+    picomatch6.matchBase = (input2, glob, options, posix9 = options && options.windows) => {
       const regex = glob instanceof RegExp ? glob : picomatch6.makeRe(glob, options);
-      return regex.test(utils.basename(input2, { windows: posix8 }));
+      return regex.test(utils.basename(input2, { windows: posix9 }));
     };
     picomatch6.isMatch = (str, patterns, options) => picomatch6(patterns, options)(str);
     picomatch6.parse = (pattern, options) => {
@@ -33390,15 +33390,15 @@ function killGroup(pid, signal) {
 function spawnLane(params) {
   let markStarted = () => {
   };
-  const started = new Promise((resolve4) => {
-    markStarted = resolve4;
+  const started = new Promise((resolve5) => {
+    markStarted = resolve5;
   });
   const exit = waitLane(params, () => markStarted());
   return { started, exit };
 }
 function waitLane(params, onSpawn) {
   const grace = params.killGraceMs ?? 2e3;
-  return new Promise((resolve4) => {
+  return new Promise((resolve5) => {
     let stopReason = null;
     let forceTimer;
     const child = spawn(params.shell, ["-c", params.command], {
@@ -33433,7 +33433,7 @@ function waitLane(params, onSpawn) {
       clearTimeout(forceTimer);
       params.signal.removeEventListener("abort", onAbort);
       killGroup(child.pid, "SIGKILL");
-      resolve4(exit);
+      resolve5(exit);
     };
     child.on("spawn", onSpawn);
     child.on("error", (error62) => {
@@ -34918,8 +34918,8 @@ var require_streamx = __commonJS({
             return this;
           },
           next() {
-            return new Promise(function(resolve4, reject) {
-              promiseResolve = resolve4;
+            return new Promise(function(resolve5, reject) {
+              promiseResolve = resolve5;
               promiseReject = reject;
               const data = stream.read();
               if (data !== null) ondata(data);
@@ -34952,11 +34952,11 @@ var require_streamx = __commonJS({
         }
         function destroy(err) {
           stream.destroy(err);
-          return new Promise((resolve4, reject) => {
-            if (stream._duplexState & DESTROYED) return resolve4({ value: void 0, done: true });
+          return new Promise((resolve5, reject) => {
+            if (stream._duplexState & DESTROYED) return resolve5({ value: void 0, done: true });
             stream.once("close", function() {
               if (err) reject(err);
-              else resolve4({ value: void 0, done: true });
+              else resolve5({ value: void 0, done: true });
             });
           });
         }
@@ -35000,8 +35000,8 @@ var require_streamx = __commonJS({
         const writes = pending + (ws._duplexState & WRITE_WRITING ? 1 : 0);
         if (writes === 0) return Promise.resolve(true);
         if (state.drains === null) state.drains = [];
-        return new Promise((resolve4) => {
-          state.drains.push({ writes, resolve: resolve4 });
+        return new Promise((resolve5) => {
+          state.drains.push({ writes, resolve: resolve5 });
         });
       }
       write(data) {
@@ -35106,10 +35106,10 @@ var require_streamx = __commonJS({
       cb(null);
     }
     function pipelinePromise(...streams) {
-      return new Promise((resolve4, reject) => {
+      return new Promise((resolve5, reject) => {
         return pipeline2(...streams, (err) => {
           if (err) return reject(err);
-          resolve4();
+          resolve5();
         });
       });
     }
@@ -35779,16 +35779,16 @@ var require_extract = __commonJS({
           entryCallback = null;
           cb(err);
         }
-        function onnext(resolve4, reject) {
+        function onnext(resolve5, reject) {
           if (error62) {
             return reject(error62);
           }
           if (entryStream) {
-            resolve4({ value: entryStream, done: false });
+            resolve5({ value: entryStream, done: false });
             entryStream = null;
             return;
           }
-          promiseResolve = resolve4;
+          promiseResolve = resolve5;
           promiseReject = reject;
           consumeCallback(null);
           if (extract._finished && promiseResolve) {
@@ -35816,11 +35816,11 @@ var require_extract = __commonJS({
         function destroy(err) {
           extract.destroy(err);
           consumeCallback(err);
-          return new Promise((resolve4, reject) => {
-            if (extract.destroyed) return resolve4({ value: void 0, done: true });
+          return new Promise((resolve5, reject) => {
+            if (extract.destroyed) return resolve5({ value: void 0, done: true });
             extract.once("close", function() {
               if (err) reject(err);
-              else resolve4({ value: void 0, done: true });
+              else resolve5({ value: void 0, done: true });
             });
           });
         }
@@ -36130,8 +36130,8 @@ async function collectIncus(params) {
     wanted.delete(file2.source.slice(1));
     sink.add({ name: file2.name, size, report: file2.report, content: stream }).then(() => collected.push(file2)).then(() => next(), next);
   });
-  const done = new Promise((resolve4, reject) => {
-    extract.on("finish", resolve4);
+  const done = new Promise((resolve5, reject) => {
+    extract.on("finish", resolve5);
     extract.on("error", reject);
   });
   const input2 = new PassThrough();
@@ -36323,7 +36323,7 @@ function createIncusClient(params) {
             result
           );
         }
-        await new Promise((resolve4) => setTimeout(resolve4, delay));
+        await new Promise((resolve5) => setTimeout(resolve5, delay));
         delay = Math.min(delay * 2, 1e3);
       }
     },
@@ -37740,10 +37740,10 @@ async function uploadSnapshot(params) {
   let bytesSent = 0;
   let present = /* @__PURE__ */ new Set();
   if (plan.candidates.length > 0) {
-    const query = plan.candidates.map((entry) => `${storeKey(entry)}
+    const query2 = plan.candidates.map((entry) => `${storeKey(entry)}
 `).join("");
-    bytesSent += Buffer.byteLength(query);
-    const out2 = await runScript(ctx, PRESENT_SCRIPT, [ctx.workDir], query);
+    bytesSent += Buffer.byteLength(query2);
+    const out2 = await runScript(ctx, PRESENT_SCRIPT, [ctx.workDir], query2);
     present = new Set(out2.split("\n").filter((line) => line !== ""));
   }
   const objects = plan.candidates.filter((entry) => !present.has(storeKey(entry)));
@@ -38264,7 +38264,7 @@ var init_local_transport = __esm({
       exec(argv, options = {}) {
         const [file2, ...args] = argv;
         if (file2 === void 0) return Promise.reject(new TypeError("LocalTransport.exec: empty argv"));
-        return new Promise((resolve4, reject) => {
+        return new Promise((resolve5, reject) => {
           const child = spawn2(file2, args, { stdio: ["pipe", "pipe", "pipe"], detached: true });
           const collect = options.collect !== false;
           const out = [];
@@ -38315,7 +38315,7 @@ var init_local_transport = __esm({
               );
               return;
             }
-            resolve4({ code, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err) });
+            resolve5({ code, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err) });
           });
         });
       }
@@ -44816,7 +44816,7 @@ var require_crypto = __commonJS({
       MAC_INFO,
       bindingAvailable: !!binding,
       init: (() => {
-        return new Promise(async (resolve4, reject) => {
+        return new Promise(async (resolve5, reject) => {
           try {
             POLY1305_WASM_MODULE = await require_poly1305()();
             POLY1305_RESULT_MALLOC = POLY1305_WASM_MODULE._malloc(16);
@@ -44828,7 +44828,7 @@ var require_crypto = __commonJS({
           } catch (ex) {
             return reject(ex);
           }
-          resolve4();
+          resolve5();
         });
       })(),
       NullCipher,
@@ -45223,8 +45223,8 @@ ${formatted}-----END ${type} KEY-----`;
         if (data.length < 8)
           return new Error("Malformed OpenSSH private key");
         const check1 = readUInt32BE(data, 0);
-        const check2 = readUInt32BE(data, 4);
-        if (check1 !== check2) {
+        const check22 = readUInt32BE(data, 4);
+        if (check1 !== check22) {
           if (decrypted) {
             return new Error(
               "OpenSSH key integrity check failed -- bad passphrase?"
@@ -46086,7 +46086,7 @@ var require_agent = __commonJS({
     "use strict";
     var { Socket } = __require("net");
     var { Duplex } = __require("stream");
-    var { resolve: resolve4 } = __require("path");
+    var { resolve: resolve5 } = __require("path");
     var { readFile: readFile7 } = __require("fs");
     var { execFile: execFile5, spawn: spawn3 } = __require("child_process");
     var { isParsedKey, parseKey } = require_keyParser();
@@ -46222,7 +46222,7 @@ var require_agent = __commonJS({
       const RET_ERR_BINSTDIN = 13;
       const RET_ERR_BINSTDOUT = 14;
       const RET_ERR_BADLEN = 15;
-      const EXEPATH = resolve4(__pikaciDirnameValue, "..", "util/pagent.exe");
+      const EXEPATH = resolve5(__pikaciDirnameValue, "..", "util/pagent.exe");
       const ERROR = {
         [RET_ERR_BADARGS]: new Error("Invalid pagent.exe arguments"),
         [RET_ERR_UNAVAILABLE]: new Error("Pageant is not running"),
@@ -57998,7 +57998,7 @@ var require_keygen = __commonJS({
       generateKeyPair: generateKeyPair_,
       generateKeyPairSync: generateKeyPairSync_,
       getCurves,
-      randomBytes: randomBytes7
+      randomBytes: randomBytes8
     } = __require("crypto");
     var { Ber } = require_lib();
     var bcrypt_pbkdf = require_bcrypt_pbkdf().pbkdf;
@@ -58262,7 +58262,7 @@ var require_keygen = __commonJS({
                 rounds = opts.rounds;
             }
             const gen = Buffer.allocUnsafe(cipher.keyLen + cipher.ivLen);
-            const salt = randomBytes7(SALT_LEN);
+            const salt = randomBytes8(SALT_LEN);
             const r = bcrypt_pbkdf(
               passphrase,
               passphrase.length,
@@ -58301,7 +58301,7 @@ var require_keygen = __commonJS({
           const kdfOptions = encrypted ? encrypted.kdfOptions : Buffer.alloc(0);
           const blockLen = encrypted ? encrypted.cipher.blockLen : 8;
           const parsed = parseDERs(keyType, pub, priv);
-          const checkInt = randomBytes7(4);
+          const checkInt = randomBytes8(4);
           const commentBin = Buffer.from(comment);
           const privBlobLen = 4 + 4 + parsed.priv.length + 4 + commentBin.length;
           let padding = [];
@@ -58462,7 +58462,7 @@ var require_lib2 = __commonJS({
 // src/ssh/channel-exec.ts
 function execOnChannel(params) {
   const { client, command, label, where, options } = params;
-  return new Promise((resolve4, reject) => {
+  return new Promise((resolve5, reject) => {
     const stdout = [];
     const stderr = [];
     const collect = options.collect !== false;
@@ -58523,7 +58523,7 @@ function execOnChannel(params) {
       stream.on(
         "close",
         () => finish4(
-          () => resolve4({ code, signal: exitSignal, stdout: Buffer.concat(stdout), stderr: Buffer.concat(stderr) })
+          () => resolve5({ code, signal: exitSignal, stdout: Buffer.concat(stdout), stderr: Buffer.concat(stderr) })
         )
       );
       writeStdin2(stream, options.stdin, fail);
@@ -58724,10 +58724,10 @@ var init_semaphore = __esm({
           this.available -= 1;
           return Promise.resolve(this.releaser());
         }
-        return new Promise((resolve4, reject) => {
+        return new Promise((resolve5, reject) => {
           const grant = () => {
             signal?.removeEventListener("abort", onAbort);
-            resolve4(this.releaser());
+            resolve5(this.releaser());
           };
           const onAbort = () => {
             const index = this.waiters.indexOf(grant);
@@ -58850,7 +58850,7 @@ function openConnection(target, params) {
     // Ask for a pinned key type first, so a host with several keys presents the one we know.
     ...algorithms.length > 0 && pin.fingerprints.length === 0 ? { algorithms: { serverHostKey: algorithms } } : {}
   };
-  return new Promise((resolve4, reject) => {
+  return new Promise((resolve5, reject) => {
     const client = new import_ssh2.Client();
     const onError = (error62) => {
       client.removeListener("ready", onReady);
@@ -58861,7 +58861,7 @@ function openConnection(target, params) {
     };
     const onReady = () => {
       client.removeListener("error", onError);
-      resolve4({ client, fingerprint: presented ?? "unknown" });
+      resolve5({ client, fingerprint: presented ?? "unknown" });
     };
     client.once("error", onError);
     client.once("ready", onReady);
@@ -58966,12 +58966,12 @@ function duplicateIds(lanes, ctx) {
       firstIndex.set(id, index);
       return;
     }
-    const firstLine2 = positionOf(locate(ctx.doc, ["lanes", first, "id"]).value, ctx.lineCounter).line;
+    const firstLine3 = positionOf(locate(ctx.doc, ["lanes", first, "id"]).value, ctx.lineCounter).line;
     issues.push({
       file: ctx.file,
       ...positionOf(locate(ctx.doc, ["lanes", index, "id"]).value, ctx.lineCounter),
       message: `duplicate lane id \`${id}\``,
-      hint: `first declared at line ${firstLine2}; give each lane its own id`
+      hint: `first declared at line ${firstLine3}; give each lane its own id`
     });
   });
   return issues;
@@ -58982,12 +58982,12 @@ function badGlobs(lane, laneIndex, ctx) {
   const issues = [];
   paths.forEach((glob, index) => {
     if (typeof glob !== "string" || glob === "") return;
-    const problem = globProblem(glob);
-    if (!problem) return;
+    const problem2 = globProblem(glob);
+    if (!problem2) return;
     issues.push({
       file: ctx.file,
       ...positionOf(locate(ctx.doc, ["lanes", laneIndex, "paths", index]).value, ctx.lineCounter),
-      ...problem
+      ...problem2
     });
   });
   return issues;
@@ -60604,9 +60604,9 @@ var NON_VARIABLE_OPTIONS = [
 ];
 var FORBIDDEN_VARIABLE_OPTIONS = ["query", "method", "url"];
 var GHES_V3_SUFFIX_REGEX = /\/api\/v3\/?$/;
-function graphql(request2, query, options) {
+function graphql(request2, query2, options) {
   if (options) {
-    if (typeof query === "string" && "query" in options) {
+    if (typeof query2 === "string" && "query" in options) {
       return Promise.reject(
         new Error(`[@octokit/graphql] "query" cannot be used as variable name`)
       );
@@ -60620,7 +60620,7 @@ function graphql(request2, query, options) {
       );
     }
   }
-  const parsedOptions = typeof query === "string" ? Object.assign({ query }, options) : query;
+  const parsedOptions = typeof query2 === "string" ? Object.assign({ query: query2 }, options) : query2;
   const requestOptions = Object.keys(
     parsedOptions
   ).reduce((result, key) => {
@@ -60655,8 +60655,8 @@ function graphql(request2, query, options) {
 }
 function withDefaults3(request2, newDefaults) {
   const newRequest = request2.defaults(newDefaults);
-  const newApi = (query, options) => {
-    return graphql(newRequest, query, options);
+  const newApi = (query2, options) => {
+    return graphql(newRequest, query2, options);
   };
   return Object.assign(newApi, {
     defaults: withDefaults3.bind(null, newRequest),
@@ -63532,9 +63532,9 @@ var CALLBACK = "/pikaci/registered";
 async function registerApp(params) {
   const state = randomBytes2(16).toString("hex");
   const server = createServer();
-  await new Promise((resolve4, reject) => {
+  await new Promise((resolve5, reject) => {
     server.once("error", reject);
-    server.listen(params.port, params.host, resolve4);
+    server.listen(params.port, params.host, resolve5);
   });
   const { port } = server.address();
   const local = `http://${params.host === "0.0.0.0" ? "127.0.0.1" : params.host}:${port}`;
@@ -63545,7 +63545,7 @@ async function registerApp(params) {
   });
   params.say(`open ${local}/ in a browser signed in to GitHub, and create the App there`);
   try {
-    return await new Promise((resolve4, reject) => {
+    return await new Promise((resolve5, reject) => {
       let busy = false;
       server.on("request", (req, res) => {
         const url2 = new URL(req.url ?? "/", local);
@@ -63561,7 +63561,7 @@ async function registerApp(params) {
         finish(params, code).then(
           (app) => {
             html(res, 200, donePage(app, params.envFile));
-            resolve4(app);
+            resolve5(app);
           },
           (error62) => {
             html(res, 502, "Saving the App failed; see the terminal.");
@@ -63572,7 +63572,7 @@ async function registerApp(params) {
     });
   } finally {
     server.closeAllConnections();
-    await new Promise((resolve4) => server.close(resolve4));
+    await new Promise((resolve5) => server.close(resolve5));
   }
 }
 async function finish(params, code) {
@@ -64175,19 +64175,575 @@ Options:
   }
 };
 
+// src/cli/commands/host.ts
+import { existsSync as existsSync6 } from "node:fs";
+import { resolve as resolve4 } from "node:path";
+init_errors2();
+init_guest();
+init_incus_executor();
+
+// src/host-check/assess.ts
+var COPY_ON_WRITE = /* @__PURE__ */ new Set(["btrfs", "zfs", "lvm", "lvmcluster", "ceph"]);
+var DIR_COST = "3.8–5.5 s per Debian instance on `dir` against 0.9 s on btrfs (launch + exec + delete)";
+var ok = (check3, message) => ({
+  check: check3,
+  level: "ok",
+  message,
+  fix: null
+});
+var warn = (check3, message, fix) => ({
+  check: check3,
+  level: "warn",
+  message,
+  fix
+});
+var problem = (check3, message, fix) => ({
+  check: check3,
+  level: "problem",
+  message,
+  fix
+});
+function assessHost(facts, expect) {
+  if (facts.incus.server === null) {
+    return [
+      problem(
+        "incus",
+        `Incus does not answer on ${facts.host}: ${facts.incus.error ?? "no server version"}`,
+        "install Incus (incus-base) and start it, and add the ssh account to the incus-admin group (docs/build-host.md)"
+      ),
+      ...assessWorkDir(facts, expect),
+      assessShell(facts, expect)
+    ];
+  }
+  return [
+    ok("incus", `Incus ${facts.incus.server} (client ${facts.incus.client ?? "?"})`),
+    assessStorage(facts),
+    ...facts.images.map((image) => assessImage(image, facts.project, expect)),
+    ...assessWorkDir(facts, expect),
+    assessShell(facts, expect),
+    ...assessPool(facts)
+  ];
+}
+function assessStorage({ storage }) {
+  if (storage.driver === null) {
+    return problem(
+      "storage",
+      `no storage pool for new instances: ${storage.error ?? "the default profile has no root disk"}`,
+      "give the project's default profile a root disk: `incus profile device add default root disk path=/ pool=POOL`"
+    );
+  }
+  if (COPY_ON_WRITE.has(storage.driver)) return ok("storage", `pool ${storage.pool} (${storage.driver})`);
+  return warn(
+    "storage",
+    `pool ${storage.pool} uses the \`${storage.driver}\` driver, which copies the whole image for every instance: ${DIR_COST}`,
+    "create a copy-on-write pool (`incus storage create pikaci btrfs size=50GiB`) and point the default profile's root disk at it (docs/build-host.md)"
+  );
+}
+function assessImage(image, project, expect) {
+  const where = project ? ` in project ${project}` : "";
+  if (!image.exists) {
+    return problem(
+      "image",
+      `image ${image.alias} is missing${where}`,
+      `on the build host, build and import it: \`bash images/build-debian.sh --alias ${image.alias}\` (or build-busybox.sh, build-debian-node.sh), or import the Nix image from nix/incus (docs/build-host.md)${project ? "; a project with features.images=true needs its own copy" : ""}`
+    );
+  }
+  const runner = image.runner;
+  const rebuild = `rebuild ${image.alias} from images/ or nix/ so it holds the current runner (guest/pikaci-incus-run)`;
+  if (runner === null || runner.error !== null) {
+    return problem(
+      "image",
+      `image ${image.alias}: cannot probe its runner: ${runner?.error ?? "not probed"}`,
+      rebuild
+    );
+  }
+  if (!runner.present) {
+    return problem("image", `image ${image.alias} has no executable runner at ${expect.runnerPath}`, rebuild);
+  }
+  if (runner.contract_version !== expect.contractVersion) {
+    const got = runner.contract_version === null ? "no valid result.json" : `version ${runner.contract_version}`;
+    return problem(
+      "image",
+      `image ${image.alias}: runner speaks ${got}, this pikaci expects guest contract version ${expect.contractVersion}`,
+      rebuild
+    );
+  }
+  return ok(
+    "image",
+    `image ${image.alias} (${image.fingerprint?.slice(0, 12) ?? "?"}): runner at ${expect.runnerPath}, contract v${expect.contractVersion}`
+  );
+}
+function assessWorkDir({ work_dir: dir }, expect) {
+  const createFix = `create it for the ssh account: \`mkdir -p ${dir.path} && chown USER ${dir.path}\`, or pass --remote-work-dir`;
+  if (!dir.writable) {
+    const why = dir.error ?? (dir.exists ? "not writable by the ssh account" : "cannot be created by the ssh account");
+    return [problem("work_dir", `remote work dir ${dir.path}: ${why}`, createFix)];
+  }
+  const free = dir.free_bytes;
+  const state = dir.exists ? "" : " (will be created)";
+  if (free === null) return [ok("work_dir", `remote work dir ${dir.path}${state}, free space unknown`)];
+  const text = `remote work dir ${dir.path}${state}: ${(free / 1024 ** 3).toFixed(1)} GiB free`;
+  const cleanFix = "free space there (`pikaci gc` removes stale snapshots and caches) or move it to a bigger disk";
+  if (free < expect.minFreeBytes) return [problem("work_dir", text, cleanFix)];
+  if (free < expect.lowFreeBytes) return [warn("work_dir", text, cleanFix)];
+  return [ok("work_dir", text)];
+}
+function assessShell({ shell }, expect) {
+  const text = `one remote command costs ${shell.median_ms.toFixed(0)} ms (median of ${shell.samples_ms.length}; shell start-up plus round trip)`;
+  if (shell.median_ms <= expect.shellWarnMs) return ok("shell", text);
+  return warn(
+    "shell",
+    `${text}; every lane runs a dozen`,
+    "give the build account a cheap shell (`usermod -s /bin/sh pikaci`) and nothing slow in its shell start-up files (docs/build-host.md)"
+  );
+}
+function assessPool({ pool, images }) {
+  if (pool.error !== null) {
+    return [
+      warn(
+        "pool",
+        `cannot list warm pool members: ${pool.error}`,
+        "check `incus list` works for the ssh account"
+      )
+    ];
+  }
+  if (pool.members.length === 0) return [ok("pool", "warm pool: 0 members")];
+  const current = new Map(images.map((i) => [i.alias, i.fingerprint]));
+  const byAlias = /* @__PURE__ */ new Map();
+  for (const member of pool.members) {
+    const entry = byAlias.get(member.alias ?? "?") ?? { idle: 0, claimed: 0 };
+    if (member.claimed) entry.claimed++;
+    else entry.idle++;
+    byAlias.set(member.alias ?? "?", entry);
+  }
+  const counts = [...byAlias].map(([alias, n]) => `${alias}: ${n.idle} idle, ${n.claimed} claimed`).join("; ");
+  const findings = [ok("pool", `warm pool: ${pool.members.length} members (${counts})`)];
+  const outdated = pool.members.filter(
+    (m) => !m.claimed && m.alias !== null && current.has(m.alias) && current.get(m.alias) !== m.fingerprint
+  );
+  if (outdated.length > 0) {
+    findings.push(
+      warn(
+        "pool",
+        `${outdated.length} idle pool member(s) hold an outdated image: ${outdated.map((m) => m.name).join(", ")}`,
+        "run `pikaci gc` (it reaps members of outdated images), or let the systemd timer do it"
+      )
+    );
+  }
+  return findings;
+}
+
+// src/host-check/gather.ts
+init_client();
+init_quote();
+import { posix as posix8 } from "node:path";
+
+// src/host-check/incus-facts.ts
+var firstLine2 = (text) => text.trim().split("\n").at(-1) ?? "";
+async function query(transport, path15) {
+  const result = await transport.exec(["incus", "query", path15], { timeoutMs: 3e4 });
+  if (result.code !== 0)
+    return { ok: false, error: firstLine2(result.stderr.toString()) || `exit ${result.code}` };
+  try {
+    return { ok: true, json: JSON.parse(result.stdout.toString()) };
+  } catch {
+    return { ok: false, error: `incus query ${path15} printed no JSON` };
+  }
+}
+var projectQuery = (project) => project ? `?project=${encodeURIComponent(project)}` : "";
+async function incusVersion(transport) {
+  const result = await transport.exec(["incus", "version"], { timeoutMs: 3e4 }).catch((error62) => ({
+    code: 127,
+    stdout: Buffer.from(""),
+    stderr: Buffer.from(error62.message)
+  }));
+  const text = result.stdout.toString();
+  const client = /Client version:\s*(\S+)/.exec(text)?.[1] ?? null;
+  const server = /Server version:\s*(\S+)/.exec(text)?.[1] ?? null;
+  const unreachable = server === null || server === "unreachable";
+  return {
+    client,
+    server: unreachable ? null : server,
+    error: unreachable ? firstLine2(result.stderr.toString()) || `incus version exited ${result.code}` : null
+  };
+}
+async function rootPool(transport, project) {
+  const profile = await query(transport, `/1.0/profiles/default${projectQuery(project)}`);
+  if (!profile.ok) return { pool: null, driver: null, error: profile.error };
+  const devices = profile.json.devices ?? {};
+  const root = Object.values(devices).find((d) => d.type === "disk" && d.path === "/");
+  if (!root?.pool) return { pool: null, driver: null, error: "the default profile has no root disk" };
+  const pool = await query(transport, `/1.0/storage-pools/${encodeURIComponent(root.pool)}`);
+  if (!pool.ok) return { pool: root.pool, driver: null, error: pool.error };
+  return { pool: root.pool, driver: pool.json.driver ?? null, error: null };
+}
+async function aliasFingerprint(transport, alias, project) {
+  const found = await query(
+    transport,
+    `/1.0/images/aliases/${encodeURIComponent(alias)}${projectQuery(project)}`
+  );
+  if (found.ok) return { fingerprint: found.json.target ?? null, error: null };
+  return /not found/i.test(found.error) ? { fingerprint: null, error: null } : { fingerprint: null, error: found.error };
+}
+var POOL_PREFIX = "pikaci-pool-";
+var POOL_LABELS = { alias: "user.pikaci.pool.alias", fingerprint: "user.pikaci.pool.fingerprint" };
+var CLAIM_DEVICE = "pikaci-claim";
+async function poolMembers(transport, project) {
+  const argv = ["incus", "list", ...project ? ["--project", project] : [], "--format", "json", POOL_PREFIX];
+  const result = await transport.exec(argv, { timeoutMs: 6e4 });
+  if (result.code !== 0) return { members: [], error: firstLine2(result.stderr.toString()) };
+  let items;
+  try {
+    items = JSON.parse(result.stdout.toString());
+  } catch {
+    return { members: [], error: "incus list printed no JSON" };
+  }
+  return { members: Array.isArray(items) ? items.flatMap(toMember) : [], error: null };
+}
+function toMember(item) {
+  if (typeof item.name !== "string" || !item.name.startsWith(POOL_PREFIX)) return [];
+  return [
+    {
+      name: item.name,
+      status: typeof item.status === "string" ? item.status : "Unknown",
+      alias: item.config?.[POOL_LABELS.alias] ?? null,
+      fingerprint: item.config?.[POOL_LABELS.fingerprint] ?? null,
+      claimed: Object.hasOwn(item.devices ?? {}, CLAIM_DEVICE)
+    }
+  ];
+}
+
+// src/host-check/probe-runner.ts
+init_errors2();
+import { randomBytes as randomBytes5 } from "node:crypto";
+var probeName = () => `pikaci-check-${randomBytes5(4).toString("hex")}`;
+var NO_RUNNER = 90;
+var ARTIFACTS = "/tmp/pikaci-host-check";
+async function probeRunner(params) {
+  const { incus, image, runnerPath } = params;
+  const name = probeName();
+  try {
+    await incus.create({ image, name, vm: false, config: {}, devices: [] }, { start: true });
+    const env = {
+      PIKACI_INCUS_GUEST_COMMAND: "true",
+      PIKACI_INCUS_TIMEOUT_SECS: "30",
+      PIKACI_INCUS_RUN_AS_ROOT: "1",
+      PIKACI_INCUS_WORKDIR: "/",
+      PIKACI_INCUS_ARTIFACTS_DIR: ARTIFACTS,
+      RUNNER: runnerPath
+    };
+    const script = `[ -x "$RUNNER" ] || exit ${NO_RUNNER}; "$RUNNER" >/dev/null 2>&1; cat ${ARTIFACTS}/result.json 2>/dev/null; exit 0`;
+    const result = await incus.exec(name, ["sh", "-c", script], { env, timeoutMs: 6e4 });
+    if (result.code === NO_RUNNER) return { present: false, contract_version: null, error: null };
+    if (result.code !== 0) {
+      return {
+        present: true,
+        contract_version: null,
+        error: `probe exited ${result.code}: ${result.stderr.toString().trim()}`
+      };
+    }
+    return { present: true, contract_version: contractVersion(result.stdout.toString()), error: null };
+  } catch (error62) {
+    return { present: false, contract_version: null, error: describeError(error62) };
+  } finally {
+    await incus.delete(name, { timeoutMs: 6e4 }).catch(() => {
+    });
+  }
+}
+function contractVersion(resultText) {
+  try {
+    const parsed = JSON.parse(resultText);
+    const version2 = parsed?.schema_version;
+    return typeof version2 === "number" && Number.isInteger(version2) ? version2 : null;
+  } catch {
+    return null;
+  }
+}
+
+// src/host-check/gather.ts
+async function gatherHostFacts(params) {
+  const { transport, project } = params;
+  const log = params.log ?? (() => {
+  });
+  log(`checking ${transport.description}`);
+  const shell = await timeShell(transport, params.shellSamples ?? 5);
+  const incus = await incusVersion(transport);
+  const workDir = await workDirFacts(transport, params.remoteWorkDir);
+  const base2 = { host: transport.description, project: project ?? null, incus, work_dir: workDir, shell };
+  if (incus.server === null) {
+    return {
+      ...base2,
+      storage: { pool: null, driver: null, error: "Incus unreachable" },
+      images: [],
+      pool: { members: [], error: null }
+    };
+  }
+  const storage = await rootPool(transport, project);
+  const client = createIncusClient({ transport, project });
+  const images = [];
+  for (const alias of params.images) {
+    log(`probing image ${alias}`);
+    images.push(await imageFacts({ transport, client, alias, project, runnerPath: params.runnerPath }));
+  }
+  return { ...base2, storage, images, pool: await poolMembers(transport, project) };
+}
+async function imageFacts(params) {
+  const { fingerprint, error: error62 } = await aliasFingerprint(params.transport, params.alias, params.project);
+  if (fingerprint === null) {
+    const runner2 = error62 === null ? null : { present: false, contract_version: null, error: error62 };
+    return { alias: params.alias, exists: false, fingerprint: null, runner: runner2 };
+  }
+  const runner = await probeRunner({
+    incus: params.client,
+    image: params.alias,
+    runnerPath: params.runnerPath
+  });
+  return { alias: params.alias, exists: true, fingerprint, runner };
+}
+async function timeShell(transport, samples) {
+  const times = [];
+  for (let i = 0; i < samples; i++) {
+    const start = performance.now();
+    await transport.exec(["true"], { timeoutMs: 3e4 });
+    times.push(Math.round((performance.now() - start) * 10) / 10);
+  }
+  const sorted = [...times].sort((a, b) => a - b);
+  return { samples_ms: times, median_ms: sorted[sorted.length >> 1] ?? 0 };
+}
+async function workDirFacts(transport, path15) {
+  const dir = posix8.normalize(path15);
+  const script = [
+    `d=${shellQuote(dir)}`,
+    'if [ -d "$d" ]; then echo exists=1; else echo exists=0; while [ ! -d "$d" ]; do d=$(dirname "$d"); done; fi',
+    '[ -w "$d" ] && echo writable=1 || echo writable=0',
+    `df -Pk "$d" | awk 'NR==2 {print "free_kib=" $4}'`
+  ].join("\n");
+  const result = await transport.exec(["sh", "-c", script], { timeoutMs: 3e4 });
+  const out = result.stdout.toString();
+  const value = (key) => new RegExp(`^${key}=(\\d+)$`, "m").exec(out)?.[1];
+  const free = value("free_kib");
+  return {
+    path: dir,
+    exists: value("exists") === "1",
+    writable: value("writable") === "1",
+    free_bytes: free === void 0 ? null : Number(free) * 1024,
+    error: result.code === 0 ? null : result.stderr.toString().trim() || `exit ${result.code}`
+  };
+}
+
+// src/host-check/render.ts
+var LABEL2 = { ok: "ok", warn: "WARN", problem: "PROBLEM" };
+function renderHostCheck(report2) {
+  const { facts, findings } = report2;
+  const lines = [
+    `pikaci host check: ${facts.host}${facts.project ? ` (Incus project ${facts.project})` : ""}`
+  ];
+  for (const finding of findings) {
+    lines.push(`  ${LABEL2[finding.level].padEnd(8)}${finding.check.padEnd(10)}${finding.message}`);
+    if (finding.fix) lines.push(`  ${"".padEnd(18)}fix: ${finding.fix}`);
+  }
+  const problems = findings.filter((f) => f.level === "problem").length;
+  const warnings = findings.filter((f) => f.level === "warn").length;
+  lines.push(
+    problems + warnings === 0 ? "healthy" : `${problems} problem(s), ${warnings} warning(s)${report2.healthy ? " (healthy; --strict counts warnings)" : ""}`
+  );
+  return `${lines.join("\n")}
+`;
+}
+function isHealthy(findings, strict) {
+  return !findings.some((f) => f.level === "problem" || strict && f.level === "warn");
+}
+
+// src/host-check/report.ts
+init_zod();
+var RunnerProbe = external_exports.object({
+  /** The runner exists and is executable at the contract path. */
+  present: external_exports.boolean(),
+  /** `schema_version` of the result.json it wrote for a `true` command; null when it wrote none. */
+  contract_version: external_exports.number().int().nullable(),
+  /** Why the probe could not tell (the image would not launch, the runner failed). */
+  error: external_exports.string().nullable()
+});
+var ImageFacts = external_exports.object({
+  alias: external_exports.string(),
+  exists: external_exports.boolean(),
+  fingerprint: external_exports.string().nullable(),
+  /** null when the image is missing (nothing to probe). */
+  runner: RunnerProbe.nullable()
+});
+var PoolMember = external_exports.object({
+  name: external_exports.string(),
+  status: external_exports.string(),
+  alias: external_exports.string().nullable(),
+  fingerprint: external_exports.string().nullable(),
+  claimed: external_exports.boolean()
+});
+var HostFacts = external_exports.object({
+  host: external_exports.string(),
+  project: external_exports.string().nullable(),
+  incus: external_exports.object({
+    client: external_exports.string().nullable(),
+    server: external_exports.string().nullable(),
+    error: external_exports.string().nullable()
+  }),
+  storage: external_exports.object({
+    pool: external_exports.string().nullable(),
+    driver: external_exports.string().nullable(),
+    error: external_exports.string().nullable()
+  }),
+  images: external_exports.array(ImageFacts),
+  work_dir: external_exports.object({
+    path: external_exports.string(),
+    exists: external_exports.boolean(),
+    /** The dir itself, or the nearest existing parent it would be created in, is writable. */
+    writable: external_exports.boolean(),
+    free_bytes: external_exports.number().nonnegative().nullable(),
+    error: external_exports.string().nullable()
+  }),
+  /** Wall time of `true` run as one remote command: the account's shell start-up plus the round trip. */
+  shell: external_exports.object({ samples_ms: external_exports.array(external_exports.number().nonnegative()), median_ms: external_exports.number().nonnegative() }),
+  pool: external_exports.object({ members: external_exports.array(PoolMember), error: external_exports.string().nullable() })
+});
+var Finding = external_exports.object({
+  check: external_exports.enum(["incus", "storage", "image", "work_dir", "shell", "pool"]),
+  level: external_exports.enum(["ok", "warn", "problem"]),
+  message: external_exports.string(),
+  /** What to do; set for every warning and problem. */
+  fix: external_exports.string().nullable()
+});
+var HostCheckReport = external_exports.object({
+  schema_version: external_exports.literal(1),
+  healthy: external_exports.boolean(),
+  facts: HostFacts,
+  findings: external_exports.array(Finding)
+});
+
+// src/cli/commands/host.ts
+init_schema();
+var GIB = 1024 ** 3;
+var hostCommand = {
+  name: "host",
+  summary: "check a build host (`host check`): Incus, storage pool, images and their runner, work dir, shell, warm pool",
+  usage: `Usage: pikaci host check --host ssh://user@host:port|localhost [--image ALIAS]... [--config FILE]
+                        [--incus-project NAME] [--remote-work-dir DIR] [--runner-path PATH]
+                        [--json] [--strict] [--ssh-key FILE] [--known-hosts FILE]
+                        [--host-key-fingerprint SHA256:...]
+
+The build host doctor. Reports the Incus version; the storage driver new instances get (a
+warning on \`dir\`, with its measured cost); whether each image exists and holds the guest runner
+at the contract path, speaking this pikaci's guest contract version (each is launched once, as a
+throw-away container, to run the runner on \`true\`); the remote work dir and its free space; what
+one remote command costs (the account's shell start-up); and the warm pool's members.
+Images are --image's, else every lane's image in the config, else ${DEFAULT_IMAGE}.
+Every warning and problem comes with its fix. Exits 1 on a problem (with --strict, on a
+warning too), else 0. See docs/build-host.md.
+
+Options:
+      --host URL                  build host, ssh://user@host:port (or localhost)
+      --image ALIAS               image to check (repeatable)
+      --config FILE               config whose lanes' images to check (default ${DEFAULT_CONFIG_PATH} if present)
+      --incus-project NAME        Incus project (default: Incus's default)
+      --remote-work-dir DIR       work dir on the build host (default ${DEFAULT_REMOTE_WORK_DIR})
+      --runner-path PATH          the guest runner's path in the image (default ${DEFAULT_RUNNER_PATH})
+      --json                      print the report as JSON (schema: HostCheckReport)
+      --strict                    warnings fail the check too
+      --ssh-key FILE              private key for the build host (or PIKACI_SSH_KEY)
+      --known-hosts FILE          known_hosts line(s) pinning the host key
+      --host-key-fingerprint FP   pin the host key by SHA256:... fingerprint
+  -h, --help                      show this help`,
+  async run(args, io) {
+    const [sub, ...rest] = args;
+    if (sub === "check") return check2(rest, io);
+    throw new UsageError(
+      sub ? `unknown subcommand \`pikaci host ${sub}\`` : "pikaci host needs a subcommand",
+      {
+        hint: "use `pikaci host check --host ssh://user@host:port` (see `pikaci host --help`)"
+      }
+    );
+  }
+};
+async function check2(args, io) {
+  const { values } = parseCommandArgs("host check", args, {
+    host: { type: "string" },
+    image: { type: "string", multiple: true },
+    config: { type: "string" },
+    "incus-project": { type: "string" },
+    "remote-work-dir": { type: "string", default: DEFAULT_REMOTE_WORK_DIR },
+    "runner-path": { type: "string", default: DEFAULT_RUNNER_PATH },
+    json: { type: "boolean", default: false },
+    strict: { type: "boolean", default: false },
+    "ssh-key": { type: "string" },
+    "known-hosts": { type: "string" },
+    "host-key-fingerprint": { type: "string" }
+  });
+  if (!values.host) {
+    throw new UsageError("pikaci host check: --host is required", {
+      hint: "pass --host ssh://user@host:port (or --host localhost)"
+    });
+  }
+  const images = await imagesToCheck({ images: values.image, config: values.config, cwd: io.cwd });
+  const transport = await connectTransport({
+    host: values.host,
+    sshKey: values["ssh-key"],
+    knownHosts: values["known-hosts"],
+    fingerprint: values["host-key-fingerprint"],
+    env: io.env
+  });
+  try {
+    const facts = await gatherHostFacts({
+      transport,
+      project: values["incus-project"],
+      remoteWorkDir: values["remote-work-dir"],
+      images,
+      runnerPath: values["runner-path"],
+      log: values.json ? void 0 : (line) => io.stderr.write(`pikaci: ${line}
+`)
+    });
+    const findings = assessHost(facts, expectations(values["runner-path"]));
+    const report2 = HostCheckReport.parse({
+      schema_version: 1,
+      healthy: isHealthy(findings, values.strict),
+      facts,
+      findings
+    });
+    io.stdout.write(values.json ? `${JSON.stringify(report2, null, 2)}
+` : renderHostCheck(report2));
+    return report2.healthy ? 0 : 1;
+  } finally {
+    await transport.close();
+  }
+}
+function expectations(runnerPath) {
+  return {
+    runnerPath,
+    // The one result.json version this pikaci parses is the guest contract it speaks.
+    contractVersion: GuestResult.shape.schema_version.value,
+    minFreeBytes: 1 * GIB,
+    lowFreeBytes: 10 * GIB,
+    shellWarnMs: 250
+  };
+}
+async function imagesToCheck(params) {
+  if (params.images?.length) return [...new Set(params.images)];
+  const file2 = params.config ?? DEFAULT_CONFIG_PATH;
+  if (params.config === void 0 && !existsSync6(resolve4(params.cwd, file2))) return [DEFAULT_IMAGE];
+  const { config: config2 } = await loadConfigFile(file2, { cwd: params.cwd });
+  return [...new Set(resolveLanes(config2).map((lane) => lane.execute.image))];
+}
+
 // src/cli/commands/logs.ts
 init_errors2();
 import path11 from "node:path";
 
 // src/store/atomic.ts
-import { randomBytes as randomBytes5 } from "node:crypto";
+import { randomBytes as randomBytes6 } from "node:crypto";
 import { open as open5, rename as rename3, unlink } from "node:fs/promises";
 import path9 from "node:path";
 async function atomicWriteFile(target, data) {
   const dir = path9.dirname(target);
   const temp = path9.join(
     dir,
-    `.${path9.basename(target)}.${process.pid}.${randomBytes5(4).toString("hex")}.tmp`
+    `.${path9.basename(target)}.${process.pid}.${randomBytes6(4).toString("hex")}.tmp`
   );
   try {
     const handle = await open5(temp, "wx", 420);
@@ -64391,8 +64947,8 @@ function snapTailStart(ring, start, size) {
 // src/store/ids.ts
 init_errors2();
 init_schema();
-import { randomBytes as randomBytes6 } from "node:crypto";
-function newRunId(now = /* @__PURE__ */ new Date(), random = () => randomBytes6(4).toString("hex")) {
+import { randomBytes as randomBytes7 } from "node:crypto";
+function newRunId(now = /* @__PURE__ */ new Date(), random = () => randomBytes7(4).toString("hex")) {
   const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}Z$/, "Z");
   const id = `${stamp}-${random()}`;
   assertRunId(id);
@@ -65215,8 +65771,8 @@ async function runScheduled(params) {
   try {
     startReady();
     while (inFlight.size > 0) {
-      await new Promise((resolve4) => {
-        wake = resolve4;
+      await new Promise((resolve5) => {
+        wake = resolve5;
       });
       startReady();
     }
@@ -65232,7 +65788,7 @@ async function runLanes(params) {
   const now = params.now ?? (() => /* @__PURE__ */ new Date());
   const iso = () => now().toISOString();
   const emit = (event) => params.onEvent?.(event);
-  const warn = (message) => params.onWarning?.(message);
+  const warn2 = (message) => params.onWarning?.(message);
   const signal = params.signal ?? new AbortController().signal;
   const { store } = params;
   const runId = params.runId ?? newRunId(now());
@@ -65260,9 +65816,9 @@ async function runLanes(params) {
       meta: params.meta
     }),
     (run2) => store.writeRun(run2),
-    (error62) => warn(`could not write run.json: ${describeError(error62)}`)
+    (error62) => warn2(`could not write run.json: ${describeError(error62)}`)
   );
-  await writePlan(store, runId, plan, warn);
+  await writePlan(store, runId, plan, warn2);
   writer.update((run2) => run2);
   emit(
     runStarted(
@@ -65332,11 +65888,11 @@ function resolveDeps(params) {
     hashSnapshot: params.hashSnapshot ?? defaultHashSnapshot
   };
 }
-async function writePlan(store, runId, plan, warn) {
+async function writePlan(store, runId, plan, warn2) {
   try {
     await store.writePlan(runId, plan);
   } catch (error62) {
-    warn(`could not write plan.json: ${describeError(error62)}`);
+    warn2(`could not write plan.json: ${describeError(error62)}`);
   }
 }
 async function hashOnce(params, hash2, writer, iso, signal) {
@@ -65997,6 +66553,7 @@ var commands = [
   statusCommand,
   logsCommand,
   gcCommand,
+  hostCommand,
   hashCommand,
   appCommand
 ];
