@@ -72,8 +72,31 @@ async function timeShell(transport: Transport, samples: number): Promise<HostFac
     await transport.exec(["true"], { timeoutMs: 30_000 });
     times.push(Math.round((performance.now() - start) * 10) / 10);
   }
-  const sorted = [...times].sort((a, b) => a - b);
-  return { samples_ms: times, median_ms: sorted[sorted.length >> 1] ?? 0 };
+  return { samples_ms: times, median_ms: middle(times) ?? 0, ...(await shellStartup(transport, samples)) };
+}
+
+/**
+ * The login shell started as sshd starts it. bash sources ~/.bashrc for a remote command when SHLVL
+ * is below 2; the login shell that runs our one `sh -c` execs it and gives SHLVL back, so the script
+ * sees sshd's own level and the inner shell decides as sshd's child did (an sshd that sets SHLVL to
+ * skip the rc is honoured). Timed on the host with GNU date's nanoseconds, apart from the network.
+ */
+async function shellStartup(
+  transport: Transport,
+  samples: number,
+): Promise<Pick<HostFacts["shell"], "login_shell" | "startup_ms">> {
+  const script = `echo "shell=\${SHELL:-}"; i=0; while [ $i -lt ${samples} ]; do s=$(date +%s%N); "\${SHELL:-/bin/sh}" -c true </dev/null >/dev/null 2>&1; e=$(date +%s%N); echo "us=$(( (e - s) / 1000 ))"; i=$((i + 1)); done`;
+  const result = await transport.exec(["sh", "-c", script], { timeoutMs: 60_000 }).catch(() => null);
+  const out = result?.stdout.toString() ?? "";
+  const shell = /^shell=(.+)$/m.exec(out)?.[1] ?? null;
+  const micros = [...out.matchAll(/^us=(\d+)$/gm)].map((m) => Number(m[1]) / 1000);
+  const median = micros.length === samples ? middle(micros) : null;
+  return { login_shell: shell, startup_ms: median === null ? null : Math.round(median * 10) / 10 };
+}
+
+function middle(values: readonly number[]): number | null {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[sorted.length >> 1] ?? null;
 }
 
 /**

@@ -52,7 +52,17 @@ export const HostFacts = z.object({
     error: z.string().nullable(),
   }),
   /** Wall time of `true` run as one remote command: the account's shell start-up plus the round trip. */
-  shell: z.object({ samples_ms: z.array(z.number().nonnegative()), median_ms: z.number().nonnegative() }),
+  shell: z.object({
+    samples_ms: z.array(z.number().nonnegative()),
+    median_ms: z.number().nonnegative(),
+    /** The account's login shell (`$SHELL`) as sshd starts it for each command. */
+    login_shell: z.string().nullable(),
+    /**
+     * Median start-up of that shell with its rc files, timed on the host (`$SHELL -c true` at the
+     * SHLVL sshd gave it), apart from the network; null where the host cannot time it.
+     */
+    startup_ms: z.number().nonnegative().nullable(),
+  }),
   pool: z.object({ members: z.array(PoolMember), error: z.string().nullable() }),
 });
 

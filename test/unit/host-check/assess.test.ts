@@ -9,7 +9,8 @@ const expect_: Expectations = {
   contractVersion: 1,
   minFreeBytes: 1 * GIB,
   lowFreeBytes: 10 * GIB,
-  shellWarnMs: 100,
+  shellStartupMs: 30,
+  slowCommandMs: 250,
 };
 const runner = { present: true, contract_version: 1, error: null };
 
@@ -21,7 +22,7 @@ function healthy(): HostFacts {
     storage: { pool: "pikaci", driver: "btrfs", error: null },
     images: [{ alias: "pikaci-debian", exists: true, fingerprint: "a".repeat(64), runner }],
     work_dir: { path: "/var/tmp/pikaci", exists: true, writable: true, free_bytes: 50 * GIB, error: null },
-    shell: { samples_ms: [8, 9, 7], median_ms: 8 },
+    shell: { samples_ms: [8, 9, 7], median_ms: 8, login_shell: "/bin/sh", startup_ms: 1.2 },
     pool: { members: [], error: null },
   };
 }
@@ -98,10 +99,19 @@ describe("assessHost", () => {
     expect(only(dir({ exists: false }), "work_dir")[0]!.message).toMatch(/will be created/);
   });
 
-  it("warns when one remote command costs more than the threshold", () => {
-    const facts = { ...healthy(), shell: { samples_ms: [400, 420, 390], median_ms: 400 } };
-    expect(only(facts, "shell")[0]).toMatchObject({ level: "warn" });
-    expect(only(facts, "shell")[0]!.fix).toMatch(/\/bin\/sh/);
+  it("warns on a slow login shell, or on a slow command where start-up cannot be timed", () => {
+    const shell = (over: Partial<HostFacts["shell"]>) => ({
+      ...healthy(),
+      shell: { ...healthy().shell, ...over },
+    });
+    const slow = only(shell({ login_shell: "/bin/bash", startup_ms: 92 }), "shell")[0]!;
+    expect(slow).toMatchObject({ level: "warn" });
+    expect(slow.message).toMatch(/\/bin\/bash starts in 92\.0 ms/);
+    expect(slow.fix).toMatch(/\/bin\/sh/);
+    // A loaded network but a cheap shell: not the account's fault.
+    expect(only(shell({ median_ms: 400 }), "shell")[0]).toMatchObject({ level: "ok" });
+    expect(only(shell({ median_ms: 400, startup_ms: null }), "shell")[0]).toMatchObject({ level: "warn" });
+    expect(only(shell({ median_ms: 100, startup_ms: null }), "shell")[0]).toMatchObject({ level: "ok" });
   });
 
   it("counts pool members per alias and warns on idle members of an outdated image", () => {
