@@ -7,6 +7,7 @@ import {
   DEFAULT_TIMEOUT_SECS,
   type ExecuteSpec,
   type LaneConfig,
+  type LaneLimits,
   type PikaciConfig,
   parseByteSize,
   parseDurationSecs,
@@ -64,6 +65,7 @@ export function resolveLane(
       ...(found.artifacts?.length ? { artifacts: [...found.artifacts] } : {}),
       ...(found.reports?.length ? { reports: found.reports.map((r) => ({ junit: r.junit })) } : {}),
       ...networkOf(found.network),
+      ...limitsOf(defaults.limits, found.limits),
     },
   };
 }
@@ -76,4 +78,19 @@ export function resolveLanes(config: Pick<PikaciConfig, "defaults" | "lanes">): 
 function networkOf(network: boolean | string | undefined): { network?: string } {
   if (network === undefined || network === false) return {};
   return { network: network === true ? DEFAULT_NETWORK : network };
+}
+
+/** A lane's limits field by field over `defaults.limits`; nothing when neither sets any. */
+function limitsOf(
+  defaults: LaneLimits | undefined,
+  lane: LaneLimits | undefined,
+): Pick<ExecuteSpec, "limits"> {
+  const merged = { ...defaults, ...lane };
+  const memory = merged.memory === undefined ? undefined : parseByteSize(merged.memory);
+  const limits = {
+    ...(merged.cpu === undefined ? {} : { cpu: merged.cpu }),
+    ...(memory === undefined ? {} : { memory_bytes: memory }),
+    ...(merged.processes === undefined ? {} : { processes: merged.processes }),
+  };
+  return Object.keys(limits).length === 0 ? {} : { limits };
 }

@@ -5,6 +5,9 @@ import { collectLaneOutputs, type LaneOutputs, OUTPUT_DIR_ENV } from "../artifac
 import { CancelledError, describeError, InfrastructureError } from "../errors/index.js";
 import { execArgv } from "../incus/argv.js";
 import { createIncusClient } from "../incus/client.js";
+import { incusLimitsConfig } from "../limits/incus-config.js";
+import { withOutOfMemory } from "../limits/oom.js";
+import { readOomKills } from "../limits/oom-probe.js";
 import type { SyncStats } from "../schema/index.js";
 import type { Transport } from "../ssh/transport.js";
 import type { Executor, JobEvents, JobOutcome, JobSpec } from "./executor.js";
@@ -103,6 +106,7 @@ async function runIncusJob(params: IncusJobParams): Promise<JobOutcome> {
   let launched = false;
   let network: NetworkAttachment | null = null;
   let keyed: KeyedCache[] = [];
+  let oomKills: number | null = null;
   const stopHeartbeat = startHeartbeat({
     transport,
     path: layout.heartbeat,
@@ -172,6 +176,7 @@ async function runIncusJob(params: IncusJobParams): Promise<JobOutcome> {
           config: {
             ...instanceLabels({ ...ids(job), createdAt: startedAt, owner: params.owner, remoteWorkDir }),
             ...network.config,
+            ...incusLimitsConfig(spec.limits),
           },
           devices: devices(snapshotPath),
           otherDevices: network.devices,
@@ -215,6 +220,9 @@ async function runIncusJob(params: IncusJobParams): Promise<JobOutcome> {
       };
     });
     const exit = await clock.run("wait_for_completion", () => guest.exit);
+    // Before the delete, while the instance's cgroup still counts its OOM kills.
+    if (spec.limits?.memory_bytes !== undefined && exit.kind === "exited" && exit.code !== 0)
+      oomKills = await readOomKills({ transport, instance: name, project: options.project });
     if (exit.kind === "deadline") ending.hostDeadline = true;
     else if (exit.kind === "cancelled") ending.aborted = true;
     else if (exit.kind === "error") ending.error = `the guest run failed: ${exit.message}`;
@@ -255,7 +263,10 @@ async function runIncusJob(params: IncusJobParams): Promise<JobOutcome> {
     }
     await releaseLease(transport, (network as NetworkAttachment | null)?.lease ?? null);
   }
-  const verdict = classifyEnding(ending);
+  const verdict = withOutOfMemory(classifyEnding(ending), {
+    oomKills,
+    memoryBytes: spec.limits?.memory_bytes,
+  });
   await finishKeyedCaches({
     transport,
     remoteWorkDir,

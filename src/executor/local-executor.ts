@@ -95,6 +95,9 @@ async function runLocalJob(params: LocalJobParams): Promise<JobOutcome> {
     if (spec.caches.length > 0 || spec.mounts.length > 0) {
       host("caches and mounts apply to the Incus executor only; ignored locally");
     }
+    // RLIMIT_NPROC counts every process of the user, not the lane's, so no OS knob here fits: say so.
+    if (spec.limits)
+      host("limits (cpu, memory, processes) apply to the Incus executor only; not enforced locally");
     if (signal.aborted) throw new Error("cancelled");
     const lane = await clock.run("launch_guest", async () => {
       host(`running the lane with ${params.shell} -c (timeout ${spec.timeout_secs}s)`);

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { LogLimit } from "./byte-size.js";
+import { ByteSize, LogLimit, parseByteSize } from "./byte-size.js";
 import { Duration } from "./duration.js";
 import { LaneId } from "./ids.js";
 
@@ -113,6 +113,40 @@ const LaneInfraRetries = z
     `How many times an infrastructure failure is retried (test failures never are); default ${DEFAULT_INFRA_RETRIES}.`,
   );
 
+/** Incus refuses to start a container below a few MiB; anything smaller is a typo for a unit. */
+const MIN_MEMORY_LIMIT_BYTES = 4 * 1024 * 1024;
+
+/** A lane's resource caps; each field set on a lane overrides the same field of `defaults.limits`. */
+export const LaneLimits = z
+  .strictObject({
+    cpu: z
+      .number()
+      .int()
+      .min(1)
+      .max(1024)
+      .optional()
+      .describe("CPUs the lane's instance may use (Incus `limits.cpu`). Not enforced by the local executor."),
+    memory: ByteSize.refine((value) => (parseByteSize(value) ?? 0) >= MIN_MEMORY_LIMIT_BYTES, {
+      message: "memory must be at least 4MiB",
+    })
+      .optional()
+      .describe(
+        "Memory cap, at least `4MiB`, e.g. `512MiB` or `2GiB` (Incus `limits.memory`). A lane killed for exceeding it fails with `out of memory (limit 512MiB)`. Not enforced by the local executor.",
+      ),
+    processes: z
+      .number()
+      .int()
+      .min(1)
+      .max(4_194_304)
+      .optional()
+      .describe(
+        "Most processes at once (Incus `limits.processes`): stops a fork bomb. Not enforced by the local executor.",
+      ),
+  })
+  .describe(
+    "Resource caps on the lane's Incus instance. The local executor runs lanes as you, on your machine, and enforces none of them (it logs that it does not).",
+  );
+
 export const LaneDefaults = z.strictObject({
   timeout: LaneTimeout.optional(),
   image: LaneImage.optional(),
@@ -122,6 +156,7 @@ export const LaneDefaults = z.strictObject({
   env: LaneEnv.optional(),
   infra_retries: LaneInfraRetries.optional(),
   log_limit: LogLimit.optional(),
+  limits: LaneLimits.optional(),
 });
 
 export const LaneConfig = z.strictObject({
@@ -175,6 +210,7 @@ export const LaneConfig = z.strictObject({
     .optional()
     .describe("Files the lane wrote, collected into the run's state root and the uploaded artifact."),
   reports: z.array(ReportSpec).max(20).optional().describe("Test reports to read into per-test results."),
+  limits: LaneLimits.optional(),
 });
 
 export const SnapshotConfig = z.strictObject({
@@ -254,6 +290,7 @@ export const PikaciConfig = z.strictObject({
 export type CacheSpec = z.infer<typeof CacheSpec>;
 export type MountSpec = z.infer<typeof MountSpec>;
 export type ReportSpec = z.infer<typeof ReportSpec>;
+export type LaneLimits = z.infer<typeof LaneLimits>;
 export type LaneDefaults = z.infer<typeof LaneDefaults>;
 export type LaneConfig = z.infer<typeof LaneConfig>;
 export type PikaciConfig = z.infer<typeof PikaciConfig>;

@@ -171,6 +171,14 @@ export const ExecuteSpec = z.object({
   reports: z.array(z.object({ junit: z.string() })).optional(),
   /** The Incus network the lane joins; absent: no network. */
   network: z.string().optional(),
+  /** Resource caps (memory in bytes); absent when the lane sets none, so older plans read as before. */
+  limits: z
+    .object({
+      cpu: z.number().int().positive().optional(),
+      memory_bytes: z.number().int().positive().optional(),
+      processes: z.number().int().positive().optional(),
+    })
+    .optional(),
 });
 
 export const PrepareNode = z.object({

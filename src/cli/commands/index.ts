@@ -2,6 +2,7 @@ import type { Command } from "../io.js";
 import { appCommand } from "./app.js";
 import { gcCommand } from "./gc.js";
 import { hashCommand } from "./hash.js";
+import { hostCommand } from "./host.js";
 import { logsCommand } from "./logs.js";
 import { planCommand } from "./plan.js";
 import { runCommand } from "./run.js";
@@ -16,6 +17,7 @@ export const commands: Command[] = [
   statusCommand,
   logsCommand,
   gcCommand,
+  hostCommand,
   hashCommand,
   appCommand,
 ];

@@ -91,6 +91,23 @@ describe("local executor", () => {
     expect(await readdir(tmpRoot)).toEqual([]);
   });
 
+  it("says in the host log that a lane's limits are not enforced locally, and runs it", async () => {
+    const events = recorder();
+    const spec = await job("echo ran");
+    const outcome = await executor().runJob(
+      { ...spec, execute: { ...spec.execute, limits: { memory_bytes: 64 * 1024 ** 2, processes: 10 } } },
+      events,
+      new AbortController().signal,
+    );
+    expect(outcome.status).toBe("passed");
+    expect(events.host).toContain(
+      "limits (cpu, memory, processes) apply to the Incus executor only; not enforced locally",
+    );
+    const plain = recorder();
+    await executor().runJob(await job("true"), plain, new AbortController().signal);
+    expect(plain.host).not.toContain("limits");
+  });
+
   it("gives the lane a from-scratch environment: no parent secrets, CI flags and the lane's env", async () => {
     const events = recorder();
     await executor().runJob(
