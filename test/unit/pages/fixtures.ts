@@ -1,6 +1,6 @@
 import type { JobRecord, PhaseName, PhaseRecord, RunRecord } from "../../../src/schema/index.js";
 
-/** A run shaped like the original's web view: 10 lanes, 9 passed, 1 failed, queued 2m 08s, ran 24m 31s. */
+/** A run shaped like the original's web view: 10 lanes, 9 passed, 1 failed, queued 2m08s, ran 24m31s. */
 
 export const RUN_ID = "20260324T162238Z-7ee67b97";
 const CREATED = Date.parse("2026-03-24T16:22:38Z");
