@@ -58,8 +58,3 @@ function oneLine(text: string): string {
   const flat = text.replace(/\s*\n\s*/g, " ").trim();
   return flat.length > 120 ? `${flat.slice(0, 117)}...` : flat;
 }
-
-/** The last `count` non-empty lines of a log, for the summary. */
-export function lastLines(text: string, count = 8): string {
-  return text.trimEnd().split("\n").slice(-count).join("\n");
-}
