@@ -38,8 +38,6 @@ beforeAll(async () => {
     schema_version: 1,
     run_id: RUN_ID,
     status: "passed",
-    rerun_of: null,
-    target_id: null,
     git_head: HEAD_SHA,
     git_dirty: false,
     created_at: "2026-01-02T03:04:05Z",

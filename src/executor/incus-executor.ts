@@ -274,8 +274,6 @@ async function runIncusJob(params: IncusJobParams): Promise<JobOutcome> {
     sync,
     image,
     instance_name: name,
-    host_log_path: null,
-    guest_log_path: null,
     ...outputs,
   };
 }

@@ -16,7 +16,7 @@ export interface RepoPageInput {
   perGroup?: number;
 }
 
-/** Runs group by PR when they have one, else by branch, else by target; groups keep newest-first order. */
+/** Runs group by PR when they have one, else by branch, else under "other runs"; groups keep newest-first order. */
 export function groupRuns(runs: readonly RunRecord[]): { key: string; label: string; runs: RunRecord[] }[] {
   const groups = new Map<string, { key: string; label: string; runs: RunRecord[] }>();
   for (const run of runs) {
@@ -24,7 +24,7 @@ export function groupRuns(runs: readonly RunRecord[]): { key: string; label: str
       ? [`pr:${run.pull_request}`, `PR #${run.pull_request}${run.head_branch ? ` · ${run.head_branch}` : ""}`]
       : run.head_branch
         ? [`branch:${run.head_branch}`, `branch ${run.head_branch}`]
-        : [`target:${run.target_id ?? ""}`, run.target_id ? `target ${run.target_id}` : "other runs"];
+        : ["other", "other runs"];
     const group = groups.get(key) ?? { key, label, runs: [] };
     group.runs.push(run);
     groups.set(key, group);

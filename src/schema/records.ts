@@ -120,8 +120,6 @@ export const RunRecord = z.object({
   schema_version: z.literal(SCHEMA_VERSION),
   run_id: RunId,
   status: RunStatus,
-  rerun_of: RunId.nullable(),
-  target_id: z.string().nullable(),
   git_head: z.string().nullable(),
   git_dirty: z.boolean().nullable(),
   created_at: Timestamp,
@@ -178,7 +176,6 @@ export const PrepareNode = z.object({
   id: z.string(),
   description: z.string(),
   executor: ExecutorKind.nullable(),
-  depends_on: z.array(z.string()),
 });
 
 export const ExecuteNode = z.object({
@@ -187,7 +184,6 @@ export const ExecuteNode = z.object({
   lane_id: LaneId,
   description: z.string(),
   executor: ExecutorKind.nullable(),
-  depends_on: z.array(z.string()),
   execute: ExecuteSpec,
 });
 

@@ -102,8 +102,6 @@ const run: RunRecord = {
   schema_version: 1,
   run_id: RUN,
   status: "failed",
-  rerun_of: null,
-  target_id: null,
   git_head: null,
   git_dirty: null,
   created_at: at(0),

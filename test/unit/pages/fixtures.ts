@@ -95,8 +95,6 @@ export function sampleRun(laneCount = LANES.length): RunRecord {
     schema_version: 1,
     run_id: RUN_ID,
     status: jobs.some((j) => j.status === "failed") ? "failed" : "passed",
-    rerun_of: null,
-    target_id: null,
     git_head: "7ee67b97888277e02a0d1e86653df7ddfee266c9",
     git_dirty: false,
     created_at: iso(CREATED),
