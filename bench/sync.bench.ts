@@ -1,6 +1,6 @@
 /**
  * Sync: cold content-addressed sync vs `tar c | tar x` through the same transport, warm sync
- * (bytes sent), and a one-file change vs `rsync -a`. LocalTransport by default; over the test
+ * (bytes sent), and a one-file change vs `rsync -a`. LocalhostTransport by default; over the test
  * host's sshd when PIKACI_BENCH_SSH=1 and .test-host/host.env exists.
  * PIKACI_BENCH_FILES (default 5000), PIKACI_BENCH_RUNS (default 3).
  *   npx tsx bench/sync.bench.ts
@@ -10,8 +10,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { buildSnapshot, syncSnapshot } from "../src/snapshot/index.js";
-import { LocalTransport } from "../src/ssh/local-transport.js";
-import type { Transport } from "../src/ssh/transport.js";
+import { LocalhostTransport } from "../src/transport/localhost.js";
+import type { Transport } from "../src/transport/transport.js";
 import { failOnMissedTargets, median, printTable, type Row, timeIt, writeResults } from "./lib/stats.js";
 import { makeBenchTree } from "./lib/tree.js";
 
@@ -23,7 +23,7 @@ const remoteBase = `/tmp/pikaci-bench-sync-remote-${process.pid}`;
 
 async function openTransport(): Promise<{ transport: Transport; sshArgs: string[] | null }> {
   const envFile = resolve(import.meta.dirname, "../.test-host/host.env");
-  if (process.env.PIKACI_BENCH_SSH !== "1") return { transport: new LocalTransport(), sshArgs: null };
+  if (process.env.PIKACI_BENCH_SSH !== "1") return { transport: new LocalhostTransport(), sshArgs: null };
   if (!existsSync(envFile))
     throw new Error(`PIKACI_BENCH_SSH=1 but ${envFile} is missing; run bash test/host/setup.sh`);
   const env = Object.fromEntries(

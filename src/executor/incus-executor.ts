@@ -6,7 +6,7 @@ import { CancelledError, describeError, InfrastructureError } from "../errors/in
 import { execArgv } from "../incus/argv.js";
 import { createIncusClient } from "../incus/client.js";
 import type { SyncStats } from "../schema/index.js";
-import type { Transport } from "../ssh/transport.js";
+import type { Transport } from "../transport/transport.js";
 import type { Executor, JobEvents, JobOutcome, JobSpec } from "./executor.js";
 import { classifyEnding, type JobEnding } from "./incus/classify.js";
 import { GUEST_ARTIFACTS, GUEST_SNAPSHOT, jobDevices, writableDirs } from "./incus/devices.js";

@@ -133,7 +133,10 @@ export const RunRecord = z.object({
   prepare_timings: z.array(PrepareTiming),
   jobs: z.array(JobRecord),
   snapshot_hash: z.string().nullable().optional(),
-  /** `local` or `ssh://user@host:port` — never with credentials. */
+  /**
+   * Where the lanes ran: `local` for the local executor (no build host), `localhost` for Incus on
+   * this machine without SSH, else `ssh://user@host:port` — never with credentials.
+   */
   host: z.string().nullable().optional(),
   repository: z.string().nullable().optional(),
   pull_request: z.number().int().positive().nullable().optional(),

@@ -1,6 +1,6 @@
 import { posix } from "node:path";
 import { InfrastructureError } from "../../errors/index.js";
-import type { Transport } from "../../ssh/transport.js";
+import type { Transport } from "../../transport/transport.js";
 
 export const DEFAULT_CACHE_UNUSED_DAYS = 30;
 

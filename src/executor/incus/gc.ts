@@ -1,7 +1,7 @@
 import { posix } from "node:path";
 import { InfrastructureError } from "../../errors/index.js";
 import { createIncusClient } from "../../incus/client.js";
-import type { Transport } from "../../ssh/transport.js";
+import type { Transport } from "../../transport/transport.js";
 import { planReap, type ReapDecision } from "./gc-plan.js";
 import { HEARTBEAT_INTERVAL_MS, HEARTBEAT_STALE_FACTOR } from "./heartbeat.js";
 import { INSTANCE_PREFIX } from "./names.js";
