@@ -42,6 +42,7 @@ export const CacheSpec = z.strictObject({
   /** Key prefixes tried in order when the key itself is not saved, e.g. `npm-`. */
   restore_keys: z.array(z.string().min(1).max(200)).optional(),
 });
+export type CacheSpec = z.infer<typeof CacheSpec>;
 
 export const MountSpec = z.strictObject({
   /** A directory of the workspace (relative), staged to the build host and mounted read-only. */
@@ -49,6 +50,7 @@ export const MountSpec = z.strictObject({
   /** Where it appears in the guest. */
   path: GuestPath,
 });
+export type MountSpec = z.infer<typeof MountSpec>;
 
 /**
  * A glob for files a lane leaves behind: relative to the workspace, or absolute in the guest.
@@ -63,8 +65,10 @@ export const ReportSpec = z.strictObject({
   /** JUnit XML files (a glob, like `artifacts`); they are collected as artifacts too. */
   junit: OutputGlob,
 });
+export type ReportSpec = z.infer<typeof ReportSpec>;
 
 export const InstanceType = z.enum(["container", "vm"]);
+export type InstanceType = z.infer<typeof InstanceType>;
 
 /** Settings a lane inherits unless it sets its own. */
 export const LaneDefaults = z.strictObject({
@@ -79,6 +83,7 @@ export const LaneDefaults = z.strictObject({
   /** Cap on each lane's stored log (head and tail kept, the cut marked); default 100MiB. */
   log_limit: LogLimit.optional(),
 });
+export type LaneDefaults = z.infer<typeof LaneDefaults>;
 
 export const LaneConfig = z.strictObject({
   id: LaneId,
@@ -112,6 +117,7 @@ export const LaneConfig = z.strictObject({
   /** Test reports to read into per-test results. */
   reports: z.array(ReportSpec).max(20).optional(),
 });
+export type LaneConfig = z.infer<typeof LaneConfig>;
 
 /** What goes into a lane's workspace besides the files git lists (docs/snapshot-hash.md §1). */
 export const SnapshotConfig = z.strictObject({
@@ -158,6 +164,7 @@ const BranchPattern = z
 export const PushTrigger = z.strictObject({
   branches: z.array(BranchPattern).min(1, "list at least one branch, e.g. [main]"),
 });
+export type PushTrigger = z.infer<typeof PushTrigger>;
 
 /** Events besides pull requests that run the lanes. Pull requests and merge queues always do. */
 export const TriggersConfig = z.strictObject({
@@ -173,15 +180,7 @@ export const PikaciConfig = z.strictObject({
   lanes: z.array(LaneConfig).min(1, "declare at least one lane"),
   snapshot: SnapshotConfig.optional(),
 });
-
-export type CacheSpec = z.infer<typeof CacheSpec>;
-export type MountSpec = z.infer<typeof MountSpec>;
-export type ReportSpec = z.infer<typeof ReportSpec>;
-export type LaneDefaults = z.infer<typeof LaneDefaults>;
-export type LaneConfig = z.infer<typeof LaneConfig>;
 export type PikaciConfig = z.infer<typeof PikaciConfig>;
-export type PushTrigger = z.infer<typeof PushTrigger>;
-export type InstanceType = z.infer<typeof InstanceType>;
 
 /** Where the App and Action look for the config in a repository. */
 export const DEFAULT_CONFIG_PATH = ".github/pikaci.yml";
