@@ -50190,6 +50190,27 @@ function snapTailStart(ring, start, size) {
   return nl < 0 ? 0 : nl + 1;
 }
 
+// src/store/file-end.ts
+import { open as open3 } from "node:fs/promises";
+async function readFileEnd(file2, maxBytes) {
+  let handle;
+  try {
+    handle = await open3(file2, "r");
+  } catch (error62) {
+    if (error62.code === "ENOENT") return null;
+    throw error62;
+  }
+  try {
+    const { size } = await handle.stat();
+    const length = Math.min(size, maxBytes);
+    const buffer = Buffer.alloc(length);
+    const { bytesRead } = await handle.read(buffer, 0, length, size - length);
+    return { bytes: buffer.subarray(0, bytesRead), size };
+  } finally {
+    await handle.close();
+  }
+}
+
 // src/store/ids.ts
 import { randomBytes as randomBytes2 } from "node:crypto";
 function newRunId(now = /* @__PURE__ */ new Date(), random = () => randomBytes2(4).toString("hex")) {
@@ -51133,9 +51154,6 @@ function renderErrorPage(status, heading, advice) {
   });
 }
 
-// src/pages/log-source.ts
-import { open as open3 } from "node:fs/promises";
-
 // src/report/bytes.ts
 var encoder = new TextEncoder();
 function byteLength(text) {
@@ -51247,22 +51265,8 @@ function tailOfLog(bytes, totalBytes, { maxLines = TAIL_MAX_LINES, maxBytes = TA
 // src/pages/log-source.ts
 async function readLogTail(store, runId, jobId, kind) {
   const file2 = kind === "host" ? store.hostLogPath(runId, jobId) : store.guestLogPath(runId, jobId);
-  let handle;
-  try {
-    handle = await open3(file2, "r");
-  } catch (error62) {
-    if (error62.code === "ENOENT") return null;
-    throw error62;
-  }
-  try {
-    const { size } = await handle.stat();
-    const length = Math.min(size, TAIL_MAX_BYTES + 1024);
-    const buffer = Buffer.alloc(length);
-    const { bytesRead } = await handle.read(buffer, 0, length, size - length);
-    return tailOfLog(buffer.subarray(0, bytesRead), size);
-  } finally {
-    await handle.close();
-  }
+  const end = await readFileEnd(file2, TAIL_MAX_BYTES + 1024);
+  return end && tailOfLog(end.bytes, end.size);
 }
 
 // src/pages/log-stream.ts

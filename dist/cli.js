@@ -64262,6 +64262,27 @@ function snapTailStart(ring, start, size) {
   return nl < 0 ? 0 : nl + 1;
 }
 
+// src/store/file-end.ts
+import { open as open6 } from "node:fs/promises";
+async function readFileEnd(file2, maxBytes) {
+  let handle;
+  try {
+    handle = await open6(file2, "r");
+  } catch (error62) {
+    if (error62.code === "ENOENT") return null;
+    throw error62;
+  }
+  try {
+    const { size } = await handle.stat();
+    const length = Math.min(size, maxBytes);
+    const buffer = Buffer.alloc(length);
+    const { bytesRead } = await handle.read(buffer, 0, length, size - length);
+    return { bytes: buffer.subarray(0, bytesRead), size };
+  } finally {
+    await handle.close();
+  }
+}
+
 // src/store/ids.ts
 init_errors2();
 init_schema();
@@ -64721,9 +64742,6 @@ function repoRelative(configPath, cwd) {
 import path13 from "node:path";
 init_errors2();
 
-// src/pages/log-source.ts
-import { open as open6 } from "node:fs/promises";
-
 // src/report/bytes.ts
 var encoder = new TextEncoder();
 
@@ -64765,22 +64783,8 @@ function tailOfLog(bytes, totalBytes, { maxLines = TAIL_MAX_LINES, maxBytes = TA
 // src/pages/log-source.ts
 async function readLogTail(store, runId, jobId, kind) {
   const file2 = kind === "host" ? store.hostLogPath(runId, jobId) : store.guestLogPath(runId, jobId);
-  let handle;
-  try {
-    handle = await open6(file2, "r");
-  } catch (error62) {
-    if (error62.code === "ENOENT") return null;
-    throw error62;
-  }
-  try {
-    const { size } = await handle.stat();
-    const length = Math.min(size, TAIL_MAX_BYTES + 1024);
-    const buffer = Buffer.alloc(length);
-    const { bytesRead } = await handle.read(buffer, 0, length, size - length);
-    return tailOfLog(buffer.subarray(0, bytesRead), size);
-  } finally {
-    await handle.close();
-  }
+  const end = await readFileEnd(file2, TAIL_MAX_BYTES + 1024);
+  return end && tailOfLog(end.bytes, end.size);
 }
 
 // src/run/git-meta.ts
