@@ -1,6 +1,6 @@
 /**
  * Sync: cold content-addressed sync vs `tar c | tar x` through the same transport, warm sync
- * (bytes sent), and a one-file change vs `rsync -a`. LocalTransport by default; over the test
+ * (bytes sent), and a one-file change vs `rsync -a`. LocalhostTransport by default; over the test
  * host's sshd when PIKACI_BENCH_SSH=1 (exits 2 when there is no test host). Exits 1 on a missed target.
  * PIKACI_BENCH_FILES (default 5000), PIKACI_BENCH_RUNS (default 3).
  *   npx tsx bench/sync.bench.ts
@@ -10,8 +10,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildSnapshot, syncSnapshot } from "../src/snapshot/index.js";
-import { LocalTransport } from "../src/ssh/local-transport.js";
-import type { Transport } from "../src/ssh/transport.js";
+import { LocalhostTransport } from "../src/transport/localhost.js";
+import type { Transport } from "../src/transport/transport.js";
 import { failOnMissedTargets, median, printTable, type Row, timeIt, writeResults } from "./lib/stats.js";
 import { testHostOrExit } from "./lib/test-host.js";
 import { makeBenchTree } from "./lib/tree.js";
@@ -21,7 +21,7 @@ const runs = Number(process.env.PIKACI_BENCH_RUNS ?? 3);
 const remoteBase = `/tmp/pikaci-bench-sync-remote-${process.pid}`;
 
 async function openTransport(): Promise<{ transport: Transport; sshArgs: string[] | null }> {
-  if (process.env.PIKACI_BENCH_SSH !== "1") return { transport: new LocalTransport(), sshArgs: null };
+  if (process.env.PIKACI_BENCH_SSH !== "1") return { transport: new LocalhostTransport(), sshArgs: null };
   const host = testHostOrExit("sync", "PIKACI_BENCH_SSH=1 measures over the build host's sshd.");
   const { connectSsh } = await import("../src/ssh/ssh-transport.js");
   const transport = await connectSsh({

@@ -104,9 +104,9 @@ var init_errors2 = __esm({
   }
 });
 
-// node_modules/yaml/dist/nodes/identity.js
+// ../../main/node_modules/yaml/dist/nodes/identity.js
 var require_identity = __commonJS({
-  "node_modules/yaml/dist/nodes/identity.js"(exports) {
+  "../../main/node_modules/yaml/dist/nodes/identity.js"(exports) {
     "use strict";
     var ALIAS = /* @__PURE__ */ Symbol.for("yaml.alias");
     var DOC = /* @__PURE__ */ Symbol.for("yaml.document");
@@ -161,9 +161,9 @@ var require_identity = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/visit.js
+// ../../main/node_modules/yaml/dist/visit.js
 var require_visit = __commonJS({
-  "node_modules/yaml/dist/visit.js"(exports) {
+  "../../main/node_modules/yaml/dist/visit.js"(exports) {
     "use strict";
     var identity = require_identity();
     var BREAK = /* @__PURE__ */ Symbol("break visit");
@@ -319,9 +319,9 @@ var require_visit = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/doc/directives.js
+// ../../main/node_modules/yaml/dist/doc/directives.js
 var require_directives = __commonJS({
-  "node_modules/yaml/dist/doc/directives.js"(exports) {
+  "../../main/node_modules/yaml/dist/doc/directives.js"(exports) {
     "use strict";
     var identity = require_identity();
     var visit2 = require_visit();
@@ -490,9 +490,9 @@ var require_directives = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/doc/anchors.js
+// ../../main/node_modules/yaml/dist/doc/anchors.js
 var require_anchors = __commonJS({
-  "node_modules/yaml/dist/doc/anchors.js"(exports) {
+  "../../main/node_modules/yaml/dist/doc/anchors.js"(exports) {
     "use strict";
     var identity = require_identity();
     var visit2 = require_visit();
@@ -560,9 +560,9 @@ var require_anchors = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/doc/applyReviver.js
+// ../../main/node_modules/yaml/dist/doc/applyReviver.js
 var require_applyReviver = __commonJS({
-  "node_modules/yaml/dist/doc/applyReviver.js"(exports) {
+  "../../main/node_modules/yaml/dist/doc/applyReviver.js"(exports) {
     "use strict";
     function applyReviver(reviver, obj, key, val) {
       if (val && typeof val === "object") {
@@ -610,9 +610,9 @@ var require_applyReviver = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/toJS.js
+// ../../main/node_modules/yaml/dist/nodes/toJS.js
 var require_toJS = __commonJS({
-  "node_modules/yaml/dist/nodes/toJS.js"(exports) {
+  "../../main/node_modules/yaml/dist/nodes/toJS.js"(exports) {
     "use strict";
     var identity = require_identity();
     function toJS(value, arg, ctx) {
@@ -640,9 +640,9 @@ var require_toJS = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/Node.js
+// ../../main/node_modules/yaml/dist/nodes/Node.js
 var require_Node = __commonJS({
-  "node_modules/yaml/dist/nodes/Node.js"(exports) {
+  "../../main/node_modules/yaml/dist/nodes/Node.js"(exports) {
     "use strict";
     var applyReviver = require_applyReviver();
     var identity = require_identity();
@@ -681,9 +681,9 @@ var require_Node = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/Alias.js
+// ../../main/node_modules/yaml/dist/nodes/Alias.js
 var require_Alias = __commonJS({
-  "node_modules/yaml/dist/nodes/Alias.js"(exports) {
+  "../../main/node_modules/yaml/dist/nodes/Alias.js"(exports) {
     "use strict";
     var anchors = require_anchors();
     var visit2 = require_visit();
@@ -799,9 +799,9 @@ var require_Alias = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/Scalar.js
+// ../../main/node_modules/yaml/dist/nodes/Scalar.js
 var require_Scalar = __commonJS({
-  "node_modules/yaml/dist/nodes/Scalar.js"(exports) {
+  "../../main/node_modules/yaml/dist/nodes/Scalar.js"(exports) {
     "use strict";
     var identity = require_identity();
     var Node = require_Node();
@@ -829,9 +829,9 @@ var require_Scalar = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/doc/createNode.js
+// ../../main/node_modules/yaml/dist/doc/createNode.js
 var require_createNode = __commonJS({
-  "node_modules/yaml/dist/doc/createNode.js"(exports) {
+  "../../main/node_modules/yaml/dist/doc/createNode.js"(exports) {
     "use strict";
     var Alias = require_Alias();
     var identity = require_identity();
@@ -904,9 +904,9 @@ var require_createNode = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/Collection.js
+// ../../main/node_modules/yaml/dist/nodes/Collection.js
 var require_Collection = __commonJS({
-  "node_modules/yaml/dist/nodes/Collection.js"(exports) {
+  "../../main/node_modules/yaml/dist/nodes/Collection.js"(exports) {
     "use strict";
     var createNode = require_createNode();
     var identity = require_identity();
@@ -1047,9 +1047,9 @@ var require_Collection = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/stringify/stringifyComment.js
+// ../../main/node_modules/yaml/dist/stringify/stringifyComment.js
 var require_stringifyComment = __commonJS({
-  "node_modules/yaml/dist/stringify/stringifyComment.js"(exports) {
+  "../../main/node_modules/yaml/dist/stringify/stringifyComment.js"(exports) {
     "use strict";
     var stringifyComment = (str) => str.replace(/^(?!$)(?: $)?/gm, "#");
     function indentComment(comment, indent) {
@@ -1064,9 +1064,9 @@ var require_stringifyComment = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/stringify/foldFlowLines.js
+// ../../main/node_modules/yaml/dist/stringify/foldFlowLines.js
 var require_foldFlowLines = __commonJS({
-  "node_modules/yaml/dist/stringify/foldFlowLines.js"(exports) {
+  "../../main/node_modules/yaml/dist/stringify/foldFlowLines.js"(exports) {
     "use strict";
     var FOLD_FLOW = "flow";
     var FOLD_BLOCK = "block";
@@ -1200,9 +1200,9 @@ ${indent}${text.slice(fold + 1, end2)}`;
   }
 });
 
-// node_modules/yaml/dist/stringify/stringifyString.js
+// ../../main/node_modules/yaml/dist/stringify/stringifyString.js
 var require_stringifyString = __commonJS({
-  "node_modules/yaml/dist/stringify/stringifyString.js"(exports) {
+  "../../main/node_modules/yaml/dist/stringify/stringifyString.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     var foldFlowLines = require_foldFlowLines();
@@ -1483,9 +1483,9 @@ ${indent}`);
   }
 });
 
-// node_modules/yaml/dist/stringify/stringify.js
+// ../../main/node_modules/yaml/dist/stringify/stringify.js
 var require_stringify = __commonJS({
-  "node_modules/yaml/dist/stringify/stringify.js"(exports) {
+  "../../main/node_modules/yaml/dist/stringify/stringify.js"(exports) {
     "use strict";
     var anchors = require_anchors();
     var identity = require_identity();
@@ -1607,9 +1607,9 @@ ${ctx.indent}${str}`;
   }
 });
 
-// node_modules/yaml/dist/stringify/stringifyPair.js
+// ../../main/node_modules/yaml/dist/stringify/stringifyPair.js
 var require_stringifyPair = __commonJS({
-  "node_modules/yaml/dist/stringify/stringifyPair.js"(exports) {
+  "../../main/node_modules/yaml/dist/stringify/stringifyPair.js"(exports) {
     "use strict";
     var identity = require_identity();
     var Scalar = require_Scalar();
@@ -1740,16 +1740,16 @@ ${ctx.indent}`;
   }
 });
 
-// node_modules/yaml/dist/log.js
+// ../../main/node_modules/yaml/dist/log.js
 var require_log = __commonJS({
-  "node_modules/yaml/dist/log.js"(exports) {
+  "../../main/node_modules/yaml/dist/log.js"(exports) {
     "use strict";
     var node_process = __require("process");
     function debug(logLevel, ...messages) {
       if (logLevel === "debug")
         console.log(...messages);
     }
-    function warn2(logLevel, warning) {
+    function warn(logLevel, warning) {
       if (logLevel === "debug" || logLevel === "warn") {
         if (typeof node_process.emitWarning === "function")
           node_process.emitWarning(warning);
@@ -1758,13 +1758,13 @@ var require_log = __commonJS({
       }
     }
     exports.debug = debug;
-    exports.warn = warn2;
+    exports.warn = warn;
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/merge.js
+// ../../main/node_modules/yaml/dist/schema/yaml-1.1/merge.js
 var require_merge = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/merge.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/yaml-1.1/merge.js"(exports) {
     "use strict";
     var identity = require_identity();
     var Scalar = require_Scalar();
@@ -1822,9 +1822,9 @@ var require_merge = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/addPairToJSMap.js
+// ../../main/node_modules/yaml/dist/nodes/addPairToJSMap.js
 var require_addPairToJSMap = __commonJS({
-  "node_modules/yaml/dist/nodes/addPairToJSMap.js"(exports) {
+  "../../main/node_modules/yaml/dist/nodes/addPairToJSMap.js"(exports) {
     "use strict";
     var log = require_log();
     var merge3 = require_merge();
@@ -1886,9 +1886,9 @@ var require_addPairToJSMap = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/Pair.js
+// ../../main/node_modules/yaml/dist/nodes/Pair.js
 var require_Pair = __commonJS({
-  "node_modules/yaml/dist/nodes/Pair.js"(exports) {
+  "../../main/node_modules/yaml/dist/nodes/Pair.js"(exports) {
     "use strict";
     var createNode = require_createNode();
     var stringifyPair = require_stringifyPair();
@@ -1926,9 +1926,9 @@ var require_Pair = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/stringify/stringifyCollection.js
+// ../../main/node_modules/yaml/dist/stringify/stringifyCollection.js
 var require_stringifyCollection = __commonJS({
-  "node_modules/yaml/dist/stringify/stringifyCollection.js"(exports) {
+  "../../main/node_modules/yaml/dist/stringify/stringifyCollection.js"(exports) {
     "use strict";
     var identity = require_identity();
     var stringify = require_stringify();
@@ -2077,9 +2077,9 @@ ${indent}${end}`;
   }
 });
 
-// node_modules/yaml/dist/nodes/YAMLMap.js
+// ../../main/node_modules/yaml/dist/nodes/YAMLMap.js
 var require_YAMLMap = __commonJS({
-  "node_modules/yaml/dist/nodes/YAMLMap.js"(exports) {
+  "../../main/node_modules/yaml/dist/nodes/YAMLMap.js"(exports) {
     "use strict";
     var stringifyCollection = require_stringifyCollection();
     var addPairToJSMap = require_addPairToJSMap();
@@ -2221,9 +2221,9 @@ var require_YAMLMap = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/common/map.js
+// ../../main/node_modules/yaml/dist/schema/common/map.js
 var require_map = __commonJS({
-  "node_modules/yaml/dist/schema/common/map.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/common/map.js"(exports) {
     "use strict";
     var identity = require_identity();
     var YAMLMap = require_YAMLMap();
@@ -2243,9 +2243,9 @@ var require_map = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/YAMLSeq.js
+// ../../main/node_modules/yaml/dist/nodes/YAMLSeq.js
 var require_YAMLSeq = __commonJS({
-  "node_modules/yaml/dist/nodes/YAMLSeq.js"(exports) {
+  "../../main/node_modules/yaml/dist/nodes/YAMLSeq.js"(exports) {
     "use strict";
     var createNode = require_createNode();
     var stringifyCollection = require_stringifyCollection();
@@ -2359,9 +2359,9 @@ var require_YAMLSeq = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/common/seq.js
+// ../../main/node_modules/yaml/dist/schema/common/seq.js
 var require_seq = __commonJS({
-  "node_modules/yaml/dist/schema/common/seq.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/common/seq.js"(exports) {
     "use strict";
     var identity = require_identity();
     var YAMLSeq = require_YAMLSeq();
@@ -2381,9 +2381,9 @@ var require_seq = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/common/string.js
+// ../../main/node_modules/yaml/dist/schema/common/string.js
 var require_string = __commonJS({
-  "node_modules/yaml/dist/schema/common/string.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/common/string.js"(exports) {
     "use strict";
     var stringifyString = require_stringifyString();
     var string4 = {
@@ -2400,9 +2400,9 @@ var require_string = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/common/null.js
+// ../../main/node_modules/yaml/dist/schema/common/null.js
 var require_null = __commonJS({
-  "node_modules/yaml/dist/schema/common/null.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/common/null.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     var nullTag = {
@@ -2418,9 +2418,9 @@ var require_null = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/core/bool.js
+// ../../main/node_modules/yaml/dist/schema/core/bool.js
 var require_bool = __commonJS({
-  "node_modules/yaml/dist/schema/core/bool.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/core/bool.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     var boolTag = {
@@ -2442,9 +2442,9 @@ var require_bool = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/stringify/stringifyNumber.js
+// ../../main/node_modules/yaml/dist/stringify/stringifyNumber.js
 var require_stringifyNumber = __commonJS({
-  "node_modules/yaml/dist/stringify/stringifyNumber.js"(exports) {
+  "../../main/node_modules/yaml/dist/stringify/stringifyNumber.js"(exports) {
     "use strict";
     function stringifyNumber({ format, minFractionDigits, tag, value }) {
       if (typeof value === "bigint")
@@ -2469,9 +2469,9 @@ var require_stringifyNumber = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/core/float.js
+// ../../main/node_modules/yaml/dist/schema/core/float.js
 var require_float = __commonJS({
-  "node_modules/yaml/dist/schema/core/float.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/core/float.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     var stringifyNumber = require_stringifyNumber();
@@ -2515,9 +2515,9 @@ var require_float = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/core/int.js
+// ../../main/node_modules/yaml/dist/schema/core/int.js
 var require_int = __commonJS({
-  "node_modules/yaml/dist/schema/core/int.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/core/int.js"(exports) {
     "use strict";
     var stringifyNumber = require_stringifyNumber();
     var intIdentify = (value) => typeof value === "bigint" || Number.isInteger(value);
@@ -2560,9 +2560,9 @@ var require_int = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/core/schema.js
+// ../../main/node_modules/yaml/dist/schema/core/schema.js
 var require_schema = __commonJS({
-  "node_modules/yaml/dist/schema/core/schema.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/core/schema.js"(exports) {
     "use strict";
     var map2 = require_map();
     var _null4 = require_null();
@@ -2588,9 +2588,9 @@ var require_schema = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/json/schema.js
+// ../../main/node_modules/yaml/dist/schema/json/schema.js
 var require_schema2 = __commonJS({
-  "node_modules/yaml/dist/schema/json/schema.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/json/schema.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     var map2 = require_map();
@@ -2655,9 +2655,9 @@ var require_schema2 = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/binary.js
+// ../../main/node_modules/yaml/dist/schema/yaml-1.1/binary.js
 var require_binary = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/binary.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/yaml-1.1/binary.js"(exports) {
     "use strict";
     var node_buffer = __require("buffer");
     var Scalar = require_Scalar();
@@ -2721,9 +2721,9 @@ var require_binary = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/pairs.js
+// ../../main/node_modules/yaml/dist/schema/yaml-1.1/pairs.js
 var require_pairs = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/pairs.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/yaml-1.1/pairs.js"(exports) {
     "use strict";
     var identity = require_identity();
     var Pair = require_Pair();
@@ -2799,9 +2799,9 @@ ${cn.comment}` : item.comment;
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/omap.js
+// ../../main/node_modules/yaml/dist/schema/yaml-1.1/omap.js
 var require_omap = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/omap.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/yaml-1.1/omap.js"(exports) {
     "use strict";
     var identity = require_identity();
     var toJS = require_toJS();
@@ -2877,9 +2877,9 @@ var require_omap = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/bool.js
+// ../../main/node_modules/yaml/dist/schema/yaml-1.1/bool.js
 var require_bool2 = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/bool.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/yaml-1.1/bool.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     function boolStringify({ value, source }, ctx) {
@@ -2909,9 +2909,9 @@ var require_bool2 = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/float.js
+// ../../main/node_modules/yaml/dist/schema/yaml-1.1/float.js
 var require_float2 = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/float.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/yaml-1.1/float.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     var stringifyNumber = require_stringifyNumber();
@@ -2958,9 +2958,9 @@ var require_float2 = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/int.js
+// ../../main/node_modules/yaml/dist/schema/yaml-1.1/int.js
 var require_int2 = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/int.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/yaml-1.1/int.js"(exports) {
     "use strict";
     var stringifyNumber = require_stringifyNumber();
     var intIdentify = (value) => typeof value === "bigint" || Number.isInteger(value);
@@ -3037,9 +3037,9 @@ var require_int2 = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/set.js
+// ../../main/node_modules/yaml/dist/schema/yaml-1.1/set.js
 var require_set = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/set.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/yaml-1.1/set.js"(exports) {
     "use strict";
     var identity = require_identity();
     var Pair = require_Pair();
@@ -3126,9 +3126,9 @@ var require_set = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/timestamp.js
+// ../../main/node_modules/yaml/dist/schema/yaml-1.1/timestamp.js
 var require_timestamp = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/timestamp.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/yaml-1.1/timestamp.js"(exports) {
     "use strict";
     var stringifyNumber = require_stringifyNumber();
     function parseSexagesimal(str, asBigInt) {
@@ -3214,9 +3214,9 @@ var require_timestamp = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/schema.js
+// ../../main/node_modules/yaml/dist/schema/yaml-1.1/schema.js
 var require_schema3 = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/schema.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/yaml-1.1/schema.js"(exports) {
     "use strict";
     var map2 = require_map();
     var _null4 = require_null();
@@ -3258,9 +3258,9 @@ var require_schema3 = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/tags.js
+// ../../main/node_modules/yaml/dist/schema/tags.js
 var require_tags = __commonJS({
-  "node_modules/yaml/dist/schema/tags.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/tags.js"(exports) {
     "use strict";
     var map2 = require_map();
     var _null4 = require_null();
@@ -3352,9 +3352,9 @@ var require_tags = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/Schema.js
+// ../../main/node_modules/yaml/dist/schema/Schema.js
 var require_Schema = __commonJS({
-  "node_modules/yaml/dist/schema/Schema.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/Schema.js"(exports) {
     "use strict";
     var identity = require_identity();
     var map2 = require_map();
@@ -3384,9 +3384,9 @@ var require_Schema = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/stringify/stringifyDocument.js
+// ../../main/node_modules/yaml/dist/stringify/stringifyDocument.js
 var require_stringifyDocument = __commonJS({
-  "node_modules/yaml/dist/stringify/stringifyDocument.js"(exports) {
+  "../../main/node_modules/yaml/dist/stringify/stringifyDocument.js"(exports) {
     "use strict";
     var identity = require_identity();
     var stringify = require_stringify();
@@ -3464,9 +3464,9 @@ var require_stringifyDocument = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/doc/Document.js
+// ../../main/node_modules/yaml/dist/doc/Document.js
 var require_Document = __commonJS({
-  "node_modules/yaml/dist/doc/Document.js"(exports) {
+  "../../main/node_modules/yaml/dist/doc/Document.js"(exports) {
     "use strict";
     var Alias = require_Alias();
     var Collection2 = require_Collection();
@@ -3773,9 +3773,9 @@ var require_Document = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/errors.js
+// ../../main/node_modules/yaml/dist/errors.js
 var require_errors = __commonJS({
-  "node_modules/yaml/dist/errors.js"(exports) {
+  "../../main/node_modules/yaml/dist/errors.js"(exports) {
     "use strict";
     var YAMLError = class extends Error {
       constructor(name, pos, code, message) {
@@ -3838,9 +3838,9 @@ ${pointer}
   }
 });
 
-// node_modules/yaml/dist/compose/resolve-props.js
+// ../../main/node_modules/yaml/dist/compose/resolve-props.js
 var require_resolve_props = __commonJS({
-  "node_modules/yaml/dist/compose/resolve-props.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/resolve-props.js"(exports) {
     "use strict";
     function resolveProps(tokens, { flow, indicator, next, offset, onError, parentIndent, startOnNewline }) {
       let spaceBefore = false;
@@ -3972,9 +3972,9 @@ var require_resolve_props = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/util-contains-newline.js
+// ../../main/node_modules/yaml/dist/compose/util-contains-newline.js
 var require_util_contains_newline = __commonJS({
-  "node_modules/yaml/dist/compose/util-contains-newline.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/util-contains-newline.js"(exports) {
     "use strict";
     function containsNewline(key) {
       if (!key)
@@ -4014,9 +4014,9 @@ var require_util_contains_newline = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/util-flow-indent-check.js
+// ../../main/node_modules/yaml/dist/compose/util-flow-indent-check.js
 var require_util_flow_indent_check = __commonJS({
-  "node_modules/yaml/dist/compose/util-flow-indent-check.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/util-flow-indent-check.js"(exports) {
     "use strict";
     var utilContainsNewline = require_util_contains_newline();
     function flowIndentCheck(indent, fc, onError) {
@@ -4032,9 +4032,9 @@ var require_util_flow_indent_check = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/util-map-includes.js
+// ../../main/node_modules/yaml/dist/compose/util-map-includes.js
 var require_util_map_includes = __commonJS({
-  "node_modules/yaml/dist/compose/util-map-includes.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/util-map-includes.js"(exports) {
     "use strict";
     var identity = require_identity();
     function mapIncludes(ctx, items, search) {
@@ -4048,9 +4048,9 @@ var require_util_map_includes = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/resolve-block-map.js
+// ../../main/node_modules/yaml/dist/compose/resolve-block-map.js
 var require_resolve_block_map = __commonJS({
-  "node_modules/yaml/dist/compose/resolve-block-map.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/resolve-block-map.js"(exports) {
     "use strict";
     var Pair = require_Pair();
     var YAMLMap = require_YAMLMap();
@@ -4156,9 +4156,9 @@ var require_resolve_block_map = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/resolve-block-seq.js
+// ../../main/node_modules/yaml/dist/compose/resolve-block-seq.js
 var require_resolve_block_seq = __commonJS({
-  "node_modules/yaml/dist/compose/resolve-block-seq.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/resolve-block-seq.js"(exports) {
     "use strict";
     var YAMLSeq = require_YAMLSeq();
     var resolveProps = require_resolve_props();
@@ -4207,9 +4207,9 @@ var require_resolve_block_seq = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/resolve-end.js
+// ../../main/node_modules/yaml/dist/compose/resolve-end.js
 var require_resolve_end = __commonJS({
-  "node_modules/yaml/dist/compose/resolve-end.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/resolve-end.js"(exports) {
     "use strict";
     function resolveEnd(end, offset, reqSpace, onError) {
       let comment = "";
@@ -4250,9 +4250,9 @@ var require_resolve_end = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/resolve-flow-collection.js
+// ../../main/node_modules/yaml/dist/compose/resolve-flow-collection.js
 var require_resolve_flow_collection = __commonJS({
-  "node_modules/yaml/dist/compose/resolve-flow-collection.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/resolve-flow-collection.js"(exports) {
     "use strict";
     var identity = require_identity();
     var Pair = require_Pair();
@@ -4444,9 +4444,9 @@ var require_resolve_flow_collection = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/compose-collection.js
+// ../../main/node_modules/yaml/dist/compose/compose-collection.js
 var require_compose_collection = __commonJS({
-  "node_modules/yaml/dist/compose/compose-collection.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/compose-collection.js"(exports) {
     "use strict";
     var identity = require_identity();
     var Scalar = require_Scalar();
@@ -4509,9 +4509,9 @@ var require_compose_collection = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/resolve-block-scalar.js
+// ../../main/node_modules/yaml/dist/compose/resolve-block-scalar.js
 var require_resolve_block_scalar = __commonJS({
-  "node_modules/yaml/dist/compose/resolve-block-scalar.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/resolve-block-scalar.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     function resolveBlockScalar(ctx, scalar, onError) {
@@ -4692,9 +4692,9 @@ var require_resolve_block_scalar = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/resolve-flow-scalar.js
+// ../../main/node_modules/yaml/dist/compose/resolve-flow-scalar.js
 var require_resolve_flow_scalar = __commonJS({
-  "node_modules/yaml/dist/compose/resolve-flow-scalar.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/resolve-flow-scalar.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     var resolveEnd = require_resolve_end();
@@ -4899,8 +4899,8 @@ var require_resolve_flow_scalar = __commonJS({
     };
     function parseCharCode(source, offset, length, onError) {
       const cc = source.substr(offset, length);
-      const ok2 = cc.length === length && /^[0-9a-fA-F]+$/.test(cc);
-      const code = ok2 ? parseInt(cc, 16) : NaN;
+      const ok = cc.length === length && /^[0-9a-fA-F]+$/.test(cc);
+      const code = ok ? parseInt(cc, 16) : NaN;
       try {
         return String.fromCodePoint(code);
       } catch {
@@ -4913,9 +4913,9 @@ var require_resolve_flow_scalar = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/compose-scalar.js
+// ../../main/node_modules/yaml/dist/compose/compose-scalar.js
 var require_compose_scalar = __commonJS({
-  "node_modules/yaml/dist/compose/compose-scalar.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/compose-scalar.js"(exports) {
     "use strict";
     var identity = require_identity();
     var Scalar = require_Scalar();
@@ -4994,9 +4994,9 @@ var require_compose_scalar = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/util-empty-scalar-position.js
+// ../../main/node_modules/yaml/dist/compose/util-empty-scalar-position.js
 var require_util_empty_scalar_position = __commonJS({
-  "node_modules/yaml/dist/compose/util-empty-scalar-position.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/util-empty-scalar-position.js"(exports) {
     "use strict";
     function emptyScalarPosition(offset, before, pos) {
       if (before) {
@@ -5024,9 +5024,9 @@ var require_util_empty_scalar_position = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/compose-node.js
+// ../../main/node_modules/yaml/dist/compose/compose-node.js
 var require_compose_node = __commonJS({
-  "node_modules/yaml/dist/compose/compose-node.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/compose-node.js"(exports) {
     "use strict";
     var Alias = require_Alias();
     var identity = require_identity();
@@ -5130,9 +5130,9 @@ var require_compose_node = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/compose-doc.js
+// ../../main/node_modules/yaml/dist/compose/compose-doc.js
 var require_compose_doc = __commonJS({
-  "node_modules/yaml/dist/compose/compose-doc.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/compose-doc.js"(exports) {
     "use strict";
     var Document = require_Document();
     var composeNode = require_compose_node();
@@ -5173,9 +5173,9 @@ var require_compose_doc = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/composer.js
+// ../../main/node_modules/yaml/dist/compose/composer.js
 var require_composer = __commonJS({
-  "node_modules/yaml/dist/compose/composer.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/composer.js"(exports) {
     "use strict";
     var node_process = __require("process");
     var directives = require_directives();
@@ -5381,9 +5381,9 @@ ${end.comment}` : end.comment;
   }
 });
 
-// node_modules/yaml/dist/parse/cst-scalar.js
+// ../../main/node_modules/yaml/dist/parse/cst-scalar.js
 var require_cst_scalar = __commonJS({
-  "node_modules/yaml/dist/parse/cst-scalar.js"(exports) {
+  "../../main/node_modules/yaml/dist/parse/cst-scalar.js"(exports) {
     "use strict";
     var resolveBlockScalar = require_resolve_block_scalar();
     var resolveFlowScalar = require_resolve_flow_scalar();
@@ -5566,9 +5566,9 @@ var require_cst_scalar = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/parse/cst-stringify.js
+// ../../main/node_modules/yaml/dist/parse/cst-stringify.js
 var require_cst_stringify = __commonJS({
-  "node_modules/yaml/dist/parse/cst-stringify.js"(exports) {
+  "../../main/node_modules/yaml/dist/parse/cst-stringify.js"(exports) {
     "use strict";
     var stringify = (cst) => "type" in cst ? stringifyToken(cst) : stringifyItem(cst);
     function stringifyToken(token) {
@@ -5627,9 +5627,9 @@ var require_cst_stringify = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/parse/cst-visit.js
+// ../../main/node_modules/yaml/dist/parse/cst-visit.js
 var require_cst_visit = __commonJS({
-  "node_modules/yaml/dist/parse/cst-visit.js"(exports) {
+  "../../main/node_modules/yaml/dist/parse/cst-visit.js"(exports) {
     "use strict";
     var BREAK = /* @__PURE__ */ Symbol("break visit");
     var SKIP = /* @__PURE__ */ Symbol("skip children");
@@ -5689,9 +5689,9 @@ var require_cst_visit = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/parse/cst.js
+// ../../main/node_modules/yaml/dist/parse/cst.js
 var require_cst = __commonJS({
-  "node_modules/yaml/dist/parse/cst.js"(exports) {
+  "../../main/node_modules/yaml/dist/parse/cst.js"(exports) {
     "use strict";
     var cstScalar = require_cst_scalar();
     var cstStringify = require_cst_stringify();
@@ -5791,9 +5791,9 @@ var require_cst = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/parse/lexer.js
+// ../../main/node_modules/yaml/dist/parse/lexer.js
 var require_lexer = __commonJS({
-  "node_modules/yaml/dist/parse/lexer.js"(exports) {
+  "../../main/node_modules/yaml/dist/parse/lexer.js"(exports) {
     "use strict";
     var cst = require_cst();
     function isEmpty(ch) {
@@ -6380,9 +6380,9 @@ var require_lexer = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/parse/line-counter.js
+// ../../main/node_modules/yaml/dist/parse/line-counter.js
 var require_line_counter = __commonJS({
-  "node_modules/yaml/dist/parse/line-counter.js"(exports) {
+  "../../main/node_modules/yaml/dist/parse/line-counter.js"(exports) {
     "use strict";
     var LineCounter2 = class {
       constructor() {
@@ -6411,9 +6411,9 @@ var require_line_counter = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/parse/parser.js
+// ../../main/node_modules/yaml/dist/parse/parser.js
 var require_parser = __commonJS({
-  "node_modules/yaml/dist/parse/parser.js"(exports) {
+  "../../main/node_modules/yaml/dist/parse/parser.js"(exports) {
     "use strict";
     var node_process = __require("process");
     var cst = require_cst();
@@ -7285,9 +7285,9 @@ var require_parser = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/public-api.js
+// ../../main/node_modules/yaml/dist/public-api.js
 var require_public_api = __commonJS({
-  "node_modules/yaml/dist/public-api.js"(exports) {
+  "../../main/node_modules/yaml/dist/public-api.js"(exports) {
     "use strict";
     var composer = require_composer();
     var Document = require_Document();
@@ -7382,9 +7382,9 @@ var require_public_api = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/index.js
+// ../../main/node_modules/yaml/dist/index.js
 var require_dist = __commonJS({
-  "node_modules/yaml/dist/index.js"(exports) {
+  "../../main/node_modules/yaml/dist/index.js"(exports) {
     "use strict";
     var composer = require_composer();
     var Document = require_Document();
@@ -7434,7 +7434,7 @@ var require_dist = __commonJS({
   }
 });
 
-// node_modules/zod/v4/core/util.js
+// ../../main/node_modules/zod/v4/core/util.js
 var util_exports = {};
 __export(util_exports, {
   BIGINT_FORMAT_RANGES: () => BIGINT_FORMAT_RANGES,
@@ -8180,7 +8180,7 @@ function constantCatch(value) {
 }
 var Cached, EVALUATING, captureStackTrace, allowsEval, getParsedType, propertyKeyTypes, primitiveTypes, NUMBER_FORMAT_RANGES, BIGINT_FORMAT_RANGES, highSurrogate, Class, installing, broke, breaker, CONSTANT_CATCH;
 var init_util = __esm({
-  "node_modules/zod/v4/core/util.js"() {
+  "../../main/node_modules/zod/v4/core/util.js"() {
     init_core();
     Cached = class {
       constructor(getter) {
@@ -8295,7 +8295,7 @@ var init_util = __esm({
   }
 });
 
-// node_modules/zod/v4/core/core.js
+// ../../main/node_modules/zod/v4/core/core.js
 function newError(Definition) {
   const E = _E;
   if (E) {
@@ -8398,7 +8398,7 @@ function config(newConfig) {
 }
 var _a, NEVER, _zodDesc, _E, $brand, $ZodAsyncError, $ZodEncodeError, globalConfig;
 var init_core = __esm({
-  "node_modules/zod/v4/core/core.js"() {
+  "../../main/node_modules/zod/v4/core/core.js"() {
     init_util();
     NEVER = /* @__PURE__ */ Object.freeze({
       status: "aborted"
@@ -8422,7 +8422,7 @@ var init_core = __esm({
   }
 });
 
-// node_modules/zod/v4/core/errors.js
+// ../../main/node_modules/zod/v4/core/errors.js
 function _getMessage() {
   const internals = this._zod;
   internals.message ?? (internals.message = JSON.stringify(internals.def, jsonStringifyReplacer, 2));
@@ -8580,7 +8580,7 @@ function prettifyError(error62) {
 }
 var _messageDesc, _issuesDesc, _installedToString, initializer, $ZodError, $ZodRealError;
 var init_errors3 = __esm({
-  "node_modules/zod/v4/core/errors.js"() {
+  "../../main/node_modules/zod/v4/core/errors.js"() {
     init_core();
     init_util();
     _messageDesc = {
@@ -8621,7 +8621,7 @@ var init_errors3 = __esm({
   }
 });
 
-// node_modules/zod/v4/core/parse.js
+// ../../main/node_modules/zod/v4/core/parse.js
 function finalizeParams(callee, params) {
   return { callee: params?.callee ?? callee, Err: params?.Err };
 }
@@ -8661,7 +8661,7 @@ function validateFallback(schema, value, _ctx) {
 }
 var _parse, parse, _parseAsync, parseAsync, _safeParse, safeParse, _safeParseAsync, safeParseAsync, COMPILE_INVALID, COMPILE_FALLBACK, validate, validateAsync, _encode, encode, _decode, decode, _encodeAsync, encodeAsync, _decodeAsync, decodeAsync, _safeEncode, safeEncode, _safeDecode, safeDecode, _safeEncodeAsync, safeEncodeAsync, _safeDecodeAsync, safeDecodeAsync;
 var init_parse = __esm({
-  "node_modules/zod/v4/core/parse.js"() {
+  "../../main/node_modules/zod/v4/core/parse.js"() {
     init_core();
     init_errors3();
     init_util();
@@ -8789,7 +8789,7 @@ var init_parse = __esm({
   }
 });
 
-// node_modules/zod/v4/core/regexes.js
+// ../../main/node_modules/zod/v4/core/regexes.js
 var regexes_exports = {};
 __export(regexes_exports, {
   anyString: () => anyString,
@@ -8890,7 +8890,7 @@ function fixedBase64url(length) {
 }
 var cuid, cuid2, ulid, xid, ksuid, nanoid, duration, extendedDuration, guid, uuid, uuid4, uuid6, uuid7, email, html5Email, rfc5322Email, unicodeEmail, idnEmail, browserEmail, _emoji, ipv4, ipv6, mac, cidrv4, cidrv6, base64, base64url, hostname, domain, httpProtocol, e164, creditCard, currencyCode, iban, dateSource, date, anyString, string, bigint, integer, number, boolean, _null, _undefined, lowercase, uppercase, hex, md5_hex, md5_base64, md5_base64url, sha1_hex, sha1_base64, sha1_base64url, sha256_hex, sha256_base64, sha256_base64url, sha384_hex, sha384_base64, sha384_base64url, sha512_hex, sha512_base64, sha512_base64url;
 var init_regexes = __esm({
-  "node_modules/zod/v4/core/regexes.js"() {
+  "../../main/node_modules/zod/v4/core/regexes.js"() {
     init_util();
     cuid = /^[cC][0-9a-z]{6,}$/;
     cuid2 = /^[0-9a-z]+$/;
@@ -8967,7 +8967,7 @@ var init_regexes = __esm({
   }
 });
 
-// node_modules/zod/v4/core/checks.js
+// ../../main/node_modules/zod/v4/core/checks.js
 function handleCheckPropertyResult(result, payload, property) {
   if (result.issues.length) {
     payload.issues.push(...prefixIssues(property, result.issues));
@@ -8975,7 +8975,7 @@ function handleCheckPropertyResult(result, payload, property) {
 }
 var $ZodCheck, _whenHasSize, _whenHasLength, numericOriginMap, $ZodCheckLessThan, $ZodCheckGreaterThan, $ZodCheckMultipleOf, $ZodCheckNumberFormat, $ZodCheckBigIntFormat, $ZodCheckMaxSize, $ZodCheckMinSize, $ZodCheckSizeEquals, $ZodCheckMaxLength, $ZodCheckMinLength, $ZodCheckLengthEquals, $ZodCheckStringFormat, $ZodCheckRegex, $ZodCheckLowerCase, $ZodCheckUpperCase, $ZodCheckIncludes, $ZodCheckStartsWith, $ZodCheckEndsWith, $ZodCheckProperty, $ZodCheckProperties, $ZodCheckMimeType, $ZodCheckOverwrite;
 var init_checks = __esm({
-  "node_modules/zod/v4/core/checks.js"() {
+  "../../main/node_modules/zod/v4/core/checks.js"() {
     init_core();
     init_regexes();
     init_util();
@@ -9451,10 +9451,10 @@ var init_checks = __esm({
   }
 });
 
-// node_modules/zod/v4/core/doc.js
+// ../../main/node_modules/zod/v4/core/doc.js
 var Doc;
 var init_doc = __esm({
-  "node_modules/zod/v4/core/doc.js"() {
+  "../../main/node_modules/zod/v4/core/doc.js"() {
     Doc = class {
       constructor(args = [], closed = {}) {
         this.content = [];
@@ -9497,10 +9497,10 @@ ${content.join("\n")}
   }
 });
 
-// node_modules/zod/v4/core/versions.js
+// ../../main/node_modules/zod/v4/core/versions.js
 var version;
 var init_versions = __esm({
-  "node_modules/zod/v4/core/versions.js"() {
+  "../../main/node_modules/zod/v4/core/versions.js"() {
     version = {
       major: 4,
       minor: 6,
@@ -9509,7 +9509,7 @@ var init_versions = __esm({
   }
 });
 
-// node_modules/zod/v4/core/schemas.js
+// ../../main/node_modules/zod/v4/core/schemas.js
 async function validateAsync2(inst, value) {
   const ctx = { async: true };
   return toStandardResult(await inst._zod.run({ value, issues: [] }, ctx), ctx);
@@ -10190,7 +10190,7 @@ function handleRefineResult(result, payload, input2, inst) {
 }
 var $ZodType, toStandardResult, $ZodString, $ZodStringFormat, $ZodGUID, $ZodUUID, $ZodEmail, URL_BAD_FORMAT, URL_UNPARSEABLE, asciiTabOrNewline, $ZodURL, $ZodEmoji, $ZodNanoID, $ZodCUID, $ZodCUID2, $ZodULID, $ZodXID, $ZodKSUID, $ZodISODateTime, $ZodISODate, $ZodISOTime, $ZodISODuration, $ZodIPv4, ipv6Alphabet, $ZodIPv6, $ZodMAC, $ZodCIDRv4, $ZodCIDRv6, base64Charset, $ZodBase64, base64urlCharset, $ZodBase64URL, $ZodE164, CC_SANITIZE, $ZodCreditCard, $ZodIBAN, $ZodJWT, $ZodCustomStringFormat, $ZodNumber, $ZodNumberFormat, $ZodBoolean, $ZodBigInt, $ZodBigIntFormat, $ZodSymbol, $ZodUndefined, $ZodNull, $ZodAny, $ZodUnknown, $ZodNever, $ZodVoid, $ZodDate, arraySize, mapSize, setSize, $ZodArray, NO_SYMBOL_KEYS, $ZodObject, $ZodObjectJIT, $ZodUnion, $ZodXor, $ZodDiscriminatedUnion, $ZodIntersection, $ZodTuple, $ZodRecord, $ZodMap, $ZodSet, $ZodEnum, $ZodLiteral, $ZodFile, $ZodTransform, $ZodOptional, $ZodExactOptional, $ZodNullable, $ZodDefault, $ZodPrefault, $ZodNonOptional, $ZodSuccess, $ZodCatch, $ZodNaN, $ZodPipe, $ZodCodec, $ZodPreprocess, $ZodReadonly, $ZodTemplateLiteral, $ZodFunction, $ZodPromise, $ZodLazy, $ZodCustom;
 var init_schemas = __esm({
-  "node_modules/zod/v4/core/schemas.js"() {
+  "../../main/node_modules/zod/v4/core/schemas.js"() {
     init_checks();
     init_core();
     init_doc();
@@ -11964,14 +11964,14 @@ var init_schemas = __esm({
   }
 });
 
-// node_modules/zod/v4/core/memoizer.js
+// ../../main/node_modules/zod/v4/core/memoizer.js
 function isRef(value) {
   return value !== null && typeof value === "object";
 }
 function cloneIssues(issues) {
   return issues.map((iss) => iss.path ? { ...iss, path: iss.path.slice() } : { ...iss });
 }
-function isRecursive(inst, stack, resolve5) {
+function isRecursive(inst, stack, resolve4) {
   const cached2 = recursive.get(inst);
   if (cached2 !== void 0)
     return cached2 ? PROVEN : NONE;
@@ -11979,9 +11979,9 @@ function isRecursive(inst, stack, resolve5) {
     return PROVEN;
   stack.add(inst);
   let result = NONE;
-  const check3 = (child) => {
+  const check2 = (child) => {
     if (result !== PROVEN && child?._zod) {
-      const answer = isRecursive(child, stack, resolve5);
+      const answer = isRecursive(child, stack, resolve4);
       if (answer > result)
         result = answer;
     }
@@ -11992,7 +11992,7 @@ function isRecursive(inst, stack, resolve5) {
       const desc = Object.getOwnPropertyDescriptor(sh, key);
       if (spread && !desc.enumerable)
         continue;
-      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve5) : NONE;
+      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve4) : NONE;
       if (child > answer)
         answer = child;
     }
@@ -12008,32 +12008,32 @@ function isRecursive(inst, stack, resolve5) {
     case "object": {
       const raw = rawShape(def);
       merge3(raw ? shape(raw, true) : ASSUMED);
-      check3(def.catchall);
+      check2(def.catchall);
       break;
     }
     case "array":
-      check3(def.element);
+      check2(def.element);
       break;
     case "tuple":
       for (const el of def.items)
-        check3(el);
-      check3(def.rest);
+        check2(el);
+      check2(def.rest);
       break;
     case "record":
     case "map":
-      check3(def.keyType);
-      check3(def.valueType);
+      check2(def.keyType);
+      check2(def.valueType);
       break;
     case "set":
-      check3(def.valueType);
+      check2(def.valueType);
       break;
     case "union":
       for (const el of def.options)
-        check3(el);
+        check2(el);
       break;
     case "intersection":
-      check3(def.left);
-      check3(def.right);
+      check2(def.left);
+      check2(def.right);
       break;
     case "optional":
     case "nullable":
@@ -12044,19 +12044,19 @@ function isRecursive(inst, stack, resolve5) {
     case "nonoptional":
     case "promise":
     case "success":
-      check3(def.innerType);
+      check2(def.innerType);
       break;
     case "pipe":
-      check3(def.in);
-      check3(def.out);
+      check2(def.in);
+      check2(def.out);
       break;
     case "function":
-      check3(def.input);
-      check3(def.output);
+      check2(def.input);
+      check2(def.output);
       break;
     // `$ZodLazy` caches its inner on the def, so a resolved edge is followed exactly
     case "lazy": {
-      const inner = def._cachedInner ?? (resolve5 ? inst._zod.innerType : void 0);
+      const inner = def._cachedInner ?? (resolve4 ? inst._zod.innerType : void 0);
       merge3(inner ? isRecursive(inner, stack, false) : ASSUMED);
       break;
     }
@@ -12093,10 +12093,10 @@ function isRecursive(inst, stack, resolve5) {
         if (!value || typeof value !== "object")
           continue;
         if (value._zod)
-          check3(value);
+          check2(value);
         else if (Array.isArray(value))
           for (const el of value)
-            check3(el);
+            check2(el);
       }
     }
   }
@@ -12128,7 +12128,7 @@ function isBackEdge(ctx, value) {
 }
 var $ZodCyclicError, STATE, NO_ISSUES, recursive, NONE, ASSUMED, PROVEN, handoff, open, memo;
 var init_memoizer = __esm({
-  "node_modules/zod/v4/core/memoizer.js"() {
+  "../../main/node_modules/zod/v4/core/memoizer.js"() {
     init_util();
     $ZodCyclicError = class extends Error {
       constructor() {
@@ -12246,7 +12246,7 @@ var init_memoizer = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ar.js
+// ../../main/node_modules/zod/v4/locales/ar.js
 function ar_default() {
   return {
     localeError: error()
@@ -12254,7 +12254,7 @@ function ar_default() {
 }
 var error;
 var init_ar = __esm({
-  "node_modules/zod/v4/locales/ar.js"() {
+  "../../main/node_modules/zod/v4/locales/ar.js"() {
     init_util();
     error = () => {
       const Sizable = {
@@ -12364,7 +12364,7 @@ var init_ar = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/az.js
+// ../../main/node_modules/zod/v4/locales/az.js
 function az_default() {
   return {
     localeError: error2()
@@ -12372,7 +12372,7 @@ function az_default() {
 }
 var error2;
 var init_az = __esm({
-  "node_modules/zod/v4/locales/az.js"() {
+  "../../main/node_modules/zod/v4/locales/az.js"() {
     init_util();
     error2 = () => {
       const Sizable = {
@@ -12481,7 +12481,7 @@ var init_az = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/be.js
+// ../../main/node_modules/zod/v4/locales/be.js
 function getBelarusianPlural(count, one, few, many) {
   const absCount = Math.abs(count);
   const lastDigit = absCount % 10;
@@ -12504,7 +12504,7 @@ function be_default() {
 }
 var error3;
 var init_be = __esm({
-  "node_modules/zod/v4/locales/be.js"() {
+  "../../main/node_modules/zod/v4/locales/be.js"() {
     init_util();
     error3 = () => {
       const Sizable = {
@@ -12656,7 +12656,7 @@ var init_be = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/bg.js
+// ../../main/node_modules/zod/v4/locales/bg.js
 function bg_default() {
   return {
     localeError: error4()
@@ -12664,7 +12664,7 @@ function bg_default() {
 }
 var error4;
 var init_bg = __esm({
-  "node_modules/zod/v4/locales/bg.js"() {
+  "../../main/node_modules/zod/v4/locales/bg.js"() {
     init_util();
     error4 = () => {
       const Sizable = {
@@ -12788,7 +12788,7 @@ var init_bg = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/bn.js
+// ../../main/node_modules/zod/v4/locales/bn.js
 function bn_default() {
   return {
     localeError: error5()
@@ -12796,7 +12796,7 @@ function bn_default() {
 }
 var error5;
 var init_bn = __esm({
-  "node_modules/zod/v4/locales/bn.js"() {
+  "../../main/node_modules/zod/v4/locales/bn.js"() {
     init_util();
     error5 = () => {
       const Sizable = {
@@ -12908,7 +12908,7 @@ var init_bn = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ca.js
+// ../../main/node_modules/zod/v4/locales/ca.js
 function ca_default() {
   return {
     localeError: error6()
@@ -12916,7 +12916,7 @@ function ca_default() {
 }
 var error6;
 var init_ca = __esm({
-  "node_modules/zod/v4/locales/ca.js"() {
+  "../../main/node_modules/zod/v4/locales/ca.js"() {
     init_util();
     error6 = () => {
       const Sizable = {
@@ -13028,7 +13028,7 @@ var init_ca = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ckb.js
+// ../../main/node_modules/zod/v4/locales/ckb.js
 function ckb_default() {
   return {
     localeError: error7()
@@ -13036,7 +13036,7 @@ function ckb_default() {
 }
 var error7;
 var init_ckb = __esm({
-  "node_modules/zod/v4/locales/ckb.js"() {
+  "../../main/node_modules/zod/v4/locales/ckb.js"() {
     init_util();
     error7 = () => {
       const Sizable = {
@@ -13167,7 +13167,7 @@ var init_ckb = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/cs.js
+// ../../main/node_modules/zod/v4/locales/cs.js
 function cs_default() {
   return {
     localeError: error8()
@@ -13175,7 +13175,7 @@ function cs_default() {
 }
 var error8;
 var init_cs = __esm({
-  "node_modules/zod/v4/locales/cs.js"() {
+  "../../main/node_modules/zod/v4/locales/cs.js"() {
     init_util();
     error8 = () => {
       const Sizable = {
@@ -13290,7 +13290,7 @@ var init_cs = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/da.js
+// ../../main/node_modules/zod/v4/locales/da.js
 function da_default() {
   return {
     localeError: error9()
@@ -13298,7 +13298,7 @@ function da_default() {
 }
 var error9;
 var init_da = __esm({
-  "node_modules/zod/v4/locales/da.js"() {
+  "../../main/node_modules/zod/v4/locales/da.js"() {
     init_util();
     error9 = () => {
       const Sizable = {
@@ -13417,7 +13417,7 @@ var init_da = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/de.js
+// ../../main/node_modules/zod/v4/locales/de.js
 function de_default() {
   return {
     localeError: error10()
@@ -13425,7 +13425,7 @@ function de_default() {
 }
 var error10;
 var init_de = __esm({
-  "node_modules/zod/v4/locales/de.js"() {
+  "../../main/node_modules/zod/v4/locales/de.js"() {
     init_util();
     error10 = () => {
       const Sizable = {
@@ -13537,7 +13537,7 @@ var init_de = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/el.js
+// ../../main/node_modules/zod/v4/locales/el.js
 function el_default() {
   return {
     localeError: error11()
@@ -13545,7 +13545,7 @@ function el_default() {
 }
 var error11;
 var init_el = __esm({
-  "node_modules/zod/v4/locales/el.js"() {
+  "../../main/node_modules/zod/v4/locales/el.js"() {
     init_util();
     error11 = () => {
       const Sizable = {
@@ -13656,7 +13656,7 @@ var init_el = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/en.js
+// ../../main/node_modules/zod/v4/locales/en.js
 function en_default() {
   return {
     localeError: error12()
@@ -13664,7 +13664,7 @@ function en_default() {
 }
 var error12;
 var init_en = __esm({
-  "node_modules/zod/v4/locales/en.js"() {
+  "../../main/node_modules/zod/v4/locales/en.js"() {
     init_util();
     error12 = () => {
       const Sizable = {
@@ -13787,7 +13787,7 @@ var init_en = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/eo.js
+// ../../main/node_modules/zod/v4/locales/eo.js
 function eo_default() {
   return {
     localeError: error13()
@@ -13795,7 +13795,7 @@ function eo_default() {
 }
 var error13;
 var init_eo = __esm({
-  "node_modules/zod/v4/locales/eo.js"() {
+  "../../main/node_modules/zod/v4/locales/eo.js"() {
     init_util();
     error13 = () => {
       const Sizable = {
@@ -13908,7 +13908,7 @@ var init_eo = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/es.js
+// ../../main/node_modules/zod/v4/locales/es.js
 function es_default() {
   return {
     localeError: error14()
@@ -13916,7 +13916,7 @@ function es_default() {
 }
 var error14;
 var init_es = __esm({
-  "node_modules/zod/v4/locales/es.js"() {
+  "../../main/node_modules/zod/v4/locales/es.js"() {
     init_util();
     error14 = () => {
       const Sizable = {
@@ -14051,7 +14051,7 @@ var init_es = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/fa.js
+// ../../main/node_modules/zod/v4/locales/fa.js
 function fa_default() {
   return {
     localeError: error15()
@@ -14059,7 +14059,7 @@ function fa_default() {
 }
 var error15;
 var init_fa = __esm({
-  "node_modules/zod/v4/locales/fa.js"() {
+  "../../main/node_modules/zod/v4/locales/fa.js"() {
     init_util();
     error15 = () => {
       const Sizable = {
@@ -14177,7 +14177,7 @@ var init_fa = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/fi.js
+// ../../main/node_modules/zod/v4/locales/fi.js
 function fi_default() {
   return {
     localeError: error16()
@@ -14185,7 +14185,7 @@ function fi_default() {
 }
 var error16;
 var init_fi = __esm({
-  "node_modules/zod/v4/locales/fi.js"() {
+  "../../main/node_modules/zod/v4/locales/fi.js"() {
     init_util();
     error16 = () => {
       const Sizable = {
@@ -14301,7 +14301,7 @@ var init_fi = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/fr.js
+// ../../main/node_modules/zod/v4/locales/fr.js
 function fr_default() {
   return {
     localeError: error17()
@@ -14309,7 +14309,7 @@ function fr_default() {
 }
 var error17;
 var init_fr = __esm({
-  "node_modules/zod/v4/locales/fr.js"() {
+  "../../main/node_modules/zod/v4/locales/fr.js"() {
     init_util();
     error17 = () => {
       const Sizable = {
@@ -14437,7 +14437,7 @@ var init_fr = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/fr-CA.js
+// ../../main/node_modules/zod/v4/locales/fr-CA.js
 function fr_CA_default() {
   return {
     localeError: error18()
@@ -14445,7 +14445,7 @@ function fr_CA_default() {
 }
 var error18;
 var init_fr_CA = __esm({
-  "node_modules/zod/v4/locales/fr-CA.js"() {
+  "../../main/node_modules/zod/v4/locales/fr-CA.js"() {
     init_util();
     error18 = () => {
       const Sizable = {
@@ -14556,7 +14556,7 @@ var init_fr_CA = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/gu.js
+// ../../main/node_modules/zod/v4/locales/gu.js
 function gu_default() {
   return {
     localeError: error19()
@@ -14564,7 +14564,7 @@ function gu_default() {
 }
 var error19;
 var init_gu = __esm({
-  "node_modules/zod/v4/locales/gu.js"() {
+  "../../main/node_modules/zod/v4/locales/gu.js"() {
     init_util();
     error19 = () => {
       const Sizable = {
@@ -14676,7 +14676,7 @@ var init_gu = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/he.js
+// ../../main/node_modules/zod/v4/locales/he.js
 function he_default() {
   return {
     localeError: error20()
@@ -14684,7 +14684,7 @@ function he_default() {
 }
 var error20;
 var init_he = __esm({
-  "node_modules/zod/v4/locales/he.js"() {
+  "../../main/node_modules/zod/v4/locales/he.js"() {
     init_util();
     error20 = () => {
       const TypeNames = {
@@ -14884,7 +14884,7 @@ var init_he = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/hi.js
+// ../../main/node_modules/zod/v4/locales/hi.js
 function hi_default() {
   return {
     localeError: error21()
@@ -14892,7 +14892,7 @@ function hi_default() {
 }
 var error21;
 var init_hi = __esm({
-  "node_modules/zod/v4/locales/hi.js"() {
+  "../../main/node_modules/zod/v4/locales/hi.js"() {
     init_util();
     error21 = () => {
       const Sizable = {
@@ -15002,7 +15002,7 @@ var init_hi = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/hr.js
+// ../../main/node_modules/zod/v4/locales/hr.js
 function hr_default() {
   return {
     localeError: error22()
@@ -15010,7 +15010,7 @@ function hr_default() {
 }
 var error22;
 var init_hr = __esm({
-  "node_modules/zod/v4/locales/hr.js"() {
+  "../../main/node_modules/zod/v4/locales/hr.js"() {
     init_util();
     error22 = () => {
       const Sizable = {
@@ -15135,7 +15135,7 @@ var init_hr = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/hu.js
+// ../../main/node_modules/zod/v4/locales/hu.js
 function hu_default() {
   return {
     localeError: error23()
@@ -15143,7 +15143,7 @@ function hu_default() {
 }
 var error23;
 var init_hu = __esm({
-  "node_modules/zod/v4/locales/hu.js"() {
+  "../../main/node_modules/zod/v4/locales/hu.js"() {
     init_util();
     error23 = () => {
       const Sizable = {
@@ -15255,7 +15255,7 @@ var init_hu = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/hy.js
+// ../../main/node_modules/zod/v4/locales/hy.js
 function getArmenianPlural(count, one, many) {
   return Math.abs(count) === 1 ? one : many;
 }
@@ -15273,7 +15273,7 @@ function hy_default() {
 }
 var error24;
 var init_hy = __esm({
-  "node_modules/zod/v4/locales/hy.js"() {
+  "../../main/node_modules/zod/v4/locales/hy.js"() {
     init_util();
     error24 = () => {
       const Sizable = {
@@ -15420,7 +15420,7 @@ var init_hy = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/id.js
+// ../../main/node_modules/zod/v4/locales/id.js
 function id_default() {
   return {
     localeError: error25()
@@ -15428,7 +15428,7 @@ function id_default() {
 }
 var error25;
 var init_id = __esm({
-  "node_modules/zod/v4/locales/id.js"() {
+  "../../main/node_modules/zod/v4/locales/id.js"() {
     init_util();
     error25 = () => {
       const Sizable = {
@@ -15538,7 +15538,7 @@ var init_id = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/is.js
+// ../../main/node_modules/zod/v4/locales/is.js
 function is_default() {
   return {
     localeError: error26()
@@ -15546,7 +15546,7 @@ function is_default() {
 }
 var error26;
 var init_is = __esm({
-  "node_modules/zod/v4/locales/is.js"() {
+  "../../main/node_modules/zod/v4/locales/is.js"() {
     init_util();
     error26 = () => {
       const Sizable = {
@@ -15659,7 +15659,7 @@ var init_is = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/it.js
+// ../../main/node_modules/zod/v4/locales/it.js
 function it_default() {
   return {
     localeError: error27()
@@ -15667,7 +15667,7 @@ function it_default() {
 }
 var error27;
 var init_it = __esm({
-  "node_modules/zod/v4/locales/it.js"() {
+  "../../main/node_modules/zod/v4/locales/it.js"() {
     init_util();
     error27 = () => {
       const Sizable = {
@@ -15779,7 +15779,7 @@ var init_it = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ja.js
+// ../../main/node_modules/zod/v4/locales/ja.js
 function ja_default() {
   return {
     localeError: error28()
@@ -15787,7 +15787,7 @@ function ja_default() {
 }
 var error28;
 var init_ja = __esm({
-  "node_modules/zod/v4/locales/ja.js"() {
+  "../../main/node_modules/zod/v4/locales/ja.js"() {
     init_util();
     error28 = () => {
       const Sizable = {
@@ -15898,7 +15898,7 @@ var init_ja = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ka.js
+// ../../main/node_modules/zod/v4/locales/ka.js
 function ka_default() {
   return {
     localeError: error29()
@@ -15906,7 +15906,7 @@ function ka_default() {
 }
 var error29;
 var init_ka = __esm({
-  "node_modules/zod/v4/locales/ka.js"() {
+  "../../main/node_modules/zod/v4/locales/ka.js"() {
     init_util();
     error29 = () => {
       const Sizable = {
@@ -16022,7 +16022,7 @@ var init_ka = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/km.js
+// ../../main/node_modules/zod/v4/locales/km.js
 function km_default() {
   return {
     localeError: error30()
@@ -16030,7 +16030,7 @@ function km_default() {
 }
 var error30;
 var init_km = __esm({
-  "node_modules/zod/v4/locales/km.js"() {
+  "../../main/node_modules/zod/v4/locales/km.js"() {
     init_util();
     error30 = () => {
       const Sizable = {
@@ -16144,17 +16144,17 @@ var init_km = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/kh.js
+// ../../main/node_modules/zod/v4/locales/kh.js
 function kh_default() {
   return km_default();
 }
 var init_kh = __esm({
-  "node_modules/zod/v4/locales/kh.js"() {
+  "../../main/node_modules/zod/v4/locales/kh.js"() {
     init_km();
   }
 });
 
-// node_modules/zod/v4/locales/kn.js
+// ../../main/node_modules/zod/v4/locales/kn.js
 function kn_default() {
   return {
     localeError: error31()
@@ -16162,7 +16162,7 @@ function kn_default() {
 }
 var error31;
 var init_kn = __esm({
-  "node_modules/zod/v4/locales/kn.js"() {
+  "../../main/node_modules/zod/v4/locales/kn.js"() {
     init_util();
     error31 = () => {
       const Sizable = {
@@ -16276,7 +16276,7 @@ var init_kn = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ko.js
+// ../../main/node_modules/zod/v4/locales/ko.js
 function ko_default() {
   return {
     localeError: error32()
@@ -16284,7 +16284,7 @@ function ko_default() {
 }
 var error32;
 var init_ko = __esm({
-  "node_modules/zod/v4/locales/ko.js"() {
+  "../../main/node_modules/zod/v4/locales/ko.js"() {
     init_util();
     error32 = () => {
       const Sizable = {
@@ -16399,7 +16399,7 @@ var init_ko = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/lt.js
+// ../../main/node_modules/zod/v4/locales/lt.js
 function getUnitTypeFromNumber(number4) {
   const abs = Math.abs(number4);
   const last = abs % 10;
@@ -16417,7 +16417,7 @@ function lt_default() {
 }
 var capitalizeFirstCharacter, error33;
 var init_lt = __esm({
-  "node_modules/zod/v4/locales/lt.js"() {
+  "../../main/node_modules/zod/v4/locales/lt.js"() {
     init_util();
     capitalizeFirstCharacter = (text) => {
       return text.charAt(0).toUpperCase() + text.slice(1);
@@ -16613,7 +16613,7 @@ var init_lt = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/mk.js
+// ../../main/node_modules/zod/v4/locales/mk.js
 function mk_default() {
   return {
     localeError: error34()
@@ -16621,7 +16621,7 @@ function mk_default() {
 }
 var error34;
 var init_mk = __esm({
-  "node_modules/zod/v4/locales/mk.js"() {
+  "../../main/node_modules/zod/v4/locales/mk.js"() {
     init_util();
     error34 = () => {
       const Sizable = {
@@ -16734,7 +16734,7 @@ var init_mk = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ms.js
+// ../../main/node_modules/zod/v4/locales/ms.js
 function ms_default() {
   return {
     localeError: error35()
@@ -16742,7 +16742,7 @@ function ms_default() {
 }
 var error35;
 var init_ms = __esm({
-  "node_modules/zod/v4/locales/ms.js"() {
+  "../../main/node_modules/zod/v4/locales/ms.js"() {
     init_util();
     error35 = () => {
       const Sizable = {
@@ -16853,7 +16853,7 @@ var init_ms = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ne.js
+// ../../main/node_modules/zod/v4/locales/ne.js
 function ne_default() {
   return {
     localeError: error36()
@@ -16861,7 +16861,7 @@ function ne_default() {
 }
 var error36;
 var init_ne = __esm({
-  "node_modules/zod/v4/locales/ne.js"() {
+  "../../main/node_modules/zod/v4/locales/ne.js"() {
     init_util();
     error36 = () => {
       const Sizable = {
@@ -16971,7 +16971,7 @@ var init_ne = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/nl.js
+// ../../main/node_modules/zod/v4/locales/nl.js
 function nl_default() {
   return {
     localeError: error37()
@@ -16979,7 +16979,7 @@ function nl_default() {
 }
 var error37;
 var init_nl = __esm({
-  "node_modules/zod/v4/locales/nl.js"() {
+  "../../main/node_modules/zod/v4/locales/nl.js"() {
     init_util();
     error37 = () => {
       const Sizable = {
@@ -17093,7 +17093,7 @@ var init_nl = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/nn.js
+// ../../main/node_modules/zod/v4/locales/nn.js
 function nn_default() {
   return {
     localeError: error38()
@@ -17101,7 +17101,7 @@ function nn_default() {
 }
 var error38;
 var init_nn = __esm({
-  "node_modules/zod/v4/locales/nn.js"() {
+  "../../main/node_modules/zod/v4/locales/nn.js"() {
     init_util();
     error38 = () => {
       const Sizable = {
@@ -17213,7 +17213,7 @@ var init_nn = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/no.js
+// ../../main/node_modules/zod/v4/locales/no.js
 function no_default() {
   return {
     localeError: error39()
@@ -17221,7 +17221,7 @@ function no_default() {
 }
 var error39;
 var init_no = __esm({
-  "node_modules/zod/v4/locales/no.js"() {
+  "../../main/node_modules/zod/v4/locales/no.js"() {
     init_util();
     error39 = () => {
       const Sizable = {
@@ -17333,7 +17333,7 @@ var init_no = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ota.js
+// ../../main/node_modules/zod/v4/locales/ota.js
 function ota_default() {
   return {
     localeError: error40()
@@ -17341,7 +17341,7 @@ function ota_default() {
 }
 var error40;
 var init_ota = __esm({
-  "node_modules/zod/v4/locales/ota.js"() {
+  "../../main/node_modules/zod/v4/locales/ota.js"() {
     init_util();
     error40 = () => {
       const Sizable = {
@@ -17454,7 +17454,7 @@ var init_ota = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ps.js
+// ../../main/node_modules/zod/v4/locales/ps.js
 function ps_default() {
   return {
     localeError: error41()
@@ -17462,7 +17462,7 @@ function ps_default() {
 }
 var error41;
 var init_ps = __esm({
-  "node_modules/zod/v4/locales/ps.js"() {
+  "../../main/node_modules/zod/v4/locales/ps.js"() {
     init_util();
     error41 = () => {
       const Sizable = {
@@ -17580,7 +17580,7 @@ var init_ps = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/pl.js
+// ../../main/node_modules/zod/v4/locales/pl.js
 function pl_default() {
   return {
     localeError: error42()
@@ -17588,7 +17588,7 @@ function pl_default() {
 }
 var error42;
 var init_pl = __esm({
-  "node_modules/zod/v4/locales/pl.js"() {
+  "../../main/node_modules/zod/v4/locales/pl.js"() {
     init_util();
     error42 = () => {
       const Sizable = {
@@ -17701,7 +17701,7 @@ var init_pl = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/pt.js
+// ../../main/node_modules/zod/v4/locales/pt.js
 function pt_default() {
   return {
     localeError: error43()
@@ -17709,7 +17709,7 @@ function pt_default() {
 }
 var error43;
 var init_pt = __esm({
-  "node_modules/zod/v4/locales/pt.js"() {
+  "../../main/node_modules/zod/v4/locales/pt.js"() {
     init_util();
     error43 = () => {
       const Sizable = {
@@ -17851,7 +17851,7 @@ var init_pt = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/pt-BR.js
+// ../../main/node_modules/zod/v4/locales/pt-BR.js
 function pt_BR_default() {
   return {
     localeError: error44()
@@ -17859,7 +17859,7 @@ function pt_BR_default() {
 }
 var error44;
 var init_pt_BR = __esm({
-  "node_modules/zod/v4/locales/pt-BR.js"() {
+  "../../main/node_modules/zod/v4/locales/pt-BR.js"() {
     init_util();
     error44 = () => {
       const Sizable = {
@@ -18002,7 +18002,7 @@ var init_pt_BR = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ro.js
+// ../../main/node_modules/zod/v4/locales/ro.js
 function ro_default() {
   return {
     localeError: error45()
@@ -18010,7 +18010,7 @@ function ro_default() {
 }
 var error45;
 var init_ro = __esm({
-  "node_modules/zod/v4/locales/ro.js"() {
+  "../../main/node_modules/zod/v4/locales/ro.js"() {
     init_util();
     error45 = () => {
       const Sizable = {
@@ -18131,7 +18131,7 @@ var init_ro = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ru.js
+// ../../main/node_modules/zod/v4/locales/ru.js
 function getRussianPlural(count, one, few, many) {
   const absCount = Math.abs(count);
   const lastDigit = absCount % 10;
@@ -18154,7 +18154,7 @@ function ru_default() {
 }
 var error46;
 var init_ru = __esm({
-  "node_modules/zod/v4/locales/ru.js"() {
+  "../../main/node_modules/zod/v4/locales/ru.js"() {
     init_util();
     error46 = () => {
       const Sizable = {
@@ -18306,7 +18306,7 @@ var init_ru = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/sk.js
+// ../../main/node_modules/zod/v4/locales/sk.js
 function sk_default() {
   return {
     localeError: error47()
@@ -18314,7 +18314,7 @@ function sk_default() {
 }
 var error47;
 var init_sk = __esm({
-  "node_modules/zod/v4/locales/sk.js"() {
+  "../../main/node_modules/zod/v4/locales/sk.js"() {
     init_util();
     error47 = () => {
       const Sizable = {
@@ -18429,7 +18429,7 @@ var init_sk = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/sl.js
+// ../../main/node_modules/zod/v4/locales/sl.js
 function sl_default() {
   return {
     localeError: error48()
@@ -18437,7 +18437,7 @@ function sl_default() {
 }
 var error48;
 var init_sl = __esm({
-  "node_modules/zod/v4/locales/sl.js"() {
+  "../../main/node_modules/zod/v4/locales/sl.js"() {
     init_util();
     error48 = () => {
       const Sizable = {
@@ -18550,7 +18550,7 @@ var init_sl = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/sv.js
+// ../../main/node_modules/zod/v4/locales/sv.js
 function sv_default() {
   return {
     localeError: error49()
@@ -18558,7 +18558,7 @@ function sv_default() {
 }
 var error49;
 var init_sv = __esm({
-  "node_modules/zod/v4/locales/sv.js"() {
+  "../../main/node_modules/zod/v4/locales/sv.js"() {
     init_util();
     error49 = () => {
       const Sizable = {
@@ -18672,7 +18672,7 @@ var init_sv = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ta.js
+// ../../main/node_modules/zod/v4/locales/ta.js
 function ta_default() {
   return {
     localeError: error50()
@@ -18680,7 +18680,7 @@ function ta_default() {
 }
 var error50;
 var init_ta = __esm({
-  "node_modules/zod/v4/locales/ta.js"() {
+  "../../main/node_modules/zod/v4/locales/ta.js"() {
     init_util();
     error50 = () => {
       const Sizable = {
@@ -18794,7 +18794,7 @@ var init_ta = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/tg.js
+// ../../main/node_modules/zod/v4/locales/tg.js
 function tg_default() {
   return {
     localeError: error51()
@@ -18802,7 +18802,7 @@ function tg_default() {
 }
 var error51;
 var init_tg = __esm({
-  "node_modules/zod/v4/locales/tg.js"() {
+  "../../main/node_modules/zod/v4/locales/tg.js"() {
     init_util();
     error51 = () => {
       const Sizable = {
@@ -18917,7 +18917,7 @@ var init_tg = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/th.js
+// ../../main/node_modules/zod/v4/locales/th.js
 function th_default() {
   return {
     localeError: error52()
@@ -18925,7 +18925,7 @@ function th_default() {
 }
 var error52;
 var init_th = __esm({
-  "node_modules/zod/v4/locales/th.js"() {
+  "../../main/node_modules/zod/v4/locales/th.js"() {
     init_util();
     error52 = () => {
       const Sizable = {
@@ -19039,7 +19039,7 @@ var init_th = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/tk.js
+// ../../main/node_modules/zod/v4/locales/tk.js
 function tk_default() {
   return {
     localeError: error53()
@@ -19047,7 +19047,7 @@ function tk_default() {
 }
 var error53;
 var init_tk = __esm({
-  "node_modules/zod/v4/locales/tk.js"() {
+  "../../main/node_modules/zod/v4/locales/tk.js"() {
     init_util();
     error53 = () => {
       const Sizable = {
@@ -19153,7 +19153,7 @@ var init_tk = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/tr.js
+// ../../main/node_modules/zod/v4/locales/tr.js
 function tr_default() {
   return {
     localeError: error54()
@@ -19161,7 +19161,7 @@ function tr_default() {
 }
 var error54;
 var init_tr = __esm({
-  "node_modules/zod/v4/locales/tr.js"() {
+  "../../main/node_modules/zod/v4/locales/tr.js"() {
     init_util();
     error54 = () => {
       const Sizable = {
@@ -19270,7 +19270,7 @@ var init_tr = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/uk.js
+// ../../main/node_modules/zod/v4/locales/uk.js
 function uk_default() {
   return {
     localeError: error55()
@@ -19278,7 +19278,7 @@ function uk_default() {
 }
 var error55;
 var init_uk = __esm({
-  "node_modules/zod/v4/locales/uk.js"() {
+  "../../main/node_modules/zod/v4/locales/uk.js"() {
     init_util();
     error55 = () => {
       const Sizable = {
@@ -19390,17 +19390,17 @@ var init_uk = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ua.js
+// ../../main/node_modules/zod/v4/locales/ua.js
 function ua_default() {
   return uk_default();
 }
 var init_ua = __esm({
-  "node_modules/zod/v4/locales/ua.js"() {
+  "../../main/node_modules/zod/v4/locales/ua.js"() {
     init_uk();
   }
 });
 
-// node_modules/zod/v4/locales/ur.js
+// ../../main/node_modules/zod/v4/locales/ur.js
 function ur_default() {
   return {
     localeError: error56()
@@ -19408,7 +19408,7 @@ function ur_default() {
 }
 var error56;
 var init_ur = __esm({
-  "node_modules/zod/v4/locales/ur.js"() {
+  "../../main/node_modules/zod/v4/locales/ur.js"() {
     init_util();
     error56 = () => {
       const Sizable = {
@@ -19522,7 +19522,7 @@ var init_ur = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/uz.js
+// ../../main/node_modules/zod/v4/locales/uz.js
 function uz_default() {
   return {
     localeError: error57()
@@ -19530,7 +19530,7 @@ function uz_default() {
 }
 var error57;
 var init_uz = __esm({
-  "node_modules/zod/v4/locales/uz.js"() {
+  "../../main/node_modules/zod/v4/locales/uz.js"() {
     init_util();
     error57 = () => {
       const Sizable = {
@@ -19642,7 +19642,7 @@ var init_uz = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/vi.js
+// ../../main/node_modules/zod/v4/locales/vi.js
 function vi_default() {
   return {
     localeError: error58()
@@ -19650,7 +19650,7 @@ function vi_default() {
 }
 var error58;
 var init_vi = __esm({
-  "node_modules/zod/v4/locales/vi.js"() {
+  "../../main/node_modules/zod/v4/locales/vi.js"() {
     init_util();
     error58 = () => {
       const Sizable = {
@@ -19762,7 +19762,7 @@ var init_vi = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/zh-CN.js
+// ../../main/node_modules/zod/v4/locales/zh-CN.js
 function zh_CN_default() {
   return {
     localeError: error59()
@@ -19770,7 +19770,7 @@ function zh_CN_default() {
 }
 var error59;
 var init_zh_CN = __esm({
-  "node_modules/zod/v4/locales/zh-CN.js"() {
+  "../../main/node_modules/zod/v4/locales/zh-CN.js"() {
     init_util();
     error59 = () => {
       const Sizable = {
@@ -19883,7 +19883,7 @@ var init_zh_CN = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/zh-TW.js
+// ../../main/node_modules/zod/v4/locales/zh-TW.js
 function zh_TW_default() {
   return {
     localeError: error60()
@@ -19891,7 +19891,7 @@ function zh_TW_default() {
 }
 var error60;
 var init_zh_TW = __esm({
-  "node_modules/zod/v4/locales/zh-TW.js"() {
+  "../../main/node_modules/zod/v4/locales/zh-TW.js"() {
     init_util();
     error60 = () => {
       const Sizable = {
@@ -20002,7 +20002,7 @@ var init_zh_TW = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/yo.js
+// ../../main/node_modules/zod/v4/locales/yo.js
 function yo_default() {
   return {
     localeError: error61()
@@ -20010,7 +20010,7 @@ function yo_default() {
 }
 var error61;
 var init_yo = __esm({
-  "node_modules/zod/v4/locales/yo.js"() {
+  "../../main/node_modules/zod/v4/locales/yo.js"() {
     init_util();
     error61 = () => {
       const Sizable = {
@@ -20121,7 +20121,7 @@ var init_yo = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/index.js
+// ../../main/node_modules/zod/v4/locales/index.js
 var locales_exports = {};
 __export(locales_exports, {
   ar: () => ar_default,
@@ -20189,7 +20189,7 @@ __export(locales_exports, {
   zhTW: () => zh_TW_default
 });
 var init_locales = __esm({
-  "node_modules/zod/v4/locales/index.js"() {
+  "../../main/node_modules/zod/v4/locales/index.js"() {
     init_ar();
     init_az();
     init_be();
@@ -20256,13 +20256,13 @@ var init_locales = __esm({
   }
 });
 
-// node_modules/zod/v4/core/registries.js
+// ../../main/node_modules/zod/v4/core/registries.js
 function registry() {
   return new $ZodRegistry();
 }
 var _a2, $output, $input, $ZodRegistry, globalRegistry;
 var init_registries = __esm({
-  "node_modules/zod/v4/core/registries.js"() {
+  "../../main/node_modules/zod/v4/core/registries.js"() {
     $output = /* @__PURE__ */ Symbol("ZodOutput");
     $input = /* @__PURE__ */ Symbol("ZodInput");
     $ZodRegistry = class {
@@ -20310,7 +20310,7 @@ var init_registries = __esm({
   }
 });
 
-// node_modules/zod/v4/core/compile.js
+// ../../main/node_modules/zod/v4/core/compile.js
 function compileValidator(schema, parser) {
   try {
     return compileFn(schema, { assertOnly: true });
@@ -20483,8 +20483,8 @@ function generateChecks(doc, ctx, schema, accessor) {
   if (!schemaChecks || schemaChecks.length === 0)
     return accessor;
   let currentAccessor = accessor;
-  for (const check3 of schemaChecks) {
-    const def = check3._zod.def;
+  for (const check2 of schemaChecks) {
+    const def = check2._zod.def;
     if (def.when && !WHEN_DEFAULTED_CHECKS.has(def.check)) {
       throw new ZodCompileUnsupportedError(`check with a custom "when" condition`);
     }
@@ -20532,7 +20532,7 @@ function generateChecks(doc, ctx, schema, accessor) {
         currentAccessor = generateStringFormatCheck(doc, ctx, def, currentAccessor);
         break;
       case "custom":
-        currentAccessor = generateCustomRefineCheck(doc, ctx, check3, currentAccessor);
+        currentAccessor = generateCustomRefineCheck(doc, ctx, check2, currentAccessor);
         break;
       case "bigint_format":
         generateBigIntFormatCheck(doc, def, currentAccessor);
@@ -20548,7 +20548,7 @@ function generateChecks(doc, ctx, schema, accessor) {
         break;
       case "overwrite": {
         const newAccessor = newVar(ctx);
-        generateOverwriteCheck(doc, ctx, check3, currentAccessor, newAccessor);
+        generateOverwriteCheck(doc, ctx, check2, currentAccessor, newAccessor);
         currentAccessor = newAccessor;
         break;
       }
@@ -20671,8 +20671,8 @@ function generatePropertyCheck(doc, ctx, def, accessor) {
   const propAccessor = `${accessor}[${JSON.stringify(def.property)}]`;
   generateCheck(doc, ctx, def.schema, propAccessor);
 }
-function generateOverwriteCheck(doc, ctx, check3, currentAccessor, newAccessor) {
-  const tx = check3._zod.def.tx;
+function generateOverwriteCheck(doc, ctx, check2, currentAccessor, newAccessor) {
+  const tx = check2._zod.def.tx;
   if (!tx) {
     throw new ZodCompileUnsupportedError("overwrite check without a transform function");
   }
@@ -20688,8 +20688,8 @@ function throwAsync() {
 function pushIssue(issue2) {
   this.issues.push(issue2);
 }
-function generateCustomRefineCheck(doc, ctx, check3, accessor) {
-  const def = check3._zod.def;
+function generateCustomRefineCheck(doc, ctx, check2, accessor) {
+  const def = check2._zod.def;
   if (def.fn) {
     if (isAsyncFunction(def.fn)) {
       throw new ZodCompileAsyncError("z.compile: async .refine() predicates are not supported");
@@ -20702,11 +20702,11 @@ function generateCustomRefineCheck(doc, ctx, check3, accessor) {
     doc.write(`if (!${resVar}) return INVALID;`);
     return accessor;
   }
-  if (check3._zod.check) {
-    if (isAsyncFunction(check3._zod.check)) {
+  if (check2._zod.check) {
+    if (isAsyncFunction(check2._zod.check)) {
       throw new ZodCompileAsyncError("z.compile: async .superRefine() / check functions are not supported");
     }
-    const checkFn = check3._zod.check;
+    const checkFn = check2._zod.check;
     const helperFn = (value) => {
       const fakePayload = { value, issues: [], addIssue: pushIssue };
       const result = checkFn(fakePayload);
@@ -21302,8 +21302,8 @@ function generateNullableCheck(doc, ctx, schema, accessor, buildsValue = true) {
   return outputVar;
 }
 function generateSizeGate(doc, schema, size) {
-  for (const [max, check3] of sizeCaps(schema._zod.def.checks)) {
-    doc.write(`if (${size} > ${numericOperand(max, check3._zod.def.check)}) return INVALID;`);
+  for (const [max, check2] of sizeCaps(schema._zod.def.checks)) {
+    doc.write(`if (${size} > ${numericOperand(max, check2._zod.def.check)}) return INVALID;`);
   }
 }
 function generateArrayCheck(doc, ctx, schema, accessor, buildsValue = true) {
@@ -21872,7 +21872,7 @@ function generateTransformCheck(doc, ctx, schema, accessor) {
 }
 var INVALID, FALLBACK_FLAG, ZodCompileAsyncError, ZodCompileUnsupportedError, WHEN_DEFAULTED_CHECKS, PATTERN_IS_COMPLETE;
 var init_compile = __esm({
-  "node_modules/zod/v4/core/compile.js"() {
+  "../../main/node_modules/zod/v4/core/compile.js"() {
     init_core();
     init_doc();
     init_memoizer();
@@ -21931,7 +21931,7 @@ var init_compile = __esm({
   }
 });
 
-// node_modules/zod/v4/core/api.js
+// ../../main/node_modules/zod/v4/core/api.js
 function snapshotChecks(def) {
   if (def.checks)
     def.checks = [...def.checks];
@@ -22984,7 +22984,7 @@ function _stringFormat(Class2, format, fnOrRegex, _params = {}) {
 }
 var TimePrecision;
 var init_api = __esm({
-  "node_modules/zod/v4/core/api.js"() {
+  "../../main/node_modules/zod/v4/core/api.js"() {
     init_checks();
     init_registries();
     init_schemas();
@@ -22999,7 +22999,7 @@ var init_api = __esm({
   }
 });
 
-// node_modules/zod/v4/core/to-json-schema.js
+// ../../main/node_modules/zod/v4/core/to-json-schema.js
 function assignProps(target, ...sources) {
   for (const source of sources) {
     for (const key of Reflect.ownKeys(source)) {
@@ -23515,7 +23515,7 @@ function isTransforming(_schema, _ctx) {
 }
 var FOLDABLE_KEYS, UNION_KEYS, createToJSONSchemaMethod, createStandardJSONSchemaMethod;
 var init_to_json_schema = __esm({
-  "node_modules/zod/v4/core/to-json-schema.js"() {
+  "../../main/node_modules/zod/v4/core/to-json-schema.js"() {
     init_registries();
     init_util();
     FOLDABLE_KEYS = /* @__PURE__ */ new Set(["type", "properties", "required", "additionalProperties"]);
@@ -23536,7 +23536,7 @@ var init_to_json_schema = __esm({
   }
 });
 
-// node_modules/zod/v4/core/json-schema-processors.js
+// ../../main/node_modules/zod/v4/core/json-schema-processors.js
 function aggregateChecks(schema) {
   const agg = {};
   const def = schema._zod.def;
@@ -23686,7 +23686,7 @@ function toJSONSchema(input2, params) {
 }
 var narrowMin, narrowMax, narrowBoth, addDivisor, addPattern, intersectMime, setFormat, minContributor, maxContributor, formatContributor, contributors, formatMap, exactPatterns, exactPattern, stringProcessor, numberProcessor, booleanProcessor, bigintProcessor, symbolProcessor, nullProcessor, undefinedProcessor, voidProcessor, neverProcessor, anyProcessor, unknownProcessor, dateProcessor, enumProcessor, literalProcessor, nanProcessor, templateLiteralProcessor, fileProcessor, successProcessor, customProcessor, functionProcessor, transformProcessor, mapProcessor, setProcessor, arrayProcessor, objectProcessor, unionProcessor, intersectionProcessor, tupleProcessor, pendingRecords, recordProcessor, nullableProcessor, nonoptionalProcessor, UNREPRESENTABLE_DEFAULT, defaultProcessor, prefaultProcessor, catchProcessor, pipeProcessor, readonlyProcessor, promiseProcessor, optionalProcessor, lazyProcessor, allProcessors;
 var init_json_schema_processors = __esm({
-  "node_modules/zod/v4/core/json-schema-processors.js"() {
+  "../../main/node_modules/zod/v4/core/json-schema-processors.js"() {
     init_regexes();
     init_schemas();
     init_to_json_schema();
@@ -24293,10 +24293,10 @@ var init_json_schema_processors = __esm({
   }
 });
 
-// node_modules/zod/v4/core/json-schema-generator.js
+// ../../main/node_modules/zod/v4/core/json-schema-generator.js
 var JSONSchemaGenerator;
 var init_json_schema_generator = __esm({
-  "node_modules/zod/v4/core/json-schema-generator.js"() {
+  "../../main/node_modules/zod/v4/core/json-schema-generator.js"() {
     init_json_schema_processors();
     init_to_json_schema();
     JSONSchemaGenerator = class {
@@ -24378,14 +24378,14 @@ var init_json_schema_generator = __esm({
   }
 });
 
-// node_modules/zod/v4/core/json-schema.js
+// ../../main/node_modules/zod/v4/core/json-schema.js
 var json_schema_exports = {};
 var init_json_schema = __esm({
-  "node_modules/zod/v4/core/json-schema.js"() {
+  "../../main/node_modules/zod/v4/core/json-schema.js"() {
   }
 });
 
-// node_modules/zod/v4/core/index.js
+// ../../main/node_modules/zod/v4/core/index.js
 var core_exports2 = {};
 __export(core_exports2, {
   $ZodAny: () => $ZodAny,
@@ -24702,7 +24702,7 @@ __export(core_exports2, {
   withParser: () => withParser
 });
 var init_core2 = __esm({
-  "node_modules/zod/v4/core/index.js"() {
+  "../../main/node_modules/zod/v4/core/index.js"() {
     init_core();
     init_parse();
     init_errors3();
@@ -24725,7 +24725,7 @@ var init_core2 = __esm({
   }
 });
 
-// node_modules/zod/v4/classic/checks.js
+// ../../main/node_modules/zod/v4/classic/checks.js
 var checks_exports2 = {};
 __export(checks_exports2, {
   endsWith: () => _endsWith,
@@ -24760,12 +24760,12 @@ __export(checks_exports2, {
   uppercase: () => _uppercase
 });
 var init_checks2 = __esm({
-  "node_modules/zod/v4/classic/checks.js"() {
+  "../../main/node_modules/zod/v4/classic/checks.js"() {
     init_core2();
   }
 });
 
-// node_modules/zod/v4/classic/errors.js
+// ../../main/node_modules/zod/v4/classic/errors.js
 function _lazyMethod(proto, key, make) {
   Object.defineProperty(proto, key, {
     configurable: true,
@@ -24782,7 +24782,7 @@ function _lazyMethod(proto, key, make) {
 }
 var _installedErrorProtos, initializer2, ZodError, ZodRealError;
 var init_errors4 = __esm({
-  "node_modules/zod/v4/classic/errors.js"() {
+  "../../main/node_modules/zod/v4/classic/errors.js"() {
     init_core2();
     init_core2();
     init_util();
@@ -24819,10 +24819,10 @@ var init_errors4 = __esm({
   }
 });
 
-// node_modules/zod/v4/classic/parse.js
+// ../../main/node_modules/zod/v4/classic/parse.js
 var parse2, parseAsync2, safeParse2, safeParseAsync2, encode2, decode2, encodeAsync2, decodeAsync2, safeEncode2, safeDecode2, safeEncodeAsync2, safeDecodeAsync2;
 var init_parse2 = __esm({
-  "node_modules/zod/v4/classic/parse.js"() {
+  "../../main/node_modules/zod/v4/classic/parse.js"() {
     init_core2();
     init_errors4();
     init_core2();
@@ -24841,7 +24841,7 @@ var init_parse2 = __esm({
   }
 });
 
-// node_modules/zod/v4/classic/schemas.js
+// ../../main/node_modules/zod/v4/classic/schemas.js
 var schemas_exports2 = {};
 __export(schemas_exports2, {
   ZodAny: () => ZodAny,
@@ -25515,7 +25515,7 @@ function preprocess(fn, schema) {
 }
 var ZodType, _ZodString, ZodString, ZodStringFormat, ZodISODateTime, ZodISODate, ZodISOTime, ZodISODuration, ZodEmail, ZodGUID, ZodUUID, ZodURL, ZodEmoji, ZodNanoID, ZodCUID, ZodCUID2, ZodULID, ZodXID, ZodKSUID, ZodIPv4, ZodMAC, ZodIPv6, ZodCIDRv4, ZodCIDRv6, ZodBase64, ZodBase64URL, ZodE164, ZodCreditCard, ZodIBAN, ZodJWT, ZodCustomStringFormat, ZodNumber, ZodNumberFormat, ZodBoolean, ZodBigInt, ZodBigIntFormat, ZodSymbol, ZodUndefined, ZodNull, ZodAny, ZodUnknown, ZodNever, ZodVoid, ZodDate, ZodArray, ZodObject, ZodUnion, ZodXor, ZodDiscriminatedUnion, ZodIntersection, ZodTuple, ZodRecord, ZodMap, ZodSet, ZodEnum, ZodLiteral, ZodFile, ZodTransform, ZodOptional, ZodExactOptional, ZodNullable, ZodDefault, ZodPrefault, ZodNonOptional, ZodSuccess, ZodCatch, ZodNaN, ZodPipe, ZodCodec, ZodPreprocess, ZodReadonly, ZodTemplateLiteral, ZodLazy, ZodPromise, ZodFunction, ZodCustom, describe2, meta2, ZodInstanceOf, stringbool;
 var init_schemas2 = __esm({
-  "node_modules/zod/v4/classic/schemas.js"() {
+  "../../main/node_modules/zod/v4/classic/schemas.js"() {
     init_core2();
     init_core2();
     init_json_schema_processors();
@@ -25553,8 +25553,8 @@ var init_schemas2 = __esm({
         reg.add(this, meta3);
         return this;
       },
-      refine(check3, params) {
-        return this.check(refine(check3, params));
+      refine(check2, params) {
+        return this.check(refine(check2, params));
       },
       superRefine(refinement, params) {
         return this.check(superRefine(refinement, params));
@@ -26498,7 +26498,7 @@ var init_schemas2 = __esm({
   }
 });
 
-// node_modules/zod/v4/classic/compat.js
+// ../../main/node_modules/zod/v4/classic/compat.js
 function setErrorMap(map2) {
   config({
     customError: map2
@@ -26509,7 +26509,7 @@ function getErrorMap() {
 }
 var ZodIssueCode, ZodFirstPartyTypeKind;
 var init_compat = __esm({
-  "node_modules/zod/v4/classic/compat.js"() {
+  "../../main/node_modules/zod/v4/classic/compat.js"() {
     init_core2();
     ZodIssueCode = {
       invalid_type: "invalid_type",
@@ -26529,7 +26529,7 @@ var init_compat = __esm({
   }
 });
 
-// node_modules/zod/v4/classic/iso.js
+// ../../main/node_modules/zod/v4/classic/iso.js
 var iso_exports = {};
 __export(iso_exports, {
   ZodISODate: () => ZodISODate,
@@ -26554,14 +26554,14 @@ function duration2(params) {
   return _isoDuration(ZodISODuration, params);
 }
 var init_iso = __esm({
-  "node_modules/zod/v4/classic/iso.js"() {
+  "../../main/node_modules/zod/v4/classic/iso.js"() {
     init_core2();
     init_schemas2();
     init_schemas2();
   }
 });
 
-// node_modules/zod/v4/classic/from-json-schema.js
+// ../../main/node_modules/zod/v4/classic/from-json-schema.js
 function detectVersion(schema, defaultTarget) {
   const $schema = schema.$schema;
   if ($schema === "https://json-schema.org/draft/2020-12/schema") {
@@ -27192,7 +27192,7 @@ function fromJSONSchema(schema, params) {
 }
 var z, RECOGNIZED_KEYS, SCHEMA_KEYWORDS, SCHEMA_MAP_KEYWORDS, fullTime;
 var init_from_json_schema = __esm({
-  "node_modules/zod/v4/classic/from-json-schema.js"() {
+  "../../main/node_modules/zod/v4/classic/from-json-schema.js"() {
     init_registries();
     init_util();
     init_checks2();
@@ -27304,7 +27304,7 @@ var init_from_json_schema = __esm({
   }
 });
 
-// node_modules/zod/v4/core/visit.js
+// ../../main/node_modules/zod/v4/core/visit.js
 function visit(schema, fnOrHandlers) {
   const fn = typeof fnOrHandlers === "function" ? fnOrHandlers : (node2, rewritten) => {
     const h = fnOrHandlers[node2._zod.def.type];
@@ -27459,14 +27459,14 @@ function visit(schema, fnOrHandlers) {
 }
 var RESOLVING;
 var init_visit = __esm({
-  "node_modules/zod/v4/core/visit.js"() {
+  "../../main/node_modules/zod/v4/core/visit.js"() {
     init_schemas();
     init_util();
     RESOLVING = /* @__PURE__ */ Symbol("z.visit/resolving");
   }
 });
 
-// node_modules/zod/v4/classic/deep-partial.js
+// ../../main/node_modules/zod/v4/classic/deep-partial.js
 function deepPartial(schema) {
   return visit(schema, {
     object: (s) => s.partial(),
@@ -27478,13 +27478,13 @@ function deepPartial(schema) {
   });
 }
 var init_deep_partial = __esm({
-  "node_modules/zod/v4/classic/deep-partial.js"() {
+  "../../main/node_modules/zod/v4/classic/deep-partial.js"() {
     init_visit();
     init_schemas2();
   }
 });
 
-// node_modules/zod/v4/classic/in-out.js
+// ../../main/node_modules/zod/v4/classic/in-out.js
 function withChecks(side, checks) {
   if (!checks?.length)
     return side;
@@ -27514,14 +27514,14 @@ function output(schema) {
   });
 }
 var init_in_out = __esm({
-  "node_modules/zod/v4/classic/in-out.js"() {
+  "../../main/node_modules/zod/v4/classic/in-out.js"() {
     init_util();
     init_visit();
     init_schemas2();
   }
 });
 
-// node_modules/zod/v4/classic/coerce.js
+// ../../main/node_modules/zod/v4/classic/coerce.js
 var coerce_exports = {};
 __export(coerce_exports, {
   bigint: () => bigint3,
@@ -27546,13 +27546,13 @@ function date4(params) {
   return _coercedDate(ZodDate, params);
 }
 var init_coerce = __esm({
-  "node_modules/zod/v4/classic/coerce.js"() {
+  "../../main/node_modules/zod/v4/classic/coerce.js"() {
     init_core2();
     init_schemas2();
   }
 });
 
-// node_modules/zod/v4/classic/external.js
+// ../../main/node_modules/zod/v4/classic/external.js
 var external_exports = {};
 __export(external_exports, {
   $brand: () => $brand,
@@ -27815,7 +27815,7 @@ __export(external_exports, {
   xor: () => xor
 });
 var init_external = __esm({
-  "node_modules/zod/v4/classic/external.js"() {
+  "../../main/node_modules/zod/v4/classic/external.js"() {
     init_core2();
     init_schemas2();
     init_checks2();
@@ -27834,9 +27834,9 @@ var init_external = __esm({
   }
 });
 
-// node_modules/zod/index.js
+// ../../main/node_modules/zod/index.js
 var init_zod = __esm({
-  "node_modules/zod/index.js"() {
+  "../../main/node_modules/zod/index.js"() {
     init_external();
     init_external();
   }
@@ -27921,7 +27921,7 @@ var init_ids = __esm({
 });
 
 // src/schema/config.ts
-var EnvName, EnvMap, GuestPath, RelativePath, CacheSpec, MountSpec, OutputGlob, ReportSpec, InstanceType, MIN_MEMORY_LIMIT_BYTES, LaneLimits, LaneDefaults, LaneConfig, SnapshotConfig, WorkflowConfig, BranchPattern, PushTrigger, TriggersConfig, PikaciConfig, DEFAULT_CONFIG_PATH, DEFAULT_TIMEOUT_SECS, DEFAULT_IMAGE, DEFAULT_INFRA_RETRIES, DEFAULT_NETWORK;
+var EnvName, EnvMap, GuestPath, RelativePath, CacheSpec, MountSpec, OutputGlob, ReportSpec, InstanceType, LaneDefaults, LaneConfig, SnapshotConfig, WorkflowConfig, BranchPattern, PushTrigger, TriggersConfig, PikaciConfig, DEFAULT_CONFIG_PATH, DEFAULT_TIMEOUT_SECS, DEFAULT_IMAGE, DEFAULT_INFRA_RETRIES, DEFAULT_NETWORK;
 var init_config = __esm({
   "src/schema/config.ts"() {
     "use strict";
@@ -27962,20 +27962,6 @@ var init_config = __esm({
       junit: OutputGlob
     });
     InstanceType = external_exports.enum(["container", "vm"]);
-    MIN_MEMORY_LIMIT_BYTES = 4 * 1024 * 1024;
-    LaneLimits = external_exports.strictObject({
-      cpu: external_exports.number().int().min(1).max(1024).optional().describe("CPUs the lane's instance may use (Incus `limits.cpu`). Not enforced by the local executor."),
-      memory: ByteSize.refine((value) => (parseByteSize(value) ?? 0) >= MIN_MEMORY_LIMIT_BYTES, {
-        message: "memory must be at least 4MiB"
-      }).optional().describe(
-        "Memory cap, at least `4MiB`, e.g. `512MiB` or `2GiB` (Incus `limits.memory`). A lane killed for exceeding it fails with `out of memory (limit 512MiB)`. Not enforced by the local executor."
-      ),
-      processes: external_exports.number().int().min(1).max(4194304).optional().describe(
-        "Most processes at once (Incus `limits.processes`): stops a fork bomb. Not enforced by the local executor."
-      )
-    }).describe(
-      "Resource caps on the lane's Incus instance. The local executor runs lanes as you, on your machine, and enforces none of them (it logs that it does not)."
-    );
     LaneDefaults = external_exports.strictObject({
       timeout: Duration.optional(),
       image: external_exports.string().min(1).optional(),
@@ -27986,8 +27972,7 @@ var init_config = __esm({
       /** How many times an infrastructure failure is retried (test failures never are). */
       infra_retries: external_exports.number().int().min(0).max(5).optional(),
       /** Cap on each lane's stored log (head and tail kept, the cut marked); default 100MiB. */
-      log_limit: LogLimit.optional(),
-      limits: LaneLimits.optional()
+      log_limit: LogLimit.optional()
     });
     LaneConfig = external_exports.strictObject({
       id: LaneId,
@@ -28017,8 +28002,7 @@ var init_config = __esm({
       /** Files the lane wrote, collected into the run's state root and the uploaded artifact. */
       artifacts: external_exports.array(OutputGlob).max(50).optional(),
       /** Test reports to read into per-test results. */
-      reports: external_exports.array(ReportSpec).max(20).optional(),
-      limits: LaneLimits.optional()
+      reports: external_exports.array(ReportSpec).max(20).optional()
     });
     SnapshotConfig = external_exports.strictObject({
       /**
@@ -28227,8 +28211,6 @@ var init_records = __esm({
       schema_version: external_exports.literal(SCHEMA_VERSION),
       run_id: RunId,
       status: RunStatus,
-      rerun_of: RunId.nullable(),
-      target_id: external_exports.string().nullable(),
       git_head: external_exports.string().nullable(),
       git_dirty: external_exports.boolean().nullable(),
       created_at: Timestamp,
@@ -28242,7 +28224,10 @@ var init_records = __esm({
       prepare_timings: external_exports.array(PrepareTiming),
       jobs: external_exports.array(JobRecord),
       snapshot_hash: external_exports.string().nullable().optional(),
-      /** `local` or `ssh://user@host:port` — never with credentials. */
+      /**
+       * Where the lanes ran: `local` for the local executor (no build host), `localhost` for Incus on
+       * this machine without SSH, else `ssh://user@host:port` — never with credentials.
+       */
       host: external_exports.string().nullable().optional(),
       repository: external_exports.string().nullable().optional(),
       pull_request: external_exports.number().int().positive().nullable().optional(),
@@ -28276,20 +28261,13 @@ var init_records = __esm({
       artifacts: external_exports.array(external_exports.string()).optional(),
       reports: external_exports.array(external_exports.object({ junit: external_exports.string() })).optional(),
       /** The Incus network the lane joins; absent: no network. */
-      network: external_exports.string().optional(),
-      /** Resource caps (memory in bytes); absent when the lane sets none, so older plans read as before. */
-      limits: external_exports.object({
-        cpu: external_exports.number().int().positive().optional(),
-        memory_bytes: external_exports.number().int().positive().optional(),
-        processes: external_exports.number().int().positive().optional()
-      }).optional()
+      network: external_exports.string().optional()
     });
     PrepareNode = external_exports.object({
       kind: external_exports.literal("prepare"),
       id: external_exports.string(),
       description: external_exports.string(),
-      executor: ExecutorKind.nullable(),
-      depends_on: external_exports.array(external_exports.string())
+      executor: ExecutorKind.nullable()
     });
     ExecuteNode = external_exports.object({
       kind: external_exports.literal("execute"),
@@ -28297,7 +28275,6 @@ var init_records = __esm({
       lane_id: LaneId,
       description: external_exports.string(),
       executor: ExecutorKind.nullable(),
-      depends_on: external_exports.array(external_exports.string()),
       execute: ExecuteSpec
     });
     PlanNode = external_exports.discriminatedUnion("kind", [PrepareNode, ExecuteNode]);
@@ -28375,9 +28352,9 @@ var init_schema = __esm({
   }
 });
 
-// node_modules/picomatch/lib/constants.js
+// ../../main/node_modules/picomatch/lib/constants.js
 var require_constants = __commonJS({
-  "node_modules/picomatch/lib/constants.js"(exports, module) {
+  "../../main/node_modules/picomatch/lib/constants.js"(exports, module) {
     "use strict";
     var WIN_SLASH = "\\\\/";
     var WIN_NO_SLASH = `[^${WIN_SLASH}]`;
@@ -28577,9 +28554,9 @@ var require_constants = __commonJS({
   }
 });
 
-// node_modules/picomatch/lib/utils.js
+// ../../main/node_modules/picomatch/lib/utils.js
 var require_utils = __commonJS({
-  "node_modules/picomatch/lib/utils.js"(exports) {
+  "../../main/node_modules/picomatch/lib/utils.js"(exports) {
     "use strict";
     var {
       REGEX_BACKSLASH,
@@ -28641,9 +28618,9 @@ var require_utils = __commonJS({
   }
 });
 
-// node_modules/picomatch/lib/scan.js
+// ../../main/node_modules/picomatch/lib/scan.js
 var require_scan = __commonJS({
-  "node_modules/picomatch/lib/scan.js"(exports, module) {
+  "../../main/node_modules/picomatch/lib/scan.js"(exports, module) {
     "use strict";
     var utils = require_utils();
     var {
@@ -28979,9 +28956,9 @@ var require_scan = __commonJS({
   }
 });
 
-// node_modules/picomatch/lib/parse.js
+// ../../main/node_modules/picomatch/lib/parse.js
 var require_parse = __commonJS({
-  "node_modules/picomatch/lib/parse.js"(exports, module) {
+  "../../main/node_modules/picomatch/lib/parse.js"(exports, module) {
     "use strict";
     var constants4 = require_constants();
     var utils = require_utils();
@@ -29501,9 +29478,9 @@ var require_parse = __commonJS({
                 const idx = prev.value.lastIndexOf("[");
                 const pre = prev.value.slice(0, idx);
                 const rest2 = prev.value.slice(idx + 2);
-                const posix9 = POSIX_REGEX_SOURCE[rest2];
-                if (posix9) {
-                  prev.value = pre + posix9;
+                const posix7 = POSIX_REGEX_SOURCE[rest2];
+                if (posix7) {
+                  prev.value = pre + posix7;
                   state.backtrack = true;
                   advance();
                   if (!bos.output && tokens.indexOf(prev) === 1) {
@@ -29994,9 +29971,9 @@ var require_parse = __commonJS({
   }
 });
 
-// node_modules/picomatch/lib/picomatch.js
+// ../../main/node_modules/picomatch/lib/picomatch.js
 var require_picomatch = __commonJS({
-  "node_modules/picomatch/lib/picomatch.js"(exports, module) {
+  "../../main/node_modules/picomatch/lib/picomatch.js"(exports, module) {
     "use strict";
     var scan = require_scan();
     var parse6 = require_parse();
@@ -30020,7 +29997,7 @@ var require_picomatch = __commonJS({
         throw new TypeError("Expected pattern to be a non-empty string");
       }
       const opts = options || {};
-      const posix9 = opts.windows;
+      const posix7 = opts.windows;
       const regex = isState ? picomatch6.compileRe(glob, options) : picomatch6.makeRe(glob, options, false, true);
       const state = regex.state;
       delete regex.state;
@@ -30030,8 +30007,8 @@ var require_picomatch = __commonJS({
         isIgnored = picomatch6(opts.ignore, ignoreOpts, returnState);
       }
       const matcher = (input2, returnObject = false) => {
-        const { isMatch, match, output: output2 } = picomatch6.test(input2, regex, options, { glob, posix: posix9 });
-        const result = { glob, state, regex, posix: posix9, input: input2, output: output2, match, isMatch };
+        const { isMatch, match, output: output2 } = picomatch6.test(input2, regex, options, { glob, posix: posix7 });
+        const result = { glob, state, regex, posix: posix7, input: input2, output: output2, match, isMatch };
         if (typeof opts.onResult === "function") {
           opts.onResult(result);
         }
@@ -30056,7 +30033,7 @@ var require_picomatch = __commonJS({
       }
       return matcher;
     };
-    picomatch6.test = (input2, regex, options, { glob, posix: posix9 } = {}) => {
+    picomatch6.test = (input2, regex, options, { glob, posix: posix7 } = {}) => {
       if (typeof input2 !== "string") {
         throw new TypeError("Expected input to be a string");
       }
@@ -30064,7 +30041,7 @@ var require_picomatch = __commonJS({
         return { isMatch: false, output: "" };
       }
       const opts = options || {};
-      const format = opts.format || (posix9 ? utils.toPosixSlashes : null);
+      const format = opts.format || (posix7 ? utils.toPosixSlashes : null);
       let match = input2 === glob;
       let output2 = match && format ? format(input2) : input2;
       if (match === false) {
@@ -30073,16 +30050,16 @@ var require_picomatch = __commonJS({
       }
       if (match === false || opts.capture === true) {
         if (opts.matchBase === true || opts.basename === true) {
-          match = picomatch6.matchBase(input2, regex, options, posix9);
+          match = picomatch6.matchBase(input2, regex, options, posix7);
         } else {
           match = regex.exec(output2);
         }
       }
       return { isMatch: Boolean(match), match, output: output2 };
     };
-    picomatch6.matchBase = (input2, glob, options, posix9 = options && options.windows) => {
+    picomatch6.matchBase = (input2, glob, options, posix7 = options && options.windows) => {
       const regex = glob instanceof RegExp ? glob : picomatch6.makeRe(glob, options);
-      return regex.test(utils.basename(input2, { windows: posix9 }));
+      return regex.test(utils.basename(input2, { windows: posix7 }));
     };
     picomatch6.isMatch = (str, patterns, options) => picomatch6(patterns, options)(str);
     picomatch6.parse = (pattern, options) => {
@@ -30134,9 +30111,9 @@ var require_picomatch = __commonJS({
   }
 });
 
-// node_modules/picomatch/index.js
+// ../../main/node_modules/picomatch/index.js
 var require_picomatch2 = __commonJS({
-  "node_modules/picomatch/index.js"(exports, module) {
+  "../../main/node_modules/picomatch/index.js"(exports, module) {
     "use strict";
     var pico = require_picomatch();
     var utils = require_utils();
@@ -30151,10 +30128,10 @@ var require_picomatch2 = __commonJS({
   }
 });
 
-// src/ssh/host-url.ts
+// src/transport/host-url.ts
 function parseHostUrl(value) {
   const text = value.trim();
-  if (text === "local" || text === "localhost") return { kind: "local", description: "local" };
+  if (text === "localhost" || text === "local") return { kind: "localhost", description: "localhost" };
   if (!text.startsWith("ssh://")) {
     throw new UsageError(`build host '${text}' is not an ssh:// URL`, { hint: HOST_URL_HINT });
   }
@@ -30213,10 +30190,10 @@ function splitHostPort(hostPort, original) {
 }
 var HOST_URL_HINT, USER_PATTERN, HOSTNAME_PATTERN, IPV6_PATTERN;
 var init_host_url = __esm({
-  "src/ssh/host-url.ts"() {
+  "src/transport/host-url.ts"() {
     "use strict";
     init_errors2();
-    HOST_URL_HINT = "write the build host as ssh://user@host:port (e.g. ssh://root@10.0.0.5:22), or `local`";
+    HOST_URL_HINT = "write the build host as ssh://user@host:port (e.g. ssh://root@10.0.0.5:22), or `localhost` for Incus on this machine";
     USER_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
     HOSTNAME_PATTERN = /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/;
     IPV6_PATTERN = /^[0-9A-Fa-f:.]+$/;
@@ -30330,9 +30307,9 @@ var init_collect_local = __esm({
   }
 });
 
-// node_modules/sax/lib/sax.js
+// ../../main/node_modules/sax/lib/sax.js
 var require_sax = __commonJS({
-  "node_modules/sax/lib/sax.js"(exports) {
+  "../../main/node_modules/sax/lib/sax.js"(exports) {
     (function(sax2) {
       sax2.parser = function(strict, opt) {
         return new SAXParser(strict, opt);
@@ -33390,15 +33367,15 @@ function killGroup(pid, signal) {
 function spawnLane(params) {
   let markStarted = () => {
   };
-  const started = new Promise((resolve5) => {
-    markStarted = resolve5;
+  const started = new Promise((resolve4) => {
+    markStarted = resolve4;
   });
   const exit = waitLane(params, () => markStarted());
   return { started, exit };
 }
 function waitLane(params, onSpawn) {
   const grace = params.killGraceMs ?? 2e3;
-  return new Promise((resolve5) => {
+  return new Promise((resolve4) => {
     let stopReason = null;
     let forceTimer;
     const child = spawn(params.shell, ["-c", params.command], {
@@ -33433,7 +33410,7 @@ function waitLane(params, onSpawn) {
       clearTimeout(forceTimer);
       params.signal.removeEventListener("abort", onAbort);
       killGroup(child.pid, "SIGKILL");
-      resolve5(exit);
+      resolve4(exit);
     };
     child.on("spawn", onSpawn);
     child.on("error", (error62) => {
@@ -33560,8 +33537,6 @@ async function runLocalJob(params) {
     if (spec.caches.length > 0 || spec.mounts.length > 0) {
       host("caches and mounts apply to the Incus executor only; ignored locally");
     }
-    if (spec.limits)
-      host("limits (cpu, memory, processes) apply to the Incus executor only; not enforced locally");
     if (signal.aborted) throw new Error("cancelled");
     const lane = await clock.run("launch_guest", async () => {
       host(`running the lane with ${params.shell} -c (timeout ${spec.timeout_secs}s)`);
@@ -33613,8 +33588,6 @@ async function runLocalJob(params) {
     phases: clock.phases,
     started_at: startedAt,
     finished_at: (/* @__PURE__ */ new Date()).toISOString(),
-    host_log_path: null,
-    guest_log_path: null,
     ...outputs
   };
 }
@@ -33674,16 +33647,16 @@ var init_local_executor = __esm({
   }
 });
 
-// node_modules/events-universal/default.js
+// ../../main/node_modules/events-universal/default.js
 var require_default = __commonJS({
-  "node_modules/events-universal/default.js"(exports, module) {
+  "../../main/node_modules/events-universal/default.js"(exports, module) {
     module.exports = __require("events");
   }
 });
 
-// node_modules/fast-fifo/fixed-size.js
+// ../../main/node_modules/fast-fifo/fixed-size.js
 var require_fixed_size = __commonJS({
-  "node_modules/fast-fifo/fixed-size.js"(exports, module) {
+  "../../main/node_modules/fast-fifo/fixed-size.js"(exports, module) {
     module.exports = class FixedFIFO {
       constructor(hwm) {
         if (!(hwm > 0) || (hwm - 1 & hwm) !== 0) throw new Error("Max size for a FixedFIFO should be a power of two");
@@ -33721,9 +33694,9 @@ var require_fixed_size = __commonJS({
   }
 });
 
-// node_modules/fast-fifo/index.js
+// ../../main/node_modules/fast-fifo/index.js
 var require_fast_fifo = __commonJS({
-  "node_modules/fast-fifo/index.js"(exports, module) {
+  "../../main/node_modules/fast-fifo/index.js"(exports, module) {
     var FixedFIFO = require_fixed_size();
     module.exports = class FastFIFO {
       constructor(hwm) {
@@ -33768,9 +33741,9 @@ var require_fast_fifo = __commonJS({
   }
 });
 
-// node_modules/b4a/index.js
+// ../../main/node_modules/b4a/index.js
 var require_b4a = __commonJS({
-  "node_modules/b4a/index.js"(exports, module) {
+  "../../main/node_modules/b4a/index.js"(exports, module) {
     function isBuffer(value) {
       return Buffer.isBuffer(value) || value instanceof Uint8Array;
     }
@@ -33929,9 +33902,9 @@ var require_b4a = __commonJS({
   }
 });
 
-// node_modules/text-decoder/lib/pass-through-decoder.js
+// ../../main/node_modules/text-decoder/lib/pass-through-decoder.js
 var require_pass_through_decoder = __commonJS({
-  "node_modules/text-decoder/lib/pass-through-decoder.js"(exports, module) {
+  "../../main/node_modules/text-decoder/lib/pass-through-decoder.js"(exports, module) {
     var b4a = require_b4a();
     module.exports = class PassThroughDecoder {
       constructor(encoding) {
@@ -33950,9 +33923,9 @@ var require_pass_through_decoder = __commonJS({
   }
 });
 
-// node_modules/text-decoder/lib/utf8-decoder.js
+// ../../main/node_modules/text-decoder/lib/utf8-decoder.js
 var require_utf8_decoder = __commonJS({
-  "node_modules/text-decoder/lib/utf8-decoder.js"(exports, module) {
+  "../../main/node_modules/text-decoder/lib/utf8-decoder.js"(exports, module) {
     var b4a = require_b4a();
     module.exports = class UTF8Decoder {
       constructor() {
@@ -34097,9 +34070,9 @@ var require_utf8_decoder = __commonJS({
   }
 });
 
-// node_modules/text-decoder/index.js
+// ../../main/node_modules/text-decoder/index.js
 var require_text_decoder = __commonJS({
-  "node_modules/text-decoder/index.js"(exports, module) {
+  "../../main/node_modules/text-decoder/index.js"(exports, module) {
     var PassThroughDecoder = require_pass_through_decoder();
     var UTF8Decoder = require_utf8_decoder();
     module.exports = class TextDecoder {
@@ -34159,9 +34132,9 @@ var require_text_decoder = __commonJS({
   }
 });
 
-// node_modules/streamx/lib/errors.js
+// ../../main/node_modules/streamx/lib/errors.js
 var require_errors2 = __commonJS({
-  "node_modules/streamx/lib/errors.js"(exports, module) {
+  "../../main/node_modules/streamx/lib/errors.js"(exports, module) {
     module.exports = class StreamError extends Error {
       constructor(msg, code, fn = StreamError) {
         super(msg);
@@ -34201,9 +34174,9 @@ var require_errors2 = __commonJS({
   }
 });
 
-// node_modules/streamx/index.js
+// ../../main/node_modules/streamx/index.js
 var require_streamx = __commonJS({
-  "node_modules/streamx/index.js"(exports, module) {
+  "../../main/node_modules/streamx/index.js"(exports, module) {
     var { EventEmitter } = require_default();
     var FIFO = require_fast_fifo();
     var TextDecoder2 = require_text_decoder();
@@ -34918,8 +34891,8 @@ var require_streamx = __commonJS({
             return this;
           },
           next() {
-            return new Promise(function(resolve5, reject) {
-              promiseResolve = resolve5;
+            return new Promise(function(resolve4, reject) {
+              promiseResolve = resolve4;
               promiseReject = reject;
               const data = stream.read();
               if (data !== null) ondata(data);
@@ -34952,11 +34925,11 @@ var require_streamx = __commonJS({
         }
         function destroy(err) {
           stream.destroy(err);
-          return new Promise((resolve5, reject) => {
-            if (stream._duplexState & DESTROYED) return resolve5({ value: void 0, done: true });
+          return new Promise((resolve4, reject) => {
+            if (stream._duplexState & DESTROYED) return resolve4({ value: void 0, done: true });
             stream.once("close", function() {
               if (err) reject(err);
-              else resolve5({ value: void 0, done: true });
+              else resolve4({ value: void 0, done: true });
             });
           });
         }
@@ -35000,8 +34973,8 @@ var require_streamx = __commonJS({
         const writes = pending + (ws._duplexState & WRITE_WRITING ? 1 : 0);
         if (writes === 0) return Promise.resolve(true);
         if (state.drains === null) state.drains = [];
-        return new Promise((resolve5) => {
-          state.drains.push({ writes, resolve: resolve5 });
+        return new Promise((resolve4) => {
+          state.drains.push({ writes, resolve: resolve4 });
         });
       }
       write(data) {
@@ -35106,10 +35079,10 @@ var require_streamx = __commonJS({
       cb(null);
     }
     function pipelinePromise(...streams) {
-      return new Promise((resolve5, reject) => {
+      return new Promise((resolve4, reject) => {
         return pipeline2(...streams, (err) => {
           if (err) return reject(err);
-          resolve5();
+          resolve4();
         });
       });
     }
@@ -35232,9 +35205,9 @@ var require_streamx = __commonJS({
   }
 });
 
-// node_modules/tar-stream/headers.js
+// ../../main/node_modules/tar-stream/headers.js
 var require_headers = __commonJS({
-  "node_modules/tar-stream/headers.js"(exports) {
+  "../../main/node_modules/tar-stream/headers.js"(exports) {
     var b4a = require_b4a();
     var ZEROS = "0000000000000000000";
     var SEVENS = "7777777777777777777";
@@ -35494,9 +35467,9 @@ var require_headers = __commonJS({
   }
 });
 
-// node_modules/tar-stream/extract.js
+// ../../main/node_modules/tar-stream/extract.js
 var require_extract = __commonJS({
-  "node_modules/tar-stream/extract.js"(exports, module) {
+  "../../main/node_modules/tar-stream/extract.js"(exports, module) {
     var { Writable, Readable: Readable3, getStreamError } = require_streamx();
     var FIFO = require_fast_fifo();
     var b4a = require_b4a();
@@ -35779,16 +35752,16 @@ var require_extract = __commonJS({
           entryCallback = null;
           cb(err);
         }
-        function onnext(resolve5, reject) {
+        function onnext(resolve4, reject) {
           if (error62) {
             return reject(error62);
           }
           if (entryStream) {
-            resolve5({ value: entryStream, done: false });
+            resolve4({ value: entryStream, done: false });
             entryStream = null;
             return;
           }
-          promiseResolve = resolve5;
+          promiseResolve = resolve4;
           promiseReject = reject;
           consumeCallback(null);
           if (extract._finished && promiseResolve) {
@@ -35816,11 +35789,11 @@ var require_extract = __commonJS({
         function destroy(err) {
           extract.destroy(err);
           consumeCallback(err);
-          return new Promise((resolve5, reject) => {
-            if (extract.destroyed) return resolve5({ value: void 0, done: true });
+          return new Promise((resolve4, reject) => {
+            if (extract.destroyed) return resolve4({ value: void 0, done: true });
             extract.once("close", function() {
               if (err) reject(err);
-              else resolve5({ value: void 0, done: true });
+              else resolve4({ value: void 0, done: true });
             });
           });
         }
@@ -35838,9 +35811,9 @@ var require_extract = __commonJS({
   }
 });
 
-// node_modules/tar-stream/constants.js
+// ../../main/node_modules/tar-stream/constants.js
 var require_constants2 = __commonJS({
-  "node_modules/tar-stream/constants.js"(exports, module) {
+  "../../main/node_modules/tar-stream/constants.js"(exports, module) {
     var constants4 = {
       // just for envs without fs
       S_IFMT: 61440,
@@ -35858,9 +35831,9 @@ var require_constants2 = __commonJS({
   }
 });
 
-// node_modules/tar-stream/pack.js
+// ../../main/node_modules/tar-stream/pack.js
 var require_pack = __commonJS({
-  "node_modules/tar-stream/pack.js"(exports, module) {
+  "../../main/node_modules/tar-stream/pack.js"(exports, module) {
     var { Readable: Readable3, Writable, getStreamError } = require_streamx();
     var b4a = require_b4a();
     var constants4 = require_constants2();
@@ -36092,9 +36065,9 @@ var require_pack = __commonJS({
   }
 });
 
-// node_modules/tar-stream/index.js
+// ../../main/node_modules/tar-stream/index.js
 var require_tar_stream = __commonJS({
-  "node_modules/tar-stream/index.js"(exports) {
+  "../../main/node_modules/tar-stream/index.js"(exports) {
     exports.extract = require_extract();
     exports.pack = require_pack();
   }
@@ -36130,8 +36103,8 @@ async function collectIncus(params) {
     wanted.delete(file2.source.slice(1));
     sink.add({ name: file2.name, size, report: file2.report, content: stream }).then(() => collected.push(file2)).then(() => next(), next);
   });
-  const done = new Promise((resolve5, reject) => {
-    extract.on("finish", resolve5);
+  const done = new Promise((resolve4, reject) => {
+    extract.on("finish", resolve4);
     extract.on("error", reject);
   });
   const input2 = new PassThrough();
@@ -36323,7 +36296,7 @@ function createIncusClient(params) {
             result
           );
         }
-        await new Promise((resolve5) => setTimeout(resolve5, delay));
+        await new Promise((resolve4) => setTimeout(resolve4, delay));
         delay = Math.min(delay * 2, 1e3);
       }
     },
@@ -36357,106 +36330,6 @@ var init_client = __esm({
     init_argv();
     init_list();
     NOT_FOUND = /not found|no such (object|instance)|non-reusable operation has now succeeded/i;
-  }
-});
-
-// src/limits/memory.ts
-function formatMemory(bytes) {
-  for (const [unit, size] of UNITS) {
-    if (bytes >= size && bytes % size === 0) return `${bytes / size}${unit}`;
-  }
-  return String(bytes);
-}
-var UNITS;
-var init_memory = __esm({
-  "src/limits/memory.ts"() {
-    "use strict";
-    UNITS = [
-      ["GiB", 1024 ** 3],
-      ["MiB", 1024 ** 2],
-      ["KiB", 1024]
-    ];
-  }
-});
-
-// src/limits/incus-config.ts
-function incusLimitsConfig(limits) {
-  const config2 = {};
-  if (limits?.cpu !== void 0) config2["limits.cpu"] = String(limits.cpu);
-  if (limits?.memory_bytes !== void 0) config2["limits.memory"] = formatMemory(limits.memory_bytes);
-  if (limits?.processes !== void 0) config2["limits.processes"] = String(limits.processes);
-  return config2;
-}
-var init_incus_config = __esm({
-  "src/limits/incus-config.ts"() {
-    "use strict";
-    init_memory();
-  }
-});
-
-// src/limits/oom.ts
-function parseOomKills(text) {
-  const match = /^oom_kill (\d+)$/m.exec(text);
-  return match ? Number(match[1]) : null;
-}
-function withOutOfMemory(verdict, facts) {
-  if (!facts.oomKills || facts.memoryBytes === void 0) return verdict;
-  if (verdict.status !== "failed" || verdict.failure_kind === "timeout") return verdict;
-  return {
-    status: "failed",
-    failure_kind: "test_failure",
-    exit_code: verdict.exit_code,
-    message: `out of memory (limit ${formatMemory(facts.memoryBytes)})`
-  };
-}
-var init_oom = __esm({
-  "src/limits/oom.ts"() {
-    "use strict";
-    init_memory();
-  }
-});
-
-// src/ssh/quote.ts
-function shellQuote(arg) {
-  if (arg.includes("\0")) {
-    throw new TypeError("shellQuote: arguments cannot contain NUL bytes");
-  }
-  if (arg !== "" && /^[A-Za-z0-9_\-+=.,/:@%]+$/.test(arg)) return arg;
-  return `'${arg.replaceAll("'", `'\\''`)}'`;
-}
-function shellJoin(argv) {
-  return argv.map(shellQuote).join(" ");
-}
-var init_quote = __esm({
-  "src/ssh/quote.ts"() {
-    "use strict";
-  }
-});
-
-// src/limits/oom-probe.ts
-function payloadCgroup(instance, project) {
-  return `lxc.payload.${project && project !== "default" ? `${project}_${instance}` : instance}`;
-}
-function oomCounterPaths(instance, project) {
-  const payload = payloadCgroup(instance, project);
-  return [
-    `/sys/fs/cgroup/${payload}/memory.events`,
-    `/sys/fs/cgroup/system.slice/incus.service/${payload}/memory.events`,
-    `/sys/fs/cgroup/memory/${payload}/memory.oom_control`
-  ];
-}
-async function readOomKills(params) {
-  const paths = oomCounterPaths(params.instance, params.project).map(shellQuote).join(" ");
-  const script = `for f in ${paths}; do if [ -r "$f" ]; then cat "$f"; exit 0; fi; done; d=$(find /sys/fs/cgroup -maxdepth 6 -type d -name ${shellQuote(payloadCgroup(params.instance, params.project))} 2>/dev/null | head -n 1); [ -n "$d" ] && cat "$d/memory.events" "$d/memory.oom_control" 2>/dev/null; exit 0`;
-  const result = await params.transport.exec(["sh", "-c", script], { timeoutMs: 15e3 }).catch(() => null);
-  if (result === null || result.code !== 0) return null;
-  return parseOomKills(result.stdout.toString());
-}
-var init_oom_probe = __esm({
-  "src/limits/oom-probe.ts"() {
-    "use strict";
-    init_quote();
-    init_oom();
   }
 });
 
@@ -37740,10 +37613,10 @@ async function uploadSnapshot(params) {
   let bytesSent = 0;
   let present = /* @__PURE__ */ new Set();
   if (plan.candidates.length > 0) {
-    const query2 = plan.candidates.map((entry) => `${storeKey(entry)}
+    const query = plan.candidates.map((entry) => `${storeKey(entry)}
 `).join("");
-    bytesSent += Buffer.byteLength(query2);
-    const out2 = await runScript(ctx, PRESENT_SCRIPT, [ctx.workDir], query2);
+    bytesSent += Buffer.byteLength(query);
+    const out2 = await runScript(ctx, PRESENT_SCRIPT, [ctx.workDir], query);
     present = new Set(out2.split("\n").filter((line) => line !== ""));
   }
   const objects = plan.candidates.filter((entry) => !present.has(storeKey(entry)));
@@ -38028,7 +37901,6 @@ async function runIncusJob(params) {
   let launched = false;
   let network = null;
   let keyed = [];
-  let oomKills = null;
   const stopHeartbeat = startHeartbeat({
     transport,
     path: layout.heartbeat,
@@ -38094,8 +37966,7 @@ async function runIncusJob(params) {
           vm: spec.instance_type === "vm",
           config: {
             ...instanceLabels({ ...ids(job), createdAt: startedAt, owner: params.owner, remoteWorkDir }),
-            ...network.config,
-            ...incusLimitsConfig(spec.limits)
+            ...network.config
           },
           devices: devices(snapshotPath),
           otherDevices: network.devices
@@ -38139,8 +38010,6 @@ async function runIncusJob(params) {
       };
     });
     const exit = await clock.run("wait_for_completion", () => guest.exit);
-    if (spec.limits?.memory_bytes !== void 0 && exit.kind === "exited" && exit.code !== 0)
-      oomKills = await readOomKills({ transport, instance: name, project: options.project });
     if (exit.kind === "deadline") ending.hostDeadline = true;
     else if (exit.kind === "cancelled") ending.aborted = true;
     else if (exit.kind === "error") ending.error = `the guest run failed: ${exit.message}`;
@@ -38177,10 +38046,7 @@ async function runIncusJob(params) {
     }
     await releaseLease(transport, network?.lease ?? null);
   }
-  const verdict = withOutOfMemory(classifyEnding(ending), {
-    oomKills,
-    memoryBytes: spec.limits?.memory_bytes
-  });
+  const verdict = classifyEnding(ending);
   await finishKeyedCaches({
     transport,
     remoteWorkDir,
@@ -38199,8 +38065,6 @@ async function runIncusJob(params) {
     sync,
     image,
     instance_name: name,
-    host_log_path: null,
-    guest_log_path: null,
     ...outputs
   };
 }
@@ -38216,9 +38080,6 @@ var init_incus_executor = __esm({
     init_errors2();
     init_argv();
     init_client();
-    init_incus_config();
-    init_oom();
-    init_oom_probe();
     init_classify();
     init_devices();
     init_guest();
@@ -38236,13 +38097,49 @@ var init_incus_executor = __esm({
   }
 });
 
-// src/ssh/local-transport.ts
-var local_transport_exports = {};
-__export(local_transport_exports, {
-  LocalTransport: () => LocalTransport
+// src/transport/localhost.ts
+var localhost_exports = {};
+__export(localhost_exports, {
+  LocalhostTransport: () => LocalhostTransport
 });
 import { spawn as spawn2 } from "node:child_process";
 import { Readable as Readable2 } from "node:stream";
+function groupKiller(child, options) {
+  let killedBy = null;
+  const kill = (why) => {
+    killedBy ??= why;
+    try {
+      if (child.pid !== void 0) process.kill(-child.pid, "SIGKILL");
+    } catch {
+    }
+  };
+  const timer = options.timeoutMs === void 0 ? null : setTimeout(() => kill("timeout"), options.timeoutMs);
+  const onAbort = () => kill("abort");
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+  if (options.signal?.aborted) onAbort();
+  return {
+    kill,
+    killedBy: () => killedBy,
+    dispose: () => {
+      if (timer) clearTimeout(timer);
+      options.signal?.removeEventListener("abort", onAbort);
+    }
+  };
+}
+function collectOutput(child, options) {
+  const collect = options.collect !== false;
+  const out = [];
+  const err = [];
+  child.stdout.on("data", (chunk) => {
+    if (collect) out.push(chunk);
+    options.onStdout?.(chunk);
+  });
+  child.stderr.on("data", (chunk) => {
+    if (collect) err.push(chunk);
+    options.onStderr?.(chunk);
+  });
+  return () => ({ stdout: Buffer.concat(out), stderr: Buffer.concat(err) });
+}
 function writeStdin(sink, stdin, onSourceError) {
   if (stdin === void 0) {
     sink.end();
@@ -38254,50 +38151,25 @@ function writeStdin(sink, stdin, onSourceError) {
     source.pipe(sink);
   }
 }
-var LocalTransport;
-var init_local_transport = __esm({
-  "src/ssh/local-transport.ts"() {
+var LocalhostTransport;
+var init_localhost = __esm({
+  "src/transport/localhost.ts"() {
     "use strict";
     init_errors2();
-    LocalTransport = class {
-      description = "local";
+    LocalhostTransport = class {
+      description = "localhost";
       exec(argv, options = {}) {
         const [file2, ...args] = argv;
-        if (file2 === void 0) return Promise.reject(new TypeError("LocalTransport.exec: empty argv"));
-        return new Promise((resolve5, reject) => {
+        if (file2 === void 0) return Promise.reject(new TypeError("LocalhostTransport.exec: empty argv"));
+        return new Promise((resolve4, reject) => {
           const child = spawn2(file2, args, { stdio: ["pipe", "pipe", "pipe"], detached: true });
-          const collect = options.collect !== false;
-          const out = [];
-          const err = [];
-          let killedBy = null;
-          const killGroup2 = (why) => {
-            killedBy ??= why;
-            try {
-              if (child.pid !== void 0) process.kill(-child.pid, "SIGKILL");
-            } catch {
-            }
-          };
-          const timer = options.timeoutMs === void 0 ? null : setTimeout(() => killGroup2("timeout"), options.timeoutMs);
-          const onAbort = () => killGroup2("abort");
-          options.signal?.addEventListener("abort", onAbort, { once: true });
-          if (options.signal?.aborted) onAbort();
-          child.stdout.on("data", (chunk) => {
-            if (collect) out.push(chunk);
-            options.onStdout?.(chunk);
-          });
-          child.stderr.on("data", (chunk) => {
-            if (collect) err.push(chunk);
-            options.onStderr?.(chunk);
-          });
+          const killer = groupKiller(child, options);
+          const output2 = collectOutput(child, options);
           child.stdin.on("error", () => {
           });
-          writeStdin(child.stdin, options.stdin, () => killGroup2("abort"));
-          const finish4 = () => {
-            if (timer) clearTimeout(timer);
-            options.signal?.removeEventListener("abort", onAbort);
-          };
+          writeStdin(child.stdin, options.stdin, () => killer.kill("abort"));
           child.on("error", (error62) => {
-            finish4();
+            killer.dispose();
             reject(
               new InfrastructureError(`could not start ${file2}: ${error62.message}`, {
                 hint: `install ${file2} or fix PATH on this machine`,
@@ -38306,16 +38178,13 @@ var init_local_transport = __esm({
             );
           });
           child.on("close", (code, signal) => {
-            finish4();
-            if (killedBy === "timeout") {
-              reject(
-                new InfrastructureError(`command timed out after ${options.timeoutMs} ms: ${file2}`, {
-                  hint: "raise the timeout or check why the command hangs"
-                })
-              );
-              return;
-            }
-            resolve5({ code, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err) });
+            killer.dispose();
+            if (killer.killedBy() !== "timeout") return resolve4({ code, signal, ...output2() });
+            reject(
+              new InfrastructureError(`command timed out after ${options.timeoutMs} ms: ${file2}`, {
+                hint: "raise the timeout or check why the command hangs"
+              })
+            );
           });
         });
       }
@@ -38325,9 +38194,9 @@ var init_local_transport = __esm({
   }
 });
 
-// node_modules/asn1/lib/ber/errors.js
+// ../../main/node_modules/asn1/lib/ber/errors.js
 var require_errors3 = __commonJS({
-  "node_modules/asn1/lib/ber/errors.js"(exports, module) {
+  "../../main/node_modules/asn1/lib/ber/errors.js"(exports, module) {
     module.exports = {
       newInvalidAsn1Error: function(msg) {
         var e = new Error();
@@ -38339,9 +38208,9 @@ var require_errors3 = __commonJS({
   }
 });
 
-// node_modules/asn1/lib/ber/types.js
+// ../../main/node_modules/asn1/lib/ber/types.js
 var require_types = __commonJS({
-  "node_modules/asn1/lib/ber/types.js"(exports, module) {
+  "../../main/node_modules/asn1/lib/ber/types.js"(exports, module) {
     module.exports = {
       EOC: 0,
       Boolean: 1,
@@ -38379,9 +38248,9 @@ var require_types = __commonJS({
   }
 });
 
-// node_modules/safer-buffer/safer.js
+// ../../main/node_modules/safer-buffer/safer.js
 var require_safer = __commonJS({
-  "node_modules/safer-buffer/safer.js"(exports, module) {
+  "../../main/node_modules/safer-buffer/safer.js"(exports, module) {
     "use strict";
     var buffer = __require("buffer");
     var Buffer2 = buffer.Buffer;
@@ -38447,9 +38316,9 @@ var require_safer = __commonJS({
   }
 });
 
-// node_modules/asn1/lib/ber/reader.js
+// ../../main/node_modules/asn1/lib/ber/reader.js
 var require_reader = __commonJS({
-  "node_modules/asn1/lib/ber/reader.js"(exports, module) {
+  "../../main/node_modules/asn1/lib/ber/reader.js"(exports, module) {
     var assert2 = __require("assert");
     var Buffer2 = require_safer().Buffer;
     var ASN1 = require_types();
@@ -38612,9 +38481,9 @@ var require_reader = __commonJS({
   }
 });
 
-// node_modules/asn1/lib/ber/writer.js
+// ../../main/node_modules/asn1/lib/ber/writer.js
 var require_writer = __commonJS({
-  "node_modules/asn1/lib/ber/writer.js"(exports, module) {
+  "../../main/node_modules/asn1/lib/ber/writer.js"(exports, module) {
     var assert2 = __require("assert");
     var Buffer2 = require_safer().Buffer;
     var ASN1 = require_types();
@@ -38855,9 +38724,9 @@ var require_writer = __commonJS({
   }
 });
 
-// node_modules/asn1/lib/ber/index.js
+// ../../main/node_modules/asn1/lib/ber/index.js
 var require_ber = __commonJS({
-  "node_modules/asn1/lib/ber/index.js"(exports, module) {
+  "../../main/node_modules/asn1/lib/ber/index.js"(exports, module) {
     var errors = require_errors3();
     var types = require_types();
     var Reader = require_reader();
@@ -38879,9 +38748,9 @@ var require_ber = __commonJS({
   }
 });
 
-// node_modules/asn1/lib/index.js
+// ../../main/node_modules/asn1/lib/index.js
 var require_lib = __commonJS({
-  "node_modules/asn1/lib/index.js"(exports, module) {
+  "../../main/node_modules/asn1/lib/index.js"(exports, module) {
     var Ber = require_ber();
     module.exports = {
       Ber,
@@ -38891,9 +38760,9 @@ var require_lib = __commonJS({
   }
 });
 
-// node_modules/tweetnacl/nacl-fast.js
+// ../../main/node_modules/tweetnacl/nacl-fast.js
 var require_nacl_fast = __commonJS({
-  "node_modules/tweetnacl/nacl-fast.js"(exports, module) {
+  "../../main/node_modules/tweetnacl/nacl-fast.js"(exports, module) {
     (function(nacl) {
       "use strict";
       var gf = function(init) {
@@ -41111,9 +40980,9 @@ var require_nacl_fast = __commonJS({
   }
 });
 
-// node_modules/bcrypt-pbkdf/index.js
+// ../../main/node_modules/bcrypt-pbkdf/index.js
 var require_bcrypt_pbkdf = __commonJS({
-  "node_modules/bcrypt-pbkdf/index.js"(exports, module) {
+  "../../main/node_modules/bcrypt-pbkdf/index.js"(exports, module) {
     "use strict";
     var crypto_hash_sha512 = require_nacl_fast().lowlevel.crypto_hash;
     var BLF_J = 0;
@@ -42371,9 +42240,9 @@ var require_cpu_features = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/constants.js
+// ../../main/node_modules/ssh2/lib/protocol/constants.js
 var require_constants3 = __commonJS({
-  "node_modules/ssh2/lib/protocol/constants.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/constants.js"(exports, module) {
     "use strict";
     var crypto = __require("crypto");
     var cpuInfo;
@@ -42763,9 +42632,9 @@ var require_constants3 = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/utils.js
+// ../../main/node_modules/ssh2/lib/protocol/utils.js
 var require_utils2 = __commonJS({
-  "node_modules/ssh2/lib/protocol/utils.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/utils.js"(exports, module) {
     "use strict";
     var Ber = require_lib().Ber;
     var DISCONNECT_REASON;
@@ -43087,9 +42956,9 @@ var require_sshcrypto = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/crypto/poly1305.js
+// ../../main/node_modules/ssh2/lib/protocol/crypto/poly1305.js
 var require_poly1305 = __commonJS({
-  "node_modules/ssh2/lib/protocol/crypto/poly1305.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/crypto/poly1305.js"(exports, module) {
     var createPoly1305 = (function() {
       var _scriptDir = typeof document !== "undefined" && document.currentScript ? document.currentScript.src : void 0;
       if (typeof __pikaciFilename !== "undefined") _scriptDir = _scriptDir || __pikaciFilename;
@@ -43515,9 +43384,9 @@ var require_poly1305 = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/crypto.js
+// ../../main/node_modules/ssh2/lib/protocol/crypto.js
 var require_crypto = __commonJS({
-  "node_modules/ssh2/lib/protocol/crypto.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/crypto.js"(exports, module) {
     "use strict";
     var {
       createCipheriv,
@@ -44816,7 +44685,7 @@ var require_crypto = __commonJS({
       MAC_INFO,
       bindingAvailable: !!binding,
       init: (() => {
-        return new Promise(async (resolve5, reject) => {
+        return new Promise(async (resolve4, reject) => {
           try {
             POLY1305_WASM_MODULE = await require_poly1305()();
             POLY1305_RESULT_MALLOC = POLY1305_WASM_MODULE._malloc(16);
@@ -44828,7 +44697,7 @@ var require_crypto = __commonJS({
           } catch (ex) {
             return reject(ex);
           }
-          resolve5();
+          resolve4();
         });
       })(),
       NullCipher,
@@ -44839,9 +44708,9 @@ var require_crypto = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/keyParser.js
+// ../../main/node_modules/ssh2/lib/protocol/keyParser.js
 var require_keyParser = __commonJS({
-  "node_modules/ssh2/lib/protocol/keyParser.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/keyParser.js"(exports, module) {
     "use strict";
     var {
       createDecipheriv,
@@ -45223,8 +45092,8 @@ ${formatted}-----END ${type} KEY-----`;
         if (data.length < 8)
           return new Error("Malformed OpenSSH private key");
         const check1 = readUInt32BE(data, 0);
-        const check22 = readUInt32BE(data, 4);
-        if (check1 !== check22) {
+        const check2 = readUInt32BE(data, 4);
+        if (check1 !== check2) {
           if (decrypted) {
             return new Error(
               "OpenSSH key integrity check failed -- bad passphrase?"
@@ -46080,13 +45949,13 @@ ${formatted}-----END ${type} KEY-----`;
   }
 });
 
-// node_modules/ssh2/lib/agent.js
+// ../../main/node_modules/ssh2/lib/agent.js
 var require_agent = __commonJS({
-  "node_modules/ssh2/lib/agent.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/agent.js"(exports, module) {
     "use strict";
     var { Socket } = __require("net");
     var { Duplex } = __require("stream");
-    var { resolve: resolve5 } = __require("path");
+    var { resolve: resolve4 } = __require("path");
     var { readFile: readFile7 } = __require("fs");
     var { execFile: execFile5, spawn: spawn3 } = __require("child_process");
     var { isParsedKey, parseKey } = require_keyParser();
@@ -46222,7 +46091,7 @@ var require_agent = __commonJS({
       const RET_ERR_BINSTDIN = 13;
       const RET_ERR_BINSTDOUT = 14;
       const RET_ERR_BADLEN = 15;
-      const EXEPATH = resolve5(__pikaciDirnameValue, "..", "util/pagent.exe");
+      const EXEPATH = resolve4(__pikaciDirnameValue, "..", "util/pagent.exe");
       const ERROR = {
         [RET_ERR_BADARGS]: new Error("Invalid pagent.exe arguments"),
         [RET_ERR_UNAVAILABLE]: new Error("Pageant is not running"),
@@ -46908,9 +46777,9 @@ var require_agent = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/zlib.js
+// ../../main/node_modules/ssh2/lib/protocol/zlib.js
 var require_zlib = __commonJS({
-  "node_modules/ssh2/lib/protocol/zlib.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/zlib.js"(exports, module) {
     "use strict";
     var { kMaxLength } = __require("buffer");
     var {
@@ -47132,9 +47001,9 @@ var require_zlib = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/handlers.misc.js
+// ../../main/node_modules/ssh2/lib/protocol/handlers.misc.js
 var require_handlers_misc = __commonJS({
-  "node_modules/ssh2/lib/protocol/handlers.misc.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/handlers.misc.js"(exports, module) {
     "use strict";
     var {
       bufferSlice,
@@ -48039,9 +47908,9 @@ var require_handlers_misc = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/handlers.js
+// ../../main/node_modules/ssh2/lib/protocol/handlers.js
 var require_handlers = __commonJS({
-  "node_modules/ssh2/lib/protocol/handlers.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/handlers.js"(exports, module) {
     "use strict";
     var MESSAGE_HANDLERS = new Array(256);
     [
@@ -48058,9 +47927,9 @@ var require_handlers = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/kex.js
+// ../../main/node_modules/ssh2/lib/protocol/kex.js
 var require_kex = __commonJS({
-  "node_modules/ssh2/lib/protocol/kex.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/kex.js"(exports, module) {
     "use strict";
     var {
       createDiffieHellman,
@@ -49645,9 +49514,9 @@ var require_kex = __commonJS({
   }
 });
 
-// node_modules/ssh2/package.json
+// ../../main/node_modules/ssh2/package.json
 var require_package = __commonJS({
-  "node_modules/ssh2/package.json"(exports, module) {
+  "../../main/node_modules/ssh2/package.json"(exports, module) {
     module.exports = {
       name: "ssh2",
       version: "1.17.0",
@@ -49700,9 +49569,9 @@ var require_package = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/Protocol.js
+// ../../main/node_modules/ssh2/lib/protocol/Protocol.js
 var require_Protocol = __commonJS({
-  "node_modules/ssh2/lib/protocol/Protocol.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/Protocol.js"(exports, module) {
     "use strict";
     var { inspect } = __require("util");
     var { bindingAvailable, NullCipher, NullDecipher } = require_crypto();
@@ -51265,9 +51134,9 @@ var require_Protocol = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/node-fs-compat.js
+// ../../main/node_modules/ssh2/lib/protocol/node-fs-compat.js
 var require_node_fs_compat = __commonJS({
-  "node_modules/ssh2/lib/protocol/node-fs-compat.js"(exports) {
+  "../../main/node_modules/ssh2/lib/protocol/node-fs-compat.js"(exports) {
     "use strict";
     var assert2 = __require("assert");
     var { inspect } = __require("util");
@@ -51362,9 +51231,9 @@ ${suffix}`;
   }
 });
 
-// node_modules/ssh2/lib/protocol/SFTP.js
+// ../../main/node_modules/ssh2/lib/protocol/SFTP.js
 var require_SFTP = __commonJS({
-  "node_modules/ssh2/lib/protocol/SFTP.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/SFTP.js"(exports, module) {
     "use strict";
     var EventEmitter = __require("events");
     var fs = __require("fs");
@@ -54416,9 +54285,9 @@ var require_SFTP = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/Channel.js
+// ../../main/node_modules/ssh2/lib/Channel.js
 var require_Channel = __commonJS({
-  "node_modules/ssh2/lib/Channel.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/Channel.js"(exports, module) {
     "use strict";
     var {
       Duplex: DuplexStream,
@@ -54652,9 +54521,9 @@ var require_Channel = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/utils.js
+// ../../main/node_modules/ssh2/lib/utils.js
 var require_utils3 = __commonJS({
-  "node_modules/ssh2/lib/utils.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/utils.js"(exports, module) {
     "use strict";
     var { SFTP } = require_SFTP();
     var MAX_CHANNEL = 2 ** 32 - 1;
@@ -54932,9 +54801,9 @@ var require_utils3 = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/client.js
+// ../../main/node_modules/ssh2/lib/client.js
 var require_client = __commonJS({
-  "node_modules/ssh2/lib/client.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/client.js"(exports, module) {
     "use strict";
     var {
       createHash: createHash11,
@@ -56741,9 +56610,9 @@ var require_client = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/http-agents.js
+// ../../main/node_modules/ssh2/lib/http-agents.js
 var require_http_agents = __commonJS({
-  "node_modules/ssh2/lib/http-agents.js"(exports) {
+  "../../main/node_modules/ssh2/lib/http-agents.js"(exports) {
     "use strict";
     var { Agent: HttpAgent } = __require("http");
     var { Agent: HttpsAgent } = __require("https");
@@ -56813,9 +56682,9 @@ var require_http_agents = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/server.js
+// ../../main/node_modules/ssh2/lib/server.js
 var require_server = __commonJS({
-  "node_modules/ssh2/lib/server.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/server.js"(exports, module) {
     "use strict";
     var { Server: netServer } = __require("net");
     var EventEmitter = __require("events");
@@ -57989,16 +57858,16 @@ var require_server = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/keygen.js
+// ../../main/node_modules/ssh2/lib/keygen.js
 var require_keygen = __commonJS({
-  "node_modules/ssh2/lib/keygen.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/keygen.js"(exports, module) {
     "use strict";
     var {
       createCipheriv,
       generateKeyPair: generateKeyPair_,
       generateKeyPairSync: generateKeyPairSync_,
       getCurves,
-      randomBytes: randomBytes8
+      randomBytes: randomBytes7
     } = __require("crypto");
     var { Ber } = require_lib();
     var bcrypt_pbkdf = require_bcrypt_pbkdf().pbkdf;
@@ -58262,7 +58131,7 @@ var require_keygen = __commonJS({
                 rounds = opts.rounds;
             }
             const gen = Buffer.allocUnsafe(cipher.keyLen + cipher.ivLen);
-            const salt = randomBytes8(SALT_LEN);
+            const salt = randomBytes7(SALT_LEN);
             const r = bcrypt_pbkdf(
               passphrase,
               passphrase.length,
@@ -58301,7 +58170,7 @@ var require_keygen = __commonJS({
           const kdfOptions = encrypted ? encrypted.kdfOptions : Buffer.alloc(0);
           const blockLen = encrypted ? encrypted.cipher.blockLen : 8;
           const parsed = parseDERs(keyType, pub, priv);
-          const checkInt = randomBytes8(4);
+          const checkInt = randomBytes7(4);
           const commentBin = Buffer.from(comment);
           const privBlobLen = 4 + 4 + parsed.priv.length + 4 + commentBin.length;
           let padding = [];
@@ -58411,9 +58280,9 @@ var require_keygen = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/index.js
+// ../../main/node_modules/ssh2/lib/index.js
 var require_lib2 = __commonJS({
-  "node_modules/ssh2/lib/index.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/index.js"(exports, module) {
     "use strict";
     var {
       AgentProtocol,
@@ -58462,7 +58331,7 @@ var require_lib2 = __commonJS({
 // src/ssh/channel-exec.ts
 function execOnChannel(params) {
   const { client, command, label, where, options } = params;
-  return new Promise((resolve5, reject) => {
+  return new Promise((resolve4, reject) => {
     const stdout = [];
     const stderr = [];
     const collect = options.collect !== false;
@@ -58523,7 +58392,7 @@ function execOnChannel(params) {
       stream.on(
         "close",
         () => finish4(
-          () => resolve5({ code, signal: exitSignal, stdout: Buffer.concat(stdout), stderr: Buffer.concat(stderr) })
+          () => resolve4({ code, signal: exitSignal, stdout: Buffer.concat(stdout), stderr: Buffer.concat(stderr) })
         )
       );
       writeStdin2(stream, options.stdin, fail);
@@ -58704,6 +58573,23 @@ var init_connect_errors = __esm({
   }
 });
 
+// src/ssh/quote.ts
+function shellQuote(arg) {
+  if (arg.includes("\0")) {
+    throw new TypeError("shellQuote: arguments cannot contain NUL bytes");
+  }
+  if (arg !== "" && /^[A-Za-z0-9_\-+=.,/:@%]+$/.test(arg)) return arg;
+  return `'${arg.replaceAll("'", `'\\''`)}'`;
+}
+function shellJoin(argv) {
+  return argv.map(shellQuote).join(" ");
+}
+var init_quote = __esm({
+  "src/ssh/quote.ts"() {
+    "use strict";
+  }
+});
+
 // src/ssh/semaphore.ts
 var Semaphore;
 var init_semaphore = __esm({
@@ -58724,10 +58610,10 @@ var init_semaphore = __esm({
           this.available -= 1;
           return Promise.resolve(this.releaser());
         }
-        return new Promise((resolve5, reject) => {
+        return new Promise((resolve4, reject) => {
           const grant = () => {
             signal?.removeEventListener("abort", onAbort);
-            resolve5(this.releaser());
+            resolve4(this.releaser());
           };
           const onAbort = () => {
             const index = this.waiters.indexOf(grant);
@@ -58850,7 +58736,7 @@ function openConnection(target, params) {
     // Ask for a pinned key type first, so a host with several keys presents the one we know.
     ...algorithms.length > 0 && pin.fingerprints.length === 0 ? { algorithms: { serverHostKey: algorithms } } : {}
   };
-  return new Promise((resolve5, reject) => {
+  return new Promise((resolve4, reject) => {
     const client = new import_ssh2.Client();
     const onError = (error62) => {
       client.removeListener("ready", onReady);
@@ -58861,7 +58747,7 @@ function openConnection(target, params) {
     };
     const onReady = () => {
       client.removeListener("error", onError);
-      resolve5({ client, fingerprint: presented ?? "unknown" });
+      resolve4({ client, fingerprint: presented ?? "unknown" });
     };
     client.once("error", onError);
     client.once("ready", onReady);
@@ -58884,10 +58770,10 @@ var init_ssh_transport = __esm({
     "use strict";
     import_ssh2 = __toESM(require_lib2(), 1);
     init_errors2();
+    init_host_url();
     init_channel_exec();
     init_connect_errors();
     init_host_key();
-    init_host_url();
     init_quote();
     init_semaphore();
   }
@@ -58966,12 +58852,12 @@ function duplicateIds(lanes, ctx) {
       firstIndex.set(id, index);
       return;
     }
-    const firstLine3 = positionOf(locate(ctx.doc, ["lanes", first, "id"]).value, ctx.lineCounter).line;
+    const firstLine2 = positionOf(locate(ctx.doc, ["lanes", first, "id"]).value, ctx.lineCounter).line;
     issues.push({
       file: ctx.file,
       ...positionOf(locate(ctx.doc, ["lanes", index, "id"]).value, ctx.lineCounter),
       message: `duplicate lane id \`${id}\``,
-      hint: `first declared at line ${firstLine3}; give each lane its own id`
+      hint: `first declared at line ${firstLine2}; give each lane its own id`
     });
   });
   return issues;
@@ -58982,12 +58868,12 @@ function badGlobs(lane, laneIndex, ctx) {
   const issues = [];
   paths.forEach((glob, index) => {
     if (typeof glob !== "string" || glob === "") return;
-    const problem2 = globProblem(glob);
-    if (!problem2) return;
+    const problem = globProblem(glob);
+    if (!problem) return;
     issues.push({
       file: ctx.file,
       ...positionOf(locate(ctx.doc, ["lanes", laneIndex, "paths", index]).value, ctx.lineCounter),
-      ...problem2
+      ...problem
     });
   });
   return issues;
@@ -59305,8 +59191,7 @@ function resolveLane(config2, lane) {
       // Only when set, so plans of lanes without outputs read as before.
       ...found.artifacts?.length ? { artifacts: [...found.artifacts] } : {},
       ...found.reports?.length ? { reports: found.reports.map((r) => ({ junit: r.junit })) } : {},
-      ...networkOf(found.network),
-      ...limitsOf(defaults.limits, found.limits)
+      ...networkOf(found.network)
     }
   };
 }
@@ -59316,16 +59201,6 @@ function resolveLanes(config2) {
 function networkOf(network) {
   if (network === void 0 || network === false) return {};
   return { network: network === true ? DEFAULT_NETWORK : network };
-}
-function limitsOf(defaults, lane) {
-  const merged = { ...defaults, ...lane };
-  const memory = merged.memory === void 0 ? void 0 : parseByteSize(merged.memory);
-  const limits = {
-    ...merged.cpu === void 0 ? {} : { cpu: merged.cpu },
-    ...memory === void 0 ? {} : { memory_bytes: memory },
-    ...merged.processes === void 0 ? {} : { processes: merged.processes }
-  };
-  return Object.keys(limits).length === 0 ? {} : { limits };
 }
 
 // src/cli/main.ts
@@ -59397,7 +59272,7 @@ async function loadEnvFile(file2, env) {
   return loaded;
 }
 
-// node_modules/universal-user-agent/index.js
+// ../../main/node_modules/universal-user-agent/index.js
 function getUserAgent() {
   if (typeof navigator === "object" && "userAgent" in navigator) {
     return navigator.userAgent;
@@ -59408,7 +59283,7 @@ function getUserAgent() {
   return "<environment undetectable>";
 }
 
-// node_modules/before-after-hook/lib/register.js
+// ../../main/node_modules/before-after-hook/lib/register.js
 function register(state, name, method, options) {
   if (typeof method !== "function") {
     throw new Error("method for before hook must be a function");
@@ -59431,7 +59306,7 @@ function register(state, name, method, options) {
   });
 }
 
-// node_modules/before-after-hook/lib/add.js
+// ../../main/node_modules/before-after-hook/lib/add.js
 function addHook(state, kind, name, hook2) {
   const orig = hook2;
   if (!state.registry[name]) {
@@ -59466,7 +59341,7 @@ function addHook(state, kind, name, hook2) {
   });
 }
 
-// node_modules/before-after-hook/lib/remove.js
+// ../../main/node_modules/before-after-hook/lib/remove.js
 function removeHook(state, name, method) {
   if (!state.registry[name]) {
     return;
@@ -59480,7 +59355,7 @@ function removeHook(state, name, method) {
   state.registry[name].splice(index, 1);
 }
 
-// node_modules/before-after-hook/index.js
+// ../../main/node_modules/before-after-hook/index.js
 var bind = Function.bind;
 var bindable = bind.bind(bind);
 function bindApi(hook2, state, name) {
@@ -59514,7 +59389,7 @@ function Collection() {
 }
 var before_after_hook_default = { Singular, Collection };
 
-// node_modules/@octokit/endpoint/dist-bundle/index.js
+// ../../main/node_modules/@octokit/endpoint/dist-bundle/index.js
 var VERSION = "0.0.0-development";
 var userAgent = `octokit-endpoint.js/${VERSION} ${getUserAgent()}`;
 var DEFAULTS = {
@@ -59827,7 +59702,7 @@ function withDefaults(oldDefaults, newDefaults) {
 }
 var endpoint = withDefaults(null, DEFAULTS);
 
-// node_modules/content-type/dist/index.js
+// ../../main/node_modules/content-type/dist/index.js
 var SP = 32;
 var HTAB = 9;
 var SEMI = 59;
@@ -60011,7 +59886,7 @@ function unescapeQuotedPairs(str, start, end) {
   return result + str.slice(start, end);
 }
 
-// node_modules/json-with-bigint/json-with-bigint.js
+// ../../main/node_modules/json-with-bigint/json-with-bigint.js
 var intRegex = /^-?\d+$/;
 var noiseValue = /^-?\d+n+$/;
 var originalStringify = JSON.stringify;
@@ -60346,7 +60221,7 @@ var JSONParse = (text, reviver) => {
   }
 };
 
-// node_modules/@octokit/request-error/dist-src/index.js
+// ../../main/node_modules/@octokit/request-error/dist-src/index.js
 var RequestError = class extends Error {
   name;
   /**
@@ -60385,7 +60260,7 @@ var RequestError = class extends Error {
   }
 };
 
-// node_modules/@octokit/request/dist-bundle/index.js
+// ../../main/node_modules/@octokit/request/dist-bundle/index.js
 var VERSION2 = "10.0.16";
 var defaults_default = {
   headers: {
@@ -60567,7 +60442,7 @@ function withDefaults2(oldEndpoint, newDefaults) {
 }
 var request = withDefaults2(endpoint, defaults_default);
 
-// node_modules/@octokit/graphql/dist-bundle/index.js
+// ../../main/node_modules/@octokit/graphql/dist-bundle/index.js
 var VERSION3 = "0.0.0-development";
 function _buildMessageForResponseErrors(data) {
   return `Request failed due to following response errors:
@@ -60604,9 +60479,9 @@ var NON_VARIABLE_OPTIONS = [
 ];
 var FORBIDDEN_VARIABLE_OPTIONS = ["query", "method", "url"];
 var GHES_V3_SUFFIX_REGEX = /\/api\/v3\/?$/;
-function graphql(request2, query2, options) {
+function graphql(request2, query, options) {
   if (options) {
-    if (typeof query2 === "string" && "query" in options) {
+    if (typeof query === "string" && "query" in options) {
       return Promise.reject(
         new Error(`[@octokit/graphql] "query" cannot be used as variable name`)
       );
@@ -60620,7 +60495,7 @@ function graphql(request2, query2, options) {
       );
     }
   }
-  const parsedOptions = typeof query2 === "string" ? Object.assign({ query: query2 }, options) : query2;
+  const parsedOptions = typeof query === "string" ? Object.assign({ query }, options) : query;
   const requestOptions = Object.keys(
     parsedOptions
   ).reduce((result, key) => {
@@ -60655,8 +60530,8 @@ function graphql(request2, query2, options) {
 }
 function withDefaults3(request2, newDefaults) {
   const newRequest = request2.defaults(newDefaults);
-  const newApi = (query2, options) => {
-    return graphql(newRequest, query2, options);
+  const newApi = (query, options) => {
+    return graphql(newRequest, query, options);
   };
   return Object.assign(newApi, {
     defaults: withDefaults3.bind(null, newRequest),
@@ -60677,7 +60552,7 @@ function withCustomRequest(customRequest) {
   });
 }
 
-// node_modules/@octokit/auth-token/dist-bundle/index.js
+// ../../main/node_modules/@octokit/auth-token/dist-bundle/index.js
 var b64url = "(?:[a-zA-Z0-9_-]+)";
 var sep = "\\.";
 var jwtRE = new RegExp(`^${b64url}${sep}${b64url}${sep}${b64url}$`);
@@ -60722,10 +60597,10 @@ var createTokenAuth = function createTokenAuth2(token) {
   });
 };
 
-// node_modules/@octokit/core/dist-src/version.js
+// ../../main/node_modules/@octokit/core/dist-src/version.js
 var VERSION4 = "7.0.8";
 
-// node_modules/@octokit/core/dist-src/index.js
+// ../../main/node_modules/@octokit/core/dist-src/index.js
 var noop2 = () => {
 };
 var consoleWarn = console.warn.bind(console);
@@ -60859,10 +60734,10 @@ var Octokit = class {
   auth;
 };
 
-// node_modules/@octokit/plugin-request-log/dist-src/version.js
+// ../../main/node_modules/@octokit/plugin-request-log/dist-src/version.js
 var VERSION5 = "6.0.0";
 
-// node_modules/@octokit/plugin-request-log/dist-src/index.js
+// ../../main/node_modules/@octokit/plugin-request-log/dist-src/index.js
 function requestLog(octokit) {
   octokit.hook.wrap("request", (request2, options) => {
     octokit.log.debug("request", options);
@@ -60886,7 +60761,7 @@ function requestLog(octokit) {
 }
 requestLog.VERSION = VERSION5;
 
-// node_modules/@octokit/plugin-paginate-rest/dist-bundle/index.js
+// ../../main/node_modules/@octokit/plugin-paginate-rest/dist-bundle/index.js
 var VERSION6 = "0.0.0-development";
 function normalizePaginatedListResponse(response) {
   if (!response.data) {
@@ -61002,10 +60877,10 @@ function paginateRest(octokit) {
 }
 paginateRest.VERSION = VERSION6;
 
-// node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/version.js
+// ../../main/node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/version.js
 var VERSION7 = "17.0.0";
 
-// node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/generated/endpoints.js
+// ../../main/node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/generated/endpoints.js
 var Endpoints = {
   actions: {
     addCustomLabelsToSelfHostedRunnerForOrg: [
@@ -63297,7 +63172,7 @@ var Endpoints = {
 };
 var endpoints_default = Endpoints;
 
-// node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/endpoints-to-methods.js
+// ../../main/node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/endpoints-to-methods.js
 var endpointMethodsMap = /* @__PURE__ */ new Map();
 for (const [scope, endpoints] of Object.entries(endpoints_default)) {
   for (const [methodName, endpoint2] of Object.entries(endpoints)) {
@@ -63420,7 +63295,7 @@ function decorate(octokit, scope, methodName, defaults, decorations) {
   return Object.assign(withDecorations, requestWithDefaults);
 }
 
-// node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/index.js
+// ../../main/node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/index.js
 function restEndpointMethods(octokit) {
   const api = endpointsToMethods(octokit);
   return {
@@ -63437,10 +63312,10 @@ function legacyRestEndpointMethods(octokit) {
 }
 legacyRestEndpointMethods.VERSION = VERSION7;
 
-// node_modules/@octokit/rest/dist-src/version.js
+// ../../main/node_modules/@octokit/rest/dist-src/version.js
 var VERSION8 = "22.0.1";
 
-// node_modules/@octokit/rest/dist-src/index.js
+// ../../main/node_modules/@octokit/rest/dist-src/index.js
 var Octokit2 = Octokit.plugin(requestLog, legacyRestEndpointMethods, paginateRest).defaults(
   {
     userAgent: `octokit-rest.js/${VERSION8}`
@@ -63532,9 +63407,9 @@ var CALLBACK = "/pikaci/registered";
 async function registerApp(params) {
   const state = randomBytes2(16).toString("hex");
   const server = createServer();
-  await new Promise((resolve5, reject) => {
+  await new Promise((resolve4, reject) => {
     server.once("error", reject);
-    server.listen(params.port, params.host, resolve5);
+    server.listen(params.port, params.host, resolve4);
   });
   const { port } = server.address();
   const local = `http://${params.host === "0.0.0.0" ? "127.0.0.1" : params.host}:${port}`;
@@ -63545,7 +63420,7 @@ async function registerApp(params) {
   });
   params.say(`open ${local}/ in a browser signed in to GitHub, and create the App there`);
   try {
-    return await new Promise((resolve5, reject) => {
+    return await new Promise((resolve4, reject) => {
       let busy = false;
       server.on("request", (req, res) => {
         const url2 = new URL(req.url ?? "/", local);
@@ -63561,7 +63436,7 @@ async function registerApp(params) {
         finish(params, code).then(
           (app) => {
             html(res, 200, donePage(app, params.envFile));
-            resolve5(app);
+            resolve4(app);
           },
           (error62) => {
             html(res, 502, "Saving the App failed; see the terminal.");
@@ -63572,7 +63447,7 @@ async function registerApp(params) {
     });
   } finally {
     server.closeAllConnections();
-    await new Promise((resolve5) => server.close(resolve5));
+    await new Promise((resolve4) => server.close(resolve4));
   }
 }
 async function finish(params, code) {
@@ -63845,9 +63720,9 @@ async function createExecutor(params) {
 async function connectTransport(params) {
   const env = params.env ?? process.env;
   const target = parseHostUrl(params.host);
-  if (target.kind === "local") {
-    const { LocalTransport: LocalTransport2 } = await Promise.resolve().then(() => (init_local_transport(), local_transport_exports));
-    return new LocalTransport2();
+  if (target.kind === "localhost") {
+    const { LocalhostTransport: LocalhostTransport2 } = await Promise.resolve().then(() => (init_localhost(), localhost_exports));
+    return new LocalhostTransport2();
   }
   const { connectSsh: connectSsh2 } = await Promise.resolve().then(() => (init_ssh_transport(), ssh_transport_exports));
   const credentials = await loadSshKey({ keyPath: params.sshKey, env });
@@ -63871,7 +63746,6 @@ async function connectTransport(params) {
 // src/executor/incus/gc.ts
 init_errors2();
 init_client();
-import { posix as posix6 } from "node:path";
 
 // src/executor/incus/gc-plan.ts
 init_names();
@@ -63915,6 +63789,22 @@ function formatSecs(secs) {
 // src/executor/incus/gc.ts
 init_heartbeat();
 init_names();
+
+// src/executor/incus/sweep.ts
+init_errors2();
+import { posix as posix6 } from "node:path";
+async function runSweep(params) {
+  const { transport } = params;
+  const argv = ["sh", "-c", params.script, params.name, posix6.normalize(params.workDir)];
+  argv.push(params.dryRun ? "1" : "0", params.arg);
+  const result = await transport.exec(argv, { timeoutMs: 3e5 });
+  if (result.code !== 0) {
+    throw new InfrastructureError(`cannot ${params.what} on ${transport.description}: ${result.stderr}`);
+  }
+  return result.stdout.toString().split("\n").filter((line) => line !== "");
+}
+
+// src/executor/incus/gc.ts
 var DEFAULT_STALE_AFTER_SECS = HEARTBEAT_INTERVAL_MS / 1e3 * HEARTBEAT_STALE_FACTOR;
 var STAGING_MAX_AGE_MINUTES = 60;
 async function collectGarbage(params) {
@@ -63963,27 +63853,18 @@ async function sweepStaging(transport, workDir, dryRun) {
     '  printf "%s\\n" "$p"; [ "$dry" = 1 ] || rm -rf -- "$p"',
     "done"
   ].join("\n");
-  const argv = [
-    "sh",
-    "-c",
+  return runSweep({
+    transport,
     script,
-    "pikaci-gc",
-    posix6.normalize(workDir),
-    dryRun ? "1" : "0",
-    String(STAGING_MAX_AGE_MINUTES)
-  ];
-  const result = await transport.exec(argv, { timeoutMs: 3e5 });
-  if (result.code !== 0) {
-    throw new InfrastructureError(
-      `cannot sweep stale snapshot staging dirs on ${transport.description}: ${result.stderr}`
-    );
-  }
-  return result.stdout.toString().split("\n").filter((line) => line !== "");
+    name: "pikaci-gc",
+    workDir,
+    dryRun,
+    arg: String(STAGING_MAX_AGE_MINUTES),
+    what: "sweep stale snapshot staging dirs"
+  });
 }
 
 // src/executor/incus/gc-caches.ts
-init_errors2();
-import { posix as posix7 } from "node:path";
 var DEFAULT_CACHE_UNUSED_DAYS = 30;
 async function sweepUnusedCaches(params) {
   const script = [
@@ -63994,22 +63875,15 @@ async function sweepUnusedCaches(params) {
     '  [ "$dry" = 1 ] || { rm -rf -- "$k" && rm -f -- "$u"; }',
     "done"
   ].join("\n");
-  const argv = [
-    "sh",
-    "-c",
+  return runSweep({
+    transport: params.transport,
     script,
-    "pikaci-gc-caches",
-    posix7.normalize(params.remoteWorkDir),
-    params.dryRun ? "1" : "0",
-    String(Math.max(0, Math.floor(params.days) - 1))
-  ];
-  const result = await params.transport.exec(argv, { timeoutMs: 3e5 });
-  if (result.code !== 0) {
-    throw new InfrastructureError(
-      `cannot sweep unused caches on ${params.transport.description}: ${result.stderr}`
-    );
-  }
-  return result.stdout.toString().split("\n").filter((line) => line !== "");
+    name: "pikaci-gc-caches",
+    workDir: params.remoteWorkDir,
+    dryRun: params.dryRun,
+    arg: String(Math.max(0, Math.floor(params.days) - 1)),
+    what: "sweep unused caches"
+  });
 }
 
 // src/cli/commands/gc.ts
@@ -64175,601 +64049,19 @@ Options:
   }
 };
 
-// src/cli/commands/host.ts
-import { existsSync as existsSync6 } from "node:fs";
-import { resolve as resolve4 } from "node:path";
-init_errors2();
-init_guest();
-init_incus_executor();
-
-// src/host-check/assess.ts
-var COPY_ON_WRITE = /* @__PURE__ */ new Set(["btrfs", "zfs", "lvm", "lvmcluster", "ceph"]);
-var DIR_COST = "3.8–5.5 s per Debian instance on `dir` against 0.9 s on btrfs (launch + exec + delete)";
-var ok = (check3, message) => ({
-  check: check3,
-  level: "ok",
-  message,
-  fix: null
-});
-var warn = (check3, message, fix) => ({
-  check: check3,
-  level: "warn",
-  message,
-  fix
-});
-var problem = (check3, message, fix) => ({
-  check: check3,
-  level: "problem",
-  message,
-  fix
-});
-function assessHost(facts, expect) {
-  if (facts.incus.server === null) {
-    return [
-      problem(
-        "incus",
-        `Incus does not answer on ${facts.host}: ${facts.incus.error ?? "no server version"}`,
-        "install Incus (incus-base) and start it, and add the ssh account to the incus-admin group (docs/build-host.md)"
-      ),
-      ...assessWorkDir(facts, expect),
-      assessShell(facts, expect)
-    ];
-  }
-  return [
-    ok("incus", `Incus ${facts.incus.server} (client ${facts.incus.client ?? "?"})`),
-    assessStorage(facts),
-    ...facts.images.map((image) => assessImage(image, facts.project, expect)),
-    ...assessWorkDir(facts, expect),
-    assessShell(facts, expect),
-    ...assessPool(facts)
-  ];
-}
-function assessStorage({ storage }) {
-  if (storage.driver === null) {
-    return problem(
-      "storage",
-      `no storage pool for new instances: ${storage.error ?? "the default profile has no root disk"}`,
-      "give the project's default profile a root disk: `incus profile device add default root disk path=/ pool=POOL`"
-    );
-  }
-  if (COPY_ON_WRITE.has(storage.driver)) return ok("storage", `pool ${storage.pool} (${storage.driver})`);
-  return warn(
-    "storage",
-    `pool ${storage.pool} uses the \`${storage.driver}\` driver, which copies the whole image for every instance: ${DIR_COST}`,
-    "create a copy-on-write pool (`incus storage create pikaci btrfs size=50GiB`) and point the default profile's root disk at it (docs/build-host.md)"
-  );
-}
-function assessImage(image, project, expect) {
-  const where = project ? ` in project ${project}` : "";
-  if (!image.exists) {
-    return problem(
-      "image",
-      `image ${image.alias} is missing${where}`,
-      `on the build host, build and import it: \`bash images/build-debian.sh --alias ${image.alias}\` (or build-busybox.sh, build-debian-node.sh), or import the Nix image from nix/incus (docs/build-host.md)${project ? "; a project with features.images=true needs its own copy" : ""}`
-    );
-  }
-  const runner = image.runner;
-  const rebuild = `rebuild ${image.alias} from images/ or nix/ so it holds the current runner (guest/pikaci-incus-run)`;
-  if (runner === null || runner.error !== null) {
-    return problem(
-      "image",
-      `image ${image.alias}: cannot probe its runner: ${runner?.error ?? "not probed"}`,
-      rebuild
-    );
-  }
-  if (!runner.present) {
-    return problem("image", `image ${image.alias} has no executable runner at ${expect.runnerPath}`, rebuild);
-  }
-  if (runner.contract_version !== expect.contractVersion) {
-    const got = runner.contract_version === null ? "no valid result.json" : `version ${runner.contract_version}`;
-    return problem(
-      "image",
-      `image ${image.alias}: runner speaks ${got}, this pikaci expects guest contract version ${expect.contractVersion}`,
-      rebuild
-    );
-  }
-  return ok(
-    "image",
-    `image ${image.alias} (${image.fingerprint?.slice(0, 12) ?? "?"}): runner at ${expect.runnerPath}, contract v${expect.contractVersion}`
-  );
-}
-function assessWorkDir({ work_dir: dir }, expect) {
-  const createFix = `create it for the ssh account: \`mkdir -p ${dir.path} && chown USER ${dir.path}\`, or pass --remote-work-dir`;
-  if (!dir.writable) {
-    const why = dir.error ?? (dir.exists ? "not writable by the ssh account" : "cannot be created by the ssh account");
-    return [problem("work_dir", `remote work dir ${dir.path}: ${why}`, createFix)];
-  }
-  const free = dir.free_bytes;
-  const state = dir.exists ? "" : " (will be created)";
-  if (free === null) return [ok("work_dir", `remote work dir ${dir.path}${state}, free space unknown`)];
-  const text = `remote work dir ${dir.path}${state}: ${(free / 1024 ** 3).toFixed(1)} GiB free`;
-  const cleanFix = "free space there (`pikaci gc` removes stale snapshots and caches) or move it to a bigger disk";
-  if (free < expect.minFreeBytes) return [problem("work_dir", text, cleanFix)];
-  if (free < expect.lowFreeBytes) return [warn("work_dir", text, cleanFix)];
-  return [ok("work_dir", text)];
-}
-function assessShell({ shell }, expect) {
-  const startup = shell.startup_ms === null ? "its start-up could not be timed" : `${shell.login_shell ?? "the login shell"} starts in ${shell.startup_ms.toFixed(1)} ms`;
-  const text = `one remote command costs ${shell.median_ms.toFixed(0)} ms (median of ${shell.samples_ms.length}); ${startup}`;
-  const slow = shell.startup_ms === null ? shell.median_ms > expect.slowCommandMs : shell.startup_ms > expect.shellStartupMs;
-  if (!slow) return ok("shell", text);
-  return warn(
-    "shell",
-    `${text}; each lane pays it about five times`,
-    "give the build account a cheap shell (`usermod -s /bin/sh pikaci`) and nothing slow in its shell start-up files, e.g. `pyenv init` in ~/.bashrc (docs/build-host.md)"
-  );
-}
-function assessPool({ pool, images }) {
-  if (pool.error !== null) {
-    return [
-      warn(
-        "pool",
-        `cannot list warm pool members: ${pool.error}`,
-        "check `incus list` works for the ssh account"
-      )
-    ];
-  }
-  if (pool.members.length === 0) return [ok("pool", "warm pool: 0 members")];
-  const current = new Map(images.map((i) => [i.alias, i.fingerprint]));
-  const byAlias = /* @__PURE__ */ new Map();
-  for (const member of pool.members) {
-    const entry = byAlias.get(member.alias ?? "?") ?? { idle: 0, claimed: 0 };
-    if (member.claimed) entry.claimed++;
-    else entry.idle++;
-    byAlias.set(member.alias ?? "?", entry);
-  }
-  const counts = [...byAlias].map(([alias, n]) => `${alias}: ${n.idle} idle, ${n.claimed} claimed`).join("; ");
-  const findings = [ok("pool", `warm pool: ${pool.members.length} members (${counts})`)];
-  const outdated = pool.members.filter(
-    (m) => !m.claimed && m.alias !== null && current.has(m.alias) && current.get(m.alias) !== m.fingerprint
-  );
-  if (outdated.length > 0) {
-    findings.push(
-      warn(
-        "pool",
-        `${outdated.length} idle pool member(s) hold an outdated image: ${outdated.map((m) => m.name).join(", ")}`,
-        "run `pikaci gc` (it reaps members of outdated images), or let the systemd timer do it"
-      )
-    );
-  }
-  return findings;
-}
-
-// src/host-check/gather.ts
-init_client();
-init_quote();
-import { posix as posix8 } from "node:path";
-
-// src/host-check/incus-facts.ts
-var firstLine2 = (text) => text.trim().split("\n").at(-1) ?? "";
-async function query(transport, path15) {
-  const result = await transport.exec(["incus", "query", path15], { timeoutMs: 3e4 });
-  if (result.code !== 0)
-    return { ok: false, error: firstLine2(result.stderr.toString()) || `exit ${result.code}` };
-  try {
-    return { ok: true, json: JSON.parse(result.stdout.toString()) };
-  } catch {
-    return { ok: false, error: `incus query ${path15} printed no JSON` };
-  }
-}
-var projectQuery = (project) => project ? `?project=${encodeURIComponent(project)}` : "";
-async function incusVersion(transport) {
-  const result = await transport.exec(["incus", "version"], { timeoutMs: 3e4 }).catch((error62) => ({
-    code: 127,
-    stdout: Buffer.from(""),
-    stderr: Buffer.from(error62.message)
-  }));
-  const text = result.stdout.toString();
-  const client = /Client version:\s*(\S+)/.exec(text)?.[1] ?? null;
-  const server = /Server version:\s*(\S+)/.exec(text)?.[1] ?? null;
-  const unreachable = server === null || server === "unreachable";
-  return {
-    client,
-    server: unreachable ? null : server,
-    error: unreachable ? firstLine2(result.stderr.toString()) || `incus version exited ${result.code}` : null
-  };
-}
-async function rootPool(transport, project) {
-  const profile = await query(transport, `/1.0/profiles/default${projectQuery(project)}`);
-  if (!profile.ok) return { pool: null, driver: null, error: profile.error };
-  const devices = profile.json.devices ?? {};
-  const root = Object.values(devices).find((d) => d.type === "disk" && d.path === "/");
-  if (!root?.pool) return { pool: null, driver: null, error: "the default profile has no root disk" };
-  const pool = await query(transport, `/1.0/storage-pools/${encodeURIComponent(root.pool)}`);
-  if (!pool.ok) return { pool: root.pool, driver: null, error: pool.error };
-  return { pool: root.pool, driver: pool.json.driver ?? null, error: null };
-}
-async function aliasFingerprint(transport, alias, project) {
-  const found = await query(
-    transport,
-    `/1.0/images/aliases/${encodeURIComponent(alias)}${projectQuery(project)}`
-  );
-  if (found.ok) return { fingerprint: found.json.target ?? null, error: null };
-  return /not found/i.test(found.error) ? { fingerprint: null, error: null } : { fingerprint: null, error: found.error };
-}
-var POOL_PREFIX = "pikaci-pool-";
-var POOL_LABELS = { alias: "user.pikaci.pool.alias", fingerprint: "user.pikaci.pool.fingerprint" };
-var CLAIM_DEVICE = "pikaci-claim";
-async function poolMembers(transport, project) {
-  const argv = ["incus", "list", ...project ? ["--project", project] : [], "--format", "json", POOL_PREFIX];
-  const result = await transport.exec(argv, { timeoutMs: 6e4 });
-  if (result.code !== 0) return { members: [], error: firstLine2(result.stderr.toString()) };
-  let items;
-  try {
-    items = JSON.parse(result.stdout.toString());
-  } catch {
-    return { members: [], error: "incus list printed no JSON" };
-  }
-  return { members: Array.isArray(items) ? items.flatMap(toMember) : [], error: null };
-}
-function toMember(item) {
-  if (typeof item.name !== "string" || !item.name.startsWith(POOL_PREFIX)) return [];
-  return [
-    {
-      name: item.name,
-      status: typeof item.status === "string" ? item.status : "Unknown",
-      alias: item.config?.[POOL_LABELS.alias] ?? null,
-      fingerprint: item.config?.[POOL_LABELS.fingerprint] ?? null,
-      claimed: Object.hasOwn(item.devices ?? {}, CLAIM_DEVICE)
-    }
-  ];
-}
-
-// src/host-check/probe-runner.ts
-init_errors2();
-import { randomBytes as randomBytes5 } from "node:crypto";
-var probeName = () => `pikaci-check-${randomBytes5(4).toString("hex")}`;
-var NO_RUNNER = 90;
-var ARTIFACTS = "/tmp/pikaci-host-check";
-async function probeRunner(params) {
-  const { incus, image, runnerPath } = params;
-  const name = probeName();
-  try {
-    await incus.create({ image, name, vm: false, config: {}, devices: [] }, { start: true });
-    const env = {
-      PIKACI_INCUS_GUEST_COMMAND: "true",
-      PIKACI_INCUS_TIMEOUT_SECS: "30",
-      PIKACI_INCUS_RUN_AS_ROOT: "1",
-      PIKACI_INCUS_WORKDIR: "/",
-      PIKACI_INCUS_ARTIFACTS_DIR: ARTIFACTS,
-      RUNNER: runnerPath
-    };
-    const script = `[ -x "$RUNNER" ] || exit ${NO_RUNNER}; "$RUNNER" >/dev/null 2>&1; cat ${ARTIFACTS}/result.json 2>/dev/null; exit 0`;
-    const result = await incus.exec(name, ["sh", "-c", script], { env, timeoutMs: 6e4 });
-    if (result.code === NO_RUNNER) return { present: false, contract_version: null, error: null };
-    if (result.code !== 0) {
-      return {
-        present: true,
-        contract_version: null,
-        error: `probe exited ${result.code}: ${result.stderr.toString().trim()}`
-      };
-    }
-    return { present: true, contract_version: contractVersion(result.stdout.toString()), error: null };
-  } catch (error62) {
-    return { present: false, contract_version: null, error: describeError(error62) };
-  } finally {
-    await incus.delete(name, { timeoutMs: 6e4 }).catch(() => {
-    });
-  }
-}
-function contractVersion(resultText) {
-  try {
-    const parsed = JSON.parse(resultText);
-    const version2 = parsed?.schema_version;
-    return typeof version2 === "number" && Number.isInteger(version2) ? version2 : null;
-  } catch {
-    return null;
-  }
-}
-
-// src/host-check/gather.ts
-async function gatherHostFacts(params) {
-  const { transport, project } = params;
-  const log = params.log ?? (() => {
-  });
-  log(`checking ${transport.description}`);
-  const shell = await timeShell(transport, params.shellSamples ?? 5);
-  const incus = await incusVersion(transport);
-  const workDir = await workDirFacts(transport, params.remoteWorkDir);
-  const base2 = { host: transport.description, project: project ?? null, incus, work_dir: workDir, shell };
-  if (incus.server === null) {
-    return {
-      ...base2,
-      storage: { pool: null, driver: null, error: "Incus unreachable" },
-      images: [],
-      pool: { members: [], error: null }
-    };
-  }
-  const storage = await rootPool(transport, project);
-  const client = createIncusClient({ transport, project });
-  const images = [];
-  for (const alias of params.images) {
-    log(`probing image ${alias}`);
-    images.push(await imageFacts({ transport, client, alias, project, runnerPath: params.runnerPath }));
-  }
-  return { ...base2, storage, images, pool: await poolMembers(transport, project) };
-}
-async function imageFacts(params) {
-  const { fingerprint, error: error62 } = await aliasFingerprint(params.transport, params.alias, params.project);
-  if (fingerprint === null) {
-    const runner2 = error62 === null ? null : { present: false, contract_version: null, error: error62 };
-    return { alias: params.alias, exists: false, fingerprint: null, runner: runner2 };
-  }
-  const runner = await probeRunner({
-    incus: params.client,
-    image: params.alias,
-    runnerPath: params.runnerPath
-  });
-  return { alias: params.alias, exists: true, fingerprint, runner };
-}
-async function timeShell(transport, samples) {
-  const times = [];
-  for (let i = 0; i < samples; i++) {
-    const start = performance.now();
-    await transport.exec(["true"], { timeoutMs: 3e4 });
-    times.push(Math.round((performance.now() - start) * 10) / 10);
-  }
-  return { samples_ms: times, median_ms: middle(times) ?? 0, ...await shellStartup(transport, samples) };
-}
-async function shellStartup(transport, samples) {
-  const script = `echo "shell=\${SHELL:-}"; i=0; while [ $i -lt ${samples} ]; do s=$(date +%s%N); "\${SHELL:-/bin/sh}" -c true </dev/null >/dev/null 2>&1; e=$(date +%s%N); echo "us=$(( (e - s) / 1000 ))"; i=$((i + 1)); done`;
-  const result = await transport.exec(["sh", "-c", script], { timeoutMs: 6e4 }).catch(() => null);
-  const out = result?.stdout.toString() ?? "";
-  const shell = /^shell=(.+)$/m.exec(out)?.[1] ?? null;
-  const micros = [...out.matchAll(/^us=(\d+)$/gm)].map((m) => Number(m[1]) / 1e3);
-  const median = micros.length === samples ? middle(micros) : null;
-  return { login_shell: shell, startup_ms: median === null ? null : Math.round(median * 10) / 10 };
-}
-function middle(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[sorted.length >> 1] ?? null;
-}
-async function workDirFacts(transport, path15) {
-  const dir = posix8.normalize(path15);
-  const script = [
-    `d=${shellQuote(dir)}`,
-    'if [ -d "$d" ]; then echo exists=1; else echo exists=0; while [ ! -d "$d" ]; do d=$(dirname "$d"); done; fi',
-    '[ -w "$d" ] && echo writable=1 || echo writable=0',
-    `df -Pk "$d" | awk 'NR==2 {print "free_kib=" $4}'`
-  ].join("\n");
-  const result = await transport.exec(["sh", "-c", script], { timeoutMs: 3e4 });
-  const out = result.stdout.toString();
-  const value = (key) => new RegExp(`^${key}=(\\d+)$`, "m").exec(out)?.[1];
-  const free = value("free_kib");
-  return {
-    path: dir,
-    exists: value("exists") === "1",
-    writable: value("writable") === "1",
-    free_bytes: free === void 0 ? null : Number(free) * 1024,
-    error: result.code === 0 ? null : result.stderr.toString().trim() || `exit ${result.code}`
-  };
-}
-
-// src/host-check/render.ts
-var LABEL2 = { ok: "ok", warn: "WARN", problem: "PROBLEM" };
-function renderHostCheck(report2) {
-  const { facts, findings } = report2;
-  const lines = [
-    `pikaci host check: ${facts.host}${facts.project ? ` (Incus project ${facts.project})` : ""}`
-  ];
-  for (const finding of findings) {
-    lines.push(`  ${LABEL2[finding.level].padEnd(8)}${finding.check.padEnd(10)}${finding.message}`);
-    if (finding.fix) lines.push(`  ${"".padEnd(18)}fix: ${finding.fix}`);
-  }
-  const problems = findings.filter((f) => f.level === "problem").length;
-  const warnings = findings.filter((f) => f.level === "warn").length;
-  lines.push(
-    problems + warnings === 0 ? "healthy" : `${problems} problem(s), ${warnings} warning(s)${report2.healthy ? " (healthy; --strict counts warnings)" : ""}`
-  );
-  return `${lines.join("\n")}
-`;
-}
-function isHealthy(findings, strict) {
-  return !findings.some((f) => f.level === "problem" || strict && f.level === "warn");
-}
-
-// src/host-check/report.ts
-init_zod();
-var RunnerProbe = external_exports.object({
-  /** The runner exists and is executable at the contract path. */
-  present: external_exports.boolean(),
-  /** `schema_version` of the result.json it wrote for a `true` command; null when it wrote none. */
-  contract_version: external_exports.number().int().nullable(),
-  /** Why the probe could not tell (the image would not launch, the runner failed). */
-  error: external_exports.string().nullable()
-});
-var ImageFacts = external_exports.object({
-  alias: external_exports.string(),
-  exists: external_exports.boolean(),
-  fingerprint: external_exports.string().nullable(),
-  /** null when the image is missing (nothing to probe). */
-  runner: RunnerProbe.nullable()
-});
-var PoolMember = external_exports.object({
-  name: external_exports.string(),
-  status: external_exports.string(),
-  alias: external_exports.string().nullable(),
-  fingerprint: external_exports.string().nullable(),
-  claimed: external_exports.boolean()
-});
-var HostFacts = external_exports.object({
-  host: external_exports.string(),
-  project: external_exports.string().nullable(),
-  incus: external_exports.object({
-    client: external_exports.string().nullable(),
-    server: external_exports.string().nullable(),
-    error: external_exports.string().nullable()
-  }),
-  storage: external_exports.object({
-    pool: external_exports.string().nullable(),
-    driver: external_exports.string().nullable(),
-    error: external_exports.string().nullable()
-  }),
-  images: external_exports.array(ImageFacts),
-  work_dir: external_exports.object({
-    path: external_exports.string(),
-    exists: external_exports.boolean(),
-    /** The dir itself, or the nearest existing parent it would be created in, is writable. */
-    writable: external_exports.boolean(),
-    free_bytes: external_exports.number().nonnegative().nullable(),
-    error: external_exports.string().nullable()
-  }),
-  /** Wall time of `true` run as one remote command: the account's shell start-up plus the round trip. */
-  shell: external_exports.object({
-    samples_ms: external_exports.array(external_exports.number().nonnegative()),
-    median_ms: external_exports.number().nonnegative(),
-    /** The account's login shell (`$SHELL`) as sshd starts it for each command. */
-    login_shell: external_exports.string().nullable(),
-    /**
-     * Median start-up of that shell with its rc files, timed on the host (`$SHELL -c true` at the
-     * SHLVL sshd gave it), apart from the network; null where the host cannot time it.
-     */
-    startup_ms: external_exports.number().nonnegative().nullable()
-  }),
-  pool: external_exports.object({ members: external_exports.array(PoolMember), error: external_exports.string().nullable() })
-});
-var Finding = external_exports.object({
-  check: external_exports.enum(["incus", "storage", "image", "work_dir", "shell", "pool"]),
-  level: external_exports.enum(["ok", "warn", "problem"]),
-  message: external_exports.string(),
-  /** What to do; set for every warning and problem. */
-  fix: external_exports.string().nullable()
-});
-var HostCheckReport = external_exports.object({
-  schema_version: external_exports.literal(1),
-  healthy: external_exports.boolean(),
-  facts: HostFacts,
-  findings: external_exports.array(Finding)
-});
-
-// src/cli/commands/host.ts
-init_schema();
-var GIB = 1024 ** 3;
-var hostCommand = {
-  name: "host",
-  summary: "check a build host (`host check`): Incus, storage pool, images and their runner, work dir, shell, warm pool",
-  usage: `Usage: pikaci host check --host ssh://user@host:port|localhost [--image ALIAS]... [--config FILE]
-                        [--incus-project NAME] [--remote-work-dir DIR] [--runner-path PATH]
-                        [--json] [--strict] [--ssh-key FILE] [--known-hosts FILE]
-                        [--host-key-fingerprint SHA256:...]
-
-The build host doctor. Reports the Incus version; the storage driver new instances get (a
-warning on \`dir\`, with its measured cost); whether each image exists and holds the guest runner
-at the contract path, speaking this pikaci's guest contract version (each is launched once, as a
-throw-away container, to run the runner on \`true\`); the remote work dir and its free space; what
-one remote command costs (the account's shell start-up); and the warm pool's members.
-Images are --image's, else every lane's image in the config, else ${DEFAULT_IMAGE}.
-Every warning and problem comes with its fix. Exits 1 on a problem (with --strict, on a
-warning too), else 0. See docs/build-host.md.
-
-Options:
-      --host URL                  build host, ssh://user@host:port (or localhost)
-      --image ALIAS               image to check (repeatable)
-      --config FILE               config whose lanes' images to check (default ${DEFAULT_CONFIG_PATH} if present)
-      --incus-project NAME        Incus project (default: Incus's default)
-      --remote-work-dir DIR       work dir on the build host (default ${DEFAULT_REMOTE_WORK_DIR})
-      --runner-path PATH          the guest runner's path in the image (default ${DEFAULT_RUNNER_PATH})
-      --json                      print the report as JSON (schema: HostCheckReport)
-      --strict                    warnings fail the check too
-      --ssh-key FILE              private key for the build host (or PIKACI_SSH_KEY)
-      --known-hosts FILE          known_hosts line(s) pinning the host key
-      --host-key-fingerprint FP   pin the host key by SHA256:... fingerprint
-  -h, --help                      show this help`,
-  async run(args, io) {
-    const [sub, ...rest] = args;
-    if (sub === "check") return check2(rest, io);
-    throw new UsageError(
-      sub ? `unknown subcommand \`pikaci host ${sub}\`` : "pikaci host needs a subcommand",
-      {
-        hint: "use `pikaci host check --host ssh://user@host:port` (see `pikaci host --help`)"
-      }
-    );
-  }
-};
-async function check2(args, io) {
-  const { values } = parseCommandArgs("host check", args, {
-    host: { type: "string" },
-    image: { type: "string", multiple: true },
-    config: { type: "string" },
-    "incus-project": { type: "string" },
-    "remote-work-dir": { type: "string", default: DEFAULT_REMOTE_WORK_DIR },
-    "runner-path": { type: "string", default: DEFAULT_RUNNER_PATH },
-    json: { type: "boolean", default: false },
-    strict: { type: "boolean", default: false },
-    "ssh-key": { type: "string" },
-    "known-hosts": { type: "string" },
-    "host-key-fingerprint": { type: "string" }
-  });
-  if (!values.host) {
-    throw new UsageError("pikaci host check: --host is required", {
-      hint: "pass --host ssh://user@host:port (or --host localhost)"
-    });
-  }
-  const images = await imagesToCheck({ images: values.image, config: values.config, cwd: io.cwd });
-  const transport = await connectTransport({
-    host: values.host,
-    sshKey: values["ssh-key"],
-    knownHosts: values["known-hosts"],
-    fingerprint: values["host-key-fingerprint"],
-    env: io.env
-  });
-  try {
-    const facts = await gatherHostFacts({
-      transport,
-      project: values["incus-project"],
-      remoteWorkDir: values["remote-work-dir"],
-      images,
-      runnerPath: values["runner-path"],
-      log: values.json ? void 0 : (line) => io.stderr.write(`pikaci: ${line}
-`)
-    });
-    const findings = assessHost(facts, expectations(values["runner-path"]));
-    const report2 = HostCheckReport.parse({
-      schema_version: 1,
-      healthy: isHealthy(findings, values.strict),
-      facts,
-      findings
-    });
-    io.stdout.write(values.json ? `${JSON.stringify(report2, null, 2)}
-` : renderHostCheck(report2));
-    return report2.healthy ? 0 : 1;
-  } finally {
-    await transport.close();
-  }
-}
-function expectations(runnerPath) {
-  return {
-    runnerPath,
-    // The one result.json version this pikaci parses is the guest contract it speaks.
-    contractVersion: GuestResult.shape.schema_version.value,
-    minFreeBytes: 1 * GIB,
-    lowFreeBytes: 10 * GIB,
-    // A bare sh or bash starts in a few ms; `pyenv init` in ~/.bashrc cost 90 (docs/incus-notes.md).
-    shellStartupMs: 30,
-    slowCommandMs: 250
-  };
-}
-async function imagesToCheck(params) {
-  if (params.images?.length) return [...new Set(params.images)];
-  const file2 = params.config ?? DEFAULT_CONFIG_PATH;
-  if (params.config === void 0 && !existsSync6(resolve4(params.cwd, file2))) return [DEFAULT_IMAGE];
-  const { config: config2 } = await loadConfigFile(file2, { cwd: params.cwd });
-  return [...new Set(resolveLanes(config2).map((lane) => lane.execute.image))];
-}
-
 // src/cli/commands/logs.ts
 init_errors2();
 import path11 from "node:path";
 
 // src/store/atomic.ts
-import { randomBytes as randomBytes6 } from "node:crypto";
+import { randomBytes as randomBytes5 } from "node:crypto";
 import { open as open5, rename as rename3, unlink } from "node:fs/promises";
 import path9 from "node:path";
 async function atomicWriteFile(target, data) {
   const dir = path9.dirname(target);
   const temp = path9.join(
     dir,
-    `.${path9.basename(target)}.${process.pid}.${randomBytes6(4).toString("hex")}.tmp`
+    `.${path9.basename(target)}.${process.pid}.${randomBytes5(4).toString("hex")}.tmp`
   );
   try {
     const handle = await open5(temp, "wx", 420);
@@ -64970,11 +64262,32 @@ function snapTailStart(ring, start, size) {
   return nl < 0 ? 0 : nl + 1;
 }
 
+// src/store/file-end.ts
+import { open as open6 } from "node:fs/promises";
+async function readFileEnd(file2, maxBytes) {
+  let handle;
+  try {
+    handle = await open6(file2, "r");
+  } catch (error62) {
+    if (error62.code === "ENOENT") return null;
+    throw error62;
+  }
+  try {
+    const { size } = await handle.stat();
+    const length = Math.min(size, maxBytes);
+    const buffer = Buffer.alloc(length);
+    const { bytesRead } = await handle.read(buffer, 0, length, size - length);
+    return { bytes: buffer.subarray(0, bytesRead), size };
+  } finally {
+    await handle.close();
+  }
+}
+
 // src/store/ids.ts
 init_errors2();
 init_schema();
-import { randomBytes as randomBytes7 } from "node:crypto";
-function newRunId(now = /* @__PURE__ */ new Date(), random = () => randomBytes7(4).toString("hex")) {
+import { randomBytes as randomBytes6 } from "node:crypto";
+function newRunId(now = /* @__PURE__ */ new Date(), random = () => randomBytes6(4).toString("hex")) {
   const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}Z$/, "Z");
   const id = `${stamp}-${random()}`;
   assertRunId(id);
@@ -65210,12 +64523,13 @@ var KINDS = ["host", "guest", "both"];
 var logsCommand = {
   name: "logs",
   summary: "print the logs of a recorded run: host.log (what pikaci did) and guest.log (the lane's output)",
-  usage: `Usage: pikaci logs RUN_ID [--job ID] [--kind host|guest|both] [--state-root DIR]
+  usage: `Usage: pikaci logs RUN_ID [--lane ID] [--kind host|guest|both] [--state-root DIR]
 
-Prints the logs of every job of the run, or of one job, each under a header naming it.
+Prints the logs of every job of the run (one per lane), or of one lane's job, each under a
+header naming the lane.
 
 Options:
-      --job ID           only this job (lane id)
+      --lane ID          only this lane (--job ID is an older alias of --lane)
       --kind KIND        host, guest or both (default: both)
       --state-root DIR   where runs are recorded (default: $PIKACI_STATE_ROOT or ./.pikaci)
   -h, --help             show this help`,
@@ -65224,6 +64538,7 @@ Options:
       "logs",
       args,
       {
+        lane: { type: "string" },
         job: { type: "string" },
         kind: { type: "string", default: "both" },
         "state-root": { type: "string" }
@@ -65244,15 +64559,16 @@ Options:
       throw new PikaciError(`no run ${runId} under ${root}`, {
         hint: "check the id with `pikaci status`, or pass --state-root"
       });
-    if (values.job && !run2.jobs.some((job) => job.id === values.job)) {
-      throw new UsageError(`run ${runId} has no job \`${values.job}\``, {
-        hint: `jobs: ${run2.jobs.map((job) => job.id).join(", ")}`
+    const lane = laneOption(values, io);
+    if (lane && !run2.jobs.some((job) => job.id === lane)) {
+      throw new UsageError(`run ${runId} has no lane \`${lane}\``, {
+        hint: `lanes: ${run2.jobs.map((job) => job.id).join(", ")}`
       });
     }
-    const logs = await store.loadLogs(runId, { ...values.job ? { job: values.job } : {}, kind });
+    const logs = await store.loadLogs(runId, { ...lane ? { job: lane } : {}, kind });
     if (logs.length === 0) {
       io.stderr.write(
-        `no ${kind === "both" ? "" : `${kind} `}logs for ${values.job ?? "any job"} of run ${runId}
+        `no ${kind === "both" ? "" : `${kind} `}logs for ${lane ?? "any lane"} of run ${runId}
 `
       );
       return 1;
@@ -65266,6 +64582,16 @@ ${log.text}${log.text.endsWith("\n") || !log.text ? "" : "\n"}`
     return 0;
   }
 };
+function laneOption(values, io) {
+  if (values.job === void 0) return values.lane;
+  if (values.lane !== void 0 && values.lane !== values.job) {
+    throw new UsageError("pikaci logs: --job is an alias of --lane; give one of them", {
+      hint: "use --lane ID"
+    });
+  }
+  io.stderr.write("pikaci logs: --job is an alias of --lane; use --lane\n");
+  return values.job;
+}
 
 // src/cli/commands/plan.ts
 import path12 from "node:path";
@@ -65326,8 +64652,7 @@ function buildRunPlan(config2, changedFiles, options = {}) {
       kind: "prepare",
       id: PREPARE_NODE_ID,
       description: "hash and stage the workspace snapshot",
-      executor,
-      depends_on: []
+      executor
     },
     ...lanes.map(
       (lane) => ({
@@ -65336,7 +64661,6 @@ function buildRunPlan(config2, changedFiles, options = {}) {
         lane_id: lane.id,
         description: lane.title,
         executor,
-        depends_on: [PREPARE_NODE_ID],
         execute: structuredClone(lane.execute)
       })
     )
@@ -65418,59 +64742,49 @@ function repoRelative(configPath, cwd) {
 import path13 from "node:path";
 init_errors2();
 
-// src/pages/log-source.ts
-import { open as open6 } from "node:fs/promises";
+// src/report/bytes.ts
+var encoder = new TextEncoder();
+
+// src/report/log-tail.ts
+function lastLines(text, maxLines) {
+  const trimmed = text.replace(/\n+$/, "");
+  if (trimmed === "") return { text: "", lines: 0, cut: false };
+  let start = trimmed.length;
+  for (let lines = 1; lines <= maxLines; lines++) {
+    const previous = trimmed.lastIndexOf("\n", start - 1);
+    if (previous === -1) return { text: trimmed, lines, cut: false };
+    if (lines === maxLines) return { text: trimmed.slice(previous + 1), lines, cut: true };
+    start = previous;
+  }
+  return { text: "", lines: 0, cut: true };
+}
 
 // src/pages/log-tail.ts
 var TAIL_MAX_LINES = 200;
 var TAIL_MAX_BYTES = 64 * 1024;
 function tailOfLog(bytes, totalBytes, { maxLines = TAIL_MAX_LINES, maxBytes = TAIL_MAX_BYTES } = {}) {
   let start = Math.max(0, bytes.length - maxBytes);
-  let truncated = totalBytes > bytes.length - start;
+  const truncated = totalBytes > bytes.length - start;
   if (truncated) {
     const newline = bytes.indexOf(10, start);
     start = newline === -1 ? start : newline + 1;
     while (start < bytes.length && (bytes[start] & 192) === 128) start++;
   }
-  let text = Buffer.from(bytes.buffer, bytes.byteOffset + start, bytes.length - start).toString("utf8");
-  text = text.replace(/\n+$/, "");
-  let cut2 = text.length;
-  let lines = 0;
-  while (lines < maxLines) {
-    const previous = text.lastIndexOf("\n", cut2 - 1);
-    lines++;
-    if (previous === -1) {
-      cut2 = 0;
-      break;
-    }
-    cut2 = previous;
-  }
-  if (cut2 > 0) {
-    text = text.slice(cut2 + 1);
-    truncated = true;
-  }
-  return { text, total_bytes: totalBytes, shown_lines: text === "" ? 0 : lines, truncated };
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset + start, bytes.length - start).toString("utf8");
+  const kept = lastLines(text, maxLines);
+  return {
+    text: kept.text,
+    total_bytes: totalBytes,
+    shown_lines: kept.lines,
+    truncated: truncated || kept.cut
+  };
 }
 
 // src/pages/log-source.ts
 async function readLogTail(store, runId, jobId, kind) {
   const file2 = kind === "host" ? store.hostLogPath(runId, jobId) : store.guestLogPath(runId, jobId);
-  let handle;
-  try {
-    handle = await open6(file2, "r");
-  } catch (error62) {
-    if (error62.code === "ENOENT") return null;
-    throw error62;
-  }
-  try {
-    const { size } = await handle.stat();
-    const length = Math.min(size, TAIL_MAX_BYTES + 1024);
-    const buffer = Buffer.alloc(length);
-    const { bytesRead } = await handle.read(buffer, 0, length, size - length);
-    return tailOfLog(buffer.subarray(0, bytesRead), size);
-  } finally {
-    await handle.close();
-  }
+  const end = await readFileEnd(file2, TAIL_MAX_BYTES + 1024);
+  return end && tailOfLog(end.bytes, end.size);
 }
 
 // src/run/git-meta.ts
@@ -65675,8 +64989,6 @@ function initialRunRecord(params) {
     schema_version: 1,
     run_id: params.runId,
     status: nodes.length === 0 ? "skipped" : "running",
-    rerun_of: null,
-    target_id: null,
     git_head: meta3.git_head ?? null,
     git_dirty: meta3.git_dirty ?? null,
     created_at: params.createdAt,
@@ -65733,8 +65045,6 @@ function applyAttempt(job, attempt, outcome, final) {
     sync: outcome.sync ?? job.sync ?? null,
     image: outcome.image ?? job.image ?? null,
     instance_name: outcome.instance_name ?? job.instance_name ?? null,
-    host_log_path: outcome.host_log_path ?? job.host_log_path,
-    guest_log_path: outcome.guest_log_path ?? job.guest_log_path,
     ...outcome.artifacts !== void 0 ? { artifacts: outcome.artifacts } : {},
     ...outcome.tests !== void 0 ? { tests: outcome.tests } : {}
   };
@@ -65797,8 +65107,8 @@ async function runScheduled(params) {
   try {
     startReady();
     while (inFlight.size > 0) {
-      await new Promise((resolve5) => {
-        wake = resolve5;
+      await new Promise((resolve4) => {
+        wake = resolve4;
       });
       startReady();
     }
@@ -65814,7 +65124,7 @@ async function runLanes(params) {
   const now = params.now ?? (() => /* @__PURE__ */ new Date());
   const iso = () => now().toISOString();
   const emit = (event) => params.onEvent?.(event);
-  const warn2 = (message) => params.onWarning?.(message);
+  const warn = (message) => params.onWarning?.(message);
   const signal = params.signal ?? new AbortController().signal;
   const { store } = params;
   const runId = params.runId ?? newRunId(now());
@@ -65842,9 +65152,9 @@ async function runLanes(params) {
       meta: params.meta
     }),
     (run2) => store.writeRun(run2),
-    (error62) => warn2(`could not write run.json: ${describeError(error62)}`)
+    (error62) => warn(`could not write run.json: ${describeError(error62)}`)
   );
-  await writePlan(store, runId, plan, warn2);
+  await writePlan(store, runId, plan, warn);
   writer.update((run2) => run2);
   emit(
     runStarted(
@@ -65914,11 +65224,11 @@ function resolveDeps(params) {
     hashSnapshot: params.hashSnapshot ?? defaultHashSnapshot
   };
 }
-async function writePlan(store, runId, plan, warn2) {
+async function writePlan(store, runId, plan, warn) {
   try {
     await store.writePlan(runId, plan);
   } catch (error62) {
-    warn2(`could not write plan.json: ${describeError(error62)}`);
+    warn(`could not write plan.json: ${describeError(error62)}`);
   }
 }
 async function hashOnce(params, hash2, writer, iso, signal) {
@@ -66037,9 +65347,7 @@ async function runSafely(executor, node2, job, events, signal, iso) {
       message: describeError(error62),
       phases: [],
       started_at: startedAt,
-      finished_at: iso(),
-      host_log_path: null,
-      guest_log_path: null
+      finished_at: iso()
     };
   }
 }
@@ -66086,8 +65394,8 @@ var JobLogs = class {
 init_schema();
 
 // src/report/duration.ts
-function formatDuration(ms) {
-  if (ms === null || ms === void 0 || !Number.isFinite(ms) || ms < 0) return "?";
+function formatDuration(ms, unknown2 = "?") {
+  if (ms === null || ms === void 0 || !Number.isFinite(ms) || ms < 0) return unknown2;
   if (ms < 1e3) return `${Math.round(ms)}ms`;
   if (ms < 9950) return `${(ms / 1e3).toFixed(1).replace(/\.0$/, "")}s`;
   const totalSecs = Math.round(ms / 1e3);
@@ -66170,9 +65478,9 @@ function renderSummary(run2, tails = /* @__PURE__ */ new Map()) {
   const failed = run2.jobs.filter((job) => job.status === "failed");
   lines.push("");
   if (failed.length > 0) {
-    for (const job of failed) lines.push(`logs: pikaci logs ${run2.run_id} --job ${job.id}`);
+    for (const job of failed) lines.push(`logs: pikaci logs ${run2.run_id} --lane ${job.id}`);
   } else if (run2.jobs.some((job) => job.status !== "skipped")) {
-    lines.push(`logs: pikaci logs ${run2.run_id} [--job ID] [--kind host|guest|both]`);
+    lines.push(`logs: pikaci logs ${run2.run_id} [--lane ID] [--kind host|guest|both]`);
   }
   return `${lines.join("\n")}
 `;
@@ -66180,9 +65488,6 @@ function renderSummary(run2, tails = /* @__PURE__ */ new Map()) {
 function oneLine(text) {
   const flat = text.replace(/\s*\n\s*/g, " ").trim();
   return flat.length > 120 ? `${flat.slice(0, 117)}...` : flat;
-}
-function lastLines(text, count = 8) {
-  return text.trimEnd().split("\n").slice(-count).join("\n");
 }
 
 // src/cli/progress/lane-state.ts
@@ -66486,7 +65791,7 @@ async function failureTails(store, run2) {
   for (const job of run2.jobs.filter((j) => j.status === "failed" && j.failure_kind !== "infrastructure")) {
     const tail = await readLogTail(store, run2.run_id, job.id, "guest").catch(() => null);
     const text = tail?.text ?? "";
-    if (text.trim()) tails.set(job.id, lastLines(text));
+    if (text.trim()) tails.set(job.id, lastLines(text, 8).text);
   }
   return tails;
 }
@@ -66496,10 +65801,10 @@ init_errors2();
 import path14 from "node:path";
 var statusCommand = {
   name: "status",
-  summary: "show a recorded run (the latest when no id is given), one row per job",
+  summary: "show a recorded run (the latest when no id is given), one row per lane",
   usage: `Usage: pikaci status [RUN_ID] [--state-root DIR] [--json]
 
-Shows the run's status and a table of its jobs: status, phase (while running),
+Shows the run's status and a table of its lanes' jobs: status, phase (while running),
 duration, failure kind and message. Without RUN_ID, the newest run under the state root.
 
 Options:
@@ -66579,7 +65884,6 @@ var commands = [
   statusCommand,
   logsCommand,
   gcCommand,
-  hostCommand,
   hashCommand,
   appCommand
 ];

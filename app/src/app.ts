@@ -89,20 +89,16 @@ export function pikaciApp(deps: AppDeps): ApplicationFunction {
     });
 
     app.on("merge_group.checks_requested", async (context) => {
-      const group = context.payload.merge_group;
-      await onMergeGroupRequested(eventScope(context, deps), deps, {
-        headSha: group.head_sha,
-        baseSha: group.base_sha,
-        headRef: group.head_ref,
-      });
+      await onMergeGroupRequested(
+        eventScope(context, deps),
+        deps,
+        mergeGroupData(context.payload.merge_group),
+      );
     });
 
     app.on("merge_group.destroyed", async (context) => {
-      const group = context.payload.merge_group;
       await onMergeGroupDestroyed(eventScope(context, deps), deps, {
-        headSha: group.head_sha,
-        baseSha: group.base_sha,
-        headRef: group.head_ref,
+        ...mergeGroupData(context.payload.merge_group),
         reason: (context.payload as { reason?: string }).reason ?? "destroyed",
       });
     });
@@ -153,6 +149,10 @@ function eventScope(context: RepoContext, deps: AppDeps): EventScope {
     repository: repository.full_name,
     defaultBranch: repository.default_branch,
   };
+}
+
+function mergeGroupData(group: { head_sha: string; base_sha: string; head_ref: string }) {
+  return { headSha: group.head_sha, baseSha: group.base_sha, headRef: group.head_ref };
 }
 
 function checkRunData(context: Context<"check_run">) {

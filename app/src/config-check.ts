@@ -1,10 +1,11 @@
 import type { ConfigError, ConfigIssue } from "../../src/errors/index.js";
+import type { Annotation } from "../../src/github/checks.js";
 import { fitAnnotation } from "../../src/report/annotations.js";
 import { truncateHead } from "../../src/report/bytes.js";
 import { ANNOTATIONS_PER_REQUEST, CHECK_OUTPUT_MAX_BYTES } from "../../src/report/limits.js";
 import { DEFAULT_CONFIG_PATH } from "../../src/schema/index.js";
 import { CONFIG_CHECK_NAME, encodeExternalId, type RunEvent } from "./external-id.js";
-import type { CheckAnnotation, NewCheckRun } from "./github-port.js";
+import type { NewCheckRun } from "./github-port.js";
 
 export interface ConfigCheckParams {
   error: ConfigError;
@@ -59,7 +60,7 @@ export function configFailureCheck({
   };
 }
 
-export function issueAnnotation(issue: ConfigIssue): CheckAnnotation {
+export function issueAnnotation(issue: ConfigIssue): Annotation {
   return fitAnnotation({
     path: DEFAULT_CONFIG_PATH,
     start_line: issue.line,

@@ -1,26 +1,7 @@
+import type { CheckRunOutput, Conclusion } from "../../src/github/checks.js";
 import type { RequestedAction } from "../../src/report/requested-actions.js";
 
 /** The handful of GitHub calls the App makes, so handlers stay thin and tests count calls. */
-export interface CheckRunOutput {
-  title: string;
-  summary: string;
-  text?: string;
-  annotations?: CheckAnnotation[];
-}
-
-export interface CheckAnnotation {
-  path: string;
-  start_line: number;
-  end_line: number;
-  start_column?: number;
-  end_column?: number;
-  annotation_level: "notice" | "warning" | "failure";
-  message: string;
-  title?: string;
-}
-
-export type Conclusion = "success" | "failure" | "cancelled" | "skipped" | "action_required" | "timed_out";
-
 export interface NewCheckRun {
   name: string;
   head_sha: string;

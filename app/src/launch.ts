@@ -32,6 +32,14 @@ export interface LaunchResult {
   workflowRunId: number | null;
 }
 
+/** What a launch takes from the event it answers: its repository, GitHub port and log, and the App's store. */
+export function launchScope(
+  scope: { port: GitHubPort; log: Log; repository: string },
+  store: DispatchStore,
+): Pick<LaunchParams, "port" | "store" | "log" | "repository"> {
+  return { port: scope.port, store, log: scope.log, repository: scope.repository };
+}
+
 /** How many check runs are created at once; GitHub frowns on bursts of parallel writes. */
 const CREATE_CONCURRENCY = 4;
 

@@ -1,8 +1,8 @@
 import { OVER_LIMIT_NOTE } from "../../src/github/changed-files.js";
+import type { CheckRunOutput } from "../../src/github/checks.js";
 import { truncateHead } from "../../src/report/bytes.js";
 import { CHECK_OUTPUT_MAX_BYTES } from "../../src/report/limits.js";
 import type { LaneFilter } from "../../src/schema/index.js";
-import type { CheckRunOutput } from "./github-port.js";
 
 /** Check-run outputs the App writes itself. Pure; the Action writes the results. */
 

@@ -38,8 +38,6 @@ beforeAll(async () => {
     schema_version: 1,
     run_id: RUN_ID,
     status: "passed",
-    rerun_of: null,
-    target_id: null,
     git_head: HEAD_SHA,
     git_dirty: false,
     created_at: "2026-01-02T03:04:05Z",
@@ -199,7 +197,7 @@ describe("HTTP API", () => {
     expect((await send("GET", "/pikaci/api/runs/20990101T000000Z-ffffffff/logs", auth)).status).toBe(404);
   });
 
-  it("returns logs filtered by job and kind, and their metadata", async () => {
+  it("returns logs filtered by lane (or its older name job) and kind, and their metadata", async () => {
     const both = (await send("GET", `/pikaci/api/runs/${RUN_ID}/logs`, auth)).json() as { logs: unknown[] };
     expect(both.logs).toEqual([
       { job_id: "core-a", kind: "host", text: "host says hi\n" },
@@ -210,6 +208,10 @@ describe("HTTP API", () => {
       run_id: RUN_ID,
       logs: [{ job_id: "core-a", kind: "guest", text: "guest says hi\n" }],
     });
+    const byLane = await send("GET", `/pikaci/api/runs/${RUN_ID}/logs?lane=core-a&kind=guest`, auth);
+    expect(byLane.json()).toEqual(guest.json());
+    const otherLane = await send("GET", `/pikaci/api/runs/${RUN_ID}/logs?lane=core-b`, auth);
+    expect(otherLane.json()).toEqual({ run_id: RUN_ID, logs: [] });
     const meta = await send("GET", `/pikaci/api/runs/${RUN_ID}/logs/metadata`, auth);
     expect(meta.json()).toEqual({
       run_id: RUN_ID,
@@ -230,6 +232,7 @@ describe("HTTP API", () => {
     "/pikaci/api/runs/%E0%A4%A",
     `/pikaci/api/runs/${RUN_ID}/logs?job=..%2F..%2Fsecret`,
     `/pikaci/api/runs/${RUN_ID}/logs?job=${"a".repeat(100)}`,
+    `/pikaci/api/runs/${RUN_ID}/logs?lane=..%2F..%2Fsecret`,
     `/pikaci/api/runs/${RUN_ID}/logs?kind=passwd`,
   ])("hostile %s gets 400", async (hostile) => {
     const res = await send("GET", hostile, auth);

@@ -32,8 +32,6 @@ function run(runId: string, sha: string, failed: string[]): RunRecord {
     schema_version: 1,
     run_id: runId,
     status: failed.length > 0 ? "failed" : "passed",
-    rerun_of: null,
-    target_id: null,
     git_head: sha,
     git_dirty: false,
     created_at: at,

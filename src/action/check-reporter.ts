@@ -1,8 +1,8 @@
+import type { Conclusion } from "../github/checks.js";
 import type { Annotation } from "../report/annotations.js";
 import { batchAnnotations } from "../report/annotations.js";
 import { type CheckOutput, fitOutput, renderProgressOutput } from "../report/check-output.js";
 import type { RequestedAction } from "../report/requested-actions.js";
-import type { CheckConclusion } from "../report/title.js";
 import type { PhaseName, PhaseRecord, RunEvent } from "../schema/index.js";
 import type { CheckRunUpdate, ChecksPort } from "./checks-port.js";
 import { type Clock, createThrottle, systemClock, type Throttle } from "./throttle.js";
@@ -25,7 +25,7 @@ export interface CheckReporterOptions {
 }
 
 export interface LaneConclusion {
-  conclusion: CheckConclusion;
+  conclusion: Conclusion;
   output: CheckOutput;
   annotations?: Annotation[];
   actions?: RequestedAction[];

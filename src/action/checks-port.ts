@@ -1,15 +1,9 @@
-import type { Annotation } from "../report/annotations.js";
-import type { CheckOutput } from "../report/check-output.js";
+import type { CheckRunOutput, Conclusion } from "../github/checks.js";
 import type { RequestedAction } from "../report/requested-actions.js";
-import type { CheckConclusion } from "../report/title.js";
-
-export interface CheckRunOutput extends CheckOutput {
-  annotations?: Annotation[];
-}
 
 export interface CheckRunUpdate {
   status?: "queued" | "in_progress" | "completed";
-  conclusion?: CheckConclusion;
+  conclusion?: Conclusion;
   started_at?: string;
   completed_at?: string;
   details_url?: string;

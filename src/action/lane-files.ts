@@ -1,5 +1,6 @@
-import { open, readdir, stat } from "node:fs/promises";
+import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
+import { readFileEnd } from "../store/index.js";
 
 /** The last `maxBytes` of a file as text ("" when it does not exist): enough for tails and matchers. */
 export async function readTail(
@@ -7,20 +8,8 @@ export async function readTail(
   maxBytes = 16 * 1024 * 1024,
 ): Promise<string> {
   if (!file) return "";
-  try {
-    const handle = await open(file, "r");
-    try {
-      const { size } = await handle.stat();
-      const length = Math.min(size, maxBytes);
-      const buffer = Buffer.alloc(length);
-      await handle.read(buffer, 0, length, size - length);
-      return buffer.toString("utf8");
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    return "";
-  }
+  const end = await readFileEnd(file, maxBytes).catch(() => null);
+  return end ? end.bytes.toString("utf8") : "";
 }
 
 const SKIP_DIRS = new Set([".git", "node_modules", "target", ".direnv"]);

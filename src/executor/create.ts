@@ -1,11 +1,11 @@
 import { UsageError } from "../errors/index.js";
 import { loadKnownHosts, loadSshKey } from "../ssh/credentials.js";
-import { parseHostUrl } from "../ssh/host-url.js";
-import type { Transport } from "../ssh/transport.js";
+import { parseHostUrl } from "../transport/host-url.js";
+import type { Transport } from "../transport/transport.js";
 import type { Executor } from "./executor.js";
 
 export interface CreateExecutorParams {
-  /** `ssh://user@host:port`, `local`/`localhost` (Incus on this machine, no SSH), or absent (no Incus). */
+  /** `ssh://user@host:port`, `localhost` (Incus on this machine, no SSH), or absent (no Incus). */
   host?: string;
   /** Path to the private key; else PIKACI_SSH_KEY. */
   sshKey?: string;
@@ -47,7 +47,7 @@ export async function createExecutor(
   return { executor, transport, close: () => transport.close() };
 }
 
-/** `localhost`/`local` → commands on this machine; `ssh://…` → one pinned ssh2 connection. */
+/** `localhost` → commands on this machine; `ssh://…` → one pinned ssh2 connection. */
 export async function connectTransport(params: {
   host: string;
   sshKey?: string;
@@ -58,9 +58,9 @@ export async function connectTransport(params: {
 }): Promise<Transport> {
   const env = params.env ?? process.env;
   const target = parseHostUrl(params.host);
-  if (target.kind === "local") {
-    const { LocalTransport } = await import("../ssh/local-transport.js");
-    return new LocalTransport();
+  if (target.kind === "localhost") {
+    const { LocalhostTransport } = await import("../transport/localhost.js");
+    return new LocalhostTransport();
   }
   const { connectSsh } = await import("../ssh/ssh-transport.js");
   const credentials = await loadSshKey({ keyPath: params.sshKey, env });

@@ -45,8 +45,6 @@ export interface JobOutcome {
   sync?: SyncStats | null;
   image?: string | null;
   instance_name?: string | null;
-  host_log_path: string | null;
-  guest_log_path: string | null;
   /** Set when the lane declares `artifacts` or `reports`. */
   artifacts?: ArtifactsRecord | null;
   tests?: LaneTestResults | null;

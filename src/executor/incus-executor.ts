@@ -9,7 +9,7 @@ import { incusLimitsConfig } from "../limits/incus-config.js";
 import { withOutOfMemory } from "../limits/oom.js";
 import { readOomKills } from "../limits/oom-probe.js";
 import type { SyncStats } from "../schema/index.js";
-import type { Transport } from "../ssh/transport.js";
+import type { Transport } from "../transport/transport.js";
 import type { Executor, JobEvents, JobOutcome, JobSpec } from "./executor.js";
 import { classifyEnding, type JobEnding } from "./incus/classify.js";
 import { GUEST_ARTIFACTS, GUEST_SNAPSHOT, jobDevices, writableDirs } from "./incus/devices.js";
@@ -285,8 +285,6 @@ async function runIncusJob(params: IncusJobParams): Promise<JobOutcome> {
     sync,
     image,
     instance_name: name,
-    host_log_path: null,
-    guest_log_path: null,
     ...outputs,
   };
 }

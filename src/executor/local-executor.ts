@@ -151,8 +151,6 @@ async function runLocalJob(params: LocalJobParams): Promise<JobOutcome> {
     phases: clock.phases,
     started_at: startedAt,
     finished_at: new Date().toISOString(),
-    host_log_path: null,
-    guest_log_path: null,
     ...outputs,
   };
 }

@@ -1,7 +1,7 @@
 import { posix } from "node:path";
 import { createIncusClient } from "../incus/client.js";
 import { shellQuote } from "../ssh/quote.js";
-import type { Transport } from "../ssh/transport.js";
+import type { Transport } from "../transport/transport.js";
 import { aliasFingerprint, incusVersion, poolMembers, rootPool } from "./incus-facts.js";
 import { probeRunner } from "./probe-runner.js";
 import type { HostFacts, ImageFacts } from "./report.js";

@@ -1,4 +1,4 @@
-import type { Transport } from "../ssh/transport.js";
+import type { Transport } from "../transport/transport.js";
 import type { HostFacts, PoolMember } from "./report.js";
 
 /**

@@ -1,5 +1,5 @@
 import { InfrastructureError } from "../errors/index.js";
-import type { ExecResult, Transport } from "../ssh/transport.js";
+import type { ExecResult, Transport } from "../transport/transport.js";
 import {
   addDiskArgv,
   createArgv,

@@ -1,5 +1,5 @@
 import { shellQuote } from "../ssh/quote.js";
-import type { Transport } from "../ssh/transport.js";
+import type { Transport } from "../transport/transport.js";
 import { parseOomKills } from "./oom.js";
 
 /** LXC's cgroup for the instance's processes; `<project>_<instance>` outside the default project. */

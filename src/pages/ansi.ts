@@ -1,3 +1,4 @@
+import { ANSI_ESCAPE, CONTROL_CHARS, resolveCarriageReturns } from "../report/ansi.js";
 import { type Html, html, joinHtml } from "./html.js";
 
 /**
@@ -16,19 +17,6 @@ interface SgrState {
 }
 
 const PLAIN: SgrState = { fg: null, bg: null, bold: false, dim: false, italic: false, underline: false };
-
-// One pass finds every escape sequence: CSI (group 1 = params, group 2 = final byte), OSC, and lone ESC x.
-const ESCAPE = /\u001b\[([0-?]*)[ -/]*([@-~])|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|\u001b[@-Z\\-_]?/g;
-const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
-
-/** Resolve carriage-return progress lines to what a terminal would finally show. */
-function resolveCarriageReturns(text: string): string {
-  if (!text.includes("\r")) return text;
-  return text
-    .replace(/\r\n/g, "\n")
-    .replace(/[^\n]*\r(?=[^\n])/g, "")
-    .replace(/\r/g, "");
-}
 
 // biome-ignore format: a palette reads best as a table
 const BASIC_RGB: readonly [number, number, number][] = [
@@ -108,21 +96,16 @@ export function ansiToHtml(text: string): Html {
   let state = PLAIN;
   let last = 0;
   const emit = (chunk: string) => {
-    const clean = chunk.replace(CONTROL, "");
+    const clean = chunk.replace(CONTROL_CHARS, "");
     if (clean === "") return;
     const classes = classesOf(state);
     parts.push(classes === "" ? html`${clean}` : html`<span class="${classes}">${clean}</span>`);
   };
-  for (const match of source.matchAll(ESCAPE)) {
+  for (const match of source.matchAll(ANSI_ESCAPE)) {
     emit(source.slice(last, match.index));
     last = match.index + match[0].length;
     if (match[2] === "m") state = applySgr(state, match[1] ?? "");
   }
   emit(source.slice(last));
   return joinHtml(parts);
-}
-
-/** Plain text for the full-log route: every escape sequence removed. */
-export function stripAnsiCodes(text: string): string {
-  return resolveCarriageReturns(text).replace(ESCAPE, "").replace(CONTROL, "");
 }

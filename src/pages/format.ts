@@ -1,17 +1,7 @@
 /** Formatting shared by the pages. Pure; times are passed in, never read from the clock here. */
 
-/** `850ms`, `14s`, `2m 08s`, `1h 02m` — the original web view's style. */
-export function formatDuration(ms: number | null | undefined): string {
-  if (ms === null || ms === undefined || !Number.isFinite(ms) || ms < 0) return "–";
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  const total = Math.round(ms / 1000);
-  if (total < 60) return `${total}s`;
-  const hours = Math.floor(total / 3600);
-  const mins = Math.floor((total % 3600) / 60);
-  const secs = total % 60;
-  if (hours > 0) return `${hours}h ${String(mins).padStart(2, "0")}m`;
-  return `${mins}m ${String(secs).padStart(2, "0")}s`;
-}
+/** What the pages show for a duration that is not known (yet). */
+export const NO_DURATION = "–";
 
 /** Milliseconds between two ISO timestamps, or null when either is missing or they are out of order. */
 export function between(from: string | null | undefined, to: string | null | undefined): number | null {

@@ -1,5 +1,6 @@
+import { formatDuration } from "../report/duration.js";
 import type { PhaseName } from "../schema/index.js";
-import { formatDuration } from "./format.js";
+import { NO_DURATION } from "./format.js";
 import type { GanttBar, GanttLayout } from "./gantt-layout.js";
 import { type Html, html } from "./html.js";
 
@@ -16,19 +17,17 @@ export const PHASE_LABELS: Record<PhaseName, string> = {
 
 const n = (value: number) => Math.round(value * 10) / 10;
 
-/** Axis ticks fall on round steps, so `2m` reads better than `2m 00s`. */
+/** Axis ticks fall on round steps: `1h` reads better than `1h00m`; the rest is the one duration format. */
 function formatTick(ms: number): string {
   if (ms === 0) return "0";
   const secs = Math.round(ms / 1000);
   if (secs % 3600 === 0) return `${secs / 3600}h`;
-  if (secs >= 3600) return `${Math.floor(secs / 3600)}h ${Math.round((secs % 3600) / 60)}m`;
-  if (secs % 60 === 0) return `${secs / 60}m`;
-  return formatDuration(ms);
+  return formatDuration(ms, NO_DURATION);
 }
 
 function barLabel(bar: GanttBar): string {
   const state = bar.running ? "running" : bar.status;
-  return `${bar.phase}: ${formatDuration(bar.duration_ms)}, ${state}${bar.slow ? ", slow" : ""}`;
+  return `${bar.phase}: ${formatDuration(bar.duration_ms, NO_DURATION)}, ${state}${bar.slow ? ", slow" : ""}`;
 }
 
 function renderBar(bar: GanttBar, jobId: string): Html {
@@ -43,7 +42,7 @@ function renderBar(bar: GanttBar, jobId: string): Html {
     .join(" ");
   const label = barLabel(bar);
   // The longest label that fits inside the bar (≈6.3 px per character at the chart's font size).
-  const duration = formatDuration(bar.duration_ms);
+  const duration = formatDuration(bar.duration_ms, NO_DURATION);
   const text = [`${PHASE_LABELS[bar.phase]} ${duration}`, duration].find(
     (t) => bar.width >= t.length * 6.3 + 8,
   );

@@ -1,4 +1,4 @@
-export { ansiToHtml, stripAnsiCodes } from "./ansi.js";
+export { ansiToHtml } from "./ansi.js";
 export { type CapabilityScope, signRepoUrl, signRunUrl, signScope, verifyScope } from "./capability.js";
 export { layoutGantt } from "./gantt-layout.js";
 export {

@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { StringDecoder } from "node:string_decoder";
-import { stripAnsiCodes } from "./ansi.js";
+import { stripAnsi } from "../report/ansi.js";
 
 // A line longer than this is flushed in pieces, so one newline-free log cannot hold the whole file in memory.
 const MAX_CARRY = 1024 * 1024;
@@ -18,10 +18,10 @@ function stripAnsiStream(): Transform {
       const text = carry + decoder.write(chunk);
       const cut = text.length > MAX_CARRY ? text.length : text.lastIndexOf("\n") + 1;
       carry = text.slice(cut);
-      done(null, stripAnsiCodes(text.slice(0, cut)));
+      done(null, stripAnsi(text.slice(0, cut)));
     },
     flush(done) {
-      done(null, stripAnsiCodes(carry + decoder.end()));
+      done(null, stripAnsi(carry + decoder.end()));
     },
   });
 }

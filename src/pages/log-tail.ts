@@ -1,3 +1,5 @@
+import { lastLines } from "../report/log-tail.js";
+
 /**
  * What the run page inlines of a log: only its tail (the end is where failures are), bounded in both
  * lines and bytes, so a 5 MB log costs the page a few kilobytes. Pure; the bytes come from the edge.
@@ -25,28 +27,18 @@ export function tailOfLog(
   { maxLines = TAIL_MAX_LINES, maxBytes = TAIL_MAX_BYTES }: { maxLines?: number; maxBytes?: number } = {},
 ): LogTail {
   let start = Math.max(0, bytes.length - maxBytes);
-  let truncated = totalBytes > bytes.length - start;
+  const truncated = totalBytes > bytes.length - start;
   if (truncated) {
     const newline = bytes.indexOf(0x0a, start);
     start = newline === -1 ? start : newline + 1;
     while (start < bytes.length && (bytes[start]! & 0xc0) === 0x80) start++;
   }
-  let text = Buffer.from(bytes.buffer, bytes.byteOffset + start, bytes.length - start).toString("utf8");
-  text = text.replace(/\n+$/, "");
-  let cut = text.length;
-  let lines = 0;
-  while (lines < maxLines) {
-    const previous = text.lastIndexOf("\n", cut - 1);
-    lines++;
-    if (previous === -1) {
-      cut = 0;
-      break;
-    }
-    cut = previous;
-  }
-  if (cut > 0) {
-    text = text.slice(cut + 1);
-    truncated = true;
-  }
-  return { text, total_bytes: totalBytes, shown_lines: text === "" ? 0 : lines, truncated };
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset + start, bytes.length - start).toString("utf8");
+  const kept = lastLines(text, maxLines);
+  return {
+    text: kept.text,
+    total_bytes: totalBytes,
+    shown_lines: kept.lines,
+    truncated: truncated || kept.cut,
+  };
 }

@@ -1,5 +1,6 @@
+import { formatDuration } from "../report/duration.js";
 import type { RunRecord } from "../schema/index.js";
-import { between, formatDuration, formatTimestamp } from "./format.js";
+import { between, formatTimestamp, NO_DURATION } from "./format.js";
 import { type Html, html } from "./html.js";
 import { renderPage } from "./layout.js";
 import { statusIcon } from "./status.js";
@@ -15,7 +16,7 @@ export interface RepoPageInput {
   perGroup?: number;
 }
 
-/** Runs group by PR when they have one, else by branch, else by target; groups keep newest-first order. */
+/** Runs group by PR when they have one, else by branch, else under "other runs"; groups keep newest-first order. */
 export function groupRuns(runs: readonly RunRecord[]): { key: string; label: string; runs: RunRecord[] }[] {
   const groups = new Map<string, { key: string; label: string; runs: RunRecord[] }>();
   for (const run of runs) {
@@ -23,7 +24,7 @@ export function groupRuns(runs: readonly RunRecord[]): { key: string; label: str
       ? [`pr:${run.pull_request}`, `PR #${run.pull_request}${run.head_branch ? ` · ${run.head_branch}` : ""}`]
       : run.head_branch
         ? [`branch:${run.head_branch}`, `branch ${run.head_branch}`]
-        : [`target:${run.target_id ?? ""}`, run.target_id ? `target ${run.target_id}` : "other runs"];
+        : ["other", "other runs"];
     const group = groups.get(key) ?? { key, label, runs: [] };
     group.runs.push(run);
     groups.set(key, group);
@@ -35,7 +36,7 @@ function runRow(run: RunRecord, sig: string): Html {
   const passed = run.jobs.filter((job) => job.status === "passed").length;
   const failed = run.jobs.filter((job) => job.status === "failed").length;
   const started = run.started_at ?? null;
-  return html`<tr><td class="st s-${run.status}">${statusIcon(run.status)} ${run.status}</td><td><a href="../../runs/${run.run_id}?sig=${sig}">${run.run_id}</a></td><td class="mono">${run.git_head?.slice(0, 12) ?? "–"}</td><td class="num">${passed} passed${failed > 0 ? html`, <span class="st s-failed">${failed} failed</span>` : ""} / ${run.jobs.length}</td><td class="num">${formatDuration(between(started ?? run.created_at, run.finished_at))}</td><td class="num">${formatTimestamp(run.created_at)}</td></tr>`;
+  return html`<tr><td class="st s-${run.status}">${statusIcon(run.status)} ${run.status}</td><td><a href="../../runs/${run.run_id}?sig=${sig}">${run.run_id}</a></td><td class="mono">${run.git_head?.slice(0, 12) ?? "–"}</td><td class="num">${passed} passed${failed > 0 ? html`, <span class="st s-failed">${failed} failed</span>` : ""} / ${run.jobs.length}</td><td class="num">${formatDuration(between(started ?? run.created_at, run.finished_at), NO_DURATION)}</td><td class="num">${formatTimestamp(run.created_at)}</td></tr>`;
 }
 
 export function renderRepoPage(input: RepoPageInput): string {

@@ -1,7 +1,8 @@
+import { formatDuration } from "../report/duration.js";
 import type { JobRecord, RunRecord } from "../schema/index.js";
 import type { LogKind } from "../store/index.js";
 import { ansiToHtml } from "./ansi.js";
-import { between, formatBytes, formatDuration, formatTimestamp, plural } from "./format.js";
+import { between, formatBytes, formatTimestamp, NO_DURATION, plural } from "./format.js";
 import { PHASE_LABELS, renderGantt } from "./gantt.js";
 import { type GanttLayout, layoutGantt } from "./gantt-layout.js";
 import { type Html, html } from "./html.js";
@@ -38,7 +39,7 @@ function header(run: RunRecord): Html {
   const head = run.git_head
     ? html`<span>head <a class="mono" href="${links.commit ?? "#"}" title="${run.git_head}">${run.git_head.slice(0, 12)}</a>${run.git_dirty ? " (dirty)" : ""}</span>`
     : "";
-  return html`<section class="card summary s-${run.status}"><h1><span class="pill s-${run.status}">${statusIcon(run.status)} ${run.status}</span><span>Run <span class="mono">${run.run_id}</span></span></h1><p class="counts">${counts}<span>${plural(run.jobs.length, "lane")}</span></p><p class="facts">${head}<span>created <b>${formatTimestamp(run.created_at)}</b></span><span>queued <b>${formatDuration(between(run.created_at, started))}</b></span><span>ran <b>${formatDuration(between(started, run.finished_at))}</b></span>${links.workflow ? html`<span><a href="${links.workflow}" rel="noreferrer">workflow run</a></span>` : ""}</p>${run.message ? html`<p class="message">${run.message}</p>` : ""}</section>`;
+  return html`<section class="card summary s-${run.status}"><h1><span class="pill s-${run.status}">${statusIcon(run.status)} ${run.status}</span><span>Run <span class="mono">${run.run_id}</span></span></h1><p class="counts">${counts}<span>${plural(run.jobs.length, "lane")}</span></p><p class="facts">${head}<span>created <b>${formatTimestamp(run.created_at)}</b></span><span>queued <b>${formatDuration(between(run.created_at, started), NO_DURATION)}</b></span><span>ran <b>${formatDuration(between(started, run.finished_at), NO_DURATION)}</b></span>${links.workflow ? html`<span><a href="${links.workflow}" rel="noreferrer">workflow run</a></span>` : ""}</p>${run.message ? html`<p class="message">${run.message}</p>` : ""}</section>`;
 }
 
 function slowestSetup(job: JobRecord): Html {
@@ -46,7 +47,9 @@ function slowestSetup(job: JobRecord): Html {
     (phase) => phase.phase !== "wait_for_completion" && phase.duration_ms !== null,
   );
   const slowest = setup.sort((a, b) => b.duration_ms! - a.duration_ms!)[0];
-  return slowest ? html`${PHASE_LABELS[slowest.phase]} ${formatDuration(slowest.duration_ms)}` : html`–`;
+  return slowest
+    ? html`${PHASE_LABELS[slowest.phase]} ${formatDuration(slowest.duration_ms, NO_DURATION)}`
+    : html`–`;
 }
 
 function result(job: JobRecord): string {
@@ -62,7 +65,7 @@ function laneTable(run: RunRecord, layout: GanttLayout): Html {
   const rows = run.jobs.map((job) => {
     const duration = job.duration_ms ?? between(job.started_at, job.finished_at);
     const slow = layout.rows.find((row) => row.job_id === job.id)?.bars.some((bar) => bar.slow);
-    return html`<tr data-lane="${job.id}"><td class="st s-${job.status}">${statusIcon(job.status)} ${job.status}</td><td><a href="#job-${job.id}">${job.id}</a>${job.description && job.description !== job.id ? html`<span class="desc">${job.description}</span>` : ""}</td><td class="num">${formatDuration(duration)}</td><td class="num${slow ? " slow-note" : ""}">${slowestSetup(job)}</td><td>${result(job)}</td></tr>`;
+    return html`<tr data-lane="${job.id}"><td class="st s-${job.status}">${statusIcon(job.status)} ${job.status}</td><td><a href="#job-${job.id}">${job.id}</a>${job.description && job.description !== job.id ? html`<span class="desc">${job.description}</span>` : ""}</td><td class="num">${formatDuration(duration, NO_DURATION)}</td><td class="num${slow ? " slow-note" : ""}">${slowestSetup(job)}</td><td>${result(job)}</td></tr>`;
   });
   return html`<section class="card"><h2>Lanes</h2><table class="lanes"><thead><tr><th>Status</th><th>Lane</th><th>Duration</th><th>Slowest set-up phase</th><th>Result</th></tr></thead><tbody>${rows}</tbody></table></section>`;
 }
@@ -101,7 +104,7 @@ function logs(input: RunPageInput): Html {
   const items = input.run.jobs.map((job) => {
     const tails = input.logs.get(job.id) ?? { host: null, guest: null };
     const open = job.status === "failed" || job.status === "running";
-    return html`<details class="job" id="job-${job.id}"${open ? html` open` : ""}><summary><span class="st s-${job.status}">${statusIcon(job.status)}</span><b>${job.id}</b><span class="desc">${job.status} · ${formatDuration(job.duration_ms ?? between(job.started_at, job.finished_at))}</span></summary><div class="job-body">${logBlock(input.run, job, "guest", tails.guest, input.sig)}${logBlock(input.run, job, "host", tails.host, input.sig)}</div></details>`;
+    return html`<details class="job" id="job-${job.id}"${open ? html` open` : ""}><summary><span class="st s-${job.status}">${statusIcon(job.status)}</span><b>${job.id}</b><span class="desc">${job.status} · ${formatDuration(job.duration_ms ?? between(job.started_at, job.finished_at), NO_DURATION)}</span></summary><div class="job-body">${logBlock(input.run, job, "guest", tails.guest, input.sig)}${logBlock(input.run, job, "host", tails.host, input.sig)}</div></details>`;
   });
   return html`<section class="card"><h2>Logs</h2>${items}</section>`;
 }

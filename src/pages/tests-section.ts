@@ -1,6 +1,7 @@
+import { formatDuration } from "../report/duration.js";
 import { flakyLabel } from "../report/test-results.js";
 import type { JobRecord, TestCaseRecord } from "../schema/index.js";
-import { formatDuration } from "./format.js";
+import { NO_DURATION } from "./format.js";
 import { type Html, html } from "./html.js";
 
 /** Rows shown per lane; the filter narrows them further. */
@@ -16,7 +17,7 @@ function row(testCase: TestCaseRecord): Html {
   const label = flakyLabel(testCase);
   const where = testCase.file ? `${testCase.file}${testCase.line ? `:${testCase.line}` : ""}` : "";
   const message = (testCase.message ?? "").split("\n").slice(0, 3).join("\n");
-  return html`<tr class="t-${testCase.status}"><td>${testCase.status}</td><td>${testCase.suite}</td><td><b>${testCase.name}</b>${label ? html` <span class="pill flaky">${label}</span>` : ""}${where ? html`<br><span class="mono">${where}</span>` : ""}</td><td><pre class="msg">${message}</pre></td><td>${formatDuration(testCase.duration_ms === null ? null : Math.round(testCase.duration_ms))}</td></tr>`;
+  return html`<tr class="t-${testCase.status}"><td>${testCase.status}</td><td>${testCase.suite}</td><td><b>${testCase.name}</b>${label ? html` <span class="pill flaky">${label}</span>` : ""}${where ? html`<br><span class="mono">${where}</span>` : ""}</td><td><pre class="msg">${message}</pre></td><td>${formatDuration(testCase.duration_ms === null ? null : Math.round(testCase.duration_ms), NO_DURATION)}</td></tr>`;
 }
 
 function laneTests(job: JobRecord, query: string): Html {
@@ -34,7 +35,7 @@ function laneTests(job: JobRecord, query: string): Html {
     shown.length === 0
       ? html`<p class="empty">${query ? "No listed test matches the filter." : "No failed or slow tests to list."}</p>`
       : html`<table class="tests"><thead><tr><th>Status</th><th>Suite</th><th>Test</th><th>Message</th><th>Duration</th></tr></thead><tbody>${shown.map(row)}</tbody></table>`;
-  return html`<div class="lane-tests" id="tests-${job.id}"><h3>${job.id}: ${c.failed + c.errors} failed, ${c.passed} passed, ${c.skipped} skipped of ${c.total} (${formatDuration(c.duration_ms)})</h3>${warnings}${table}${more}</div>`;
+  return html`<div class="lane-tests" id="tests-${job.id}"><h3>${job.id}: ${c.failed + c.errors} failed, ${c.passed} passed, ${c.skipped} skipped of ${c.total} (${formatDuration(c.duration_ms, NO_DURATION)})</h3>${warnings}${table}${more}</div>`;
 }
 
 /**

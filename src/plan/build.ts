@@ -60,7 +60,6 @@ export function buildRunPlan(
             id: PREPARE_NODE_ID,
             description: "hash and stage the workspace snapshot",
             executor,
-            depends_on: [],
           },
           ...lanes.map(
             (lane): PlanNode => ({
@@ -69,7 +68,6 @@ export function buildRunPlan(
               lane_id: lane.id,
               description: lane.title,
               executor,
-              depends_on: [PREPARE_NODE_ID],
               execute: structuredClone(lane.execute),
             }),
           ),

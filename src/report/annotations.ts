@@ -1,3 +1,4 @@
+import type { Annotation } from "../github/checks.js";
 import { headBytes, truncateChars, truncateHead } from "./bytes.js";
 import {
   ANNOTATION_MESSAGE_MAX_BYTES,
@@ -8,18 +9,7 @@ import { maskSecrets } from "./mask.js";
 import type { Problem } from "./matchers/index.js";
 import { type PathRoots, relativizePath } from "./paths.js";
 
-/** The Checks API annotation shape. */
-export interface Annotation {
-  path: string;
-  start_line: number;
-  end_line: number;
-  start_column?: number;
-  end_column?: number;
-  annotation_level: "notice" | "warning" | "failure";
-  message: string;
-  title?: string;
-  raw_details?: string;
-}
+export type { Annotation };
 
 export interface AnnotationOptions extends PathRoots {
   secrets?: readonly string[];

@@ -1,3 +1,4 @@
+import type { Conclusion } from "../github/checks.js";
 import type { JobRecord, PhaseName, PhaseRecord } from "../schema/index.js";
 import { truncateChars, truncateHead } from "./bytes.js";
 import { formatDuration } from "./duration.js";
@@ -8,7 +9,7 @@ import { maskSecrets } from "./mask.js";
 import { renderPhaseTable, slowestPhase } from "./phase-table.js";
 import { parseFailedTestCount } from "./test-counts.js";
 import { failedCount, renderFailedTests, testsTitle } from "./test-results.js";
-import { type CheckConclusion, conclusionFor, laneTitle } from "./title.js";
+import { conclusionFor, laneTitle } from "./title.js";
 
 /** The `output` object of a check run, always within GitHub's limits. */
 export interface CheckOutput {
@@ -74,7 +75,7 @@ export interface FinalOutputParams {
 }
 
 export interface FinalReport {
-  conclusion: CheckConclusion;
+  conclusion: Conclusion;
   output: CheckOutput;
   failedTests: number | undefined;
 }

@@ -1,6 +1,10 @@
-/** `850ms`, `4.1s`, `14s`, `2m14s`, `1h02m` — short enough for a one-line title. */
-export function formatDuration(ms: number | null | undefined): string {
-  if (ms === null || ms === undefined || !Number.isFinite(ms) || ms < 0) return "?";
+/**
+ * `850ms`, `4.1s`, `14s`, `2m14s`, `1h02m` — short enough for a one-line title. The one duration
+ * format a user sees: check runs, the CLI and the run pages all call this. `unknown` stands in for a
+ * missing or negative duration.
+ */
+export function formatDuration(ms: number | null | undefined, unknown = "?"): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms) || ms < 0) return unknown;
   if (ms < 1000) return `${Math.round(ms)}ms`;
   if (ms < 9950) return `${(ms / 1000).toFixed(1).replace(/\.0$/, "")}s`;
   const totalSecs = Math.round(ms / 1000);

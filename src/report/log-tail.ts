@@ -26,9 +26,24 @@ export function logTail(text: string, options: LogTailOptions = {}): string {
   }
   if (completeLinesOnly) window = window.slice(0, window.lastIndexOf("\n") + 1);
   const clean = maskSecrets(stripAnsi(window), secrets).replace(/\n+$/, "");
-  const lines = clean.split("\n");
-  const kept = lines.length > maxLines ? lines.slice(lines.length - maxLines) : lines;
-  return tailBytes(kept.join("\n"), maxBytes);
+  return tailBytes(lastLines(clean, maxLines).text, maxBytes);
+}
+
+/**
+ * The last `maxLines` lines of a text, trailing newlines dropped: the one line-counting tail behind
+ * the check-run tail above, the run page's tail and the CLI's failure summary.
+ */
+export function lastLines(text: string, maxLines: number): { text: string; lines: number; cut: boolean } {
+  const trimmed = text.replace(/\n+$/, "");
+  if (trimmed === "") return { text: "", lines: 0, cut: false };
+  let start = trimmed.length;
+  for (let lines = 1; lines <= maxLines; lines++) {
+    const previous = trimmed.lastIndexOf("\n", start - 1);
+    if (previous === -1) return { text: trimmed, lines, cut: false };
+    if (lines === maxLines) return { text: trimmed.slice(previous + 1), lines, cut: true };
+    start = previous;
+  }
+  return { text: "", lines: 0, cut: true };
 }
 
 /** A fenced code block whose fence is longer than any backtick run inside, so the log cannot break out. */

@@ -1,9 +1,8 @@
+import type { Conclusion } from "../github/checks.js";
 import type { FailureKind, JobStatus } from "../schema/index.js";
 import { truncateChars } from "./bytes.js";
 import { formatDuration, formatTimeout } from "./duration.js";
 import { CHECK_TITLE_MAX_CHARS } from "./limits.js";
-
-export type CheckConclusion = "success" | "failure" | "timed_out" | "cancelled" | "skipped";
 
 /** The facts a title and a conclusion are made from (a narrow slice of JobRecord). */
 export interface LaneResult {
@@ -15,7 +14,7 @@ export interface LaneResult {
   message: string | null;
 }
 
-export function conclusionFor(result: Pick<LaneResult, "status" | "failure_kind">): CheckConclusion {
+export function conclusionFor(result: Pick<LaneResult, "status" | "failure_kind">): Conclusion {
   switch (result.status) {
     case "passed":
       return "success";

@@ -95,8 +95,6 @@ export function initialRunRecord(params: InitialRunParams): RunRecord {
     schema_version: 1,
     run_id: params.runId,
     status: nodes.length === 0 ? "skipped" : "running",
-    rerun_of: null,
-    target_id: null,
     git_head: meta.git_head ?? null,
     git_dirty: meta.git_dirty ?? null,
     created_at: params.createdAt,
@@ -164,8 +162,6 @@ export function applyAttempt(
     sync: outcome.sync ?? job.sync ?? null,
     image: outcome.image ?? job.image ?? null,
     instance_name: outcome.instance_name ?? job.instance_name ?? null,
-    host_log_path: outcome.host_log_path ?? job.host_log_path,
-    guest_log_path: outcome.guest_log_path ?? job.guest_log_path,
     ...(outcome.artifacts !== undefined ? { artifacts: outcome.artifacts } : {}),
     ...(outcome.tests !== undefined ? { tests: outcome.tests } : {}),
   };

@@ -347,8 +347,6 @@ async function runSafely(
       phases: [],
       started_at: startedAt,
       finished_at: iso(),
-      host_log_path: null,
-      guest_log_path: null,
     };
   }
 }

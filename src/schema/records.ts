@@ -120,8 +120,6 @@ export const RunRecord = z.object({
   schema_version: z.literal(SCHEMA_VERSION),
   run_id: RunId,
   status: RunStatus,
-  rerun_of: RunId.nullable(),
-  target_id: z.string().nullable(),
   git_head: z.string().nullable(),
   git_dirty: z.boolean().nullable(),
   created_at: Timestamp,
@@ -135,7 +133,10 @@ export const RunRecord = z.object({
   prepare_timings: z.array(PrepareTiming),
   jobs: z.array(JobRecord),
   snapshot_hash: z.string().nullable().optional(),
-  /** `local` or `ssh://user@host:port` — never with credentials. */
+  /**
+   * Where the lanes ran: `local` for the local executor (no build host), `localhost` for Incus on
+   * this machine without SSH, else `ssh://user@host:port` — never with credentials.
+   */
   host: z.string().nullable().optional(),
   repository: z.string().nullable().optional(),
   pull_request: z.number().int().positive().nullable().optional(),
@@ -186,7 +187,6 @@ export const PrepareNode = z.object({
   id: z.string(),
   description: z.string(),
   executor: ExecutorKind.nullable(),
-  depends_on: z.array(z.string()),
 });
 
 export const ExecuteNode = z.object({
@@ -195,7 +195,6 @@ export const ExecuteNode = z.object({
   lane_id: LaneId,
   description: z.string(),
   executor: ExecutorKind.nullable(),
-  depends_on: z.array(z.string()),
   execute: ExecuteSpec,
 });
 

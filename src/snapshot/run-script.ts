@@ -1,6 +1,6 @@
 import type { Readable } from "node:stream";
 import { InfrastructureError } from "../errors/index.js";
-import type { Transport } from "../ssh/transport.js";
+import type { Transport } from "../transport/transport.js";
 
 export interface ScriptContext {
   transport: Transport;

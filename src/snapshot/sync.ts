@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { InfrastructureError, UsageError } from "../errors/index.js";
 import type { SyncStats } from "../schema/index.js";
-import type { Transport } from "../ssh/transport.js";
+import type { Transport } from "../transport/transport.js";
 import { defaultBaseKey, lineageKey } from "./base-key.js";
 import type { Snapshot, SnapshotEntry } from "./entries.js";
 import { objectName } from "./entries.js";

@@ -1,4 +1,4 @@
-import type { Transport } from "../ssh/transport.js";
+import type { Transport } from "../transport/transport.js";
 import { isExecutable, type Snapshot, type SnapshotEntry } from "./entries.js";
 import { hashSortedEntries, sortEntries } from "./hash-spec.js";
 import { DIGEST_TREE_SCRIPT, LIST_TREE_SCRIPT } from "./remote-scripts.js";

@@ -1,6 +1,6 @@
 import type { Client, ClientChannel } from "ssh2";
 import { CancelledError, InfrastructureError } from "../errors/index.js";
-import type { ExecOptions, ExecResult } from "./transport.js";
+import type { ExecOptions, ExecResult } from "../transport/transport.js";
 
 /**
  * Run one already-quoted command on an open ssh2 connection. `track` registers a failure callback

@@ -1,5 +1,7 @@
 import { Client, type ConnectConfig, type ServerHostKeyAlgorithm } from "ssh2";
 import { InfrastructureError, UsageError } from "../errors/index.js";
+import { parseHostUrl } from "../transport/host-url.js";
+import type { ExecOptions, ExecResult, Transport } from "../transport/transport.js";
 import { execOnChannel } from "./channel-exec.js";
 import {
   type ConnectTarget,
@@ -15,10 +17,8 @@ import {
   keyTypeOf,
   pinFor,
 } from "./host-key.js";
-import { parseHostUrl } from "./host-url.js";
 import { shellJoin } from "./quote.js";
 import { Semaphore } from "./semaphore.js";
-import type { ExecOptions, ExecResult, Transport } from "./transport.js";
 
 export interface SshConnectParams {
   /** `ssh://user@host:port` */

@@ -1,5 +1,6 @@
 export { atomicWriteFile, isTempFileName } from "./atomic.js";
 export { CappedLogFile, type LogTruncation, truncationMarker } from "./capped-log.js";
+export { readFileEnd } from "./file-end.js";
 export { assertJobId, assertRunId, newRunId } from "./ids.js";
 export { type LogKind, resolveStateRoot, StoreLayout } from "./layout.js";
 export { createStateStore, type LogContent, type LogMetadata, type StateStore } from "./store.js";

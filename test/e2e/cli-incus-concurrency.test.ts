@@ -52,7 +52,8 @@ describeE2E("8 concurrent pikaci run processes on one snapshot (real sshd + Incu
       await writeFile(join(repo, path), text, { mode: path.endsWith(".sh") ? 0o755 : 0o644 });
     }
     config = join(base, "conc.yml");
-    // run_as_root: the busybox image cannot drop privileges (see the report).
+    // run_as_root keeps this suite on the root path; the default unprivileged path is covered
+    // on both images by cli-incus-unprivileged.test.ts.
     await writeFile(
       config,
       "version: 1\nlanes:\n  - id: ok\n    run_as_root: true\n    command: test -s README.md && sh src/nested/c.sh\n",

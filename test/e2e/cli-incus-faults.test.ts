@@ -43,7 +43,8 @@ describeE2E("pikaci run --host under faults (real sshd + Incus)", (initialHost) 
     await mkdir(repo);
     await writeFile(join(repo, "README.md"), "faults fixture\n");
     config = join(base, "faults.yml");
-    // run_as_root: the busybox image cannot drop privileges (see the report).
+    // run_as_root keeps this suite on the root path; the default unprivileged path is covered
+    // on both images by cli-incus-unprivileged.test.ts.
     await writeFile(
       config,
       "version: 1\nlanes:\n  - id: sleepy\n    run_as_root: true\n    timeout: 120s\n    command: echo sleeping; sleep 100\n",

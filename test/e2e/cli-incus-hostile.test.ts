@@ -65,7 +65,8 @@ describeE2E("pikaci run --host: a hostile lane command reaches the guest byte fo
   it("writes and prints exactly the payload, under sh and bash", async () => {
     expect(Buffer.byteLength(payload)).toBe(8 * 1024);
     expect(payload.split("\n")).not.toContain(DELIMITER);
-    // run_as_root on busybox: that image cannot drop privileges (see the report).
+    // run_as_root keeps this suite on the root path; the default unprivileged path is covered
+    // on both images by cli-incus-unprivileged.test.ts.
     const config = {
       version: 1,
       lanes: [

@@ -39,7 +39,8 @@ describeE2E("pikaci run --host: snapshot bytes sent (real sshd + Incus)", (host)
     await writeFile(join(repo, "docs", "notes.txt"), randomBytes(5 * KIB).toString("hex"));
     // The config lives outside the workspace, so it is not part of the snapshot. Two lanes of
     // the demo's own scripts: every job record must show the bytes, not only the first one.
-    // run_as_root: the busybox image cannot drop privileges (see the report).
+    // run_as_root keeps this suite on the root path; the default unprivileged path is covered
+    // on both images by cli-incus-unprivileged.test.ts.
     config = join(base, "sync.yml");
     await writeFile(
       config,

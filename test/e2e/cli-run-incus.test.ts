@@ -17,9 +17,9 @@ import { describeE2E, REPO_ROOT } from "./helpers/test-host.js";
 
 /**
  * The issue's "End to end" acceptance: `pikaci run --host ssh://root@127.0.0.1:PORT` on the demo
- * repository (examples/demo, unchanged) against the real sshd + Incus of test/host/setup.sh. The
- * Debian image: the busybox one cannot drop privileges to the lane user (see the report), and the
- * demo's lanes do not run as root.
+ * repository (examples/demo, unchanged) against the real sshd + Incus of test/host/setup.sh, on the
+ * Debian image. The demo's lanes do not run as root; cli-incus-unprivileged.test.ts checks the uid on
+ * both images.
  */
 describeE2E("pikaci run --host on the demo (real sshd + Incus)", (host) => {
   const sandbox = sandboxFor("run");

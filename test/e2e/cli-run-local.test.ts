@@ -96,10 +96,10 @@ describe("pikaci run on the demo with the local executor", () => {
     expect(await readFile(byId.unit!.guest_log_path!, "utf8")).toContain("math: 2 assertions passed");
     expect(await readFile(byId.lint!.host_log_path!, "utf8")).toContain("copied snapshot");
     expect(result.stdout).toMatch(/flaky-math: failed \(test_failure\) in \S+: exited with code 1/);
-    expect(result.stdout).toContain(`pikaci logs ${id} --job flaky-math`);
+    expect(result.stdout).toContain(`pikaci logs ${id} --lane flaky-math`);
     expect(await leftovers()).toEqual([]);
 
-    const logs = await pikaci(["logs", id!, "--job", "flaky-math", "--kind", "guest"], {
+    const logs = await pikaci(["logs", id!, "--lane", "flaky-math", "--kind", "guest"], {
       cwd: repo,
       env: env(),
     });

@@ -107,7 +107,7 @@ describeE2E("lane signal dispositions and log caps (CLI, both executors)", (host
   describe("incus executor", () => {
     it("busybox and Debian lanes: SigIgn 0, SIGINT kills, log capped head+tail", async () => {
       const images = [
-        // run_as_root on busybox, as the other suites do; Debian drops to the lane user (setpriv).
+        // One lane per privilege path: busybox as root, Debian dropped to the lane user (setpriv).
         { key: "busybox", image: host.image, root: true },
         { key: "debian", image: host.imageDebian, root: false },
       ];

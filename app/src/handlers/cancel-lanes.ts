@@ -1,4 +1,5 @@
-import type { CheckRunInfo, CheckRunOutput } from "../github-port.js";
+import type { CheckRunOutput } from "../../../src/github/checks.js";
+import type { CheckRunInfo } from "../github-port.js";
 import type { AppDeps, EventScope } from "./deps.js";
 import { ownLanes } from "./own-lanes.js";
 

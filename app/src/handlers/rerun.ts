@@ -3,7 +3,7 @@ import { configFailureCheck } from "../config-check.js";
 import { workflowTarget } from "../dispatch.js";
 import { encodeExternalId, type RunEvent } from "../external-id.js";
 import type { NewCheckRun } from "../github-port.js";
-import { launchLanes } from "../launch.js";
+import { launchLanes, launchScope } from "../launch.js";
 import { rerunOutput } from "../outputs.js";
 import type { AppDeps, EventScope } from "./deps.js";
 import { loadConfigAt } from "./load-config.js";
@@ -82,10 +82,7 @@ export async function rerunLanes(scope: EventScope, deps: AppDeps, params: Rerun
   // A fork's head config chooses lanes, never which workflow (with secrets) runs them.
   const target = fork ? await baseWorkflowTarget(scope) : workflowTarget(loaded.config, scope.defaultBranch);
   const result = await launchLanes({
-    port: scope.port,
-    store: deps.store,
-    log: scope.log,
-    repository: scope.repository,
+    ...launchScope(scope, deps.store),
     runId,
     headSha,
     pr,

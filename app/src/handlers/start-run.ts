@@ -3,7 +3,7 @@ import { type PullRequestRef, planCheckRuns } from "../check-runs.js";
 import { configFailureCheck } from "../config-check.js";
 import { workflowTarget } from "../dispatch.js";
 import type { ChangedFiles } from "../github-port.js";
-import { launchLanes } from "../launch.js";
+import { launchLanes, launchScope } from "../launch.js";
 import type { Listing } from "../outputs.js";
 import type { AppDeps, EventScope } from "./deps.js";
 import { loadConfigAt } from "./load-config.js";
@@ -88,10 +88,7 @@ export async function startCommitRun(scope: EventScope, deps: AppDeps, params: C
     unlisted: params.unlisted,
   });
   const result = await launchLanes({
-    port: scope.port,
-    store: deps.store,
-    log: scope.log,
-    repository: scope.repository,
+    ...launchScope(scope, deps.store),
     runId,
     headSha: target.headSha,
     pr: target.number,

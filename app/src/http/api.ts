@@ -47,7 +47,8 @@ export function apiRoute({ store, token }: ApiParams): Route {
       const tail = rest.join("/");
       if (tail === "") return await found(res, runId, await store.loadRunRecord(runId));
       if (tail === "logs") {
-        const job = parsed.query.get("job") || undefined;
+        // `job` is the older name of `lane` (a job is one lane's execution, named by the lane's id).
+        const job = parsed.query.get("lane") || parsed.query.get("job") || undefined;
         const kind = parsed.query.get("kind") || "both";
         if (job !== undefined) assertJobId(job);
         if (!LOG_KINDS.has(kind)) throw new InvalidIdError(`unknown log kind ${JSON.stringify(kind)}`);

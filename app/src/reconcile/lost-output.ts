@@ -1,4 +1,4 @@
-import type { CheckRunOutput } from "../github-port.js";
+import type { CheckRunOutput } from "../../../src/github/checks.js";
 import type { WorkflowState } from "./select.js";
 
 /** The output of a lane the reconciler concludes: what was lost, and what to do. Pure. */

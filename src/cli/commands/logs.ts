@@ -2,19 +2,20 @@ import path from "node:path";
 import { PikaciError, UsageError } from "../../errors/index.js";
 import { createStateStore, resolveStateRoot } from "../../store/index.js";
 import { parseCommandArgs } from "../args.js";
-import type { Command } from "../io.js";
+import type { CliIO, Command } from "../io.js";
 
 const KINDS = ["host", "guest", "both"] as const;
 
 export const logsCommand: Command = {
   name: "logs",
   summary: "print the logs of a recorded run: host.log (what pikaci did) and guest.log (the lane's output)",
-  usage: `Usage: pikaci logs RUN_ID [--job ID] [--kind host|guest|both] [--state-root DIR]
+  usage: `Usage: pikaci logs RUN_ID [--lane ID] [--kind host|guest|both] [--state-root DIR]
 
-Prints the logs of every job of the run, or of one job, each under a header naming it.
+Prints the logs of every job of the run (one per lane), or of one lane's job, each under a
+header naming the lane.
 
 Options:
-      --job ID           only this job (lane id)
+      --lane ID          only this lane (--job ID is an older alias of --lane)
       --kind KIND        host, guest or both (default: both)
       --state-root DIR   where runs are recorded (default: $PIKACI_STATE_ROOT or ./.pikaci)
   -h, --help             show this help`,
@@ -23,6 +24,7 @@ Options:
       "logs",
       args,
       {
+        lane: { type: "string" },
         job: { type: "string" },
         kind: { type: "string", default: "both" },
         "state-root": { type: "string" },
@@ -45,15 +47,16 @@ Options:
       throw new PikaciError(`no run ${runId} under ${root}`, {
         hint: "check the id with `pikaci status`, or pass --state-root",
       });
-    if (values.job && !run.jobs.some((job) => job.id === values.job)) {
-      throw new UsageError(`run ${runId} has no job \`${values.job}\``, {
-        hint: `jobs: ${run.jobs.map((job) => job.id).join(", ")}`,
+    const lane = laneOption(values, io);
+    if (lane && !run.jobs.some((job) => job.id === lane)) {
+      throw new UsageError(`run ${runId} has no lane \`${lane}\``, {
+        hint: `lanes: ${run.jobs.map((job) => job.id).join(", ")}`,
       });
     }
-    const logs = await store.loadLogs(runId, { ...(values.job ? { job: values.job } : {}), kind });
+    const logs = await store.loadLogs(runId, { ...(lane ? { job: lane } : {}), kind });
     if (logs.length === 0) {
       io.stderr.write(
-        `no ${kind === "both" ? "" : `${kind} `}logs for ${values.job ?? "any job"} of run ${runId}\n`,
+        `no ${kind === "both" ? "" : `${kind} `}logs for ${lane ?? "any lane"} of run ${runId}\n`,
       );
       return 1;
     }
@@ -65,3 +68,18 @@ Options:
     return 0;
   },
 };
+
+/** `--lane`, or its older spelling `--job` (a job is one lane's execution, named by the lane's id). */
+function laneOption(
+  values: { lane?: string | undefined; job?: string | undefined },
+  io: Pick<CliIO, "stderr">,
+) {
+  if (values.job === undefined) return values.lane;
+  if (values.lane !== undefined && values.lane !== values.job) {
+    throw new UsageError("pikaci logs: --job is an alias of --lane; give one of them", {
+      hint: "use --lane ID",
+    });
+  }
+  io.stderr.write("pikaci logs: --job is an alias of --lane; use --lane\n");
+  return values.job;
+}

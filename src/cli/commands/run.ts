@@ -2,6 +2,7 @@ import path from "node:path";
 import { loadConfigFile } from "../../config/index.js";
 import { UsageError } from "../../errors/index.js";
 import { readLogTail } from "../../pages/log-source.js";
+import { lastLines } from "../../report/log-tail.js";
 import { gitMeta } from "../../run/git-meta.js";
 import { exitCodeOf } from "../../run/policy.js";
 import { runLanes } from "../../run/run-lanes.js";
@@ -10,7 +11,7 @@ import { createStateStore, resolveStateRoot, type StateStore } from "../../store
 import { parseCommandArgs } from "../args.js";
 import type { CliIO, Command } from "../io.js";
 import { plainLine } from "../progress/plain.js";
-import { lastLines, renderSummary } from "../progress/summary.js";
+import { renderSummary } from "../progress/summary.js";
 import { TtyProgress } from "../progress/tty.js";
 import { openExecutor } from "./run-executor.js";
 
@@ -193,7 +194,7 @@ async function failureTails(store: StateStore, run: RunRecord): Promise<Map<stri
     // Only the end of the log is read: a lane may have printed up to its log_limit.
     const tail = await readLogTail(store, run.run_id, job.id, "guest").catch(() => null);
     const text = tail?.text ?? "";
-    if (text.trim()) tails.set(job.id, lastLines(text));
+    if (text.trim()) tails.set(job.id, lastLines(text, 8).text);
   }
   return tails;
 }

@@ -8,10 +8,10 @@ import type { Command } from "../io.js";
 
 export const statusCommand: Command = {
   name: "status",
-  summary: "show a recorded run (the latest when no id is given), one row per job",
+  summary: "show a recorded run (the latest when no id is given), one row per lane",
   usage: `Usage: pikaci status [RUN_ID] [--state-root DIR] [--json]
 
-Shows the run's status and a table of its jobs: status, phase (while running),
+Shows the run's status and a table of its lanes' jobs: status, phase (while running),
 duration, failure kind and message. Without RUN_ID, the newest run under the state root.
 
 Options:

@@ -47,9 +47,9 @@ export function renderSummary(run: RunRecord, tails: ReadonlyMap<string, string>
   const failed = run.jobs.filter((job) => job.status === "failed");
   lines.push("");
   if (failed.length > 0) {
-    for (const job of failed) lines.push(`logs: pikaci logs ${run.run_id} --job ${job.id}`);
+    for (const job of failed) lines.push(`logs: pikaci logs ${run.run_id} --lane ${job.id}`);
   } else if (run.jobs.some((job) => job.status !== "skipped")) {
-    lines.push(`logs: pikaci logs ${run.run_id} [--job ID] [--kind host|guest|both]`);
+    lines.push(`logs: pikaci logs ${run.run_id} [--lane ID] [--kind host|guest|both]`);
   }
   return `${lines.join("\n")}\n`;
 }
@@ -57,9 +57,4 @@ export function renderSummary(run: RunRecord, tails: ReadonlyMap<string, string>
 function oneLine(text: string): string {
   const flat = text.replace(/\s*\n\s*/g, " ").trim();
   return flat.length > 120 ? `${flat.slice(0, 117)}...` : flat;
-}
-
-/** The last `count` non-empty lines of a log, for the summary. */
-export function lastLines(text: string, count = 8): string {
-  return text.trimEnd().split("\n").slice(-count).join("\n");
 }

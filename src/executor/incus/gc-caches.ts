@@ -1,6 +1,5 @@
-import { posix } from "node:path";
-import { InfrastructureError } from "../../errors/index.js";
-import type { Transport } from "../../ssh/transport.js";
+import type { Transport } from "../../transport/transport.js";
+import { runSweep } from "./sweep.js";
 
 export const DEFAULT_CACHE_UNUSED_DAYS = 30;
 
@@ -23,23 +22,13 @@ export async function sweepUnusedCaches(params: {
     '  [ "$dry" = 1 ] || { rm -rf -- "$k" && rm -f -- "$u"; }',
     "done",
   ].join("\n");
-  const argv = [
-    "sh",
-    "-c",
+  return runSweep({
+    transport: params.transport,
     script,
-    "pikaci-gc-caches",
-    posix.normalize(params.remoteWorkDir),
-    params.dryRun ? "1" : "0",
-    String(Math.max(0, Math.floor(params.days) - 1)),
-  ];
-  const result = await params.transport.exec(argv, { timeoutMs: 300_000 });
-  if (result.code !== 0) {
-    throw new InfrastructureError(
-      `cannot sweep unused caches on ${params.transport.description}: ${result.stderr}`,
-    );
-  }
-  return result.stdout
-    .toString()
-    .split("\n")
-    .filter((line) => line !== "");
+    name: "pikaci-gc-caches",
+    workDir: params.remoteWorkDir,
+    dryRun: params.dryRun,
+    arg: String(Math.max(0, Math.floor(params.days) - 1)),
+    what: "sweep unused caches",
+  });
 }

@@ -1,10 +1,10 @@
-import { posix } from "node:path";
 import { InfrastructureError } from "../../errors/index.js";
 import { createIncusClient } from "../../incus/client.js";
-import type { Transport } from "../../ssh/transport.js";
+import type { Transport } from "../../transport/transport.js";
 import { planReap, type ReapDecision } from "./gc-plan.js";
 import { HEARTBEAT_INTERVAL_MS, HEARTBEAT_STALE_FACTOR } from "./heartbeat.js";
 import { INSTANCE_PREFIX } from "./names.js";
+import { runSweep } from "./sweep.js";
 
 export interface GcReport {
   instances: ReapDecision[];
@@ -74,23 +74,13 @@ async function sweepStaging(transport: Transport, workDir: string, dryRun: boole
     '  printf "%s\\n" "$p"; [ "$dry" = 1 ] || rm -rf -- "$p"',
     "done",
   ].join("\n");
-  const argv = [
-    "sh",
-    "-c",
+  return runSweep({
+    transport,
     script,
-    "pikaci-gc",
-    posix.normalize(workDir),
-    dryRun ? "1" : "0",
-    String(STAGING_MAX_AGE_MINUTES),
-  ];
-  const result = await transport.exec(argv, { timeoutMs: 300_000 });
-  if (result.code !== 0) {
-    throw new InfrastructureError(
-      `cannot sweep stale snapshot staging dirs on ${transport.description}: ${result.stderr}`,
-    );
-  }
-  return result.stdout
-    .toString()
-    .split("\n")
-    .filter((line) => line !== "");
+    name: "pikaci-gc",
+    workDir,
+    dryRun,
+    arg: String(STAGING_MAX_AGE_MINUTES),
+    what: "sweep stale snapshot staging dirs",
+  });
 }

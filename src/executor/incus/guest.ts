@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { CancelledError, describeError } from "../../errors/index.js";
 import { DEFAULT_LOG_LIMIT_BYTES, type ExecuteSpec } from "../../schema/index.js";
-import type { Transport } from "../../ssh/transport.js";
+import type { Transport } from "../../transport/transport.js";
 import { TrailerSplitter } from "./trailer.js";
 
 export const DEFAULT_RUNNER_PATH = "/run/current-system/sw/bin/pikaci-incus-run";

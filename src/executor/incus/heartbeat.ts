@@ -1,4 +1,4 @@
-import type { Transport } from "../../ssh/transport.js";
+import type { Transport } from "../../transport/transport.js";
 
 export const HEARTBEAT_INTERVAL_MS = 10_000;
 /** gc treats a run as dead when its heartbeat is older than this many intervals. */

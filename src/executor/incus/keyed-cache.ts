@@ -2,7 +2,7 @@ import { posix } from "node:path";
 import { InfrastructureError } from "../../errors/index.js";
 import { buildSnapshot } from "../../snapshot/build.js";
 import type { SnapshotEntry, SnapshotRef } from "../../snapshot/entries.js";
-import type { Transport } from "../../ssh/transport.js";
+import type { Transport } from "../../transport/transport.js";
 import { needsFiles, renderKey } from "./cache-key.js";
 import { cacheDir } from "./paths.js";
 

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { posix } from "node:path";
 import { InfrastructureError } from "../../errors/index.js";
-import type { Transport } from "../../ssh/transport.js";
+import type { Transport } from "../../transport/transport.js";
 
 /**
  * `network:` for a lane (docs/config.md): the instance gets one NIC on a managed Incus bridge with

@@ -1,5 +1,5 @@
 import { InfrastructureError } from "../../errors/index.js";
-import type { Transport } from "../../ssh/transport.js";
+import type { Transport } from "../../transport/transport.js";
 
 /**
  * prepare_directories in one round trip: create every host directory (writable ones world-writable,

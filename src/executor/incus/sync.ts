@@ -1,6 +1,6 @@
 import type { SyncStats } from "../../schema/index.js";
 import type { SnapshotRef } from "../../snapshot/entries.js";
-import type { Transport } from "../../ssh/transport.js";
+import type { Transport } from "../../transport/transport.js";
 
 /** Makes `snapshots/<hash>/` exist on the build host; returns where, and what it cost this job. */
 export type SnapshotSyncer = (params: {

@@ -1,4 +1,4 @@
-import type { Problem, ProblemMatcher } from "./problem.js";
+import { type Problem, type ProblemMatcher, problemAt } from "./problem.js";
 
 // go test: `--- FAIL: TestAdd (0.00s)` then indented `    add_test.go:12: message` lines (file relative to the package).
 const FAIL = /^\s*--- FAIL: (\S+)/;
@@ -28,14 +28,7 @@ export const goMatcher: ProblemMatcher = (lines) => {
     }
     const build = BUILD.exec(line);
     if (build) {
-      problems.push({
-        file: build[1]!,
-        line: Number(build[2]),
-        column: Number(build[3]),
-        severity: "error",
-        message: build[4]!,
-        title: "go build",
-      });
+      problems.push(problemAt(build, 1, { severity: "error", message: build[4]!, title: "go build" }));
     }
   }
   return problems;

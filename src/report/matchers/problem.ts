@@ -12,3 +12,21 @@ export interface Problem {
 
 /** A matcher reads the whole (ANSI-stripped) log as lines, so it can pair a message with a later location. */
 export type ProblemMatcher = (lines: readonly string[]) => Problem[];
+
+/**
+ * A problem at the location a matcher's regex captured as three consecutive groups from `first`:
+ * file, line and column (the column group may be absent).
+ */
+export function problemAt(
+  match: RegExpExecArray,
+  first: number,
+  what: Pick<Problem, "severity" | "message" | "title">,
+): Problem {
+  const column = match[first + 2];
+  return {
+    file: match[first]!,
+    line: Number(match[first + 1]),
+    ...(column === undefined ? {} : { column: Number(column) }),
+    ...what,
+  };
+}

@@ -1,4 +1,4 @@
-import type { Problem, ProblemMatcher } from "./problem.js";
+import { type Problem, type ProblemMatcher, problemAt } from "./problem.js";
 
 // rustc/cargo: `error[E0308]: mismatched types` then ` --> src/main.rs:4:18` a line or two later.
 const HEADER = /^(error|warning)(?:\[(E\d+)\])?: (.*)$/;
@@ -18,40 +18,24 @@ export const rustMatcher: ProblemMatcher = (lines) => {
       for (let j = i + 1; j <= i + LOOKAHEAD && j < lines.length; j++) {
         const loc = LOCATION.exec(lines[j]!);
         if (!loc) continue;
-        problems.push({
-          file: loc[1]!,
-          line: Number(loc[2]),
-          column: Number(loc[3]),
-          severity: header[1] as Problem["severity"],
-          message: header[3]!,
-          title: header[2] ? `rustc ${header[2]}` : "rustc",
-        });
+        const title = header[2] ? `rustc ${header[2]}` : "rustc";
+        problems.push(
+          problemAt(loc, 1, { severity: header[1] as Problem["severity"], message: header[3]!, title }),
+        );
         break;
       }
       continue;
     }
     const panicNew = PANIC_NEW.exec(line);
     if (panicNew) {
-      problems.push({
-        file: panicNew[2]!,
-        line: Number(panicNew[3]),
-        column: Number(panicNew[4]),
-        severity: "error",
-        message: `test ${panicNew[1]} panicked: ${lines[i + 1]?.trim() ?? ""}`.trim(),
-        title: "cargo test",
-      });
+      const message = `test ${panicNew[1]} panicked: ${lines[i + 1]?.trim() ?? ""}`.trim();
+      problems.push(problemAt(panicNew, 2, { severity: "error", message, title: "cargo test" }));
       continue;
     }
     const panicOld = PANIC_OLD.exec(line);
     if (panicOld) {
-      problems.push({
-        file: panicOld[3]!,
-        line: Number(panicOld[4]),
-        column: Number(panicOld[5]),
-        severity: "error",
-        message: `test ${panicOld[1]} panicked: ${panicOld[2]}`,
-        title: "cargo test",
-      });
+      const message = `test ${panicOld[1]} panicked: ${panicOld[2]}`;
+      problems.push(problemAt(panicOld, 3, { severity: "error", message, title: "cargo test" }));
     }
   }
   return problems;

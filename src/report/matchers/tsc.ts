@@ -1,4 +1,4 @@
-import type { Problem, ProblemMatcher } from "./problem.js";
+import { type Problem, type ProblemMatcher, problemAt } from "./problem.js";
 
 // `src/a.ts(12,5): error TS2322: msg` (plain) and `src/a.ts:12:5 - error TS2322: msg` (--pretty).
 const PLAIN = /^(.+?\.[cm]?tsx?)\((\d+),(\d+)\): (error|warning) (TS\d+): (.*)$/;
@@ -9,14 +9,9 @@ export const tscMatcher: ProblemMatcher = (lines) => {
   for (const line of lines) {
     const m = PLAIN.exec(line) ?? PRETTY.exec(line);
     if (!m) continue;
-    problems.push({
-      file: m[1]!,
-      line: Number(m[2]),
-      column: Number(m[3]),
-      severity: m[4] as Problem["severity"],
-      message: m[6]!,
-      title: `tsc ${m[5]}`,
-    });
+    problems.push(
+      problemAt(m, 1, { severity: m[4] as Problem["severity"], message: m[6]!, title: `tsc ${m[5]}` }),
+    );
   }
   return problems;
 };

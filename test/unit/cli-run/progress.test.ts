@@ -102,8 +102,6 @@ const run: RunRecord = {
   schema_version: 1,
   run_id: RUN,
   status: "failed",
-  rerun_of: null,
-  target_id: null,
   git_head: null,
   git_dirty: null,
   created_at: at(0),
@@ -136,8 +134,8 @@ describe("summary and status", () => {
     expect(text).toMatch(/ {2}flaky\s+failed\s+1s {2}test_failure: exited with code 1\n/);
     expect(text).toMatch(/ {2}docs\s+skipped\s+- {2}no changed files matched/);
     expect(text).toContain("--- flaky: last lines of guest.log ---\n  FAIL: 4 !== 5");
-    expect(text).toContain(`logs: pikaci logs ${RUN} --job flaky`);
-    expect(text).not.toContain("--job lint");
+    expect(text).toContain(`logs: pikaci logs ${RUN} --lane flaky`);
+    expect(text).not.toContain("--lane lint");
   });
 
   it("shows a running job's current phase in `pikaci status`", () => {

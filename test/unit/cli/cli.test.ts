@@ -8,6 +8,8 @@ import { commands } from "../../../src/cli/commands/index.js";
 import { type CliIO, type Command, main } from "../../../src/cli/main.js";
 import { InfrastructureError, UsageError } from "../../../src/errors/index.js";
 import { PlanRecord } from "../../../src/schema/index.js";
+import { createStateStore } from "../../../src/store/index.js";
+import { sampleRun } from "../pages/fixtures.js";
 
 const REPO = path.join(import.meta.dirname, "../../..");
 const BIN = path.join(REPO, "bin/pikaci.js");
@@ -199,6 +201,48 @@ describe("plan", () => {
     const { code, stderr } = await plan(["--all", "--changed", "x"]);
     expect(code).toBe(2);
     expect(stderr).toContain("contradict");
+  });
+});
+
+describe("logs", () => {
+  async function recordedRun() {
+    const root = await mkdtemp(path.join(tmp, "logs-"));
+    const store = createStateStore({ root });
+    const record = sampleRun(2);
+    await store.writeRun(record);
+    for (const job of record.jobs)
+      await store.appendLog(record.run_id, job.id, "guest", `out of ${job.id}\n`);
+    return { root, record, lanes: record.jobs.map((job) => job.id) };
+  }
+
+  it("--lane prints one lane's logs; --job is its older alias, with a note on stderr", async () => {
+    const { root, record, lanes } = await recordedRun();
+    const byLane = await run(["logs", record.run_id, "--lane", lanes[1]!, "--state-root", root]);
+    expect(byLane).toMatchObject({ code: 0, stderr: "" });
+    expect(byLane.stdout).toBe(`==> ${lanes[1]} guest.log <==\nout of ${lanes[1]}\n`);
+    const byJob = await run(["logs", record.run_id, "--job", lanes[1]!, "--state-root", root]);
+    expect(byJob.stdout).toBe(byLane.stdout);
+    expect(byJob.stderr).toBe("pikaci logs: --job is an alias of --lane; use --lane\n");
+  });
+
+  it("an unknown lane, or --lane and --job that disagree, is a usage error", async () => {
+    const { root, record, lanes } = await recordedRun();
+    const unknown = await run(["logs", record.run_id, "--lane", "nope", "--state-root", root]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain(`run ${record.run_id} has no lane \`nope\``);
+    expect(unknown.stderr).toContain(`lanes: ${lanes.join(", ")}`);
+    const both = await run([
+      "logs",
+      record.run_id,
+      "--lane",
+      lanes[0]!,
+      "--job",
+      lanes[1]!,
+      "--state-root",
+      root,
+    ]);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain("--job is an alias of --lane; give one of them");
   });
 });
 

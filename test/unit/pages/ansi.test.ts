@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ansiToHtml, stripAnsiCodes } from "../../../src/pages/ansi.js";
+import { ansiToHtml } from "../../../src/pages/ansi.js";
+import { stripAnsi } from "../../../src/report/ansi.js";
 
 const render = (text: string) => ansiToHtml(text).toString();
 
@@ -32,7 +33,7 @@ describe("ansiToHtml", () => {
     expect(render("10%\r50%\r100%\ndone\r\n")).toBe("100%\ndone\n");
   });
 
-  it("stripAnsiCodes leaves plain text", () => {
-    expect(stripAnsiCodes("\u001b[1;31mFAILED\u001b[0m x\r\n")).toBe("FAILED x\n");
+  it("stripAnsi (the full-log route's) leaves plain text", () => {
+    expect(stripAnsi("\u001b[1;31mFAILED\u001b[0m x\r\n")).toBe("FAILED x\n");
   });
 });

@@ -1,6 +1,6 @@
 import type { JobRecord, PhaseName, PhaseRecord, RunRecord } from "../../../src/schema/index.js";
 
-/** A run shaped like the original's web view: 10 lanes, 9 passed, 1 failed, queued 2m 08s, ran 24m 31s. */
+/** A run shaped like the original's web view: 10 lanes, 9 passed, 1 failed, queued 2m08s, ran 24m31s. */
 
 export const RUN_ID = "20260324T162238Z-7ee67b97";
 const CREATED = Date.parse("2026-03-24T16:22:38Z");
@@ -95,8 +95,6 @@ export function sampleRun(laneCount = LANES.length): RunRecord {
     schema_version: 1,
     run_id: RUN_ID,
     status: jobs.some((j) => j.status === "failed") ? "failed" : "passed",
-    rerun_of: null,
-    target_id: null,
     git_head: "7ee67b97888277e02a0d1e86653df7ddfee266c9",
     git_dirty: false,
     created_at: iso(CREATED),

@@ -79,7 +79,7 @@ describe("renderGantt", () => {
     const phaseCount = run.jobs.reduce((sum, j) => sum + j.phases.length, 0);
     expect(svg.match(/<rect class="bar /g)).toHaveLength(phaseCount);
     expect(svg.match(/<title>check-[^<]+<\/title><\/rect>/g)).toHaveLength(phaseCount);
-    expect(svg).toContain('aria-label="prepare_runtime: 1m 35s, ok, slow"');
+    expect(svg).toContain('aria-label="prepare_runtime: 1m35s, ok, slow"');
     expect(svg).toMatch(/class="bar p-prepare_runtime s-ok slow"/);
   });
 });

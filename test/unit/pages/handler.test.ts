@@ -80,7 +80,7 @@ describe("run pages handler", () => {
     const body = await res.text();
     expect(body).toContain("1 failed");
     expect(body).toContain("9 passed");
-    expect(body).toContain("queued <b>2m 08s</b>");
+    expect(body).toContain("queued <b>2m08s</b>");
     expect(body).toContain("7ee67b97888277e02a0d1e86653df7ddfee266c9");
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { stripAnsi } from "../../../src/report/ansi.js";
-import { codeBlock, logTail } from "../../../src/report/log-tail.js";
+import { codeBlock, lastLines, logTail } from "../../../src/report/log-tail.js";
 import { maskSecrets } from "../../../src/report/mask.js";
 
 const KEY = [
@@ -70,5 +70,14 @@ describe("codeBlock", () => {
     const block = codeBlock("```\nnot the end\n````");
     expect(block.startsWith("`````text\n")).toBe(true);
     expect(block.endsWith("\n`````")).toBe(true);
+  });
+});
+
+describe("lastLines", () => {
+  it("keeps the last lines, drops trailing newlines, and says whether it cut", () => {
+    expect(lastLines("a\nb\nc\n\n", 2)).toEqual({ text: "b\nc", lines: 2, cut: true });
+    expect(lastLines("a\nb", 2)).toEqual({ text: "a\nb", lines: 2, cut: false });
+    expect(lastLines("a\nb", 8)).toEqual({ text: "a\nb", lines: 2, cut: false });
+    expect(lastLines("\n\n", 3)).toEqual({ text: "", lines: 0, cut: false });
   });
 });

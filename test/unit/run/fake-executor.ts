@@ -35,8 +35,6 @@ export function fakeExecutor(behaviour: FakeBehaviour) {
           ],
           started_at: startedAt,
           finished_at: new Date().toISOString(),
-          host_log_path: null,
-          guest_log_path: null,
         };
       } finally {
         active.delete(job.job_id);

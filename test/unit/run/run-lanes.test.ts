@@ -79,8 +79,6 @@ describe("runLanes", () => {
           phases: [],
           started_at: t,
           finished_at: t,
-          host_log_path: null,
-          guest_log_path: null,
         };
       },
     };

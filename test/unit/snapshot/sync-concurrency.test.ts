@@ -5,7 +5,7 @@ import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { buildSnapshot, verifyRemoteSnapshot } from "../../../src/snapshot/index.js";
-import { LocalTransport } from "../../../src/ssh/local-transport.js";
+import { LocalhostTransport } from "../../../src/transport/localhost.js";
 
 const run = promisify(execFile);
 const repo = resolve(import.meta.dirname, "../../..");
@@ -15,13 +15,13 @@ afterAll(() => {
 });
 
 // One child = one CLI process: its own hash run, its own (empty) sync-base cache. No SSH or Incus:
-// the LocalTransport publishes into a local dir, so this is a unit test of the publish protocol.
+// the LocalhostTransport publishes into a local dir, so this is a unit test of the publish protocol.
 const child = `
 import { buildSnapshot, syncSnapshot } from ${JSON.stringify(`${repo}/src/snapshot/index.ts`)};
-import { LocalTransport } from ${JSON.stringify(`${repo}/src/ssh/local-transport.ts`)};
+import { LocalhostTransport } from ${JSON.stringify(`${repo}/src/transport/localhost.ts`)};
 const [root, remote, cacheDir] = process.argv.slice(2);
 const snapshot = await buildSnapshot({ root, cacheFile: null });
-const result = await syncSnapshot({ transport: new LocalTransport(), remoteWorkDir: remote, snapshot, localRoot: root, cacheDir });
+const result = await syncSnapshot({ transport: new LocalhostTransport(), remoteWorkDir: remote, snapshot, localRoot: root, cacheDir });
 console.log(JSON.stringify(result));
 `;
 
@@ -55,7 +55,7 @@ describe("concurrent syncs of one snapshot", () => {
     expect(readdirSync(join(remote, "tmp"))).toEqual([]);
     const snapshot = await buildSnapshot({ root, cacheFile: null });
     const verified = await verifyRemoteSnapshot({
-      transport: new LocalTransport(),
+      transport: new LocalhostTransport(),
       remotePath: parsed[0].remotePath,
       snapshot,
     });

@@ -5,12 +5,12 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { InfrastructureError } from "../../../src/errors/index.js";
 import { buildSnapshot, syncSnapshot, verifyRemoteSnapshot } from "../../../src/snapshot/index.js";
-import { LocalTransport } from "../../../src/ssh/local-transport.js";
+import { LocalhostTransport } from "../../../src/transport/localhost.js";
 import { makeTree, removeTree } from "./helpers.js";
 
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach(removeTree));
-const transport = new LocalTransport();
+const transport = new LocalhostTransport();
 
 function fixture() {
   const files: Record<string, string | { content: string; exec?: boolean } | { symlink: string }> = {
@@ -32,7 +32,7 @@ function fixture() {
   return { root, remote };
 }
 
-describe("syncSnapshot over LocalTransport", () => {
+describe("syncSnapshot over LocalhostTransport", () => {
   it("cold sync, unchanged re-sync sends 0 bytes, one-file change sends about one file", async () => {
     const { root, remote } = fixture();
     const cold = await syncSnapshot({

@@ -23,8 +23,6 @@ function runRecord(runId: string, overrides: Partial<RunRecord> = {}): RunRecord
     schema_version: 1,
     run_id: runId,
     status: "passed",
-    rerun_of: null,
-    target_id: null,
     git_head: "abc",
     git_dirty: false,
     created_at: "2026-03-24T16:22:38Z",

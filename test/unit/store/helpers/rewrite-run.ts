@@ -15,8 +15,6 @@ export function bigRecord(variant: string, jobs = 16): RunRecord {
     schema_version: 1,
     run_id: "20260324T162238Z-1a2b3c4d",
     status: "running",
-    rerun_of: null,
-    target_id: null,
     git_head: null,
     git_dirty: null,
     created_at: "2026-03-24T16:22:38Z",

@@ -1,11 +1,11 @@
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { InfrastructureError } from "../../../src/errors/index.js";
-import { LocalTransport } from "../../../src/ssh/local-transport.js";
+import { LocalhostTransport } from "../../../src/transport/localhost.js";
 
-const t = new LocalTransport();
+const t = new LocalhostTransport();
 
-describe("LocalTransport", () => {
+describe("LocalhostTransport", () => {
   it("runs argv without a shell and passes stdin of every kind", async () => {
     const hostile = "$(echo no) `id` 'q' \"d\"\nline2 grüße";
     const echo = await t.exec(["printf", "%s", hostile]);
@@ -19,7 +19,7 @@ describe("LocalTransport", () => {
       expect(out).toMatchObject({ code: 0, signal: null });
       expect(out.stdout.toString()).toBe("text");
     }
-    expect(t.description).toBe("local");
+    expect(t.description).toBe("localhost");
   });
 
   it("reports exit codes and streams output", async () => {

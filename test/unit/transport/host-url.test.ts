@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { UsageError } from "../../../src/errors/index.js";
-import { parseHostUrl } from "../../../src/ssh/host-url.js";
+import { parseHostUrl } from "../../../src/transport/host-url.js";
 
 describe("parseHostUrl", () => {
   it("parses user, host and port", () => {
@@ -25,9 +25,9 @@ describe("parseHostUrl", () => {
     });
   });
 
-  it("treats local and localhost as this machine without ssh", () => {
-    expect(parseHostUrl("local")).toEqual({ kind: "local", description: "local" });
-    expect(parseHostUrl("localhost")).toEqual({ kind: "local", description: "local" });
+  it("treats localhost (and its older spelling local) as this machine without ssh, recorded as localhost", () => {
+    expect(parseHostUrl("local")).toEqual({ kind: "localhost", description: "localhost" });
+    expect(parseHostUrl("localhost")).toEqual({ kind: "localhost", description: "localhost" });
   });
 
   it.each([

@@ -3,7 +3,8 @@ import type { Readable } from "node:stream";
 /**
  * The one choke point for running commands on a build host. Commands are argv arrays;
  * quoting happens in exactly one place (the SSH implementation), never at call sites.
- * Two implementations: `LocalTransport` (no SSH, for `localhost` and tests) and the ssh2 one.
+ * Two implementations: `LocalhostTransport` (this machine, no SSH: `--host localhost` and tests) and
+ * the ssh2 one in src/ssh/.
  */
 export interface ExecOptions {
   /** Bytes to write to the command's stdin, then EOF. */
@@ -27,7 +28,7 @@ export interface ExecResult {
 }
 
 export interface Transport {
-  /** `local` or `ssh://user@host:port` — never contains credentials; safe to log and record. */
+  /** `localhost` or `ssh://user@host:port` — never contains credentials; safe to log and record. */
   readonly description: string;
   exec(argv: readonly string[], options?: ExecOptions): Promise<ExecResult>;
   close(): Promise<void>;

@@ -1,24 +1,28 @@
 import { UsageError } from "../errors/index.js";
 
-/** Where a build host is: parsed from `ssh://user@host:port`, or the local machine without SSH. */
+/**
+ * Where a build host is: parsed from `ssh://user@host:port`, or `localhost` (Incus on this machine,
+ * reached without SSH). Not to be confused with the local executor, which has no build host at all.
+ */
 export type HostTarget =
-  | { kind: "local"; description: "local" }
+  | { kind: "localhost"; description: "localhost" }
   | { kind: "ssh"; user: string; host: string; port: number; description: string };
 
 const HOST_URL_HINT =
-  "write the build host as ssh://user@host:port (e.g. ssh://root@10.0.0.5:22), or `local`";
+  "write the build host as ssh://user@host:port (e.g. ssh://root@10.0.0.5:22), or `localhost` for Incus on this machine";
 const USER_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
 const HOSTNAME_PATTERN = /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/;
 const IPV6_PATTERN = /^[0-9A-Fa-f:.]+$/;
 
 /**
- * Parse a build-host URL. `local` and `localhost` mean "this machine, no SSH"; anything else must be a
+ * Parse a build-host URL. `localhost` means "Incus on this machine, no SSH" (`local` is accepted as an
+ * older spelling, and recorded as `localhost` too); anything else must be a
  * complete `ssh://user@host[:port]` with no password and no path, because a password in a URL would
  * end up in records and logs.
  */
 export function parseHostUrl(value: string): HostTarget {
   const text = value.trim();
-  if (text === "local" || text === "localhost") return { kind: "local", description: "local" };
+  if (text === "localhost" || text === "local") return { kind: "localhost", description: "localhost" };
   if (!text.startsWith("ssh://")) {
     throw new UsageError(`build host '${text}' is not an ssh:// URL`, { hint: HOST_URL_HINT });
   }
