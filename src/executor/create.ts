@@ -17,8 +17,8 @@ export interface CreateExecutorParams {
   remoteWorkDir?: string;
   incusProject?: string;
   runnerPath?: string;
-  /** Running instances to keep per image (`defaults.warm_pool`, `--warm-pool`). */
-  warmPool?: number;
+  /** Running instances to keep per image (`defaults.warm_pool`, `--warm-pool`); see IncusExecutorOptions. */
+  warmPool?: number | (() => number | undefined);
   env?: NodeJS.ProcessEnv;
   /** Why lanes may not have network (see IncusExecutorOptions.networkRefusal). */
   networkRefusal?: string;
@@ -44,7 +44,7 @@ export async function createExecutor(
     project: params.incusProject,
     runnerPath: params.runnerPath,
     image: params.image,
-    ...(params.warmPool ? { warmPool: params.warmPool } : {}),
+    ...(params.warmPool === undefined ? {} : { warmPool: params.warmPool }),
     ...(params.networkRefusal === undefined ? {} : { networkRefusal: params.networkRefusal }),
   });
   // The deletes and pool top-ups that followed the verdicts finish before the connection closes.

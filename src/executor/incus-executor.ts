@@ -37,8 +37,11 @@ export interface IncusExecutorOptions {
   networkRefusal?: string;
   /** Storage pool for instances' root disks (`incus launch --storage`); absent: the profile's. */
   storagePool?: string;
-  /** Running instances to keep per image (`defaults.warm_pool`, `--warm-pool`); 0 or absent: none. */
-  warmPool?: number;
+  /**
+   * Running instances to keep per image (`defaults.warm_pool`, `--warm-pool`); 0 or absent: none.
+   * A function is asked at each job (the Action knows the config only once the run starts).
+   */
+  warmPool?: number | (() => number | undefined);
   /** Problems of work done after a verdict (deletes, pool top-ups); default: stderr. */
   onBackgroundError?: (message: string) => void;
 }
@@ -60,21 +63,36 @@ export function createIncusExecutor(options: IncusExecutorOptions): Executor {
     background.add(safe);
     void safe.finally(() => background.delete(safe));
   };
-  const pool =
-    (options.warmPool ?? 0) > 0
-      ? createWarmPool({
-          incus,
-          size: options.warmPool!,
-          project: options.project ?? "default",
-          storage: options.storagePool,
-          track,
-          warn,
-        })
-      : null;
+  const size = () => (typeof options.warmPool === "function" ? options.warmPool() : options.warmPool) ?? 0;
+  let pool: WarmPool | null = null;
+  const poolFor = () => {
+    if (size() <= 0) return null;
+    pool ??= createWarmPool({
+      incus,
+      size: size(),
+      project: options.project ?? "default",
+      storage: options.storagePool,
+      track,
+      warn,
+    });
+    return pool;
+  };
   return {
     kind: "incus",
     runJob: (job, events, signal) =>
-      runIncusJob({ job, events, signal, options, remoteWorkDir, syncer, incus, owner, pool, track, warn }),
+      runIncusJob({
+        job,
+        events,
+        signal,
+        options,
+        remoteWorkDir,
+        syncer,
+        incus,
+        owner,
+        pool: poolFor(),
+        track,
+        warn,
+      }),
     async drain() {
       while (background.size > 0) await Promise.all([...background]);
     },

@@ -78,6 +78,11 @@ export const LaneDefaults = z.strictObject({
   infra_retries: z.number().int().min(0).max(5).optional(),
   /** Cap on each lane's stored log (head and tail kept, the cut marked); default 100MiB. */
   log_limit: LogLimit.optional(),
+  /**
+   * Running instances the Incus executor keeps ready per image (docs/incus-notes.md "Warm pool");
+   * 0 (the default): every lane launches its own instance.
+   */
+  warm_pool: z.number().int().min(0).max(64).optional(),
 });
 
 export const LaneConfig = z.strictObject({

@@ -23,7 +23,7 @@ export const runCommand: Command = {
   usage: `Usage: pikaci run [--config FILE] [--lane ID]... [--changed PATH]... [--workspace DIR]
                   [--host ssh://user@host:port [--ssh-key FILE] [--known-hosts FILE]
                    [--host-key-fingerprint SHA256:...] [--image ALIAS] [--remote-work-dir DIR]
-                   [--incus-project NAME]]
+                   [--incus-project NAME] [--warm-pool N]]
                   [--state-root DIR] [--concurrency N] [--json]
 
 Runs each selected lane as its own job and records the run under the state root
@@ -52,6 +52,9 @@ Options:
       --image ALIAS               Incus image alias for lanes that do not set one
       --remote-work-dir DIR       work dir on the build host
       --incus-project NAME        Incus project
+      --warm-pool N               keep N running instances per image on the build host and
+                                  hand each lane one of them (default: the config's
+                                  defaults.warm_pool, else 0: every lane launches its own)
       --state-root DIR            where runs are recorded (default: $PIKACI_STATE_ROOT or ./.pikaci)
       --concurrency N             lanes at once (default: ${DEFAULT_CONCURRENCY})
       --json                      print lifecycle events as JSON lines on stdout, nothing else
@@ -69,6 +72,7 @@ Options:
       image: { type: "string" },
       "remote-work-dir": { type: "string" },
       "incus-project": { type: "string" },
+      "warm-pool": { type: "string" },
       "state-root": { type: "string" },
       concurrency: { type: "string" },
       json: { type: "boolean", default: false },
@@ -98,6 +102,8 @@ Options:
         image: values.image,
         remoteWorkDir: values["remote-work-dir"],
         incusProject: values["incus-project"],
+        warmPool:
+          parseWarmPool(values["warm-pool"]) ?? (values.host ? config.defaults?.warm_pool : undefined),
       },
       io.env,
     );
@@ -130,14 +136,18 @@ Options:
         signal: controller.signal,
         meta: { host: opened.description, ...(await gitMeta(workspace)) },
       });
+    } catch (error) {
+      await opened.close().catch(() => {});
+      throw error;
     } finally {
       progress.stop();
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
-      await opened.close().catch(() => {});
     }
     const summary = renderSummary(record, await failureTails(store, record));
     (values.json ? io.stderr : io.stdout).write(summary);
+    // After the verdicts: instance deletes and pool top-ups finish while the summary is already out.
+    await opened.close().catch(() => {});
     if (stoppedBy) return SIGNAL_EXIT[stoppedBy] ?? 130;
     return exitCodeOf(record.status);
   },
@@ -149,6 +159,17 @@ function parseConcurrency(value: string | undefined): number {
   if (!Number.isInteger(n) || n < 1 || n > 64) {
     throw new UsageError(`pikaci run: --concurrency must be a whole number from 1 to 64, got \`${value}\``, {
       hint: "e.g. --concurrency 4",
+    });
+  }
+  return n;
+}
+
+function parseWarmPool(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 64) {
+    throw new UsageError(`pikaci run: --warm-pool must be a whole number from 0 to 64, got \`${value}\``, {
+      hint: "e.g. --warm-pool 4 (0 turns the pool off)",
     });
   }
   return n;
