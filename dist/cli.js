@@ -104,9 +104,9 @@ var init_errors2 = __esm({
   }
 });
 
-// node_modules/yaml/dist/nodes/identity.js
+// ../../main/node_modules/yaml/dist/nodes/identity.js
 var require_identity = __commonJS({
-  "node_modules/yaml/dist/nodes/identity.js"(exports) {
+  "../../main/node_modules/yaml/dist/nodes/identity.js"(exports) {
     "use strict";
     var ALIAS = /* @__PURE__ */ Symbol.for("yaml.alias");
     var DOC = /* @__PURE__ */ Symbol.for("yaml.document");
@@ -161,9 +161,9 @@ var require_identity = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/visit.js
+// ../../main/node_modules/yaml/dist/visit.js
 var require_visit = __commonJS({
-  "node_modules/yaml/dist/visit.js"(exports) {
+  "../../main/node_modules/yaml/dist/visit.js"(exports) {
     "use strict";
     var identity = require_identity();
     var BREAK = /* @__PURE__ */ Symbol("break visit");
@@ -319,9 +319,9 @@ var require_visit = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/doc/directives.js
+// ../../main/node_modules/yaml/dist/doc/directives.js
 var require_directives = __commonJS({
-  "node_modules/yaml/dist/doc/directives.js"(exports) {
+  "../../main/node_modules/yaml/dist/doc/directives.js"(exports) {
     "use strict";
     var identity = require_identity();
     var visit2 = require_visit();
@@ -490,9 +490,9 @@ var require_directives = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/doc/anchors.js
+// ../../main/node_modules/yaml/dist/doc/anchors.js
 var require_anchors = __commonJS({
-  "node_modules/yaml/dist/doc/anchors.js"(exports) {
+  "../../main/node_modules/yaml/dist/doc/anchors.js"(exports) {
     "use strict";
     var identity = require_identity();
     var visit2 = require_visit();
@@ -560,9 +560,9 @@ var require_anchors = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/doc/applyReviver.js
+// ../../main/node_modules/yaml/dist/doc/applyReviver.js
 var require_applyReviver = __commonJS({
-  "node_modules/yaml/dist/doc/applyReviver.js"(exports) {
+  "../../main/node_modules/yaml/dist/doc/applyReviver.js"(exports) {
     "use strict";
     function applyReviver(reviver, obj, key, val) {
       if (val && typeof val === "object") {
@@ -610,9 +610,9 @@ var require_applyReviver = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/toJS.js
+// ../../main/node_modules/yaml/dist/nodes/toJS.js
 var require_toJS = __commonJS({
-  "node_modules/yaml/dist/nodes/toJS.js"(exports) {
+  "../../main/node_modules/yaml/dist/nodes/toJS.js"(exports) {
     "use strict";
     var identity = require_identity();
     function toJS(value, arg, ctx) {
@@ -640,9 +640,9 @@ var require_toJS = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/Node.js
+// ../../main/node_modules/yaml/dist/nodes/Node.js
 var require_Node = __commonJS({
-  "node_modules/yaml/dist/nodes/Node.js"(exports) {
+  "../../main/node_modules/yaml/dist/nodes/Node.js"(exports) {
     "use strict";
     var applyReviver = require_applyReviver();
     var identity = require_identity();
@@ -681,9 +681,9 @@ var require_Node = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/Alias.js
+// ../../main/node_modules/yaml/dist/nodes/Alias.js
 var require_Alias = __commonJS({
-  "node_modules/yaml/dist/nodes/Alias.js"(exports) {
+  "../../main/node_modules/yaml/dist/nodes/Alias.js"(exports) {
     "use strict";
     var anchors = require_anchors();
     var visit2 = require_visit();
@@ -799,9 +799,9 @@ var require_Alias = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/Scalar.js
+// ../../main/node_modules/yaml/dist/nodes/Scalar.js
 var require_Scalar = __commonJS({
-  "node_modules/yaml/dist/nodes/Scalar.js"(exports) {
+  "../../main/node_modules/yaml/dist/nodes/Scalar.js"(exports) {
     "use strict";
     var identity = require_identity();
     var Node = require_Node();
@@ -829,9 +829,9 @@ var require_Scalar = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/doc/createNode.js
+// ../../main/node_modules/yaml/dist/doc/createNode.js
 var require_createNode = __commonJS({
-  "node_modules/yaml/dist/doc/createNode.js"(exports) {
+  "../../main/node_modules/yaml/dist/doc/createNode.js"(exports) {
     "use strict";
     var Alias = require_Alias();
     var identity = require_identity();
@@ -904,9 +904,9 @@ var require_createNode = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/Collection.js
+// ../../main/node_modules/yaml/dist/nodes/Collection.js
 var require_Collection = __commonJS({
-  "node_modules/yaml/dist/nodes/Collection.js"(exports) {
+  "../../main/node_modules/yaml/dist/nodes/Collection.js"(exports) {
     "use strict";
     var createNode = require_createNode();
     var identity = require_identity();
@@ -1047,9 +1047,9 @@ var require_Collection = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/stringify/stringifyComment.js
+// ../../main/node_modules/yaml/dist/stringify/stringifyComment.js
 var require_stringifyComment = __commonJS({
-  "node_modules/yaml/dist/stringify/stringifyComment.js"(exports) {
+  "../../main/node_modules/yaml/dist/stringify/stringifyComment.js"(exports) {
     "use strict";
     var stringifyComment = (str) => str.replace(/^(?!$)(?: $)?/gm, "#");
     function indentComment(comment, indent) {
@@ -1064,9 +1064,9 @@ var require_stringifyComment = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/stringify/foldFlowLines.js
+// ../../main/node_modules/yaml/dist/stringify/foldFlowLines.js
 var require_foldFlowLines = __commonJS({
-  "node_modules/yaml/dist/stringify/foldFlowLines.js"(exports) {
+  "../../main/node_modules/yaml/dist/stringify/foldFlowLines.js"(exports) {
     "use strict";
     var FOLD_FLOW = "flow";
     var FOLD_BLOCK = "block";
@@ -1200,9 +1200,9 @@ ${indent}${text.slice(fold + 1, end2)}`;
   }
 });
 
-// node_modules/yaml/dist/stringify/stringifyString.js
+// ../../main/node_modules/yaml/dist/stringify/stringifyString.js
 var require_stringifyString = __commonJS({
-  "node_modules/yaml/dist/stringify/stringifyString.js"(exports) {
+  "../../main/node_modules/yaml/dist/stringify/stringifyString.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     var foldFlowLines = require_foldFlowLines();
@@ -1483,9 +1483,9 @@ ${indent}`);
   }
 });
 
-// node_modules/yaml/dist/stringify/stringify.js
+// ../../main/node_modules/yaml/dist/stringify/stringify.js
 var require_stringify = __commonJS({
-  "node_modules/yaml/dist/stringify/stringify.js"(exports) {
+  "../../main/node_modules/yaml/dist/stringify/stringify.js"(exports) {
     "use strict";
     var anchors = require_anchors();
     var identity = require_identity();
@@ -1607,9 +1607,9 @@ ${ctx.indent}${str}`;
   }
 });
 
-// node_modules/yaml/dist/stringify/stringifyPair.js
+// ../../main/node_modules/yaml/dist/stringify/stringifyPair.js
 var require_stringifyPair = __commonJS({
-  "node_modules/yaml/dist/stringify/stringifyPair.js"(exports) {
+  "../../main/node_modules/yaml/dist/stringify/stringifyPair.js"(exports) {
     "use strict";
     var identity = require_identity();
     var Scalar = require_Scalar();
@@ -1740,9 +1740,9 @@ ${ctx.indent}`;
   }
 });
 
-// node_modules/yaml/dist/log.js
+// ../../main/node_modules/yaml/dist/log.js
 var require_log = __commonJS({
-  "node_modules/yaml/dist/log.js"(exports) {
+  "../../main/node_modules/yaml/dist/log.js"(exports) {
     "use strict";
     var node_process = __require("process");
     function debug(logLevel, ...messages) {
@@ -1762,9 +1762,9 @@ var require_log = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/merge.js
+// ../../main/node_modules/yaml/dist/schema/yaml-1.1/merge.js
 var require_merge = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/merge.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/yaml-1.1/merge.js"(exports) {
     "use strict";
     var identity = require_identity();
     var Scalar = require_Scalar();
@@ -1822,9 +1822,9 @@ var require_merge = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/addPairToJSMap.js
+// ../../main/node_modules/yaml/dist/nodes/addPairToJSMap.js
 var require_addPairToJSMap = __commonJS({
-  "node_modules/yaml/dist/nodes/addPairToJSMap.js"(exports) {
+  "../../main/node_modules/yaml/dist/nodes/addPairToJSMap.js"(exports) {
     "use strict";
     var log = require_log();
     var merge3 = require_merge();
@@ -1886,9 +1886,9 @@ var require_addPairToJSMap = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/Pair.js
+// ../../main/node_modules/yaml/dist/nodes/Pair.js
 var require_Pair = __commonJS({
-  "node_modules/yaml/dist/nodes/Pair.js"(exports) {
+  "../../main/node_modules/yaml/dist/nodes/Pair.js"(exports) {
     "use strict";
     var createNode = require_createNode();
     var stringifyPair = require_stringifyPair();
@@ -1926,9 +1926,9 @@ var require_Pair = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/stringify/stringifyCollection.js
+// ../../main/node_modules/yaml/dist/stringify/stringifyCollection.js
 var require_stringifyCollection = __commonJS({
-  "node_modules/yaml/dist/stringify/stringifyCollection.js"(exports) {
+  "../../main/node_modules/yaml/dist/stringify/stringifyCollection.js"(exports) {
     "use strict";
     var identity = require_identity();
     var stringify = require_stringify();
@@ -2077,9 +2077,9 @@ ${indent}${end}`;
   }
 });
 
-// node_modules/yaml/dist/nodes/YAMLMap.js
+// ../../main/node_modules/yaml/dist/nodes/YAMLMap.js
 var require_YAMLMap = __commonJS({
-  "node_modules/yaml/dist/nodes/YAMLMap.js"(exports) {
+  "../../main/node_modules/yaml/dist/nodes/YAMLMap.js"(exports) {
     "use strict";
     var stringifyCollection = require_stringifyCollection();
     var addPairToJSMap = require_addPairToJSMap();
@@ -2221,9 +2221,9 @@ var require_YAMLMap = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/common/map.js
+// ../../main/node_modules/yaml/dist/schema/common/map.js
 var require_map = __commonJS({
-  "node_modules/yaml/dist/schema/common/map.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/common/map.js"(exports) {
     "use strict";
     var identity = require_identity();
     var YAMLMap = require_YAMLMap();
@@ -2243,9 +2243,9 @@ var require_map = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/YAMLSeq.js
+// ../../main/node_modules/yaml/dist/nodes/YAMLSeq.js
 var require_YAMLSeq = __commonJS({
-  "node_modules/yaml/dist/nodes/YAMLSeq.js"(exports) {
+  "../../main/node_modules/yaml/dist/nodes/YAMLSeq.js"(exports) {
     "use strict";
     var createNode = require_createNode();
     var stringifyCollection = require_stringifyCollection();
@@ -2359,9 +2359,9 @@ var require_YAMLSeq = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/common/seq.js
+// ../../main/node_modules/yaml/dist/schema/common/seq.js
 var require_seq = __commonJS({
-  "node_modules/yaml/dist/schema/common/seq.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/common/seq.js"(exports) {
     "use strict";
     var identity = require_identity();
     var YAMLSeq = require_YAMLSeq();
@@ -2381,9 +2381,9 @@ var require_seq = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/common/string.js
+// ../../main/node_modules/yaml/dist/schema/common/string.js
 var require_string = __commonJS({
-  "node_modules/yaml/dist/schema/common/string.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/common/string.js"(exports) {
     "use strict";
     var stringifyString = require_stringifyString();
     var string4 = {
@@ -2400,9 +2400,9 @@ var require_string = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/common/null.js
+// ../../main/node_modules/yaml/dist/schema/common/null.js
 var require_null = __commonJS({
-  "node_modules/yaml/dist/schema/common/null.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/common/null.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     var nullTag = {
@@ -2418,9 +2418,9 @@ var require_null = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/core/bool.js
+// ../../main/node_modules/yaml/dist/schema/core/bool.js
 var require_bool = __commonJS({
-  "node_modules/yaml/dist/schema/core/bool.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/core/bool.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     var boolTag = {
@@ -2442,9 +2442,9 @@ var require_bool = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/stringify/stringifyNumber.js
+// ../../main/node_modules/yaml/dist/stringify/stringifyNumber.js
 var require_stringifyNumber = __commonJS({
-  "node_modules/yaml/dist/stringify/stringifyNumber.js"(exports) {
+  "../../main/node_modules/yaml/dist/stringify/stringifyNumber.js"(exports) {
     "use strict";
     function stringifyNumber({ format, minFractionDigits, tag, value }) {
       if (typeof value === "bigint")
@@ -2469,9 +2469,9 @@ var require_stringifyNumber = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/core/float.js
+// ../../main/node_modules/yaml/dist/schema/core/float.js
 var require_float = __commonJS({
-  "node_modules/yaml/dist/schema/core/float.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/core/float.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     var stringifyNumber = require_stringifyNumber();
@@ -2515,9 +2515,9 @@ var require_float = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/core/int.js
+// ../../main/node_modules/yaml/dist/schema/core/int.js
 var require_int = __commonJS({
-  "node_modules/yaml/dist/schema/core/int.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/core/int.js"(exports) {
     "use strict";
     var stringifyNumber = require_stringifyNumber();
     var intIdentify = (value) => typeof value === "bigint" || Number.isInteger(value);
@@ -2560,9 +2560,9 @@ var require_int = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/core/schema.js
+// ../../main/node_modules/yaml/dist/schema/core/schema.js
 var require_schema = __commonJS({
-  "node_modules/yaml/dist/schema/core/schema.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/core/schema.js"(exports) {
     "use strict";
     var map2 = require_map();
     var _null4 = require_null();
@@ -2588,9 +2588,9 @@ var require_schema = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/json/schema.js
+// ../../main/node_modules/yaml/dist/schema/json/schema.js
 var require_schema2 = __commonJS({
-  "node_modules/yaml/dist/schema/json/schema.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/json/schema.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     var map2 = require_map();
@@ -2655,9 +2655,9 @@ var require_schema2 = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/binary.js
+// ../../main/node_modules/yaml/dist/schema/yaml-1.1/binary.js
 var require_binary = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/binary.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/yaml-1.1/binary.js"(exports) {
     "use strict";
     var node_buffer = __require("buffer");
     var Scalar = require_Scalar();
@@ -2721,9 +2721,9 @@ var require_binary = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/pairs.js
+// ../../main/node_modules/yaml/dist/schema/yaml-1.1/pairs.js
 var require_pairs = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/pairs.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/yaml-1.1/pairs.js"(exports) {
     "use strict";
     var identity = require_identity();
     var Pair = require_Pair();
@@ -2799,9 +2799,9 @@ ${cn.comment}` : item.comment;
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/omap.js
+// ../../main/node_modules/yaml/dist/schema/yaml-1.1/omap.js
 var require_omap = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/omap.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/yaml-1.1/omap.js"(exports) {
     "use strict";
     var identity = require_identity();
     var toJS = require_toJS();
@@ -2877,9 +2877,9 @@ var require_omap = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/bool.js
+// ../../main/node_modules/yaml/dist/schema/yaml-1.1/bool.js
 var require_bool2 = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/bool.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/yaml-1.1/bool.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     function boolStringify({ value, source }, ctx) {
@@ -2909,9 +2909,9 @@ var require_bool2 = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/float.js
+// ../../main/node_modules/yaml/dist/schema/yaml-1.1/float.js
 var require_float2 = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/float.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/yaml-1.1/float.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     var stringifyNumber = require_stringifyNumber();
@@ -2958,9 +2958,9 @@ var require_float2 = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/int.js
+// ../../main/node_modules/yaml/dist/schema/yaml-1.1/int.js
 var require_int2 = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/int.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/yaml-1.1/int.js"(exports) {
     "use strict";
     var stringifyNumber = require_stringifyNumber();
     var intIdentify = (value) => typeof value === "bigint" || Number.isInteger(value);
@@ -3037,9 +3037,9 @@ var require_int2 = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/set.js
+// ../../main/node_modules/yaml/dist/schema/yaml-1.1/set.js
 var require_set = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/set.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/yaml-1.1/set.js"(exports) {
     "use strict";
     var identity = require_identity();
     var Pair = require_Pair();
@@ -3126,9 +3126,9 @@ var require_set = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/timestamp.js
+// ../../main/node_modules/yaml/dist/schema/yaml-1.1/timestamp.js
 var require_timestamp = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/timestamp.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/yaml-1.1/timestamp.js"(exports) {
     "use strict";
     var stringifyNumber = require_stringifyNumber();
     function parseSexagesimal(str, asBigInt) {
@@ -3214,9 +3214,9 @@ var require_timestamp = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/schema.js
+// ../../main/node_modules/yaml/dist/schema/yaml-1.1/schema.js
 var require_schema3 = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/schema.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/yaml-1.1/schema.js"(exports) {
     "use strict";
     var map2 = require_map();
     var _null4 = require_null();
@@ -3258,9 +3258,9 @@ var require_schema3 = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/tags.js
+// ../../main/node_modules/yaml/dist/schema/tags.js
 var require_tags = __commonJS({
-  "node_modules/yaml/dist/schema/tags.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/tags.js"(exports) {
     "use strict";
     var map2 = require_map();
     var _null4 = require_null();
@@ -3352,9 +3352,9 @@ var require_tags = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/Schema.js
+// ../../main/node_modules/yaml/dist/schema/Schema.js
 var require_Schema = __commonJS({
-  "node_modules/yaml/dist/schema/Schema.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/Schema.js"(exports) {
     "use strict";
     var identity = require_identity();
     var map2 = require_map();
@@ -3384,9 +3384,9 @@ var require_Schema = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/stringify/stringifyDocument.js
+// ../../main/node_modules/yaml/dist/stringify/stringifyDocument.js
 var require_stringifyDocument = __commonJS({
-  "node_modules/yaml/dist/stringify/stringifyDocument.js"(exports) {
+  "../../main/node_modules/yaml/dist/stringify/stringifyDocument.js"(exports) {
     "use strict";
     var identity = require_identity();
     var stringify = require_stringify();
@@ -3464,9 +3464,9 @@ var require_stringifyDocument = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/doc/Document.js
+// ../../main/node_modules/yaml/dist/doc/Document.js
 var require_Document = __commonJS({
-  "node_modules/yaml/dist/doc/Document.js"(exports) {
+  "../../main/node_modules/yaml/dist/doc/Document.js"(exports) {
     "use strict";
     var Alias = require_Alias();
     var Collection2 = require_Collection();
@@ -3773,9 +3773,9 @@ var require_Document = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/errors.js
+// ../../main/node_modules/yaml/dist/errors.js
 var require_errors = __commonJS({
-  "node_modules/yaml/dist/errors.js"(exports) {
+  "../../main/node_modules/yaml/dist/errors.js"(exports) {
     "use strict";
     var YAMLError = class extends Error {
       constructor(name, pos, code, message) {
@@ -3838,9 +3838,9 @@ ${pointer}
   }
 });
 
-// node_modules/yaml/dist/compose/resolve-props.js
+// ../../main/node_modules/yaml/dist/compose/resolve-props.js
 var require_resolve_props = __commonJS({
-  "node_modules/yaml/dist/compose/resolve-props.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/resolve-props.js"(exports) {
     "use strict";
     function resolveProps(tokens, { flow, indicator, next, offset, onError, parentIndent, startOnNewline }) {
       let spaceBefore = false;
@@ -3972,9 +3972,9 @@ var require_resolve_props = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/util-contains-newline.js
+// ../../main/node_modules/yaml/dist/compose/util-contains-newline.js
 var require_util_contains_newline = __commonJS({
-  "node_modules/yaml/dist/compose/util-contains-newline.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/util-contains-newline.js"(exports) {
     "use strict";
     function containsNewline(key) {
       if (!key)
@@ -4014,9 +4014,9 @@ var require_util_contains_newline = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/util-flow-indent-check.js
+// ../../main/node_modules/yaml/dist/compose/util-flow-indent-check.js
 var require_util_flow_indent_check = __commonJS({
-  "node_modules/yaml/dist/compose/util-flow-indent-check.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/util-flow-indent-check.js"(exports) {
     "use strict";
     var utilContainsNewline = require_util_contains_newline();
     function flowIndentCheck(indent, fc, onError) {
@@ -4032,9 +4032,9 @@ var require_util_flow_indent_check = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/util-map-includes.js
+// ../../main/node_modules/yaml/dist/compose/util-map-includes.js
 var require_util_map_includes = __commonJS({
-  "node_modules/yaml/dist/compose/util-map-includes.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/util-map-includes.js"(exports) {
     "use strict";
     var identity = require_identity();
     function mapIncludes(ctx, items, search) {
@@ -4048,9 +4048,9 @@ var require_util_map_includes = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/resolve-block-map.js
+// ../../main/node_modules/yaml/dist/compose/resolve-block-map.js
 var require_resolve_block_map = __commonJS({
-  "node_modules/yaml/dist/compose/resolve-block-map.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/resolve-block-map.js"(exports) {
     "use strict";
     var Pair = require_Pair();
     var YAMLMap = require_YAMLMap();
@@ -4156,9 +4156,9 @@ var require_resolve_block_map = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/resolve-block-seq.js
+// ../../main/node_modules/yaml/dist/compose/resolve-block-seq.js
 var require_resolve_block_seq = __commonJS({
-  "node_modules/yaml/dist/compose/resolve-block-seq.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/resolve-block-seq.js"(exports) {
     "use strict";
     var YAMLSeq = require_YAMLSeq();
     var resolveProps = require_resolve_props();
@@ -4207,9 +4207,9 @@ var require_resolve_block_seq = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/resolve-end.js
+// ../../main/node_modules/yaml/dist/compose/resolve-end.js
 var require_resolve_end = __commonJS({
-  "node_modules/yaml/dist/compose/resolve-end.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/resolve-end.js"(exports) {
     "use strict";
     function resolveEnd(end, offset, reqSpace, onError) {
       let comment = "";
@@ -4250,9 +4250,9 @@ var require_resolve_end = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/resolve-flow-collection.js
+// ../../main/node_modules/yaml/dist/compose/resolve-flow-collection.js
 var require_resolve_flow_collection = __commonJS({
-  "node_modules/yaml/dist/compose/resolve-flow-collection.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/resolve-flow-collection.js"(exports) {
     "use strict";
     var identity = require_identity();
     var Pair = require_Pair();
@@ -4444,9 +4444,9 @@ var require_resolve_flow_collection = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/compose-collection.js
+// ../../main/node_modules/yaml/dist/compose/compose-collection.js
 var require_compose_collection = __commonJS({
-  "node_modules/yaml/dist/compose/compose-collection.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/compose-collection.js"(exports) {
     "use strict";
     var identity = require_identity();
     var Scalar = require_Scalar();
@@ -4509,9 +4509,9 @@ var require_compose_collection = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/resolve-block-scalar.js
+// ../../main/node_modules/yaml/dist/compose/resolve-block-scalar.js
 var require_resolve_block_scalar = __commonJS({
-  "node_modules/yaml/dist/compose/resolve-block-scalar.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/resolve-block-scalar.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     function resolveBlockScalar(ctx, scalar, onError) {
@@ -4692,9 +4692,9 @@ var require_resolve_block_scalar = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/resolve-flow-scalar.js
+// ../../main/node_modules/yaml/dist/compose/resolve-flow-scalar.js
 var require_resolve_flow_scalar = __commonJS({
-  "node_modules/yaml/dist/compose/resolve-flow-scalar.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/resolve-flow-scalar.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     var resolveEnd = require_resolve_end();
@@ -4913,9 +4913,9 @@ var require_resolve_flow_scalar = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/compose-scalar.js
+// ../../main/node_modules/yaml/dist/compose/compose-scalar.js
 var require_compose_scalar = __commonJS({
-  "node_modules/yaml/dist/compose/compose-scalar.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/compose-scalar.js"(exports) {
     "use strict";
     var identity = require_identity();
     var Scalar = require_Scalar();
@@ -4994,9 +4994,9 @@ var require_compose_scalar = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/util-empty-scalar-position.js
+// ../../main/node_modules/yaml/dist/compose/util-empty-scalar-position.js
 var require_util_empty_scalar_position = __commonJS({
-  "node_modules/yaml/dist/compose/util-empty-scalar-position.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/util-empty-scalar-position.js"(exports) {
     "use strict";
     function emptyScalarPosition(offset, before, pos) {
       if (before) {
@@ -5024,9 +5024,9 @@ var require_util_empty_scalar_position = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/compose-node.js
+// ../../main/node_modules/yaml/dist/compose/compose-node.js
 var require_compose_node = __commonJS({
-  "node_modules/yaml/dist/compose/compose-node.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/compose-node.js"(exports) {
     "use strict";
     var Alias = require_Alias();
     var identity = require_identity();
@@ -5130,9 +5130,9 @@ var require_compose_node = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/compose-doc.js
+// ../../main/node_modules/yaml/dist/compose/compose-doc.js
 var require_compose_doc = __commonJS({
-  "node_modules/yaml/dist/compose/compose-doc.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/compose-doc.js"(exports) {
     "use strict";
     var Document = require_Document();
     var composeNode = require_compose_node();
@@ -5173,9 +5173,9 @@ var require_compose_doc = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/composer.js
+// ../../main/node_modules/yaml/dist/compose/composer.js
 var require_composer = __commonJS({
-  "node_modules/yaml/dist/compose/composer.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/composer.js"(exports) {
     "use strict";
     var node_process = __require("process");
     var directives = require_directives();
@@ -5381,9 +5381,9 @@ ${end.comment}` : end.comment;
   }
 });
 
-// node_modules/yaml/dist/parse/cst-scalar.js
+// ../../main/node_modules/yaml/dist/parse/cst-scalar.js
 var require_cst_scalar = __commonJS({
-  "node_modules/yaml/dist/parse/cst-scalar.js"(exports) {
+  "../../main/node_modules/yaml/dist/parse/cst-scalar.js"(exports) {
     "use strict";
     var resolveBlockScalar = require_resolve_block_scalar();
     var resolveFlowScalar = require_resolve_flow_scalar();
@@ -5566,9 +5566,9 @@ var require_cst_scalar = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/parse/cst-stringify.js
+// ../../main/node_modules/yaml/dist/parse/cst-stringify.js
 var require_cst_stringify = __commonJS({
-  "node_modules/yaml/dist/parse/cst-stringify.js"(exports) {
+  "../../main/node_modules/yaml/dist/parse/cst-stringify.js"(exports) {
     "use strict";
     var stringify = (cst) => "type" in cst ? stringifyToken(cst) : stringifyItem(cst);
     function stringifyToken(token) {
@@ -5627,9 +5627,9 @@ var require_cst_stringify = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/parse/cst-visit.js
+// ../../main/node_modules/yaml/dist/parse/cst-visit.js
 var require_cst_visit = __commonJS({
-  "node_modules/yaml/dist/parse/cst-visit.js"(exports) {
+  "../../main/node_modules/yaml/dist/parse/cst-visit.js"(exports) {
     "use strict";
     var BREAK = /* @__PURE__ */ Symbol("break visit");
     var SKIP = /* @__PURE__ */ Symbol("skip children");
@@ -5689,9 +5689,9 @@ var require_cst_visit = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/parse/cst.js
+// ../../main/node_modules/yaml/dist/parse/cst.js
 var require_cst = __commonJS({
-  "node_modules/yaml/dist/parse/cst.js"(exports) {
+  "../../main/node_modules/yaml/dist/parse/cst.js"(exports) {
     "use strict";
     var cstScalar = require_cst_scalar();
     var cstStringify = require_cst_stringify();
@@ -5791,9 +5791,9 @@ var require_cst = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/parse/lexer.js
+// ../../main/node_modules/yaml/dist/parse/lexer.js
 var require_lexer = __commonJS({
-  "node_modules/yaml/dist/parse/lexer.js"(exports) {
+  "../../main/node_modules/yaml/dist/parse/lexer.js"(exports) {
     "use strict";
     var cst = require_cst();
     function isEmpty(ch) {
@@ -6380,9 +6380,9 @@ var require_lexer = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/parse/line-counter.js
+// ../../main/node_modules/yaml/dist/parse/line-counter.js
 var require_line_counter = __commonJS({
-  "node_modules/yaml/dist/parse/line-counter.js"(exports) {
+  "../../main/node_modules/yaml/dist/parse/line-counter.js"(exports) {
     "use strict";
     var LineCounter2 = class {
       constructor() {
@@ -6411,9 +6411,9 @@ var require_line_counter = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/parse/parser.js
+// ../../main/node_modules/yaml/dist/parse/parser.js
 var require_parser = __commonJS({
-  "node_modules/yaml/dist/parse/parser.js"(exports) {
+  "../../main/node_modules/yaml/dist/parse/parser.js"(exports) {
     "use strict";
     var node_process = __require("process");
     var cst = require_cst();
@@ -7285,9 +7285,9 @@ var require_parser = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/public-api.js
+// ../../main/node_modules/yaml/dist/public-api.js
 var require_public_api = __commonJS({
-  "node_modules/yaml/dist/public-api.js"(exports) {
+  "../../main/node_modules/yaml/dist/public-api.js"(exports) {
     "use strict";
     var composer = require_composer();
     var Document = require_Document();
@@ -7382,9 +7382,9 @@ var require_public_api = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/index.js
+// ../../main/node_modules/yaml/dist/index.js
 var require_dist = __commonJS({
-  "node_modules/yaml/dist/index.js"(exports) {
+  "../../main/node_modules/yaml/dist/index.js"(exports) {
     "use strict";
     var composer = require_composer();
     var Document = require_Document();
@@ -7434,7 +7434,7 @@ var require_dist = __commonJS({
   }
 });
 
-// node_modules/zod/v4/core/util.js
+// ../../main/node_modules/zod/v4/core/util.js
 var util_exports = {};
 __export(util_exports, {
   BIGINT_FORMAT_RANGES: () => BIGINT_FORMAT_RANGES,
@@ -8180,7 +8180,7 @@ function constantCatch(value) {
 }
 var Cached, EVALUATING, captureStackTrace, allowsEval, getParsedType, propertyKeyTypes, primitiveTypes, NUMBER_FORMAT_RANGES, BIGINT_FORMAT_RANGES, highSurrogate, Class, installing, broke, breaker, CONSTANT_CATCH;
 var init_util = __esm({
-  "node_modules/zod/v4/core/util.js"() {
+  "../../main/node_modules/zod/v4/core/util.js"() {
     init_core();
     Cached = class {
       constructor(getter) {
@@ -8295,7 +8295,7 @@ var init_util = __esm({
   }
 });
 
-// node_modules/zod/v4/core/core.js
+// ../../main/node_modules/zod/v4/core/core.js
 function newError(Definition) {
   const E = _E;
   if (E) {
@@ -8398,7 +8398,7 @@ function config(newConfig) {
 }
 var _a, NEVER, _zodDesc, _E, $brand, $ZodAsyncError, $ZodEncodeError, globalConfig;
 var init_core = __esm({
-  "node_modules/zod/v4/core/core.js"() {
+  "../../main/node_modules/zod/v4/core/core.js"() {
     init_util();
     NEVER = /* @__PURE__ */ Object.freeze({
       status: "aborted"
@@ -8422,7 +8422,7 @@ var init_core = __esm({
   }
 });
 
-// node_modules/zod/v4/core/errors.js
+// ../../main/node_modules/zod/v4/core/errors.js
 function _getMessage() {
   const internals = this._zod;
   internals.message ?? (internals.message = JSON.stringify(internals.def, jsonStringifyReplacer, 2));
@@ -8580,7 +8580,7 @@ function prettifyError(error62) {
 }
 var _messageDesc, _issuesDesc, _installedToString, initializer, $ZodError, $ZodRealError;
 var init_errors3 = __esm({
-  "node_modules/zod/v4/core/errors.js"() {
+  "../../main/node_modules/zod/v4/core/errors.js"() {
     init_core();
     init_util();
     _messageDesc = {
@@ -8621,7 +8621,7 @@ var init_errors3 = __esm({
   }
 });
 
-// node_modules/zod/v4/core/parse.js
+// ../../main/node_modules/zod/v4/core/parse.js
 function finalizeParams(callee, params) {
   return { callee: params?.callee ?? callee, Err: params?.Err };
 }
@@ -8661,7 +8661,7 @@ function validateFallback(schema, value, _ctx) {
 }
 var _parse, parse, _parseAsync, parseAsync, _safeParse, safeParse, _safeParseAsync, safeParseAsync, COMPILE_INVALID, COMPILE_FALLBACK, validate, validateAsync, _encode, encode, _decode, decode, _encodeAsync, encodeAsync, _decodeAsync, decodeAsync, _safeEncode, safeEncode, _safeDecode, safeDecode, _safeEncodeAsync, safeEncodeAsync, _safeDecodeAsync, safeDecodeAsync;
 var init_parse = __esm({
-  "node_modules/zod/v4/core/parse.js"() {
+  "../../main/node_modules/zod/v4/core/parse.js"() {
     init_core();
     init_errors3();
     init_util();
@@ -8789,7 +8789,7 @@ var init_parse = __esm({
   }
 });
 
-// node_modules/zod/v4/core/regexes.js
+// ../../main/node_modules/zod/v4/core/regexes.js
 var regexes_exports = {};
 __export(regexes_exports, {
   anyString: () => anyString,
@@ -8890,7 +8890,7 @@ function fixedBase64url(length) {
 }
 var cuid, cuid2, ulid, xid, ksuid, nanoid, duration, extendedDuration, guid, uuid, uuid4, uuid6, uuid7, email, html5Email, rfc5322Email, unicodeEmail, idnEmail, browserEmail, _emoji, ipv4, ipv6, mac, cidrv4, cidrv6, base64, base64url, hostname, domain, httpProtocol, e164, creditCard, currencyCode, iban, dateSource, date, anyString, string, bigint, integer, number, boolean, _null, _undefined, lowercase, uppercase, hex, md5_hex, md5_base64, md5_base64url, sha1_hex, sha1_base64, sha1_base64url, sha256_hex, sha256_base64, sha256_base64url, sha384_hex, sha384_base64, sha384_base64url, sha512_hex, sha512_base64, sha512_base64url;
 var init_regexes = __esm({
-  "node_modules/zod/v4/core/regexes.js"() {
+  "../../main/node_modules/zod/v4/core/regexes.js"() {
     init_util();
     cuid = /^[cC][0-9a-z]{6,}$/;
     cuid2 = /^[0-9a-z]+$/;
@@ -8967,7 +8967,7 @@ var init_regexes = __esm({
   }
 });
 
-// node_modules/zod/v4/core/checks.js
+// ../../main/node_modules/zod/v4/core/checks.js
 function handleCheckPropertyResult(result, payload, property) {
   if (result.issues.length) {
     payload.issues.push(...prefixIssues(property, result.issues));
@@ -8975,7 +8975,7 @@ function handleCheckPropertyResult(result, payload, property) {
 }
 var $ZodCheck, _whenHasSize, _whenHasLength, numericOriginMap, $ZodCheckLessThan, $ZodCheckGreaterThan, $ZodCheckMultipleOf, $ZodCheckNumberFormat, $ZodCheckBigIntFormat, $ZodCheckMaxSize, $ZodCheckMinSize, $ZodCheckSizeEquals, $ZodCheckMaxLength, $ZodCheckMinLength, $ZodCheckLengthEquals, $ZodCheckStringFormat, $ZodCheckRegex, $ZodCheckLowerCase, $ZodCheckUpperCase, $ZodCheckIncludes, $ZodCheckStartsWith, $ZodCheckEndsWith, $ZodCheckProperty, $ZodCheckProperties, $ZodCheckMimeType, $ZodCheckOverwrite;
 var init_checks = __esm({
-  "node_modules/zod/v4/core/checks.js"() {
+  "../../main/node_modules/zod/v4/core/checks.js"() {
     init_core();
     init_regexes();
     init_util();
@@ -9451,10 +9451,10 @@ var init_checks = __esm({
   }
 });
 
-// node_modules/zod/v4/core/doc.js
+// ../../main/node_modules/zod/v4/core/doc.js
 var Doc;
 var init_doc = __esm({
-  "node_modules/zod/v4/core/doc.js"() {
+  "../../main/node_modules/zod/v4/core/doc.js"() {
     Doc = class {
       constructor(args = [], closed = {}) {
         this.content = [];
@@ -9497,10 +9497,10 @@ ${content.join("\n")}
   }
 });
 
-// node_modules/zod/v4/core/versions.js
+// ../../main/node_modules/zod/v4/core/versions.js
 var version;
 var init_versions = __esm({
-  "node_modules/zod/v4/core/versions.js"() {
+  "../../main/node_modules/zod/v4/core/versions.js"() {
     version = {
       major: 4,
       minor: 6,
@@ -9509,7 +9509,7 @@ var init_versions = __esm({
   }
 });
 
-// node_modules/zod/v4/core/schemas.js
+// ../../main/node_modules/zod/v4/core/schemas.js
 async function validateAsync2(inst, value) {
   const ctx = { async: true };
   return toStandardResult(await inst._zod.run({ value, issues: [] }, ctx), ctx);
@@ -10190,7 +10190,7 @@ function handleRefineResult(result, payload, input2, inst) {
 }
 var $ZodType, toStandardResult, $ZodString, $ZodStringFormat, $ZodGUID, $ZodUUID, $ZodEmail, URL_BAD_FORMAT, URL_UNPARSEABLE, asciiTabOrNewline, $ZodURL, $ZodEmoji, $ZodNanoID, $ZodCUID, $ZodCUID2, $ZodULID, $ZodXID, $ZodKSUID, $ZodISODateTime, $ZodISODate, $ZodISOTime, $ZodISODuration, $ZodIPv4, ipv6Alphabet, $ZodIPv6, $ZodMAC, $ZodCIDRv4, $ZodCIDRv6, base64Charset, $ZodBase64, base64urlCharset, $ZodBase64URL, $ZodE164, CC_SANITIZE, $ZodCreditCard, $ZodIBAN, $ZodJWT, $ZodCustomStringFormat, $ZodNumber, $ZodNumberFormat, $ZodBoolean, $ZodBigInt, $ZodBigIntFormat, $ZodSymbol, $ZodUndefined, $ZodNull, $ZodAny, $ZodUnknown, $ZodNever, $ZodVoid, $ZodDate, arraySize, mapSize, setSize, $ZodArray, NO_SYMBOL_KEYS, $ZodObject, $ZodObjectJIT, $ZodUnion, $ZodXor, $ZodDiscriminatedUnion, $ZodIntersection, $ZodTuple, $ZodRecord, $ZodMap, $ZodSet, $ZodEnum, $ZodLiteral, $ZodFile, $ZodTransform, $ZodOptional, $ZodExactOptional, $ZodNullable, $ZodDefault, $ZodPrefault, $ZodNonOptional, $ZodSuccess, $ZodCatch, $ZodNaN, $ZodPipe, $ZodCodec, $ZodPreprocess, $ZodReadonly, $ZodTemplateLiteral, $ZodFunction, $ZodPromise, $ZodLazy, $ZodCustom;
 var init_schemas = __esm({
-  "node_modules/zod/v4/core/schemas.js"() {
+  "../../main/node_modules/zod/v4/core/schemas.js"() {
     init_checks();
     init_core();
     init_doc();
@@ -11964,7 +11964,7 @@ var init_schemas = __esm({
   }
 });
 
-// node_modules/zod/v4/core/memoizer.js
+// ../../main/node_modules/zod/v4/core/memoizer.js
 function isRef(value) {
   return value !== null && typeof value === "object";
 }
@@ -12128,7 +12128,7 @@ function isBackEdge(ctx, value) {
 }
 var $ZodCyclicError, STATE, NO_ISSUES, recursive, NONE, ASSUMED, PROVEN, handoff, open, memo;
 var init_memoizer = __esm({
-  "node_modules/zod/v4/core/memoizer.js"() {
+  "../../main/node_modules/zod/v4/core/memoizer.js"() {
     init_util();
     $ZodCyclicError = class extends Error {
       constructor() {
@@ -12246,7 +12246,7 @@ var init_memoizer = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ar.js
+// ../../main/node_modules/zod/v4/locales/ar.js
 function ar_default() {
   return {
     localeError: error()
@@ -12254,7 +12254,7 @@ function ar_default() {
 }
 var error;
 var init_ar = __esm({
-  "node_modules/zod/v4/locales/ar.js"() {
+  "../../main/node_modules/zod/v4/locales/ar.js"() {
     init_util();
     error = () => {
       const Sizable = {
@@ -12364,7 +12364,7 @@ var init_ar = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/az.js
+// ../../main/node_modules/zod/v4/locales/az.js
 function az_default() {
   return {
     localeError: error2()
@@ -12372,7 +12372,7 @@ function az_default() {
 }
 var error2;
 var init_az = __esm({
-  "node_modules/zod/v4/locales/az.js"() {
+  "../../main/node_modules/zod/v4/locales/az.js"() {
     init_util();
     error2 = () => {
       const Sizable = {
@@ -12481,7 +12481,7 @@ var init_az = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/be.js
+// ../../main/node_modules/zod/v4/locales/be.js
 function getBelarusianPlural(count, one, few, many) {
   const absCount = Math.abs(count);
   const lastDigit = absCount % 10;
@@ -12504,7 +12504,7 @@ function be_default() {
 }
 var error3;
 var init_be = __esm({
-  "node_modules/zod/v4/locales/be.js"() {
+  "../../main/node_modules/zod/v4/locales/be.js"() {
     init_util();
     error3 = () => {
       const Sizable = {
@@ -12656,7 +12656,7 @@ var init_be = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/bg.js
+// ../../main/node_modules/zod/v4/locales/bg.js
 function bg_default() {
   return {
     localeError: error4()
@@ -12664,7 +12664,7 @@ function bg_default() {
 }
 var error4;
 var init_bg = __esm({
-  "node_modules/zod/v4/locales/bg.js"() {
+  "../../main/node_modules/zod/v4/locales/bg.js"() {
     init_util();
     error4 = () => {
       const Sizable = {
@@ -12788,7 +12788,7 @@ var init_bg = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/bn.js
+// ../../main/node_modules/zod/v4/locales/bn.js
 function bn_default() {
   return {
     localeError: error5()
@@ -12796,7 +12796,7 @@ function bn_default() {
 }
 var error5;
 var init_bn = __esm({
-  "node_modules/zod/v4/locales/bn.js"() {
+  "../../main/node_modules/zod/v4/locales/bn.js"() {
     init_util();
     error5 = () => {
       const Sizable = {
@@ -12908,7 +12908,7 @@ var init_bn = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ca.js
+// ../../main/node_modules/zod/v4/locales/ca.js
 function ca_default() {
   return {
     localeError: error6()
@@ -12916,7 +12916,7 @@ function ca_default() {
 }
 var error6;
 var init_ca = __esm({
-  "node_modules/zod/v4/locales/ca.js"() {
+  "../../main/node_modules/zod/v4/locales/ca.js"() {
     init_util();
     error6 = () => {
       const Sizable = {
@@ -13028,7 +13028,7 @@ var init_ca = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ckb.js
+// ../../main/node_modules/zod/v4/locales/ckb.js
 function ckb_default() {
   return {
     localeError: error7()
@@ -13036,7 +13036,7 @@ function ckb_default() {
 }
 var error7;
 var init_ckb = __esm({
-  "node_modules/zod/v4/locales/ckb.js"() {
+  "../../main/node_modules/zod/v4/locales/ckb.js"() {
     init_util();
     error7 = () => {
       const Sizable = {
@@ -13167,7 +13167,7 @@ var init_ckb = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/cs.js
+// ../../main/node_modules/zod/v4/locales/cs.js
 function cs_default() {
   return {
     localeError: error8()
@@ -13175,7 +13175,7 @@ function cs_default() {
 }
 var error8;
 var init_cs = __esm({
-  "node_modules/zod/v4/locales/cs.js"() {
+  "../../main/node_modules/zod/v4/locales/cs.js"() {
     init_util();
     error8 = () => {
       const Sizable = {
@@ -13290,7 +13290,7 @@ var init_cs = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/da.js
+// ../../main/node_modules/zod/v4/locales/da.js
 function da_default() {
   return {
     localeError: error9()
@@ -13298,7 +13298,7 @@ function da_default() {
 }
 var error9;
 var init_da = __esm({
-  "node_modules/zod/v4/locales/da.js"() {
+  "../../main/node_modules/zod/v4/locales/da.js"() {
     init_util();
     error9 = () => {
       const Sizable = {
@@ -13417,7 +13417,7 @@ var init_da = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/de.js
+// ../../main/node_modules/zod/v4/locales/de.js
 function de_default() {
   return {
     localeError: error10()
@@ -13425,7 +13425,7 @@ function de_default() {
 }
 var error10;
 var init_de = __esm({
-  "node_modules/zod/v4/locales/de.js"() {
+  "../../main/node_modules/zod/v4/locales/de.js"() {
     init_util();
     error10 = () => {
       const Sizable = {
@@ -13537,7 +13537,7 @@ var init_de = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/el.js
+// ../../main/node_modules/zod/v4/locales/el.js
 function el_default() {
   return {
     localeError: error11()
@@ -13545,7 +13545,7 @@ function el_default() {
 }
 var error11;
 var init_el = __esm({
-  "node_modules/zod/v4/locales/el.js"() {
+  "../../main/node_modules/zod/v4/locales/el.js"() {
     init_util();
     error11 = () => {
       const Sizable = {
@@ -13656,7 +13656,7 @@ var init_el = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/en.js
+// ../../main/node_modules/zod/v4/locales/en.js
 function en_default() {
   return {
     localeError: error12()
@@ -13664,7 +13664,7 @@ function en_default() {
 }
 var error12;
 var init_en = __esm({
-  "node_modules/zod/v4/locales/en.js"() {
+  "../../main/node_modules/zod/v4/locales/en.js"() {
     init_util();
     error12 = () => {
       const Sizable = {
@@ -13787,7 +13787,7 @@ var init_en = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/eo.js
+// ../../main/node_modules/zod/v4/locales/eo.js
 function eo_default() {
   return {
     localeError: error13()
@@ -13795,7 +13795,7 @@ function eo_default() {
 }
 var error13;
 var init_eo = __esm({
-  "node_modules/zod/v4/locales/eo.js"() {
+  "../../main/node_modules/zod/v4/locales/eo.js"() {
     init_util();
     error13 = () => {
       const Sizable = {
@@ -13908,7 +13908,7 @@ var init_eo = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/es.js
+// ../../main/node_modules/zod/v4/locales/es.js
 function es_default() {
   return {
     localeError: error14()
@@ -13916,7 +13916,7 @@ function es_default() {
 }
 var error14;
 var init_es = __esm({
-  "node_modules/zod/v4/locales/es.js"() {
+  "../../main/node_modules/zod/v4/locales/es.js"() {
     init_util();
     error14 = () => {
       const Sizable = {
@@ -14051,7 +14051,7 @@ var init_es = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/fa.js
+// ../../main/node_modules/zod/v4/locales/fa.js
 function fa_default() {
   return {
     localeError: error15()
@@ -14059,7 +14059,7 @@ function fa_default() {
 }
 var error15;
 var init_fa = __esm({
-  "node_modules/zod/v4/locales/fa.js"() {
+  "../../main/node_modules/zod/v4/locales/fa.js"() {
     init_util();
     error15 = () => {
       const Sizable = {
@@ -14177,7 +14177,7 @@ var init_fa = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/fi.js
+// ../../main/node_modules/zod/v4/locales/fi.js
 function fi_default() {
   return {
     localeError: error16()
@@ -14185,7 +14185,7 @@ function fi_default() {
 }
 var error16;
 var init_fi = __esm({
-  "node_modules/zod/v4/locales/fi.js"() {
+  "../../main/node_modules/zod/v4/locales/fi.js"() {
     init_util();
     error16 = () => {
       const Sizable = {
@@ -14301,7 +14301,7 @@ var init_fi = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/fr.js
+// ../../main/node_modules/zod/v4/locales/fr.js
 function fr_default() {
   return {
     localeError: error17()
@@ -14309,7 +14309,7 @@ function fr_default() {
 }
 var error17;
 var init_fr = __esm({
-  "node_modules/zod/v4/locales/fr.js"() {
+  "../../main/node_modules/zod/v4/locales/fr.js"() {
     init_util();
     error17 = () => {
       const Sizable = {
@@ -14437,7 +14437,7 @@ var init_fr = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/fr-CA.js
+// ../../main/node_modules/zod/v4/locales/fr-CA.js
 function fr_CA_default() {
   return {
     localeError: error18()
@@ -14445,7 +14445,7 @@ function fr_CA_default() {
 }
 var error18;
 var init_fr_CA = __esm({
-  "node_modules/zod/v4/locales/fr-CA.js"() {
+  "../../main/node_modules/zod/v4/locales/fr-CA.js"() {
     init_util();
     error18 = () => {
       const Sizable = {
@@ -14556,7 +14556,7 @@ var init_fr_CA = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/gu.js
+// ../../main/node_modules/zod/v4/locales/gu.js
 function gu_default() {
   return {
     localeError: error19()
@@ -14564,7 +14564,7 @@ function gu_default() {
 }
 var error19;
 var init_gu = __esm({
-  "node_modules/zod/v4/locales/gu.js"() {
+  "../../main/node_modules/zod/v4/locales/gu.js"() {
     init_util();
     error19 = () => {
       const Sizable = {
@@ -14676,7 +14676,7 @@ var init_gu = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/he.js
+// ../../main/node_modules/zod/v4/locales/he.js
 function he_default() {
   return {
     localeError: error20()
@@ -14684,7 +14684,7 @@ function he_default() {
 }
 var error20;
 var init_he = __esm({
-  "node_modules/zod/v4/locales/he.js"() {
+  "../../main/node_modules/zod/v4/locales/he.js"() {
     init_util();
     error20 = () => {
       const TypeNames = {
@@ -14884,7 +14884,7 @@ var init_he = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/hi.js
+// ../../main/node_modules/zod/v4/locales/hi.js
 function hi_default() {
   return {
     localeError: error21()
@@ -14892,7 +14892,7 @@ function hi_default() {
 }
 var error21;
 var init_hi = __esm({
-  "node_modules/zod/v4/locales/hi.js"() {
+  "../../main/node_modules/zod/v4/locales/hi.js"() {
     init_util();
     error21 = () => {
       const Sizable = {
@@ -15002,7 +15002,7 @@ var init_hi = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/hr.js
+// ../../main/node_modules/zod/v4/locales/hr.js
 function hr_default() {
   return {
     localeError: error22()
@@ -15010,7 +15010,7 @@ function hr_default() {
 }
 var error22;
 var init_hr = __esm({
-  "node_modules/zod/v4/locales/hr.js"() {
+  "../../main/node_modules/zod/v4/locales/hr.js"() {
     init_util();
     error22 = () => {
       const Sizable = {
@@ -15135,7 +15135,7 @@ var init_hr = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/hu.js
+// ../../main/node_modules/zod/v4/locales/hu.js
 function hu_default() {
   return {
     localeError: error23()
@@ -15143,7 +15143,7 @@ function hu_default() {
 }
 var error23;
 var init_hu = __esm({
-  "node_modules/zod/v4/locales/hu.js"() {
+  "../../main/node_modules/zod/v4/locales/hu.js"() {
     init_util();
     error23 = () => {
       const Sizable = {
@@ -15255,7 +15255,7 @@ var init_hu = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/hy.js
+// ../../main/node_modules/zod/v4/locales/hy.js
 function getArmenianPlural(count, one, many) {
   return Math.abs(count) === 1 ? one : many;
 }
@@ -15273,7 +15273,7 @@ function hy_default() {
 }
 var error24;
 var init_hy = __esm({
-  "node_modules/zod/v4/locales/hy.js"() {
+  "../../main/node_modules/zod/v4/locales/hy.js"() {
     init_util();
     error24 = () => {
       const Sizable = {
@@ -15420,7 +15420,7 @@ var init_hy = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/id.js
+// ../../main/node_modules/zod/v4/locales/id.js
 function id_default() {
   return {
     localeError: error25()
@@ -15428,7 +15428,7 @@ function id_default() {
 }
 var error25;
 var init_id = __esm({
-  "node_modules/zod/v4/locales/id.js"() {
+  "../../main/node_modules/zod/v4/locales/id.js"() {
     init_util();
     error25 = () => {
       const Sizable = {
@@ -15538,7 +15538,7 @@ var init_id = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/is.js
+// ../../main/node_modules/zod/v4/locales/is.js
 function is_default() {
   return {
     localeError: error26()
@@ -15546,7 +15546,7 @@ function is_default() {
 }
 var error26;
 var init_is = __esm({
-  "node_modules/zod/v4/locales/is.js"() {
+  "../../main/node_modules/zod/v4/locales/is.js"() {
     init_util();
     error26 = () => {
       const Sizable = {
@@ -15659,7 +15659,7 @@ var init_is = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/it.js
+// ../../main/node_modules/zod/v4/locales/it.js
 function it_default() {
   return {
     localeError: error27()
@@ -15667,7 +15667,7 @@ function it_default() {
 }
 var error27;
 var init_it = __esm({
-  "node_modules/zod/v4/locales/it.js"() {
+  "../../main/node_modules/zod/v4/locales/it.js"() {
     init_util();
     error27 = () => {
       const Sizable = {
@@ -15779,7 +15779,7 @@ var init_it = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ja.js
+// ../../main/node_modules/zod/v4/locales/ja.js
 function ja_default() {
   return {
     localeError: error28()
@@ -15787,7 +15787,7 @@ function ja_default() {
 }
 var error28;
 var init_ja = __esm({
-  "node_modules/zod/v4/locales/ja.js"() {
+  "../../main/node_modules/zod/v4/locales/ja.js"() {
     init_util();
     error28 = () => {
       const Sizable = {
@@ -15898,7 +15898,7 @@ var init_ja = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ka.js
+// ../../main/node_modules/zod/v4/locales/ka.js
 function ka_default() {
   return {
     localeError: error29()
@@ -15906,7 +15906,7 @@ function ka_default() {
 }
 var error29;
 var init_ka = __esm({
-  "node_modules/zod/v4/locales/ka.js"() {
+  "../../main/node_modules/zod/v4/locales/ka.js"() {
     init_util();
     error29 = () => {
       const Sizable = {
@@ -16022,7 +16022,7 @@ var init_ka = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/km.js
+// ../../main/node_modules/zod/v4/locales/km.js
 function km_default() {
   return {
     localeError: error30()
@@ -16030,7 +16030,7 @@ function km_default() {
 }
 var error30;
 var init_km = __esm({
-  "node_modules/zod/v4/locales/km.js"() {
+  "../../main/node_modules/zod/v4/locales/km.js"() {
     init_util();
     error30 = () => {
       const Sizable = {
@@ -16144,17 +16144,17 @@ var init_km = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/kh.js
+// ../../main/node_modules/zod/v4/locales/kh.js
 function kh_default() {
   return km_default();
 }
 var init_kh = __esm({
-  "node_modules/zod/v4/locales/kh.js"() {
+  "../../main/node_modules/zod/v4/locales/kh.js"() {
     init_km();
   }
 });
 
-// node_modules/zod/v4/locales/kn.js
+// ../../main/node_modules/zod/v4/locales/kn.js
 function kn_default() {
   return {
     localeError: error31()
@@ -16162,7 +16162,7 @@ function kn_default() {
 }
 var error31;
 var init_kn = __esm({
-  "node_modules/zod/v4/locales/kn.js"() {
+  "../../main/node_modules/zod/v4/locales/kn.js"() {
     init_util();
     error31 = () => {
       const Sizable = {
@@ -16276,7 +16276,7 @@ var init_kn = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ko.js
+// ../../main/node_modules/zod/v4/locales/ko.js
 function ko_default() {
   return {
     localeError: error32()
@@ -16284,7 +16284,7 @@ function ko_default() {
 }
 var error32;
 var init_ko = __esm({
-  "node_modules/zod/v4/locales/ko.js"() {
+  "../../main/node_modules/zod/v4/locales/ko.js"() {
     init_util();
     error32 = () => {
       const Sizable = {
@@ -16399,7 +16399,7 @@ var init_ko = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/lt.js
+// ../../main/node_modules/zod/v4/locales/lt.js
 function getUnitTypeFromNumber(number4) {
   const abs = Math.abs(number4);
   const last = abs % 10;
@@ -16417,7 +16417,7 @@ function lt_default() {
 }
 var capitalizeFirstCharacter, error33;
 var init_lt = __esm({
-  "node_modules/zod/v4/locales/lt.js"() {
+  "../../main/node_modules/zod/v4/locales/lt.js"() {
     init_util();
     capitalizeFirstCharacter = (text) => {
       return text.charAt(0).toUpperCase() + text.slice(1);
@@ -16613,7 +16613,7 @@ var init_lt = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/mk.js
+// ../../main/node_modules/zod/v4/locales/mk.js
 function mk_default() {
   return {
     localeError: error34()
@@ -16621,7 +16621,7 @@ function mk_default() {
 }
 var error34;
 var init_mk = __esm({
-  "node_modules/zod/v4/locales/mk.js"() {
+  "../../main/node_modules/zod/v4/locales/mk.js"() {
     init_util();
     error34 = () => {
       const Sizable = {
@@ -16734,7 +16734,7 @@ var init_mk = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ms.js
+// ../../main/node_modules/zod/v4/locales/ms.js
 function ms_default() {
   return {
     localeError: error35()
@@ -16742,7 +16742,7 @@ function ms_default() {
 }
 var error35;
 var init_ms = __esm({
-  "node_modules/zod/v4/locales/ms.js"() {
+  "../../main/node_modules/zod/v4/locales/ms.js"() {
     init_util();
     error35 = () => {
       const Sizable = {
@@ -16853,7 +16853,7 @@ var init_ms = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ne.js
+// ../../main/node_modules/zod/v4/locales/ne.js
 function ne_default() {
   return {
     localeError: error36()
@@ -16861,7 +16861,7 @@ function ne_default() {
 }
 var error36;
 var init_ne = __esm({
-  "node_modules/zod/v4/locales/ne.js"() {
+  "../../main/node_modules/zod/v4/locales/ne.js"() {
     init_util();
     error36 = () => {
       const Sizable = {
@@ -16971,7 +16971,7 @@ var init_ne = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/nl.js
+// ../../main/node_modules/zod/v4/locales/nl.js
 function nl_default() {
   return {
     localeError: error37()
@@ -16979,7 +16979,7 @@ function nl_default() {
 }
 var error37;
 var init_nl = __esm({
-  "node_modules/zod/v4/locales/nl.js"() {
+  "../../main/node_modules/zod/v4/locales/nl.js"() {
     init_util();
     error37 = () => {
       const Sizable = {
@@ -17093,7 +17093,7 @@ var init_nl = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/nn.js
+// ../../main/node_modules/zod/v4/locales/nn.js
 function nn_default() {
   return {
     localeError: error38()
@@ -17101,7 +17101,7 @@ function nn_default() {
 }
 var error38;
 var init_nn = __esm({
-  "node_modules/zod/v4/locales/nn.js"() {
+  "../../main/node_modules/zod/v4/locales/nn.js"() {
     init_util();
     error38 = () => {
       const Sizable = {
@@ -17213,7 +17213,7 @@ var init_nn = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/no.js
+// ../../main/node_modules/zod/v4/locales/no.js
 function no_default() {
   return {
     localeError: error39()
@@ -17221,7 +17221,7 @@ function no_default() {
 }
 var error39;
 var init_no = __esm({
-  "node_modules/zod/v4/locales/no.js"() {
+  "../../main/node_modules/zod/v4/locales/no.js"() {
     init_util();
     error39 = () => {
       const Sizable = {
@@ -17333,7 +17333,7 @@ var init_no = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ota.js
+// ../../main/node_modules/zod/v4/locales/ota.js
 function ota_default() {
   return {
     localeError: error40()
@@ -17341,7 +17341,7 @@ function ota_default() {
 }
 var error40;
 var init_ota = __esm({
-  "node_modules/zod/v4/locales/ota.js"() {
+  "../../main/node_modules/zod/v4/locales/ota.js"() {
     init_util();
     error40 = () => {
       const Sizable = {
@@ -17454,7 +17454,7 @@ var init_ota = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ps.js
+// ../../main/node_modules/zod/v4/locales/ps.js
 function ps_default() {
   return {
     localeError: error41()
@@ -17462,7 +17462,7 @@ function ps_default() {
 }
 var error41;
 var init_ps = __esm({
-  "node_modules/zod/v4/locales/ps.js"() {
+  "../../main/node_modules/zod/v4/locales/ps.js"() {
     init_util();
     error41 = () => {
       const Sizable = {
@@ -17580,7 +17580,7 @@ var init_ps = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/pl.js
+// ../../main/node_modules/zod/v4/locales/pl.js
 function pl_default() {
   return {
     localeError: error42()
@@ -17588,7 +17588,7 @@ function pl_default() {
 }
 var error42;
 var init_pl = __esm({
-  "node_modules/zod/v4/locales/pl.js"() {
+  "../../main/node_modules/zod/v4/locales/pl.js"() {
     init_util();
     error42 = () => {
       const Sizable = {
@@ -17701,7 +17701,7 @@ var init_pl = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/pt.js
+// ../../main/node_modules/zod/v4/locales/pt.js
 function pt_default() {
   return {
     localeError: error43()
@@ -17709,7 +17709,7 @@ function pt_default() {
 }
 var error43;
 var init_pt = __esm({
-  "node_modules/zod/v4/locales/pt.js"() {
+  "../../main/node_modules/zod/v4/locales/pt.js"() {
     init_util();
     error43 = () => {
       const Sizable = {
@@ -17851,7 +17851,7 @@ var init_pt = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/pt-BR.js
+// ../../main/node_modules/zod/v4/locales/pt-BR.js
 function pt_BR_default() {
   return {
     localeError: error44()
@@ -17859,7 +17859,7 @@ function pt_BR_default() {
 }
 var error44;
 var init_pt_BR = __esm({
-  "node_modules/zod/v4/locales/pt-BR.js"() {
+  "../../main/node_modules/zod/v4/locales/pt-BR.js"() {
     init_util();
     error44 = () => {
       const Sizable = {
@@ -18002,7 +18002,7 @@ var init_pt_BR = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ro.js
+// ../../main/node_modules/zod/v4/locales/ro.js
 function ro_default() {
   return {
     localeError: error45()
@@ -18010,7 +18010,7 @@ function ro_default() {
 }
 var error45;
 var init_ro = __esm({
-  "node_modules/zod/v4/locales/ro.js"() {
+  "../../main/node_modules/zod/v4/locales/ro.js"() {
     init_util();
     error45 = () => {
       const Sizable = {
@@ -18131,7 +18131,7 @@ var init_ro = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ru.js
+// ../../main/node_modules/zod/v4/locales/ru.js
 function getRussianPlural(count, one, few, many) {
   const absCount = Math.abs(count);
   const lastDigit = absCount % 10;
@@ -18154,7 +18154,7 @@ function ru_default() {
 }
 var error46;
 var init_ru = __esm({
-  "node_modules/zod/v4/locales/ru.js"() {
+  "../../main/node_modules/zod/v4/locales/ru.js"() {
     init_util();
     error46 = () => {
       const Sizable = {
@@ -18306,7 +18306,7 @@ var init_ru = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/sk.js
+// ../../main/node_modules/zod/v4/locales/sk.js
 function sk_default() {
   return {
     localeError: error47()
@@ -18314,7 +18314,7 @@ function sk_default() {
 }
 var error47;
 var init_sk = __esm({
-  "node_modules/zod/v4/locales/sk.js"() {
+  "../../main/node_modules/zod/v4/locales/sk.js"() {
     init_util();
     error47 = () => {
       const Sizable = {
@@ -18429,7 +18429,7 @@ var init_sk = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/sl.js
+// ../../main/node_modules/zod/v4/locales/sl.js
 function sl_default() {
   return {
     localeError: error48()
@@ -18437,7 +18437,7 @@ function sl_default() {
 }
 var error48;
 var init_sl = __esm({
-  "node_modules/zod/v4/locales/sl.js"() {
+  "../../main/node_modules/zod/v4/locales/sl.js"() {
     init_util();
     error48 = () => {
       const Sizable = {
@@ -18550,7 +18550,7 @@ var init_sl = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/sv.js
+// ../../main/node_modules/zod/v4/locales/sv.js
 function sv_default() {
   return {
     localeError: error49()
@@ -18558,7 +18558,7 @@ function sv_default() {
 }
 var error49;
 var init_sv = __esm({
-  "node_modules/zod/v4/locales/sv.js"() {
+  "../../main/node_modules/zod/v4/locales/sv.js"() {
     init_util();
     error49 = () => {
       const Sizable = {
@@ -18672,7 +18672,7 @@ var init_sv = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ta.js
+// ../../main/node_modules/zod/v4/locales/ta.js
 function ta_default() {
   return {
     localeError: error50()
@@ -18680,7 +18680,7 @@ function ta_default() {
 }
 var error50;
 var init_ta = __esm({
-  "node_modules/zod/v4/locales/ta.js"() {
+  "../../main/node_modules/zod/v4/locales/ta.js"() {
     init_util();
     error50 = () => {
       const Sizable = {
@@ -18794,7 +18794,7 @@ var init_ta = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/tg.js
+// ../../main/node_modules/zod/v4/locales/tg.js
 function tg_default() {
   return {
     localeError: error51()
@@ -18802,7 +18802,7 @@ function tg_default() {
 }
 var error51;
 var init_tg = __esm({
-  "node_modules/zod/v4/locales/tg.js"() {
+  "../../main/node_modules/zod/v4/locales/tg.js"() {
     init_util();
     error51 = () => {
       const Sizable = {
@@ -18917,7 +18917,7 @@ var init_tg = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/th.js
+// ../../main/node_modules/zod/v4/locales/th.js
 function th_default() {
   return {
     localeError: error52()
@@ -18925,7 +18925,7 @@ function th_default() {
 }
 var error52;
 var init_th = __esm({
-  "node_modules/zod/v4/locales/th.js"() {
+  "../../main/node_modules/zod/v4/locales/th.js"() {
     init_util();
     error52 = () => {
       const Sizable = {
@@ -19039,7 +19039,7 @@ var init_th = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/tk.js
+// ../../main/node_modules/zod/v4/locales/tk.js
 function tk_default() {
   return {
     localeError: error53()
@@ -19047,7 +19047,7 @@ function tk_default() {
 }
 var error53;
 var init_tk = __esm({
-  "node_modules/zod/v4/locales/tk.js"() {
+  "../../main/node_modules/zod/v4/locales/tk.js"() {
     init_util();
     error53 = () => {
       const Sizable = {
@@ -19153,7 +19153,7 @@ var init_tk = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/tr.js
+// ../../main/node_modules/zod/v4/locales/tr.js
 function tr_default() {
   return {
     localeError: error54()
@@ -19161,7 +19161,7 @@ function tr_default() {
 }
 var error54;
 var init_tr = __esm({
-  "node_modules/zod/v4/locales/tr.js"() {
+  "../../main/node_modules/zod/v4/locales/tr.js"() {
     init_util();
     error54 = () => {
       const Sizable = {
@@ -19270,7 +19270,7 @@ var init_tr = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/uk.js
+// ../../main/node_modules/zod/v4/locales/uk.js
 function uk_default() {
   return {
     localeError: error55()
@@ -19278,7 +19278,7 @@ function uk_default() {
 }
 var error55;
 var init_uk = __esm({
-  "node_modules/zod/v4/locales/uk.js"() {
+  "../../main/node_modules/zod/v4/locales/uk.js"() {
     init_util();
     error55 = () => {
       const Sizable = {
@@ -19390,17 +19390,17 @@ var init_uk = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ua.js
+// ../../main/node_modules/zod/v4/locales/ua.js
 function ua_default() {
   return uk_default();
 }
 var init_ua = __esm({
-  "node_modules/zod/v4/locales/ua.js"() {
+  "../../main/node_modules/zod/v4/locales/ua.js"() {
     init_uk();
   }
 });
 
-// node_modules/zod/v4/locales/ur.js
+// ../../main/node_modules/zod/v4/locales/ur.js
 function ur_default() {
   return {
     localeError: error56()
@@ -19408,7 +19408,7 @@ function ur_default() {
 }
 var error56;
 var init_ur = __esm({
-  "node_modules/zod/v4/locales/ur.js"() {
+  "../../main/node_modules/zod/v4/locales/ur.js"() {
     init_util();
     error56 = () => {
       const Sizable = {
@@ -19522,7 +19522,7 @@ var init_ur = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/uz.js
+// ../../main/node_modules/zod/v4/locales/uz.js
 function uz_default() {
   return {
     localeError: error57()
@@ -19530,7 +19530,7 @@ function uz_default() {
 }
 var error57;
 var init_uz = __esm({
-  "node_modules/zod/v4/locales/uz.js"() {
+  "../../main/node_modules/zod/v4/locales/uz.js"() {
     init_util();
     error57 = () => {
       const Sizable = {
@@ -19642,7 +19642,7 @@ var init_uz = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/vi.js
+// ../../main/node_modules/zod/v4/locales/vi.js
 function vi_default() {
   return {
     localeError: error58()
@@ -19650,7 +19650,7 @@ function vi_default() {
 }
 var error58;
 var init_vi = __esm({
-  "node_modules/zod/v4/locales/vi.js"() {
+  "../../main/node_modules/zod/v4/locales/vi.js"() {
     init_util();
     error58 = () => {
       const Sizable = {
@@ -19762,7 +19762,7 @@ var init_vi = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/zh-CN.js
+// ../../main/node_modules/zod/v4/locales/zh-CN.js
 function zh_CN_default() {
   return {
     localeError: error59()
@@ -19770,7 +19770,7 @@ function zh_CN_default() {
 }
 var error59;
 var init_zh_CN = __esm({
-  "node_modules/zod/v4/locales/zh-CN.js"() {
+  "../../main/node_modules/zod/v4/locales/zh-CN.js"() {
     init_util();
     error59 = () => {
       const Sizable = {
@@ -19883,7 +19883,7 @@ var init_zh_CN = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/zh-TW.js
+// ../../main/node_modules/zod/v4/locales/zh-TW.js
 function zh_TW_default() {
   return {
     localeError: error60()
@@ -19891,7 +19891,7 @@ function zh_TW_default() {
 }
 var error60;
 var init_zh_TW = __esm({
-  "node_modules/zod/v4/locales/zh-TW.js"() {
+  "../../main/node_modules/zod/v4/locales/zh-TW.js"() {
     init_util();
     error60 = () => {
       const Sizable = {
@@ -20002,7 +20002,7 @@ var init_zh_TW = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/yo.js
+// ../../main/node_modules/zod/v4/locales/yo.js
 function yo_default() {
   return {
     localeError: error61()
@@ -20010,7 +20010,7 @@ function yo_default() {
 }
 var error61;
 var init_yo = __esm({
-  "node_modules/zod/v4/locales/yo.js"() {
+  "../../main/node_modules/zod/v4/locales/yo.js"() {
     init_util();
     error61 = () => {
       const Sizable = {
@@ -20121,7 +20121,7 @@ var init_yo = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/index.js
+// ../../main/node_modules/zod/v4/locales/index.js
 var locales_exports = {};
 __export(locales_exports, {
   ar: () => ar_default,
@@ -20189,7 +20189,7 @@ __export(locales_exports, {
   zhTW: () => zh_TW_default
 });
 var init_locales = __esm({
-  "node_modules/zod/v4/locales/index.js"() {
+  "../../main/node_modules/zod/v4/locales/index.js"() {
     init_ar();
     init_az();
     init_be();
@@ -20256,13 +20256,13 @@ var init_locales = __esm({
   }
 });
 
-// node_modules/zod/v4/core/registries.js
+// ../../main/node_modules/zod/v4/core/registries.js
 function registry() {
   return new $ZodRegistry();
 }
 var _a2, $output, $input, $ZodRegistry, globalRegistry;
 var init_registries = __esm({
-  "node_modules/zod/v4/core/registries.js"() {
+  "../../main/node_modules/zod/v4/core/registries.js"() {
     $output = /* @__PURE__ */ Symbol("ZodOutput");
     $input = /* @__PURE__ */ Symbol("ZodInput");
     $ZodRegistry = class {
@@ -20310,7 +20310,7 @@ var init_registries = __esm({
   }
 });
 
-// node_modules/zod/v4/core/compile.js
+// ../../main/node_modules/zod/v4/core/compile.js
 function compileValidator(schema, parser) {
   try {
     return compileFn(schema, { assertOnly: true });
@@ -21872,7 +21872,7 @@ function generateTransformCheck(doc, ctx, schema, accessor) {
 }
 var INVALID, FALLBACK_FLAG, ZodCompileAsyncError, ZodCompileUnsupportedError, WHEN_DEFAULTED_CHECKS, PATTERN_IS_COMPLETE;
 var init_compile = __esm({
-  "node_modules/zod/v4/core/compile.js"() {
+  "../../main/node_modules/zod/v4/core/compile.js"() {
     init_core();
     init_doc();
     init_memoizer();
@@ -21931,7 +21931,7 @@ var init_compile = __esm({
   }
 });
 
-// node_modules/zod/v4/core/api.js
+// ../../main/node_modules/zod/v4/core/api.js
 function snapshotChecks(def) {
   if (def.checks)
     def.checks = [...def.checks];
@@ -22984,7 +22984,7 @@ function _stringFormat(Class2, format, fnOrRegex, _params = {}) {
 }
 var TimePrecision;
 var init_api = __esm({
-  "node_modules/zod/v4/core/api.js"() {
+  "../../main/node_modules/zod/v4/core/api.js"() {
     init_checks();
     init_registries();
     init_schemas();
@@ -22999,7 +22999,7 @@ var init_api = __esm({
   }
 });
 
-// node_modules/zod/v4/core/to-json-schema.js
+// ../../main/node_modules/zod/v4/core/to-json-schema.js
 function assignProps(target, ...sources) {
   for (const source of sources) {
     for (const key of Reflect.ownKeys(source)) {
@@ -23515,7 +23515,7 @@ function isTransforming(_schema, _ctx) {
 }
 var FOLDABLE_KEYS, UNION_KEYS, createToJSONSchemaMethod, createStandardJSONSchemaMethod;
 var init_to_json_schema = __esm({
-  "node_modules/zod/v4/core/to-json-schema.js"() {
+  "../../main/node_modules/zod/v4/core/to-json-schema.js"() {
     init_registries();
     init_util();
     FOLDABLE_KEYS = /* @__PURE__ */ new Set(["type", "properties", "required", "additionalProperties"]);
@@ -23536,7 +23536,7 @@ var init_to_json_schema = __esm({
   }
 });
 
-// node_modules/zod/v4/core/json-schema-processors.js
+// ../../main/node_modules/zod/v4/core/json-schema-processors.js
 function aggregateChecks(schema) {
   const agg = {};
   const def = schema._zod.def;
@@ -23686,7 +23686,7 @@ function toJSONSchema(input2, params) {
 }
 var narrowMin, narrowMax, narrowBoth, addDivisor, addPattern, intersectMime, setFormat, minContributor, maxContributor, formatContributor, contributors, formatMap, exactPatterns, exactPattern, stringProcessor, numberProcessor, booleanProcessor, bigintProcessor, symbolProcessor, nullProcessor, undefinedProcessor, voidProcessor, neverProcessor, anyProcessor, unknownProcessor, dateProcessor, enumProcessor, literalProcessor, nanProcessor, templateLiteralProcessor, fileProcessor, successProcessor, customProcessor, functionProcessor, transformProcessor, mapProcessor, setProcessor, arrayProcessor, objectProcessor, unionProcessor, intersectionProcessor, tupleProcessor, pendingRecords, recordProcessor, nullableProcessor, nonoptionalProcessor, UNREPRESENTABLE_DEFAULT, defaultProcessor, prefaultProcessor, catchProcessor, pipeProcessor, readonlyProcessor, promiseProcessor, optionalProcessor, lazyProcessor, allProcessors;
 var init_json_schema_processors = __esm({
-  "node_modules/zod/v4/core/json-schema-processors.js"() {
+  "../../main/node_modules/zod/v4/core/json-schema-processors.js"() {
     init_regexes();
     init_schemas();
     init_to_json_schema();
@@ -24293,10 +24293,10 @@ var init_json_schema_processors = __esm({
   }
 });
 
-// node_modules/zod/v4/core/json-schema-generator.js
+// ../../main/node_modules/zod/v4/core/json-schema-generator.js
 var JSONSchemaGenerator;
 var init_json_schema_generator = __esm({
-  "node_modules/zod/v4/core/json-schema-generator.js"() {
+  "../../main/node_modules/zod/v4/core/json-schema-generator.js"() {
     init_json_schema_processors();
     init_to_json_schema();
     JSONSchemaGenerator = class {
@@ -24378,14 +24378,14 @@ var init_json_schema_generator = __esm({
   }
 });
 
-// node_modules/zod/v4/core/json-schema.js
+// ../../main/node_modules/zod/v4/core/json-schema.js
 var json_schema_exports = {};
 var init_json_schema = __esm({
-  "node_modules/zod/v4/core/json-schema.js"() {
+  "../../main/node_modules/zod/v4/core/json-schema.js"() {
   }
 });
 
-// node_modules/zod/v4/core/index.js
+// ../../main/node_modules/zod/v4/core/index.js
 var core_exports2 = {};
 __export(core_exports2, {
   $ZodAny: () => $ZodAny,
@@ -24702,7 +24702,7 @@ __export(core_exports2, {
   withParser: () => withParser
 });
 var init_core2 = __esm({
-  "node_modules/zod/v4/core/index.js"() {
+  "../../main/node_modules/zod/v4/core/index.js"() {
     init_core();
     init_parse();
     init_errors3();
@@ -24725,7 +24725,7 @@ var init_core2 = __esm({
   }
 });
 
-// node_modules/zod/v4/classic/checks.js
+// ../../main/node_modules/zod/v4/classic/checks.js
 var checks_exports2 = {};
 __export(checks_exports2, {
   endsWith: () => _endsWith,
@@ -24760,12 +24760,12 @@ __export(checks_exports2, {
   uppercase: () => _uppercase
 });
 var init_checks2 = __esm({
-  "node_modules/zod/v4/classic/checks.js"() {
+  "../../main/node_modules/zod/v4/classic/checks.js"() {
     init_core2();
   }
 });
 
-// node_modules/zod/v4/classic/errors.js
+// ../../main/node_modules/zod/v4/classic/errors.js
 function _lazyMethod(proto, key, make) {
   Object.defineProperty(proto, key, {
     configurable: true,
@@ -24782,7 +24782,7 @@ function _lazyMethod(proto, key, make) {
 }
 var _installedErrorProtos, initializer2, ZodError, ZodRealError;
 var init_errors4 = __esm({
-  "node_modules/zod/v4/classic/errors.js"() {
+  "../../main/node_modules/zod/v4/classic/errors.js"() {
     init_core2();
     init_core2();
     init_util();
@@ -24819,10 +24819,10 @@ var init_errors4 = __esm({
   }
 });
 
-// node_modules/zod/v4/classic/parse.js
+// ../../main/node_modules/zod/v4/classic/parse.js
 var parse2, parseAsync2, safeParse2, safeParseAsync2, encode2, decode2, encodeAsync2, decodeAsync2, safeEncode2, safeDecode2, safeEncodeAsync2, safeDecodeAsync2;
 var init_parse2 = __esm({
-  "node_modules/zod/v4/classic/parse.js"() {
+  "../../main/node_modules/zod/v4/classic/parse.js"() {
     init_core2();
     init_errors4();
     init_core2();
@@ -24841,7 +24841,7 @@ var init_parse2 = __esm({
   }
 });
 
-// node_modules/zod/v4/classic/schemas.js
+// ../../main/node_modules/zod/v4/classic/schemas.js
 var schemas_exports2 = {};
 __export(schemas_exports2, {
   ZodAny: () => ZodAny,
@@ -25515,7 +25515,7 @@ function preprocess(fn, schema) {
 }
 var ZodType, _ZodString, ZodString, ZodStringFormat, ZodISODateTime, ZodISODate, ZodISOTime, ZodISODuration, ZodEmail, ZodGUID, ZodUUID, ZodURL, ZodEmoji, ZodNanoID, ZodCUID, ZodCUID2, ZodULID, ZodXID, ZodKSUID, ZodIPv4, ZodMAC, ZodIPv6, ZodCIDRv4, ZodCIDRv6, ZodBase64, ZodBase64URL, ZodE164, ZodCreditCard, ZodIBAN, ZodJWT, ZodCustomStringFormat, ZodNumber, ZodNumberFormat, ZodBoolean, ZodBigInt, ZodBigIntFormat, ZodSymbol, ZodUndefined, ZodNull, ZodAny, ZodUnknown, ZodNever, ZodVoid, ZodDate, ZodArray, ZodObject, ZodUnion, ZodXor, ZodDiscriminatedUnion, ZodIntersection, ZodTuple, ZodRecord, ZodMap, ZodSet, ZodEnum, ZodLiteral, ZodFile, ZodTransform, ZodOptional, ZodExactOptional, ZodNullable, ZodDefault, ZodPrefault, ZodNonOptional, ZodSuccess, ZodCatch, ZodNaN, ZodPipe, ZodCodec, ZodPreprocess, ZodReadonly, ZodTemplateLiteral, ZodLazy, ZodPromise, ZodFunction, ZodCustom, describe2, meta2, ZodInstanceOf, stringbool;
 var init_schemas2 = __esm({
-  "node_modules/zod/v4/classic/schemas.js"() {
+  "../../main/node_modules/zod/v4/classic/schemas.js"() {
     init_core2();
     init_core2();
     init_json_schema_processors();
@@ -26498,7 +26498,7 @@ var init_schemas2 = __esm({
   }
 });
 
-// node_modules/zod/v4/classic/compat.js
+// ../../main/node_modules/zod/v4/classic/compat.js
 function setErrorMap(map2) {
   config({
     customError: map2
@@ -26509,7 +26509,7 @@ function getErrorMap() {
 }
 var ZodIssueCode, ZodFirstPartyTypeKind;
 var init_compat = __esm({
-  "node_modules/zod/v4/classic/compat.js"() {
+  "../../main/node_modules/zod/v4/classic/compat.js"() {
     init_core2();
     ZodIssueCode = {
       invalid_type: "invalid_type",
@@ -26529,7 +26529,7 @@ var init_compat = __esm({
   }
 });
 
-// node_modules/zod/v4/classic/iso.js
+// ../../main/node_modules/zod/v4/classic/iso.js
 var iso_exports = {};
 __export(iso_exports, {
   ZodISODate: () => ZodISODate,
@@ -26554,14 +26554,14 @@ function duration2(params) {
   return _isoDuration(ZodISODuration, params);
 }
 var init_iso = __esm({
-  "node_modules/zod/v4/classic/iso.js"() {
+  "../../main/node_modules/zod/v4/classic/iso.js"() {
     init_core2();
     init_schemas2();
     init_schemas2();
   }
 });
 
-// node_modules/zod/v4/classic/from-json-schema.js
+// ../../main/node_modules/zod/v4/classic/from-json-schema.js
 function detectVersion(schema, defaultTarget) {
   const $schema = schema.$schema;
   if ($schema === "https://json-schema.org/draft/2020-12/schema") {
@@ -27192,7 +27192,7 @@ function fromJSONSchema(schema, params) {
 }
 var z, RECOGNIZED_KEYS, SCHEMA_KEYWORDS, SCHEMA_MAP_KEYWORDS, fullTime;
 var init_from_json_schema = __esm({
-  "node_modules/zod/v4/classic/from-json-schema.js"() {
+  "../../main/node_modules/zod/v4/classic/from-json-schema.js"() {
     init_registries();
     init_util();
     init_checks2();
@@ -27304,14 +27304,14 @@ var init_from_json_schema = __esm({
   }
 });
 
-// node_modules/zod/v4/core/visit.js
+// ../../main/node_modules/zod/v4/core/visit.js
 function visit(schema, fnOrHandlers) {
   const fn = typeof fnOrHandlers === "function" ? fnOrHandlers : (node2, rewritten) => {
     const h = fnOrHandlers[node2._zod.def.type];
     return h ? h(node2, rewritten) : node2;
   };
   const cache = /* @__PURE__ */ new Map();
-  function run2(s) {
+  function run3(s) {
     const cached2 = cache.get(s);
     if (cached2 === RESOLVING) {
       return new $ZodLazy({
@@ -27337,21 +27337,21 @@ function visit(schema, fnOrHandlers) {
         let changed = false;
         const newShape = {};
         for (const k of keys) {
-          const mapped = run2(oldShape[k]);
+          const mapped = run3(oldShape[k]);
           if (mapped !== oldShape[k])
             changed = true;
           newShape[k] = mapped;
         }
         let newCatchall = def.catchall;
         if (def.catchall) {
-          newCatchall = run2(def.catchall);
+          newCatchall = run3(def.catchall);
           if (newCatchall !== def.catchall)
             changed = true;
         }
         return changed ? clone(s, { ...def, shape: newShape, catchall: newCatchall }) : s;
       }
       case "array": {
-        const mapped = run2(def.element);
+        const mapped = run3(def.element);
         return mapped === def.element ? s : clone(s, { ...def, element: mapped });
       }
       case "tuple": {
@@ -27359,14 +27359,14 @@ function visit(schema, fnOrHandlers) {
         let changed = false;
         const newItems = [];
         for (const item of oldItems) {
-          const mapped = run2(item);
+          const mapped = run3(item);
           if (mapped !== item)
             changed = true;
           newItems.push(mapped);
         }
         let newRest = def.rest;
         if (def.rest) {
-          newRest = run2(def.rest);
+          newRest = run3(def.rest);
           if (newRest !== def.rest)
             changed = true;
         }
@@ -27374,12 +27374,12 @@ function visit(schema, fnOrHandlers) {
       }
       case "record":
       case "map": {
-        const newKey = run2(def.keyType);
-        const newVal = run2(def.valueType);
+        const newKey = run3(def.keyType);
+        const newVal = run3(def.valueType);
         return newKey === def.keyType && newVal === def.valueType ? s : clone(s, { ...def, keyType: newKey, valueType: newVal });
       }
       case "set": {
-        const newVal = run2(def.valueType);
+        const newVal = run3(def.valueType);
         return newVal === def.valueType ? s : clone(s, { ...def, valueType: newVal });
       }
       case "union": {
@@ -27387,7 +27387,7 @@ function visit(schema, fnOrHandlers) {
         let changed = false;
         const newOptions = [];
         for (const opt of oldOptions) {
-          const mapped = run2(opt);
+          const mapped = run3(opt);
           if (mapped !== opt)
             changed = true;
           newOptions.push(mapped);
@@ -27395,8 +27395,8 @@ function visit(schema, fnOrHandlers) {
         return changed ? clone(s, { ...def, options: newOptions }) : s;
       }
       case "intersection": {
-        const newLeft = run2(def.left);
-        const newRight = run2(def.right);
+        const newLeft = run3(def.left);
+        const newRight = run3(def.right);
         return newLeft === def.left && newRight === def.right ? s : clone(s, { ...def, left: newLeft, right: newRight });
       }
       case "optional":
@@ -27408,23 +27408,23 @@ function visit(schema, fnOrHandlers) {
       case "nonoptional":
       case "promise":
       case "success": {
-        const newInner = run2(def.innerType);
+        const newInner = run3(def.innerType);
         return newInner === def.innerType ? s : clone(s, { ...def, innerType: newInner });
       }
       case "pipe": {
-        const newIn = run2(def.in);
-        const newOut = run2(def.out);
+        const newIn = run3(def.in);
+        const newOut = run3(def.out);
         return newIn === def.in && newOut === def.out ? s : clone(s, { ...def, in: newIn, out: newOut });
       }
       case "function": {
-        const newInput = run2(def.input);
-        const newOutput = run2(def.output);
+        const newInput = run3(def.input);
+        const newOutput = run3(def.output);
         return newInput === def.input && newOutput === def.output ? s : clone(s, { ...def, input: newInput, output: newOutput });
       }
       case "lazy": {
         const original = def.getter;
         const { _cachedInner, ...rest } = def;
-        return clone(s, { ...rest, getter: () => run2(original()) });
+        return clone(s, { ...rest, getter: () => run3(original()) });
       }
       // A leaf by choice: `parts` are regex fragments, not data positions.
       case "template_literal":
@@ -27455,18 +27455,18 @@ function visit(schema, fnOrHandlers) {
       }
     }
   }
-  return run2(schema);
+  return run3(schema);
 }
 var RESOLVING;
 var init_visit = __esm({
-  "node_modules/zod/v4/core/visit.js"() {
+  "../../main/node_modules/zod/v4/core/visit.js"() {
     init_schemas();
     init_util();
     RESOLVING = /* @__PURE__ */ Symbol("z.visit/resolving");
   }
 });
 
-// node_modules/zod/v4/classic/deep-partial.js
+// ../../main/node_modules/zod/v4/classic/deep-partial.js
 function deepPartial(schema) {
   return visit(schema, {
     object: (s) => s.partial(),
@@ -27478,13 +27478,13 @@ function deepPartial(schema) {
   });
 }
 var init_deep_partial = __esm({
-  "node_modules/zod/v4/classic/deep-partial.js"() {
+  "../../main/node_modules/zod/v4/classic/deep-partial.js"() {
     init_visit();
     init_schemas2();
   }
 });
 
-// node_modules/zod/v4/classic/in-out.js
+// ../../main/node_modules/zod/v4/classic/in-out.js
 function withChecks(side, checks) {
   if (!checks?.length)
     return side;
@@ -27514,14 +27514,14 @@ function output(schema) {
   });
 }
 var init_in_out = __esm({
-  "node_modules/zod/v4/classic/in-out.js"() {
+  "../../main/node_modules/zod/v4/classic/in-out.js"() {
     init_util();
     init_visit();
     init_schemas2();
   }
 });
 
-// node_modules/zod/v4/classic/coerce.js
+// ../../main/node_modules/zod/v4/classic/coerce.js
 var coerce_exports = {};
 __export(coerce_exports, {
   bigint: () => bigint3,
@@ -27546,13 +27546,13 @@ function date4(params) {
   return _coercedDate(ZodDate, params);
 }
 var init_coerce = __esm({
-  "node_modules/zod/v4/classic/coerce.js"() {
+  "../../main/node_modules/zod/v4/classic/coerce.js"() {
     init_core2();
     init_schemas2();
   }
 });
 
-// node_modules/zod/v4/classic/external.js
+// ../../main/node_modules/zod/v4/classic/external.js
 var external_exports = {};
 __export(external_exports, {
   $brand: () => $brand,
@@ -27815,7 +27815,7 @@ __export(external_exports, {
   xor: () => xor
 });
 var init_external = __esm({
-  "node_modules/zod/v4/classic/external.js"() {
+  "../../main/node_modules/zod/v4/classic/external.js"() {
     init_core2();
     init_schemas2();
     init_checks2();
@@ -27834,9 +27834,9 @@ var init_external = __esm({
   }
 });
 
-// node_modules/zod/index.js
+// ../../main/node_modules/zod/index.js
 var init_zod = __esm({
-  "node_modules/zod/index.js"() {
+  "../../main/node_modules/zod/index.js"() {
     init_external();
     init_external();
   }
@@ -27972,7 +27972,12 @@ var init_config = __esm({
       /** How many times an infrastructure failure is retried (test failures never are). */
       infra_retries: external_exports.number().int().min(0).max(5).optional(),
       /** Cap on each lane's stored log (head and tail kept, the cut marked); default 100MiB. */
-      log_limit: LogLimit.optional()
+      log_limit: LogLimit.optional(),
+      /**
+       * Running instances the Incus executor keeps ready per image (docs/incus-notes.md "Warm pool");
+       * 0 (the default): every lane launches its own instance.
+       */
+      warm_pool: external_exports.number().int().min(0).max(64).optional()
     });
     LaneConfig = external_exports.strictObject({
       id: LaneId,
@@ -28353,9 +28358,9 @@ var init_schema = __esm({
   }
 });
 
-// node_modules/picomatch/lib/constants.js
+// ../../main/node_modules/picomatch/lib/constants.js
 var require_constants = __commonJS({
-  "node_modules/picomatch/lib/constants.js"(exports, module) {
+  "../../main/node_modules/picomatch/lib/constants.js"(exports, module) {
     "use strict";
     var WIN_SLASH = "\\\\/";
     var WIN_NO_SLASH = `[^${WIN_SLASH}]`;
@@ -28555,9 +28560,9 @@ var require_constants = __commonJS({
   }
 });
 
-// node_modules/picomatch/lib/utils.js
+// ../../main/node_modules/picomatch/lib/utils.js
 var require_utils = __commonJS({
-  "node_modules/picomatch/lib/utils.js"(exports) {
+  "../../main/node_modules/picomatch/lib/utils.js"(exports) {
     "use strict";
     var {
       REGEX_BACKSLASH,
@@ -28619,9 +28624,9 @@ var require_utils = __commonJS({
   }
 });
 
-// node_modules/picomatch/lib/scan.js
+// ../../main/node_modules/picomatch/lib/scan.js
 var require_scan = __commonJS({
-  "node_modules/picomatch/lib/scan.js"(exports, module) {
+  "../../main/node_modules/picomatch/lib/scan.js"(exports, module) {
     "use strict";
     var utils = require_utils();
     var {
@@ -28957,9 +28962,9 @@ var require_scan = __commonJS({
   }
 });
 
-// node_modules/picomatch/lib/parse.js
+// ../../main/node_modules/picomatch/lib/parse.js
 var require_parse = __commonJS({
-  "node_modules/picomatch/lib/parse.js"(exports, module) {
+  "../../main/node_modules/picomatch/lib/parse.js"(exports, module) {
     "use strict";
     var constants4 = require_constants();
     var utils = require_utils();
@@ -29972,9 +29977,9 @@ var require_parse = __commonJS({
   }
 });
 
-// node_modules/picomatch/lib/picomatch.js
+// ../../main/node_modules/picomatch/lib/picomatch.js
 var require_picomatch = __commonJS({
-  "node_modules/picomatch/lib/picomatch.js"(exports, module) {
+  "../../main/node_modules/picomatch/lib/picomatch.js"(exports, module) {
     "use strict";
     var scan = require_scan();
     var parse6 = require_parse();
@@ -30112,9 +30117,9 @@ var require_picomatch = __commonJS({
   }
 });
 
-// node_modules/picomatch/index.js
+// ../../main/node_modules/picomatch/index.js
 var require_picomatch2 = __commonJS({
-  "node_modules/picomatch/index.js"(exports, module) {
+  "../../main/node_modules/picomatch/index.js"(exports, module) {
     "use strict";
     var pico = require_picomatch();
     var utils = require_utils();
@@ -30308,9 +30313,9 @@ var init_collect_local = __esm({
   }
 });
 
-// node_modules/sax/lib/sax.js
+// ../../main/node_modules/sax/lib/sax.js
 var require_sax = __commonJS({
-  "node_modules/sax/lib/sax.js"(exports) {
+  "../../main/node_modules/sax/lib/sax.js"(exports) {
     (function(sax2) {
       sax2.parser = function(strict, opt) {
         return new SAXParser(strict, opt);
@@ -33650,16 +33655,331 @@ var init_local_executor = __esm({
   }
 });
 
-// node_modules/events-universal/default.js
+// src/incus/argv.ts
+function assertDeviceName(name) {
+  if (name.length > DEVICE_NAME_MAX || !DEVICE_NAME_PATTERN.test(name)) {
+    throw new Error(`incus device name '${name}' must be 1-${DEVICE_NAME_MAX} characters of [A-Za-z0-9._-]`);
+  }
+}
+function assertInstanceName(name) {
+  if (!INSTANCE_NAME_PATTERN.test(name) || name.endsWith("-")) {
+    throw new Error(`incus instance name '${name}' is not a valid host name label`);
+  }
+}
+function projectFlag(scope) {
+  return scope.project ? ["--project", scope.project] : [];
+}
+function diskDeviceConfig(device, vm) {
+  assertDeviceName(device.name);
+  const config2 = { type: "disk", source: device.source, path: device.path };
+  if (device.readonly) config2.readonly = "true";
+  if (device.shift) config2.shift = "true";
+  if (vm) config2["io.bus"] = "virtiofs";
+  return config2;
+}
+function createArgv(spec, scope, start) {
+  assertInstanceName(spec.name);
+  const devices = {};
+  for (const device of spec.devices) {
+    if (devices[device.name]) throw new Error(`duplicate incus device name '${device.name}'`);
+    devices[device.name] = diskDeviceConfig(device, spec.vm);
+  }
+  for (const [name, device] of Object.entries(spec.otherDevices ?? {})) {
+    if (devices[name]) throw new Error(`duplicate incus device name '${name}'`);
+    devices[name] = device;
+  }
+  const argv = ["incus", start ? "launch" : "init", ...projectFlag(scope), spec.image, spec.name];
+  if (spec.vm) argv.push("--vm");
+  if (spec.storage) argv.push("--storage", spec.storage);
+  return { argv, stdin: `${JSON.stringify({ config: spec.config, devices })}
+` };
+}
+function instancePatch(devices, config2, vm) {
+  const out = {};
+  for (const device of devices) {
+    if (out[device.name]) throw new Error(`duplicate incus device name '${device.name}'`);
+    out[device.name] = diskDeviceConfig(device, vm);
+  }
+  return { config: config2, devices: out };
+}
+function claimArgv(name, device, scope) {
+  assertInstanceName(name);
+  assertDeviceName(device);
+  return ["incus", "config", "device", "add", ...projectFlag(scope), name, device, "none"];
+}
+function queryArgv(path15, scope, patch) {
+  const sep3 = path15.includes("?") ? "&" : "?";
+  const full = scope.project ? `${path15}${sep3}project=${encodeURIComponent(scope.project)}` : path15;
+  return [
+    "incus",
+    "query",
+    ...patch === void 0 ? [] : ["-X", "PATCH", "--data", JSON.stringify(patch)],
+    full
+  ];
+}
+function addDiskArgv(name, device, vm, scope) {
+  const config2 = diskDeviceConfig(device, vm);
+  const pairs = Object.entries(config2).filter(([key]) => key !== "type").map(([key, value]) => `${key}=${value}`);
+  return ["incus", "config", "device", "add", ...projectFlag(scope), name, device.name, "disk", ...pairs];
+}
+function startArgv(name, scope) {
+  return ["incus", "start", ...projectFlag(scope), name];
+}
+function execArgv(name, argv, options, scope) {
+  const env = Object.entries(options.env ?? {}).flatMap(([key, value]) => {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new Error(`invalid environment variable name '${key}'`);
+    return ["--env", `${key}=${value}`];
+  });
+  const cwd = options.cwd ? ["--cwd", options.cwd] : [];
+  return ["incus", "exec", ...projectFlag(scope), "--disable-stdin", ...env, ...cwd, name, "--", ...argv];
+}
+function deleteArgv(name, scope) {
+  return ["incus", "delete", ...projectFlag(scope), "--force", name];
+}
+function imageInfoArgv(alias, scope) {
+  return ["incus", "image", "info", ...projectFlag(scope), alias];
+}
+var DEVICE_NAME_MAX, DEVICE_NAME_PATTERN, INSTANCE_NAME_PATTERN;
+var init_argv = __esm({
+  "src/incus/argv.ts"() {
+    "use strict";
+    DEVICE_NAME_MAX = 20;
+    DEVICE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+    INSTANCE_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9-]{0,62}$/;
+  }
+});
+
+// src/incus/list.ts
+function parseInstanceList(json2) {
+  let parsed;
+  try {
+    parsed = JSON.parse(json2);
+  } catch (error62) {
+    throw new InfrastructureError("incus list returned output that is not JSON", {
+      hint: "check the build host's incus version (`incus version`); pikaci needs `incus list --format json`",
+      cause: error62
+    });
+  }
+  if (!Array.isArray(parsed)) return [];
+  return parsed.flatMap((item) => {
+    if (typeof item !== "object" || item === null || typeof item.name !== "string") return [];
+    const config2 = {};
+    for (const [key, value] of Object.entries(item.config ?? {})) {
+      if (typeof value === "string") config2[key] = value;
+    }
+    return [
+      {
+        name: item.name,
+        status: typeof item.status === "string" ? item.status : "Unknown",
+        created_at: typeof item.created_at === "string" ? item.created_at : null,
+        config: config2,
+        devices: typeof item.devices === "object" && item.devices !== null ? Object.keys(item.devices).sort() : []
+      }
+    ];
+  });
+}
+var init_list = __esm({
+  "src/incus/list.ts"() {
+    "use strict";
+    init_errors2();
+  }
+});
+
+// src/incus/client.ts
+function createIncusClient(params) {
+  const ctx = { transport: params.transport, scope: params.project ? { project: params.project } : {} };
+  const { transport, scope } = ctx;
+  return {
+    imageExists: (alias) => imageExists(ctx, alias),
+    imageFingerprint: (alias) => imageFingerprint(ctx, alias),
+    async create(spec, options) {
+      const { argv, stdin } = createArgv(spec, scope, options.start);
+      const what = `incus ${options.start ? "launch" : "init"} ${spec.name}`;
+      await run(ctx, argv, what, { stdin, signal: options.signal });
+    },
+    async addDisk(name, device, vm) {
+      await run(ctx, addDiskArgv(name, device, vm, scope), `incus config device add ${name} ${device.name}`);
+    },
+    async start(name) {
+      await run(ctx, startArgv(name, scope), `incus start ${name}`);
+    },
+    exec: (name, argv, options = {}) => transport.exec(execArgv(name, argv, options, scope), {
+      onStdout: options.onStdout,
+      onStderr: options.onStderr,
+      timeoutMs: options.timeoutMs,
+      signal: options.signal,
+      collect: options.collect
+    }),
+    waitReady: (name, options) => waitReady(ctx, name, options),
+    delete: (name, options = {}) => deleteInstance(ctx, name, options.timeoutMs ?? 12e4),
+    async list(prefix) {
+      const result = await run(ctx, queryArgv("/1.0/instances?recursion=1", scope), "incus list", {
+        timeoutMs: 6e4
+      });
+      return parseInstanceList(result.stdout.toString()).filter((i) => i.name.startsWith(prefix));
+    },
+    claim: (name, device) => claim2(ctx, name, device),
+    async patch(name, body) {
+      await run(ctx, queryArgv(`/1.0/instances/${name}`, scope, body), `incus PATCH instance ${name}`);
+    }
+  };
+}
+async function run(ctx, argv, what, options = {}) {
+  const result = await ctx.transport.exec(argv, options);
+  if (result.code !== 0) throw incusError(what, ctx.transport.description, result);
+  return result;
+}
+async function imageExists(ctx, alias) {
+  const result = await ctx.transport.exec(imageInfoArgv(alias, ctx.scope), { timeoutMs: 3e4 });
+  if (result.code === 0) return true;
+  if (NOT_FOUND.test(result.stderr.toString())) return false;
+  throw incusError(`incus image info ${alias}`, ctx.transport.description, result);
+}
+async function imageFingerprint(ctx, alias) {
+  const argv = queryArgv(`/1.0/images/aliases/${encodeURIComponent(alias)}`, ctx.scope);
+  const result = await ctx.transport.exec(argv, { timeoutMs: 3e4 });
+  if (result.code !== 0) {
+    if (NOT_FOUND.test(result.stderr.toString())) return null;
+    throw incusError(`incus image alias ${alias}`, ctx.transport.description, result);
+  }
+  const target = JSON.parse(result.stdout.toString()).target;
+  return typeof target === "string" ? target : null;
+}
+async function claim2(ctx, name, device) {
+  const result = await ctx.transport.exec(claimArgv(name, device, ctx.scope), { timeoutMs: 6e4 });
+  if (result.code === 0) return true;
+  if (CLAIM_LOST.test(result.stderr.toString())) return false;
+  throw incusError(`claiming ${name}`, ctx.transport.description, result);
+}
+async function waitReady(ctx, name, options) {
+  const deadline = Date.now() + options.deadlineMs;
+  let delay = 50;
+  for (; ; ) {
+    const argv = execArgv(name, ["true"], {}, ctx.scope);
+    const result = await ctx.transport.exec(argv, { signal: options.signal });
+    if (result.code === 0) return;
+    if (Date.now() + delay > deadline) {
+      const what = `instance ${name} did not become ready within ${options.deadlineMs} ms`;
+      throw incusError(what, ctx.transport.description, result);
+    }
+    await new Promise((resolve4) => setTimeout(resolve4, delay));
+    delay = Math.min(delay * 2, 1e3);
+  }
+}
+async function deleteInstance(ctx, name, timeoutMs) {
+  const result = await ctx.transport.exec(deleteArgv(name, ctx.scope), { timeoutMs });
+  if (result.code === 0 || NOT_FOUND.test(result.stderr.toString())) return;
+  throw incusError(`incus delete ${name}`, ctx.transport.description, result);
+}
+function incusError(what, where, result) {
+  const stderr = result.stderr.toString().trim().split("\n").slice(-5).join(" | ");
+  const status = result.code === null ? `signal ${result.signal ?? "?"}` : `exit ${result.code}`;
+  return new InfrastructureError(`${what} failed on ${where} (${status}): ${stderr || "no output"}`, {
+    hint: "check the build host's Incus (`incus info`, `incus list`) and that the ssh user may use it (incus-admin group)"
+  });
+}
+var NOT_FOUND, CLAIM_LOST;
+var init_client = __esm({
+  "src/incus/client.ts"() {
+    "use strict";
+    init_errors2();
+    init_argv();
+    init_list();
+    NOT_FOUND = /not found|no such (object|instance)|non-reusable operation has now succeeded/i;
+    CLAIM_LOST = /already exists|ETag doesn't match|not found|is not running/i;
+  }
+});
+
+// src/executor/incus/classify.ts
+function classifyEnding(ending) {
+  if (ending.aborted)
+    return { status: "cancelled", failure_kind: null, exit_code: null, message: "cancelled" };
+  if (ending.hostDeadline) {
+    return timeout(`timed out after ${ending.timeoutSecs}s (the host-side deadline killed the instance)`);
+  }
+  if (ending.error !== null) return infrastructure(ending.error);
+  const result = parseResult(ending.resultText);
+  if (result === null) {
+    const exit = ending.runnerExit === null ? "did not report an exit code" : `exited ${ending.runnerExit}`;
+    if (ending.runnerExit === RUNNER_TIMEOUT) return timeout(`timed out after ${ending.timeoutSecs}s`);
+    return infrastructure(
+      `the guest runner wrote no valid result.json (runner ${exit}); the image may lack pikaci-incus-run or /artifacts is not writable`
+    );
+  }
+  if (result.status === "passed" && result.exit_code === 0) {
+    return { status: "passed", failure_kind: null, exit_code: 0, message: null };
+  }
+  if (result.exit_code === RUNNER_TIMEOUT)
+    return timeout(result.message || `timed out after ${ending.timeoutSecs}s`);
+  if (result.exit_code === RUNNER_BOOTSTRAP && result.message.startsWith("bootstrap error")) {
+    return infrastructure(`guest runner ${result.message}`);
+  }
+  return {
+    status: "failed",
+    failure_kind: "test_failure",
+    exit_code: result.exit_code,
+    message: result.message
+  };
+}
+function parseResult(text) {
+  if (text === null || text.trim() === "") return null;
+  try {
+    const parsed = GuestResult.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+var RUNNER_TIMEOUT, RUNNER_BOOTSTRAP, timeout, infrastructure;
+var init_classify = __esm({
+  "src/executor/incus/classify.ts"() {
+    "use strict";
+    init_schema();
+    RUNNER_TIMEOUT = 124;
+    RUNNER_BOOTSTRAP = 2;
+    timeout = (message) => ({
+      status: "failed",
+      failure_kind: "timeout",
+      exit_code: null,
+      message
+    });
+    infrastructure = (message) => ({
+      status: "failed",
+      failure_kind: "infrastructure",
+      exit_code: null,
+      message
+    });
+  }
+});
+
+// src/executor/incus/heartbeat.ts
+function startHeartbeat(params) {
+  const timer = setInterval(() => {
+    params.transport.exec(["touch", "--", params.path], { timeoutMs: 3e4 }).catch(() => {
+    });
+  }, params.intervalMs ?? HEARTBEAT_INTERVAL_MS);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+var HEARTBEAT_INTERVAL_MS, HEARTBEAT_STALE_FACTOR;
+var init_heartbeat = __esm({
+  "src/executor/incus/heartbeat.ts"() {
+    "use strict";
+    HEARTBEAT_INTERVAL_MS = 1e4;
+    HEARTBEAT_STALE_FACTOR = 3;
+  }
+});
+
+// ../../main/node_modules/events-universal/default.js
 var require_default = __commonJS({
-  "node_modules/events-universal/default.js"(exports, module) {
+  "../../main/node_modules/events-universal/default.js"(exports, module) {
     module.exports = __require("events");
   }
 });
 
-// node_modules/fast-fifo/fixed-size.js
+// ../../main/node_modules/fast-fifo/fixed-size.js
 var require_fixed_size = __commonJS({
-  "node_modules/fast-fifo/fixed-size.js"(exports, module) {
+  "../../main/node_modules/fast-fifo/fixed-size.js"(exports, module) {
     module.exports = class FixedFIFO {
       constructor(hwm) {
         if (!(hwm > 0) || (hwm - 1 & hwm) !== 0) throw new Error("Max size for a FixedFIFO should be a power of two");
@@ -33697,9 +34017,9 @@ var require_fixed_size = __commonJS({
   }
 });
 
-// node_modules/fast-fifo/index.js
+// ../../main/node_modules/fast-fifo/index.js
 var require_fast_fifo = __commonJS({
-  "node_modules/fast-fifo/index.js"(exports, module) {
+  "../../main/node_modules/fast-fifo/index.js"(exports, module) {
     var FixedFIFO = require_fixed_size();
     module.exports = class FastFIFO {
       constructor(hwm) {
@@ -33744,9 +34064,9 @@ var require_fast_fifo = __commonJS({
   }
 });
 
-// node_modules/b4a/index.js
+// ../../main/node_modules/b4a/index.js
 var require_b4a = __commonJS({
-  "node_modules/b4a/index.js"(exports, module) {
+  "../../main/node_modules/b4a/index.js"(exports, module) {
     function isBuffer(value) {
       return Buffer.isBuffer(value) || value instanceof Uint8Array;
     }
@@ -33905,9 +34225,9 @@ var require_b4a = __commonJS({
   }
 });
 
-// node_modules/text-decoder/lib/pass-through-decoder.js
+// ../../main/node_modules/text-decoder/lib/pass-through-decoder.js
 var require_pass_through_decoder = __commonJS({
-  "node_modules/text-decoder/lib/pass-through-decoder.js"(exports, module) {
+  "../../main/node_modules/text-decoder/lib/pass-through-decoder.js"(exports, module) {
     var b4a = require_b4a();
     module.exports = class PassThroughDecoder {
       constructor(encoding) {
@@ -33926,9 +34246,9 @@ var require_pass_through_decoder = __commonJS({
   }
 });
 
-// node_modules/text-decoder/lib/utf8-decoder.js
+// ../../main/node_modules/text-decoder/lib/utf8-decoder.js
 var require_utf8_decoder = __commonJS({
-  "node_modules/text-decoder/lib/utf8-decoder.js"(exports, module) {
+  "../../main/node_modules/text-decoder/lib/utf8-decoder.js"(exports, module) {
     var b4a = require_b4a();
     module.exports = class UTF8Decoder {
       constructor() {
@@ -34073,9 +34393,9 @@ var require_utf8_decoder = __commonJS({
   }
 });
 
-// node_modules/text-decoder/index.js
+// ../../main/node_modules/text-decoder/index.js
 var require_text_decoder = __commonJS({
-  "node_modules/text-decoder/index.js"(exports, module) {
+  "../../main/node_modules/text-decoder/index.js"(exports, module) {
     var PassThroughDecoder = require_pass_through_decoder();
     var UTF8Decoder = require_utf8_decoder();
     module.exports = class TextDecoder {
@@ -34135,9 +34455,9 @@ var require_text_decoder = __commonJS({
   }
 });
 
-// node_modules/streamx/lib/errors.js
+// ../../main/node_modules/streamx/lib/errors.js
 var require_errors2 = __commonJS({
-  "node_modules/streamx/lib/errors.js"(exports, module) {
+  "../../main/node_modules/streamx/lib/errors.js"(exports, module) {
     module.exports = class StreamError extends Error {
       constructor(msg, code, fn = StreamError) {
         super(msg);
@@ -34177,9 +34497,9 @@ var require_errors2 = __commonJS({
   }
 });
 
-// node_modules/streamx/index.js
+// ../../main/node_modules/streamx/index.js
 var require_streamx = __commonJS({
-  "node_modules/streamx/index.js"(exports, module) {
+  "../../main/node_modules/streamx/index.js"(exports, module) {
     var { EventEmitter } = require_default();
     var FIFO = require_fast_fifo();
     var TextDecoder2 = require_text_decoder();
@@ -35208,9 +35528,9 @@ var require_streamx = __commonJS({
   }
 });
 
-// node_modules/tar-stream/headers.js
+// ../../main/node_modules/tar-stream/headers.js
 var require_headers = __commonJS({
-  "node_modules/tar-stream/headers.js"(exports) {
+  "../../main/node_modules/tar-stream/headers.js"(exports) {
     var b4a = require_b4a();
     var ZEROS = "0000000000000000000";
     var SEVENS = "7777777777777777777";
@@ -35470,9 +35790,9 @@ var require_headers = __commonJS({
   }
 });
 
-// node_modules/tar-stream/extract.js
+// ../../main/node_modules/tar-stream/extract.js
 var require_extract = __commonJS({
-  "node_modules/tar-stream/extract.js"(exports, module) {
+  "../../main/node_modules/tar-stream/extract.js"(exports, module) {
     var { Writable, Readable: Readable3, getStreamError } = require_streamx();
     var FIFO = require_fast_fifo();
     var b4a = require_b4a();
@@ -35814,9 +36134,9 @@ var require_extract = __commonJS({
   }
 });
 
-// node_modules/tar-stream/constants.js
+// ../../main/node_modules/tar-stream/constants.js
 var require_constants2 = __commonJS({
-  "node_modules/tar-stream/constants.js"(exports, module) {
+  "../../main/node_modules/tar-stream/constants.js"(exports, module) {
     var constants4 = {
       // just for envs without fs
       S_IFMT: 61440,
@@ -35834,9 +36154,9 @@ var require_constants2 = __commonJS({
   }
 });
 
-// node_modules/tar-stream/pack.js
+// ../../main/node_modules/tar-stream/pack.js
 var require_pack = __commonJS({
-  "node_modules/tar-stream/pack.js"(exports, module) {
+  "../../main/node_modules/tar-stream/pack.js"(exports, module) {
     var { Readable: Readable3, Writable, getStreamError } = require_streamx();
     var b4a = require_b4a();
     var constants4 = require_constants2();
@@ -36068,9 +36388,9 @@ var require_pack = __commonJS({
   }
 });
 
-// node_modules/tar-stream/index.js
+// ../../main/node_modules/tar-stream/index.js
 var require_tar_stream = __commonJS({
-  "node_modules/tar-stream/index.js"(exports) {
+  "../../main/node_modules/tar-stream/index.js"(exports) {
     exports.extract = require_extract();
     exports.pack = require_pack();
   }
@@ -36137,264 +36457,6 @@ var init_collect_incus = __esm({
     init_select();
     MAX_LISTING_BYTES = 8 * 1024 * 1024;
     LIST_SCRIPT = `for b in "$@"; do [ -e "$b" ] || continue; find -P "$b" -type f -print0 2>/dev/null; done | head -c ${MAX_LISTING_BYTES}`;
-  }
-});
-
-// src/incus/argv.ts
-function assertDeviceName(name) {
-  if (name.length > DEVICE_NAME_MAX || !DEVICE_NAME_PATTERN.test(name)) {
-    throw new Error(`incus device name '${name}' must be 1-${DEVICE_NAME_MAX} characters of [A-Za-z0-9._-]`);
-  }
-}
-function assertInstanceName(name) {
-  if (!INSTANCE_NAME_PATTERN.test(name) || name.endsWith("-")) {
-    throw new Error(`incus instance name '${name}' is not a valid host name label`);
-  }
-}
-function projectFlag(scope) {
-  return scope.project ? ["--project", scope.project] : [];
-}
-function diskDeviceConfig(device, vm) {
-  assertDeviceName(device.name);
-  const config2 = { type: "disk", source: device.source, path: device.path };
-  if (device.readonly) config2.readonly = "true";
-  if (device.shift) config2.shift = "true";
-  if (vm) config2["io.bus"] = "virtiofs";
-  return config2;
-}
-function createArgv(spec, scope, start) {
-  assertInstanceName(spec.name);
-  const devices = {};
-  for (const device of spec.devices) {
-    if (devices[device.name]) throw new Error(`duplicate incus device name '${device.name}'`);
-    devices[device.name] = diskDeviceConfig(device, spec.vm);
-  }
-  for (const [name, device] of Object.entries(spec.otherDevices ?? {})) {
-    if (devices[name]) throw new Error(`duplicate incus device name '${name}'`);
-    devices[name] = device;
-  }
-  const argv = ["incus", start ? "launch" : "init", ...projectFlag(scope), spec.image, spec.name];
-  if (spec.vm) argv.push("--vm");
-  return { argv, stdin: `${JSON.stringify({ config: spec.config, devices })}
-` };
-}
-function addDiskArgv(name, device, vm, scope) {
-  const config2 = diskDeviceConfig(device, vm);
-  const pairs = Object.entries(config2).filter(([key]) => key !== "type").map(([key, value]) => `${key}=${value}`);
-  return ["incus", "config", "device", "add", ...projectFlag(scope), name, device.name, "disk", ...pairs];
-}
-function startArgv(name, scope) {
-  return ["incus", "start", ...projectFlag(scope), name];
-}
-function execArgv(name, argv, options, scope) {
-  const env = Object.entries(options.env ?? {}).flatMap(([key, value]) => {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new Error(`invalid environment variable name '${key}'`);
-    return ["--env", `${key}=${value}`];
-  });
-  const cwd = options.cwd ? ["--cwd", options.cwd] : [];
-  return ["incus", "exec", ...projectFlag(scope), "--disable-stdin", ...env, ...cwd, name, "--", ...argv];
-}
-function deleteArgv(name, scope) {
-  return ["incus", "delete", ...projectFlag(scope), "--force", name];
-}
-function listArgv(prefix, scope) {
-  return ["incus", "list", ...projectFlag(scope), "--format", "json", prefix];
-}
-function imageInfoArgv(alias, scope) {
-  return ["incus", "image", "info", ...projectFlag(scope), alias];
-}
-var DEVICE_NAME_MAX, DEVICE_NAME_PATTERN, INSTANCE_NAME_PATTERN;
-var init_argv = __esm({
-  "src/incus/argv.ts"() {
-    "use strict";
-    DEVICE_NAME_MAX = 20;
-    DEVICE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
-    INSTANCE_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9-]{0,62}$/;
-  }
-});
-
-// src/incus/list.ts
-function parseInstanceList(json2) {
-  let parsed;
-  try {
-    parsed = JSON.parse(json2);
-  } catch (error62) {
-    throw new InfrastructureError("incus list returned output that is not JSON", {
-      hint: "check the build host's incus version (`incus version`); pikaci needs `incus list --format json`",
-      cause: error62
-    });
-  }
-  if (!Array.isArray(parsed)) return [];
-  return parsed.flatMap((item) => {
-    if (typeof item !== "object" || item === null || typeof item.name !== "string") return [];
-    const config2 = {};
-    for (const [key, value] of Object.entries(item.config ?? {})) {
-      if (typeof value === "string") config2[key] = value;
-    }
-    return [
-      {
-        name: item.name,
-        status: typeof item.status === "string" ? item.status : "Unknown",
-        created_at: typeof item.created_at === "string" ? item.created_at : null,
-        config: config2
-      }
-    ];
-  });
-}
-var init_list = __esm({
-  "src/incus/list.ts"() {
-    "use strict";
-    init_errors2();
-  }
-});
-
-// src/incus/client.ts
-function createIncusClient(params) {
-  const { transport } = params;
-  const scope = params.project ? { project: params.project } : {};
-  const run2 = async (argv, what, options = {}) => {
-    const result = await transport.exec(argv, options);
-    if (result.code !== 0) throw incusError(what, transport.description, result);
-    return result;
-  };
-  return {
-    async imageExists(alias) {
-      const result = await transport.exec(imageInfoArgv(alias, scope), { timeoutMs: 3e4 });
-      if (result.code === 0) return true;
-      if (NOT_FOUND.test(result.stderr.toString())) return false;
-      throw incusError(`incus image info ${alias}`, transport.description, result);
-    },
-    async create(spec, options) {
-      const { argv, stdin } = createArgv(spec, scope, options.start);
-      await run2(argv, `incus ${options.start ? "launch" : "init"} ${spec.name}`, {
-        stdin,
-        signal: options.signal
-      });
-    },
-    async addDisk(name, device, vm) {
-      await run2(addDiskArgv(name, device, vm, scope), `incus config device add ${name} ${device.name}`);
-    },
-    async start(name) {
-      await run2(startArgv(name, scope), `incus start ${name}`);
-    },
-    exec(name, argv, options = {}) {
-      return transport.exec(execArgv(name, argv, options, scope), {
-        onStdout: options.onStdout,
-        onStderr: options.onStderr,
-        timeoutMs: options.timeoutMs,
-        signal: options.signal,
-        collect: options.collect
-      });
-    },
-    async waitReady(name, options) {
-      const deadline = Date.now() + options.deadlineMs;
-      let delay = 50;
-      for (; ; ) {
-        const result = await transport.exec(execArgv(name, ["true"], {}, scope), { signal: options.signal });
-        if (result.code === 0) return;
-        if (Date.now() + delay > deadline) {
-          throw incusError(
-            `instance ${name} did not become ready within ${options.deadlineMs} ms`,
-            transport.description,
-            result
-          );
-        }
-        await new Promise((resolve4) => setTimeout(resolve4, delay));
-        delay = Math.min(delay * 2, 1e3);
-      }
-    },
-    async delete(name, options = {}) {
-      const result = await transport.exec(deleteArgv(name, scope), {
-        timeoutMs: options.timeoutMs ?? 12e4
-      });
-      if (result.code === 0 || NOT_FOUND.test(result.stderr.toString())) return;
-      throw incusError(`incus delete ${name}`, transport.description, result);
-    },
-    async list(prefix) {
-      const result = await run2(listArgv(prefix, scope), "incus list", { timeoutMs: 6e4 });
-      return parseInstanceList(result.stdout.toString()).filter(
-        (instance) => instance.name.startsWith(prefix)
-      );
-    }
-  };
-}
-function incusError(what, where, result) {
-  const stderr = result.stderr.toString().trim().split("\n").slice(-5).join(" | ");
-  const status = result.code === null ? `signal ${result.signal ?? "?"}` : `exit ${result.code}`;
-  return new InfrastructureError(`${what} failed on ${where} (${status}): ${stderr || "no output"}`, {
-    hint: "check the build host's Incus (`incus info`, `incus list`) and that the ssh user may use it (incus-admin group)"
-  });
-}
-var NOT_FOUND;
-var init_client = __esm({
-  "src/incus/client.ts"() {
-    "use strict";
-    init_errors2();
-    init_argv();
-    init_list();
-    NOT_FOUND = /not found|no such (object|instance)|non-reusable operation has now succeeded/i;
-  }
-});
-
-// src/executor/incus/classify.ts
-function classifyEnding(ending) {
-  if (ending.aborted)
-    return { status: "cancelled", failure_kind: null, exit_code: null, message: "cancelled" };
-  if (ending.hostDeadline) {
-    return timeout(`timed out after ${ending.timeoutSecs}s (the host-side deadline killed the instance)`);
-  }
-  if (ending.error !== null) return infrastructure(ending.error);
-  const result = parseResult(ending.resultText);
-  if (result === null) {
-    const exit = ending.runnerExit === null ? "did not report an exit code" : `exited ${ending.runnerExit}`;
-    if (ending.runnerExit === RUNNER_TIMEOUT) return timeout(`timed out after ${ending.timeoutSecs}s`);
-    return infrastructure(
-      `the guest runner wrote no valid result.json (runner ${exit}); the image may lack pikaci-incus-run or /artifacts is not writable`
-    );
-  }
-  if (result.status === "passed" && result.exit_code === 0) {
-    return { status: "passed", failure_kind: null, exit_code: 0, message: null };
-  }
-  if (result.exit_code === RUNNER_TIMEOUT)
-    return timeout(result.message || `timed out after ${ending.timeoutSecs}s`);
-  if (result.exit_code === RUNNER_BOOTSTRAP && result.message.startsWith("bootstrap error")) {
-    return infrastructure(`guest runner ${result.message}`);
-  }
-  return {
-    status: "failed",
-    failure_kind: "test_failure",
-    exit_code: result.exit_code,
-    message: result.message
-  };
-}
-function parseResult(text) {
-  if (text === null || text.trim() === "") return null;
-  try {
-    const parsed = GuestResult.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : null;
-  } catch {
-    return null;
-  }
-}
-var RUNNER_TIMEOUT, RUNNER_BOOTSTRAP, timeout, infrastructure;
-var init_classify = __esm({
-  "src/executor/incus/classify.ts"() {
-    "use strict";
-    init_schema();
-    RUNNER_TIMEOUT = 124;
-    RUNNER_BOOTSTRAP = 2;
-    timeout = (message) => ({
-      status: "failed",
-      failure_kind: "timeout",
-      exit_code: null,
-      message
-    });
-    infrastructure = (message) => ({
-      status: "failed",
-      failure_kind: "infrastructure",
-      exit_code: null,
-      message
-    });
   }
 });
 
@@ -36650,24 +36712,6 @@ var init_guest = __esm({
     init_schema();
     init_trailer();
     DEFAULT_RUNNER_PATH = "/run/current-system/sw/bin/pikaci-incus-run";
-  }
-});
-
-// src/executor/incus/heartbeat.ts
-function startHeartbeat(params) {
-  const timer = setInterval(() => {
-    params.transport.exec(["touch", "--", params.path], { timeoutMs: 3e4 }).catch(() => {
-    });
-  }, params.intervalMs ?? HEARTBEAT_INTERVAL_MS);
-  timer.unref();
-  return () => clearInterval(timer);
-}
-var HEARTBEAT_INTERVAL_MS, HEARTBEAT_STALE_FACTOR;
-var init_heartbeat = __esm({
-  "src/executor/incus/heartbeat.ts"() {
-    "use strict";
-    HEARTBEAT_INTERVAL_MS = 1e4;
-    HEARTBEAT_STALE_FACTOR = 3;
   }
 });
 
@@ -37050,6 +37094,463 @@ var init_runtime = __esm({
   "src/executor/incus/runtime.ts"() {
     "use strict";
     init_errors2();
+  }
+});
+
+// src/executor/incus/writable-copy.ts
+async function makeWritableCopy(params) {
+  const script = [
+    "set -e",
+    `mkdir -p ${GUEST_WRITABLE}`,
+    // -R keeps symlinks as symlinks (busybox and GNU); no -p: the files are the job's now; exec bits stay.
+    `cp -R ${GUEST_SNAPSHOT}/. ${GUEST_WRITABLE}/`,
+    // Objects in the content-addressed store are read-only (a-w); the job's copy must be writable.
+    `chmod -R u+w ${GUEST_WRITABLE}`,
+    `if [ "$1" != 1 ]; then chown -R "$(id -u "$2"):$(id -g "$2")" ${GUEST_WRITABLE}; fi`,
+    "echo copy"
+  ].join("\n");
+  const result = await params.incus.exec(
+    params.name,
+    ["sh", "-c", script, "pikaci-copy", params.runAsRoot ? "1" : "0", params.user ?? "pikaci"],
+    { signal: params.signal }
+  );
+  if (result.code !== 0) {
+    throw new InfrastructureError(
+      `cannot make the writable workspace in ${params.name}: ${result.stderr.toString().trim()}`,
+      { hint: "check the instance's disk space and that the image has cp, chown and id" }
+    );
+  }
+  return { path: GUEST_WRITABLE, method: "copy" };
+}
+var GUEST_WRITABLE;
+var init_writable_copy = __esm({
+  "src/executor/incus/writable-copy.ts"() {
+    "use strict";
+    init_errors2();
+    init_devices();
+    GUEST_WRITABLE = "/workspace/rw";
+  }
+});
+
+// src/executor/incus/job-steps.ts
+import { posix as posix5 } from "node:path";
+function startClaim(job) {
+  const spec = job.job.execute;
+  if (job.pool === null || spec.network !== void 0 || spec.instance_type !== "container") {
+    return Promise.resolve(null);
+  }
+  return job.pool.claim(job.image, spec.instance_type).catch((error62) => {
+    job.host(`warm pool unavailable (${describeError(error62)}); launching cold`);
+    return null;
+  });
+}
+function devicesFor(job, snapshotPath) {
+  return jobDevices({
+    cacheSource: (cacheName) => job.keyed.find((c) => c.name === cacheName)?.work,
+    spec: job.job.execute,
+    remoteWorkDir: job.settings.remoteWorkDir,
+    snapshotPath,
+    artifactsPath: job.layout.artifacts,
+    shift: job.settings.shift
+  });
+}
+async function runSteps(job) {
+  const { clock, layout } = job;
+  await clock.run("prepare_directories", () => {
+    const writable = [
+      ...writableDirs(devicesFor(job, GUEST_SNAPSHOT)),
+      posix5.join(layout.artifacts, "outputs")
+    ];
+    return prepareRemoteDirs({
+      transport: job.transport,
+      dirs: [layout.jobDir],
+      writable,
+      clearFiles: ["result.json", "guest.log"].map((file2) => posix5.join(layout.artifacts, file2)),
+      heartbeat: layout.heartbeat
+    });
+  });
+  checkAbort(job);
+  const snapshotPath = await clock.run("sync_snapshot", async () => {
+    const synced = await job.syncer({ snapshot: job.job.snapshot, signal: job.signal, log: job.host });
+    job.sync = synced.stats;
+    job.host(
+      `snapshot ${job.job.snapshot.hash.slice(0, 12)}: ${synced.stats.bytes_sent} bytes sent, ${synced.stats.objects_reused} objects reused`
+    );
+    return synced.remotePath;
+  });
+  checkAbort(job);
+  const workdir = await clock.run("prepare_runtime", () => prepareRuntime(job, snapshotPath));
+  const exit = await runGuestPhases(job, workdir);
+  await takeExit(job, exit, workdir);
+}
+async function prepareRuntime(job, snapshotPath) {
+  const { incus, signal } = job;
+  const spec = job.job.execute;
+  await restoreKeyedCaches({
+    transport: job.transport,
+    remoteWorkDir: job.settings.remoteWorkDir,
+    caches: job.keyed,
+    log: job.host
+  });
+  const labels = instanceLabels({
+    ...ids(job.job),
+    createdAt: job.startedAt,
+    owner: job.settings.owner,
+    remoteWorkDir: job.settings.remoteWorkDir
+  });
+  const member = await job.claim;
+  if (member !== null) {
+    job.instance = member;
+    job.host(`warm pool: claimed running instance ${member}; hot-plugging its disks`);
+    await incus.patch(member, instancePatch(devicesFor(job, snapshotPath), labels, false));
+  } else {
+    await launchCold(job, snapshotPath, labels);
+  }
+  checkAbort(job);
+  if (!spec.writable_workspace) return GUEST_SNAPSHOT;
+  const writable = await makeWritableCopy({
+    incus,
+    name: job.instance,
+    runAsRoot: spec.run_as_root,
+    signal
+  });
+  job.host(`writable workspace at ${writable.path} (${writable.method})`);
+  return writable.path;
+}
+async function launchCold(job, snapshotPath, labels) {
+  const spec = job.job.execute;
+  const network = await laneNetwork({
+    transport: job.transport,
+    spec,
+    instance: job.name,
+    remoteWorkDir: job.settings.remoteWorkDir,
+    project: job.settings.project
+  });
+  job.network = network;
+  if (network.address !== null) job.host(`network ${spec.network}: ${network.address}`);
+  job.instance = job.name;
+  await launchInstance({
+    incus: job.incus,
+    spec: {
+      image: job.image,
+      name: job.name,
+      vm: spec.instance_type === "vm",
+      config: { ...labels, ...network.config },
+      devices: devicesFor(job, snapshotPath),
+      otherDevices: network.devices,
+      ...job.settings.storagePool ? { storage: job.settings.storagePool } : {}
+    },
+    readyDeadlineMs: 18e4,
+    log: job.host,
+    signal: new AbortController().signal
+  });
+  if (network.resolver !== null) {
+    const dns = await job.incus.exec(job.name, resolverArgv(network.resolver), { signal: job.signal });
+    if (dns.code !== 0) throw new InfrastructureError(`cannot write /etc/resolv.conf in ${job.name}`);
+  }
+}
+async function runGuestPhases(job, workdir) {
+  const spec = job.job.execute;
+  const { settings } = job;
+  const guest = await job.clock.run("launch_guest", async () => {
+    const deadlineSecs = spec.timeout_secs + (settings.deadlineGraceSecs ?? 20);
+    job.host(`launching the guest runner (timeout ${spec.timeout_secs}s, host deadline ${deadlineSecs}s)`);
+    const env = {
+      ...guestEnv({ spec, workdir, ids: { ...ids(job.job), laneId: job.job.lane_id } }),
+      [OUTPUT_DIR_ENV]: GUEST_OUTPUTS
+    };
+    const scope = settings.project ? { project: settings.project } : {};
+    return {
+      exit: runGuest({
+        transport: job.transport,
+        execArgv: execArgv(job.instance, [settings.runnerPath ?? DEFAULT_RUNNER_PATH], { env }, scope),
+        resultPath: posix5.join(job.layout.artifacts, "result.json"),
+        deadlineMs: deadlineSecs * 1e3,
+        onOutput: (text) => job.events.log("guest", text),
+        signal: job.signal
+      })
+    };
+  });
+  return job.clock.run("wait_for_completion", () => guest.exit);
+}
+async function takeExit(job, exit, workdir) {
+  const { ending } = job;
+  if (exit.kind === "deadline") ending.hostDeadline = true;
+  else if (exit.kind === "cancelled") ending.aborted = true;
+  else if (exit.kind === "error") ending.error = `the guest run failed: ${exit.message}`;
+  else {
+    ending.runnerExit = exit.code;
+    ending.resultText = await job.clock.run("collect_artifacts", async () => {
+      const resultText = exit.resultText ?? await readRemoteFile(job.transport, posix5.join(job.layout.artifacts, "result.json"));
+      const roots = { workspace: workdir, outputDir: GUEST_OUTPUTS };
+      const instance = job.instance;
+      job.outputs = await collectLaneOutputs({
+        spec: job.job.execute,
+        jobDir: job.job.job_dir,
+        repoRoot: job.job.snapshot.root,
+        workspaceRoots: [.../* @__PURE__ */ new Set([workdir, GUEST_SNAPSHOT])],
+        collect: (sink, caps) => collectIncus({
+          incus: job.incus,
+          instance,
+          spec: job.job.execute,
+          roots,
+          sink,
+          caps,
+          signal: job.signal
+        }),
+        log: job.host
+      });
+      return resultText;
+    });
+  }
+}
+async function cleanUp(job, warn) {
+  const claimed = await job.claim;
+  const instance = job.instance ?? claimed;
+  try {
+    if (instance !== null) await job.incus.delete(instance, { timeoutMs: 12e4 });
+  } catch (error62) {
+    warn(
+      `cleanup failed, instance ${instance} may be left behind (pikaci gc removes it): ${describeError(error62)}`
+    );
+  } finally {
+    await releaseLease(job.transport, job.network?.lease ?? null);
+  }
+}
+function ids(job) {
+  return { runId: job.run_id, jobId: job.job_id, attempt: job.attempt };
+}
+var GUEST_OUTPUTS, checkAbort;
+var init_job_steps = __esm({
+  "src/executor/incus/job-steps.ts"() {
+    "use strict";
+    init_collect_incus();
+    init_lane_outputs();
+    init_errors2();
+    init_argv();
+    init_devices();
+    init_guest();
+    init_keyed_cache();
+    init_names();
+    init_network();
+    init_remote_files();
+    init_runtime();
+    init_writable_copy();
+    GUEST_OUTPUTS = posix5.join(GUEST_ARTIFACTS, "outputs");
+    checkAbort = (job) => {
+      if (job.signal.aborted) throw new CancelledError("cancelled");
+    };
+  }
+});
+
+// src/executor/incus/gc-plan.ts
+function planReap(params) {
+  const { hostNowSecs } = params;
+  return params.instances.filter((instance) => instance.name.startsWith(INSTANCE_PREFIX)).map((instance) => {
+    const runId = instance.config[LABEL.runId] ?? null;
+    const created = Date.parse(instance.config[LABEL.createdAt] ?? instance.created_at ?? "");
+    const ageSecs = Number.isNaN(created) ? null : hostNowSecs - Math.floor(created / 1e3);
+    const decide = (remove, reason) => ({
+      name: instance.name,
+      runId,
+      remove,
+      reason
+    });
+    if (ageSecs !== null && ageSecs > params.olderThanSecs) {
+      return decide(true, `older than ${formatSecs(params.olderThanSecs)} (${formatSecs(ageSecs)})`);
+    }
+    if (runId === null) {
+      return decide(
+        false,
+        ageSecs === null ? "no pikaci labels and no creation time; left alone" : "no pikaci labels; young"
+      );
+    }
+    const beat = params.heartbeats.get(runId) ?? null;
+    if (beat === null)
+      return decide(true, `run ${runId} has no heartbeat on the host (its process is gone)`);
+    const silence = hostNowSecs - beat;
+    if (silence > params.staleAfterSecs) {
+      return decide(true, `run ${runId} is no longer alive (last heartbeat ${formatSecs(silence)} ago)`);
+    }
+    return decide(false, `run ${runId} is alive (heartbeat ${formatSecs(Math.max(0, silence))} ago)`);
+  });
+}
+function formatSecs(secs) {
+  if (secs < 120) return `${secs}s`;
+  if (secs < 7200) return `${Math.round(secs / 60)}m`;
+  return `${Math.round(secs / 360) / 10}h`;
+}
+var init_gc_plan = __esm({
+  "src/executor/incus/gc-plan.ts"() {
+    "use strict";
+    init_names();
+  }
+});
+
+// src/executor/incus/warm-pool.ts
+import { randomBytes as randomBytes4 } from "node:crypto";
+function poolKeyLabel(key) {
+  return `${key.fingerprint}/${key.instanceType}/${key.project}`;
+}
+function memberName(key, random = () => randomBytes4(4).toString("hex")) {
+  return `${POOL_PREFIX}${key.fingerprint.slice(0, 12)}-${random()}`;
+}
+function memberLabels(key, alias, createdAt) {
+  return {
+    [POOL_LABEL.key]: poolKeyLabel(key),
+    [POOL_LABEL.alias]: alias,
+    [POOL_LABEL.fingerprint]: key.fingerprint,
+    [POOL_LABEL.createdAt]: createdAt.toISOString()
+  };
+}
+function claimable(instances, key, random = Math.random) {
+  const names = instances.filter((i) => isMember(i, key) && !isClaimed(i) && i.status === "Running").map((i) => i.name);
+  for (let i = names.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [names[i], names[j]] = [names[j], names[i]];
+  }
+  return names;
+}
+function unclaimedCount(instances, key) {
+  return instances.filter((i) => isMember(i, key) && !isClaimed(i)).length;
+}
+function planPoolReap(params) {
+  return params.members.map((member) => {
+    const decide = (remove, reason) => ({
+      name: member.name,
+      runId: null,
+      remove,
+      reason: `warm pool member: ${reason}`
+    });
+    const alias = member.config[POOL_LABEL.alias] ?? "";
+    const current = params.currentImages.get(alias) ?? null;
+    if (current !== member.config[POOL_LABEL.fingerprint]) {
+      return decide(true, current === null ? `image ${alias} is gone` : `image ${alias} has been updated`);
+    }
+    const created = Date.parse(member.config[POOL_LABEL.createdAt] ?? member.created_at ?? "");
+    const ageSecs = Number.isNaN(created) ? null : params.hostNowSecs - Math.floor(created / 1e3);
+    if (ageSecs !== null && ageSecs > params.olderThanSecs) {
+      return decide(true, `older than ${formatSecs(params.olderThanSecs)} (${formatSecs(ageSecs)})`);
+    }
+    return decide(false, ageSecs === null ? "current image" : `current image, ${formatSecs(ageSecs)} old`);
+  });
+}
+function splitPoolMembers(instances) {
+  const members2 = instances.filter((i) => i.name.startsWith(POOL_PREFIX));
+  return {
+    unclaimed: members2.filter((i) => !isClaimed(i)),
+    claiming: members2.filter((i) => isClaimed(i) && i.config[LABEL.runId] === void 0),
+    rest: instances.filter((i) => !i.name.startsWith(POOL_PREFIX) || isClaimed(i) && i.config[LABEL.runId])
+  };
+}
+var POOL_PREFIX, CLAIM_DEVICE, POOL_LABEL, isClaimed, isMember;
+var init_warm_pool = __esm({
+  "src/executor/incus/warm-pool.ts"() {
+    "use strict";
+    init_gc_plan();
+    init_names();
+    POOL_PREFIX = `${INSTANCE_PREFIX}pool-`;
+    CLAIM_DEVICE = "pikaci-claim";
+    POOL_LABEL = {
+      key: "user.pikaci.pool.key",
+      alias: "user.pikaci.pool.alias",
+      fingerprint: "user.pikaci.pool.fingerprint",
+      createdAt: "user.pikaci.pool.created_at"
+    };
+    isClaimed = (instance) => instance.devices.includes(CLAIM_DEVICE);
+    isMember = (instance, key) => instance.name.startsWith(POOL_PREFIX) && instance.config[POOL_LABEL.key] === poolKeyLabel(key);
+  }
+});
+
+// src/executor/incus/pool.ts
+function createWarmPool(params) {
+  const fingerprints = /* @__PURE__ */ new Map();
+  const keyOf = async (alias, instanceType) => {
+    let fingerprint = fingerprints.get(alias);
+    if (!fingerprint) {
+      fingerprint = params.incus.imageFingerprint(alias);
+      fingerprints.set(alias, fingerprint);
+    }
+    const fp = await fingerprint;
+    return fp === null ? null : { fingerprint: fp, instanceType, project: params.project };
+  };
+  const fill = coalescedFill(params, keyOf);
+  return {
+    async claim(alias, instanceType) {
+      try {
+        const [key, instances] = await Promise.all([
+          keyOf(alias, instanceType),
+          params.incus.list(POOL_PREFIX)
+        ]);
+        if (key === null) return null;
+        for (const name of claimable(instances, key)) {
+          if (await params.incus.claim(name, CLAIM_DEVICE)) return name;
+        }
+        return null;
+      } finally {
+        fill(alias, instanceType);
+      }
+    },
+    fill
+  };
+}
+function coalescedFill(params, keyOf) {
+  const filling = /* @__PURE__ */ new Map();
+  return (alias, instanceType) => {
+    const id = `${alias}/${instanceType}`;
+    const running = filling.get(id);
+    if (running) {
+      running.again = true;
+      return;
+    }
+    const state = { again: true };
+    filling.set(id, state);
+    const loop = async () => {
+      while (state.again) {
+        state.again = false;
+        const key = await keyOf(alias, instanceType);
+        if (key !== null) await topUp({ ...params, key, alias });
+      }
+    };
+    params.track(
+      loop().catch(
+        (error62) => params.warn(`warm pool top-up for ${alias} failed: ${describeError(error62)}`)
+      ).finally(() => filling.delete(id))
+    );
+  };
+}
+async function topUp(params) {
+  const { incus, key } = params;
+  const have = unclaimedCount(await incus.list(POOL_PREFIX), key);
+  for (let i = have; i < params.size; i++) {
+    const name = memberName(key);
+    try {
+      await incus.create(
+        {
+          // By fingerprint: the member holds exactly the image its key names, even if the alias moves.
+          image: key.fingerprint,
+          name,
+          vm: key.instanceType === "vm",
+          config: memberLabels(key, params.alias, /* @__PURE__ */ new Date()),
+          devices: [],
+          otherDevices: NO_NETWORK.devices,
+          ...params.storage ? { storage: params.storage } : {}
+        },
+        { start: true }
+      );
+    } catch (error62) {
+      await incus.delete(name).catch(() => {
+      });
+      throw error62;
+    }
+  }
+}
+var init_pool = __esm({
+  "src/executor/incus/pool.ts"() {
+    "use strict";
+    init_errors2();
+    init_network();
+    init_warm_pool();
   }
 });
 
@@ -37607,7 +38108,7 @@ var init_sync_tar = __esm({
 });
 
 // src/snapshot/sync-upload.ts
-import { randomBytes as randomBytes4 } from "node:crypto";
+import { randomBytes as randomBytes5 } from "node:crypto";
 import { Readable } from "node:stream";
 import { gzipSync } from "node:zlib";
 async function uploadSnapshot(params) {
@@ -37623,7 +38124,7 @@ async function uploadSnapshot(params) {
     present = new Set(out2.split("\n").filter((line) => line !== ""));
   }
   const objects = plan.candidates.filter((entry) => !present.has(storeKey(entry)));
-  const id = randomBytes4(6).toString("hex");
+  const id = randomBytes5(6).toString("hex");
   const treeTar = buildTreeTar({
     treePath: `snapshots/.staging-${snapshot.hash}-${id}/tree`,
     added: plan.added,
@@ -37826,41 +38327,6 @@ var init_sync2 = __esm({
   }
 });
 
-// src/executor/incus/writable-copy.ts
-async function makeWritableCopy(params) {
-  const script = [
-    "set -e",
-    `mkdir -p ${GUEST_WRITABLE}`,
-    // -R keeps symlinks as symlinks (busybox and GNU); no -p: the files are the job's now; exec bits stay.
-    `cp -R ${GUEST_SNAPSHOT}/. ${GUEST_WRITABLE}/`,
-    // Objects in the content-addressed store are read-only (a-w); the job's copy must be writable.
-    `chmod -R u+w ${GUEST_WRITABLE}`,
-    `if [ "$1" != 1 ]; then chown -R "$(id -u "$2"):$(id -g "$2")" ${GUEST_WRITABLE}; fi`,
-    "echo copy"
-  ].join("\n");
-  const result = await params.incus.exec(
-    params.name,
-    ["sh", "-c", script, "pikaci-copy", params.runAsRoot ? "1" : "0", params.user ?? "pikaci"],
-    { signal: params.signal }
-  );
-  if (result.code !== 0) {
-    throw new InfrastructureError(
-      `cannot make the writable workspace in ${params.name}: ${result.stderr.toString().trim()}`,
-      { hint: "check the instance's disk space and that the image has cp, chown and id" }
-    );
-  }
-  return { path: GUEST_WRITABLE, method: "copy" };
-}
-var GUEST_WRITABLE;
-var init_writable_copy = __esm({
-  "src/executor/incus/writable-copy.ts"() {
-    "use strict";
-    init_errors2();
-    init_devices();
-    GUEST_WRITABLE = "/workspace/rw";
-  }
-});
-
 // src/executor/incus-executor.ts
 var incus_executor_exports = {};
 __export(incus_executor_exports, {
@@ -37868,235 +38334,158 @@ __export(incus_executor_exports, {
   createIncusExecutor: () => createIncusExecutor
 });
 import { hostname as hostname3 } from "node:os";
-import { posix as posix5 } from "node:path";
 function createIncusExecutor(options) {
   const remoteWorkDir = options.remoteWorkDir ?? DEFAULT_REMOTE_WORK_DIR;
   const syncer = options.syncer ?? createSnapshotSyncer({ transport: options.transport, remoteWorkDir });
   const incus = createIncusClient({ transport: options.transport, project: options.project });
   const owner = `${hostname3()}:${process.pid}`;
+  const warn = options.onBackgroundError ?? ((m) => void process.stderr.write(`pikaci: ${m}
+`));
+  const background = /* @__PURE__ */ new Set();
+  const track = (work) => {
+    const safe = work.catch((error62) => warn(describeError(error62)));
+    background.add(safe);
+    void safe.finally(() => background.delete(safe));
+  };
+  const size = () => (typeof options.warmPool === "function" ? options.warmPool() : options.warmPool) ?? 0;
+  let pool = null;
+  const poolFor = () => {
+    if (size() <= 0) return null;
+    pool ??= createWarmPool({
+      incus,
+      size: size(),
+      project: options.project ?? "default",
+      storage: options.storagePool,
+      track,
+      warn
+    });
+    return pool;
+  };
   return {
     kind: "incus",
-    runJob: (job, events, signal) => runIncusJob({ job, events, signal, options, remoteWorkDir, syncer, incus, owner })
+    runJob: (job, events, signal) => runIncusJob({
+      job,
+      events,
+      signal,
+      options,
+      remoteWorkDir,
+      syncer,
+      incus,
+      owner,
+      pool: poolFor(),
+      track,
+      warn
+    }),
+    async drain() {
+      while (background.size > 0) await Promise.all([...background]);
+    }
   };
 }
 async function runIncusJob(params) {
-  const { job, events, signal, options, remoteWorkDir, incus } = params;
-  const { transport } = options;
-  const spec = job.execute;
-  const startedAt = /* @__PURE__ */ new Date();
-  const clock = new PhaseClock(events);
-  const host = (line) => events.log("host", `pikaci: ${line}
-`);
-  const name = instanceName(job.run_id, job.job_id);
-  const layout = remoteJobLayout(remoteWorkDir, job.run_id, job.job_id);
-  const image = options.image ?? spec.image;
-  const ending = {
-    aborted: false,
-    hostDeadline: false,
-    error: null,
-    runnerExit: null,
-    resultText: null,
-    timeoutSecs: spec.timeout_secs
-  };
-  let sync = null;
-  let outputs = {};
-  const guestOutputs = posix5.join(GUEST_ARTIFACTS, "outputs");
-  let launched = false;
-  let network = null;
-  let keyed = [];
+  const job = incusJob(params);
+  const { transport } = params.options;
   const stopHeartbeat = startHeartbeat({
     transport,
-    path: layout.heartbeat,
-    intervalMs: options.heartbeatIntervalMs
+    path: job.layout.heartbeat,
+    intervalMs: params.options.heartbeatIntervalMs
   });
-  const checkAbort = () => {
-    if (signal.aborted) throw new CancelledError("cancelled");
-  };
   try {
-    host(
-      `job ${job.job_id} attempt ${job.attempt} on ${transport.description} as instance ${name} (${image})`
+    job.host(
+      `job ${params.job.job_id} attempt ${params.job.attempt} on ${transport.description} as instance ${job.name} (${job.image})`
     );
-    if (spec.network !== void 0 && options.networkRefusal !== void 0) {
-      throw new InfrastructureError(`network refused: ${options.networkRefusal}`, {
+    if (params.job.execute.network !== void 0 && params.options.networkRefusal !== void 0) {
+      throw new InfrastructureError(`network refused: ${params.options.networkRefusal}`, {
         hint: "a maintainer approves the pull request (the pikaci App's Approve and run), or the lane drops `network:`"
       });
     }
-    keyed = await planKeyedCaches({ caches: spec.caches, snapshot: job.snapshot, jobDir: layout.jobDir });
-    const devices = (snapshotPath2) => jobDevices({
-      cacheSource: (cacheName) => keyed.find((c) => c.name === cacheName)?.work,
-      spec,
-      remoteWorkDir,
-      snapshotPath: snapshotPath2,
-      artifactsPath: layout.artifacts,
-      shift: options.shift ?? false
-    });
-    await clock.run("prepare_directories", () => {
-      const writable = [...writableDirs(devices(GUEST_SNAPSHOT)), posix5.join(layout.artifacts, "outputs")];
-      return prepareRemoteDirs({
-        transport,
-        dirs: [layout.jobDir],
-        writable,
-        clearFiles: ["result.json", "guest.log"].map((file2) => posix5.join(layout.artifacts, file2)),
-        heartbeat: layout.heartbeat
-      });
-    });
-    checkAbort();
-    const snapshotPath = await clock.run("sync_snapshot", async () => {
-      const synced = await params.syncer({ snapshot: job.snapshot, signal, log: host });
-      sync = synced.stats;
-      host(
-        `snapshot ${job.snapshot.hash.slice(0, 12)}: ${synced.stats.bytes_sent} bytes sent, ${synced.stats.objects_reused} objects reused`
-      );
-      return synced.remotePath;
-    });
-    checkAbort();
-    const workdir = await clock.run("prepare_runtime", async () => {
-      await restoreKeyedCaches({ transport, remoteWorkDir, caches: keyed, log: host });
-      network = await laneNetwork({
-        transport,
-        spec,
-        instance: name,
-        remoteWorkDir,
-        project: options.project
-      });
-      if (network.address !== null) host(`network ${spec.network}: ${network.address}`);
-      launched = true;
-      await launchInstance({
-        incus,
-        spec: {
-          image,
-          name,
-          vm: spec.instance_type === "vm",
-          config: {
-            ...instanceLabels({ ...ids(job), createdAt: startedAt, owner: params.owner, remoteWorkDir }),
-            ...network.config
-          },
-          devices: devices(snapshotPath),
-          otherDevices: network.devices
-        },
-        readyDeadlineMs: 18e4,
-        log: host,
-        signal: new AbortController().signal
-      });
-      if (network.resolver !== null) {
-        const dns = await incus.exec(name, resolverArgv(network.resolver), { signal });
-        if (dns.code !== 0) throw new InfrastructureError(`cannot write /etc/resolv.conf in ${name}`);
-      }
-      checkAbort();
-      if (!spec.writable_workspace) return GUEST_SNAPSHOT;
-      const writable = await makeWritableCopy({ incus, name, runAsRoot: spec.run_as_root, signal });
-      host(`writable workspace at ${writable.path} (${writable.method})`);
-      return writable.path;
-    });
-    const guest = await clock.run("launch_guest", async () => {
-      const deadlineSecs = spec.timeout_secs + (options.deadlineGraceSecs ?? 20);
-      host(`launching the guest runner (timeout ${spec.timeout_secs}s, host deadline ${deadlineSecs}s)`);
-      return {
-        exit: runGuest({
-          transport,
-          execArgv: execArgv(
-            name,
-            [options.runnerPath ?? DEFAULT_RUNNER_PATH],
-            {
-              env: {
-                ...guestEnv({ spec, workdir, ids: { ...ids(job), laneId: job.lane_id } }),
-                [OUTPUT_DIR_ENV]: guestOutputs
-              }
-            },
-            options.project ? { project: options.project } : {}
-          ),
-          resultPath: posix5.join(layout.artifacts, "result.json"),
-          deadlineMs: deadlineSecs * 1e3,
-          onOutput: (text) => events.log("guest", text),
-          signal
-        })
-      };
-    });
-    const exit = await clock.run("wait_for_completion", () => guest.exit);
-    if (exit.kind === "deadline") ending.hostDeadline = true;
-    else if (exit.kind === "cancelled") ending.aborted = true;
-    else if (exit.kind === "error") ending.error = `the guest run failed: ${exit.message}`;
-    else {
-      ending.runnerExit = exit.code;
-      ending.resultText = await clock.run("collect_artifacts", async () => {
-        const resultText = exit.resultText ?? await readRemoteFile(transport, posix5.join(layout.artifacts, "result.json"));
-        const roots = { workspace: workdir, outputDir: guestOutputs };
-        outputs = await collectLaneOutputs({
-          spec,
-          jobDir: job.job_dir,
-          repoRoot: job.snapshot.root,
-          workspaceRoots: [.../* @__PURE__ */ new Set([workdir, GUEST_SNAPSHOT])],
-          collect: (sink, caps) => collectIncus({ incus, instance: name, spec, roots, sink, caps, signal }),
-          log: host
-        });
-        return resultText;
-      });
-    }
+    const { caches } = params.job.execute;
+    job.keyed = await planKeyedCaches({ caches, snapshot: params.job.snapshot, jobDir: job.layout.jobDir });
+    job.claim = startClaim(job);
+    await runSteps(job);
   } catch (error62) {
-    if (signal.aborted) ending.aborted = true;
-    else ending.error = describeError(error62);
+    if (params.signal.aborted) job.ending.aborted = true;
+    else job.ending.error = describeError(error62);
   } finally {
     stopHeartbeat();
-    if (launched) {
-      await clock.run("cleanup", () => incus.delete(name, { timeoutMs: 12e4 })).then(() => host(`deleted instance ${name}`)).catch(
-        (error62) => host(
-          `cleanup failed, instance ${name} may be left behind (pikaci gc removes it): ${describeError(error62)}`
-        )
-      );
-    } else {
-      await clock.run("cleanup", async () => {
-      });
-    }
-    await releaseLease(transport, network?.lease ?? null);
   }
-  const verdict = classifyEnding(ending);
-  await finishKeyedCaches({
-    transport,
-    remoteWorkDir,
-    caches: keyed,
-    passed: verdict.status === "passed",
-    id: `${job.run_id}-${job.job_id}-${job.attempt}`,
-    log: host
-  });
-  if (verdict.message && verdict.status !== "passed")
-    host(`${verdict.failure_kind ?? verdict.status}: ${verdict.message}`);
+  const cleanup = cleanUp(job, params.warn);
+  if (job.keyed.length > 0) await cleanup;
+  else params.track(cleanup);
+  return conclude(job);
+}
+function incusJob(params) {
+  const { job, options, remoteWorkDir } = params;
   return {
-    ...verdict,
-    phases: clock.phases,
-    started_at: startedAt.toISOString(),
-    finished_at: (/* @__PURE__ */ new Date()).toISOString(),
-    sync,
-    image,
-    instance_name: name,
-    host_log_path: null,
-    guest_log_path: null,
-    ...outputs
+    job,
+    events: params.events,
+    signal: params.signal,
+    clock: new PhaseClock(params.events),
+    transport: options.transport,
+    incus: params.incus,
+    syncer: params.syncer,
+    settings: { ...options, remoteWorkDir, shift: options.shift ?? false, owner: params.owner },
+    pool: params.pool,
+    host: (line) => params.events.log("host", `pikaci: ${line}
+`),
+    name: instanceName(job.run_id, job.job_id),
+    image: options.image ?? job.execute.image,
+    layout: remoteJobLayout(remoteWorkDir, job.run_id, job.job_id),
+    startedAt: /* @__PURE__ */ new Date(),
+    ending: {
+      aborted: false,
+      hostDeadline: false,
+      error: null,
+      runnerExit: null,
+      resultText: null,
+      timeoutSecs: job.execute.timeout_secs
+    },
+    keyed: [],
+    sync: null,
+    outputs: {},
+    instance: null,
+    claim: Promise.resolve(null),
+    network: null
   };
 }
-function ids(job) {
-  return { runId: job.run_id, jobId: job.job_id, attempt: job.attempt };
+async function conclude(job) {
+  const verdict = classifyEnding(job.ending);
+  await finishKeyedCaches({
+    transport: job.transport,
+    remoteWorkDir: job.settings.remoteWorkDir,
+    caches: job.keyed,
+    passed: verdict.status === "passed",
+    id: `${job.job.run_id}-${job.job.job_id}-${job.job.attempt}`,
+    log: job.host
+  });
+  if (verdict.message && verdict.status !== "passed")
+    job.host(`${verdict.failure_kind ?? verdict.status}: ${verdict.message}`);
+  return {
+    ...verdict,
+    phases: job.clock.phases,
+    started_at: job.startedAt.toISOString(),
+    finished_at: (/* @__PURE__ */ new Date()).toISOString(),
+    sync: job.sync,
+    image: job.image,
+    instance_name: job.instance ?? job.name,
+    host_log_path: null,
+    guest_log_path: null,
+    ...job.outputs
+  };
 }
 var DEFAULT_REMOTE_WORK_DIR;
 var init_incus_executor = __esm({
   "src/executor/incus-executor.ts"() {
     "use strict";
-    init_collect_incus();
-    init_lane_outputs();
     init_errors2();
-    init_argv();
     init_client();
     init_classify();
-    init_devices();
-    init_guest();
     init_heartbeat();
+    init_job_steps();
     init_keyed_cache();
     init_names();
-    init_network();
     init_paths2();
-    init_remote_files();
-    init_runtime();
+    init_pool();
     init_sync2();
-    init_writable_copy();
     init_phase_clock();
     DEFAULT_REMOTE_WORK_DIR = "/var/tmp/pikaci";
   }
@@ -38191,9 +38580,9 @@ var init_local_transport = __esm({
   }
 });
 
-// node_modules/asn1/lib/ber/errors.js
+// ../../main/node_modules/asn1/lib/ber/errors.js
 var require_errors3 = __commonJS({
-  "node_modules/asn1/lib/ber/errors.js"(exports, module) {
+  "../../main/node_modules/asn1/lib/ber/errors.js"(exports, module) {
     module.exports = {
       newInvalidAsn1Error: function(msg) {
         var e = new Error();
@@ -38205,9 +38594,9 @@ var require_errors3 = __commonJS({
   }
 });
 
-// node_modules/asn1/lib/ber/types.js
+// ../../main/node_modules/asn1/lib/ber/types.js
 var require_types = __commonJS({
-  "node_modules/asn1/lib/ber/types.js"(exports, module) {
+  "../../main/node_modules/asn1/lib/ber/types.js"(exports, module) {
     module.exports = {
       EOC: 0,
       Boolean: 1,
@@ -38245,9 +38634,9 @@ var require_types = __commonJS({
   }
 });
 
-// node_modules/safer-buffer/safer.js
+// ../../main/node_modules/safer-buffer/safer.js
 var require_safer = __commonJS({
-  "node_modules/safer-buffer/safer.js"(exports, module) {
+  "../../main/node_modules/safer-buffer/safer.js"(exports, module) {
     "use strict";
     var buffer = __require("buffer");
     var Buffer2 = buffer.Buffer;
@@ -38313,9 +38702,9 @@ var require_safer = __commonJS({
   }
 });
 
-// node_modules/asn1/lib/ber/reader.js
+// ../../main/node_modules/asn1/lib/ber/reader.js
 var require_reader = __commonJS({
-  "node_modules/asn1/lib/ber/reader.js"(exports, module) {
+  "../../main/node_modules/asn1/lib/ber/reader.js"(exports, module) {
     var assert2 = __require("assert");
     var Buffer2 = require_safer().Buffer;
     var ASN1 = require_types();
@@ -38478,9 +38867,9 @@ var require_reader = __commonJS({
   }
 });
 
-// node_modules/asn1/lib/ber/writer.js
+// ../../main/node_modules/asn1/lib/ber/writer.js
 var require_writer = __commonJS({
-  "node_modules/asn1/lib/ber/writer.js"(exports, module) {
+  "../../main/node_modules/asn1/lib/ber/writer.js"(exports, module) {
     var assert2 = __require("assert");
     var Buffer2 = require_safer().Buffer;
     var ASN1 = require_types();
@@ -38721,9 +39110,9 @@ var require_writer = __commonJS({
   }
 });
 
-// node_modules/asn1/lib/ber/index.js
+// ../../main/node_modules/asn1/lib/ber/index.js
 var require_ber = __commonJS({
-  "node_modules/asn1/lib/ber/index.js"(exports, module) {
+  "../../main/node_modules/asn1/lib/ber/index.js"(exports, module) {
     var errors = require_errors3();
     var types = require_types();
     var Reader = require_reader();
@@ -38745,9 +39134,9 @@ var require_ber = __commonJS({
   }
 });
 
-// node_modules/asn1/lib/index.js
+// ../../main/node_modules/asn1/lib/index.js
 var require_lib = __commonJS({
-  "node_modules/asn1/lib/index.js"(exports, module) {
+  "../../main/node_modules/asn1/lib/index.js"(exports, module) {
     var Ber = require_ber();
     module.exports = {
       Ber,
@@ -38757,9 +39146,9 @@ var require_lib = __commonJS({
   }
 });
 
-// node_modules/tweetnacl/nacl-fast.js
+// ../../main/node_modules/tweetnacl/nacl-fast.js
 var require_nacl_fast = __commonJS({
-  "node_modules/tweetnacl/nacl-fast.js"(exports, module) {
+  "../../main/node_modules/tweetnacl/nacl-fast.js"(exports, module) {
     (function(nacl) {
       "use strict";
       var gf = function(init) {
@@ -40977,9 +41366,9 @@ var require_nacl_fast = __commonJS({
   }
 });
 
-// node_modules/bcrypt-pbkdf/index.js
+// ../../main/node_modules/bcrypt-pbkdf/index.js
 var require_bcrypt_pbkdf = __commonJS({
-  "node_modules/bcrypt-pbkdf/index.js"(exports, module) {
+  "../../main/node_modules/bcrypt-pbkdf/index.js"(exports, module) {
     "use strict";
     var crypto_hash_sha512 = require_nacl_fast().lowlevel.crypto_hash;
     var BLF_J = 0;
@@ -42237,9 +42626,9 @@ var require_cpu_features = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/constants.js
+// ../../main/node_modules/ssh2/lib/protocol/constants.js
 var require_constants3 = __commonJS({
-  "node_modules/ssh2/lib/protocol/constants.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/constants.js"(exports, module) {
     "use strict";
     var crypto = __require("crypto");
     var cpuInfo;
@@ -42629,9 +43018,9 @@ var require_constants3 = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/utils.js
+// ../../main/node_modules/ssh2/lib/protocol/utils.js
 var require_utils2 = __commonJS({
-  "node_modules/ssh2/lib/protocol/utils.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/utils.js"(exports, module) {
     "use strict";
     var Ber = require_lib().Ber;
     var DISCONNECT_REASON;
@@ -42953,9 +43342,9 @@ var require_sshcrypto = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/crypto/poly1305.js
+// ../../main/node_modules/ssh2/lib/protocol/crypto/poly1305.js
 var require_poly1305 = __commonJS({
-  "node_modules/ssh2/lib/protocol/crypto/poly1305.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/crypto/poly1305.js"(exports, module) {
     var createPoly1305 = (function() {
       var _scriptDir = typeof document !== "undefined" && document.currentScript ? document.currentScript.src : void 0;
       if (typeof __pikaciFilename !== "undefined") _scriptDir = _scriptDir || __pikaciFilename;
@@ -43381,9 +43770,9 @@ var require_poly1305 = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/crypto.js
+// ../../main/node_modules/ssh2/lib/protocol/crypto.js
 var require_crypto = __commonJS({
-  "node_modules/ssh2/lib/protocol/crypto.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/crypto.js"(exports, module) {
     "use strict";
     var {
       createCipheriv,
@@ -44705,9 +45094,9 @@ var require_crypto = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/keyParser.js
+// ../../main/node_modules/ssh2/lib/protocol/keyParser.js
 var require_keyParser = __commonJS({
-  "node_modules/ssh2/lib/protocol/keyParser.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/keyParser.js"(exports, module) {
     "use strict";
     var {
       createDecipheriv,
@@ -45946,9 +46335,9 @@ ${formatted}-----END ${type} KEY-----`;
   }
 });
 
-// node_modules/ssh2/lib/agent.js
+// ../../main/node_modules/ssh2/lib/agent.js
 var require_agent = __commonJS({
-  "node_modules/ssh2/lib/agent.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/agent.js"(exports, module) {
     "use strict";
     var { Socket } = __require("net");
     var { Duplex } = __require("stream");
@@ -46774,9 +47163,9 @@ var require_agent = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/zlib.js
+// ../../main/node_modules/ssh2/lib/protocol/zlib.js
 var require_zlib = __commonJS({
-  "node_modules/ssh2/lib/protocol/zlib.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/zlib.js"(exports, module) {
     "use strict";
     var { kMaxLength } = __require("buffer");
     var {
@@ -46998,9 +47387,9 @@ var require_zlib = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/handlers.misc.js
+// ../../main/node_modules/ssh2/lib/protocol/handlers.misc.js
 var require_handlers_misc = __commonJS({
-  "node_modules/ssh2/lib/protocol/handlers.misc.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/handlers.misc.js"(exports, module) {
     "use strict";
     var {
       bufferSlice,
@@ -47905,9 +48294,9 @@ var require_handlers_misc = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/handlers.js
+// ../../main/node_modules/ssh2/lib/protocol/handlers.js
 var require_handlers = __commonJS({
-  "node_modules/ssh2/lib/protocol/handlers.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/handlers.js"(exports, module) {
     "use strict";
     var MESSAGE_HANDLERS = new Array(256);
     [
@@ -47924,9 +48313,9 @@ var require_handlers = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/kex.js
+// ../../main/node_modules/ssh2/lib/protocol/kex.js
 var require_kex = __commonJS({
-  "node_modules/ssh2/lib/protocol/kex.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/kex.js"(exports, module) {
     "use strict";
     var {
       createDiffieHellman,
@@ -49511,9 +49900,9 @@ var require_kex = __commonJS({
   }
 });
 
-// node_modules/ssh2/package.json
+// ../../main/node_modules/ssh2/package.json
 var require_package = __commonJS({
-  "node_modules/ssh2/package.json"(exports, module) {
+  "../../main/node_modules/ssh2/package.json"(exports, module) {
     module.exports = {
       name: "ssh2",
       version: "1.17.0",
@@ -49566,9 +49955,9 @@ var require_package = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/Protocol.js
+// ../../main/node_modules/ssh2/lib/protocol/Protocol.js
 var require_Protocol = __commonJS({
-  "node_modules/ssh2/lib/protocol/Protocol.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/Protocol.js"(exports, module) {
     "use strict";
     var { inspect } = __require("util");
     var { bindingAvailable, NullCipher, NullDecipher } = require_crypto();
@@ -51131,9 +51520,9 @@ var require_Protocol = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/node-fs-compat.js
+// ../../main/node_modules/ssh2/lib/protocol/node-fs-compat.js
 var require_node_fs_compat = __commonJS({
-  "node_modules/ssh2/lib/protocol/node-fs-compat.js"(exports) {
+  "../../main/node_modules/ssh2/lib/protocol/node-fs-compat.js"(exports) {
     "use strict";
     var assert2 = __require("assert");
     var { inspect } = __require("util");
@@ -51228,9 +51617,9 @@ ${suffix}`;
   }
 });
 
-// node_modules/ssh2/lib/protocol/SFTP.js
+// ../../main/node_modules/ssh2/lib/protocol/SFTP.js
 var require_SFTP = __commonJS({
-  "node_modules/ssh2/lib/protocol/SFTP.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/SFTP.js"(exports, module) {
     "use strict";
     var EventEmitter = __require("events");
     var fs = __require("fs");
@@ -54282,9 +54671,9 @@ var require_SFTP = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/Channel.js
+// ../../main/node_modules/ssh2/lib/Channel.js
 var require_Channel = __commonJS({
-  "node_modules/ssh2/lib/Channel.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/Channel.js"(exports, module) {
     "use strict";
     var {
       Duplex: DuplexStream,
@@ -54518,9 +54907,9 @@ var require_Channel = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/utils.js
+// ../../main/node_modules/ssh2/lib/utils.js
 var require_utils3 = __commonJS({
-  "node_modules/ssh2/lib/utils.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/utils.js"(exports, module) {
     "use strict";
     var { SFTP } = require_SFTP();
     var MAX_CHANNEL = 2 ** 32 - 1;
@@ -54798,9 +55187,9 @@ var require_utils3 = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/client.js
+// ../../main/node_modules/ssh2/lib/client.js
 var require_client = __commonJS({
-  "node_modules/ssh2/lib/client.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/client.js"(exports, module) {
     "use strict";
     var {
       createHash: createHash11,
@@ -56607,9 +56996,9 @@ var require_client = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/http-agents.js
+// ../../main/node_modules/ssh2/lib/http-agents.js
 var require_http_agents = __commonJS({
-  "node_modules/ssh2/lib/http-agents.js"(exports) {
+  "../../main/node_modules/ssh2/lib/http-agents.js"(exports) {
     "use strict";
     var { Agent: HttpAgent } = __require("http");
     var { Agent: HttpsAgent } = __require("https");
@@ -56679,9 +57068,9 @@ var require_http_agents = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/server.js
+// ../../main/node_modules/ssh2/lib/server.js
 var require_server = __commonJS({
-  "node_modules/ssh2/lib/server.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/server.js"(exports, module) {
     "use strict";
     var { Server: netServer } = __require("net");
     var EventEmitter = __require("events");
@@ -57855,16 +58244,16 @@ var require_server = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/keygen.js
+// ../../main/node_modules/ssh2/lib/keygen.js
 var require_keygen = __commonJS({
-  "node_modules/ssh2/lib/keygen.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/keygen.js"(exports, module) {
     "use strict";
     var {
       createCipheriv,
       generateKeyPair: generateKeyPair_,
       generateKeyPairSync: generateKeyPairSync_,
       getCurves,
-      randomBytes: randomBytes7
+      randomBytes: randomBytes8
     } = __require("crypto");
     var { Ber } = require_lib();
     var bcrypt_pbkdf = require_bcrypt_pbkdf().pbkdf;
@@ -58128,7 +58517,7 @@ var require_keygen = __commonJS({
                 rounds = opts.rounds;
             }
             const gen = Buffer.allocUnsafe(cipher.keyLen + cipher.ivLen);
-            const salt = randomBytes7(SALT_LEN);
+            const salt = randomBytes8(SALT_LEN);
             const r = bcrypt_pbkdf(
               passphrase,
               passphrase.length,
@@ -58167,7 +58556,7 @@ var require_keygen = __commonJS({
           const kdfOptions = encrypted ? encrypted.kdfOptions : Buffer.alloc(0);
           const blockLen = encrypted ? encrypted.cipher.blockLen : 8;
           const parsed = parseDERs(keyType, pub, priv);
-          const checkInt = randomBytes7(4);
+          const checkInt = randomBytes8(4);
           const commentBin = Buffer.from(comment);
           const privBlobLen = 4 + 4 + parsed.priv.length + 4 + commentBin.length;
           let padding = [];
@@ -58277,9 +58666,9 @@ var require_keygen = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/index.js
+// ../../main/node_modules/ssh2/lib/index.js
 var require_lib2 = __commonJS({
-  "node_modules/ssh2/lib/index.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/index.js"(exports, module) {
     "use strict";
     var {
       AgentProtocol,
@@ -59269,7 +59658,7 @@ async function loadEnvFile(file2, env) {
   return loaded;
 }
 
-// node_modules/universal-user-agent/index.js
+// ../../main/node_modules/universal-user-agent/index.js
 function getUserAgent() {
   if (typeof navigator === "object" && "userAgent" in navigator) {
     return navigator.userAgent;
@@ -59280,7 +59669,7 @@ function getUserAgent() {
   return "<environment undetectable>";
 }
 
-// node_modules/before-after-hook/lib/register.js
+// ../../main/node_modules/before-after-hook/lib/register.js
 function register(state, name, method, options) {
   if (typeof method !== "function") {
     throw new Error("method for before hook must be a function");
@@ -59303,7 +59692,7 @@ function register(state, name, method, options) {
   });
 }
 
-// node_modules/before-after-hook/lib/add.js
+// ../../main/node_modules/before-after-hook/lib/add.js
 function addHook(state, kind, name, hook2) {
   const orig = hook2;
   if (!state.registry[name]) {
@@ -59338,7 +59727,7 @@ function addHook(state, kind, name, hook2) {
   });
 }
 
-// node_modules/before-after-hook/lib/remove.js
+// ../../main/node_modules/before-after-hook/lib/remove.js
 function removeHook(state, name, method) {
   if (!state.registry[name]) {
     return;
@@ -59352,7 +59741,7 @@ function removeHook(state, name, method) {
   state.registry[name].splice(index, 1);
 }
 
-// node_modules/before-after-hook/index.js
+// ../../main/node_modules/before-after-hook/index.js
 var bind = Function.bind;
 var bindable = bind.bind(bind);
 function bindApi(hook2, state, name) {
@@ -59386,7 +59775,7 @@ function Collection() {
 }
 var before_after_hook_default = { Singular, Collection };
 
-// node_modules/@octokit/endpoint/dist-bundle/index.js
+// ../../main/node_modules/@octokit/endpoint/dist-bundle/index.js
 var VERSION = "0.0.0-development";
 var userAgent = `octokit-endpoint.js/${VERSION} ${getUserAgent()}`;
 var DEFAULTS = {
@@ -59699,7 +60088,7 @@ function withDefaults(oldDefaults, newDefaults) {
 }
 var endpoint = withDefaults(null, DEFAULTS);
 
-// node_modules/content-type/dist/index.js
+// ../../main/node_modules/content-type/dist/index.js
 var SP = 32;
 var HTAB = 9;
 var SEMI = 59;
@@ -59883,7 +60272,7 @@ function unescapeQuotedPairs(str, start, end) {
   return result + str.slice(start, end);
 }
 
-// node_modules/json-with-bigint/json-with-bigint.js
+// ../../main/node_modules/json-with-bigint/json-with-bigint.js
 var intRegex = /^-?\d+$/;
 var noiseValue = /^-?\d+n+$/;
 var originalStringify = JSON.stringify;
@@ -60218,7 +60607,7 @@ var JSONParse = (text, reviver) => {
   }
 };
 
-// node_modules/@octokit/request-error/dist-src/index.js
+// ../../main/node_modules/@octokit/request-error/dist-src/index.js
 var RequestError = class extends Error {
   name;
   /**
@@ -60257,7 +60646,7 @@ var RequestError = class extends Error {
   }
 };
 
-// node_modules/@octokit/request/dist-bundle/index.js
+// ../../main/node_modules/@octokit/request/dist-bundle/index.js
 var VERSION2 = "10.0.16";
 var defaults_default = {
   headers: {
@@ -60439,7 +60828,7 @@ function withDefaults2(oldEndpoint, newDefaults) {
 }
 var request = withDefaults2(endpoint, defaults_default);
 
-// node_modules/@octokit/graphql/dist-bundle/index.js
+// ../../main/node_modules/@octokit/graphql/dist-bundle/index.js
 var VERSION3 = "0.0.0-development";
 function _buildMessageForResponseErrors(data) {
   return `Request failed due to following response errors:
@@ -60549,7 +60938,7 @@ function withCustomRequest(customRequest) {
   });
 }
 
-// node_modules/@octokit/auth-token/dist-bundle/index.js
+// ../../main/node_modules/@octokit/auth-token/dist-bundle/index.js
 var b64url = "(?:[a-zA-Z0-9_-]+)";
 var sep = "\\.";
 var jwtRE = new RegExp(`^${b64url}${sep}${b64url}${sep}${b64url}$`);
@@ -60594,10 +60983,10 @@ var createTokenAuth = function createTokenAuth2(token) {
   });
 };
 
-// node_modules/@octokit/core/dist-src/version.js
+// ../../main/node_modules/@octokit/core/dist-src/version.js
 var VERSION4 = "7.0.8";
 
-// node_modules/@octokit/core/dist-src/index.js
+// ../../main/node_modules/@octokit/core/dist-src/index.js
 var noop2 = () => {
 };
 var consoleWarn = console.warn.bind(console);
@@ -60731,10 +61120,10 @@ var Octokit = class {
   auth;
 };
 
-// node_modules/@octokit/plugin-request-log/dist-src/version.js
+// ../../main/node_modules/@octokit/plugin-request-log/dist-src/version.js
 var VERSION5 = "6.0.0";
 
-// node_modules/@octokit/plugin-request-log/dist-src/index.js
+// ../../main/node_modules/@octokit/plugin-request-log/dist-src/index.js
 function requestLog(octokit) {
   octokit.hook.wrap("request", (request2, options) => {
     octokit.log.debug("request", options);
@@ -60758,7 +61147,7 @@ function requestLog(octokit) {
 }
 requestLog.VERSION = VERSION5;
 
-// node_modules/@octokit/plugin-paginate-rest/dist-bundle/index.js
+// ../../main/node_modules/@octokit/plugin-paginate-rest/dist-bundle/index.js
 var VERSION6 = "0.0.0-development";
 function normalizePaginatedListResponse(response) {
   if (!response.data) {
@@ -60874,10 +61263,10 @@ function paginateRest(octokit) {
 }
 paginateRest.VERSION = VERSION6;
 
-// node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/version.js
+// ../../main/node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/version.js
 var VERSION7 = "17.0.0";
 
-// node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/generated/endpoints.js
+// ../../main/node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/generated/endpoints.js
 var Endpoints = {
   actions: {
     addCustomLabelsToSelfHostedRunnerForOrg: [
@@ -63169,7 +63558,7 @@ var Endpoints = {
 };
 var endpoints_default = Endpoints;
 
-// node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/endpoints-to-methods.js
+// ../../main/node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/endpoints-to-methods.js
 var endpointMethodsMap = /* @__PURE__ */ new Map();
 for (const [scope, endpoints] of Object.entries(endpoints_default)) {
   for (const [methodName, endpoint2] of Object.entries(endpoints)) {
@@ -63292,7 +63681,7 @@ function decorate(octokit, scope, methodName, defaults, decorations) {
   return Object.assign(withDecorations, requestWithDefaults);
 }
 
-// node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/index.js
+// ../../main/node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/index.js
 function restEndpointMethods(octokit) {
   const api = endpointsToMethods(octokit);
   return {
@@ -63309,10 +63698,10 @@ function legacyRestEndpointMethods(octokit) {
 }
 legacyRestEndpointMethods.VERSION = VERSION7;
 
-// node_modules/@octokit/rest/dist-src/version.js
+// ../../main/node_modules/@octokit/rest/dist-src/version.js
 var VERSION8 = "22.0.1";
 
-// node_modules/@octokit/rest/dist-src/index.js
+// ../../main/node_modules/@octokit/rest/dist-src/index.js
 var Octokit2 = Octokit.plugin(requestLog, legacyRestEndpointMethods, paginateRest).defaults(
   {
     userAgent: `octokit-rest.js/${VERSION8}`
@@ -63710,9 +64099,17 @@ async function createExecutor(params) {
     project: params.incusProject,
     runnerPath: params.runnerPath,
     image: params.image,
+    ...params.warmPool === void 0 ? {} : { warmPool: params.warmPool },
     ...params.networkRefusal === void 0 ? {} : { networkRefusal: params.networkRefusal }
   });
-  return { executor, transport, close: () => transport.close() };
+  const close = async () => {
+    try {
+      await executor.drain?.();
+    } finally {
+      await transport.close();
+    }
+  };
+  return { executor, transport, close };
 }
 async function connectTransport(params) {
   const env = params.env ?? process.env;
@@ -63743,74 +64140,58 @@ async function connectTransport(params) {
 // src/executor/incus/gc.ts
 init_errors2();
 init_client();
-import { posix as posix6 } from "node:path";
-
-// src/executor/incus/gc-plan.ts
-init_names();
-function planReap(params) {
-  const { hostNowSecs } = params;
-  return params.instances.filter((instance) => instance.name.startsWith(INSTANCE_PREFIX)).map((instance) => {
-    const runId = instance.config[LABEL.runId] ?? null;
-    const created = Date.parse(instance.config[LABEL.createdAt] ?? instance.created_at ?? "");
-    const ageSecs = Number.isNaN(created) ? null : hostNowSecs - Math.floor(created / 1e3);
-    const decide = (remove, reason) => ({
-      name: instance.name,
-      runId,
-      remove,
-      reason
-    });
-    if (ageSecs !== null && ageSecs > params.olderThanSecs) {
-      return decide(true, `older than ${formatSecs(params.olderThanSecs)} (${formatSecs(ageSecs)})`);
-    }
-    if (runId === null) {
-      return decide(
-        false,
-        ageSecs === null ? "no pikaci labels and no creation time; left alone" : "no pikaci labels; young"
-      );
-    }
-    const beat = params.heartbeats.get(runId) ?? null;
-    if (beat === null)
-      return decide(true, `run ${runId} has no heartbeat on the host (its process is gone)`);
-    const silence = hostNowSecs - beat;
-    if (silence > params.staleAfterSecs) {
-      return decide(true, `run ${runId} is no longer alive (last heartbeat ${formatSecs(silence)} ago)`);
-    }
-    return decide(false, `run ${runId} is alive (heartbeat ${formatSecs(Math.max(0, silence))} ago)`);
-  });
-}
-function formatSecs(secs) {
-  if (secs < 120) return `${secs}s`;
-  if (secs < 7200) return `${Math.round(secs / 60)}m`;
-  return `${Math.round(secs / 360) / 10}h`;
-}
-
-// src/executor/incus/gc.ts
+init_gc_plan();
 init_heartbeat();
 init_names();
+init_warm_pool();
+import { posix as posix6 } from "node:path";
 var DEFAULT_STALE_AFTER_SECS = HEARTBEAT_INTERVAL_MS / 1e3 * HEARTBEAT_STALE_FACTOR;
 var STAGING_MAX_AGE_MINUTES = 60;
 async function collectGarbage(params) {
   const { transport, remoteWorkDir } = params;
   const incus = createIncusClient({ transport, project: params.project });
-  const instances = await incus.list(INSTANCE_PREFIX);
+  const { unclaimed, claiming, rest } = splitPoolMembers(await incus.list(INSTANCE_PREFIX));
   const runIds = [
-    ...new Set(
-      instances.flatMap((i) => i.config["user.pikaci.run_id"] ? [i.config["user.pikaci.run_id"]] : [])
-    )
+    ...new Set(rest.flatMap((i) => i.config["user.pikaci.run_id"] ? [i.config["user.pikaci.run_id"]] : []))
   ];
   const { nowSecs, beats } = await readHeartbeats(transport, remoteWorkDir, runIds);
   const decisions = planReap({
-    instances,
+    instances: rest,
     heartbeats: beats,
     hostNowSecs: nowSecs,
     olderThanSecs: params.olderThanSecs,
     staleAfterSecs: params.staleAfterSecs ?? DEFAULT_STALE_AFTER_SECS
   });
+  const aliases = [...new Set(unclaimed.map((m) => m.config[POOL_LABEL.alias] ?? ""))];
+  const fingerprints = await Promise.all(aliases.map((a) => a ? incus.imageFingerprint(a) : null));
+  const poolDecisions = planPoolReap({
+    members: unclaimed,
+    currentImages: new Map(aliases.map((a, i) => [a, fingerprints[i] ?? null])),
+    hostNowSecs: nowSecs,
+    olderThanSecs: params.olderThanSecs
+  });
   if (!params.dryRun) {
     for (const decision of decisions.filter((d) => d.remove)) await incus.delete(decision.name);
+    await reapMembers(incus, poolDecisions);
   }
+  const kept = claiming.map((i) => ({
+    name: i.name,
+    runId: null,
+    remove: false,
+    reason: "warm pool member being claimed by a job"
+  }));
   const staleStaging = await sweepStaging(transport, remoteWorkDir, params.dryRun);
-  return { instances: decisions, staleStaging, dryRun: params.dryRun };
+  return { instances: [...decisions, ...poolDecisions, ...kept], staleStaging, dryRun: params.dryRun };
+}
+async function reapMembers(incus, decisions) {
+  for (const decision of decisions.filter((d) => d.remove)) {
+    if (await incus.claim(decision.name, CLAIM_DEVICE)) {
+      await incus.delete(decision.name);
+    } else {
+      decision.remove = false;
+      decision.reason = "warm pool member claimed by a job meanwhile; left to it";
+    }
+  }
 }
 async function readHeartbeats(transport, workDir, runIds) {
   const script = 'd=$1; shift; date +%s; for r; do printf "%s %s\\n" "$r" "$(stat -c %Y "$d/runs/$r/heartbeat" 2>/dev/null || echo -)"; done';
@@ -64052,14 +64433,14 @@ init_errors2();
 import path11 from "node:path";
 
 // src/store/atomic.ts
-import { randomBytes as randomBytes5 } from "node:crypto";
+import { randomBytes as randomBytes6 } from "node:crypto";
 import { open as open5, rename as rename3, unlink } from "node:fs/promises";
 import path9 from "node:path";
 async function atomicWriteFile(target, data) {
   const dir = path9.dirname(target);
   const temp = path9.join(
     dir,
-    `.${path9.basename(target)}.${process.pid}.${randomBytes5(4).toString("hex")}.tmp`
+    `.${path9.basename(target)}.${process.pid}.${randomBytes6(4).toString("hex")}.tmp`
   );
   try {
     const handle = await open5(temp, "wx", 420);
@@ -64263,8 +64644,8 @@ function snapTailStart(ring, start, size) {
 // src/store/ids.ts
 init_errors2();
 init_schema();
-import { randomBytes as randomBytes6 } from "node:crypto";
-function newRunId(now = /* @__PURE__ */ new Date(), random = () => randomBytes6(4).toString("hex")) {
+import { randomBytes as randomBytes7 } from "node:crypto";
+function newRunId(now = /* @__PURE__ */ new Date(), random = () => randomBytes7(4).toString("hex")) {
   const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}Z$/, "Z");
   const id = `${stamp}-${random()}`;
   assertRunId(id);
@@ -64529,14 +64910,14 @@ Options:
       throw new UsageError(`pikaci logs: --kind must be host, guest or both, got \`${values.kind}\``);
     const root = values["state-root"] ? path11.resolve(io.cwd, values["state-root"]) : resolveStateRoot(io.env, io.cwd);
     const store = createStateStore({ root });
-    const run2 = await store.loadRunRecord(runId);
-    if (!run2)
+    const run3 = await store.loadRunRecord(runId);
+    if (!run3)
       throw new PikaciError(`no run ${runId} under ${root}`, {
         hint: "check the id with `pikaci status`, or pass --state-root"
       });
-    if (values.job && !run2.jobs.some((job) => job.id === values.job)) {
+    if (values.job && !run3.jobs.some((job) => job.id === values.job)) {
       throw new UsageError(`run ${runId} has no job \`${values.job}\``, {
-        hint: `jobs: ${run2.jobs.map((job) => job.id).join(", ")}`
+        hint: `jobs: ${run3.jobs.map((job) => job.id).join(", ")}`
       });
     }
     const logs = await store.loadLogs(runId, { ...values.job ? { job: values.job } : {}, kind });
@@ -64766,12 +65147,12 @@ async function readLogTail(store, runId, jobId, kind) {
 // src/run/git-meta.ts
 import { execFile as execFile4 } from "node:child_process";
 import { promisify as promisify4 } from "node:util";
-var run = promisify4(execFile4);
+var run2 = promisify4(execFile4);
 async function gitMeta(workspace) {
   try {
     const [head, status] = await Promise.all([
-      run("git", ["-C", workspace, "rev-parse", "HEAD"]),
-      run("git", ["-C", workspace, "status", "--porcelain", "--", "."])
+      run2("git", ["-C", workspace, "rev-parse", "HEAD"]),
+      run2("git", ["-C", workspace, "status", "--porcelain", "--", "."])
     ]);
     return { git_head: head.stdout.trim(), git_dirty: status.stdout.trim() !== "" };
   } catch {
@@ -64985,11 +65366,11 @@ function initialRunRecord(params) {
     workflow_run_url: meta3.workflow_run_url ?? null
   };
 }
-function updateJob(run2, jobId, patch) {
-  return { ...run2, jobs: run2.jobs.map((job) => job.id === jobId ? patch(job) : job) };
+function updateJob(run3, jobId, patch) {
+  return { ...run3, jobs: run3.jobs.map((job) => job.id === jobId ? patch(job) : job) };
 }
-function addPrepareTiming(run2, timing) {
-  return { ...run2, prepare_timings: [...run2.prepare_timings, timing] };
+function addPrepareTiming(run3, timing) {
+  return { ...run3, prepare_timings: [...run3.prepare_timings, timing] };
 }
 function markJobRunning(job, at) {
   return { ...job, status: "running", started_at: job.started_at ?? at, finished_at: null };
@@ -65029,10 +65410,10 @@ function applyAttempt(job, attempt, outcome, final) {
     ...outcome.tests !== void 0 ? { tests: outcome.tests } : {}
   };
 }
-function closeUnfinishedJobs(run2, at, close) {
+function closeUnfinishedJobs(run3, at, close) {
   return {
-    ...run2,
-    jobs: run2.jobs.map(
+    ...run3,
+    jobs: run3.jobs.map(
       (job) => job.status === "queued" || job.status === "running" ? {
         ...job,
         status: close.status,
@@ -65044,10 +65425,10 @@ function closeUnfinishedJobs(run2, at, close) {
     )
   };
 }
-function finishRun(run2, at, aborted2, message) {
-  const computed = runStatusOf(run2.jobs, aborted2);
+function finishRun(run3, at, aborted2, message) {
+  const computed = runStatusOf(run3.jobs, aborted2);
   const status = computed === "running" ? "failed" : computed;
-  return { ...run2, status, finished_at: at, message: message ?? run2.message };
+  return { ...run3, status, finished_at: at, message: message ?? run3.message };
 }
 
 // src/run/schedule.ts
@@ -65131,11 +65512,11 @@ async function runLanes(params) {
       }),
       meta: params.meta
     }),
-    (run2) => store.writeRun(run2),
+    (run3) => store.writeRun(run3),
     (error62) => warn(`could not write run.json: ${describeError(error62)}`)
   );
   await writePlan(store, runId, plan, warn);
-  writer.update((run2) => run2);
+  writer.update((run3) => run3);
   emit(
     runStarted(
       runId,
@@ -65161,7 +65542,7 @@ async function runLanes(params) {
         onError: (task, error62) => {
           const at2 = iso();
           writer.update(
-            (run2) => updateJob(run2, task.id, (job) => ({
+            (run3) => updateJob(run3, task.id, (job) => ({
               ...job,
               status: "failed",
               failure_kind: "infrastructure",
@@ -65177,8 +65558,8 @@ async function runLanes(params) {
   }
   const at = iso();
   const aborted2 = signal.aborted;
-  writer.update((run2) => {
-    const closed = closeUnfinishedJobs(run2, at, {
+  writer.update((run3) => {
+    const closed = closeUnfinishedJobs(run3, at, {
       status: aborted2 ? "cancelled" : "failed",
       message: aborted2 ? "cancelled before it finished" : `setup failed: ${describeError(setupError)}`
     });
@@ -65219,8 +65600,8 @@ async function hashOnce(params, hash2, writer, iso, signal) {
     stateRoot: params.stateRoot,
     ...include === void 0 ? {} : { include }
   });
-  writer.update((run2) => ({
-    ...addPrepareTiming(run2, {
+  writer.update((run3) => ({
+    ...addPrepareTiming(run3, {
       name: "hash_snapshot",
       started_at: started,
       finished_at: iso(),
@@ -65255,7 +65636,7 @@ async function runAttempts(ctx, job) {
   for (let attempt = 1; !signal.aborted; attempt++) {
     const startedAt = iso();
     writer.update(
-      (run2) => updateJob(run2, jobId, (job2) => ({ ...markJobRunning(job2, startedAt), phases: [] }))
+      (run3) => updateJob(run3, jobId, (job2) => ({ ...markJobRunning(job2, startedAt), phases: [] }))
     );
     emit(jobStarted(runId, startedAt, jobId, attempt));
     if (attempt > 1) logs.append("host", `pikaci: attempt ${attempt} of ${retries + 1}
@@ -65263,7 +65644,7 @@ async function runAttempts(ctx, job) {
     const events = {
       phase: (phase, state, durationMs) => {
         const at = iso();
-        writer.update((run2) => updateJob(run2, jobId, (job2) => livePhase(job2, phase, state, at, durationMs)));
+        writer.update((run3) => updateJob(run3, jobId, (job2) => livePhase(job2, phase, state, at, durationMs)));
         emit(jobPhase(runId, at, jobId, phase, state, durationMs));
       },
       log: (stream, text) => {
@@ -65282,7 +65663,7 @@ async function runAttempts(ctx, job) {
     const retry = !signal.aborted && shouldRetry(outcome, attempt, retries);
     const truncation = retry ? null : logs.close();
     writer.update(
-      (run2) => updateJob(run2, jobId, (job2) => ({
+      (run3) => updateJob(run3, jobId, (job2) => ({
         ...applyAttempt(job2, attempt, outcome, !retry),
         ...truncation ? { log_truncation: truncation } : {}
       }))
@@ -65430,25 +65811,25 @@ function logCutLine(t) {
 }
 
 // src/cli/progress/summary.ts
-function renderSummary(run2, tails = /* @__PURE__ */ new Map()) {
-  const took = run2.finished_at && run2.created_at ? ` in ${formatDuration(Date.parse(run2.finished_at) - Date.parse(run2.created_at))}` : "";
-  const width = Math.max(4, ...run2.jobs.map((job) => job.id.length));
-  const rows = run2.jobs.map((job) => {
+function renderSummary(run3, tails = /* @__PURE__ */ new Map()) {
+  const took = run3.finished_at && run3.created_at ? ` in ${formatDuration(Date.parse(run3.finished_at) - Date.parse(run3.created_at))}` : "";
+  const width = Math.max(4, ...run3.jobs.map((job) => job.id.length));
+  const rows = run3.jobs.map((job) => {
     const duration4 = job.duration_ms === null || job.duration_ms === void 0 ? "-" : formatDuration(job.duration_ms);
     const result = job.failure_kind ? `${job.failure_kind}: ${job.message ?? ""}` : job.status === "skipped" || job.status === "cancelled" ? job.message ?? "" : "";
     return `  ${job.id.padEnd(width)}  ${job.status.padEnd(9)}  ${duration4.padStart(8)}  ${oneLine(result)}`.trimEnd();
   });
   const lines = [
     "",
-    `run ${run2.run_id}: ${run2.status}${took}`,
+    `run ${run3.run_id}: ${run3.status}${took}`,
     `  ${"LANE".padEnd(width)}  ${"STATUS".padEnd(9)}  ${"DURATION".padStart(8)}  RESULT`,
     ...rows
   ];
-  if (run2.message && run2.status !== "passed") lines.push(`  ${run2.message}`);
-  for (const job of run2.jobs) {
+  if (run3.message && run3.status !== "passed") lines.push(`  ${run3.message}`);
+  for (const job of run3.jobs) {
     if (job.log_truncation) lines.push(`  ${job.id}: ${logCutLine(job.log_truncation)}`);
   }
-  for (const job of run2.jobs) {
+  for (const job of run3.jobs) {
     const tail = tails.get(job.id);
     if (!tail) continue;
     lines.push(
@@ -65457,12 +65838,12 @@ function renderSummary(run2, tails = /* @__PURE__ */ new Map()) {
       ...tail.trimEnd().split("\n").map((l) => `  ${l}`)
     );
   }
-  const failed = run2.jobs.filter((job) => job.status === "failed");
+  const failed = run3.jobs.filter((job) => job.status === "failed");
   lines.push("");
   if (failed.length > 0) {
-    for (const job of failed) lines.push(`logs: pikaci logs ${run2.run_id} --job ${job.id}`);
-  } else if (run2.jobs.some((job) => job.status !== "skipped")) {
-    lines.push(`logs: pikaci logs ${run2.run_id} [--job ID] [--kind host|guest|both]`);
+    for (const job of failed) lines.push(`logs: pikaci logs ${run3.run_id} --job ${job.id}`);
+  } else if (run3.jobs.some((job) => job.status !== "skipped")) {
+    lines.push(`logs: pikaci logs ${run3.run_id} [--job ID] [--kind host|guest|both]`);
   }
   return `${lines.join("\n")}
 `;
@@ -65572,7 +65953,8 @@ var REMOTE_FLAGS = {
   fingerprint: "--host-key-fingerprint",
   image: "--image",
   remoteWorkDir: "--remote-work-dir",
-  incusProject: "--incus-project"
+  incusProject: "--incus-project",
+  warmPool: "--warm-pool"
 };
 async function openExecutor(flags, env) {
   if (!flags.host) {
@@ -65591,6 +65973,7 @@ async function openExecutor(flags, env) {
     image: flags.image,
     remoteWorkDir: flags.remoteWorkDir,
     incusProject: flags.incusProject,
+    ...flags.warmPool === void 0 ? {} : { warmPool: flags.warmPool },
     env
   });
   return {
@@ -65609,7 +65992,7 @@ var runCommand = {
   usage: `Usage: pikaci run [--config FILE] [--lane ID]... [--changed PATH]... [--workspace DIR]
                   [--host ssh://user@host:port [--ssh-key FILE] [--known-hosts FILE]
                    [--host-key-fingerprint SHA256:...] [--image ALIAS] [--remote-work-dir DIR]
-                   [--incus-project NAME]]
+                   [--incus-project NAME] [--warm-pool N]]
                   [--state-root DIR] [--concurrency N] [--json]
 
 Runs each selected lane as its own job and records the run under the state root
@@ -65638,6 +66021,9 @@ Options:
       --image ALIAS               Incus image alias for lanes that do not set one
       --remote-work-dir DIR       work dir on the build host
       --incus-project NAME        Incus project
+      --warm-pool N               keep N running instances per image on the build host and
+                                  hand each lane one of them (default: the config's
+                                  defaults.warm_pool, else 0: every lane launches its own)
       --state-root DIR            where runs are recorded (default: $PIKACI_STATE_ROOT or ./.pikaci)
       --concurrency N             lanes at once (default: ${DEFAULT_CONCURRENCY})
       --json                      print lifecycle events as JSON lines on stdout, nothing else
@@ -65655,6 +66041,7 @@ Options:
       image: { type: "string" },
       "remote-work-dir": { type: "string" },
       "incus-project": { type: "string" },
+      "warm-pool": { type: "string" },
       "state-root": { type: "string" },
       concurrency: { type: "string" },
       json: { type: "boolean", default: false }
@@ -65678,7 +66065,8 @@ Options:
         fingerprint: values["host-key-fingerprint"],
         image: values.image,
         remoteWorkDir: values["remote-work-dir"],
-        incusProject: values["incus-project"]
+        incusProject: values["incus-project"],
+        warmPool: parseWarmPool(values["warm-pool"]) ?? (values.host ? config2.defaults?.warm_pool : void 0)
       },
       io.env
     );
@@ -65713,15 +66101,19 @@ ${signal}: cancelling; cleaning up (send it again to exit now)
         signal: controller.signal,
         meta: { host: opened.description, ...await gitMeta(workspace) }
       });
+    } catch (error62) {
+      await opened.close().catch(() => {
+      });
+      throw error62;
     } finally {
       progress.stop();
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
-      await opened.close().catch(() => {
-      });
     }
     const summary = renderSummary(record2, await failureTails(store, record2));
     (values.json ? io.stderr : io.stdout).write(summary);
+    await opened.close().catch(() => {
+    });
     if (stoppedBy) return SIGNAL_EXIT[stoppedBy] ?? 130;
     return exitCodeOf(record2.status);
   }
@@ -65732,6 +66124,16 @@ function parseConcurrency(value) {
   if (!Number.isInteger(n) || n < 1 || n > 64) {
     throw new UsageError(`pikaci run: --concurrency must be a whole number from 1 to 64, got \`${value}\``, {
       hint: "e.g. --concurrency 4"
+    });
+  }
+  return n;
+}
+function parseWarmPool(value) {
+  if (value === void 0) return void 0;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 64) {
+    throw new UsageError(`pikaci run: --warm-pool must be a whole number from 0 to 64, got \`${value}\``, {
+      hint: "e.g. --warm-pool 4 (0 turns the pool off)"
     });
   }
   return n;
@@ -65771,10 +66173,10 @@ function progressFor(io, json2) {
     }
   };
 }
-async function failureTails(store, run2) {
+async function failureTails(store, run3) {
   const tails = /* @__PURE__ */ new Map();
-  for (const job of run2.jobs.filter((j) => j.status === "failed" && j.failure_kind !== "infrastructure")) {
-    const tail = await readLogTail(store, run2.run_id, job.id, "guest").catch(() => null);
+  for (const job of run3.jobs.filter((j) => j.status === "failed" && j.failure_kind !== "infrastructure")) {
+    const tail = await readLogTail(store, run3.run_id, job.id, "guest").catch(() => null);
     const text = tail?.text ?? "";
     if (text.trim()) tails.set(job.id, lastLines(text));
   }
@@ -65806,20 +66208,20 @@ Options:
     const root = values["state-root"] ? path14.resolve(io.cwd, values["state-root"]) : resolveStateRoot(io.env, io.cwd);
     const store = createStateStore({ root });
     const runId = positionals[0];
-    const run2 = runId ? await store.loadRunRecord(runId) : (await store.listRuns({ limit: 1 }))[0] ?? null;
-    if (!run2) {
+    const run3 = runId ? await store.loadRunRecord(runId) : (await store.listRuns({ limit: 1 }))[0] ?? null;
+    if (!run3) {
       throw new PikaciError(runId ? `no run ${runId} under ${root}` : `no runs recorded under ${root}`, {
         hint: runId ? "check the id, or pass --state-root" : "start one with `pikaci run`, or pass --state-root"
       });
     }
-    io.stdout.write(values.json ? `${JSON.stringify(run2, null, 2)}
-` : renderStatus(run2, Date.now()));
+    io.stdout.write(values.json ? `${JSON.stringify(run3, null, 2)}
+` : renderStatus(run3, Date.now()));
     return 0;
   }
 };
-function renderStatus(run2, nowMs) {
-  const width = Math.max(4, ...run2.jobs.map((job) => job.id.length));
-  const rows = run2.jobs.map((job) => {
+function renderStatus(run3, nowMs) {
+  const width = Math.max(4, ...run3.jobs.map((job) => job.id.length));
+  const rows = run3.jobs.map((job) => {
     const current = job.phases.findLast((phase) => phase.status === "running");
     const elapsed = job.duration_ms !== null && job.duration_ms !== void 0 ? formatDuration(job.duration_ms) : job.started_at ? formatDuration(nowMs - Date.parse(job.started_at)) : "-";
     const detail = job.status === "running" ? current?.phase ?? "starting" : job.failure_kind ? `${job.failure_kind}: ${job.message ?? ""}` : job.status === "skipped" ? job.message ?? "" : "";
@@ -65827,11 +66229,11 @@ function renderStatus(run2, nowMs) {
     return `  ${job.id.padEnd(width)}  ${job.status.padEnd(9)}  ${elapsed.padStart(8)}  ${detail}${attempts}`.trimEnd();
   });
   const head = [
-    `run ${run2.run_id}: ${run2.status}`,
-    `  created ${run2.created_at}${run2.finished_at ? `, finished ${run2.finished_at}` : ""}${run2.host ? `, on ${run2.host}` : ""}`
+    `run ${run3.run_id}: ${run3.status}`,
+    `  created ${run3.created_at}${run3.finished_at ? `, finished ${run3.finished_at}` : ""}${run3.host ? `, on ${run3.host}` : ""}`
   ];
-  if (run2.snapshot_hash) head.push(`  snapshot ${run2.snapshot_hash}`);
-  if (run2.message) head.push(`  ${run2.message}`);
+  if (run3.snapshot_hash) head.push(`  snapshot ${run3.snapshot_hash}`);
+  if (run3.message) head.push(`  ${run3.message}`);
   return `${[...head, `  ${"LANE".padEnd(width)}  ${"STATUS".padEnd(9)}  ${"DURATION".padStart(8)}  DETAIL`, ...rows].join("\n")}
 `;
 }
