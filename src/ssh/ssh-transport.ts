@@ -91,18 +91,28 @@ export async function connectSsh(params: SshConnectParams): Promise<SshTransport
       if (closed) throw new InfrastructureError(`ssh transport to ${where} is closed`);
       const release = await semaphore.acquire(options.signal);
       try {
-        const { client } = await (current ?? connect());
-        return await execOnChannel({
-          client,
-          command: shellJoin(argv),
-          label: `\`${argv[0]}\``,
-          where,
-          options,
-          track: (fail) => {
-            inflight.add(fail);
-            return () => inflight.delete(fail);
-          },
-        });
+        for (let attempt = 0; ; attempt++) {
+          const { client } = await (current ?? connect());
+          try {
+            return await execOnChannel({
+              client,
+              command: shellJoin(argv),
+              label: `\`${argv[0]}\``,
+              where,
+              options,
+              track: (fail) => {
+                inflight.add(fail);
+                return () => inflight.delete(fail);
+              },
+            });
+          } catch (error) {
+            // sshd still counts sessions whose close is in flight against MaxSessions, so under many
+            // short commands an open can be refused though our own count is below it. The command
+            // never started: waiting a moment and opening again is safe.
+            if (attempt >= 5 || options.signal?.aborted || !channelRefused(error)) throw error;
+            await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** attempt));
+          }
+        }
       } finally {
         release();
       }
@@ -113,6 +123,11 @@ export async function connectSsh(params: SshConnectParams): Promise<SshTransport
       connection?.client.end();
     },
   };
+}
+
+function channelRefused(error: unknown): boolean {
+  const cause = error instanceof Error ? (error.cause as Error | undefined) : undefined;
+  return /Channel open failure/i.test(cause?.message ?? "");
 }
 
 function openConnection(
