@@ -133,16 +133,22 @@ describe.skipIf(!env)("warm pool (real sshd + Incus)", () => {
   });
 
   it("never hands one member to two claimers: eight concurrent claims, exactly one wins", async () => {
-    const [member] = await members();
-    expect(member).toBeDefined();
+    const name = `${POOL_PREFIX}e2e-race`;
+    const fingerprint = (await incus.imageFingerprint(image))!;
+    const labels = memberLabels(
+      { fingerprint, instanceType: "container", project: PROJECT },
+      image,
+      new Date(),
+    );
+    await incus.create({ image, name, vm: false, config: labels, devices: [] }, { start: true });
     // Eight separate clients on separate SSH channels, as eight pikaci processes would be.
     const results = await Promise.all(
       Array.from({ length: 8 }, () =>
-        createIncusClient({ transport, project: PROJECT }).claim(member!.name, CLAIM_DEVICE),
+        createIncusClient({ transport, project: PROJECT }).claim(name, CLAIM_DEVICE),
       ),
     );
     expect(results.filter(Boolean)).toHaveLength(1);
-    await incus.delete(member!.name);
+    await incus.delete(name);
   });
 
   it("gives concurrent jobs distinct members, and the rest a cold launch without error", async () => {
