@@ -91,28 +91,19 @@ export async function connectSsh(params: SshConnectParams): Promise<SshTransport
       if (closed) throw new InfrastructureError(`ssh transport to ${where} is closed`);
       const release = await semaphore.acquire(options.signal);
       try {
-        for (let attempt = 0; ; attempt++) {
-          const { client } = await (current ?? connect());
-          try {
-            return await execOnChannel({
-              client,
-              command: shellJoin(argv),
-              label: `\`${argv[0]}\``,
-              where,
-              options,
-              track: (fail) => {
-                inflight.add(fail);
-                return () => inflight.delete(fail);
-              },
-            });
-          } catch (error) {
-            // sshd still counts sessions whose close is in flight against MaxSessions, so under many
-            // short commands an open can be refused though our own count is below it. The command
-            // never started: waiting a moment and opening again is safe.
-            if (attempt >= 5 || options.signal?.aborted || !channelRefused(error)) throw error;
-            await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** attempt));
-          }
-        }
+        return await retryRefusedChannel(options.signal, async () =>
+          execOnChannel({
+            client: (await (current ?? connect())).client,
+            command: shellJoin(argv),
+            label: `\`${argv[0]}\``,
+            where,
+            options,
+            track: (fail) => {
+              inflight.add(fail);
+              return () => inflight.delete(fail);
+            },
+          }),
+        );
       } finally {
         release();
       }
@@ -125,9 +116,22 @@ export async function connectSsh(params: SshConnectParams): Promise<SshTransport
   };
 }
 
-function channelRefused(error: unknown): boolean {
-  const cause = error instanceof Error ? (error.cause as Error | undefined) : undefined;
-  return /Channel open failure/i.test(cause?.message ?? "");
+/**
+ * sshd still counts sessions whose close is in flight against MaxSessions, so under many short
+ * commands an open can be refused though our own count is below it. The command never started:
+ * waiting a moment and opening again is safe.
+ */
+async function retryRefusedChannel<T>(signal: AbortSignal | undefined, open: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await open();
+    } catch (error) {
+      const cause = error instanceof Error ? (error.cause as Error | undefined) : undefined;
+      const refused = /Channel open failure/i.test(cause?.message ?? "");
+      if (attempt >= 5 || signal?.aborted || !refused) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** attempt));
+    }
+  }
 }
 
 function openConnection(

@@ -12,7 +12,7 @@ import type { CliIO, Command } from "../io.js";
 import { plainLine } from "../progress/plain.js";
 import { lastLines, renderSummary } from "../progress/summary.js";
 import { TtyProgress } from "../progress/tty.js";
-import { openExecutor } from "./run-executor.js";
+import { type ExecutorFlags, openExecutor } from "./run-executor.js";
 
 const DEFAULT_CONCURRENCY = 4;
 const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
@@ -93,20 +93,7 @@ Options:
       });
     }
     const store = createStateStore({ root: stateRoot });
-    const opened = await openExecutor(
-      {
-        host: values.host,
-        sshKey: values["ssh-key"],
-        knownHosts: values["known-hosts"],
-        fingerprint: values["host-key-fingerprint"],
-        image: values.image,
-        remoteWorkDir: values["remote-work-dir"],
-        incusProject: values["incus-project"],
-        warmPool:
-          parseWarmPool(values["warm-pool"]) ?? (values.host ? config.defaults?.warm_pool : undefined),
-      },
-      io.env,
-    );
+    const opened = await openExecutor(executorFlags(values, config.defaults?.warm_pool), io.env);
 
     const controller = new AbortController();
     let stoppedBy: string | null = null;
@@ -162,6 +149,24 @@ function parseConcurrency(value: string | undefined): number {
     });
   }
   return n;
+}
+
+function executorFlags(
+  values: Partial<Record<"host" | "ssh-key" | "known-hosts" | "host-key-fingerprint" | "image", string>> &
+    Partial<Record<"remote-work-dir" | "incus-project" | "warm-pool", string>>,
+  configPool: number | undefined,
+): ExecutorFlags {
+  return {
+    host: values.host,
+    sshKey: values["ssh-key"],
+    knownHosts: values["known-hosts"],
+    fingerprint: values["host-key-fingerprint"],
+    image: values.image,
+    remoteWorkDir: values["remote-work-dir"],
+    incusProject: values["incus-project"],
+    // The config's pool applies with a host only; the flag alone is refused without one.
+    warmPool: parseWarmPool(values["warm-pool"]) ?? (values.host ? configPool : undefined),
+  };
 }
 
 function parseWarmPool(value: string | undefined): number | undefined {
