@@ -59074,18 +59074,20 @@ async function connectSsh(params) {
       if (closed) throw new InfrastructureError(`ssh transport to ${where} is closed`);
       const release = await semaphore.acquire(options.signal);
       try {
-        const { client } = await (current ?? connect());
-        return await execOnChannel({
-          client,
-          command: shellJoin(argv),
-          label: `\`${argv[0]}\``,
-          where,
-          options,
-          track: (fail) => {
-            inflight.add(fail);
-            return () => inflight.delete(fail);
-          }
-        });
+        return await retryRefusedChannel(
+          options.signal,
+          async () => execOnChannel({
+            client: (await (current ?? connect())).client,
+            command: shellJoin(argv),
+            label: `\`${argv[0]}\``,
+            where,
+            options,
+            track: (fail) => {
+              inflight.add(fail);
+              return () => inflight.delete(fail);
+            }
+          })
+        );
       } finally {
         release();
       }
@@ -59096,6 +59098,18 @@ async function connectSsh(params) {
       connection?.client.end();
     }
   };
+}
+async function retryRefusedChannel(signal, open7) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await open7();
+    } catch (error62) {
+      const cause = error62 instanceof Error ? error62.cause : void 0;
+      const refused = /Channel open failure/i.test(cause?.message ?? "");
+      if (attempt >= 5 || signal?.aborted || !refused) throw error62;
+      await new Promise((resolve4) => setTimeout(resolve4, 25 * 2 ** attempt));
+    }
+  }
 }
 function openConnection(target, params) {
   const pin = pinFor({ ...target, knownHosts: params.knownHosts, fingerprint: params.fingerprint });
@@ -64276,8 +64290,11 @@ var gcCommand = {
 
 Lists the build host's pikaci-* instances and deletes each one whose run is no longer
 alive (its heartbeat under <remote-work-dir>/runs/<run_id>/heartbeat is missing or older
-than --stale-after), or which is older than --older-than whatever its run says. Also
-deletes snapshot staging dirs and temp uploads older than an hour. Prints what it removed.
+than --stale-after), or which is older than --older-than whatever its run says. Warm pool
+members (pikaci-pool-*) go when their image alias now points at another image (or is gone)
+or they are older than --older-than; gc claims each one first, so a member a job is taking
+is never removed. Also deletes snapshot staging dirs and temp uploads older than an hour.
+Prints what it removed.
 
 Options:
       --host URL                  build host, ssh://user@host:port (or localhost)
@@ -66057,19 +66074,7 @@ Options:
       });
     }
     const store = createStateStore({ root: stateRoot });
-    const opened = await openExecutor(
-      {
-        host: values.host,
-        sshKey: values["ssh-key"],
-        knownHosts: values["known-hosts"],
-        fingerprint: values["host-key-fingerprint"],
-        image: values.image,
-        remoteWorkDir: values["remote-work-dir"],
-        incusProject: values["incus-project"],
-        warmPool: parseWarmPool(values["warm-pool"]) ?? (values.host ? config2.defaults?.warm_pool : void 0)
-      },
-      io.env
-    );
+    const opened = await openExecutor(executorFlags(values, config2.defaults?.warm_pool), io.env);
     const controller = new AbortController();
     let stoppedBy = null;
     const onSignal = (signal) => {
@@ -66127,6 +66132,19 @@ function parseConcurrency(value) {
     });
   }
   return n;
+}
+function executorFlags(values, configPool) {
+  return {
+    host: values.host,
+    sshKey: values["ssh-key"],
+    knownHosts: values["known-hosts"],
+    fingerprint: values["host-key-fingerprint"],
+    image: values.image,
+    remoteWorkDir: values["remote-work-dir"],
+    incusProject: values["incus-project"],
+    // The config's pool applies with a host only; the flag alone is refused without one.
+    warmPool: parseWarmPool(values["warm-pool"]) ?? (values.host ? configPool : void 0)
+  };
 }
 function parseWarmPool(value) {
   if (value === void 0) return void 0;

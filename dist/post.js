@@ -39860,18 +39860,20 @@ async function connectSsh(params) {
       if (closed) throw new InfrastructureError(`ssh transport to ${where} is closed`);
       const release = await semaphore.acquire(options.signal);
       try {
-        const { client } = await (current ?? connect());
-        return await execOnChannel({
-          client,
-          command: shellJoin(argv),
-          label: `\`${argv[0]}\``,
-          where,
-          options,
-          track: (fail) => {
-            inflight.add(fail);
-            return () => inflight.delete(fail);
-          }
-        });
+        return await retryRefusedChannel(
+          options.signal,
+          async () => execOnChannel({
+            client: (await (current ?? connect())).client,
+            command: shellJoin(argv),
+            label: `\`${argv[0]}\``,
+            where,
+            options,
+            track: (fail) => {
+              inflight.add(fail);
+              return () => inflight.delete(fail);
+            }
+          })
+        );
       } finally {
         release();
       }
@@ -39882,6 +39884,18 @@ async function connectSsh(params) {
       connection?.client.end();
     }
   };
+}
+async function retryRefusedChannel(signal, open3) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await open3();
+    } catch (error62) {
+      const cause = error62 instanceof Error ? error62.cause : void 0;
+      const refused = /Channel open failure/i.test(cause?.message ?? "");
+      if (attempt >= 5 || signal?.aborted || !refused) throw error62;
+      await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** attempt));
+    }
+  }
 }
 function openConnection(target, params) {
   const pin = pinFor({ ...target, knownHosts: params.knownHosts, fingerprint: params.fingerprint });
