@@ -15,9 +15,12 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Executor, JobSpec } from "../src/executor/executor.js";
+import { POOL_PREFIX } from "../src/executor/incus/warm-pool.js";
 import { createIncusExecutor } from "../src/executor/incus-executor.js";
+import { createIncusClient } from "../src/incus/client.js";
 import { buildSnapshot } from "../src/snapshot/build.js";
 import { connectSsh } from "../src/ssh/ssh-transport.js";
+import type { Transport } from "../src/ssh/transport.js";
 import { loadTestHost } from "../test/e2e/helpers/test-host.js";
 import { failOnMissedTargets, median, printTable, type Row, writeResults } from "./lib/stats.js";
 
@@ -172,10 +175,19 @@ async function main(): Promise<void> {
     failOnMissedTargets(rows);
   } finally {
     await transport.exec(["rm", "-rf", REMOTE_WORK_DIR]).catch(() => {});
-    // The pool's members are left for the next run, as on a real build host; gc reaps them.
+    // A real build host keeps its members for the next run; this shared test host gets them back.
+    await removeMembers(transport, image).catch(() => {});
     await rm(workspace, { recursive: true, force: true });
     await transport.close();
   }
+}
+
+async function removeMembers(transport: Transport, image: string): Promise<void> {
+  const incus = createIncusClient({ transport });
+  const fingerprint = await incus.imageFingerprint(image);
+  if (fingerprint === null) return;
+  for (const member of await incus.list(`${POOL_PREFIX}${fingerprint.slice(0, 12)}-`))
+    await incus.delete(member.name);
 }
 
 function ratioRow(name: string, value: number, floor: number, target: number): Row {
