@@ -33,6 +33,8 @@ export function createEngine(params: EngineParams): EnginePort {
   const { inputs, workspace } = params;
   const store = createStateStore({ root: params.stateRoot });
   // No host: the local executor on the runner. A host: Incus over one pinned ssh2 connection.
+  // The pool size is asked per job: the config that may set it is read only once the run starts.
+  let configPool: number | undefined;
   const connecting = (async () => {
     // A fork's lanes get no network unless a maintainer approved them (then the App dispatched).
     const refusal = networkRefusal(
@@ -44,6 +46,7 @@ export function createEngine(params: EngineParams): EnginePort {
       ...(refusal === undefined ? {} : { networkRefusal: refusal }),
       ...(inputs.image ? { image: inputs.image } : {}),
       ...(inputs["remote-work-dir"] ? { remoteWorkDir: inputs["remote-work-dir"] } : {}),
+      warmPool: () => inputs["warm-pool"] ?? configPool,
     });
   })();
   connecting.catch(() => {});
@@ -53,6 +56,7 @@ export function createEngine(params: EngineParams): EnginePort {
     newRunId: () => newRunId(),
     async runLanes({ config, configPath, runId, laneIds, changedFiles, onEvent, signal, meta }) {
       const { executor } = await connecting;
+      configPool = config.defaults?.warm_pool;
       return runLanes({
         config,
         configPath,

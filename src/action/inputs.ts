@@ -68,6 +68,7 @@ export const ActionInputsSchema = z
     image: optional(z.string().min(1)),
     "remote-work-dir": optional(z.string().regex(/^\/[^\0]*$/, "must be an absolute path")),
     concurrency: PositiveInt(1, 64).default(2),
+    "warm-pool": optional(PositiveInt(0, 64)),
     "details-url": optional(z.url({ protocol: /^https?$/, error: "must be an http(s) URL" })),
     "artifact-name": optional(
       z.string().regex(/^[^"<>|*?:\\/\r\n]{1,200}$/, "contains characters an artifact name cannot"),
@@ -109,6 +110,7 @@ export const INPUT_HINTS: Record<RawInputName, string> = {
   image: "Use the alias of an image that exists on the build host.",
   "remote-work-dir": "Use an absolute directory on the build host, e.g. /var/lib/pikaci.",
   concurrency: "Use a number of lanes to run at once between 1 and 64.",
+  "warm-pool": "Use a number of running instances to keep per image between 0 and 64 (0: none).",
   "details-url": "Use an absolute http(s) URL, or leave it empty to link the workflow run.",
   "artifact-name": "Use letters, digits, '-', '_' and '.' in the artifact name.",
   "retention-days": "Use a number of days between 1 and 90.",

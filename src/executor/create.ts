@@ -17,6 +17,8 @@ export interface CreateExecutorParams {
   remoteWorkDir?: string;
   incusProject?: string;
   runnerPath?: string;
+  /** Running instances to keep per image (`defaults.warm_pool`, `--warm-pool`); see IncusExecutorOptions. */
+  warmPool?: number | (() => number | undefined);
   env?: NodeJS.ProcessEnv;
   /** Why lanes may not have network (see IncusExecutorOptions.networkRefusal). */
   networkRefusal?: string;
@@ -42,9 +44,18 @@ export async function createExecutor(
     project: params.incusProject,
     runnerPath: params.runnerPath,
     image: params.image,
+    ...(params.warmPool === undefined ? {} : { warmPool: params.warmPool }),
     ...(params.networkRefusal === undefined ? {} : { networkRefusal: params.networkRefusal }),
   });
-  return { executor, transport, close: () => transport.close() };
+  // The deletes and pool top-ups that followed the verdicts finish before the connection closes.
+  const close = async () => {
+    try {
+      await executor.drain?.();
+    } finally {
+      await transport.close();
+    }
+  };
+  return { executor, transport, close };
 }
 
 /** `localhost` → commands on this machine; `ssh://…` → one pinned ssh2 connection. */

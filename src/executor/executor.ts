@@ -53,4 +53,9 @@ export interface JobOutcome {
 export interface Executor {
   readonly kind: "local" | "incus";
   runJob(job: JobSpec, events: JobEvents, signal: AbortSignal): Promise<JobOutcome>;
+  /**
+   * Await work an executor left running after returning outcomes (instance deletes, warm-pool
+   * top-ups). Called once the run's records are written, before the process exits.
+   */
+  drain?(): Promise<void>;
 }

@@ -1,33 +1,17 @@
 import { hostname } from "node:os";
-import { posix } from "node:path";
-import { collectIncus } from "../artifacts/collect-incus.js";
-import { collectLaneOutputs, type LaneOutputs, OUTPUT_DIR_ENV } from "../artifacts/lane-outputs.js";
-import { CancelledError, describeError, InfrastructureError } from "../errors/index.js";
-import { execArgv } from "../incus/argv.js";
-import { createIncusClient } from "../incus/client.js";
-import { incusLimitsConfig } from "../limits/incus-config.js";
+import { describeError, InfrastructureError } from "../errors/index.js";
+import { createIncusClient, type IncusClient } from "../incus/client.js";
 import { withOutOfMemory } from "../limits/oom.js";
-import { readOomKills } from "../limits/oom-probe.js";
-import type { SyncStats } from "../schema/index.js";
 import type { Transport } from "../transport/transport.js";
 import type { Executor, JobEvents, JobOutcome, JobSpec } from "./executor.js";
-import { classifyEnding, type JobEnding } from "./incus/classify.js";
-import { GUEST_ARTIFACTS, GUEST_SNAPSHOT, jobDevices, writableDirs } from "./incus/devices.js";
-import { DEFAULT_RUNNER_PATH, guestEnv, runGuest } from "./incus/guest.js";
+import { classifyEnding } from "./incus/classify.js";
 import { startHeartbeat } from "./incus/heartbeat.js";
-import {
-  finishKeyedCaches,
-  type KeyedCache,
-  planKeyedCaches,
-  restoreKeyedCaches,
-} from "./incus/keyed-cache.js";
-import { instanceLabels, instanceName } from "./incus/names.js";
-import { laneNetwork, type NetworkAttachment, releaseLease, resolverArgv } from "./incus/network.js";
+import { cleanUp, type IncusJob, runSteps, startClaim } from "./incus/job-steps.js";
+import { finishKeyedCaches, planKeyedCaches } from "./incus/keyed-cache.js";
+import { instanceName } from "./incus/names.js";
 import { remoteJobLayout } from "./incus/paths.js";
-import { prepareRemoteDirs, readRemoteFile } from "./incus/remote-files.js";
-import { launchInstance } from "./incus/runtime.js";
+import { createWarmPool, type WarmPool } from "./incus/pool.js";
 import { createSnapshotSyncer, type SnapshotSyncer } from "./incus/sync.js";
-import { makeWritableCopy } from "./incus/writable-copy.js";
 import { PhaseClock } from "./phase-clock.js";
 
 export const DEFAULT_REMOTE_WORK_DIR = "/var/tmp/pikaci";
@@ -52,21 +36,67 @@ export interface IncusExecutorOptions {
    * for `network:` then fails before anything runs. Absent: lanes get the network they ask for.
    */
   networkRefusal?: string;
+  /** Storage pool for instances' root disks (`incus launch --storage`); absent: the profile's. */
+  storagePool?: string;
+  /**
+   * Running instances to keep per image (`defaults.warm_pool`, `--warm-pool`); 0 or absent: none.
+   * A function is asked at each job (the Action knows the config only once the run starts).
+   */
+  warmPool?: number | (() => number | undefined);
+  /** Problems of work done after a verdict (deletes, pool top-ups); default: stderr. */
+  onBackgroundError?: (message: string) => void;
 }
 
 /**
- * Runs each job in its own throw-away Incus instance on the build host behind `transport`.
- * The instance is deleted whatever happens: success, failure, timeout, abort.
+ * Runs each job in its own throw-away Incus instance on the build host behind `transport`: a cold
+ * launch, or a claimed warm-pool member. The job's outcome is returned as soon as the guest's
+ * result is known; the instance's delete (and pool top-ups) run afterwards, and `drain` awaits them.
  */
 export function createIncusExecutor(options: IncusExecutorOptions): Executor {
   const remoteWorkDir = options.remoteWorkDir ?? DEFAULT_REMOTE_WORK_DIR;
   const syncer = options.syncer ?? createSnapshotSyncer({ transport: options.transport, remoteWorkDir });
   const incus = createIncusClient({ transport: options.transport, project: options.project });
   const owner = `${hostname()}:${process.pid}`;
+  const warn = options.onBackgroundError ?? ((m: string) => void process.stderr.write(`pikaci: ${m}\n`));
+  const background = new Set<Promise<void>>();
+  const track = (work: Promise<void>) => {
+    const safe = work.catch((error: unknown) => warn(describeError(error)));
+    background.add(safe);
+    void safe.finally(() => background.delete(safe));
+  };
+  const size = () => (typeof options.warmPool === "function" ? options.warmPool() : options.warmPool) ?? 0;
+  let pool: WarmPool | null = null;
+  const poolFor = () => {
+    if (size() <= 0) return null;
+    pool ??= createWarmPool({
+      incus,
+      size: size(),
+      project: options.project ?? "default",
+      storage: options.storagePool,
+      track,
+      warn,
+    });
+    return pool;
+  };
   return {
     kind: "incus",
     runJob: (job, events, signal) =>
-      runIncusJob({ job, events, signal, options, remoteWorkDir, syncer, incus, owner }),
+      runIncusJob({
+        job,
+        events,
+        signal,
+        options,
+        remoteWorkDir,
+        syncer,
+        incus,
+        owner,
+        pool: poolFor(),
+        track,
+        warn,
+      }),
+    async drain() {
+      while (background.size > 0) await Promise.all([...background]);
+    },
   };
 }
 
@@ -77,218 +107,105 @@ interface IncusJobParams {
   options: IncusExecutorOptions;
   remoteWorkDir: string;
   syncer: SnapshotSyncer;
-  incus: ReturnType<typeof createIncusClient>;
+  incus: IncusClient;
   owner: string;
+  pool: WarmPool | null;
+  track: (work: Promise<void>) => void;
+  warn: (message: string) => void;
 }
 
 async function runIncusJob(params: IncusJobParams): Promise<JobOutcome> {
-  const { job, events, signal, options, remoteWorkDir, incus } = params;
-  const { transport } = options;
-  const spec = job.execute;
-  const startedAt = new Date();
-  const clock = new PhaseClock(events);
-  const host = (line: string): void => events.log("host", `pikaci: ${line}\n`);
-  const name = instanceName(job.run_id, job.job_id);
-  const layout = remoteJobLayout(remoteWorkDir, job.run_id, job.job_id);
-  const image = options.image ?? spec.image;
-  const ending: JobEnding = {
-    aborted: false,
-    hostDeadline: false,
-    error: null,
-    runnerExit: null,
-    resultText: null,
-    timeoutSecs: spec.timeout_secs,
-  };
-  let sync: SyncStats | null = null;
-  let outputs: LaneOutputs = {};
-  /** The lane's writable output dir: inside the artifacts mount, so read-only lanes have one too. */
-  const guestOutputs = posix.join(GUEST_ARTIFACTS, "outputs");
-  let launched = false;
-  let network: NetworkAttachment | null = null;
-  let keyed: KeyedCache[] = [];
-  let oomKills: number | null = null;
+  const job = incusJob(params);
+  const { transport } = params.options;
   const stopHeartbeat = startHeartbeat({
     transport,
-    path: layout.heartbeat,
-    intervalMs: options.heartbeatIntervalMs,
+    path: job.layout.heartbeat,
+    intervalMs: params.options.heartbeatIntervalMs,
   });
-  const checkAbort = () => {
-    if (signal.aborted) throw new CancelledError("cancelled");
-  };
-
   try {
-    host(
-      `job ${job.job_id} attempt ${job.attempt} on ${transport.description} as instance ${name} (${image})`,
+    job.host(
+      `job ${params.job.job_id} attempt ${params.job.attempt} on ${transport.description} as instance ${job.name} (${job.image})`,
     );
-    if (spec.network !== undefined && options.networkRefusal !== undefined) {
-      throw new InfrastructureError(`network refused: ${options.networkRefusal}`, {
+    if (params.job.execute.network !== undefined && params.options.networkRefusal !== undefined) {
+      throw new InfrastructureError(`network refused: ${params.options.networkRefusal}`, {
         hint: "a maintainer approves the pull request (the pikaci App's Approve and run), or the lane drops `network:`",
       });
     }
-    keyed = await planKeyedCaches({ caches: spec.caches, snapshot: job.snapshot, jobDir: layout.jobDir });
-    const devices = (snapshotPath: string) =>
-      jobDevices({
-        cacheSource: (cacheName) => keyed.find((c) => c.name === cacheName)?.work,
-        spec,
-        remoteWorkDir,
-        snapshotPath,
-        artifactsPath: layout.artifacts,
-        shift: options.shift ?? false,
-      });
-    await clock.run("prepare_directories", () => {
-      const writable = [...writableDirs(devices(GUEST_SNAPSHOT)), posix.join(layout.artifacts, "outputs")];
-      return prepareRemoteDirs({
-        transport,
-        dirs: [layout.jobDir],
-        writable,
-        clearFiles: ["result.json", "guest.log"].map((file) => posix.join(layout.artifacts, file)),
-        heartbeat: layout.heartbeat,
-      });
-    });
-    checkAbort();
-    const snapshotPath = await clock.run("sync_snapshot", async () => {
-      const synced = await params.syncer({ snapshot: job.snapshot, signal, log: host });
-      sync = synced.stats;
-      host(
-        `snapshot ${job.snapshot.hash.slice(0, 12)}: ${synced.stats.bytes_sent} bytes sent, ${synced.stats.objects_reused} objects reused`,
-      );
-      return synced.remotePath;
-    });
-    checkAbort();
-    const workdir = await clock.run("prepare_runtime", async () => {
-      await restoreKeyedCaches({ transport, remoteWorkDir, caches: keyed, log: host });
-      network = await laneNetwork({
-        transport,
-        spec,
-        instance: name,
-        remoteWorkDir,
-        project: options.project,
-      });
-      if (network.address !== null) host(`network ${spec.network}: ${network.address}`);
-      launched = true;
-      // No abort signal here: a half-cancelled `incus launch` would race the cleanup's delete and leak.
-      await launchInstance({
-        incus,
-        spec: {
-          image,
-          name,
-          vm: spec.instance_type === "vm",
-          config: {
-            ...instanceLabels({ ...ids(job), createdAt: startedAt, owner: params.owner, remoteWorkDir }),
-            ...network.config,
-            ...incusLimitsConfig(spec.limits),
-          },
-          devices: devices(snapshotPath),
-          otherDevices: network.devices,
-        },
-        readyDeadlineMs: 180_000,
-        log: host,
-        signal: new AbortController().signal,
-      });
-      if (network.resolver !== null) {
-        const dns = await incus.exec(name, resolverArgv(network.resolver), { signal });
-        if (dns.code !== 0) throw new InfrastructureError(`cannot write /etc/resolv.conf in ${name}`);
-      }
-      checkAbort();
-      if (!spec.writable_workspace) return GUEST_SNAPSHOT;
-      const writable = await makeWritableCopy({ incus, name, runAsRoot: spec.run_as_root, signal });
-      host(`writable workspace at ${writable.path} (${writable.method})`);
-      return writable.path;
-    });
-    const guest = await clock.run("launch_guest", async () => {
-      const deadlineSecs = spec.timeout_secs + (options.deadlineGraceSecs ?? 20);
-      host(`launching the guest runner (timeout ${spec.timeout_secs}s, host deadline ${deadlineSecs}s)`);
-      return {
-        exit: runGuest({
-          transport,
-          execArgv: execArgv(
-            name,
-            [options.runnerPath ?? DEFAULT_RUNNER_PATH],
-            {
-              env: {
-                ...guestEnv({ spec, workdir, ids: { ...ids(job), laneId: job.lane_id } }),
-                [OUTPUT_DIR_ENV]: guestOutputs,
-              },
-            },
-            options.project ? { project: options.project } : {},
-          ),
-          resultPath: posix.join(layout.artifacts, "result.json"),
-          deadlineMs: deadlineSecs * 1000,
-          onOutput: (text) => events.log("guest", text),
-          signal,
-        }),
-      };
-    });
-    const exit = await clock.run("wait_for_completion", () => guest.exit);
-    // Before the delete, while the instance's cgroup still counts its OOM kills.
-    if (spec.limits?.memory_bytes !== undefined && exit.kind === "exited" && exit.code !== 0)
-      oomKills = await readOomKills({ transport, instance: name, project: options.project });
-    if (exit.kind === "deadline") ending.hostDeadline = true;
-    else if (exit.kind === "cancelled") ending.aborted = true;
-    else if (exit.kind === "error") ending.error = `the guest run failed: ${exit.message}`;
-    else {
-      ending.runnerExit = exit.code;
-      // result.json normally came back with the guest's exit; read it only if that was lost.
-      ending.resultText = await clock.run("collect_artifacts", async () => {
-        const resultText =
-          exit.resultText ?? (await readRemoteFile(transport, posix.join(layout.artifacts, "result.json")));
-        const roots = { workspace: workdir, outputDir: guestOutputs };
-        outputs = await collectLaneOutputs({
-          spec,
-          jobDir: job.job_dir,
-          repoRoot: job.snapshot.root,
-          workspaceRoots: [...new Set([workdir, GUEST_SNAPSHOT])],
-          collect: (sink, caps) => collectIncus({ incus, instance: name, spec, roots, sink, caps, signal }),
-          log: host,
-        });
-        return resultText;
-      });
-    }
+    const { caches } = params.job.execute;
+    job.keyed = await planKeyedCaches({ caches, snapshot: params.job.snapshot, jobDir: job.layout.jobDir });
+    job.claim = startClaim(job);
+    await runSteps(job);
   } catch (error) {
-    if (signal.aborted) ending.aborted = true;
-    else ending.error = describeError(error);
+    if (params.signal.aborted) job.ending.aborted = true;
+    else job.ending.error = describeError(error);
   } finally {
     stopHeartbeat();
-    if (launched) {
-      await clock
-        .run("cleanup", () => incus.delete(name, { timeoutMs: 120_000 }))
-        .then(() => host(`deleted instance ${name}`))
-        .catch((error: unknown) =>
-          host(
-            `cleanup failed, instance ${name} may be left behind (pikaci gc removes it): ${describeError(error)}`,
-          ),
-        );
-    } else {
-      await clock.run("cleanup", async () => {});
-    }
-    await releaseLease(transport, (network as NetworkAttachment | null)?.lease ?? null);
   }
-  const verdict = withOutOfMemory(classifyEnding(ending), {
-    oomKills,
-    memoryBytes: spec.limits?.memory_bytes,
-  });
-  await finishKeyedCaches({
-    transport,
-    remoteWorkDir,
-    caches: keyed,
-    passed: verdict.status === "passed",
-    id: `${job.run_id}-${job.job_id}-${job.attempt}`,
-    log: host,
-  });
-  if (verdict.message && verdict.status !== "passed")
-    host(`${verdict.failure_kind ?? verdict.status}: ${verdict.message}`);
+  const cleanup = cleanUp(job, params.warn);
+  // A keyed cache's working copy is published only once nothing in the guest can still write to it.
+  if (job.keyed.length > 0) await cleanup;
+  else params.track(cleanup);
+  return conclude(job);
+}
+
+function incusJob(params: IncusJobParams): IncusJob {
+  const { job, options, remoteWorkDir } = params;
   return {
-    ...verdict,
-    phases: clock.phases,
-    started_at: startedAt.toISOString(),
-    finished_at: new Date().toISOString(),
-    sync,
-    image,
-    instance_name: name,
-    ...outputs,
+    job,
+    events: params.events,
+    signal: params.signal,
+    clock: new PhaseClock(params.events),
+    transport: options.transport,
+    incus: params.incus,
+    syncer: params.syncer,
+    settings: { ...options, remoteWorkDir, shift: options.shift ?? false, owner: params.owner },
+    pool: params.pool,
+    host: (line) => params.events.log("host", `pikaci: ${line}\n`),
+    name: instanceName(job.run_id, job.job_id),
+    image: options.image ?? job.execute.image,
+    layout: remoteJobLayout(remoteWorkDir, job.run_id, job.job_id),
+    startedAt: new Date(),
+    ending: {
+      aborted: false,
+      hostDeadline: false,
+      error: null,
+      runnerExit: null,
+      resultText: null,
+      timeoutSecs: job.execute.timeout_secs,
+    },
+    keyed: [],
+    sync: null,
+    outputs: {},
+    instance: null,
+    oomKills: null,
+    claim: Promise.resolve(null),
+    network: null,
   };
 }
 
-function ids(job: JobSpec) {
-  return { runId: job.run_id, jobId: job.job_id, attempt: job.attempt };
+async function conclude(job: IncusJob): Promise<JobOutcome> {
+  const verdict = withOutOfMemory(classifyEnding(job.ending), {
+    oomKills: job.oomKills,
+    memoryBytes: job.job.execute.limits?.memory_bytes,
+  });
+  await finishKeyedCaches({
+    transport: job.transport,
+    remoteWorkDir: job.settings.remoteWorkDir,
+    caches: job.keyed,
+    passed: verdict.status === "passed",
+    id: `${job.job.run_id}-${job.job.job_id}-${job.job.attempt}`,
+    log: job.host,
+  });
+  if (verdict.message && verdict.status !== "passed")
+    job.host(`${verdict.failure_kind ?? verdict.status}: ${verdict.message}`);
+  return {
+    ...verdict,
+    phases: job.clock.phases,
+    started_at: job.startedAt.toISOString(),
+    finished_at: new Date().toISOString(),
+    sync: job.sync,
+    image: job.image,
+    instance_name: job.instance ?? job.name,
+    ...job.outputs,
+  };
 }

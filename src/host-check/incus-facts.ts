@@ -1,3 +1,4 @@
+import { CLAIM_DEVICE, POOL_LABEL, POOL_PREFIX } from "../executor/incus/warm-pool.js";
 import type { Transport } from "../transport/transport.js";
 import type { HostFacts, PoolMember } from "./report.js";
 
@@ -70,12 +71,6 @@ export async function aliasFingerprint(
     : { fingerprint: null, error: found.error };
 }
 
-/** The warm pool's members (see docs/incus-notes.md): instances named and labelled as such. */
-export const POOL_PREFIX = "pikaci-pool-";
-export const POOL_LABELS = { alias: "user.pikaci.pool.alias", fingerprint: "user.pikaci.pool.fingerprint" };
-/** The device whose addition claims a member for one job. */
-export const CLAIM_DEVICE = "pikaci-claim";
-
 export async function poolMembers(
   transport: Transport,
   project?: string,
@@ -103,8 +98,8 @@ function toMember(item: {
     {
       name: item.name,
       status: typeof item.status === "string" ? item.status : "Unknown",
-      alias: item.config?.[POOL_LABELS.alias] ?? null,
-      fingerprint: item.config?.[POOL_LABELS.fingerprint] ?? null,
+      alias: item.config?.[POOL_LABEL.alias] ?? null,
+      fingerprint: item.config?.[POOL_LABEL.fingerprint] ?? null,
       claimed: Object.hasOwn(item.devices ?? {}, CLAIM_DEVICE),
     },
   ];

@@ -27,6 +27,8 @@ export interface InstanceSpec {
   devices: DiskDevice[];
   /** Devices other than disks, as Incus config keys (a lane's NIC, or `type: none` to hide a profile's). */
   otherDevices?: Record<string, Record<string, string>>;
+  /** Storage pool of the root disk (`--storage`); absent: the profile's. */
+  storage?: string;
 }
 
 export const DEVICE_NAME_MAX = 20;
@@ -81,7 +83,45 @@ export function createArgv(
   }
   const argv = ["incus", start ? "launch" : "init", ...projectFlag(scope), spec.image, spec.name];
   if (spec.vm) argv.push("--vm");
+  if (spec.storage) argv.push("--storage", spec.storage);
   return { argv, stdin: `${JSON.stringify({ config: spec.config, devices })}\n` };
+}
+
+/** Device and config keys as the Incus API takes them, for a PATCH onto a running instance. */
+export function instancePatch(
+  devices: readonly DiskDevice[],
+  config: Record<string, string>,
+  vm: boolean,
+): { config: Record<string, string>; devices: Record<string, Record<string, string>> } {
+  const out: Record<string, Record<string, string>> = {};
+  for (const device of devices) {
+    if (out[device.name]) throw new Error(`duplicate incus device name '${device.name}'`);
+    out[device.name] = diskDeviceConfig(device, vm);
+  }
+  return { config, devices: out };
+}
+
+/**
+ * `incus config device add NAME DEVICE none`: the CLI reads the instance with its ETag, refuses a
+ * device that exists, and writes back with If-Match, so of several concurrent adds exactly one wins
+ * (the others get "The device already exists" or "ETag doesn't match"). The warm pool's claim.
+ */
+export function claimArgv(name: string, device: string, scope: IncusScope): string[] {
+  assertInstanceName(name);
+  assertDeviceName(device);
+  return ["incus", "config", "device", "add", ...projectFlag(scope), name, device, "none"];
+}
+
+/** `incus query` of an API path (a PATCH with its JSON body), in the project when one is configured. */
+export function queryArgv(path: string, scope: IncusScope, patch?: unknown): string[] {
+  const sep = path.includes("?") ? "&" : "?";
+  const full = scope.project ? `${path}${sep}project=${encodeURIComponent(scope.project)}` : path;
+  return [
+    "incus",
+    "query",
+    ...(patch === undefined ? [] : ["-X", "PATCH", "--data", JSON.stringify(patch)]),
+    full,
+  ];
 }
 
 export function addDiskArgv(name: string, device: DiskDevice, vm: boolean, scope: IncusScope): string[] {

@@ -2,6 +2,7 @@ import { InfrastructureError } from "../errors/index.js";
 import type { ExecResult, Transport } from "../transport/transport.js";
 import {
   addDiskArgv,
+  claimArgv,
   createArgv,
   type DiskDevice,
   deleteArgv,
@@ -9,7 +10,7 @@ import {
   type IncusScope,
   type InstanceSpec,
   imageInfoArgv,
-  listArgv,
+  queryArgv,
   startArgv,
 } from "./argv.js";
 import { type InstanceSummary, parseInstanceList } from "./list.js";
@@ -28,6 +29,8 @@ export interface IncusExecOptions {
 /** The handful of Incus operations pikaci needs, as argv over a Transport (ssh2 or local). */
 export interface IncusClient {
   imageExists(alias: string): Promise<boolean>;
+  /** The fingerprint an image alias points at, or null when there is no such alias. */
+  imageFingerprint(alias: string): Promise<string | null>;
   /** Create (and with `start`, also start) the instance with its config and disk devices in one command. */
   create(spec: InstanceSpec, options: { start: boolean; signal?: AbortSignal }): Promise<void>;
   addDisk(name: string, device: DiskDevice, vm: boolean): Promise<void>;
@@ -37,86 +40,127 @@ export interface IncusClient {
   waitReady(name: string, options: { deadlineMs: number; signal?: AbortSignal }): Promise<void>;
   /** Idempotent: an instance that does not exist counts as deleted. */
   delete(name: string, options?: { timeoutMs?: number }): Promise<void>;
+  /** Instances whose name starts with prefix, without their runtime state (one cheap API call). */
   list(prefix: string): Promise<InstanceSummary[]>;
+  /**
+   * Atomically add device `device` (type none) to a running instance: true for exactly one of any
+   * number of concurrent callers, false for the others and when the instance is gone.
+   */
+  claim(name: string, device: string): Promise<boolean>;
+  /** Merge config keys and hot-plug devices into an instance (one API PATCH). */
+  patch(name: string, body: unknown): Promise<void>;
 }
 
 // "…non-reusable operation has now succeeded": a concurrent delete of the same instance won the race.
 const NOT_FOUND = /not found|no such (object|instance)|non-reusable operation has now succeeded/i;
+// A lost claim: another caller added the device first, or changed the instance between read and write.
+const CLAIM_LOST = /already exists|ETag doesn't match|not found|is not running/i;
+
+interface Ctx {
+  transport: Transport;
+  scope: IncusScope;
+}
 
 export function createIncusClient(params: { transport: Transport; project?: string }): IncusClient {
-  const { transport } = params;
-  const scope: IncusScope = params.project ? { project: params.project } : {};
-
-  const run = async (
-    argv: string[],
-    what: string,
-    options: { stdin?: string; signal?: AbortSignal; timeoutMs?: number } = {},
-  ) => {
-    const result = await transport.exec(argv, options);
-    if (result.code !== 0) throw incusError(what, transport.description, result);
-    return result;
-  };
-
+  const ctx: Ctx = { transport: params.transport, scope: params.project ? { project: params.project } : {} };
+  const { transport, scope } = ctx;
   return {
-    async imageExists(alias) {
-      const result = await transport.exec(imageInfoArgv(alias, scope), { timeoutMs: 30_000 });
-      if (result.code === 0) return true;
-      if (NOT_FOUND.test(result.stderr.toString())) return false;
-      throw incusError(`incus image info ${alias}`, transport.description, result);
-    },
+    imageExists: (alias) => imageExists(ctx, alias),
+    imageFingerprint: (alias) => imageFingerprint(ctx, alias),
     async create(spec, options) {
       const { argv, stdin } = createArgv(spec, scope, options.start);
-      await run(argv, `incus ${options.start ? "launch" : "init"} ${spec.name}`, {
-        stdin,
-        signal: options.signal,
-      });
+      const what = `incus ${options.start ? "launch" : "init"} ${spec.name}`;
+      await run(ctx, argv, what, { stdin, signal: options.signal });
     },
     async addDisk(name, device, vm) {
-      await run(addDiskArgv(name, device, vm, scope), `incus config device add ${name} ${device.name}`);
+      await run(ctx, addDiskArgv(name, device, vm, scope), `incus config device add ${name} ${device.name}`);
     },
     async start(name) {
-      await run(startArgv(name, scope), `incus start ${name}`);
+      await run(ctx, startArgv(name, scope), `incus start ${name}`);
     },
-    exec(name, argv, options = {}) {
-      return transport.exec(execArgv(name, argv, options, scope), {
+    exec: (name, argv, options = {}) =>
+      transport.exec(execArgv(name, argv, options, scope), {
         onStdout: options.onStdout,
         onStderr: options.onStderr,
         timeoutMs: options.timeoutMs,
         signal: options.signal,
         collect: options.collect,
-      });
-    },
-    async waitReady(name, options) {
-      const deadline = Date.now() + options.deadlineMs;
-      let delay = 50;
-      for (;;) {
-        const result = await transport.exec(execArgv(name, ["true"], {}, scope), { signal: options.signal });
-        if (result.code === 0) return;
-        if (Date.now() + delay > deadline) {
-          throw incusError(
-            `instance ${name} did not become ready within ${options.deadlineMs} ms`,
-            transport.description,
-            result,
-          );
-        }
-        await new Promise((resolve) => setTimeout(resolve, delay));
-        delay = Math.min(delay * 2, 1_000);
-      }
-    },
-    async delete(name, options = {}) {
-      const result = await transport.exec(deleteArgv(name, scope), {
-        timeoutMs: options.timeoutMs ?? 120_000,
-      });
-      if (result.code === 0 || NOT_FOUND.test(result.stderr.toString())) return;
-      throw incusError(`incus delete ${name}`, transport.description, result);
-    },
+      }),
+    waitReady: (name, options) => waitReady(ctx, name, options),
+    delete: (name, options = {}) => deleteInstance(ctx, name, options.timeoutMs ?? 120_000),
     async list(prefix) {
-      const result = await run(listArgv(prefix, scope), "incus list", { timeoutMs: 60_000 });
-      return parseInstanceList(result.stdout.toString()).filter((instance) =>
-        instance.name.startsWith(prefix),
-      );
+      const result = await run(ctx, queryArgv("/1.0/instances?recursion=1", scope), "incus list", {
+        timeoutMs: 60_000,
+      });
+      return parseInstanceList(result.stdout.toString()).filter((i) => i.name.startsWith(prefix));
+    },
+    claim: (name, device) => claim(ctx, name, device),
+    async patch(name, body) {
+      await run(ctx, queryArgv(`/1.0/instances/${name}`, scope, body), `incus PATCH instance ${name}`);
     },
   };
+}
+
+async function run(
+  ctx: Ctx,
+  argv: string[],
+  what: string,
+  options: { stdin?: string; signal?: AbortSignal; timeoutMs?: number } = {},
+): Promise<ExecResult> {
+  const result = await ctx.transport.exec(argv, options);
+  if (result.code !== 0) throw incusError(what, ctx.transport.description, result);
+  return result;
+}
+
+async function imageExists(ctx: Ctx, alias: string): Promise<boolean> {
+  const result = await ctx.transport.exec(imageInfoArgv(alias, ctx.scope), { timeoutMs: 30_000 });
+  if (result.code === 0) return true;
+  if (NOT_FOUND.test(result.stderr.toString())) return false;
+  throw incusError(`incus image info ${alias}`, ctx.transport.description, result);
+}
+
+async function imageFingerprint(ctx: Ctx, alias: string): Promise<string | null> {
+  const argv = queryArgv(`/1.0/images/aliases/${encodeURIComponent(alias)}`, ctx.scope);
+  const result = await ctx.transport.exec(argv, { timeoutMs: 30_000 });
+  if (result.code !== 0) {
+    if (NOT_FOUND.test(result.stderr.toString())) return null;
+    throw incusError(`incus image alias ${alias}`, ctx.transport.description, result);
+  }
+  const target = (JSON.parse(result.stdout.toString()) as { target?: unknown }).target;
+  return typeof target === "string" ? target : null;
+}
+
+async function claim(ctx: Ctx, name: string, device: string): Promise<boolean> {
+  const result = await ctx.transport.exec(claimArgv(name, device, ctx.scope), { timeoutMs: 60_000 });
+  if (result.code === 0) return true;
+  if (CLAIM_LOST.test(result.stderr.toString())) return false;
+  throw incusError(`claiming ${name}`, ctx.transport.description, result);
+}
+
+async function waitReady(
+  ctx: Ctx,
+  name: string,
+  options: { deadlineMs: number; signal?: AbortSignal },
+): Promise<void> {
+  const deadline = Date.now() + options.deadlineMs;
+  let delay = 50;
+  for (;;) {
+    const argv = execArgv(name, ["true"], {}, ctx.scope);
+    const result = await ctx.transport.exec(argv, { signal: options.signal });
+    if (result.code === 0) return;
+    if (Date.now() + delay > deadline) {
+      const what = `instance ${name} did not become ready within ${options.deadlineMs} ms`;
+      throw incusError(what, ctx.transport.description, result);
+    }
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    delay = Math.min(delay * 2, 1_000);
+  }
+}
+
+async function deleteInstance(ctx: Ctx, name: string, timeoutMs: number): Promise<void> {
+  const result = await ctx.transport.exec(deleteArgv(name, ctx.scope), { timeoutMs });
+  if (result.code === 0 || NOT_FOUND.test(result.stderr.toString())) return;
+  throw incusError(`incus delete ${name}`, ctx.transport.description, result);
 }
 
 function incusError(what: string, where: string, result: ExecResult): InfrastructureError {

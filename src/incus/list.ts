@@ -1,12 +1,14 @@
 import { InfrastructureError } from "../errors/index.js";
 
-/** What `incus list --format json` tells us about one instance: enough for gc to decide. */
+/** What the instance list (`/1.0/instances?recursion=1`) tells us about one instance: enough for gc to decide. */
 export interface InstanceSummary {
   name: string;
   status: string;
   created_at: string | null;
   /** `user.*` labels and other local config keys. */
   config: Record<string, string>;
+  /** Names of the instance's own devices (not its profiles'); a warm-pool claim is one of them. */
+  devices: string[];
 }
 
 export function parseInstanceList(json: string): InstanceSummary[] {
@@ -32,6 +34,8 @@ export function parseInstanceList(json: string): InstanceSummary[] {
         status: typeof item.status === "string" ? item.status : "Unknown",
         created_at: typeof item.created_at === "string" ? item.created_at : null,
         config,
+        devices:
+          typeof item.devices === "object" && item.devices !== null ? Object.keys(item.devices).sort() : [],
       },
     ];
   });

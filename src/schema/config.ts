@@ -157,6 +157,15 @@ export const LaneDefaults = z.strictObject({
   infra_retries: LaneInfraRetries.optional(),
   log_limit: LogLimit.optional(),
   limits: LaneLimits.optional(),
+  warm_pool: z
+    .number()
+    .int()
+    .min(0)
+    .max(64)
+    .optional()
+    .describe(
+      'Running instances the Incus executor keeps ready per image (docs/incus-notes.md "Warm pool"); 0, the default: every lane launches its own instance.',
+    ),
 });
 
 export const LaneConfig = z.strictObject({

@@ -69,15 +69,16 @@ export async function connectSsh(params: SshConnectParams): Promise<SshTransport
       if (connection.isClosed()) throw new InfrastructureError(`ssh transport to ${where} is closed`);
       const release = await semaphore.acquire(options.signal);
       try {
-        const { client } = await connection.get();
-        return await execOnChannel({
-          client,
-          command: shellJoin(argv),
-          label: `\`${argv[0]}\``,
-          where,
-          options,
-          track: connection.track,
-        });
+        return await retryRefusedChannel(options.signal, async () =>
+          execOnChannel({
+            client: (await connection.get()).client,
+            command: shellJoin(argv),
+            label: `\`${argv[0]}\``,
+            where,
+            options,
+            track: connection.track,
+          }),
+        );
       } finally {
         release();
       }
@@ -137,6 +138,24 @@ function createReconnectingConnection(params: { open: () => Promise<OpenConnecti
       open?.client.end();
     },
   };
+}
+
+/**
+ * sshd still counts sessions whose close is in flight against MaxSessions, so under many short
+ * commands an open can be refused though our own count is below it. The command never started:
+ * waiting a moment and opening again is safe.
+ */
+async function retryRefusedChannel<T>(signal: AbortSignal | undefined, open: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await open();
+    } catch (error) {
+      const cause = error instanceof Error ? (error.cause as Error | undefined) : undefined;
+      const refused = /Channel open failure/i.test(cause?.message ?? "");
+      if (attempt >= 5 || signal?.aborted || !refused) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** attempt));
+    }
+  }
 }
 
 function openConnection(target: ConnectTarget, params: SshConnectParams): Promise<OpenConnection> {

@@ -121,7 +121,7 @@ describeE2E("pikaci run --host under faults (real sshd + Incus)", (initialHost) 
   it("SIGTERM mid-job: run.json `cancelled`, exit 143, the instance removed", async () => {
     const state = join(base, "state-sigterm");
     const started = startRun(state);
-    const { name, run } = await started.running;
+    const { run } = await started.running;
     started.kill("SIGTERM");
     const result = await started.done;
     expect(result.code, result.stdout + result.stderr).toBe(143);
@@ -129,8 +129,8 @@ describeE2E("pikaci run --host under faults (real sshd + Incus)", (initialHost) 
     expect(final.status).toBe("cancelled");
     expect(final.finished_at).not.toBeNull();
     expect(final.jobs[0]).toMatchObject({ status: "cancelled" });
-    expect(final.jobs[0]!.phases.at(-1)?.phase).toBe("cleanup");
-    expect(await readFile(final.jobs[0]!.host_log_path!, "utf8")).toContain(`deleted instance ${name}`);
+    // The verdict did not wait for the delete; the process did, before it exited.
+    expect(final.jobs[0]!.phases.map((p) => p.phase)).not.toContain("cleanup");
     expect(await pikaciInstances(host, sandbox)).toEqual([]);
   }, 300_000);
 

@@ -11,6 +11,7 @@ import { createIncusClient } from "../../src/incus/client.js";
 import type { ExecuteSpec } from "../../src/schema/index.js";
 import { buildSnapshot } from "../../src/snapshot/build.js";
 import { connectSsh, type SshTransport } from "../../src/ssh/ssh-transport.js";
+import type { Transport } from "../../src/transport/transport.js";
 import { hostileCommand } from "../unit/ssh/hostile-command.js";
 import { requireHostEnvVars } from "./helpers/test-host.js";
 
@@ -81,11 +82,10 @@ describe.skipIf(!env)("Incus executor over ssh2 (real sshd + Incus)", () => {
         }
       },
     };
-    const outcome = await (options.executor ?? executor).runJob(
-      job,
-      events,
-      options.signal ?? new AbortController().signal,
-    );
+    const used = options.executor ?? executor;
+    const outcome = await used.runJob(job, events, options.signal ?? new AbortController().signal);
+    // The delete runs after the verdict; the tests below check it happened.
+    await used.drain?.();
     return { outcome, host, guest, phases, runId };
   }
 
@@ -138,7 +138,6 @@ describe.skipIf(!env)("Incus executor over ssh2 (real sshd + Incus)", () => {
       ["launch_guest", "ok"],
       ["wait_for_completion", "ok"],
       ["collect_artifacts", "ok"],
-      ["cleanup", "ok"],
     ]);
     expect(phases[0]).toBe("prepare_directories:started");
     expect(outcome.sync?.snapshot_hash).toBe(snapshot.hash);
@@ -210,7 +209,6 @@ describe.skipIf(!env)("Incus executor over ssh2 (real sshd + Incus)", () => {
       },
     });
     expect(outcome).toMatchObject({ status: "cancelled", failure_kind: null });
-    expect(outcome.phases.at(-1)).toMatchObject({ phase: "cleanup", status: "ok" });
     expect(await instanceExists(runId)).toBe(false);
   });
 
@@ -246,5 +244,57 @@ describe.skipIf(!env)("Incus executor over ssh2 (real sshd + Incus)", () => {
       await proxied.close();
       await new Promise((r) => proxy.close(r));
     }
+  });
+
+  it("returns the verdict before the instance's delete, which drain() then awaits", async () => {
+    // The real transport, with `incus delete` held at a gate: the outcome must arrive while the
+    // delete cannot have finished. Before the change the outcome waited for the delete (deadlock).
+    const order: string[] = [];
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const gated: Transport = {
+      description: transport.description,
+      close: async () => {},
+      exec: async (argv, options) => {
+        if (argv[0] !== "incus" || argv[1] !== "delete") return transport.exec(argv, options);
+        order.push("delete started");
+        await gate;
+        const result = await transport.exec(argv, options);
+        order.push("delete finished");
+        return result;
+      },
+    };
+    const gatedExecutor = createIncusExecutor({ transport: gated, remoteWorkDir: REMOTE_WORK_DIR });
+    const runId = newRunId();
+    runIds.push(runId);
+    const outcome = await gatedExecutor.runJob(
+      {
+        run_id: runId,
+        job_id: "lane",
+        lane_id: "lane",
+        description: "e2e",
+        attempt: 1,
+        execute: spec({ command: "echo hi" }),
+        snapshot,
+        job_dir: workspace,
+      },
+      { phase: () => {}, log: () => {} },
+      new AbortController().signal,
+    );
+    order.push(`verdict ${outcome.status}`);
+    expect(await instanceExists(runId)).toBe(true);
+    let drained = false;
+    const draining = gatedExecutor.drain!().then(() => {
+      drained = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(drained).toBe(false);
+    open();
+    await draining;
+    expect(order).toEqual(["delete started", "verdict passed", "delete finished"]);
+    expect(outcome.phases.map((p) => p.phase)).not.toContain("cleanup");
+    expect(await instanceExists(runId)).toBe(false);
   });
 });

@@ -15,8 +15,11 @@ export const gcCommand: Command = {
 
 Lists the build host's pikaci-* instances and deletes each one whose run is no longer
 alive (its heartbeat under <remote-work-dir>/runs/<run_id>/heartbeat is missing or older
-than --stale-after), or which is older than --older-than whatever its run says. Also
-deletes snapshot staging dirs and temp uploads older than an hour. Prints what it removed.
+than --stale-after), or which is older than --older-than whatever its run says. Warm pool
+members (pikaci-pool-*) go when their image alias now points at another image (or is gone)
+or they are older than --older-than; gc claims each one first, so a member a job is taking
+is never removed. Also deletes snapshot staging dirs and temp uploads older than an hour.
+Prints what it removed.
 
 Options:
       --host URL                  build host, ssh://user@host:port (or localhost)

@@ -10,6 +10,7 @@ export interface ExecutorFlags {
   image?: string;
   remoteWorkDir?: string;
   incusProject?: string;
+  warmPool?: number;
 }
 
 const REMOTE_FLAGS: Record<Exclude<keyof ExecutorFlags, "host">, string> = {
@@ -19,6 +20,7 @@ const REMOTE_FLAGS: Record<Exclude<keyof ExecutorFlags, "host">, string> = {
   image: "--image",
   remoteWorkDir: "--remote-work-dir",
   incusProject: "--incus-project",
+  warmPool: "--warm-pool",
 };
 
 /** No host: the embedded local executor. A host: the Incus executor (over SSH, or on this machine for `localhost`). */
@@ -44,6 +46,7 @@ export async function openExecutor(
     image: flags.image,
     remoteWorkDir: flags.remoteWorkDir,
     incusProject: flags.incusProject,
+    ...(flags.warmPool === undefined ? {} : { warmPool: flags.warmPool }),
     env,
   });
   return {

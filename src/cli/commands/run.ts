@@ -13,7 +13,7 @@ import type { CliIO, Command } from "../io.js";
 import { plainLine } from "../progress/plain.js";
 import { renderSummary } from "../progress/summary.js";
 import { TtyProgress } from "../progress/tty.js";
-import { openExecutor } from "./run-executor.js";
+import { type ExecutorFlags, openExecutor } from "./run-executor.js";
 
 const DEFAULT_CONCURRENCY = 4;
 const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
@@ -24,7 +24,7 @@ export const runCommand: Command = {
   usage: `Usage: pikaci run [--config FILE] [--lane ID]... [--changed PATH]... [--workspace DIR]
                   [--host ssh://user@host:port [--ssh-key FILE] [--known-hosts FILE]
                    [--host-key-fingerprint SHA256:...] [--image ALIAS] [--remote-work-dir DIR]
-                   [--incus-project NAME]]
+                   [--incus-project NAME] [--warm-pool N]]
                   [--state-root DIR] [--concurrency N] [--json]
 
 Runs each selected lane as its own job and records the run under the state root
@@ -53,6 +53,9 @@ Options:
       --image ALIAS               Incus image alias for lanes that do not set one
       --remote-work-dir DIR       work dir on the build host
       --incus-project NAME        Incus project
+      --warm-pool N               keep N running instances per image on the build host and
+                                  hand each lane one of them (default: the config's
+                                  defaults.warm_pool, else 0: every lane launches its own)
       --state-root DIR            where runs are recorded (default: $PIKACI_STATE_ROOT or ./.pikaci)
       --concurrency N             lanes at once (default: ${DEFAULT_CONCURRENCY})
       --json                      print lifecycle events as JSON lines on stdout, nothing else
@@ -70,6 +73,7 @@ Options:
       image: { type: "string" },
       "remote-work-dir": { type: "string" },
       "incus-project": { type: "string" },
+      "warm-pool": { type: "string" },
       "state-root": { type: "string" },
       concurrency: { type: "string" },
       json: { type: "boolean", default: false },
@@ -90,18 +94,7 @@ Options:
       });
     }
     const store = createStateStore({ root: stateRoot });
-    const opened = await openExecutor(
-      {
-        host: values.host,
-        sshKey: values["ssh-key"],
-        knownHosts: values["known-hosts"],
-        fingerprint: values["host-key-fingerprint"],
-        image: values.image,
-        remoteWorkDir: values["remote-work-dir"],
-        incusProject: values["incus-project"],
-      },
-      io.env,
-    );
+    const opened = await openExecutor(executorFlags(values, config.defaults?.warm_pool), io.env);
 
     const controller = new AbortController();
     let stoppedBy: string | null = null;
@@ -131,14 +124,18 @@ Options:
         signal: controller.signal,
         meta: { host: opened.description, ...(await gitMeta(workspace)) },
       });
+    } catch (error) {
+      await opened.close().catch(() => {});
+      throw error;
     } finally {
       progress.stop();
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
-      await opened.close().catch(() => {});
     }
     const summary = renderSummary(record, await failureTails(store, record));
     (values.json ? io.stderr : io.stdout).write(summary);
+    // After the verdicts: instance deletes and pool top-ups finish while the summary is already out.
+    await opened.close().catch(() => {});
     if (stoppedBy) return SIGNAL_EXIT[stoppedBy] ?? 130;
     return exitCodeOf(record.status);
   },
@@ -150,6 +147,35 @@ function parseConcurrency(value: string | undefined): number {
   if (!Number.isInteger(n) || n < 1 || n > 64) {
     throw new UsageError(`pikaci run: --concurrency must be a whole number from 1 to 64, got \`${value}\``, {
       hint: "e.g. --concurrency 4",
+    });
+  }
+  return n;
+}
+
+function executorFlags(
+  values: Partial<Record<"host" | "ssh-key" | "known-hosts" | "host-key-fingerprint" | "image", string>> &
+    Partial<Record<"remote-work-dir" | "incus-project" | "warm-pool", string>>,
+  configPool: number | undefined,
+): ExecutorFlags {
+  return {
+    host: values.host,
+    sshKey: values["ssh-key"],
+    knownHosts: values["known-hosts"],
+    fingerprint: values["host-key-fingerprint"],
+    image: values.image,
+    remoteWorkDir: values["remote-work-dir"],
+    incusProject: values["incus-project"],
+    // The config's pool applies with a host only; the flag alone is refused without one.
+    warmPool: parseWarmPool(values["warm-pool"]) ?? (values.host ? configPool : undefined),
+  };
+}
+
+function parseWarmPool(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 64) {
+    throw new UsageError(`pikaci run: --warm-pool must be a whole number from 0 to 64, got \`${value}\``, {
+      hint: "e.g. --warm-pool 4 (0 turns the pool off)",
     });
   }
   return n;

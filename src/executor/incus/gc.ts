@@ -5,6 +5,7 @@ import { planReap, type ReapDecision } from "./gc-plan.js";
 import { HEARTBEAT_INTERVAL_MS, HEARTBEAT_STALE_FACTOR } from "./heartbeat.js";
 import { INSTANCE_PREFIX } from "./names.js";
 import { runSweep } from "./sweep.js";
+import { CLAIM_DEVICE, POOL_LABEL, planPoolReap, splitPoolMembers } from "./warm-pool.js";
 
 export interface GcReport {
   instances: ReapDecision[];
@@ -27,25 +28,53 @@ export async function collectGarbage(params: {
 }): Promise<GcReport> {
   const { transport, remoteWorkDir } = params;
   const incus = createIncusClient({ transport, project: params.project });
-  const instances = await incus.list(INSTANCE_PREFIX);
+  const { unclaimed, claiming, rest } = splitPoolMembers(await incus.list(INSTANCE_PREFIX));
   const runIds = [
-    ...new Set(
-      instances.flatMap((i) => (i.config["user.pikaci.run_id"] ? [i.config["user.pikaci.run_id"]] : [])),
-    ),
+    ...new Set(rest.flatMap((i) => (i.config["user.pikaci.run_id"] ? [i.config["user.pikaci.run_id"]] : []))),
   ];
   const { nowSecs, beats } = await readHeartbeats(transport, remoteWorkDir, runIds);
   const decisions = planReap({
-    instances,
+    instances: rest,
     heartbeats: beats,
     hostNowSecs: nowSecs,
     olderThanSecs: params.olderThanSecs,
     staleAfterSecs: params.staleAfterSecs ?? DEFAULT_STALE_AFTER_SECS,
   });
+  const aliases = [...new Set(unclaimed.map((m) => m.config[POOL_LABEL.alias] ?? ""))];
+  const fingerprints = await Promise.all(aliases.map((a) => (a ? incus.imageFingerprint(a) : null)));
+  const poolDecisions = planPoolReap({
+    members: unclaimed,
+    currentImages: new Map(aliases.map((a, i) => [a, fingerprints[i] ?? null])),
+    hostNowSecs: nowSecs,
+    olderThanSecs: params.olderThanSecs,
+  });
   if (!params.dryRun) {
     for (const decision of decisions.filter((d) => d.remove)) await incus.delete(decision.name);
+    await reapMembers(incus, poolDecisions);
   }
+  const kept = claiming.map((i) => ({
+    name: i.name,
+    runId: null,
+    remove: false,
+    reason: "warm pool member being claimed by a job",
+  }));
   const staleStaging = await sweepStaging(transport, remoteWorkDir, params.dryRun);
-  return { instances: decisions, staleStaging, dryRun: params.dryRun };
+  return { instances: [...decisions, ...poolDecisions, ...kept], staleStaging, dryRun: params.dryRun };
+}
+
+/**
+ * gc claims a member before deleting it, like a job would: a job that claimed it a moment after
+ * gc listed it wins, and gc leaves that instance alone.
+ */
+async function reapMembers(incus: ReturnType<typeof createIncusClient>, decisions: ReapDecision[]) {
+  for (const decision of decisions.filter((d) => d.remove)) {
+    if (await incus.claim(decision.name, CLAIM_DEVICE)) {
+      await incus.delete(decision.name);
+    } else {
+      decision.remove = false;
+      decision.reason = "warm pool member claimed by a job meanwhile; left to it";
+    }
+  }
 }
 
 async function readHeartbeats(transport: Transport, workDir: string, runIds: string[]) {

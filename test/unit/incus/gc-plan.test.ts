@@ -9,6 +9,7 @@ const instance = (name: string, runId: string | null, createdSecsAgo: number): I
   status: "Running",
   created_at: at(createdSecsAgo),
   config: runId ? { "user.pikaci.run_id": runId, "user.pikaci.created_at": at(createdSecsAgo) } : {},
+  devices: [],
 });
 
 describe("planReap", () => {
