@@ -33930,6 +33930,47 @@ var init_client = __esm({
   }
 });
 
+// src/limits/memory.ts
+function formatMemory(bytes) {
+  for (const [unit, size] of UNITS) {
+    if (bytes >= size && bytes % size === 0) return `${bytes / size}${unit}`;
+  }
+  return String(bytes);
+}
+var UNITS;
+var init_memory = __esm({
+  "src/limits/memory.ts"() {
+    "use strict";
+    UNITS = [
+      ["GiB", 1024 ** 3],
+      ["MiB", 1024 ** 2],
+      ["KiB", 1024]
+    ];
+  }
+});
+
+// src/limits/oom.ts
+function parseOomKills(text) {
+  const match = /^oom_kill (\d+)$/m.exec(text);
+  return match ? Number(match[1]) : null;
+}
+function withOutOfMemory(verdict, facts) {
+  if (!facts.oomKills || facts.memoryBytes === void 0) return verdict;
+  if (verdict.status !== "failed" || verdict.failure_kind === "timeout") return verdict;
+  return {
+    status: "failed",
+    failure_kind: "test_failure",
+    exit_code: verdict.exit_code,
+    message: `out of memory (limit ${formatMemory(facts.memoryBytes)})`
+  };
+}
+var init_oom = __esm({
+  "src/limits/oom.ts"() {
+    "use strict";
+    init_memory();
+  }
+});
+
 // src/executor/incus/classify.ts
 function classifyEnding(ending) {
   if (ending.aborted)
@@ -36506,6 +36547,65 @@ var init_collect_incus = __esm({
   }
 });
 
+// src/limits/incus-config.ts
+function incusLimitsConfig(limits) {
+  const config2 = {};
+  if (limits?.cpu !== void 0) config2["limits.cpu"] = String(limits.cpu);
+  if (limits?.memory_bytes !== void 0) config2["limits.memory"] = formatMemory(limits.memory_bytes);
+  if (limits?.processes !== void 0) config2["limits.processes"] = String(limits.processes);
+  return config2;
+}
+var init_incus_config = __esm({
+  "src/limits/incus-config.ts"() {
+    "use strict";
+    init_memory();
+  }
+});
+
+// src/ssh/quote.ts
+function shellQuote(arg) {
+  if (arg.includes("\0")) {
+    throw new TypeError("shellQuote: arguments cannot contain NUL bytes");
+  }
+  if (arg !== "" && /^[A-Za-z0-9_\-+=.,/:@%]+$/.test(arg)) return arg;
+  return `'${arg.replaceAll("'", `'\\''`)}'`;
+}
+function shellJoin(argv) {
+  return argv.map(shellQuote).join(" ");
+}
+var init_quote = __esm({
+  "src/ssh/quote.ts"() {
+    "use strict";
+  }
+});
+
+// src/limits/oom-probe.ts
+function payloadCgroup(instance, project) {
+  return `lxc.payload.${project && project !== "default" ? `${project}_${instance}` : instance}`;
+}
+function oomCounterPaths(instance, project) {
+  const payload = payloadCgroup(instance, project);
+  return [
+    `/sys/fs/cgroup/${payload}/memory.events`,
+    `/sys/fs/cgroup/system.slice/incus.service/${payload}/memory.events`,
+    `/sys/fs/cgroup/memory/${payload}/memory.oom_control`
+  ];
+}
+async function readOomKills(params) {
+  const paths = oomCounterPaths(params.instance, params.project).map(shellQuote).join(" ");
+  const script = `for f in ${paths}; do if [ -r "$f" ]; then cat "$f"; exit 0; fi; done; d=$(find /sys/fs/cgroup -maxdepth 6 -type d -name ${shellQuote(payloadCgroup(params.instance, params.project))} 2>/dev/null | head -n 1); [ -n "$d" ] && cat "$d/memory.events" "$d/memory.oom_control" 2>/dev/null; exit 0`;
+  const result = await params.transport.exec(["sh", "-c", script], { timeoutMs: 15e3 }).catch(() => null);
+  if (result === null || result.code !== 0) return null;
+  return parseOomKills(result.stdout.toString());
+}
+var init_oom_probe = __esm({
+  "src/limits/oom-probe.ts"() {
+    "use strict";
+    init_quote();
+    init_oom();
+  }
+});
+
 // src/executor/incus/names.ts
 import { createHash as createHash4 } from "node:crypto";
 function instanceName(runId, jobId) {
@@ -37238,12 +37338,15 @@ async function prepareRuntime(job, snapshotPath) {
     caches: job.keyed,
     log: job.host
   });
-  const labels = instanceLabels({
-    ...ids(job.job),
-    createdAt: job.startedAt,
-    owner: job.settings.owner,
-    remoteWorkDir: job.settings.remoteWorkDir
-  });
+  const labels = {
+    ...instanceLabels({
+      ...ids(job.job),
+      createdAt: job.startedAt,
+      owner: job.settings.owner,
+      remoteWorkDir: job.settings.remoteWorkDir
+    }),
+    ...incusLimitsConfig(spec.limits)
+  };
   const member = await job.claim;
   if (member !== null) {
     job.instance = member;
@@ -37321,6 +37424,13 @@ async function runGuestPhases(job, workdir) {
 }
 async function takeExit(job, exit, workdir) {
   const { ending } = job;
+  const memoryLimited = job.job.execute.limits?.memory_bytes !== void 0;
+  if (memoryLimited && exit.kind === "exited" && exit.code !== 0 && job.instance !== null)
+    job.oomKills = await readOomKills({
+      transport: job.transport,
+      instance: job.instance,
+      project: job.settings.project
+    });
   if (exit.kind === "deadline") ending.hostDeadline = true;
   else if (exit.kind === "cancelled") ending.aborted = true;
   else if (exit.kind === "error") ending.error = `the guest run failed: ${exit.message}`;
@@ -37374,6 +37484,8 @@ var init_job_steps = __esm({
     init_lane_outputs();
     init_errors2();
     init_argv();
+    init_incus_config();
+    init_oom_probe();
     init_devices();
     init_guest();
     init_keyed_cache();
@@ -38489,12 +38601,16 @@ function incusJob(params) {
     sync: null,
     outputs: {},
     instance: null,
+    oomKills: null,
     claim: Promise.resolve(null),
     network: null
   };
 }
 async function conclude(job) {
-  const verdict = classifyEnding(job.ending);
+  const verdict = withOutOfMemory(classifyEnding(job.ending), {
+    oomKills: job.oomKills,
+    memoryBytes: job.job.execute.limits?.memory_bytes
+  });
   await finishKeyedCaches({
     transport: job.transport,
     remoteWorkDir: job.settings.remoteWorkDir,
@@ -38513,8 +38629,6 @@ async function conclude(job) {
     sync: job.sync,
     image: job.image,
     instance_name: job.instance ?? job.name,
-    host_log_path: null,
-    guest_log_path: null,
     ...job.outputs
   };
 }
@@ -38524,6 +38638,7 @@ var init_incus_executor = __esm({
     "use strict";
     init_errors2();
     init_client();
+    init_oom();
     init_classify();
     init_heartbeat();
     init_job_steps();
@@ -59020,23 +59135,6 @@ var init_connect_errors = __esm({
   }
 });
 
-// src/ssh/quote.ts
-function shellQuote(arg) {
-  if (arg.includes("\0")) {
-    throw new TypeError("shellQuote: arguments cannot contain NUL bytes");
-  }
-  if (arg !== "" && /^[A-Za-z0-9_\-+=.,/:@%]+$/.test(arg)) return arg;
-  return `'${arg.replaceAll("'", `'\\''`)}'`;
-}
-function shellJoin(argv) {
-  return argv.map(shellQuote).join(" ");
-}
-var init_quote = __esm({
-  "src/ssh/quote.ts"() {
-    "use strict";
-  }
-});
-
 // src/ssh/semaphore.ts
 var Semaphore;
 var init_semaphore = __esm({
@@ -64700,6 +64798,7 @@ init_quote();
 import { posix as posix7 } from "node:path";
 
 // src/host-check/incus-facts.ts
+init_warm_pool();
 var firstLine2 = (text) => text.trim().split("\n").at(-1) ?? "";
 async function query(transport, path15) {
   const result = await transport.exec(["incus", "query", path15], { timeoutMs: 3e4 });
@@ -64746,11 +64845,8 @@ async function aliasFingerprint(transport, alias, project) {
   if (found.ok) return { fingerprint: found.json.target ?? null, error: null };
   return /not found/i.test(found.error) ? { fingerprint: null, error: null } : { fingerprint: null, error: found.error };
 }
-var POOL_PREFIX2 = "pikaci-pool-";
-var POOL_LABELS = { alias: "user.pikaci.pool.alias", fingerprint: "user.pikaci.pool.fingerprint" };
-var CLAIM_DEVICE2 = "pikaci-claim";
 async function poolMembers(transport, project) {
-  const argv = ["incus", "list", ...project ? ["--project", project] : [], "--format", "json", POOL_PREFIX2];
+  const argv = ["incus", "list", ...project ? ["--project", project] : [], "--format", "json", POOL_PREFIX];
   const result = await transport.exec(argv, { timeoutMs: 6e4 });
   if (result.code !== 0) return { members: [], error: firstLine2(result.stderr.toString()) };
   let items;
@@ -64762,14 +64858,14 @@ async function poolMembers(transport, project) {
   return { members: Array.isArray(items) ? items.flatMap(toMember) : [], error: null };
 }
 function toMember(item) {
-  if (typeof item.name !== "string" || !item.name.startsWith(POOL_PREFIX2)) return [];
+  if (typeof item.name !== "string" || !item.name.startsWith(POOL_PREFIX)) return [];
   return [
     {
       name: item.name,
       status: typeof item.status === "string" ? item.status : "Unknown",
-      alias: item.config?.[POOL_LABELS.alias] ?? null,
-      fingerprint: item.config?.[POOL_LABELS.fingerprint] ?? null,
-      claimed: Object.hasOwn(item.devices ?? {}, CLAIM_DEVICE2)
+      alias: item.config?.[POOL_LABEL.alias] ?? null,
+      fingerprint: item.config?.[POOL_LABEL.fingerprint] ?? null,
+      claimed: Object.hasOwn(item.devices ?? {}, CLAIM_DEVICE)
     }
   ];
 }
