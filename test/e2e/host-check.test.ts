@@ -129,7 +129,7 @@ describeE2E("pikaci host check (real sshd + Incus)", (host) => {
     });
     expect(result.code, `${result.stdout}${result.stderr}`).toBe(0);
     const report = HostCheckReport.parse(JSON.parse(result.stdout));
-    expect(report.facts.host).toBe("local");
+    expect(report.facts.host).toBe("localhost");
     expect(report.facts.images[0]?.runner).toEqual({ present: true, contract_version: 1, error: null });
   });
 });
