@@ -85,8 +85,8 @@ async function runIncusJob(params: IncusJobParams): Promise<JobOutcome> {
   const startedAt = new Date();
   const clock = new PhaseClock(events);
   const host = (line: string): void => events.log("host", `pikaci: ${line}\n`);
-  const name = instanceName(job.run_id, job.job_id);
-  const layout = remoteJobLayout(remoteWorkDir, job.run_id, job.job_id);
+  const name = instanceName(job.run_id, job.lane_id);
+  const layout = remoteJobLayout(remoteWorkDir, job.run_id, job.lane_id);
   const image = options.image ?? spec.image;
   const ending: JobEnding = {
     aborted: false,
@@ -114,7 +114,7 @@ async function runIncusJob(params: IncusJobParams): Promise<JobOutcome> {
 
   try {
     host(
-      `job ${job.job_id} attempt ${job.attempt} on ${transport.description} as instance ${name} (${image})`,
+      `job ${job.lane_id} attempt ${job.attempt} on ${transport.description} as instance ${name} (${image})`,
     );
     if (spec.network !== undefined && options.networkRefusal !== undefined) {
       throw new InfrastructureError(`network refused: ${options.networkRefusal}`, {
@@ -261,7 +261,7 @@ async function runIncusJob(params: IncusJobParams): Promise<JobOutcome> {
     remoteWorkDir,
     caches: keyed,
     passed: verdict.status === "passed",
-    id: `${job.run_id}-${job.job_id}-${job.attempt}`,
+    id: `${job.run_id}-${job.lane_id}-${job.attempt}`,
     log: host,
   });
   if (verdict.message && verdict.status !== "passed")
@@ -281,5 +281,5 @@ async function runIncusJob(params: IncusJobParams): Promise<JobOutcome> {
 }
 
 function ids(job: JobSpec) {
-  return { runId: job.run_id, jobId: job.job_id, attempt: job.attempt };
+  return { runId: job.run_id, jobId: job.lane_id, attempt: job.attempt };
 }

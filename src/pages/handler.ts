@@ -130,7 +130,7 @@ export function createRunPagesHandler(options: RunPagesOptions): RunPagesHandler
       const run = await store.loadRunRecord(route.runId);
       if (!run) return sendError(req, res, 404);
       if (route.kind === "log") {
-        if (!run.jobs.some((job) => job.id === route.jobId)) return sendError(req, res, 404);
+        if (!run.jobs.some((job) => job.lane_id === route.jobId)) return sendError(req, res, 404);
         const file =
           route.logKind === "host"
             ? store.hostLogPath(run.run_id, route.jobId)
@@ -143,9 +143,9 @@ export function createRunPagesHandler(options: RunPagesOptions): RunPagesHandler
       await Promise.all(
         run.jobs.map(async (job) => {
           const [host, guest] = await Promise.all(
-            (["host", "guest"] as LogKind[]).map((kind) => readLogTail(store, run.run_id, job.id, kind)),
+            (["host", "guest"] as LogKind[]).map((kind) => readLogTail(store, run.run_id, job.lane_id, kind)),
           );
-          logs.set(job.id, { host: host ?? null, guest: guest ?? null });
+          logs.set(job.lane_id, { host: host ?? null, guest: guest ?? null });
         }),
       );
       const body = renderRunPage({ run, sig: sig!, logs, now: now(), testQuery: query.get("q") ?? "" });

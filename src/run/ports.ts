@@ -1,8 +1,8 @@
-import type { ExecutorKind, PikaciConfig, PlanRecord, RunRecord } from "../schema/index.js";
+import type { PlanRecord, RunRecord } from "../schema/index.js";
 import type { SnapshotRef } from "../snapshot/entries.js";
 import type { LogTruncation } from "../store/capped-log.js";
 
-/** What `runLanes` needs from its collaborators, narrowed so tests can hand in small fakes. */
+/** What the engine needs from its collaborators, narrowed so tests can hand in small fakes. */
 
 export interface RunStore {
   writeRun(run: RunRecord): Promise<void>;
@@ -21,24 +21,12 @@ export interface LogSink {
   close(): LogTruncation | null;
 }
 
-export interface PlanOptions {
-  configPath: string;
-  laneIds: string[] | undefined;
-  runId: string;
-  createdAt: string;
-  executor: ExecutorKind;
-}
-
-/** Pure: config + changed files → the plan, plus every lane's timeout (skipped lanes are recorded too). */
-export type PlanBuilder = (
-  config: PikaciConfig,
-  changedFiles: string[] | null,
-  options: PlanOptions,
-) => { plan: PlanRecord; timeouts: ReadonlyMap<string, number> };
-
 /** Hash the workspace snapshot once per run; executors copy or sync that same tree from the ref. */
 export type SnapshotHasher = (
   workspace: string,
   signal: AbortSignal,
   options: { stateRoot?: string; include?: readonly string[] },
 ) => Promise<SnapshotRef>;
+
+/** The run's snapshot, hashed when the engine asks (timed and recorded as `hash_snapshot`). */
+export type SnapshotSource = (signal: AbortSignal) => Promise<SnapshotRef>;

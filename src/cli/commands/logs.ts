@@ -45,9 +45,9 @@ Options:
       throw new PikaciError(`no run ${runId} under ${root}`, {
         hint: "check the id with `pikaci status`, or pass --state-root",
       });
-    if (values.job && !run.jobs.some((job) => job.id === values.job)) {
+    if (values.job && !run.jobs.some((job) => job.lane_id === values.job)) {
       throw new UsageError(`run ${runId} has no job \`${values.job}\``, {
-        hint: `jobs: ${run.jobs.map((job) => job.id).join(", ")}`,
+        hint: `jobs: ${run.jobs.map((job) => job.lane_id).join(", ")}`,
       });
     }
     const logs = await store.loadLogs(runId, { ...(values.job ? { job: values.job } : {}), kind });

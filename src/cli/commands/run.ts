@@ -4,7 +4,8 @@ import { UsageError } from "../../errors/index.js";
 import { readLogTail } from "../../pages/log-source.js";
 import { gitMeta } from "../../run/git-meta.js";
 import { exitCodeOf } from "../../run/policy.js";
-import { runLanes } from "../../run/run-lanes.js";
+import { planRun, workspaceSnapshot } from "../../run/prepare.js";
+import { type RunEngineParams, runEngine } from "../../run/run-engine.js";
 import { DEFAULT_CONFIG_PATH, type RunEvent, type RunRecord } from "../../schema/index.js";
 import { createStateStore, resolveStateRoot, type StateStore } from "../../store/index.js";
 import { parseCommandArgs } from "../args.js";
@@ -12,7 +13,7 @@ import type { CliIO, Command } from "../io.js";
 import { plainLine } from "../progress/plain.js";
 import { lastLines, renderSummary } from "../progress/summary.js";
 import { TtyProgress } from "../progress/tty.js";
-import { openExecutor } from "./run-executor.js";
+import { type ExecutorFlags, openExecutor } from "./run-executor.js";
 
 const DEFAULT_CONCURRENCY = 4;
 const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
@@ -57,91 +58,140 @@ Options:
       --json                      print lifecycle events as JSON lines on stdout, nothing else
   -h, --help                      show this help`,
   async run(args, io) {
-    const { values } = parseCommandArgs("run", args, {
-      config: { type: "string", short: "c", default: DEFAULT_CONFIG_PATH },
-      lane: { type: "string", multiple: true },
-      changed: { type: "string", multiple: true },
-      workspace: { type: "string" },
-      host: { type: "string" },
-      "ssh-key": { type: "string" },
-      "known-hosts": { type: "string" },
-      "host-key-fingerprint": { type: "string" },
-      image: { type: "string" },
-      "remote-work-dir": { type: "string" },
-      "incus-project": { type: "string" },
-      "state-root": { type: "string" },
-      concurrency: { type: "string" },
-      json: { type: "boolean", default: false },
-    });
-    const concurrency = parseConcurrency(values.concurrency);
-    const { config, file } = await loadConfigFile(values.config, { cwd: io.cwd });
-    const configAbs = path.resolve(io.cwd, file);
-    const workspace = values.workspace
-      ? path.resolve(io.cwd, values.workspace)
-      : inferWorkspace(configAbs, io.cwd);
-    const stateRoot = values["state-root"]
-      ? path.resolve(io.cwd, values["state-root"])
-      : resolveStateRoot(io.env, io.cwd);
-    if (stateRoot === workspace) {
-      // Caught here, before anything is recorded: the store would write run.json into the snapshot.
-      throw new UsageError(`the state root ${stateRoot} is the workspace itself`, {
-        hint: "pass --state-root (or PIKACI_STATE_ROOT) outside the workspace, or a directory inside it",
-      });
-    }
-    const store = createStateStore({ root: stateRoot });
-    const opened = await openExecutor(
-      {
-        host: values.host,
-        sshKey: values["ssh-key"],
-        knownHosts: values["known-hosts"],
-        fingerprint: values["host-key-fingerprint"],
-        image: values.image,
-        remoteWorkDir: values["remote-work-dir"],
-        incusProject: values["incus-project"],
-      },
-      io.env,
-    );
-
-    const controller = new AbortController();
-    let stoppedBy: string | null = null;
-    const onSignal = (signal: NodeJS.Signals): void => {
-      if (stoppedBy) process.exit(SIGNAL_EXIT[signal] ?? 130); // a second signal: stop waiting for cleanup
-      stoppedBy = signal;
-      io.stderr.write(`\n${signal}: cancelling; cleaning up (send it again to exit now)\n`);
-      controller.abort();
-    };
-    process.on("SIGINT", onSignal);
-    process.on("SIGTERM", onSignal);
-    const progress = progressFor(io, values.json);
-    let record: RunRecord;
-    try {
-      record = await runLanes({
-        config,
-        configPath: path.relative(workspace, configAbs).split(path.sep).join("/"),
-        workspace,
-        stateRoot,
-        laneIds: values.lane,
-        changedFiles: values.changed ?? null,
-        executor: opened.executor,
-        store,
-        concurrency,
-        onEvent: progress.onEvent,
-        onWarning: (message) => io.stderr.write(`warning: ${message}\n`),
-        signal: controller.signal,
-        meta: { host: opened.description, ...(await gitMeta(workspace)) },
-      });
-    } finally {
-      progress.stop();
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
-      await opened.close().catch(() => {});
-    }
-    const summary = renderSummary(record, await failureTails(store, record));
-    (values.json ? io.stderr : io.stdout).write(summary);
-    if (stoppedBy) return SIGNAL_EXIT[stoppedBy] ?? 130;
-    return exitCodeOf(record.status);
+    const values = parseRunArgs(args);
+    const setup = await prepare(values, io);
+    return runPrepared(setup, values, io);
   },
 };
+
+type RunValues = ReturnType<typeof parseRunArgs>;
+
+function parseRunArgs(args: string[]) {
+  return parseCommandArgs("run", args, {
+    config: { type: "string", short: "c", default: DEFAULT_CONFIG_PATH },
+    lane: { type: "string", multiple: true },
+    changed: { type: "string", multiple: true },
+    workspace: { type: "string" },
+    host: { type: "string" },
+    "ssh-key": { type: "string" },
+    "known-hosts": { type: "string" },
+    "host-key-fingerprint": { type: "string" },
+    image: { type: "string" },
+    "remote-work-dir": { type: "string" },
+    "incus-project": { type: "string" },
+    "state-root": { type: "string" },
+    concurrency: { type: "string" },
+    json: { type: "boolean", default: false },
+  }).values;
+}
+
+interface PreparedCli {
+  params: Omit<RunEngineParams, "options">;
+  concurrency: number;
+  workspace: string;
+  store: StateStore;
+  executorDescription: string;
+  close: () => Promise<void>;
+}
+
+/** Everything before the first record: config, plan (an unknown lane stops here), store, executor. */
+async function prepare(values: RunValues, io: CliIO): Promise<PreparedCli> {
+  const concurrency = parseConcurrency(values.concurrency);
+  const { config, file } = await loadConfigFile(values.config, { cwd: io.cwd });
+  const configAbs = path.resolve(io.cwd, file);
+  const workspace = values.workspace
+    ? path.resolve(io.cwd, values.workspace)
+    : inferWorkspace(configAbs, io.cwd);
+  const stateRoot = values["state-root"]
+    ? path.resolve(io.cwd, values["state-root"])
+    : resolveStateRoot(io.env, io.cwd);
+  const flags = executorFlags(values);
+  const planned = planRun({
+    config,
+    configPath: path.relative(workspace, configAbs).split(path.sep).join("/"),
+    ...(values.lane ? { laneIds: values.lane } : {}),
+    changedFiles: values.changed ?? null,
+    executor: flags.host ? "incus" : "local",
+  });
+  const store = createStateStore({ root: stateRoot });
+  const opened = await openExecutor(flags, io.env);
+  return {
+    params: {
+      planned,
+      // The snapshot refuses a state root that is the workspace itself (a UsageError: exit 2).
+      snapshot: workspaceSnapshot({ workspace, stateRoot, config }),
+      executor: opened.executor,
+      store,
+    },
+    concurrency,
+    workspace,
+    store,
+    executorDescription: opened.description,
+    close: opened.close,
+  };
+}
+
+function executorFlags(values: RunValues): ExecutorFlags {
+  return {
+    host: values.host,
+    sshKey: values["ssh-key"],
+    knownHosts: values["known-hosts"],
+    fingerprint: values["host-key-fingerprint"],
+    image: values.image,
+    remoteWorkDir: values["remote-work-dir"],
+    incusProject: values["incus-project"],
+  };
+}
+
+/** Run with progress and signal handling, then print the summary; returns the exit code. */
+async function runPrepared(setup: PreparedCli, values: RunValues, io: CliIO): Promise<number> {
+  const stop = stopOnSignals(io);
+  const progress = progressFor(io, values.json);
+  let record: RunRecord;
+  try {
+    record = await runEngine({
+      ...setup.params,
+      options: {
+        concurrency: setup.concurrency,
+        onEvent: progress.onEvent,
+        onWarning: (message) => io.stderr.write(`warning: ${message}\n`),
+        signal: stop.signal,
+        meta: { host: setup.executorDescription, ...(await gitMeta(setup.workspace)) },
+      },
+    });
+  } finally {
+    progress.stop();
+    stop.release();
+    await setup.close().catch(() => {});
+  }
+  const summary = renderSummary(record, await failureTails(setup.store, record));
+  (values.json ? io.stderr : io.stdout).write(summary);
+  const stoppedBy = stop.stoppedBy();
+  if (stoppedBy) return SIGNAL_EXIT[stoppedBy] ?? 130;
+  return exitCodeOf(record.status);
+}
+
+/** SIGINT/SIGTERM cancel the run; a second one exits at once. */
+function stopOnSignals(io: CliIO) {
+  const controller = new AbortController();
+  let stoppedBy: string | null = null;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stoppedBy) process.exit(SIGNAL_EXIT[signal] ?? 130); // a second signal: stop waiting for cleanup
+    stoppedBy = signal;
+    io.stderr.write(`\n${signal}: cancelling; cleaning up (send it again to exit now)\n`);
+    controller.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  return {
+    signal: controller.signal,
+    stoppedBy: () => stoppedBy,
+    release: () => {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    },
+  };
+}
 
 function parseConcurrency(value: string | undefined): number {
   if (value === undefined) return DEFAULT_CONCURRENCY;
@@ -191,9 +241,9 @@ async function failureTails(store: StateStore, run: RunRecord): Promise<Map<stri
   const tails = new Map<string, string>();
   for (const job of run.jobs.filter((j) => j.status === "failed" && j.failure_kind !== "infrastructure")) {
     // Only the end of the log is read: a lane may have printed up to its log_limit.
-    const tail = await readLogTail(store, run.run_id, job.id, "guest").catch(() => null);
+    const tail = await readLogTail(store, run.run_id, job.lane_id, "guest").catch(() => null);
     const text = tail?.text ?? "";
-    if (text.trim()) tails.set(job.id, lastLines(text));
+    if (text.trim()) tails.set(job.lane_id, lastLines(text));
   }
   return tails;
 }

@@ -4,7 +4,7 @@ import { createIncusClient } from "../../incus/client.js";
 import type { Transport } from "../../ssh/transport.js";
 import { planReap, type ReapDecision } from "./gc-plan.js";
 import { HEARTBEAT_INTERVAL_MS, HEARTBEAT_STALE_FACTOR } from "./heartbeat.js";
-import { INSTANCE_PREFIX } from "./names.js";
+import { INSTANCE_PREFIX, LABEL } from "./names.js";
 
 export interface GcReport {
   instances: ReapDecision[];
@@ -30,7 +30,10 @@ export async function collectGarbage(params: {
   const instances = await incus.list(INSTANCE_PREFIX);
   const runIds = [
     ...new Set(
-      instances.flatMap((i) => (i.config["user.pikaci.run_id"] ? [i.config["user.pikaci.run_id"]] : [])),
+      instances.flatMap((i) => {
+        const runId = i.config[LABEL.runId];
+        return runId ? [runId] : [];
+      }),
     ),
   ];
   const { nowSecs, beats } = await readHeartbeats(transport, remoteWorkDir, runIds);
@@ -46,6 +49,25 @@ export async function collectGarbage(params: {
   }
   const staleStaging = await sweepStaging(transport, remoteWorkDir, params.dryRun);
   return { instances: decisions, staleStaging, dryRun: params.dryRun };
+}
+
+/**
+ * A crashed or cancelled run's clean-up (the Action's post step): delete every instance labelled
+ * with its run id. Returns the names removed.
+ */
+export async function removeRunInstances(params: {
+  transport: Transport;
+  project?: string;
+  runId: string;
+  onRemoved?: (name: string) => void;
+}): Promise<string[]> {
+  const incus = createIncusClient({ transport: params.transport, project: params.project });
+  const leftovers = (await incus.list(INSTANCE_PREFIX)).filter((i) => i.config[LABEL.runId] === params.runId);
+  for (const instance of leftovers) {
+    await incus.delete(instance.name);
+    params.onRemoved?.(instance.name);
+  }
+  return leftovers.map((i) => i.name);
 }
 
 async function readHeartbeats(transport: Transport, workDir: string, runIds: string[]) {
