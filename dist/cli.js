@@ -104,9 +104,9 @@ var init_errors2 = __esm({
   }
 });
 
-// node_modules/yaml/dist/nodes/identity.js
+// ../../main/node_modules/yaml/dist/nodes/identity.js
 var require_identity = __commonJS({
-  "node_modules/yaml/dist/nodes/identity.js"(exports) {
+  "../../main/node_modules/yaml/dist/nodes/identity.js"(exports) {
     "use strict";
     var ALIAS = /* @__PURE__ */ Symbol.for("yaml.alias");
     var DOC = /* @__PURE__ */ Symbol.for("yaml.document");
@@ -161,9 +161,9 @@ var require_identity = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/visit.js
+// ../../main/node_modules/yaml/dist/visit.js
 var require_visit = __commonJS({
-  "node_modules/yaml/dist/visit.js"(exports) {
+  "../../main/node_modules/yaml/dist/visit.js"(exports) {
     "use strict";
     var identity = require_identity();
     var BREAK = /* @__PURE__ */ Symbol("break visit");
@@ -319,9 +319,9 @@ var require_visit = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/doc/directives.js
+// ../../main/node_modules/yaml/dist/doc/directives.js
 var require_directives = __commonJS({
-  "node_modules/yaml/dist/doc/directives.js"(exports) {
+  "../../main/node_modules/yaml/dist/doc/directives.js"(exports) {
     "use strict";
     var identity = require_identity();
     var visit2 = require_visit();
@@ -490,9 +490,9 @@ var require_directives = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/doc/anchors.js
+// ../../main/node_modules/yaml/dist/doc/anchors.js
 var require_anchors = __commonJS({
-  "node_modules/yaml/dist/doc/anchors.js"(exports) {
+  "../../main/node_modules/yaml/dist/doc/anchors.js"(exports) {
     "use strict";
     var identity = require_identity();
     var visit2 = require_visit();
@@ -560,9 +560,9 @@ var require_anchors = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/doc/applyReviver.js
+// ../../main/node_modules/yaml/dist/doc/applyReviver.js
 var require_applyReviver = __commonJS({
-  "node_modules/yaml/dist/doc/applyReviver.js"(exports) {
+  "../../main/node_modules/yaml/dist/doc/applyReviver.js"(exports) {
     "use strict";
     function applyReviver(reviver, obj, key, val) {
       if (val && typeof val === "object") {
@@ -610,9 +610,9 @@ var require_applyReviver = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/toJS.js
+// ../../main/node_modules/yaml/dist/nodes/toJS.js
 var require_toJS = __commonJS({
-  "node_modules/yaml/dist/nodes/toJS.js"(exports) {
+  "../../main/node_modules/yaml/dist/nodes/toJS.js"(exports) {
     "use strict";
     var identity = require_identity();
     function toJS(value, arg, ctx) {
@@ -640,9 +640,9 @@ var require_toJS = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/Node.js
+// ../../main/node_modules/yaml/dist/nodes/Node.js
 var require_Node = __commonJS({
-  "node_modules/yaml/dist/nodes/Node.js"(exports) {
+  "../../main/node_modules/yaml/dist/nodes/Node.js"(exports) {
     "use strict";
     var applyReviver = require_applyReviver();
     var identity = require_identity();
@@ -681,9 +681,9 @@ var require_Node = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/Alias.js
+// ../../main/node_modules/yaml/dist/nodes/Alias.js
 var require_Alias = __commonJS({
-  "node_modules/yaml/dist/nodes/Alias.js"(exports) {
+  "../../main/node_modules/yaml/dist/nodes/Alias.js"(exports) {
     "use strict";
     var anchors = require_anchors();
     var visit2 = require_visit();
@@ -799,9 +799,9 @@ var require_Alias = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/Scalar.js
+// ../../main/node_modules/yaml/dist/nodes/Scalar.js
 var require_Scalar = __commonJS({
-  "node_modules/yaml/dist/nodes/Scalar.js"(exports) {
+  "../../main/node_modules/yaml/dist/nodes/Scalar.js"(exports) {
     "use strict";
     var identity = require_identity();
     var Node = require_Node();
@@ -829,9 +829,9 @@ var require_Scalar = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/doc/createNode.js
+// ../../main/node_modules/yaml/dist/doc/createNode.js
 var require_createNode = __commonJS({
-  "node_modules/yaml/dist/doc/createNode.js"(exports) {
+  "../../main/node_modules/yaml/dist/doc/createNode.js"(exports) {
     "use strict";
     var Alias = require_Alias();
     var identity = require_identity();
@@ -904,9 +904,9 @@ var require_createNode = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/Collection.js
+// ../../main/node_modules/yaml/dist/nodes/Collection.js
 var require_Collection = __commonJS({
-  "node_modules/yaml/dist/nodes/Collection.js"(exports) {
+  "../../main/node_modules/yaml/dist/nodes/Collection.js"(exports) {
     "use strict";
     var createNode = require_createNode();
     var identity = require_identity();
@@ -1047,9 +1047,9 @@ var require_Collection = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/stringify/stringifyComment.js
+// ../../main/node_modules/yaml/dist/stringify/stringifyComment.js
 var require_stringifyComment = __commonJS({
-  "node_modules/yaml/dist/stringify/stringifyComment.js"(exports) {
+  "../../main/node_modules/yaml/dist/stringify/stringifyComment.js"(exports) {
     "use strict";
     var stringifyComment = (str) => str.replace(/^(?!$)(?: $)?/gm, "#");
     function indentComment(comment, indent) {
@@ -1064,9 +1064,9 @@ var require_stringifyComment = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/stringify/foldFlowLines.js
+// ../../main/node_modules/yaml/dist/stringify/foldFlowLines.js
 var require_foldFlowLines = __commonJS({
-  "node_modules/yaml/dist/stringify/foldFlowLines.js"(exports) {
+  "../../main/node_modules/yaml/dist/stringify/foldFlowLines.js"(exports) {
     "use strict";
     var FOLD_FLOW = "flow";
     var FOLD_BLOCK = "block";
@@ -1200,9 +1200,9 @@ ${indent}${text.slice(fold + 1, end2)}`;
   }
 });
 
-// node_modules/yaml/dist/stringify/stringifyString.js
+// ../../main/node_modules/yaml/dist/stringify/stringifyString.js
 var require_stringifyString = __commonJS({
-  "node_modules/yaml/dist/stringify/stringifyString.js"(exports) {
+  "../../main/node_modules/yaml/dist/stringify/stringifyString.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     var foldFlowLines = require_foldFlowLines();
@@ -1483,9 +1483,9 @@ ${indent}`);
   }
 });
 
-// node_modules/yaml/dist/stringify/stringify.js
+// ../../main/node_modules/yaml/dist/stringify/stringify.js
 var require_stringify = __commonJS({
-  "node_modules/yaml/dist/stringify/stringify.js"(exports) {
+  "../../main/node_modules/yaml/dist/stringify/stringify.js"(exports) {
     "use strict";
     var anchors = require_anchors();
     var identity = require_identity();
@@ -1607,9 +1607,9 @@ ${ctx.indent}${str}`;
   }
 });
 
-// node_modules/yaml/dist/stringify/stringifyPair.js
+// ../../main/node_modules/yaml/dist/stringify/stringifyPair.js
 var require_stringifyPair = __commonJS({
-  "node_modules/yaml/dist/stringify/stringifyPair.js"(exports) {
+  "../../main/node_modules/yaml/dist/stringify/stringifyPair.js"(exports) {
     "use strict";
     var identity = require_identity();
     var Scalar = require_Scalar();
@@ -1740,9 +1740,9 @@ ${ctx.indent}`;
   }
 });
 
-// node_modules/yaml/dist/log.js
+// ../../main/node_modules/yaml/dist/log.js
 var require_log = __commonJS({
-  "node_modules/yaml/dist/log.js"(exports) {
+  "../../main/node_modules/yaml/dist/log.js"(exports) {
     "use strict";
     var node_process = __require("process");
     function debug(logLevel, ...messages) {
@@ -1762,9 +1762,9 @@ var require_log = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/merge.js
+// ../../main/node_modules/yaml/dist/schema/yaml-1.1/merge.js
 var require_merge = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/merge.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/yaml-1.1/merge.js"(exports) {
     "use strict";
     var identity = require_identity();
     var Scalar = require_Scalar();
@@ -1822,9 +1822,9 @@ var require_merge = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/addPairToJSMap.js
+// ../../main/node_modules/yaml/dist/nodes/addPairToJSMap.js
 var require_addPairToJSMap = __commonJS({
-  "node_modules/yaml/dist/nodes/addPairToJSMap.js"(exports) {
+  "../../main/node_modules/yaml/dist/nodes/addPairToJSMap.js"(exports) {
     "use strict";
     var log = require_log();
     var merge3 = require_merge();
@@ -1886,9 +1886,9 @@ var require_addPairToJSMap = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/Pair.js
+// ../../main/node_modules/yaml/dist/nodes/Pair.js
 var require_Pair = __commonJS({
-  "node_modules/yaml/dist/nodes/Pair.js"(exports) {
+  "../../main/node_modules/yaml/dist/nodes/Pair.js"(exports) {
     "use strict";
     var createNode = require_createNode();
     var stringifyPair = require_stringifyPair();
@@ -1926,9 +1926,9 @@ var require_Pair = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/stringify/stringifyCollection.js
+// ../../main/node_modules/yaml/dist/stringify/stringifyCollection.js
 var require_stringifyCollection = __commonJS({
-  "node_modules/yaml/dist/stringify/stringifyCollection.js"(exports) {
+  "../../main/node_modules/yaml/dist/stringify/stringifyCollection.js"(exports) {
     "use strict";
     var identity = require_identity();
     var stringify = require_stringify();
@@ -2077,9 +2077,9 @@ ${indent}${end}`;
   }
 });
 
-// node_modules/yaml/dist/nodes/YAMLMap.js
+// ../../main/node_modules/yaml/dist/nodes/YAMLMap.js
 var require_YAMLMap = __commonJS({
-  "node_modules/yaml/dist/nodes/YAMLMap.js"(exports) {
+  "../../main/node_modules/yaml/dist/nodes/YAMLMap.js"(exports) {
     "use strict";
     var stringifyCollection = require_stringifyCollection();
     var addPairToJSMap = require_addPairToJSMap();
@@ -2221,9 +2221,9 @@ var require_YAMLMap = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/common/map.js
+// ../../main/node_modules/yaml/dist/schema/common/map.js
 var require_map = __commonJS({
-  "node_modules/yaml/dist/schema/common/map.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/common/map.js"(exports) {
     "use strict";
     var identity = require_identity();
     var YAMLMap = require_YAMLMap();
@@ -2243,9 +2243,9 @@ var require_map = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/YAMLSeq.js
+// ../../main/node_modules/yaml/dist/nodes/YAMLSeq.js
 var require_YAMLSeq = __commonJS({
-  "node_modules/yaml/dist/nodes/YAMLSeq.js"(exports) {
+  "../../main/node_modules/yaml/dist/nodes/YAMLSeq.js"(exports) {
     "use strict";
     var createNode = require_createNode();
     var stringifyCollection = require_stringifyCollection();
@@ -2359,9 +2359,9 @@ var require_YAMLSeq = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/common/seq.js
+// ../../main/node_modules/yaml/dist/schema/common/seq.js
 var require_seq = __commonJS({
-  "node_modules/yaml/dist/schema/common/seq.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/common/seq.js"(exports) {
     "use strict";
     var identity = require_identity();
     var YAMLSeq = require_YAMLSeq();
@@ -2381,9 +2381,9 @@ var require_seq = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/common/string.js
+// ../../main/node_modules/yaml/dist/schema/common/string.js
 var require_string = __commonJS({
-  "node_modules/yaml/dist/schema/common/string.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/common/string.js"(exports) {
     "use strict";
     var stringifyString = require_stringifyString();
     var string4 = {
@@ -2400,9 +2400,9 @@ var require_string = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/common/null.js
+// ../../main/node_modules/yaml/dist/schema/common/null.js
 var require_null = __commonJS({
-  "node_modules/yaml/dist/schema/common/null.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/common/null.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     var nullTag = {
@@ -2418,9 +2418,9 @@ var require_null = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/core/bool.js
+// ../../main/node_modules/yaml/dist/schema/core/bool.js
 var require_bool = __commonJS({
-  "node_modules/yaml/dist/schema/core/bool.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/core/bool.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     var boolTag = {
@@ -2442,9 +2442,9 @@ var require_bool = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/stringify/stringifyNumber.js
+// ../../main/node_modules/yaml/dist/stringify/stringifyNumber.js
 var require_stringifyNumber = __commonJS({
-  "node_modules/yaml/dist/stringify/stringifyNumber.js"(exports) {
+  "../../main/node_modules/yaml/dist/stringify/stringifyNumber.js"(exports) {
     "use strict";
     function stringifyNumber({ format, minFractionDigits, tag, value }) {
       if (typeof value === "bigint")
@@ -2469,9 +2469,9 @@ var require_stringifyNumber = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/core/float.js
+// ../../main/node_modules/yaml/dist/schema/core/float.js
 var require_float = __commonJS({
-  "node_modules/yaml/dist/schema/core/float.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/core/float.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     var stringifyNumber = require_stringifyNumber();
@@ -2515,9 +2515,9 @@ var require_float = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/core/int.js
+// ../../main/node_modules/yaml/dist/schema/core/int.js
 var require_int = __commonJS({
-  "node_modules/yaml/dist/schema/core/int.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/core/int.js"(exports) {
     "use strict";
     var stringifyNumber = require_stringifyNumber();
     var intIdentify = (value) => typeof value === "bigint" || Number.isInteger(value);
@@ -2560,9 +2560,9 @@ var require_int = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/core/schema.js
+// ../../main/node_modules/yaml/dist/schema/core/schema.js
 var require_schema = __commonJS({
-  "node_modules/yaml/dist/schema/core/schema.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/core/schema.js"(exports) {
     "use strict";
     var map2 = require_map();
     var _null4 = require_null();
@@ -2588,9 +2588,9 @@ var require_schema = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/json/schema.js
+// ../../main/node_modules/yaml/dist/schema/json/schema.js
 var require_schema2 = __commonJS({
-  "node_modules/yaml/dist/schema/json/schema.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/json/schema.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     var map2 = require_map();
@@ -2655,9 +2655,9 @@ var require_schema2 = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/binary.js
+// ../../main/node_modules/yaml/dist/schema/yaml-1.1/binary.js
 var require_binary = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/binary.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/yaml-1.1/binary.js"(exports) {
     "use strict";
     var node_buffer = __require("buffer");
     var Scalar = require_Scalar();
@@ -2721,9 +2721,9 @@ var require_binary = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/pairs.js
+// ../../main/node_modules/yaml/dist/schema/yaml-1.1/pairs.js
 var require_pairs = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/pairs.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/yaml-1.1/pairs.js"(exports) {
     "use strict";
     var identity = require_identity();
     var Pair = require_Pair();
@@ -2799,9 +2799,9 @@ ${cn.comment}` : item.comment;
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/omap.js
+// ../../main/node_modules/yaml/dist/schema/yaml-1.1/omap.js
 var require_omap = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/omap.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/yaml-1.1/omap.js"(exports) {
     "use strict";
     var identity = require_identity();
     var toJS = require_toJS();
@@ -2877,9 +2877,9 @@ var require_omap = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/bool.js
+// ../../main/node_modules/yaml/dist/schema/yaml-1.1/bool.js
 var require_bool2 = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/bool.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/yaml-1.1/bool.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     function boolStringify({ value, source }, ctx) {
@@ -2909,9 +2909,9 @@ var require_bool2 = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/float.js
+// ../../main/node_modules/yaml/dist/schema/yaml-1.1/float.js
 var require_float2 = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/float.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/yaml-1.1/float.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     var stringifyNumber = require_stringifyNumber();
@@ -2958,9 +2958,9 @@ var require_float2 = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/int.js
+// ../../main/node_modules/yaml/dist/schema/yaml-1.1/int.js
 var require_int2 = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/int.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/yaml-1.1/int.js"(exports) {
     "use strict";
     var stringifyNumber = require_stringifyNumber();
     var intIdentify = (value) => typeof value === "bigint" || Number.isInteger(value);
@@ -3037,9 +3037,9 @@ var require_int2 = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/set.js
+// ../../main/node_modules/yaml/dist/schema/yaml-1.1/set.js
 var require_set = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/set.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/yaml-1.1/set.js"(exports) {
     "use strict";
     var identity = require_identity();
     var Pair = require_Pair();
@@ -3126,9 +3126,9 @@ var require_set = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/timestamp.js
+// ../../main/node_modules/yaml/dist/schema/yaml-1.1/timestamp.js
 var require_timestamp = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/timestamp.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/yaml-1.1/timestamp.js"(exports) {
     "use strict";
     var stringifyNumber = require_stringifyNumber();
     function parseSexagesimal(str, asBigInt) {
@@ -3214,9 +3214,9 @@ var require_timestamp = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/schema.js
+// ../../main/node_modules/yaml/dist/schema/yaml-1.1/schema.js
 var require_schema3 = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/schema.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/yaml-1.1/schema.js"(exports) {
     "use strict";
     var map2 = require_map();
     var _null4 = require_null();
@@ -3258,9 +3258,9 @@ var require_schema3 = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/tags.js
+// ../../main/node_modules/yaml/dist/schema/tags.js
 var require_tags = __commonJS({
-  "node_modules/yaml/dist/schema/tags.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/tags.js"(exports) {
     "use strict";
     var map2 = require_map();
     var _null4 = require_null();
@@ -3352,9 +3352,9 @@ var require_tags = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/Schema.js
+// ../../main/node_modules/yaml/dist/schema/Schema.js
 var require_Schema = __commonJS({
-  "node_modules/yaml/dist/schema/Schema.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/Schema.js"(exports) {
     "use strict";
     var identity = require_identity();
     var map2 = require_map();
@@ -3384,9 +3384,9 @@ var require_Schema = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/stringify/stringifyDocument.js
+// ../../main/node_modules/yaml/dist/stringify/stringifyDocument.js
 var require_stringifyDocument = __commonJS({
-  "node_modules/yaml/dist/stringify/stringifyDocument.js"(exports) {
+  "../../main/node_modules/yaml/dist/stringify/stringifyDocument.js"(exports) {
     "use strict";
     var identity = require_identity();
     var stringify = require_stringify();
@@ -3464,9 +3464,9 @@ var require_stringifyDocument = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/doc/Document.js
+// ../../main/node_modules/yaml/dist/doc/Document.js
 var require_Document = __commonJS({
-  "node_modules/yaml/dist/doc/Document.js"(exports) {
+  "../../main/node_modules/yaml/dist/doc/Document.js"(exports) {
     "use strict";
     var Alias = require_Alias();
     var Collection2 = require_Collection();
@@ -3773,9 +3773,9 @@ var require_Document = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/errors.js
+// ../../main/node_modules/yaml/dist/errors.js
 var require_errors = __commonJS({
-  "node_modules/yaml/dist/errors.js"(exports) {
+  "../../main/node_modules/yaml/dist/errors.js"(exports) {
     "use strict";
     var YAMLError = class extends Error {
       constructor(name, pos, code, message) {
@@ -3838,9 +3838,9 @@ ${pointer}
   }
 });
 
-// node_modules/yaml/dist/compose/resolve-props.js
+// ../../main/node_modules/yaml/dist/compose/resolve-props.js
 var require_resolve_props = __commonJS({
-  "node_modules/yaml/dist/compose/resolve-props.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/resolve-props.js"(exports) {
     "use strict";
     function resolveProps(tokens, { flow, indicator, next, offset, onError, parentIndent, startOnNewline }) {
       let spaceBefore = false;
@@ -3972,9 +3972,9 @@ var require_resolve_props = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/util-contains-newline.js
+// ../../main/node_modules/yaml/dist/compose/util-contains-newline.js
 var require_util_contains_newline = __commonJS({
-  "node_modules/yaml/dist/compose/util-contains-newline.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/util-contains-newline.js"(exports) {
     "use strict";
     function containsNewline(key) {
       if (!key)
@@ -4014,9 +4014,9 @@ var require_util_contains_newline = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/util-flow-indent-check.js
+// ../../main/node_modules/yaml/dist/compose/util-flow-indent-check.js
 var require_util_flow_indent_check = __commonJS({
-  "node_modules/yaml/dist/compose/util-flow-indent-check.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/util-flow-indent-check.js"(exports) {
     "use strict";
     var utilContainsNewline = require_util_contains_newline();
     function flowIndentCheck(indent, fc, onError) {
@@ -4032,9 +4032,9 @@ var require_util_flow_indent_check = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/util-map-includes.js
+// ../../main/node_modules/yaml/dist/compose/util-map-includes.js
 var require_util_map_includes = __commonJS({
-  "node_modules/yaml/dist/compose/util-map-includes.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/util-map-includes.js"(exports) {
     "use strict";
     var identity = require_identity();
     function mapIncludes(ctx, items, search) {
@@ -4048,9 +4048,9 @@ var require_util_map_includes = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/resolve-block-map.js
+// ../../main/node_modules/yaml/dist/compose/resolve-block-map.js
 var require_resolve_block_map = __commonJS({
-  "node_modules/yaml/dist/compose/resolve-block-map.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/resolve-block-map.js"(exports) {
     "use strict";
     var Pair = require_Pair();
     var YAMLMap = require_YAMLMap();
@@ -4156,9 +4156,9 @@ var require_resolve_block_map = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/resolve-block-seq.js
+// ../../main/node_modules/yaml/dist/compose/resolve-block-seq.js
 var require_resolve_block_seq = __commonJS({
-  "node_modules/yaml/dist/compose/resolve-block-seq.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/resolve-block-seq.js"(exports) {
     "use strict";
     var YAMLSeq = require_YAMLSeq();
     var resolveProps = require_resolve_props();
@@ -4207,9 +4207,9 @@ var require_resolve_block_seq = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/resolve-end.js
+// ../../main/node_modules/yaml/dist/compose/resolve-end.js
 var require_resolve_end = __commonJS({
-  "node_modules/yaml/dist/compose/resolve-end.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/resolve-end.js"(exports) {
     "use strict";
     function resolveEnd(end, offset, reqSpace, onError) {
       let comment = "";
@@ -4250,9 +4250,9 @@ var require_resolve_end = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/resolve-flow-collection.js
+// ../../main/node_modules/yaml/dist/compose/resolve-flow-collection.js
 var require_resolve_flow_collection = __commonJS({
-  "node_modules/yaml/dist/compose/resolve-flow-collection.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/resolve-flow-collection.js"(exports) {
     "use strict";
     var identity = require_identity();
     var Pair = require_Pair();
@@ -4444,9 +4444,9 @@ var require_resolve_flow_collection = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/compose-collection.js
+// ../../main/node_modules/yaml/dist/compose/compose-collection.js
 var require_compose_collection = __commonJS({
-  "node_modules/yaml/dist/compose/compose-collection.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/compose-collection.js"(exports) {
     "use strict";
     var identity = require_identity();
     var Scalar = require_Scalar();
@@ -4509,9 +4509,9 @@ var require_compose_collection = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/resolve-block-scalar.js
+// ../../main/node_modules/yaml/dist/compose/resolve-block-scalar.js
 var require_resolve_block_scalar = __commonJS({
-  "node_modules/yaml/dist/compose/resolve-block-scalar.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/resolve-block-scalar.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     function resolveBlockScalar(ctx, scalar, onError) {
@@ -4692,9 +4692,9 @@ var require_resolve_block_scalar = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/resolve-flow-scalar.js
+// ../../main/node_modules/yaml/dist/compose/resolve-flow-scalar.js
 var require_resolve_flow_scalar = __commonJS({
-  "node_modules/yaml/dist/compose/resolve-flow-scalar.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/resolve-flow-scalar.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     var resolveEnd = require_resolve_end();
@@ -4913,9 +4913,9 @@ var require_resolve_flow_scalar = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/compose-scalar.js
+// ../../main/node_modules/yaml/dist/compose/compose-scalar.js
 var require_compose_scalar = __commonJS({
-  "node_modules/yaml/dist/compose/compose-scalar.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/compose-scalar.js"(exports) {
     "use strict";
     var identity = require_identity();
     var Scalar = require_Scalar();
@@ -4994,9 +4994,9 @@ var require_compose_scalar = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/util-empty-scalar-position.js
+// ../../main/node_modules/yaml/dist/compose/util-empty-scalar-position.js
 var require_util_empty_scalar_position = __commonJS({
-  "node_modules/yaml/dist/compose/util-empty-scalar-position.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/util-empty-scalar-position.js"(exports) {
     "use strict";
     function emptyScalarPosition(offset, before, pos) {
       if (before) {
@@ -5024,9 +5024,9 @@ var require_util_empty_scalar_position = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/compose-node.js
+// ../../main/node_modules/yaml/dist/compose/compose-node.js
 var require_compose_node = __commonJS({
-  "node_modules/yaml/dist/compose/compose-node.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/compose-node.js"(exports) {
     "use strict";
     var Alias = require_Alias();
     var identity = require_identity();
@@ -5130,9 +5130,9 @@ var require_compose_node = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/compose-doc.js
+// ../../main/node_modules/yaml/dist/compose/compose-doc.js
 var require_compose_doc = __commonJS({
-  "node_modules/yaml/dist/compose/compose-doc.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/compose-doc.js"(exports) {
     "use strict";
     var Document = require_Document();
     var composeNode = require_compose_node();
@@ -5173,9 +5173,9 @@ var require_compose_doc = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/composer.js
+// ../../main/node_modules/yaml/dist/compose/composer.js
 var require_composer = __commonJS({
-  "node_modules/yaml/dist/compose/composer.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/composer.js"(exports) {
     "use strict";
     var node_process = __require("process");
     var directives = require_directives();
@@ -5381,9 +5381,9 @@ ${end.comment}` : end.comment;
   }
 });
 
-// node_modules/yaml/dist/parse/cst-scalar.js
+// ../../main/node_modules/yaml/dist/parse/cst-scalar.js
 var require_cst_scalar = __commonJS({
-  "node_modules/yaml/dist/parse/cst-scalar.js"(exports) {
+  "../../main/node_modules/yaml/dist/parse/cst-scalar.js"(exports) {
     "use strict";
     var resolveBlockScalar = require_resolve_block_scalar();
     var resolveFlowScalar = require_resolve_flow_scalar();
@@ -5566,9 +5566,9 @@ var require_cst_scalar = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/parse/cst-stringify.js
+// ../../main/node_modules/yaml/dist/parse/cst-stringify.js
 var require_cst_stringify = __commonJS({
-  "node_modules/yaml/dist/parse/cst-stringify.js"(exports) {
+  "../../main/node_modules/yaml/dist/parse/cst-stringify.js"(exports) {
     "use strict";
     var stringify = (cst) => "type" in cst ? stringifyToken(cst) : stringifyItem(cst);
     function stringifyToken(token) {
@@ -5627,9 +5627,9 @@ var require_cst_stringify = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/parse/cst-visit.js
+// ../../main/node_modules/yaml/dist/parse/cst-visit.js
 var require_cst_visit = __commonJS({
-  "node_modules/yaml/dist/parse/cst-visit.js"(exports) {
+  "../../main/node_modules/yaml/dist/parse/cst-visit.js"(exports) {
     "use strict";
     var BREAK = /* @__PURE__ */ Symbol("break visit");
     var SKIP = /* @__PURE__ */ Symbol("skip children");
@@ -5689,9 +5689,9 @@ var require_cst_visit = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/parse/cst.js
+// ../../main/node_modules/yaml/dist/parse/cst.js
 var require_cst = __commonJS({
-  "node_modules/yaml/dist/parse/cst.js"(exports) {
+  "../../main/node_modules/yaml/dist/parse/cst.js"(exports) {
     "use strict";
     var cstScalar = require_cst_scalar();
     var cstStringify = require_cst_stringify();
@@ -5791,9 +5791,9 @@ var require_cst = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/parse/lexer.js
+// ../../main/node_modules/yaml/dist/parse/lexer.js
 var require_lexer = __commonJS({
-  "node_modules/yaml/dist/parse/lexer.js"(exports) {
+  "../../main/node_modules/yaml/dist/parse/lexer.js"(exports) {
     "use strict";
     var cst = require_cst();
     function isEmpty(ch) {
@@ -6380,9 +6380,9 @@ var require_lexer = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/parse/line-counter.js
+// ../../main/node_modules/yaml/dist/parse/line-counter.js
 var require_line_counter = __commonJS({
-  "node_modules/yaml/dist/parse/line-counter.js"(exports) {
+  "../../main/node_modules/yaml/dist/parse/line-counter.js"(exports) {
     "use strict";
     var LineCounter2 = class {
       constructor() {
@@ -6411,9 +6411,9 @@ var require_line_counter = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/parse/parser.js
+// ../../main/node_modules/yaml/dist/parse/parser.js
 var require_parser = __commonJS({
-  "node_modules/yaml/dist/parse/parser.js"(exports) {
+  "../../main/node_modules/yaml/dist/parse/parser.js"(exports) {
     "use strict";
     var node_process = __require("process");
     var cst = require_cst();
@@ -7285,9 +7285,9 @@ var require_parser = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/public-api.js
+// ../../main/node_modules/yaml/dist/public-api.js
 var require_public_api = __commonJS({
-  "node_modules/yaml/dist/public-api.js"(exports) {
+  "../../main/node_modules/yaml/dist/public-api.js"(exports) {
     "use strict";
     var composer = require_composer();
     var Document = require_Document();
@@ -7382,9 +7382,9 @@ var require_public_api = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/index.js
+// ../../main/node_modules/yaml/dist/index.js
 var require_dist = __commonJS({
-  "node_modules/yaml/dist/index.js"(exports) {
+  "../../main/node_modules/yaml/dist/index.js"(exports) {
     "use strict";
     var composer = require_composer();
     var Document = require_Document();
@@ -7434,7 +7434,7 @@ var require_dist = __commonJS({
   }
 });
 
-// node_modules/zod/v4/core/util.js
+// ../../main/node_modules/zod/v4/core/util.js
 var util_exports = {};
 __export(util_exports, {
   BIGINT_FORMAT_RANGES: () => BIGINT_FORMAT_RANGES,
@@ -8180,7 +8180,7 @@ function constantCatch(value) {
 }
 var Cached, EVALUATING, captureStackTrace, allowsEval, getParsedType, propertyKeyTypes, primitiveTypes, NUMBER_FORMAT_RANGES, BIGINT_FORMAT_RANGES, highSurrogate, Class, installing, broke, breaker, CONSTANT_CATCH;
 var init_util = __esm({
-  "node_modules/zod/v4/core/util.js"() {
+  "../../main/node_modules/zod/v4/core/util.js"() {
     init_core();
     Cached = class {
       constructor(getter) {
@@ -8295,7 +8295,7 @@ var init_util = __esm({
   }
 });
 
-// node_modules/zod/v4/core/core.js
+// ../../main/node_modules/zod/v4/core/core.js
 function newError(Definition) {
   const E = _E;
   if (E) {
@@ -8398,7 +8398,7 @@ function config(newConfig) {
 }
 var _a, NEVER, _zodDesc, _E, $brand, $ZodAsyncError, $ZodEncodeError, globalConfig;
 var init_core = __esm({
-  "node_modules/zod/v4/core/core.js"() {
+  "../../main/node_modules/zod/v4/core/core.js"() {
     init_util();
     NEVER = /* @__PURE__ */ Object.freeze({
       status: "aborted"
@@ -8422,7 +8422,7 @@ var init_core = __esm({
   }
 });
 
-// node_modules/zod/v4/core/errors.js
+// ../../main/node_modules/zod/v4/core/errors.js
 function _getMessage() {
   const internals = this._zod;
   internals.message ?? (internals.message = JSON.stringify(internals.def, jsonStringifyReplacer, 2));
@@ -8580,7 +8580,7 @@ function prettifyError(error62) {
 }
 var _messageDesc, _issuesDesc, _installedToString, initializer, $ZodError, $ZodRealError;
 var init_errors3 = __esm({
-  "node_modules/zod/v4/core/errors.js"() {
+  "../../main/node_modules/zod/v4/core/errors.js"() {
     init_core();
     init_util();
     _messageDesc = {
@@ -8621,7 +8621,7 @@ var init_errors3 = __esm({
   }
 });
 
-// node_modules/zod/v4/core/parse.js
+// ../../main/node_modules/zod/v4/core/parse.js
 function finalizeParams(callee, params) {
   return { callee: params?.callee ?? callee, Err: params?.Err };
 }
@@ -8661,7 +8661,7 @@ function validateFallback(schema, value, _ctx) {
 }
 var _parse, parse, _parseAsync, parseAsync, _safeParse, safeParse, _safeParseAsync, safeParseAsync, COMPILE_INVALID, COMPILE_FALLBACK, validate, validateAsync, _encode, encode, _decode, decode, _encodeAsync, encodeAsync, _decodeAsync, decodeAsync, _safeEncode, safeEncode, _safeDecode, safeDecode, _safeEncodeAsync, safeEncodeAsync, _safeDecodeAsync, safeDecodeAsync;
 var init_parse = __esm({
-  "node_modules/zod/v4/core/parse.js"() {
+  "../../main/node_modules/zod/v4/core/parse.js"() {
     init_core();
     init_errors3();
     init_util();
@@ -8789,7 +8789,7 @@ var init_parse = __esm({
   }
 });
 
-// node_modules/zod/v4/core/regexes.js
+// ../../main/node_modules/zod/v4/core/regexes.js
 var regexes_exports = {};
 __export(regexes_exports, {
   anyString: () => anyString,
@@ -8890,7 +8890,7 @@ function fixedBase64url(length) {
 }
 var cuid, cuid2, ulid, xid, ksuid, nanoid, duration, extendedDuration, guid, uuid, uuid4, uuid6, uuid7, email, html5Email, rfc5322Email, unicodeEmail, idnEmail, browserEmail, _emoji, ipv4, ipv6, mac, cidrv4, cidrv6, base64, base64url, hostname, domain, httpProtocol, e164, creditCard, currencyCode, iban, dateSource, date, anyString, string, bigint, integer, number, boolean, _null, _undefined, lowercase, uppercase, hex, md5_hex, md5_base64, md5_base64url, sha1_hex, sha1_base64, sha1_base64url, sha256_hex, sha256_base64, sha256_base64url, sha384_hex, sha384_base64, sha384_base64url, sha512_hex, sha512_base64, sha512_base64url;
 var init_regexes = __esm({
-  "node_modules/zod/v4/core/regexes.js"() {
+  "../../main/node_modules/zod/v4/core/regexes.js"() {
     init_util();
     cuid = /^[cC][0-9a-z]{6,}$/;
     cuid2 = /^[0-9a-z]+$/;
@@ -8967,7 +8967,7 @@ var init_regexes = __esm({
   }
 });
 
-// node_modules/zod/v4/core/checks.js
+// ../../main/node_modules/zod/v4/core/checks.js
 function handleCheckPropertyResult(result, payload, property) {
   if (result.issues.length) {
     payload.issues.push(...prefixIssues(property, result.issues));
@@ -8975,7 +8975,7 @@ function handleCheckPropertyResult(result, payload, property) {
 }
 var $ZodCheck, _whenHasSize, _whenHasLength, numericOriginMap, $ZodCheckLessThan, $ZodCheckGreaterThan, $ZodCheckMultipleOf, $ZodCheckNumberFormat, $ZodCheckBigIntFormat, $ZodCheckMaxSize, $ZodCheckMinSize, $ZodCheckSizeEquals, $ZodCheckMaxLength, $ZodCheckMinLength, $ZodCheckLengthEquals, $ZodCheckStringFormat, $ZodCheckRegex, $ZodCheckLowerCase, $ZodCheckUpperCase, $ZodCheckIncludes, $ZodCheckStartsWith, $ZodCheckEndsWith, $ZodCheckProperty, $ZodCheckProperties, $ZodCheckMimeType, $ZodCheckOverwrite;
 var init_checks = __esm({
-  "node_modules/zod/v4/core/checks.js"() {
+  "../../main/node_modules/zod/v4/core/checks.js"() {
     init_core();
     init_regexes();
     init_util();
@@ -9451,10 +9451,10 @@ var init_checks = __esm({
   }
 });
 
-// node_modules/zod/v4/core/doc.js
+// ../../main/node_modules/zod/v4/core/doc.js
 var Doc;
 var init_doc = __esm({
-  "node_modules/zod/v4/core/doc.js"() {
+  "../../main/node_modules/zod/v4/core/doc.js"() {
     Doc = class {
       constructor(args = [], closed = {}) {
         this.content = [];
@@ -9497,10 +9497,10 @@ ${content.join("\n")}
   }
 });
 
-// node_modules/zod/v4/core/versions.js
+// ../../main/node_modules/zod/v4/core/versions.js
 var version;
 var init_versions = __esm({
-  "node_modules/zod/v4/core/versions.js"() {
+  "../../main/node_modules/zod/v4/core/versions.js"() {
     version = {
       major: 4,
       minor: 6,
@@ -9509,7 +9509,7 @@ var init_versions = __esm({
   }
 });
 
-// node_modules/zod/v4/core/schemas.js
+// ../../main/node_modules/zod/v4/core/schemas.js
 async function validateAsync2(inst, value) {
   const ctx = { async: true };
   return toStandardResult(await inst._zod.run({ value, issues: [] }, ctx), ctx);
@@ -10190,7 +10190,7 @@ function handleRefineResult(result, payload, input2, inst) {
 }
 var $ZodType, toStandardResult, $ZodString, $ZodStringFormat, $ZodGUID, $ZodUUID, $ZodEmail, URL_BAD_FORMAT, URL_UNPARSEABLE, asciiTabOrNewline, $ZodURL, $ZodEmoji, $ZodNanoID, $ZodCUID, $ZodCUID2, $ZodULID, $ZodXID, $ZodKSUID, $ZodISODateTime, $ZodISODate, $ZodISOTime, $ZodISODuration, $ZodIPv4, ipv6Alphabet, $ZodIPv6, $ZodMAC, $ZodCIDRv4, $ZodCIDRv6, base64Charset, $ZodBase64, base64urlCharset, $ZodBase64URL, $ZodE164, CC_SANITIZE, $ZodCreditCard, $ZodIBAN, $ZodJWT, $ZodCustomStringFormat, $ZodNumber, $ZodNumberFormat, $ZodBoolean, $ZodBigInt, $ZodBigIntFormat, $ZodSymbol, $ZodUndefined, $ZodNull, $ZodAny, $ZodUnknown, $ZodNever, $ZodVoid, $ZodDate, arraySize, mapSize, setSize, $ZodArray, NO_SYMBOL_KEYS, $ZodObject, $ZodObjectJIT, $ZodUnion, $ZodXor, $ZodDiscriminatedUnion, $ZodIntersection, $ZodTuple, $ZodRecord, $ZodMap, $ZodSet, $ZodEnum, $ZodLiteral, $ZodFile, $ZodTransform, $ZodOptional, $ZodExactOptional, $ZodNullable, $ZodDefault, $ZodPrefault, $ZodNonOptional, $ZodSuccess, $ZodCatch, $ZodNaN, $ZodPipe, $ZodCodec, $ZodPreprocess, $ZodReadonly, $ZodTemplateLiteral, $ZodFunction, $ZodPromise, $ZodLazy, $ZodCustom;
 var init_schemas = __esm({
-  "node_modules/zod/v4/core/schemas.js"() {
+  "../../main/node_modules/zod/v4/core/schemas.js"() {
     init_checks();
     init_core();
     init_doc();
@@ -11964,7 +11964,7 @@ var init_schemas = __esm({
   }
 });
 
-// node_modules/zod/v4/core/memoizer.js
+// ../../main/node_modules/zod/v4/core/memoizer.js
 function isRef(value) {
   return value !== null && typeof value === "object";
 }
@@ -12128,7 +12128,7 @@ function isBackEdge(ctx, value) {
 }
 var $ZodCyclicError, STATE, NO_ISSUES, recursive, NONE, ASSUMED, PROVEN, handoff, open, memo;
 var init_memoizer = __esm({
-  "node_modules/zod/v4/core/memoizer.js"() {
+  "../../main/node_modules/zod/v4/core/memoizer.js"() {
     init_util();
     $ZodCyclicError = class extends Error {
       constructor() {
@@ -12246,7 +12246,7 @@ var init_memoizer = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ar.js
+// ../../main/node_modules/zod/v4/locales/ar.js
 function ar_default() {
   return {
     localeError: error()
@@ -12254,7 +12254,7 @@ function ar_default() {
 }
 var error;
 var init_ar = __esm({
-  "node_modules/zod/v4/locales/ar.js"() {
+  "../../main/node_modules/zod/v4/locales/ar.js"() {
     init_util();
     error = () => {
       const Sizable = {
@@ -12364,7 +12364,7 @@ var init_ar = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/az.js
+// ../../main/node_modules/zod/v4/locales/az.js
 function az_default() {
   return {
     localeError: error2()
@@ -12372,7 +12372,7 @@ function az_default() {
 }
 var error2;
 var init_az = __esm({
-  "node_modules/zod/v4/locales/az.js"() {
+  "../../main/node_modules/zod/v4/locales/az.js"() {
     init_util();
     error2 = () => {
       const Sizable = {
@@ -12481,7 +12481,7 @@ var init_az = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/be.js
+// ../../main/node_modules/zod/v4/locales/be.js
 function getBelarusianPlural(count, one, few, many) {
   const absCount = Math.abs(count);
   const lastDigit = absCount % 10;
@@ -12504,7 +12504,7 @@ function be_default() {
 }
 var error3;
 var init_be = __esm({
-  "node_modules/zod/v4/locales/be.js"() {
+  "../../main/node_modules/zod/v4/locales/be.js"() {
     init_util();
     error3 = () => {
       const Sizable = {
@@ -12656,7 +12656,7 @@ var init_be = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/bg.js
+// ../../main/node_modules/zod/v4/locales/bg.js
 function bg_default() {
   return {
     localeError: error4()
@@ -12664,7 +12664,7 @@ function bg_default() {
 }
 var error4;
 var init_bg = __esm({
-  "node_modules/zod/v4/locales/bg.js"() {
+  "../../main/node_modules/zod/v4/locales/bg.js"() {
     init_util();
     error4 = () => {
       const Sizable = {
@@ -12788,7 +12788,7 @@ var init_bg = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/bn.js
+// ../../main/node_modules/zod/v4/locales/bn.js
 function bn_default() {
   return {
     localeError: error5()
@@ -12796,7 +12796,7 @@ function bn_default() {
 }
 var error5;
 var init_bn = __esm({
-  "node_modules/zod/v4/locales/bn.js"() {
+  "../../main/node_modules/zod/v4/locales/bn.js"() {
     init_util();
     error5 = () => {
       const Sizable = {
@@ -12908,7 +12908,7 @@ var init_bn = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ca.js
+// ../../main/node_modules/zod/v4/locales/ca.js
 function ca_default() {
   return {
     localeError: error6()
@@ -12916,7 +12916,7 @@ function ca_default() {
 }
 var error6;
 var init_ca = __esm({
-  "node_modules/zod/v4/locales/ca.js"() {
+  "../../main/node_modules/zod/v4/locales/ca.js"() {
     init_util();
     error6 = () => {
       const Sizable = {
@@ -13028,7 +13028,7 @@ var init_ca = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ckb.js
+// ../../main/node_modules/zod/v4/locales/ckb.js
 function ckb_default() {
   return {
     localeError: error7()
@@ -13036,7 +13036,7 @@ function ckb_default() {
 }
 var error7;
 var init_ckb = __esm({
-  "node_modules/zod/v4/locales/ckb.js"() {
+  "../../main/node_modules/zod/v4/locales/ckb.js"() {
     init_util();
     error7 = () => {
       const Sizable = {
@@ -13167,7 +13167,7 @@ var init_ckb = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/cs.js
+// ../../main/node_modules/zod/v4/locales/cs.js
 function cs_default() {
   return {
     localeError: error8()
@@ -13175,7 +13175,7 @@ function cs_default() {
 }
 var error8;
 var init_cs = __esm({
-  "node_modules/zod/v4/locales/cs.js"() {
+  "../../main/node_modules/zod/v4/locales/cs.js"() {
     init_util();
     error8 = () => {
       const Sizable = {
@@ -13290,7 +13290,7 @@ var init_cs = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/da.js
+// ../../main/node_modules/zod/v4/locales/da.js
 function da_default() {
   return {
     localeError: error9()
@@ -13298,7 +13298,7 @@ function da_default() {
 }
 var error9;
 var init_da = __esm({
-  "node_modules/zod/v4/locales/da.js"() {
+  "../../main/node_modules/zod/v4/locales/da.js"() {
     init_util();
     error9 = () => {
       const Sizable = {
@@ -13417,7 +13417,7 @@ var init_da = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/de.js
+// ../../main/node_modules/zod/v4/locales/de.js
 function de_default() {
   return {
     localeError: error10()
@@ -13425,7 +13425,7 @@ function de_default() {
 }
 var error10;
 var init_de = __esm({
-  "node_modules/zod/v4/locales/de.js"() {
+  "../../main/node_modules/zod/v4/locales/de.js"() {
     init_util();
     error10 = () => {
       const Sizable = {
@@ -13537,7 +13537,7 @@ var init_de = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/el.js
+// ../../main/node_modules/zod/v4/locales/el.js
 function el_default() {
   return {
     localeError: error11()
@@ -13545,7 +13545,7 @@ function el_default() {
 }
 var error11;
 var init_el = __esm({
-  "node_modules/zod/v4/locales/el.js"() {
+  "../../main/node_modules/zod/v4/locales/el.js"() {
     init_util();
     error11 = () => {
       const Sizable = {
@@ -13656,7 +13656,7 @@ var init_el = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/en.js
+// ../../main/node_modules/zod/v4/locales/en.js
 function en_default() {
   return {
     localeError: error12()
@@ -13664,7 +13664,7 @@ function en_default() {
 }
 var error12;
 var init_en = __esm({
-  "node_modules/zod/v4/locales/en.js"() {
+  "../../main/node_modules/zod/v4/locales/en.js"() {
     init_util();
     error12 = () => {
       const Sizable = {
@@ -13787,7 +13787,7 @@ var init_en = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/eo.js
+// ../../main/node_modules/zod/v4/locales/eo.js
 function eo_default() {
   return {
     localeError: error13()
@@ -13795,7 +13795,7 @@ function eo_default() {
 }
 var error13;
 var init_eo = __esm({
-  "node_modules/zod/v4/locales/eo.js"() {
+  "../../main/node_modules/zod/v4/locales/eo.js"() {
     init_util();
     error13 = () => {
       const Sizable = {
@@ -13908,7 +13908,7 @@ var init_eo = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/es.js
+// ../../main/node_modules/zod/v4/locales/es.js
 function es_default() {
   return {
     localeError: error14()
@@ -13916,7 +13916,7 @@ function es_default() {
 }
 var error14;
 var init_es = __esm({
-  "node_modules/zod/v4/locales/es.js"() {
+  "../../main/node_modules/zod/v4/locales/es.js"() {
     init_util();
     error14 = () => {
       const Sizable = {
@@ -14051,7 +14051,7 @@ var init_es = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/fa.js
+// ../../main/node_modules/zod/v4/locales/fa.js
 function fa_default() {
   return {
     localeError: error15()
@@ -14059,7 +14059,7 @@ function fa_default() {
 }
 var error15;
 var init_fa = __esm({
-  "node_modules/zod/v4/locales/fa.js"() {
+  "../../main/node_modules/zod/v4/locales/fa.js"() {
     init_util();
     error15 = () => {
       const Sizable = {
@@ -14177,7 +14177,7 @@ var init_fa = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/fi.js
+// ../../main/node_modules/zod/v4/locales/fi.js
 function fi_default() {
   return {
     localeError: error16()
@@ -14185,7 +14185,7 @@ function fi_default() {
 }
 var error16;
 var init_fi = __esm({
-  "node_modules/zod/v4/locales/fi.js"() {
+  "../../main/node_modules/zod/v4/locales/fi.js"() {
     init_util();
     error16 = () => {
       const Sizable = {
@@ -14301,7 +14301,7 @@ var init_fi = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/fr.js
+// ../../main/node_modules/zod/v4/locales/fr.js
 function fr_default() {
   return {
     localeError: error17()
@@ -14309,7 +14309,7 @@ function fr_default() {
 }
 var error17;
 var init_fr = __esm({
-  "node_modules/zod/v4/locales/fr.js"() {
+  "../../main/node_modules/zod/v4/locales/fr.js"() {
     init_util();
     error17 = () => {
       const Sizable = {
@@ -14437,7 +14437,7 @@ var init_fr = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/fr-CA.js
+// ../../main/node_modules/zod/v4/locales/fr-CA.js
 function fr_CA_default() {
   return {
     localeError: error18()
@@ -14445,7 +14445,7 @@ function fr_CA_default() {
 }
 var error18;
 var init_fr_CA = __esm({
-  "node_modules/zod/v4/locales/fr-CA.js"() {
+  "../../main/node_modules/zod/v4/locales/fr-CA.js"() {
     init_util();
     error18 = () => {
       const Sizable = {
@@ -14556,7 +14556,7 @@ var init_fr_CA = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/gu.js
+// ../../main/node_modules/zod/v4/locales/gu.js
 function gu_default() {
   return {
     localeError: error19()
@@ -14564,7 +14564,7 @@ function gu_default() {
 }
 var error19;
 var init_gu = __esm({
-  "node_modules/zod/v4/locales/gu.js"() {
+  "../../main/node_modules/zod/v4/locales/gu.js"() {
     init_util();
     error19 = () => {
       const Sizable = {
@@ -14676,7 +14676,7 @@ var init_gu = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/he.js
+// ../../main/node_modules/zod/v4/locales/he.js
 function he_default() {
   return {
     localeError: error20()
@@ -14684,7 +14684,7 @@ function he_default() {
 }
 var error20;
 var init_he = __esm({
-  "node_modules/zod/v4/locales/he.js"() {
+  "../../main/node_modules/zod/v4/locales/he.js"() {
     init_util();
     error20 = () => {
       const TypeNames = {
@@ -14884,7 +14884,7 @@ var init_he = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/hi.js
+// ../../main/node_modules/zod/v4/locales/hi.js
 function hi_default() {
   return {
     localeError: error21()
@@ -14892,7 +14892,7 @@ function hi_default() {
 }
 var error21;
 var init_hi = __esm({
-  "node_modules/zod/v4/locales/hi.js"() {
+  "../../main/node_modules/zod/v4/locales/hi.js"() {
     init_util();
     error21 = () => {
       const Sizable = {
@@ -15002,7 +15002,7 @@ var init_hi = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/hr.js
+// ../../main/node_modules/zod/v4/locales/hr.js
 function hr_default() {
   return {
     localeError: error22()
@@ -15010,7 +15010,7 @@ function hr_default() {
 }
 var error22;
 var init_hr = __esm({
-  "node_modules/zod/v4/locales/hr.js"() {
+  "../../main/node_modules/zod/v4/locales/hr.js"() {
     init_util();
     error22 = () => {
       const Sizable = {
@@ -15135,7 +15135,7 @@ var init_hr = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/hu.js
+// ../../main/node_modules/zod/v4/locales/hu.js
 function hu_default() {
   return {
     localeError: error23()
@@ -15143,7 +15143,7 @@ function hu_default() {
 }
 var error23;
 var init_hu = __esm({
-  "node_modules/zod/v4/locales/hu.js"() {
+  "../../main/node_modules/zod/v4/locales/hu.js"() {
     init_util();
     error23 = () => {
       const Sizable = {
@@ -15255,7 +15255,7 @@ var init_hu = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/hy.js
+// ../../main/node_modules/zod/v4/locales/hy.js
 function getArmenianPlural(count, one, many) {
   return Math.abs(count) === 1 ? one : many;
 }
@@ -15273,7 +15273,7 @@ function hy_default() {
 }
 var error24;
 var init_hy = __esm({
-  "node_modules/zod/v4/locales/hy.js"() {
+  "../../main/node_modules/zod/v4/locales/hy.js"() {
     init_util();
     error24 = () => {
       const Sizable = {
@@ -15420,7 +15420,7 @@ var init_hy = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/id.js
+// ../../main/node_modules/zod/v4/locales/id.js
 function id_default() {
   return {
     localeError: error25()
@@ -15428,7 +15428,7 @@ function id_default() {
 }
 var error25;
 var init_id = __esm({
-  "node_modules/zod/v4/locales/id.js"() {
+  "../../main/node_modules/zod/v4/locales/id.js"() {
     init_util();
     error25 = () => {
       const Sizable = {
@@ -15538,7 +15538,7 @@ var init_id = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/is.js
+// ../../main/node_modules/zod/v4/locales/is.js
 function is_default() {
   return {
     localeError: error26()
@@ -15546,7 +15546,7 @@ function is_default() {
 }
 var error26;
 var init_is = __esm({
-  "node_modules/zod/v4/locales/is.js"() {
+  "../../main/node_modules/zod/v4/locales/is.js"() {
     init_util();
     error26 = () => {
       const Sizable = {
@@ -15659,7 +15659,7 @@ var init_is = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/it.js
+// ../../main/node_modules/zod/v4/locales/it.js
 function it_default() {
   return {
     localeError: error27()
@@ -15667,7 +15667,7 @@ function it_default() {
 }
 var error27;
 var init_it = __esm({
-  "node_modules/zod/v4/locales/it.js"() {
+  "../../main/node_modules/zod/v4/locales/it.js"() {
     init_util();
     error27 = () => {
       const Sizable = {
@@ -15779,7 +15779,7 @@ var init_it = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ja.js
+// ../../main/node_modules/zod/v4/locales/ja.js
 function ja_default() {
   return {
     localeError: error28()
@@ -15787,7 +15787,7 @@ function ja_default() {
 }
 var error28;
 var init_ja = __esm({
-  "node_modules/zod/v4/locales/ja.js"() {
+  "../../main/node_modules/zod/v4/locales/ja.js"() {
     init_util();
     error28 = () => {
       const Sizable = {
@@ -15898,7 +15898,7 @@ var init_ja = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ka.js
+// ../../main/node_modules/zod/v4/locales/ka.js
 function ka_default() {
   return {
     localeError: error29()
@@ -15906,7 +15906,7 @@ function ka_default() {
 }
 var error29;
 var init_ka = __esm({
-  "node_modules/zod/v4/locales/ka.js"() {
+  "../../main/node_modules/zod/v4/locales/ka.js"() {
     init_util();
     error29 = () => {
       const Sizable = {
@@ -16022,7 +16022,7 @@ var init_ka = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/km.js
+// ../../main/node_modules/zod/v4/locales/km.js
 function km_default() {
   return {
     localeError: error30()
@@ -16030,7 +16030,7 @@ function km_default() {
 }
 var error30;
 var init_km = __esm({
-  "node_modules/zod/v4/locales/km.js"() {
+  "../../main/node_modules/zod/v4/locales/km.js"() {
     init_util();
     error30 = () => {
       const Sizable = {
@@ -16144,17 +16144,17 @@ var init_km = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/kh.js
+// ../../main/node_modules/zod/v4/locales/kh.js
 function kh_default() {
   return km_default();
 }
 var init_kh = __esm({
-  "node_modules/zod/v4/locales/kh.js"() {
+  "../../main/node_modules/zod/v4/locales/kh.js"() {
     init_km();
   }
 });
 
-// node_modules/zod/v4/locales/kn.js
+// ../../main/node_modules/zod/v4/locales/kn.js
 function kn_default() {
   return {
     localeError: error31()
@@ -16162,7 +16162,7 @@ function kn_default() {
 }
 var error31;
 var init_kn = __esm({
-  "node_modules/zod/v4/locales/kn.js"() {
+  "../../main/node_modules/zod/v4/locales/kn.js"() {
     init_util();
     error31 = () => {
       const Sizable = {
@@ -16276,7 +16276,7 @@ var init_kn = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ko.js
+// ../../main/node_modules/zod/v4/locales/ko.js
 function ko_default() {
   return {
     localeError: error32()
@@ -16284,7 +16284,7 @@ function ko_default() {
 }
 var error32;
 var init_ko = __esm({
-  "node_modules/zod/v4/locales/ko.js"() {
+  "../../main/node_modules/zod/v4/locales/ko.js"() {
     init_util();
     error32 = () => {
       const Sizable = {
@@ -16399,7 +16399,7 @@ var init_ko = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/lt.js
+// ../../main/node_modules/zod/v4/locales/lt.js
 function getUnitTypeFromNumber(number4) {
   const abs = Math.abs(number4);
   const last = abs % 10;
@@ -16417,7 +16417,7 @@ function lt_default() {
 }
 var capitalizeFirstCharacter, error33;
 var init_lt = __esm({
-  "node_modules/zod/v4/locales/lt.js"() {
+  "../../main/node_modules/zod/v4/locales/lt.js"() {
     init_util();
     capitalizeFirstCharacter = (text) => {
       return text.charAt(0).toUpperCase() + text.slice(1);
@@ -16613,7 +16613,7 @@ var init_lt = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/mk.js
+// ../../main/node_modules/zod/v4/locales/mk.js
 function mk_default() {
   return {
     localeError: error34()
@@ -16621,7 +16621,7 @@ function mk_default() {
 }
 var error34;
 var init_mk = __esm({
-  "node_modules/zod/v4/locales/mk.js"() {
+  "../../main/node_modules/zod/v4/locales/mk.js"() {
     init_util();
     error34 = () => {
       const Sizable = {
@@ -16734,7 +16734,7 @@ var init_mk = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ms.js
+// ../../main/node_modules/zod/v4/locales/ms.js
 function ms_default() {
   return {
     localeError: error35()
@@ -16742,7 +16742,7 @@ function ms_default() {
 }
 var error35;
 var init_ms = __esm({
-  "node_modules/zod/v4/locales/ms.js"() {
+  "../../main/node_modules/zod/v4/locales/ms.js"() {
     init_util();
     error35 = () => {
       const Sizable = {
@@ -16853,7 +16853,7 @@ var init_ms = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ne.js
+// ../../main/node_modules/zod/v4/locales/ne.js
 function ne_default() {
   return {
     localeError: error36()
@@ -16861,7 +16861,7 @@ function ne_default() {
 }
 var error36;
 var init_ne = __esm({
-  "node_modules/zod/v4/locales/ne.js"() {
+  "../../main/node_modules/zod/v4/locales/ne.js"() {
     init_util();
     error36 = () => {
       const Sizable = {
@@ -16971,7 +16971,7 @@ var init_ne = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/nl.js
+// ../../main/node_modules/zod/v4/locales/nl.js
 function nl_default() {
   return {
     localeError: error37()
@@ -16979,7 +16979,7 @@ function nl_default() {
 }
 var error37;
 var init_nl = __esm({
-  "node_modules/zod/v4/locales/nl.js"() {
+  "../../main/node_modules/zod/v4/locales/nl.js"() {
     init_util();
     error37 = () => {
       const Sizable = {
@@ -17093,7 +17093,7 @@ var init_nl = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/nn.js
+// ../../main/node_modules/zod/v4/locales/nn.js
 function nn_default() {
   return {
     localeError: error38()
@@ -17101,7 +17101,7 @@ function nn_default() {
 }
 var error38;
 var init_nn = __esm({
-  "node_modules/zod/v4/locales/nn.js"() {
+  "../../main/node_modules/zod/v4/locales/nn.js"() {
     init_util();
     error38 = () => {
       const Sizable = {
@@ -17213,7 +17213,7 @@ var init_nn = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/no.js
+// ../../main/node_modules/zod/v4/locales/no.js
 function no_default() {
   return {
     localeError: error39()
@@ -17221,7 +17221,7 @@ function no_default() {
 }
 var error39;
 var init_no = __esm({
-  "node_modules/zod/v4/locales/no.js"() {
+  "../../main/node_modules/zod/v4/locales/no.js"() {
     init_util();
     error39 = () => {
       const Sizable = {
@@ -17333,7 +17333,7 @@ var init_no = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ota.js
+// ../../main/node_modules/zod/v4/locales/ota.js
 function ota_default() {
   return {
     localeError: error40()
@@ -17341,7 +17341,7 @@ function ota_default() {
 }
 var error40;
 var init_ota = __esm({
-  "node_modules/zod/v4/locales/ota.js"() {
+  "../../main/node_modules/zod/v4/locales/ota.js"() {
     init_util();
     error40 = () => {
       const Sizable = {
@@ -17454,7 +17454,7 @@ var init_ota = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ps.js
+// ../../main/node_modules/zod/v4/locales/ps.js
 function ps_default() {
   return {
     localeError: error41()
@@ -17462,7 +17462,7 @@ function ps_default() {
 }
 var error41;
 var init_ps = __esm({
-  "node_modules/zod/v4/locales/ps.js"() {
+  "../../main/node_modules/zod/v4/locales/ps.js"() {
     init_util();
     error41 = () => {
       const Sizable = {
@@ -17580,7 +17580,7 @@ var init_ps = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/pl.js
+// ../../main/node_modules/zod/v4/locales/pl.js
 function pl_default() {
   return {
     localeError: error42()
@@ -17588,7 +17588,7 @@ function pl_default() {
 }
 var error42;
 var init_pl = __esm({
-  "node_modules/zod/v4/locales/pl.js"() {
+  "../../main/node_modules/zod/v4/locales/pl.js"() {
     init_util();
     error42 = () => {
       const Sizable = {
@@ -17701,7 +17701,7 @@ var init_pl = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/pt.js
+// ../../main/node_modules/zod/v4/locales/pt.js
 function pt_default() {
   return {
     localeError: error43()
@@ -17709,7 +17709,7 @@ function pt_default() {
 }
 var error43;
 var init_pt = __esm({
-  "node_modules/zod/v4/locales/pt.js"() {
+  "../../main/node_modules/zod/v4/locales/pt.js"() {
     init_util();
     error43 = () => {
       const Sizable = {
@@ -17851,7 +17851,7 @@ var init_pt = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/pt-BR.js
+// ../../main/node_modules/zod/v4/locales/pt-BR.js
 function pt_BR_default() {
   return {
     localeError: error44()
@@ -17859,7 +17859,7 @@ function pt_BR_default() {
 }
 var error44;
 var init_pt_BR = __esm({
-  "node_modules/zod/v4/locales/pt-BR.js"() {
+  "../../main/node_modules/zod/v4/locales/pt-BR.js"() {
     init_util();
     error44 = () => {
       const Sizable = {
@@ -18002,7 +18002,7 @@ var init_pt_BR = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ro.js
+// ../../main/node_modules/zod/v4/locales/ro.js
 function ro_default() {
   return {
     localeError: error45()
@@ -18010,7 +18010,7 @@ function ro_default() {
 }
 var error45;
 var init_ro = __esm({
-  "node_modules/zod/v4/locales/ro.js"() {
+  "../../main/node_modules/zod/v4/locales/ro.js"() {
     init_util();
     error45 = () => {
       const Sizable = {
@@ -18131,7 +18131,7 @@ var init_ro = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ru.js
+// ../../main/node_modules/zod/v4/locales/ru.js
 function getRussianPlural(count, one, few, many) {
   const absCount = Math.abs(count);
   const lastDigit = absCount % 10;
@@ -18154,7 +18154,7 @@ function ru_default() {
 }
 var error46;
 var init_ru = __esm({
-  "node_modules/zod/v4/locales/ru.js"() {
+  "../../main/node_modules/zod/v4/locales/ru.js"() {
     init_util();
     error46 = () => {
       const Sizable = {
@@ -18306,7 +18306,7 @@ var init_ru = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/sk.js
+// ../../main/node_modules/zod/v4/locales/sk.js
 function sk_default() {
   return {
     localeError: error47()
@@ -18314,7 +18314,7 @@ function sk_default() {
 }
 var error47;
 var init_sk = __esm({
-  "node_modules/zod/v4/locales/sk.js"() {
+  "../../main/node_modules/zod/v4/locales/sk.js"() {
     init_util();
     error47 = () => {
       const Sizable = {
@@ -18429,7 +18429,7 @@ var init_sk = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/sl.js
+// ../../main/node_modules/zod/v4/locales/sl.js
 function sl_default() {
   return {
     localeError: error48()
@@ -18437,7 +18437,7 @@ function sl_default() {
 }
 var error48;
 var init_sl = __esm({
-  "node_modules/zod/v4/locales/sl.js"() {
+  "../../main/node_modules/zod/v4/locales/sl.js"() {
     init_util();
     error48 = () => {
       const Sizable = {
@@ -18550,7 +18550,7 @@ var init_sl = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/sv.js
+// ../../main/node_modules/zod/v4/locales/sv.js
 function sv_default() {
   return {
     localeError: error49()
@@ -18558,7 +18558,7 @@ function sv_default() {
 }
 var error49;
 var init_sv = __esm({
-  "node_modules/zod/v4/locales/sv.js"() {
+  "../../main/node_modules/zod/v4/locales/sv.js"() {
     init_util();
     error49 = () => {
       const Sizable = {
@@ -18672,7 +18672,7 @@ var init_sv = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ta.js
+// ../../main/node_modules/zod/v4/locales/ta.js
 function ta_default() {
   return {
     localeError: error50()
@@ -18680,7 +18680,7 @@ function ta_default() {
 }
 var error50;
 var init_ta = __esm({
-  "node_modules/zod/v4/locales/ta.js"() {
+  "../../main/node_modules/zod/v4/locales/ta.js"() {
     init_util();
     error50 = () => {
       const Sizable = {
@@ -18794,7 +18794,7 @@ var init_ta = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/tg.js
+// ../../main/node_modules/zod/v4/locales/tg.js
 function tg_default() {
   return {
     localeError: error51()
@@ -18802,7 +18802,7 @@ function tg_default() {
 }
 var error51;
 var init_tg = __esm({
-  "node_modules/zod/v4/locales/tg.js"() {
+  "../../main/node_modules/zod/v4/locales/tg.js"() {
     init_util();
     error51 = () => {
       const Sizable = {
@@ -18917,7 +18917,7 @@ var init_tg = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/th.js
+// ../../main/node_modules/zod/v4/locales/th.js
 function th_default() {
   return {
     localeError: error52()
@@ -18925,7 +18925,7 @@ function th_default() {
 }
 var error52;
 var init_th = __esm({
-  "node_modules/zod/v4/locales/th.js"() {
+  "../../main/node_modules/zod/v4/locales/th.js"() {
     init_util();
     error52 = () => {
       const Sizable = {
@@ -19039,7 +19039,7 @@ var init_th = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/tk.js
+// ../../main/node_modules/zod/v4/locales/tk.js
 function tk_default() {
   return {
     localeError: error53()
@@ -19047,7 +19047,7 @@ function tk_default() {
 }
 var error53;
 var init_tk = __esm({
-  "node_modules/zod/v4/locales/tk.js"() {
+  "../../main/node_modules/zod/v4/locales/tk.js"() {
     init_util();
     error53 = () => {
       const Sizable = {
@@ -19153,7 +19153,7 @@ var init_tk = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/tr.js
+// ../../main/node_modules/zod/v4/locales/tr.js
 function tr_default() {
   return {
     localeError: error54()
@@ -19161,7 +19161,7 @@ function tr_default() {
 }
 var error54;
 var init_tr = __esm({
-  "node_modules/zod/v4/locales/tr.js"() {
+  "../../main/node_modules/zod/v4/locales/tr.js"() {
     init_util();
     error54 = () => {
       const Sizable = {
@@ -19270,7 +19270,7 @@ var init_tr = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/uk.js
+// ../../main/node_modules/zod/v4/locales/uk.js
 function uk_default() {
   return {
     localeError: error55()
@@ -19278,7 +19278,7 @@ function uk_default() {
 }
 var error55;
 var init_uk = __esm({
-  "node_modules/zod/v4/locales/uk.js"() {
+  "../../main/node_modules/zod/v4/locales/uk.js"() {
     init_util();
     error55 = () => {
       const Sizable = {
@@ -19390,17 +19390,17 @@ var init_uk = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ua.js
+// ../../main/node_modules/zod/v4/locales/ua.js
 function ua_default() {
   return uk_default();
 }
 var init_ua = __esm({
-  "node_modules/zod/v4/locales/ua.js"() {
+  "../../main/node_modules/zod/v4/locales/ua.js"() {
     init_uk();
   }
 });
 
-// node_modules/zod/v4/locales/ur.js
+// ../../main/node_modules/zod/v4/locales/ur.js
 function ur_default() {
   return {
     localeError: error56()
@@ -19408,7 +19408,7 @@ function ur_default() {
 }
 var error56;
 var init_ur = __esm({
-  "node_modules/zod/v4/locales/ur.js"() {
+  "../../main/node_modules/zod/v4/locales/ur.js"() {
     init_util();
     error56 = () => {
       const Sizable = {
@@ -19522,7 +19522,7 @@ var init_ur = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/uz.js
+// ../../main/node_modules/zod/v4/locales/uz.js
 function uz_default() {
   return {
     localeError: error57()
@@ -19530,7 +19530,7 @@ function uz_default() {
 }
 var error57;
 var init_uz = __esm({
-  "node_modules/zod/v4/locales/uz.js"() {
+  "../../main/node_modules/zod/v4/locales/uz.js"() {
     init_util();
     error57 = () => {
       const Sizable = {
@@ -19642,7 +19642,7 @@ var init_uz = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/vi.js
+// ../../main/node_modules/zod/v4/locales/vi.js
 function vi_default() {
   return {
     localeError: error58()
@@ -19650,7 +19650,7 @@ function vi_default() {
 }
 var error58;
 var init_vi = __esm({
-  "node_modules/zod/v4/locales/vi.js"() {
+  "../../main/node_modules/zod/v4/locales/vi.js"() {
     init_util();
     error58 = () => {
       const Sizable = {
@@ -19762,7 +19762,7 @@ var init_vi = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/zh-CN.js
+// ../../main/node_modules/zod/v4/locales/zh-CN.js
 function zh_CN_default() {
   return {
     localeError: error59()
@@ -19770,7 +19770,7 @@ function zh_CN_default() {
 }
 var error59;
 var init_zh_CN = __esm({
-  "node_modules/zod/v4/locales/zh-CN.js"() {
+  "../../main/node_modules/zod/v4/locales/zh-CN.js"() {
     init_util();
     error59 = () => {
       const Sizable = {
@@ -19883,7 +19883,7 @@ var init_zh_CN = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/zh-TW.js
+// ../../main/node_modules/zod/v4/locales/zh-TW.js
 function zh_TW_default() {
   return {
     localeError: error60()
@@ -19891,7 +19891,7 @@ function zh_TW_default() {
 }
 var error60;
 var init_zh_TW = __esm({
-  "node_modules/zod/v4/locales/zh-TW.js"() {
+  "../../main/node_modules/zod/v4/locales/zh-TW.js"() {
     init_util();
     error60 = () => {
       const Sizable = {
@@ -20002,7 +20002,7 @@ var init_zh_TW = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/yo.js
+// ../../main/node_modules/zod/v4/locales/yo.js
 function yo_default() {
   return {
     localeError: error61()
@@ -20010,7 +20010,7 @@ function yo_default() {
 }
 var error61;
 var init_yo = __esm({
-  "node_modules/zod/v4/locales/yo.js"() {
+  "../../main/node_modules/zod/v4/locales/yo.js"() {
     init_util();
     error61 = () => {
       const Sizable = {
@@ -20121,7 +20121,7 @@ var init_yo = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/index.js
+// ../../main/node_modules/zod/v4/locales/index.js
 var locales_exports = {};
 __export(locales_exports, {
   ar: () => ar_default,
@@ -20189,7 +20189,7 @@ __export(locales_exports, {
   zhTW: () => zh_TW_default
 });
 var init_locales = __esm({
-  "node_modules/zod/v4/locales/index.js"() {
+  "../../main/node_modules/zod/v4/locales/index.js"() {
     init_ar();
     init_az();
     init_be();
@@ -20256,13 +20256,13 @@ var init_locales = __esm({
   }
 });
 
-// node_modules/zod/v4/core/registries.js
+// ../../main/node_modules/zod/v4/core/registries.js
 function registry() {
   return new $ZodRegistry();
 }
 var _a2, $output, $input, $ZodRegistry, globalRegistry;
 var init_registries = __esm({
-  "node_modules/zod/v4/core/registries.js"() {
+  "../../main/node_modules/zod/v4/core/registries.js"() {
     $output = /* @__PURE__ */ Symbol("ZodOutput");
     $input = /* @__PURE__ */ Symbol("ZodInput");
     $ZodRegistry = class {
@@ -20310,7 +20310,7 @@ var init_registries = __esm({
   }
 });
 
-// node_modules/zod/v4/core/compile.js
+// ../../main/node_modules/zod/v4/core/compile.js
 function compileValidator(schema, parser) {
   try {
     return compileFn(schema, { assertOnly: true });
@@ -21872,7 +21872,7 @@ function generateTransformCheck(doc, ctx, schema, accessor) {
 }
 var INVALID, FALLBACK_FLAG, ZodCompileAsyncError, ZodCompileUnsupportedError, WHEN_DEFAULTED_CHECKS, PATTERN_IS_COMPLETE;
 var init_compile = __esm({
-  "node_modules/zod/v4/core/compile.js"() {
+  "../../main/node_modules/zod/v4/core/compile.js"() {
     init_core();
     init_doc();
     init_memoizer();
@@ -21931,7 +21931,7 @@ var init_compile = __esm({
   }
 });
 
-// node_modules/zod/v4/core/api.js
+// ../../main/node_modules/zod/v4/core/api.js
 function snapshotChecks(def) {
   if (def.checks)
     def.checks = [...def.checks];
@@ -22984,7 +22984,7 @@ function _stringFormat(Class2, format, fnOrRegex, _params = {}) {
 }
 var TimePrecision;
 var init_api = __esm({
-  "node_modules/zod/v4/core/api.js"() {
+  "../../main/node_modules/zod/v4/core/api.js"() {
     init_checks();
     init_registries();
     init_schemas();
@@ -22999,7 +22999,7 @@ var init_api = __esm({
   }
 });
 
-// node_modules/zod/v4/core/to-json-schema.js
+// ../../main/node_modules/zod/v4/core/to-json-schema.js
 function assignProps(target, ...sources) {
   for (const source of sources) {
     for (const key of Reflect.ownKeys(source)) {
@@ -23515,7 +23515,7 @@ function isTransforming(_schema, _ctx) {
 }
 var FOLDABLE_KEYS, UNION_KEYS, createToJSONSchemaMethod, createStandardJSONSchemaMethod;
 var init_to_json_schema = __esm({
-  "node_modules/zod/v4/core/to-json-schema.js"() {
+  "../../main/node_modules/zod/v4/core/to-json-schema.js"() {
     init_registries();
     init_util();
     FOLDABLE_KEYS = /* @__PURE__ */ new Set(["type", "properties", "required", "additionalProperties"]);
@@ -23536,7 +23536,7 @@ var init_to_json_schema = __esm({
   }
 });
 
-// node_modules/zod/v4/core/json-schema-processors.js
+// ../../main/node_modules/zod/v4/core/json-schema-processors.js
 function aggregateChecks(schema) {
   const agg = {};
   const def = schema._zod.def;
@@ -23686,7 +23686,7 @@ function toJSONSchema(input2, params) {
 }
 var narrowMin, narrowMax, narrowBoth, addDivisor, addPattern, intersectMime, setFormat, minContributor, maxContributor, formatContributor, contributors, formatMap, exactPatterns, exactPattern, stringProcessor, numberProcessor, booleanProcessor, bigintProcessor, symbolProcessor, nullProcessor, undefinedProcessor, voidProcessor, neverProcessor, anyProcessor, unknownProcessor, dateProcessor, enumProcessor, literalProcessor, nanProcessor, templateLiteralProcessor, fileProcessor, successProcessor, customProcessor, functionProcessor, transformProcessor, mapProcessor, setProcessor, arrayProcessor, objectProcessor, unionProcessor, intersectionProcessor, tupleProcessor, pendingRecords, recordProcessor, nullableProcessor, nonoptionalProcessor, UNREPRESENTABLE_DEFAULT, defaultProcessor, prefaultProcessor, catchProcessor, pipeProcessor, readonlyProcessor, promiseProcessor, optionalProcessor, lazyProcessor, allProcessors;
 var init_json_schema_processors = __esm({
-  "node_modules/zod/v4/core/json-schema-processors.js"() {
+  "../../main/node_modules/zod/v4/core/json-schema-processors.js"() {
     init_regexes();
     init_schemas();
     init_to_json_schema();
@@ -24293,10 +24293,10 @@ var init_json_schema_processors = __esm({
   }
 });
 
-// node_modules/zod/v4/core/json-schema-generator.js
+// ../../main/node_modules/zod/v4/core/json-schema-generator.js
 var JSONSchemaGenerator;
 var init_json_schema_generator = __esm({
-  "node_modules/zod/v4/core/json-schema-generator.js"() {
+  "../../main/node_modules/zod/v4/core/json-schema-generator.js"() {
     init_json_schema_processors();
     init_to_json_schema();
     JSONSchemaGenerator = class {
@@ -24378,14 +24378,14 @@ var init_json_schema_generator = __esm({
   }
 });
 
-// node_modules/zod/v4/core/json-schema.js
+// ../../main/node_modules/zod/v4/core/json-schema.js
 var json_schema_exports = {};
 var init_json_schema = __esm({
-  "node_modules/zod/v4/core/json-schema.js"() {
+  "../../main/node_modules/zod/v4/core/json-schema.js"() {
   }
 });
 
-// node_modules/zod/v4/core/index.js
+// ../../main/node_modules/zod/v4/core/index.js
 var core_exports2 = {};
 __export(core_exports2, {
   $ZodAny: () => $ZodAny,
@@ -24702,7 +24702,7 @@ __export(core_exports2, {
   withParser: () => withParser
 });
 var init_core2 = __esm({
-  "node_modules/zod/v4/core/index.js"() {
+  "../../main/node_modules/zod/v4/core/index.js"() {
     init_core();
     init_parse();
     init_errors3();
@@ -24725,7 +24725,7 @@ var init_core2 = __esm({
   }
 });
 
-// node_modules/zod/v4/classic/checks.js
+// ../../main/node_modules/zod/v4/classic/checks.js
 var checks_exports2 = {};
 __export(checks_exports2, {
   endsWith: () => _endsWith,
@@ -24760,12 +24760,12 @@ __export(checks_exports2, {
   uppercase: () => _uppercase
 });
 var init_checks2 = __esm({
-  "node_modules/zod/v4/classic/checks.js"() {
+  "../../main/node_modules/zod/v4/classic/checks.js"() {
     init_core2();
   }
 });
 
-// node_modules/zod/v4/classic/errors.js
+// ../../main/node_modules/zod/v4/classic/errors.js
 function _lazyMethod(proto, key, make) {
   Object.defineProperty(proto, key, {
     configurable: true,
@@ -24782,7 +24782,7 @@ function _lazyMethod(proto, key, make) {
 }
 var _installedErrorProtos, initializer2, ZodError, ZodRealError;
 var init_errors4 = __esm({
-  "node_modules/zod/v4/classic/errors.js"() {
+  "../../main/node_modules/zod/v4/classic/errors.js"() {
     init_core2();
     init_core2();
     init_util();
@@ -24819,10 +24819,10 @@ var init_errors4 = __esm({
   }
 });
 
-// node_modules/zod/v4/classic/parse.js
+// ../../main/node_modules/zod/v4/classic/parse.js
 var parse2, parseAsync2, safeParse2, safeParseAsync2, encode2, decode2, encodeAsync2, decodeAsync2, safeEncode2, safeDecode2, safeEncodeAsync2, safeDecodeAsync2;
 var init_parse2 = __esm({
-  "node_modules/zod/v4/classic/parse.js"() {
+  "../../main/node_modules/zod/v4/classic/parse.js"() {
     init_core2();
     init_errors4();
     init_core2();
@@ -24841,7 +24841,7 @@ var init_parse2 = __esm({
   }
 });
 
-// node_modules/zod/v4/classic/schemas.js
+// ../../main/node_modules/zod/v4/classic/schemas.js
 var schemas_exports2 = {};
 __export(schemas_exports2, {
   ZodAny: () => ZodAny,
@@ -25515,7 +25515,7 @@ function preprocess(fn, schema) {
 }
 var ZodType, _ZodString, ZodString, ZodStringFormat, ZodISODateTime, ZodISODate, ZodISOTime, ZodISODuration, ZodEmail, ZodGUID, ZodUUID, ZodURL, ZodEmoji, ZodNanoID, ZodCUID, ZodCUID2, ZodULID, ZodXID, ZodKSUID, ZodIPv4, ZodMAC, ZodIPv6, ZodCIDRv4, ZodCIDRv6, ZodBase64, ZodBase64URL, ZodE164, ZodCreditCard, ZodIBAN, ZodJWT, ZodCustomStringFormat, ZodNumber, ZodNumberFormat, ZodBoolean, ZodBigInt, ZodBigIntFormat, ZodSymbol, ZodUndefined, ZodNull, ZodAny, ZodUnknown, ZodNever, ZodVoid, ZodDate, ZodArray, ZodObject, ZodUnion, ZodXor, ZodDiscriminatedUnion, ZodIntersection, ZodTuple, ZodRecord, ZodMap, ZodSet, ZodEnum, ZodLiteral, ZodFile, ZodTransform, ZodOptional, ZodExactOptional, ZodNullable, ZodDefault, ZodPrefault, ZodNonOptional, ZodSuccess, ZodCatch, ZodNaN, ZodPipe, ZodCodec, ZodPreprocess, ZodReadonly, ZodTemplateLiteral, ZodLazy, ZodPromise, ZodFunction, ZodCustom, describe2, meta2, ZodInstanceOf, stringbool;
 var init_schemas2 = __esm({
-  "node_modules/zod/v4/classic/schemas.js"() {
+  "../../main/node_modules/zod/v4/classic/schemas.js"() {
     init_core2();
     init_core2();
     init_json_schema_processors();
@@ -26498,7 +26498,7 @@ var init_schemas2 = __esm({
   }
 });
 
-// node_modules/zod/v4/classic/compat.js
+// ../../main/node_modules/zod/v4/classic/compat.js
 function setErrorMap(map2) {
   config({
     customError: map2
@@ -26509,7 +26509,7 @@ function getErrorMap() {
 }
 var ZodIssueCode, ZodFirstPartyTypeKind;
 var init_compat = __esm({
-  "node_modules/zod/v4/classic/compat.js"() {
+  "../../main/node_modules/zod/v4/classic/compat.js"() {
     init_core2();
     ZodIssueCode = {
       invalid_type: "invalid_type",
@@ -26529,7 +26529,7 @@ var init_compat = __esm({
   }
 });
 
-// node_modules/zod/v4/classic/iso.js
+// ../../main/node_modules/zod/v4/classic/iso.js
 var iso_exports = {};
 __export(iso_exports, {
   ZodISODate: () => ZodISODate,
@@ -26554,14 +26554,14 @@ function duration2(params) {
   return _isoDuration(ZodISODuration, params);
 }
 var init_iso = __esm({
-  "node_modules/zod/v4/classic/iso.js"() {
+  "../../main/node_modules/zod/v4/classic/iso.js"() {
     init_core2();
     init_schemas2();
     init_schemas2();
   }
 });
 
-// node_modules/zod/v4/classic/from-json-schema.js
+// ../../main/node_modules/zod/v4/classic/from-json-schema.js
 function detectVersion(schema, defaultTarget) {
   const $schema = schema.$schema;
   if ($schema === "https://json-schema.org/draft/2020-12/schema") {
@@ -27192,7 +27192,7 @@ function fromJSONSchema(schema, params) {
 }
 var z, RECOGNIZED_KEYS, SCHEMA_KEYWORDS, SCHEMA_MAP_KEYWORDS, fullTime;
 var init_from_json_schema = __esm({
-  "node_modules/zod/v4/classic/from-json-schema.js"() {
+  "../../main/node_modules/zod/v4/classic/from-json-schema.js"() {
     init_registries();
     init_util();
     init_checks2();
@@ -27304,7 +27304,7 @@ var init_from_json_schema = __esm({
   }
 });
 
-// node_modules/zod/v4/core/visit.js
+// ../../main/node_modules/zod/v4/core/visit.js
 function visit(schema, fnOrHandlers) {
   const fn = typeof fnOrHandlers === "function" ? fnOrHandlers : (node2, rewritten) => {
     const h = fnOrHandlers[node2._zod.def.type];
@@ -27459,14 +27459,14 @@ function visit(schema, fnOrHandlers) {
 }
 var RESOLVING;
 var init_visit = __esm({
-  "node_modules/zod/v4/core/visit.js"() {
+  "../../main/node_modules/zod/v4/core/visit.js"() {
     init_schemas();
     init_util();
     RESOLVING = /* @__PURE__ */ Symbol("z.visit/resolving");
   }
 });
 
-// node_modules/zod/v4/classic/deep-partial.js
+// ../../main/node_modules/zod/v4/classic/deep-partial.js
 function deepPartial(schema) {
   return visit(schema, {
     object: (s) => s.partial(),
@@ -27478,13 +27478,13 @@ function deepPartial(schema) {
   });
 }
 var init_deep_partial = __esm({
-  "node_modules/zod/v4/classic/deep-partial.js"() {
+  "../../main/node_modules/zod/v4/classic/deep-partial.js"() {
     init_visit();
     init_schemas2();
   }
 });
 
-// node_modules/zod/v4/classic/in-out.js
+// ../../main/node_modules/zod/v4/classic/in-out.js
 function withChecks(side, checks) {
   if (!checks?.length)
     return side;
@@ -27514,14 +27514,14 @@ function output(schema) {
   });
 }
 var init_in_out = __esm({
-  "node_modules/zod/v4/classic/in-out.js"() {
+  "../../main/node_modules/zod/v4/classic/in-out.js"() {
     init_util();
     init_visit();
     init_schemas2();
   }
 });
 
-// node_modules/zod/v4/classic/coerce.js
+// ../../main/node_modules/zod/v4/classic/coerce.js
 var coerce_exports = {};
 __export(coerce_exports, {
   bigint: () => bigint3,
@@ -27546,13 +27546,13 @@ function date4(params) {
   return _coercedDate(ZodDate, params);
 }
 var init_coerce = __esm({
-  "node_modules/zod/v4/classic/coerce.js"() {
+  "../../main/node_modules/zod/v4/classic/coerce.js"() {
     init_core2();
     init_schemas2();
   }
 });
 
-// node_modules/zod/v4/classic/external.js
+// ../../main/node_modules/zod/v4/classic/external.js
 var external_exports = {};
 __export(external_exports, {
   $brand: () => $brand,
@@ -27815,7 +27815,7 @@ __export(external_exports, {
   xor: () => xor
 });
 var init_external = __esm({
-  "node_modules/zod/v4/classic/external.js"() {
+  "../../main/node_modules/zod/v4/classic/external.js"() {
     init_core2();
     init_schemas2();
     init_checks2();
@@ -27834,9 +27834,9 @@ var init_external = __esm({
   }
 });
 
-// node_modules/zod/index.js
+// ../../main/node_modules/zod/index.js
 var init_zod = __esm({
-  "node_modules/zod/index.js"() {
+  "../../main/node_modules/zod/index.js"() {
     init_external();
     init_external();
   }
@@ -28165,7 +28165,8 @@ var init_records = __esm({
       tail_bytes: external_exports.number().int().nonnegative()
     });
     JobRecord = external_exports.object({
-      id: LaneId,
+      /** Older records only; equals `lane_id` (a job is one lane's execution in one run). */
+      id: LaneId.optional(),
       lane_id: LaneId,
       description: external_exports.string(),
       status: JobStatus,
@@ -28299,40 +28300,40 @@ var init_records = __esm({
 });
 
 // src/schema/events.ts
-var base, RunEvent;
+var base, job, RunEvent;
 var init_events = __esm({
   "src/schema/events.ts"() {
     "use strict";
     init_zod();
     init_records();
     base = { at: external_exports.iso.datetime({ offset: true }), run_id: external_exports.string() };
+    job = { ...base, lane_id: external_exports.string() };
     RunEvent = external_exports.discriminatedUnion("type", [
       external_exports.object({ type: external_exports.literal("run_started"), ...base, lanes: external_exports.array(external_exports.string()) }),
-      external_exports.object({ type: external_exports.literal("job_started"), ...base, job_id: external_exports.string(), attempt: external_exports.number().int() }),
+      external_exports.object({ type: external_exports.literal("job_started"), ...job, attempt: external_exports.number().int() }),
       external_exports.object({
         type: external_exports.literal("job_phase"),
-        ...base,
-        job_id: external_exports.string(),
+        ...job,
         phase: PhaseName,
         state: external_exports.enum(["started", "finished", "failed"]),
         duration_ms: external_exports.number().int().nullable()
       }),
       external_exports.object({
         type: external_exports.literal("job_log"),
-        ...base,
-        job_id: external_exports.string(),
+        ...job,
         stream: external_exports.enum(["host", "guest"]),
         text: external_exports.string()
       }),
       external_exports.object({
         type: external_exports.literal("job_finished"),
-        ...base,
-        job_id: external_exports.string(),
+        ...job,
         status: JobStatus,
         failure_kind: FailureKind.nullable(),
         exit_code: external_exports.number().int().nullable(),
         duration_ms: external_exports.number().int().nullable(),
-        message: external_exports.string().nullable()
+        message: external_exports.string().nullable(),
+        /** The job's record as run.json holds it at this moment: every attempt, phase and log path. */
+        job: JobRecord
       }),
       external_exports.object({ type: external_exports.literal("run_finished"), ...base, status: RunStatus })
     ]);
@@ -28353,9 +28354,9 @@ var init_schema = __esm({
   }
 });
 
-// node_modules/picomatch/lib/constants.js
+// ../../main/node_modules/picomatch/lib/constants.js
 var require_constants = __commonJS({
-  "node_modules/picomatch/lib/constants.js"(exports, module) {
+  "../../main/node_modules/picomatch/lib/constants.js"(exports, module) {
     "use strict";
     var WIN_SLASH = "\\\\/";
     var WIN_NO_SLASH = `[^${WIN_SLASH}]`;
@@ -28555,9 +28556,9 @@ var require_constants = __commonJS({
   }
 });
 
-// node_modules/picomatch/lib/utils.js
+// ../../main/node_modules/picomatch/lib/utils.js
 var require_utils = __commonJS({
-  "node_modules/picomatch/lib/utils.js"(exports) {
+  "../../main/node_modules/picomatch/lib/utils.js"(exports) {
     "use strict";
     var {
       REGEX_BACKSLASH,
@@ -28619,9 +28620,9 @@ var require_utils = __commonJS({
   }
 });
 
-// node_modules/picomatch/lib/scan.js
+// ../../main/node_modules/picomatch/lib/scan.js
 var require_scan = __commonJS({
-  "node_modules/picomatch/lib/scan.js"(exports, module) {
+  "../../main/node_modules/picomatch/lib/scan.js"(exports, module) {
     "use strict";
     var utils = require_utils();
     var {
@@ -28957,9 +28958,9 @@ var require_scan = __commonJS({
   }
 });
 
-// node_modules/picomatch/lib/parse.js
+// ../../main/node_modules/picomatch/lib/parse.js
 var require_parse = __commonJS({
-  "node_modules/picomatch/lib/parse.js"(exports, module) {
+  "../../main/node_modules/picomatch/lib/parse.js"(exports, module) {
     "use strict";
     var constants4 = require_constants();
     var utils = require_utils();
@@ -29972,9 +29973,9 @@ var require_parse = __commonJS({
   }
 });
 
-// node_modules/picomatch/lib/picomatch.js
+// ../../main/node_modules/picomatch/lib/picomatch.js
 var require_picomatch = __commonJS({
-  "node_modules/picomatch/lib/picomatch.js"(exports, module) {
+  "../../main/node_modules/picomatch/lib/picomatch.js"(exports, module) {
     "use strict";
     var scan = require_scan();
     var parse6 = require_parse();
@@ -30112,9 +30113,9 @@ var require_picomatch = __commonJS({
   }
 });
 
-// node_modules/picomatch/index.js
+// ../../main/node_modules/picomatch/index.js
 var require_picomatch2 = __commonJS({
-  "node_modules/picomatch/index.js"(exports, module) {
+  "../../main/node_modules/picomatch/index.js"(exports, module) {
     "use strict";
     var pico = require_picomatch();
     var utils = require_utils();
@@ -30308,9 +30309,9 @@ var init_collect_local = __esm({
   }
 });
 
-// node_modules/sax/lib/sax.js
+// ../../main/node_modules/sax/lib/sax.js
 var require_sax = __commonJS({
-  "node_modules/sax/lib/sax.js"(exports) {
+  "../../main/node_modules/sax/lib/sax.js"(exports) {
     (function(sax2) {
       sax2.parser = function(strict, opt) {
         return new SAXParser(strict, opt);
@@ -33489,7 +33490,7 @@ function createLocalExecutor(options = {}) {
   const listEntries = memoize(options.listEntries ?? snapshotEntries);
   return {
     kind: "local",
-    runJob: (job, events, signal) => runLocalJob({ job, events, signal, shell, env, listEntries, tmpRoot: options.tmpRoot ?? tmpdir() })
+    runJob: (job2, events, signal) => runLocalJob({ job: job2, events, signal, shell, env, listEntries, tmpRoot: options.tmpRoot ?? tmpdir() })
   };
 }
 function memoize(list) {
@@ -33506,12 +33507,12 @@ function memoize(list) {
   };
 }
 async function runLocalJob(params) {
-  const { job, events, signal } = params;
+  const { job: job2, events, signal } = params;
   const startedAt = (/* @__PURE__ */ new Date()).toISOString();
   const clock = new PhaseClock(events);
   const host = (line) => events.log("host", `pikaci: ${line}
 `);
-  const spec = job.execute;
+  const spec = job2.execute;
   const temp = { dir: null };
   let exit = { kind: "cancelled" };
   let outputs = {};
@@ -33527,13 +33528,13 @@ async function runLocalJob(params) {
         outputs: join6(dir, "outputs")
       };
       await Promise.all(Object.values(layout).map((p) => mkdir4(p, { recursive: true })));
-      host(`job ${job.job_id} attempt ${job.attempt} in ${dir}`);
+      host(`job ${job2.lane_id} attempt ${job2.attempt} in ${dir}`);
       return layout;
     });
     await clock.run("sync_snapshot", async () => {
-      const entries = await params.listEntries(job.snapshot);
-      const stats = await copyTree(job.snapshot.root, paths.workspace, entries);
-      host(`copied snapshot ${job.snapshot.hash.slice(0, 12)} (${stats.files} files)`);
+      const entries = await params.listEntries(job2.snapshot);
+      const stats = await copyTree(job2.snapshot.root, paths.workspace, entries);
+      host(`copied snapshot ${job2.snapshot.hash.slice(0, 12)} (${stats.files} files)`);
     });
     if (spec.caches.length > 0 || spec.mounts.length > 0) {
       host("caches and mounts apply to the Incus executor only; ignored locally");
@@ -33551,7 +33552,7 @@ async function runLocalJob(params) {
             home: paths.home,
             tmp: paths.tmp,
             lane: spec.env,
-            ids: { runId: job.run_id, jobId: job.job_id, laneId: job.lane_id, attempt: job.attempt }
+            ids: { runId: job2.run_id, jobId: job2.lane_id, laneId: job2.lane_id, attempt: job2.attempt }
           }),
           [OUTPUT_DIR_ENV]: paths.outputs
         },
@@ -33569,8 +33570,8 @@ async function runLocalJob(params) {
       const roots = { workspace: paths.workspace, outputDir: paths.outputs };
       outputs = await collectLaneOutputs({
         spec,
-        jobDir: job.job_dir,
-        repoRoot: job.snapshot.root,
+        jobDir: job2.job_dir,
+        repoRoot: job2.snapshot.root,
         workspaceRoots: [paths.workspace],
         collect: (sink, caps) => collectLocal({ spec, roots, sink, caps }),
         log: host
@@ -33650,16 +33651,16 @@ var init_local_executor = __esm({
   }
 });
 
-// node_modules/events-universal/default.js
+// ../../main/node_modules/events-universal/default.js
 var require_default = __commonJS({
-  "node_modules/events-universal/default.js"(exports, module) {
+  "../../main/node_modules/events-universal/default.js"(exports, module) {
     module.exports = __require("events");
   }
 });
 
-// node_modules/fast-fifo/fixed-size.js
+// ../../main/node_modules/fast-fifo/fixed-size.js
 var require_fixed_size = __commonJS({
-  "node_modules/fast-fifo/fixed-size.js"(exports, module) {
+  "../../main/node_modules/fast-fifo/fixed-size.js"(exports, module) {
     module.exports = class FixedFIFO {
       constructor(hwm) {
         if (!(hwm > 0) || (hwm - 1 & hwm) !== 0) throw new Error("Max size for a FixedFIFO should be a power of two");
@@ -33697,9 +33698,9 @@ var require_fixed_size = __commonJS({
   }
 });
 
-// node_modules/fast-fifo/index.js
+// ../../main/node_modules/fast-fifo/index.js
 var require_fast_fifo = __commonJS({
-  "node_modules/fast-fifo/index.js"(exports, module) {
+  "../../main/node_modules/fast-fifo/index.js"(exports, module) {
     var FixedFIFO = require_fixed_size();
     module.exports = class FastFIFO {
       constructor(hwm) {
@@ -33744,9 +33745,9 @@ var require_fast_fifo = __commonJS({
   }
 });
 
-// node_modules/b4a/index.js
+// ../../main/node_modules/b4a/index.js
 var require_b4a = __commonJS({
-  "node_modules/b4a/index.js"(exports, module) {
+  "../../main/node_modules/b4a/index.js"(exports, module) {
     function isBuffer(value) {
       return Buffer.isBuffer(value) || value instanceof Uint8Array;
     }
@@ -33905,9 +33906,9 @@ var require_b4a = __commonJS({
   }
 });
 
-// node_modules/text-decoder/lib/pass-through-decoder.js
+// ../../main/node_modules/text-decoder/lib/pass-through-decoder.js
 var require_pass_through_decoder = __commonJS({
-  "node_modules/text-decoder/lib/pass-through-decoder.js"(exports, module) {
+  "../../main/node_modules/text-decoder/lib/pass-through-decoder.js"(exports, module) {
     var b4a = require_b4a();
     module.exports = class PassThroughDecoder {
       constructor(encoding) {
@@ -33926,9 +33927,9 @@ var require_pass_through_decoder = __commonJS({
   }
 });
 
-// node_modules/text-decoder/lib/utf8-decoder.js
+// ../../main/node_modules/text-decoder/lib/utf8-decoder.js
 var require_utf8_decoder = __commonJS({
-  "node_modules/text-decoder/lib/utf8-decoder.js"(exports, module) {
+  "../../main/node_modules/text-decoder/lib/utf8-decoder.js"(exports, module) {
     var b4a = require_b4a();
     module.exports = class UTF8Decoder {
       constructor() {
@@ -34073,9 +34074,9 @@ var require_utf8_decoder = __commonJS({
   }
 });
 
-// node_modules/text-decoder/index.js
+// ../../main/node_modules/text-decoder/index.js
 var require_text_decoder = __commonJS({
-  "node_modules/text-decoder/index.js"(exports, module) {
+  "../../main/node_modules/text-decoder/index.js"(exports, module) {
     var PassThroughDecoder = require_pass_through_decoder();
     var UTF8Decoder = require_utf8_decoder();
     module.exports = class TextDecoder {
@@ -34135,9 +34136,9 @@ var require_text_decoder = __commonJS({
   }
 });
 
-// node_modules/streamx/lib/errors.js
+// ../../main/node_modules/streamx/lib/errors.js
 var require_errors2 = __commonJS({
-  "node_modules/streamx/lib/errors.js"(exports, module) {
+  "../../main/node_modules/streamx/lib/errors.js"(exports, module) {
     module.exports = class StreamError extends Error {
       constructor(msg, code, fn = StreamError) {
         super(msg);
@@ -34177,9 +34178,9 @@ var require_errors2 = __commonJS({
   }
 });
 
-// node_modules/streamx/index.js
+// ../../main/node_modules/streamx/index.js
 var require_streamx = __commonJS({
-  "node_modules/streamx/index.js"(exports, module) {
+  "../../main/node_modules/streamx/index.js"(exports, module) {
     var { EventEmitter } = require_default();
     var FIFO = require_fast_fifo();
     var TextDecoder2 = require_text_decoder();
@@ -35208,9 +35209,9 @@ var require_streamx = __commonJS({
   }
 });
 
-// node_modules/tar-stream/headers.js
+// ../../main/node_modules/tar-stream/headers.js
 var require_headers = __commonJS({
-  "node_modules/tar-stream/headers.js"(exports) {
+  "../../main/node_modules/tar-stream/headers.js"(exports) {
     var b4a = require_b4a();
     var ZEROS = "0000000000000000000";
     var SEVENS = "7777777777777777777";
@@ -35470,9 +35471,9 @@ var require_headers = __commonJS({
   }
 });
 
-// node_modules/tar-stream/extract.js
+// ../../main/node_modules/tar-stream/extract.js
 var require_extract = __commonJS({
-  "node_modules/tar-stream/extract.js"(exports, module) {
+  "../../main/node_modules/tar-stream/extract.js"(exports, module) {
     var { Writable, Readable: Readable3, getStreamError } = require_streamx();
     var FIFO = require_fast_fifo();
     var b4a = require_b4a();
@@ -35814,9 +35815,9 @@ var require_extract = __commonJS({
   }
 });
 
-// node_modules/tar-stream/constants.js
+// ../../main/node_modules/tar-stream/constants.js
 var require_constants2 = __commonJS({
-  "node_modules/tar-stream/constants.js"(exports, module) {
+  "../../main/node_modules/tar-stream/constants.js"(exports, module) {
     var constants4 = {
       // just for envs without fs
       S_IFMT: 61440,
@@ -35834,9 +35835,9 @@ var require_constants2 = __commonJS({
   }
 });
 
-// node_modules/tar-stream/pack.js
+// ../../main/node_modules/tar-stream/pack.js
 var require_pack = __commonJS({
-  "node_modules/tar-stream/pack.js"(exports, module) {
+  "../../main/node_modules/tar-stream/pack.js"(exports, module) {
     var { Readable: Readable3, Writable, getStreamError } = require_streamx();
     var b4a = require_b4a();
     var constants4 = require_constants2();
@@ -36068,9 +36069,9 @@ var require_pack = __commonJS({
   }
 });
 
-// node_modules/tar-stream/index.js
+// ../../main/node_modules/tar-stream/index.js
 var require_tar_stream = __commonJS({
-  "node_modules/tar-stream/index.js"(exports) {
+  "../../main/node_modules/tar-stream/index.js"(exports) {
     exports.extract = require_extract();
     exports.pack = require_pack();
   }
@@ -37876,19 +37877,19 @@ function createIncusExecutor(options) {
   const owner = `${hostname3()}:${process.pid}`;
   return {
     kind: "incus",
-    runJob: (job, events, signal) => runIncusJob({ job, events, signal, options, remoteWorkDir, syncer, incus, owner })
+    runJob: (job2, events, signal) => runIncusJob({ job: job2, events, signal, options, remoteWorkDir, syncer, incus, owner })
   };
 }
 async function runIncusJob(params) {
-  const { job, events, signal, options, remoteWorkDir, incus } = params;
+  const { job: job2, events, signal, options, remoteWorkDir, incus } = params;
   const { transport } = options;
-  const spec = job.execute;
+  const spec = job2.execute;
   const startedAt = /* @__PURE__ */ new Date();
   const clock = new PhaseClock(events);
   const host = (line) => events.log("host", `pikaci: ${line}
 `);
-  const name = instanceName(job.run_id, job.job_id);
-  const layout = remoteJobLayout(remoteWorkDir, job.run_id, job.job_id);
+  const name = instanceName(job2.run_id, job2.lane_id);
+  const layout = remoteJobLayout(remoteWorkDir, job2.run_id, job2.lane_id);
   const image = options.image ?? spec.image;
   const ending = {
     aborted: false,
@@ -37914,14 +37915,14 @@ async function runIncusJob(params) {
   };
   try {
     host(
-      `job ${job.job_id} attempt ${job.attempt} on ${transport.description} as instance ${name} (${image})`
+      `job ${job2.lane_id} attempt ${job2.attempt} on ${transport.description} as instance ${name} (${image})`
     );
     if (spec.network !== void 0 && options.networkRefusal !== void 0) {
       throw new InfrastructureError(`network refused: ${options.networkRefusal}`, {
         hint: "a maintainer approves the pull request (the pikaci App's Approve and run), or the lane drops `network:`"
       });
     }
-    keyed = await planKeyedCaches({ caches: spec.caches, snapshot: job.snapshot, jobDir: layout.jobDir });
+    keyed = await planKeyedCaches({ caches: spec.caches, snapshot: job2.snapshot, jobDir: layout.jobDir });
     const devices = (snapshotPath2) => jobDevices({
       cacheSource: (cacheName) => keyed.find((c) => c.name === cacheName)?.work,
       spec,
@@ -37942,10 +37943,10 @@ async function runIncusJob(params) {
     });
     checkAbort();
     const snapshotPath = await clock.run("sync_snapshot", async () => {
-      const synced = await params.syncer({ snapshot: job.snapshot, signal, log: host });
+      const synced = await params.syncer({ snapshot: job2.snapshot, signal, log: host });
       sync = synced.stats;
       host(
-        `snapshot ${job.snapshot.hash.slice(0, 12)}: ${synced.stats.bytes_sent} bytes sent, ${synced.stats.objects_reused} objects reused`
+        `snapshot ${job2.snapshot.hash.slice(0, 12)}: ${synced.stats.bytes_sent} bytes sent, ${synced.stats.objects_reused} objects reused`
       );
       return synced.remotePath;
     });
@@ -37968,7 +37969,7 @@ async function runIncusJob(params) {
           name,
           vm: spec.instance_type === "vm",
           config: {
-            ...instanceLabels({ ...ids(job), createdAt: startedAt, owner: params.owner, remoteWorkDir }),
+            ...instanceLabels({ ...ids(job2), createdAt: startedAt, owner: params.owner, remoteWorkDir }),
             ...network.config
           },
           devices: devices(snapshotPath),
@@ -37999,7 +38000,7 @@ async function runIncusJob(params) {
             [options.runnerPath ?? DEFAULT_RUNNER_PATH],
             {
               env: {
-                ...guestEnv({ spec, workdir, ids: { ...ids(job), laneId: job.lane_id } }),
+                ...guestEnv({ spec, workdir, ids: { ...ids(job2), laneId: job2.lane_id } }),
                 [OUTPUT_DIR_ENV]: guestOutputs
               }
             },
@@ -38023,8 +38024,8 @@ async function runIncusJob(params) {
         const roots = { workspace: workdir, outputDir: guestOutputs };
         outputs = await collectLaneOutputs({
           spec,
-          jobDir: job.job_dir,
-          repoRoot: job.snapshot.root,
+          jobDir: job2.job_dir,
+          repoRoot: job2.snapshot.root,
           workspaceRoots: [.../* @__PURE__ */ new Set([workdir, GUEST_SNAPSHOT])],
           collect: (sink, caps) => collectIncus({ incus, instance: name, spec, roots, sink, caps, signal }),
           log: host
@@ -38055,7 +38056,7 @@ async function runIncusJob(params) {
     remoteWorkDir,
     caches: keyed,
     passed: verdict.status === "passed",
-    id: `${job.run_id}-${job.job_id}-${job.attempt}`,
+    id: `${job2.run_id}-${job2.lane_id}-${job2.attempt}`,
     log: host
   });
   if (verdict.message && verdict.status !== "passed")
@@ -38073,8 +38074,8 @@ async function runIncusJob(params) {
     ...outputs
   };
 }
-function ids(job) {
-  return { runId: job.run_id, jobId: job.job_id, attempt: job.attempt };
+function ids(job2) {
+  return { runId: job2.run_id, jobId: job2.lane_id, attempt: job2.attempt };
 }
 var DEFAULT_REMOTE_WORK_DIR;
 var init_incus_executor = __esm({
@@ -38191,9 +38192,9 @@ var init_local_transport = __esm({
   }
 });
 
-// node_modules/asn1/lib/ber/errors.js
+// ../../main/node_modules/asn1/lib/ber/errors.js
 var require_errors3 = __commonJS({
-  "node_modules/asn1/lib/ber/errors.js"(exports, module) {
+  "../../main/node_modules/asn1/lib/ber/errors.js"(exports, module) {
     module.exports = {
       newInvalidAsn1Error: function(msg) {
         var e = new Error();
@@ -38205,9 +38206,9 @@ var require_errors3 = __commonJS({
   }
 });
 
-// node_modules/asn1/lib/ber/types.js
+// ../../main/node_modules/asn1/lib/ber/types.js
 var require_types = __commonJS({
-  "node_modules/asn1/lib/ber/types.js"(exports, module) {
+  "../../main/node_modules/asn1/lib/ber/types.js"(exports, module) {
     module.exports = {
       EOC: 0,
       Boolean: 1,
@@ -38245,9 +38246,9 @@ var require_types = __commonJS({
   }
 });
 
-// node_modules/safer-buffer/safer.js
+// ../../main/node_modules/safer-buffer/safer.js
 var require_safer = __commonJS({
-  "node_modules/safer-buffer/safer.js"(exports, module) {
+  "../../main/node_modules/safer-buffer/safer.js"(exports, module) {
     "use strict";
     var buffer = __require("buffer");
     var Buffer2 = buffer.Buffer;
@@ -38313,9 +38314,9 @@ var require_safer = __commonJS({
   }
 });
 
-// node_modules/asn1/lib/ber/reader.js
+// ../../main/node_modules/asn1/lib/ber/reader.js
 var require_reader = __commonJS({
-  "node_modules/asn1/lib/ber/reader.js"(exports, module) {
+  "../../main/node_modules/asn1/lib/ber/reader.js"(exports, module) {
     var assert2 = __require("assert");
     var Buffer2 = require_safer().Buffer;
     var ASN1 = require_types();
@@ -38478,9 +38479,9 @@ var require_reader = __commonJS({
   }
 });
 
-// node_modules/asn1/lib/ber/writer.js
+// ../../main/node_modules/asn1/lib/ber/writer.js
 var require_writer = __commonJS({
-  "node_modules/asn1/lib/ber/writer.js"(exports, module) {
+  "../../main/node_modules/asn1/lib/ber/writer.js"(exports, module) {
     var assert2 = __require("assert");
     var Buffer2 = require_safer().Buffer;
     var ASN1 = require_types();
@@ -38721,9 +38722,9 @@ var require_writer = __commonJS({
   }
 });
 
-// node_modules/asn1/lib/ber/index.js
+// ../../main/node_modules/asn1/lib/ber/index.js
 var require_ber = __commonJS({
-  "node_modules/asn1/lib/ber/index.js"(exports, module) {
+  "../../main/node_modules/asn1/lib/ber/index.js"(exports, module) {
     var errors = require_errors3();
     var types = require_types();
     var Reader = require_reader();
@@ -38745,9 +38746,9 @@ var require_ber = __commonJS({
   }
 });
 
-// node_modules/asn1/lib/index.js
+// ../../main/node_modules/asn1/lib/index.js
 var require_lib = __commonJS({
-  "node_modules/asn1/lib/index.js"(exports, module) {
+  "../../main/node_modules/asn1/lib/index.js"(exports, module) {
     var Ber = require_ber();
     module.exports = {
       Ber,
@@ -38757,9 +38758,9 @@ var require_lib = __commonJS({
   }
 });
 
-// node_modules/tweetnacl/nacl-fast.js
+// ../../main/node_modules/tweetnacl/nacl-fast.js
 var require_nacl_fast = __commonJS({
-  "node_modules/tweetnacl/nacl-fast.js"(exports, module) {
+  "../../main/node_modules/tweetnacl/nacl-fast.js"(exports, module) {
     (function(nacl) {
       "use strict";
       var gf = function(init) {
@@ -40977,9 +40978,9 @@ var require_nacl_fast = __commonJS({
   }
 });
 
-// node_modules/bcrypt-pbkdf/index.js
+// ../../main/node_modules/bcrypt-pbkdf/index.js
 var require_bcrypt_pbkdf = __commonJS({
-  "node_modules/bcrypt-pbkdf/index.js"(exports, module) {
+  "../../main/node_modules/bcrypt-pbkdf/index.js"(exports, module) {
     "use strict";
     var crypto_hash_sha512 = require_nacl_fast().lowlevel.crypto_hash;
     var BLF_J = 0;
@@ -42237,9 +42238,9 @@ var require_cpu_features = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/constants.js
+// ../../main/node_modules/ssh2/lib/protocol/constants.js
 var require_constants3 = __commonJS({
-  "node_modules/ssh2/lib/protocol/constants.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/constants.js"(exports, module) {
     "use strict";
     var crypto = __require("crypto");
     var cpuInfo;
@@ -42629,9 +42630,9 @@ var require_constants3 = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/utils.js
+// ../../main/node_modules/ssh2/lib/protocol/utils.js
 var require_utils2 = __commonJS({
-  "node_modules/ssh2/lib/protocol/utils.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/utils.js"(exports, module) {
     "use strict";
     var Ber = require_lib().Ber;
     var DISCONNECT_REASON;
@@ -42953,9 +42954,9 @@ var require_sshcrypto = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/crypto/poly1305.js
+// ../../main/node_modules/ssh2/lib/protocol/crypto/poly1305.js
 var require_poly1305 = __commonJS({
-  "node_modules/ssh2/lib/protocol/crypto/poly1305.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/crypto/poly1305.js"(exports, module) {
     var createPoly1305 = (function() {
       var _scriptDir = typeof document !== "undefined" && document.currentScript ? document.currentScript.src : void 0;
       if (typeof __pikaciFilename !== "undefined") _scriptDir = _scriptDir || __pikaciFilename;
@@ -43381,9 +43382,9 @@ var require_poly1305 = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/crypto.js
+// ../../main/node_modules/ssh2/lib/protocol/crypto.js
 var require_crypto = __commonJS({
-  "node_modules/ssh2/lib/protocol/crypto.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/crypto.js"(exports, module) {
     "use strict";
     var {
       createCipheriv,
@@ -44705,9 +44706,9 @@ var require_crypto = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/keyParser.js
+// ../../main/node_modules/ssh2/lib/protocol/keyParser.js
 var require_keyParser = __commonJS({
-  "node_modules/ssh2/lib/protocol/keyParser.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/keyParser.js"(exports, module) {
     "use strict";
     var {
       createDecipheriv,
@@ -45946,9 +45947,9 @@ ${formatted}-----END ${type} KEY-----`;
   }
 });
 
-// node_modules/ssh2/lib/agent.js
+// ../../main/node_modules/ssh2/lib/agent.js
 var require_agent = __commonJS({
-  "node_modules/ssh2/lib/agent.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/agent.js"(exports, module) {
     "use strict";
     var { Socket } = __require("net");
     var { Duplex } = __require("stream");
@@ -46774,9 +46775,9 @@ var require_agent = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/zlib.js
+// ../../main/node_modules/ssh2/lib/protocol/zlib.js
 var require_zlib = __commonJS({
-  "node_modules/ssh2/lib/protocol/zlib.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/zlib.js"(exports, module) {
     "use strict";
     var { kMaxLength } = __require("buffer");
     var {
@@ -46998,9 +46999,9 @@ var require_zlib = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/handlers.misc.js
+// ../../main/node_modules/ssh2/lib/protocol/handlers.misc.js
 var require_handlers_misc = __commonJS({
-  "node_modules/ssh2/lib/protocol/handlers.misc.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/handlers.misc.js"(exports, module) {
     "use strict";
     var {
       bufferSlice,
@@ -47905,9 +47906,9 @@ var require_handlers_misc = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/handlers.js
+// ../../main/node_modules/ssh2/lib/protocol/handlers.js
 var require_handlers = __commonJS({
-  "node_modules/ssh2/lib/protocol/handlers.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/handlers.js"(exports, module) {
     "use strict";
     var MESSAGE_HANDLERS = new Array(256);
     [
@@ -47924,9 +47925,9 @@ var require_handlers = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/kex.js
+// ../../main/node_modules/ssh2/lib/protocol/kex.js
 var require_kex = __commonJS({
-  "node_modules/ssh2/lib/protocol/kex.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/kex.js"(exports, module) {
     "use strict";
     var {
       createDiffieHellman,
@@ -49511,9 +49512,9 @@ var require_kex = __commonJS({
   }
 });
 
-// node_modules/ssh2/package.json
+// ../../main/node_modules/ssh2/package.json
 var require_package = __commonJS({
-  "node_modules/ssh2/package.json"(exports, module) {
+  "../../main/node_modules/ssh2/package.json"(exports, module) {
     module.exports = {
       name: "ssh2",
       version: "1.17.0",
@@ -49566,9 +49567,9 @@ var require_package = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/Protocol.js
+// ../../main/node_modules/ssh2/lib/protocol/Protocol.js
 var require_Protocol = __commonJS({
-  "node_modules/ssh2/lib/protocol/Protocol.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/Protocol.js"(exports, module) {
     "use strict";
     var { inspect } = __require("util");
     var { bindingAvailable, NullCipher, NullDecipher } = require_crypto();
@@ -51131,9 +51132,9 @@ var require_Protocol = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/node-fs-compat.js
+// ../../main/node_modules/ssh2/lib/protocol/node-fs-compat.js
 var require_node_fs_compat = __commonJS({
-  "node_modules/ssh2/lib/protocol/node-fs-compat.js"(exports) {
+  "../../main/node_modules/ssh2/lib/protocol/node-fs-compat.js"(exports) {
     "use strict";
     var assert2 = __require("assert");
     var { inspect } = __require("util");
@@ -51228,9 +51229,9 @@ ${suffix}`;
   }
 });
 
-// node_modules/ssh2/lib/protocol/SFTP.js
+// ../../main/node_modules/ssh2/lib/protocol/SFTP.js
 var require_SFTP = __commonJS({
-  "node_modules/ssh2/lib/protocol/SFTP.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/SFTP.js"(exports, module) {
     "use strict";
     var EventEmitter = __require("events");
     var fs = __require("fs");
@@ -54282,9 +54283,9 @@ var require_SFTP = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/Channel.js
+// ../../main/node_modules/ssh2/lib/Channel.js
 var require_Channel = __commonJS({
-  "node_modules/ssh2/lib/Channel.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/Channel.js"(exports, module) {
     "use strict";
     var {
       Duplex: DuplexStream,
@@ -54518,9 +54519,9 @@ var require_Channel = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/utils.js
+// ../../main/node_modules/ssh2/lib/utils.js
 var require_utils3 = __commonJS({
-  "node_modules/ssh2/lib/utils.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/utils.js"(exports, module) {
     "use strict";
     var { SFTP } = require_SFTP();
     var MAX_CHANNEL = 2 ** 32 - 1;
@@ -54798,9 +54799,9 @@ var require_utils3 = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/client.js
+// ../../main/node_modules/ssh2/lib/client.js
 var require_client = __commonJS({
-  "node_modules/ssh2/lib/client.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/client.js"(exports, module) {
     "use strict";
     var {
       createHash: createHash11,
@@ -56607,9 +56608,9 @@ var require_client = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/http-agents.js
+// ../../main/node_modules/ssh2/lib/http-agents.js
 var require_http_agents = __commonJS({
-  "node_modules/ssh2/lib/http-agents.js"(exports) {
+  "../../main/node_modules/ssh2/lib/http-agents.js"(exports) {
     "use strict";
     var { Agent: HttpAgent } = __require("http");
     var { Agent: HttpsAgent } = __require("https");
@@ -56679,9 +56680,9 @@ var require_http_agents = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/server.js
+// ../../main/node_modules/ssh2/lib/server.js
 var require_server = __commonJS({
-  "node_modules/ssh2/lib/server.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/server.js"(exports, module) {
     "use strict";
     var { Server: netServer } = __require("net");
     var EventEmitter = __require("events");
@@ -57855,9 +57856,9 @@ var require_server = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/keygen.js
+// ../../main/node_modules/ssh2/lib/keygen.js
 var require_keygen = __commonJS({
-  "node_modules/ssh2/lib/keygen.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/keygen.js"(exports, module) {
     "use strict";
     var {
       createCipheriv,
@@ -58277,9 +58278,9 @@ var require_keygen = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/index.js
+// ../../main/node_modules/ssh2/lib/index.js
 var require_lib2 = __commonJS({
-  "node_modules/ssh2/lib/index.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/index.js"(exports, module) {
     "use strict";
     var {
       AgentProtocol,
@@ -59269,7 +59270,7 @@ async function loadEnvFile(file2, env) {
   return loaded;
 }
 
-// node_modules/universal-user-agent/index.js
+// ../../main/node_modules/universal-user-agent/index.js
 function getUserAgent() {
   if (typeof navigator === "object" && "userAgent" in navigator) {
     return navigator.userAgent;
@@ -59280,7 +59281,7 @@ function getUserAgent() {
   return "<environment undetectable>";
 }
 
-// node_modules/before-after-hook/lib/register.js
+// ../../main/node_modules/before-after-hook/lib/register.js
 function register(state, name, method, options) {
   if (typeof method !== "function") {
     throw new Error("method for before hook must be a function");
@@ -59303,7 +59304,7 @@ function register(state, name, method, options) {
   });
 }
 
-// node_modules/before-after-hook/lib/add.js
+// ../../main/node_modules/before-after-hook/lib/add.js
 function addHook(state, kind, name, hook2) {
   const orig = hook2;
   if (!state.registry[name]) {
@@ -59338,7 +59339,7 @@ function addHook(state, kind, name, hook2) {
   });
 }
 
-// node_modules/before-after-hook/lib/remove.js
+// ../../main/node_modules/before-after-hook/lib/remove.js
 function removeHook(state, name, method) {
   if (!state.registry[name]) {
     return;
@@ -59352,7 +59353,7 @@ function removeHook(state, name, method) {
   state.registry[name].splice(index, 1);
 }
 
-// node_modules/before-after-hook/index.js
+// ../../main/node_modules/before-after-hook/index.js
 var bind = Function.bind;
 var bindable = bind.bind(bind);
 function bindApi(hook2, state, name) {
@@ -59386,7 +59387,7 @@ function Collection() {
 }
 var before_after_hook_default = { Singular, Collection };
 
-// node_modules/@octokit/endpoint/dist-bundle/index.js
+// ../../main/node_modules/@octokit/endpoint/dist-bundle/index.js
 var VERSION = "0.0.0-development";
 var userAgent = `octokit-endpoint.js/${VERSION} ${getUserAgent()}`;
 var DEFAULTS = {
@@ -59699,7 +59700,7 @@ function withDefaults(oldDefaults, newDefaults) {
 }
 var endpoint = withDefaults(null, DEFAULTS);
 
-// node_modules/content-type/dist/index.js
+// ../../main/node_modules/content-type/dist/index.js
 var SP = 32;
 var HTAB = 9;
 var SEMI = 59;
@@ -59883,7 +59884,7 @@ function unescapeQuotedPairs(str, start, end) {
   return result + str.slice(start, end);
 }
 
-// node_modules/json-with-bigint/json-with-bigint.js
+// ../../main/node_modules/json-with-bigint/json-with-bigint.js
 var intRegex = /^-?\d+$/;
 var noiseValue = /^-?\d+n+$/;
 var originalStringify = JSON.stringify;
@@ -60218,7 +60219,7 @@ var JSONParse = (text, reviver) => {
   }
 };
 
-// node_modules/@octokit/request-error/dist-src/index.js
+// ../../main/node_modules/@octokit/request-error/dist-src/index.js
 var RequestError = class extends Error {
   name;
   /**
@@ -60257,7 +60258,7 @@ var RequestError = class extends Error {
   }
 };
 
-// node_modules/@octokit/request/dist-bundle/index.js
+// ../../main/node_modules/@octokit/request/dist-bundle/index.js
 var VERSION2 = "10.0.16";
 var defaults_default = {
   headers: {
@@ -60439,7 +60440,7 @@ function withDefaults2(oldEndpoint, newDefaults) {
 }
 var request = withDefaults2(endpoint, defaults_default);
 
-// node_modules/@octokit/graphql/dist-bundle/index.js
+// ../../main/node_modules/@octokit/graphql/dist-bundle/index.js
 var VERSION3 = "0.0.0-development";
 function _buildMessageForResponseErrors(data) {
   return `Request failed due to following response errors:
@@ -60549,7 +60550,7 @@ function withCustomRequest(customRequest) {
   });
 }
 
-// node_modules/@octokit/auth-token/dist-bundle/index.js
+// ../../main/node_modules/@octokit/auth-token/dist-bundle/index.js
 var b64url = "(?:[a-zA-Z0-9_-]+)";
 var sep = "\\.";
 var jwtRE = new RegExp(`^${b64url}${sep}${b64url}${sep}${b64url}$`);
@@ -60594,10 +60595,10 @@ var createTokenAuth = function createTokenAuth2(token) {
   });
 };
 
-// node_modules/@octokit/core/dist-src/version.js
+// ../../main/node_modules/@octokit/core/dist-src/version.js
 var VERSION4 = "7.0.8";
 
-// node_modules/@octokit/core/dist-src/index.js
+// ../../main/node_modules/@octokit/core/dist-src/index.js
 var noop2 = () => {
 };
 var consoleWarn = console.warn.bind(console);
@@ -60731,10 +60732,10 @@ var Octokit = class {
   auth;
 };
 
-// node_modules/@octokit/plugin-request-log/dist-src/version.js
+// ../../main/node_modules/@octokit/plugin-request-log/dist-src/version.js
 var VERSION5 = "6.0.0";
 
-// node_modules/@octokit/plugin-request-log/dist-src/index.js
+// ../../main/node_modules/@octokit/plugin-request-log/dist-src/index.js
 function requestLog(octokit) {
   octokit.hook.wrap("request", (request2, options) => {
     octokit.log.debug("request", options);
@@ -60758,7 +60759,7 @@ function requestLog(octokit) {
 }
 requestLog.VERSION = VERSION5;
 
-// node_modules/@octokit/plugin-paginate-rest/dist-bundle/index.js
+// ../../main/node_modules/@octokit/plugin-paginate-rest/dist-bundle/index.js
 var VERSION6 = "0.0.0-development";
 function normalizePaginatedListResponse(response) {
   if (!response.data) {
@@ -60874,10 +60875,10 @@ function paginateRest(octokit) {
 }
 paginateRest.VERSION = VERSION6;
 
-// node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/version.js
+// ../../main/node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/version.js
 var VERSION7 = "17.0.0";
 
-// node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/generated/endpoints.js
+// ../../main/node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/generated/endpoints.js
 var Endpoints = {
   actions: {
     addCustomLabelsToSelfHostedRunnerForOrg: [
@@ -63169,7 +63170,7 @@ var Endpoints = {
 };
 var endpoints_default = Endpoints;
 
-// node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/endpoints-to-methods.js
+// ../../main/node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/endpoints-to-methods.js
 var endpointMethodsMap = /* @__PURE__ */ new Map();
 for (const [scope, endpoints] of Object.entries(endpoints_default)) {
   for (const [methodName, endpoint2] of Object.entries(endpoints)) {
@@ -63292,7 +63293,7 @@ function decorate(octokit, scope, methodName, defaults, decorations) {
   return Object.assign(withDecorations, requestWithDefaults);
 }
 
-// node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/index.js
+// ../../main/node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/index.js
 function restEndpointMethods(octokit) {
   const api = endpointsToMethods(octokit);
   return {
@@ -63309,10 +63310,10 @@ function legacyRestEndpointMethods(octokit) {
 }
 legacyRestEndpointMethods.VERSION = VERSION7;
 
-// node_modules/@octokit/rest/dist-src/version.js
+// ../../main/node_modules/@octokit/rest/dist-src/version.js
 var VERSION8 = "22.0.1";
 
-// node_modules/@octokit/rest/dist-src/index.js
+// ../../main/node_modules/@octokit/rest/dist-src/index.js
 var Octokit2 = Octokit.plugin(requestLog, legacyRestEndpointMethods, paginateRest).defaults(
   {
     userAgent: `octokit-rest.js/${VERSION8}`
@@ -63722,9 +63723,7 @@ async function connectTransport(params) {
     return new LocalTransport2();
   }
   const { connectSsh: connectSsh2 } = await Promise.resolve().then(() => (init_ssh_transport(), ssh_transport_exports));
-  const credentials = await loadSshKey({ keyPath: params.sshKey, env });
-  const knownHosts = await loadKnownHosts({ knownHostsPath: params.knownHosts, env });
-  const fingerprint = params.fingerprint ?? (env.PIKACI_SSH_HOST_FINGERPRINT || void 0);
+  const { privateKey, passphrase, knownHosts, fingerprint } = params.credentials ? { ...params.credentials, passphrase: void 0 } : await loadCredentials(params, env);
   if (!knownHosts && !fingerprint && !params.acceptUnknownHostKey) {
     throw new UsageError(`no pinned host key for ${target.description}`, {
       hint: `get the line with \`ssh-keyscan -p ${target.port} ${target.host}\`, check its fingerprint out of band, and pass it with --known-hosts FILE (or PIKACI_SSH_KNOWN_HOSTS / the ssh-known-hosts input)`
@@ -63732,12 +63731,21 @@ async function connectTransport(params) {
   }
   return connectSsh2({
     url: params.host,
-    privateKey: credentials.privateKey,
-    passphrase: credentials.passphrase,
+    privateKey,
+    passphrase,
     knownHosts,
     fingerprint,
     acceptUnknownHostKey: params.acceptUnknownHostKey
   });
+}
+async function loadCredentials(params, env) {
+  const key = await loadSshKey({ keyPath: params.sshKey, env });
+  return {
+    privateKey: key.privateKey,
+    passphrase: key.passphrase,
+    knownHosts: await loadKnownHosts({ knownHostsPath: params.knownHosts, env }),
+    fingerprint: params.fingerprint ?? (env.PIKACI_SSH_HOST_FINGERPRINT || void 0)
+  };
 }
 
 // src/executor/incus/gc.ts
@@ -63795,7 +63803,10 @@ async function collectGarbage(params) {
   const instances = await incus.list(INSTANCE_PREFIX);
   const runIds = [
     ...new Set(
-      instances.flatMap((i) => i.config["user.pikaci.run_id"] ? [i.config["user.pikaci.run_id"]] : [])
+      instances.flatMap((i) => {
+        const runId = i.config[LABEL.runId];
+        return runId ? [runId] : [];
+      })
     )
   ];
   const { nowSecs, beats } = await readHeartbeats(transport, remoteWorkDir, runIds);
@@ -64312,6 +64323,12 @@ function show(id) {
 // src/store/layout.ts
 init_errors2();
 import path10 from "node:path";
+var RUN_FILE = "run.json";
+var PLAN_FILE = "plan.json";
+var JOBS_DIR = "jobs";
+function logFileName(kind) {
+  return `${kind}.log`;
+}
 var StoreLayout = class {
   root;
   constructor(root) {
@@ -64325,13 +64342,13 @@ var StoreLayout = class {
     return this.inside("runs", runId);
   }
   runFile(runId) {
-    return this.inside(this.runDir(runId), "run.json");
+    return this.inside(this.runDir(runId), RUN_FILE);
   }
   planFile(runId) {
-    return this.inside(this.runDir(runId), "plan.json");
+    return this.inside(this.runDir(runId), PLAN_FILE);
   }
   jobsDir(runId) {
-    return this.inside(this.runDir(runId), "jobs");
+    return this.inside(this.runDir(runId), JOBS_DIR);
   }
   jobDir(runId, jobId) {
     assertJobId(jobId);
@@ -64341,7 +64358,7 @@ var StoreLayout = class {
     if (kind !== "host" && kind !== "guest") {
       throw new InvalidIdError(`unknown log kind ${JSON.stringify(kind)}`, { hint: "use host or guest" });
     }
-    return this.inside(this.jobDir(runId, jobId), `${kind}.log`);
+    return this.inside(this.jobDir(runId, jobId), logFileName(kind));
   }
   inside(...segments) {
     const resolved = path10.resolve(this.root, ...segments);
@@ -64407,10 +64424,10 @@ function createStateStore({ root }) {
     },
     loadRunRecord: (runId) => readRecord(layout.runFile(runId), RunRecord),
     loadPlan: (runId) => readRecord(layout.planFile(runId), PlanRecord),
-    async loadLogs(runId, { job, kind }) {
+    async loadLogs(runId, { job: job2, kind }) {
       const kinds = kind === "both" ? ["host", "guest"] : [kind];
       const out = [];
-      for (const jobId of await jobIds(runId, job)) {
+      for (const jobId of await jobIds(runId, job2)) {
         for (const k of kinds) {
           const file2 = layout.logFile(runId, jobId, k);
           const text = await readOrNull(file2);
@@ -64534,9 +64551,9 @@ Options:
       throw new PikaciError(`no run ${runId} under ${root}`, {
         hint: "check the id with `pikaci status`, or pass --state-root"
       });
-    if (values.job && !run2.jobs.some((job) => job.id === values.job)) {
+    if (values.job && !run2.jobs.some((job2) => job2.lane_id === values.job)) {
       throw new UsageError(`run ${runId} has no job \`${values.job}\``, {
-        hint: `jobs: ${run2.jobs.map((job) => job.id).join(", ")}`
+        hint: `jobs: ${run2.jobs.map((job2) => job2.lane_id).join(", ")}`
       });
     }
     const logs = await store.loadLogs(runId, { ...values.job ? { job: values.job } : {}, kind });
@@ -64641,7 +64658,8 @@ function buildRunPlan(config2, changedFiles, options = {}) {
       selection: structuredClone(selection),
       nodes
     },
-    lanes
+    lanes,
+    timeouts: new Map(all.map((lane) => [lane.id, lane.execute.timeout_secs]))
   };
 }
 function pickLanes(all, laneIds) {
@@ -64785,27 +64803,18 @@ function shouldRetry(outcome, attempt, infraRetries) {
 }
 function runStatusOf(jobs, aborted2) {
   if (aborted2) return "cancelled";
-  if (jobs.some((job) => job.status === "failed")) return "failed";
-  if (jobs.some((job) => job.status === "queued" || job.status === "running")) return "running";
-  if (jobs.some((job) => job.status === "cancelled")) return "cancelled";
-  if (jobs.every((job) => job.status === "skipped")) return "skipped";
+  if (jobs.some((job2) => job2.status === "failed")) return "failed";
+  if (jobs.some((job2) => job2.status === "queued" || job2.status === "running")) return "running";
+  if (jobs.some((job2) => job2.status === "cancelled")) return "cancelled";
+  if (jobs.every((job2) => job2.status === "skipped")) return "skipped";
   return "passed";
 }
 function exitCodeOf(status) {
   return status === "passed" || status === "skipped" ? 0 : 1;
 }
 
-// src/run/run-lanes.ts
-init_errors2();
-init_schema();
-
 // src/run/default-deps.ts
 init_build();
-var defaultBuildPlan = (config2, changedFiles, options) => {
-  const { plan } = buildRunPlan(config2, changedFiles, options);
-  const timeouts = new Map(resolveLanes(config2).map((lane) => [lane.id, lane.execute.timeout_secs]));
-  return { plan, timeouts };
-};
 var defaultHashSnapshot = async (workspace, _signal, { stateRoot, include }) => {
   const snapshot = await buildSnapshot({ root: workspace, stateRoot, include });
   return {
@@ -64816,68 +64825,421 @@ var defaultHashSnapshot = async (workspace, _signal, { stateRoot, include }) => 
   };
 };
 
+// src/run/prepare.ts
+function planRun(p) {
+  const now = (p.now ?? (() => /* @__PURE__ */ new Date()))();
+  const runId = p.runId ?? newRunId(now);
+  const createdAt = now.toISOString();
+  const { plan, timeouts } = buildRunPlan(p.config, p.changedFiles, {
+    configPath: p.configPath,
+    ...p.laneIds === void 0 ? {} : { laneIds: p.laneIds },
+    runId,
+    createdAt,
+    executor: p.executor
+  });
+  return { runId, createdAt, plan, timeouts };
+}
+function workspaceSnapshot(p) {
+  const hash2 = p.hash ?? defaultHashSnapshot;
+  const include = p.config.snapshot?.include;
+  return (signal) => hash2(p.workspace, signal, {
+    ...p.stateRoot === void 0 ? {} : { stateRoot: p.stateRoot },
+    ...include === void 0 ? {} : { include }
+  });
+}
+
+// src/run/run-engine.ts
+init_errors2();
+
 // src/run/events.ts
 function runStarted(runId, at, lanes) {
   return { type: "run_started", at, run_id: runId, lanes };
 }
-function jobStarted(runId, at, jobId, attempt) {
-  return { type: "job_started", at, run_id: runId, job_id: jobId, attempt };
+function jobStarted(runId, at, laneId, attempt) {
+  return { type: "job_started", at, run_id: runId, lane_id: laneId, attempt };
 }
-function jobPhase(runId, at, jobId, phase, state, durationMs) {
-  return { type: "job_phase", at, run_id: runId, job_id: jobId, phase, state, duration_ms: durationMs };
+function jobPhase(runId, at, laneId, phase, state, durationMs) {
+  return { type: "job_phase", at, run_id: runId, lane_id: laneId, phase, state, duration_ms: durationMs };
 }
-function jobLog(runId, at, jobId, stream, text) {
-  return { type: "job_log", at, run_id: runId, job_id: jobId, stream, text };
+function jobLog(runId, at, laneId, stream, text) {
+  return { type: "job_log", at, run_id: runId, lane_id: laneId, stream, text };
 }
-function jobFinished(runId, at, jobId, result) {
+function jobFinished(runId, at, job2) {
   return {
     type: "job_finished",
     at,
     run_id: runId,
-    job_id: jobId,
-    status: result.status,
-    failure_kind: result.failure_kind,
-    exit_code: result.exit_code,
-    duration_ms: result.duration_ms,
-    message: result.message
+    lane_id: job2.lane_id,
+    status: job2.status,
+    failure_kind: job2.failure_kind,
+    exit_code: job2.exit_code,
+    duration_ms: job2.duration_ms ?? null,
+    message: job2.message,
+    job: job2
   };
 }
 function runFinished(runId, at, status) {
   return { type: "run_finished", at, run_id: runId, status };
 }
 
-// src/run/live-phases.ts
-function livePhase(job, phase, state, at, durationMs) {
-  if (state === "started") {
-    return {
-      ...job,
-      phases: [
-        ...job.phases,
-        { phase, started_at: at, finished_at: null, duration_ms: null, status: "running" }
-      ]
-    };
+// src/run/job-runner.ts
+init_errors2();
+init_schema();
+
+// src/run/job-logs.ts
+init_errors2();
+var JobLogs = class {
+  constructor(p) {
+    this.p = p;
   }
-  const index = job.phases.findLastIndex((p) => p.phase === phase && p.finished_at === null);
-  const status = state === "finished" ? "ok" : "failed";
+  p;
+  #files = /* @__PURE__ */ new Map();
+  #truncation = null;
+  #closed = false;
+  append(stream, text) {
+    if (this.#closed) return;
+    let file2 = this.#files.get(stream);
+    if (file2 === null) return;
+    try {
+      if (file2 === void 0) {
+        file2 = this.p.store.openLog(this.p.runId, this.p.laneId, stream, this.p.limitBytes);
+        this.#files.set(stream, file2);
+      }
+      file2.write(text);
+    } catch (error62) {
+      this.#files.set(stream, null);
+      this.p.warn(`could not write ${stream}.log of ${this.p.laneId}: ${describeError(error62)}`);
+    }
+  }
+  /** Finish both logs; returns the guest log's cut (null when it fit). Safe to call twice. */
+  close() {
+    if (this.#closed) return this.#truncation;
+    this.#closed = true;
+    for (const [stream, file2] of this.#files) {
+      try {
+        const cut2 = file2?.close() ?? null;
+        if (stream === "guest") this.#truncation = cut2;
+      } catch (error62) {
+        this.p.warn(`could not finish ${stream}.log of ${this.p.laneId}: ${describeError(error62)}`);
+      }
+    }
+    return this.#truncation;
+  }
+};
+
+// src/run/lane-fold.ts
+function foldPhase(phases, e) {
+  if (e.state === "started") {
+    return [
+      ...phases,
+      { phase: e.phase, started_at: e.at, finished_at: null, duration_ms: null, status: "running" }
+    ];
+  }
+  const index = phases.findLastIndex((p) => p.phase === e.phase && p.finished_at === null);
+  const status = e.state === "finished" ? "ok" : "failed";
   if (index === -1) {
-    const startedAt = new Date(Date.parse(at) - (durationMs ?? 0)).toISOString();
-    return {
-      ...job,
-      phases: [
-        ...job.phases,
-        { phase, started_at: startedAt, finished_at: at, duration_ms: durationMs, status }
-      ]
-    };
+    const startedAt = new Date(Date.parse(e.at) - (e.duration_ms ?? 0)).toISOString();
+    return [
+      ...phases,
+      { phase: e.phase, started_at: startedAt, finished_at: e.at, duration_ms: e.duration_ms, status }
+    ];
   }
-  const phases = job.phases.map(
+  return phases.map(
     (p, i) => i === index ? {
       ...p,
-      finished_at: at,
-      duration_ms: durationMs ?? Date.parse(at) - Date.parse(p.started_at),
+      finished_at: e.at,
+      duration_ms: e.duration_ms ?? Math.max(0, Date.parse(e.at) - Date.parse(p.started_at)),
       status
     } : p
   );
-  return { ...job, phases };
+}
+function newLaneView(id) {
+  return {
+    id,
+    status: "queued",
+    phase: null,
+    phases: [],
+    attempt: 0,
+    startedAtMs: null,
+    durationMs: null,
+    failureKind: null,
+    message: null,
+    job: null
+  };
+}
+function foldLane(lane, event) {
+  if (!("lane_id" in event) || event.lane_id !== lane.id) return lane;
+  switch (event.type) {
+    case "job_started":
+      return {
+        ...lane,
+        status: "running",
+        attempt: event.attempt,
+        startedAtMs: lane.startedAtMs ?? Date.parse(event.at),
+        phase: null,
+        phases: []
+      };
+    case "job_phase":
+      return {
+        ...lane,
+        phase: event.state === "started" ? event.phase : lane.phase,
+        phases: foldPhase(lane.phases, event)
+      };
+    case "job_finished":
+      return {
+        ...lane,
+        status: event.status,
+        phase: null,
+        durationMs: event.duration_ms,
+        failureKind: event.failure_kind,
+        message: event.message,
+        job: event.job
+      };
+    default:
+      return lane;
+  }
+}
+var emptyRunView = { runId: null, startedAtMs: null, lanes: [] };
+function foldRun(state, event) {
+  if (event.type === "run_started") {
+    return { runId: event.run_id, startedAtMs: Date.parse(event.at), lanes: event.lanes.map(newLaneView) };
+  }
+  if (!("lane_id" in event)) return state;
+  return { ...state, lanes: state.lanes.map((lane) => foldLane(lane, event)) };
+}
+
+// src/run/records.ts
+function executeNodes(plan) {
+  return plan.nodes.filter((node2) => node2.kind === "execute");
+}
+function baseJob(laneId, description, timeoutSecs, executor) {
+  return {
+    lane_id: laneId,
+    description,
+    status: "queued",
+    executor,
+    plan_node_id: "",
+    timeout_secs: timeoutSecs,
+    host_log_path: null,
+    guest_log_path: null,
+    started_at: null,
+    finished_at: null,
+    duration_ms: null,
+    exit_code: null,
+    message: null,
+    failure_kind: null,
+    phases: [],
+    attempts: []
+  };
+}
+function initialRunRecord(params) {
+  const { meta: meta3 = {} } = params;
+  const { plan, runId, createdAt, timeouts } = params.planned;
+  const nodes = executeNodes(plan);
+  const selectedIds = new Set(nodes.map((node2) => node2.lane_id));
+  const queued = nodes.map((node2) => {
+    const logs = params.logPaths(node2.lane_id);
+    return {
+      ...baseJob(node2.lane_id, node2.description, node2.execute.timeout_secs, params.executor),
+      plan_node_id: node2.id,
+      host_log_path: logs.host,
+      guest_log_path: logs.guest,
+      image: node2.execute.image,
+      instance_type: node2.execute.instance_type
+    };
+  });
+  const skipped = plan.selection.filter((filter) => !selectedIds.has(filter.lane_id)).map(
+    (filter) => ({
+      ...baseJob(filter.lane_id, filter.lane_id, timeouts.get(filter.lane_id) ?? 1, params.executor),
+      status: "skipped",
+      message: filter.reason
+    })
+  );
+  return {
+    schema_version: 1,
+    run_id: runId,
+    status: nodes.length === 0 ? "skipped" : "running",
+    rerun_of: null,
+    target_id: null,
+    git_head: meta3.git_head ?? null,
+    git_dirty: meta3.git_dirty ?? null,
+    created_at: createdAt,
+    started_at: createdAt,
+    finished_at: nodes.length === 0 ? createdAt : null,
+    plan_path: PLAN_FILE,
+    changed_files: plan.changed_files,
+    filters: plan.selection,
+    message: nodes.length === 0 ? "no lane was selected" : null,
+    prepare_timings: [],
+    jobs: [...queued, ...skipped],
+    snapshot_hash: null,
+    host: meta3.host ?? null,
+    repository: meta3.repository ?? null,
+    pull_request: meta3.pull_request ?? null,
+    workflow_run_url: meta3.workflow_run_url ?? null
+  };
+}
+function updateJob(run2, laneId, patch) {
+  return { ...run2, jobs: run2.jobs.map((job2) => job2.lane_id === laneId ? patch(job2) : job2) };
+}
+function addPrepareTiming(run2, timing) {
+  return { ...run2, prepare_timings: [...run2.prepare_timings, timing] };
+}
+function markJobRunning(job2, at) {
+  return { ...job2, status: "running", started_at: job2.started_at ?? at, finished_at: null };
+}
+function attemptFromOutcome(attempt, outcome) {
+  return {
+    attempt,
+    status: outcome.status,
+    failure_kind: outcome.failure_kind,
+    exit_code: outcome.exit_code,
+    message: outcome.message,
+    started_at: outcome.started_at,
+    finished_at: outcome.finished_at,
+    phases: outcome.phases
+  };
+}
+function applyAttempt(job2, attempt, outcome, final) {
+  const attempts = [...job2.attempts ?? [], attemptFromOutcome(attempt, outcome)];
+  const startedAt = job2.started_at ?? outcome.started_at;
+  return {
+    ...job2,
+    status: final ? outcome.status : "running",
+    started_at: startedAt,
+    finished_at: final ? outcome.finished_at : null,
+    duration_ms: final ? Math.max(0, Date.parse(outcome.finished_at) - Date.parse(startedAt)) : null,
+    exit_code: outcome.exit_code,
+    message: outcome.message,
+    failure_kind: outcome.failure_kind,
+    phases: outcome.phases,
+    attempts,
+    sync: outcome.sync ?? job2.sync ?? null,
+    image: outcome.image ?? job2.image ?? null,
+    instance_name: outcome.instance_name ?? job2.instance_name ?? null,
+    host_log_path: outcome.host_log_path ?? job2.host_log_path,
+    guest_log_path: outcome.guest_log_path ?? job2.guest_log_path,
+    ...outcome.artifacts !== void 0 ? { artifacts: outcome.artifacts } : {},
+    ...outcome.tests !== void 0 ? { tests: outcome.tests } : {}
+  };
+}
+function closeUnfinishedJobs(run2, at, close) {
+  return {
+    ...run2,
+    jobs: run2.jobs.map(
+      (job2) => job2.status === "queued" || job2.status === "running" ? {
+        ...job2,
+        status: close.status,
+        finished_at: at,
+        duration_ms: job2.started_at ? Math.max(0, Date.parse(at) - Date.parse(job2.started_at)) : null,
+        message: close.message,
+        failure_kind: close.status === "failed" ? "infrastructure" : null
+      } : job2
+    )
+  };
+}
+function finishRun(run2, at, aborted2, message) {
+  const computed = runStatusOf(run2.jobs, aborted2);
+  const status = computed === "running" ? "failed" : computed;
+  return { ...run2, status, finished_at: at, message: message ?? run2.message };
+}
+
+// src/run/job-runner.ts
+async function runJob(scope, job2) {
+  const laneId = job2.node.lane_id;
+  const jobDir = await job2.store.jobDir(scope.runId, laneId);
+  const logs = new JobLogs({
+    store: job2.store,
+    runId: scope.runId,
+    laneId,
+    limitBytes: job2.node.execute.log_limit_bytes ?? DEFAULT_LOG_LIMIT_BYTES,
+    warn: job2.warn
+  });
+  const retries = job2.infraRetries ?? job2.node.execute.infra_retries;
+  try {
+    for (let attempt = 1; !scope.signal.aborted; attempt++) {
+      const spec = {
+        run_id: scope.runId,
+        lane_id: laneId,
+        description: job2.node.description,
+        attempt,
+        execute: job2.node.execute,
+        snapshot: job2.snapshot,
+        job_dir: jobDir
+      };
+      const outcome = await runAttempt(scope, job2.executor, spec, { logs, retries });
+      const retry = !scope.signal.aborted && shouldRetry(outcome, attempt, retries);
+      recordAttempt(scope, {
+        laneId,
+        attempt,
+        outcome,
+        final: !retry,
+        truncation: retry ? null : logs.close()
+      });
+      if (!retry) return;
+      logs.append("host", `pikaci: infrastructure failure (${outcome.message ?? "no message"}); retrying
+`);
+    }
+  } finally {
+    logs.close();
+  }
+}
+async function runAttempt(scope, executor, spec, { logs, retries }) {
+  const startedAt = scope.iso();
+  scope.writer.update(
+    (run2) => updateJob(run2, spec.lane_id, (job2) => ({ ...markJobRunning(job2, startedAt), phases: [] }))
+  );
+  scope.emit(jobStarted(scope.runId, startedAt, spec.lane_id, spec.attempt));
+  if (spec.attempt > 1) logs.append("host", `pikaci: attempt ${spec.attempt} of ${retries + 1}
+`);
+  return runSafely(executor, spec, attemptEvents(scope, spec.lane_id, logs), scope);
+}
+function attemptEvents(scope, laneId, logs) {
+  return {
+    phase: (phase, state, durationMs) => {
+      const at = scope.iso();
+      const change = { phase, state, at, duration_ms: durationMs };
+      scope.writer.update(
+        (run2) => updateJob(run2, laneId, (job2) => ({ ...job2, phases: foldPhase(job2.phases, change) }))
+      );
+      scope.emit(jobPhase(scope.runId, at, laneId, phase, state, durationMs));
+    },
+    log: (stream, text) => {
+      logs.append(stream, text);
+      scope.emit(jobLog(scope.runId, scope.iso(), laneId, stream, text));
+    }
+  };
+}
+function recordAttempt(scope, a) {
+  scope.writer.update(
+    (run2) => updateJob(run2, a.laneId, (job3) => ({
+      ...applyAttempt(job3, a.attempt, a.outcome, a.final),
+      ...a.truncation ? { log_truncation: a.truncation } : {}
+    }))
+  );
+  if (!a.final) return;
+  const job2 = scope.writer.current.jobs.find((j) => j.lane_id === a.laneId);
+  scope.finished.add(a.laneId);
+  scope.emit(jobFinished(scope.runId, scope.iso(), job2));
+}
+async function runSafely(executor, spec, events, scope) {
+  const startedAt = scope.iso();
+  try {
+    return await executor.runJob(spec, events, scope.signal);
+  } catch (error62) {
+    const aborted2 = scope.signal.aborted;
+    return {
+      status: aborted2 ? "cancelled" : "failed",
+      failure_kind: aborted2 ? null : "infrastructure",
+      exit_code: null,
+      message: describeError(error62),
+      phases: [],
+      started_at: startedAt,
+      finished_at: scope.iso(),
+      host_log_path: null,
+      guest_log_path: null
+    };
+  }
 }
 
 // src/run/record-writer.ts
@@ -64913,142 +65275,6 @@ var RunRecordWriter = class {
     return this.#tail;
   }
 };
-
-// src/run/records.ts
-function executeNodes(plan) {
-  return plan.nodes.filter((node2) => node2.kind === "execute");
-}
-function baseJob(laneId, description, timeoutSecs, executor) {
-  return {
-    id: laneId,
-    lane_id: laneId,
-    description,
-    status: "queued",
-    executor,
-    plan_node_id: "",
-    timeout_secs: timeoutSecs,
-    host_log_path: null,
-    guest_log_path: null,
-    started_at: null,
-    finished_at: null,
-    duration_ms: null,
-    exit_code: null,
-    message: null,
-    failure_kind: null,
-    phases: [],
-    attempts: []
-  };
-}
-function initialRunRecord(params) {
-  const { plan, meta: meta3 = {} } = params;
-  const nodes = executeNodes(plan);
-  const selectedIds = new Set(nodes.map((node2) => node2.lane_id));
-  const queued = nodes.map((node2) => {
-    const logs = params.logPaths(node2.lane_id);
-    return {
-      ...baseJob(node2.lane_id, node2.description, node2.execute.timeout_secs, params.executor),
-      plan_node_id: node2.id,
-      host_log_path: logs.host,
-      guest_log_path: logs.guest,
-      image: node2.execute.image,
-      instance_type: node2.execute.instance_type
-    };
-  });
-  const skipped = plan.selection.filter((filter) => !selectedIds.has(filter.lane_id)).map(
-    (filter) => ({
-      ...baseJob(filter.lane_id, filter.lane_id, params.timeouts.get(filter.lane_id) ?? 1, params.executor),
-      status: "skipped",
-      message: filter.reason
-    })
-  );
-  return {
-    schema_version: 1,
-    run_id: params.runId,
-    status: nodes.length === 0 ? "skipped" : "running",
-    rerun_of: null,
-    target_id: null,
-    git_head: meta3.git_head ?? null,
-    git_dirty: meta3.git_dirty ?? null,
-    created_at: params.createdAt,
-    started_at: params.createdAt,
-    finished_at: nodes.length === 0 ? params.createdAt : null,
-    plan_path: params.planPath,
-    changed_files: plan.changed_files,
-    filters: plan.selection,
-    message: nodes.length === 0 ? "no lane was selected" : null,
-    prepare_timings: [],
-    jobs: [...queued, ...skipped],
-    snapshot_hash: null,
-    host: meta3.host ?? null,
-    repository: meta3.repository ?? null,
-    pull_request: meta3.pull_request ?? null,
-    workflow_run_url: meta3.workflow_run_url ?? null
-  };
-}
-function updateJob(run2, jobId, patch) {
-  return { ...run2, jobs: run2.jobs.map((job) => job.id === jobId ? patch(job) : job) };
-}
-function addPrepareTiming(run2, timing) {
-  return { ...run2, prepare_timings: [...run2.prepare_timings, timing] };
-}
-function markJobRunning(job, at) {
-  return { ...job, status: "running", started_at: job.started_at ?? at, finished_at: null };
-}
-function attemptFromOutcome(attempt, outcome) {
-  return {
-    attempt,
-    status: outcome.status,
-    failure_kind: outcome.failure_kind,
-    exit_code: outcome.exit_code,
-    message: outcome.message,
-    started_at: outcome.started_at,
-    finished_at: outcome.finished_at,
-    phases: outcome.phases
-  };
-}
-function applyAttempt(job, attempt, outcome, final) {
-  const attempts = [...job.attempts ?? [], attemptFromOutcome(attempt, outcome)];
-  const startedAt = job.started_at ?? outcome.started_at;
-  return {
-    ...job,
-    status: final ? outcome.status : "running",
-    started_at: startedAt,
-    finished_at: final ? outcome.finished_at : null,
-    duration_ms: final ? Math.max(0, Date.parse(outcome.finished_at) - Date.parse(startedAt)) : null,
-    exit_code: outcome.exit_code,
-    message: outcome.message,
-    failure_kind: outcome.failure_kind,
-    phases: outcome.phases,
-    attempts,
-    sync: outcome.sync ?? job.sync ?? null,
-    image: outcome.image ?? job.image ?? null,
-    instance_name: outcome.instance_name ?? job.instance_name ?? null,
-    host_log_path: outcome.host_log_path ?? job.host_log_path,
-    guest_log_path: outcome.guest_log_path ?? job.guest_log_path,
-    ...outcome.artifacts !== void 0 ? { artifacts: outcome.artifacts } : {},
-    ...outcome.tests !== void 0 ? { tests: outcome.tests } : {}
-  };
-}
-function closeUnfinishedJobs(run2, at, close) {
-  return {
-    ...run2,
-    jobs: run2.jobs.map(
-      (job) => job.status === "queued" || job.status === "running" ? {
-        ...job,
-        status: close.status,
-        finished_at: at,
-        duration_ms: job.started_at ? Math.max(0, Date.parse(at) - Date.parse(job.started_at)) : null,
-        message: close.message,
-        failure_kind: close.status === "failed" ? "infrastructure" : null
-      } : job
-    )
-  };
-}
-function finishRun(run2, at, aborted2, message) {
-  const computed = runStatusOf(run2.jobs, aborted2);
-  const status = computed === "running" ? "failed" : computed;
-  return { ...run2, status, finished_at: at, message: message ?? run2.message };
-}
 
 // src/run/schedule.ts
 function pickRunnable(queued, running, concurrency) {
@@ -65098,279 +65324,121 @@ async function runScheduled(params) {
   return queued;
 }
 
-// src/run/run-lanes.ts
-async function runLanes(params) {
-  const deps = resolveDeps(params);
-  const now = params.now ?? (() => /* @__PURE__ */ new Date());
-  const iso = () => now().toISOString();
-  const emit = (event) => params.onEvent?.(event);
-  const warn = (message) => params.onWarning?.(message);
-  const signal = params.signal ?? new AbortController().signal;
-  const { store } = params;
-  const runId = params.runId ?? newRunId(now());
-  const createdAt = iso();
-  const { plan, timeouts } = deps.buildPlan(params.config, params.changedFiles ?? null, {
-    configPath: params.configPath,
-    laneIds: params.laneIds,
-    runId,
-    createdAt,
-    executor: params.executor.kind
-  });
-  const nodes = executeNodes(plan);
-  const writer = new RunRecordWriter(
-    initialRunRecord({
-      runId,
-      createdAt,
-      plan,
-      planPath: "plan.json",
-      executor: params.executor.kind,
-      timeouts,
-      logPaths: (jobId) => ({
-        host: store.hostLogPath(runId, jobId),
-        guest: store.guestLogPath(runId, jobId)
-      }),
-      meta: params.meta
-    }),
-    (run2) => store.writeRun(run2),
-    (error62) => warn(`could not write run.json: ${describeError(error62)}`)
-  );
-  await writePlan(store, runId, plan, warn);
-  writer.update((run2) => run2);
-  emit(
-    runStarted(
-      runId,
-      createdAt,
-      nodes.map((node2) => node2.lane_id)
-    )
-  );
+// src/run/run-engine.ts
+async function runEngine(params) {
+  const { planned, options } = params;
+  const scope = openRun(params);
+  const warn = (message) => options.onWarning?.(message);
+  await writePlan(params.store, planned, warn);
+  scope.writer.update((run2) => run2);
+  const lanes = executeNodes(planned.plan).map((node2) => node2.lane_id);
+  scope.emit(runStarted(planned.runId, planned.createdAt, lanes));
   let setupError = null;
-  const finished = /* @__PURE__ */ new Set();
-  if (nodes.length > 0) {
+  if (lanes.length > 0) {
     try {
-      const snapshot = await hashOnce(params, deps.hashSnapshot, writer, iso, signal);
-      const tasks = nodes.map((node2) => ({
-        id: node2.lane_id,
-        group: node2.execute.concurrency_group,
-        node: node2
-      }));
-      await runScheduled({
-        tasks,
-        concurrency: Math.max(1, params.concurrency),
-        signal,
-        run: (task) => runJob({ params, task, snapshot, writer, iso, emit, signal, runId, finished }),
-        onError: (task, error62) => {
-          const at2 = iso();
-          writer.update(
-            (run2) => updateJob(run2, task.id, (job) => ({
-              ...job,
-              status: "failed",
-              failure_kind: "infrastructure",
-              message: describeError(error62),
-              finished_at: at2
-            }))
-          );
-        }
-      });
+      const snapshot = await hashOnce(scope, params.snapshot);
+      await runJobs(scope, { ...params, snapshot, warn });
     } catch (error62) {
       setupError = error62;
     }
   }
-  const at = iso();
-  const aborted2 = signal.aborted;
-  writer.update((run2) => {
-    const closed = closeUnfinishedJobs(run2, at, {
-      status: aborted2 ? "cancelled" : "failed",
-      message: aborted2 ? "cancelled before it finished" : `setup failed: ${describeError(setupError)}`
-    });
-    return finishRun(
-      closed,
-      at,
-      aborted2,
-      setupError && !aborted2 ? `setup failed: ${describeError(setupError)}` : void 0
-    );
-  });
-  await writer.flush();
-  for (const job of writer.current.jobs) {
-    if (nodes.some((node2) => node2.lane_id === job.id) && !finished.has(job.id)) {
-      emit(jobFinished(runId, at, job.id, { ...job, duration_ms: job.duration_ms ?? null }));
-    }
-  }
-  emit(runFinished(runId, at, writer.current.status));
-  return writer.current;
+  await closeRun(scope, setupError, lanes);
+  if (setupError instanceof UsageError) throw setupError;
+  return scope.writer.current;
 }
-function resolveDeps(params) {
+function openRun(params) {
+  const { planned, options, store } = params;
+  const now = options.now ?? (() => /* @__PURE__ */ new Date());
+  const writer = new RunRecordWriter(
+    initialRunRecord({
+      planned,
+      executor: params.executor.kind,
+      logPaths: (laneId) => ({
+        host: store.hostLogPath(planned.runId, laneId),
+        guest: store.guestLogPath(planned.runId, laneId)
+      }),
+      ...options.meta ? { meta: options.meta } : {}
+    }),
+    (run2) => store.writeRun(run2),
+    (error62) => options.onWarning?.(`could not write run.json: ${describeError(error62)}`)
+  );
   return {
-    buildPlan: params.buildPlan ?? defaultBuildPlan,
-    hashSnapshot: params.hashSnapshot ?? defaultHashSnapshot
+    runId: planned.runId,
+    writer,
+    emit: (event) => options.onEvent?.(event),
+    iso: () => now().toISOString(),
+    signal: options.signal ?? new AbortController().signal,
+    finished: /* @__PURE__ */ new Set()
   };
 }
-async function writePlan(store, runId, plan, warn) {
+async function writePlan(store, planned, warn) {
   try {
-    await store.writePlan(runId, plan);
+    await store.writePlan(planned.runId, planned.plan);
   } catch (error62) {
     warn(`could not write plan.json: ${describeError(error62)}`);
   }
 }
-async function hashOnce(params, hash2, writer, iso, signal) {
-  const started = iso();
+async function hashOnce(scope, source) {
+  const started = scope.iso();
   const t0 = performance.now();
-  const include = params.config.snapshot?.include;
-  const snapshot = await hash2(params.workspace, signal, {
-    stateRoot: params.stateRoot,
-    ...include === void 0 ? {} : { include }
-  });
-  writer.update((run2) => ({
+  const snapshot = await source(scope.signal);
+  scope.writer.update((run2) => ({
     ...addPrepareTiming(run2, {
       name: "hash_snapshot",
       started_at: started,
-      finished_at: iso(),
+      finished_at: scope.iso(),
       duration_ms: Math.round(performance.now() - t0)
     }),
     snapshot_hash: snapshot.hash
   }));
   return snapshot;
 }
-async function runJob(ctx) {
-  const { params, task, runId } = ctx;
-  const { store } = params;
-  const jobId = task.node.lane_id;
-  const jobDir = await store.jobDir(runId, jobId);
-  const retries = params.infraRetries ?? task.node.execute.infra_retries;
-  const logs = new JobLogs({
-    store,
-    runId,
-    jobId,
-    limitBytes: task.node.execute.log_limit_bytes ?? DEFAULT_LOG_LIMIT_BYTES,
-    warn: (m) => params.onWarning?.(m)
-  });
-  try {
-    await runAttempts(ctx, { jobId, jobDir, retries, logs });
-  } finally {
-    logs.close();
-  }
-}
-async function runAttempts(ctx, job) {
-  const { params, task, writer, iso, emit, signal, runId } = ctx;
-  const { jobId, jobDir, retries, logs } = job;
-  for (let attempt = 1; !signal.aborted; attempt++) {
-    const startedAt = iso();
-    writer.update(
-      (run2) => updateJob(run2, jobId, (job2) => ({ ...markJobRunning(job2, startedAt), phases: [] }))
-    );
-    emit(jobStarted(runId, startedAt, jobId, attempt));
-    if (attempt > 1) logs.append("host", `pikaci: attempt ${attempt} of ${retries + 1}
-`);
-    const events = {
-      phase: (phase, state, durationMs) => {
-        const at = iso();
-        writer.update((run2) => updateJob(run2, jobId, (job2) => livePhase(job2, phase, state, at, durationMs)));
-        emit(jobPhase(runId, at, jobId, phase, state, durationMs));
-      },
-      log: (stream, text) => {
-        logs.append(stream, text);
-        emit(jobLog(runId, iso(), jobId, stream, text));
-      }
-    };
-    const outcome = await runSafely(
-      params.executor,
-      task.node,
-      { runId, jobId, jobDir, attempt, snapshot: ctx.snapshot },
-      events,
-      signal,
-      iso
-    );
-    const retry = !signal.aborted && shouldRetry(outcome, attempt, retries);
-    const truncation = retry ? null : logs.close();
-    writer.update(
-      (run2) => updateJob(run2, jobId, (job2) => ({
-        ...applyAttempt(job2, attempt, outcome, !retry),
-        ...truncation ? { log_truncation: truncation } : {}
-      }))
-    );
-    if (!retry) {
-      const job2 = writer.current.jobs.find((j) => j.id === jobId);
-      ctx.finished.add(jobId);
-      emit(
-        jobFinished(runId, iso(), jobId, {
-          ...outcome,
-          duration_ms: job2.duration_ms ?? null
-        })
+async function runJobs(scope, p) {
+  const tasks = executeNodes(p.planned.plan).map((node2) => ({
+    id: node2.lane_id,
+    group: node2.execute.concurrency_group,
+    node: node2
+  }));
+  const job2 = { executor: p.executor, snapshot: p.snapshot, store: p.store, warn: p.warn };
+  await runScheduled({
+    tasks,
+    concurrency: Math.max(1, p.options.concurrency),
+    signal: scope.signal,
+    run: (task) => runJob(scope, { ...job2, node: task.node, infraRetries: p.options.infraRetries }),
+    // runJob itself failed (e.g. its log directory could not be created): this job only.
+    onError: (task, error62) => {
+      const at = scope.iso();
+      scope.writer.update(
+        (run2) => updateJob(run2, task.id, (j) => ({
+          ...j,
+          status: "failed",
+          failure_kind: "infrastructure",
+          message: describeError(error62),
+          finished_at: at
+        }))
       );
-      return;
     }
-    logs.append("host", `pikaci: infrastructure failure (${outcome.message ?? "no message"}); retrying
-`);
-  }
+  });
 }
-async function runSafely(executor, node2, job, events, signal, iso) {
-  const startedAt = iso();
-  try {
-    return await executor.runJob(
-      {
-        run_id: job.runId,
-        job_id: job.jobId,
-        lane_id: node2.lane_id,
-        description: node2.description,
-        attempt: job.attempt,
-        execute: node2.execute,
-        snapshot: job.snapshot,
-        job_dir: job.jobDir
-      },
-      events,
-      signal
-    );
-  } catch (error62) {
-    return {
-      status: signal.aborted ? "cancelled" : "failed",
-      failure_kind: signal.aborted ? null : "infrastructure",
-      exit_code: null,
-      message: describeError(error62),
-      phases: [],
-      started_at: startedAt,
-      finished_at: iso(),
-      host_log_path: null,
-      guest_log_path: null
-    };
+async function closeRun(scope, setupError, lanes) {
+  const at = scope.iso();
+  const aborted2 = scope.signal.aborted;
+  const setupMessage = `setup failed: ${describeError(setupError)}`;
+  scope.writer.update((run2) => {
+    const closed = closeUnfinishedJobs(run2, at, {
+      status: aborted2 ? "cancelled" : "failed",
+      message: aborted2 ? "cancelled before it finished" : setupMessage
+    });
+    return finishRun(closed, at, aborted2, setupError && !aborted2 ? setupMessage : void 0);
+  });
+  await scope.writer.flush();
+  for (const job2 of scope.writer.current.jobs) {
+    if (lanes.includes(job2.lane_id) && !scope.finished.has(job2.lane_id)) {
+      scope.emit(jobFinished(scope.runId, at, job2));
+    }
   }
+  scope.emit(runFinished(scope.runId, at, scope.writer.current.status));
 }
-var JobLogs = class {
-  constructor(p) {
-    this.p = p;
-  }
-  p;
-  #files = /* @__PURE__ */ new Map();
-  #truncation = null;
-  #closed = false;
-  append(stream, text) {
-    if (this.#closed) return;
-    let file2 = this.#files.get(stream);
-    if (file2 === null) return;
-    try {
-      if (file2 === void 0) {
-        file2 = this.p.store.openLog(this.p.runId, this.p.jobId, stream, this.p.limitBytes);
-        this.#files.set(stream, file2);
-      }
-      file2.write(text);
-    } catch (error62) {
-      this.#files.set(stream, null);
-      this.p.warn(`could not write ${stream}.log of ${this.p.jobId}: ${describeError(error62)}`);
-    }
-  }
-  /** Finish both logs; returns the guest log's cut (null when it fit). Safe to call twice. */
-  close() {
-    if (this.#closed) return this.#truncation;
-    this.#closed = true;
-    for (const [stream, file2] of this.#files) {
-      try {
-        const cut2 = file2?.close() ?? null;
-        if (stream === "guest") this.#truncation = cut2;
-      } catch (error62) {
-        this.p.warn(`could not finish ${stream}.log of ${this.p.jobId}: ${describeError(error62)}`);
-      }
-    }
-    return this.#truncation;
-  }
-};
 
 // src/cli/commands/run.ts
 init_schema();
@@ -65396,16 +65464,16 @@ function plainLine(event, runStartMs) {
     case "run_started":
       return `${stamp} run ${event.run_id}: ${event.lanes.length} lane(s)${event.lanes.length ? `: ${event.lanes.join(", ")}` : ""}`;
     case "job_started":
-      return event.attempt > 1 ? `${stamp} ${event.job_id}: retrying (attempt ${event.attempt})` : null;
+      return event.attempt > 1 ? `${stamp} ${event.lane_id}: retrying (attempt ${event.attempt})` : null;
     case "job_phase":
-      if (event.state === "started") return `${stamp} ${event.job_id}: ${event.phase}…`;
-      if (event.state === "failed") return `${stamp} ${event.job_id}: ${event.phase} failed`;
+      if (event.state === "started") return `${stamp} ${event.lane_id}: ${event.phase}…`;
+      if (event.state === "failed") return `${stamp} ${event.lane_id}: ${event.phase} failed`;
       return null;
     case "job_finished": {
       const took = event.duration_ms === null ? "" : ` in ${formatDuration(event.duration_ms)}`;
       const kind = event.failure_kind ? ` (${event.failure_kind})` : "";
       const why = event.status === "failed" && event.message ? `: ${event.message}` : "";
-      return `${stamp} ${event.job_id}: ${event.status}${kind}${took}${why}`;
+      return `${stamp} ${event.lane_id}: ${event.status}${kind}${took}${why}`;
     }
     case "run_finished":
       return `${stamp} run ${event.status}`;
@@ -65432,11 +65500,11 @@ function logCutLine(t) {
 // src/cli/progress/summary.ts
 function renderSummary(run2, tails = /* @__PURE__ */ new Map()) {
   const took = run2.finished_at && run2.created_at ? ` in ${formatDuration(Date.parse(run2.finished_at) - Date.parse(run2.created_at))}` : "";
-  const width = Math.max(4, ...run2.jobs.map((job) => job.id.length));
-  const rows = run2.jobs.map((job) => {
-    const duration4 = job.duration_ms === null || job.duration_ms === void 0 ? "-" : formatDuration(job.duration_ms);
-    const result = job.failure_kind ? `${job.failure_kind}: ${job.message ?? ""}` : job.status === "skipped" || job.status === "cancelled" ? job.message ?? "" : "";
-    return `  ${job.id.padEnd(width)}  ${job.status.padEnd(9)}  ${duration4.padStart(8)}  ${oneLine(result)}`.trimEnd();
+  const width = Math.max(4, ...run2.jobs.map((job2) => job2.lane_id.length));
+  const rows = run2.jobs.map((job2) => {
+    const duration4 = job2.duration_ms === null || job2.duration_ms === void 0 ? "-" : formatDuration(job2.duration_ms);
+    const result = job2.failure_kind ? `${job2.failure_kind}: ${job2.message ?? ""}` : job2.status === "skipped" || job2.status === "cancelled" ? job2.message ?? "" : "";
+    return `  ${job2.lane_id.padEnd(width)}  ${job2.status.padEnd(9)}  ${duration4.padStart(8)}  ${oneLine(result)}`.trimEnd();
   });
   const lines = [
     "",
@@ -65445,23 +65513,23 @@ function renderSummary(run2, tails = /* @__PURE__ */ new Map()) {
     ...rows
   ];
   if (run2.message && run2.status !== "passed") lines.push(`  ${run2.message}`);
-  for (const job of run2.jobs) {
-    if (job.log_truncation) lines.push(`  ${job.id}: ${logCutLine(job.log_truncation)}`);
+  for (const job2 of run2.jobs) {
+    if (job2.log_truncation) lines.push(`  ${job2.lane_id}: ${logCutLine(job2.log_truncation)}`);
   }
-  for (const job of run2.jobs) {
-    const tail = tails.get(job.id);
+  for (const job2 of run2.jobs) {
+    const tail = tails.get(job2.lane_id);
     if (!tail) continue;
     lines.push(
       "",
-      `--- ${job.id}: last lines of guest.log ---`,
+      `--- ${job2.lane_id}: last lines of guest.log ---`,
       ...tail.trimEnd().split("\n").map((l) => `  ${l}`)
     );
   }
-  const failed = run2.jobs.filter((job) => job.status === "failed");
+  const failed = run2.jobs.filter((job2) => job2.status === "failed");
   lines.push("");
   if (failed.length > 0) {
-    for (const job of failed) lines.push(`logs: pikaci logs ${run2.run_id} --job ${job.id}`);
-  } else if (run2.jobs.some((job) => job.status !== "skipped")) {
+    for (const job2 of failed) lines.push(`logs: pikaci logs ${run2.run_id} --job ${job2.lane_id}`);
+  } else if (run2.jobs.some((job2) => job2.status !== "skipped")) {
     lines.push(`logs: pikaci logs ${run2.run_id} [--job ID] [--kind host|guest|both]`);
   }
   return `${lines.join("\n")}
@@ -65473,54 +65541,6 @@ function oneLine(text) {
 }
 function lastLines(text, count = 8) {
   return text.trimEnd().split("\n").slice(-count).join("\n");
-}
-
-// src/cli/progress/lane-state.ts
-var emptyProgress = { runId: null, startedAtMs: null, lanes: [] };
-function foldEvent(state, event) {
-  const at = Date.parse(event.at);
-  const patch = (id, change) => ({
-    ...state,
-    lanes: state.lanes.map((lane) => lane.id === id ? change(lane) : lane)
-  });
-  switch (event.type) {
-    case "run_started":
-      return {
-        runId: event.run_id,
-        startedAtMs: at,
-        lanes: event.lanes.map((id) => ({
-          id,
-          status: "queued",
-          phase: null,
-          attempt: 0,
-          startedAtMs: null,
-          durationMs: null,
-          failureKind: null,
-          message: null
-        }))
-      };
-    case "job_started":
-      return patch(event.job_id, (lane) => ({
-        ...lane,
-        status: "running",
-        attempt: event.attempt,
-        startedAtMs: lane.startedAtMs ?? at,
-        phase: null
-      }));
-    case "job_phase":
-      return event.state === "started" ? patch(event.job_id, (lane) => ({ ...lane, phase: event.phase })) : state;
-    case "job_finished":
-      return patch(event.job_id, (lane) => ({
-        ...lane,
-        status: event.status,
-        phase: null,
-        durationMs: event.duration_ms,
-        failureKind: event.failure_kind,
-        message: event.message
-      }));
-    default:
-      return state;
-  }
 }
 
 // src/cli/progress/tty.ts
@@ -65542,11 +65562,11 @@ var TtyProgress = class {
   }
   out;
   now;
-  #state = emptyProgress;
+  #state = emptyRunView;
   #drawn = 0;
   #timer = null;
   onEvent(event) {
-    this.#state = foldEvent(this.#state, event);
+    this.#state = foldRun(this.#state, event);
     if (event.type === "run_started") this.#timer = setInterval(() => this.draw(), 250);
     if (event.type === "job_started" || event.type === "job_finished") this.draw();
   }
@@ -65643,89 +65663,121 @@ Options:
       --json                      print lifecycle events as JSON lines on stdout, nothing else
   -h, --help                      show this help`,
   async run(args, io) {
-    const { values } = parseCommandArgs("run", args, {
-      config: { type: "string", short: "c", default: DEFAULT_CONFIG_PATH },
-      lane: { type: "string", multiple: true },
-      changed: { type: "string", multiple: true },
-      workspace: { type: "string" },
-      host: { type: "string" },
-      "ssh-key": { type: "string" },
-      "known-hosts": { type: "string" },
-      "host-key-fingerprint": { type: "string" },
-      image: { type: "string" },
-      "remote-work-dir": { type: "string" },
-      "incus-project": { type: "string" },
-      "state-root": { type: "string" },
-      concurrency: { type: "string" },
-      json: { type: "boolean", default: false }
-    });
-    const concurrency = parseConcurrency(values.concurrency);
-    const { config: config2, file: file2 } = await loadConfigFile(values.config, { cwd: io.cwd });
-    const configAbs = path13.resolve(io.cwd, file2);
-    const workspace = values.workspace ? path13.resolve(io.cwd, values.workspace) : inferWorkspace(configAbs, io.cwd);
-    const stateRoot = values["state-root"] ? path13.resolve(io.cwd, values["state-root"]) : resolveStateRoot(io.env, io.cwd);
-    if (stateRoot === workspace) {
-      throw new UsageError(`the state root ${stateRoot} is the workspace itself`, {
-        hint: "pass --state-root (or PIKACI_STATE_ROOT) outside the workspace, or a directory inside it"
-      });
-    }
-    const store = createStateStore({ root: stateRoot });
-    const opened = await openExecutor(
-      {
-        host: values.host,
-        sshKey: values["ssh-key"],
-        knownHosts: values["known-hosts"],
-        fingerprint: values["host-key-fingerprint"],
-        image: values.image,
-        remoteWorkDir: values["remote-work-dir"],
-        incusProject: values["incus-project"]
-      },
-      io.env
-    );
-    const controller = new AbortController();
-    let stoppedBy = null;
-    const onSignal = (signal) => {
-      if (stoppedBy) process.exit(SIGNAL_EXIT[signal] ?? 130);
-      stoppedBy = signal;
-      io.stderr.write(`
-${signal}: cancelling; cleaning up (send it again to exit now)
-`);
-      controller.abort();
-    };
-    process.on("SIGINT", onSignal);
-    process.on("SIGTERM", onSignal);
-    const progress = progressFor(io, values.json);
-    let record2;
-    try {
-      record2 = await runLanes({
-        config: config2,
-        configPath: path13.relative(workspace, configAbs).split(path13.sep).join("/"),
-        workspace,
-        stateRoot,
-        laneIds: values.lane,
-        changedFiles: values.changed ?? null,
-        executor: opened.executor,
-        store,
-        concurrency,
+    const values = parseRunArgs(args);
+    const setup = await prepare(values, io);
+    return runPrepared(setup, values, io);
+  }
+};
+function parseRunArgs(args) {
+  return parseCommandArgs("run", args, {
+    config: { type: "string", short: "c", default: DEFAULT_CONFIG_PATH },
+    lane: { type: "string", multiple: true },
+    changed: { type: "string", multiple: true },
+    workspace: { type: "string" },
+    host: { type: "string" },
+    "ssh-key": { type: "string" },
+    "known-hosts": { type: "string" },
+    "host-key-fingerprint": { type: "string" },
+    image: { type: "string" },
+    "remote-work-dir": { type: "string" },
+    "incus-project": { type: "string" },
+    "state-root": { type: "string" },
+    concurrency: { type: "string" },
+    json: { type: "boolean", default: false }
+  }).values;
+}
+async function prepare(values, io) {
+  const concurrency = parseConcurrency(values.concurrency);
+  const { config: config2, file: file2 } = await loadConfigFile(values.config, { cwd: io.cwd });
+  const configAbs = path13.resolve(io.cwd, file2);
+  const workspace = values.workspace ? path13.resolve(io.cwd, values.workspace) : inferWorkspace(configAbs, io.cwd);
+  const stateRoot = values["state-root"] ? path13.resolve(io.cwd, values["state-root"]) : resolveStateRoot(io.env, io.cwd);
+  const flags = executorFlags(values);
+  const planned = planRun({
+    config: config2,
+    configPath: path13.relative(workspace, configAbs).split(path13.sep).join("/"),
+    ...values.lane ? { laneIds: values.lane } : {},
+    changedFiles: values.changed ?? null,
+    executor: flags.host ? "incus" : "local"
+  });
+  const store = createStateStore({ root: stateRoot });
+  const opened = await openExecutor(flags, io.env);
+  return {
+    params: {
+      planned,
+      // The snapshot refuses a state root that is the workspace itself (a UsageError: exit 2).
+      snapshot: workspaceSnapshot({ workspace, stateRoot, config: config2 }),
+      executor: opened.executor,
+      store
+    },
+    concurrency,
+    workspace,
+    store,
+    executorDescription: opened.description,
+    close: opened.close
+  };
+}
+function executorFlags(values) {
+  return {
+    host: values.host,
+    sshKey: values["ssh-key"],
+    knownHosts: values["known-hosts"],
+    fingerprint: values["host-key-fingerprint"],
+    image: values.image,
+    remoteWorkDir: values["remote-work-dir"],
+    incusProject: values["incus-project"]
+  };
+}
+async function runPrepared(setup, values, io) {
+  const stop = stopOnSignals(io);
+  const progress = progressFor(io, values.json);
+  let record2;
+  try {
+    record2 = await runEngine({
+      ...setup.params,
+      options: {
+        concurrency: setup.concurrency,
         onEvent: progress.onEvent,
         onWarning: (message) => io.stderr.write(`warning: ${message}
 `),
-        signal: controller.signal,
-        meta: { host: opened.description, ...await gitMeta(workspace) }
-      });
-    } finally {
-      progress.stop();
+        signal: stop.signal,
+        meta: { host: setup.executorDescription, ...await gitMeta(setup.workspace) }
+      }
+    });
+  } finally {
+    progress.stop();
+    stop.release();
+    await setup.close().catch(() => {
+    });
+  }
+  const summary = renderSummary(record2, await failureTails(setup.store, record2));
+  (values.json ? io.stderr : io.stdout).write(summary);
+  const stoppedBy = stop.stoppedBy();
+  if (stoppedBy) return SIGNAL_EXIT[stoppedBy] ?? 130;
+  return exitCodeOf(record2.status);
+}
+function stopOnSignals(io) {
+  const controller = new AbortController();
+  let stoppedBy = null;
+  const onSignal = (signal) => {
+    if (stoppedBy) process.exit(SIGNAL_EXIT[signal] ?? 130);
+    stoppedBy = signal;
+    io.stderr.write(`
+${signal}: cancelling; cleaning up (send it again to exit now)
+`);
+    controller.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  return {
+    signal: controller.signal,
+    stoppedBy: () => stoppedBy,
+    release: () => {
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
-      await opened.close().catch(() => {
-      });
     }
-    const summary = renderSummary(record2, await failureTails(store, record2));
-    (values.json ? io.stderr : io.stdout).write(summary);
-    if (stoppedBy) return SIGNAL_EXIT[stoppedBy] ?? 130;
-    return exitCodeOf(record2.status);
-  }
-};
+  };
+}
 function parseConcurrency(value) {
   if (value === void 0) return DEFAULT_CONCURRENCY;
   const n = Number(value);
@@ -65773,10 +65825,10 @@ function progressFor(io, json2) {
 }
 async function failureTails(store, run2) {
   const tails = /* @__PURE__ */ new Map();
-  for (const job of run2.jobs.filter((j) => j.status === "failed" && j.failure_kind !== "infrastructure")) {
-    const tail = await readLogTail(store, run2.run_id, job.id, "guest").catch(() => null);
+  for (const job2 of run2.jobs.filter((j) => j.status === "failed" && j.failure_kind !== "infrastructure")) {
+    const tail = await readLogTail(store, run2.run_id, job2.lane_id, "guest").catch(() => null);
     const text = tail?.text ?? "";
-    if (text.trim()) tails.set(job.id, lastLines(text));
+    if (text.trim()) tails.set(job2.lane_id, lastLines(text));
   }
   return tails;
 }
@@ -65818,13 +65870,13 @@ Options:
   }
 };
 function renderStatus(run2, nowMs) {
-  const width = Math.max(4, ...run2.jobs.map((job) => job.id.length));
-  const rows = run2.jobs.map((job) => {
-    const current = job.phases.findLast((phase) => phase.status === "running");
-    const elapsed = job.duration_ms !== null && job.duration_ms !== void 0 ? formatDuration(job.duration_ms) : job.started_at ? formatDuration(nowMs - Date.parse(job.started_at)) : "-";
-    const detail = job.status === "running" ? current?.phase ?? "starting" : job.failure_kind ? `${job.failure_kind}: ${job.message ?? ""}` : job.status === "skipped" ? job.message ?? "" : "";
-    const attempts = (job.attempts?.length ?? 0) > 1 ? ` (${job.attempts.length} attempts)` : "";
-    return `  ${job.id.padEnd(width)}  ${job.status.padEnd(9)}  ${elapsed.padStart(8)}  ${detail}${attempts}`.trimEnd();
+  const width = Math.max(4, ...run2.jobs.map((job2) => job2.lane_id.length));
+  const rows = run2.jobs.map((job2) => {
+    const current = job2.phases.findLast((phase) => phase.status === "running");
+    const elapsed = job2.duration_ms !== null && job2.duration_ms !== void 0 ? formatDuration(job2.duration_ms) : job2.started_at ? formatDuration(nowMs - Date.parse(job2.started_at)) : "-";
+    const detail = job2.status === "running" ? current?.phase ?? "starting" : job2.failure_kind ? `${job2.failure_kind}: ${job2.message ?? ""}` : job2.status === "skipped" ? job2.message ?? "" : "";
+    const attempts = (job2.attempts?.length ?? 0) > 1 ? ` (${job2.attempts.length} attempts)` : "";
+    return `  ${job2.lane_id.padEnd(width)}  ${job2.status.padEnd(9)}  ${elapsed.padStart(8)}  ${detail}${attempts}`.trimEnd();
   });
   const head = [
     `run ${run2.run_id}: ${run2.status}`,
