@@ -72,7 +72,7 @@ export const LogTruncation = z.object({
 
 export const JobRecord = z.object({
   /** Older records only; equals `lane_id` (a job is one lane's execution in one run). */
-  id: LaneId.optional(),
+  id: LaneId.optional().meta({ description: "Older records only; equals lane_id." }),
   lane_id: LaneId,
   description: z.string(),
   status: JobStatus,
