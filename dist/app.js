@@ -49820,7 +49820,7 @@ var LogTruncation = external_exports.object({
 });
 var JobRecord = external_exports.object({
   /** Older records only; equals `lane_id` (a job is one lane's execution in one run). */
-  id: LaneId.optional(),
+  id: LaneId.optional().meta({ description: "Older records only; equals lane_id." }),
   lane_id: LaneId,
   description: external_exports.string(),
   status: JobStatus,

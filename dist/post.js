@@ -60903,7 +60903,7 @@ var init_records = __esm({
     });
     JobRecord = external_exports.object({
       /** Older records only; equals `lane_id` (a job is one lane's execution in one run). */
-      id: LaneId.optional(),
+      id: LaneId.optional().meta({ description: "Older records only; equals lane_id." }),
       lane_id: LaneId,
       description: external_exports.string(),
       status: JobStatus,

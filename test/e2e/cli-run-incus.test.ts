@@ -80,7 +80,8 @@ describeE2E("pikaci run --host on the demo (real sshd + Incus)", (host) => {
         job.phases.map((p) => p.phase),
         job.lane_id,
       ).toEqual(SEVEN_PHASES);
-      for (const phase of job.phases) expect(phase.duration_ms, `${job.lane_id} ${phase.phase}`).not.toBeNull();
+      for (const phase of job.phases)
+        expect(phase.duration_ms, `${job.lane_id} ${phase.phase}`).not.toBeNull();
       const hostLog = await readFile(job.host_log_path!, "utf8");
       expect(hostLog, job.lane_id).toContain(`as instance ${job.instance_name}`);
       expect(hostLog, job.lane_id).toContain(`deleted instance ${job.instance_name}`);

@@ -372,6 +372,56 @@ function hangingEngine(): EnginePort {
   };
 }
 
+describe("main: concluding from the event stream", () => {
+  it("concludes a lane from the record its job_finished carries, with no run.json on disk", async () => {
+    const engine = scriptedEngine();
+    const recordOnly: EnginePort = {
+      ...engine,
+      async run(p) {
+        const phases = [
+          {
+            phase: "wait_for_completion" as const,
+            started_at: at,
+            finished_at: at,
+            duration_ms: 2500,
+            status: "ok" as const,
+          },
+        ];
+        const lint = job("lint", "passed", { phases, exit_code: 0 });
+        p.onEvent({ type: "job_started", at, run_id: RUN_ID, lane_id: "lint", attempt: 1 });
+        p.onEvent({
+          type: "job_finished",
+          at,
+          run_id: RUN_ID,
+          lane_id: "lint",
+          status: "passed",
+          failure_kind: null,
+          exit_code: 0,
+          duration_ms: 3000,
+          message: null,
+          job: lint,
+        });
+        return { ...(await engine.run(p)), jobs: [lint] };
+      },
+    };
+    const s = setup({ "check-runs": '{"lint": 51}' }, recordOnly as never);
+    const t0 = performance.now();
+    await main(s.params);
+    expect(performance.now() - t0).toBeLessThan(1500);
+    const final = s.updates(51).at(-1)!.params;
+    expect(final).toMatchObject({ status: "completed", conclusion: "success" });
+    expect(final.output!.annotations![0]!.message).toContain("wait for completion: 2.5s");
+  });
+
+  it("refuses an unknown lane with the plan's own message", async () => {
+    const s = setup({ lanes: "lint,nope" });
+    const result = await main(s.params);
+    expect(result.conclusion).toBe("failure");
+    expect(s.warnings.some((w) => w.includes("unknown lane: nope"))).toBe(true);
+    expect(s.engine.seenLanes).toEqual([]);
+  });
+});
+
 describe("main: a cancelled job whose engine does not return in time", () => {
   it("concludes every check cancelled and uploads a terminal run.json within the grace period", async () => {
     const s = setup({ "check-runs": '{"lint": 51, "test": 52}' }, hangingEngine() as never);

@@ -253,6 +253,23 @@ describe("runLanes", () => {
     expect(none.stats.calls).toHaveLength(0);
   });
 
+  it("carries each job's final record in its job_finished event, as run.json holds it", async () => {
+    const { events, onDisk } = await run(config([{ id: "a" }, { id: "flaky", retries: 1 }]), async (job) =>
+      job.lane_id === "flaky" && job.attempt === 1
+        ? { status: "failed", failure_kind: "infrastructure", exit_code: null, message: "host lost" }
+        : pass(),
+    );
+    for (const lane of ["a", "flaky"]) {
+      const finished = events.filter((e) => e.type === "job_finished" && e.lane_id === lane);
+      expect(finished).toHaveLength(1);
+      const event = finished[0] as Extract<RunEvent, { type: "job_finished" }>;
+      expect(event.job).toEqual(jobOf(onDisk, lane));
+      expect(event).toMatchObject({ status: event.job.status, duration_ms: event.job.duration_ms });
+    }
+    expect(jobOf(onDisk, "flaky").attempts).toHaveLength(2);
+    expect(jobOf(onDisk, "flaky")).not.toHaveProperty("id");
+  });
+
   it("emits well-ordered lifecycle events and streams logs into the store", async () => {
     const { events, onDisk } = await run(config([{ id: "a" }, { id: "b" }]), pass);
     expect(events[0]).toMatchObject({ type: "run_started", lanes: ["a", "b"] });
