@@ -2,17 +2,19 @@ import type { PlanRecord, RunRecord } from "../schema/index.js";
 import type { SnapshotRef } from "../snapshot/entries.js";
 import type { LogTruncation } from "../store/capped-log.js";
 
-/** What the engine needs from its collaborators, narrowed so tests can hand in small fakes. */
-
+/**
+ * What the engine needs from its collaborators, narrowed so tests can hand in small fakes. A job is
+ * one lane's execution in a run, so the store names it by its lane id.
+ */
 export interface RunStore {
   writeRun(run: RunRecord): Promise<void>;
   writePlan(runId: string, plan: PlanRecord): Promise<void>;
   /** Creates the job directory and returns it. */
-  jobDir(runId: string, jobId: string): Promise<string>;
-  hostLogPath(runId: string, jobId: string): string;
-  guestLogPath(runId: string, jobId: string): string;
+  jobDir(runId: string, laneId: string): Promise<string>;
+  hostLogPath(runId: string, laneId: string): string;
+  guestLogPath(runId: string, laneId: string): string;
   /** A job's log, capped to `limitBytes` (head and tail kept); written synchronously. */
-  openLog(runId: string, jobId: string, kind: "host" | "guest", limitBytes: number): LogSink;
+  openLog(runId: string, laneId: string, kind: "host" | "guest", limitBytes: number): LogSink;
 }
 
 export interface LogSink {
