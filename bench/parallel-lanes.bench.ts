@@ -11,10 +11,10 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createExecutor } from "../src/executor/create.js";
-import { runLanes } from "../test/helpers/run-lanes.js";
 import type { PikaciConfig } from "../src/schema/index.js";
 import { createStateStore } from "../src/store/index.js";
 import { loadTestHost } from "../test/e2e/helpers/test-host.js";
+import { runLanes } from "../test/helpers/run-lanes.js";
 
 const REPEAT = Number(process.env.PIKACI_BENCH_REPEAT ?? 3);
 const LANES = 8;
