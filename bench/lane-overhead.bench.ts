@@ -51,7 +51,6 @@ async function main(): Promise<void> {
       const runId = `20260101T000000Z-${(0x10000000 + process.pid * 100 + i).toString(16).slice(-8)}`;
       const job: JobSpec = {
         run_id: runId,
-        job_id: "bench",
         lane_id: "bench",
         description: "bench",
         attempt: 1,

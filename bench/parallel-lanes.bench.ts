@@ -11,9 +11,9 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createExecutor } from "../src/executor/create.js";
-import { runLanes } from "../src/run/run-lanes.js";
 import type { PikaciConfig } from "../src/schema/index.js";
 import { createStateStore } from "../src/store/index.js";
+import { runLanes } from "../test/helpers/run-lanes.js";
 import { testHostOrExit } from "./lib/test-host.js";
 
 const REPEAT = Number(process.env.PIKACI_BENCH_REPEAT ?? 3);
@@ -59,7 +59,7 @@ async function main(): Promise<void> {
       const ms = performance.now() - t0;
       if (run.status !== "passed")
         throw new Error(
-          `bench run ${run.run_id} ${run.status}: ${JSON.stringify(run.jobs.map((j) => [j.id, j.status, j.message]))}`,
+          `bench run ${run.run_id} ${run.status}: ${JSON.stringify(run.jobs.map((j) => [j.lane_id, j.status, j.message]))}`,
         );
       return ms;
     };

@@ -28,9 +28,9 @@ async function seed(store: StateStore, lanes: number, runId: string): Promise<nu
   let bytes = 0;
   for (const job of run.jobs) {
     for (const kind of ["guest", "host"] as const) {
-      const text = sampleLog(LOG_BYTES_PER_FILE, `${job.id}-${kind}`);
+      const text = sampleLog(LOG_BYTES_PER_FILE, `${job.lane_id}-${kind}`);
       bytes += Buffer.byteLength(text);
-      await store.appendLog(runId, job.id, kind, text);
+      await store.appendLog(runId, job.lane_id, kind, text);
     }
   }
   return bytes;

@@ -53,7 +53,6 @@ async function main(): Promise<void> {
     const built = await buildSnapshot({ root: workspace, cacheFile: null });
     const job = (command: string): JobSpec => ({
       run_id: `20260101T000000Z-${(0x10000000 + (process.pid % 0xffff) * 4096 + counter++).toString(16).slice(-8)}`,
-      job_id: "bench",
       lane_id: "bench",
       description: "bench",
       attempt: 1,

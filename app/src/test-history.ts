@@ -117,7 +117,7 @@ export async function labelIngestedRun(params: {
     const output = await relabelledOutput({
       run: labelled,
       laneId: job.lane_id,
-      guestLogPath: params.runs.guestLogPath(labelled.run_id, job.id),
+      guestLogPath: params.runs.guestLogPath(labelled.run_id, job.lane_id),
       ...(params.testsUrl ? { testsUrl: params.testsUrl(labelled.run_id) } : {}),
     });
     if (!output) continue;

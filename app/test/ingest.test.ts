@@ -20,7 +20,7 @@ beforeAll(async () => {
   const run = sampleRun(2);
   runId = run.run_id;
   await runner.writeRun(run);
-  await runner.appendLog(runId, run.jobs[0]!.id, "guest", "guest output\n");
+  await runner.appendLog(runId, run.jobs[0]!.lane_id, "guest", "guest output\n");
   zip = await packLikeTheAction(runner.runDir(runId), path.join(work, "staging"));
 });
 

@@ -1,7 +1,8 @@
-import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { maskSecrets } from "../report/mask.js";
 import type { PlanRecord, RunRecord } from "../schema/index.js";
+import { PLAN_FILE, RUN_FILE, runArtifactFiles } from "../store/index.js";
 
 /** The one call made to the artifact service; `@actions/artifact` behind it on GitHub. */
 export interface ArtifactPort {
@@ -22,24 +23,6 @@ export async function defaultArtifactPort(): Promise<ArtifactPort> {
   };
 }
 
-const RECORD_FILES = new Set(["run.json", "plan.json"]);
-
-/** run.json, plan.json and every host.log/guest.log under a run directory, relative to it, sorted. */
-export async function runArtifactFiles(runDir: string): Promise<string[]> {
-  const entries = await readdir(runDir, { recursive: true, withFileTypes: true });
-  return entries
-    .filter((e) => e.isFile())
-    .map((e) => path.relative(runDir, path.join(e.parentPath, e.name)))
-    .filter((rel) => rel.endsWith(".log") || RECORD_FILES.has(path.basename(rel)) || isLaneArtifact(rel))
-    .sort();
-}
-
-/** `jobs/<lane>/artifacts/…`: the files a lane's `artifacts`/`reports` collected. */
-function isLaneArtifact(relative: string): boolean {
-  const parts = relative.split(path.sep);
-  return parts.length > 3 && parts[0] === "jobs" && parts[2] === "artifacts";
-}
-
 /**
  * Copy the run's records and logs into a staging directory with every secret masked, so the
  * artifact cannot carry a key or token even if a tool printed one.
@@ -58,8 +41,8 @@ export async function stageArtifact(params: {
   const files = await runArtifactFiles(runDir).catch((): string[] => []);
   // The engine's plan.json when it wrote one; the given record always (it is the final one).
   const generated = new Map<string, unknown>();
-  if (plan && !files.includes("plan.json")) generated.set("plan.json", plan);
-  if (record) generated.set("run.json", record);
+  if (plan && !files.includes(PLAN_FILE)) generated.set(PLAN_FILE, plan);
+  if (record) generated.set(RUN_FILE, record);
   for (const name of generated.keys()) if (!files.includes(name)) files.push(name);
   files.sort();
   const staged: string[] = [];

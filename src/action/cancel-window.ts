@@ -1,14 +1,13 @@
-import { readFile } from "node:fs/promises";
-import path from "node:path";
-import { defaultBuildPlan } from "../run/default-deps.js";
-import { closeUnfinishedJobs, finishRun, initialRunRecord, type RunMeta } from "../run/records.js";
-import type { PikaciConfig, PlanRecord, RunRecord } from "../schema/index.js";
+import type { PlannedRun } from "../run/prepare.js";
+import { closedAsCancelled, initialRunRecord, type RunMeta, withFinishedJob } from "../run/records.js";
+import type { ExecutorKind, RunEvent, RunRecord } from "../schema/index.js";
+import type { StoreLayout } from "../store/index.js";
 
 /**
  * GitHub's runner sends SIGINT, then SIGTERM 7.5 s later, then kills the step 2.5 s after that.
  * After SIGINT the engine gets this long to hand back its own record; then the action stops
  * waiting for it (remote clean-up continues in the background, in the post step or `pikaci gc`)
- * and concludes the checks and uploads the record from what is on disk.
+ * and concludes the checks and uploads the record it folded from the engine's events.
  */
 export const CANCEL_GRACE_MS = 300;
 
@@ -45,64 +44,31 @@ export async function settleWithin<T>(
 }
 
 /**
- * The run as far as the engine wrote it, closed as cancelled: what a cancelled job records when
- * the engine could not finish in time. undefined when nothing was written yet.
+ * The run as the engine's events told it so far, starting from the plan: what a cancelled job
+ * records when the engine cannot hand back its own record in time (or was never started).
  */
-export async function cancelledRecordFromDisk(runDir: string, at: Date): Promise<RunRecord | undefined> {
-  let run: RunRecord;
-  try {
-    run = JSON.parse(await readFile(path.join(runDir, "run.json"), "utf8")) as RunRecord;
-  } catch {
-    return undefined;
-  }
-  if (run.finished_at) return run;
-  const iso = at.toISOString();
-  const closed = closeUnfinishedJobs(run, iso, {
-    status: "cancelled",
-    message: "cancelled; the action stopped waiting for the build host",
-  });
-  return finishRun(closed, iso, true);
-}
+export class LiveRecord {
+  #run: RunRecord;
 
-/**
- * The record of a run cancelled before the engine wrote one (cancelled at start-up, or the engine
- * not yet past its first write): the plan, every selected lane closed as cancelled. Pure.
- */
-export function cancelledRecordFromPlan(p: {
-  config: PikaciConfig;
-  configPath: string;
-  runId: string;
-  laneIds: string[];
-  changedFiles: string[] | null;
-  executor: "local" | "incus";
-  meta: RunMeta;
-  runDir: string;
-  at: Date;
-}): { record: RunRecord; plan: PlanRecord } {
-  const iso = p.at.toISOString();
-  const { plan, timeouts } = defaultBuildPlan(p.config, p.changedFiles, {
-    configPath: p.configPath,
-    laneIds: p.laneIds,
-    runId: p.runId,
-    createdAt: iso,
-    executor: p.executor,
-  });
-  const initial = initialRunRecord({
-    runId: p.runId,
-    createdAt: iso,
-    plan,
-    planPath: "plan.json",
-    executor: p.executor,
-    timeouts,
-    logPaths: (jobId) => ({
-      host: path.join(p.runDir, "jobs", jobId, "host.log"),
-      guest: path.join(p.runDir, "jobs", jobId, "guest.log"),
-    }),
-    meta: p.meta,
-  });
-  const closed = closeUnfinishedJobs(initial, iso, {
-    status: "cancelled",
-    message: "cancelled before it started",
-  });
-  return { record: finishRun(closed, iso, true), plan };
+  constructor(p: { planned: PlannedRun; executor: ExecutorKind; layout: StoreLayout; meta: RunMeta }) {
+    const { runId } = p.planned;
+    this.#run = initialRunRecord({
+      planned: p.planned,
+      executor: p.executor,
+      logPaths: (laneId) => ({
+        host: p.layout.logFile(runId, laneId, "host"),
+        guest: p.layout.logFile(runId, laneId, "guest"),
+      }),
+      meta: p.meta,
+    });
+  }
+
+  apply(event: RunEvent): void {
+    this.#run = withFinishedJob(this.#run, event);
+  }
+
+  /** Closed as cancelled: every job not finished yet is `cancelled` with `why`. */
+  cancelled(at: Date, why: string): RunRecord {
+    return closedAsCancelled(this.#run, at.toISOString(), why);
+  }
 }

@@ -1,20 +1,25 @@
+import type { InlineCredentials } from "../executor/create.js";
 import type { ActionInputs } from "./inputs.js";
 
 /**
- * The build host's credentials as the executor's environment, in memory only: the key never
- * touches the runner's disk and never enters `process.env` (so no child process inherits it).
+ * The build host's connection from the action's inputs, as typed parameters: the key stays in
+ * memory, never touches the runner's disk and never enters an environment (so no child process
+ * inherits it), and no PIKACI_SSH_* variable of the runner is consulted.
  */
-export function sshParams(inputs: ActionInputs, env: NodeJS.ProcessEnv) {
+export function hostConnection(inputs: ActionInputs): {
+  host: string | undefined;
+  credentials?: InlineCredentials;
+  incusProject?: string;
+} {
   const knownHosts = inputs["ssh-known-hosts"]?.trim();
   const fingerprint = knownHosts?.startsWith("SHA256:") ? knownHosts : undefined;
-  const credentialEnv: NodeJS.ProcessEnv = { ...env, PIKACI_SSH_KEY: inputs["ssh-key"] ?? "" };
-  delete credentialEnv.PIKACI_SSH_KNOWN_HOSTS;
-  delete credentialEnv.PIKACI_SSH_HOST_FINGERPRINT;
-  if (knownHosts && !fingerprint) credentialEnv.PIKACI_SSH_KNOWN_HOSTS = `${knownHosts}\n`;
+  const credentials: InlineCredentials = {
+    privateKey: inputs["ssh-key"] ?? "",
+    ...(fingerprint ? { fingerprint } : knownHosts ? { knownHosts: `${knownHosts}\n` } : {}),
+  };
   return {
     host: inputs.host,
-    ...(fingerprint ? { fingerprint } : {}),
+    ...(inputs.host ? { credentials } : {}),
     ...(inputs["incus-project"] ? { incusProject: inputs["incus-project"] } : {}),
-    env: credentialEnv,
   };
 }

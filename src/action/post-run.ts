@@ -1,10 +1,9 @@
 import * as core from "@actions/core";
 import { describeError } from "../errors/index.js";
 import { connectTransport } from "../executor/create.js";
-import { INSTANCE_PREFIX, LABEL } from "../executor/incus/names.js";
-import { createIncusClient } from "../incus/client.js";
+import { removeRunInstances } from "../executor/incus/gc.js";
 import { secretNeedles } from "../report/mask.js";
-import { sshParams } from "./credentials.js";
+import { hostConnection } from "./credentials.js";
 import { parseInputs } from "./inputs.js";
 import { collectSecrets } from "./secrets.js";
 import { STATE_FINISHED, STATE_RUN_ID } from "./state.js";
@@ -20,19 +19,16 @@ export async function runPost(env: NodeJS.ProcessEnv = process.env): Promise<voi
     if (!runId || core.getState(STATE_FINISHED) === "1") return;
     const inputs = parseInputs((name) => core.getInput(name));
     for (const secret of secretNeedles(collectSecrets(inputs))) core.setSecret(secret);
-    if (!inputs.host) return;
-    const ssh = sshParams(inputs, env);
-    const transport = await connectTransport({ ...ssh, host: inputs.host });
+    const { host, credentials, incusProject } = hostConnection(inputs);
+    if (!host) return;
+    const transport = await connectTransport({ host, ...(credentials ? { credentials } : {}), env });
     try {
-      const incus = createIncusClient({
+      await removeRunInstances({
         transport,
-        ...(inputs["incus-project"] ? { project: inputs["incus-project"] } : {}),
+        ...(incusProject ? { project: incusProject } : {}),
+        runId,
+        onRemoved: (name) => core.info(`pikaci: removed leftover instance ${name} of run ${runId}`),
       });
-      const leftovers = (await incus.list(INSTANCE_PREFIX)).filter((i) => i.config[LABEL.runId] === runId);
-      for (const instance of leftovers) {
-        await incus.delete(instance.name);
-        core.info(`pikaci: removed leftover instance ${instance.name} of run ${runId}`);
-      }
     } finally {
       await transport.close();
     }

@@ -4,9 +4,10 @@ import { describeError } from "../errors/index.js";
 import { secretNeedles } from "../report/mask.js";
 import { gitMeta } from "../run/git-meta.js";
 import { type ArtifactPort, defaultArtifactPort } from "./artifacts.js";
-import { actionContext, readEventPayload } from "./context.js";
+import { type ActionContext, actionContext, readEventPayload } from "./context.js";
 import { createEngine, GUEST_ROOTS } from "./engine.js";
-import { parseInputs } from "./inputs.js";
+import type { EnginePort } from "./engine-port.js";
+import { type ActionInputs, parseInputs } from "./inputs.js";
 import { main } from "./main.js";
 import { createOctokit, octokitChecks, pullRequestFiles } from "./octokit-checks.js";
 import { collectSecrets } from "./secrets.js";
@@ -26,13 +27,6 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     // Each line of the key too: the runner masks what it is told, and tools print keys line by line.
     for (const secret of secretNeedles(collectSecrets(inputs))) core.setSecret(secret);
     const context = actionContext(env, await readEventPayload(env.GITHUB_EVENT_PATH));
-    const octokit = createOctokit({ token: inputs.token, baseUrl: context.apiUrl });
-    const target = { owner: context.owner, repo: context.repo };
-    // Loaded while the engine connects: both take a while, and a cancelled job has seconds.
-    const artifactPort = defaultArtifactPort();
-    artifactPort.catch(() => {});
-    // Loaded while main reads the check runs and the config; awaited only to upload.
-    const artifacts: ArtifactPort = { upload: async (p) => (await artifactPort).upload(p) };
     const engine = createEngine({
       inputs,
       workspace: context.workspace,
@@ -47,44 +41,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       onWarning: (m) => core.warning(m),
     });
     try {
-      // Saved before anything runs, so the post step can clean up after a crash or a cancel.
-      const runId = inputs["run-id"] ?? engine.newRunId();
-      core.saveState(STATE_RUN_ID, runId);
-      const pr = context.pullRequest;
-      const result = await main({
-        inputs: { ...inputs, "run-id": runId },
-        context,
-        engine,
-        checks: octokitChecks(octokit, target),
-        artifacts,
-        log: { info: core.info, warning: core.warning, error: core.error },
-        writeSummary: async (markdown) => {
-          if (env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(markdown).write();
-        },
-        ...(pr
-          ? {
-              changedFiles: () =>
-                pullRequestFiles(octokit, target, {
-                  number: pr,
-                  changedFiles: context.pullRequestChangedFiles,
-                }),
-            }
-          : {}),
-        readCheckout: () => gitMeta(context.workspace),
-        secrets: collectSecrets(inputs),
-        signal: abort.signal,
-        guestRoots: GUEST_ROOTS,
-        ...(env.PIKACI_CHECK_INTERVAL_MS ? { intervalMs: Number(env.PIKACI_CHECK_INTERVAL_MS) } : {}),
-      });
-      core.setOutput("run-id", result.runId);
-      core.setOutput("conclusion", result.conclusion);
-      core.setOutput("run-json", result.runJsonPath ?? "");
-      if (result.conclusion !== "success") {
-        const lanes = result.failedLanes.length > 0 ? `: ${result.failedLanes.join(", ")}` : "";
-        core.setFailed(
-          `pikaci run ${result.runId} ${result.conclusion === "cancelled" ? "was cancelled" : "failed"}${lanes}`,
-        );
-      }
+      await runMain({ env, inputs, context, engine, signal: abort.signal });
     } finally {
       // After a cancel the engine may still be deleting instances over SSH: that must not hold the
       // step past GitHub's window. The post step (or `pikaci gc`) removes what is left.
@@ -101,6 +58,61 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   }
   // Background clean-up would keep the process alive until SIGKILL; the record is already out.
   if (abort.signal.aborted) process.exit();
+}
+
+/** The real ports around `main`, and its result as the step's outputs. */
+async function runMain(p: {
+  env: NodeJS.ProcessEnv;
+  inputs: ActionInputs;
+  context: ActionContext;
+  engine: EnginePort;
+  signal: AbortSignal;
+}): Promise<void> {
+  const { env, inputs, context } = p;
+  const octokit = createOctokit({ token: inputs.token, baseUrl: context.apiUrl });
+  const target = { owner: context.owner, repo: context.repo };
+  // Loaded while main reads the check runs and the config; awaited only to upload.
+  const artifactPort = defaultArtifactPort();
+  artifactPort.catch(() => {});
+  const artifacts: ArtifactPort = { upload: async (u) => (await artifactPort).upload(u) };
+  // Saved before anything runs, so the post step can clean up after a crash or a cancel.
+  const runId = inputs["run-id"] ?? p.engine.newRunId();
+  core.saveState(STATE_RUN_ID, runId);
+  const pr = context.pullRequest;
+  const result = await main({
+    inputs: { ...inputs, "run-id": runId },
+    context,
+    engine: p.engine,
+    checks: octokitChecks(octokit, target),
+    artifacts,
+    log: { info: core.info, warning: core.warning, error: core.error },
+    writeSummary: async (markdown) => {
+      if (env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(markdown).write();
+    },
+    ...(pr
+      ? {
+          changedFiles: () =>
+            pullRequestFiles(octokit, target, { number: pr, changedFiles: context.pullRequestChangedFiles }),
+        }
+      : {}),
+    readCheckout: () => gitMeta(context.workspace),
+    secrets: collectSecrets(inputs),
+    signal: p.signal,
+    guestRoots: GUEST_ROOTS,
+    ...(env.PIKACI_CHECK_INTERVAL_MS ? { intervalMs: Number(env.PIKACI_CHECK_INTERVAL_MS) } : {}),
+  });
+  writeOutputs(result);
+}
+
+function writeOutputs(result: Awaited<ReturnType<typeof main>>): void {
+  core.setOutput("run-id", result.runId);
+  core.setOutput("conclusion", result.conclusion);
+  core.setOutput("run-json", result.runJsonPath ?? "");
+  if (result.conclusion === "success") return;
+  const lanes = result.failedLanes.length > 0 ? `: ${result.failedLanes.join(", ")}` : "";
+  core.setFailed(
+    `pikaci run ${result.runId} ${result.conclusion === "cancelled" ? "was cancelled" : "failed"}${lanes}`,
+  );
 }
 
 /** How long a cancelled run waits for the engine's connection to close before it exits. */

@@ -4,11 +4,21 @@ import { parseHostUrl } from "../transport/host-url.js";
 import type { Transport } from "../transport/transport.js";
 import type { Executor } from "./executor.js";
 
+/** The build host's key and pinned host key, held in memory (the Action's inputs): used as given. */
+export interface InlineCredentials {
+  privateKey: string;
+  /** known_hosts line(s); or pin by `fingerprint`. */
+  knownHosts?: string;
+  fingerprint?: string;
+}
+
 export interface CreateExecutorParams {
   /** `ssh://user@host:port`, `localhost` (Incus on this machine, no SSH), or absent (no Incus). */
   host?: string;
   /** Path to the private key; else PIKACI_SSH_KEY. */
   sshKey?: string;
+  /** In-memory credentials instead of `sshKey`/`knownHosts`/`fingerprint` and their variables. */
+  credentials?: InlineCredentials;
   /** Path to a known_hosts file; else PIKACI_SSH_KNOWN_HOSTS. */
   knownHosts?: string;
   fingerprint?: string;
@@ -61,6 +71,7 @@ export async function createExecutor(
 /** `localhost` → commands on this machine; `ssh://…` → one pinned ssh2 connection. */
 export async function connectTransport(params: {
   host: string;
+  credentials?: InlineCredentials;
   sshKey?: string;
   knownHosts?: string;
   fingerprint?: string;
@@ -74,9 +85,9 @@ export async function connectTransport(params: {
     return new LocalhostTransport();
   }
   const { connectSsh } = await import("../ssh/ssh-transport.js");
-  const credentials = await loadSshKey({ keyPath: params.sshKey, env });
-  const knownHosts = await loadKnownHosts({ knownHostsPath: params.knownHosts, env });
-  const fingerprint = params.fingerprint ?? (env.PIKACI_SSH_HOST_FINGERPRINT || undefined);
+  const { privateKey, passphrase, knownHosts, fingerprint } = params.credentials
+    ? { ...params.credentials, passphrase: undefined }
+    : await loadCredentials(params, env);
   if (!knownHosts && !fingerprint && !params.acceptUnknownHostKey) {
     // Fail before dialing out: our own host-key check would refuse the connection anyway.
     throw new UsageError(`no pinned host key for ${target.description}`, {
@@ -85,10 +96,24 @@ export async function connectTransport(params: {
   }
   return connectSsh({
     url: params.host,
-    privateKey: credentials.privateKey,
-    passphrase: credentials.passphrase,
+    privateKey,
+    passphrase,
     knownHosts,
     fingerprint,
     acceptUnknownHostKey: params.acceptUnknownHostKey,
   });
+}
+
+/** The CLI's credentials: key and known_hosts from files, else from PIKACI_SSH_* variables. */
+async function loadCredentials(
+  params: { sshKey?: string; knownHosts?: string; fingerprint?: string },
+  env: NodeJS.ProcessEnv,
+) {
+  const key = await loadSshKey({ keyPath: params.sshKey, env });
+  return {
+    privateKey: key.privateKey,
+    passphrase: key.passphrase,
+    knownHosts: await loadKnownHosts({ knownHostsPath: params.knownHosts, env }),
+    fingerprint: params.fingerprint ?? (env.PIKACI_SSH_HOST_FINGERPRINT || undefined),
+  };
 }

@@ -17,7 +17,7 @@ import type { SnapshotRef } from "../snapshot/entries.js";
  */
 export interface JobSpec {
   run_id: string;
-  job_id: string;
+  /** The job's id in its run: a job is one lane's execution, so its lane id. */
   lane_id: string;
   description: string;
   attempt: number;

@@ -124,7 +124,7 @@ async function runIncusJob(params: IncusJobParams): Promise<JobOutcome> {
   });
   try {
     job.host(
-      `job ${params.job.job_id} attempt ${params.job.attempt} on ${transport.description} as instance ${job.name} (${job.image})`,
+      `job ${params.job.lane_id} attempt ${params.job.attempt} on ${transport.description} as instance ${job.name} (${job.image})`,
     );
     if (params.job.execute.network !== undefined && params.options.networkRefusal !== undefined) {
       throw new InfrastructureError(`network refused: ${params.options.networkRefusal}`, {
@@ -161,9 +161,9 @@ function incusJob(params: IncusJobParams): IncusJob {
     settings: { ...options, remoteWorkDir, shift: options.shift ?? false, owner: params.owner },
     pool: params.pool,
     host: (line) => params.events.log("host", `pikaci: ${line}\n`),
-    name: instanceName(job.run_id, job.job_id),
+    name: instanceName(job.run_id, job.lane_id),
     image: options.image ?? job.execute.image,
-    layout: remoteJobLayout(remoteWorkDir, job.run_id, job.job_id),
+    layout: remoteJobLayout(remoteWorkDir, job.run_id, job.lane_id),
     startedAt: new Date(),
     ending: {
       aborted: false,
@@ -193,7 +193,7 @@ async function conclude(job: IncusJob): Promise<JobOutcome> {
     remoteWorkDir: job.settings.remoteWorkDir,
     caches: job.keyed,
     passed: verdict.status === "passed",
-    id: `${job.job.run_id}-${job.job.job_id}-${job.job.attempt}`,
+    id: `${job.job.run_id}-${job.job.lane_id}-${job.job.attempt}`,
     log: job.host,
   });
   if (verdict.message && verdict.status !== "passed")

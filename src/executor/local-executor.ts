@@ -84,7 +84,7 @@ async function runLocalJob(params: LocalJobParams): Promise<JobOutcome> {
         outputs: join(dir, "outputs"),
       };
       await Promise.all(Object.values(layout).map((p) => mkdir(p, { recursive: true })));
-      host(`job ${job.job_id} attempt ${job.attempt} in ${dir}`);
+      host(`job ${job.lane_id} attempt ${job.attempt} in ${dir}`);
       return layout;
     });
     await clock.run("sync_snapshot", async () => {
@@ -111,7 +111,7 @@ async function runLocalJob(params: LocalJobParams): Promise<JobOutcome> {
             home: paths.home,
             tmp: paths.tmp,
             lane: spec.env,
-            ids: { runId: job.run_id, jobId: job.job_id, laneId: job.lane_id, attempt: job.attempt },
+            ids: { runId: job.run_id, jobId: job.lane_id, laneId: job.lane_id, attempt: job.attempt },
           }),
           [OUTPUT_DIR_ENV]: paths.outputs,
         },

@@ -62,7 +62,7 @@ function interpret(entries: ZipEntry[]): ArtifactContent {
   const plan = planEntry ? parseRecord(planEntry, PlanRecord) : null;
   if (plan?.run_id && plan.run_id !== run.run_id)
     invalid(`plan.json is for run ${plan.run_id}, not ${run.run_id}`);
-  const jobIds = new Set(run.jobs.map((job) => job.id));
+  const jobIds = new Set(run.jobs.map((job) => job.lane_id));
   const logs: ArtifactContent["logs"] = [];
   for (const [name, entry] of byName) {
     const match = /^jobs\/([^/]+)\/(host|guest)\.log$/.exec(name);

@@ -30,7 +30,7 @@ export interface GanttBar {
 }
 
 export interface GanttRow {
-  job_id: string;
+  lane_id: string;
   status: JobRecord["status"];
   y: number;
   bars: GanttBar[];
@@ -53,7 +53,7 @@ export const SLOW_MIN_MS = 10_000;
 
 const TICK_STEPS_MS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200].map((s) => s * 1000);
 
-type GanttJob = Pick<JobRecord, "id" | "status" | "phases">;
+type GanttJob = Pick<JobRecord, "lane_id" | "status" | "phases">;
 
 function phaseSpan(
   phase: PhaseRecord,
@@ -98,7 +98,7 @@ export function layoutGantt(jobs: readonly GanttJob[], options: GanttOptions): G
         slow,
       };
     });
-    return { job_id: job.id, status: job.status, y, bars };
+    return { lane_id: job.lane_id, status: job.status, y, bars };
   });
 
   const step = TICK_STEPS_MS.find((candidate) => span_ms / candidate <= 8) ?? TICK_STEPS_MS.at(-1)!;

@@ -69,7 +69,7 @@ export function renderGantt(layout: GanttLayout): Html {
       row.bars.length === 0
         ? html`<text class="no-phases" x="${layout.labelWidth + 6}" y="${row.y + rowHeight / 2 + 4}">${row.status === "queued" ? "queued" : `no phases (${row.status})`}</text>`
         : "";
-    return html`<g class="lane" data-lane="${row.job_id}">${stripe}<a href="#job-${row.job_id}"><text class="lane-label s-${row.status}" x="8" y="${row.y + rowHeight / 2 + 4}">${row.job_id}</text></a><g role="list" aria-label="${row.job_id} phases">${row.bars.map((bar) => renderBar(bar, row.job_id))}</g>${empty}</g>`;
+    return html`<g class="lane" data-lane="${row.lane_id}">${stripe}<a href="#job-${row.lane_id}"><text class="lane-label s-${row.status}" x="8" y="${row.y + rowHeight / 2 + 4}">${row.lane_id}</text></a><g role="list" aria-label="${row.lane_id} phases">${row.bars.map((bar) => renderBar(bar, row.lane_id))}</g>${empty}</g>`;
   });
   return html`<svg class="gantt" viewBox="0 0 ${layout.width} ${layout.height}" width="${layout.width}" height="${layout.height}" xmlns="http://www.w3.org/2000/svg" role="group" aria-labelledby="gantt-title"><title id="gantt-title">Phase timeline: one row per lane, one bar per phase, on a shared time axis</title>${axis}${rows}</svg>`;
 }

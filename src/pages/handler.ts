@@ -190,7 +190,7 @@ async function serveLog(
   run: RunRecord,
   route: Extract<Route, { kind: "log" }>,
 ): Promise<boolean> {
-  if (!run.jobs.some((job) => job.id === route.jobId)) return sendError(req, res, 404);
+  if (!run.jobs.some((job) => job.lane_id === route.jobId)) return sendError(req, res, 404);
   const file =
     route.logKind === "host"
       ? store.hostLogPath(run.run_id, route.jobId)
@@ -205,9 +205,9 @@ async function readJobLogTails(store: RunPagesStore, run: RunRecord): Promise<Ma
   await Promise.all(
     run.jobs.map(async (job) => {
       const [host, guest] = await Promise.all(
-        (["host", "guest"] as LogKind[]).map((kind) => readLogTail(store, run.run_id, job.id, kind)),
+        (["host", "guest"] as LogKind[]).map((kind) => readLogTail(store, run.run_id, job.lane_id, kind)),
       );
-      logs.set(job.id, { host: host ?? null, guest: guest ?? null });
+      logs.set(job.lane_id, { host: host ?? null, guest: guest ?? null });
     }),
   );
   return logs;

@@ -64,8 +64,8 @@ function result(job: JobRecord): string {
 function laneTable(run: RunRecord, layout: GanttLayout): Html {
   const rows = run.jobs.map((job) => {
     const duration = job.duration_ms ?? between(job.started_at, job.finished_at);
-    const slow = layout.rows.find((row) => row.job_id === job.id)?.bars.some((bar) => bar.slow);
-    return html`<tr data-lane="${job.id}"><td class="st s-${job.status}">${statusIcon(job.status)} ${job.status}</td><td><a href="#job-${job.id}">${job.id}</a>${job.description && job.description !== job.id ? html`<span class="desc">${job.description}</span>` : ""}</td><td class="num">${formatDuration(duration, NO_DURATION)}</td><td class="num${slow ? " slow-note" : ""}">${slowestSetup(job)}</td><td>${result(job)}</td></tr>`;
+    const slow = layout.rows.find((row) => row.lane_id === job.lane_id)?.bars.some((bar) => bar.slow);
+    return html`<tr data-lane="${job.lane_id}"><td class="st s-${job.status}">${statusIcon(job.status)} ${job.status}</td><td><a href="#job-${job.lane_id}">${job.lane_id}</a>${job.description && job.description !== job.lane_id ? html`<span class="desc">${job.description}</span>` : ""}</td><td class="num">${formatDuration(duration, NO_DURATION)}</td><td class="num${slow ? " slow-note" : ""}">${slowestSetup(job)}</td><td>${result(job)}</td></tr>`;
   });
   return html`<section class="card"><h2>Lanes</h2><table class="lanes"><thead><tr><th>Status</th><th>Lane</th><th>Duration</th><th>Slowest set-up phase</th><th>Result</th></tr></thead><tbody>${rows}</tbody></table></section>`;
 }
@@ -85,7 +85,7 @@ function failures(run: RunRecord): Html {
     const excerpt = job.failure_excerpt
       ? html`<pre class="log">${ansiToHtml(job.failure_excerpt)}</pre>`
       : "";
-    return html`<div class="failure"><h3><a href="#job-${job.id}">${job.id}</a></h3>${job.message ? html`<p class="message">${job.message}</p>` : ""}${excerpt}</div>`;
+    return html`<div class="failure"><h3><a href="#job-${job.lane_id}">${job.lane_id}</a></h3>${job.message ? html`<p class="message">${job.message}</p>` : ""}${excerpt}</div>`;
   });
   return html`<section class="card"><h2>Failures</h2>${items}</section>`;
 }
@@ -96,15 +96,15 @@ function logBlock(run: RunRecord, job: JobRecord, kind: LogKind, tail: LogTail |
   const shown = tail.truncated
     ? `last ${plural(tail.shown_lines, "line")} of ${formatBytes(tail.total_bytes)}`
     : `${plural(tail.shown_lines, "line")}, ${formatBytes(tail.total_bytes)}`;
-  const href = `${run.run_id}/logs/${job.id}/${kind}?sig=${sig}`;
+  const href = `${run.run_id}/logs/${job.lane_id}/${kind}?sig=${sig}`;
   return html`<div class="logview" data-kind="${kind}"><p class="loghead"><b>${kind} log</b><span>${shown}</span><a class="show-all" href="${href}">show all</a></p><div class="logbox"><pre class="log">${ansiToHtml(tail.text)}</pre></div></div>`;
 }
 
 function logs(input: RunPageInput): Html {
   const items = input.run.jobs.map((job) => {
-    const tails = input.logs.get(job.id) ?? { host: null, guest: null };
+    const tails = input.logs.get(job.lane_id) ?? { host: null, guest: null };
     const open = job.status === "failed" || job.status === "running";
-    return html`<details class="job" id="job-${job.id}"${open ? html` open` : ""}><summary><span class="st s-${job.status}">${statusIcon(job.status)}</span><b>${job.id}</b><span class="desc">${job.status} · ${formatDuration(job.duration_ms ?? between(job.started_at, job.finished_at), NO_DURATION)}</span></summary><div class="job-body">${logBlock(input.run, job, "guest", tails.guest, input.sig)}${logBlock(input.run, job, "host", tails.host, input.sig)}</div></details>`;
+    return html`<details class="job" id="job-${job.lane_id}"${open ? html` open` : ""}><summary><span class="st s-${job.status}">${statusIcon(job.status)}</span><b>${job.lane_id}</b><span class="desc">${job.status} · ${formatDuration(job.duration_ms ?? between(job.started_at, job.finished_at), NO_DURATION)}</span></summary><div class="job-body">${logBlock(input.run, job, "guest", tails.guest, input.sig)}${logBlock(input.run, job, "host", tails.host, input.sig)}</div></details>`;
   });
   return html`<section class="card"><h2>Logs</h2>${items}</section>`;
 }

@@ -35,7 +35,7 @@ function laneTests(job: JobRecord, query: string): Html {
     shown.length === 0
       ? html`<p class="empty">${query ? "No listed test matches the filter." : "No failed or slow tests to list."}</p>`
       : html`<table class="tests"><thead><tr><th>Status</th><th>Suite</th><th>Test</th><th>Message</th><th>Duration</th></tr></thead><tbody>${shown.map(row)}</tbody></table>`;
-  return html`<div class="lane-tests" id="tests-${job.id}"><h3>${job.id}: ${c.failed + c.errors} failed, ${c.passed} passed, ${c.skipped} skipped of ${c.total} (${formatDuration(c.duration_ms, NO_DURATION)})</h3>${warnings}${table}${more}</div>`;
+  return html`<div class="lane-tests" id="tests-${job.lane_id}"><h3>${job.lane_id}: ${c.failed + c.errors} failed, ${c.passed} passed, ${c.skipped} skipped of ${c.total} (${formatDuration(c.duration_ms, NO_DURATION)})</h3>${warnings}${table}${more}</div>`;
 }
 
 /**

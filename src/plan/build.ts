@@ -28,6 +28,8 @@ export interface BuiltPlan {
   plan: PlanRecord;
   /** The selected lanes, resolved, in config order. */
   lanes: ResolvedLane[];
+  /** Every lane's timeout, selected or not, so a skipped lane's record is complete too. */
+  timeouts: ReadonlyMap<string, number>;
 }
 
 /**
@@ -84,6 +86,7 @@ export function buildRunPlan(
       nodes,
     },
     lanes,
+    timeouts: new Map(all.map((lane) => [lane.id, lane.execute.timeout_secs])),
   };
 }
 

@@ -45,7 +45,6 @@ function tailSection(heading: string, log: string, secrets: readonly string[], c
 
 export type FinalJob = Pick<
   JobRecord,
-  | "id"
   | "lane_id"
   | "status"
   | "failure_kind"

@@ -1,18 +1,20 @@
-import type { ExecutorKind, PikaciConfig, PlanRecord, RunRecord } from "../schema/index.js";
+import type { PlanRecord, RunRecord } from "../schema/index.js";
 import type { SnapshotRef } from "../snapshot/entries.js";
 import type { LogTruncation } from "../store/capped-log.js";
 
-/** What `runLanes` needs from its collaborators, narrowed so tests can hand in small fakes. */
-
+/**
+ * What the engine needs from its collaborators, narrowed so tests can hand in small fakes. A job is
+ * one lane's execution in a run, so the store names it by its lane id.
+ */
 export interface RunStore {
   writeRun(run: RunRecord): Promise<void>;
   writePlan(runId: string, plan: PlanRecord): Promise<void>;
   /** Creates the job directory and returns it. */
-  jobDir(runId: string, jobId: string): Promise<string>;
-  hostLogPath(runId: string, jobId: string): string;
-  guestLogPath(runId: string, jobId: string): string;
+  jobDir(runId: string, laneId: string): Promise<string>;
+  hostLogPath(runId: string, laneId: string): string;
+  guestLogPath(runId: string, laneId: string): string;
   /** A job's log, capped to `limitBytes` (head and tail kept); written synchronously. */
-  openLog(runId: string, jobId: string, kind: "host" | "guest", limitBytes: number): LogSink;
+  openLog(runId: string, laneId: string, kind: "host" | "guest", limitBytes: number): LogSink;
 }
 
 export interface LogSink {
@@ -21,24 +23,12 @@ export interface LogSink {
   close(): LogTruncation | null;
 }
 
-export interface PlanOptions {
-  configPath: string;
-  laneIds: string[] | undefined;
-  runId: string;
-  createdAt: string;
-  executor: ExecutorKind;
-}
-
-/** Pure: config + changed files → the plan, plus every lane's timeout (skipped lanes are recorded too). */
-export type PlanBuilder = (
-  config: PikaciConfig,
-  changedFiles: string[] | null,
-  options: PlanOptions,
-) => { plan: PlanRecord; timeouts: ReadonlyMap<string, number> };
-
 /** Hash the workspace snapshot once per run; executors copy or sync that same tree from the ref. */
 export type SnapshotHasher = (
   workspace: string,
   signal: AbortSignal,
   options: { stateRoot?: string; include?: readonly string[] },
 ) => Promise<SnapshotRef>;
+
+/** The run's snapshot, hashed when the engine asks (timed and recorded as `hash_snapshot`). */
+export type SnapshotSource = (signal: AbortSignal) => Promise<SnapshotRef>;

@@ -7,10 +7,13 @@ import type {
   LaneFilter,
   PlanRecord,
   PrepareTiming,
+  RunEvent,
   RunRecord,
   RunStatus,
 } from "../schema/index.js";
+import { PLAN_FILE } from "../store/layout.js";
 import { runStatusOf } from "./policy.js";
+import type { PlannedRun } from "./prepare.js";
 
 /** Pure transitions of `run.json`: every function returns a new record and never touches the disk. */
 
@@ -24,14 +27,10 @@ export interface RunMeta {
 }
 
 export interface InitialRunParams {
-  runId: string;
-  createdAt: string;
-  plan: PlanRecord;
-  planPath: string | null;
+  planned: PlannedRun;
   executor: ExecutorKind;
-  /** Timeout of every lane in the config, so a skipped lane's record is complete too. */
-  timeouts: ReadonlyMap<string, number>;
-  logPaths: (jobId: string) => { host: string; guest: string };
+  /** Where each lane's host and guest logs go (the store's layout). */
+  logPaths: (laneId: string) => { host: string; guest: string };
   meta?: RunMeta;
 }
 
@@ -46,7 +45,6 @@ function baseJob(
   executor: ExecutorKind,
 ): JobRecord {
   return {
-    id: laneId,
     lane_id: laneId,
     description,
     status: "queued",
@@ -68,7 +66,8 @@ function baseJob(
 
 /** `running`, every selected job `queued`, every unselected lane a `skipped` job saying why. */
 export function initialRunRecord(params: InitialRunParams): RunRecord {
-  const { plan, meta = {} } = params;
+  const { meta = {} } = params;
+  const { plan, runId, createdAt, timeouts } = params.planned;
   const nodes = executeNodes(plan);
   const selectedIds = new Set(nodes.map((node) => node.lane_id));
   const queued = nodes.map((node): JobRecord => {
@@ -86,21 +85,21 @@ export function initialRunRecord(params: InitialRunParams): RunRecord {
     .filter((filter) => !selectedIds.has(filter.lane_id))
     .map(
       (filter: LaneFilter): JobRecord => ({
-        ...baseJob(filter.lane_id, filter.lane_id, params.timeouts.get(filter.lane_id) ?? 1, params.executor),
+        ...baseJob(filter.lane_id, filter.lane_id, timeouts.get(filter.lane_id) ?? 1, params.executor),
         status: "skipped",
         message: filter.reason,
       }),
     );
   return {
     schema_version: 1,
-    run_id: params.runId,
+    run_id: runId,
     status: nodes.length === 0 ? "skipped" : "running",
     git_head: meta.git_head ?? null,
     git_dirty: meta.git_dirty ?? null,
-    created_at: params.createdAt,
-    started_at: params.createdAt,
-    finished_at: nodes.length === 0 ? params.createdAt : null,
-    plan_path: params.planPath,
+    created_at: createdAt,
+    started_at: createdAt,
+    finished_at: nodes.length === 0 ? createdAt : null,
+    plan_path: PLAN_FILE,
     changed_files: plan.changed_files,
     filters: plan.selection,
     message: nodes.length === 0 ? "no lane was selected" : null,
@@ -114,8 +113,8 @@ export function initialRunRecord(params: InitialRunParams): RunRecord {
   };
 }
 
-export function updateJob(run: RunRecord, jobId: string, patch: (job: JobRecord) => JobRecord): RunRecord {
-  return { ...run, jobs: run.jobs.map((job) => (job.id === jobId ? patch(job) : job)) };
+export function updateJob(run: RunRecord, laneId: string, patch: (job: JobRecord) => JobRecord): RunRecord {
+  return { ...run, jobs: run.jobs.map((job) => (job.lane_id === laneId ? patch(job) : job)) };
 }
 
 export function addPrepareTiming(run: RunRecord, timing: PrepareTiming): RunRecord {
@@ -195,4 +194,18 @@ export function finishRun(run: RunRecord, at: string, aborted: boolean, message?
   // A finished run is never left `running`: callers close unfinished jobs first, and this guards it.
   const status: RunStatus = computed === "running" ? "failed" : computed;
   return { ...run, status, finished_at: at, message: message ?? run.message };
+}
+
+/** A live record applied with what the engine reported: a job that finished replaces its entry. */
+export function withFinishedJob(run: RunRecord, event: RunEvent): RunRecord {
+  if (event.type === "job_started")
+    return updateJob(run, event.lane_id, (job) => markJobRunning(job, event.at));
+  if (event.type !== "job_finished") return run;
+  return updateJob(run, event.lane_id, () => event.job);
+}
+
+/** The record closed as cancelled: every unfinished job cancelled with `message`, the run `cancelled`. Pure. */
+export function closedAsCancelled(run: RunRecord, at: string, message: string): RunRecord {
+  if (run.finished_at) return run;
+  return finishRun(closeUnfinishedJobs(run, at, { status: "cancelled", message }), at, true);
 }

@@ -71,7 +71,8 @@ export const LogTruncation = z.object({
 });
 
 export const JobRecord = z.object({
-  id: LaneId,
+  /** Older records only; equals `lane_id` (a job is one lane's execution in one run). */
+  id: LaneId.optional().meta({ description: "Older records only; equals lane_id." }),
   lane_id: LaneId,
   description: z.string(),
   status: JobStatus,

@@ -4,6 +4,17 @@ import { assertJobId, assertRunId } from "./ids.js";
 
 export type LogKind = "host" | "guest";
 
+/** The file names of a run directory: `runs/<run_id>/{run.json,plan.json,jobs/<lane_id>/{host,guest}.log}`. */
+export const RUN_FILE = "run.json";
+export const PLAN_FILE = "plan.json";
+export const JOBS_DIR = "jobs";
+/** A job's collected files: `jobs/<lane_id>/artifacts/…`. */
+export const ARTIFACTS_DIR = "artifacts";
+
+export function logFileName(kind: LogKind): string {
+  return `${kind}.log`;
+}
+
 /**
  * Where things live under the state root. Every id is validated, and every path is checked
  * to resolve inside the root — the second check is defence in depth should a validator loosen.
@@ -25,15 +36,15 @@ export class StoreLayout {
   }
 
   runFile(runId: string): string {
-    return this.inside(this.runDir(runId), "run.json");
+    return this.inside(this.runDir(runId), RUN_FILE);
   }
 
   planFile(runId: string): string {
-    return this.inside(this.runDir(runId), "plan.json");
+    return this.inside(this.runDir(runId), PLAN_FILE);
   }
 
   jobsDir(runId: string): string {
-    return this.inside(this.runDir(runId), "jobs");
+    return this.inside(this.runDir(runId), JOBS_DIR);
   }
 
   jobDir(runId: string, jobId: string): string {
@@ -45,7 +56,7 @@ export class StoreLayout {
     if (kind !== "host" && kind !== "guest") {
       throw new InvalidIdError(`unknown log kind ${JSON.stringify(kind)}`, { hint: "use host or guest" });
     }
-    return this.inside(this.jobDir(runId, jobId), `${kind}.log`);
+    return this.inside(this.jobDir(runId, jobId), logFileName(kind));
   }
 
   private inside(...segments: string[]): string {

@@ -99,12 +99,12 @@ describeE2E("pikaci run --host: a hostile lane command reaches the guest byte fo
     const expected = Buffer.from(`${payload}\n`);
     for (const job of run.jobs) {
       const seen = await sshHost(host, 'cat -- "$1"', [
-        `${sandbox.remoteWorkDir}/runs/${run.run_id}/jobs/${job.id}/artifacts/seen`,
+        `${sandbox.remoteWorkDir}/runs/${run.run_id}/jobs/${job.lane_id}/artifacts/seen`,
       ]);
       expect(seen.code, seen.stderr).toBe(0);
-      expect(seen.stdout.equals(expected), `${job.id}: artifacts/seen differs`).toBe(true);
+      expect(seen.stdout.equals(expected), `${job.lane_id}: artifacts/seen differs`).toBe(true);
       const guestLog = await readFile(job.guest_log_path!);
-      expect(guestLog.equals(expected), `${job.id}: guest.log differs:\n${guestLog}`).toBe(true);
+      expect(guestLog.equals(expected), `${job.lane_id}: guest.log differs:\n${guestLog}`).toBe(true);
     }
     const canaries = await sshHost(host, 'ls -- "$1" 2>/dev/null; true', [canary]);
     expect(canaries.stdout.toString()).toBe("");

@@ -70,7 +70,7 @@ describeE2E("pikaci run --host: snapshot bytes sent (real sshd + Incus)", (host)
     expect(result.code, result.stdout + result.stderr).toBe(0);
     const run = (await latestRun(state()))!;
     expect(run.status).toBe("passed");
-    for (const job of run.jobs) expect(job.sync, job.id).toBeTruthy();
+    for (const job of run.jobs) expect(job.sync, job.lane_id).toBeTruthy();
     return run;
   }
   const sent = (run: RunRecord) => run.jobs.reduce((sum, job) => sum + job.sync!.bytes_sent, 0);
@@ -83,7 +83,7 @@ describeE2E("pikaci run --host: snapshot bytes sent (real sshd + Incus)", (host)
     const warm = await runOnce();
     expect(warm.snapshot_hash).toBe(cold.snapshot_hash);
     for (const job of warm.jobs) {
-      expect(job.sync, job.id).toMatchObject({ bytes_sent: 0, objects_sent: 0, snapshot_reused: true });
+      expect(job.sync, job.lane_id).toMatchObject({ bytes_sent: 0, objects_sent: 0, snapshot_reused: true });
     }
 
     const changed = randomBytes(5 * KIB).toString("hex"); // new 10 KiB content for an existing file

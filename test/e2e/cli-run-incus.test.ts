@@ -58,7 +58,7 @@ describeE2E("pikaci run --host on the demo (real sshd + Incus)", (host) => {
     expect(run.status).toBe("failed");
     expect(run.host).toBe(`ssh://root@127.0.0.1:${host.sshPort}`);
     expect(run.finished_at).not.toBeNull();
-    const byId = Object.fromEntries(run.jobs.map((job) => [job.id, job]));
+    const byId = Object.fromEntries(run.jobs.map((job) => [job.lane_id, job]));
     expect(Object.keys(byId).sort()).toEqual(["docs", "flaky-math", "lint", "slow", "unit"]);
     for (const lane of ["lint", "unit", "docs"]) {
       expect(byId[lane], lane).toMatchObject({ status: "passed", exit_code: 0, failure_kind: null });
@@ -72,19 +72,20 @@ describeE2E("pikaci run --host on the demo (real sshd + Incus)", (host) => {
     expect(byId.slow!.message).toContain("timed out after 3s");
 
     for (const job of run.jobs) {
-      expect(job.executor, job.id).toBe("incus");
-      expect(job.image, job.id).toBe(host.imageDebian);
+      expect(job.executor, job.lane_id).toBe("incus");
+      expect(job.image, job.lane_id).toBe(host.imageDebian);
       // One attempt each: none of these outcomes is an infrastructure failure to retry.
-      expect(job.attempts?.length ?? 1, job.id).toBe(1);
+      expect(job.attempts?.length ?? 1, job.lane_id).toBe(1);
       expect(
         job.phases.map((p) => p.phase),
-        job.id,
+        job.lane_id,
       ).toEqual(SEVEN_PHASES);
-      for (const phase of job.phases) expect(phase.duration_ms, `${job.id} ${phase.phase}`).not.toBeNull();
+      for (const phase of job.phases)
+        expect(phase.duration_ms, `${job.lane_id} ${phase.phase}`).not.toBeNull();
       const hostLog = await readFile(job.host_log_path!, "utf8");
-      expect(hostLog, job.id).toContain(`as instance ${job.instance_name}`);
-      expect(hostLog, job.id).toContain(`deleted instance ${job.instance_name}`);
-      expect((await readFile(job.guest_log_path!, "utf8")).length, job.id).toBeGreaterThan(0);
+      expect(hostLog, job.lane_id).toContain(`as instance ${job.instance_name}`);
+      expect(hostLog, job.lane_id).toContain(`deleted instance ${job.instance_name}`);
+      expect((await readFile(job.guest_log_path!, "utf8")).length, job.lane_id).toBeGreaterThan(0);
     }
     const guest = async (lane: string) => readFile(byId[lane]!.guest_log_path!, "utf8");
     expect(await guest("lint")).toMatch(/^lint: ok \(\d+ files\)$/m);

@@ -72,7 +72,7 @@ describe("pikaci run on the demo with the local executor", () => {
     expect(run.status).toBe("failed");
     expect(run.host).toBe("local");
     expect(run.snapshot_hash).toMatch(/^[0-9a-f]{64}$/);
-    const byId = Object.fromEntries(run.jobs.map((job) => [job.id, job]));
+    const byId = Object.fromEntries(run.jobs.map((job) => [job.lane_id, job]));
     expect(byId.lint).toMatchObject({ status: "passed", exit_code: 0, failure_kind: null });
     expect(byId.unit).toMatchObject({ status: "passed", exit_code: 0 });
     expect(byId.docs).toMatchObject({ status: "passed" });
@@ -122,17 +122,17 @@ describe("pikaci run on the demo with the local executor", () => {
     const times = events.map((e) => Date.parse(e.at));
     expect(times).toEqual([...times].sort((a, b) => a - b));
     for (const lane of ["lint", "unit", "flaky-math", "slow"]) {
-      const types = events.filter((e) => "job_id" in e && e.job_id === lane).map((e) => e.type);
+      const types = events.filter((e) => "lane_id" in e && e.lane_id === lane).map((e) => e.type);
       expect(types[0]).toBe("job_started");
       expect(types.at(-1)).toBe("job_finished");
     }
-    expect(events.find((e) => e.type === "job_finished" && e.job_id === "flaky-math")).toMatchObject({
+    expect(events.find((e) => e.type === "job_finished" && e.lane_id === "flaky-math")).toMatchObject({
       status: "failed",
       failure_kind: "test_failure",
       exit_code: 1,
     });
     const run = await loadRun(events[0]!.run_id);
-    expect(run.jobs.find((job) => job.id === "docs")).toMatchObject({ status: "skipped" });
+    expect(run.jobs.find((job) => job.lane_id === "docs")).toMatchObject({ status: "skipped" });
   });
 
   it("exits 0 when the chosen lanes pass, and 2 on an unknown lane", async () => {

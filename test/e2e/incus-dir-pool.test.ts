@@ -46,7 +46,6 @@ describe.skipIf(!env)("Incus executor on the dir storage pool", () => {
     const executor = createIncusExecutor({ transport, remoteWorkDir: REMOTE_WORK_DIR, storagePool: dirPool });
     const job: JobSpec = {
       run_id: `20260324T150000Z-${(process.pid & 0xffffff).toString(16).padStart(8, "0")}`,
-      job_id: "lane",
       lane_id: "lane",
       description: "dir pool",
       attempt: 1,

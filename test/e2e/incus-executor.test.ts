@@ -61,7 +61,6 @@ describe.skipIf(!env)("Incus executor over ssh2 (real sshd + Incus)", () => {
     runIds.push(runId);
     const job: JobSpec = {
       run_id: runId,
-      job_id: "lane",
       lane_id: "lane",
       description: "e2e",
       attempt: 1,
@@ -272,7 +271,6 @@ describe.skipIf(!env)("Incus executor over ssh2 (real sshd + Incus)", () => {
     const outcome = await gatedExecutor.runJob(
       {
         run_id: runId,
-        job_id: "lane",
         lane_id: "lane",
         description: "e2e",
         attempt: 1,

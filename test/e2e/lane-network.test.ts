@@ -111,7 +111,6 @@ describeE2E("lane network (real sshd + Incus + bridge)", (host) => {
       const outcome = await executor.runJob(
         {
           run_id: "20260324T120000Z-0000beef",
-          job_id: "online",
           lane_id: "online",
           description: "refused",
           attempt: 1,

@@ -55,7 +55,7 @@ async function guestLog(job: JobRecord): Promise<Buffer> {
 }
 
 async function expectLanes(run: RunRecord, key: string, stdout: string): Promise<void> {
-  const byId = new Map(run.jobs.map((job) => [job.id, job]));
+  const byId = new Map(run.jobs.map((job) => [job.lane_id, job]));
   const sigign = byId.get(`sigign-${key}`)!;
   expect(sigign.status, (await guestLog(sigign)).toString()).toBe("passed");
   expect((await guestLog(sigign)).toString()).toMatch(/^SigIgn:\s+0000000000000000$/m);
@@ -134,7 +134,7 @@ describeE2E("lane signal dispositions and log caps (CLI, both executors)", (host
       expect(result.code, result.stdout + result.stderr).toBe(1);
       await expectLanes(run, "local", result.stdout);
       // The ring file beside the log is gone once the lane ended.
-      const big = run.jobs.find((j) => j.id === "big-output-local")!;
+      const big = run.jobs.find((j) => j.lane_id === "big-output-local")!;
       await expect(stat(`${big.guest_log_path}.tail`)).rejects.toThrow();
     }, 120_000);
   });

@@ -30,17 +30,17 @@ beforeAll(async () => {
   const store = createStateStore({ root });
   await store.writeRun(run);
   for (const job of run.jobs) {
-    const guest = sampleLog(40_000, job.id);
+    const guest = sampleLog(40_000, job.lane_id);
     const extra =
       job.status === "failed"
         ? "<script>alert(1)</script>\n\u001b[1;31merror\u001b[0m: host_has_xcode\n"
         : "";
-    await store.appendLog(run.run_id, job.id, "guest", guest + extra);
+    await store.appendLog(run.run_id, job.lane_id, "guest", guest + extra);
     await store.appendLog(
       run.run_id,
-      job.id,
+      job.lane_id,
       "host",
-      `[host] prepare_runtime: incus init pikaci-${job.id}\n`,
+      `[host] prepare_runtime: incus init pikaci-${job.lane_id}\n`,
     );
   }
   const { privateKey } = generateKeyPairSync("rsa", {
@@ -113,7 +113,7 @@ describe("run page in a browser", () => {
     const rows = page.locator("table.lanes tbody tr");
     await expect.poll(() => rows.count()).toBe(run.jobs.length);
     expect(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-lane")))).toEqual(
-      run.jobs.map((job) => job.id),
+      run.jobs.map((job) => job.lane_id),
     );
     const failedRow = page.locator('tr[data-lane="check-apple-host-sanity"] td.st');
     expect(await failedRow.textContent()).toContain("failed");
@@ -122,7 +122,7 @@ describe("run page in a browser", () => {
     const phaseCount = run.jobs.reduce((sum, job) => sum + job.phases.length, 0);
     expect(await bars.count()).toBe(phaseCount);
     for (const job of run.jobs) {
-      const laneBars = page.locator(`svg.gantt g.lane[data-lane="${job.id}"] rect.bar`);
+      const laneBars = page.locator(`svg.gantt g.lane[data-lane="${job.lane_id}"] rect.bar`);
       expect(await laneBars.evaluateAll((rects) => rects.map((r) => r.getAttribute("data-phase")))).toEqual(
         job.phases.map((phase) => phase.phase),
       );

@@ -51,7 +51,6 @@ describe.skipIf(!env)("warm pool (real sshd + Incus)", () => {
     const outcome: JobOutcome = await executor.runJob(
       {
         run_id: newRunId(),
-        job_id: "lane",
         lane_id: "lane",
         description: "pool",
         attempt: 1,

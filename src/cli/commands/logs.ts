@@ -48,9 +48,9 @@ Options:
         hint: "check the id with `pikaci status`, or pass --state-root",
       });
     const lane = laneOption(values, io);
-    if (lane && !run.jobs.some((job) => job.id === lane)) {
+    if (lane && !run.jobs.some((job) => job.lane_id === lane)) {
       throw new UsageError(`run ${runId} has no lane \`${lane}\``, {
-        hint: `lanes: ${run.jobs.map((job) => job.id).join(", ")}`,
+        hint: `lanes: ${run.jobs.map((job) => job.lane_id).join(", ")}`,
       });
     }
     const logs = await store.loadLogs(runId, { ...(lane ? { job: lane } : {}), kind });

@@ -5,7 +5,8 @@ import { readLogTail } from "../../pages/log-source.js";
 import { lastLines } from "../../report/log-tail.js";
 import { gitMeta } from "../../run/git-meta.js";
 import { exitCodeOf } from "../../run/policy.js";
-import { runLanes } from "../../run/run-lanes.js";
+import { planRun, workspaceSnapshot } from "../../run/prepare.js";
+import { type RunEngineParams, runEngine } from "../../run/run-engine.js";
 import { DEFAULT_CONFIG_PATH, type RunEvent, type RunRecord } from "../../schema/index.js";
 import { createStateStore, resolveStateRoot, type StateStore } from "../../store/index.js";
 import { parseCommandArgs } from "../args.js";
@@ -61,95 +62,78 @@ Options:
       --json                      print lifecycle events as JSON lines on stdout, nothing else
   -h, --help                      show this help`,
   async run(args, io) {
-    const { values } = parseCommandArgs("run", args, {
-      config: { type: "string", short: "c", default: DEFAULT_CONFIG_PATH },
-      lane: { type: "string", multiple: true },
-      changed: { type: "string", multiple: true },
-      workspace: { type: "string" },
-      host: { type: "string" },
-      "ssh-key": { type: "string" },
-      "known-hosts": { type: "string" },
-      "host-key-fingerprint": { type: "string" },
-      image: { type: "string" },
-      "remote-work-dir": { type: "string" },
-      "incus-project": { type: "string" },
-      "warm-pool": { type: "string" },
-      "state-root": { type: "string" },
-      concurrency: { type: "string" },
-      json: { type: "boolean", default: false },
-    });
-    const concurrency = parseConcurrency(values.concurrency);
-    const { config, file } = await loadConfigFile(values.config, { cwd: io.cwd });
-    const configAbs = path.resolve(io.cwd, file);
-    const workspace = values.workspace
-      ? path.resolve(io.cwd, values.workspace)
-      : inferWorkspace(configAbs, io.cwd);
-    const stateRoot = values["state-root"]
-      ? path.resolve(io.cwd, values["state-root"])
-      : resolveStateRoot(io.env, io.cwd);
-    if (stateRoot === workspace) {
-      // Caught here, before anything is recorded: the store would write run.json into the snapshot.
-      throw new UsageError(`the state root ${stateRoot} is the workspace itself`, {
-        hint: "pass --state-root (or PIKACI_STATE_ROOT) outside the workspace, or a directory inside it",
-      });
-    }
-    const store = createStateStore({ root: stateRoot });
-    const opened = await openExecutor(executorFlags(values, config.defaults?.warm_pool), io.env);
-
-    const controller = new AbortController();
-    let stoppedBy: string | null = null;
-    const onSignal = (signal: NodeJS.Signals): void => {
-      if (stoppedBy) process.exit(SIGNAL_EXIT[signal] ?? 130); // a second signal: stop waiting for cleanup
-      stoppedBy = signal;
-      io.stderr.write(`\n${signal}: cancelling; cleaning up (send it again to exit now)\n`);
-      controller.abort();
-    };
-    process.on("SIGINT", onSignal);
-    process.on("SIGTERM", onSignal);
-    const progress = progressFor(io, values.json);
-    let record: RunRecord;
-    try {
-      record = await runLanes({
-        config,
-        configPath: path.relative(workspace, configAbs).split(path.sep).join("/"),
-        workspace,
-        stateRoot,
-        laneIds: values.lane,
-        changedFiles: values.changed ?? null,
-        executor: opened.executor,
-        store,
-        concurrency,
-        onEvent: progress.onEvent,
-        onWarning: (message) => io.stderr.write(`warning: ${message}\n`),
-        signal: controller.signal,
-        meta: { host: opened.description, ...(await gitMeta(workspace)) },
-      });
-    } catch (error) {
-      await opened.close().catch(() => {});
-      throw error;
-    } finally {
-      progress.stop();
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
-    }
-    const summary = renderSummary(record, await failureTails(store, record));
-    (values.json ? io.stderr : io.stdout).write(summary);
-    // After the verdicts: instance deletes and pool top-ups finish while the summary is already out.
-    await opened.close().catch(() => {});
-    if (stoppedBy) return SIGNAL_EXIT[stoppedBy] ?? 130;
-    return exitCodeOf(record.status);
+    const values = parseRunArgs(args);
+    const setup = await prepare(values, io);
+    return runPrepared(setup, values, io);
   },
 };
 
-function parseConcurrency(value: string | undefined): number {
-  if (value === undefined) return DEFAULT_CONCURRENCY;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 64) {
-    throw new UsageError(`pikaci run: --concurrency must be a whole number from 1 to 64, got \`${value}\``, {
-      hint: "e.g. --concurrency 4",
-    });
-  }
-  return n;
+type RunValues = ReturnType<typeof parseRunArgs>;
+
+function parseRunArgs(args: string[]) {
+  return parseCommandArgs("run", args, {
+    config: { type: "string", short: "c", default: DEFAULT_CONFIG_PATH },
+    lane: { type: "string", multiple: true },
+    changed: { type: "string", multiple: true },
+    workspace: { type: "string" },
+    host: { type: "string" },
+    "ssh-key": { type: "string" },
+    "known-hosts": { type: "string" },
+    "host-key-fingerprint": { type: "string" },
+    image: { type: "string" },
+    "remote-work-dir": { type: "string" },
+    "incus-project": { type: "string" },
+    "warm-pool": { type: "string" },
+    "state-root": { type: "string" },
+    concurrency: { type: "string" },
+    json: { type: "boolean", default: false },
+  }).values;
+}
+
+interface PreparedCli {
+  params: Omit<RunEngineParams, "options">;
+  concurrency: number;
+  workspace: string;
+  store: StateStore;
+  executorDescription: string;
+  close: () => Promise<void>;
+}
+
+/** Everything before the first record: config, plan (an unknown lane stops here), store, executor. */
+async function prepare(values: RunValues, io: CliIO): Promise<PreparedCli> {
+  const concurrency = parseConcurrency(values.concurrency);
+  const { config, file } = await loadConfigFile(values.config, { cwd: io.cwd });
+  const configAbs = path.resolve(io.cwd, file);
+  const workspace = values.workspace
+    ? path.resolve(io.cwd, values.workspace)
+    : inferWorkspace(configAbs, io.cwd);
+  const stateRoot = values["state-root"]
+    ? path.resolve(io.cwd, values["state-root"])
+    : resolveStateRoot(io.env, io.cwd);
+  const flags = executorFlags(values, config.defaults?.warm_pool);
+  const planned = planRun({
+    config,
+    configPath: path.relative(workspace, configAbs).split(path.sep).join("/"),
+    ...(values.lane ? { laneIds: values.lane } : {}),
+    changedFiles: values.changed ?? null,
+    executor: flags.host ? "incus" : "local",
+  });
+  const store = createStateStore({ root: stateRoot });
+  const opened = await openExecutor(flags, io.env);
+  return {
+    params: {
+      planned,
+      // The snapshot refuses a state root that is the workspace itself (a UsageError: exit 2).
+      snapshot: workspaceSnapshot({ workspace, stateRoot, config }),
+      executor: opened.executor,
+      store,
+    },
+    concurrency,
+    workspace,
+    store,
+    executorDescription: opened.description,
+    close: opened.close,
+  };
 }
 
 function executorFlags(
@@ -168,6 +152,71 @@ function executorFlags(
     // The config's pool applies with a host only; the flag alone is refused without one.
     warmPool: parseWarmPool(values["warm-pool"]) ?? (values.host ? configPool : undefined),
   };
+}
+
+/** Run with progress and signal handling, then print the summary; returns the exit code. */
+async function runPrepared(setup: PreparedCli, values: RunValues, io: CliIO): Promise<number> {
+  const stop = stopOnSignals(io);
+  const progress = progressFor(io, values.json);
+  let record: RunRecord;
+  try {
+    record = await runEngine({
+      ...setup.params,
+      options: {
+        concurrency: setup.concurrency,
+        onEvent: progress.onEvent,
+        onWarning: (message) => io.stderr.write(`warning: ${message}\n`),
+        signal: stop.signal,
+        meta: { host: setup.executorDescription, ...(await gitMeta(setup.workspace)) },
+      },
+    });
+  } catch (error) {
+    await setup.close().catch(() => {});
+    throw error;
+  } finally {
+    progress.stop();
+    stop.release();
+  }
+  const summary = renderSummary(record, await failureTails(setup.store, record));
+  (values.json ? io.stderr : io.stdout).write(summary);
+  // After the verdicts: instance deletes and pool top-ups finish while the summary is already out.
+  await setup.close().catch(() => {});
+  const stoppedBy = stop.stoppedBy();
+  if (stoppedBy) return SIGNAL_EXIT[stoppedBy] ?? 130;
+  return exitCodeOf(record.status);
+}
+
+/** SIGINT/SIGTERM cancel the run; a second one exits at once. */
+function stopOnSignals(io: CliIO) {
+  const controller = new AbortController();
+  let stoppedBy: string | null = null;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stoppedBy) process.exit(SIGNAL_EXIT[signal] ?? 130); // a second signal: stop waiting for cleanup
+    stoppedBy = signal;
+    io.stderr.write(`\n${signal}: cancelling; cleaning up (send it again to exit now)\n`);
+    controller.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  return {
+    signal: controller.signal,
+    stoppedBy: () => stoppedBy,
+    release: () => {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    },
+  };
+}
+
+function parseConcurrency(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_CONCURRENCY;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 64) {
+    throw new UsageError(`pikaci run: --concurrency must be a whole number from 1 to 64, got \`${value}\``, {
+      hint: "e.g. --concurrency 4",
+    });
+  }
+  return n;
 }
 
 function parseWarmPool(value: string | undefined): number | undefined {
@@ -218,9 +267,9 @@ async function failureTails(store: StateStore, run: RunRecord): Promise<Map<stri
   const tails = new Map<string, string>();
   for (const job of run.jobs.filter((j) => j.status === "failed" && j.failure_kind !== "infrastructure")) {
     // Only the end of the log is read: a lane may have printed up to its log_limit.
-    const tail = await readLogTail(store, run.run_id, job.id, "guest").catch(() => null);
+    const tail = await readLogTail(store, run.run_id, job.lane_id, "guest").catch(() => null);
     const text = tail?.text ?? "";
-    if (text.trim()) tails.set(job.id, lastLines(text, 8).text);
+    if (text.trim()) tails.set(job.lane_id, lastLines(text, 8).text);
   }
   return tails;
 }

@@ -45,7 +45,7 @@ Options:
 
 /** The run and its jobs as a table; a running job shows its current phase and elapsed time. Pure. */
 export function renderStatus(run: RunRecord, nowMs: number): string {
-  const width = Math.max(4, ...run.jobs.map((job) => job.id.length));
+  const width = Math.max(4, ...run.jobs.map((job) => job.lane_id.length));
   const rows = run.jobs.map((job) => {
     const current = job.phases.findLast((phase) => phase.status === "running");
     const elapsed =
@@ -63,7 +63,7 @@ export function renderStatus(run: RunRecord, nowMs: number): string {
             ? (job.message ?? "")
             : "";
     const attempts = (job.attempts?.length ?? 0) > 1 ? ` (${job.attempts!.length} attempts)` : "";
-    return `  ${job.id.padEnd(width)}  ${job.status.padEnd(9)}  ${elapsed.padStart(8)}  ${detail}${attempts}`.trimEnd();
+    return `  ${job.lane_id.padEnd(width)}  ${job.status.padEnd(9)}  ${elapsed.padStart(8)}  ${detail}${attempts}`.trimEnd();
   });
   const head = [
     `run ${run.run_id}: ${run.status}`,

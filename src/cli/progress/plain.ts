@@ -8,16 +8,16 @@ export function plainLine(event: RunEvent, runStartMs: number): string | null {
     case "run_started":
       return `${stamp} run ${event.run_id}: ${event.lanes.length} lane(s)${event.lanes.length ? `: ${event.lanes.join(", ")}` : ""}`;
     case "job_started":
-      return event.attempt > 1 ? `${stamp} ${event.job_id}: retrying (attempt ${event.attempt})` : null;
+      return event.attempt > 1 ? `${stamp} ${event.lane_id}: retrying (attempt ${event.attempt})` : null;
     case "job_phase":
-      if (event.state === "started") return `${stamp} ${event.job_id}: ${event.phase}…`;
-      if (event.state === "failed") return `${stamp} ${event.job_id}: ${event.phase} failed`;
+      if (event.state === "started") return `${stamp} ${event.lane_id}: ${event.phase}…`;
+      if (event.state === "failed") return `${stamp} ${event.lane_id}: ${event.phase} failed`;
       return null;
     case "job_finished": {
       const took = event.duration_ms === null ? "" : ` in ${formatDuration(event.duration_ms)}`;
       const kind = event.failure_kind ? ` (${event.failure_kind})` : "";
       const why = event.status === "failed" && event.message ? `: ${event.message}` : "";
-      return `${stamp} ${event.job_id}: ${event.status}${kind}${took}${why}`;
+      return `${stamp} ${event.lane_id}: ${event.status}${kind}${took}${why}`;
     }
     case "run_finished":
       return `${stamp} run ${event.status}`;

@@ -11,7 +11,7 @@ export function renderSummary(run: RunRecord, tails: ReadonlyMap<string, string>
     run.finished_at && run.created_at
       ? ` in ${formatDuration(Date.parse(run.finished_at) - Date.parse(run.created_at))}`
       : "";
-  const width = Math.max(4, ...run.jobs.map((job) => job.id.length));
+  const width = Math.max(4, ...run.jobs.map((job) => job.lane_id.length));
   const rows = run.jobs.map((job) => {
     const duration =
       job.duration_ms === null || job.duration_ms === undefined ? "-" : formatDuration(job.duration_ms);
@@ -20,7 +20,7 @@ export function renderSummary(run: RunRecord, tails: ReadonlyMap<string, string>
       : job.status === "skipped" || job.status === "cancelled"
         ? (job.message ?? "")
         : "";
-    return `  ${job.id.padEnd(width)}  ${job.status.padEnd(9)}  ${duration.padStart(8)}  ${oneLine(result)}`.trimEnd();
+    return `  ${job.lane_id.padEnd(width)}  ${job.status.padEnd(9)}  ${duration.padStart(8)}  ${oneLine(result)}`.trimEnd();
   });
   const lines = [
     "",
@@ -30,14 +30,14 @@ export function renderSummary(run: RunRecord, tails: ReadonlyMap<string, string>
   ];
   if (run.message && run.status !== "passed") lines.push(`  ${run.message}`);
   for (const job of run.jobs) {
-    if (job.log_truncation) lines.push(`  ${job.id}: ${logCutLine(job.log_truncation)}`);
+    if (job.log_truncation) lines.push(`  ${job.lane_id}: ${logCutLine(job.log_truncation)}`);
   }
   for (const job of run.jobs) {
-    const tail = tails.get(job.id);
+    const tail = tails.get(job.lane_id);
     if (!tail) continue;
     lines.push(
       "",
-      `--- ${job.id}: last lines of guest.log ---`,
+      `--- ${job.lane_id}: last lines of guest.log ---`,
       ...tail
         .trimEnd()
         .split("\n")
@@ -47,7 +47,7 @@ export function renderSummary(run: RunRecord, tails: ReadonlyMap<string, string>
   const failed = run.jobs.filter((job) => job.status === "failed");
   lines.push("");
   if (failed.length > 0) {
-    for (const job of failed) lines.push(`logs: pikaci logs ${run.run_id} --lane ${job.id}`);
+    for (const job of failed) lines.push(`logs: pikaci logs ${run.run_id} --lane ${job.lane_id}`);
   } else if (run.jobs.some((job) => job.status !== "skipped")) {
     lines.push(`logs: pikaci logs ${run.run_id} [--lane ID] [--kind host|guest|both]`);
   }

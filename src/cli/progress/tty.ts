@@ -1,9 +1,9 @@
 import { formatDuration } from "../../report/duration.js";
+import { emptyRunView, foldRun, type RunView } from "../../run/lane-fold.js";
 import type { RunEvent } from "../../schema/index.js";
-import { emptyProgress, foldEvent, type ProgressState } from "./lane-state.js";
 
 /** The table a terminal shows while lanes run: lane, status, phase, elapsed. Pure. */
-export function renderTable(state: ProgressState, nowMs: number): string[] {
+export function renderTable(state: RunView, nowMs: number): string[] {
   const width = Math.max(4, ...state.lanes.map((lane) => lane.id.length));
   return state.lanes.map((lane) => {
     const elapsed =
@@ -26,7 +26,7 @@ function formatSeconds(ms: number): string {
 
 /** Redraws the table in place about four times a second; `stop()` leaves the final table on screen. */
 export class TtyProgress {
-  #state: ProgressState = emptyProgress;
+  #state: RunView = emptyRunView;
   #drawn = 0;
   #timer: NodeJS.Timeout | null = null;
 
@@ -36,7 +36,7 @@ export class TtyProgress {
   ) {}
 
   onEvent(event: RunEvent): void {
-    this.#state = foldEvent(this.#state, event);
+    this.#state = foldRun(this.#state, event);
     if (event.type === "run_started") this.#timer = setInterval(() => this.draw(), 250);
     if (event.type === "job_started" || event.type === "job_finished") this.draw();
   }

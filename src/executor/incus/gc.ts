@@ -3,7 +3,7 @@ import { createIncusClient } from "../../incus/client.js";
 import type { Transport } from "../../transport/transport.js";
 import { planReap, type ReapDecision } from "./gc-plan.js";
 import { HEARTBEAT_INTERVAL_MS, HEARTBEAT_STALE_FACTOR } from "./heartbeat.js";
-import { INSTANCE_PREFIX } from "./names.js";
+import { INSTANCE_PREFIX, LABEL } from "./names.js";
 import { runSweep } from "./sweep.js";
 import { CLAIM_DEVICE, POOL_LABEL, planPoolReap, splitPoolMembers } from "./warm-pool.js";
 
@@ -30,7 +30,12 @@ export async function collectGarbage(params: {
   const incus = createIncusClient({ transport, project: params.project });
   const { unclaimed, claiming, rest } = splitPoolMembers(await incus.list(INSTANCE_PREFIX));
   const runIds = [
-    ...new Set(rest.flatMap((i) => (i.config["user.pikaci.run_id"] ? [i.config["user.pikaci.run_id"]] : []))),
+    ...new Set(
+      rest.flatMap((i) => {
+        const runId = i.config[LABEL.runId];
+        return runId ? [runId] : [];
+      }),
+    ),
   ];
   const { nowSecs, beats } = await readHeartbeats(transport, remoteWorkDir, runIds);
   const decisions = planReap({
@@ -75,6 +80,25 @@ async function reapMembers(incus: ReturnType<typeof createIncusClient>, decision
       decision.reason = "warm pool member claimed by a job meanwhile; left to it";
     }
   }
+}
+
+/**
+ * A crashed or cancelled run's clean-up (the Action's post step): delete every instance labelled
+ * with its run id. Returns the names removed.
+ */
+export async function removeRunInstances(params: {
+  transport: Transport;
+  project?: string;
+  runId: string;
+  onRemoved?: (name: string) => void;
+}): Promise<string[]> {
+  const incus = createIncusClient({ transport: params.transport, project: params.project });
+  const leftovers = (await incus.list(INSTANCE_PREFIX)).filter((i) => i.config[LABEL.runId] === params.runId);
+  for (const instance of leftovers) {
+    await incus.delete(instance.name);
+    params.onRemoved?.(instance.name);
+  }
+  return leftovers.map((i) => i.name);
 }
 
 async function readHeartbeats(transport: Transport, workDir: string, runIds: string[]) {

@@ -284,5 +284,5 @@ export async function cleanUp(job: IncusJob, warn: (message: string) => void): P
 }
 
 export function ids(job: JobSpec) {
-  return { runId: job.run_id, jobId: job.job_id, attempt: job.attempt };
+  return { runId: job.run_id, jobId: job.lane_id, attempt: job.attempt };
 }

@@ -6,20 +6,26 @@ import { recordingChecks } from "./fake-checks.js";
 
 const at = () => new Date().toISOString();
 const run_id = "20260324T162238Z-1a2b3c4d";
-const started = (job_id: string): RunEvent => ({ type: "job_started", at: at(), run_id, job_id, attempt: 1 });
-const logged = (job_id: string, text: string): RunEvent => ({
+const started = (lane_id: string): RunEvent => ({
+  type: "job_started",
+  at: at(),
+  run_id,
+  lane_id,
+  attempt: 1,
+});
+const logged = (lane_id: string, text: string): RunEvent => ({
   type: "job_log",
   at: at(),
   run_id,
-  job_id,
+  lane_id,
   stream: "guest",
   text,
 });
-const phase = (job_id: string, state: "started" | "finished"): RunEvent => ({
+const phase = (lane_id: string, state: "started" | "finished"): RunEvent => ({
   type: "job_phase",
   at: at(),
   run_id,
-  job_id,
+  lane_id,
   phase: "wait_for_completion",
   state,
   duration_ms: state === "finished" ? 1234 : null,

@@ -2,11 +2,11 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { runArtifactFiles } from "../../../src/action/artifacts.js";
 import { actionContext, readEventPayload } from "../../../src/action/context.js";
-import { sshParams } from "../../../src/action/credentials.js";
+import { hostConnection } from "../../../src/action/credentials.js";
 import { parseInputs } from "../../../src/action/inputs.js";
 import { UsageError } from "../../../src/errors/index.js";
+import { runArtifactFiles } from "../../../src/store/index.js";
 
 const env = {
   GITHUB_REPOSITORY: "octo/demo",
@@ -39,28 +39,26 @@ describe("actionContext", () => {
   });
 });
 
-describe("sshParams", () => {
+describe("hostConnection", () => {
   const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----";
   it("passes the key in memory and splits fingerprints from known_hosts lines", () => {
     const fp = "SHA256:nThbg6kXUpJWGl7E1IGOCspRomTxdCARLviKw6E5SY8";
-    const withFp = sshParams(
+    const withFp = hostConnection(
       parseInputs(
         (n) => ({ token: "t", host: "ssh://ci@h:22", "ssh-key": KEY, "ssh-known-hosts": fp })[n] ?? "",
       ),
-      { PATH: "/bin", PIKACI_SSH_KNOWN_HOSTS: "stale" },
     );
-    expect(withFp).toMatchObject({ host: "ssh://ci@h:22", fingerprint: fp });
-    expect(withFp.env.PIKACI_SSH_KEY).toBe(`${KEY}\n`);
-    expect(withFp.env.PIKACI_SSH_KNOWN_HOSTS).toBeUndefined();
+    expect(withFp).toMatchObject({ host: "ssh://ci@h:22", credentials: { fingerprint: fp } });
+    expect(withFp.credentials?.privateKey).toBe(`${KEY}\n`);
+    expect(withFp.credentials?.knownHosts).toBeUndefined();
     const line = "[h]:22 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHostKey";
-    const withLine = sshParams(
+    const withLine = hostConnection(
       parseInputs(
         (n) => ({ token: "t", host: "ssh://ci@h:22", "ssh-key": KEY, "ssh-known-hosts": line })[n] ?? "",
       ),
-      {},
     );
-    expect(withLine.env.PIKACI_SSH_KNOWN_HOSTS).toBe(`${line}\n`);
-    expect("fingerprint" in withLine).toBe(false);
+    expect(withLine.credentials?.knownHosts).toBe(`${line}\n`);
+    expect("fingerprint" in (withLine.credentials ?? {})).toBe(false);
   });
 });
 

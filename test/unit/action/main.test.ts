@@ -9,6 +9,7 @@ import { main } from "../../../src/action/main.js";
 import { loadConfigFile } from "../../../src/config/index.js";
 import { OVER_LIMIT_NOTE } from "../../../src/github/changed-files.js";
 import type { JobRecord, RunEvent, RunRecord } from "../../../src/schema/index.js";
+import { StoreLayout } from "../../../src/store/index.js";
 import { recordingChecks } from "./fake-checks.js";
 
 const RUN_ID = "20260324T162238Z-1a2b3c4d";
@@ -42,9 +43,11 @@ beforeEach(async () => {
 
 const at = "2026-03-24T16:22:38.000Z";
 
+/** The store layout whose `runs/<RUN_ID>` is `dir`. */
+const layoutOf = (dir: string) => new StoreLayout(path.dirname(path.dirname(dir)));
+
 function job(id: string, status: JobRecord["status"], extra: Partial<JobRecord> = {}): JobRecord {
   return {
-    id,
     lane_id: id,
     description: id,
     status,
@@ -74,10 +77,11 @@ function scriptedEngine(
     executorKind: "local" as const,
     loadConfig: async (file: string) => (await loadConfigFile(file)).config,
     newRunId: () => RUN_ID,
-    runDir: () => runDir,
+    layout: layoutOf(runDir),
     close: async () => {},
-    async runLanes(p: Parameters<EnginePort["runLanes"]>[0]): Promise<RunRecord> {
-      engine.seenLanes = p.laneIds;
+    async run(p: Parameters<EnginePort["run"]>[0]): Promise<RunRecord> {
+      const laneIds = p.planned.plan.selection.map((s) => s.lane_id);
+      engine.seenLanes = laneIds;
       engine.seenMeta = p.meta;
       if (options.throws) throw new Error("build host unreachable");
       const emit = (e: RunEvent) => p.onEvent(e);
@@ -100,7 +104,7 @@ function scriptedEngine(
           host_log_path: null,
           guest_log_path: null,
         }),
-      ].filter((j) => p.laneIds.includes(j.lane_id));
+      ].filter((j) => laneIds.includes(j.lane_id));
       const record: RunRecord = {
         schema_version: 1,
         run_id: RUN_ID,
@@ -110,7 +114,7 @@ function scriptedEngine(
         created_at: at,
         finished_at: at,
         plan_path: "plan.json",
-        changed_files: p.changedFiles,
+        changed_files: p.planned.plan.changed_files,
         filters: [
           { lane_id: "docs", paths: ["docs/**"], selected: false, reason: "no changed file matches" },
         ],
@@ -121,13 +125,14 @@ function scriptedEngine(
       await writeFile(path.join(runDir, "run.json"), JSON.stringify(record));
       await writeFile(path.join(runDir, "plan.json"), "{}");
       for (const j of jobs.filter((x) => x.status !== "skipped")) {
-        emit({ type: "job_started", at, run_id: RUN_ID, job_id: j.id, attempt: 1 });
-        emit({ type: "job_log", at, run_id: RUN_ID, job_id: j.id, stream: "guest", text: "working\n" });
+        emit({ type: "job_started", at, run_id: RUN_ID, lane_id: j.lane_id, attempt: 1 });
+        emit({ type: "job_log", at, run_id: RUN_ID, lane_id: j.lane_id, stream: "guest", text: "working\n" });
         emit({
           type: "job_finished",
           at,
           run_id: RUN_ID,
-          job_id: j.id,
+          lane_id: j.lane_id,
+          job: j,
           status: j.status,
           failure_kind: j.failure_kind,
           exit_code: j.exit_code,
@@ -321,9 +326,9 @@ function hangingEngine(): EnginePort {
     executorKind: "incus",
     loadConfig: async (file: string) => (await loadConfigFile(file)).config,
     newRunId: () => RUN_ID,
-    runDir: () => runDir,
+    layout: layoutOf(runDir),
     close: async () => {},
-    async runLanes(p) {
+    async run(p) {
       await mkdir(path.join(runDir, "jobs", "lint"), { recursive: true });
       await writeFile(path.join(runDir, "jobs", "lint", "host.log"), "pikaci: sync\n");
       const running: RunRecord = {
@@ -357,11 +362,61 @@ function hangingEngine(): EnginePort {
       };
       await writeFile(path.join(runDir, "run.json"), JSON.stringify(running));
       await writeFile(path.join(runDir, "plan.json"), "{}");
-      p.onEvent({ type: "job_started", at, run_id: RUN_ID, job_id: "lint", attempt: 1 });
+      p.onEvent({ type: "job_started", at, run_id: RUN_ID, lane_id: "lint", attempt: 1 });
       return new Promise<RunRecord>(() => {});
     },
   };
 }
+
+describe("main: concluding from the event stream", () => {
+  it("concludes a lane from the record its job_finished carries, with no run.json on disk", async () => {
+    const engine = scriptedEngine();
+    const recordOnly: EnginePort = {
+      ...engine,
+      async run(p) {
+        const phases = [
+          {
+            phase: "wait_for_completion" as const,
+            started_at: at,
+            finished_at: at,
+            duration_ms: 2500,
+            status: "ok" as const,
+          },
+        ];
+        const lint = job("lint", "passed", { phases, exit_code: 0 });
+        p.onEvent({ type: "job_started", at, run_id: RUN_ID, lane_id: "lint", attempt: 1 });
+        p.onEvent({
+          type: "job_finished",
+          at,
+          run_id: RUN_ID,
+          lane_id: "lint",
+          status: "passed",
+          failure_kind: null,
+          exit_code: 0,
+          duration_ms: 3000,
+          message: null,
+          job: lint,
+        });
+        return { ...(await engine.run(p)), jobs: [lint] };
+      },
+    };
+    const s = setup({ "check-runs": '{"lint": 51}' }, recordOnly as never);
+    const t0 = performance.now();
+    await main(s.params);
+    expect(performance.now() - t0).toBeLessThan(1500);
+    const final = s.updates(51).at(-1)!.params;
+    expect(final).toMatchObject({ status: "completed", conclusion: "success" });
+    expect(final.output!.annotations![0]!.message).toContain("wait for completion: 2.5s");
+  });
+
+  it("refuses an unknown lane with the plan's own message", async () => {
+    const s = setup({ lanes: "lint,nope" });
+    const result = await main(s.params);
+    expect(result.conclusion).toBe("failure");
+    expect(s.warnings.some((w) => w.includes("unknown lane: nope"))).toBe(true);
+    expect(s.engine.seenLanes).toEqual([]);
+  });
+});
 
 describe("main: a cancelled job whose engine does not return in time", () => {
   it("concludes every check cancelled and uploads a terminal run.json within the grace period", async () => {

@@ -35,7 +35,6 @@ async function run(lane: Partial<LaneConfig> & Pick<LaneConfig, "command">) {
   const resolved = resolveLane({ lanes: [{ id: "lane", timeout: 60, ...lane }] }, "lane");
   const job: JobSpec = {
     run_id: "20260101T000000Z-00000000",
-    job_id: "lane",
     lane_id: "lane",
     description: "lane",
     attempt: 1,

@@ -1,24 +1,43 @@
 import { describe, expect, it } from "vitest";
 import { inferWorkspace } from "../../../src/cli/commands/run.js";
 import { renderStatus } from "../../../src/cli/commands/status.js";
-import { emptyProgress, foldEvent } from "../../../src/cli/progress/lane-state.js";
 import { plainLine } from "../../../src/cli/progress/plain.js";
 import { renderSummary } from "../../../src/cli/progress/summary.js";
 import { renderTable } from "../../../src/cli/progress/tty.js";
+import { emptyRunView as emptyProgress, foldRun as foldEvent } from "../../../src/run/lane-fold.js";
 import type { JobRecord, RunEvent, RunRecord } from "../../../src/schema/index.js";
 
+/** The record a job_finished event carries; the progress lines read only the event's own fields. */
+function jobRecord(laneId: string, status: JobRecord["status"]): JobRecord {
+  return {
+    lane_id: laneId,
+    description: laneId,
+    status,
+    executor: "local",
+    plan_node_id: `execute-${laneId}`,
+    timeout_secs: 60,
+    host_log_path: null,
+    guest_log_path: null,
+    started_at: null,
+    finished_at: null,
+    exit_code: null,
+    message: null,
+    failure_kind: null,
+    phases: [],
+  };
+}
 const RUN = "20260101T000000Z-0000abcd";
 const at = (ms: number) => new Date(Date.UTC(2026, 0, 1) + ms).toISOString();
 const T0 = Date.parse(at(0));
 
 const events: RunEvent[] = [
   { type: "run_started", at: at(0), run_id: RUN, lanes: ["lint", "unit"] },
-  { type: "job_started", at: at(100), run_id: RUN, job_id: "lint", attempt: 1 },
+  { type: "job_started", at: at(100), run_id: RUN, lane_id: "lint", attempt: 1 },
   {
     type: "job_phase",
     at: at(200),
     run_id: RUN,
-    job_id: "lint",
+    lane_id: "lint",
     phase: "prepare_runtime",
     state: "started",
     duration_ms: null,
@@ -27,14 +46,15 @@ const events: RunEvent[] = [
     type: "job_finished",
     at: at(2900),
     run_id: RUN,
-    job_id: "lint",
+    lane_id: "lint",
     status: "passed",
     failure_kind: null,
     exit_code: 0,
     duration_ms: 2800,
     message: null,
+    job: jobRecord("lint", "passed"),
   },
-  { type: "job_started", at: at(3000), run_id: RUN, job_id: "unit", attempt: 2 },
+  { type: "job_started", at: at(3000), run_id: RUN, lane_id: "unit", attempt: 2 },
 ];
 
 describe("plain progress lines", () => {
@@ -50,12 +70,13 @@ describe("plain progress lines", () => {
       type: "job_finished",
       at: at(15100),
       run_id: RUN,
-      job_id: "unit",
+      lane_id: "unit",
       status: "failed",
       failure_kind: "timeout",
       exit_code: null,
       duration_ms: 12000,
       message: "timed out after 12s",
+      job: jobRecord("unit", "failed"),
     };
     expect(plainLine(failed, T0)).toBe("[15.1s] unit: failed (timeout) in 12s: timed out after 12s");
   });

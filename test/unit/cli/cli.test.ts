@@ -211,8 +211,8 @@ describe("logs", () => {
     const record = sampleRun(2);
     await store.writeRun(record);
     for (const job of record.jobs)
-      await store.appendLog(record.run_id, job.id, "guest", `out of ${job.id}\n`);
-    return { root, record, lanes: record.jobs.map((job) => job.id) };
+      await store.appendLog(record.run_id, job.lane_id, "guest", `out of ${job.lane_id}\n`);
+    return { root, record, lanes: record.jobs.map((job) => job.lane_id) };
   }
 
   it("--lane prints one lane's logs; --job is its older alias, with a note on stderr", async () => {

@@ -61,6 +61,8 @@ describe("run page: tests section", () => {
   });
 
   it("renders nothing for lanes without test results", () => {
-    expect(renderTestsSection({ jobs: [{ id: "x" } as JobRecord], query: "", sig: "s" }).toString()).toBe("");
+    expect(
+      renderTestsSection({ jobs: [{ lane_id: "x" } as JobRecord], query: "", sig: "s" }).toString(),
+    ).toBe("");
   });
 });

@@ -21,7 +21,6 @@ const phase = (
 });
 
 const job: FinalJob = {
-  id: "check-rust",
   lane_id: "check-rust",
   status: "failed",
   failure_kind: "test_failure",

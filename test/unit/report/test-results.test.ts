@@ -39,7 +39,6 @@ function tests(failed: TestCaseRecord[], total = 412): LaneTestResults {
 }
 
 const job = (t: LaneTestResults, status: "failed" | "passed" = "failed"): FinalJob => ({
-  id: "unit",
   lane_id: "unit",
   status,
   failure_kind: status === "failed" ? "test_failure" : null,

@@ -13,12 +13,12 @@ export function fakeExecutor(behaviour: FakeBehaviour) {
     kind: "local",
     async runJob(job, events, signal) {
       const startedAt = new Date().toISOString();
-      active.add(job.job_id);
+      active.add(job.lane_id);
       stats.maxActive = Math.max(stats.maxActive, active.size);
       stats.overlaps.push([...active]);
-      stats.calls.push({ job: job.job_id, attempt: job.attempt });
+      stats.calls.push({ job: job.lane_id, attempt: job.attempt });
       events.phase("launch_guest", "started", null);
-      events.log("guest", `hello from ${job.job_id} attempt ${job.attempt}\n`);
+      events.log("guest", `hello from ${job.lane_id} attempt ${job.attempt}\n`);
       try {
         const result = await behaviour(job, signal);
         events.phase("launch_guest", "finished", 1);
@@ -37,7 +37,7 @@ export function fakeExecutor(behaviour: FakeBehaviour) {
           finished_at: new Date().toISOString(),
         };
       } finally {
-        active.delete(job.job_id);
+        active.delete(job.lane_id);
       }
     },
   };

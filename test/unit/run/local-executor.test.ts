@@ -50,7 +50,6 @@ async function job(
   );
   return {
     run_id: "20260101T000000Z-00000000",
-    job_id: "lane",
     lane_id: "lane",
     description: "lane",
     attempt: 1,

@@ -3,9 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Executor } from "../../../src/executor/executor.js";
-import { runLanes } from "../../../src/run/run-lanes.js";
 import { type PikaciConfig, RunEvent, RunRecord } from "../../../src/schema/index.js";
 import { createStateStore, type StateStore } from "../../../src/store/index.js";
+import { runLanes } from "../../helpers/run-lanes.js";
 import { type FakeBehaviour, fakeExecutor, pass, sleep, waitForAbort } from "./fake-executor.js";
 
 const HASH = "a".repeat(64);
@@ -63,7 +63,7 @@ const slowPass = (ms: number) => async () => {
   return pass();
 };
 
-const jobOf = (record: RunRecord, id: string) => record.jobs.find((job) => job.id === id)!;
+const jobOf = (record: RunRecord, id: string) => record.jobs.find((job) => job.lane_id === id)!;
 
 describe("runLanes", () => {
   it("caps a lane's stored log to its log_limit and records the cut in run.json", async () => {
@@ -132,7 +132,7 @@ describe("runLanes", () => {
 
   it("runs every lane even when one fails, and the run fails", async () => {
     const behaviour: FakeBehaviour = async (job) =>
-      job.job_id === "bad"
+      job.lane_id === "bad"
         ? { status: "failed", failure_kind: "test_failure", exit_code: 3, message: "exited with code 3" }
         : pass();
     const { record, onDisk } = await run(config([{ id: "bad" }, { id: "ok1" }, { id: "ok2" }]), behaviour, {
@@ -178,7 +178,7 @@ describe("runLanes", () => {
 
   it("does not retry when the lane sets infra_retries: 0, and never retries test failures", async () => {
     const behaviour: FakeBehaviour = async (job) =>
-      job.job_id === "infra"
+      job.lane_id === "infra"
         ? { status: "failed", failure_kind: "infrastructure", exit_code: null, message: "gone" }
         : { status: "failed", failure_kind: "test_failure", exit_code: 1, message: "exited with code 1" };
     const { onDisk, stats } = await run(
@@ -251,12 +251,29 @@ describe("runLanes", () => {
     expect(none.stats.calls).toHaveLength(0);
   });
 
+  it("carries each job's final record in its job_finished event, as run.json holds it", async () => {
+    const { events, onDisk } = await run(config([{ id: "a" }, { id: "flaky", retries: 1 }]), async (job) =>
+      job.lane_id === "flaky" && job.attempt === 1
+        ? { status: "failed", failure_kind: "infrastructure", exit_code: null, message: "host lost" }
+        : pass(),
+    );
+    for (const lane of ["a", "flaky"]) {
+      const finished = events.filter((e) => e.type === "job_finished" && e.lane_id === lane);
+      expect(finished).toHaveLength(1);
+      const event = finished[0] as Extract<RunEvent, { type: "job_finished" }>;
+      expect(event.job).toEqual(jobOf(onDisk, lane));
+      expect(event).toMatchObject({ status: event.job.status, duration_ms: event.job.duration_ms });
+    }
+    expect(jobOf(onDisk, "flaky").attempts).toHaveLength(2);
+    expect(jobOf(onDisk, "flaky")).not.toHaveProperty("id");
+  });
+
   it("emits well-ordered lifecycle events and streams logs into the store", async () => {
     const { events, onDisk } = await run(config([{ id: "a" }, { id: "b" }]), pass);
     expect(events[0]).toMatchObject({ type: "run_started", lanes: ["a", "b"] });
     expect(events.at(-1)?.type).toBe("run_finished");
     for (const id of ["a", "b"]) {
-      const mine = events.filter((e) => "job_id" in e && e.job_id === id).map((e) => e.type);
+      const mine = events.filter((e) => "lane_id" in e && e.lane_id === id).map((e) => e.type);
       expect(mine[0]).toBe("job_started");
       expect(mine.at(-1)).toBe("job_finished");
       expect(mine).toContain("job_phase");
@@ -269,7 +286,7 @@ describe("runLanes", () => {
 
   it("turns an executor that throws into an infrastructure failure of that job only", async () => {
     const behaviour: FakeBehaviour = async (job) => {
-      if (job.job_id === "boom") throw new Error("executor bug");
+      if (job.lane_id === "boom") throw new Error("executor bug");
       return pass();
     };
     const { onDisk, stats } = await run(config([{ id: "boom", retries: 0 }, { id: "fine" }]), behaviour);

@@ -35,10 +35,10 @@ async function writeOlderRun(root: string) {
     ],
   };
   const dir = path.join(root, "runs", run.run_id);
-  await mkdir(path.join(dir, "jobs", run.jobs[0]!.id), { recursive: true });
+  await mkdir(path.join(dir, "jobs", run.jobs[0]!.lane_id), { recursive: true });
   await writeFile(path.join(dir, "run.json"), JSON.stringify(run));
   await writeFile(path.join(dir, "plan.json"), JSON.stringify(plan));
-  await writeFile(path.join(dir, "jobs", run.jobs[0]!.id, "guest.log"), "ok\n");
+  await writeFile(path.join(dir, "jobs", run.jobs[0]!.lane_id, "guest.log"), "ok\n");
   return run;
 }
 
