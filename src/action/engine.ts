@@ -41,6 +41,7 @@ export function createEngine(params: EngineParams): EnginePort {
     );
     return createExecutor({
       ...sshParams(inputs, params.env),
+      stateRoot: params.stateRoot,
       ...(refusal === undefined ? {} : { networkRefusal: refusal }),
       ...(inputs.image ? { image: inputs.image } : {}),
       ...(inputs["remote-work-dir"] ? { remoteWorkDir: inputs["remote-work-dir"] } : {}),

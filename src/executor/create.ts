@@ -18,6 +18,8 @@ export interface CreateExecutorParams {
   incusProject?: string;
   runnerPath?: string;
   env?: NodeJS.ProcessEnv;
+  /** pikaci's state directory (see IncusExecutorOptions.stateRoot); the local executor needs none. */
+  stateRoot?: string;
   /** Why lanes may not have network (see IncusExecutorOptions.networkRefusal). */
   networkRefusal?: string;
 }
@@ -42,6 +44,7 @@ export async function createExecutor(
     project: params.incusProject,
     runnerPath: params.runnerPath,
     image: params.image,
+    ...(params.stateRoot === undefined ? {} : { stateRoot: params.stateRoot }),
     ...(params.networkRefusal === undefined ? {} : { networkRefusal: params.networkRefusal }),
   });
   return { executor, transport, close: () => transport.close() };

@@ -1,5 +1,5 @@
 import type { ExecutorKind, PikaciConfig, PlanRecord, RunRecord } from "../schema/index.js";
-import type { SnapshotRef } from "../snapshot/entries.js";
+import type { Snapshot } from "../snapshot/entries.js";
 import type { LogTruncation } from "../store/capped-log.js";
 
 /** What `runLanes` needs from its collaborators, narrowed so tests can hand in small fakes. */
@@ -36,9 +36,9 @@ export type PlanBuilder = (
   options: PlanOptions,
 ) => { plan: PlanRecord; timeouts: ReadonlyMap<string, number> };
 
-/** Hash the workspace snapshot once per run; executors copy or sync that same tree from the ref. */
+/** Build the workspace snapshot once per run; executors copy or sync its entries as they are. */
 export type SnapshotHasher = (
   workspace: string,
   signal: AbortSignal,
   options: { stateRoot?: string; include?: readonly string[] },
-) => Promise<SnapshotRef>;
+) => Promise<Snapshot>;

@@ -9,7 +9,7 @@ import {
   type RunEvent,
   type RunRecord,
 } from "../schema/index.js";
-import type { SnapshotRef } from "../snapshot/entries.js";
+import type { Snapshot } from "../snapshot/entries.js";
 import { newRunId } from "../store/index.js";
 import { defaultBuildPlan, defaultHashSnapshot } from "./default-deps.js";
 import * as ev from "./events.js";
@@ -196,7 +196,7 @@ async function hashOnce(
   writer: RunRecordWriter,
   iso: () => string,
   signal: AbortSignal,
-): Promise<SnapshotRef> {
+): Promise<Snapshot> {
   const started = iso();
   const t0 = performance.now();
   const include = params.config.snapshot?.include;
@@ -219,7 +219,7 @@ async function hashOnce(
 interface JobContext {
   params: RunLanesParams;
   task: Task;
-  snapshot: SnapshotRef;
+  snapshot: Snapshot;
   writer: RunRecordWriter;
   iso: () => string;
   emit: (event: RunEvent) => void;
@@ -316,7 +316,7 @@ async function runSafely(
     jobId: string;
     jobDir: string;
     attempt: number;
-    snapshot: SnapshotRef;
+    snapshot: Snapshot;
   },
   events: JobEvents,
   signal: AbortSignal,

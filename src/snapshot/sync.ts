@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { InfrastructureError, UsageError } from "../errors/index.js";
+import { InfrastructureError, SnapshotChangedError, UsageError } from "../errors/index.js";
 import type { SyncStats } from "../schema/index.js";
 import type { Transport } from "../ssh/transport.js";
 import { defaultBaseKey, lineageKey } from "./base-key.js";
@@ -96,7 +96,7 @@ export async function syncSnapshot(params: SyncParams): Promise<SyncResult> {
     sent = await upload(base);
   } catch (error) {
     // The base can vanish between probe and publish (gc); a full sync does not need it.
-    if (base === null || !(error instanceof InfrastructureError) || error.message.includes("changed after")) {
+    if (base === null || !(error instanceof InfrastructureError) || error instanceof SnapshotChangedError) {
       throw error;
     }
     sent = await upload(null);

@@ -10,6 +10,7 @@ import { createIncusExecutor } from "../../src/executor/incus-executor.js";
 import { createIncusClient } from "../../src/incus/client.js";
 import type { ExecuteSpec } from "../../src/schema/index.js";
 import { buildSnapshot } from "../../src/snapshot/build.js";
+import type { Snapshot } from "../../src/snapshot/entries.js";
 import { connectSsh, type SshTransport } from "../../src/ssh/ssh-transport.js";
 import { hostileCommand } from "../unit/ssh/hostile-command.js";
 import { requireHostEnvVars } from "./helpers/test-host.js";
@@ -33,7 +34,7 @@ describe.skipIf(!env)("Incus executor over ssh2 (real sshd + Incus)", () => {
   let transport: SshTransport;
   let executor: Executor;
   let workspace: string;
-  let snapshot: { root: string; hash: string };
+  let snapshot: Snapshot;
   const runIds: string[] = [];
 
   const spec = (overrides: Partial<ExecuteSpec>): ExecuteSpec => ({
@@ -104,8 +105,7 @@ describe.skipIf(!env)("Incus executor over ssh2 (real sshd + Incus)", () => {
     workspace = await mkdtemp(join(tmpdir(), "pikaci-e2e-executor-"));
     await writeFile(join(workspace, "hello.txt"), "hello from the snapshot\n");
     await writeFile(join(workspace, "run.sh"), "#!/bin/sh\necho ran\n", { mode: 0o755 });
-    const built = await buildSnapshot({ root: workspace, cacheFile: null });
-    snapshot = { root: built.root, hash: built.hash };
+    snapshot = await buildSnapshot({ root: workspace, cacheFile: null });
   });
 
   afterAll(async () => {

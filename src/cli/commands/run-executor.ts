@@ -25,6 +25,7 @@ const REMOTE_FLAGS: Record<Exclude<keyof ExecutorFlags, "host">, string> = {
 export async function openExecutor(
   flags: ExecutorFlags,
   env: NodeJS.ProcessEnv,
+  stateRoot?: string,
 ): Promise<{ executor: Executor; description: string; close: () => Promise<void> }> {
   if (!flags.host) {
     const remoteOnly = Object.entries(REMOTE_FLAGS)
@@ -45,6 +46,7 @@ export async function openExecutor(
     remoteWorkDir: flags.remoteWorkDir,
     incusProject: flags.incusProject,
     env,
+    stateRoot,
   });
   return {
     executor: opened.executor,

@@ -100,6 +100,7 @@ Options:
         incusProject: values["incus-project"],
       },
       io.env,
+      stateRoot,
     );
 
     const controller = new AbortController();
