@@ -61,11 +61,7 @@ export async function syncSnapshot(params: SyncParams): Promise<SyncResult> {
   }
   const received = { bytes: 0 };
   const ctx = { transport, workDir, hash: snapshot.hash, timeoutMs: params.timeoutMs, received };
-  const cacheDir =
-    params.cacheDir ??
-    (params.stateRoot === undefined
-      ? join(params.localRoot, ".pikaci", "cache")
-      : join(params.stateRoot, "cache"));
+  const cacheDir = params.cacheDir ?? defaultSyncCacheDir(params);
   const baseKey = params.baseKey === undefined ? await defaultBaseKey(params.localRoot) : params.baseKey;
   const lineage = baseKey === null ? "" : lineageKey(baseKey);
   const remotePath = `${workDir}/snapshots/${snapshot.hash}/tree`;
@@ -109,6 +105,12 @@ export async function syncSnapshot(params: SyncParams): Promise<SyncResult> {
     published: sent.published,
     baseSource,
   };
+}
+
+function defaultSyncCacheDir(params: Pick<SyncParams, "localRoot" | "stateRoot">): string {
+  return params.stateRoot === undefined
+    ? join(params.localRoot, ".pikaci", "cache")
+    : join(params.stateRoot, "cache");
 }
 
 async function rememberBase(

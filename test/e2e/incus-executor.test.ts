@@ -1,9 +1,11 @@
+import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer, type Socket, connect as tcpConnect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describeError, SnapshotChangedError } from "../../src/errors/index.js";
 import type { Executor, JobEvents, JobOutcome, JobSpec } from "../../src/executor/executor.js";
 import { instanceName } from "../../src/executor/incus/names.js";
 import { createIncusExecutor } from "../../src/executor/incus-executor.js";
@@ -55,7 +57,12 @@ describe.skipIf(!env)("Incus executor over ssh2 (real sshd + Incus)", () => {
 
   async function runJob(
     execute: ExecuteSpec,
-    options: { executor?: Executor; signal?: AbortSignal; onGuest?: (text: string) => void } = {},
+    options: {
+      executor?: Executor;
+      signal?: AbortSignal;
+      onGuest?: (text: string) => void;
+      snapshot?: Snapshot;
+    } = {},
   ): Promise<Recorded & { runId: string }> {
     const runId = newRunId();
     runIds.push(runId);
@@ -66,7 +73,7 @@ describe.skipIf(!env)("Incus executor over ssh2 (real sshd + Incus)", () => {
       description: "e2e",
       attempt: 1,
       execute,
-      snapshot,
+      snapshot: options.snapshot ?? snapshot,
       job_dir: workspace,
     };
     let host = "";
@@ -212,6 +219,26 @@ describe.skipIf(!env)("Incus executor over ssh2 (real sshd + Incus)", () => {
     expect(outcome).toMatchObject({ status: "cancelled", failure_kind: null });
     expect(outcome.phases.at(-1)).toMatchObject({ phase: "cleanup", status: "ok" });
     expect(await instanceExists(runId)).toBe(false);
+  });
+
+  it("fails a file edited after hashing with the same SnapshotChangedError as the local executor", async () => {
+    const root = await mkdtemp(join(tmpdir(), "pikaci-e2e-changed-"));
+    try {
+      // Unique content: the host cannot hold its object yet, so the sync uploads (and re-hashes) it.
+      await writeFile(join(root, "data.txt"), `hashed ${randomUUID()}\n`);
+      const hashed = await buildSnapshot({ root, cacheFile: null });
+      await writeFile(join(root, "data.txt"), "edited after hashing\n");
+      const { outcome, phases, runId } = await runJob(spec({ command: "cat data.txt" }), {
+        snapshot: hashed,
+      });
+      expect(outcome).toMatchObject({ status: "failed", failure_kind: "infrastructure" });
+      expect(outcome.message).toBe(describeError(new SnapshotChangedError("data.txt", hashed.hash)));
+      expect(phases).toContain("sync_snapshot:failed");
+      expect(phases).not.toContain("launch_guest:started");
+      expect(await instanceExists(runId)).toBe(false);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 
   it("ends as infrastructure with a clear message when the connection drops mid-job", async () => {
