@@ -162,7 +162,8 @@ describe("local executor", () => {
 
   it("fails a file edited or removed after hashing with the one SnapshotChangedError every executor raises", async () => {
     const edited = await job("true");
-    await writeFile(join(workspace, "scripts", "check.sh"), "#!/bin/sh\necho edited\n");
+    // Same size as before: only the content tells.
+    await writeFile(join(workspace, "scripts", "check.sh"), '#!/bin/sh\necho checked "$2"\n');
     const first = await executor().runJob(edited, recorder(), new AbortController().signal);
     expect(first.message).toBe(
       describeError(new SnapshotChangedError("scripts/check.sh", edited.snapshot.hash)),
