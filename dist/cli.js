@@ -57,6 +57,11 @@ function formatConfigIssue(issue2) {
   const where = `${issue2.file}:${issue2.line}:${issue2.col}`;
   return issue2.hint ? `${where}: ${issue2.message} (${issue2.hint})` : `${where}: ${issue2.message}`;
 }
+function asSnapshotChange(error62, path15, snapshotHash) {
+  const code = error62?.code;
+  const gone = code === "ENOENT" || code === "EISDIR" || code === "ENOTDIR" || code === "ELOOP";
+  return gone ? new SnapshotChangedError(path15, snapshotHash, { cause: error62 }) : error62;
+}
 function describeError(error62) {
   if (error62 instanceof PikaciError) {
     return error62.hint ? `${error62.message}
@@ -65,7 +70,7 @@ function describeError(error62) {
   if (error62 instanceof Error) return error62.message;
   return String(error62);
 }
-var PikaciError, UsageError, ConfigError, InfrastructureError, InvalidIdError, CancelledError;
+var PikaciError, UsageError, ConfigError, InfrastructureError, SnapshotChangedError, InvalidIdError, CancelledError;
 var init_errors = __esm({
   "src/errors/errors.ts"() {
     "use strict";
@@ -89,6 +94,19 @@ var init_errors = __esm({
     };
     InfrastructureError = class extends PikaciError {
     };
+    SnapshotChangedError = class extends InfrastructureError {
+      path;
+      constructor(path15, snapshotHash, options = {}) {
+        super(
+          `the workspace changed after the snapshot was hashed: ${path15} (snapshot ${snapshotHash.slice(0, 12)})`,
+          {
+            hint: "do not edit the workspace while pikaci copies or syncs it; run again to hash and run the current files",
+            ...options
+          }
+        );
+        this.path = path15;
+      }
+    };
     InvalidIdError = class extends PikaciError {
     };
     CancelledError = class extends PikaciError {
@@ -104,9 +122,9 @@ var init_errors2 = __esm({
   }
 });
 
-// node_modules/yaml/dist/nodes/identity.js
+// ../../main/node_modules/yaml/dist/nodes/identity.js
 var require_identity = __commonJS({
-  "node_modules/yaml/dist/nodes/identity.js"(exports) {
+  "../../main/node_modules/yaml/dist/nodes/identity.js"(exports) {
     "use strict";
     var ALIAS = /* @__PURE__ */ Symbol.for("yaml.alias");
     var DOC = /* @__PURE__ */ Symbol.for("yaml.document");
@@ -161,9 +179,9 @@ var require_identity = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/visit.js
+// ../../main/node_modules/yaml/dist/visit.js
 var require_visit = __commonJS({
-  "node_modules/yaml/dist/visit.js"(exports) {
+  "../../main/node_modules/yaml/dist/visit.js"(exports) {
     "use strict";
     var identity = require_identity();
     var BREAK = /* @__PURE__ */ Symbol("break visit");
@@ -319,9 +337,9 @@ var require_visit = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/doc/directives.js
+// ../../main/node_modules/yaml/dist/doc/directives.js
 var require_directives = __commonJS({
-  "node_modules/yaml/dist/doc/directives.js"(exports) {
+  "../../main/node_modules/yaml/dist/doc/directives.js"(exports) {
     "use strict";
     var identity = require_identity();
     var visit2 = require_visit();
@@ -490,9 +508,9 @@ var require_directives = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/doc/anchors.js
+// ../../main/node_modules/yaml/dist/doc/anchors.js
 var require_anchors = __commonJS({
-  "node_modules/yaml/dist/doc/anchors.js"(exports) {
+  "../../main/node_modules/yaml/dist/doc/anchors.js"(exports) {
     "use strict";
     var identity = require_identity();
     var visit2 = require_visit();
@@ -560,9 +578,9 @@ var require_anchors = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/doc/applyReviver.js
+// ../../main/node_modules/yaml/dist/doc/applyReviver.js
 var require_applyReviver = __commonJS({
-  "node_modules/yaml/dist/doc/applyReviver.js"(exports) {
+  "../../main/node_modules/yaml/dist/doc/applyReviver.js"(exports) {
     "use strict";
     function applyReviver(reviver, obj, key, val) {
       if (val && typeof val === "object") {
@@ -610,9 +628,9 @@ var require_applyReviver = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/toJS.js
+// ../../main/node_modules/yaml/dist/nodes/toJS.js
 var require_toJS = __commonJS({
-  "node_modules/yaml/dist/nodes/toJS.js"(exports) {
+  "../../main/node_modules/yaml/dist/nodes/toJS.js"(exports) {
     "use strict";
     var identity = require_identity();
     function toJS(value, arg, ctx) {
@@ -640,9 +658,9 @@ var require_toJS = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/Node.js
+// ../../main/node_modules/yaml/dist/nodes/Node.js
 var require_Node = __commonJS({
-  "node_modules/yaml/dist/nodes/Node.js"(exports) {
+  "../../main/node_modules/yaml/dist/nodes/Node.js"(exports) {
     "use strict";
     var applyReviver = require_applyReviver();
     var identity = require_identity();
@@ -681,9 +699,9 @@ var require_Node = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/Alias.js
+// ../../main/node_modules/yaml/dist/nodes/Alias.js
 var require_Alias = __commonJS({
-  "node_modules/yaml/dist/nodes/Alias.js"(exports) {
+  "../../main/node_modules/yaml/dist/nodes/Alias.js"(exports) {
     "use strict";
     var anchors = require_anchors();
     var visit2 = require_visit();
@@ -799,9 +817,9 @@ var require_Alias = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/Scalar.js
+// ../../main/node_modules/yaml/dist/nodes/Scalar.js
 var require_Scalar = __commonJS({
-  "node_modules/yaml/dist/nodes/Scalar.js"(exports) {
+  "../../main/node_modules/yaml/dist/nodes/Scalar.js"(exports) {
     "use strict";
     var identity = require_identity();
     var Node = require_Node();
@@ -829,9 +847,9 @@ var require_Scalar = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/doc/createNode.js
+// ../../main/node_modules/yaml/dist/doc/createNode.js
 var require_createNode = __commonJS({
-  "node_modules/yaml/dist/doc/createNode.js"(exports) {
+  "../../main/node_modules/yaml/dist/doc/createNode.js"(exports) {
     "use strict";
     var Alias = require_Alias();
     var identity = require_identity();
@@ -904,9 +922,9 @@ var require_createNode = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/Collection.js
+// ../../main/node_modules/yaml/dist/nodes/Collection.js
 var require_Collection = __commonJS({
-  "node_modules/yaml/dist/nodes/Collection.js"(exports) {
+  "../../main/node_modules/yaml/dist/nodes/Collection.js"(exports) {
     "use strict";
     var createNode = require_createNode();
     var identity = require_identity();
@@ -1047,9 +1065,9 @@ var require_Collection = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/stringify/stringifyComment.js
+// ../../main/node_modules/yaml/dist/stringify/stringifyComment.js
 var require_stringifyComment = __commonJS({
-  "node_modules/yaml/dist/stringify/stringifyComment.js"(exports) {
+  "../../main/node_modules/yaml/dist/stringify/stringifyComment.js"(exports) {
     "use strict";
     var stringifyComment = (str) => str.replace(/^(?!$)(?: $)?/gm, "#");
     function indentComment(comment, indent) {
@@ -1064,9 +1082,9 @@ var require_stringifyComment = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/stringify/foldFlowLines.js
+// ../../main/node_modules/yaml/dist/stringify/foldFlowLines.js
 var require_foldFlowLines = __commonJS({
-  "node_modules/yaml/dist/stringify/foldFlowLines.js"(exports) {
+  "../../main/node_modules/yaml/dist/stringify/foldFlowLines.js"(exports) {
     "use strict";
     var FOLD_FLOW = "flow";
     var FOLD_BLOCK = "block";
@@ -1200,9 +1218,9 @@ ${indent}${text.slice(fold + 1, end2)}`;
   }
 });
 
-// node_modules/yaml/dist/stringify/stringifyString.js
+// ../../main/node_modules/yaml/dist/stringify/stringifyString.js
 var require_stringifyString = __commonJS({
-  "node_modules/yaml/dist/stringify/stringifyString.js"(exports) {
+  "../../main/node_modules/yaml/dist/stringify/stringifyString.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     var foldFlowLines = require_foldFlowLines();
@@ -1483,9 +1501,9 @@ ${indent}`);
   }
 });
 
-// node_modules/yaml/dist/stringify/stringify.js
+// ../../main/node_modules/yaml/dist/stringify/stringify.js
 var require_stringify = __commonJS({
-  "node_modules/yaml/dist/stringify/stringify.js"(exports) {
+  "../../main/node_modules/yaml/dist/stringify/stringify.js"(exports) {
     "use strict";
     var anchors = require_anchors();
     var identity = require_identity();
@@ -1607,9 +1625,9 @@ ${ctx.indent}${str}`;
   }
 });
 
-// node_modules/yaml/dist/stringify/stringifyPair.js
+// ../../main/node_modules/yaml/dist/stringify/stringifyPair.js
 var require_stringifyPair = __commonJS({
-  "node_modules/yaml/dist/stringify/stringifyPair.js"(exports) {
+  "../../main/node_modules/yaml/dist/stringify/stringifyPair.js"(exports) {
     "use strict";
     var identity = require_identity();
     var Scalar = require_Scalar();
@@ -1740,9 +1758,9 @@ ${ctx.indent}`;
   }
 });
 
-// node_modules/yaml/dist/log.js
+// ../../main/node_modules/yaml/dist/log.js
 var require_log = __commonJS({
-  "node_modules/yaml/dist/log.js"(exports) {
+  "../../main/node_modules/yaml/dist/log.js"(exports) {
     "use strict";
     var node_process = __require("process");
     function debug(logLevel, ...messages) {
@@ -1762,9 +1780,9 @@ var require_log = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/merge.js
+// ../../main/node_modules/yaml/dist/schema/yaml-1.1/merge.js
 var require_merge = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/merge.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/yaml-1.1/merge.js"(exports) {
     "use strict";
     var identity = require_identity();
     var Scalar = require_Scalar();
@@ -1822,9 +1840,9 @@ var require_merge = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/addPairToJSMap.js
+// ../../main/node_modules/yaml/dist/nodes/addPairToJSMap.js
 var require_addPairToJSMap = __commonJS({
-  "node_modules/yaml/dist/nodes/addPairToJSMap.js"(exports) {
+  "../../main/node_modules/yaml/dist/nodes/addPairToJSMap.js"(exports) {
     "use strict";
     var log = require_log();
     var merge3 = require_merge();
@@ -1886,9 +1904,9 @@ var require_addPairToJSMap = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/Pair.js
+// ../../main/node_modules/yaml/dist/nodes/Pair.js
 var require_Pair = __commonJS({
-  "node_modules/yaml/dist/nodes/Pair.js"(exports) {
+  "../../main/node_modules/yaml/dist/nodes/Pair.js"(exports) {
     "use strict";
     var createNode = require_createNode();
     var stringifyPair = require_stringifyPair();
@@ -1926,9 +1944,9 @@ var require_Pair = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/stringify/stringifyCollection.js
+// ../../main/node_modules/yaml/dist/stringify/stringifyCollection.js
 var require_stringifyCollection = __commonJS({
-  "node_modules/yaml/dist/stringify/stringifyCollection.js"(exports) {
+  "../../main/node_modules/yaml/dist/stringify/stringifyCollection.js"(exports) {
     "use strict";
     var identity = require_identity();
     var stringify = require_stringify();
@@ -2077,9 +2095,9 @@ ${indent}${end}`;
   }
 });
 
-// node_modules/yaml/dist/nodes/YAMLMap.js
+// ../../main/node_modules/yaml/dist/nodes/YAMLMap.js
 var require_YAMLMap = __commonJS({
-  "node_modules/yaml/dist/nodes/YAMLMap.js"(exports) {
+  "../../main/node_modules/yaml/dist/nodes/YAMLMap.js"(exports) {
     "use strict";
     var stringifyCollection = require_stringifyCollection();
     var addPairToJSMap = require_addPairToJSMap();
@@ -2221,9 +2239,9 @@ var require_YAMLMap = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/common/map.js
+// ../../main/node_modules/yaml/dist/schema/common/map.js
 var require_map = __commonJS({
-  "node_modules/yaml/dist/schema/common/map.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/common/map.js"(exports) {
     "use strict";
     var identity = require_identity();
     var YAMLMap = require_YAMLMap();
@@ -2243,9 +2261,9 @@ var require_map = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/YAMLSeq.js
+// ../../main/node_modules/yaml/dist/nodes/YAMLSeq.js
 var require_YAMLSeq = __commonJS({
-  "node_modules/yaml/dist/nodes/YAMLSeq.js"(exports) {
+  "../../main/node_modules/yaml/dist/nodes/YAMLSeq.js"(exports) {
     "use strict";
     var createNode = require_createNode();
     var stringifyCollection = require_stringifyCollection();
@@ -2359,9 +2377,9 @@ var require_YAMLSeq = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/common/seq.js
+// ../../main/node_modules/yaml/dist/schema/common/seq.js
 var require_seq = __commonJS({
-  "node_modules/yaml/dist/schema/common/seq.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/common/seq.js"(exports) {
     "use strict";
     var identity = require_identity();
     var YAMLSeq = require_YAMLSeq();
@@ -2381,9 +2399,9 @@ var require_seq = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/common/string.js
+// ../../main/node_modules/yaml/dist/schema/common/string.js
 var require_string = __commonJS({
-  "node_modules/yaml/dist/schema/common/string.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/common/string.js"(exports) {
     "use strict";
     var stringifyString = require_stringifyString();
     var string4 = {
@@ -2400,9 +2418,9 @@ var require_string = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/common/null.js
+// ../../main/node_modules/yaml/dist/schema/common/null.js
 var require_null = __commonJS({
-  "node_modules/yaml/dist/schema/common/null.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/common/null.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     var nullTag = {
@@ -2418,9 +2436,9 @@ var require_null = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/core/bool.js
+// ../../main/node_modules/yaml/dist/schema/core/bool.js
 var require_bool = __commonJS({
-  "node_modules/yaml/dist/schema/core/bool.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/core/bool.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     var boolTag = {
@@ -2442,9 +2460,9 @@ var require_bool = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/stringify/stringifyNumber.js
+// ../../main/node_modules/yaml/dist/stringify/stringifyNumber.js
 var require_stringifyNumber = __commonJS({
-  "node_modules/yaml/dist/stringify/stringifyNumber.js"(exports) {
+  "../../main/node_modules/yaml/dist/stringify/stringifyNumber.js"(exports) {
     "use strict";
     function stringifyNumber({ format, minFractionDigits, tag, value }) {
       if (typeof value === "bigint")
@@ -2469,9 +2487,9 @@ var require_stringifyNumber = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/core/float.js
+// ../../main/node_modules/yaml/dist/schema/core/float.js
 var require_float = __commonJS({
-  "node_modules/yaml/dist/schema/core/float.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/core/float.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     var stringifyNumber = require_stringifyNumber();
@@ -2515,9 +2533,9 @@ var require_float = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/core/int.js
+// ../../main/node_modules/yaml/dist/schema/core/int.js
 var require_int = __commonJS({
-  "node_modules/yaml/dist/schema/core/int.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/core/int.js"(exports) {
     "use strict";
     var stringifyNumber = require_stringifyNumber();
     var intIdentify = (value) => typeof value === "bigint" || Number.isInteger(value);
@@ -2560,9 +2578,9 @@ var require_int = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/core/schema.js
+// ../../main/node_modules/yaml/dist/schema/core/schema.js
 var require_schema = __commonJS({
-  "node_modules/yaml/dist/schema/core/schema.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/core/schema.js"(exports) {
     "use strict";
     var map2 = require_map();
     var _null4 = require_null();
@@ -2588,9 +2606,9 @@ var require_schema = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/json/schema.js
+// ../../main/node_modules/yaml/dist/schema/json/schema.js
 var require_schema2 = __commonJS({
-  "node_modules/yaml/dist/schema/json/schema.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/json/schema.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     var map2 = require_map();
@@ -2655,9 +2673,9 @@ var require_schema2 = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/binary.js
+// ../../main/node_modules/yaml/dist/schema/yaml-1.1/binary.js
 var require_binary = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/binary.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/yaml-1.1/binary.js"(exports) {
     "use strict";
     var node_buffer = __require("buffer");
     var Scalar = require_Scalar();
@@ -2721,9 +2739,9 @@ var require_binary = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/pairs.js
+// ../../main/node_modules/yaml/dist/schema/yaml-1.1/pairs.js
 var require_pairs = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/pairs.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/yaml-1.1/pairs.js"(exports) {
     "use strict";
     var identity = require_identity();
     var Pair = require_Pair();
@@ -2799,9 +2817,9 @@ ${cn.comment}` : item.comment;
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/omap.js
+// ../../main/node_modules/yaml/dist/schema/yaml-1.1/omap.js
 var require_omap = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/omap.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/yaml-1.1/omap.js"(exports) {
     "use strict";
     var identity = require_identity();
     var toJS = require_toJS();
@@ -2877,9 +2895,9 @@ var require_omap = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/bool.js
+// ../../main/node_modules/yaml/dist/schema/yaml-1.1/bool.js
 var require_bool2 = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/bool.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/yaml-1.1/bool.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     function boolStringify({ value, source }, ctx) {
@@ -2909,9 +2927,9 @@ var require_bool2 = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/float.js
+// ../../main/node_modules/yaml/dist/schema/yaml-1.1/float.js
 var require_float2 = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/float.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/yaml-1.1/float.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     var stringifyNumber = require_stringifyNumber();
@@ -2958,9 +2976,9 @@ var require_float2 = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/int.js
+// ../../main/node_modules/yaml/dist/schema/yaml-1.1/int.js
 var require_int2 = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/int.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/yaml-1.1/int.js"(exports) {
     "use strict";
     var stringifyNumber = require_stringifyNumber();
     var intIdentify = (value) => typeof value === "bigint" || Number.isInteger(value);
@@ -3037,9 +3055,9 @@ var require_int2 = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/set.js
+// ../../main/node_modules/yaml/dist/schema/yaml-1.1/set.js
 var require_set = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/set.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/yaml-1.1/set.js"(exports) {
     "use strict";
     var identity = require_identity();
     var Pair = require_Pair();
@@ -3126,9 +3144,9 @@ var require_set = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/timestamp.js
+// ../../main/node_modules/yaml/dist/schema/yaml-1.1/timestamp.js
 var require_timestamp = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/timestamp.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/yaml-1.1/timestamp.js"(exports) {
     "use strict";
     var stringifyNumber = require_stringifyNumber();
     function parseSexagesimal(str, asBigInt) {
@@ -3214,9 +3232,9 @@ var require_timestamp = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/schema.js
+// ../../main/node_modules/yaml/dist/schema/yaml-1.1/schema.js
 var require_schema3 = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/schema.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/yaml-1.1/schema.js"(exports) {
     "use strict";
     var map2 = require_map();
     var _null4 = require_null();
@@ -3258,9 +3276,9 @@ var require_schema3 = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/tags.js
+// ../../main/node_modules/yaml/dist/schema/tags.js
 var require_tags = __commonJS({
-  "node_modules/yaml/dist/schema/tags.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/tags.js"(exports) {
     "use strict";
     var map2 = require_map();
     var _null4 = require_null();
@@ -3352,9 +3370,9 @@ var require_tags = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/Schema.js
+// ../../main/node_modules/yaml/dist/schema/Schema.js
 var require_Schema = __commonJS({
-  "node_modules/yaml/dist/schema/Schema.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/Schema.js"(exports) {
     "use strict";
     var identity = require_identity();
     var map2 = require_map();
@@ -3384,9 +3402,9 @@ var require_Schema = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/stringify/stringifyDocument.js
+// ../../main/node_modules/yaml/dist/stringify/stringifyDocument.js
 var require_stringifyDocument = __commonJS({
-  "node_modules/yaml/dist/stringify/stringifyDocument.js"(exports) {
+  "../../main/node_modules/yaml/dist/stringify/stringifyDocument.js"(exports) {
     "use strict";
     var identity = require_identity();
     var stringify = require_stringify();
@@ -3464,9 +3482,9 @@ var require_stringifyDocument = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/doc/Document.js
+// ../../main/node_modules/yaml/dist/doc/Document.js
 var require_Document = __commonJS({
-  "node_modules/yaml/dist/doc/Document.js"(exports) {
+  "../../main/node_modules/yaml/dist/doc/Document.js"(exports) {
     "use strict";
     var Alias = require_Alias();
     var Collection2 = require_Collection();
@@ -3773,9 +3791,9 @@ var require_Document = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/errors.js
+// ../../main/node_modules/yaml/dist/errors.js
 var require_errors = __commonJS({
-  "node_modules/yaml/dist/errors.js"(exports) {
+  "../../main/node_modules/yaml/dist/errors.js"(exports) {
     "use strict";
     var YAMLError = class extends Error {
       constructor(name, pos, code, message) {
@@ -3838,9 +3856,9 @@ ${pointer}
   }
 });
 
-// node_modules/yaml/dist/compose/resolve-props.js
+// ../../main/node_modules/yaml/dist/compose/resolve-props.js
 var require_resolve_props = __commonJS({
-  "node_modules/yaml/dist/compose/resolve-props.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/resolve-props.js"(exports) {
     "use strict";
     function resolveProps(tokens, { flow, indicator, next, offset, onError, parentIndent, startOnNewline }) {
       let spaceBefore = false;
@@ -3972,9 +3990,9 @@ var require_resolve_props = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/util-contains-newline.js
+// ../../main/node_modules/yaml/dist/compose/util-contains-newline.js
 var require_util_contains_newline = __commonJS({
-  "node_modules/yaml/dist/compose/util-contains-newline.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/util-contains-newline.js"(exports) {
     "use strict";
     function containsNewline(key) {
       if (!key)
@@ -4014,9 +4032,9 @@ var require_util_contains_newline = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/util-flow-indent-check.js
+// ../../main/node_modules/yaml/dist/compose/util-flow-indent-check.js
 var require_util_flow_indent_check = __commonJS({
-  "node_modules/yaml/dist/compose/util-flow-indent-check.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/util-flow-indent-check.js"(exports) {
     "use strict";
     var utilContainsNewline = require_util_contains_newline();
     function flowIndentCheck(indent, fc, onError) {
@@ -4032,9 +4050,9 @@ var require_util_flow_indent_check = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/util-map-includes.js
+// ../../main/node_modules/yaml/dist/compose/util-map-includes.js
 var require_util_map_includes = __commonJS({
-  "node_modules/yaml/dist/compose/util-map-includes.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/util-map-includes.js"(exports) {
     "use strict";
     var identity = require_identity();
     function mapIncludes(ctx, items, search) {
@@ -4048,9 +4066,9 @@ var require_util_map_includes = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/resolve-block-map.js
+// ../../main/node_modules/yaml/dist/compose/resolve-block-map.js
 var require_resolve_block_map = __commonJS({
-  "node_modules/yaml/dist/compose/resolve-block-map.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/resolve-block-map.js"(exports) {
     "use strict";
     var Pair = require_Pair();
     var YAMLMap = require_YAMLMap();
@@ -4156,9 +4174,9 @@ var require_resolve_block_map = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/resolve-block-seq.js
+// ../../main/node_modules/yaml/dist/compose/resolve-block-seq.js
 var require_resolve_block_seq = __commonJS({
-  "node_modules/yaml/dist/compose/resolve-block-seq.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/resolve-block-seq.js"(exports) {
     "use strict";
     var YAMLSeq = require_YAMLSeq();
     var resolveProps = require_resolve_props();
@@ -4207,9 +4225,9 @@ var require_resolve_block_seq = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/resolve-end.js
+// ../../main/node_modules/yaml/dist/compose/resolve-end.js
 var require_resolve_end = __commonJS({
-  "node_modules/yaml/dist/compose/resolve-end.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/resolve-end.js"(exports) {
     "use strict";
     function resolveEnd(end, offset, reqSpace, onError) {
       let comment = "";
@@ -4250,9 +4268,9 @@ var require_resolve_end = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/resolve-flow-collection.js
+// ../../main/node_modules/yaml/dist/compose/resolve-flow-collection.js
 var require_resolve_flow_collection = __commonJS({
-  "node_modules/yaml/dist/compose/resolve-flow-collection.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/resolve-flow-collection.js"(exports) {
     "use strict";
     var identity = require_identity();
     var Pair = require_Pair();
@@ -4444,9 +4462,9 @@ var require_resolve_flow_collection = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/compose-collection.js
+// ../../main/node_modules/yaml/dist/compose/compose-collection.js
 var require_compose_collection = __commonJS({
-  "node_modules/yaml/dist/compose/compose-collection.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/compose-collection.js"(exports) {
     "use strict";
     var identity = require_identity();
     var Scalar = require_Scalar();
@@ -4509,9 +4527,9 @@ var require_compose_collection = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/resolve-block-scalar.js
+// ../../main/node_modules/yaml/dist/compose/resolve-block-scalar.js
 var require_resolve_block_scalar = __commonJS({
-  "node_modules/yaml/dist/compose/resolve-block-scalar.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/resolve-block-scalar.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     function resolveBlockScalar(ctx, scalar, onError) {
@@ -4692,9 +4710,9 @@ var require_resolve_block_scalar = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/resolve-flow-scalar.js
+// ../../main/node_modules/yaml/dist/compose/resolve-flow-scalar.js
 var require_resolve_flow_scalar = __commonJS({
-  "node_modules/yaml/dist/compose/resolve-flow-scalar.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/resolve-flow-scalar.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     var resolveEnd = require_resolve_end();
@@ -4913,9 +4931,9 @@ var require_resolve_flow_scalar = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/compose-scalar.js
+// ../../main/node_modules/yaml/dist/compose/compose-scalar.js
 var require_compose_scalar = __commonJS({
-  "node_modules/yaml/dist/compose/compose-scalar.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/compose-scalar.js"(exports) {
     "use strict";
     var identity = require_identity();
     var Scalar = require_Scalar();
@@ -4994,9 +5012,9 @@ var require_compose_scalar = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/util-empty-scalar-position.js
+// ../../main/node_modules/yaml/dist/compose/util-empty-scalar-position.js
 var require_util_empty_scalar_position = __commonJS({
-  "node_modules/yaml/dist/compose/util-empty-scalar-position.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/util-empty-scalar-position.js"(exports) {
     "use strict";
     function emptyScalarPosition(offset, before, pos) {
       if (before) {
@@ -5024,9 +5042,9 @@ var require_util_empty_scalar_position = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/compose-node.js
+// ../../main/node_modules/yaml/dist/compose/compose-node.js
 var require_compose_node = __commonJS({
-  "node_modules/yaml/dist/compose/compose-node.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/compose-node.js"(exports) {
     "use strict";
     var Alias = require_Alias();
     var identity = require_identity();
@@ -5130,9 +5148,9 @@ var require_compose_node = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/compose-doc.js
+// ../../main/node_modules/yaml/dist/compose/compose-doc.js
 var require_compose_doc = __commonJS({
-  "node_modules/yaml/dist/compose/compose-doc.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/compose-doc.js"(exports) {
     "use strict";
     var Document = require_Document();
     var composeNode = require_compose_node();
@@ -5173,9 +5191,9 @@ var require_compose_doc = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/composer.js
+// ../../main/node_modules/yaml/dist/compose/composer.js
 var require_composer = __commonJS({
-  "node_modules/yaml/dist/compose/composer.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/composer.js"(exports) {
     "use strict";
     var node_process = __require("process");
     var directives = require_directives();
@@ -5381,9 +5399,9 @@ ${end.comment}` : end.comment;
   }
 });
 
-// node_modules/yaml/dist/parse/cst-scalar.js
+// ../../main/node_modules/yaml/dist/parse/cst-scalar.js
 var require_cst_scalar = __commonJS({
-  "node_modules/yaml/dist/parse/cst-scalar.js"(exports) {
+  "../../main/node_modules/yaml/dist/parse/cst-scalar.js"(exports) {
     "use strict";
     var resolveBlockScalar = require_resolve_block_scalar();
     var resolveFlowScalar = require_resolve_flow_scalar();
@@ -5566,9 +5584,9 @@ var require_cst_scalar = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/parse/cst-stringify.js
+// ../../main/node_modules/yaml/dist/parse/cst-stringify.js
 var require_cst_stringify = __commonJS({
-  "node_modules/yaml/dist/parse/cst-stringify.js"(exports) {
+  "../../main/node_modules/yaml/dist/parse/cst-stringify.js"(exports) {
     "use strict";
     var stringify = (cst) => "type" in cst ? stringifyToken(cst) : stringifyItem(cst);
     function stringifyToken(token) {
@@ -5627,9 +5645,9 @@ var require_cst_stringify = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/parse/cst-visit.js
+// ../../main/node_modules/yaml/dist/parse/cst-visit.js
 var require_cst_visit = __commonJS({
-  "node_modules/yaml/dist/parse/cst-visit.js"(exports) {
+  "../../main/node_modules/yaml/dist/parse/cst-visit.js"(exports) {
     "use strict";
     var BREAK = /* @__PURE__ */ Symbol("break visit");
     var SKIP = /* @__PURE__ */ Symbol("skip children");
@@ -5689,9 +5707,9 @@ var require_cst_visit = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/parse/cst.js
+// ../../main/node_modules/yaml/dist/parse/cst.js
 var require_cst = __commonJS({
-  "node_modules/yaml/dist/parse/cst.js"(exports) {
+  "../../main/node_modules/yaml/dist/parse/cst.js"(exports) {
     "use strict";
     var cstScalar = require_cst_scalar();
     var cstStringify = require_cst_stringify();
@@ -5791,9 +5809,9 @@ var require_cst = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/parse/lexer.js
+// ../../main/node_modules/yaml/dist/parse/lexer.js
 var require_lexer = __commonJS({
-  "node_modules/yaml/dist/parse/lexer.js"(exports) {
+  "../../main/node_modules/yaml/dist/parse/lexer.js"(exports) {
     "use strict";
     var cst = require_cst();
     function isEmpty(ch) {
@@ -6380,9 +6398,9 @@ var require_lexer = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/parse/line-counter.js
+// ../../main/node_modules/yaml/dist/parse/line-counter.js
 var require_line_counter = __commonJS({
-  "node_modules/yaml/dist/parse/line-counter.js"(exports) {
+  "../../main/node_modules/yaml/dist/parse/line-counter.js"(exports) {
     "use strict";
     var LineCounter2 = class {
       constructor() {
@@ -6411,9 +6429,9 @@ var require_line_counter = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/parse/parser.js
+// ../../main/node_modules/yaml/dist/parse/parser.js
 var require_parser = __commonJS({
-  "node_modules/yaml/dist/parse/parser.js"(exports) {
+  "../../main/node_modules/yaml/dist/parse/parser.js"(exports) {
     "use strict";
     var node_process = __require("process");
     var cst = require_cst();
@@ -7285,9 +7303,9 @@ var require_parser = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/public-api.js
+// ../../main/node_modules/yaml/dist/public-api.js
 var require_public_api = __commonJS({
-  "node_modules/yaml/dist/public-api.js"(exports) {
+  "../../main/node_modules/yaml/dist/public-api.js"(exports) {
     "use strict";
     var composer = require_composer();
     var Document = require_Document();
@@ -7382,9 +7400,9 @@ var require_public_api = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/index.js
+// ../../main/node_modules/yaml/dist/index.js
 var require_dist = __commonJS({
-  "node_modules/yaml/dist/index.js"(exports) {
+  "../../main/node_modules/yaml/dist/index.js"(exports) {
     "use strict";
     var composer = require_composer();
     var Document = require_Document();
@@ -7434,7 +7452,7 @@ var require_dist = __commonJS({
   }
 });
 
-// node_modules/zod/v4/core/util.js
+// ../../main/node_modules/zod/v4/core/util.js
 var util_exports = {};
 __export(util_exports, {
   BIGINT_FORMAT_RANGES: () => BIGINT_FORMAT_RANGES,
@@ -8180,7 +8198,7 @@ function constantCatch(value) {
 }
 var Cached, EVALUATING, captureStackTrace, allowsEval, getParsedType, propertyKeyTypes, primitiveTypes, NUMBER_FORMAT_RANGES, BIGINT_FORMAT_RANGES, highSurrogate, Class, installing, broke, breaker, CONSTANT_CATCH;
 var init_util = __esm({
-  "node_modules/zod/v4/core/util.js"() {
+  "../../main/node_modules/zod/v4/core/util.js"() {
     init_core();
     Cached = class {
       constructor(getter) {
@@ -8295,7 +8313,7 @@ var init_util = __esm({
   }
 });
 
-// node_modules/zod/v4/core/core.js
+// ../../main/node_modules/zod/v4/core/core.js
 function newError(Definition) {
   const E = _E;
   if (E) {
@@ -8398,7 +8416,7 @@ function config(newConfig) {
 }
 var _a, NEVER, _zodDesc, _E, $brand, $ZodAsyncError, $ZodEncodeError, globalConfig;
 var init_core = __esm({
-  "node_modules/zod/v4/core/core.js"() {
+  "../../main/node_modules/zod/v4/core/core.js"() {
     init_util();
     NEVER = /* @__PURE__ */ Object.freeze({
       status: "aborted"
@@ -8422,7 +8440,7 @@ var init_core = __esm({
   }
 });
 
-// node_modules/zod/v4/core/errors.js
+// ../../main/node_modules/zod/v4/core/errors.js
 function _getMessage() {
   const internals = this._zod;
   internals.message ?? (internals.message = JSON.stringify(internals.def, jsonStringifyReplacer, 2));
@@ -8580,7 +8598,7 @@ function prettifyError(error62) {
 }
 var _messageDesc, _issuesDesc, _installedToString, initializer, $ZodError, $ZodRealError;
 var init_errors3 = __esm({
-  "node_modules/zod/v4/core/errors.js"() {
+  "../../main/node_modules/zod/v4/core/errors.js"() {
     init_core();
     init_util();
     _messageDesc = {
@@ -8621,7 +8639,7 @@ var init_errors3 = __esm({
   }
 });
 
-// node_modules/zod/v4/core/parse.js
+// ../../main/node_modules/zod/v4/core/parse.js
 function finalizeParams(callee, params) {
   return { callee: params?.callee ?? callee, Err: params?.Err };
 }
@@ -8661,7 +8679,7 @@ function validateFallback(schema, value, _ctx) {
 }
 var _parse, parse, _parseAsync, parseAsync, _safeParse, safeParse, _safeParseAsync, safeParseAsync, COMPILE_INVALID, COMPILE_FALLBACK, validate, validateAsync, _encode, encode, _decode, decode, _encodeAsync, encodeAsync, _decodeAsync, decodeAsync, _safeEncode, safeEncode, _safeDecode, safeDecode, _safeEncodeAsync, safeEncodeAsync, _safeDecodeAsync, safeDecodeAsync;
 var init_parse = __esm({
-  "node_modules/zod/v4/core/parse.js"() {
+  "../../main/node_modules/zod/v4/core/parse.js"() {
     init_core();
     init_errors3();
     init_util();
@@ -8789,7 +8807,7 @@ var init_parse = __esm({
   }
 });
 
-// node_modules/zod/v4/core/regexes.js
+// ../../main/node_modules/zod/v4/core/regexes.js
 var regexes_exports = {};
 __export(regexes_exports, {
   anyString: () => anyString,
@@ -8890,7 +8908,7 @@ function fixedBase64url(length) {
 }
 var cuid, cuid2, ulid, xid, ksuid, nanoid, duration, extendedDuration, guid, uuid, uuid4, uuid6, uuid7, email, html5Email, rfc5322Email, unicodeEmail, idnEmail, browserEmail, _emoji, ipv4, ipv6, mac, cidrv4, cidrv6, base64, base64url, hostname, domain, httpProtocol, e164, creditCard, currencyCode, iban, dateSource, date, anyString, string, bigint, integer, number, boolean, _null, _undefined, lowercase, uppercase, hex, md5_hex, md5_base64, md5_base64url, sha1_hex, sha1_base64, sha1_base64url, sha256_hex, sha256_base64, sha256_base64url, sha384_hex, sha384_base64, sha384_base64url, sha512_hex, sha512_base64, sha512_base64url;
 var init_regexes = __esm({
-  "node_modules/zod/v4/core/regexes.js"() {
+  "../../main/node_modules/zod/v4/core/regexes.js"() {
     init_util();
     cuid = /^[cC][0-9a-z]{6,}$/;
     cuid2 = /^[0-9a-z]+$/;
@@ -8967,7 +8985,7 @@ var init_regexes = __esm({
   }
 });
 
-// node_modules/zod/v4/core/checks.js
+// ../../main/node_modules/zod/v4/core/checks.js
 function handleCheckPropertyResult(result, payload, property) {
   if (result.issues.length) {
     payload.issues.push(...prefixIssues(property, result.issues));
@@ -8975,7 +8993,7 @@ function handleCheckPropertyResult(result, payload, property) {
 }
 var $ZodCheck, _whenHasSize, _whenHasLength, numericOriginMap, $ZodCheckLessThan, $ZodCheckGreaterThan, $ZodCheckMultipleOf, $ZodCheckNumberFormat, $ZodCheckBigIntFormat, $ZodCheckMaxSize, $ZodCheckMinSize, $ZodCheckSizeEquals, $ZodCheckMaxLength, $ZodCheckMinLength, $ZodCheckLengthEquals, $ZodCheckStringFormat, $ZodCheckRegex, $ZodCheckLowerCase, $ZodCheckUpperCase, $ZodCheckIncludes, $ZodCheckStartsWith, $ZodCheckEndsWith, $ZodCheckProperty, $ZodCheckProperties, $ZodCheckMimeType, $ZodCheckOverwrite;
 var init_checks = __esm({
-  "node_modules/zod/v4/core/checks.js"() {
+  "../../main/node_modules/zod/v4/core/checks.js"() {
     init_core();
     init_regexes();
     init_util();
@@ -9451,10 +9469,10 @@ var init_checks = __esm({
   }
 });
 
-// node_modules/zod/v4/core/doc.js
+// ../../main/node_modules/zod/v4/core/doc.js
 var Doc;
 var init_doc = __esm({
-  "node_modules/zod/v4/core/doc.js"() {
+  "../../main/node_modules/zod/v4/core/doc.js"() {
     Doc = class {
       constructor(args = [], closed = {}) {
         this.content = [];
@@ -9497,10 +9515,10 @@ ${content.join("\n")}
   }
 });
 
-// node_modules/zod/v4/core/versions.js
+// ../../main/node_modules/zod/v4/core/versions.js
 var version;
 var init_versions = __esm({
-  "node_modules/zod/v4/core/versions.js"() {
+  "../../main/node_modules/zod/v4/core/versions.js"() {
     version = {
       major: 4,
       minor: 6,
@@ -9509,7 +9527,7 @@ var init_versions = __esm({
   }
 });
 
-// node_modules/zod/v4/core/schemas.js
+// ../../main/node_modules/zod/v4/core/schemas.js
 async function validateAsync2(inst, value) {
   const ctx = { async: true };
   return toStandardResult(await inst._zod.run({ value, issues: [] }, ctx), ctx);
@@ -10190,7 +10208,7 @@ function handleRefineResult(result, payload, input2, inst) {
 }
 var $ZodType, toStandardResult, $ZodString, $ZodStringFormat, $ZodGUID, $ZodUUID, $ZodEmail, URL_BAD_FORMAT, URL_UNPARSEABLE, asciiTabOrNewline, $ZodURL, $ZodEmoji, $ZodNanoID, $ZodCUID, $ZodCUID2, $ZodULID, $ZodXID, $ZodKSUID, $ZodISODateTime, $ZodISODate, $ZodISOTime, $ZodISODuration, $ZodIPv4, ipv6Alphabet, $ZodIPv6, $ZodMAC, $ZodCIDRv4, $ZodCIDRv6, base64Charset, $ZodBase64, base64urlCharset, $ZodBase64URL, $ZodE164, CC_SANITIZE, $ZodCreditCard, $ZodIBAN, $ZodJWT, $ZodCustomStringFormat, $ZodNumber, $ZodNumberFormat, $ZodBoolean, $ZodBigInt, $ZodBigIntFormat, $ZodSymbol, $ZodUndefined, $ZodNull, $ZodAny, $ZodUnknown, $ZodNever, $ZodVoid, $ZodDate, arraySize, mapSize, setSize, $ZodArray, NO_SYMBOL_KEYS, $ZodObject, $ZodObjectJIT, $ZodUnion, $ZodXor, $ZodDiscriminatedUnion, $ZodIntersection, $ZodTuple, $ZodRecord, $ZodMap, $ZodSet, $ZodEnum, $ZodLiteral, $ZodFile, $ZodTransform, $ZodOptional, $ZodExactOptional, $ZodNullable, $ZodDefault, $ZodPrefault, $ZodNonOptional, $ZodSuccess, $ZodCatch, $ZodNaN, $ZodPipe, $ZodCodec, $ZodPreprocess, $ZodReadonly, $ZodTemplateLiteral, $ZodFunction, $ZodPromise, $ZodLazy, $ZodCustom;
 var init_schemas = __esm({
-  "node_modules/zod/v4/core/schemas.js"() {
+  "../../main/node_modules/zod/v4/core/schemas.js"() {
     init_checks();
     init_core();
     init_doc();
@@ -11964,7 +11982,7 @@ var init_schemas = __esm({
   }
 });
 
-// node_modules/zod/v4/core/memoizer.js
+// ../../main/node_modules/zod/v4/core/memoizer.js
 function isRef(value) {
   return value !== null && typeof value === "object";
 }
@@ -12128,7 +12146,7 @@ function isBackEdge(ctx, value) {
 }
 var $ZodCyclicError, STATE, NO_ISSUES, recursive, NONE, ASSUMED, PROVEN, handoff, open, memo;
 var init_memoizer = __esm({
-  "node_modules/zod/v4/core/memoizer.js"() {
+  "../../main/node_modules/zod/v4/core/memoizer.js"() {
     init_util();
     $ZodCyclicError = class extends Error {
       constructor() {
@@ -12246,7 +12264,7 @@ var init_memoizer = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ar.js
+// ../../main/node_modules/zod/v4/locales/ar.js
 function ar_default() {
   return {
     localeError: error()
@@ -12254,7 +12272,7 @@ function ar_default() {
 }
 var error;
 var init_ar = __esm({
-  "node_modules/zod/v4/locales/ar.js"() {
+  "../../main/node_modules/zod/v4/locales/ar.js"() {
     init_util();
     error = () => {
       const Sizable = {
@@ -12364,7 +12382,7 @@ var init_ar = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/az.js
+// ../../main/node_modules/zod/v4/locales/az.js
 function az_default() {
   return {
     localeError: error2()
@@ -12372,7 +12390,7 @@ function az_default() {
 }
 var error2;
 var init_az = __esm({
-  "node_modules/zod/v4/locales/az.js"() {
+  "../../main/node_modules/zod/v4/locales/az.js"() {
     init_util();
     error2 = () => {
       const Sizable = {
@@ -12481,7 +12499,7 @@ var init_az = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/be.js
+// ../../main/node_modules/zod/v4/locales/be.js
 function getBelarusianPlural(count, one, few, many) {
   const absCount = Math.abs(count);
   const lastDigit = absCount % 10;
@@ -12504,7 +12522,7 @@ function be_default() {
 }
 var error3;
 var init_be = __esm({
-  "node_modules/zod/v4/locales/be.js"() {
+  "../../main/node_modules/zod/v4/locales/be.js"() {
     init_util();
     error3 = () => {
       const Sizable = {
@@ -12656,7 +12674,7 @@ var init_be = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/bg.js
+// ../../main/node_modules/zod/v4/locales/bg.js
 function bg_default() {
   return {
     localeError: error4()
@@ -12664,7 +12682,7 @@ function bg_default() {
 }
 var error4;
 var init_bg = __esm({
-  "node_modules/zod/v4/locales/bg.js"() {
+  "../../main/node_modules/zod/v4/locales/bg.js"() {
     init_util();
     error4 = () => {
       const Sizable = {
@@ -12788,7 +12806,7 @@ var init_bg = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/bn.js
+// ../../main/node_modules/zod/v4/locales/bn.js
 function bn_default() {
   return {
     localeError: error5()
@@ -12796,7 +12814,7 @@ function bn_default() {
 }
 var error5;
 var init_bn = __esm({
-  "node_modules/zod/v4/locales/bn.js"() {
+  "../../main/node_modules/zod/v4/locales/bn.js"() {
     init_util();
     error5 = () => {
       const Sizable = {
@@ -12908,7 +12926,7 @@ var init_bn = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ca.js
+// ../../main/node_modules/zod/v4/locales/ca.js
 function ca_default() {
   return {
     localeError: error6()
@@ -12916,7 +12934,7 @@ function ca_default() {
 }
 var error6;
 var init_ca = __esm({
-  "node_modules/zod/v4/locales/ca.js"() {
+  "../../main/node_modules/zod/v4/locales/ca.js"() {
     init_util();
     error6 = () => {
       const Sizable = {
@@ -13028,7 +13046,7 @@ var init_ca = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ckb.js
+// ../../main/node_modules/zod/v4/locales/ckb.js
 function ckb_default() {
   return {
     localeError: error7()
@@ -13036,7 +13054,7 @@ function ckb_default() {
 }
 var error7;
 var init_ckb = __esm({
-  "node_modules/zod/v4/locales/ckb.js"() {
+  "../../main/node_modules/zod/v4/locales/ckb.js"() {
     init_util();
     error7 = () => {
       const Sizable = {
@@ -13167,7 +13185,7 @@ var init_ckb = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/cs.js
+// ../../main/node_modules/zod/v4/locales/cs.js
 function cs_default() {
   return {
     localeError: error8()
@@ -13175,7 +13193,7 @@ function cs_default() {
 }
 var error8;
 var init_cs = __esm({
-  "node_modules/zod/v4/locales/cs.js"() {
+  "../../main/node_modules/zod/v4/locales/cs.js"() {
     init_util();
     error8 = () => {
       const Sizable = {
@@ -13290,7 +13308,7 @@ var init_cs = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/da.js
+// ../../main/node_modules/zod/v4/locales/da.js
 function da_default() {
   return {
     localeError: error9()
@@ -13298,7 +13316,7 @@ function da_default() {
 }
 var error9;
 var init_da = __esm({
-  "node_modules/zod/v4/locales/da.js"() {
+  "../../main/node_modules/zod/v4/locales/da.js"() {
     init_util();
     error9 = () => {
       const Sizable = {
@@ -13417,7 +13435,7 @@ var init_da = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/de.js
+// ../../main/node_modules/zod/v4/locales/de.js
 function de_default() {
   return {
     localeError: error10()
@@ -13425,7 +13443,7 @@ function de_default() {
 }
 var error10;
 var init_de = __esm({
-  "node_modules/zod/v4/locales/de.js"() {
+  "../../main/node_modules/zod/v4/locales/de.js"() {
     init_util();
     error10 = () => {
       const Sizable = {
@@ -13537,7 +13555,7 @@ var init_de = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/el.js
+// ../../main/node_modules/zod/v4/locales/el.js
 function el_default() {
   return {
     localeError: error11()
@@ -13545,7 +13563,7 @@ function el_default() {
 }
 var error11;
 var init_el = __esm({
-  "node_modules/zod/v4/locales/el.js"() {
+  "../../main/node_modules/zod/v4/locales/el.js"() {
     init_util();
     error11 = () => {
       const Sizable = {
@@ -13656,7 +13674,7 @@ var init_el = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/en.js
+// ../../main/node_modules/zod/v4/locales/en.js
 function en_default() {
   return {
     localeError: error12()
@@ -13664,7 +13682,7 @@ function en_default() {
 }
 var error12;
 var init_en = __esm({
-  "node_modules/zod/v4/locales/en.js"() {
+  "../../main/node_modules/zod/v4/locales/en.js"() {
     init_util();
     error12 = () => {
       const Sizable = {
@@ -13787,7 +13805,7 @@ var init_en = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/eo.js
+// ../../main/node_modules/zod/v4/locales/eo.js
 function eo_default() {
   return {
     localeError: error13()
@@ -13795,7 +13813,7 @@ function eo_default() {
 }
 var error13;
 var init_eo = __esm({
-  "node_modules/zod/v4/locales/eo.js"() {
+  "../../main/node_modules/zod/v4/locales/eo.js"() {
     init_util();
     error13 = () => {
       const Sizable = {
@@ -13908,7 +13926,7 @@ var init_eo = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/es.js
+// ../../main/node_modules/zod/v4/locales/es.js
 function es_default() {
   return {
     localeError: error14()
@@ -13916,7 +13934,7 @@ function es_default() {
 }
 var error14;
 var init_es = __esm({
-  "node_modules/zod/v4/locales/es.js"() {
+  "../../main/node_modules/zod/v4/locales/es.js"() {
     init_util();
     error14 = () => {
       const Sizable = {
@@ -14051,7 +14069,7 @@ var init_es = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/fa.js
+// ../../main/node_modules/zod/v4/locales/fa.js
 function fa_default() {
   return {
     localeError: error15()
@@ -14059,7 +14077,7 @@ function fa_default() {
 }
 var error15;
 var init_fa = __esm({
-  "node_modules/zod/v4/locales/fa.js"() {
+  "../../main/node_modules/zod/v4/locales/fa.js"() {
     init_util();
     error15 = () => {
       const Sizable = {
@@ -14177,7 +14195,7 @@ var init_fa = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/fi.js
+// ../../main/node_modules/zod/v4/locales/fi.js
 function fi_default() {
   return {
     localeError: error16()
@@ -14185,7 +14203,7 @@ function fi_default() {
 }
 var error16;
 var init_fi = __esm({
-  "node_modules/zod/v4/locales/fi.js"() {
+  "../../main/node_modules/zod/v4/locales/fi.js"() {
     init_util();
     error16 = () => {
       const Sizable = {
@@ -14301,7 +14319,7 @@ var init_fi = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/fr.js
+// ../../main/node_modules/zod/v4/locales/fr.js
 function fr_default() {
   return {
     localeError: error17()
@@ -14309,7 +14327,7 @@ function fr_default() {
 }
 var error17;
 var init_fr = __esm({
-  "node_modules/zod/v4/locales/fr.js"() {
+  "../../main/node_modules/zod/v4/locales/fr.js"() {
     init_util();
     error17 = () => {
       const Sizable = {
@@ -14437,7 +14455,7 @@ var init_fr = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/fr-CA.js
+// ../../main/node_modules/zod/v4/locales/fr-CA.js
 function fr_CA_default() {
   return {
     localeError: error18()
@@ -14445,7 +14463,7 @@ function fr_CA_default() {
 }
 var error18;
 var init_fr_CA = __esm({
-  "node_modules/zod/v4/locales/fr-CA.js"() {
+  "../../main/node_modules/zod/v4/locales/fr-CA.js"() {
     init_util();
     error18 = () => {
       const Sizable = {
@@ -14556,7 +14574,7 @@ var init_fr_CA = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/gu.js
+// ../../main/node_modules/zod/v4/locales/gu.js
 function gu_default() {
   return {
     localeError: error19()
@@ -14564,7 +14582,7 @@ function gu_default() {
 }
 var error19;
 var init_gu = __esm({
-  "node_modules/zod/v4/locales/gu.js"() {
+  "../../main/node_modules/zod/v4/locales/gu.js"() {
     init_util();
     error19 = () => {
       const Sizable = {
@@ -14676,7 +14694,7 @@ var init_gu = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/he.js
+// ../../main/node_modules/zod/v4/locales/he.js
 function he_default() {
   return {
     localeError: error20()
@@ -14684,7 +14702,7 @@ function he_default() {
 }
 var error20;
 var init_he = __esm({
-  "node_modules/zod/v4/locales/he.js"() {
+  "../../main/node_modules/zod/v4/locales/he.js"() {
     init_util();
     error20 = () => {
       const TypeNames = {
@@ -14884,7 +14902,7 @@ var init_he = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/hi.js
+// ../../main/node_modules/zod/v4/locales/hi.js
 function hi_default() {
   return {
     localeError: error21()
@@ -14892,7 +14910,7 @@ function hi_default() {
 }
 var error21;
 var init_hi = __esm({
-  "node_modules/zod/v4/locales/hi.js"() {
+  "../../main/node_modules/zod/v4/locales/hi.js"() {
     init_util();
     error21 = () => {
       const Sizable = {
@@ -15002,7 +15020,7 @@ var init_hi = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/hr.js
+// ../../main/node_modules/zod/v4/locales/hr.js
 function hr_default() {
   return {
     localeError: error22()
@@ -15010,7 +15028,7 @@ function hr_default() {
 }
 var error22;
 var init_hr = __esm({
-  "node_modules/zod/v4/locales/hr.js"() {
+  "../../main/node_modules/zod/v4/locales/hr.js"() {
     init_util();
     error22 = () => {
       const Sizable = {
@@ -15135,7 +15153,7 @@ var init_hr = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/hu.js
+// ../../main/node_modules/zod/v4/locales/hu.js
 function hu_default() {
   return {
     localeError: error23()
@@ -15143,7 +15161,7 @@ function hu_default() {
 }
 var error23;
 var init_hu = __esm({
-  "node_modules/zod/v4/locales/hu.js"() {
+  "../../main/node_modules/zod/v4/locales/hu.js"() {
     init_util();
     error23 = () => {
       const Sizable = {
@@ -15255,7 +15273,7 @@ var init_hu = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/hy.js
+// ../../main/node_modules/zod/v4/locales/hy.js
 function getArmenianPlural(count, one, many) {
   return Math.abs(count) === 1 ? one : many;
 }
@@ -15273,7 +15291,7 @@ function hy_default() {
 }
 var error24;
 var init_hy = __esm({
-  "node_modules/zod/v4/locales/hy.js"() {
+  "../../main/node_modules/zod/v4/locales/hy.js"() {
     init_util();
     error24 = () => {
       const Sizable = {
@@ -15420,7 +15438,7 @@ var init_hy = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/id.js
+// ../../main/node_modules/zod/v4/locales/id.js
 function id_default() {
   return {
     localeError: error25()
@@ -15428,7 +15446,7 @@ function id_default() {
 }
 var error25;
 var init_id = __esm({
-  "node_modules/zod/v4/locales/id.js"() {
+  "../../main/node_modules/zod/v4/locales/id.js"() {
     init_util();
     error25 = () => {
       const Sizable = {
@@ -15538,7 +15556,7 @@ var init_id = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/is.js
+// ../../main/node_modules/zod/v4/locales/is.js
 function is_default() {
   return {
     localeError: error26()
@@ -15546,7 +15564,7 @@ function is_default() {
 }
 var error26;
 var init_is = __esm({
-  "node_modules/zod/v4/locales/is.js"() {
+  "../../main/node_modules/zod/v4/locales/is.js"() {
     init_util();
     error26 = () => {
       const Sizable = {
@@ -15659,7 +15677,7 @@ var init_is = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/it.js
+// ../../main/node_modules/zod/v4/locales/it.js
 function it_default() {
   return {
     localeError: error27()
@@ -15667,7 +15685,7 @@ function it_default() {
 }
 var error27;
 var init_it = __esm({
-  "node_modules/zod/v4/locales/it.js"() {
+  "../../main/node_modules/zod/v4/locales/it.js"() {
     init_util();
     error27 = () => {
       const Sizable = {
@@ -15779,7 +15797,7 @@ var init_it = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ja.js
+// ../../main/node_modules/zod/v4/locales/ja.js
 function ja_default() {
   return {
     localeError: error28()
@@ -15787,7 +15805,7 @@ function ja_default() {
 }
 var error28;
 var init_ja = __esm({
-  "node_modules/zod/v4/locales/ja.js"() {
+  "../../main/node_modules/zod/v4/locales/ja.js"() {
     init_util();
     error28 = () => {
       const Sizable = {
@@ -15898,7 +15916,7 @@ var init_ja = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ka.js
+// ../../main/node_modules/zod/v4/locales/ka.js
 function ka_default() {
   return {
     localeError: error29()
@@ -15906,7 +15924,7 @@ function ka_default() {
 }
 var error29;
 var init_ka = __esm({
-  "node_modules/zod/v4/locales/ka.js"() {
+  "../../main/node_modules/zod/v4/locales/ka.js"() {
     init_util();
     error29 = () => {
       const Sizable = {
@@ -16022,7 +16040,7 @@ var init_ka = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/km.js
+// ../../main/node_modules/zod/v4/locales/km.js
 function km_default() {
   return {
     localeError: error30()
@@ -16030,7 +16048,7 @@ function km_default() {
 }
 var error30;
 var init_km = __esm({
-  "node_modules/zod/v4/locales/km.js"() {
+  "../../main/node_modules/zod/v4/locales/km.js"() {
     init_util();
     error30 = () => {
       const Sizable = {
@@ -16144,17 +16162,17 @@ var init_km = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/kh.js
+// ../../main/node_modules/zod/v4/locales/kh.js
 function kh_default() {
   return km_default();
 }
 var init_kh = __esm({
-  "node_modules/zod/v4/locales/kh.js"() {
+  "../../main/node_modules/zod/v4/locales/kh.js"() {
     init_km();
   }
 });
 
-// node_modules/zod/v4/locales/kn.js
+// ../../main/node_modules/zod/v4/locales/kn.js
 function kn_default() {
   return {
     localeError: error31()
@@ -16162,7 +16180,7 @@ function kn_default() {
 }
 var error31;
 var init_kn = __esm({
-  "node_modules/zod/v4/locales/kn.js"() {
+  "../../main/node_modules/zod/v4/locales/kn.js"() {
     init_util();
     error31 = () => {
       const Sizable = {
@@ -16276,7 +16294,7 @@ var init_kn = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ko.js
+// ../../main/node_modules/zod/v4/locales/ko.js
 function ko_default() {
   return {
     localeError: error32()
@@ -16284,7 +16302,7 @@ function ko_default() {
 }
 var error32;
 var init_ko = __esm({
-  "node_modules/zod/v4/locales/ko.js"() {
+  "../../main/node_modules/zod/v4/locales/ko.js"() {
     init_util();
     error32 = () => {
       const Sizable = {
@@ -16399,7 +16417,7 @@ var init_ko = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/lt.js
+// ../../main/node_modules/zod/v4/locales/lt.js
 function getUnitTypeFromNumber(number4) {
   const abs = Math.abs(number4);
   const last = abs % 10;
@@ -16417,7 +16435,7 @@ function lt_default() {
 }
 var capitalizeFirstCharacter, error33;
 var init_lt = __esm({
-  "node_modules/zod/v4/locales/lt.js"() {
+  "../../main/node_modules/zod/v4/locales/lt.js"() {
     init_util();
     capitalizeFirstCharacter = (text) => {
       return text.charAt(0).toUpperCase() + text.slice(1);
@@ -16613,7 +16631,7 @@ var init_lt = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/mk.js
+// ../../main/node_modules/zod/v4/locales/mk.js
 function mk_default() {
   return {
     localeError: error34()
@@ -16621,7 +16639,7 @@ function mk_default() {
 }
 var error34;
 var init_mk = __esm({
-  "node_modules/zod/v4/locales/mk.js"() {
+  "../../main/node_modules/zod/v4/locales/mk.js"() {
     init_util();
     error34 = () => {
       const Sizable = {
@@ -16734,7 +16752,7 @@ var init_mk = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ms.js
+// ../../main/node_modules/zod/v4/locales/ms.js
 function ms_default() {
   return {
     localeError: error35()
@@ -16742,7 +16760,7 @@ function ms_default() {
 }
 var error35;
 var init_ms = __esm({
-  "node_modules/zod/v4/locales/ms.js"() {
+  "../../main/node_modules/zod/v4/locales/ms.js"() {
     init_util();
     error35 = () => {
       const Sizable = {
@@ -16853,7 +16871,7 @@ var init_ms = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ne.js
+// ../../main/node_modules/zod/v4/locales/ne.js
 function ne_default() {
   return {
     localeError: error36()
@@ -16861,7 +16879,7 @@ function ne_default() {
 }
 var error36;
 var init_ne = __esm({
-  "node_modules/zod/v4/locales/ne.js"() {
+  "../../main/node_modules/zod/v4/locales/ne.js"() {
     init_util();
     error36 = () => {
       const Sizable = {
@@ -16971,7 +16989,7 @@ var init_ne = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/nl.js
+// ../../main/node_modules/zod/v4/locales/nl.js
 function nl_default() {
   return {
     localeError: error37()
@@ -16979,7 +16997,7 @@ function nl_default() {
 }
 var error37;
 var init_nl = __esm({
-  "node_modules/zod/v4/locales/nl.js"() {
+  "../../main/node_modules/zod/v4/locales/nl.js"() {
     init_util();
     error37 = () => {
       const Sizable = {
@@ -17093,7 +17111,7 @@ var init_nl = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/nn.js
+// ../../main/node_modules/zod/v4/locales/nn.js
 function nn_default() {
   return {
     localeError: error38()
@@ -17101,7 +17119,7 @@ function nn_default() {
 }
 var error38;
 var init_nn = __esm({
-  "node_modules/zod/v4/locales/nn.js"() {
+  "../../main/node_modules/zod/v4/locales/nn.js"() {
     init_util();
     error38 = () => {
       const Sizable = {
@@ -17213,7 +17231,7 @@ var init_nn = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/no.js
+// ../../main/node_modules/zod/v4/locales/no.js
 function no_default() {
   return {
     localeError: error39()
@@ -17221,7 +17239,7 @@ function no_default() {
 }
 var error39;
 var init_no = __esm({
-  "node_modules/zod/v4/locales/no.js"() {
+  "../../main/node_modules/zod/v4/locales/no.js"() {
     init_util();
     error39 = () => {
       const Sizable = {
@@ -17333,7 +17351,7 @@ var init_no = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ota.js
+// ../../main/node_modules/zod/v4/locales/ota.js
 function ota_default() {
   return {
     localeError: error40()
@@ -17341,7 +17359,7 @@ function ota_default() {
 }
 var error40;
 var init_ota = __esm({
-  "node_modules/zod/v4/locales/ota.js"() {
+  "../../main/node_modules/zod/v4/locales/ota.js"() {
     init_util();
     error40 = () => {
       const Sizable = {
@@ -17454,7 +17472,7 @@ var init_ota = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ps.js
+// ../../main/node_modules/zod/v4/locales/ps.js
 function ps_default() {
   return {
     localeError: error41()
@@ -17462,7 +17480,7 @@ function ps_default() {
 }
 var error41;
 var init_ps = __esm({
-  "node_modules/zod/v4/locales/ps.js"() {
+  "../../main/node_modules/zod/v4/locales/ps.js"() {
     init_util();
     error41 = () => {
       const Sizable = {
@@ -17580,7 +17598,7 @@ var init_ps = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/pl.js
+// ../../main/node_modules/zod/v4/locales/pl.js
 function pl_default() {
   return {
     localeError: error42()
@@ -17588,7 +17606,7 @@ function pl_default() {
 }
 var error42;
 var init_pl = __esm({
-  "node_modules/zod/v4/locales/pl.js"() {
+  "../../main/node_modules/zod/v4/locales/pl.js"() {
     init_util();
     error42 = () => {
       const Sizable = {
@@ -17701,7 +17719,7 @@ var init_pl = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/pt.js
+// ../../main/node_modules/zod/v4/locales/pt.js
 function pt_default() {
   return {
     localeError: error43()
@@ -17709,7 +17727,7 @@ function pt_default() {
 }
 var error43;
 var init_pt = __esm({
-  "node_modules/zod/v4/locales/pt.js"() {
+  "../../main/node_modules/zod/v4/locales/pt.js"() {
     init_util();
     error43 = () => {
       const Sizable = {
@@ -17851,7 +17869,7 @@ var init_pt = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/pt-BR.js
+// ../../main/node_modules/zod/v4/locales/pt-BR.js
 function pt_BR_default() {
   return {
     localeError: error44()
@@ -17859,7 +17877,7 @@ function pt_BR_default() {
 }
 var error44;
 var init_pt_BR = __esm({
-  "node_modules/zod/v4/locales/pt-BR.js"() {
+  "../../main/node_modules/zod/v4/locales/pt-BR.js"() {
     init_util();
     error44 = () => {
       const Sizable = {
@@ -18002,7 +18020,7 @@ var init_pt_BR = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ro.js
+// ../../main/node_modules/zod/v4/locales/ro.js
 function ro_default() {
   return {
     localeError: error45()
@@ -18010,7 +18028,7 @@ function ro_default() {
 }
 var error45;
 var init_ro = __esm({
-  "node_modules/zod/v4/locales/ro.js"() {
+  "../../main/node_modules/zod/v4/locales/ro.js"() {
     init_util();
     error45 = () => {
       const Sizable = {
@@ -18131,7 +18149,7 @@ var init_ro = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ru.js
+// ../../main/node_modules/zod/v4/locales/ru.js
 function getRussianPlural(count, one, few, many) {
   const absCount = Math.abs(count);
   const lastDigit = absCount % 10;
@@ -18154,7 +18172,7 @@ function ru_default() {
 }
 var error46;
 var init_ru = __esm({
-  "node_modules/zod/v4/locales/ru.js"() {
+  "../../main/node_modules/zod/v4/locales/ru.js"() {
     init_util();
     error46 = () => {
       const Sizable = {
@@ -18306,7 +18324,7 @@ var init_ru = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/sk.js
+// ../../main/node_modules/zod/v4/locales/sk.js
 function sk_default() {
   return {
     localeError: error47()
@@ -18314,7 +18332,7 @@ function sk_default() {
 }
 var error47;
 var init_sk = __esm({
-  "node_modules/zod/v4/locales/sk.js"() {
+  "../../main/node_modules/zod/v4/locales/sk.js"() {
     init_util();
     error47 = () => {
       const Sizable = {
@@ -18429,7 +18447,7 @@ var init_sk = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/sl.js
+// ../../main/node_modules/zod/v4/locales/sl.js
 function sl_default() {
   return {
     localeError: error48()
@@ -18437,7 +18455,7 @@ function sl_default() {
 }
 var error48;
 var init_sl = __esm({
-  "node_modules/zod/v4/locales/sl.js"() {
+  "../../main/node_modules/zod/v4/locales/sl.js"() {
     init_util();
     error48 = () => {
       const Sizable = {
@@ -18550,7 +18568,7 @@ var init_sl = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/sv.js
+// ../../main/node_modules/zod/v4/locales/sv.js
 function sv_default() {
   return {
     localeError: error49()
@@ -18558,7 +18576,7 @@ function sv_default() {
 }
 var error49;
 var init_sv = __esm({
-  "node_modules/zod/v4/locales/sv.js"() {
+  "../../main/node_modules/zod/v4/locales/sv.js"() {
     init_util();
     error49 = () => {
       const Sizable = {
@@ -18672,7 +18690,7 @@ var init_sv = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ta.js
+// ../../main/node_modules/zod/v4/locales/ta.js
 function ta_default() {
   return {
     localeError: error50()
@@ -18680,7 +18698,7 @@ function ta_default() {
 }
 var error50;
 var init_ta = __esm({
-  "node_modules/zod/v4/locales/ta.js"() {
+  "../../main/node_modules/zod/v4/locales/ta.js"() {
     init_util();
     error50 = () => {
       const Sizable = {
@@ -18794,7 +18812,7 @@ var init_ta = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/tg.js
+// ../../main/node_modules/zod/v4/locales/tg.js
 function tg_default() {
   return {
     localeError: error51()
@@ -18802,7 +18820,7 @@ function tg_default() {
 }
 var error51;
 var init_tg = __esm({
-  "node_modules/zod/v4/locales/tg.js"() {
+  "../../main/node_modules/zod/v4/locales/tg.js"() {
     init_util();
     error51 = () => {
       const Sizable = {
@@ -18917,7 +18935,7 @@ var init_tg = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/th.js
+// ../../main/node_modules/zod/v4/locales/th.js
 function th_default() {
   return {
     localeError: error52()
@@ -18925,7 +18943,7 @@ function th_default() {
 }
 var error52;
 var init_th = __esm({
-  "node_modules/zod/v4/locales/th.js"() {
+  "../../main/node_modules/zod/v4/locales/th.js"() {
     init_util();
     error52 = () => {
       const Sizable = {
@@ -19039,7 +19057,7 @@ var init_th = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/tk.js
+// ../../main/node_modules/zod/v4/locales/tk.js
 function tk_default() {
   return {
     localeError: error53()
@@ -19047,7 +19065,7 @@ function tk_default() {
 }
 var error53;
 var init_tk = __esm({
-  "node_modules/zod/v4/locales/tk.js"() {
+  "../../main/node_modules/zod/v4/locales/tk.js"() {
     init_util();
     error53 = () => {
       const Sizable = {
@@ -19153,7 +19171,7 @@ var init_tk = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/tr.js
+// ../../main/node_modules/zod/v4/locales/tr.js
 function tr_default() {
   return {
     localeError: error54()
@@ -19161,7 +19179,7 @@ function tr_default() {
 }
 var error54;
 var init_tr = __esm({
-  "node_modules/zod/v4/locales/tr.js"() {
+  "../../main/node_modules/zod/v4/locales/tr.js"() {
     init_util();
     error54 = () => {
       const Sizable = {
@@ -19270,7 +19288,7 @@ var init_tr = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/uk.js
+// ../../main/node_modules/zod/v4/locales/uk.js
 function uk_default() {
   return {
     localeError: error55()
@@ -19278,7 +19296,7 @@ function uk_default() {
 }
 var error55;
 var init_uk = __esm({
-  "node_modules/zod/v4/locales/uk.js"() {
+  "../../main/node_modules/zod/v4/locales/uk.js"() {
     init_util();
     error55 = () => {
       const Sizable = {
@@ -19390,17 +19408,17 @@ var init_uk = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ua.js
+// ../../main/node_modules/zod/v4/locales/ua.js
 function ua_default() {
   return uk_default();
 }
 var init_ua = __esm({
-  "node_modules/zod/v4/locales/ua.js"() {
+  "../../main/node_modules/zod/v4/locales/ua.js"() {
     init_uk();
   }
 });
 
-// node_modules/zod/v4/locales/ur.js
+// ../../main/node_modules/zod/v4/locales/ur.js
 function ur_default() {
   return {
     localeError: error56()
@@ -19408,7 +19426,7 @@ function ur_default() {
 }
 var error56;
 var init_ur = __esm({
-  "node_modules/zod/v4/locales/ur.js"() {
+  "../../main/node_modules/zod/v4/locales/ur.js"() {
     init_util();
     error56 = () => {
       const Sizable = {
@@ -19522,7 +19540,7 @@ var init_ur = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/uz.js
+// ../../main/node_modules/zod/v4/locales/uz.js
 function uz_default() {
   return {
     localeError: error57()
@@ -19530,7 +19548,7 @@ function uz_default() {
 }
 var error57;
 var init_uz = __esm({
-  "node_modules/zod/v4/locales/uz.js"() {
+  "../../main/node_modules/zod/v4/locales/uz.js"() {
     init_util();
     error57 = () => {
       const Sizable = {
@@ -19642,7 +19660,7 @@ var init_uz = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/vi.js
+// ../../main/node_modules/zod/v4/locales/vi.js
 function vi_default() {
   return {
     localeError: error58()
@@ -19650,7 +19668,7 @@ function vi_default() {
 }
 var error58;
 var init_vi = __esm({
-  "node_modules/zod/v4/locales/vi.js"() {
+  "../../main/node_modules/zod/v4/locales/vi.js"() {
     init_util();
     error58 = () => {
       const Sizable = {
@@ -19762,7 +19780,7 @@ var init_vi = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/zh-CN.js
+// ../../main/node_modules/zod/v4/locales/zh-CN.js
 function zh_CN_default() {
   return {
     localeError: error59()
@@ -19770,7 +19788,7 @@ function zh_CN_default() {
 }
 var error59;
 var init_zh_CN = __esm({
-  "node_modules/zod/v4/locales/zh-CN.js"() {
+  "../../main/node_modules/zod/v4/locales/zh-CN.js"() {
     init_util();
     error59 = () => {
       const Sizable = {
@@ -19883,7 +19901,7 @@ var init_zh_CN = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/zh-TW.js
+// ../../main/node_modules/zod/v4/locales/zh-TW.js
 function zh_TW_default() {
   return {
     localeError: error60()
@@ -19891,7 +19909,7 @@ function zh_TW_default() {
 }
 var error60;
 var init_zh_TW = __esm({
-  "node_modules/zod/v4/locales/zh-TW.js"() {
+  "../../main/node_modules/zod/v4/locales/zh-TW.js"() {
     init_util();
     error60 = () => {
       const Sizable = {
@@ -20002,7 +20020,7 @@ var init_zh_TW = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/yo.js
+// ../../main/node_modules/zod/v4/locales/yo.js
 function yo_default() {
   return {
     localeError: error61()
@@ -20010,7 +20028,7 @@ function yo_default() {
 }
 var error61;
 var init_yo = __esm({
-  "node_modules/zod/v4/locales/yo.js"() {
+  "../../main/node_modules/zod/v4/locales/yo.js"() {
     init_util();
     error61 = () => {
       const Sizable = {
@@ -20121,7 +20139,7 @@ var init_yo = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/index.js
+// ../../main/node_modules/zod/v4/locales/index.js
 var locales_exports = {};
 __export(locales_exports, {
   ar: () => ar_default,
@@ -20189,7 +20207,7 @@ __export(locales_exports, {
   zhTW: () => zh_TW_default
 });
 var init_locales = __esm({
-  "node_modules/zod/v4/locales/index.js"() {
+  "../../main/node_modules/zod/v4/locales/index.js"() {
     init_ar();
     init_az();
     init_be();
@@ -20256,13 +20274,13 @@ var init_locales = __esm({
   }
 });
 
-// node_modules/zod/v4/core/registries.js
+// ../../main/node_modules/zod/v4/core/registries.js
 function registry() {
   return new $ZodRegistry();
 }
 var _a2, $output, $input, $ZodRegistry, globalRegistry;
 var init_registries = __esm({
-  "node_modules/zod/v4/core/registries.js"() {
+  "../../main/node_modules/zod/v4/core/registries.js"() {
     $output = /* @__PURE__ */ Symbol("ZodOutput");
     $input = /* @__PURE__ */ Symbol("ZodInput");
     $ZodRegistry = class {
@@ -20310,7 +20328,7 @@ var init_registries = __esm({
   }
 });
 
-// node_modules/zod/v4/core/compile.js
+// ../../main/node_modules/zod/v4/core/compile.js
 function compileValidator(schema, parser) {
   try {
     return compileFn(schema, { assertOnly: true });
@@ -21872,7 +21890,7 @@ function generateTransformCheck(doc, ctx, schema, accessor) {
 }
 var INVALID, FALLBACK_FLAG, ZodCompileAsyncError, ZodCompileUnsupportedError, WHEN_DEFAULTED_CHECKS, PATTERN_IS_COMPLETE;
 var init_compile = __esm({
-  "node_modules/zod/v4/core/compile.js"() {
+  "../../main/node_modules/zod/v4/core/compile.js"() {
     init_core();
     init_doc();
     init_memoizer();
@@ -21931,7 +21949,7 @@ var init_compile = __esm({
   }
 });
 
-// node_modules/zod/v4/core/api.js
+// ../../main/node_modules/zod/v4/core/api.js
 function snapshotChecks(def) {
   if (def.checks)
     def.checks = [...def.checks];
@@ -22984,7 +23002,7 @@ function _stringFormat(Class2, format, fnOrRegex, _params = {}) {
 }
 var TimePrecision;
 var init_api = __esm({
-  "node_modules/zod/v4/core/api.js"() {
+  "../../main/node_modules/zod/v4/core/api.js"() {
     init_checks();
     init_registries();
     init_schemas();
@@ -22999,7 +23017,7 @@ var init_api = __esm({
   }
 });
 
-// node_modules/zod/v4/core/to-json-schema.js
+// ../../main/node_modules/zod/v4/core/to-json-schema.js
 function assignProps(target, ...sources) {
   for (const source of sources) {
     for (const key of Reflect.ownKeys(source)) {
@@ -23377,8 +23395,8 @@ function finalize(ctx, schema) {
         compactTypeUnion(entry[1].def ?? entry[1].schema);
       }
     }
-    for (const rewrite of ctx.deferred)
-      rewrite();
+    for (const rewrite2 of ctx.deferred)
+      rewrite2();
     if (ctx.intersections.length) {
       const carriers = /* @__PURE__ */ new Map();
       for (const seen of ctx.seen.values()) {
@@ -23515,7 +23533,7 @@ function isTransforming(_schema, _ctx) {
 }
 var FOLDABLE_KEYS, UNION_KEYS, createToJSONSchemaMethod, createStandardJSONSchemaMethod;
 var init_to_json_schema = __esm({
-  "node_modules/zod/v4/core/to-json-schema.js"() {
+  "../../main/node_modules/zod/v4/core/to-json-schema.js"() {
     init_registries();
     init_util();
     FOLDABLE_KEYS = /* @__PURE__ */ new Set(["type", "properties", "required", "additionalProperties"]);
@@ -23536,7 +23554,7 @@ var init_to_json_schema = __esm({
   }
 });
 
-// node_modules/zod/v4/core/json-schema-processors.js
+// ../../main/node_modules/zod/v4/core/json-schema-processors.js
 function aggregateChecks(schema) {
   const agg = {};
   const def = schema._zod.def;
@@ -23686,7 +23704,7 @@ function toJSONSchema(input2, params) {
 }
 var narrowMin, narrowMax, narrowBoth, addDivisor, addPattern, intersectMime, setFormat, minContributor, maxContributor, formatContributor, contributors, formatMap, exactPatterns, exactPattern, stringProcessor, numberProcessor, booleanProcessor, bigintProcessor, symbolProcessor, nullProcessor, undefinedProcessor, voidProcessor, neverProcessor, anyProcessor, unknownProcessor, dateProcessor, enumProcessor, literalProcessor, nanProcessor, templateLiteralProcessor, fileProcessor, successProcessor, customProcessor, functionProcessor, transformProcessor, mapProcessor, setProcessor, arrayProcessor, objectProcessor, unionProcessor, intersectionProcessor, tupleProcessor, pendingRecords, recordProcessor, nullableProcessor, nonoptionalProcessor, UNREPRESENTABLE_DEFAULT, defaultProcessor, prefaultProcessor, catchProcessor, pipeProcessor, readonlyProcessor, promiseProcessor, optionalProcessor, lazyProcessor, allProcessors;
 var init_json_schema_processors = __esm({
-  "node_modules/zod/v4/core/json-schema-processors.js"() {
+  "../../main/node_modules/zod/v4/core/json-schema-processors.js"() {
     init_regexes();
     init_schemas();
     init_to_json_schema();
@@ -24293,10 +24311,10 @@ var init_json_schema_processors = __esm({
   }
 });
 
-// node_modules/zod/v4/core/json-schema-generator.js
+// ../../main/node_modules/zod/v4/core/json-schema-generator.js
 var JSONSchemaGenerator;
 var init_json_schema_generator = __esm({
-  "node_modules/zod/v4/core/json-schema-generator.js"() {
+  "../../main/node_modules/zod/v4/core/json-schema-generator.js"() {
     init_json_schema_processors();
     init_to_json_schema();
     JSONSchemaGenerator = class {
@@ -24378,14 +24396,14 @@ var init_json_schema_generator = __esm({
   }
 });
 
-// node_modules/zod/v4/core/json-schema.js
+// ../../main/node_modules/zod/v4/core/json-schema.js
 var json_schema_exports = {};
 var init_json_schema = __esm({
-  "node_modules/zod/v4/core/json-schema.js"() {
+  "../../main/node_modules/zod/v4/core/json-schema.js"() {
   }
 });
 
-// node_modules/zod/v4/core/index.js
+// ../../main/node_modules/zod/v4/core/index.js
 var core_exports2 = {};
 __export(core_exports2, {
   $ZodAny: () => $ZodAny,
@@ -24702,7 +24720,7 @@ __export(core_exports2, {
   withParser: () => withParser
 });
 var init_core2 = __esm({
-  "node_modules/zod/v4/core/index.js"() {
+  "../../main/node_modules/zod/v4/core/index.js"() {
     init_core();
     init_parse();
     init_errors3();
@@ -24725,7 +24743,7 @@ var init_core2 = __esm({
   }
 });
 
-// node_modules/zod/v4/classic/checks.js
+// ../../main/node_modules/zod/v4/classic/checks.js
 var checks_exports2 = {};
 __export(checks_exports2, {
   endsWith: () => _endsWith,
@@ -24760,12 +24778,12 @@ __export(checks_exports2, {
   uppercase: () => _uppercase
 });
 var init_checks2 = __esm({
-  "node_modules/zod/v4/classic/checks.js"() {
+  "../../main/node_modules/zod/v4/classic/checks.js"() {
     init_core2();
   }
 });
 
-// node_modules/zod/v4/classic/errors.js
+// ../../main/node_modules/zod/v4/classic/errors.js
 function _lazyMethod(proto, key, make) {
   Object.defineProperty(proto, key, {
     configurable: true,
@@ -24782,7 +24800,7 @@ function _lazyMethod(proto, key, make) {
 }
 var _installedErrorProtos, initializer2, ZodError, ZodRealError;
 var init_errors4 = __esm({
-  "node_modules/zod/v4/classic/errors.js"() {
+  "../../main/node_modules/zod/v4/classic/errors.js"() {
     init_core2();
     init_core2();
     init_util();
@@ -24819,10 +24837,10 @@ var init_errors4 = __esm({
   }
 });
 
-// node_modules/zod/v4/classic/parse.js
+// ../../main/node_modules/zod/v4/classic/parse.js
 var parse2, parseAsync2, safeParse2, safeParseAsync2, encode2, decode2, encodeAsync2, decodeAsync2, safeEncode2, safeDecode2, safeEncodeAsync2, safeDecodeAsync2;
 var init_parse2 = __esm({
-  "node_modules/zod/v4/classic/parse.js"() {
+  "../../main/node_modules/zod/v4/classic/parse.js"() {
     init_core2();
     init_errors4();
     init_core2();
@@ -24841,7 +24859,7 @@ var init_parse2 = __esm({
   }
 });
 
-// node_modules/zod/v4/classic/schemas.js
+// ../../main/node_modules/zod/v4/classic/schemas.js
 var schemas_exports2 = {};
 __export(schemas_exports2, {
   ZodAny: () => ZodAny,
@@ -25515,7 +25533,7 @@ function preprocess(fn, schema) {
 }
 var ZodType, _ZodString, ZodString, ZodStringFormat, ZodISODateTime, ZodISODate, ZodISOTime, ZodISODuration, ZodEmail, ZodGUID, ZodUUID, ZodURL, ZodEmoji, ZodNanoID, ZodCUID, ZodCUID2, ZodULID, ZodXID, ZodKSUID, ZodIPv4, ZodMAC, ZodIPv6, ZodCIDRv4, ZodCIDRv6, ZodBase64, ZodBase64URL, ZodE164, ZodCreditCard, ZodIBAN, ZodJWT, ZodCustomStringFormat, ZodNumber, ZodNumberFormat, ZodBoolean, ZodBigInt, ZodBigIntFormat, ZodSymbol, ZodUndefined, ZodNull, ZodAny, ZodUnknown, ZodNever, ZodVoid, ZodDate, ZodArray, ZodObject, ZodUnion, ZodXor, ZodDiscriminatedUnion, ZodIntersection, ZodTuple, ZodRecord, ZodMap, ZodSet, ZodEnum, ZodLiteral, ZodFile, ZodTransform, ZodOptional, ZodExactOptional, ZodNullable, ZodDefault, ZodPrefault, ZodNonOptional, ZodSuccess, ZodCatch, ZodNaN, ZodPipe, ZodCodec, ZodPreprocess, ZodReadonly, ZodTemplateLiteral, ZodLazy, ZodPromise, ZodFunction, ZodCustom, describe2, meta2, ZodInstanceOf, stringbool;
 var init_schemas2 = __esm({
-  "node_modules/zod/v4/classic/schemas.js"() {
+  "../../main/node_modules/zod/v4/classic/schemas.js"() {
     init_core2();
     init_core2();
     init_json_schema_processors();
@@ -26498,7 +26516,7 @@ var init_schemas2 = __esm({
   }
 });
 
-// node_modules/zod/v4/classic/compat.js
+// ../../main/node_modules/zod/v4/classic/compat.js
 function setErrorMap(map2) {
   config({
     customError: map2
@@ -26509,7 +26527,7 @@ function getErrorMap() {
 }
 var ZodIssueCode, ZodFirstPartyTypeKind;
 var init_compat = __esm({
-  "node_modules/zod/v4/classic/compat.js"() {
+  "../../main/node_modules/zod/v4/classic/compat.js"() {
     init_core2();
     ZodIssueCode = {
       invalid_type: "invalid_type",
@@ -26529,7 +26547,7 @@ var init_compat = __esm({
   }
 });
 
-// node_modules/zod/v4/classic/iso.js
+// ../../main/node_modules/zod/v4/classic/iso.js
 var iso_exports = {};
 __export(iso_exports, {
   ZodISODate: () => ZodISODate,
@@ -26554,14 +26572,14 @@ function duration2(params) {
   return _isoDuration(ZodISODuration, params);
 }
 var init_iso = __esm({
-  "node_modules/zod/v4/classic/iso.js"() {
+  "../../main/node_modules/zod/v4/classic/iso.js"() {
     init_core2();
     init_schemas2();
     init_schemas2();
   }
 });
 
-// node_modules/zod/v4/classic/from-json-schema.js
+// ../../main/node_modules/zod/v4/classic/from-json-schema.js
 function detectVersion(schema, defaultTarget) {
   const $schema = schema.$schema;
   if ($schema === "https://json-schema.org/draft/2020-12/schema") {
@@ -27192,7 +27210,7 @@ function fromJSONSchema(schema, params) {
 }
 var z, RECOGNIZED_KEYS, SCHEMA_KEYWORDS, SCHEMA_MAP_KEYWORDS, fullTime;
 var init_from_json_schema = __esm({
-  "node_modules/zod/v4/classic/from-json-schema.js"() {
+  "../../main/node_modules/zod/v4/classic/from-json-schema.js"() {
     init_registries();
     init_util();
     init_checks2();
@@ -27304,7 +27322,7 @@ var init_from_json_schema = __esm({
   }
 });
 
-// node_modules/zod/v4/core/visit.js
+// ../../main/node_modules/zod/v4/core/visit.js
 function visit(schema, fnOrHandlers) {
   const fn = typeof fnOrHandlers === "function" ? fnOrHandlers : (node2, rewritten) => {
     const h = fnOrHandlers[node2._zod.def.type];
@@ -27459,14 +27477,14 @@ function visit(schema, fnOrHandlers) {
 }
 var RESOLVING;
 var init_visit = __esm({
-  "node_modules/zod/v4/core/visit.js"() {
+  "../../main/node_modules/zod/v4/core/visit.js"() {
     init_schemas();
     init_util();
     RESOLVING = /* @__PURE__ */ Symbol("z.visit/resolving");
   }
 });
 
-// node_modules/zod/v4/classic/deep-partial.js
+// ../../main/node_modules/zod/v4/classic/deep-partial.js
 function deepPartial(schema) {
   return visit(schema, {
     object: (s) => s.partial(),
@@ -27478,13 +27496,13 @@ function deepPartial(schema) {
   });
 }
 var init_deep_partial = __esm({
-  "node_modules/zod/v4/classic/deep-partial.js"() {
+  "../../main/node_modules/zod/v4/classic/deep-partial.js"() {
     init_visit();
     init_schemas2();
   }
 });
 
-// node_modules/zod/v4/classic/in-out.js
+// ../../main/node_modules/zod/v4/classic/in-out.js
 function withChecks(side, checks) {
   if (!checks?.length)
     return side;
@@ -27514,14 +27532,14 @@ function output(schema) {
   });
 }
 var init_in_out = __esm({
-  "node_modules/zod/v4/classic/in-out.js"() {
+  "../../main/node_modules/zod/v4/classic/in-out.js"() {
     init_util();
     init_visit();
     init_schemas2();
   }
 });
 
-// node_modules/zod/v4/classic/coerce.js
+// ../../main/node_modules/zod/v4/classic/coerce.js
 var coerce_exports = {};
 __export(coerce_exports, {
   bigint: () => bigint3,
@@ -27546,13 +27564,13 @@ function date4(params) {
   return _coercedDate(ZodDate, params);
 }
 var init_coerce = __esm({
-  "node_modules/zod/v4/classic/coerce.js"() {
+  "../../main/node_modules/zod/v4/classic/coerce.js"() {
     init_core2();
     init_schemas2();
   }
 });
 
-// node_modules/zod/v4/classic/external.js
+// ../../main/node_modules/zod/v4/classic/external.js
 var external_exports = {};
 __export(external_exports, {
   $brand: () => $brand,
@@ -27815,7 +27833,7 @@ __export(external_exports, {
   xor: () => xor
 });
 var init_external = __esm({
-  "node_modules/zod/v4/classic/external.js"() {
+  "../../main/node_modules/zod/v4/classic/external.js"() {
     init_core2();
     init_schemas2();
     init_checks2();
@@ -27834,9 +27852,9 @@ var init_external = __esm({
   }
 });
 
-// node_modules/zod/index.js
+// ../../main/node_modules/zod/index.js
 var init_zod = __esm({
-  "node_modules/zod/index.js"() {
+  "../../main/node_modules/zod/index.js"() {
     init_external();
     init_external();
   }
@@ -28353,9 +28371,9 @@ var init_schema = __esm({
   }
 });
 
-// node_modules/picomatch/lib/constants.js
+// ../../main/node_modules/picomatch/lib/constants.js
 var require_constants = __commonJS({
-  "node_modules/picomatch/lib/constants.js"(exports, module) {
+  "../../main/node_modules/picomatch/lib/constants.js"(exports, module) {
     "use strict";
     var WIN_SLASH = "\\\\/";
     var WIN_NO_SLASH = `[^${WIN_SLASH}]`;
@@ -28555,9 +28573,9 @@ var require_constants = __commonJS({
   }
 });
 
-// node_modules/picomatch/lib/utils.js
+// ../../main/node_modules/picomatch/lib/utils.js
 var require_utils = __commonJS({
-  "node_modules/picomatch/lib/utils.js"(exports) {
+  "../../main/node_modules/picomatch/lib/utils.js"(exports) {
     "use strict";
     var {
       REGEX_BACKSLASH,
@@ -28619,9 +28637,9 @@ var require_utils = __commonJS({
   }
 });
 
-// node_modules/picomatch/lib/scan.js
+// ../../main/node_modules/picomatch/lib/scan.js
 var require_scan = __commonJS({
-  "node_modules/picomatch/lib/scan.js"(exports, module) {
+  "../../main/node_modules/picomatch/lib/scan.js"(exports, module) {
     "use strict";
     var utils = require_utils();
     var {
@@ -28957,9 +28975,9 @@ var require_scan = __commonJS({
   }
 });
 
-// node_modules/picomatch/lib/parse.js
+// ../../main/node_modules/picomatch/lib/parse.js
 var require_parse = __commonJS({
-  "node_modules/picomatch/lib/parse.js"(exports, module) {
+  "../../main/node_modules/picomatch/lib/parse.js"(exports, module) {
     "use strict";
     var constants4 = require_constants();
     var utils = require_utils();
@@ -29972,9 +29990,9 @@ var require_parse = __commonJS({
   }
 });
 
-// node_modules/picomatch/lib/picomatch.js
+// ../../main/node_modules/picomatch/lib/picomatch.js
 var require_picomatch = __commonJS({
-  "node_modules/picomatch/lib/picomatch.js"(exports, module) {
+  "../../main/node_modules/picomatch/lib/picomatch.js"(exports, module) {
     "use strict";
     var scan = require_scan();
     var parse6 = require_parse();
@@ -30112,9 +30130,9 @@ var require_picomatch = __commonJS({
   }
 });
 
-// node_modules/picomatch/index.js
+// ../../main/node_modules/picomatch/index.js
 var require_picomatch2 = __commonJS({
-  "node_modules/picomatch/index.js"(exports, module) {
+  "../../main/node_modules/picomatch/index.js"(exports, module) {
     "use strict";
     var pico = require_picomatch();
     var utils = require_utils();
@@ -30308,9 +30326,9 @@ var init_collect_local = __esm({
   }
 });
 
-// node_modules/sax/lib/sax.js
+// ../../main/node_modules/sax/lib/sax.js
 var require_sax = __commonJS({
-  "node_modules/sax/lib/sax.js"(exports) {
+  "../../main/node_modules/sax/lib/sax.js"(exports) {
     (function(sax2) {
       sax2.parser = function(strict, opt) {
         return new SAXParser(strict, opt);
@@ -32344,74 +32362,6 @@ var init_lane_outputs = __esm({
   }
 });
 
-// src/executor/local/copy-tree.ts
-import { chmod, constants as constants2, copyFile, mkdir as mkdir2, symlink } from "node:fs/promises";
-import { dirname, join } from "node:path";
-async function copyTree(source, dest, entries, sizeOf = () => 0) {
-  const made = /* @__PURE__ */ new Set();
-  const ensureDir = async (dir) => {
-    if (made.has(dir)) return;
-    await mkdir2(dir, { recursive: true });
-    made.add(dir);
-  };
-  let files = 0;
-  let bytes = 0;
-  for (const entry of entries) {
-    const to = join(dest, entry.path);
-    if (entry.type === "dir") {
-      await ensureDir(to);
-      continue;
-    }
-    await ensureDir(dirname(to));
-    if (entry.type === "symlink") {
-      await symlink(entry.target ?? "", to);
-      continue;
-    }
-    await copyFile(join(source, entry.path), to, constants2.COPYFILE_FICLONE);
-    if (entry.mode !== void 0) await chmod(to, entry.mode & 511);
-    files += 1;
-    bytes += sizeOf(entry);
-  }
-  return { files, bytes };
-}
-var init_copy_tree = __esm({
-  "src/executor/local/copy-tree.ts"() {
-    "use strict";
-  }
-});
-
-// src/executor/local/lane-env.ts
-import { existsSync as existsSync4 } from "node:fs";
-import { delimiter, join as join2 } from "node:path";
-function laneEnv(params) {
-  return {
-    PATH: params.parent.PATH || FALLBACK_PATH,
-    HOME: params.home,
-    TMPDIR: params.tmp,
-    LANG: params.parent.LANG || "C.UTF-8",
-    CI: "true",
-    PIKACI: "1",
-    ...params.lane,
-    PIKACI_RUN_ID: params.ids.runId,
-    PIKACI_JOB_ID: params.ids.jobId,
-    PIKACI_LANE_ID: params.ids.laneId,
-    PIKACI_ATTEMPT: String(params.ids.attempt)
-  };
-}
-function findShell(path15, exists = existsSync4) {
-  for (const dir of (path15 || FALLBACK_PATH).split(delimiter)) {
-    if (dir && exists(join2(dir, "bash"))) return join2(dir, "bash");
-  }
-  return "/bin/sh";
-}
-var FALLBACK_PATH;
-var init_lane_env = __esm({
-  "src/executor/local/lane-env.ts"() {
-    "use strict";
-    FALLBACK_PATH = "/usr/local/bin:/usr/bin:/bin";
-  }
-});
-
 // src/snapshot/digest.ts
 import { createHash } from "node:crypto";
 import { readFileSync as readFileSync2 } from "node:fs";
@@ -32474,883 +32424,89 @@ var init_digest = __esm({
   }
 });
 
-// src/snapshot/digest-cache-file.ts
-import { readFileSync as readFileSync3 } from "node:fs";
-import { endianness } from "node:os";
-function storedStats(key, exec) {
-  return [key.size, key.mtimeMs, key.ctimeMs, key.ino >>> 0, key.dev >>> 0, exec ? 1 : 0];
-}
-function readCacheFile(file2) {
-  try {
-    return readFileSync3(file2);
-  } catch {
-    return null;
-  }
-}
-function encodeCache(root, cache, memo2) {
-  const count = cache.paths.length;
-  const rootBytes = Buffer.from(root, "utf8");
-  const paths = Buffer.from(cache.paths.map((path15) => `${path15}\0`).join(""), "utf8");
-  const memoBytes = Buffer.from(memo2 === null ? "" : JSON.stringify(memo2), "utf8");
-  const out = Buffer.alloc(
-    HEADER + rootBytes.length + paths.length + count * (STAT_BYTES + DIGEST_BYTES) + memoBytes.length
-  );
-  MAGIC.copy(out, 0);
-  out.writeUInt32LE(count, MAGIC.length);
-  out.writeUInt32LE(rootBytes.length, MAGIC.length + 4);
-  out.writeUInt32LE(paths.length, MAGIC.length + 8);
-  out.writeUInt32LE(memoBytes.length, MAGIC.length + 12);
-  let offset = HEADER;
-  offset += rootBytes.copy(out, offset);
-  offset += paths.copy(out, offset);
-  for (const value of cache.stats) offset = out.writeDoubleLE(value, offset);
-  offset += out.write(cache.digests.join(""), offset, "latin1");
-  memoBytes.copy(out, offset);
-  return out;
-}
-function decodeCache(buf, root) {
-  if (buf === null || buf.length < HEADER || !buf.subarray(0, MAGIC.length).equals(MAGIC)) return null;
-  const count = buf.readUInt32LE(MAGIC.length);
-  const rootLength = buf.readUInt32LE(MAGIC.length + 4);
-  const pathsLength = buf.readUInt32LE(MAGIC.length + 8);
-  const memoLength = buf.readUInt32LE(MAGIC.length + 12);
-  const statsAt = HEADER + rootLength + pathsLength;
-  const digestsAt = statsAt + count * STAT_BYTES;
-  const memoAt = digestsAt + count * DIGEST_BYTES;
-  if (buf.length !== memoAt + memoLength) return null;
-  if (buf.toString("utf8", HEADER, HEADER + rootLength) !== root) return null;
-  const text = buf.toString("utf8", HEADER + rootLength, statsAt);
-  const starts = new Int32Array(count + 1);
-  let at = 0;
-  for (let i = 0; i < count; i++) {
-    starts[i] = at;
-    const nul = text.indexOf("\0", at);
-    if (nul < 0) return null;
-    at = nul + 1;
-  }
-  if (at !== text.length) return null;
-  starts[count] = at;
-  const digests = buf.toString("latin1", digestsAt, memoAt);
-  const stats = LITTLE_ENDIAN ? new Float64Array(buf.buffer.slice(buf.byteOffset + statsAt, buf.byteOffset + digestsAt)) : Float64Array.from({ length: count * STAT_FIELDS }, (_, k) => buf.readDoubleLE(statsAt + k * 8));
-  if (Buffer.from(digests, "hex").toString("hex") !== digests) return null;
-  return {
-    count,
-    memo: memoLength === 0 ? null : parseMemo(buf.toString("utf8", memoAt, buf.length)),
-    pathIs: (index, path15) => starts[index + 1] - starts[index] === path15.length + 1 && text.startsWith(path15, starts[index]),
-    pathAt: (index) => text.slice(starts[index], starts[index + 1] - 1),
-    matches(index, key) {
-      const at2 = index * STAT_FIELDS;
-      return stats[at2] === key.size && stats[at2 + 1] === key.mtimeMs && stats[at2 + 2] === key.ctimeMs && stats[at2 + 3] === key.ino >>> 0 && stats[at2 + 4] === key.dev >>> 0;
-    },
-    digest: (index) => digests.slice(index * DIGEST_BYTES, (index + 1) * DIGEST_BYTES),
-    exec: (index) => stats[index * STAT_FIELDS + 5] === 1,
-    size: (index) => stats[index * STAT_FIELDS],
-    statsOf: (index) => Array.from(stats.subarray(index * STAT_FIELDS, (index + 1) * STAT_FIELDS))
+// src/executor/local/copy-tree.ts
+import { chmod, constants as constants2, copyFile, mkdir as mkdir2, symlink } from "node:fs/promises";
+import { dirname, join } from "node:path";
+async function copySnapshot(snapshot, dest) {
+  const made = /* @__PURE__ */ new Set();
+  const ensureDir = async (dir) => {
+    if (made.has(dir)) return;
+    await mkdir2(dir, { recursive: true });
+    made.add(dir);
   };
-}
-function parseMemo(text) {
-  try {
-    return TreeMemo.parse(JSON.parse(text));
-  } catch {
-    return null;
-  }
-}
-var MAGIC, HEADER, STAT_FIELDS, STAT_BYTES, DIGEST_BYTES, LITTLE_ENDIAN, TreeMemo;
-var init_digest_cache_file = __esm({
-  "src/snapshot/digest-cache-file.ts"() {
-    "use strict";
-    init_zod();
-    MAGIC = Buffer.from("pikaci-digests-v3\n", "latin1");
-    HEADER = MAGIC.length + 16;
-    STAT_FIELDS = 6;
-    STAT_BYTES = STAT_FIELDS * 8;
-    DIGEST_BYTES = 64;
-    LITTLE_ENDIAN = endianness() === "LE";
-    TreeMemo = external_exports.object({
-      index: external_exports.string().regex(/^[0-9a-f]{40}(?:[0-9a-f]{24})?$/),
-      rules: external_exports.string(),
-      hash: external_exports.string().regex(/^[0-9a-f]{64}$/),
-      symlinks: external_exports.array(external_exports.tuple([external_exports.string(), external_exports.string()]))
-    });
-  }
-});
-
-// src/snapshot/entries.ts
-function objectName(entry) {
-  return entry.exec ? `${entry.digest}.x` : entry.digest;
-}
-function isExecutable(mode) {
-  return (mode & 64) !== 0;
-}
-var init_entries = __esm({
-  "src/snapshot/entries.ts"() {
-    "use strict";
-  }
-});
-
-// src/snapshot/digest-cache.ts
-import { mkdir as mkdir3, rename, writeFile } from "node:fs/promises";
-import { dirname as dirname2 } from "node:path";
-function loadDigestCache(params) {
-  const old = params.file === null ? null : decodeCache(readCacheFile(params.file), params.root);
-  const count = old?.count ?? 0;
-  let byPath = null;
-  let cursor = 0;
-  let jumped = false;
-  const order = [];
-  const added = /* @__PURE__ */ new Map();
-  let hits = 0;
-  const trustedBefore = params.startedAtMs - RACY_MARGIN_MS;
-  const indexOf = (path15) => {
-    if (old === null) return -1;
-    if (cursor < count && old.pathIs(cursor, path15)) return cursor;
-    if (cursor === count && !jumped) return -1;
-    jumped = true;
-    byPath ??= new Map(Array.from({ length: count }, (_, i) => [old.pathAt(i), i]));
-    return byPath.get(path15) ?? -1;
-  };
-  return {
-    lookup(path15, key) {
-      const i = indexOf(path15);
-      if (i >= 0) cursor = i + 1;
-      if (i < 0 || old === null || !old.matches(i, key)) {
-        order.push(path15);
-        return void 0;
-      }
-      hits++;
-      order.push(i);
-      return { digest: old.digest(i), size: key.size, exec: old.exec(i) };
-    },
-    memo: old?.memo ?? null,
-    storedFiles() {
-      if (old === null) return [];
-      return Array.from({ length: count }, (_, i) => ({
-        type: "file",
-        path: old.pathAt(i),
-        exec: old.exec(i),
-        size: old.size(i),
-        digest: old.digest(i)
-      }));
-    },
-    remember(path15, stat3, digest) {
-      if (stat3.mtimeMs >= trustedBefore || stat3.ctimeMs >= trustedBefore) return false;
-      added.set(path15, { stats: storedStats(stat3, isExecutable(stat3.mode)), digest });
-      return true;
-    },
-    async save(memo2) {
-      if (params.file === null) return;
-      const sameMemo = JSON.stringify(memo2) === JSON.stringify(old?.memo ?? null);
-      if (added.size === 0 && hits === count && !jumped && sameMemo) return;
-      const out = { paths: [], stats: [], digests: [] };
-      const written = /* @__PURE__ */ new Set();
-      for (const item of order) {
-        const path15 = typeof item === "number" ? old.pathAt(item) : item;
-        if (written.has(path15)) continue;
-        if (typeof item === "number") {
-          written.add(path15);
-          out.paths.push(path15);
-          out.stats.push(...old.statsOf(item));
-          out.digests.push(old.digest(item));
-        } else {
-          const stored = added.get(item);
-          if (stored === void 0) continue;
-          written.add(path15);
-          out.paths.push(item);
-          out.stats.push(...stored.stats);
-          out.digests.push(stored.digest);
-        }
-      }
-      await mkdir3(dirname2(params.file), { recursive: true });
-      const temp = `${params.file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-      await writeFile(temp, encodeCache(params.root, out, memo2));
-      await rename(temp, params.file);
-    }
-  };
-}
-var RACY_MARGIN_MS;
-var init_digest_cache = __esm({
-  "src/snapshot/digest-cache.ts"() {
-    "use strict";
-    init_digest_cache_file();
-    init_entries();
-    RACY_MARGIN_MS = 2e3;
-  }
-});
-
-// src/snapshot/excludes.ts
-function isExcluded(path15) {
-  if (!MAYBE_EXCLUDED.test(path15)) return false;
-  if (path15 === METADATA_FILE) return true;
-  const parts = path15.split("/");
-  if (TOP_LEVEL.has(parts[0] ?? "")) return true;
-  return parts.some((part) => ANY_DEPTH.has(part));
-}
-function isExcludedName(parent, name) {
-  if (ANY_DEPTH.has(name)) return true;
-  return parent === "" && (TOP_LEVEL.has(name) || name === METADATA_FILE);
-}
-var ANY_DEPTH, TOP_LEVEL, METADATA_FILE, MAYBE_EXCLUDED, EXCLUDE_RULES, GIT_PATHSPEC_EXCLUDES;
-var init_excludes = __esm({
-  "src/snapshot/excludes.ts"() {
-    "use strict";
-    ANY_DEPTH = /* @__PURE__ */ new Set([".git", ".pikaci", ".direnv", "target"]);
-    TOP_LEVEL = /* @__PURE__ */ new Set(["node_modules", "build"]);
-    METADATA_FILE = "pikaci-snapshot.json";
-    MAYBE_EXCLUDED = /(?:^|\/)(?:\.git|\.pikaci|\.direnv|target)(?:\/|$)|^(?:node_modules|build|pikaci-snapshot\.json)(?:\/|$)/;
-    EXCLUDE_RULES = JSON.stringify({
-      version: 1,
-      ANY_DEPTH: [...ANY_DEPTH],
-      TOP_LEVEL: [...TOP_LEVEL],
-      METADATA_FILE
-    });
-    GIT_PATHSPEC_EXCLUDES = [
-      ".",
-      ...[...ANY_DEPTH, ...TOP_LEVEL, METADATA_FILE].filter((name) => name !== ".git").map((name) => `:(exclude)${name}`)
-    ];
-  }
-});
-
-// src/snapshot/hash-spec.ts
-import { createHash as createHash2 } from "node:crypto";
-function encodeEntry(entry) {
-  switch (entry.type) {
-    case "file":
-      return `file\0${entry.path}\0${entry.exec ? "755" : "644"}\0${entry.size}\0${entry.digest}\0`;
-    case "symlink":
-      return `symlink\0${entry.path}\0${entry.target}\0`;
-    case "dir":
-      return `dir\0${entry.path}\0`;
-  }
-}
-function sortEntries(entries) {
-  if (!entries.some((entry) => /[\uD800-\uFFFF]/.test(entry.path))) {
-    return [...entries].sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
-  }
-  return entries.map((entry) => ({ entry, key: Buffer.from(entry.path, "utf8") })).sort((a, b) => Buffer.compare(a.key, b.key)).map(({ entry }) => entry);
-}
-function hashSortedEntries(entries) {
-  const hash2 = createHash2("sha256");
-  hash2.update(HASH_PREFIX, "utf8");
-  for (let i = 0; i < entries.length; i += 1e3) {
-    hash2.update(
-      entries.slice(i, i + 1e3).map(encodeEntry).join(""),
-      "utf8"
-    );
-  }
-  return hash2.digest("hex");
-}
-var HASH_PREFIX;
-var init_hash_spec = __esm({
-  "src/snapshot/hash-spec.ts"() {
-    "use strict";
-    HASH_PREFIX = "pikaci-snapshot-v1\0";
-  }
-});
-
-// src/snapshot/include.ts
-import { lstatSync, readdirSync } from "node:fs";
-function isNeverIncluded(path15, stateRoot) {
-  if (path15 === METADATA_FILE) return true;
-  if (stateRoot !== void 0 && (path15 === stateRoot || path15.startsWith(`${stateRoot}/`))) return true;
-  return path15.split("/").some((part) => NEVER_INCLUDED.has(part));
-}
-function globBase(glob) {
-  const { base: base2 } = import_picomatch3.default.scan(glob);
-  return base2 === "." ? "" : base2.replace(/\/+$/, "");
-}
-function listIncluded(root, globs, options = {}) {
-  for (const glob of globs) checkGlob(glob);
-  const positive = globs.filter((g) => !g.startsWith("!"));
-  const negative = globs.filter((g) => g.startsWith("!")).map((g) => g.slice(1));
-  if (positive.length === 0) return [];
-  const included = (0, import_picomatch3.default)(positive, { dot: true });
-  const dropped = negative.length === 0 ? () => false : (0, import_picomatch3.default)(negative, { dot: true });
-  const isMatch = (path15) => included(path15) && !dropped(path15);
-  const out = /* @__PURE__ */ new Set();
-  const walked = /* @__PURE__ */ new Set();
-  for (const base2 of bases(positive)) {
-    if (base2 !== "" && isNeverIncluded(base2, options.stateRoot)) continue;
-    const stat3 = lstatSync(base2 === "" ? root : `${root}/${base2}`, { throwIfNoEntry: false });
-    if (stat3 === void 0) continue;
-    if (!stat3.isDirectory()) {
-      if (isMatch(base2)) out.add(base2);
-      continue;
-    }
-    walk2(root, base2, { isMatch, out, walked, stateRoot: options.stateRoot });
-  }
-  return [...out];
-}
-function bases(globs) {
-  const all = [...new Set(globs.map(globBase))].sort();
-  return all.filter((b) => !all.some((other) => other !== b && (other === "" || b.startsWith(`${other}/`))));
-}
-function walk2(root, start, ctx) {
-  const stack = [start];
-  while (stack.length > 0) {
-    const dir = stack.pop();
-    if (ctx.walked.has(dir)) continue;
-    ctx.walked.add(dir);
-    for (const dirent of readdirSync(dir === "" ? root : `${root}/${dir}`, { withFileTypes: true })) {
-      const path15 = dir === "" ? dirent.name : `${dir}/${dirent.name}`;
-      if (isNeverIncluded(path15, ctx.stateRoot)) continue;
-      if (dirent.isDirectory()) stack.push(path15);
-      else if ((dirent.isFile() || dirent.isSymbolicLink()) && ctx.isMatch(path15)) ctx.out.add(path15);
-    }
-  }
-}
-function checkGlob(glob) {
-  const body = glob.startsWith("!") ? glob.slice(1) : glob;
-  if (body === "" || body.startsWith("/") || body.split("/").includes("..")) {
-    throw new UsageError(`snapshot.include glob ${JSON.stringify(glob)} leaves the workspace`, {
-      hint: "write include globs relative to the repository root, without '..' (e.g. node_modules/**)"
-    });
-  }
-}
-var import_picomatch3, NEVER_INCLUDED;
-var init_include = __esm({
-  "src/snapshot/include.ts"() {
-    "use strict";
-    import_picomatch3 = __toESM(require_picomatch2(), 1);
-    init_errors2();
-    init_excludes();
-    NEVER_INCLUDED = /* @__PURE__ */ new Set([".git", ".pikaci"]);
-  }
-});
-
-// src/snapshot/git-index.ts
-function indexChecksum(buf, hexLength) {
-  return buf.toString("hex", buf.length - hexLength / 2);
-}
-function parseGitIndex(buf) {
-  if (buf.length < 12 || buf.readUInt32BE(0) !== SIGNATURE) return null;
-  const version2 = buf.readUInt32BE(4);
-  if (version2 < 2 || version2 > 4) return null;
-  for (const hashLength of [20, 32]) {
-    const entries = parseEntries(buf, version2, hashLength);
-    if (entries !== null) return { entries, checksum: indexChecksum(buf, hashLength * 2) };
-  }
-  return null;
-}
-function parseEntries(buf, version2, hashLength) {
-  const count = buf.readUInt32BE(8);
-  const fixed = 40 + hashLength + 2;
-  const entries = new Array(count);
-  let offset = 12;
-  let previous = Buffer.alloc(0);
-  for (let i = 0; i < count; i++) {
-    const start = offset;
-    if (offset + fixed > buf.length) return null;
-    const flags = buf.readUInt16BE(offset + 40 + hashLength);
-    offset += fixed;
-    let extended2 = 0;
-    if (flags & FLAG_EXTENDED) {
-      if (version2 < 3 || offset + 2 > buf.length) return null;
-      extended2 = buf.readUInt16BE(offset);
-      offset += 2;
-    }
-    let path15;
-    if (version2 === 4) {
-      const varint = readVarint(buf, offset);
-      if (varint === null || varint.value > previous.length) return null;
-      offset = varint.next;
-      const end = buf.indexOf(0, offset);
-      if (end < 0) return null;
-      previous = Buffer.concat([
-        previous.subarray(0, previous.length - varint.value),
-        buf.subarray(offset, end)
-      ]);
-      path15 = previous.toString("utf8");
-      offset = end + 1;
-    } else {
-      const length = flags & NAME_MASK;
-      const end = length < NAME_MASK ? offset + length : buf.indexOf(0, offset);
-      if (end < 0 || end >= buf.length || buf[end] !== 0) return null;
-      path15 = buf.toString("utf8", offset, end);
-      offset = start + Math.ceil((end - start + 1) / 8) * 8;
-    }
-    const mode = buf.readUInt32BE(start + 24);
-    if ((mode & 61440) === 16384) return null;
-    entries[i] = {
-      path: path15,
-      mode,
-      stage: flags >> 12 & 3,
-      untrusted: (flags & FLAG_ASSUME_VALID) !== 0 || (extended2 & (EXT_SKIP_WORKTREE | EXT_INTENT_TO_ADD)) !== 0,
-      ctimeMs: buf.readUInt32BE(start) * 1e3 + buf.readUInt32BE(start + 4) / 1e6,
-      mtimeMs: buf.readUInt32BE(start + 8) * 1e3 + buf.readUInt32BE(start + 12) / 1e6,
-      dev: buf.readUInt32BE(start + 16),
-      ino: buf.readUInt32BE(start + 20),
-      size: buf.readUInt32BE(start + 36)
-    };
-  }
-  const checksumAt = buf.length - hashLength;
-  while (offset + 8 <= checksumAt) {
-    const signature = buf.toString("latin1", offset, offset + 4);
-    if (UNSUPPORTED_EXTENSIONS.has(signature)) return null;
-    offset += 8 + buf.readUInt32BE(offset + 4);
-  }
-  return offset === checksumAt ? entries : null;
-}
-function readVarint(buf, offset) {
-  if (offset >= buf.length) return null;
-  let byte = buf[offset++];
-  let value = byte & 127;
-  while (byte & 128) {
-    if (offset >= buf.length || value > 2 ** 40) return null;
-    byte = buf[offset++];
-    value = (value + 1) * 128 + (byte & 127);
-  }
-  return { value, next: offset };
-}
-var SIGNATURE, FLAG_ASSUME_VALID, FLAG_EXTENDED, NAME_MASK, EXT_SKIP_WORKTREE, EXT_INTENT_TO_ADD, UNSUPPORTED_EXTENSIONS;
-var init_git_index = __esm({
-  "src/snapshot/git-index.ts"() {
-    "use strict";
-    SIGNATURE = 1145655875;
-    FLAG_ASSUME_VALID = 32768;
-    FLAG_EXTENDED = 16384;
-    NAME_MASK = 4095;
-    EXT_SKIP_WORKTREE = 16384;
-    EXT_INTENT_TO_ADD = 8192;
-    UNSUPPORTED_EXTENSIONS = /* @__PURE__ */ new Set(["link", "sdir"]);
-  }
-});
-
-// src/snapshot/git-work-tree.ts
-import { execFile } from "node:child_process";
-import { readFileSync as readFileSync4, statSync } from "node:fs";
-import { isAbsolute, join as join3 } from "node:path";
-import { promisify } from "node:util";
-async function listGitWorkTree(params) {
-  const env = params.env ?? process.env;
-  if (env.GIT_DIR || env.GIT_INDEX_FILE || env.GIT_WORK_TREE || env.GIT_COMMON_DIR) return null;
-  const gitDir = gitDirOf(params.root);
-  if (gitDir === null) return null;
-  let parsed = null;
-  let changes;
-  try {
-    const running = execFileAsync(
-      "git",
-      [
-        "--no-optional-locks",
-        "-C",
-        params.root,
-        ...STRICT,
-        "status",
-        "--porcelain=v2",
-        "-z",
-        "--untracked-files=all",
-        "--ignore-submodules=all",
-        "--no-renames",
-        "--",
-        ...GIT_PATHSPEC_EXCLUDES,
-        ...params.excludePathspecs ?? []
-      ],
-      { encoding: "buffer", maxBuffer: 1 << 30 }
-    ).then(({ stdout }) => splitNul(stdout));
-    running.catch(() => {
-    });
-    const index = readFileSync4(join3(gitDir, "index"));
-    const known = params.knownIndex;
-    const maybeKnown = known !== void 0 && indexChecksum(index, known.length) === known;
-    if (!maybeKnown) parsed = parseGitIndex(index);
-    changes = parseStatus(await running);
-    if (changes === null) return null;
-    if (maybeKnown) {
-      if (isClean(changes)) return { indexed: [], paths: [], indexId: known, clean: true, unchanged: true };
-      parsed = parseGitIndex(index);
-    }
-  } catch {
-    return null;
-  }
-  if (parsed === null) return null;
-  const candidates = candidatesOf(parsed.entries);
-  const listing = applyChanges(candidates, changes.dirty, changes.untracked);
-  const identifies = !candidates.untrusted && !/^0+$/.test(parsed.checksum);
-  return {
-    ...listing,
-    indexId: identifies ? parsed.checksum : null,
-    clean: isClean(changes),
-    unchanged: false
-  };
-}
-function parseStatus(records) {
-  const dirty = /* @__PURE__ */ new Set();
-  const untracked = [];
-  for (const record2 of records) {
-    switch (record2[0]) {
-      case "1": {
-        const path15 = fieldsAfter(record2, 8);
-        if (path15 === null) return null;
-        if (record2[3] !== ".") dirty.add(path15);
-        break;
-      }
-      case "u": {
-        const path15 = fieldsAfter(record2, 10);
-        if (path15 === null) return null;
-        dirty.add(path15);
-        break;
-      }
-      case "?":
-        untracked.push(record2.slice(2));
-        break;
-      case "#":
-      case "!":
-        break;
-      default:
-        return null;
-    }
-  }
-  return { dirty, untracked };
-}
-function fieldsAfter(record2, count) {
-  let at = -1;
-  for (let i = 0; i < count; i++) {
-    at = record2.indexOf(" ", at + 1);
-    if (at < 0) return null;
-  }
-  return record2.slice(at + 1);
-}
-function candidatesOf(entries) {
   const files = [];
-  const paths = [];
-  const seen = /* @__PURE__ */ new Set();
-  let untrusted = false;
-  for (const entry of entries) {
-    untrusted ||= entry.untrusted;
-    const { path: path15, mode } = entry;
-    if ((mode & 61440) === 57344) continue;
-    if ((mode & 61440) === 32768 && entry.stage === 0 && !entry.untrusted) {
-      files.push(entry);
-    } else if (!seen.has(path15)) {
-      seen.add(path15);
-      paths.push(path15);
-    }
-  }
-  return { files, paths, untrusted };
-}
-function applyChanges(candidates, dirty, untracked) {
-  if (dirty.size === 0) return { indexed: candidates.files, paths: [...candidates.paths, ...untracked] };
-  const indexed = [];
-  const paths = [...candidates.paths];
-  for (const file2 of candidates.files) {
-    if (dirty.has(file2.path)) paths.push(file2.path);
-    else indexed.push(file2);
-  }
-  return { indexed, paths: [...new Set(paths), ...untracked] };
-}
-function gitDirOf(root) {
-  const dotGit = join3(root, ".git");
-  const stat3 = statSync(dotGit, { throwIfNoEntry: false });
-  if (stat3 === void 0) return null;
-  if (stat3.isDirectory()) return dotGit;
-  const match = /^gitdir: (.+)$/m.exec(readFileSync4(dotGit, "utf8"));
-  if (!match) return null;
-  const target = match[1].trim();
-  return isAbsolute(target) ? target : join3(root, target);
-}
-function splitNul(stdout) {
-  const parts = stdout.toString("utf8").split("\0");
-  parts.pop();
-  return parts;
-}
-var execFileAsync, STRICT, isClean;
-var init_git_work_tree = __esm({
-  "src/snapshot/git-work-tree.ts"() {
-    "use strict";
-    init_excludes();
-    init_git_index();
-    execFileAsync = promisify(execFile);
-    STRICT = [
-      "-c",
-      "core.fileMode=true",
-      "-c",
-      "core.trustctime=true",
-      "-c",
-      "core.checkStat=default",
-      "-c",
-      "core.fsmonitor=false"
-    ];
-    isClean = (changes) => changes.dirty.size === 0 && changes.untracked.length === 0;
-  }
-});
-
-// src/snapshot/list-files.ts
-import { execFile as execFile2 } from "node:child_process";
-import { existsSync as existsSync5, readdirSync as readdirSync2 } from "node:fs";
-import { dirname as dirname3, join as join4 } from "node:path";
-import { promisify as promisify2 } from "node:util";
-async function listFiles(root, options = {}) {
-  const { exclude } = options;
-  const drop = exclude === void 0 ? isExcluded : (path15) => isExcluded(path15) || path15 === exclude || path15.startsWith(`${exclude}/`);
-  const plain = (source, paths) => ({
-    paths: paths.filter((path15) => !drop(path15)),
-    indexed: [],
-    source,
-    tree: null
-  });
-  if (!insideGitWorkTree(root)) return plain("walk", walk3(root));
-  const fast = await listGitWorkTree({
-    root,
-    env: options.env ?? process.env,
-    excludePathspecs: exclude === void 0 ? [] : [`:(exclude,literal)${exclude}`],
-    ...options.knownIndex === void 0 ? {} : { knownIndex: options.knownIndex }
-  });
-  if (fast !== null && !fast.paths.some(hasReplacement) && !fast.indexed.some((f) => hasReplacement(f.path))) {
-    const { indexId, clean, unchanged } = fast;
-    return {
-      paths: fast.paths.filter((path15) => !drop(path15)),
-      indexed: fast.indexed.filter((file2) => !drop(file2.path)),
-      source: "git",
-      tree: { indexId, clean, unchanged }
-    };
-  }
-  const git = await gitListFiles(root);
-  return git === null ? plain("walk", walk3(root)) : plain("git", git);
-}
-function insideGitWorkTree(root) {
-  for (let dir = root; ; dir = dirname3(dir)) {
-    if (existsSync5(join4(dir, ".git"))) return true;
-    if (dirname3(dir) === dir) return false;
-  }
-}
-async function gitListFiles(root) {
-  let stdout;
-  try {
-    ({ stdout } = await execFileAsync2(
-      "git",
-      ["-C", root, "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-      { encoding: "buffer", maxBuffer: 1 << 30 }
-    ));
-  } catch {
-    return null;
-  }
-  const text = stdout.toString("utf8");
-  if (text.includes("�")) checkUtf8Names(stdout);
-  const listed = text.split("\0");
-  listed.pop();
-  const paths = new Set(listed);
-  return [...paths];
-}
-function checkUtf8Names(stdout) {
-  let start = 0;
-  for (let i = stdout.indexOf(0); i !== -1; i = stdout.indexOf(0, start)) {
-    const raw = stdout.subarray(start, i);
-    start = i + 1;
-    const path15 = raw.toString("utf8");
-    if (!Buffer.from(path15, "utf8").equals(raw)) {
-      throw new UsageError(`file name is not valid UTF-8: ${JSON.stringify(path15)}`, {
-        hint: "rename the file (snapshot paths are hashed as UTF-8) or add it to .gitignore"
-      });
-    }
-  }
-}
-function walk3(root) {
-  const out = [];
-  const stack = [""];
-  while (stack.length > 0) {
-    const dir = stack.pop();
-    for (const dirent of readdirSync2(join4(root, dir), { withFileTypes: true })) {
-      if (isExcludedName(dir, dirent.name)) continue;
-      const path15 = dir === "" ? dirent.name : `${dir}/${dirent.name}`;
-      if (dirent.isDirectory()) stack.push(path15);
-      else out.push(path15);
-    }
-  }
-  return out;
-}
-var execFileAsync2, hasReplacement;
-var init_list_files = __esm({
-  "src/snapshot/list-files.ts"() {
-    "use strict";
-    init_errors2();
-    init_excludes();
-    init_git_work_tree();
-    execFileAsync2 = promisify2(execFile2);
-    hasReplacement = (path15) => path15.includes("�");
-  }
-});
-
-// src/snapshot/build.ts
-var build_exports = {};
-__export(build_exports, {
-  buildSnapshot: () => buildSnapshot,
-  defaultDigestCacheFile: () => defaultDigestCacheFile
-});
-import { createHash as createHash3 } from "node:crypto";
-import { lstatSync as lstatSync2, readlinkSync, statSync as statSync2 } from "node:fs";
-import { isAbsolute as isAbsolute2, join as join5, relative, resolve as resolve2, sep as sep2 } from "node:path";
-function defaultDigestCacheFile(root, stateRoot) {
-  if (stateRoot === void 0) return join5(root, ".pikaci", "cache", "digests-v3.bin");
-  const key = createHash3("sha256").update(resolve2(root)).digest("hex").slice(0, 16);
-  return join5(resolve2(stateRoot), "cache", `digests-${key}.bin`);
-}
-async function buildSnapshot(params) {
-  const root = resolve2(params.root);
-  if (!statSync2(root, { throwIfNoEntry: false })?.isDirectory()) {
-    throw new UsageError(`${root} is not a directory`, { hint: "pass the workspace directory to snapshot" });
-  }
-  const startedAtMs = (params.now ?? Date.now)();
-  const cacheFile = params.cacheFile === void 0 ? defaultDigestCacheFile(root, params.stateRoot) : params.cacheFile;
-  const stateRootInside = params.stateRoot === void 0 ? null : pathInside(root, params.stateRoot);
-  if (stateRootInside === "") {
-    throw new UsageError(`the state root ${root} is the workspace itself`, {
-      hint: "pass --state-root (or PIKACI_STATE_ROOT) outside the workspace, or a directory inside it"
-    });
-  }
-  const exclude = stateRootInside ?? void 0;
-  const cache = loadDigestCache({ file: cacheFile, root, startedAtMs });
-  const include = params.include ?? [];
-  const rules = snapshotRules(exclude);
-  const memo2 = include.length === 0 && cache.memo?.rules === rules ? cache.memo : null;
-  const listed = await listFiles(root, { env: params.env, exclude, knownIndex: memo2?.index });
-  if (memo2 !== null && listed.tree?.unchanged) return fromMemo(root, cache, memo2);
-  if (include.length > 0) addIncluded(listed, listIncluded(root, include, { stateRoot: exclude }));
-  const entries = [];
-  const toRead = [];
-  const dirs = /* @__PURE__ */ new Set();
-  let cacheHits = 0;
-  const toStat = [];
-  let unstored = 0;
-  for (const file2 of listed.indexed) {
-    const hit = cache.lookup(file2.path, file2);
-    if (hit === void 0) {
-      toStat.push(file2.path);
+  for (const entry of snapshot.entries) {
+    const to = join(dest, entry.path);
+    if (entry.type === "dir") {
+      await ensureDir(to);
       continue;
     }
-    cacheHits++;
-    entries.push({ type: "file", path: file2.path, exec: hit.exec, size: hit.size, digest: hit.digest });
-    addParents(file2.path, dirs);
-  }
-  for (const path15 of toStat.length === 0 ? listed.paths : [...listed.paths, ...toStat]) {
-    const abs = `${root}/${path15}`;
-    const stat3 = lstatSync2(abs, { throwIfNoEntry: false });
-    if (stat3 === void 0) continue;
-    if (stat3.isSymbolicLink()) {
-      entries.push({ type: "symlink", path: path15, target: readlinkSync(abs, "utf8") });
-    } else if (stat3.isFile()) {
-      const exec = isExecutable(stat3.mode);
-      const hit = cache.lookup(path15, stat3);
-      if (hit) cacheHits++;
-      else toRead.push({ path: path15, stat: stat3, index: entries.length });
-      entries.push({ type: "file", path: path15, exec, size: hit?.size ?? 0, digest: hit?.digest ?? "" });
-    } else {
+    await ensureDir(dirname(to));
+    if (entry.type === "symlink") {
+      await symlink(entry.target, to);
       continue;
     }
-    addParents(path15, dirs);
+    await copyFile(join(snapshot.root, entry.path), to, constants2.COPYFILE_FICLONE).catch(
+      (error62) => {
+        throw asSnapshotChange(error62, entry.path, snapshot.hash);
+      }
+    );
+    await chmod(to, entry.exec ? 493 : 420);
+    files.push(entry);
   }
+  await verifyCopies(files, dest, snapshot.hash);
+  return { files: files.length, bytes: files.reduce((sum, entry) => sum + entry.size, 0) };
+}
+async function verifyCopies(files, dest, snapshotHash) {
+  const items = files.map((entry) => ({ entry, stat: { size: entry.size } }));
   await digestFiles(
-    toRead,
-    async ({ path: path15, stat: stat3, index }) => {
-      const { digest, size } = await digestFile(join5(root, path15), stat3.size);
-      const entry = entries[index];
-      entry.digest = digest;
-      entry.size = size;
-      if (size !== stat3.size || !cache.remember(path15, stat3, digest)) unstored++;
+    items,
+    async ({ entry }) => {
+      const copy = await digestFile(join(dest, entry.path), entry.size);
+      if (copy.digest !== entry.digest || copy.size !== entry.size) {
+        throw new SnapshotChangedError(entry.path, snapshotHash);
+      }
     },
-    params.concurrency ?? 16
+    8
   );
-  const { sorted, files, bytes } = finish3(entries, dirs);
-  const hash2 = hashSortedEntries(sorted);
-  const tree = listed.tree;
-  const next = include.length === 0 && tree?.clean && tree.indexId !== null && unstored === 0 ? {
-    index: tree.indexId,
-    rules,
-    hash: hash2,
-    symlinks: sorted.flatMap(
-      (e) => e.type === "symlink" ? [[e.path, e.target]] : []
-    )
-  } : null;
-  await cache.save(next);
-  return { root, hash: hash2, entries: sorted, files, bytes, cacheHits, source: listed.source, memo: false };
 }
-function addIncluded(listed, included) {
-  if (included.length === 0) return;
-  const known = new Set(listed.paths);
-  for (const file2 of listed.indexed) known.add(file2.path);
-  for (const path15 of included) if (!known.has(path15)) listed.paths.push(path15);
-}
-function snapshotRules(exclude) {
-  return JSON.stringify([HASH_PREFIX, EXCLUDE_RULES, exclude ?? null]);
-}
-function fromMemo(root, cache, memo2) {
-  const entries = cache.storedFiles();
-  const dirs = /* @__PURE__ */ new Set();
-  for (const entry of entries) addParents(entry.path, dirs);
-  for (const [path15, target] of memo2.symlinks) {
-    entries.push({ type: "symlink", path: path15, target });
-    addParents(path15, dirs);
-  }
-  const { sorted, files, bytes } = finish3(entries, dirs);
-  return {
-    root,
-    hash: memo2.hash,
-    entries: sorted,
-    files,
-    bytes,
-    cacheHits: files,
-    source: "git",
-    memo: true
-  };
-}
-function finish3(entries, dirs) {
-  for (const path15 of dirs) entries.push({ type: "dir", path: path15 });
-  const sorted = sortEntries(entries);
-  let files = 0;
-  let bytes = 0;
-  for (const entry of sorted) {
-    if (entry.type !== "file") continue;
-    files++;
-    bytes += entry.size;
-  }
-  return { sorted, files, bytes };
-}
-function pathInside(outer, inner) {
-  const rel = relative(outer, resolve2(inner));
-  if (rel.startsWith("..") || isAbsolute2(rel)) return null;
-  return rel.split(sep2).join("/");
-}
-function addParents(path15, dirs) {
-  for (let slash = path15.lastIndexOf("/"); slash > 0; slash = path15.lastIndexOf("/", slash - 1)) {
-    const parent = path15.slice(0, slash);
-    if (dirs.has(parent)) return;
-    dirs.add(parent);
-  }
-}
-var init_build = __esm({
-  "src/snapshot/build.ts"() {
+var init_copy_tree = __esm({
+  "src/executor/local/copy-tree.ts"() {
     "use strict";
     init_errors2();
     init_digest();
-    init_digest_cache();
-    init_entries();
-    init_excludes();
-    init_hash_spec();
-    init_include();
-    init_list_files();
   }
 });
 
-// src/executor/local/snapshot-entries.ts
-async function snapshotEntries(ref) {
-  const { hash: hash2 } = ref;
-  const snapshot = await buildSnapshot({ root: ref.root, stateRoot: ref.stateRoot, include: ref.include });
-  if (snapshot.hash !== hash2) {
-    throw new InfrastructureError(
-      `the workspace changed while the run was starting (snapshot ${hash2.slice(0, 12)} is now ${snapshot.hash.slice(0, 12)})`,
-      { hint: "do not edit files while `pikaci run` starts its lanes; run it again" }
-    );
-  }
-  return snapshot.entries.map((entry) => {
-    if (entry.type === "file") return { type: "file", path: entry.path, mode: entry.exec ? 493 : 420 };
-    if (entry.type === "symlink") return { type: "symlink", path: entry.path, target: entry.target };
-    return { type: "dir", path: entry.path };
-  });
+// src/executor/local/lane-env.ts
+import { existsSync as existsSync4 } from "node:fs";
+import { delimiter, join as join2 } from "node:path";
+function laneEnv(params) {
+  return {
+    PATH: params.parent.PATH || FALLBACK_PATH,
+    HOME: params.home,
+    TMPDIR: params.tmp,
+    LANG: params.parent.LANG || "C.UTF-8",
+    CI: "true",
+    PIKACI: "1",
+    ...params.lane,
+    PIKACI_RUN_ID: params.ids.runId,
+    PIKACI_JOB_ID: params.ids.jobId,
+    PIKACI_LANE_ID: params.ids.laneId,
+    PIKACI_ATTEMPT: String(params.ids.attempt)
+  };
 }
-var init_snapshot_entries = __esm({
-  "src/executor/local/snapshot-entries.ts"() {
+function findShell(path15, exists = existsSync4) {
+  for (const dir of (path15 || FALLBACK_PATH).split(delimiter)) {
+    if (dir && exists(join2(dir, "bash"))) return join2(dir, "bash");
+  }
+  return "/bin/sh";
+}
+var FALLBACK_PATH;
+var init_lane_env = __esm({
+  "src/executor/local/lane-env.ts"() {
     "use strict";
-    init_errors2();
-    init_build();
+    FALLBACK_PATH = "/usr/local/bin:/usr/bin:/bin";
   }
 });
 
@@ -33480,29 +32636,15 @@ __export(local_executor_exports, {
   createLocalExecutor: () => createLocalExecutor,
   outcomeOf: () => outcomeOf
 });
-import { mkdir as mkdir4, mkdtemp, rm as rm2 } from "node:fs/promises";
+import { mkdir as mkdir3, mkdtemp, rm as rm2 } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join as join6 } from "node:path";
+import { join as join3 } from "node:path";
 function createLocalExecutor(options = {}) {
   const env = options.env ?? process.env;
   const shell = findShell(env.PATH);
-  const listEntries = memoize(options.listEntries ?? snapshotEntries);
   return {
     kind: "local",
-    runJob: (job, events, signal) => runLocalJob({ job, events, signal, shell, env, listEntries, tmpRoot: options.tmpRoot ?? tmpdir() })
-  };
-}
-function memoize(list) {
-  const known = /* @__PURE__ */ new Map();
-  return (snapshot) => {
-    const key = `${snapshot.root}\0${snapshot.hash}`;
-    let listing = known.get(key);
-    if (!listing) {
-      listing = list(snapshot);
-      known.set(key, listing);
-      listing.catch(() => known.delete(key));
-    }
-    return listing;
+    runJob: (job, events, signal) => runLocalJob({ job, events, signal, shell, env, tmpRoot: options.tmpRoot ?? tmpdir() })
   };
 }
 async function runLocalJob(params) {
@@ -33516,66 +32658,18 @@ async function runLocalJob(params) {
   let exit = { kind: "cancelled" };
   let outputs = {};
   try {
-    const paths = await clock.run("prepare_directories", async () => {
-      await mkdir4(params.tmpRoot, { recursive: true });
-      const dir = await mkdtemp(join6(params.tmpRoot, "pikaci-local-"));
-      temp.dir = dir;
-      const layout = {
-        workspace: join6(dir, "workspace"),
-        home: join6(dir, "home"),
-        tmp: join6(dir, "tmp"),
-        outputs: join6(dir, "outputs")
-      };
-      await Promise.all(Object.values(layout).map((p) => mkdir4(p, { recursive: true })));
-      host(`job ${job.job_id} attempt ${job.attempt} in ${dir}`);
-      return layout;
-    });
+    const paths = await clock.run("prepare_directories", () => prepareDirs(params, temp, host));
     await clock.run("sync_snapshot", async () => {
-      const entries = await params.listEntries(job.snapshot);
-      const stats = await copyTree(job.snapshot.root, paths.workspace, entries);
+      const stats = await copySnapshot(job.snapshot, paths.workspace);
       host(`copied snapshot ${job.snapshot.hash.slice(0, 12)} (${stats.files} files)`);
     });
     if (spec.caches.length > 0 || spec.mounts.length > 0) {
       host("caches and mounts apply to the Incus executor only; ignored locally");
     }
     if (signal.aborted) throw new Error("cancelled");
-    const lane = await clock.run("launch_guest", async () => {
-      host(`running the lane with ${params.shell} -c (timeout ${spec.timeout_secs}s)`);
-      const spawned = spawnLane({
-        shell: params.shell,
-        command: spec.command,
-        cwd: paths.workspace,
-        env: {
-          ...laneEnv({
-            parent: params.env,
-            home: paths.home,
-            tmp: paths.tmp,
-            lane: spec.env,
-            ids: { runId: job.run_id, jobId: job.job_id, laneId: job.lane_id, attempt: job.attempt }
-          }),
-          [OUTPUT_DIR_ENV]: paths.outputs
-        },
-        timeoutMs: spec.timeout_secs * 1e3,
-        signal,
-        onOutput: (text) => events.log("guest", text)
-      });
-      await spawned.started;
-      return spawned;
-    });
+    const lane = await clock.run("launch_guest", () => launchLane(params, paths, host));
     exit = await clock.run("wait_for_completion", () => lane.exit);
-    await clock.run("collect_artifacts", async () => {
-      host(describeExit(exit, spec.timeout_secs));
-      if (exit.kind !== "exited") return;
-      const roots = { workspace: paths.workspace, outputDir: paths.outputs };
-      outputs = await collectLaneOutputs({
-        spec,
-        jobDir: job.job_dir,
-        repoRoot: job.snapshot.root,
-        workspaceRoots: [paths.workspace],
-        collect: (sink, caps) => collectLocal({ spec, roots, sink, caps }),
-        log: host
-      });
-    });
+    outputs = await clock.run("collect_artifacts", () => collectOutputs(job, paths, exit, host));
   } catch (error62) {
     exit = signal.aborted ? { kind: "cancelled" } : { kind: "infrastructure", message: describeError(error62) };
     host(`failed: ${describeExit(exit, spec.timeout_secs)}`);
@@ -33593,6 +32687,59 @@ async function runLocalJob(params) {
     guest_log_path: null,
     ...outputs
   };
+}
+async function prepareDirs(params, temp, host) {
+  await mkdir3(params.tmpRoot, { recursive: true });
+  const dir = await mkdtemp(join3(params.tmpRoot, "pikaci-local-"));
+  temp.dir = dir;
+  const layout = {
+    workspace: join3(dir, "workspace"),
+    home: join3(dir, "home"),
+    tmp: join3(dir, "tmp"),
+    outputs: join3(dir, "outputs")
+  };
+  await Promise.all(Object.values(layout).map((p) => mkdir3(p, { recursive: true })));
+  host(`job ${params.job.job_id} attempt ${params.job.attempt} in ${dir}`);
+  return layout;
+}
+async function launchLane(params, paths, host) {
+  const { job, events } = params;
+  const spec = job.execute;
+  host(`running the lane with ${params.shell} -c (timeout ${spec.timeout_secs}s)`);
+  const spawned = spawnLane({
+    shell: params.shell,
+    command: spec.command,
+    cwd: paths.workspace,
+    env: {
+      ...laneEnv({
+        parent: params.env,
+        home: paths.home,
+        tmp: paths.tmp,
+        lane: spec.env,
+        ids: { runId: job.run_id, jobId: job.job_id, laneId: job.lane_id, attempt: job.attempt }
+      }),
+      [OUTPUT_DIR_ENV]: paths.outputs
+    },
+    timeoutMs: spec.timeout_secs * 1e3,
+    signal: params.signal,
+    onOutput: (text) => events.log("guest", text)
+  });
+  await spawned.started;
+  return spawned;
+}
+async function collectOutputs(job, paths, exit, host) {
+  const spec = job.execute;
+  host(describeExit(exit, spec.timeout_secs));
+  if (exit.kind !== "exited") return {};
+  const roots = { workspace: paths.workspace, outputDir: paths.outputs };
+  return collectLaneOutputs({
+    spec,
+    jobDir: job.job_dir,
+    repoRoot: job.snapshot.root,
+    workspaceRoots: [paths.workspace],
+    collect: (sink, caps) => collectLocal({ spec, roots, sink, caps }),
+    log: host
+  });
 }
 function outcomeOf(exit, timeoutSecs) {
   switch (exit.kind) {
@@ -33644,22 +32791,21 @@ var init_local_executor = __esm({
     init_errors2();
     init_copy_tree();
     init_lane_env();
-    init_snapshot_entries();
     init_spawn_lane();
     init_phase_clock();
   }
 });
 
-// node_modules/events-universal/default.js
+// ../../main/node_modules/events-universal/default.js
 var require_default = __commonJS({
-  "node_modules/events-universal/default.js"(exports, module) {
+  "../../main/node_modules/events-universal/default.js"(exports, module) {
     module.exports = __require("events");
   }
 });
 
-// node_modules/fast-fifo/fixed-size.js
+// ../../main/node_modules/fast-fifo/fixed-size.js
 var require_fixed_size = __commonJS({
-  "node_modules/fast-fifo/fixed-size.js"(exports, module) {
+  "../../main/node_modules/fast-fifo/fixed-size.js"(exports, module) {
     module.exports = class FixedFIFO {
       constructor(hwm) {
         if (!(hwm > 0) || (hwm - 1 & hwm) !== 0) throw new Error("Max size for a FixedFIFO should be a power of two");
@@ -33697,9 +32843,9 @@ var require_fixed_size = __commonJS({
   }
 });
 
-// node_modules/fast-fifo/index.js
+// ../../main/node_modules/fast-fifo/index.js
 var require_fast_fifo = __commonJS({
-  "node_modules/fast-fifo/index.js"(exports, module) {
+  "../../main/node_modules/fast-fifo/index.js"(exports, module) {
     var FixedFIFO = require_fixed_size();
     module.exports = class FastFIFO {
       constructor(hwm) {
@@ -33744,9 +32890,9 @@ var require_fast_fifo = __commonJS({
   }
 });
 
-// node_modules/b4a/index.js
+// ../../main/node_modules/b4a/index.js
 var require_b4a = __commonJS({
-  "node_modules/b4a/index.js"(exports, module) {
+  "../../main/node_modules/b4a/index.js"(exports, module) {
     function isBuffer(value) {
       return Buffer.isBuffer(value) || value instanceof Uint8Array;
     }
@@ -33905,9 +33051,9 @@ var require_b4a = __commonJS({
   }
 });
 
-// node_modules/text-decoder/lib/pass-through-decoder.js
+// ../../main/node_modules/text-decoder/lib/pass-through-decoder.js
 var require_pass_through_decoder = __commonJS({
-  "node_modules/text-decoder/lib/pass-through-decoder.js"(exports, module) {
+  "../../main/node_modules/text-decoder/lib/pass-through-decoder.js"(exports, module) {
     var b4a = require_b4a();
     module.exports = class PassThroughDecoder {
       constructor(encoding) {
@@ -33926,9 +33072,9 @@ var require_pass_through_decoder = __commonJS({
   }
 });
 
-// node_modules/text-decoder/lib/utf8-decoder.js
+// ../../main/node_modules/text-decoder/lib/utf8-decoder.js
 var require_utf8_decoder = __commonJS({
-  "node_modules/text-decoder/lib/utf8-decoder.js"(exports, module) {
+  "../../main/node_modules/text-decoder/lib/utf8-decoder.js"(exports, module) {
     var b4a = require_b4a();
     module.exports = class UTF8Decoder {
       constructor() {
@@ -34073,9 +33219,9 @@ var require_utf8_decoder = __commonJS({
   }
 });
 
-// node_modules/text-decoder/index.js
+// ../../main/node_modules/text-decoder/index.js
 var require_text_decoder = __commonJS({
-  "node_modules/text-decoder/index.js"(exports, module) {
+  "../../main/node_modules/text-decoder/index.js"(exports, module) {
     var PassThroughDecoder = require_pass_through_decoder();
     var UTF8Decoder = require_utf8_decoder();
     module.exports = class TextDecoder {
@@ -34135,9 +33281,9 @@ var require_text_decoder = __commonJS({
   }
 });
 
-// node_modules/streamx/lib/errors.js
+// ../../main/node_modules/streamx/lib/errors.js
 var require_errors2 = __commonJS({
-  "node_modules/streamx/lib/errors.js"(exports, module) {
+  "../../main/node_modules/streamx/lib/errors.js"(exports, module) {
     module.exports = class StreamError extends Error {
       constructor(msg, code, fn = StreamError) {
         super(msg);
@@ -34177,9 +33323,9 @@ var require_errors2 = __commonJS({
   }
 });
 
-// node_modules/streamx/index.js
+// ../../main/node_modules/streamx/index.js
 var require_streamx = __commonJS({
-  "node_modules/streamx/index.js"(exports, module) {
+  "../../main/node_modules/streamx/index.js"(exports, module) {
     var { EventEmitter } = require_default();
     var FIFO = require_fast_fifo();
     var TextDecoder2 = require_text_decoder();
@@ -35208,9 +34354,9 @@ var require_streamx = __commonJS({
   }
 });
 
-// node_modules/tar-stream/headers.js
+// ../../main/node_modules/tar-stream/headers.js
 var require_headers = __commonJS({
-  "node_modules/tar-stream/headers.js"(exports) {
+  "../../main/node_modules/tar-stream/headers.js"(exports) {
     var b4a = require_b4a();
     var ZEROS = "0000000000000000000";
     var SEVENS = "7777777777777777777";
@@ -35470,9 +34616,9 @@ var require_headers = __commonJS({
   }
 });
 
-// node_modules/tar-stream/extract.js
+// ../../main/node_modules/tar-stream/extract.js
 var require_extract = __commonJS({
-  "node_modules/tar-stream/extract.js"(exports, module) {
+  "../../main/node_modules/tar-stream/extract.js"(exports, module) {
     var { Writable, Readable: Readable3, getStreamError } = require_streamx();
     var FIFO = require_fast_fifo();
     var b4a = require_b4a();
@@ -35814,9 +34960,9 @@ var require_extract = __commonJS({
   }
 });
 
-// node_modules/tar-stream/constants.js
+// ../../main/node_modules/tar-stream/constants.js
 var require_constants2 = __commonJS({
-  "node_modules/tar-stream/constants.js"(exports, module) {
+  "../../main/node_modules/tar-stream/constants.js"(exports, module) {
     var constants4 = {
       // just for envs without fs
       S_IFMT: 61440,
@@ -35834,9 +34980,9 @@ var require_constants2 = __commonJS({
   }
 });
 
-// node_modules/tar-stream/pack.js
+// ../../main/node_modules/tar-stream/pack.js
 var require_pack = __commonJS({
-  "node_modules/tar-stream/pack.js"(exports, module) {
+  "../../main/node_modules/tar-stream/pack.js"(exports, module) {
     var { Readable: Readable3, Writable, getStreamError } = require_streamx();
     var b4a = require_b4a();
     var constants4 = require_constants2();
@@ -36068,9 +35214,9 @@ var require_pack = __commonJS({
   }
 });
 
-// node_modules/tar-stream/index.js
+// ../../main/node_modules/tar-stream/index.js
 var require_tar_stream = __commonJS({
-  "node_modules/tar-stream/index.js"(exports) {
+  "../../main/node_modules/tar-stream/index.js"(exports) {
     exports.extract = require_extract();
     exports.pack = require_pack();
   }
@@ -36399,7 +35545,7 @@ var init_classify = __esm({
 });
 
 // src/executor/incus/names.ts
-import { createHash as createHash4 } from "node:crypto";
+import { createHash as createHash2 } from "node:crypto";
 function instanceName(runId, jobId) {
   return `${INSTANCE_PREFIX}${sha256Hex(`${runId}:${jobId}`).slice(0, 12)}`;
 }
@@ -36432,7 +35578,7 @@ var init_names = __esm({
       owner: "user.pikaci.owner",
       remoteWorkDir: "user.pikaci.remote_work_dir"
     };
-    sha256Hex = (text) => createHash4("sha256").update(text).digest("hex");
+    sha256Hex = (text) => createHash2("sha256").update(text).digest("hex");
   }
 });
 
@@ -36672,7 +35818,7 @@ var init_heartbeat = __esm({
 });
 
 // src/executor/incus/cache-key.ts
-import { createHash as createHash5 } from "node:crypto";
+import { createHash as createHash3 } from "node:crypto";
 function parseGlobs(args) {
   const globs = [];
   const re = /\s*(?:'([^']*)'|"([^"]*)")\s*(,|$)/y;
@@ -36689,8 +35835,8 @@ function parseGlobs(args) {
   return globs;
 }
 function hashFiles(entries, globs) {
-  const isMatch = (0, import_picomatch4.default)([...globs], { dot: true });
-  const hash2 = createHash5("sha256");
+  const isMatch = (0, import_picomatch3.default)([...globs], { dot: true });
+  const hash2 = createHash3("sha256");
   let matched = 0;
   for (const entry of entries) {
     if (entry.type !== "file" || !isMatch(entry.path)) continue;
@@ -36716,15 +35862,14 @@ function badKey(template, why) {
     hint: "write keys like npm-{{ hashFiles('package-lock.json') }} (see docs/dependencies.md)"
   });
 }
-var import_picomatch4, EXPRESSION, KEY, needsFiles;
+var import_picomatch3, EXPRESSION, KEY;
 var init_cache_key = __esm({
   "src/executor/incus/cache-key.ts"() {
     "use strict";
-    import_picomatch4 = __toESM(require_picomatch2(), 1);
+    import_picomatch3 = __toESM(require_picomatch2(), 1);
     init_errors2();
     EXPRESSION = /\{\{\s*hashFiles\(([^)]*)\)\s*\}\}/g;
     KEY = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
-    needsFiles = (template) => template.includes("hashFiles");
   }
 });
 
@@ -36779,16 +35924,10 @@ async function finishKeyedCaches(params) {
 async function planKeyedCaches(params) {
   const keyed = params.caches.filter((c) => c.key !== void 0);
   if (keyed.length === 0) return [];
-  const templates = keyed.flatMap((c) => [c.key, ...c.restore_keys ?? []]);
-  let entries = [];
-  if (templates.some(needsFiles)) {
-    const { root, stateRoot, include } = params.snapshot;
-    entries = (await buildSnapshot({ root, stateRoot, include })).entries;
-  }
   return keyed.map((c) => ({
     name: c.name,
-    key: renderKey(c.key, () => entries),
-    restoreKeys: (c.restore_keys ?? []).map((k) => renderKey(k, () => entries)),
+    key: renderKey(c.key, () => params.snapshot.entries),
+    restoreKeys: (c.restore_keys ?? []).map((k) => renderKey(k, () => params.snapshot.entries)),
     work: keyedWorkDir(params.jobDir, c.name)
   }));
 }
@@ -36797,7 +35936,6 @@ var init_keyed_cache = __esm({
   "src/executor/incus/keyed-cache.ts"() {
     "use strict";
     init_errors2();
-    init_build();
     init_cache_key();
     init_paths2();
     RESTORE = `
@@ -36836,7 +35974,7 @@ else rm -rf "$tmp"; echo "exists"; fi
 });
 
 // src/executor/incus/network.ts
-import { createHash as createHash6 } from "node:crypto";
+import { createHash as createHash4 } from "node:crypto";
 import { posix as posix4 } from "node:path";
 function staticNic(params) {
   return {
@@ -36867,7 +36005,7 @@ function parseBridgeAddress(cidr) {
   return { gateway, prefix: 24, hosts };
 }
 function candidateOrder(hosts, instance) {
-  const start = createHash6("sha256").update(instance).digest().readUInt32BE(0) % hosts.length;
+  const start = createHash4("sha256").update(instance).digest().readUInt32BE(0) % hosts.length;
   return [...hosts.slice(start), ...hosts.slice(0, start)];
 }
 async function attachNetwork(params) {
@@ -37054,32 +36192,82 @@ var init_runtime = __esm({
 });
 
 // src/snapshot/base-key.ts
-import { execFile as execFile3 } from "node:child_process";
-import { createHash as createHash7 } from "node:crypto";
-import { basename, resolve as resolve3 } from "node:path";
-import { promisify as promisify3 } from "node:util";
+import { execFile } from "node:child_process";
+import { createHash as createHash5 } from "node:crypto";
+import { basename, resolve as resolve2 } from "node:path";
+import { promisify } from "node:util";
 async function defaultBaseKey(root) {
   try {
-    const { stdout } = await execFileAsync3("git", ["-C", root, "config", "--get", "remote.origin.url"], {
+    const { stdout } = await execFileAsync("git", ["-C", root, "config", "--get", "remote.origin.url"], {
       encoding: "utf8"
     });
     const url2 = stdout.trim();
     if (url2 !== "") return `git:${normalizeRemoteUrl(url2)}`;
   } catch {
   }
-  return `dir:${basename(resolve3(root))}`;
+  return `dir:${basename(resolve2(root))}`;
 }
 function normalizeRemoteUrl(url2) {
   return url2.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, "$1").replace(/\.git\/?$/, "");
 }
 function lineageKey(baseKey) {
-  return createHash7("sha256").update(baseKey, "utf8").digest("hex").slice(0, 32);
+  return createHash5("sha256").update(baseKey, "utf8").digest("hex").slice(0, 32);
 }
-var execFileAsync3;
+var execFileAsync;
 var init_base_key = __esm({
   "src/snapshot/base-key.ts"() {
     "use strict";
-    execFileAsync3 = promisify3(execFile3);
+    execFileAsync = promisify(execFile);
+  }
+});
+
+// src/snapshot/entries.ts
+function objectName(entry) {
+  return entry.exec ? `${entry.digest}.x` : entry.digest;
+}
+function isExecutable(mode) {
+  return (mode & 64) !== 0;
+}
+var init_entries = __esm({
+  "src/snapshot/entries.ts"() {
+    "use strict";
+  }
+});
+
+// src/snapshot/hash-spec.ts
+import { createHash as createHash6 } from "node:crypto";
+function encodeEntry(entry) {
+  switch (entry.type) {
+    case "file":
+      return `file\0${entry.path}\0${entry.exec ? "755" : "644"}\0${entry.size}\0${entry.digest}\0`;
+    case "symlink":
+      return `symlink\0${entry.path}\0${entry.target}\0`;
+    case "dir":
+      return `dir\0${entry.path}\0`;
+  }
+}
+function sortEntries(entries) {
+  if (!entries.some((entry) => /[\uD800-\uFFFF]/.test(entry.path))) {
+    return [...entries].sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+  }
+  return entries.map((entry) => ({ entry, key: Buffer.from(entry.path, "utf8") })).sort((a, b) => Buffer.compare(a.key, b.key)).map(({ entry }) => entry);
+}
+function hashSortedEntries(entries) {
+  const hash2 = createHash6("sha256");
+  hash2.update(HASH_PREFIX, "utf8");
+  for (let i = 0; i < entries.length; i += 1e3) {
+    hash2.update(
+      entries.slice(i, i + 1e3).map(encodeEntry).join(""),
+      "utf8"
+    );
+  }
+  return hash2.digest("hex");
+}
+var HASH_PREFIX;
+var init_hash_spec = __esm({
+  "src/snapshot/hash-spec.ts"() {
+    "use strict";
+    HASH_PREFIX = "pikaci-snapshot-v1\0";
   }
 });
 
@@ -37334,12 +36522,12 @@ var init_sync_probe = __esm({
 });
 
 // src/snapshot/sync-state.ts
-import { createHash as createHash8 } from "node:crypto";
-import { mkdir as mkdir5, readFile as readFile5, rename as rename2, writeFile as writeFile2 } from "node:fs/promises";
-import { join as join7 } from "node:path";
+import { createHash as createHash7 } from "node:crypto";
+import { mkdir as mkdir4, readFile as readFile5, rename, writeFile } from "node:fs/promises";
+import { join as join4 } from "node:path";
 function stateFile(cacheDir2, remote, remoteWorkDir) {
-  const key = createHash8("sha256").update(`${remote}\0${remoteWorkDir}`).digest("hex").slice(0, 24);
-  return join7(cacheDir2, `sync-base-${key}.json`);
+  const key = createHash7("sha256").update(`${remote}\0${remoteWorkDir}`).digest("hex").slice(0, 24);
+  return join4(cacheDir2, `sync-base-${key}.json`);
 }
 async function readSyncBase(cacheDir2, remote, remoteWorkDir) {
   try {
@@ -37354,10 +36542,10 @@ async function readSyncBase(cacheDir2, remote, remoteWorkDir) {
 }
 async function writeSyncBase(cacheDir2, remote, remoteWorkDir, base2) {
   const file2 = stateFile(cacheDir2, remote, remoteWorkDir);
-  await mkdir5(cacheDir2, { recursive: true });
+  await mkdir4(cacheDir2, { recursive: true });
   const temp = `${file2}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  await writeFile2(temp, JSON.stringify(base2));
-  await rename2(temp, file2);
+  await writeFile(temp, JSON.stringify(base2));
+  await rename(temp, file2);
 }
 var init_sync_state = __esm({
   "src/snapshot/sync-state.ts"() {
@@ -37493,10 +36681,10 @@ var init_tar_writer = __esm({
 });
 
 // src/snapshot/sync-tar.ts
-import { createHash as createHash9 } from "node:crypto";
-import { readFileSync as readFileSync5 } from "node:fs";
+import { createHash as createHash8 } from "node:crypto";
+import { readFileSync as readFileSync3 } from "node:fs";
 import { open as open4 } from "node:fs/promises";
-import { join as join8 } from "node:path";
+import { join as join5 } from "node:path";
 function objectPath(entry) {
   return `objects/${entry.digest.slice(0, 2)}/${objectName(entry)}`;
 }
@@ -37543,14 +36731,14 @@ async function* uploadArchive(params) {
   for (const entry of params.objects) {
     const name = `o/${entry.digest.slice(0, 2)}/${objectName(entry)}`;
     push(tarHeader({ name, type: "file", size: entry.size, mode: fileMode(entry), mtime }));
-    const path15 = join8(params.root, entry.path);
+    const path15 = join5(params.root, entry.path);
     if (entry.size <= CHUNK2) {
-      const data = readFileSync5(path15);
-      checkContent(entry, data.length, createHash9("sha256").update(data).digest("hex"));
+      const data = readObject(path15, entry, params.hash);
+      checkContent(entry, data.length, createHash8("sha256").update(data).digest("hex"), params.hash);
       push(data);
     } else {
       if (batched > 0) yield flush();
-      yield* streamFile(path15, entry);
+      yield* streamFile(path15, entry, params.hash);
     }
     push(tarPadding(entry.size));
     params.onObject?.();
@@ -37564,10 +36752,12 @@ async function* uploadArchive(params) {
   push(TAR_END);
   yield flush();
 }
-async function* streamFile(path15, entry) {
-  const hash2 = createHash9("sha256");
+async function* streamFile(path15, entry, snapshotHash) {
+  const hash2 = createHash8("sha256");
   let size = 0;
-  const handle = await open4(path15, "r");
+  const handle = await open4(path15, "r").catch((error62) => {
+    throw asSnapshotChange(error62, entry.path, snapshotHash);
+  });
   try {
     while (size < entry.size) {
       const buffer = Buffer.allocUnsafe(Math.min(CHUNK2, entry.size - size));
@@ -37579,17 +36769,21 @@ async function* streamFile(path15, entry) {
       yield chunk;
     }
     const { bytesRead } = await handle.read(Buffer.alloc(1), 0, 1, null);
-    checkContent(entry, size + bytesRead, hash2.digest("hex"));
+    checkContent(entry, size + bytesRead, hash2.digest("hex"), snapshotHash);
   } finally {
     await handle.close();
   }
 }
-function checkContent(entry, size, digest) {
-  if (size !== entry.size || digest !== entry.digest) {
-    throw new InfrastructureError(`${entry.path} changed after the snapshot was hashed`, {
-      hint: "do not edit the workspace while pikaci syncs it; rerun to hash and sync the current files"
-    });
+function readObject(path15, entry, snapshotHash) {
+  try {
+    return readFileSync3(path15);
+  } catch (error62) {
+    throw asSnapshotChange(error62, entry.path, snapshotHash);
   }
+}
+function checkContent(entry, size, digest, snapshotHash) {
+  if (size !== entry.size || digest !== entry.digest)
+    throw new SnapshotChangedError(entry.path, snapshotHash);
 }
 var READ_ONLY, READ_ONLY_EXEC, DIR_MODE, CHUNK2, BATCH;
 var init_sync_tar = __esm({
@@ -37611,18 +36805,10 @@ import { randomBytes as randomBytes4 } from "node:crypto";
 import { Readable } from "node:stream";
 import { gzipSync } from "node:zlib";
 async function uploadSnapshot(params) {
-  const { ctx, snapshot, base: base2, onProgress } = params;
+  const { ctx, snapshot, base: base2 } = params;
   const plan = planSync(snapshot.entries, base2?.entries ?? null);
-  let bytesSent = 0;
-  let present = /* @__PURE__ */ new Set();
-  if (plan.candidates.length > 0) {
-    const query = plan.candidates.map((entry) => `${storeKey(entry)}
-`).join("");
-    bytesSent += Buffer.byteLength(query);
-    const out2 = await runScript(ctx, PRESENT_SCRIPT, [ctx.workDir], query);
-    present = new Set(out2.split("\n").filter((line) => line !== ""));
-  }
-  const objects = plan.candidates.filter((entry) => !present.has(storeKey(entry)));
+  const asked = await missingObjects(ctx, plan.candidates);
+  const objects = asked.missing;
   const id = randomBytes4(6).toString("hex");
   const treeTar = buildTreeTar({
     treePath: `snapshots/.staging-${snapshot.hash}-${id}/tree`,
@@ -37630,8 +36816,35 @@ async function uploadSnapshot(params) {
     includeRoot: base2 === null,
     uploaded: { names: new Set(objects.map(objectName)), dir: `tmp/${id}` }
   });
+  let objectsSent = 0;
+  const archive = uploadArchive({
+    root: snapshot.root,
+    hash: snapshot.hash,
+    objects,
+    files: smallFiles(plan, treeTar, snapshot),
+    onObject: () => objectsSent++
+  });
+  const progress = (bytes) => params.onProgress?.({ objectsSent, objectsTotal: objects.length, bytesSent: asked.bytesSent + bytes });
+  const publishArgs = [ctx.workDir, snapshot.hash, id, base2?.hash ?? "", params.lineage];
+  const { out, uploaded } = await publish(ctx, publishArgs, archive, progress);
+  const [status = "", ...rest] = out.split("\n");
+  if (status === "lost") checkMetadata(ctx, rest.join("\n"));
+  return { bytesSent: asked.bytesSent + uploaded, objectsSent, published: status === "published" };
+}
+async function missingObjects(ctx, candidates) {
+  if (candidates.length === 0) return { missing: [], bytesSent: 0 };
+  const query = candidates.map((entry) => `${storeKey(entry)}
+`).join("");
+  const out = await runScript(ctx, PRESENT_SCRIPT, [ctx.workDir], query);
+  const present = new Set(out.split("\n").filter((line) => line !== ""));
+  return {
+    missing: candidates.filter((entry) => !present.has(storeKey(entry))),
+    bytesSent: Buffer.byteLength(query)
+  };
+}
+function smallFiles(plan, treeTar, snapshot) {
   const utf8 = (text) => Buffer.from(text, "utf8");
-  const files = [
+  return [
     ["removals", utf8(plan.removals.map((path15) => `${path15}\0`).join(""))],
     ["manifest.del", utf8(plan.removals.map((path15) => `${manifestKey(path15)}
 `).join(""))],
@@ -37639,15 +36852,15 @@ async function uploadSnapshot(params) {
     ["tree.tar", treeTar],
     ["meta.json", utf8(metadataJson(snapshot))]
   ];
+}
+async function publish(ctx, args, archive, progress) {
   let uploaded = 0;
-  let objectsSent = 0;
-  const archive = uploadArchive({ root: snapshot.root, objects, files, onObject: () => objectsSent++ });
   let producerError = null;
   const counted = async function* () {
     try {
       for await (const chunk of archive) {
         uploaded += chunk.length;
-        onProgress?.({ objectsSent, objectsTotal: objects.length, bytesSent: bytesSent + uploaded });
+        progress(uploaded);
         yield chunk;
       }
     } catch (error62) {
@@ -37655,17 +36868,14 @@ async function uploadSnapshot(params) {
       throw error62;
     }
   };
-  const publishArgs = [ctx.workDir, snapshot.hash, id, base2?.hash ?? "", params.lineage];
   let out;
   try {
-    out = await runScript(ctx, PUBLISH_SCRIPT, publishArgs, Readable.from(counted()));
+    out = await runScript(ctx, PUBLISH_SCRIPT, args, Readable.from(counted()));
   } catch (error62) {
     throw producerError ?? error62;
   }
   if (producerError) throw producerError;
-  const [status = "", ...rest] = out.split("\n");
-  if (status === "lost") checkMetadata(ctx, rest.join("\n"));
-  return { bytesSent: bytesSent + uploaded, objectsSent, published: status === "published" };
+  return { out, uploaded };
 }
 function storeKey(entry) {
   return `${entry.digest.slice(0, 2)}/${objectName(entry)}`;
@@ -37688,7 +36898,7 @@ var sync_exports = {};
 __export(sync_exports, {
   syncSnapshot: () => syncSnapshot
 });
-import { join as join9 } from "node:path";
+import { join as join6 } from "node:path";
 async function syncSnapshot(params) {
   const { transport, snapshot } = params;
   const workDir = params.remoteWorkDir.replace(/\/+$/, "");
@@ -37700,7 +36910,7 @@ async function syncSnapshot(params) {
   }
   const received = { bytes: 0 };
   const ctx = { transport, workDir, hash: snapshot.hash, timeoutMs: params.timeoutMs, received };
-  const cacheDir2 = params.cacheDir ?? (params.stateRoot === void 0 ? join9(params.localRoot, ".pikaci", "cache") : join9(params.stateRoot, "cache"));
+  const cacheDir2 = params.cacheDir ?? defaultSyncCacheDir(params);
   const baseKey = params.baseKey === void 0 ? await defaultBaseKey(params.localRoot) : params.baseKey;
   const lineage = baseKey === null ? "" : lineageKey(baseKey);
   const remotePath = `${workDir}/snapshots/${snapshot.hash}/tree`;
@@ -37727,7 +36937,7 @@ async function syncSnapshot(params) {
   try {
     sent = await upload(base2);
   } catch (error62) {
-    if (base2 === null || !(error62 instanceof InfrastructureError) || error62.message.includes("changed after")) {
+    if (base2 === null || !(error62 instanceof InfrastructureError) || error62 instanceof SnapshotChangedError) {
       throw error62;
     }
     sent = await upload(null);
@@ -37740,6 +36950,9 @@ async function syncSnapshot(params) {
     published: sent.published,
     baseSource
   };
+}
+function defaultSyncCacheDir(params) {
+  return params.stateRoot === void 0 ? join6(params.localRoot, ".pikaci", "cache") : join6(params.stateRoot, "cache");
 }
 async function rememberBase(cacheDir2, transport, workDir, previous, snapshot) {
   if (previous === snapshot.hash) return;
@@ -37779,7 +36992,7 @@ var init_sync = __esm({
 // src/executor/incus/sync.ts
 function createSnapshotSyncer(params) {
   const inflight = /* @__PURE__ */ new Map();
-  return async ({ snapshot, log }) => {
+  return async ({ snapshot }) => {
     const existing = inflight.get(snapshot.hash);
     if (existing) {
       const shared = await existing;
@@ -37794,28 +37007,20 @@ function createSnapshotSyncer(params) {
         }
       };
     }
-    const started = syncOnce({ ...params, snapshot, log });
+    const started = syncOnce(params, snapshot);
     inflight.set(snapshot.hash, started);
     started.catch(() => inflight.delete(snapshot.hash));
     return started;
   };
 }
-async function syncOnce(params) {
-  const { buildSnapshot: buildSnapshot2 } = await Promise.resolve().then(() => (init_build(), build_exports));
+async function syncOnce(params, snapshot) {
   const { syncSnapshot: syncSnapshot2 } = await Promise.resolve().then(() => (init_sync(), sync_exports));
-  const { root, stateRoot, include } = params.snapshot;
-  const built = await buildSnapshot2({ root, stateRoot, include });
-  if (built.hash !== params.snapshot.hash) {
-    throw new Error(
-      `the workspace changed while the run was starting (hash ${params.snapshot.hash.slice(0, 12)} became ${built.hash.slice(0, 12)})`
-    );
-  }
   return syncSnapshot2({
     transport: params.transport,
     remoteWorkDir: params.remoteWorkDir,
-    snapshot: built,
-    localRoot: params.snapshot.root,
-    ...params.snapshot.stateRoot === void 0 ? {} : { stateRoot: params.snapshot.stateRoot },
+    snapshot,
+    localRoot: snapshot.root,
+    ...params.stateRoot === void 0 ? {} : { stateRoot: params.stateRoot },
     onProgress: () => {
     }
   });
@@ -37871,7 +37076,11 @@ import { hostname as hostname3 } from "node:os";
 import { posix as posix5 } from "node:path";
 function createIncusExecutor(options) {
   const remoteWorkDir = options.remoteWorkDir ?? DEFAULT_REMOTE_WORK_DIR;
-  const syncer = options.syncer ?? createSnapshotSyncer({ transport: options.transport, remoteWorkDir });
+  const syncer = options.syncer ?? createSnapshotSyncer({
+    transport: options.transport,
+    remoteWorkDir,
+    ...options.stateRoot === void 0 ? {} : { stateRoot: options.stateRoot }
+  });
   const incus = createIncusClient({ transport: options.transport, project: options.project });
   const owner = `${hostname3()}:${process.pid}`;
   return {
@@ -38191,9 +37400,9 @@ var init_local_transport = __esm({
   }
 });
 
-// node_modules/asn1/lib/ber/errors.js
+// ../../main/node_modules/asn1/lib/ber/errors.js
 var require_errors3 = __commonJS({
-  "node_modules/asn1/lib/ber/errors.js"(exports, module) {
+  "../../main/node_modules/asn1/lib/ber/errors.js"(exports, module) {
     module.exports = {
       newInvalidAsn1Error: function(msg) {
         var e = new Error();
@@ -38205,9 +37414,9 @@ var require_errors3 = __commonJS({
   }
 });
 
-// node_modules/asn1/lib/ber/types.js
+// ../../main/node_modules/asn1/lib/ber/types.js
 var require_types = __commonJS({
-  "node_modules/asn1/lib/ber/types.js"(exports, module) {
+  "../../main/node_modules/asn1/lib/ber/types.js"(exports, module) {
     module.exports = {
       EOC: 0,
       Boolean: 1,
@@ -38245,9 +37454,9 @@ var require_types = __commonJS({
   }
 });
 
-// node_modules/safer-buffer/safer.js
+// ../../main/node_modules/safer-buffer/safer.js
 var require_safer = __commonJS({
-  "node_modules/safer-buffer/safer.js"(exports, module) {
+  "../../main/node_modules/safer-buffer/safer.js"(exports, module) {
     "use strict";
     var buffer = __require("buffer");
     var Buffer2 = buffer.Buffer;
@@ -38313,9 +37522,9 @@ var require_safer = __commonJS({
   }
 });
 
-// node_modules/asn1/lib/ber/reader.js
+// ../../main/node_modules/asn1/lib/ber/reader.js
 var require_reader = __commonJS({
-  "node_modules/asn1/lib/ber/reader.js"(exports, module) {
+  "../../main/node_modules/asn1/lib/ber/reader.js"(exports, module) {
     var assert2 = __require("assert");
     var Buffer2 = require_safer().Buffer;
     var ASN1 = require_types();
@@ -38478,9 +37687,9 @@ var require_reader = __commonJS({
   }
 });
 
-// node_modules/asn1/lib/ber/writer.js
+// ../../main/node_modules/asn1/lib/ber/writer.js
 var require_writer = __commonJS({
-  "node_modules/asn1/lib/ber/writer.js"(exports, module) {
+  "../../main/node_modules/asn1/lib/ber/writer.js"(exports, module) {
     var assert2 = __require("assert");
     var Buffer2 = require_safer().Buffer;
     var ASN1 = require_types();
@@ -38721,9 +37930,9 @@ var require_writer = __commonJS({
   }
 });
 
-// node_modules/asn1/lib/ber/index.js
+// ../../main/node_modules/asn1/lib/ber/index.js
 var require_ber = __commonJS({
-  "node_modules/asn1/lib/ber/index.js"(exports, module) {
+  "../../main/node_modules/asn1/lib/ber/index.js"(exports, module) {
     var errors = require_errors3();
     var types = require_types();
     var Reader = require_reader();
@@ -38745,9 +37954,9 @@ var require_ber = __commonJS({
   }
 });
 
-// node_modules/asn1/lib/index.js
+// ../../main/node_modules/asn1/lib/index.js
 var require_lib = __commonJS({
-  "node_modules/asn1/lib/index.js"(exports, module) {
+  "../../main/node_modules/asn1/lib/index.js"(exports, module) {
     var Ber = require_ber();
     module.exports = {
       Ber,
@@ -38757,9 +37966,9 @@ var require_lib = __commonJS({
   }
 });
 
-// node_modules/tweetnacl/nacl-fast.js
+// ../../main/node_modules/tweetnacl/nacl-fast.js
 var require_nacl_fast = __commonJS({
-  "node_modules/tweetnacl/nacl-fast.js"(exports, module) {
+  "../../main/node_modules/tweetnacl/nacl-fast.js"(exports, module) {
     (function(nacl) {
       "use strict";
       var gf = function(init) {
@@ -40977,9 +40186,9 @@ var require_nacl_fast = __commonJS({
   }
 });
 
-// node_modules/bcrypt-pbkdf/index.js
+// ../../main/node_modules/bcrypt-pbkdf/index.js
 var require_bcrypt_pbkdf = __commonJS({
-  "node_modules/bcrypt-pbkdf/index.js"(exports, module) {
+  "../../main/node_modules/bcrypt-pbkdf/index.js"(exports, module) {
     "use strict";
     var crypto_hash_sha512 = require_nacl_fast().lowlevel.crypto_hash;
     var BLF_J = 0;
@@ -42237,9 +41446,9 @@ var require_cpu_features = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/constants.js
+// ../../main/node_modules/ssh2/lib/protocol/constants.js
 var require_constants3 = __commonJS({
-  "node_modules/ssh2/lib/protocol/constants.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/constants.js"(exports, module) {
     "use strict";
     var crypto = __require("crypto");
     var cpuInfo;
@@ -42629,9 +41838,9 @@ var require_constants3 = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/utils.js
+// ../../main/node_modules/ssh2/lib/protocol/utils.js
 var require_utils2 = __commonJS({
-  "node_modules/ssh2/lib/protocol/utils.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/utils.js"(exports, module) {
     "use strict";
     var Ber = require_lib().Ber;
     var DISCONNECT_REASON;
@@ -42953,9 +42162,9 @@ var require_sshcrypto = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/crypto/poly1305.js
+// ../../main/node_modules/ssh2/lib/protocol/crypto/poly1305.js
 var require_poly1305 = __commonJS({
-  "node_modules/ssh2/lib/protocol/crypto/poly1305.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/crypto/poly1305.js"(exports, module) {
     var createPoly1305 = (function() {
       var _scriptDir = typeof document !== "undefined" && document.currentScript ? document.currentScript.src : void 0;
       if (typeof __pikaciFilename !== "undefined") _scriptDir = _scriptDir || __pikaciFilename;
@@ -43381,9 +42590,9 @@ var require_poly1305 = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/crypto.js
+// ../../main/node_modules/ssh2/lib/protocol/crypto.js
 var require_crypto = __commonJS({
-  "node_modules/ssh2/lib/protocol/crypto.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/crypto.js"(exports, module) {
     "use strict";
     var {
       createCipheriv,
@@ -44705,9 +43914,9 @@ var require_crypto = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/keyParser.js
+// ../../main/node_modules/ssh2/lib/protocol/keyParser.js
 var require_keyParser = __commonJS({
-  "node_modules/ssh2/lib/protocol/keyParser.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/keyParser.js"(exports, module) {
     "use strict";
     var {
       createDecipheriv,
@@ -45946,9 +45155,9 @@ ${formatted}-----END ${type} KEY-----`;
   }
 });
 
-// node_modules/ssh2/lib/agent.js
+// ../../main/node_modules/ssh2/lib/agent.js
 var require_agent = __commonJS({
-  "node_modules/ssh2/lib/agent.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/agent.js"(exports, module) {
     "use strict";
     var { Socket } = __require("net");
     var { Duplex } = __require("stream");
@@ -46774,9 +45983,9 @@ var require_agent = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/zlib.js
+// ../../main/node_modules/ssh2/lib/protocol/zlib.js
 var require_zlib = __commonJS({
-  "node_modules/ssh2/lib/protocol/zlib.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/zlib.js"(exports, module) {
     "use strict";
     var { kMaxLength } = __require("buffer");
     var {
@@ -46998,9 +46207,9 @@ var require_zlib = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/handlers.misc.js
+// ../../main/node_modules/ssh2/lib/protocol/handlers.misc.js
 var require_handlers_misc = __commonJS({
-  "node_modules/ssh2/lib/protocol/handlers.misc.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/handlers.misc.js"(exports, module) {
     "use strict";
     var {
       bufferSlice,
@@ -47905,9 +47114,9 @@ var require_handlers_misc = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/handlers.js
+// ../../main/node_modules/ssh2/lib/protocol/handlers.js
 var require_handlers = __commonJS({
-  "node_modules/ssh2/lib/protocol/handlers.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/handlers.js"(exports, module) {
     "use strict";
     var MESSAGE_HANDLERS = new Array(256);
     [
@@ -47924,9 +47133,9 @@ var require_handlers = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/kex.js
+// ../../main/node_modules/ssh2/lib/protocol/kex.js
 var require_kex = __commonJS({
-  "node_modules/ssh2/lib/protocol/kex.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/kex.js"(exports, module) {
     "use strict";
     var {
       createDiffieHellman,
@@ -49511,9 +48720,9 @@ var require_kex = __commonJS({
   }
 });
 
-// node_modules/ssh2/package.json
+// ../../main/node_modules/ssh2/package.json
 var require_package = __commonJS({
-  "node_modules/ssh2/package.json"(exports, module) {
+  "../../main/node_modules/ssh2/package.json"(exports, module) {
     module.exports = {
       name: "ssh2",
       version: "1.17.0",
@@ -49566,9 +48775,9 @@ var require_package = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/Protocol.js
+// ../../main/node_modules/ssh2/lib/protocol/Protocol.js
 var require_Protocol = __commonJS({
-  "node_modules/ssh2/lib/protocol/Protocol.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/Protocol.js"(exports, module) {
     "use strict";
     var { inspect } = __require("util");
     var { bindingAvailable, NullCipher, NullDecipher } = require_crypto();
@@ -51131,9 +50340,9 @@ var require_Protocol = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/node-fs-compat.js
+// ../../main/node_modules/ssh2/lib/protocol/node-fs-compat.js
 var require_node_fs_compat = __commonJS({
-  "node_modules/ssh2/lib/protocol/node-fs-compat.js"(exports) {
+  "../../main/node_modules/ssh2/lib/protocol/node-fs-compat.js"(exports) {
     "use strict";
     var assert2 = __require("assert");
     var { inspect } = __require("util");
@@ -51228,9 +50437,9 @@ ${suffix}`;
   }
 });
 
-// node_modules/ssh2/lib/protocol/SFTP.js
+// ../../main/node_modules/ssh2/lib/protocol/SFTP.js
 var require_SFTP = __commonJS({
-  "node_modules/ssh2/lib/protocol/SFTP.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/SFTP.js"(exports, module) {
     "use strict";
     var EventEmitter = __require("events");
     var fs = __require("fs");
@@ -54282,9 +53491,9 @@ var require_SFTP = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/Channel.js
+// ../../main/node_modules/ssh2/lib/Channel.js
 var require_Channel = __commonJS({
-  "node_modules/ssh2/lib/Channel.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/Channel.js"(exports, module) {
     "use strict";
     var {
       Duplex: DuplexStream,
@@ -54518,9 +53727,9 @@ var require_Channel = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/utils.js
+// ../../main/node_modules/ssh2/lib/utils.js
 var require_utils3 = __commonJS({
-  "node_modules/ssh2/lib/utils.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/utils.js"(exports, module) {
     "use strict";
     var { SFTP } = require_SFTP();
     var MAX_CHANNEL = 2 ** 32 - 1;
@@ -54798,9 +54007,9 @@ var require_utils3 = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/client.js
+// ../../main/node_modules/ssh2/lib/client.js
 var require_client = __commonJS({
-  "node_modules/ssh2/lib/client.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/client.js"(exports, module) {
     "use strict";
     var {
       createHash: createHash11,
@@ -56607,9 +55816,9 @@ var require_client = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/http-agents.js
+// ../../main/node_modules/ssh2/lib/http-agents.js
 var require_http_agents = __commonJS({
-  "node_modules/ssh2/lib/http-agents.js"(exports) {
+  "../../main/node_modules/ssh2/lib/http-agents.js"(exports) {
     "use strict";
     var { Agent: HttpAgent } = __require("http");
     var { Agent: HttpsAgent } = __require("https");
@@ -56679,9 +55888,9 @@ var require_http_agents = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/server.js
+// ../../main/node_modules/ssh2/lib/server.js
 var require_server = __commonJS({
-  "node_modules/ssh2/lib/server.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/server.js"(exports, module) {
     "use strict";
     var { Server: netServer } = __require("net");
     var EventEmitter = __require("events");
@@ -57855,9 +57064,9 @@ var require_server = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/keygen.js
+// ../../main/node_modules/ssh2/lib/keygen.js
 var require_keygen = __commonJS({
-  "node_modules/ssh2/lib/keygen.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/keygen.js"(exports, module) {
     "use strict";
     var {
       createCipheriv,
@@ -58277,9 +57486,9 @@ var require_keygen = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/index.js
+// ../../main/node_modules/ssh2/lib/index.js
 var require_lib2 = __commonJS({
-  "node_modules/ssh2/lib/index.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/index.js"(exports, module) {
     "use strict";
     var {
       AgentProtocol,
@@ -58413,9 +57622,9 @@ var init_channel_exec = __esm({
 });
 
 // src/ssh/host-key.ts
-import { createHash as createHash10, createHmac } from "node:crypto";
+import { createHash as createHash9, createHmac } from "node:crypto";
 function fingerprintOf(keyBlob) {
-  return `SHA256:${createHash10("sha256").update(keyBlob).digest("base64").replace(/=+$/, "")}`;
+  return `SHA256:${createHash9("sha256").update(keyBlob).digest("base64").replace(/=+$/, "")}`;
 }
 function keyTypeOf(keyBlob) {
   if (keyBlob.length < 4) return "unknown";
@@ -59269,7 +58478,7 @@ async function loadEnvFile(file2, env) {
   return loaded;
 }
 
-// node_modules/universal-user-agent/index.js
+// ../../main/node_modules/universal-user-agent/index.js
 function getUserAgent() {
   if (typeof navigator === "object" && "userAgent" in navigator) {
     return navigator.userAgent;
@@ -59280,7 +58489,7 @@ function getUserAgent() {
   return "<environment undetectable>";
 }
 
-// node_modules/before-after-hook/lib/register.js
+// ../../main/node_modules/before-after-hook/lib/register.js
 function register(state, name, method, options) {
   if (typeof method !== "function") {
     throw new Error("method for before hook must be a function");
@@ -59303,7 +58512,7 @@ function register(state, name, method, options) {
   });
 }
 
-// node_modules/before-after-hook/lib/add.js
+// ../../main/node_modules/before-after-hook/lib/add.js
 function addHook(state, kind, name, hook2) {
   const orig = hook2;
   if (!state.registry[name]) {
@@ -59338,7 +58547,7 @@ function addHook(state, kind, name, hook2) {
   });
 }
 
-// node_modules/before-after-hook/lib/remove.js
+// ../../main/node_modules/before-after-hook/lib/remove.js
 function removeHook(state, name, method) {
   if (!state.registry[name]) {
     return;
@@ -59352,7 +58561,7 @@ function removeHook(state, name, method) {
   state.registry[name].splice(index, 1);
 }
 
-// node_modules/before-after-hook/index.js
+// ../../main/node_modules/before-after-hook/index.js
 var bind = Function.bind;
 var bindable = bind.bind(bind);
 function bindApi(hook2, state, name) {
@@ -59386,7 +58595,7 @@ function Collection() {
 }
 var before_after_hook_default = { Singular, Collection };
 
-// node_modules/@octokit/endpoint/dist-bundle/index.js
+// ../../main/node_modules/@octokit/endpoint/dist-bundle/index.js
 var VERSION = "0.0.0-development";
 var userAgent = `octokit-endpoint.js/${VERSION} ${getUserAgent()}`;
 var DEFAULTS = {
@@ -59699,7 +58908,7 @@ function withDefaults(oldDefaults, newDefaults) {
 }
 var endpoint = withDefaults(null, DEFAULTS);
 
-// node_modules/content-type/dist/index.js
+// ../../main/node_modules/content-type/dist/index.js
 var SP = 32;
 var HTAB = 9;
 var SEMI = 59;
@@ -59883,7 +59092,7 @@ function unescapeQuotedPairs(str, start, end) {
   return result + str.slice(start, end);
 }
 
-// node_modules/json-with-bigint/json-with-bigint.js
+// ../../main/node_modules/json-with-bigint/json-with-bigint.js
 var intRegex = /^-?\d+$/;
 var noiseValue = /^-?\d+n+$/;
 var originalStringify = JSON.stringify;
@@ -60218,7 +59427,7 @@ var JSONParse = (text, reviver) => {
   }
 };
 
-// node_modules/@octokit/request-error/dist-src/index.js
+// ../../main/node_modules/@octokit/request-error/dist-src/index.js
 var RequestError = class extends Error {
   name;
   /**
@@ -60257,7 +59466,7 @@ var RequestError = class extends Error {
   }
 };
 
-// node_modules/@octokit/request/dist-bundle/index.js
+// ../../main/node_modules/@octokit/request/dist-bundle/index.js
 var VERSION2 = "10.0.16";
 var defaults_default = {
   headers: {
@@ -60439,7 +59648,7 @@ function withDefaults2(oldEndpoint, newDefaults) {
 }
 var request = withDefaults2(endpoint, defaults_default);
 
-// node_modules/@octokit/graphql/dist-bundle/index.js
+// ../../main/node_modules/@octokit/graphql/dist-bundle/index.js
 var VERSION3 = "0.0.0-development";
 function _buildMessageForResponseErrors(data) {
   return `Request failed due to following response errors:
@@ -60549,7 +59758,7 @@ function withCustomRequest(customRequest) {
   });
 }
 
-// node_modules/@octokit/auth-token/dist-bundle/index.js
+// ../../main/node_modules/@octokit/auth-token/dist-bundle/index.js
 var b64url = "(?:[a-zA-Z0-9_-]+)";
 var sep = "\\.";
 var jwtRE = new RegExp(`^${b64url}${sep}${b64url}${sep}${b64url}$`);
@@ -60594,10 +59803,10 @@ var createTokenAuth = function createTokenAuth2(token) {
   });
 };
 
-// node_modules/@octokit/core/dist-src/version.js
+// ../../main/node_modules/@octokit/core/dist-src/version.js
 var VERSION4 = "7.0.8";
 
-// node_modules/@octokit/core/dist-src/index.js
+// ../../main/node_modules/@octokit/core/dist-src/index.js
 var noop2 = () => {
 };
 var consoleWarn = console.warn.bind(console);
@@ -60731,10 +59940,10 @@ var Octokit = class {
   auth;
 };
 
-// node_modules/@octokit/plugin-request-log/dist-src/version.js
+// ../../main/node_modules/@octokit/plugin-request-log/dist-src/version.js
 var VERSION5 = "6.0.0";
 
-// node_modules/@octokit/plugin-request-log/dist-src/index.js
+// ../../main/node_modules/@octokit/plugin-request-log/dist-src/index.js
 function requestLog(octokit) {
   octokit.hook.wrap("request", (request2, options) => {
     octokit.log.debug("request", options);
@@ -60758,7 +59967,7 @@ function requestLog(octokit) {
 }
 requestLog.VERSION = VERSION5;
 
-// node_modules/@octokit/plugin-paginate-rest/dist-bundle/index.js
+// ../../main/node_modules/@octokit/plugin-paginate-rest/dist-bundle/index.js
 var VERSION6 = "0.0.0-development";
 function normalizePaginatedListResponse(response) {
   if (!response.data) {
@@ -60874,10 +60083,10 @@ function paginateRest(octokit) {
 }
 paginateRest.VERSION = VERSION6;
 
-// node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/version.js
+// ../../main/node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/version.js
 var VERSION7 = "17.0.0";
 
-// node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/generated/endpoints.js
+// ../../main/node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/generated/endpoints.js
 var Endpoints = {
   actions: {
     addCustomLabelsToSelfHostedRunnerForOrg: [
@@ -63169,7 +62378,7 @@ var Endpoints = {
 };
 var endpoints_default = Endpoints;
 
-// node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/endpoints-to-methods.js
+// ../../main/node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/endpoints-to-methods.js
 var endpointMethodsMap = /* @__PURE__ */ new Map();
 for (const [scope, endpoints] of Object.entries(endpoints_default)) {
   for (const [methodName, endpoint2] of Object.entries(endpoints)) {
@@ -63292,7 +62501,7 @@ function decorate(octokit, scope, methodName, defaults, decorations) {
   return Object.assign(withDecorations, requestWithDefaults);
 }
 
-// node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/index.js
+// ../../main/node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/index.js
 function restEndpointMethods(octokit) {
   const api = endpointsToMethods(octokit);
   return {
@@ -63309,10 +62518,10 @@ function legacyRestEndpointMethods(octokit) {
 }
 legacyRestEndpointMethods.VERSION = VERSION7;
 
-// node_modules/@octokit/rest/dist-src/version.js
+// ../../main/node_modules/@octokit/rest/dist-src/version.js
 var VERSION8 = "22.0.1";
 
-// node_modules/@octokit/rest/dist-src/index.js
+// ../../main/node_modules/@octokit/rest/dist-src/index.js
 var Octokit2 = Octokit.plugin(requestLog, legacyRestEndpointMethods, paginateRest).defaults(
   {
     userAgent: `octokit-rest.js/${VERSION8}`
@@ -63710,6 +62919,7 @@ async function createExecutor(params) {
     project: params.incusProject,
     runnerPath: params.runnerPath,
     image: params.image,
+    ...params.stateRoot === void 0 ? {} : { stateRoot: params.stateRoot },
     ...params.networkRefusal === void 0 ? {} : { networkRefusal: params.networkRefusal }
   });
   return { executor, transport, close: () => transport.close() };
@@ -63995,9 +63205,804 @@ import path8 from "node:path";
 
 // src/snapshot/index.ts
 init_base_key();
-init_build();
+
+// src/snapshot/build.ts
+init_errors2();
+init_digest();
+import { createHash as createHash10 } from "node:crypto";
+import { lstatSync as lstatSync2, readlinkSync, statSync as statSync2 } from "node:fs";
+import { isAbsolute as isAbsolute2, join as join9, relative, resolve as resolve3, sep as sep2 } from "node:path";
+
+// src/snapshot/digest-cache.ts
+import { mkdir as mkdir5, rename as rename2, writeFile as writeFile2 } from "node:fs/promises";
+import { dirname as dirname2 } from "node:path";
+
+// src/snapshot/digest-cache-file.ts
+init_zod();
+import { readFileSync as readFileSync4 } from "node:fs";
+import { endianness } from "node:os";
+var MAGIC = Buffer.from("pikaci-digests-v3\n", "latin1");
+var HEADER = MAGIC.length + 16;
+var STAT_FIELDS = 6;
+var STAT_BYTES = STAT_FIELDS * 8;
+var DIGEST_BYTES = 64;
+var LITTLE_ENDIAN = endianness() === "LE";
+function storedStats(key, exec) {
+  return [key.size, key.mtimeMs, key.ctimeMs, key.ino >>> 0, key.dev >>> 0, exec ? 1 : 0];
+}
+var TreeMemo = external_exports.object({
+  index: external_exports.string().regex(/^[0-9a-f]{40}(?:[0-9a-f]{24})?$/),
+  rules: external_exports.string(),
+  hash: external_exports.string().regex(/^[0-9a-f]{64}$/),
+  symlinks: external_exports.array(external_exports.tuple([external_exports.string(), external_exports.string()]))
+});
+function readCacheFile(file2) {
+  try {
+    return readFileSync4(file2);
+  } catch {
+    return null;
+  }
+}
+function encodeCache(root, cache, memo2) {
+  const count = cache.paths.length;
+  const rootBytes = Buffer.from(root, "utf8");
+  const paths = Buffer.from(cache.paths.map((path15) => `${path15}\0`).join(""), "utf8");
+  const memoBytes = Buffer.from(memo2 === null ? "" : JSON.stringify(memo2), "utf8");
+  const out = Buffer.alloc(
+    HEADER + rootBytes.length + paths.length + count * (STAT_BYTES + DIGEST_BYTES) + memoBytes.length
+  );
+  MAGIC.copy(out, 0);
+  out.writeUInt32LE(count, MAGIC.length);
+  out.writeUInt32LE(rootBytes.length, MAGIC.length + 4);
+  out.writeUInt32LE(paths.length, MAGIC.length + 8);
+  out.writeUInt32LE(memoBytes.length, MAGIC.length + 12);
+  let offset = HEADER;
+  offset += rootBytes.copy(out, offset);
+  offset += paths.copy(out, offset);
+  for (const value of cache.stats) offset = out.writeDoubleLE(value, offset);
+  offset += out.write(cache.digests.join(""), offset, "latin1");
+  memoBytes.copy(out, offset);
+  return out;
+}
+function decodeCache(buf, root) {
+  if (buf === null || buf.length < HEADER || !buf.subarray(0, MAGIC.length).equals(MAGIC)) return null;
+  const count = buf.readUInt32LE(MAGIC.length);
+  const rootLength = buf.readUInt32LE(MAGIC.length + 4);
+  const pathsLength = buf.readUInt32LE(MAGIC.length + 8);
+  const memoLength = buf.readUInt32LE(MAGIC.length + 12);
+  const statsAt = HEADER + rootLength + pathsLength;
+  const digestsAt = statsAt + count * STAT_BYTES;
+  const memoAt = digestsAt + count * DIGEST_BYTES;
+  if (buf.length !== memoAt + memoLength) return null;
+  if (buf.toString("utf8", HEADER, HEADER + rootLength) !== root) return null;
+  const text = buf.toString("utf8", HEADER + rootLength, statsAt);
+  const starts = new Int32Array(count + 1);
+  let at = 0;
+  for (let i = 0; i < count; i++) {
+    starts[i] = at;
+    const nul = text.indexOf("\0", at);
+    if (nul < 0) return null;
+    at = nul + 1;
+  }
+  if (at !== text.length) return null;
+  starts[count] = at;
+  const digests = buf.toString("latin1", digestsAt, memoAt);
+  const stats = LITTLE_ENDIAN ? new Float64Array(buf.buffer.slice(buf.byteOffset + statsAt, buf.byteOffset + digestsAt)) : Float64Array.from({ length: count * STAT_FIELDS }, (_, k) => buf.readDoubleLE(statsAt + k * 8));
+  if (Buffer.from(digests, "hex").toString("hex") !== digests) return null;
+  return {
+    count,
+    memo: memoLength === 0 ? null : parseMemo(buf.toString("utf8", memoAt, buf.length)),
+    pathIs: (index, path15) => starts[index + 1] - starts[index] === path15.length + 1 && text.startsWith(path15, starts[index]),
+    pathAt: (index) => text.slice(starts[index], starts[index + 1] - 1),
+    matches(index, key) {
+      const at2 = index * STAT_FIELDS;
+      return stats[at2] === key.size && stats[at2 + 1] === key.mtimeMs && stats[at2 + 2] === key.ctimeMs && stats[at2 + 3] === key.ino >>> 0 && stats[at2 + 4] === key.dev >>> 0;
+    },
+    digest: (index) => digests.slice(index * DIGEST_BYTES, (index + 1) * DIGEST_BYTES),
+    exec: (index) => stats[index * STAT_FIELDS + 5] === 1,
+    size: (index) => stats[index * STAT_FIELDS],
+    statsOf: (index) => Array.from(stats.subarray(index * STAT_FIELDS, (index + 1) * STAT_FIELDS))
+  };
+}
+function parseMemo(text) {
+  try {
+    return TreeMemo.parse(JSON.parse(text));
+  } catch {
+    return null;
+  }
+}
+
+// src/snapshot/digest-cache.ts
 init_entries();
-init_excludes();
+var RACY_MARGIN_MS = 2e3;
+function loadDigestCache(params) {
+  const old = params.file === null ? null : decodeCache(readCacheFile(params.file), params.root);
+  const stored = old === null ? null : new StoredOrder(old);
+  const order = [];
+  const added = /* @__PURE__ */ new Map();
+  let hits = 0;
+  const trustedBefore = params.startedAtMs - RACY_MARGIN_MS;
+  return {
+    lookup(path15, key) {
+      const i = stored?.find(path15) ?? -1;
+      if (i < 0 || old === null || !old.matches(i, key)) {
+        order.push(path15);
+        return void 0;
+      }
+      hits++;
+      order.push(i);
+      return { digest: old.digest(i), size: key.size, exec: old.exec(i) };
+    },
+    memo: old?.memo ?? null,
+    storedFiles: () => old === null ? [] : storedFiles(old),
+    remember(path15, stat3, digest) {
+      if (stat3.mtimeMs >= trustedBefore || stat3.ctimeMs >= trustedBefore) return false;
+      added.set(path15, { stats: storedStats(stat3, isExecutable(stat3.mode)), digest });
+      return true;
+    },
+    async save(memo2) {
+      if (params.file === null) return;
+      const sameMemo = JSON.stringify(memo2) === JSON.stringify(old?.memo ?? null);
+      if (added.size === 0 && hits === (old?.count ?? 0) && !stored?.jumped && sameMemo) return;
+      await writeAtomically(params.file, encodeCache(params.root, rewrite(order, old, added), memo2));
+    }
+  };
+}
+var StoredOrder = class {
+  constructor(old) {
+    this.old = old;
+  }
+  old;
+  cursor = 0;
+  byPath = null;
+  /** A lookup had to search the map: the stored order no longer matches, rewrite it. */
+  jumped = false;
+  /** The stored index of `path`, or -1. A found path moves the cursor past it even when the file changed, so one edited file does not throw every later lookup off the stored order. */
+  find(path15) {
+    const i = this.indexOf(path15);
+    if (i >= 0) this.cursor = i + 1;
+    return i;
+  }
+  indexOf(path15) {
+    const { old, cursor } = this;
+    if (cursor < old.count && old.pathIs(cursor, path15)) return cursor;
+    if (cursor === old.count && !this.jumped) return -1;
+    this.jumped = true;
+    this.byPath ??= new Map(Array.from({ length: old.count }, (_, i) => [old.pathAt(i), i]));
+    return this.byPath.get(path15) ?? -1;
+  }
+};
+function storedFiles(old) {
+  return Array.from({ length: old.count }, (_, i) => ({
+    type: "file",
+    path: old.pathAt(i),
+    exec: old.exec(i),
+    size: old.size(i),
+    digest: old.digest(i)
+  }));
+}
+function rewrite(order, old, added) {
+  const out = { paths: [], stats: [], digests: [] };
+  const written = /* @__PURE__ */ new Set();
+  const keep = (path15, stats, digest) => {
+    written.add(path15);
+    out.paths.push(path15);
+    out.stats.push(...stats);
+    out.digests.push(digest);
+  };
+  for (const item of order) {
+    if (typeof item === "number") {
+      const path15 = old.pathAt(item);
+      if (!written.has(path15)) keep(path15, old.statsOf(item), old.digest(item));
+      continue;
+    }
+    const fresh = added.get(item);
+    if (fresh !== void 0 && !written.has(item)) keep(item, fresh.stats, fresh.digest);
+  }
+  return out;
+}
+async function writeAtomically(file2, data) {
+  await mkdir5(dirname2(file2), { recursive: true });
+  const temp = `${file2}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  await writeFile2(temp, data);
+  await rename2(temp, file2);
+}
+
+// src/snapshot/build.ts
+init_entries();
+
+// src/snapshot/excludes.ts
+var ANY_DEPTH = /* @__PURE__ */ new Set([".git", ".pikaci", ".direnv", "target"]);
+var TOP_LEVEL = /* @__PURE__ */ new Set(["node_modules", "build"]);
+var METADATA_FILE = "pikaci-snapshot.json";
+var MAYBE_EXCLUDED = /(?:^|\/)(?:\.git|\.pikaci|\.direnv|target)(?:\/|$)|^(?:node_modules|build|pikaci-snapshot\.json)(?:\/|$)/;
+function isExcluded(path15) {
+  if (!MAYBE_EXCLUDED.test(path15)) return false;
+  if (path15 === METADATA_FILE) return true;
+  const parts = path15.split("/");
+  if (TOP_LEVEL.has(parts[0] ?? "")) return true;
+  return parts.some((part) => ANY_DEPTH.has(part));
+}
+var EXCLUDE_RULES = JSON.stringify({
+  version: 1,
+  ANY_DEPTH: [...ANY_DEPTH],
+  TOP_LEVEL: [...TOP_LEVEL],
+  METADATA_FILE
+});
+function isExcludedName(parent, name) {
+  if (ANY_DEPTH.has(name)) return true;
+  return parent === "" && (TOP_LEVEL.has(name) || name === METADATA_FILE);
+}
+var GIT_PATHSPEC_EXCLUDES = [
+  ".",
+  ...[...ANY_DEPTH, ...TOP_LEVEL, METADATA_FILE].filter((name) => name !== ".git").map((name) => `:(exclude)${name}`)
+];
+
+// src/snapshot/build.ts
+init_hash_spec();
+
+// src/snapshot/include.ts
+var import_picomatch4 = __toESM(require_picomatch2(), 1);
+init_errors2();
+import { lstatSync, readdirSync } from "node:fs";
+var NEVER_INCLUDED = /* @__PURE__ */ new Set([".git", ".pikaci"]);
+function isNeverIncluded(path15, stateRoot) {
+  if (path15 === METADATA_FILE) return true;
+  if (stateRoot !== void 0 && (path15 === stateRoot || path15.startsWith(`${stateRoot}/`))) return true;
+  return path15.split("/").some((part) => NEVER_INCLUDED.has(part));
+}
+function globBase(glob) {
+  const { base: base2 } = import_picomatch4.default.scan(glob);
+  return base2 === "." ? "" : base2.replace(/\/+$/, "");
+}
+function listIncluded(root, globs, options = {}) {
+  for (const glob of globs) checkGlob(glob);
+  const positive = globs.filter((g) => !g.startsWith("!"));
+  const negative = globs.filter((g) => g.startsWith("!")).map((g) => g.slice(1));
+  if (positive.length === 0) return [];
+  const included = (0, import_picomatch4.default)(positive, { dot: true });
+  const dropped = negative.length === 0 ? () => false : (0, import_picomatch4.default)(negative, { dot: true });
+  const isMatch = (path15) => included(path15) && !dropped(path15);
+  const out = /* @__PURE__ */ new Set();
+  const walked = /* @__PURE__ */ new Set();
+  for (const base2 of bases(positive)) {
+    if (base2 !== "" && isNeverIncluded(base2, options.stateRoot)) continue;
+    const stat3 = lstatSync(base2 === "" ? root : `${root}/${base2}`, { throwIfNoEntry: false });
+    if (stat3 === void 0) continue;
+    if (!stat3.isDirectory()) {
+      if (isMatch(base2)) out.add(base2);
+      continue;
+    }
+    walk2(root, base2, { isMatch, out, walked, stateRoot: options.stateRoot });
+  }
+  return [...out];
+}
+function bases(globs) {
+  const all = [...new Set(globs.map(globBase))].sort();
+  return all.filter((b) => !all.some((other) => other !== b && (other === "" || b.startsWith(`${other}/`))));
+}
+function walk2(root, start, ctx) {
+  const stack = [start];
+  while (stack.length > 0) {
+    const dir = stack.pop();
+    if (ctx.walked.has(dir)) continue;
+    ctx.walked.add(dir);
+    for (const dirent of readdirSync(dir === "" ? root : `${root}/${dir}`, { withFileTypes: true })) {
+      const path15 = dir === "" ? dirent.name : `${dir}/${dirent.name}`;
+      if (isNeverIncluded(path15, ctx.stateRoot)) continue;
+      if (dirent.isDirectory()) stack.push(path15);
+      else if ((dirent.isFile() || dirent.isSymbolicLink()) && ctx.isMatch(path15)) ctx.out.add(path15);
+    }
+  }
+}
+function checkGlob(glob) {
+  const body = glob.startsWith("!") ? glob.slice(1) : glob;
+  if (body === "" || body.startsWith("/") || body.split("/").includes("..")) {
+    throw new UsageError(`snapshot.include glob ${JSON.stringify(glob)} leaves the workspace`, {
+      hint: "write include globs relative to the repository root, without '..' (e.g. node_modules/**)"
+    });
+  }
+}
+
+// src/snapshot/list-files.ts
+init_errors2();
+import { execFile as execFile3 } from "node:child_process";
+import { existsSync as existsSync5, readdirSync as readdirSync2 } from "node:fs";
+import { dirname as dirname3, join as join8 } from "node:path";
+import { promisify as promisify3 } from "node:util";
+
+// src/snapshot/git-work-tree.ts
+import { execFile as execFile2 } from "node:child_process";
+import { readFileSync as readFileSync5, statSync } from "node:fs";
+import { isAbsolute, join as join7 } from "node:path";
+import { promisify as promisify2 } from "node:util";
+
+// src/snapshot/git-index.ts
+var SIGNATURE = 1145655875;
+var FLAG_ASSUME_VALID = 32768;
+var FLAG_EXTENDED = 16384;
+var NAME_MASK = 4095;
+var EXT_SKIP_WORKTREE = 16384;
+var EXT_INTENT_TO_ADD = 8192;
+var UNSUPPORTED_EXTENSIONS = /* @__PURE__ */ new Set(["link", "sdir"]);
+function indexChecksum(buf, hexLength) {
+  return buf.toString("hex", buf.length - hexLength / 2);
+}
+function parseGitIndex(buf) {
+  if (buf.length < 12 || buf.readUInt32BE(0) !== SIGNATURE) return null;
+  const version2 = buf.readUInt32BE(4);
+  if (version2 < 2 || version2 > 4) return null;
+  for (const hashLength of [20, 32]) {
+    const entries = parseEntries(buf, version2, hashLength);
+    if (entries !== null) return { entries, checksum: indexChecksum(buf, hashLength * 2) };
+  }
+  return null;
+}
+function parseEntries(buf, version2, hashLength) {
+  const count = buf.readUInt32BE(8);
+  const fixed = 40 + hashLength + 2;
+  const entries = new Array(count);
+  let offset = 12;
+  let previous = Buffer.alloc(0);
+  for (let i = 0; i < count; i++) {
+    const start = offset;
+    if (offset + fixed > buf.length) return null;
+    const flags = buf.readUInt16BE(offset + 40 + hashLength);
+    offset += fixed;
+    let extended2 = 0;
+    if (flags & FLAG_EXTENDED) {
+      if (version2 < 3 || offset + 2 > buf.length) return null;
+      extended2 = buf.readUInt16BE(offset);
+      offset += 2;
+    }
+    let path15;
+    if (version2 === 4) {
+      const varint = readVarint(buf, offset);
+      if (varint === null || varint.value > previous.length) return null;
+      offset = varint.next;
+      const end = buf.indexOf(0, offset);
+      if (end < 0) return null;
+      previous = Buffer.concat([
+        previous.subarray(0, previous.length - varint.value),
+        buf.subarray(offset, end)
+      ]);
+      path15 = previous.toString("utf8");
+      offset = end + 1;
+    } else {
+      const length = flags & NAME_MASK;
+      const end = length < NAME_MASK ? offset + length : buf.indexOf(0, offset);
+      if (end < 0 || end >= buf.length || buf[end] !== 0) return null;
+      path15 = buf.toString("utf8", offset, end);
+      offset = start + Math.ceil((end - start + 1) / 8) * 8;
+    }
+    const entry = entryAt(buf, start, path15, flags, extended2);
+    if (entry === null) return null;
+    entries[i] = entry;
+  }
+  return extensionsEndAtChecksum(buf, offset, hashLength) ? entries : null;
+}
+function entryAt(buf, start, path15, flags, extended2) {
+  const mode = buf.readUInt32BE(start + 24);
+  if ((mode & 61440) === 16384) return null;
+  return {
+    path: path15,
+    mode,
+    stage: flags >> 12 & 3,
+    untrusted: (flags & FLAG_ASSUME_VALID) !== 0 || (extended2 & (EXT_SKIP_WORKTREE | EXT_INTENT_TO_ADD)) !== 0,
+    ctimeMs: buf.readUInt32BE(start) * 1e3 + buf.readUInt32BE(start + 4) / 1e6,
+    mtimeMs: buf.readUInt32BE(start + 8) * 1e3 + buf.readUInt32BE(start + 12) / 1e6,
+    dev: buf.readUInt32BE(start + 16),
+    ino: buf.readUInt32BE(start + 20),
+    size: buf.readUInt32BE(start + 36)
+  };
+}
+function extensionsEndAtChecksum(buf, offset, hashLength) {
+  const checksumAt = buf.length - hashLength;
+  let at = offset;
+  while (at + 8 <= checksumAt) {
+    const signature = buf.toString("latin1", at, at + 4);
+    if (UNSUPPORTED_EXTENSIONS.has(signature)) return false;
+    at += 8 + buf.readUInt32BE(at + 4);
+  }
+  return at === checksumAt;
+}
+function readVarint(buf, offset) {
+  if (offset >= buf.length) return null;
+  let byte = buf[offset++];
+  let value = byte & 127;
+  while (byte & 128) {
+    if (offset >= buf.length || value > 2 ** 40) return null;
+    byte = buf[offset++];
+    value = (value + 1) * 128 + (byte & 127);
+  }
+  return { value, next: offset };
+}
+
+// src/snapshot/git-work-tree.ts
+var execFileAsync2 = promisify2(execFile2);
+var STRICT = [
+  "-c",
+  "core.fileMode=true",
+  "-c",
+  "core.trustctime=true",
+  "-c",
+  "core.checkStat=default",
+  "-c",
+  "core.fsmonitor=false"
+];
+async function listGitWorkTree(params) {
+  const env = params.env ?? process.env;
+  if (env.GIT_DIR || env.GIT_INDEX_FILE || env.GIT_WORK_TREE || env.GIT_COMMON_DIR) return null;
+  const gitDir = gitDirOf(params.root);
+  if (gitDir === null) return null;
+  let parsed = null;
+  let changes;
+  try {
+    const running = startStatus(params.root, params.excludePathspecs ?? []);
+    const index = readFileSync5(join7(gitDir, "index"));
+    const known = params.knownIndex;
+    const maybeKnown = known !== void 0 && indexChecksum(index, known.length) === known;
+    if (!maybeKnown) parsed = parseGitIndex(index);
+    changes = parseStatus(await running);
+    if (changes === null) return null;
+    if (maybeKnown) {
+      if (isClean(changes)) return { indexed: [], paths: [], indexId: known, clean: true, unchanged: true };
+      parsed = parseGitIndex(index);
+    }
+  } catch {
+    return null;
+  }
+  if (parsed === null) return null;
+  const candidates = candidatesOf(parsed.entries);
+  const listing = applyChanges(candidates, changes.dirty, changes.untracked);
+  const identifies = !candidates.untrusted && !/^0+$/.test(parsed.checksum);
+  return {
+    ...listing,
+    indexId: identifies ? parsed.checksum : null,
+    clean: isClean(changes),
+    unchanged: false
+  };
+}
+function startStatus(root, excludePathspecs) {
+  const running = execFileAsync2(
+    "git",
+    [
+      "--no-optional-locks",
+      "-C",
+      root,
+      ...STRICT,
+      "status",
+      "--porcelain=v2",
+      "-z",
+      "--untracked-files=all",
+      "--ignore-submodules=all",
+      "--no-renames",
+      "--",
+      ...GIT_PATHSPEC_EXCLUDES,
+      ...excludePathspecs
+    ],
+    { encoding: "buffer", maxBuffer: 1 << 30 }
+  ).then(({ stdout }) => splitNul(stdout));
+  running.catch(() => {
+  });
+  return running;
+}
+var isClean = (changes) => changes.dirty.size === 0 && changes.untracked.length === 0;
+function parseStatus(records) {
+  const dirty = /* @__PURE__ */ new Set();
+  const untracked = [];
+  for (const record2 of records) {
+    switch (record2[0]) {
+      case "1": {
+        const path15 = fieldsAfter(record2, 8);
+        if (path15 === null) return null;
+        if (record2[3] !== ".") dirty.add(path15);
+        break;
+      }
+      case "u": {
+        const path15 = fieldsAfter(record2, 10);
+        if (path15 === null) return null;
+        dirty.add(path15);
+        break;
+      }
+      case "?":
+        untracked.push(record2.slice(2));
+        break;
+      case "#":
+      case "!":
+        break;
+      default:
+        return null;
+    }
+  }
+  return { dirty, untracked };
+}
+function fieldsAfter(record2, count) {
+  let at = -1;
+  for (let i = 0; i < count; i++) {
+    at = record2.indexOf(" ", at + 1);
+    if (at < 0) return null;
+  }
+  return record2.slice(at + 1);
+}
+function candidatesOf(entries) {
+  const files = [];
+  const paths = [];
+  const seen = /* @__PURE__ */ new Set();
+  let untrusted = false;
+  for (const entry of entries) {
+    untrusted ||= entry.untrusted;
+    const { path: path15, mode } = entry;
+    if ((mode & 61440) === 57344) continue;
+    if ((mode & 61440) === 32768 && entry.stage === 0 && !entry.untrusted) {
+      files.push(entry);
+    } else if (!seen.has(path15)) {
+      seen.add(path15);
+      paths.push(path15);
+    }
+  }
+  return { files, paths, untrusted };
+}
+function applyChanges(candidates, dirty, untracked) {
+  if (dirty.size === 0) return { indexed: candidates.files, paths: [...candidates.paths, ...untracked] };
+  const indexed = [];
+  const paths = [...candidates.paths];
+  for (const file2 of candidates.files) {
+    if (dirty.has(file2.path)) paths.push(file2.path);
+    else indexed.push(file2);
+  }
+  return { indexed, paths: [...new Set(paths), ...untracked] };
+}
+function gitDirOf(root) {
+  const dotGit = join7(root, ".git");
+  const stat3 = statSync(dotGit, { throwIfNoEntry: false });
+  if (stat3 === void 0) return null;
+  if (stat3.isDirectory()) return dotGit;
+  const match = /^gitdir: (.+)$/m.exec(readFileSync5(dotGit, "utf8"));
+  if (!match) return null;
+  const target = match[1].trim();
+  return isAbsolute(target) ? target : join7(root, target);
+}
+function splitNul(stdout) {
+  const parts = stdout.toString("utf8").split("\0");
+  parts.pop();
+  return parts;
+}
+
+// src/snapshot/list-files.ts
+var execFileAsync3 = promisify3(execFile3);
+async function listFiles(root, options = {}) {
+  const { exclude } = options;
+  const drop = exclude === void 0 ? isExcluded : (path15) => isExcluded(path15) || path15 === exclude || path15.startsWith(`${exclude}/`);
+  const plain = (source, paths) => ({
+    paths: paths.filter((path15) => !drop(path15)),
+    indexed: [],
+    source,
+    tree: null
+  });
+  if (!insideGitWorkTree(root)) return plain("walk", walk3(root));
+  const fast = await listGitWorkTree({
+    root,
+    env: options.env ?? process.env,
+    excludePathspecs: exclude === void 0 ? [] : [`:(exclude,literal)${exclude}`],
+    ...options.knownIndex === void 0 ? {} : { knownIndex: options.knownIndex }
+  });
+  if (fast !== null && !fast.paths.some(hasReplacement) && !fast.indexed.some((f) => hasReplacement(f.path))) {
+    const { indexId, clean, unchanged } = fast;
+    return {
+      paths: fast.paths.filter((path15) => !drop(path15)),
+      indexed: fast.indexed.filter((file2) => !drop(file2.path)),
+      source: "git",
+      tree: { indexId, clean, unchanged }
+    };
+  }
+  const git = await gitListFiles(root);
+  return git === null ? plain("walk", walk3(root)) : plain("git", git);
+}
+var hasReplacement = (path15) => path15.includes("�");
+function insideGitWorkTree(root) {
+  for (let dir = root; ; dir = dirname3(dir)) {
+    if (existsSync5(join8(dir, ".git"))) return true;
+    if (dirname3(dir) === dir) return false;
+  }
+}
+async function gitListFiles(root) {
+  let stdout;
+  try {
+    ({ stdout } = await execFileAsync3(
+      "git",
+      ["-C", root, "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+      { encoding: "buffer", maxBuffer: 1 << 30 }
+    ));
+  } catch {
+    return null;
+  }
+  const text = stdout.toString("utf8");
+  if (text.includes("�")) checkUtf8Names(stdout);
+  const listed = text.split("\0");
+  listed.pop();
+  const paths = new Set(listed);
+  return [...paths];
+}
+function checkUtf8Names(stdout) {
+  let start = 0;
+  for (let i = stdout.indexOf(0); i !== -1; i = stdout.indexOf(0, start)) {
+    const raw = stdout.subarray(start, i);
+    start = i + 1;
+    const path15 = raw.toString("utf8");
+    if (!Buffer.from(path15, "utf8").equals(raw)) {
+      throw new UsageError(`file name is not valid UTF-8: ${JSON.stringify(path15)}`, {
+        hint: "rename the file (snapshot paths are hashed as UTF-8) or add it to .gitignore"
+      });
+    }
+  }
+}
+function walk3(root) {
+  const out = [];
+  const stack = [""];
+  while (stack.length > 0) {
+    const dir = stack.pop();
+    for (const dirent of readdirSync2(join8(root, dir), { withFileTypes: true })) {
+      if (isExcludedName(dir, dirent.name)) continue;
+      const path15 = dir === "" ? dirent.name : `${dir}/${dirent.name}`;
+      if (dirent.isDirectory()) stack.push(path15);
+      else out.push(path15);
+    }
+  }
+  return out;
+}
+
+// src/snapshot/build.ts
+function defaultDigestCacheFile(root, stateRoot) {
+  if (stateRoot === void 0) return join9(root, ".pikaci", "cache", "digests-v3.bin");
+  const key = createHash10("sha256").update(resolve3(root)).digest("hex").slice(0, 16);
+  return join9(resolve3(stateRoot), "cache", `digests-${key}.bin`);
+}
+async function buildSnapshot(params) {
+  const { root, exclude, cacheFile } = resolveBuild(params);
+  const cache = loadDigestCache({ file: cacheFile, root, startedAtMs: (params.now ?? Date.now)() });
+  const include = params.include ?? [];
+  const rules = snapshotRules(exclude);
+  const memo2 = include.length === 0 && cache.memo?.rules === rules ? cache.memo : null;
+  const listed = await listFiles(root, { env: params.env, exclude, knownIndex: memo2?.index });
+  if (memo2 !== null && listed.tree?.unchanged) return fromMemo(root, cache, memo2);
+  if (include.length > 0) addIncluded(listed, listIncluded(root, include, { stateRoot: exclude }));
+  const found = statListed(root, listed, cache);
+  const unstored = await readDigests(root, found, cache, params.concurrency ?? 16);
+  const { sorted, files, bytes } = finish3(found.entries, found.dirs);
+  const hash2 = hashSortedEntries(sorted);
+  const tree = listed.tree;
+  const index = include.length === 0 && tree?.clean && unstored === 0 ? tree.indexId : null;
+  await cache.save(index === null ? null : { index, rules, hash: hash2, symlinks: symlinksOf(sorted) });
+  const { cacheHits } = found;
+  return { root, hash: hash2, entries: sorted, files, bytes, cacheHits, source: listed.source, memo: false };
+}
+function resolveBuild(params) {
+  const root = resolve3(params.root);
+  if (!statSync2(root, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new UsageError(`${root} is not a directory`, { hint: "pass the workspace directory to snapshot" });
+  }
+  const cacheFile = params.cacheFile === void 0 ? defaultDigestCacheFile(root, params.stateRoot) : params.cacheFile;
+  const stateRootInside = params.stateRoot === void 0 ? null : pathInside(root, params.stateRoot);
+  if (stateRootInside === "") {
+    throw new UsageError(`the state root ${root} is the workspace itself`, {
+      hint: "pass --state-root (or PIKACI_STATE_ROOT) outside the workspace, or a directory inside it"
+    });
+  }
+  return { root, exclude: stateRootInside ?? void 0, cacheFile };
+}
+function statListed(root, listed, cache) {
+  const found = { entries: [], dirs: /* @__PURE__ */ new Set(), toRead: [], cacheHits: 0 };
+  const { entries, dirs } = found;
+  const toStat = [];
+  for (const file2 of listed.indexed) {
+    const hit = cache.lookup(file2.path, file2);
+    if (hit === void 0) {
+      toStat.push(file2.path);
+      continue;
+    }
+    found.cacheHits++;
+    entries.push({ type: "file", path: file2.path, exec: hit.exec, size: hit.size, digest: hit.digest });
+    addParents(file2.path, dirs);
+  }
+  for (const path15 of toStat.length === 0 ? listed.paths : [...listed.paths, ...toStat]) {
+    const abs = `${root}/${path15}`;
+    const stat3 = lstatSync2(abs, { throwIfNoEntry: false });
+    if (stat3 === void 0) continue;
+    if (stat3.isSymbolicLink()) {
+      entries.push({ type: "symlink", path: path15, target: readlinkSync(abs, "utf8") });
+    } else if (stat3.isFile()) {
+      const hit = cache.lookup(path15, stat3);
+      if (hit) found.cacheHits++;
+      else found.toRead.push({ path: path15, stat: stat3, index: entries.length });
+      entries.push({
+        type: "file",
+        path: path15,
+        exec: isExecutable(stat3.mode),
+        size: hit?.size ?? 0,
+        digest: hit?.digest ?? ""
+      });
+    } else {
+      continue;
+    }
+    addParents(path15, dirs);
+  }
+  return found;
+}
+async function readDigests(root, found, cache, concurrency) {
+  let unstored = 0;
+  await digestFiles(
+    found.toRead,
+    async ({ path: path15, stat: stat3, index }) => {
+      const { digest, size } = await digestFile(join9(root, path15), stat3.size);
+      const entry = found.entries[index];
+      entry.digest = digest;
+      entry.size = size;
+      if (size !== stat3.size || !cache.remember(path15, stat3, digest)) unstored++;
+    },
+    concurrency
+  );
+  return unstored;
+}
+function symlinksOf(sorted) {
+  return sorted.flatMap((e) => e.type === "symlink" ? [[e.path, e.target]] : []);
+}
+function addIncluded(listed, included) {
+  if (included.length === 0) return;
+  const known = new Set(listed.paths);
+  for (const file2 of listed.indexed) known.add(file2.path);
+  for (const path15 of included) if (!known.has(path15)) listed.paths.push(path15);
+}
+function snapshotRules(exclude) {
+  return JSON.stringify([HASH_PREFIX, EXCLUDE_RULES, exclude ?? null]);
+}
+function fromMemo(root, cache, memo2) {
+  const entries = cache.storedFiles();
+  const dirs = /* @__PURE__ */ new Set();
+  for (const entry of entries) addParents(entry.path, dirs);
+  for (const [path15, target] of memo2.symlinks) {
+    entries.push({ type: "symlink", path: path15, target });
+    addParents(path15, dirs);
+  }
+  const { sorted, files, bytes } = finish3(entries, dirs);
+  return {
+    root,
+    hash: memo2.hash,
+    entries: sorted,
+    files,
+    bytes,
+    cacheHits: files,
+    source: "git",
+    memo: true
+  };
+}
+function finish3(entries, dirs) {
+  for (const path15 of dirs) entries.push({ type: "dir", path: path15 });
+  const sorted = sortEntries(entries);
+  let files = 0;
+  let bytes = 0;
+  for (const entry of sorted) {
+    if (entry.type !== "file") continue;
+    files++;
+    bytes += entry.size;
+  }
+  return { sorted, files, bytes };
+}
+function pathInside(outer, inner) {
+  const rel = relative(outer, resolve3(inner));
+  if (rel.startsWith("..") || isAbsolute2(rel)) return null;
+  return rel.split(sep2).join("/");
+}
+function addParents(path15, dirs) {
+  for (let slash = path15.lastIndexOf("/"); slash > 0; slash = path15.lastIndexOf("/", slash - 1)) {
+    const parent = path15.slice(0, slash);
+    if (dirs.has(parent)) return;
+    dirs.add(parent);
+  }
+}
+
+// src/snapshot/index.ts
+init_entries();
 init_hash_spec();
 init_sync();
 
@@ -64800,21 +64805,12 @@ init_errors2();
 init_schema();
 
 // src/run/default-deps.ts
-init_build();
 var defaultBuildPlan = (config2, changedFiles, options) => {
   const { plan } = buildRunPlan(config2, changedFiles, options);
   const timeouts = new Map(resolveLanes(config2).map((lane) => [lane.id, lane.execute.timeout_secs]));
   return { plan, timeouts };
 };
-var defaultHashSnapshot = async (workspace, _signal, { stateRoot, include }) => {
-  const snapshot = await buildSnapshot({ root: workspace, stateRoot, include });
-  return {
-    root: snapshot.root,
-    hash: snapshot.hash,
-    ...stateRoot === void 0 ? {} : { stateRoot },
-    ...include === void 0 || include.length === 0 ? {} : { include }
-  };
-};
+var defaultHashSnapshot = (workspace, _signal, { stateRoot, include }) => buildSnapshot({ root: workspace, stateRoot, include });
 
 // src/run/events.ts
 function runStarted(runId, at, lanes) {
@@ -65574,7 +65570,7 @@ var REMOTE_FLAGS = {
   remoteWorkDir: "--remote-work-dir",
   incusProject: "--incus-project"
 };
-async function openExecutor(flags, env) {
+async function openExecutor(flags, env, stateRoot) {
   if (!flags.host) {
     const remoteOnly = Object.entries(REMOTE_FLAGS).filter(([key]) => flags[key] !== void 0).map(([, flag]) => flag);
     if (remoteOnly.length > 0) {
@@ -65591,7 +65587,8 @@ async function openExecutor(flags, env) {
     image: flags.image,
     remoteWorkDir: flags.remoteWorkDir,
     incusProject: flags.incusProject,
-    env
+    env,
+    stateRoot
   });
   return {
     executor: opened.executor,
@@ -65680,7 +65677,8 @@ Options:
         remoteWorkDir: values["remote-work-dir"],
         incusProject: values["incus-project"]
       },
-      io.env
+      io.env,
+      stateRoot
     );
     const controller = new AbortController();
     let stoppedBy = null;
