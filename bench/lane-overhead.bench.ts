@@ -54,7 +54,7 @@ async function main(): Promise<void> {
         lane_id: "bench",
         description: "bench",
         attempt: 1,
-        snapshot: { root: snapshot.root, hash: snapshot.hash },
+        snapshot,
         job_dir: workspace,
         execute: {
           command: "echo go",

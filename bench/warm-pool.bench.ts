@@ -56,7 +56,7 @@ async function main(): Promise<void> {
       lane_id: "bench",
       description: "bench",
       attempt: 1,
-      snapshot: { root: built.root, hash: built.hash },
+      snapshot: built,
       job_dir: workspace,
       execute: {
         command,

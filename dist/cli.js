@@ -57,6 +57,11 @@ function formatConfigIssue(issue2) {
   const where = `${issue2.file}:${issue2.line}:${issue2.col}`;
   return issue2.hint ? `${where}: ${issue2.message} (${issue2.hint})` : `${where}: ${issue2.message}`;
 }
+function asSnapshotChange(error62, path15, snapshotHash) {
+  const code = error62?.code;
+  const gone = code === "ENOENT" || code === "EISDIR" || code === "ENOTDIR" || code === "ELOOP";
+  return gone ? new SnapshotChangedError(path15, snapshotHash, { cause: error62 }) : error62;
+}
 function describeError(error62) {
   if (error62 instanceof PikaciError) {
     return error62.hint ? `${error62.message}
@@ -65,7 +70,7 @@ function describeError(error62) {
   if (error62 instanceof Error) return error62.message;
   return String(error62);
 }
-var PikaciError, UsageError, ConfigError, InfrastructureError, InvalidIdError, CancelledError;
+var PikaciError, UsageError, ConfigError, InfrastructureError, SnapshotChangedError, InvalidIdError, CancelledError;
 var init_errors = __esm({
   "src/errors/errors.ts"() {
     "use strict";
@@ -88,6 +93,19 @@ var init_errors = __esm({
       }
     };
     InfrastructureError = class extends PikaciError {
+    };
+    SnapshotChangedError = class extends InfrastructureError {
+      path;
+      constructor(path15, snapshotHash, options = {}) {
+        super(
+          `the workspace changed after the snapshot was hashed: ${path15} (snapshot ${snapshotHash.slice(0, 12)})`,
+          {
+            hint: "do not edit the workspace while pikaci copies or syncs it; run again to hash and run the current files",
+            ...options
+          }
+        );
+        this.path = path15;
+      }
     };
     InvalidIdError = class extends PikaciError {
     };
@@ -23377,8 +23395,8 @@ function finalize(ctx, schema) {
         compactTypeUnion(entry[1].def ?? entry[1].schema);
       }
     }
-    for (const rewrite of ctx.deferred)
-      rewrite();
+    for (const rewrite2 of ctx.deferred)
+      rewrite2();
     if (ctx.intersections.length) {
       const carriers = /* @__PURE__ */ new Map();
       for (const seen of ctx.seen.values()) {
@@ -28165,8 +28183,7 @@ var init_records = __esm({
       tail_bytes: external_exports.number().int().nonnegative()
     });
     JobRecord = external_exports.object({
-      /** Older records only; equals `lane_id` (a job is one lane's execution in one run). */
-      id: LaneId.optional().meta({ description: "Older records only; equals lane_id." }),
+      id: LaneId,
       lane_id: LaneId,
       description: external_exports.string(),
       status: JobStatus,
@@ -28300,40 +28317,40 @@ var init_records = __esm({
 });
 
 // src/schema/events.ts
-var base, job, RunEvent;
+var base, RunEvent;
 var init_events = __esm({
   "src/schema/events.ts"() {
     "use strict";
     init_zod();
     init_records();
     base = { at: external_exports.iso.datetime({ offset: true }), run_id: external_exports.string() };
-    job = { ...base, lane_id: external_exports.string() };
     RunEvent = external_exports.discriminatedUnion("type", [
       external_exports.object({ type: external_exports.literal("run_started"), ...base, lanes: external_exports.array(external_exports.string()) }),
-      external_exports.object({ type: external_exports.literal("job_started"), ...job, attempt: external_exports.number().int() }),
+      external_exports.object({ type: external_exports.literal("job_started"), ...base, job_id: external_exports.string(), attempt: external_exports.number().int() }),
       external_exports.object({
         type: external_exports.literal("job_phase"),
-        ...job,
+        ...base,
+        job_id: external_exports.string(),
         phase: PhaseName,
         state: external_exports.enum(["started", "finished", "failed"]),
         duration_ms: external_exports.number().int().nullable()
       }),
       external_exports.object({
         type: external_exports.literal("job_log"),
-        ...job,
+        ...base,
+        job_id: external_exports.string(),
         stream: external_exports.enum(["host", "guest"]),
         text: external_exports.string()
       }),
       external_exports.object({
         type: external_exports.literal("job_finished"),
-        ...job,
+        ...base,
+        job_id: external_exports.string(),
         status: JobStatus,
         failure_kind: FailureKind.nullable(),
         exit_code: external_exports.number().int().nullable(),
         duration_ms: external_exports.number().int().nullable(),
-        message: external_exports.string().nullable(),
-        /** The job's record as run.json holds it at this moment: every attempt, phase and log path. */
-        job: JobRecord
+        message: external_exports.string().nullable()
       }),
       external_exports.object({ type: external_exports.literal("run_finished"), ...base, status: RunStatus })
     ]);
@@ -32345,74 +32362,6 @@ var init_lane_outputs = __esm({
   }
 });
 
-// src/executor/local/copy-tree.ts
-import { chmod, constants as constants2, copyFile, mkdir as mkdir2, symlink } from "node:fs/promises";
-import { dirname, join } from "node:path";
-async function copyTree(source, dest, entries, sizeOf = () => 0) {
-  const made = /* @__PURE__ */ new Set();
-  const ensureDir = async (dir) => {
-    if (made.has(dir)) return;
-    await mkdir2(dir, { recursive: true });
-    made.add(dir);
-  };
-  let files = 0;
-  let bytes = 0;
-  for (const entry of entries) {
-    const to = join(dest, entry.path);
-    if (entry.type === "dir") {
-      await ensureDir(to);
-      continue;
-    }
-    await ensureDir(dirname(to));
-    if (entry.type === "symlink") {
-      await symlink(entry.target ?? "", to);
-      continue;
-    }
-    await copyFile(join(source, entry.path), to, constants2.COPYFILE_FICLONE);
-    if (entry.mode !== void 0) await chmod(to, entry.mode & 511);
-    files += 1;
-    bytes += sizeOf(entry);
-  }
-  return { files, bytes };
-}
-var init_copy_tree = __esm({
-  "src/executor/local/copy-tree.ts"() {
-    "use strict";
-  }
-});
-
-// src/executor/local/lane-env.ts
-import { existsSync as existsSync4 } from "node:fs";
-import { delimiter, join as join2 } from "node:path";
-function laneEnv(params) {
-  return {
-    PATH: params.parent.PATH || FALLBACK_PATH,
-    HOME: params.home,
-    TMPDIR: params.tmp,
-    LANG: params.parent.LANG || "C.UTF-8",
-    CI: "true",
-    PIKACI: "1",
-    ...params.lane,
-    PIKACI_RUN_ID: params.ids.runId,
-    PIKACI_JOB_ID: params.ids.jobId,
-    PIKACI_LANE_ID: params.ids.laneId,
-    PIKACI_ATTEMPT: String(params.ids.attempt)
-  };
-}
-function findShell(path15, exists = existsSync4) {
-  for (const dir of (path15 || FALLBACK_PATH).split(delimiter)) {
-    if (dir && exists(join2(dir, "bash"))) return join2(dir, "bash");
-  }
-  return "/bin/sh";
-}
-var FALLBACK_PATH;
-var init_lane_env = __esm({
-  "src/executor/local/lane-env.ts"() {
-    "use strict";
-    FALLBACK_PATH = "/usr/local/bin:/usr/bin:/bin";
-  }
-});
-
 // src/snapshot/digest.ts
 import { createHash } from "node:crypto";
 import { readFileSync as readFileSync2 } from "node:fs";
@@ -32475,883 +32424,89 @@ var init_digest = __esm({
   }
 });
 
-// src/snapshot/digest-cache-file.ts
-import { readFileSync as readFileSync3 } from "node:fs";
-import { endianness } from "node:os";
-function storedStats(key, exec) {
-  return [key.size, key.mtimeMs, key.ctimeMs, key.ino >>> 0, key.dev >>> 0, exec ? 1 : 0];
-}
-function readCacheFile(file2) {
-  try {
-    return readFileSync3(file2);
-  } catch {
-    return null;
-  }
-}
-function encodeCache(root, cache, memo2) {
-  const count = cache.paths.length;
-  const rootBytes = Buffer.from(root, "utf8");
-  const paths = Buffer.from(cache.paths.map((path15) => `${path15}\0`).join(""), "utf8");
-  const memoBytes = Buffer.from(memo2 === null ? "" : JSON.stringify(memo2), "utf8");
-  const out = Buffer.alloc(
-    HEADER + rootBytes.length + paths.length + count * (STAT_BYTES + DIGEST_BYTES) + memoBytes.length
-  );
-  MAGIC.copy(out, 0);
-  out.writeUInt32LE(count, MAGIC.length);
-  out.writeUInt32LE(rootBytes.length, MAGIC.length + 4);
-  out.writeUInt32LE(paths.length, MAGIC.length + 8);
-  out.writeUInt32LE(memoBytes.length, MAGIC.length + 12);
-  let offset = HEADER;
-  offset += rootBytes.copy(out, offset);
-  offset += paths.copy(out, offset);
-  for (const value of cache.stats) offset = out.writeDoubleLE(value, offset);
-  offset += out.write(cache.digests.join(""), offset, "latin1");
-  memoBytes.copy(out, offset);
-  return out;
-}
-function decodeCache(buf, root) {
-  if (buf === null || buf.length < HEADER || !buf.subarray(0, MAGIC.length).equals(MAGIC)) return null;
-  const count = buf.readUInt32LE(MAGIC.length);
-  const rootLength = buf.readUInt32LE(MAGIC.length + 4);
-  const pathsLength = buf.readUInt32LE(MAGIC.length + 8);
-  const memoLength = buf.readUInt32LE(MAGIC.length + 12);
-  const statsAt = HEADER + rootLength + pathsLength;
-  const digestsAt = statsAt + count * STAT_BYTES;
-  const memoAt = digestsAt + count * DIGEST_BYTES;
-  if (buf.length !== memoAt + memoLength) return null;
-  if (buf.toString("utf8", HEADER, HEADER + rootLength) !== root) return null;
-  const text = buf.toString("utf8", HEADER + rootLength, statsAt);
-  const starts = new Int32Array(count + 1);
-  let at = 0;
-  for (let i = 0; i < count; i++) {
-    starts[i] = at;
-    const nul = text.indexOf("\0", at);
-    if (nul < 0) return null;
-    at = nul + 1;
-  }
-  if (at !== text.length) return null;
-  starts[count] = at;
-  const digests = buf.toString("latin1", digestsAt, memoAt);
-  const stats = LITTLE_ENDIAN ? new Float64Array(buf.buffer.slice(buf.byteOffset + statsAt, buf.byteOffset + digestsAt)) : Float64Array.from({ length: count * STAT_FIELDS }, (_, k) => buf.readDoubleLE(statsAt + k * 8));
-  if (Buffer.from(digests, "hex").toString("hex") !== digests) return null;
-  return {
-    count,
-    memo: memoLength === 0 ? null : parseMemo(buf.toString("utf8", memoAt, buf.length)),
-    pathIs: (index, path15) => starts[index + 1] - starts[index] === path15.length + 1 && text.startsWith(path15, starts[index]),
-    pathAt: (index) => text.slice(starts[index], starts[index + 1] - 1),
-    matches(index, key) {
-      const at2 = index * STAT_FIELDS;
-      return stats[at2] === key.size && stats[at2 + 1] === key.mtimeMs && stats[at2 + 2] === key.ctimeMs && stats[at2 + 3] === key.ino >>> 0 && stats[at2 + 4] === key.dev >>> 0;
-    },
-    digest: (index) => digests.slice(index * DIGEST_BYTES, (index + 1) * DIGEST_BYTES),
-    exec: (index) => stats[index * STAT_FIELDS + 5] === 1,
-    size: (index) => stats[index * STAT_FIELDS],
-    statsOf: (index) => Array.from(stats.subarray(index * STAT_FIELDS, (index + 1) * STAT_FIELDS))
+// src/executor/local/copy-tree.ts
+import { chmod, constants as constants2, copyFile, mkdir as mkdir2, symlink } from "node:fs/promises";
+import { dirname, join } from "node:path";
+async function copySnapshot(snapshot, dest) {
+  const made = /* @__PURE__ */ new Set();
+  const ensureDir = async (dir) => {
+    if (made.has(dir)) return;
+    await mkdir2(dir, { recursive: true });
+    made.add(dir);
   };
-}
-function parseMemo(text) {
-  try {
-    return TreeMemo.parse(JSON.parse(text));
-  } catch {
-    return null;
-  }
-}
-var MAGIC, HEADER, STAT_FIELDS, STAT_BYTES, DIGEST_BYTES, LITTLE_ENDIAN, TreeMemo;
-var init_digest_cache_file = __esm({
-  "src/snapshot/digest-cache-file.ts"() {
-    "use strict";
-    init_zod();
-    MAGIC = Buffer.from("pikaci-digests-v3\n", "latin1");
-    HEADER = MAGIC.length + 16;
-    STAT_FIELDS = 6;
-    STAT_BYTES = STAT_FIELDS * 8;
-    DIGEST_BYTES = 64;
-    LITTLE_ENDIAN = endianness() === "LE";
-    TreeMemo = external_exports.object({
-      index: external_exports.string().regex(/^[0-9a-f]{40}(?:[0-9a-f]{24})?$/),
-      rules: external_exports.string(),
-      hash: external_exports.string().regex(/^[0-9a-f]{64}$/),
-      symlinks: external_exports.array(external_exports.tuple([external_exports.string(), external_exports.string()]))
-    });
-  }
-});
-
-// src/snapshot/entries.ts
-function objectName(entry) {
-  return entry.exec ? `${entry.digest}.x` : entry.digest;
-}
-function isExecutable(mode) {
-  return (mode & 64) !== 0;
-}
-var init_entries = __esm({
-  "src/snapshot/entries.ts"() {
-    "use strict";
-  }
-});
-
-// src/snapshot/digest-cache.ts
-import { mkdir as mkdir3, rename, writeFile } from "node:fs/promises";
-import { dirname as dirname2 } from "node:path";
-function loadDigestCache(params) {
-  const old = params.file === null ? null : decodeCache(readCacheFile(params.file), params.root);
-  const count = old?.count ?? 0;
-  let byPath = null;
-  let cursor = 0;
-  let jumped = false;
-  const order = [];
-  const added = /* @__PURE__ */ new Map();
-  let hits = 0;
-  const trustedBefore = params.startedAtMs - RACY_MARGIN_MS;
-  const indexOf = (path15) => {
-    if (old === null) return -1;
-    if (cursor < count && old.pathIs(cursor, path15)) return cursor;
-    if (cursor === count && !jumped) return -1;
-    jumped = true;
-    byPath ??= new Map(Array.from({ length: count }, (_, i) => [old.pathAt(i), i]));
-    return byPath.get(path15) ?? -1;
-  };
-  return {
-    lookup(path15, key) {
-      const i = indexOf(path15);
-      if (i >= 0) cursor = i + 1;
-      if (i < 0 || old === null || !old.matches(i, key)) {
-        order.push(path15);
-        return void 0;
-      }
-      hits++;
-      order.push(i);
-      return { digest: old.digest(i), size: key.size, exec: old.exec(i) };
-    },
-    memo: old?.memo ?? null,
-    storedFiles() {
-      if (old === null) return [];
-      return Array.from({ length: count }, (_, i) => ({
-        type: "file",
-        path: old.pathAt(i),
-        exec: old.exec(i),
-        size: old.size(i),
-        digest: old.digest(i)
-      }));
-    },
-    remember(path15, stat3, digest) {
-      if (stat3.mtimeMs >= trustedBefore || stat3.ctimeMs >= trustedBefore) return false;
-      added.set(path15, { stats: storedStats(stat3, isExecutable(stat3.mode)), digest });
-      return true;
-    },
-    async save(memo2) {
-      if (params.file === null) return;
-      const sameMemo = JSON.stringify(memo2) === JSON.stringify(old?.memo ?? null);
-      if (added.size === 0 && hits === count && !jumped && sameMemo) return;
-      const out = { paths: [], stats: [], digests: [] };
-      const written = /* @__PURE__ */ new Set();
-      for (const item of order) {
-        const path15 = typeof item === "number" ? old.pathAt(item) : item;
-        if (written.has(path15)) continue;
-        if (typeof item === "number") {
-          written.add(path15);
-          out.paths.push(path15);
-          out.stats.push(...old.statsOf(item));
-          out.digests.push(old.digest(item));
-        } else {
-          const stored = added.get(item);
-          if (stored === void 0) continue;
-          written.add(path15);
-          out.paths.push(item);
-          out.stats.push(...stored.stats);
-          out.digests.push(stored.digest);
-        }
-      }
-      await mkdir3(dirname2(params.file), { recursive: true });
-      const temp = `${params.file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-      await writeFile(temp, encodeCache(params.root, out, memo2));
-      await rename(temp, params.file);
-    }
-  };
-}
-var RACY_MARGIN_MS;
-var init_digest_cache = __esm({
-  "src/snapshot/digest-cache.ts"() {
-    "use strict";
-    init_digest_cache_file();
-    init_entries();
-    RACY_MARGIN_MS = 2e3;
-  }
-});
-
-// src/snapshot/excludes.ts
-function isExcluded(path15) {
-  if (!MAYBE_EXCLUDED.test(path15)) return false;
-  if (path15 === METADATA_FILE) return true;
-  const parts = path15.split("/");
-  if (TOP_LEVEL.has(parts[0] ?? "")) return true;
-  return parts.some((part) => ANY_DEPTH.has(part));
-}
-function isExcludedName(parent, name) {
-  if (ANY_DEPTH.has(name)) return true;
-  return parent === "" && (TOP_LEVEL.has(name) || name === METADATA_FILE);
-}
-var ANY_DEPTH, TOP_LEVEL, METADATA_FILE, MAYBE_EXCLUDED, EXCLUDE_RULES, GIT_PATHSPEC_EXCLUDES;
-var init_excludes = __esm({
-  "src/snapshot/excludes.ts"() {
-    "use strict";
-    ANY_DEPTH = /* @__PURE__ */ new Set([".git", ".pikaci", ".direnv", "target"]);
-    TOP_LEVEL = /* @__PURE__ */ new Set(["node_modules", "build"]);
-    METADATA_FILE = "pikaci-snapshot.json";
-    MAYBE_EXCLUDED = /(?:^|\/)(?:\.git|\.pikaci|\.direnv|target)(?:\/|$)|^(?:node_modules|build|pikaci-snapshot\.json)(?:\/|$)/;
-    EXCLUDE_RULES = JSON.stringify({
-      version: 1,
-      ANY_DEPTH: [...ANY_DEPTH],
-      TOP_LEVEL: [...TOP_LEVEL],
-      METADATA_FILE
-    });
-    GIT_PATHSPEC_EXCLUDES = [
-      ".",
-      ...[...ANY_DEPTH, ...TOP_LEVEL, METADATA_FILE].filter((name) => name !== ".git").map((name) => `:(exclude)${name}`)
-    ];
-  }
-});
-
-// src/snapshot/hash-spec.ts
-import { createHash as createHash2 } from "node:crypto";
-function encodeEntry(entry) {
-  switch (entry.type) {
-    case "file":
-      return `file\0${entry.path}\0${entry.exec ? "755" : "644"}\0${entry.size}\0${entry.digest}\0`;
-    case "symlink":
-      return `symlink\0${entry.path}\0${entry.target}\0`;
-    case "dir":
-      return `dir\0${entry.path}\0`;
-  }
-}
-function sortEntries(entries) {
-  if (!entries.some((entry) => /[\uD800-\uFFFF]/.test(entry.path))) {
-    return [...entries].sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
-  }
-  return entries.map((entry) => ({ entry, key: Buffer.from(entry.path, "utf8") })).sort((a, b) => Buffer.compare(a.key, b.key)).map(({ entry }) => entry);
-}
-function hashSortedEntries(entries) {
-  const hash2 = createHash2("sha256");
-  hash2.update(HASH_PREFIX, "utf8");
-  for (let i = 0; i < entries.length; i += 1e3) {
-    hash2.update(
-      entries.slice(i, i + 1e3).map(encodeEntry).join(""),
-      "utf8"
-    );
-  }
-  return hash2.digest("hex");
-}
-var HASH_PREFIX;
-var init_hash_spec = __esm({
-  "src/snapshot/hash-spec.ts"() {
-    "use strict";
-    HASH_PREFIX = "pikaci-snapshot-v1\0";
-  }
-});
-
-// src/snapshot/include.ts
-import { lstatSync, readdirSync } from "node:fs";
-function isNeverIncluded(path15, stateRoot) {
-  if (path15 === METADATA_FILE) return true;
-  if (stateRoot !== void 0 && (path15 === stateRoot || path15.startsWith(`${stateRoot}/`))) return true;
-  return path15.split("/").some((part) => NEVER_INCLUDED.has(part));
-}
-function globBase(glob) {
-  const { base: base2 } = import_picomatch3.default.scan(glob);
-  return base2 === "." ? "" : base2.replace(/\/+$/, "");
-}
-function listIncluded(root, globs, options = {}) {
-  for (const glob of globs) checkGlob(glob);
-  const positive = globs.filter((g) => !g.startsWith("!"));
-  const negative = globs.filter((g) => g.startsWith("!")).map((g) => g.slice(1));
-  if (positive.length === 0) return [];
-  const included = (0, import_picomatch3.default)(positive, { dot: true });
-  const dropped = negative.length === 0 ? () => false : (0, import_picomatch3.default)(negative, { dot: true });
-  const isMatch = (path15) => included(path15) && !dropped(path15);
-  const out = /* @__PURE__ */ new Set();
-  const walked = /* @__PURE__ */ new Set();
-  for (const base2 of bases(positive)) {
-    if (base2 !== "" && isNeverIncluded(base2, options.stateRoot)) continue;
-    const stat3 = lstatSync(base2 === "" ? root : `${root}/${base2}`, { throwIfNoEntry: false });
-    if (stat3 === void 0) continue;
-    if (!stat3.isDirectory()) {
-      if (isMatch(base2)) out.add(base2);
-      continue;
-    }
-    walk2(root, base2, { isMatch, out, walked, stateRoot: options.stateRoot });
-  }
-  return [...out];
-}
-function bases(globs) {
-  const all = [...new Set(globs.map(globBase))].sort();
-  return all.filter((b) => !all.some((other) => other !== b && (other === "" || b.startsWith(`${other}/`))));
-}
-function walk2(root, start, ctx) {
-  const stack = [start];
-  while (stack.length > 0) {
-    const dir = stack.pop();
-    if (ctx.walked.has(dir)) continue;
-    ctx.walked.add(dir);
-    for (const dirent of readdirSync(dir === "" ? root : `${root}/${dir}`, { withFileTypes: true })) {
-      const path15 = dir === "" ? dirent.name : `${dir}/${dirent.name}`;
-      if (isNeverIncluded(path15, ctx.stateRoot)) continue;
-      if (dirent.isDirectory()) stack.push(path15);
-      else if ((dirent.isFile() || dirent.isSymbolicLink()) && ctx.isMatch(path15)) ctx.out.add(path15);
-    }
-  }
-}
-function checkGlob(glob) {
-  const body = glob.startsWith("!") ? glob.slice(1) : glob;
-  if (body === "" || body.startsWith("/") || body.split("/").includes("..")) {
-    throw new UsageError(`snapshot.include glob ${JSON.stringify(glob)} leaves the workspace`, {
-      hint: "write include globs relative to the repository root, without '..' (e.g. node_modules/**)"
-    });
-  }
-}
-var import_picomatch3, NEVER_INCLUDED;
-var init_include = __esm({
-  "src/snapshot/include.ts"() {
-    "use strict";
-    import_picomatch3 = __toESM(require_picomatch2(), 1);
-    init_errors2();
-    init_excludes();
-    NEVER_INCLUDED = /* @__PURE__ */ new Set([".git", ".pikaci"]);
-  }
-});
-
-// src/snapshot/git-index.ts
-function indexChecksum(buf, hexLength) {
-  return buf.toString("hex", buf.length - hexLength / 2);
-}
-function parseGitIndex(buf) {
-  if (buf.length < 12 || buf.readUInt32BE(0) !== SIGNATURE) return null;
-  const version2 = buf.readUInt32BE(4);
-  if (version2 < 2 || version2 > 4) return null;
-  for (const hashLength of [20, 32]) {
-    const entries = parseEntries(buf, version2, hashLength);
-    if (entries !== null) return { entries, checksum: indexChecksum(buf, hashLength * 2) };
-  }
-  return null;
-}
-function parseEntries(buf, version2, hashLength) {
-  const count = buf.readUInt32BE(8);
-  const fixed = 40 + hashLength + 2;
-  const entries = new Array(count);
-  let offset = 12;
-  let previous = Buffer.alloc(0);
-  for (let i = 0; i < count; i++) {
-    const start = offset;
-    if (offset + fixed > buf.length) return null;
-    const flags = buf.readUInt16BE(offset + 40 + hashLength);
-    offset += fixed;
-    let extended2 = 0;
-    if (flags & FLAG_EXTENDED) {
-      if (version2 < 3 || offset + 2 > buf.length) return null;
-      extended2 = buf.readUInt16BE(offset);
-      offset += 2;
-    }
-    let path15;
-    if (version2 === 4) {
-      const varint = readVarint(buf, offset);
-      if (varint === null || varint.value > previous.length) return null;
-      offset = varint.next;
-      const end = buf.indexOf(0, offset);
-      if (end < 0) return null;
-      previous = Buffer.concat([
-        previous.subarray(0, previous.length - varint.value),
-        buf.subarray(offset, end)
-      ]);
-      path15 = previous.toString("utf8");
-      offset = end + 1;
-    } else {
-      const length = flags & NAME_MASK;
-      const end = length < NAME_MASK ? offset + length : buf.indexOf(0, offset);
-      if (end < 0 || end >= buf.length || buf[end] !== 0) return null;
-      path15 = buf.toString("utf8", offset, end);
-      offset = start + Math.ceil((end - start + 1) / 8) * 8;
-    }
-    const mode = buf.readUInt32BE(start + 24);
-    if ((mode & 61440) === 16384) return null;
-    entries[i] = {
-      path: path15,
-      mode,
-      stage: flags >> 12 & 3,
-      untrusted: (flags & FLAG_ASSUME_VALID) !== 0 || (extended2 & (EXT_SKIP_WORKTREE | EXT_INTENT_TO_ADD)) !== 0,
-      ctimeMs: buf.readUInt32BE(start) * 1e3 + buf.readUInt32BE(start + 4) / 1e6,
-      mtimeMs: buf.readUInt32BE(start + 8) * 1e3 + buf.readUInt32BE(start + 12) / 1e6,
-      dev: buf.readUInt32BE(start + 16),
-      ino: buf.readUInt32BE(start + 20),
-      size: buf.readUInt32BE(start + 36)
-    };
-  }
-  const checksumAt = buf.length - hashLength;
-  while (offset + 8 <= checksumAt) {
-    const signature = buf.toString("latin1", offset, offset + 4);
-    if (UNSUPPORTED_EXTENSIONS.has(signature)) return null;
-    offset += 8 + buf.readUInt32BE(offset + 4);
-  }
-  return offset === checksumAt ? entries : null;
-}
-function readVarint(buf, offset) {
-  if (offset >= buf.length) return null;
-  let byte = buf[offset++];
-  let value = byte & 127;
-  while (byte & 128) {
-    if (offset >= buf.length || value > 2 ** 40) return null;
-    byte = buf[offset++];
-    value = (value + 1) * 128 + (byte & 127);
-  }
-  return { value, next: offset };
-}
-var SIGNATURE, FLAG_ASSUME_VALID, FLAG_EXTENDED, NAME_MASK, EXT_SKIP_WORKTREE, EXT_INTENT_TO_ADD, UNSUPPORTED_EXTENSIONS;
-var init_git_index = __esm({
-  "src/snapshot/git-index.ts"() {
-    "use strict";
-    SIGNATURE = 1145655875;
-    FLAG_ASSUME_VALID = 32768;
-    FLAG_EXTENDED = 16384;
-    NAME_MASK = 4095;
-    EXT_SKIP_WORKTREE = 16384;
-    EXT_INTENT_TO_ADD = 8192;
-    UNSUPPORTED_EXTENSIONS = /* @__PURE__ */ new Set(["link", "sdir"]);
-  }
-});
-
-// src/snapshot/git-work-tree.ts
-import { execFile } from "node:child_process";
-import { readFileSync as readFileSync4, statSync } from "node:fs";
-import { isAbsolute, join as join3 } from "node:path";
-import { promisify } from "node:util";
-async function listGitWorkTree(params) {
-  const env = params.env ?? process.env;
-  if (env.GIT_DIR || env.GIT_INDEX_FILE || env.GIT_WORK_TREE || env.GIT_COMMON_DIR) return null;
-  const gitDir = gitDirOf(params.root);
-  if (gitDir === null) return null;
-  let parsed = null;
-  let changes;
-  try {
-    const running = execFileAsync(
-      "git",
-      [
-        "--no-optional-locks",
-        "-C",
-        params.root,
-        ...STRICT,
-        "status",
-        "--porcelain=v2",
-        "-z",
-        "--untracked-files=all",
-        "--ignore-submodules=all",
-        "--no-renames",
-        "--",
-        ...GIT_PATHSPEC_EXCLUDES,
-        ...params.excludePathspecs ?? []
-      ],
-      { encoding: "buffer", maxBuffer: 1 << 30 }
-    ).then(({ stdout }) => splitNul(stdout));
-    running.catch(() => {
-    });
-    const index = readFileSync4(join3(gitDir, "index"));
-    const known = params.knownIndex;
-    const maybeKnown = known !== void 0 && indexChecksum(index, known.length) === known;
-    if (!maybeKnown) parsed = parseGitIndex(index);
-    changes = parseStatus(await running);
-    if (changes === null) return null;
-    if (maybeKnown) {
-      if (isClean(changes)) return { indexed: [], paths: [], indexId: known, clean: true, unchanged: true };
-      parsed = parseGitIndex(index);
-    }
-  } catch {
-    return null;
-  }
-  if (parsed === null) return null;
-  const candidates = candidatesOf(parsed.entries);
-  const listing = applyChanges(candidates, changes.dirty, changes.untracked);
-  const identifies = !candidates.untrusted && !/^0+$/.test(parsed.checksum);
-  return {
-    ...listing,
-    indexId: identifies ? parsed.checksum : null,
-    clean: isClean(changes),
-    unchanged: false
-  };
-}
-function parseStatus(records) {
-  const dirty = /* @__PURE__ */ new Set();
-  const untracked = [];
-  for (const record2 of records) {
-    switch (record2[0]) {
-      case "1": {
-        const path15 = fieldsAfter(record2, 8);
-        if (path15 === null) return null;
-        if (record2[3] !== ".") dirty.add(path15);
-        break;
-      }
-      case "u": {
-        const path15 = fieldsAfter(record2, 10);
-        if (path15 === null) return null;
-        dirty.add(path15);
-        break;
-      }
-      case "?":
-        untracked.push(record2.slice(2));
-        break;
-      case "#":
-      case "!":
-        break;
-      default:
-        return null;
-    }
-  }
-  return { dirty, untracked };
-}
-function fieldsAfter(record2, count) {
-  let at = -1;
-  for (let i = 0; i < count; i++) {
-    at = record2.indexOf(" ", at + 1);
-    if (at < 0) return null;
-  }
-  return record2.slice(at + 1);
-}
-function candidatesOf(entries) {
   const files = [];
-  const paths = [];
-  const seen = /* @__PURE__ */ new Set();
-  let untrusted = false;
-  for (const entry of entries) {
-    untrusted ||= entry.untrusted;
-    const { path: path15, mode } = entry;
-    if ((mode & 61440) === 57344) continue;
-    if ((mode & 61440) === 32768 && entry.stage === 0 && !entry.untrusted) {
-      files.push(entry);
-    } else if (!seen.has(path15)) {
-      seen.add(path15);
-      paths.push(path15);
-    }
-  }
-  return { files, paths, untrusted };
-}
-function applyChanges(candidates, dirty, untracked) {
-  if (dirty.size === 0) return { indexed: candidates.files, paths: [...candidates.paths, ...untracked] };
-  const indexed = [];
-  const paths = [...candidates.paths];
-  for (const file2 of candidates.files) {
-    if (dirty.has(file2.path)) paths.push(file2.path);
-    else indexed.push(file2);
-  }
-  return { indexed, paths: [...new Set(paths), ...untracked] };
-}
-function gitDirOf(root) {
-  const dotGit = join3(root, ".git");
-  const stat3 = statSync(dotGit, { throwIfNoEntry: false });
-  if (stat3 === void 0) return null;
-  if (stat3.isDirectory()) return dotGit;
-  const match = /^gitdir: (.+)$/m.exec(readFileSync4(dotGit, "utf8"));
-  if (!match) return null;
-  const target = match[1].trim();
-  return isAbsolute(target) ? target : join3(root, target);
-}
-function splitNul(stdout) {
-  const parts = stdout.toString("utf8").split("\0");
-  parts.pop();
-  return parts;
-}
-var execFileAsync, STRICT, isClean;
-var init_git_work_tree = __esm({
-  "src/snapshot/git-work-tree.ts"() {
-    "use strict";
-    init_excludes();
-    init_git_index();
-    execFileAsync = promisify(execFile);
-    STRICT = [
-      "-c",
-      "core.fileMode=true",
-      "-c",
-      "core.trustctime=true",
-      "-c",
-      "core.checkStat=default",
-      "-c",
-      "core.fsmonitor=false"
-    ];
-    isClean = (changes) => changes.dirty.size === 0 && changes.untracked.length === 0;
-  }
-});
-
-// src/snapshot/list-files.ts
-import { execFile as execFile2 } from "node:child_process";
-import { existsSync as existsSync5, readdirSync as readdirSync2 } from "node:fs";
-import { dirname as dirname3, join as join4 } from "node:path";
-import { promisify as promisify2 } from "node:util";
-async function listFiles(root, options = {}) {
-  const { exclude } = options;
-  const drop = exclude === void 0 ? isExcluded : (path15) => isExcluded(path15) || path15 === exclude || path15.startsWith(`${exclude}/`);
-  const plain = (source, paths) => ({
-    paths: paths.filter((path15) => !drop(path15)),
-    indexed: [],
-    source,
-    tree: null
-  });
-  if (!insideGitWorkTree(root)) return plain("walk", walk3(root));
-  const fast = await listGitWorkTree({
-    root,
-    env: options.env ?? process.env,
-    excludePathspecs: exclude === void 0 ? [] : [`:(exclude,literal)${exclude}`],
-    ...options.knownIndex === void 0 ? {} : { knownIndex: options.knownIndex }
-  });
-  if (fast !== null && !fast.paths.some(hasReplacement) && !fast.indexed.some((f) => hasReplacement(f.path))) {
-    const { indexId, clean, unchanged } = fast;
-    return {
-      paths: fast.paths.filter((path15) => !drop(path15)),
-      indexed: fast.indexed.filter((file2) => !drop(file2.path)),
-      source: "git",
-      tree: { indexId, clean, unchanged }
-    };
-  }
-  const git = await gitListFiles(root);
-  return git === null ? plain("walk", walk3(root)) : plain("git", git);
-}
-function insideGitWorkTree(root) {
-  for (let dir = root; ; dir = dirname3(dir)) {
-    if (existsSync5(join4(dir, ".git"))) return true;
-    if (dirname3(dir) === dir) return false;
-  }
-}
-async function gitListFiles(root) {
-  let stdout;
-  try {
-    ({ stdout } = await execFileAsync2(
-      "git",
-      ["-C", root, "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-      { encoding: "buffer", maxBuffer: 1 << 30 }
-    ));
-  } catch {
-    return null;
-  }
-  const text = stdout.toString("utf8");
-  if (text.includes("�")) checkUtf8Names(stdout);
-  const listed = text.split("\0");
-  listed.pop();
-  const paths = new Set(listed);
-  return [...paths];
-}
-function checkUtf8Names(stdout) {
-  let start = 0;
-  for (let i = stdout.indexOf(0); i !== -1; i = stdout.indexOf(0, start)) {
-    const raw = stdout.subarray(start, i);
-    start = i + 1;
-    const path15 = raw.toString("utf8");
-    if (!Buffer.from(path15, "utf8").equals(raw)) {
-      throw new UsageError(`file name is not valid UTF-8: ${JSON.stringify(path15)}`, {
-        hint: "rename the file (snapshot paths are hashed as UTF-8) or add it to .gitignore"
-      });
-    }
-  }
-}
-function walk3(root) {
-  const out = [];
-  const stack = [""];
-  while (stack.length > 0) {
-    const dir = stack.pop();
-    for (const dirent of readdirSync2(join4(root, dir), { withFileTypes: true })) {
-      if (isExcludedName(dir, dirent.name)) continue;
-      const path15 = dir === "" ? dirent.name : `${dir}/${dirent.name}`;
-      if (dirent.isDirectory()) stack.push(path15);
-      else out.push(path15);
-    }
-  }
-  return out;
-}
-var execFileAsync2, hasReplacement;
-var init_list_files = __esm({
-  "src/snapshot/list-files.ts"() {
-    "use strict";
-    init_errors2();
-    init_excludes();
-    init_git_work_tree();
-    execFileAsync2 = promisify2(execFile2);
-    hasReplacement = (path15) => path15.includes("�");
-  }
-});
-
-// src/snapshot/build.ts
-var build_exports = {};
-__export(build_exports, {
-  buildSnapshot: () => buildSnapshot,
-  defaultDigestCacheFile: () => defaultDigestCacheFile
-});
-import { createHash as createHash3 } from "node:crypto";
-import { lstatSync as lstatSync2, readlinkSync, statSync as statSync2 } from "node:fs";
-import { isAbsolute as isAbsolute2, join as join5, relative, resolve as resolve2, sep as sep2 } from "node:path";
-function defaultDigestCacheFile(root, stateRoot) {
-  if (stateRoot === void 0) return join5(root, ".pikaci", "cache", "digests-v3.bin");
-  const key = createHash3("sha256").update(resolve2(root)).digest("hex").slice(0, 16);
-  return join5(resolve2(stateRoot), "cache", `digests-${key}.bin`);
-}
-async function buildSnapshot(params) {
-  const root = resolve2(params.root);
-  if (!statSync2(root, { throwIfNoEntry: false })?.isDirectory()) {
-    throw new UsageError(`${root} is not a directory`, { hint: "pass the workspace directory to snapshot" });
-  }
-  const startedAtMs = (params.now ?? Date.now)();
-  const cacheFile = params.cacheFile === void 0 ? defaultDigestCacheFile(root, params.stateRoot) : params.cacheFile;
-  const stateRootInside = params.stateRoot === void 0 ? null : pathInside(root, params.stateRoot);
-  if (stateRootInside === "") {
-    throw new UsageError(`the state root ${root} is the workspace itself`, {
-      hint: "pass --state-root (or PIKACI_STATE_ROOT) outside the workspace, or a directory inside it"
-    });
-  }
-  const exclude = stateRootInside ?? void 0;
-  const cache = loadDigestCache({ file: cacheFile, root, startedAtMs });
-  const include = params.include ?? [];
-  const rules = snapshotRules(exclude);
-  const memo2 = include.length === 0 && cache.memo?.rules === rules ? cache.memo : null;
-  const listed = await listFiles(root, { env: params.env, exclude, knownIndex: memo2?.index });
-  if (memo2 !== null && listed.tree?.unchanged) return fromMemo(root, cache, memo2);
-  if (include.length > 0) addIncluded(listed, listIncluded(root, include, { stateRoot: exclude }));
-  const entries = [];
-  const toRead = [];
-  const dirs = /* @__PURE__ */ new Set();
-  let cacheHits = 0;
-  const toStat = [];
-  let unstored = 0;
-  for (const file2 of listed.indexed) {
-    const hit = cache.lookup(file2.path, file2);
-    if (hit === void 0) {
-      toStat.push(file2.path);
+  for (const entry of snapshot.entries) {
+    const to = join(dest, entry.path);
+    if (entry.type === "dir") {
+      await ensureDir(to);
       continue;
     }
-    cacheHits++;
-    entries.push({ type: "file", path: file2.path, exec: hit.exec, size: hit.size, digest: hit.digest });
-    addParents(file2.path, dirs);
-  }
-  for (const path15 of toStat.length === 0 ? listed.paths : [...listed.paths, ...toStat]) {
-    const abs = `${root}/${path15}`;
-    const stat3 = lstatSync2(abs, { throwIfNoEntry: false });
-    if (stat3 === void 0) continue;
-    if (stat3.isSymbolicLink()) {
-      entries.push({ type: "symlink", path: path15, target: readlinkSync(abs, "utf8") });
-    } else if (stat3.isFile()) {
-      const exec = isExecutable(stat3.mode);
-      const hit = cache.lookup(path15, stat3);
-      if (hit) cacheHits++;
-      else toRead.push({ path: path15, stat: stat3, index: entries.length });
-      entries.push({ type: "file", path: path15, exec, size: hit?.size ?? 0, digest: hit?.digest ?? "" });
-    } else {
+    await ensureDir(dirname(to));
+    if (entry.type === "symlink") {
+      await symlink(entry.target, to);
       continue;
     }
-    addParents(path15, dirs);
+    await copyFile(join(snapshot.root, entry.path), to, constants2.COPYFILE_FICLONE).catch(
+      (error62) => {
+        throw asSnapshotChange(error62, entry.path, snapshot.hash);
+      }
+    );
+    await chmod(to, entry.exec ? 493 : 420);
+    files.push(entry);
   }
+  await verifyCopies(files, dest, snapshot.hash);
+  return { files: files.length, bytes: files.reduce((sum, entry) => sum + entry.size, 0) };
+}
+async function verifyCopies(files, dest, snapshotHash) {
+  const items = files.map((entry) => ({ entry, stat: { size: entry.size } }));
   await digestFiles(
-    toRead,
-    async ({ path: path15, stat: stat3, index }) => {
-      const { digest, size } = await digestFile(join5(root, path15), stat3.size);
-      const entry = entries[index];
-      entry.digest = digest;
-      entry.size = size;
-      if (size !== stat3.size || !cache.remember(path15, stat3, digest)) unstored++;
+    items,
+    async ({ entry }) => {
+      const copy = await digestFile(join(dest, entry.path), entry.size);
+      if (copy.digest !== entry.digest || copy.size !== entry.size) {
+        throw new SnapshotChangedError(entry.path, snapshotHash);
+      }
     },
-    params.concurrency ?? 16
+    8
   );
-  const { sorted, files, bytes } = finish3(entries, dirs);
-  const hash2 = hashSortedEntries(sorted);
-  const tree = listed.tree;
-  const next = include.length === 0 && tree?.clean && tree.indexId !== null && unstored === 0 ? {
-    index: tree.indexId,
-    rules,
-    hash: hash2,
-    symlinks: sorted.flatMap(
-      (e) => e.type === "symlink" ? [[e.path, e.target]] : []
-    )
-  } : null;
-  await cache.save(next);
-  return { root, hash: hash2, entries: sorted, files, bytes, cacheHits, source: listed.source, memo: false };
 }
-function addIncluded(listed, included) {
-  if (included.length === 0) return;
-  const known = new Set(listed.paths);
-  for (const file2 of listed.indexed) known.add(file2.path);
-  for (const path15 of included) if (!known.has(path15)) listed.paths.push(path15);
-}
-function snapshotRules(exclude) {
-  return JSON.stringify([HASH_PREFIX, EXCLUDE_RULES, exclude ?? null]);
-}
-function fromMemo(root, cache, memo2) {
-  const entries = cache.storedFiles();
-  const dirs = /* @__PURE__ */ new Set();
-  for (const entry of entries) addParents(entry.path, dirs);
-  for (const [path15, target] of memo2.symlinks) {
-    entries.push({ type: "symlink", path: path15, target });
-    addParents(path15, dirs);
-  }
-  const { sorted, files, bytes } = finish3(entries, dirs);
-  return {
-    root,
-    hash: memo2.hash,
-    entries: sorted,
-    files,
-    bytes,
-    cacheHits: files,
-    source: "git",
-    memo: true
-  };
-}
-function finish3(entries, dirs) {
-  for (const path15 of dirs) entries.push({ type: "dir", path: path15 });
-  const sorted = sortEntries(entries);
-  let files = 0;
-  let bytes = 0;
-  for (const entry of sorted) {
-    if (entry.type !== "file") continue;
-    files++;
-    bytes += entry.size;
-  }
-  return { sorted, files, bytes };
-}
-function pathInside(outer, inner) {
-  const rel = relative(outer, resolve2(inner));
-  if (rel.startsWith("..") || isAbsolute2(rel)) return null;
-  return rel.split(sep2).join("/");
-}
-function addParents(path15, dirs) {
-  for (let slash = path15.lastIndexOf("/"); slash > 0; slash = path15.lastIndexOf("/", slash - 1)) {
-    const parent = path15.slice(0, slash);
-    if (dirs.has(parent)) return;
-    dirs.add(parent);
-  }
-}
-var init_build = __esm({
-  "src/snapshot/build.ts"() {
+var init_copy_tree = __esm({
+  "src/executor/local/copy-tree.ts"() {
     "use strict";
     init_errors2();
     init_digest();
-    init_digest_cache();
-    init_entries();
-    init_excludes();
-    init_hash_spec();
-    init_include();
-    init_list_files();
   }
 });
 
-// src/executor/local/snapshot-entries.ts
-async function snapshotEntries(ref) {
-  const { hash: hash2 } = ref;
-  const snapshot = await buildSnapshot({ root: ref.root, stateRoot: ref.stateRoot, include: ref.include });
-  if (snapshot.hash !== hash2) {
-    throw new InfrastructureError(
-      `the workspace changed while the run was starting (snapshot ${hash2.slice(0, 12)} is now ${snapshot.hash.slice(0, 12)})`,
-      { hint: "do not edit files while `pikaci run` starts its lanes; run it again" }
-    );
-  }
-  return snapshot.entries.map((entry) => {
-    if (entry.type === "file") return { type: "file", path: entry.path, mode: entry.exec ? 493 : 420 };
-    if (entry.type === "symlink") return { type: "symlink", path: entry.path, target: entry.target };
-    return { type: "dir", path: entry.path };
-  });
+// src/executor/local/lane-env.ts
+import { existsSync as existsSync4 } from "node:fs";
+import { delimiter, join as join2 } from "node:path";
+function laneEnv(params) {
+  return {
+    PATH: params.parent.PATH || FALLBACK_PATH,
+    HOME: params.home,
+    TMPDIR: params.tmp,
+    LANG: params.parent.LANG || "C.UTF-8",
+    CI: "true",
+    PIKACI: "1",
+    ...params.lane,
+    PIKACI_RUN_ID: params.ids.runId,
+    PIKACI_JOB_ID: params.ids.jobId,
+    PIKACI_LANE_ID: params.ids.laneId,
+    PIKACI_ATTEMPT: String(params.ids.attempt)
+  };
 }
-var init_snapshot_entries = __esm({
-  "src/executor/local/snapshot-entries.ts"() {
+function findShell(path15, exists = existsSync4) {
+  for (const dir of (path15 || FALLBACK_PATH).split(delimiter)) {
+    if (dir && exists(join2(dir, "bash"))) return join2(dir, "bash");
+  }
+  return "/bin/sh";
+}
+var FALLBACK_PATH;
+var init_lane_env = __esm({
+  "src/executor/local/lane-env.ts"() {
     "use strict";
-    init_errors2();
-    init_build();
+    FALLBACK_PATH = "/usr/local/bin:/usr/bin:/bin";
   }
 });
 
@@ -33481,102 +32636,40 @@ __export(local_executor_exports, {
   createLocalExecutor: () => createLocalExecutor,
   outcomeOf: () => outcomeOf
 });
-import { mkdir as mkdir4, mkdtemp, rm as rm2 } from "node:fs/promises";
+import { mkdir as mkdir3, mkdtemp, rm as rm2 } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join as join6 } from "node:path";
+import { join as join3 } from "node:path";
 function createLocalExecutor(options = {}) {
   const env = options.env ?? process.env;
   const shell = findShell(env.PATH);
-  const listEntries = memoize(options.listEntries ?? snapshotEntries);
   return {
     kind: "local",
-    runJob: (job2, events, signal) => runLocalJob({ job: job2, events, signal, shell, env, listEntries, tmpRoot: options.tmpRoot ?? tmpdir() })
-  };
-}
-function memoize(list) {
-  const known = /* @__PURE__ */ new Map();
-  return (snapshot) => {
-    const key = `${snapshot.root}\0${snapshot.hash}`;
-    let listing = known.get(key);
-    if (!listing) {
-      listing = list(snapshot);
-      known.set(key, listing);
-      listing.catch(() => known.delete(key));
-    }
-    return listing;
+    runJob: (job, events, signal) => runLocalJob({ job, events, signal, shell, env, tmpRoot: options.tmpRoot ?? tmpdir() })
   };
 }
 async function runLocalJob(params) {
-  const { job: job2, events, signal } = params;
+  const { job, events, signal } = params;
   const startedAt = (/* @__PURE__ */ new Date()).toISOString();
   const clock = new PhaseClock(events);
   const host = (line) => events.log("host", `pikaci: ${line}
 `);
-  const spec = job2.execute;
+  const spec = job.execute;
   const temp = { dir: null };
   let exit = { kind: "cancelled" };
   let outputs = {};
   try {
-    const paths = await clock.run("prepare_directories", async () => {
-      await mkdir4(params.tmpRoot, { recursive: true });
-      const dir = await mkdtemp(join6(params.tmpRoot, "pikaci-local-"));
-      temp.dir = dir;
-      const layout = {
-        workspace: join6(dir, "workspace"),
-        home: join6(dir, "home"),
-        tmp: join6(dir, "tmp"),
-        outputs: join6(dir, "outputs")
-      };
-      await Promise.all(Object.values(layout).map((p) => mkdir4(p, { recursive: true })));
-      host(`job ${job2.lane_id} attempt ${job2.attempt} in ${dir}`);
-      return layout;
-    });
+    const paths = await clock.run("prepare_directories", () => prepareDirs(params, temp, host));
     await clock.run("sync_snapshot", async () => {
-      const entries = await params.listEntries(job2.snapshot);
-      const stats = await copyTree(job2.snapshot.root, paths.workspace, entries);
-      host(`copied snapshot ${job2.snapshot.hash.slice(0, 12)} (${stats.files} files)`);
+      const stats = await copySnapshot(job.snapshot, paths.workspace);
+      host(`copied snapshot ${job.snapshot.hash.slice(0, 12)} (${stats.files} files)`);
     });
     if (spec.caches.length > 0 || spec.mounts.length > 0) {
       host("caches and mounts apply to the Incus executor only; ignored locally");
     }
     if (signal.aborted) throw new Error("cancelled");
-    const lane = await clock.run("launch_guest", async () => {
-      host(`running the lane with ${params.shell} -c (timeout ${spec.timeout_secs}s)`);
-      const spawned = spawnLane({
-        shell: params.shell,
-        command: spec.command,
-        cwd: paths.workspace,
-        env: {
-          ...laneEnv({
-            parent: params.env,
-            home: paths.home,
-            tmp: paths.tmp,
-            lane: spec.env,
-            ids: { runId: job2.run_id, jobId: job2.lane_id, laneId: job2.lane_id, attempt: job2.attempt }
-          }),
-          [OUTPUT_DIR_ENV]: paths.outputs
-        },
-        timeoutMs: spec.timeout_secs * 1e3,
-        signal,
-        onOutput: (text) => events.log("guest", text)
-      });
-      await spawned.started;
-      return spawned;
-    });
+    const lane = await clock.run("launch_guest", () => launchLane(params, paths, host));
     exit = await clock.run("wait_for_completion", () => lane.exit);
-    await clock.run("collect_artifacts", async () => {
-      host(describeExit(exit, spec.timeout_secs));
-      if (exit.kind !== "exited") return;
-      const roots = { workspace: paths.workspace, outputDir: paths.outputs };
-      outputs = await collectLaneOutputs({
-        spec,
-        jobDir: job2.job_dir,
-        repoRoot: job2.snapshot.root,
-        workspaceRoots: [paths.workspace],
-        collect: (sink, caps) => collectLocal({ spec, roots, sink, caps }),
-        log: host
-      });
-    });
+    outputs = await clock.run("collect_artifacts", () => collectOutputs(job, paths, exit, host));
   } catch (error62) {
     exit = signal.aborted ? { kind: "cancelled" } : { kind: "infrastructure", message: describeError(error62) };
     host(`failed: ${describeExit(exit, spec.timeout_secs)}`);
@@ -33594,6 +32687,59 @@ async function runLocalJob(params) {
     guest_log_path: null,
     ...outputs
   };
+}
+async function prepareDirs(params, temp, host) {
+  await mkdir3(params.tmpRoot, { recursive: true });
+  const dir = await mkdtemp(join3(params.tmpRoot, "pikaci-local-"));
+  temp.dir = dir;
+  const layout = {
+    workspace: join3(dir, "workspace"),
+    home: join3(dir, "home"),
+    tmp: join3(dir, "tmp"),
+    outputs: join3(dir, "outputs")
+  };
+  await Promise.all(Object.values(layout).map((p) => mkdir3(p, { recursive: true })));
+  host(`job ${params.job.job_id} attempt ${params.job.attempt} in ${dir}`);
+  return layout;
+}
+async function launchLane(params, paths, host) {
+  const { job, events } = params;
+  const spec = job.execute;
+  host(`running the lane with ${params.shell} -c (timeout ${spec.timeout_secs}s)`);
+  const spawned = spawnLane({
+    shell: params.shell,
+    command: spec.command,
+    cwd: paths.workspace,
+    env: {
+      ...laneEnv({
+        parent: params.env,
+        home: paths.home,
+        tmp: paths.tmp,
+        lane: spec.env,
+        ids: { runId: job.run_id, jobId: job.job_id, laneId: job.lane_id, attempt: job.attempt }
+      }),
+      [OUTPUT_DIR_ENV]: paths.outputs
+    },
+    timeoutMs: spec.timeout_secs * 1e3,
+    signal: params.signal,
+    onOutput: (text) => events.log("guest", text)
+  });
+  await spawned.started;
+  return spawned;
+}
+async function collectOutputs(job, paths, exit, host) {
+  const spec = job.execute;
+  host(describeExit(exit, spec.timeout_secs));
+  if (exit.kind !== "exited") return {};
+  const roots = { workspace: paths.workspace, outputDir: paths.outputs };
+  return collectLaneOutputs({
+    spec,
+    jobDir: job.job_dir,
+    repoRoot: job.snapshot.root,
+    workspaceRoots: [paths.workspace],
+    collect: (sink, caps) => collectLocal({ spec, roots, sink, caps }),
+    log: host
+  });
 }
 function outcomeOf(exit, timeoutSecs) {
   switch (exit.kind) {
@@ -33645,7 +32791,6 @@ var init_local_executor = __esm({
     init_errors2();
     init_copy_tree();
     init_lane_env();
-    init_snapshot_entries();
     init_spawn_lane();
     init_phase_clock();
   }
@@ -36400,7 +35545,7 @@ var init_classify = __esm({
 });
 
 // src/executor/incus/names.ts
-import { createHash as createHash4 } from "node:crypto";
+import { createHash as createHash2 } from "node:crypto";
 function instanceName(runId, jobId) {
   return `${INSTANCE_PREFIX}${sha256Hex(`${runId}:${jobId}`).slice(0, 12)}`;
 }
@@ -36433,7 +35578,7 @@ var init_names = __esm({
       owner: "user.pikaci.owner",
       remoteWorkDir: "user.pikaci.remote_work_dir"
     };
-    sha256Hex = (text) => createHash4("sha256").update(text).digest("hex");
+    sha256Hex = (text) => createHash2("sha256").update(text).digest("hex");
   }
 });
 
@@ -36673,7 +35818,7 @@ var init_heartbeat = __esm({
 });
 
 // src/executor/incus/cache-key.ts
-import { createHash as createHash5 } from "node:crypto";
+import { createHash as createHash3 } from "node:crypto";
 function parseGlobs(args) {
   const globs = [];
   const re = /\s*(?:'([^']*)'|"([^"]*)")\s*(,|$)/y;
@@ -36690,8 +35835,8 @@ function parseGlobs(args) {
   return globs;
 }
 function hashFiles(entries, globs) {
-  const isMatch = (0, import_picomatch4.default)([...globs], { dot: true });
-  const hash2 = createHash5("sha256");
+  const isMatch = (0, import_picomatch3.default)([...globs], { dot: true });
+  const hash2 = createHash3("sha256");
   let matched = 0;
   for (const entry of entries) {
     if (entry.type !== "file" || !isMatch(entry.path)) continue;
@@ -36717,15 +35862,14 @@ function badKey(template, why) {
     hint: "write keys like npm-{{ hashFiles('package-lock.json') }} (see docs/dependencies.md)"
   });
 }
-var import_picomatch4, EXPRESSION, KEY, needsFiles;
+var import_picomatch3, EXPRESSION, KEY;
 var init_cache_key = __esm({
   "src/executor/incus/cache-key.ts"() {
     "use strict";
-    import_picomatch4 = __toESM(require_picomatch2(), 1);
+    import_picomatch3 = __toESM(require_picomatch2(), 1);
     init_errors2();
     EXPRESSION = /\{\{\s*hashFiles\(([^)]*)\)\s*\}\}/g;
     KEY = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
-    needsFiles = (template) => template.includes("hashFiles");
   }
 });
 
@@ -36780,16 +35924,10 @@ async function finishKeyedCaches(params) {
 async function planKeyedCaches(params) {
   const keyed = params.caches.filter((c) => c.key !== void 0);
   if (keyed.length === 0) return [];
-  const templates = keyed.flatMap((c) => [c.key, ...c.restore_keys ?? []]);
-  let entries = [];
-  if (templates.some(needsFiles)) {
-    const { root, stateRoot, include } = params.snapshot;
-    entries = (await buildSnapshot({ root, stateRoot, include })).entries;
-  }
   return keyed.map((c) => ({
     name: c.name,
-    key: renderKey(c.key, () => entries),
-    restoreKeys: (c.restore_keys ?? []).map((k) => renderKey(k, () => entries)),
+    key: renderKey(c.key, () => params.snapshot.entries),
+    restoreKeys: (c.restore_keys ?? []).map((k) => renderKey(k, () => params.snapshot.entries)),
     work: keyedWorkDir(params.jobDir, c.name)
   }));
 }
@@ -36798,7 +35936,6 @@ var init_keyed_cache = __esm({
   "src/executor/incus/keyed-cache.ts"() {
     "use strict";
     init_errors2();
-    init_build();
     init_cache_key();
     init_paths2();
     RESTORE = `
@@ -36837,7 +35974,7 @@ else rm -rf "$tmp"; echo "exists"; fi
 });
 
 // src/executor/incus/network.ts
-import { createHash as createHash6 } from "node:crypto";
+import { createHash as createHash4 } from "node:crypto";
 import { posix as posix4 } from "node:path";
 function staticNic(params) {
   return {
@@ -36868,7 +36005,7 @@ function parseBridgeAddress(cidr) {
   return { gateway, prefix: 24, hosts };
 }
 function candidateOrder(hosts, instance) {
-  const start = createHash6("sha256").update(instance).digest().readUInt32BE(0) % hosts.length;
+  const start = createHash4("sha256").update(instance).digest().readUInt32BE(0) % hosts.length;
   return [...hosts.slice(start), ...hosts.slice(0, start)];
 }
 async function attachNetwork(params) {
@@ -37055,32 +36192,82 @@ var init_runtime = __esm({
 });
 
 // src/snapshot/base-key.ts
-import { execFile as execFile3 } from "node:child_process";
-import { createHash as createHash7 } from "node:crypto";
-import { basename, resolve as resolve3 } from "node:path";
-import { promisify as promisify3 } from "node:util";
+import { execFile } from "node:child_process";
+import { createHash as createHash5 } from "node:crypto";
+import { basename, resolve as resolve2 } from "node:path";
+import { promisify } from "node:util";
 async function defaultBaseKey(root) {
   try {
-    const { stdout } = await execFileAsync3("git", ["-C", root, "config", "--get", "remote.origin.url"], {
+    const { stdout } = await execFileAsync("git", ["-C", root, "config", "--get", "remote.origin.url"], {
       encoding: "utf8"
     });
     const url2 = stdout.trim();
     if (url2 !== "") return `git:${normalizeRemoteUrl(url2)}`;
   } catch {
   }
-  return `dir:${basename(resolve3(root))}`;
+  return `dir:${basename(resolve2(root))}`;
 }
 function normalizeRemoteUrl(url2) {
   return url2.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, "$1").replace(/\.git\/?$/, "");
 }
 function lineageKey(baseKey) {
-  return createHash7("sha256").update(baseKey, "utf8").digest("hex").slice(0, 32);
+  return createHash5("sha256").update(baseKey, "utf8").digest("hex").slice(0, 32);
 }
-var execFileAsync3;
+var execFileAsync;
 var init_base_key = __esm({
   "src/snapshot/base-key.ts"() {
     "use strict";
-    execFileAsync3 = promisify3(execFile3);
+    execFileAsync = promisify(execFile);
+  }
+});
+
+// src/snapshot/entries.ts
+function objectName(entry) {
+  return entry.exec ? `${entry.digest}.x` : entry.digest;
+}
+function isExecutable(mode) {
+  return (mode & 64) !== 0;
+}
+var init_entries = __esm({
+  "src/snapshot/entries.ts"() {
+    "use strict";
+  }
+});
+
+// src/snapshot/hash-spec.ts
+import { createHash as createHash6 } from "node:crypto";
+function encodeEntry(entry) {
+  switch (entry.type) {
+    case "file":
+      return `file\0${entry.path}\0${entry.exec ? "755" : "644"}\0${entry.size}\0${entry.digest}\0`;
+    case "symlink":
+      return `symlink\0${entry.path}\0${entry.target}\0`;
+    case "dir":
+      return `dir\0${entry.path}\0`;
+  }
+}
+function sortEntries(entries) {
+  if (!entries.some((entry) => /[\uD800-\uFFFF]/.test(entry.path))) {
+    return [...entries].sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+  }
+  return entries.map((entry) => ({ entry, key: Buffer.from(entry.path, "utf8") })).sort((a, b) => Buffer.compare(a.key, b.key)).map(({ entry }) => entry);
+}
+function hashSortedEntries(entries) {
+  const hash2 = createHash6("sha256");
+  hash2.update(HASH_PREFIX, "utf8");
+  for (let i = 0; i < entries.length; i += 1e3) {
+    hash2.update(
+      entries.slice(i, i + 1e3).map(encodeEntry).join(""),
+      "utf8"
+    );
+  }
+  return hash2.digest("hex");
+}
+var HASH_PREFIX;
+var init_hash_spec = __esm({
+  "src/snapshot/hash-spec.ts"() {
+    "use strict";
+    HASH_PREFIX = "pikaci-snapshot-v1\0";
   }
 });
 
@@ -37335,12 +36522,12 @@ var init_sync_probe = __esm({
 });
 
 // src/snapshot/sync-state.ts
-import { createHash as createHash8 } from "node:crypto";
-import { mkdir as mkdir5, readFile as readFile5, rename as rename2, writeFile as writeFile2 } from "node:fs/promises";
-import { join as join7 } from "node:path";
+import { createHash as createHash7 } from "node:crypto";
+import { mkdir as mkdir4, readFile as readFile5, rename, writeFile } from "node:fs/promises";
+import { join as join4 } from "node:path";
 function stateFile(cacheDir2, remote, remoteWorkDir) {
-  const key = createHash8("sha256").update(`${remote}\0${remoteWorkDir}`).digest("hex").slice(0, 24);
-  return join7(cacheDir2, `sync-base-${key}.json`);
+  const key = createHash7("sha256").update(`${remote}\0${remoteWorkDir}`).digest("hex").slice(0, 24);
+  return join4(cacheDir2, `sync-base-${key}.json`);
 }
 async function readSyncBase(cacheDir2, remote, remoteWorkDir) {
   try {
@@ -37355,10 +36542,10 @@ async function readSyncBase(cacheDir2, remote, remoteWorkDir) {
 }
 async function writeSyncBase(cacheDir2, remote, remoteWorkDir, base2) {
   const file2 = stateFile(cacheDir2, remote, remoteWorkDir);
-  await mkdir5(cacheDir2, { recursive: true });
+  await mkdir4(cacheDir2, { recursive: true });
   const temp = `${file2}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  await writeFile2(temp, JSON.stringify(base2));
-  await rename2(temp, file2);
+  await writeFile(temp, JSON.stringify(base2));
+  await rename(temp, file2);
 }
 var init_sync_state = __esm({
   "src/snapshot/sync-state.ts"() {
@@ -37494,10 +36681,10 @@ var init_tar_writer = __esm({
 });
 
 // src/snapshot/sync-tar.ts
-import { createHash as createHash9 } from "node:crypto";
-import { readFileSync as readFileSync5 } from "node:fs";
+import { createHash as createHash8 } from "node:crypto";
+import { readFileSync as readFileSync3 } from "node:fs";
 import { open as open4 } from "node:fs/promises";
-import { join as join8 } from "node:path";
+import { join as join5 } from "node:path";
 function objectPath(entry) {
   return `objects/${entry.digest.slice(0, 2)}/${objectName(entry)}`;
 }
@@ -37544,14 +36731,14 @@ async function* uploadArchive(params) {
   for (const entry of params.objects) {
     const name = `o/${entry.digest.slice(0, 2)}/${objectName(entry)}`;
     push(tarHeader({ name, type: "file", size: entry.size, mode: fileMode(entry), mtime }));
-    const path15 = join8(params.root, entry.path);
+    const path15 = join5(params.root, entry.path);
     if (entry.size <= CHUNK2) {
-      const data = readFileSync5(path15);
-      checkContent(entry, data.length, createHash9("sha256").update(data).digest("hex"));
+      const data = readObject(path15, entry, params.hash);
+      checkContent(entry, data.length, createHash8("sha256").update(data).digest("hex"), params.hash);
       push(data);
     } else {
       if (batched > 0) yield flush();
-      yield* streamFile(path15, entry);
+      yield* streamFile(path15, entry, params.hash);
     }
     push(tarPadding(entry.size));
     params.onObject?.();
@@ -37565,10 +36752,12 @@ async function* uploadArchive(params) {
   push(TAR_END);
   yield flush();
 }
-async function* streamFile(path15, entry) {
-  const hash2 = createHash9("sha256");
+async function* streamFile(path15, entry, snapshotHash) {
+  const hash2 = createHash8("sha256");
   let size = 0;
-  const handle = await open4(path15, "r");
+  const handle = await open4(path15, "r").catch((error62) => {
+    throw asSnapshotChange(error62, entry.path, snapshotHash);
+  });
   try {
     while (size < entry.size) {
       const buffer = Buffer.allocUnsafe(Math.min(CHUNK2, entry.size - size));
@@ -37580,17 +36769,21 @@ async function* streamFile(path15, entry) {
       yield chunk;
     }
     const { bytesRead } = await handle.read(Buffer.alloc(1), 0, 1, null);
-    checkContent(entry, size + bytesRead, hash2.digest("hex"));
+    checkContent(entry, size + bytesRead, hash2.digest("hex"), snapshotHash);
   } finally {
     await handle.close();
   }
 }
-function checkContent(entry, size, digest) {
-  if (size !== entry.size || digest !== entry.digest) {
-    throw new InfrastructureError(`${entry.path} changed after the snapshot was hashed`, {
-      hint: "do not edit the workspace while pikaci syncs it; rerun to hash and sync the current files"
-    });
+function readObject(path15, entry, snapshotHash) {
+  try {
+    return readFileSync3(path15);
+  } catch (error62) {
+    throw asSnapshotChange(error62, entry.path, snapshotHash);
   }
+}
+function checkContent(entry, size, digest, snapshotHash) {
+  if (size !== entry.size || digest !== entry.digest)
+    throw new SnapshotChangedError(entry.path, snapshotHash);
 }
 var READ_ONLY, READ_ONLY_EXEC, DIR_MODE, CHUNK2, BATCH;
 var init_sync_tar = __esm({
@@ -37612,18 +36805,10 @@ import { randomBytes as randomBytes4 } from "node:crypto";
 import { Readable } from "node:stream";
 import { gzipSync } from "node:zlib";
 async function uploadSnapshot(params) {
-  const { ctx, snapshot, base: base2, onProgress } = params;
+  const { ctx, snapshot, base: base2 } = params;
   const plan = planSync(snapshot.entries, base2?.entries ?? null);
-  let bytesSent = 0;
-  let present = /* @__PURE__ */ new Set();
-  if (plan.candidates.length > 0) {
-    const query = plan.candidates.map((entry) => `${storeKey(entry)}
-`).join("");
-    bytesSent += Buffer.byteLength(query);
-    const out2 = await runScript(ctx, PRESENT_SCRIPT, [ctx.workDir], query);
-    present = new Set(out2.split("\n").filter((line) => line !== ""));
-  }
-  const objects = plan.candidates.filter((entry) => !present.has(storeKey(entry)));
+  const asked = await missingObjects(ctx, plan.candidates);
+  const objects = asked.missing;
   const id = randomBytes4(6).toString("hex");
   const treeTar = buildTreeTar({
     treePath: `snapshots/.staging-${snapshot.hash}-${id}/tree`,
@@ -37631,8 +36816,35 @@ async function uploadSnapshot(params) {
     includeRoot: base2 === null,
     uploaded: { names: new Set(objects.map(objectName)), dir: `tmp/${id}` }
   });
+  let objectsSent = 0;
+  const archive = uploadArchive({
+    root: snapshot.root,
+    hash: snapshot.hash,
+    objects,
+    files: smallFiles(plan, treeTar, snapshot),
+    onObject: () => objectsSent++
+  });
+  const progress = (bytes) => params.onProgress?.({ objectsSent, objectsTotal: objects.length, bytesSent: asked.bytesSent + bytes });
+  const publishArgs = [ctx.workDir, snapshot.hash, id, base2?.hash ?? "", params.lineage];
+  const { out, uploaded } = await publish(ctx, publishArgs, archive, progress);
+  const [status = "", ...rest] = out.split("\n");
+  if (status === "lost") checkMetadata(ctx, rest.join("\n"));
+  return { bytesSent: asked.bytesSent + uploaded, objectsSent, published: status === "published" };
+}
+async function missingObjects(ctx, candidates) {
+  if (candidates.length === 0) return { missing: [], bytesSent: 0 };
+  const query = candidates.map((entry) => `${storeKey(entry)}
+`).join("");
+  const out = await runScript(ctx, PRESENT_SCRIPT, [ctx.workDir], query);
+  const present = new Set(out.split("\n").filter((line) => line !== ""));
+  return {
+    missing: candidates.filter((entry) => !present.has(storeKey(entry))),
+    bytesSent: Buffer.byteLength(query)
+  };
+}
+function smallFiles(plan, treeTar, snapshot) {
   const utf8 = (text) => Buffer.from(text, "utf8");
-  const files = [
+  return [
     ["removals", utf8(plan.removals.map((path15) => `${path15}\0`).join(""))],
     ["manifest.del", utf8(plan.removals.map((path15) => `${manifestKey(path15)}
 `).join(""))],
@@ -37640,15 +36852,15 @@ async function uploadSnapshot(params) {
     ["tree.tar", treeTar],
     ["meta.json", utf8(metadataJson(snapshot))]
   ];
+}
+async function publish(ctx, args, archive, progress) {
   let uploaded = 0;
-  let objectsSent = 0;
-  const archive = uploadArchive({ root: snapshot.root, objects, files, onObject: () => objectsSent++ });
   let producerError = null;
   const counted = async function* () {
     try {
       for await (const chunk of archive) {
         uploaded += chunk.length;
-        onProgress?.({ objectsSent, objectsTotal: objects.length, bytesSent: bytesSent + uploaded });
+        progress(uploaded);
         yield chunk;
       }
     } catch (error62) {
@@ -37656,17 +36868,14 @@ async function uploadSnapshot(params) {
       throw error62;
     }
   };
-  const publishArgs = [ctx.workDir, snapshot.hash, id, base2?.hash ?? "", params.lineage];
   let out;
   try {
-    out = await runScript(ctx, PUBLISH_SCRIPT, publishArgs, Readable.from(counted()));
+    out = await runScript(ctx, PUBLISH_SCRIPT, args, Readable.from(counted()));
   } catch (error62) {
     throw producerError ?? error62;
   }
   if (producerError) throw producerError;
-  const [status = "", ...rest] = out.split("\n");
-  if (status === "lost") checkMetadata(ctx, rest.join("\n"));
-  return { bytesSent: bytesSent + uploaded, objectsSent, published: status === "published" };
+  return { out, uploaded };
 }
 function storeKey(entry) {
   return `${entry.digest.slice(0, 2)}/${objectName(entry)}`;
@@ -37689,7 +36898,7 @@ var sync_exports = {};
 __export(sync_exports, {
   syncSnapshot: () => syncSnapshot
 });
-import { join as join9 } from "node:path";
+import { join as join6 } from "node:path";
 async function syncSnapshot(params) {
   const { transport, snapshot } = params;
   const workDir = params.remoteWorkDir.replace(/\/+$/, "");
@@ -37701,7 +36910,7 @@ async function syncSnapshot(params) {
   }
   const received = { bytes: 0 };
   const ctx = { transport, workDir, hash: snapshot.hash, timeoutMs: params.timeoutMs, received };
-  const cacheDir2 = params.cacheDir ?? (params.stateRoot === void 0 ? join9(params.localRoot, ".pikaci", "cache") : join9(params.stateRoot, "cache"));
+  const cacheDir2 = params.cacheDir ?? defaultSyncCacheDir(params);
   const baseKey = params.baseKey === void 0 ? await defaultBaseKey(params.localRoot) : params.baseKey;
   const lineage = baseKey === null ? "" : lineageKey(baseKey);
   const remotePath = `${workDir}/snapshots/${snapshot.hash}/tree`;
@@ -37728,7 +36937,7 @@ async function syncSnapshot(params) {
   try {
     sent = await upload(base2);
   } catch (error62) {
-    if (base2 === null || !(error62 instanceof InfrastructureError) || error62.message.includes("changed after")) {
+    if (base2 === null || !(error62 instanceof InfrastructureError) || error62 instanceof SnapshotChangedError) {
       throw error62;
     }
     sent = await upload(null);
@@ -37741,6 +36950,9 @@ async function syncSnapshot(params) {
     published: sent.published,
     baseSource
   };
+}
+function defaultSyncCacheDir(params) {
+  return params.stateRoot === void 0 ? join6(params.localRoot, ".pikaci", "cache") : join6(params.stateRoot, "cache");
 }
 async function rememberBase(cacheDir2, transport, workDir, previous, snapshot) {
   if (previous === snapshot.hash) return;
@@ -37780,7 +36992,7 @@ var init_sync = __esm({
 // src/executor/incus/sync.ts
 function createSnapshotSyncer(params) {
   const inflight = /* @__PURE__ */ new Map();
-  return async ({ snapshot, log }) => {
+  return async ({ snapshot }) => {
     const existing = inflight.get(snapshot.hash);
     if (existing) {
       const shared = await existing;
@@ -37795,28 +37007,20 @@ function createSnapshotSyncer(params) {
         }
       };
     }
-    const started = syncOnce({ ...params, snapshot, log });
+    const started = syncOnce(params, snapshot);
     inflight.set(snapshot.hash, started);
     started.catch(() => inflight.delete(snapshot.hash));
     return started;
   };
 }
-async function syncOnce(params) {
-  const { buildSnapshot: buildSnapshot2 } = await Promise.resolve().then(() => (init_build(), build_exports));
+async function syncOnce(params, snapshot) {
   const { syncSnapshot: syncSnapshot2 } = await Promise.resolve().then(() => (init_sync(), sync_exports));
-  const { root, stateRoot, include } = params.snapshot;
-  const built = await buildSnapshot2({ root, stateRoot, include });
-  if (built.hash !== params.snapshot.hash) {
-    throw new Error(
-      `the workspace changed while the run was starting (hash ${params.snapshot.hash.slice(0, 12)} became ${built.hash.slice(0, 12)})`
-    );
-  }
   return syncSnapshot2({
     transport: params.transport,
     remoteWorkDir: params.remoteWorkDir,
-    snapshot: built,
-    localRoot: params.snapshot.root,
-    ...params.snapshot.stateRoot === void 0 ? {} : { stateRoot: params.snapshot.stateRoot },
+    snapshot,
+    localRoot: snapshot.root,
+    ...params.stateRoot === void 0 ? {} : { stateRoot: params.stateRoot },
     onProgress: () => {
     }
   });
@@ -37872,24 +37076,28 @@ import { hostname as hostname3 } from "node:os";
 import { posix as posix5 } from "node:path";
 function createIncusExecutor(options) {
   const remoteWorkDir = options.remoteWorkDir ?? DEFAULT_REMOTE_WORK_DIR;
-  const syncer = options.syncer ?? createSnapshotSyncer({ transport: options.transport, remoteWorkDir });
+  const syncer = options.syncer ?? createSnapshotSyncer({
+    transport: options.transport,
+    remoteWorkDir,
+    ...options.stateRoot === void 0 ? {} : { stateRoot: options.stateRoot }
+  });
   const incus = createIncusClient({ transport: options.transport, project: options.project });
   const owner = `${hostname3()}:${process.pid}`;
   return {
     kind: "incus",
-    runJob: (job2, events, signal) => runIncusJob({ job: job2, events, signal, options, remoteWorkDir, syncer, incus, owner })
+    runJob: (job, events, signal) => runIncusJob({ job, events, signal, options, remoteWorkDir, syncer, incus, owner })
   };
 }
 async function runIncusJob(params) {
-  const { job: job2, events, signal, options, remoteWorkDir, incus } = params;
+  const { job, events, signal, options, remoteWorkDir, incus } = params;
   const { transport } = options;
-  const spec = job2.execute;
+  const spec = job.execute;
   const startedAt = /* @__PURE__ */ new Date();
   const clock = new PhaseClock(events);
   const host = (line) => events.log("host", `pikaci: ${line}
 `);
-  const name = instanceName(job2.run_id, job2.lane_id);
-  const layout = remoteJobLayout(remoteWorkDir, job2.run_id, job2.lane_id);
+  const name = instanceName(job.run_id, job.job_id);
+  const layout = remoteJobLayout(remoteWorkDir, job.run_id, job.job_id);
   const image = options.image ?? spec.image;
   const ending = {
     aborted: false,
@@ -37915,14 +37123,14 @@ async function runIncusJob(params) {
   };
   try {
     host(
-      `job ${job2.lane_id} attempt ${job2.attempt} on ${transport.description} as instance ${name} (${image})`
+      `job ${job.job_id} attempt ${job.attempt} on ${transport.description} as instance ${name} (${image})`
     );
     if (spec.network !== void 0 && options.networkRefusal !== void 0) {
       throw new InfrastructureError(`network refused: ${options.networkRefusal}`, {
         hint: "a maintainer approves the pull request (the pikaci App's Approve and run), or the lane drops `network:`"
       });
     }
-    keyed = await planKeyedCaches({ caches: spec.caches, snapshot: job2.snapshot, jobDir: layout.jobDir });
+    keyed = await planKeyedCaches({ caches: spec.caches, snapshot: job.snapshot, jobDir: layout.jobDir });
     const devices = (snapshotPath2) => jobDevices({
       cacheSource: (cacheName) => keyed.find((c) => c.name === cacheName)?.work,
       spec,
@@ -37943,10 +37151,10 @@ async function runIncusJob(params) {
     });
     checkAbort();
     const snapshotPath = await clock.run("sync_snapshot", async () => {
-      const synced = await params.syncer({ snapshot: job2.snapshot, signal, log: host });
+      const synced = await params.syncer({ snapshot: job.snapshot, signal, log: host });
       sync = synced.stats;
       host(
-        `snapshot ${job2.snapshot.hash.slice(0, 12)}: ${synced.stats.bytes_sent} bytes sent, ${synced.stats.objects_reused} objects reused`
+        `snapshot ${job.snapshot.hash.slice(0, 12)}: ${synced.stats.bytes_sent} bytes sent, ${synced.stats.objects_reused} objects reused`
       );
       return synced.remotePath;
     });
@@ -37969,7 +37177,7 @@ async function runIncusJob(params) {
           name,
           vm: spec.instance_type === "vm",
           config: {
-            ...instanceLabels({ ...ids(job2), createdAt: startedAt, owner: params.owner, remoteWorkDir }),
+            ...instanceLabels({ ...ids(job), createdAt: startedAt, owner: params.owner, remoteWorkDir }),
             ...network.config
           },
           devices: devices(snapshotPath),
@@ -38000,7 +37208,7 @@ async function runIncusJob(params) {
             [options.runnerPath ?? DEFAULT_RUNNER_PATH],
             {
               env: {
-                ...guestEnv({ spec, workdir, ids: { ...ids(job2), laneId: job2.lane_id } }),
+                ...guestEnv({ spec, workdir, ids: { ...ids(job), laneId: job.lane_id } }),
                 [OUTPUT_DIR_ENV]: guestOutputs
               }
             },
@@ -38024,8 +37232,8 @@ async function runIncusJob(params) {
         const roots = { workspace: workdir, outputDir: guestOutputs };
         outputs = await collectLaneOutputs({
           spec,
-          jobDir: job2.job_dir,
-          repoRoot: job2.snapshot.root,
+          jobDir: job.job_dir,
+          repoRoot: job.snapshot.root,
           workspaceRoots: [.../* @__PURE__ */ new Set([workdir, GUEST_SNAPSHOT])],
           collect: (sink, caps) => collectIncus({ incus, instance: name, spec, roots, sink, caps, signal }),
           log: host
@@ -38056,7 +37264,7 @@ async function runIncusJob(params) {
     remoteWorkDir,
     caches: keyed,
     passed: verdict.status === "passed",
-    id: `${job2.run_id}-${job2.lane_id}-${job2.attempt}`,
+    id: `${job.run_id}-${job.job_id}-${job.attempt}`,
     log: host
   });
   if (verdict.message && verdict.status !== "passed")
@@ -38074,8 +37282,8 @@ async function runIncusJob(params) {
     ...outputs
   };
 }
-function ids(job2) {
-  return { runId: job2.run_id, jobId: job2.lane_id, attempt: job2.attempt };
+function ids(job) {
+  return { runId: job.run_id, jobId: job.job_id, attempt: job.attempt };
 }
 var DEFAULT_REMOTE_WORK_DIR;
 var init_incus_executor = __esm({
@@ -58414,9 +57622,9 @@ var init_channel_exec = __esm({
 });
 
 // src/ssh/host-key.ts
-import { createHash as createHash10, createHmac } from "node:crypto";
+import { createHash as createHash9, createHmac } from "node:crypto";
 function fingerprintOf(keyBlob) {
-  return `SHA256:${createHash10("sha256").update(keyBlob).digest("base64").replace(/=+$/, "")}`;
+  return `SHA256:${createHash9("sha256").update(keyBlob).digest("base64").replace(/=+$/, "")}`;
 }
 function keyTypeOf(keyBlob) {
   if (keyBlob.length < 4) return "unknown";
@@ -63711,6 +62919,7 @@ async function createExecutor(params) {
     project: params.incusProject,
     runnerPath: params.runnerPath,
     image: params.image,
+    ...params.stateRoot === void 0 ? {} : { stateRoot: params.stateRoot },
     ...params.networkRefusal === void 0 ? {} : { networkRefusal: params.networkRefusal }
   });
   return { executor, transport, close: () => transport.close() };
@@ -63723,7 +62932,9 @@ async function connectTransport(params) {
     return new LocalTransport2();
   }
   const { connectSsh: connectSsh2 } = await Promise.resolve().then(() => (init_ssh_transport(), ssh_transport_exports));
-  const { privateKey, passphrase, knownHosts, fingerprint } = params.credentials ? { ...params.credentials, passphrase: void 0 } : await loadCredentials(params, env);
+  const credentials = await loadSshKey({ keyPath: params.sshKey, env });
+  const knownHosts = await loadKnownHosts({ knownHostsPath: params.knownHosts, env });
+  const fingerprint = params.fingerprint ?? (env.PIKACI_SSH_HOST_FINGERPRINT || void 0);
   if (!knownHosts && !fingerprint && !params.acceptUnknownHostKey) {
     throw new UsageError(`no pinned host key for ${target.description}`, {
       hint: `get the line with \`ssh-keyscan -p ${target.port} ${target.host}\`, check its fingerprint out of band, and pass it with --known-hosts FILE (or PIKACI_SSH_KNOWN_HOSTS / the ssh-known-hosts input)`
@@ -63731,21 +62942,12 @@ async function connectTransport(params) {
   }
   return connectSsh2({
     url: params.host,
-    privateKey,
-    passphrase,
+    privateKey: credentials.privateKey,
+    passphrase: credentials.passphrase,
     knownHosts,
     fingerprint,
     acceptUnknownHostKey: params.acceptUnknownHostKey
   });
-}
-async function loadCredentials(params, env) {
-  const key = await loadSshKey({ keyPath: params.sshKey, env });
-  return {
-    privateKey: key.privateKey,
-    passphrase: key.passphrase,
-    knownHosts: await loadKnownHosts({ knownHostsPath: params.knownHosts, env }),
-    fingerprint: params.fingerprint ?? (env.PIKACI_SSH_HOST_FINGERPRINT || void 0)
-  };
 }
 
 // src/executor/incus/gc.ts
@@ -63803,10 +63005,7 @@ async function collectGarbage(params) {
   const instances = await incus.list(INSTANCE_PREFIX);
   const runIds = [
     ...new Set(
-      instances.flatMap((i) => {
-        const runId = i.config[LABEL.runId];
-        return runId ? [runId] : [];
-      })
+      instances.flatMap((i) => i.config["user.pikaci.run_id"] ? [i.config["user.pikaci.run_id"]] : [])
     )
   ];
   const { nowSecs, beats } = await readHeartbeats(transport, remoteWorkDir, runIds);
@@ -64006,9 +63205,804 @@ import path8 from "node:path";
 
 // src/snapshot/index.ts
 init_base_key();
-init_build();
+
+// src/snapshot/build.ts
+init_errors2();
+init_digest();
+import { createHash as createHash10 } from "node:crypto";
+import { lstatSync as lstatSync2, readlinkSync, statSync as statSync2 } from "node:fs";
+import { isAbsolute as isAbsolute2, join as join9, relative, resolve as resolve3, sep as sep2 } from "node:path";
+
+// src/snapshot/digest-cache.ts
+import { mkdir as mkdir5, rename as rename2, writeFile as writeFile2 } from "node:fs/promises";
+import { dirname as dirname2 } from "node:path";
+
+// src/snapshot/digest-cache-file.ts
+init_zod();
+import { readFileSync as readFileSync4 } from "node:fs";
+import { endianness } from "node:os";
+var MAGIC = Buffer.from("pikaci-digests-v3\n", "latin1");
+var HEADER = MAGIC.length + 16;
+var STAT_FIELDS = 6;
+var STAT_BYTES = STAT_FIELDS * 8;
+var DIGEST_BYTES = 64;
+var LITTLE_ENDIAN = endianness() === "LE";
+function storedStats(key, exec) {
+  return [key.size, key.mtimeMs, key.ctimeMs, key.ino >>> 0, key.dev >>> 0, exec ? 1 : 0];
+}
+var TreeMemo = external_exports.object({
+  index: external_exports.string().regex(/^[0-9a-f]{40}(?:[0-9a-f]{24})?$/),
+  rules: external_exports.string(),
+  hash: external_exports.string().regex(/^[0-9a-f]{64}$/),
+  symlinks: external_exports.array(external_exports.tuple([external_exports.string(), external_exports.string()]))
+});
+function readCacheFile(file2) {
+  try {
+    return readFileSync4(file2);
+  } catch {
+    return null;
+  }
+}
+function encodeCache(root, cache, memo2) {
+  const count = cache.paths.length;
+  const rootBytes = Buffer.from(root, "utf8");
+  const paths = Buffer.from(cache.paths.map((path15) => `${path15}\0`).join(""), "utf8");
+  const memoBytes = Buffer.from(memo2 === null ? "" : JSON.stringify(memo2), "utf8");
+  const out = Buffer.alloc(
+    HEADER + rootBytes.length + paths.length + count * (STAT_BYTES + DIGEST_BYTES) + memoBytes.length
+  );
+  MAGIC.copy(out, 0);
+  out.writeUInt32LE(count, MAGIC.length);
+  out.writeUInt32LE(rootBytes.length, MAGIC.length + 4);
+  out.writeUInt32LE(paths.length, MAGIC.length + 8);
+  out.writeUInt32LE(memoBytes.length, MAGIC.length + 12);
+  let offset = HEADER;
+  offset += rootBytes.copy(out, offset);
+  offset += paths.copy(out, offset);
+  for (const value of cache.stats) offset = out.writeDoubleLE(value, offset);
+  offset += out.write(cache.digests.join(""), offset, "latin1");
+  memoBytes.copy(out, offset);
+  return out;
+}
+function decodeCache(buf, root) {
+  if (buf === null || buf.length < HEADER || !buf.subarray(0, MAGIC.length).equals(MAGIC)) return null;
+  const count = buf.readUInt32LE(MAGIC.length);
+  const rootLength = buf.readUInt32LE(MAGIC.length + 4);
+  const pathsLength = buf.readUInt32LE(MAGIC.length + 8);
+  const memoLength = buf.readUInt32LE(MAGIC.length + 12);
+  const statsAt = HEADER + rootLength + pathsLength;
+  const digestsAt = statsAt + count * STAT_BYTES;
+  const memoAt = digestsAt + count * DIGEST_BYTES;
+  if (buf.length !== memoAt + memoLength) return null;
+  if (buf.toString("utf8", HEADER, HEADER + rootLength) !== root) return null;
+  const text = buf.toString("utf8", HEADER + rootLength, statsAt);
+  const starts = new Int32Array(count + 1);
+  let at = 0;
+  for (let i = 0; i < count; i++) {
+    starts[i] = at;
+    const nul = text.indexOf("\0", at);
+    if (nul < 0) return null;
+    at = nul + 1;
+  }
+  if (at !== text.length) return null;
+  starts[count] = at;
+  const digests = buf.toString("latin1", digestsAt, memoAt);
+  const stats = LITTLE_ENDIAN ? new Float64Array(buf.buffer.slice(buf.byteOffset + statsAt, buf.byteOffset + digestsAt)) : Float64Array.from({ length: count * STAT_FIELDS }, (_, k) => buf.readDoubleLE(statsAt + k * 8));
+  if (Buffer.from(digests, "hex").toString("hex") !== digests) return null;
+  return {
+    count,
+    memo: memoLength === 0 ? null : parseMemo(buf.toString("utf8", memoAt, buf.length)),
+    pathIs: (index, path15) => starts[index + 1] - starts[index] === path15.length + 1 && text.startsWith(path15, starts[index]),
+    pathAt: (index) => text.slice(starts[index], starts[index + 1] - 1),
+    matches(index, key) {
+      const at2 = index * STAT_FIELDS;
+      return stats[at2] === key.size && stats[at2 + 1] === key.mtimeMs && stats[at2 + 2] === key.ctimeMs && stats[at2 + 3] === key.ino >>> 0 && stats[at2 + 4] === key.dev >>> 0;
+    },
+    digest: (index) => digests.slice(index * DIGEST_BYTES, (index + 1) * DIGEST_BYTES),
+    exec: (index) => stats[index * STAT_FIELDS + 5] === 1,
+    size: (index) => stats[index * STAT_FIELDS],
+    statsOf: (index) => Array.from(stats.subarray(index * STAT_FIELDS, (index + 1) * STAT_FIELDS))
+  };
+}
+function parseMemo(text) {
+  try {
+    return TreeMemo.parse(JSON.parse(text));
+  } catch {
+    return null;
+  }
+}
+
+// src/snapshot/digest-cache.ts
 init_entries();
-init_excludes();
+var RACY_MARGIN_MS = 2e3;
+function loadDigestCache(params) {
+  const old = params.file === null ? null : decodeCache(readCacheFile(params.file), params.root);
+  const stored = old === null ? null : new StoredOrder(old);
+  const order = [];
+  const added = /* @__PURE__ */ new Map();
+  let hits = 0;
+  const trustedBefore = params.startedAtMs - RACY_MARGIN_MS;
+  return {
+    lookup(path15, key) {
+      const i = stored?.find(path15) ?? -1;
+      if (i < 0 || old === null || !old.matches(i, key)) {
+        order.push(path15);
+        return void 0;
+      }
+      hits++;
+      order.push(i);
+      return { digest: old.digest(i), size: key.size, exec: old.exec(i) };
+    },
+    memo: old?.memo ?? null,
+    storedFiles: () => old === null ? [] : storedFiles(old),
+    remember(path15, stat3, digest) {
+      if (stat3.mtimeMs >= trustedBefore || stat3.ctimeMs >= trustedBefore) return false;
+      added.set(path15, { stats: storedStats(stat3, isExecutable(stat3.mode)), digest });
+      return true;
+    },
+    async save(memo2) {
+      if (params.file === null) return;
+      const sameMemo = JSON.stringify(memo2) === JSON.stringify(old?.memo ?? null);
+      if (added.size === 0 && hits === (old?.count ?? 0) && !stored?.jumped && sameMemo) return;
+      await writeAtomically(params.file, encodeCache(params.root, rewrite(order, old, added), memo2));
+    }
+  };
+}
+var StoredOrder = class {
+  constructor(old) {
+    this.old = old;
+  }
+  old;
+  cursor = 0;
+  byPath = null;
+  /** A lookup had to search the map: the stored order no longer matches, rewrite it. */
+  jumped = false;
+  /** The stored index of `path`, or -1. A found path moves the cursor past it even when the file changed, so one edited file does not throw every later lookup off the stored order. */
+  find(path15) {
+    const i = this.indexOf(path15);
+    if (i >= 0) this.cursor = i + 1;
+    return i;
+  }
+  indexOf(path15) {
+    const { old, cursor } = this;
+    if (cursor < old.count && old.pathIs(cursor, path15)) return cursor;
+    if (cursor === old.count && !this.jumped) return -1;
+    this.jumped = true;
+    this.byPath ??= new Map(Array.from({ length: old.count }, (_, i) => [old.pathAt(i), i]));
+    return this.byPath.get(path15) ?? -1;
+  }
+};
+function storedFiles(old) {
+  return Array.from({ length: old.count }, (_, i) => ({
+    type: "file",
+    path: old.pathAt(i),
+    exec: old.exec(i),
+    size: old.size(i),
+    digest: old.digest(i)
+  }));
+}
+function rewrite(order, old, added) {
+  const out = { paths: [], stats: [], digests: [] };
+  const written = /* @__PURE__ */ new Set();
+  const keep = (path15, stats, digest) => {
+    written.add(path15);
+    out.paths.push(path15);
+    out.stats.push(...stats);
+    out.digests.push(digest);
+  };
+  for (const item of order) {
+    if (typeof item === "number") {
+      const path15 = old.pathAt(item);
+      if (!written.has(path15)) keep(path15, old.statsOf(item), old.digest(item));
+      continue;
+    }
+    const fresh = added.get(item);
+    if (fresh !== void 0 && !written.has(item)) keep(item, fresh.stats, fresh.digest);
+  }
+  return out;
+}
+async function writeAtomically(file2, data) {
+  await mkdir5(dirname2(file2), { recursive: true });
+  const temp = `${file2}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  await writeFile2(temp, data);
+  await rename2(temp, file2);
+}
+
+// src/snapshot/build.ts
+init_entries();
+
+// src/snapshot/excludes.ts
+var ANY_DEPTH = /* @__PURE__ */ new Set([".git", ".pikaci", ".direnv", "target"]);
+var TOP_LEVEL = /* @__PURE__ */ new Set(["node_modules", "build"]);
+var METADATA_FILE = "pikaci-snapshot.json";
+var MAYBE_EXCLUDED = /(?:^|\/)(?:\.git|\.pikaci|\.direnv|target)(?:\/|$)|^(?:node_modules|build|pikaci-snapshot\.json)(?:\/|$)/;
+function isExcluded(path15) {
+  if (!MAYBE_EXCLUDED.test(path15)) return false;
+  if (path15 === METADATA_FILE) return true;
+  const parts = path15.split("/");
+  if (TOP_LEVEL.has(parts[0] ?? "")) return true;
+  return parts.some((part) => ANY_DEPTH.has(part));
+}
+var EXCLUDE_RULES = JSON.stringify({
+  version: 1,
+  ANY_DEPTH: [...ANY_DEPTH],
+  TOP_LEVEL: [...TOP_LEVEL],
+  METADATA_FILE
+});
+function isExcludedName(parent, name) {
+  if (ANY_DEPTH.has(name)) return true;
+  return parent === "" && (TOP_LEVEL.has(name) || name === METADATA_FILE);
+}
+var GIT_PATHSPEC_EXCLUDES = [
+  ".",
+  ...[...ANY_DEPTH, ...TOP_LEVEL, METADATA_FILE].filter((name) => name !== ".git").map((name) => `:(exclude)${name}`)
+];
+
+// src/snapshot/build.ts
+init_hash_spec();
+
+// src/snapshot/include.ts
+var import_picomatch4 = __toESM(require_picomatch2(), 1);
+init_errors2();
+import { lstatSync, readdirSync } from "node:fs";
+var NEVER_INCLUDED = /* @__PURE__ */ new Set([".git", ".pikaci"]);
+function isNeverIncluded(path15, stateRoot) {
+  if (path15 === METADATA_FILE) return true;
+  if (stateRoot !== void 0 && (path15 === stateRoot || path15.startsWith(`${stateRoot}/`))) return true;
+  return path15.split("/").some((part) => NEVER_INCLUDED.has(part));
+}
+function globBase(glob) {
+  const { base: base2 } = import_picomatch4.default.scan(glob);
+  return base2 === "." ? "" : base2.replace(/\/+$/, "");
+}
+function listIncluded(root, globs, options = {}) {
+  for (const glob of globs) checkGlob(glob);
+  const positive = globs.filter((g) => !g.startsWith("!"));
+  const negative = globs.filter((g) => g.startsWith("!")).map((g) => g.slice(1));
+  if (positive.length === 0) return [];
+  const included = (0, import_picomatch4.default)(positive, { dot: true });
+  const dropped = negative.length === 0 ? () => false : (0, import_picomatch4.default)(negative, { dot: true });
+  const isMatch = (path15) => included(path15) && !dropped(path15);
+  const out = /* @__PURE__ */ new Set();
+  const walked = /* @__PURE__ */ new Set();
+  for (const base2 of bases(positive)) {
+    if (base2 !== "" && isNeverIncluded(base2, options.stateRoot)) continue;
+    const stat3 = lstatSync(base2 === "" ? root : `${root}/${base2}`, { throwIfNoEntry: false });
+    if (stat3 === void 0) continue;
+    if (!stat3.isDirectory()) {
+      if (isMatch(base2)) out.add(base2);
+      continue;
+    }
+    walk2(root, base2, { isMatch, out, walked, stateRoot: options.stateRoot });
+  }
+  return [...out];
+}
+function bases(globs) {
+  const all = [...new Set(globs.map(globBase))].sort();
+  return all.filter((b) => !all.some((other) => other !== b && (other === "" || b.startsWith(`${other}/`))));
+}
+function walk2(root, start, ctx) {
+  const stack = [start];
+  while (stack.length > 0) {
+    const dir = stack.pop();
+    if (ctx.walked.has(dir)) continue;
+    ctx.walked.add(dir);
+    for (const dirent of readdirSync(dir === "" ? root : `${root}/${dir}`, { withFileTypes: true })) {
+      const path15 = dir === "" ? dirent.name : `${dir}/${dirent.name}`;
+      if (isNeverIncluded(path15, ctx.stateRoot)) continue;
+      if (dirent.isDirectory()) stack.push(path15);
+      else if ((dirent.isFile() || dirent.isSymbolicLink()) && ctx.isMatch(path15)) ctx.out.add(path15);
+    }
+  }
+}
+function checkGlob(glob) {
+  const body = glob.startsWith("!") ? glob.slice(1) : glob;
+  if (body === "" || body.startsWith("/") || body.split("/").includes("..")) {
+    throw new UsageError(`snapshot.include glob ${JSON.stringify(glob)} leaves the workspace`, {
+      hint: "write include globs relative to the repository root, without '..' (e.g. node_modules/**)"
+    });
+  }
+}
+
+// src/snapshot/list-files.ts
+init_errors2();
+import { execFile as execFile3 } from "node:child_process";
+import { existsSync as existsSync5, readdirSync as readdirSync2 } from "node:fs";
+import { dirname as dirname3, join as join8 } from "node:path";
+import { promisify as promisify3 } from "node:util";
+
+// src/snapshot/git-work-tree.ts
+import { execFile as execFile2 } from "node:child_process";
+import { readFileSync as readFileSync5, statSync } from "node:fs";
+import { isAbsolute, join as join7 } from "node:path";
+import { promisify as promisify2 } from "node:util";
+
+// src/snapshot/git-index.ts
+var SIGNATURE = 1145655875;
+var FLAG_ASSUME_VALID = 32768;
+var FLAG_EXTENDED = 16384;
+var NAME_MASK = 4095;
+var EXT_SKIP_WORKTREE = 16384;
+var EXT_INTENT_TO_ADD = 8192;
+var UNSUPPORTED_EXTENSIONS = /* @__PURE__ */ new Set(["link", "sdir"]);
+function indexChecksum(buf, hexLength) {
+  return buf.toString("hex", buf.length - hexLength / 2);
+}
+function parseGitIndex(buf) {
+  if (buf.length < 12 || buf.readUInt32BE(0) !== SIGNATURE) return null;
+  const version2 = buf.readUInt32BE(4);
+  if (version2 < 2 || version2 > 4) return null;
+  for (const hashLength of [20, 32]) {
+    const entries = parseEntries(buf, version2, hashLength);
+    if (entries !== null) return { entries, checksum: indexChecksum(buf, hashLength * 2) };
+  }
+  return null;
+}
+function parseEntries(buf, version2, hashLength) {
+  const count = buf.readUInt32BE(8);
+  const fixed = 40 + hashLength + 2;
+  const entries = new Array(count);
+  let offset = 12;
+  let previous = Buffer.alloc(0);
+  for (let i = 0; i < count; i++) {
+    const start = offset;
+    if (offset + fixed > buf.length) return null;
+    const flags = buf.readUInt16BE(offset + 40 + hashLength);
+    offset += fixed;
+    let extended2 = 0;
+    if (flags & FLAG_EXTENDED) {
+      if (version2 < 3 || offset + 2 > buf.length) return null;
+      extended2 = buf.readUInt16BE(offset);
+      offset += 2;
+    }
+    let path15;
+    if (version2 === 4) {
+      const varint = readVarint(buf, offset);
+      if (varint === null || varint.value > previous.length) return null;
+      offset = varint.next;
+      const end = buf.indexOf(0, offset);
+      if (end < 0) return null;
+      previous = Buffer.concat([
+        previous.subarray(0, previous.length - varint.value),
+        buf.subarray(offset, end)
+      ]);
+      path15 = previous.toString("utf8");
+      offset = end + 1;
+    } else {
+      const length = flags & NAME_MASK;
+      const end = length < NAME_MASK ? offset + length : buf.indexOf(0, offset);
+      if (end < 0 || end >= buf.length || buf[end] !== 0) return null;
+      path15 = buf.toString("utf8", offset, end);
+      offset = start + Math.ceil((end - start + 1) / 8) * 8;
+    }
+    const entry = entryAt(buf, start, path15, flags, extended2);
+    if (entry === null) return null;
+    entries[i] = entry;
+  }
+  return extensionsEndAtChecksum(buf, offset, hashLength) ? entries : null;
+}
+function entryAt(buf, start, path15, flags, extended2) {
+  const mode = buf.readUInt32BE(start + 24);
+  if ((mode & 61440) === 16384) return null;
+  return {
+    path: path15,
+    mode,
+    stage: flags >> 12 & 3,
+    untrusted: (flags & FLAG_ASSUME_VALID) !== 0 || (extended2 & (EXT_SKIP_WORKTREE | EXT_INTENT_TO_ADD)) !== 0,
+    ctimeMs: buf.readUInt32BE(start) * 1e3 + buf.readUInt32BE(start + 4) / 1e6,
+    mtimeMs: buf.readUInt32BE(start + 8) * 1e3 + buf.readUInt32BE(start + 12) / 1e6,
+    dev: buf.readUInt32BE(start + 16),
+    ino: buf.readUInt32BE(start + 20),
+    size: buf.readUInt32BE(start + 36)
+  };
+}
+function extensionsEndAtChecksum(buf, offset, hashLength) {
+  const checksumAt = buf.length - hashLength;
+  let at = offset;
+  while (at + 8 <= checksumAt) {
+    const signature = buf.toString("latin1", at, at + 4);
+    if (UNSUPPORTED_EXTENSIONS.has(signature)) return false;
+    at += 8 + buf.readUInt32BE(at + 4);
+  }
+  return at === checksumAt;
+}
+function readVarint(buf, offset) {
+  if (offset >= buf.length) return null;
+  let byte = buf[offset++];
+  let value = byte & 127;
+  while (byte & 128) {
+    if (offset >= buf.length || value > 2 ** 40) return null;
+    byte = buf[offset++];
+    value = (value + 1) * 128 + (byte & 127);
+  }
+  return { value, next: offset };
+}
+
+// src/snapshot/git-work-tree.ts
+var execFileAsync2 = promisify2(execFile2);
+var STRICT = [
+  "-c",
+  "core.fileMode=true",
+  "-c",
+  "core.trustctime=true",
+  "-c",
+  "core.checkStat=default",
+  "-c",
+  "core.fsmonitor=false"
+];
+async function listGitWorkTree(params) {
+  const env = params.env ?? process.env;
+  if (env.GIT_DIR || env.GIT_INDEX_FILE || env.GIT_WORK_TREE || env.GIT_COMMON_DIR) return null;
+  const gitDir = gitDirOf(params.root);
+  if (gitDir === null) return null;
+  let parsed = null;
+  let changes;
+  try {
+    const running = startStatus(params.root, params.excludePathspecs ?? []);
+    const index = readFileSync5(join7(gitDir, "index"));
+    const known = params.knownIndex;
+    const maybeKnown = known !== void 0 && indexChecksum(index, known.length) === known;
+    if (!maybeKnown) parsed = parseGitIndex(index);
+    changes = parseStatus(await running);
+    if (changes === null) return null;
+    if (maybeKnown) {
+      if (isClean(changes)) return { indexed: [], paths: [], indexId: known, clean: true, unchanged: true };
+      parsed = parseGitIndex(index);
+    }
+  } catch {
+    return null;
+  }
+  if (parsed === null) return null;
+  const candidates = candidatesOf(parsed.entries);
+  const listing = applyChanges(candidates, changes.dirty, changes.untracked);
+  const identifies = !candidates.untrusted && !/^0+$/.test(parsed.checksum);
+  return {
+    ...listing,
+    indexId: identifies ? parsed.checksum : null,
+    clean: isClean(changes),
+    unchanged: false
+  };
+}
+function startStatus(root, excludePathspecs) {
+  const running = execFileAsync2(
+    "git",
+    [
+      "--no-optional-locks",
+      "-C",
+      root,
+      ...STRICT,
+      "status",
+      "--porcelain=v2",
+      "-z",
+      "--untracked-files=all",
+      "--ignore-submodules=all",
+      "--no-renames",
+      "--",
+      ...GIT_PATHSPEC_EXCLUDES,
+      ...excludePathspecs
+    ],
+    { encoding: "buffer", maxBuffer: 1 << 30 }
+  ).then(({ stdout }) => splitNul(stdout));
+  running.catch(() => {
+  });
+  return running;
+}
+var isClean = (changes) => changes.dirty.size === 0 && changes.untracked.length === 0;
+function parseStatus(records) {
+  const dirty = /* @__PURE__ */ new Set();
+  const untracked = [];
+  for (const record2 of records) {
+    switch (record2[0]) {
+      case "1": {
+        const path15 = fieldsAfter(record2, 8);
+        if (path15 === null) return null;
+        if (record2[3] !== ".") dirty.add(path15);
+        break;
+      }
+      case "u": {
+        const path15 = fieldsAfter(record2, 10);
+        if (path15 === null) return null;
+        dirty.add(path15);
+        break;
+      }
+      case "?":
+        untracked.push(record2.slice(2));
+        break;
+      case "#":
+      case "!":
+        break;
+      default:
+        return null;
+    }
+  }
+  return { dirty, untracked };
+}
+function fieldsAfter(record2, count) {
+  let at = -1;
+  for (let i = 0; i < count; i++) {
+    at = record2.indexOf(" ", at + 1);
+    if (at < 0) return null;
+  }
+  return record2.slice(at + 1);
+}
+function candidatesOf(entries) {
+  const files = [];
+  const paths = [];
+  const seen = /* @__PURE__ */ new Set();
+  let untrusted = false;
+  for (const entry of entries) {
+    untrusted ||= entry.untrusted;
+    const { path: path15, mode } = entry;
+    if ((mode & 61440) === 57344) continue;
+    if ((mode & 61440) === 32768 && entry.stage === 0 && !entry.untrusted) {
+      files.push(entry);
+    } else if (!seen.has(path15)) {
+      seen.add(path15);
+      paths.push(path15);
+    }
+  }
+  return { files, paths, untrusted };
+}
+function applyChanges(candidates, dirty, untracked) {
+  if (dirty.size === 0) return { indexed: candidates.files, paths: [...candidates.paths, ...untracked] };
+  const indexed = [];
+  const paths = [...candidates.paths];
+  for (const file2 of candidates.files) {
+    if (dirty.has(file2.path)) paths.push(file2.path);
+    else indexed.push(file2);
+  }
+  return { indexed, paths: [...new Set(paths), ...untracked] };
+}
+function gitDirOf(root) {
+  const dotGit = join7(root, ".git");
+  const stat3 = statSync(dotGit, { throwIfNoEntry: false });
+  if (stat3 === void 0) return null;
+  if (stat3.isDirectory()) return dotGit;
+  const match = /^gitdir: (.+)$/m.exec(readFileSync5(dotGit, "utf8"));
+  if (!match) return null;
+  const target = match[1].trim();
+  return isAbsolute(target) ? target : join7(root, target);
+}
+function splitNul(stdout) {
+  const parts = stdout.toString("utf8").split("\0");
+  parts.pop();
+  return parts;
+}
+
+// src/snapshot/list-files.ts
+var execFileAsync3 = promisify3(execFile3);
+async function listFiles(root, options = {}) {
+  const { exclude } = options;
+  const drop = exclude === void 0 ? isExcluded : (path15) => isExcluded(path15) || path15 === exclude || path15.startsWith(`${exclude}/`);
+  const plain = (source, paths) => ({
+    paths: paths.filter((path15) => !drop(path15)),
+    indexed: [],
+    source,
+    tree: null
+  });
+  if (!insideGitWorkTree(root)) return plain("walk", walk3(root));
+  const fast = await listGitWorkTree({
+    root,
+    env: options.env ?? process.env,
+    excludePathspecs: exclude === void 0 ? [] : [`:(exclude,literal)${exclude}`],
+    ...options.knownIndex === void 0 ? {} : { knownIndex: options.knownIndex }
+  });
+  if (fast !== null && !fast.paths.some(hasReplacement) && !fast.indexed.some((f) => hasReplacement(f.path))) {
+    const { indexId, clean, unchanged } = fast;
+    return {
+      paths: fast.paths.filter((path15) => !drop(path15)),
+      indexed: fast.indexed.filter((file2) => !drop(file2.path)),
+      source: "git",
+      tree: { indexId, clean, unchanged }
+    };
+  }
+  const git = await gitListFiles(root);
+  return git === null ? plain("walk", walk3(root)) : plain("git", git);
+}
+var hasReplacement = (path15) => path15.includes("�");
+function insideGitWorkTree(root) {
+  for (let dir = root; ; dir = dirname3(dir)) {
+    if (existsSync5(join8(dir, ".git"))) return true;
+    if (dirname3(dir) === dir) return false;
+  }
+}
+async function gitListFiles(root) {
+  let stdout;
+  try {
+    ({ stdout } = await execFileAsync3(
+      "git",
+      ["-C", root, "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+      { encoding: "buffer", maxBuffer: 1 << 30 }
+    ));
+  } catch {
+    return null;
+  }
+  const text = stdout.toString("utf8");
+  if (text.includes("�")) checkUtf8Names(stdout);
+  const listed = text.split("\0");
+  listed.pop();
+  const paths = new Set(listed);
+  return [...paths];
+}
+function checkUtf8Names(stdout) {
+  let start = 0;
+  for (let i = stdout.indexOf(0); i !== -1; i = stdout.indexOf(0, start)) {
+    const raw = stdout.subarray(start, i);
+    start = i + 1;
+    const path15 = raw.toString("utf8");
+    if (!Buffer.from(path15, "utf8").equals(raw)) {
+      throw new UsageError(`file name is not valid UTF-8: ${JSON.stringify(path15)}`, {
+        hint: "rename the file (snapshot paths are hashed as UTF-8) or add it to .gitignore"
+      });
+    }
+  }
+}
+function walk3(root) {
+  const out = [];
+  const stack = [""];
+  while (stack.length > 0) {
+    const dir = stack.pop();
+    for (const dirent of readdirSync2(join8(root, dir), { withFileTypes: true })) {
+      if (isExcludedName(dir, dirent.name)) continue;
+      const path15 = dir === "" ? dirent.name : `${dir}/${dirent.name}`;
+      if (dirent.isDirectory()) stack.push(path15);
+      else out.push(path15);
+    }
+  }
+  return out;
+}
+
+// src/snapshot/build.ts
+function defaultDigestCacheFile(root, stateRoot) {
+  if (stateRoot === void 0) return join9(root, ".pikaci", "cache", "digests-v3.bin");
+  const key = createHash10("sha256").update(resolve3(root)).digest("hex").slice(0, 16);
+  return join9(resolve3(stateRoot), "cache", `digests-${key}.bin`);
+}
+async function buildSnapshot(params) {
+  const { root, exclude, cacheFile } = resolveBuild(params);
+  const cache = loadDigestCache({ file: cacheFile, root, startedAtMs: (params.now ?? Date.now)() });
+  const include = params.include ?? [];
+  const rules = snapshotRules(exclude);
+  const memo2 = include.length === 0 && cache.memo?.rules === rules ? cache.memo : null;
+  const listed = await listFiles(root, { env: params.env, exclude, knownIndex: memo2?.index });
+  if (memo2 !== null && listed.tree?.unchanged) return fromMemo(root, cache, memo2);
+  if (include.length > 0) addIncluded(listed, listIncluded(root, include, { stateRoot: exclude }));
+  const found = statListed(root, listed, cache);
+  const unstored = await readDigests(root, found, cache, params.concurrency ?? 16);
+  const { sorted, files, bytes } = finish3(found.entries, found.dirs);
+  const hash2 = hashSortedEntries(sorted);
+  const tree = listed.tree;
+  const index = include.length === 0 && tree?.clean && unstored === 0 ? tree.indexId : null;
+  await cache.save(index === null ? null : { index, rules, hash: hash2, symlinks: symlinksOf(sorted) });
+  const { cacheHits } = found;
+  return { root, hash: hash2, entries: sorted, files, bytes, cacheHits, source: listed.source, memo: false };
+}
+function resolveBuild(params) {
+  const root = resolve3(params.root);
+  if (!statSync2(root, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new UsageError(`${root} is not a directory`, { hint: "pass the workspace directory to snapshot" });
+  }
+  const cacheFile = params.cacheFile === void 0 ? defaultDigestCacheFile(root, params.stateRoot) : params.cacheFile;
+  const stateRootInside = params.stateRoot === void 0 ? null : pathInside(root, params.stateRoot);
+  if (stateRootInside === "") {
+    throw new UsageError(`the state root ${root} is the workspace itself`, {
+      hint: "pass --state-root (or PIKACI_STATE_ROOT) outside the workspace, or a directory inside it"
+    });
+  }
+  return { root, exclude: stateRootInside ?? void 0, cacheFile };
+}
+function statListed(root, listed, cache) {
+  const found = { entries: [], dirs: /* @__PURE__ */ new Set(), toRead: [], cacheHits: 0 };
+  const { entries, dirs } = found;
+  const toStat = [];
+  for (const file2 of listed.indexed) {
+    const hit = cache.lookup(file2.path, file2);
+    if (hit === void 0) {
+      toStat.push(file2.path);
+      continue;
+    }
+    found.cacheHits++;
+    entries.push({ type: "file", path: file2.path, exec: hit.exec, size: hit.size, digest: hit.digest });
+    addParents(file2.path, dirs);
+  }
+  for (const path15 of toStat.length === 0 ? listed.paths : [...listed.paths, ...toStat]) {
+    const abs = `${root}/${path15}`;
+    const stat3 = lstatSync2(abs, { throwIfNoEntry: false });
+    if (stat3 === void 0) continue;
+    if (stat3.isSymbolicLink()) {
+      entries.push({ type: "symlink", path: path15, target: readlinkSync(abs, "utf8") });
+    } else if (stat3.isFile()) {
+      const hit = cache.lookup(path15, stat3);
+      if (hit) found.cacheHits++;
+      else found.toRead.push({ path: path15, stat: stat3, index: entries.length });
+      entries.push({
+        type: "file",
+        path: path15,
+        exec: isExecutable(stat3.mode),
+        size: hit?.size ?? 0,
+        digest: hit?.digest ?? ""
+      });
+    } else {
+      continue;
+    }
+    addParents(path15, dirs);
+  }
+  return found;
+}
+async function readDigests(root, found, cache, concurrency) {
+  let unstored = 0;
+  await digestFiles(
+    found.toRead,
+    async ({ path: path15, stat: stat3, index }) => {
+      const { digest, size } = await digestFile(join9(root, path15), stat3.size);
+      const entry = found.entries[index];
+      entry.digest = digest;
+      entry.size = size;
+      if (size !== stat3.size || !cache.remember(path15, stat3, digest)) unstored++;
+    },
+    concurrency
+  );
+  return unstored;
+}
+function symlinksOf(sorted) {
+  return sorted.flatMap((e) => e.type === "symlink" ? [[e.path, e.target]] : []);
+}
+function addIncluded(listed, included) {
+  if (included.length === 0) return;
+  const known = new Set(listed.paths);
+  for (const file2 of listed.indexed) known.add(file2.path);
+  for (const path15 of included) if (!known.has(path15)) listed.paths.push(path15);
+}
+function snapshotRules(exclude) {
+  return JSON.stringify([HASH_PREFIX, EXCLUDE_RULES, exclude ?? null]);
+}
+function fromMemo(root, cache, memo2) {
+  const entries = cache.storedFiles();
+  const dirs = /* @__PURE__ */ new Set();
+  for (const entry of entries) addParents(entry.path, dirs);
+  for (const [path15, target] of memo2.symlinks) {
+    entries.push({ type: "symlink", path: path15, target });
+    addParents(path15, dirs);
+  }
+  const { sorted, files, bytes } = finish3(entries, dirs);
+  return {
+    root,
+    hash: memo2.hash,
+    entries: sorted,
+    files,
+    bytes,
+    cacheHits: files,
+    source: "git",
+    memo: true
+  };
+}
+function finish3(entries, dirs) {
+  for (const path15 of dirs) entries.push({ type: "dir", path: path15 });
+  const sorted = sortEntries(entries);
+  let files = 0;
+  let bytes = 0;
+  for (const entry of sorted) {
+    if (entry.type !== "file") continue;
+    files++;
+    bytes += entry.size;
+  }
+  return { sorted, files, bytes };
+}
+function pathInside(outer, inner) {
+  const rel = relative(outer, resolve3(inner));
+  if (rel.startsWith("..") || isAbsolute2(rel)) return null;
+  return rel.split(sep2).join("/");
+}
+function addParents(path15, dirs) {
+  for (let slash = path15.lastIndexOf("/"); slash > 0; slash = path15.lastIndexOf("/", slash - 1)) {
+    const parent = path15.slice(0, slash);
+    if (dirs.has(parent)) return;
+    dirs.add(parent);
+  }
+}
+
+// src/snapshot/index.ts
+init_entries();
 init_hash_spec();
 init_sync();
 
@@ -64323,12 +64317,6 @@ function show(id) {
 // src/store/layout.ts
 init_errors2();
 import path10 from "node:path";
-var RUN_FILE = "run.json";
-var PLAN_FILE = "plan.json";
-var JOBS_DIR = "jobs";
-function logFileName(kind) {
-  return `${kind}.log`;
-}
 var StoreLayout = class {
   root;
   constructor(root) {
@@ -64342,13 +64330,13 @@ var StoreLayout = class {
     return this.inside("runs", runId);
   }
   runFile(runId) {
-    return this.inside(this.runDir(runId), RUN_FILE);
+    return this.inside(this.runDir(runId), "run.json");
   }
   planFile(runId) {
-    return this.inside(this.runDir(runId), PLAN_FILE);
+    return this.inside(this.runDir(runId), "plan.json");
   }
   jobsDir(runId) {
-    return this.inside(this.runDir(runId), JOBS_DIR);
+    return this.inside(this.runDir(runId), "jobs");
   }
   jobDir(runId, jobId) {
     assertJobId(jobId);
@@ -64358,7 +64346,7 @@ var StoreLayout = class {
     if (kind !== "host" && kind !== "guest") {
       throw new InvalidIdError(`unknown log kind ${JSON.stringify(kind)}`, { hint: "use host or guest" });
     }
-    return this.inside(this.jobDir(runId, jobId), logFileName(kind));
+    return this.inside(this.jobDir(runId, jobId), `${kind}.log`);
   }
   inside(...segments) {
     const resolved = path10.resolve(this.root, ...segments);
@@ -64424,10 +64412,10 @@ function createStateStore({ root }) {
     },
     loadRunRecord: (runId) => readRecord(layout.runFile(runId), RunRecord),
     loadPlan: (runId) => readRecord(layout.planFile(runId), PlanRecord),
-    async loadLogs(runId, { job: job2, kind }) {
+    async loadLogs(runId, { job, kind }) {
       const kinds = kind === "both" ? ["host", "guest"] : [kind];
       const out = [];
-      for (const jobId of await jobIds(runId, job2)) {
+      for (const jobId of await jobIds(runId, job)) {
         for (const k of kinds) {
           const file2 = layout.logFile(runId, jobId, k);
           const text = await readOrNull(file2);
@@ -64551,9 +64539,9 @@ Options:
       throw new PikaciError(`no run ${runId} under ${root}`, {
         hint: "check the id with `pikaci status`, or pass --state-root"
       });
-    if (values.job && !run2.jobs.some((job2) => job2.lane_id === values.job)) {
+    if (values.job && !run2.jobs.some((job) => job.id === values.job)) {
       throw new UsageError(`run ${runId} has no job \`${values.job}\``, {
-        hint: `jobs: ${run2.jobs.map((job2) => job2.lane_id).join(", ")}`
+        hint: `jobs: ${run2.jobs.map((job) => job.id).join(", ")}`
       });
     }
     const logs = await store.loadLogs(runId, { ...values.job ? { job: values.job } : {}, kind });
@@ -64658,8 +64646,7 @@ function buildRunPlan(config2, changedFiles, options = {}) {
       selection: structuredClone(selection),
       nodes
     },
-    lanes,
-    timeouts: new Map(all.map((lane) => [lane.id, lane.execute.timeout_secs]))
+    lanes
   };
 }
 function pickLanes(all, laneIds) {
@@ -64803,443 +64790,90 @@ function shouldRetry(outcome, attempt, infraRetries) {
 }
 function runStatusOf(jobs, aborted2) {
   if (aborted2) return "cancelled";
-  if (jobs.some((job2) => job2.status === "failed")) return "failed";
-  if (jobs.some((job2) => job2.status === "queued" || job2.status === "running")) return "running";
-  if (jobs.some((job2) => job2.status === "cancelled")) return "cancelled";
-  if (jobs.every((job2) => job2.status === "skipped")) return "skipped";
+  if (jobs.some((job) => job.status === "failed")) return "failed";
+  if (jobs.some((job) => job.status === "queued" || job.status === "running")) return "running";
+  if (jobs.some((job) => job.status === "cancelled")) return "cancelled";
+  if (jobs.every((job) => job.status === "skipped")) return "skipped";
   return "passed";
 }
 function exitCodeOf(status) {
   return status === "passed" || status === "skipped" ? 0 : 1;
 }
 
-// src/run/default-deps.ts
-init_build();
-var defaultHashSnapshot = async (workspace, _signal, { stateRoot, include }) => {
-  const snapshot = await buildSnapshot({ root: workspace, stateRoot, include });
-  return {
-    root: snapshot.root,
-    hash: snapshot.hash,
-    ...stateRoot === void 0 ? {} : { stateRoot },
-    ...include === void 0 || include.length === 0 ? {} : { include }
-  };
-};
-
-// src/run/prepare.ts
-function planRun(p) {
-  const now = (p.now ?? (() => /* @__PURE__ */ new Date()))();
-  const runId = p.runId ?? newRunId(now);
-  const createdAt = now.toISOString();
-  const { plan, timeouts } = buildRunPlan(p.config, p.changedFiles, {
-    configPath: p.configPath,
-    ...p.laneIds === void 0 ? {} : { laneIds: p.laneIds },
-    runId,
-    createdAt,
-    executor: p.executor
-  });
-  return { runId, createdAt, plan, timeouts };
-}
-function workspaceSnapshot(p) {
-  const hash2 = p.hash ?? defaultHashSnapshot;
-  const include = p.config.snapshot?.include;
-  return (signal) => hash2(p.workspace, signal, {
-    ...p.stateRoot === void 0 ? {} : { stateRoot: p.stateRoot },
-    ...include === void 0 ? {} : { include }
-  });
-}
-
-// src/run/run-engine.ts
+// src/run/run-lanes.ts
 init_errors2();
+init_schema();
+
+// src/run/default-deps.ts
+var defaultBuildPlan = (config2, changedFiles, options) => {
+  const { plan } = buildRunPlan(config2, changedFiles, options);
+  const timeouts = new Map(resolveLanes(config2).map((lane) => [lane.id, lane.execute.timeout_secs]));
+  return { plan, timeouts };
+};
+var defaultHashSnapshot = (workspace, _signal, { stateRoot, include }) => buildSnapshot({ root: workspace, stateRoot, include });
 
 // src/run/events.ts
 function runStarted(runId, at, lanes) {
   return { type: "run_started", at, run_id: runId, lanes };
 }
-function jobStarted(runId, at, laneId, attempt) {
-  return { type: "job_started", at, run_id: runId, lane_id: laneId, attempt };
+function jobStarted(runId, at, jobId, attempt) {
+  return { type: "job_started", at, run_id: runId, job_id: jobId, attempt };
 }
-function jobPhase(runId, at, laneId, phase, state, durationMs) {
-  return { type: "job_phase", at, run_id: runId, lane_id: laneId, phase, state, duration_ms: durationMs };
+function jobPhase(runId, at, jobId, phase, state, durationMs) {
+  return { type: "job_phase", at, run_id: runId, job_id: jobId, phase, state, duration_ms: durationMs };
 }
-function jobLog(runId, at, laneId, stream, text) {
-  return { type: "job_log", at, run_id: runId, lane_id: laneId, stream, text };
+function jobLog(runId, at, jobId, stream, text) {
+  return { type: "job_log", at, run_id: runId, job_id: jobId, stream, text };
 }
-function jobFinished(runId, at, job2) {
+function jobFinished(runId, at, jobId, result) {
   return {
     type: "job_finished",
     at,
     run_id: runId,
-    lane_id: job2.lane_id,
-    status: job2.status,
-    failure_kind: job2.failure_kind,
-    exit_code: job2.exit_code,
-    duration_ms: job2.duration_ms ?? null,
-    message: job2.message,
-    job: job2
+    job_id: jobId,
+    status: result.status,
+    failure_kind: result.failure_kind,
+    exit_code: result.exit_code,
+    duration_ms: result.duration_ms,
+    message: result.message
   };
 }
 function runFinished(runId, at, status) {
   return { type: "run_finished", at, run_id: runId, status };
 }
 
-// src/run/job-runner.ts
-init_errors2();
-init_schema();
-
-// src/run/job-logs.ts
-init_errors2();
-var JobLogs = class {
-  constructor(p) {
-    this.p = p;
+// src/run/live-phases.ts
+function livePhase(job, phase, state, at, durationMs) {
+  if (state === "started") {
+    return {
+      ...job,
+      phases: [
+        ...job.phases,
+        { phase, started_at: at, finished_at: null, duration_ms: null, status: "running" }
+      ]
+    };
   }
-  p;
-  #files = /* @__PURE__ */ new Map();
-  #truncation = null;
-  #closed = false;
-  append(stream, text) {
-    if (this.#closed) return;
-    let file2 = this.#files.get(stream);
-    if (file2 === null) return;
-    try {
-      if (file2 === void 0) {
-        file2 = this.p.store.openLog(this.p.runId, this.p.laneId, stream, this.p.limitBytes);
-        this.#files.set(stream, file2);
-      }
-      file2.write(text);
-    } catch (error62) {
-      this.#files.set(stream, null);
-      this.p.warn(`could not write ${stream}.log of ${this.p.laneId}: ${describeError(error62)}`);
-    }
-  }
-  /** Finish both logs; returns the guest log's cut (null when it fit). Safe to call twice. */
-  close() {
-    if (this.#closed) return this.#truncation;
-    this.#closed = true;
-    for (const [stream, file2] of this.#files) {
-      try {
-        const cut2 = file2?.close() ?? null;
-        if (stream === "guest") this.#truncation = cut2;
-      } catch (error62) {
-        this.p.warn(`could not finish ${stream}.log of ${this.p.laneId}: ${describeError(error62)}`);
-      }
-    }
-    return this.#truncation;
-  }
-};
-
-// src/run/lane-fold.ts
-function foldPhase(phases, e) {
-  if (e.state === "started") {
-    return [
-      ...phases,
-      { phase: e.phase, started_at: e.at, finished_at: null, duration_ms: null, status: "running" }
-    ];
-  }
-  const index = phases.findLastIndex((p) => p.phase === e.phase && p.finished_at === null);
-  const status = e.state === "finished" ? "ok" : "failed";
+  const index = job.phases.findLastIndex((p) => p.phase === phase && p.finished_at === null);
+  const status = state === "finished" ? "ok" : "failed";
   if (index === -1) {
-    const startedAt = new Date(Date.parse(e.at) - (e.duration_ms ?? 0)).toISOString();
-    return [
-      ...phases,
-      { phase: e.phase, started_at: startedAt, finished_at: e.at, duration_ms: e.duration_ms, status }
-    ];
+    const startedAt = new Date(Date.parse(at) - (durationMs ?? 0)).toISOString();
+    return {
+      ...job,
+      phases: [
+        ...job.phases,
+        { phase, started_at: startedAt, finished_at: at, duration_ms: durationMs, status }
+      ]
+    };
   }
-  return phases.map(
+  const phases = job.phases.map(
     (p, i) => i === index ? {
       ...p,
-      finished_at: e.at,
-      duration_ms: e.duration_ms ?? Math.max(0, Date.parse(e.at) - Date.parse(p.started_at)),
+      finished_at: at,
+      duration_ms: durationMs ?? Date.parse(at) - Date.parse(p.started_at),
       status
     } : p
   );
-}
-function newLaneView(id) {
-  return {
-    id,
-    status: "queued",
-    phase: null,
-    phases: [],
-    attempt: 0,
-    startedAtMs: null,
-    durationMs: null,
-    failureKind: null,
-    message: null,
-    job: null
-  };
-}
-function foldLane(lane, event) {
-  if (!("lane_id" in event) || event.lane_id !== lane.id) return lane;
-  switch (event.type) {
-    case "job_started":
-      return {
-        ...lane,
-        status: "running",
-        attempt: event.attempt,
-        startedAtMs: lane.startedAtMs ?? Date.parse(event.at),
-        phase: null,
-        phases: []
-      };
-    case "job_phase":
-      return {
-        ...lane,
-        phase: event.state === "started" ? event.phase : lane.phase,
-        phases: foldPhase(lane.phases, event)
-      };
-    case "job_finished":
-      return {
-        ...lane,
-        status: event.status,
-        phase: null,
-        durationMs: event.duration_ms,
-        failureKind: event.failure_kind,
-        message: event.message,
-        job: event.job
-      };
-    default:
-      return lane;
-  }
-}
-var emptyRunView = { runId: null, startedAtMs: null, lanes: [] };
-function foldRun(state, event) {
-  if (event.type === "run_started") {
-    return { runId: event.run_id, startedAtMs: Date.parse(event.at), lanes: event.lanes.map(newLaneView) };
-  }
-  if (!("lane_id" in event)) return state;
-  return { ...state, lanes: state.lanes.map((lane) => foldLane(lane, event)) };
-}
-
-// src/run/records.ts
-function executeNodes(plan) {
-  return plan.nodes.filter((node2) => node2.kind === "execute");
-}
-function baseJob(laneId, description, timeoutSecs, executor) {
-  return {
-    lane_id: laneId,
-    description,
-    status: "queued",
-    executor,
-    plan_node_id: "",
-    timeout_secs: timeoutSecs,
-    host_log_path: null,
-    guest_log_path: null,
-    started_at: null,
-    finished_at: null,
-    duration_ms: null,
-    exit_code: null,
-    message: null,
-    failure_kind: null,
-    phases: [],
-    attempts: []
-  };
-}
-function initialRunRecord(params) {
-  const { meta: meta3 = {} } = params;
-  const { plan, runId, createdAt, timeouts } = params.planned;
-  const nodes = executeNodes(plan);
-  const selectedIds = new Set(nodes.map((node2) => node2.lane_id));
-  const queued = nodes.map((node2) => {
-    const logs = params.logPaths(node2.lane_id);
-    return {
-      ...baseJob(node2.lane_id, node2.description, node2.execute.timeout_secs, params.executor),
-      plan_node_id: node2.id,
-      host_log_path: logs.host,
-      guest_log_path: logs.guest,
-      image: node2.execute.image,
-      instance_type: node2.execute.instance_type
-    };
-  });
-  const skipped = plan.selection.filter((filter) => !selectedIds.has(filter.lane_id)).map(
-    (filter) => ({
-      ...baseJob(filter.lane_id, filter.lane_id, timeouts.get(filter.lane_id) ?? 1, params.executor),
-      status: "skipped",
-      message: filter.reason
-    })
-  );
-  return {
-    schema_version: 1,
-    run_id: runId,
-    status: nodes.length === 0 ? "skipped" : "running",
-    rerun_of: null,
-    target_id: null,
-    git_head: meta3.git_head ?? null,
-    git_dirty: meta3.git_dirty ?? null,
-    created_at: createdAt,
-    started_at: createdAt,
-    finished_at: nodes.length === 0 ? createdAt : null,
-    plan_path: PLAN_FILE,
-    changed_files: plan.changed_files,
-    filters: plan.selection,
-    message: nodes.length === 0 ? "no lane was selected" : null,
-    prepare_timings: [],
-    jobs: [...queued, ...skipped],
-    snapshot_hash: null,
-    host: meta3.host ?? null,
-    repository: meta3.repository ?? null,
-    pull_request: meta3.pull_request ?? null,
-    workflow_run_url: meta3.workflow_run_url ?? null
-  };
-}
-function updateJob(run2, laneId, patch) {
-  return { ...run2, jobs: run2.jobs.map((job2) => job2.lane_id === laneId ? patch(job2) : job2) };
-}
-function addPrepareTiming(run2, timing) {
-  return { ...run2, prepare_timings: [...run2.prepare_timings, timing] };
-}
-function markJobRunning(job2, at) {
-  return { ...job2, status: "running", started_at: job2.started_at ?? at, finished_at: null };
-}
-function attemptFromOutcome(attempt, outcome) {
-  return {
-    attempt,
-    status: outcome.status,
-    failure_kind: outcome.failure_kind,
-    exit_code: outcome.exit_code,
-    message: outcome.message,
-    started_at: outcome.started_at,
-    finished_at: outcome.finished_at,
-    phases: outcome.phases
-  };
-}
-function applyAttempt(job2, attempt, outcome, final) {
-  const attempts = [...job2.attempts ?? [], attemptFromOutcome(attempt, outcome)];
-  const startedAt = job2.started_at ?? outcome.started_at;
-  return {
-    ...job2,
-    status: final ? outcome.status : "running",
-    started_at: startedAt,
-    finished_at: final ? outcome.finished_at : null,
-    duration_ms: final ? Math.max(0, Date.parse(outcome.finished_at) - Date.parse(startedAt)) : null,
-    exit_code: outcome.exit_code,
-    message: outcome.message,
-    failure_kind: outcome.failure_kind,
-    phases: outcome.phases,
-    attempts,
-    sync: outcome.sync ?? job2.sync ?? null,
-    image: outcome.image ?? job2.image ?? null,
-    instance_name: outcome.instance_name ?? job2.instance_name ?? null,
-    host_log_path: outcome.host_log_path ?? job2.host_log_path,
-    guest_log_path: outcome.guest_log_path ?? job2.guest_log_path,
-    ...outcome.artifacts !== void 0 ? { artifacts: outcome.artifacts } : {},
-    ...outcome.tests !== void 0 ? { tests: outcome.tests } : {}
-  };
-}
-function closeUnfinishedJobs(run2, at, close) {
-  return {
-    ...run2,
-    jobs: run2.jobs.map(
-      (job2) => job2.status === "queued" || job2.status === "running" ? {
-        ...job2,
-        status: close.status,
-        finished_at: at,
-        duration_ms: job2.started_at ? Math.max(0, Date.parse(at) - Date.parse(job2.started_at)) : null,
-        message: close.message,
-        failure_kind: close.status === "failed" ? "infrastructure" : null
-      } : job2
-    )
-  };
-}
-function finishRun(run2, at, aborted2, message) {
-  const computed = runStatusOf(run2.jobs, aborted2);
-  const status = computed === "running" ? "failed" : computed;
-  return { ...run2, status, finished_at: at, message: message ?? run2.message };
-}
-
-// src/run/job-runner.ts
-async function runJob(scope, job2) {
-  const laneId = job2.node.lane_id;
-  const jobDir = await job2.store.jobDir(scope.runId, laneId);
-  const logs = new JobLogs({
-    store: job2.store,
-    runId: scope.runId,
-    laneId,
-    limitBytes: job2.node.execute.log_limit_bytes ?? DEFAULT_LOG_LIMIT_BYTES,
-    warn: job2.warn
-  });
-  const retries = job2.infraRetries ?? job2.node.execute.infra_retries;
-  try {
-    for (let attempt = 1; !scope.signal.aborted; attempt++) {
-      const spec = {
-        run_id: scope.runId,
-        lane_id: laneId,
-        description: job2.node.description,
-        attempt,
-        execute: job2.node.execute,
-        snapshot: job2.snapshot,
-        job_dir: jobDir
-      };
-      const outcome = await runAttempt(scope, job2.executor, spec, { logs, retries });
-      const retry = !scope.signal.aborted && shouldRetry(outcome, attempt, retries);
-      recordAttempt(scope, {
-        laneId,
-        attempt,
-        outcome,
-        final: !retry,
-        truncation: retry ? null : logs.close()
-      });
-      if (!retry) return;
-      logs.append("host", `pikaci: infrastructure failure (${outcome.message ?? "no message"}); retrying
-`);
-    }
-  } finally {
-    logs.close();
-  }
-}
-async function runAttempt(scope, executor, spec, { logs, retries }) {
-  const startedAt = scope.iso();
-  scope.writer.update(
-    (run2) => updateJob(run2, spec.lane_id, (job2) => ({ ...markJobRunning(job2, startedAt), phases: [] }))
-  );
-  scope.emit(jobStarted(scope.runId, startedAt, spec.lane_id, spec.attempt));
-  if (spec.attempt > 1) logs.append("host", `pikaci: attempt ${spec.attempt} of ${retries + 1}
-`);
-  return runSafely(executor, spec, attemptEvents(scope, spec.lane_id, logs), scope);
-}
-function attemptEvents(scope, laneId, logs) {
-  return {
-    phase: (phase, state, durationMs) => {
-      const at = scope.iso();
-      const change = { phase, state, at, duration_ms: durationMs };
-      scope.writer.update(
-        (run2) => updateJob(run2, laneId, (job2) => ({ ...job2, phases: foldPhase(job2.phases, change) }))
-      );
-      scope.emit(jobPhase(scope.runId, at, laneId, phase, state, durationMs));
-    },
-    log: (stream, text) => {
-      logs.append(stream, text);
-      scope.emit(jobLog(scope.runId, scope.iso(), laneId, stream, text));
-    }
-  };
-}
-function recordAttempt(scope, a) {
-  scope.writer.update(
-    (run2) => updateJob(run2, a.laneId, (job3) => ({
-      ...applyAttempt(job3, a.attempt, a.outcome, a.final),
-      ...a.truncation ? { log_truncation: a.truncation } : {}
-    }))
-  );
-  if (!a.final) return;
-  const job2 = scope.writer.current.jobs.find((j) => j.lane_id === a.laneId);
-  scope.finished.add(a.laneId);
-  scope.emit(jobFinished(scope.runId, scope.iso(), job2));
-}
-async function runSafely(executor, spec, events, scope) {
-  const startedAt = scope.iso();
-  try {
-    return await executor.runJob(spec, events, scope.signal);
-  } catch (error62) {
-    const aborted2 = scope.signal.aborted;
-    return {
-      status: aborted2 ? "cancelled" : "failed",
-      failure_kind: aborted2 ? null : "infrastructure",
-      exit_code: null,
-      message: describeError(error62),
-      phases: [],
-      started_at: startedAt,
-      finished_at: scope.iso(),
-      host_log_path: null,
-      guest_log_path: null
-    };
-  }
+  return { ...job, phases };
 }
 
 // src/run/record-writer.ts
@@ -65275,6 +64909,142 @@ var RunRecordWriter = class {
     return this.#tail;
   }
 };
+
+// src/run/records.ts
+function executeNodes(plan) {
+  return plan.nodes.filter((node2) => node2.kind === "execute");
+}
+function baseJob(laneId, description, timeoutSecs, executor) {
+  return {
+    id: laneId,
+    lane_id: laneId,
+    description,
+    status: "queued",
+    executor,
+    plan_node_id: "",
+    timeout_secs: timeoutSecs,
+    host_log_path: null,
+    guest_log_path: null,
+    started_at: null,
+    finished_at: null,
+    duration_ms: null,
+    exit_code: null,
+    message: null,
+    failure_kind: null,
+    phases: [],
+    attempts: []
+  };
+}
+function initialRunRecord(params) {
+  const { plan, meta: meta3 = {} } = params;
+  const nodes = executeNodes(plan);
+  const selectedIds = new Set(nodes.map((node2) => node2.lane_id));
+  const queued = nodes.map((node2) => {
+    const logs = params.logPaths(node2.lane_id);
+    return {
+      ...baseJob(node2.lane_id, node2.description, node2.execute.timeout_secs, params.executor),
+      plan_node_id: node2.id,
+      host_log_path: logs.host,
+      guest_log_path: logs.guest,
+      image: node2.execute.image,
+      instance_type: node2.execute.instance_type
+    };
+  });
+  const skipped = plan.selection.filter((filter) => !selectedIds.has(filter.lane_id)).map(
+    (filter) => ({
+      ...baseJob(filter.lane_id, filter.lane_id, params.timeouts.get(filter.lane_id) ?? 1, params.executor),
+      status: "skipped",
+      message: filter.reason
+    })
+  );
+  return {
+    schema_version: 1,
+    run_id: params.runId,
+    status: nodes.length === 0 ? "skipped" : "running",
+    rerun_of: null,
+    target_id: null,
+    git_head: meta3.git_head ?? null,
+    git_dirty: meta3.git_dirty ?? null,
+    created_at: params.createdAt,
+    started_at: params.createdAt,
+    finished_at: nodes.length === 0 ? params.createdAt : null,
+    plan_path: params.planPath,
+    changed_files: plan.changed_files,
+    filters: plan.selection,
+    message: nodes.length === 0 ? "no lane was selected" : null,
+    prepare_timings: [],
+    jobs: [...queued, ...skipped],
+    snapshot_hash: null,
+    host: meta3.host ?? null,
+    repository: meta3.repository ?? null,
+    pull_request: meta3.pull_request ?? null,
+    workflow_run_url: meta3.workflow_run_url ?? null
+  };
+}
+function updateJob(run2, jobId, patch) {
+  return { ...run2, jobs: run2.jobs.map((job) => job.id === jobId ? patch(job) : job) };
+}
+function addPrepareTiming(run2, timing) {
+  return { ...run2, prepare_timings: [...run2.prepare_timings, timing] };
+}
+function markJobRunning(job, at) {
+  return { ...job, status: "running", started_at: job.started_at ?? at, finished_at: null };
+}
+function attemptFromOutcome(attempt, outcome) {
+  return {
+    attempt,
+    status: outcome.status,
+    failure_kind: outcome.failure_kind,
+    exit_code: outcome.exit_code,
+    message: outcome.message,
+    started_at: outcome.started_at,
+    finished_at: outcome.finished_at,
+    phases: outcome.phases
+  };
+}
+function applyAttempt(job, attempt, outcome, final) {
+  const attempts = [...job.attempts ?? [], attemptFromOutcome(attempt, outcome)];
+  const startedAt = job.started_at ?? outcome.started_at;
+  return {
+    ...job,
+    status: final ? outcome.status : "running",
+    started_at: startedAt,
+    finished_at: final ? outcome.finished_at : null,
+    duration_ms: final ? Math.max(0, Date.parse(outcome.finished_at) - Date.parse(startedAt)) : null,
+    exit_code: outcome.exit_code,
+    message: outcome.message,
+    failure_kind: outcome.failure_kind,
+    phases: outcome.phases,
+    attempts,
+    sync: outcome.sync ?? job.sync ?? null,
+    image: outcome.image ?? job.image ?? null,
+    instance_name: outcome.instance_name ?? job.instance_name ?? null,
+    host_log_path: outcome.host_log_path ?? job.host_log_path,
+    guest_log_path: outcome.guest_log_path ?? job.guest_log_path,
+    ...outcome.artifacts !== void 0 ? { artifacts: outcome.artifacts } : {},
+    ...outcome.tests !== void 0 ? { tests: outcome.tests } : {}
+  };
+}
+function closeUnfinishedJobs(run2, at, close) {
+  return {
+    ...run2,
+    jobs: run2.jobs.map(
+      (job) => job.status === "queued" || job.status === "running" ? {
+        ...job,
+        status: close.status,
+        finished_at: at,
+        duration_ms: job.started_at ? Math.max(0, Date.parse(at) - Date.parse(job.started_at)) : null,
+        message: close.message,
+        failure_kind: close.status === "failed" ? "infrastructure" : null
+      } : job
+    )
+  };
+}
+function finishRun(run2, at, aborted2, message) {
+  const computed = runStatusOf(run2.jobs, aborted2);
+  const status = computed === "running" ? "failed" : computed;
+  return { ...run2, status, finished_at: at, message: message ?? run2.message };
+}
 
 // src/run/schedule.ts
 function pickRunnable(queued, running, concurrency) {
@@ -65324,121 +65094,279 @@ async function runScheduled(params) {
   return queued;
 }
 
-// src/run/run-engine.ts
-async function runEngine(params) {
-  const { planned, options } = params;
-  const scope = openRun(params);
-  const warn = (message) => options.onWarning?.(message);
-  await writePlan(params.store, planned, warn);
-  scope.writer.update((run2) => run2);
-  const lanes = executeNodes(planned.plan).map((node2) => node2.lane_id);
-  scope.emit(runStarted(planned.runId, planned.createdAt, lanes));
+// src/run/run-lanes.ts
+async function runLanes(params) {
+  const deps = resolveDeps(params);
+  const now = params.now ?? (() => /* @__PURE__ */ new Date());
+  const iso = () => now().toISOString();
+  const emit = (event) => params.onEvent?.(event);
+  const warn = (message) => params.onWarning?.(message);
+  const signal = params.signal ?? new AbortController().signal;
+  const { store } = params;
+  const runId = params.runId ?? newRunId(now());
+  const createdAt = iso();
+  const { plan, timeouts } = deps.buildPlan(params.config, params.changedFiles ?? null, {
+    configPath: params.configPath,
+    laneIds: params.laneIds,
+    runId,
+    createdAt,
+    executor: params.executor.kind
+  });
+  const nodes = executeNodes(plan);
+  const writer = new RunRecordWriter(
+    initialRunRecord({
+      runId,
+      createdAt,
+      plan,
+      planPath: "plan.json",
+      executor: params.executor.kind,
+      timeouts,
+      logPaths: (jobId) => ({
+        host: store.hostLogPath(runId, jobId),
+        guest: store.guestLogPath(runId, jobId)
+      }),
+      meta: params.meta
+    }),
+    (run2) => store.writeRun(run2),
+    (error62) => warn(`could not write run.json: ${describeError(error62)}`)
+  );
+  await writePlan(store, runId, plan, warn);
+  writer.update((run2) => run2);
+  emit(
+    runStarted(
+      runId,
+      createdAt,
+      nodes.map((node2) => node2.lane_id)
+    )
+  );
   let setupError = null;
-  if (lanes.length > 0) {
+  const finished = /* @__PURE__ */ new Set();
+  if (nodes.length > 0) {
     try {
-      const snapshot = await hashOnce(scope, params.snapshot);
-      await runJobs(scope, { ...params, snapshot, warn });
+      const snapshot = await hashOnce(params, deps.hashSnapshot, writer, iso, signal);
+      const tasks = nodes.map((node2) => ({
+        id: node2.lane_id,
+        group: node2.execute.concurrency_group,
+        node: node2
+      }));
+      await runScheduled({
+        tasks,
+        concurrency: Math.max(1, params.concurrency),
+        signal,
+        run: (task) => runJob({ params, task, snapshot, writer, iso, emit, signal, runId, finished }),
+        onError: (task, error62) => {
+          const at2 = iso();
+          writer.update(
+            (run2) => updateJob(run2, task.id, (job) => ({
+              ...job,
+              status: "failed",
+              failure_kind: "infrastructure",
+              message: describeError(error62),
+              finished_at: at2
+            }))
+          );
+        }
+      });
     } catch (error62) {
       setupError = error62;
     }
   }
-  await closeRun(scope, setupError, lanes);
-  if (setupError instanceof UsageError) throw setupError;
-  return scope.writer.current;
+  const at = iso();
+  const aborted2 = signal.aborted;
+  writer.update((run2) => {
+    const closed = closeUnfinishedJobs(run2, at, {
+      status: aborted2 ? "cancelled" : "failed",
+      message: aborted2 ? "cancelled before it finished" : `setup failed: ${describeError(setupError)}`
+    });
+    return finishRun(
+      closed,
+      at,
+      aborted2,
+      setupError && !aborted2 ? `setup failed: ${describeError(setupError)}` : void 0
+    );
+  });
+  await writer.flush();
+  for (const job of writer.current.jobs) {
+    if (nodes.some((node2) => node2.lane_id === job.id) && !finished.has(job.id)) {
+      emit(jobFinished(runId, at, job.id, { ...job, duration_ms: job.duration_ms ?? null }));
+    }
+  }
+  emit(runFinished(runId, at, writer.current.status));
+  return writer.current;
 }
-function openRun(params) {
-  const { planned, options, store } = params;
-  const now = options.now ?? (() => /* @__PURE__ */ new Date());
-  const writer = new RunRecordWriter(
-    initialRunRecord({
-      planned,
-      executor: params.executor.kind,
-      logPaths: (laneId) => ({
-        host: store.hostLogPath(planned.runId, laneId),
-        guest: store.guestLogPath(planned.runId, laneId)
-      }),
-      ...options.meta ? { meta: options.meta } : {}
-    }),
-    (run2) => store.writeRun(run2),
-    (error62) => options.onWarning?.(`could not write run.json: ${describeError(error62)}`)
-  );
+function resolveDeps(params) {
   return {
-    runId: planned.runId,
-    writer,
-    emit: (event) => options.onEvent?.(event),
-    iso: () => now().toISOString(),
-    signal: options.signal ?? new AbortController().signal,
-    finished: /* @__PURE__ */ new Set()
+    buildPlan: params.buildPlan ?? defaultBuildPlan,
+    hashSnapshot: params.hashSnapshot ?? defaultHashSnapshot
   };
 }
-async function writePlan(store, planned, warn) {
+async function writePlan(store, runId, plan, warn) {
   try {
-    await store.writePlan(planned.runId, planned.plan);
+    await store.writePlan(runId, plan);
   } catch (error62) {
     warn(`could not write plan.json: ${describeError(error62)}`);
   }
 }
-async function hashOnce(scope, source) {
-  const started = scope.iso();
+async function hashOnce(params, hash2, writer, iso, signal) {
+  const started = iso();
   const t0 = performance.now();
-  const snapshot = await source(scope.signal);
-  scope.writer.update((run2) => ({
+  const include = params.config.snapshot?.include;
+  const snapshot = await hash2(params.workspace, signal, {
+    stateRoot: params.stateRoot,
+    ...include === void 0 ? {} : { include }
+  });
+  writer.update((run2) => ({
     ...addPrepareTiming(run2, {
       name: "hash_snapshot",
       started_at: started,
-      finished_at: scope.iso(),
+      finished_at: iso(),
       duration_ms: Math.round(performance.now() - t0)
     }),
     snapshot_hash: snapshot.hash
   }));
   return snapshot;
 }
-async function runJobs(scope, p) {
-  const tasks = executeNodes(p.planned.plan).map((node2) => ({
-    id: node2.lane_id,
-    group: node2.execute.concurrency_group,
-    node: node2
-  }));
-  const job2 = { executor: p.executor, snapshot: p.snapshot, store: p.store, warn: p.warn };
-  await runScheduled({
-    tasks,
-    concurrency: Math.max(1, p.options.concurrency),
-    signal: scope.signal,
-    run: (task) => runJob(scope, { ...job2, node: task.node, infraRetries: p.options.infraRetries }),
-    // runJob itself failed (e.g. its log directory could not be created): this job only.
-    onError: (task, error62) => {
-      const at = scope.iso();
-      scope.writer.update(
-        (run2) => updateJob(run2, task.id, (j) => ({
-          ...j,
-          status: "failed",
-          failure_kind: "infrastructure",
-          message: describeError(error62),
-          finished_at: at
-        }))
-      );
-    }
+async function runJob(ctx) {
+  const { params, task, runId } = ctx;
+  const { store } = params;
+  const jobId = task.node.lane_id;
+  const jobDir = await store.jobDir(runId, jobId);
+  const retries = params.infraRetries ?? task.node.execute.infra_retries;
+  const logs = new JobLogs({
+    store,
+    runId,
+    jobId,
+    limitBytes: task.node.execute.log_limit_bytes ?? DEFAULT_LOG_LIMIT_BYTES,
+    warn: (m) => params.onWarning?.(m)
   });
+  try {
+    await runAttempts(ctx, { jobId, jobDir, retries, logs });
+  } finally {
+    logs.close();
+  }
 }
-async function closeRun(scope, setupError, lanes) {
-  const at = scope.iso();
-  const aborted2 = scope.signal.aborted;
-  const setupMessage = `setup failed: ${describeError(setupError)}`;
-  scope.writer.update((run2) => {
-    const closed = closeUnfinishedJobs(run2, at, {
-      status: aborted2 ? "cancelled" : "failed",
-      message: aborted2 ? "cancelled before it finished" : setupMessage
-    });
-    return finishRun(closed, at, aborted2, setupError && !aborted2 ? setupMessage : void 0);
-  });
-  await scope.writer.flush();
-  for (const job2 of scope.writer.current.jobs) {
-    if (lanes.includes(job2.lane_id) && !scope.finished.has(job2.lane_id)) {
-      scope.emit(jobFinished(scope.runId, at, job2));
+async function runAttempts(ctx, job) {
+  const { params, task, writer, iso, emit, signal, runId } = ctx;
+  const { jobId, jobDir, retries, logs } = job;
+  for (let attempt = 1; !signal.aborted; attempt++) {
+    const startedAt = iso();
+    writer.update(
+      (run2) => updateJob(run2, jobId, (job2) => ({ ...markJobRunning(job2, startedAt), phases: [] }))
+    );
+    emit(jobStarted(runId, startedAt, jobId, attempt));
+    if (attempt > 1) logs.append("host", `pikaci: attempt ${attempt} of ${retries + 1}
+`);
+    const events = {
+      phase: (phase, state, durationMs) => {
+        const at = iso();
+        writer.update((run2) => updateJob(run2, jobId, (job2) => livePhase(job2, phase, state, at, durationMs)));
+        emit(jobPhase(runId, at, jobId, phase, state, durationMs));
+      },
+      log: (stream, text) => {
+        logs.append(stream, text);
+        emit(jobLog(runId, iso(), jobId, stream, text));
+      }
+    };
+    const outcome = await runSafely(
+      params.executor,
+      task.node,
+      { runId, jobId, jobDir, attempt, snapshot: ctx.snapshot },
+      events,
+      signal,
+      iso
+    );
+    const retry = !signal.aborted && shouldRetry(outcome, attempt, retries);
+    const truncation = retry ? null : logs.close();
+    writer.update(
+      (run2) => updateJob(run2, jobId, (job2) => ({
+        ...applyAttempt(job2, attempt, outcome, !retry),
+        ...truncation ? { log_truncation: truncation } : {}
+      }))
+    );
+    if (!retry) {
+      const job2 = writer.current.jobs.find((j) => j.id === jobId);
+      ctx.finished.add(jobId);
+      emit(
+        jobFinished(runId, iso(), jobId, {
+          ...outcome,
+          duration_ms: job2.duration_ms ?? null
+        })
+      );
+      return;
+    }
+    logs.append("host", `pikaci: infrastructure failure (${outcome.message ?? "no message"}); retrying
+`);
+  }
+}
+async function runSafely(executor, node2, job, events, signal, iso) {
+  const startedAt = iso();
+  try {
+    return await executor.runJob(
+      {
+        run_id: job.runId,
+        job_id: job.jobId,
+        lane_id: node2.lane_id,
+        description: node2.description,
+        attempt: job.attempt,
+        execute: node2.execute,
+        snapshot: job.snapshot,
+        job_dir: job.jobDir
+      },
+      events,
+      signal
+    );
+  } catch (error62) {
+    return {
+      status: signal.aborted ? "cancelled" : "failed",
+      failure_kind: signal.aborted ? null : "infrastructure",
+      exit_code: null,
+      message: describeError(error62),
+      phases: [],
+      started_at: startedAt,
+      finished_at: iso(),
+      host_log_path: null,
+      guest_log_path: null
+    };
+  }
+}
+var JobLogs = class {
+  constructor(p) {
+    this.p = p;
+  }
+  p;
+  #files = /* @__PURE__ */ new Map();
+  #truncation = null;
+  #closed = false;
+  append(stream, text) {
+    if (this.#closed) return;
+    let file2 = this.#files.get(stream);
+    if (file2 === null) return;
+    try {
+      if (file2 === void 0) {
+        file2 = this.p.store.openLog(this.p.runId, this.p.jobId, stream, this.p.limitBytes);
+        this.#files.set(stream, file2);
+      }
+      file2.write(text);
+    } catch (error62) {
+      this.#files.set(stream, null);
+      this.p.warn(`could not write ${stream}.log of ${this.p.jobId}: ${describeError(error62)}`);
     }
   }
-  scope.emit(runFinished(scope.runId, at, scope.writer.current.status));
-}
+  /** Finish both logs; returns the guest log's cut (null when it fit). Safe to call twice. */
+  close() {
+    if (this.#closed) return this.#truncation;
+    this.#closed = true;
+    for (const [stream, file2] of this.#files) {
+      try {
+        const cut2 = file2?.close() ?? null;
+        if (stream === "guest") this.#truncation = cut2;
+      } catch (error62) {
+        this.p.warn(`could not finish ${stream}.log of ${this.p.jobId}: ${describeError(error62)}`);
+      }
+    }
+    return this.#truncation;
+  }
+};
 
 // src/cli/commands/run.ts
 init_schema();
@@ -65464,16 +65392,16 @@ function plainLine(event, runStartMs) {
     case "run_started":
       return `${stamp} run ${event.run_id}: ${event.lanes.length} lane(s)${event.lanes.length ? `: ${event.lanes.join(", ")}` : ""}`;
     case "job_started":
-      return event.attempt > 1 ? `${stamp} ${event.lane_id}: retrying (attempt ${event.attempt})` : null;
+      return event.attempt > 1 ? `${stamp} ${event.job_id}: retrying (attempt ${event.attempt})` : null;
     case "job_phase":
-      if (event.state === "started") return `${stamp} ${event.lane_id}: ${event.phase}…`;
-      if (event.state === "failed") return `${stamp} ${event.lane_id}: ${event.phase} failed`;
+      if (event.state === "started") return `${stamp} ${event.job_id}: ${event.phase}…`;
+      if (event.state === "failed") return `${stamp} ${event.job_id}: ${event.phase} failed`;
       return null;
     case "job_finished": {
       const took = event.duration_ms === null ? "" : ` in ${formatDuration(event.duration_ms)}`;
       const kind = event.failure_kind ? ` (${event.failure_kind})` : "";
       const why = event.status === "failed" && event.message ? `: ${event.message}` : "";
-      return `${stamp} ${event.lane_id}: ${event.status}${kind}${took}${why}`;
+      return `${stamp} ${event.job_id}: ${event.status}${kind}${took}${why}`;
     }
     case "run_finished":
       return `${stamp} run ${event.status}`;
@@ -65500,11 +65428,11 @@ function logCutLine(t) {
 // src/cli/progress/summary.ts
 function renderSummary(run2, tails = /* @__PURE__ */ new Map()) {
   const took = run2.finished_at && run2.created_at ? ` in ${formatDuration(Date.parse(run2.finished_at) - Date.parse(run2.created_at))}` : "";
-  const width = Math.max(4, ...run2.jobs.map((job2) => job2.lane_id.length));
-  const rows = run2.jobs.map((job2) => {
-    const duration4 = job2.duration_ms === null || job2.duration_ms === void 0 ? "-" : formatDuration(job2.duration_ms);
-    const result = job2.failure_kind ? `${job2.failure_kind}: ${job2.message ?? ""}` : job2.status === "skipped" || job2.status === "cancelled" ? job2.message ?? "" : "";
-    return `  ${job2.lane_id.padEnd(width)}  ${job2.status.padEnd(9)}  ${duration4.padStart(8)}  ${oneLine(result)}`.trimEnd();
+  const width = Math.max(4, ...run2.jobs.map((job) => job.id.length));
+  const rows = run2.jobs.map((job) => {
+    const duration4 = job.duration_ms === null || job.duration_ms === void 0 ? "-" : formatDuration(job.duration_ms);
+    const result = job.failure_kind ? `${job.failure_kind}: ${job.message ?? ""}` : job.status === "skipped" || job.status === "cancelled" ? job.message ?? "" : "";
+    return `  ${job.id.padEnd(width)}  ${job.status.padEnd(9)}  ${duration4.padStart(8)}  ${oneLine(result)}`.trimEnd();
   });
   const lines = [
     "",
@@ -65513,23 +65441,23 @@ function renderSummary(run2, tails = /* @__PURE__ */ new Map()) {
     ...rows
   ];
   if (run2.message && run2.status !== "passed") lines.push(`  ${run2.message}`);
-  for (const job2 of run2.jobs) {
-    if (job2.log_truncation) lines.push(`  ${job2.lane_id}: ${logCutLine(job2.log_truncation)}`);
+  for (const job of run2.jobs) {
+    if (job.log_truncation) lines.push(`  ${job.id}: ${logCutLine(job.log_truncation)}`);
   }
-  for (const job2 of run2.jobs) {
-    const tail = tails.get(job2.lane_id);
+  for (const job of run2.jobs) {
+    const tail = tails.get(job.id);
     if (!tail) continue;
     lines.push(
       "",
-      `--- ${job2.lane_id}: last lines of guest.log ---`,
+      `--- ${job.id}: last lines of guest.log ---`,
       ...tail.trimEnd().split("\n").map((l) => `  ${l}`)
     );
   }
-  const failed = run2.jobs.filter((job2) => job2.status === "failed");
+  const failed = run2.jobs.filter((job) => job.status === "failed");
   lines.push("");
   if (failed.length > 0) {
-    for (const job2 of failed) lines.push(`logs: pikaci logs ${run2.run_id} --job ${job2.lane_id}`);
-  } else if (run2.jobs.some((job2) => job2.status !== "skipped")) {
+    for (const job of failed) lines.push(`logs: pikaci logs ${run2.run_id} --job ${job.id}`);
+  } else if (run2.jobs.some((job) => job.status !== "skipped")) {
     lines.push(`logs: pikaci logs ${run2.run_id} [--job ID] [--kind host|guest|both]`);
   }
   return `${lines.join("\n")}
@@ -65541,6 +65469,54 @@ function oneLine(text) {
 }
 function lastLines(text, count = 8) {
   return text.trimEnd().split("\n").slice(-count).join("\n");
+}
+
+// src/cli/progress/lane-state.ts
+var emptyProgress = { runId: null, startedAtMs: null, lanes: [] };
+function foldEvent(state, event) {
+  const at = Date.parse(event.at);
+  const patch = (id, change) => ({
+    ...state,
+    lanes: state.lanes.map((lane) => lane.id === id ? change(lane) : lane)
+  });
+  switch (event.type) {
+    case "run_started":
+      return {
+        runId: event.run_id,
+        startedAtMs: at,
+        lanes: event.lanes.map((id) => ({
+          id,
+          status: "queued",
+          phase: null,
+          attempt: 0,
+          startedAtMs: null,
+          durationMs: null,
+          failureKind: null,
+          message: null
+        }))
+      };
+    case "job_started":
+      return patch(event.job_id, (lane) => ({
+        ...lane,
+        status: "running",
+        attempt: event.attempt,
+        startedAtMs: lane.startedAtMs ?? at,
+        phase: null
+      }));
+    case "job_phase":
+      return event.state === "started" ? patch(event.job_id, (lane) => ({ ...lane, phase: event.phase })) : state;
+    case "job_finished":
+      return patch(event.job_id, (lane) => ({
+        ...lane,
+        status: event.status,
+        phase: null,
+        durationMs: event.duration_ms,
+        failureKind: event.failure_kind,
+        message: event.message
+      }));
+    default:
+      return state;
+  }
 }
 
 // src/cli/progress/tty.ts
@@ -65562,11 +65538,11 @@ var TtyProgress = class {
   }
   out;
   now;
-  #state = emptyRunView;
+  #state = emptyProgress;
   #drawn = 0;
   #timer = null;
   onEvent(event) {
-    this.#state = foldRun(this.#state, event);
+    this.#state = foldEvent(this.#state, event);
     if (event.type === "run_started") this.#timer = setInterval(() => this.draw(), 250);
     if (event.type === "job_started" || event.type === "job_finished") this.draw();
   }
@@ -65594,7 +65570,7 @@ var REMOTE_FLAGS = {
   remoteWorkDir: "--remote-work-dir",
   incusProject: "--incus-project"
 };
-async function openExecutor(flags, env) {
+async function openExecutor(flags, env, stateRoot) {
   if (!flags.host) {
     const remoteOnly = Object.entries(REMOTE_FLAGS).filter(([key]) => flags[key] !== void 0).map(([, flag]) => flag);
     if (remoteOnly.length > 0) {
@@ -65611,7 +65587,8 @@ async function openExecutor(flags, env) {
     image: flags.image,
     remoteWorkDir: flags.remoteWorkDir,
     incusProject: flags.incusProject,
-    env
+    env,
+    stateRoot
   });
   return {
     executor: opened.executor,
@@ -65663,121 +65640,90 @@ Options:
       --json                      print lifecycle events as JSON lines on stdout, nothing else
   -h, --help                      show this help`,
   async run(args, io) {
-    const values = parseRunArgs(args);
-    const setup = await prepare(values, io);
-    return runPrepared(setup, values, io);
-  }
-};
-function parseRunArgs(args) {
-  return parseCommandArgs("run", args, {
-    config: { type: "string", short: "c", default: DEFAULT_CONFIG_PATH },
-    lane: { type: "string", multiple: true },
-    changed: { type: "string", multiple: true },
-    workspace: { type: "string" },
-    host: { type: "string" },
-    "ssh-key": { type: "string" },
-    "known-hosts": { type: "string" },
-    "host-key-fingerprint": { type: "string" },
-    image: { type: "string" },
-    "remote-work-dir": { type: "string" },
-    "incus-project": { type: "string" },
-    "state-root": { type: "string" },
-    concurrency: { type: "string" },
-    json: { type: "boolean", default: false }
-  }).values;
-}
-async function prepare(values, io) {
-  const concurrency = parseConcurrency(values.concurrency);
-  const { config: config2, file: file2 } = await loadConfigFile(values.config, { cwd: io.cwd });
-  const configAbs = path13.resolve(io.cwd, file2);
-  const workspace = values.workspace ? path13.resolve(io.cwd, values.workspace) : inferWorkspace(configAbs, io.cwd);
-  const stateRoot = values["state-root"] ? path13.resolve(io.cwd, values["state-root"]) : resolveStateRoot(io.env, io.cwd);
-  const flags = executorFlags(values);
-  const planned = planRun({
-    config: config2,
-    configPath: path13.relative(workspace, configAbs).split(path13.sep).join("/"),
-    ...values.lane ? { laneIds: values.lane } : {},
-    changedFiles: values.changed ?? null,
-    executor: flags.host ? "incus" : "local"
-  });
-  const store = createStateStore({ root: stateRoot });
-  const opened = await openExecutor(flags, io.env);
-  return {
-    params: {
-      planned,
-      // The snapshot refuses a state root that is the workspace itself (a UsageError: exit 2).
-      snapshot: workspaceSnapshot({ workspace, stateRoot, config: config2 }),
-      executor: opened.executor,
-      store
-    },
-    concurrency,
-    workspace,
-    store,
-    executorDescription: opened.description,
-    close: opened.close
-  };
-}
-function executorFlags(values) {
-  return {
-    host: values.host,
-    sshKey: values["ssh-key"],
-    knownHosts: values["known-hosts"],
-    fingerprint: values["host-key-fingerprint"],
-    image: values.image,
-    remoteWorkDir: values["remote-work-dir"],
-    incusProject: values["incus-project"]
-  };
-}
-async function runPrepared(setup, values, io) {
-  const stop = stopOnSignals(io);
-  const progress = progressFor(io, values.json);
-  let record2;
-  try {
-    record2 = await runEngine({
-      ...setup.params,
-      options: {
-        concurrency: setup.concurrency,
+    const { values } = parseCommandArgs("run", args, {
+      config: { type: "string", short: "c", default: DEFAULT_CONFIG_PATH },
+      lane: { type: "string", multiple: true },
+      changed: { type: "string", multiple: true },
+      workspace: { type: "string" },
+      host: { type: "string" },
+      "ssh-key": { type: "string" },
+      "known-hosts": { type: "string" },
+      "host-key-fingerprint": { type: "string" },
+      image: { type: "string" },
+      "remote-work-dir": { type: "string" },
+      "incus-project": { type: "string" },
+      "state-root": { type: "string" },
+      concurrency: { type: "string" },
+      json: { type: "boolean", default: false }
+    });
+    const concurrency = parseConcurrency(values.concurrency);
+    const { config: config2, file: file2 } = await loadConfigFile(values.config, { cwd: io.cwd });
+    const configAbs = path13.resolve(io.cwd, file2);
+    const workspace = values.workspace ? path13.resolve(io.cwd, values.workspace) : inferWorkspace(configAbs, io.cwd);
+    const stateRoot = values["state-root"] ? path13.resolve(io.cwd, values["state-root"]) : resolveStateRoot(io.env, io.cwd);
+    if (stateRoot === workspace) {
+      throw new UsageError(`the state root ${stateRoot} is the workspace itself`, {
+        hint: "pass --state-root (or PIKACI_STATE_ROOT) outside the workspace, or a directory inside it"
+      });
+    }
+    const store = createStateStore({ root: stateRoot });
+    const opened = await openExecutor(
+      {
+        host: values.host,
+        sshKey: values["ssh-key"],
+        knownHosts: values["known-hosts"],
+        fingerprint: values["host-key-fingerprint"],
+        image: values.image,
+        remoteWorkDir: values["remote-work-dir"],
+        incusProject: values["incus-project"]
+      },
+      io.env,
+      stateRoot
+    );
+    const controller = new AbortController();
+    let stoppedBy = null;
+    const onSignal = (signal) => {
+      if (stoppedBy) process.exit(SIGNAL_EXIT[signal] ?? 130);
+      stoppedBy = signal;
+      io.stderr.write(`
+${signal}: cancelling; cleaning up (send it again to exit now)
+`);
+      controller.abort();
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+    const progress = progressFor(io, values.json);
+    let record2;
+    try {
+      record2 = await runLanes({
+        config: config2,
+        configPath: path13.relative(workspace, configAbs).split(path13.sep).join("/"),
+        workspace,
+        stateRoot,
+        laneIds: values.lane,
+        changedFiles: values.changed ?? null,
+        executor: opened.executor,
+        store,
+        concurrency,
         onEvent: progress.onEvent,
         onWarning: (message) => io.stderr.write(`warning: ${message}
 `),
-        signal: stop.signal,
-        meta: { host: setup.executorDescription, ...await gitMeta(setup.workspace) }
-      }
-    });
-  } finally {
-    progress.stop();
-    stop.release();
-    await setup.close().catch(() => {
-    });
-  }
-  const summary = renderSummary(record2, await failureTails(setup.store, record2));
-  (values.json ? io.stderr : io.stdout).write(summary);
-  const stoppedBy = stop.stoppedBy();
-  if (stoppedBy) return SIGNAL_EXIT[stoppedBy] ?? 130;
-  return exitCodeOf(record2.status);
-}
-function stopOnSignals(io) {
-  const controller = new AbortController();
-  let stoppedBy = null;
-  const onSignal = (signal) => {
-    if (stoppedBy) process.exit(SIGNAL_EXIT[signal] ?? 130);
-    stoppedBy = signal;
-    io.stderr.write(`
-${signal}: cancelling; cleaning up (send it again to exit now)
-`);
-    controller.abort();
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
-  return {
-    signal: controller.signal,
-    stoppedBy: () => stoppedBy,
-    release: () => {
+        signal: controller.signal,
+        meta: { host: opened.description, ...await gitMeta(workspace) }
+      });
+    } finally {
+      progress.stop();
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
+      await opened.close().catch(() => {
+      });
     }
-  };
-}
+    const summary = renderSummary(record2, await failureTails(store, record2));
+    (values.json ? io.stderr : io.stdout).write(summary);
+    if (stoppedBy) return SIGNAL_EXIT[stoppedBy] ?? 130;
+    return exitCodeOf(record2.status);
+  }
+};
 function parseConcurrency(value) {
   if (value === void 0) return DEFAULT_CONCURRENCY;
   const n = Number(value);
@@ -65825,10 +65771,10 @@ function progressFor(io, json2) {
 }
 async function failureTails(store, run2) {
   const tails = /* @__PURE__ */ new Map();
-  for (const job2 of run2.jobs.filter((j) => j.status === "failed" && j.failure_kind !== "infrastructure")) {
-    const tail = await readLogTail(store, run2.run_id, job2.lane_id, "guest").catch(() => null);
+  for (const job of run2.jobs.filter((j) => j.status === "failed" && j.failure_kind !== "infrastructure")) {
+    const tail = await readLogTail(store, run2.run_id, job.id, "guest").catch(() => null);
     const text = tail?.text ?? "";
-    if (text.trim()) tails.set(job2.lane_id, lastLines(text));
+    if (text.trim()) tails.set(job.id, lastLines(text));
   }
   return tails;
 }
@@ -65870,13 +65816,13 @@ Options:
   }
 };
 function renderStatus(run2, nowMs) {
-  const width = Math.max(4, ...run2.jobs.map((job2) => job2.lane_id.length));
-  const rows = run2.jobs.map((job2) => {
-    const current = job2.phases.findLast((phase) => phase.status === "running");
-    const elapsed = job2.duration_ms !== null && job2.duration_ms !== void 0 ? formatDuration(job2.duration_ms) : job2.started_at ? formatDuration(nowMs - Date.parse(job2.started_at)) : "-";
-    const detail = job2.status === "running" ? current?.phase ?? "starting" : job2.failure_kind ? `${job2.failure_kind}: ${job2.message ?? ""}` : job2.status === "skipped" ? job2.message ?? "" : "";
-    const attempts = (job2.attempts?.length ?? 0) > 1 ? ` (${job2.attempts.length} attempts)` : "";
-    return `  ${job2.lane_id.padEnd(width)}  ${job2.status.padEnd(9)}  ${elapsed.padStart(8)}  ${detail}${attempts}`.trimEnd();
+  const width = Math.max(4, ...run2.jobs.map((job) => job.id.length));
+  const rows = run2.jobs.map((job) => {
+    const current = job.phases.findLast((phase) => phase.status === "running");
+    const elapsed = job.duration_ms !== null && job.duration_ms !== void 0 ? formatDuration(job.duration_ms) : job.started_at ? formatDuration(nowMs - Date.parse(job.started_at)) : "-";
+    const detail = job.status === "running" ? current?.phase ?? "starting" : job.failure_kind ? `${job.failure_kind}: ${job.message ?? ""}` : job.status === "skipped" ? job.message ?? "" : "";
+    const attempts = (job.attempts?.length ?? 0) > 1 ? ` (${job.attempts.length} attempts)` : "";
+    return `  ${job.id.padEnd(width)}  ${job.status.padEnd(9)}  ${elapsed.padStart(8)}  ${detail}${attempts}`.trimEnd();
   });
   const head = [
     `run ${run2.run_id}: ${run2.status}`,

@@ -19205,10 +19205,10 @@ var init_errors2 = __esm({
   }
 });
 
-// src/transport/host-url.ts
+// src/ssh/host-url.ts
 function parseHostUrl(value) {
   const text = value.trim();
-  if (text === "localhost" || text === "local") return { kind: "localhost", description: "localhost" };
+  if (text === "local" || text === "localhost") return { kind: "local", description: "local" };
   if (!text.startsWith("ssh://")) {
     throw new UsageError(`build host '${text}' is not an ssh:// URL`, { hint: HOST_URL_HINT });
   }
@@ -19267,59 +19267,23 @@ function splitHostPort(hostPort, original) {
 }
 var HOST_URL_HINT, USER_PATTERN, HOSTNAME_PATTERN, IPV6_PATTERN;
 var init_host_url = __esm({
-  "src/transport/host-url.ts"() {
+  "src/ssh/host-url.ts"() {
     "use strict";
     init_errors2();
-    HOST_URL_HINT = "write the build host as ssh://user@host:port (e.g. ssh://root@10.0.0.5:22), or `localhost` for Incus on this machine";
+    HOST_URL_HINT = "write the build host as ssh://user@host:port (e.g. ssh://root@10.0.0.5:22), or `local`";
     USER_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
     HOSTNAME_PATTERN = /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/;
     IPV6_PATTERN = /^[0-9A-Fa-f:.]+$/;
   }
 });
 
-// src/transport/localhost.ts
-var localhost_exports = {};
-__export(localhost_exports, {
-  LocalhostTransport: () => LocalhostTransport
+// src/ssh/local-transport.ts
+var local_transport_exports = {};
+__export(local_transport_exports, {
+  LocalTransport: () => LocalTransport
 });
 import { spawn } from "node:child_process";
 import { Readable } from "node:stream";
-function groupKiller(child, options) {
-  let killedBy = null;
-  const kill = (why) => {
-    killedBy ??= why;
-    try {
-      if (child.pid !== void 0) process.kill(-child.pid, "SIGKILL");
-    } catch {
-    }
-  };
-  const timer = options.timeoutMs === void 0 ? null : setTimeout(() => kill("timeout"), options.timeoutMs);
-  const onAbort = () => kill("abort");
-  options.signal?.addEventListener("abort", onAbort, { once: true });
-  if (options.signal?.aborted) onAbort();
-  return {
-    kill,
-    killedBy: () => killedBy,
-    dispose: () => {
-      if (timer) clearTimeout(timer);
-      options.signal?.removeEventListener("abort", onAbort);
-    }
-  };
-}
-function collectOutput(child, options) {
-  const collect = options.collect !== false;
-  const out = [];
-  const err = [];
-  child.stdout.on("data", (chunk) => {
-    if (collect) out.push(chunk);
-    options.onStdout?.(chunk);
-  });
-  child.stderr.on("data", (chunk) => {
-    if (collect) err.push(chunk);
-    options.onStderr?.(chunk);
-  });
-  return () => ({ stdout: Buffer.concat(out), stderr: Buffer.concat(err) });
-}
 function writeStdin(sink, stdin, onSourceError) {
   if (stdin === void 0) {
     sink.end();
@@ -19331,25 +19295,50 @@ function writeStdin(sink, stdin, onSourceError) {
     source.pipe(sink);
   }
 }
-var LocalhostTransport;
-var init_localhost = __esm({
-  "src/transport/localhost.ts"() {
+var LocalTransport;
+var init_local_transport = __esm({
+  "src/ssh/local-transport.ts"() {
     "use strict";
     init_errors2();
-    LocalhostTransport = class {
-      description = "localhost";
+    LocalTransport = class {
+      description = "local";
       exec(argv, options = {}) {
         const [file2, ...args] = argv;
-        if (file2 === void 0) return Promise.reject(new TypeError("LocalhostTransport.exec: empty argv"));
+        if (file2 === void 0) return Promise.reject(new TypeError("LocalTransport.exec: empty argv"));
         return new Promise((resolve, reject) => {
           const child = spawn(file2, args, { stdio: ["pipe", "pipe", "pipe"], detached: true });
-          const killer = groupKiller(child, options);
-          const output2 = collectOutput(child, options);
+          const collect = options.collect !== false;
+          const out = [];
+          const err = [];
+          let killedBy = null;
+          const killGroup = (why) => {
+            killedBy ??= why;
+            try {
+              if (child.pid !== void 0) process.kill(-child.pid, "SIGKILL");
+            } catch {
+            }
+          };
+          const timer = options.timeoutMs === void 0 ? null : setTimeout(() => killGroup("timeout"), options.timeoutMs);
+          const onAbort = () => killGroup("abort");
+          options.signal?.addEventListener("abort", onAbort, { once: true });
+          if (options.signal?.aborted) onAbort();
+          child.stdout.on("data", (chunk) => {
+            if (collect) out.push(chunk);
+            options.onStdout?.(chunk);
+          });
+          child.stderr.on("data", (chunk) => {
+            if (collect) err.push(chunk);
+            options.onStderr?.(chunk);
+          });
           child.stdin.on("error", () => {
           });
-          writeStdin(child.stdin, options.stdin, () => killer.kill("abort"));
+          writeStdin(child.stdin, options.stdin, () => killGroup("abort"));
+          const finish = () => {
+            if (timer) clearTimeout(timer);
+            options.signal?.removeEventListener("abort", onAbort);
+          };
           child.on("error", (error62) => {
-            killer.dispose();
+            finish();
             reject(
               new InfrastructureError(`could not start ${file2}: ${error62.message}`, {
                 hint: `install ${file2} or fix PATH on this machine`,
@@ -19358,13 +19347,16 @@ var init_localhost = __esm({
             );
           });
           child.on("close", (code, signal) => {
-            killer.dispose();
-            if (killer.killedBy() !== "timeout") return resolve({ code, signal, ...output2() });
-            reject(
-              new InfrastructureError(`command timed out after ${options.timeoutMs} ms: ${file2}`, {
-                hint: "raise the timeout or check why the command hangs"
-              })
-            );
+            finish();
+            if (killedBy === "timeout") {
+              reject(
+                new InfrastructureError(`command timed out after ${options.timeoutMs} ms: ${file2}`, {
+                  hint: "raise the timeout or check why the command hangs"
+                })
+              );
+              return;
+            }
+            resolve({ code, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err) });
           });
         });
       }
@@ -39512,78 +39504,71 @@ var require_lib2 = __commonJS({
 function execOnChannel(params) {
   const { client, command, label, where, options } = params;
   return new Promise((resolve, reject) => {
-    const call = createPendingCall({ label, signal: options.signal, track: params.track, reject });
-    const { timeoutMs } = options;
-    if (timeoutMs !== void 0) call.armTimeout(timeoutMs, () => timeoutError(label, where, timeoutMs));
-    if (options.signal?.aborted) return call.abort();
-    options.signal?.addEventListener("abort", call.abort, { once: true });
-    client.exec(command, (error62, stream) => {
-      if (error62) return call.fail(channelOpenError(where, error62));
-      if (call.settled()) return void stream.close();
-      call.channel = stream;
-      readChannel(stream, options, (result) => call.finish(() => resolve(result)));
-      writeStdin2(stream, options.stdin, call.fail);
-    });
-  });
-}
-function createPendingCall(params) {
-  let settled = false;
-  let timer;
-  const call = {
-    channel: void 0,
-    settled: () => settled,
-    finish(settle2) {
+    const stdout = [];
+    const stderr = [];
+    const collect = options.collect !== false;
+    let code = null;
+    let exitSignal = null;
+    let channel;
+    let settled = false;
+    let timer;
+    const finish = (settle2) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      params.signal?.removeEventListener("abort", call.abort);
+      options.signal?.removeEventListener("abort", onAbort);
       untrack();
       settle2();
-    },
-    fail: (error62) => call.finish(() => {
-      call.channel?.close();
-      params.reject(error62);
-    }),
-    abort: () => call.fail(new CancelledError(`${params.label} cancelled`)),
-    armTimeout(ms, error62) {
-      timer = setTimeout(() => call.fail(error62()), ms);
+    };
+    const fail = (error62) => finish(() => {
+      channel?.close();
+      reject(error62);
+    });
+    const onAbort = () => fail(new CancelledError(`${label} cancelled`));
+    const untrack = params.track(fail);
+    if (options.timeoutMs !== void 0) {
+      timer = setTimeout(
+        () => fail(
+          new InfrastructureError(`${label} on ${where} timed out after ${options.timeoutMs} ms`, {
+            hint: "the build host may be overloaded or a command is hanging; check it with ssh and `ps`"
+          })
+        ),
+        options.timeoutMs
+      );
     }
-  };
-  const untrack = params.track(call.fail);
-  return call;
-}
-function readChannel(stream, options, onClose) {
-  const collect = options.collect !== false;
-  const stdout = [];
-  const stderr = [];
-  let code = null;
-  let exitSignal = null;
-  stream.on("data", (chunk) => {
-    options.onStdout?.(chunk);
-    if (collect) stdout.push(chunk);
-  });
-  stream.stderr.on("data", (chunk) => {
-    options.onStderr?.(chunk);
-    if (collect) stderr.push(chunk);
-  });
-  stream.on("exit", (exitCode, signalName) => {
-    code = typeof exitCode === "number" ? exitCode : null;
-    exitSignal = signalName ?? null;
-  });
-  stream.on(
-    "close",
-    () => onClose({ code, signal: exitSignal, stdout: Buffer.concat(stdout), stderr: Buffer.concat(stderr) })
-  );
-}
-function timeoutError(label, where, ms) {
-  return new InfrastructureError(`${label} on ${where} timed out after ${ms} ms`, {
-    hint: "the build host may be overloaded or a command is hanging; check it with ssh and `ps`"
-  });
-}
-function channelOpenError(where, error62) {
-  return new InfrastructureError(`cannot open an ssh channel on ${where}: ${error62.message}`, {
-    hint: "the connection to the build host failed; check sshd's MaxSessions and the host's load",
-    cause: error62
+    if (options.signal?.aborted) return onAbort();
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+    client.exec(command, (error62, stream) => {
+      if (error62) {
+        return fail(
+          new InfrastructureError(`cannot open an ssh channel on ${where}: ${error62.message}`, {
+            hint: "the connection to the build host failed; check sshd's MaxSessions and the host's load",
+            cause: error62
+          })
+        );
+      }
+      if (settled) return void stream.close();
+      channel = stream;
+      stream.on("data", (chunk) => {
+        options.onStdout?.(chunk);
+        if (collect) stdout.push(chunk);
+      });
+      stream.stderr.on("data", (chunk) => {
+        options.onStderr?.(chunk);
+        if (collect) stderr.push(chunk);
+      });
+      stream.on("exit", (exitCode, signalName) => {
+        code = typeof exitCode === "number" ? exitCode : null;
+        exitSignal = signalName ?? null;
+      });
+      stream.on(
+        "close",
+        () => finish(
+          () => resolve({ code, signal: exitSignal, stdout: Buffer.concat(stdout), stderr: Buffer.concat(stderr) })
+        )
+      );
+      writeStdin2(stream, options.stdin, fail);
+    });
   });
 }
 function writeStdin2(stream, stdin, fail) {
@@ -39842,50 +39827,17 @@ async function connectSsh(params) {
   }
   const target = { user: parsed.user, host: parsed.host, port: parsed.port };
   const semaphore = new Semaphore(params.maxChannels ?? 8);
-  const where = `${target.host}:${target.port}`;
-  const connection = createReconnectingConnection({ open: () => openConnection(target, params), where });
-  const first = await connection.get();
-  return {
-    description: parsed.description,
-    target,
-    hostKeyFingerprint: first.fingerprint,
-    async exec(argv, options = {}) {
-      if (argv.length === 0) throw new Error("exec needs a non-empty argv");
-      if (connection.isClosed()) throw new InfrastructureError(`ssh transport to ${where} is closed`);
-      const release = await semaphore.acquire(options.signal);
-      try {
-        return await retryRefusedChannel(
-          options.signal,
-          async () => execOnChannel({
-            client: (await connection.get()).client,
-            command: shellJoin(argv),
-            label: `\`${argv[0]}\``,
-            where,
-            options,
-            track: connection.track
-          })
-        );
-      } finally {
-        release();
-      }
-    },
-    close: () => connection.close()
-  };
-}
-function createReconnectingConnection(params) {
   const inflight = /* @__PURE__ */ new Set();
+  const where = `${target.host}:${target.port}`;
   let current = null;
   let closed = false;
   const connect = () => {
-    const attempt = params.open().then(({ client, fingerprint }) => {
+    const attempt = openConnection(target, params).then(({ client, fingerprint }) => {
       const lost = (reason) => {
         if (current === attempt) current = null;
-        const error62 = new InfrastructureError(
-          `ssh connection to build host ${params.where} lost: ${reason}`,
-          {
-            hint: "the build host, its sshd or the network went away mid-command; check the host, then re-run"
-          }
-        );
+        const error62 = new InfrastructureError(`ssh connection to build host ${where} lost: ${reason}`, {
+          hint: "the build host, its sshd or the network went away mid-command; check the host, then re-run"
+        });
         for (const fail of [...inflight]) fail(error62);
       };
       client.on("error", (error62) => lost(error62.message));
@@ -39898,32 +39850,38 @@ function createReconnectingConnection(params) {
     });
     return attempt;
   };
+  const first = await connect();
   return {
-    get: () => current ?? connect(),
-    isClosed: () => closed,
-    /** Registers a command's failure callback; returns its removal. */
-    track: (fail) => {
-      inflight.add(fail);
-      return () => inflight.delete(fail);
+    description: parsed.description,
+    target,
+    hostKeyFingerprint: first.fingerprint,
+    async exec(argv, options = {}) {
+      if (argv.length === 0) throw new Error("exec needs a non-empty argv");
+      if (closed) throw new InfrastructureError(`ssh transport to ${where} is closed`);
+      const release = await semaphore.acquire(options.signal);
+      try {
+        const { client } = await (current ?? connect());
+        return await execOnChannel({
+          client,
+          command: shellJoin(argv),
+          label: `\`${argv[0]}\``,
+          where,
+          options,
+          track: (fail) => {
+            inflight.add(fail);
+            return () => inflight.delete(fail);
+          }
+        });
+      } finally {
+        release();
+      }
     },
     async close() {
       closed = true;
-      const open3 = await current?.catch(() => null);
-      open3?.client.end();
+      const connection = await current?.catch(() => null);
+      connection?.client.end();
     }
   };
-}
-async function retryRefusedChannel(signal, open3) {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await open3();
-    } catch (error62) {
-      const cause = error62 instanceof Error ? error62.cause : void 0;
-      const refused = /Channel open failure/i.test(cause?.message ?? "");
-      if (attempt >= 5 || signal?.aborted || !refused) throw error62;
-      await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** attempt));
-    }
-  }
 }
 function openConnection(target, params) {
   const pin = pinFor({ ...target, knownHosts: params.knownHosts, fingerprint: params.fingerprint });
@@ -39984,10 +39942,10 @@ var init_ssh_transport = __esm({
     "use strict";
     import_ssh2 = __toESM(require_lib2(), 1);
     init_errors2();
-    init_host_url();
     init_channel_exec();
     init_connect_errors();
     init_host_key();
+    init_host_url();
     init_quote();
     init_semaphore();
   }
@@ -40028,24 +39986,8 @@ function createArgv(spec, scope, start) {
   }
   const argv = ["incus", start ? "launch" : "init", ...projectFlag(scope), spec.image, spec.name];
   if (spec.vm) argv.push("--vm");
-  if (spec.storage) argv.push("--storage", spec.storage);
   return { argv, stdin: `${JSON.stringify({ config: spec.config, devices })}
 ` };
-}
-function claimArgv(name, device, scope) {
-  assertInstanceName(name);
-  assertDeviceName(device);
-  return ["incus", "config", "device", "add", ...projectFlag(scope), name, device, "none"];
-}
-function queryArgv(path, scope, patch) {
-  const sep = path.includes("?") ? "&" : "?";
-  const full = scope.project ? `${path}${sep}project=${encodeURIComponent(scope.project)}` : path;
-  return [
-    "incus",
-    "query",
-    ...patch === void 0 ? [] : ["-X", "PATCH", "--data", JSON.stringify(patch)],
-    full
-  ];
 }
 function addDiskArgv(name, device, vm, scope) {
   const config2 = diskDeviceConfig(device, vm);
@@ -40066,6 +40008,9 @@ function execArgv(name, argv, options, scope) {
 function deleteArgv(name, scope) {
   return ["incus", "delete", ...projectFlag(scope), "--force", name];
 }
+function listArgv(prefix, scope) {
+  return ["incus", "list", ...projectFlag(scope), "--format", "json", prefix];
+}
 function imageInfoArgv(alias, scope) {
   return ["incus", "image", "info", ...projectFlag(scope), alias];
 }
@@ -40076,6 +40021,24 @@ var init_argv = __esm({
     DEVICE_NAME_MAX = 20;
     DEVICE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
     INSTANCE_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9-]{0,62}$/;
+  }
+});
+
+// src/executor/incus/names.ts
+var INSTANCE_PREFIX, LABEL;
+var init_names = __esm({
+  "src/executor/incus/names.ts"() {
+    "use strict";
+    init_argv();
+    INSTANCE_PREFIX = "pikaci-";
+    LABEL = {
+      runId: "user.pikaci.run_id",
+      jobId: "user.pikaci.job_id",
+      attempt: "user.pikaci.attempt",
+      createdAt: "user.pikaci.created_at",
+      owner: "user.pikaci.owner",
+      remoteWorkDir: "user.pikaci.remote_work_dir"
+    };
   }
 });
 
@@ -40102,8 +40065,7 @@ function parseInstanceList(json2) {
         name: item.name,
         status: typeof item.status === "string" ? item.status : "Unknown",
         created_at: typeof item.created_at === "string" ? item.created_at : null,
-        config: config2,
-        devices: typeof item.devices === "object" && item.devices !== null ? Object.keys(item.devices).sort() : []
+        config: config2
       }
     ];
   });
@@ -40117,89 +40079,73 @@ var init_list = __esm({
 
 // src/incus/client.ts
 function createIncusClient(params) {
-  const ctx = { transport: params.transport, scope: params.project ? { project: params.project } : {} };
-  const { transport, scope } = ctx;
+  const { transport } = params;
+  const scope = params.project ? { project: params.project } : {};
+  const run = async (argv, what, options = {}) => {
+    const result = await transport.exec(argv, options);
+    if (result.code !== 0) throw incusError(what, transport.description, result);
+    return result;
+  };
   return {
-    imageExists: (alias) => imageExists(ctx, alias),
-    imageFingerprint: (alias) => imageFingerprint(ctx, alias),
+    async imageExists(alias) {
+      const result = await transport.exec(imageInfoArgv(alias, scope), { timeoutMs: 3e4 });
+      if (result.code === 0) return true;
+      if (NOT_FOUND.test(result.stderr.toString())) return false;
+      throw incusError(`incus image info ${alias}`, transport.description, result);
+    },
     async create(spec, options) {
       const { argv, stdin } = createArgv(spec, scope, options.start);
-      const what = `incus ${options.start ? "launch" : "init"} ${spec.name}`;
-      await run(ctx, argv, what, { stdin, signal: options.signal });
+      await run(argv, `incus ${options.start ? "launch" : "init"} ${spec.name}`, {
+        stdin,
+        signal: options.signal
+      });
     },
     async addDisk(name, device, vm) {
-      await run(ctx, addDiskArgv(name, device, vm, scope), `incus config device add ${name} ${device.name}`);
+      await run(addDiskArgv(name, device, vm, scope), `incus config device add ${name} ${device.name}`);
     },
     async start(name) {
-      await run(ctx, startArgv(name, scope), `incus start ${name}`);
+      await run(startArgv(name, scope), `incus start ${name}`);
     },
-    exec: (name, argv, options = {}) => transport.exec(execArgv(name, argv, options, scope), {
-      onStdout: options.onStdout,
-      onStderr: options.onStderr,
-      timeoutMs: options.timeoutMs,
-      signal: options.signal,
-      collect: options.collect
-    }),
-    waitReady: (name, options) => waitReady(ctx, name, options),
-    delete: (name, options = {}) => deleteInstance(ctx, name, options.timeoutMs ?? 12e4),
-    async list(prefix) {
-      const result = await run(ctx, queryArgv("/1.0/instances?recursion=1", scope), "incus list", {
-        timeoutMs: 6e4
+    exec(name, argv, options = {}) {
+      return transport.exec(execArgv(name, argv, options, scope), {
+        onStdout: options.onStdout,
+        onStderr: options.onStderr,
+        timeoutMs: options.timeoutMs,
+        signal: options.signal,
+        collect: options.collect
       });
-      return parseInstanceList(result.stdout.toString()).filter((i) => i.name.startsWith(prefix));
     },
-    claim: (name, device) => claim(ctx, name, device),
-    async patch(name, body) {
-      await run(ctx, queryArgv(`/1.0/instances/${name}`, scope, body), `incus PATCH instance ${name}`);
+    async waitReady(name, options) {
+      const deadline = Date.now() + options.deadlineMs;
+      let delay = 50;
+      for (; ; ) {
+        const result = await transport.exec(execArgv(name, ["true"], {}, scope), { signal: options.signal });
+        if (result.code === 0) return;
+        if (Date.now() + delay > deadline) {
+          throw incusError(
+            `instance ${name} did not become ready within ${options.deadlineMs} ms`,
+            transport.description,
+            result
+          );
+        }
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        delay = Math.min(delay * 2, 1e3);
+      }
+    },
+    async delete(name, options = {}) {
+      const result = await transport.exec(deleteArgv(name, scope), {
+        timeoutMs: options.timeoutMs ?? 12e4
+      });
+      if (result.code === 0 || NOT_FOUND.test(result.stderr.toString())) return;
+      throw incusError(`incus delete ${name}`, transport.description, result);
+    },
+    async list(prefix) {
+      const result = await run(listArgv(prefix, scope), "incus list", { timeoutMs: 6e4 });
+      return parseInstanceList(result.stdout.toString()).filter(
+        (instance) => instance.name.startsWith(prefix)
+      );
     }
   };
-}
-async function run(ctx, argv, what, options = {}) {
-  const result = await ctx.transport.exec(argv, options);
-  if (result.code !== 0) throw incusError(what, ctx.transport.description, result);
-  return result;
-}
-async function imageExists(ctx, alias) {
-  const result = await ctx.transport.exec(imageInfoArgv(alias, ctx.scope), { timeoutMs: 3e4 });
-  if (result.code === 0) return true;
-  if (NOT_FOUND.test(result.stderr.toString())) return false;
-  throw incusError(`incus image info ${alias}`, ctx.transport.description, result);
-}
-async function imageFingerprint(ctx, alias) {
-  const argv = queryArgv(`/1.0/images/aliases/${encodeURIComponent(alias)}`, ctx.scope);
-  const result = await ctx.transport.exec(argv, { timeoutMs: 3e4 });
-  if (result.code !== 0) {
-    if (NOT_FOUND.test(result.stderr.toString())) return null;
-    throw incusError(`incus image alias ${alias}`, ctx.transport.description, result);
-  }
-  const target = JSON.parse(result.stdout.toString()).target;
-  return typeof target === "string" ? target : null;
-}
-async function claim(ctx, name, device) {
-  const result = await ctx.transport.exec(claimArgv(name, device, ctx.scope), { timeoutMs: 6e4 });
-  if (result.code === 0) return true;
-  if (CLAIM_LOST.test(result.stderr.toString())) return false;
-  throw incusError(`claiming ${name}`, ctx.transport.description, result);
-}
-async function waitReady(ctx, name, options) {
-  const deadline = Date.now() + options.deadlineMs;
-  let delay = 50;
-  for (; ; ) {
-    const argv = execArgv(name, ["true"], {}, ctx.scope);
-    const result = await ctx.transport.exec(argv, { signal: options.signal });
-    if (result.code === 0) return;
-    if (Date.now() + delay > deadline) {
-      const what = `instance ${name} did not become ready within ${options.deadlineMs} ms`;
-      throw incusError(what, ctx.transport.description, result);
-    }
-    await new Promise((resolve) => setTimeout(resolve, delay));
-    delay = Math.min(delay * 2, 1e3);
-  }
-}
-async function deleteInstance(ctx, name, timeoutMs) {
-  const result = await ctx.transport.exec(deleteArgv(name, ctx.scope), { timeoutMs });
-  if (result.code === 0 || NOT_FOUND.test(result.stderr.toString())) return;
-  throw incusError(`incus delete ${name}`, ctx.transport.description, result);
 }
 function incusError(what, where, result) {
   const stderr = result.stderr.toString().trim().split("\n").slice(-5).join(" | ");
@@ -40208,7 +40154,7 @@ function incusError(what, where, result) {
     hint: "check the build host's Incus (`incus info`, `incus list`) and that the ssh user may use it (incus-admin group)"
   });
 }
-var NOT_FOUND, CLAIM_LOST;
+var NOT_FOUND;
 var init_client = __esm({
   "src/incus/client.ts"() {
     "use strict";
@@ -40216,35 +40162,6 @@ var init_client = __esm({
     init_argv();
     init_list();
     NOT_FOUND = /not found|no such (object|instance)|non-reusable operation has now succeeded/i;
-    CLAIM_LOST = /already exists|ETag doesn't match|not found|is not running/i;
-  }
-});
-
-// src/executor/incus/names.ts
-var INSTANCE_PREFIX, LABEL;
-var init_names = __esm({
-  "src/executor/incus/names.ts"() {
-    "use strict";
-    init_argv();
-    INSTANCE_PREFIX = "pikaci-";
-    LABEL = {
-      runId: "user.pikaci.run_id",
-      jobId: "user.pikaci.job_id",
-      attempt: "user.pikaci.attempt",
-      createdAt: "user.pikaci.created_at",
-      owner: "user.pikaci.owner",
-      remoteWorkDir: "user.pikaci.remote_work_dir"
-    };
-  }
-});
-
-// src/executor/incus/heartbeat.ts
-var HEARTBEAT_INTERVAL_MS, HEARTBEAT_STALE_FACTOR;
-var init_heartbeat = __esm({
-  "src/executor/incus/heartbeat.ts"() {
-    "use strict";
-    HEARTBEAT_INTERVAL_MS = 1e4;
-    HEARTBEAT_STALE_FACTOR = 3;
   }
 });
 
@@ -40933,7 +40850,7 @@ function defineBound(proto, key, fn) {
     }
   });
 }
-function claim2(inst, sentinel) {
+function claim(inst, sentinel) {
   const proto = Object.getPrototypeOf(inst);
   return sentinel in proto ? void 0 : proto;
 }
@@ -40970,7 +40887,7 @@ function defineLazyInternal(inst, key, compute) {
   });
 }
 function installLazyProp(inst, key, make, enumerable) {
-  const proto = claim2(inst, key);
+  const proto = claim(inst, key);
   if (!proto)
     return;
   Object.defineProperty(proto, key, {
@@ -60125,7 +60042,7 @@ function visit(schema, fnOrHandlers) {
     return h ? h(node2, rewritten) : node2;
   };
   const cache = /* @__PURE__ */ new Map();
-  function run2(s) {
+  function run(s) {
     const cached2 = cache.get(s);
     if (cached2 === RESOLVING) {
       return new $ZodLazy({
@@ -60151,21 +60068,21 @@ function visit(schema, fnOrHandlers) {
         let changed = false;
         const newShape = {};
         for (const k of keys) {
-          const mapped = run2(oldShape[k]);
+          const mapped = run(oldShape[k]);
           if (mapped !== oldShape[k])
             changed = true;
           newShape[k] = mapped;
         }
         let newCatchall = def.catchall;
         if (def.catchall) {
-          newCatchall = run2(def.catchall);
+          newCatchall = run(def.catchall);
           if (newCatchall !== def.catchall)
             changed = true;
         }
         return changed ? clone(s, { ...def, shape: newShape, catchall: newCatchall }) : s;
       }
       case "array": {
-        const mapped = run2(def.element);
+        const mapped = run(def.element);
         return mapped === def.element ? s : clone(s, { ...def, element: mapped });
       }
       case "tuple": {
@@ -60173,14 +60090,14 @@ function visit(schema, fnOrHandlers) {
         let changed = false;
         const newItems = [];
         for (const item of oldItems) {
-          const mapped = run2(item);
+          const mapped = run(item);
           if (mapped !== item)
             changed = true;
           newItems.push(mapped);
         }
         let newRest = def.rest;
         if (def.rest) {
-          newRest = run2(def.rest);
+          newRest = run(def.rest);
           if (newRest !== def.rest)
             changed = true;
         }
@@ -60188,12 +60105,12 @@ function visit(schema, fnOrHandlers) {
       }
       case "record":
       case "map": {
-        const newKey = run2(def.keyType);
-        const newVal = run2(def.valueType);
+        const newKey = run(def.keyType);
+        const newVal = run(def.valueType);
         return newKey === def.keyType && newVal === def.valueType ? s : clone(s, { ...def, keyType: newKey, valueType: newVal });
       }
       case "set": {
-        const newVal = run2(def.valueType);
+        const newVal = run(def.valueType);
         return newVal === def.valueType ? s : clone(s, { ...def, valueType: newVal });
       }
       case "union": {
@@ -60201,7 +60118,7 @@ function visit(schema, fnOrHandlers) {
         let changed = false;
         const newOptions = [];
         for (const opt of oldOptions) {
-          const mapped = run2(opt);
+          const mapped = run(opt);
           if (mapped !== opt)
             changed = true;
           newOptions.push(mapped);
@@ -60209,8 +60126,8 @@ function visit(schema, fnOrHandlers) {
         return changed ? clone(s, { ...def, options: newOptions }) : s;
       }
       case "intersection": {
-        const newLeft = run2(def.left);
-        const newRight = run2(def.right);
+        const newLeft = run(def.left);
+        const newRight = run(def.right);
         return newLeft === def.left && newRight === def.right ? s : clone(s, { ...def, left: newLeft, right: newRight });
       }
       case "optional":
@@ -60222,23 +60139,23 @@ function visit(schema, fnOrHandlers) {
       case "nonoptional":
       case "promise":
       case "success": {
-        const newInner = run2(def.innerType);
+        const newInner = run(def.innerType);
         return newInner === def.innerType ? s : clone(s, { ...def, innerType: newInner });
       }
       case "pipe": {
-        const newIn = run2(def.in);
-        const newOut = run2(def.out);
+        const newIn = run(def.in);
+        const newOut = run(def.out);
         return newIn === def.in && newOut === def.out ? s : clone(s, { ...def, in: newIn, out: newOut });
       }
       case "function": {
-        const newInput = run2(def.input);
-        const newOutput = run2(def.output);
+        const newInput = run(def.input);
+        const newOutput = run(def.output);
         return newInput === def.input && newOutput === def.output ? s : clone(s, { ...def, input: newInput, output: newOutput });
       }
       case "lazy": {
         const original = def.getter;
         const { _cachedInner, ...rest } = def;
-        return clone(s, { ...rest, getter: () => run2(original()) });
+        return clone(s, { ...rest, getter: () => run(original()) });
       }
       // A leaf by choice: `parts` are regex fragments, not data positions.
       case "template_literal":
@@ -60269,7 +60186,7 @@ function visit(schema, fnOrHandlers) {
       }
     }
   }
-  return run2(schema);
+  return run(schema);
 }
 var RESOLVING;
 var init_visit = __esm({
@@ -60735,7 +60652,7 @@ var init_ids = __esm({
 });
 
 // src/schema/config.ts
-var DEFAULT_CONFIG_PATH, DEFAULT_TIMEOUT_SECS, DEFAULT_IMAGE, DEFAULT_INFRA_RETRIES, DEFAULT_NETWORK, EnvName, EnvMap, GuestPath, RelativePath, CacheSpec, MountSpec, OutputGlob, ReportSpec, InstanceType, LaneTimeout, LaneImage, LaneInstanceType, LaneRunAsRoot, LaneWritableWorkspace, LaneEnv, LaneInfraRetries, MIN_MEMORY_LIMIT_BYTES, LaneLimits, LaneDefaults, LaneConfig, SnapshotConfig, WorkflowConfig, BranchPattern, PushTrigger, TriggersConfig, PikaciConfig;
+var EnvName, EnvMap, GuestPath, RelativePath, CacheSpec, MountSpec, OutputGlob, ReportSpec, InstanceType, LaneDefaults, LaneConfig, SnapshotConfig, WorkflowConfig, BranchPattern, PushTrigger, TriggersConfig, PikaciConfig, DEFAULT_CONFIG_PATH;
 var init_config = __esm({
   "src/schema/config.ts"() {
     "use strict";
@@ -60743,11 +60660,6 @@ var init_config = __esm({
     init_byte_size();
     init_duration();
     init_ids();
-    DEFAULT_CONFIG_PATH = ".github/pikaci.yml";
-    DEFAULT_TIMEOUT_SECS = 1800;
-    DEFAULT_IMAGE = "pikaci-debian";
-    DEFAULT_INFRA_RETRIES = 1;
-    DEFAULT_NETWORK = "pikacibr0";
     EnvName = external_exports.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "environment variable names are [A-Za-z_][A-Za-z0-9_]*");
     EnvMap = external_exports.record(EnvName, external_exports.string());
     GuestPath = external_exports.string().regex(/^\/[^\0]*$/, "must be an absolute path").refine((p) => !p.split("/").includes(".."), { message: "must not contain '..'" });
@@ -60755,114 +60667,90 @@ var init_config = __esm({
       message: "must be relative to the repository and must not contain '..'"
     });
     CacheSpec = external_exports.strictObject({
-      name: LaneId.describe(
-        "Host-side directory `cache/<name>` under the remote work dir, shared by lanes that name it."
-      ),
-      path: GuestPath.describe("Where the cache is mounted read-write in the guest."),
-      key: external_exports.string().min(1).max(200).optional().describe(
-        "Makes the cache keyed (docs/dependencies.md §4): the lane gets a copy of the cache saved under this key (or of the newest matching `restore_keys` prefix), and a passing lane saves its copy under the key if none is saved yet. Text plus `{{ hashFiles('glob', …) }}`, e.g. `npm-{{ hashFiles('package-lock.json') }}`. Without a key the cache is one shared directory."
-      ),
-      restore_keys: external_exports.array(external_exports.string().min(1).max(200)).optional().describe("Key prefixes tried in order when the key itself is not saved, e.g. `npm-`.")
+      /** Host-side directory `cache/<name>` under the remote work dir, shared by lanes that name it. */
+      name: LaneId,
+      /** Where the cache is mounted read-write in the guest. */
+      path: GuestPath,
+      /**
+       * Makes the cache keyed (docs/dependencies.md §4): the lane gets a copy of the cache saved under
+       * this key (or of the newest matching `restore_keys` prefix), and a passing lane saves its copy
+       * under the key if none is saved yet. Text plus `{{ hashFiles('glob', …) }}`, e.g.
+       * `npm-{{ hashFiles('package-lock.json') }}`. Without a key the cache is one shared directory.
+       */
+      key: external_exports.string().min(1).max(200).optional(),
+      /** Key prefixes tried in order when the key itself is not saved, e.g. `npm-`. */
+      restore_keys: external_exports.array(external_exports.string().min(1).max(200)).optional()
     });
     MountSpec = external_exports.strictObject({
-      source: RelativePath.describe(
-        "A directory of the workspace (relative), staged to the build host and mounted read-only."
-      ),
-      path: GuestPath.describe("Where it appears in the guest.")
+      /** A directory of the workspace (relative), staged to the build host and mounted read-only. */
+      source: RelativePath,
+      /** Where it appears in the guest. */
+      path: GuestPath
     });
     OutputGlob = external_exports.string().min(1).refine((p) => !p.split("/").includes(".."), { message: "must not contain '..'" });
     ReportSpec = external_exports.strictObject({
-      junit: OutputGlob.describe(
-        "JUnit XML files (a glob, like `artifacts`); they are collected as artifacts too."
-      )
+      /** JUnit XML files (a glob, like `artifacts`); they are collected as artifacts too. */
+      junit: OutputGlob
     });
     InstanceType = external_exports.enum(["container", "vm"]);
-    LaneTimeout = Duration.describe(
-      `How long the lane's command may run before it is stopped and the lane fails; default ${DEFAULT_TIMEOUT_SECS}s.`
-    );
-    LaneImage = external_exports.string().min(1).describe(
-      `The Incus image the lane's instance is created from on the build host; default \`${DEFAULT_IMAGE}\`.`
-    );
-    LaneInstanceType = InstanceType.describe(
-      "Run the lane in a system container (`container`, the default) or a virtual machine (`vm`)."
-    );
-    LaneRunAsRoot = external_exports.boolean().describe("Run the command as root in the guest; by default it runs as an unprivileged user.");
-    LaneWritableWorkspace = external_exports.boolean().describe(
-      "Give the lane a private writable copy of the workspace; by default the workspace is mounted read-only."
-    );
-    LaneEnv = EnvMap.describe(
-      "Environment variables for the command; a lane's own are laid over those in `defaults`."
-    );
-    LaneInfraRetries = external_exports.number().int().min(0).max(5).describe(
-      `How many times an infrastructure failure is retried (test failures never are); default ${DEFAULT_INFRA_RETRIES}.`
-    );
-    MIN_MEMORY_LIMIT_BYTES = 4 * 1024 * 1024;
-    LaneLimits = external_exports.strictObject({
-      cpu: external_exports.number().int().min(1).max(1024).optional().describe("CPUs the lane's instance may use (Incus `limits.cpu`). Not enforced by the local executor."),
-      memory: ByteSize.refine((value) => (parseByteSize(value) ?? 0) >= MIN_MEMORY_LIMIT_BYTES, {
-        message: "memory must be at least 4MiB"
-      }).optional().describe(
-        "Memory cap, at least `4MiB`, e.g. `512MiB` or `2GiB` (Incus `limits.memory`). A lane killed for exceeding it fails with `out of memory (limit 512MiB)`. Not enforced by the local executor."
-      ),
-      processes: external_exports.number().int().min(1).max(4194304).optional().describe(
-        "Most processes at once (Incus `limits.processes`): stops a fork bomb. Not enforced by the local executor."
-      )
-    }).describe(
-      "Resource caps on the lane's Incus instance. The local executor runs lanes as you, on your machine, and enforces none of them (it logs that it does not)."
-    );
     LaneDefaults = external_exports.strictObject({
-      timeout: LaneTimeout.optional(),
-      image: LaneImage.optional(),
-      instance_type: LaneInstanceType.optional(),
-      run_as_root: LaneRunAsRoot.optional(),
-      writable_workspace: LaneWritableWorkspace.optional(),
-      env: LaneEnv.optional(),
-      infra_retries: LaneInfraRetries.optional(),
-      log_limit: LogLimit.optional(),
-      limits: LaneLimits.optional(),
-      warm_pool: external_exports.number().int().min(0).max(64).optional().describe(
-        'Running instances the Incus executor keeps ready per image (docs/incus-notes.md "Warm pool"); 0, the default: every lane launches its own instance.'
-      )
+      timeout: Duration.optional(),
+      image: external_exports.string().min(1).optional(),
+      instance_type: InstanceType.optional(),
+      run_as_root: external_exports.boolean().optional(),
+      writable_workspace: external_exports.boolean().optional(),
+      env: EnvMap.optional(),
+      /** How many times an infrastructure failure is retried (test failures never are). */
+      infra_retries: external_exports.number().int().min(0).max(5).optional(),
+      /** Cap on each lane's stored log (head and tail kept, the cut marked); default 100MiB. */
+      log_limit: LogLimit.optional()
     });
     LaneConfig = external_exports.strictObject({
-      id: LaneId.describe(
-        "The lane's name: its check run, its `--lane` selector and its records are named after it."
-      ),
-      title: external_exports.string().min(1).max(200).optional().describe("A human title for the lane, written into its plan (`plan.json`); defaults to the id."),
-      command: external_exports.union([external_exports.string().min(1), external_exports.array(external_exports.string().min(1)).min(1)]).describe("Run with `bash -c` (or `sh -c`) in the workspace. A list is joined with newlines."),
-      paths: external_exports.array(external_exports.string().min(1)).optional().describe('Globs (picomatch) over repository paths; empty or absent means "always run".'),
-      timeout: LaneTimeout.optional(),
-      run_as_root: LaneRunAsRoot.optional(),
-      writable_workspace: LaneWritableWorkspace.optional(),
-      image: LaneImage.optional(),
-      instance_type: LaneInstanceType.optional(),
-      env: LaneEnv.optional(),
-      caches: external_exports.array(CacheSpec).optional().describe("Host-side directories mounted read-write into the guest, kept between runs."),
-      network: external_exports.union([external_exports.boolean(), external_exports.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/, "an Incus network name")]).optional().describe(
-        `Network for this lane: \`true\` joins the build host's \`${DEFAULT_NETWORK}\` bridge (NAT), a string names another managed Incus network. Default: no network at all. A fork's lanes only get it once a maintainer approved them.`
-      ),
-      concurrency_group: external_exports.string().min(1).max(64).optional().describe("Lanes sharing a group never run at the same time."),
-      mounts: external_exports.array(MountSpec).optional().describe("Workspace directories mounted read-only at another path in the guest."),
-      infra_retries: LaneInfraRetries.optional(),
+      id: LaneId,
+      title: external_exports.string().min(1).max(200).optional(),
+      /** Run with `bash -c` (or `sh -c`) in the workspace. A list is joined with newlines. */
+      command: external_exports.union([external_exports.string().min(1), external_exports.array(external_exports.string().min(1)).min(1)]),
+      /** Globs (picomatch) over repository paths; empty or absent means "always run". */
+      paths: external_exports.array(external_exports.string().min(1)).optional(),
+      timeout: Duration.optional(),
+      run_as_root: external_exports.boolean().optional(),
+      writable_workspace: external_exports.boolean().optional(),
+      image: external_exports.string().min(1).optional(),
+      instance_type: InstanceType.optional(),
+      env: EnvMap.optional(),
+      caches: external_exports.array(CacheSpec).optional(),
+      /**
+       * Network for this lane: `true` joins the build host's `pikacibr0` bridge (NAT), a string names
+       * another managed Incus network. Default: no network at all. A fork's lanes only get it once a
+       * maintainer approved them.
+       */
+      network: external_exports.union([external_exports.boolean(), external_exports.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/, "an Incus network name")]).optional(),
+      /** Lanes sharing a group never run at the same time. */
+      concurrency_group: external_exports.string().min(1).max(64).optional(),
+      mounts: external_exports.array(MountSpec).optional(),
+      infra_retries: external_exports.number().int().min(0).max(5).optional(),
       log_limit: LogLimit.optional(),
-      artifacts: external_exports.array(OutputGlob).max(50).optional().describe("Files the lane wrote, collected into the run's state root and the uploaded artifact."),
-      reports: external_exports.array(ReportSpec).max(20).optional().describe("Test reports to read into per-test results."),
-      limits: LaneLimits.optional()
+      /** Files the lane wrote, collected into the run's state root and the uploaded artifact. */
+      artifacts: external_exports.array(OutputGlob).max(50).optional(),
+      /** Test reports to read into per-test results. */
+      reports: external_exports.array(ReportSpec).max(20).optional()
     });
     SnapshotConfig = external_exports.strictObject({
+      /**
+       * Globs (picomatch, relative to the repository) of ignored files to add, such as `node_modules/**`
+       * prepared by `npm ci` before `pikaci run`. Hashed and synced like every other file. A glob with a
+       * leading `!` leaves its matches out (`!node_modules/.cache/**`).
+       */
       include: external_exports.array(
         external_exports.string().min(1).refine((g) => !g.replace(/^!/, "").startsWith("/") && !g.split("/").includes(".."), {
           message: "must be relative to the repository and must not contain '..'"
         })
-      ).optional().describe(
-        "Globs (picomatch, relative to the repository) of ignored files to add, such as `node_modules/**` prepared by `npm ci` before `pikaci run`. Hashed and synced like every other file. A glob with a leading `!` leaves its matches out (`!node_modules/.cache/**`)."
-      )
+      ).optional()
     });
     WorkflowConfig = external_exports.strictObject({
-      file: external_exports.string().min(1).default("pikaci.yml").describe("The workflow file under `.github/workflows/` that runs the pikaci Action."),
-      ref: external_exports.string().min(1).optional().describe(
-        "The branch or tag the workflow is dispatched on; defaults to the repository's default branch."
-      )
+      file: external_exports.string().min(1).default("pikaci.yml"),
+      /** Defaults to the repository's default branch. */
+      ref: external_exports.string().min(1).optional()
     });
     BranchPattern = external_exports.string().min(1).max(255).refine((p) => !p.startsWith("refs/"), {
       message: "name the branch, not the ref (main, not refs/heads/main)"
@@ -60870,27 +60758,21 @@ var init_config = __esm({
       message: "negated patterns are not supported; list the branches to run on"
     });
     PushTrigger = external_exports.strictObject({
-      branches: external_exports.array(BranchPattern).min(1, "list at least one branch, e.g. [main]").describe(
-        "Branch name patterns as in a workflow's `on.push.branches`: `*` matches within one path segment, `**` across them (`release/*`, `feature/**`). Exact names match themselves."
-      )
+      branches: external_exports.array(BranchPattern).min(1, "list at least one branch, e.g. [main]")
     });
     TriggersConfig = external_exports.strictObject({
-      push: PushTrigger.optional().describe(
-        "Pushes the App runs the lanes for, on the pushed commit (pull requests always run)."
-      )
+      push: PushTrigger.optional()
     });
     PikaciConfig = external_exports.strictObject({
-      version: external_exports.literal(1).describe("The config format's version; always `1`."),
-      on: TriggersConfig.optional().describe(
-        'Events besides pull requests that run the lanes (pull requests and merge queues always do), e.g. `on: { push: { branches: [main, "release/*"] } }`.'
-      ),
-      defaults: LaneDefaults.optional().describe("Settings a lane inherits unless it sets its own."),
-      workflow: WorkflowConfig.optional().describe("Which workflow the App dispatches, and on which ref."),
-      lanes: external_exports.array(LaneConfig).min(1, "declare at least one lane").describe("The checks to run: each lane runs in its own instance and reports as its own check run."),
-      snapshot: SnapshotConfig.optional().describe(
-        "What goes into a lane's workspace besides the files git lists (docs/snapshot-hash.md §1)."
-      )
+      version: external_exports.literal(1),
+      /** `on: { push: { branches: [main, "release/*"] } }`: also run on pushes to these branches. */
+      on: TriggersConfig.optional(),
+      defaults: LaneDefaults.optional(),
+      workflow: WorkflowConfig.optional(),
+      lanes: external_exports.array(LaneConfig).min(1, "declare at least one lane"),
+      snapshot: SnapshotConfig.optional()
     });
+    DEFAULT_CONFIG_PATH = ".github/pikaci.yml";
   }
 });
 
@@ -61010,8 +60892,7 @@ var init_records = __esm({
       tail_bytes: external_exports.number().int().nonnegative()
     });
     JobRecord = external_exports.object({
-      /** Older records only; equals `lane_id` (a job is one lane's execution in one run). */
-      id: LaneId.optional().meta({ description: "Older records only; equals lane_id." }),
+      id: LaneId,
       lane_id: LaneId,
       description: external_exports.string(),
       status: JobStatus,
@@ -61057,6 +60938,8 @@ var init_records = __esm({
       schema_version: external_exports.literal(SCHEMA_VERSION),
       run_id: RunId,
       status: RunStatus,
+      rerun_of: RunId.nullable(),
+      target_id: external_exports.string().nullable(),
       git_head: external_exports.string().nullable(),
       git_dirty: external_exports.boolean().nullable(),
       created_at: Timestamp,
@@ -61070,10 +60953,7 @@ var init_records = __esm({
       prepare_timings: external_exports.array(PrepareTiming),
       jobs: external_exports.array(JobRecord),
       snapshot_hash: external_exports.string().nullable().optional(),
-      /**
-       * Where the lanes ran: `local` for the local executor (no build host), `localhost` for Incus on
-       * this machine without SSH, else `ssh://user@host:port` — never with credentials.
-       */
+      /** `local` or `ssh://user@host:port` — never with credentials. */
       host: external_exports.string().nullable().optional(),
       repository: external_exports.string().nullable().optional(),
       pull_request: external_exports.number().int().positive().nullable().optional(),
@@ -61107,19 +60987,14 @@ var init_records = __esm({
       artifacts: external_exports.array(external_exports.string()).optional(),
       reports: external_exports.array(external_exports.object({ junit: external_exports.string() })).optional(),
       /** The Incus network the lane joins; absent: no network. */
-      network: external_exports.string().optional(),
-      /** Resource caps (memory in bytes); absent when the lane sets none, so older plans read as before. */
-      limits: external_exports.object({
-        cpu: external_exports.number().int().positive().optional(),
-        memory_bytes: external_exports.number().int().positive().optional(),
-        processes: external_exports.number().int().positive().optional()
-      }).optional()
+      network: external_exports.string().optional()
     });
     PrepareNode = external_exports.object({
       kind: external_exports.literal("prepare"),
       id: external_exports.string(),
       description: external_exports.string(),
-      executor: ExecutorKind.nullable()
+      executor: ExecutorKind.nullable(),
+      depends_on: external_exports.array(external_exports.string())
     });
     ExecuteNode = external_exports.object({
       kind: external_exports.literal("execute"),
@@ -61127,6 +61002,7 @@ var init_records = __esm({
       lane_id: LaneId,
       description: external_exports.string(),
       executor: ExecutorKind.nullable(),
+      depends_on: external_exports.array(external_exports.string()),
       execute: ExecuteSpec
     });
     PlanNode = external_exports.discriminatedUnion("kind", [PrepareNode, ExecuteNode]);
@@ -61150,40 +61026,40 @@ var init_records = __esm({
 });
 
 // src/schema/events.ts
-var base, job, RunEvent;
+var base, RunEvent;
 var init_events = __esm({
   "src/schema/events.ts"() {
     "use strict";
     init_zod();
     init_records();
     base = { at: external_exports.iso.datetime({ offset: true }), run_id: external_exports.string() };
-    job = { ...base, lane_id: external_exports.string() };
     RunEvent = external_exports.discriminatedUnion("type", [
       external_exports.object({ type: external_exports.literal("run_started"), ...base, lanes: external_exports.array(external_exports.string()) }),
-      external_exports.object({ type: external_exports.literal("job_started"), ...job, attempt: external_exports.number().int() }),
+      external_exports.object({ type: external_exports.literal("job_started"), ...base, job_id: external_exports.string(), attempt: external_exports.number().int() }),
       external_exports.object({
         type: external_exports.literal("job_phase"),
-        ...job,
+        ...base,
+        job_id: external_exports.string(),
         phase: PhaseName,
         state: external_exports.enum(["started", "finished", "failed"]),
         duration_ms: external_exports.number().int().nullable()
       }),
       external_exports.object({
         type: external_exports.literal("job_log"),
-        ...job,
+        ...base,
+        job_id: external_exports.string(),
         stream: external_exports.enum(["host", "guest"]),
         text: external_exports.string()
       }),
       external_exports.object({
         type: external_exports.literal("job_finished"),
-        ...job,
+        ...base,
+        job_id: external_exports.string(),
         status: JobStatus,
         failure_kind: FailureKind.nullable(),
         exit_code: external_exports.number().int().nullable(),
         duration_ms: external_exports.number().int().nullable(),
-        message: external_exports.string().nullable(),
-        /** The job's record as run.json holds it at this moment: every attempt, phase and log path. */
-        job: JobRecord
+        message: external_exports.string().nullable()
       }),
       external_exports.object({ type: external_exports.literal("run_finished"), ...base, status: RunStatus })
     ]);
@@ -61717,12 +61593,14 @@ init_host_url();
 async function connectTransport(params) {
   const env = params.env ?? process.env;
   const target = parseHostUrl(params.host);
-  if (target.kind === "localhost") {
-    const { LocalhostTransport: LocalhostTransport2 } = await Promise.resolve().then(() => (init_localhost(), localhost_exports));
-    return new LocalhostTransport2();
+  if (target.kind === "local") {
+    const { LocalTransport: LocalTransport2 } = await Promise.resolve().then(() => (init_local_transport(), local_transport_exports));
+    return new LocalTransport2();
   }
   const { connectSsh: connectSsh2 } = await Promise.resolve().then(() => (init_ssh_transport(), ssh_transport_exports));
-  const { privateKey, passphrase, knownHosts, fingerprint } = params.credentials ? { ...params.credentials, passphrase: void 0 } : await loadCredentials(params, env);
+  const credentials = await loadSshKey({ keyPath: params.sshKey, env });
+  const knownHosts = await loadKnownHosts({ knownHostsPath: params.knownHosts, env });
+  const fingerprint = params.fingerprint ?? (env.PIKACI_SSH_HOST_FINGERPRINT || void 0);
   if (!knownHosts && !fingerprint && !params.acceptUnknownHostKey) {
     throw new UsageError(`no pinned host key for ${target.description}`, {
       hint: `get the line with \`ssh-keyscan -p ${target.port} ${target.host}\`, check its fingerprint out of band, and pass it with --known-hosts FILE (or PIKACI_SSH_KNOWN_HOSTS / the ssh-known-hosts input)`
@@ -61730,43 +61608,17 @@ async function connectTransport(params) {
   }
   return connectSsh2({
     url: params.host,
-    privateKey,
-    passphrase,
+    privateKey: credentials.privateKey,
+    passphrase: credentials.passphrase,
     knownHosts,
     fingerprint,
     acceptUnknownHostKey: params.acceptUnknownHostKey
   });
 }
-async function loadCredentials(params, env) {
-  const key = await loadSshKey({ keyPath: params.sshKey, env });
-  return {
-    privateKey: key.privateKey,
-    passphrase: key.passphrase,
-    knownHosts: await loadKnownHosts({ knownHostsPath: params.knownHosts, env }),
-    fingerprint: params.fingerprint ?? (env.PIKACI_SSH_HOST_FINGERPRINT || void 0)
-  };
-}
 
-// src/executor/incus/gc.ts
-init_errors2();
+// src/action/post-run.ts
+init_names();
 init_client();
-
-// src/executor/incus/gc-plan.ts
-init_names();
-
-// src/executor/incus/gc.ts
-init_heartbeat();
-init_names();
-var DEFAULT_STALE_AFTER_SECS = HEARTBEAT_INTERVAL_MS / 1e3 * HEARTBEAT_STALE_FACTOR;
-async function removeRunInstances(params) {
-  const incus = createIncusClient({ transport: params.transport, project: params.project });
-  const leftovers = (await incus.list(INSTANCE_PREFIX)).filter((i) => i.config[LABEL.runId] === params.runId);
-  for (const instance of leftovers) {
-    await incus.delete(instance.name);
-    params.onRemoved?.(instance.name);
-  }
-  return leftovers.map((i) => i.name);
-}
 
 // src/report/mask.ts
 var MIN_LINE_SECRET = 8;
@@ -61785,18 +61637,19 @@ function secretNeedles(secrets) {
 }
 
 // src/action/credentials.ts
-function hostConnection(inputs) {
+function sshParams(inputs, env) {
   const knownHosts = inputs["ssh-known-hosts"]?.trim();
   const fingerprint = knownHosts?.startsWith("SHA256:") ? knownHosts : void 0;
-  const credentials = {
-    privateKey: inputs["ssh-key"] ?? "",
-    ...fingerprint ? { fingerprint } : knownHosts ? { knownHosts: `${knownHosts}
-` } : {}
-  };
+  const credentialEnv = { ...env, PIKACI_SSH_KEY: inputs["ssh-key"] ?? "" };
+  delete credentialEnv.PIKACI_SSH_KNOWN_HOSTS;
+  delete credentialEnv.PIKACI_SSH_HOST_FINGERPRINT;
+  if (knownHosts && !fingerprint) credentialEnv.PIKACI_SSH_KNOWN_HOSTS = `${knownHosts}
+`;
   return {
     host: inputs.host,
-    ...inputs.host ? { credentials } : {},
-    ...inputs["incus-project"] ? { incusProject: inputs["incus-project"] } : {}
+    ...fingerprint ? { fingerprint } : {},
+    ...inputs["incus-project"] ? { incusProject: inputs["incus-project"] } : {},
+    env: credentialEnv
   };
 }
 
@@ -61841,7 +61694,6 @@ var ActionInputsSchema = external_exports.object({
   image: optional2(external_exports.string().min(1)),
   "remote-work-dir": optional2(external_exports.string().regex(/^\/[^\0]*$/, "must be an absolute path")),
   concurrency: PositiveInt(1, 64).default(2),
-  "warm-pool": optional2(PositiveInt(0, 64)),
   "details-url": optional2(external_exports.url({ protocol: /^https?$/, error: "must be an http(s) URL" })),
   "artifact-name": optional2(
     external_exports.string().regex(/^[^"<>|*?:\\/\r\n]{1,200}$/, "contains characters an artifact name cannot")
@@ -61873,7 +61725,6 @@ var INPUT_HINTS = {
   image: "Use the alias of an image that exists on the build host.",
   "remote-work-dir": "Use an absolute directory on the build host, e.g. /var/lib/pikaci.",
   concurrency: "Use a number of lanes to run at once between 1 and 64.",
-  "warm-pool": "Use a number of running instances to keep per image between 0 and 64 (0: none).",
   "details-url": "Use an absolute http(s) URL, or leave it empty to link the workflow run.",
   "artifact-name": "Use letters, digits, '-', '_' and '.' in the artifact name.",
   "retention-days": "Use a number of days between 1 and 90.",
@@ -61914,16 +61765,19 @@ async function runPost(env = process.env) {
     if (!runId || getState(STATE_FINISHED) === "1") return;
     const inputs = parseInputs((name) => getInput(name));
     for (const secret of secretNeedles(collectSecrets(inputs))) setSecret(secret);
-    const { host, credentials, incusProject } = hostConnection(inputs);
-    if (!host) return;
-    const transport = await connectTransport({ host, ...credentials ? { credentials } : {}, env });
+    if (!inputs.host) return;
+    const ssh = sshParams(inputs, env);
+    const transport = await connectTransport({ ...ssh, host: inputs.host });
     try {
-      await removeRunInstances({
+      const incus = createIncusClient({
         transport,
-        ...incusProject ? { project: incusProject } : {},
-        runId,
-        onRemoved: (name) => info(`pikaci: removed leftover instance ${name} of run ${runId}`)
+        ...inputs["incus-project"] ? { project: inputs["incus-project"] } : {}
       });
+      const leftovers = (await incus.list(INSTANCE_PREFIX)).filter((i) => i.config[LABEL.runId] === runId);
+      for (const instance of leftovers) {
+        await incus.delete(instance.name);
+        info(`pikaci: removed leftover instance ${instance.name} of run ${runId}`);
+      }
     } finally {
       await transport.close();
     }

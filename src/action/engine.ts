@@ -67,7 +67,7 @@ export function createEngine(params: EngineParams): EnginePort {
 }
 
 /** No host: the local executor on the runner. A host: Incus over one pinned ssh2 connection. */
-async function connect({ inputs, env }: EngineParams, warmPool: () => number | undefined) {
+async function connect({ inputs, env, stateRoot }: EngineParams, warmPool: () => number | undefined) {
   // A fork's lanes get no network unless a maintainer approved them (then the App dispatched).
   const refusal = networkRefusal(
     env.GITHUB_EVENT_NAME ?? "",
@@ -76,6 +76,7 @@ async function connect({ inputs, env }: EngineParams, warmPool: () => number | u
   return createExecutor({
     ...hostConnection(inputs),
     env,
+    stateRoot,
     ...(refusal === undefined ? {} : { networkRefusal: refusal }),
     ...(inputs.image ? { image: inputs.image } : {}),
     ...(inputs["remote-work-dir"] ? { remoteWorkDir: inputs["remote-work-dir"] } : {}),

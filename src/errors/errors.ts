@@ -47,6 +47,32 @@ export function formatConfigIssue(issue: ConfigIssue): string {
  */
 export class InfrastructureError extends PikaciError {}
 
+/**
+ * A file no longer matches the snapshot the run hashed: it was edited (or removed) between hashing
+ * and the executor copying or uploading it. The one error every executor raises for this, so a
+ * lane that would run code its record does not name fails the same way wherever it runs.
+ */
+export class SnapshotChangedError extends InfrastructureError {
+  readonly path: string;
+  constructor(path: string, snapshotHash: string, options: { cause?: unknown } = {}) {
+    super(
+      `the workspace changed after the snapshot was hashed: ${path} (snapshot ${snapshotHash.slice(0, 12)})`,
+      {
+        hint: "do not edit the workspace while pikaci copies or syncs it; run again to hash and run the current files",
+        ...options,
+      },
+    );
+    this.path = path;
+  }
+}
+
+/** A file that vanished (or stopped being a file) since hashing is a changed workspace, not an I/O fault. */
+export function asSnapshotChange(error: unknown, path: string, snapshotHash: string): unknown {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  const gone = code === "ENOENT" || code === "EISDIR" || code === "ENOTDIR" || code === "ELOOP";
+  return gone ? new SnapshotChangedError(path, snapshotHash, { cause: error }) : error;
+}
+
 /** A state-store id (run id, job id) that is empty, too long or could escape the root. */
 export class InvalidIdError extends PikaciError {}
 

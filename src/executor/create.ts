@@ -30,6 +30,8 @@ export interface CreateExecutorParams {
   /** Running instances to keep per image (`defaults.warm_pool`, `--warm-pool`); see IncusExecutorOptions. */
   warmPool?: number | (() => number | undefined);
   env?: NodeJS.ProcessEnv;
+  /** pikaci's state directory (see IncusExecutorOptions.stateRoot); the local executor needs none. */
+  stateRoot?: string;
   /** Why lanes may not have network (see IncusExecutorOptions.networkRefusal). */
   networkRefusal?: string;
 }
@@ -55,6 +57,7 @@ export async function createExecutor(
     runnerPath: params.runnerPath,
     image: params.image,
     ...(params.warmPool === undefined ? {} : { warmPool: params.warmPool }),
+    ...(params.stateRoot === undefined ? {} : { stateRoot: params.stateRoot }),
     ...(params.networkRefusal === undefined ? {} : { networkRefusal: params.networkRefusal }),
   });
   // The deletes and pool top-ups that followed the verdicts finish before the connection closes.

@@ -7,7 +7,7 @@ import type {
   SyncStats,
 } from "../schema/index.js";
 import type { ArtifactsRecord, LaneTestResults } from "../schema/tests.js";
-import type { SnapshotRef } from "../snapshot/entries.js";
+import type { Snapshot } from "../snapshot/entries.js";
 
 /**
  * An executor runs one job (one lane) to completion and reports what happened.
@@ -22,8 +22,11 @@ export interface JobSpec {
   description: string;
   attempt: number;
   execute: ExecuteSpec;
-  /** The workspace snapshot to run against (already hashed). */
-  snapshot: SnapshotRef;
+  /**
+   * The workspace snapshot to run against, built once per run: executors copy or sync exactly
+   * these entries and never list the workspace again.
+   */
+  snapshot: Snapshot;
   /** Local directory for this job's logs: host.log and guest.log are written here. */
   job_dir: string;
 }

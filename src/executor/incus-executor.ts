@@ -32,6 +32,11 @@ export interface IncusExecutorOptions {
   /** Seam for tests and benchmarks; defaults to the content-addressed sync. */
   syncer?: SnapshotSyncer;
   /**
+   * pikaci's state directory: the content-addressed sync remembers each host's last base under
+   * `<stateRoot>/cache`. Absent: `<workspace>/.pikaci/cache`.
+   */
+  stateRoot?: string;
+  /**
    * Why lanes of this run may not have network (an unapproved fork's pull request); a lane that asks
    * for `network:` then fails before anything runs. Absent: lanes get the network they ask for.
    */
@@ -54,7 +59,13 @@ export interface IncusExecutorOptions {
  */
 export function createIncusExecutor(options: IncusExecutorOptions): Executor {
   const remoteWorkDir = options.remoteWorkDir ?? DEFAULT_REMOTE_WORK_DIR;
-  const syncer = options.syncer ?? createSnapshotSyncer({ transport: options.transport, remoteWorkDir });
+  const syncer =
+    options.syncer ??
+    createSnapshotSyncer({
+      transport: options.transport,
+      remoteWorkDir,
+      ...(options.stateRoot === undefined ? {} : { stateRoot: options.stateRoot }),
+    });
   const incus = createIncusClient({ transport: options.transport, project: options.project });
   const owner = `${hostname()}:${process.pid}`;
   const warn = options.onBackgroundError ?? ((m: string) => void process.stderr.write(`pikaci: ${m}\n`));

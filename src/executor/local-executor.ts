@@ -4,11 +4,9 @@ import { join } from "node:path";
 import { collectLocal } from "../artifacts/collect-local.js";
 import { collectLaneOutputs, type LaneOutputs, OUTPUT_DIR_ENV } from "../artifacts/lane-outputs.js";
 import { describeError } from "../errors/index.js";
-import type { SnapshotRef } from "../snapshot/entries.js";
 import type { Executor, JobEvents, JobOutcome, JobSpec } from "./executor.js";
-import { type CopyEntry, copyTree } from "./local/copy-tree.js";
+import { copySnapshot } from "./local/copy-tree.js";
 import { findShell, laneEnv } from "./local/lane-env.js";
-import { snapshotEntries } from "./local/snapshot-entries.js";
 import { type LaneExit, spawnLane } from "./local/spawn-lane.js";
 import { PhaseClock } from "./phase-clock.js";
 
@@ -17,8 +15,6 @@ export interface LocalExecutorOptions {
   tmpRoot?: string;
   /** Only PATH and LANG are taken from it. */
   env?: Readonly<Record<string, string | undefined>>;
-  /** The snapshot's entries (relative to its root), in the order they should be created. */
-  listEntries?: (snapshot: SnapshotRef) => Promise<readonly CopyEntry[]>;
 }
 
 /**
@@ -29,26 +25,10 @@ export interface LocalExecutorOptions {
 export function createLocalExecutor(options: LocalExecutorOptions = {}): Executor {
   const env = options.env ?? process.env;
   const shell = findShell(env.PATH);
-  const listEntries = memoize(options.listEntries ?? snapshotEntries);
   return {
     kind: "local",
     runJob: (job, events, signal) =>
-      runLocalJob({ job, events, signal, shell, env, listEntries, tmpRoot: options.tmpRoot ?? tmpdir() }),
-  };
-}
-
-/** Concurrent jobs of one run share one listing of their snapshot. */
-function memoize(list: NonNullable<LocalExecutorOptions["listEntries"]>): typeof list {
-  const known = new Map<string, Promise<readonly CopyEntry[]>>();
-  return (snapshot) => {
-    const key = `${snapshot.root}\0${snapshot.hash}`;
-    let listing = known.get(key);
-    if (!listing) {
-      listing = list(snapshot);
-      known.set(key, listing);
-      listing.catch(() => known.delete(key));
-    }
-    return listing;
+      runLocalJob({ job, events, signal, shell, env, tmpRoot: options.tmpRoot ?? tmpdir() }),
   };
 }
 
@@ -58,8 +38,15 @@ interface LocalJobParams {
   signal: AbortSignal;
   shell: string;
   env: Readonly<Record<string, string | undefined>>;
-  listEntries: NonNullable<LocalExecutorOptions["listEntries"]>;
   tmpRoot: string;
+}
+
+/** The job's private directories under one temp dir: the workspace copy, HOME, TMPDIR, the output dir. */
+interface JobPaths {
+  workspace: string;
+  home: string;
+  tmp: string;
+  outputs: string;
 }
 
 async function runLocalJob(params: LocalJobParams): Promise<JobOutcome> {
@@ -71,25 +58,10 @@ async function runLocalJob(params: LocalJobParams): Promise<JobOutcome> {
   const temp: { dir: string | null } = { dir: null };
   let exit: Exit = { kind: "cancelled" };
   let outputs: LaneOutputs = {};
-
   try {
-    const paths = await clock.run("prepare_directories", async () => {
-      await mkdir(params.tmpRoot, { recursive: true });
-      const dir = await mkdtemp(join(params.tmpRoot, "pikaci-local-"));
-      temp.dir = dir;
-      const layout = {
-        workspace: join(dir, "workspace"),
-        home: join(dir, "home"),
-        tmp: join(dir, "tmp"),
-        outputs: join(dir, "outputs"),
-      };
-      await Promise.all(Object.values(layout).map((p) => mkdir(p, { recursive: true })));
-      host(`job ${job.lane_id} attempt ${job.attempt} in ${dir}`);
-      return layout;
-    });
+    const paths = await clock.run("prepare_directories", () => prepareDirs(params, temp, host));
     await clock.run("sync_snapshot", async () => {
-      const entries = await params.listEntries(job.snapshot);
-      const stats = await copyTree(job.snapshot.root, paths.workspace, entries);
+      const stats = await copySnapshot(job.snapshot, paths.workspace);
       host(`copied snapshot ${job.snapshot.hash.slice(0, 12)} (${stats.files} files)`);
     });
     if (spec.caches.length > 0 || spec.mounts.length > 0) {
@@ -99,43 +71,9 @@ async function runLocalJob(params: LocalJobParams): Promise<JobOutcome> {
     if (spec.limits)
       host("limits (cpu, memory, processes) apply to the Incus executor only; not enforced locally");
     if (signal.aborted) throw new Error("cancelled");
-    const lane = await clock.run("launch_guest", async () => {
-      host(`running the lane with ${params.shell} -c (timeout ${spec.timeout_secs}s)`);
-      const spawned = spawnLane({
-        shell: params.shell,
-        command: spec.command,
-        cwd: paths.workspace,
-        env: {
-          ...laneEnv({
-            parent: params.env,
-            home: paths.home,
-            tmp: paths.tmp,
-            lane: spec.env,
-            ids: { runId: job.run_id, jobId: job.lane_id, laneId: job.lane_id, attempt: job.attempt },
-          }),
-          [OUTPUT_DIR_ENV]: paths.outputs,
-        },
-        timeoutMs: spec.timeout_secs * 1000,
-        signal,
-        onOutput: (text) => events.log("guest", text),
-      });
-      await spawned.started;
-      return spawned;
-    });
+    const lane = await clock.run("launch_guest", () => launchLane(params, paths, host));
     exit = await clock.run("wait_for_completion", () => lane.exit);
-    await clock.run("collect_artifacts", async () => {
-      host(describeExit(exit, spec.timeout_secs));
-      if (exit.kind !== "exited") return;
-      const roots = { workspace: paths.workspace, outputDir: paths.outputs };
-      outputs = await collectLaneOutputs({
-        spec,
-        jobDir: job.job_dir,
-        repoRoot: job.snapshot.root,
-        workspaceRoots: [paths.workspace],
-        collect: (sink, caps) => collectLocal({ spec, roots, sink, caps }),
-        log: host,
-      });
-    });
+    outputs = await clock.run("collect_artifacts", () => collectOutputs(job, paths, exit, host));
   } catch (error) {
     exit = signal.aborted ? { kind: "cancelled" } : { kind: "infrastructure", message: describeError(error) };
     host(`failed: ${describeExit(exit, spec.timeout_secs)}`);
@@ -153,6 +91,76 @@ async function runLocalJob(params: LocalJobParams): Promise<JobOutcome> {
     finished_at: new Date().toISOString(),
     ...outputs,
   };
+}
+
+/** Makes the job's temp dir (recorded in `temp` at once, so cleanup finds it whatever fails next). */
+async function prepareDirs(
+  params: Pick<LocalJobParams, "job" | "tmpRoot">,
+  temp: { dir: string | null },
+  host: (line: string) => void,
+): Promise<JobPaths> {
+  await mkdir(params.tmpRoot, { recursive: true });
+  const dir = await mkdtemp(join(params.tmpRoot, "pikaci-local-"));
+  temp.dir = dir;
+  const layout: JobPaths = {
+    workspace: join(dir, "workspace"),
+    home: join(dir, "home"),
+    tmp: join(dir, "tmp"),
+    outputs: join(dir, "outputs"),
+  };
+  await Promise.all(Object.values(layout).map((p) => mkdir(p, { recursive: true })));
+  host(`job ${params.job.lane_id} attempt ${params.job.attempt} in ${dir}`);
+  return layout;
+}
+
+async function launchLane(
+  params: LocalJobParams,
+  paths: JobPaths,
+  host: (line: string) => void,
+): Promise<ReturnType<typeof spawnLane>> {
+  const { job, events } = params;
+  const spec = job.execute;
+  host(`running the lane with ${params.shell} -c (timeout ${spec.timeout_secs}s)`);
+  const spawned = spawnLane({
+    shell: params.shell,
+    command: spec.command,
+    cwd: paths.workspace,
+    env: {
+      ...laneEnv({
+        parent: params.env,
+        home: paths.home,
+        tmp: paths.tmp,
+        lane: spec.env,
+        ids: { runId: job.run_id, jobId: job.lane_id, laneId: job.lane_id, attempt: job.attempt },
+      }),
+      [OUTPUT_DIR_ENV]: paths.outputs,
+    },
+    timeoutMs: spec.timeout_secs * 1000,
+    signal: params.signal,
+    onOutput: (text) => events.log("guest", text),
+  });
+  await spawned.started;
+  return spawned;
+}
+
+async function collectOutputs(
+  job: JobSpec,
+  paths: JobPaths,
+  exit: Exit,
+  host: (line: string) => void,
+): Promise<LaneOutputs> {
+  const spec = job.execute;
+  host(describeExit(exit, spec.timeout_secs));
+  if (exit.kind !== "exited") return {};
+  const roots = { workspace: paths.workspace, outputDir: paths.outputs };
+  return collectLaneOutputs({
+    spec,
+    jobDir: job.job_dir,
+    repoRoot: job.snapshot.root,
+    workspaceRoots: [paths.workspace],
+    collect: (sink, caps) => collectLocal({ spec, roots, sink, caps }),
+    log: host,
+  });
 }
 
 type Exit = LaneExit | { kind: "infrastructure"; message: string };

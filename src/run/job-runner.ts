@@ -6,7 +6,7 @@ import {
   type LogTruncation,
   type RunEvent,
 } from "../schema/index.js";
-import type { SnapshotRef } from "../snapshot/entries.js";
+import type { Snapshot } from "../snapshot/entries.js";
 import * as ev from "./events.js";
 import { JobLogs } from "./job-logs.js";
 import { foldPhase } from "./lane-fold.js";
@@ -30,7 +30,7 @@ export interface RunScope {
 export interface JobInput {
   node: ExecuteNode;
   executor: Executor;
-  snapshot: SnapshotRef;
+  snapshot: Snapshot;
   store: Pick<RunStore, "jobDir" | "openLog">;
   /** Overrides the lane's `infra_retries` (tests, `--infra-retries`). */
   infraRetries: number | undefined;

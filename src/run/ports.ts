@@ -1,5 +1,5 @@
 import type { PlanRecord, RunRecord } from "../schema/index.js";
-import type { SnapshotRef } from "../snapshot/entries.js";
+import type { Snapshot } from "../snapshot/entries.js";
 import type { LogTruncation } from "../store/capped-log.js";
 
 /**
@@ -23,12 +23,12 @@ export interface LogSink {
   close(): LogTruncation | null;
 }
 
-/** Hash the workspace snapshot once per run; executors copy or sync that same tree from the ref. */
+/** Build the workspace snapshot once per run; executors copy or sync its entries as they are. */
 export type SnapshotHasher = (
   workspace: string,
   signal: AbortSignal,
   options: { stateRoot?: string; include?: readonly string[] },
-) => Promise<SnapshotRef>;
+) => Promise<Snapshot>;
 
-/** The run's snapshot, hashed when the engine asks (timed and recorded as `hash_snapshot`). */
-export type SnapshotSource = (signal: AbortSignal) => Promise<SnapshotRef>;
+/** The run's snapshot, built when the engine asks (timed and recorded as `hash_snapshot`). */
+export type SnapshotSource = (signal: AbortSignal) => Promise<Snapshot>;

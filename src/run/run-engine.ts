@@ -1,7 +1,7 @@
 import { describeError, UsageError } from "../errors/index.js";
 import type { Executor } from "../executor/executor.js";
 import type { RunEvent, RunRecord } from "../schema/index.js";
-import type { SnapshotRef } from "../snapshot/entries.js";
+import type { Snapshot } from "../snapshot/entries.js";
 import * as ev from "./events.js";
 import { type RunScope, runJob } from "./job-runner.js";
 import type { RunStore, SnapshotSource } from "./ports.js";
@@ -104,7 +104,7 @@ async function writePlan(store: RunStore, planned: PlannedRun, warn: (m: string)
   }
 }
 
-async function hashOnce(scope: RunScope, source: SnapshotSource): Promise<SnapshotRef> {
+async function hashOnce(scope: RunScope, source: SnapshotSource): Promise<Snapshot> {
   const started = scope.iso();
   const t0 = performance.now();
   const snapshot = await source(scope.signal);
@@ -123,7 +123,7 @@ async function hashOnce(scope: RunScope, source: SnapshotSource): Promise<Snapsh
 async function runJobs(
   scope: RunScope,
   p: Pick<RunEngineParams, "planned" | "executor" | "store" | "options"> & {
-    snapshot: SnapshotRef;
+    snapshot: Snapshot;
     warn: (message: string) => void;
   },
 ): Promise<void> {

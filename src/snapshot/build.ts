@@ -5,11 +5,11 @@ import { UsageError } from "../errors/index.js";
 import { digestFile, digestFiles } from "./digest.js";
 import { type DigestCache, loadDigestCache } from "./digest-cache.js";
 import type { TreeMemo } from "./digest-cache-file.js";
-import { isExecutable, type Snapshot, type SnapshotEntry } from "./entries.js";
+import { type FileEntry, isExecutable, type Snapshot, type SnapshotEntry } from "./entries.js";
 import { EXCLUDE_RULES } from "./excludes.js";
 import { HASH_PREFIX, hashSortedEntries, sortEntries } from "./hash-spec.js";
 import { listIncluded } from "./include.js";
-import { listFiles } from "./list-files.js";
+import { type ListedFiles, listFiles } from "./list-files.js";
 
 export interface BuildSnapshotParams {
   root: string;
@@ -38,21 +38,8 @@ export function defaultDigestCacheFile(root: string, stateRoot?: string): string
 
 /** Lists, stats and hashes a workspace. Empty directories are not part of a snapshot (git cannot track them). */
 export async function buildSnapshot(params: BuildSnapshotParams): Promise<Snapshot> {
-  const root = resolve(params.root);
-  if (!statSync(root, { throwIfNoEntry: false })?.isDirectory()) {
-    throw new UsageError(`${root} is not a directory`, { hint: "pass the workspace directory to snapshot" });
-  }
-  const startedAtMs = (params.now ?? Date.now)();
-  const cacheFile =
-    params.cacheFile === undefined ? defaultDigestCacheFile(root, params.stateRoot) : params.cacheFile;
-  const stateRootInside = params.stateRoot === undefined ? null : pathInside(root, params.stateRoot);
-  if (stateRootInside === "") {
-    throw new UsageError(`the state root ${root} is the workspace itself`, {
-      hint: "pass --state-root (or PIKACI_STATE_ROOT) outside the workspace, or a directory inside it",
-    });
-  }
-  const exclude = stateRootInside ?? undefined;
-  const cache = loadDigestCache({ file: cacheFile, root, startedAtMs });
+  const { root, exclude, cacheFile } = resolveBuild(params);
+  const cache = loadDigestCache({ file: cacheFile, root, startedAtMs: (params.now ?? Date.now)() });
   // The tree memo: a clean git work tree whose index file is byte for byte the one of a run that
   // hashed every file is that run's snapshot. Git vouches that each tracked file still matches the
   // index's stat data and that nothing is untracked; the index being identical means the same
@@ -65,22 +52,61 @@ export async function buildSnapshot(params: BuildSnapshotParams): Promise<Snapsh
   if (memo !== null && listed.tree?.unchanged) return fromMemo(root, cache, memo);
   if (include.length > 0) addIncluded(listed, listIncluded(root, include, { stateRoot: exclude }));
 
-  const entries: SnapshotEntry[] = [];
-  const toRead: { path: string; stat: Stats; index: number }[] = [];
-  const dirs = new Set<string>();
-  let cacheHits = 0;
+  const found = statListed(root, listed, cache);
+  const unstored = await readDigests(root, found, cache, params.concurrency ?? 16);
+  const { sorted, files, bytes } = finish(found.entries, found.dirs);
+  const hash = hashSortedEntries(sorted);
+  const tree = listed.tree;
+  // Only a clean tree whose every digest was kept can be answered from the memo next time.
+  const index = include.length === 0 && tree?.clean && unstored === 0 ? tree.indexId : null;
+  await cache.save(index === null ? null : { index, rules, hash, symlinks: symlinksOf(sorted) });
+  const { cacheHits } = found;
+  return { root, hash, entries: sorted, files, bytes, cacheHits, source: listed.source, memo: false };
+}
+
+/** The absolute root, the digest cache file, and the state root to leave out when it lies inside. */
+function resolveBuild(params: BuildSnapshotParams): {
+  root: string;
+  exclude: string | undefined;
+  cacheFile: string | null;
+} {
+  const root = resolve(params.root);
+  if (!statSync(root, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new UsageError(`${root} is not a directory`, { hint: "pass the workspace directory to snapshot" });
+  }
+  const cacheFile =
+    params.cacheFile === undefined ? defaultDigestCacheFile(root, params.stateRoot) : params.cacheFile;
+  const stateRootInside = params.stateRoot === undefined ? null : pathInside(root, params.stateRoot);
+  if (stateRootInside === "") {
+    throw new UsageError(`the state root ${root} is the workspace itself`, {
+      hint: "pass --state-root (or PIKACI_STATE_ROOT) outside the workspace, or a directory inside it",
+    });
+  }
+  return { root, exclude: stateRootInside ?? undefined, cacheFile };
+}
+
+interface Found {
+  entries: SnapshotEntry[];
+  dirs: Set<string>;
+  /** Files whose digest the cache did not have: read and hashed by readDigests into `entries[index]`. */
+  toRead: { path: string; stat: Stats; index: number }[];
+  cacheHits: number;
+}
+
+/** The listed paths as entries: digests from the cache where it holds, the rest queued to read. */
+function statListed(root: string, listed: ListedFiles, cache: DigestCache): Found {
+  const found: Found = { entries: [], dirs: new Set(), toRead: [], cacheHits: 0 };
+  const { entries, dirs } = found;
   // Files git vouches for: a cache hit on the index's stat data needs no syscall at all. A miss
   // (new content, or a git that records no nanoseconds) is stat'ed below like any other path.
   const toStat: string[] = [];
-  /** Files hashed whose digest the cache could not keep (too recent, or changed while read). */
-  let unstored = 0;
   for (const file of listed.indexed) {
     const hit = cache.lookup(file.path, file);
     if (hit === undefined) {
       toStat.push(file.path);
       continue;
     }
-    cacheHits++;
+    found.cacheHits++;
     entries.push({ type: "file", path: file.path, exec: hit.exec, size: hit.size, digest: hit.digest });
     addParents(file.path, dirs);
   }
@@ -94,45 +120,49 @@ export async function buildSnapshot(params: BuildSnapshotParams): Promise<Snapsh
     if (stat.isSymbolicLink()) {
       entries.push({ type: "symlink", path, target: readlinkSync(abs, "utf8") });
     } else if (stat.isFile()) {
-      const exec = isExecutable(stat.mode);
       const hit = cache.lookup(path, stat);
-      if (hit) cacheHits++;
-      else toRead.push({ path, stat, index: entries.length });
-      entries.push({ type: "file", path, exec, size: hit?.size ?? 0, digest: hit?.digest ?? "" });
+      if (hit) found.cacheHits++;
+      else found.toRead.push({ path, stat, index: entries.length });
+      entries.push({
+        type: "file",
+        path,
+        exec: isExecutable(stat.mode),
+        size: hit?.size ?? 0,
+        digest: hit?.digest ?? "",
+      });
     } else {
       continue; // sockets, fifos, and submodule checkouts (a gitlink lists as a directory)
     }
     addParents(path, dirs);
   }
+  return found;
+}
 
+/** Hashes the queued files into their entries; returns how many digests the cache could not keep. */
+async function readDigests(
+  root: string,
+  found: Found,
+  cache: DigestCache,
+  concurrency: number,
+): Promise<number> {
+  // Too recent for the cache, or changed while read: the next run hashes these again.
+  let unstored = 0;
   await digestFiles(
-    toRead,
+    found.toRead,
     async ({ path, stat, index }) => {
       const { digest, size } = await digestFile(join(root, path), stat.size);
-      const entry = entries[index] as Extract<SnapshotEntry, { type: "file" }>;
+      const entry = found.entries[index] as FileEntry;
       entry.digest = digest;
       entry.size = size;
       if (size !== stat.size || !cache.remember(path, stat, digest)) unstored++;
     },
-    params.concurrency ?? 16,
+    concurrency,
   );
+  return unstored;
+}
 
-  const { sorted, files, bytes } = finish(entries, dirs);
-  const hash = hashSortedEntries(sorted);
-  const tree = listed.tree;
-  const next =
-    include.length === 0 && tree?.clean && tree.indexId !== null && unstored === 0
-      ? {
-          index: tree.indexId,
-          rules,
-          hash,
-          symlinks: sorted.flatMap((e): [string, string][] =>
-            e.type === "symlink" ? [[e.path, e.target]] : [],
-          ),
-        }
-      : null;
-  await cache.save(next);
-  return { root, hash, entries: sorted, files, bytes, cacheHits, source: listed.source, memo: false };
+function symlinksOf(sorted: readonly SnapshotEntry[]): [string, string][] {
+  return sorted.flatMap((e): [string, string][] => (e.type === "symlink" ? [[e.path, e.target]] : []));
 }
 
 /** Included paths join the paths to stat, once each (an include may also match tracked files). */

@@ -3,6 +3,7 @@ import { dirname } from "node:path";
 import {
   decodeCache,
   encodeCache,
+  type LoadedCache,
   readCacheFile,
   type StatKey,
   type StoredCache,
@@ -48,35 +49,15 @@ export function loadDigestCache(params: {
   startedAtMs: number;
 }): DigestCache {
   const old = params.file === null ? null : decodeCache(readCacheFile(params.file), params.root);
-  const count = old?.count ?? 0;
-  // The listing comes in the same order as last time, so the next expected path is almost always
-  // the right one; the path -> index map is only built when that guess misses.
-  let byPath: Map<string, number> | null = null;
-  let cursor = 0;
-  /** A lookup had to search the map: the stored order no longer matches, rewrite it. */
-  let jumped = false;
+  const stored = old === null ? null : new StoredOrder(old);
   /** In lookup order: an index into `old` for a hit, the path for a miss. */
   const order: (number | string)[] = [];
   const added = new Map<string, { stats: number[]; digest: string }>();
   let hits = 0;
   const trustedBefore = params.startedAtMs - RACY_MARGIN_MS;
-
-  const indexOf = (path: string): number => {
-    if (old === null) return -1;
-    if (cursor < count && old.pathIs(cursor, path)) return cursor;
-    // Every stored path was met, in order: this one is new (a file just created). No map needed.
-    if (cursor === count && !jumped) return -1;
-    jumped = true;
-    byPath ??= new Map(Array.from({ length: count }, (_, i) => [old.pathAt(i), i]));
-    return byPath.get(path) ?? -1;
-  };
-
   return {
     lookup(path, key) {
-      const i = indexOf(path);
-      // A stored path moves the cursor past it even when the file changed, so one edited file does
-      // not throw every later lookup off the stored order.
-      if (i >= 0) cursor = i + 1;
+      const i = stored?.find(path) ?? -1;
       if (i < 0 || old === null || !old.matches(i, key)) {
         order.push(path);
         return undefined;
@@ -86,16 +67,7 @@ export function loadDigestCache(params: {
       return { digest: old.digest(i), size: key.size, exec: old.exec(i) };
     },
     memo: old?.memo ?? null,
-    storedFiles() {
-      if (old === null) return [];
-      return Array.from({ length: count }, (_, i) => ({
-        type: "file",
-        path: old.pathAt(i),
-        exec: old.exec(i),
-        size: old.size(i),
-        digest: old.digest(i),
-      }));
-    },
+    storedFiles: () => (old === null ? [] : storedFiles(old)),
     remember(path, stat, digest) {
       if (stat.mtimeMs >= trustedBefore || stat.ctimeMs >= trustedBefore) return false;
       added.set(path, { stats: storedStats(stat, isExecutable(stat.mode)), digest });
@@ -105,31 +77,83 @@ export function loadDigestCache(params: {
       if (params.file === null) return;
       // The common warm run: every file a hit, in the stored order, the same memo. Nothing to write.
       const sameMemo = JSON.stringify(memo) === JSON.stringify(old?.memo ?? null);
-      if (added.size === 0 && hits === count && !jumped && sameMemo) return;
-      const out: StoredCache = { paths: [], stats: [], digests: [] };
-      // A path whose index-derived key missed is looked up again with its lstat key: keep it once.
-      const written = new Set<string>();
-      for (const item of order) {
-        const path = typeof item === "number" ? old!.pathAt(item) : item;
-        if (written.has(path)) continue;
-        if (typeof item === "number") {
-          written.add(path);
-          out.paths.push(path);
-          out.stats.push(...old!.statsOf(item));
-          out.digests.push(old!.digest(item));
-        } else {
-          const stored = added.get(item);
-          if (stored === undefined) continue;
-          written.add(path);
-          out.paths.push(item);
-          out.stats.push(...stored.stats);
-          out.digests.push(stored.digest);
-        }
-      }
-      await mkdir(dirname(params.file), { recursive: true });
-      const temp = `${params.file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-      await writeFile(temp, encodeCache(params.root, out, memo));
-      await rename(temp, params.file);
+      if (added.size === 0 && hits === (old?.count ?? 0) && !stored?.jumped && sameMemo) return;
+      await writeAtomically(params.file, encodeCache(params.root, rewrite(order, old, added), memo));
     },
   };
+}
+
+/**
+ * Finds stored paths by position: the listing comes in the same order as last time, so the next
+ * expected path is almost always the right one; the path -> index map is only built when that
+ * guess misses.
+ */
+class StoredOrder {
+  private cursor = 0;
+  private byPath: Map<string, number> | null = null;
+  /** A lookup had to search the map: the stored order no longer matches, rewrite it. */
+  jumped = false;
+
+  constructor(private readonly old: LoadedCache) {}
+
+  /** The stored index of `path`, or -1. A found path moves the cursor past it even when the file changed, so one edited file does not throw every later lookup off the stored order. */
+  find(path: string): number {
+    const i = this.indexOf(path);
+    if (i >= 0) this.cursor = i + 1;
+    return i;
+  }
+
+  private indexOf(path: string): number {
+    const { old, cursor } = this;
+    if (cursor < old.count && old.pathIs(cursor, path)) return cursor;
+    // Every stored path was met, in order: this one is new (a file just created). No map needed.
+    if (cursor === old.count && !this.jumped) return -1;
+    this.jumped = true;
+    this.byPath ??= new Map(Array.from({ length: old.count }, (_, i) => [old.pathAt(i), i]));
+    return this.byPath.get(path) ?? -1;
+  }
+}
+
+function storedFiles(old: LoadedCache): FileEntry[] {
+  return Array.from({ length: old.count }, (_, i) => ({
+    type: "file",
+    path: old.pathAt(i),
+    exec: old.exec(i),
+    size: old.size(i),
+    digest: old.digest(i),
+  }));
+}
+
+/** The cache to write: hits kept and new digests added, in this run's lookup order. */
+function rewrite(
+  order: readonly (number | string)[],
+  old: LoadedCache | null,
+  added: ReadonlyMap<string, { stats: number[]; digest: string }>,
+): StoredCache {
+  const out: StoredCache = { paths: [], stats: [], digests: [] };
+  // A path whose index-derived key missed is looked up again with its lstat key: keep it once.
+  const written = new Set<string>();
+  const keep = (path: string, stats: readonly number[], digest: string) => {
+    written.add(path);
+    out.paths.push(path);
+    out.stats.push(...stats);
+    out.digests.push(digest);
+  };
+  for (const item of order) {
+    if (typeof item === "number") {
+      const path = old!.pathAt(item);
+      if (!written.has(path)) keep(path, old!.statsOf(item), old!.digest(item));
+      continue;
+    }
+    const fresh = added.get(item);
+    if (fresh !== undefined && !written.has(item)) keep(item, fresh.stats, fresh.digest);
+  }
+  return out;
+}
+
+async function writeAtomically(file: string, data: Buffer): Promise<void> {
+  await mkdir(dirname(file), { recursive: true });
+  const temp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  await writeFile(temp, data);
+  await rename(temp, file);
 }

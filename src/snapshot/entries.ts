@@ -23,20 +23,6 @@ export interface Snapshot {
   source: "git" | "walk";
 }
 
-/**
- * A snapshot as it travels from the run to its executors: enough to list the same tree again and
- * check it still hashes the same. `stateRoot` is pikaci's state directory: it holds the digest
- * cache, and when it lies inside `root` it is left out of the snapshot (its records change as the
- * run goes on).
- */
-export interface SnapshotRef {
-  root: string;
-  hash: string;
-  stateRoot?: string;
-  /** `snapshot.include` globs the hash was made with (docs/snapshot-hash.md §1). */
-  include?: readonly string[];
-}
-
 /** The name a file's content has in the remote object store: exec and non-exec differ (hard links share modes). */
 export function objectName(entry: Pick<FileEntry, "digest" | "exec">): string {
   return entry.exec ? `${entry.digest}.x` : entry.digest;

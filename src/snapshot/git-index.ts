@@ -96,29 +96,47 @@ function parseEntries(buf: Buffer, version: number, hashLength: number): GitInde
       // 1–8 NULs pad the entry to a multiple of 8 bytes.
       offset = start + Math.ceil((end - start + 1) / 8) * 8;
     }
-    const mode = buf.readUInt32BE(start + 24);
-    if ((mode & 0o170000) === 0o040000) return null; // a sparse-directory entry
-    entries[i] = {
-      path,
-      mode,
-      stage: (flags >> 12) & 3,
-      untrusted:
-        (flags & FLAG_ASSUME_VALID) !== 0 || (extended & (EXT_SKIP_WORKTREE | EXT_INTENT_TO_ADD)) !== 0,
-      ctimeMs: buf.readUInt32BE(start) * 1000 + buf.readUInt32BE(start + 4) / 1e6,
-      mtimeMs: buf.readUInt32BE(start + 8) * 1000 + buf.readUInt32BE(start + 12) / 1e6,
-      dev: buf.readUInt32BE(start + 16),
-      ino: buf.readUInt32BE(start + 20),
-      size: buf.readUInt32BE(start + 36),
-    };
+    const entry = entryAt(buf, start, path, flags, extended);
+    if (entry === null) return null;
+    entries[i] = entry;
   }
-  // Extensions: 4-byte signature, u32 length, data; then the checksum of everything before it.
+  return extensionsEndAtChecksum(buf, offset, hashLength) ? entries : null;
+}
+
+/** The stat data and flags of the entry at `start`; null for a sparse-directory entry. */
+function entryAt(
+  buf: Buffer,
+  start: number,
+  path: string,
+  flags: number,
+  extended: number,
+): GitIndexEntry | null {
+  const mode = buf.readUInt32BE(start + 24);
+  if ((mode & 0o170000) === 0o040000) return null;
+  return {
+    path,
+    mode,
+    stage: (flags >> 12) & 3,
+    untrusted:
+      (flags & FLAG_ASSUME_VALID) !== 0 || (extended & (EXT_SKIP_WORKTREE | EXT_INTENT_TO_ADD)) !== 0,
+    ctimeMs: buf.readUInt32BE(start) * 1000 + buf.readUInt32BE(start + 4) / 1e6,
+    mtimeMs: buf.readUInt32BE(start + 8) * 1000 + buf.readUInt32BE(start + 12) / 1e6,
+    dev: buf.readUInt32BE(start + 16),
+    ino: buf.readUInt32BE(start + 20),
+    size: buf.readUInt32BE(start + 36),
+  };
+}
+
+/** Extensions: 4-byte signature, u32 length, data; then the checksum of everything before it. */
+function extensionsEndAtChecksum(buf: Buffer, offset: number, hashLength: number): boolean {
   const checksumAt = buf.length - hashLength;
-  while (offset + 8 <= checksumAt) {
-    const signature = buf.toString("latin1", offset, offset + 4);
-    if (UNSUPPORTED_EXTENSIONS.has(signature)) return null;
-    offset += 8 + buf.readUInt32BE(offset + 4);
+  let at = offset;
+  while (at + 8 <= checksumAt) {
+    const signature = buf.toString("latin1", at, at + 4);
+    if (UNSUPPORTED_EXTENSIONS.has(signature)) return false;
+    at += 8 + buf.readUInt32BE(at + 4);
   }
-  return offset === checksumAt ? entries : null;
+  return at === checksumAt;
 }
 
 /** Git's "offset" varint (varint.c): big-endian 7-bit groups, each continuation adding one. */

@@ -68,28 +68,7 @@ export async function listGitWorkTree(params: {
   let parsed: GitIndex | null = null;
   let changes: ReturnType<typeof parseStatus>;
   try {
-    // `status` (read-only with --no-optional-locks) names both kinds of change in one process: one
-    // fork of this (possibly large) process, not two.
-    const running = execFileAsync(
-      "git",
-      [
-        "--no-optional-locks",
-        "-C",
-        params.root,
-        ...STRICT,
-        "status",
-        "--porcelain=v2",
-        "-z",
-        "--untracked-files=all",
-        "--ignore-submodules=all",
-        "--no-renames",
-        "--",
-        ...GIT_PATHSPEC_EXCLUDES,
-        ...(params.excludePathspecs ?? []),
-      ],
-      { encoding: "buffer", maxBuffer: 1 << 30 },
-    ).then(({ stdout }) => splitNul(stdout));
-    running.catch(() => {}); // awaited below; this only keeps an early throw from leaving it unhandled
+    const running = startStatus(params.root, params.excludePathspecs ?? []);
     // Git is started first; reading and parsing the index (a few MB from the page cache, read in
     // one go rather than in promise-sized chunks) then happens while it stats the work tree. An
     // index that may be the known one is only parsed if git then names a change.
@@ -116,6 +95,34 @@ export async function listGitWorkTree(params: {
     clean: isClean(changes),
     unchanged: false,
   };
+}
+
+/**
+ * `git status` (read-only with --no-optional-locks) names both kinds of change in one process: one
+ * fork of this (possibly large) process, not two. Its records, NUL-split, once git exits.
+ */
+function startStatus(root: string, excludePathspecs: readonly string[]): Promise<string[]> {
+  const running = execFileAsync(
+    "git",
+    [
+      "--no-optional-locks",
+      "-C",
+      root,
+      ...STRICT,
+      "status",
+      "--porcelain=v2",
+      "-z",
+      "--untracked-files=all",
+      "--ignore-submodules=all",
+      "--no-renames",
+      "--",
+      ...GIT_PATHSPEC_EXCLUDES,
+      ...excludePathspecs,
+    ],
+    { encoding: "buffer", maxBuffer: 1 << 30 },
+  ).then(({ stdout }) => splitNul(stdout));
+  running.catch(() => {}); // awaited by the caller; this only keeps an early throw from leaving it unhandled
+  return running;
 }
 
 const isClean = (changes: { dirty: ReadonlySet<string>; untracked: readonly string[] }) =>

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { join } from "node:path";
-import { InfrastructureError } from "../errors/index.js";
+import { asSnapshotChange, SnapshotChangedError } from "../errors/index.js";
 import type { FileEntry, SnapshotEntry } from "./entries.js";
 import { objectName } from "./entries.js";
 import { TAR_END, tarHeader, tarPadding } from "./tar-writer.js";
@@ -68,6 +68,8 @@ export function buildTreeTar(params: {
  */
 export async function* uploadArchive(params: {
   root: string;
+  /** The snapshot's hash, named when a file no longer matches it. */
+  hash: string;
   objects: readonly FileEntry[];
   files: readonly (readonly [name: string, data: Buffer])[];
   onObject?: () => void;
@@ -90,12 +92,12 @@ export async function* uploadArchive(params: {
     push(tarHeader({ name, type: "file", size: entry.size, mode: fileMode(entry), mtime }));
     const path = join(params.root, entry.path);
     if (entry.size <= CHUNK) {
-      const data = readFileSync(path);
-      checkContent(entry, data.length, createHash("sha256").update(data).digest("hex"));
+      const data = readObject(path, entry, params.hash);
+      checkContent(entry, data.length, createHash("sha256").update(data).digest("hex"), params.hash);
       push(data);
     } else {
       if (batched > 0) yield flush();
-      yield* streamFile(path, entry);
+      yield* streamFile(path, entry, params.hash);
     }
     push(tarPadding(entry.size));
     params.onObject?.();
@@ -110,10 +112,12 @@ export async function* uploadArchive(params: {
   yield flush();
 }
 
-async function* streamFile(path: string, entry: FileEntry): AsyncGenerator<Buffer> {
+async function* streamFile(path: string, entry: FileEntry, snapshotHash: string): AsyncGenerator<Buffer> {
   const hash = createHash("sha256");
   let size = 0;
-  const handle = await open(path, "r");
+  const handle = await open(path, "r").catch((error: unknown) => {
+    throw asSnapshotChange(error, entry.path, snapshotHash);
+  });
   try {
     while (size < entry.size) {
       const buffer = Buffer.allocUnsafe(Math.min(CHUNK, entry.size - size));
@@ -126,16 +130,21 @@ async function* streamFile(path: string, entry: FileEntry): AsyncGenerator<Buffe
     }
     // One more byte than recorded means the file grew.
     const { bytesRead } = await handle.read(Buffer.alloc(1), 0, 1, null);
-    checkContent(entry, size + bytesRead, hash.digest("hex"));
+    checkContent(entry, size + bytesRead, hash.digest("hex"), snapshotHash);
   } finally {
     await handle.close();
   }
 }
 
-function checkContent(entry: FileEntry, size: number, digest: string): void {
-  if (size !== entry.size || digest !== entry.digest) {
-    throw new InfrastructureError(`${entry.path} changed after the snapshot was hashed`, {
-      hint: "do not edit the workspace while pikaci syncs it; rerun to hash and sync the current files",
-    });
+function readObject(path: string, entry: FileEntry, snapshotHash: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw asSnapshotChange(error, entry.path, snapshotHash);
   }
+}
+
+function checkContent(entry: FileEntry, size: number, digest: string, snapshotHash: string): void {
+  if (size !== entry.size || digest !== entry.digest)
+    throw new SnapshotChangedError(entry.path, snapshotHash);
 }

@@ -7,7 +7,7 @@ import { manifestKey, manifestLine } from "./manifest.js";
 import { PRESENT_SCRIPT, PUBLISH_SCRIPT } from "./remote-scripts.js";
 import { runScript, type ScriptContext } from "./run-script.js";
 import { checkMetadata, metadataJson } from "./sync-metadata.js";
-import { planSync } from "./sync-plan.js";
+import { planSync, type SyncPlan } from "./sync-plan.js";
 import { buildTreeTar, uploadArchive } from "./sync-tar.js";
 
 export interface SyncProgress {
@@ -34,17 +34,10 @@ export async function uploadSnapshot(params: {
   lineage: string;
   onProgress: ((progress: SyncProgress) => void) | undefined;
 }): Promise<UploadResult> {
-  const { ctx, snapshot, base, onProgress } = params;
+  const { ctx, snapshot, base } = params;
   const plan = planSync(snapshot.entries, base?.entries ?? null);
-  let bytesSent = 0;
-  let present = new Set<string>();
-  if (plan.candidates.length > 0) {
-    const query = plan.candidates.map((entry) => `${storeKey(entry)}\n`).join("");
-    bytesSent += Buffer.byteLength(query);
-    const out = await runScript(ctx, PRESENT_SCRIPT, [ctx.workDir], query);
-    present = new Set(out.split("\n").filter((line) => line !== ""));
-  }
-  const objects = plan.candidates.filter((entry) => !present.has(storeKey(entry)));
+  const asked = await missingObjects(ctx, plan.candidates);
+  const objects = asked.missing;
   const id = randomBytes(6).toString("hex");
   const treeTar = buildTreeTar({
     treePath: `snapshots/.staging-${snapshot.hash}-${id}/tree`,
@@ -52,24 +45,64 @@ export async function uploadSnapshot(params: {
     includeRoot: base === null,
     uploaded: { names: new Set(objects.map(objectName)), dir: `tmp/${id}` },
   });
+  let objectsSent = 0;
+  const archive = uploadArchive({
+    root: snapshot.root,
+    hash: snapshot.hash,
+    objects,
+    files: smallFiles(plan, treeTar, snapshot),
+    onObject: () => objectsSent++,
+  });
+  const progress = (bytes: number) =>
+    params.onProgress?.({ objectsSent, objectsTotal: objects.length, bytesSent: asked.bytesSent + bytes });
+  const publishArgs = [ctx.workDir, snapshot.hash, id, base?.hash ?? "", params.lineage];
+  const { out, uploaded } = await publish(ctx, publishArgs, archive, progress);
+  const [status = "", ...rest] = out.split("\n");
+  if (status === "lost") checkMetadata(ctx, rest.join("\n"));
+  return { bytesSent: asked.bytesSent + uploaded, objectsSent, published: status === "published" };
+}
+
+/** The candidate objects the host's store lacks (one round trip; none when there are no candidates). */
+async function missingObjects(
+  ctx: ScriptContext,
+  candidates: readonly FileEntry[],
+): Promise<{ missing: FileEntry[]; bytesSent: number }> {
+  if (candidates.length === 0) return { missing: [], bytesSent: 0 };
+  const query = candidates.map((entry) => `${storeKey(entry)}\n`).join("");
+  const out = await runScript(ctx, PRESENT_SCRIPT, [ctx.workDir], query);
+  const present = new Set(out.split("\n").filter((line) => line !== ""));
+  return {
+    missing: candidates.filter((entry) => !present.has(storeKey(entry))),
+    bytesSent: Buffer.byteLength(query),
+  };
+}
+
+/** What follows the objects in the archive: the delta and the metadata the publish script reads. */
+function smallFiles(plan: SyncPlan, treeTar: Buffer, snapshot: Snapshot): (readonly [string, Buffer])[] {
   const utf8 = (text: string) => Buffer.from(text, "utf8");
-  const files = [
+  return [
     ["removals", utf8(plan.removals.map((path) => `${path}\0`).join(""))],
     ["manifest.del", utf8(plan.removals.map((path) => `${manifestKey(path)}\n`).join(""))],
     ["manifest.add.gz", gzipSync(plan.added.map(manifestLine).join(""))],
     ["tree.tar", treeTar],
     ["meta.json", utf8(metadataJson(snapshot))],
-  ] as const;
+  ];
+}
+
+/** Streams the archive into the publish script; a failure producing it (a file changed) wins over the transport's. */
+async function publish(
+  ctx: ScriptContext,
+  args: string[],
+  archive: AsyncGenerator<Buffer>,
+  progress: (bytesUploaded: number) => void,
+): Promise<{ out: string; uploaded: number }> {
   let uploaded = 0;
-  let objectsSent = 0;
-  const archive = uploadArchive({ root: snapshot.root, objects, files, onObject: () => objectsSent++ });
-  // A failure while producing the archive (a file changed) must win over the transport's error.
   let producerError: unknown = null;
   const counted = async function* () {
     try {
       for await (const chunk of archive) {
         uploaded += chunk.length;
-        onProgress?.({ objectsSent, objectsTotal: objects.length, bytesSent: bytesSent + uploaded });
+        progress(uploaded);
         yield chunk;
       }
     } catch (error) {
@@ -77,17 +110,14 @@ export async function uploadSnapshot(params: {
       throw error;
     }
   };
-  const publishArgs = [ctx.workDir, snapshot.hash, id, base?.hash ?? "", params.lineage];
   let out: string;
   try {
-    out = await runScript(ctx, PUBLISH_SCRIPT, publishArgs, Readable.from(counted()));
+    out = await runScript(ctx, PUBLISH_SCRIPT, args, Readable.from(counted()));
   } catch (error) {
     throw producerError ?? error;
   }
   if (producerError) throw producerError;
-  const [status = "", ...rest] = out.split("\n");
-  if (status === "lost") checkMetadata(ctx, rest.join("\n"));
-  return { bytesSent: bytesSent + uploaded, objectsSent, published: status === "published" };
+  return { out, uploaded };
 }
 
 function storeKey(entry: FileEntry): string {

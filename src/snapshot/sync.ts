@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { InfrastructureError, UsageError } from "../errors/index.js";
+import { InfrastructureError, SnapshotChangedError, UsageError } from "../errors/index.js";
 import type { SyncStats } from "../schema/index.js";
 import type { Transport } from "../transport/transport.js";
 import { defaultBaseKey, lineageKey } from "./base-key.js";
@@ -61,11 +61,7 @@ export async function syncSnapshot(params: SyncParams): Promise<SyncResult> {
   }
   const received = { bytes: 0 };
   const ctx = { transport, workDir, hash: snapshot.hash, timeoutMs: params.timeoutMs, received };
-  const cacheDir =
-    params.cacheDir ??
-    (params.stateRoot === undefined
-      ? join(params.localRoot, ".pikaci", "cache")
-      : join(params.stateRoot, "cache"));
+  const cacheDir = params.cacheDir ?? defaultSyncCacheDir(params);
   const baseKey = params.baseKey === undefined ? await defaultBaseKey(params.localRoot) : params.baseKey;
   const lineage = baseKey === null ? "" : lineageKey(baseKey);
   const remotePath = `${workDir}/snapshots/${snapshot.hash}/tree`;
@@ -96,7 +92,7 @@ export async function syncSnapshot(params: SyncParams): Promise<SyncResult> {
     sent = await upload(base);
   } catch (error) {
     // The base can vanish between probe and publish (gc); a full sync does not need it.
-    if (base === null || !(error instanceof InfrastructureError) || error.message.includes("changed after")) {
+    if (base === null || !(error instanceof InfrastructureError) || error instanceof SnapshotChangedError) {
       throw error;
     }
     sent = await upload(null);
@@ -109,6 +105,12 @@ export async function syncSnapshot(params: SyncParams): Promise<SyncResult> {
     published: sent.published,
     baseSource,
   };
+}
+
+function defaultSyncCacheDir(params: Pick<SyncParams, "localRoot" | "stateRoot">): string {
+  return params.stateRoot === undefined
+    ? join(params.localRoot, ".pikaci", "cache")
+    : join(params.stateRoot, "cache");
 }
 
 async function rememberBase(

@@ -27,12 +27,33 @@ export async function verifyRemoteSnapshot(params: {
     runScript(ctx, LIST_TREE_SCRIPT, [params.remotePath]),
     runScript(ctx, DIGEST_TREE_SCRIPT, [params.remotePath]),
   ]);
+  const problems: string[] = [];
+  const sorted = sortEntries(parseListing(listing, parseDigests(sums), problems));
+  const hash = hashSortedEntries(sorted);
+  compareEntries(sorted, params.snapshot.entries, problems);
+  return {
+    ok: problems.length === 0 && hash === params.snapshot.hash,
+    hash,
+    problems: problems.slice(0, 50),
+  };
+}
+
+/** `sha256sum` output, NUL-terminated lines: path → digest. */
+function parseDigests(sums: string): Map<string, string> {
   const digests = new Map<string, string>();
   for (const line of sums.split("\0")) {
     if (line === "") continue;
     digests.set(line.slice(66).replace(/^\.\//, ""), line.slice(0, 64));
   }
-  const problems: string[] = [];
+  return digests;
+}
+
+/** LIST_TREE_SCRIPT's records (type, path, mode, size, target) as entries; bad modes and types go to `problems`. */
+function parseListing(
+  listing: string,
+  digests: ReadonlyMap<string, string>,
+  problems: string[],
+): SnapshotEntry[] {
   const remote: SnapshotEntry[] = [];
   const fields = listing.split("\0");
   for (let i = 0; i + 4 < fields.length; i += 5) {
@@ -50,33 +71,29 @@ export async function verifyRemoteSnapshot(params: {
     } else if (type === "l") {
       remote.push({ type: "symlink", path, target });
     } else if (type === "f") {
-      remote.push({
-        type: "file",
-        path,
-        exec: isExecutable(mode),
-        size: Number(sizeText),
-        digest: digests.get(path) ?? "",
-      });
+      const digest = digests.get(path) ?? "";
+      remote.push({ type: "file", path, exec: isExecutable(mode), size: Number(sizeText), digest });
       if ((mode & 0o444) !== 0o444 || (mode & 0o222) !== 0) problems.push(`${path}: file mode ${modeText}`);
     } else {
       problems.push(`${path}: unexpected file type ${type}`);
     }
   }
-  const sorted = sortEntries(remote);
-  const hash = hashSortedEntries(sorted);
-  const local = new Map(params.snapshot.entries.map((entry) => [entry.path, JSON.stringify(entry)]));
+  return remote;
+}
+
+function compareEntries(
+  remote: readonly SnapshotEntry[],
+  expected: readonly SnapshotEntry[],
+  problems: string[],
+): void {
+  const local = new Map(expected.map((entry) => [entry.path, JSON.stringify(entry)]));
   const seen = new Set<string>();
-  for (const entry of sorted) {
+  for (const entry of remote) {
     seen.add(entry.path);
-    const expected = local.get(entry.path);
-    if (expected === undefined) problems.push(`${entry.path}: not in the snapshot`);
-    else if (expected !== JSON.stringify(entry))
+    const want = local.get(entry.path);
+    if (want === undefined) problems.push(`${entry.path}: not in the snapshot`);
+    else if (want !== JSON.stringify(entry))
       problems.push(`${entry.path}: differs (${JSON.stringify(entry)})`);
   }
   for (const path of local.keys()) if (!seen.has(path)) problems.push(`${path}: missing on the host`);
-  return {
-    ok: problems.length === 0 && hash === params.snapshot.hash,
-    hash,
-    problems: problems.slice(0, 50),
-  };
 }

@@ -49,7 +49,7 @@ describe.skipIf(!env)("Incus executor on the dir storage pool", () => {
       lane_id: "lane",
       description: "dir pool",
       attempt: 1,
-      snapshot: { root: built.root, hash: built.hash },
+      snapshot: built,
       job_dir: workspace,
       execute: {
         command: "cat hello.txt; echo on-dir > /artifacts/outputs/done.txt; echo running; sleep 2",

@@ -1,15 +1,18 @@
+import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer, type Socket, connect as tcpConnect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describeError, SnapshotChangedError } from "../../src/errors/index.js";
 import type { Executor, JobEvents, JobOutcome, JobSpec } from "../../src/executor/executor.js";
 import { instanceName } from "../../src/executor/incus/names.js";
 import { createIncusExecutor } from "../../src/executor/incus-executor.js";
 import { createIncusClient } from "../../src/incus/client.js";
 import type { ExecuteSpec } from "../../src/schema/index.js";
 import { buildSnapshot } from "../../src/snapshot/build.js";
+import type { Snapshot } from "../../src/snapshot/entries.js";
 import { connectSsh, type SshTransport } from "../../src/ssh/ssh-transport.js";
 import type { Transport } from "../../src/transport/transport.js";
 import { hostileCommand } from "../unit/ssh/hostile-command.js";
@@ -34,7 +37,7 @@ describe.skipIf(!env)("Incus executor over ssh2 (real sshd + Incus)", () => {
   let transport: SshTransport;
   let executor: Executor;
   let workspace: string;
-  let snapshot: { root: string; hash: string };
+  let snapshot: Snapshot;
   const runIds: string[] = [];
 
   const spec = (overrides: Partial<ExecuteSpec>): ExecuteSpec => ({
@@ -55,7 +58,12 @@ describe.skipIf(!env)("Incus executor over ssh2 (real sshd + Incus)", () => {
 
   async function runJob(
     execute: ExecuteSpec,
-    options: { executor?: Executor; signal?: AbortSignal; onGuest?: (text: string) => void } = {},
+    options: {
+      executor?: Executor;
+      signal?: AbortSignal;
+      onGuest?: (text: string) => void;
+      snapshot?: Snapshot;
+    } = {},
   ): Promise<Recorded & { runId: string }> {
     const runId = newRunId();
     runIds.push(runId);
@@ -65,7 +73,7 @@ describe.skipIf(!env)("Incus executor over ssh2 (real sshd + Incus)", () => {
       description: "e2e",
       attempt: 1,
       execute,
-      snapshot,
+      snapshot: options.snapshot ?? snapshot,
       job_dir: workspace,
     };
     let host = "";
@@ -103,8 +111,7 @@ describe.skipIf(!env)("Incus executor over ssh2 (real sshd + Incus)", () => {
     workspace = await mkdtemp(join(tmpdir(), "pikaci-e2e-executor-"));
     await writeFile(join(workspace, "hello.txt"), "hello from the snapshot\n");
     await writeFile(join(workspace, "run.sh"), "#!/bin/sh\necho ran\n", { mode: 0o755 });
-    const built = await buildSnapshot({ root: workspace, cacheFile: null });
-    snapshot = { root: built.root, hash: built.hash };
+    snapshot = await buildSnapshot({ root: workspace, cacheFile: null });
   });
 
   afterAll(async () => {
@@ -209,6 +216,26 @@ describe.skipIf(!env)("Incus executor over ssh2 (real sshd + Incus)", () => {
     });
     expect(outcome).toMatchObject({ status: "cancelled", failure_kind: null });
     expect(await instanceExists(runId)).toBe(false);
+  });
+
+  it("fails a file edited after hashing with the same SnapshotChangedError as the local executor", async () => {
+    const root = await mkdtemp(join(tmpdir(), "pikaci-e2e-changed-"));
+    try {
+      // Unique content: the host cannot hold its object yet, so the sync uploads (and re-hashes) it.
+      await writeFile(join(root, "data.txt"), `hashed ${randomUUID()}\n`);
+      const hashed = await buildSnapshot({ root, cacheFile: null });
+      await writeFile(join(root, "data.txt"), "edited after hashing\n");
+      const { outcome, phases, runId } = await runJob(spec({ command: "cat data.txt" }), {
+        snapshot: hashed,
+      });
+      expect(outcome).toMatchObject({ status: "failed", failure_kind: "infrastructure" });
+      expect(outcome.message).toBe(describeError(new SnapshotChangedError("data.txt", hashed.hash)));
+      expect(phases).toContain("sync_snapshot:failed");
+      expect(phases).not.toContain("launch_guest:started");
+      expect(await instanceExists(runId)).toBe(false);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 
   it("ends as infrastructure with a clear message when the connection drops mid-job", async () => {

@@ -32,7 +32,7 @@ const execute = { command: "echo guest-running; sleep 300", run_as_root: process
   image, instance_type: "container", env: {}, caches: [], mounts: [], concurrency_group: null, infra_retries: 0 };
 await executor.runJob(
   { run_id: runId, lane_id: "lane", description: "victim", attempt: 1, execute,
-    snapshot: { root: snapshot.root, hash: snapshot.hash }, job_dir: workspace },
+    snapshot, job_dir: workspace },
   { phase: () => {}, log: (stream, text) => { if (stream === "guest" && text.includes("guest-running")) console.log("GUEST_RUNNING"); } },
   new AbortController().signal,
 );

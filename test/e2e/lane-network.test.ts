@@ -128,7 +128,7 @@ describeE2E("lane network (real sshd + Incus + bridge)", (host) => {
             infra_retries: 0,
             network: "pikacibr0",
           },
-          snapshot: { root: built.root, hash: built.hash },
+          snapshot: built,
           job_dir: base,
         },
         events,

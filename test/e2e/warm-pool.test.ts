@@ -10,6 +10,7 @@ import { createIncusExecutor } from "../../src/executor/incus-executor.js";
 import { createIncusClient, type IncusClient } from "../../src/incus/client.js";
 import type { ExecuteSpec } from "../../src/schema/index.js";
 import { buildSnapshot } from "../../src/snapshot/build.js";
+import type { Snapshot } from "../../src/snapshot/entries.js";
 import { connectSsh, type SshTransport } from "../../src/ssh/ssh-transport.js";
 import { requireHostEnvVars } from "./helpers/test-host.js";
 
@@ -28,7 +29,7 @@ describe.skipIf(!env)("warm pool (real sshd + Incus)", () => {
   let transport: SshTransport;
   let incus: IncusClient;
   let workspace: string;
-  let snapshot: { root: string; hash: string };
+  let snapshot: Snapshot;
   const image = env!.PIKACI_TEST_IMAGE!;
 
   const spec = (command: string): ExecuteSpec => ({
@@ -97,7 +98,7 @@ describe.skipIf(!env)("warm pool (real sshd + Incus)", () => {
     workspace = await mkdtemp(join(tmpdir(), "pikaci-e2e-pool-"));
     await writeFile(join(workspace, "hello.txt"), "hello from the snapshot\n");
     const built = await buildSnapshot({ root: workspace, cacheFile: null });
-    snapshot = { root: built.root, hash: built.hash };
+    snapshot = built;
   });
 
   afterAll(async () => {

@@ -27,6 +27,7 @@ const REMOTE_FLAGS: Record<Exclude<keyof ExecutorFlags, "host">, string> = {
 export async function openExecutor(
   flags: ExecutorFlags,
   env: NodeJS.ProcessEnv,
+  stateRoot?: string,
 ): Promise<{ executor: Executor; description: string; close: () => Promise<void> }> {
   if (!flags.host) {
     const remoteOnly = Object.entries(REMOTE_FLAGS)
@@ -48,6 +49,7 @@ export async function openExecutor(
     incusProject: flags.incusProject,
     ...(flags.warmPool === undefined ? {} : { warmPool: flags.warmPool }),
     env,
+    stateRoot,
   });
   return {
     executor: opened.executor,

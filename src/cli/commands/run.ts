@@ -119,7 +119,7 @@ async function prepare(values: RunValues, io: CliIO): Promise<PreparedCli> {
     executor: flags.host ? "incus" : "local",
   });
   const store = createStateStore({ root: stateRoot });
-  const opened = await openExecutor(flags, io.env);
+  const opened = await openExecutor(flags, io.env, stateRoot);
   return {
     params: {
       planned,

@@ -55,9 +55,6 @@ export function renderKey(template: string, entries: () => readonly SnapshotEntr
   return key;
 }
 
-/** Whether a template needs the snapshot's file list. */
-export const needsFiles = (template: string): boolean => template.includes("hashFiles");
-
 function badKey(template: string, why: string): UsageError {
   return new UsageError(`cache key ${JSON.stringify(template)} is not valid: ${why}`, {
     hint: "write keys like npm-{{ hashFiles('package-lock.json') }} (see docs/dependencies.md)",

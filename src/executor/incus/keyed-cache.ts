@@ -1,9 +1,8 @@
 import { posix } from "node:path";
 import { InfrastructureError } from "../../errors/index.js";
-import { buildSnapshot } from "../../snapshot/build.js";
-import type { SnapshotEntry, SnapshotRef } from "../../snapshot/entries.js";
+import type { Snapshot } from "../../snapshot/entries.js";
 import type { Transport } from "../../transport/transport.js";
-import { needsFiles, renderKey } from "./cache-key.js";
+import { renderKey } from "./cache-key.js";
 import { cacheDir } from "./paths.js";
 
 /**
@@ -125,24 +124,18 @@ export async function finishKeyedCaches(params: {
   }
 }
 
-/** The job's keyed caches with their keys rendered (the snapshot is listed only if a key hashes files). */
+/** The job's keyed caches with their keys rendered; a key that hashes files reads the run's snapshot. */
 export async function planKeyedCaches(params: {
   caches: readonly { name: string; key?: string; restore_keys?: readonly string[] }[];
-  snapshot: SnapshotRef;
+  snapshot: Pick<Snapshot, "entries">;
   jobDir: string;
 }): Promise<KeyedCache[]> {
   const keyed = params.caches.filter((c) => c.key !== undefined);
   if (keyed.length === 0) return [];
-  const templates = keyed.flatMap((c) => [c.key!, ...(c.restore_keys ?? [])]);
-  let entries: readonly SnapshotEntry[] = [];
-  if (templates.some(needsFiles)) {
-    const { root, stateRoot, include } = params.snapshot;
-    entries = (await buildSnapshot({ root, stateRoot, include })).entries;
-  }
   return keyed.map((c) => ({
     name: c.name,
-    key: renderKey(c.key!, () => entries),
-    restoreKeys: (c.restore_keys ?? []).map((k) => renderKey(k, () => entries)),
+    key: renderKey(c.key!, () => params.snapshot.entries),
+    restoreKeys: (c.restore_keys ?? []).map((k) => renderKey(k, () => params.snapshot.entries)),
     work: keyedWorkDir(params.jobDir, c.name),
   }));
 }

@@ -1,24 +1,30 @@
 import type { SyncStats } from "../../schema/index.js";
-import type { SnapshotRef } from "../../snapshot/entries.js";
+import type { Snapshot } from "../../snapshot/entries.js";
 import type { Transport } from "../../transport/transport.js";
 
 /** Makes `snapshots/<hash>/` exist on the build host; returns where, and what it cost this job. */
 export type SnapshotSyncer = (params: {
-  snapshot: SnapshotRef;
+  snapshot: Snapshot;
   signal: AbortSignal;
   log: (line: string) => void;
 }) => Promise<{ remotePath: string; stats: SyncStats }>;
 
+interface SyncerParams {
+  transport: Transport;
+  remoteWorkDir: string;
+  /** pikaci's state directory: the last-synced base per host is remembered under `<stateRoot>/cache`. */
+  stateRoot?: string;
+}
+
 /**
  * The content-addressed sync, once per snapshot hash per executor: lanes of one run share the
  * snapshot, so the first job uploads and the others wait for it and record that they reused it.
+ * The snapshot's entries are sent as the run built them; every uploaded file is re-hashed as it is
+ * read, so a file edited since fails the job with a SnapshotChangedError.
  */
-export function createSnapshotSyncer(params: {
-  transport: Transport;
-  remoteWorkDir: string;
-}): SnapshotSyncer {
+export function createSnapshotSyncer(params: SyncerParams): SnapshotSyncer {
   const inflight = new Map<string, Promise<{ remotePath: string; stats: SyncStats }>>();
-  return async ({ snapshot, log }) => {
+  return async ({ snapshot }) => {
     const existing = inflight.get(snapshot.hash);
     if (existing) {
       const shared = await existing;
@@ -33,7 +39,7 @@ export function createSnapshotSyncer(params: {
         },
       };
     }
-    const started = syncOnce({ ...params, snapshot, log });
+    const started = syncOnce(params, snapshot);
     inflight.set(snapshot.hash, started);
     // A failed sync must not poison later attempts (the scheduler retries infrastructure failures).
     started.catch(() => inflight.delete(snapshot.hash));
@@ -41,28 +47,17 @@ export function createSnapshotSyncer(params: {
   };
 }
 
-async function syncOnce(params: {
-  transport: Transport;
-  remoteWorkDir: string;
-  snapshot: SnapshotRef;
-  log: (line: string) => void;
-}): Promise<{ remotePath: string; stats: SyncStats }> {
-  const { buildSnapshot } = await import("../../snapshot/build.js");
+async function syncOnce(
+  params: SyncerParams,
+  snapshot: Snapshot,
+): Promise<{ remotePath: string; stats: SyncStats }> {
   const { syncSnapshot } = await import("../../snapshot/sync.js");
-  // Re-listing is cheap: the digest cache makes an unchanged tree a stat walk.
-  const { root, stateRoot, include } = params.snapshot;
-  const built = await buildSnapshot({ root, stateRoot, include });
-  if (built.hash !== params.snapshot.hash) {
-    throw new Error(
-      `the workspace changed while the run was starting (hash ${params.snapshot.hash.slice(0, 12)} became ${built.hash.slice(0, 12)})`,
-    );
-  }
   return syncSnapshot({
     transport: params.transport,
     remoteWorkDir: params.remoteWorkDir,
-    snapshot: built,
-    localRoot: params.snapshot.root,
-    ...(params.snapshot.stateRoot === undefined ? {} : { stateRoot: params.snapshot.stateRoot }),
+    snapshot,
+    localRoot: snapshot.root,
+    ...(params.stateRoot === undefined ? {} : { stateRoot: params.stateRoot }),
     onProgress: () => {},
   });
 }

@@ -1,14 +1,8 @@
 import { chmod, constants, copyFile, mkdir, symlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
-
-/** The part of a snapshot entry a copy needs. Paths are relative, `/`-separated, already validated. */
-export interface CopyEntry {
-  path: string;
-  type: "file" | "dir" | "symlink";
-  /** Permission bits; only the exec bit matters to a lane. */
-  mode?: number;
-  target?: string;
-}
+import { asSnapshotChange, SnapshotChangedError } from "../../errors/index.js";
+import { digestFile, digestFiles } from "../../snapshot/digest.js";
+import type { FileEntry, Snapshot } from "../../snapshot/entries.js";
 
 export interface CopyStats {
   files: number;
@@ -16,14 +10,15 @@ export interface CopyStats {
 }
 
 /**
- * Materialise a snapshot's entries under `dest`. Files are cloned where the filesystem can
- * (copy-on-write), copied otherwise; the source is only read.
+ * Materialise the run's snapshot under `dest`, from its entries as the run built them (the
+ * workspace is never listed again). Files are cloned where the filesystem can (copy-on-write),
+ * copied otherwise; the source is only read. Each copy is then hashed: a file edited since the
+ * snapshot was hashed fails the job (SnapshotChangedError) instead of running code the record
+ * does not name.
  */
-export async function copyTree(
-  source: string,
+export async function copySnapshot(
+  snapshot: Pick<Snapshot, "root" | "hash" | "entries">,
   dest: string,
-  entries: readonly CopyEntry[],
-  sizeOf: (entry: CopyEntry) => number = () => 0,
 ): Promise<CopyStats> {
   const made = new Set<string>();
   const ensureDir = async (dir: string): Promise<void> => {
@@ -31,9 +26,8 @@ export async function copyTree(
     await mkdir(dir, { recursive: true });
     made.add(dir);
   };
-  let files = 0;
-  let bytes = 0;
-  for (const entry of entries) {
+  const files: FileEntry[] = [];
+  for (const entry of snapshot.entries) {
     const to = join(dest, entry.path);
     if (entry.type === "dir") {
       await ensureDir(to);
@@ -41,13 +35,32 @@ export async function copyTree(
     }
     await ensureDir(dirname(to));
     if (entry.type === "symlink") {
-      await symlink(entry.target ?? "", to);
+      await symlink(entry.target, to);
       continue;
     }
-    await copyFile(join(source, entry.path), to, constants.COPYFILE_FICLONE);
-    if (entry.mode !== undefined) await chmod(to, entry.mode & 0o777);
-    files += 1;
-    bytes += sizeOf(entry);
+    await copyFile(join(snapshot.root, entry.path), to, constants.COPYFILE_FICLONE).catch(
+      (error: unknown) => {
+        throw asSnapshotChange(error, entry.path, snapshot.hash);
+      },
+    );
+    await chmod(to, entry.exec ? 0o755 : 0o644);
+    files.push(entry);
   }
-  return { files, bytes };
+  await verifyCopies(files, dest, snapshot.hash);
+  return { files: files.length, bytes: files.reduce((sum, entry) => sum + entry.size, 0) };
+}
+
+/** Hashes the copies (hot in the page cache), not the workspace: what the lane will read is checked. */
+async function verifyCopies(files: readonly FileEntry[], dest: string, snapshotHash: string): Promise<void> {
+  const items = files.map((entry) => ({ entry, stat: { size: entry.size } }));
+  await digestFiles(
+    items,
+    async ({ entry }) => {
+      const copy = await digestFile(join(dest, entry.path), entry.size);
+      if (copy.digest !== entry.digest || copy.size !== entry.size) {
+        throw new SnapshotChangedError(entry.path, snapshotHash);
+      }
+    },
+    8,
+  );
 }

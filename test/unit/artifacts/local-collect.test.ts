@@ -39,7 +39,7 @@ async function run(lane: Partial<LaneConfig> & Pick<LaneConfig, "command">) {
     description: "lane",
     attempt: 1,
     execute: resolved.execute,
-    snapshot: { root: snapshot.root, hash: snapshot.hash },
+    snapshot,
     job_dir: join(base, "job"),
   };
   noEvents.host = "";

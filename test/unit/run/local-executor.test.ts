@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { resolveLane } from "../../../src/config/index.js";
+import { describeError, SnapshotChangedError } from "../../../src/errors/index.js";
 import type { JobEvents, JobSpec } from "../../../src/executor/executor.js";
 import { createLocalExecutor } from "../../../src/executor/local-executor.js";
 import { buildSnapshot } from "../../../src/snapshot/build.js";
@@ -54,7 +55,7 @@ async function job(
     description: "lane",
     attempt: 1,
     execute: lane.execute,
-    snapshot: { root: snapshot.root, hash: snapshot.hash },
+    snapshot,
     job_dir: join(base, "job"),
   };
 }
@@ -173,5 +174,23 @@ describe("local executor", () => {
     expect(outcome).toMatchObject({ status: "failed", failure_kind: "infrastructure" });
     expect(outcome.message).toContain("workspace changed");
     expect(outcome.phases.find((p) => p.phase === "sync_snapshot")?.status).toBe("failed");
+  });
+
+  it("fails a file edited or removed after hashing with the one SnapshotChangedError every executor raises", async () => {
+    const edited = await job("true");
+    // Same size as before: only the content tells.
+    await writeFile(join(workspace, "scripts", "check.sh"), '#!/bin/sh\necho checked "$2"\n');
+    const first = await executor().runJob(edited, recorder(), new AbortController().signal);
+    expect(first.message).toBe(
+      describeError(new SnapshotChangedError("scripts/check.sh", edited.snapshot.hash)),
+    );
+    expect(first.message).toContain("the workspace changed after the snapshot was hashed: scripts/check.sh");
+
+    const removed = await job("true");
+    await rm(join(workspace, "README.md"));
+    const second = await executor().runJob(removed, recorder(), new AbortController().signal);
+    expect(second).toMatchObject({ status: "failed", failure_kind: "infrastructure" });
+    expect(second.message).toBe(describeError(new SnapshotChangedError("README.md", removed.snapshot.hash)));
+    expect(await readdir(tmpRoot)).toEqual([]);
   });
 });

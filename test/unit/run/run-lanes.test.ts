@@ -4,12 +4,22 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Executor } from "../../../src/executor/executor.js";
 import { type PikaciConfig, RunEvent, RunRecord } from "../../../src/schema/index.js";
+import type { Snapshot } from "../../../src/snapshot/entries.js";
 import { createStateStore, type StateStore } from "../../../src/store/index.js";
 import { runLanes } from "../../helpers/run-lanes.js";
 import { type FakeBehaviour, fakeExecutor, pass, sleep, waitForAbort } from "./fake-executor.js";
 
 const HASH = "a".repeat(64);
-const hashSnapshot = async (workspace: string) => ({ root: workspace, hash: HASH });
+const hashSnapshot = async (workspace: string): Promise<Snapshot> => ({
+  root: workspace,
+  hash: HASH,
+  entries: [],
+  files: 0,
+  bytes: 0,
+  cacheHits: 0,
+  memo: false,
+  source: "walk",
+});
 
 function config(lanes: { id: string; group?: string; retries?: number; paths?: string[] }[]): PikaciConfig {
   return {

@@ -3,7 +3,7 @@ import { mkdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { InfrastructureError } from "../../../src/errors/index.js";
+import { InfrastructureError, SnapshotChangedError } from "../../../src/errors/index.js";
 import { buildSnapshot, syncSnapshot, verifyRemoteSnapshot } from "../../../src/snapshot/index.js";
 import { LocalhostTransport } from "../../../src/transport/localhost.js";
 import { makeTree, removeTree } from "./helpers.js";
@@ -221,5 +221,11 @@ describe("syncSnapshot over LocalhostTransport", () => {
     await expect(
       syncSnapshot({ transport, remoteWorkDir: remote, snapshot, localRoot: root }),
     ).rejects.toThrow(/changed after the snapshot was hashed/);
+    await expect(
+      syncSnapshot({ transport, remoteWorkDir: remote, snapshot, localRoot: root }),
+    ).rejects.toThrow(new SnapshotChangedError("src/m1.ts", snapshot.hash));
+    await expect(
+      syncSnapshot({ transport, remoteWorkDir: remote, snapshot, localRoot: root }),
+    ).rejects.toBeInstanceOf(SnapshotChangedError);
   });
 });
