@@ -95,10 +95,12 @@ describe("lean REST client", () => {
     expect(seen).toHaveLength(3);
   });
 
-  it("waits on a secondary rate limit only, not on a plain 403", () => {
+  it("waits on a secondary rate limit or a 401 (a token not yet replicated), not on a plain 403", () => {
     const limit = new RestError(403, "u", { message: "You have exceeded a secondary rate limit" });
     expect(rateLimitWaitSecs(limit)).toBe(60);
     expect(rateLimitWaitSecs(new RestError(429, "u", {}))).toBe(60);
+    expect(rateLimitWaitSecs(new RestError(403, "u", {}, { "retry-after": "7" }))).toBe(7);
+    expect(rateLimitWaitSecs(new RestError(401, "u", { message: "Bad credentials" }))).toBe(1);
     expect(rateLimitWaitSecs(new RestError(403, "u", { message: "Resource not accessible" }))).toBeNull();
     expect(rateLimitWaitSecs(new Error("x"))).toBeNull();
   });

@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from "node:http";
 import { leanExchange } from "../lean-fetch.js";
 import { type LeanRetryOptions, withRetries } from "../lean-retry.js";
 
@@ -7,8 +8,8 @@ import { type LeanRetryOptions, withRetries } from "../lean-retry.js";
  * template and running a chain of hooks (auth, retry, throttling, logging): about a third of the
  * App's CPU per delivery. Here the path is built by the caller from fixed routes, the headers are
  * fixed, and the same policies apply: the token of the installation, retries (`withRetries`),
- * writes spaced per installation (GitHub's advice against secondary rate limits), and a wait on a
- * rate limit answer that names its `retry-after`.
+ * writes spaced per installation (GitHub's advice against secondary rate limits), and a wait of
+ * the answer's `retry-after` on a secondary rate limit.
  */
 export interface RestRequest {
   method: "GET" | "POST" | "PATCH";
@@ -31,12 +32,12 @@ export type RestClient = (request: RestRequest) => Promise<RestResponse>;
 /** An answer of 400 or more, shaped like Octokit's RequestError (`status`, `response.data`). */
 export class RestError extends Error {
   readonly status: number;
-  readonly response: { status: number; url: string; data: unknown };
-  constructor(status: number, url: string, data: unknown) {
+  readonly response: { status: number; url: string; data: unknown; headers: IncomingHttpHeaders };
+  constructor(status: number, url: string, data: unknown, headers: IncomingHttpHeaders = {}) {
     super(errorMessage(data));
     this.name = "HttpError";
     this.status = status;
-    this.response = { status, url, data };
+    this.response = { status, url, data, headers };
   }
 }
 
@@ -52,6 +53,7 @@ export interface RestClientOptions {
 const JSON_MEDIA = "application/vnd.github.v3+json";
 /** How long to wait on a rate limit answer without `retry-after` (GitHub's advice: a minute). */
 const RATE_LIMIT_WAIT_S = 60;
+const FRESH_TOKEN_WAIT_S = 1;
 
 export function createRestClient(options: RestClientOptions): RestClient {
   const base = options.baseUrl.replace(/\/+$/, "");
@@ -77,7 +79,7 @@ export function createRestClient(options: RestClientOptions): RestClient {
     const isJson = !request.text && (message.headers["content-type"] ?? "").includes("json");
     const data = text && isJson ? JSON.parse(text) : text;
     const status = message.statusCode ?? 0;
-    if (status >= 400) throw new RestError(status, url, data);
+    if (status >= 400) throw new RestError(status, url, data, message.headers);
     return { status, data };
   };
   const spacing = options.writeSpacing;
@@ -89,8 +91,9 @@ export function createRestClient(options: RestClientOptions): RestClient {
 }
 
 /**
- * A secondary rate limit (403 or 429 that says so, or names a `retry-after`): wait as told and
- * try once more. Octokit's throttling plugin did the same for probot.
+ * Answers worth one more try after a wait: a secondary rate limit (Octokit's throttling plugin
+ * waited too), and a 401, which GitHub gives for an installation token minted moments ago and not
+ * yet known everywhere (@octokit/auth-app retried that too).
  */
 async function withRateLimitWait<T>(send: () => Promise<T>): Promise<T> {
   try {
@@ -104,11 +107,13 @@ async function withRateLimitWait<T>(send: () => Promise<T>): Promise<T> {
 }
 
 export function rateLimitWaitSecs(error: unknown): number | null {
+  if (error instanceof RestError && error.status === 401) return FRESH_TOKEN_WAIT_S;
   if (!(error instanceof RestError) || (error.status !== 403 && error.status !== 429)) return null;
   const message = (error.response.data as { message?: unknown } | null)?.message;
-  if (error.status === 403 && !(typeof message === "string" && /secondary rate limit/i.test(message)))
-    return null;
-  return RATE_LIMIT_WAIT_S;
+  const retryAfter = Number(error.response.headers["retry-after"]);
+  const limited = /secondary rate limit/i.test(typeof message === "string" ? message : "");
+  if (error.status === 403 && !limited && !retryAfter) return null;
+  return retryAfter > 0 ? retryAfter : RATE_LIMIT_WAIT_S;
 }
 
 /** Writes of one installation: one at a time, each started ≥ `minMs` after the previous one. */
