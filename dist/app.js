@@ -1406,7 +1406,7 @@ var require_sonic_boom = __commonJS({
       if (!(this instanceof SonicBoom)) {
         return new SonicBoom(opts);
       }
-      let { fd, dest, minLength, maxLength, maxWrite, periodicFlush, sync, append = true, mkdir: mkdir4, retryEAGAIN, fsync, contentMode, mode } = opts || {};
+      let { fd, dest, minLength, maxLength, maxWrite, periodicFlush, sync, append = true, mkdir: mkdir3, retryEAGAIN, fsync, contentMode, mode } = opts || {};
       fd = fd || dest;
       this._len = 0;
       this.fd = -1;
@@ -1431,7 +1431,7 @@ var require_sonic_boom = __commonJS({
       this.append = append || false;
       this.mode = mode;
       this.retryEAGAIN = retryEAGAIN || (() => true);
-      this.mkdir = mkdir4 || false;
+      this.mkdir = mkdir3 || false;
       let fsWriteSync;
       let fsWrite;
       if (contentMode === kContentModeBuffer) {
@@ -2382,7 +2382,7 @@ var require_thread_stream = __commonJS({
         }
         if (this[kImpl].flushing && this[kImpl].bufLen + dataBuf.length >= MAX_STRING) {
           try {
-            writeSync2(this);
+            writeSync3(this);
             this[kImpl].flushing = true;
           } catch (err) {
             destroy(this, err);
@@ -2393,7 +2393,7 @@ var require_thread_stream = __commonJS({
         this[kImpl].bufLen += dataBuf.length;
         if (this[kImpl].sync) {
           try {
-            writeSync2(this);
+            writeSync3(this);
             return true;
           } catch (err) {
             destroy(this, err);
@@ -2444,7 +2444,7 @@ var require_thread_stream = __commonJS({
         if (this[kImpl].destroyed) {
           return;
         }
-        writeSync2(this);
+        writeSync3(this);
         flushSync(this);
       }
       unref() {
@@ -2667,7 +2667,7 @@ var require_thread_stream = __commonJS({
         destroy(stream, err);
       }
     }
-    function writeSync2(stream) {
+    function writeSync3(stream) {
       const cb = () => {
         if (stream[kImpl].ending) {
           end(stream);
@@ -4766,16 +4766,16 @@ var require_colorette = __commonJS({
     var isCompatibleTerminal = tty__namespace && tty__namespace.isatty && tty__namespace.isatty(1) && env.TERM && !isDumbTerminal;
     var isCI = "CI" in env && ("GITHUB_ACTIONS" in env || "GITLAB_CI" in env || "CIRCLECI" in env);
     var isColorSupported = !isDisabled && (isForced || isWindows && !isDumbTerminal || isCompatibleTerminal || isCI);
-    var replaceClose = (index, string4, close, replace, head = string4.substring(0, index) + replace, tail = string4.substring(index + close.length), next = tail.indexOf(close)) => head + (next < 0 ? tail : replaceClose(next, tail, close, replace));
-    var clearBleed = (index, string4, open5, close, replace) => index < 0 ? open5 + string4 + close : open5 + replaceClose(index, string4, close, replace) + close;
-    var filterEmpty = (open5, close, replace = open5, at = open5.length + 1) => (string4) => string4 || !(string4 === "" || string4 === void 0) ? clearBleed(
-      ("" + string4).indexOf(close, at),
+    var replaceClose = (index, string4, close2, replace, head = string4.substring(0, index) + replace, tail = string4.substring(index + close2.length), next = tail.indexOf(close2)) => head + (next < 0 ? tail : replaceClose(next, tail, close2, replace));
+    var clearBleed = (index, string4, open6, close2, replace) => index < 0 ? open6 + string4 + close2 : open6 + replaceClose(index, string4, close2, replace) + close2;
+    var filterEmpty = (open6, close2, replace = open6, at = open6.length + 1) => (string4) => string4 || !(string4 === "" || string4 === void 0) ? clearBleed(
+      ("" + string4).indexOf(close2, at),
       string4,
-      open5,
-      close,
+      open6,
+      close2,
       replace
     ) : "";
-    var init2 = (open5, close, replace) => filterEmpty(`\x1B[${open5}m`, `\x1B[${close}m`, replace);
+    var init2 = (open6, close2, replace) => filterEmpty(`\x1B[${open6}m`, `\x1B[${close2}m`, replace);
     var colors = {
       reset: init2(0, 0),
       bold: init2(1, 22, "\x1B[22m\x1B[1m"),
@@ -5268,7 +5268,7 @@ var require_pino_abstract_transport = __commonJS({
       const waitForConfig = opts.expectPinoConfig === true && workerData?.workerData?.pinoWillSendConfig === true;
       const parseLines = opts.parse === "lines";
       const parseLine = typeof opts.parseLine === "function" ? opts.parseLine : JSON.parse;
-      const close = opts.close || defaultClose;
+      const close2 = opts.close || defaultClose;
       const stream = split(function(line) {
         let value;
         try {
@@ -5298,7 +5298,7 @@ var require_pino_abstract_transport = __commonJS({
         return value;
       }, { autoDestroy: true });
       stream._destroy = function(err, cb) {
-        const promise2 = close(err, cb);
+        const promise2 = close2(err, cb);
         if (promise2 && typeof promise2.then === "function") {
           promise2.then(cb, cb);
         }
@@ -5623,7 +5623,7 @@ var require_sonic_boom2 = __commonJS({
       if (!(this instanceof SonicBoom)) {
         return new SonicBoom(opts);
       }
-      let { fd, dest, minLength, maxLength, maxWrite, periodicFlush, sync, append = true, mkdir: mkdir4, retryEAGAIN, maxWriteRetries, fsync, contentMode, mode } = opts || {};
+      let { fd, dest, minLength, maxLength, maxWrite, periodicFlush, sync, append = true, mkdir: mkdir3, retryEAGAIN, maxWriteRetries, fsync, contentMode, mode } = opts || {};
       fd = fd || dest;
       this._len = 0;
       this.fd = -1;
@@ -5654,7 +5654,7 @@ var require_sonic_boom2 = __commonJS({
       this.retryEAGAIN = retryEAGAIN || (() => true);
       this.maxWriteRetries = maxWriteRetries || 0;
       this._writeRetries = 0;
-      this.mkdir = mkdir4 || false;
+      this.mkdir = mkdir3 || false;
       let fsWriteSync;
       let fsWrite;
       if (contentMode === kContentModeBuffer) {
@@ -19838,7 +19838,7 @@ var require_logger = __commonJS({
       const onRequestSuccessObject = getFunctionOrDefault(opts.customSuccessObject, defaultSuccessfulRequestObjectProvider);
       const successMessage = getFunctionOrDefault(opts.customSuccessMessage, defaultSuccessfulRequestMessageProvider);
       const onRequestErrorObject = getFunctionOrDefault(opts.customErrorObject, defaultFailedRequestObjectProvider);
-      const errorMessage = getFunctionOrDefault(opts.customErrorMessage, defaultFailedRequestMessageProvider);
+      const errorMessage2 = getFunctionOrDefault(opts.customErrorMessage, defaultFailedRequestMessageProvider);
       delete opts.customSuccessfulMessage;
       delete opts.customErroredMessage;
       const quietReqLogger = !!opts.quietReqLogger;
@@ -19877,7 +19877,7 @@ var require_logger = __commonJS({
               [errKey]: error62,
               [responseTimeKey]: responseTime
             }),
-            errorMessage(req, res, error62, responseTime)
+            errorMessage2(req, res, error62, responseTime)
           );
           return;
         }
@@ -21002,16 +21002,16 @@ var require_parse = __commonJS({
         const analysis = analyzeRepeatedExtglob(body, opts);
         if ((token.type === "plus" || token.type === "star") && analysis.risky) {
           const safeOutput = analysis.safeOutput ? (token.output ? "" : ONE_CHAR) + (opts.capture ? `(${analysis.safeOutput})` : analysis.safeOutput) : void 0;
-          const open5 = tokens[token.tokensIndex];
-          open5.type = "text";
-          open5.value = literal2;
-          open5.output = safeOutput || utils.escapeRegex(literal2);
+          const open6 = tokens[token.tokensIndex];
+          open6.type = "text";
+          open6.value = literal2;
+          open6.output = safeOutput || utils.escapeRegex(literal2);
           for (let i = token.tokensIndex + 1; i < tokens.length; i++) {
             tokens[i].value = "";
             tokens[i].output = "";
             delete tokens[i].suffix;
           }
-          state.output = token.output + open5.output;
+          state.output = token.output + open6.output;
           state.backtrack = true;
           push({ type: "paren", extglob: true, value, output: "" });
           decrement("parens");
@@ -21231,15 +21231,15 @@ var require_parse = __commonJS({
         }
         if (value === "{" && opts.nobrace !== true) {
           increment("braces");
-          const open5 = {
+          const open6 = {
             type: "brace",
             value,
             output: "(",
             outputIndex: state.output.length,
             tokensIndex: state.tokens.length
           };
-          braces.push(open5);
-          push(open5);
+          braces.push(open6);
+          push(open6);
           continue;
         }
         if (value === "}") {
@@ -22704,12 +22704,12 @@ function createMiddleware(options2) {
           clearTimeout(timeout);
           if (didTimeout) return handleResponse3(null);
           const err = Array.from(error62.errors)[0];
-          const errorMessage = err.message ? `${err.name}: ${err.message}` : "Error: An Unspecified error occurred";
+          const errorMessage2 = err.message ? `${err.name}: ${err.message}` : "Error: An Unspecified error occurred";
           const statusCode = typeof err.status !== "undefined" ? err.status : 500;
           options22.log.error(error62);
           return handleResponse3(
             JSON.stringify({
-              error: errorMessage
+              error: errorMessage2
             }),
             statusCode,
             {
@@ -50763,9 +50763,9 @@ function classifySlots(strings) {
       if (state === "text") {
         if (ch === "<" && /[A-Za-z/!]/.test(chunk[c + 1] ?? "")) {
           state = "tag";
-          const open5 = /^(\/?)([A-Za-z0-9-]*)/.exec(chunk.slice(c + 1));
-          closing = open5[1] === "/";
-          tagName = open5[2].toLowerCase();
+          const open6 = /^(\/?)([A-Za-z0-9-]*)/.exec(chunk.slice(c + 1));
+          closing = open6[1] === "/";
+          tagName = open6[2].toLowerCase();
           rawText = false;
         }
       } else if (state === "tag") {
@@ -51647,8 +51647,8 @@ function logBlock(run2, job, kind, tail, sig) {
 function logs(input2) {
   const items = input2.run.jobs.map((job) => {
     const tails = input2.logs.get(job.id) ?? { host: null, guest: null };
-    const open5 = job.status === "failed" || job.status === "running";
-    return html`<details class="job" id="job-${job.id}"${open5 ? html` open` : ""}><summary><span class="st s-${job.status}">${statusIcon(job.status)}</span><b>${job.id}</b><span class="desc">${job.status} · ${formatDuration(job.duration_ms ?? between(job.started_at, job.finished_at))}</span></summary><div class="job-body">${logBlock(input2.run, job, "guest", tails.guest, input2.sig)}${logBlock(input2.run, job, "host", tails.host, input2.sig)}</div></details>`;
+    const open6 = job.status === "failed" || job.status === "running";
+    return html`<details class="job" id="job-${job.id}"${open6 ? html` open` : ""}><summary><span class="st s-${job.status}">${statusIcon(job.status)}</span><b>${job.id}</b><span class="desc">${job.status} · ${formatDuration(job.duration_ms ?? between(job.started_at, job.finished_at))}</span></summary><div class="job-body">${logBlock(input2.run, job, "guest", tails.guest, input2.sig)}${logBlock(input2.run, job, "host", tails.host, input2.sig)}</div></details>`;
   });
   return html`<section class="card"><h2>Logs</h2>${items}</section>`;
 }
@@ -52057,6 +52057,13 @@ function toCheckRunInfo(r) {
 var GITHUB_COMPARE_FILES_LIMIT = 300;
 function createOctokitPort(octokit, repo, appId) {
   return {
+    ...contentCalls(octokit, repo),
+    ...checkCalls(octokit, repo, appId),
+    ...actionCalls(octokit, repo)
+  };
+}
+function contentCalls(octokit, repo) {
+  return {
     async readFile(path7, ref) {
       try {
         const res = await octokit.rest.repos.getContent({ ...repo, path: path7, ref, mediaType: { format: "raw" } });
@@ -52086,7 +52093,11 @@ function createOctokitPort(octokit, repo, appId) {
         if (statusOf(error62) === 404 || statusOf(error62) === 422) return { files: null };
         throw error62;
       }
-    },
+    }
+  };
+}
+function checkCalls(octokit, repo, appId) {
+  return {
     async createCheckRun(run2) {
       const res = await octokit.rest.checks.create({ ...repo, ...run2 });
       return res.data.id;
@@ -52107,7 +52118,11 @@ function createOctokitPort(octokit, repo, appId) {
         throw error62;
       });
       return runs.map(toCheckRunInfo);
-    },
+    }
+  };
+}
+function actionCalls(octokit, repo) {
+  return {
     async dispatchWorkflow({ workflow, ref, inputs }) {
       const res = await octokit.request(
         "POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches",
@@ -52723,16 +52738,7 @@ async function rerunLanes(scope, deps, params) {
     scope.log.info(`nothing to re-run at ${headSha}`);
     return;
   }
-  if (params.requireWriteAccess || fork) {
-    const permission = await scope.port.permissionOf(params.sender);
-    if (!WRITE_ACCESS.has(permission)) {
-      scope.log.warn(
-        { sender: params.sender, permission },
-        `ignored: ${params.sender} has ${permission} access and cannot run a fork's code`
-      );
-      return;
-    }
-  }
+  if ((params.requireWriteAccess || fork) && !await mayRunForkCode(scope, params.sender)) return;
   const runId = deps.newRunId();
   const detailsUrl = deps.detailsUrl(runId);
   const loaded = await loadConfigAt(scope, headSha);
@@ -52747,25 +52753,7 @@ async function rerunLanes(scope, deps, params) {
     return;
   }
   const known = new Set(loaded.config.lanes.map((l) => l.id));
-  const lanes = params.lanes.filter((l) => known.has(l.lane)).map(
-    (l) => ({
-      name: l.lane,
-      head_sha: headSha,
-      external_id: encodeExternalId({
-        runId,
-        lane: l.lane,
-        pr,
-        fork,
-        ...params.event ? { event: params.event } : {}
-      }),
-      details_url: detailsUrl,
-      status: "queued",
-      output: rerunOutput(
-        l.previousConclusion,
-        l.previousConclusion === "action_required" ? params.sender : null
-      )
-    })
-  );
+  const lanes = params.lanes.filter((l) => known.has(l.lane)).map((l) => rerunCheckRun(params, l, { runId, detailsUrl }));
   const target = fork ? await baseWorkflowTarget(scope) : workflowTarget(loaded.config, scope.defaultBranch);
   const result2 = await launchLanes({
     port: scope.port,
@@ -52782,6 +52770,34 @@ async function rerunLanes(scope, deps, params) {
     { run_id: runId, lanes: Object.keys(result2.checkRuns), dispatched: result2.dispatched },
     `re-run ${runId} at ${headSha}`
   );
+}
+async function mayRunForkCode(scope, sender) {
+  const permission = await scope.port.permissionOf(sender);
+  if (WRITE_ACCESS.has(permission)) return true;
+  scope.log.warn(
+    { sender, permission },
+    `ignored: ${sender} has ${permission} access and cannot run a fork's code`
+  );
+  return false;
+}
+function rerunCheckRun(params, l, run2) {
+  return {
+    name: l.lane,
+    head_sha: params.headSha,
+    external_id: encodeExternalId({
+      runId: run2.runId,
+      lane: l.lane,
+      pr: params.pr,
+      fork: params.fork,
+      ...params.event ? { event: params.event } : {}
+    }),
+    details_url: run2.detailsUrl,
+    status: "queued",
+    output: rerunOutput(
+      l.previousConclusion,
+      l.previousConclusion === "action_required" ? params.sender : null
+    )
+  };
 }
 async function baseWorkflowTarget(scope) {
   const base2 = await loadConfigAt(scope, scope.defaultBranch);
@@ -52893,18 +52909,10 @@ async function startCommitRun(scope, deps, params) {
   }
   if (loaded.kind === "invalid") {
     scope.log.info({ run_id: runId }, `${DEFAULT_CONFIG_PATH} is invalid at ${target.headSha}`);
-    if (params.reportInvalidConfig === false) return;
-    await scope.port.createCheckRun(
-      configFailureCheck({
-        error: loaded.error,
-        headSha: target.headSha,
-        runId,
-        pr: target.number,
-        fork: target.fork,
-        detailsUrl,
-        ...target.event ? { event: target.event } : {}
-      })
-    );
+    if (params.reportInvalidConfig !== false)
+      await scope.port.createCheckRun(
+        configFailureCheck({ ...failureTarget(target), error: loaded.error, runId, detailsUrl })
+      );
     return;
   }
   if (params.shouldRun && !params.shouldRun(loaded.config)) return;
@@ -52939,6 +52947,14 @@ async function startCommitRun(scope, deps, params) {
     },
     `pikaci run ${runId} for ${what} at ${target.headSha}`
   );
+}
+function failureTarget(target) {
+  return {
+    headSha: target.headSha,
+    pr: target.number,
+    fork: target.fork,
+    ...target.event ? { event: target.event } : {}
+  };
 }
 
 // app/src/handlers/check-events.ts
@@ -53042,24 +53058,24 @@ async function replan(scope, deps, p) {
 var ACTIVE = /* @__PURE__ */ new Set(["queued", "in_progress"]);
 async function cancelOpenLanes(scope, deps, params) {
   const runs = await scope.port.listOwnCheckRuns(params.headSha);
-  const open5 = ownLanes(runs, { appId: deps.appId, pr: params.pr }).filter(
+  const open6 = ownLanes(runs, { appId: deps.appId, pr: params.pr }).filter(
     ({ run: run2 }) => isOpen(run2, params.awaitingApproval === true)
   );
-  if (open5.length === 0) return;
+  if (open6.length === 0) return;
   const { output: output2 } = params;
   await Promise.all(
-    open5.map(
+    open6.map(
       ({ run: run2 }) => scope.port.updateCheckRun(run2.id, { status: "completed", conclusion: "cancelled", output: output2 })
     )
   );
-  const runIds = [...new Set(open5.map((a) => a.ref.runId))];
+  const runIds = [...new Set(open6.map((a) => a.ref.runId))];
   for (const runId of runIds) {
     const record2 = await deps.store.byRunId(runId);
     if (record2?.workflow_run_id && record2.repository === scope.repository) {
       await scope.port.cancelWorkflowRun(record2.workflow_run_id);
     }
   }
-  scope.log.info({ cancelled: open5.length, runs: runIds }, params.reason);
+  scope.log.info({ cancelled: open6.length, runs: runIds }, params.reason);
 }
 function isOpen(run2, awaitingApproval) {
   return ACTIVE.has(run2.status) || awaitingApproval && run2.conclusion === "action_required";
@@ -53160,91 +53176,365 @@ async function concludeAbandoned(scope, deps, workflow) {
     scope.log.warn({ run_id: record2.run_id, lanes: stuck.map((r) => r.name) }, "abandoned lanes");
 }
 
+// app/src/lean-fetch.ts
+import { Agent as HttpAgent, request as httpRequest } from "node:http";
+import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+var MAX_REDIRECTS = 5;
+var CREDENTIAL_HEADERS = /* @__PURE__ */ new Set(["authorization", "proxy-authorization", "cookie"]);
+var IDLE_TIMEOUT_MS = 3e4;
+var agents = {
+  "http:": new HttpAgent({ keepAlive: true, maxSockets: 64 }),
+  "https:": new HttpsAgent({ keepAlive: true, maxSockets: 64 })
+};
+async function leanFetch(input2, init2 = {}) {
+  const { url: url2, message, bytes } = await leanExchange(input2, init2);
+  return toResponse(url2, message, bytes);
+}
+async function leanExchange(input2, init2 = {}) {
+  let url2 = new URL(String(input2));
+  let request2 = init2;
+  for (let hop = 0; ; hop++) {
+    const res = await send2(url2, request2);
+    const location = res.message.headers.location;
+    const follow = (init2.redirect ?? "follow") === "follow" && ["GET", "HEAD"].includes(init2.method ?? "GET");
+    if (follow && location && [301, 302, 303, 307, 308].includes(res.message.statusCode ?? 0)) {
+      if (hop >= MAX_REDIRECTS) throw new TypeError(`too many redirects from ${String(input2)}`);
+      const next = new URL(location, url2);
+      if (next.origin !== url2.origin) request2 = { ...request2, headers: withoutCredentials(request2.headers) };
+      url2 = next;
+      continue;
+    }
+    return { url: url2, ...res };
+  }
+}
+function withoutCredentials(headers) {
+  return Object.fromEntries(
+    Object.entries(headers ?? {}).filter(([name]) => !CREDENTIAL_HEADERS.has(name.toLowerCase()))
+  );
+}
+function send2(url2, init2) {
+  const isHttps = url2.protocol === "https:";
+  if (!isHttps && url2.protocol !== "http:")
+    return Promise.reject(new TypeError(`unsupported URL ${url2.href}`));
+  const body = init2.body == null ? void 0 : Buffer.from(init2.body);
+  const headers = { ...init2.headers, ...body ? { "content-length": String(body.length) } : {} };
+  return new Promise((resolve2, reject) => {
+    const req = (isHttps ? httpsRequest : httpRequest)(
+      url2,
+      {
+        method: init2.method ?? "GET",
+        headers,
+        agent: agents[isHttps ? "https:" : "http:"],
+        signal: init2.signal ?? void 0
+      },
+      (message) => {
+        const chunks = [];
+        message.on("data", (chunk) => chunks.push(chunk));
+        message.on("end", () => resolve2({ message, bytes: Buffer.concat(chunks) }));
+        message.on("error", reject);
+      }
+    );
+    req.setTimeout(
+      IDLE_TIMEOUT_MS,
+      () => req.destroy(new Error(`no response from ${url2.host} in ${IDLE_TIMEOUT_MS} ms`))
+    );
+    req.on("error", (error62) => reject(Object.assign(new TypeError("fetch failed"), { cause: error62 })));
+    req.end(body);
+  });
+}
+function toResponse(url2, message, bytes) {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(message.headers)) {
+    if (value === void 0) continue;
+    for (const v of Array.isArray(value) ? value : [value]) headers.append(name, v);
+  }
+  const text = async () => bytes.toString("utf8");
+  return {
+    status: message.statusCode ?? 0,
+    statusText: message.statusMessage ?? "",
+    url: url2.href,
+    headers,
+    body: null,
+    text,
+    json: async () => JSON.parse(await text()),
+    arrayBuffer: async () => bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)
+  };
+}
+
+// app/src/lean-retry.ts
+var DO_NOT_RETRY = /* @__PURE__ */ new Set([304, 400, 401, 403, 404, 410, 422, 451]);
+function leanRetry(octokit, options2) {
+  octokit.hook.wrap(
+    "request",
+    (request2, requestOptions) => withRetries(() => request2(requestOptions), options2.leanRetry)
+  );
+  return {};
+}
+async function withRetries(send3, options2 = {}) {
+  const retries = options2.retries ?? 3;
+  const baseMs = options2.baseMs ?? 1e3;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await send3();
+    } catch (error62) {
+      const status = error62.status;
+      const retryable = typeof status === "number" && status >= 400 && !DO_NOT_RETRY.has(status);
+      if (!retryable || attempt >= retries) throw error62;
+      await new Promise((resolve2) => setTimeout(resolve2, (attempt + 1) ** 2 * baseMs));
+    }
+  }
+}
+
+// app/src/rest/client.ts
+var RestError = class extends Error {
+  status;
+  response;
+  constructor(status, url2, data, headers = {}) {
+    super(errorMessage(data));
+    this.name = "HttpError";
+    this.status = status;
+    this.response = { status, url: url2, data, headers };
+  }
+};
+var JSON_MEDIA = "application/vnd.github.v3+json";
+var RATE_LIMIT_WAIT_S = 60;
+var FRESH_TOKEN_WAIT_S = 1;
+function createRestClient(options2) {
+  const base2 = options2.baseUrl.replace(/\/+$/, "");
+  const userAgent2 = options2.userAgent ?? "pikaci-app";
+  const once = async (request2) => {
+    const headers = {
+      accept: request2.accept ?? JSON_MEDIA,
+      authorization: `token ${await options2.token()}`,
+      "user-agent": userAgent2
+    };
+    let body;
+    if (request2.body !== void 0) {
+      body = JSON.stringify(request2.body);
+      headers["content-type"] = "application/json; charset=utf-8";
+    }
+    const url2 = base2 + request2.path;
+    const { message, bytes } = await leanExchange(url2, {
+      method: request2.method,
+      headers,
+      body: body ?? null
+    });
+    const text = bytes.toString("utf8");
+    const isJson = !request2.text && (message.headers["content-type"] ?? "").includes("json");
+    const data = text && isJson ? JSON.parse(text) : text;
+    const status = message.statusCode ?? 0;
+    if (status >= 400) throw new RestError(status, url2, data, message.headers);
+    return { status, data };
+  };
+  const spacing = options2.writeSpacing;
+  const send3 = (request2) => withRateLimitWait(
+    () => spacing && request2.method !== "GET" ? spacing.run(() => once(request2)) : once(request2)
+  );
+  return (request2) => withRetries(() => send3(request2), options2.retry);
+}
+async function withRateLimitWait(send3) {
+  try {
+    return await send3();
+  } catch (error62) {
+    const wait2 = rateLimitWaitSecs(error62);
+    if (wait2 === null) throw error62;
+    await new Promise((resolve2) => setTimeout(resolve2, wait2 * 1e3));
+    return send3();
+  }
+}
+function rateLimitWaitSecs(error62) {
+  if (error62 instanceof RestError && error62.status === 401) return FRESH_TOKEN_WAIT_S;
+  if (!(error62 instanceof RestError) || error62.status !== 403 && error62.status !== 429) return null;
+  const message = error62.response.data?.message;
+  const retryAfter = Number(error62.response.headers["retry-after"]);
+  const limited = /secondary rate limit/i.test(typeof message === "string" ? message : "");
+  if (error62.status === 403 && !limited && !retryAfter) return null;
+  return retryAfter > 0 ? retryAfter : RATE_LIMIT_WAIT_S;
+}
+function createWriteSpacing(minMs = 1e3) {
+  let queue = Promise.resolve();
+  let lastStart = Number.NEGATIVE_INFINITY;
+  return {
+    run(write) {
+      const turn = queue.then(async () => {
+        const wait2 = lastStart + minMs - Date.now();
+        if (wait2 > 0) await new Promise((resolve2) => setTimeout(resolve2, wait2));
+        lastStart = Date.now();
+        return write();
+      });
+      queue = turn.catch(() => {
+      });
+      return turn;
+    }
+  };
+}
+function encodePart(value) {
+  return encodeURIComponent(String(value)).replace(
+    /[!'()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`
+  );
+}
+function errorMessage(data) {
+  if (typeof data === "string") return data || "Unknown error";
+  const d = data;
+  if (typeof d?.message !== "string") return `Unknown error: ${JSON.stringify(data)}`;
+  const errors = Array.isArray(d.errors) ? `: ${d.errors.map((e) => JSON.stringify(e)).join(", ")}` : "";
+  const docs = typeof d.documentation_url === "string" ? ` - ${d.documentation_url}` : "";
+  return `${d.message}${errors}${docs}`;
+}
+
+// app/src/rest/port.ts
+function createLeanPort(params) {
+  const { rest, repo } = params;
+  const root = `/repos/${encodePart(repo.owner)}/${encodePart(repo.repo)}`;
+  const filesPage = async (_route, p) => {
+    const page = p.page ? `&page=${p.page}` : "";
+    const res = await rest({
+      method: "GET",
+      path: `${root}/pulls/${p.pull_number}/files?per_page=${p.per_page}${page}`
+    });
+    return { data: res.data };
+  };
+  return {
+    ...createOctokitPort(params.octokit, repo, params.appId),
+    async readFile(path7, ref) {
+      try {
+        const res = await rest({
+          method: "GET",
+          path: `${root}/contents/${encodePart(path7)}?ref=${encodePart(ref)}`,
+          accept: "application/vnd.github.v3.raw",
+          text: true
+        });
+        return res.data;
+      } catch (error62) {
+        if (statusOf(error62) === 404) return null;
+        throw error62;
+      }
+    },
+    async listChangedFiles(pr, knownCount) {
+      return { files: await listChangedFiles({ request: filesPage, ...repo, pr, knownCount }) };
+    },
+    async createCheckRun(run2) {
+      const res = await rest({ method: "POST", path: `${root}/check-runs`, body: run2 });
+      return res.data.id;
+    },
+    async updateCheckRun(id, patch) {
+      await rest({ method: "PATCH", path: `${root}/check-runs/${id}`, body: patch });
+    },
+    async dispatchWorkflow({ workflow, ref, inputs }) {
+      const res = await rest({
+        method: "POST",
+        path: `${root}/actions/workflows/${encodePart(workflow)}/dispatches`,
+        body: { ref, inputs, return_run_details: true }
+      });
+      const data = res.data;
+      const id = typeof data === "object" ? data?.workflow_run_id : void 0;
+      return { workflowRunId: typeof id === "number" ? id : null };
+    }
+  };
+}
+
 // app/src/app.ts
 function pikaciApp(deps) {
   return (rawApp) => {
-    const app = { on: onceOn(rawApp, deps) };
-    app.on(["pull_request.opened", "pull_request.reopened", "pull_request.synchronize"], async (context) => {
-      const { pull_request: pr, repository } = context.payload;
-      const scope = eventScope(context, deps);
-      if (context.payload.action === "synchronize") {
-        await cancelSuperseded(scope, deps, {
-          pr: pr.number,
-          beforeSha: context.payload.before,
-          afterSha: pr.head.sha
-        }).catch((err) => scope.log.error({ err }, "could not cancel the superseded head's lanes"));
-      }
-      const fork = pr.head.repo?.full_name !== repository.full_name;
-      if (context.payload.action !== "reopened" && !await deps.claims.claim(planClaimKey(repository.full_name, pr.number, pr.head.sha))) {
-        context.log.info(`#${pr.number} at ${pr.head.sha} was already planned (by the reconciler); ignored`);
-        return;
-      }
-      await startRun(scope, deps, {
-        pr: { number: pr.number, headSha: pr.head.sha, fork },
-        changedFileCount: typeof pr.changed_files === "number" ? pr.changed_files : null
-      });
-    });
-    app.on("pull_request.closed", async (context) => {
-      const { pull_request: pr } = context.payload;
-      await onPullRequestClosed(eventScope(context, deps), deps, {
-        number: pr.number,
-        headSha: pr.head.sha,
-        // Anything but a definite "not merged" counts as merged: never cancel what may have landed.
-        merged: pr.merged !== false
-      });
-    });
-    app.on("check_run.rerequested", async (context) => {
-      await onCheckRunRerequested(eventScope(context, deps), deps, checkRunData(context));
-    });
-    app.on("check_run.requested_action", async (context) => {
-      const identifier = context.payload.requested_action?.identifier ?? "";
-      await onRequestedAction(eventScope(context, deps), deps, { ...checkRunData(context), identifier });
-    });
-    app.on("check_suite.rerequested", async (context) => {
-      await onCheckSuiteRerequested(eventScope(context, deps), deps, {
-        headSha: context.payload.check_suite.head_sha,
-        sender: context.payload.sender.login
-      });
-    });
-    app.on("push", async (context) => {
-      const p = context.payload;
-      await onPush(eventScope(context, deps), deps, {
-        ref: p.ref,
-        before: p.before,
-        after: p.after,
-        created: p.created,
-        deleted: p.deleted,
-        forced: p.forced
-      });
-    });
-    app.on("merge_group.checks_requested", async (context) => {
-      const group = context.payload.merge_group;
-      await onMergeGroupRequested(eventScope(context, deps), deps, {
-        headSha: group.head_sha,
-        baseSha: group.base_sha,
-        headRef: group.head_ref
-      });
-    });
-    app.on("merge_group.destroyed", async (context) => {
-      const group = context.payload.merge_group;
-      await onMergeGroupDestroyed(eventScope(context, deps), deps, {
-        headSha: group.head_sha,
-        baseSha: group.base_sha,
-        headRef: group.head_ref,
-        reason: context.payload.reason ?? "destroyed"
-      });
-    });
-    app.on("workflow_run.completed", async (context) => {
-      const run2 = context.payload.workflow_run;
-      await concludeAbandoned(eventScope(context, deps), deps, {
-        id: run2.id,
-        htmlUrl: run2.html_url,
-        conclusion: run2.conclusion ?? null
-      });
-      const { owner, repo } = context.repo();
-      await deps.ingest?.({ octokit: context.octokit, owner, repo, workflowRunId: run2.id });
-    });
+    const on = onceOn(rawApp, deps);
+    onPullRequestEvents(on, deps);
+    onCheckEvents(on, deps);
+    onRefEvents(on, deps);
+    onWorkflowRunEvents(on, deps);
   };
+}
+function onPullRequestEvents(on, deps) {
+  const app = { on };
+  app.on(["pull_request.opened", "pull_request.reopened", "pull_request.synchronize"], async (context) => {
+    const { pull_request: pr, repository } = context.payload;
+    const scope = eventScope(context, deps);
+    if (context.payload.action === "synchronize") {
+      await cancelSuperseded(scope, deps, {
+        pr: pr.number,
+        beforeSha: context.payload.before,
+        afterSha: pr.head.sha
+      }).catch((err) => scope.log.error({ err }, "could not cancel the superseded head's lanes"));
+    }
+    const fork = pr.head.repo?.full_name !== repository.full_name;
+    if (context.payload.action !== "reopened" && !await deps.claims.claim(planClaimKey(repository.full_name, pr.number, pr.head.sha))) {
+      context.log.info(`#${pr.number} at ${pr.head.sha} was already planned (by the reconciler); ignored`);
+      return;
+    }
+    await startRun(scope, deps, {
+      pr: { number: pr.number, headSha: pr.head.sha, fork },
+      changedFileCount: typeof pr.changed_files === "number" ? pr.changed_files : null
+    });
+  });
+  app.on("pull_request.closed", async (context) => {
+    const { pull_request: pr } = context.payload;
+    await onPullRequestClosed(eventScope(context, deps), deps, {
+      number: pr.number,
+      headSha: pr.head.sha,
+      // Anything but a definite "not merged" counts as merged: never cancel what may have landed.
+      merged: pr.merged !== false
+    });
+  });
+}
+function onCheckEvents(on, deps) {
+  const app = { on };
+  app.on("check_run.rerequested", async (context) => {
+    await onCheckRunRerequested(eventScope(context, deps), deps, checkRunData(context));
+  });
+  app.on("check_run.requested_action", async (context) => {
+    const identifier = context.payload.requested_action?.identifier ?? "";
+    await onRequestedAction(eventScope(context, deps), deps, { ...checkRunData(context), identifier });
+  });
+  app.on("check_suite.rerequested", async (context) => {
+    await onCheckSuiteRerequested(eventScope(context, deps), deps, {
+      headSha: context.payload.check_suite.head_sha,
+      sender: context.payload.sender.login
+    });
+  });
+}
+function onRefEvents(on, deps) {
+  const app = { on };
+  app.on("push", async (context) => {
+    const p = context.payload;
+    await onPush(eventScope(context, deps), deps, {
+      ref: p.ref,
+      before: p.before,
+      after: p.after,
+      created: p.created,
+      deleted: p.deleted,
+      forced: p.forced
+    });
+  });
+  app.on("merge_group.checks_requested", async (context) => {
+    const group = context.payload.merge_group;
+    await onMergeGroupRequested(eventScope(context, deps), deps, {
+      headSha: group.head_sha,
+      baseSha: group.base_sha,
+      headRef: group.head_ref
+    });
+  });
+  app.on("merge_group.destroyed", async (context) => {
+    const group = context.payload.merge_group;
+    await onMergeGroupDestroyed(eventScope(context, deps), deps, {
+      headSha: group.head_sha,
+      baseSha: group.base_sha,
+      headRef: group.head_ref,
+      reason: context.payload.reason ?? "destroyed"
+    });
+  });
+}
+function onWorkflowRunEvents(on, deps) {
+  const app = { on };
+  app.on("workflow_run.completed", async (context) => {
+    const run2 = context.payload.workflow_run;
+    await concludeAbandoned(eventScope(context, deps), deps, {
+      id: run2.id,
+      htmlUrl: run2.html_url,
+      conclusion: run2.conclusion ?? null
+    });
+    const { owner, repo } = context.repo();
+    await deps.ingest?.({ octokit: context.octokit, owner, repo, workflowRunId: run2.id });
+  });
 }
 function onceOn(app, deps) {
   return ((events, handler2) => app.on(events, async (context) => {
@@ -53265,8 +53555,15 @@ function onceOn(app, deps) {
 function eventScope(context, deps) {
   const { repository } = context.payload;
   if (!repository) throw new Error(`a ${context.name} delivery without a repository; ignored`);
+  const installationId = context.payload.installation?.id;
+  const repo = context.repo();
   return {
-    port: createOctokitPort(context.octokit, context.repo(), deps.appId),
+    port: deps.rest && installationId ? createLeanPort({
+      rest: deps.rest(context.octokit, installationId),
+      octokit: context.octokit,
+      repo,
+      appId: deps.appId
+    }) : createOctokitPort(context.octokit, repo, deps.appId),
     log: context.log,
     repository: repository.full_name,
     defaultBranch: repository.default_branch
@@ -53286,7 +53583,7 @@ function checkRunData(context) {
 
 // app/src/claims.ts
 import { createHash as createHash2 } from "node:crypto";
-import { mkdirSync as mkdirSync2, writeFileSync } from "node:fs";
+import { close, mkdirSync as mkdirSync2, open as open4 } from "node:fs";
 import { readdir as readdir2, rm, stat as stat3 } from "node:fs/promises";
 import path4 from "node:path";
 function createFileClaims(stateRoot, now = Date.now) {
@@ -53299,14 +53596,17 @@ function createFileClaims(stateRoot, now = Date.now) {
         mkdirSync2(dir, { recursive: true });
         made = true;
       }
-      try {
-        writeFileSync(fileOf(key2), `${key2}
-`, { flag: "wx" });
-        return true;
-      } catch (error62) {
-        if (error62.code === "EEXIST") return false;
-        throw error62;
-      }
+      return new Promise(
+        (resolve2, reject) => open4(fileOf(key2), "wx", (error62, fd) => {
+          if (!error62) {
+            close(fd, () => {
+            });
+            return resolve2(true);
+          }
+          if (error62.code === "EEXIST") return resolve2(false);
+          reject(error62);
+        })
+      );
     },
     async release(key2) {
       await rm(fileOf(key2), { force: true });
@@ -53328,7 +53628,8 @@ function createFileClaims(stateRoot, now = Date.now) {
 }
 
 // app/src/dispatch-store.ts
-import { mkdir as mkdir2, open as open4 } from "node:fs/promises";
+import { closeSync as closeSync2, mkdirSync as mkdirSync3, openSync as openSync2, writeSync as writeSync2 } from "node:fs";
+import { open as open5 } from "node:fs/promises";
 import path5 from "node:path";
 var DispatchRecord = external_exports.object({
   run_id: RunId,
@@ -53341,10 +53642,9 @@ var DispatchRecord = external_exports.object({
 });
 function createFileDispatchStore(stateRoot, now = () => /* @__PURE__ */ new Date()) {
   const dir = path5.join(stateRoot, "app");
-  const memory = createMemoryDispatchStore();
+  const memory = createMemoryIndex();
   const fileOf = (month) => path5.join(dir, `dispatches-${month}.jsonl`);
   const offsets = /* @__PURE__ */ new Map();
-  let appender = null;
   let reading = null;
   const catchUp = () => reading ??= (async () => {
     for (const month of [monthOf(now(), -1), monthOf(now(), 0)]) {
@@ -53353,7 +53653,7 @@ function createFileDispatchStore(stateRoot, now = () => /* @__PURE__ */ new Date
       offsets.set(month, end - Buffer.byteLength(text) + Buffer.byteLength(complete));
       for (const line of complete.split("\n")) {
         const record2 = line ? DispatchRecord.safeParse(safeJson(line)) : null;
-        if (record2?.success) await memory.put(record2.data);
+        if (record2?.success) memory.remember(record2.data);
       }
     }
   })().finally(() => {
@@ -53365,31 +53665,37 @@ function createFileDispatchStore(stateRoot, now = () => /* @__PURE__ */ new Date
       started = true;
       await catchUp();
     }
-    return await find() ?? await catchUp().then(find);
+    return find() ?? await catchUp().then(find);
   };
+  const appendFd = monthlyAppender(fileOf, now);
   return {
     async put(record2) {
       const valid = DispatchRecord.parse(record2);
-      await memory.put(valid);
-      const month = monthOf(now(), 0);
-      if (appender?.month !== month) {
-        const previous = appender?.file;
-        const file2 = mkdir2(dir, { recursive: true }).then(() => open4(fileOf(month), "a"));
-        appender = { month, file: file2 };
-        previous?.then((f) => f.close()).catch(() => {
-        });
-      }
-      await (await appender.file).write(`${JSON.stringify(valid)}
+      memory.remember(valid);
+      writeSync2(appendFd(), `${JSON.stringify(valid)}
 `);
     },
     byRunId: (runId) => lookup(() => memory.byRunId(runId)),
     byWorkflowRunId: (id) => lookup(() => memory.byWorkflowRunId(id))
   };
 }
+function monthlyAppender(fileOf, now) {
+  let appender = null;
+  return () => {
+    const month = monthOf(now(), 0);
+    if (appender?.month !== month) {
+      mkdirSync3(path5.dirname(fileOf(month)), { recursive: true });
+      const fd = openSync2(fileOf(month), "a");
+      if (appender) closeSync2(appender.fd);
+      appender = { month, fd };
+    }
+    return appender.fd;
+  };
+}
 async function readFrom(file2, offset) {
   let handle;
   try {
-    handle = await open4(file2, "r");
+    handle = await open5(file2, "r");
   } catch (error62) {
     if (error62.code === "ENOENT") return { text: "", end: 0 };
     throw error62;
@@ -53415,17 +53721,16 @@ function safeJson(line) {
     return null;
   }
 }
-function createMemoryDispatchStore() {
+function createMemoryIndex() {
   const byRun = /* @__PURE__ */ new Map();
   const byWorkflow = /* @__PURE__ */ new Map();
   return {
-    async put(record2) {
-      const valid = DispatchRecord.parse(record2);
+    remember(valid) {
       byRun.set(valid.run_id, valid);
       if (valid.workflow_run_id !== null) byWorkflow.set(valid.workflow_run_id, valid);
     },
-    byRunId: async (runId) => byRun.get(runId) ?? null,
-    byWorkflowRunId: async (id) => byWorkflow.get(id) ?? null
+    byRunId: (runId) => byRun.get(runId) ?? null,
+    byWorkflowRunId: (id) => byWorkflow.get(id) ?? null
   };
 }
 
@@ -53538,107 +53843,6 @@ function runNotFound(res, runId) {
 function notFound(res, error62) {
   sendJson(res, 404, { error: error62 });
   return true;
-}
-
-// app/src/lean-fetch.ts
-import { Agent as HttpAgent, request as httpRequest } from "node:http";
-import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
-var MAX_REDIRECTS = 5;
-var CREDENTIAL_HEADERS = /* @__PURE__ */ new Set(["authorization", "proxy-authorization", "cookie"]);
-var IDLE_TIMEOUT_MS = 3e4;
-var agents = {
-  "http:": new HttpAgent({ keepAlive: true, maxSockets: 64 }),
-  "https:": new HttpsAgent({ keepAlive: true, maxSockets: 64 })
-};
-async function leanFetch(input2, init2 = {}) {
-  let url2 = new URL(String(input2));
-  let request2 = init2;
-  for (let hop = 0; ; hop++) {
-    const res = await send2(url2, request2);
-    const location = res.message.headers.location;
-    const follow = (init2.redirect ?? "follow") === "follow" && ["GET", "HEAD"].includes(init2.method ?? "GET");
-    if (follow && location && [301, 302, 303, 307, 308].includes(res.message.statusCode ?? 0)) {
-      if (hop >= MAX_REDIRECTS) throw new TypeError(`too many redirects from ${String(input2)}`);
-      const next = new URL(location, url2);
-      if (next.origin !== url2.origin) request2 = { ...request2, headers: withoutCredentials(request2.headers) };
-      url2 = next;
-      continue;
-    }
-    return toResponse(url2, res.message, res.bytes);
-  }
-}
-function withoutCredentials(headers) {
-  return Object.fromEntries(
-    Object.entries(headers ?? {}).filter(([name]) => !CREDENTIAL_HEADERS.has(name.toLowerCase()))
-  );
-}
-function send2(url2, init2) {
-  const isHttps = url2.protocol === "https:";
-  if (!isHttps && url2.protocol !== "http:")
-    return Promise.reject(new TypeError(`unsupported URL ${url2.href}`));
-  const body = init2.body == null ? void 0 : Buffer.from(init2.body);
-  const headers = { ...init2.headers, ...body ? { "content-length": String(body.length) } : {} };
-  return new Promise((resolve2, reject) => {
-    const req = (isHttps ? httpsRequest : httpRequest)(
-      url2,
-      {
-        method: init2.method ?? "GET",
-        headers,
-        agent: agents[isHttps ? "https:" : "http:"],
-        signal: init2.signal ?? void 0
-      },
-      (message) => {
-        const chunks = [];
-        message.on("data", (chunk) => chunks.push(chunk));
-        message.on("end", () => resolve2({ message, bytes: Buffer.concat(chunks) }));
-        message.on("error", reject);
-      }
-    );
-    req.setTimeout(
-      IDLE_TIMEOUT_MS,
-      () => req.destroy(new Error(`no response from ${url2.host} in ${IDLE_TIMEOUT_MS} ms`))
-    );
-    req.on("error", (error62) => reject(Object.assign(new TypeError("fetch failed"), { cause: error62 })));
-    req.end(body);
-  });
-}
-function toResponse(url2, message, bytes) {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(message.headers)) {
-    if (value === void 0) continue;
-    for (const v of Array.isArray(value) ? value : [value]) headers.append(name, v);
-  }
-  const text = async () => bytes.toString("utf8");
-  return {
-    status: message.statusCode ?? 0,
-    statusText: message.statusMessage ?? "",
-    url: url2.href,
-    headers,
-    body: null,
-    text,
-    json: async () => JSON.parse(await text()),
-    arrayBuffer: async () => bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)
-  };
-}
-
-// app/src/lean-retry.ts
-var DO_NOT_RETRY = /* @__PURE__ */ new Set([304, 400, 401, 403, 404, 410, 422, 451]);
-function leanRetry(octokit, options2) {
-  const retries = options2.leanRetry?.retries ?? 3;
-  const baseMs = options2.leanRetry?.baseMs ?? 1e3;
-  octokit.hook.wrap("request", async (request2, requestOptions) => {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await request2(requestOptions);
-      } catch (error62) {
-        const status = error62.status;
-        const retryable = typeof status === "number" && status >= 400 && !DO_NOT_RETRY.has(status);
-        if (!retryable || attempt >= retries) throw error62;
-        await new Promise((resolve2) => setTimeout(resolve2, (attempt + 1) ** 2 * baseMs));
-      }
-    }
-  });
-  return {};
 }
 
 // app/src/octokit-class.ts
@@ -53969,8 +54173,62 @@ async function redeliverFailed(p) {
   return sent;
 }
 
+// app/src/rest/tokens.ts
+var HOLD_MS = 3e4;
+function createTokenCache(now = Date.now) {
+  const held = /* @__PURE__ */ new Map();
+  const minting = /* @__PURE__ */ new Map();
+  return {
+    get(installationId, mint) {
+      const cached2 = held.get(installationId);
+      if (cached2 && now() < cached2.until) return Promise.resolve(cached2.token);
+      let pending = minting.get(installationId);
+      if (!pending) {
+        pending = mint().then((token) => {
+          held.set(installationId, { token, until: now() + HOLD_MS });
+          return token;
+        }).finally(() => minting.delete(installationId));
+        minting.set(installationId, pending);
+      }
+      return pending;
+    }
+  };
+}
+async function tokenOf(octokit) {
+  const hook7 = octokit.auth.hook;
+  if (!hook7) throw new Error("the delivery's Octokit has no auth hook; cannot read its installation token");
+  let authorization = "";
+  const record2 = Object.assign(
+    async (options2) => {
+      authorization = options2.headers.authorization ?? "";
+      return { status: 200, headers: {}, data: null };
+    },
+    { endpoint: octokit.request.endpoint, defaults: octokit.request.defaults }
+  );
+  await hook7(record2, "GET /");
+  const token = /^token (.+)$/.exec(authorization)?.[1];
+  if (!token) throw new Error("the delivery's Octokit did not authorise as an installation");
+  return token;
+}
+
+// app/src/rest/factory.ts
+function leanRestFactory({ throttle }) {
+  const tokens = createTokenCache();
+  const spacings = /* @__PURE__ */ new Map();
+  const spacingOf = (id) => {
+    const spacing = spacings.get(id) ?? createWriteSpacing();
+    spacings.set(id, spacing);
+    return spacing;
+  };
+  return (octokit, installationId) => createRestClient({
+    baseUrl: octokit.request.endpoint.DEFAULTS.baseUrl,
+    token: () => tokens.get(installationId, () => tokenOf(octokit)),
+    ...throttle ? { writeSpacing: spacingOf(installationId) } : {}
+  });
+}
+
 // app/src/test-history.ts
-import { mkdir as mkdir3, readFile as readFile3 } from "node:fs/promises";
+import { mkdir as mkdir2, readFile as readFile3 } from "node:fs/promises";
 import path6 from "node:path";
 
 // src/report/log-cut.ts
@@ -54306,7 +54564,7 @@ function createTestHistoryStore(stateRoot) {
     }).then(async () => {
       const { history, result: result2 } = fn(await load(repository));
       const target = file2(repository);
-      await mkdir3(path6.dirname(target), { recursive: true });
+      await mkdir2(path6.dirname(target), { recursive: true });
       await atomicWriteFile(target, `${JSON.stringify(history)}
 `);
       return result2;
@@ -54378,45 +54636,7 @@ async function createPikaciServer(options2) {
   });
   const stateStore = createStateStore({ root: env.stateRoot });
   const claims = createFileClaims(env.stateRoot);
-  const testHistory = createTestHistoryStore(env.stateRoot);
-  const deps = {
-    appId: env.appId,
-    detailsUrl: (runId) => signRunUrl({ baseUrl: env.publicUrl, runId, secret: env.webhookSecret }),
-    store: options2.store ?? createFileDispatchStore(env.stateRoot),
-    claims,
-    newRunId: () => newRunId(),
-    ingest: async ({ octokit, owner, repo, workflowRunId }) => {
-      const result2 = await ingestWorkflowRun({
-        actions: octokit.rest.actions,
-        owner,
-        repo,
-        workflowRunId,
-        store: stateStore,
-        log: (message) => probot.log.warn(message),
-        apiUrl: env.githubApiUrl ?? "https://api.github.com"
-      });
-      for (const run2 of result2.ingested) {
-        probot.log.info(
-          `pikaci ingest: run ${run2.run_id} of ${owner}/${repo} ${run2.stored ? "stored" : "already stored"}`
-        );
-        if (!run2.stored) continue;
-        await labelIngestedRun({
-          runId: run2.run_id,
-          runs: stateStore,
-          history: testHistory,
-          checkRunIds: async (runId) => (await deps.store.byRunId(runId))?.check_runs ?? null,
-          updateCheck: async (checkRunId, output2) => {
-            await octokit.rest.checks?.update({ owner, repo, check_run_id: checkRunId, output: output2 });
-          },
-          testsUrl: deps.detailsUrl
-        }).catch(
-          (error62) => probot.log.warn(
-            `pikaci test history: run ${run2.run_id}: ${error62 instanceof Error ? error62.message : String(error62)}`
-          )
-        );
-      }
-    }
-  };
+  const deps = appDeps({ env, probot, stateStore, claims, store: options2.store });
   const webhooks = await createNodeMiddleware2(pikaciApp(deps), { probot });
   const routes = [
     healthzRoute,
@@ -54428,24 +54648,91 @@ async function createPikaciServer(options2) {
     }),
     ...options2.routes ?? []
   ];
-  const server = createServer(async (req, res) => {
+  const server = createServer(requestHandler({ routes, webhooks, log: probot.log }));
+  return {
+    server,
+    probot,
+    reconcile: reconciler({ env, probot, claims, deps }),
+    listen: () => new Promise((resolve2, reject) => {
+      server.once("error", reject);
+      server.listen(env.port, env.host, () => resolve2(server.address()));
+    }),
+    close: () => new Promise((resolve2, reject) => {
+      server.closeAllConnections();
+      server.close((err) => err ? reject(err) : resolve2());
+    })
+  };
+}
+function appDeps(p) {
+  const { env } = p;
+  const deps = {
+    appId: env.appId,
+    detailsUrl: (runId) => signRunUrl({ baseUrl: env.publicUrl, runId, secret: env.webhookSecret }),
+    store: p.store ?? createFileDispatchStore(env.stateRoot),
+    claims: p.claims,
+    newRunId: () => newRunId(),
+    rest: leanRestFactory({ throttle: env.writeThrottle })
+  };
+  deps.ingest = ingestor({ env, probot: p.probot, stateStore: p.stateStore, deps });
+  return deps;
+}
+function ingestor(p) {
+  const { env, probot, stateStore, deps } = p;
+  const testHistory = createTestHistoryStore(env.stateRoot);
+  return async ({ octokit, owner, repo, workflowRunId }) => {
+    const result2 = await ingestWorkflowRun({
+      actions: octokit.rest.actions,
+      owner,
+      repo,
+      workflowRunId,
+      store: stateStore,
+      log: (message) => probot.log.warn(message),
+      apiUrl: env.githubApiUrl ?? "https://api.github.com"
+    });
+    for (const run2 of result2.ingested) {
+      probot.log.info(
+        `pikaci ingest: run ${run2.run_id} of ${owner}/${repo} ${run2.stored ? "stored" : "already stored"}`
+      );
+      if (!run2.stored) continue;
+      await labelIngestedRun({
+        runId: run2.run_id,
+        runs: stateStore,
+        history: testHistory,
+        checkRunIds: async (runId) => (await deps.store.byRunId(runId))?.check_runs ?? null,
+        updateCheck: async (checkRunId, output2) => {
+          await octokit.rest.checks?.update({ owner, repo, check_run_id: checkRunId, output: output2 });
+        },
+        testsUrl: deps.detailsUrl
+      }).catch(
+        (error62) => probot.log.warn(
+          `pikaci test history: run ${run2.run_id}: ${error62 instanceof Error ? error62.message : String(error62)}`
+        )
+      );
+    }
+  };
+}
+function requestHandler(p) {
+  return async (req, res) => {
     try {
-      for (const route of routes) {
+      for (const route of p.routes) {
         if (await route(req, res)) return;
       }
-      if (await webhooks(req, res)) return;
+      if (await p.webhooks(req, res)) return;
       if (!res.headersSent)
         sendJson(res, 404, { error: `no route for ${req.method} ${req.url?.split("?")[0]}` });
     } catch (err) {
-      probot.log.error({ err }, "request failed");
+      p.log.error({ err }, "request failed");
       if (!res.headersSent) sendJson(res, 500, { error: "internal error" });
       else res.end();
     }
-  });
+  };
+}
+function reconciler(p) {
+  const { env, probot, claims, deps } = p;
   const etags = new EtagCache();
   let reconciling = false;
   let prunedAt = 0;
-  const reconcile = async (slot) => {
+  return async (slot) => {
     if (reconciling || !await claims.claim(slot)) return null;
     reconciling = true;
     try {
@@ -54470,19 +54757,6 @@ async function createPikaciServer(options2) {
     } finally {
       reconciling = false;
     }
-  };
-  return {
-    server,
-    probot,
-    reconcile,
-    listen: () => new Promise((resolve2, reject) => {
-      server.once("error", reject);
-      server.listen(env.port, env.host, () => resolve2(server.address()));
-    }),
-    close: () => new Promise((resolve2, reject) => {
-      server.closeAllConnections();
-      server.close((err) => err ? reject(err) : resolve2());
-    })
   };
 }
 
