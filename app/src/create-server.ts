@@ -1,11 +1,11 @@
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createNodeMiddleware, createProbot, type Logger, type Probot } from "probot";
 import { ingestWorkflowRun } from "../../src/ingest/index.js";
 import { createRunPagesHandler, signRunUrl } from "../../src/pages/index.js";
 import { createStateStore, newRunId } from "../../src/store/index.js";
 import { pikaciApp } from "./app.js";
-import { createFileClaims } from "./claims.js";
+import { type Claims, createFileClaims } from "./claims.js";
 import { createFileDispatchStore, type DispatchStore } from "./dispatch-store.js";
 import type { AppEnv } from "./env.js";
 import type { AppDeps } from "./handlers/deps.js";
@@ -15,6 +15,7 @@ import { leanFetch } from "./lean-fetch.js";
 import { pikaciOctokit } from "./octokit-class.js";
 import { EtagCache } from "./reconcile/conditional.js";
 import { type PassReport, reconcilePass } from "./reconcile/pass.js";
+import { leanRestFactory } from "./rest/factory.js";
 import { createTestHistoryStore, labelIngestedRun } from "./test-history.js";
 
 export interface PikaciServerOptions {
@@ -56,46 +57,7 @@ export async function createPikaciServer(options: PikaciServerOptions): Promise<
   });
   const stateStore = createStateStore({ root: env.stateRoot });
   const claims = createFileClaims(env.stateRoot);
-  const testHistory = createTestHistoryStore(env.stateRoot);
-  const deps: AppDeps = {
-    appId: env.appId,
-    detailsUrl: (runId: string) => signRunUrl({ baseUrl: env.publicUrl, runId, secret: env.webhookSecret }),
-    store: options.store ?? createFileDispatchStore(env.stateRoot),
-    claims,
-    newRunId: () => newRunId(),
-    ingest: async ({ octokit, owner, repo, workflowRunId }) => {
-      const result = await ingestWorkflowRun({
-        actions: octokit.rest.actions as Parameters<typeof ingestWorkflowRun>[0]["actions"],
-        owner,
-        repo,
-        workflowRunId,
-        store: stateStore,
-        log: (message) => probot.log.warn(message),
-        apiUrl: env.githubApiUrl ?? "https://api.github.com",
-      });
-      for (const run of result.ingested) {
-        probot.log.info(
-          `pikaci ingest: run ${run.run_id} of ${owner}/${repo} ${run.stored ? "stored" : "already stored"}`,
-        );
-        if (!run.stored) continue;
-        // Flaky tests: a redelivery (not stored again) must not count the same run twice.
-        await labelIngestedRun({
-          runId: run.run_id,
-          runs: stateStore,
-          history: testHistory,
-          checkRunIds: async (runId) => (await deps.store.byRunId(runId))?.check_runs ?? null,
-          updateCheck: async (checkRunId, output) => {
-            await octokit.rest.checks?.update({ owner, repo, check_run_id: checkRunId, output });
-          },
-          testsUrl: deps.detailsUrl,
-        }).catch((error: unknown) =>
-          probot.log.warn(
-            `pikaci test history: run ${run.run_id}: ${error instanceof Error ? error.message : String(error)}`,
-          ),
-        );
-      }
-    },
-  };
+  const deps = appDeps({ env, probot, stateStore, claims, store: options.store });
   const webhooks = await createNodeMiddleware(pikaciApp(deps), { probot });
   const routes: Route[] = [
     healthzRoute,
@@ -107,26 +69,124 @@ export async function createPikaciServer(options: PikaciServerOptions): Promise<
     }),
     ...(options.routes ?? []),
   ];
+  const server = createServer(requestHandler({ routes, webhooks, log: probot.log }));
+  return {
+    server,
+    probot,
+    reconcile: reconciler({ env, probot, claims, deps }),
+    listen: () =>
+      new Promise((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(env.port, env.host, () => resolve(server.address() as AddressInfo));
+      }),
+    close: () =>
+      new Promise((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((err) => (err ? reject(err) : resolve()));
+      }),
+  };
+}
 
-  const server = createServer(async (req, res) => {
+type StateStore = ReturnType<typeof createStateStore>;
+
+/** What the handlers need, built once per process. */
+function appDeps(p: {
+  env: AppEnv;
+  probot: Probot;
+  stateStore: StateStore;
+  claims: Claims;
+  store: DispatchStore | undefined;
+}): AppDeps {
+  const { env } = p;
+  const deps: AppDeps = {
+    appId: env.appId,
+    detailsUrl: (runId: string) => signRunUrl({ baseUrl: env.publicUrl, runId, secret: env.webhookSecret }),
+    store: p.store ?? createFileDispatchStore(env.stateRoot),
+    claims: p.claims,
+    newRunId: () => newRunId(),
+    rest: leanRestFactory({ throttle: env.writeThrottle }),
+  };
+  deps.ingest = ingestor({ env, probot: p.probot, stateStore: p.stateStore, deps });
+  return deps;
+}
+
+/** `workflow_run.completed`: store the run's artifact, then label known flaky failures. */
+function ingestor(p: {
+  env: AppEnv;
+  probot: Probot;
+  stateStore: StateStore;
+  deps: AppDeps;
+}): NonNullable<AppDeps["ingest"]> {
+  const { env, probot, stateStore, deps } = p;
+  const testHistory = createTestHistoryStore(env.stateRoot);
+  return async ({ octokit, owner, repo, workflowRunId }) => {
+    const result = await ingestWorkflowRun({
+      actions: octokit.rest.actions as Parameters<typeof ingestWorkflowRun>[0]["actions"],
+      owner,
+      repo,
+      workflowRunId,
+      store: stateStore,
+      log: (message) => probot.log.warn(message),
+      apiUrl: env.githubApiUrl ?? "https://api.github.com",
+    });
+    for (const run of result.ingested) {
+      probot.log.info(
+        `pikaci ingest: run ${run.run_id} of ${owner}/${repo} ${run.stored ? "stored" : "already stored"}`,
+      );
+      if (!run.stored) continue;
+      // Flaky tests: a redelivery (not stored again) must not count the same run twice.
+      await labelIngestedRun({
+        runId: run.run_id,
+        runs: stateStore,
+        history: testHistory,
+        checkRunIds: async (runId) => (await deps.store.byRunId(runId))?.check_runs ?? null,
+        updateCheck: async (checkRunId, output) => {
+          await octokit.rest.checks?.update({ owner, repo, check_run_id: checkRunId, output });
+        },
+        testsUrl: deps.detailsUrl,
+      }).catch((error: unknown) =>
+        probot.log.warn(
+          `pikaci test history: run ${run.run_id}: ${error instanceof Error ? error.message : String(error)}`,
+        ),
+      );
+    }
+  };
+}
+
+/** Routes in order, then the webhook endpoint; one boundary for errors. */
+function requestHandler(p: {
+  routes: Route[];
+  webhooks: Awaited<ReturnType<typeof createNodeMiddleware>>;
+  log: Logger;
+}) {
+  return async (req: IncomingMessage, res: ServerResponse) => {
     try {
-      for (const route of routes) {
+      for (const route of p.routes) {
         if (await route(req, res)) return;
       }
-      if (await webhooks(req, res)) return;
+      if (await p.webhooks(req, res)) return;
       if (!res.headersSent)
         sendJson(res, 404, { error: `no route for ${req.method} ${req.url?.split("?")[0]}` });
     } catch (err) {
-      probot.log.error({ err }, "request failed");
+      p.log.error({ err }, "request failed");
       if (!res.headersSent) sendJson(res, 500, { error: "internal error" });
       else res.end();
     }
-  });
+  };
+}
 
+/** One reconcile pass per claimed slot, never two at once in this process. */
+function reconciler(p: {
+  env: AppEnv;
+  probot: Probot;
+  claims: Claims;
+  deps: AppDeps;
+}): PikaciServer["reconcile"] {
+  const { env, probot, claims, deps } = p;
   const etags = new EtagCache();
   let reconciling = false;
   let prunedAt = 0;
-  const reconcile = async (slot: string): Promise<PassReport | null> => {
+  return async (slot) => {
     if (reconciling || !(await claims.claim(slot))) return null;
     reconciling = true;
     try {
@@ -152,21 +212,5 @@ export async function createPikaciServer(options: PikaciServerOptions): Promise<
     } finally {
       reconciling = false;
     }
-  };
-
-  return {
-    server,
-    probot,
-    reconcile,
-    listen: () =>
-      new Promise((resolve, reject) => {
-        server.once("error", reject);
-        server.listen(env.port, env.host, () => resolve(server.address() as AddressInfo));
-      }),
-    close: () =>
-      new Promise((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((err) => (err ? reject(err) : resolve()));
-      }),
   };
 }

@@ -1,4 +1,5 @@
-import { type FileHandle, mkdir, open } from "node:fs/promises";
+import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
+import { type FileHandle, open } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
 import { RunId } from "../../src/schema/index.js";
@@ -36,11 +37,10 @@ export function createFileDispatchStore(
   now: () => Date = () => new Date(),
 ): DispatchStore {
   const dir = path.join(stateRoot, "app");
-  const memory = createMemoryDispatchStore();
+  const memory = createMemoryIndex();
   const fileOf = (month: string) => path.join(dir, `dispatches-${month}.jsonl`);
   /** How far each log has been read: other App processes (cluster workers) append too. */
   const offsets = new Map<string, number>();
-  let appender: { month: string; file: Promise<FileHandle> } | null = null;
   let reading: Promise<void> | null = null;
 
   // This month's and last month's logs cover every check run GitHub still lets us update (14 days).
@@ -52,38 +52,48 @@ export function createFileDispatchStore(
         offsets.set(month, end - Buffer.byteLength(text) + Buffer.byteLength(complete));
         for (const line of complete.split("\n")) {
           const record = line ? DispatchRecord.safeParse(safeJson(line)) : null;
-          if (record?.success) await memory.put(record.data);
+          if (record?.success) memory.remember(record.data);
         }
       }
     })().finally(() => {
       reading = null;
     }));
   let started = false;
-  const lookup = async <T>(find: () => Promise<T | null>): Promise<T | null> => {
+  const lookup = async <T>(find: () => T | null): Promise<T | null> => {
     if (!started) {
       started = true;
       await catchUp();
     }
-    return (await find()) ?? (await catchUp().then(find));
+    return find() ?? (await catchUp().then(find));
   };
-
+  const appendFd = monthlyAppender(fileOf, now);
   return {
     async put(record) {
       const valid = DispatchRecord.parse(record);
-      await memory.put(valid);
-      const month = monthOf(now(), 0);
-      if (appender?.month !== month) {
-        const previous = appender?.file;
-        const file = mkdir(dir, { recursive: true }).then(() => open(fileOf(month), "a"));
-        appender = { month, file };
-        previous?.then((f) => f.close()).catch(() => {});
-      }
-      // One O_APPEND write per dispatch, no fsync: this is a hint for cancelling, not a record of
-      // results; losing the last lines in a power cut only means a superseded run is not cancelled.
-      await (await appender.file).write(`${JSON.stringify(valid)}\n`);
+      memory.remember(valid);
+      // One O_APPEND write per dispatch, synchronous: a line of a few hundred bytes costs less than
+      // the promise API's thread-pool round trip. No fsync: this is a hint for cancelling, not a
+      // record of results; losing the last lines in a power cut only means a superseded run is not
+      // cancelled.
+      writeSync(appendFd(), `${JSON.stringify(valid)}\n`);
     },
     byRunId: (runId) => lookup(() => memory.byRunId(runId)),
     byWorkflowRunId: (id) => lookup(() => memory.byWorkflowRunId(id)),
+  };
+}
+
+/** This month's log, opened O_APPEND once and kept open; a new month closes the old one. */
+function monthlyAppender(fileOf: (month: string) => string, now: () => Date): () => number {
+  let appender: { month: string; fd: number } | null = null;
+  return () => {
+    const month = monthOf(now(), 0);
+    if (appender?.month !== month) {
+      mkdirSync(path.dirname(fileOf(month)), { recursive: true });
+      const fd = openSync(fileOf(month), "a");
+      if (appender) closeSync(appender.fd);
+      appender = { month, fd };
+    }
+    return appender.fd;
   };
 }
 
@@ -121,15 +131,26 @@ function safeJson(line: string): unknown {
 
 /** For tests and for running without a state root. */
 export function createMemoryDispatchStore(): DispatchStore {
+  const index = createMemoryIndex();
+  return {
+    async put(record) {
+      index.remember(DispatchRecord.parse(record));
+    },
+    byRunId: async (runId) => index.byRunId(runId),
+    byWorkflowRunId: async (id) => index.byWorkflowRunId(id),
+  };
+}
+
+/** The in-memory index both stores keep, of records already validated. */
+function createMemoryIndex() {
   const byRun = new Map<string, DispatchRecord>();
   const byWorkflow = new Map<number, DispatchRecord>();
   return {
-    async put(record) {
-      const valid = DispatchRecord.parse(record);
+    remember(valid: DispatchRecord): void {
       byRun.set(valid.run_id, valid);
       if (valid.workflow_run_id !== null) byWorkflow.set(valid.workflow_run_id, valid);
     },
-    byRunId: async (runId) => byRun.get(runId) ?? null,
-    byWorkflowRunId: async (id) => byWorkflow.get(id) ?? null,
+    byRunId: (runId: string) => byRun.get(runId) ?? null,
+    byWorkflowRunId: (id: number) => byWorkflow.get(id) ?? null,
   };
 }

@@ -21,7 +21,7 @@ export interface LeanResponse {
   arrayBuffer(): Promise<ArrayBuffer>;
 }
 
-interface LeanInit {
+export interface LeanInit {
   method?: string;
   body?: string | Uint8Array | null;
   headers?: Record<string, string>;
@@ -40,6 +40,15 @@ const agents = {
 };
 
 export async function leanFetch(input: string | URL, init: LeanInit = {}): Promise<LeanResponse> {
+  const { url, message, bytes } = await leanExchange(input, init);
+  return toResponse(url, message, bytes);
+}
+
+/** What `leanFetch` does, without building a fetch Response: for callers that read the raw message. */
+export async function leanExchange(
+  input: string | URL,
+  init: LeanInit = {},
+): Promise<{ url: URL; message: IncomingMessage; bytes: Buffer }> {
   let url = new URL(String(input));
   let request = init;
   for (let hop = 0; ; hop++) {
@@ -53,7 +62,7 @@ export async function leanFetch(input: string | URL, init: LeanInit = {}): Promi
       url = next;
       continue;
     }
-    return toResponse(url, res.message, res.bytes);
+    return { url, ...res };
   }
 }
 

@@ -21,19 +21,24 @@ interface HookableOctokit {
 }
 
 export function leanRetry(octokit: HookableOctokit, options: { leanRetry?: LeanRetryOptions }) {
-  const retries = options.leanRetry?.retries ?? 3;
-  const baseMs = options.leanRetry?.baseMs ?? 1000;
-  octokit.hook.wrap("request", async (request, requestOptions) => {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await request(requestOptions);
-      } catch (error) {
-        const status = (error as { status?: unknown }).status;
-        const retryable = typeof status === "number" && status >= 400 && !DO_NOT_RETRY.has(status);
-        if (!retryable || attempt >= retries) throw error;
-        await new Promise((resolve) => setTimeout(resolve, (attempt + 1) ** 2 * baseMs));
-      }
-    }
-  });
+  octokit.hook.wrap("request", (request, requestOptions) =>
+    withRetries(() => request(requestOptions), options.leanRetry),
+  );
   return {};
+}
+
+/** The policy itself, for any request function (the App's lean REST client uses it too). */
+export async function withRetries<T>(send: () => Promise<T>, options: LeanRetryOptions = {}): Promise<T> {
+  const retries = options.retries ?? 3;
+  const baseMs = options.baseMs ?? 1000;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await send();
+    } catch (error) {
+      const status = (error as { status?: unknown }).status;
+      const retryable = typeof status === "number" && status >= 400 && !DO_NOT_RETRY.has(status);
+      if (!retryable || attempt >= retries) throw error;
+      await new Promise((resolve) => setTimeout(resolve, (attempt + 1) ** 2 * baseMs));
+    }
+  }
 }

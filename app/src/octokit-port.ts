@@ -13,6 +13,20 @@ export interface RepoRef {
 /** The GitHubPort over probot's installation-authenticated octokit. */
 export function createOctokitPort(octokit: ProbotOctokit, repo: RepoRef, appId: number): GitHubPort {
   return {
+    ...contentCalls(octokit, repo),
+    ...checkCalls(octokit, repo, appId),
+    ...actionCalls(octokit, repo),
+  };
+}
+
+type PortPart<K extends keyof GitHubPort> = Pick<GitHubPort, K>;
+
+/** What changed and what a file says. */
+function contentCalls(
+  octokit: ProbotOctokit,
+  repo: RepoRef,
+): PortPart<"readFile" | "listChangedFiles" | "compareFiles"> {
+  return {
     async readFile(path, ref) {
       try {
         const res = await octokit.rest.repos.getContent({ ...repo, path, ref, mediaType: { format: "raw" } });
@@ -47,7 +61,15 @@ export function createOctokitPort(octokit: ProbotOctokit, repo: RepoRef, appId: 
         throw error;
       }
     },
+  };
+}
 
+function checkCalls(
+  octokit: ProbotOctokit,
+  repo: RepoRef,
+  appId: number,
+): PortPart<"createCheckRun" | "updateCheckRun" | "listOwnCheckRuns"> {
+  return {
     async createCheckRun(run) {
       const res = await octokit.rest.checks.create({ ...repo, ...run });
       return res.data.id;
@@ -74,7 +96,14 @@ export function createOctokitPort(octokit: ProbotOctokit, repo: RepoRef, appId: 
         });
       return runs.map(toCheckRunInfo);
     },
+  };
+}
 
+function actionCalls(
+  octokit: ProbotOctokit,
+  repo: RepoRef,
+): PortPart<"dispatchWorkflow" | "cancelWorkflowRun" | "permissionOf"> {
+  return {
     async dispatchWorkflow({ workflow, ref, inputs }) {
       const res = await octokit.request(
         "POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches",

@@ -7,6 +7,7 @@ import { createMemoryClaims } from "../src/claims.js";
 import { createMemoryDispatchStore, type DispatchStore } from "../src/dispatch-store.js";
 import type { AppDeps } from "../src/handlers/deps.js";
 import { leanFetch } from "../src/lean-fetch.js";
+import { leanRestFactory } from "../src/rest/factory.js";
 
 export const API = "https://api.github.com";
 export const APP_ID = 4242;
@@ -95,6 +96,8 @@ export async function testProbot(
     store: options.store ?? createMemoryDispatchStore(),
     claims: createMemoryClaims(),
     newRunId: sequentialRunIds(),
+    // The production path: per-delivery calls on the lean REST client, the rest on Octokit.
+    rest: leanRestFactory({ throttle: false }),
     ...(options.ingest ? { ingest: options.ingest } : {}),
   };
   await probot.load(pikaciApp(deps));

@@ -2,6 +2,7 @@ import type { Claims } from "../claims.js";
 import type { DispatchStore } from "../dispatch-store.js";
 import type { GitHubPort } from "../github-port.js";
 import type { Log } from "../launch.js";
+import type { RestFactory } from "../rest/factory.js";
 
 /** What every handler needs besides the event: a narrow object, built once at start. */
 export interface AppDeps {
@@ -12,6 +13,11 @@ export interface AppDeps {
   /** Exactly-once across replicas: each delivery is handled by the one replica that claims it. */
   claims: Claims;
   newRunId: () => string;
+  /**
+   * The lean REST client for a delivery's per-event calls (see rest/client.ts); absent, every call
+   * goes through the delivery's Octokit.
+   */
+  rest?: RestFactory;
   /**
    * Store a finished workflow run's `pikaci-<run_id>` artifact in the App's state root, so its run
    * page works. Never throws (a corrupt artifact is logged and skipped); absent in handler tests.

@@ -34,16 +34,7 @@ export async function rerunLanes(scope: EventScope, deps: AppDeps, params: Rerun
     scope.log.info(`nothing to re-run at ${headSha}`);
     return;
   }
-  if (params.requireWriteAccess || fork) {
-    const permission = await scope.port.permissionOf(params.sender);
-    if (!WRITE_ACCESS.has(permission)) {
-      scope.log.warn(
-        { sender: params.sender, permission },
-        `ignored: ${params.sender} has ${permission} access and cannot run a fork's code`,
-      );
-      return;
-    }
-  }
+  if ((params.requireWriteAccess || fork) && !(await mayRunForkCode(scope, params.sender))) return;
   const runId = deps.newRunId();
   const detailsUrl = deps.detailsUrl(runId);
   const loaded = await loadConfigAt(scope, headSha);
@@ -60,25 +51,7 @@ export async function rerunLanes(scope: EventScope, deps: AppDeps, params: Rerun
   const known = new Set(loaded.config.lanes.map((l) => l.id));
   const lanes = params.lanes
     .filter((l) => known.has(l.lane))
-    .map(
-      (l): NewCheckRun => ({
-        name: l.lane,
-        head_sha: headSha,
-        external_id: encodeExternalId({
-          runId,
-          lane: l.lane,
-          pr,
-          fork,
-          ...(params.event ? { event: params.event } : {}),
-        }),
-        details_url: detailsUrl,
-        status: "queued",
-        output: rerunOutput(
-          l.previousConclusion,
-          l.previousConclusion === "action_required" ? params.sender : null,
-        ),
-      }),
-    );
+    .map((l) => rerunCheckRun(params, l, { runId, detailsUrl }));
   // A fork's head config chooses lanes, never which workflow (with secrets) runs them.
   const target = fork ? await baseWorkflowTarget(scope) : workflowTarget(loaded.config, scope.defaultBranch);
   const result = await launchLanes({
@@ -93,6 +66,41 @@ export async function rerunLanes(scope: EventScope, deps: AppDeps, params: Rerun
     { run_id: runId, lanes: Object.keys(result.checkRuns), dispatched: result.dispatched },
     `re-run ${runId} at ${headSha}`,
   );
+}
+
+async function mayRunForkCode(scope: EventScope, sender: string): Promise<boolean> {
+  const permission = await scope.port.permissionOf(sender);
+  if (WRITE_ACCESS.has(permission)) return true;
+  scope.log.warn(
+    { sender, permission },
+    `ignored: ${sender} has ${permission} access and cannot run a fork's code`,
+  );
+  return false;
+}
+
+/** A lane's new check run: queued at once, its summary naming the conclusion it replaces. */
+function rerunCheckRun(
+  params: RerunParams,
+  l: RerunParams["lanes"][number],
+  run: { runId: string; detailsUrl: string },
+): NewCheckRun {
+  return {
+    name: l.lane,
+    head_sha: params.headSha,
+    external_id: encodeExternalId({
+      runId: run.runId,
+      lane: l.lane,
+      pr: params.pr,
+      fork: params.fork,
+      ...(params.event ? { event: params.event } : {}),
+    }),
+    details_url: run.detailsUrl,
+    status: "queued",
+    output: rerunOutput(
+      l.previousConclusion,
+      l.previousConclusion === "action_required" ? params.sender : null,
+    ),
+  };
 }
 
 /** The workflow settings from the default branch's config: trusted, unlike a fork's. */

@@ -63,18 +63,10 @@ export async function startCommitRun(scope: EventScope, deps: AppDeps, params: C
   }
   if (loaded.kind === "invalid") {
     scope.log.info({ run_id: runId }, `${DEFAULT_CONFIG_PATH} is invalid at ${target.headSha}`);
-    if (params.reportInvalidConfig === false) return;
-    await scope.port.createCheckRun(
-      configFailureCheck({
-        error: loaded.error,
-        headSha: target.headSha,
-        runId,
-        pr: target.number,
-        fork: target.fork,
-        detailsUrl,
-        ...(target.event ? { event: target.event } : {}),
-      }),
-    );
+    if (params.reportInvalidConfig !== false)
+      await scope.port.createCheckRun(
+        configFailureCheck({ ...failureTarget(target), error: loaded.error, runId, detailsUrl }),
+      );
     return;
   }
   if (params.shouldRun && !params.shouldRun(loaded.config)) return;
@@ -106,4 +98,13 @@ export async function startCommitRun(scope: EventScope, deps: AppDeps, params: C
     },
     `pikaci run ${runId} for ${what} at ${target.headSha}`,
   );
+}
+
+function failureTarget(target: PullRequestRef) {
+  return {
+    headSha: target.headSha,
+    pr: target.number,
+    fork: target.fork,
+    ...(target.event ? { event: target.event } : {}),
+  };
 }
