@@ -8463,8 +8463,8 @@ var require_light = __commonJS({
             return this.Events.trigger("zero");
           }
         }
-        push(job) {
-          return this._lists[job.options.priority].push(job);
+        push(job2) {
+          return this._lists[job2.options.priority].push(job2);
         }
         queued(priority) {
           if (priority != null) {
@@ -9236,7 +9236,7 @@ var require_light = __commonJS({
               return false;
             }
           }
-          async _free(index, job, options2, eventInfo) {
+          async _free(index, job2, options2, eventInfo) {
             var e, running;
             try {
               ({ running } = await this._store.__free__(index, options2.weight));
@@ -9249,20 +9249,20 @@ var require_light = __commonJS({
               return this.Events.trigger("error", e);
             }
           }
-          _run(index, job, wait2) {
+          _run(index, job2, wait2) {
             var clearGlobalState, free, run2;
-            job.doRun();
+            job2.doRun();
             clearGlobalState = this._clearGlobalState.bind(this, index);
-            run2 = this._run.bind(this, index, job);
-            free = this._free.bind(this, index, job);
+            run2 = this._run.bind(this, index, job2);
+            free = this._free.bind(this, index, job2);
             return this._scheduled[index] = {
               timeout: setTimeout(() => {
-                return job.doExecute(this._limiter, clearGlobalState, run2, free);
+                return job2.doExecute(this._limiter, clearGlobalState, run2, free);
               }, wait2),
-              expiration: job.options.expiration != null ? setTimeout(function() {
-                return job.doExpire(clearGlobalState, run2, free);
-              }, wait2 + job.options.expiration) : void 0,
-              job
+              expiration: job2.options.expiration != null ? setTimeout(function() {
+                return job2.doExpire(clearGlobalState, run2, free);
+              }, wait2 + job2.options.expiration) : void 0,
+              job: job2
             };
           }
           _drainOne(capacity) {
@@ -9312,8 +9312,8 @@ var require_light = __commonJS({
             });
           }
           _dropAllQueued(message) {
-            return this._queues.shiftAll(function(job) {
-              return job.doDrop({ message });
+            return this._queues.shiftAll(function(job2) {
+              return job2.doDrop({ message });
             });
           }
           stop(options2 = {}) {
@@ -9368,56 +9368,56 @@ var require_light = __commonJS({
             }, () => {
               return waitForExecuting(1);
             });
-            this._receive = function(job) {
-              return job._reject(new Bottleneck4.prototype.BottleneckError(options2.enqueueErrorMessage));
+            this._receive = function(job2) {
+              return job2._reject(new Bottleneck4.prototype.BottleneckError(options2.enqueueErrorMessage));
             };
             this.stop = () => {
               return this.Promise.reject(new Bottleneck4.prototype.BottleneckError("stop() has already been called"));
             };
             return done;
           }
-          async _addToQueue(job) {
+          async _addToQueue(job2) {
             var args, blocked, error62, options2, reachedHWM, shifted, strategy;
-            ({ args, options: options2 } = job);
+            ({ args, options: options2 } = job2);
             try {
               ({ reachedHWM, blocked, strategy } = await this._store.__submit__(this.queued(), options2.weight));
             } catch (error1) {
               error62 = error1;
               this.Events.trigger("debug", `Could not queue ${options2.id}`, { args, options: options2, error: error62 });
-              job.doDrop({ error: error62 });
+              job2.doDrop({ error: error62 });
               return false;
             }
             if (blocked) {
-              job.doDrop();
+              job2.doDrop();
               return true;
             } else if (reachedHWM) {
-              shifted = strategy === Bottleneck4.prototype.strategy.LEAK ? this._queues.shiftLastFrom(options2.priority) : strategy === Bottleneck4.prototype.strategy.OVERFLOW_PRIORITY ? this._queues.shiftLastFrom(options2.priority + 1) : strategy === Bottleneck4.prototype.strategy.OVERFLOW ? job : void 0;
+              shifted = strategy === Bottleneck4.prototype.strategy.LEAK ? this._queues.shiftLastFrom(options2.priority) : strategy === Bottleneck4.prototype.strategy.OVERFLOW_PRIORITY ? this._queues.shiftLastFrom(options2.priority + 1) : strategy === Bottleneck4.prototype.strategy.OVERFLOW ? job2 : void 0;
               if (shifted != null) {
                 shifted.doDrop();
               }
               if (shifted == null || strategy === Bottleneck4.prototype.strategy.OVERFLOW) {
                 if (shifted == null) {
-                  job.doDrop();
+                  job2.doDrop();
                 }
                 return reachedHWM;
               }
             }
-            job.doQueue(reachedHWM, blocked);
-            this._queues.push(job);
+            job2.doQueue(reachedHWM, blocked);
+            this._queues.push(job2);
             await this._drainAll();
             return reachedHWM;
           }
-          _receive(job) {
-            if (this._states.jobStatus(job.options.id) != null) {
-              job._reject(new Bottleneck4.prototype.BottleneckError(`A job with the same id already exists (id=${job.options.id})`));
+          _receive(job2) {
+            if (this._states.jobStatus(job2.options.id) != null) {
+              job2._reject(new Bottleneck4.prototype.BottleneckError(`A job with the same id already exists (id=${job2.options.id})`));
               return false;
             } else {
-              job.doReceive();
-              return this._submitLock.schedule(this._addToQueue, job);
+              job2.doReceive();
+              return this._submitLock.schedule(this._addToQueue, job2);
             }
           }
           submit(...args) {
-            var cb, fn, job, options2, ref, ref1, task;
+            var cb, fn, job2, options2, ref, ref1, task;
             if (typeof args[0] === "function") {
               ref = args, [fn, ...args] = ref, [cb] = splice.call(args, -1);
               options2 = parser$5.load({}, this.jobDefaults);
@@ -9432,8 +9432,8 @@ var require_light = __commonJS({
                 });
               });
             };
-            job = new Job$1(task, args, options2, this.jobDefaults, this.rejectOnDrop, this.Events, this._states, this.Promise);
-            job.promise.then(function(args2) {
+            job2 = new Job$1(task, args, options2, this.jobDefaults, this.rejectOnDrop, this.Events, this._states, this.Promise);
+            job2.promise.then(function(args2) {
               return typeof cb === "function" ? cb(...args2) : void 0;
             }).catch(function(args2) {
               if (Array.isArray(args2)) {
@@ -9442,19 +9442,19 @@ var require_light = __commonJS({
                 return typeof cb === "function" ? cb(args2) : void 0;
               }
             });
-            return this._receive(job);
+            return this._receive(job2);
           }
           schedule(...args) {
-            var job, options2, task;
+            var job2, options2, task;
             if (typeof args[0] === "function") {
               [task, ...args] = args;
               options2 = {};
             } else {
               [options2, task, ...args] = args;
             }
-            job = new Job$1(task, args, options2, this.jobDefaults, this.rejectOnDrop, this.Events, this._states, this.Promise);
-            this._receive(job);
-            return job.promise;
+            job2 = new Job$1(task, args, options2, this.jobDefaults, this.rejectOnDrop, this.Events, this._states, this.Promise);
+            this._receive(job2);
+            return job2.promise;
           }
           wrap(fn) {
             var schedule, wrapped;
@@ -17166,8 +17166,8 @@ var require_Queues = __commonJS({
           return this.Events.trigger("zero");
         }
       }
-      push(job) {
-        return this._lists[job.options.priority].push(job);
+      push(job2) {
+        return this._lists[job2.options.priority].push(job2);
       }
       queued(priority) {
         if (priority != null) {
@@ -19389,7 +19389,7 @@ var require_Bottleneck = __commonJS({
             return false;
           }
         }
-        _free(index, job, options2, eventInfo) {
+        _free(index, job2, options2, eventInfo) {
           var _this = this;
           return _asyncToGenerator2(function* () {
             var e, running;
@@ -19406,20 +19406,20 @@ var require_Bottleneck = __commonJS({
             }
           })();
         }
-        _run(index, job, wait2) {
+        _run(index, job2, wait2) {
           var clearGlobalState, free, run2;
-          job.doRun();
+          job2.doRun();
           clearGlobalState = this._clearGlobalState.bind(this, index);
-          run2 = this._run.bind(this, index, job);
-          free = this._free.bind(this, index, job);
+          run2 = this._run.bind(this, index, job2);
+          free = this._free.bind(this, index, job2);
           return this._scheduled[index] = {
             timeout: setTimeout(() => {
-              return job.doExecute(this._limiter, clearGlobalState, run2, free);
+              return job2.doExecute(this._limiter, clearGlobalState, run2, free);
             }, wait2),
-            expiration: job.options.expiration != null ? setTimeout(function() {
-              return job.doExpire(clearGlobalState, run2, free);
-            }, wait2 + job.options.expiration) : void 0,
-            job
+            expiration: job2.options.expiration != null ? setTimeout(function() {
+              return job2.doExpire(clearGlobalState, run2, free);
+            }, wait2 + job2.options.expiration) : void 0,
+            job: job2
           };
         }
         _drainOne(capacity) {
@@ -19482,8 +19482,8 @@ var require_Bottleneck = __commonJS({
           });
         }
         _dropAllQueued(message) {
-          return this._queues.shiftAll(function(job) {
-            return job.doDrop({
+          return this._queues.shiftAll(function(job2) {
+            return job2.doDrop({
               message
             });
           });
@@ -19540,20 +19540,20 @@ var require_Bottleneck = __commonJS({
           }, () => {
             return waitForExecuting(1);
           });
-          this._receive = function(job) {
-            return job._reject(new Bottleneck4.prototype.BottleneckError(options2.enqueueErrorMessage));
+          this._receive = function(job2) {
+            return job2._reject(new Bottleneck4.prototype.BottleneckError(options2.enqueueErrorMessage));
           };
           this.stop = () => {
             return this.Promise.reject(new Bottleneck4.prototype.BottleneckError("stop() has already been called"));
           };
           return done;
         }
-        _addToQueue(job) {
+        _addToQueue(job2) {
           var _this2 = this;
           return _asyncToGenerator2(function* () {
             var args, blocked, error62, options2, reachedHWM, shifted, strategy;
-            args = job.args;
-            options2 = job.options;
+            args = job2.args;
+            options2 = job2.options;
             try {
               var _ref2 = yield _this2._store.__submit__(_this2.queued(), options2.weight);
               reachedHWM = _ref2.reachedHWM;
@@ -19566,43 +19566,43 @@ var require_Bottleneck = __commonJS({
                 options: options2,
                 error: error62
               });
-              job.doDrop({
+              job2.doDrop({
                 error: error62
               });
               return false;
             }
             if (blocked) {
-              job.doDrop();
+              job2.doDrop();
               return true;
             } else if (reachedHWM) {
-              shifted = strategy === Bottleneck4.prototype.strategy.LEAK ? _this2._queues.shiftLastFrom(options2.priority) : strategy === Bottleneck4.prototype.strategy.OVERFLOW_PRIORITY ? _this2._queues.shiftLastFrom(options2.priority + 1) : strategy === Bottleneck4.prototype.strategy.OVERFLOW ? job : void 0;
+              shifted = strategy === Bottleneck4.prototype.strategy.LEAK ? _this2._queues.shiftLastFrom(options2.priority) : strategy === Bottleneck4.prototype.strategy.OVERFLOW_PRIORITY ? _this2._queues.shiftLastFrom(options2.priority + 1) : strategy === Bottleneck4.prototype.strategy.OVERFLOW ? job2 : void 0;
               if (shifted != null) {
                 shifted.doDrop();
               }
               if (shifted == null || strategy === Bottleneck4.prototype.strategy.OVERFLOW) {
                 if (shifted == null) {
-                  job.doDrop();
+                  job2.doDrop();
                 }
                 return reachedHWM;
               }
             }
-            job.doQueue(reachedHWM, blocked);
-            _this2._queues.push(job);
+            job2.doQueue(reachedHWM, blocked);
+            _this2._queues.push(job2);
             yield _this2._drainAll();
             return reachedHWM;
           })();
         }
-        _receive(job) {
-          if (this._states.jobStatus(job.options.id) != null) {
-            job._reject(new Bottleneck4.prototype.BottleneckError(`A job with the same id already exists (id=${job.options.id})`));
+        _receive(job2) {
+          if (this._states.jobStatus(job2.options.id) != null) {
+            job2._reject(new Bottleneck4.prototype.BottleneckError(`A job with the same id already exists (id=${job2.options.id})`));
             return false;
           } else {
-            job.doReceive();
-            return this._submitLock.schedule(this._addToQueue, job);
+            job2.doReceive();
+            return this._submitLock.schedule(this._addToQueue, job2);
           }
         }
         submit(...args) {
-          var cb, fn, job, options2, ref, ref1, task;
+          var cb, fn, job2, options2, ref, ref1, task;
           if (typeof args[0] === "function") {
             var _ref3, _ref4, _splice$call, _splice$call2;
             ref = args, _ref3 = ref, _ref4 = _toArray(_ref3), fn = _ref4[0], args = _ref4.slice(1), _ref3, _splice$call = splice.call(args, -1), _splice$call2 = _slicedToArray2(_splice$call, 1), cb = _splice$call2[0], _splice$call;
@@ -19619,8 +19619,8 @@ var require_Bottleneck = __commonJS({
               });
             });
           };
-          job = new Job(task, args, options2, this.jobDefaults, this.rejectOnDrop, this.Events, this._states, this.Promise);
-          job.promise.then(function(args2) {
+          job2 = new Job(task, args, options2, this.jobDefaults, this.rejectOnDrop, this.Events, this._states, this.Promise);
+          job2.promise.then(function(args2) {
             return typeof cb === "function" ? cb(...args2) : void 0;
           }).catch(function(args2) {
             if (Array.isArray(args2)) {
@@ -19629,10 +19629,10 @@ var require_Bottleneck = __commonJS({
               return typeof cb === "function" ? cb(args2) : void 0;
             }
           });
-          return this._receive(job);
+          return this._receive(job2);
         }
         schedule(...args) {
-          var job, options2, task;
+          var job2, options2, task;
           if (typeof args[0] === "function") {
             var _args = args;
             var _args2 = _toArray(_args);
@@ -19646,9 +19646,9 @@ var require_Bottleneck = __commonJS({
             task = _args4[1];
             args = _args4.slice(2);
           }
-          job = new Job(task, args, options2, this.jobDefaults, this.rejectOnDrop, this.Events, this._states, this.Promise);
-          this._receive(job);
-          return job.promise;
+          job2 = new Job(task, args, options2, this.jobDefaults, this.rejectOnDrop, this.Events, this._states, this.Promise);
+          this._receive(job2);
+          return job2.promise;
         }
         wrap(fn) {
           var schedule, wrapped;
@@ -49600,6 +49600,11 @@ var RunId = external_exports.string().regex(RUN_ID_PATTERN, "run id must look li
 var LaneId = external_exports.string().min(1).max(ID_MAX_LENGTH).regex(ID_PATTERN, "ids use letters, digits, '.', '_' and '-', and do not start with '.' or '-'");
 
 // src/schema/config.ts
+var DEFAULT_CONFIG_PATH = ".github/pikaci.yml";
+var DEFAULT_TIMEOUT_SECS = 1800;
+var DEFAULT_IMAGE = "pikaci-debian";
+var DEFAULT_INFRA_RETRIES = 1;
+var DEFAULT_NETWORK = "pikacibr0";
 var EnvName = external_exports.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "environment variable names are [A-Za-z_][A-Za-z0-9_]*");
 var EnvMap = external_exports.record(EnvName, external_exports.string());
 var GuestPath = external_exports.string().regex(/^\/[^\0]*$/, "must be an absolute path").refine((p) => !p.split("/").includes(".."), { message: "must not contain '..'" });
@@ -49607,90 +49612,114 @@ var RelativePath = external_exports.string().min(1).refine((p) => !p.startsWith(
   message: "must be relative to the repository and must not contain '..'"
 });
 var CacheSpec = external_exports.strictObject({
-  /** Host-side directory `cache/<name>` under the remote work dir, shared by lanes that name it. */
-  name: LaneId,
-  /** Where the cache is mounted read-write in the guest. */
-  path: GuestPath,
-  /**
-   * Makes the cache keyed (docs/dependencies.md §4): the lane gets a copy of the cache saved under
-   * this key (or of the newest matching `restore_keys` prefix), and a passing lane saves its copy
-   * under the key if none is saved yet. Text plus `{{ hashFiles('glob', …) }}`, e.g.
-   * `npm-{{ hashFiles('package-lock.json') }}`. Without a key the cache is one shared directory.
-   */
-  key: external_exports.string().min(1).max(200).optional(),
-  /** Key prefixes tried in order when the key itself is not saved, e.g. `npm-`. */
-  restore_keys: external_exports.array(external_exports.string().min(1).max(200)).optional()
+  name: LaneId.describe(
+    "Host-side directory `cache/<name>` under the remote work dir, shared by lanes that name it."
+  ),
+  path: GuestPath.describe("Where the cache is mounted read-write in the guest."),
+  key: external_exports.string().min(1).max(200).optional().describe(
+    "Makes the cache keyed (docs/dependencies.md §4): the lane gets a copy of the cache saved under this key (or of the newest matching `restore_keys` prefix), and a passing lane saves its copy under the key if none is saved yet. Text plus `{{ hashFiles('glob', …) }}`, e.g. `npm-{{ hashFiles('package-lock.json') }}`. Without a key the cache is one shared directory."
+  ),
+  restore_keys: external_exports.array(external_exports.string().min(1).max(200)).optional().describe("Key prefixes tried in order when the key itself is not saved, e.g. `npm-`.")
 });
 var MountSpec = external_exports.strictObject({
-  /** A directory of the workspace (relative), staged to the build host and mounted read-only. */
-  source: RelativePath,
-  /** Where it appears in the guest. */
-  path: GuestPath
+  source: RelativePath.describe(
+    "A directory of the workspace (relative), staged to the build host and mounted read-only."
+  ),
+  path: GuestPath.describe("Where it appears in the guest.")
 });
 var OutputGlob = external_exports.string().min(1).refine((p) => !p.split("/").includes(".."), { message: "must not contain '..'" });
 var ReportSpec = external_exports.strictObject({
-  /** JUnit XML files (a glob, like `artifacts`); they are collected as artifacts too. */
-  junit: OutputGlob
+  junit: OutputGlob.describe(
+    "JUnit XML files (a glob, like `artifacts`); they are collected as artifacts too."
+  )
 });
 var InstanceType = external_exports.enum(["container", "vm"]);
+var LaneTimeout = Duration.describe(
+  `How long the lane's command may run before it is stopped and the lane fails; default ${DEFAULT_TIMEOUT_SECS}s.`
+);
+var LaneImage = external_exports.string().min(1).describe(
+  `The Incus image the lane's instance is created from on the build host; default \`${DEFAULT_IMAGE}\`.`
+);
+var LaneInstanceType = InstanceType.describe(
+  "Run the lane in a system container (`container`, the default) or a virtual machine (`vm`)."
+);
+var LaneRunAsRoot = external_exports.boolean().describe("Run the command as root in the guest; by default it runs as an unprivileged user.");
+var LaneWritableWorkspace = external_exports.boolean().describe(
+  "Give the lane a private writable copy of the workspace; by default the workspace is mounted read-only."
+);
+var LaneEnv = EnvMap.describe(
+  "Environment variables for the command; a lane's own are laid over those in `defaults`."
+);
+var LaneInfraRetries = external_exports.number().int().min(0).max(5).describe(
+  `How many times an infrastructure failure is retried (test failures never are); default ${DEFAULT_INFRA_RETRIES}.`
+);
+var MIN_MEMORY_LIMIT_BYTES = 4 * 1024 * 1024;
+var LaneLimits = external_exports.strictObject({
+  cpu: external_exports.number().int().min(1).max(1024).optional().describe("CPUs the lane's instance may use (Incus `limits.cpu`). Not enforced by the local executor."),
+  memory: ByteSize.refine((value) => (parseByteSize(value) ?? 0) >= MIN_MEMORY_LIMIT_BYTES, {
+    message: "memory must be at least 4MiB"
+  }).optional().describe(
+    "Memory cap, at least `4MiB`, e.g. `512MiB` or `2GiB` (Incus `limits.memory`). A lane killed for exceeding it fails with `out of memory (limit 512MiB)`. Not enforced by the local executor."
+  ),
+  processes: external_exports.number().int().min(1).max(4194304).optional().describe(
+    "Most processes at once (Incus `limits.processes`): stops a fork bomb. Not enforced by the local executor."
+  )
+}).describe(
+  "Resource caps on the lane's Incus instance. The local executor runs lanes as you, on your machine, and enforces none of them (it logs that it does not)."
+);
 var LaneDefaults = external_exports.strictObject({
-  timeout: Duration.optional(),
-  image: external_exports.string().min(1).optional(),
-  instance_type: InstanceType.optional(),
-  run_as_root: external_exports.boolean().optional(),
-  writable_workspace: external_exports.boolean().optional(),
-  env: EnvMap.optional(),
-  /** How many times an infrastructure failure is retried (test failures never are). */
-  infra_retries: external_exports.number().int().min(0).max(5).optional(),
-  /** Cap on each lane's stored log (head and tail kept, the cut marked); default 100MiB. */
-  log_limit: LogLimit.optional()
+  timeout: LaneTimeout.optional(),
+  image: LaneImage.optional(),
+  instance_type: LaneInstanceType.optional(),
+  run_as_root: LaneRunAsRoot.optional(),
+  writable_workspace: LaneWritableWorkspace.optional(),
+  env: LaneEnv.optional(),
+  infra_retries: LaneInfraRetries.optional(),
+  log_limit: LogLimit.optional(),
+  limits: LaneLimits.optional(),
+  warm_pool: external_exports.number().int().min(0).max(64).optional().describe(
+    'Running instances the Incus executor keeps ready per image (docs/incus-notes.md "Warm pool"); 0, the default: every lane launches its own instance.'
+  )
 });
 var LaneConfig = external_exports.strictObject({
-  id: LaneId,
-  title: external_exports.string().min(1).max(200).optional(),
-  /** Run with `bash -c` (or `sh -c`) in the workspace. A list is joined with newlines. */
-  command: external_exports.union([external_exports.string().min(1), external_exports.array(external_exports.string().min(1)).min(1)]),
-  /** Globs (picomatch) over repository paths; empty or absent means "always run". */
-  paths: external_exports.array(external_exports.string().min(1)).optional(),
-  timeout: Duration.optional(),
-  run_as_root: external_exports.boolean().optional(),
-  writable_workspace: external_exports.boolean().optional(),
-  image: external_exports.string().min(1).optional(),
-  instance_type: InstanceType.optional(),
-  env: EnvMap.optional(),
-  caches: external_exports.array(CacheSpec).optional(),
-  /**
-   * Network for this lane: `true` joins the build host's `pikacibr0` bridge (NAT), a string names
-   * another managed Incus network. Default: no network at all. A fork's lanes only get it once a
-   * maintainer approved them.
-   */
-  network: external_exports.union([external_exports.boolean(), external_exports.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/, "an Incus network name")]).optional(),
-  /** Lanes sharing a group never run at the same time. */
-  concurrency_group: external_exports.string().min(1).max(64).optional(),
-  mounts: external_exports.array(MountSpec).optional(),
-  infra_retries: external_exports.number().int().min(0).max(5).optional(),
+  id: LaneId.describe(
+    "The lane's name: its check run, its `--lane` selector and its records are named after it."
+  ),
+  title: external_exports.string().min(1).max(200).optional().describe("A human title for the lane, written into its plan (`plan.json`); defaults to the id."),
+  command: external_exports.union([external_exports.string().min(1), external_exports.array(external_exports.string().min(1)).min(1)]).describe("Run with `bash -c` (or `sh -c`) in the workspace. A list is joined with newlines."),
+  paths: external_exports.array(external_exports.string().min(1)).optional().describe('Globs (picomatch) over repository paths; empty or absent means "always run".'),
+  timeout: LaneTimeout.optional(),
+  run_as_root: LaneRunAsRoot.optional(),
+  writable_workspace: LaneWritableWorkspace.optional(),
+  image: LaneImage.optional(),
+  instance_type: LaneInstanceType.optional(),
+  env: LaneEnv.optional(),
+  caches: external_exports.array(CacheSpec).optional().describe("Host-side directories mounted read-write into the guest, kept between runs."),
+  network: external_exports.union([external_exports.boolean(), external_exports.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/, "an Incus network name")]).optional().describe(
+    `Network for this lane: \`true\` joins the build host's \`${DEFAULT_NETWORK}\` bridge (NAT), a string names another managed Incus network. Default: no network at all. A fork's lanes only get it once a maintainer approved them.`
+  ),
+  concurrency_group: external_exports.string().min(1).max(64).optional().describe("Lanes sharing a group never run at the same time."),
+  mounts: external_exports.array(MountSpec).optional().describe("Workspace directories mounted read-only at another path in the guest."),
+  infra_retries: LaneInfraRetries.optional(),
   log_limit: LogLimit.optional(),
-  /** Files the lane wrote, collected into the run's state root and the uploaded artifact. */
-  artifacts: external_exports.array(OutputGlob).max(50).optional(),
-  /** Test reports to read into per-test results. */
-  reports: external_exports.array(ReportSpec).max(20).optional()
+  artifacts: external_exports.array(OutputGlob).max(50).optional().describe("Files the lane wrote, collected into the run's state root and the uploaded artifact."),
+  reports: external_exports.array(ReportSpec).max(20).optional().describe("Test reports to read into per-test results."),
+  limits: LaneLimits.optional()
 });
 var SnapshotConfig = external_exports.strictObject({
-  /**
-   * Globs (picomatch, relative to the repository) of ignored files to add, such as `node_modules/**`
-   * prepared by `npm ci` before `pikaci run`. Hashed and synced like every other file. A glob with a
-   * leading `!` leaves its matches out (`!node_modules/.cache/**`).
-   */
   include: external_exports.array(
     external_exports.string().min(1).refine((g) => !g.replace(/^!/, "").startsWith("/") && !g.split("/").includes(".."), {
       message: "must be relative to the repository and must not contain '..'"
     })
-  ).optional()
+  ).optional().describe(
+    "Globs (picomatch, relative to the repository) of ignored files to add, such as `node_modules/**` prepared by `npm ci` before `pikaci run`. Hashed and synced like every other file. A glob with a leading `!` leaves its matches out (`!node_modules/.cache/**`)."
+  )
 });
 var WorkflowConfig = external_exports.strictObject({
-  file: external_exports.string().min(1).default("pikaci.yml"),
-  /** Defaults to the repository's default branch. */
-  ref: external_exports.string().min(1).optional()
+  file: external_exports.string().min(1).default("pikaci.yml").describe("The workflow file under `.github/workflows/` that runs the pikaci Action."),
+  ref: external_exports.string().min(1).optional().describe(
+    "The branch or tag the workflow is dispatched on; defaults to the repository's default branch."
+  )
 });
 var BranchPattern = external_exports.string().min(1).max(255).refine((p) => !p.startsWith("refs/"), {
   message: "name the branch, not the ref (main, not refs/heads/main)"
@@ -49698,25 +49727,27 @@ var BranchPattern = external_exports.string().min(1).max(255).refine((p) => !p.s
   message: "negated patterns are not supported; list the branches to run on"
 });
 var PushTrigger = external_exports.strictObject({
-  branches: external_exports.array(BranchPattern).min(1, "list at least one branch, e.g. [main]")
+  branches: external_exports.array(BranchPattern).min(1, "list at least one branch, e.g. [main]").describe(
+    "Branch name patterns as in a workflow's `on.push.branches`: `*` matches within one path segment, `**` across them (`release/*`, `feature/**`). Exact names match themselves."
+  )
 });
 var TriggersConfig = external_exports.strictObject({
-  push: PushTrigger.optional()
+  push: PushTrigger.optional().describe(
+    "Pushes the App runs the lanes for, on the pushed commit (pull requests always run)."
+  )
 });
 var PikaciConfig = external_exports.strictObject({
-  version: external_exports.literal(1),
-  /** `on: { push: { branches: [main, "release/*"] } }`: also run on pushes to these branches. */
-  on: TriggersConfig.optional(),
-  defaults: LaneDefaults.optional(),
-  workflow: WorkflowConfig.optional(),
-  lanes: external_exports.array(LaneConfig).min(1, "declare at least one lane"),
-  snapshot: SnapshotConfig.optional()
+  version: external_exports.literal(1).describe("The config format's version; always `1`."),
+  on: TriggersConfig.optional().describe(
+    'Events besides pull requests that run the lanes (pull requests and merge queues always do), e.g. `on: { push: { branches: [main, "release/*"] } }`.'
+  ),
+  defaults: LaneDefaults.optional().describe("Settings a lane inherits unless it sets its own."),
+  workflow: WorkflowConfig.optional().describe("Which workflow the App dispatches, and on which ref."),
+  lanes: external_exports.array(LaneConfig).min(1, "declare at least one lane").describe("The checks to run: each lane runs in its own instance and reports as its own check run."),
+  snapshot: SnapshotConfig.optional().describe(
+    "What goes into a lane's workspace besides the files git lists (docs/snapshot-hash.md §1)."
+  )
 });
-var DEFAULT_CONFIG_PATH = ".github/pikaci.yml";
-var DEFAULT_TIMEOUT_SECS = 1800;
-var DEFAULT_IMAGE = "pikaci-debian";
-var DEFAULT_INFRA_RETRIES = 1;
-var DEFAULT_NETWORK = "pikacibr0";
 
 // src/schema/tests.ts
 var TestStatus = external_exports.enum(["passed", "failed", "error", "skipped"]);
@@ -49819,7 +49850,8 @@ var LogTruncation = external_exports.object({
   tail_bytes: external_exports.number().int().nonnegative()
 });
 var JobRecord = external_exports.object({
-  id: LaneId,
+  /** Older records only; equals `lane_id` (a job is one lane's execution in one run). */
+  id: LaneId.optional().meta({ description: "Older records only; equals lane_id." }),
   lane_id: LaneId,
   description: external_exports.string(),
   status: JobStatus,
@@ -49865,8 +49897,6 @@ var RunRecord = external_exports.object({
   schema_version: external_exports.literal(SCHEMA_VERSION),
   run_id: RunId,
   status: RunStatus,
-  rerun_of: RunId.nullable(),
-  target_id: external_exports.string().nullable(),
   git_head: external_exports.string().nullable(),
   git_dirty: external_exports.boolean().nullable(),
   created_at: Timestamp,
@@ -49880,7 +49910,10 @@ var RunRecord = external_exports.object({
   prepare_timings: external_exports.array(PrepareTiming),
   jobs: external_exports.array(JobRecord),
   snapshot_hash: external_exports.string().nullable().optional(),
-  /** `local` or `ssh://user@host:port` — never with credentials. */
+  /**
+   * Where the lanes ran: `local` for the local executor (no build host), `localhost` for Incus on
+   * this machine without SSH, else `ssh://user@host:port` — never with credentials.
+   */
   host: external_exports.string().nullable().optional(),
   repository: external_exports.string().nullable().optional(),
   pull_request: external_exports.number().int().positive().nullable().optional(),
@@ -49914,14 +49947,19 @@ var ExecuteSpec = external_exports.object({
   artifacts: external_exports.array(external_exports.string()).optional(),
   reports: external_exports.array(external_exports.object({ junit: external_exports.string() })).optional(),
   /** The Incus network the lane joins; absent: no network. */
-  network: external_exports.string().optional()
+  network: external_exports.string().optional(),
+  /** Resource caps (memory in bytes); absent when the lane sets none, so older plans read as before. */
+  limits: external_exports.object({
+    cpu: external_exports.number().int().positive().optional(),
+    memory_bytes: external_exports.number().int().positive().optional(),
+    processes: external_exports.number().int().positive().optional()
+  }).optional()
 });
 var PrepareNode = external_exports.object({
   kind: external_exports.literal("prepare"),
   id: external_exports.string(),
   description: external_exports.string(),
-  executor: ExecutorKind.nullable(),
-  depends_on: external_exports.array(external_exports.string())
+  executor: ExecutorKind.nullable()
 });
 var ExecuteNode = external_exports.object({
   kind: external_exports.literal("execute"),
@@ -49929,7 +49967,6 @@ var ExecuteNode = external_exports.object({
   lane_id: LaneId,
   description: external_exports.string(),
   executor: ExecutorKind.nullable(),
-  depends_on: external_exports.array(external_exports.string()),
   execute: ExecuteSpec
 });
 var PlanNode = external_exports.discriminatedUnion("kind", [PrepareNode, ExecuteNode]);
@@ -49952,33 +49989,33 @@ var GuestResult = external_exports.object({
 
 // src/schema/events.ts
 var base = { at: external_exports.iso.datetime({ offset: true }), run_id: external_exports.string() };
+var job = { ...base, lane_id: external_exports.string() };
 var RunEvent = external_exports.discriminatedUnion("type", [
   external_exports.object({ type: external_exports.literal("run_started"), ...base, lanes: external_exports.array(external_exports.string()) }),
-  external_exports.object({ type: external_exports.literal("job_started"), ...base, job_id: external_exports.string(), attempt: external_exports.number().int() }),
+  external_exports.object({ type: external_exports.literal("job_started"), ...job, attempt: external_exports.number().int() }),
   external_exports.object({
     type: external_exports.literal("job_phase"),
-    ...base,
-    job_id: external_exports.string(),
+    ...job,
     phase: PhaseName,
     state: external_exports.enum(["started", "finished", "failed"]),
     duration_ms: external_exports.number().int().nullable()
   }),
   external_exports.object({
     type: external_exports.literal("job_log"),
-    ...base,
-    job_id: external_exports.string(),
+    ...job,
     stream: external_exports.enum(["host", "guest"]),
     text: external_exports.string()
   }),
   external_exports.object({
     type: external_exports.literal("job_finished"),
-    ...base,
-    job_id: external_exports.string(),
+    ...job,
     status: JobStatus,
     failure_kind: FailureKind.nullable(),
     exit_code: external_exports.number().int().nullable(),
     duration_ms: external_exports.number().int().nullable(),
-    message: external_exports.string().nullable()
+    message: external_exports.string().nullable(),
+    /** The job's record as run.json holds it at this moment: every attempt, phase and log path. */
+    job: JobRecord
   }),
   external_exports.object({ type: external_exports.literal("run_finished"), ...base, status: RunStatus })
 ]);
@@ -50191,6 +50228,27 @@ function snapTailStart(ring, start, size) {
   return nl < 0 ? 0 : nl + 1;
 }
 
+// src/store/file-end.ts
+import { open as open3 } from "node:fs/promises";
+async function readFileEnd(file2, maxBytes) {
+  let handle;
+  try {
+    handle = await open3(file2, "r");
+  } catch (error62) {
+    if (error62.code === "ENOENT") return null;
+    throw error62;
+  }
+  try {
+    const { size } = await handle.stat();
+    const length = Math.min(size, maxBytes);
+    const buffer = Buffer.alloc(length);
+    const { bytesRead } = await handle.read(buffer, 0, length, size - length);
+    return { bytes: buffer.subarray(0, bytesRead), size };
+  } finally {
+    await handle.close();
+  }
+}
+
 // src/store/ids.ts
 import { randomBytes as randomBytes2 } from "node:crypto";
 function newRunId(now = /* @__PURE__ */ new Date(), random = () => randomBytes2(4).toString("hex")) {
@@ -50240,6 +50298,12 @@ function show(id) {
 
 // src/store/layout.ts
 import path3 from "node:path";
+var RUN_FILE = "run.json";
+var PLAN_FILE = "plan.json";
+var JOBS_DIR = "jobs";
+function logFileName(kind) {
+  return `${kind}.log`;
+}
 var StoreLayout = class {
   root;
   constructor(root) {
@@ -50253,13 +50317,13 @@ var StoreLayout = class {
     return this.inside("runs", runId);
   }
   runFile(runId) {
-    return this.inside(this.runDir(runId), "run.json");
+    return this.inside(this.runDir(runId), RUN_FILE);
   }
   planFile(runId) {
-    return this.inside(this.runDir(runId), "plan.json");
+    return this.inside(this.runDir(runId), PLAN_FILE);
   }
   jobsDir(runId) {
-    return this.inside(this.runDir(runId), "jobs");
+    return this.inside(this.runDir(runId), JOBS_DIR);
   }
   jobDir(runId, jobId) {
     assertJobId(jobId);
@@ -50269,7 +50333,7 @@ var StoreLayout = class {
     if (kind !== "host" && kind !== "guest") {
       throw new InvalidIdError(`unknown log kind ${JSON.stringify(kind)}`, { hint: "use host or guest" });
     }
-    return this.inside(this.jobDir(runId, jobId), `${kind}.log`);
+    return this.inside(this.jobDir(runId, jobId), logFileName(kind));
   }
   inside(...segments) {
     const resolved = path3.resolve(this.root, ...segments);
@@ -50288,14 +50352,6 @@ import { mkdirSync } from "node:fs";
 import { appendFile, mkdir, readdir, readFile, stat } from "node:fs/promises";
 function createStateStore({ root }) {
   const layout = new StoreLayout(root);
-  async function jobIds(runId, only) {
-    if (only !== void 0) {
-      layout.jobDir(runId, only);
-      return [only];
-    }
-    const names = await readdirOrEmpty(layout.jobsDir(runId));
-    return names.filter((name) => safeJobName(layout, runId, name)).sort();
-  }
   const store = {
     root: layout.root,
     runDir: (runId) => layout.runDir(runId),
@@ -50329,42 +50385,53 @@ function createStateStore({ root }) {
     },
     loadRunRecord: (runId) => readRecord(layout.runFile(runId), RunRecord),
     loadPlan: (runId) => readRecord(layout.planFile(runId), PlanRecord),
-    async loadLogs(runId, { job, kind }) {
-      const kinds = kind === "both" ? ["host", "guest"] : [kind];
-      const out = [];
-      for (const jobId of await jobIds(runId, job)) {
-        for (const k of kinds) {
-          const file2 = layout.logFile(runId, jobId, k);
-          const text = await readOrNull(file2);
-          if (text !== null) out.push({ job_id: jobId, kind: k, path: file2, text });
-        }
-      }
-      return out;
-    },
-    async loadLogsMetadata(runId) {
-      const out = [];
-      for (const jobId of await jobIds(runId)) {
-        for (const kind of ["host", "guest"]) {
-          const file2 = layout.logFile(runId, jobId, kind);
-          const size = await sizeOrNull(file2);
-          out.push({ job_id: jobId, kind, path: file2, exists: size !== null, size_bytes: size });
-        }
-      }
-      return out;
-    },
-    async listRuns({ limit } = {}) {
-      const ids = (await readdirOrEmpty(layout.runsDir())).filter((name) => RUN_ID_PATTERN.test(name));
-      ids.sort().reverse();
-      const runs = [];
-      for (const id of ids) {
-        if (limit !== void 0 && runs.length >= limit) break;
-        const record2 = await readRecord(layout.runFile(id), RunRecord).catch(() => null);
-        if (record2) runs.push(record2);
-      }
-      return runs;
-    }
+    loadLogs: (runId, options2) => loadLogs(layout, runId, options2),
+    loadLogsMetadata: (runId) => loadLogsMetadata(layout, runId),
+    listRuns: (options2 = {}) => listRuns(layout, options2)
   };
   return store;
+}
+async function loadLogs(layout, runId, { job: job2, kind }) {
+  const kinds = kind === "both" ? ["host", "guest"] : [kind];
+  const out = [];
+  for (const jobId of await jobIds(layout, runId, job2)) {
+    for (const k of kinds) {
+      const file2 = layout.logFile(runId, jobId, k);
+      const text = await readOrNull(file2);
+      if (text !== null) out.push({ job_id: jobId, kind: k, path: file2, text });
+    }
+  }
+  return out;
+}
+async function loadLogsMetadata(layout, runId) {
+  const out = [];
+  for (const jobId of await jobIds(layout, runId)) {
+    for (const kind of ["host", "guest"]) {
+      const file2 = layout.logFile(runId, jobId, kind);
+      const size = await sizeOrNull(file2);
+      out.push({ job_id: jobId, kind, path: file2, exists: size !== null, size_bytes: size });
+    }
+  }
+  return out;
+}
+async function listRuns(layout, { limit }) {
+  const ids = (await readdirOrEmpty(layout.runsDir())).filter((name) => RUN_ID_PATTERN.test(name));
+  ids.sort().reverse();
+  const runs = [];
+  for (const id of ids) {
+    if (limit !== void 0 && runs.length >= limit) break;
+    const record2 = await readRecord(layout.runFile(id), RunRecord).catch(() => null);
+    if (record2) runs.push(record2);
+  }
+  return runs;
+}
+async function jobIds(layout, runId, only) {
+  if (only !== void 0) {
+    layout.jobDir(runId, only);
+    return [only];
+  }
+  const names = await readdirOrEmpty(layout.jobsDir(runId));
+  return names.filter((name) => safeJobName(layout, runId, name)).sort();
 }
 function safeJobName(layout, runId, name) {
   try {
@@ -50472,6 +50539,34 @@ function inflate(data, method, limit, name) {
   }
 }
 function readZip(zip, limits = DEFAULT_ZIP_LIMITS) {
+  const { eocd, count, cdOffset } = readEndOfCentralDirectory(zip, limits);
+  const entries = [];
+  const seen = /* @__PURE__ */ new Set();
+  let total = 0;
+  let at = cdOffset;
+  for (let index = 0; index < count; index++) {
+    if (at + 46 > eocd || zip.readUInt32LE(at) !== CENTRAL_SIGNATURE)
+      fail("zip central directory is corrupt");
+    const header2 = readCentralHeader(zip, at);
+    at = header2.next;
+    const { name, size } = header2;
+    checkEntryName(name);
+    if (seen.has(name)) fail(`zip entry ${JSON.stringify(name)} appears twice`);
+    seen.add(name);
+    checkEntryKind(header2);
+    if (name.endsWith("/")) continue;
+    if (size > limits.maxEntryBytes)
+      fail(`zip entry ${JSON.stringify(name)} is ${size} bytes; the limit is ${limits.maxEntryBytes}`);
+    if (total + size > limits.maxTotalBytes)
+      fail(`artifact unpacks to more than ${limits.maxTotalBytes} bytes`);
+    const limit = Math.min(limits.maxEntryBytes, limits.maxTotalBytes - total, size + 1);
+    const data = readEntryData(zip, header2, cdOffset, limit);
+    total += data.length;
+    entries.push({ name, data });
+  }
+  return entries;
+}
+function readEndOfCentralDirectory(zip, limits) {
   if (zip.length > limits.maxZipBytes)
     fail(`artifact is ${zip.length} bytes; the limit is ${limits.maxZipBytes}`);
   if (zip.length < 22) fail("not a zip archive (too short)");
@@ -50483,52 +50578,43 @@ function readZip(zip, limits = DEFAULT_ZIP_LIMITS) {
     fail("zip64 archives are not accepted (too large for an artifact)");
   if (count > limits.maxEntries) fail(`artifact has ${count} entries; the limit is ${limits.maxEntries}`);
   if (cdOffset + cdSize > eocd) fail("zip central directory lies outside the archive");
-  const entries = [];
-  const seen = /* @__PURE__ */ new Set();
-  let total = 0;
-  let at = cdOffset;
-  for (let index = 0; index < count; index++) {
-    if (at + 46 > eocd || zip.readUInt32LE(at) !== CENTRAL_SIGNATURE)
-      fail("zip central directory is corrupt");
-    const madeBy = zip.readUInt16LE(at + 4) >> 8;
-    const flags = zip.readUInt16LE(at + 8);
-    const method = zip.readUInt16LE(at + 10);
-    const crc = zip.readUInt32LE(at + 16);
-    const compressedSize = zip.readUInt32LE(at + 20);
-    const size = zip.readUInt32LE(at + 24);
-    const nameLength = zip.readUInt16LE(at + 28);
-    const next = at + 46 + nameLength + zip.readUInt16LE(at + 30) + zip.readUInt16LE(at + 32);
-    const externalAttributes = zip.readUInt32LE(at + 38);
-    const localOffset = zip.readUInt32LE(at + 42);
-    const name = zip.toString(flags & 2048 ? "utf8" : "latin1", at + 46, at + 46 + nameLength);
-    at = next;
-    checkEntryName(name);
-    if (seen.has(name)) fail(`zip entry ${JSON.stringify(name)} appears twice`);
-    seen.add(name);
-    if (madeBy === 3 && (externalAttributes >>> 16 & S_IFMT) === S_IFLNK) {
-      fail(`zip entry ${JSON.stringify(name)} is a symbolic link`);
-    }
-    if (flags & 1) fail(`zip entry ${JSON.stringify(name)} is encrypted`);
-    if (name.endsWith("/")) continue;
-    if (size > limits.maxEntryBytes)
-      fail(`zip entry ${JSON.stringify(name)} is ${size} bytes; the limit is ${limits.maxEntryBytes}`);
-    if (total + size > limits.maxTotalBytes)
-      fail(`artifact unpacks to more than ${limits.maxTotalBytes} bytes`);
-    if (localOffset + 30 > cdOffset || zip.readUInt32LE(localOffset) !== LOCAL_SIGNATURE) {
-      fail(`zip entry ${JSON.stringify(name)} has no valid local header`);
-    }
-    const dataStart = localOffset + 30 + zip.readUInt16LE(localOffset + 26) + zip.readUInt16LE(localOffset + 28);
-    if (dataStart + compressedSize > cdOffset)
-      fail(`zip entry ${JSON.stringify(name)} runs past the archive's data`);
-    const limit = Math.min(limits.maxEntryBytes, limits.maxTotalBytes - total, size + 1);
-    const data = inflate(zip.subarray(dataStart, dataStart + compressedSize), method, limit, name);
-    if (data.length !== size)
-      fail(`zip entry ${JSON.stringify(name)} is ${data.length} bytes, not the declared ${size}`);
-    if (crc32(data) !== crc) fail(`zip entry ${JSON.stringify(name)} fails its CRC check`);
-    total += data.length;
-    entries.push({ name, data });
+  return { eocd, count, cdOffset };
+}
+function readCentralHeader(zip, at) {
+  const flags = zip.readUInt16LE(at + 8);
+  const nameLength = zip.readUInt16LE(at + 28);
+  return {
+    name: zip.toString(flags & 2048 ? "utf8" : "latin1", at + 46, at + 46 + nameLength),
+    madeBy: zip.readUInt16LE(at + 4) >> 8,
+    flags,
+    method: zip.readUInt16LE(at + 10),
+    crc: zip.readUInt32LE(at + 16),
+    compressedSize: zip.readUInt32LE(at + 20),
+    size: zip.readUInt32LE(at + 24),
+    externalAttributes: zip.readUInt32LE(at + 38),
+    localOffset: zip.readUInt32LE(at + 42),
+    next: at + 46 + nameLength + zip.readUInt16LE(at + 30) + zip.readUInt16LE(at + 32)
+  };
+}
+function checkEntryKind({ name, madeBy, externalAttributes, flags }) {
+  if (madeBy === 3 && (externalAttributes >>> 16 & S_IFMT) === S_IFLNK) {
+    fail(`zip entry ${JSON.stringify(name)} is a symbolic link`);
   }
-  return entries;
+  if (flags & 1) fail(`zip entry ${JSON.stringify(name)} is encrypted`);
+}
+function readEntryData(zip, header2, cdOffset, limit) {
+  const { name, localOffset, compressedSize, size } = header2;
+  if (localOffset + 30 > cdOffset || zip.readUInt32LE(localOffset) !== LOCAL_SIGNATURE) {
+    fail(`zip entry ${JSON.stringify(name)} has no valid local header`);
+  }
+  const dataStart = localOffset + 30 + zip.readUInt16LE(localOffset + 26) + zip.readUInt16LE(localOffset + 28);
+  if (dataStart + compressedSize > cdOffset)
+    fail(`zip entry ${JSON.stringify(name)} runs past the archive's data`);
+  const data = inflate(zip.subarray(dataStart, dataStart + compressedSize), header2.method, limit, name);
+  if (data.length !== size)
+    fail(`zip entry ${JSON.stringify(name)} is ${data.length} bytes, not the declared ${size}`);
+  if (crc32(data) !== header2.crc) fail(`zip entry ${JSON.stringify(name)} fails its CRC check`);
+  return data;
 }
 
 // src/ingest/artifact.ts
@@ -50564,13 +50650,13 @@ function interpret(entries) {
   const plan = planEntry ? parseRecord(planEntry, PlanRecord) : null;
   if (plan?.run_id && plan.run_id !== run2.run_id)
     invalid(`plan.json is for run ${plan.run_id}, not ${run2.run_id}`);
-  const jobIds = new Set(run2.jobs.map((job) => job.id));
+  const jobIds2 = new Set(run2.jobs.map((job2) => job2.lane_id));
   const logs2 = [];
   for (const [name, entry] of byName) {
     const match = /^jobs\/([^/]+)\/(host|guest)\.log$/.exec(name);
     if (!match) continue;
     const [, jobId, kind] = match;
-    if (!LaneId.safeParse(jobId).success || !jobIds.has(jobId))
+    if (!LaneId.safeParse(jobId).success || !jobIds2.has(jobId))
       invalid(`${entry.name} is for a job not in run.json`);
     logs2.push({ jobId, kind, data: entry.data });
   }
@@ -50723,6 +50809,17 @@ async function ingestWorkflowRun(options2) {
   return result2;
 }
 
+// src/report/ansi.ts
+var ANSI_ESCAPE = /(?:\u001b\[|\u009b)([0-?]*)[ -/]*([@-~])|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|\u001b[@-Z\\-_]?/g;
+var CONTROL_CHARS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
+function resolveCarriageReturns(text) {
+  if (!text.includes("\r")) return text;
+  return text.replace(/\r\n/g, "\n").replace(/[^\n]*\r(?=[^\n])/g, "").replace(/\r/g, "");
+}
+function stripAnsi(text) {
+  return resolveCarriageReturns(text).replace(ANSI_ESCAPE, "").replace(CONTROL_CHARS, "");
+}
+
 // src/pages/html.ts
 var MINT = /* @__PURE__ */ Symbol("html");
 var Html = class {
@@ -50835,12 +50932,6 @@ function joinHtml(parts, separator = html``) {
 
 // src/pages/ansi.ts
 var PLAIN = { fg: null, bg: null, bold: false, dim: false, italic: false, underline: false };
-var ESCAPE = /\u001b\[([0-?]*)[ -/]*([@-~])|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|\u001b[@-Z\\-_]?/g;
-var CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
-function resolveCarriageReturns(text) {
-  if (!text.includes("\r")) return text;
-  return text.replace(/\r\n/g, "\n").replace(/[^\n]*\r(?=[^\n])/g, "").replace(/\r/g, "");
-}
 var BASIC_RGB = [
   [0, 0, 0],
   [205, 49, 49],
@@ -50925,21 +51016,18 @@ function ansiToHtml(text) {
   let state = PLAIN;
   let last = 0;
   const emit = (chunk) => {
-    const clean = chunk.replace(CONTROL, "");
+    const clean = chunk.replace(CONTROL_CHARS, "");
     if (clean === "") return;
     const classes = classesOf(state);
     parts.push(classes === "" ? html`${clean}` : html`<span class="${classes}">${clean}</span>`);
   };
-  for (const match of source.matchAll(ESCAPE)) {
+  for (const match of source.matchAll(ANSI_ESCAPE)) {
     emit(source.slice(last, match.index));
     last = match.index + match[0].length;
     if (match[2] === "m") state = applySgr(state, match[1] ?? "");
   }
   emit(source.slice(last));
   return joinHtml(parts);
-}
-function stripAnsiCodes(text) {
-  return resolveCarriageReturns(text).replace(ESCAPE, "").replace(CONTROL, "");
 }
 
 // src/pages/capability.ts
@@ -50982,14 +51070,14 @@ function phaseSpan(phase, now) {
 }
 function layoutGantt(jobs, options2) {
   const { now, width = 960, labelWidth = 200, rowHeight = 30, barHeight = 20, axisHeight = 24 } = options2;
-  const spans = jobs.map((job) => job.phases.map((phase) => ({ phase, span: phaseSpan(phase, now) })));
+  const spans = jobs.map((job2) => job2.phases.map((phase) => ({ phase, span: phaseSpan(phase, now) })));
   const all = spans.flat().flatMap(({ span }) => span ? [span] : []);
   const origin = all.length > 0 ? Math.min(...all.map((s) => s.start)) : 0;
   const end = all.length > 0 ? Math.max(...all.map((s) => s.start + s.duration)) : 0;
   const span_ms = Math.max(1e3, end - origin);
   const plotWidth = width - labelWidth - 12;
   const scale = plotWidth / span_ms;
-  const rows = jobs.map((job, index) => {
+  const rows = jobs.map((job2, index) => {
     const y = axisHeight + index * rowHeight;
     const timed = spans[index].flatMap(({ phase, span }) => span ? [{ phase, span }] : []);
     const laneTotal = timed.reduce((sum, { span }) => sum + span.duration, 0);
@@ -51008,7 +51096,7 @@ function layoutGantt(jobs, options2) {
         slow
       };
     });
-    return { job_id: job.id, status: job.status, y, bars };
+    return { lane_id: job2.lane_id, status: job2.status, y, bars };
   });
   const step = TICK_STEPS_MS.find((candidate) => span_ms / candidate <= 8) ?? TICK_STEPS_MS.at(-1);
   const ticks = [];
@@ -51132,59 +51220,119 @@ function renderErrorPage(status, heading, advice) {
   });
 }
 
-// src/pages/log-source.ts
-import { open as open3 } from "node:fs/promises";
+// src/report/bytes.ts
+var encoder = new TextEncoder();
+function byteLength(text) {
+  return Buffer.byteLength(text, "utf8");
+}
+function headBytes(text, maxBytes) {
+  if (maxBytes <= 0) return "";
+  if (byteLength(text) <= maxBytes) return text;
+  const bytes = encoder.encode(text);
+  let end = maxBytes;
+  while (end > 0 && (bytes[end] & 192) === 128) end--;
+  return Buffer.from(bytes.subarray(0, end)).toString("utf8");
+}
+function tailBytes(text, maxBytes) {
+  if (maxBytes <= 0) return "";
+  if (byteLength(text) <= maxBytes) return text;
+  const bytes = encoder.encode(text);
+  let start = bytes.length - maxBytes;
+  while (start < bytes.length && (bytes[start] & 192) === 128) start++;
+  return Buffer.from(bytes.subarray(start)).toString("utf8");
+}
+function truncateHead(text, maxBytes, marker = "\n… (truncated)") {
+  if (byteLength(text) <= maxBytes) return text;
+  return headBytes(text, maxBytes - byteLength(marker)) + marker;
+}
+function truncateChars(text, maxChars) {
+  const points = Array.from(text);
+  if (points.length <= maxChars) return text;
+  return points.slice(0, Math.max(0, maxChars - 1)).join("") + "…";
+}
+
+// src/report/mask.ts
+var MASK = "***";
+var MIN_LINE_SECRET = 8;
+function secretNeedles(secrets) {
+  const needles = /* @__PURE__ */ new Set();
+  for (const secret of secrets) {
+    if (!secret) continue;
+    const trimmed = secret.trim();
+    if (trimmed.length > 0) needles.add(trimmed);
+    for (const line of secret.split(/\r?\n/)) {
+      const t = line.trim();
+      if (t.length >= MIN_LINE_SECRET && !/^-----(BEGIN|END) /.test(t)) needles.add(t);
+    }
+  }
+  return [...needles].sort((a, b) => b.length - a.length);
+}
+function maskSecrets(text, secrets) {
+  let out = text;
+  for (const needle of secretNeedles(secrets)) {
+    if (out.includes(needle)) out = out.split(needle).join(MASK);
+  }
+  return out;
+}
+
+// src/report/log-tail.ts
+function logTail(text, options2 = {}) {
+  const { maxLines = 100, maxBytes = 32 * 1024, secrets = [], completeLinesOnly = false } = options2;
+  let window2 = text;
+  if (text.length > maxBytes * 8) {
+    window2 = text.slice(text.length - maxBytes * 8);
+    window2 = window2.slice(window2.indexOf("\n") + 1);
+  }
+  if (completeLinesOnly) window2 = window2.slice(0, window2.lastIndexOf("\n") + 1);
+  const clean = maskSecrets(stripAnsi(window2), secrets).replace(/\n+$/, "");
+  return tailBytes(lastLines(clean, maxLines).text, maxBytes);
+}
+function lastLines(text, maxLines) {
+  const trimmed = text.replace(/\n+$/, "");
+  if (trimmed === "") return { text: "", lines: 0, cut: false };
+  let start = trimmed.length;
+  for (let lines = 1; lines <= maxLines; lines++) {
+    const previous = trimmed.lastIndexOf("\n", start - 1);
+    if (previous === -1) return { text: trimmed, lines, cut: false };
+    if (lines === maxLines) return { text: trimmed.slice(previous + 1), lines, cut: true };
+    start = previous;
+  }
+  return { text: "", lines: 0, cut: true };
+}
+function codeBlock(text) {
+  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+  const fence = "`".repeat(longest + 1);
+  return `${fence}text
+${text}
+${fence}`;
+}
 
 // src/pages/log-tail.ts
 var TAIL_MAX_LINES = 200;
 var TAIL_MAX_BYTES = 64 * 1024;
 function tailOfLog(bytes, totalBytes, { maxLines = TAIL_MAX_LINES, maxBytes = TAIL_MAX_BYTES } = {}) {
   let start = Math.max(0, bytes.length - maxBytes);
-  let truncated = totalBytes > bytes.length - start;
+  const truncated = totalBytes > bytes.length - start;
   if (truncated) {
     const newline = bytes.indexOf(10, start);
     start = newline === -1 ? start : newline + 1;
     while (start < bytes.length && (bytes[start] & 192) === 128) start++;
   }
-  let text = Buffer.from(bytes.buffer, bytes.byteOffset + start, bytes.length - start).toString("utf8");
-  text = text.replace(/\n+$/, "");
-  let cut = text.length;
-  let lines = 0;
-  while (lines < maxLines) {
-    const previous = text.lastIndexOf("\n", cut - 1);
-    lines++;
-    if (previous === -1) {
-      cut = 0;
-      break;
-    }
-    cut = previous;
-  }
-  if (cut > 0) {
-    text = text.slice(cut + 1);
-    truncated = true;
-  }
-  return { text, total_bytes: totalBytes, shown_lines: text === "" ? 0 : lines, truncated };
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset + start, bytes.length - start).toString("utf8");
+  const kept = lastLines(text, maxLines);
+  return {
+    text: kept.text,
+    total_bytes: totalBytes,
+    shown_lines: kept.lines,
+    truncated: truncated || kept.cut
+  };
 }
 
 // src/pages/log-source.ts
 async function readLogTail(store, runId, jobId, kind) {
   const file2 = kind === "host" ? store.hostLogPath(runId, jobId) : store.guestLogPath(runId, jobId);
-  let handle;
-  try {
-    handle = await open3(file2, "r");
-  } catch (error62) {
-    if (error62.code === "ENOENT") return null;
-    throw error62;
-  }
-  try {
-    const { size } = await handle.stat();
-    const length = Math.min(size, TAIL_MAX_BYTES + 1024);
-    const buffer = Buffer.alloc(length);
-    const { bytesRead } = await handle.read(buffer, 0, length, size - length);
-    return tailOfLog(buffer.subarray(0, bytesRead), size);
-  } finally {
-    await handle.close();
-  }
+  const end = await readFileEnd(file2, TAIL_MAX_BYTES + 1024);
+  return end && tailOfLog(end.bytes, end.size);
 }
 
 // src/pages/log-stream.ts
@@ -51202,10 +51350,10 @@ function stripAnsiStream() {
       const text = carry + decoder.write(chunk);
       const cut = text.length > MAX_CARRY ? text.length : text.lastIndexOf("\n") + 1;
       carry = text.slice(cut);
-      done(null, stripAnsiCodes(text.slice(0, cut)));
+      done(null, stripAnsi(text.slice(0, cut)));
     },
     flush(done) {
-      done(null, stripAnsiCodes(carry + decoder.end()));
+      done(null, stripAnsi(carry + decoder.end()));
     }
   });
 }
@@ -51225,18 +51373,27 @@ async function streamPlainLog(req, res, file2, headers) {
   return true;
 }
 
-// src/pages/format.ts
-function formatDuration(ms) {
-  if (ms === null || ms === void 0 || !Number.isFinite(ms) || ms < 0) return "–";
+// src/report/duration.ts
+function formatDuration(ms, unknown2 = "?") {
+  if (ms === null || ms === void 0 || !Number.isFinite(ms) || ms < 0) return unknown2;
   if (ms < 1e3) return `${Math.round(ms)}ms`;
-  const total = Math.round(ms / 1e3);
-  if (total < 60) return `${total}s`;
-  const hours = Math.floor(total / 3600);
-  const mins = Math.floor(total % 3600 / 60);
-  const secs = total % 60;
-  if (hours > 0) return `${hours}h ${String(mins).padStart(2, "0")}m`;
-  return `${mins}m ${String(secs).padStart(2, "0")}s`;
+  if (ms < 9950) return `${(ms / 1e3).toFixed(1).replace(/\.0$/, "")}s`;
+  const totalSecs = Math.round(ms / 1e3);
+  if (totalSecs < 60) return `${totalSecs}s`;
+  const hours = Math.floor(totalSecs / 3600);
+  const mins = Math.floor(totalSecs % 3600 / 60);
+  const secs = totalSecs % 60;
+  if (hours > 0) return `${hours}h${String(mins).padStart(2, "0")}m`;
+  return secs === 0 ? `${mins}m` : `${mins}m${String(secs).padStart(2, "0")}s`;
 }
+function formatTimeout(secs) {
+  if (secs % 3600 === 0) return `${secs / 3600}h`;
+  if (secs % 60 === 0) return `${secs / 60}m`;
+  return formatDuration(secs * 1e3);
+}
+
+// src/pages/format.ts
+var NO_DURATION = "–";
 function between(from, to) {
   if (!from || !to) return null;
   const ms = Date.parse(to) - Date.parse(from);
@@ -51287,7 +51444,7 @@ function githubLinks(run2) {
 function groupRuns(runs) {
   const groups2 = /* @__PURE__ */ new Map();
   for (const run2 of runs) {
-    const [key2, label] = run2.pull_request ? [`pr:${run2.pull_request}`, `PR #${run2.pull_request}${run2.head_branch ? ` · ${run2.head_branch}` : ""}`] : run2.head_branch ? [`branch:${run2.head_branch}`, `branch ${run2.head_branch}`] : [`target:${run2.target_id ?? ""}`, run2.target_id ? `target ${run2.target_id}` : "other runs"];
+    const [key2, label] = run2.pull_request ? [`pr:${run2.pull_request}`, `PR #${run2.pull_request}${run2.head_branch ? ` · ${run2.head_branch}` : ""}`] : run2.head_branch ? [`branch:${run2.head_branch}`, `branch ${run2.head_branch}`] : ["other", "other runs"];
     const group = groups2.get(key2) ?? { key: key2, label, runs: [] };
     group.runs.push(run2);
     groups2.set(key2, group);
@@ -51295,10 +51452,10 @@ function groupRuns(runs) {
   return [...groups2.values()];
 }
 function runRow(run2, sig) {
-  const passed = run2.jobs.filter((job) => job.status === "passed").length;
-  const failed = run2.jobs.filter((job) => job.status === "failed").length;
+  const passed = run2.jobs.filter((job2) => job2.status === "passed").length;
+  const failed = run2.jobs.filter((job2) => job2.status === "failed").length;
   const started = run2.started_at ?? null;
-  return html`<tr><td class="st s-${run2.status}">${statusIcon(run2.status)} ${run2.status}</td><td><a href="../../runs/${run2.run_id}?sig=${sig}">${run2.run_id}</a></td><td class="mono">${run2.git_head?.slice(0, 12) ?? "–"}</td><td class="num">${passed} passed${failed > 0 ? html`, <span class="st s-failed">${failed} failed</span>` : ""} / ${run2.jobs.length}</td><td class="num">${formatDuration(between(started ?? run2.created_at, run2.finished_at))}</td><td class="num">${formatTimestamp(run2.created_at)}</td></tr>`;
+  return html`<tr><td class="st s-${run2.status}">${statusIcon(run2.status)} ${run2.status}</td><td><a href="../../runs/${run2.run_id}?sig=${sig}">${run2.run_id}</a></td><td class="mono">${run2.git_head?.slice(0, 12) ?? "–"}</td><td class="num">${passed} passed${failed > 0 ? html`, <span class="st s-failed">${failed} failed</span>` : ""} / ${run2.jobs.length}</td><td class="num">${formatDuration(between(started ?? run2.created_at, run2.finished_at), NO_DURATION)}</td><td class="num">${formatTimestamp(run2.created_at)}</td></tr>`;
 }
 function renderRepoPage(input2) {
   const fullName = `${input2.owner}/${input2.repo}`;
@@ -51365,13 +51522,11 @@ function formatTick(ms) {
   if (ms === 0) return "0";
   const secs = Math.round(ms / 1e3);
   if (secs % 3600 === 0) return `${secs / 3600}h`;
-  if (secs >= 3600) return `${Math.floor(secs / 3600)}h ${Math.round(secs % 3600 / 60)}m`;
-  if (secs % 60 === 0) return `${secs / 60}m`;
-  return formatDuration(ms);
+  return formatDuration(ms, NO_DURATION);
 }
 function barLabel(bar2) {
   const state = bar2.running ? "running" : bar2.status;
-  return `${bar2.phase}: ${formatDuration(bar2.duration_ms)}, ${state}${bar2.slow ? ", slow" : ""}`;
+  return `${bar2.phase}: ${formatDuration(bar2.duration_ms, NO_DURATION)}, ${state}${bar2.slow ? ", slow" : ""}`;
 }
 function renderBar(bar2, jobId) {
   const classes = [
@@ -51382,7 +51537,7 @@ function renderBar(bar2, jobId) {
     bar2.slow ? "slow" : ""
   ].filter(Boolean).join(" ");
   const label = barLabel(bar2);
-  const duration3 = formatDuration(bar2.duration_ms);
+  const duration3 = formatDuration(bar2.duration_ms, NO_DURATION);
   const text = [`${PHASE_LABELS[bar2.phase]} ${duration3}`, duration3].find(
     (t) => bar2.width >= t.length * 6.3 + 8
   );
@@ -51396,40 +51551,9 @@ function renderGantt(layout) {
     const rowHeight = layout.rows.length > 1 ? layout.rows[1].y - layout.rows[0].y : 30;
     const stripe = index % 2 === 1 ? html`<rect class="stripe" x="0" y="${row2.y}" width="${layout.width}" height="${rowHeight}"></rect>` : "";
     const empty = row2.bars.length === 0 ? html`<text class="no-phases" x="${layout.labelWidth + 6}" y="${row2.y + rowHeight / 2 + 4}">${row2.status === "queued" ? "queued" : `no phases (${row2.status})`}</text>` : "";
-    return html`<g class="lane" data-lane="${row2.job_id}">${stripe}<a href="#job-${row2.job_id}"><text class="lane-label s-${row2.status}" x="8" y="${row2.y + rowHeight / 2 + 4}">${row2.job_id}</text></a><g role="list" aria-label="${row2.job_id} phases">${row2.bars.map((bar2) => renderBar(bar2, row2.job_id))}</g>${empty}</g>`;
+    return html`<g class="lane" data-lane="${row2.lane_id}">${stripe}<a href="#job-${row2.lane_id}"><text class="lane-label s-${row2.status}" x="8" y="${row2.y + rowHeight / 2 + 4}">${row2.lane_id}</text></a><g role="list" aria-label="${row2.lane_id} phases">${row2.bars.map((bar2) => renderBar(bar2, row2.lane_id))}</g>${empty}</g>`;
   });
   return html`<svg class="gantt" viewBox="0 0 ${layout.width} ${layout.height}" width="${layout.width}" height="${layout.height}" xmlns="http://www.w3.org/2000/svg" role="group" aria-labelledby="gantt-title"><title id="gantt-title">Phase timeline: one row per lane, one bar per phase, on a shared time axis</title>${axis}${rows}</svg>`;
-}
-
-// src/report/bytes.ts
-var encoder = new TextEncoder();
-function byteLength(text) {
-  return Buffer.byteLength(text, "utf8");
-}
-function headBytes(text, maxBytes) {
-  if (maxBytes <= 0) return "";
-  if (byteLength(text) <= maxBytes) return text;
-  const bytes = encoder.encode(text);
-  let end = maxBytes;
-  while (end > 0 && (bytes[end] & 192) === 128) end--;
-  return Buffer.from(bytes.subarray(0, end)).toString("utf8");
-}
-function tailBytes(text, maxBytes) {
-  if (maxBytes <= 0) return "";
-  if (byteLength(text) <= maxBytes) return text;
-  const bytes = encoder.encode(text);
-  let start = bytes.length - maxBytes;
-  while (start < bytes.length && (bytes[start] & 192) === 128) start++;
-  return Buffer.from(bytes.subarray(start)).toString("utf8");
-}
-function truncateHead(text, maxBytes, marker = "\n… (truncated)") {
-  if (byteLength(text) <= maxBytes) return text;
-  return headBytes(text, maxBytes - byteLength(marker)) + marker;
-}
-function truncateChars(text, maxChars) {
-  const points = Array.from(text);
-  if (points.length <= maxChars) return text;
-  return points.slice(0, Math.max(0, maxChars - 1)).join("") + "…";
 }
 
 // src/report/limits.ts
@@ -51438,30 +51562,6 @@ var CHECK_TITLE_MAX_CHARS = 255;
 var ANNOTATIONS_PER_REQUEST = 50;
 var ANNOTATION_MESSAGE_MAX_BYTES = 64 * 1024 - 1;
 var ANNOTATION_TITLE_MAX_CHARS = 255;
-
-// src/report/mask.ts
-var MASK = "***";
-var MIN_LINE_SECRET = 8;
-function secretNeedles(secrets) {
-  const needles = /* @__PURE__ */ new Set();
-  for (const secret of secrets) {
-    if (!secret) continue;
-    const trimmed = secret.trim();
-    if (trimmed.length > 0) needles.add(trimmed);
-    for (const line of secret.split(/\r?\n/)) {
-      const t = line.trim();
-      if (t.length >= MIN_LINE_SECRET && !/^-----(BEGIN|END) /.test(t)) needles.add(t);
-    }
-  }
-  return [...needles].sort((a, b) => b.length - a.length);
-}
-function maskSecrets(text, secrets) {
-  let out = text;
-  for (const needle of secretNeedles(secrets)) {
-    if (out.includes(needle)) out = out.split(needle).join(MASK);
-  }
-  return out;
-}
 
 // src/report/annotations.ts
 function fitAnnotation(a) {
@@ -51476,31 +51576,12 @@ function fitAnnotation(a) {
   return fitted;
 }
 
-// src/report/duration.ts
-function formatDuration2(ms) {
-  if (ms === null || ms === void 0 || !Number.isFinite(ms) || ms < 0) return "?";
-  if (ms < 1e3) return `${Math.round(ms)}ms`;
-  if (ms < 9950) return `${(ms / 1e3).toFixed(1).replace(/\.0$/, "")}s`;
-  const totalSecs = Math.round(ms / 1e3);
-  if (totalSecs < 60) return `${totalSecs}s`;
-  const hours = Math.floor(totalSecs / 3600);
-  const mins = Math.floor(totalSecs % 3600 / 60);
-  const secs = totalSecs % 60;
-  if (hours > 0) return `${hours}h${String(mins).padStart(2, "0")}m`;
-  return secs === 0 ? `${mins}m` : `${mins}m${String(secs).padStart(2, "0")}s`;
-}
-function formatTimeout(secs) {
-  if (secs % 3600 === 0) return `${secs / 3600}h`;
-  if (secs % 60 === 0) return `${secs / 60}m`;
-  return formatDuration2(secs * 1e3);
-}
-
 // src/report/test-results.ts
 function testsTitle(tests, durationMs) {
   if (!tests || tests.counts.total === 0) return void 0;
   const { total } = tests.counts;
   const failed = failedCount(tests);
-  const took = formatDuration2(durationMs ?? null);
+  const took = formatDuration(durationMs ?? null);
   if (failed === 0) return `${total} ${total === 1 ? "test" : "tests"} passed in ${took}`;
   return `${failed} of ${total} ${total === 1 ? "test" : "tests"} failed in ${took}`;
 }
@@ -51536,7 +51617,7 @@ function renderFailedTests(params) {
   let used = byteLength(head.join("\n")) + reserve;
   const rows = [];
   for (const c of tests.failed) {
-    const row2 = `| ${cell(truncateChars(c.suite, 200))} | ${cell(truncateChars(c.name, 300))} | ${messageCell(c, secrets)} | ${formatDuration2(c.duration_ms === null ? null : Math.round(c.duration_ms))} |`;
+    const row2 = `| ${cell(truncateChars(c.suite, 200))} | ${cell(truncateChars(c.name, 300))} | ${messageCell(c, secrets)} | ${formatDuration(c.duration_ms === null ? null : Math.round(c.duration_ms))} |`;
     const size = byteLength(row2) + 1;
     if (used + size > params.budgetBytes) break;
     rows.push(row2);
@@ -51567,58 +51648,58 @@ function row(testCase) {
   const label = flakyLabel(testCase);
   const where = testCase.file ? `${testCase.file}${testCase.line ? `:${testCase.line}` : ""}` : "";
   const message = (testCase.message ?? "").split("\n").slice(0, 3).join("\n");
-  return html`<tr class="t-${testCase.status}"><td>${testCase.status}</td><td>${testCase.suite}</td><td><b>${testCase.name}</b>${label ? html` <span class="pill flaky">${label}</span>` : ""}${where ? html`<br><span class="mono">${where}</span>` : ""}</td><td><pre class="msg">${message}</pre></td><td>${formatDuration(testCase.duration_ms === null ? null : Math.round(testCase.duration_ms))}</td></tr>`;
+  return html`<tr class="t-${testCase.status}"><td>${testCase.status}</td><td>${testCase.suite}</td><td><b>${testCase.name}</b>${label ? html` <span class="pill flaky">${label}</span>` : ""}${where ? html`<br><span class="mono">${where}</span>` : ""}</td><td><pre class="msg">${message}</pre></td><td>${formatDuration(testCase.duration_ms === null ? null : Math.round(testCase.duration_ms), NO_DURATION)}</td></tr>`;
 }
-function laneTests(job, query) {
-  const tests = job.tests;
+function laneTests(job2, query) {
+  const tests = job2.tests;
   const c = tests.counts;
   const cases = [...tests.failed, ...tests.slowest].filter((tc) => matches(tc, query));
   const shown = cases.slice(0, MAX_ROWS);
   const more = tests.failed_truncated > 0 ? html`<p class="empty">${tests.failed_truncated} more failed tests are counted but not listed (see the lane's JUnit artifacts).</p>` : "";
   const warnings = tests.warnings.map((w) => html`<p class="message">${w}</p>`);
   const table = shown.length === 0 ? html`<p class="empty">${query ? "No listed test matches the filter." : "No failed or slow tests to list."}</p>` : html`<table class="tests"><thead><tr><th>Status</th><th>Suite</th><th>Test</th><th>Message</th><th>Duration</th></tr></thead><tbody>${shown.map(row)}</tbody></table>`;
-  return html`<div class="lane-tests" id="tests-${job.id}"><h3>${job.id}: ${c.failed + c.errors} failed, ${c.passed} passed, ${c.skipped} skipped of ${c.total} (${formatDuration(c.duration_ms)})</h3>${warnings}${table}${more}</div>`;
+  return html`<div class="lane-tests" id="tests-${job2.lane_id}"><h3>${job2.lane_id}: ${c.failed + c.errors} failed, ${c.passed} passed, ${c.skipped} skipped of ${c.total} (${formatDuration(c.duration_ms, NO_DURATION)})</h3>${warnings}${table}${more}</div>`;
 }
 function renderTestsSection(params) {
-  const withTests = params.jobs.filter((job) => job.tests && job.tests.counts.total > 0);
+  const withTests = params.jobs.filter((job2) => job2.tests && job2.tests.counts.total > 0);
   if (withTests.length === 0) return html``;
   const query = params.query.trim().toLowerCase().slice(0, 200);
   const form = html`<form method="get" class="test-filter"><input type="hidden" name="sig" value="${params.sig}"><input type="search" name="q" value="${params.query.slice(0, 200)}" placeholder="filter tests by suite, name, message or file"><button type="submit">Filter</button></form>`;
-  return html`<section class="card" id="tests"><h2>Tests</h2>${form}${withTests.map((job) => laneTests(job, query))}</section>`;
+  return html`<section class="card" id="tests"><h2>Tests</h2>${form}${withTests.map((job2) => laneTests(job2, query))}</section>`;
 }
 
 // src/pages/run-page.ts
 var ORDER = ["passed", "failed", "running", "queued", "cancelled", "skipped"];
 function header(run2) {
   const counts = ORDER.flatMap((status) => {
-    const count = run2.jobs.filter((job) => job.status === status).length;
+    const count = run2.jobs.filter((job2) => job2.status === status).length;
     return count > 0 ? [html`<span class="s-${status}">${count} ${status}</span>`] : [];
   });
-  const started = run2.started_at ?? run2.jobs.map((job) => job.started_at).find(Boolean) ?? null;
+  const started = run2.started_at ?? run2.jobs.map((job2) => job2.started_at).find(Boolean) ?? null;
   const links = githubLinks(run2);
   const head = run2.git_head ? html`<span>head <a class="mono" href="${links.commit ?? "#"}" title="${run2.git_head}">${run2.git_head.slice(0, 12)}</a>${run2.git_dirty ? " (dirty)" : ""}</span>` : "";
-  return html`<section class="card summary s-${run2.status}"><h1><span class="pill s-${run2.status}">${statusIcon(run2.status)} ${run2.status}</span><span>Run <span class="mono">${run2.run_id}</span></span></h1><p class="counts">${counts}<span>${plural2(run2.jobs.length, "lane")}</span></p><p class="facts">${head}<span>created <b>${formatTimestamp(run2.created_at)}</b></span><span>queued <b>${formatDuration(between(run2.created_at, started))}</b></span><span>ran <b>${formatDuration(between(started, run2.finished_at))}</b></span>${links.workflow ? html`<span><a href="${links.workflow}" rel="noreferrer">workflow run</a></span>` : ""}</p>${run2.message ? html`<p class="message">${run2.message}</p>` : ""}</section>`;
+  return html`<section class="card summary s-${run2.status}"><h1><span class="pill s-${run2.status}">${statusIcon(run2.status)} ${run2.status}</span><span>Run <span class="mono">${run2.run_id}</span></span></h1><p class="counts">${counts}<span>${plural2(run2.jobs.length, "lane")}</span></p><p class="facts">${head}<span>created <b>${formatTimestamp(run2.created_at)}</b></span><span>queued <b>${formatDuration(between(run2.created_at, started), NO_DURATION)}</b></span><span>ran <b>${formatDuration(between(started, run2.finished_at), NO_DURATION)}</b></span>${links.workflow ? html`<span><a href="${links.workflow}" rel="noreferrer">workflow run</a></span>` : ""}</p>${run2.message ? html`<p class="message">${run2.message}</p>` : ""}</section>`;
 }
-function slowestSetup(job) {
-  const setup = job.phases.filter(
+function slowestSetup(job2) {
+  const setup = job2.phases.filter(
     (phase) => phase.phase !== "wait_for_completion" && phase.duration_ms !== null
   );
   const slowest = setup.sort((a, b) => b.duration_ms - a.duration_ms)[0];
-  return slowest ? html`${PHASE_LABELS[slowest.phase]} ${formatDuration(slowest.duration_ms)}` : html`–`;
+  return slowest ? html`${PHASE_LABELS[slowest.phase]} ${formatDuration(slowest.duration_ms, NO_DURATION)}` : html`–`;
 }
-function result(job) {
-  if (job.status === "passed") return "exit 0";
+function result(job2) {
+  if (job2.status === "passed") return "exit 0";
   const parts = [
-    job.failure_kind?.replace("_", " "),
-    job.exit_code !== null ? `exit ${job.exit_code}` : null
+    job2.failure_kind?.replace("_", " "),
+    job2.exit_code !== null ? `exit ${job2.exit_code}` : null
   ];
   return parts.filter(Boolean).join(", ") || "–";
 }
 function laneTable(run2, layout) {
-  const rows = run2.jobs.map((job) => {
-    const duration3 = job.duration_ms ?? between(job.started_at, job.finished_at);
-    const slow = layout.rows.find((row2) => row2.job_id === job.id)?.bars.some((bar2) => bar2.slow);
-    return html`<tr data-lane="${job.id}"><td class="st s-${job.status}">${statusIcon(job.status)} ${job.status}</td><td><a href="#job-${job.id}">${job.id}</a>${job.description && job.description !== job.id ? html`<span class="desc">${job.description}</span>` : ""}</td><td class="num">${formatDuration(duration3)}</td><td class="num${slow ? " slow-note" : ""}">${slowestSetup(job)}</td><td>${result(job)}</td></tr>`;
+  const rows = run2.jobs.map((job2) => {
+    const duration3 = job2.duration_ms ?? between(job2.started_at, job2.finished_at);
+    const slow = layout.rows.find((row2) => row2.lane_id === job2.lane_id)?.bars.some((bar2) => bar2.slow);
+    return html`<tr data-lane="${job2.lane_id}"><td class="st s-${job2.status}">${statusIcon(job2.status)} ${job2.status}</td><td><a href="#job-${job2.lane_id}">${job2.lane_id}</a>${job2.description && job2.description !== job2.lane_id ? html`<span class="desc">${job2.description}</span>` : ""}</td><td class="num">${formatDuration(duration3, NO_DURATION)}</td><td class="num${slow ? " slow-note" : ""}">${slowestSetup(job2)}</td><td>${result(job2)}</td></tr>`;
   });
   return html`<section class="card"><h2>Lanes</h2><table class="lanes"><thead><tr><th>Status</th><th>Lane</th><th>Duration</th><th>Slowest set-up phase</th><th>Result</th></tr></thead><tbody>${rows}</tbody></table></section>`;
 }
@@ -51629,26 +51710,26 @@ function timeline(layout) {
   return html`<section class="card"><h2>Phase timeline</h2><div class="chart">${renderGantt(layout)}</div><div class="legend">${legend}<span><span class="sw slow"></span>slow set-up phase</span></div></section>`;
 }
 function failures(run2) {
-  const failed = run2.jobs.filter((job) => job.status === "failed");
+  const failed = run2.jobs.filter((job2) => job2.status === "failed");
   if (failed.length === 0) return html``;
-  const items = failed.map((job) => {
-    const excerpt = job.failure_excerpt ? html`<pre class="log">${ansiToHtml(job.failure_excerpt)}</pre>` : "";
-    return html`<div class="failure"><h3><a href="#job-${job.id}">${job.id}</a></h3>${job.message ? html`<p class="message">${job.message}</p>` : ""}${excerpt}</div>`;
+  const items = failed.map((job2) => {
+    const excerpt = job2.failure_excerpt ? html`<pre class="log">${ansiToHtml(job2.failure_excerpt)}</pre>` : "";
+    return html`<div class="failure"><h3><a href="#job-${job2.lane_id}">${job2.lane_id}</a></h3>${job2.message ? html`<p class="message">${job2.message}</p>` : ""}${excerpt}</div>`;
   });
   return html`<section class="card"><h2>Failures</h2>${items}</section>`;
 }
-function logBlock(run2, job, kind, tail, sig) {
+function logBlock(run2, job2, kind, tail, sig) {
   if (!tail)
     return html`<div><p class="loghead"><b>${kind} log</b></p><p class="empty">no ${kind} log</p></div>`;
   const shown = tail.truncated ? `last ${plural2(tail.shown_lines, "line")} of ${formatBytes(tail.total_bytes)}` : `${plural2(tail.shown_lines, "line")}, ${formatBytes(tail.total_bytes)}`;
-  const href = `${run2.run_id}/logs/${job.id}/${kind}?sig=${sig}`;
+  const href = `${run2.run_id}/logs/${job2.lane_id}/${kind}?sig=${sig}`;
   return html`<div class="logview" data-kind="${kind}"><p class="loghead"><b>${kind} log</b><span>${shown}</span><a class="show-all" href="${href}">show all</a></p><div class="logbox"><pre class="log">${ansiToHtml(tail.text)}</pre></div></div>`;
 }
 function logs(input2) {
-  const items = input2.run.jobs.map((job) => {
-    const tails = input2.logs.get(job.id) ?? { host: null, guest: null };
-    const open6 = job.status === "failed" || job.status === "running";
-    return html`<details class="job" id="job-${job.id}"${open6 ? html` open` : ""}><summary><span class="st s-${job.status}">${statusIcon(job.status)}</span><b>${job.id}</b><span class="desc">${job.status} · ${formatDuration(job.duration_ms ?? between(job.started_at, job.finished_at))}</span></summary><div class="job-body">${logBlock(input2.run, job, "guest", tails.guest, input2.sig)}${logBlock(input2.run, job, "host", tails.host, input2.sig)}</div></details>`;
+  const items = input2.run.jobs.map((job2) => {
+    const tails = input2.logs.get(job2.lane_id) ?? { host: null, guest: null };
+    const open6 = job2.status === "failed" || job2.status === "running";
+    return html`<details class="job" id="job-${job2.lane_id}"${open6 ? html` open` : ""}><summary><span class="st s-${job2.status}">${statusIcon(job2.status)}</span><b>${job2.lane_id}</b><span class="desc">${job2.status} · ${formatDuration(job2.duration_ms ?? between(job2.started_at, job2.finished_at), NO_DURATION)}</span></summary><div class="job-body">${logBlock(input2.run, job2, "guest", tails.guest, input2.sig)}${logBlock(input2.run, job2, "host", tails.host, input2.sig)}</div></details>`;
   });
   return html`<section class="card"><h2>Logs</h2>${items}</section>`;
 }
@@ -51719,6 +51800,7 @@ function createRunPagesHandler(options2) {
     repoRunLimit = 300
   } = options2;
   if (!secret) throw new TypeError("createRunPagesHandler needs the App's secret to check capability links");
+  const pages = { store, secret, now, repoRunLimit };
   return async (req, res) => {
     const url2 = req.url ?? "/";
     const queryAt = url2.indexOf("?");
@@ -51727,52 +51809,11 @@ function createRunPagesHandler(options2) {
     if (req.method !== "GET" && req.method !== "HEAD") return sendError(req, res, 405);
     if (!match.ok) return sendError(req, res, match.reason === "bad-id" ? 400 : 404);
     const query = new URLSearchParams(queryAt === -1 ? "" : url2.slice(queryAt + 1));
-    const sig = query.get("sig");
     const { route } = match;
     const scope = route.kind === "repo" ? route : { kind: "run", runId: route.runId };
-    if (!verifyScope(scope, sig, secret)) return sendError(req, res, 403);
+    if (!verifyScope(scope, query.get("sig"), secret)) return sendError(req, res, 403);
     try {
-      if (route.kind === "repo") {
-        const fullName = `${route.owner}/${route.repo}`.toLowerCase();
-        const runs = (await store.listRuns({ limit: repoRunLimit })).filter(
-          (run3) => run3.repository?.toLowerCase() === fullName
-        );
-        const body2 = renderRepoPage({
-          owner: route.owner,
-          repo: route.repo,
-          runs,
-          runSig: (runId) => signScope({ kind: "run", runId }, secret)
-        });
-        send(req, res, 200, body2, {
-          "Content-Type": "text/html; charset=utf-8",
-          "Cache-Control": "no-store"
-        });
-        return true;
-      }
-      const run2 = await store.loadRunRecord(route.runId);
-      if (!run2) return sendError(req, res, 404);
-      if (route.kind === "log") {
-        if (!run2.jobs.some((job) => job.id === route.jobId)) return sendError(req, res, 404);
-        const file2 = route.logKind === "host" ? store.hostLogPath(run2.run_id, route.jobId) : store.guestLogPath(run2.run_id, route.jobId);
-        const headers = { ...SECURITY_HEADERS, "Cache-Control": cacheControl(run2) };
-        const served = await streamPlainLog(req, res, file2, headers);
-        return served || sendError(req, res, 404);
-      }
-      const logs2 = /* @__PURE__ */ new Map();
-      await Promise.all(
-        run2.jobs.map(async (job) => {
-          const [host, guest] = await Promise.all(
-            ["host", "guest"].map((kind) => readLogTail(store, run2.run_id, job.id, kind))
-          );
-          logs2.set(job.id, { host: host ?? null, guest: guest ?? null });
-        })
-      );
-      const body = renderRunPage({ run: run2, sig, logs: logs2, now: now(), testQuery: query.get("q") ?? "" });
-      send(req, res, 200, body, {
-        "Content-Type": "text/html; charset=utf-8",
-        "Cache-Control": cacheControl(run2)
-      });
-      return true;
+      return await serveRoute(pages, { req, res, route, query });
     } catch (error62) {
       log(
         `pikaci run pages: ${req.method} ${route.kind} failed: ${error62 instanceof Error ? error62.message : String(error62)}`
@@ -51784,6 +51825,62 @@ function createRunPagesHandler(options2) {
       return sendError(req, res, 500);
     }
   };
+}
+async function serveRoute(pages, request2) {
+  const { req, res, route } = request2;
+  if (route.kind === "repo") return serveRepoPage(pages, req, res, route);
+  const run2 = await pages.store.loadRunRecord(route.runId);
+  if (!run2) return sendError(req, res, 404);
+  if (route.kind === "log") return serveLog(pages.store, req, res, run2, route);
+  const body = renderRunPage({
+    run: run2,
+    // Verified above: a run page is only reached with its signature.
+    sig: request2.query.get("sig"),
+    logs: await readJobLogTails(pages.store, run2),
+    now: pages.now(),
+    testQuery: request2.query.get("q") ?? ""
+  });
+  send(req, res, 200, body, {
+    "Content-Type": "text/html; charset=utf-8",
+    "Cache-Control": cacheControl(run2)
+  });
+  return true;
+}
+async function serveRepoPage(pages, req, res, route) {
+  const fullName = `${route.owner}/${route.repo}`.toLowerCase();
+  const runs = (await pages.store.listRuns({ limit: pages.repoRunLimit })).filter(
+    (run2) => run2.repository?.toLowerCase() === fullName
+  );
+  const body = renderRepoPage({
+    owner: route.owner,
+    repo: route.repo,
+    runs,
+    runSig: (runId) => signScope({ kind: "run", runId }, pages.secret)
+  });
+  send(req, res, 200, body, {
+    "Content-Type": "text/html; charset=utf-8",
+    "Cache-Control": "no-store"
+  });
+  return true;
+}
+async function serveLog(store, req, res, run2, route) {
+  if (!run2.jobs.some((job2) => job2.lane_id === route.jobId)) return sendError(req, res, 404);
+  const file2 = route.logKind === "host" ? store.hostLogPath(run2.run_id, route.jobId) : store.guestLogPath(run2.run_id, route.jobId);
+  const headers = { ...SECURITY_HEADERS, "Cache-Control": cacheControl(run2) };
+  const served = await streamPlainLog(req, res, file2, headers);
+  return served || sendError(req, res, 404);
+}
+async function readJobLogTails(store, run2) {
+  const logs2 = /* @__PURE__ */ new Map();
+  await Promise.all(
+    run2.jobs.map(async (job2) => {
+      const [host, guest] = await Promise.all(
+        ["host", "guest"].map((kind) => readLogTail(store, run2.run_id, job2.lane_id, kind))
+      );
+      logs2.set(job2.lane_id, { host: host ?? null, guest: guest ?? null });
+    })
+  );
+  return logs2;
 }
 
 // src/report/requested-actions.ts
@@ -52247,6 +52344,9 @@ function abandonedOutput(workflowUrl, conclusion) {
 }
 
 // app/src/launch.ts
+function launchScope(scope, store) {
+  return { port: scope.port, store, log: scope.log, repository: scope.repository };
+}
 var CREATE_CONCURRENCY = 4;
 async function launchLanes(params) {
   const { port, log, lanes, others = [], target } = params;
@@ -52698,7 +52798,8 @@ function resolveLane(config3, lane) {
       // Only when set, so plans of lanes without outputs read as before.
       ...found2.artifacts?.length ? { artifacts: [...found2.artifacts] } : {},
       ...found2.reports?.length ? { reports: found2.reports.map((r) => ({ junit: r.junit })) } : {},
-      ...networkOf(found2.network)
+      ...networkOf(found2.network),
+      ...limitsOf(defaults.limits, found2.limits)
     }
   };
 }
@@ -52708,6 +52809,16 @@ function resolveLanes(config3) {
 function networkOf(network) {
   if (network === void 0 || network === false) return {};
   return { network: network === true ? DEFAULT_NETWORK : network };
+}
+function limitsOf(defaults, lane) {
+  const merged = { ...defaults, ...lane };
+  const memory = merged.memory === void 0 ? void 0 : parseByteSize(merged.memory);
+  const limits = {
+    ...merged.cpu === void 0 ? {} : { cpu: merged.cpu },
+    ...memory === void 0 ? {} : { memory_bytes: memory },
+    ...merged.processes === void 0 ? {} : { processes: merged.processes }
+  };
+  return Object.keys(limits).length === 0 ? {} : { limits };
 }
 
 // app/src/handlers/load-config.ts
@@ -52756,10 +52867,7 @@ async function rerunLanes(scope, deps, params) {
   const lanes = params.lanes.filter((l) => known.has(l.lane)).map((l) => rerunCheckRun(params, l, { runId, detailsUrl }));
   const target = fork ? await baseWorkflowTarget(scope) : workflowTarget(loaded.config, scope.defaultBranch);
   const result2 = await launchLanes({
-    port: scope.port,
-    store: deps.store,
-    log: scope.log,
-    repository: scope.repository,
+    ...launchScope(scope, deps.store),
     runId,
     headSha,
     pr,
@@ -52926,10 +53034,7 @@ async function startCommitRun(scope, deps, params) {
     unlisted: params.unlisted
   });
   const result2 = await launchLanes({
-    port: scope.port,
-    store: deps.store,
-    log: scope.log,
-    repository: scope.repository,
+    ...launchScope(scope, deps.store),
     runId,
     headSha: target.headSha,
     pr: target.number,
@@ -53506,22 +53611,17 @@ function onRefEvents(on, deps) {
     });
   });
   app.on("merge_group.checks_requested", async (context) => {
-    const group = context.payload.merge_group;
-    await onMergeGroupRequested(eventScope(context, deps), deps, {
-      headSha: group.head_sha,
-      baseSha: group.base_sha,
-      headRef: group.head_ref
-    });
+    await onMergeGroupRequested(eventScope(context, deps), deps, mergeGroupData(context.payload.merge_group));
   });
   app.on("merge_group.destroyed", async (context) => {
-    const group = context.payload.merge_group;
     await onMergeGroupDestroyed(eventScope(context, deps), deps, {
-      headSha: group.head_sha,
-      baseSha: group.base_sha,
-      headRef: group.head_ref,
+      ...mergeGroupData(context.payload.merge_group),
       reason: context.payload.reason ?? "destroyed"
     });
   });
+}
+function mergeGroupData(group) {
+  return { headSha: group.head_sha, baseSha: group.base_sha, headRef: group.head_ref };
 }
 function onWorkflowRunEvents(on, deps) {
   const app = { on };
@@ -53800,11 +53900,11 @@ function apiRoute({ store, token }) {
       const tail = rest.join("/");
       if (tail === "") return await found(res, runId, await store.loadRunRecord(runId));
       if (tail === "logs") {
-        const job = parsed2.query.get("job") || void 0;
+        const job2 = parsed2.query.get("lane") || parsed2.query.get("job") || void 0;
         const kind = parsed2.query.get("kind") || "both";
-        if (job !== void 0) assertJobId(job);
+        if (job2 !== void 0) assertJobId(job2);
         if (!LOG_KINDS.has(kind)) throw new InvalidIdError(`unknown log kind ${JSON.stringify(kind)}`);
-        const logs2 = await store.loadLogs(runId, { job, kind });
+        const logs2 = await store.loadLogs(runId, { job: job2, kind });
         if (logs2.length === 0 && await store.loadRunRecord(runId) === null) return runNotFound(res, runId);
         return reply(res, {
           run_id: runId,
@@ -54246,38 +54346,6 @@ function logCutLine(t) {
   return `Log truncated: kept first ${formatBytes2(t.head_bytes)} and last ${formatBytes2(t.tail_bytes)} of ${formatBytes2(t.total_bytes)} (log_limit ${formatBytes2(t.limit_bytes)}).`;
 }
 
-// src/report/ansi.ts
-var ANSI_PATTERN = /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)|\u001b[@-Z\\-_]|\u009b[0-?]*[ -/]*[@-~]/g;
-function stripAnsi(text) {
-  return text.replace(ANSI_PATTERN, "").split("\n").map((line) => {
-    const trimmed = line.endsWith("\r") ? line.slice(0, -1) : line;
-    const cut = trimmed.lastIndexOf("\r");
-    return cut === -1 ? trimmed : trimmed.slice(cut + 1);
-  }).join("\n");
-}
-
-// src/report/log-tail.ts
-function logTail(text, options2 = {}) {
-  const { maxLines = 100, maxBytes = 32 * 1024, secrets = [], completeLinesOnly = false } = options2;
-  let window2 = text;
-  if (text.length > maxBytes * 8) {
-    window2 = text.slice(text.length - maxBytes * 8);
-    window2 = window2.slice(window2.indexOf("\n") + 1);
-  }
-  if (completeLinesOnly) window2 = window2.slice(0, window2.lastIndexOf("\n") + 1);
-  const clean = maskSecrets(stripAnsi(window2), secrets).replace(/\n+$/, "");
-  const lines = clean.split("\n");
-  const kept = lines.length > maxLines ? lines.slice(lines.length - maxLines) : lines;
-  return tailBytes(kept.join("\n"), maxBytes);
-}
-function codeBlock(text) {
-  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
-  const fence = "`".repeat(longest + 1);
-  return `${fence}text
-${text}
-${fence}`;
-}
-
 // src/report/phase-table.ts
 var EIGHTHS = ["", "▏", "▎", "▍", "▌", "▋", "▊", "▉"];
 var BAR_CELLS = 20;
@@ -54305,7 +54373,7 @@ function renderPhaseTable(phases) {
   const rows = phases.map((p) => {
     const name = p.phase.replaceAll("_", " ");
     const ms = p.duration_ms ?? 0;
-    return `| ${STATUS_MARK[p.status]} ${name} | ${formatDuration2(p.duration_ms)} | \`${bar(ms, max) || " "}\` |`;
+    return `| ${STATUS_MARK[p.status]} ${name} | ${formatDuration(p.duration_ms)} | \`${bar(ms, max) || " "}\` |`;
   });
   return ["| Phase | Duration | |", "| --- | ---: | --- |", ...rows].join("\n");
 }
@@ -54357,7 +54425,7 @@ function firstLine(text) {
   return text.split("\n").find((l) => l.trim() !== "")?.trim() ?? "";
 }
 function laneTitle(result2, failedTests) {
-  const took = formatDuration2(result2.duration_ms);
+  const took = formatDuration(result2.duration_ms);
   let title;
   switch (result2.status) {
     case "passed":
@@ -54409,13 +54477,13 @@ _No output yet._`;
 
 ${codeBlock(tail)}`;
 }
-function facts(job) {
-  const parts = [`lane \`${job.lane_id}\``, `executor ${job.executor}`];
-  if (job.image) parts.push(`image \`${job.image}\``);
-  if (job.exit_code !== null) parts.push(`exit code ${job.exit_code}`);
-  if (job.attempts && job.attempts.length > 1) parts.push(`${job.attempts.length} attempts`);
-  if (job.sync) {
-    const s = job.sync;
+function facts(job2) {
+  const parts = [`lane \`${job2.lane_id}\``, `executor ${job2.executor}`];
+  if (job2.image) parts.push(`image \`${job2.image}\``);
+  if (job2.exit_code !== null) parts.push(`exit code ${job2.exit_code}`);
+  if (job2.attempts && job2.attempts.length > 1) parts.push(`${job2.attempts.length} attempts`);
+  if (job2.sync) {
+    const s = job2.sync;
     parts.push(
       s.snapshot_reused ? `snapshot \`${s.snapshot_hash.slice(0, 12)}\` reused` : `snapshot \`${s.snapshot_hash.slice(0, 12)}\`: ${s.objects_sent} files sent, ${s.objects_reused} reused`
     );
@@ -54423,25 +54491,25 @@ function facts(job) {
   return parts.join(" · ");
 }
 function renderFinalReport(params) {
-  const { job, guestLog, hostLog = "", secrets = [], runUrl } = params;
-  const tests = job.tests?.counts.total ? job.tests : void 0;
-  const failedTests = job.status !== "failed" ? void 0 : tests ? failedCount(tests) : parseFailedTestCount(guestLog);
-  const fromTests = tests && (job.status === "passed" && failedTests === void 0 || (failedTests ?? 0) > 0) ? testsTitle(tests, job.duration_ms) : void 0;
+  const { job: job2, guestLog, hostLog = "", secrets = [], runUrl } = params;
+  const tests = job2.tests?.counts.total ? job2.tests : void 0;
+  const failedTests = job2.status !== "failed" ? void 0 : tests ? failedCount(tests) : parseFailedTestCount(guestLog);
+  const fromTests = tests && (job2.status === "passed" && failedTests === void 0 || (failedTests ?? 0) > 0) ? testsTitle(tests, job2.duration_ms) : void 0;
   const title = maskSecrets(
-    job.failure_kind === "test_failure" || job.status === "passed" ? fromTests ?? laneTitle(job, failedTests) : laneTitle(job, failedTests),
+    job2.failure_kind === "test_failure" || job2.status === "passed" ? fromTests ?? laneTitle(job2, failedTests) : laneTitle(job2, failedTests),
     secrets
   );
-  const slowest = slowestPhase(job.phases);
-  const lines = [`**${title}**`, "", renderPhaseTable(job.phases), ""];
+  const slowest = slowestPhase(job2.phases);
+  const lines = [`**${title}**`, "", renderPhaseTable(job2.phases), ""];
   if (slowest?.duration_ms) {
     lines.push(
-      `Slowest phase: **${slowest.phase.replaceAll("_", " ")}** (${formatDuration2(slowest.duration_ms)}).`,
+      `Slowest phase: **${slowest.phase.replaceAll("_", " ")}** (${formatDuration(slowest.duration_ms)}).`,
       ""
     );
   }
-  lines.push(facts(job));
-  if (job.log_truncation) lines.push("", logCutLine(job.log_truncation));
-  if (job.message && job.status !== "passed") lines.push("", codeBlock(maskSecrets(job.message, secrets)));
+  lines.push(facts(job2));
+  if (job2.log_truncation) lines.push("", logCutLine(job2.log_truncation));
+  if (job2.message && job2.status !== "passed") lines.push("", codeBlock(maskSecrets(job2.message, secrets)));
   if (runUrl) lines.push("", `[Workflow run](${runUrl})`);
   if (tests && (failedTests ?? 0) > 0) {
     const budgetBytes = CHECK_OUTPUT_MAX_BYTES - Buffer.byteLength(lines.join("\n")) - 64;
@@ -54450,7 +54518,7 @@ function renderFinalReport(params) {
   const useHostLog = guestLog.trim() === "" && hostLog.trim() !== "";
   const text = useHostLog ? tailSection("Host log (the guest produced no output)", hostLog, secrets, false) : tailSection(`Last ${TAIL_LINES} lines of the log`, guestLog, secrets, false);
   return {
-    conclusion: conclusionFor(job),
+    conclusion: conclusionFor(job2),
     failedTests,
     output: fitOutput({ title, summary: lines.join("\n"), text })
   };
@@ -54478,8 +54546,8 @@ var TestHistory = external_exports.object({
 var DEFAULT_HISTORY_LIMITS = { entriesPerTest: 20, testsPerRepository: 5e3 };
 var emptyHistory = () => ({ schema_version: 1, tests: [] });
 var key = (lane, suite, name) => `${lane}\0${suite}\0${name}`;
-function conclusive(job) {
-  return !!job.tests && job.tests.counts.total > 0 && job.tests.failed_truncated === 0;
+function conclusive(job2) {
+  return !!job2.tests && job2.tests.counts.total > 0 && job2.tests.failed_truncated === 0;
 }
 function labelKnownFlaky(run2, history) {
   const flaky = new Map(
@@ -54489,16 +54557,16 @@ function labelKnownFlaky(run2, history) {
   return {
     ...run2,
     jobs: run2.jobs.map(
-      (job) => job.tests ? {
-        ...job,
+      (job2) => job2.tests ? {
+        ...job2,
         tests: {
-          ...job.tests,
-          failed: job.tests.failed.map((c) => {
-            const sha = flaky.get(key(job.lane_id, c.suite, c.name));
+          ...job2.tests,
+          failed: job2.tests.failed.map((c) => {
+            const sha = flaky.get(key(job2.lane_id, c.suite, c.name));
             return sha ? { ...c, flaky_passed_on: sha } : c;
           })
         }
-      } : job
+      } : job2
     )
   };
 }
@@ -54509,12 +54577,12 @@ function recordRun(history, run2, limits = DEFAULT_HISTORY_LIMITS) {
   const byKey = new Map(
     history.tests.map((t) => [key(t.lane, t.suite, t.name), { ...t, entries: [...t.entries] }])
   );
-  for (const job of run2.jobs.filter(conclusive)) {
-    const failing = new Set(job.tests.failed.map((c) => key(job.lane_id, c.suite, c.name)));
-    for (const c of job.tests.failed) {
-      const k = key(job.lane_id, c.suite, c.name);
+  for (const job2 of run2.jobs.filter(conclusive)) {
+    const failing = new Set(job2.tests.failed.map((c) => key(job2.lane_id, c.suite, c.name)));
+    for (const c of job2.tests.failed) {
+      const k = key(job2.lane_id, c.suite, c.name);
       const test = byKey.get(k) ?? {
-        lane: job.lane_id,
+        lane: job2.lane_id,
         suite: c.suite,
         name: c.name,
         entries: [],
@@ -54527,7 +54595,7 @@ function recordRun(history, run2, limits = DEFAULT_HISTORY_LIMITS) {
       byKey.set(k, test);
     }
     for (const [k, test] of byKey) {
-      if (test.lane !== job.lane_id || failing.has(k)) continue;
+      if (test.lane !== job2.lane_id || failing.has(k)) continue;
       if (test.entries.some((e) => e.run_id === run2.run_id)) continue;
       if (!test.entries.some((e) => e.sha === sha && e.status === "failed")) continue;
       test.entries.push({ sha, run_id: run2.run_id, status: "passed" });
@@ -54588,11 +54656,11 @@ async function applyTestHistory(params) {
   return labelled;
 }
 async function relabelledOutput(params) {
-  const job = params.run.jobs.find((j) => j.lane_id === params.laneId);
-  if (!job?.tests?.failed.some((c) => c.flaky_passed_on)) return null;
+  const job2 = params.run.jobs.find((j) => j.lane_id === params.laneId);
+  if (!job2?.tests?.failed.some((c) => c.flaky_passed_on)) return null;
   const guestLog = await readFile3(params.guestLogPath, "utf8").catch(() => "");
   return renderFinalReport({
-    job,
+    job: job2,
     guestLog: guestLog.slice(-256 * 1024),
     ...params.run.workflow_run_url ? { runUrl: params.run.workflow_run_url } : {},
     ...params.testsUrl ? { testsUrl: params.testsUrl } : {}
@@ -54603,13 +54671,13 @@ async function labelIngestedRun(params) {
   if (!labelled) return 0;
   const ids = await params.checkRunIds(labelled.run_id) ?? {};
   let updated = 0;
-  for (const job of labelled.jobs) {
-    const id = ids[job.lane_id];
+  for (const job2 of labelled.jobs) {
+    const id = ids[job2.lane_id];
     if (id === void 0) continue;
     const output2 = await relabelledOutput({
       run: labelled,
-      laneId: job.lane_id,
-      guestLogPath: params.runs.guestLogPath(labelled.run_id, job.id),
+      laneId: job2.lane_id,
+      guestLogPath: params.runs.guestLogPath(labelled.run_id, job2.lane_id),
       ...params.testsUrl ? { testsUrl: params.testsUrl(labelled.run_id) } : {}
     });
     if (!output2) continue;

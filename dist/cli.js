@@ -122,9 +122,9 @@ var init_errors2 = __esm({
   }
 });
 
-// ../../main/node_modules/yaml/dist/nodes/identity.js
+// node_modules/yaml/dist/nodes/identity.js
 var require_identity = __commonJS({
-  "../../main/node_modules/yaml/dist/nodes/identity.js"(exports) {
+  "node_modules/yaml/dist/nodes/identity.js"(exports) {
     "use strict";
     var ALIAS = /* @__PURE__ */ Symbol.for("yaml.alias");
     var DOC = /* @__PURE__ */ Symbol.for("yaml.document");
@@ -179,9 +179,9 @@ var require_identity = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/visit.js
+// node_modules/yaml/dist/visit.js
 var require_visit = __commonJS({
-  "../../main/node_modules/yaml/dist/visit.js"(exports) {
+  "node_modules/yaml/dist/visit.js"(exports) {
     "use strict";
     var identity = require_identity();
     var BREAK = /* @__PURE__ */ Symbol("break visit");
@@ -337,9 +337,9 @@ var require_visit = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/doc/directives.js
+// node_modules/yaml/dist/doc/directives.js
 var require_directives = __commonJS({
-  "../../main/node_modules/yaml/dist/doc/directives.js"(exports) {
+  "node_modules/yaml/dist/doc/directives.js"(exports) {
     "use strict";
     var identity = require_identity();
     var visit2 = require_visit();
@@ -508,9 +508,9 @@ var require_directives = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/doc/anchors.js
+// node_modules/yaml/dist/doc/anchors.js
 var require_anchors = __commonJS({
-  "../../main/node_modules/yaml/dist/doc/anchors.js"(exports) {
+  "node_modules/yaml/dist/doc/anchors.js"(exports) {
     "use strict";
     var identity = require_identity();
     var visit2 = require_visit();
@@ -578,9 +578,9 @@ var require_anchors = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/doc/applyReviver.js
+// node_modules/yaml/dist/doc/applyReviver.js
 var require_applyReviver = __commonJS({
-  "../../main/node_modules/yaml/dist/doc/applyReviver.js"(exports) {
+  "node_modules/yaml/dist/doc/applyReviver.js"(exports) {
     "use strict";
     function applyReviver(reviver, obj, key, val) {
       if (val && typeof val === "object") {
@@ -628,9 +628,9 @@ var require_applyReviver = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/nodes/toJS.js
+// node_modules/yaml/dist/nodes/toJS.js
 var require_toJS = __commonJS({
-  "../../main/node_modules/yaml/dist/nodes/toJS.js"(exports) {
+  "node_modules/yaml/dist/nodes/toJS.js"(exports) {
     "use strict";
     var identity = require_identity();
     function toJS(value, arg, ctx) {
@@ -658,9 +658,9 @@ var require_toJS = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/nodes/Node.js
+// node_modules/yaml/dist/nodes/Node.js
 var require_Node = __commonJS({
-  "../../main/node_modules/yaml/dist/nodes/Node.js"(exports) {
+  "node_modules/yaml/dist/nodes/Node.js"(exports) {
     "use strict";
     var applyReviver = require_applyReviver();
     var identity = require_identity();
@@ -699,9 +699,9 @@ var require_Node = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/nodes/Alias.js
+// node_modules/yaml/dist/nodes/Alias.js
 var require_Alias = __commonJS({
-  "../../main/node_modules/yaml/dist/nodes/Alias.js"(exports) {
+  "node_modules/yaml/dist/nodes/Alias.js"(exports) {
     "use strict";
     var anchors = require_anchors();
     var visit2 = require_visit();
@@ -817,9 +817,9 @@ var require_Alias = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/nodes/Scalar.js
+// node_modules/yaml/dist/nodes/Scalar.js
 var require_Scalar = __commonJS({
-  "../../main/node_modules/yaml/dist/nodes/Scalar.js"(exports) {
+  "node_modules/yaml/dist/nodes/Scalar.js"(exports) {
     "use strict";
     var identity = require_identity();
     var Node = require_Node();
@@ -847,9 +847,9 @@ var require_Scalar = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/doc/createNode.js
+// node_modules/yaml/dist/doc/createNode.js
 var require_createNode = __commonJS({
-  "../../main/node_modules/yaml/dist/doc/createNode.js"(exports) {
+  "node_modules/yaml/dist/doc/createNode.js"(exports) {
     "use strict";
     var Alias = require_Alias();
     var identity = require_identity();
@@ -922,9 +922,9 @@ var require_createNode = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/nodes/Collection.js
+// node_modules/yaml/dist/nodes/Collection.js
 var require_Collection = __commonJS({
-  "../../main/node_modules/yaml/dist/nodes/Collection.js"(exports) {
+  "node_modules/yaml/dist/nodes/Collection.js"(exports) {
     "use strict";
     var createNode = require_createNode();
     var identity = require_identity();
@@ -1065,9 +1065,9 @@ var require_Collection = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/stringify/stringifyComment.js
+// node_modules/yaml/dist/stringify/stringifyComment.js
 var require_stringifyComment = __commonJS({
-  "../../main/node_modules/yaml/dist/stringify/stringifyComment.js"(exports) {
+  "node_modules/yaml/dist/stringify/stringifyComment.js"(exports) {
     "use strict";
     var stringifyComment = (str) => str.replace(/^(?!$)(?: $)?/gm, "#");
     function indentComment(comment, indent) {
@@ -1082,9 +1082,9 @@ var require_stringifyComment = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/stringify/foldFlowLines.js
+// node_modules/yaml/dist/stringify/foldFlowLines.js
 var require_foldFlowLines = __commonJS({
-  "../../main/node_modules/yaml/dist/stringify/foldFlowLines.js"(exports) {
+  "node_modules/yaml/dist/stringify/foldFlowLines.js"(exports) {
     "use strict";
     var FOLD_FLOW = "flow";
     var FOLD_BLOCK = "block";
@@ -1218,9 +1218,9 @@ ${indent}${text.slice(fold + 1, end2)}`;
   }
 });
 
-// ../../main/node_modules/yaml/dist/stringify/stringifyString.js
+// node_modules/yaml/dist/stringify/stringifyString.js
 var require_stringifyString = __commonJS({
-  "../../main/node_modules/yaml/dist/stringify/stringifyString.js"(exports) {
+  "node_modules/yaml/dist/stringify/stringifyString.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     var foldFlowLines = require_foldFlowLines();
@@ -1501,9 +1501,9 @@ ${indent}`);
   }
 });
 
-// ../../main/node_modules/yaml/dist/stringify/stringify.js
+// node_modules/yaml/dist/stringify/stringify.js
 var require_stringify = __commonJS({
-  "../../main/node_modules/yaml/dist/stringify/stringify.js"(exports) {
+  "node_modules/yaml/dist/stringify/stringify.js"(exports) {
     "use strict";
     var anchors = require_anchors();
     var identity = require_identity();
@@ -1625,9 +1625,9 @@ ${ctx.indent}${str}`;
   }
 });
 
-// ../../main/node_modules/yaml/dist/stringify/stringifyPair.js
+// node_modules/yaml/dist/stringify/stringifyPair.js
 var require_stringifyPair = __commonJS({
-  "../../main/node_modules/yaml/dist/stringify/stringifyPair.js"(exports) {
+  "node_modules/yaml/dist/stringify/stringifyPair.js"(exports) {
     "use strict";
     var identity = require_identity();
     var Scalar = require_Scalar();
@@ -1758,16 +1758,16 @@ ${ctx.indent}`;
   }
 });
 
-// ../../main/node_modules/yaml/dist/log.js
+// node_modules/yaml/dist/log.js
 var require_log = __commonJS({
-  "../../main/node_modules/yaml/dist/log.js"(exports) {
+  "node_modules/yaml/dist/log.js"(exports) {
     "use strict";
     var node_process = __require("process");
     function debug(logLevel, ...messages) {
       if (logLevel === "debug")
         console.log(...messages);
     }
-    function warn(logLevel, warning) {
+    function warn2(logLevel, warning) {
       if (logLevel === "debug" || logLevel === "warn") {
         if (typeof node_process.emitWarning === "function")
           node_process.emitWarning(warning);
@@ -1776,13 +1776,13 @@ var require_log = __commonJS({
       }
     }
     exports.debug = debug;
-    exports.warn = warn;
+    exports.warn = warn2;
   }
 });
 
-// ../../main/node_modules/yaml/dist/schema/yaml-1.1/merge.js
+// node_modules/yaml/dist/schema/yaml-1.1/merge.js
 var require_merge = __commonJS({
-  "../../main/node_modules/yaml/dist/schema/yaml-1.1/merge.js"(exports) {
+  "node_modules/yaml/dist/schema/yaml-1.1/merge.js"(exports) {
     "use strict";
     var identity = require_identity();
     var Scalar = require_Scalar();
@@ -1840,9 +1840,9 @@ var require_merge = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/nodes/addPairToJSMap.js
+// node_modules/yaml/dist/nodes/addPairToJSMap.js
 var require_addPairToJSMap = __commonJS({
-  "../../main/node_modules/yaml/dist/nodes/addPairToJSMap.js"(exports) {
+  "node_modules/yaml/dist/nodes/addPairToJSMap.js"(exports) {
     "use strict";
     var log = require_log();
     var merge3 = require_merge();
@@ -1904,9 +1904,9 @@ var require_addPairToJSMap = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/nodes/Pair.js
+// node_modules/yaml/dist/nodes/Pair.js
 var require_Pair = __commonJS({
-  "../../main/node_modules/yaml/dist/nodes/Pair.js"(exports) {
+  "node_modules/yaml/dist/nodes/Pair.js"(exports) {
     "use strict";
     var createNode = require_createNode();
     var stringifyPair = require_stringifyPair();
@@ -1944,9 +1944,9 @@ var require_Pair = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/stringify/stringifyCollection.js
+// node_modules/yaml/dist/stringify/stringifyCollection.js
 var require_stringifyCollection = __commonJS({
-  "../../main/node_modules/yaml/dist/stringify/stringifyCollection.js"(exports) {
+  "node_modules/yaml/dist/stringify/stringifyCollection.js"(exports) {
     "use strict";
     var identity = require_identity();
     var stringify = require_stringify();
@@ -2095,9 +2095,9 @@ ${indent}${end}`;
   }
 });
 
-// ../../main/node_modules/yaml/dist/nodes/YAMLMap.js
+// node_modules/yaml/dist/nodes/YAMLMap.js
 var require_YAMLMap = __commonJS({
-  "../../main/node_modules/yaml/dist/nodes/YAMLMap.js"(exports) {
+  "node_modules/yaml/dist/nodes/YAMLMap.js"(exports) {
     "use strict";
     var stringifyCollection = require_stringifyCollection();
     var addPairToJSMap = require_addPairToJSMap();
@@ -2239,9 +2239,9 @@ var require_YAMLMap = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/schema/common/map.js
+// node_modules/yaml/dist/schema/common/map.js
 var require_map = __commonJS({
-  "../../main/node_modules/yaml/dist/schema/common/map.js"(exports) {
+  "node_modules/yaml/dist/schema/common/map.js"(exports) {
     "use strict";
     var identity = require_identity();
     var YAMLMap = require_YAMLMap();
@@ -2261,9 +2261,9 @@ var require_map = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/nodes/YAMLSeq.js
+// node_modules/yaml/dist/nodes/YAMLSeq.js
 var require_YAMLSeq = __commonJS({
-  "../../main/node_modules/yaml/dist/nodes/YAMLSeq.js"(exports) {
+  "node_modules/yaml/dist/nodes/YAMLSeq.js"(exports) {
     "use strict";
     var createNode = require_createNode();
     var stringifyCollection = require_stringifyCollection();
@@ -2377,9 +2377,9 @@ var require_YAMLSeq = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/schema/common/seq.js
+// node_modules/yaml/dist/schema/common/seq.js
 var require_seq = __commonJS({
-  "../../main/node_modules/yaml/dist/schema/common/seq.js"(exports) {
+  "node_modules/yaml/dist/schema/common/seq.js"(exports) {
     "use strict";
     var identity = require_identity();
     var YAMLSeq = require_YAMLSeq();
@@ -2399,9 +2399,9 @@ var require_seq = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/schema/common/string.js
+// node_modules/yaml/dist/schema/common/string.js
 var require_string = __commonJS({
-  "../../main/node_modules/yaml/dist/schema/common/string.js"(exports) {
+  "node_modules/yaml/dist/schema/common/string.js"(exports) {
     "use strict";
     var stringifyString = require_stringifyString();
     var string4 = {
@@ -2418,9 +2418,9 @@ var require_string = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/schema/common/null.js
+// node_modules/yaml/dist/schema/common/null.js
 var require_null = __commonJS({
-  "../../main/node_modules/yaml/dist/schema/common/null.js"(exports) {
+  "node_modules/yaml/dist/schema/common/null.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     var nullTag = {
@@ -2436,9 +2436,9 @@ var require_null = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/schema/core/bool.js
+// node_modules/yaml/dist/schema/core/bool.js
 var require_bool = __commonJS({
-  "../../main/node_modules/yaml/dist/schema/core/bool.js"(exports) {
+  "node_modules/yaml/dist/schema/core/bool.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     var boolTag = {
@@ -2460,9 +2460,9 @@ var require_bool = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/stringify/stringifyNumber.js
+// node_modules/yaml/dist/stringify/stringifyNumber.js
 var require_stringifyNumber = __commonJS({
-  "../../main/node_modules/yaml/dist/stringify/stringifyNumber.js"(exports) {
+  "node_modules/yaml/dist/stringify/stringifyNumber.js"(exports) {
     "use strict";
     function stringifyNumber({ format, minFractionDigits, tag, value }) {
       if (typeof value === "bigint")
@@ -2487,9 +2487,9 @@ var require_stringifyNumber = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/schema/core/float.js
+// node_modules/yaml/dist/schema/core/float.js
 var require_float = __commonJS({
-  "../../main/node_modules/yaml/dist/schema/core/float.js"(exports) {
+  "node_modules/yaml/dist/schema/core/float.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     var stringifyNumber = require_stringifyNumber();
@@ -2533,9 +2533,9 @@ var require_float = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/schema/core/int.js
+// node_modules/yaml/dist/schema/core/int.js
 var require_int = __commonJS({
-  "../../main/node_modules/yaml/dist/schema/core/int.js"(exports) {
+  "node_modules/yaml/dist/schema/core/int.js"(exports) {
     "use strict";
     var stringifyNumber = require_stringifyNumber();
     var intIdentify = (value) => typeof value === "bigint" || Number.isInteger(value);
@@ -2578,9 +2578,9 @@ var require_int = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/schema/core/schema.js
+// node_modules/yaml/dist/schema/core/schema.js
 var require_schema = __commonJS({
-  "../../main/node_modules/yaml/dist/schema/core/schema.js"(exports) {
+  "node_modules/yaml/dist/schema/core/schema.js"(exports) {
     "use strict";
     var map2 = require_map();
     var _null4 = require_null();
@@ -2606,9 +2606,9 @@ var require_schema = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/schema/json/schema.js
+// node_modules/yaml/dist/schema/json/schema.js
 var require_schema2 = __commonJS({
-  "../../main/node_modules/yaml/dist/schema/json/schema.js"(exports) {
+  "node_modules/yaml/dist/schema/json/schema.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     var map2 = require_map();
@@ -2673,9 +2673,9 @@ var require_schema2 = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/schema/yaml-1.1/binary.js
+// node_modules/yaml/dist/schema/yaml-1.1/binary.js
 var require_binary = __commonJS({
-  "../../main/node_modules/yaml/dist/schema/yaml-1.1/binary.js"(exports) {
+  "node_modules/yaml/dist/schema/yaml-1.1/binary.js"(exports) {
     "use strict";
     var node_buffer = __require("buffer");
     var Scalar = require_Scalar();
@@ -2739,9 +2739,9 @@ var require_binary = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/schema/yaml-1.1/pairs.js
+// node_modules/yaml/dist/schema/yaml-1.1/pairs.js
 var require_pairs = __commonJS({
-  "../../main/node_modules/yaml/dist/schema/yaml-1.1/pairs.js"(exports) {
+  "node_modules/yaml/dist/schema/yaml-1.1/pairs.js"(exports) {
     "use strict";
     var identity = require_identity();
     var Pair = require_Pair();
@@ -2817,9 +2817,9 @@ ${cn.comment}` : item.comment;
   }
 });
 
-// ../../main/node_modules/yaml/dist/schema/yaml-1.1/omap.js
+// node_modules/yaml/dist/schema/yaml-1.1/omap.js
 var require_omap = __commonJS({
-  "../../main/node_modules/yaml/dist/schema/yaml-1.1/omap.js"(exports) {
+  "node_modules/yaml/dist/schema/yaml-1.1/omap.js"(exports) {
     "use strict";
     var identity = require_identity();
     var toJS = require_toJS();
@@ -2895,9 +2895,9 @@ var require_omap = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/schema/yaml-1.1/bool.js
+// node_modules/yaml/dist/schema/yaml-1.1/bool.js
 var require_bool2 = __commonJS({
-  "../../main/node_modules/yaml/dist/schema/yaml-1.1/bool.js"(exports) {
+  "node_modules/yaml/dist/schema/yaml-1.1/bool.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     function boolStringify({ value, source }, ctx) {
@@ -2927,9 +2927,9 @@ var require_bool2 = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/schema/yaml-1.1/float.js
+// node_modules/yaml/dist/schema/yaml-1.1/float.js
 var require_float2 = __commonJS({
-  "../../main/node_modules/yaml/dist/schema/yaml-1.1/float.js"(exports) {
+  "node_modules/yaml/dist/schema/yaml-1.1/float.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     var stringifyNumber = require_stringifyNumber();
@@ -2976,9 +2976,9 @@ var require_float2 = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/schema/yaml-1.1/int.js
+// node_modules/yaml/dist/schema/yaml-1.1/int.js
 var require_int2 = __commonJS({
-  "../../main/node_modules/yaml/dist/schema/yaml-1.1/int.js"(exports) {
+  "node_modules/yaml/dist/schema/yaml-1.1/int.js"(exports) {
     "use strict";
     var stringifyNumber = require_stringifyNumber();
     var intIdentify = (value) => typeof value === "bigint" || Number.isInteger(value);
@@ -3055,9 +3055,9 @@ var require_int2 = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/schema/yaml-1.1/set.js
+// node_modules/yaml/dist/schema/yaml-1.1/set.js
 var require_set = __commonJS({
-  "../../main/node_modules/yaml/dist/schema/yaml-1.1/set.js"(exports) {
+  "node_modules/yaml/dist/schema/yaml-1.1/set.js"(exports) {
     "use strict";
     var identity = require_identity();
     var Pair = require_Pair();
@@ -3144,9 +3144,9 @@ var require_set = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/schema/yaml-1.1/timestamp.js
+// node_modules/yaml/dist/schema/yaml-1.1/timestamp.js
 var require_timestamp = __commonJS({
-  "../../main/node_modules/yaml/dist/schema/yaml-1.1/timestamp.js"(exports) {
+  "node_modules/yaml/dist/schema/yaml-1.1/timestamp.js"(exports) {
     "use strict";
     var stringifyNumber = require_stringifyNumber();
     function parseSexagesimal(str, asBigInt) {
@@ -3232,9 +3232,9 @@ var require_timestamp = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/schema/yaml-1.1/schema.js
+// node_modules/yaml/dist/schema/yaml-1.1/schema.js
 var require_schema3 = __commonJS({
-  "../../main/node_modules/yaml/dist/schema/yaml-1.1/schema.js"(exports) {
+  "node_modules/yaml/dist/schema/yaml-1.1/schema.js"(exports) {
     "use strict";
     var map2 = require_map();
     var _null4 = require_null();
@@ -3276,9 +3276,9 @@ var require_schema3 = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/schema/tags.js
+// node_modules/yaml/dist/schema/tags.js
 var require_tags = __commonJS({
-  "../../main/node_modules/yaml/dist/schema/tags.js"(exports) {
+  "node_modules/yaml/dist/schema/tags.js"(exports) {
     "use strict";
     var map2 = require_map();
     var _null4 = require_null();
@@ -3370,9 +3370,9 @@ var require_tags = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/schema/Schema.js
+// node_modules/yaml/dist/schema/Schema.js
 var require_Schema = __commonJS({
-  "../../main/node_modules/yaml/dist/schema/Schema.js"(exports) {
+  "node_modules/yaml/dist/schema/Schema.js"(exports) {
     "use strict";
     var identity = require_identity();
     var map2 = require_map();
@@ -3402,9 +3402,9 @@ var require_Schema = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/stringify/stringifyDocument.js
+// node_modules/yaml/dist/stringify/stringifyDocument.js
 var require_stringifyDocument = __commonJS({
-  "../../main/node_modules/yaml/dist/stringify/stringifyDocument.js"(exports) {
+  "node_modules/yaml/dist/stringify/stringifyDocument.js"(exports) {
     "use strict";
     var identity = require_identity();
     var stringify = require_stringify();
@@ -3482,9 +3482,9 @@ var require_stringifyDocument = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/doc/Document.js
+// node_modules/yaml/dist/doc/Document.js
 var require_Document = __commonJS({
-  "../../main/node_modules/yaml/dist/doc/Document.js"(exports) {
+  "node_modules/yaml/dist/doc/Document.js"(exports) {
     "use strict";
     var Alias = require_Alias();
     var Collection2 = require_Collection();
@@ -3791,9 +3791,9 @@ var require_Document = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/errors.js
+// node_modules/yaml/dist/errors.js
 var require_errors = __commonJS({
-  "../../main/node_modules/yaml/dist/errors.js"(exports) {
+  "node_modules/yaml/dist/errors.js"(exports) {
     "use strict";
     var YAMLError = class extends Error {
       constructor(name, pos, code, message) {
@@ -3856,9 +3856,9 @@ ${pointer}
   }
 });
 
-// ../../main/node_modules/yaml/dist/compose/resolve-props.js
+// node_modules/yaml/dist/compose/resolve-props.js
 var require_resolve_props = __commonJS({
-  "../../main/node_modules/yaml/dist/compose/resolve-props.js"(exports) {
+  "node_modules/yaml/dist/compose/resolve-props.js"(exports) {
     "use strict";
     function resolveProps(tokens, { flow, indicator, next, offset, onError, parentIndent, startOnNewline }) {
       let spaceBefore = false;
@@ -3990,9 +3990,9 @@ var require_resolve_props = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/compose/util-contains-newline.js
+// node_modules/yaml/dist/compose/util-contains-newline.js
 var require_util_contains_newline = __commonJS({
-  "../../main/node_modules/yaml/dist/compose/util-contains-newline.js"(exports) {
+  "node_modules/yaml/dist/compose/util-contains-newline.js"(exports) {
     "use strict";
     function containsNewline(key) {
       if (!key)
@@ -4032,9 +4032,9 @@ var require_util_contains_newline = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/compose/util-flow-indent-check.js
+// node_modules/yaml/dist/compose/util-flow-indent-check.js
 var require_util_flow_indent_check = __commonJS({
-  "../../main/node_modules/yaml/dist/compose/util-flow-indent-check.js"(exports) {
+  "node_modules/yaml/dist/compose/util-flow-indent-check.js"(exports) {
     "use strict";
     var utilContainsNewline = require_util_contains_newline();
     function flowIndentCheck(indent, fc, onError) {
@@ -4050,9 +4050,9 @@ var require_util_flow_indent_check = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/compose/util-map-includes.js
+// node_modules/yaml/dist/compose/util-map-includes.js
 var require_util_map_includes = __commonJS({
-  "../../main/node_modules/yaml/dist/compose/util-map-includes.js"(exports) {
+  "node_modules/yaml/dist/compose/util-map-includes.js"(exports) {
     "use strict";
     var identity = require_identity();
     function mapIncludes(ctx, items, search) {
@@ -4066,9 +4066,9 @@ var require_util_map_includes = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/compose/resolve-block-map.js
+// node_modules/yaml/dist/compose/resolve-block-map.js
 var require_resolve_block_map = __commonJS({
-  "../../main/node_modules/yaml/dist/compose/resolve-block-map.js"(exports) {
+  "node_modules/yaml/dist/compose/resolve-block-map.js"(exports) {
     "use strict";
     var Pair = require_Pair();
     var YAMLMap = require_YAMLMap();
@@ -4174,9 +4174,9 @@ var require_resolve_block_map = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/compose/resolve-block-seq.js
+// node_modules/yaml/dist/compose/resolve-block-seq.js
 var require_resolve_block_seq = __commonJS({
-  "../../main/node_modules/yaml/dist/compose/resolve-block-seq.js"(exports) {
+  "node_modules/yaml/dist/compose/resolve-block-seq.js"(exports) {
     "use strict";
     var YAMLSeq = require_YAMLSeq();
     var resolveProps = require_resolve_props();
@@ -4225,9 +4225,9 @@ var require_resolve_block_seq = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/compose/resolve-end.js
+// node_modules/yaml/dist/compose/resolve-end.js
 var require_resolve_end = __commonJS({
-  "../../main/node_modules/yaml/dist/compose/resolve-end.js"(exports) {
+  "node_modules/yaml/dist/compose/resolve-end.js"(exports) {
     "use strict";
     function resolveEnd(end, offset, reqSpace, onError) {
       let comment = "";
@@ -4268,9 +4268,9 @@ var require_resolve_end = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/compose/resolve-flow-collection.js
+// node_modules/yaml/dist/compose/resolve-flow-collection.js
 var require_resolve_flow_collection = __commonJS({
-  "../../main/node_modules/yaml/dist/compose/resolve-flow-collection.js"(exports) {
+  "node_modules/yaml/dist/compose/resolve-flow-collection.js"(exports) {
     "use strict";
     var identity = require_identity();
     var Pair = require_Pair();
@@ -4462,9 +4462,9 @@ var require_resolve_flow_collection = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/compose/compose-collection.js
+// node_modules/yaml/dist/compose/compose-collection.js
 var require_compose_collection = __commonJS({
-  "../../main/node_modules/yaml/dist/compose/compose-collection.js"(exports) {
+  "node_modules/yaml/dist/compose/compose-collection.js"(exports) {
     "use strict";
     var identity = require_identity();
     var Scalar = require_Scalar();
@@ -4527,9 +4527,9 @@ var require_compose_collection = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/compose/resolve-block-scalar.js
+// node_modules/yaml/dist/compose/resolve-block-scalar.js
 var require_resolve_block_scalar = __commonJS({
-  "../../main/node_modules/yaml/dist/compose/resolve-block-scalar.js"(exports) {
+  "node_modules/yaml/dist/compose/resolve-block-scalar.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     function resolveBlockScalar(ctx, scalar, onError) {
@@ -4710,9 +4710,9 @@ var require_resolve_block_scalar = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/compose/resolve-flow-scalar.js
+// node_modules/yaml/dist/compose/resolve-flow-scalar.js
 var require_resolve_flow_scalar = __commonJS({
-  "../../main/node_modules/yaml/dist/compose/resolve-flow-scalar.js"(exports) {
+  "node_modules/yaml/dist/compose/resolve-flow-scalar.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     var resolveEnd = require_resolve_end();
@@ -4917,8 +4917,8 @@ var require_resolve_flow_scalar = __commonJS({
     };
     function parseCharCode(source, offset, length, onError) {
       const cc = source.substr(offset, length);
-      const ok = cc.length === length && /^[0-9a-fA-F]+$/.test(cc);
-      const code = ok ? parseInt(cc, 16) : NaN;
+      const ok2 = cc.length === length && /^[0-9a-fA-F]+$/.test(cc);
+      const code = ok2 ? parseInt(cc, 16) : NaN;
       try {
         return String.fromCodePoint(code);
       } catch {
@@ -4931,9 +4931,9 @@ var require_resolve_flow_scalar = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/compose/compose-scalar.js
+// node_modules/yaml/dist/compose/compose-scalar.js
 var require_compose_scalar = __commonJS({
-  "../../main/node_modules/yaml/dist/compose/compose-scalar.js"(exports) {
+  "node_modules/yaml/dist/compose/compose-scalar.js"(exports) {
     "use strict";
     var identity = require_identity();
     var Scalar = require_Scalar();
@@ -5012,9 +5012,9 @@ var require_compose_scalar = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/compose/util-empty-scalar-position.js
+// node_modules/yaml/dist/compose/util-empty-scalar-position.js
 var require_util_empty_scalar_position = __commonJS({
-  "../../main/node_modules/yaml/dist/compose/util-empty-scalar-position.js"(exports) {
+  "node_modules/yaml/dist/compose/util-empty-scalar-position.js"(exports) {
     "use strict";
     function emptyScalarPosition(offset, before, pos) {
       if (before) {
@@ -5042,9 +5042,9 @@ var require_util_empty_scalar_position = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/compose/compose-node.js
+// node_modules/yaml/dist/compose/compose-node.js
 var require_compose_node = __commonJS({
-  "../../main/node_modules/yaml/dist/compose/compose-node.js"(exports) {
+  "node_modules/yaml/dist/compose/compose-node.js"(exports) {
     "use strict";
     var Alias = require_Alias();
     var identity = require_identity();
@@ -5148,9 +5148,9 @@ var require_compose_node = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/compose/compose-doc.js
+// node_modules/yaml/dist/compose/compose-doc.js
 var require_compose_doc = __commonJS({
-  "../../main/node_modules/yaml/dist/compose/compose-doc.js"(exports) {
+  "node_modules/yaml/dist/compose/compose-doc.js"(exports) {
     "use strict";
     var Document = require_Document();
     var composeNode = require_compose_node();
@@ -5191,9 +5191,9 @@ var require_compose_doc = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/compose/composer.js
+// node_modules/yaml/dist/compose/composer.js
 var require_composer = __commonJS({
-  "../../main/node_modules/yaml/dist/compose/composer.js"(exports) {
+  "node_modules/yaml/dist/compose/composer.js"(exports) {
     "use strict";
     var node_process = __require("process");
     var directives = require_directives();
@@ -5399,9 +5399,9 @@ ${end.comment}` : end.comment;
   }
 });
 
-// ../../main/node_modules/yaml/dist/parse/cst-scalar.js
+// node_modules/yaml/dist/parse/cst-scalar.js
 var require_cst_scalar = __commonJS({
-  "../../main/node_modules/yaml/dist/parse/cst-scalar.js"(exports) {
+  "node_modules/yaml/dist/parse/cst-scalar.js"(exports) {
     "use strict";
     var resolveBlockScalar = require_resolve_block_scalar();
     var resolveFlowScalar = require_resolve_flow_scalar();
@@ -5584,9 +5584,9 @@ var require_cst_scalar = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/parse/cst-stringify.js
+// node_modules/yaml/dist/parse/cst-stringify.js
 var require_cst_stringify = __commonJS({
-  "../../main/node_modules/yaml/dist/parse/cst-stringify.js"(exports) {
+  "node_modules/yaml/dist/parse/cst-stringify.js"(exports) {
     "use strict";
     var stringify = (cst) => "type" in cst ? stringifyToken(cst) : stringifyItem(cst);
     function stringifyToken(token) {
@@ -5645,9 +5645,9 @@ var require_cst_stringify = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/parse/cst-visit.js
+// node_modules/yaml/dist/parse/cst-visit.js
 var require_cst_visit = __commonJS({
-  "../../main/node_modules/yaml/dist/parse/cst-visit.js"(exports) {
+  "node_modules/yaml/dist/parse/cst-visit.js"(exports) {
     "use strict";
     var BREAK = /* @__PURE__ */ Symbol("break visit");
     var SKIP = /* @__PURE__ */ Symbol("skip children");
@@ -5707,9 +5707,9 @@ var require_cst_visit = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/parse/cst.js
+// node_modules/yaml/dist/parse/cst.js
 var require_cst = __commonJS({
-  "../../main/node_modules/yaml/dist/parse/cst.js"(exports) {
+  "node_modules/yaml/dist/parse/cst.js"(exports) {
     "use strict";
     var cstScalar = require_cst_scalar();
     var cstStringify = require_cst_stringify();
@@ -5809,9 +5809,9 @@ var require_cst = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/parse/lexer.js
+// node_modules/yaml/dist/parse/lexer.js
 var require_lexer = __commonJS({
-  "../../main/node_modules/yaml/dist/parse/lexer.js"(exports) {
+  "node_modules/yaml/dist/parse/lexer.js"(exports) {
     "use strict";
     var cst = require_cst();
     function isEmpty(ch) {
@@ -6398,9 +6398,9 @@ var require_lexer = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/parse/line-counter.js
+// node_modules/yaml/dist/parse/line-counter.js
 var require_line_counter = __commonJS({
-  "../../main/node_modules/yaml/dist/parse/line-counter.js"(exports) {
+  "node_modules/yaml/dist/parse/line-counter.js"(exports) {
     "use strict";
     var LineCounter2 = class {
       constructor() {
@@ -6429,9 +6429,9 @@ var require_line_counter = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/parse/parser.js
+// node_modules/yaml/dist/parse/parser.js
 var require_parser = __commonJS({
-  "../../main/node_modules/yaml/dist/parse/parser.js"(exports) {
+  "node_modules/yaml/dist/parse/parser.js"(exports) {
     "use strict";
     var node_process = __require("process");
     var cst = require_cst();
@@ -7303,9 +7303,9 @@ var require_parser = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/public-api.js
+// node_modules/yaml/dist/public-api.js
 var require_public_api = __commonJS({
-  "../../main/node_modules/yaml/dist/public-api.js"(exports) {
+  "node_modules/yaml/dist/public-api.js"(exports) {
     "use strict";
     var composer = require_composer();
     var Document = require_Document();
@@ -7400,9 +7400,9 @@ var require_public_api = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/index.js
+// node_modules/yaml/dist/index.js
 var require_dist = __commonJS({
-  "../../main/node_modules/yaml/dist/index.js"(exports) {
+  "node_modules/yaml/dist/index.js"(exports) {
     "use strict";
     var composer = require_composer();
     var Document = require_Document();
@@ -7452,7 +7452,7 @@ var require_dist = __commonJS({
   }
 });
 
-// ../../main/node_modules/zod/v4/core/util.js
+// node_modules/zod/v4/core/util.js
 var util_exports = {};
 __export(util_exports, {
   BIGINT_FORMAT_RANGES: () => BIGINT_FORMAT_RANGES,
@@ -8198,7 +8198,7 @@ function constantCatch(value) {
 }
 var Cached, EVALUATING, captureStackTrace, allowsEval, getParsedType, propertyKeyTypes, primitiveTypes, NUMBER_FORMAT_RANGES, BIGINT_FORMAT_RANGES, highSurrogate, Class, installing, broke, breaker, CONSTANT_CATCH;
 var init_util = __esm({
-  "../../main/node_modules/zod/v4/core/util.js"() {
+  "node_modules/zod/v4/core/util.js"() {
     init_core();
     Cached = class {
       constructor(getter) {
@@ -8313,7 +8313,7 @@ var init_util = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/core/core.js
+// node_modules/zod/v4/core/core.js
 function newError(Definition) {
   const E = _E;
   if (E) {
@@ -8416,7 +8416,7 @@ function config(newConfig) {
 }
 var _a, NEVER, _zodDesc, _E, $brand, $ZodAsyncError, $ZodEncodeError, globalConfig;
 var init_core = __esm({
-  "../../main/node_modules/zod/v4/core/core.js"() {
+  "node_modules/zod/v4/core/core.js"() {
     init_util();
     NEVER = /* @__PURE__ */ Object.freeze({
       status: "aborted"
@@ -8440,7 +8440,7 @@ var init_core = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/core/errors.js
+// node_modules/zod/v4/core/errors.js
 function _getMessage() {
   const internals = this._zod;
   internals.message ?? (internals.message = JSON.stringify(internals.def, jsonStringifyReplacer, 2));
@@ -8598,7 +8598,7 @@ function prettifyError(error62) {
 }
 var _messageDesc, _issuesDesc, _installedToString, initializer, $ZodError, $ZodRealError;
 var init_errors3 = __esm({
-  "../../main/node_modules/zod/v4/core/errors.js"() {
+  "node_modules/zod/v4/core/errors.js"() {
     init_core();
     init_util();
     _messageDesc = {
@@ -8639,7 +8639,7 @@ var init_errors3 = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/core/parse.js
+// node_modules/zod/v4/core/parse.js
 function finalizeParams(callee, params) {
   return { callee: params?.callee ?? callee, Err: params?.Err };
 }
@@ -8679,7 +8679,7 @@ function validateFallback(schema, value, _ctx) {
 }
 var _parse, parse, _parseAsync, parseAsync, _safeParse, safeParse, _safeParseAsync, safeParseAsync, COMPILE_INVALID, COMPILE_FALLBACK, validate, validateAsync, _encode, encode, _decode, decode, _encodeAsync, encodeAsync, _decodeAsync, decodeAsync, _safeEncode, safeEncode, _safeDecode, safeDecode, _safeEncodeAsync, safeEncodeAsync, _safeDecodeAsync, safeDecodeAsync;
 var init_parse = __esm({
-  "../../main/node_modules/zod/v4/core/parse.js"() {
+  "node_modules/zod/v4/core/parse.js"() {
     init_core();
     init_errors3();
     init_util();
@@ -8807,7 +8807,7 @@ var init_parse = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/core/regexes.js
+// node_modules/zod/v4/core/regexes.js
 var regexes_exports = {};
 __export(regexes_exports, {
   anyString: () => anyString,
@@ -8908,7 +8908,7 @@ function fixedBase64url(length) {
 }
 var cuid, cuid2, ulid, xid, ksuid, nanoid, duration, extendedDuration, guid, uuid, uuid4, uuid6, uuid7, email, html5Email, rfc5322Email, unicodeEmail, idnEmail, browserEmail, _emoji, ipv4, ipv6, mac, cidrv4, cidrv6, base64, base64url, hostname, domain, httpProtocol, e164, creditCard, currencyCode, iban, dateSource, date, anyString, string, bigint, integer, number, boolean, _null, _undefined, lowercase, uppercase, hex, md5_hex, md5_base64, md5_base64url, sha1_hex, sha1_base64, sha1_base64url, sha256_hex, sha256_base64, sha256_base64url, sha384_hex, sha384_base64, sha384_base64url, sha512_hex, sha512_base64, sha512_base64url;
 var init_regexes = __esm({
-  "../../main/node_modules/zod/v4/core/regexes.js"() {
+  "node_modules/zod/v4/core/regexes.js"() {
     init_util();
     cuid = /^[cC][0-9a-z]{6,}$/;
     cuid2 = /^[0-9a-z]+$/;
@@ -8985,7 +8985,7 @@ var init_regexes = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/core/checks.js
+// node_modules/zod/v4/core/checks.js
 function handleCheckPropertyResult(result, payload, property) {
   if (result.issues.length) {
     payload.issues.push(...prefixIssues(property, result.issues));
@@ -8993,7 +8993,7 @@ function handleCheckPropertyResult(result, payload, property) {
 }
 var $ZodCheck, _whenHasSize, _whenHasLength, numericOriginMap, $ZodCheckLessThan, $ZodCheckGreaterThan, $ZodCheckMultipleOf, $ZodCheckNumberFormat, $ZodCheckBigIntFormat, $ZodCheckMaxSize, $ZodCheckMinSize, $ZodCheckSizeEquals, $ZodCheckMaxLength, $ZodCheckMinLength, $ZodCheckLengthEquals, $ZodCheckStringFormat, $ZodCheckRegex, $ZodCheckLowerCase, $ZodCheckUpperCase, $ZodCheckIncludes, $ZodCheckStartsWith, $ZodCheckEndsWith, $ZodCheckProperty, $ZodCheckProperties, $ZodCheckMimeType, $ZodCheckOverwrite;
 var init_checks = __esm({
-  "../../main/node_modules/zod/v4/core/checks.js"() {
+  "node_modules/zod/v4/core/checks.js"() {
     init_core();
     init_regexes();
     init_util();
@@ -9469,10 +9469,10 @@ var init_checks = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/core/doc.js
+// node_modules/zod/v4/core/doc.js
 var Doc;
 var init_doc = __esm({
-  "../../main/node_modules/zod/v4/core/doc.js"() {
+  "node_modules/zod/v4/core/doc.js"() {
     Doc = class {
       constructor(args = [], closed = {}) {
         this.content = [];
@@ -9515,10 +9515,10 @@ ${content.join("\n")}
   }
 });
 
-// ../../main/node_modules/zod/v4/core/versions.js
+// node_modules/zod/v4/core/versions.js
 var version;
 var init_versions = __esm({
-  "../../main/node_modules/zod/v4/core/versions.js"() {
+  "node_modules/zod/v4/core/versions.js"() {
     version = {
       major: 4,
       minor: 6,
@@ -9527,7 +9527,7 @@ var init_versions = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/core/schemas.js
+// node_modules/zod/v4/core/schemas.js
 async function validateAsync2(inst, value) {
   const ctx = { async: true };
   return toStandardResult(await inst._zod.run({ value, issues: [] }, ctx), ctx);
@@ -10208,7 +10208,7 @@ function handleRefineResult(result, payload, input2, inst) {
 }
 var $ZodType, toStandardResult, $ZodString, $ZodStringFormat, $ZodGUID, $ZodUUID, $ZodEmail, URL_BAD_FORMAT, URL_UNPARSEABLE, asciiTabOrNewline, $ZodURL, $ZodEmoji, $ZodNanoID, $ZodCUID, $ZodCUID2, $ZodULID, $ZodXID, $ZodKSUID, $ZodISODateTime, $ZodISODate, $ZodISOTime, $ZodISODuration, $ZodIPv4, ipv6Alphabet, $ZodIPv6, $ZodMAC, $ZodCIDRv4, $ZodCIDRv6, base64Charset, $ZodBase64, base64urlCharset, $ZodBase64URL, $ZodE164, CC_SANITIZE, $ZodCreditCard, $ZodIBAN, $ZodJWT, $ZodCustomStringFormat, $ZodNumber, $ZodNumberFormat, $ZodBoolean, $ZodBigInt, $ZodBigIntFormat, $ZodSymbol, $ZodUndefined, $ZodNull, $ZodAny, $ZodUnknown, $ZodNever, $ZodVoid, $ZodDate, arraySize, mapSize, setSize, $ZodArray, NO_SYMBOL_KEYS, $ZodObject, $ZodObjectJIT, $ZodUnion, $ZodXor, $ZodDiscriminatedUnion, $ZodIntersection, $ZodTuple, $ZodRecord, $ZodMap, $ZodSet, $ZodEnum, $ZodLiteral, $ZodFile, $ZodTransform, $ZodOptional, $ZodExactOptional, $ZodNullable, $ZodDefault, $ZodPrefault, $ZodNonOptional, $ZodSuccess, $ZodCatch, $ZodNaN, $ZodPipe, $ZodCodec, $ZodPreprocess, $ZodReadonly, $ZodTemplateLiteral, $ZodFunction, $ZodPromise, $ZodLazy, $ZodCustom;
 var init_schemas = __esm({
-  "../../main/node_modules/zod/v4/core/schemas.js"() {
+  "node_modules/zod/v4/core/schemas.js"() {
     init_checks();
     init_core();
     init_doc();
@@ -11982,14 +11982,14 @@ var init_schemas = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/core/memoizer.js
+// node_modules/zod/v4/core/memoizer.js
 function isRef(value) {
   return value !== null && typeof value === "object";
 }
 function cloneIssues(issues) {
   return issues.map((iss) => iss.path ? { ...iss, path: iss.path.slice() } : { ...iss });
 }
-function isRecursive(inst, stack, resolve4) {
+function isRecursive(inst, stack, resolve5) {
   const cached2 = recursive.get(inst);
   if (cached2 !== void 0)
     return cached2 ? PROVEN : NONE;
@@ -11997,9 +11997,9 @@ function isRecursive(inst, stack, resolve4) {
     return PROVEN;
   stack.add(inst);
   let result = NONE;
-  const check2 = (child) => {
+  const check3 = (child) => {
     if (result !== PROVEN && child?._zod) {
-      const answer = isRecursive(child, stack, resolve4);
+      const answer = isRecursive(child, stack, resolve5);
       if (answer > result)
         result = answer;
     }
@@ -12010,7 +12010,7 @@ function isRecursive(inst, stack, resolve4) {
       const desc = Object.getOwnPropertyDescriptor(sh, key);
       if (spread && !desc.enumerable)
         continue;
-      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve4) : NONE;
+      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve5) : NONE;
       if (child > answer)
         answer = child;
     }
@@ -12026,32 +12026,32 @@ function isRecursive(inst, stack, resolve4) {
     case "object": {
       const raw = rawShape(def);
       merge3(raw ? shape(raw, true) : ASSUMED);
-      check2(def.catchall);
+      check3(def.catchall);
       break;
     }
     case "array":
-      check2(def.element);
+      check3(def.element);
       break;
     case "tuple":
       for (const el of def.items)
-        check2(el);
-      check2(def.rest);
+        check3(el);
+      check3(def.rest);
       break;
     case "record":
     case "map":
-      check2(def.keyType);
-      check2(def.valueType);
+      check3(def.keyType);
+      check3(def.valueType);
       break;
     case "set":
-      check2(def.valueType);
+      check3(def.valueType);
       break;
     case "union":
       for (const el of def.options)
-        check2(el);
+        check3(el);
       break;
     case "intersection":
-      check2(def.left);
-      check2(def.right);
+      check3(def.left);
+      check3(def.right);
       break;
     case "optional":
     case "nullable":
@@ -12062,19 +12062,19 @@ function isRecursive(inst, stack, resolve4) {
     case "nonoptional":
     case "promise":
     case "success":
-      check2(def.innerType);
+      check3(def.innerType);
       break;
     case "pipe":
-      check2(def.in);
-      check2(def.out);
+      check3(def.in);
+      check3(def.out);
       break;
     case "function":
-      check2(def.input);
-      check2(def.output);
+      check3(def.input);
+      check3(def.output);
       break;
     // `$ZodLazy` caches its inner on the def, so a resolved edge is followed exactly
     case "lazy": {
-      const inner = def._cachedInner ?? (resolve4 ? inst._zod.innerType : void 0);
+      const inner = def._cachedInner ?? (resolve5 ? inst._zod.innerType : void 0);
       merge3(inner ? isRecursive(inner, stack, false) : ASSUMED);
       break;
     }
@@ -12111,10 +12111,10 @@ function isRecursive(inst, stack, resolve4) {
         if (!value || typeof value !== "object")
           continue;
         if (value._zod)
-          check2(value);
+          check3(value);
         else if (Array.isArray(value))
           for (const el of value)
-            check2(el);
+            check3(el);
       }
     }
   }
@@ -12146,7 +12146,7 @@ function isBackEdge(ctx, value) {
 }
 var $ZodCyclicError, STATE, NO_ISSUES, recursive, NONE, ASSUMED, PROVEN, handoff, open, memo;
 var init_memoizer = __esm({
-  "../../main/node_modules/zod/v4/core/memoizer.js"() {
+  "node_modules/zod/v4/core/memoizer.js"() {
     init_util();
     $ZodCyclicError = class extends Error {
       constructor() {
@@ -12264,7 +12264,7 @@ var init_memoizer = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/locales/ar.js
+// node_modules/zod/v4/locales/ar.js
 function ar_default() {
   return {
     localeError: error()
@@ -12272,7 +12272,7 @@ function ar_default() {
 }
 var error;
 var init_ar = __esm({
-  "../../main/node_modules/zod/v4/locales/ar.js"() {
+  "node_modules/zod/v4/locales/ar.js"() {
     init_util();
     error = () => {
       const Sizable = {
@@ -12382,7 +12382,7 @@ var init_ar = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/locales/az.js
+// node_modules/zod/v4/locales/az.js
 function az_default() {
   return {
     localeError: error2()
@@ -12390,7 +12390,7 @@ function az_default() {
 }
 var error2;
 var init_az = __esm({
-  "../../main/node_modules/zod/v4/locales/az.js"() {
+  "node_modules/zod/v4/locales/az.js"() {
     init_util();
     error2 = () => {
       const Sizable = {
@@ -12499,7 +12499,7 @@ var init_az = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/locales/be.js
+// node_modules/zod/v4/locales/be.js
 function getBelarusianPlural(count, one, few, many) {
   const absCount = Math.abs(count);
   const lastDigit = absCount % 10;
@@ -12522,7 +12522,7 @@ function be_default() {
 }
 var error3;
 var init_be = __esm({
-  "../../main/node_modules/zod/v4/locales/be.js"() {
+  "node_modules/zod/v4/locales/be.js"() {
     init_util();
     error3 = () => {
       const Sizable = {
@@ -12674,7 +12674,7 @@ var init_be = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/locales/bg.js
+// node_modules/zod/v4/locales/bg.js
 function bg_default() {
   return {
     localeError: error4()
@@ -12682,7 +12682,7 @@ function bg_default() {
 }
 var error4;
 var init_bg = __esm({
-  "../../main/node_modules/zod/v4/locales/bg.js"() {
+  "node_modules/zod/v4/locales/bg.js"() {
     init_util();
     error4 = () => {
       const Sizable = {
@@ -12806,7 +12806,7 @@ var init_bg = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/locales/bn.js
+// node_modules/zod/v4/locales/bn.js
 function bn_default() {
   return {
     localeError: error5()
@@ -12814,7 +12814,7 @@ function bn_default() {
 }
 var error5;
 var init_bn = __esm({
-  "../../main/node_modules/zod/v4/locales/bn.js"() {
+  "node_modules/zod/v4/locales/bn.js"() {
     init_util();
     error5 = () => {
       const Sizable = {
@@ -12926,7 +12926,7 @@ var init_bn = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/locales/ca.js
+// node_modules/zod/v4/locales/ca.js
 function ca_default() {
   return {
     localeError: error6()
@@ -12934,7 +12934,7 @@ function ca_default() {
 }
 var error6;
 var init_ca = __esm({
-  "../../main/node_modules/zod/v4/locales/ca.js"() {
+  "node_modules/zod/v4/locales/ca.js"() {
     init_util();
     error6 = () => {
       const Sizable = {
@@ -13046,7 +13046,7 @@ var init_ca = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/locales/ckb.js
+// node_modules/zod/v4/locales/ckb.js
 function ckb_default() {
   return {
     localeError: error7()
@@ -13054,7 +13054,7 @@ function ckb_default() {
 }
 var error7;
 var init_ckb = __esm({
-  "../../main/node_modules/zod/v4/locales/ckb.js"() {
+  "node_modules/zod/v4/locales/ckb.js"() {
     init_util();
     error7 = () => {
       const Sizable = {
@@ -13185,7 +13185,7 @@ var init_ckb = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/locales/cs.js
+// node_modules/zod/v4/locales/cs.js
 function cs_default() {
   return {
     localeError: error8()
@@ -13193,7 +13193,7 @@ function cs_default() {
 }
 var error8;
 var init_cs = __esm({
-  "../../main/node_modules/zod/v4/locales/cs.js"() {
+  "node_modules/zod/v4/locales/cs.js"() {
     init_util();
     error8 = () => {
       const Sizable = {
@@ -13308,7 +13308,7 @@ var init_cs = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/locales/da.js
+// node_modules/zod/v4/locales/da.js
 function da_default() {
   return {
     localeError: error9()
@@ -13316,7 +13316,7 @@ function da_default() {
 }
 var error9;
 var init_da = __esm({
-  "../../main/node_modules/zod/v4/locales/da.js"() {
+  "node_modules/zod/v4/locales/da.js"() {
     init_util();
     error9 = () => {
       const Sizable = {
@@ -13435,7 +13435,7 @@ var init_da = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/locales/de.js
+// node_modules/zod/v4/locales/de.js
 function de_default() {
   return {
     localeError: error10()
@@ -13443,7 +13443,7 @@ function de_default() {
 }
 var error10;
 var init_de = __esm({
-  "../../main/node_modules/zod/v4/locales/de.js"() {
+  "node_modules/zod/v4/locales/de.js"() {
     init_util();
     error10 = () => {
       const Sizable = {
@@ -13555,7 +13555,7 @@ var init_de = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/locales/el.js
+// node_modules/zod/v4/locales/el.js
 function el_default() {
   return {
     localeError: error11()
@@ -13563,7 +13563,7 @@ function el_default() {
 }
 var error11;
 var init_el = __esm({
-  "../../main/node_modules/zod/v4/locales/el.js"() {
+  "node_modules/zod/v4/locales/el.js"() {
     init_util();
     error11 = () => {
       const Sizable = {
@@ -13674,7 +13674,7 @@ var init_el = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/locales/en.js
+// node_modules/zod/v4/locales/en.js
 function en_default() {
   return {
     localeError: error12()
@@ -13682,7 +13682,7 @@ function en_default() {
 }
 var error12;
 var init_en = __esm({
-  "../../main/node_modules/zod/v4/locales/en.js"() {
+  "node_modules/zod/v4/locales/en.js"() {
     init_util();
     error12 = () => {
       const Sizable = {
@@ -13805,7 +13805,7 @@ var init_en = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/locales/eo.js
+// node_modules/zod/v4/locales/eo.js
 function eo_default() {
   return {
     localeError: error13()
@@ -13813,7 +13813,7 @@ function eo_default() {
 }
 var error13;
 var init_eo = __esm({
-  "../../main/node_modules/zod/v4/locales/eo.js"() {
+  "node_modules/zod/v4/locales/eo.js"() {
     init_util();
     error13 = () => {
       const Sizable = {
@@ -13926,7 +13926,7 @@ var init_eo = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/locales/es.js
+// node_modules/zod/v4/locales/es.js
 function es_default() {
   return {
     localeError: error14()
@@ -13934,7 +13934,7 @@ function es_default() {
 }
 var error14;
 var init_es = __esm({
-  "../../main/node_modules/zod/v4/locales/es.js"() {
+  "node_modules/zod/v4/locales/es.js"() {
     init_util();
     error14 = () => {
       const Sizable = {
@@ -14069,7 +14069,7 @@ var init_es = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/locales/fa.js
+// node_modules/zod/v4/locales/fa.js
 function fa_default() {
   return {
     localeError: error15()
@@ -14077,7 +14077,7 @@ function fa_default() {
 }
 var error15;
 var init_fa = __esm({
-  "../../main/node_modules/zod/v4/locales/fa.js"() {
+  "node_modules/zod/v4/locales/fa.js"() {
     init_util();
     error15 = () => {
       const Sizable = {
@@ -14195,7 +14195,7 @@ var init_fa = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/locales/fi.js
+// node_modules/zod/v4/locales/fi.js
 function fi_default() {
   return {
     localeError: error16()
@@ -14203,7 +14203,7 @@ function fi_default() {
 }
 var error16;
 var init_fi = __esm({
-  "../../main/node_modules/zod/v4/locales/fi.js"() {
+  "node_modules/zod/v4/locales/fi.js"() {
     init_util();
     error16 = () => {
       const Sizable = {
@@ -14319,7 +14319,7 @@ var init_fi = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/locales/fr.js
+// node_modules/zod/v4/locales/fr.js
 function fr_default() {
   return {
     localeError: error17()
@@ -14327,7 +14327,7 @@ function fr_default() {
 }
 var error17;
 var init_fr = __esm({
-  "../../main/node_modules/zod/v4/locales/fr.js"() {
+  "node_modules/zod/v4/locales/fr.js"() {
     init_util();
     error17 = () => {
       const Sizable = {
@@ -14455,7 +14455,7 @@ var init_fr = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/locales/fr-CA.js
+// node_modules/zod/v4/locales/fr-CA.js
 function fr_CA_default() {
   return {
     localeError: error18()
@@ -14463,7 +14463,7 @@ function fr_CA_default() {
 }
 var error18;
 var init_fr_CA = __esm({
-  "../../main/node_modules/zod/v4/locales/fr-CA.js"() {
+  "node_modules/zod/v4/locales/fr-CA.js"() {
     init_util();
     error18 = () => {
       const Sizable = {
@@ -14574,7 +14574,7 @@ var init_fr_CA = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/locales/gu.js
+// node_modules/zod/v4/locales/gu.js
 function gu_default() {
   return {
     localeError: error19()
@@ -14582,7 +14582,7 @@ function gu_default() {
 }
 var error19;
 var init_gu = __esm({
-  "../../main/node_modules/zod/v4/locales/gu.js"() {
+  "node_modules/zod/v4/locales/gu.js"() {
     init_util();
     error19 = () => {
       const Sizable = {
@@ -14694,7 +14694,7 @@ var init_gu = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/locales/he.js
+// node_modules/zod/v4/locales/he.js
 function he_default() {
   return {
     localeError: error20()
@@ -14702,7 +14702,7 @@ function he_default() {
 }
 var error20;
 var init_he = __esm({
-  "../../main/node_modules/zod/v4/locales/he.js"() {
+  "node_modules/zod/v4/locales/he.js"() {
     init_util();
     error20 = () => {
       const TypeNames = {
@@ -14902,7 +14902,7 @@ var init_he = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/locales/hi.js
+// node_modules/zod/v4/locales/hi.js
 function hi_default() {
   return {
     localeError: error21()
@@ -14910,7 +14910,7 @@ function hi_default() {
 }
 var error21;
 var init_hi = __esm({
-  "../../main/node_modules/zod/v4/locales/hi.js"() {
+  "node_modules/zod/v4/locales/hi.js"() {
     init_util();
     error21 = () => {
       const Sizable = {
@@ -15020,7 +15020,7 @@ var init_hi = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/locales/hr.js
+// node_modules/zod/v4/locales/hr.js
 function hr_default() {
   return {
     localeError: error22()
@@ -15028,7 +15028,7 @@ function hr_default() {
 }
 var error22;
 var init_hr = __esm({
-  "../../main/node_modules/zod/v4/locales/hr.js"() {
+  "node_modules/zod/v4/locales/hr.js"() {
     init_util();
     error22 = () => {
       const Sizable = {
@@ -15153,7 +15153,7 @@ var init_hr = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/locales/hu.js
+// node_modules/zod/v4/locales/hu.js
 function hu_default() {
   return {
     localeError: error23()
@@ -15161,7 +15161,7 @@ function hu_default() {
 }
 var error23;
 var init_hu = __esm({
-  "../../main/node_modules/zod/v4/locales/hu.js"() {
+  "node_modules/zod/v4/locales/hu.js"() {
     init_util();
     error23 = () => {
       const Sizable = {
@@ -15273,7 +15273,7 @@ var init_hu = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/locales/hy.js
+// node_modules/zod/v4/locales/hy.js
 function getArmenianPlural(count, one, many) {
   return Math.abs(count) === 1 ? one : many;
 }
@@ -15291,7 +15291,7 @@ function hy_default() {
 }
 var error24;
 var init_hy = __esm({
-  "../../main/node_modules/zod/v4/locales/hy.js"() {
+  "node_modules/zod/v4/locales/hy.js"() {
     init_util();
     error24 = () => {
       const Sizable = {
@@ -15438,7 +15438,7 @@ var init_hy = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/locales/id.js
+// node_modules/zod/v4/locales/id.js
 function id_default() {
   return {
     localeError: error25()
@@ -15446,7 +15446,7 @@ function id_default() {
 }
 var error25;
 var init_id = __esm({
-  "../../main/node_modules/zod/v4/locales/id.js"() {
+  "node_modules/zod/v4/locales/id.js"() {
     init_util();
     error25 = () => {
       const Sizable = {
@@ -15556,7 +15556,7 @@ var init_id = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/locales/is.js
+// node_modules/zod/v4/locales/is.js
 function is_default() {
   return {
     localeError: error26()
@@ -15564,7 +15564,7 @@ function is_default() {
 }
 var error26;
 var init_is = __esm({
-  "../../main/node_modules/zod/v4/locales/is.js"() {
+  "node_modules/zod/v4/locales/is.js"() {
     init_util();
     error26 = () => {
       const Sizable = {
@@ -15677,7 +15677,7 @@ var init_is = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/locales/it.js
+// node_modules/zod/v4/locales/it.js
 function it_default() {
   return {
     localeError: error27()
@@ -15685,7 +15685,7 @@ function it_default() {
 }
 var error27;
 var init_it = __esm({
-  "../../main/node_modules/zod/v4/locales/it.js"() {
+  "node_modules/zod/v4/locales/it.js"() {
     init_util();
     error27 = () => {
       const Sizable = {
@@ -15797,7 +15797,7 @@ var init_it = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/locales/ja.js
+// node_modules/zod/v4/locales/ja.js
 function ja_default() {
   return {
     localeError: error28()
@@ -15805,7 +15805,7 @@ function ja_default() {
 }
 var error28;
 var init_ja = __esm({
-  "../../main/node_modules/zod/v4/locales/ja.js"() {
+  "node_modules/zod/v4/locales/ja.js"() {
     init_util();
     error28 = () => {
       const Sizable = {
@@ -15916,7 +15916,7 @@ var init_ja = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/locales/ka.js
+// node_modules/zod/v4/locales/ka.js
 function ka_default() {
   return {
     localeError: error29()
@@ -15924,7 +15924,7 @@ function ka_default() {
 }
 var error29;
 var init_ka = __esm({
-  "../../main/node_modules/zod/v4/locales/ka.js"() {
+  "node_modules/zod/v4/locales/ka.js"() {
     init_util();
     error29 = () => {
       const Sizable = {
@@ -16040,7 +16040,7 @@ var init_ka = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/locales/km.js
+// node_modules/zod/v4/locales/km.js
 function km_default() {
   return {
     localeError: error30()
@@ -16048,7 +16048,7 @@ function km_default() {
 }
 var error30;
 var init_km = __esm({
-  "../../main/node_modules/zod/v4/locales/km.js"() {
+  "node_modules/zod/v4/locales/km.js"() {
     init_util();
     error30 = () => {
       const Sizable = {
@@ -16162,17 +16162,17 @@ var init_km = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/locales/kh.js
+// node_modules/zod/v4/locales/kh.js
 function kh_default() {
   return km_default();
 }
 var init_kh = __esm({
-  "../../main/node_modules/zod/v4/locales/kh.js"() {
+  "node_modules/zod/v4/locales/kh.js"() {
     init_km();
   }
 });
 
-// ../../main/node_modules/zod/v4/locales/kn.js
+// node_modules/zod/v4/locales/kn.js
 function kn_default() {
   return {
     localeError: error31()
@@ -16180,7 +16180,7 @@ function kn_default() {
 }
 var error31;
 var init_kn = __esm({
-  "../../main/node_modules/zod/v4/locales/kn.js"() {
+  "node_modules/zod/v4/locales/kn.js"() {
     init_util();
     error31 = () => {
       const Sizable = {
@@ -16294,7 +16294,7 @@ var init_kn = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/locales/ko.js
+// node_modules/zod/v4/locales/ko.js
 function ko_default() {
   return {
     localeError: error32()
@@ -16302,7 +16302,7 @@ function ko_default() {
 }
 var error32;
 var init_ko = __esm({
-  "../../main/node_modules/zod/v4/locales/ko.js"() {
+  "node_modules/zod/v4/locales/ko.js"() {
     init_util();
     error32 = () => {
       const Sizable = {
@@ -16417,7 +16417,7 @@ var init_ko = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/locales/lt.js
+// node_modules/zod/v4/locales/lt.js
 function getUnitTypeFromNumber(number4) {
   const abs = Math.abs(number4);
   const last = abs % 10;
@@ -16435,7 +16435,7 @@ function lt_default() {
 }
 var capitalizeFirstCharacter, error33;
 var init_lt = __esm({
-  "../../main/node_modules/zod/v4/locales/lt.js"() {
+  "node_modules/zod/v4/locales/lt.js"() {
     init_util();
     capitalizeFirstCharacter = (text) => {
       return text.charAt(0).toUpperCase() + text.slice(1);
@@ -16631,7 +16631,7 @@ var init_lt = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/locales/mk.js
+// node_modules/zod/v4/locales/mk.js
 function mk_default() {
   return {
     localeError: error34()
@@ -16639,7 +16639,7 @@ function mk_default() {
 }
 var error34;
 var init_mk = __esm({
-  "../../main/node_modules/zod/v4/locales/mk.js"() {
+  "node_modules/zod/v4/locales/mk.js"() {
     init_util();
     error34 = () => {
       const Sizable = {
@@ -16752,7 +16752,7 @@ var init_mk = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/locales/ms.js
+// node_modules/zod/v4/locales/ms.js
 function ms_default() {
   return {
     localeError: error35()
@@ -16760,7 +16760,7 @@ function ms_default() {
 }
 var error35;
 var init_ms = __esm({
-  "../../main/node_modules/zod/v4/locales/ms.js"() {
+  "node_modules/zod/v4/locales/ms.js"() {
     init_util();
     error35 = () => {
       const Sizable = {
@@ -16871,7 +16871,7 @@ var init_ms = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/locales/ne.js
+// node_modules/zod/v4/locales/ne.js
 function ne_default() {
   return {
     localeError: error36()
@@ -16879,7 +16879,7 @@ function ne_default() {
 }
 var error36;
 var init_ne = __esm({
-  "../../main/node_modules/zod/v4/locales/ne.js"() {
+  "node_modules/zod/v4/locales/ne.js"() {
     init_util();
     error36 = () => {
       const Sizable = {
@@ -16989,7 +16989,7 @@ var init_ne = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/locales/nl.js
+// node_modules/zod/v4/locales/nl.js
 function nl_default() {
   return {
     localeError: error37()
@@ -16997,7 +16997,7 @@ function nl_default() {
 }
 var error37;
 var init_nl = __esm({
-  "../../main/node_modules/zod/v4/locales/nl.js"() {
+  "node_modules/zod/v4/locales/nl.js"() {
     init_util();
     error37 = () => {
       const Sizable = {
@@ -17111,7 +17111,7 @@ var init_nl = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/locales/nn.js
+// node_modules/zod/v4/locales/nn.js
 function nn_default() {
   return {
     localeError: error38()
@@ -17119,7 +17119,7 @@ function nn_default() {
 }
 var error38;
 var init_nn = __esm({
-  "../../main/node_modules/zod/v4/locales/nn.js"() {
+  "node_modules/zod/v4/locales/nn.js"() {
     init_util();
     error38 = () => {
       const Sizable = {
@@ -17231,7 +17231,7 @@ var init_nn = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/locales/no.js
+// node_modules/zod/v4/locales/no.js
 function no_default() {
   return {
     localeError: error39()
@@ -17239,7 +17239,7 @@ function no_default() {
 }
 var error39;
 var init_no = __esm({
-  "../../main/node_modules/zod/v4/locales/no.js"() {
+  "node_modules/zod/v4/locales/no.js"() {
     init_util();
     error39 = () => {
       const Sizable = {
@@ -17351,7 +17351,7 @@ var init_no = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/locales/ota.js
+// node_modules/zod/v4/locales/ota.js
 function ota_default() {
   return {
     localeError: error40()
@@ -17359,7 +17359,7 @@ function ota_default() {
 }
 var error40;
 var init_ota = __esm({
-  "../../main/node_modules/zod/v4/locales/ota.js"() {
+  "node_modules/zod/v4/locales/ota.js"() {
     init_util();
     error40 = () => {
       const Sizable = {
@@ -17472,7 +17472,7 @@ var init_ota = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/locales/ps.js
+// node_modules/zod/v4/locales/ps.js
 function ps_default() {
   return {
     localeError: error41()
@@ -17480,7 +17480,7 @@ function ps_default() {
 }
 var error41;
 var init_ps = __esm({
-  "../../main/node_modules/zod/v4/locales/ps.js"() {
+  "node_modules/zod/v4/locales/ps.js"() {
     init_util();
     error41 = () => {
       const Sizable = {
@@ -17598,7 +17598,7 @@ var init_ps = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/locales/pl.js
+// node_modules/zod/v4/locales/pl.js
 function pl_default() {
   return {
     localeError: error42()
@@ -17606,7 +17606,7 @@ function pl_default() {
 }
 var error42;
 var init_pl = __esm({
-  "../../main/node_modules/zod/v4/locales/pl.js"() {
+  "node_modules/zod/v4/locales/pl.js"() {
     init_util();
     error42 = () => {
       const Sizable = {
@@ -17719,7 +17719,7 @@ var init_pl = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/locales/pt.js
+// node_modules/zod/v4/locales/pt.js
 function pt_default() {
   return {
     localeError: error43()
@@ -17727,7 +17727,7 @@ function pt_default() {
 }
 var error43;
 var init_pt = __esm({
-  "../../main/node_modules/zod/v4/locales/pt.js"() {
+  "node_modules/zod/v4/locales/pt.js"() {
     init_util();
     error43 = () => {
       const Sizable = {
@@ -17869,7 +17869,7 @@ var init_pt = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/locales/pt-BR.js
+// node_modules/zod/v4/locales/pt-BR.js
 function pt_BR_default() {
   return {
     localeError: error44()
@@ -17877,7 +17877,7 @@ function pt_BR_default() {
 }
 var error44;
 var init_pt_BR = __esm({
-  "../../main/node_modules/zod/v4/locales/pt-BR.js"() {
+  "node_modules/zod/v4/locales/pt-BR.js"() {
     init_util();
     error44 = () => {
       const Sizable = {
@@ -18020,7 +18020,7 @@ var init_pt_BR = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/locales/ro.js
+// node_modules/zod/v4/locales/ro.js
 function ro_default() {
   return {
     localeError: error45()
@@ -18028,7 +18028,7 @@ function ro_default() {
 }
 var error45;
 var init_ro = __esm({
-  "../../main/node_modules/zod/v4/locales/ro.js"() {
+  "node_modules/zod/v4/locales/ro.js"() {
     init_util();
     error45 = () => {
       const Sizable = {
@@ -18149,7 +18149,7 @@ var init_ro = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/locales/ru.js
+// node_modules/zod/v4/locales/ru.js
 function getRussianPlural(count, one, few, many) {
   const absCount = Math.abs(count);
   const lastDigit = absCount % 10;
@@ -18172,7 +18172,7 @@ function ru_default() {
 }
 var error46;
 var init_ru = __esm({
-  "../../main/node_modules/zod/v4/locales/ru.js"() {
+  "node_modules/zod/v4/locales/ru.js"() {
     init_util();
     error46 = () => {
       const Sizable = {
@@ -18324,7 +18324,7 @@ var init_ru = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/locales/sk.js
+// node_modules/zod/v4/locales/sk.js
 function sk_default() {
   return {
     localeError: error47()
@@ -18332,7 +18332,7 @@ function sk_default() {
 }
 var error47;
 var init_sk = __esm({
-  "../../main/node_modules/zod/v4/locales/sk.js"() {
+  "node_modules/zod/v4/locales/sk.js"() {
     init_util();
     error47 = () => {
       const Sizable = {
@@ -18447,7 +18447,7 @@ var init_sk = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/locales/sl.js
+// node_modules/zod/v4/locales/sl.js
 function sl_default() {
   return {
     localeError: error48()
@@ -18455,7 +18455,7 @@ function sl_default() {
 }
 var error48;
 var init_sl = __esm({
-  "../../main/node_modules/zod/v4/locales/sl.js"() {
+  "node_modules/zod/v4/locales/sl.js"() {
     init_util();
     error48 = () => {
       const Sizable = {
@@ -18568,7 +18568,7 @@ var init_sl = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/locales/sv.js
+// node_modules/zod/v4/locales/sv.js
 function sv_default() {
   return {
     localeError: error49()
@@ -18576,7 +18576,7 @@ function sv_default() {
 }
 var error49;
 var init_sv = __esm({
-  "../../main/node_modules/zod/v4/locales/sv.js"() {
+  "node_modules/zod/v4/locales/sv.js"() {
     init_util();
     error49 = () => {
       const Sizable = {
@@ -18690,7 +18690,7 @@ var init_sv = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/locales/ta.js
+// node_modules/zod/v4/locales/ta.js
 function ta_default() {
   return {
     localeError: error50()
@@ -18698,7 +18698,7 @@ function ta_default() {
 }
 var error50;
 var init_ta = __esm({
-  "../../main/node_modules/zod/v4/locales/ta.js"() {
+  "node_modules/zod/v4/locales/ta.js"() {
     init_util();
     error50 = () => {
       const Sizable = {
@@ -18812,7 +18812,7 @@ var init_ta = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/locales/tg.js
+// node_modules/zod/v4/locales/tg.js
 function tg_default() {
   return {
     localeError: error51()
@@ -18820,7 +18820,7 @@ function tg_default() {
 }
 var error51;
 var init_tg = __esm({
-  "../../main/node_modules/zod/v4/locales/tg.js"() {
+  "node_modules/zod/v4/locales/tg.js"() {
     init_util();
     error51 = () => {
       const Sizable = {
@@ -18935,7 +18935,7 @@ var init_tg = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/locales/th.js
+// node_modules/zod/v4/locales/th.js
 function th_default() {
   return {
     localeError: error52()
@@ -18943,7 +18943,7 @@ function th_default() {
 }
 var error52;
 var init_th = __esm({
-  "../../main/node_modules/zod/v4/locales/th.js"() {
+  "node_modules/zod/v4/locales/th.js"() {
     init_util();
     error52 = () => {
       const Sizable = {
@@ -19057,7 +19057,7 @@ var init_th = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/locales/tk.js
+// node_modules/zod/v4/locales/tk.js
 function tk_default() {
   return {
     localeError: error53()
@@ -19065,7 +19065,7 @@ function tk_default() {
 }
 var error53;
 var init_tk = __esm({
-  "../../main/node_modules/zod/v4/locales/tk.js"() {
+  "node_modules/zod/v4/locales/tk.js"() {
     init_util();
     error53 = () => {
       const Sizable = {
@@ -19171,7 +19171,7 @@ var init_tk = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/locales/tr.js
+// node_modules/zod/v4/locales/tr.js
 function tr_default() {
   return {
     localeError: error54()
@@ -19179,7 +19179,7 @@ function tr_default() {
 }
 var error54;
 var init_tr = __esm({
-  "../../main/node_modules/zod/v4/locales/tr.js"() {
+  "node_modules/zod/v4/locales/tr.js"() {
     init_util();
     error54 = () => {
       const Sizable = {
@@ -19288,7 +19288,7 @@ var init_tr = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/locales/uk.js
+// node_modules/zod/v4/locales/uk.js
 function uk_default() {
   return {
     localeError: error55()
@@ -19296,7 +19296,7 @@ function uk_default() {
 }
 var error55;
 var init_uk = __esm({
-  "../../main/node_modules/zod/v4/locales/uk.js"() {
+  "node_modules/zod/v4/locales/uk.js"() {
     init_util();
     error55 = () => {
       const Sizable = {
@@ -19408,17 +19408,17 @@ var init_uk = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/locales/ua.js
+// node_modules/zod/v4/locales/ua.js
 function ua_default() {
   return uk_default();
 }
 var init_ua = __esm({
-  "../../main/node_modules/zod/v4/locales/ua.js"() {
+  "node_modules/zod/v4/locales/ua.js"() {
     init_uk();
   }
 });
 
-// ../../main/node_modules/zod/v4/locales/ur.js
+// node_modules/zod/v4/locales/ur.js
 function ur_default() {
   return {
     localeError: error56()
@@ -19426,7 +19426,7 @@ function ur_default() {
 }
 var error56;
 var init_ur = __esm({
-  "../../main/node_modules/zod/v4/locales/ur.js"() {
+  "node_modules/zod/v4/locales/ur.js"() {
     init_util();
     error56 = () => {
       const Sizable = {
@@ -19540,7 +19540,7 @@ var init_ur = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/locales/uz.js
+// node_modules/zod/v4/locales/uz.js
 function uz_default() {
   return {
     localeError: error57()
@@ -19548,7 +19548,7 @@ function uz_default() {
 }
 var error57;
 var init_uz = __esm({
-  "../../main/node_modules/zod/v4/locales/uz.js"() {
+  "node_modules/zod/v4/locales/uz.js"() {
     init_util();
     error57 = () => {
       const Sizable = {
@@ -19660,7 +19660,7 @@ var init_uz = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/locales/vi.js
+// node_modules/zod/v4/locales/vi.js
 function vi_default() {
   return {
     localeError: error58()
@@ -19668,7 +19668,7 @@ function vi_default() {
 }
 var error58;
 var init_vi = __esm({
-  "../../main/node_modules/zod/v4/locales/vi.js"() {
+  "node_modules/zod/v4/locales/vi.js"() {
     init_util();
     error58 = () => {
       const Sizable = {
@@ -19780,7 +19780,7 @@ var init_vi = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/locales/zh-CN.js
+// node_modules/zod/v4/locales/zh-CN.js
 function zh_CN_default() {
   return {
     localeError: error59()
@@ -19788,7 +19788,7 @@ function zh_CN_default() {
 }
 var error59;
 var init_zh_CN = __esm({
-  "../../main/node_modules/zod/v4/locales/zh-CN.js"() {
+  "node_modules/zod/v4/locales/zh-CN.js"() {
     init_util();
     error59 = () => {
       const Sizable = {
@@ -19901,7 +19901,7 @@ var init_zh_CN = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/locales/zh-TW.js
+// node_modules/zod/v4/locales/zh-TW.js
 function zh_TW_default() {
   return {
     localeError: error60()
@@ -19909,7 +19909,7 @@ function zh_TW_default() {
 }
 var error60;
 var init_zh_TW = __esm({
-  "../../main/node_modules/zod/v4/locales/zh-TW.js"() {
+  "node_modules/zod/v4/locales/zh-TW.js"() {
     init_util();
     error60 = () => {
       const Sizable = {
@@ -20020,7 +20020,7 @@ var init_zh_TW = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/locales/yo.js
+// node_modules/zod/v4/locales/yo.js
 function yo_default() {
   return {
     localeError: error61()
@@ -20028,7 +20028,7 @@ function yo_default() {
 }
 var error61;
 var init_yo = __esm({
-  "../../main/node_modules/zod/v4/locales/yo.js"() {
+  "node_modules/zod/v4/locales/yo.js"() {
     init_util();
     error61 = () => {
       const Sizable = {
@@ -20139,7 +20139,7 @@ var init_yo = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/locales/index.js
+// node_modules/zod/v4/locales/index.js
 var locales_exports = {};
 __export(locales_exports, {
   ar: () => ar_default,
@@ -20207,7 +20207,7 @@ __export(locales_exports, {
   zhTW: () => zh_TW_default
 });
 var init_locales = __esm({
-  "../../main/node_modules/zod/v4/locales/index.js"() {
+  "node_modules/zod/v4/locales/index.js"() {
     init_ar();
     init_az();
     init_be();
@@ -20274,13 +20274,13 @@ var init_locales = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/core/registries.js
+// node_modules/zod/v4/core/registries.js
 function registry() {
   return new $ZodRegistry();
 }
 var _a2, $output, $input, $ZodRegistry, globalRegistry;
 var init_registries = __esm({
-  "../../main/node_modules/zod/v4/core/registries.js"() {
+  "node_modules/zod/v4/core/registries.js"() {
     $output = /* @__PURE__ */ Symbol("ZodOutput");
     $input = /* @__PURE__ */ Symbol("ZodInput");
     $ZodRegistry = class {
@@ -20328,7 +20328,7 @@ var init_registries = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/core/compile.js
+// node_modules/zod/v4/core/compile.js
 function compileValidator(schema, parser) {
   try {
     return compileFn(schema, { assertOnly: true });
@@ -20501,8 +20501,8 @@ function generateChecks(doc, ctx, schema, accessor) {
   if (!schemaChecks || schemaChecks.length === 0)
     return accessor;
   let currentAccessor = accessor;
-  for (const check2 of schemaChecks) {
-    const def = check2._zod.def;
+  for (const check3 of schemaChecks) {
+    const def = check3._zod.def;
     if (def.when && !WHEN_DEFAULTED_CHECKS.has(def.check)) {
       throw new ZodCompileUnsupportedError(`check with a custom "when" condition`);
     }
@@ -20550,7 +20550,7 @@ function generateChecks(doc, ctx, schema, accessor) {
         currentAccessor = generateStringFormatCheck(doc, ctx, def, currentAccessor);
         break;
       case "custom":
-        currentAccessor = generateCustomRefineCheck(doc, ctx, check2, currentAccessor);
+        currentAccessor = generateCustomRefineCheck(doc, ctx, check3, currentAccessor);
         break;
       case "bigint_format":
         generateBigIntFormatCheck(doc, def, currentAccessor);
@@ -20566,7 +20566,7 @@ function generateChecks(doc, ctx, schema, accessor) {
         break;
       case "overwrite": {
         const newAccessor = newVar(ctx);
-        generateOverwriteCheck(doc, ctx, check2, currentAccessor, newAccessor);
+        generateOverwriteCheck(doc, ctx, check3, currentAccessor, newAccessor);
         currentAccessor = newAccessor;
         break;
       }
@@ -20689,8 +20689,8 @@ function generatePropertyCheck(doc, ctx, def, accessor) {
   const propAccessor = `${accessor}[${JSON.stringify(def.property)}]`;
   generateCheck(doc, ctx, def.schema, propAccessor);
 }
-function generateOverwriteCheck(doc, ctx, check2, currentAccessor, newAccessor) {
-  const tx = check2._zod.def.tx;
+function generateOverwriteCheck(doc, ctx, check3, currentAccessor, newAccessor) {
+  const tx = check3._zod.def.tx;
   if (!tx) {
     throw new ZodCompileUnsupportedError("overwrite check without a transform function");
   }
@@ -20706,8 +20706,8 @@ function throwAsync() {
 function pushIssue(issue2) {
   this.issues.push(issue2);
 }
-function generateCustomRefineCheck(doc, ctx, check2, accessor) {
-  const def = check2._zod.def;
+function generateCustomRefineCheck(doc, ctx, check3, accessor) {
+  const def = check3._zod.def;
   if (def.fn) {
     if (isAsyncFunction(def.fn)) {
       throw new ZodCompileAsyncError("z.compile: async .refine() predicates are not supported");
@@ -20720,11 +20720,11 @@ function generateCustomRefineCheck(doc, ctx, check2, accessor) {
     doc.write(`if (!${resVar}) return INVALID;`);
     return accessor;
   }
-  if (check2._zod.check) {
-    if (isAsyncFunction(check2._zod.check)) {
+  if (check3._zod.check) {
+    if (isAsyncFunction(check3._zod.check)) {
       throw new ZodCompileAsyncError("z.compile: async .superRefine() / check functions are not supported");
     }
-    const checkFn = check2._zod.check;
+    const checkFn = check3._zod.check;
     const helperFn = (value) => {
       const fakePayload = { value, issues: [], addIssue: pushIssue };
       const result = checkFn(fakePayload);
@@ -21320,8 +21320,8 @@ function generateNullableCheck(doc, ctx, schema, accessor, buildsValue = true) {
   return outputVar;
 }
 function generateSizeGate(doc, schema, size) {
-  for (const [max, check2] of sizeCaps(schema._zod.def.checks)) {
-    doc.write(`if (${size} > ${numericOperand(max, check2._zod.def.check)}) return INVALID;`);
+  for (const [max, check3] of sizeCaps(schema._zod.def.checks)) {
+    doc.write(`if (${size} > ${numericOperand(max, check3._zod.def.check)}) return INVALID;`);
   }
 }
 function generateArrayCheck(doc, ctx, schema, accessor, buildsValue = true) {
@@ -21890,7 +21890,7 @@ function generateTransformCheck(doc, ctx, schema, accessor) {
 }
 var INVALID, FALLBACK_FLAG, ZodCompileAsyncError, ZodCompileUnsupportedError, WHEN_DEFAULTED_CHECKS, PATTERN_IS_COMPLETE;
 var init_compile = __esm({
-  "../../main/node_modules/zod/v4/core/compile.js"() {
+  "node_modules/zod/v4/core/compile.js"() {
     init_core();
     init_doc();
     init_memoizer();
@@ -21949,7 +21949,7 @@ var init_compile = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/core/api.js
+// node_modules/zod/v4/core/api.js
 function snapshotChecks(def) {
   if (def.checks)
     def.checks = [...def.checks];
@@ -23002,7 +23002,7 @@ function _stringFormat(Class2, format, fnOrRegex, _params = {}) {
 }
 var TimePrecision;
 var init_api = __esm({
-  "../../main/node_modules/zod/v4/core/api.js"() {
+  "node_modules/zod/v4/core/api.js"() {
     init_checks();
     init_registries();
     init_schemas();
@@ -23017,7 +23017,7 @@ var init_api = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/core/to-json-schema.js
+// node_modules/zod/v4/core/to-json-schema.js
 function assignProps(target, ...sources) {
   for (const source of sources) {
     for (const key of Reflect.ownKeys(source)) {
@@ -23533,7 +23533,7 @@ function isTransforming(_schema, _ctx) {
 }
 var FOLDABLE_KEYS, UNION_KEYS, createToJSONSchemaMethod, createStandardJSONSchemaMethod;
 var init_to_json_schema = __esm({
-  "../../main/node_modules/zod/v4/core/to-json-schema.js"() {
+  "node_modules/zod/v4/core/to-json-schema.js"() {
     init_registries();
     init_util();
     FOLDABLE_KEYS = /* @__PURE__ */ new Set(["type", "properties", "required", "additionalProperties"]);
@@ -23554,7 +23554,7 @@ var init_to_json_schema = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/core/json-schema-processors.js
+// node_modules/zod/v4/core/json-schema-processors.js
 function aggregateChecks(schema) {
   const agg = {};
   const def = schema._zod.def;
@@ -23704,7 +23704,7 @@ function toJSONSchema(input2, params) {
 }
 var narrowMin, narrowMax, narrowBoth, addDivisor, addPattern, intersectMime, setFormat, minContributor, maxContributor, formatContributor, contributors, formatMap, exactPatterns, exactPattern, stringProcessor, numberProcessor, booleanProcessor, bigintProcessor, symbolProcessor, nullProcessor, undefinedProcessor, voidProcessor, neverProcessor, anyProcessor, unknownProcessor, dateProcessor, enumProcessor, literalProcessor, nanProcessor, templateLiteralProcessor, fileProcessor, successProcessor, customProcessor, functionProcessor, transformProcessor, mapProcessor, setProcessor, arrayProcessor, objectProcessor, unionProcessor, intersectionProcessor, tupleProcessor, pendingRecords, recordProcessor, nullableProcessor, nonoptionalProcessor, UNREPRESENTABLE_DEFAULT, defaultProcessor, prefaultProcessor, catchProcessor, pipeProcessor, readonlyProcessor, promiseProcessor, optionalProcessor, lazyProcessor, allProcessors;
 var init_json_schema_processors = __esm({
-  "../../main/node_modules/zod/v4/core/json-schema-processors.js"() {
+  "node_modules/zod/v4/core/json-schema-processors.js"() {
     init_regexes();
     init_schemas();
     init_to_json_schema();
@@ -24311,10 +24311,10 @@ var init_json_schema_processors = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/core/json-schema-generator.js
+// node_modules/zod/v4/core/json-schema-generator.js
 var JSONSchemaGenerator;
 var init_json_schema_generator = __esm({
-  "../../main/node_modules/zod/v4/core/json-schema-generator.js"() {
+  "node_modules/zod/v4/core/json-schema-generator.js"() {
     init_json_schema_processors();
     init_to_json_schema();
     JSONSchemaGenerator = class {
@@ -24396,14 +24396,14 @@ var init_json_schema_generator = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/core/json-schema.js
+// node_modules/zod/v4/core/json-schema.js
 var json_schema_exports = {};
 var init_json_schema = __esm({
-  "../../main/node_modules/zod/v4/core/json-schema.js"() {
+  "node_modules/zod/v4/core/json-schema.js"() {
   }
 });
 
-// ../../main/node_modules/zod/v4/core/index.js
+// node_modules/zod/v4/core/index.js
 var core_exports2 = {};
 __export(core_exports2, {
   $ZodAny: () => $ZodAny,
@@ -24720,7 +24720,7 @@ __export(core_exports2, {
   withParser: () => withParser
 });
 var init_core2 = __esm({
-  "../../main/node_modules/zod/v4/core/index.js"() {
+  "node_modules/zod/v4/core/index.js"() {
     init_core();
     init_parse();
     init_errors3();
@@ -24743,7 +24743,7 @@ var init_core2 = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/classic/checks.js
+// node_modules/zod/v4/classic/checks.js
 var checks_exports2 = {};
 __export(checks_exports2, {
   endsWith: () => _endsWith,
@@ -24778,12 +24778,12 @@ __export(checks_exports2, {
   uppercase: () => _uppercase
 });
 var init_checks2 = __esm({
-  "../../main/node_modules/zod/v4/classic/checks.js"() {
+  "node_modules/zod/v4/classic/checks.js"() {
     init_core2();
   }
 });
 
-// ../../main/node_modules/zod/v4/classic/errors.js
+// node_modules/zod/v4/classic/errors.js
 function _lazyMethod(proto, key, make) {
   Object.defineProperty(proto, key, {
     configurable: true,
@@ -24800,7 +24800,7 @@ function _lazyMethod(proto, key, make) {
 }
 var _installedErrorProtos, initializer2, ZodError, ZodRealError;
 var init_errors4 = __esm({
-  "../../main/node_modules/zod/v4/classic/errors.js"() {
+  "node_modules/zod/v4/classic/errors.js"() {
     init_core2();
     init_core2();
     init_util();
@@ -24837,10 +24837,10 @@ var init_errors4 = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/classic/parse.js
+// node_modules/zod/v4/classic/parse.js
 var parse2, parseAsync2, safeParse2, safeParseAsync2, encode2, decode2, encodeAsync2, decodeAsync2, safeEncode2, safeDecode2, safeEncodeAsync2, safeDecodeAsync2;
 var init_parse2 = __esm({
-  "../../main/node_modules/zod/v4/classic/parse.js"() {
+  "node_modules/zod/v4/classic/parse.js"() {
     init_core2();
     init_errors4();
     init_core2();
@@ -24859,7 +24859,7 @@ var init_parse2 = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/classic/schemas.js
+// node_modules/zod/v4/classic/schemas.js
 var schemas_exports2 = {};
 __export(schemas_exports2, {
   ZodAny: () => ZodAny,
@@ -25533,7 +25533,7 @@ function preprocess(fn, schema) {
 }
 var ZodType, _ZodString, ZodString, ZodStringFormat, ZodISODateTime, ZodISODate, ZodISOTime, ZodISODuration, ZodEmail, ZodGUID, ZodUUID, ZodURL, ZodEmoji, ZodNanoID, ZodCUID, ZodCUID2, ZodULID, ZodXID, ZodKSUID, ZodIPv4, ZodMAC, ZodIPv6, ZodCIDRv4, ZodCIDRv6, ZodBase64, ZodBase64URL, ZodE164, ZodCreditCard, ZodIBAN, ZodJWT, ZodCustomStringFormat, ZodNumber, ZodNumberFormat, ZodBoolean, ZodBigInt, ZodBigIntFormat, ZodSymbol, ZodUndefined, ZodNull, ZodAny, ZodUnknown, ZodNever, ZodVoid, ZodDate, ZodArray, ZodObject, ZodUnion, ZodXor, ZodDiscriminatedUnion, ZodIntersection, ZodTuple, ZodRecord, ZodMap, ZodSet, ZodEnum, ZodLiteral, ZodFile, ZodTransform, ZodOptional, ZodExactOptional, ZodNullable, ZodDefault, ZodPrefault, ZodNonOptional, ZodSuccess, ZodCatch, ZodNaN, ZodPipe, ZodCodec, ZodPreprocess, ZodReadonly, ZodTemplateLiteral, ZodLazy, ZodPromise, ZodFunction, ZodCustom, describe2, meta2, ZodInstanceOf, stringbool;
 var init_schemas2 = __esm({
-  "../../main/node_modules/zod/v4/classic/schemas.js"() {
+  "node_modules/zod/v4/classic/schemas.js"() {
     init_core2();
     init_core2();
     init_json_schema_processors();
@@ -25571,8 +25571,8 @@ var init_schemas2 = __esm({
         reg.add(this, meta3);
         return this;
       },
-      refine(check2, params) {
-        return this.check(refine(check2, params));
+      refine(check3, params) {
+        return this.check(refine(check3, params));
       },
       superRefine(refinement, params) {
         return this.check(superRefine(refinement, params));
@@ -26516,7 +26516,7 @@ var init_schemas2 = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/classic/compat.js
+// node_modules/zod/v4/classic/compat.js
 function setErrorMap(map2) {
   config({
     customError: map2
@@ -26527,7 +26527,7 @@ function getErrorMap() {
 }
 var ZodIssueCode, ZodFirstPartyTypeKind;
 var init_compat = __esm({
-  "../../main/node_modules/zod/v4/classic/compat.js"() {
+  "node_modules/zod/v4/classic/compat.js"() {
     init_core2();
     ZodIssueCode = {
       invalid_type: "invalid_type",
@@ -26547,7 +26547,7 @@ var init_compat = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/classic/iso.js
+// node_modules/zod/v4/classic/iso.js
 var iso_exports = {};
 __export(iso_exports, {
   ZodISODate: () => ZodISODate,
@@ -26572,14 +26572,14 @@ function duration2(params) {
   return _isoDuration(ZodISODuration, params);
 }
 var init_iso = __esm({
-  "../../main/node_modules/zod/v4/classic/iso.js"() {
+  "node_modules/zod/v4/classic/iso.js"() {
     init_core2();
     init_schemas2();
     init_schemas2();
   }
 });
 
-// ../../main/node_modules/zod/v4/classic/from-json-schema.js
+// node_modules/zod/v4/classic/from-json-schema.js
 function detectVersion(schema, defaultTarget) {
   const $schema = schema.$schema;
   if ($schema === "https://json-schema.org/draft/2020-12/schema") {
@@ -27210,7 +27210,7 @@ function fromJSONSchema(schema, params) {
 }
 var z, RECOGNIZED_KEYS, SCHEMA_KEYWORDS, SCHEMA_MAP_KEYWORDS, fullTime;
 var init_from_json_schema = __esm({
-  "../../main/node_modules/zod/v4/classic/from-json-schema.js"() {
+  "node_modules/zod/v4/classic/from-json-schema.js"() {
     init_registries();
     init_util();
     init_checks2();
@@ -27322,14 +27322,14 @@ var init_from_json_schema = __esm({
   }
 });
 
-// ../../main/node_modules/zod/v4/core/visit.js
+// node_modules/zod/v4/core/visit.js
 function visit(schema, fnOrHandlers) {
   const fn = typeof fnOrHandlers === "function" ? fnOrHandlers : (node2, rewritten) => {
     const h = fnOrHandlers[node2._zod.def.type];
     return h ? h(node2, rewritten) : node2;
   };
   const cache = /* @__PURE__ */ new Map();
-  function run2(s) {
+  function run3(s) {
     const cached2 = cache.get(s);
     if (cached2 === RESOLVING) {
       return new $ZodLazy({
@@ -27355,21 +27355,21 @@ function visit(schema, fnOrHandlers) {
         let changed = false;
         const newShape = {};
         for (const k of keys) {
-          const mapped = run2(oldShape[k]);
+          const mapped = run3(oldShape[k]);
           if (mapped !== oldShape[k])
             changed = true;
           newShape[k] = mapped;
         }
         let newCatchall = def.catchall;
         if (def.catchall) {
-          newCatchall = run2(def.catchall);
+          newCatchall = run3(def.catchall);
           if (newCatchall !== def.catchall)
             changed = true;
         }
         return changed ? clone(s, { ...def, shape: newShape, catchall: newCatchall }) : s;
       }
       case "array": {
-        const mapped = run2(def.element);
+        const mapped = run3(def.element);
         return mapped === def.element ? s : clone(s, { ...def, element: mapped });
       }
       case "tuple": {
@@ -27377,14 +27377,14 @@ function visit(schema, fnOrHandlers) {
         let changed = false;
         const newItems = [];
         for (const item of oldItems) {
-          const mapped = run2(item);
+          const mapped = run3(item);
           if (mapped !== item)
             changed = true;
           newItems.push(mapped);
         }
         let newRest = def.rest;
         if (def.rest) {
-          newRest = run2(def.rest);
+          newRest = run3(def.rest);
           if (newRest !== def.rest)
             changed = true;
         }
@@ -27392,12 +27392,12 @@ function visit(schema, fnOrHandlers) {
       }
       case "record":
       case "map": {
-        const newKey = run2(def.keyType);
-        const newVal = run2(def.valueType);
+        const newKey = run3(def.keyType);
+        const newVal = run3(def.valueType);
         return newKey === def.keyType && newVal === def.valueType ? s : clone(s, { ...def, keyType: newKey, valueType: newVal });
       }
       case "set": {
-        const newVal = run2(def.valueType);
+        const newVal = run3(def.valueType);
         return newVal === def.valueType ? s : clone(s, { ...def, valueType: newVal });
       }
       case "union": {
@@ -27405,7 +27405,7 @@ function visit(schema, fnOrHandlers) {
         let changed = false;
         const newOptions = [];
         for (const opt of oldOptions) {
-          const mapped = run2(opt);
+          const mapped = run3(opt);
           if (mapped !== opt)
             changed = true;
           newOptions.push(mapped);
@@ -27413,8 +27413,8 @@ function visit(schema, fnOrHandlers) {
         return changed ? clone(s, { ...def, options: newOptions }) : s;
       }
       case "intersection": {
-        const newLeft = run2(def.left);
-        const newRight = run2(def.right);
+        const newLeft = run3(def.left);
+        const newRight = run3(def.right);
         return newLeft === def.left && newRight === def.right ? s : clone(s, { ...def, left: newLeft, right: newRight });
       }
       case "optional":
@@ -27426,23 +27426,23 @@ function visit(schema, fnOrHandlers) {
       case "nonoptional":
       case "promise":
       case "success": {
-        const newInner = run2(def.innerType);
+        const newInner = run3(def.innerType);
         return newInner === def.innerType ? s : clone(s, { ...def, innerType: newInner });
       }
       case "pipe": {
-        const newIn = run2(def.in);
-        const newOut = run2(def.out);
+        const newIn = run3(def.in);
+        const newOut = run3(def.out);
         return newIn === def.in && newOut === def.out ? s : clone(s, { ...def, in: newIn, out: newOut });
       }
       case "function": {
-        const newInput = run2(def.input);
-        const newOutput = run2(def.output);
+        const newInput = run3(def.input);
+        const newOutput = run3(def.output);
         return newInput === def.input && newOutput === def.output ? s : clone(s, { ...def, input: newInput, output: newOutput });
       }
       case "lazy": {
         const original = def.getter;
         const { _cachedInner, ...rest } = def;
-        return clone(s, { ...rest, getter: () => run2(original()) });
+        return clone(s, { ...rest, getter: () => run3(original()) });
       }
       // A leaf by choice: `parts` are regex fragments, not data positions.
       case "template_literal":
@@ -27473,18 +27473,18 @@ function visit(schema, fnOrHandlers) {
       }
     }
   }
-  return run2(schema);
+  return run3(schema);
 }
 var RESOLVING;
 var init_visit = __esm({
-  "../../main/node_modules/zod/v4/core/visit.js"() {
+  "node_modules/zod/v4/core/visit.js"() {
     init_schemas();
     init_util();
     RESOLVING = /* @__PURE__ */ Symbol("z.visit/resolving");
   }
 });
 
-// ../../main/node_modules/zod/v4/classic/deep-partial.js
+// node_modules/zod/v4/classic/deep-partial.js
 function deepPartial(schema) {
   return visit(schema, {
     object: (s) => s.partial(),
@@ -27496,13 +27496,13 @@ function deepPartial(schema) {
   });
 }
 var init_deep_partial = __esm({
-  "../../main/node_modules/zod/v4/classic/deep-partial.js"() {
+  "node_modules/zod/v4/classic/deep-partial.js"() {
     init_visit();
     init_schemas2();
   }
 });
 
-// ../../main/node_modules/zod/v4/classic/in-out.js
+// node_modules/zod/v4/classic/in-out.js
 function withChecks(side, checks) {
   if (!checks?.length)
     return side;
@@ -27532,14 +27532,14 @@ function output(schema) {
   });
 }
 var init_in_out = __esm({
-  "../../main/node_modules/zod/v4/classic/in-out.js"() {
+  "node_modules/zod/v4/classic/in-out.js"() {
     init_util();
     init_visit();
     init_schemas2();
   }
 });
 
-// ../../main/node_modules/zod/v4/classic/coerce.js
+// node_modules/zod/v4/classic/coerce.js
 var coerce_exports = {};
 __export(coerce_exports, {
   bigint: () => bigint3,
@@ -27564,13 +27564,13 @@ function date4(params) {
   return _coercedDate(ZodDate, params);
 }
 var init_coerce = __esm({
-  "../../main/node_modules/zod/v4/classic/coerce.js"() {
+  "node_modules/zod/v4/classic/coerce.js"() {
     init_core2();
     init_schemas2();
   }
 });
 
-// ../../main/node_modules/zod/v4/classic/external.js
+// node_modules/zod/v4/classic/external.js
 var external_exports = {};
 __export(external_exports, {
   $brand: () => $brand,
@@ -27833,7 +27833,7 @@ __export(external_exports, {
   xor: () => xor
 });
 var init_external = __esm({
-  "../../main/node_modules/zod/v4/classic/external.js"() {
+  "node_modules/zod/v4/classic/external.js"() {
     init_core2();
     init_schemas2();
     init_checks2();
@@ -27852,9 +27852,9 @@ var init_external = __esm({
   }
 });
 
-// ../../main/node_modules/zod/index.js
+// node_modules/zod/index.js
 var init_zod = __esm({
-  "../../main/node_modules/zod/index.js"() {
+  "node_modules/zod/index.js"() {
     init_external();
     init_external();
   }
@@ -27939,7 +27939,7 @@ var init_ids = __esm({
 });
 
 // src/schema/config.ts
-var EnvName, EnvMap, GuestPath, RelativePath, CacheSpec, MountSpec, OutputGlob, ReportSpec, InstanceType, LaneDefaults, LaneConfig, SnapshotConfig, WorkflowConfig, BranchPattern, PushTrigger, TriggersConfig, PikaciConfig, DEFAULT_CONFIG_PATH, DEFAULT_TIMEOUT_SECS, DEFAULT_IMAGE, DEFAULT_INFRA_RETRIES, DEFAULT_NETWORK;
+var DEFAULT_CONFIG_PATH, DEFAULT_TIMEOUT_SECS, DEFAULT_IMAGE, DEFAULT_INFRA_RETRIES, DEFAULT_NETWORK, EnvName, EnvMap, GuestPath, RelativePath, CacheSpec, MountSpec, OutputGlob, ReportSpec, InstanceType, LaneTimeout, LaneImage, LaneInstanceType, LaneRunAsRoot, LaneWritableWorkspace, LaneEnv, LaneInfraRetries, MIN_MEMORY_LIMIT_BYTES, LaneLimits, LaneDefaults, LaneConfig, SnapshotConfig, WorkflowConfig, BranchPattern, PushTrigger, TriggersConfig, PikaciConfig;
 var init_config = __esm({
   "src/schema/config.ts"() {
     "use strict";
@@ -27947,6 +27947,11 @@ var init_config = __esm({
     init_byte_size();
     init_duration();
     init_ids();
+    DEFAULT_CONFIG_PATH = ".github/pikaci.yml";
+    DEFAULT_TIMEOUT_SECS = 1800;
+    DEFAULT_IMAGE = "pikaci-debian";
+    DEFAULT_INFRA_RETRIES = 1;
+    DEFAULT_NETWORK = "pikacibr0";
     EnvName = external_exports.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "environment variable names are [A-Za-z_][A-Za-z0-9_]*");
     EnvMap = external_exports.record(EnvName, external_exports.string());
     GuestPath = external_exports.string().regex(/^\/[^\0]*$/, "must be an absolute path").refine((p) => !p.split("/").includes(".."), { message: "must not contain '..'" });
@@ -27954,90 +27959,114 @@ var init_config = __esm({
       message: "must be relative to the repository and must not contain '..'"
     });
     CacheSpec = external_exports.strictObject({
-      /** Host-side directory `cache/<name>` under the remote work dir, shared by lanes that name it. */
-      name: LaneId,
-      /** Where the cache is mounted read-write in the guest. */
-      path: GuestPath,
-      /**
-       * Makes the cache keyed (docs/dependencies.md §4): the lane gets a copy of the cache saved under
-       * this key (or of the newest matching `restore_keys` prefix), and a passing lane saves its copy
-       * under the key if none is saved yet. Text plus `{{ hashFiles('glob', …) }}`, e.g.
-       * `npm-{{ hashFiles('package-lock.json') }}`. Without a key the cache is one shared directory.
-       */
-      key: external_exports.string().min(1).max(200).optional(),
-      /** Key prefixes tried in order when the key itself is not saved, e.g. `npm-`. */
-      restore_keys: external_exports.array(external_exports.string().min(1).max(200)).optional()
+      name: LaneId.describe(
+        "Host-side directory `cache/<name>` under the remote work dir, shared by lanes that name it."
+      ),
+      path: GuestPath.describe("Where the cache is mounted read-write in the guest."),
+      key: external_exports.string().min(1).max(200).optional().describe(
+        "Makes the cache keyed (docs/dependencies.md §4): the lane gets a copy of the cache saved under this key (or of the newest matching `restore_keys` prefix), and a passing lane saves its copy under the key if none is saved yet. Text plus `{{ hashFiles('glob', …) }}`, e.g. `npm-{{ hashFiles('package-lock.json') }}`. Without a key the cache is one shared directory."
+      ),
+      restore_keys: external_exports.array(external_exports.string().min(1).max(200)).optional().describe("Key prefixes tried in order when the key itself is not saved, e.g. `npm-`.")
     });
     MountSpec = external_exports.strictObject({
-      /** A directory of the workspace (relative), staged to the build host and mounted read-only. */
-      source: RelativePath,
-      /** Where it appears in the guest. */
-      path: GuestPath
+      source: RelativePath.describe(
+        "A directory of the workspace (relative), staged to the build host and mounted read-only."
+      ),
+      path: GuestPath.describe("Where it appears in the guest.")
     });
     OutputGlob = external_exports.string().min(1).refine((p) => !p.split("/").includes(".."), { message: "must not contain '..'" });
     ReportSpec = external_exports.strictObject({
-      /** JUnit XML files (a glob, like `artifacts`); they are collected as artifacts too. */
-      junit: OutputGlob
+      junit: OutputGlob.describe(
+        "JUnit XML files (a glob, like `artifacts`); they are collected as artifacts too."
+      )
     });
     InstanceType = external_exports.enum(["container", "vm"]);
+    LaneTimeout = Duration.describe(
+      `How long the lane's command may run before it is stopped and the lane fails; default ${DEFAULT_TIMEOUT_SECS}s.`
+    );
+    LaneImage = external_exports.string().min(1).describe(
+      `The Incus image the lane's instance is created from on the build host; default \`${DEFAULT_IMAGE}\`.`
+    );
+    LaneInstanceType = InstanceType.describe(
+      "Run the lane in a system container (`container`, the default) or a virtual machine (`vm`)."
+    );
+    LaneRunAsRoot = external_exports.boolean().describe("Run the command as root in the guest; by default it runs as an unprivileged user.");
+    LaneWritableWorkspace = external_exports.boolean().describe(
+      "Give the lane a private writable copy of the workspace; by default the workspace is mounted read-only."
+    );
+    LaneEnv = EnvMap.describe(
+      "Environment variables for the command; a lane's own are laid over those in `defaults`."
+    );
+    LaneInfraRetries = external_exports.number().int().min(0).max(5).describe(
+      `How many times an infrastructure failure is retried (test failures never are); default ${DEFAULT_INFRA_RETRIES}.`
+    );
+    MIN_MEMORY_LIMIT_BYTES = 4 * 1024 * 1024;
+    LaneLimits = external_exports.strictObject({
+      cpu: external_exports.number().int().min(1).max(1024).optional().describe("CPUs the lane's instance may use (Incus `limits.cpu`). Not enforced by the local executor."),
+      memory: ByteSize.refine((value) => (parseByteSize(value) ?? 0) >= MIN_MEMORY_LIMIT_BYTES, {
+        message: "memory must be at least 4MiB"
+      }).optional().describe(
+        "Memory cap, at least `4MiB`, e.g. `512MiB` or `2GiB` (Incus `limits.memory`). A lane killed for exceeding it fails with `out of memory (limit 512MiB)`. Not enforced by the local executor."
+      ),
+      processes: external_exports.number().int().min(1).max(4194304).optional().describe(
+        "Most processes at once (Incus `limits.processes`): stops a fork bomb. Not enforced by the local executor."
+      )
+    }).describe(
+      "Resource caps on the lane's Incus instance. The local executor runs lanes as you, on your machine, and enforces none of them (it logs that it does not)."
+    );
     LaneDefaults = external_exports.strictObject({
-      timeout: Duration.optional(),
-      image: external_exports.string().min(1).optional(),
-      instance_type: InstanceType.optional(),
-      run_as_root: external_exports.boolean().optional(),
-      writable_workspace: external_exports.boolean().optional(),
-      env: EnvMap.optional(),
-      /** How many times an infrastructure failure is retried (test failures never are). */
-      infra_retries: external_exports.number().int().min(0).max(5).optional(),
-      /** Cap on each lane's stored log (head and tail kept, the cut marked); default 100MiB. */
-      log_limit: LogLimit.optional()
+      timeout: LaneTimeout.optional(),
+      image: LaneImage.optional(),
+      instance_type: LaneInstanceType.optional(),
+      run_as_root: LaneRunAsRoot.optional(),
+      writable_workspace: LaneWritableWorkspace.optional(),
+      env: LaneEnv.optional(),
+      infra_retries: LaneInfraRetries.optional(),
+      log_limit: LogLimit.optional(),
+      limits: LaneLimits.optional(),
+      warm_pool: external_exports.number().int().min(0).max(64).optional().describe(
+        'Running instances the Incus executor keeps ready per image (docs/incus-notes.md "Warm pool"); 0, the default: every lane launches its own instance.'
+      )
     });
     LaneConfig = external_exports.strictObject({
-      id: LaneId,
-      title: external_exports.string().min(1).max(200).optional(),
-      /** Run with `bash -c` (or `sh -c`) in the workspace. A list is joined with newlines. */
-      command: external_exports.union([external_exports.string().min(1), external_exports.array(external_exports.string().min(1)).min(1)]),
-      /** Globs (picomatch) over repository paths; empty or absent means "always run". */
-      paths: external_exports.array(external_exports.string().min(1)).optional(),
-      timeout: Duration.optional(),
-      run_as_root: external_exports.boolean().optional(),
-      writable_workspace: external_exports.boolean().optional(),
-      image: external_exports.string().min(1).optional(),
-      instance_type: InstanceType.optional(),
-      env: EnvMap.optional(),
-      caches: external_exports.array(CacheSpec).optional(),
-      /**
-       * Network for this lane: `true` joins the build host's `pikacibr0` bridge (NAT), a string names
-       * another managed Incus network. Default: no network at all. A fork's lanes only get it once a
-       * maintainer approved them.
-       */
-      network: external_exports.union([external_exports.boolean(), external_exports.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/, "an Incus network name")]).optional(),
-      /** Lanes sharing a group never run at the same time. */
-      concurrency_group: external_exports.string().min(1).max(64).optional(),
-      mounts: external_exports.array(MountSpec).optional(),
-      infra_retries: external_exports.number().int().min(0).max(5).optional(),
+      id: LaneId.describe(
+        "The lane's name: its check run, its `--lane` selector and its records are named after it."
+      ),
+      title: external_exports.string().min(1).max(200).optional().describe("A human title for the lane, written into its plan (`plan.json`); defaults to the id."),
+      command: external_exports.union([external_exports.string().min(1), external_exports.array(external_exports.string().min(1)).min(1)]).describe("Run with `bash -c` (or `sh -c`) in the workspace. A list is joined with newlines."),
+      paths: external_exports.array(external_exports.string().min(1)).optional().describe('Globs (picomatch) over repository paths; empty or absent means "always run".'),
+      timeout: LaneTimeout.optional(),
+      run_as_root: LaneRunAsRoot.optional(),
+      writable_workspace: LaneWritableWorkspace.optional(),
+      image: LaneImage.optional(),
+      instance_type: LaneInstanceType.optional(),
+      env: LaneEnv.optional(),
+      caches: external_exports.array(CacheSpec).optional().describe("Host-side directories mounted read-write into the guest, kept between runs."),
+      network: external_exports.union([external_exports.boolean(), external_exports.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/, "an Incus network name")]).optional().describe(
+        `Network for this lane: \`true\` joins the build host's \`${DEFAULT_NETWORK}\` bridge (NAT), a string names another managed Incus network. Default: no network at all. A fork's lanes only get it once a maintainer approved them.`
+      ),
+      concurrency_group: external_exports.string().min(1).max(64).optional().describe("Lanes sharing a group never run at the same time."),
+      mounts: external_exports.array(MountSpec).optional().describe("Workspace directories mounted read-only at another path in the guest."),
+      infra_retries: LaneInfraRetries.optional(),
       log_limit: LogLimit.optional(),
-      /** Files the lane wrote, collected into the run's state root and the uploaded artifact. */
-      artifacts: external_exports.array(OutputGlob).max(50).optional(),
-      /** Test reports to read into per-test results. */
-      reports: external_exports.array(ReportSpec).max(20).optional()
+      artifacts: external_exports.array(OutputGlob).max(50).optional().describe("Files the lane wrote, collected into the run's state root and the uploaded artifact."),
+      reports: external_exports.array(ReportSpec).max(20).optional().describe("Test reports to read into per-test results."),
+      limits: LaneLimits.optional()
     });
     SnapshotConfig = external_exports.strictObject({
-      /**
-       * Globs (picomatch, relative to the repository) of ignored files to add, such as `node_modules/**`
-       * prepared by `npm ci` before `pikaci run`. Hashed and synced like every other file. A glob with a
-       * leading `!` leaves its matches out (`!node_modules/.cache/**`).
-       */
       include: external_exports.array(
         external_exports.string().min(1).refine((g) => !g.replace(/^!/, "").startsWith("/") && !g.split("/").includes(".."), {
           message: "must be relative to the repository and must not contain '..'"
         })
-      ).optional()
+      ).optional().describe(
+        "Globs (picomatch, relative to the repository) of ignored files to add, such as `node_modules/**` prepared by `npm ci` before `pikaci run`. Hashed and synced like every other file. A glob with a leading `!` leaves its matches out (`!node_modules/.cache/**`)."
+      )
     });
     WorkflowConfig = external_exports.strictObject({
-      file: external_exports.string().min(1).default("pikaci.yml"),
-      /** Defaults to the repository's default branch. */
-      ref: external_exports.string().min(1).optional()
+      file: external_exports.string().min(1).default("pikaci.yml").describe("The workflow file under `.github/workflows/` that runs the pikaci Action."),
+      ref: external_exports.string().min(1).optional().describe(
+        "The branch or tag the workflow is dispatched on; defaults to the repository's default branch."
+      )
     });
     BranchPattern = external_exports.string().min(1).max(255).refine((p) => !p.startsWith("refs/"), {
       message: "name the branch, not the ref (main, not refs/heads/main)"
@@ -28045,25 +28074,27 @@ var init_config = __esm({
       message: "negated patterns are not supported; list the branches to run on"
     });
     PushTrigger = external_exports.strictObject({
-      branches: external_exports.array(BranchPattern).min(1, "list at least one branch, e.g. [main]")
+      branches: external_exports.array(BranchPattern).min(1, "list at least one branch, e.g. [main]").describe(
+        "Branch name patterns as in a workflow's `on.push.branches`: `*` matches within one path segment, `**` across them (`release/*`, `feature/**`). Exact names match themselves."
+      )
     });
     TriggersConfig = external_exports.strictObject({
-      push: PushTrigger.optional()
+      push: PushTrigger.optional().describe(
+        "Pushes the App runs the lanes for, on the pushed commit (pull requests always run)."
+      )
     });
     PikaciConfig = external_exports.strictObject({
-      version: external_exports.literal(1),
-      /** `on: { push: { branches: [main, "release/*"] } }`: also run on pushes to these branches. */
-      on: TriggersConfig.optional(),
-      defaults: LaneDefaults.optional(),
-      workflow: WorkflowConfig.optional(),
-      lanes: external_exports.array(LaneConfig).min(1, "declare at least one lane"),
-      snapshot: SnapshotConfig.optional()
+      version: external_exports.literal(1).describe("The config format's version; always `1`."),
+      on: TriggersConfig.optional().describe(
+        'Events besides pull requests that run the lanes (pull requests and merge queues always do), e.g. `on: { push: { branches: [main, "release/*"] } }`.'
+      ),
+      defaults: LaneDefaults.optional().describe("Settings a lane inherits unless it sets its own."),
+      workflow: WorkflowConfig.optional().describe("Which workflow the App dispatches, and on which ref."),
+      lanes: external_exports.array(LaneConfig).min(1, "declare at least one lane").describe("The checks to run: each lane runs in its own instance and reports as its own check run."),
+      snapshot: SnapshotConfig.optional().describe(
+        "What goes into a lane's workspace besides the files git lists (docs/snapshot-hash.md §1)."
+      )
     });
-    DEFAULT_CONFIG_PATH = ".github/pikaci.yml";
-    DEFAULT_TIMEOUT_SECS = 1800;
-    DEFAULT_IMAGE = "pikaci-debian";
-    DEFAULT_INFRA_RETRIES = 1;
-    DEFAULT_NETWORK = "pikacibr0";
   }
 });
 
@@ -28183,7 +28214,8 @@ var init_records = __esm({
       tail_bytes: external_exports.number().int().nonnegative()
     });
     JobRecord = external_exports.object({
-      id: LaneId,
+      /** Older records only; equals `lane_id` (a job is one lane's execution in one run). */
+      id: LaneId.optional().meta({ description: "Older records only; equals lane_id." }),
       lane_id: LaneId,
       description: external_exports.string(),
       status: JobStatus,
@@ -28229,8 +28261,6 @@ var init_records = __esm({
       schema_version: external_exports.literal(SCHEMA_VERSION),
       run_id: RunId,
       status: RunStatus,
-      rerun_of: RunId.nullable(),
-      target_id: external_exports.string().nullable(),
       git_head: external_exports.string().nullable(),
       git_dirty: external_exports.boolean().nullable(),
       created_at: Timestamp,
@@ -28244,7 +28274,10 @@ var init_records = __esm({
       prepare_timings: external_exports.array(PrepareTiming),
       jobs: external_exports.array(JobRecord),
       snapshot_hash: external_exports.string().nullable().optional(),
-      /** `local` or `ssh://user@host:port` — never with credentials. */
+      /**
+       * Where the lanes ran: `local` for the local executor (no build host), `localhost` for Incus on
+       * this machine without SSH, else `ssh://user@host:port` — never with credentials.
+       */
       host: external_exports.string().nullable().optional(),
       repository: external_exports.string().nullable().optional(),
       pull_request: external_exports.number().int().positive().nullable().optional(),
@@ -28278,14 +28311,19 @@ var init_records = __esm({
       artifacts: external_exports.array(external_exports.string()).optional(),
       reports: external_exports.array(external_exports.object({ junit: external_exports.string() })).optional(),
       /** The Incus network the lane joins; absent: no network. */
-      network: external_exports.string().optional()
+      network: external_exports.string().optional(),
+      /** Resource caps (memory in bytes); absent when the lane sets none, so older plans read as before. */
+      limits: external_exports.object({
+        cpu: external_exports.number().int().positive().optional(),
+        memory_bytes: external_exports.number().int().positive().optional(),
+        processes: external_exports.number().int().positive().optional()
+      }).optional()
     });
     PrepareNode = external_exports.object({
       kind: external_exports.literal("prepare"),
       id: external_exports.string(),
       description: external_exports.string(),
-      executor: ExecutorKind.nullable(),
-      depends_on: external_exports.array(external_exports.string())
+      executor: ExecutorKind.nullable()
     });
     ExecuteNode = external_exports.object({
       kind: external_exports.literal("execute"),
@@ -28293,7 +28331,6 @@ var init_records = __esm({
       lane_id: LaneId,
       description: external_exports.string(),
       executor: ExecutorKind.nullable(),
-      depends_on: external_exports.array(external_exports.string()),
       execute: ExecuteSpec
     });
     PlanNode = external_exports.discriminatedUnion("kind", [PrepareNode, ExecuteNode]);
@@ -28317,40 +28354,40 @@ var init_records = __esm({
 });
 
 // src/schema/events.ts
-var base, RunEvent;
+var base, job, RunEvent;
 var init_events = __esm({
   "src/schema/events.ts"() {
     "use strict";
     init_zod();
     init_records();
     base = { at: external_exports.iso.datetime({ offset: true }), run_id: external_exports.string() };
+    job = { ...base, lane_id: external_exports.string() };
     RunEvent = external_exports.discriminatedUnion("type", [
       external_exports.object({ type: external_exports.literal("run_started"), ...base, lanes: external_exports.array(external_exports.string()) }),
-      external_exports.object({ type: external_exports.literal("job_started"), ...base, job_id: external_exports.string(), attempt: external_exports.number().int() }),
+      external_exports.object({ type: external_exports.literal("job_started"), ...job, attempt: external_exports.number().int() }),
       external_exports.object({
         type: external_exports.literal("job_phase"),
-        ...base,
-        job_id: external_exports.string(),
+        ...job,
         phase: PhaseName,
         state: external_exports.enum(["started", "finished", "failed"]),
         duration_ms: external_exports.number().int().nullable()
       }),
       external_exports.object({
         type: external_exports.literal("job_log"),
-        ...base,
-        job_id: external_exports.string(),
+        ...job,
         stream: external_exports.enum(["host", "guest"]),
         text: external_exports.string()
       }),
       external_exports.object({
         type: external_exports.literal("job_finished"),
-        ...base,
-        job_id: external_exports.string(),
+        ...job,
         status: JobStatus,
         failure_kind: FailureKind.nullable(),
         exit_code: external_exports.number().int().nullable(),
         duration_ms: external_exports.number().int().nullable(),
-        message: external_exports.string().nullable()
+        message: external_exports.string().nullable(),
+        /** The job's record as run.json holds it at this moment: every attempt, phase and log path. */
+        job: JobRecord
       }),
       external_exports.object({ type: external_exports.literal("run_finished"), ...base, status: RunStatus })
     ]);
@@ -28371,9 +28408,9 @@ var init_schema = __esm({
   }
 });
 
-// ../../main/node_modules/picomatch/lib/constants.js
+// node_modules/picomatch/lib/constants.js
 var require_constants = __commonJS({
-  "../../main/node_modules/picomatch/lib/constants.js"(exports, module) {
+  "node_modules/picomatch/lib/constants.js"(exports, module) {
     "use strict";
     var WIN_SLASH = "\\\\/";
     var WIN_NO_SLASH = `[^${WIN_SLASH}]`;
@@ -28573,9 +28610,9 @@ var require_constants = __commonJS({
   }
 });
 
-// ../../main/node_modules/picomatch/lib/utils.js
+// node_modules/picomatch/lib/utils.js
 var require_utils = __commonJS({
-  "../../main/node_modules/picomatch/lib/utils.js"(exports) {
+  "node_modules/picomatch/lib/utils.js"(exports) {
     "use strict";
     var {
       REGEX_BACKSLASH,
@@ -28637,9 +28674,9 @@ var require_utils = __commonJS({
   }
 });
 
-// ../../main/node_modules/picomatch/lib/scan.js
+// node_modules/picomatch/lib/scan.js
 var require_scan = __commonJS({
-  "../../main/node_modules/picomatch/lib/scan.js"(exports, module) {
+  "node_modules/picomatch/lib/scan.js"(exports, module) {
     "use strict";
     var utils = require_utils();
     var {
@@ -28975,9 +29012,9 @@ var require_scan = __commonJS({
   }
 });
 
-// ../../main/node_modules/picomatch/lib/parse.js
+// node_modules/picomatch/lib/parse.js
 var require_parse = __commonJS({
-  "../../main/node_modules/picomatch/lib/parse.js"(exports, module) {
+  "node_modules/picomatch/lib/parse.js"(exports, module) {
     "use strict";
     var constants4 = require_constants();
     var utils = require_utils();
@@ -29990,9 +30027,9 @@ var require_parse = __commonJS({
   }
 });
 
-// ../../main/node_modules/picomatch/lib/picomatch.js
+// node_modules/picomatch/lib/picomatch.js
 var require_picomatch = __commonJS({
-  "../../main/node_modules/picomatch/lib/picomatch.js"(exports, module) {
+  "node_modules/picomatch/lib/picomatch.js"(exports, module) {
     "use strict";
     var scan = require_scan();
     var parse6 = require_parse();
@@ -30130,9 +30167,9 @@ var require_picomatch = __commonJS({
   }
 });
 
-// ../../main/node_modules/picomatch/index.js
+// node_modules/picomatch/index.js
 var require_picomatch2 = __commonJS({
-  "../../main/node_modules/picomatch/index.js"(exports, module) {
+  "node_modules/picomatch/index.js"(exports, module) {
     "use strict";
     var pico = require_picomatch();
     var utils = require_utils();
@@ -30147,10 +30184,10 @@ var require_picomatch2 = __commonJS({
   }
 });
 
-// src/ssh/host-url.ts
+// src/transport/host-url.ts
 function parseHostUrl(value) {
   const text = value.trim();
-  if (text === "local" || text === "localhost") return { kind: "local", description: "local" };
+  if (text === "localhost" || text === "local") return { kind: "localhost", description: "localhost" };
   if (!text.startsWith("ssh://")) {
     throw new UsageError(`build host '${text}' is not an ssh:// URL`, { hint: HOST_URL_HINT });
   }
@@ -30209,10 +30246,10 @@ function splitHostPort(hostPort, original) {
 }
 var HOST_URL_HINT, USER_PATTERN, HOSTNAME_PATTERN, IPV6_PATTERN;
 var init_host_url = __esm({
-  "src/ssh/host-url.ts"() {
+  "src/transport/host-url.ts"() {
     "use strict";
     init_errors2();
-    HOST_URL_HINT = "write the build host as ssh://user@host:port (e.g. ssh://root@10.0.0.5:22), or `local`";
+    HOST_URL_HINT = "write the build host as ssh://user@host:port (e.g. ssh://root@10.0.0.5:22), or `localhost` for Incus on this machine";
     USER_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
     HOSTNAME_PATTERN = /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/;
     IPV6_PATTERN = /^[0-9A-Fa-f:.]+$/;
@@ -30326,9 +30363,9 @@ var init_collect_local = __esm({
   }
 });
 
-// ../../main/node_modules/sax/lib/sax.js
+// node_modules/sax/lib/sax.js
 var require_sax = __commonJS({
-  "../../main/node_modules/sax/lib/sax.js"(exports) {
+  "node_modules/sax/lib/sax.js"(exports) {
     (function(sax2) {
       sax2.parser = function(strict, opt) {
         return new SAXParser(strict, opt);
@@ -31136,7 +31173,7 @@ var require_sax = __commonJS({
         }
         parser.attribName = parser.attribValue = "";
       }
-      function openTag(parser, selfClosing) {
+      function openTag2(parser, selfClosing) {
         if (parser.opt.xmlns) {
           var tag = parser.tag;
           var qn = qname(parser.tagName);
@@ -31202,7 +31239,7 @@ var require_sax = __commonJS({
         parser.attribName = parser.attribValue = "";
         parser.attribList.length = 0;
       }
-      function closeTag(parser) {
+      function closeTag2(parser) {
         if (!parser.tagName) {
           strictFail(parser, "Weird empty close tag.");
           parser.textNode += "</>";
@@ -31627,7 +31664,7 @@ var require_sax = __commonJS({
               } else {
                 newTag(parser);
                 if (c === ">") {
-                  openTag(parser);
+                  openTag2(parser);
                 } else if (c === "/") {
                   parser.state = S.OPEN_TAG_SLASH;
                 } else {
@@ -31640,8 +31677,8 @@ var require_sax = __commonJS({
               continue;
             case S.OPEN_TAG_SLASH:
               if (c === ">") {
-                openTag(parser, true);
-                closeTag(parser);
+                openTag2(parser, true);
+                closeTag2(parser);
               } else {
                 strictFail(
                   parser,
@@ -31654,7 +31691,7 @@ var require_sax = __commonJS({
               if (isWhitespace(c)) {
                 continue;
               } else if (c === ">") {
-                openTag(parser);
+                openTag2(parser);
               } else if (c === "/") {
                 parser.state = S.OPEN_TAG_SLASH;
               } else if (isMatch(nameStart, c)) {
@@ -31672,7 +31709,7 @@ var require_sax = __commonJS({
                 strictFail(parser, "Attribute without value");
                 parser.attribValue = parser.attribName;
                 attrib(parser);
-                openTag(parser);
+                openTag2(parser);
               } else if (isWhitespace(c)) {
                 parser.state = S.ATTRIB_NAME_SAW_WHITE;
               } else if (isMatch(nameBody, c)) {
@@ -31696,7 +31733,7 @@ var require_sax = __commonJS({
                 });
                 parser.attribName = "";
                 if (c === ">") {
-                  openTag(parser);
+                  openTag2(parser);
                 } else if (isMatch(nameStart, c)) {
                   parser.attribName = c;
                   parser.state = S.ATTRIB_NAME;
@@ -31737,7 +31774,7 @@ var require_sax = __commonJS({
               if (isWhitespace(c)) {
                 parser.state = S.ATTRIB;
               } else if (c === ">") {
-                openTag(parser);
+                openTag2(parser);
               } else if (c === "/") {
                 parser.state = S.OPEN_TAG_SLASH;
               } else if (isMatch(nameStart, c)) {
@@ -31760,7 +31797,7 @@ var require_sax = __commonJS({
               }
               attrib(parser);
               if (c === ">") {
-                openTag(parser);
+                openTag2(parser);
               } else {
                 parser.state = S.ATTRIB;
               }
@@ -31780,7 +31817,7 @@ var require_sax = __commonJS({
                   parser.tagName = c;
                 }
               } else if (c === ">") {
-                closeTag(parser);
+                closeTag2(parser);
               } else if (isMatch(nameBody, c)) {
                 parser.tagName += c;
               } else if (parser.script) {
@@ -31799,7 +31836,7 @@ var require_sax = __commonJS({
                 continue;
               }
               if (c === ">") {
-                closeTag(parser);
+                closeTag2(parser);
               } else {
                 strictFail(parser, "Invalid characters in closing tag");
               }
@@ -31924,75 +31961,24 @@ var require_sax = __commonJS({
 function createJunitReader(params) {
   const limits = { ...DEFAULT_JUNIT_LIMITS, ...params.limits };
   const parser = import_sax.default.parser(true, { trim: false, normalize: false, position: false });
-  const suites = [];
-  let open7 = null;
-  let bytes = 0;
-  let carry = "";
-  let sawRoot = false;
+  const state = { suites: [], open: null, sawRoot: false };
+  const guardInput = createInputGuard(limits);
   parser.ondoctype = () => {
     throw new JunitRefusedError(
       "the report has a DOCTYPE; JUnit reports never need one (entities are refused)"
     );
   };
-  parser.onopentag = (tag) => {
-    sawRoot = true;
-    const attrs = tag.attributes;
-    switch (tag.name) {
-      case "testsuite":
-        suites.push(attrs.name ?? "");
-        return;
-      case "testcase":
-        open7 = { raw: newCase(attrs, suites), collecting: null };
-        return;
-    }
-    if (!open7) return;
-    const raw = open7.raw;
-    if (tag.name === "failure" || tag.name === "error") {
-      if (raw.status !== "error") raw.status = tag.name === "error" ? "error" : "failed";
-      raw.message ??= cut(attrs.message ?? null, limits.maxTextChars);
-      open7.collecting = "details";
-    } else if (tag.name === "skipped") {
-      if (raw.status === "passed") raw.status = "skipped";
-      raw.message ??= cut(attrs.message ?? null, limits.maxTextChars);
-      open7.collecting = "details";
-    } else if (tag.name === "system-out") {
-      open7.collecting = "systemOut";
-    }
-  };
-  const onText = (text) => {
-    if (!open7?.collecting) return;
-    const key = open7.collecting;
-    const before = open7.raw[key] ?? "";
-    if (before.length >= limits.maxTextChars) return;
-    open7.raw[key] = before + text.slice(0, limits.maxTextChars - before.length);
-  };
+  parser.onopentag = (tag) => openTag(state, tag, limits);
+  const onText = (text) => collectText(state.open, text, limits.maxTextChars);
   parser.ontext = onText;
   parser.oncdata = onText;
-  parser.onclosetag = (name) => {
-    if (name === "testsuite") suites.pop();
-    else if (name === "testcase" && open7) {
-      params.onCase(finish2(open7.raw));
-      open7 = null;
-    } else if (open7 && ["failure", "error", "skipped", "system-out"].includes(name)) {
-      open7.collecting = null;
-    }
-  };
+  parser.onclosetag = (name) => closeTag(state, name, params.onCase);
   parser.onerror = (error62) => {
     throw error62 instanceof JunitRefusedError ? error62 : new JunitRefusedError(`malformed XML: ${firstLine(error62.message)}`);
   };
   return {
     write(chunk) {
-      bytes += Buffer.byteLength(chunk);
-      if (bytes > limits.maxBytes) {
-        throw new JunitRefusedError(
-          `the report is larger than ${limits.maxBytes} bytes; it was not read further`
-        );
-      }
-      const window2 = carry + chunk;
-      if (/<!(DOCTYPE|ENTITY)/i.test(window2)) {
-        throw new JunitRefusedError("the report has a DOCTYPE or ENTITY declaration; entities are refused");
-      }
-      carry = window2.slice(-9);
+      guardInput(chunk);
       parser.write(chunk);
       const pending = parser.attribValue;
       if (pending && pending.length > limits.maxAttributeChars) {
@@ -32001,9 +31987,69 @@ function createJunitReader(params) {
     },
     end() {
       parser.close();
-      if (!sawRoot) throw new JunitRefusedError("the report has no XML elements");
+      if (!state.sawRoot) throw new JunitRefusedError("the report has no XML elements");
     }
   };
+}
+function createInputGuard(limits) {
+  let bytes = 0;
+  let carry = "";
+  return (chunk) => {
+    bytes += Buffer.byteLength(chunk);
+    if (bytes > limits.maxBytes) {
+      throw new JunitRefusedError(
+        `the report is larger than ${limits.maxBytes} bytes; it was not read further`
+      );
+    }
+    const window2 = carry + chunk;
+    if (/<!(DOCTYPE|ENTITY)/i.test(window2)) {
+      throw new JunitRefusedError("the report has a DOCTYPE or ENTITY declaration; entities are refused");
+    }
+    carry = window2.slice(-9);
+  };
+}
+function openTag(state, tag, limits) {
+  state.sawRoot = true;
+  const attrs = tag.attributes;
+  switch (tag.name) {
+    case "testsuite":
+      state.suites.push(attrs.name ?? "");
+      return;
+    case "testcase":
+      state.open = { raw: newCase(attrs, state.suites), collecting: null };
+      return;
+  }
+  if (state.open) openCaseChild(state.open, tag.name, attrs, limits);
+}
+function openCaseChild(open7, name, attrs, limits) {
+  const raw = open7.raw;
+  if (name === "failure" || name === "error") {
+    if (raw.status !== "error") raw.status = name === "error" ? "error" : "failed";
+    raw.message ??= cut(attrs.message ?? null, limits.maxTextChars);
+    open7.collecting = "details";
+  } else if (name === "skipped") {
+    if (raw.status === "passed") raw.status = "skipped";
+    raw.message ??= cut(attrs.message ?? null, limits.maxTextChars);
+    open7.collecting = "details";
+  } else if (name === "system-out") {
+    open7.collecting = "systemOut";
+  }
+}
+function collectText(open7, text, maxChars) {
+  if (!open7?.collecting) return;
+  const key = open7.collecting;
+  const before = open7.raw[key] ?? "";
+  if (before.length >= maxChars) return;
+  open7.raw[key] = before + text.slice(0, maxChars - before.length);
+}
+function closeTag(state, name, onCase) {
+  if (name === "testsuite") state.suites.pop();
+  else if (name === "testcase" && state.open) {
+    onCase(finish2(state.open.raw));
+    state.open = null;
+  } else if (state.open && ["failure", "error", "skipped", "system-out"].includes(name)) {
+    state.open.collecting = null;
+  }
 }
 function newCase(attrs, suites) {
   const classname = attrs.classname ?? attrs.class ?? null;
@@ -32524,15 +32570,15 @@ function killGroup(pid, signal) {
 function spawnLane(params) {
   let markStarted = () => {
   };
-  const started = new Promise((resolve4) => {
-    markStarted = resolve4;
+  const started = new Promise((resolve5) => {
+    markStarted = resolve5;
   });
   const exit = waitLane(params, () => markStarted());
   return { started, exit };
 }
 function waitLane(params, onSpawn) {
   const grace = params.killGraceMs ?? 2e3;
-  return new Promise((resolve4) => {
+  return new Promise((resolve5) => {
     let stopReason = null;
     let forceTimer;
     const child = spawn(params.shell, ["-c", params.command], {
@@ -32567,7 +32613,7 @@ function waitLane(params, onSpawn) {
       clearTimeout(forceTimer);
       params.signal.removeEventListener("abort", onAbort);
       killGroup(child.pid, "SIGKILL");
-      resolve4(exit);
+      resolve5(exit);
     };
     child.on("spawn", onSpawn);
     child.on("error", (error62) => {
@@ -32644,32 +32690,34 @@ function createLocalExecutor(options = {}) {
   const shell = findShell(env.PATH);
   return {
     kind: "local",
-    runJob: (job, events, signal) => runLocalJob({ job, events, signal, shell, env, tmpRoot: options.tmpRoot ?? tmpdir() })
+    runJob: (job2, events, signal) => runLocalJob({ job: job2, events, signal, shell, env, tmpRoot: options.tmpRoot ?? tmpdir() })
   };
 }
 async function runLocalJob(params) {
-  const { job, events, signal } = params;
+  const { job: job2, events, signal } = params;
   const startedAt = (/* @__PURE__ */ new Date()).toISOString();
   const clock = new PhaseClock(events);
   const host = (line) => events.log("host", `pikaci: ${line}
 `);
-  const spec = job.execute;
+  const spec = job2.execute;
   const temp = { dir: null };
   let exit = { kind: "cancelled" };
   let outputs = {};
   try {
     const paths = await clock.run("prepare_directories", () => prepareDirs(params, temp, host));
     await clock.run("sync_snapshot", async () => {
-      const stats = await copySnapshot(job.snapshot, paths.workspace);
-      host(`copied snapshot ${job.snapshot.hash.slice(0, 12)} (${stats.files} files)`);
+      const stats = await copySnapshot(job2.snapshot, paths.workspace);
+      host(`copied snapshot ${job2.snapshot.hash.slice(0, 12)} (${stats.files} files)`);
     });
     if (spec.caches.length > 0 || spec.mounts.length > 0) {
       host("caches and mounts apply to the Incus executor only; ignored locally");
     }
+    if (spec.limits)
+      host("limits (cpu, memory, processes) apply to the Incus executor only; not enforced locally");
     if (signal.aborted) throw new Error("cancelled");
     const lane = await clock.run("launch_guest", () => launchLane(params, paths, host));
     exit = await clock.run("wait_for_completion", () => lane.exit);
-    outputs = await clock.run("collect_artifacts", () => collectOutputs(job, paths, exit, host));
+    outputs = await clock.run("collect_artifacts", () => collectOutputs(job2, paths, exit, host));
   } catch (error62) {
     exit = signal.aborted ? { kind: "cancelled" } : { kind: "infrastructure", message: describeError(error62) };
     host(`failed: ${describeExit(exit, spec.timeout_secs)}`);
@@ -32683,8 +32731,6 @@ async function runLocalJob(params) {
     phases: clock.phases,
     started_at: startedAt,
     finished_at: (/* @__PURE__ */ new Date()).toISOString(),
-    host_log_path: null,
-    guest_log_path: null,
     ...outputs
   };
 }
@@ -32699,12 +32745,12 @@ async function prepareDirs(params, temp, host) {
     outputs: join3(dir, "outputs")
   };
   await Promise.all(Object.values(layout).map((p) => mkdir3(p, { recursive: true })));
-  host(`job ${params.job.job_id} attempt ${params.job.attempt} in ${dir}`);
+  host(`job ${params.job.lane_id} attempt ${params.job.attempt} in ${dir}`);
   return layout;
 }
 async function launchLane(params, paths, host) {
-  const { job, events } = params;
-  const spec = job.execute;
+  const { job: job2, events } = params;
+  const spec = job2.execute;
   host(`running the lane with ${params.shell} -c (timeout ${spec.timeout_secs}s)`);
   const spawned = spawnLane({
     shell: params.shell,
@@ -32716,7 +32762,7 @@ async function launchLane(params, paths, host) {
         home: paths.home,
         tmp: paths.tmp,
         lane: spec.env,
-        ids: { runId: job.run_id, jobId: job.job_id, laneId: job.lane_id, attempt: job.attempt }
+        ids: { runId: job2.run_id, jobId: job2.lane_id, laneId: job2.lane_id, attempt: job2.attempt }
       }),
       [OUTPUT_DIR_ENV]: paths.outputs
     },
@@ -32727,15 +32773,15 @@ async function launchLane(params, paths, host) {
   await spawned.started;
   return spawned;
 }
-async function collectOutputs(job, paths, exit, host) {
-  const spec = job.execute;
+async function collectOutputs(job2, paths, exit, host) {
+  const spec = job2.execute;
   host(describeExit(exit, spec.timeout_secs));
   if (exit.kind !== "exited") return {};
   const roots = { workspace: paths.workspace, outputDir: paths.outputs };
   return collectLaneOutputs({
     spec,
-    jobDir: job.job_dir,
-    repoRoot: job.snapshot.root,
+    jobDir: job2.job_dir,
+    repoRoot: job2.snapshot.root,
     workspaceRoots: [paths.workspace],
     collect: (sink, caps) => collectLocal({ spec, roots, sink, caps }),
     log: host
@@ -32796,16 +32842,372 @@ var init_local_executor = __esm({
   }
 });
 
-// ../../main/node_modules/events-universal/default.js
+// src/incus/argv.ts
+function assertDeviceName(name) {
+  if (name.length > DEVICE_NAME_MAX || !DEVICE_NAME_PATTERN.test(name)) {
+    throw new Error(`incus device name '${name}' must be 1-${DEVICE_NAME_MAX} characters of [A-Za-z0-9._-]`);
+  }
+}
+function assertInstanceName(name) {
+  if (!INSTANCE_NAME_PATTERN.test(name) || name.endsWith("-")) {
+    throw new Error(`incus instance name '${name}' is not a valid host name label`);
+  }
+}
+function projectFlag(scope) {
+  return scope.project ? ["--project", scope.project] : [];
+}
+function diskDeviceConfig(device, vm) {
+  assertDeviceName(device.name);
+  const config2 = { type: "disk", source: device.source, path: device.path };
+  if (device.readonly) config2.readonly = "true";
+  if (device.shift) config2.shift = "true";
+  if (vm) config2["io.bus"] = "virtiofs";
+  return config2;
+}
+function createArgv(spec, scope, start) {
+  assertInstanceName(spec.name);
+  const devices = {};
+  for (const device of spec.devices) {
+    if (devices[device.name]) throw new Error(`duplicate incus device name '${device.name}'`);
+    devices[device.name] = diskDeviceConfig(device, spec.vm);
+  }
+  for (const [name, device] of Object.entries(spec.otherDevices ?? {})) {
+    if (devices[name]) throw new Error(`duplicate incus device name '${name}'`);
+    devices[name] = device;
+  }
+  const argv = ["incus", start ? "launch" : "init", ...projectFlag(scope), spec.image, spec.name];
+  if (spec.vm) argv.push("--vm");
+  if (spec.storage) argv.push("--storage", spec.storage);
+  return { argv, stdin: `${JSON.stringify({ config: spec.config, devices })}
+` };
+}
+function instancePatch(devices, config2, vm) {
+  const out = {};
+  for (const device of devices) {
+    if (out[device.name]) throw new Error(`duplicate incus device name '${device.name}'`);
+    out[device.name] = diskDeviceConfig(device, vm);
+  }
+  return { config: config2, devices: out };
+}
+function claimArgv(name, device, scope) {
+  assertInstanceName(name);
+  assertDeviceName(device);
+  return ["incus", "config", "device", "add", ...projectFlag(scope), name, device, "none"];
+}
+function queryArgv(path15, scope, patch) {
+  const sep3 = path15.includes("?") ? "&" : "?";
+  const full = scope.project ? `${path15}${sep3}project=${encodeURIComponent(scope.project)}` : path15;
+  return [
+    "incus",
+    "query",
+    ...patch === void 0 ? [] : ["-X", "PATCH", "--data", JSON.stringify(patch)],
+    full
+  ];
+}
+function addDiskArgv(name, device, vm, scope) {
+  const config2 = diskDeviceConfig(device, vm);
+  const pairs = Object.entries(config2).filter(([key]) => key !== "type").map(([key, value]) => `${key}=${value}`);
+  return ["incus", "config", "device", "add", ...projectFlag(scope), name, device.name, "disk", ...pairs];
+}
+function startArgv(name, scope) {
+  return ["incus", "start", ...projectFlag(scope), name];
+}
+function execArgv(name, argv, options, scope) {
+  const env = Object.entries(options.env ?? {}).flatMap(([key, value]) => {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new Error(`invalid environment variable name '${key}'`);
+    return ["--env", `${key}=${value}`];
+  });
+  const cwd = options.cwd ? ["--cwd", options.cwd] : [];
+  return ["incus", "exec", ...projectFlag(scope), "--disable-stdin", ...env, ...cwd, name, "--", ...argv];
+}
+function deleteArgv(name, scope) {
+  return ["incus", "delete", ...projectFlag(scope), "--force", name];
+}
+function imageInfoArgv(alias, scope) {
+  return ["incus", "image", "info", ...projectFlag(scope), alias];
+}
+var DEVICE_NAME_MAX, DEVICE_NAME_PATTERN, INSTANCE_NAME_PATTERN;
+var init_argv = __esm({
+  "src/incus/argv.ts"() {
+    "use strict";
+    DEVICE_NAME_MAX = 20;
+    DEVICE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+    INSTANCE_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9-]{0,62}$/;
+  }
+});
+
+// src/incus/list.ts
+function parseInstanceList(json2) {
+  let parsed;
+  try {
+    parsed = JSON.parse(json2);
+  } catch (error62) {
+    throw new InfrastructureError("incus list returned output that is not JSON", {
+      hint: "check the build host's incus version (`incus version`); pikaci needs `incus list --format json`",
+      cause: error62
+    });
+  }
+  if (!Array.isArray(parsed)) return [];
+  return parsed.flatMap((item) => {
+    if (typeof item !== "object" || item === null || typeof item.name !== "string") return [];
+    const config2 = {};
+    for (const [key, value] of Object.entries(item.config ?? {})) {
+      if (typeof value === "string") config2[key] = value;
+    }
+    return [
+      {
+        name: item.name,
+        status: typeof item.status === "string" ? item.status : "Unknown",
+        created_at: typeof item.created_at === "string" ? item.created_at : null,
+        config: config2,
+        devices: typeof item.devices === "object" && item.devices !== null ? Object.keys(item.devices).sort() : []
+      }
+    ];
+  });
+}
+var init_list = __esm({
+  "src/incus/list.ts"() {
+    "use strict";
+    init_errors2();
+  }
+});
+
+// src/incus/client.ts
+function createIncusClient(params) {
+  const ctx = { transport: params.transport, scope: params.project ? { project: params.project } : {} };
+  const { transport, scope } = ctx;
+  return {
+    imageExists: (alias) => imageExists(ctx, alias),
+    imageFingerprint: (alias) => imageFingerprint(ctx, alias),
+    async create(spec, options) {
+      const { argv, stdin } = createArgv(spec, scope, options.start);
+      const what = `incus ${options.start ? "launch" : "init"} ${spec.name}`;
+      await run(ctx, argv, what, { stdin, signal: options.signal });
+    },
+    async addDisk(name, device, vm) {
+      await run(ctx, addDiskArgv(name, device, vm, scope), `incus config device add ${name} ${device.name}`);
+    },
+    async start(name) {
+      await run(ctx, startArgv(name, scope), `incus start ${name}`);
+    },
+    exec: (name, argv, options = {}) => transport.exec(execArgv(name, argv, options, scope), {
+      onStdout: options.onStdout,
+      onStderr: options.onStderr,
+      timeoutMs: options.timeoutMs,
+      signal: options.signal,
+      collect: options.collect
+    }),
+    waitReady: (name, options) => waitReady(ctx, name, options),
+    delete: (name, options = {}) => deleteInstance(ctx, name, options.timeoutMs ?? 12e4),
+    async list(prefix) {
+      const result = await run(ctx, queryArgv("/1.0/instances?recursion=1", scope), "incus list", {
+        timeoutMs: 6e4
+      });
+      return parseInstanceList(result.stdout.toString()).filter((i) => i.name.startsWith(prefix));
+    },
+    claim: (name, device) => claim2(ctx, name, device),
+    async patch(name, body) {
+      await run(ctx, queryArgv(`/1.0/instances/${name}`, scope, body), `incus PATCH instance ${name}`);
+    }
+  };
+}
+async function run(ctx, argv, what, options = {}) {
+  const result = await ctx.transport.exec(argv, options);
+  if (result.code !== 0) throw incusError(what, ctx.transport.description, result);
+  return result;
+}
+async function imageExists(ctx, alias) {
+  const result = await ctx.transport.exec(imageInfoArgv(alias, ctx.scope), { timeoutMs: 3e4 });
+  if (result.code === 0) return true;
+  if (NOT_FOUND.test(result.stderr.toString())) return false;
+  throw incusError(`incus image info ${alias}`, ctx.transport.description, result);
+}
+async function imageFingerprint(ctx, alias) {
+  const argv = queryArgv(`/1.0/images/aliases/${encodeURIComponent(alias)}`, ctx.scope);
+  const result = await ctx.transport.exec(argv, { timeoutMs: 3e4 });
+  if (result.code !== 0) {
+    if (NOT_FOUND.test(result.stderr.toString())) return null;
+    throw incusError(`incus image alias ${alias}`, ctx.transport.description, result);
+  }
+  const target = JSON.parse(result.stdout.toString()).target;
+  return typeof target === "string" ? target : null;
+}
+async function claim2(ctx, name, device) {
+  const result = await ctx.transport.exec(claimArgv(name, device, ctx.scope), { timeoutMs: 6e4 });
+  if (result.code === 0) return true;
+  if (CLAIM_LOST.test(result.stderr.toString())) return false;
+  throw incusError(`claiming ${name}`, ctx.transport.description, result);
+}
+async function waitReady(ctx, name, options) {
+  const deadline = Date.now() + options.deadlineMs;
+  let delay = 50;
+  for (; ; ) {
+    const argv = execArgv(name, ["true"], {}, ctx.scope);
+    const result = await ctx.transport.exec(argv, { signal: options.signal });
+    if (result.code === 0) return;
+    if (Date.now() + delay > deadline) {
+      const what = `instance ${name} did not become ready within ${options.deadlineMs} ms`;
+      throw incusError(what, ctx.transport.description, result);
+    }
+    await new Promise((resolve5) => setTimeout(resolve5, delay));
+    delay = Math.min(delay * 2, 1e3);
+  }
+}
+async function deleteInstance(ctx, name, timeoutMs) {
+  const result = await ctx.transport.exec(deleteArgv(name, ctx.scope), { timeoutMs });
+  if (result.code === 0 || NOT_FOUND.test(result.stderr.toString())) return;
+  throw incusError(`incus delete ${name}`, ctx.transport.description, result);
+}
+function incusError(what, where, result) {
+  const stderr = result.stderr.toString().trim().split("\n").slice(-5).join(" | ");
+  const status = result.code === null ? `signal ${result.signal ?? "?"}` : `exit ${result.code}`;
+  return new InfrastructureError(`${what} failed on ${where} (${status}): ${stderr || "no output"}`, {
+    hint: "check the build host's Incus (`incus info`, `incus list`) and that the ssh user may use it (incus-admin group)"
+  });
+}
+var NOT_FOUND, CLAIM_LOST;
+var init_client = __esm({
+  "src/incus/client.ts"() {
+    "use strict";
+    init_errors2();
+    init_argv();
+    init_list();
+    NOT_FOUND = /not found|no such (object|instance)|non-reusable operation has now succeeded/i;
+    CLAIM_LOST = /already exists|ETag doesn't match|not found|is not running/i;
+  }
+});
+
+// src/limits/memory.ts
+function formatMemory(bytes) {
+  for (const [unit, size] of UNITS) {
+    if (bytes >= size && bytes % size === 0) return `${bytes / size}${unit}`;
+  }
+  return String(bytes);
+}
+var UNITS;
+var init_memory = __esm({
+  "src/limits/memory.ts"() {
+    "use strict";
+    UNITS = [
+      ["GiB", 1024 ** 3],
+      ["MiB", 1024 ** 2],
+      ["KiB", 1024]
+    ];
+  }
+});
+
+// src/limits/oom.ts
+function parseOomKills(text) {
+  const match = /^oom_kill (\d+)$/m.exec(text);
+  return match ? Number(match[1]) : null;
+}
+function withOutOfMemory(verdict, facts) {
+  if (!facts.oomKills || facts.memoryBytes === void 0) return verdict;
+  if (verdict.status !== "failed" || verdict.failure_kind === "timeout") return verdict;
+  return {
+    status: "failed",
+    failure_kind: "test_failure",
+    exit_code: verdict.exit_code,
+    message: `out of memory (limit ${formatMemory(facts.memoryBytes)})`
+  };
+}
+var init_oom = __esm({
+  "src/limits/oom.ts"() {
+    "use strict";
+    init_memory();
+  }
+});
+
+// src/executor/incus/classify.ts
+function classifyEnding(ending) {
+  if (ending.aborted)
+    return { status: "cancelled", failure_kind: null, exit_code: null, message: "cancelled" };
+  if (ending.hostDeadline) {
+    return timeout(`timed out after ${ending.timeoutSecs}s (the host-side deadline killed the instance)`);
+  }
+  if (ending.error !== null) return infrastructure(ending.error);
+  const result = parseResult(ending.resultText);
+  if (result === null) {
+    const exit = ending.runnerExit === null ? "did not report an exit code" : `exited ${ending.runnerExit}`;
+    if (ending.runnerExit === RUNNER_TIMEOUT) return timeout(`timed out after ${ending.timeoutSecs}s`);
+    return infrastructure(
+      `the guest runner wrote no valid result.json (runner ${exit}); the image may lack pikaci-incus-run or /artifacts is not writable`
+    );
+  }
+  if (result.status === "passed" && result.exit_code === 0) {
+    return { status: "passed", failure_kind: null, exit_code: 0, message: null };
+  }
+  if (result.exit_code === RUNNER_TIMEOUT)
+    return timeout(result.message || `timed out after ${ending.timeoutSecs}s`);
+  if (result.exit_code === RUNNER_BOOTSTRAP && result.message.startsWith("bootstrap error")) {
+    return infrastructure(`guest runner ${result.message}`);
+  }
+  return {
+    status: "failed",
+    failure_kind: "test_failure",
+    exit_code: result.exit_code,
+    message: result.message
+  };
+}
+function parseResult(text) {
+  if (text === null || text.trim() === "") return null;
+  try {
+    const parsed = GuestResult.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+var RUNNER_TIMEOUT, RUNNER_BOOTSTRAP, timeout, infrastructure;
+var init_classify = __esm({
+  "src/executor/incus/classify.ts"() {
+    "use strict";
+    init_schema();
+    RUNNER_TIMEOUT = 124;
+    RUNNER_BOOTSTRAP = 2;
+    timeout = (message) => ({
+      status: "failed",
+      failure_kind: "timeout",
+      exit_code: null,
+      message
+    });
+    infrastructure = (message) => ({
+      status: "failed",
+      failure_kind: "infrastructure",
+      exit_code: null,
+      message
+    });
+  }
+});
+
+// src/executor/incus/heartbeat.ts
+function startHeartbeat(params) {
+  const timer = setInterval(() => {
+    params.transport.exec(["touch", "--", params.path], { timeoutMs: 3e4 }).catch(() => {
+    });
+  }, params.intervalMs ?? HEARTBEAT_INTERVAL_MS);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+var HEARTBEAT_INTERVAL_MS, HEARTBEAT_STALE_FACTOR;
+var init_heartbeat = __esm({
+  "src/executor/incus/heartbeat.ts"() {
+    "use strict";
+    HEARTBEAT_INTERVAL_MS = 1e4;
+    HEARTBEAT_STALE_FACTOR = 3;
+  }
+});
+
+// node_modules/events-universal/default.js
 var require_default = __commonJS({
-  "../../main/node_modules/events-universal/default.js"(exports, module) {
+  "node_modules/events-universal/default.js"(exports, module) {
     module.exports = __require("events");
   }
 });
 
-// ../../main/node_modules/fast-fifo/fixed-size.js
+// node_modules/fast-fifo/fixed-size.js
 var require_fixed_size = __commonJS({
-  "../../main/node_modules/fast-fifo/fixed-size.js"(exports, module) {
+  "node_modules/fast-fifo/fixed-size.js"(exports, module) {
     module.exports = class FixedFIFO {
       constructor(hwm) {
         if (!(hwm > 0) || (hwm - 1 & hwm) !== 0) throw new Error("Max size for a FixedFIFO should be a power of two");
@@ -32843,9 +33245,9 @@ var require_fixed_size = __commonJS({
   }
 });
 
-// ../../main/node_modules/fast-fifo/index.js
+// node_modules/fast-fifo/index.js
 var require_fast_fifo = __commonJS({
-  "../../main/node_modules/fast-fifo/index.js"(exports, module) {
+  "node_modules/fast-fifo/index.js"(exports, module) {
     var FixedFIFO = require_fixed_size();
     module.exports = class FastFIFO {
       constructor(hwm) {
@@ -32890,9 +33292,9 @@ var require_fast_fifo = __commonJS({
   }
 });
 
-// ../../main/node_modules/b4a/index.js
+// node_modules/b4a/index.js
 var require_b4a = __commonJS({
-  "../../main/node_modules/b4a/index.js"(exports, module) {
+  "node_modules/b4a/index.js"(exports, module) {
     function isBuffer(value) {
       return Buffer.isBuffer(value) || value instanceof Uint8Array;
     }
@@ -33051,9 +33453,9 @@ var require_b4a = __commonJS({
   }
 });
 
-// ../../main/node_modules/text-decoder/lib/pass-through-decoder.js
+// node_modules/text-decoder/lib/pass-through-decoder.js
 var require_pass_through_decoder = __commonJS({
-  "../../main/node_modules/text-decoder/lib/pass-through-decoder.js"(exports, module) {
+  "node_modules/text-decoder/lib/pass-through-decoder.js"(exports, module) {
     var b4a = require_b4a();
     module.exports = class PassThroughDecoder {
       constructor(encoding) {
@@ -33072,9 +33474,9 @@ var require_pass_through_decoder = __commonJS({
   }
 });
 
-// ../../main/node_modules/text-decoder/lib/utf8-decoder.js
+// node_modules/text-decoder/lib/utf8-decoder.js
 var require_utf8_decoder = __commonJS({
-  "../../main/node_modules/text-decoder/lib/utf8-decoder.js"(exports, module) {
+  "node_modules/text-decoder/lib/utf8-decoder.js"(exports, module) {
     var b4a = require_b4a();
     module.exports = class UTF8Decoder {
       constructor() {
@@ -33219,9 +33621,9 @@ var require_utf8_decoder = __commonJS({
   }
 });
 
-// ../../main/node_modules/text-decoder/index.js
+// node_modules/text-decoder/index.js
 var require_text_decoder = __commonJS({
-  "../../main/node_modules/text-decoder/index.js"(exports, module) {
+  "node_modules/text-decoder/index.js"(exports, module) {
     var PassThroughDecoder = require_pass_through_decoder();
     var UTF8Decoder = require_utf8_decoder();
     module.exports = class TextDecoder {
@@ -33281,9 +33683,9 @@ var require_text_decoder = __commonJS({
   }
 });
 
-// ../../main/node_modules/streamx/lib/errors.js
+// node_modules/streamx/lib/errors.js
 var require_errors2 = __commonJS({
-  "../../main/node_modules/streamx/lib/errors.js"(exports, module) {
+  "node_modules/streamx/lib/errors.js"(exports, module) {
     module.exports = class StreamError extends Error {
       constructor(msg, code, fn = StreamError) {
         super(msg);
@@ -33323,9 +33725,9 @@ var require_errors2 = __commonJS({
   }
 });
 
-// ../../main/node_modules/streamx/index.js
+// node_modules/streamx/index.js
 var require_streamx = __commonJS({
-  "../../main/node_modules/streamx/index.js"(exports, module) {
+  "node_modules/streamx/index.js"(exports, module) {
     var { EventEmitter } = require_default();
     var FIFO = require_fast_fifo();
     var TextDecoder2 = require_text_decoder();
@@ -34040,8 +34442,8 @@ var require_streamx = __commonJS({
             return this;
           },
           next() {
-            return new Promise(function(resolve4, reject) {
-              promiseResolve = resolve4;
+            return new Promise(function(resolve5, reject) {
+              promiseResolve = resolve5;
               promiseReject = reject;
               const data = stream.read();
               if (data !== null) ondata(data);
@@ -34074,11 +34476,11 @@ var require_streamx = __commonJS({
         }
         function destroy(err) {
           stream.destroy(err);
-          return new Promise((resolve4, reject) => {
-            if (stream._duplexState & DESTROYED) return resolve4({ value: void 0, done: true });
+          return new Promise((resolve5, reject) => {
+            if (stream._duplexState & DESTROYED) return resolve5({ value: void 0, done: true });
             stream.once("close", function() {
               if (err) reject(err);
-              else resolve4({ value: void 0, done: true });
+              else resolve5({ value: void 0, done: true });
             });
           });
         }
@@ -34122,8 +34524,8 @@ var require_streamx = __commonJS({
         const writes = pending + (ws._duplexState & WRITE_WRITING ? 1 : 0);
         if (writes === 0) return Promise.resolve(true);
         if (state.drains === null) state.drains = [];
-        return new Promise((resolve4) => {
-          state.drains.push({ writes, resolve: resolve4 });
+        return new Promise((resolve5) => {
+          state.drains.push({ writes, resolve: resolve5 });
         });
       }
       write(data) {
@@ -34228,10 +34630,10 @@ var require_streamx = __commonJS({
       cb(null);
     }
     function pipelinePromise(...streams) {
-      return new Promise((resolve4, reject) => {
+      return new Promise((resolve5, reject) => {
         return pipeline2(...streams, (err) => {
           if (err) return reject(err);
-          resolve4();
+          resolve5();
         });
       });
     }
@@ -34354,9 +34756,9 @@ var require_streamx = __commonJS({
   }
 });
 
-// ../../main/node_modules/tar-stream/headers.js
+// node_modules/tar-stream/headers.js
 var require_headers = __commonJS({
-  "../../main/node_modules/tar-stream/headers.js"(exports) {
+  "node_modules/tar-stream/headers.js"(exports) {
     var b4a = require_b4a();
     var ZEROS = "0000000000000000000";
     var SEVENS = "7777777777777777777";
@@ -34616,9 +35018,9 @@ var require_headers = __commonJS({
   }
 });
 
-// ../../main/node_modules/tar-stream/extract.js
+// node_modules/tar-stream/extract.js
 var require_extract = __commonJS({
-  "../../main/node_modules/tar-stream/extract.js"(exports, module) {
+  "node_modules/tar-stream/extract.js"(exports, module) {
     var { Writable, Readable: Readable3, getStreamError } = require_streamx();
     var FIFO = require_fast_fifo();
     var b4a = require_b4a();
@@ -34901,16 +35303,16 @@ var require_extract = __commonJS({
           entryCallback = null;
           cb(err);
         }
-        function onnext(resolve4, reject) {
+        function onnext(resolve5, reject) {
           if (error62) {
             return reject(error62);
           }
           if (entryStream) {
-            resolve4({ value: entryStream, done: false });
+            resolve5({ value: entryStream, done: false });
             entryStream = null;
             return;
           }
-          promiseResolve = resolve4;
+          promiseResolve = resolve5;
           promiseReject = reject;
           consumeCallback(null);
           if (extract._finished && promiseResolve) {
@@ -34938,11 +35340,11 @@ var require_extract = __commonJS({
         function destroy(err) {
           extract.destroy(err);
           consumeCallback(err);
-          return new Promise((resolve4, reject) => {
-            if (extract.destroyed) return resolve4({ value: void 0, done: true });
+          return new Promise((resolve5, reject) => {
+            if (extract.destroyed) return resolve5({ value: void 0, done: true });
             extract.once("close", function() {
               if (err) reject(err);
-              else resolve4({ value: void 0, done: true });
+              else resolve5({ value: void 0, done: true });
             });
           });
         }
@@ -34960,9 +35362,9 @@ var require_extract = __commonJS({
   }
 });
 
-// ../../main/node_modules/tar-stream/constants.js
+// node_modules/tar-stream/constants.js
 var require_constants2 = __commonJS({
-  "../../main/node_modules/tar-stream/constants.js"(exports, module) {
+  "node_modules/tar-stream/constants.js"(exports, module) {
     var constants4 = {
       // just for envs without fs
       S_IFMT: 61440,
@@ -34980,9 +35382,9 @@ var require_constants2 = __commonJS({
   }
 });
 
-// ../../main/node_modules/tar-stream/pack.js
+// node_modules/tar-stream/pack.js
 var require_pack = __commonJS({
-  "../../main/node_modules/tar-stream/pack.js"(exports, module) {
+  "node_modules/tar-stream/pack.js"(exports, module) {
     var { Readable: Readable3, Writable, getStreamError } = require_streamx();
     var b4a = require_b4a();
     var constants4 = require_constants2();
@@ -35214,9 +35616,9 @@ var require_pack = __commonJS({
   }
 });
 
-// ../../main/node_modules/tar-stream/index.js
+// node_modules/tar-stream/index.js
 var require_tar_stream = __commonJS({
-  "../../main/node_modules/tar-stream/index.js"(exports) {
+  "node_modules/tar-stream/index.js"(exports) {
     exports.extract = require_extract();
     exports.pack = require_pack();
   }
@@ -35225,21 +35627,27 @@ var require_tar_stream = __commonJS({
 // src/artifacts/collect-incus.ts
 import { PassThrough } from "node:stream";
 async function collectIncus(params) {
-  const { incus, sink } = params;
   const globs = resolveGlobs(params.spec, params.roots);
-  const listing = await incus.exec(
+  const listed = await listGuestFiles(params, scanBases(globs));
+  const selected = selectFiles({ globs, listed, roots: params.roots, maxFiles: params.caps.maxFiles });
+  for (const warning of selected.warnings) params.sink.warn(warning);
+  if (selected.files.length === 0) return [];
+  return tarOutOfGuest(params, selected.files);
+}
+async function listGuestFiles(params, bases2) {
+  const listing = await params.incus.exec(
     params.instance,
-    ["sh", "-c", LIST_SCRIPT, "pikaci-list", ...scanBases(globs)],
+    ["sh", "-c", LIST_SCRIPT, "pikaci-list", ...bases2],
     {
       timeoutMs: 12e4,
       signal: params.signal
     }
   );
-  const listed = listing.stdout.toString("utf8").split("\0").filter((p) => p.startsWith("/"));
-  const selected = selectFiles({ globs, listed, roots: params.roots, maxFiles: params.caps.maxFiles });
-  for (const warning of selected.warnings) sink.warn(warning);
-  if (selected.files.length === 0) return [];
-  const wanted = new Map(selected.files.map((f) => [f.source.slice(1), f]));
+  return listing.stdout.toString("utf8").split("\0").filter((p) => p.startsWith("/"));
+}
+async function tarOutOfGuest(params, files) {
+  const { incus, sink } = params;
+  const wanted = new Map(files.map((f) => [f.source.slice(1), f]));
   const collected = [];
   const extract = import_tar_stream.default.extract();
   extract.on("entry", (header, stream, next) => {
@@ -35252,8 +35660,8 @@ async function collectIncus(params) {
     wanted.delete(file2.source.slice(1));
     sink.add({ name: file2.name, size, report: file2.report, content: stream }).then(() => collected.push(file2)).then(() => next(), next);
   });
-  const done = new Promise((resolve4, reject) => {
-    extract.on("finish", resolve4);
+  const done = new Promise((resolve5, reject) => {
+    extract.on("finish", resolve5);
     extract.on("error", reject);
   });
   const input2 = new PassThrough();
@@ -35286,261 +35694,62 @@ var init_collect_incus = __esm({
   }
 });
 
-// src/incus/argv.ts
-function assertDeviceName(name) {
-  if (name.length > DEVICE_NAME_MAX || !DEVICE_NAME_PATTERN.test(name)) {
-    throw new Error(`incus device name '${name}' must be 1-${DEVICE_NAME_MAX} characters of [A-Za-z0-9._-]`);
-  }
-}
-function assertInstanceName(name) {
-  if (!INSTANCE_NAME_PATTERN.test(name) || name.endsWith("-")) {
-    throw new Error(`incus instance name '${name}' is not a valid host name label`);
-  }
-}
-function projectFlag(scope) {
-  return scope.project ? ["--project", scope.project] : [];
-}
-function diskDeviceConfig(device, vm) {
-  assertDeviceName(device.name);
-  const config2 = { type: "disk", source: device.source, path: device.path };
-  if (device.readonly) config2.readonly = "true";
-  if (device.shift) config2.shift = "true";
-  if (vm) config2["io.bus"] = "virtiofs";
+// src/limits/incus-config.ts
+function incusLimitsConfig(limits) {
+  const config2 = {};
+  if (limits?.cpu !== void 0) config2["limits.cpu"] = String(limits.cpu);
+  if (limits?.memory_bytes !== void 0) config2["limits.memory"] = formatMemory(limits.memory_bytes);
+  if (limits?.processes !== void 0) config2["limits.processes"] = String(limits.processes);
   return config2;
 }
-function createArgv(spec, scope, start) {
-  assertInstanceName(spec.name);
-  const devices = {};
-  for (const device of spec.devices) {
-    if (devices[device.name]) throw new Error(`duplicate incus device name '${device.name}'`);
-    devices[device.name] = diskDeviceConfig(device, spec.vm);
-  }
-  for (const [name, device] of Object.entries(spec.otherDevices ?? {})) {
-    if (devices[name]) throw new Error(`duplicate incus device name '${name}'`);
-    devices[name] = device;
-  }
-  const argv = ["incus", start ? "launch" : "init", ...projectFlag(scope), spec.image, spec.name];
-  if (spec.vm) argv.push("--vm");
-  return { argv, stdin: `${JSON.stringify({ config: spec.config, devices })}
-` };
-}
-function addDiskArgv(name, device, vm, scope) {
-  const config2 = diskDeviceConfig(device, vm);
-  const pairs = Object.entries(config2).filter(([key]) => key !== "type").map(([key, value]) => `${key}=${value}`);
-  return ["incus", "config", "device", "add", ...projectFlag(scope), name, device.name, "disk", ...pairs];
-}
-function startArgv(name, scope) {
-  return ["incus", "start", ...projectFlag(scope), name];
-}
-function execArgv(name, argv, options, scope) {
-  const env = Object.entries(options.env ?? {}).flatMap(([key, value]) => {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new Error(`invalid environment variable name '${key}'`);
-    return ["--env", `${key}=${value}`];
-  });
-  const cwd = options.cwd ? ["--cwd", options.cwd] : [];
-  return ["incus", "exec", ...projectFlag(scope), "--disable-stdin", ...env, ...cwd, name, "--", ...argv];
-}
-function deleteArgv(name, scope) {
-  return ["incus", "delete", ...projectFlag(scope), "--force", name];
-}
-function listArgv(prefix, scope) {
-  return ["incus", "list", ...projectFlag(scope), "--format", "json", prefix];
-}
-function imageInfoArgv(alias, scope) {
-  return ["incus", "image", "info", ...projectFlag(scope), alias];
-}
-var DEVICE_NAME_MAX, DEVICE_NAME_PATTERN, INSTANCE_NAME_PATTERN;
-var init_argv = __esm({
-  "src/incus/argv.ts"() {
+var init_incus_config = __esm({
+  "src/limits/incus-config.ts"() {
     "use strict";
-    DEVICE_NAME_MAX = 20;
-    DEVICE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
-    INSTANCE_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9-]{0,62}$/;
+    init_memory();
   }
 });
 
-// src/incus/list.ts
-function parseInstanceList(json2) {
-  let parsed;
-  try {
-    parsed = JSON.parse(json2);
-  } catch (error62) {
-    throw new InfrastructureError("incus list returned output that is not JSON", {
-      hint: "check the build host's incus version (`incus version`); pikaci needs `incus list --format json`",
-      cause: error62
-    });
+// src/ssh/quote.ts
+function shellQuote(arg) {
+  if (arg.includes("\0")) {
+    throw new TypeError("shellQuote: arguments cannot contain NUL bytes");
   }
-  if (!Array.isArray(parsed)) return [];
-  return parsed.flatMap((item) => {
-    if (typeof item !== "object" || item === null || typeof item.name !== "string") return [];
-    const config2 = {};
-    for (const [key, value] of Object.entries(item.config ?? {})) {
-      if (typeof value === "string") config2[key] = value;
-    }
-    return [
-      {
-        name: item.name,
-        status: typeof item.status === "string" ? item.status : "Unknown",
-        created_at: typeof item.created_at === "string" ? item.created_at : null,
-        config: config2
-      }
-    ];
-  });
+  if (arg !== "" && /^[A-Za-z0-9_\-+=.,/:@%]+$/.test(arg)) return arg;
+  return `'${arg.replaceAll("'", `'\\''`)}'`;
 }
-var init_list = __esm({
-  "src/incus/list.ts"() {
+function shellJoin(argv) {
+  return argv.map(shellQuote).join(" ");
+}
+var init_quote = __esm({
+  "src/ssh/quote.ts"() {
     "use strict";
-    init_errors2();
   }
 });
 
-// src/incus/client.ts
-function createIncusClient(params) {
-  const { transport } = params;
-  const scope = params.project ? { project: params.project } : {};
-  const run2 = async (argv, what, options = {}) => {
-    const result = await transport.exec(argv, options);
-    if (result.code !== 0) throw incusError(what, transport.description, result);
-    return result;
-  };
-  return {
-    async imageExists(alias) {
-      const result = await transport.exec(imageInfoArgv(alias, scope), { timeoutMs: 3e4 });
-      if (result.code === 0) return true;
-      if (NOT_FOUND.test(result.stderr.toString())) return false;
-      throw incusError(`incus image info ${alias}`, transport.description, result);
-    },
-    async create(spec, options) {
-      const { argv, stdin } = createArgv(spec, scope, options.start);
-      await run2(argv, `incus ${options.start ? "launch" : "init"} ${spec.name}`, {
-        stdin,
-        signal: options.signal
-      });
-    },
-    async addDisk(name, device, vm) {
-      await run2(addDiskArgv(name, device, vm, scope), `incus config device add ${name} ${device.name}`);
-    },
-    async start(name) {
-      await run2(startArgv(name, scope), `incus start ${name}`);
-    },
-    exec(name, argv, options = {}) {
-      return transport.exec(execArgv(name, argv, options, scope), {
-        onStdout: options.onStdout,
-        onStderr: options.onStderr,
-        timeoutMs: options.timeoutMs,
-        signal: options.signal,
-        collect: options.collect
-      });
-    },
-    async waitReady(name, options) {
-      const deadline = Date.now() + options.deadlineMs;
-      let delay = 50;
-      for (; ; ) {
-        const result = await transport.exec(execArgv(name, ["true"], {}, scope), { signal: options.signal });
-        if (result.code === 0) return;
-        if (Date.now() + delay > deadline) {
-          throw incusError(
-            `instance ${name} did not become ready within ${options.deadlineMs} ms`,
-            transport.description,
-            result
-          );
-        }
-        await new Promise((resolve4) => setTimeout(resolve4, delay));
-        delay = Math.min(delay * 2, 1e3);
-      }
-    },
-    async delete(name, options = {}) {
-      const result = await transport.exec(deleteArgv(name, scope), {
-        timeoutMs: options.timeoutMs ?? 12e4
-      });
-      if (result.code === 0 || NOT_FOUND.test(result.stderr.toString())) return;
-      throw incusError(`incus delete ${name}`, transport.description, result);
-    },
-    async list(prefix) {
-      const result = await run2(listArgv(prefix, scope), "incus list", { timeoutMs: 6e4 });
-      return parseInstanceList(result.stdout.toString()).filter(
-        (instance) => instance.name.startsWith(prefix)
-      );
-    }
-  };
+// src/limits/oom-probe.ts
+function payloadCgroup(instance, project) {
+  return `lxc.payload.${project && project !== "default" ? `${project}_${instance}` : instance}`;
 }
-function incusError(what, where, result) {
-  const stderr = result.stderr.toString().trim().split("\n").slice(-5).join(" | ");
-  const status = result.code === null ? `signal ${result.signal ?? "?"}` : `exit ${result.code}`;
-  return new InfrastructureError(`${what} failed on ${where} (${status}): ${stderr || "no output"}`, {
-    hint: "check the build host's Incus (`incus info`, `incus list`) and that the ssh user may use it (incus-admin group)"
-  });
+function oomCounterPaths(instance, project) {
+  const payload = payloadCgroup(instance, project);
+  return [
+    `/sys/fs/cgroup/${payload}/memory.events`,
+    `/sys/fs/cgroup/system.slice/incus.service/${payload}/memory.events`,
+    `/sys/fs/cgroup/memory/${payload}/memory.oom_control`
+  ];
 }
-var NOT_FOUND;
-var init_client = __esm({
-  "src/incus/client.ts"() {
+async function readOomKills(params) {
+  const paths = oomCounterPaths(params.instance, params.project).map(shellQuote).join(" ");
+  const script = `for f in ${paths}; do if [ -r "$f" ]; then cat "$f"; exit 0; fi; done; d=$(find /sys/fs/cgroup -maxdepth 6 -type d -name ${shellQuote(payloadCgroup(params.instance, params.project))} 2>/dev/null | head -n 1); [ -n "$d" ] && cat "$d/memory.events" "$d/memory.oom_control" 2>/dev/null; exit 0`;
+  const result = await params.transport.exec(["sh", "-c", script], { timeoutMs: 15e3 }).catch(() => null);
+  if (result === null || result.code !== 0) return null;
+  return parseOomKills(result.stdout.toString());
+}
+var init_oom_probe = __esm({
+  "src/limits/oom-probe.ts"() {
     "use strict";
-    init_errors2();
-    init_argv();
-    init_list();
-    NOT_FOUND = /not found|no such (object|instance)|non-reusable operation has now succeeded/i;
-  }
-});
-
-// src/executor/incus/classify.ts
-function classifyEnding(ending) {
-  if (ending.aborted)
-    return { status: "cancelled", failure_kind: null, exit_code: null, message: "cancelled" };
-  if (ending.hostDeadline) {
-    return timeout(`timed out after ${ending.timeoutSecs}s (the host-side deadline killed the instance)`);
-  }
-  if (ending.error !== null) return infrastructure(ending.error);
-  const result = parseResult(ending.resultText);
-  if (result === null) {
-    const exit = ending.runnerExit === null ? "did not report an exit code" : `exited ${ending.runnerExit}`;
-    if (ending.runnerExit === RUNNER_TIMEOUT) return timeout(`timed out after ${ending.timeoutSecs}s`);
-    return infrastructure(
-      `the guest runner wrote no valid result.json (runner ${exit}); the image may lack pikaci-incus-run or /artifacts is not writable`
-    );
-  }
-  if (result.status === "passed" && result.exit_code === 0) {
-    return { status: "passed", failure_kind: null, exit_code: 0, message: null };
-  }
-  if (result.exit_code === RUNNER_TIMEOUT)
-    return timeout(result.message || `timed out after ${ending.timeoutSecs}s`);
-  if (result.exit_code === RUNNER_BOOTSTRAP && result.message.startsWith("bootstrap error")) {
-    return infrastructure(`guest runner ${result.message}`);
-  }
-  return {
-    status: "failed",
-    failure_kind: "test_failure",
-    exit_code: result.exit_code,
-    message: result.message
-  };
-}
-function parseResult(text) {
-  if (text === null || text.trim() === "") return null;
-  try {
-    const parsed = GuestResult.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : null;
-  } catch {
-    return null;
-  }
-}
-var RUNNER_TIMEOUT, RUNNER_BOOTSTRAP, timeout, infrastructure;
-var init_classify = __esm({
-  "src/executor/incus/classify.ts"() {
-    "use strict";
-    init_schema();
-    RUNNER_TIMEOUT = 124;
-    RUNNER_BOOTSTRAP = 2;
-    timeout = (message) => ({
-      status: "failed",
-      failure_kind: "timeout",
-      exit_code: null,
-      message
-    });
-    infrastructure = (message) => ({
-      status: "failed",
-      failure_kind: "infrastructure",
-      exit_code: null,
-      message
-    });
+    init_quote();
+    init_oom();
   }
 });
 
@@ -35796,24 +36005,6 @@ var init_guest = __esm({
     init_schema();
     init_trailer();
     DEFAULT_RUNNER_PATH = "/run/current-system/sw/bin/pikaci-incus-run";
-  }
-});
-
-// src/executor/incus/heartbeat.ts
-function startHeartbeat(params) {
-  const timer = setInterval(() => {
-    params.transport.exec(["touch", "--", params.path], { timeoutMs: 3e4 }).catch(() => {
-    });
-  }, params.intervalMs ?? HEARTBEAT_INTERVAL_MS);
-  timer.unref();
-  return () => clearInterval(timer);
-}
-var HEARTBEAT_INTERVAL_MS, HEARTBEAT_STALE_FACTOR;
-var init_heartbeat = __esm({
-  "src/executor/incus/heartbeat.ts"() {
-    "use strict";
-    HEARTBEAT_INTERVAL_MS = 1e4;
-    HEARTBEAT_STALE_FACTOR = 3;
   }
 });
 
@@ -36188,6 +36379,475 @@ var init_runtime = __esm({
   "src/executor/incus/runtime.ts"() {
     "use strict";
     init_errors2();
+  }
+});
+
+// src/executor/incus/writable-copy.ts
+async function makeWritableCopy(params) {
+  const script = [
+    "set -e",
+    `mkdir -p ${GUEST_WRITABLE}`,
+    // -R keeps symlinks as symlinks (busybox and GNU); no -p: the files are the job's now; exec bits stay.
+    `cp -R ${GUEST_SNAPSHOT}/. ${GUEST_WRITABLE}/`,
+    // Objects in the content-addressed store are read-only (a-w); the job's copy must be writable.
+    `chmod -R u+w ${GUEST_WRITABLE}`,
+    `if [ "$1" != 1 ]; then chown -R "$(id -u "$2"):$(id -g "$2")" ${GUEST_WRITABLE}; fi`,
+    "echo copy"
+  ].join("\n");
+  const result = await params.incus.exec(
+    params.name,
+    ["sh", "-c", script, "pikaci-copy", params.runAsRoot ? "1" : "0", params.user ?? "pikaci"],
+    { signal: params.signal }
+  );
+  if (result.code !== 0) {
+    throw new InfrastructureError(
+      `cannot make the writable workspace in ${params.name}: ${result.stderr.toString().trim()}`,
+      { hint: "check the instance's disk space and that the image has cp, chown and id" }
+    );
+  }
+  return { path: GUEST_WRITABLE, method: "copy" };
+}
+var GUEST_WRITABLE;
+var init_writable_copy = __esm({
+  "src/executor/incus/writable-copy.ts"() {
+    "use strict";
+    init_errors2();
+    init_devices();
+    GUEST_WRITABLE = "/workspace/rw";
+  }
+});
+
+// src/executor/incus/job-steps.ts
+import { posix as posix5 } from "node:path";
+function startClaim(job2) {
+  const spec = job2.job.execute;
+  if (job2.pool === null || spec.network !== void 0 || spec.instance_type !== "container") {
+    return Promise.resolve(null);
+  }
+  return job2.pool.claim(job2.image, spec.instance_type).catch((error62) => {
+    job2.host(`warm pool unavailable (${describeError(error62)}); launching cold`);
+    return null;
+  });
+}
+function devicesFor(job2, snapshotPath) {
+  return jobDevices({
+    cacheSource: (cacheName) => job2.keyed.find((c) => c.name === cacheName)?.work,
+    spec: job2.job.execute,
+    remoteWorkDir: job2.settings.remoteWorkDir,
+    snapshotPath,
+    artifactsPath: job2.layout.artifacts,
+    shift: job2.settings.shift
+  });
+}
+async function runSteps(job2) {
+  const { clock, layout } = job2;
+  await clock.run("prepare_directories", () => {
+    const writable = [
+      ...writableDirs(devicesFor(job2, GUEST_SNAPSHOT)),
+      posix5.join(layout.artifacts, "outputs")
+    ];
+    return prepareRemoteDirs({
+      transport: job2.transport,
+      dirs: [layout.jobDir],
+      writable,
+      clearFiles: ["result.json", "guest.log"].map((file2) => posix5.join(layout.artifacts, file2)),
+      heartbeat: layout.heartbeat
+    });
+  });
+  checkAbort(job2);
+  const snapshotPath = await clock.run("sync_snapshot", async () => {
+    const synced = await job2.syncer({ snapshot: job2.job.snapshot, signal: job2.signal, log: job2.host });
+    job2.sync = synced.stats;
+    job2.host(
+      `snapshot ${job2.job.snapshot.hash.slice(0, 12)}: ${synced.stats.bytes_sent} bytes sent, ${synced.stats.objects_reused} objects reused`
+    );
+    return synced.remotePath;
+  });
+  checkAbort(job2);
+  const workdir = await clock.run("prepare_runtime", () => prepareRuntime(job2, snapshotPath));
+  const exit = await runGuestPhases(job2, workdir);
+  await takeExit(job2, exit, workdir);
+}
+async function prepareRuntime(job2, snapshotPath) {
+  const { incus, signal } = job2;
+  const spec = job2.job.execute;
+  await restoreKeyedCaches({
+    transport: job2.transport,
+    remoteWorkDir: job2.settings.remoteWorkDir,
+    caches: job2.keyed,
+    log: job2.host
+  });
+  const labels = {
+    ...instanceLabels({
+      ...ids(job2.job),
+      createdAt: job2.startedAt,
+      owner: job2.settings.owner,
+      remoteWorkDir: job2.settings.remoteWorkDir
+    }),
+    ...incusLimitsConfig(spec.limits)
+  };
+  const member = await job2.claim;
+  if (member !== null) {
+    job2.instance = member;
+    job2.host(`warm pool: claimed running instance ${member}; hot-plugging its disks`);
+    await incus.patch(member, instancePatch(devicesFor(job2, snapshotPath), labels, false));
+  } else {
+    await launchCold(job2, snapshotPath, labels);
+  }
+  checkAbort(job2);
+  if (!spec.writable_workspace) return GUEST_SNAPSHOT;
+  const writable = await makeWritableCopy({
+    incus,
+    name: job2.instance,
+    runAsRoot: spec.run_as_root,
+    signal
+  });
+  job2.host(`writable workspace at ${writable.path} (${writable.method})`);
+  return writable.path;
+}
+async function launchCold(job2, snapshotPath, labels) {
+  const spec = job2.job.execute;
+  const network = await laneNetwork({
+    transport: job2.transport,
+    spec,
+    instance: job2.name,
+    remoteWorkDir: job2.settings.remoteWorkDir,
+    project: job2.settings.project
+  });
+  job2.network = network;
+  if (network.address !== null) job2.host(`network ${spec.network}: ${network.address}`);
+  job2.instance = job2.name;
+  await launchInstance({
+    incus: job2.incus,
+    spec: {
+      image: job2.image,
+      name: job2.name,
+      vm: spec.instance_type === "vm",
+      config: { ...labels, ...network.config },
+      devices: devicesFor(job2, snapshotPath),
+      otherDevices: network.devices,
+      ...job2.settings.storagePool ? { storage: job2.settings.storagePool } : {}
+    },
+    readyDeadlineMs: 18e4,
+    log: job2.host,
+    signal: new AbortController().signal
+  });
+  if (network.resolver !== null) {
+    const dns = await job2.incus.exec(job2.name, resolverArgv(network.resolver), { signal: job2.signal });
+    if (dns.code !== 0) throw new InfrastructureError(`cannot write /etc/resolv.conf in ${job2.name}`);
+  }
+}
+async function runGuestPhases(job2, workdir) {
+  const spec = job2.job.execute;
+  const { settings } = job2;
+  const guest = await job2.clock.run("launch_guest", async () => {
+    const deadlineSecs = spec.timeout_secs + (settings.deadlineGraceSecs ?? 20);
+    job2.host(`launching the guest runner (timeout ${spec.timeout_secs}s, host deadline ${deadlineSecs}s)`);
+    const env = {
+      ...guestEnv({ spec, workdir, ids: { ...ids(job2.job), laneId: job2.job.lane_id } }),
+      [OUTPUT_DIR_ENV]: GUEST_OUTPUTS
+    };
+    const scope = settings.project ? { project: settings.project } : {};
+    return {
+      exit: runGuest({
+        transport: job2.transport,
+        execArgv: execArgv(job2.instance, [settings.runnerPath ?? DEFAULT_RUNNER_PATH], { env }, scope),
+        resultPath: posix5.join(job2.layout.artifacts, "result.json"),
+        deadlineMs: deadlineSecs * 1e3,
+        onOutput: (text) => job2.events.log("guest", text),
+        signal: job2.signal
+      })
+    };
+  });
+  return job2.clock.run("wait_for_completion", () => guest.exit);
+}
+async function takeExit(job2, exit, workdir) {
+  const { ending } = job2;
+  const memoryLimited = job2.job.execute.limits?.memory_bytes !== void 0;
+  if (memoryLimited && exit.kind === "exited" && exit.code !== 0 && job2.instance !== null)
+    job2.oomKills = await readOomKills({
+      transport: job2.transport,
+      instance: job2.instance,
+      project: job2.settings.project
+    });
+  if (exit.kind === "deadline") ending.hostDeadline = true;
+  else if (exit.kind === "cancelled") ending.aborted = true;
+  else if (exit.kind === "error") ending.error = `the guest run failed: ${exit.message}`;
+  else {
+    ending.runnerExit = exit.code;
+    ending.resultText = await job2.clock.run("collect_artifacts", async () => {
+      const resultText = exit.resultText ?? await readRemoteFile(job2.transport, posix5.join(job2.layout.artifacts, "result.json"));
+      const roots = { workspace: workdir, outputDir: GUEST_OUTPUTS };
+      const instance = job2.instance;
+      job2.outputs = await collectLaneOutputs({
+        spec: job2.job.execute,
+        jobDir: job2.job.job_dir,
+        repoRoot: job2.job.snapshot.root,
+        workspaceRoots: [.../* @__PURE__ */ new Set([workdir, GUEST_SNAPSHOT])],
+        collect: (sink, caps) => collectIncus({
+          incus: job2.incus,
+          instance,
+          spec: job2.job.execute,
+          roots,
+          sink,
+          caps,
+          signal: job2.signal
+        }),
+        log: job2.host
+      });
+      return resultText;
+    });
+  }
+}
+async function cleanUp(job2, warn2) {
+  const claimed = await job2.claim;
+  const instance = job2.instance ?? claimed;
+  try {
+    if (instance !== null) await job2.incus.delete(instance, { timeoutMs: 12e4 });
+  } catch (error62) {
+    warn2(
+      `cleanup failed, instance ${instance} may be left behind (pikaci gc removes it): ${describeError(error62)}`
+    );
+  } finally {
+    await releaseLease(job2.transport, job2.network?.lease ?? null);
+  }
+}
+function ids(job2) {
+  return { runId: job2.run_id, jobId: job2.lane_id, attempt: job2.attempt };
+}
+var GUEST_OUTPUTS, checkAbort;
+var init_job_steps = __esm({
+  "src/executor/incus/job-steps.ts"() {
+    "use strict";
+    init_collect_incus();
+    init_lane_outputs();
+    init_errors2();
+    init_argv();
+    init_incus_config();
+    init_oom_probe();
+    init_devices();
+    init_guest();
+    init_keyed_cache();
+    init_names();
+    init_network();
+    init_remote_files();
+    init_runtime();
+    init_writable_copy();
+    GUEST_OUTPUTS = posix5.join(GUEST_ARTIFACTS, "outputs");
+    checkAbort = (job2) => {
+      if (job2.signal.aborted) throw new CancelledError("cancelled");
+    };
+  }
+});
+
+// src/executor/incus/gc-plan.ts
+function planReap(params) {
+  const { hostNowSecs } = params;
+  return params.instances.filter((instance) => instance.name.startsWith(INSTANCE_PREFIX)).map((instance) => {
+    const runId = instance.config[LABEL.runId] ?? null;
+    const created = Date.parse(instance.config[LABEL.createdAt] ?? instance.created_at ?? "");
+    const ageSecs = Number.isNaN(created) ? null : hostNowSecs - Math.floor(created / 1e3);
+    const decide = (remove, reason) => ({
+      name: instance.name,
+      runId,
+      remove,
+      reason
+    });
+    if (ageSecs !== null && ageSecs > params.olderThanSecs) {
+      return decide(true, `older than ${formatSecs(params.olderThanSecs)} (${formatSecs(ageSecs)})`);
+    }
+    if (runId === null) {
+      return decide(
+        false,
+        ageSecs === null ? "no pikaci labels and no creation time; left alone" : "no pikaci labels; young"
+      );
+    }
+    const beat = params.heartbeats.get(runId) ?? null;
+    if (beat === null)
+      return decide(true, `run ${runId} has no heartbeat on the host (its process is gone)`);
+    const silence = hostNowSecs - beat;
+    if (silence > params.staleAfterSecs) {
+      return decide(true, `run ${runId} is no longer alive (last heartbeat ${formatSecs(silence)} ago)`);
+    }
+    return decide(false, `run ${runId} is alive (heartbeat ${formatSecs(Math.max(0, silence))} ago)`);
+  });
+}
+function formatSecs(secs) {
+  if (secs < 120) return `${secs}s`;
+  if (secs < 7200) return `${Math.round(secs / 60)}m`;
+  return `${Math.round(secs / 360) / 10}h`;
+}
+var init_gc_plan = __esm({
+  "src/executor/incus/gc-plan.ts"() {
+    "use strict";
+    init_names();
+  }
+});
+
+// src/executor/incus/warm-pool.ts
+import { randomBytes as randomBytes4 } from "node:crypto";
+function poolKeyLabel(key) {
+  return `${key.fingerprint}/${key.instanceType}/${key.project}`;
+}
+function memberName(key, random = () => randomBytes4(4).toString("hex")) {
+  return `${POOL_PREFIX}${key.fingerprint.slice(0, 12)}-${random()}`;
+}
+function memberLabels(key, alias, createdAt) {
+  return {
+    [POOL_LABEL.key]: poolKeyLabel(key),
+    [POOL_LABEL.alias]: alias,
+    [POOL_LABEL.fingerprint]: key.fingerprint,
+    [POOL_LABEL.createdAt]: createdAt.toISOString()
+  };
+}
+function claimable(instances, key, random = Math.random) {
+  const names = instances.filter((i) => isMember(i, key) && !isClaimed(i) && i.status === "Running").map((i) => i.name);
+  for (let i = names.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [names[i], names[j]] = [names[j], names[i]];
+  }
+  return names;
+}
+function unclaimedCount(instances, key) {
+  return instances.filter((i) => isMember(i, key) && !isClaimed(i)).length;
+}
+function planPoolReap(params) {
+  return params.members.map((member) => {
+    const decide = (remove, reason) => ({
+      name: member.name,
+      runId: null,
+      remove,
+      reason: `warm pool member: ${reason}`
+    });
+    const alias = member.config[POOL_LABEL.alias] ?? "";
+    const current = params.currentImages.get(alias) ?? null;
+    if (current !== member.config[POOL_LABEL.fingerprint]) {
+      return decide(true, current === null ? `image ${alias} is gone` : `image ${alias} has been updated`);
+    }
+    const created = Date.parse(member.config[POOL_LABEL.createdAt] ?? member.created_at ?? "");
+    const ageSecs = Number.isNaN(created) ? null : params.hostNowSecs - Math.floor(created / 1e3);
+    if (ageSecs !== null && ageSecs > params.olderThanSecs) {
+      return decide(true, `older than ${formatSecs(params.olderThanSecs)} (${formatSecs(ageSecs)})`);
+    }
+    return decide(false, ageSecs === null ? "current image" : `current image, ${formatSecs(ageSecs)} old`);
+  });
+}
+function splitPoolMembers(instances) {
+  const members2 = instances.filter((i) => i.name.startsWith(POOL_PREFIX));
+  return {
+    unclaimed: members2.filter((i) => !isClaimed(i)),
+    claiming: members2.filter((i) => isClaimed(i) && i.config[LABEL.runId] === void 0),
+    rest: instances.filter((i) => !i.name.startsWith(POOL_PREFIX) || isClaimed(i) && i.config[LABEL.runId])
+  };
+}
+var POOL_PREFIX, CLAIM_DEVICE, POOL_LABEL, isClaimed, isMember;
+var init_warm_pool = __esm({
+  "src/executor/incus/warm-pool.ts"() {
+    "use strict";
+    init_gc_plan();
+    init_names();
+    POOL_PREFIX = `${INSTANCE_PREFIX}pool-`;
+    CLAIM_DEVICE = "pikaci-claim";
+    POOL_LABEL = {
+      key: "user.pikaci.pool.key",
+      alias: "user.pikaci.pool.alias",
+      fingerprint: "user.pikaci.pool.fingerprint",
+      createdAt: "user.pikaci.pool.created_at"
+    };
+    isClaimed = (instance) => instance.devices.includes(CLAIM_DEVICE);
+    isMember = (instance, key) => instance.name.startsWith(POOL_PREFIX) && instance.config[POOL_LABEL.key] === poolKeyLabel(key);
+  }
+});
+
+// src/executor/incus/pool.ts
+function createWarmPool(params) {
+  const fingerprints = /* @__PURE__ */ new Map();
+  const keyOf = async (alias, instanceType) => {
+    let fingerprint = fingerprints.get(alias);
+    if (!fingerprint) {
+      fingerprint = params.incus.imageFingerprint(alias);
+      fingerprints.set(alias, fingerprint);
+    }
+    const fp = await fingerprint;
+    return fp === null ? null : { fingerprint: fp, instanceType, project: params.project };
+  };
+  const fill = coalescedFill(params, keyOf);
+  return {
+    async claim(alias, instanceType) {
+      try {
+        const [key, instances] = await Promise.all([
+          keyOf(alias, instanceType),
+          params.incus.list(POOL_PREFIX)
+        ]);
+        if (key === null) return null;
+        for (const name of claimable(instances, key)) {
+          if (await params.incus.claim(name, CLAIM_DEVICE)) return name;
+        }
+        return null;
+      } finally {
+        fill(alias, instanceType);
+      }
+    },
+    fill
+  };
+}
+function coalescedFill(params, keyOf) {
+  const filling = /* @__PURE__ */ new Map();
+  return (alias, instanceType) => {
+    const id = `${alias}/${instanceType}`;
+    const running = filling.get(id);
+    if (running) {
+      running.again = true;
+      return;
+    }
+    const state = { again: true };
+    filling.set(id, state);
+    const loop = async () => {
+      while (state.again) {
+        state.again = false;
+        const key = await keyOf(alias, instanceType);
+        if (key !== null) await topUp({ ...params, key, alias });
+      }
+    };
+    params.track(
+      loop().catch(
+        (error62) => params.warn(`warm pool top-up for ${alias} failed: ${describeError(error62)}`)
+      ).finally(() => filling.delete(id))
+    );
+  };
+}
+async function topUp(params) {
+  const { incus, key } = params;
+  const have = unclaimedCount(await incus.list(POOL_PREFIX), key);
+  for (let i = have; i < params.size; i++) {
+    const name = memberName(key);
+    try {
+      await incus.create(
+        {
+          // By fingerprint: the member holds exactly the image its key names, even if the alias moves.
+          image: key.fingerprint,
+          name,
+          vm: key.instanceType === "vm",
+          config: memberLabels(key, params.alias, /* @__PURE__ */ new Date()),
+          devices: [],
+          otherDevices: NO_NETWORK.devices,
+          ...params.storage ? { storage: params.storage } : {}
+        },
+        { start: true }
+      );
+    } catch (error62) {
+      await incus.delete(name).catch(() => {
+      });
+      throw error62;
+    }
+  }
+}
+var init_pool = __esm({
+  "src/executor/incus/pool.ts"() {
+    "use strict";
+    init_errors2();
+    init_network();
+    init_warm_pool();
   }
 });
 
@@ -36801,7 +37461,7 @@ var init_sync_tar = __esm({
 });
 
 // src/snapshot/sync-upload.ts
-import { randomBytes as randomBytes4 } from "node:crypto";
+import { randomBytes as randomBytes5 } from "node:crypto";
 import { Readable } from "node:stream";
 import { gzipSync } from "node:zlib";
 async function uploadSnapshot(params) {
@@ -36809,7 +37469,7 @@ async function uploadSnapshot(params) {
   const plan = planSync(snapshot.entries, base2?.entries ?? null);
   const asked = await missingObjects(ctx, plan.candidates);
   const objects = asked.missing;
-  const id = randomBytes4(6).toString("hex");
+  const id = randomBytes5(6).toString("hex");
   const treeTar = buildTreeTar({
     treePath: `snapshots/.staging-${snapshot.hash}-${id}/tree`,
     added: plan.added,
@@ -36833,13 +37493,13 @@ async function uploadSnapshot(params) {
 }
 async function missingObjects(ctx, candidates) {
   if (candidates.length === 0) return { missing: [], bytesSent: 0 };
-  const query = candidates.map((entry) => `${storeKey(entry)}
+  const query2 = candidates.map((entry) => `${storeKey(entry)}
 `).join("");
-  const out = await runScript(ctx, PRESENT_SCRIPT, [ctx.workDir], query);
+  const out = await runScript(ctx, PRESENT_SCRIPT, [ctx.workDir], query2);
   const present = new Set(out.split("\n").filter((line) => line !== ""));
   return {
     missing: candidates.filter((entry) => !present.has(storeKey(entry))),
-    bytesSent: Buffer.byteLength(query)
+    bytesSent: Buffer.byteLength(query2)
   };
 }
 function smallFiles(plan, treeTar, snapshot) {
@@ -37031,41 +37691,6 @@ var init_sync2 = __esm({
   }
 });
 
-// src/executor/incus/writable-copy.ts
-async function makeWritableCopy(params) {
-  const script = [
-    "set -e",
-    `mkdir -p ${GUEST_WRITABLE}`,
-    // -R keeps symlinks as symlinks (busybox and GNU); no -p: the files are the job's now; exec bits stay.
-    `cp -R ${GUEST_SNAPSHOT}/. ${GUEST_WRITABLE}/`,
-    // Objects in the content-addressed store are read-only (a-w); the job's copy must be writable.
-    `chmod -R u+w ${GUEST_WRITABLE}`,
-    `if [ "$1" != 1 ]; then chown -R "$(id -u "$2"):$(id -g "$2")" ${GUEST_WRITABLE}; fi`,
-    "echo copy"
-  ].join("\n");
-  const result = await params.incus.exec(
-    params.name,
-    ["sh", "-c", script, "pikaci-copy", params.runAsRoot ? "1" : "0", params.user ?? "pikaci"],
-    { signal: params.signal }
-  );
-  if (result.code !== 0) {
-    throw new InfrastructureError(
-      `cannot make the writable workspace in ${params.name}: ${result.stderr.toString().trim()}`,
-      { hint: "check the instance's disk space and that the image has cp, chown and id" }
-    );
-  }
-  return { path: GUEST_WRITABLE, method: "copy" };
-}
-var GUEST_WRITABLE;
-var init_writable_copy = __esm({
-  "src/executor/incus/writable-copy.ts"() {
-    "use strict";
-    init_errors2();
-    init_devices();
-    GUEST_WRITABLE = "/workspace/rw";
-  }
-});
-
 // src/executor/incus-executor.ts
 var incus_executor_exports = {};
 __export(incus_executor_exports, {
@@ -37073,7 +37698,6 @@ __export(incus_executor_exports, {
   createIncusExecutor: () => createIncusExecutor
 });
 import { hostname as hostname3 } from "node:os";
-import { posix as posix5 } from "node:path";
 function createIncusExecutor(options) {
   const remoteWorkDir = options.remoteWorkDir ?? DEFAULT_REMOTE_WORK_DIR;
   const syncer = options.syncer ?? createSnapshotSyncer({
@@ -37083,241 +37707,204 @@ function createIncusExecutor(options) {
   });
   const incus = createIncusClient({ transport: options.transport, project: options.project });
   const owner = `${hostname3()}:${process.pid}`;
+  const warn2 = options.onBackgroundError ?? ((m) => void process.stderr.write(`pikaci: ${m}
+`));
+  const background = /* @__PURE__ */ new Set();
+  const track = (work) => {
+    const safe = work.catch((error62) => warn2(describeError(error62)));
+    background.add(safe);
+    void safe.finally(() => background.delete(safe));
+  };
+  const size = () => (typeof options.warmPool === "function" ? options.warmPool() : options.warmPool) ?? 0;
+  let pool = null;
+  const poolFor = () => {
+    if (size() <= 0) return null;
+    pool ??= createWarmPool({
+      incus,
+      size: size(),
+      project: options.project ?? "default",
+      storage: options.storagePool,
+      track,
+      warn: warn2
+    });
+    return pool;
+  };
   return {
     kind: "incus",
-    runJob: (job, events, signal) => runIncusJob({ job, events, signal, options, remoteWorkDir, syncer, incus, owner })
+    runJob: (job2, events, signal) => runIncusJob({
+      job: job2,
+      events,
+      signal,
+      options,
+      remoteWorkDir,
+      syncer,
+      incus,
+      owner,
+      pool: poolFor(),
+      track,
+      warn: warn2
+    }),
+    async drain() {
+      while (background.size > 0) await Promise.all([...background]);
+    }
   };
 }
 async function runIncusJob(params) {
-  const { job, events, signal, options, remoteWorkDir, incus } = params;
-  const { transport } = options;
-  const spec = job.execute;
-  const startedAt = /* @__PURE__ */ new Date();
-  const clock = new PhaseClock(events);
-  const host = (line) => events.log("host", `pikaci: ${line}
-`);
-  const name = instanceName(job.run_id, job.job_id);
-  const layout = remoteJobLayout(remoteWorkDir, job.run_id, job.job_id);
-  const image = options.image ?? spec.image;
-  const ending = {
-    aborted: false,
-    hostDeadline: false,
-    error: null,
-    runnerExit: null,
-    resultText: null,
-    timeoutSecs: spec.timeout_secs
-  };
-  let sync = null;
-  let outputs = {};
-  const guestOutputs = posix5.join(GUEST_ARTIFACTS, "outputs");
-  let launched = false;
-  let network = null;
-  let keyed = [];
+  const job2 = incusJob(params);
+  const { transport } = params.options;
   const stopHeartbeat = startHeartbeat({
     transport,
-    path: layout.heartbeat,
-    intervalMs: options.heartbeatIntervalMs
+    path: job2.layout.heartbeat,
+    intervalMs: params.options.heartbeatIntervalMs
   });
-  const checkAbort = () => {
-    if (signal.aborted) throw new CancelledError("cancelled");
-  };
   try {
-    host(
-      `job ${job.job_id} attempt ${job.attempt} on ${transport.description} as instance ${name} (${image})`
+    job2.host(
+      `job ${params.job.lane_id} attempt ${params.job.attempt} on ${transport.description} as instance ${job2.name} (${job2.image})`
     );
-    if (spec.network !== void 0 && options.networkRefusal !== void 0) {
-      throw new InfrastructureError(`network refused: ${options.networkRefusal}`, {
+    if (params.job.execute.network !== void 0 && params.options.networkRefusal !== void 0) {
+      throw new InfrastructureError(`network refused: ${params.options.networkRefusal}`, {
         hint: "a maintainer approves the pull request (the pikaci App's Approve and run), or the lane drops `network:`"
       });
     }
-    keyed = await planKeyedCaches({ caches: spec.caches, snapshot: job.snapshot, jobDir: layout.jobDir });
-    const devices = (snapshotPath2) => jobDevices({
-      cacheSource: (cacheName) => keyed.find((c) => c.name === cacheName)?.work,
-      spec,
-      remoteWorkDir,
-      snapshotPath: snapshotPath2,
-      artifactsPath: layout.artifacts,
-      shift: options.shift ?? false
-    });
-    await clock.run("prepare_directories", () => {
-      const writable = [...writableDirs(devices(GUEST_SNAPSHOT)), posix5.join(layout.artifacts, "outputs")];
-      return prepareRemoteDirs({
-        transport,
-        dirs: [layout.jobDir],
-        writable,
-        clearFiles: ["result.json", "guest.log"].map((file2) => posix5.join(layout.artifacts, file2)),
-        heartbeat: layout.heartbeat
-      });
-    });
-    checkAbort();
-    const snapshotPath = await clock.run("sync_snapshot", async () => {
-      const synced = await params.syncer({ snapshot: job.snapshot, signal, log: host });
-      sync = synced.stats;
-      host(
-        `snapshot ${job.snapshot.hash.slice(0, 12)}: ${synced.stats.bytes_sent} bytes sent, ${synced.stats.objects_reused} objects reused`
-      );
-      return synced.remotePath;
-    });
-    checkAbort();
-    const workdir = await clock.run("prepare_runtime", async () => {
-      await restoreKeyedCaches({ transport, remoteWorkDir, caches: keyed, log: host });
-      network = await laneNetwork({
-        transport,
-        spec,
-        instance: name,
-        remoteWorkDir,
-        project: options.project
-      });
-      if (network.address !== null) host(`network ${spec.network}: ${network.address}`);
-      launched = true;
-      await launchInstance({
-        incus,
-        spec: {
-          image,
-          name,
-          vm: spec.instance_type === "vm",
-          config: {
-            ...instanceLabels({ ...ids(job), createdAt: startedAt, owner: params.owner, remoteWorkDir }),
-            ...network.config
-          },
-          devices: devices(snapshotPath),
-          otherDevices: network.devices
-        },
-        readyDeadlineMs: 18e4,
-        log: host,
-        signal: new AbortController().signal
-      });
-      if (network.resolver !== null) {
-        const dns = await incus.exec(name, resolverArgv(network.resolver), { signal });
-        if (dns.code !== 0) throw new InfrastructureError(`cannot write /etc/resolv.conf in ${name}`);
-      }
-      checkAbort();
-      if (!spec.writable_workspace) return GUEST_SNAPSHOT;
-      const writable = await makeWritableCopy({ incus, name, runAsRoot: spec.run_as_root, signal });
-      host(`writable workspace at ${writable.path} (${writable.method})`);
-      return writable.path;
-    });
-    const guest = await clock.run("launch_guest", async () => {
-      const deadlineSecs = spec.timeout_secs + (options.deadlineGraceSecs ?? 20);
-      host(`launching the guest runner (timeout ${spec.timeout_secs}s, host deadline ${deadlineSecs}s)`);
-      return {
-        exit: runGuest({
-          transport,
-          execArgv: execArgv(
-            name,
-            [options.runnerPath ?? DEFAULT_RUNNER_PATH],
-            {
-              env: {
-                ...guestEnv({ spec, workdir, ids: { ...ids(job), laneId: job.lane_id } }),
-                [OUTPUT_DIR_ENV]: guestOutputs
-              }
-            },
-            options.project ? { project: options.project } : {}
-          ),
-          resultPath: posix5.join(layout.artifacts, "result.json"),
-          deadlineMs: deadlineSecs * 1e3,
-          onOutput: (text) => events.log("guest", text),
-          signal
-        })
-      };
-    });
-    const exit = await clock.run("wait_for_completion", () => guest.exit);
-    if (exit.kind === "deadline") ending.hostDeadline = true;
-    else if (exit.kind === "cancelled") ending.aborted = true;
-    else if (exit.kind === "error") ending.error = `the guest run failed: ${exit.message}`;
-    else {
-      ending.runnerExit = exit.code;
-      ending.resultText = await clock.run("collect_artifacts", async () => {
-        const resultText = exit.resultText ?? await readRemoteFile(transport, posix5.join(layout.artifacts, "result.json"));
-        const roots = { workspace: workdir, outputDir: guestOutputs };
-        outputs = await collectLaneOutputs({
-          spec,
-          jobDir: job.job_dir,
-          repoRoot: job.snapshot.root,
-          workspaceRoots: [.../* @__PURE__ */ new Set([workdir, GUEST_SNAPSHOT])],
-          collect: (sink, caps) => collectIncus({ incus, instance: name, spec, roots, sink, caps, signal }),
-          log: host
-        });
-        return resultText;
-      });
-    }
+    const { caches } = params.job.execute;
+    job2.keyed = await planKeyedCaches({ caches, snapshot: params.job.snapshot, jobDir: job2.layout.jobDir });
+    job2.claim = startClaim(job2);
+    await runSteps(job2);
   } catch (error62) {
-    if (signal.aborted) ending.aborted = true;
-    else ending.error = describeError(error62);
+    if (params.signal.aborted) job2.ending.aborted = true;
+    else job2.ending.error = describeError(error62);
   } finally {
     stopHeartbeat();
-    if (launched) {
-      await clock.run("cleanup", () => incus.delete(name, { timeoutMs: 12e4 })).then(() => host(`deleted instance ${name}`)).catch(
-        (error62) => host(
-          `cleanup failed, instance ${name} may be left behind (pikaci gc removes it): ${describeError(error62)}`
-        )
-      );
-    } else {
-      await clock.run("cleanup", async () => {
-      });
-    }
-    await releaseLease(transport, network?.lease ?? null);
   }
-  const verdict = classifyEnding(ending);
-  await finishKeyedCaches({
-    transport,
-    remoteWorkDir,
-    caches: keyed,
-    passed: verdict.status === "passed",
-    id: `${job.run_id}-${job.job_id}-${job.attempt}`,
-    log: host
-  });
-  if (verdict.message && verdict.status !== "passed")
-    host(`${verdict.failure_kind ?? verdict.status}: ${verdict.message}`);
+  const cleanup = cleanUp(job2, params.warn);
+  if (job2.keyed.length > 0) await cleanup;
+  else params.track(cleanup);
+  return conclude(job2);
+}
+function incusJob(params) {
+  const { job: job2, options, remoteWorkDir } = params;
   return {
-    ...verdict,
-    phases: clock.phases,
-    started_at: startedAt.toISOString(),
-    finished_at: (/* @__PURE__ */ new Date()).toISOString(),
-    sync,
-    image,
-    instance_name: name,
-    host_log_path: null,
-    guest_log_path: null,
-    ...outputs
+    job: job2,
+    events: params.events,
+    signal: params.signal,
+    clock: new PhaseClock(params.events),
+    transport: options.transport,
+    incus: params.incus,
+    syncer: params.syncer,
+    settings: { ...options, remoteWorkDir, shift: options.shift ?? false, owner: params.owner },
+    pool: params.pool,
+    host: (line) => params.events.log("host", `pikaci: ${line}
+`),
+    name: instanceName(job2.run_id, job2.lane_id),
+    image: options.image ?? job2.execute.image,
+    layout: remoteJobLayout(remoteWorkDir, job2.run_id, job2.lane_id),
+    startedAt: /* @__PURE__ */ new Date(),
+    ending: {
+      aborted: false,
+      hostDeadline: false,
+      error: null,
+      runnerExit: null,
+      resultText: null,
+      timeoutSecs: job2.execute.timeout_secs
+    },
+    keyed: [],
+    sync: null,
+    outputs: {},
+    instance: null,
+    oomKills: null,
+    claim: Promise.resolve(null),
+    network: null
   };
 }
-function ids(job) {
-  return { runId: job.run_id, jobId: job.job_id, attempt: job.attempt };
+async function conclude(job2) {
+  const verdict = withOutOfMemory(classifyEnding(job2.ending), {
+    oomKills: job2.oomKills,
+    memoryBytes: job2.job.execute.limits?.memory_bytes
+  });
+  await finishKeyedCaches({
+    transport: job2.transport,
+    remoteWorkDir: job2.settings.remoteWorkDir,
+    caches: job2.keyed,
+    passed: verdict.status === "passed",
+    id: `${job2.job.run_id}-${job2.job.lane_id}-${job2.job.attempt}`,
+    log: job2.host
+  });
+  if (verdict.message && verdict.status !== "passed")
+    job2.host(`${verdict.failure_kind ?? verdict.status}: ${verdict.message}`);
+  return {
+    ...verdict,
+    phases: job2.clock.phases,
+    started_at: job2.startedAt.toISOString(),
+    finished_at: (/* @__PURE__ */ new Date()).toISOString(),
+    sync: job2.sync,
+    image: job2.image,
+    instance_name: job2.instance ?? job2.name,
+    ...job2.outputs
+  };
 }
 var DEFAULT_REMOTE_WORK_DIR;
 var init_incus_executor = __esm({
   "src/executor/incus-executor.ts"() {
     "use strict";
-    init_collect_incus();
-    init_lane_outputs();
     init_errors2();
-    init_argv();
     init_client();
+    init_oom();
     init_classify();
-    init_devices();
-    init_guest();
     init_heartbeat();
+    init_job_steps();
     init_keyed_cache();
     init_names();
-    init_network();
     init_paths2();
-    init_remote_files();
-    init_runtime();
+    init_pool();
     init_sync2();
-    init_writable_copy();
     init_phase_clock();
     DEFAULT_REMOTE_WORK_DIR = "/var/tmp/pikaci";
   }
 });
 
-// src/ssh/local-transport.ts
-var local_transport_exports = {};
-__export(local_transport_exports, {
-  LocalTransport: () => LocalTransport
+// src/transport/localhost.ts
+var localhost_exports = {};
+__export(localhost_exports, {
+  LocalhostTransport: () => LocalhostTransport
 });
 import { spawn as spawn2 } from "node:child_process";
 import { Readable as Readable2 } from "node:stream";
+function groupKiller(child, options) {
+  let killedBy = null;
+  const kill = (why) => {
+    killedBy ??= why;
+    try {
+      if (child.pid !== void 0) process.kill(-child.pid, "SIGKILL");
+    } catch {
+    }
+  };
+  const timer = options.timeoutMs === void 0 ? null : setTimeout(() => kill("timeout"), options.timeoutMs);
+  const onAbort = () => kill("abort");
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+  if (options.signal?.aborted) onAbort();
+  return {
+    kill,
+    killedBy: () => killedBy,
+    dispose: () => {
+      if (timer) clearTimeout(timer);
+      options.signal?.removeEventListener("abort", onAbort);
+    }
+  };
+}
+function collectOutput(child, options) {
+  const collect = options.collect !== false;
+  const out = [];
+  const err = [];
+  child.stdout.on("data", (chunk) => {
+    if (collect) out.push(chunk);
+    options.onStdout?.(chunk);
+  });
+  child.stderr.on("data", (chunk) => {
+    if (collect) err.push(chunk);
+    options.onStderr?.(chunk);
+  });
+  return () => ({ stdout: Buffer.concat(out), stderr: Buffer.concat(err) });
+}
 function writeStdin(sink, stdin, onSourceError) {
   if (stdin === void 0) {
     sink.end();
@@ -37329,50 +37916,25 @@ function writeStdin(sink, stdin, onSourceError) {
     source.pipe(sink);
   }
 }
-var LocalTransport;
-var init_local_transport = __esm({
-  "src/ssh/local-transport.ts"() {
+var LocalhostTransport;
+var init_localhost = __esm({
+  "src/transport/localhost.ts"() {
     "use strict";
     init_errors2();
-    LocalTransport = class {
-      description = "local";
+    LocalhostTransport = class {
+      description = "localhost";
       exec(argv, options = {}) {
         const [file2, ...args] = argv;
-        if (file2 === void 0) return Promise.reject(new TypeError("LocalTransport.exec: empty argv"));
-        return new Promise((resolve4, reject) => {
+        if (file2 === void 0) return Promise.reject(new TypeError("LocalhostTransport.exec: empty argv"));
+        return new Promise((resolve5, reject) => {
           const child = spawn2(file2, args, { stdio: ["pipe", "pipe", "pipe"], detached: true });
-          const collect = options.collect !== false;
-          const out = [];
-          const err = [];
-          let killedBy = null;
-          const killGroup2 = (why) => {
-            killedBy ??= why;
-            try {
-              if (child.pid !== void 0) process.kill(-child.pid, "SIGKILL");
-            } catch {
-            }
-          };
-          const timer = options.timeoutMs === void 0 ? null : setTimeout(() => killGroup2("timeout"), options.timeoutMs);
-          const onAbort = () => killGroup2("abort");
-          options.signal?.addEventListener("abort", onAbort, { once: true });
-          if (options.signal?.aborted) onAbort();
-          child.stdout.on("data", (chunk) => {
-            if (collect) out.push(chunk);
-            options.onStdout?.(chunk);
-          });
-          child.stderr.on("data", (chunk) => {
-            if (collect) err.push(chunk);
-            options.onStderr?.(chunk);
-          });
+          const killer = groupKiller(child, options);
+          const output2 = collectOutput(child, options);
           child.stdin.on("error", () => {
           });
-          writeStdin(child.stdin, options.stdin, () => killGroup2("abort"));
-          const finish4 = () => {
-            if (timer) clearTimeout(timer);
-            options.signal?.removeEventListener("abort", onAbort);
-          };
+          writeStdin(child.stdin, options.stdin, () => killer.kill("abort"));
           child.on("error", (error62) => {
-            finish4();
+            killer.dispose();
             reject(
               new InfrastructureError(`could not start ${file2}: ${error62.message}`, {
                 hint: `install ${file2} or fix PATH on this machine`,
@@ -37381,16 +37943,13 @@ var init_local_transport = __esm({
             );
           });
           child.on("close", (code, signal) => {
-            finish4();
-            if (killedBy === "timeout") {
-              reject(
-                new InfrastructureError(`command timed out after ${options.timeoutMs} ms: ${file2}`, {
-                  hint: "raise the timeout or check why the command hangs"
-                })
-              );
-              return;
-            }
-            resolve4({ code, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err) });
+            killer.dispose();
+            if (killer.killedBy() !== "timeout") return resolve5({ code, signal, ...output2() });
+            reject(
+              new InfrastructureError(`command timed out after ${options.timeoutMs} ms: ${file2}`, {
+                hint: "raise the timeout or check why the command hangs"
+              })
+            );
           });
         });
       }
@@ -37400,9 +37959,9 @@ var init_local_transport = __esm({
   }
 });
 
-// ../../main/node_modules/asn1/lib/ber/errors.js
+// node_modules/asn1/lib/ber/errors.js
 var require_errors3 = __commonJS({
-  "../../main/node_modules/asn1/lib/ber/errors.js"(exports, module) {
+  "node_modules/asn1/lib/ber/errors.js"(exports, module) {
     module.exports = {
       newInvalidAsn1Error: function(msg) {
         var e = new Error();
@@ -37414,9 +37973,9 @@ var require_errors3 = __commonJS({
   }
 });
 
-// ../../main/node_modules/asn1/lib/ber/types.js
+// node_modules/asn1/lib/ber/types.js
 var require_types = __commonJS({
-  "../../main/node_modules/asn1/lib/ber/types.js"(exports, module) {
+  "node_modules/asn1/lib/ber/types.js"(exports, module) {
     module.exports = {
       EOC: 0,
       Boolean: 1,
@@ -37454,9 +38013,9 @@ var require_types = __commonJS({
   }
 });
 
-// ../../main/node_modules/safer-buffer/safer.js
+// node_modules/safer-buffer/safer.js
 var require_safer = __commonJS({
-  "../../main/node_modules/safer-buffer/safer.js"(exports, module) {
+  "node_modules/safer-buffer/safer.js"(exports, module) {
     "use strict";
     var buffer = __require("buffer");
     var Buffer2 = buffer.Buffer;
@@ -37522,9 +38081,9 @@ var require_safer = __commonJS({
   }
 });
 
-// ../../main/node_modules/asn1/lib/ber/reader.js
+// node_modules/asn1/lib/ber/reader.js
 var require_reader = __commonJS({
-  "../../main/node_modules/asn1/lib/ber/reader.js"(exports, module) {
+  "node_modules/asn1/lib/ber/reader.js"(exports, module) {
     var assert2 = __require("assert");
     var Buffer2 = require_safer().Buffer;
     var ASN1 = require_types();
@@ -37687,9 +38246,9 @@ var require_reader = __commonJS({
   }
 });
 
-// ../../main/node_modules/asn1/lib/ber/writer.js
+// node_modules/asn1/lib/ber/writer.js
 var require_writer = __commonJS({
-  "../../main/node_modules/asn1/lib/ber/writer.js"(exports, module) {
+  "node_modules/asn1/lib/ber/writer.js"(exports, module) {
     var assert2 = __require("assert");
     var Buffer2 = require_safer().Buffer;
     var ASN1 = require_types();
@@ -37930,9 +38489,9 @@ var require_writer = __commonJS({
   }
 });
 
-// ../../main/node_modules/asn1/lib/ber/index.js
+// node_modules/asn1/lib/ber/index.js
 var require_ber = __commonJS({
-  "../../main/node_modules/asn1/lib/ber/index.js"(exports, module) {
+  "node_modules/asn1/lib/ber/index.js"(exports, module) {
     var errors = require_errors3();
     var types = require_types();
     var Reader = require_reader();
@@ -37954,9 +38513,9 @@ var require_ber = __commonJS({
   }
 });
 
-// ../../main/node_modules/asn1/lib/index.js
+// node_modules/asn1/lib/index.js
 var require_lib = __commonJS({
-  "../../main/node_modules/asn1/lib/index.js"(exports, module) {
+  "node_modules/asn1/lib/index.js"(exports, module) {
     var Ber = require_ber();
     module.exports = {
       Ber,
@@ -37966,9 +38525,9 @@ var require_lib = __commonJS({
   }
 });
 
-// ../../main/node_modules/tweetnacl/nacl-fast.js
+// node_modules/tweetnacl/nacl-fast.js
 var require_nacl_fast = __commonJS({
-  "../../main/node_modules/tweetnacl/nacl-fast.js"(exports, module) {
+  "node_modules/tweetnacl/nacl-fast.js"(exports, module) {
     (function(nacl) {
       "use strict";
       var gf = function(init) {
@@ -40186,9 +40745,9 @@ var require_nacl_fast = __commonJS({
   }
 });
 
-// ../../main/node_modules/bcrypt-pbkdf/index.js
+// node_modules/bcrypt-pbkdf/index.js
 var require_bcrypt_pbkdf = __commonJS({
-  "../../main/node_modules/bcrypt-pbkdf/index.js"(exports, module) {
+  "node_modules/bcrypt-pbkdf/index.js"(exports, module) {
     "use strict";
     var crypto_hash_sha512 = require_nacl_fast().lowlevel.crypto_hash;
     var BLF_J = 0;
@@ -41446,9 +42005,9 @@ var require_cpu_features = __commonJS({
   }
 });
 
-// ../../main/node_modules/ssh2/lib/protocol/constants.js
+// node_modules/ssh2/lib/protocol/constants.js
 var require_constants3 = __commonJS({
-  "../../main/node_modules/ssh2/lib/protocol/constants.js"(exports, module) {
+  "node_modules/ssh2/lib/protocol/constants.js"(exports, module) {
     "use strict";
     var crypto = __require("crypto");
     var cpuInfo;
@@ -41838,9 +42397,9 @@ var require_constants3 = __commonJS({
   }
 });
 
-// ../../main/node_modules/ssh2/lib/protocol/utils.js
+// node_modules/ssh2/lib/protocol/utils.js
 var require_utils2 = __commonJS({
-  "../../main/node_modules/ssh2/lib/protocol/utils.js"(exports, module) {
+  "node_modules/ssh2/lib/protocol/utils.js"(exports, module) {
     "use strict";
     var Ber = require_lib().Ber;
     var DISCONNECT_REASON;
@@ -42162,9 +42721,9 @@ var require_sshcrypto = __commonJS({
   }
 });
 
-// ../../main/node_modules/ssh2/lib/protocol/crypto/poly1305.js
+// node_modules/ssh2/lib/protocol/crypto/poly1305.js
 var require_poly1305 = __commonJS({
-  "../../main/node_modules/ssh2/lib/protocol/crypto/poly1305.js"(exports, module) {
+  "node_modules/ssh2/lib/protocol/crypto/poly1305.js"(exports, module) {
     var createPoly1305 = (function() {
       var _scriptDir = typeof document !== "undefined" && document.currentScript ? document.currentScript.src : void 0;
       if (typeof __pikaciFilename !== "undefined") _scriptDir = _scriptDir || __pikaciFilename;
@@ -42590,9 +43149,9 @@ var require_poly1305 = __commonJS({
   }
 });
 
-// ../../main/node_modules/ssh2/lib/protocol/crypto.js
+// node_modules/ssh2/lib/protocol/crypto.js
 var require_crypto = __commonJS({
-  "../../main/node_modules/ssh2/lib/protocol/crypto.js"(exports, module) {
+  "node_modules/ssh2/lib/protocol/crypto.js"(exports, module) {
     "use strict";
     var {
       createCipheriv,
@@ -43891,7 +44450,7 @@ var require_crypto = __commonJS({
       MAC_INFO,
       bindingAvailable: !!binding,
       init: (() => {
-        return new Promise(async (resolve4, reject) => {
+        return new Promise(async (resolve5, reject) => {
           try {
             POLY1305_WASM_MODULE = await require_poly1305()();
             POLY1305_RESULT_MALLOC = POLY1305_WASM_MODULE._malloc(16);
@@ -43903,7 +44462,7 @@ var require_crypto = __commonJS({
           } catch (ex) {
             return reject(ex);
           }
-          resolve4();
+          resolve5();
         });
       })(),
       NullCipher,
@@ -43914,9 +44473,9 @@ var require_crypto = __commonJS({
   }
 });
 
-// ../../main/node_modules/ssh2/lib/protocol/keyParser.js
+// node_modules/ssh2/lib/protocol/keyParser.js
 var require_keyParser = __commonJS({
-  "../../main/node_modules/ssh2/lib/protocol/keyParser.js"(exports, module) {
+  "node_modules/ssh2/lib/protocol/keyParser.js"(exports, module) {
     "use strict";
     var {
       createDecipheriv,
@@ -44298,8 +44857,8 @@ ${formatted}-----END ${type} KEY-----`;
         if (data.length < 8)
           return new Error("Malformed OpenSSH private key");
         const check1 = readUInt32BE(data, 0);
-        const check2 = readUInt32BE(data, 4);
-        if (check1 !== check2) {
+        const check22 = readUInt32BE(data, 4);
+        if (check1 !== check22) {
           if (decrypted) {
             return new Error(
               "OpenSSH key integrity check failed -- bad passphrase?"
@@ -45155,13 +45714,13 @@ ${formatted}-----END ${type} KEY-----`;
   }
 });
 
-// ../../main/node_modules/ssh2/lib/agent.js
+// node_modules/ssh2/lib/agent.js
 var require_agent = __commonJS({
-  "../../main/node_modules/ssh2/lib/agent.js"(exports, module) {
+  "node_modules/ssh2/lib/agent.js"(exports, module) {
     "use strict";
     var { Socket } = __require("net");
     var { Duplex } = __require("stream");
-    var { resolve: resolve4 } = __require("path");
+    var { resolve: resolve5 } = __require("path");
     var { readFile: readFile7 } = __require("fs");
     var { execFile: execFile5, spawn: spawn3 } = __require("child_process");
     var { isParsedKey, parseKey } = require_keyParser();
@@ -45297,7 +45856,7 @@ var require_agent = __commonJS({
       const RET_ERR_BINSTDIN = 13;
       const RET_ERR_BINSTDOUT = 14;
       const RET_ERR_BADLEN = 15;
-      const EXEPATH = resolve4(__pikaciDirnameValue, "..", "util/pagent.exe");
+      const EXEPATH = resolve5(__pikaciDirnameValue, "..", "util/pagent.exe");
       const ERROR = {
         [RET_ERR_BADARGS]: new Error("Invalid pagent.exe arguments"),
         [RET_ERR_UNAVAILABLE]: new Error("Pageant is not running"),
@@ -45983,9 +46542,9 @@ var require_agent = __commonJS({
   }
 });
 
-// ../../main/node_modules/ssh2/lib/protocol/zlib.js
+// node_modules/ssh2/lib/protocol/zlib.js
 var require_zlib = __commonJS({
-  "../../main/node_modules/ssh2/lib/protocol/zlib.js"(exports, module) {
+  "node_modules/ssh2/lib/protocol/zlib.js"(exports, module) {
     "use strict";
     var { kMaxLength } = __require("buffer");
     var {
@@ -46207,9 +46766,9 @@ var require_zlib = __commonJS({
   }
 });
 
-// ../../main/node_modules/ssh2/lib/protocol/handlers.misc.js
+// node_modules/ssh2/lib/protocol/handlers.misc.js
 var require_handlers_misc = __commonJS({
-  "../../main/node_modules/ssh2/lib/protocol/handlers.misc.js"(exports, module) {
+  "node_modules/ssh2/lib/protocol/handlers.misc.js"(exports, module) {
     "use strict";
     var {
       bufferSlice,
@@ -47114,9 +47673,9 @@ var require_handlers_misc = __commonJS({
   }
 });
 
-// ../../main/node_modules/ssh2/lib/protocol/handlers.js
+// node_modules/ssh2/lib/protocol/handlers.js
 var require_handlers = __commonJS({
-  "../../main/node_modules/ssh2/lib/protocol/handlers.js"(exports, module) {
+  "node_modules/ssh2/lib/protocol/handlers.js"(exports, module) {
     "use strict";
     var MESSAGE_HANDLERS = new Array(256);
     [
@@ -47133,9 +47692,9 @@ var require_handlers = __commonJS({
   }
 });
 
-// ../../main/node_modules/ssh2/lib/protocol/kex.js
+// node_modules/ssh2/lib/protocol/kex.js
 var require_kex = __commonJS({
-  "../../main/node_modules/ssh2/lib/protocol/kex.js"(exports, module) {
+  "node_modules/ssh2/lib/protocol/kex.js"(exports, module) {
     "use strict";
     var {
       createDiffieHellman,
@@ -48720,9 +49279,9 @@ var require_kex = __commonJS({
   }
 });
 
-// ../../main/node_modules/ssh2/package.json
+// node_modules/ssh2/package.json
 var require_package = __commonJS({
-  "../../main/node_modules/ssh2/package.json"(exports, module) {
+  "node_modules/ssh2/package.json"(exports, module) {
     module.exports = {
       name: "ssh2",
       version: "1.17.0",
@@ -48775,9 +49334,9 @@ var require_package = __commonJS({
   }
 });
 
-// ../../main/node_modules/ssh2/lib/protocol/Protocol.js
+// node_modules/ssh2/lib/protocol/Protocol.js
 var require_Protocol = __commonJS({
-  "../../main/node_modules/ssh2/lib/protocol/Protocol.js"(exports, module) {
+  "node_modules/ssh2/lib/protocol/Protocol.js"(exports, module) {
     "use strict";
     var { inspect } = __require("util");
     var { bindingAvailable, NullCipher, NullDecipher } = require_crypto();
@@ -50340,9 +50899,9 @@ var require_Protocol = __commonJS({
   }
 });
 
-// ../../main/node_modules/ssh2/lib/protocol/node-fs-compat.js
+// node_modules/ssh2/lib/protocol/node-fs-compat.js
 var require_node_fs_compat = __commonJS({
-  "../../main/node_modules/ssh2/lib/protocol/node-fs-compat.js"(exports) {
+  "node_modules/ssh2/lib/protocol/node-fs-compat.js"(exports) {
     "use strict";
     var assert2 = __require("assert");
     var { inspect } = __require("util");
@@ -50437,9 +50996,9 @@ ${suffix}`;
   }
 });
 
-// ../../main/node_modules/ssh2/lib/protocol/SFTP.js
+// node_modules/ssh2/lib/protocol/SFTP.js
 var require_SFTP = __commonJS({
-  "../../main/node_modules/ssh2/lib/protocol/SFTP.js"(exports, module) {
+  "node_modules/ssh2/lib/protocol/SFTP.js"(exports, module) {
     "use strict";
     var EventEmitter = __require("events");
     var fs = __require("fs");
@@ -53491,9 +54050,9 @@ var require_SFTP = __commonJS({
   }
 });
 
-// ../../main/node_modules/ssh2/lib/Channel.js
+// node_modules/ssh2/lib/Channel.js
 var require_Channel = __commonJS({
-  "../../main/node_modules/ssh2/lib/Channel.js"(exports, module) {
+  "node_modules/ssh2/lib/Channel.js"(exports, module) {
     "use strict";
     var {
       Duplex: DuplexStream,
@@ -53727,9 +54286,9 @@ var require_Channel = __commonJS({
   }
 });
 
-// ../../main/node_modules/ssh2/lib/utils.js
+// node_modules/ssh2/lib/utils.js
 var require_utils3 = __commonJS({
-  "../../main/node_modules/ssh2/lib/utils.js"(exports, module) {
+  "node_modules/ssh2/lib/utils.js"(exports, module) {
     "use strict";
     var { SFTP } = require_SFTP();
     var MAX_CHANNEL = 2 ** 32 - 1;
@@ -54007,9 +54566,9 @@ var require_utils3 = __commonJS({
   }
 });
 
-// ../../main/node_modules/ssh2/lib/client.js
+// node_modules/ssh2/lib/client.js
 var require_client = __commonJS({
-  "../../main/node_modules/ssh2/lib/client.js"(exports, module) {
+  "node_modules/ssh2/lib/client.js"(exports, module) {
     "use strict";
     var {
       createHash: createHash11,
@@ -55816,9 +56375,9 @@ var require_client = __commonJS({
   }
 });
 
-// ../../main/node_modules/ssh2/lib/http-agents.js
+// node_modules/ssh2/lib/http-agents.js
 var require_http_agents = __commonJS({
-  "../../main/node_modules/ssh2/lib/http-agents.js"(exports) {
+  "node_modules/ssh2/lib/http-agents.js"(exports) {
     "use strict";
     var { Agent: HttpAgent } = __require("http");
     var { Agent: HttpsAgent } = __require("https");
@@ -55888,9 +56447,9 @@ var require_http_agents = __commonJS({
   }
 });
 
-// ../../main/node_modules/ssh2/lib/server.js
+// node_modules/ssh2/lib/server.js
 var require_server = __commonJS({
-  "../../main/node_modules/ssh2/lib/server.js"(exports, module) {
+  "node_modules/ssh2/lib/server.js"(exports, module) {
     "use strict";
     var { Server: netServer } = __require("net");
     var EventEmitter = __require("events");
@@ -57064,16 +57623,16 @@ var require_server = __commonJS({
   }
 });
 
-// ../../main/node_modules/ssh2/lib/keygen.js
+// node_modules/ssh2/lib/keygen.js
 var require_keygen = __commonJS({
-  "../../main/node_modules/ssh2/lib/keygen.js"(exports, module) {
+  "node_modules/ssh2/lib/keygen.js"(exports, module) {
     "use strict";
     var {
       createCipheriv,
       generateKeyPair: generateKeyPair_,
       generateKeyPairSync: generateKeyPairSync_,
       getCurves,
-      randomBytes: randomBytes7
+      randomBytes: randomBytes9
     } = __require("crypto");
     var { Ber } = require_lib();
     var bcrypt_pbkdf = require_bcrypt_pbkdf().pbkdf;
@@ -57337,7 +57896,7 @@ var require_keygen = __commonJS({
                 rounds = opts.rounds;
             }
             const gen = Buffer.allocUnsafe(cipher.keyLen + cipher.ivLen);
-            const salt = randomBytes7(SALT_LEN);
+            const salt = randomBytes9(SALT_LEN);
             const r = bcrypt_pbkdf(
               passphrase,
               passphrase.length,
@@ -57376,7 +57935,7 @@ var require_keygen = __commonJS({
           const kdfOptions = encrypted ? encrypted.kdfOptions : Buffer.alloc(0);
           const blockLen = encrypted ? encrypted.cipher.blockLen : 8;
           const parsed = parseDERs(keyType, pub, priv);
-          const checkInt = randomBytes7(4);
+          const checkInt = randomBytes9(4);
           const commentBin = Buffer.from(comment);
           const privBlobLen = 4 + 4 + parsed.priv.length + 4 + commentBin.length;
           let padding = [];
@@ -57486,9 +58045,9 @@ var require_keygen = __commonJS({
   }
 });
 
-// ../../main/node_modules/ssh2/lib/index.js
+// node_modules/ssh2/lib/index.js
 var require_lib2 = __commonJS({
-  "../../main/node_modules/ssh2/lib/index.js"(exports, module) {
+  "node_modules/ssh2/lib/index.js"(exports, module) {
     "use strict";
     var {
       AgentProtocol,
@@ -57537,72 +58096,79 @@ var require_lib2 = __commonJS({
 // src/ssh/channel-exec.ts
 function execOnChannel(params) {
   const { client, command, label, where, options } = params;
-  return new Promise((resolve4, reject) => {
-    const stdout = [];
-    const stderr = [];
-    const collect = options.collect !== false;
-    let code = null;
-    let exitSignal = null;
-    let channel;
-    let settled = false;
-    let timer;
-    const finish4 = (settle2) => {
+  return new Promise((resolve5, reject) => {
+    const call = createPendingCall({ label, signal: options.signal, track: params.track, reject });
+    const { timeoutMs } = options;
+    if (timeoutMs !== void 0) call.armTimeout(timeoutMs, () => timeoutError(label, where, timeoutMs));
+    if (options.signal?.aborted) return call.abort();
+    options.signal?.addEventListener("abort", call.abort, { once: true });
+    client.exec(command, (error62, stream) => {
+      if (error62) return call.fail(channelOpenError(where, error62));
+      if (call.settled()) return void stream.close();
+      call.channel = stream;
+      readChannel(stream, options, (result) => call.finish(() => resolve5(result)));
+      writeStdin2(stream, options.stdin, call.fail);
+    });
+  });
+}
+function createPendingCall(params) {
+  let settled = false;
+  let timer;
+  const call = {
+    channel: void 0,
+    settled: () => settled,
+    finish(settle2) {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      options.signal?.removeEventListener("abort", onAbort);
+      params.signal?.removeEventListener("abort", call.abort);
       untrack();
       settle2();
-    };
-    const fail = (error62) => finish4(() => {
-      channel?.close();
-      reject(error62);
-    });
-    const onAbort = () => fail(new CancelledError(`${label} cancelled`));
-    const untrack = params.track(fail);
-    if (options.timeoutMs !== void 0) {
-      timer = setTimeout(
-        () => fail(
-          new InfrastructureError(`${label} on ${where} timed out after ${options.timeoutMs} ms`, {
-            hint: "the build host may be overloaded or a command is hanging; check it with ssh and `ps`"
-          })
-        ),
-        options.timeoutMs
-      );
+    },
+    fail: (error62) => call.finish(() => {
+      call.channel?.close();
+      params.reject(error62);
+    }),
+    abort: () => call.fail(new CancelledError(`${params.label} cancelled`)),
+    armTimeout(ms, error62) {
+      timer = setTimeout(() => call.fail(error62()), ms);
     }
-    if (options.signal?.aborted) return onAbort();
-    options.signal?.addEventListener("abort", onAbort, { once: true });
-    client.exec(command, (error62, stream) => {
-      if (error62) {
-        return fail(
-          new InfrastructureError(`cannot open an ssh channel on ${where}: ${error62.message}`, {
-            hint: "the connection to the build host failed; check sshd's MaxSessions and the host's load",
-            cause: error62
-          })
-        );
-      }
-      if (settled) return void stream.close();
-      channel = stream;
-      stream.on("data", (chunk) => {
-        options.onStdout?.(chunk);
-        if (collect) stdout.push(chunk);
-      });
-      stream.stderr.on("data", (chunk) => {
-        options.onStderr?.(chunk);
-        if (collect) stderr.push(chunk);
-      });
-      stream.on("exit", (exitCode, signalName) => {
-        code = typeof exitCode === "number" ? exitCode : null;
-        exitSignal = signalName ?? null;
-      });
-      stream.on(
-        "close",
-        () => finish4(
-          () => resolve4({ code, signal: exitSignal, stdout: Buffer.concat(stdout), stderr: Buffer.concat(stderr) })
-        )
-      );
-      writeStdin2(stream, options.stdin, fail);
-    });
+  };
+  const untrack = params.track(call.fail);
+  return call;
+}
+function readChannel(stream, options, onClose) {
+  const collect = options.collect !== false;
+  const stdout = [];
+  const stderr = [];
+  let code = null;
+  let exitSignal = null;
+  stream.on("data", (chunk) => {
+    options.onStdout?.(chunk);
+    if (collect) stdout.push(chunk);
+  });
+  stream.stderr.on("data", (chunk) => {
+    options.onStderr?.(chunk);
+    if (collect) stderr.push(chunk);
+  });
+  stream.on("exit", (exitCode, signalName) => {
+    code = typeof exitCode === "number" ? exitCode : null;
+    exitSignal = signalName ?? null;
+  });
+  stream.on(
+    "close",
+    () => onClose({ code, signal: exitSignal, stdout: Buffer.concat(stdout), stderr: Buffer.concat(stderr) })
+  );
+}
+function timeoutError(label, where, ms) {
+  return new InfrastructureError(`${label} on ${where} timed out after ${ms} ms`, {
+    hint: "the build host may be overloaded or a command is hanging; check it with ssh and `ps`"
+  });
+}
+function channelOpenError(where, error62) {
+  return new InfrastructureError(`cannot open an ssh channel on ${where}: ${error62.message}`, {
+    hint: "the connection to the build host failed; check sshd's MaxSessions and the host's load",
+    cause: error62
   });
 }
 function writeStdin2(stream, stdin, fail) {
@@ -57779,23 +58345,6 @@ var init_connect_errors = __esm({
   }
 });
 
-// src/ssh/quote.ts
-function shellQuote(arg) {
-  if (arg.includes("\0")) {
-    throw new TypeError("shellQuote: arguments cannot contain NUL bytes");
-  }
-  if (arg !== "" && /^[A-Za-z0-9_\-+=.,/:@%]+$/.test(arg)) return arg;
-  return `'${arg.replaceAll("'", `'\\''`)}'`;
-}
-function shellJoin(argv) {
-  return argv.map(shellQuote).join(" ");
-}
-var init_quote = __esm({
-  "src/ssh/quote.ts"() {
-    "use strict";
-  }
-});
-
 // src/ssh/semaphore.ts
 var Semaphore;
 var init_semaphore = __esm({
@@ -57816,10 +58365,10 @@ var init_semaphore = __esm({
           this.available -= 1;
           return Promise.resolve(this.releaser());
         }
-        return new Promise((resolve4, reject) => {
+        return new Promise((resolve5, reject) => {
           const grant = () => {
             signal?.removeEventListener("abort", onAbort);
-            resolve4(this.releaser());
+            resolve5(this.releaser());
           };
           const onAbort = () => {
             const index = this.waiters.indexOf(grant);
@@ -57861,17 +58410,50 @@ async function connectSsh(params) {
   }
   const target = { user: parsed.user, host: parsed.host, port: parsed.port };
   const semaphore = new Semaphore(params.maxChannels ?? 8);
-  const inflight = /* @__PURE__ */ new Set();
   const where = `${target.host}:${target.port}`;
+  const connection = createReconnectingConnection({ open: () => openConnection(target, params), where });
+  const first = await connection.get();
+  return {
+    description: parsed.description,
+    target,
+    hostKeyFingerprint: first.fingerprint,
+    async exec(argv, options = {}) {
+      if (argv.length === 0) throw new Error("exec needs a non-empty argv");
+      if (connection.isClosed()) throw new InfrastructureError(`ssh transport to ${where} is closed`);
+      const release = await semaphore.acquire(options.signal);
+      try {
+        return await retryRefusedChannel(
+          options.signal,
+          async () => execOnChannel({
+            client: (await connection.get()).client,
+            command: shellJoin(argv),
+            label: `\`${argv[0]}\``,
+            where,
+            options,
+            track: connection.track
+          })
+        );
+      } finally {
+        release();
+      }
+    },
+    close: () => connection.close()
+  };
+}
+function createReconnectingConnection(params) {
+  const inflight = /* @__PURE__ */ new Set();
   let current = null;
   let closed = false;
   const connect = () => {
-    const attempt = openConnection(target, params).then(({ client, fingerprint }) => {
+    const attempt = params.open().then(({ client, fingerprint }) => {
       const lost = (reason) => {
         if (current === attempt) current = null;
-        const error62 = new InfrastructureError(`ssh connection to build host ${where} lost: ${reason}`, {
-          hint: "the build host, its sshd or the network went away mid-command; check the host, then re-run"
-        });
+        const error62 = new InfrastructureError(
+          `ssh connection to build host ${params.where} lost: ${reason}`,
+          {
+            hint: "the build host, its sshd or the network went away mid-command; check the host, then re-run"
+          }
+        );
         for (const fail of [...inflight]) fail(error62);
       };
       client.on("error", (error62) => lost(error62.message));
@@ -57884,38 +58466,32 @@ async function connectSsh(params) {
     });
     return attempt;
   };
-  const first = await connect();
   return {
-    description: parsed.description,
-    target,
-    hostKeyFingerprint: first.fingerprint,
-    async exec(argv, options = {}) {
-      if (argv.length === 0) throw new Error("exec needs a non-empty argv");
-      if (closed) throw new InfrastructureError(`ssh transport to ${where} is closed`);
-      const release = await semaphore.acquire(options.signal);
-      try {
-        const { client } = await (current ?? connect());
-        return await execOnChannel({
-          client,
-          command: shellJoin(argv),
-          label: `\`${argv[0]}\``,
-          where,
-          options,
-          track: (fail) => {
-            inflight.add(fail);
-            return () => inflight.delete(fail);
-          }
-        });
-      } finally {
-        release();
-      }
+    get: () => current ?? connect(),
+    isClosed: () => closed,
+    /** Registers a command's failure callback; returns its removal. */
+    track: (fail) => {
+      inflight.add(fail);
+      return () => inflight.delete(fail);
     },
     async close() {
       closed = true;
-      const connection = await current?.catch(() => null);
-      connection?.client.end();
+      const open7 = await current?.catch(() => null);
+      open7?.client.end();
     }
   };
+}
+async function retryRefusedChannel(signal, open7) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await open7();
+    } catch (error62) {
+      const cause = error62 instanceof Error ? error62.cause : void 0;
+      const refused = /Channel open failure/i.test(cause?.message ?? "");
+      if (attempt >= 5 || signal?.aborted || !refused) throw error62;
+      await new Promise((resolve5) => setTimeout(resolve5, 25 * 2 ** attempt));
+    }
+  }
 }
 function openConnection(target, params) {
   const pin = pinFor({ ...target, knownHosts: params.knownHosts, fingerprint: params.fingerprint });
@@ -57942,7 +58518,7 @@ function openConnection(target, params) {
     // Ask for a pinned key type first, so a host with several keys presents the one we know.
     ...algorithms.length > 0 && pin.fingerprints.length === 0 ? { algorithms: { serverHostKey: algorithms } } : {}
   };
-  return new Promise((resolve4, reject) => {
+  return new Promise((resolve5, reject) => {
     const client = new import_ssh2.Client();
     const onError = (error62) => {
       client.removeListener("ready", onReady);
@@ -57953,7 +58529,7 @@ function openConnection(target, params) {
     };
     const onReady = () => {
       client.removeListener("error", onError);
-      resolve4({ client, fingerprint: presented ?? "unknown" });
+      resolve5({ client, fingerprint: presented ?? "unknown" });
     };
     client.once("error", onError);
     client.once("ready", onReady);
@@ -57976,10 +58552,10 @@ var init_ssh_transport = __esm({
     "use strict";
     import_ssh2 = __toESM(require_lib2(), 1);
     init_errors2();
+    init_host_url();
     init_channel_exec();
     init_connect_errors();
     init_host_key();
-    init_host_url();
     init_quote();
     init_semaphore();
   }
@@ -58058,12 +58634,12 @@ function duplicateIds(lanes, ctx) {
       firstIndex.set(id, index);
       return;
     }
-    const firstLine2 = positionOf(locate(ctx.doc, ["lanes", first, "id"]).value, ctx.lineCounter).line;
+    const firstLine3 = positionOf(locate(ctx.doc, ["lanes", first, "id"]).value, ctx.lineCounter).line;
     issues.push({
       file: ctx.file,
       ...positionOf(locate(ctx.doc, ["lanes", index, "id"]).value, ctx.lineCounter),
       message: `duplicate lane id \`${id}\``,
-      hint: `first declared at line ${firstLine2}; give each lane its own id`
+      hint: `first declared at line ${firstLine3}; give each lane its own id`
     });
   });
   return issues;
@@ -58074,12 +58650,12 @@ function badGlobs(lane, laneIndex, ctx) {
   const issues = [];
   paths.forEach((glob, index) => {
     if (typeof glob !== "string" || glob === "") return;
-    const problem = globProblem(glob);
-    if (!problem) return;
+    const problem2 = globProblem(glob);
+    if (!problem2) return;
     issues.push({
       file: ctx.file,
       ...positionOf(locate(ctx.doc, ["lanes", laneIndex, "paths", index]).value, ctx.lineCounter),
-      ...problem
+      ...problem2
     });
   });
   return issues;
@@ -58397,7 +58973,8 @@ function resolveLane(config2, lane) {
       // Only when set, so plans of lanes without outputs read as before.
       ...found.artifacts?.length ? { artifacts: [...found.artifacts] } : {},
       ...found.reports?.length ? { reports: found.reports.map((r) => ({ junit: r.junit })) } : {},
-      ...networkOf(found.network)
+      ...networkOf(found.network),
+      ...limitsOf(defaults.limits, found.limits)
     }
   };
 }
@@ -58407,6 +58984,16 @@ function resolveLanes(config2) {
 function networkOf(network) {
   if (network === void 0 || network === false) return {};
   return { network: network === true ? DEFAULT_NETWORK : network };
+}
+function limitsOf(defaults, lane) {
+  const merged = { ...defaults, ...lane };
+  const memory = merged.memory === void 0 ? void 0 : parseByteSize(merged.memory);
+  const limits = {
+    ...merged.cpu === void 0 ? {} : { cpu: merged.cpu },
+    ...memory === void 0 ? {} : { memory_bytes: memory },
+    ...merged.processes === void 0 ? {} : { processes: merged.processes }
+  };
+  return Object.keys(limits).length === 0 ? {} : { limits };
 }
 
 // src/cli/main.ts
@@ -58478,7 +59065,7 @@ async function loadEnvFile(file2, env) {
   return loaded;
 }
 
-// ../../main/node_modules/universal-user-agent/index.js
+// node_modules/universal-user-agent/index.js
 function getUserAgent() {
   if (typeof navigator === "object" && "userAgent" in navigator) {
     return navigator.userAgent;
@@ -58489,7 +59076,7 @@ function getUserAgent() {
   return "<environment undetectable>";
 }
 
-// ../../main/node_modules/before-after-hook/lib/register.js
+// node_modules/before-after-hook/lib/register.js
 function register(state, name, method, options) {
   if (typeof method !== "function") {
     throw new Error("method for before hook must be a function");
@@ -58512,7 +59099,7 @@ function register(state, name, method, options) {
   });
 }
 
-// ../../main/node_modules/before-after-hook/lib/add.js
+// node_modules/before-after-hook/lib/add.js
 function addHook(state, kind, name, hook2) {
   const orig = hook2;
   if (!state.registry[name]) {
@@ -58547,7 +59134,7 @@ function addHook(state, kind, name, hook2) {
   });
 }
 
-// ../../main/node_modules/before-after-hook/lib/remove.js
+// node_modules/before-after-hook/lib/remove.js
 function removeHook(state, name, method) {
   if (!state.registry[name]) {
     return;
@@ -58561,7 +59148,7 @@ function removeHook(state, name, method) {
   state.registry[name].splice(index, 1);
 }
 
-// ../../main/node_modules/before-after-hook/index.js
+// node_modules/before-after-hook/index.js
 var bind = Function.bind;
 var bindable = bind.bind(bind);
 function bindApi(hook2, state, name) {
@@ -58595,7 +59182,7 @@ function Collection() {
 }
 var before_after_hook_default = { Singular, Collection };
 
-// ../../main/node_modules/@octokit/endpoint/dist-bundle/index.js
+// node_modules/@octokit/endpoint/dist-bundle/index.js
 var VERSION = "0.0.0-development";
 var userAgent = `octokit-endpoint.js/${VERSION} ${getUserAgent()}`;
 var DEFAULTS = {
@@ -58908,7 +59495,7 @@ function withDefaults(oldDefaults, newDefaults) {
 }
 var endpoint = withDefaults(null, DEFAULTS);
 
-// ../../main/node_modules/content-type/dist/index.js
+// node_modules/content-type/dist/index.js
 var SP = 32;
 var HTAB = 9;
 var SEMI = 59;
@@ -59092,7 +59679,7 @@ function unescapeQuotedPairs(str, start, end) {
   return result + str.slice(start, end);
 }
 
-// ../../main/node_modules/json-with-bigint/json-with-bigint.js
+// node_modules/json-with-bigint/json-with-bigint.js
 var intRegex = /^-?\d+$/;
 var noiseValue = /^-?\d+n+$/;
 var originalStringify = JSON.stringify;
@@ -59427,7 +60014,7 @@ var JSONParse = (text, reviver) => {
   }
 };
 
-// ../../main/node_modules/@octokit/request-error/dist-src/index.js
+// node_modules/@octokit/request-error/dist-src/index.js
 var RequestError = class extends Error {
   name;
   /**
@@ -59466,7 +60053,7 @@ var RequestError = class extends Error {
   }
 };
 
-// ../../main/node_modules/@octokit/request/dist-bundle/index.js
+// node_modules/@octokit/request/dist-bundle/index.js
 var VERSION2 = "10.0.16";
 var defaults_default = {
   headers: {
@@ -59648,7 +60235,7 @@ function withDefaults2(oldEndpoint, newDefaults) {
 }
 var request = withDefaults2(endpoint, defaults_default);
 
-// ../../main/node_modules/@octokit/graphql/dist-bundle/index.js
+// node_modules/@octokit/graphql/dist-bundle/index.js
 var VERSION3 = "0.0.0-development";
 function _buildMessageForResponseErrors(data) {
   return `Request failed due to following response errors:
@@ -59685,9 +60272,9 @@ var NON_VARIABLE_OPTIONS = [
 ];
 var FORBIDDEN_VARIABLE_OPTIONS = ["query", "method", "url"];
 var GHES_V3_SUFFIX_REGEX = /\/api\/v3\/?$/;
-function graphql(request2, query, options) {
+function graphql(request2, query2, options) {
   if (options) {
-    if (typeof query === "string" && "query" in options) {
+    if (typeof query2 === "string" && "query" in options) {
       return Promise.reject(
         new Error(`[@octokit/graphql] "query" cannot be used as variable name`)
       );
@@ -59701,7 +60288,7 @@ function graphql(request2, query, options) {
       );
     }
   }
-  const parsedOptions = typeof query === "string" ? Object.assign({ query }, options) : query;
+  const parsedOptions = typeof query2 === "string" ? Object.assign({ query: query2 }, options) : query2;
   const requestOptions = Object.keys(
     parsedOptions
   ).reduce((result, key) => {
@@ -59736,8 +60323,8 @@ function graphql(request2, query, options) {
 }
 function withDefaults3(request2, newDefaults) {
   const newRequest = request2.defaults(newDefaults);
-  const newApi = (query, options) => {
-    return graphql(newRequest, query, options);
+  const newApi = (query2, options) => {
+    return graphql(newRequest, query2, options);
   };
   return Object.assign(newApi, {
     defaults: withDefaults3.bind(null, newRequest),
@@ -59758,7 +60345,7 @@ function withCustomRequest(customRequest) {
   });
 }
 
-// ../../main/node_modules/@octokit/auth-token/dist-bundle/index.js
+// node_modules/@octokit/auth-token/dist-bundle/index.js
 var b64url = "(?:[a-zA-Z0-9_-]+)";
 var sep = "\\.";
 var jwtRE = new RegExp(`^${b64url}${sep}${b64url}${sep}${b64url}$`);
@@ -59803,10 +60390,10 @@ var createTokenAuth = function createTokenAuth2(token) {
   });
 };
 
-// ../../main/node_modules/@octokit/core/dist-src/version.js
+// node_modules/@octokit/core/dist-src/version.js
 var VERSION4 = "7.0.8";
 
-// ../../main/node_modules/@octokit/core/dist-src/index.js
+// node_modules/@octokit/core/dist-src/index.js
 var noop2 = () => {
 };
 var consoleWarn = console.warn.bind(console);
@@ -59940,10 +60527,10 @@ var Octokit = class {
   auth;
 };
 
-// ../../main/node_modules/@octokit/plugin-request-log/dist-src/version.js
+// node_modules/@octokit/plugin-request-log/dist-src/version.js
 var VERSION5 = "6.0.0";
 
-// ../../main/node_modules/@octokit/plugin-request-log/dist-src/index.js
+// node_modules/@octokit/plugin-request-log/dist-src/index.js
 function requestLog(octokit) {
   octokit.hook.wrap("request", (request2, options) => {
     octokit.log.debug("request", options);
@@ -59967,7 +60554,7 @@ function requestLog(octokit) {
 }
 requestLog.VERSION = VERSION5;
 
-// ../../main/node_modules/@octokit/plugin-paginate-rest/dist-bundle/index.js
+// node_modules/@octokit/plugin-paginate-rest/dist-bundle/index.js
 var VERSION6 = "0.0.0-development";
 function normalizePaginatedListResponse(response) {
   if (!response.data) {
@@ -60083,10 +60670,10 @@ function paginateRest(octokit) {
 }
 paginateRest.VERSION = VERSION6;
 
-// ../../main/node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/version.js
+// node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/version.js
 var VERSION7 = "17.0.0";
 
-// ../../main/node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/generated/endpoints.js
+// node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/generated/endpoints.js
 var Endpoints = {
   actions: {
     addCustomLabelsToSelfHostedRunnerForOrg: [
@@ -62378,7 +62965,7 @@ var Endpoints = {
 };
 var endpoints_default = Endpoints;
 
-// ../../main/node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/endpoints-to-methods.js
+// node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/endpoints-to-methods.js
 var endpointMethodsMap = /* @__PURE__ */ new Map();
 for (const [scope, endpoints] of Object.entries(endpoints_default)) {
   for (const [methodName, endpoint2] of Object.entries(endpoints)) {
@@ -62501,7 +63088,7 @@ function decorate(octokit, scope, methodName, defaults, decorations) {
   return Object.assign(withDecorations, requestWithDefaults);
 }
 
-// ../../main/node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/index.js
+// node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/index.js
 function restEndpointMethods(octokit) {
   const api = endpointsToMethods(octokit);
   return {
@@ -62518,10 +63105,10 @@ function legacyRestEndpointMethods(octokit) {
 }
 legacyRestEndpointMethods.VERSION = VERSION7;
 
-// ../../main/node_modules/@octokit/rest/dist-src/version.js
+// node_modules/@octokit/rest/dist-src/version.js
 var VERSION8 = "22.0.1";
 
-// ../../main/node_modules/@octokit/rest/dist-src/index.js
+// node_modules/@octokit/rest/dist-src/index.js
 var Octokit2 = Octokit.plugin(requestLog, legacyRestEndpointMethods, paginateRest).defaults(
   {
     userAgent: `octokit-rest.js/${VERSION8}`
@@ -62613,9 +63200,9 @@ var CALLBACK = "/pikaci/registered";
 async function registerApp(params) {
   const state = randomBytes2(16).toString("hex");
   const server = createServer();
-  await new Promise((resolve4, reject) => {
+  await new Promise((resolve5, reject) => {
     server.once("error", reject);
-    server.listen(params.port, params.host, resolve4);
+    server.listen(params.port, params.host, resolve5);
   });
   const { port } = server.address();
   const local = `http://${params.host === "0.0.0.0" ? "127.0.0.1" : params.host}:${port}`;
@@ -62626,7 +63213,7 @@ async function registerApp(params) {
   });
   params.say(`open ${local}/ in a browser signed in to GitHub, and create the App there`);
   try {
-    return await new Promise((resolve4, reject) => {
+    return await new Promise((resolve5, reject) => {
       let busy = false;
       server.on("request", (req, res) => {
         const url2 = new URL(req.url ?? "/", local);
@@ -62642,7 +63229,7 @@ async function registerApp(params) {
         finish(params, code).then(
           (app) => {
             html(res, 200, donePage(app, params.envFile));
-            resolve4(app);
+            resolve5(app);
           },
           (error62) => {
             html(res, 502, "Saving the App failed; see the terminal.");
@@ -62653,7 +63240,7 @@ async function registerApp(params) {
     });
   } finally {
     server.closeAllConnections();
-    await new Promise((resolve4) => server.close(resolve4));
+    await new Promise((resolve5) => server.close(resolve5));
   }
 }
 async function finish(params, code) {
@@ -62919,22 +63506,28 @@ async function createExecutor(params) {
     project: params.incusProject,
     runnerPath: params.runnerPath,
     image: params.image,
+    ...params.warmPool === void 0 ? {} : { warmPool: params.warmPool },
     ...params.stateRoot === void 0 ? {} : { stateRoot: params.stateRoot },
     ...params.networkRefusal === void 0 ? {} : { networkRefusal: params.networkRefusal }
   });
-  return { executor, transport, close: () => transport.close() };
+  const close = async () => {
+    try {
+      await executor.drain?.();
+    } finally {
+      await transport.close();
+    }
+  };
+  return { executor, transport, close };
 }
 async function connectTransport(params) {
   const env = params.env ?? process.env;
   const target = parseHostUrl(params.host);
-  if (target.kind === "local") {
-    const { LocalTransport: LocalTransport2 } = await Promise.resolve().then(() => (init_local_transport(), local_transport_exports));
-    return new LocalTransport2();
+  if (target.kind === "localhost") {
+    const { LocalhostTransport: LocalhostTransport2 } = await Promise.resolve().then(() => (init_localhost(), localhost_exports));
+    return new LocalhostTransport2();
   }
   const { connectSsh: connectSsh2 } = await Promise.resolve().then(() => (init_ssh_transport(), ssh_transport_exports));
-  const credentials = await loadSshKey({ keyPath: params.sshKey, env });
-  const knownHosts = await loadKnownHosts({ knownHostsPath: params.knownHosts, env });
-  const fingerprint = params.fingerprint ?? (env.PIKACI_SSH_HOST_FINGERPRINT || void 0);
+  const { privateKey, passphrase, knownHosts, fingerprint } = params.credentials ? { ...params.credentials, passphrase: void 0 } : await loadCredentials(params, env);
   if (!knownHosts && !fingerprint && !params.acceptUnknownHostKey) {
     throw new UsageError(`no pinned host key for ${target.description}`, {
       hint: `get the line with \`ssh-keyscan -p ${target.port} ${target.host}\`, check its fingerprint out of band, and pass it with --known-hosts FILE (or PIKACI_SSH_KNOWN_HOSTS / the ssh-known-hosts input)`
@@ -62942,85 +63535,98 @@ async function connectTransport(params) {
   }
   return connectSsh2({
     url: params.host,
-    privateKey: credentials.privateKey,
-    passphrase: credentials.passphrase,
+    privateKey,
+    passphrase,
     knownHosts,
     fingerprint,
     acceptUnknownHostKey: params.acceptUnknownHostKey
   });
 }
+async function loadCredentials(params, env) {
+  const key = await loadSshKey({ keyPath: params.sshKey, env });
+  return {
+    privateKey: key.privateKey,
+    passphrase: key.passphrase,
+    knownHosts: await loadKnownHosts({ knownHostsPath: params.knownHosts, env }),
+    fingerprint: params.fingerprint ?? (env.PIKACI_SSH_HOST_FINGERPRINT || void 0)
+  };
+}
 
 // src/executor/incus/gc.ts
 init_errors2();
 init_client();
-import { posix as posix6 } from "node:path";
-
-// src/executor/incus/gc-plan.ts
+init_gc_plan();
+init_heartbeat();
 init_names();
-function planReap(params) {
-  const { hostNowSecs } = params;
-  return params.instances.filter((instance) => instance.name.startsWith(INSTANCE_PREFIX)).map((instance) => {
-    const runId = instance.config[LABEL.runId] ?? null;
-    const created = Date.parse(instance.config[LABEL.createdAt] ?? instance.created_at ?? "");
-    const ageSecs = Number.isNaN(created) ? null : hostNowSecs - Math.floor(created / 1e3);
-    const decide = (remove, reason) => ({
-      name: instance.name,
-      runId,
-      remove,
-      reason
-    });
-    if (ageSecs !== null && ageSecs > params.olderThanSecs) {
-      return decide(true, `older than ${formatSecs(params.olderThanSecs)} (${formatSecs(ageSecs)})`);
-    }
-    if (runId === null) {
-      return decide(
-        false,
-        ageSecs === null ? "no pikaci labels and no creation time; left alone" : "no pikaci labels; young"
-      );
-    }
-    const beat = params.heartbeats.get(runId) ?? null;
-    if (beat === null)
-      return decide(true, `run ${runId} has no heartbeat on the host (its process is gone)`);
-    const silence = hostNowSecs - beat;
-    if (silence > params.staleAfterSecs) {
-      return decide(true, `run ${runId} is no longer alive (last heartbeat ${formatSecs(silence)} ago)`);
-    }
-    return decide(false, `run ${runId} is alive (heartbeat ${formatSecs(Math.max(0, silence))} ago)`);
-  });
-}
-function formatSecs(secs) {
-  if (secs < 120) return `${secs}s`;
-  if (secs < 7200) return `${Math.round(secs / 60)}m`;
-  return `${Math.round(secs / 360) / 10}h`;
+
+// src/executor/incus/sweep.ts
+init_errors2();
+import { posix as posix6 } from "node:path";
+async function runSweep(params) {
+  const { transport } = params;
+  const argv = ["sh", "-c", params.script, params.name, posix6.normalize(params.workDir)];
+  argv.push(params.dryRun ? "1" : "0", params.arg);
+  const result = await transport.exec(argv, { timeoutMs: 3e5 });
+  if (result.code !== 0) {
+    throw new InfrastructureError(`cannot ${params.what} on ${transport.description}: ${result.stderr}`);
+  }
+  return result.stdout.toString().split("\n").filter((line) => line !== "");
 }
 
 // src/executor/incus/gc.ts
-init_heartbeat();
-init_names();
+init_warm_pool();
 var DEFAULT_STALE_AFTER_SECS = HEARTBEAT_INTERVAL_MS / 1e3 * HEARTBEAT_STALE_FACTOR;
 var STAGING_MAX_AGE_MINUTES = 60;
 async function collectGarbage(params) {
   const { transport, remoteWorkDir } = params;
   const incus = createIncusClient({ transport, project: params.project });
-  const instances = await incus.list(INSTANCE_PREFIX);
+  const { unclaimed, claiming, rest } = splitPoolMembers(await incus.list(INSTANCE_PREFIX));
   const runIds = [
     ...new Set(
-      instances.flatMap((i) => i.config["user.pikaci.run_id"] ? [i.config["user.pikaci.run_id"]] : [])
+      rest.flatMap((i) => {
+        const runId = i.config[LABEL.runId];
+        return runId ? [runId] : [];
+      })
     )
   ];
   const { nowSecs, beats } = await readHeartbeats(transport, remoteWorkDir, runIds);
   const decisions = planReap({
-    instances,
+    instances: rest,
     heartbeats: beats,
     hostNowSecs: nowSecs,
     olderThanSecs: params.olderThanSecs,
     staleAfterSecs: params.staleAfterSecs ?? DEFAULT_STALE_AFTER_SECS
   });
+  const aliases = [...new Set(unclaimed.map((m) => m.config[POOL_LABEL.alias] ?? ""))];
+  const fingerprints = await Promise.all(aliases.map((a) => a ? incus.imageFingerprint(a) : null));
+  const poolDecisions = planPoolReap({
+    members: unclaimed,
+    currentImages: new Map(aliases.map((a, i) => [a, fingerprints[i] ?? null])),
+    hostNowSecs: nowSecs,
+    olderThanSecs: params.olderThanSecs
+  });
   if (!params.dryRun) {
     for (const decision of decisions.filter((d) => d.remove)) await incus.delete(decision.name);
+    await reapMembers(incus, poolDecisions);
   }
+  const kept = claiming.map((i) => ({
+    name: i.name,
+    runId: null,
+    remove: false,
+    reason: "warm pool member being claimed by a job"
+  }));
   const staleStaging = await sweepStaging(transport, remoteWorkDir, params.dryRun);
-  return { instances: decisions, staleStaging, dryRun: params.dryRun };
+  return { instances: [...decisions, ...poolDecisions, ...kept], staleStaging, dryRun: params.dryRun };
+}
+async function reapMembers(incus, decisions) {
+  for (const decision of decisions.filter((d) => d.remove)) {
+    if (await incus.claim(decision.name, CLAIM_DEVICE)) {
+      await incus.delete(decision.name);
+    } else {
+      decision.remove = false;
+      decision.reason = "warm pool member claimed by a job meanwhile; left to it";
+    }
+  }
 }
 async function readHeartbeats(transport, workDir, runIds) {
   const script = 'd=$1; shift; date +%s; for r; do printf "%s %s\\n" "$r" "$(stat -c %Y "$d/runs/$r/heartbeat" 2>/dev/null || echo -)"; done';
@@ -63045,27 +63651,18 @@ async function sweepStaging(transport, workDir, dryRun) {
     '  printf "%s\\n" "$p"; [ "$dry" = 1 ] || rm -rf -- "$p"',
     "done"
   ].join("\n");
-  const argv = [
-    "sh",
-    "-c",
+  return runSweep({
+    transport,
     script,
-    "pikaci-gc",
-    posix6.normalize(workDir),
-    dryRun ? "1" : "0",
-    String(STAGING_MAX_AGE_MINUTES)
-  ];
-  const result = await transport.exec(argv, { timeoutMs: 3e5 });
-  if (result.code !== 0) {
-    throw new InfrastructureError(
-      `cannot sweep stale snapshot staging dirs on ${transport.description}: ${result.stderr}`
-    );
-  }
-  return result.stdout.toString().split("\n").filter((line) => line !== "");
+    name: "pikaci-gc",
+    workDir,
+    dryRun,
+    arg: String(STAGING_MAX_AGE_MINUTES),
+    what: "sweep stale snapshot staging dirs"
+  });
 }
 
 // src/executor/incus/gc-caches.ts
-init_errors2();
-import { posix as posix7 } from "node:path";
 var DEFAULT_CACHE_UNUSED_DAYS = 30;
 async function sweepUnusedCaches(params) {
   const script = [
@@ -63076,22 +63673,15 @@ async function sweepUnusedCaches(params) {
     '  [ "$dry" = 1 ] || { rm -rf -- "$k" && rm -f -- "$u"; }',
     "done"
   ].join("\n");
-  const argv = [
-    "sh",
-    "-c",
+  return runSweep({
+    transport: params.transport,
     script,
-    "pikaci-gc-caches",
-    posix7.normalize(params.remoteWorkDir),
-    params.dryRun ? "1" : "0",
-    String(Math.max(0, Math.floor(params.days) - 1))
-  ];
-  const result = await params.transport.exec(argv, { timeoutMs: 3e5 });
-  if (result.code !== 0) {
-    throw new InfrastructureError(
-      `cannot sweep unused caches on ${params.transport.description}: ${result.stderr}`
-    );
-  }
-  return result.stdout.toString().split("\n").filter((line) => line !== "");
+    name: "pikaci-gc-caches",
+    workDir: params.remoteWorkDir,
+    dryRun: params.dryRun,
+    arg: String(Math.max(0, Math.floor(params.days) - 1)),
+    what: "sweep unused caches"
+  });
 }
 
 // src/cli/commands/gc.ts
@@ -63105,8 +63695,11 @@ var gcCommand = {
 
 Lists the build host's pikaci-* instances and deletes each one whose run is no longer
 alive (its heartbeat under <remote-work-dir>/runs/<run_id>/heartbeat is missing or older
-than --stale-after), or which is older than --older-than whatever its run says. Also
-deletes snapshot staging dirs and temp uploads older than an hour. Prints what it removed.
+than --stale-after), or which is older than --older-than whatever its run says. Warm pool
+members (pikaci-pool-*) go when their image alias now points at another image (or is gone)
+or they are older than --older-than; gc claims each one first, so a member a job is taking
+is never removed. Also deletes snapshot staging dirs and temp uploads older than an hour.
+Prints what it removed.
 
 Options:
       --host URL                  build host, ssh://user@host:port (or localhost)
@@ -63154,41 +63747,46 @@ Options:
         staleAfterSecs,
         dryRun: values["dry-run"]
       });
-      const days = Number(values["cache-unused-days"]);
-      if (!Number.isInteger(days) || days < 1) {
-        throw new UsageError(
-          `--cache-unused-days ${values["cache-unused-days"]} is not a whole number of days >= 1`,
-          {
-            hint: "e.g. --cache-unused-days 30"
-          }
-        );
-      }
+      const days = cacheUnusedDays(values["cache-unused-days"]);
       const caches = await sweepUnusedCaches({
         transport,
         remoteWorkDir: values["remote-work-dir"],
         days,
         dryRun: values["dry-run"]
       });
-      const verb = report2.dryRun ? "would remove" : "removed";
-      for (const path15 of caches) io.stdout.write(`${verb} ${path15}: cache unused for over ${days} days
-`);
-      for (const decision of report2.instances) {
-        io.stdout.write(`${decision.remove ? verb : "kept"} ${decision.name}: ${decision.reason}
-`);
-      }
-      for (const path15 of report2.staleStaging) io.stdout.write(`${verb} ${path15}: stale snapshot upload
-`);
-      const removed = report2.instances.filter((d) => d.remove).length;
-      io.stdout.write(
-        `${report2.dryRun ? "dry run: " : ""}${removed} instance(s) and ${report2.staleStaging.length} staging dir(s) ${verb} on ${transport.description}
-`
-      );
+      printReport(io, { report: report2, caches, days, where: transport.description });
       return 0;
     } finally {
       await transport.close();
     }
   }
 };
+function cacheUnusedDays(value) {
+  const days = Number(value);
+  if (!Number.isInteger(days) || days < 1) {
+    throw new UsageError(`--cache-unused-days ${value} is not a whole number of days >= 1`, {
+      hint: "e.g. --cache-unused-days 30"
+    });
+  }
+  return days;
+}
+function printReport(io, params) {
+  const { report: report2, caches, days } = params;
+  const verb = report2.dryRun ? "would remove" : "removed";
+  for (const path15 of caches) io.stdout.write(`${verb} ${path15}: cache unused for over ${days} days
+`);
+  for (const decision of report2.instances) {
+    io.stdout.write(`${decision.remove ? verb : "kept"} ${decision.name}: ${decision.reason}
+`);
+  }
+  for (const path15 of report2.staleStaging) io.stdout.write(`${verb} ${path15}: stale snapshot upload
+`);
+  const removed = report2.instances.filter((d) => d.remove).length;
+  io.stdout.write(
+    `${report2.dryRun ? "dry run: " : ""}${removed} instance(s) and ${report2.staleStaging.length} staging dir(s) ${verb} on ${params.where}
+`
+  );
+}
 function duration3(flag, value) {
   const secs = parseDurationSecs(/^\d+$/.test(value) ? Number(value) : value);
   if (secs === void 0) {
@@ -64052,19 +64650,599 @@ Options:
   }
 };
 
+// src/cli/commands/host.ts
+import { existsSync as existsSync6 } from "node:fs";
+import { resolve as resolve4 } from "node:path";
+init_errors2();
+init_guest();
+init_incus_executor();
+
+// src/host-check/assess.ts
+var COPY_ON_WRITE = /* @__PURE__ */ new Set(["btrfs", "zfs", "lvm", "lvmcluster", "ceph"]);
+var DIR_COST = "3.8–5.5 s per Debian instance on `dir` against 0.9 s on btrfs (launch + exec + delete)";
+var ok = (check3, message) => ({
+  check: check3,
+  level: "ok",
+  message,
+  fix: null
+});
+var warn = (check3, message, fix) => ({
+  check: check3,
+  level: "warn",
+  message,
+  fix
+});
+var problem = (check3, message, fix) => ({
+  check: check3,
+  level: "problem",
+  message,
+  fix
+});
+function assessHost(facts, expect) {
+  if (facts.incus.server === null) {
+    return [
+      problem(
+        "incus",
+        `Incus does not answer on ${facts.host}: ${facts.incus.error ?? "no server version"}`,
+        "install Incus (incus-base) and start it, and add the ssh account to the incus-admin group (docs/build-host.md)"
+      ),
+      ...assessWorkDir(facts, expect),
+      assessShell(facts, expect)
+    ];
+  }
+  return [
+    ok("incus", `Incus ${facts.incus.server} (client ${facts.incus.client ?? "?"})`),
+    assessStorage(facts),
+    ...facts.images.map((image) => assessImage(image, facts.project, expect)),
+    ...assessWorkDir(facts, expect),
+    assessShell(facts, expect),
+    ...assessPool(facts)
+  ];
+}
+function assessStorage({ storage }) {
+  if (storage.driver === null) {
+    return problem(
+      "storage",
+      `no storage pool for new instances: ${storage.error ?? "the default profile has no root disk"}`,
+      "give the project's default profile a root disk: `incus profile device add default root disk path=/ pool=POOL`"
+    );
+  }
+  if (COPY_ON_WRITE.has(storage.driver)) return ok("storage", `pool ${storage.pool} (${storage.driver})`);
+  return warn(
+    "storage",
+    `pool ${storage.pool} uses the \`${storage.driver}\` driver, which copies the whole image for every instance: ${DIR_COST}`,
+    "create a copy-on-write pool (`incus storage create pikaci btrfs size=50GiB`) and point the default profile's root disk at it (docs/build-host.md)"
+  );
+}
+function assessImage(image, project, expect) {
+  const where = project ? ` in project ${project}` : "";
+  if (!image.exists) {
+    return problem(
+      "image",
+      `image ${image.alias} is missing${where}`,
+      `on the build host, build and import it: \`bash images/build-debian.sh --alias ${image.alias}\` (or build-busybox.sh, build-debian-node.sh), or import the Nix image from nix/incus (docs/build-host.md)${project ? "; a project with features.images=true needs its own copy" : ""}`
+    );
+  }
+  const runner = image.runner;
+  const rebuild = `rebuild ${image.alias} from images/ or nix/ so it holds the current runner (guest/pikaci-incus-run)`;
+  if (runner === null || runner.error !== null) {
+    return problem(
+      "image",
+      `image ${image.alias}: cannot probe its runner: ${runner?.error ?? "not probed"}`,
+      rebuild
+    );
+  }
+  if (!runner.present) {
+    return problem("image", `image ${image.alias} has no executable runner at ${expect.runnerPath}`, rebuild);
+  }
+  if (runner.contract_version !== expect.contractVersion) {
+    const got = runner.contract_version === null ? "no valid result.json" : `version ${runner.contract_version}`;
+    return problem(
+      "image",
+      `image ${image.alias}: runner speaks ${got}, this pikaci expects guest contract version ${expect.contractVersion}`,
+      rebuild
+    );
+  }
+  return ok(
+    "image",
+    `image ${image.alias} (${image.fingerprint?.slice(0, 12) ?? "?"}): runner at ${expect.runnerPath}, contract v${expect.contractVersion}`
+  );
+}
+function assessWorkDir({ work_dir: dir }, expect) {
+  const createFix = `create it for the ssh account: \`mkdir -p ${dir.path} && chown USER ${dir.path}\`, or pass --remote-work-dir`;
+  if (!dir.writable) {
+    const why = dir.error ?? (dir.exists ? "not writable by the ssh account" : "cannot be created by the ssh account");
+    return [problem("work_dir", `remote work dir ${dir.path}: ${why}`, createFix)];
+  }
+  const free = dir.free_bytes;
+  const state = dir.exists ? "" : " (will be created)";
+  if (free === null) return [ok("work_dir", `remote work dir ${dir.path}${state}, free space unknown`)];
+  const text = `remote work dir ${dir.path}${state}: ${(free / 1024 ** 3).toFixed(1)} GiB free`;
+  const cleanFix = "free space there (`pikaci gc` removes stale snapshots and caches) or move it to a bigger disk";
+  if (free < expect.minFreeBytes) return [problem("work_dir", text, cleanFix)];
+  if (free < expect.lowFreeBytes) return [warn("work_dir", text, cleanFix)];
+  return [ok("work_dir", text)];
+}
+function assessShell({ shell }, expect) {
+  const startup = shell.startup_ms === null ? "its start-up could not be timed" : `${shell.login_shell ?? "the login shell"} starts in ${shell.startup_ms.toFixed(1)} ms`;
+  const text = `one remote command costs ${shell.median_ms.toFixed(0)} ms (median of ${shell.samples_ms.length}); ${startup}`;
+  const slow = shell.startup_ms === null ? shell.median_ms > expect.slowCommandMs : shell.startup_ms > expect.shellStartupMs;
+  if (!slow) return ok("shell", text);
+  return warn(
+    "shell",
+    `${text}; each lane pays it about five times`,
+    "give the build account a cheap shell (`usermod -s /bin/sh pikaci`) and nothing slow in its shell start-up files, e.g. `pyenv init` in ~/.bashrc (docs/build-host.md)"
+  );
+}
+function assessPool({ pool, images }) {
+  if (pool.error !== null) {
+    return [
+      warn(
+        "pool",
+        `cannot list warm pool members: ${pool.error}`,
+        "check `incus list` works for the ssh account"
+      )
+    ];
+  }
+  if (pool.members.length === 0) return [ok("pool", "warm pool: 0 members")];
+  const current = new Map(images.map((i) => [i.alias, i.fingerprint]));
+  const byAlias = /* @__PURE__ */ new Map();
+  for (const member of pool.members) {
+    const entry = byAlias.get(member.alias ?? "?") ?? { idle: 0, claimed: 0 };
+    if (member.claimed) entry.claimed++;
+    else entry.idle++;
+    byAlias.set(member.alias ?? "?", entry);
+  }
+  const counts = [...byAlias].map(([alias, n]) => `${alias}: ${n.idle} idle, ${n.claimed} claimed`).join("; ");
+  const findings = [ok("pool", `warm pool: ${pool.members.length} members (${counts})`)];
+  const outdated = pool.members.filter(
+    (m) => !m.claimed && m.alias !== null && current.has(m.alias) && current.get(m.alias) !== m.fingerprint
+  );
+  if (outdated.length > 0) {
+    findings.push(
+      warn(
+        "pool",
+        `${outdated.length} idle pool member(s) hold an outdated image: ${outdated.map((m) => m.name).join(", ")}`,
+        "run `pikaci gc` (it reaps members of outdated images), or let the systemd timer do it"
+      )
+    );
+  }
+  return findings;
+}
+
+// src/host-check/gather.ts
+init_client();
+init_quote();
+import { posix as posix7 } from "node:path";
+
+// src/host-check/incus-facts.ts
+init_warm_pool();
+var firstLine2 = (text) => text.trim().split("\n").at(-1) ?? "";
+async function query(transport, path15) {
+  const result = await transport.exec(["incus", "query", path15], { timeoutMs: 3e4 });
+  if (result.code !== 0)
+    return { ok: false, error: firstLine2(result.stderr.toString()) || `exit ${result.code}` };
+  try {
+    return { ok: true, json: JSON.parse(result.stdout.toString()) };
+  } catch {
+    return { ok: false, error: `incus query ${path15} printed no JSON` };
+  }
+}
+var projectQuery = (project) => project ? `?project=${encodeURIComponent(project)}` : "";
+async function incusVersion(transport) {
+  const result = await transport.exec(["incus", "version"], { timeoutMs: 3e4 }).catch((error62) => ({
+    code: 127,
+    stdout: Buffer.from(""),
+    stderr: Buffer.from(error62.message)
+  }));
+  const text = result.stdout.toString();
+  const client = /Client version:\s*(\S+)/.exec(text)?.[1] ?? null;
+  const server = /Server version:\s*(\S+)/.exec(text)?.[1] ?? null;
+  const unreachable = server === null || server === "unreachable";
+  return {
+    client,
+    server: unreachable ? null : server,
+    error: unreachable ? firstLine2(result.stderr.toString()) || `incus version exited ${result.code}` : null
+  };
+}
+async function rootPool(transport, project) {
+  const profile = await query(transport, `/1.0/profiles/default${projectQuery(project)}`);
+  if (!profile.ok) return { pool: null, driver: null, error: profile.error };
+  const devices = profile.json.devices ?? {};
+  const root = Object.values(devices).find((d) => d.type === "disk" && d.path === "/");
+  if (!root?.pool) return { pool: null, driver: null, error: "the default profile has no root disk" };
+  const pool = await query(transport, `/1.0/storage-pools/${encodeURIComponent(root.pool)}`);
+  if (!pool.ok) return { pool: root.pool, driver: null, error: pool.error };
+  return { pool: root.pool, driver: pool.json.driver ?? null, error: null };
+}
+async function aliasFingerprint(transport, alias, project) {
+  const found = await query(
+    transport,
+    `/1.0/images/aliases/${encodeURIComponent(alias)}${projectQuery(project)}`
+  );
+  if (found.ok) return { fingerprint: found.json.target ?? null, error: null };
+  return /not found/i.test(found.error) ? { fingerprint: null, error: null } : { fingerprint: null, error: found.error };
+}
+async function poolMembers(transport, project) {
+  const argv = ["incus", "list", ...project ? ["--project", project] : [], "--format", "json", POOL_PREFIX];
+  const result = await transport.exec(argv, { timeoutMs: 6e4 });
+  if (result.code !== 0) return { members: [], error: firstLine2(result.stderr.toString()) };
+  let items;
+  try {
+    items = JSON.parse(result.stdout.toString());
+  } catch {
+    return { members: [], error: "incus list printed no JSON" };
+  }
+  return { members: Array.isArray(items) ? items.flatMap(toMember) : [], error: null };
+}
+function toMember(item) {
+  if (typeof item.name !== "string" || !item.name.startsWith(POOL_PREFIX)) return [];
+  return [
+    {
+      name: item.name,
+      status: typeof item.status === "string" ? item.status : "Unknown",
+      alias: item.config?.[POOL_LABEL.alias] ?? null,
+      fingerprint: item.config?.[POOL_LABEL.fingerprint] ?? null,
+      claimed: Object.hasOwn(item.devices ?? {}, CLAIM_DEVICE)
+    }
+  ];
+}
+
+// src/host-check/probe-runner.ts
+init_errors2();
+import { randomBytes as randomBytes6 } from "node:crypto";
+var probeName = () => `pikaci-check-${randomBytes6(4).toString("hex")}`;
+var NO_RUNNER = 90;
+var ARTIFACTS = "/tmp/pikaci-host-check";
+async function probeRunner(params) {
+  const { incus, image, runnerPath } = params;
+  const name = probeName();
+  try {
+    await incus.create({ image, name, vm: false, config: {}, devices: [] }, { start: true });
+    const env = {
+      PIKACI_INCUS_GUEST_COMMAND: "true",
+      PIKACI_INCUS_TIMEOUT_SECS: "30",
+      PIKACI_INCUS_RUN_AS_ROOT: "1",
+      PIKACI_INCUS_WORKDIR: "/",
+      PIKACI_INCUS_ARTIFACTS_DIR: ARTIFACTS,
+      RUNNER: runnerPath
+    };
+    const script = `[ -x "$RUNNER" ] || exit ${NO_RUNNER}; "$RUNNER" >/dev/null 2>&1; cat ${ARTIFACTS}/result.json 2>/dev/null; exit 0`;
+    const result = await incus.exec(name, ["sh", "-c", script], { env, timeoutMs: 6e4 });
+    if (result.code === NO_RUNNER) return { present: false, contract_version: null, error: null };
+    if (result.code !== 0) {
+      return {
+        present: true,
+        contract_version: null,
+        error: `probe exited ${result.code}: ${result.stderr.toString().trim()}`
+      };
+    }
+    return { present: true, contract_version: contractVersion(result.stdout.toString()), error: null };
+  } catch (error62) {
+    return { present: false, contract_version: null, error: describeError(error62) };
+  } finally {
+    await incus.delete(name, { timeoutMs: 6e4 }).catch(() => {
+    });
+  }
+}
+function contractVersion(resultText) {
+  try {
+    const parsed = JSON.parse(resultText);
+    const version2 = parsed?.schema_version;
+    return typeof version2 === "number" && Number.isInteger(version2) ? version2 : null;
+  } catch {
+    return null;
+  }
+}
+
+// src/host-check/gather.ts
+async function gatherHostFacts(params) {
+  const { transport, project } = params;
+  const log = params.log ?? (() => {
+  });
+  log(`checking ${transport.description}`);
+  const shell = await timeShell(transport, params.shellSamples ?? 5);
+  const incus = await incusVersion(transport);
+  const workDir = await workDirFacts(transport, params.remoteWorkDir);
+  const base2 = { host: transport.description, project: project ?? null, incus, work_dir: workDir, shell };
+  if (incus.server === null) {
+    return {
+      ...base2,
+      storage: { pool: null, driver: null, error: "Incus unreachable" },
+      images: [],
+      pool: { members: [], error: null }
+    };
+  }
+  const storage = await rootPool(transport, project);
+  const client = createIncusClient({ transport, project });
+  const images = [];
+  for (const alias of params.images) {
+    log(`probing image ${alias}`);
+    images.push(await imageFacts({ transport, client, alias, project, runnerPath: params.runnerPath }));
+  }
+  return { ...base2, storage, images, pool: await poolMembers(transport, project) };
+}
+async function imageFacts(params) {
+  const { fingerprint, error: error62 } = await aliasFingerprint(params.transport, params.alias, params.project);
+  if (fingerprint === null) {
+    const runner2 = error62 === null ? null : { present: false, contract_version: null, error: error62 };
+    return { alias: params.alias, exists: false, fingerprint: null, runner: runner2 };
+  }
+  const runner = await probeRunner({
+    incus: params.client,
+    image: params.alias,
+    runnerPath: params.runnerPath
+  });
+  return { alias: params.alias, exists: true, fingerprint, runner };
+}
+async function timeShell(transport, samples) {
+  const times = [];
+  for (let i = 0; i < samples; i++) {
+    const start = performance.now();
+    await transport.exec(["true"], { timeoutMs: 3e4 });
+    times.push(Math.round((performance.now() - start) * 10) / 10);
+  }
+  return { samples_ms: times, median_ms: middle(times) ?? 0, ...await shellStartup(transport, samples) };
+}
+async function shellStartup(transport, samples) {
+  const script = `echo "shell=\${SHELL:-}"; i=0; while [ $i -lt ${samples} ]; do s=$(date +%s%N); "\${SHELL:-/bin/sh}" -c true </dev/null >/dev/null 2>&1; e=$(date +%s%N); echo "us=$(( (e - s) / 1000 ))"; i=$((i + 1)); done`;
+  const result = await transport.exec(["sh", "-c", script], { timeoutMs: 6e4 }).catch(() => null);
+  const out = result?.stdout.toString() ?? "";
+  const shell = /^shell=(.+)$/m.exec(out)?.[1] ?? null;
+  const micros = [...out.matchAll(/^us=(\d+)$/gm)].map((m) => Number(m[1]) / 1e3);
+  const median = micros.length === samples ? middle(micros) : null;
+  return { login_shell: shell, startup_ms: median === null ? null : Math.round(median * 10) / 10 };
+}
+function middle(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[sorted.length >> 1] ?? null;
+}
+async function workDirFacts(transport, path15) {
+  const dir = posix7.normalize(path15);
+  const script = [
+    `d=${shellQuote(dir)}`,
+    'if [ -d "$d" ]; then echo exists=1; else echo exists=0; while [ ! -d "$d" ]; do d=$(dirname "$d"); done; fi',
+    '[ -w "$d" ] && echo writable=1 || echo writable=0',
+    `df -Pk "$d" | awk 'NR==2 {print "free_kib=" $4}'`
+  ].join("\n");
+  const result = await transport.exec(["sh", "-c", script], { timeoutMs: 3e4 });
+  const out = result.stdout.toString();
+  const value = (key) => new RegExp(`^${key}=(\\d+)$`, "m").exec(out)?.[1];
+  const free = value("free_kib");
+  return {
+    path: dir,
+    exists: value("exists") === "1",
+    writable: value("writable") === "1",
+    free_bytes: free === void 0 ? null : Number(free) * 1024,
+    error: result.code === 0 ? null : result.stderr.toString().trim() || `exit ${result.code}`
+  };
+}
+
+// src/host-check/render.ts
+var LABEL2 = { ok: "ok", warn: "WARN", problem: "PROBLEM" };
+function renderHostCheck(report2) {
+  const { facts, findings } = report2;
+  const lines = [
+    `pikaci host check: ${facts.host}${facts.project ? ` (Incus project ${facts.project})` : ""}`
+  ];
+  for (const finding of findings) {
+    lines.push(`  ${LABEL2[finding.level].padEnd(8)}${finding.check.padEnd(10)}${finding.message}`);
+    if (finding.fix) lines.push(`  ${"".padEnd(18)}fix: ${finding.fix}`);
+  }
+  const problems = findings.filter((f) => f.level === "problem").length;
+  const warnings = findings.filter((f) => f.level === "warn").length;
+  lines.push(
+    problems + warnings === 0 ? "healthy" : `${problems} problem(s), ${warnings} warning(s)${report2.healthy ? " (healthy; --strict counts warnings)" : ""}`
+  );
+  return `${lines.join("\n")}
+`;
+}
+function isHealthy(findings, strict) {
+  return !findings.some((f) => f.level === "problem" || strict && f.level === "warn");
+}
+
+// src/host-check/report.ts
+init_zod();
+var RunnerProbe = external_exports.object({
+  /** The runner exists and is executable at the contract path. */
+  present: external_exports.boolean(),
+  /** `schema_version` of the result.json it wrote for a `true` command; null when it wrote none. */
+  contract_version: external_exports.number().int().nullable(),
+  /** Why the probe could not tell (the image would not launch, the runner failed). */
+  error: external_exports.string().nullable()
+});
+var ImageFacts = external_exports.object({
+  alias: external_exports.string(),
+  exists: external_exports.boolean(),
+  fingerprint: external_exports.string().nullable(),
+  /** null when the image is missing (nothing to probe). */
+  runner: RunnerProbe.nullable()
+});
+var PoolMember = external_exports.object({
+  name: external_exports.string(),
+  status: external_exports.string(),
+  alias: external_exports.string().nullable(),
+  fingerprint: external_exports.string().nullable(),
+  claimed: external_exports.boolean()
+});
+var HostFacts = external_exports.object({
+  host: external_exports.string(),
+  project: external_exports.string().nullable(),
+  incus: external_exports.object({
+    client: external_exports.string().nullable(),
+    server: external_exports.string().nullable(),
+    error: external_exports.string().nullable()
+  }),
+  storage: external_exports.object({
+    pool: external_exports.string().nullable(),
+    driver: external_exports.string().nullable(),
+    error: external_exports.string().nullable()
+  }),
+  images: external_exports.array(ImageFacts),
+  work_dir: external_exports.object({
+    path: external_exports.string(),
+    exists: external_exports.boolean(),
+    /** The dir itself, or the nearest existing parent it would be created in, is writable. */
+    writable: external_exports.boolean(),
+    free_bytes: external_exports.number().nonnegative().nullable(),
+    error: external_exports.string().nullable()
+  }),
+  /** Wall time of `true` run as one remote command: the account's shell start-up plus the round trip. */
+  shell: external_exports.object({
+    samples_ms: external_exports.array(external_exports.number().nonnegative()),
+    median_ms: external_exports.number().nonnegative(),
+    /** The account's login shell (`$SHELL`) as sshd starts it for each command. */
+    login_shell: external_exports.string().nullable(),
+    /**
+     * Median start-up of that shell with its rc files, timed on the host (`$SHELL -c true` at the
+     * SHLVL sshd gave it), apart from the network; null where the host cannot time it.
+     */
+    startup_ms: external_exports.number().nonnegative().nullable()
+  }),
+  pool: external_exports.object({ members: external_exports.array(PoolMember), error: external_exports.string().nullable() })
+});
+var Finding = external_exports.object({
+  check: external_exports.enum(["incus", "storage", "image", "work_dir", "shell", "pool"]),
+  level: external_exports.enum(["ok", "warn", "problem"]),
+  message: external_exports.string(),
+  /** What to do; set for every warning and problem. */
+  fix: external_exports.string().nullable()
+});
+var HostCheckReport = external_exports.object({
+  schema_version: external_exports.literal(1),
+  healthy: external_exports.boolean(),
+  facts: HostFacts,
+  findings: external_exports.array(Finding)
+});
+
+// src/cli/commands/host.ts
+init_schema();
+var GIB = 1024 ** 3;
+var hostCommand = {
+  name: "host",
+  summary: "check a build host (`host check`): Incus, storage pool, images and their runner, work dir, shell, warm pool",
+  usage: `Usage: pikaci host check --host ssh://user@host:port|localhost [--image ALIAS]... [--config FILE]
+                        [--incus-project NAME] [--remote-work-dir DIR] [--runner-path PATH]
+                        [--json] [--strict] [--ssh-key FILE] [--known-hosts FILE]
+                        [--host-key-fingerprint SHA256:...]
+
+The build host doctor. Reports the Incus version; the storage driver new instances get (a
+warning on \`dir\`, with its measured cost); whether each image exists and holds the guest runner
+at the contract path, speaking this pikaci's guest contract version (each is launched once, as a
+throw-away container, to run the runner on \`true\`); the remote work dir and its free space; what
+one remote command costs (the account's shell start-up); and the warm pool's members.
+Images are --image's, else every lane's image in the config, else ${DEFAULT_IMAGE}.
+Every warning and problem comes with its fix. Exits 1 on a problem (with --strict, on a
+warning too), else 0. See docs/build-host.md.
+
+Options:
+      --host URL                  build host, ssh://user@host:port (or localhost)
+      --image ALIAS               image to check (repeatable)
+      --config FILE               config whose lanes' images to check (default ${DEFAULT_CONFIG_PATH} if present)
+      --incus-project NAME        Incus project (default: Incus's default)
+      --remote-work-dir DIR       work dir on the build host (default ${DEFAULT_REMOTE_WORK_DIR})
+      --runner-path PATH          the guest runner's path in the image (default ${DEFAULT_RUNNER_PATH})
+      --json                      print the report as JSON (schema: HostCheckReport)
+      --strict                    warnings fail the check too
+      --ssh-key FILE              private key for the build host (or PIKACI_SSH_KEY)
+      --known-hosts FILE          known_hosts line(s) pinning the host key
+      --host-key-fingerprint FP   pin the host key by SHA256:... fingerprint
+  -h, --help                      show this help`,
+  async run(args, io) {
+    const [sub, ...rest] = args;
+    if (sub === "check") return check2(rest, io);
+    throw new UsageError(
+      sub ? `unknown subcommand \`pikaci host ${sub}\`` : "pikaci host needs a subcommand",
+      {
+        hint: "use `pikaci host check --host ssh://user@host:port` (see `pikaci host --help`)"
+      }
+    );
+  }
+};
+async function check2(args, io) {
+  const { values } = parseCommandArgs("host check", args, {
+    host: { type: "string" },
+    image: { type: "string", multiple: true },
+    config: { type: "string" },
+    "incus-project": { type: "string" },
+    "remote-work-dir": { type: "string", default: DEFAULT_REMOTE_WORK_DIR },
+    "runner-path": { type: "string", default: DEFAULT_RUNNER_PATH },
+    json: { type: "boolean", default: false },
+    strict: { type: "boolean", default: false },
+    "ssh-key": { type: "string" },
+    "known-hosts": { type: "string" },
+    "host-key-fingerprint": { type: "string" }
+  });
+  if (!values.host) {
+    throw new UsageError("pikaci host check: --host is required", {
+      hint: "pass --host ssh://user@host:port (or --host localhost)"
+    });
+  }
+  const images = await imagesToCheck({ images: values.image, config: values.config, cwd: io.cwd });
+  const transport = await connectTransport({
+    host: values.host,
+    sshKey: values["ssh-key"],
+    knownHosts: values["known-hosts"],
+    fingerprint: values["host-key-fingerprint"],
+    env: io.env
+  });
+  try {
+    const facts = await gatherHostFacts({
+      transport,
+      project: values["incus-project"],
+      remoteWorkDir: values["remote-work-dir"],
+      images,
+      runnerPath: values["runner-path"],
+      log: values.json ? void 0 : (line) => io.stderr.write(`pikaci: ${line}
+`)
+    });
+    const findings = assessHost(facts, expectations(values["runner-path"]));
+    const report2 = HostCheckReport.parse({
+      schema_version: 1,
+      healthy: isHealthy(findings, values.strict),
+      facts,
+      findings
+    });
+    io.stdout.write(values.json ? `${JSON.stringify(report2, null, 2)}
+` : renderHostCheck(report2));
+    return report2.healthy ? 0 : 1;
+  } finally {
+    await transport.close();
+  }
+}
+function expectations(runnerPath) {
+  return {
+    runnerPath,
+    // The one result.json version this pikaci parses is the guest contract it speaks.
+    contractVersion: GuestResult.shape.schema_version.value,
+    minFreeBytes: 1 * GIB,
+    lowFreeBytes: 10 * GIB,
+    // A bare sh or bash starts in a few ms; `pyenv init` in ~/.bashrc cost 90 (docs/incus-notes.md).
+    shellStartupMs: 30,
+    slowCommandMs: 250
+  };
+}
+async function imagesToCheck(params) {
+  if (params.images?.length) return [...new Set(params.images)];
+  const file2 = params.config ?? DEFAULT_CONFIG_PATH;
+  if (params.config === void 0 && !existsSync6(resolve4(params.cwd, file2))) return [DEFAULT_IMAGE];
+  const { config: config2 } = await loadConfigFile(file2, { cwd: params.cwd });
+  return [...new Set(resolveLanes(config2).map((lane) => lane.execute.image))];
+}
+
 // src/cli/commands/logs.ts
 init_errors2();
 import path11 from "node:path";
 
 // src/store/atomic.ts
-import { randomBytes as randomBytes5 } from "node:crypto";
+import { randomBytes as randomBytes7 } from "node:crypto";
 import { open as open5, rename as rename3, unlink } from "node:fs/promises";
 import path9 from "node:path";
 async function atomicWriteFile(target, data) {
   const dir = path9.dirname(target);
   const temp = path9.join(
     dir,
-    `.${path9.basename(target)}.${process.pid}.${randomBytes5(4).toString("hex")}.tmp`
+    `.${path9.basename(target)}.${process.pid}.${randomBytes7(4).toString("hex")}.tmp`
   );
   try {
     const handle = await open5(temp, "wx", 420);
@@ -64265,11 +65443,32 @@ function snapTailStart(ring, start, size) {
   return nl < 0 ? 0 : nl + 1;
 }
 
+// src/store/file-end.ts
+import { open as open6 } from "node:fs/promises";
+async function readFileEnd(file2, maxBytes) {
+  let handle;
+  try {
+    handle = await open6(file2, "r");
+  } catch (error62) {
+    if (error62.code === "ENOENT") return null;
+    throw error62;
+  }
+  try {
+    const { size } = await handle.stat();
+    const length = Math.min(size, maxBytes);
+    const buffer = Buffer.alloc(length);
+    const { bytesRead } = await handle.read(buffer, 0, length, size - length);
+    return { bytes: buffer.subarray(0, bytesRead), size };
+  } finally {
+    await handle.close();
+  }
+}
+
 // src/store/ids.ts
 init_errors2();
 init_schema();
-import { randomBytes as randomBytes6 } from "node:crypto";
-function newRunId(now = /* @__PURE__ */ new Date(), random = () => randomBytes6(4).toString("hex")) {
+import { randomBytes as randomBytes8 } from "node:crypto";
+function newRunId(now = /* @__PURE__ */ new Date(), random = () => randomBytes8(4).toString("hex")) {
   const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}Z$/, "Z");
   const id = `${stamp}-${random()}`;
   assertRunId(id);
@@ -64317,6 +65516,12 @@ function show(id) {
 // src/store/layout.ts
 init_errors2();
 import path10 from "node:path";
+var RUN_FILE = "run.json";
+var PLAN_FILE = "plan.json";
+var JOBS_DIR = "jobs";
+function logFileName(kind) {
+  return `${kind}.log`;
+}
 var StoreLayout = class {
   root;
   constructor(root) {
@@ -64330,13 +65535,13 @@ var StoreLayout = class {
     return this.inside("runs", runId);
   }
   runFile(runId) {
-    return this.inside(this.runDir(runId), "run.json");
+    return this.inside(this.runDir(runId), RUN_FILE);
   }
   planFile(runId) {
-    return this.inside(this.runDir(runId), "plan.json");
+    return this.inside(this.runDir(runId), PLAN_FILE);
   }
   jobsDir(runId) {
-    return this.inside(this.runDir(runId), "jobs");
+    return this.inside(this.runDir(runId), JOBS_DIR);
   }
   jobDir(runId, jobId) {
     assertJobId(jobId);
@@ -64346,7 +65551,7 @@ var StoreLayout = class {
     if (kind !== "host" && kind !== "guest") {
       throw new InvalidIdError(`unknown log kind ${JSON.stringify(kind)}`, { hint: "use host or guest" });
     }
-    return this.inside(this.jobDir(runId, jobId), `${kind}.log`);
+    return this.inside(this.jobDir(runId, jobId), logFileName(kind));
   }
   inside(...segments) {
     const resolved = path10.resolve(this.root, ...segments);
@@ -64371,14 +65576,6 @@ import { mkdirSync } from "node:fs";
 import { appendFile, mkdir as mkdir6, readdir as readdir2, readFile as readFile6, stat as stat2 } from "node:fs/promises";
 function createStateStore({ root }) {
   const layout = new StoreLayout(root);
-  async function jobIds(runId, only) {
-    if (only !== void 0) {
-      layout.jobDir(runId, only);
-      return [only];
-    }
-    const names = await readdirOrEmpty(layout.jobsDir(runId));
-    return names.filter((name) => safeJobName(layout, runId, name)).sort();
-  }
   const store = {
     root: layout.root,
     runDir: (runId) => layout.runDir(runId),
@@ -64412,42 +65609,53 @@ function createStateStore({ root }) {
     },
     loadRunRecord: (runId) => readRecord(layout.runFile(runId), RunRecord),
     loadPlan: (runId) => readRecord(layout.planFile(runId), PlanRecord),
-    async loadLogs(runId, { job, kind }) {
-      const kinds = kind === "both" ? ["host", "guest"] : [kind];
-      const out = [];
-      for (const jobId of await jobIds(runId, job)) {
-        for (const k of kinds) {
-          const file2 = layout.logFile(runId, jobId, k);
-          const text = await readOrNull(file2);
-          if (text !== null) out.push({ job_id: jobId, kind: k, path: file2, text });
-        }
-      }
-      return out;
-    },
-    async loadLogsMetadata(runId) {
-      const out = [];
-      for (const jobId of await jobIds(runId)) {
-        for (const kind of ["host", "guest"]) {
-          const file2 = layout.logFile(runId, jobId, kind);
-          const size = await sizeOrNull(file2);
-          out.push({ job_id: jobId, kind, path: file2, exists: size !== null, size_bytes: size });
-        }
-      }
-      return out;
-    },
-    async listRuns({ limit } = {}) {
-      const ids2 = (await readdirOrEmpty(layout.runsDir())).filter((name) => RUN_ID_PATTERN.test(name));
-      ids2.sort().reverse();
-      const runs = [];
-      for (const id of ids2) {
-        if (limit !== void 0 && runs.length >= limit) break;
-        const record2 = await readRecord(layout.runFile(id), RunRecord).catch(() => null);
-        if (record2) runs.push(record2);
-      }
-      return runs;
-    }
+    loadLogs: (runId, options) => loadLogs(layout, runId, options),
+    loadLogsMetadata: (runId) => loadLogsMetadata(layout, runId),
+    listRuns: (options = {}) => listRuns(layout, options)
   };
   return store;
+}
+async function loadLogs(layout, runId, { job: job2, kind }) {
+  const kinds = kind === "both" ? ["host", "guest"] : [kind];
+  const out = [];
+  for (const jobId of await jobIds(layout, runId, job2)) {
+    for (const k of kinds) {
+      const file2 = layout.logFile(runId, jobId, k);
+      const text = await readOrNull(file2);
+      if (text !== null) out.push({ job_id: jobId, kind: k, path: file2, text });
+    }
+  }
+  return out;
+}
+async function loadLogsMetadata(layout, runId) {
+  const out = [];
+  for (const jobId of await jobIds(layout, runId)) {
+    for (const kind of ["host", "guest"]) {
+      const file2 = layout.logFile(runId, jobId, kind);
+      const size = await sizeOrNull(file2);
+      out.push({ job_id: jobId, kind, path: file2, exists: size !== null, size_bytes: size });
+    }
+  }
+  return out;
+}
+async function listRuns(layout, { limit }) {
+  const ids2 = (await readdirOrEmpty(layout.runsDir())).filter((name) => RUN_ID_PATTERN.test(name));
+  ids2.sort().reverse();
+  const runs = [];
+  for (const id of ids2) {
+    if (limit !== void 0 && runs.length >= limit) break;
+    const record2 = await readRecord(layout.runFile(id), RunRecord).catch(() => null);
+    if (record2) runs.push(record2);
+  }
+  return runs;
+}
+async function jobIds(layout, runId, only) {
+  if (only !== void 0) {
+    layout.jobDir(runId, only);
+    return [only];
+  }
+  const names = await readdirOrEmpty(layout.jobsDir(runId));
+  return names.filter((name) => safeJobName(layout, runId, name)).sort();
 }
 function safeJobName(layout, runId, name) {
   try {
@@ -64505,12 +65713,13 @@ var KINDS = ["host", "guest", "both"];
 var logsCommand = {
   name: "logs",
   summary: "print the logs of a recorded run: host.log (what pikaci did) and guest.log (the lane's output)",
-  usage: `Usage: pikaci logs RUN_ID [--job ID] [--kind host|guest|both] [--state-root DIR]
+  usage: `Usage: pikaci logs RUN_ID [--lane ID] [--kind host|guest|both] [--state-root DIR]
 
-Prints the logs of every job of the run, or of one job, each under a header naming it.
+Prints the logs of every job of the run (one per lane), or of one lane's job, each under a
+header naming the lane.
 
 Options:
-      --job ID           only this job (lane id)
+      --lane ID          only this lane (--job ID is an older alias of --lane)
       --kind KIND        host, guest or both (default: both)
       --state-root DIR   where runs are recorded (default: $PIKACI_STATE_ROOT or ./.pikaci)
   -h, --help             show this help`,
@@ -64519,6 +65728,7 @@ Options:
       "logs",
       args,
       {
+        lane: { type: "string" },
         job: { type: "string" },
         kind: { type: "string", default: "both" },
         "state-root": { type: "string" }
@@ -64534,20 +65744,21 @@ Options:
       throw new UsageError(`pikaci logs: --kind must be host, guest or both, got \`${values.kind}\``);
     const root = values["state-root"] ? path11.resolve(io.cwd, values["state-root"]) : resolveStateRoot(io.env, io.cwd);
     const store = createStateStore({ root });
-    const run2 = await store.loadRunRecord(runId);
-    if (!run2)
+    const run3 = await store.loadRunRecord(runId);
+    if (!run3)
       throw new PikaciError(`no run ${runId} under ${root}`, {
         hint: "check the id with `pikaci status`, or pass --state-root"
       });
-    if (values.job && !run2.jobs.some((job) => job.id === values.job)) {
-      throw new UsageError(`run ${runId} has no job \`${values.job}\``, {
-        hint: `jobs: ${run2.jobs.map((job) => job.id).join(", ")}`
+    const lane = laneOption(values, io);
+    if (lane && !run3.jobs.some((job2) => job2.lane_id === lane)) {
+      throw new UsageError(`run ${runId} has no lane \`${lane}\``, {
+        hint: `lanes: ${run3.jobs.map((job2) => job2.lane_id).join(", ")}`
       });
     }
-    const logs = await store.loadLogs(runId, { ...values.job ? { job: values.job } : {}, kind });
+    const logs = await store.loadLogs(runId, { ...lane ? { job: lane } : {}, kind });
     if (logs.length === 0) {
       io.stderr.write(
-        `no ${kind === "both" ? "" : `${kind} `}logs for ${values.job ?? "any job"} of run ${runId}
+        `no ${kind === "both" ? "" : `${kind} `}logs for ${lane ?? "any lane"} of run ${runId}
 `
       );
       return 1;
@@ -64561,6 +65772,16 @@ ${log.text}${log.text.endsWith("\n") || !log.text ? "" : "\n"}`
     return 0;
   }
 };
+function laneOption(values, io) {
+  if (values.job === void 0) return values.lane;
+  if (values.lane !== void 0 && values.lane !== values.job) {
+    throw new UsageError("pikaci logs: --job is an alias of --lane; give one of them", {
+      hint: "use --lane ID"
+    });
+  }
+  io.stderr.write("pikaci logs: --job is an alias of --lane; use --lane\n");
+  return values.job;
+}
 
 // src/cli/commands/plan.ts
 import path12 from "node:path";
@@ -64621,8 +65842,7 @@ function buildRunPlan(config2, changedFiles, options = {}) {
       kind: "prepare",
       id: PREPARE_NODE_ID,
       description: "hash and stage the workspace snapshot",
-      executor,
-      depends_on: []
+      executor
     },
     ...lanes.map(
       (lane) => ({
@@ -64631,7 +65851,6 @@ function buildRunPlan(config2, changedFiles, options = {}) {
         lane_id: lane.id,
         description: lane.title,
         executor,
-        depends_on: [PREPARE_NODE_ID],
         execute: structuredClone(lane.execute)
       })
     )
@@ -64646,7 +65865,8 @@ function buildRunPlan(config2, changedFiles, options = {}) {
       selection: structuredClone(selection),
       nodes
     },
-    lanes
+    lanes,
+    timeouts: new Map(all.map((lane) => [lane.id, lane.execute.timeout_secs]))
   };
 }
 function pickLanes(all, laneIds) {
@@ -64713,70 +65933,60 @@ function repoRelative(configPath, cwd) {
 import path13 from "node:path";
 init_errors2();
 
-// src/pages/log-source.ts
-import { open as open6 } from "node:fs/promises";
+// src/report/bytes.ts
+var encoder = new TextEncoder();
+
+// src/report/log-tail.ts
+function lastLines(text, maxLines) {
+  const trimmed = text.replace(/\n+$/, "");
+  if (trimmed === "") return { text: "", lines: 0, cut: false };
+  let start = trimmed.length;
+  for (let lines = 1; lines <= maxLines; lines++) {
+    const previous = trimmed.lastIndexOf("\n", start - 1);
+    if (previous === -1) return { text: trimmed, lines, cut: false };
+    if (lines === maxLines) return { text: trimmed.slice(previous + 1), lines, cut: true };
+    start = previous;
+  }
+  return { text: "", lines: 0, cut: true };
+}
 
 // src/pages/log-tail.ts
 var TAIL_MAX_LINES = 200;
 var TAIL_MAX_BYTES = 64 * 1024;
 function tailOfLog(bytes, totalBytes, { maxLines = TAIL_MAX_LINES, maxBytes = TAIL_MAX_BYTES } = {}) {
   let start = Math.max(0, bytes.length - maxBytes);
-  let truncated = totalBytes > bytes.length - start;
+  const truncated = totalBytes > bytes.length - start;
   if (truncated) {
     const newline = bytes.indexOf(10, start);
     start = newline === -1 ? start : newline + 1;
     while (start < bytes.length && (bytes[start] & 192) === 128) start++;
   }
-  let text = Buffer.from(bytes.buffer, bytes.byteOffset + start, bytes.length - start).toString("utf8");
-  text = text.replace(/\n+$/, "");
-  let cut2 = text.length;
-  let lines = 0;
-  while (lines < maxLines) {
-    const previous = text.lastIndexOf("\n", cut2 - 1);
-    lines++;
-    if (previous === -1) {
-      cut2 = 0;
-      break;
-    }
-    cut2 = previous;
-  }
-  if (cut2 > 0) {
-    text = text.slice(cut2 + 1);
-    truncated = true;
-  }
-  return { text, total_bytes: totalBytes, shown_lines: text === "" ? 0 : lines, truncated };
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset + start, bytes.length - start).toString("utf8");
+  const kept = lastLines(text, maxLines);
+  return {
+    text: kept.text,
+    total_bytes: totalBytes,
+    shown_lines: kept.lines,
+    truncated: truncated || kept.cut
+  };
 }
 
 // src/pages/log-source.ts
 async function readLogTail(store, runId, jobId, kind) {
   const file2 = kind === "host" ? store.hostLogPath(runId, jobId) : store.guestLogPath(runId, jobId);
-  let handle;
-  try {
-    handle = await open6(file2, "r");
-  } catch (error62) {
-    if (error62.code === "ENOENT") return null;
-    throw error62;
-  }
-  try {
-    const { size } = await handle.stat();
-    const length = Math.min(size, TAIL_MAX_BYTES + 1024);
-    const buffer = Buffer.alloc(length);
-    const { bytesRead } = await handle.read(buffer, 0, length, size - length);
-    return tailOfLog(buffer.subarray(0, bytesRead), size);
-  } finally {
-    await handle.close();
-  }
+  const end = await readFileEnd(file2, TAIL_MAX_BYTES + 1024);
+  return end && tailOfLog(end.bytes, end.size);
 }
 
 // src/run/git-meta.ts
 import { execFile as execFile4 } from "node:child_process";
 import { promisify as promisify4 } from "node:util";
-var run = promisify4(execFile4);
+var run2 = promisify4(execFile4);
 async function gitMeta(workspace) {
   try {
     const [head, status] = await Promise.all([
-      run("git", ["-C", workspace, "rev-parse", "HEAD"]),
-      run("git", ["-C", workspace, "status", "--porcelain", "--", "."])
+      run2("git", ["-C", workspace, "rev-parse", "HEAD"]),
+      run2("git", ["-C", workspace, "status", "--porcelain", "--", "."])
     ]);
     return { git_head: head.stdout.trim(), git_dirty: status.stdout.trim() !== "" };
   } catch {
@@ -64790,90 +66000,428 @@ function shouldRetry(outcome, attempt, infraRetries) {
 }
 function runStatusOf(jobs, aborted2) {
   if (aborted2) return "cancelled";
-  if (jobs.some((job) => job.status === "failed")) return "failed";
-  if (jobs.some((job) => job.status === "queued" || job.status === "running")) return "running";
-  if (jobs.some((job) => job.status === "cancelled")) return "cancelled";
-  if (jobs.every((job) => job.status === "skipped")) return "skipped";
+  if (jobs.some((job2) => job2.status === "failed")) return "failed";
+  if (jobs.some((job2) => job2.status === "queued" || job2.status === "running")) return "running";
+  if (jobs.some((job2) => job2.status === "cancelled")) return "cancelled";
+  if (jobs.every((job2) => job2.status === "skipped")) return "skipped";
   return "passed";
 }
 function exitCodeOf(status) {
   return status === "passed" || status === "skipped" ? 0 : 1;
 }
 
-// src/run/run-lanes.ts
-init_errors2();
-init_schema();
-
 // src/run/default-deps.ts
-var defaultBuildPlan = (config2, changedFiles, options) => {
-  const { plan } = buildRunPlan(config2, changedFiles, options);
-  const timeouts = new Map(resolveLanes(config2).map((lane) => [lane.id, lane.execute.timeout_secs]));
-  return { plan, timeouts };
-};
 var defaultHashSnapshot = (workspace, _signal, { stateRoot, include }) => buildSnapshot({ root: workspace, stateRoot, include });
+
+// src/run/prepare.ts
+function planRun(p) {
+  const now = (p.now ?? (() => /* @__PURE__ */ new Date()))();
+  const runId = p.runId ?? newRunId(now);
+  const createdAt = now.toISOString();
+  const { plan, timeouts } = buildRunPlan(p.config, p.changedFiles, {
+    configPath: p.configPath,
+    ...p.laneIds === void 0 ? {} : { laneIds: p.laneIds },
+    runId,
+    createdAt,
+    executor: p.executor
+  });
+  return { runId, createdAt, plan, timeouts };
+}
+function workspaceSnapshot(p) {
+  const hash2 = p.hash ?? defaultHashSnapshot;
+  const include = p.config.snapshot?.include;
+  return (signal) => hash2(p.workspace, signal, {
+    ...p.stateRoot === void 0 ? {} : { stateRoot: p.stateRoot },
+    ...include === void 0 ? {} : { include }
+  });
+}
+
+// src/run/run-engine.ts
+init_errors2();
 
 // src/run/events.ts
 function runStarted(runId, at, lanes) {
   return { type: "run_started", at, run_id: runId, lanes };
 }
-function jobStarted(runId, at, jobId, attempt) {
-  return { type: "job_started", at, run_id: runId, job_id: jobId, attempt };
+function jobStarted(runId, at, laneId, attempt) {
+  return { type: "job_started", at, run_id: runId, lane_id: laneId, attempt };
 }
-function jobPhase(runId, at, jobId, phase, state, durationMs) {
-  return { type: "job_phase", at, run_id: runId, job_id: jobId, phase, state, duration_ms: durationMs };
+function jobPhase(runId, at, laneId, phase, state, durationMs) {
+  return { type: "job_phase", at, run_id: runId, lane_id: laneId, phase, state, duration_ms: durationMs };
 }
-function jobLog(runId, at, jobId, stream, text) {
-  return { type: "job_log", at, run_id: runId, job_id: jobId, stream, text };
+function jobLog(runId, at, laneId, stream, text) {
+  return { type: "job_log", at, run_id: runId, lane_id: laneId, stream, text };
 }
-function jobFinished(runId, at, jobId, result) {
+function jobFinished(runId, at, job2) {
   return {
     type: "job_finished",
     at,
     run_id: runId,
-    job_id: jobId,
-    status: result.status,
-    failure_kind: result.failure_kind,
-    exit_code: result.exit_code,
-    duration_ms: result.duration_ms,
-    message: result.message
+    lane_id: job2.lane_id,
+    status: job2.status,
+    failure_kind: job2.failure_kind,
+    exit_code: job2.exit_code,
+    duration_ms: job2.duration_ms ?? null,
+    message: job2.message,
+    job: job2
   };
 }
 function runFinished(runId, at, status) {
   return { type: "run_finished", at, run_id: runId, status };
 }
 
-// src/run/live-phases.ts
-function livePhase(job, phase, state, at, durationMs) {
-  if (state === "started") {
-    return {
-      ...job,
-      phases: [
-        ...job.phases,
-        { phase, started_at: at, finished_at: null, duration_ms: null, status: "running" }
-      ]
-    };
+// src/run/job-runner.ts
+init_errors2();
+init_schema();
+
+// src/run/job-logs.ts
+init_errors2();
+var JobLogs = class {
+  constructor(p) {
+    this.p = p;
   }
-  const index = job.phases.findLastIndex((p) => p.phase === phase && p.finished_at === null);
-  const status = state === "finished" ? "ok" : "failed";
+  p;
+  #files = /* @__PURE__ */ new Map();
+  #truncation = null;
+  #closed = false;
+  append(stream, text) {
+    if (this.#closed) return;
+    let file2 = this.#files.get(stream);
+    if (file2 === null) return;
+    try {
+      if (file2 === void 0) {
+        file2 = this.p.store.openLog(this.p.runId, this.p.laneId, stream, this.p.limitBytes);
+        this.#files.set(stream, file2);
+      }
+      file2.write(text);
+    } catch (error62) {
+      this.#files.set(stream, null);
+      this.p.warn(`could not write ${stream}.log of ${this.p.laneId}: ${describeError(error62)}`);
+    }
+  }
+  /** Finish both logs; returns the guest log's cut (null when it fit). Safe to call twice. */
+  close() {
+    if (this.#closed) return this.#truncation;
+    this.#closed = true;
+    for (const [stream, file2] of this.#files) {
+      try {
+        const cut2 = file2?.close() ?? null;
+        if (stream === "guest") this.#truncation = cut2;
+      } catch (error62) {
+        this.p.warn(`could not finish ${stream}.log of ${this.p.laneId}: ${describeError(error62)}`);
+      }
+    }
+    return this.#truncation;
+  }
+};
+
+// src/run/lane-fold.ts
+function foldPhase(phases, e) {
+  if (e.state === "started") {
+    return [
+      ...phases,
+      { phase: e.phase, started_at: e.at, finished_at: null, duration_ms: null, status: "running" }
+    ];
+  }
+  const index = phases.findLastIndex((p) => p.phase === e.phase && p.finished_at === null);
+  const status = e.state === "finished" ? "ok" : "failed";
   if (index === -1) {
-    const startedAt = new Date(Date.parse(at) - (durationMs ?? 0)).toISOString();
-    return {
-      ...job,
-      phases: [
-        ...job.phases,
-        { phase, started_at: startedAt, finished_at: at, duration_ms: durationMs, status }
-      ]
-    };
+    const startedAt = new Date(Date.parse(e.at) - (e.duration_ms ?? 0)).toISOString();
+    return [
+      ...phases,
+      { phase: e.phase, started_at: startedAt, finished_at: e.at, duration_ms: e.duration_ms, status }
+    ];
   }
-  const phases = job.phases.map(
+  return phases.map(
     (p, i) => i === index ? {
       ...p,
-      finished_at: at,
-      duration_ms: durationMs ?? Date.parse(at) - Date.parse(p.started_at),
+      finished_at: e.at,
+      duration_ms: e.duration_ms ?? Math.max(0, Date.parse(e.at) - Date.parse(p.started_at)),
       status
     } : p
   );
-  return { ...job, phases };
+}
+function newLaneView(id) {
+  return {
+    id,
+    status: "queued",
+    phase: null,
+    phases: [],
+    attempt: 0,
+    startedAtMs: null,
+    durationMs: null,
+    failureKind: null,
+    message: null,
+    job: null
+  };
+}
+function foldLane(lane, event) {
+  if (!("lane_id" in event) || event.lane_id !== lane.id) return lane;
+  switch (event.type) {
+    case "job_started":
+      return {
+        ...lane,
+        status: "running",
+        attempt: event.attempt,
+        startedAtMs: lane.startedAtMs ?? Date.parse(event.at),
+        phase: null,
+        phases: []
+      };
+    case "job_phase":
+      return {
+        ...lane,
+        phase: event.state === "started" ? event.phase : lane.phase,
+        phases: foldPhase(lane.phases, event)
+      };
+    case "job_finished":
+      return {
+        ...lane,
+        status: event.status,
+        phase: null,
+        durationMs: event.duration_ms,
+        failureKind: event.failure_kind,
+        message: event.message,
+        job: event.job
+      };
+    default:
+      return lane;
+  }
+}
+var emptyRunView = { runId: null, startedAtMs: null, lanes: [] };
+function foldRun(state, event) {
+  if (event.type === "run_started") {
+    return { runId: event.run_id, startedAtMs: Date.parse(event.at), lanes: event.lanes.map(newLaneView) };
+  }
+  if (!("lane_id" in event)) return state;
+  return { ...state, lanes: state.lanes.map((lane) => foldLane(lane, event)) };
+}
+
+// src/run/records.ts
+function executeNodes(plan) {
+  return plan.nodes.filter((node2) => node2.kind === "execute");
+}
+function baseJob(laneId, description, timeoutSecs, executor) {
+  return {
+    lane_id: laneId,
+    description,
+    status: "queued",
+    executor,
+    plan_node_id: "",
+    timeout_secs: timeoutSecs,
+    host_log_path: null,
+    guest_log_path: null,
+    started_at: null,
+    finished_at: null,
+    duration_ms: null,
+    exit_code: null,
+    message: null,
+    failure_kind: null,
+    phases: [],
+    attempts: []
+  };
+}
+function initialRunRecord(params) {
+  const { meta: meta3 = {} } = params;
+  const { plan, runId, createdAt, timeouts } = params.planned;
+  const nodes = executeNodes(plan);
+  const selectedIds = new Set(nodes.map((node2) => node2.lane_id));
+  const queued = nodes.map((node2) => {
+    const logs = params.logPaths(node2.lane_id);
+    return {
+      ...baseJob(node2.lane_id, node2.description, node2.execute.timeout_secs, params.executor),
+      plan_node_id: node2.id,
+      host_log_path: logs.host,
+      guest_log_path: logs.guest,
+      image: node2.execute.image,
+      instance_type: node2.execute.instance_type
+    };
+  });
+  const skipped = plan.selection.filter((filter) => !selectedIds.has(filter.lane_id)).map(
+    (filter) => ({
+      ...baseJob(filter.lane_id, filter.lane_id, timeouts.get(filter.lane_id) ?? 1, params.executor),
+      status: "skipped",
+      message: filter.reason
+    })
+  );
+  return {
+    schema_version: 1,
+    run_id: runId,
+    status: nodes.length === 0 ? "skipped" : "running",
+    git_head: meta3.git_head ?? null,
+    git_dirty: meta3.git_dirty ?? null,
+    created_at: createdAt,
+    started_at: createdAt,
+    finished_at: nodes.length === 0 ? createdAt : null,
+    plan_path: PLAN_FILE,
+    changed_files: plan.changed_files,
+    filters: plan.selection,
+    message: nodes.length === 0 ? "no lane was selected" : null,
+    prepare_timings: [],
+    jobs: [...queued, ...skipped],
+    snapshot_hash: null,
+    host: meta3.host ?? null,
+    repository: meta3.repository ?? null,
+    pull_request: meta3.pull_request ?? null,
+    workflow_run_url: meta3.workflow_run_url ?? null
+  };
+}
+function updateJob(run3, laneId, patch) {
+  return { ...run3, jobs: run3.jobs.map((job2) => job2.lane_id === laneId ? patch(job2) : job2) };
+}
+function addPrepareTiming(run3, timing) {
+  return { ...run3, prepare_timings: [...run3.prepare_timings, timing] };
+}
+function markJobRunning(job2, at) {
+  return { ...job2, status: "running", started_at: job2.started_at ?? at, finished_at: null };
+}
+function attemptFromOutcome(attempt, outcome) {
+  return {
+    attempt,
+    status: outcome.status,
+    failure_kind: outcome.failure_kind,
+    exit_code: outcome.exit_code,
+    message: outcome.message,
+    started_at: outcome.started_at,
+    finished_at: outcome.finished_at,
+    phases: outcome.phases
+  };
+}
+function applyAttempt(job2, attempt, outcome, final) {
+  const attempts = [...job2.attempts ?? [], attemptFromOutcome(attempt, outcome)];
+  const startedAt = job2.started_at ?? outcome.started_at;
+  return {
+    ...job2,
+    status: final ? outcome.status : "running",
+    started_at: startedAt,
+    finished_at: final ? outcome.finished_at : null,
+    duration_ms: final ? Math.max(0, Date.parse(outcome.finished_at) - Date.parse(startedAt)) : null,
+    exit_code: outcome.exit_code,
+    message: outcome.message,
+    failure_kind: outcome.failure_kind,
+    phases: outcome.phases,
+    attempts,
+    sync: outcome.sync ?? job2.sync ?? null,
+    image: outcome.image ?? job2.image ?? null,
+    instance_name: outcome.instance_name ?? job2.instance_name ?? null,
+    ...outcome.artifacts !== void 0 ? { artifacts: outcome.artifacts } : {},
+    ...outcome.tests !== void 0 ? { tests: outcome.tests } : {}
+  };
+}
+function closeUnfinishedJobs(run3, at, close) {
+  return {
+    ...run3,
+    jobs: run3.jobs.map(
+      (job2) => job2.status === "queued" || job2.status === "running" ? {
+        ...job2,
+        status: close.status,
+        finished_at: at,
+        duration_ms: job2.started_at ? Math.max(0, Date.parse(at) - Date.parse(job2.started_at)) : null,
+        message: close.message,
+        failure_kind: close.status === "failed" ? "infrastructure" : null
+      } : job2
+    )
+  };
+}
+function finishRun(run3, at, aborted2, message) {
+  const computed = runStatusOf(run3.jobs, aborted2);
+  const status = computed === "running" ? "failed" : computed;
+  return { ...run3, status, finished_at: at, message: message ?? run3.message };
+}
+
+// src/run/job-runner.ts
+async function runJob(scope, job2) {
+  const laneId = job2.node.lane_id;
+  const jobDir = await job2.store.jobDir(scope.runId, laneId);
+  const logs = new JobLogs({
+    store: job2.store,
+    runId: scope.runId,
+    laneId,
+    limitBytes: job2.node.execute.log_limit_bytes ?? DEFAULT_LOG_LIMIT_BYTES,
+    warn: job2.warn
+  });
+  const retries = job2.infraRetries ?? job2.node.execute.infra_retries;
+  try {
+    for (let attempt = 1; !scope.signal.aborted; attempt++) {
+      const spec = {
+        run_id: scope.runId,
+        lane_id: laneId,
+        description: job2.node.description,
+        attempt,
+        execute: job2.node.execute,
+        snapshot: job2.snapshot,
+        job_dir: jobDir
+      };
+      const outcome = await runAttempt(scope, job2.executor, spec, { logs, retries });
+      const retry = !scope.signal.aborted && shouldRetry(outcome, attempt, retries);
+      recordAttempt(scope, {
+        laneId,
+        attempt,
+        outcome,
+        final: !retry,
+        truncation: retry ? null : logs.close()
+      });
+      if (!retry) return;
+      logs.append("host", `pikaci: infrastructure failure (${outcome.message ?? "no message"}); retrying
+`);
+    }
+  } finally {
+    logs.close();
+  }
+}
+async function runAttempt(scope, executor, spec, { logs, retries }) {
+  const startedAt = scope.iso();
+  scope.writer.update(
+    (run3) => updateJob(run3, spec.lane_id, (job2) => ({ ...markJobRunning(job2, startedAt), phases: [] }))
+  );
+  scope.emit(jobStarted(scope.runId, startedAt, spec.lane_id, spec.attempt));
+  if (spec.attempt > 1) logs.append("host", `pikaci: attempt ${spec.attempt} of ${retries + 1}
+`);
+  return runSafely(executor, spec, attemptEvents(scope, spec.lane_id, logs), scope);
+}
+function attemptEvents(scope, laneId, logs) {
+  return {
+    phase: (phase, state, durationMs) => {
+      const at = scope.iso();
+      const change = { phase, state, at, duration_ms: durationMs };
+      scope.writer.update(
+        (run3) => updateJob(run3, laneId, (job2) => ({ ...job2, phases: foldPhase(job2.phases, change) }))
+      );
+      scope.emit(jobPhase(scope.runId, at, laneId, phase, state, durationMs));
+    },
+    log: (stream, text) => {
+      logs.append(stream, text);
+      scope.emit(jobLog(scope.runId, scope.iso(), laneId, stream, text));
+    }
+  };
+}
+function recordAttempt(scope, a) {
+  scope.writer.update(
+    (run3) => updateJob(run3, a.laneId, (job3) => ({
+      ...applyAttempt(job3, a.attempt, a.outcome, a.final),
+      ...a.truncation ? { log_truncation: a.truncation } : {}
+    }))
+  );
+  if (!a.final) return;
+  const job2 = scope.writer.current.jobs.find((j) => j.lane_id === a.laneId);
+  scope.finished.add(a.laneId);
+  scope.emit(jobFinished(scope.runId, scope.iso(), job2));
+}
+async function runSafely(executor, spec, events, scope) {
+  const startedAt = scope.iso();
+  try {
+    return await executor.runJob(spec, events, scope.signal);
+  } catch (error62) {
+    const aborted2 = scope.signal.aborted;
+    return {
+      status: aborted2 ? "cancelled" : "failed",
+      failure_kind: aborted2 ? null : "infrastructure",
+      exit_code: null,
+      message: describeError(error62),
+      phases: [],
+      started_at: startedAt,
+      finished_at: scope.iso()
+    };
+  }
 }
 
 // src/run/record-writer.ts
@@ -64909,142 +66457,6 @@ var RunRecordWriter = class {
     return this.#tail;
   }
 };
-
-// src/run/records.ts
-function executeNodes(plan) {
-  return plan.nodes.filter((node2) => node2.kind === "execute");
-}
-function baseJob(laneId, description, timeoutSecs, executor) {
-  return {
-    id: laneId,
-    lane_id: laneId,
-    description,
-    status: "queued",
-    executor,
-    plan_node_id: "",
-    timeout_secs: timeoutSecs,
-    host_log_path: null,
-    guest_log_path: null,
-    started_at: null,
-    finished_at: null,
-    duration_ms: null,
-    exit_code: null,
-    message: null,
-    failure_kind: null,
-    phases: [],
-    attempts: []
-  };
-}
-function initialRunRecord(params) {
-  const { plan, meta: meta3 = {} } = params;
-  const nodes = executeNodes(plan);
-  const selectedIds = new Set(nodes.map((node2) => node2.lane_id));
-  const queued = nodes.map((node2) => {
-    const logs = params.logPaths(node2.lane_id);
-    return {
-      ...baseJob(node2.lane_id, node2.description, node2.execute.timeout_secs, params.executor),
-      plan_node_id: node2.id,
-      host_log_path: logs.host,
-      guest_log_path: logs.guest,
-      image: node2.execute.image,
-      instance_type: node2.execute.instance_type
-    };
-  });
-  const skipped = plan.selection.filter((filter) => !selectedIds.has(filter.lane_id)).map(
-    (filter) => ({
-      ...baseJob(filter.lane_id, filter.lane_id, params.timeouts.get(filter.lane_id) ?? 1, params.executor),
-      status: "skipped",
-      message: filter.reason
-    })
-  );
-  return {
-    schema_version: 1,
-    run_id: params.runId,
-    status: nodes.length === 0 ? "skipped" : "running",
-    rerun_of: null,
-    target_id: null,
-    git_head: meta3.git_head ?? null,
-    git_dirty: meta3.git_dirty ?? null,
-    created_at: params.createdAt,
-    started_at: params.createdAt,
-    finished_at: nodes.length === 0 ? params.createdAt : null,
-    plan_path: params.planPath,
-    changed_files: plan.changed_files,
-    filters: plan.selection,
-    message: nodes.length === 0 ? "no lane was selected" : null,
-    prepare_timings: [],
-    jobs: [...queued, ...skipped],
-    snapshot_hash: null,
-    host: meta3.host ?? null,
-    repository: meta3.repository ?? null,
-    pull_request: meta3.pull_request ?? null,
-    workflow_run_url: meta3.workflow_run_url ?? null
-  };
-}
-function updateJob(run2, jobId, patch) {
-  return { ...run2, jobs: run2.jobs.map((job) => job.id === jobId ? patch(job) : job) };
-}
-function addPrepareTiming(run2, timing) {
-  return { ...run2, prepare_timings: [...run2.prepare_timings, timing] };
-}
-function markJobRunning(job, at) {
-  return { ...job, status: "running", started_at: job.started_at ?? at, finished_at: null };
-}
-function attemptFromOutcome(attempt, outcome) {
-  return {
-    attempt,
-    status: outcome.status,
-    failure_kind: outcome.failure_kind,
-    exit_code: outcome.exit_code,
-    message: outcome.message,
-    started_at: outcome.started_at,
-    finished_at: outcome.finished_at,
-    phases: outcome.phases
-  };
-}
-function applyAttempt(job, attempt, outcome, final) {
-  const attempts = [...job.attempts ?? [], attemptFromOutcome(attempt, outcome)];
-  const startedAt = job.started_at ?? outcome.started_at;
-  return {
-    ...job,
-    status: final ? outcome.status : "running",
-    started_at: startedAt,
-    finished_at: final ? outcome.finished_at : null,
-    duration_ms: final ? Math.max(0, Date.parse(outcome.finished_at) - Date.parse(startedAt)) : null,
-    exit_code: outcome.exit_code,
-    message: outcome.message,
-    failure_kind: outcome.failure_kind,
-    phases: outcome.phases,
-    attempts,
-    sync: outcome.sync ?? job.sync ?? null,
-    image: outcome.image ?? job.image ?? null,
-    instance_name: outcome.instance_name ?? job.instance_name ?? null,
-    host_log_path: outcome.host_log_path ?? job.host_log_path,
-    guest_log_path: outcome.guest_log_path ?? job.guest_log_path,
-    ...outcome.artifacts !== void 0 ? { artifacts: outcome.artifacts } : {},
-    ...outcome.tests !== void 0 ? { tests: outcome.tests } : {}
-  };
-}
-function closeUnfinishedJobs(run2, at, close) {
-  return {
-    ...run2,
-    jobs: run2.jobs.map(
-      (job) => job.status === "queued" || job.status === "running" ? {
-        ...job,
-        status: close.status,
-        finished_at: at,
-        duration_ms: job.started_at ? Math.max(0, Date.parse(at) - Date.parse(job.started_at)) : null,
-        message: close.message,
-        failure_kind: close.status === "failed" ? "infrastructure" : null
-      } : job
-    )
-  };
-}
-function finishRun(run2, at, aborted2, message) {
-  const computed = runStatusOf(run2.jobs, aborted2);
-  const status = computed === "running" ? "failed" : computed;
-  return { ...run2, status, finished_at: at, message: message ?? run2.message };
-}
 
 // src/run/schedule.ts
 function pickRunnable(queued, running, concurrency) {
@@ -65083,8 +66495,8 @@ async function runScheduled(params) {
   try {
     startReady();
     while (inFlight.size > 0) {
-      await new Promise((resolve4) => {
-        wake = resolve4;
+      await new Promise((resolve5) => {
+        wake = resolve5;
       });
       startReady();
     }
@@ -65094,286 +66506,128 @@ async function runScheduled(params) {
   return queued;
 }
 
-// src/run/run-lanes.ts
-async function runLanes(params) {
-  const deps = resolveDeps(params);
-  const now = params.now ?? (() => /* @__PURE__ */ new Date());
-  const iso = () => now().toISOString();
-  const emit = (event) => params.onEvent?.(event);
-  const warn = (message) => params.onWarning?.(message);
-  const signal = params.signal ?? new AbortController().signal;
-  const { store } = params;
-  const runId = params.runId ?? newRunId(now());
-  const createdAt = iso();
-  const { plan, timeouts } = deps.buildPlan(params.config, params.changedFiles ?? null, {
-    configPath: params.configPath,
-    laneIds: params.laneIds,
-    runId,
-    createdAt,
-    executor: params.executor.kind
-  });
-  const nodes = executeNodes(plan);
-  const writer = new RunRecordWriter(
-    initialRunRecord({
-      runId,
-      createdAt,
-      plan,
-      planPath: "plan.json",
-      executor: params.executor.kind,
-      timeouts,
-      logPaths: (jobId) => ({
-        host: store.hostLogPath(runId, jobId),
-        guest: store.guestLogPath(runId, jobId)
-      }),
-      meta: params.meta
-    }),
-    (run2) => store.writeRun(run2),
-    (error62) => warn(`could not write run.json: ${describeError(error62)}`)
-  );
-  await writePlan(store, runId, plan, warn);
-  writer.update((run2) => run2);
-  emit(
-    runStarted(
-      runId,
-      createdAt,
-      nodes.map((node2) => node2.lane_id)
-    )
-  );
+// src/run/run-engine.ts
+async function runEngine(params) {
+  const { planned, options } = params;
+  const scope = openRun(params);
+  const warn2 = (message) => options.onWarning?.(message);
+  await writePlan(params.store, planned, warn2);
+  scope.writer.update((run3) => run3);
+  const lanes = executeNodes(planned.plan).map((node2) => node2.lane_id);
+  scope.emit(runStarted(planned.runId, planned.createdAt, lanes));
   let setupError = null;
-  const finished = /* @__PURE__ */ new Set();
-  if (nodes.length > 0) {
+  if (lanes.length > 0) {
     try {
-      const snapshot = await hashOnce(params, deps.hashSnapshot, writer, iso, signal);
-      const tasks = nodes.map((node2) => ({
-        id: node2.lane_id,
-        group: node2.execute.concurrency_group,
-        node: node2
-      }));
-      await runScheduled({
-        tasks,
-        concurrency: Math.max(1, params.concurrency),
-        signal,
-        run: (task) => runJob({ params, task, snapshot, writer, iso, emit, signal, runId, finished }),
-        onError: (task, error62) => {
-          const at2 = iso();
-          writer.update(
-            (run2) => updateJob(run2, task.id, (job) => ({
-              ...job,
-              status: "failed",
-              failure_kind: "infrastructure",
-              message: describeError(error62),
-              finished_at: at2
-            }))
-          );
-        }
-      });
+      const snapshot = await hashOnce(scope, params.snapshot);
+      await runJobs(scope, { ...params, snapshot, warn: warn2 });
     } catch (error62) {
       setupError = error62;
     }
   }
-  const at = iso();
-  const aborted2 = signal.aborted;
-  writer.update((run2) => {
-    const closed = closeUnfinishedJobs(run2, at, {
-      status: aborted2 ? "cancelled" : "failed",
-      message: aborted2 ? "cancelled before it finished" : `setup failed: ${describeError(setupError)}`
-    });
-    return finishRun(
-      closed,
-      at,
-      aborted2,
-      setupError && !aborted2 ? `setup failed: ${describeError(setupError)}` : void 0
-    );
-  });
-  await writer.flush();
-  for (const job of writer.current.jobs) {
-    if (nodes.some((node2) => node2.lane_id === job.id) && !finished.has(job.id)) {
-      emit(jobFinished(runId, at, job.id, { ...job, duration_ms: job.duration_ms ?? null }));
-    }
-  }
-  emit(runFinished(runId, at, writer.current.status));
-  return writer.current;
+  await closeRun(scope, setupError, lanes);
+  if (setupError instanceof UsageError) throw setupError;
+  return scope.writer.current;
 }
-function resolveDeps(params) {
+function openRun(params) {
+  const { planned, options, store } = params;
+  const now = options.now ?? (() => /* @__PURE__ */ new Date());
+  const writer = new RunRecordWriter(
+    initialRunRecord({
+      planned,
+      executor: params.executor.kind,
+      logPaths: (laneId) => ({
+        host: store.hostLogPath(planned.runId, laneId),
+        guest: store.guestLogPath(planned.runId, laneId)
+      }),
+      ...options.meta ? { meta: options.meta } : {}
+    }),
+    (run3) => store.writeRun(run3),
+    (error62) => options.onWarning?.(`could not write run.json: ${describeError(error62)}`)
+  );
   return {
-    buildPlan: params.buildPlan ?? defaultBuildPlan,
-    hashSnapshot: params.hashSnapshot ?? defaultHashSnapshot
+    runId: planned.runId,
+    writer,
+    emit: (event) => options.onEvent?.(event),
+    iso: () => now().toISOString(),
+    signal: options.signal ?? new AbortController().signal,
+    finished: /* @__PURE__ */ new Set()
   };
 }
-async function writePlan(store, runId, plan, warn) {
+async function writePlan(store, planned, warn2) {
   try {
-    await store.writePlan(runId, plan);
+    await store.writePlan(planned.runId, planned.plan);
   } catch (error62) {
-    warn(`could not write plan.json: ${describeError(error62)}`);
+    warn2(`could not write plan.json: ${describeError(error62)}`);
   }
 }
-async function hashOnce(params, hash2, writer, iso, signal) {
-  const started = iso();
+async function hashOnce(scope, source) {
+  const started = scope.iso();
   const t0 = performance.now();
-  const include = params.config.snapshot?.include;
-  const snapshot = await hash2(params.workspace, signal, {
-    stateRoot: params.stateRoot,
-    ...include === void 0 ? {} : { include }
-  });
-  writer.update((run2) => ({
-    ...addPrepareTiming(run2, {
+  const snapshot = await source(scope.signal);
+  scope.writer.update((run3) => ({
+    ...addPrepareTiming(run3, {
       name: "hash_snapshot",
       started_at: started,
-      finished_at: iso(),
+      finished_at: scope.iso(),
       duration_ms: Math.round(performance.now() - t0)
     }),
     snapshot_hash: snapshot.hash
   }));
   return snapshot;
 }
-async function runJob(ctx) {
-  const { params, task, runId } = ctx;
-  const { store } = params;
-  const jobId = task.node.lane_id;
-  const jobDir = await store.jobDir(runId, jobId);
-  const retries = params.infraRetries ?? task.node.execute.infra_retries;
-  const logs = new JobLogs({
-    store,
-    runId,
-    jobId,
-    limitBytes: task.node.execute.log_limit_bytes ?? DEFAULT_LOG_LIMIT_BYTES,
-    warn: (m) => params.onWarning?.(m)
-  });
-  try {
-    await runAttempts(ctx, { jobId, jobDir, retries, logs });
-  } finally {
-    logs.close();
-  }
-}
-async function runAttempts(ctx, job) {
-  const { params, task, writer, iso, emit, signal, runId } = ctx;
-  const { jobId, jobDir, retries, logs } = job;
-  for (let attempt = 1; !signal.aborted; attempt++) {
-    const startedAt = iso();
-    writer.update(
-      (run2) => updateJob(run2, jobId, (job2) => ({ ...markJobRunning(job2, startedAt), phases: [] }))
-    );
-    emit(jobStarted(runId, startedAt, jobId, attempt));
-    if (attempt > 1) logs.append("host", `pikaci: attempt ${attempt} of ${retries + 1}
-`);
-    const events = {
-      phase: (phase, state, durationMs) => {
-        const at = iso();
-        writer.update((run2) => updateJob(run2, jobId, (job2) => livePhase(job2, phase, state, at, durationMs)));
-        emit(jobPhase(runId, at, jobId, phase, state, durationMs));
-      },
-      log: (stream, text) => {
-        logs.append(stream, text);
-        emit(jobLog(runId, iso(), jobId, stream, text));
-      }
-    };
-    const outcome = await runSafely(
-      params.executor,
-      task.node,
-      { runId, jobId, jobDir, attempt, snapshot: ctx.snapshot },
-      events,
-      signal,
-      iso
-    );
-    const retry = !signal.aborted && shouldRetry(outcome, attempt, retries);
-    const truncation = retry ? null : logs.close();
-    writer.update(
-      (run2) => updateJob(run2, jobId, (job2) => ({
-        ...applyAttempt(job2, attempt, outcome, !retry),
-        ...truncation ? { log_truncation: truncation } : {}
-      }))
-    );
-    if (!retry) {
-      const job2 = writer.current.jobs.find((j) => j.id === jobId);
-      ctx.finished.add(jobId);
-      emit(
-        jobFinished(runId, iso(), jobId, {
-          ...outcome,
-          duration_ms: job2.duration_ms ?? null
-        })
+async function runJobs(scope, p) {
+  const tasks = executeNodes(p.planned.plan).map((node2) => ({
+    id: node2.lane_id,
+    group: node2.execute.concurrency_group,
+    node: node2
+  }));
+  const job2 = { executor: p.executor, snapshot: p.snapshot, store: p.store, warn: p.warn };
+  await runScheduled({
+    tasks,
+    concurrency: Math.max(1, p.options.concurrency),
+    signal: scope.signal,
+    run: (task) => runJob(scope, { ...job2, node: task.node, infraRetries: p.options.infraRetries }),
+    // runJob itself failed (e.g. its log directory could not be created): this job only.
+    onError: (task, error62) => {
+      const at = scope.iso();
+      scope.writer.update(
+        (run3) => updateJob(run3, task.id, (j) => ({
+          ...j,
+          status: "failed",
+          failure_kind: "infrastructure",
+          message: describeError(error62),
+          finished_at: at
+        }))
       );
-      return;
     }
-    logs.append("host", `pikaci: infrastructure failure (${outcome.message ?? "no message"}); retrying
-`);
-  }
+  });
 }
-async function runSafely(executor, node2, job, events, signal, iso) {
-  const startedAt = iso();
-  try {
-    return await executor.runJob(
-      {
-        run_id: job.runId,
-        job_id: job.jobId,
-        lane_id: node2.lane_id,
-        description: node2.description,
-        attempt: job.attempt,
-        execute: node2.execute,
-        snapshot: job.snapshot,
-        job_dir: job.jobDir
-      },
-      events,
-      signal
-    );
-  } catch (error62) {
-    return {
-      status: signal.aborted ? "cancelled" : "failed",
-      failure_kind: signal.aborted ? null : "infrastructure",
-      exit_code: null,
-      message: describeError(error62),
-      phases: [],
-      started_at: startedAt,
-      finished_at: iso(),
-      host_log_path: null,
-      guest_log_path: null
-    };
+async function closeRun(scope, setupError, lanes) {
+  const at = scope.iso();
+  const aborted2 = scope.signal.aborted;
+  const setupMessage = `setup failed: ${describeError(setupError)}`;
+  scope.writer.update((run3) => {
+    const closed = closeUnfinishedJobs(run3, at, {
+      status: aborted2 ? "cancelled" : "failed",
+      message: aborted2 ? "cancelled before it finished" : setupMessage
+    });
+    return finishRun(closed, at, aborted2, setupError && !aborted2 ? setupMessage : void 0);
+  });
+  await scope.writer.flush();
+  for (const job2 of scope.writer.current.jobs) {
+    if (lanes.includes(job2.lane_id) && !scope.finished.has(job2.lane_id)) {
+      scope.emit(jobFinished(scope.runId, at, job2));
+    }
   }
+  scope.emit(runFinished(scope.runId, at, scope.writer.current.status));
 }
-var JobLogs = class {
-  constructor(p) {
-    this.p = p;
-  }
-  p;
-  #files = /* @__PURE__ */ new Map();
-  #truncation = null;
-  #closed = false;
-  append(stream, text) {
-    if (this.#closed) return;
-    let file2 = this.#files.get(stream);
-    if (file2 === null) return;
-    try {
-      if (file2 === void 0) {
-        file2 = this.p.store.openLog(this.p.runId, this.p.jobId, stream, this.p.limitBytes);
-        this.#files.set(stream, file2);
-      }
-      file2.write(text);
-    } catch (error62) {
-      this.#files.set(stream, null);
-      this.p.warn(`could not write ${stream}.log of ${this.p.jobId}: ${describeError(error62)}`);
-    }
-  }
-  /** Finish both logs; returns the guest log's cut (null when it fit). Safe to call twice. */
-  close() {
-    if (this.#closed) return this.#truncation;
-    this.#closed = true;
-    for (const [stream, file2] of this.#files) {
-      try {
-        const cut2 = file2?.close() ?? null;
-        if (stream === "guest") this.#truncation = cut2;
-      } catch (error62) {
-        this.p.warn(`could not finish ${stream}.log of ${this.p.jobId}: ${describeError(error62)}`);
-      }
-    }
-    return this.#truncation;
-  }
-};
 
 // src/cli/commands/run.ts
 init_schema();
 
 // src/report/duration.ts
-function formatDuration(ms) {
-  if (ms === null || ms === void 0 || !Number.isFinite(ms) || ms < 0) return "?";
+function formatDuration(ms, unknown2 = "?") {
+  if (ms === null || ms === void 0 || !Number.isFinite(ms) || ms < 0) return unknown2;
   if (ms < 1e3) return `${Math.round(ms)}ms`;
   if (ms < 9950) return `${(ms / 1e3).toFixed(1).replace(/\.0$/, "")}s`;
   const totalSecs = Math.round(ms / 1e3);
@@ -65392,16 +66646,16 @@ function plainLine(event, runStartMs) {
     case "run_started":
       return `${stamp} run ${event.run_id}: ${event.lanes.length} lane(s)${event.lanes.length ? `: ${event.lanes.join(", ")}` : ""}`;
     case "job_started":
-      return event.attempt > 1 ? `${stamp} ${event.job_id}: retrying (attempt ${event.attempt})` : null;
+      return event.attempt > 1 ? `${stamp} ${event.lane_id}: retrying (attempt ${event.attempt})` : null;
     case "job_phase":
-      if (event.state === "started") return `${stamp} ${event.job_id}: ${event.phase}…`;
-      if (event.state === "failed") return `${stamp} ${event.job_id}: ${event.phase} failed`;
+      if (event.state === "started") return `${stamp} ${event.lane_id}: ${event.phase}…`;
+      if (event.state === "failed") return `${stamp} ${event.lane_id}: ${event.phase} failed`;
       return null;
     case "job_finished": {
       const took = event.duration_ms === null ? "" : ` in ${formatDuration(event.duration_ms)}`;
       const kind = event.failure_kind ? ` (${event.failure_kind})` : "";
       const why = event.status === "failed" && event.message ? `: ${event.message}` : "";
-      return `${stamp} ${event.job_id}: ${event.status}${kind}${took}${why}`;
+      return `${stamp} ${event.lane_id}: ${event.status}${kind}${took}${why}`;
     }
     case "run_finished":
       return `${stamp} run ${event.status}`;
@@ -65426,39 +66680,39 @@ function logCutLine(t) {
 }
 
 // src/cli/progress/summary.ts
-function renderSummary(run2, tails = /* @__PURE__ */ new Map()) {
-  const took = run2.finished_at && run2.created_at ? ` in ${formatDuration(Date.parse(run2.finished_at) - Date.parse(run2.created_at))}` : "";
-  const width = Math.max(4, ...run2.jobs.map((job) => job.id.length));
-  const rows = run2.jobs.map((job) => {
-    const duration4 = job.duration_ms === null || job.duration_ms === void 0 ? "-" : formatDuration(job.duration_ms);
-    const result = job.failure_kind ? `${job.failure_kind}: ${job.message ?? ""}` : job.status === "skipped" || job.status === "cancelled" ? job.message ?? "" : "";
-    return `  ${job.id.padEnd(width)}  ${job.status.padEnd(9)}  ${duration4.padStart(8)}  ${oneLine(result)}`.trimEnd();
+function renderSummary(run3, tails = /* @__PURE__ */ new Map()) {
+  const took = run3.finished_at && run3.created_at ? ` in ${formatDuration(Date.parse(run3.finished_at) - Date.parse(run3.created_at))}` : "";
+  const width = Math.max(4, ...run3.jobs.map((job2) => job2.lane_id.length));
+  const rows = run3.jobs.map((job2) => {
+    const duration4 = job2.duration_ms === null || job2.duration_ms === void 0 ? "-" : formatDuration(job2.duration_ms);
+    const result = job2.failure_kind ? `${job2.failure_kind}: ${job2.message ?? ""}` : job2.status === "skipped" || job2.status === "cancelled" ? job2.message ?? "" : "";
+    return `  ${job2.lane_id.padEnd(width)}  ${job2.status.padEnd(9)}  ${duration4.padStart(8)}  ${oneLine(result)}`.trimEnd();
   });
   const lines = [
     "",
-    `run ${run2.run_id}: ${run2.status}${took}`,
+    `run ${run3.run_id}: ${run3.status}${took}`,
     `  ${"LANE".padEnd(width)}  ${"STATUS".padEnd(9)}  ${"DURATION".padStart(8)}  RESULT`,
     ...rows
   ];
-  if (run2.message && run2.status !== "passed") lines.push(`  ${run2.message}`);
-  for (const job of run2.jobs) {
-    if (job.log_truncation) lines.push(`  ${job.id}: ${logCutLine(job.log_truncation)}`);
+  if (run3.message && run3.status !== "passed") lines.push(`  ${run3.message}`);
+  for (const job2 of run3.jobs) {
+    if (job2.log_truncation) lines.push(`  ${job2.lane_id}: ${logCutLine(job2.log_truncation)}`);
   }
-  for (const job of run2.jobs) {
-    const tail = tails.get(job.id);
+  for (const job2 of run3.jobs) {
+    const tail = tails.get(job2.lane_id);
     if (!tail) continue;
     lines.push(
       "",
-      `--- ${job.id}: last lines of guest.log ---`,
+      `--- ${job2.lane_id}: last lines of guest.log ---`,
       ...tail.trimEnd().split("\n").map((l) => `  ${l}`)
     );
   }
-  const failed = run2.jobs.filter((job) => job.status === "failed");
+  const failed = run3.jobs.filter((job2) => job2.status === "failed");
   lines.push("");
   if (failed.length > 0) {
-    for (const job of failed) lines.push(`logs: pikaci logs ${run2.run_id} --job ${job.id}`);
-  } else if (run2.jobs.some((job) => job.status !== "skipped")) {
-    lines.push(`logs: pikaci logs ${run2.run_id} [--job ID] [--kind host|guest|both]`);
+    for (const job2 of failed) lines.push(`logs: pikaci logs ${run3.run_id} --lane ${job2.lane_id}`);
+  } else if (run3.jobs.some((job2) => job2.status !== "skipped")) {
+    lines.push(`logs: pikaci logs ${run3.run_id} [--lane ID] [--kind host|guest|both]`);
   }
   return `${lines.join("\n")}
 `;
@@ -65466,57 +66720,6 @@ function renderSummary(run2, tails = /* @__PURE__ */ new Map()) {
 function oneLine(text) {
   const flat = text.replace(/\s*\n\s*/g, " ").trim();
   return flat.length > 120 ? `${flat.slice(0, 117)}...` : flat;
-}
-function lastLines(text, count = 8) {
-  return text.trimEnd().split("\n").slice(-count).join("\n");
-}
-
-// src/cli/progress/lane-state.ts
-var emptyProgress = { runId: null, startedAtMs: null, lanes: [] };
-function foldEvent(state, event) {
-  const at = Date.parse(event.at);
-  const patch = (id, change) => ({
-    ...state,
-    lanes: state.lanes.map((lane) => lane.id === id ? change(lane) : lane)
-  });
-  switch (event.type) {
-    case "run_started":
-      return {
-        runId: event.run_id,
-        startedAtMs: at,
-        lanes: event.lanes.map((id) => ({
-          id,
-          status: "queued",
-          phase: null,
-          attempt: 0,
-          startedAtMs: null,
-          durationMs: null,
-          failureKind: null,
-          message: null
-        }))
-      };
-    case "job_started":
-      return patch(event.job_id, (lane) => ({
-        ...lane,
-        status: "running",
-        attempt: event.attempt,
-        startedAtMs: lane.startedAtMs ?? at,
-        phase: null
-      }));
-    case "job_phase":
-      return event.state === "started" ? patch(event.job_id, (lane) => ({ ...lane, phase: event.phase })) : state;
-    case "job_finished":
-      return patch(event.job_id, (lane) => ({
-        ...lane,
-        status: event.status,
-        phase: null,
-        durationMs: event.duration_ms,
-        failureKind: event.failure_kind,
-        message: event.message
-      }));
-    default:
-      return state;
-  }
 }
 
 // src/cli/progress/tty.ts
@@ -65538,11 +66741,11 @@ var TtyProgress = class {
   }
   out;
   now;
-  #state = emptyProgress;
+  #state = emptyRunView;
   #drawn = 0;
   #timer = null;
   onEvent(event) {
-    this.#state = foldEvent(this.#state, event);
+    this.#state = foldRun(this.#state, event);
     if (event.type === "run_started") this.#timer = setInterval(() => this.draw(), 250);
     if (event.type === "job_started" || event.type === "job_finished") this.draw();
   }
@@ -65568,7 +66771,8 @@ var REMOTE_FLAGS = {
   fingerprint: "--host-key-fingerprint",
   image: "--image",
   remoteWorkDir: "--remote-work-dir",
-  incusProject: "--incus-project"
+  incusProject: "--incus-project",
+  warmPool: "--warm-pool"
 };
 async function openExecutor(flags, env, stateRoot) {
   if (!flags.host) {
@@ -65587,6 +66791,7 @@ async function openExecutor(flags, env, stateRoot) {
     image: flags.image,
     remoteWorkDir: flags.remoteWorkDir,
     incusProject: flags.incusProject,
+    ...flags.warmPool === void 0 ? {} : { warmPool: flags.warmPool },
     env,
     stateRoot
   });
@@ -65606,7 +66811,7 @@ var runCommand = {
   usage: `Usage: pikaci run [--config FILE] [--lane ID]... [--changed PATH]... [--workspace DIR]
                   [--host ssh://user@host:port [--ssh-key FILE] [--known-hosts FILE]
                    [--host-key-fingerprint SHA256:...] [--image ALIAS] [--remote-work-dir DIR]
-                   [--incus-project NAME]]
+                   [--incus-project NAME] [--warm-pool N]]
                   [--state-root DIR] [--concurrency N] [--json]
 
 Runs each selected lane as its own job and records the run under the state root
@@ -65635,101 +66840,152 @@ Options:
       --image ALIAS               Incus image alias for lanes that do not set one
       --remote-work-dir DIR       work dir on the build host
       --incus-project NAME        Incus project
+      --warm-pool N               keep N running instances per image on the build host and
+                                  hand each lane one of them (default: the config's
+                                  defaults.warm_pool, else 0: every lane launches its own)
       --state-root DIR            where runs are recorded (default: $PIKACI_STATE_ROOT or ./.pikaci)
       --concurrency N             lanes at once (default: ${DEFAULT_CONCURRENCY})
       --json                      print lifecycle events as JSON lines on stdout, nothing else
   -h, --help                      show this help`,
   async run(args, io) {
-    const { values } = parseCommandArgs("run", args, {
-      config: { type: "string", short: "c", default: DEFAULT_CONFIG_PATH },
-      lane: { type: "string", multiple: true },
-      changed: { type: "string", multiple: true },
-      workspace: { type: "string" },
-      host: { type: "string" },
-      "ssh-key": { type: "string" },
-      "known-hosts": { type: "string" },
-      "host-key-fingerprint": { type: "string" },
-      image: { type: "string" },
-      "remote-work-dir": { type: "string" },
-      "incus-project": { type: "string" },
-      "state-root": { type: "string" },
-      concurrency: { type: "string" },
-      json: { type: "boolean", default: false }
-    });
-    const concurrency = parseConcurrency(values.concurrency);
-    const { config: config2, file: file2 } = await loadConfigFile(values.config, { cwd: io.cwd });
-    const configAbs = path13.resolve(io.cwd, file2);
-    const workspace = values.workspace ? path13.resolve(io.cwd, values.workspace) : inferWorkspace(configAbs, io.cwd);
-    const stateRoot = values["state-root"] ? path13.resolve(io.cwd, values["state-root"]) : resolveStateRoot(io.env, io.cwd);
-    if (stateRoot === workspace) {
-      throw new UsageError(`the state root ${stateRoot} is the workspace itself`, {
-        hint: "pass --state-root (or PIKACI_STATE_ROOT) outside the workspace, or a directory inside it"
-      });
-    }
-    const store = createStateStore({ root: stateRoot });
-    const opened = await openExecutor(
-      {
-        host: values.host,
-        sshKey: values["ssh-key"],
-        knownHosts: values["known-hosts"],
-        fingerprint: values["host-key-fingerprint"],
-        image: values.image,
-        remoteWorkDir: values["remote-work-dir"],
-        incusProject: values["incus-project"]
-      },
-      io.env,
-      stateRoot
-    );
-    const controller = new AbortController();
-    let stoppedBy = null;
-    const onSignal = (signal) => {
-      if (stoppedBy) process.exit(SIGNAL_EXIT[signal] ?? 130);
-      stoppedBy = signal;
-      io.stderr.write(`
-${signal}: cancelling; cleaning up (send it again to exit now)
-`);
-      controller.abort();
-    };
-    process.on("SIGINT", onSignal);
-    process.on("SIGTERM", onSignal);
-    const progress = progressFor(io, values.json);
-    let record2;
-    try {
-      record2 = await runLanes({
-        config: config2,
-        configPath: path13.relative(workspace, configAbs).split(path13.sep).join("/"),
-        workspace,
-        stateRoot,
-        laneIds: values.lane,
-        changedFiles: values.changed ?? null,
-        executor: opened.executor,
-        store,
-        concurrency,
+    const values = parseRunArgs(args);
+    const setup = await prepare(values, io);
+    return runPrepared(setup, values, io);
+  }
+};
+function parseRunArgs(args) {
+  return parseCommandArgs("run", args, {
+    config: { type: "string", short: "c", default: DEFAULT_CONFIG_PATH },
+    lane: { type: "string", multiple: true },
+    changed: { type: "string", multiple: true },
+    workspace: { type: "string" },
+    host: { type: "string" },
+    "ssh-key": { type: "string" },
+    "known-hosts": { type: "string" },
+    "host-key-fingerprint": { type: "string" },
+    image: { type: "string" },
+    "remote-work-dir": { type: "string" },
+    "incus-project": { type: "string" },
+    "warm-pool": { type: "string" },
+    "state-root": { type: "string" },
+    concurrency: { type: "string" },
+    json: { type: "boolean", default: false }
+  }).values;
+}
+async function prepare(values, io) {
+  const concurrency = parseConcurrency(values.concurrency);
+  const { config: config2, file: file2 } = await loadConfigFile(values.config, { cwd: io.cwd });
+  const configAbs = path13.resolve(io.cwd, file2);
+  const workspace = values.workspace ? path13.resolve(io.cwd, values.workspace) : inferWorkspace(configAbs, io.cwd);
+  const stateRoot = values["state-root"] ? path13.resolve(io.cwd, values["state-root"]) : resolveStateRoot(io.env, io.cwd);
+  const flags = executorFlags(values, config2.defaults?.warm_pool);
+  const planned = planRun({
+    config: config2,
+    configPath: path13.relative(workspace, configAbs).split(path13.sep).join("/"),
+    ...values.lane ? { laneIds: values.lane } : {},
+    changedFiles: values.changed ?? null,
+    executor: flags.host ? "incus" : "local"
+  });
+  const store = createStateStore({ root: stateRoot });
+  const opened = await openExecutor(flags, io.env, stateRoot);
+  return {
+    params: {
+      planned,
+      // The snapshot refuses a state root that is the workspace itself (a UsageError: exit 2).
+      snapshot: workspaceSnapshot({ workspace, stateRoot, config: config2 }),
+      executor: opened.executor,
+      store
+    },
+    concurrency,
+    workspace,
+    store,
+    executorDescription: opened.description,
+    close: opened.close
+  };
+}
+function executorFlags(values, configPool) {
+  return {
+    host: values.host,
+    sshKey: values["ssh-key"],
+    knownHosts: values["known-hosts"],
+    fingerprint: values["host-key-fingerprint"],
+    image: values.image,
+    remoteWorkDir: values["remote-work-dir"],
+    incusProject: values["incus-project"],
+    // The config's pool applies with a host only; the flag alone is refused without one.
+    warmPool: parseWarmPool(values["warm-pool"]) ?? (values.host ? configPool : void 0)
+  };
+}
+async function runPrepared(setup, values, io) {
+  const stop = stopOnSignals(io);
+  const progress = progressFor(io, values.json);
+  let record2;
+  try {
+    record2 = await runEngine({
+      ...setup.params,
+      options: {
+        concurrency: setup.concurrency,
         onEvent: progress.onEvent,
         onWarning: (message) => io.stderr.write(`warning: ${message}
 `),
-        signal: controller.signal,
-        meta: { host: opened.description, ...await gitMeta(workspace) }
-      });
-    } finally {
-      progress.stop();
+        signal: stop.signal,
+        meta: { host: setup.executorDescription, ...await gitMeta(setup.workspace) }
+      }
+    });
+  } catch (error62) {
+    await setup.close().catch(() => {
+    });
+    throw error62;
+  } finally {
+    progress.stop();
+    stop.release();
+  }
+  const summary = renderSummary(record2, await failureTails(setup.store, record2));
+  (values.json ? io.stderr : io.stdout).write(summary);
+  await setup.close().catch(() => {
+  });
+  const stoppedBy = stop.stoppedBy();
+  if (stoppedBy) return SIGNAL_EXIT[stoppedBy] ?? 130;
+  return exitCodeOf(record2.status);
+}
+function stopOnSignals(io) {
+  const controller = new AbortController();
+  let stoppedBy = null;
+  const onSignal = (signal) => {
+    if (stoppedBy) process.exit(SIGNAL_EXIT[signal] ?? 130);
+    stoppedBy = signal;
+    io.stderr.write(`
+${signal}: cancelling; cleaning up (send it again to exit now)
+`);
+    controller.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  return {
+    signal: controller.signal,
+    stoppedBy: () => stoppedBy,
+    release: () => {
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
-      await opened.close().catch(() => {
-      });
     }
-    const summary = renderSummary(record2, await failureTails(store, record2));
-    (values.json ? io.stderr : io.stdout).write(summary);
-    if (stoppedBy) return SIGNAL_EXIT[stoppedBy] ?? 130;
-    return exitCodeOf(record2.status);
-  }
-};
+  };
+}
 function parseConcurrency(value) {
   if (value === void 0) return DEFAULT_CONCURRENCY;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 64) {
     throw new UsageError(`pikaci run: --concurrency must be a whole number from 1 to 64, got \`${value}\``, {
       hint: "e.g. --concurrency 4"
+    });
+  }
+  return n;
+}
+function parseWarmPool(value) {
+  if (value === void 0) return void 0;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 64) {
+    throw new UsageError(`pikaci run: --warm-pool must be a whole number from 0 to 64, got \`${value}\``, {
+      hint: "e.g. --warm-pool 4 (0 turns the pool off)"
     });
   }
   return n;
@@ -65769,12 +67025,12 @@ function progressFor(io, json2) {
     }
   };
 }
-async function failureTails(store, run2) {
+async function failureTails(store, run3) {
   const tails = /* @__PURE__ */ new Map();
-  for (const job of run2.jobs.filter((j) => j.status === "failed" && j.failure_kind !== "infrastructure")) {
-    const tail = await readLogTail(store, run2.run_id, job.id, "guest").catch(() => null);
+  for (const job2 of run3.jobs.filter((j) => j.status === "failed" && j.failure_kind !== "infrastructure")) {
+    const tail = await readLogTail(store, run3.run_id, job2.lane_id, "guest").catch(() => null);
     const text = tail?.text ?? "";
-    if (text.trim()) tails.set(job.id, lastLines(text));
+    if (text.trim()) tails.set(job2.lane_id, lastLines(text, 8).text);
   }
   return tails;
 }
@@ -65784,10 +67040,10 @@ init_errors2();
 import path14 from "node:path";
 var statusCommand = {
   name: "status",
-  summary: "show a recorded run (the latest when no id is given), one row per job",
+  summary: "show a recorded run (the latest when no id is given), one row per lane",
   usage: `Usage: pikaci status [RUN_ID] [--state-root DIR] [--json]
 
-Shows the run's status and a table of its jobs: status, phase (while running),
+Shows the run's status and a table of its lanes' jobs: status, phase (while running),
 duration, failure kind and message. Without RUN_ID, the newest run under the state root.
 
 Options:
@@ -65804,32 +67060,32 @@ Options:
     const root = values["state-root"] ? path14.resolve(io.cwd, values["state-root"]) : resolveStateRoot(io.env, io.cwd);
     const store = createStateStore({ root });
     const runId = positionals[0];
-    const run2 = runId ? await store.loadRunRecord(runId) : (await store.listRuns({ limit: 1 }))[0] ?? null;
-    if (!run2) {
+    const run3 = runId ? await store.loadRunRecord(runId) : (await store.listRuns({ limit: 1 }))[0] ?? null;
+    if (!run3) {
       throw new PikaciError(runId ? `no run ${runId} under ${root}` : `no runs recorded under ${root}`, {
         hint: runId ? "check the id, or pass --state-root" : "start one with `pikaci run`, or pass --state-root"
       });
     }
-    io.stdout.write(values.json ? `${JSON.stringify(run2, null, 2)}
-` : renderStatus(run2, Date.now()));
+    io.stdout.write(values.json ? `${JSON.stringify(run3, null, 2)}
+` : renderStatus(run3, Date.now()));
     return 0;
   }
 };
-function renderStatus(run2, nowMs) {
-  const width = Math.max(4, ...run2.jobs.map((job) => job.id.length));
-  const rows = run2.jobs.map((job) => {
-    const current = job.phases.findLast((phase) => phase.status === "running");
-    const elapsed = job.duration_ms !== null && job.duration_ms !== void 0 ? formatDuration(job.duration_ms) : job.started_at ? formatDuration(nowMs - Date.parse(job.started_at)) : "-";
-    const detail = job.status === "running" ? current?.phase ?? "starting" : job.failure_kind ? `${job.failure_kind}: ${job.message ?? ""}` : job.status === "skipped" ? job.message ?? "" : "";
-    const attempts = (job.attempts?.length ?? 0) > 1 ? ` (${job.attempts.length} attempts)` : "";
-    return `  ${job.id.padEnd(width)}  ${job.status.padEnd(9)}  ${elapsed.padStart(8)}  ${detail}${attempts}`.trimEnd();
+function renderStatus(run3, nowMs) {
+  const width = Math.max(4, ...run3.jobs.map((job2) => job2.lane_id.length));
+  const rows = run3.jobs.map((job2) => {
+    const current = job2.phases.findLast((phase) => phase.status === "running");
+    const elapsed = job2.duration_ms !== null && job2.duration_ms !== void 0 ? formatDuration(job2.duration_ms) : job2.started_at ? formatDuration(nowMs - Date.parse(job2.started_at)) : "-";
+    const detail = job2.status === "running" ? current?.phase ?? "starting" : job2.failure_kind ? `${job2.failure_kind}: ${job2.message ?? ""}` : job2.status === "skipped" ? job2.message ?? "" : "";
+    const attempts = (job2.attempts?.length ?? 0) > 1 ? ` (${job2.attempts.length} attempts)` : "";
+    return `  ${job2.lane_id.padEnd(width)}  ${job2.status.padEnd(9)}  ${elapsed.padStart(8)}  ${detail}${attempts}`.trimEnd();
   });
   const head = [
-    `run ${run2.run_id}: ${run2.status}`,
-    `  created ${run2.created_at}${run2.finished_at ? `, finished ${run2.finished_at}` : ""}${run2.host ? `, on ${run2.host}` : ""}`
+    `run ${run3.run_id}: ${run3.status}`,
+    `  created ${run3.created_at}${run3.finished_at ? `, finished ${run3.finished_at}` : ""}${run3.host ? `, on ${run3.host}` : ""}`
   ];
-  if (run2.snapshot_hash) head.push(`  snapshot ${run2.snapshot_hash}`);
-  if (run2.message) head.push(`  ${run2.message}`);
+  if (run3.snapshot_hash) head.push(`  snapshot ${run3.snapshot_hash}`);
+  if (run3.message) head.push(`  ${run3.message}`);
   return `${[...head, `  ${"LANE".padEnd(width)}  ${"STATUS".padEnd(9)}  ${"DURATION".padStart(8)}  DETAIL`, ...rows].join("\n")}
 `;
 }
@@ -65867,6 +67123,7 @@ var commands = [
   statusCommand,
   logsCommand,
   gcCommand,
+  hostCommand,
   hashCommand,
   appCommand
 ];
@@ -65892,6 +67149,7 @@ var package_default = {
     lint: "biome check .",
     format: "biome check --write .",
     schemas: "tsx scripts/gen-schemas.ts",
+    "fn-length": "tsx scripts/fn-length.ts",
     "test:unit": "vitest run --project unit",
     test: "bash scripts/test.sh",
     pikaci: "node bin/pikaci.js"
