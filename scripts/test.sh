@@ -2,7 +2,7 @@
 # The test command (README, `npm test`, and .ci/run all call this).
 # On a fresh machine it installs what the tests need — npm deps, the real test host (Incus + sshd +
 # images), Node 24, Chromium — then runs every check CI enforces:
-#   lint/format, typecheck, JSON Schemas fresh, dist/ equal to a fresh build, every .nix file parses,
+#   lint/format, typecheck, function lengths, JSON Schemas fresh, dist/ equal to a fresh build, every .nix file parses,
 #   the systemd units in deploy/systemd verify,
 #   unit tests on Node 20 and Node 24, end-to-end tests against the real sshd + Incus.
 # PIKACI_E2E=0 skips the test host and the end-to-end tests (they then say so); CI never sets it.
@@ -52,6 +52,9 @@ npx biome check .
 
 step "typecheck (tsc)"
 npx tsc -p tsconfig.json
+
+step "function lengths (none over 80 lines, at most 5 over 60)"
+npx tsx scripts/fn-length.ts --check
 
 step "JSON Schemas are fresh"
 npx tsx scripts/gen-schemas.ts --check
