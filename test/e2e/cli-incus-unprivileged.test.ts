@@ -76,7 +76,7 @@ describeE2E("pikaci run --host: lanes run unprivileged by default (real sshd + I
     expect(result.code, result.stdout + result.stderr).toBe(0);
     const run = (await latestRun(state))!;
     const guestLog = async (lane: string) => {
-      const job = run.jobs.find((j) => j.id === lane)!;
+      const job = run.jobs.find((j) => j.lane_id === lane)!;
       expect(job, lane).toMatchObject({ status: "passed", exit_code: 0, executor: "incus" });
       return readFile(job.guest_log_path!, "utf8");
     };

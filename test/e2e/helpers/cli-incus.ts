@@ -174,12 +174,15 @@ export async function waitFor<T>(
   }
 }
 
-export const SEVEN_PHASES = [
+/**
+ * An Incus job's recorded phases. The instance's delete is not one of them: the verdict comes
+ * first and the delete runs afterwards (the CLI waits for it before it exits).
+ */
+export const INCUS_PHASES = [
   "prepare_directories",
   "sync_snapshot",
   "prepare_runtime",
   "launch_guest",
   "wait_for_completion",
   "collect_artifacts",
-  "cleanup",
 ];
