@@ -1,7 +1,14 @@
 import { readFile } from "node:fs/promises";
 import type { z } from "zod";
 import { LaneId, PlanRecord, RunRecord } from "../schema/index.js";
-import { atomicWriteFile, type LogKind, type StateStore } from "../store/index.js";
+import {
+  atomicWriteFile,
+  type LogKind,
+  PLAN_FILE,
+  parseJobLogPath,
+  RUN_FILE,
+  type StateStore,
+} from "../store/index.js";
 import { InvalidArtifactError } from "./errors.js";
 import { DEFAULT_ZIP_LIMITS, readZip, type ZipEntry, type ZipLimits } from "./zip.js";
 
@@ -56,18 +63,18 @@ function interpret(entries: ZipEntry[]): ArtifactContent {
     if (byName.has(name)) invalid(`the artifact holds ${name} twice`);
     byName.set(name, entry);
   }
-  const runEntry = byName.get("run.json") ?? invalid("the artifact has no run.json");
+  const runEntry = byName.get(RUN_FILE) ?? invalid(`the artifact has no ${RUN_FILE}`);
   const run = parseRecord(runEntry, RunRecord);
-  const planEntry = byName.get("plan.json");
+  const planEntry = byName.get(PLAN_FILE);
   const plan = planEntry ? parseRecord(planEntry, PlanRecord) : null;
   if (plan?.run_id && plan.run_id !== run.run_id)
     invalid(`plan.json is for run ${plan.run_id}, not ${run.run_id}`);
   const jobIds = new Set(run.jobs.map((job) => job.lane_id));
   const logs: ArtifactContent["logs"] = [];
   for (const [name, entry] of byName) {
-    const match = /^jobs\/([^/]+)\/(host|guest)\.log$/.exec(name);
-    if (!match) continue;
-    const [, jobId, kind] = match as unknown as [string, string, LogKind];
+    const log = parseJobLogPath(name);
+    if (!log) continue;
+    const { jobId, kind } = log;
     if (!LaneId.safeParse(jobId).success || !jobIds.has(jobId))
       invalid(`${entry.name} is for a job not in run.json`);
     logs.push({ jobId, kind, data: entry.data });

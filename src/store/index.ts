@@ -7,6 +7,7 @@ export {
   type LogKind,
   logFileName,
   PLAN_FILE,
+  parseJobLogPath,
   RUN_FILE,
   resolveStateRoot,
   StoreLayout,

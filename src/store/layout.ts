@@ -15,6 +15,14 @@ export function logFileName(kind: LogKind): string {
   return `${kind}.log`;
 }
 
+/** A `/`-separated path inside a run directory read as one of its job logs; null for anything else. */
+export function parseJobLogPath(relative: string): { jobId: string; kind: LogKind } | null {
+  const parts = relative.split("/");
+  if (parts.length !== 3 || parts[0] !== JOBS_DIR) return null;
+  const kind = (["host", "guest"] as const).find((k) => logFileName(k) === parts[2]);
+  return kind ? { jobId: parts[1]!, kind } : null;
+}
+
 /**
  * Where things live under the state root. Every id is validated, and every path is checked
  * to resolve inside the root — the second check is defence in depth should a validator loosen.
