@@ -1,11 +1,11 @@
 import { UsageError } from "../../errors/index.js";
-import { connectTransport } from "../../executor/create.js";
 import { collectGarbage, DEFAULT_STALE_AFTER_SECS, type GcReport } from "../../executor/incus/gc.js";
 import { DEFAULT_CACHE_UNUSED_DAYS, sweepUnusedCaches } from "../../executor/incus/gc-caches.js";
 import { DEFAULT_REMOTE_WORK_DIR } from "../../executor/incus-executor.js";
 import { parseDurationSecs } from "../../schema/index.js";
 import { parseCommandArgs } from "../args.js";
 import type { CliIO, Command } from "../io.js";
+import { connectToHost, HOST_CONNECTION_OPTIONS } from "./host-connection.js";
 
 export const gcCommand: Command = {
   name: "gc",
@@ -35,29 +35,17 @@ Options:
   -h, --help                      show this help`,
   async run(args, io) {
     const { values } = parseCommandArgs("gc", args, {
-      host: { type: "string" },
+      ...HOST_CONNECTION_OPTIONS,
       "older-than": { type: "string", default: "6h" },
       "stale-after": { type: "string", default: `${DEFAULT_STALE_AFTER_SECS}s` },
       "dry-run": { type: "boolean", default: false },
       "cache-unused-days": { type: "string", default: String(DEFAULT_CACHE_UNUSED_DAYS) },
-      "ssh-key": { type: "string" },
-      "known-hosts": { type: "string" },
-      "host-key-fingerprint": { type: "string" },
       "remote-work-dir": { type: "string", default: DEFAULT_REMOTE_WORK_DIR },
       "incus-project": { type: "string" },
     });
-    if (!values.host) {
-      throw new UsageError("pikaci gc: --host is required", { hint: "pass --host ssh://user@host:port" });
-    }
     const olderThanSecs = duration("--older-than", values["older-than"]);
     const staleAfterSecs = duration("--stale-after", values["stale-after"]);
-    const transport = await connectTransport({
-      host: values.host,
-      sshKey: values["ssh-key"],
-      knownHosts: values["known-hosts"],
-      fingerprint: values["host-key-fingerprint"],
-      env: io.env,
-    });
+    const transport = await connectToHost("gc", values, io.env);
     try {
       const report = await collectGarbage({
         transport,

@@ -2,7 +2,6 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { loadConfigFile, resolveLanes } from "../../config/index.js";
 import { UsageError } from "../../errors/index.js";
-import { connectTransport } from "../../executor/create.js";
 import { DEFAULT_RUNNER_PATH } from "../../executor/incus/guest.js";
 import { DEFAULT_REMOTE_WORK_DIR } from "../../executor/incus-executor.js";
 import {
@@ -16,6 +15,7 @@ import {
 import { DEFAULT_CONFIG_PATH, DEFAULT_IMAGE, GuestResult } from "../../schema/index.js";
 import { parseCommandArgs } from "../args.js";
 import type { CliIO, Command } from "../io.js";
+import { connectToHost, HOST_CONNECTION_OPTIONS } from "./host-connection.js";
 
 const GIB = 1024 ** 3;
 
@@ -64,7 +64,7 @@ Options:
 
 async function check(args: string[], io: CliIO): Promise<number> {
   const { values } = parseCommandArgs("host check", args, {
-    host: { type: "string" },
+    ...HOST_CONNECTION_OPTIONS,
     image: { type: "string", multiple: true },
     config: { type: "string" },
     "incus-project": { type: "string" },
@@ -72,23 +72,9 @@ async function check(args: string[], io: CliIO): Promise<number> {
     "runner-path": { type: "string", default: DEFAULT_RUNNER_PATH },
     json: { type: "boolean", default: false },
     strict: { type: "boolean", default: false },
-    "ssh-key": { type: "string" },
-    "known-hosts": { type: "string" },
-    "host-key-fingerprint": { type: "string" },
   });
-  if (!values.host) {
-    throw new UsageError("pikaci host check: --host is required", {
-      hint: "pass --host ssh://user@host:port (or --host localhost)",
-    });
-  }
   const images = await imagesToCheck({ images: values.image, config: values.config, cwd: io.cwd });
-  const transport = await connectTransport({
-    host: values.host,
-    sshKey: values["ssh-key"],
-    knownHosts: values["known-hosts"],
-    fingerprint: values["host-key-fingerprint"],
-    env: io.env,
-  });
+  const transport = await connectToHost("host check", values, io.env);
   try {
     const facts = await gatherHostFacts({
       transport,
