@@ -12,11 +12,13 @@ export const POOL_PREFIX = `${INSTANCE_PREFIX}pool-`;
 /** The device whose atomic addition is the claim (see `claimArgv`). */
 export const CLAIM_DEVICE = "pikaci-claim";
 
+const poolLabel = <K extends string>(key: K) => `user.pikaci.pool.${key}` as const;
+/** A member's labels; a claimed member also gets the job's (names.ts `LABEL`). */
 export const POOL_LABEL = {
-  key: "user.pikaci.pool.key",
-  alias: "user.pikaci.pool.alias",
-  fingerprint: "user.pikaci.pool.fingerprint",
-  createdAt: "user.pikaci.pool.created_at",
+  key: poolLabel("key"),
+  alias: poolLabel("alias"),
+  fingerprint: poolLabel("fingerprint"),
+  createdAt: poolLabel("created_at"),
 } as const;
 
 /** Members are interchangeable only for the same image bytes, instance type and Incus project. */
