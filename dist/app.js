@@ -50304,6 +50304,12 @@ var JOBS_DIR = "jobs";
 function logFileName(kind) {
   return `${kind}.log`;
 }
+function parseJobLogPath(relative) {
+  const parts = relative.split("/");
+  if (parts.length !== 3 || parts[0] !== JOBS_DIR) return null;
+  const kind = ["host", "guest"].find((k) => logFileName(k) === parts[2]);
+  return kind ? { jobId: parts[1], kind } : null;
+}
 var StoreLayout = class {
   root;
   constructor(root) {
@@ -50644,18 +50650,18 @@ function interpret(entries) {
     if (byName.has(name)) invalid(`the artifact holds ${name} twice`);
     byName.set(name, entry);
   }
-  const runEntry = byName.get("run.json") ?? invalid("the artifact has no run.json");
+  const runEntry = byName.get(RUN_FILE) ?? invalid(`the artifact has no ${RUN_FILE}`);
   const run2 = parseRecord(runEntry, RunRecord);
-  const planEntry = byName.get("plan.json");
+  const planEntry = byName.get(PLAN_FILE);
   const plan = planEntry ? parseRecord(planEntry, PlanRecord) : null;
   if (plan?.run_id && plan.run_id !== run2.run_id)
     invalid(`plan.json is for run ${plan.run_id}, not ${run2.run_id}`);
   const jobIds2 = new Set(run2.jobs.map((job2) => job2.lane_id));
   const logs2 = [];
   for (const [name, entry] of byName) {
-    const match = /^jobs\/([^/]+)\/(host|guest)\.log$/.exec(name);
-    if (!match) continue;
-    const [, jobId, kind] = match;
+    const log = parseJobLogPath(name);
+    if (!log) continue;
+    const { jobId, kind } = log;
     if (!LaneId.safeParse(jobId).success || !jobIds2.has(jobId))
       invalid(`${entry.name} is for a job not in run.json`);
     logs2.push({ jobId, kind, data: entry.data });

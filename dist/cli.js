@@ -30184,2664 +30184,6 @@ var require_picomatch2 = __commonJS({
   }
 });
 
-// src/transport/host-url.ts
-function parseHostUrl(value) {
-  const text = value.trim();
-  if (text === "localhost" || text === "local") return { kind: "localhost", description: "localhost" };
-  if (!text.startsWith("ssh://")) {
-    throw new UsageError(`build host '${text}' is not an ssh:// URL`, { hint: HOST_URL_HINT });
-  }
-  const rest = text.slice("ssh://".length).replace(/\/$/, "");
-  const at = rest.lastIndexOf("@");
-  if (at <= 0) {
-    throw new UsageError(`build host '${text}' has no user`, { hint: HOST_URL_HINT });
-  }
-  const user = decodeURIComponent(rest.slice(0, at));
-  if (user.includes(":")) {
-    throw new UsageError("build host URL must not contain a password", {
-      hint: "remove the ':password' part; pikaci authenticates with an ssh key (--ssh-key or PIKACI_SSH_KEY)"
-    });
-  }
-  if (!USER_PATTERN.test(user)) {
-    throw new UsageError(`build host user '${user}' is not a valid user name`, { hint: HOST_URL_HINT });
-  }
-  const { host, port } = splitHostPort(rest.slice(at + 1), text);
-  const shownHost = host.includes(":") ? `[${host}]` : host;
-  return { kind: "ssh", user, host, port, description: `ssh://${user}@${shownHost}:${port}` };
-}
-function splitHostPort(hostPort, original) {
-  let host;
-  let portText;
-  if (hostPort.startsWith("[")) {
-    const close = hostPort.indexOf("]");
-    host = hostPort.slice(1, close);
-    const after = hostPort.slice(close + 1);
-    if (close < 0 || after !== "" && !after.startsWith(":") || !IPV6_PATTERN.test(host)) {
-      throw new UsageError(`build host '${original}' has a malformed [IPv6] address`, {
-        hint: HOST_URL_HINT
-      });
-    }
-    portText = after === "" ? void 0 : after.slice(1);
-  } else {
-    const parts = hostPort.split(":");
-    if (parts.length > 2 || hostPort.includes("/")) {
-      throw new UsageError(`build host '${original}' is malformed`, { hint: HOST_URL_HINT });
-    }
-    host = parts[0];
-    portText = parts[1];
-    if (!HOSTNAME_PATTERN.test(host)) {
-      throw new UsageError(`build host '${original}' has an invalid host name '${host}'`, {
-        hint: HOST_URL_HINT
-      });
-    }
-  }
-  if (portText === void 0) return { host, port: 22 };
-  const port = Number(portText);
-  if (!/^\d{1,5}$/.test(portText) || port < 1 || port > 65535) {
-    throw new UsageError(`build host '${original}' has an invalid port '${portText}'`, {
-      hint: "the port must be a number from 1 to 65535"
-    });
-  }
-  return { host, port };
-}
-var HOST_URL_HINT, USER_PATTERN, HOSTNAME_PATTERN, IPV6_PATTERN;
-var init_host_url = __esm({
-  "src/transport/host-url.ts"() {
-    "use strict";
-    init_errors2();
-    HOST_URL_HINT = "write the build host as ssh://user@host:port (e.g. ssh://root@10.0.0.5:22), or `localhost` for Incus on this machine";
-    USER_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
-    HOSTNAME_PATTERN = /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/;
-    IPV6_PATTERN = /^[0-9A-Fa-f:.]+$/;
-  }
-});
-
-// src/artifacts/select.ts
-import { posix } from "node:path";
-function resolveGlobs(spec, roots) {
-  const globs = [
-    ...(spec.artifacts ?? []).map((glob) => ({ glob, report: false })),
-    ...(spec.reports ?? []).map((r) => ({ glob: r.junit, report: true }))
-  ];
-  return globs.map(({ glob, report: report2 }) => {
-    const pattern = OUTPUT_PREFIX.test(glob) ? posix.join(roots.outputDir, glob.replace(OUTPUT_PREFIX, "")) : glob.startsWith("/") ? glob : posix.join(roots.workspace, glob);
-    return { glob, pattern, report: report2 };
-  });
-}
-function scanBases(globs) {
-  const bases2 = [...new Set(globs.map((g) => import_picomatch2.default.scan(g.pattern).base || "/"))].sort();
-  return bases2.filter((base2) => !bases2.some((other) => other !== base2 && isInside(base2, other)));
-}
-function selectFiles(params) {
-  const matchers = params.globs.map((g) => ({
-    glob: g.glob,
-    match: (0, import_picomatch2.default)(g.pattern, { dot: true }),
-    report: g.report,
-    hit: false
-  }));
-  const matched = [];
-  for (const source of [...new Set(params.listed)].sort()) {
-    if (source.split("/").includes("..")) continue;
-    const hits = matchers.filter((m) => m.match(source));
-    if (hits.length === 0) continue;
-    for (const hit of hits) hit.hit = true;
-    const name = artifactName(source, params.roots);
-    if (name) matched.push({ source, name, report: hits.some((h) => h.report) });
-  }
-  const warnings = matchers.filter((m) => !m.hit).map((m) => `${m.glob}: no file matched`);
-  if (matched.length > params.maxFiles) {
-    warnings.push(
-      `${matched.length} files matched the lane's artifacts and reports; only the first ${params.maxFiles} were collected (the limit per lane)`
-    );
-  }
-  const ordered = [...matched.filter((f) => f.report), ...matched.filter((f) => !f.report)];
-  return { files: ordered.slice(0, params.maxFiles), warnings };
-}
-function artifactName(source, roots) {
-  const name = isInside(source, roots.outputDir) ? posix.join("outputs", posix.relative(roots.outputDir, source)) : isInside(source, roots.workspace) ? posix.join("workspace", posix.relative(roots.workspace, source)) : posix.join("guest", source);
-  const normal = posix.normalize(name);
-  if (normal.startsWith("/") || normal.split("/").includes("..") || normal.split("/").length < 2) return null;
-  return normal;
-}
-function isInside(path15, dir) {
-  const d = dir.endsWith("/") ? dir : `${dir}/`;
-  return path15.startsWith(d);
-}
-var import_picomatch2, DEFAULT_ARTIFACT_CAPS, OUTPUT_PREFIX;
-var init_select = __esm({
-  "src/artifacts/select.ts"() {
-    "use strict";
-    import_picomatch2 = __toESM(require_picomatch2(), 1);
-    DEFAULT_ARTIFACT_CAPS = { maxFiles: 1e3, maxBytes: 200 * 1024 * 1024 };
-    OUTPUT_PREFIX = /^\$(?:PIKACI_OUTPUT_DIR|\{PIKACI_OUTPUT_DIR\})(?:\/|$)/;
-  }
-});
-
-// src/artifacts/collect-local.ts
-import { createReadStream } from "node:fs";
-import { lstat, readdir } from "node:fs/promises";
-import path4 from "node:path";
-async function collectLocal(params) {
-  const { sink } = params;
-  const globs = resolveGlobs(params.spec, params.roots).filter((g) => {
-    const local = [params.roots.workspace, params.roots.outputDir].some((r) => g.pattern.startsWith(`${r}/`));
-    if (!local) sink.warn(`${g.glob}: absolute paths name guest paths and apply to the Incus executor only`);
-    return local;
-  });
-  const listed = [];
-  for (const base2 of scanBases(globs)) await walk(base2, listed);
-  if (listed.length >= MAX_LISTED) sink.warn(`listing stopped after ${MAX_LISTED} files`);
-  const selected = selectFiles({ globs, listed, roots: params.roots, maxFiles: params.caps.maxFiles });
-  for (const warning of selected.warnings) sink.warn(warning);
-  const collected = [];
-  for (const file2 of selected.files) {
-    const info = await lstat(file2.source).catch(() => null);
-    if (!info?.isFile() || !sink.fits(file2.name, info.size)) continue;
-    await sink.add({ ...file2, size: info.size, content: createReadStream(file2.source) });
-    collected.push(file2);
-  }
-  return collected;
-}
-async function walk(entry, out) {
-  if (out.length >= MAX_LISTED) return;
-  const info = await lstat(entry).catch(() => null);
-  if (!info) return;
-  if (info.isFile()) {
-    out.push(entry);
-    return;
-  }
-  if (!info.isDirectory()) return;
-  const names = await readdir(entry).catch(() => []);
-  for (const name of names.sort()) await walk(path4.join(entry, name), out);
-}
-var MAX_LISTED;
-var init_collect_local = __esm({
-  "src/artifacts/collect-local.ts"() {
-    "use strict";
-    init_select();
-    MAX_LISTED = 1e5;
-  }
-});
-
-// node_modules/sax/lib/sax.js
-var require_sax = __commonJS({
-  "node_modules/sax/lib/sax.js"(exports) {
-    (function(sax2) {
-      sax2.parser = function(strict, opt) {
-        return new SAXParser(strict, opt);
-      };
-      sax2.SAXParser = SAXParser;
-      sax2.SAXStream = SAXStream;
-      sax2.createStream = createStream;
-      sax2.MAX_BUFFER_LENGTH = 64 * 1024;
-      var buffers = [
-        "comment",
-        "sgmlDecl",
-        "textNode",
-        "tagName",
-        "doctype",
-        "procInstName",
-        "procInstBody",
-        "entity",
-        "attribName",
-        "attribValue",
-        "cdata",
-        "script"
-      ];
-      sax2.EVENTS = [
-        "text",
-        "processinginstruction",
-        "sgmldeclaration",
-        "doctype",
-        "comment",
-        "opentagstart",
-        "attribute",
-        "opentag",
-        "closetag",
-        "opencdata",
-        "cdata",
-        "closecdata",
-        "error",
-        "end",
-        "ready",
-        "script",
-        "opennamespace",
-        "closenamespace"
-      ];
-      function SAXParser(strict, opt) {
-        if (!(this instanceof SAXParser)) {
-          return new SAXParser(strict, opt);
-        }
-        var parser = this;
-        clearBuffers(parser);
-        parser.q = parser.c = "";
-        parser.bufferCheckPosition = sax2.MAX_BUFFER_LENGTH;
-        parser.encoding = null;
-        parser.opt = opt || {};
-        parser.opt.lowercase = parser.opt.lowercase || parser.opt.lowercasetags;
-        parser.looseCase = parser.opt.lowercase ? "toLowerCase" : "toUpperCase";
-        parser.opt.maxEntityCount = parser.opt.maxEntityCount || 512;
-        parser.opt.maxEntityDepth = parser.opt.maxEntityDepth || 4;
-        parser.entityCount = parser.entityDepth = 0;
-        parser.tags = [];
-        parser.closed = parser.closedRoot = parser.sawRoot = false;
-        parser.tag = parser.error = null;
-        parser.strict = !!strict;
-        parser.noscript = !!(strict || parser.opt.noscript);
-        parser.state = S.BEGIN;
-        parser.strictEntities = parser.opt.strictEntities;
-        parser.ENTITIES = parser.strictEntities ? Object.create(sax2.XML_ENTITIES) : Object.create(sax2.ENTITIES);
-        parser.attribList = [];
-        if (parser.opt.xmlns) {
-          parser.ns = Object.create(rootNS);
-        }
-        if (parser.opt.unquotedAttributeValues === void 0) {
-          parser.opt.unquotedAttributeValues = !strict;
-        }
-        parser.trackPosition = parser.opt.position !== false;
-        if (parser.trackPosition) {
-          parser.position = parser.line = parser.column = 0;
-        }
-        emit(parser, "onready");
-      }
-      if (!Object.create) {
-        Object.create = function(o) {
-          function F() {
-          }
-          F.prototype = o;
-          var newf = new F();
-          return newf;
-        };
-      }
-      if (!Object.keys) {
-        Object.keys = function(o) {
-          var a = [];
-          for (var i in o) if (o.hasOwnProperty(i)) a.push(i);
-          return a;
-        };
-      }
-      function checkBufferLength(parser) {
-        var maxAllowed = Math.max(sax2.MAX_BUFFER_LENGTH, 10);
-        var maxActual = 0;
-        for (var i = 0, l = buffers.length; i < l; i++) {
-          var len = parser[buffers[i]].length;
-          if (len > maxAllowed) {
-            switch (buffers[i]) {
-              case "textNode":
-                closeText(parser);
-                break;
-              case "cdata":
-                emitNode(parser, "oncdata", parser.cdata);
-                parser.cdata = "";
-                break;
-              case "script":
-                emitNode(parser, "onscript", parser.script);
-                parser.script = "";
-                break;
-              default:
-                error62(parser, "Max buffer length exceeded: " + buffers[i]);
-            }
-          }
-          maxActual = Math.max(maxActual, len);
-        }
-        var m = sax2.MAX_BUFFER_LENGTH - maxActual;
-        parser.bufferCheckPosition = m + parser.position;
-      }
-      function clearBuffers(parser) {
-        for (var i = 0, l = buffers.length; i < l; i++) {
-          parser[buffers[i]] = "";
-        }
-      }
-      function flushBuffers(parser) {
-        closeText(parser);
-        if (parser.cdata !== "") {
-          emitNode(parser, "oncdata", parser.cdata);
-          parser.cdata = "";
-        }
-        if (parser.script !== "") {
-          emitNode(parser, "onscript", parser.script);
-          parser.script = "";
-        }
-      }
-      SAXParser.prototype = {
-        end: function() {
-          end(this);
-        },
-        write,
-        resume: function() {
-          this.error = null;
-          return this;
-        },
-        close: function() {
-          return this.write(null);
-        },
-        flush: function() {
-          flushBuffers(this);
-        }
-      };
-      var Stream;
-      try {
-        Stream = __require("stream").Stream;
-      } catch (ex) {
-        Stream = function() {
-        };
-      }
-      if (!Stream) Stream = function() {
-      };
-      var streamWraps = sax2.EVENTS.filter(function(ev) {
-        return ev !== "error" && ev !== "end";
-      });
-      function createStream(strict, opt) {
-        return new SAXStream(strict, opt);
-      }
-      function determineBufferEncoding(data, isEnd) {
-        if (data.length >= 2) {
-          if (data[0] === 255 && data[1] === 254) {
-            return "utf-16le";
-          }
-          if (data[0] === 254 && data[1] === 255) {
-            return "utf-16be";
-          }
-        }
-        if (data.length >= 3 && data[0] === 239 && data[1] === 187 && data[2] === 191) {
-          return "utf8";
-        }
-        if (data.length >= 4) {
-          if (data[0] === 60 && data[1] === 0 && data[2] === 63 && data[3] === 0) {
-            return "utf-16le";
-          }
-          if (data[0] === 0 && data[1] === 60 && data[2] === 0 && data[3] === 63) {
-            return "utf-16be";
-          }
-          return "utf8";
-        }
-        return isEnd ? "utf8" : null;
-      }
-      function SAXStream(strict, opt) {
-        if (!(this instanceof SAXStream)) {
-          return new SAXStream(strict, opt);
-        }
-        Stream.apply(this);
-        this._parser = new SAXParser(strict, opt);
-        this.writable = true;
-        this.readable = true;
-        var me = this;
-        this._parser.onend = function() {
-          me.emit("end");
-        };
-        this._parser.onerror = function(er) {
-          me.emit("error", er);
-          me._parser.error = null;
-        };
-        this._decoder = null;
-        this._decoderBuffer = null;
-        streamWraps.forEach(function(ev) {
-          Object.defineProperty(me, "on" + ev, {
-            get: function() {
-              return me._parser["on" + ev];
-            },
-            set: function(h) {
-              if (!h) {
-                me.removeAllListeners(ev);
-                me._parser["on" + ev] = h;
-                return h;
-              }
-              me.on(ev, h);
-            },
-            enumerable: true,
-            configurable: false
-          });
-        });
-      }
-      SAXStream.prototype = Object.create(Stream.prototype, {
-        constructor: {
-          value: SAXStream
-        }
-      });
-      SAXStream.prototype._decodeBuffer = function(data, isEnd) {
-        if (this._decoderBuffer) {
-          data = Buffer.concat([this._decoderBuffer, data]);
-          this._decoderBuffer = null;
-        }
-        if (!this._decoder) {
-          var encoding = determineBufferEncoding(data, isEnd);
-          if (!encoding) {
-            this._decoderBuffer = data;
-            return "";
-          }
-          this._parser.encoding = encoding;
-          this._decoder = new TextDecoder(encoding);
-        }
-        return this._decoder.decode(data, { stream: !isEnd });
-      };
-      SAXStream.prototype.write = function(data) {
-        if (typeof Buffer === "function" && typeof Buffer.isBuffer === "function" && Buffer.isBuffer(data)) {
-          data = this._decodeBuffer(data, false);
-        } else if (this._decoderBuffer) {
-          var remaining = this._decodeBuffer(Buffer.alloc(0), true);
-          if (remaining) {
-            this._parser.write(remaining);
-            this.emit("data", remaining);
-          }
-        }
-        this._parser.write(data.toString());
-        this.emit("data", data);
-        return true;
-      };
-      SAXStream.prototype.end = function(chunk) {
-        if (chunk && chunk.length) {
-          this.write(chunk);
-        }
-        if (this._decoderBuffer) {
-          var finalChunk = this._decodeBuffer(Buffer.alloc(0), true);
-          if (finalChunk) {
-            this._parser.write(finalChunk);
-            this.emit("data", finalChunk);
-          }
-        } else if (this._decoder) {
-          var remaining = this._decoder.decode();
-          if (remaining) {
-            this._parser.write(remaining);
-            this.emit("data", remaining);
-          }
-        }
-        this._parser.end();
-        return true;
-      };
-      SAXStream.prototype.on = function(ev, handler2) {
-        var me = this;
-        if (!me._parser["on" + ev] && streamWraps.indexOf(ev) !== -1) {
-          me._parser["on" + ev] = function() {
-            var args = arguments.length === 1 ? [arguments[0]] : Array.apply(null, arguments);
-            args.splice(0, 0, ev);
-            me.emit.apply(me, args);
-          };
-        }
-        return Stream.prototype.on.call(me, ev, handler2);
-      };
-      var CDATAre = /^\[CDATA\[$/i;
-      var DOCTYPEre = /^DOCTYPE$/i;
-      var XML_NAMESPACE = "http://www.w3.org/XML/1998/namespace";
-      var XMLNS_NAMESPACE = "http://www.w3.org/2000/xmlns/";
-      var rootNS = { xml: XML_NAMESPACE, xmlns: XMLNS_NAMESPACE };
-      var nameStart = /[:_A-Za-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C-\u200D\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD]/;
-      var nameBody = /[:_A-Za-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C-\u200D\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD\u00B7\u0300-\u036F\u203F-\u2040.\d-]/;
-      var entityStart = /[#:_A-Za-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C-\u200D\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD]/;
-      var entityBody = /[#:_A-Za-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C-\u200D\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD\u00B7\u0300-\u036F\u203F-\u2040.\d-]/;
-      function isWhitespace(c) {
-        return c === " " || c === "\n" || c === "\r" || c === "	";
-      }
-      function isQuote(c) {
-        return c === '"' || c === "'";
-      }
-      function isAttribEnd(c) {
-        return c === ">" || isWhitespace(c);
-      }
-      function isMatch(regex, c) {
-        return regex.test(c);
-      }
-      function notMatch(regex, c) {
-        return !isMatch(regex, c);
-      }
-      var S = 0;
-      sax2.STATE = {
-        BEGIN: S++,
-        // leading byte order mark or whitespace
-        BEGIN_WHITESPACE: S++,
-        // leading whitespace
-        TEXT: S++,
-        // general stuff
-        TEXT_ENTITY: S++,
-        // &amp and such.
-        OPEN_WAKA: S++,
-        // <
-        SGML_DECL: S++,
-        // <!BLARG
-        SGML_DECL_QUOTED: S++,
-        // <!BLARG foo "bar
-        DOCTYPE: S++,
-        // <!DOCTYPE
-        DOCTYPE_QUOTED: S++,
-        // <!DOCTYPE "//blah
-        DOCTYPE_DTD: S++,
-        // <!DOCTYPE "//blah" [ ...
-        DOCTYPE_DTD_QUOTED: S++,
-        // <!DOCTYPE "//blah" [ "foo
-        COMMENT_STARTING: S++,
-        // <!-
-        COMMENT: S++,
-        // <!--
-        COMMENT_ENDING: S++,
-        // <!-- blah -
-        COMMENT_ENDED: S++,
-        // <!-- blah --
-        CDATA: S++,
-        // <![CDATA[ something
-        CDATA_ENDING: S++,
-        // ]
-        CDATA_ENDING_2: S++,
-        // ]]
-        PROC_INST: S++,
-        // <?hi
-        PROC_INST_BODY: S++,
-        // <?hi there
-        PROC_INST_ENDING: S++,
-        // <?hi "there" ?
-        OPEN_TAG: S++,
-        // <strong
-        OPEN_TAG_SLASH: S++,
-        // <strong /
-        ATTRIB: S++,
-        // <a
-        ATTRIB_NAME: S++,
-        // <a foo
-        ATTRIB_NAME_SAW_WHITE: S++,
-        // <a foo _
-        ATTRIB_VALUE: S++,
-        // <a foo=
-        ATTRIB_VALUE_QUOTED: S++,
-        // <a foo="bar
-        ATTRIB_VALUE_CLOSED: S++,
-        // <a foo="bar"
-        ATTRIB_VALUE_UNQUOTED: S++,
-        // <a foo=bar
-        ATTRIB_VALUE_ENTITY_Q: S++,
-        // <foo bar="&quot;"
-        ATTRIB_VALUE_ENTITY_U: S++,
-        // <foo bar=&quot
-        CLOSE_TAG: S++,
-        // </a
-        CLOSE_TAG_SAW_WHITE: S++,
-        // </a   >
-        SCRIPT: S++,
-        // <script> ...
-        SCRIPT_ENDING: S++
-        // <script> ... <
-      };
-      sax2.XML_ENTITIES = Object.assign(/* @__PURE__ */ Object.create(null), {
-        amp: "&",
-        gt: ">",
-        lt: "<",
-        quot: '"',
-        apos: "'"
-      });
-      sax2.ENTITIES = Object.assign(/* @__PURE__ */ Object.create(null), {
-        amp: "&",
-        gt: ">",
-        lt: "<",
-        quot: '"',
-        apos: "'",
-        AElig: 198,
-        Aacute: 193,
-        Acirc: 194,
-        Agrave: 192,
-        Aring: 197,
-        Atilde: 195,
-        Auml: 196,
-        Ccedil: 199,
-        ETH: 208,
-        Eacute: 201,
-        Ecirc: 202,
-        Egrave: 200,
-        Euml: 203,
-        Iacute: 205,
-        Icirc: 206,
-        Igrave: 204,
-        Iuml: 207,
-        Ntilde: 209,
-        Oacute: 211,
-        Ocirc: 212,
-        Ograve: 210,
-        Oslash: 216,
-        Otilde: 213,
-        Ouml: 214,
-        THORN: 222,
-        Uacute: 218,
-        Ucirc: 219,
-        Ugrave: 217,
-        Uuml: 220,
-        Yacute: 221,
-        aacute: 225,
-        acirc: 226,
-        aelig: 230,
-        agrave: 224,
-        aring: 229,
-        atilde: 227,
-        auml: 228,
-        ccedil: 231,
-        eacute: 233,
-        ecirc: 234,
-        egrave: 232,
-        eth: 240,
-        euml: 235,
-        iacute: 237,
-        icirc: 238,
-        igrave: 236,
-        iuml: 239,
-        ntilde: 241,
-        oacute: 243,
-        ocirc: 244,
-        ograve: 242,
-        oslash: 248,
-        otilde: 245,
-        ouml: 246,
-        szlig: 223,
-        thorn: 254,
-        uacute: 250,
-        ucirc: 251,
-        ugrave: 249,
-        uuml: 252,
-        yacute: 253,
-        yuml: 255,
-        copy: 169,
-        reg: 174,
-        nbsp: 160,
-        iexcl: 161,
-        cent: 162,
-        pound: 163,
-        curren: 164,
-        yen: 165,
-        brvbar: 166,
-        sect: 167,
-        uml: 168,
-        ordf: 170,
-        laquo: 171,
-        not: 172,
-        shy: 173,
-        macr: 175,
-        deg: 176,
-        plusmn: 177,
-        sup1: 185,
-        sup2: 178,
-        sup3: 179,
-        acute: 180,
-        micro: 181,
-        para: 182,
-        middot: 183,
-        cedil: 184,
-        ordm: 186,
-        raquo: 187,
-        frac14: 188,
-        frac12: 189,
-        frac34: 190,
-        iquest: 191,
-        times: 215,
-        divide: 247,
-        OElig: 338,
-        oelig: 339,
-        Scaron: 352,
-        scaron: 353,
-        Yuml: 376,
-        fnof: 402,
-        circ: 710,
-        tilde: 732,
-        Alpha: 913,
-        Beta: 914,
-        Gamma: 915,
-        Delta: 916,
-        Epsilon: 917,
-        Zeta: 918,
-        Eta: 919,
-        Theta: 920,
-        Iota: 921,
-        Kappa: 922,
-        Lambda: 923,
-        Mu: 924,
-        Nu: 925,
-        Xi: 926,
-        Omicron: 927,
-        Pi: 928,
-        Rho: 929,
-        Sigma: 931,
-        Tau: 932,
-        Upsilon: 933,
-        Phi: 934,
-        Chi: 935,
-        Psi: 936,
-        Omega: 937,
-        alpha: 945,
-        beta: 946,
-        gamma: 947,
-        delta: 948,
-        epsilon: 949,
-        zeta: 950,
-        eta: 951,
-        theta: 952,
-        iota: 953,
-        kappa: 954,
-        lambda: 955,
-        mu: 956,
-        nu: 957,
-        xi: 958,
-        omicron: 959,
-        pi: 960,
-        rho: 961,
-        sigmaf: 962,
-        sigma: 963,
-        tau: 964,
-        upsilon: 965,
-        phi: 966,
-        chi: 967,
-        psi: 968,
-        omega: 969,
-        thetasym: 977,
-        upsih: 978,
-        piv: 982,
-        ensp: 8194,
-        emsp: 8195,
-        thinsp: 8201,
-        zwnj: 8204,
-        zwj: 8205,
-        lrm: 8206,
-        rlm: 8207,
-        ndash: 8211,
-        mdash: 8212,
-        lsquo: 8216,
-        rsquo: 8217,
-        sbquo: 8218,
-        ldquo: 8220,
-        rdquo: 8221,
-        bdquo: 8222,
-        dagger: 8224,
-        Dagger: 8225,
-        bull: 8226,
-        hellip: 8230,
-        permil: 8240,
-        prime: 8242,
-        Prime: 8243,
-        lsaquo: 8249,
-        rsaquo: 8250,
-        oline: 8254,
-        frasl: 8260,
-        euro: 8364,
-        image: 8465,
-        weierp: 8472,
-        real: 8476,
-        trade: 8482,
-        alefsym: 8501,
-        larr: 8592,
-        uarr: 8593,
-        rarr: 8594,
-        darr: 8595,
-        harr: 8596,
-        crarr: 8629,
-        lArr: 8656,
-        uArr: 8657,
-        rArr: 8658,
-        dArr: 8659,
-        hArr: 8660,
-        forall: 8704,
-        part: 8706,
-        exist: 8707,
-        empty: 8709,
-        nabla: 8711,
-        isin: 8712,
-        notin: 8713,
-        ni: 8715,
-        prod: 8719,
-        sum: 8721,
-        minus: 8722,
-        lowast: 8727,
-        radic: 8730,
-        prop: 8733,
-        infin: 8734,
-        ang: 8736,
-        and: 8743,
-        or: 8744,
-        cap: 8745,
-        cup: 8746,
-        int: 8747,
-        there4: 8756,
-        sim: 8764,
-        cong: 8773,
-        asymp: 8776,
-        ne: 8800,
-        equiv: 8801,
-        le: 8804,
-        ge: 8805,
-        sub: 8834,
-        sup: 8835,
-        nsub: 8836,
-        sube: 8838,
-        supe: 8839,
-        oplus: 8853,
-        otimes: 8855,
-        perp: 8869,
-        sdot: 8901,
-        lceil: 8968,
-        rceil: 8969,
-        lfloor: 8970,
-        rfloor: 8971,
-        lang: 9001,
-        rang: 9002,
-        loz: 9674,
-        spades: 9824,
-        clubs: 9827,
-        hearts: 9829,
-        diams: 9830
-      });
-      Object.keys(sax2.ENTITIES).forEach(function(key) {
-        var e = sax2.ENTITIES[key];
-        var s2 = typeof e === "number" ? String.fromCharCode(e) : e;
-        sax2.ENTITIES[key] = s2;
-      });
-      for (var s in sax2.STATE) {
-        sax2.STATE[sax2.STATE[s]] = s;
-      }
-      S = sax2.STATE;
-      function emit(parser, event, data) {
-        parser[event] && parser[event](data);
-      }
-      function getDeclaredEncoding(body) {
-        var match = body && body.match(/(?:^|\s)encoding\s*=\s*(['"])([^'"]+)\1/i);
-        return match ? match[2] : null;
-      }
-      function normalizeEncodingName(encoding) {
-        if (!encoding) {
-          return null;
-        }
-        return encoding.toLowerCase().replace(/[^a-z0-9]/g, "");
-      }
-      function encodingsMatch(detectedEncoding, declaredEncoding) {
-        const detected = normalizeEncodingName(detectedEncoding);
-        const declared = normalizeEncodingName(declaredEncoding);
-        if (!detected || !declared) {
-          return true;
-        }
-        if (declared === "utf16") {
-          return detected === "utf16le" || detected === "utf16be";
-        }
-        return detected === declared;
-      }
-      function validateXmlDeclarationEncoding(parser, data) {
-        if (!parser.strict || !parser.encoding || !data || data.name !== "xml") {
-          return;
-        }
-        var declaredEncoding = getDeclaredEncoding(data.body);
-        if (declaredEncoding && !encodingsMatch(parser.encoding, declaredEncoding)) {
-          strictFail(
-            parser,
-            "XML declaration encoding " + declaredEncoding + " does not match detected stream encoding " + parser.encoding.toUpperCase()
-          );
-        }
-      }
-      function emitNode(parser, nodeType, data) {
-        if (parser.textNode) closeText(parser);
-        emit(parser, nodeType, data);
-      }
-      function closeText(parser) {
-        parser.textNode = textopts(parser.opt, parser.textNode);
-        if (parser.textNode) emit(parser, "ontext", parser.textNode);
-        parser.textNode = "";
-      }
-      function textopts(opt, text) {
-        if (opt.trim) text = text.trim();
-        if (opt.normalize) text = text.replace(/\s+/g, " ");
-        return text;
-      }
-      function error62(parser, er) {
-        closeText(parser);
-        if (parser.trackPosition) {
-          er += "\nLine: " + parser.line + "\nColumn: " + parser.column + "\nChar: " + parser.c;
-        }
-        er = new Error(er);
-        parser.error = er;
-        emit(parser, "onerror", er);
-        return parser;
-      }
-      function end(parser) {
-        if (parser.sawRoot && !parser.closedRoot)
-          strictFail(parser, "Unclosed root tag");
-        if (parser.state !== S.BEGIN && parser.state !== S.BEGIN_WHITESPACE && parser.state !== S.TEXT) {
-          error62(parser, "Unexpected end");
-        }
-        closeText(parser);
-        parser.c = "";
-        parser.closed = true;
-        emit(parser, "onend");
-        SAXParser.call(parser, parser.strict, parser.opt);
-        return parser;
-      }
-      function strictFail(parser, message) {
-        if (typeof parser !== "object" || !(parser instanceof SAXParser)) {
-          throw new Error("bad call to strictFail");
-        }
-        if (parser.strict) {
-          error62(parser, message);
-        }
-      }
-      function newTag(parser) {
-        if (!parser.strict) parser.tagName = parser.tagName[parser.looseCase]();
-        var parent = parser.tags[parser.tags.length - 1] || parser;
-        var tag = parser.tag = { name: parser.tagName, attributes: {} };
-        if (parser.opt.xmlns) {
-          tag.ns = parent.ns;
-        }
-        parser.attribList.length = 0;
-        emitNode(parser, "onopentagstart", tag);
-      }
-      function qname(name, attribute) {
-        var i = name.indexOf(":");
-        var qualName = i < 0 ? ["", name] : name.split(":");
-        var prefix = qualName[0];
-        var local = qualName[1];
-        if (attribute && name === "xmlns") {
-          prefix = "xmlns";
-          local = "";
-        }
-        return { prefix, local };
-      }
-      function attrib(parser) {
-        if (!parser.strict) {
-          parser.attribName = parser.attribName[parser.looseCase]();
-        }
-        if (parser.attribList.indexOf(parser.attribName) !== -1 || parser.tag.attributes.hasOwnProperty(parser.attribName)) {
-          parser.attribName = parser.attribValue = "";
-          return;
-        }
-        if (parser.opt.xmlns) {
-          var qn = qname(parser.attribName, true);
-          var prefix = qn.prefix;
-          var local = qn.local;
-          if (prefix === "xmlns") {
-            if (local === "xml" && parser.attribValue !== XML_NAMESPACE) {
-              strictFail(
-                parser,
-                "xml: prefix must be bound to " + XML_NAMESPACE + "\nActual: " + parser.attribValue
-              );
-            } else if (local === "xmlns" && parser.attribValue !== XMLNS_NAMESPACE) {
-              strictFail(
-                parser,
-                "xmlns: prefix must be bound to " + XMLNS_NAMESPACE + "\nActual: " + parser.attribValue
-              );
-            } else {
-              var tag = parser.tag;
-              var parent = parser.tags[parser.tags.length - 1] || parser;
-              if (tag.ns === parent.ns) {
-                tag.ns = Object.create(parent.ns);
-              }
-              tag.ns[local] = parser.attribValue;
-            }
-          }
-          parser.attribList.push([parser.attribName, parser.attribValue]);
-        } else {
-          parser.tag.attributes[parser.attribName] = parser.attribValue;
-          emitNode(parser, "onattribute", {
-            name: parser.attribName,
-            value: parser.attribValue
-          });
-        }
-        parser.attribName = parser.attribValue = "";
-      }
-      function openTag2(parser, selfClosing) {
-        if (parser.opt.xmlns) {
-          var tag = parser.tag;
-          var qn = qname(parser.tagName);
-          tag.prefix = qn.prefix;
-          tag.local = qn.local;
-          tag.uri = tag.ns[qn.prefix] || "";
-          if (tag.prefix && !tag.uri) {
-            strictFail(
-              parser,
-              "Unbound namespace prefix: " + JSON.stringify(parser.tagName)
-            );
-            tag.uri = qn.prefix;
-          }
-          var parent = parser.tags[parser.tags.length - 1] || parser;
-          if (tag.ns && parent.ns !== tag.ns) {
-            Object.keys(tag.ns).forEach(function(p) {
-              emitNode(parser, "onopennamespace", {
-                prefix: p,
-                uri: tag.ns[p]
-              });
-            });
-          }
-          for (var i = 0, l = parser.attribList.length; i < l; i++) {
-            var nv = parser.attribList[i];
-            var name = nv[0];
-            var value = nv[1];
-            var qualName = qname(name, true);
-            var prefix = qualName.prefix;
-            var local = qualName.local;
-            var uri = prefix === "" ? "" : tag.ns[prefix] || "";
-            var a = {
-              name,
-              value,
-              prefix,
-              local,
-              uri
-            };
-            if (prefix && prefix !== "xmlns" && !uri) {
-              strictFail(
-                parser,
-                "Unbound namespace prefix: " + JSON.stringify(prefix)
-              );
-              a.uri = prefix;
-            }
-            parser.tag.attributes[name] = a;
-            emitNode(parser, "onattribute", a);
-          }
-          parser.attribList.length = 0;
-        }
-        parser.tag.isSelfClosing = !!selfClosing;
-        parser.sawRoot = true;
-        parser.tags.push(parser.tag);
-        emitNode(parser, "onopentag", parser.tag);
-        if (!selfClosing) {
-          if (!parser.noscript && parser.tagName.toLowerCase() === "script") {
-            parser.state = S.SCRIPT;
-          } else {
-            parser.state = S.TEXT;
-          }
-          parser.tag = null;
-          parser.tagName = "";
-        }
-        parser.attribName = parser.attribValue = "";
-        parser.attribList.length = 0;
-      }
-      function closeTag2(parser) {
-        if (!parser.tagName) {
-          strictFail(parser, "Weird empty close tag.");
-          parser.textNode += "</>";
-          parser.state = S.TEXT;
-          return;
-        }
-        if (parser.script) {
-          if (parser.tagName !== "script") {
-            parser.script += "</" + parser.tagName + ">";
-            parser.tagName = "";
-            parser.state = S.SCRIPT;
-            return;
-          }
-          emitNode(parser, "onscript", parser.script);
-          parser.script = "";
-        }
-        var t = parser.tags.length;
-        var tagName = parser.tagName;
-        if (!parser.strict) {
-          tagName = tagName[parser.looseCase]();
-        }
-        var closeTo = tagName;
-        while (t--) {
-          var close = parser.tags[t];
-          if (close.name !== closeTo) {
-            strictFail(parser, "Unexpected close tag");
-          } else {
-            break;
-          }
-        }
-        if (t < 0) {
-          strictFail(parser, "Unmatched closing tag: " + parser.tagName);
-          parser.textNode += "</" + parser.tagName + ">";
-          parser.state = S.TEXT;
-          return;
-        }
-        parser.tagName = tagName;
-        var s2 = parser.tags.length;
-        while (s2-- > t) {
-          var tag = parser.tag = parser.tags.pop();
-          parser.tagName = parser.tag.name;
-          emitNode(parser, "onclosetag", parser.tagName);
-          var x = {};
-          for (var i in tag.ns) {
-            x[i] = tag.ns[i];
-          }
-          var parent = parser.tags[parser.tags.length - 1] || parser;
-          if (parser.opt.xmlns && tag.ns !== parent.ns) {
-            Object.keys(tag.ns).forEach(function(p) {
-              var n = tag.ns[p];
-              emitNode(parser, "onclosenamespace", { prefix: p, uri: n });
-            });
-          }
-        }
-        if (t === 0) parser.closedRoot = true;
-        parser.tagName = parser.attribValue = parser.attribName = "";
-        parser.attribList.length = 0;
-        parser.state = S.TEXT;
-      }
-      function parseEntity(parser) {
-        var entity = parser.entity;
-        var entityLC = entity.toLowerCase();
-        var num;
-        var numStr = "";
-        if (parser.ENTITIES[entity]) {
-          return parser.ENTITIES[entity];
-        }
-        if (parser.ENTITIES[entityLC]) {
-          return parser.ENTITIES[entityLC];
-        }
-        entity = entityLC;
-        if (entity.charAt(0) === "#") {
-          if (entity.charAt(1) === "x") {
-            entity = entity.slice(2);
-            num = parseInt(entity, 16);
-            numStr = num.toString(16);
-          } else {
-            entity = entity.slice(1);
-            num = parseInt(entity, 10);
-            numStr = num.toString(10);
-          }
-        }
-        entity = entity.replace(/^0+/, "");
-        if (isNaN(num) || numStr.toLowerCase() !== entity || num < 0 || num > 1114111 || !isXmlChar(num)) {
-          strictFail(parser, "Invalid character entity");
-          return "&" + parser.entity + ";";
-        }
-        return String.fromCodePoint(num);
-      }
-      function isXmlChar(num) {
-        return num === 9 || num === 10 || num === 13 || num >= 32 && num <= 55295 || num >= 57344 && num <= 65533 || num >= 65536 && num <= 1114111;
-      }
-      function beginWhiteSpace(parser, c) {
-        if (c === "<") {
-          parser.state = S.OPEN_WAKA;
-          parser.startTagPosition = parser.position;
-        } else if (!isWhitespace(c)) {
-          strictFail(parser, "Non-whitespace before first tag.");
-          parser.textNode = c;
-          parser.state = S.TEXT;
-        }
-      }
-      function charAt(chunk, i) {
-        var result = "";
-        if (i < chunk.length) {
-          result = chunk.charAt(i);
-        }
-        return result;
-      }
-      function write(chunk) {
-        var parser = this;
-        if (this.error) {
-          throw this.error;
-        }
-        if (parser.closed) {
-          return error62(
-            parser,
-            "Cannot write after close. Assign an onready handler."
-          );
-        }
-        if (chunk === null) {
-          return end(parser);
-        }
-        if (typeof chunk === "object") {
-          chunk = chunk.toString();
-        }
-        var i = 0;
-        var c = "";
-        while (true) {
-          c = charAt(chunk, i++);
-          parser.c = c;
-          if (!c) {
-            break;
-          }
-          if (parser.trackPosition) {
-            parser.position++;
-            if (c === "\n") {
-              parser.line++;
-              parser.column = 0;
-            } else {
-              parser.column++;
-            }
-          }
-          switch (parser.state) {
-            case S.BEGIN:
-              parser.state = S.BEGIN_WHITESPACE;
-              if (c === "\uFEFF") {
-                continue;
-              }
-              beginWhiteSpace(parser, c);
-              continue;
-            case S.BEGIN_WHITESPACE:
-              beginWhiteSpace(parser, c);
-              continue;
-            case S.TEXT:
-              if (parser.sawRoot && !parser.closedRoot) {
-                var starti = i - 1;
-                while (c && c !== "<" && c !== "&") {
-                  c = charAt(chunk, i++);
-                  if (c && parser.trackPosition) {
-                    parser.position++;
-                    if (c === "\n") {
-                      parser.line++;
-                      parser.column = 0;
-                    } else {
-                      parser.column++;
-                    }
-                  }
-                }
-                parser.textNode += chunk.substring(starti, i - 1);
-              }
-              if (c === "<" && !(parser.sawRoot && parser.closedRoot && !parser.strict)) {
-                parser.state = S.OPEN_WAKA;
-                parser.startTagPosition = parser.position;
-              } else {
-                if (!isWhitespace(c) && (!parser.sawRoot || parser.closedRoot)) {
-                  strictFail(parser, "Text data outside of root node.");
-                }
-                if (c === "&") {
-                  parser.state = S.TEXT_ENTITY;
-                } else {
-                  parser.textNode += c;
-                }
-              }
-              continue;
-            case S.SCRIPT:
-              if (c === "<") {
-                parser.state = S.SCRIPT_ENDING;
-              } else {
-                parser.script += c;
-              }
-              continue;
-            case S.SCRIPT_ENDING:
-              if (c === "/") {
-                parser.state = S.CLOSE_TAG;
-              } else {
-                parser.script += "<" + c;
-                parser.state = S.SCRIPT;
-              }
-              continue;
-            case S.OPEN_WAKA:
-              if (c === "!") {
-                parser.state = S.SGML_DECL;
-                parser.sgmlDecl = "";
-              } else if (isWhitespace(c)) {
-              } else if (isMatch(nameStart, c)) {
-                parser.state = S.OPEN_TAG;
-                parser.tagName = c;
-              } else if (c === "/") {
-                parser.state = S.CLOSE_TAG;
-                parser.tagName = "";
-              } else if (c === "?") {
-                parser.state = S.PROC_INST;
-                parser.procInstName = parser.procInstBody = "";
-              } else {
-                strictFail(parser, "Unencoded <");
-                if (parser.startTagPosition + 1 < parser.position) {
-                  var pad = parser.position - parser.startTagPosition;
-                  c = new Array(pad).join(" ") + c;
-                }
-                parser.textNode += "<" + c;
-                parser.state = S.TEXT;
-              }
-              continue;
-            case S.SGML_DECL:
-              if (parser.sgmlDecl + c === "--") {
-                parser.state = S.COMMENT;
-                parser.comment = "";
-                parser.sgmlDecl = "";
-                continue;
-              }
-              if (parser.doctype && parser.doctype !== true && parser.sgmlDecl) {
-                parser.state = S.DOCTYPE_DTD;
-                parser.doctype += "<!" + parser.sgmlDecl + c;
-                parser.sgmlDecl = "";
-              } else if (CDATAre.test(parser.sgmlDecl + c)) {
-                emitNode(parser, "onopencdata");
-                parser.state = S.CDATA;
-                parser.sgmlDecl = "";
-                parser.cdata = "";
-              } else if (DOCTYPEre.test(parser.sgmlDecl + c)) {
-                parser.state = S.DOCTYPE;
-                if (parser.doctype || parser.sawRoot) {
-                  strictFail(
-                    parser,
-                    "Inappropriately located doctype declaration"
-                  );
-                }
-                parser.doctype = "";
-                parser.sgmlDecl = "";
-              } else if (c === ">") {
-                emitNode(parser, "onsgmldeclaration", parser.sgmlDecl);
-                parser.sgmlDecl = "";
-                parser.state = S.TEXT;
-              } else if (isQuote(c)) {
-                parser.state = S.SGML_DECL_QUOTED;
-                parser.sgmlDecl += c;
-              } else {
-                parser.sgmlDecl += c;
-              }
-              continue;
-            case S.SGML_DECL_QUOTED:
-              if (c === parser.q) {
-                parser.state = S.SGML_DECL;
-                parser.q = "";
-              }
-              parser.sgmlDecl += c;
-              continue;
-            case S.DOCTYPE:
-              if (c === ">") {
-                parser.state = S.TEXT;
-                emitNode(parser, "ondoctype", parser.doctype);
-                parser.doctype = true;
-              } else {
-                parser.doctype += c;
-                if (c === "[") {
-                  parser.state = S.DOCTYPE_DTD;
-                } else if (isQuote(c)) {
-                  parser.state = S.DOCTYPE_QUOTED;
-                  parser.q = c;
-                }
-              }
-              continue;
-            case S.DOCTYPE_QUOTED:
-              parser.doctype += c;
-              if (c === parser.q) {
-                parser.q = "";
-                parser.state = S.DOCTYPE;
-              }
-              continue;
-            case S.DOCTYPE_DTD:
-              if (c === "]") {
-                parser.doctype += c;
-                parser.state = S.DOCTYPE;
-              } else if (c === "<") {
-                parser.state = S.OPEN_WAKA;
-                parser.startTagPosition = parser.position;
-              } else if (isQuote(c)) {
-                parser.doctype += c;
-                parser.state = S.DOCTYPE_DTD_QUOTED;
-                parser.q = c;
-              } else {
-                parser.doctype += c;
-              }
-              continue;
-            case S.DOCTYPE_DTD_QUOTED:
-              parser.doctype += c;
-              if (c === parser.q) {
-                parser.state = S.DOCTYPE_DTD;
-                parser.q = "";
-              }
-              continue;
-            case S.COMMENT:
-              if (c === "-") {
-                parser.state = S.COMMENT_ENDING;
-              } else {
-                parser.comment += c;
-              }
-              continue;
-            case S.COMMENT_ENDING:
-              if (c === "-") {
-                parser.state = S.COMMENT_ENDED;
-                parser.comment = textopts(parser.opt, parser.comment);
-                if (parser.comment) {
-                  emitNode(parser, "oncomment", parser.comment);
-                }
-                parser.comment = "";
-              } else {
-                parser.comment += "-" + c;
-                parser.state = S.COMMENT;
-              }
-              continue;
-            case S.COMMENT_ENDED:
-              if (c !== ">") {
-                strictFail(parser, "Malformed comment");
-                parser.comment += "--" + c;
-                parser.state = S.COMMENT;
-              } else if (parser.doctype && parser.doctype !== true) {
-                parser.state = S.DOCTYPE_DTD;
-              } else {
-                parser.state = S.TEXT;
-              }
-              continue;
-            case S.CDATA:
-              var starti = i - 1;
-              while (c && c !== "]") {
-                c = charAt(chunk, i++);
-                if (c && parser.trackPosition) {
-                  parser.position++;
-                  if (c === "\n") {
-                    parser.line++;
-                    parser.column = 0;
-                  } else {
-                    parser.column++;
-                  }
-                }
-              }
-              parser.cdata += chunk.substring(starti, i - 1);
-              if (c === "]") {
-                parser.state = S.CDATA_ENDING;
-              }
-              continue;
-            case S.CDATA_ENDING:
-              if (c === "]") {
-                parser.state = S.CDATA_ENDING_2;
-              } else {
-                parser.cdata += "]" + c;
-                parser.state = S.CDATA;
-              }
-              continue;
-            case S.CDATA_ENDING_2:
-              if (c === ">") {
-                if (parser.cdata) {
-                  emitNode(parser, "oncdata", parser.cdata);
-                }
-                emitNode(parser, "onclosecdata");
-                parser.cdata = "";
-                parser.state = S.TEXT;
-              } else if (c === "]") {
-                parser.cdata += "]";
-              } else {
-                parser.cdata += "]]" + c;
-                parser.state = S.CDATA;
-              }
-              continue;
-            case S.PROC_INST:
-              if (c === "?") {
-                parser.state = S.PROC_INST_ENDING;
-              } else if (isWhitespace(c)) {
-                parser.state = S.PROC_INST_BODY;
-              } else {
-                parser.procInstName += c;
-              }
-              continue;
-            case S.PROC_INST_BODY:
-              if (!parser.procInstBody && isWhitespace(c)) {
-                continue;
-              } else if (c === "?") {
-                parser.state = S.PROC_INST_ENDING;
-              } else {
-                parser.procInstBody += c;
-              }
-              continue;
-            case S.PROC_INST_ENDING:
-              if (c === ">") {
-                const procInstEndData = {
-                  name: parser.procInstName,
-                  body: parser.procInstBody
-                };
-                validateXmlDeclarationEncoding(parser, procInstEndData);
-                emitNode(parser, "onprocessinginstruction", procInstEndData);
-                parser.procInstName = parser.procInstBody = "";
-                parser.state = S.TEXT;
-              } else {
-                parser.procInstBody += "?" + c;
-                parser.state = S.PROC_INST_BODY;
-              }
-              continue;
-            case S.OPEN_TAG:
-              if (isMatch(nameBody, c)) {
-                parser.tagName += c;
-              } else {
-                newTag(parser);
-                if (c === ">") {
-                  openTag2(parser);
-                } else if (c === "/") {
-                  parser.state = S.OPEN_TAG_SLASH;
-                } else {
-                  if (!isWhitespace(c)) {
-                    strictFail(parser, "Invalid character in tag name");
-                  }
-                  parser.state = S.ATTRIB;
-                }
-              }
-              continue;
-            case S.OPEN_TAG_SLASH:
-              if (c === ">") {
-                openTag2(parser, true);
-                closeTag2(parser);
-              } else {
-                strictFail(
-                  parser,
-                  "Forward-slash in opening tag not followed by >"
-                );
-                parser.state = S.ATTRIB;
-              }
-              continue;
-            case S.ATTRIB:
-              if (isWhitespace(c)) {
-                continue;
-              } else if (c === ">") {
-                openTag2(parser);
-              } else if (c === "/") {
-                parser.state = S.OPEN_TAG_SLASH;
-              } else if (isMatch(nameStart, c)) {
-                parser.attribName = c;
-                parser.attribValue = "";
-                parser.state = S.ATTRIB_NAME;
-              } else {
-                strictFail(parser, "Invalid attribute name");
-              }
-              continue;
-            case S.ATTRIB_NAME:
-              if (c === "=") {
-                parser.state = S.ATTRIB_VALUE;
-              } else if (c === ">") {
-                strictFail(parser, "Attribute without value");
-                parser.attribValue = parser.attribName;
-                attrib(parser);
-                openTag2(parser);
-              } else if (isWhitespace(c)) {
-                parser.state = S.ATTRIB_NAME_SAW_WHITE;
-              } else if (isMatch(nameBody, c)) {
-                parser.attribName += c;
-              } else {
-                strictFail(parser, "Invalid attribute name");
-              }
-              continue;
-            case S.ATTRIB_NAME_SAW_WHITE:
-              if (c === "=") {
-                parser.state = S.ATTRIB_VALUE;
-              } else if (isWhitespace(c)) {
-                continue;
-              } else {
-                strictFail(parser, "Attribute without value");
-                parser.tag.attributes[parser.attribName] = "";
-                parser.attribValue = "";
-                emitNode(parser, "onattribute", {
-                  name: parser.attribName,
-                  value: ""
-                });
-                parser.attribName = "";
-                if (c === ">") {
-                  openTag2(parser);
-                } else if (isMatch(nameStart, c)) {
-                  parser.attribName = c;
-                  parser.state = S.ATTRIB_NAME;
-                } else {
-                  strictFail(parser, "Invalid attribute name");
-                  parser.state = S.ATTRIB;
-                }
-              }
-              continue;
-            case S.ATTRIB_VALUE:
-              if (isWhitespace(c)) {
-                continue;
-              } else if (isQuote(c)) {
-                parser.q = c;
-                parser.state = S.ATTRIB_VALUE_QUOTED;
-              } else {
-                if (!parser.opt.unquotedAttributeValues) {
-                  error62(parser, "Unquoted attribute value");
-                }
-                parser.state = S.ATTRIB_VALUE_UNQUOTED;
-                parser.attribValue = c;
-              }
-              continue;
-            case S.ATTRIB_VALUE_QUOTED:
-              if (c !== parser.q) {
-                if (c === "&") {
-                  parser.state = S.ATTRIB_VALUE_ENTITY_Q;
-                } else {
-                  parser.attribValue += c;
-                }
-                continue;
-              }
-              attrib(parser);
-              parser.q = "";
-              parser.state = S.ATTRIB_VALUE_CLOSED;
-              continue;
-            case S.ATTRIB_VALUE_CLOSED:
-              if (isWhitespace(c)) {
-                parser.state = S.ATTRIB;
-              } else if (c === ">") {
-                openTag2(parser);
-              } else if (c === "/") {
-                parser.state = S.OPEN_TAG_SLASH;
-              } else if (isMatch(nameStart, c)) {
-                strictFail(parser, "No whitespace between attributes");
-                parser.attribName = c;
-                parser.attribValue = "";
-                parser.state = S.ATTRIB_NAME;
-              } else {
-                strictFail(parser, "Invalid attribute name");
-              }
-              continue;
-            case S.ATTRIB_VALUE_UNQUOTED:
-              if (!isAttribEnd(c)) {
-                if (c === "&") {
-                  parser.state = S.ATTRIB_VALUE_ENTITY_U;
-                } else {
-                  parser.attribValue += c;
-                }
-                continue;
-              }
-              attrib(parser);
-              if (c === ">") {
-                openTag2(parser);
-              } else {
-                parser.state = S.ATTRIB;
-              }
-              continue;
-            case S.CLOSE_TAG:
-              if (!parser.tagName) {
-                if (isWhitespace(c)) {
-                  continue;
-                } else if (notMatch(nameStart, c)) {
-                  if (parser.script) {
-                    parser.script += "</" + c;
-                    parser.state = S.SCRIPT;
-                  } else {
-                    strictFail(parser, "Invalid tagname in closing tag.");
-                  }
-                } else {
-                  parser.tagName = c;
-                }
-              } else if (c === ">") {
-                closeTag2(parser);
-              } else if (isMatch(nameBody, c)) {
-                parser.tagName += c;
-              } else if (parser.script) {
-                parser.script += "</" + parser.tagName + c;
-                parser.tagName = "";
-                parser.state = S.SCRIPT;
-              } else {
-                if (!isWhitespace(c)) {
-                  strictFail(parser, "Invalid tagname in closing tag");
-                }
-                parser.state = S.CLOSE_TAG_SAW_WHITE;
-              }
-              continue;
-            case S.CLOSE_TAG_SAW_WHITE:
-              if (isWhitespace(c)) {
-                continue;
-              }
-              if (c === ">") {
-                closeTag2(parser);
-              } else {
-                strictFail(parser, "Invalid characters in closing tag");
-              }
-              continue;
-            case S.TEXT_ENTITY:
-            case S.ATTRIB_VALUE_ENTITY_Q:
-            case S.ATTRIB_VALUE_ENTITY_U:
-              var returnState;
-              var buffer;
-              switch (parser.state) {
-                case S.TEXT_ENTITY:
-                  returnState = S.TEXT;
-                  buffer = "textNode";
-                  break;
-                case S.ATTRIB_VALUE_ENTITY_Q:
-                  returnState = S.ATTRIB_VALUE_QUOTED;
-                  buffer = "attribValue";
-                  break;
-                case S.ATTRIB_VALUE_ENTITY_U:
-                  returnState = S.ATTRIB_VALUE_UNQUOTED;
-                  buffer = "attribValue";
-                  break;
-              }
-              if (c === ";") {
-                var parsedEntity = parseEntity(parser);
-                if (parser.opt.unparsedEntities && !Object.values(sax2.XML_ENTITIES).includes(parsedEntity)) {
-                  if ((parser.entityCount += 1) > parser.opt.maxEntityCount) {
-                    error62(
-                      parser,
-                      "Parsed entity count exceeds max entity count"
-                    );
-                  }
-                  if ((parser.entityDepth += 1) > parser.opt.maxEntityDepth) {
-                    error62(
-                      parser,
-                      "Parsed entity depth exceeds max entity depth"
-                    );
-                  }
-                  parser.entity = "";
-                  parser.state = returnState;
-                  parser.write(parsedEntity);
-                  parser.entityDepth -= 1;
-                } else {
-                  parser[buffer] += parsedEntity;
-                  parser.entity = "";
-                  parser.state = returnState;
-                }
-              } else if (isMatch(parser.entity.length ? entityBody : entityStart, c)) {
-                parser.entity += c;
-              } else {
-                strictFail(parser, "Invalid character in entity name");
-                parser[buffer] += "&" + parser.entity + c;
-                parser.entity = "";
-                parser.state = returnState;
-              }
-              continue;
-            default: {
-              throw new Error(parser, "Unknown state: " + parser.state);
-            }
-          }
-        }
-        if (parser.position >= parser.bufferCheckPosition) {
-          checkBufferLength(parser);
-        }
-        return parser;
-      }
-      if (!String.fromCodePoint) {
-        ;
-        (function() {
-          var stringFromCharCode = String.fromCharCode;
-          var floor = Math.floor;
-          var fromCodePoint = function() {
-            var MAX_SIZE = 16384;
-            var codeUnits = [];
-            var highSurrogate2;
-            var lowSurrogate;
-            var index = -1;
-            var length = arguments.length;
-            if (!length) {
-              return "";
-            }
-            var result = "";
-            while (++index < length) {
-              var codePoint = Number(arguments[index]);
-              if (!isFinite(codePoint) || // `NaN`, `+Infinity`, or `-Infinity`
-              codePoint < 0 || // not a valid Unicode code point
-              codePoint > 1114111 || // not a valid Unicode code point
-              floor(codePoint) !== codePoint) {
-                throw RangeError("Invalid code point: " + codePoint);
-              }
-              if (codePoint <= 65535) {
-                codeUnits.push(codePoint);
-              } else {
-                codePoint -= 65536;
-                highSurrogate2 = (codePoint >> 10) + 55296;
-                lowSurrogate = codePoint % 1024 + 56320;
-                codeUnits.push(highSurrogate2, lowSurrogate);
-              }
-              if (index + 1 === length || codeUnits.length > MAX_SIZE) {
-                result += stringFromCharCode.apply(null, codeUnits);
-                codeUnits.length = 0;
-              }
-            }
-            return result;
-          };
-          if (Object.defineProperty) {
-            Object.defineProperty(String, "fromCodePoint", {
-              value: fromCodePoint,
-              configurable: true,
-              writable: true
-            });
-          } else {
-            String.fromCodePoint = fromCodePoint;
-          }
-        })();
-      }
-    })(typeof exports === "undefined" ? exports.sax = {} : exports);
-  }
-});
-
-// src/tests/junit-parse.ts
-function createJunitReader(params) {
-  const limits = { ...DEFAULT_JUNIT_LIMITS, ...params.limits };
-  const parser = import_sax.default.parser(true, { trim: false, normalize: false, position: false });
-  const state = { suites: [], open: null, sawRoot: false };
-  const guardInput = createInputGuard(limits);
-  parser.ondoctype = () => {
-    throw new JunitRefusedError(
-      "the report has a DOCTYPE; JUnit reports never need one (entities are refused)"
-    );
-  };
-  parser.onopentag = (tag) => openTag(state, tag, limits);
-  const onText = (text) => collectText(state.open, text, limits.maxTextChars);
-  parser.ontext = onText;
-  parser.oncdata = onText;
-  parser.onclosetag = (name) => closeTag(state, name, params.onCase);
-  parser.onerror = (error62) => {
-    throw error62 instanceof JunitRefusedError ? error62 : new JunitRefusedError(`malformed XML: ${firstLine(error62.message)}`);
-  };
-  return {
-    write(chunk) {
-      guardInput(chunk);
-      parser.write(chunk);
-      const pending = parser.attribValue;
-      if (pending && pending.length > limits.maxAttributeChars) {
-        throw new JunitRefusedError(`an attribute is longer than ${limits.maxAttributeChars} characters`);
-      }
-    },
-    end() {
-      parser.close();
-      if (!state.sawRoot) throw new JunitRefusedError("the report has no XML elements");
-    }
-  };
-}
-function createInputGuard(limits) {
-  let bytes = 0;
-  let carry = "";
-  return (chunk) => {
-    bytes += Buffer.byteLength(chunk);
-    if (bytes > limits.maxBytes) {
-      throw new JunitRefusedError(
-        `the report is larger than ${limits.maxBytes} bytes; it was not read further`
-      );
-    }
-    const window2 = carry + chunk;
-    if (/<!(DOCTYPE|ENTITY)/i.test(window2)) {
-      throw new JunitRefusedError("the report has a DOCTYPE or ENTITY declaration; entities are refused");
-    }
-    carry = window2.slice(-9);
-  };
-}
-function openTag(state, tag, limits) {
-  state.sawRoot = true;
-  const attrs = tag.attributes;
-  switch (tag.name) {
-    case "testsuite":
-      state.suites.push(attrs.name ?? "");
-      return;
-    case "testcase":
-      state.open = { raw: newCase(attrs, state.suites), collecting: null };
-      return;
-  }
-  if (state.open) openCaseChild(state.open, tag.name, attrs, limits);
-}
-function openCaseChild(open7, name, attrs, limits) {
-  const raw = open7.raw;
-  if (name === "failure" || name === "error") {
-    if (raw.status !== "error") raw.status = name === "error" ? "error" : "failed";
-    raw.message ??= cut(attrs.message ?? null, limits.maxTextChars);
-    open7.collecting = "details";
-  } else if (name === "skipped") {
-    if (raw.status === "passed") raw.status = "skipped";
-    raw.message ??= cut(attrs.message ?? null, limits.maxTextChars);
-    open7.collecting = "details";
-  } else if (name === "system-out") {
-    open7.collecting = "systemOut";
-  }
-}
-function collectText(open7, text, maxChars) {
-  if (!open7?.collecting) return;
-  const key = open7.collecting;
-  const before = open7.raw[key] ?? "";
-  if (before.length >= maxChars) return;
-  open7.raw[key] = before + text.slice(0, maxChars - before.length);
-}
-function closeTag(state, name, onCase) {
-  if (name === "testsuite") state.suites.pop();
-  else if (name === "testcase" && state.open) {
-    onCase(finish2(state.open.raw));
-    state.open = null;
-  } else if (state.open && ["failure", "error", "skipped", "system-out"].includes(name)) {
-    state.open.collecting = null;
-  }
-}
-function newCase(attrs, suites) {
-  const classname = attrs.classname ?? attrs.class ?? null;
-  return {
-    suite: suites.findLast((name) => name !== "") ?? classname ?? "",
-    name: attrs.name ?? "(unnamed)",
-    classname,
-    status: "passed",
-    durationMs: seconds(attrs.time),
-    file: attrs.file ?? attrs.filepath ?? null,
-    line: positiveInt(attrs.line ?? attrs.lineno),
-    message: null,
-    details: null,
-    systemOut: null
-  };
-}
-function finish2(raw) {
-  const details = raw.details?.trim() || null;
-  const message = raw.message?.trim() || (details ? firstLine(details) : null);
-  return { ...raw, details, message, systemOut: raw.systemOut?.trim() || null };
-}
-function seconds(value) {
-  if (value === void 0) return null;
-  const n = Number(value.replaceAll(",", ""));
-  return Number.isFinite(n) && n >= 0 ? Math.round(n * 1e3 * 1e3) / 1e3 : null;
-}
-function positiveInt(value) {
-  if (value === void 0 || !/^\d+$/.test(value)) return null;
-  const n = Number(value);
-  return n > 0 && Number.isSafeInteger(n) ? n : null;
-}
-function cut(value, max) {
-  return value === null ? null : value.slice(0, max);
-}
-function firstLine(text) {
-  return text.trim().split("\n", 1)[0] ?? "";
-}
-var import_sax, DEFAULT_JUNIT_LIMITS, JunitRefusedError;
-var init_junit_parse = __esm({
-  "src/tests/junit-parse.ts"() {
-    "use strict";
-    import_sax = __toESM(require_sax(), 1);
-    DEFAULT_JUNIT_LIMITS = {
-      maxBytes: 64 * 1024 * 1024,
-      maxTextChars: 8 * 1024,
-      maxAttributeChars: 64 * 1024
-    };
-    JunitRefusedError = class extends Error {
-      name = "JunitRefusedError";
-    };
-  }
-});
-
-// src/tests/lane-results.ts
-function toRecord(raw, location) {
-  return {
-    suite: raw.suite,
-    name: raw.name,
-    classname: raw.classname,
-    status: raw.status,
-    duration_ms: raw.durationMs,
-    file: location?.file ?? null,
-    line: location?.line ?? null,
-    message: raw.message,
-    details: raw.details,
-    system_out: raw.status === "failed" || raw.status === "error" ? raw.systemOut : null
-  };
-}
-var DEFAULT_RESULT_LIMITS, LaneResultsBuilder;
-var init_lane_results = __esm({
-  "src/tests/lane-results.ts"() {
-    "use strict";
-    DEFAULT_RESULT_LIMITS = { maxFailed: 200, slowest: 10 };
-    LaneResultsBuilder = class {
-      limits;
-      results = {
-        counts: { total: 0, passed: 0, failed: 0, errors: 0, skipped: 0, duration_ms: 0 },
-        reports: [],
-        failed: [],
-        failed_truncated: 0,
-        slowest: [],
-        warnings: []
-      };
-      constructor(limits = {}) {
-        this.limits = { ...DEFAULT_RESULT_LIMITS, ...limits };
-      }
-      report(path15) {
-        this.results.reports.push(path15);
-      }
-      warn(message) {
-        if (this.results.warnings.length < 50) this.results.warnings.push(message);
-      }
-      add(raw, location) {
-        const counts = this.results.counts;
-        counts.total += 1;
-        counts.duration_ms += raw.durationMs ?? 0;
-        if (raw.status === "passed") counts.passed += 1;
-        else if (raw.status === "skipped") counts.skipped += 1;
-        else if (raw.status === "error") counts.errors += 1;
-        else counts.failed += 1;
-        if (raw.status === "failed" || raw.status === "error") {
-          if (this.results.failed.length < this.limits.maxFailed)
-            this.results.failed.push(toRecord(raw, location));
-          else this.results.failed_truncated += 1;
-        } else if (raw.status === "passed" && raw.durationMs !== null) {
-          this.keepIfSlow(raw);
-        }
-      }
-      keepIfSlow(raw) {
-        const slowest = this.results.slowest;
-        const last = slowest[slowest.length - 1];
-        if (slowest.length >= this.limits.slowest && last && (last.duration_ms ?? 0) >= (raw.durationMs ?? 0))
-          return;
-        slowest.push(toRecord({ ...raw, details: null, systemOut: null, message: null }, null));
-        slowest.sort((a, b) => (b.duration_ms ?? 0) - (a.duration_ms ?? 0));
-        if (slowest.length > this.limits.slowest) slowest.pop();
-      }
-      build() {
-        const counts = this.results.counts;
-        return { ...this.results, counts: { ...counts, duration_ms: Math.round(counts.duration_ms) } };
-      }
-    };
-  }
-});
-
-// src/report/paths.ts
-import path5 from "node:path/posix";
-function toPosix(p) {
-  return p.replaceAll("\\", "/");
-}
-function relativizePath(file2, roots) {
-  const p = toPosix(file2.trim());
-  if (p === "") return void 0;
-  if (p.startsWith("/")) {
-    for (const root of [roots.repoRoot, ...roots.guestRoots ?? []]) {
-      const r = toPosix(root).replace(/\/+$/, "");
-      if (r !== "" && p.startsWith(`${r}/`)) return inside(p.slice(r.length + 1));
-    }
-    return void 0;
-  }
-  if (/^[A-Za-z]:\//.test(p)) return void 0;
-  return inside(p);
-}
-function inside(relative2) {
-  const normal = path5.normalize(relative2);
-  if (normal === "." || normal === ".." || normal.startsWith("../") || normal.startsWith("/"))
-    return void 0;
-  return normal;
-}
-var init_paths = __esm({
-  "src/report/paths.ts"() {
-    "use strict";
-  }
-});
-
-// src/tests/locate.ts
-function locateFailure(testCase, roots, isRepoFile) {
-  const ownFile = testCase.file ? relativizePath(testCase.file, roots) : void 0;
-  const text = `${testCase.details ?? ""}
-${testCase.message ?? ""}`;
-  const candidates = [...traceLocations(text, roots), ...isRepoFile ? jvmLocations(text) : []].filter(
-    (c) => !isRepoFile || isRepoFile(c.file)
-  );
-  const own2 = ownFile ? candidates.find((c) => c.file === ownFile) : void 0;
-  if (own2) return own2;
-  if (candidates[0]) return candidates[0];
-  if (ownFile && !VENDORED.test(ownFile)) return { file: ownFile, line: testCase.line ?? 1 };
-  return null;
-}
-function traceLocations(text, roots) {
-  const found = [];
-  const withoutJvm = text.replace(JVM_FRAME, "");
-  for (const pattern of [BATS, PATH_LINE]) {
-    for (const match of withoutJvm.matchAll(pattern)) {
-      const file2 = relativizePath(match[1] ?? "", roots);
-      const line = Number(match[2]);
-      if (!file2 || VENDORED.test(file2) || !(line > 0)) continue;
-      found.push({ file: file2, line });
-    }
-  }
-  return found;
-}
-function jvmLocations(text) {
-  const found = [];
-  for (const match of text.matchAll(JVM_FRAME)) {
-    const dir = (match[1] ?? "").replace(/\.$/, "").replaceAll(".", "/");
-    for (const root of JVM_SOURCE_ROOTS) {
-      found.push({ file: [root, dir, match[2]].filter((part) => part).join("/"), line: Number(match[3]) });
-    }
-  }
-  return found;
-}
-var PATH_LINE, BATS, JVM_FRAME, JVM_SOURCE_ROOTS, VENDORED;
-var init_locate = __esm({
-  "src/tests/locate.ts"() {
-    "use strict";
-    init_paths();
-    PATH_LINE = /(?:^|[\s(❯'"])(\/?(?:[\w.@+~-]+\/)*[\w.@+~-]+\.[A-Za-z][\w]{0,9}):(\d+)(?::\d+)?/gm;
-    BATS = /\(in test file ([^,\n]+), line (\d+)\)/g;
-    JVM_FRAME = /\bat (?:[\w.$-]+(?:@[\w.-]+)?\/)?((?:[\w$]+\.)*)[\w$]+\.[\w$<>]+\(([\w$]+\.(?:java|kt|scala|groovy)):(\d+)\)/g;
-    JVM_SOURCE_ROOTS = ["src/test/java", "src/main/java", "src/test/kotlin", "src/main/kotlin", ""];
-    VENDORED = /(^|\/)(node_modules|site-packages|dist-packages|\.venv|vendor|\.cargo)\//;
-  }
-});
-
-// src/tests/read-reports.ts
-import { createReadStream as createReadStream2 } from "node:fs";
-import { stat } from "node:fs/promises";
-async function readLaneReports(params) {
-  const builder = new LaneResultsBuilder(params.resultLimits);
-  const limits = { ...DEFAULT_JUNIT_LIMITS, ...params.limits };
-  for (const file2 of params.files) {
-    builder.report(file2.name);
-    const onCase = (raw) => builder.add(
-      raw,
-      raw.status === "failed" || raw.status === "error" ? locateFailure(raw, params.roots, params.isRepoFile) : null
-    );
-    try {
-      await readOne(file2.path, { onCase, limits });
-    } catch (error62) {
-      builder.warn(`${file2.name}: ${error62 instanceof Error ? error62.message : String(error62)}`);
-    }
-  }
-  return builder.build();
-}
-async function readOne(path15, params) {
-  const info = await stat(path15);
-  if (info.size > params.limits.maxBytes) {
-    throw new Error(
-      `the report is ${info.size} bytes, over the ${params.limits.maxBytes}-byte limit; it was not read`
-    );
-  }
-  const reader = createJunitReader({ onCase: params.onCase, limits: params.limits });
-  const stream = createReadStream2(path15, { encoding: "utf8", highWaterMark: 64 * 1024 });
-  try {
-    for await (const chunk of stream) reader.write(chunk);
-    reader.end();
-  } finally {
-    stream.destroy();
-  }
-}
-var init_read_reports = __esm({
-  "src/tests/read-reports.ts"() {
-    "use strict";
-    init_junit_parse();
-    init_lane_results();
-    init_locate();
-  }
-});
-
-// src/artifacts/sink.ts
-import { createWriteStream } from "node:fs";
-import { mkdir, rm } from "node:fs/promises";
-import path6 from "node:path";
-import { pipeline } from "node:stream/promises";
-var ArtifactSink;
-var init_sink = __esm({
-  "src/artifacts/sink.ts"() {
-    "use strict";
-    ArtifactSink = class _ArtifactSink {
-      root;
-      caps;
-      record = { files: [], bytes: 0, warnings: [] };
-      constructor(root, caps) {
-        this.root = path6.resolve(root);
-        this.caps = caps;
-      }
-      static async open(root, caps) {
-        await rm(root, { recursive: true, force: true });
-        await mkdir(root, { recursive: true });
-        return new _ArtifactSink(root, caps);
-      }
-      warn(message) {
-        if (this.record.warnings.length < 50) this.record.warnings.push(message);
-      }
-      /** Whether a file of `size` bytes still fits the byte cap; warns when it does not. */
-      fits(name, size) {
-        if (this.record.bytes + size <= this.caps.maxBytes) return true;
-        this.warn(
-          `${name} (${size} bytes) was not collected: it would pass the limit of ${this.caps.maxBytes} bytes of artifacts per lane`
-        );
-        return false;
-      }
-      /** Copy one file in; the stream is cut at `size` bytes, so a file growing meanwhile cannot pass the cap. */
-      async add(params) {
-        const target = path6.resolve(this.root, params.name);
-        if (!target.startsWith(`${this.root}${path6.sep}`))
-          throw new Error(`artifact name ${params.name} escapes the artifacts dir`);
-        await mkdir(path6.dirname(target), { recursive: true });
-        let written = 0;
-        const limit = params.size;
-        async function* capped(source) {
-          for await (const chunk of source) {
-            const room = limit - written;
-            if (room <= 0) break;
-            const piece = chunk.length > room ? chunk.subarray(0, room) : chunk;
-            written += piece.length;
-            yield piece;
-          }
-        }
-        await pipeline(params.content, capped, createWriteStream(target, { flags: "wx", mode: 420 }));
-        this.record.files.push({ name: params.name, bytes: written, report: params.report });
-        this.record.bytes += written;
-      }
-      path(name) {
-        return path6.join(this.root, name);
-      }
-      result() {
-        return { files: [...this.record.files], bytes: this.record.bytes, warnings: [...this.record.warnings] };
-      }
-    };
-  }
-});
-
-// src/artifacts/lane-outputs.ts
-import { existsSync as existsSync3 } from "node:fs";
-import path7 from "node:path";
-function hasOutputs(spec) {
-  return (spec.artifacts?.length ?? 0) + (spec.reports?.length ?? 0) > 0;
-}
-async function collectLaneOutputs(params) {
-  if (!hasOutputs(params.spec)) return {};
-  const caps = params.caps ?? DEFAULT_ARTIFACT_CAPS;
-  const sink = await ArtifactSink.open(path7.join(params.jobDir, "artifacts"), caps);
-  let collected = [];
-  try {
-    collected = await params.collect(sink, caps);
-  } catch (error62) {
-    sink.warn(`collecting artifacts failed: ${describeError(error62)}`);
-  }
-  const artifacts = sink.result();
-  params.log(`collected ${artifacts.files.length} artifact file(s), ${artifacts.bytes} bytes`);
-  for (const warning of artifacts.warnings) params.log(`artifacts: ${warning}`);
-  const reports = collected.filter((f) => f.report);
-  if ((params.spec.reports?.length ?? 0) === 0) return { artifacts };
-  if (reports.length === 0) return { artifacts, tests: null };
-  const tests = await readLaneReports({
-    files: reports.map((f) => ({ path: sink.path(f.name), name: f.name })),
-    roots: { repoRoot: params.repoRoot, guestRoots: params.workspaceRoots },
-    isRepoFile: (p) => existsSync3(path7.join(params.repoRoot, p))
-  });
-  const c = tests.counts;
-  params.log(`tests: ${c.total} total, ${c.failed + c.errors} failed, ${c.skipped} skipped`);
-  for (const warning of tests.warnings) params.log(`reports: ${warning}`);
-  return { artifacts, tests };
-}
-var OUTPUT_DIR_ENV;
-var init_lane_outputs = __esm({
-  "src/artifacts/lane-outputs.ts"() {
-    "use strict";
-    init_errors2();
-    init_read_reports();
-    init_select();
-    init_sink();
-    OUTPUT_DIR_ENV = "PIKACI_OUTPUT_DIR";
-  }
-});
-
-// src/snapshot/digest.ts
-import { createHash } from "node:crypto";
-import { readFileSync as readFileSync2 } from "node:fs";
-import { open as open3 } from "node:fs/promises";
-import { setImmediate as yieldToLoop } from "node:timers/promises";
-function digestSmallFile(path15) {
-  const data = readFileSync2(path15);
-  return { digest: createHash("sha256").update(data).digest("hex"), size: data.length };
-}
-async function digestFile(path15, expectedSize) {
-  if (expectedSize <= SMALL_FILE) return digestSmallFile(path15);
-  const hash2 = createHash("sha256");
-  const handle = await open3(path15, "r");
-  const buffer = Buffer.allocUnsafe(CHUNK);
-  let size = 0;
-  try {
-    for (; ; ) {
-      const { bytesRead } = await handle.read(buffer, 0, CHUNK, null);
-      if (bytesRead === 0) break;
-      hash2.update(buffer.subarray(0, bytesRead));
-      size += bytesRead;
-    }
-  } finally {
-    await handle.close();
-  }
-  return { digest: hash2.digest("hex"), size };
-}
-async function digestFiles(items, work, concurrency) {
-  const large = items.filter((item) => item.stat.size > SMALL_FILE);
-  const small = items.filter((item) => item.stat.size <= SMALL_FILE);
-  const streaming = mapLimit(large, concurrency, work);
-  let sliceStart = performance.now();
-  for (const item of small) {
-    await work(item);
-    if (performance.now() - sliceStart > 8) {
-      await yieldToLoop();
-      sliceStart = performance.now();
-    }
-  }
-  await streaming;
-}
-async function mapLimit(items, limit, work) {
-  const results = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index], index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
-var SMALL_FILE, CHUNK;
-var init_digest = __esm({
-  "src/snapshot/digest.ts"() {
-    "use strict";
-    SMALL_FILE = 1 << 20;
-    CHUNK = 1 << 20;
-  }
-});
-
-// src/executor/local/copy-tree.ts
-import { chmod, constants as constants2, copyFile, mkdir as mkdir2, symlink } from "node:fs/promises";
-import { dirname, join } from "node:path";
-async function copySnapshot(snapshot, dest) {
-  const made = /* @__PURE__ */ new Set();
-  const ensureDir = async (dir) => {
-    if (made.has(dir)) return;
-    await mkdir2(dir, { recursive: true });
-    made.add(dir);
-  };
-  const files = [];
-  for (const entry of snapshot.entries) {
-    const to = join(dest, entry.path);
-    if (entry.type === "dir") {
-      await ensureDir(to);
-      continue;
-    }
-    await ensureDir(dirname(to));
-    if (entry.type === "symlink") {
-      await symlink(entry.target, to);
-      continue;
-    }
-    await copyFile(join(snapshot.root, entry.path), to, constants2.COPYFILE_FICLONE).catch(
-      (error62) => {
-        throw asSnapshotChange(error62, entry.path, snapshot.hash);
-      }
-    );
-    await chmod(to, entry.exec ? 493 : 420);
-    files.push(entry);
-  }
-  await verifyCopies(files, dest, snapshot.hash);
-  return { files: files.length, bytes: files.reduce((sum, entry) => sum + entry.size, 0) };
-}
-async function verifyCopies(files, dest, snapshotHash) {
-  const items = files.map((entry) => ({ entry, stat: { size: entry.size } }));
-  await digestFiles(
-    items,
-    async ({ entry }) => {
-      const copy = await digestFile(join(dest, entry.path), entry.size);
-      if (copy.digest !== entry.digest || copy.size !== entry.size) {
-        throw new SnapshotChangedError(entry.path, snapshotHash);
-      }
-    },
-    8
-  );
-}
-var init_copy_tree = __esm({
-  "src/executor/local/copy-tree.ts"() {
-    "use strict";
-    init_errors2();
-    init_digest();
-  }
-});
-
-// src/executor/local/lane-env.ts
-import { existsSync as existsSync4 } from "node:fs";
-import { delimiter, join as join2 } from "node:path";
-function laneEnv(params) {
-  return {
-    PATH: params.parent.PATH || FALLBACK_PATH,
-    HOME: params.home,
-    TMPDIR: params.tmp,
-    LANG: params.parent.LANG || "C.UTF-8",
-    CI: "true",
-    PIKACI: "1",
-    ...params.lane,
-    PIKACI_RUN_ID: params.ids.runId,
-    PIKACI_JOB_ID: params.ids.jobId,
-    PIKACI_LANE_ID: params.ids.laneId,
-    PIKACI_ATTEMPT: String(params.ids.attempt)
-  };
-}
-function findShell(path15, exists = existsSync4) {
-  for (const dir of (path15 || FALLBACK_PATH).split(delimiter)) {
-    if (dir && exists(join2(dir, "bash"))) return join2(dir, "bash");
-  }
-  return "/bin/sh";
-}
-var FALLBACK_PATH;
-var init_lane_env = __esm({
-  "src/executor/local/lane-env.ts"() {
-    "use strict";
-    FALLBACK_PATH = "/usr/local/bin:/usr/bin:/bin";
-  }
-});
-
-// src/executor/local/spawn-lane.ts
-import { spawn } from "node:child_process";
-import { constants as constants3 } from "node:os";
-import { StringDecoder } from "node:string_decoder";
-function killGroup(pid, signal) {
-  if (pid === void 0) return;
-  try {
-    process.kill(-pid, signal);
-  } catch {
-  }
-}
-function spawnLane(params) {
-  let markStarted = () => {
-  };
-  const started = new Promise((resolve5) => {
-    markStarted = resolve5;
-  });
-  const exit = waitLane(params, () => markStarted());
-  return { started, exit };
-}
-function waitLane(params, onSpawn) {
-  const grace = params.killGraceMs ?? 2e3;
-  return new Promise((resolve5) => {
-    let stopReason = null;
-    let forceTimer;
-    const child = spawn(params.shell, ["-c", params.command], {
-      cwd: params.cwd,
-      env: params.env,
-      detached: true,
-      stdio: ["ignore", "pipe", "pipe"]
-    });
-    const stop = (reason) => {
-      if (stopReason) return;
-      stopReason = reason;
-      killGroup(child.pid, "SIGTERM");
-      forceTimer = setTimeout(() => killGroup(child.pid, "SIGKILL"), grace);
-    };
-    const deadline = setTimeout(() => stop("timeout"), params.timeoutMs);
-    const onAbort = () => stop("cancelled");
-    if (params.signal.aborted) onAbort();
-    else params.signal.addEventListener("abort", onAbort, { once: true });
-    for (const stream of [child.stdout, child.stderr]) {
-      const decoder = new StringDecoder("utf8");
-      stream.on("data", (chunk) => {
-        const text = decoder.write(chunk);
-        if (text) params.onOutput(text);
-      });
-      stream.on("end", () => {
-        const rest = decoder.end();
-        if (rest) params.onOutput(rest);
-      });
-    }
-    const finish4 = (exit) => {
-      clearTimeout(deadline);
-      clearTimeout(forceTimer);
-      params.signal.removeEventListener("abort", onAbort);
-      killGroup(child.pid, "SIGKILL");
-      resolve5(exit);
-    };
-    child.on("spawn", onSpawn);
-    child.on("error", (error62) => {
-      onSpawn();
-      finish4({ kind: "spawn_failed", message: error62.message });
-    });
-    child.on("exit", () => killGroup(child.pid, "SIGKILL"));
-    child.on("close", (code, signal) => {
-      if (stopReason) finish4({ kind: stopReason });
-      else finish4({ kind: "exited", code: code ?? 128 + signalNumber(signal), signal });
-    });
-  });
-}
-function signalNumber(signal) {
-  return signal ? constants3.signals[signal] ?? 0 : 0;
-}
-var init_spawn_lane = __esm({
-  "src/executor/local/spawn-lane.ts"() {
-    "use strict";
-  }
-});
-
-// src/executor/phase-clock.ts
-var PhaseClock;
-var init_phase_clock = __esm({
-  "src/executor/phase-clock.ts"() {
-    "use strict";
-    PhaseClock = class {
-      constructor(events) {
-        this.events = events;
-      }
-      events;
-      phases = [];
-      async run(phase, work) {
-        const startedAt = /* @__PURE__ */ new Date();
-        const t0 = performance.now();
-        this.events.phase(phase, "started", null);
-        try {
-          const result = await work();
-          this.#close(phase, startedAt, t0, "ok", null);
-          return result;
-        } catch (error62) {
-          this.#close(phase, startedAt, t0, "failed", error62 instanceof Error ? error62.message : String(error62));
-          throw error62;
-        }
-      }
-      #close(phase, startedAt, t0, status, message) {
-        const durationMs = Math.round(performance.now() - t0);
-        this.phases.push({
-          phase,
-          started_at: startedAt.toISOString(),
-          finished_at: (/* @__PURE__ */ new Date()).toISOString(),
-          duration_ms: durationMs,
-          status,
-          message
-        });
-        this.events.phase(phase, status === "ok" ? "finished" : "failed", durationMs);
-      }
-    };
-  }
-});
-
-// src/executor/local-executor.ts
-var local_executor_exports = {};
-__export(local_executor_exports, {
-  createLocalExecutor: () => createLocalExecutor,
-  outcomeOf: () => outcomeOf
-});
-import { mkdir as mkdir3, mkdtemp, rm as rm2 } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join as join3 } from "node:path";
-function createLocalExecutor(options = {}) {
-  const env = options.env ?? process.env;
-  const shell = findShell(env.PATH);
-  return {
-    kind: "local",
-    runJob: (job2, events, signal) => runLocalJob({ job: job2, events, signal, shell, env, tmpRoot: options.tmpRoot ?? tmpdir() })
-  };
-}
-async function runLocalJob(params) {
-  const { job: job2, events, signal } = params;
-  const startedAt = (/* @__PURE__ */ new Date()).toISOString();
-  const clock = new PhaseClock(events);
-  const host = (line) => events.log("host", `pikaci: ${line}
-`);
-  const spec = job2.execute;
-  const temp = { dir: null };
-  let exit = { kind: "cancelled" };
-  let outputs = {};
-  try {
-    const paths = await clock.run("prepare_directories", () => prepareDirs(params, temp, host));
-    await clock.run("sync_snapshot", async () => {
-      const stats = await copySnapshot(job2.snapshot, paths.workspace);
-      host(`copied snapshot ${job2.snapshot.hash.slice(0, 12)} (${stats.files} files)`);
-    });
-    if (spec.caches.length > 0 || spec.mounts.length > 0) {
-      host("caches and mounts apply to the Incus executor only; ignored locally");
-    }
-    if (spec.limits)
-      host("limits (cpu, memory, processes) apply to the Incus executor only; not enforced locally");
-    if (signal.aborted) throw new Error("cancelled");
-    const lane = await clock.run("launch_guest", () => launchLane(params, paths, host));
-    exit = await clock.run("wait_for_completion", () => lane.exit);
-    outputs = await clock.run("collect_artifacts", () => collectOutputs(job2, paths, exit, host));
-  } catch (error62) {
-    exit = signal.aborted ? { kind: "cancelled" } : { kind: "infrastructure", message: describeError(error62) };
-    host(`failed: ${describeExit(exit, spec.timeout_secs)}`);
-  } finally {
-    await clock.run("cleanup", async () => {
-      if (temp.dir) await rm2(temp.dir, { recursive: true, force: true, maxRetries: 3 });
-    }).catch((error62) => host(`cleanup failed: ${describeError(error62)}`));
-  }
-  return {
-    ...outcomeOf(exit, spec.timeout_secs),
-    phases: clock.phases,
-    started_at: startedAt,
-    finished_at: (/* @__PURE__ */ new Date()).toISOString(),
-    ...outputs
-  };
-}
-async function prepareDirs(params, temp, host) {
-  await mkdir3(params.tmpRoot, { recursive: true });
-  const dir = await mkdtemp(join3(params.tmpRoot, "pikaci-local-"));
-  temp.dir = dir;
-  const layout = {
-    workspace: join3(dir, "workspace"),
-    home: join3(dir, "home"),
-    tmp: join3(dir, "tmp"),
-    outputs: join3(dir, "outputs")
-  };
-  await Promise.all(Object.values(layout).map((p) => mkdir3(p, { recursive: true })));
-  host(`job ${params.job.lane_id} attempt ${params.job.attempt} in ${dir}`);
-  return layout;
-}
-async function launchLane(params, paths, host) {
-  const { job: job2, events } = params;
-  const spec = job2.execute;
-  host(`running the lane with ${params.shell} -c (timeout ${spec.timeout_secs}s)`);
-  const spawned = spawnLane({
-    shell: params.shell,
-    command: spec.command,
-    cwd: paths.workspace,
-    env: {
-      ...laneEnv({
-        parent: params.env,
-        home: paths.home,
-        tmp: paths.tmp,
-        lane: spec.env,
-        ids: { runId: job2.run_id, jobId: job2.lane_id, laneId: job2.lane_id, attempt: job2.attempt }
-      }),
-      [OUTPUT_DIR_ENV]: paths.outputs
-    },
-    timeoutMs: spec.timeout_secs * 1e3,
-    signal: params.signal,
-    onOutput: (text) => events.log("guest", text)
-  });
-  await spawned.started;
-  return spawned;
-}
-async function collectOutputs(job2, paths, exit, host) {
-  const spec = job2.execute;
-  host(describeExit(exit, spec.timeout_secs));
-  if (exit.kind !== "exited") return {};
-  const roots = { workspace: paths.workspace, outputDir: paths.outputs };
-  return collectLaneOutputs({
-    spec,
-    jobDir: job2.job_dir,
-    repoRoot: job2.snapshot.root,
-    workspaceRoots: [paths.workspace],
-    collect: (sink, caps) => collectLocal({ spec, roots, sink, caps }),
-    log: host
-  });
-}
-function outcomeOf(exit, timeoutSecs) {
-  switch (exit.kind) {
-    case "exited":
-      return exit.code === 0 ? { status: "passed", failure_kind: null, exit_code: 0, message: null } : {
-        status: "failed",
-        failure_kind: "test_failure",
-        exit_code: exit.code,
-        message: describeExit(exit, timeoutSecs)
-      };
-    case "timeout":
-      return {
-        status: "failed",
-        failure_kind: "timeout",
-        exit_code: null,
-        message: describeExit(exit, timeoutSecs)
-      };
-    case "cancelled":
-      return { status: "cancelled", failure_kind: null, exit_code: null, message: "cancelled" };
-    case "spawn_failed":
-    case "infrastructure":
-      return {
-        status: "failed",
-        failure_kind: "infrastructure",
-        exit_code: null,
-        message: describeExit(exit, timeoutSecs)
-      };
-  }
-}
-function describeExit(exit, timeoutSecs) {
-  switch (exit.kind) {
-    case "exited":
-      return exit.signal ? `killed by ${exit.signal}` : `exited with code ${exit.code}`;
-    case "timeout":
-      return `timed out after ${timeoutSecs}s`;
-    case "cancelled":
-      return "cancelled";
-    case "spawn_failed":
-      return `could not start the lane's shell: ${exit.message}`;
-    case "infrastructure":
-      return exit.message;
-  }
-}
-var init_local_executor = __esm({
-  "src/executor/local-executor.ts"() {
-    "use strict";
-    init_collect_local();
-    init_lane_outputs();
-    init_errors2();
-    init_copy_tree();
-    init_lane_env();
-    init_spawn_lane();
-    init_phase_clock();
-  }
-});
-
 // src/incus/argv.ts
 function assertDeviceName(name) {
   if (name.length > DEVICE_NAME_MAX || !DEVICE_NAME_PATTERN.test(name)) {
@@ -33077,6 +30419,182 @@ var init_client = __esm({
   }
 });
 
+// src/executor/incus/names.ts
+import { createHash } from "node:crypto";
+function instanceName(runId, jobId) {
+  return `${INSTANCE_PREFIX}${sha256Hex(`${runId}:${jobId}`).slice(0, 12)}`;
+}
+function deviceName(kind, key) {
+  const name = `pk-${kind}-${sha256Hex(key).slice(0, 8)}`;
+  if (name.length > DEVICE_NAME_MAX) throw new Error(`device name ${name} is longer than ${DEVICE_NAME_MAX}`);
+  return name;
+}
+function instanceLabels(params) {
+  return {
+    [LABEL.runId]: params.runId,
+    [LABEL.jobId]: params.jobId,
+    [LABEL.attempt]: String(params.attempt),
+    [LABEL.createdAt]: params.createdAt.toISOString(),
+    [LABEL.owner]: params.owner,
+    [LABEL.remoteWorkDir]: params.remoteWorkDir
+  };
+}
+var INSTANCE_PREFIX, LABEL, sha256Hex;
+var init_names = __esm({
+  "src/executor/incus/names.ts"() {
+    "use strict";
+    init_argv();
+    INSTANCE_PREFIX = "pikaci-";
+    LABEL = {
+      runId: "user.pikaci.run_id",
+      jobId: "user.pikaci.job_id",
+      attempt: "user.pikaci.attempt",
+      createdAt: "user.pikaci.created_at",
+      owner: "user.pikaci.owner",
+      remoteWorkDir: "user.pikaci.remote_work_dir"
+    };
+    sha256Hex = (text) => createHash("sha256").update(text).digest("hex");
+  }
+});
+
+// src/executor/incus/gc-plan.ts
+function planReap(params) {
+  const { hostNowSecs } = params;
+  return params.instances.filter((instance) => instance.name.startsWith(INSTANCE_PREFIX)).map((instance) => {
+    const runId = instance.config[LABEL.runId] ?? null;
+    const created = Date.parse(instance.config[LABEL.createdAt] ?? instance.created_at ?? "");
+    const ageSecs = Number.isNaN(created) ? null : hostNowSecs - Math.floor(created / 1e3);
+    const decide = (remove, reason) => ({
+      name: instance.name,
+      runId,
+      remove,
+      reason
+    });
+    if (ageSecs !== null && ageSecs > params.olderThanSecs) {
+      return decide(true, `older than ${formatSecs(params.olderThanSecs)} (${formatSecs(ageSecs)})`);
+    }
+    if (runId === null) {
+      return decide(
+        false,
+        ageSecs === null ? "no pikaci labels and no creation time; left alone" : "no pikaci labels; young"
+      );
+    }
+    const beat = params.heartbeats.get(runId) ?? null;
+    if (beat === null)
+      return decide(true, `run ${runId} has no heartbeat on the host (its process is gone)`);
+    const silence = hostNowSecs - beat;
+    if (silence > params.staleAfterSecs) {
+      return decide(true, `run ${runId} is no longer alive (last heartbeat ${formatSecs(silence)} ago)`);
+    }
+    return decide(false, `run ${runId} is alive (heartbeat ${formatSecs(Math.max(0, silence))} ago)`);
+  });
+}
+function formatSecs(secs) {
+  if (secs < 120) return `${secs}s`;
+  if (secs < 7200) return `${Math.round(secs / 60)}m`;
+  return `${Math.round(secs / 360) / 10}h`;
+}
+var init_gc_plan = __esm({
+  "src/executor/incus/gc-plan.ts"() {
+    "use strict";
+    init_names();
+  }
+});
+
+// src/executor/incus/heartbeat.ts
+function startHeartbeat(params) {
+  const timer = setInterval(() => {
+    params.transport.exec(["touch", "--", params.path], { timeoutMs: 3e4 }).catch(() => {
+    });
+  }, params.intervalMs ?? HEARTBEAT_INTERVAL_MS);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+var HEARTBEAT_INTERVAL_MS, HEARTBEAT_STALE_FACTOR;
+var init_heartbeat = __esm({
+  "src/executor/incus/heartbeat.ts"() {
+    "use strict";
+    HEARTBEAT_INTERVAL_MS = 1e4;
+    HEARTBEAT_STALE_FACTOR = 3;
+  }
+});
+
+// src/executor/incus/warm-pool.ts
+import { randomBytes as randomBytes3 } from "node:crypto";
+function poolKeyLabel(key) {
+  return `${key.fingerprint}/${key.instanceType}/${key.project}`;
+}
+function memberName(key, random = () => randomBytes3(4).toString("hex")) {
+  return `${POOL_PREFIX}${key.fingerprint.slice(0, 12)}-${random()}`;
+}
+function memberLabels(key, alias, createdAt) {
+  return {
+    [POOL_LABEL.key]: poolKeyLabel(key),
+    [POOL_LABEL.alias]: alias,
+    [POOL_LABEL.fingerprint]: key.fingerprint,
+    [POOL_LABEL.createdAt]: createdAt.toISOString()
+  };
+}
+function claimable(instances, key, random = Math.random) {
+  const names = instances.filter((i) => isMember(i, key) && !isClaimed(i) && i.status === "Running").map((i) => i.name);
+  for (let i = names.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [names[i], names[j]] = [names[j], names[i]];
+  }
+  return names;
+}
+function unclaimedCount(instances, key) {
+  return instances.filter((i) => isMember(i, key) && !isClaimed(i)).length;
+}
+function planPoolReap(params) {
+  return params.members.map((member) => {
+    const decide = (remove, reason) => ({
+      name: member.name,
+      runId: null,
+      remove,
+      reason: `warm pool member: ${reason}`
+    });
+    const alias = member.config[POOL_LABEL.alias] ?? "";
+    const current = params.currentImages.get(alias) ?? null;
+    if (current !== member.config[POOL_LABEL.fingerprint]) {
+      return decide(true, current === null ? `image ${alias} is gone` : `image ${alias} has been updated`);
+    }
+    const created = Date.parse(member.config[POOL_LABEL.createdAt] ?? member.created_at ?? "");
+    const ageSecs = Number.isNaN(created) ? null : params.hostNowSecs - Math.floor(created / 1e3);
+    if (ageSecs !== null && ageSecs > params.olderThanSecs) {
+      return decide(true, `older than ${formatSecs(params.olderThanSecs)} (${formatSecs(ageSecs)})`);
+    }
+    return decide(false, ageSecs === null ? "current image" : `current image, ${formatSecs(ageSecs)} old`);
+  });
+}
+function splitPoolMembers(instances) {
+  const members2 = instances.filter((i) => i.name.startsWith(POOL_PREFIX));
+  return {
+    unclaimed: members2.filter((i) => !isClaimed(i)),
+    claiming: members2.filter((i) => isClaimed(i) && i.config[LABEL.runId] === void 0),
+    rest: instances.filter((i) => !i.name.startsWith(POOL_PREFIX) || isClaimed(i) && i.config[LABEL.runId])
+  };
+}
+var POOL_PREFIX, CLAIM_DEVICE, poolLabel, POOL_LABEL, isClaimed, isMember;
+var init_warm_pool = __esm({
+  "src/executor/incus/warm-pool.ts"() {
+    "use strict";
+    init_gc_plan();
+    init_names();
+    POOL_PREFIX = `${INSTANCE_PREFIX}pool-`;
+    CLAIM_DEVICE = "pikaci-claim";
+    poolLabel = (key) => `user.pikaci.pool.${key}`;
+    POOL_LABEL = {
+      key: poolLabel("key"),
+      alias: poolLabel("alias"),
+      fingerprint: poolLabel("fingerprint"),
+      createdAt: poolLabel("created_at")
+    };
+    isClaimed = (instance) => instance.devices.includes(CLAIM_DEVICE);
+    isMember = (instance, key) => instance.name.startsWith(POOL_PREFIX) && instance.config[POOL_LABEL.key] === poolKeyLabel(key);
+  }
+});
+
 // src/limits/memory.ts
 function formatMemory(bytes) {
   for (const [unit, size] of UNITS) {
@@ -33177,24 +30695,6 @@ var init_classify = __esm({
       exit_code: null,
       message
     });
-  }
-});
-
-// src/executor/incus/heartbeat.ts
-function startHeartbeat(params) {
-  const timer = setInterval(() => {
-    params.transport.exec(["touch", "--", params.path], { timeoutMs: 3e4 }).catch(() => {
-    });
-  }, params.intervalMs ?? HEARTBEAT_INTERVAL_MS);
-  timer.unref();
-  return () => clearInterval(timer);
-}
-var HEARTBEAT_INTERVAL_MS, HEARTBEAT_STALE_FACTOR;
-var init_heartbeat = __esm({
-  "src/executor/incus/heartbeat.ts"() {
-    "use strict";
-    HEARTBEAT_INTERVAL_MS = 1e4;
-    HEARTBEAT_STALE_FACTOR = 3;
   }
 });
 
@@ -35624,6 +33124,67 @@ var require_tar_stream = __commonJS({
   }
 });
 
+// src/artifacts/select.ts
+import { posix as posix2 } from "node:path";
+function resolveGlobs(spec, roots) {
+  const globs = [
+    ...(spec.artifacts ?? []).map((glob) => ({ glob, report: false })),
+    ...(spec.reports ?? []).map((r) => ({ glob: r.junit, report: true }))
+  ];
+  return globs.map(({ glob, report: report2 }) => {
+    const pattern = OUTPUT_PREFIX.test(glob) ? posix2.join(roots.outputDir, glob.replace(OUTPUT_PREFIX, "")) : glob.startsWith("/") ? glob : posix2.join(roots.workspace, glob);
+    return { glob, pattern, report: report2 };
+  });
+}
+function scanBases(globs) {
+  const bases2 = [...new Set(globs.map((g) => import_picomatch2.default.scan(g.pattern).base || "/"))].sort();
+  return bases2.filter((base2) => !bases2.some((other) => other !== base2 && isInside(base2, other)));
+}
+function selectFiles(params) {
+  const matchers = params.globs.map((g) => ({
+    glob: g.glob,
+    match: (0, import_picomatch2.default)(g.pattern, { dot: true }),
+    report: g.report,
+    hit: false
+  }));
+  const matched = [];
+  for (const source of [...new Set(params.listed)].sort()) {
+    if (source.split("/").includes("..")) continue;
+    const hits = matchers.filter((m) => m.match(source));
+    if (hits.length === 0) continue;
+    for (const hit of hits) hit.hit = true;
+    const name = artifactName(source, params.roots);
+    if (name) matched.push({ source, name, report: hits.some((h) => h.report) });
+  }
+  const warnings = matchers.filter((m) => !m.hit).map((m) => `${m.glob}: no file matched`);
+  if (matched.length > params.maxFiles) {
+    warnings.push(
+      `${matched.length} files matched the lane's artifacts and reports; only the first ${params.maxFiles} were collected (the limit per lane)`
+    );
+  }
+  const ordered = [...matched.filter((f) => f.report), ...matched.filter((f) => !f.report)];
+  return { files: ordered.slice(0, params.maxFiles), warnings };
+}
+function artifactName(source, roots) {
+  const name = isInside(source, roots.outputDir) ? posix2.join("outputs", posix2.relative(roots.outputDir, source)) : isInside(source, roots.workspace) ? posix2.join("workspace", posix2.relative(roots.workspace, source)) : posix2.join("guest", source);
+  const normal = posix2.normalize(name);
+  if (normal.startsWith("/") || normal.split("/").includes("..") || normal.split("/").length < 2) return null;
+  return normal;
+}
+function isInside(path15, dir) {
+  const d = dir.endsWith("/") ? dir : `${dir}/`;
+  return path15.startsWith(d);
+}
+var import_picomatch2, DEFAULT_ARTIFACT_CAPS, OUTPUT_PREFIX;
+var init_select = __esm({
+  "src/artifacts/select.ts"() {
+    "use strict";
+    import_picomatch2 = __toESM(require_picomatch2(), 1);
+    DEFAULT_ARTIFACT_CAPS = { maxFiles: 1e3, maxBytes: 200 * 1024 * 1024 };
+    OUTPUT_PREFIX = /^\$(?:PIKACI_OUTPUT_DIR|\{PIKACI_OUTPUT_DIR\})(?:\/|$)/;
+  }
+});
+
 // src/artifacts/collect-incus.ts
 import { PassThrough } from "node:stream";
 async function collectIncus(params) {
@@ -35694,6 +33255,2051 @@ var init_collect_incus = __esm({
   }
 });
 
+// node_modules/sax/lib/sax.js
+var require_sax = __commonJS({
+  "node_modules/sax/lib/sax.js"(exports) {
+    (function(sax2) {
+      sax2.parser = function(strict, opt) {
+        return new SAXParser(strict, opt);
+      };
+      sax2.SAXParser = SAXParser;
+      sax2.SAXStream = SAXStream;
+      sax2.createStream = createStream;
+      sax2.MAX_BUFFER_LENGTH = 64 * 1024;
+      var buffers = [
+        "comment",
+        "sgmlDecl",
+        "textNode",
+        "tagName",
+        "doctype",
+        "procInstName",
+        "procInstBody",
+        "entity",
+        "attribName",
+        "attribValue",
+        "cdata",
+        "script"
+      ];
+      sax2.EVENTS = [
+        "text",
+        "processinginstruction",
+        "sgmldeclaration",
+        "doctype",
+        "comment",
+        "opentagstart",
+        "attribute",
+        "opentag",
+        "closetag",
+        "opencdata",
+        "cdata",
+        "closecdata",
+        "error",
+        "end",
+        "ready",
+        "script",
+        "opennamespace",
+        "closenamespace"
+      ];
+      function SAXParser(strict, opt) {
+        if (!(this instanceof SAXParser)) {
+          return new SAXParser(strict, opt);
+        }
+        var parser = this;
+        clearBuffers(parser);
+        parser.q = parser.c = "";
+        parser.bufferCheckPosition = sax2.MAX_BUFFER_LENGTH;
+        parser.encoding = null;
+        parser.opt = opt || {};
+        parser.opt.lowercase = parser.opt.lowercase || parser.opt.lowercasetags;
+        parser.looseCase = parser.opt.lowercase ? "toLowerCase" : "toUpperCase";
+        parser.opt.maxEntityCount = parser.opt.maxEntityCount || 512;
+        parser.opt.maxEntityDepth = parser.opt.maxEntityDepth || 4;
+        parser.entityCount = parser.entityDepth = 0;
+        parser.tags = [];
+        parser.closed = parser.closedRoot = parser.sawRoot = false;
+        parser.tag = parser.error = null;
+        parser.strict = !!strict;
+        parser.noscript = !!(strict || parser.opt.noscript);
+        parser.state = S.BEGIN;
+        parser.strictEntities = parser.opt.strictEntities;
+        parser.ENTITIES = parser.strictEntities ? Object.create(sax2.XML_ENTITIES) : Object.create(sax2.ENTITIES);
+        parser.attribList = [];
+        if (parser.opt.xmlns) {
+          parser.ns = Object.create(rootNS);
+        }
+        if (parser.opt.unquotedAttributeValues === void 0) {
+          parser.opt.unquotedAttributeValues = !strict;
+        }
+        parser.trackPosition = parser.opt.position !== false;
+        if (parser.trackPosition) {
+          parser.position = parser.line = parser.column = 0;
+        }
+        emit(parser, "onready");
+      }
+      if (!Object.create) {
+        Object.create = function(o) {
+          function F() {
+          }
+          F.prototype = o;
+          var newf = new F();
+          return newf;
+        };
+      }
+      if (!Object.keys) {
+        Object.keys = function(o) {
+          var a = [];
+          for (var i in o) if (o.hasOwnProperty(i)) a.push(i);
+          return a;
+        };
+      }
+      function checkBufferLength(parser) {
+        var maxAllowed = Math.max(sax2.MAX_BUFFER_LENGTH, 10);
+        var maxActual = 0;
+        for (var i = 0, l = buffers.length; i < l; i++) {
+          var len = parser[buffers[i]].length;
+          if (len > maxAllowed) {
+            switch (buffers[i]) {
+              case "textNode":
+                closeText(parser);
+                break;
+              case "cdata":
+                emitNode(parser, "oncdata", parser.cdata);
+                parser.cdata = "";
+                break;
+              case "script":
+                emitNode(parser, "onscript", parser.script);
+                parser.script = "";
+                break;
+              default:
+                error62(parser, "Max buffer length exceeded: " + buffers[i]);
+            }
+          }
+          maxActual = Math.max(maxActual, len);
+        }
+        var m = sax2.MAX_BUFFER_LENGTH - maxActual;
+        parser.bufferCheckPosition = m + parser.position;
+      }
+      function clearBuffers(parser) {
+        for (var i = 0, l = buffers.length; i < l; i++) {
+          parser[buffers[i]] = "";
+        }
+      }
+      function flushBuffers(parser) {
+        closeText(parser);
+        if (parser.cdata !== "") {
+          emitNode(parser, "oncdata", parser.cdata);
+          parser.cdata = "";
+        }
+        if (parser.script !== "") {
+          emitNode(parser, "onscript", parser.script);
+          parser.script = "";
+        }
+      }
+      SAXParser.prototype = {
+        end: function() {
+          end(this);
+        },
+        write,
+        resume: function() {
+          this.error = null;
+          return this;
+        },
+        close: function() {
+          return this.write(null);
+        },
+        flush: function() {
+          flushBuffers(this);
+        }
+      };
+      var Stream;
+      try {
+        Stream = __require("stream").Stream;
+      } catch (ex) {
+        Stream = function() {
+        };
+      }
+      if (!Stream) Stream = function() {
+      };
+      var streamWraps = sax2.EVENTS.filter(function(ev) {
+        return ev !== "error" && ev !== "end";
+      });
+      function createStream(strict, opt) {
+        return new SAXStream(strict, opt);
+      }
+      function determineBufferEncoding(data, isEnd) {
+        if (data.length >= 2) {
+          if (data[0] === 255 && data[1] === 254) {
+            return "utf-16le";
+          }
+          if (data[0] === 254 && data[1] === 255) {
+            return "utf-16be";
+          }
+        }
+        if (data.length >= 3 && data[0] === 239 && data[1] === 187 && data[2] === 191) {
+          return "utf8";
+        }
+        if (data.length >= 4) {
+          if (data[0] === 60 && data[1] === 0 && data[2] === 63 && data[3] === 0) {
+            return "utf-16le";
+          }
+          if (data[0] === 0 && data[1] === 60 && data[2] === 0 && data[3] === 63) {
+            return "utf-16be";
+          }
+          return "utf8";
+        }
+        return isEnd ? "utf8" : null;
+      }
+      function SAXStream(strict, opt) {
+        if (!(this instanceof SAXStream)) {
+          return new SAXStream(strict, opt);
+        }
+        Stream.apply(this);
+        this._parser = new SAXParser(strict, opt);
+        this.writable = true;
+        this.readable = true;
+        var me = this;
+        this._parser.onend = function() {
+          me.emit("end");
+        };
+        this._parser.onerror = function(er) {
+          me.emit("error", er);
+          me._parser.error = null;
+        };
+        this._decoder = null;
+        this._decoderBuffer = null;
+        streamWraps.forEach(function(ev) {
+          Object.defineProperty(me, "on" + ev, {
+            get: function() {
+              return me._parser["on" + ev];
+            },
+            set: function(h) {
+              if (!h) {
+                me.removeAllListeners(ev);
+                me._parser["on" + ev] = h;
+                return h;
+              }
+              me.on(ev, h);
+            },
+            enumerable: true,
+            configurable: false
+          });
+        });
+      }
+      SAXStream.prototype = Object.create(Stream.prototype, {
+        constructor: {
+          value: SAXStream
+        }
+      });
+      SAXStream.prototype._decodeBuffer = function(data, isEnd) {
+        if (this._decoderBuffer) {
+          data = Buffer.concat([this._decoderBuffer, data]);
+          this._decoderBuffer = null;
+        }
+        if (!this._decoder) {
+          var encoding = determineBufferEncoding(data, isEnd);
+          if (!encoding) {
+            this._decoderBuffer = data;
+            return "";
+          }
+          this._parser.encoding = encoding;
+          this._decoder = new TextDecoder(encoding);
+        }
+        return this._decoder.decode(data, { stream: !isEnd });
+      };
+      SAXStream.prototype.write = function(data) {
+        if (typeof Buffer === "function" && typeof Buffer.isBuffer === "function" && Buffer.isBuffer(data)) {
+          data = this._decodeBuffer(data, false);
+        } else if (this._decoderBuffer) {
+          var remaining = this._decodeBuffer(Buffer.alloc(0), true);
+          if (remaining) {
+            this._parser.write(remaining);
+            this.emit("data", remaining);
+          }
+        }
+        this._parser.write(data.toString());
+        this.emit("data", data);
+        return true;
+      };
+      SAXStream.prototype.end = function(chunk) {
+        if (chunk && chunk.length) {
+          this.write(chunk);
+        }
+        if (this._decoderBuffer) {
+          var finalChunk = this._decodeBuffer(Buffer.alloc(0), true);
+          if (finalChunk) {
+            this._parser.write(finalChunk);
+            this.emit("data", finalChunk);
+          }
+        } else if (this._decoder) {
+          var remaining = this._decoder.decode();
+          if (remaining) {
+            this._parser.write(remaining);
+            this.emit("data", remaining);
+          }
+        }
+        this._parser.end();
+        return true;
+      };
+      SAXStream.prototype.on = function(ev, handler2) {
+        var me = this;
+        if (!me._parser["on" + ev] && streamWraps.indexOf(ev) !== -1) {
+          me._parser["on" + ev] = function() {
+            var args = arguments.length === 1 ? [arguments[0]] : Array.apply(null, arguments);
+            args.splice(0, 0, ev);
+            me.emit.apply(me, args);
+          };
+        }
+        return Stream.prototype.on.call(me, ev, handler2);
+      };
+      var CDATAre = /^\[CDATA\[$/i;
+      var DOCTYPEre = /^DOCTYPE$/i;
+      var XML_NAMESPACE = "http://www.w3.org/XML/1998/namespace";
+      var XMLNS_NAMESPACE = "http://www.w3.org/2000/xmlns/";
+      var rootNS = { xml: XML_NAMESPACE, xmlns: XMLNS_NAMESPACE };
+      var nameStart = /[:_A-Za-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C-\u200D\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD]/;
+      var nameBody = /[:_A-Za-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C-\u200D\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD\u00B7\u0300-\u036F\u203F-\u2040.\d-]/;
+      var entityStart = /[#:_A-Za-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C-\u200D\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD]/;
+      var entityBody = /[#:_A-Za-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C-\u200D\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD\u00B7\u0300-\u036F\u203F-\u2040.\d-]/;
+      function isWhitespace(c) {
+        return c === " " || c === "\n" || c === "\r" || c === "	";
+      }
+      function isQuote(c) {
+        return c === '"' || c === "'";
+      }
+      function isAttribEnd(c) {
+        return c === ">" || isWhitespace(c);
+      }
+      function isMatch(regex, c) {
+        return regex.test(c);
+      }
+      function notMatch(regex, c) {
+        return !isMatch(regex, c);
+      }
+      var S = 0;
+      sax2.STATE = {
+        BEGIN: S++,
+        // leading byte order mark or whitespace
+        BEGIN_WHITESPACE: S++,
+        // leading whitespace
+        TEXT: S++,
+        // general stuff
+        TEXT_ENTITY: S++,
+        // &amp and such.
+        OPEN_WAKA: S++,
+        // <
+        SGML_DECL: S++,
+        // <!BLARG
+        SGML_DECL_QUOTED: S++,
+        // <!BLARG foo "bar
+        DOCTYPE: S++,
+        // <!DOCTYPE
+        DOCTYPE_QUOTED: S++,
+        // <!DOCTYPE "//blah
+        DOCTYPE_DTD: S++,
+        // <!DOCTYPE "//blah" [ ...
+        DOCTYPE_DTD_QUOTED: S++,
+        // <!DOCTYPE "//blah" [ "foo
+        COMMENT_STARTING: S++,
+        // <!-
+        COMMENT: S++,
+        // <!--
+        COMMENT_ENDING: S++,
+        // <!-- blah -
+        COMMENT_ENDED: S++,
+        // <!-- blah --
+        CDATA: S++,
+        // <![CDATA[ something
+        CDATA_ENDING: S++,
+        // ]
+        CDATA_ENDING_2: S++,
+        // ]]
+        PROC_INST: S++,
+        // <?hi
+        PROC_INST_BODY: S++,
+        // <?hi there
+        PROC_INST_ENDING: S++,
+        // <?hi "there" ?
+        OPEN_TAG: S++,
+        // <strong
+        OPEN_TAG_SLASH: S++,
+        // <strong /
+        ATTRIB: S++,
+        // <a
+        ATTRIB_NAME: S++,
+        // <a foo
+        ATTRIB_NAME_SAW_WHITE: S++,
+        // <a foo _
+        ATTRIB_VALUE: S++,
+        // <a foo=
+        ATTRIB_VALUE_QUOTED: S++,
+        // <a foo="bar
+        ATTRIB_VALUE_CLOSED: S++,
+        // <a foo="bar"
+        ATTRIB_VALUE_UNQUOTED: S++,
+        // <a foo=bar
+        ATTRIB_VALUE_ENTITY_Q: S++,
+        // <foo bar="&quot;"
+        ATTRIB_VALUE_ENTITY_U: S++,
+        // <foo bar=&quot
+        CLOSE_TAG: S++,
+        // </a
+        CLOSE_TAG_SAW_WHITE: S++,
+        // </a   >
+        SCRIPT: S++,
+        // <script> ...
+        SCRIPT_ENDING: S++
+        // <script> ... <
+      };
+      sax2.XML_ENTITIES = Object.assign(/* @__PURE__ */ Object.create(null), {
+        amp: "&",
+        gt: ">",
+        lt: "<",
+        quot: '"',
+        apos: "'"
+      });
+      sax2.ENTITIES = Object.assign(/* @__PURE__ */ Object.create(null), {
+        amp: "&",
+        gt: ">",
+        lt: "<",
+        quot: '"',
+        apos: "'",
+        AElig: 198,
+        Aacute: 193,
+        Acirc: 194,
+        Agrave: 192,
+        Aring: 197,
+        Atilde: 195,
+        Auml: 196,
+        Ccedil: 199,
+        ETH: 208,
+        Eacute: 201,
+        Ecirc: 202,
+        Egrave: 200,
+        Euml: 203,
+        Iacute: 205,
+        Icirc: 206,
+        Igrave: 204,
+        Iuml: 207,
+        Ntilde: 209,
+        Oacute: 211,
+        Ocirc: 212,
+        Ograve: 210,
+        Oslash: 216,
+        Otilde: 213,
+        Ouml: 214,
+        THORN: 222,
+        Uacute: 218,
+        Ucirc: 219,
+        Ugrave: 217,
+        Uuml: 220,
+        Yacute: 221,
+        aacute: 225,
+        acirc: 226,
+        aelig: 230,
+        agrave: 224,
+        aring: 229,
+        atilde: 227,
+        auml: 228,
+        ccedil: 231,
+        eacute: 233,
+        ecirc: 234,
+        egrave: 232,
+        eth: 240,
+        euml: 235,
+        iacute: 237,
+        icirc: 238,
+        igrave: 236,
+        iuml: 239,
+        ntilde: 241,
+        oacute: 243,
+        ocirc: 244,
+        ograve: 242,
+        oslash: 248,
+        otilde: 245,
+        ouml: 246,
+        szlig: 223,
+        thorn: 254,
+        uacute: 250,
+        ucirc: 251,
+        ugrave: 249,
+        uuml: 252,
+        yacute: 253,
+        yuml: 255,
+        copy: 169,
+        reg: 174,
+        nbsp: 160,
+        iexcl: 161,
+        cent: 162,
+        pound: 163,
+        curren: 164,
+        yen: 165,
+        brvbar: 166,
+        sect: 167,
+        uml: 168,
+        ordf: 170,
+        laquo: 171,
+        not: 172,
+        shy: 173,
+        macr: 175,
+        deg: 176,
+        plusmn: 177,
+        sup1: 185,
+        sup2: 178,
+        sup3: 179,
+        acute: 180,
+        micro: 181,
+        para: 182,
+        middot: 183,
+        cedil: 184,
+        ordm: 186,
+        raquo: 187,
+        frac14: 188,
+        frac12: 189,
+        frac34: 190,
+        iquest: 191,
+        times: 215,
+        divide: 247,
+        OElig: 338,
+        oelig: 339,
+        Scaron: 352,
+        scaron: 353,
+        Yuml: 376,
+        fnof: 402,
+        circ: 710,
+        tilde: 732,
+        Alpha: 913,
+        Beta: 914,
+        Gamma: 915,
+        Delta: 916,
+        Epsilon: 917,
+        Zeta: 918,
+        Eta: 919,
+        Theta: 920,
+        Iota: 921,
+        Kappa: 922,
+        Lambda: 923,
+        Mu: 924,
+        Nu: 925,
+        Xi: 926,
+        Omicron: 927,
+        Pi: 928,
+        Rho: 929,
+        Sigma: 931,
+        Tau: 932,
+        Upsilon: 933,
+        Phi: 934,
+        Chi: 935,
+        Psi: 936,
+        Omega: 937,
+        alpha: 945,
+        beta: 946,
+        gamma: 947,
+        delta: 948,
+        epsilon: 949,
+        zeta: 950,
+        eta: 951,
+        theta: 952,
+        iota: 953,
+        kappa: 954,
+        lambda: 955,
+        mu: 956,
+        nu: 957,
+        xi: 958,
+        omicron: 959,
+        pi: 960,
+        rho: 961,
+        sigmaf: 962,
+        sigma: 963,
+        tau: 964,
+        upsilon: 965,
+        phi: 966,
+        chi: 967,
+        psi: 968,
+        omega: 969,
+        thetasym: 977,
+        upsih: 978,
+        piv: 982,
+        ensp: 8194,
+        emsp: 8195,
+        thinsp: 8201,
+        zwnj: 8204,
+        zwj: 8205,
+        lrm: 8206,
+        rlm: 8207,
+        ndash: 8211,
+        mdash: 8212,
+        lsquo: 8216,
+        rsquo: 8217,
+        sbquo: 8218,
+        ldquo: 8220,
+        rdquo: 8221,
+        bdquo: 8222,
+        dagger: 8224,
+        Dagger: 8225,
+        bull: 8226,
+        hellip: 8230,
+        permil: 8240,
+        prime: 8242,
+        Prime: 8243,
+        lsaquo: 8249,
+        rsaquo: 8250,
+        oline: 8254,
+        frasl: 8260,
+        euro: 8364,
+        image: 8465,
+        weierp: 8472,
+        real: 8476,
+        trade: 8482,
+        alefsym: 8501,
+        larr: 8592,
+        uarr: 8593,
+        rarr: 8594,
+        darr: 8595,
+        harr: 8596,
+        crarr: 8629,
+        lArr: 8656,
+        uArr: 8657,
+        rArr: 8658,
+        dArr: 8659,
+        hArr: 8660,
+        forall: 8704,
+        part: 8706,
+        exist: 8707,
+        empty: 8709,
+        nabla: 8711,
+        isin: 8712,
+        notin: 8713,
+        ni: 8715,
+        prod: 8719,
+        sum: 8721,
+        minus: 8722,
+        lowast: 8727,
+        radic: 8730,
+        prop: 8733,
+        infin: 8734,
+        ang: 8736,
+        and: 8743,
+        or: 8744,
+        cap: 8745,
+        cup: 8746,
+        int: 8747,
+        there4: 8756,
+        sim: 8764,
+        cong: 8773,
+        asymp: 8776,
+        ne: 8800,
+        equiv: 8801,
+        le: 8804,
+        ge: 8805,
+        sub: 8834,
+        sup: 8835,
+        nsub: 8836,
+        sube: 8838,
+        supe: 8839,
+        oplus: 8853,
+        otimes: 8855,
+        perp: 8869,
+        sdot: 8901,
+        lceil: 8968,
+        rceil: 8969,
+        lfloor: 8970,
+        rfloor: 8971,
+        lang: 9001,
+        rang: 9002,
+        loz: 9674,
+        spades: 9824,
+        clubs: 9827,
+        hearts: 9829,
+        diams: 9830
+      });
+      Object.keys(sax2.ENTITIES).forEach(function(key) {
+        var e = sax2.ENTITIES[key];
+        var s2 = typeof e === "number" ? String.fromCharCode(e) : e;
+        sax2.ENTITIES[key] = s2;
+      });
+      for (var s in sax2.STATE) {
+        sax2.STATE[sax2.STATE[s]] = s;
+      }
+      S = sax2.STATE;
+      function emit(parser, event, data) {
+        parser[event] && parser[event](data);
+      }
+      function getDeclaredEncoding(body) {
+        var match = body && body.match(/(?:^|\s)encoding\s*=\s*(['"])([^'"]+)\1/i);
+        return match ? match[2] : null;
+      }
+      function normalizeEncodingName(encoding) {
+        if (!encoding) {
+          return null;
+        }
+        return encoding.toLowerCase().replace(/[^a-z0-9]/g, "");
+      }
+      function encodingsMatch(detectedEncoding, declaredEncoding) {
+        const detected = normalizeEncodingName(detectedEncoding);
+        const declared = normalizeEncodingName(declaredEncoding);
+        if (!detected || !declared) {
+          return true;
+        }
+        if (declared === "utf16") {
+          return detected === "utf16le" || detected === "utf16be";
+        }
+        return detected === declared;
+      }
+      function validateXmlDeclarationEncoding(parser, data) {
+        if (!parser.strict || !parser.encoding || !data || data.name !== "xml") {
+          return;
+        }
+        var declaredEncoding = getDeclaredEncoding(data.body);
+        if (declaredEncoding && !encodingsMatch(parser.encoding, declaredEncoding)) {
+          strictFail(
+            parser,
+            "XML declaration encoding " + declaredEncoding + " does not match detected stream encoding " + parser.encoding.toUpperCase()
+          );
+        }
+      }
+      function emitNode(parser, nodeType, data) {
+        if (parser.textNode) closeText(parser);
+        emit(parser, nodeType, data);
+      }
+      function closeText(parser) {
+        parser.textNode = textopts(parser.opt, parser.textNode);
+        if (parser.textNode) emit(parser, "ontext", parser.textNode);
+        parser.textNode = "";
+      }
+      function textopts(opt, text) {
+        if (opt.trim) text = text.trim();
+        if (opt.normalize) text = text.replace(/\s+/g, " ");
+        return text;
+      }
+      function error62(parser, er) {
+        closeText(parser);
+        if (parser.trackPosition) {
+          er += "\nLine: " + parser.line + "\nColumn: " + parser.column + "\nChar: " + parser.c;
+        }
+        er = new Error(er);
+        parser.error = er;
+        emit(parser, "onerror", er);
+        return parser;
+      }
+      function end(parser) {
+        if (parser.sawRoot && !parser.closedRoot)
+          strictFail(parser, "Unclosed root tag");
+        if (parser.state !== S.BEGIN && parser.state !== S.BEGIN_WHITESPACE && parser.state !== S.TEXT) {
+          error62(parser, "Unexpected end");
+        }
+        closeText(parser);
+        parser.c = "";
+        parser.closed = true;
+        emit(parser, "onend");
+        SAXParser.call(parser, parser.strict, parser.opt);
+        return parser;
+      }
+      function strictFail(parser, message) {
+        if (typeof parser !== "object" || !(parser instanceof SAXParser)) {
+          throw new Error("bad call to strictFail");
+        }
+        if (parser.strict) {
+          error62(parser, message);
+        }
+      }
+      function newTag(parser) {
+        if (!parser.strict) parser.tagName = parser.tagName[parser.looseCase]();
+        var parent = parser.tags[parser.tags.length - 1] || parser;
+        var tag = parser.tag = { name: parser.tagName, attributes: {} };
+        if (parser.opt.xmlns) {
+          tag.ns = parent.ns;
+        }
+        parser.attribList.length = 0;
+        emitNode(parser, "onopentagstart", tag);
+      }
+      function qname(name, attribute) {
+        var i = name.indexOf(":");
+        var qualName = i < 0 ? ["", name] : name.split(":");
+        var prefix = qualName[0];
+        var local = qualName[1];
+        if (attribute && name === "xmlns") {
+          prefix = "xmlns";
+          local = "";
+        }
+        return { prefix, local };
+      }
+      function attrib(parser) {
+        if (!parser.strict) {
+          parser.attribName = parser.attribName[parser.looseCase]();
+        }
+        if (parser.attribList.indexOf(parser.attribName) !== -1 || parser.tag.attributes.hasOwnProperty(parser.attribName)) {
+          parser.attribName = parser.attribValue = "";
+          return;
+        }
+        if (parser.opt.xmlns) {
+          var qn = qname(parser.attribName, true);
+          var prefix = qn.prefix;
+          var local = qn.local;
+          if (prefix === "xmlns") {
+            if (local === "xml" && parser.attribValue !== XML_NAMESPACE) {
+              strictFail(
+                parser,
+                "xml: prefix must be bound to " + XML_NAMESPACE + "\nActual: " + parser.attribValue
+              );
+            } else if (local === "xmlns" && parser.attribValue !== XMLNS_NAMESPACE) {
+              strictFail(
+                parser,
+                "xmlns: prefix must be bound to " + XMLNS_NAMESPACE + "\nActual: " + parser.attribValue
+              );
+            } else {
+              var tag = parser.tag;
+              var parent = parser.tags[parser.tags.length - 1] || parser;
+              if (tag.ns === parent.ns) {
+                tag.ns = Object.create(parent.ns);
+              }
+              tag.ns[local] = parser.attribValue;
+            }
+          }
+          parser.attribList.push([parser.attribName, parser.attribValue]);
+        } else {
+          parser.tag.attributes[parser.attribName] = parser.attribValue;
+          emitNode(parser, "onattribute", {
+            name: parser.attribName,
+            value: parser.attribValue
+          });
+        }
+        parser.attribName = parser.attribValue = "";
+      }
+      function openTag2(parser, selfClosing) {
+        if (parser.opt.xmlns) {
+          var tag = parser.tag;
+          var qn = qname(parser.tagName);
+          tag.prefix = qn.prefix;
+          tag.local = qn.local;
+          tag.uri = tag.ns[qn.prefix] || "";
+          if (tag.prefix && !tag.uri) {
+            strictFail(
+              parser,
+              "Unbound namespace prefix: " + JSON.stringify(parser.tagName)
+            );
+            tag.uri = qn.prefix;
+          }
+          var parent = parser.tags[parser.tags.length - 1] || parser;
+          if (tag.ns && parent.ns !== tag.ns) {
+            Object.keys(tag.ns).forEach(function(p) {
+              emitNode(parser, "onopennamespace", {
+                prefix: p,
+                uri: tag.ns[p]
+              });
+            });
+          }
+          for (var i = 0, l = parser.attribList.length; i < l; i++) {
+            var nv = parser.attribList[i];
+            var name = nv[0];
+            var value = nv[1];
+            var qualName = qname(name, true);
+            var prefix = qualName.prefix;
+            var local = qualName.local;
+            var uri = prefix === "" ? "" : tag.ns[prefix] || "";
+            var a = {
+              name,
+              value,
+              prefix,
+              local,
+              uri
+            };
+            if (prefix && prefix !== "xmlns" && !uri) {
+              strictFail(
+                parser,
+                "Unbound namespace prefix: " + JSON.stringify(prefix)
+              );
+              a.uri = prefix;
+            }
+            parser.tag.attributes[name] = a;
+            emitNode(parser, "onattribute", a);
+          }
+          parser.attribList.length = 0;
+        }
+        parser.tag.isSelfClosing = !!selfClosing;
+        parser.sawRoot = true;
+        parser.tags.push(parser.tag);
+        emitNode(parser, "onopentag", parser.tag);
+        if (!selfClosing) {
+          if (!parser.noscript && parser.tagName.toLowerCase() === "script") {
+            parser.state = S.SCRIPT;
+          } else {
+            parser.state = S.TEXT;
+          }
+          parser.tag = null;
+          parser.tagName = "";
+        }
+        parser.attribName = parser.attribValue = "";
+        parser.attribList.length = 0;
+      }
+      function closeTag2(parser) {
+        if (!parser.tagName) {
+          strictFail(parser, "Weird empty close tag.");
+          parser.textNode += "</>";
+          parser.state = S.TEXT;
+          return;
+        }
+        if (parser.script) {
+          if (parser.tagName !== "script") {
+            parser.script += "</" + parser.tagName + ">";
+            parser.tagName = "";
+            parser.state = S.SCRIPT;
+            return;
+          }
+          emitNode(parser, "onscript", parser.script);
+          parser.script = "";
+        }
+        var t = parser.tags.length;
+        var tagName = parser.tagName;
+        if (!parser.strict) {
+          tagName = tagName[parser.looseCase]();
+        }
+        var closeTo = tagName;
+        while (t--) {
+          var close = parser.tags[t];
+          if (close.name !== closeTo) {
+            strictFail(parser, "Unexpected close tag");
+          } else {
+            break;
+          }
+        }
+        if (t < 0) {
+          strictFail(parser, "Unmatched closing tag: " + parser.tagName);
+          parser.textNode += "</" + parser.tagName + ">";
+          parser.state = S.TEXT;
+          return;
+        }
+        parser.tagName = tagName;
+        var s2 = parser.tags.length;
+        while (s2-- > t) {
+          var tag = parser.tag = parser.tags.pop();
+          parser.tagName = parser.tag.name;
+          emitNode(parser, "onclosetag", parser.tagName);
+          var x = {};
+          for (var i in tag.ns) {
+            x[i] = tag.ns[i];
+          }
+          var parent = parser.tags[parser.tags.length - 1] || parser;
+          if (parser.opt.xmlns && tag.ns !== parent.ns) {
+            Object.keys(tag.ns).forEach(function(p) {
+              var n = tag.ns[p];
+              emitNode(parser, "onclosenamespace", { prefix: p, uri: n });
+            });
+          }
+        }
+        if (t === 0) parser.closedRoot = true;
+        parser.tagName = parser.attribValue = parser.attribName = "";
+        parser.attribList.length = 0;
+        parser.state = S.TEXT;
+      }
+      function parseEntity(parser) {
+        var entity = parser.entity;
+        var entityLC = entity.toLowerCase();
+        var num;
+        var numStr = "";
+        if (parser.ENTITIES[entity]) {
+          return parser.ENTITIES[entity];
+        }
+        if (parser.ENTITIES[entityLC]) {
+          return parser.ENTITIES[entityLC];
+        }
+        entity = entityLC;
+        if (entity.charAt(0) === "#") {
+          if (entity.charAt(1) === "x") {
+            entity = entity.slice(2);
+            num = parseInt(entity, 16);
+            numStr = num.toString(16);
+          } else {
+            entity = entity.slice(1);
+            num = parseInt(entity, 10);
+            numStr = num.toString(10);
+          }
+        }
+        entity = entity.replace(/^0+/, "");
+        if (isNaN(num) || numStr.toLowerCase() !== entity || num < 0 || num > 1114111 || !isXmlChar(num)) {
+          strictFail(parser, "Invalid character entity");
+          return "&" + parser.entity + ";";
+        }
+        return String.fromCodePoint(num);
+      }
+      function isXmlChar(num) {
+        return num === 9 || num === 10 || num === 13 || num >= 32 && num <= 55295 || num >= 57344 && num <= 65533 || num >= 65536 && num <= 1114111;
+      }
+      function beginWhiteSpace(parser, c) {
+        if (c === "<") {
+          parser.state = S.OPEN_WAKA;
+          parser.startTagPosition = parser.position;
+        } else if (!isWhitespace(c)) {
+          strictFail(parser, "Non-whitespace before first tag.");
+          parser.textNode = c;
+          parser.state = S.TEXT;
+        }
+      }
+      function charAt(chunk, i) {
+        var result = "";
+        if (i < chunk.length) {
+          result = chunk.charAt(i);
+        }
+        return result;
+      }
+      function write(chunk) {
+        var parser = this;
+        if (this.error) {
+          throw this.error;
+        }
+        if (parser.closed) {
+          return error62(
+            parser,
+            "Cannot write after close. Assign an onready handler."
+          );
+        }
+        if (chunk === null) {
+          return end(parser);
+        }
+        if (typeof chunk === "object") {
+          chunk = chunk.toString();
+        }
+        var i = 0;
+        var c = "";
+        while (true) {
+          c = charAt(chunk, i++);
+          parser.c = c;
+          if (!c) {
+            break;
+          }
+          if (parser.trackPosition) {
+            parser.position++;
+            if (c === "\n") {
+              parser.line++;
+              parser.column = 0;
+            } else {
+              parser.column++;
+            }
+          }
+          switch (parser.state) {
+            case S.BEGIN:
+              parser.state = S.BEGIN_WHITESPACE;
+              if (c === "\uFEFF") {
+                continue;
+              }
+              beginWhiteSpace(parser, c);
+              continue;
+            case S.BEGIN_WHITESPACE:
+              beginWhiteSpace(parser, c);
+              continue;
+            case S.TEXT:
+              if (parser.sawRoot && !parser.closedRoot) {
+                var starti = i - 1;
+                while (c && c !== "<" && c !== "&") {
+                  c = charAt(chunk, i++);
+                  if (c && parser.trackPosition) {
+                    parser.position++;
+                    if (c === "\n") {
+                      parser.line++;
+                      parser.column = 0;
+                    } else {
+                      parser.column++;
+                    }
+                  }
+                }
+                parser.textNode += chunk.substring(starti, i - 1);
+              }
+              if (c === "<" && !(parser.sawRoot && parser.closedRoot && !parser.strict)) {
+                parser.state = S.OPEN_WAKA;
+                parser.startTagPosition = parser.position;
+              } else {
+                if (!isWhitespace(c) && (!parser.sawRoot || parser.closedRoot)) {
+                  strictFail(parser, "Text data outside of root node.");
+                }
+                if (c === "&") {
+                  parser.state = S.TEXT_ENTITY;
+                } else {
+                  parser.textNode += c;
+                }
+              }
+              continue;
+            case S.SCRIPT:
+              if (c === "<") {
+                parser.state = S.SCRIPT_ENDING;
+              } else {
+                parser.script += c;
+              }
+              continue;
+            case S.SCRIPT_ENDING:
+              if (c === "/") {
+                parser.state = S.CLOSE_TAG;
+              } else {
+                parser.script += "<" + c;
+                parser.state = S.SCRIPT;
+              }
+              continue;
+            case S.OPEN_WAKA:
+              if (c === "!") {
+                parser.state = S.SGML_DECL;
+                parser.sgmlDecl = "";
+              } else if (isWhitespace(c)) {
+              } else if (isMatch(nameStart, c)) {
+                parser.state = S.OPEN_TAG;
+                parser.tagName = c;
+              } else if (c === "/") {
+                parser.state = S.CLOSE_TAG;
+                parser.tagName = "";
+              } else if (c === "?") {
+                parser.state = S.PROC_INST;
+                parser.procInstName = parser.procInstBody = "";
+              } else {
+                strictFail(parser, "Unencoded <");
+                if (parser.startTagPosition + 1 < parser.position) {
+                  var pad = parser.position - parser.startTagPosition;
+                  c = new Array(pad).join(" ") + c;
+                }
+                parser.textNode += "<" + c;
+                parser.state = S.TEXT;
+              }
+              continue;
+            case S.SGML_DECL:
+              if (parser.sgmlDecl + c === "--") {
+                parser.state = S.COMMENT;
+                parser.comment = "";
+                parser.sgmlDecl = "";
+                continue;
+              }
+              if (parser.doctype && parser.doctype !== true && parser.sgmlDecl) {
+                parser.state = S.DOCTYPE_DTD;
+                parser.doctype += "<!" + parser.sgmlDecl + c;
+                parser.sgmlDecl = "";
+              } else if (CDATAre.test(parser.sgmlDecl + c)) {
+                emitNode(parser, "onopencdata");
+                parser.state = S.CDATA;
+                parser.sgmlDecl = "";
+                parser.cdata = "";
+              } else if (DOCTYPEre.test(parser.sgmlDecl + c)) {
+                parser.state = S.DOCTYPE;
+                if (parser.doctype || parser.sawRoot) {
+                  strictFail(
+                    parser,
+                    "Inappropriately located doctype declaration"
+                  );
+                }
+                parser.doctype = "";
+                parser.sgmlDecl = "";
+              } else if (c === ">") {
+                emitNode(parser, "onsgmldeclaration", parser.sgmlDecl);
+                parser.sgmlDecl = "";
+                parser.state = S.TEXT;
+              } else if (isQuote(c)) {
+                parser.state = S.SGML_DECL_QUOTED;
+                parser.sgmlDecl += c;
+              } else {
+                parser.sgmlDecl += c;
+              }
+              continue;
+            case S.SGML_DECL_QUOTED:
+              if (c === parser.q) {
+                parser.state = S.SGML_DECL;
+                parser.q = "";
+              }
+              parser.sgmlDecl += c;
+              continue;
+            case S.DOCTYPE:
+              if (c === ">") {
+                parser.state = S.TEXT;
+                emitNode(parser, "ondoctype", parser.doctype);
+                parser.doctype = true;
+              } else {
+                parser.doctype += c;
+                if (c === "[") {
+                  parser.state = S.DOCTYPE_DTD;
+                } else if (isQuote(c)) {
+                  parser.state = S.DOCTYPE_QUOTED;
+                  parser.q = c;
+                }
+              }
+              continue;
+            case S.DOCTYPE_QUOTED:
+              parser.doctype += c;
+              if (c === parser.q) {
+                parser.q = "";
+                parser.state = S.DOCTYPE;
+              }
+              continue;
+            case S.DOCTYPE_DTD:
+              if (c === "]") {
+                parser.doctype += c;
+                parser.state = S.DOCTYPE;
+              } else if (c === "<") {
+                parser.state = S.OPEN_WAKA;
+                parser.startTagPosition = parser.position;
+              } else if (isQuote(c)) {
+                parser.doctype += c;
+                parser.state = S.DOCTYPE_DTD_QUOTED;
+                parser.q = c;
+              } else {
+                parser.doctype += c;
+              }
+              continue;
+            case S.DOCTYPE_DTD_QUOTED:
+              parser.doctype += c;
+              if (c === parser.q) {
+                parser.state = S.DOCTYPE_DTD;
+                parser.q = "";
+              }
+              continue;
+            case S.COMMENT:
+              if (c === "-") {
+                parser.state = S.COMMENT_ENDING;
+              } else {
+                parser.comment += c;
+              }
+              continue;
+            case S.COMMENT_ENDING:
+              if (c === "-") {
+                parser.state = S.COMMENT_ENDED;
+                parser.comment = textopts(parser.opt, parser.comment);
+                if (parser.comment) {
+                  emitNode(parser, "oncomment", parser.comment);
+                }
+                parser.comment = "";
+              } else {
+                parser.comment += "-" + c;
+                parser.state = S.COMMENT;
+              }
+              continue;
+            case S.COMMENT_ENDED:
+              if (c !== ">") {
+                strictFail(parser, "Malformed comment");
+                parser.comment += "--" + c;
+                parser.state = S.COMMENT;
+              } else if (parser.doctype && parser.doctype !== true) {
+                parser.state = S.DOCTYPE_DTD;
+              } else {
+                parser.state = S.TEXT;
+              }
+              continue;
+            case S.CDATA:
+              var starti = i - 1;
+              while (c && c !== "]") {
+                c = charAt(chunk, i++);
+                if (c && parser.trackPosition) {
+                  parser.position++;
+                  if (c === "\n") {
+                    parser.line++;
+                    parser.column = 0;
+                  } else {
+                    parser.column++;
+                  }
+                }
+              }
+              parser.cdata += chunk.substring(starti, i - 1);
+              if (c === "]") {
+                parser.state = S.CDATA_ENDING;
+              }
+              continue;
+            case S.CDATA_ENDING:
+              if (c === "]") {
+                parser.state = S.CDATA_ENDING_2;
+              } else {
+                parser.cdata += "]" + c;
+                parser.state = S.CDATA;
+              }
+              continue;
+            case S.CDATA_ENDING_2:
+              if (c === ">") {
+                if (parser.cdata) {
+                  emitNode(parser, "oncdata", parser.cdata);
+                }
+                emitNode(parser, "onclosecdata");
+                parser.cdata = "";
+                parser.state = S.TEXT;
+              } else if (c === "]") {
+                parser.cdata += "]";
+              } else {
+                parser.cdata += "]]" + c;
+                parser.state = S.CDATA;
+              }
+              continue;
+            case S.PROC_INST:
+              if (c === "?") {
+                parser.state = S.PROC_INST_ENDING;
+              } else if (isWhitespace(c)) {
+                parser.state = S.PROC_INST_BODY;
+              } else {
+                parser.procInstName += c;
+              }
+              continue;
+            case S.PROC_INST_BODY:
+              if (!parser.procInstBody && isWhitespace(c)) {
+                continue;
+              } else if (c === "?") {
+                parser.state = S.PROC_INST_ENDING;
+              } else {
+                parser.procInstBody += c;
+              }
+              continue;
+            case S.PROC_INST_ENDING:
+              if (c === ">") {
+                const procInstEndData = {
+                  name: parser.procInstName,
+                  body: parser.procInstBody
+                };
+                validateXmlDeclarationEncoding(parser, procInstEndData);
+                emitNode(parser, "onprocessinginstruction", procInstEndData);
+                parser.procInstName = parser.procInstBody = "";
+                parser.state = S.TEXT;
+              } else {
+                parser.procInstBody += "?" + c;
+                parser.state = S.PROC_INST_BODY;
+              }
+              continue;
+            case S.OPEN_TAG:
+              if (isMatch(nameBody, c)) {
+                parser.tagName += c;
+              } else {
+                newTag(parser);
+                if (c === ">") {
+                  openTag2(parser);
+                } else if (c === "/") {
+                  parser.state = S.OPEN_TAG_SLASH;
+                } else {
+                  if (!isWhitespace(c)) {
+                    strictFail(parser, "Invalid character in tag name");
+                  }
+                  parser.state = S.ATTRIB;
+                }
+              }
+              continue;
+            case S.OPEN_TAG_SLASH:
+              if (c === ">") {
+                openTag2(parser, true);
+                closeTag2(parser);
+              } else {
+                strictFail(
+                  parser,
+                  "Forward-slash in opening tag not followed by >"
+                );
+                parser.state = S.ATTRIB;
+              }
+              continue;
+            case S.ATTRIB:
+              if (isWhitespace(c)) {
+                continue;
+              } else if (c === ">") {
+                openTag2(parser);
+              } else if (c === "/") {
+                parser.state = S.OPEN_TAG_SLASH;
+              } else if (isMatch(nameStart, c)) {
+                parser.attribName = c;
+                parser.attribValue = "";
+                parser.state = S.ATTRIB_NAME;
+              } else {
+                strictFail(parser, "Invalid attribute name");
+              }
+              continue;
+            case S.ATTRIB_NAME:
+              if (c === "=") {
+                parser.state = S.ATTRIB_VALUE;
+              } else if (c === ">") {
+                strictFail(parser, "Attribute without value");
+                parser.attribValue = parser.attribName;
+                attrib(parser);
+                openTag2(parser);
+              } else if (isWhitespace(c)) {
+                parser.state = S.ATTRIB_NAME_SAW_WHITE;
+              } else if (isMatch(nameBody, c)) {
+                parser.attribName += c;
+              } else {
+                strictFail(parser, "Invalid attribute name");
+              }
+              continue;
+            case S.ATTRIB_NAME_SAW_WHITE:
+              if (c === "=") {
+                parser.state = S.ATTRIB_VALUE;
+              } else if (isWhitespace(c)) {
+                continue;
+              } else {
+                strictFail(parser, "Attribute without value");
+                parser.tag.attributes[parser.attribName] = "";
+                parser.attribValue = "";
+                emitNode(parser, "onattribute", {
+                  name: parser.attribName,
+                  value: ""
+                });
+                parser.attribName = "";
+                if (c === ">") {
+                  openTag2(parser);
+                } else if (isMatch(nameStart, c)) {
+                  parser.attribName = c;
+                  parser.state = S.ATTRIB_NAME;
+                } else {
+                  strictFail(parser, "Invalid attribute name");
+                  parser.state = S.ATTRIB;
+                }
+              }
+              continue;
+            case S.ATTRIB_VALUE:
+              if (isWhitespace(c)) {
+                continue;
+              } else if (isQuote(c)) {
+                parser.q = c;
+                parser.state = S.ATTRIB_VALUE_QUOTED;
+              } else {
+                if (!parser.opt.unquotedAttributeValues) {
+                  error62(parser, "Unquoted attribute value");
+                }
+                parser.state = S.ATTRIB_VALUE_UNQUOTED;
+                parser.attribValue = c;
+              }
+              continue;
+            case S.ATTRIB_VALUE_QUOTED:
+              if (c !== parser.q) {
+                if (c === "&") {
+                  parser.state = S.ATTRIB_VALUE_ENTITY_Q;
+                } else {
+                  parser.attribValue += c;
+                }
+                continue;
+              }
+              attrib(parser);
+              parser.q = "";
+              parser.state = S.ATTRIB_VALUE_CLOSED;
+              continue;
+            case S.ATTRIB_VALUE_CLOSED:
+              if (isWhitespace(c)) {
+                parser.state = S.ATTRIB;
+              } else if (c === ">") {
+                openTag2(parser);
+              } else if (c === "/") {
+                parser.state = S.OPEN_TAG_SLASH;
+              } else if (isMatch(nameStart, c)) {
+                strictFail(parser, "No whitespace between attributes");
+                parser.attribName = c;
+                parser.attribValue = "";
+                parser.state = S.ATTRIB_NAME;
+              } else {
+                strictFail(parser, "Invalid attribute name");
+              }
+              continue;
+            case S.ATTRIB_VALUE_UNQUOTED:
+              if (!isAttribEnd(c)) {
+                if (c === "&") {
+                  parser.state = S.ATTRIB_VALUE_ENTITY_U;
+                } else {
+                  parser.attribValue += c;
+                }
+                continue;
+              }
+              attrib(parser);
+              if (c === ">") {
+                openTag2(parser);
+              } else {
+                parser.state = S.ATTRIB;
+              }
+              continue;
+            case S.CLOSE_TAG:
+              if (!parser.tagName) {
+                if (isWhitespace(c)) {
+                  continue;
+                } else if (notMatch(nameStart, c)) {
+                  if (parser.script) {
+                    parser.script += "</" + c;
+                    parser.state = S.SCRIPT;
+                  } else {
+                    strictFail(parser, "Invalid tagname in closing tag.");
+                  }
+                } else {
+                  parser.tagName = c;
+                }
+              } else if (c === ">") {
+                closeTag2(parser);
+              } else if (isMatch(nameBody, c)) {
+                parser.tagName += c;
+              } else if (parser.script) {
+                parser.script += "</" + parser.tagName + c;
+                parser.tagName = "";
+                parser.state = S.SCRIPT;
+              } else {
+                if (!isWhitespace(c)) {
+                  strictFail(parser, "Invalid tagname in closing tag");
+                }
+                parser.state = S.CLOSE_TAG_SAW_WHITE;
+              }
+              continue;
+            case S.CLOSE_TAG_SAW_WHITE:
+              if (isWhitespace(c)) {
+                continue;
+              }
+              if (c === ">") {
+                closeTag2(parser);
+              } else {
+                strictFail(parser, "Invalid characters in closing tag");
+              }
+              continue;
+            case S.TEXT_ENTITY:
+            case S.ATTRIB_VALUE_ENTITY_Q:
+            case S.ATTRIB_VALUE_ENTITY_U:
+              var returnState;
+              var buffer;
+              switch (parser.state) {
+                case S.TEXT_ENTITY:
+                  returnState = S.TEXT;
+                  buffer = "textNode";
+                  break;
+                case S.ATTRIB_VALUE_ENTITY_Q:
+                  returnState = S.ATTRIB_VALUE_QUOTED;
+                  buffer = "attribValue";
+                  break;
+                case S.ATTRIB_VALUE_ENTITY_U:
+                  returnState = S.ATTRIB_VALUE_UNQUOTED;
+                  buffer = "attribValue";
+                  break;
+              }
+              if (c === ";") {
+                var parsedEntity = parseEntity(parser);
+                if (parser.opt.unparsedEntities && !Object.values(sax2.XML_ENTITIES).includes(parsedEntity)) {
+                  if ((parser.entityCount += 1) > parser.opt.maxEntityCount) {
+                    error62(
+                      parser,
+                      "Parsed entity count exceeds max entity count"
+                    );
+                  }
+                  if ((parser.entityDepth += 1) > parser.opt.maxEntityDepth) {
+                    error62(
+                      parser,
+                      "Parsed entity depth exceeds max entity depth"
+                    );
+                  }
+                  parser.entity = "";
+                  parser.state = returnState;
+                  parser.write(parsedEntity);
+                  parser.entityDepth -= 1;
+                } else {
+                  parser[buffer] += parsedEntity;
+                  parser.entity = "";
+                  parser.state = returnState;
+                }
+              } else if (isMatch(parser.entity.length ? entityBody : entityStart, c)) {
+                parser.entity += c;
+              } else {
+                strictFail(parser, "Invalid character in entity name");
+                parser[buffer] += "&" + parser.entity + c;
+                parser.entity = "";
+                parser.state = returnState;
+              }
+              continue;
+            default: {
+              throw new Error(parser, "Unknown state: " + parser.state);
+            }
+          }
+        }
+        if (parser.position >= parser.bufferCheckPosition) {
+          checkBufferLength(parser);
+        }
+        return parser;
+      }
+      if (!String.fromCodePoint) {
+        ;
+        (function() {
+          var stringFromCharCode = String.fromCharCode;
+          var floor = Math.floor;
+          var fromCodePoint = function() {
+            var MAX_SIZE = 16384;
+            var codeUnits = [];
+            var highSurrogate2;
+            var lowSurrogate;
+            var index = -1;
+            var length = arguments.length;
+            if (!length) {
+              return "";
+            }
+            var result = "";
+            while (++index < length) {
+              var codePoint = Number(arguments[index]);
+              if (!isFinite(codePoint) || // `NaN`, `+Infinity`, or `-Infinity`
+              codePoint < 0 || // not a valid Unicode code point
+              codePoint > 1114111 || // not a valid Unicode code point
+              floor(codePoint) !== codePoint) {
+                throw RangeError("Invalid code point: " + codePoint);
+              }
+              if (codePoint <= 65535) {
+                codeUnits.push(codePoint);
+              } else {
+                codePoint -= 65536;
+                highSurrogate2 = (codePoint >> 10) + 55296;
+                lowSurrogate = codePoint % 1024 + 56320;
+                codeUnits.push(highSurrogate2, lowSurrogate);
+              }
+              if (index + 1 === length || codeUnits.length > MAX_SIZE) {
+                result += stringFromCharCode.apply(null, codeUnits);
+                codeUnits.length = 0;
+              }
+            }
+            return result;
+          };
+          if (Object.defineProperty) {
+            Object.defineProperty(String, "fromCodePoint", {
+              value: fromCodePoint,
+              configurable: true,
+              writable: true
+            });
+          } else {
+            String.fromCodePoint = fromCodePoint;
+          }
+        })();
+      }
+    })(typeof exports === "undefined" ? exports.sax = {} : exports);
+  }
+});
+
+// src/tests/junit-parse.ts
+function createJunitReader(params) {
+  const limits = { ...DEFAULT_JUNIT_LIMITS, ...params.limits };
+  const parser = import_sax.default.parser(true, { trim: false, normalize: false, position: false });
+  const state = { suites: [], open: null, sawRoot: false };
+  const guardInput = createInputGuard(limits);
+  parser.ondoctype = () => {
+    throw new JunitRefusedError(
+      "the report has a DOCTYPE; JUnit reports never need one (entities are refused)"
+    );
+  };
+  parser.onopentag = (tag) => openTag(state, tag, limits);
+  const onText = (text) => collectText(state.open, text, limits.maxTextChars);
+  parser.ontext = onText;
+  parser.oncdata = onText;
+  parser.onclosetag = (name) => closeTag(state, name, params.onCase);
+  parser.onerror = (error62) => {
+    throw error62 instanceof JunitRefusedError ? error62 : new JunitRefusedError(`malformed XML: ${firstLine(error62.message)}`);
+  };
+  return {
+    write(chunk) {
+      guardInput(chunk);
+      parser.write(chunk);
+      const pending = parser.attribValue;
+      if (pending && pending.length > limits.maxAttributeChars) {
+        throw new JunitRefusedError(`an attribute is longer than ${limits.maxAttributeChars} characters`);
+      }
+    },
+    end() {
+      parser.close();
+      if (!state.sawRoot) throw new JunitRefusedError("the report has no XML elements");
+    }
+  };
+}
+function createInputGuard(limits) {
+  let bytes = 0;
+  let carry = "";
+  return (chunk) => {
+    bytes += Buffer.byteLength(chunk);
+    if (bytes > limits.maxBytes) {
+      throw new JunitRefusedError(
+        `the report is larger than ${limits.maxBytes} bytes; it was not read further`
+      );
+    }
+    const window2 = carry + chunk;
+    if (/<!(DOCTYPE|ENTITY)/i.test(window2)) {
+      throw new JunitRefusedError("the report has a DOCTYPE or ENTITY declaration; entities are refused");
+    }
+    carry = window2.slice(-9);
+  };
+}
+function openTag(state, tag, limits) {
+  state.sawRoot = true;
+  const attrs = tag.attributes;
+  switch (tag.name) {
+    case "testsuite":
+      state.suites.push(attrs.name ?? "");
+      return;
+    case "testcase":
+      state.open = { raw: newCase(attrs, state.suites), collecting: null };
+      return;
+  }
+  if (state.open) openCaseChild(state.open, tag.name, attrs, limits);
+}
+function openCaseChild(open7, name, attrs, limits) {
+  const raw = open7.raw;
+  if (name === "failure" || name === "error") {
+    if (raw.status !== "error") raw.status = name === "error" ? "error" : "failed";
+    raw.message ??= cut(attrs.message ?? null, limits.maxTextChars);
+    open7.collecting = "details";
+  } else if (name === "skipped") {
+    if (raw.status === "passed") raw.status = "skipped";
+    raw.message ??= cut(attrs.message ?? null, limits.maxTextChars);
+    open7.collecting = "details";
+  } else if (name === "system-out") {
+    open7.collecting = "systemOut";
+  }
+}
+function collectText(open7, text, maxChars) {
+  if (!open7?.collecting) return;
+  const key = open7.collecting;
+  const before = open7.raw[key] ?? "";
+  if (before.length >= maxChars) return;
+  open7.raw[key] = before + text.slice(0, maxChars - before.length);
+}
+function closeTag(state, name, onCase) {
+  if (name === "testsuite") state.suites.pop();
+  else if (name === "testcase" && state.open) {
+    onCase(finish2(state.open.raw));
+    state.open = null;
+  } else if (state.open && ["failure", "error", "skipped", "system-out"].includes(name)) {
+    state.open.collecting = null;
+  }
+}
+function newCase(attrs, suites) {
+  const classname = attrs.classname ?? attrs.class ?? null;
+  return {
+    suite: suites.findLast((name) => name !== "") ?? classname ?? "",
+    name: attrs.name ?? "(unnamed)",
+    classname,
+    status: "passed",
+    durationMs: seconds(attrs.time),
+    file: attrs.file ?? attrs.filepath ?? null,
+    line: positiveInt(attrs.line ?? attrs.lineno),
+    message: null,
+    details: null,
+    systemOut: null
+  };
+}
+function finish2(raw) {
+  const details = raw.details?.trim() || null;
+  const message = raw.message?.trim() || (details ? firstLine(details) : null);
+  return { ...raw, details, message, systemOut: raw.systemOut?.trim() || null };
+}
+function seconds(value) {
+  if (value === void 0) return null;
+  const n = Number(value.replaceAll(",", ""));
+  return Number.isFinite(n) && n >= 0 ? Math.round(n * 1e3 * 1e3) / 1e3 : null;
+}
+function positiveInt(value) {
+  if (value === void 0 || !/^\d+$/.test(value)) return null;
+  const n = Number(value);
+  return n > 0 && Number.isSafeInteger(n) ? n : null;
+}
+function cut(value, max) {
+  return value === null ? null : value.slice(0, max);
+}
+function firstLine(text) {
+  return text.trim().split("\n", 1)[0] ?? "";
+}
+var import_sax, DEFAULT_JUNIT_LIMITS, JunitRefusedError;
+var init_junit_parse = __esm({
+  "src/tests/junit-parse.ts"() {
+    "use strict";
+    import_sax = __toESM(require_sax(), 1);
+    DEFAULT_JUNIT_LIMITS = {
+      maxBytes: 64 * 1024 * 1024,
+      maxTextChars: 8 * 1024,
+      maxAttributeChars: 64 * 1024
+    };
+    JunitRefusedError = class extends Error {
+      name = "JunitRefusedError";
+    };
+  }
+});
+
+// src/tests/lane-results.ts
+function toRecord(raw, location) {
+  return {
+    suite: raw.suite,
+    name: raw.name,
+    classname: raw.classname,
+    status: raw.status,
+    duration_ms: raw.durationMs,
+    file: location?.file ?? null,
+    line: location?.line ?? null,
+    message: raw.message,
+    details: raw.details,
+    system_out: raw.status === "failed" || raw.status === "error" ? raw.systemOut : null
+  };
+}
+var DEFAULT_RESULT_LIMITS, LaneResultsBuilder;
+var init_lane_results = __esm({
+  "src/tests/lane-results.ts"() {
+    "use strict";
+    DEFAULT_RESULT_LIMITS = { maxFailed: 200, slowest: 10 };
+    LaneResultsBuilder = class {
+      limits;
+      results = {
+        counts: { total: 0, passed: 0, failed: 0, errors: 0, skipped: 0, duration_ms: 0 },
+        reports: [],
+        failed: [],
+        failed_truncated: 0,
+        slowest: [],
+        warnings: []
+      };
+      constructor(limits = {}) {
+        this.limits = { ...DEFAULT_RESULT_LIMITS, ...limits };
+      }
+      report(path15) {
+        this.results.reports.push(path15);
+      }
+      warn(message) {
+        if (this.results.warnings.length < 50) this.results.warnings.push(message);
+      }
+      add(raw, location) {
+        const counts = this.results.counts;
+        counts.total += 1;
+        counts.duration_ms += raw.durationMs ?? 0;
+        if (raw.status === "passed") counts.passed += 1;
+        else if (raw.status === "skipped") counts.skipped += 1;
+        else if (raw.status === "error") counts.errors += 1;
+        else counts.failed += 1;
+        if (raw.status === "failed" || raw.status === "error") {
+          if (this.results.failed.length < this.limits.maxFailed)
+            this.results.failed.push(toRecord(raw, location));
+          else this.results.failed_truncated += 1;
+        } else if (raw.status === "passed" && raw.durationMs !== null) {
+          this.keepIfSlow(raw);
+        }
+      }
+      keepIfSlow(raw) {
+        const slowest = this.results.slowest;
+        const last = slowest[slowest.length - 1];
+        if (slowest.length >= this.limits.slowest && last && (last.duration_ms ?? 0) >= (raw.durationMs ?? 0))
+          return;
+        slowest.push(toRecord({ ...raw, details: null, systemOut: null, message: null }, null));
+        slowest.sort((a, b) => (b.duration_ms ?? 0) - (a.duration_ms ?? 0));
+        if (slowest.length > this.limits.slowest) slowest.pop();
+      }
+      build() {
+        const counts = this.results.counts;
+        return { ...this.results, counts: { ...counts, duration_ms: Math.round(counts.duration_ms) } };
+      }
+    };
+  }
+});
+
+// src/report/paths.ts
+import path4 from "node:path/posix";
+function toPosix(p) {
+  return p.replaceAll("\\", "/");
+}
+function relativizePath(file2, roots) {
+  const p = toPosix(file2.trim());
+  if (p === "") return void 0;
+  if (p.startsWith("/")) {
+    for (const root of [roots.repoRoot, ...roots.guestRoots ?? []]) {
+      const r = toPosix(root).replace(/\/+$/, "");
+      if (r !== "" && p.startsWith(`${r}/`)) return inside(p.slice(r.length + 1));
+    }
+    return void 0;
+  }
+  if (/^[A-Za-z]:\//.test(p)) return void 0;
+  return inside(p);
+}
+function inside(relative2) {
+  const normal = path4.normalize(relative2);
+  if (normal === "." || normal === ".." || normal.startsWith("../") || normal.startsWith("/"))
+    return void 0;
+  return normal;
+}
+var init_paths = __esm({
+  "src/report/paths.ts"() {
+    "use strict";
+  }
+});
+
+// src/tests/locate.ts
+function locateFailure(testCase, roots, isRepoFile) {
+  const ownFile = testCase.file ? relativizePath(testCase.file, roots) : void 0;
+  const text = `${testCase.details ?? ""}
+${testCase.message ?? ""}`;
+  const candidates = [...traceLocations(text, roots), ...isRepoFile ? jvmLocations(text) : []].filter(
+    (c) => !isRepoFile || isRepoFile(c.file)
+  );
+  const own2 = ownFile ? candidates.find((c) => c.file === ownFile) : void 0;
+  if (own2) return own2;
+  if (candidates[0]) return candidates[0];
+  if (ownFile && !VENDORED.test(ownFile)) return { file: ownFile, line: testCase.line ?? 1 };
+  return null;
+}
+function traceLocations(text, roots) {
+  const found = [];
+  const withoutJvm = text.replace(JVM_FRAME, "");
+  for (const pattern of [BATS, PATH_LINE]) {
+    for (const match of withoutJvm.matchAll(pattern)) {
+      const file2 = relativizePath(match[1] ?? "", roots);
+      const line = Number(match[2]);
+      if (!file2 || VENDORED.test(file2) || !(line > 0)) continue;
+      found.push({ file: file2, line });
+    }
+  }
+  return found;
+}
+function jvmLocations(text) {
+  const found = [];
+  for (const match of text.matchAll(JVM_FRAME)) {
+    const dir = (match[1] ?? "").replace(/\.$/, "").replaceAll(".", "/");
+    for (const root of JVM_SOURCE_ROOTS) {
+      found.push({ file: [root, dir, match[2]].filter((part) => part).join("/"), line: Number(match[3]) });
+    }
+  }
+  return found;
+}
+var PATH_LINE, BATS, JVM_FRAME, JVM_SOURCE_ROOTS, VENDORED;
+var init_locate = __esm({
+  "src/tests/locate.ts"() {
+    "use strict";
+    init_paths();
+    PATH_LINE = /(?:^|[\s(❯'"])(\/?(?:[\w.@+~-]+\/)*[\w.@+~-]+\.[A-Za-z][\w]{0,9}):(\d+)(?::\d+)?/gm;
+    BATS = /\(in test file ([^,\n]+), line (\d+)\)/g;
+    JVM_FRAME = /\bat (?:[\w.$-]+(?:@[\w.-]+)?\/)?((?:[\w$]+\.)*)[\w$]+\.[\w$<>]+\(([\w$]+\.(?:java|kt|scala|groovy)):(\d+)\)/g;
+    JVM_SOURCE_ROOTS = ["src/test/java", "src/main/java", "src/test/kotlin", "src/main/kotlin", ""];
+    VENDORED = /(^|\/)(node_modules|site-packages|dist-packages|\.venv|vendor|\.cargo)\//;
+  }
+});
+
+// src/tests/read-reports.ts
+import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
+async function readLaneReports(params) {
+  const builder = new LaneResultsBuilder(params.resultLimits);
+  const limits = { ...DEFAULT_JUNIT_LIMITS, ...params.limits };
+  for (const file2 of params.files) {
+    builder.report(file2.name);
+    const onCase = (raw) => builder.add(
+      raw,
+      raw.status === "failed" || raw.status === "error" ? locateFailure(raw, params.roots, params.isRepoFile) : null
+    );
+    try {
+      await readOne(file2.path, { onCase, limits });
+    } catch (error62) {
+      builder.warn(`${file2.name}: ${error62 instanceof Error ? error62.message : String(error62)}`);
+    }
+  }
+  return builder.build();
+}
+async function readOne(path15, params) {
+  const info = await stat(path15);
+  if (info.size > params.limits.maxBytes) {
+    throw new Error(
+      `the report is ${info.size} bytes, over the ${params.limits.maxBytes}-byte limit; it was not read`
+    );
+  }
+  const reader = createJunitReader({ onCase: params.onCase, limits: params.limits });
+  const stream = createReadStream(path15, { encoding: "utf8", highWaterMark: 64 * 1024 });
+  try {
+    for await (const chunk of stream) reader.write(chunk);
+    reader.end();
+  } finally {
+    stream.destroy();
+  }
+}
+var init_read_reports = __esm({
+  "src/tests/read-reports.ts"() {
+    "use strict";
+    init_junit_parse();
+    init_lane_results();
+    init_locate();
+  }
+});
+
+// src/artifacts/sink.ts
+import { createWriteStream } from "node:fs";
+import { mkdir, rm } from "node:fs/promises";
+import path5 from "node:path";
+import { pipeline } from "node:stream/promises";
+var ArtifactSink;
+var init_sink = __esm({
+  "src/artifacts/sink.ts"() {
+    "use strict";
+    ArtifactSink = class _ArtifactSink {
+      root;
+      caps;
+      record = { files: [], bytes: 0, warnings: [] };
+      constructor(root, caps) {
+        this.root = path5.resolve(root);
+        this.caps = caps;
+      }
+      static async open(root, caps) {
+        await rm(root, { recursive: true, force: true });
+        await mkdir(root, { recursive: true });
+        return new _ArtifactSink(root, caps);
+      }
+      warn(message) {
+        if (this.record.warnings.length < 50) this.record.warnings.push(message);
+      }
+      /** Whether a file of `size` bytes still fits the byte cap; warns when it does not. */
+      fits(name, size) {
+        if (this.record.bytes + size <= this.caps.maxBytes) return true;
+        this.warn(
+          `${name} (${size} bytes) was not collected: it would pass the limit of ${this.caps.maxBytes} bytes of artifacts per lane`
+        );
+        return false;
+      }
+      /** Copy one file in; the stream is cut at `size` bytes, so a file growing meanwhile cannot pass the cap. */
+      async add(params) {
+        const target = path5.resolve(this.root, params.name);
+        if (!target.startsWith(`${this.root}${path5.sep}`))
+          throw new Error(`artifact name ${params.name} escapes the artifacts dir`);
+        await mkdir(path5.dirname(target), { recursive: true });
+        let written = 0;
+        const limit = params.size;
+        async function* capped(source) {
+          for await (const chunk of source) {
+            const room = limit - written;
+            if (room <= 0) break;
+            const piece = chunk.length > room ? chunk.subarray(0, room) : chunk;
+            written += piece.length;
+            yield piece;
+          }
+        }
+        await pipeline(params.content, capped, createWriteStream(target, { flags: "wx", mode: 420 }));
+        this.record.files.push({ name: params.name, bytes: written, report: params.report });
+        this.record.bytes += written;
+      }
+      path(name) {
+        return path5.join(this.root, name);
+      }
+      result() {
+        return { files: [...this.record.files], bytes: this.record.bytes, warnings: [...this.record.warnings] };
+      }
+    };
+  }
+});
+
+// src/artifacts/lane-outputs.ts
+import { existsSync as existsSync3 } from "node:fs";
+import path6 from "node:path";
+function hasOutputs(spec) {
+  return (spec.artifacts?.length ?? 0) + (spec.reports?.length ?? 0) > 0;
+}
+async function collectLaneOutputs(params) {
+  if (!hasOutputs(params.spec)) return {};
+  const caps = params.caps ?? DEFAULT_ARTIFACT_CAPS;
+  const sink = await ArtifactSink.open(path6.join(params.jobDir, "artifacts"), caps);
+  let collected = [];
+  try {
+    collected = await params.collect(sink, caps);
+  } catch (error62) {
+    sink.warn(`collecting artifacts failed: ${describeError(error62)}`);
+  }
+  const artifacts = sink.result();
+  params.log(`collected ${artifacts.files.length} artifact file(s), ${artifacts.bytes} bytes`);
+  for (const warning of artifacts.warnings) params.log(`artifacts: ${warning}`);
+  const reports = collected.filter((f) => f.report);
+  if ((params.spec.reports?.length ?? 0) === 0) return { artifacts };
+  if (reports.length === 0) return { artifacts, tests: null };
+  const tests = await readLaneReports({
+    files: reports.map((f) => ({ path: sink.path(f.name), name: f.name })),
+    roots: { repoRoot: params.repoRoot, guestRoots: params.workspaceRoots },
+    isRepoFile: (p) => existsSync3(path6.join(params.repoRoot, p))
+  });
+  const c = tests.counts;
+  params.log(`tests: ${c.total} total, ${c.failed + c.errors} failed, ${c.skipped} skipped`);
+  for (const warning of tests.warnings) params.log(`reports: ${warning}`);
+  return { artifacts, tests };
+}
+var OUTPUT_DIR_ENV;
+var init_lane_outputs = __esm({
+  "src/artifacts/lane-outputs.ts"() {
+    "use strict";
+    init_errors2();
+    init_read_reports();
+    init_select();
+    init_sink();
+    OUTPUT_DIR_ENV = "PIKACI_OUTPUT_DIR";
+  }
+});
+
 // src/limits/incus-config.ts
 function incusLimitsConfig(limits) {
   const config2 = {};
@@ -35753,58 +35359,20 @@ var init_oom_probe = __esm({
   }
 });
 
-// src/executor/incus/names.ts
-import { createHash as createHash2 } from "node:crypto";
-function instanceName(runId, jobId) {
-  return `${INSTANCE_PREFIX}${sha256Hex(`${runId}:${jobId}`).slice(0, 12)}`;
-}
-function deviceName(kind, key) {
-  const name = `pk-${kind}-${sha256Hex(key).slice(0, 8)}`;
-  if (name.length > DEVICE_NAME_MAX) throw new Error(`device name ${name} is longer than ${DEVICE_NAME_MAX}`);
-  return name;
-}
-function instanceLabels(params) {
-  return {
-    [LABEL.runId]: params.runId,
-    [LABEL.jobId]: params.jobId,
-    [LABEL.attempt]: String(params.attempt),
-    [LABEL.createdAt]: params.createdAt.toISOString(),
-    [LABEL.owner]: params.owner,
-    [LABEL.remoteWorkDir]: params.remoteWorkDir
-  };
-}
-var INSTANCE_PREFIX, LABEL, sha256Hex;
-var init_names = __esm({
-  "src/executor/incus/names.ts"() {
-    "use strict";
-    init_argv();
-    INSTANCE_PREFIX = "pikaci-";
-    LABEL = {
-      runId: "user.pikaci.run_id",
-      jobId: "user.pikaci.job_id",
-      attempt: "user.pikaci.attempt",
-      createdAt: "user.pikaci.created_at",
-      owner: "user.pikaci.owner",
-      remoteWorkDir: "user.pikaci.remote_work_dir"
-    };
-    sha256Hex = (text) => createHash2("sha256").update(text).digest("hex");
-  }
-});
-
 // src/executor/incus/paths.ts
-import { posix as posix2 } from "node:path";
+import { posix as posix3 } from "node:path";
 function remoteJobLayout(remoteWorkDir, runId, jobId) {
-  const runDir = posix2.join(remoteWorkDir, "runs", runId);
-  const jobDir = posix2.join(runDir, "jobs", jobId);
+  const runDir = posix3.join(remoteWorkDir, "runs", runId);
+  const jobDir = posix3.join(runDir, "jobs", jobId);
   return {
     runDir,
     jobDir,
-    artifacts: posix2.join(jobDir, "artifacts"),
-    heartbeat: posix2.join(runDir, "heartbeat")
+    artifacts: posix3.join(jobDir, "artifacts"),
+    heartbeat: posix3.join(runDir, "heartbeat")
   };
 }
 function cacheDir(remoteWorkDir, name) {
-  return posix2.join(remoteWorkDir, "cache", safeSegment(name, "cache name"));
+  return posix3.join(remoteWorkDir, "cache", safeSegment(name, "cache name"));
 }
 function remoteMountSource(root, source) {
   const parts = source.split("/").filter((part) => part !== "" && part !== ".");
@@ -35813,7 +35381,7 @@ function remoteMountSource(root, source) {
       hint: "mount sources are directories relative to the repository root, without '..'"
     });
   }
-  return posix2.join(root, ...parts);
+  return posix3.join(root, ...parts);
 }
 function assertGuestPath(path15) {
   if (!path15.startsWith("/") || path15.split("/").includes("..") || path15.includes("\0")) {
@@ -35937,7 +35505,7 @@ var init_trailer = __esm({
 });
 
 // src/executor/incus/guest.ts
-import { randomBytes as randomBytes3 } from "node:crypto";
+import { randomBytes as randomBytes4 } from "node:crypto";
 function guestEnv(params) {
   const { spec, ids: ids2 } = params;
   return {
@@ -35967,7 +35535,7 @@ async function runGuest(params) {
   params.signal.addEventListener("abort", onAbort, { once: true });
   if (params.signal.aborted) onAbort();
   const marker = `
-@@pikaci-result-${randomBytes3(16).toString("hex")}@@
+@@pikaci-result-${randomBytes4(16).toString("hex")}@@
 `;
   const out = new TextDecoder();
   const err = new TextDecoder();
@@ -36009,7 +35577,7 @@ var init_guest = __esm({
 });
 
 // src/executor/incus/cache-key.ts
-import { createHash as createHash3 } from "node:crypto";
+import { createHash as createHash2 } from "node:crypto";
 function parseGlobs(args) {
   const globs = [];
   const re = /\s*(?:'([^']*)'|"([^"]*)")\s*(,|$)/y;
@@ -36027,7 +35595,7 @@ function parseGlobs(args) {
 }
 function hashFiles(entries, globs) {
   const isMatch = (0, import_picomatch3.default)([...globs], { dot: true });
-  const hash2 = createHash3("sha256");
+  const hash2 = createHash2("sha256");
   let matched = 0;
   for (const entry of entries) {
     if (entry.type !== "file" || !isMatch(entry.path)) continue;
@@ -36065,9 +35633,9 @@ var init_cache_key = __esm({
 });
 
 // src/executor/incus/keyed-cache.ts
-import { posix as posix3 } from "node:path";
+import { posix as posix4 } from "node:path";
 function keyedWorkDir(jobDir, name) {
-  return posix3.join(jobDir, "cache", name);
+  return posix4.join(jobDir, "cache", name);
 }
 async function restoreKeyedCaches(params) {
   for (const cache of params.caches) {
@@ -36165,8 +35733,8 @@ else rm -rf "$tmp"; echo "exists"; fi
 });
 
 // src/executor/incus/network.ts
-import { createHash as createHash4 } from "node:crypto";
-import { posix as posix4 } from "node:path";
+import { createHash as createHash3 } from "node:crypto";
+import { posix as posix5 } from "node:path";
 function staticNic(params) {
   return {
     devices: {
@@ -36196,13 +35764,13 @@ function parseBridgeAddress(cidr) {
   return { gateway, prefix: 24, hosts };
 }
 function candidateOrder(hosts, instance) {
-  const start = createHash4("sha256").update(instance).digest().readUInt32BE(0) % hosts.length;
+  const start = createHash3("sha256").update(instance).digest().readUInt32BE(0) % hosts.length;
   return [...hosts.slice(start), ...hosts.slice(0, start)];
 }
 async function attachNetwork(params) {
   const { transport, network, instance } = params;
   const projectArgs = params.project ? ["--project", params.project] : [];
-  const dir = posix4.join(params.remoteWorkDir, "net", network);
+  const dir = posix5.join(params.remoteWorkDir, "net", network);
   const read = await transport.exec([
     "sh",
     "-c",
@@ -36242,7 +35810,7 @@ async function attachNetwork(params) {
   return {
     ...staticNic({ network, address, gateway, prefix }),
     resolver: gateway,
-    lease: posix4.join(dir, address),
+    lease: posix5.join(dir, address),
     address
   };
 }
@@ -36418,7 +35986,7 @@ var init_writable_copy = __esm({
 });
 
 // src/executor/incus/job-steps.ts
-import { posix as posix5 } from "node:path";
+import { posix as posix6 } from "node:path";
 function startClaim(job2) {
   const spec = job2.job.execute;
   if (job2.pool === null || spec.network !== void 0 || spec.instance_type !== "container") {
@@ -36444,13 +36012,13 @@ async function runSteps(job2) {
   await clock.run("prepare_directories", () => {
     const writable = [
       ...writableDirs(devicesFor(job2, GUEST_SNAPSHOT)),
-      posix5.join(layout.artifacts, "outputs")
+      posix6.join(layout.artifacts, "outputs")
     ];
     return prepareRemoteDirs({
       transport: job2.transport,
       dirs: [layout.jobDir],
       writable,
-      clearFiles: ["result.json", "guest.log"].map((file2) => posix5.join(layout.artifacts, file2)),
+      clearFiles: ["result.json", "guest.log"].map((file2) => posix6.join(layout.artifacts, file2)),
       heartbeat: layout.heartbeat
     });
   });
@@ -36552,7 +36120,7 @@ async function runGuestPhases(job2, workdir) {
       exit: runGuest({
         transport: job2.transport,
         execArgv: execArgv(job2.instance, [settings.runnerPath ?? DEFAULT_RUNNER_PATH], { env }, scope),
-        resultPath: posix5.join(job2.layout.artifacts, "result.json"),
+        resultPath: posix6.join(job2.layout.artifacts, "result.json"),
         deadlineMs: deadlineSecs * 1e3,
         onOutput: (text) => job2.events.log("guest", text),
         signal: job2.signal
@@ -36576,7 +36144,7 @@ async function takeExit(job2, exit, workdir) {
   else {
     ending.runnerExit = exit.code;
     ending.resultText = await job2.clock.run("collect_artifacts", async () => {
-      const resultText = exit.resultText ?? await readRemoteFile(job2.transport, posix5.join(job2.layout.artifacts, "result.json"));
+      const resultText = exit.resultText ?? await readRemoteFile(job2.transport, posix6.join(job2.layout.artifacts, "result.json"));
       const roots = { workspace: workdir, outputDir: GUEST_OUTPUTS };
       const instance = job2.instance;
       job2.outputs = await collectLaneOutputs({
@@ -36633,129 +36201,10 @@ var init_job_steps = __esm({
     init_remote_files();
     init_runtime();
     init_writable_copy();
-    GUEST_OUTPUTS = posix5.join(GUEST_ARTIFACTS, "outputs");
+    GUEST_OUTPUTS = posix6.join(GUEST_ARTIFACTS, "outputs");
     checkAbort = (job2) => {
       if (job2.signal.aborted) throw new CancelledError("cancelled");
     };
-  }
-});
-
-// src/executor/incus/gc-plan.ts
-function planReap(params) {
-  const { hostNowSecs } = params;
-  return params.instances.filter((instance) => instance.name.startsWith(INSTANCE_PREFIX)).map((instance) => {
-    const runId = instance.config[LABEL.runId] ?? null;
-    const created = Date.parse(instance.config[LABEL.createdAt] ?? instance.created_at ?? "");
-    const ageSecs = Number.isNaN(created) ? null : hostNowSecs - Math.floor(created / 1e3);
-    const decide = (remove, reason) => ({
-      name: instance.name,
-      runId,
-      remove,
-      reason
-    });
-    if (ageSecs !== null && ageSecs > params.olderThanSecs) {
-      return decide(true, `older than ${formatSecs(params.olderThanSecs)} (${formatSecs(ageSecs)})`);
-    }
-    if (runId === null) {
-      return decide(
-        false,
-        ageSecs === null ? "no pikaci labels and no creation time; left alone" : "no pikaci labels; young"
-      );
-    }
-    const beat = params.heartbeats.get(runId) ?? null;
-    if (beat === null)
-      return decide(true, `run ${runId} has no heartbeat on the host (its process is gone)`);
-    const silence = hostNowSecs - beat;
-    if (silence > params.staleAfterSecs) {
-      return decide(true, `run ${runId} is no longer alive (last heartbeat ${formatSecs(silence)} ago)`);
-    }
-    return decide(false, `run ${runId} is alive (heartbeat ${formatSecs(Math.max(0, silence))} ago)`);
-  });
-}
-function formatSecs(secs) {
-  if (secs < 120) return `${secs}s`;
-  if (secs < 7200) return `${Math.round(secs / 60)}m`;
-  return `${Math.round(secs / 360) / 10}h`;
-}
-var init_gc_plan = __esm({
-  "src/executor/incus/gc-plan.ts"() {
-    "use strict";
-    init_names();
-  }
-});
-
-// src/executor/incus/warm-pool.ts
-import { randomBytes as randomBytes4 } from "node:crypto";
-function poolKeyLabel(key) {
-  return `${key.fingerprint}/${key.instanceType}/${key.project}`;
-}
-function memberName(key, random = () => randomBytes4(4).toString("hex")) {
-  return `${POOL_PREFIX}${key.fingerprint.slice(0, 12)}-${random()}`;
-}
-function memberLabels(key, alias, createdAt) {
-  return {
-    [POOL_LABEL.key]: poolKeyLabel(key),
-    [POOL_LABEL.alias]: alias,
-    [POOL_LABEL.fingerprint]: key.fingerprint,
-    [POOL_LABEL.createdAt]: createdAt.toISOString()
-  };
-}
-function claimable(instances, key, random = Math.random) {
-  const names = instances.filter((i) => isMember(i, key) && !isClaimed(i) && i.status === "Running").map((i) => i.name);
-  for (let i = names.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [names[i], names[j]] = [names[j], names[i]];
-  }
-  return names;
-}
-function unclaimedCount(instances, key) {
-  return instances.filter((i) => isMember(i, key) && !isClaimed(i)).length;
-}
-function planPoolReap(params) {
-  return params.members.map((member) => {
-    const decide = (remove, reason) => ({
-      name: member.name,
-      runId: null,
-      remove,
-      reason: `warm pool member: ${reason}`
-    });
-    const alias = member.config[POOL_LABEL.alias] ?? "";
-    const current = params.currentImages.get(alias) ?? null;
-    if (current !== member.config[POOL_LABEL.fingerprint]) {
-      return decide(true, current === null ? `image ${alias} is gone` : `image ${alias} has been updated`);
-    }
-    const created = Date.parse(member.config[POOL_LABEL.createdAt] ?? member.created_at ?? "");
-    const ageSecs = Number.isNaN(created) ? null : params.hostNowSecs - Math.floor(created / 1e3);
-    if (ageSecs !== null && ageSecs > params.olderThanSecs) {
-      return decide(true, `older than ${formatSecs(params.olderThanSecs)} (${formatSecs(ageSecs)})`);
-    }
-    return decide(false, ageSecs === null ? "current image" : `current image, ${formatSecs(ageSecs)} old`);
-  });
-}
-function splitPoolMembers(instances) {
-  const members2 = instances.filter((i) => i.name.startsWith(POOL_PREFIX));
-  return {
-    unclaimed: members2.filter((i) => !isClaimed(i)),
-    claiming: members2.filter((i) => isClaimed(i) && i.config[LABEL.runId] === void 0),
-    rest: instances.filter((i) => !i.name.startsWith(POOL_PREFIX) || isClaimed(i) && i.config[LABEL.runId])
-  };
-}
-var POOL_PREFIX, CLAIM_DEVICE, POOL_LABEL, isClaimed, isMember;
-var init_warm_pool = __esm({
-  "src/executor/incus/warm-pool.ts"() {
-    "use strict";
-    init_gc_plan();
-    init_names();
-    POOL_PREFIX = `${INSTANCE_PREFIX}pool-`;
-    CLAIM_DEVICE = "pikaci-claim";
-    POOL_LABEL = {
-      key: "user.pikaci.pool.key",
-      alias: "user.pikaci.pool.alias",
-      fingerprint: "user.pikaci.pool.fingerprint",
-      createdAt: "user.pikaci.pool.created_at"
-    };
-    isClaimed = (instance) => instance.devices.includes(CLAIM_DEVICE);
-    isMember = (instance, key) => instance.name.startsWith(POOL_PREFIX) && instance.config[POOL_LABEL.key] === poolKeyLabel(key);
   }
 });
 
@@ -36853,7 +36302,7 @@ var init_pool = __esm({
 
 // src/snapshot/base-key.ts
 import { execFile } from "node:child_process";
-import { createHash as createHash5 } from "node:crypto";
+import { createHash as createHash4 } from "node:crypto";
 import { basename, resolve as resolve2 } from "node:path";
 import { promisify } from "node:util";
 async function defaultBaseKey(root) {
@@ -36871,7 +36320,7 @@ function normalizeRemoteUrl(url2) {
   return url2.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, "$1").replace(/\.git\/?$/, "");
 }
 function lineageKey(baseKey) {
-  return createHash5("sha256").update(baseKey, "utf8").digest("hex").slice(0, 32);
+  return createHash4("sha256").update(baseKey, "utf8").digest("hex").slice(0, 32);
 }
 var execFileAsync;
 var init_base_key = __esm({
@@ -36895,7 +36344,7 @@ var init_entries = __esm({
 });
 
 // src/snapshot/hash-spec.ts
-import { createHash as createHash6 } from "node:crypto";
+import { createHash as createHash5 } from "node:crypto";
 function encodeEntry(entry) {
   switch (entry.type) {
     case "file":
@@ -36913,7 +36362,7 @@ function sortEntries(entries) {
   return entries.map((entry) => ({ entry, key: Buffer.from(entry.path, "utf8") })).sort((a, b) => Buffer.compare(a.key, b.key)).map(({ entry }) => entry);
 }
 function hashSortedEntries(entries) {
-  const hash2 = createHash6("sha256");
+  const hash2 = createHash5("sha256");
   hash2.update(HASH_PREFIX, "utf8");
   for (let i = 0; i < entries.length; i += 1e3) {
     hash2.update(
@@ -37182,16 +36631,16 @@ var init_sync_probe = __esm({
 });
 
 // src/snapshot/sync-state.ts
-import { createHash as createHash7 } from "node:crypto";
-import { mkdir as mkdir4, readFile as readFile5, rename, writeFile } from "node:fs/promises";
-import { join as join4 } from "node:path";
+import { createHash as createHash6 } from "node:crypto";
+import { mkdir as mkdir2, readFile as readFile4, rename, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 function stateFile(cacheDir2, remote, remoteWorkDir) {
-  const key = createHash7("sha256").update(`${remote}\0${remoteWorkDir}`).digest("hex").slice(0, 24);
-  return join4(cacheDir2, `sync-base-${key}.json`);
+  const key = createHash6("sha256").update(`${remote}\0${remoteWorkDir}`).digest("hex").slice(0, 24);
+  return join(cacheDir2, `sync-base-${key}.json`);
 }
 async function readSyncBase(cacheDir2, remote, remoteWorkDir) {
   try {
-    const parsed = JSON.parse(await readFile5(stateFile(cacheDir2, remote, remoteWorkDir), "utf8"));
+    const parsed = JSON.parse(await readFile4(stateFile(cacheDir2, remote, remoteWorkDir), "utf8"));
     if (typeof parsed.hash !== "string" || !/^[0-9a-f]{64}$/.test(parsed.hash) || !Array.isArray(parsed.entries)) {
       return null;
     }
@@ -37202,7 +36651,7 @@ async function readSyncBase(cacheDir2, remote, remoteWorkDir) {
 }
 async function writeSyncBase(cacheDir2, remote, remoteWorkDir, base2) {
   const file2 = stateFile(cacheDir2, remote, remoteWorkDir);
-  await mkdir4(cacheDir2, { recursive: true });
+  await mkdir2(cacheDir2, { recursive: true });
   const temp = `${file2}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   await writeFile(temp, JSON.stringify(base2));
   await rename(temp, file2);
@@ -37341,10 +36790,10 @@ var init_tar_writer = __esm({
 });
 
 // src/snapshot/sync-tar.ts
-import { createHash as createHash8 } from "node:crypto";
-import { readFileSync as readFileSync3 } from "node:fs";
-import { open as open4 } from "node:fs/promises";
-import { join as join5 } from "node:path";
+import { createHash as createHash7 } from "node:crypto";
+import { readFileSync as readFileSync2 } from "node:fs";
+import { open as open3 } from "node:fs/promises";
+import { join as join2 } from "node:path";
 function objectPath(entry) {
   return `objects/${entry.digest.slice(0, 2)}/${objectName(entry)}`;
 }
@@ -37391,10 +36840,10 @@ async function* uploadArchive(params) {
   for (const entry of params.objects) {
     const name = `o/${entry.digest.slice(0, 2)}/${objectName(entry)}`;
     push(tarHeader({ name, type: "file", size: entry.size, mode: fileMode(entry), mtime }));
-    const path15 = join5(params.root, entry.path);
-    if (entry.size <= CHUNK2) {
+    const path15 = join2(params.root, entry.path);
+    if (entry.size <= CHUNK) {
       const data = readObject(path15, entry, params.hash);
-      checkContent(entry, data.length, createHash8("sha256").update(data).digest("hex"), params.hash);
+      checkContent(entry, data.length, createHash7("sha256").update(data).digest("hex"), params.hash);
       push(data);
     } else {
       if (batched > 0) yield flush();
@@ -37413,14 +36862,14 @@ async function* uploadArchive(params) {
   yield flush();
 }
 async function* streamFile(path15, entry, snapshotHash) {
-  const hash2 = createHash8("sha256");
+  const hash2 = createHash7("sha256");
   let size = 0;
-  const handle = await open4(path15, "r").catch((error62) => {
+  const handle = await open3(path15, "r").catch((error62) => {
     throw asSnapshotChange(error62, entry.path, snapshotHash);
   });
   try {
     while (size < entry.size) {
-      const buffer = Buffer.allocUnsafe(Math.min(CHUNK2, entry.size - size));
+      const buffer = Buffer.allocUnsafe(Math.min(CHUNK, entry.size - size));
       const { bytesRead: bytesRead2 } = await handle.read(buffer, 0, buffer.length, null);
       if (bytesRead2 === 0) break;
       const chunk = buffer.subarray(0, bytesRead2);
@@ -37436,7 +36885,7 @@ async function* streamFile(path15, entry, snapshotHash) {
 }
 function readObject(path15, entry, snapshotHash) {
   try {
-    return readFileSync3(path15);
+    return readFileSync2(path15);
   } catch (error62) {
     throw asSnapshotChange(error62, entry.path, snapshotHash);
   }
@@ -37445,7 +36894,7 @@ function checkContent(entry, size, digest, snapshotHash) {
   if (size !== entry.size || digest !== entry.digest)
     throw new SnapshotChangedError(entry.path, snapshotHash);
 }
-var READ_ONLY, READ_ONLY_EXEC, DIR_MODE, CHUNK2, BATCH;
+var READ_ONLY, READ_ONLY_EXEC, DIR_MODE, CHUNK, BATCH;
 var init_sync_tar = __esm({
   "src/snapshot/sync-tar.ts"() {
     "use strict";
@@ -37455,7 +36904,7 @@ var init_sync_tar = __esm({
     READ_ONLY = 292;
     READ_ONLY_EXEC = 365;
     DIR_MODE = 493;
-    CHUNK2 = 1 << 20;
+    CHUNK = 1 << 20;
     BATCH = 1 << 20;
   }
 });
@@ -37558,7 +37007,7 @@ var sync_exports = {};
 __export(sync_exports, {
   syncSnapshot: () => syncSnapshot
 });
-import { join as join6 } from "node:path";
+import { join as join3 } from "node:path";
 async function syncSnapshot(params) {
   const { transport, snapshot } = params;
   const workDir = params.remoteWorkDir.replace(/\/+$/, "");
@@ -37612,7 +37061,7 @@ async function syncSnapshot(params) {
   };
 }
 function defaultSyncCacheDir(params) {
-  return params.stateRoot === void 0 ? join6(params.localRoot, ".pikaci", "cache") : join6(params.stateRoot, "cache");
+  return params.stateRoot === void 0 ? join3(params.localRoot, ".pikaci", "cache") : join3(params.stateRoot, "cache");
 }
 async function rememberBase(cacheDir2, transport, workDir, previous, snapshot) {
   if (previous === snapshot.hash) return;
@@ -37688,6 +37137,46 @@ async function syncOnce(params, snapshot) {
 var init_sync2 = __esm({
   "src/executor/incus/sync.ts"() {
     "use strict";
+  }
+});
+
+// src/executor/phase-clock.ts
+var PhaseClock;
+var init_phase_clock = __esm({
+  "src/executor/phase-clock.ts"() {
+    "use strict";
+    PhaseClock = class {
+      constructor(events) {
+        this.events = events;
+      }
+      events;
+      phases = [];
+      async run(phase, work) {
+        const startedAt = /* @__PURE__ */ new Date();
+        const t0 = performance.now();
+        this.events.phase(phase, "started", null);
+        try {
+          const result = await work();
+          this.#close(phase, startedAt, t0, "ok", null);
+          return result;
+        } catch (error62) {
+          this.#close(phase, startedAt, t0, "failed", error62 instanceof Error ? error62.message : String(error62));
+          throw error62;
+        }
+      }
+      #close(phase, startedAt, t0, status, message) {
+        const durationMs = Math.round(performance.now() - t0);
+        this.phases.push({
+          phase,
+          started_at: startedAt.toISOString(),
+          finished_at: (/* @__PURE__ */ new Date()).toISOString(),
+          duration_ms: durationMs,
+          status,
+          message
+        });
+        this.events.phase(phase, status === "ok" ? "finished" : "failed", durationMs);
+      }
+    };
   }
 });
 
@@ -37859,6 +37348,518 @@ var init_incus_executor = __esm({
     init_sync2();
     init_phase_clock();
     DEFAULT_REMOTE_WORK_DIR = "/var/tmp/pikaci";
+  }
+});
+
+// src/transport/host-url.ts
+function parseHostUrl(value) {
+  const text = value.trim();
+  if (text === "localhost" || text === "local") return { kind: "localhost", description: "localhost" };
+  if (!text.startsWith("ssh://")) {
+    throw new UsageError(`build host '${text}' is not an ssh:// URL`, { hint: HOST_URL_HINT });
+  }
+  const rest = text.slice("ssh://".length).replace(/\/$/, "");
+  const at = rest.lastIndexOf("@");
+  if (at <= 0) {
+    throw new UsageError(`build host '${text}' has no user`, { hint: HOST_URL_HINT });
+  }
+  const user = decodeURIComponent(rest.slice(0, at));
+  if (user.includes(":")) {
+    throw new UsageError("build host URL must not contain a password", {
+      hint: "remove the ':password' part; pikaci authenticates with an ssh key (--ssh-key or PIKACI_SSH_KEY)"
+    });
+  }
+  if (!USER_PATTERN.test(user)) {
+    throw new UsageError(`build host user '${user}' is not a valid user name`, { hint: HOST_URL_HINT });
+  }
+  const { host, port } = splitHostPort(rest.slice(at + 1), text);
+  const shownHost = host.includes(":") ? `[${host}]` : host;
+  return { kind: "ssh", user, host, port, description: `ssh://${user}@${shownHost}:${port}` };
+}
+function splitHostPort(hostPort, original) {
+  let host;
+  let portText;
+  if (hostPort.startsWith("[")) {
+    const close = hostPort.indexOf("]");
+    host = hostPort.slice(1, close);
+    const after = hostPort.slice(close + 1);
+    if (close < 0 || after !== "" && !after.startsWith(":") || !IPV6_PATTERN.test(host)) {
+      throw new UsageError(`build host '${original}' has a malformed [IPv6] address`, {
+        hint: HOST_URL_HINT
+      });
+    }
+    portText = after === "" ? void 0 : after.slice(1);
+  } else {
+    const parts = hostPort.split(":");
+    if (parts.length > 2 || hostPort.includes("/")) {
+      throw new UsageError(`build host '${original}' is malformed`, { hint: HOST_URL_HINT });
+    }
+    host = parts[0];
+    portText = parts[1];
+    if (!HOSTNAME_PATTERN.test(host)) {
+      throw new UsageError(`build host '${original}' has an invalid host name '${host}'`, {
+        hint: HOST_URL_HINT
+      });
+    }
+  }
+  if (portText === void 0) return { host, port: 22 };
+  const port = Number(portText);
+  if (!/^\d{1,5}$/.test(portText) || port < 1 || port > 65535) {
+    throw new UsageError(`build host '${original}' has an invalid port '${portText}'`, {
+      hint: "the port must be a number from 1 to 65535"
+    });
+  }
+  return { host, port };
+}
+var HOST_URL_HINT, USER_PATTERN, HOSTNAME_PATTERN, IPV6_PATTERN;
+var init_host_url = __esm({
+  "src/transport/host-url.ts"() {
+    "use strict";
+    init_errors2();
+    HOST_URL_HINT = "write the build host as ssh://user@host:port (e.g. ssh://root@10.0.0.5:22), or `localhost` for Incus on this machine";
+    USER_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
+    HOSTNAME_PATTERN = /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/;
+    IPV6_PATTERN = /^[0-9A-Fa-f:.]+$/;
+  }
+});
+
+// src/artifacts/collect-local.ts
+import { createReadStream as createReadStream2 } from "node:fs";
+import { lstat, readdir } from "node:fs/promises";
+import path7 from "node:path";
+async function collectLocal(params) {
+  const { sink } = params;
+  const globs = resolveGlobs(params.spec, params.roots).filter((g) => {
+    const local = [params.roots.workspace, params.roots.outputDir].some((r) => g.pattern.startsWith(`${r}/`));
+    if (!local) sink.warn(`${g.glob}: absolute paths name guest paths and apply to the Incus executor only`);
+    return local;
+  });
+  const listed = [];
+  for (const base2 of scanBases(globs)) await walk(base2, listed);
+  if (listed.length >= MAX_LISTED) sink.warn(`listing stopped after ${MAX_LISTED} files`);
+  const selected = selectFiles({ globs, listed, roots: params.roots, maxFiles: params.caps.maxFiles });
+  for (const warning of selected.warnings) sink.warn(warning);
+  const collected = [];
+  for (const file2 of selected.files) {
+    const info = await lstat(file2.source).catch(() => null);
+    if (!info?.isFile() || !sink.fits(file2.name, info.size)) continue;
+    await sink.add({ ...file2, size: info.size, content: createReadStream2(file2.source) });
+    collected.push(file2);
+  }
+  return collected;
+}
+async function walk(entry, out) {
+  if (out.length >= MAX_LISTED) return;
+  const info = await lstat(entry).catch(() => null);
+  if (!info) return;
+  if (info.isFile()) {
+    out.push(entry);
+    return;
+  }
+  if (!info.isDirectory()) return;
+  const names = await readdir(entry).catch(() => []);
+  for (const name of names.sort()) await walk(path7.join(entry, name), out);
+}
+var MAX_LISTED;
+var init_collect_local = __esm({
+  "src/artifacts/collect-local.ts"() {
+    "use strict";
+    init_select();
+    MAX_LISTED = 1e5;
+  }
+});
+
+// src/snapshot/digest.ts
+import { createHash as createHash8 } from "node:crypto";
+import { readFileSync as readFileSync3 } from "node:fs";
+import { open as open4 } from "node:fs/promises";
+import { setImmediate as yieldToLoop } from "node:timers/promises";
+function digestSmallFile(path15) {
+  const data = readFileSync3(path15);
+  return { digest: createHash8("sha256").update(data).digest("hex"), size: data.length };
+}
+async function digestFile(path15, expectedSize) {
+  if (expectedSize <= SMALL_FILE) return digestSmallFile(path15);
+  const hash2 = createHash8("sha256");
+  const handle = await open4(path15, "r");
+  const buffer = Buffer.allocUnsafe(CHUNK2);
+  let size = 0;
+  try {
+    for (; ; ) {
+      const { bytesRead } = await handle.read(buffer, 0, CHUNK2, null);
+      if (bytesRead === 0) break;
+      hash2.update(buffer.subarray(0, bytesRead));
+      size += bytesRead;
+    }
+  } finally {
+    await handle.close();
+  }
+  return { digest: hash2.digest("hex"), size };
+}
+async function digestFiles(items, work, concurrency) {
+  const large = items.filter((item) => item.stat.size > SMALL_FILE);
+  const small = items.filter((item) => item.stat.size <= SMALL_FILE);
+  const streaming = mapLimit(large, concurrency, work);
+  let sliceStart = performance.now();
+  for (const item of small) {
+    await work(item);
+    if (performance.now() - sliceStart > 8) {
+      await yieldToLoop();
+      sliceStart = performance.now();
+    }
+  }
+  await streaming;
+}
+async function mapLimit(items, limit, work) {
+  const results = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index], index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+var SMALL_FILE, CHUNK2;
+var init_digest = __esm({
+  "src/snapshot/digest.ts"() {
+    "use strict";
+    SMALL_FILE = 1 << 20;
+    CHUNK2 = 1 << 20;
+  }
+});
+
+// src/executor/local/copy-tree.ts
+import { chmod, constants as constants2, copyFile, mkdir as mkdir3, symlink } from "node:fs/promises";
+import { dirname, join as join4 } from "node:path";
+async function copySnapshot(snapshot, dest) {
+  const made = /* @__PURE__ */ new Set();
+  const ensureDir = async (dir) => {
+    if (made.has(dir)) return;
+    await mkdir3(dir, { recursive: true });
+    made.add(dir);
+  };
+  const files = [];
+  for (const entry of snapshot.entries) {
+    const to = join4(dest, entry.path);
+    if (entry.type === "dir") {
+      await ensureDir(to);
+      continue;
+    }
+    await ensureDir(dirname(to));
+    if (entry.type === "symlink") {
+      await symlink(entry.target, to);
+      continue;
+    }
+    await copyFile(join4(snapshot.root, entry.path), to, constants2.COPYFILE_FICLONE).catch(
+      (error62) => {
+        throw asSnapshotChange(error62, entry.path, snapshot.hash);
+      }
+    );
+    await chmod(to, entry.exec ? 493 : 420);
+    files.push(entry);
+  }
+  await verifyCopies(files, dest, snapshot.hash);
+  return { files: files.length, bytes: files.reduce((sum, entry) => sum + entry.size, 0) };
+}
+async function verifyCopies(files, dest, snapshotHash) {
+  const items = files.map((entry) => ({ entry, stat: { size: entry.size } }));
+  await digestFiles(
+    items,
+    async ({ entry }) => {
+      const copy = await digestFile(join4(dest, entry.path), entry.size);
+      if (copy.digest !== entry.digest || copy.size !== entry.size) {
+        throw new SnapshotChangedError(entry.path, snapshotHash);
+      }
+    },
+    8
+  );
+}
+var init_copy_tree = __esm({
+  "src/executor/local/copy-tree.ts"() {
+    "use strict";
+    init_errors2();
+    init_digest();
+  }
+});
+
+// src/executor/local/lane-env.ts
+import { existsSync as existsSync4 } from "node:fs";
+import { delimiter, join as join5 } from "node:path";
+function laneEnv(params) {
+  return {
+    PATH: params.parent.PATH || FALLBACK_PATH,
+    HOME: params.home,
+    TMPDIR: params.tmp,
+    LANG: params.parent.LANG || "C.UTF-8",
+    CI: "true",
+    PIKACI: "1",
+    ...params.lane,
+    PIKACI_RUN_ID: params.ids.runId,
+    PIKACI_JOB_ID: params.ids.jobId,
+    PIKACI_LANE_ID: params.ids.laneId,
+    PIKACI_ATTEMPT: String(params.ids.attempt)
+  };
+}
+function findShell(path15, exists = existsSync4) {
+  for (const dir of (path15 || FALLBACK_PATH).split(delimiter)) {
+    if (dir && exists(join5(dir, "bash"))) return join5(dir, "bash");
+  }
+  return "/bin/sh";
+}
+var FALLBACK_PATH;
+var init_lane_env = __esm({
+  "src/executor/local/lane-env.ts"() {
+    "use strict";
+    FALLBACK_PATH = "/usr/local/bin:/usr/bin:/bin";
+  }
+});
+
+// src/executor/local/spawn-lane.ts
+import { spawn } from "node:child_process";
+import { constants as constants3 } from "node:os";
+import { StringDecoder } from "node:string_decoder";
+function killGroup(pid, signal) {
+  if (pid === void 0) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+  }
+}
+function spawnLane(params) {
+  let markStarted = () => {
+  };
+  const started = new Promise((resolve5) => {
+    markStarted = resolve5;
+  });
+  const exit = waitLane(params, () => markStarted());
+  return { started, exit };
+}
+function waitLane(params, onSpawn) {
+  const grace = params.killGraceMs ?? 2e3;
+  return new Promise((resolve5) => {
+    let stopReason = null;
+    let forceTimer;
+    const child = spawn(params.shell, ["-c", params.command], {
+      cwd: params.cwd,
+      env: params.env,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"]
+    });
+    const stop = (reason) => {
+      if (stopReason) return;
+      stopReason = reason;
+      killGroup(child.pid, "SIGTERM");
+      forceTimer = setTimeout(() => killGroup(child.pid, "SIGKILL"), grace);
+    };
+    const deadline = setTimeout(() => stop("timeout"), params.timeoutMs);
+    const onAbort = () => stop("cancelled");
+    if (params.signal.aborted) onAbort();
+    else params.signal.addEventListener("abort", onAbort, { once: true });
+    for (const stream of [child.stdout, child.stderr]) {
+      const decoder = new StringDecoder("utf8");
+      stream.on("data", (chunk) => {
+        const text = decoder.write(chunk);
+        if (text) params.onOutput(text);
+      });
+      stream.on("end", () => {
+        const rest = decoder.end();
+        if (rest) params.onOutput(rest);
+      });
+    }
+    const finish4 = (exit) => {
+      clearTimeout(deadline);
+      clearTimeout(forceTimer);
+      params.signal.removeEventListener("abort", onAbort);
+      killGroup(child.pid, "SIGKILL");
+      resolve5(exit);
+    };
+    child.on("spawn", onSpawn);
+    child.on("error", (error62) => {
+      onSpawn();
+      finish4({ kind: "spawn_failed", message: error62.message });
+    });
+    child.on("exit", () => killGroup(child.pid, "SIGKILL"));
+    child.on("close", (code, signal) => {
+      if (stopReason) finish4({ kind: stopReason });
+      else finish4({ kind: "exited", code: code ?? 128 + signalNumber(signal), signal });
+    });
+  });
+}
+function signalNumber(signal) {
+  return signal ? constants3.signals[signal] ?? 0 : 0;
+}
+var init_spawn_lane = __esm({
+  "src/executor/local/spawn-lane.ts"() {
+    "use strict";
+  }
+});
+
+// src/executor/local-executor.ts
+var local_executor_exports = {};
+__export(local_executor_exports, {
+  createLocalExecutor: () => createLocalExecutor,
+  outcomeOf: () => outcomeOf
+});
+import { mkdir as mkdir4, mkdtemp, rm as rm2 } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join as join6 } from "node:path";
+function createLocalExecutor(options = {}) {
+  const env = options.env ?? process.env;
+  const shell = findShell(env.PATH);
+  return {
+    kind: "local",
+    runJob: (job2, events, signal) => runLocalJob({ job: job2, events, signal, shell, env, tmpRoot: options.tmpRoot ?? tmpdir() })
+  };
+}
+async function runLocalJob(params) {
+  const { job: job2, events, signal } = params;
+  const startedAt = (/* @__PURE__ */ new Date()).toISOString();
+  const clock = new PhaseClock(events);
+  const host = (line) => events.log("host", `pikaci: ${line}
+`);
+  const spec = job2.execute;
+  const temp = { dir: null };
+  let exit = { kind: "cancelled" };
+  let outputs = {};
+  try {
+    const paths = await clock.run("prepare_directories", () => prepareDirs(params, temp, host));
+    await clock.run("sync_snapshot", async () => {
+      const stats = await copySnapshot(job2.snapshot, paths.workspace);
+      host(`copied snapshot ${job2.snapshot.hash.slice(0, 12)} (${stats.files} files)`);
+    });
+    if (spec.caches.length > 0 || spec.mounts.length > 0) {
+      host("caches and mounts apply to the Incus executor only; ignored locally");
+    }
+    if (spec.limits)
+      host("limits (cpu, memory, processes) apply to the Incus executor only; not enforced locally");
+    if (signal.aborted) throw new Error("cancelled");
+    const lane = await clock.run("launch_guest", () => launchLane(params, paths, host));
+    exit = await clock.run("wait_for_completion", () => lane.exit);
+    outputs = await clock.run("collect_artifacts", () => collectOutputs(job2, paths, exit, host));
+  } catch (error62) {
+    exit = signal.aborted ? { kind: "cancelled" } : { kind: "infrastructure", message: describeError(error62) };
+    host(`failed: ${describeExit(exit, spec.timeout_secs)}`);
+  } finally {
+    await clock.run("cleanup", async () => {
+      if (temp.dir) await rm2(temp.dir, { recursive: true, force: true, maxRetries: 3 });
+    }).catch((error62) => host(`cleanup failed: ${describeError(error62)}`));
+  }
+  return {
+    ...outcomeOf(exit, spec.timeout_secs),
+    phases: clock.phases,
+    started_at: startedAt,
+    finished_at: (/* @__PURE__ */ new Date()).toISOString(),
+    ...outputs
+  };
+}
+async function prepareDirs(params, temp, host) {
+  await mkdir4(params.tmpRoot, { recursive: true });
+  const dir = await mkdtemp(join6(params.tmpRoot, "pikaci-local-"));
+  temp.dir = dir;
+  const layout = {
+    workspace: join6(dir, "workspace"),
+    home: join6(dir, "home"),
+    tmp: join6(dir, "tmp"),
+    outputs: join6(dir, "outputs")
+  };
+  await Promise.all(Object.values(layout).map((p) => mkdir4(p, { recursive: true })));
+  host(`job ${params.job.lane_id} attempt ${params.job.attempt} in ${dir}`);
+  return layout;
+}
+async function launchLane(params, paths, host) {
+  const { job: job2, events } = params;
+  const spec = job2.execute;
+  host(`running the lane with ${params.shell} -c (timeout ${spec.timeout_secs}s)`);
+  const spawned = spawnLane({
+    shell: params.shell,
+    command: spec.command,
+    cwd: paths.workspace,
+    env: {
+      ...laneEnv({
+        parent: params.env,
+        home: paths.home,
+        tmp: paths.tmp,
+        lane: spec.env,
+        ids: { runId: job2.run_id, jobId: job2.lane_id, laneId: job2.lane_id, attempt: job2.attempt }
+      }),
+      [OUTPUT_DIR_ENV]: paths.outputs
+    },
+    timeoutMs: spec.timeout_secs * 1e3,
+    signal: params.signal,
+    onOutput: (text) => events.log("guest", text)
+  });
+  await spawned.started;
+  return spawned;
+}
+async function collectOutputs(job2, paths, exit, host) {
+  const spec = job2.execute;
+  host(describeExit(exit, spec.timeout_secs));
+  if (exit.kind !== "exited") return {};
+  const roots = { workspace: paths.workspace, outputDir: paths.outputs };
+  return collectLaneOutputs({
+    spec,
+    jobDir: job2.job_dir,
+    repoRoot: job2.snapshot.root,
+    workspaceRoots: [paths.workspace],
+    collect: (sink, caps) => collectLocal({ spec, roots, sink, caps }),
+    log: host
+  });
+}
+function outcomeOf(exit, timeoutSecs) {
+  switch (exit.kind) {
+    case "exited":
+      return exit.code === 0 ? { status: "passed", failure_kind: null, exit_code: 0, message: null } : {
+        status: "failed",
+        failure_kind: "test_failure",
+        exit_code: exit.code,
+        message: describeExit(exit, timeoutSecs)
+      };
+    case "timeout":
+      return {
+        status: "failed",
+        failure_kind: "timeout",
+        exit_code: null,
+        message: describeExit(exit, timeoutSecs)
+      };
+    case "cancelled":
+      return { status: "cancelled", failure_kind: null, exit_code: null, message: "cancelled" };
+    case "spawn_failed":
+    case "infrastructure":
+      return {
+        status: "failed",
+        failure_kind: "infrastructure",
+        exit_code: null,
+        message: describeExit(exit, timeoutSecs)
+      };
+  }
+}
+function describeExit(exit, timeoutSecs) {
+  switch (exit.kind) {
+    case "exited":
+      return exit.signal ? `killed by ${exit.signal}` : `exited with code ${exit.code}`;
+    case "timeout":
+      return `timed out after ${timeoutSecs}s`;
+    case "cancelled":
+      return "cancelled";
+    case "spawn_failed":
+      return `could not start the lane's shell: ${exit.message}`;
+    case "infrastructure":
+      return exit.message;
+  }
+}
+var init_local_executor = __esm({
+  "src/executor/local-executor.ts"() {
+    "use strict";
+    init_collect_local();
+    init_lane_outputs();
+    init_errors2();
+    init_copy_tree();
+    init_lane_env();
+    init_spawn_lane();
+    init_phase_clock();
   }
 });
 
@@ -63442,116 +63443,6 @@ function absoluteUrl(flag, value) {
 // src/cli/commands/gc.ts
 init_errors2();
 
-// src/executor/create.ts
-init_errors2();
-
-// src/ssh/credentials.ts
-init_errors2();
-import { readFile as readFile4 } from "node:fs/promises";
-async function loadSshKey(params) {
-  const env = params.env ?? process.env;
-  const passphrase = env.PIKACI_SSH_KEY_PASSPHRASE || void 0;
-  if (params.keyPath) {
-    const privateKey = await readFile4(params.keyPath).catch((error62) => {
-      throw new UsageError(`cannot read the ssh key file ${params.keyPath}: ${error62.code ?? error62.message}`, {
-        hint: "pass a readable private key file with --ssh-key FILE"
-      });
-    });
-    return { privateKey, passphrase, source: params.keyPath };
-  }
-  const fromEnv = env.PIKACI_SSH_KEY;
-  if (fromEnv && fromEnv.trim() !== "") {
-    const text = fromEnv.includes("\\n") && !fromEnv.includes("\n") ? fromEnv.replace(/\\n/g, "\n") : fromEnv;
-    return {
-      privateKey: Buffer.from(text.endsWith("\n") ? text : `${text}
-`),
-      passphrase,
-      source: "PIKACI_SSH_KEY"
-    };
-  }
-  throw new UsageError("no ssh key for the build host", {
-    hint: "pass --ssh-key FILE or set PIKACI_SSH_KEY to the private key's content"
-  });
-}
-async function loadKnownHosts(params) {
-  const env = params.env ?? process.env;
-  if (params.knownHostsPath) {
-    return readFile4(params.knownHostsPath, "utf8").catch((error62) => {
-      throw new UsageError(
-        `cannot read the known_hosts file ${params.knownHostsPath}: ${error62.code ?? error62.message}`,
-        {
-          hint: "create it with `ssh-keyscan -p PORT HOST > FILE` after checking the fingerprint out of band"
-        }
-      );
-    });
-  }
-  const fromEnv = env.PIKACI_SSH_KNOWN_HOSTS;
-  return fromEnv && fromEnv.trim() !== "" ? fromEnv : void 0;
-}
-
-// src/executor/create.ts
-init_host_url();
-async function createExecutor(params) {
-  const env = params.env ?? process.env;
-  if (params.host === void 0 || params.host === "") {
-    const { createLocalExecutor: createLocalExecutor2 } = await Promise.resolve().then(() => (init_local_executor(), local_executor_exports));
-    return { executor: createLocalExecutor2({ env }), transport: null, close: async () => {
-    } };
-  }
-  const transport = await connectTransport({ ...params, host: params.host, env });
-  const { createIncusExecutor: createIncusExecutor2 } = await Promise.resolve().then(() => (init_incus_executor(), incus_executor_exports));
-  const executor = createIncusExecutor2({
-    transport,
-    remoteWorkDir: params.remoteWorkDir,
-    project: params.incusProject,
-    runnerPath: params.runnerPath,
-    image: params.image,
-    ...params.warmPool === void 0 ? {} : { warmPool: params.warmPool },
-    ...params.stateRoot === void 0 ? {} : { stateRoot: params.stateRoot },
-    ...params.networkRefusal === void 0 ? {} : { networkRefusal: params.networkRefusal }
-  });
-  const close = async () => {
-    try {
-      await executor.drain?.();
-    } finally {
-      await transport.close();
-    }
-  };
-  return { executor, transport, close };
-}
-async function connectTransport(params) {
-  const env = params.env ?? process.env;
-  const target = parseHostUrl(params.host);
-  if (target.kind === "localhost") {
-    const { LocalhostTransport: LocalhostTransport2 } = await Promise.resolve().then(() => (init_localhost(), localhost_exports));
-    return new LocalhostTransport2();
-  }
-  const { connectSsh: connectSsh2 } = await Promise.resolve().then(() => (init_ssh_transport(), ssh_transport_exports));
-  const { privateKey, passphrase, knownHosts, fingerprint } = params.credentials ? { ...params.credentials, passphrase: void 0 } : await loadCredentials(params, env);
-  if (!knownHosts && !fingerprint && !params.acceptUnknownHostKey) {
-    throw new UsageError(`no pinned host key for ${target.description}`, {
-      hint: `get the line with \`ssh-keyscan -p ${target.port} ${target.host}\`, check its fingerprint out of band, and pass it with --known-hosts FILE (or PIKACI_SSH_KNOWN_HOSTS / the ssh-known-hosts input)`
-    });
-  }
-  return connectSsh2({
-    url: params.host,
-    privateKey,
-    passphrase,
-    knownHosts,
-    fingerprint,
-    acceptUnknownHostKey: params.acceptUnknownHostKey
-  });
-}
-async function loadCredentials(params, env) {
-  const key = await loadSshKey({ keyPath: params.sshKey, env });
-  return {
-    privateKey: key.privateKey,
-    passphrase: key.passphrase,
-    knownHosts: await loadKnownHosts({ knownHostsPath: params.knownHosts, env }),
-    fingerprint: params.fingerprint ?? (env.PIKACI_SSH_HOST_FINGERPRINT || void 0)
-  };
-}
-
 // src/executor/incus/gc.ts
 init_errors2();
 init_client();
@@ -63561,10 +63452,10 @@ init_names();
 
 // src/executor/incus/sweep.ts
 init_errors2();
-import { posix as posix6 } from "node:path";
+import { posix } from "node:path";
 async function runSweep(params) {
   const { transport } = params;
-  const argv = ["sh", "-c", params.script, params.name, posix6.normalize(params.workDir)];
+  const argv = ["sh", "-c", params.script, params.name, posix.normalize(params.workDir)];
   argv.push(params.dryRun ? "1" : "0", params.arg);
   const result = await transport.exec(argv, { timeoutMs: 3e5 });
   if (result.code !== 0) {
@@ -63687,6 +63578,143 @@ async function sweepUnusedCaches(params) {
 // src/cli/commands/gc.ts
 init_incus_executor();
 init_schema();
+
+// src/cli/commands/host-connection.ts
+init_errors2();
+
+// src/executor/create.ts
+init_errors2();
+
+// src/ssh/credentials.ts
+init_errors2();
+import { readFile as readFile5 } from "node:fs/promises";
+async function loadSshKey(params) {
+  const env = params.env ?? process.env;
+  const passphrase = env.PIKACI_SSH_KEY_PASSPHRASE || void 0;
+  if (params.keyPath) {
+    const privateKey = await readFile5(params.keyPath).catch((error62) => {
+      throw new UsageError(`cannot read the ssh key file ${params.keyPath}: ${error62.code ?? error62.message}`, {
+        hint: "pass a readable private key file with --ssh-key FILE"
+      });
+    });
+    return { privateKey, passphrase, source: params.keyPath };
+  }
+  const fromEnv = env.PIKACI_SSH_KEY;
+  if (fromEnv && fromEnv.trim() !== "") {
+    const text = fromEnv.includes("\\n") && !fromEnv.includes("\n") ? fromEnv.replace(/\\n/g, "\n") : fromEnv;
+    return {
+      privateKey: Buffer.from(text.endsWith("\n") ? text : `${text}
+`),
+      passphrase,
+      source: "PIKACI_SSH_KEY"
+    };
+  }
+  throw new UsageError("no ssh key for the build host", {
+    hint: "pass --ssh-key FILE or set PIKACI_SSH_KEY to the private key's content"
+  });
+}
+async function loadKnownHosts(params) {
+  const env = params.env ?? process.env;
+  if (params.knownHostsPath) {
+    return readFile5(params.knownHostsPath, "utf8").catch((error62) => {
+      throw new UsageError(
+        `cannot read the known_hosts file ${params.knownHostsPath}: ${error62.code ?? error62.message}`,
+        {
+          hint: "create it with `ssh-keyscan -p PORT HOST > FILE` after checking the fingerprint out of band"
+        }
+      );
+    });
+  }
+  const fromEnv = env.PIKACI_SSH_KNOWN_HOSTS;
+  return fromEnv && fromEnv.trim() !== "" ? fromEnv : void 0;
+}
+
+// src/executor/create.ts
+init_host_url();
+async function createExecutor(params) {
+  const env = params.env ?? process.env;
+  if (params.host === void 0 || params.host === "") {
+    const { createLocalExecutor: createLocalExecutor2 } = await Promise.resolve().then(() => (init_local_executor(), local_executor_exports));
+    return { executor: createLocalExecutor2({ env }), transport: null, close: async () => {
+    } };
+  }
+  const transport = await connectTransport({ ...params, host: params.host, env });
+  const { createIncusExecutor: createIncusExecutor2 } = await Promise.resolve().then(() => (init_incus_executor(), incus_executor_exports));
+  const executor = createIncusExecutor2({
+    transport,
+    remoteWorkDir: params.remoteWorkDir,
+    project: params.incusProject,
+    runnerPath: params.runnerPath,
+    image: params.image,
+    ...params.warmPool === void 0 ? {} : { warmPool: params.warmPool },
+    ...params.stateRoot === void 0 ? {} : { stateRoot: params.stateRoot },
+    ...params.networkRefusal === void 0 ? {} : { networkRefusal: params.networkRefusal }
+  });
+  const close = async () => {
+    try {
+      await executor.drain?.();
+    } finally {
+      await transport.close();
+    }
+  };
+  return { executor, transport, close };
+}
+async function connectTransport(params) {
+  const env = params.env ?? process.env;
+  const target = parseHostUrl(params.host);
+  if (target.kind === "localhost") {
+    const { LocalhostTransport: LocalhostTransport2 } = await Promise.resolve().then(() => (init_localhost(), localhost_exports));
+    return new LocalhostTransport2();
+  }
+  const { connectSsh: connectSsh2 } = await Promise.resolve().then(() => (init_ssh_transport(), ssh_transport_exports));
+  const { privateKey, passphrase, knownHosts, fingerprint } = params.credentials ? { ...params.credentials, passphrase: void 0 } : await loadCredentials(params, env);
+  if (!knownHosts && !fingerprint && !params.acceptUnknownHostKey) {
+    throw new UsageError(`no pinned host key for ${target.description}`, {
+      hint: `get the line with \`ssh-keyscan -p ${target.port} ${target.host}\`, check its fingerprint out of band, and pass it with --known-hosts FILE (or PIKACI_SSH_KNOWN_HOSTS / the ssh-known-hosts input)`
+    });
+  }
+  return connectSsh2({
+    url: params.host,
+    privateKey,
+    passphrase,
+    knownHosts,
+    fingerprint,
+    acceptUnknownHostKey: params.acceptUnknownHostKey
+  });
+}
+async function loadCredentials(params, env) {
+  const key = await loadSshKey({ keyPath: params.sshKey, env });
+  return {
+    privateKey: key.privateKey,
+    passphrase: key.passphrase,
+    knownHosts: await loadKnownHosts({ knownHostsPath: params.knownHosts, env }),
+    fingerprint: params.fingerprint ?? (env.PIKACI_SSH_HOST_FINGERPRINT || void 0)
+  };
+}
+
+// src/cli/commands/host-connection.ts
+var HOST_CONNECTION_OPTIONS = {
+  host: { type: "string" },
+  "ssh-key": { type: "string" },
+  "known-hosts": { type: "string" },
+  "host-key-fingerprint": { type: "string" }
+};
+function connectToHost(command, values, env) {
+  if (!values.host) {
+    throw new UsageError(`pikaci ${command}: --host is required`, {
+      hint: "pass --host ssh://user@host:port (or --host localhost)"
+    });
+  }
+  return connectTransport({
+    host: values.host,
+    sshKey: values["ssh-key"],
+    knownHosts: values["known-hosts"],
+    fingerprint: values["host-key-fingerprint"],
+    env
+  });
+}
+
+// src/cli/commands/gc.ts
 var gcCommand = {
   name: "gc",
   summary: "remove pikaci Incus instances whose run is gone or too old, and stale snapshot uploads",
@@ -63715,29 +63743,17 @@ Options:
   -h, --help                      show this help`,
   async run(args, io) {
     const { values } = parseCommandArgs("gc", args, {
-      host: { type: "string" },
+      ...HOST_CONNECTION_OPTIONS,
       "older-than": { type: "string", default: "6h" },
       "stale-after": { type: "string", default: `${DEFAULT_STALE_AFTER_SECS}s` },
       "dry-run": { type: "boolean", default: false },
       "cache-unused-days": { type: "string", default: String(DEFAULT_CACHE_UNUSED_DAYS) },
-      "ssh-key": { type: "string" },
-      "known-hosts": { type: "string" },
-      "host-key-fingerprint": { type: "string" },
       "remote-work-dir": { type: "string", default: DEFAULT_REMOTE_WORK_DIR },
       "incus-project": { type: "string" }
     });
-    if (!values.host) {
-      throw new UsageError("pikaci gc: --host is required", { hint: "pass --host ssh://user@host:port" });
-    }
     const olderThanSecs = duration3("--older-than", values["older-than"]);
     const staleAfterSecs = duration3("--stale-after", values["stale-after"]);
-    const transport = await connectTransport({
-      host: values.host,
-      sshKey: values["ssh-key"],
-      knownHosts: values["known-hosts"],
-      fingerprint: values["host-key-fingerprint"],
-      env: io.env
-    });
+    const transport = await connectToHost("gc", values, io.env);
     try {
       const report2 = await collectGarbage({
         transport,
@@ -65161,31 +65177,17 @@ Options:
 };
 async function check2(args, io) {
   const { values } = parseCommandArgs("host check", args, {
-    host: { type: "string" },
+    ...HOST_CONNECTION_OPTIONS,
     image: { type: "string", multiple: true },
     config: { type: "string" },
     "incus-project": { type: "string" },
     "remote-work-dir": { type: "string", default: DEFAULT_REMOTE_WORK_DIR },
     "runner-path": { type: "string", default: DEFAULT_RUNNER_PATH },
     json: { type: "boolean", default: false },
-    strict: { type: "boolean", default: false },
-    "ssh-key": { type: "string" },
-    "known-hosts": { type: "string" },
-    "host-key-fingerprint": { type: "string" }
+    strict: { type: "boolean", default: false }
   });
-  if (!values.host) {
-    throw new UsageError("pikaci host check: --host is required", {
-      hint: "pass --host ssh://user@host:port (or --host localhost)"
-    });
-  }
   const images = await imagesToCheck({ images: values.image, config: values.config, cwd: io.cwd });
-  const transport = await connectTransport({
-    host: values.host,
-    sshKey: values["ssh-key"],
-    knownHosts: values["known-hosts"],
-    fingerprint: values["host-key-fingerprint"],
-    env: io.env
-  });
+  const transport = await connectToHost("host check", values, io.env);
   try {
     const facts = await gatherHostFacts({
       transport,

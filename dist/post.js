@@ -40257,13 +40257,20 @@ var init_heartbeat = __esm({
 });
 
 // src/executor/incus/warm-pool.ts
-var POOL_PREFIX;
+var POOL_PREFIX, poolLabel, POOL_LABEL;
 var init_warm_pool = __esm({
   "src/executor/incus/warm-pool.ts"() {
     "use strict";
     init_gc_plan();
     init_names();
     POOL_PREFIX = `${INSTANCE_PREFIX}pool-`;
+    poolLabel = (key) => `user.pikaci.pool.${key}`;
+    POOL_LABEL = {
+      key: poolLabel("key"),
+      alias: poolLabel("alias"),
+      fingerprint: poolLabel("fingerprint"),
+      createdAt: poolLabel("created_at")
+    };
   }
 });
 
