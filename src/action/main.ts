@@ -58,7 +58,9 @@ function laneIdsFor(inputs: ActionInputs, config: PikaciConfig, elsewhere: Reado
   const dispatched = inputs["check-runs"];
   if (!dispatched && elsewhere.size === 0) return inputs.lanes;
   const wanted = inputs.lanes ?? config.lanes.map((l) => l.id);
-  return wanted.filter((id) => (!dispatched || id in dispatched) && !elsewhere.has(id));
+  // An id the config lacks stays in, so the plan refuses it by name instead of it vanishing.
+  const known = (id: string) => config.lanes.some((lane) => lane.id === id);
+  return wanted.filter((id) => (!dispatched || id in dispatched || !known(id)) && !elsewhere.has(id));
 }
 
 /**

@@ -416,6 +416,14 @@ describe("main: concluding from the event stream", () => {
     expect(s.warnings.some((w) => w.includes("unknown lane: nope"))).toBe(true);
     expect(s.engine.seenLanes).toEqual([]);
   });
+
+  it("refuses an unknown lane when dispatched too, rather than dropping it", async () => {
+    const s = setup({ lanes: "lint,nope", "check-runs": '{"lint": 51}' });
+    const result = await main(s.params);
+    expect(result.conclusion).toBe("failure");
+    expect(s.warnings.some((w) => w.includes("unknown lane: nope"))).toBe(true);
+    expect(s.engine.seenLanes).toEqual([]);
+  });
 });
 
 describe("main: a cancelled job whose engine does not return in time", () => {
