@@ -7,7 +7,9 @@
 #     (the `dir` pool `default` stays for lanes and tests that pass `--storage default`),
 #   - a managed bridge pikacibr0 with NAT for lanes that opt into `network:` (instances get no NIC
 #     otherwise),
-#   - an OpenSSH server on a free loopback port with generated ed25519 host and client keys.
+#   - an OpenSSH server on a free loopback port with generated ed25519 host and client keys,
+#   - a SECOND build host (test/host/host2.sh): a second incusd with its own INCUS_DIR and a second
+#     sshd into it (skip with PIKACI_TEST_NO_HOST2=1).
 # Idempotent: a second run reuses what is running and only rebuilds what changed.
 # State: ${PIKACI_TEST_HOST_DIR:-<repo>/.test-host} (gitignored); host.env there describes the host.
 # host.env format: KEY=value lines, no quotes (values never contain spaces or shell metacharacters),
@@ -38,7 +40,9 @@ alive() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; }
 case "$STATE" in *[[:space:]\'\"\$\\]*) die "PIKACI_TEST_HOST_DIR='$STATE' must not contain spaces, quotes or \$; pick a plain path" ;; esac
 mkdir -p "$STATE"
 STATE=$(cd "$STATE" && pwd)
-chmod 0700 "$STATE"
+# Search (x) but no listing for others: host 2's unprivileged containers must traverse it to reach
+# their rootfs under host2/incus. The keys in it are 0600.
+chmod 0711 "$STATE"
 
 # ---------------------------------------------------------------- packages
 # bats: the local executor's JUnit test runs it on this machine (the Debian image has its own).
@@ -351,6 +355,7 @@ PIKACI_TEST_DIR_POOL=default
 PIKACI_TEST_INCUSD_PID=$INCUSD_PID
 PIKACI_TEST_SSHD_PID=$SSHD_PID
 ENV
+  if [ "${PIKACI_TEST_NO_HOST2:-0}" != 1 ]; then host2_env >>"$tmp"; fi
   mv -f "$tmp" "$STATE/host.env"
 }
 
@@ -364,6 +369,9 @@ ensure_image "$IMAGE_DEBIAN" debian "debootstrap, ~30-60 s"
 ensure_image "$IMAGE_NODE" debian-node "debootstrap + git + Node 24 from the npm registry, ~2-4 min"
 ensure_network
 start_sshd
+# shellcheck source=test/host/host2.sh
+source "$REPO/test/host/host2.sh"
+if [ "${PIKACI_TEST_NO_HOST2:-0}" != 1 ]; then setup_host2; fi
 write_env
 say "test host ready in $((SECONDS - START_SECONDS)) s: $STATE/host.env"
 sed -n 's/^PIKACI_/    PIKACI_/p' "$STATE/host.env"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Stop the pikaci test build host started by test/host/setup.sh: sshd and incusd, by the pids in
-# the state dir. Installed packages stay. Idempotent.
+# Stop the pikaci test build hosts started by test/host/setup.sh: sshd and incusd (and host 2's), by
+# the pids in the state dir. Installed packages stay. Idempotent.
 #   --purge   first delete every pikaci-* instance and the pikaci-busybox / pikaci-debian images
 #             (and the image build dirs)
 set -euo pipefail
@@ -50,6 +50,18 @@ if [ "$PURGE" = 1 ] && command -v incus >/dev/null && incus version 2>/dev/null 
   rm -rf "$STATE/build"
 fi
 
+# shellcheck source=test/host/host2.sh
+source "$REPO/test/host/host2.sh"
+if [ -f "$H2/incusd.pid" ]; then
+  if [ "$PURGE" = 1 ] && incus2_up; then
+    for inst in $(incus2 list --format csv --columns n 2>/dev/null | grep '^pikaci-' || true); do
+      say "host 2: deleting instance $inst"
+      incus2 delete --force "$inst" || true
+    done
+  fi
+  stop_sshd2
+  stop_pid "host 2 incusd" "$H2/incusd.pid"
+fi
 stop_pid sshd "$STATE/sshd.pid"
 stop_pid incusd "$STATE/incusd.pid"
 rm -f "$STATE/host.env"
