@@ -341,7 +341,7 @@ export const PikaciConfig = z.strictObject({
     .max(64)
     .optional()
     .describe(
-      "Build hosts the lanes are spread over (used when neither `--host` nor the Action's `host`/`hosts` names any): each lane goes to the matching host with the most free capacity, and an infrastructure failure is retried on another host (docs/multi-host.md).",
+      "Build hosts the lanes are spread over (used when neither `--host` nor the Action's `host`/`hosts` names any): each lane goes to the matching host with the most free capacity, and an infrastructure failure is retried on another host (docs/several-hosts.md).",
     ),
 });
 
