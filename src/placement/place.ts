@@ -32,7 +32,13 @@ export type Placement =
   /** Hosts match, but none is alive. */
   | { kind: "no_host"; message: string };
 
-export const freeCapacity = (host: HostLoad): number => host.capacity - host.placed - host.live;
+/**
+ * Other runs' live jobs take capacity, but never all of it: instances a killed run left behind
+ * count as live until `pikaci gc` reaps them, and must not stall this run forever. So a host
+ * always takes at least one lane of this run at a time, and never more than its capacity.
+ */
+export const freeCapacity = (host: HostLoad): number =>
+  host.capacity - host.placed - Math.min(host.live, host.capacity - 1);
 
 const matches = (host: HostLoad, runsOn: readonly string[]): boolean =>
   runsOn.every((label) => host.labels.includes(label));

@@ -1,6 +1,7 @@
 import { formatDuration } from "../../report/duration.js";
 import { logCutLine } from "../../report/log-cut.js";
 import type { RunRecord } from "../../schema/index.js";
+import { hostLines } from "./hosts.js";
 
 /**
  * The end-of-run table: each lane's status, duration, failure kind and message, and how to read
@@ -29,6 +30,7 @@ export function renderSummary(run: RunRecord, tails: ReadonlyMap<string, string>
     ...rows,
   ];
   if (run.message && run.status !== "passed") lines.push(`  ${run.message}`);
+  lines.push(...hostLines(run));
   for (const job of run.jobs) {
     if (job.log_truncation) lines.push(`  ${job.lane_id}: ${logCutLine(job.log_truncation)}`);
   }

@@ -159,6 +159,39 @@ describe("summary and status", () => {
     expect(text).not.toContain("--lane lint");
   });
 
+  it("names each build host's fate and a lane whose retry moved to another host", () => {
+    const attempt = (n: number, host: string, status: "failed" | "passed") => ({
+      attempt: n,
+      status,
+      failure_kind: status === "failed" ? ("infrastructure" as const) : null,
+      exit_code: status === "failed" ? null : 0,
+      message: null,
+      started_at: at(0),
+      finished_at: at(500),
+      phases: [],
+      host,
+    });
+    const text = renderSummary({
+      ...run,
+      status: "passed",
+      jobs: [
+        job("lint", {
+          host: "ssh://a:22",
+          attempts: [attempt(1, "ssh://b:22", "failed"), attempt(2, "ssh://a:22", "passed")],
+        }),
+      ],
+      hosts: [
+        { url: "ssh://a:22", status: "used", reason: null, capacity: 4, labels: [] },
+        { url: "ssh://b:22", status: "lost", reason: "connection closed", capacity: 4, labels: [] },
+      ],
+    });
+    expect(text).toContain(
+      "  host ssh://a:22: used (1 lane(s))\n  host ssh://b:22: lost: connection closed\n",
+    );
+    expect(text).toContain("  lint: failed (infrastructure) on ssh://b:22, then passed on ssh://a:22\n");
+    expect(renderSummary(run)).not.toContain("host ");
+  });
+
   it("shows a running job's current phase in `pikaci status`", () => {
     const live: RunRecord = {
       ...run,

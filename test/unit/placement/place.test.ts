@@ -54,10 +54,21 @@ describe("placeLane", () => {
     expect(freeCapacity(host("a", { capacity: 4, placed: 1, live: 2 }))).toBe(1);
   });
 
+  it("lets other runs' jobs fill a host, but never stall this run on it", () => {
+    // Leftovers of a killed run count as live until gc reaps them: one lane at a time still runs.
+    expect(placeLane([host("a", { live: 9 })], any)).toEqual({ kind: "place", host: "a" });
+    expect(placeLane([host("a", { live: 9, placed: 1 })], any)).toEqual({ kind: "wait" });
+    expect(placeLane([host("a", { live: 9 }), host("b", { live: 1 })], any)).toEqual({
+      kind: "place",
+      host: "b",
+    });
+  });
+
   it("waits when every matching host is full, live jobs included", () => {
     expect(placeLane([host("a", { placed: 4 }), host("b", { placed: 2, live: 2 })], any)).toEqual({
       kind: "wait",
     });
+    expect(placeLane([host("a", { placed: 1, live: 3 })], any)).toEqual({ kind: "wait" });
   });
 
   it("places a lane only on hosts with every label it asks for", () => {
