@@ -38085,7 +38085,7 @@ var freeCapacity, matches;
 var init_place = __esm({
   "src/placement/place.ts"() {
     "use strict";
-    freeCapacity = (host) => host.capacity - host.placed - host.live;
+    freeCapacity = (host) => host.capacity - host.placed - Math.min(host.live, host.capacity - 1);
     matches = (host, runsOn) => runsOn.every((label) => host.labels.includes(label));
   }
 });
@@ -67129,6 +67129,28 @@ function logCutLine(t) {
   return `Log truncated: kept first ${formatBytes(t.head_bytes)} and last ${formatBytes(t.tail_bytes)} of ${formatBytes(t.total_bytes)} (log_limit ${formatBytes(t.limit_bytes)}).`;
 }
 
+// src/cli/progress/hosts.ts
+function hostLines(run3) {
+  const hosts = run3.hosts ?? [];
+  const lines = [];
+  if (hosts.length > 1 || hosts.some((h) => h.status === "skipped" || h.status === "lost")) {
+    for (const h of hosts) {
+      const lanes = run3.jobs.filter((job2) => job2.host === h.url).length;
+      const why = h.reason ? `: ${h.reason.replace(/\s*\n\s*/g, " ")}` : "";
+      lines.push(`  host ${h.url}: ${h.status}${h.status === "used" ? ` (${lanes} lane(s))` : ""}${why}`);
+    }
+  }
+  for (const job2 of run3.jobs) {
+    const attempts = job2.attempts ?? [];
+    if (attempts.length < 2 || new Set(attempts.map((a) => a.host)).size < 2) continue;
+    const tries = attempts.map(
+      (a) => `${a.status}${a.failure_kind ? ` (${a.failure_kind})` : ""} on ${a.host}`
+    );
+    lines.push(`  ${job2.lane_id}: ${tries.join(", then ")}`);
+  }
+  return lines;
+}
+
 // src/cli/progress/summary.ts
 function renderSummary(run3, tails = /* @__PURE__ */ new Map()) {
   const took = run3.finished_at && run3.created_at ? ` in ${formatDuration(Date.parse(run3.finished_at) - Date.parse(run3.created_at))}` : "";
@@ -67145,6 +67167,7 @@ function renderSummary(run3, tails = /* @__PURE__ */ new Map()) {
     ...rows
   ];
   if (run3.message && run3.status !== "passed") lines.push(`  ${run3.message}`);
+  lines.push(...hostLines(run3));
   for (const job2 of run3.jobs) {
     if (job2.log_truncation) lines.push(`  ${job2.lane_id}: ${logCutLine(job2.log_truncation)}`);
   }
