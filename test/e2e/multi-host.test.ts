@@ -48,11 +48,11 @@ describeE2E("pikaci run over two build hosts (real sshd + Incus, twice)", (host)
     await rm(base, { recursive: true, force: true });
   });
 
-  async function repoWith(name: string, lanes: string[]): Promise<string> {
+  async function repoWith(name: string, lanes: string[], hosts: string[] = []): Promise<string> {
     const repo = join(base, name);
     await mkdir(join(repo, ".github"), { recursive: true });
     await writeFile(join(repo, "README.md"), `${name}\n`);
-    const head = ["version: 1", "defaults:", `  image: ${host.image}`, "  timeout: 120s", "lanes:"];
+    const head = ["version: 1", "defaults:", `  image: ${host.image}`, "  timeout: 120s", ...hosts, "lanes:"];
     await writeFile(join(repo, ".github/pikaci.yml"), [...head, ...lanes, ""].join("\n"));
     return repo;
   }
@@ -101,17 +101,30 @@ describeE2E("pikaci run over two build hosts (real sshd + Incus, twice)", (host)
     expect(record.jobs.every((job) => job.status === "passed" && job.attempts?.length === 1)).toBe(true);
   }, 300_000);
 
-  it("fails a lane whose runs_on matches no host at once, naming the labels and the hosts", async () => {
-    const repo = await repoWith("labels", [
-      "  - id: big",
-      "    runs_on: [big]",
-      "    command: echo big",
-      "  - id: gpu",
-      "    runs_on: [gpu, x86_64]",
-      "    command: echo gpu",
-    ]);
+  it("fails a lane whose runs_on matches no host at once, naming the labels and the hosts (config hosts:)", async () => {
+    const hosts = [
+      "hosts:",
+      `  - url: ssh://root@127.0.0.1:${host.sshPort}`,
+      `    project: ${sandbox.project}`,
+      "    labels: [x86_64]",
+      `  - url: ssh://root@127.0.0.1:${host2.sshPort}?labels=x86_64,big`,
+      `    project: ${sandbox.project}`,
+    ];
+    const repo = await repoWith(
+      "labels",
+      [
+        "  - id: big",
+        "    runs_on: [big]",
+        "    command: echo big",
+        "  - id: gpu",
+        "    runs_on: [gpu, x86_64]",
+        "    command: echo gpu",
+      ],
+      hosts,
+    );
     const state = join(base, "state-labels");
-    const result = await start(repo, state, [url(host, "labels=x86_64"), url(host2, "labels=x86_64,big")]);
+    // No --host: the config's hosts: name them.
+    const result = await start(repo, state, []);
     expect(result.code, result.stdout + result.stderr).toBe(1);
     const record = await loadRun(state, (await runIds(state))[0]!);
     const gpu = jobOf(record, "gpu");
