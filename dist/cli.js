@@ -38124,15 +38124,16 @@ var init_host_pool = __esm({
         }));
       }
       /** Places the lane, waiting while every candidate is full; resolves null when aborted. */
-      async acquire(lane, runId, signal) {
-        for (; ; ) {
-          if (signal.aborted) return null;
+      async acquire(lane, job2) {
+        for (let waited = false; ; waited = true) {
+          if (job2.signal.aborted) return null;
           const placement = placeLane(this.loads(), lane);
           if (placement.kind !== "wait") {
             if (placement.kind === "place") this.take(placement.host);
             return placement;
           }
-          if (await this.waitForChange(signal)) this.reprobe(runId);
+          if (!waited) job2.onWait();
+          if (await this.waitForChange(job2.signal)) this.reprobe(job2.runId);
         }
       }
       member(id) {
@@ -38238,8 +38239,11 @@ async function runPlaced(p) {
   const avoid = p.tried.get(p.job.lane_id) ?? [];
   const placement = await p.pool.acquire(
     { runsOn: p.job.execute.runs_on ?? [], avoid },
-    p.job.run_id,
-    p.signal
+    {
+      runId: p.job.run_id,
+      signal: p.signal,
+      onWait: () => p.events.log("host", "pikaci: every matching build host is full; waiting for a free slot\n")
+    }
   );
   if (placement === null) return unplaced(startedAt, "cancelled", "cancelled before a build host was free");
   if (placement.kind !== "place") return notPlaced(p, startedAt, placement);

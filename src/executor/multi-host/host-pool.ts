@@ -49,17 +49,17 @@ export class HostPool {
   /** Places the lane, waiting while every candidate is full; resolves null when aborted. */
   async acquire(
     lane: LaneNeeds,
-    runId: string,
-    signal: AbortSignal,
+    job: { runId: string; signal: AbortSignal; onWait: () => void },
   ): Promise<Exclude<Placement, { kind: "wait" }> | null> {
-    for (;;) {
-      if (signal.aborted) return null;
+    for (let waited = false; ; waited = true) {
+      if (job.signal.aborted) return null;
       const placement = placeLane(this.loads(), lane);
       if (placement.kind !== "wait") {
         if (placement.kind === "place") this.take(placement.host);
         return placement;
       }
-      if (await this.waitForChange(signal)) this.reprobe(runId);
+      if (!waited) job.onWait();
+      if (await this.waitForChange(job.signal)) this.reprobe(job.runId);
     }
   }
 

@@ -53,8 +53,12 @@ async function runPlaced(p: PlacedJob): Promise<JobOutcome> {
   const avoid = p.tried.get(p.job.lane_id) ?? [];
   const placement = await p.pool.acquire(
     { runsOn: p.job.execute.runs_on ?? [], avoid },
-    p.job.run_id,
-    p.signal,
+    {
+      runId: p.job.run_id,
+      signal: p.signal,
+      onWait: () =>
+        p.events.log("host", "pikaci: every matching build host is full; waiting for a free slot\n"),
+    },
   );
   if (placement === null) return unplaced(startedAt, "cancelled", "cancelled before a build host was free");
   if (placement.kind !== "place") return notPlaced(p, startedAt, placement);

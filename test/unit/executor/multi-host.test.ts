@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -89,7 +89,9 @@ describe("the several-host executor under the engine", () => {
   });
 
   it("retries an infrastructure failure on the other host and marks the lost host", async () => {
+    // Every lane is placed on a (most free capacity) before its connection drops.
     const a = member("ssh://a:22", async () => {
+      await sleep(20);
       a.state.probeFails = "connection lost";
       return {
         status: "failed",
@@ -98,15 +100,27 @@ describe("the several-host executor under the engine", () => {
         message: "ssh: connection lost",
       };
     });
-    const b = member("ssh://b:22", pass, { capacity: 1 });
+    const slowPass = async () => {
+      await sleep(30);
+      return pass();
+    };
+    const b = member("ssh://b:22", slowPass, { capacity: 1 });
     const record = await run(lanes(3), [a.member, b.member]);
     expect(record.status).toBe("passed");
     const retried = record.jobs.filter((j) => (j.attempts ?? []).length === 2);
-    expect(retried.length).toBeGreaterThan(0);
+    expect(retried).toHaveLength(3);
     for (const job of retried) expect(job.attempts?.map((x) => x.host)).toEqual(["ssh://a:22", "ssh://b:22"]);
     expect(record.jobs.every((j) => j.host === "ssh://b:22")).toBe(true);
     expect(record.hosts?.[0]).toMatchObject({ status: "lost", reason: "connection lost" });
     expect(record.hosts?.[1]).toMatchObject({ status: "used", reason: null });
+    // Host b takes one lane at a time: the others say in their host log that they wait for it.
+    const logs = await Promise.all(
+      retried.map((j) => readFile(join(root, "runs", record.run_id, "jobs", j.lane_id, "host.log"), "utf8")),
+    );
+    expect(
+      logs.some((log) => log.includes("every matching build host is full; waiting for a free slot")),
+    ).toBe(true);
+    for (const log of logs) expect(log).toMatch(/placed on ssh:\/\/a:22[\s\S]*placed on ssh:\/\/b:22/);
   });
 
   it("a host skipped at the start gets no lane, and run.json says why", async () => {
