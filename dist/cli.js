@@ -28064,7 +28064,7 @@ var init_config = __esm({
       reports: external_exports.array(ReportSpec).max(20).optional().describe("Test reports to read into per-test results."),
       limits: LaneLimits.optional(),
       runs_on: external_exports.array(HostLabel).min(1).max(16).optional().describe(
-        "Labels a build host must have (every one of them) to run this lane (`hosts[].labels`). A lane whose labels match no host fails at once, naming the labels and the hosts."
+        "Labels a build host must have (every one of them) to run this lane (`hosts[].labels`). A lane whose labels match no host fails at once, naming the labels and the hosts. Ignored by the local executor (no build host)."
       )
     });
     SnapshotConfig = external_exports.strictObject({

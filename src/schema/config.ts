@@ -259,7 +259,7 @@ export const LaneConfig = z.strictObject({
     .max(16)
     .optional()
     .describe(
-      "Labels a build host must have (every one of them) to run this lane (`hosts[].labels`). A lane whose labels match no host fails at once, naming the labels and the hosts.",
+      "Labels a build host must have (every one of them) to run this lane (`hosts[].labels`). A lane whose labels match no host fails at once, naming the labels and the hosts. Ignored by the local executor (no build host).",
     ),
 });
 
