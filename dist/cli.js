@@ -66975,10 +66975,15 @@ async function runEngine(params) {
     }
   }
   const hosts = params.executor.hosts?.();
-  if (hosts !== void 0) scope.writer.update((run3) => ({ ...run3, hosts }));
+  if (hosts !== void 0) scope.writer.update((run3) => withHosts(run3, hosts));
   await closeRun(scope, setupError, lanes);
   if (setupError instanceof UsageError) throw setupError;
   return scope.writer.current;
+}
+function withHosts(run3, hosts) {
+  if (hosts.length === 0 || hosts.some((h) => h.status !== "skipped")) return { ...run3, hosts };
+  const reasons = hosts.map((h) => `${h.url}: ${h.reason ?? "unreachable"}`).join("; ");
+  return { ...run3, hosts, message: `infrastructure: no build host is reachable (${reasons})` };
 }
 function openRun(params) {
   const { planned, options, store } = params;

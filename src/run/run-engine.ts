@@ -1,6 +1,6 @@
 import { describeError, UsageError } from "../errors/index.js";
 import type { Executor } from "../executor/executor.js";
-import type { RunEvent, RunRecord } from "../schema/index.js";
+import type { HostRecord, RunEvent, RunRecord } from "../schema/index.js";
 import type { Snapshot } from "../snapshot/entries.js";
 import * as ev from "./events.js";
 import { type RunScope, runJob } from "./job-runner.js";
@@ -67,10 +67,17 @@ export async function runEngine(params: RunEngineParams): Promise<RunRecord> {
     }
   }
   const hosts = params.executor.hosts?.();
-  if (hosts !== undefined) scope.writer.update((run) => ({ ...run, hosts }));
+  if (hosts !== undefined) scope.writer.update((run) => withHosts(run, hosts));
   await closeRun(scope, setupError, lanes);
   if (setupError instanceof UsageError) throw setupError;
   return scope.writer.current;
+}
+
+/** The hosts' fates; when every one was skipped, the run's message says why, host by host. */
+function withHosts(run: RunRecord, hosts: HostRecord[]): RunRecord {
+  if (hosts.length === 0 || hosts.some((h) => h.status !== "skipped")) return { ...run, hosts };
+  const reasons = hosts.map((h) => `${h.url}: ${h.reason ?? "unreachable"}`).join("; ");
+  return { ...run, hosts, message: `infrastructure: no build host is reachable (${reasons})` };
 }
 
 function openRun(params: RunEngineParams): RunScope {

@@ -140,6 +140,9 @@ describe("the several-host executor under the engine", () => {
     const b = member("ssh://b:22", pass, { executor: null, skipped: "b timed out" });
     const record = await run(lanes(2), [a.member, b.member]);
     expect(record.status).toBe("failed");
+    expect(record.message).toBe(
+      "infrastructure: no build host is reachable (ssh://a:22: a refused; ssh://b:22: b timed out)",
+    );
     for (const job of record.jobs) {
       expect(job).toMatchObject({ status: "failed", failure_kind: "infrastructure" });
       expect(job.attempts).toHaveLength(1);
