@@ -193,9 +193,12 @@ describeE2E("pikaci run over two build hosts (real sshd + Incus, twice)", (host)
     expect(record.hosts?.[1]).toMatchObject({ url: id2, status: "lost" });
     const retried = record.jobs.filter((job) => job.attempts?.length === 2);
     expect(
-      retried.length,
+      retried,
       JSON.stringify(record.jobs.map((j) => [j.lane_id, j.attempts?.map((a) => a.host)])),
-    ).toBeGreaterThan(0);
+    ).toHaveLength(3);
+    // The other three ran on host 1 throughout: one attempt each, never on host 2.
+    const stayed = record.jobs.filter((job) => job.attempts?.length === 1);
+    expect(stayed.map((job) => job.attempts?.[0]?.host)).toEqual([id1, id1, id1]);
     for (const job of retried) {
       expect(job.attempts?.map((a) => a.host)).toEqual([id2, id1]);
       expect(job.attempts?.[0]).toMatchObject({ status: "failed", failure_kind: "infrastructure" });
