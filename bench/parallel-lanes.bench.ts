@@ -38,8 +38,9 @@ async function main(): Promise<void> {
     sshKey: host.sshKey,
     knownHosts: host.knownHostsFile,
     image: host.image,
+    defaultCapacity: LANES,
   });
-  console.log(`executor: incus over ${opened.transport?.description}`);
+  console.log(`executor: incus over ${opened.description}`);
   const base = await mkdtemp(join(tmpdir(), "pikaci-bench-parallel-"));
   try {
     const workspace = join(base, "ws");

@@ -1,13 +1,15 @@
 import type { InlineCredentials } from "../executor/create.js";
+import { type HostSpec, parseHostSpec } from "../placement/host-spec.js";
 import type { ActionInputs } from "./inputs.js";
 
 /**
- * The build host's connection from the action's inputs, as typed parameters: the key stays in
+ * The build hosts' connection from the action's inputs, as typed parameters: the key stays in
  * memory, never touches the runner's disk and never enters an environment (so no child process
- * inherits it), and no PIKACI_SSH_* variable of the runner is consulted.
+ * inherits it), and no PIKACI_SSH_* variable of the runner is consulted. `host` is one host;
+ * `hosts` several (each may set its capacity, labels and project).
  */
 export function hostConnection(inputs: ActionInputs): {
-  host: string | undefined;
+  hosts: HostSpec[];
   credentials?: InlineCredentials;
   incusProject?: string;
 } {
@@ -18,8 +20,8 @@ export function hostConnection(inputs: ActionInputs): {
     ...(fingerprint ? { fingerprint } : knownHosts ? { knownHosts: `${knownHosts}\n` } : {}),
   };
   return {
-    host: inputs.host,
-    ...(inputs.host ? { credentials } : {}),
+    hosts: inputs.hosts ?? (inputs.host ? [parseHostSpec(inputs.host)] : []),
+    ...(inputs["ssh-key"] ? { credentials } : {}),
     ...(inputs["incus-project"] ? { incusProject: inputs["incus-project"] } : {}),
   };
 }

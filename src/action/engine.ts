@@ -1,6 +1,8 @@
 import { loadConfigFile } from "../config/index.js";
+import { UsageError } from "../errors/index.js";
 import { createExecutor } from "../executor/create.js";
 import { GUEST_SNAPSHOT } from "../executor/incus/devices.js";
+import { type HostSpec, hostSpecFromConfig } from "../placement/host-spec.js";
 import { workspaceSnapshot } from "../run/prepare.js";
 import type { RunMeta } from "../run/records.js";
 import { runEngine } from "../run/run-engine.js";
@@ -25,25 +27,37 @@ export interface EngineParams {
 }
 
 /**
- * The real engine: config loader, state store under RUNNER_TEMP, local or Incus executor, and the
- * engine's one entry point. The build host is connected in the background: a job cancelled while
- * the connection is made need not wait for it (nothing runs until `run`), and a connection that
- * fails fails `run`, so the check runs are concluded with the reason.
+ * The real engine: config loader, state store under RUNNER_TEMP, local or Incus executor(s), and
+ * the engine's one entry point. Build hosts named by the inputs are connected in the background: a
+ * job cancelled while the connections are made need not wait for them (nothing runs until `run`),
+ * and a failure fails `run`, so the check runs are concluded with the reason. Hosts named only by
+ * the config's `hosts:` are connected once it is read.
  */
 export function createEngine(params: EngineParams): EnginePort {
   const { inputs, workspace, stateRoot } = params;
   const store = createStateStore({ root: stateRoot });
+  const connection = hostConnection(inputs);
   // The pool size is asked per job: the config that may set it is read only once the run starts.
   let configPool: number | undefined;
-  const connecting = connect(params, () => inputs["warm-pool"] ?? configPool);
-  connecting.catch(() => {});
+  let configHosts: HostSpec[] = [];
+  const open = (hosts: HostSpec[]) =>
+    connect(params, { ...connection, hosts }, () => inputs["warm-pool"] ?? configPool);
+  let connecting = connection.hosts.length > 0 ? open(connection.hosts) : null;
+  connecting?.catch(() => {});
   return {
-    executorKind: inputs.host ? "incus" : "local",
-    loadConfig: async (file) => (await loadConfigFile(file)).config,
+    get executorKind() {
+      return connection.hosts.length > 0 || configHosts.length > 0 ? "incus" : "local";
+    },
+    async loadConfig(file) {
+      const { config } = await loadConfigFile(file);
+      configHosts = (config.hosts ?? []).map(hostSpecFromConfig);
+      return config;
+    },
     newRunId: () => newRunId(),
     layout: new StoreLayout(stateRoot),
     async run({ planned, config, onEvent, signal, meta }) {
-      const { executor } = await connecting;
+      connecting ??= open(connection.hosts.length > 0 ? connection.hosts : configHosts);
+      const { executor, description } = await connecting;
       configPool = config.defaults?.warm_pool;
       return runEngine({
         planned,
@@ -55,26 +69,36 @@ export function createEngine(params: EngineParams): EnginePort {
           onEvent,
           onWarning: params.onWarning,
           signal,
-          meta: { ...params.meta, ...meta },
+          meta: { ...params.meta, host: description, ...meta },
         },
       });
     },
     async close() {
-      const connected = await connecting.catch(() => undefined);
+      const connected = await connecting?.catch(() => undefined);
       await connected?.close();
     },
   };
 }
 
-/** No host: the local executor on the runner. A host: Incus over one pinned ssh2 connection. */
-async function connect({ inputs, env, stateRoot }: EngineParams, warmPool: () => number | undefined) {
+/** No host: the local executor on the runner. Hosts: Incus over one pinned ssh2 connection each. */
+async function connect(
+  { inputs, env, stateRoot }: EngineParams,
+  connection: ReturnType<typeof hostConnection>,
+  warmPool: () => number | undefined,
+) {
+  if (connection.hosts.length > 0 && !connection.credentials) {
+    throw new UsageError("the config's `hosts:` needs the build hosts' key", {
+      hint: "pass the `ssh-key` and `ssh-known-hosts` inputs (or set `host`/`hosts`)",
+    });
+  }
   // A fork's lanes get no network unless a maintainer approved them (then the App dispatched).
   const refusal = networkRefusal(
     env.GITHUB_EVENT_NAME ?? "",
     (await readEventPayload(env.GITHUB_EVENT_PATH)) as NetworkEvent,
   );
   return createExecutor({
-    ...hostConnection(inputs),
+    ...connection,
+    defaultCapacity: inputs.concurrency,
     env,
     stateRoot,
     ...(refusal === undefined ? {} : { networkRefusal: refusal }),

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { UsageError } from "../errors/index.js";
+import { type HostSpec, parseHostSpec } from "../placement/host-spec.js";
 import { DEFAULT_CONFIG_PATH, LaneId, RunId } from "../schema/index.js";
 
 const optional = <T extends z.ZodType>(schema: T) => schema.optional();
@@ -7,6 +8,21 @@ const optional = <T extends z.ZodType>(schema: T) => schema.optional();
 const SshUrl = z
   .string()
   .regex(/^ssh:\/\/[A-Za-z0-9._-]+@[A-Za-z0-9.:[\]_-]+(?::\d{1,5})?$/, "must look like ssh://user@host:port");
+
+/** One build host per line, each with optional ?capacity=N&labels=a,b&project=NAME. */
+const HostList = z.string().transform((v, ctx): HostSpec[] => {
+  const specs: HostSpec[] = [];
+  for (const line of v.split(/\r?\n/).map((l) => l.trim())) {
+    if (line === "" || line.startsWith("#")) continue;
+    try {
+      specs.push(parseHostSpec(line));
+    } catch (error) {
+      ctx.addIssue({ code: "custom", message: `line '${line}': ${(error as Error).message}` });
+      return z.NEVER;
+    }
+  }
+  return specs;
+});
 
 const PrivateKey = z
   .string()
@@ -62,6 +78,7 @@ export const ActionInputsSchema = z
     "check-runs": optional(CheckRuns),
     token: z.string().min(1, "is empty"),
     host: optional(SshUrl),
+    hosts: optional(HostList),
     "ssh-key": optional(PrivateKey),
     "ssh-known-hosts": optional(KnownHosts),
     "incus-project": optional(z.string().regex(/^[A-Za-z0-9_-]{1,63}$/, "is not a valid Incus project name")),
@@ -79,9 +96,12 @@ export const ActionInputsSchema = z
     "pull-request": optional(PositiveInt(1, 2 ** 31 - 1)),
   })
   .superRefine((v, ctx) => {
-    if (v.host && !v["ssh-key"])
+    if (v.host && v.hosts)
+      ctx.addIssue({ code: "custom", path: ["hosts"], message: "cannot be set together with host" });
+    const remote = Boolean(v.host || v.hosts?.length);
+    if (remote && !v["ssh-key"])
       ctx.addIssue({ code: "custom", path: ["ssh-key"], message: "is required with host" });
-    if (v.host && !v["ssh-known-hosts"])
+    if (remote && !v["ssh-known-hosts"])
       ctx.addIssue({
         code: "custom",
         path: ["ssh-known-hosts"],
@@ -103,9 +123,11 @@ export const INPUT_HINTS: Record<RawInputName, string> = {
     'Pass the App\'s mapping as JSON, e.g. `{"check-rust": 123}`; leave it empty for standalone mode.',
   token: `Pass a token: ${gh("steps.app-token.outputs.token")} when dispatched by the App, else ${gh("github.token")}.`,
   host: "Set `host` to ssh://user@host:port, or leave it empty to run lanes on the runner itself.",
+  hosts:
+    "Set `hosts` to one ssh://user@host:port per line, optionally with ?capacity=N&labels=a,b&project=NAME (and leave `host` empty).",
   "ssh-key": `Pass the private key content from a secret, e.g. ${gh("secrets.PIKACI_SSH_KEY")}.`,
   "ssh-known-hosts":
-    "Pass the host's known_hosts line(s) (ssh-keyscan -p PORT HOST) or its SHA256: fingerprint.",
+    "Pass the host's known_hosts line(s) (ssh-keyscan -p PORT HOST; one per host with several) or its SHA256: fingerprint.",
   "incus-project": "Use the name of an existing Incus project (letters, digits, '-' and '_').",
   image: "Use the alias of an image that exists on the build host.",
   "remote-work-dir": "Use an absolute directory on the build host, e.g. /var/lib/pikaci.",

@@ -1,6 +1,6 @@
 import * as core from "@actions/core";
 import { describeError } from "../errors/index.js";
-import { connectTransport } from "../executor/create.js";
+import { connectTransport, type InlineCredentials } from "../executor/create.js";
 import { removeRunInstances } from "../executor/incus/gc.js";
 import { secretNeedles } from "../report/mask.js";
 import { hostConnection } from "./credentials.js";
@@ -19,20 +19,41 @@ export async function runPost(env: NodeJS.ProcessEnv = process.env): Promise<voi
     if (!runId || core.getState(STATE_FINISHED) === "1") return;
     const inputs = parseInputs((name) => core.getInput(name));
     for (const secret of secretNeedles(collectSecrets(inputs))) core.setSecret(secret);
-    const { host, credentials, incusProject } = hostConnection(inputs);
-    if (!host) return;
-    const transport = await connectTransport({ host, ...(credentials ? { credentials } : {}), env });
-    try {
-      await removeRunInstances({
-        transport,
-        ...(incusProject ? { project: incusProject } : {}),
-        runId,
-        onRemoved: (name) => core.info(`pikaci: removed leftover instance ${name} of run ${runId}`),
-      });
-    } finally {
-      await transport.close();
-    }
+    const { hosts, credentials, incusProject } = hostConnection(inputs);
+    // Each host on its own: one that is down must not keep the others' leftovers.
+    await Promise.all(
+      hosts.map((spec) =>
+        removeOnHost({ url: spec.url, project: spec.project ?? incusProject, credentials, runId, env }).catch(
+          (error: unknown) => core.warning(`pikaci post step: ${spec.url}: ${describeError(error)}`),
+        ),
+      ),
+    );
   } catch (error) {
     core.warning(`pikaci post step: ${describeError(error)}`);
+  }
+}
+
+async function removeOnHost(p: {
+  url: string;
+  project: string | undefined;
+  credentials: InlineCredentials | undefined;
+  runId: string;
+  env: NodeJS.ProcessEnv;
+}): Promise<void> {
+  const transport = await connectTransport({
+    host: p.url,
+    ...(p.credentials ? { credentials: p.credentials } : {}),
+    env: p.env,
+  });
+  try {
+    await removeRunInstances({
+      transport,
+      ...(p.project ? { project: p.project } : {}),
+      runId: p.runId,
+      onRemoved: (name) =>
+        core.info(`pikaci: removed leftover instance ${name} of run ${p.runId} on ${p.url}`),
+    });
+  } finally {
+    await transport.close();
   }
 }

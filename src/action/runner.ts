@@ -35,7 +35,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       meta: {
         repository: `${context.owner}/${context.repo}`,
         ...(context.runUrl ? { workflow_run_url: context.runUrl } : {}),
-        host: inputs.host ?? "local",
+        host: inputs.host ?? (inputs.hosts?.map((h) => h.url).join(", ") || "local"),
       },
       env,
       onWarning: (m) => core.warning(m),

@@ -64,6 +64,7 @@ export function resolveLane(
       // Only when set, so plans of lanes without outputs read as before.
       ...(found.artifacts?.length ? { artifacts: [...found.artifacts] } : {}),
       ...(found.reports?.length ? { reports: found.reports.map((r) => ({ junit: r.junit })) } : {}),
+      ...(found.runs_on ? { runs_on: [...found.runs_on] } : {}),
       ...networkOf(found.network),
       ...limitsOf(defaults.limits, found.limits),
     },

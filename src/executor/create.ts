@@ -1,4 +1,5 @@
 import { UsageError } from "../errors/index.js";
+import { checkDistinct, type HostSpec, parseHostSpec } from "../placement/host-spec.js";
 import { loadKnownHosts, loadSshKey } from "../ssh/credentials.js";
 import { parseHostUrl } from "../transport/host-url.js";
 import type { Transport } from "../transport/transport.js";
@@ -15,12 +16,16 @@ export interface InlineCredentials {
 export interface CreateExecutorParams {
   /** `ssh://user@host:port`, `localhost` (Incus on this machine, no SSH), or absent (no Incus). */
   host?: string;
+  /** Several build hosts (or one with capacity/labels/project); wins over `host`. */
+  hosts?: readonly HostSpec[];
+  /** A host's capacity when it sets none: the run's concurrency (default 4). */
+  defaultCapacity?: number;
   /** Path to the private key; else PIKACI_SSH_KEY. */
   sshKey?: string;
   /** In-memory credentials instead of `sshKey`/`knownHosts`/`fingerprint` and their variables. */
   credentials?: InlineCredentials;
-  /** Path to a known_hosts file; else PIKACI_SSH_KNOWN_HOSTS. */
-  knownHosts?: string;
+  /** Path(s) to known_hosts files (one per host, or one with every host's line); else PIKACI_SSH_KNOWN_HOSTS. */
+  knownHosts?: string | readonly string[];
   fingerprint?: string;
   acceptUnknownHostKey?: boolean;
   image?: string;
@@ -38,37 +43,46 @@ export interface CreateExecutorParams {
 
 /**
  * Pick the executor for a run: no host → the embedded local executor (nothing but Node needed);
- * `localhost` → Incus on this machine without SSH; `ssh://…` → Incus over one ssh2 connection.
+ * hosts → one Incus executor per host (`localhost`: this machine without SSH; `ssh://…`: one ssh2
+ * connection each), composed so each lane is placed on the matching host with the most free capacity.
  */
 export async function createExecutor(
   params: CreateExecutorParams,
-): Promise<{ executor: Executor; transport: Transport | null; close(): Promise<void> }> {
+): Promise<{ executor: Executor; description: string; close(): Promise<void> }> {
   const env = params.env ?? process.env;
-  if (params.host === undefined || params.host === "") {
+  const specs = params.hosts ?? (params.host ? [parseHostSpec(params.host)] : []);
+  if (specs.length === 0) {
     const { createLocalExecutor } = await import("./local-executor.js");
-    return { executor: createLocalExecutor({ env }), transport: null, close: async () => {} };
+    return { executor: createLocalExecutor({ env }), description: "local", close: async () => {} };
   }
-  const transport = await connectTransport({ ...params, host: params.host, env });
-  const { createIncusExecutor } = await import("./incus-executor.js");
-  const executor = createIncusExecutor({
-    transport,
-    remoteWorkDir: params.remoteWorkDir,
-    project: params.incusProject,
-    runnerPath: params.runnerPath,
-    image: params.image,
-    ...(params.warmPool === undefined ? {} : { warmPool: params.warmPool }),
-    ...(params.stateRoot === undefined ? {} : { stateRoot: params.stateRoot }),
-    ...(params.networkRefusal === undefined ? {} : { networkRefusal: params.networkRefusal }),
+  checkDistinct(specs);
+  const [{ openHosts }, { createMultiHostExecutor }, { createIncusExecutor }] = await Promise.all([
+    import("./multi-host/members.js"),
+    import("./multi-host/multi-host-executor.js"),
+    import("./incus-executor.js"),
+  ]);
+  const members = await openHosts({
+    specs,
+    defaultCapacity: params.defaultCapacity ?? 4,
+    ...(params.incusProject ? { defaultProject: params.incusProject } : {}),
+    connect: (url) => connectTransport({ ...params, host: url, env }),
+    executorFor: (transport, project) =>
+      createIncusExecutor({
+        transport,
+        remoteWorkDir: params.remoteWorkDir,
+        project,
+        runnerPath: params.runnerPath,
+        image: params.image,
+        ...(params.warmPool === undefined ? {} : { warmPool: params.warmPool }),
+        ...(params.stateRoot === undefined ? {} : { stateRoot: params.stateRoot }),
+        ...(params.networkRefusal === undefined ? {} : { networkRefusal: params.networkRefusal }),
+      }),
   });
-  // The deletes and pool top-ups that followed the verdicts finish before the connection closes.
-  const close = async () => {
-    try {
-      await executor.drain?.();
-    } finally {
-      await transport.close();
-    }
-  };
-  return { executor, transport, close };
+  const executor = createMultiHostExecutor({ members });
+  // The deletes and pool top-ups that followed the verdicts finish before the connections close.
+  // run.json's `host`: where lanes may run, as before (projects and states are in its `hosts`).
+  const description = [...new Set(specs.map((spec) => parseHostUrl(spec.url).description))].join(", ");
+  return { executor, description, close: () => executor.close() };
 }
 
 /** `localhost` → commands on this machine; `ssh://…` → one pinned ssh2 connection. */
@@ -76,7 +90,7 @@ export async function connectTransport(params: {
   host: string;
   credentials?: InlineCredentials;
   sshKey?: string;
-  knownHosts?: string;
+  knownHosts?: string | readonly string[];
   fingerprint?: string;
   acceptUnknownHostKey?: boolean;
   env?: NodeJS.ProcessEnv;
@@ -109,7 +123,7 @@ export async function connectTransport(params: {
 
 /** The CLI's credentials: key and known_hosts from files, else from PIKACI_SSH_* variables. */
 async function loadCredentials(
-  params: { sshKey?: string; knownHosts?: string; fingerprint?: string },
+  params: { sshKey?: string; knownHosts?: string | readonly string[]; fingerprint?: string },
   env: NodeJS.ProcessEnv,
 ) {
   const key = await loadSshKey({ keyPath: params.sshKey, env });

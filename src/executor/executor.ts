@@ -6,6 +6,7 @@ import type {
   PhaseRecord,
   SyncStats,
 } from "../schema/index.js";
+import type { HostRecord } from "../schema/records.js";
 import type { ArtifactsRecord, LaneTestResults } from "../schema/tests.js";
 import type { Snapshot } from "../snapshot/entries.js";
 
@@ -51,14 +52,22 @@ export interface JobOutcome {
   /** Set when the lane declares `artifacts` or `reports`. */
   artifacts?: ArtifactsRecord | null;
   tests?: LaneTestResults | null;
+  /** The build host this attempt ran on (a host id: URL, and `?project=` when set); absent locally. */
+  host?: string | null;
+  /** false: another attempt cannot help (no host has the lane's labels, or none is left). */
+  retryable?: boolean;
 }
 
 export interface Executor {
   readonly kind: "local" | "incus";
+  /** Lanes it can run at once (the sum of its hosts' capacities); absent: the engine's `concurrency`. */
+  readonly capacity?: number;
   runJob(job: JobSpec, events: JobEvents, signal: AbortSignal): Promise<JobOutcome>;
   /**
    * Await work an executor left running after returning outcomes (instance deletes, warm-pool
    * top-ups). Called once the run's records are written, before the process exits.
    */
   drain?(): Promise<void>;
+  /** The build hosts and what became of each (several-host executors); recorded as run.json `hosts`. */
+  hosts?(): HostRecord[];
 }

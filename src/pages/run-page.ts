@@ -5,6 +5,7 @@ import { ansiToHtml } from "./ansi.js";
 import { between, formatBytes, formatTimestamp, NO_DURATION, plural } from "./format.js";
 import { PHASE_LABELS, renderGantt } from "./gantt.js";
 import { type GanttLayout, layoutGantt } from "./gantt-layout.js";
+import { attemptsList, hostsSection } from "./hosts-section.js";
 import { type Html, html } from "./html.js";
 import { renderPage } from "./layout.js";
 import type { LogTail } from "./log-tail.js";
@@ -104,7 +105,7 @@ function logs(input: RunPageInput): Html {
   const items = input.run.jobs.map((job) => {
     const tails = input.logs.get(job.lane_id) ?? { host: null, guest: null };
     const open = job.status === "failed" || job.status === "running";
-    return html`<details class="job" id="job-${job.lane_id}"${open ? html` open` : ""}><summary><span class="st s-${job.status}">${statusIcon(job.status)}</span><b>${job.lane_id}</b><span class="desc">${job.status} · ${formatDuration(job.duration_ms ?? between(job.started_at, job.finished_at), NO_DURATION)}</span></summary><div class="job-body">${logBlock(input.run, job, "guest", tails.guest, input.sig)}${logBlock(input.run, job, "host", tails.host, input.sig)}</div></details>`;
+    return html`<details class="job" id="job-${job.lane_id}"${open ? html` open` : ""}><summary><span class="st s-${job.status}">${statusIcon(job.status)}</span><b>${job.lane_id}</b><span class="desc">${job.status} · ${formatDuration(job.duration_ms ?? between(job.started_at, job.finished_at), NO_DURATION)}${job.host ? ` · ${job.host}` : ""}</span></summary>${attemptsList(job)}<div class="job-body">${logBlock(input.run, job, "guest", tails.guest, input.sig)}${logBlock(input.run, job, "host", tails.host, input.sig)}</div></details>`;
   });
   return html`<section class="card"><h2>Logs</h2>${items}</section>`;
 }
@@ -122,7 +123,7 @@ export function renderRunPage(input: RunPageInput): string {
     title: `${run.status} · ${run.repository ?? "pikaci"} · run ${run.run_id}`,
     crumbs,
     // Failures first: the person who clicked "Details" on a red check wants the reason before anything else.
-    body: html`${header(run)}${failures(run)}${renderTestsSection({ jobs: run.jobs, query: input.testQuery ?? "", sig: input.sig })}${timeline(layout)}${laneTable(run, layout)}${logs(input)}`,
+    body: html`${header(run)}${failures(run)}${renderTestsSection({ jobs: run.jobs, query: input.testQuery ?? "", sig: input.sig })}${timeline(layout)}${laneTable(run, layout)}${hostsSection(run)}${logs(input)}`,
     refreshSecs: run.status === "running" ? 15 : undefined,
   });
 }

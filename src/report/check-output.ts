@@ -1,5 +1,6 @@
 import type { Conclusion } from "../github/checks.js";
 import type { JobRecord, PhaseName, PhaseRecord } from "../schema/index.js";
+import { renderAttempts } from "./attempts.js";
 import { truncateChars, truncateHead } from "./bytes.js";
 import { formatDuration } from "./duration.js";
 import { CHECK_OUTPUT_MAX_BYTES, CHECK_TITLE_MAX_CHARS } from "./limits.js";
@@ -57,6 +58,7 @@ export type FinalJob = Pick<
   | "image"
   | "sync"
   | "attempts"
+  | "host"
   | "log_truncation"
   | "tests"
 >;
@@ -81,6 +83,7 @@ export interface FinalReport {
 
 function facts(job: FinalJob): string {
   const parts = [`lane \`${job.lane_id}\``, `executor ${job.executor}`];
+  if (job.host) parts.push(`host \`${job.host}\``);
   if (job.image) parts.push(`image \`${job.image}\``);
   if (job.exit_code !== null) parts.push(`exit code ${job.exit_code}`);
   if (job.attempts && job.attempts.length > 1) parts.push(`${job.attempts.length} attempts`);
@@ -121,6 +124,8 @@ export function renderFinalReport(params: FinalOutputParams): FinalReport {
     );
   }
   lines.push(facts(job));
+  const attempts = renderAttempts(job.attempts, secrets);
+  if (attempts) lines.push("", attempts);
   if (job.log_truncation) lines.push("", logCutLine(job.log_truncation));
   if (job.message && job.status !== "passed") lines.push("", codeBlock(maskSecrets(job.message, secrets)));
   if (runUrl) lines.push("", `[Workflow run](${runUrl})`);

@@ -8,11 +8,16 @@ import type { FailureKind, JobStatus, RunStatus } from "../schema/index.js";
 
 /** Only infrastructure failures are retried; a test that failed would fail again and hide the result. */
 export function shouldRetry(
-  outcome: { status: JobStatus; failure_kind: FailureKind | null },
+  outcome: { status: JobStatus; failure_kind: FailureKind | null; retryable?: boolean },
   attempt: number,
   infraRetries: number,
 ): boolean {
-  return outcome.status === "failed" && outcome.failure_kind === "infrastructure" && attempt <= infraRetries;
+  return (
+    outcome.status === "failed" &&
+    outcome.failure_kind === "infrastructure" &&
+    outcome.retryable !== false &&
+    attempt <= infraRetries
+  );
 }
 
 /**

@@ -135,6 +135,7 @@ export function attemptFromOutcome(attempt: number, outcome: JobOutcome): Attemp
     started_at: outcome.started_at,
     finished_at: outcome.finished_at,
     phases: outcome.phases,
+    ...(outcome.host === undefined ? {} : { host: outcome.host }),
   };
 }
 
@@ -161,6 +162,7 @@ export function applyAttempt(
     sync: outcome.sync ?? job.sync ?? null,
     image: outcome.image ?? job.image ?? null,
     instance_name: outcome.instance_name ?? job.instance_name ?? null,
+    ...(outcome.host === undefined ? {} : { host: outcome.host }),
     ...(outcome.artifacts !== undefined ? { artifacts: outcome.artifacts } : {}),
     ...(outcome.tests !== undefined ? { tests: outcome.tests } : {}),
   };

@@ -30,6 +30,7 @@ export interface RunEngineParams {
 }
 
 export interface EngineOptions {
+  /** Lanes at once; an executor that knows its hosts' capacities (`Executor.capacity`) decides instead. */
   concurrency: number;
   /** Overrides every lane's `infra_retries` (tests, `--infra-retries`); absent: the lane's setting. */
   infraRetries?: number;
@@ -65,6 +66,8 @@ export async function runEngine(params: RunEngineParams): Promise<RunRecord> {
       setupError = error;
     }
   }
+  const hosts = params.executor.hosts?.();
+  if (hosts !== undefined) scope.writer.update((run) => ({ ...run, hosts }));
   await closeRun(scope, setupError, lanes);
   if (setupError instanceof UsageError) throw setupError;
   return scope.writer.current;
@@ -73,16 +76,18 @@ export async function runEngine(params: RunEngineParams): Promise<RunRecord> {
 function openRun(params: RunEngineParams): RunScope {
   const { planned, options, store } = params;
   const now = options.now ?? (() => new Date());
-  const writer = new RunRecordWriter(
-    initialRunRecord({
-      planned,
-      executor: params.executor.kind,
-      logPaths: (laneId) => ({
-        host: store.hostLogPath(planned.runId, laneId),
-        guest: store.guestLogPath(planned.runId, laneId),
-      }),
-      ...(options.meta ? { meta: options.meta } : {}),
+  const hosts = params.executor.hosts?.();
+  const initial = initialRunRecord({
+    planned,
+    executor: params.executor.kind,
+    logPaths: (laneId) => ({
+      host: store.hostLogPath(planned.runId, laneId),
+      guest: store.guestLogPath(planned.runId, laneId),
     }),
+    ...(options.meta ? { meta: options.meta } : {}),
+  });
+  const writer = new RunRecordWriter(
+    hosts === undefined ? initial : { ...initial, hosts },
     (run) => store.writeRun(run),
     (error) => options.onWarning?.(`could not write run.json: ${describeError(error)}`),
   );
@@ -135,7 +140,7 @@ async function runJobs(
   const job = { executor: p.executor, snapshot: p.snapshot, store: p.store, warn: p.warn };
   await runScheduled({
     tasks,
-    concurrency: Math.max(1, p.options.concurrency),
+    concurrency: Math.max(1, p.executor.capacity ?? p.options.concurrency),
     signal: scope.signal,
     run: (task) => runJob(scope, { ...job, node: task.node, infraRetries: p.options.infraRetries }),
     // runJob itself failed (e.g. its log directory could not be created): this job only.

@@ -168,6 +168,39 @@ export const LaneDefaults = z.strictObject({
     ),
 });
 
+/** A host label, as `runs_on` names it and `hosts[].labels` declares it. */
+export const HostLabel = z
+  .string()
+  .regex(/^[A-Za-z0-9_][A-Za-z0-9._-]{0,62}$/, "labels use letters, digits, '.', '_' and '-'");
+
+export const HostConfig = z.strictObject({
+  url: z
+    .string()
+    .regex(/^(ssh:\/\/\S+|localhost)$/, "must be ssh://user@host:port or `localhost`")
+    .describe(
+      "The build host, `ssh://user@host:port` (or `localhost`). Query parameters `capacity`, `labels` and `project` are accepted here too; the keys below win.",
+    ),
+  capacity: z
+    .number()
+    .int()
+    .min(1)
+    .max(64)
+    .optional()
+    .describe(
+      "Most lanes of one run on this host at once; pikaci also counts the pikaci instances already running there. Default: the run's concurrency (`--concurrency`, the Action's `concurrency`).",
+    ),
+  labels: z
+    .array(HostLabel)
+    .max(32)
+    .optional()
+    .describe("What this host offers (`x86_64`, `big`, …); a lane's `runs_on` picks hosts by them."),
+  project: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,63}$/, "an Incus project name")
+    .optional()
+    .describe("The Incus project to use on this host; default: `--incus-project`, else Incus's default."),
+});
+
 export const LaneConfig = z.strictObject({
   id: LaneId.describe(
     "The lane's name: its check run, its `--lane` selector and its records are named after it.",
@@ -220,6 +253,14 @@ export const LaneConfig = z.strictObject({
     .describe("Files the lane wrote, collected into the run's state root and the uploaded artifact."),
   reports: z.array(ReportSpec).max(20).optional().describe("Test reports to read into per-test results."),
   limits: LaneLimits.optional(),
+  runs_on: z
+    .array(HostLabel)
+    .min(1)
+    .max(16)
+    .optional()
+    .describe(
+      "Labels a build host must have (every one of them) to run this lane (`hosts[].labels`). A lane whose labels match no host fails at once, naming the labels and the hosts.",
+    ),
 });
 
 export const SnapshotConfig = z.strictObject({
@@ -294,6 +335,14 @@ export const PikaciConfig = z.strictObject({
   snapshot: SnapshotConfig.optional().describe(
     "What goes into a lane's workspace besides the files git lists (docs/snapshot-hash.md §1).",
   ),
+  hosts: z
+    .array(HostConfig)
+    .min(1)
+    .max(64)
+    .optional()
+    .describe(
+      "Build hosts the lanes are spread over (used when neither `--host` nor the Action's `host`/`hosts` names any): each lane goes to the matching host with the most free capacity, and an infrastructure failure is retried on another host (docs/several-hosts.md).",
+    ),
 });
 
 export type CacheSpec = z.infer<typeof CacheSpec>;
@@ -303,5 +352,6 @@ export type LaneLimits = z.infer<typeof LaneLimits>;
 export type LaneDefaults = z.infer<typeof LaneDefaults>;
 export type LaneConfig = z.infer<typeof LaneConfig>;
 export type PikaciConfig = z.infer<typeof PikaciConfig>;
+export type HostConfig = z.infer<typeof HostConfig>;
 export type PushTrigger = z.infer<typeof PushTrigger>;
 export type InstanceType = z.infer<typeof InstanceType>;

@@ -60,6 +60,8 @@ export const AttemptRecord = z.object({
   started_at: Timestamp,
   finished_at: Timestamp.nullable(),
   phases: z.array(PhaseRecord),
+  /** The build host this attempt ran on (absent in older records and for the local executor). */
+  host: z.string().nullable().optional(),
 });
 
 /** A guest log that outgrew its cap: the stored file keeps its first and last bytes. */
@@ -89,6 +91,8 @@ export const JobRecord = z.object({
   failure_kind: FailureKind.nullable(),
   phases: z.array(PhaseRecord),
   attempts: z.array(AttemptRecord).optional(),
+  /** The build host of the last attempt (`attempts[]` has each attempt's). */
+  host: z.string().nullable().optional(),
   image: z.string().nullable().optional(),
   instance_type: InstanceType.nullable().optional(),
   instance_name: z.string().nullable().optional(),
@@ -117,6 +121,20 @@ export const LaneFilter = z.object({
   reason: z.string(),
 });
 
+/**
+ * A build host of the run: `used` ran lanes, `unused` was reachable but got none, `skipped` failed
+ * its probe at the start, `lost` was used and then lost mid-run (its lanes were retried elsewhere).
+ */
+export const HostRecord = z.object({
+  url: z.string(),
+  status: z.enum(["used", "unused", "skipped", "lost"]),
+  reason: z.string().nullable(),
+  capacity: z.number().int().positive(),
+  labels: z.array(z.string()),
+  /** Running pikaci jobs the probe found at the start (other runs'). */
+  live_at_start: z.number().int().nonnegative().nullable().optional(),
+});
+
 export const RunRecord = z.object({
   schema_version: z.literal(SCHEMA_VERSION),
   run_id: RunId,
@@ -139,6 +157,8 @@ export const RunRecord = z.object({
    * this machine without SSH, else `ssh://user@host:port` — never with credentials.
    */
   host: z.string().nullable().optional(),
+  /** Every build host the run could use and what became of it (absent in older records). */
+  hosts: z.array(HostRecord).optional(),
   repository: z.string().nullable().optional(),
   pull_request: z.number().int().positive().nullable().optional(),
   /** The branch the run tested (the PR's head branch), so run pages can group runs by branch. */
@@ -171,6 +191,8 @@ export const ExecuteSpec = z.object({
   /** Globs of files to collect; absent in plans written before artifacts existed. */
   artifacts: z.array(z.string()).optional(),
   reports: z.array(z.object({ junit: z.string() })).optional(),
+  /** Labels a build host must have to run this lane (`runs_on`); absent: any host. */
+  runs_on: z.array(z.string()).optional(),
   /** The Incus network the lane joins; absent: no network. */
   network: z.string().optional(),
   /** Resource caps (memory in bytes); absent when the lane sets none, so older plans read as before. */
@@ -233,6 +255,7 @@ export type LogTruncation = z.infer<typeof LogTruncation>;
 export type PrepareTiming = z.infer<typeof PrepareTiming>;
 export type LaneFilter = z.infer<typeof LaneFilter>;
 export type RunRecord = z.infer<typeof RunRecord>;
+export type HostRecord = z.infer<typeof HostRecord>;
 export type ExecuteSpec = z.infer<typeof ExecuteSpec>;
 export type PlanNode = z.infer<typeof PlanNode>;
 export type ExecuteNode = z.infer<typeof ExecuteNode>;

@@ -41,20 +41,28 @@ export async function loadSshKey(params: {
   });
 }
 
-/** known_hosts text from a file (--known-hosts) or PIKACI_SSH_KNOWN_HOSTS; undefined when neither is set. */
+/**
+ * known_hosts text from file(s) (--known-hosts, repeatable: several build hosts may each bring
+ * theirs) or PIKACI_SSH_KNOWN_HOSTS; undefined when neither is set.
+ */
 export async function loadKnownHosts(params: {
-  knownHostsPath?: string;
+  knownHostsPath?: string | readonly string[];
   env?: NodeJS.ProcessEnv;
 }): Promise<string | undefined> {
   const env = params.env ?? process.env;
-  if (params.knownHostsPath) {
-    return readFile(params.knownHostsPath, "utf8").catch((error: NodeJS.ErrnoException) => {
-      throw new UsageError(
-        `cannot read the known_hosts file ${params.knownHostsPath}: ${error.code ?? error.message}`,
-        {
-          hint: "create it with `ssh-keyscan -p PORT HOST > FILE` after checking the fingerprint out of band",
-        },
-      );
+  if (Array.isArray(params.knownHostsPath)) {
+    if (params.knownHostsPath.length === 0) return loadKnownHosts({ env });
+    const texts = await Promise.all(
+      params.knownHostsPath.map((p: string) => loadKnownHosts({ knownHostsPath: p, env })),
+    );
+    return texts.map((text) => (text?.endsWith("\n") ? text : `${text ?? ""}\n`)).join("");
+  }
+  if (typeof params.knownHostsPath === "string" && params.knownHostsPath !== "") {
+    const file = params.knownHostsPath;
+    return readFile(file, "utf8").catch((error: NodeJS.ErrnoException) => {
+      throw new UsageError(`cannot read the known_hosts file ${file}: ${error.code ?? error.message}`, {
+        hint: "create it with `ssh-keyscan -p PORT HOST > FILE` after checking the fingerprint out of band",
+      });
     });
   }
   const fromEnv = env.PIKACI_SSH_KNOWN_HOSTS;

@@ -14,7 +14,7 @@ import type { CliIO, Command } from "../io.js";
 import { plainLine } from "../progress/plain.js";
 import { renderSummary } from "../progress/summary.js";
 import { TtyProgress } from "../progress/tty.js";
-import { type ExecutorFlags, openExecutor } from "./run-executor.js";
+import { type ExecutorFlags, hostSpecs, openExecutor } from "./run-executor.js";
 
 const DEFAULT_CONCURRENCY = 4;
 const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
@@ -23,7 +23,8 @@ export const runCommand: Command = {
   name: "run",
   summary: "run the selected lanes (locally, or in Incus instances on a build host) and record the run",
   usage: `Usage: pikaci run [--config FILE] [--lane ID]... [--changed PATH]... [--workspace DIR]
-                  [--host ssh://user@host:port [--ssh-key FILE] [--known-hosts FILE]
+                  [--host ssh://user@host:port[?capacity=N&labels=a,b&project=P]]...
+                   [--ssh-key FILE] [--known-hosts FILE]...
                    [--host-key-fingerprint SHA256:...] [--image ALIAS] [--remote-work-dir DIR]
                    [--incus-project NAME] [--warm-pool N]]
                   [--state-root DIR] [--concurrency N] [--json]
@@ -33,7 +34,9 @@ Runs each selected lane as its own job and records the run under the state root
 
 Without --host, lanes run on this machine, each in a temporary copy of the workspace
 snapshot, with a clean environment (no variables of yours leak in). With --host, each lane
-runs in a throw-away Incus instance on that build host, reached over SSH.
+runs in a throw-away Incus instance on that build host, reached over SSH. With several
+--host (or the config's hosts:), each lane goes to the matching host with the most free
+capacity, and an infrastructure failure is retried on another host.
 
 The workspace is the repository the config belongs to: two levels above
 .github/pikaci.yml, or the current directory for a config elsewhere; --workspace overrides.
@@ -47,9 +50,12 @@ Options:
       --changed PATH              a changed file (selects lanes by their paths); repeat.
                                   Without it every lane runs.
       --workspace DIR             the repository to snapshot (see above)
-      --host URL                  build host, ssh://user@host:port
-      --ssh-key FILE              private key for the build host (or PIKACI_SSH_KEY)
-      --known-hosts FILE          known_hosts line(s) pinning the host key
+      --host URL                  build host, ssh://user@host:port; repeat for several.
+                                  ?capacity=N (lanes at once there; default --concurrency),
+                                  ?labels=a,b (for lanes' runs_on), ?project=NAME (Incus
+                                  project on that host). Default: the config's hosts:
+      --ssh-key FILE              private key for the build host(s) (or PIKACI_SSH_KEY)
+      --known-hosts FILE          known_hosts line(s) pinning the host key; repeatable
       --host-key-fingerprint FP   pin the host key by SHA256:... fingerprint
       --image ALIAS               Incus image alias for lanes that do not set one
       --remote-work-dir DIR       work dir on the build host
@@ -58,7 +64,8 @@ Options:
                                   hand each lane one of them (default: the config's
                                   defaults.warm_pool, else 0: every lane launches its own)
       --state-root DIR            where runs are recorded (default: $PIKACI_STATE_ROOT or ./.pikaci)
-      --concurrency N             lanes at once (default: ${DEFAULT_CONCURRENCY})
+      --concurrency N             lanes at once (default: ${DEFAULT_CONCURRENCY}); with build hosts,
+                                  each host's capacity unless it sets its own
       --json                      print lifecycle events as JSON lines on stdout, nothing else
   -h, --help                      show this help`,
   async run(args, io) {
@@ -76,9 +83,9 @@ function parseRunArgs(args: string[]) {
     lane: { type: "string", multiple: true },
     changed: { type: "string", multiple: true },
     workspace: { type: "string" },
-    host: { type: "string" },
+    host: { type: "string", multiple: true },
     "ssh-key": { type: "string" },
-    "known-hosts": { type: "string" },
+    "known-hosts": { type: "string", multiple: true },
     "host-key-fingerprint": { type: "string" },
     image: { type: "string" },
     "remote-work-dir": { type: "string" },
@@ -110,16 +117,17 @@ async function prepare(values: RunValues, io: CliIO): Promise<PreparedCli> {
   const stateRoot = values["state-root"]
     ? path.resolve(io.cwd, values["state-root"])
     : resolveStateRoot(io.env, io.cwd);
-  const flags = executorFlags(values, config.defaults?.warm_pool);
+  const hosts = hostSpecs({ host: values.host }, config.hosts);
+  const flags = executorFlags(values, hosts.length > 0 ? config.defaults?.warm_pool : undefined);
   const planned = planRun({
     config,
     configPath: path.relative(workspace, configAbs).split(path.sep).join("/"),
     ...(values.lane ? { laneIds: values.lane } : {}),
     changedFiles: values.changed ?? null,
-    executor: flags.host ? "incus" : "local",
+    executor: hosts.length > 0 ? "incus" : "local",
   });
   const store = createStateStore({ root: stateRoot });
-  const opened = await openExecutor(flags, io.env, stateRoot);
+  const opened = await openExecutor(flags, { hosts, concurrency, env: io.env, stateRoot });
   return {
     params: {
       planned,
@@ -137,7 +145,8 @@ async function prepare(values: RunValues, io: CliIO): Promise<PreparedCli> {
 }
 
 function executorFlags(
-  values: Partial<Record<"host" | "ssh-key" | "known-hosts" | "host-key-fingerprint" | "image", string>> &
+  values: Partial<Record<"ssh-key" | "host-key-fingerprint" | "image", string>> &
+    Partial<Record<"host" | "known-hosts", string[]>> &
     Partial<Record<"remote-work-dir" | "incus-project" | "warm-pool", string>>,
   configPool: number | undefined,
 ): ExecutorFlags {
@@ -150,7 +159,7 @@ function executorFlags(
     remoteWorkDir: values["remote-work-dir"],
     incusProject: values["incus-project"],
     // The config's pool applies with a host only; the flag alone is refused without one.
-    warmPool: parseWarmPool(values["warm-pool"]) ?? (values.host ? configPool : undefined),
+    warmPool: parseWarmPool(values["warm-pool"]) ?? configPool,
   };
 }
 

@@ -48,7 +48,7 @@ describe("hostConnection", () => {
         (n) => ({ token: "t", host: "ssh://ci@h:22", "ssh-key": KEY, "ssh-known-hosts": fp })[n] ?? "",
       ),
     );
-    expect(withFp).toMatchObject({ host: "ssh://ci@h:22", credentials: { fingerprint: fp } });
+    expect(withFp).toMatchObject({ hosts: [{ url: "ssh://ci@h:22" }], credentials: { fingerprint: fp } });
     expect(withFp.credentials?.privateKey).toBe(`${KEY}\n`);
     expect(withFp.credentials?.knownHosts).toBeUndefined();
     const line = "[h]:22 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHostKey";

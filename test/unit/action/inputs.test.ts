@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { hostConnection } from "../../../src/action/credentials.js";
 import { INPUT_HINTS, parseInputs } from "../../../src/action/inputs.js";
 import { UsageError } from "../../../src/errors/index.js";
 
@@ -92,5 +93,49 @@ describe("action inputs", () => {
       from({ token: "t", host: "ssh://a@127.0.0.1:2222", "ssh-key": KEY, "ssh-known-hosts": line }),
     );
     expect(inputs["ssh-known-hosts"]).toBe(line);
+  });
+
+  it("reads several build hosts from `hosts`, one per line, with capacity, labels and project", () => {
+    const inputs = parseInputs(
+      from({
+        token: "t",
+        hosts: "ssh://ci@b1:22?capacity=4&labels=x86_64,big\n\n# spare\nssh://ci@b2:2222?project=ci",
+        "ssh-key": KEY,
+        "ssh-known-hosts": FINGERPRINT,
+      }),
+    );
+    expect(inputs.hosts).toEqual([
+      { url: "ssh://ci@b1:22", capacity: 4, labels: ["x86_64", "big"] },
+      { url: "ssh://ci@b2:2222", labels: [], project: "ci" },
+    ]);
+    expect(hostConnection(inputs).hosts).toEqual(inputs.hosts);
+    expect(
+      hostConnection(
+        parseInputs(
+          from({ token: "t", host: "ssh://a@b:22", "ssh-key": KEY, "ssh-known-hosts": FINGERPRINT }),
+        ),
+      ).hosts,
+    ).toEqual([{ url: "ssh://a@b:22", labels: [] }]);
+  });
+
+  it("refuses a bad `hosts` line naming it, `hosts` with `host`, and `hosts` without a key", () => {
+    const bad = failure({
+      token: "t",
+      hosts: "ssh://ci@b1:22?cap=4",
+      "ssh-key": KEY,
+      "ssh-known-hosts": FINGERPRINT,
+    });
+    expect(bad.message).toContain("Input 'hosts' line 'ssh://ci@b1:22?cap=4'");
+    expect(bad.message).toContain("unknown parameter 'cap'");
+    expect(bad.hint).toContain("?capacity=N");
+    const both = failure({
+      token: "t",
+      host: "ssh://a@b:22",
+      hosts: "ssh://ci@b1:22",
+      "ssh-key": KEY,
+      "ssh-known-hosts": FINGERPRINT,
+    });
+    expect(both.message).toBe("Input 'hosts' cannot be set together with host.");
+    expect(failure({ token: "t", hosts: "ssh://ci@b1:22" }).message).toContain("'ssh-key' is required");
   });
 });
