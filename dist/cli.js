@@ -30650,10 +30650,6 @@ function clusterTarget(cluster2, labels) {
   }
   return named[0];
 }
-function laneLabels(spec) {
-  if (!("runs_on" in spec) || !Array.isArray(spec.runs_on)) return [];
-  return spec.runs_on.filter((label) => typeof label === "string");
-}
 var NOT_CLUSTERED, serverQueryArgv, membersQueryArgv;
 var init_cluster = __esm({
   "src/incus/cluster.ts"() {
@@ -37367,7 +37363,7 @@ async function runIncusJob(params) {
     }
     const { caches } = params.job.execute;
     job2.keyed = await planKeyedCaches({ caches, snapshot: params.job.snapshot, jobDir: job2.layout.jobDir });
-    job2.target = await params.targetOf(laneLabels(params.job.execute));
+    job2.target = await params.targetOf(params.job.execute.runs_on ?? []);
     if (job2.target !== void 0) job2.host(`Incus cluster member ${job2.target} (named by runs_on)`);
     job2.claim = startClaim(job2);
     await runSteps(job2);
@@ -37450,7 +37446,6 @@ var init_incus_executor = __esm({
     "use strict";
     init_errors2();
     init_client();
-    init_cluster();
     init_cluster_probe();
     init_oom();
     init_classify();

@@ -1,7 +1,6 @@
 import { hostname } from "node:os";
 import { describeError, InfrastructureError } from "../errors/index.js";
 import { createIncusClient, type IncusClient } from "../incus/client.js";
-import { laneLabels } from "../incus/cluster.js";
 import { clusterTargets } from "../incus/cluster-probe.js";
 import { withOutOfMemory } from "../limits/oom.js";
 import type { Transport } from "../transport/transport.js";
@@ -149,7 +148,7 @@ async function runIncusJob(params: IncusJobParams): Promise<JobOutcome> {
     }
     const { caches } = params.job.execute;
     job.keyed = await planKeyedCaches({ caches, snapshot: params.job.snapshot, jobDir: job.layout.jobDir });
-    job.target = await params.targetOf(laneLabels(params.job.execute));
+    job.target = await params.targetOf(params.job.execute.runs_on ?? []);
     if (job.target !== undefined) job.host(`Incus cluster member ${job.target} (named by runs_on)`);
     job.claim = startClaim(job);
     await runSteps(job);

@@ -49,17 +49,3 @@ export function clusterTarget(cluster: ClusterInfo, labels: readonly string[]): 
   }
   return named[0];
 }
-
-/** `--target MEMBER` for `incus launch|init`, or nothing. */
-export function targetFlag(target: string | undefined): string[] {
-  return target === undefined ? [] : ["--target", target];
-}
-
-/**
- * A lane's `runs_on` labels. Read structurally: the field belongs to the lane schema of the
- * several-hosts work, and an ExecuteSpec without it simply has no labels.
- */
-export function laneLabels(spec: object): string[] {
-  if (!("runs_on" in spec) || !Array.isArray(spec.runs_on)) return [];
-  return spec.runs_on.filter((label): label is string => typeof label === "string");
-}

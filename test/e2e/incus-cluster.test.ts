@@ -78,8 +78,7 @@ describeE2E("an Incus cluster as one build host (two real members)", (host) => {
       concurrency_group: null,
       infra_retries: 0,
     };
-    // runs_on is the lane field of the several-hosts work; the executor reads it structurally.
-    const execute = runsOn === undefined ? base : Object.assign(base, { runs_on: runsOn });
+    const execute: ExecuteSpec = runsOn === undefined ? base : { ...base, runs_on: runsOn };
     const job: JobSpec = {
       run_id: `20261202T050000Z-${(((process.pid & 0xffff) << 8) + counter++).toString(16).padStart(8, "0")}`,
       lane_id: "lane",

@@ -2,11 +2,9 @@ import { describe, expect, it } from "vitest";
 import { createArgv } from "../../../src/incus/argv.js";
 import {
   clusterTarget,
-  laneLabels,
   NOT_CLUSTERED,
   parseMemberNames,
   parseServerClustered,
-  targetFlag,
 } from "../../../src/incus/cluster.js";
 import { clusterTargets } from "../../../src/incus/cluster-probe.js";
 import type { ExecResult, Transport } from "../../../src/transport/transport.js";
@@ -56,13 +54,6 @@ describe("an Incus cluster as one host", () => {
       "node-b",
     ]);
     expect(createArgv(spec, {}, true).argv).not.toContain("--target");
-    expect(targetFlag("node-a")).toEqual(["--target", "node-a"]);
-    expect(targetFlag(undefined)).toEqual([]);
-  });
-
-  it("reads runs_on from a lane spec that has it, and no labels from one that does not", () => {
-    expect(laneLabels({ runs_on: ["x86_64", 7, "node-a"] })).toEqual(["x86_64", "node-a"]);
-    expect(laneLabels({ command: "true" })).toEqual([]);
   });
 });
 
