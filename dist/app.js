@@ -2093,8 +2093,8 @@ var require_wait = __commonJS({
         if (result2.async) {
           result2.value.then((res) => {
             if (res === "ok") {
-              const latest = Atomics.load(state, index);
-              done(null, latest >= expected ? "ok" : "not-equal");
+              const latest2 = Atomics.load(state, index);
+              done(null, latest2 >= expected ? "ok" : "not-equal");
               return;
             }
             check2(current);
@@ -50528,6 +50528,43 @@ async function readdirOrEmpty(dir) {
 var InvalidArtifactError = class extends PikaciError {
 };
 
+// src/ingest/merge.ts
+function unionBy(a, b, key2) {
+  const incoming = new Map(b.map((item) => [key2(item), item]));
+  const merged = a.map((item) => incoming.get(key2(item)) ?? item);
+  const seen = new Set(a.map(key2));
+  return [...merged, ...b.filter((item) => !seen.has(key2(item)))];
+}
+var RANK = { skipped: 0, passed: 1, cancelled: 2, failed: 3, running: 4 };
+var earliest = (a, b) => a <= b ? a : b;
+var latest = (a, b) => a === null || b === null ? null : a >= b ? a : b;
+function mergeRunRecords(existing, incoming) {
+  if (existing === null || existing.run_id !== incoming.run_id) return incoming;
+  const jobs = unionBy(existing.jobs, incoming.jobs, (job2) => job2.lane_id);
+  const started = [existing.started_at, incoming.started_at].filter(
+    (t) => typeof t === "string"
+  );
+  return {
+    ...existing,
+    status: RANK[incoming.status] > RANK[existing.status] ? incoming.status : existing.status,
+    created_at: earliest(existing.created_at, incoming.created_at),
+    ...started.length > 0 ? { started_at: started.reduce(earliest) } : {},
+    finished_at: latest(existing.finished_at, incoming.finished_at),
+    filters: unionBy(existing.filters, incoming.filters, (filter) => filter.lane_id),
+    message: existing.message ?? incoming.message,
+    prepare_timings: unionBy(existing.prepare_timings, incoming.prepare_timings, (t) => JSON.stringify(t)),
+    jobs
+  };
+}
+function mergePlanRecords(existing, incoming) {
+  if (existing === null || existing.run_id !== incoming.run_id) return incoming;
+  return {
+    ...existing,
+    selection: unionBy(existing.selection, incoming.selection, (filter) => filter.lane_id),
+    nodes: unionBy(existing.nodes, incoming.nodes, (node2) => node2.id)
+  };
+}
+
 // src/ingest/zip.ts
 import { crc32, inflateRawSync } from "node:zlib";
 var DEFAULT_ZIP_LIMITS = {
@@ -50547,8 +50584,8 @@ function fail(message) {
   });
 }
 function findEndOfCentralDirectory(zip) {
-  const earliest = Math.max(0, zip.length - 22 - 65535);
-  for (let at = zip.length - 22; at >= earliest; at--) {
+  const earliest2 = Math.max(0, zip.length - 22 - 65535);
+  for (let at = zip.length - 22; at >= earliest2; at--) {
     if (zip.readUInt32LE(at) === EOCD_SIGNATURE) return at;
   }
   return fail("not a zip archive (no end-of-central-directory record)");
@@ -50713,6 +50750,12 @@ async function readOrNull2(file2) {
 function logPath(store, runId, jobId, kind) {
   return kind === "host" ? store.hostLogPath(runId, jobId) : store.guestLogPath(runId, jobId);
 }
+async function mergeWithStored(store, content) {
+  const runId = content.run.run_id;
+  const run2 = mergeRunRecords(await store.loadRunRecord(runId).catch(() => null), content.run);
+  const plan = content.plan && mergePlanRecords(await store.loadPlan(runId).catch(() => null), content.plan);
+  return { ...content, run: run2, plan };
+}
 async function alreadyStored(store, content) {
   const runId = content.run.run_id;
   const existing = await store.loadRunRecord(runId).catch(() => null);
@@ -50729,7 +50772,7 @@ async function alreadyStored(store, content) {
 }
 async function ingestArtifactZip(options2) {
   const { zip, store, limits = DEFAULT_ZIP_LIMITS } = options2;
-  const content = interpret(readZip(zip, limits));
+  const content = await mergeWithStored(store, interpret(readZip(zip, limits)));
   const runId = content.run.run_id;
   if (await alreadyStored(store, content)) return { run_id: runId, stored: false };
   for (const log of content.logs) {

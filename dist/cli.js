@@ -30254,6 +30254,7 @@ function createArgv(spec, scope, start) {
   const argv = ["incus", start ? "launch" : "init", ...projectFlag(scope), spec.image, spec.name];
   if (spec.vm) argv.push("--vm");
   if (spec.storage) argv.push("--storage", spec.storage);
+  if (spec.target) argv.push("--target", spec.target);
   return { argv, stdin: `${JSON.stringify({ config: spec.config, devices })}
 ` };
 }
@@ -30626,6 +30627,73 @@ var init_warm_pool = __esm({
     };
     isClaimed = (instance) => instance.devices.includes(CLAIM_DEVICE);
     isMember = (instance, key) => instance.name.startsWith(POOL_PREFIX) && instance.config[POOL_LABEL.key] === poolKeyLabel(key);
+  }
+});
+
+// src/incus/cluster.ts
+function parseServerClustered(json2) {
+  const body = JSON.parse(json2);
+  return body.environment?.server_clustered === true;
+}
+function parseMemberNames(json2) {
+  const body = JSON.parse(json2);
+  if (!Array.isArray(body)) throw new Error("GET /1.0/cluster/members did not answer a list");
+  return body.filter((url2) => typeof url2 === "string").map((url2) => decodeURIComponent(url2.slice(url2.lastIndexOf("/") + 1))).filter((name) => name !== "");
+}
+function clusterTarget(cluster2, labels) {
+  if (!cluster2.clustered) return void 0;
+  const named = cluster2.members.filter((member) => labels.includes(member));
+  if (named.length > 1) {
+    throw new PikaciError(`runs_on names several members of one Incus cluster: ${named.join(", ")}`, {
+      hint: "a lane runs on one member; keep at most one member name in its runs_on"
+    });
+  }
+  return named[0];
+}
+var NOT_CLUSTERED, serverQueryArgv, membersQueryArgv;
+var init_cluster = __esm({
+  "src/incus/cluster.ts"() {
+    "use strict";
+    init_errors2();
+    init_argv();
+    NOT_CLUSTERED = { clustered: false, members: [] };
+    serverQueryArgv = () => queryArgv("/1.0", {});
+    membersQueryArgv = () => queryArgv("/1.0/cluster/members", {});
+  }
+});
+
+// src/incus/cluster-probe.ts
+async function query(transport, argv) {
+  const result = await transport.exec(argv, { timeoutMs: 3e4 });
+  if (result.code !== 0) {
+    throw new InfrastructureError(
+      `${argv.join(" ")} failed on ${transport.description}: ${result.stderr.toString().trim() || "no output"}`,
+      { hint: "check the build host's Incus (`incus info`) and that the ssh user may use it" }
+    );
+  }
+  return result.stdout.toString();
+}
+async function probeCluster(transport) {
+  if (!parseServerClustered(await query(transport, serverQueryArgv()))) return NOT_CLUSTERED;
+  return { clustered: true, members: parseMemberNames(await query(transport, membersQueryArgv())) };
+}
+function clusterTargets(transport) {
+  let cluster2 = null;
+  return async (labels) => {
+    if (labels.length === 0) return void 0;
+    cluster2 ??= probeCluster(transport);
+    const info = await cluster2.catch((error62) => {
+      cluster2 = null;
+      throw error62;
+    });
+    return clusterTarget(info, labels);
+  };
+}
+var init_cluster_probe = __esm({
+  "src/incus/cluster-probe.ts"() {
+    "use strict";
+    init_errors2();
+    init_cluster();
   }
 });
 
@@ -36023,7 +36091,8 @@ var init_writable_copy = __esm({
 import { posix as posix6 } from "node:path";
 function startClaim(job2) {
   const spec = job2.job.execute;
-  if (job2.pool === null || spec.network !== void 0 || spec.instance_type !== "container") {
+  const unpoolable = spec.network !== void 0 || spec.instance_type !== "container" || job2.target !== void 0;
+  if (job2.pool === null || unpoolable) {
     return Promise.resolve(null);
   }
   return job2.pool.claim(job2.image, spec.instance_type).catch((error62) => {
@@ -36128,7 +36197,8 @@ async function launchCold(job2, snapshotPath, labels) {
       config: { ...labels, ...network.config },
       devices: devicesFor(job2, snapshotPath),
       otherDevices: network.devices,
-      ...job2.settings.storagePool ? { storage: job2.settings.storagePool } : {}
+      ...job2.settings.storagePool ? { storage: job2.settings.storagePool } : {},
+      ...job2.target === void 0 ? {} : { target: job2.target }
     },
     readyDeadlineMs: 18e4,
     log: job2.host,
@@ -36976,13 +37046,13 @@ async function uploadSnapshot(params) {
 }
 async function missingObjects(ctx, candidates) {
   if (candidates.length === 0) return { missing: [], bytesSent: 0 };
-  const query2 = candidates.map((entry) => `${storeKey(entry)}
+  const query3 = candidates.map((entry) => `${storeKey(entry)}
 `).join("");
-  const out = await runScript(ctx, PRESENT_SCRIPT, [ctx.workDir], query2);
+  const out = await runScript(ctx, PRESENT_SCRIPT, [ctx.workDir], query3);
   const present = new Set(out.split("\n").filter((line) => line !== ""));
   return {
     missing: candidates.filter((entry) => !present.has(storeKey(entry))),
-    bytesSent: Buffer.byteLength(query2)
+    bytesSent: Buffer.byteLength(query3)
   };
 }
 function smallFiles(plan, treeTar, snapshot) {
@@ -37229,6 +37299,7 @@ function createIncusExecutor(options) {
     ...options.stateRoot === void 0 ? {} : { stateRoot: options.stateRoot }
   });
   const incus = createIncusClient({ transport: options.transport, project: options.project });
+  const targetOf = clusterTargets(options.transport);
   const owner = `${hostname3()}:${process.pid}`;
   const warn2 = options.onBackgroundError ?? ((m) => void process.stderr.write(`pikaci: ${m}
 `));
@@ -37262,6 +37333,7 @@ function createIncusExecutor(options) {
       remoteWorkDir,
       syncer,
       incus,
+      targetOf,
       owner,
       pool: poolFor(),
       track,
@@ -37291,6 +37363,8 @@ async function runIncusJob(params) {
     }
     const { caches } = params.job.execute;
     job2.keyed = await planKeyedCaches({ caches, snapshot: params.job.snapshot, jobDir: job2.layout.jobDir });
+    job2.target = await params.targetOf(params.job.execute.runs_on ?? []);
+    if (job2.target !== void 0) job2.host(`Incus cluster member ${job2.target} (named by runs_on)`);
     job2.claim = startClaim(job2);
     await runSteps(job2);
   } catch (error62) {
@@ -37336,7 +37410,8 @@ function incusJob(params) {
     instance: null,
     oomKills: null,
     claim: Promise.resolve(null),
-    network: null
+    network: null,
+    target: void 0
   };
 }
 async function conclude(job2) {
@@ -37371,6 +37446,7 @@ var init_incus_executor = __esm({
     "use strict";
     init_errors2();
     init_client();
+    init_cluster_probe();
     init_oom();
     init_classify();
     init_heartbeat();
@@ -60706,9 +60782,9 @@ var NON_VARIABLE_OPTIONS = [
 ];
 var FORBIDDEN_VARIABLE_OPTIONS = ["query", "method", "url"];
 var GHES_V3_SUFFIX_REGEX = /\/api\/v3\/?$/;
-function graphql(request2, query2, options) {
+function graphql(request2, query3, options) {
   if (options) {
-    if (typeof query2 === "string" && "query" in options) {
+    if (typeof query3 === "string" && "query" in options) {
       return Promise.reject(
         new Error(`[@octokit/graphql] "query" cannot be used as variable name`)
       );
@@ -60722,7 +60798,7 @@ function graphql(request2, query2, options) {
       );
     }
   }
-  const parsedOptions = typeof query2 === "string" ? Object.assign({ query: query2 }, options) : query2;
+  const parsedOptions = typeof query3 === "string" ? Object.assign({ query: query3 }, options) : query3;
   const requestOptions = Object.keys(
     parsedOptions
   ).reduce((result, key) => {
@@ -60757,8 +60833,8 @@ function graphql(request2, query2, options) {
 }
 function withDefaults3(request2, newDefaults) {
   const newRequest = request2.defaults(newDefaults);
-  const newApi = (query2, options) => {
-    return graphql(newRequest, query2, options);
+  const newApi = (query3, options) => {
+    return graphql(newRequest, query3, options);
   };
   return Object.assign(newApi, {
     defaults: withDefaults3.bind(null, newRequest),
@@ -65280,7 +65356,7 @@ import { posix as posix7 } from "node:path";
 // src/host-check/incus-facts.ts
 init_warm_pool();
 var firstLine2 = (text) => text.trim().split("\n").at(-1) ?? "";
-async function query(transport, path15) {
+async function query2(transport, path15) {
   const result = await transport.exec(["incus", "query", path15], { timeoutMs: 3e4 });
   if (result.code !== 0)
     return { ok: false, error: firstLine2(result.stderr.toString()) || `exit ${result.code}` };
@@ -65308,17 +65384,17 @@ async function incusVersion(transport) {
   };
 }
 async function rootPool(transport, project) {
-  const profile = await query(transport, `/1.0/profiles/default${projectQuery(project)}`);
+  const profile = await query2(transport, `/1.0/profiles/default${projectQuery(project)}`);
   if (!profile.ok) return { pool: null, driver: null, error: profile.error };
   const devices = profile.json.devices ?? {};
   const root = Object.values(devices).find((d) => d.type === "disk" && d.path === "/");
   if (!root?.pool) return { pool: null, driver: null, error: "the default profile has no root disk" };
-  const pool = await query(transport, `/1.0/storage-pools/${encodeURIComponent(root.pool)}`);
+  const pool = await query2(transport, `/1.0/storage-pools/${encodeURIComponent(root.pool)}`);
   if (!pool.ok) return { pool: root.pool, driver: null, error: pool.error };
   return { pool: root.pool, driver: pool.json.driver ?? null, error: null };
 }
 async function aliasFingerprint(transport, alias, project) {
-  const found = await query(
+  const found = await query2(
     transport,
     `/1.0/images/aliases/${encodeURIComponent(alias)}${projectQuery(project)}`
   );

@@ -61072,6 +61072,7 @@ function createArgv(spec, scope, start) {
   const argv = ["incus", start ? "launch" : "init", ...projectFlag(scope), spec.image, spec.name];
   if (spec.vm) argv.push("--vm");
   if (spec.storage) argv.push("--storage", spec.storage);
+  if (spec.target) argv.push("--target", spec.target);
   return { argv, stdin: `${JSON.stringify({ config: spec.config, devices })}
 ` };
 }

@@ -4,10 +4,15 @@ import type { ChecksPort } from "./checks-port.js";
 import type { ActionContext } from "./context.js";
 import type { ActionInputs } from "./inputs.js";
 
-/** Adopt the App's check runs (dispatched mode): they are read before being concluded. */
+/**
+ * Adopt the App's check runs (dispatched mode): they are read before being concluded. With `lanes`,
+ * only those lanes' check runs: in a matrix every job gets the App's whole map, and a sibling job's
+ * check runs are the sibling's to read, update and conclude (or to cancel, when it is cancelled).
+ */
 export function adoptCheckRuns(reporter: CheckReporter, inputs: ActionInputs): void {
+  const mine = inputs.lanes === undefined ? null : new Set(inputs.lanes);
   for (const [laneId, id] of Object.entries(inputs["check-runs"] ?? {}))
-    reporter.track(laneId, id, undefined, true);
+    if (mine === null || mine.has(laneId)) reporter.track(laneId, id, undefined, true);
 }
 
 /** Standalone mode: one queued check run per lane, each tracked by the reporter. */

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import path from "node:path";
 import { describeError } from "../errors/index.js";
 import type { PlanRecord, RunRecord } from "../schema/index.js";
@@ -5,9 +6,25 @@ import { type ArtifactPort, stageArtifact } from "./artifacts.js";
 import type { ActionContext } from "./context.js";
 import type { ActionInputs } from "./inputs.js";
 
+/**
+ * `pikaci-<run_id>`, or the `artifact-name` input. A dispatched job that runs a subset of the lanes
+ * (one job of a matrix) shares its run id with its siblings, and GitHub refuses a second artifact of
+ * the same name in one workflow run: its name gets 8 hex of its lane ids (the App ingests every
+ * `pikaci-*` artifact of the workflow run).
+ */
+export function artifactName(
+  inputs: Pick<ActionInputs, "artifact-name" | "lanes" | "check-runs">,
+  runId: string,
+): string {
+  if (inputs["artifact-name"]) return inputs["artifact-name"];
+  if (!inputs.lanes || !inputs["check-runs"]) return `pikaci-${runId}`;
+  const lanes = [...inputs.lanes].sort().join(",");
+  return `pikaci-${runId}-${createHash("sha256").update(lanes).digest("hex").slice(0, 8)}`;
+}
+
 /** Upload the run's records and logs as one artifact, every secret masked; a failure is a warning. */
 export async function uploadRecords(p: {
-  inputs: Pick<ActionInputs, "artifact-name" | "retention-days">;
+  inputs: Pick<ActionInputs, "artifact-name" | "retention-days" | "lanes" | "check-runs">;
   context: Pick<ActionContext, "runnerTemp">;
   artifacts: ArtifactPort;
   log: { info(message: string): void; warning(message: string): void };
@@ -27,7 +44,7 @@ export async function uploadRecords(p: {
       record: p.record,
       ...(p.plan ? { plan: p.plan } : {}),
     });
-    const name = p.inputs["artifact-name"] ?? `pikaci-${p.runId}`;
+    const name = artifactName(p.inputs, p.runId);
     const retention = p.inputs["retention-days"];
     await p.artifacts.upload({
       name,

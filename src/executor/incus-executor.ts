@@ -1,6 +1,7 @@
 import { hostname } from "node:os";
 import { describeError, InfrastructureError } from "../errors/index.js";
 import { createIncusClient, type IncusClient } from "../incus/client.js";
+import { clusterTargets } from "../incus/cluster-probe.js";
 import { withOutOfMemory } from "../limits/oom.js";
 import type { Transport } from "../transport/transport.js";
 import type { Executor, JobEvents, JobOutcome, JobSpec } from "./executor.js";
@@ -67,6 +68,7 @@ export function createIncusExecutor(options: IncusExecutorOptions): Executor {
       ...(options.stateRoot === undefined ? {} : { stateRoot: options.stateRoot }),
     });
   const incus = createIncusClient({ transport: options.transport, project: options.project });
+  const targetOf = clusterTargets(options.transport);
   const owner = `${hostname()}:${process.pid}`;
   const warn = options.onBackgroundError ?? ((m: string) => void process.stderr.write(`pikaci: ${m}\n`));
   const background = new Set<Promise<void>>();
@@ -100,6 +102,7 @@ export function createIncusExecutor(options: IncusExecutorOptions): Executor {
         remoteWorkDir,
         syncer,
         incus,
+        targetOf,
         owner,
         pool: poolFor(),
         track,
@@ -119,6 +122,7 @@ interface IncusJobParams {
   remoteWorkDir: string;
   syncer: SnapshotSyncer;
   incus: IncusClient;
+  targetOf: (labels: readonly string[]) => Promise<string | undefined>;
   owner: string;
   pool: WarmPool | null;
   track: (work: Promise<void>) => void;
@@ -144,6 +148,8 @@ async function runIncusJob(params: IncusJobParams): Promise<JobOutcome> {
     }
     const { caches } = params.job.execute;
     job.keyed = await planKeyedCaches({ caches, snapshot: params.job.snapshot, jobDir: job.layout.jobDir });
+    job.target = await params.targetOf(params.job.execute.runs_on ?? []);
+    if (job.target !== undefined) job.host(`Incus cluster member ${job.target} (named by runs_on)`);
     job.claim = startClaim(job);
     await runSteps(job);
   } catch (error) {
@@ -191,6 +197,7 @@ function incusJob(params: IncusJobParams): IncusJob {
     oomKills: null,
     claim: Promise.resolve(null),
     network: null,
+    target: undefined,
   };
 }
 

@@ -29,6 +29,8 @@ export interface InstanceSpec {
   otherDevices?: Record<string, Record<string, string>>;
   /** Storage pool of the root disk (`--storage`); absent: the profile's. */
   storage?: string;
+  /** Cluster member to create it on (`--target`); absent: Incus places it. See cluster.ts. */
+  target?: string;
 }
 
 export const DEVICE_NAME_MAX = 20;
@@ -84,6 +86,7 @@ export function createArgv(
   const argv = ["incus", start ? "launch" : "init", ...projectFlag(scope), spec.image, spec.name];
   if (spec.vm) argv.push("--vm");
   if (spec.storage) argv.push("--storage", spec.storage);
+  if (spec.target) argv.push("--target", spec.target);
   return { argv, stdin: `${JSON.stringify({ config: spec.config, devices })}\n` };
 }
 

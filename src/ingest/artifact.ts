@@ -10,6 +10,7 @@ import {
   type StateStore,
 } from "../store/index.js";
 import { InvalidArtifactError } from "./errors.js";
+import { mergePlanRecords, mergeRunRecords } from "./merge.js";
 import { DEFAULT_ZIP_LIMITS, readZip, type ZipEntry, type ZipLimits } from "./zip.js";
 
 export type IngestStore = Pick<
@@ -95,6 +96,17 @@ function logPath(store: IngestStore, runId: string, jobId: string, kind: LogKind
   return kind === "host" ? store.hostLogPath(runId, jobId) : store.guestLogPath(runId, jobId);
 }
 
+/**
+ * The artifact's records folded into what is stored for the same run: the jobs of a matrix each
+ * upload their own lanes under one run id (see merge.ts). A redelivery merges to what is stored.
+ */
+async function mergeWithStored(store: IngestStore, content: ArtifactContent): Promise<ArtifactContent> {
+  const runId = content.run.run_id;
+  const run = mergeRunRecords(await store.loadRunRecord(runId).catch(() => null), content.run);
+  const plan = content.plan && mergePlanRecords(await store.loadPlan(runId).catch(() => null), content.plan);
+  return { ...content, run, plan };
+}
+
 /** Already stored, byte for byte? A record the store cannot read counts as different, and is replaced. */
 async function alreadyStored(store: IngestStore, content: ArtifactContent): Promise<boolean> {
   const runId = content.run.run_id;
@@ -122,7 +134,7 @@ export async function ingestArtifactZip(options: {
   limits?: ZipLimits;
 }): Promise<IngestResult> {
   const { zip, store, limits = DEFAULT_ZIP_LIMITS } = options;
-  const content = interpret(readZip(zip, limits));
+  const content = await mergeWithStored(store, interpret(readZip(zip, limits)));
   const runId = content.run.run_id;
   if (await alreadyStored(store, content)) return { run_id: runId, stored: false };
   for (const log of content.logs) {

@@ -63,6 +63,8 @@ export interface IncusJob {
   /** A claim started early (alongside directories and sync); clean-up awaits it for a member to delete. */
   claim: Promise<string | null>;
   network: NetworkAttachment | null;
+  /** The Incus cluster member the lane's labels name (`--target`); undefined: Incus places it. */
+  target: string | undefined;
 }
 
 const checkAbort = (job: IncusJob) => {
@@ -72,7 +74,10 @@ const checkAbort = (job: IncusJob) => {
 /** Pool only for what a member can become by hot-plugging disks: a container without network. */
 export function startClaim(job: IncusJob): Promise<string | null> {
   const spec = job.job.execute;
-  if (job.pool === null || spec.network !== undefined || spec.instance_type !== "container") {
+  // A warm member sits wherever Incus put it, so a lane bound to a cluster member launches cold.
+  const unpoolable =
+    spec.network !== undefined || spec.instance_type !== "container" || job.target !== undefined;
+  if (job.pool === null || unpoolable) {
     return Promise.resolve(null);
   }
   return job.pool.claim(job.image, spec.instance_type).catch((error: unknown) => {
@@ -185,6 +190,7 @@ async function launchCold(job: IncusJob, snapshotPath: string, labels: Record<st
       devices: devicesFor(job, snapshotPath),
       otherDevices: network.devices,
       ...(job.settings.storagePool ? { storage: job.settings.storagePool } : {}),
+      ...(job.target === undefined ? {} : { target: job.target }),
     },
     readyDeadlineMs: 180_000,
     log: job.host,
