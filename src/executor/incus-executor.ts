@@ -1,4 +1,3 @@
-import { hostname } from "node:os";
 import { describeError, InfrastructureError } from "../errors/index.js";
 import { createIncusClient, type IncusClient } from "../incus/client.js";
 import { clusterTargets } from "../incus/cluster-probe.js";
@@ -9,7 +8,7 @@ import { classifyEnding } from "./incus/classify.js";
 import { startHeartbeat } from "./incus/heartbeat.js";
 import { cleanUp, type IncusJob, runSteps, startClaim } from "./incus/job-steps.js";
 import { finishKeyedCaches, planKeyedCaches } from "./incus/keyed-cache.js";
-import { instanceName } from "./incus/names.js";
+import { instanceName, processOwner } from "./incus/names.js";
 import { remoteJobLayout } from "./incus/paths.js";
 import { createWarmPool, type WarmPool } from "./incus/pool.js";
 import { createSnapshotSyncer, type SnapshotSyncer } from "./incus/sync.js";
@@ -69,7 +68,7 @@ export function createIncusExecutor(options: IncusExecutorOptions): Executor {
     });
   const incus = createIncusClient({ transport: options.transport, project: options.project });
   const targetOf = clusterTargets(options.transport);
-  const owner = `${hostname()}:${process.pid}`;
+  const owner = processOwner();
   const warn = options.onBackgroundError ?? ((m: string) => void process.stderr.write(`pikaci: ${m}\n`));
   const background = new Set<Promise<void>>();
   const track = (work: Promise<void>) => {

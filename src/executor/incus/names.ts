@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { hostname } from "node:os";
 import { DEVICE_NAME_MAX } from "../../incus/argv.js";
 
 /** Every pikaci instance starts with this, so `gc` and people can find them. */
@@ -13,6 +14,14 @@ export const LABEL = {
   owner: "user.pikaci.owner",
   remoteWorkDir: "user.pikaci.remote_work_dir",
 } as const;
+
+/**
+ * Who launched an instance (`user.pikaci.owner`): this process, as `hostname:pid`. Matrix jobs of one
+ * dispatch share a run id, so only the owner tells this process's instances from a sibling's.
+ */
+export function processOwner(): string {
+  return `${hostname()}:${process.pid}`;
+}
 
 const sha256Hex = (text: string): string => createHash("sha256").update(text).digest("hex");
 

@@ -49,7 +49,7 @@ export class HostPool {
   /** Places the lane, waiting while every candidate is full; resolves null when aborted. */
   async acquire(
     lane: LaneNeeds,
-    job: { runId: string; signal: AbortSignal; onWait: () => void },
+    job: { signal: AbortSignal; onWait: () => void },
   ): Promise<Exclude<Placement, { kind: "wait" }> | null> {
     for (let waited = false; ; waited = true) {
       if (job.signal.aborted) return null;
@@ -59,7 +59,7 @@ export class HostPool {
         return placement;
       }
       if (!waited) job.onWait();
-      if (await this.waitForChange(job.signal)) this.reprobe(job.runId);
+      if (await this.waitForChange(job.signal)) this.reprobe();
     }
   }
 
@@ -73,11 +73,11 @@ export class HostPool {
   }
 
   /** After an infrastructure failure: a host that no longer answers is out for the rest of the run. */
-  async checkAlive(id: string, runId: string): Promise<string | null> {
+  async checkAlive(id: string): Promise<string | null> {
     const host = this.state(id);
     if (host.lost !== null) return host.lost;
     try {
-      host.live = await host.member.probe(runId);
+      host.live = await host.member.probe();
       return null;
     } catch (error) {
       host.lost ??= describeError(error);
@@ -135,12 +135,12 @@ export class HostPool {
     });
   }
 
-  private reprobe(runId: string): void {
+  private reprobe(): void {
     this.reprobing ??= Promise.all(
       this.hosts
         .filter((h) => h.live > 0 && h.member.executor !== null && h.lost === null)
         .map(async (h) => {
-          h.live = await h.member.probe(runId).catch(() => h.live);
+          h.live = await h.member.probe().catch(() => h.live);
         }),
     ).then(() => {
       this.reprobing = null;

@@ -3,7 +3,7 @@ import { createIncusClient } from "../../incus/client.js";
 import { type HostSpec, hostId } from "../../placement/host-spec.js";
 import type { Transport } from "../../transport/transport.js";
 import type { Executor } from "../executor.js";
-import { INSTANCE_PREFIX, LABEL } from "../incus/names.js";
+import { INSTANCE_PREFIX, LABEL, processOwner } from "../incus/names.js";
 
 /** One build host of the run, opened (or skipped) at the start. */
 export interface HostMember {
@@ -12,8 +12,11 @@ export interface HostMember {
   labels: string[];
   /** null when the host was skipped at the start. */
   executor: Executor | null;
-  /** Running pikaci jobs there, other than `exceptRunId`'s; throws when the host does not answer. */
-  probe: (exceptRunId?: string) => Promise<number>;
+  /**
+   * Running pikaci jobs there that other processes launched (this process counts its own as placed);
+   * throws when the host does not answer.
+   */
+  probe: () => Promise<number>;
   /** Set when the start-up probe failed: why the host was skipped. */
   skipped: string | null;
   liveAtStart: number | null;
@@ -54,8 +57,7 @@ async function openHost(params: OpenHostsParams, spec: HostSpec): Promise<HostMe
   const transport = await params.connect(spec.url);
   const incus = createIncusClient({ transport, project });
   const timeoutMs = params.probeTimeoutMs ?? 20_000;
-  const probe = (exceptRunId?: string) =>
-    countJobs(() => incus.list(INSTANCE_PREFIX), timeoutMs, exceptRunId);
+  const probe = () => countJobs(() => incus.list(INSTANCE_PREFIX), timeoutMs, processOwner());
   const base = {
     id: hostId({ url: spec.url, project }),
     capacity: spec.capacity ?? params.defaultCapacity,
@@ -76,11 +78,14 @@ async function openHost(params: OpenHostsParams, spec: HostSpec): Promise<HostMe
   }
 }
 
-/** Jobs, not warm-pool members: only a job's instance carries a run id label. */
-async function countJobs(
+/**
+ * Jobs, not warm-pool members: only a job's instance carries a run id label. Excluded by owner, not
+ * run id: matrix siblings share a run id, and each must count the others' lanes.
+ */
+export async function countJobs(
   list: () => Promise<{ config: Record<string, string> }[]>,
   timeoutMs: number,
-  exceptRunId: string | undefined,
+  exceptOwner: string,
 ): Promise<number> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -92,8 +97,8 @@ async function countJobs(
   try {
     const instances = await Promise.race([list(), timeout]);
     return instances.filter((i) => {
-      const runId = i.config[LABEL.runId];
-      return runId !== undefined && runId !== exceptRunId;
+      const owner = i.config[LABEL.owner];
+      return i.config[LABEL.runId] !== undefined && owner !== exceptOwner;
     }).length;
   } finally {
     clearTimeout(timer);

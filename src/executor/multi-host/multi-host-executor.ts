@@ -54,7 +54,6 @@ async function runPlaced(p: PlacedJob): Promise<JobOutcome> {
   const placement = await p.pool.acquire(
     { runsOn: p.job.execute.runs_on ?? [], avoid },
     {
-      runId: p.job.run_id,
       signal: p.signal,
       onWait: () =>
         p.events.log("host", "pikaci: every matching build host is full; waiting for a free slot\n"),
@@ -74,7 +73,7 @@ async function runPlaced(p: PlacedJob): Promise<JobOutcome> {
     p.pool.release(host);
   }
   if (outcome.failure_kind === "infrastructure" && !p.signal.aborted) {
-    const lost = await p.pool.checkAlive(host, p.job.run_id);
+    const lost = await p.pool.checkAlive(host);
     if (lost !== null) p.events.log("host", `pikaci: ${host} is lost for the rest of this run: ${lost}\n`);
   }
   return { ...outcome, host };
