@@ -29,6 +29,7 @@ import { Agent, createServer, type IncomingMessage, request } from "node:http";
 import type { AddressInfo } from "node:net";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
+import { answerGraphql, graphqlJson } from "../app/test/github-graphql.js";
 
 const DELIVERIES = Number(process.env.PIKACI_BENCH_DELIVERIES ?? 2000);
 const CONCURRENCY = Number(process.env.PIKACI_BENCH_CONCURRENCY ?? 10);
@@ -56,6 +57,8 @@ const CONFIG = [
 const FILES = JSON.stringify(["src/main.rs", "src/lib.rs", "README.md"].map((filename) => ({ filename })));
 
 const OPEN_PRS = 20;
+/** The repository's GraphQL node id, as GitHub sends it in `repository.node_id`. */
+const REPO_NODE_ID = "R_kgDOBench0";
 
 /**
  * What the reconciler sees: one installation, one repository with OPEN_PRS open pull requests
@@ -67,7 +70,13 @@ function reconcileView(url: string): unknown {
     return {
       total_count: 1,
       repositories: [
-        { name: "repo", full_name: "bench/repo", default_branch: "main", owner: { login: "bench" } },
+        {
+          name: "repo",
+          full_name: "bench/repo",
+          node_id: REPO_NODE_ID,
+          default_branch: "main",
+          owner: { login: "bench" },
+        },
       ],
     };
   if (url.startsWith("/repos/bench/repo/pulls?"))
@@ -99,7 +108,27 @@ function reconcileView(url: string): unknown {
   return undefined;
 }
 
-/** A stand-in for api.github.com answering the five calls a PR makes; counts calls per PR. */
+/**
+ * GitHub's GraphQL endpoint for `createCheckRun`: the request is validated and its variables
+ * coerced against GitHub's published schema; an unknown repository id is refused as GitHub does.
+ * Counted as one call for the PR of its first check run (one HTTP request, however many aliases).
+ */
+function answerCheckRunMutation(body: unknown, nextId: () => number, count: (pr: number) => void) {
+  let pr = 0;
+  const result = answerGraphql(body, {
+    createCheckRun: ({ input }) => {
+      const { repositoryId, externalId } = input as { repositoryId: string; externalId?: string };
+      if (repositoryId !== REPO_NODE_ID)
+        throw new Error(`Could not resolve to a node with the global id of '${repositoryId}'`);
+      pr ||= Number(externalId?.split(":")[3]);
+      return { checkRun: { databaseId: nextId() } };
+    },
+  });
+  count(pr);
+  return graphqlJson(result);
+}
+
+/** A stand-in for api.github.com answering the calls a PR makes; counts calls per PR. */
 function startGitHubStandIn() {
   const callsByPr = new Map<number, number>();
   const reconcile = { passes: 0, calls: 0, notModified: 0 };
@@ -141,6 +170,12 @@ function startGitHubStandIn() {
         res.writeHead(200, { "content-type": "application/json" });
         return res.end(FILES);
       }
+      if (req.method === "POST" && url === "/graphql") {
+        return json(
+          200,
+          answerCheckRunMutation(body, () => nextId++, count),
+        );
+      }
       if (req.method === "POST" && url.endsWith("/check-runs")) {
         count(Number(body.external_id?.split(":")[3]));
         return json(201, { id: nextId++ });
@@ -178,6 +213,7 @@ function payload(pr: number) {
     },
     repository: {
       id: 1,
+      node_id: REPO_NODE_ID,
       name: "repo",
       full_name: "bench/repo",
       owner: { login: "bench" },
