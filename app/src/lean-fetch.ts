@@ -72,13 +72,32 @@ function withoutCredentials(headers: Record<string, string> | undefined): Record
   );
 }
 
-function send(url: URL, init: LeanInit): Promise<{ message: IncomingMessage; bytes: Buffer }> {
+/**
+ * One exchange; sent again, once, on a fresh connection when a kept-alive connection turns out
+ * to have been closed by the server before it answered. A server closes an idle connection when it
+ * likes (Node's after 5 s); a busy client may not yet have read that close when it picks the
+ * connection for its next request, which then fails with ECONNRESET though the server never saw
+ * it. Node documents this retry (`request.reusedSocket`); Octokit's fetch path retried these too.
+ */
+async function send(url: URL, init: LeanInit): Promise<{ message: IncomingMessage; bytes: Buffer }> {
+  try {
+    return await sendOnce(url, init);
+  } catch (error) {
+    if (!(error instanceof StaleConnectionError)) throw error;
+    return sendOnce(url, init);
+  }
+}
+
+class StaleConnectionError extends TypeError {}
+
+function sendOnce(url: URL, init: LeanInit): Promise<{ message: IncomingMessage; bytes: Buffer }> {
   const isHttps = url.protocol === "https:";
   if (!isHttps && url.protocol !== "http:")
     return Promise.reject(new TypeError(`unsupported URL ${url.href}`));
   const body = init.body == null ? undefined : Buffer.from(init.body);
   const headers = { ...init.headers, ...(body ? { "content-length": String(body.length) } : {}) };
   return new Promise((resolve, reject) => {
+    let answered = false;
     const req = (isHttps ? httpsRequest : httpRequest)(
       url,
       {
@@ -88,6 +107,7 @@ function send(url: URL, init: LeanInit): Promise<{ message: IncomingMessage; byt
         signal: init.signal ?? undefined,
       },
       (message) => {
+        answered = true;
         const chunks: Buffer[] = [];
         message.on("data", (chunk: Buffer) => chunks.push(chunk));
         message.on("end", () => resolve({ message, bytes: Buffer.concat(chunks) }));
@@ -97,7 +117,10 @@ function send(url: URL, init: LeanInit): Promise<{ message: IncomingMessage; byt
     req.setTimeout(IDLE_TIMEOUT_MS, () =>
       req.destroy(new Error(`no response from ${url.host} in ${IDLE_TIMEOUT_MS} ms`)),
     );
-    req.on("error", (error) => reject(Object.assign(new TypeError("fetch failed"), { cause: error })));
+    req.on("error", (error: NodeJS.ErrnoException) => {
+      const stale = req.reusedSocket && !answered && error.code === "ECONNRESET";
+      reject(Object.assign(new (stale ? StaleConnectionError : TypeError)("fetch failed"), { cause: error }));
+    });
     req.end(body);
   });
 }
