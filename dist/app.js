@@ -4766,16 +4766,16 @@ var require_colorette = __commonJS({
     var isCompatibleTerminal = tty__namespace && tty__namespace.isatty && tty__namespace.isatty(1) && env.TERM && !isDumbTerminal;
     var isCI = "CI" in env && ("GITHUB_ACTIONS" in env || "GITLAB_CI" in env || "CIRCLECI" in env);
     var isColorSupported = !isDisabled && (isForced || isWindows && !isDumbTerminal || isCompatibleTerminal || isCI);
-    var replaceClose = (index, string4, close2, replace, head = string4.substring(0, index) + replace, tail = string4.substring(index + close2.length), next = tail.indexOf(close2)) => head + (next < 0 ? tail : replaceClose(next, tail, close2, replace));
-    var clearBleed = (index, string4, open6, close2, replace) => index < 0 ? open6 + string4 + close2 : open6 + replaceClose(index, string4, close2, replace) + close2;
-    var filterEmpty = (open6, close2, replace = open6, at = open6.length + 1) => (string4) => string4 || !(string4 === "" || string4 === void 0) ? clearBleed(
-      ("" + string4).indexOf(close2, at),
+    var replaceClose = (index, string4, close, replace, head = string4.substring(0, index) + replace, tail = string4.substring(index + close.length), next = tail.indexOf(close)) => head + (next < 0 ? tail : replaceClose(next, tail, close, replace));
+    var clearBleed = (index, string4, open5, close, replace) => index < 0 ? open5 + string4 + close : open5 + replaceClose(index, string4, close, replace) + close;
+    var filterEmpty = (open5, close, replace = open5, at = open5.length + 1) => (string4) => string4 || !(string4 === "" || string4 === void 0) ? clearBleed(
+      ("" + string4).indexOf(close, at),
       string4,
-      open6,
-      close2,
+      open5,
+      close,
       replace
     ) : "";
-    var init2 = (open6, close2, replace) => filterEmpty(`\x1B[${open6}m`, `\x1B[${close2}m`, replace);
+    var init2 = (open5, close, replace) => filterEmpty(`\x1B[${open5}m`, `\x1B[${close}m`, replace);
     var colors = {
       reset: init2(0, 0),
       bold: init2(1, 22, "\x1B[22m\x1B[1m"),
@@ -5268,7 +5268,7 @@ var require_pino_abstract_transport = __commonJS({
       const waitForConfig = opts.expectPinoConfig === true && workerData?.workerData?.pinoWillSendConfig === true;
       const parseLines = opts.parse === "lines";
       const parseLine = typeof opts.parseLine === "function" ? opts.parseLine : JSON.parse;
-      const close2 = opts.close || defaultClose;
+      const close = opts.close || defaultClose;
       const stream = split(function(line) {
         let value;
         try {
@@ -5298,7 +5298,7 @@ var require_pino_abstract_transport = __commonJS({
         return value;
       }, { autoDestroy: true });
       stream._destroy = function(err, cb) {
-        const promise2 = close2(err, cb);
+        const promise2 = close(err, cb);
         if (promise2 && typeof promise2.then === "function") {
           promise2.then(cb, cb);
         }
@@ -21002,16 +21002,16 @@ var require_parse = __commonJS({
         const analysis = analyzeRepeatedExtglob(body, opts);
         if ((token.type === "plus" || token.type === "star") && analysis.risky) {
           const safeOutput = analysis.safeOutput ? (token.output ? "" : ONE_CHAR) + (opts.capture ? `(${analysis.safeOutput})` : analysis.safeOutput) : void 0;
-          const open6 = tokens[token.tokensIndex];
-          open6.type = "text";
-          open6.value = literal2;
-          open6.output = safeOutput || utils.escapeRegex(literal2);
+          const open5 = tokens[token.tokensIndex];
+          open5.type = "text";
+          open5.value = literal2;
+          open5.output = safeOutput || utils.escapeRegex(literal2);
           for (let i = token.tokensIndex + 1; i < tokens.length; i++) {
             tokens[i].value = "";
             tokens[i].output = "";
             delete tokens[i].suffix;
           }
-          state.output = token.output + open6.output;
+          state.output = token.output + open5.output;
           state.backtrack = true;
           push({ type: "paren", extglob: true, value, output: "" });
           decrement("parens");
@@ -21231,15 +21231,15 @@ var require_parse = __commonJS({
         }
         if (value === "{" && opts.nobrace !== true) {
           increment("braces");
-          const open6 = {
+          const open5 = {
             type: "brace",
             value,
             output: "(",
             outputIndex: state.output.length,
             tokensIndex: state.tokens.length
           };
-          braces.push(open6);
-          push(open6);
+          braces.push(open5);
+          push(open5);
           continue;
         }
         if (value === "}") {
@@ -50866,9 +50866,9 @@ function classifySlots(strings) {
       if (state === "text") {
         if (ch === "<" && /[A-Za-z/!]/.test(chunk[c + 1] ?? "")) {
           state = "tag";
-          const open6 = /^(\/?)([A-Za-z0-9-]*)/.exec(chunk.slice(c + 1));
-          closing = open6[1] === "/";
-          tagName = open6[2].toLowerCase();
+          const open5 = /^(\/?)([A-Za-z0-9-]*)/.exec(chunk.slice(c + 1));
+          closing = open5[1] === "/";
+          tagName = open5[2].toLowerCase();
           rawText = false;
         }
       } else if (state === "tag") {
@@ -51734,8 +51734,8 @@ function logBlock(run2, job2, kind, tail, sig) {
 function logs(input2) {
   const items = input2.run.jobs.map((job2) => {
     const tails = input2.logs.get(job2.lane_id) ?? { host: null, guest: null };
-    const open6 = job2.status === "failed" || job2.status === "running";
-    return html`<details class="job" id="job-${job2.lane_id}"${open6 ? html` open` : ""}><summary><span class="st s-${job2.status}">${statusIcon(job2.status)}</span><b>${job2.lane_id}</b><span class="desc">${job2.status} · ${formatDuration(job2.duration_ms ?? between(job2.started_at, job2.finished_at), NO_DURATION)}</span></summary><div class="job-body">${logBlock(input2.run, job2, "guest", tails.guest, input2.sig)}${logBlock(input2.run, job2, "host", tails.host, input2.sig)}</div></details>`;
+    const open5 = job2.status === "failed" || job2.status === "running";
+    return html`<details class="job" id="job-${job2.lane_id}"${open5 ? html` open` : ""}><summary><span class="st s-${job2.status}">${statusIcon(job2.status)}</span><b>${job2.lane_id}</b><span class="desc">${job2.status} · ${formatDuration(job2.duration_ms ?? between(job2.started_at, job2.finished_at), NO_DURATION)}</span></summary><div class="job-body">${logBlock(input2.run, job2, "guest", tails.guest, input2.sig)}${logBlock(input2.run, job2, "host", tails.host, input2.sig)}</div></details>`;
   });
   return html`<section class="card"><h2>Logs</h2>${items}</section>`;
 }
@@ -52115,6 +52115,20 @@ async function mapLimit(items, limit, fn) {
   return results;
 }
 
+// app/src/create-each.ts
+var CREATE_CONCURRENCY = 4;
+async function createEach(port, runs) {
+  const ids = runs.map(() => null);
+  try {
+    await mapLimit([...runs.keys()], CREATE_CONCURRENCY, async (i) => {
+      ids[i] = await port.createCheckRun(runs[i]);
+    });
+    return { ids, error: null };
+  } catch (error62) {
+    return { ids, error: error62 instanceof Error ? error62 : new Error(String(error62)) };
+  }
+}
+
 // src/github/changed-files.ts
 var GITHUB_PR_FILES_LIMIT = 3e3;
 var OVER_LIMIT_NOTE = "GitHub lists at most 3000 changed files and this pull request has more, so every lane was selected.";
@@ -52353,16 +52367,15 @@ function abandonedOutput(workflowUrl, conclusion) {
 function launchScope(scope, store) {
   return { port: scope.port, store, log: scope.log, repository: scope.repository };
 }
-var CREATE_CONCURRENCY = 4;
 async function launchLanes(params) {
   const { port, log, lanes, others = [], target } = params;
+  const all = [...lanes, ...others];
+  const { ids, error: error62 } = port.createCheckRuns ? await port.createCheckRuns(all) : await createEach(port, all);
   const created = /* @__PURE__ */ new Map();
-  try {
-    await mapLimit([...lanes, ...others], CREATE_CONCURRENCY, async (run2) => {
-      const id = await port.createCheckRun(run2);
-      if (lanes.includes(run2)) created.set(run2.name, id);
-    });
-  } catch (error62) {
+  lanes.forEach((lane, i) => {
+    if (ids[i] != null) created.set(lane.name, ids[i]);
+  });
+  if (error62) {
     await concludeFailed(params, created, {
       message: `GitHub refused to create every check run: ${describeError(error62)}`,
       hint: "press Re-run failed; if it persists, check that the App has checks: write"
@@ -52382,9 +52395,9 @@ async function launchLanes(params) {
       checkRuns
     });
     ({ workflowRunId } = await port.dispatchWorkflow({ ...target, inputs }));
-  } catch (error62) {
-    const failure2 = error62 instanceof PikaciError ? { message: error62.message, hint: error62.hint ?? "see the App's log" } : describeDispatchFailure(statusOf(error62), errorDetail(error62), target);
-    log.warn({ run_id: params.runId, err: error62 }, `dispatch failed: ${failure2.message}`);
+  } catch (error63) {
+    const failure2 = error63 instanceof PikaciError ? { message: error63.message, hint: error63.hint ?? "see the App's log" } : describeDispatchFailure(statusOf(error63), errorDetail(error63), target);
+    log.warn({ run_id: params.runId, err: error63 }, `dispatch failed: ${failure2.message}`);
     await concludeFailed(params, created, failure2);
     return { checkRuns, dispatched: false, workflowRunId: null };
   }
@@ -52397,8 +52410,8 @@ async function launchLanes(params) {
       workflow_run_id: workflowRunId,
       check_runs: checkRuns
     });
-  } catch (error62) {
-    log.error({ run_id: params.runId, err: error62 }, "could not record the dispatch");
+  } catch (error63) {
+    log.error({ run_id: params.runId, err: error63 }, "could not record the dispatch");
   }
   return { checkRuns, dispatched: true, workflowRunId };
 }
@@ -52940,12 +52953,23 @@ function selectLanes({ lanes, changedFiles, configPath }) {
   });
 }
 function firstMatch(globs, files) {
-  const matchers = globs.map((glob) => ({ glob, isMatch: (0, import_picomatch2.default)(glob, { dot: true }) }));
+  const matchers2 = globs.map((glob) => ({ glob, isMatch: matcherOf(glob) }));
   for (const file2 of files) {
-    const hit = matchers.find((m) => m.isMatch(file2));
+    const hit = matchers2.find((m) => m.isMatch(file2));
     if (hit) return { file: file2, glob: hit.glob };
   }
   return void 0;
+}
+var MATCHERS_MAX = 1024;
+var matchers = /* @__PURE__ */ new Map();
+function matcherOf(glob) {
+  let isMatch = matchers.get(glob);
+  if (!isMatch) {
+    isMatch = (0, import_picomatch2.default)(glob, { dot: true });
+    if (matchers.size >= MATCHERS_MAX) matchers.delete(matchers.keys().next().value);
+    matchers.set(glob, isMatch);
+  }
+  return isMatch;
 }
 function normalise(path7) {
   return path7.replace(/^(\.\/)+/, "");
@@ -53169,24 +53193,24 @@ async function replan(scope, deps, p) {
 var ACTIVE = /* @__PURE__ */ new Set(["queued", "in_progress"]);
 async function cancelOpenLanes(scope, deps, params) {
   const runs = await scope.port.listOwnCheckRuns(params.headSha);
-  const open6 = ownLanes(runs, { appId: deps.appId, pr: params.pr }).filter(
+  const open5 = ownLanes(runs, { appId: deps.appId, pr: params.pr }).filter(
     ({ run: run2 }) => isOpen(run2, params.awaitingApproval === true)
   );
-  if (open6.length === 0) return;
+  if (open5.length === 0) return;
   const { output: output2 } = params;
   await Promise.all(
-    open6.map(
+    open5.map(
       ({ run: run2 }) => scope.port.updateCheckRun(run2.id, { status: "completed", conclusion: "cancelled", output: output2 })
     )
   );
-  const runIds = [...new Set(open6.map((a) => a.ref.runId))];
+  const runIds = [...new Set(open5.map((a) => a.ref.runId))];
   for (const runId of runIds) {
     const record2 = await deps.store.byRunId(runId);
     if (record2?.workflow_run_id && record2.repository === scope.repository) {
       await scope.port.cancelWorkflowRun(record2.workflow_run_id);
     }
   }
-  scope.log.info({ cancelled: open6.length, runs: runIds }, params.reason);
+  scope.log.info({ cancelled: open5.length, runs: runIds }, params.reason);
 }
 function isOpen(run2, awaitingApproval) {
   return ACTIVE.has(run2.status) || awaitingApproval && run2.conclusion === "action_required";
@@ -53323,13 +53347,24 @@ function withoutCredentials(headers) {
     Object.entries(headers ?? {}).filter(([name]) => !CREDENTIAL_HEADERS.has(name.toLowerCase()))
   );
 }
-function send2(url2, init2) {
+async function send2(url2, init2) {
+  try {
+    return await sendOnce(url2, init2);
+  } catch (error62) {
+    if (!(error62 instanceof StaleConnectionError)) throw error62;
+    return sendOnce(url2, init2);
+  }
+}
+var StaleConnectionError = class extends TypeError {
+};
+function sendOnce(url2, init2) {
   const isHttps = url2.protocol === "https:";
   if (!isHttps && url2.protocol !== "http:")
     return Promise.reject(new TypeError(`unsupported URL ${url2.href}`));
   const body = init2.body == null ? void 0 : Buffer.from(init2.body);
   const headers = { ...init2.headers, ...body ? { "content-length": String(body.length) } : {} };
   return new Promise((resolve2, reject) => {
+    let answered = false;
     const req = (isHttps ? httpsRequest : httpRequest)(
       url2,
       {
@@ -53339,6 +53374,7 @@ function send2(url2, init2) {
         signal: init2.signal ?? void 0
       },
       (message) => {
+        answered = true;
         const chunks = [];
         message.on("data", (chunk) => chunks.push(chunk));
         message.on("end", () => resolve2({ message, bytes: Buffer.concat(chunks) }));
@@ -53349,7 +53385,10 @@ function send2(url2, init2) {
       IDLE_TIMEOUT_MS,
       () => req.destroy(new Error(`no response from ${url2.host} in ${IDLE_TIMEOUT_MS} ms`))
     );
-    req.on("error", (error62) => reject(Object.assign(new TypeError("fetch failed"), { cause: error62 })));
+    req.on("error", (error62) => {
+      const stale = req.reusedSocket && !answered && error62.code === "ECONNRESET";
+      reject(Object.assign(new (stale ? StaleConnectionError : TypeError)("fetch failed"), { cause: error62 }));
+    });
     req.end(body);
   });
 }
@@ -53413,6 +53452,7 @@ var FRESH_TOKEN_WAIT_S = 1;
 function createRestClient(options2) {
   const base2 = options2.baseUrl.replace(/\/+$/, "");
   const userAgent2 = options2.userAgent ?? "pikaci-app";
+  const graphqlUrl = graphqlEndpoint(base2);
   const once = async (request2) => {
     const headers = {
       accept: request2.accept ?? JSON_MEDIA,
@@ -53424,7 +53464,7 @@ function createRestClient(options2) {
       body = JSON.stringify(request2.body);
       headers["content-type"] = "application/json; charset=utf-8";
     }
-    const url2 = base2 + request2.path;
+    const url2 = request2.graphql ? graphqlUrl : base2 + request2.path;
     const { message, bytes } = await leanExchange(url2, {
       method: request2.method,
       headers,
@@ -53479,6 +53519,9 @@ function createWriteSpacing(minMs = 1e3) {
     }
   };
 }
+function graphqlEndpoint(restBase) {
+  return /\/api\/v3$/.test(restBase) ? restBase.replace(/\/api\/v3$/, "/api/graphql") : `${restBase}/graphql`;
+}
 function encodePart(value) {
   return encodeURIComponent(String(value)).replace(
     /[!'()*]/g,
@@ -53494,9 +53537,88 @@ function errorMessage(data) {
   return `${d.message}${errors}${docs}`;
 }
 
+// app/src/rest/graphql-checks.ts
+var CHECK_RUNS_PER_REQUEST = 25;
+var documents = /* @__PURE__ */ new Map();
+function createCheckRunsMutation(count) {
+  let document = documents.get(count);
+  if (!document) {
+    const aliases = Array.from({ length: count }, (_, i) => `r${i}`);
+    const variables = aliases.map((a) => `$${a}: CreateCheckRunInput!`).join(", ");
+    const fields = aliases.map((a) => `${a}: createCheckRun(input: $${a}) { checkRun { databaseId } }`);
+    document = `mutation(${variables}) { ${fields.join(" ")} }`;
+    documents.set(count, document);
+  }
+  return document;
+}
+function graphqlCreatable(runs) {
+  return runs.every((r) => !r.output.annotations?.length);
+}
+function toCreateCheckRunInput(run2, repositoryId, now) {
+  const { title, summary, text } = run2.output;
+  return {
+    repositoryId,
+    name: run2.name,
+    headSha: run2.head_sha,
+    externalId: run2.external_id,
+    detailsUrl: run2.details_url,
+    status: run2.status.toUpperCase(),
+    // REST stamps a completed run's end itself; GraphQL is told.
+    ...run2.status === "completed" ? { completedAt: now } : {},
+    ...run2.conclusion ? { conclusion: run2.conclusion.toUpperCase() } : {},
+    output: { title, summary, ...text === void 0 ? {} : { text } },
+    ...run2.actions ? {
+      actions: run2.actions.map(({ label, description, identifier }) => ({
+        label,
+        description,
+        identifier
+      }))
+    } : {}
+  };
+}
+function readCreated(answer, runs) {
+  const ids = runs.map((_, i) => answer.data?.[`r${i}`]?.checkRun?.databaseId ?? null);
+  const errors = answer.errors ?? [];
+  if (ids.every((id) => id !== null) && errors.length === 0) return { ids, error: null };
+  const why = errors.map((e) => {
+    const alias = typeof e.path?.[0] === "string" ? /^r(\d+)$/.exec(e.path[0]) : null;
+    const lane = alias ? runs[Number(alias[1])]?.name : void 0;
+    return `${lane ? `${lane}: ` : ""}${e.message ?? "unknown error"}`;
+  });
+  const message = `GitHub's GraphQL API created ${ids.filter((id) => id !== null).length} of ${runs.length} check runs`;
+  return { ids, error: new Error(why.length ? `${message}: ${why.join("; ")}` : message) };
+}
+async function createCheckRunsGraphql(rest, repositoryId, runs) {
+  const ids = runs.map(() => null);
+  for (let start = 0; start < runs.length; start += CHECK_RUNS_PER_REQUEST) {
+    const chunk = runs.slice(start, start + CHECK_RUNS_PER_REQUEST);
+    const now = (/* @__PURE__ */ new Date()).toISOString();
+    const variables = Object.fromEntries(
+      chunk.map((run2, i) => [`r${i}`, toCreateCheckRunInput(run2, repositoryId, now)])
+    );
+    let created;
+    try {
+      const res = await rest({
+        method: "POST",
+        path: "/graphql",
+        graphql: true,
+        body: { query: createCheckRunsMutation(chunk.length), variables }
+      });
+      created = readCreated(res.data, chunk);
+    } catch (error62) {
+      created = { ids: [], error: error62 instanceof Error ? error62 : new Error(String(error62)) };
+    }
+    created.ids.forEach((id, i) => {
+      ids[start + i] = id;
+    });
+    if (created.error) return { ids, error: created.error };
+  }
+  return { ids, error: null };
+}
+
 // app/src/rest/port.ts
 function createLeanPort(params) {
-  const { rest, repo } = params;
+  const { rest, repo, repositoryNodeId } = params;
   const root = `/repos/${encodePart(repo.owner)}/${encodePart(repo.repo)}`;
   const filesPage = async (_route, p) => {
     const page = p.page ? `&page=${p.page}` : "";
@@ -53525,13 +53647,7 @@ function createLeanPort(params) {
     async listChangedFiles(pr, knownCount) {
       return { files: await listChangedFiles({ request: filesPage, ...repo, pr, knownCount }) };
     },
-    async createCheckRun(run2) {
-      const res = await rest({ method: "POST", path: `${root}/check-runs`, body: run2 });
-      return res.data.id;
-    },
-    async updateCheckRun(id, patch) {
-      await rest({ method: "PATCH", path: `${root}/check-runs/${id}`, body: patch });
-    },
+    ...checkRunCalls(rest, root, repositoryNodeId),
     async dispatchWorkflow({ workflow, ref, inputs }) {
       const res = await rest({
         method: "POST",
@@ -53543,6 +53659,24 @@ function createLeanPort(params) {
       return { workflowRunId: typeof id === "number" ? id : null };
     }
   };
+}
+function checkRunCalls(rest, root, repositoryNodeId) {
+  const calls = {
+    async createCheckRun(run2) {
+      const res = await rest({ method: "POST", path: `${root}/check-runs`, body: run2 });
+      return res.data.id;
+    },
+    ...repositoryNodeId ? {
+      async createCheckRuns(runs) {
+        if (graphqlCreatable(runs)) return createCheckRunsGraphql(rest, repositoryNodeId, runs);
+        return createEach(calls, runs);
+      }
+    } : {},
+    async updateCheckRun(id, patch) {
+      await rest({ method: "PATCH", path: `${root}/check-runs/${id}`, body: patch });
+    }
+  };
+  return calls;
 }
 
 // app/src/app.ts
@@ -53668,7 +53802,8 @@ function eventScope(context, deps) {
       rest: deps.rest(context.octokit, installationId),
       octokit: context.octokit,
       repo,
-      appId: deps.appId
+      appId: deps.appId,
+      ...repository.node_id ? { repositoryNodeId: repository.node_id } : {}
     }) : createOctokitPort(context.octokit, repo, deps.appId),
     log: context.log,
     repository: repository.full_name,
@@ -53689,8 +53824,8 @@ function checkRunData(context) {
 
 // app/src/claims.ts
 import { createHash as createHash2 } from "node:crypto";
-import { close, mkdirSync as mkdirSync2, open as open4 } from "node:fs";
-import { readdir as readdir2, rm, stat as stat3 } from "node:fs/promises";
+import { mkdirSync as mkdirSync2, symlink } from "node:fs";
+import { lstat, readdir as readdir2, rm } from "node:fs/promises";
 import path4 from "node:path";
 function createFileClaims(stateRoot, now = Date.now) {
   const dir = path4.join(stateRoot, "app", "claims");
@@ -53703,12 +53838,8 @@ function createFileClaims(stateRoot, now = Date.now) {
         made = true;
       }
       return new Promise(
-        (resolve2, reject) => open4(fileOf(key2), "wx", (error62, fd) => {
-          if (!error62) {
-            close(fd, () => {
-            });
-            return resolve2(true);
-          }
+        (resolve2, reject) => symlink(String(now()), fileOf(key2), (error62) => {
+          if (!error62) return resolve2(true);
           if (error62.code === "EEXIST") return resolve2(false);
           reject(error62);
         })
@@ -53722,7 +53853,7 @@ function createFileClaims(stateRoot, now = Date.now) {
       let removed = 0;
       for (const name of names) {
         const file2 = path4.join(dir, name);
-        const info = await stat3(file2).catch(() => null);
+        const info = await lstat(file2).catch(() => null);
         if (info && now() - info.mtimeMs > maxAgeMs) {
           await rm(file2, { force: true });
           removed++;
@@ -53735,7 +53866,7 @@ function createFileClaims(stateRoot, now = Date.now) {
 
 // app/src/dispatch-store.ts
 import { closeSync as closeSync2, mkdirSync as mkdirSync3, openSync as openSync2, writeSync as writeSync2 } from "node:fs";
-import { open as open5 } from "node:fs/promises";
+import { open as open4 } from "node:fs/promises";
 import path5 from "node:path";
 var DispatchRecord = external_exports.object({
   run_id: RunId,
@@ -53801,7 +53932,7 @@ function monthlyAppender(fileOf, now) {
 async function readFrom(file2, offset) {
   let handle;
   try {
-    handle = await open5(file2, "r");
+    handle = await open4(file2, "r");
   } catch (error62) {
     if (error62.code === "ENOENT") return { text: "", end: 0 };
     throw error62;

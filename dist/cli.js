@@ -33141,7 +33141,7 @@ function scanBases(globs) {
   return bases2.filter((base2) => !bases2.some((other) => other !== base2 && isInside(base2, other)));
 }
 function selectFiles(params) {
-  const matchers = params.globs.map((g) => ({
+  const matchers2 = params.globs.map((g) => ({
     glob: g.glob,
     match: (0, import_picomatch2.default)(g.pattern, { dot: true }),
     report: g.report,
@@ -33150,13 +33150,13 @@ function selectFiles(params) {
   const matched = [];
   for (const source of [...new Set(params.listed)].sort()) {
     if (source.split("/").includes("..")) continue;
-    const hits = matchers.filter((m) => m.match(source));
+    const hits = matchers2.filter((m) => m.match(source));
     if (hits.length === 0) continue;
     for (const hit of hits) hit.hit = true;
     const name = artifactName(source, params.roots);
     if (name) matched.push({ source, name, report: hits.some((h) => h.report) });
   }
-  const warnings = matchers.filter((m) => !m.hit).map((m) => `${m.glob}: no file matched`);
+  const warnings = matchers2.filter((m) => !m.hit).map((m) => `${m.glob}: no file matched`);
   if (matched.length > params.maxFiles) {
     warnings.push(
       `${matched.length} files matched the lane's artifacts and reports; only the first ${params.maxFiles} were collected (the limit per lane)`
@@ -65815,12 +65815,23 @@ function selectLanes({ lanes, changedFiles, configPath }) {
   });
 }
 function firstMatch(globs, files) {
-  const matchers = globs.map((glob) => ({ glob, isMatch: (0, import_picomatch5.default)(glob, { dot: true }) }));
+  const matchers2 = globs.map((glob) => ({ glob, isMatch: matcherOf(glob) }));
   for (const file2 of files) {
-    const hit = matchers.find((m) => m.isMatch(file2));
+    const hit = matchers2.find((m) => m.isMatch(file2));
     if (hit) return { file: file2, glob: hit.glob };
   }
   return void 0;
+}
+var MATCHERS_MAX = 1024;
+var matchers = /* @__PURE__ */ new Map();
+function matcherOf(glob) {
+  let isMatch = matchers.get(glob);
+  if (!isMatch) {
+    isMatch = (0, import_picomatch5.default)(glob, { dot: true });
+    if (matchers.size >= MATCHERS_MAX) matchers.delete(matchers.keys().next().value);
+    matchers.set(glob, isMatch);
+  }
+  return isMatch;
 }
 function normalise(path15) {
   return path15.replace(/^(\.\/)+/, "");
@@ -67171,6 +67182,7 @@ var package_default = {
   },
   devDependencies: {
     "@biomejs/biome": "^2.6.8",
+    "@octokit/graphql-schema": "^15.26.1",
     "@octokit/openapi": "^23.0.2",
     "@octokit/webhooks-examples": "^7.6.1",
     "@types/node": "^20.19.43",
@@ -67181,6 +67193,7 @@ var package_default = {
     ajv: "^8.20.0",
     "ajv-formats": "^3.0.1",
     esbuild: "^0.28.2",
+    graphql: "^16.15.0",
     nock: "^14.0.17",
     "playwright-core": "^1.65.1",
     tsx: "^4.23.15",
