@@ -278,7 +278,8 @@ function postTimed(p: {
   const started = performance.now();
   const once = (retry: boolean): Promise<{ status: number; ms: number }> =>
     new Promise((resolve, reject) => {
-      const req = request({ ...p.target, agent: p.agent }, (res) => {
+      // The resend on a connection of its own: the pool's next idle one may be just as stale.
+      const req = request({ ...p.target, agent: retry ? p.agent : false }, (res) => {
         res.resume();
         res.on("end", () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - started }));
       });

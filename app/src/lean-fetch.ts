@@ -84,13 +84,19 @@ async function send(url: URL, init: LeanInit): Promise<{ message: IncomingMessag
     return await sendOnce(url, init);
   } catch (error) {
     if (!(error instanceof StaleConnectionError)) throw error;
-    return sendOnce(url, init);
+    // Not from the pool: connections that went idle together are closed together, and the next
+    // pooled one may be just as stale.
+    return sendOnce(url, init, false);
   }
 }
 
 class StaleConnectionError extends TypeError {}
 
-function sendOnce(url: URL, init: LeanInit): Promise<{ message: IncomingMessage; bytes: Buffer }> {
+function sendOnce(
+  url: URL,
+  init: LeanInit,
+  pooled = true,
+): Promise<{ message: IncomingMessage; bytes: Buffer }> {
   const isHttps = url.protocol === "https:";
   if (!isHttps && url.protocol !== "http:")
     return Promise.reject(new TypeError(`unsupported URL ${url.href}`));
@@ -103,7 +109,7 @@ function sendOnce(url: URL, init: LeanInit): Promise<{ message: IncomingMessage;
       {
         method: init.method ?? "GET",
         headers,
-        agent: agents[isHttps ? "https:" : "http:"],
+        agent: pooled ? agents[isHttps ? "https:" : "http:"] : false,
         signal: init.signal ?? undefined,
       },
       (message) => {
@@ -118,7 +124,7 @@ function sendOnce(url: URL, init: LeanInit): Promise<{ message: IncomingMessage;
       req.destroy(new Error(`no response from ${url.host} in ${IDLE_TIMEOUT_MS} ms`)),
     );
     req.on("error", (error: NodeJS.ErrnoException) => {
-      const stale = req.reusedSocket && !answered && error.code === "ECONNRESET";
+      const stale = pooled && req.reusedSocket && !answered && error.code === "ECONNRESET";
       reject(Object.assign(new (stale ? StaleConnectionError : TypeError)("fetch failed"), { cause: error }));
     });
     req.end(body);
