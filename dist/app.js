@@ -53352,12 +53352,12 @@ async function send2(url2, init2) {
     return await sendOnce(url2, init2);
   } catch (error62) {
     if (!(error62 instanceof StaleConnectionError)) throw error62;
-    return sendOnce(url2, init2);
+    return sendOnce(url2, init2, false);
   }
 }
 var StaleConnectionError = class extends TypeError {
 };
-function sendOnce(url2, init2) {
+function sendOnce(url2, init2, pooled = true) {
   const isHttps = url2.protocol === "https:";
   if (!isHttps && url2.protocol !== "http:")
     return Promise.reject(new TypeError(`unsupported URL ${url2.href}`));
@@ -53370,7 +53370,7 @@ function sendOnce(url2, init2) {
       {
         method: init2.method ?? "GET",
         headers,
-        agent: agents[isHttps ? "https:" : "http:"],
+        agent: pooled ? agents[isHttps ? "https:" : "http:"] : false,
         signal: init2.signal ?? void 0
       },
       (message) => {
@@ -53386,7 +53386,7 @@ function sendOnce(url2, init2) {
       () => req.destroy(new Error(`no response from ${url2.host} in ${IDLE_TIMEOUT_MS} ms`))
     );
     req.on("error", (error62) => {
-      const stale = req.reusedSocket && !answered && error62.code === "ECONNRESET";
+      const stale = pooled && req.reusedSocket && !answered && error62.code === "ECONNRESET";
       reject(Object.assign(new (stale ? StaleConnectionError : TypeError)("fetch failed"), { cause: error62 }));
     });
     req.end(body);
