@@ -14,26 +14,36 @@
  *  Server CPU per delivery (user + system of the server process): target ≤ 2 ms.
  *  The reconciler runs every 5 s meanwhile; its API calls per pass are printed.
  * Latency is the delivery's (the middleware answers after the handler finished): handler plus HTTP.
+ * Before phase 1, PIKACI_BENCH_WARMUP_SECONDS (2) at the same rate, not measured: a started process
+ * runs cold (JIT, the start-up reconcile pass) once, and the targets are about a running App.
+ * The App runs as production runs it: the bundle (`node dist/app.js`), built from the current sources
+ * into a temporary directory; PIKACI_BENCH_SERVER=tsx runs the sources through tsx instead.
+ * Check runs are created through GraphQL (the payload carries `repository.node_id`, as GitHub's
+ * does); the stand-in validates each request against GitHub's published schema and counts one call
+ * per HTTP request.
  *
  * Run: npx tsx bench/app-webhooks.bench.ts
  *   PIKACI_BENCH_RATE (100), PIKACI_BENCH_SECONDS (15, open-loop phase), PIKACI_BENCH_DELIVERIES
  *   (2000, closed loop), PIKACI_BENCH_CONCURRENCY (10), PIKACI_BENCH_WORKERS (server processes, 1),
- *   PIKACI_BENCH_TIME_LIMIT_MS (60000), PIKACI_BENCH_CPU_PROF=<dir> (profile the server).
+ *   PIKACI_BENCH_TIME_LIMIT_MS (60000), PIKACI_BENCH_CPU_PROF=<dir> (profile the server),
+ *   PIKACI_BENCH_TIMELINE=<file> (each measured open-loop delivery: scheduled send ms, latency ms).
  */
 
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { createHash, createHmac, generateKeyPairSync } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { Agent, createServer, type IncomingMessage, request } from "node:http";
+import { Agent, createServer, type IncomingMessage, type RequestOptions, request } from "node:http";
 import type { AddressInfo } from "node:net";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
+import { answerGraphql, graphqlJson } from "../app/test/github-graphql.js";
 
 const DELIVERIES = Number(process.env.PIKACI_BENCH_DELIVERIES ?? 2000);
 const CONCURRENCY = Number(process.env.PIKACI_BENCH_CONCURRENCY ?? 10);
 const RATE = Number(process.env.PIKACI_BENCH_RATE ?? 100);
 const SECONDS = Number(process.env.PIKACI_BENCH_SECONDS ?? 15);
+const WARMUP_SECONDS = Number(process.env.PIKACI_BENCH_WARMUP_SECONDS ?? 2);
 const TIME_LIMIT_MS = Number(process.env.PIKACI_BENCH_TIME_LIMIT_MS ?? 60_000);
 const LANES = 10;
 const P99_TARGET_MS = 50;
@@ -56,6 +66,8 @@ const CONFIG = [
 const FILES = JSON.stringify(["src/main.rs", "src/lib.rs", "README.md"].map((filename) => ({ filename })));
 
 const OPEN_PRS = 20;
+/** The repository's GraphQL node id, as GitHub sends it in `repository.node_id`. */
+const REPO_NODE_ID = "R_kgDOBench0";
 
 /**
  * What the reconciler sees: one installation, one repository with OPEN_PRS open pull requests
@@ -67,7 +79,13 @@ function reconcileView(url: string): unknown {
     return {
       total_count: 1,
       repositories: [
-        { name: "repo", full_name: "bench/repo", default_branch: "main", owner: { login: "bench" } },
+        {
+          name: "repo",
+          full_name: "bench/repo",
+          node_id: REPO_NODE_ID,
+          default_branch: "main",
+          owner: { login: "bench" },
+        },
       ],
     };
   if (url.startsWith("/repos/bench/repo/pulls?"))
@@ -99,7 +117,27 @@ function reconcileView(url: string): unknown {
   return undefined;
 }
 
-/** A stand-in for api.github.com answering the five calls a PR makes; counts calls per PR. */
+/**
+ * GitHub's GraphQL endpoint for `createCheckRun`: the request is validated and its variables
+ * coerced against GitHub's published schema; an unknown repository id is refused as GitHub does.
+ * Counted as one call for the PR of its first check run (one HTTP request, however many aliases).
+ */
+function answerCheckRunMutation(body: unknown, nextId: () => number, count: (pr: number) => void) {
+  let pr = 0;
+  const result = answerGraphql(body, {
+    createCheckRun: ({ input }) => {
+      const { repositoryId, externalId } = input as { repositoryId: string; externalId?: string };
+      if (repositoryId !== REPO_NODE_ID)
+        throw new Error(`Could not resolve to a node with the global id of '${repositoryId}'`);
+      pr ||= Number(externalId?.split(":")[3]);
+      return { checkRun: { databaseId: nextId() } };
+    },
+  });
+  count(pr);
+  return graphqlJson(result);
+}
+
+/** A stand-in for api.github.com answering the calls a PR makes; counts calls per PR. */
 function startGitHubStandIn() {
   const callsByPr = new Map<number, number>();
   const reconcile = { passes: 0, calls: 0, notModified: 0 };
@@ -141,6 +179,12 @@ function startGitHubStandIn() {
         res.writeHead(200, { "content-type": "application/json" });
         return res.end(FILES);
       }
+      if (req.method === "POST" && url === "/graphql") {
+        return json(
+          200,
+          answerCheckRunMutation(body, () => nextId++, count),
+        );
+      }
       if (req.method === "POST" && url.endsWith("/check-runs")) {
         count(Number(body.external_id?.split(":")[3]));
         return json(201, { id: nextId++ });
@@ -178,6 +222,7 @@ function payload(pr: number) {
     },
     repository: {
       id: 1,
+      node_id: REPO_NODE_ID,
       name: "repo",
       full_name: "bench/repo",
       owner: { login: "bench" },
@@ -204,6 +249,82 @@ function processCpuMs(pid: number): number {
   return (ticks * 1000) / 100;
 }
 
+/**
+ * What runs the App: by default the bundle production runs (`node dist/app.js`), built from the
+ * current sources into a temporary directory by the project's own bundler; with
+ * PIKACI_BENCH_SERVER=tsx the sources through tsx, as `npx tsx app/src/server.ts`.
+ */
+async function serverEntry(scratch: string): Promise<string[]> {
+  if (process.env.PIKACI_BENCH_SERVER === "tsx") return ["--import", "tsx", "app/src/server.ts"];
+  const outdir = join(scratch, "dist");
+  const built = spawnSync(process.execPath, ["scripts/bundle.mjs", "--outdir", outdir], {
+    cwd: new URL("..", import.meta.url).pathname,
+    encoding: "utf8",
+  });
+  if (built.status !== 0) throw new Error(`bundling the App failed: ${built.stderr || built.stdout}`);
+  return [join(outdir, "app.js")];
+}
+
+/**
+ * One delivery, timed from its send. Sent again once when a kept-alive connection the App had
+ * already closed as idle is reset before any answer (the App never saw it; Node's
+ * `request.reusedSocket` retry): the bench's own connection pool is not the App's failure.
+ */
+function postTimed(p: {
+  target: RequestOptions;
+  agent: Agent;
+  body: string;
+}): Promise<{ status: number; ms: number }> {
+  const started = performance.now();
+  const once = (retry: boolean): Promise<{ status: number; ms: number }> =>
+    new Promise((resolve, reject) => {
+      // The resend on a connection of its own: the pool's next idle one may be just as stale.
+      const req = request({ ...p.target, agent: retry ? p.agent : false }, (res) => {
+        res.resume();
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - started }));
+      });
+      req.on("error", (error: NodeJS.ErrnoException) => {
+        if (retry && req.reusedSocket && error.code === "ECONNRESET") resolve(once(false));
+        else reject(error);
+      });
+      req.end(p.body);
+    });
+  return once(true);
+}
+
+type Deliver = (pr: number, via?: Agent) => Promise<{ status: number; ms: number }>;
+
+/**
+ * Deliveries sent at `rate` per second on a fixed schedule whatever the answers, each latency
+ * counted from its scheduled send (no coordinated omission); `lateness` is the latest send.
+ */
+async function openLoop(p: { rate: number; count: number; firstPr: number; deliver: Deliver; agent: Agent }) {
+  const latencies: number[] = [];
+  const timeline: string[] = [];
+  let failures = 0;
+  let lateness = 0;
+  const t0 = performance.now() + 50;
+  const inFlight: Promise<void>[] = [];
+  for (let k = 0; k < p.count; k++) {
+    const at = t0 + (k * 1000) / p.rate;
+    const wait = at - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    lateness = Math.max(lateness, performance.now() - at);
+    inFlight.push(
+      p.deliver(p.firstPr + k, p.agent).then(({ status }) => {
+        if (status !== 200) failures++;
+        latencies.push(performance.now() - at);
+        timeline.push(`${(at - t0).toFixed(0)} ${(performance.now() - at).toFixed(1)}`);
+      }),
+    );
+  }
+  await Promise.all(inFlight);
+  // Where in time the slow ones are (a cold start, a reconcile pass, the machine): "send_ms latency_ms".
+  if (process.env.PIKACI_BENCH_TIMELINE)
+    writeFileSync(process.env.PIKACI_BENCH_TIMELINE, `${timeline.join("\n")}\n`);
+  return { latencies, failures, lateness };
+}
+
 async function waitForHealthz(port: number): Promise<void> {
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
@@ -219,6 +340,7 @@ async function waitForHealthz(port: number): Promise<void> {
 
 async function main() {
   const stateRoot = await mkdtemp(join(tmpdir(), "pikaci-bench-app-"));
+  const buildDir = await mkdtemp(join(tmpdir(), "pikaci-bench-app-build-"));
   const standIn = startGitHubStandIn();
   await new Promise<void>((r) => standIn.server.listen(0, "127.0.0.1", r));
   const githubUrl = `http://127.0.0.1:${(standIn.server.address() as AddressInfo).port}`;
@@ -230,9 +352,7 @@ async function main() {
       ...(process.env.PIKACI_BENCH_CPU_PROF
         ? ["--cpu-prof", `--cpu-prof-dir=${process.env.PIKACI_BENCH_CPU_PROF}`]
         : []),
-      "--import",
-      "tsx",
-      "app/src/server.ts",
+      ...(await serverEntry(buildDir)),
     ],
     {
       cwd: new URL("..", import.meta.url).pathname,
@@ -259,64 +379,52 @@ async function main() {
       stdio: ["ignore", "inherit", "inherit"],
     },
   );
+  // A bench that fails half-way must not leave the App running (and holding the port).
+  process.once("exit", () => app.kill("SIGTERM"));
   const port = APP_PORT;
   await waitForHealthz(port);
   const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
 
-  const deliver = (pr: number, via: Agent = agent): Promise<{ status: number; ms: number }> => {
+  const deliver: Deliver = (pr, via = agent) => {
     const body = payload(pr);
     const signature = `sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}`;
-    const started = performance.now();
-    return new Promise((resolve, reject) => {
-      const req = request(
-        {
-          host: "127.0.0.1",
-          port,
-          method: "POST",
-          path: "/api/github/webhooks",
-          agent: via,
-          headers: {
-            "content-type": "application/json",
-            "x-github-event": "pull_request",
-            "x-github-delivery": `bench-${pr}`,
-            "x-hub-signature-256": signature,
-          },
-        },
-        (res) => {
-          res.resume();
-          res.on("end", () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - started }));
-        },
-      );
-      req.on("error", reject);
-      req.end(body);
-    });
+    const headers = {
+      "content-type": "application/json",
+      "x-github-event": "pull_request",
+      "x-github-delivery": `bench-${pr}`,
+      "x-hub-signature-256": signature,
+    };
+    const target = { host: "127.0.0.1", port, method: "POST", path: "/api/github/webhooks", headers };
+    return postTimed({ target, agent: via, body });
   };
 
   // Warm-up: the installation token, JIT, the first directory creation.
   for (let i = 0; i < 20; i++) await deliver(1_000_000 + i);
-  standIn.callsByPr.clear();
 
-  // Phase 1, the targets: open loop at RATE/s, latency from each delivery's scheduled time.
+  // Warm-up, not measured: a started process runs cold for its first seconds (JIT, the start-up
+  // reconcile pass) once; the targets are about the seconds after.
   const openAgent = new Agent({ keepAlive: true, maxSockets: 256 }); // never queue in the client
+  await openLoop({
+    rate: RATE,
+    count: Math.round(RATE * WARMUP_SECONDS),
+    firstPr: 3_000_000,
+    deliver,
+    agent: openAgent,
+  });
+  standIn.callsByPr.clear();
+  // Phase 1, the targets: open loop at RATE/s, latency from each delivery's scheduled time.
   const total = Math.round(RATE * SECONDS);
-  const open: number[] = [];
-  let openFailures = 0;
-  let lateness = 0;
-  const t0 = performance.now() + 50;
-  const inFlight: Promise<void>[] = [];
-  for (let k = 0; k < total; k++) {
-    const at = t0 + (k * 1000) / RATE;
-    const wait = at - performance.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    lateness = Math.max(lateness, performance.now() - at);
-    inFlight.push(
-      deliver(2_000_000 + k, openAgent).then(({ status }) => {
-        if (status !== 200) openFailures++;
-        open.push(performance.now() - at);
-      }),
-    );
-  }
-  await Promise.all(inFlight);
+  const {
+    latencies: open,
+    failures: openFailures,
+    lateness,
+  } = await openLoop({
+    rate: RATE,
+    count: total,
+    firstPr: 2_000_000,
+    deliver,
+    agent: openAgent,
+  });
   openAgent.destroy();
   open.sort((a, b) => a - b);
   const pctOf = (values: number[], p: number) =>
@@ -409,6 +517,7 @@ async function main() {
   standIn.server.closeAllConnections();
   standIn.server.close();
   await rm(stateRoot, { recursive: true, force: true });
+  await rm(buildDir, { recursive: true, force: true });
   process.exitCode = ok ? 0 : 1;
 }
 

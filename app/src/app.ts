@@ -176,6 +176,7 @@ function eventScope(context: RepoContext, deps: AppDeps): EventScope {
             octokit: context.octokit,
             repo,
             appId: deps.appId,
+            ...(repository.node_id ? { repositoryNodeId: repository.node_id } : {}),
           })
         : createOctokitPort(context.octokit, repo, deps.appId),
     log: context.log,

@@ -1,12 +1,14 @@
 import { createHash } from "node:crypto";
-import { close, mkdirSync, open } from "node:fs";
-import { readdir, rm, stat } from "node:fs/promises";
+import { mkdirSync, symlink } from "node:fs";
+import { lstat, readdir, rm } from "node:fs/promises";
 import path from "node:path";
 
 /**
  * Exactly-once work across App replicas. A replica claims a key (a webhook delivery's GUID, a
- * reconcile pass's time slot) by creating `<state root>/app/claims/<sha256(key)>` with O_EXCL:
- * of any number of replicas that try, one succeeds. The shared store is the state root: replicas
+ * reconcile pass's time slot) by creating the symbolic link `<state root>/app/claims/<sha256(key)>`
+ * (to the claim's time; nothing reads it): like an O_EXCL create, of any number of replicas that
+ * try, one succeeds (`symlink` fails with EEXIST, on NFS too), but in one system call and no file
+ * descriptor, where open + close were two trips through libuv's thread pool. The shared store is the state root: replicas
  * of one App must mount the same `PIKACI_STATE_ROOT` (cluster workers do by construction; on two
  * hosts, a shared volume with O_EXCL semantics such as NFSv4), where the dispatch log lives too.
  */
@@ -29,16 +31,11 @@ export function createFileClaims(stateRoot: string, now: () => number = Date.now
         mkdirSync(dir, { recursive: true });
         made = true;
       }
-      // The create runs on libuv's thread pool: a synchronous one held the event loop for the
-      // whole file creation, which on a busy disk was the largest wait per delivery. The callback
-      // API, not the promise one, and an empty file: no FileHandle, one round trip, and a close
-      // that nobody waits for.
+      // On libuv's thread pool, not the event loop: a synchronous create held the event loop for
+      // the whole file creation, which on a busy disk was the largest wait per delivery.
       return new Promise((resolve, reject) =>
-        open(fileOf(key), "wx", (error, fd) => {
-          if (!error) {
-            close(fd, () => {});
-            return resolve(true);
-          }
+        symlink(String(now()), fileOf(key), (error) => {
+          if (!error) return resolve(true);
           if (error.code === "EEXIST") return resolve(false);
           reject(error);
         }),
@@ -52,7 +49,7 @@ export function createFileClaims(stateRoot: string, now: () => number = Date.now
       let removed = 0;
       for (const name of names) {
         const file = path.join(dir, name);
-        const info = await stat(file).catch(() => null);
+        const info = await lstat(file).catch(() => null);
         if (info && now() - info.mtimeMs > maxAgeMs) {
           await rm(file, { force: true });
           removed++;

@@ -70,6 +70,12 @@ export interface ChangedFiles {
   files: string[] | null;
 }
 
+/** Check runs created together: each one's id in order (null: not created), and why any was not. */
+export interface CreatedCheckRuns {
+  ids: (number | null)[];
+  error: Error | null;
+}
+
 export interface GitHubPort {
   /** A file's text at `ref`, or null when it does not exist there. */
   readFile(path: string, ref: string): Promise<string | null>;
@@ -80,6 +86,8 @@ export interface GitHubPort {
    */
   compareFiles(base: string, head: string): Promise<ChangedFiles>;
   createCheckRun(run: NewCheckRun): Promise<number>;
+  /** Several at once, in as few requests as the port can (absent: one `createCheckRun` each). */
+  createCheckRuns?(runs: NewCheckRun[]): Promise<CreatedCheckRuns>;
   updateCheckRun(id: number, patch: CheckRunPatch): Promise<void>;
   /**
    * Every check run on `sha` created by this App, older re-runs included (`filter: all`): GitHub's

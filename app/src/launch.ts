@@ -1,10 +1,10 @@
 import type { Logger } from "probot";
 import { describeError, PikaciError } from "../../src/errors/index.js";
 import { rerunFailedAction } from "../../src/report/requested-actions.js";
+import { createEach } from "./create-each.js";
 import { buildDispatchInputs, describeDispatchFailure, type WorkflowTarget } from "./dispatch.js";
 import type { DispatchStore } from "./dispatch-store.js";
 import type { GitHubPort, NewCheckRun } from "./github-port.js";
-import { mapLimit } from "./map-limit.js";
 import { statusOf } from "./octokit-port.js";
 import { failedToStartOutput } from "./outputs.js";
 
@@ -40,9 +40,6 @@ export function launchScope(
   return { port: scope.port, store, log: scope.log, repository: scope.repository };
 }
 
-/** How many check runs are created at once; GitHub frowns on bursts of parallel writes. */
-const CREATE_CONCURRENCY = 4;
-
 /**
  * Create the check runs, then dispatch the workflow. The invariant: when this returns or throws,
  * no check run it created is left `queued` — a failed dispatch or a failed create concludes every
@@ -50,13 +47,13 @@ const CREATE_CONCURRENCY = 4;
  */
 export async function launchLanes(params: LaunchParams): Promise<LaunchResult> {
   const { port, log, lanes, others = [], target } = params;
+  const all = [...lanes, ...others];
+  const { ids, error } = port.createCheckRuns ? await port.createCheckRuns(all) : await createEach(port, all);
   const created = new Map<string, number>();
-  try {
-    await mapLimit([...lanes, ...others], CREATE_CONCURRENCY, async (run) => {
-      const id = await port.createCheckRun(run);
-      if (lanes.includes(run)) created.set(run.name, id);
-    });
-  } catch (error) {
+  lanes.forEach((lane, i) => {
+    if (ids[i] != null) created.set(lane.name, ids[i]);
+  });
+  if (error) {
     await concludeFailed(params, created, {
       message: `GitHub refused to create every check run: ${describeError(error)}`,
       hint: "press Re-run failed; if it persists, check that the App has checks: write",

@@ -72,22 +72,48 @@ function withoutCredentials(headers: Record<string, string> | undefined): Record
   );
 }
 
-function send(url: URL, init: LeanInit): Promise<{ message: IncomingMessage; bytes: Buffer }> {
+/**
+ * One exchange; sent again, once, on a fresh connection when a kept-alive connection turns out
+ * to have been closed by the server before it answered. A server closes an idle connection when it
+ * likes (Node's after 5 s); a busy client may not yet have read that close when it picks the
+ * connection for its next request, which then fails with ECONNRESET though the server never saw
+ * it. Node documents this retry (`request.reusedSocket`); Octokit's fetch path retried these too.
+ */
+async function send(url: URL, init: LeanInit): Promise<{ message: IncomingMessage; bytes: Buffer }> {
+  try {
+    return await sendOnce(url, init);
+  } catch (error) {
+    if (!(error instanceof StaleConnectionError)) throw error;
+    // Not from the pool: connections that went idle together are closed together, and the next
+    // pooled one may be just as stale.
+    return sendOnce(url, init, false);
+  }
+}
+
+class StaleConnectionError extends TypeError {}
+
+function sendOnce(
+  url: URL,
+  init: LeanInit,
+  pooled = true,
+): Promise<{ message: IncomingMessage; bytes: Buffer }> {
   const isHttps = url.protocol === "https:";
   if (!isHttps && url.protocol !== "http:")
     return Promise.reject(new TypeError(`unsupported URL ${url.href}`));
   const body = init.body == null ? undefined : Buffer.from(init.body);
   const headers = { ...init.headers, ...(body ? { "content-length": String(body.length) } : {}) };
   return new Promise((resolve, reject) => {
+    let answered = false;
     const req = (isHttps ? httpsRequest : httpRequest)(
       url,
       {
         method: init.method ?? "GET",
         headers,
-        agent: agents[isHttps ? "https:" : "http:"],
+        agent: pooled ? agents[isHttps ? "https:" : "http:"] : false,
         signal: init.signal ?? undefined,
       },
       (message) => {
+        answered = true;
         const chunks: Buffer[] = [];
         message.on("data", (chunk: Buffer) => chunks.push(chunk));
         message.on("end", () => resolve({ message, bytes: Buffer.concat(chunks) }));
@@ -97,7 +123,10 @@ function send(url: URL, init: LeanInit): Promise<{ message: IncomingMessage; byt
     req.setTimeout(IDLE_TIMEOUT_MS, () =>
       req.destroy(new Error(`no response from ${url.host} in ${IDLE_TIMEOUT_MS} ms`)),
     );
-    req.on("error", (error) => reject(Object.assign(new TypeError("fetch failed"), { cause: error })));
+    req.on("error", (error: NodeJS.ErrnoException) => {
+      const stale = pooled && req.reusedSocket && !answered && error.code === "ECONNRESET";
+      reject(Object.assign(new (stale ? StaleConnectionError : TypeError)("fetch failed"), { cause: error }));
+    });
     req.end(body);
   });
 }

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdtemp, readdir, rm, utimes } from "node:fs/promises";
+import { lutimes, mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -31,7 +31,7 @@ describe("file claims in a shared state root", () => {
     expect(await claims.claim("delivery:new")).toBe(true);
     const dir = path.join(root, "app", "claims");
     const old = new Date(Date.now() - 5 * 24 * 3600 * 1000);
-    await utimes(path.join(dir, createHash("sha256").update("delivery:old").digest("hex")), old, old);
+    await lutimes(path.join(dir, createHash("sha256").update("delivery:old").digest("hex")), old, old);
     expect(await claims.prune(4 * 24 * 3600 * 1000)).toBe(1);
     expect(await readdir(dir)).toHaveLength(1);
     expect(await claims.claim("delivery:old")).toBe(true);

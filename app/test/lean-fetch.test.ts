@@ -1,5 +1,5 @@
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, createServer as createNetServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { leanFetch } from "../src/lean-fetch.js";
 
@@ -83,5 +83,42 @@ describe("leanFetch", () => {
   it("fails like fetch when nothing listens", async () => {
     await expect(leanFetch("http://127.0.0.1:1/")).rejects.toThrow("fetch failed");
     await expect(leanFetch("ftp://127.0.0.1/")).rejects.toThrow("unsupported URL");
+  });
+});
+
+describe("leanFetch on a kept-alive connection the server has closed", () => {
+  it("sends the request again on a fresh connection when the reused one is reset before any answer", async () => {
+    // A server that answers the first request of each connection and closes the connection on the
+    // next one without answering: what a client sees when it reuses a connection the server had
+    // closed as idle before the client read that close.
+    const connections: number[] = [];
+    const raw = createNetServer((socket) => {
+      connections.push(0);
+      const index = connections.length - 1;
+      socket.on("data", (chunk: Buffer) => {
+        if (!chunk.toString("latin1").includes(" HTTP/1.1\r\n")) return;
+        connections[index]!++;
+        if (connections[index] === 1)
+          socket.write(
+            "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 2\r\nconnection: keep-alive\r\n\r\nok",
+          );
+        else socket.destroy();
+      });
+    });
+    await new Promise<void>((r) => raw.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(raw.address() as AddressInfo).port}/graphql`;
+    try {
+      // Two connections in the pool, both closed by the server as idle.
+      const first = await Promise.all([1, 2].map(() => leanFetch(url, { method: "POST", body: "{}" })));
+      expect(await Promise.all(first.map((r) => r.text()))).toEqual(["ok", "ok"]);
+      const again = await leanFetch(url, { method: "POST", body: "{}" });
+      expect(again.status).toBe(200);
+      expect(await again.text()).toBe("ok");
+      // One pooled connection saw the request (and reset it); the resend went to a fresh
+      // connection, not to the other stale one.
+      expect([...connections].sort()).toEqual([1, 1, 2]);
+    } finally {
+      raw.close();
+    }
   });
 });

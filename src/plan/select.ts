@@ -35,12 +35,30 @@ function firstMatch(
   globs: readonly string[],
   files: readonly string[],
 ): { file: string; glob: string } | undefined {
-  const matchers = globs.map((glob) => ({ glob, isMatch: picomatch(glob, { dot: true }) }));
+  const matchers = globs.map((glob) => ({ glob, isMatch: matcherOf(glob) }));
   for (const file of files) {
     const hit = matchers.find((m) => m.isMatch(file));
     if (hit) return { file, glob: hit.glob };
   }
   return undefined;
+}
+
+/**
+ * Compiled globs, kept: the App selects lanes for every delivery from the same few configs, and
+ * compiling a glob to a regular expression cost more than matching the files against it. Bounded,
+ * oldest dropped first; a matcher is a pure function of its glob.
+ */
+const MATCHERS_MAX = 1024;
+const matchers = new Map<string, (file: string) => boolean>();
+
+function matcherOf(glob: string): (file: string) => boolean {
+  let isMatch = matchers.get(glob);
+  if (!isMatch) {
+    isMatch = picomatch(glob, { dot: true });
+    if (matchers.size >= MATCHERS_MAX) matchers.delete(matchers.keys().next().value!);
+    matchers.set(glob, isMatch);
+  }
+  return isMatch;
 }
 
 /** Git reports `docs/x.md`; people type `./docs/x.md`. Treat them alike. */

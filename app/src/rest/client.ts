@@ -20,6 +20,8 @@ export interface RestRequest {
   accept?: string;
   /** The body as text whatever its content type (a file asked for raw). */
   text?: boolean;
+  /** Sent to the GraphQL endpoint of this API root (`path` is then ignored). */
+  graphql?: boolean;
 }
 
 export interface RestResponse {
@@ -58,6 +60,7 @@ const FRESH_TOKEN_WAIT_S = 1;
 export function createRestClient(options: RestClientOptions): RestClient {
   const base = options.baseUrl.replace(/\/+$/, "");
   const userAgent = options.userAgent ?? "pikaci-app";
+  const graphqlUrl = graphqlEndpoint(base);
   const once = async (request: RestRequest): Promise<RestResponse> => {
     const headers: Record<string, string> = {
       accept: request.accept ?? JSON_MEDIA,
@@ -69,7 +72,7 @@ export function createRestClient(options: RestClientOptions): RestClient {
       body = JSON.stringify(request.body);
       headers["content-type"] = "application/json; charset=utf-8";
     }
-    const url = base + request.path;
+    const url = request.graphql ? graphqlUrl : base + request.path;
     const { message, bytes } = await leanExchange(url, {
       method: request.method,
       headers,
@@ -136,6 +139,14 @@ export function createWriteSpacing(minMs = 1000): WriteSpacing {
       return turn;
     },
   };
+}
+
+/**
+ * GitHub's GraphQL endpoint for a REST API root, as @octokit/graphql finds it: `<root>/graphql`,
+ * except GitHub Enterprise Server's `https://host/api/v3`, whose GraphQL is `https://host/api/graphql`.
+ */
+export function graphqlEndpoint(restBase: string): string {
+  return /\/api\/v3$/.test(restBase) ? restBase.replace(/\/api\/v3$/, "/api/graphql") : `${restBase}/graphql`;
 }
 
 /** One path parameter, encoded as Octokit's URL templates encode it (a `/` becomes `%2F`). */

@@ -1,8 +1,10 @@
 import type { ProbotOctokit } from "probot";
 import { listChangedFiles, type PullFilesRequest } from "../../../src/github/changed-files.js";
+import { createEach } from "../create-each.js";
 import type { GitHubPort } from "../github-port.js";
 import { createOctokitPort, type RepoRef, statusOf } from "../octokit-port.js";
 import { encodePart, type RestClient } from "./client.js";
+import { createCheckRunsGraphql, graphqlCreatable } from "./graphql-checks.js";
 
 /**
  * The GitHubPort with the per-delivery calls (config, changed files, check runs, dispatch) on the
@@ -13,8 +15,10 @@ export function createLeanPort(params: {
   octokit: ProbotOctokit;
   repo: RepoRef;
   appId: number;
+  /** The repository's GraphQL node id (`repository.node_id` of a delivery): check runs in one request. */
+  repositoryNodeId?: string;
 }): GitHubPort {
-  const { rest, repo } = params;
+  const { rest, repo, repositoryNodeId } = params;
   const root = `/repos/${encodePart(repo.owner)}/${encodePart(repo.repo)}`;
   const filesPage: PullFilesRequest = async (_route, p) => {
     const page = p.page ? `&page=${p.page}` : "";
@@ -46,14 +50,7 @@ export function createLeanPort(params: {
       return { files: await listChangedFiles({ request: filesPage, ...repo, pr, knownCount }) };
     },
 
-    async createCheckRun(run) {
-      const res = await rest({ method: "POST", path: `${root}/check-runs`, body: run });
-      return (res.data as { id: number }).id;
-    },
-
-    async updateCheckRun(id, patch) {
-      await rest({ method: "PATCH", path: `${root}/check-runs/${id}`, body: patch });
-    },
+    ...checkRunCalls(rest, root, repositoryNodeId),
 
     async dispatchWorkflow({ workflow, ref, inputs }) {
       const res = await rest({
@@ -66,4 +63,32 @@ export function createLeanPort(params: {
       return { workflowRunId: typeof id === "number" ? id : null };
     },
   };
+}
+
+/** Check runs: created one by one on REST, or together on GraphQL when the repository's node id is known. */
+function checkRunCalls(
+  rest: RestClient,
+  root: string,
+  repositoryNodeId: string | undefined,
+): Pick<GitHubPort, "createCheckRun" | "createCheckRuns" | "updateCheckRun"> {
+  const calls: Pick<GitHubPort, "createCheckRun" | "createCheckRuns" | "updateCheckRun"> = {
+    async createCheckRun(run) {
+      const res = await rest({ method: "POST", path: `${root}/check-runs`, body: run });
+      return (res.data as { id: number }).id;
+    },
+
+    ...(repositoryNodeId
+      ? {
+          async createCheckRuns(runs) {
+            if (graphqlCreatable(runs)) return createCheckRunsGraphql(rest, repositoryNodeId, runs);
+            return createEach(calls, runs);
+          },
+        }
+      : {}),
+
+    async updateCheckRun(id, patch) {
+      await rest({ method: "PATCH", path: `${root}/check-runs/${id}`, body: patch });
+    },
+  };
+  return calls;
 }
