@@ -10,6 +10,7 @@ import { FileHasher } from "./file-hasher.js";
 import { HASH_PREFIX, hashSortedEntries, sortEntries } from "./hash-spec.js";
 import { listIncluded } from "./include.js";
 import { type ListedFiles, listFiles } from "./list-files.js";
+import { StatKeys } from "./stat-keys.js";
 
 export interface BuildSnapshotParams {
   root: string;
@@ -92,6 +93,7 @@ function resolveBuild(params: BuildSnapshotParams): {
 interface ToRead {
   path: string;
   stat: Stats;
+  /** Where its entry is in `Found.entries`. */
   index: number;
 }
 
@@ -164,7 +166,10 @@ async function statAndHash(p: {
   threads?: number;
 }): Promise<{ found: Found; unstored: number }> {
   const found: Found = { entries: [], dirs: new Set(), cacheHits: 0 };
-  const toRead: ToRead[] = [];
+  // What each queued file's digest goes with: its path, its entry, and its stat data.
+  const paths: string[] = [];
+  const indexes: number[] = [];
+  const stats = new StatKeys();
   // Too recent for the cache, or changed while read: the next run hashes these again.
   let unstored = 0;
   const hasher = new FileHasher({
@@ -172,17 +177,18 @@ async function statAndHash(p: {
     signal: p.signal,
     threads: p.threads,
     onDigest: (i, { digest, size }) => {
-      const { path, stat, index } = toRead[i]!;
-      const entry = found.entries[index] as FileEntry;
+      const entry = found.entries[indexes[i]!] as FileEntry;
       entry.digest = digest;
       entry.size = size;
-      if (size !== stat.size || !p.cache.remember(path, stat, digest)) unstored++;
+      if (size !== stats.size(i) || !p.cache.remember(paths[i]!, stats.get(i), digest)) unstored++;
     },
   });
   try {
-    statListed(p, found, (file) => {
-      toRead.push(file);
-      hasher.add({ path: file.path, size: file.stat.size });
+    statListed(p, found, ({ path, stat, index }) => {
+      paths.push(path);
+      indexes.push(index);
+      stats.push(stat);
+      hasher.add({ path, size: stat.size });
     });
   } catch (error) {
     await hasher.close();
