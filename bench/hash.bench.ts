@@ -58,6 +58,12 @@ try {
       "user.name=bench",
       "-c",
       "user.email=bench@localhost",
+      // Committing 20k files would start a detached `git gc --auto` packing 489 MB while we measure
+      // (and still writing into .git when the tree is removed).
+      "-c",
+      "gc.auto=0",
+      "-c",
+      "maintenance.auto=false",
       ...args,
     ]);
   git("init", "-q");
