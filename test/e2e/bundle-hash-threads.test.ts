@@ -4,24 +4,27 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makePinnedTree } from "../unit/snapshot/pinned-tree.js";
-import { node24, ROOT } from "./helpers/action-harness.js";
+import { node24, outputsOf, ROOT, runAction, scenario, TOKEN } from "./helpers/action-harness.js";
 
 /**
- * The file-hashing threads as the bundles run them: `dist/cli.js` (and the Action's dist/index.js,
- * which shares the module) start `hash-worker.js` from beside themselves. A tree of 1500 files is
- * large enough for the threads to start on their own; the pinned hash is main's (see
- * test/unit/snapshot/hash-threads.test.ts).
+ * The file-hashing threads as the bundles run them: dist/cli.js and the Action's dist/index.js
+ * start dist/hash-worker.js from beside themselves. Trees of 1200+ files are large enough for the
+ * threads to start on their own; the pinned hash is main's (see test/unit/snapshot/hash-threads.test.ts).
+ * Builds dist/ like action-process.test.ts does.
  */
 const PINNED = "9a9d307a448efb937d20e5fbd46cea4852c8ca0057bd88735152fdf83976f3c3";
 
+const dist = path.join(ROOT, "dist");
 let work: string;
-let dist: string;
+const cleanups: (() => Promise<void>)[] = [];
 beforeAll(() => {
   work = mkdtempSync(path.join(tmpdir(), "pikaci-e2e-bundle-hash-"));
-  dist = path.join(work, "dist");
-  execFileSync(process.execPath, [path.join(ROOT, "scripts/bundle.mjs"), "--outdir", dist], { cwd: ROOT });
+  execFileSync(process.execPath, [path.join(ROOT, "scripts/bundle.mjs")], { cwd: ROOT, stdio: "pipe" });
 }, 180_000);
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+afterAll(async () => {
+  for (const cleanup of cleanups) await cleanup();
+  rmSync(work, { recursive: true, force: true });
+});
 
 const nodes = (): [string, string][] => [
   ["node20", process.execPath],
@@ -59,5 +62,21 @@ describe.each(nodes())("the bundle under %s", (label, node) => {
     const record = JSON.parse(readFileSync(path.join(state, "runs", id!, "run.json"), "utf8"));
     expect(record.jobs[0]).toMatchObject({ lane_id: "big", status: "passed" });
     expect(record.snapshot_hash).toBe(cli(["hash", "--no-cache", tree], work).stdout.trim());
+  });
+
+  it("the Action (dist/index.js) hashes, copies and verifies such a tree, and the lane passes", async () => {
+    const extraFiles = Object.fromEntries(
+      Array.from({ length: 1200 }, (_, i) => [`gen/f${i}.txt`, `file ${i}\n`.repeat(i % 50)]),
+    );
+    const config = 'version: 1\nlanes:\n  - id: count\n    command: test "$(ls gen | wc -l)" -eq 1200\n';
+    const event = { pull_request: { number: 7, head: { sha: "beef".padEnd(40, "1") } } };
+    const s = await scenario({ config, event, pullFiles: ["gen/f1.txt"], extraFiles });
+    cleanups.push(
+      () => s.github.close(),
+      () => s.artifacts.close(),
+    );
+    const { code, stderr } = await runAction(node, "index.js", s, { token: TOKEN }, "pull_request");
+    expect(code, stderr).toBe(0);
+    expect((await outputsOf(s)).conclusion).toBe("success");
   });
 });
