@@ -74,7 +74,9 @@ export class HashThreads {
   }
 
   private start(): Worker {
-    const worker = new Worker(WORKER_URL, { workerData: { root: this.root } });
+    // No execArgv: the worker is plain JavaScript, and a loader the process was started with (tsx
+    // under `npx tsx`, vitest) costs each thread more to start than its share of a tree to hash.
+    const worker = new Worker(WORKER_URL, { workerData: { root: this.root }, execArgv: [] });
     worker.on("message", (reply: BatchReply) => this.receive(worker, reply));
     worker.on("error", (error) =>
       this.fail(new PikaciError(`a file-hashing thread failed: ${error.message}`)),
