@@ -37515,7 +37515,7 @@ var init_hash_threads = __esm({
         await Promise.all(this.workers.map((worker) => worker.terminate()));
       }
       start() {
-        const worker = new Worker(WORKER_URL, { workerData: { root: this.root } });
+        const worker = new Worker(WORKER_URL, { workerData: { root: this.root }, execArgv: [] });
         worker.on("message", (reply) => this.receive(worker, reply));
         worker.on(
           "error",
