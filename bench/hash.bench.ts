@@ -12,14 +12,18 @@
  * throughput >= 1.0x nix-hash's; without nix-hash the row is refused and the run fails, because an
  * unmeasured target is not a met one: `bash scripts/check-nix.sh` installs Debian's nix-bin), and
  * the hardware limit, `openssl speed -seconds 1 sha256` at its largest block on one core, of which
- * pikaci's fraction is printed.
+ * pikaci's fraction is printed (pikaci hashes on every core, so it can pass 1.0x on two).
+ *
+ * Before/after in one run: PIKACI_BENCH_BEFORE=<another checkout> (e.g. `git worktree add /tmp/before
+ * main`) loads that checkout's buildSnapshot and times its cold hash interleaved with this one's, so
+ * a loaded machine slows both alike. The load average is printed at the start and the end.
  * PIKACI_BENCH_FILES (default 20000), PIKACI_BENCH_RUNS (default 7).
  *   npx tsx bench/hash.bench.ts
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { loadavg, tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { buildSnapshot } from "../src/snapshot/index.js";
 import { failOnMissedTargets, median, printTable, type Row, timeIt, writeResults } from "./lib/stats.js";
 import { makeBenchTree } from "./lib/tree.js";
@@ -33,6 +37,15 @@ const gitRoot = join(work, "git-tree");
 const gitCacheFile = join(work, "git-digests.bin");
 const dirtyCacheFile = join(work, "git-dirty-digests.bin");
 const untracked = join(gitRoot, "bench-untracked.txt");
+const beforeDir = process.env.PIKACI_BENCH_BEFORE;
+const before: typeof buildSnapshot | null =
+  beforeDir === undefined
+    ? null
+    : (await import(join(resolve(beforeDir), "src/snapshot/index.ts"))).buildSnapshot;
+const load = () =>
+  `load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ")}`;
 
 try {
   const bytes = makeBenchTree(root, files);
@@ -45,11 +58,18 @@ try {
       "user.name=bench",
       "-c",
       "user.email=bench@localhost",
+      // Committing 20k files would start a detached `git gc --auto` packing 489 MB while we measure
+      // (and still writing into .git when the tree is removed).
+      "-c",
+      "gc.auto=0",
+      "-c",
+      "maintenance.auto=false",
       ...args,
     ]);
   git("init", "-q");
   git("add", "-A");
   git("commit", "-q", "-m", "bench tree");
+  console.log(`${load()} at the start`);
   console.log(
     `trees: ${files} files, ${(bytes / 1e6).toFixed(0)} MB each: ${root} (plain), ${gitRoot} (git)`,
   );
@@ -94,9 +114,17 @@ try {
   const warmGit: number[] = [];
   const warmDirty: number[] = [];
   const coldGit: number[] = [];
+  const coldBefore: number[] = [];
+  const gitStatus: number[] = [];
+  if (before !== null) {
+    const theirs = await before({ root, cacheFile: null });
+    if (theirs.hash !== snap.hash)
+      throw new Error(`${beforeDir} hashes the tree differently: ${theirs.hash}`);
+  }
   // Interleaved, so a noisy neighbour slows every measure alike.
   for (let i = 0; i < runs; i++) {
     cold.push(await timeIt(() => buildSnapshot({ root, cacheFile: null })));
+    if (before !== null) coldBefore.push(await timeIt(() => before({ root, cacheFile: null })));
     base.push(await sha256sum());
     if (hasNixHash) nix.push(await timeIt(async () => execFileSync("nix-hash", ["--type", "sha256", root])));
     warm.push(
@@ -123,6 +151,12 @@ try {
       }),
     );
     rmSync(untracked);
+    // What the clean warm run cannot go below: the one `git status` it asks (see git-work-tree.ts).
+    gitStatus.push(
+      await timeIt(async () =>
+        git("--no-optional-locks", "status", "--porcelain=v2", "-z", "--untracked-files=all"),
+      ),
+    );
   }
 
   const mb = (ms: number) => bytes / 1e6 / (ms / 1000);
@@ -155,6 +189,15 @@ try {
           target: ">= 1.0x",
         },
   );
+  if (before !== null) {
+    rows.push({
+      name: `pikaci cold, before (${beforeDir})`,
+      value: median(coldBefore),
+      baseline: "pikaci cold",
+      ratio: median(cold) / median(coldBefore),
+      ratioMeaning: "throughput of this checkout's",
+    });
+  }
   if (opensslBytesPerSec !== null) {
     rows.push({
       name: "pikaci cold, fraction of openssl sha256 (1 core)",
@@ -184,6 +227,13 @@ try {
       met: median(warmGit) / median(coldGit) < 0.1,
     },
     {
+      name: "git status alone (the clean warm re-hash's floor)",
+      value: median(gitStatus),
+      baseline: "pikaci cold, git",
+      ratio: median(gitStatus) / median(coldGit),
+      ratioMeaning: "of cold time",
+    },
+    {
       name: "pikaci warm re-hash, git work tree + 1 untracked file",
       value: median(warmDirty),
       baseline: "pikaci cold, git",
@@ -202,13 +252,15 @@ try {
   console.log(
     `pikaci cold ${mb(median(cold)).toFixed(0)} MB/s, sha256sum ${mb(median(base)).toFixed(0)} MB/s` +
       (hasNixHash ? `, nix-hash ${mb(median(nix)).toFixed(0)} MB/s` : "") +
-      (opensslBytesPerSec === null ? "" : `, openssl sha256 ${(opensslBytesPerSec / 1e6).toFixed(0)} MB/s`),
+      (opensslBytesPerSec === null ? "" : `, openssl sha256 ${(opensslBytesPerSec / 1e6).toFixed(0)} MB/s`) +
+      (before === null ? "" : `, before ${mb(median(coldBefore)).toFixed(0)} MB/s`),
   );
   const out = writeResults("hash", {
     files,
     bytes,
     runs,
     cold,
+    cold_before: coldBefore,
     sha256sum: base,
     nix_hash: nix,
     openssl_sha256_bytes_per_sec: opensslBytesPerSec,
@@ -216,9 +268,11 @@ try {
     cold_git: coldGit,
     warm_git: warmGit,
     warm_git_untracked: warmDirty,
+    git_status: gitStatus,
     rows,
   });
   console.log(`results: ${out}`);
+  console.log(`${load()} at the end`);
   failOnMissedTargets(rows);
 } finally {
   rmSync(work, { recursive: true, force: true });

@@ -29443,16 +29443,16 @@ var require_parse = __commonJS({
         const analysis = analyzeRepeatedExtglob(body, opts);
         if ((token.type === "plus" || token.type === "star") && analysis.risky) {
           const safeOutput = analysis.safeOutput ? (token.output ? "" : ONE_CHAR) + (opts.capture ? `(${analysis.safeOutput})` : analysis.safeOutput) : void 0;
-          const open7 = tokens[token.tokensIndex];
-          open7.type = "text";
-          open7.value = literal2;
-          open7.output = safeOutput || utils.escapeRegex(literal2);
+          const open6 = tokens[token.tokensIndex];
+          open6.type = "text";
+          open6.value = literal2;
+          open6.output = safeOutput || utils.escapeRegex(literal2);
           for (let i = token.tokensIndex + 1; i < tokens.length; i++) {
             tokens[i].value = "";
             tokens[i].output = "";
             delete tokens[i].suffix;
           }
-          state.output = token.output + open7.output;
+          state.output = token.output + open6.output;
           state.backtrack = true;
           push({ type: "paren", extglob: true, value, output: "" });
           decrement("parens");
@@ -29672,15 +29672,15 @@ var require_parse = __commonJS({
         }
         if (value === "{" && opts.nobrace !== true) {
           increment("braces");
-          const open7 = {
+          const open6 = {
             type: "brace",
             value,
             output: "(",
             outputIndex: state.output.length,
             tokensIndex: state.tokens.length
           };
-          braces.push(open7);
-          push(open7);
+          braces.push(open6);
+          push(open6);
           continue;
         }
         if (value === "}") {
@@ -30907,8 +30907,8 @@ var require_b4a = __commonJS({
     function isEncoding(encoding) {
       return Buffer.isEncoding(encoding);
     }
-    function alloc(size, fill2, encoding) {
-      return Buffer.alloc(size, fill2, encoding);
+    function alloc(size, fill3, encoding) {
+      return Buffer.alloc(size, fill3, encoding);
     }
     function allocUnsafe(size) {
       return Buffer.allocUnsafe(size);
@@ -30931,7 +30931,7 @@ var require_b4a = __commonJS({
     function equals(a, b) {
       return toBuffer(a).equals(b);
     }
-    function fill(buffer, value, offset, end, encoding) {
+    function fill2(buffer, value, offset, end, encoding) {
       return toBuffer(buffer).fill(value, offset, end, encoding);
     }
     function from(value, encodingOrOffset, length) {
@@ -31027,7 +31027,7 @@ var require_b4a = __commonJS({
       concat,
       copy,
       equals,
-      fill,
+      fill: fill2,
       from,
       includes,
       indexOf,
@@ -35019,26 +35019,26 @@ function openTag(state, tag, limits) {
   }
   if (state.open) openCaseChild(state.open, tag.name, attrs, limits);
 }
-function openCaseChild(open7, name, attrs, limits) {
-  const raw = open7.raw;
+function openCaseChild(open6, name, attrs, limits) {
+  const raw = open6.raw;
   if (name === "failure" || name === "error") {
     if (raw.status !== "error") raw.status = name === "error" ? "error" : "failed";
     raw.message ??= cut(attrs.message ?? null, limits.maxTextChars);
-    open7.collecting = "details";
+    open6.collecting = "details";
   } else if (name === "skipped") {
     if (raw.status === "passed") raw.status = "skipped";
     raw.message ??= cut(attrs.message ?? null, limits.maxTextChars);
-    open7.collecting = "details";
+    open6.collecting = "details";
   } else if (name === "system-out") {
-    open7.collecting = "systemOut";
+    open6.collecting = "systemOut";
   }
 }
-function collectText(open7, text, maxChars) {
-  if (!open7?.collecting) return;
-  const key = open7.collecting;
-  const before = open7.raw[key] ?? "";
+function collectText(open6, text, maxChars) {
+  if (!open6?.collecting) return;
+  const key = open6.collecting;
+  const before = open6.raw[key] ?? "";
   if (before.length >= maxChars) return;
-  open7.raw[key] = before + text.slice(0, maxChars - before.length);
+  open6.raw[key] = before + text.slice(0, maxChars - before.length);
 }
 function closeTag(state, name, onCase) {
   if (name === "testsuite") state.suites.pop();
@@ -36328,7 +36328,7 @@ function createWarmPool(params) {
     const fp = await fingerprint;
     return fp === null ? null : { fingerprint: fp, instanceType, project: params.project };
   };
-  const fill = coalescedFill(params, keyOf);
+  const fill2 = coalescedFill(params, keyOf);
   return {
     async claim(alias, instanceType) {
       try {
@@ -36342,10 +36342,10 @@ function createWarmPool(params) {
         }
         return null;
       } finally {
-        fill(alias, instanceType);
+        fill2(alias, instanceType);
       }
     },
-    fill
+    fill: fill2
   };
 }
 function coalescedFill(params, keyOf) {
@@ -37661,65 +37661,297 @@ var init_collect_local = __esm({
   }
 });
 
-// src/snapshot/digest.ts
-import { createHash as createHash8 } from "node:crypto";
-import { readFileSync as readFileSync3 } from "node:fs";
-import { open as open4 } from "node:fs/promises";
-import { setImmediate as yieldToLoop } from "node:timers/promises";
-function digestSmallFile(path15) {
-  const data = readFileSync3(path15);
-  return { digest: createHash8("sha256").update(data).digest("hex"), size: data.length };
-}
-async function digestFile(path15, expectedSize) {
-  if (expectedSize <= SMALL_FILE) return digestSmallFile(path15);
-  const hash2 = createHash8("sha256");
-  const handle = await open4(path15, "r");
-  const buffer = Buffer.allocUnsafe(CHUNK2);
-  let size = 0;
+// src/snapshot/hash-threads.ts
+import { existsSync as existsSync4 } from "node:fs";
+import { fileURLToPath as fileURLToPath2 } from "node:url";
+import { Worker } from "node:worker_threads";
+var WORKER_URL, DEPTH, HashThreads;
+var init_hash_threads = __esm({
+  "src/snapshot/hash-threads.ts"() {
+    "use strict";
+    init_errors2();
+    WORKER_URL = new URL("./hash-worker.js", import.meta.url);
+    DEPTH = 4;
+    HashThreads = class {
+      constructor(root, count, handlers) {
+        this.root = root;
+        this.handlers = handlers;
+        const path15 = fileURLToPath2(WORKER_URL);
+        if (!existsSync4(path15)) {
+          throw new PikaciError(`the file-hashing thread ${path15} is missing`, {
+            hint: "rebuild the bundle with `npm run bundle` (it writes dist/hash-worker.js beside dist/cli.js)"
+          });
+        }
+        this.workers = Array.from({ length: count }, () => this.start());
+      }
+      root;
+      handlers;
+      workers;
+      inFlight = /* @__PURE__ */ new Map();
+      /** Batches sent and not answered, over all threads. */
+      pending = 0;
+      closed = false;
+      /** A thread with fewer than DEPTH batches queued, if any. */
+      idle() {
+        return this.workers.find((worker) => (this.inFlight.get(worker) ?? 0) < DEPTH);
+      }
+      /** Sends a batch: the files' paths relative to the root, and their sizes when stat'ed. */
+      send(worker, id, batch) {
+        worker.postMessage({ id, paths: batch.paths, sizes: batch.sizes });
+        this.inFlight.set(worker, (this.inFlight.get(worker) ?? 0) + 1);
+        this.pending++;
+      }
+      /** Stops every thread, also mid-batch: no thread keeps reading after the hash has ended. */
+      async close() {
+        this.closed = true;
+        await Promise.all(this.workers.map((worker) => worker.terminate()));
+      }
+      start() {
+        const worker = new Worker(WORKER_URL, { workerData: { root: this.root }, execArgv: [] });
+        worker.on("message", (reply) => this.receive(worker, reply));
+        worker.on(
+          "error",
+          (error62) => this.fail(new PikaciError(`a file-hashing thread failed: ${error62.message}`))
+        );
+        worker.on("exit", (code) => this.fail(new PikaciError(`a file-hashing thread exited (code ${code})`)));
+        return worker;
+      }
+      receive(worker, reply) {
+        if (this.closed) return;
+        this.inFlight.set(worker, this.inFlight.get(worker) - 1);
+        this.pending--;
+        try {
+          this.report(reply);
+        } catch (error62) {
+          this.fail(error62);
+          return;
+        }
+        this.handlers.onReply();
+      }
+      /** A file the thread could not read fails the hash as reading it here would have. */
+      report(reply) {
+        if (reply.error !== void 0) {
+          const { message, code, path: path15 } = reply.error;
+          throw Object.assign(new Error(message), { code, path: `${this.root}/${path15}` });
+        }
+        const { digests = "", sizes = [] } = reply;
+        for (let k = 0; k < sizes.length; k++) {
+          const digest = { digest: digests.slice(k * 64, (k + 1) * 64), size: sizes[k] };
+          this.handlers.onDigest(reply.id + k, digest);
+        }
+      }
+      fail(error62) {
+        if (this.closed) return;
+        this.closed = true;
+        this.handlers.onFailure(error62);
+      }
+    };
+  }
+});
+
+// src/snapshot/read-digest.js
+import { createHash as createHash8, hash as hashOnce } from "node:crypto";
+import { closeSync, openSync, readSync } from "node:fs";
+function readDigest(path15, buffer, expectedSize) {
+  const fd = openSync(path15, "r");
   try {
+    const want = Math.min(expectedSize + 1, buffer.length);
+    const filled = fill(fd, buffer, want, expectedSize);
+    if (filled < want) {
+      return { digest: hashOnce("sha256", buffer.subarray(0, filled), "hex"), size: filled };
+    }
+    const hash2 = createHash8("sha256").update(buffer.subarray(0, filled));
+    let size = filled;
     for (; ; ) {
-      const { bytesRead } = await handle.read(buffer, 0, CHUNK2, null);
-      if (bytesRead === 0) break;
-      hash2.update(buffer.subarray(0, bytesRead));
-      size += bytesRead;
+      const n = fill(fd, buffer, buffer.length, expectedSize - size);
+      hash2.update(n === buffer.length ? buffer : buffer.subarray(0, n));
+      size += n;
+      if (n < buffer.length) return { digest: hash2.digest("hex"), size };
     }
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
-  return { digest: hash2.digest("hex"), size };
 }
-async function digestFiles(items, work, concurrency) {
-  const large = items.filter((item) => item.stat.size > SMALL_FILE);
-  const small = items.filter((item) => item.stat.size <= SMALL_FILE);
-  const streaming = mapLimit(large, concurrency, work);
-  let sliceStart = performance.now();
-  for (const item of small) {
-    await work(item);
-    if (performance.now() - sliceStart > 8) {
-      await yieldToLoop();
-      sliceStart = performance.now();
-    }
+function fill(fd, buffer, want, endAt) {
+  let filled = 0;
+  while (filled < want) {
+    const asked = want - filled;
+    const n = readSync(fd, buffer, filled, asked, null);
+    filled += n;
+    if (n === 0 || n < asked && filled === endAt) break;
   }
-  await streaming;
+  return filled;
 }
-async function mapLimit(items, limit, work) {
-  const results = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index], index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
+var READ_BUFFER_BYTES;
+var init_read_digest = __esm({
+  "src/snapshot/read-digest.js"() {
+    "use strict";
+    READ_BUFFER_BYTES = 1 << 20;
+  }
+});
+
+// src/snapshot/file-hasher.ts
+import { availableParallelism } from "node:os";
+import { setImmediate as yieldToLoop } from "node:timers/promises";
+function defaultThreads(cores = availableParallelism()) {
+  return Math.max(0, Math.min(cores - 1, MAX_THREADS));
 }
-var SMALL_FILE, CHUNK2;
+var THREADS_MIN_FILES, THREADS_MIN_BYTES, MAX_THREADS, BATCH_FILES, BATCH_BYTES, SLICE_MS, mainThreadBuffer, FileHasher;
+var init_file_hasher = __esm({
+  "src/snapshot/file-hasher.ts"() {
+    "use strict";
+    init_errors2();
+    init_hash_threads();
+    init_read_digest();
+    THREADS_MIN_FILES = 1e3;
+    THREADS_MIN_BYTES = 64 << 20;
+    MAX_THREADS = 7;
+    BATCH_FILES = 256;
+    BATCH_BYTES = 8 << 20;
+    SLICE_MS = 8;
+    FileHasher = class {
+      constructor(p) {
+        this.p = p;
+        this.maxThreads = p.threads ?? defaultThreads();
+        this.eager = p.threads !== void 0;
+      }
+      p;
+      files = [];
+      bytes = 0;
+      /** The first queued file not yet hashed here or handed to a thread. */
+      next = 0;
+      threads = null;
+      maxThreads;
+      /** Threads asked for by the caller start at once; by default only for a large enough queue. */
+      eager;
+      finishing = false;
+      failure = null;
+      wake = null;
+      /** Queues a file; its digest is reported with the returned index. */
+      add(file2) {
+        const index = this.files.push(file2) - 1;
+        this.bytes += file2.size;
+        if (this.threads === null && this.maxThreads > 0 && (this.eager || this.largeEnough())) {
+          this.startThreads();
+        }
+        this.feed();
+        return index;
+      }
+      /** Hashes everything queued; resolves once every digest has been reported. */
+      async finish() {
+        this.finishing = true;
+        try {
+          while (this.next < this.files.length) {
+            this.check();
+            this.feed();
+            this.hashSlice();
+            await yieldToLoop();
+          }
+          this.check();
+          while (this.threads !== null && this.threads.pending > 0) {
+            await new Promise((resolve5) => {
+              this.wake = resolve5;
+            });
+            this.check();
+          }
+        } finally {
+          await this.close();
+        }
+      }
+      async close() {
+        this.p.signal?.removeEventListener("abort", this.onAbort);
+        const threads = this.threads;
+        this.threads = null;
+        await threads?.close();
+      }
+      largeEnough() {
+        return this.files.length >= THREADS_MIN_FILES || this.bytes >= THREADS_MIN_BYTES;
+      }
+      startThreads() {
+        this.threads = new HashThreads(this.p.root, this.maxThreads, {
+          onDigest: this.p.onDigest,
+          onFailure: (error62) => {
+            this.failure ??= { error: error62 };
+            this.wake?.();
+          },
+          onReply: () => {
+            this.feed();
+            this.wake?.();
+          }
+        });
+        this.p.signal?.addEventListener("abort", this.onAbort, { once: true });
+      }
+      onAbort = () => this.wake?.();
+      check() {
+        if (this.failure !== null) throw this.failure.error;
+        if (this.p.signal?.aborted) throw new CancelledError("cancelled while hashing the workspace");
+      }
+      /** Hands batches to threads with room. While files are still being queued, only full batches. */
+      feed() {
+        const threads = this.threads;
+        if (threads === null) return;
+        for (let worker = threads.idle(); worker !== void 0; worker = threads.idle()) {
+          const end = this.batchEnd();
+          if (end === this.next) return;
+          threads.send(worker, this.next, this.batch(this.next, end));
+          this.next = end;
+        }
+      }
+      /**
+       * Where the next batch ends. Near the end batches shrink (to a share of what is left), so no
+       * thread is still busy with a large batch when the others have run out.
+       */
+      batchEnd() {
+        const remaining = this.files.length - this.next;
+        const share = Math.ceil(remaining / (4 * (this.maxThreads + 1)));
+        const limit = this.finishing ? Math.max(16, Math.min(BATCH_FILES, share)) : BATCH_FILES;
+        let end = this.next;
+        let bytes = 0;
+        while (end < this.files.length && end - this.next < limit) {
+          bytes += this.files[end].size;
+          end++;
+          if (bytes >= BATCH_BYTES) return end;
+        }
+        return this.finishing || end - this.next === limit ? end : this.next;
+      }
+      batch(start, end) {
+        const paths = new Array(end - start);
+        const sizes = new Array(end - start);
+        for (let i = start; i < end; i++) {
+          paths[i - start] = this.files[i].path;
+          sizes[i - start] = this.files[i].size;
+        }
+        return { paths, sizes };
+      }
+      /** Hashes queued files on this thread for up to SLICE_MS (at least one file). */
+      hashSlice() {
+        mainThreadBuffer ??= Buffer.allocUnsafe(READ_BUFFER_BYTES);
+        const started = performance.now();
+        while (this.next < this.files.length && performance.now() - started < SLICE_MS) {
+          const index = this.next++;
+          const { path: path15, size } = this.files[index];
+          this.p.onDigest(index, readDigest(`${this.p.root}/${path15}`, mainThreadBuffer, size));
+        }
+      }
+    };
+  }
+});
+
+// src/snapshot/digest.ts
+async function hashFiles2(p) {
+  const hasher = new FileHasher(p);
+  try {
+    for (const file2 of p.files) hasher.add(file2);
+  } catch (error62) {
+    await hasher.close();
+    throw error62;
+  }
+  await hasher.finish();
+}
 var init_digest = __esm({
   "src/snapshot/digest.ts"() {
     "use strict";
-    SMALL_FILE = 1 << 20;
-    CHUNK2 = 1 << 20;
+    init_file_hasher();
   }
 });
 
@@ -37757,17 +37989,16 @@ async function copySnapshot(snapshot, dest) {
   return { files: files.length, bytes: files.reduce((sum, entry) => sum + entry.size, 0) };
 }
 async function verifyCopies(files, dest, snapshotHash) {
-  const items = files.map((entry) => ({ entry, stat: { size: entry.size } }));
-  await digestFiles(
-    items,
-    async ({ entry }) => {
-      const copy = await digestFile(join4(dest, entry.path), entry.size);
+  await hashFiles2({
+    root: dest,
+    files,
+    onDigest: (i, copy) => {
+      const entry = files[i];
       if (copy.digest !== entry.digest || copy.size !== entry.size) {
         throw new SnapshotChangedError(entry.path, snapshotHash);
       }
-    },
-    8
-  );
+    }
+  });
 }
 var init_copy_tree = __esm({
   "src/executor/local/copy-tree.ts"() {
@@ -37778,7 +38009,7 @@ var init_copy_tree = __esm({
 });
 
 // src/executor/local/lane-env.ts
-import { existsSync as existsSync4 } from "node:fs";
+import { existsSync as existsSync5 } from "node:fs";
 import { delimiter, join as join5 } from "node:path";
 function laneEnv(params) {
   return {
@@ -37795,7 +38026,7 @@ function laneEnv(params) {
     PIKACI_ATTEMPT: String(params.ids.attempt)
   };
 }
-function findShell(path15, exists = existsSync4) {
+function findShell(path15, exists = existsSync5) {
   for (const dir of (path15 || FALLBACK_PATH).split(delimiter)) {
     if (dir && exists(join5(dir, "bash"))) return join5(dir, "bash");
   }
@@ -38557,7 +38788,7 @@ var require_safer = __commonJS({
       };
     }
     if (!Safer.alloc) {
-      Safer.alloc = function(size, fill, encoding) {
+      Safer.alloc = function(size, fill2, encoding) {
         if (typeof size !== "number") {
           throw new TypeError('The "size" argument must be of type number. Received type ' + typeof size);
         }
@@ -38565,12 +38796,12 @@ var require_safer = __commonJS({
           throw new RangeError('The value "' + size + '" is invalid for option "size"');
         }
         var buf = Buffer2(size);
-        if (!fill || fill.length === 0) {
+        if (!fill2 || fill2.length === 0) {
           buf.fill(0);
         } else if (typeof encoding === "string") {
-          buf.fill(fill, encoding);
+          buf.fill(fill2, encoding);
         } else {
-          buf.fill(fill);
+          buf.fill(fill2);
         }
         return buf;
       };
@@ -58988,15 +59219,15 @@ function createReconnectingConnection(params) {
     },
     async close() {
       closed = true;
-      const open7 = await current?.catch(() => null);
-      open7?.client.end();
+      const open6 = await current?.catch(() => null);
+      open6?.client.end();
     }
   };
 }
-async function retryRefusedChannel(signal, open7) {
+async function retryRefusedChannel(signal, open6) {
   for (let attempt = 0; ; attempt++) {
     try {
-      return await open7();
+      return await open6();
     } catch (error62) {
       const cause = error62 instanceof Error ? error62.cause : void 0;
       const refused = /Channel open failure/i.test(cause?.message ?? "");
@@ -64347,7 +64578,6 @@ init_base_key();
 
 // src/snapshot/build.ts
 init_errors2();
-init_digest();
 import { createHash as createHash10 } from "node:crypto";
 import { lstatSync as lstatSync2, readlinkSync, statSync as statSync2 } from "node:fs";
 import { isAbsolute as isAbsolute2, join as join9, relative, resolve as resolve3, sep as sep2 } from "node:path";
@@ -64358,7 +64588,7 @@ import { dirname as dirname2 } from "node:path";
 
 // src/snapshot/digest-cache-file.ts
 init_zod();
-import { readFileSync as readFileSync4 } from "node:fs";
+import { readFileSync as readFileSync3 } from "node:fs";
 import { endianness } from "node:os";
 var MAGIC = Buffer.from("pikaci-digests-v3\n", "latin1");
 var HEADER = MAGIC.length + 16;
@@ -64377,7 +64607,7 @@ var TreeMemo = external_exports.object({
 });
 function readCacheFile(file2) {
   try {
-    return readFileSync4(file2);
+    return readFileSync3(file2);
   } catch {
     return null;
   }
@@ -64476,7 +64706,8 @@ function loadDigestCache(params) {
     storedFiles: () => old === null ? [] : storedFiles(old),
     remember(path15, stat3, digest) {
       if (stat3.mtimeMs >= trustedBefore || stat3.ctimeMs >= trustedBefore) return false;
-      added.set(path15, { stats: storedStats(stat3, isExecutable(stat3.mode)), digest });
+      if (params.file !== null)
+        added.set(path15, { stats: storedStats(stat3, isExecutable(stat3.mode)), digest });
       return true;
     },
     async save(memo2) {
@@ -64578,6 +64809,7 @@ var GIT_PATHSPEC_EXCLUDES = [
 ];
 
 // src/snapshot/build.ts
+init_file_hasher();
 init_hash_spec();
 
 // src/snapshot/include.ts
@@ -64646,13 +64878,13 @@ function checkGlob(glob) {
 // src/snapshot/list-files.ts
 init_errors2();
 import { execFile as execFile3 } from "node:child_process";
-import { existsSync as existsSync5, readdirSync as readdirSync2 } from "node:fs";
+import { existsSync as existsSync6, readdirSync as readdirSync2 } from "node:fs";
 import { dirname as dirname3, join as join8 } from "node:path";
 import { promisify as promisify3 } from "node:util";
 
 // src/snapshot/git-work-tree.ts
 import { execFile as execFile2 } from "node:child_process";
-import { readFileSync as readFileSync5, statSync } from "node:fs";
+import { readFileSync as readFileSync4, statSync } from "node:fs";
 import { isAbsolute, join as join7 } from "node:path";
 import { promisify as promisify2 } from "node:util";
 
@@ -64778,7 +65010,7 @@ async function listGitWorkTree(params) {
   let changes;
   try {
     const running = startStatus(params.root, params.excludePathspecs ?? []);
-    const index = readFileSync5(join7(gitDir, "index"));
+    const index = readFileSync4(join7(gitDir, "index"));
     const known = params.knownIndex;
     const maybeKnown = known !== void 0 && indexChecksum(index, known.length) === known;
     if (!maybeKnown) parsed = parseGitIndex(index);
@@ -64897,7 +65129,7 @@ function gitDirOf(root) {
   const stat3 = statSync(dotGit, { throwIfNoEntry: false });
   if (stat3 === void 0) return null;
   if (stat3.isDirectory()) return dotGit;
-  const match = /^gitdir: (.+)$/m.exec(readFileSync5(dotGit, "utf8"));
+  const match = /^gitdir: (.+)$/m.exec(readFileSync4(dotGit, "utf8"));
   if (!match) return null;
   const target = match[1].trim();
   return isAbsolute(target) ? target : join7(root, target);
@@ -64941,7 +65173,7 @@ async function listFiles(root, options = {}) {
 var hasReplacement = (path15) => path15.includes("�");
 function insideGitWorkTree(root) {
   for (let dir = root; ; dir = dirname3(dir)) {
-    if (existsSync5(join8(dir, ".git"))) return true;
+    if (existsSync6(join8(dir, ".git"))) return true;
     if (dirname3(dir) === dir) return false;
   }
 }
@@ -64991,6 +65223,43 @@ function walk3(root) {
   return out;
 }
 
+// src/snapshot/stat-keys.ts
+var FIELDS = 6;
+var StatKeys = class {
+  data = new Float64Array(FIELDS * 1024);
+  count = 0;
+  push(stat3) {
+    if ((this.count + 1) * FIELDS > this.data.length) {
+      const grown = new Float64Array(this.data.length * 2);
+      grown.set(this.data);
+      this.data = grown;
+    }
+    const at = this.count++ * FIELDS;
+    const { data } = this;
+    data[at] = stat3.size;
+    data[at + 1] = stat3.mtimeMs;
+    data[at + 2] = stat3.ctimeMs;
+    data[at + 3] = stat3.ino;
+    data[at + 4] = stat3.dev;
+    data[at + 5] = stat3.mode;
+  }
+  size(index) {
+    return this.data[index * FIELDS];
+  }
+  get(index) {
+    const at = index * FIELDS;
+    const d = this.data;
+    return {
+      size: d[at],
+      mtimeMs: d[at + 1],
+      ctimeMs: d[at + 2],
+      ino: d[at + 3],
+      dev: d[at + 4],
+      mode: d[at + 5]
+    };
+  }
+};
+
 // src/snapshot/build.ts
 function defaultDigestCacheFile(root, stateRoot) {
   if (stateRoot === void 0) return join9(root, ".pikaci", "cache", "digests-v3.bin");
@@ -65003,11 +65272,13 @@ async function buildSnapshot(params) {
   const include = params.include ?? [];
   const rules = snapshotRules(exclude);
   const memo2 = include.length === 0 && cache.memo?.rules === rules ? cache.memo : null;
+  throwIfCancelled(params.signal);
   const listed = await listFiles(root, { env: params.env, exclude, knownIndex: memo2?.index });
   if (memo2 !== null && listed.tree?.unchanged) return fromMemo(root, cache, memo2);
   if (include.length > 0) addIncluded(listed, listIncluded(root, include, { stateRoot: exclude }));
-  const found = statListed(root, listed, cache);
-  const unstored = await readDigests(root, found, cache, params.concurrency ?? 16);
+  throwIfCancelled(params.signal);
+  const { signal, threads } = params;
+  const { found, unstored } = await statAndHash({ root, listed, cache, signal, threads });
   const { sorted, files, bytes } = finish3(found.entries, found.dirs);
   const hash2 = hashSortedEntries(sorted);
   const tree = listed.tree;
@@ -65030,8 +65301,8 @@ function resolveBuild(params) {
   }
   return { root, exclude: stateRootInside ?? void 0, cacheFile };
 }
-function statListed(root, listed, cache) {
-  const found = { entries: [], dirs: /* @__PURE__ */ new Set(), toRead: [], cacheHits: 0 };
+function statListed(p, found, read) {
+  const { root, listed, cache } = p;
   const { entries, dirs } = found;
   const toStat = [];
   for (const file2 of listed.indexed) {
@@ -65053,7 +65324,7 @@ function statListed(root, listed, cache) {
     } else if (stat3.isFile()) {
       const hit = cache.lookup(path15, stat3);
       if (hit) found.cacheHits++;
-      else found.toRead.push({ path: path15, stat: stat3, index: entries.length });
+      else read({ path: path15, stat: stat3, index: entries.length });
       entries.push({
         type: "file",
         path: path15,
@@ -65066,22 +65337,40 @@ function statListed(root, listed, cache) {
     }
     addParents(path15, dirs);
   }
-  return found;
 }
-async function readDigests(root, found, cache, concurrency) {
+async function statAndHash(p) {
+  const found = { entries: [], dirs: /* @__PURE__ */ new Set(), cacheHits: 0 };
+  const paths = [];
+  const indexes = [];
+  const stats = new StatKeys();
   let unstored = 0;
-  await digestFiles(
-    found.toRead,
-    async ({ path: path15, stat: stat3, index }) => {
-      const { digest, size } = await digestFile(join9(root, path15), stat3.size);
-      const entry = found.entries[index];
+  const hasher = new FileHasher({
+    root: p.root,
+    signal: p.signal,
+    threads: p.threads,
+    onDigest: (i, { digest, size }) => {
+      const entry = found.entries[indexes[i]];
       entry.digest = digest;
       entry.size = size;
-      if (size !== stat3.size || !cache.remember(path15, stat3, digest)) unstored++;
-    },
-    concurrency
-  );
-  return unstored;
+      if (size !== stats.size(i) || !p.cache.remember(paths[i], stats.get(i), digest)) unstored++;
+    }
+  });
+  try {
+    statListed(p, found, ({ path: path15, stat: stat3, index }) => {
+      paths.push(path15);
+      indexes.push(index);
+      stats.push(stat3);
+      hasher.add({ path: path15, size: stat3.size });
+    });
+  } catch (error62) {
+    await hasher.close();
+    throw error62;
+  }
+  await hasher.finish();
+  return { found, unstored };
+}
+function throwIfCancelled(signal) {
+  if (signal?.aborted) throw new CancelledError("cancelled while hashing the workspace");
 }
 function symlinksOf(sorted) {
   return sorted.flatMap((e) => e.type === "symlink" ? [[e.path, e.target]] : []);
@@ -65192,7 +65481,7 @@ Options:
 };
 
 // src/cli/commands/host.ts
-import { existsSync as existsSync6 } from "node:fs";
+import { existsSync as existsSync7 } from "node:fs";
 import { resolve as resolve4 } from "node:path";
 init_errors2();
 init_guest();
@@ -65752,7 +66041,7 @@ function expectations(runnerPath) {
 async function imagesToCheck(params) {
   if (params.images?.length) return [...new Set(params.images)];
   const file2 = params.config ?? DEFAULT_CONFIG_PATH;
-  if (params.config === void 0 && !existsSync6(resolve4(params.cwd, file2))) return [DEFAULT_IMAGE];
+  if (params.config === void 0 && !existsSync7(resolve4(params.cwd, file2))) return [DEFAULT_IMAGE];
   const { config: config2 } = await loadConfigFile(file2, { cwd: params.cwd });
   return [...new Set(resolveLanes(config2).map((lane) => lane.execute.image))];
 }
@@ -65763,7 +66052,7 @@ import path11 from "node:path";
 
 // src/store/atomic.ts
 import { randomBytes as randomBytes7 } from "node:crypto";
-import { open as open5, rename as rename3, unlink } from "node:fs/promises";
+import { open as open4, rename as rename3, unlink } from "node:fs/promises";
 import path9 from "node:path";
 async function atomicWriteFile(target, data) {
   const dir = path9.dirname(target);
@@ -65772,7 +66061,7 @@ async function atomicWriteFile(target, data) {
     `.${path9.basename(target)}.${process.pid}.${randomBytes7(4).toString("hex")}.tmp`
   );
   try {
-    const handle = await open5(temp, "wx", 420);
+    const handle = await open4(temp, "wx", 420);
     try {
       await handle.writeFile(data);
       await handle.sync();
@@ -65789,7 +66078,7 @@ async function atomicWriteFile(target, data) {
 }
 async function syncDirectory(dir) {
   try {
-    const handle = await open5(dir, "r");
+    const handle = await open4(dir, "r");
     try {
       await handle.sync();
     } finally {
@@ -65801,7 +66090,7 @@ async function syncDirectory(dir) {
 
 // src/store/capped-log.ts
 init_schema();
-import { closeSync, fstatSync, ftruncateSync, openSync, readSync, rmSync, writeSync } from "node:fs";
+import { closeSync as closeSync2, fstatSync, ftruncateSync, openSync as openSync2, readSync as readSync2, rmSync, writeSync } from "node:fs";
 var MARKER_RESERVE_BYTES = 512;
 var LINE_SNAP_BYTES = 4096;
 var COPY_CHUNK = 1024 * 1024;
@@ -65829,8 +66118,8 @@ var CappedLogFile = class {
     const content = limitBytes - MARKER_RESERVE_BYTES;
     this.#head = Math.floor(content / 2);
     this.#ringSize = content - this.#head;
-    closeSync(openSync(path15, "a"));
-    this.#fd = openSync(path15, "r+");
+    closeSync2(openSync2(path15, "a"));
+    this.#fd = openSync2(path15, "r+");
     this.#total = fstatSync(this.#fd).size;
   }
   get totalBytes() {
@@ -65860,9 +66149,9 @@ var CappedLogFile = class {
       if (this.#ringFd === null) return null;
       return this.#joinHeadAndTail();
     } finally {
-      closeSync(this.#fd);
+      closeSync2(this.#fd);
       if (this.#ringFd !== null) {
-        closeSync(this.#ringFd);
+        closeSync2(this.#ringFd);
         rmSync(this.#ringPath(), { force: true });
       }
     }
@@ -65872,7 +66161,7 @@ var CappedLogFile = class {
   }
   /** The cap was just reached: move the file's last ring-size bytes into the ring, keep the head. */
   #startRing() {
-    const ring = openSync(this.#ringPath(), "w+");
+    const ring = openSync2(this.#ringPath(), "w+");
     this.#ringFd = ring;
     const from = this.#total - this.#ringSize;
     copyRange(this.#fd, from, this.#ringSize, (chunk, at) => {
@@ -65942,7 +66231,7 @@ function copyRange(fd, from, length, sink) {
   const buf = Buffer.alloc(Math.min(COPY_CHUNK, Math.max(1, length)));
   let done = 0;
   while (done < length) {
-    const n = readSync(fd, buf, 0, Math.min(buf.length, length - done), from + done);
+    const n = readSync2(fd, buf, 0, Math.min(buf.length, length - done), from + done);
     if (n === 0) break;
     sink(Buffer.from(buf.subarray(0, n)), done);
     done += n;
@@ -65951,7 +66240,7 @@ function copyRange(fd, from, length, sink) {
 function snapHeadEnd(fd, head) {
   const window2 = Math.min(head, LINE_SNAP_BYTES);
   const buf = Buffer.alloc(window2);
-  const n = readSync(fd, buf, 0, window2, head - window2);
+  const n = readSync2(fd, buf, 0, window2, head - window2);
   const nl = buf.subarray(0, n).lastIndexOf(10);
   return nl < 0 ? head : head - window2 + nl + 1;
 }
@@ -65961,7 +66250,7 @@ function snapTailStart(ring, start, size) {
   let got = 0;
   let pos = start;
   while (got < window2) {
-    const n = readSync(ring, buf, got, Math.min(window2 - got, size - pos), pos);
+    const n = readSync2(ring, buf, got, Math.min(window2 - got, size - pos), pos);
     if (n === 0) break;
     got += n;
     pos = (pos + n) % size;
@@ -65971,11 +66260,11 @@ function snapTailStart(ring, start, size) {
 }
 
 // src/store/file-end.ts
-import { open as open6 } from "node:fs/promises";
+import { open as open5 } from "node:fs/promises";
 async function readFileEnd(file2, maxBytes) {
   let handle;
   try {
-    handle = await open6(file2, "r");
+    handle = await open5(file2, "r");
   } catch (error62) {
     if (error62.code === "ENOENT") return null;
     throw error62;
@@ -66549,7 +66838,7 @@ function exitCodeOf(status) {
 }
 
 // src/run/default-deps.ts
-var defaultHashSnapshot = (workspace, _signal, { stateRoot, include }) => buildSnapshot({ root: workspace, stateRoot, include });
+var defaultHashSnapshot = (workspace, signal, { stateRoot, include }) => buildSnapshot({ root: workspace, stateRoot, include, signal });
 
 // src/run/prepare.ts
 function planRun(p) {
@@ -67058,7 +67347,7 @@ async function runEngine(params) {
   let setupError = null;
   if (lanes.length > 0) {
     try {
-      const snapshot = await hashOnce(scope, params.snapshot);
+      const snapshot = await hashOnce2(scope, params.snapshot);
       await runJobs(scope, { ...params, snapshot, warn: warn2 });
     } catch (error62) {
       setupError = error62;
@@ -67109,7 +67398,7 @@ async function writePlan(store, planned, warn2) {
     warn2(`could not write plan.json: ${describeError(error62)}`);
   }
 }
-async function hashOnce(scope, source) {
+async function hashOnce2(scope, source) {
   const started = scope.iso();
   const t0 = performance.now();
   const snapshot = await source(scope.signal);

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Builds the committed bundles: dist/index.js (action main), dist/post.js (action post step),
 // dist/cli.js (the `pikaci` command) and dist/app.js (the GitHub App, started by `pikaci app serve`
-// or `node dist/app.js`). `npm run build` (or `npm run bundle`); `--outdir DIR` builds elsewhere
+// or `node dist/app.js`), and dist/hash-worker.js, the file-hashing thread the others start from
+// beside themselves (src/snapshot/hash-threads.ts). `npm run build` (or `npm run bundle`); `--outdir DIR` builds elsewhere
 // (check-dist.sh).
 //
 // Why committed bundles and not `tsc` output built on install: a production install
@@ -28,6 +29,8 @@ const ENTRIES = [
   ["post", "src/action/post.ts"],
   ["cli", "src/cli/entry.ts"],
   ["app", "app/src/server.ts"],
+  // Loaded by URL, not imported: a worker thread needs a file of its own.
+  ["hash-worker", "src/snapshot/hash-worker.js"],
 ];
 
 const BANNER = [

@@ -1,15 +1,16 @@
 import { createHash } from "node:crypto";
 import { lstatSync, readlinkSync, type Stats, statSync } from "node:fs";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
-import { UsageError } from "../errors/index.js";
-import { digestFile, digestFiles } from "./digest.js";
+import { CancelledError, UsageError } from "../errors/index.js";
 import { type DigestCache, loadDigestCache } from "./digest-cache.js";
 import type { TreeMemo } from "./digest-cache-file.js";
 import { type FileEntry, isExecutable, type Snapshot, type SnapshotEntry } from "./entries.js";
 import { EXCLUDE_RULES } from "./excludes.js";
+import { FileHasher } from "./file-hasher.js";
 import { HASH_PREFIX, hashSortedEntries, sortEntries } from "./hash-spec.js";
 import { listIncluded } from "./include.js";
 import { type ListedFiles, listFiles } from "./list-files.js";
+import { StatKeys } from "./stat-keys.js";
 
 export interface BuildSnapshotParams {
   root: string;
@@ -20,8 +21,10 @@ export interface BuildSnapshotParams {
   cacheFile?: string | null;
   /** pikaci's state directory (`--state-root`): keeps the digest cache out of the workspace. */
   stateRoot?: string;
-  /** Concurrent file reads. */
-  concurrency?: number;
+  /** Ends the hash with a CancelledError (between listing and hashing, and between files). */
+  signal?: AbortSignal;
+  /** Worker threads hashing files besides the main thread (0: none). Default: see FileHasher. */
+  threads?: number;
   now?: () => number;
   /** Only consulted for git's own location variables (GIT_DIR, GIT_INDEX_FILE, …). */
   env?: NodeJS.ProcessEnv;
@@ -48,12 +51,14 @@ export async function buildSnapshot(params: BuildSnapshotParams): Promise<Snapsh
   const rules = snapshotRules(exclude);
   // Git does not vouch for ignored files, so an included tree never comes from (or makes) a memo.
   const memo = include.length === 0 && cache.memo?.rules === rules ? cache.memo : null;
+  throwIfCancelled(params.signal);
   const listed = await listFiles(root, { env: params.env, exclude, knownIndex: memo?.index });
   if (memo !== null && listed.tree?.unchanged) return fromMemo(root, cache, memo);
   if (include.length > 0) addIncluded(listed, listIncluded(root, include, { stateRoot: exclude }));
 
-  const found = statListed(root, listed, cache);
-  const unstored = await readDigests(root, found, cache, params.concurrency ?? 16);
+  throwIfCancelled(params.signal);
+  const { signal, threads } = params;
+  const { found, unstored } = await statAndHash({ root, listed, cache, signal, threads });
   const { sorted, files, bytes } = finish(found.entries, found.dirs);
   const hash = hashSortedEntries(sorted);
   const tree = listed.tree;
@@ -85,17 +90,29 @@ function resolveBuild(params: BuildSnapshotParams): {
   return { root, exclude: stateRootInside ?? undefined, cacheFile };
 }
 
+interface ToRead {
+  path: string;
+  stat: Stats;
+  /** Where its entry is in `Found.entries`. */
+  index: number;
+}
+
 interface Found {
   entries: SnapshotEntry[];
   dirs: Set<string>;
-  /** Files whose digest the cache did not have: read and hashed by readDigests into `entries[index]`. */
-  toRead: { path: string; stat: Stats; index: number }[];
   cacheHits: number;
 }
 
-/** The listed paths as entries: digests from the cache where it holds, the rest queued to read. */
-function statListed(root: string, listed: ListedFiles, cache: DigestCache): Found {
-  const found: Found = { entries: [], dirs: new Set(), toRead: [], cacheHits: 0 };
+/**
+ * Adds the listed paths to `found` as entries: digests from the cache where it holds; the other
+ * files are handed to `read`, which fills in their digest and size at `entries[index]` later.
+ */
+function statListed(
+  p: { root: string; listed: ListedFiles; cache: DigestCache },
+  found: Found,
+  read: (file: ToRead) => void,
+): void {
+  const { root, listed, cache } = p;
   const { entries, dirs } = found;
   // Files git vouches for: a cache hit on the index's stat data needs no syscall at all. A miss
   // (new content, or a git that records no nanoseconds) is stat'ed below like any other path.
@@ -122,7 +139,7 @@ function statListed(root: string, listed: ListedFiles, cache: DigestCache): Foun
     } else if (stat.isFile()) {
       const hit = cache.lookup(path, stat);
       if (hit) found.cacheHits++;
-      else found.toRead.push({ path, stat, index: entries.length });
+      else read({ path, stat, index: entries.length });
       entries.push({
         type: "file",
         path,
@@ -135,30 +152,54 @@ function statListed(root: string, listed: ListedFiles, cache: DigestCache): Foun
     }
     addParents(path, dirs);
   }
-  return found;
 }
 
-/** Hashes the queued files into their entries; returns how many digests the cache could not keep. */
-async function readDigests(
-  root: string,
-  found: Found,
-  cache: DigestCache,
-  concurrency: number,
-): Promise<number> {
+/**
+ * Stats the listed paths and hashes the files the cache does not know. Hashing starts while the
+ * stat goes on (threads take the first batches), so the two overlap.
+ */
+async function statAndHash(p: {
+  root: string;
+  listed: ListedFiles;
+  cache: DigestCache;
+  signal?: AbortSignal;
+  threads?: number;
+}): Promise<{ found: Found; unstored: number }> {
+  const found: Found = { entries: [], dirs: new Set(), cacheHits: 0 };
+  // What each queued file's digest goes with: its path, its entry, and its stat data.
+  const paths: string[] = [];
+  const indexes: number[] = [];
+  const stats = new StatKeys();
   // Too recent for the cache, or changed while read: the next run hashes these again.
   let unstored = 0;
-  await digestFiles(
-    found.toRead,
-    async ({ path, stat, index }) => {
-      const { digest, size } = await digestFile(join(root, path), stat.size);
-      const entry = found.entries[index] as FileEntry;
+  const hasher = new FileHasher({
+    root: p.root,
+    signal: p.signal,
+    threads: p.threads,
+    onDigest: (i, { digest, size }) => {
+      const entry = found.entries[indexes[i]!] as FileEntry;
       entry.digest = digest;
       entry.size = size;
-      if (size !== stat.size || !cache.remember(path, stat, digest)) unstored++;
+      if (size !== stats.size(i) || !p.cache.remember(paths[i]!, stats.get(i), digest)) unstored++;
     },
-    concurrency,
-  );
-  return unstored;
+  });
+  try {
+    statListed(p, found, ({ path, stat, index }) => {
+      paths.push(path);
+      indexes.push(index);
+      stats.push(stat);
+      hasher.add({ path, size: stat.size });
+    });
+  } catch (error) {
+    await hasher.close();
+    throw error;
+  }
+  await hasher.finish();
+  return { found, unstored };
+}
+
+function throwIfCancelled(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new CancelledError("cancelled while hashing the workspace");
 }
 
 function symlinksOf(sorted: readonly SnapshotEntry[]): [string, string][] {

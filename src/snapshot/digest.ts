@@ -1,11 +1,4 @@
-import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { open } from "node:fs/promises";
-import { setImmediate as yieldToLoop } from "node:timers/promises";
-
-/** Files up to this size are read with one readFile; larger ones are streamed through a fixed buffer. */
-const SMALL_FILE = 1 << 20;
-const CHUNK = 1 << 20;
+import { FileHasher } from "./file-hasher.js";
 
 export interface FileDigest {
   digest: string;
@@ -13,72 +6,32 @@ export interface FileDigest {
   size: number;
 }
 
-/**
- * Small files are read synchronously: from the page cache that costs ~10 us, while the promise
- * readFile (open, fstat, read, close through the thread pool) costs ~4x more and capped throughput
- * at half of `sha256sum`. Callers batch them (see digestFiles) so the event loop still breathes.
- */
-export function digestSmallFile(path: string): FileDigest {
-  const data = readFileSync(path);
-  return { digest: createHash("sha256").update(data).digest("hex"), size: data.length };
+/** A file to hash: its path relative to the root, and its size when stat'ed (to share the work out). */
+export interface FileToHash {
+  path: string;
+  size: number;
 }
 
-export async function digestFile(path: string, expectedSize: number): Promise<FileDigest> {
-  if (expectedSize <= SMALL_FILE) return digestSmallFile(path);
-  const hash = createHash("sha256");
-  const handle = await open(path, "r");
-  const buffer = Buffer.allocUnsafe(CHUNK);
-  let size = 0;
+/** Called once per file with its index; a throw fails the whole hash. */
+export type OnDigest = (index: number, digest: FileDigest) => void;
+
+/**
+ * Hashes every file of `files` under `root` (see FileHasher: worker threads for a large set, the
+ * main thread in short slices for a small one); `onDigest` gets each file's index in `files`.
+ */
+export async function hashFiles(p: {
+  root: string;
+  files: readonly FileToHash[];
+  onDigest: OnDigest;
+  signal?: AbortSignal;
+  threads?: number;
+}): Promise<void> {
+  const hasher = new FileHasher(p);
   try {
-    for (;;) {
-      const { bytesRead } = await handle.read(buffer, 0, CHUNK, null);
-      if (bytesRead === 0) break;
-      hash.update(buffer.subarray(0, bytesRead));
-      size += bytesRead;
-    }
-  } finally {
-    await handle.close();
+    for (const file of p.files) hasher.add(file);
+  } catch (error) {
+    await hasher.close();
+    throw error;
   }
-  return { digest: hash.digest("hex"), size };
-}
-
-/**
- * Hashes many files: large ones streamed with bounded concurrency, small ones synchronously in
- * slices of ~8 ms between which the event loop runs (progress output, signals).
- */
-export async function digestFiles<T extends { stat: { size: number } }>(
-  items: readonly T[],
-  work: (item: T) => Promise<void>,
-  concurrency: number,
-): Promise<void> {
-  const large = items.filter((item) => item.stat.size > SMALL_FILE);
-  const small = items.filter((item) => item.stat.size <= SMALL_FILE);
-  const streaming = mapLimit(large, concurrency, work);
-  let sliceStart = performance.now();
-  for (const item of small) {
-    await work(item);
-    if (performance.now() - sliceStart > 8) {
-      await yieldToLoop();
-      sliceStart = performance.now();
-    }
-  }
-  await streaming;
-}
-
-/** Runs `work` over `items` with at most `limit` in flight; results keep the input order. */
-export async function mapLimit<T, R>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T, index: number) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index]!, index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
+  await hasher.finish();
 }

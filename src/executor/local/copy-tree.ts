@@ -1,7 +1,7 @@
 import { chmod, constants, copyFile, mkdir, symlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { asSnapshotChange, SnapshotChangedError } from "../../errors/index.js";
-import { digestFile, digestFiles } from "../../snapshot/digest.js";
+import { hashFiles } from "../../snapshot/digest.js";
 import type { FileEntry, Snapshot } from "../../snapshot/entries.js";
 
 export interface CopyStats {
@@ -52,15 +52,14 @@ export async function copySnapshot(
 
 /** Hashes the copies (hot in the page cache), not the workspace: what the lane will read is checked. */
 async function verifyCopies(files: readonly FileEntry[], dest: string, snapshotHash: string): Promise<void> {
-  const items = files.map((entry) => ({ entry, stat: { size: entry.size } }));
-  await digestFiles(
-    items,
-    async ({ entry }) => {
-      const copy = await digestFile(join(dest, entry.path), entry.size);
+  await hashFiles({
+    root: dest,
+    files,
+    onDigest: (i, copy) => {
+      const entry = files[i]!;
       if (copy.digest !== entry.digest || copy.size !== entry.size) {
         throw new SnapshotChangedError(entry.path, snapshotHash);
       }
     },
-    8,
-  );
+  });
 }
