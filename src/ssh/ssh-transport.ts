@@ -1,3 +1,4 @@
+import type { Duplex } from "node:stream";
 import { Client, type ConnectConfig, type ServerHostKeyAlgorithm } from "ssh2";
 import { InfrastructureError, UsageError } from "../errors/index.js";
 import { parseHostUrl } from "../transport/host-url.js";
@@ -82,6 +83,15 @@ export async function connectSsh(params: SshConnectParams): Promise<SshTransport
       } finally {
         release();
       }
+    },
+    async openSocket(path: string): Promise<Duplex> {
+      if (connection.isClosed()) throw new InfrastructureError(`ssh transport to ${where} is closed`);
+      const { client } = await connection.get();
+      return new Promise((resolve, reject) =>
+        client.openssh_forwardOutStreamLocal(path, (error, stream) =>
+          error ? reject(error) : resolve(stream),
+        ),
+      );
     },
     close: () => connection.close(),
   };

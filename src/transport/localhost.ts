@@ -1,5 +1,6 @@
 import { type ChildProcess, type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
-import { Readable } from "node:stream";
+import { connect } from "node:net";
+import { type Duplex, Readable } from "node:stream";
 import { InfrastructureError } from "../errors/index.js";
 import type { ExecOptions, ExecResult, Transport } from "./transport.js";
 
@@ -39,6 +40,17 @@ export class LocalhostTransport implements Transport {
           }),
         );
       });
+    });
+  }
+
+  openSocket(path: string): Promise<Duplex> {
+    return new Promise((resolve, reject) => {
+      const socket = connect(path);
+      socket.once("connect", () => {
+        socket.removeListener("error", reject);
+        resolve(socket);
+      });
+      socket.once("error", reject);
     });
   }
 

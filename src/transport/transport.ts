@@ -1,4 +1,4 @@
-import type { Readable } from "node:stream";
+import type { Duplex, Readable } from "node:stream";
 
 /**
  * The one choke point for running commands on a build host. Commands are argv arrays;
@@ -31,5 +31,11 @@ export interface Transport {
   /** `localhost` or `ssh://user@host:port` — never contains credentials; safe to log and record. */
   readonly description: string;
   exec(argv: readonly string[], options?: ExecOptions): Promise<ExecResult>;
+  /**
+   * A byte stream to a unix socket on the host (ssh: a `direct-streamlocal` channel, as
+   * `ssh -L local:/remote.sock` opens); the Incus client speaks the daemon's API over it. Rejects
+   * when the host refuses (sshd `AllowStreamLocalForwarding no`); callers fall back to commands.
+   */
+  openSocket?(path: string): Promise<Duplex>;
   close(): Promise<void>;
 }

@@ -12,7 +12,15 @@ import type { JobEvents, JobSpec } from "../executor.js";
 import type { PhaseClock } from "../phase-clock.js";
 import type { JobEnding } from "./classify.js";
 import { GUEST_ARTIFACTS, GUEST_SNAPSHOT, jobDevices, writableDirs } from "./devices.js";
-import { DEFAULT_RUNNER_PATH, type GuestExit, guestEnv, runGuest } from "./guest.js";
+import {
+  apiGuest,
+  DEFAULT_RUNNER_PATH,
+  type GuestExit,
+  type GuestStart,
+  guestEnv,
+  runGuest,
+  shellGuest,
+} from "./guest.js";
 import type { KeyedCache } from "./keyed-cache.js";
 import { restoreKeyedCaches } from "./keyed-cache.js";
 import { instanceLabels } from "./names.js";
@@ -92,10 +100,22 @@ function devicesFor(job: IncusJob, snapshotPath: string) {
   });
 }
 
-/** Directories, snapshot, instance, guest, artifacts: everything up to the guest's result. */
+/**
+ * Directories, snapshot, instance, guest, artifacts: everything up to the guest's result. The
+ * directories and the snapshot do not depend on each other, so their round trips overlap (and the
+ * warm-pool claim, started earlier, runs alongside both).
+ */
 export async function runSteps(job: IncusJob): Promise<void> {
-  const { clock, layout } = job;
-  await clock.run("prepare_directories", () => {
+  const [, snapshotPath] = await Promise.all([prepareDirectories(job), syncSnapshot(job)]);
+  checkAbort(job);
+  const workdir = await job.clock.run("prepare_runtime", () => prepareRuntime(job, snapshotPath));
+  const exit = await runGuestPhases(job, workdir);
+  await takeExit(job, exit, workdir);
+}
+
+function prepareDirectories(job: IncusJob): Promise<void> {
+  const { layout } = job;
+  return job.clock.run("prepare_directories", () => {
     const writable = [
       ...writableDirs(devicesFor(job, GUEST_SNAPSHOT)),
       posix.join(layout.artifacts, "outputs"),
@@ -108,8 +128,10 @@ export async function runSteps(job: IncusJob): Promise<void> {
       heartbeat: layout.heartbeat,
     });
   });
-  checkAbort(job);
-  const snapshotPath = await clock.run("sync_snapshot", async () => {
+}
+
+function syncSnapshot(job: IncusJob): Promise<string> {
+  return job.clock.run("sync_snapshot", async () => {
     const synced = await job.syncer({ snapshot: job.job.snapshot, signal: job.signal, log: job.host });
     job.sync = synced.stats;
     job.host(
@@ -117,10 +139,6 @@ export async function runSteps(job: IncusJob): Promise<void> {
     );
     return synced.remotePath;
   });
-  checkAbort(job);
-  const workdir = await clock.run("prepare_runtime", () => prepareRuntime(job, snapshotPath));
-  const exit = await runGuestPhases(job, workdir);
-  await takeExit(job, exit, workdir);
 }
 
 async function prepareRuntime(job: IncusJob, snapshotPath: string): Promise<string> {
@@ -206,12 +224,10 @@ async function runGuestPhases(job: IncusJob, workdir: string): Promise<GuestExit
       ...guestEnv({ spec, workdir, ids: { ...ids(job.job), laneId: job.job.lane_id } }),
       [OUTPUT_DIR_ENV]: GUEST_OUTPUTS,
     };
-    const scope = settings.project ? { project: settings.project } : {};
+    const start = await guestStart(job, env);
     return {
       exit: runGuest({
-        transport: job.transport,
-        execArgv: execArgv(job.instance!, [settings.runnerPath ?? DEFAULT_RUNNER_PATH], { env }, scope),
-        resultPath: posix.join(job.layout.artifacts, "result.json"),
+        start,
         deadlineMs: deadlineSecs * 1000,
         onOutput: (text) => job.events.log("guest", text),
         signal: job.signal,
@@ -219,6 +235,22 @@ async function runGuestPhases(job: IncusJob, workdir: string): Promise<GuestExit
     };
   });
   return job.clock.run("wait_for_completion", () => guest.exit);
+}
+
+/** Over the Incus API when the client has it (no host shell, no CLI process), else `incus exec` in a shell. */
+async function guestStart(job: IncusJob, env: Record<string, string>): Promise<GuestStart> {
+  const { settings } = job;
+  const argv = [settings.runnerPath ?? DEFAULT_RUNNER_PATH];
+  if ((await job.incus.connection()).kind === "api") {
+    const resultPath = posix.join(GUEST_ARTIFACTS, "result.json");
+    return apiGuest({ incus: job.incus, instance: job.instance!, argv, env, resultPath });
+  }
+  const scope = settings.project ? { project: settings.project } : {};
+  return shellGuest({
+    transport: job.transport,
+    execArgv: execArgv(job.instance!, argv, { env }, scope),
+    resultPath: posix.join(job.layout.artifacts, "result.json"),
+  });
 }
 
 async function takeExit(job: IncusJob, exit: GuestExit, workdir: string): Promise<void> {
