@@ -75,6 +75,7 @@ export function createIncusExecutor(options: IncusExecutorOptions): Executor {
     background.add(safe);
     void safe.finally(() => background.delete(safe));
   };
+  const starting = createStartGate();
   const size = () => (typeof options.warmPool === "function" ? options.warmPool() : options.warmPool) ?? 0;
   let pool: WarmPool | null = null;
   const poolFor = () => {
@@ -86,6 +87,7 @@ export function createIncusExecutor(options: IncusExecutorOptions): Executor {
       storage: options.storagePool,
       track,
       warn,
+      quiet: starting.quiet,
     });
     return pool;
   };
@@ -102,6 +104,7 @@ export function createIncusExecutor(options: IncusExecutorOptions): Executor {
         incus,
         owner,
         pool: poolFor(),
+        starting,
         track,
         warn,
       }),
@@ -121,12 +124,35 @@ interface IncusJobParams {
   incus: IncusClient;
   owner: string;
   pool: WarmPool | null;
+  starting: ReturnType<typeof createStartGate>;
   track: (work: Promise<void>) => void;
   warn: (message: string) => void;
 }
 
+/** Counts jobs between their start and their guest's launch; `quiet` waits until there are none. */
+function createStartGate() {
+  let count = 0;
+  let waiters: (() => void)[] = [];
+  return {
+    enter(): () => void {
+      count++;
+      let left = false;
+      return () => {
+        if (left) return;
+        left = true;
+        if (--count > 0) return;
+        for (const wake of waiters) wake();
+        waiters = [];
+      };
+    },
+    quiet: (): Promise<void> =>
+      count === 0 ? Promise.resolve() : new Promise((resolve) => waiters.push(resolve)),
+  };
+}
+
 async function runIncusJob(params: IncusJobParams): Promise<JobOutcome> {
   const job = incusJob(params);
+  job.started = params.starting.enter();
   const { transport } = params.options;
   const stopHeartbeat = startHeartbeat({
     transport,
@@ -144,12 +170,15 @@ async function runIncusJob(params: IncusJobParams): Promise<JobOutcome> {
     }
     const { caches } = params.job.execute;
     job.keyed = await planKeyedCaches({ caches, snapshot: params.job.snapshot, jobDir: job.layout.jobDir });
-    job.claim = startClaim(job);
+    startClaim(job);
     await runSteps(job);
   } catch (error) {
     if (params.signal.aborted) job.ending.aborted = true;
     else job.ending.error = describeError(error);
   } finally {
+    // A job that failed before its disks were ready withdraws its claim (a no-op once offered).
+    job.offerPlug(null);
+    job.started();
     stopHeartbeat();
   }
   const cleanup = cleanUp(job, params.warn);
@@ -190,6 +219,8 @@ function incusJob(params: IncusJobParams): IncusJob {
     instance: null,
     oomKills: null,
     claim: Promise.resolve(null),
+    offerPlug: () => {},
+    started: () => {},
     network: null,
   };
 }

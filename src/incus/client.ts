@@ -12,6 +12,7 @@ import {
   execArgv,
   filePullArgv,
   type IncusScope,
+  type InstancePatch,
   type InstanceSpec,
   imageInfoArgv,
   queryArgv,
@@ -48,9 +49,10 @@ export interface IncusClient {
   list(prefix: string): Promise<InstanceSummary[]>;
   /**
    * Atomically add device `device` (type none) to a running instance: true for exactly one of any
-   * number of concurrent callers, false for the others and when the instance is gone.
+   * number of concurrent callers, false for the others and when the instance is gone. `with`
+   * (config keys and devices to hot-plug) lands in the same write on the API, right after on the CLI.
    */
-  claim(name: string, device: string): Promise<boolean>;
+  claim(name: string, device: string, plug?: InstancePatch): Promise<boolean>;
   /** Merge config keys and hot-plug devices into an instance (one API PATCH). */
   patch(name: string, body: unknown): Promise<void>;
   /** A small text file inside the instance; null when it does not exist. */
@@ -180,7 +182,17 @@ function createCliClient(params: IncusClientParams): Omit<IncusClient, "connecti
       });
       return parseInstanceList(result.stdout.toString()).filter((i) => i.name.startsWith(prefix));
     },
-    claim: (name, device) => claim(ctx, name, device),
+    async claim(name, device, plug) {
+      if (!(await claim(ctx, name, device))) return false;
+      if (plug === undefined) return true;
+      const what = `incus PATCH instance ${name}`;
+      // Ours now, but unusable: delete it rather than leave a claimed member no job will run in.
+      await run(ctx, queryArgv(`/1.0/instances/${name}`, scope, plug), what).catch(async (error: unknown) => {
+        await deleteInstance(ctx, name, 120_000).catch(() => {});
+        throw error;
+      });
+      return true;
+    },
     async readFile(name, path) {
       const result = await transport.exec(filePullArgv(name, path, scope), { timeoutMs: 60_000 });
       if (result.code === 0) return result.stdout.toString("utf8");

@@ -2,7 +2,7 @@ import { posix } from "node:path";
 import { collectIncus } from "../../artifacts/collect-incus.js";
 import { collectLaneOutputs, type LaneOutputs, OUTPUT_DIR_ENV } from "../../artifacts/lane-outputs.js";
 import { CancelledError, describeError, InfrastructureError } from "../../errors/index.js";
-import { execArgv, instancePatch } from "../../incus/argv.js";
+import { execArgv, type InstancePatch, instancePatch } from "../../incus/argv.js";
 import type { IncusClient } from "../../incus/client.js";
 import { incusLimitsConfig } from "../../limits/incus-config.js";
 import { readOomKills } from "../../limits/oom-probe.js";
@@ -70,6 +70,10 @@ export interface IncusJob {
   oomKills: number | null;
   /** A claim started early (alongside directories and sync); clean-up awaits it for a member to delete. */
   claim: Promise<string | null>;
+  /** Called once the guest runs (or the job ended before): warm-pool top-ups wait for it. */
+  started: () => void;
+  /** Hands the claim the job's config and disks once they can be mounted; null withdraws it. */
+  offerPlug: (plug: InstancePatch | null) => void;
   network: NetworkAttachment | null;
 }
 
@@ -77,13 +81,17 @@ const checkAbort = (job: IncusJob) => {
   if (job.signal.aborted) throw new CancelledError("cancelled");
 };
 
-/** Pool only for what a member can become by hot-plugging disks: a container without network. */
-export function startClaim(job: IncusJob): Promise<string | null> {
+/**
+ * Pool only for what a member can become by hot-plugging disks: a container without network. The
+ * member list is read now; the claiming write waits for `job.offerPlug` (after directories and sync).
+ */
+export function startClaim(job: IncusJob): void {
   const spec = job.job.execute;
-  if (job.pool === null || spec.network !== undefined || spec.instance_type !== "container") {
-    return Promise.resolve(null);
-  }
-  return job.pool.claim(job.image, spec.instance_type).catch((error: unknown) => {
+  if (job.pool === null || spec.network !== undefined || spec.instance_type !== "container") return;
+  const plug = new Promise<InstancePatch | null>((resolve) => {
+    job.offerPlug = resolve;
+  });
+  job.claim = job.pool.claim(job.image, spec.instance_type, plug).catch((error: unknown) => {
     job.host(`warm pool unavailable (${describeError(error)}); launching cold`);
     return null;
   });
@@ -160,11 +168,11 @@ async function prepareRuntime(job: IncusJob, snapshotPath: string): Promise<stri
     }),
     ...incusLimitsConfig(spec.limits),
   };
+  job.offerPlug(instancePatch(devicesFor(job, snapshotPath), labels, false));
   const member = await job.claim;
   if (member !== null) {
     job.instance = member;
-    job.host(`warm pool: claimed running instance ${member}; hot-plugging its disks`);
-    await incus.patch(member, instancePatch(devicesFor(job, snapshotPath), labels, false));
+    job.host(`warm pool: claimed running instance ${member}, its disks hot-plugged in the same write`);
   } else {
     await launchCold(job, snapshotPath, labels);
   }
@@ -234,6 +242,7 @@ async function runGuestPhases(job: IncusJob, workdir: string): Promise<GuestExit
       }),
     };
   });
+  job.started();
   return job.clock.run("wait_for_completion", () => guest.exit);
 }
 

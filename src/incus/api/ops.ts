@@ -1,3 +1,4 @@
+import type { InstancePatch } from "../argv.js";
 import { type InstanceSummary, summarizeInstances } from "../list.js";
 import { type IncusApi, IncusApiError } from "./api.js";
 
@@ -24,16 +25,25 @@ export async function apiImageFingerprint(api: IncusApi, alias: string): Promise
 /**
  * The claim: read the instance with its ETag, refuse a claimed or stopped one, and add the device
  * with `If-Match`, so of concurrent claimers of one ETag exactly one write lands (the others get
- * 412). The same read-check-write `incus config device add` does, in two requests.
+ * 412). The same read-check-write `incus config device add` does, in two requests; the job's own
+ * config and disks (`plug`) ride in the same write, so claim and hot-plug cost one daemon update.
  */
-export async function apiClaim(api: IncusApi, name: string, device: string): Promise<boolean> {
+export async function apiClaim(
+  api: IncusApi,
+  name: string,
+  device: string,
+  plug?: InstancePatch,
+): Promise<boolean> {
   try {
     const read = await api.call("GET", instancePath(name));
     const instance = read.metadata as { status?: string; devices?: Record<string, unknown> } | null;
     if (read.etag === null) throw new Error(`Incus sent no ETag for ${name}; cannot claim atomically`);
     if (instance?.status !== "Running" || instance.devices?.[device] !== undefined) return false;
     await api.call("PATCH", instancePath(name), {
-      body: { devices: { [device]: { type: "none" } } },
+      body: {
+        ...(plug ? { config: plug.config } : {}),
+        devices: { ...plug?.devices, [device]: { type: "none" } },
+      },
       ifMatch: read.etag,
     });
     return true;
