@@ -2,7 +2,7 @@ import type { Duplex } from "node:stream";
 import { Client, type ConnectConfig, type ServerHostKeyAlgorithm } from "ssh2";
 import { InfrastructureError, UsageError } from "../errors/index.js";
 import { parseHostUrl } from "../transport/host-url.js";
-import type { ExecOptions, ExecResult, Transport } from "../transport/transport.js";
+import type { ExecOptions, ExecResult, HostFiles, Transport } from "../transport/transport.js";
 import { execOnChannel } from "./channel-exec.js";
 import {
   type ConnectTarget,
@@ -20,6 +20,7 @@ import {
 } from "./host-key.js";
 import { shellJoin } from "./quote.js";
 import { Semaphore } from "./semaphore.js";
+import { sftpFiles } from "./sftp-files.js";
 
 export interface SshConnectParams {
   /** `ssh://user@host:port` */
@@ -34,7 +35,10 @@ export interface SshConnectParams {
   acceptUnknownHostKey?: boolean;
   keepaliveIntervalMs?: number;
   connectTimeoutMs?: number;
-  /** Concurrent channels on the one connection; OpenSSH allows 10 sessions by default. */
+  /**
+   * Concurrent command channels on the one connection; OpenSSH allows 10 sessions by default, and
+   * the SFTP session (`files`) takes one more, so the default 8 leaves room for it.
+   */
   maxChannels?: number;
 }
 
@@ -93,9 +97,22 @@ export async function connectSsh(params: SshConnectParams): Promise<SshTransport
         ),
       );
     },
+    files: async () => {
+      if (connection.isClosed()) throw new InfrastructureError(`ssh transport to ${where} is closed`);
+      const { client } = await connection.get();
+      let files = sftpSessions.get(client);
+      if (!files) {
+        files = sftpFiles(client);
+        sftpSessions.set(client, files);
+      }
+      return files;
+    },
     close: () => connection.close(),
   };
 }
+
+/** The SFTP session of each connection (a reconnect opens a new one); a refusal is remembered too. */
+const sftpSessions = new WeakMap<Client, Promise<HostFiles>>();
 
 interface OpenConnection {
   client: Client;

@@ -1,8 +1,9 @@
 import { type ChildProcess, type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
+import { appendFile, chmod, mkdir, rm, utimes } from "node:fs/promises";
 import { connect } from "node:net";
 import { type Duplex, Readable } from "node:stream";
 import { InfrastructureError } from "../errors/index.js";
-import type { ExecOptions, ExecResult, Transport } from "./transport.js";
+import type { ExecOptions, ExecResult, HostFiles, Transport } from "./transport.js";
 
 /**
  * Runs argv on this machine, without a shell, so `--host localhost` needs no SSH and tests can exercise
@@ -52,6 +53,23 @@ export class LocalhostTransport implements Transport {
       });
       socket.once("error", reject);
     });
+  }
+
+  async files(): Promise<HostFiles> {
+    return {
+      async mkdir(path, mode) {
+        await mkdir(path, { recursive: true });
+        if (mode !== undefined) await chmod(path, mode);
+      },
+      remove: (path) => rm(path, { force: true }),
+      async touch(path) {
+        const now = new Date();
+        await utimes(path, now, now).catch(async (error: NodeJS.ErrnoException) => {
+          if (error.code !== "ENOENT") throw error;
+          await appendFile(path, "");
+        });
+      },
+    };
   }
 
   async close(): Promise<void> {}

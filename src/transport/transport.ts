@@ -37,5 +37,20 @@ export interface Transport {
    * when the host refuses (sshd `AllowStreamLocalForwarding no`); callers fall back to commands.
    */
   openSocket?(path: string): Promise<Duplex>;
+  /**
+   * File operations without a command per call (ssh: one SFTP session kept open; local: fs). Rejects
+   * when the host offers none (no sftp subsystem); callers then run a shell command instead.
+   */
+  files?(): Promise<HostFiles>;
   close(): Promise<void>;
+}
+
+/** The few file operations a job's directories need, each one request. */
+export interface HostFiles {
+  /** `mkdir -p`, then `chmod mode` on the last one when a mode is given. */
+  mkdir(path: string, mode?: number): Promise<void>;
+  /** `rm -f`: a missing file is fine. */
+  remove(path: string): Promise<void>;
+  /** `touch`: create if missing, else set the modification time to now. */
+  touch(path: string): Promise<void>;
 }
