@@ -48,6 +48,11 @@ export interface IncusExecutorOptions {
    * A function is asked at each job (the Action knows the config only once the run starts).
    */
   warmPool?: number | (() => number | undefined);
+  /**
+   * false: talk to Incus with one `incus` command per step even where its API socket can be reached
+   * (the fallback, for tests). Default: the API when reachable.
+   */
+  incusApi?: boolean;
   /** Problems of work done after a verdict (deletes, pool top-ups); default: stderr. */
   onBackgroundError?: (message: string) => void;
 }
@@ -66,7 +71,11 @@ export function createIncusExecutor(options: IncusExecutorOptions): Executor {
       remoteWorkDir,
       ...(options.stateRoot === undefined ? {} : { stateRoot: options.stateRoot }),
     });
-  const incus = createIncusClient({ transport: options.transport, project: options.project });
+  const incus = createIncusClient({
+    transport: options.transport,
+    project: options.project,
+    ...(options.incusApi === false ? { api: false } : {}),
+  });
   const owner = `${hostname()}:${process.pid}`;
   const warn = options.onBackgroundError ?? ((m: string) => void process.stderr.write(`pikaci: ${m}\n`));
   const background = new Set<Promise<void>>();

@@ -132,6 +132,25 @@ describe.skipIf(!env)("warm pool (real sshd + Incus)", () => {
     expect(after).toHaveLength(2);
   });
 
+  it("runs a warm job the same way over the incus CLI fallback (no API socket)", async () => {
+    const executor = createIncusExecutor({
+      transport,
+      remoteWorkDir: REMOTE_WORK_DIR,
+      project: PROJECT,
+      warmPool: 1,
+      incusApi: false,
+    });
+    await run(executor, "true"); // fills the pool
+    await executor.drain!();
+    const warm = await run(executor, "cat hello.txt; echo oops >&2; exit 3");
+    expect(warm.host).toContain("warm pool: claimed running instance");
+    expect(warm.outcome).toMatchObject({ status: "failed" });
+    expect(warm.outcome.message).toMatch(/exit(ed)? (code )?3/);
+    expect(warm.guest).toContain("hello from the snapshot\n");
+    expect(warm.guest).toContain("oops\n");
+    await executor.drain!();
+  });
+
   it.each([
     ["the Incus API (claim and hot-plug in one If-Match write)", true],
     ["the incus CLI fallback", false],
