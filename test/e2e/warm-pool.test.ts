@@ -12,6 +12,7 @@ import type { ExecuteSpec } from "../../src/schema/index.js";
 import { buildSnapshot } from "../../src/snapshot/build.js";
 import type { Snapshot } from "../../src/snapshot/entries.js";
 import { connectSsh, type SshTransport } from "../../src/ssh/ssh-transport.js";
+import { LocalhostTransport } from "../../src/transport/localhost.js";
 import { requireHostEnvVars } from "./helpers/test-host.js";
 
 /**
@@ -130,6 +131,26 @@ describe.skipIf(!env)("warm pool (real sshd + Incus)", () => {
     const after = (await members()).map((m) => m.name);
     expect(after).not.toContain(claimed);
     expect(after).toHaveLength(2);
+  });
+
+  it("runs a warm job over the localhost transport, on the daemon's socket directly", async () => {
+    const local = new LocalhostTransport();
+    expect(await createIncusClient({ transport: local, project: PROJECT }).connection()).toMatchObject({
+      kind: "api",
+    });
+    const executor = createIncusExecutor({
+      transport: local,
+      remoteWorkDir: REMOTE_WORK_DIR,
+      project: PROJECT,
+      warmPool: 1,
+    });
+    await run(executor, "true"); // fills the pool
+    await executor.drain!();
+    const warm = await run(executor, "cat hello.txt");
+    expect(warm.host).toContain("warm pool: claimed running instance");
+    expect(warm.outcome).toMatchObject({ status: "passed", message: null });
+    expect(warm.guest).toContain("hello from the snapshot\n");
+    await executor.drain!();
   });
 
   it("runs a warm job the same way over the incus CLI fallback (no API socket)", async () => {
