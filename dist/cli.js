@@ -122,9 +122,9 @@ var init_errors2 = __esm({
   }
 });
 
-// node_modules/yaml/dist/nodes/identity.js
+// ../../main/node_modules/yaml/dist/nodes/identity.js
 var require_identity = __commonJS({
-  "node_modules/yaml/dist/nodes/identity.js"(exports) {
+  "../../main/node_modules/yaml/dist/nodes/identity.js"(exports) {
     "use strict";
     var ALIAS = /* @__PURE__ */ Symbol.for("yaml.alias");
     var DOC = /* @__PURE__ */ Symbol.for("yaml.document");
@@ -179,9 +179,9 @@ var require_identity = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/visit.js
+// ../../main/node_modules/yaml/dist/visit.js
 var require_visit = __commonJS({
-  "node_modules/yaml/dist/visit.js"(exports) {
+  "../../main/node_modules/yaml/dist/visit.js"(exports) {
     "use strict";
     var identity = require_identity();
     var BREAK = /* @__PURE__ */ Symbol("break visit");
@@ -337,9 +337,9 @@ var require_visit = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/doc/directives.js
+// ../../main/node_modules/yaml/dist/doc/directives.js
 var require_directives = __commonJS({
-  "node_modules/yaml/dist/doc/directives.js"(exports) {
+  "../../main/node_modules/yaml/dist/doc/directives.js"(exports) {
     "use strict";
     var identity = require_identity();
     var visit2 = require_visit();
@@ -508,9 +508,9 @@ var require_directives = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/doc/anchors.js
+// ../../main/node_modules/yaml/dist/doc/anchors.js
 var require_anchors = __commonJS({
-  "node_modules/yaml/dist/doc/anchors.js"(exports) {
+  "../../main/node_modules/yaml/dist/doc/anchors.js"(exports) {
     "use strict";
     var identity = require_identity();
     var visit2 = require_visit();
@@ -578,9 +578,9 @@ var require_anchors = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/doc/applyReviver.js
+// ../../main/node_modules/yaml/dist/doc/applyReviver.js
 var require_applyReviver = __commonJS({
-  "node_modules/yaml/dist/doc/applyReviver.js"(exports) {
+  "../../main/node_modules/yaml/dist/doc/applyReviver.js"(exports) {
     "use strict";
     function applyReviver(reviver, obj, key, val) {
       if (val && typeof val === "object") {
@@ -628,9 +628,9 @@ var require_applyReviver = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/toJS.js
+// ../../main/node_modules/yaml/dist/nodes/toJS.js
 var require_toJS = __commonJS({
-  "node_modules/yaml/dist/nodes/toJS.js"(exports) {
+  "../../main/node_modules/yaml/dist/nodes/toJS.js"(exports) {
     "use strict";
     var identity = require_identity();
     function toJS(value, arg, ctx) {
@@ -658,9 +658,9 @@ var require_toJS = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/Node.js
+// ../../main/node_modules/yaml/dist/nodes/Node.js
 var require_Node = __commonJS({
-  "node_modules/yaml/dist/nodes/Node.js"(exports) {
+  "../../main/node_modules/yaml/dist/nodes/Node.js"(exports) {
     "use strict";
     var applyReviver = require_applyReviver();
     var identity = require_identity();
@@ -699,9 +699,9 @@ var require_Node = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/Alias.js
+// ../../main/node_modules/yaml/dist/nodes/Alias.js
 var require_Alias = __commonJS({
-  "node_modules/yaml/dist/nodes/Alias.js"(exports) {
+  "../../main/node_modules/yaml/dist/nodes/Alias.js"(exports) {
     "use strict";
     var anchors = require_anchors();
     var visit2 = require_visit();
@@ -817,9 +817,9 @@ var require_Alias = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/Scalar.js
+// ../../main/node_modules/yaml/dist/nodes/Scalar.js
 var require_Scalar = __commonJS({
-  "node_modules/yaml/dist/nodes/Scalar.js"(exports) {
+  "../../main/node_modules/yaml/dist/nodes/Scalar.js"(exports) {
     "use strict";
     var identity = require_identity();
     var Node = require_Node();
@@ -847,9 +847,9 @@ var require_Scalar = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/doc/createNode.js
+// ../../main/node_modules/yaml/dist/doc/createNode.js
 var require_createNode = __commonJS({
-  "node_modules/yaml/dist/doc/createNode.js"(exports) {
+  "../../main/node_modules/yaml/dist/doc/createNode.js"(exports) {
     "use strict";
     var Alias = require_Alias();
     var identity = require_identity();
@@ -922,9 +922,9 @@ var require_createNode = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/Collection.js
+// ../../main/node_modules/yaml/dist/nodes/Collection.js
 var require_Collection = __commonJS({
-  "node_modules/yaml/dist/nodes/Collection.js"(exports) {
+  "../../main/node_modules/yaml/dist/nodes/Collection.js"(exports) {
     "use strict";
     var createNode = require_createNode();
     var identity = require_identity();
@@ -1065,9 +1065,9 @@ var require_Collection = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/stringify/stringifyComment.js
+// ../../main/node_modules/yaml/dist/stringify/stringifyComment.js
 var require_stringifyComment = __commonJS({
-  "node_modules/yaml/dist/stringify/stringifyComment.js"(exports) {
+  "../../main/node_modules/yaml/dist/stringify/stringifyComment.js"(exports) {
     "use strict";
     var stringifyComment = (str) => str.replace(/^(?!$)(?: $)?/gm, "#");
     function indentComment(comment, indent) {
@@ -1082,9 +1082,9 @@ var require_stringifyComment = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/stringify/foldFlowLines.js
+// ../../main/node_modules/yaml/dist/stringify/foldFlowLines.js
 var require_foldFlowLines = __commonJS({
-  "node_modules/yaml/dist/stringify/foldFlowLines.js"(exports) {
+  "../../main/node_modules/yaml/dist/stringify/foldFlowLines.js"(exports) {
     "use strict";
     var FOLD_FLOW = "flow";
     var FOLD_BLOCK = "block";
@@ -1218,9 +1218,9 @@ ${indent}${text.slice(fold + 1, end2)}`;
   }
 });
 
-// node_modules/yaml/dist/stringify/stringifyString.js
+// ../../main/node_modules/yaml/dist/stringify/stringifyString.js
 var require_stringifyString = __commonJS({
-  "node_modules/yaml/dist/stringify/stringifyString.js"(exports) {
+  "../../main/node_modules/yaml/dist/stringify/stringifyString.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     var foldFlowLines = require_foldFlowLines();
@@ -1501,9 +1501,9 @@ ${indent}`);
   }
 });
 
-// node_modules/yaml/dist/stringify/stringify.js
+// ../../main/node_modules/yaml/dist/stringify/stringify.js
 var require_stringify = __commonJS({
-  "node_modules/yaml/dist/stringify/stringify.js"(exports) {
+  "../../main/node_modules/yaml/dist/stringify/stringify.js"(exports) {
     "use strict";
     var anchors = require_anchors();
     var identity = require_identity();
@@ -1625,9 +1625,9 @@ ${ctx.indent}${str}`;
   }
 });
 
-// node_modules/yaml/dist/stringify/stringifyPair.js
+// ../../main/node_modules/yaml/dist/stringify/stringifyPair.js
 var require_stringifyPair = __commonJS({
-  "node_modules/yaml/dist/stringify/stringifyPair.js"(exports) {
+  "../../main/node_modules/yaml/dist/stringify/stringifyPair.js"(exports) {
     "use strict";
     var identity = require_identity();
     var Scalar = require_Scalar();
@@ -1758,9 +1758,9 @@ ${ctx.indent}`;
   }
 });
 
-// node_modules/yaml/dist/log.js
+// ../../main/node_modules/yaml/dist/log.js
 var require_log = __commonJS({
-  "node_modules/yaml/dist/log.js"(exports) {
+  "../../main/node_modules/yaml/dist/log.js"(exports) {
     "use strict";
     var node_process = __require("process");
     function debug(logLevel, ...messages) {
@@ -1780,9 +1780,9 @@ var require_log = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/merge.js
+// ../../main/node_modules/yaml/dist/schema/yaml-1.1/merge.js
 var require_merge = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/merge.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/yaml-1.1/merge.js"(exports) {
     "use strict";
     var identity = require_identity();
     var Scalar = require_Scalar();
@@ -1840,9 +1840,9 @@ var require_merge = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/addPairToJSMap.js
+// ../../main/node_modules/yaml/dist/nodes/addPairToJSMap.js
 var require_addPairToJSMap = __commonJS({
-  "node_modules/yaml/dist/nodes/addPairToJSMap.js"(exports) {
+  "../../main/node_modules/yaml/dist/nodes/addPairToJSMap.js"(exports) {
     "use strict";
     var log = require_log();
     var merge3 = require_merge();
@@ -1904,9 +1904,9 @@ var require_addPairToJSMap = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/Pair.js
+// ../../main/node_modules/yaml/dist/nodes/Pair.js
 var require_Pair = __commonJS({
-  "node_modules/yaml/dist/nodes/Pair.js"(exports) {
+  "../../main/node_modules/yaml/dist/nodes/Pair.js"(exports) {
     "use strict";
     var createNode = require_createNode();
     var stringifyPair = require_stringifyPair();
@@ -1944,9 +1944,9 @@ var require_Pair = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/stringify/stringifyCollection.js
+// ../../main/node_modules/yaml/dist/stringify/stringifyCollection.js
 var require_stringifyCollection = __commonJS({
-  "node_modules/yaml/dist/stringify/stringifyCollection.js"(exports) {
+  "../../main/node_modules/yaml/dist/stringify/stringifyCollection.js"(exports) {
     "use strict";
     var identity = require_identity();
     var stringify = require_stringify();
@@ -2095,9 +2095,9 @@ ${indent}${end}`;
   }
 });
 
-// node_modules/yaml/dist/nodes/YAMLMap.js
+// ../../main/node_modules/yaml/dist/nodes/YAMLMap.js
 var require_YAMLMap = __commonJS({
-  "node_modules/yaml/dist/nodes/YAMLMap.js"(exports) {
+  "../../main/node_modules/yaml/dist/nodes/YAMLMap.js"(exports) {
     "use strict";
     var stringifyCollection = require_stringifyCollection();
     var addPairToJSMap = require_addPairToJSMap();
@@ -2239,9 +2239,9 @@ var require_YAMLMap = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/common/map.js
+// ../../main/node_modules/yaml/dist/schema/common/map.js
 var require_map = __commonJS({
-  "node_modules/yaml/dist/schema/common/map.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/common/map.js"(exports) {
     "use strict";
     var identity = require_identity();
     var YAMLMap = require_YAMLMap();
@@ -2261,9 +2261,9 @@ var require_map = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/YAMLSeq.js
+// ../../main/node_modules/yaml/dist/nodes/YAMLSeq.js
 var require_YAMLSeq = __commonJS({
-  "node_modules/yaml/dist/nodes/YAMLSeq.js"(exports) {
+  "../../main/node_modules/yaml/dist/nodes/YAMLSeq.js"(exports) {
     "use strict";
     var createNode = require_createNode();
     var stringifyCollection = require_stringifyCollection();
@@ -2377,9 +2377,9 @@ var require_YAMLSeq = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/common/seq.js
+// ../../main/node_modules/yaml/dist/schema/common/seq.js
 var require_seq = __commonJS({
-  "node_modules/yaml/dist/schema/common/seq.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/common/seq.js"(exports) {
     "use strict";
     var identity = require_identity();
     var YAMLSeq = require_YAMLSeq();
@@ -2399,9 +2399,9 @@ var require_seq = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/common/string.js
+// ../../main/node_modules/yaml/dist/schema/common/string.js
 var require_string = __commonJS({
-  "node_modules/yaml/dist/schema/common/string.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/common/string.js"(exports) {
     "use strict";
     var stringifyString = require_stringifyString();
     var string4 = {
@@ -2418,9 +2418,9 @@ var require_string = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/common/null.js
+// ../../main/node_modules/yaml/dist/schema/common/null.js
 var require_null = __commonJS({
-  "node_modules/yaml/dist/schema/common/null.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/common/null.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     var nullTag = {
@@ -2436,9 +2436,9 @@ var require_null = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/core/bool.js
+// ../../main/node_modules/yaml/dist/schema/core/bool.js
 var require_bool = __commonJS({
-  "node_modules/yaml/dist/schema/core/bool.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/core/bool.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     var boolTag = {
@@ -2460,9 +2460,9 @@ var require_bool = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/stringify/stringifyNumber.js
+// ../../main/node_modules/yaml/dist/stringify/stringifyNumber.js
 var require_stringifyNumber = __commonJS({
-  "node_modules/yaml/dist/stringify/stringifyNumber.js"(exports) {
+  "../../main/node_modules/yaml/dist/stringify/stringifyNumber.js"(exports) {
     "use strict";
     function stringifyNumber({ format, minFractionDigits, tag, value }) {
       if (typeof value === "bigint")
@@ -2487,9 +2487,9 @@ var require_stringifyNumber = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/core/float.js
+// ../../main/node_modules/yaml/dist/schema/core/float.js
 var require_float = __commonJS({
-  "node_modules/yaml/dist/schema/core/float.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/core/float.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     var stringifyNumber = require_stringifyNumber();
@@ -2533,9 +2533,9 @@ var require_float = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/core/int.js
+// ../../main/node_modules/yaml/dist/schema/core/int.js
 var require_int = __commonJS({
-  "node_modules/yaml/dist/schema/core/int.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/core/int.js"(exports) {
     "use strict";
     var stringifyNumber = require_stringifyNumber();
     var intIdentify = (value) => typeof value === "bigint" || Number.isInteger(value);
@@ -2578,9 +2578,9 @@ var require_int = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/core/schema.js
+// ../../main/node_modules/yaml/dist/schema/core/schema.js
 var require_schema = __commonJS({
-  "node_modules/yaml/dist/schema/core/schema.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/core/schema.js"(exports) {
     "use strict";
     var map2 = require_map();
     var _null4 = require_null();
@@ -2606,9 +2606,9 @@ var require_schema = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/json/schema.js
+// ../../main/node_modules/yaml/dist/schema/json/schema.js
 var require_schema2 = __commonJS({
-  "node_modules/yaml/dist/schema/json/schema.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/json/schema.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     var map2 = require_map();
@@ -2673,9 +2673,9 @@ var require_schema2 = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/binary.js
+// ../../main/node_modules/yaml/dist/schema/yaml-1.1/binary.js
 var require_binary = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/binary.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/yaml-1.1/binary.js"(exports) {
     "use strict";
     var node_buffer = __require("buffer");
     var Scalar = require_Scalar();
@@ -2739,9 +2739,9 @@ var require_binary = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/pairs.js
+// ../../main/node_modules/yaml/dist/schema/yaml-1.1/pairs.js
 var require_pairs = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/pairs.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/yaml-1.1/pairs.js"(exports) {
     "use strict";
     var identity = require_identity();
     var Pair = require_Pair();
@@ -2817,9 +2817,9 @@ ${cn.comment}` : item.comment;
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/omap.js
+// ../../main/node_modules/yaml/dist/schema/yaml-1.1/omap.js
 var require_omap = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/omap.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/yaml-1.1/omap.js"(exports) {
     "use strict";
     var identity = require_identity();
     var toJS = require_toJS();
@@ -2895,9 +2895,9 @@ var require_omap = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/bool.js
+// ../../main/node_modules/yaml/dist/schema/yaml-1.1/bool.js
 var require_bool2 = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/bool.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/yaml-1.1/bool.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     function boolStringify({ value, source }, ctx) {
@@ -2927,9 +2927,9 @@ var require_bool2 = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/float.js
+// ../../main/node_modules/yaml/dist/schema/yaml-1.1/float.js
 var require_float2 = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/float.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/yaml-1.1/float.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     var stringifyNumber = require_stringifyNumber();
@@ -2976,9 +2976,9 @@ var require_float2 = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/int.js
+// ../../main/node_modules/yaml/dist/schema/yaml-1.1/int.js
 var require_int2 = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/int.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/yaml-1.1/int.js"(exports) {
     "use strict";
     var stringifyNumber = require_stringifyNumber();
     var intIdentify = (value) => typeof value === "bigint" || Number.isInteger(value);
@@ -3055,9 +3055,9 @@ var require_int2 = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/set.js
+// ../../main/node_modules/yaml/dist/schema/yaml-1.1/set.js
 var require_set = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/set.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/yaml-1.1/set.js"(exports) {
     "use strict";
     var identity = require_identity();
     var Pair = require_Pair();
@@ -3144,9 +3144,9 @@ var require_set = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/timestamp.js
+// ../../main/node_modules/yaml/dist/schema/yaml-1.1/timestamp.js
 var require_timestamp = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/timestamp.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/yaml-1.1/timestamp.js"(exports) {
     "use strict";
     var stringifyNumber = require_stringifyNumber();
     function parseSexagesimal(str, asBigInt) {
@@ -3232,9 +3232,9 @@ var require_timestamp = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/schema.js
+// ../../main/node_modules/yaml/dist/schema/yaml-1.1/schema.js
 var require_schema3 = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/schema.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/yaml-1.1/schema.js"(exports) {
     "use strict";
     var map2 = require_map();
     var _null4 = require_null();
@@ -3276,9 +3276,9 @@ var require_schema3 = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/tags.js
+// ../../main/node_modules/yaml/dist/schema/tags.js
 var require_tags = __commonJS({
-  "node_modules/yaml/dist/schema/tags.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/tags.js"(exports) {
     "use strict";
     var map2 = require_map();
     var _null4 = require_null();
@@ -3370,9 +3370,9 @@ var require_tags = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/Schema.js
+// ../../main/node_modules/yaml/dist/schema/Schema.js
 var require_Schema = __commonJS({
-  "node_modules/yaml/dist/schema/Schema.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/Schema.js"(exports) {
     "use strict";
     var identity = require_identity();
     var map2 = require_map();
@@ -3402,9 +3402,9 @@ var require_Schema = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/stringify/stringifyDocument.js
+// ../../main/node_modules/yaml/dist/stringify/stringifyDocument.js
 var require_stringifyDocument = __commonJS({
-  "node_modules/yaml/dist/stringify/stringifyDocument.js"(exports) {
+  "../../main/node_modules/yaml/dist/stringify/stringifyDocument.js"(exports) {
     "use strict";
     var identity = require_identity();
     var stringify = require_stringify();
@@ -3482,9 +3482,9 @@ var require_stringifyDocument = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/doc/Document.js
+// ../../main/node_modules/yaml/dist/doc/Document.js
 var require_Document = __commonJS({
-  "node_modules/yaml/dist/doc/Document.js"(exports) {
+  "../../main/node_modules/yaml/dist/doc/Document.js"(exports) {
     "use strict";
     var Alias = require_Alias();
     var Collection2 = require_Collection();
@@ -3791,9 +3791,9 @@ var require_Document = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/errors.js
+// ../../main/node_modules/yaml/dist/errors.js
 var require_errors = __commonJS({
-  "node_modules/yaml/dist/errors.js"(exports) {
+  "../../main/node_modules/yaml/dist/errors.js"(exports) {
     "use strict";
     var YAMLError = class extends Error {
       constructor(name, pos, code, message) {
@@ -3856,9 +3856,9 @@ ${pointer}
   }
 });
 
-// node_modules/yaml/dist/compose/resolve-props.js
+// ../../main/node_modules/yaml/dist/compose/resolve-props.js
 var require_resolve_props = __commonJS({
-  "node_modules/yaml/dist/compose/resolve-props.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/resolve-props.js"(exports) {
     "use strict";
     function resolveProps(tokens, { flow, indicator, next, offset, onError, parentIndent, startOnNewline }) {
       let spaceBefore = false;
@@ -3990,9 +3990,9 @@ var require_resolve_props = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/util-contains-newline.js
+// ../../main/node_modules/yaml/dist/compose/util-contains-newline.js
 var require_util_contains_newline = __commonJS({
-  "node_modules/yaml/dist/compose/util-contains-newline.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/util-contains-newline.js"(exports) {
     "use strict";
     function containsNewline(key) {
       if (!key)
@@ -4032,9 +4032,9 @@ var require_util_contains_newline = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/util-flow-indent-check.js
+// ../../main/node_modules/yaml/dist/compose/util-flow-indent-check.js
 var require_util_flow_indent_check = __commonJS({
-  "node_modules/yaml/dist/compose/util-flow-indent-check.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/util-flow-indent-check.js"(exports) {
     "use strict";
     var utilContainsNewline = require_util_contains_newline();
     function flowIndentCheck(indent, fc, onError) {
@@ -4050,9 +4050,9 @@ var require_util_flow_indent_check = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/util-map-includes.js
+// ../../main/node_modules/yaml/dist/compose/util-map-includes.js
 var require_util_map_includes = __commonJS({
-  "node_modules/yaml/dist/compose/util-map-includes.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/util-map-includes.js"(exports) {
     "use strict";
     var identity = require_identity();
     function mapIncludes(ctx, items, search) {
@@ -4066,9 +4066,9 @@ var require_util_map_includes = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/resolve-block-map.js
+// ../../main/node_modules/yaml/dist/compose/resolve-block-map.js
 var require_resolve_block_map = __commonJS({
-  "node_modules/yaml/dist/compose/resolve-block-map.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/resolve-block-map.js"(exports) {
     "use strict";
     var Pair = require_Pair();
     var YAMLMap = require_YAMLMap();
@@ -4174,9 +4174,9 @@ var require_resolve_block_map = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/resolve-block-seq.js
+// ../../main/node_modules/yaml/dist/compose/resolve-block-seq.js
 var require_resolve_block_seq = __commonJS({
-  "node_modules/yaml/dist/compose/resolve-block-seq.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/resolve-block-seq.js"(exports) {
     "use strict";
     var YAMLSeq = require_YAMLSeq();
     var resolveProps = require_resolve_props();
@@ -4225,9 +4225,9 @@ var require_resolve_block_seq = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/resolve-end.js
+// ../../main/node_modules/yaml/dist/compose/resolve-end.js
 var require_resolve_end = __commonJS({
-  "node_modules/yaml/dist/compose/resolve-end.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/resolve-end.js"(exports) {
     "use strict";
     function resolveEnd(end, offset, reqSpace, onError) {
       let comment = "";
@@ -4268,9 +4268,9 @@ var require_resolve_end = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/resolve-flow-collection.js
+// ../../main/node_modules/yaml/dist/compose/resolve-flow-collection.js
 var require_resolve_flow_collection = __commonJS({
-  "node_modules/yaml/dist/compose/resolve-flow-collection.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/resolve-flow-collection.js"(exports) {
     "use strict";
     var identity = require_identity();
     var Pair = require_Pair();
@@ -4462,9 +4462,9 @@ var require_resolve_flow_collection = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/compose-collection.js
+// ../../main/node_modules/yaml/dist/compose/compose-collection.js
 var require_compose_collection = __commonJS({
-  "node_modules/yaml/dist/compose/compose-collection.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/compose-collection.js"(exports) {
     "use strict";
     var identity = require_identity();
     var Scalar = require_Scalar();
@@ -4527,9 +4527,9 @@ var require_compose_collection = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/resolve-block-scalar.js
+// ../../main/node_modules/yaml/dist/compose/resolve-block-scalar.js
 var require_resolve_block_scalar = __commonJS({
-  "node_modules/yaml/dist/compose/resolve-block-scalar.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/resolve-block-scalar.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     function resolveBlockScalar(ctx, scalar, onError) {
@@ -4710,9 +4710,9 @@ var require_resolve_block_scalar = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/resolve-flow-scalar.js
+// ../../main/node_modules/yaml/dist/compose/resolve-flow-scalar.js
 var require_resolve_flow_scalar = __commonJS({
-  "node_modules/yaml/dist/compose/resolve-flow-scalar.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/resolve-flow-scalar.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     var resolveEnd = require_resolve_end();
@@ -4931,9 +4931,9 @@ var require_resolve_flow_scalar = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/compose-scalar.js
+// ../../main/node_modules/yaml/dist/compose/compose-scalar.js
 var require_compose_scalar = __commonJS({
-  "node_modules/yaml/dist/compose/compose-scalar.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/compose-scalar.js"(exports) {
     "use strict";
     var identity = require_identity();
     var Scalar = require_Scalar();
@@ -5012,9 +5012,9 @@ var require_compose_scalar = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/util-empty-scalar-position.js
+// ../../main/node_modules/yaml/dist/compose/util-empty-scalar-position.js
 var require_util_empty_scalar_position = __commonJS({
-  "node_modules/yaml/dist/compose/util-empty-scalar-position.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/util-empty-scalar-position.js"(exports) {
     "use strict";
     function emptyScalarPosition(offset, before, pos) {
       if (before) {
@@ -5042,9 +5042,9 @@ var require_util_empty_scalar_position = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/compose-node.js
+// ../../main/node_modules/yaml/dist/compose/compose-node.js
 var require_compose_node = __commonJS({
-  "node_modules/yaml/dist/compose/compose-node.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/compose-node.js"(exports) {
     "use strict";
     var Alias = require_Alias();
     var identity = require_identity();
@@ -5148,9 +5148,9 @@ var require_compose_node = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/compose-doc.js
+// ../../main/node_modules/yaml/dist/compose/compose-doc.js
 var require_compose_doc = __commonJS({
-  "node_modules/yaml/dist/compose/compose-doc.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/compose-doc.js"(exports) {
     "use strict";
     var Document = require_Document();
     var composeNode = require_compose_node();
@@ -5191,9 +5191,9 @@ var require_compose_doc = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/composer.js
+// ../../main/node_modules/yaml/dist/compose/composer.js
 var require_composer = __commonJS({
-  "node_modules/yaml/dist/compose/composer.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/composer.js"(exports) {
     "use strict";
     var node_process = __require("process");
     var directives = require_directives();
@@ -5399,9 +5399,9 @@ ${end.comment}` : end.comment;
   }
 });
 
-// node_modules/yaml/dist/parse/cst-scalar.js
+// ../../main/node_modules/yaml/dist/parse/cst-scalar.js
 var require_cst_scalar = __commonJS({
-  "node_modules/yaml/dist/parse/cst-scalar.js"(exports) {
+  "../../main/node_modules/yaml/dist/parse/cst-scalar.js"(exports) {
     "use strict";
     var resolveBlockScalar = require_resolve_block_scalar();
     var resolveFlowScalar = require_resolve_flow_scalar();
@@ -5584,9 +5584,9 @@ var require_cst_scalar = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/parse/cst-stringify.js
+// ../../main/node_modules/yaml/dist/parse/cst-stringify.js
 var require_cst_stringify = __commonJS({
-  "node_modules/yaml/dist/parse/cst-stringify.js"(exports) {
+  "../../main/node_modules/yaml/dist/parse/cst-stringify.js"(exports) {
     "use strict";
     var stringify = (cst) => "type" in cst ? stringifyToken(cst) : stringifyItem(cst);
     function stringifyToken(token) {
@@ -5645,9 +5645,9 @@ var require_cst_stringify = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/parse/cst-visit.js
+// ../../main/node_modules/yaml/dist/parse/cst-visit.js
 var require_cst_visit = __commonJS({
-  "node_modules/yaml/dist/parse/cst-visit.js"(exports) {
+  "../../main/node_modules/yaml/dist/parse/cst-visit.js"(exports) {
     "use strict";
     var BREAK = /* @__PURE__ */ Symbol("break visit");
     var SKIP = /* @__PURE__ */ Symbol("skip children");
@@ -5707,9 +5707,9 @@ var require_cst_visit = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/parse/cst.js
+// ../../main/node_modules/yaml/dist/parse/cst.js
 var require_cst = __commonJS({
-  "node_modules/yaml/dist/parse/cst.js"(exports) {
+  "../../main/node_modules/yaml/dist/parse/cst.js"(exports) {
     "use strict";
     var cstScalar = require_cst_scalar();
     var cstStringify = require_cst_stringify();
@@ -5809,9 +5809,9 @@ var require_cst = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/parse/lexer.js
+// ../../main/node_modules/yaml/dist/parse/lexer.js
 var require_lexer = __commonJS({
-  "node_modules/yaml/dist/parse/lexer.js"(exports) {
+  "../../main/node_modules/yaml/dist/parse/lexer.js"(exports) {
     "use strict";
     var cst = require_cst();
     function isEmpty(ch) {
@@ -6398,9 +6398,9 @@ var require_lexer = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/parse/line-counter.js
+// ../../main/node_modules/yaml/dist/parse/line-counter.js
 var require_line_counter = __commonJS({
-  "node_modules/yaml/dist/parse/line-counter.js"(exports) {
+  "../../main/node_modules/yaml/dist/parse/line-counter.js"(exports) {
     "use strict";
     var LineCounter2 = class {
       constructor() {
@@ -6429,9 +6429,9 @@ var require_line_counter = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/parse/parser.js
+// ../../main/node_modules/yaml/dist/parse/parser.js
 var require_parser = __commonJS({
-  "node_modules/yaml/dist/parse/parser.js"(exports) {
+  "../../main/node_modules/yaml/dist/parse/parser.js"(exports) {
     "use strict";
     var node_process = __require("process");
     var cst = require_cst();
@@ -7303,9 +7303,9 @@ var require_parser = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/public-api.js
+// ../../main/node_modules/yaml/dist/public-api.js
 var require_public_api = __commonJS({
-  "node_modules/yaml/dist/public-api.js"(exports) {
+  "../../main/node_modules/yaml/dist/public-api.js"(exports) {
     "use strict";
     var composer = require_composer();
     var Document = require_Document();
@@ -7400,9 +7400,9 @@ var require_public_api = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/index.js
+// ../../main/node_modules/yaml/dist/index.js
 var require_dist = __commonJS({
-  "node_modules/yaml/dist/index.js"(exports) {
+  "../../main/node_modules/yaml/dist/index.js"(exports) {
     "use strict";
     var composer = require_composer();
     var Document = require_Document();
@@ -7452,7 +7452,7 @@ var require_dist = __commonJS({
   }
 });
 
-// node_modules/zod/v4/core/util.js
+// ../../main/node_modules/zod/v4/core/util.js
 var util_exports = {};
 __export(util_exports, {
   BIGINT_FORMAT_RANGES: () => BIGINT_FORMAT_RANGES,
@@ -8198,7 +8198,7 @@ function constantCatch(value) {
 }
 var Cached, EVALUATING, captureStackTrace, allowsEval, getParsedType, propertyKeyTypes, primitiveTypes, NUMBER_FORMAT_RANGES, BIGINT_FORMAT_RANGES, highSurrogate, Class, installing, broke, breaker, CONSTANT_CATCH;
 var init_util = __esm({
-  "node_modules/zod/v4/core/util.js"() {
+  "../../main/node_modules/zod/v4/core/util.js"() {
     init_core();
     Cached = class {
       constructor(getter) {
@@ -8313,7 +8313,7 @@ var init_util = __esm({
   }
 });
 
-// node_modules/zod/v4/core/core.js
+// ../../main/node_modules/zod/v4/core/core.js
 function newError(Definition) {
   const E = _E;
   if (E) {
@@ -8416,7 +8416,7 @@ function config(newConfig) {
 }
 var _a, NEVER, _zodDesc, _E, $brand, $ZodAsyncError, $ZodEncodeError, globalConfig;
 var init_core = __esm({
-  "node_modules/zod/v4/core/core.js"() {
+  "../../main/node_modules/zod/v4/core/core.js"() {
     init_util();
     NEVER = /* @__PURE__ */ Object.freeze({
       status: "aborted"
@@ -8440,7 +8440,7 @@ var init_core = __esm({
   }
 });
 
-// node_modules/zod/v4/core/errors.js
+// ../../main/node_modules/zod/v4/core/errors.js
 function _getMessage() {
   const internals = this._zod;
   internals.message ?? (internals.message = JSON.stringify(internals.def, jsonStringifyReplacer, 2));
@@ -8598,7 +8598,7 @@ function prettifyError(error62) {
 }
 var _messageDesc, _issuesDesc, _installedToString, initializer, $ZodError, $ZodRealError;
 var init_errors3 = __esm({
-  "node_modules/zod/v4/core/errors.js"() {
+  "../../main/node_modules/zod/v4/core/errors.js"() {
     init_core();
     init_util();
     _messageDesc = {
@@ -8639,7 +8639,7 @@ var init_errors3 = __esm({
   }
 });
 
-// node_modules/zod/v4/core/parse.js
+// ../../main/node_modules/zod/v4/core/parse.js
 function finalizeParams(callee, params) {
   return { callee: params?.callee ?? callee, Err: params?.Err };
 }
@@ -8679,7 +8679,7 @@ function validateFallback(schema, value, _ctx) {
 }
 var _parse, parse, _parseAsync, parseAsync, _safeParse, safeParse, _safeParseAsync, safeParseAsync, COMPILE_INVALID, COMPILE_FALLBACK, validate, validateAsync, _encode, encode, _decode, decode, _encodeAsync, encodeAsync, _decodeAsync, decodeAsync, _safeEncode, safeEncode, _safeDecode, safeDecode, _safeEncodeAsync, safeEncodeAsync, _safeDecodeAsync, safeDecodeAsync;
 var init_parse = __esm({
-  "node_modules/zod/v4/core/parse.js"() {
+  "../../main/node_modules/zod/v4/core/parse.js"() {
     init_core();
     init_errors3();
     init_util();
@@ -8807,7 +8807,7 @@ var init_parse = __esm({
   }
 });
 
-// node_modules/zod/v4/core/regexes.js
+// ../../main/node_modules/zod/v4/core/regexes.js
 var regexes_exports = {};
 __export(regexes_exports, {
   anyString: () => anyString,
@@ -8908,7 +8908,7 @@ function fixedBase64url(length) {
 }
 var cuid, cuid2, ulid, xid, ksuid, nanoid, duration, extendedDuration, guid, uuid, uuid4, uuid6, uuid7, email, html5Email, rfc5322Email, unicodeEmail, idnEmail, browserEmail, _emoji, ipv4, ipv6, mac, cidrv4, cidrv6, base64, base64url, hostname, domain, httpProtocol, e164, creditCard, currencyCode, iban, dateSource, date, anyString, string, bigint, integer, number, boolean, _null, _undefined, lowercase, uppercase, hex, md5_hex, md5_base64, md5_base64url, sha1_hex, sha1_base64, sha1_base64url, sha256_hex, sha256_base64, sha256_base64url, sha384_hex, sha384_base64, sha384_base64url, sha512_hex, sha512_base64, sha512_base64url;
 var init_regexes = __esm({
-  "node_modules/zod/v4/core/regexes.js"() {
+  "../../main/node_modules/zod/v4/core/regexes.js"() {
     init_util();
     cuid = /^[cC][0-9a-z]{6,}$/;
     cuid2 = /^[0-9a-z]+$/;
@@ -8985,7 +8985,7 @@ var init_regexes = __esm({
   }
 });
 
-// node_modules/zod/v4/core/checks.js
+// ../../main/node_modules/zod/v4/core/checks.js
 function handleCheckPropertyResult(result, payload, property) {
   if (result.issues.length) {
     payload.issues.push(...prefixIssues(property, result.issues));
@@ -8993,7 +8993,7 @@ function handleCheckPropertyResult(result, payload, property) {
 }
 var $ZodCheck, _whenHasSize, _whenHasLength, numericOriginMap, $ZodCheckLessThan, $ZodCheckGreaterThan, $ZodCheckMultipleOf, $ZodCheckNumberFormat, $ZodCheckBigIntFormat, $ZodCheckMaxSize, $ZodCheckMinSize, $ZodCheckSizeEquals, $ZodCheckMaxLength, $ZodCheckMinLength, $ZodCheckLengthEquals, $ZodCheckStringFormat, $ZodCheckRegex, $ZodCheckLowerCase, $ZodCheckUpperCase, $ZodCheckIncludes, $ZodCheckStartsWith, $ZodCheckEndsWith, $ZodCheckProperty, $ZodCheckProperties, $ZodCheckMimeType, $ZodCheckOverwrite;
 var init_checks = __esm({
-  "node_modules/zod/v4/core/checks.js"() {
+  "../../main/node_modules/zod/v4/core/checks.js"() {
     init_core();
     init_regexes();
     init_util();
@@ -9469,10 +9469,10 @@ var init_checks = __esm({
   }
 });
 
-// node_modules/zod/v4/core/doc.js
+// ../../main/node_modules/zod/v4/core/doc.js
 var Doc;
 var init_doc = __esm({
-  "node_modules/zod/v4/core/doc.js"() {
+  "../../main/node_modules/zod/v4/core/doc.js"() {
     Doc = class {
       constructor(args = [], closed = {}) {
         this.content = [];
@@ -9515,10 +9515,10 @@ ${content.join("\n")}
   }
 });
 
-// node_modules/zod/v4/core/versions.js
+// ../../main/node_modules/zod/v4/core/versions.js
 var version;
 var init_versions = __esm({
-  "node_modules/zod/v4/core/versions.js"() {
+  "../../main/node_modules/zod/v4/core/versions.js"() {
     version = {
       major: 4,
       minor: 6,
@@ -9527,7 +9527,7 @@ var init_versions = __esm({
   }
 });
 
-// node_modules/zod/v4/core/schemas.js
+// ../../main/node_modules/zod/v4/core/schemas.js
 async function validateAsync2(inst, value) {
   const ctx = { async: true };
   return toStandardResult(await inst._zod.run({ value, issues: [] }, ctx), ctx);
@@ -10208,7 +10208,7 @@ function handleRefineResult(result, payload, input2, inst) {
 }
 var $ZodType, toStandardResult, $ZodString, $ZodStringFormat, $ZodGUID, $ZodUUID, $ZodEmail, URL_BAD_FORMAT, URL_UNPARSEABLE, asciiTabOrNewline, $ZodURL, $ZodEmoji, $ZodNanoID, $ZodCUID, $ZodCUID2, $ZodULID, $ZodXID, $ZodKSUID, $ZodISODateTime, $ZodISODate, $ZodISOTime, $ZodISODuration, $ZodIPv4, ipv6Alphabet, $ZodIPv6, $ZodMAC, $ZodCIDRv4, $ZodCIDRv6, base64Charset, $ZodBase64, base64urlCharset, $ZodBase64URL, $ZodE164, CC_SANITIZE, $ZodCreditCard, $ZodIBAN, $ZodJWT, $ZodCustomStringFormat, $ZodNumber, $ZodNumberFormat, $ZodBoolean, $ZodBigInt, $ZodBigIntFormat, $ZodSymbol, $ZodUndefined, $ZodNull, $ZodAny, $ZodUnknown, $ZodNever, $ZodVoid, $ZodDate, arraySize, mapSize, setSize, $ZodArray, NO_SYMBOL_KEYS, $ZodObject, $ZodObjectJIT, $ZodUnion, $ZodXor, $ZodDiscriminatedUnion, $ZodIntersection, $ZodTuple, $ZodRecord, $ZodMap, $ZodSet, $ZodEnum, $ZodLiteral, $ZodFile, $ZodTransform, $ZodOptional, $ZodExactOptional, $ZodNullable, $ZodDefault, $ZodPrefault, $ZodNonOptional, $ZodSuccess, $ZodCatch, $ZodNaN, $ZodPipe, $ZodCodec, $ZodPreprocess, $ZodReadonly, $ZodTemplateLiteral, $ZodFunction, $ZodPromise, $ZodLazy, $ZodCustom;
 var init_schemas = __esm({
-  "node_modules/zod/v4/core/schemas.js"() {
+  "../../main/node_modules/zod/v4/core/schemas.js"() {
     init_checks();
     init_core();
     init_doc();
@@ -11982,7 +11982,7 @@ var init_schemas = __esm({
   }
 });
 
-// node_modules/zod/v4/core/memoizer.js
+// ../../main/node_modules/zod/v4/core/memoizer.js
 function isRef(value) {
   return value !== null && typeof value === "object";
 }
@@ -12146,7 +12146,7 @@ function isBackEdge(ctx, value) {
 }
 var $ZodCyclicError, STATE, NO_ISSUES, recursive, NONE, ASSUMED, PROVEN, handoff, open, memo;
 var init_memoizer = __esm({
-  "node_modules/zod/v4/core/memoizer.js"() {
+  "../../main/node_modules/zod/v4/core/memoizer.js"() {
     init_util();
     $ZodCyclicError = class extends Error {
       constructor() {
@@ -12264,7 +12264,7 @@ var init_memoizer = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ar.js
+// ../../main/node_modules/zod/v4/locales/ar.js
 function ar_default() {
   return {
     localeError: error()
@@ -12272,7 +12272,7 @@ function ar_default() {
 }
 var error;
 var init_ar = __esm({
-  "node_modules/zod/v4/locales/ar.js"() {
+  "../../main/node_modules/zod/v4/locales/ar.js"() {
     init_util();
     error = () => {
       const Sizable = {
@@ -12382,7 +12382,7 @@ var init_ar = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/az.js
+// ../../main/node_modules/zod/v4/locales/az.js
 function az_default() {
   return {
     localeError: error2()
@@ -12390,7 +12390,7 @@ function az_default() {
 }
 var error2;
 var init_az = __esm({
-  "node_modules/zod/v4/locales/az.js"() {
+  "../../main/node_modules/zod/v4/locales/az.js"() {
     init_util();
     error2 = () => {
       const Sizable = {
@@ -12499,7 +12499,7 @@ var init_az = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/be.js
+// ../../main/node_modules/zod/v4/locales/be.js
 function getBelarusianPlural(count, one, few, many) {
   const absCount = Math.abs(count);
   const lastDigit = absCount % 10;
@@ -12522,7 +12522,7 @@ function be_default() {
 }
 var error3;
 var init_be = __esm({
-  "node_modules/zod/v4/locales/be.js"() {
+  "../../main/node_modules/zod/v4/locales/be.js"() {
     init_util();
     error3 = () => {
       const Sizable = {
@@ -12674,7 +12674,7 @@ var init_be = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/bg.js
+// ../../main/node_modules/zod/v4/locales/bg.js
 function bg_default() {
   return {
     localeError: error4()
@@ -12682,7 +12682,7 @@ function bg_default() {
 }
 var error4;
 var init_bg = __esm({
-  "node_modules/zod/v4/locales/bg.js"() {
+  "../../main/node_modules/zod/v4/locales/bg.js"() {
     init_util();
     error4 = () => {
       const Sizable = {
@@ -12806,7 +12806,7 @@ var init_bg = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/bn.js
+// ../../main/node_modules/zod/v4/locales/bn.js
 function bn_default() {
   return {
     localeError: error5()
@@ -12814,7 +12814,7 @@ function bn_default() {
 }
 var error5;
 var init_bn = __esm({
-  "node_modules/zod/v4/locales/bn.js"() {
+  "../../main/node_modules/zod/v4/locales/bn.js"() {
     init_util();
     error5 = () => {
       const Sizable = {
@@ -12926,7 +12926,7 @@ var init_bn = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ca.js
+// ../../main/node_modules/zod/v4/locales/ca.js
 function ca_default() {
   return {
     localeError: error6()
@@ -12934,7 +12934,7 @@ function ca_default() {
 }
 var error6;
 var init_ca = __esm({
-  "node_modules/zod/v4/locales/ca.js"() {
+  "../../main/node_modules/zod/v4/locales/ca.js"() {
     init_util();
     error6 = () => {
       const Sizable = {
@@ -13046,7 +13046,7 @@ var init_ca = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ckb.js
+// ../../main/node_modules/zod/v4/locales/ckb.js
 function ckb_default() {
   return {
     localeError: error7()
@@ -13054,7 +13054,7 @@ function ckb_default() {
 }
 var error7;
 var init_ckb = __esm({
-  "node_modules/zod/v4/locales/ckb.js"() {
+  "../../main/node_modules/zod/v4/locales/ckb.js"() {
     init_util();
     error7 = () => {
       const Sizable = {
@@ -13185,7 +13185,7 @@ var init_ckb = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/cs.js
+// ../../main/node_modules/zod/v4/locales/cs.js
 function cs_default() {
   return {
     localeError: error8()
@@ -13193,7 +13193,7 @@ function cs_default() {
 }
 var error8;
 var init_cs = __esm({
-  "node_modules/zod/v4/locales/cs.js"() {
+  "../../main/node_modules/zod/v4/locales/cs.js"() {
     init_util();
     error8 = () => {
       const Sizable = {
@@ -13308,7 +13308,7 @@ var init_cs = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/da.js
+// ../../main/node_modules/zod/v4/locales/da.js
 function da_default() {
   return {
     localeError: error9()
@@ -13316,7 +13316,7 @@ function da_default() {
 }
 var error9;
 var init_da = __esm({
-  "node_modules/zod/v4/locales/da.js"() {
+  "../../main/node_modules/zod/v4/locales/da.js"() {
     init_util();
     error9 = () => {
       const Sizable = {
@@ -13435,7 +13435,7 @@ var init_da = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/de.js
+// ../../main/node_modules/zod/v4/locales/de.js
 function de_default() {
   return {
     localeError: error10()
@@ -13443,7 +13443,7 @@ function de_default() {
 }
 var error10;
 var init_de = __esm({
-  "node_modules/zod/v4/locales/de.js"() {
+  "../../main/node_modules/zod/v4/locales/de.js"() {
     init_util();
     error10 = () => {
       const Sizable = {
@@ -13555,7 +13555,7 @@ var init_de = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/el.js
+// ../../main/node_modules/zod/v4/locales/el.js
 function el_default() {
   return {
     localeError: error11()
@@ -13563,7 +13563,7 @@ function el_default() {
 }
 var error11;
 var init_el = __esm({
-  "node_modules/zod/v4/locales/el.js"() {
+  "../../main/node_modules/zod/v4/locales/el.js"() {
     init_util();
     error11 = () => {
       const Sizable = {
@@ -13674,7 +13674,7 @@ var init_el = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/en.js
+// ../../main/node_modules/zod/v4/locales/en.js
 function en_default() {
   return {
     localeError: error12()
@@ -13682,7 +13682,7 @@ function en_default() {
 }
 var error12;
 var init_en = __esm({
-  "node_modules/zod/v4/locales/en.js"() {
+  "../../main/node_modules/zod/v4/locales/en.js"() {
     init_util();
     error12 = () => {
       const Sizable = {
@@ -13805,7 +13805,7 @@ var init_en = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/eo.js
+// ../../main/node_modules/zod/v4/locales/eo.js
 function eo_default() {
   return {
     localeError: error13()
@@ -13813,7 +13813,7 @@ function eo_default() {
 }
 var error13;
 var init_eo = __esm({
-  "node_modules/zod/v4/locales/eo.js"() {
+  "../../main/node_modules/zod/v4/locales/eo.js"() {
     init_util();
     error13 = () => {
       const Sizable = {
@@ -13926,7 +13926,7 @@ var init_eo = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/es.js
+// ../../main/node_modules/zod/v4/locales/es.js
 function es_default() {
   return {
     localeError: error14()
@@ -13934,7 +13934,7 @@ function es_default() {
 }
 var error14;
 var init_es = __esm({
-  "node_modules/zod/v4/locales/es.js"() {
+  "../../main/node_modules/zod/v4/locales/es.js"() {
     init_util();
     error14 = () => {
       const Sizable = {
@@ -14069,7 +14069,7 @@ var init_es = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/fa.js
+// ../../main/node_modules/zod/v4/locales/fa.js
 function fa_default() {
   return {
     localeError: error15()
@@ -14077,7 +14077,7 @@ function fa_default() {
 }
 var error15;
 var init_fa = __esm({
-  "node_modules/zod/v4/locales/fa.js"() {
+  "../../main/node_modules/zod/v4/locales/fa.js"() {
     init_util();
     error15 = () => {
       const Sizable = {
@@ -14195,7 +14195,7 @@ var init_fa = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/fi.js
+// ../../main/node_modules/zod/v4/locales/fi.js
 function fi_default() {
   return {
     localeError: error16()
@@ -14203,7 +14203,7 @@ function fi_default() {
 }
 var error16;
 var init_fi = __esm({
-  "node_modules/zod/v4/locales/fi.js"() {
+  "../../main/node_modules/zod/v4/locales/fi.js"() {
     init_util();
     error16 = () => {
       const Sizable = {
@@ -14319,7 +14319,7 @@ var init_fi = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/fr.js
+// ../../main/node_modules/zod/v4/locales/fr.js
 function fr_default() {
   return {
     localeError: error17()
@@ -14327,7 +14327,7 @@ function fr_default() {
 }
 var error17;
 var init_fr = __esm({
-  "node_modules/zod/v4/locales/fr.js"() {
+  "../../main/node_modules/zod/v4/locales/fr.js"() {
     init_util();
     error17 = () => {
       const Sizable = {
@@ -14455,7 +14455,7 @@ var init_fr = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/fr-CA.js
+// ../../main/node_modules/zod/v4/locales/fr-CA.js
 function fr_CA_default() {
   return {
     localeError: error18()
@@ -14463,7 +14463,7 @@ function fr_CA_default() {
 }
 var error18;
 var init_fr_CA = __esm({
-  "node_modules/zod/v4/locales/fr-CA.js"() {
+  "../../main/node_modules/zod/v4/locales/fr-CA.js"() {
     init_util();
     error18 = () => {
       const Sizable = {
@@ -14574,7 +14574,7 @@ var init_fr_CA = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/gu.js
+// ../../main/node_modules/zod/v4/locales/gu.js
 function gu_default() {
   return {
     localeError: error19()
@@ -14582,7 +14582,7 @@ function gu_default() {
 }
 var error19;
 var init_gu = __esm({
-  "node_modules/zod/v4/locales/gu.js"() {
+  "../../main/node_modules/zod/v4/locales/gu.js"() {
     init_util();
     error19 = () => {
       const Sizable = {
@@ -14694,7 +14694,7 @@ var init_gu = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/he.js
+// ../../main/node_modules/zod/v4/locales/he.js
 function he_default() {
   return {
     localeError: error20()
@@ -14702,7 +14702,7 @@ function he_default() {
 }
 var error20;
 var init_he = __esm({
-  "node_modules/zod/v4/locales/he.js"() {
+  "../../main/node_modules/zod/v4/locales/he.js"() {
     init_util();
     error20 = () => {
       const TypeNames = {
@@ -14902,7 +14902,7 @@ var init_he = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/hi.js
+// ../../main/node_modules/zod/v4/locales/hi.js
 function hi_default() {
   return {
     localeError: error21()
@@ -14910,7 +14910,7 @@ function hi_default() {
 }
 var error21;
 var init_hi = __esm({
-  "node_modules/zod/v4/locales/hi.js"() {
+  "../../main/node_modules/zod/v4/locales/hi.js"() {
     init_util();
     error21 = () => {
       const Sizable = {
@@ -15020,7 +15020,7 @@ var init_hi = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/hr.js
+// ../../main/node_modules/zod/v4/locales/hr.js
 function hr_default() {
   return {
     localeError: error22()
@@ -15028,7 +15028,7 @@ function hr_default() {
 }
 var error22;
 var init_hr = __esm({
-  "node_modules/zod/v4/locales/hr.js"() {
+  "../../main/node_modules/zod/v4/locales/hr.js"() {
     init_util();
     error22 = () => {
       const Sizable = {
@@ -15153,7 +15153,7 @@ var init_hr = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/hu.js
+// ../../main/node_modules/zod/v4/locales/hu.js
 function hu_default() {
   return {
     localeError: error23()
@@ -15161,7 +15161,7 @@ function hu_default() {
 }
 var error23;
 var init_hu = __esm({
-  "node_modules/zod/v4/locales/hu.js"() {
+  "../../main/node_modules/zod/v4/locales/hu.js"() {
     init_util();
     error23 = () => {
       const Sizable = {
@@ -15273,7 +15273,7 @@ var init_hu = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/hy.js
+// ../../main/node_modules/zod/v4/locales/hy.js
 function getArmenianPlural(count, one, many) {
   return Math.abs(count) === 1 ? one : many;
 }
@@ -15291,7 +15291,7 @@ function hy_default() {
 }
 var error24;
 var init_hy = __esm({
-  "node_modules/zod/v4/locales/hy.js"() {
+  "../../main/node_modules/zod/v4/locales/hy.js"() {
     init_util();
     error24 = () => {
       const Sizable = {
@@ -15438,7 +15438,7 @@ var init_hy = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/id.js
+// ../../main/node_modules/zod/v4/locales/id.js
 function id_default() {
   return {
     localeError: error25()
@@ -15446,7 +15446,7 @@ function id_default() {
 }
 var error25;
 var init_id = __esm({
-  "node_modules/zod/v4/locales/id.js"() {
+  "../../main/node_modules/zod/v4/locales/id.js"() {
     init_util();
     error25 = () => {
       const Sizable = {
@@ -15556,7 +15556,7 @@ var init_id = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/is.js
+// ../../main/node_modules/zod/v4/locales/is.js
 function is_default() {
   return {
     localeError: error26()
@@ -15564,7 +15564,7 @@ function is_default() {
 }
 var error26;
 var init_is = __esm({
-  "node_modules/zod/v4/locales/is.js"() {
+  "../../main/node_modules/zod/v4/locales/is.js"() {
     init_util();
     error26 = () => {
       const Sizable = {
@@ -15677,7 +15677,7 @@ var init_is = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/it.js
+// ../../main/node_modules/zod/v4/locales/it.js
 function it_default() {
   return {
     localeError: error27()
@@ -15685,7 +15685,7 @@ function it_default() {
 }
 var error27;
 var init_it = __esm({
-  "node_modules/zod/v4/locales/it.js"() {
+  "../../main/node_modules/zod/v4/locales/it.js"() {
     init_util();
     error27 = () => {
       const Sizable = {
@@ -15797,7 +15797,7 @@ var init_it = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ja.js
+// ../../main/node_modules/zod/v4/locales/ja.js
 function ja_default() {
   return {
     localeError: error28()
@@ -15805,7 +15805,7 @@ function ja_default() {
 }
 var error28;
 var init_ja = __esm({
-  "node_modules/zod/v4/locales/ja.js"() {
+  "../../main/node_modules/zod/v4/locales/ja.js"() {
     init_util();
     error28 = () => {
       const Sizable = {
@@ -15916,7 +15916,7 @@ var init_ja = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ka.js
+// ../../main/node_modules/zod/v4/locales/ka.js
 function ka_default() {
   return {
     localeError: error29()
@@ -15924,7 +15924,7 @@ function ka_default() {
 }
 var error29;
 var init_ka = __esm({
-  "node_modules/zod/v4/locales/ka.js"() {
+  "../../main/node_modules/zod/v4/locales/ka.js"() {
     init_util();
     error29 = () => {
       const Sizable = {
@@ -16040,7 +16040,7 @@ var init_ka = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/km.js
+// ../../main/node_modules/zod/v4/locales/km.js
 function km_default() {
   return {
     localeError: error30()
@@ -16048,7 +16048,7 @@ function km_default() {
 }
 var error30;
 var init_km = __esm({
-  "node_modules/zod/v4/locales/km.js"() {
+  "../../main/node_modules/zod/v4/locales/km.js"() {
     init_util();
     error30 = () => {
       const Sizable = {
@@ -16162,17 +16162,17 @@ var init_km = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/kh.js
+// ../../main/node_modules/zod/v4/locales/kh.js
 function kh_default() {
   return km_default();
 }
 var init_kh = __esm({
-  "node_modules/zod/v4/locales/kh.js"() {
+  "../../main/node_modules/zod/v4/locales/kh.js"() {
     init_km();
   }
 });
 
-// node_modules/zod/v4/locales/kn.js
+// ../../main/node_modules/zod/v4/locales/kn.js
 function kn_default() {
   return {
     localeError: error31()
@@ -16180,7 +16180,7 @@ function kn_default() {
 }
 var error31;
 var init_kn = __esm({
-  "node_modules/zod/v4/locales/kn.js"() {
+  "../../main/node_modules/zod/v4/locales/kn.js"() {
     init_util();
     error31 = () => {
       const Sizable = {
@@ -16294,7 +16294,7 @@ var init_kn = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ko.js
+// ../../main/node_modules/zod/v4/locales/ko.js
 function ko_default() {
   return {
     localeError: error32()
@@ -16302,7 +16302,7 @@ function ko_default() {
 }
 var error32;
 var init_ko = __esm({
-  "node_modules/zod/v4/locales/ko.js"() {
+  "../../main/node_modules/zod/v4/locales/ko.js"() {
     init_util();
     error32 = () => {
       const Sizable = {
@@ -16417,7 +16417,7 @@ var init_ko = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/lt.js
+// ../../main/node_modules/zod/v4/locales/lt.js
 function getUnitTypeFromNumber(number4) {
   const abs = Math.abs(number4);
   const last = abs % 10;
@@ -16435,7 +16435,7 @@ function lt_default() {
 }
 var capitalizeFirstCharacter, error33;
 var init_lt = __esm({
-  "node_modules/zod/v4/locales/lt.js"() {
+  "../../main/node_modules/zod/v4/locales/lt.js"() {
     init_util();
     capitalizeFirstCharacter = (text) => {
       return text.charAt(0).toUpperCase() + text.slice(1);
@@ -16631,7 +16631,7 @@ var init_lt = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/mk.js
+// ../../main/node_modules/zod/v4/locales/mk.js
 function mk_default() {
   return {
     localeError: error34()
@@ -16639,7 +16639,7 @@ function mk_default() {
 }
 var error34;
 var init_mk = __esm({
-  "node_modules/zod/v4/locales/mk.js"() {
+  "../../main/node_modules/zod/v4/locales/mk.js"() {
     init_util();
     error34 = () => {
       const Sizable = {
@@ -16752,7 +16752,7 @@ var init_mk = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ms.js
+// ../../main/node_modules/zod/v4/locales/ms.js
 function ms_default() {
   return {
     localeError: error35()
@@ -16760,7 +16760,7 @@ function ms_default() {
 }
 var error35;
 var init_ms = __esm({
-  "node_modules/zod/v4/locales/ms.js"() {
+  "../../main/node_modules/zod/v4/locales/ms.js"() {
     init_util();
     error35 = () => {
       const Sizable = {
@@ -16871,7 +16871,7 @@ var init_ms = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ne.js
+// ../../main/node_modules/zod/v4/locales/ne.js
 function ne_default() {
   return {
     localeError: error36()
@@ -16879,7 +16879,7 @@ function ne_default() {
 }
 var error36;
 var init_ne = __esm({
-  "node_modules/zod/v4/locales/ne.js"() {
+  "../../main/node_modules/zod/v4/locales/ne.js"() {
     init_util();
     error36 = () => {
       const Sizable = {
@@ -16989,7 +16989,7 @@ var init_ne = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/nl.js
+// ../../main/node_modules/zod/v4/locales/nl.js
 function nl_default() {
   return {
     localeError: error37()
@@ -16997,7 +16997,7 @@ function nl_default() {
 }
 var error37;
 var init_nl = __esm({
-  "node_modules/zod/v4/locales/nl.js"() {
+  "../../main/node_modules/zod/v4/locales/nl.js"() {
     init_util();
     error37 = () => {
       const Sizable = {
@@ -17111,7 +17111,7 @@ var init_nl = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/nn.js
+// ../../main/node_modules/zod/v4/locales/nn.js
 function nn_default() {
   return {
     localeError: error38()
@@ -17119,7 +17119,7 @@ function nn_default() {
 }
 var error38;
 var init_nn = __esm({
-  "node_modules/zod/v4/locales/nn.js"() {
+  "../../main/node_modules/zod/v4/locales/nn.js"() {
     init_util();
     error38 = () => {
       const Sizable = {
@@ -17231,7 +17231,7 @@ var init_nn = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/no.js
+// ../../main/node_modules/zod/v4/locales/no.js
 function no_default() {
   return {
     localeError: error39()
@@ -17239,7 +17239,7 @@ function no_default() {
 }
 var error39;
 var init_no = __esm({
-  "node_modules/zod/v4/locales/no.js"() {
+  "../../main/node_modules/zod/v4/locales/no.js"() {
     init_util();
     error39 = () => {
       const Sizable = {
@@ -17351,7 +17351,7 @@ var init_no = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ota.js
+// ../../main/node_modules/zod/v4/locales/ota.js
 function ota_default() {
   return {
     localeError: error40()
@@ -17359,7 +17359,7 @@ function ota_default() {
 }
 var error40;
 var init_ota = __esm({
-  "node_modules/zod/v4/locales/ota.js"() {
+  "../../main/node_modules/zod/v4/locales/ota.js"() {
     init_util();
     error40 = () => {
       const Sizable = {
@@ -17472,7 +17472,7 @@ var init_ota = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ps.js
+// ../../main/node_modules/zod/v4/locales/ps.js
 function ps_default() {
   return {
     localeError: error41()
@@ -17480,7 +17480,7 @@ function ps_default() {
 }
 var error41;
 var init_ps = __esm({
-  "node_modules/zod/v4/locales/ps.js"() {
+  "../../main/node_modules/zod/v4/locales/ps.js"() {
     init_util();
     error41 = () => {
       const Sizable = {
@@ -17598,7 +17598,7 @@ var init_ps = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/pl.js
+// ../../main/node_modules/zod/v4/locales/pl.js
 function pl_default() {
   return {
     localeError: error42()
@@ -17606,7 +17606,7 @@ function pl_default() {
 }
 var error42;
 var init_pl = __esm({
-  "node_modules/zod/v4/locales/pl.js"() {
+  "../../main/node_modules/zod/v4/locales/pl.js"() {
     init_util();
     error42 = () => {
       const Sizable = {
@@ -17719,7 +17719,7 @@ var init_pl = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/pt.js
+// ../../main/node_modules/zod/v4/locales/pt.js
 function pt_default() {
   return {
     localeError: error43()
@@ -17727,7 +17727,7 @@ function pt_default() {
 }
 var error43;
 var init_pt = __esm({
-  "node_modules/zod/v4/locales/pt.js"() {
+  "../../main/node_modules/zod/v4/locales/pt.js"() {
     init_util();
     error43 = () => {
       const Sizable = {
@@ -17869,7 +17869,7 @@ var init_pt = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/pt-BR.js
+// ../../main/node_modules/zod/v4/locales/pt-BR.js
 function pt_BR_default() {
   return {
     localeError: error44()
@@ -17877,7 +17877,7 @@ function pt_BR_default() {
 }
 var error44;
 var init_pt_BR = __esm({
-  "node_modules/zod/v4/locales/pt-BR.js"() {
+  "../../main/node_modules/zod/v4/locales/pt-BR.js"() {
     init_util();
     error44 = () => {
       const Sizable = {
@@ -18020,7 +18020,7 @@ var init_pt_BR = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ro.js
+// ../../main/node_modules/zod/v4/locales/ro.js
 function ro_default() {
   return {
     localeError: error45()
@@ -18028,7 +18028,7 @@ function ro_default() {
 }
 var error45;
 var init_ro = __esm({
-  "node_modules/zod/v4/locales/ro.js"() {
+  "../../main/node_modules/zod/v4/locales/ro.js"() {
     init_util();
     error45 = () => {
       const Sizable = {
@@ -18149,7 +18149,7 @@ var init_ro = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ru.js
+// ../../main/node_modules/zod/v4/locales/ru.js
 function getRussianPlural(count, one, few, many) {
   const absCount = Math.abs(count);
   const lastDigit = absCount % 10;
@@ -18172,7 +18172,7 @@ function ru_default() {
 }
 var error46;
 var init_ru = __esm({
-  "node_modules/zod/v4/locales/ru.js"() {
+  "../../main/node_modules/zod/v4/locales/ru.js"() {
     init_util();
     error46 = () => {
       const Sizable = {
@@ -18324,7 +18324,7 @@ var init_ru = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/sk.js
+// ../../main/node_modules/zod/v4/locales/sk.js
 function sk_default() {
   return {
     localeError: error47()
@@ -18332,7 +18332,7 @@ function sk_default() {
 }
 var error47;
 var init_sk = __esm({
-  "node_modules/zod/v4/locales/sk.js"() {
+  "../../main/node_modules/zod/v4/locales/sk.js"() {
     init_util();
     error47 = () => {
       const Sizable = {
@@ -18447,7 +18447,7 @@ var init_sk = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/sl.js
+// ../../main/node_modules/zod/v4/locales/sl.js
 function sl_default() {
   return {
     localeError: error48()
@@ -18455,7 +18455,7 @@ function sl_default() {
 }
 var error48;
 var init_sl = __esm({
-  "node_modules/zod/v4/locales/sl.js"() {
+  "../../main/node_modules/zod/v4/locales/sl.js"() {
     init_util();
     error48 = () => {
       const Sizable = {
@@ -18568,7 +18568,7 @@ var init_sl = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/sv.js
+// ../../main/node_modules/zod/v4/locales/sv.js
 function sv_default() {
   return {
     localeError: error49()
@@ -18576,7 +18576,7 @@ function sv_default() {
 }
 var error49;
 var init_sv = __esm({
-  "node_modules/zod/v4/locales/sv.js"() {
+  "../../main/node_modules/zod/v4/locales/sv.js"() {
     init_util();
     error49 = () => {
       const Sizable = {
@@ -18690,7 +18690,7 @@ var init_sv = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ta.js
+// ../../main/node_modules/zod/v4/locales/ta.js
 function ta_default() {
   return {
     localeError: error50()
@@ -18698,7 +18698,7 @@ function ta_default() {
 }
 var error50;
 var init_ta = __esm({
-  "node_modules/zod/v4/locales/ta.js"() {
+  "../../main/node_modules/zod/v4/locales/ta.js"() {
     init_util();
     error50 = () => {
       const Sizable = {
@@ -18812,7 +18812,7 @@ var init_ta = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/tg.js
+// ../../main/node_modules/zod/v4/locales/tg.js
 function tg_default() {
   return {
     localeError: error51()
@@ -18820,7 +18820,7 @@ function tg_default() {
 }
 var error51;
 var init_tg = __esm({
-  "node_modules/zod/v4/locales/tg.js"() {
+  "../../main/node_modules/zod/v4/locales/tg.js"() {
     init_util();
     error51 = () => {
       const Sizable = {
@@ -18935,7 +18935,7 @@ var init_tg = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/th.js
+// ../../main/node_modules/zod/v4/locales/th.js
 function th_default() {
   return {
     localeError: error52()
@@ -18943,7 +18943,7 @@ function th_default() {
 }
 var error52;
 var init_th = __esm({
-  "node_modules/zod/v4/locales/th.js"() {
+  "../../main/node_modules/zod/v4/locales/th.js"() {
     init_util();
     error52 = () => {
       const Sizable = {
@@ -19057,7 +19057,7 @@ var init_th = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/tk.js
+// ../../main/node_modules/zod/v4/locales/tk.js
 function tk_default() {
   return {
     localeError: error53()
@@ -19065,7 +19065,7 @@ function tk_default() {
 }
 var error53;
 var init_tk = __esm({
-  "node_modules/zod/v4/locales/tk.js"() {
+  "../../main/node_modules/zod/v4/locales/tk.js"() {
     init_util();
     error53 = () => {
       const Sizable = {
@@ -19171,7 +19171,7 @@ var init_tk = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/tr.js
+// ../../main/node_modules/zod/v4/locales/tr.js
 function tr_default() {
   return {
     localeError: error54()
@@ -19179,7 +19179,7 @@ function tr_default() {
 }
 var error54;
 var init_tr = __esm({
-  "node_modules/zod/v4/locales/tr.js"() {
+  "../../main/node_modules/zod/v4/locales/tr.js"() {
     init_util();
     error54 = () => {
       const Sizable = {
@@ -19288,7 +19288,7 @@ var init_tr = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/uk.js
+// ../../main/node_modules/zod/v4/locales/uk.js
 function uk_default() {
   return {
     localeError: error55()
@@ -19296,7 +19296,7 @@ function uk_default() {
 }
 var error55;
 var init_uk = __esm({
-  "node_modules/zod/v4/locales/uk.js"() {
+  "../../main/node_modules/zod/v4/locales/uk.js"() {
     init_util();
     error55 = () => {
       const Sizable = {
@@ -19408,17 +19408,17 @@ var init_uk = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ua.js
+// ../../main/node_modules/zod/v4/locales/ua.js
 function ua_default() {
   return uk_default();
 }
 var init_ua = __esm({
-  "node_modules/zod/v4/locales/ua.js"() {
+  "../../main/node_modules/zod/v4/locales/ua.js"() {
     init_uk();
   }
 });
 
-// node_modules/zod/v4/locales/ur.js
+// ../../main/node_modules/zod/v4/locales/ur.js
 function ur_default() {
   return {
     localeError: error56()
@@ -19426,7 +19426,7 @@ function ur_default() {
 }
 var error56;
 var init_ur = __esm({
-  "node_modules/zod/v4/locales/ur.js"() {
+  "../../main/node_modules/zod/v4/locales/ur.js"() {
     init_util();
     error56 = () => {
       const Sizable = {
@@ -19540,7 +19540,7 @@ var init_ur = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/uz.js
+// ../../main/node_modules/zod/v4/locales/uz.js
 function uz_default() {
   return {
     localeError: error57()
@@ -19548,7 +19548,7 @@ function uz_default() {
 }
 var error57;
 var init_uz = __esm({
-  "node_modules/zod/v4/locales/uz.js"() {
+  "../../main/node_modules/zod/v4/locales/uz.js"() {
     init_util();
     error57 = () => {
       const Sizable = {
@@ -19660,7 +19660,7 @@ var init_uz = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/vi.js
+// ../../main/node_modules/zod/v4/locales/vi.js
 function vi_default() {
   return {
     localeError: error58()
@@ -19668,7 +19668,7 @@ function vi_default() {
 }
 var error58;
 var init_vi = __esm({
-  "node_modules/zod/v4/locales/vi.js"() {
+  "../../main/node_modules/zod/v4/locales/vi.js"() {
     init_util();
     error58 = () => {
       const Sizable = {
@@ -19780,7 +19780,7 @@ var init_vi = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/zh-CN.js
+// ../../main/node_modules/zod/v4/locales/zh-CN.js
 function zh_CN_default() {
   return {
     localeError: error59()
@@ -19788,7 +19788,7 @@ function zh_CN_default() {
 }
 var error59;
 var init_zh_CN = __esm({
-  "node_modules/zod/v4/locales/zh-CN.js"() {
+  "../../main/node_modules/zod/v4/locales/zh-CN.js"() {
     init_util();
     error59 = () => {
       const Sizable = {
@@ -19901,7 +19901,7 @@ var init_zh_CN = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/zh-TW.js
+// ../../main/node_modules/zod/v4/locales/zh-TW.js
 function zh_TW_default() {
   return {
     localeError: error60()
@@ -19909,7 +19909,7 @@ function zh_TW_default() {
 }
 var error60;
 var init_zh_TW = __esm({
-  "node_modules/zod/v4/locales/zh-TW.js"() {
+  "../../main/node_modules/zod/v4/locales/zh-TW.js"() {
     init_util();
     error60 = () => {
       const Sizable = {
@@ -20020,7 +20020,7 @@ var init_zh_TW = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/yo.js
+// ../../main/node_modules/zod/v4/locales/yo.js
 function yo_default() {
   return {
     localeError: error61()
@@ -20028,7 +20028,7 @@ function yo_default() {
 }
 var error61;
 var init_yo = __esm({
-  "node_modules/zod/v4/locales/yo.js"() {
+  "../../main/node_modules/zod/v4/locales/yo.js"() {
     init_util();
     error61 = () => {
       const Sizable = {
@@ -20139,7 +20139,7 @@ var init_yo = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/index.js
+// ../../main/node_modules/zod/v4/locales/index.js
 var locales_exports = {};
 __export(locales_exports, {
   ar: () => ar_default,
@@ -20207,7 +20207,7 @@ __export(locales_exports, {
   zhTW: () => zh_TW_default
 });
 var init_locales = __esm({
-  "node_modules/zod/v4/locales/index.js"() {
+  "../../main/node_modules/zod/v4/locales/index.js"() {
     init_ar();
     init_az();
     init_be();
@@ -20274,13 +20274,13 @@ var init_locales = __esm({
   }
 });
 
-// node_modules/zod/v4/core/registries.js
+// ../../main/node_modules/zod/v4/core/registries.js
 function registry() {
   return new $ZodRegistry();
 }
 var _a2, $output, $input, $ZodRegistry, globalRegistry;
 var init_registries = __esm({
-  "node_modules/zod/v4/core/registries.js"() {
+  "../../main/node_modules/zod/v4/core/registries.js"() {
     $output = /* @__PURE__ */ Symbol("ZodOutput");
     $input = /* @__PURE__ */ Symbol("ZodInput");
     $ZodRegistry = class {
@@ -20328,7 +20328,7 @@ var init_registries = __esm({
   }
 });
 
-// node_modules/zod/v4/core/compile.js
+// ../../main/node_modules/zod/v4/core/compile.js
 function compileValidator(schema, parser) {
   try {
     return compileFn(schema, { assertOnly: true });
@@ -21890,7 +21890,7 @@ function generateTransformCheck(doc, ctx, schema, accessor) {
 }
 var INVALID, FALLBACK_FLAG, ZodCompileAsyncError, ZodCompileUnsupportedError, WHEN_DEFAULTED_CHECKS, PATTERN_IS_COMPLETE;
 var init_compile = __esm({
-  "node_modules/zod/v4/core/compile.js"() {
+  "../../main/node_modules/zod/v4/core/compile.js"() {
     init_core();
     init_doc();
     init_memoizer();
@@ -21949,7 +21949,7 @@ var init_compile = __esm({
   }
 });
 
-// node_modules/zod/v4/core/api.js
+// ../../main/node_modules/zod/v4/core/api.js
 function snapshotChecks(def) {
   if (def.checks)
     def.checks = [...def.checks];
@@ -23002,7 +23002,7 @@ function _stringFormat(Class2, format, fnOrRegex, _params = {}) {
 }
 var TimePrecision;
 var init_api = __esm({
-  "node_modules/zod/v4/core/api.js"() {
+  "../../main/node_modules/zod/v4/core/api.js"() {
     init_checks();
     init_registries();
     init_schemas();
@@ -23017,7 +23017,7 @@ var init_api = __esm({
   }
 });
 
-// node_modules/zod/v4/core/to-json-schema.js
+// ../../main/node_modules/zod/v4/core/to-json-schema.js
 function assignProps(target, ...sources) {
   for (const source of sources) {
     for (const key of Reflect.ownKeys(source)) {
@@ -23533,7 +23533,7 @@ function isTransforming(_schema, _ctx) {
 }
 var FOLDABLE_KEYS, UNION_KEYS, createToJSONSchemaMethod, createStandardJSONSchemaMethod;
 var init_to_json_schema = __esm({
-  "node_modules/zod/v4/core/to-json-schema.js"() {
+  "../../main/node_modules/zod/v4/core/to-json-schema.js"() {
     init_registries();
     init_util();
     FOLDABLE_KEYS = /* @__PURE__ */ new Set(["type", "properties", "required", "additionalProperties"]);
@@ -23554,7 +23554,7 @@ var init_to_json_schema = __esm({
   }
 });
 
-// node_modules/zod/v4/core/json-schema-processors.js
+// ../../main/node_modules/zod/v4/core/json-schema-processors.js
 function aggregateChecks(schema) {
   const agg = {};
   const def = schema._zod.def;
@@ -23704,7 +23704,7 @@ function toJSONSchema(input2, params) {
 }
 var narrowMin, narrowMax, narrowBoth, addDivisor, addPattern, intersectMime, setFormat, minContributor, maxContributor, formatContributor, contributors, formatMap, exactPatterns, exactPattern, stringProcessor, numberProcessor, booleanProcessor, bigintProcessor, symbolProcessor, nullProcessor, undefinedProcessor, voidProcessor, neverProcessor, anyProcessor, unknownProcessor, dateProcessor, enumProcessor, literalProcessor, nanProcessor, templateLiteralProcessor, fileProcessor, successProcessor, customProcessor, functionProcessor, transformProcessor, mapProcessor, setProcessor, arrayProcessor, objectProcessor, unionProcessor, intersectionProcessor, tupleProcessor, pendingRecords, recordProcessor, nullableProcessor, nonoptionalProcessor, UNREPRESENTABLE_DEFAULT, defaultProcessor, prefaultProcessor, catchProcessor, pipeProcessor, readonlyProcessor, promiseProcessor, optionalProcessor, lazyProcessor, allProcessors;
 var init_json_schema_processors = __esm({
-  "node_modules/zod/v4/core/json-schema-processors.js"() {
+  "../../main/node_modules/zod/v4/core/json-schema-processors.js"() {
     init_regexes();
     init_schemas();
     init_to_json_schema();
@@ -24311,10 +24311,10 @@ var init_json_schema_processors = __esm({
   }
 });
 
-// node_modules/zod/v4/core/json-schema-generator.js
+// ../../main/node_modules/zod/v4/core/json-schema-generator.js
 var JSONSchemaGenerator;
 var init_json_schema_generator = __esm({
-  "node_modules/zod/v4/core/json-schema-generator.js"() {
+  "../../main/node_modules/zod/v4/core/json-schema-generator.js"() {
     init_json_schema_processors();
     init_to_json_schema();
     JSONSchemaGenerator = class {
@@ -24396,14 +24396,14 @@ var init_json_schema_generator = __esm({
   }
 });
 
-// node_modules/zod/v4/core/json-schema.js
+// ../../main/node_modules/zod/v4/core/json-schema.js
 var json_schema_exports = {};
 var init_json_schema = __esm({
-  "node_modules/zod/v4/core/json-schema.js"() {
+  "../../main/node_modules/zod/v4/core/json-schema.js"() {
   }
 });
 
-// node_modules/zod/v4/core/index.js
+// ../../main/node_modules/zod/v4/core/index.js
 var core_exports2 = {};
 __export(core_exports2, {
   $ZodAny: () => $ZodAny,
@@ -24720,7 +24720,7 @@ __export(core_exports2, {
   withParser: () => withParser
 });
 var init_core2 = __esm({
-  "node_modules/zod/v4/core/index.js"() {
+  "../../main/node_modules/zod/v4/core/index.js"() {
     init_core();
     init_parse();
     init_errors3();
@@ -24743,7 +24743,7 @@ var init_core2 = __esm({
   }
 });
 
-// node_modules/zod/v4/classic/checks.js
+// ../../main/node_modules/zod/v4/classic/checks.js
 var checks_exports2 = {};
 __export(checks_exports2, {
   endsWith: () => _endsWith,
@@ -24778,12 +24778,12 @@ __export(checks_exports2, {
   uppercase: () => _uppercase
 });
 var init_checks2 = __esm({
-  "node_modules/zod/v4/classic/checks.js"() {
+  "../../main/node_modules/zod/v4/classic/checks.js"() {
     init_core2();
   }
 });
 
-// node_modules/zod/v4/classic/errors.js
+// ../../main/node_modules/zod/v4/classic/errors.js
 function _lazyMethod(proto, key, make) {
   Object.defineProperty(proto, key, {
     configurable: true,
@@ -24800,7 +24800,7 @@ function _lazyMethod(proto, key, make) {
 }
 var _installedErrorProtos, initializer2, ZodError, ZodRealError;
 var init_errors4 = __esm({
-  "node_modules/zod/v4/classic/errors.js"() {
+  "../../main/node_modules/zod/v4/classic/errors.js"() {
     init_core2();
     init_core2();
     init_util();
@@ -24837,10 +24837,10 @@ var init_errors4 = __esm({
   }
 });
 
-// node_modules/zod/v4/classic/parse.js
+// ../../main/node_modules/zod/v4/classic/parse.js
 var parse2, parseAsync2, safeParse2, safeParseAsync2, encode2, decode2, encodeAsync2, decodeAsync2, safeEncode2, safeDecode2, safeEncodeAsync2, safeDecodeAsync2;
 var init_parse2 = __esm({
-  "node_modules/zod/v4/classic/parse.js"() {
+  "../../main/node_modules/zod/v4/classic/parse.js"() {
     init_core2();
     init_errors4();
     init_core2();
@@ -24859,7 +24859,7 @@ var init_parse2 = __esm({
   }
 });
 
-// node_modules/zod/v4/classic/schemas.js
+// ../../main/node_modules/zod/v4/classic/schemas.js
 var schemas_exports2 = {};
 __export(schemas_exports2, {
   ZodAny: () => ZodAny,
@@ -25533,7 +25533,7 @@ function preprocess(fn, schema) {
 }
 var ZodType, _ZodString, ZodString, ZodStringFormat, ZodISODateTime, ZodISODate, ZodISOTime, ZodISODuration, ZodEmail, ZodGUID, ZodUUID, ZodURL, ZodEmoji, ZodNanoID, ZodCUID, ZodCUID2, ZodULID, ZodXID, ZodKSUID, ZodIPv4, ZodMAC, ZodIPv6, ZodCIDRv4, ZodCIDRv6, ZodBase64, ZodBase64URL, ZodE164, ZodCreditCard, ZodIBAN, ZodJWT, ZodCustomStringFormat, ZodNumber, ZodNumberFormat, ZodBoolean, ZodBigInt, ZodBigIntFormat, ZodSymbol, ZodUndefined, ZodNull, ZodAny, ZodUnknown, ZodNever, ZodVoid, ZodDate, ZodArray, ZodObject, ZodUnion, ZodXor, ZodDiscriminatedUnion, ZodIntersection, ZodTuple, ZodRecord, ZodMap, ZodSet, ZodEnum, ZodLiteral, ZodFile, ZodTransform, ZodOptional, ZodExactOptional, ZodNullable, ZodDefault, ZodPrefault, ZodNonOptional, ZodSuccess, ZodCatch, ZodNaN, ZodPipe, ZodCodec, ZodPreprocess, ZodReadonly, ZodTemplateLiteral, ZodLazy, ZodPromise, ZodFunction, ZodCustom, describe2, meta2, ZodInstanceOf, stringbool;
 var init_schemas2 = __esm({
-  "node_modules/zod/v4/classic/schemas.js"() {
+  "../../main/node_modules/zod/v4/classic/schemas.js"() {
     init_core2();
     init_core2();
     init_json_schema_processors();
@@ -26516,7 +26516,7 @@ var init_schemas2 = __esm({
   }
 });
 
-// node_modules/zod/v4/classic/compat.js
+// ../../main/node_modules/zod/v4/classic/compat.js
 function setErrorMap(map2) {
   config({
     customError: map2
@@ -26527,7 +26527,7 @@ function getErrorMap() {
 }
 var ZodIssueCode, ZodFirstPartyTypeKind;
 var init_compat = __esm({
-  "node_modules/zod/v4/classic/compat.js"() {
+  "../../main/node_modules/zod/v4/classic/compat.js"() {
     init_core2();
     ZodIssueCode = {
       invalid_type: "invalid_type",
@@ -26547,7 +26547,7 @@ var init_compat = __esm({
   }
 });
 
-// node_modules/zod/v4/classic/iso.js
+// ../../main/node_modules/zod/v4/classic/iso.js
 var iso_exports = {};
 __export(iso_exports, {
   ZodISODate: () => ZodISODate,
@@ -26572,14 +26572,14 @@ function duration2(params) {
   return _isoDuration(ZodISODuration, params);
 }
 var init_iso = __esm({
-  "node_modules/zod/v4/classic/iso.js"() {
+  "../../main/node_modules/zod/v4/classic/iso.js"() {
     init_core2();
     init_schemas2();
     init_schemas2();
   }
 });
 
-// node_modules/zod/v4/classic/from-json-schema.js
+// ../../main/node_modules/zod/v4/classic/from-json-schema.js
 function detectVersion(schema, defaultTarget) {
   const $schema = schema.$schema;
   if ($schema === "https://json-schema.org/draft/2020-12/schema") {
@@ -27210,7 +27210,7 @@ function fromJSONSchema(schema, params) {
 }
 var z, RECOGNIZED_KEYS, SCHEMA_KEYWORDS, SCHEMA_MAP_KEYWORDS, fullTime;
 var init_from_json_schema = __esm({
-  "node_modules/zod/v4/classic/from-json-schema.js"() {
+  "../../main/node_modules/zod/v4/classic/from-json-schema.js"() {
     init_registries();
     init_util();
     init_checks2();
@@ -27322,7 +27322,7 @@ var init_from_json_schema = __esm({
   }
 });
 
-// node_modules/zod/v4/core/visit.js
+// ../../main/node_modules/zod/v4/core/visit.js
 function visit(schema, fnOrHandlers) {
   const fn = typeof fnOrHandlers === "function" ? fnOrHandlers : (node2, rewritten) => {
     const h = fnOrHandlers[node2._zod.def.type];
@@ -27477,14 +27477,14 @@ function visit(schema, fnOrHandlers) {
 }
 var RESOLVING;
 var init_visit = __esm({
-  "node_modules/zod/v4/core/visit.js"() {
+  "../../main/node_modules/zod/v4/core/visit.js"() {
     init_schemas();
     init_util();
     RESOLVING = /* @__PURE__ */ Symbol("z.visit/resolving");
   }
 });
 
-// node_modules/zod/v4/classic/deep-partial.js
+// ../../main/node_modules/zod/v4/classic/deep-partial.js
 function deepPartial(schema) {
   return visit(schema, {
     object: (s) => s.partial(),
@@ -27496,13 +27496,13 @@ function deepPartial(schema) {
   });
 }
 var init_deep_partial = __esm({
-  "node_modules/zod/v4/classic/deep-partial.js"() {
+  "../../main/node_modules/zod/v4/classic/deep-partial.js"() {
     init_visit();
     init_schemas2();
   }
 });
 
-// node_modules/zod/v4/classic/in-out.js
+// ../../main/node_modules/zod/v4/classic/in-out.js
 function withChecks(side, checks) {
   if (!checks?.length)
     return side;
@@ -27532,14 +27532,14 @@ function output(schema) {
   });
 }
 var init_in_out = __esm({
-  "node_modules/zod/v4/classic/in-out.js"() {
+  "../../main/node_modules/zod/v4/classic/in-out.js"() {
     init_util();
     init_visit();
     init_schemas2();
   }
 });
 
-// node_modules/zod/v4/classic/coerce.js
+// ../../main/node_modules/zod/v4/classic/coerce.js
 var coerce_exports = {};
 __export(coerce_exports, {
   bigint: () => bigint3,
@@ -27564,13 +27564,13 @@ function date4(params) {
   return _coercedDate(ZodDate, params);
 }
 var init_coerce = __esm({
-  "node_modules/zod/v4/classic/coerce.js"() {
+  "../../main/node_modules/zod/v4/classic/coerce.js"() {
     init_core2();
     init_schemas2();
   }
 });
 
-// node_modules/zod/v4/classic/external.js
+// ../../main/node_modules/zod/v4/classic/external.js
 var external_exports = {};
 __export(external_exports, {
   $brand: () => $brand,
@@ -27833,7 +27833,7 @@ __export(external_exports, {
   xor: () => xor
 });
 var init_external = __esm({
-  "node_modules/zod/v4/classic/external.js"() {
+  "../../main/node_modules/zod/v4/classic/external.js"() {
     init_core2();
     init_schemas2();
     init_checks2();
@@ -27852,9 +27852,9 @@ var init_external = __esm({
   }
 });
 
-// node_modules/zod/index.js
+// ../../main/node_modules/zod/index.js
 var init_zod = __esm({
-  "node_modules/zod/index.js"() {
+  "../../main/node_modules/zod/index.js"() {
     init_external();
     init_external();
   }
@@ -28408,9 +28408,9 @@ var init_schema = __esm({
   }
 });
 
-// node_modules/picomatch/lib/constants.js
+// ../../main/node_modules/picomatch/lib/constants.js
 var require_constants = __commonJS({
-  "node_modules/picomatch/lib/constants.js"(exports, module) {
+  "../../main/node_modules/picomatch/lib/constants.js"(exports, module) {
     "use strict";
     var WIN_SLASH = "\\\\/";
     var WIN_NO_SLASH = `[^${WIN_SLASH}]`;
@@ -28610,9 +28610,9 @@ var require_constants = __commonJS({
   }
 });
 
-// node_modules/picomatch/lib/utils.js
+// ../../main/node_modules/picomatch/lib/utils.js
 var require_utils = __commonJS({
-  "node_modules/picomatch/lib/utils.js"(exports) {
+  "../../main/node_modules/picomatch/lib/utils.js"(exports) {
     "use strict";
     var {
       REGEX_BACKSLASH,
@@ -28674,9 +28674,9 @@ var require_utils = __commonJS({
   }
 });
 
-// node_modules/picomatch/lib/scan.js
+// ../../main/node_modules/picomatch/lib/scan.js
 var require_scan = __commonJS({
-  "node_modules/picomatch/lib/scan.js"(exports, module) {
+  "../../main/node_modules/picomatch/lib/scan.js"(exports, module) {
     "use strict";
     var utils = require_utils();
     var {
@@ -29012,9 +29012,9 @@ var require_scan = __commonJS({
   }
 });
 
-// node_modules/picomatch/lib/parse.js
+// ../../main/node_modules/picomatch/lib/parse.js
 var require_parse = __commonJS({
-  "node_modules/picomatch/lib/parse.js"(exports, module) {
+  "../../main/node_modules/picomatch/lib/parse.js"(exports, module) {
     "use strict";
     var constants4 = require_constants();
     var utils = require_utils();
@@ -29534,9 +29534,9 @@ var require_parse = __commonJS({
                 const idx = prev.value.lastIndexOf("[");
                 const pre = prev.value.slice(0, idx);
                 const rest2 = prev.value.slice(idx + 2);
-                const posix8 = POSIX_REGEX_SOURCE[rest2];
-                if (posix8) {
-                  prev.value = pre + posix8;
+                const posix9 = POSIX_REGEX_SOURCE[rest2];
+                if (posix9) {
+                  prev.value = pre + posix9;
                   state.backtrack = true;
                   advance();
                   if (!bos.output && tokens.indexOf(prev) === 1) {
@@ -30027,9 +30027,9 @@ var require_parse = __commonJS({
   }
 });
 
-// node_modules/picomatch/lib/picomatch.js
+// ../../main/node_modules/picomatch/lib/picomatch.js
 var require_picomatch = __commonJS({
-  "node_modules/picomatch/lib/picomatch.js"(exports, module) {
+  "../../main/node_modules/picomatch/lib/picomatch.js"(exports, module) {
     "use strict";
     var scan = require_scan();
     var parse6 = require_parse();
@@ -30053,7 +30053,7 @@ var require_picomatch = __commonJS({
         throw new TypeError("Expected pattern to be a non-empty string");
       }
       const opts = options || {};
-      const posix8 = opts.windows;
+      const posix9 = opts.windows;
       const regex = isState ? picomatch6.compileRe(glob, options) : picomatch6.makeRe(glob, options, false, true);
       const state = regex.state;
       delete regex.state;
@@ -30063,8 +30063,8 @@ var require_picomatch = __commonJS({
         isIgnored = picomatch6(opts.ignore, ignoreOpts, returnState);
       }
       const matcher = (input2, returnObject = false) => {
-        const { isMatch, match, output: output2 } = picomatch6.test(input2, regex, options, { glob, posix: posix8 });
-        const result = { glob, state, regex, posix: posix8, input: input2, output: output2, match, isMatch };
+        const { isMatch, match, output: output2 } = picomatch6.test(input2, regex, options, { glob, posix: posix9 });
+        const result = { glob, state, regex, posix: posix9, input: input2, output: output2, match, isMatch };
         if (typeof opts.onResult === "function") {
           opts.onResult(result);
         }
@@ -30089,7 +30089,7 @@ var require_picomatch = __commonJS({
       }
       return matcher;
     };
-    picomatch6.test = (input2, regex, options, { glob, posix: posix8 } = {}) => {
+    picomatch6.test = (input2, regex, options, { glob, posix: posix9 } = {}) => {
       if (typeof input2 !== "string") {
         throw new TypeError("Expected input to be a string");
       }
@@ -30097,7 +30097,7 @@ var require_picomatch = __commonJS({
         return { isMatch: false, output: "" };
       }
       const opts = options || {};
-      const format = opts.format || (posix8 ? utils.toPosixSlashes : null);
+      const format = opts.format || (posix9 ? utils.toPosixSlashes : null);
       let match = input2 === glob;
       let output2 = match && format ? format(input2) : input2;
       if (match === false) {
@@ -30106,16 +30106,16 @@ var require_picomatch = __commonJS({
       }
       if (match === false || opts.capture === true) {
         if (opts.matchBase === true || opts.basename === true) {
-          match = picomatch6.matchBase(input2, regex, options, posix8);
+          match = picomatch6.matchBase(input2, regex, options, posix9);
         } else {
           match = regex.exec(output2);
         }
       }
       return { isMatch: Boolean(match), match, output: output2 };
     };
-    picomatch6.matchBase = (input2, glob, options, posix8 = options && options.windows) => {
+    picomatch6.matchBase = (input2, glob, options, posix9 = options && options.windows) => {
       const regex = glob instanceof RegExp ? glob : picomatch6.makeRe(glob, options);
-      return regex.test(utils.basename(input2, { windows: posix8 }));
+      return regex.test(utils.basename(input2, { windows: posix9 }));
     };
     picomatch6.isMatch = (str, patterns, options) => picomatch6(patterns, options)(str);
     picomatch6.parse = (pattern, options) => {
@@ -30167,9 +30167,9 @@ var require_picomatch = __commonJS({
   }
 });
 
-// node_modules/picomatch/index.js
+// ../../main/node_modules/picomatch/index.js
 var require_picomatch2 = __commonJS({
-  "node_modules/picomatch/index.js"(exports, module) {
+  "../../main/node_modules/picomatch/index.js"(exports, module) {
     "use strict";
     var pico = require_picomatch();
     var utils = require_utils();
@@ -30181,6 +30181,449 @@ var require_picomatch2 = __commonJS({
     }
     Object.assign(picomatch6, pico);
     module.exports = picomatch6;
+  }
+});
+
+// src/incus/api/http.ts
+import { randomBytes as randomBytes3 } from "node:crypto";
+import http from "node:http";
+async function httpRequest(open7, request2) {
+  const stream = await open7();
+  const body = request2.body === void 0 ? void 0 : JSON.stringify(request2.body);
+  return new Promise((resolve5, reject) => {
+    const req = http.request(
+      {
+        createConnection: () => stream,
+        method: request2.method,
+        path: request2.path,
+        headers: {
+          Host: "incus",
+          Connection: "close",
+          ...body === void 0 ? {} : { "Content-Type": "application/json" },
+          ...request2.headers
+        }
+      },
+      (res) => {
+        const chunks = [];
+        res.on("data", (chunk) => chunks.push(chunk));
+        res.on("end", () => {
+          stream.destroy();
+          const etag = res.headers.etag;
+          resolve5({
+            status: res.statusCode ?? 0,
+            etag: typeof etag === "string" ? etag.replace(/^"|"$/g, "") : null,
+            text: Buffer.concat(chunks).toString("utf8")
+          });
+        });
+        res.on("error", reject);
+      }
+    );
+    const timer = setTimeout(
+      () => req.destroy(new Error(`no answer within ${request2.timeoutMs} ms`)),
+      request2.timeoutMs
+    );
+    req.on("close", () => clearTimeout(timer));
+    req.on("error", (error62) => {
+      stream.destroy();
+      reject(error62);
+    });
+    req.end(body);
+  });
+}
+async function httpUpgrade(open7, path15, timeoutMs) {
+  const stream = await open7();
+  return new Promise((resolve5, reject) => {
+    const req = http.request({
+      createConnection: () => stream,
+      method: "GET",
+      path: path15,
+      headers: {
+        Host: "incus",
+        Connection: "Upgrade",
+        Upgrade: "websocket",
+        "Sec-WebSocket-Version": "13",
+        "Sec-WebSocket-Key": randomBytes3(16).toString("base64")
+      }
+    });
+    const timer = setTimeout(() => req.destroy(new Error(`no websocket within ${timeoutMs} ms`)), timeoutMs);
+    req.on("upgrade", (_res, socket, head) => {
+      clearTimeout(timer);
+      resolve5({ stream: socket, head });
+    });
+    req.on("response", (res) => {
+      clearTimeout(timer);
+      stream.destroy();
+      reject(new Error(`websocket refused with HTTP ${res.statusCode}`));
+    });
+    req.on("error", (error62) => {
+      clearTimeout(timer);
+      stream.destroy();
+      reject(error62);
+    });
+    req.end();
+  });
+}
+var init_http = __esm({
+  "src/incus/api/http.ts"() {
+    "use strict";
+  }
+});
+
+// src/incus/api/api.ts
+function createIncusApi(params) {
+  const scoped = (path15) => {
+    if (!params.project) return path15;
+    const sep3 = path15.includes("?") ? "&" : "?";
+    return `${path15}${sep3}project=${encodeURIComponent(params.project)}`;
+  };
+  const call = async (method, path15, options = {}) => {
+    const raw = await httpRequest(params.open, {
+      method,
+      path: scoped(path15),
+      body: options.body,
+      headers: options.ifMatch === void 0 ? {} : { "If-Match": `"${options.ifMatch}"` },
+      timeoutMs: options.timeoutMs ?? 6e4
+    });
+    return parseEnvelope(raw.status, raw.etag, raw.text, `${method} ${path15}`);
+  };
+  return {
+    call,
+    async wait(operation, timeoutSecs) {
+      const result = await call("GET", `${operation}/wait?timeout=${timeoutSecs}`, {
+        timeoutMs: (timeoutSecs + 30) * 1e3
+      });
+      const op = result.metadata;
+      if (op?.status_code !== void 0 && op.status_code >= 400) {
+        throw new IncusApiError(op.err || `operation ${operation} failed`, op.status_code);
+      }
+      return result;
+    },
+    upgrade: (path15) => httpUpgrade(params.open, path15, 3e4),
+    async readFile(name, path15) {
+      const where = `/1.0/instances/${encodeURIComponent(name)}/files?path=${encodeURIComponent(path15)}`;
+      const raw = await httpRequest(params.open, { method: "GET", path: scoped(where), timeoutMs: 6e4 });
+      if (raw.status === 404) return null;
+      if (raw.status >= 400) parseEnvelope(raw.status, raw.etag, raw.text, `GET ${where}`);
+      return raw.text;
+    }
+  };
+}
+function parseEnvelope(status, etag, text, what) {
+  let envelope;
+  try {
+    envelope = JSON.parse(text);
+  } catch {
+    throw new IncusApiError(`${what}: HTTP ${status} with a body that is not JSON`, status);
+  }
+  if (envelope.type === "error" || status >= 400) {
+    throw new IncusApiError(envelope.error || `${what}: HTTP ${status}`, envelope.error_code ?? status);
+  }
+  return { status, etag, metadata: envelope.metadata ?? null, operation: envelope.operation || null };
+}
+var DEFAULT_INCUS_SOCKET, IncusApiError;
+var init_api2 = __esm({
+  "src/incus/api/api.ts"() {
+    "use strict";
+    init_http();
+    DEFAULT_INCUS_SOCKET = "/var/lib/incus/unix.socket";
+    IncusApiError = class extends Error {
+      constructor(message, status) {
+        super(message);
+        this.status = status;
+        this.name = "IncusApiError";
+      }
+      status;
+    };
+  }
+});
+
+// src/incus/api/websocket.ts
+import { randomBytes as randomBytes4 } from "node:crypto";
+function encodeFrame(opcode, payload = Buffer.alloc(0)) {
+  const length = payload.length;
+  const header = length < 126 ? Buffer.from([128 | opcode, 128 | length]) : length < 65536 ? Buffer.from([128 | opcode, 128 | 126, length >> 8, length & 255]) : Buffer.concat([Buffer.from([128 | opcode, 128 | 127]), bigLength(length)]);
+  const mask = randomBytes4(4);
+  const masked = Buffer.allocUnsafe(length);
+  for (let i = 0; i < length; i++) masked[i] = payload[i] ^ mask[i & 3];
+  return Buffer.concat([header, mask, masked]);
+}
+function bigLength(length) {
+  const out = Buffer.alloc(8);
+  out.writeBigUInt64BE(BigInt(length));
+  return out;
+}
+function openWebSocket(stream, head, onMessage) {
+  const reader = new FrameReader();
+  let closeSent = false;
+  const send = (opcode, payload) => {
+    if (!closeSent && !stream.destroyed) stream.write(encodeFrame(opcode, payload));
+    if (opcode === OPCODE.close) closeSent = true;
+  };
+  const done = new Promise((resolve5) => {
+    const finish4 = () => {
+      stream.destroy();
+      resolve5();
+    };
+    const take = (chunk) => {
+      for (const frame of reader.push(chunk)) {
+        if (frame.opcode === OPCODE.ping) send(OPCODE.pong, frame.payload);
+        else if (frame.opcode === OPCODE.close) {
+          send(OPCODE.close, frame.payload.subarray(0, 2));
+          finish4();
+          return;
+        } else if (frame.opcode !== OPCODE.pong) onMessage(frame.payload);
+      }
+    };
+    stream.on("data", take);
+    stream.on("end", finish4);
+    stream.on("close", finish4);
+    stream.on("error", finish4);
+    if (head.length > 0) take(head);
+  });
+  return {
+    done,
+    sendText: (text) => send(OPCODE.text, Buffer.from(text)),
+    /** A normal close (1000): for stdin, the guest process then reads EOF. */
+    close: () => send(OPCODE.close, Buffer.from([3, 232])),
+    destroy: () => stream.destroy()
+  };
+}
+var OPCODE, FrameReader;
+var init_websocket = __esm({
+  "src/incus/api/websocket.ts"() {
+    "use strict";
+    OPCODE = { continuation: 0, text: 1, binary: 2, close: 8, ping: 9, pong: 10 };
+    FrameReader = class {
+      buffered = Buffer.alloc(0);
+      push(chunk) {
+        this.buffered = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
+        const frames = [];
+        for (; ; ) {
+          const frame = this.next();
+          if (frame === null) return frames;
+          frames.push(frame);
+        }
+      }
+      next() {
+        const b = this.buffered;
+        if (b.length < 2) return null;
+        const masked = (b[1] & 128) !== 0;
+        let length = b[1] & 127;
+        let offset = 2;
+        if (length === 126) {
+          if (b.length < 4) return null;
+          length = b.readUInt16BE(2);
+          offset = 4;
+        } else if (length === 127) {
+          if (b.length < 10) return null;
+          length = Number(b.readBigUInt64BE(2));
+          offset = 10;
+        }
+        const maskAt = offset;
+        if (masked) offset += 4;
+        if (b.length < offset + length) return null;
+        const payload = Buffer.from(b.subarray(offset, offset + length));
+        if (masked) for (let i = 0; i < length; i++) payload[i] = payload[i] ^ b[maskAt + (i & 3)];
+        this.buffered = b.subarray(offset + length);
+        return { opcode: b[0] & 15, payload };
+      }
+    };
+  }
+});
+
+// src/incus/api/exec.ts
+async function apiExec(api, name, argv, options = {}) {
+  if (options.signal?.aborted) throw new CancelledError("incus exec cancelled");
+  const started = await api.call("POST", `/1.0/instances/${encodeURIComponent(name)}/exec`, {
+    body: {
+      command: argv,
+      environment: options.env ?? {},
+      ...options.cwd ? { cwd: options.cwd } : {},
+      "wait-for-websocket": true,
+      interactive: false,
+      "record-output": false
+    }
+  });
+  const op = started.metadata;
+  const fds = op.metadata?.fds ?? {};
+  const collect = options.collect !== false;
+  const out = [];
+  const err = [];
+  const attach = (fd, onMessage) => api.upgrade(`/1.0/operations/${op.id}/websocket?secret=${encodeURIComponent(fds[fd] ?? "")}`).then(({ stream, head }) => openWebSocket(stream, head, onMessage));
+  const sockets = await Promise.all([
+    attach("0", () => {
+    }),
+    attach("1", (data) => {
+      if (collect) out.push(data);
+      options.onStdout?.(data);
+    }),
+    attach("2", (data) => {
+      if (collect) err.push(data);
+      options.onStderr?.(data);
+    }),
+    attach("control", () => {
+    })
+  ]);
+  sockets[0].close();
+  const ended = await raceStop(sockets, options, name);
+  if (ended !== null) throw ended;
+  const finished = await api.wait(`/1.0/operations/${op.id}`, 30);
+  const code = finished.metadata?.metadata?.return;
+  sockets[3].destroy();
+  return {
+    code: typeof code === "number" ? code : null,
+    signal: null,
+    stdout: Buffer.concat(out),
+    stderr: Buffer.concat(err)
+  };
+}
+async function raceStop(sockets, options, name) {
+  let timer;
+  let onAbort;
+  const stopped = new Promise((resolve5) => {
+    if (options.timeoutMs !== void 0) {
+      const ms = options.timeoutMs;
+      timer = setTimeout(
+        () => resolve5(
+          new InfrastructureError(`incus exec in ${name} timed out after ${ms} ms`, {
+            hint: "the build host may be overloaded or a command is hanging; check it with ssh and `ps`"
+          })
+        ),
+        ms
+      );
+    }
+    onAbort = () => resolve5(new CancelledError("incus exec cancelled"));
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+  });
+  try {
+    const outcome = await Promise.race([
+      Promise.all([sockets[1].done, sockets[2].done]).then(() => null),
+      stopped
+    ]);
+    if (outcome !== null) {
+      sockets[3].sendText(JSON.stringify({ command: "signal", signal: 9 }));
+      await new Promise((resolve5) => setTimeout(resolve5, 50));
+      for (const socket of sockets) socket.destroy();
+    }
+    return outcome;
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) options.signal?.removeEventListener("abort", onAbort);
+  }
+}
+var init_exec = __esm({
+  "src/incus/api/exec.ts"() {
+    "use strict";
+    init_errors2();
+    init_websocket();
+  }
+});
+
+// src/incus/list.ts
+function parseInstanceList(json2) {
+  let parsed;
+  try {
+    parsed = JSON.parse(json2);
+  } catch (error62) {
+    throw new InfrastructureError("incus list returned output that is not JSON", {
+      hint: "check the build host's incus version (`incus version`); pikaci needs `incus list --format json`",
+      cause: error62
+    });
+  }
+  return summarizeInstances(parsed);
+}
+function summarizeInstances(parsed) {
+  if (!Array.isArray(parsed)) return [];
+  return parsed.flatMap((item) => {
+    if (typeof item !== "object" || item === null || typeof item.name !== "string") return [];
+    const config2 = {};
+    for (const [key, value] of Object.entries(item.config ?? {})) {
+      if (typeof value === "string") config2[key] = value;
+    }
+    return [
+      {
+        name: item.name,
+        status: typeof item.status === "string" ? item.status : "Unknown",
+        created_at: typeof item.created_at === "string" ? item.created_at : null,
+        config: config2,
+        devices: typeof item.devices === "object" && item.devices !== null ? Object.keys(item.devices).sort() : []
+      }
+    ];
+  });
+}
+var init_list = __esm({
+  "src/incus/list.ts"() {
+    "use strict";
+    init_errors2();
+  }
+});
+
+// src/incus/api/ops.ts
+async function apiList(api, prefix) {
+  const result = await api.call("GET", "/1.0/instances?recursion=1");
+  return summarizeInstances(result.metadata).filter((i) => i.name.startsWith(prefix));
+}
+async function apiImageFingerprint(api, alias) {
+  try {
+    const result = await api.call("GET", `/1.0/images/aliases/${encodeURIComponent(alias)}`);
+    const target = result.metadata?.target;
+    return typeof target === "string" ? target : null;
+  } catch (error62) {
+    if (isGone(error62)) return null;
+    throw error62;
+  }
+}
+async function apiClaim(api, name, device, plug) {
+  try {
+    const read = await api.call("GET", instancePath(name));
+    const instance = read.metadata;
+    if (read.etag === null) throw new Error(`Incus sent no ETag for ${name}; cannot claim atomically`);
+    if (instance?.status !== "Running" || instance.devices?.[device] !== void 0) return false;
+    await api.call("PATCH", instancePath(name), {
+      body: {
+        ...plug ? { config: plug.config } : {},
+        devices: { ...plug?.devices, [device]: { type: "none" } }
+      },
+      ifMatch: read.etag
+    });
+    return true;
+  } catch (error62) {
+    if (error62 instanceof IncusApiError && (error62.status === 404 || error62.status === 412)) return false;
+    throw error62;
+  }
+}
+async function apiPatch(api, name, body) {
+  await api.call("PATCH", instancePath(name), { body });
+}
+async function apiDelete(api, name, timeoutSecs) {
+  try {
+    const stop = await api.call("PUT", `${instancePath(name)}/state`, {
+      body: { action: "stop", force: true, timeout: -1 }
+    });
+    if (stop.operation) await api.wait(stop.operation, timeoutSecs).catch(ignoreNotRunning);
+  } catch (error62) {
+    if (isGone(error62)) return;
+    ignoreNotRunning(error62);
+  }
+  try {
+    const deleted = await api.call("DELETE", instancePath(name));
+    if (deleted.operation) await api.wait(deleted.operation, timeoutSecs);
+  } catch (error62) {
+    if (!isGone(error62)) throw error62;
+  }
+}
+function ignoreNotRunning(error62) {
+  if (error62 instanceof Error && /not running|already stopped/i.test(error62.message)) return;
+  throw error62;
+}
+var instancePath, isGone;
+var init_ops = __esm({
+  "src/incus/api/ops.ts"() {
+    "use strict";
+    init_list();
+    init_api2();
+    instancePath = (name) => `/1.0/instances/${encodeURIComponent(name)}`;
+    isGone = (error62) => error62 instanceof IncusApiError && error62.status === 404;
   }
 });
 
@@ -30268,6 +30711,12 @@ function deleteArgv(name, scope) {
 function imageInfoArgv(alias, scope) {
   return ["incus", "image", "info", ...projectFlag(scope), alias];
 }
+function filePullArgv(name, path15, scope) {
+  assertInstanceName(name);
+  if (!path15.startsWith("/"))
+    throw new Error(`a file inside the instance needs an absolute path, got '${path15}'`);
+  return ["incus", "file", "pull", ...projectFlag(scope), `${name}${path15}`, "-"];
+}
 var DEVICE_NAME_MAX, DEVICE_NAME_PATTERN, INSTANCE_NAME_PATTERN;
 var init_argv = __esm({
   "src/incus/argv.ts"() {
@@ -30278,44 +30727,62 @@ var init_argv = __esm({
   }
 });
 
-// src/incus/list.ts
-function parseInstanceList(json2) {
-  let parsed;
-  try {
-    parsed = JSON.parse(json2);
-  } catch (error62) {
-    throw new InfrastructureError("incus list returned output that is not JSON", {
-      hint: "check the build host's incus version (`incus version`); pikaci needs `incus list --format json`",
-      cause: error62
-    });
-  }
-  if (!Array.isArray(parsed)) return [];
-  return parsed.flatMap((item) => {
-    if (typeof item !== "object" || item === null || typeof item.name !== "string") return [];
-    const config2 = {};
-    for (const [key, value] of Object.entries(item.config ?? {})) {
-      if (typeof value === "string") config2[key] = value;
-    }
-    return [
-      {
-        name: item.name,
-        status: typeof item.status === "string" ? item.status : "Unknown",
-        created_at: typeof item.created_at === "string" ? item.created_at : null,
-        config: config2,
-        devices: typeof item.devices === "object" && item.devices !== null ? Object.keys(item.devices).sort() : []
-      }
-    ];
-  });
-}
-var init_list = __esm({
-  "src/incus/list.ts"() {
-    "use strict";
-    init_errors2();
-  }
-});
-
 // src/incus/client.ts
 function createIncusClient(params) {
+  const cli = createCliClient(params);
+  const reach = apiReach(params);
+  const via = (withApi, withCli) => async (...args) => {
+    const { api } = await reach();
+    return api === null ? withCli(...args) : withApi(api, ...args);
+  };
+  return {
+    ...cli,
+    imageFingerprint: via(apiImageFingerprint, cli.imageFingerprint),
+    exec: via((api, name, argv, options) => apiExec(api, name, argv, options), cli.exec),
+    delete: via(
+      (api, name, options) => apiDelete(api, name, Math.ceil((options?.timeoutMs ?? 12e4) / 1e3)),
+      cli.delete
+    ),
+    list: via(apiList, cli.list),
+    claim: via(apiClaim, cli.claim),
+    patch: via(apiPatch, cli.patch),
+    readFile: via((api, name, path15) => api.readFile(name, path15), cli.readFile),
+    async connection() {
+      const { api, connection } = await reach();
+      return api === null ? connection : { kind: "api", socket: params.socketPath ?? DEFAULT_INCUS_SOCKET };
+    }
+  };
+}
+function apiReach(params) {
+  let probe = null;
+  const socket = params.socketPath ?? DEFAULT_INCUS_SOCKET;
+  const open7 = params.transport.openSocket?.bind(params.transport);
+  return () => {
+    probe ??= (async () => {
+      if (params.api === false)
+        return { api: null, connection: { kind: "cli", reason: "API disabled" } };
+      if (open7 === void 0) {
+        return {
+          api: null,
+          connection: { kind: "cli", reason: "the transport cannot open sockets" }
+        };
+      }
+      const api = createIncusApi({
+        open: () => open7(socket),
+        ...params.project ? { project: params.project } : {}
+      });
+      try {
+        await api.call("GET", "/1.0", { timeoutMs: 15e3 });
+        return { api, connection: { kind: "api", socket } };
+      } catch (error62) {
+        const reason = `${socket} unreachable: ${error62 instanceof Error ? error62.message : String(error62)}`;
+        return { api: null, connection: { kind: "cli", reason } };
+      }
+    })();
+    return probe;
+  };
+}
+function createCliClient(params) {
   const ctx = { transport: params.transport, scope: params.project ? { project: params.project } : {} };
   const { transport, scope } = ctx;
   return {
@@ -30347,7 +30814,23 @@ function createIncusClient(params) {
       });
       return parseInstanceList(result.stdout.toString()).filter((i) => i.name.startsWith(prefix));
     },
-    claim: (name, device) => claim2(ctx, name, device),
+    async claim(name, device, plug) {
+      if (!await claim2(ctx, name, device)) return false;
+      if (plug === void 0) return true;
+      const what = `incus PATCH instance ${name}`;
+      await run(ctx, queryArgv(`/1.0/instances/${name}`, scope, plug), what).catch(async (error62) => {
+        await deleteInstance(ctx, name, 12e4).catch(() => {
+        });
+        throw error62;
+      });
+      return true;
+    },
+    async readFile(name, path15) {
+      const result = await transport.exec(filePullArgv(name, path15, scope), { timeoutMs: 6e4 });
+      if (result.code === 0) return result.stdout.toString("utf8");
+      if (NOT_FOUND.test(result.stderr.toString())) return null;
+      throw incusError(`incus file pull ${name}${path15}`, transport.description, result);
+    },
     async patch(name, body) {
       await run(ctx, queryArgv(`/1.0/instances/${name}`, scope, body), `incus PATCH instance ${name}`);
     }
@@ -30412,6 +30895,9 @@ var init_client = __esm({
   "src/incus/client.ts"() {
     "use strict";
     init_errors2();
+    init_api2();
+    init_exec();
+    init_ops();
     init_argv();
     init_list();
     NOT_FOUND = /not found|no such (object|instance)|non-reusable operation has now succeeded/i;
@@ -30503,8 +30989,17 @@ var init_gc_plan = __esm({
 
 // src/executor/incus/heartbeat.ts
 function startHeartbeat(params) {
+  const { transport, path: path15 } = params;
+  const beat = async () => {
+    const files = await transport.files?.().catch(() => void 0);
+    const touched = await files?.touch(path15).then(
+      () => true,
+      () => false
+    );
+    if (touched !== true) await transport.exec(["touch", "--", path15], { timeoutMs: 3e4 });
+  };
   const timer = setInterval(() => {
-    params.transport.exec(["touch", "--", params.path], { timeoutMs: 3e4 }).catch(() => {
+    beat().catch(() => {
     });
   }, params.intervalMs ?? HEARTBEAT_INTERVAL_MS);
   timer.unref();
@@ -30520,11 +31015,11 @@ var init_heartbeat = __esm({
 });
 
 // src/executor/incus/warm-pool.ts
-import { randomBytes as randomBytes3 } from "node:crypto";
+import { randomBytes as randomBytes5 } from "node:crypto";
 function poolKeyLabel(key) {
   return `${key.fingerprint}/${key.instanceType}/${key.project}`;
 }
-function memberName(key, random = () => randomBytes3(4).toString("hex")) {
+function memberName(key, random = () => randomBytes5(4).toString("hex")) {
   return `${POOL_PREFIX}${key.fingerprint.slice(0, 12)}-${random()}`;
 }
 function memberLabels(key, alias, createdAt) {
@@ -30698,16 +31193,16 @@ var init_classify = __esm({
   }
 });
 
-// node_modules/events-universal/default.js
+// ../../main/node_modules/events-universal/default.js
 var require_default = __commonJS({
-  "node_modules/events-universal/default.js"(exports, module) {
+  "../../main/node_modules/events-universal/default.js"(exports, module) {
     module.exports = __require("events");
   }
 });
 
-// node_modules/fast-fifo/fixed-size.js
+// ../../main/node_modules/fast-fifo/fixed-size.js
 var require_fixed_size = __commonJS({
-  "node_modules/fast-fifo/fixed-size.js"(exports, module) {
+  "../../main/node_modules/fast-fifo/fixed-size.js"(exports, module) {
     module.exports = class FixedFIFO {
       constructor(hwm) {
         if (!(hwm > 0) || (hwm - 1 & hwm) !== 0) throw new Error("Max size for a FixedFIFO should be a power of two");
@@ -30745,9 +31240,9 @@ var require_fixed_size = __commonJS({
   }
 });
 
-// node_modules/fast-fifo/index.js
+// ../../main/node_modules/fast-fifo/index.js
 var require_fast_fifo = __commonJS({
-  "node_modules/fast-fifo/index.js"(exports, module) {
+  "../../main/node_modules/fast-fifo/index.js"(exports, module) {
     var FixedFIFO = require_fixed_size();
     module.exports = class FastFIFO {
       constructor(hwm) {
@@ -30792,9 +31287,9 @@ var require_fast_fifo = __commonJS({
   }
 });
 
-// node_modules/b4a/index.js
+// ../../main/node_modules/b4a/index.js
 var require_b4a = __commonJS({
-  "node_modules/b4a/index.js"(exports, module) {
+  "../../main/node_modules/b4a/index.js"(exports, module) {
     function isBuffer(value) {
       return Buffer.isBuffer(value) || value instanceof Uint8Array;
     }
@@ -30953,9 +31448,9 @@ var require_b4a = __commonJS({
   }
 });
 
-// node_modules/text-decoder/lib/pass-through-decoder.js
+// ../../main/node_modules/text-decoder/lib/pass-through-decoder.js
 var require_pass_through_decoder = __commonJS({
-  "node_modules/text-decoder/lib/pass-through-decoder.js"(exports, module) {
+  "../../main/node_modules/text-decoder/lib/pass-through-decoder.js"(exports, module) {
     var b4a = require_b4a();
     module.exports = class PassThroughDecoder {
       constructor(encoding) {
@@ -30974,9 +31469,9 @@ var require_pass_through_decoder = __commonJS({
   }
 });
 
-// node_modules/text-decoder/lib/utf8-decoder.js
+// ../../main/node_modules/text-decoder/lib/utf8-decoder.js
 var require_utf8_decoder = __commonJS({
-  "node_modules/text-decoder/lib/utf8-decoder.js"(exports, module) {
+  "../../main/node_modules/text-decoder/lib/utf8-decoder.js"(exports, module) {
     var b4a = require_b4a();
     module.exports = class UTF8Decoder {
       constructor() {
@@ -31121,9 +31616,9 @@ var require_utf8_decoder = __commonJS({
   }
 });
 
-// node_modules/text-decoder/index.js
+// ../../main/node_modules/text-decoder/index.js
 var require_text_decoder = __commonJS({
-  "node_modules/text-decoder/index.js"(exports, module) {
+  "../../main/node_modules/text-decoder/index.js"(exports, module) {
     var PassThroughDecoder = require_pass_through_decoder();
     var UTF8Decoder = require_utf8_decoder();
     module.exports = class TextDecoder {
@@ -31183,9 +31678,9 @@ var require_text_decoder = __commonJS({
   }
 });
 
-// node_modules/streamx/lib/errors.js
+// ../../main/node_modules/streamx/lib/errors.js
 var require_errors2 = __commonJS({
-  "node_modules/streamx/lib/errors.js"(exports, module) {
+  "../../main/node_modules/streamx/lib/errors.js"(exports, module) {
     module.exports = class StreamError extends Error {
       constructor(msg, code, fn = StreamError) {
         super(msg);
@@ -31225,9 +31720,9 @@ var require_errors2 = __commonJS({
   }
 });
 
-// node_modules/streamx/index.js
+// ../../main/node_modules/streamx/index.js
 var require_streamx = __commonJS({
-  "node_modules/streamx/index.js"(exports, module) {
+  "../../main/node_modules/streamx/index.js"(exports, module) {
     var { EventEmitter } = require_default();
     var FIFO = require_fast_fifo();
     var TextDecoder2 = require_text_decoder();
@@ -32256,9 +32751,9 @@ var require_streamx = __commonJS({
   }
 });
 
-// node_modules/tar-stream/headers.js
+// ../../main/node_modules/tar-stream/headers.js
 var require_headers = __commonJS({
-  "node_modules/tar-stream/headers.js"(exports) {
+  "../../main/node_modules/tar-stream/headers.js"(exports) {
     var b4a = require_b4a();
     var ZEROS = "0000000000000000000";
     var SEVENS = "7777777777777777777";
@@ -32518,9 +33013,9 @@ var require_headers = __commonJS({
   }
 });
 
-// node_modules/tar-stream/extract.js
+// ../../main/node_modules/tar-stream/extract.js
 var require_extract = __commonJS({
-  "node_modules/tar-stream/extract.js"(exports, module) {
+  "../../main/node_modules/tar-stream/extract.js"(exports, module) {
     var { Writable, Readable: Readable3, getStreamError } = require_streamx();
     var FIFO = require_fast_fifo();
     var b4a = require_b4a();
@@ -32862,9 +33357,9 @@ var require_extract = __commonJS({
   }
 });
 
-// node_modules/tar-stream/constants.js
+// ../../main/node_modules/tar-stream/constants.js
 var require_constants2 = __commonJS({
-  "node_modules/tar-stream/constants.js"(exports, module) {
+  "../../main/node_modules/tar-stream/constants.js"(exports, module) {
     var constants4 = {
       // just for envs without fs
       S_IFMT: 61440,
@@ -32882,9 +33377,9 @@ var require_constants2 = __commonJS({
   }
 });
 
-// node_modules/tar-stream/pack.js
+// ../../main/node_modules/tar-stream/pack.js
 var require_pack = __commonJS({
-  "node_modules/tar-stream/pack.js"(exports, module) {
+  "../../main/node_modules/tar-stream/pack.js"(exports, module) {
     var { Readable: Readable3, Writable, getStreamError } = require_streamx();
     var b4a = require_b4a();
     var constants4 = require_constants2();
@@ -33116,9 +33611,9 @@ var require_pack = __commonJS({
   }
 });
 
-// node_modules/tar-stream/index.js
+// ../../main/node_modules/tar-stream/index.js
 var require_tar_stream = __commonJS({
-  "node_modules/tar-stream/index.js"(exports) {
+  "../../main/node_modules/tar-stream/index.js"(exports) {
     exports.extract = require_extract();
     exports.pack = require_pack();
   }
@@ -33255,9 +33750,9 @@ var init_collect_incus = __esm({
   }
 });
 
-// node_modules/sax/lib/sax.js
+// ../../main/node_modules/sax/lib/sax.js
 var require_sax = __commonJS({
-  "node_modules/sax/lib/sax.js"(exports) {
+  "../../main/node_modules/sax/lib/sax.js"(exports) {
     (function(sax2) {
       sax2.parser = function(strict, opt) {
         return new SAXParser(strict, opt);
@@ -35505,7 +36000,7 @@ var init_trailer = __esm({
 });
 
 // src/executor/incus/guest.ts
-import { randomBytes as randomBytes4 } from "node:crypto";
+import { randomBytes as randomBytes6 } from "node:crypto";
 function guestEnv(params) {
   const { spec, ids: ids2 } = params;
   return {
@@ -35534,29 +36029,12 @@ async function runGuest(params) {
   const onAbort = () => controller.abort(params.signal.reason);
   params.signal.addEventListener("abort", onAbort, { once: true });
   if (params.signal.aborted) onAbort();
-  const marker = `
-@@pikaci-result-${randomBytes4(16).toString("hex")}@@
-`;
-  const out = new TextDecoder();
-  const err = new TextDecoder();
-  const stderr = new TrailerSplitter(marker, params.onOutput);
-  const wrapper = 'r=$1; m=$2; shift 2; "$@"; rc=$?; printf "%s" "$m" >&2; cat -- "$r" >&2 2>/dev/null; exit $rc';
   try {
-    const result = await params.transport.exec(
-      ["sh", "-c", wrapper, "pikaci-guest", params.resultPath, marker, ...params.execArgv],
-      {
-        collect: false,
-        onStdout: (chunk) => params.onOutput(out.decode(chunk, { stream: true })),
-        onStderr: (chunk) => stderr.push(err.decode(chunk, { stream: true })),
-        signal: controller.signal
-      }
-    );
-    const resultText = stderr.end();
+    const result = await params.start({ onOutput: params.onOutput, signal: controller.signal });
     if (deadlineHit) return { kind: "deadline" };
     if (params.signal.aborted) return { kind: "cancelled" };
-    return { kind: "exited", code: result.code, resultText: resultText === "" ? null : resultText };
+    return { kind: "exited", ...result };
   } catch (error62) {
-    stderr.end();
     if (deadlineHit) return { kind: "deadline" };
     if (params.signal.aborted) return { kind: "cancelled" };
     return { kind: "error", message: describeError(error62) };
@@ -35564,6 +36042,48 @@ async function runGuest(params) {
     clearTimeout(timer);
     params.signal.removeEventListener("abort", onAbort);
   }
+}
+function shellGuest(params) {
+  return async ({ onOutput, signal }) => {
+    const marker = `
+@@pikaci-result-${randomBytes6(16).toString("hex")}@@
+`;
+    const out = new TextDecoder();
+    const err = new TextDecoder();
+    const stderr = new TrailerSplitter(marker, onOutput);
+    const wrapper = 'r=$1; m=$2; shift 2; "$@"; rc=$?; printf "%s" "$m" >&2; cat -- "$r" >&2 2>/dev/null; exit $rc';
+    try {
+      const result = await params.transport.exec(
+        ["sh", "-c", wrapper, "pikaci-guest", params.resultPath, marker, ...params.execArgv],
+        {
+          collect: false,
+          onStdout: (chunk) => onOutput(out.decode(chunk, { stream: true })),
+          onStderr: (chunk) => stderr.push(err.decode(chunk, { stream: true })),
+          signal
+        }
+      );
+      const resultText = stderr.end();
+      return { code: result.code, resultText: resultText === "" ? null : resultText };
+    } catch (error62) {
+      stderr.end();
+      throw error62;
+    }
+  };
+}
+function apiGuest(params) {
+  return async ({ onOutput, signal }) => {
+    const out = new TextDecoder();
+    const err = new TextDecoder();
+    const result = await params.incus.exec(params.instance, params.argv, {
+      env: params.env,
+      collect: false,
+      onStdout: (chunk) => onOutput(out.decode(chunk, { stream: true })),
+      onStderr: (chunk) => onOutput(err.decode(chunk, { stream: true })),
+      signal
+    });
+    const resultText = await params.incus.readFile(params.instance, params.resultPath).catch(() => null);
+    return { code: result.code, resultText };
+  };
 }
 var DEFAULT_RUNNER_PATH;
 var init_guest = __esm({
@@ -35864,6 +36384,22 @@ echo full; exit 4
 
 // src/executor/incus/remote-files.ts
 async function prepareRemoteDirs(params) {
+  const files = await params.transport.files?.().catch(() => void 0);
+  if (files !== void 0) {
+    const done = await prepareWithFiles(files, params).then(
+      () => true,
+      () => false
+    );
+    if (done) return;
+  }
+  await prepareWithShell(params);
+}
+async function prepareWithFiles(files, params) {
+  for (const dir of params.dirs) await files.mkdir(dir);
+  for (const dir of params.writable) await files.mkdir(dir, 511);
+  await Promise.all([...params.clearFiles.map((file2) => files.remove(file2)), files.touch(params.heartbeat)]);
+}
+async function prepareWithShell(params) {
   const script = [
     "hb=$1; shift; mode=d",
     'for a in "$@"; do',
@@ -35989,10 +36525,11 @@ var init_writable_copy = __esm({
 import { posix as posix6 } from "node:path";
 function startClaim(job2) {
   const spec = job2.job.execute;
-  if (job2.pool === null || spec.network !== void 0 || spec.instance_type !== "container") {
-    return Promise.resolve(null);
-  }
-  return job2.pool.claim(job2.image, spec.instance_type).catch((error62) => {
+  if (job2.pool === null || spec.network !== void 0 || spec.instance_type !== "container") return;
+  const plug = new Promise((resolve5) => {
+    job2.offerPlug = resolve5;
+  });
+  job2.claim = job2.pool.claim(job2.image, spec.instance_type, plug).catch((error62) => {
     job2.host(`warm pool unavailable (${describeError(error62)}); launching cold`);
     return null;
   });
@@ -36008,8 +36545,15 @@ function devicesFor(job2, snapshotPath) {
   });
 }
 async function runSteps(job2) {
-  const { clock, layout } = job2;
-  await clock.run("prepare_directories", () => {
+  const [, snapshotPath] = await Promise.all([prepareDirectories(job2), syncSnapshot(job2)]);
+  checkAbort(job2);
+  const workdir = await job2.clock.run("prepare_runtime", () => prepareRuntime(job2, snapshotPath));
+  const exit = await runGuestPhases(job2, workdir);
+  await takeExit(job2, exit, workdir);
+}
+function prepareDirectories(job2) {
+  const { layout } = job2;
+  return job2.clock.run("prepare_directories", () => {
     const writable = [
       ...writableDirs(devicesFor(job2, GUEST_SNAPSHOT)),
       posix6.join(layout.artifacts, "outputs")
@@ -36022,8 +36566,9 @@ async function runSteps(job2) {
       heartbeat: layout.heartbeat
     });
   });
-  checkAbort(job2);
-  const snapshotPath = await clock.run("sync_snapshot", async () => {
+}
+function syncSnapshot(job2) {
+  return job2.clock.run("sync_snapshot", async () => {
     const synced = await job2.syncer({ snapshot: job2.job.snapshot, signal: job2.signal, log: job2.host });
     job2.sync = synced.stats;
     job2.host(
@@ -36031,10 +36576,6 @@ async function runSteps(job2) {
     );
     return synced.remotePath;
   });
-  checkAbort(job2);
-  const workdir = await clock.run("prepare_runtime", () => prepareRuntime(job2, snapshotPath));
-  const exit = await runGuestPhases(job2, workdir);
-  await takeExit(job2, exit, workdir);
 }
 async function prepareRuntime(job2, snapshotPath) {
   const { incus, signal } = job2;
@@ -36054,11 +36595,11 @@ async function prepareRuntime(job2, snapshotPath) {
     }),
     ...incusLimitsConfig(spec.limits)
   };
+  job2.offerPlug(instancePatch(devicesFor(job2, snapshotPath), labels, false));
   const member = await job2.claim;
   if (member !== null) {
     job2.instance = member;
-    job2.host(`warm pool: claimed running instance ${member}; hot-plugging its disks`);
-    await incus.patch(member, instancePatch(devicesFor(job2, snapshotPath), labels, false));
+    job2.host(`warm pool: claimed running instance ${member}, its disks hot-plugged in the same write`);
   } else {
     await launchCold(job2, snapshotPath, labels);
   }
@@ -36115,19 +36656,32 @@ async function runGuestPhases(job2, workdir) {
       ...guestEnv({ spec, workdir, ids: { ...ids(job2.job), laneId: job2.job.lane_id } }),
       [OUTPUT_DIR_ENV]: GUEST_OUTPUTS
     };
-    const scope = settings.project ? { project: settings.project } : {};
+    const start = await guestStart(job2, env);
     return {
       exit: runGuest({
-        transport: job2.transport,
-        execArgv: execArgv(job2.instance, [settings.runnerPath ?? DEFAULT_RUNNER_PATH], { env }, scope),
-        resultPath: posix6.join(job2.layout.artifacts, "result.json"),
+        start,
         deadlineMs: deadlineSecs * 1e3,
         onOutput: (text) => job2.events.log("guest", text),
         signal: job2.signal
       })
     };
   });
+  job2.started();
   return job2.clock.run("wait_for_completion", () => guest.exit);
+}
+async function guestStart(job2, env) {
+  const { settings } = job2;
+  const argv = [settings.runnerPath ?? DEFAULT_RUNNER_PATH];
+  if ((await job2.incus.connection()).kind === "api") {
+    const resultPath = posix6.join(GUEST_ARTIFACTS, "result.json");
+    return apiGuest({ incus: job2.incus, instance: job2.instance, argv, env, resultPath });
+  }
+  const scope = settings.project ? { project: settings.project } : {};
+  return shellGuest({
+    transport: job2.transport,
+    execArgv: execArgv(job2.instance, argv, { env }, scope),
+    resultPath: posix6.join(job2.layout.artifacts, "result.json")
+  });
 }
 async function takeExit(job2, exit, workdir) {
   const { ending } = job2;
@@ -36222,15 +36776,18 @@ function createWarmPool(params) {
   };
   const fill = coalescedFill(params, keyOf);
   return {
-    async claim(alias, instanceType) {
+    async claim(alias, instanceType, plug) {
       try {
         const [key, instances] = await Promise.all([
           keyOf(alias, instanceType),
           params.incus.list(POOL_PREFIX)
         ]);
         if (key === null) return null;
-        for (const name of claimable(instances, key)) {
-          if (await params.incus.claim(name, CLAIM_DEVICE)) return name;
+        const candidates = claimable(instances, key);
+        const patch = candidates.length > 0 ? await plug : null;
+        if (patch === null) return null;
+        for (const name of candidates) {
+          if (await params.incus.claim(name, CLAIM_DEVICE, patch)) return name;
         }
         return null;
       } finally {
@@ -36267,8 +36824,10 @@ function coalescedFill(params, keyOf) {
 }
 async function topUp(params) {
   const { incus, key } = params;
+  await params.quiet?.();
   const have = unclaimedCount(await incus.list(POOL_PREFIX), key);
   for (let i = have; i < params.size; i++) {
+    if (i > have) await params.quiet?.();
     const name = memberName(key);
     try {
       await incus.create(
@@ -36910,7 +37469,7 @@ var init_sync_tar = __esm({
 });
 
 // src/snapshot/sync-upload.ts
-import { randomBytes as randomBytes5 } from "node:crypto";
+import { randomBytes as randomBytes7 } from "node:crypto";
 import { Readable } from "node:stream";
 import { gzipSync } from "node:zlib";
 async function uploadSnapshot(params) {
@@ -36918,7 +37477,7 @@ async function uploadSnapshot(params) {
   const plan = planSync(snapshot.entries, base2?.entries ?? null);
   const asked = await missingObjects(ctx, plan.candidates);
   const objects = asked.missing;
-  const id = randomBytes5(6).toString("hex");
+  const id = randomBytes7(6).toString("hex");
   const treeTar = buildTreeTar({
     treePath: `snapshots/.staging-${snapshot.hash}-${id}/tree`,
     added: plan.added,
@@ -37005,10 +37564,10 @@ var init_sync_upload = __esm({
 // src/snapshot/sync.ts
 var sync_exports = {};
 __export(sync_exports, {
-  syncSnapshot: () => syncSnapshot
+  syncSnapshot: () => syncSnapshot2
 });
 import { join as join3 } from "node:path";
-async function syncSnapshot(params) {
+async function syncSnapshot2(params) {
   const { transport, snapshot } = params;
   const workDir = params.remoteWorkDir.replace(/\/+$/, "");
   if (!workDir.startsWith("/") || workDir.includes("\0")) {
@@ -37123,8 +37682,8 @@ function createSnapshotSyncer(params) {
   };
 }
 async function syncOnce(params, snapshot) {
-  const { syncSnapshot: syncSnapshot2 } = await Promise.resolve().then(() => (init_sync(), sync_exports));
-  return syncSnapshot2({
+  const { syncSnapshot: syncSnapshot3 } = await Promise.resolve().then(() => (init_sync(), sync_exports));
+  return syncSnapshot3({
     transport: params.transport,
     remoteWorkDir: params.remoteWorkDir,
     snapshot,
@@ -37194,7 +37753,11 @@ function createIncusExecutor(options) {
     remoteWorkDir,
     ...options.stateRoot === void 0 ? {} : { stateRoot: options.stateRoot }
   });
-  const incus = createIncusClient({ transport: options.transport, project: options.project });
+  const incus = createIncusClient({
+    transport: options.transport,
+    project: options.project,
+    ...options.incusApi === false ? { api: false } : {}
+  });
   const owner = `${hostname3()}:${process.pid}`;
   const warn2 = options.onBackgroundError ?? ((m) => void process.stderr.write(`pikaci: ${m}
 `));
@@ -37204,6 +37767,7 @@ function createIncusExecutor(options) {
     background.add(safe);
     void safe.finally(() => background.delete(safe));
   };
+  const starting = createStartGate();
   const size = () => (typeof options.warmPool === "function" ? options.warmPool() : options.warmPool) ?? 0;
   let pool = null;
   const poolFor = () => {
@@ -37214,7 +37778,8 @@ function createIncusExecutor(options) {
       project: options.project ?? "default",
       storage: options.storagePool,
       track,
-      warn: warn2
+      warn: warn2,
+      quiet: starting.quiet
     });
     return pool;
   };
@@ -37230,6 +37795,7 @@ function createIncusExecutor(options) {
       incus,
       owner,
       pool: poolFor(),
+      starting,
       track,
       warn: warn2
     }),
@@ -37238,8 +37804,27 @@ function createIncusExecutor(options) {
     }
   };
 }
+function createStartGate() {
+  let count = 0;
+  let waiters = [];
+  return {
+    enter() {
+      count++;
+      let left = false;
+      return () => {
+        if (left) return;
+        left = true;
+        if (--count > 0) return;
+        for (const wake of waiters) wake();
+        waiters = [];
+      };
+    },
+    quiet: () => count === 0 ? Promise.resolve() : new Promise((resolve5) => waiters.push(resolve5))
+  };
+}
 async function runIncusJob(params) {
   const job2 = incusJob(params);
+  job2.started = params.starting.enter();
   const { transport } = params.options;
   const stopHeartbeat = startHeartbeat({
     transport,
@@ -37257,12 +37842,14 @@ async function runIncusJob(params) {
     }
     const { caches } = params.job.execute;
     job2.keyed = await planKeyedCaches({ caches, snapshot: params.job.snapshot, jobDir: job2.layout.jobDir });
-    job2.claim = startClaim(job2);
+    startClaim(job2);
     await runSteps(job2);
   } catch (error62) {
     if (params.signal.aborted) job2.ending.aborted = true;
     else job2.ending.error = describeError(error62);
   } finally {
+    job2.offerPlug(null);
+    job2.started();
     stopHeartbeat();
   }
   const cleanup = cleanUp(job2, params.warn);
@@ -37302,6 +37889,10 @@ function incusJob(params) {
     instance: null,
     oomKills: null,
     claim: Promise.resolve(null),
+    offerPlug: () => {
+    },
+    started: () => {
+    },
     network: null
   };
 }
@@ -37869,6 +38460,8 @@ __export(localhost_exports, {
   LocalhostTransport: () => LocalhostTransport
 });
 import { spawn as spawn2 } from "node:child_process";
+import { appendFile, chmod as chmod2, mkdir as mkdir5, rm as rm3, utimes } from "node:fs/promises";
+import { connect } from "node:net";
 import { Readable as Readable2 } from "node:stream";
 function groupKiller(child, options) {
   let killedBy = null;
@@ -37954,15 +38547,41 @@ var init_localhost = __esm({
           });
         });
       }
+      openSocket(path15) {
+        return new Promise((resolve5, reject) => {
+          const socket = connect(path15);
+          socket.once("connect", () => {
+            socket.removeListener("error", reject);
+            resolve5(socket);
+          });
+          socket.once("error", reject);
+        });
+      }
+      async files() {
+        return {
+          async mkdir(path15, mode) {
+            await mkdir5(path15, { recursive: true });
+            if (mode !== void 0) await chmod2(path15, mode);
+          },
+          remove: (path15) => rm3(path15, { force: true }),
+          async touch(path15) {
+            const now = /* @__PURE__ */ new Date();
+            await utimes(path15, now, now).catch(async (error62) => {
+              if (error62.code !== "ENOENT") throw error62;
+              await appendFile(path15, "");
+            });
+          }
+        };
+      }
       async close() {
       }
     };
   }
 });
 
-// node_modules/asn1/lib/ber/errors.js
+// ../../main/node_modules/asn1/lib/ber/errors.js
 var require_errors3 = __commonJS({
-  "node_modules/asn1/lib/ber/errors.js"(exports, module) {
+  "../../main/node_modules/asn1/lib/ber/errors.js"(exports, module) {
     module.exports = {
       newInvalidAsn1Error: function(msg) {
         var e = new Error();
@@ -37974,9 +38593,9 @@ var require_errors3 = __commonJS({
   }
 });
 
-// node_modules/asn1/lib/ber/types.js
+// ../../main/node_modules/asn1/lib/ber/types.js
 var require_types = __commonJS({
-  "node_modules/asn1/lib/ber/types.js"(exports, module) {
+  "../../main/node_modules/asn1/lib/ber/types.js"(exports, module) {
     module.exports = {
       EOC: 0,
       Boolean: 1,
@@ -38014,9 +38633,9 @@ var require_types = __commonJS({
   }
 });
 
-// node_modules/safer-buffer/safer.js
+// ../../main/node_modules/safer-buffer/safer.js
 var require_safer = __commonJS({
-  "node_modules/safer-buffer/safer.js"(exports, module) {
+  "../../main/node_modules/safer-buffer/safer.js"(exports, module) {
     "use strict";
     var buffer = __require("buffer");
     var Buffer2 = buffer.Buffer;
@@ -38082,9 +38701,9 @@ var require_safer = __commonJS({
   }
 });
 
-// node_modules/asn1/lib/ber/reader.js
+// ../../main/node_modules/asn1/lib/ber/reader.js
 var require_reader = __commonJS({
-  "node_modules/asn1/lib/ber/reader.js"(exports, module) {
+  "../../main/node_modules/asn1/lib/ber/reader.js"(exports, module) {
     var assert2 = __require("assert");
     var Buffer2 = require_safer().Buffer;
     var ASN1 = require_types();
@@ -38247,9 +38866,9 @@ var require_reader = __commonJS({
   }
 });
 
-// node_modules/asn1/lib/ber/writer.js
+// ../../main/node_modules/asn1/lib/ber/writer.js
 var require_writer = __commonJS({
-  "node_modules/asn1/lib/ber/writer.js"(exports, module) {
+  "../../main/node_modules/asn1/lib/ber/writer.js"(exports, module) {
     var assert2 = __require("assert");
     var Buffer2 = require_safer().Buffer;
     var ASN1 = require_types();
@@ -38490,9 +39109,9 @@ var require_writer = __commonJS({
   }
 });
 
-// node_modules/asn1/lib/ber/index.js
+// ../../main/node_modules/asn1/lib/ber/index.js
 var require_ber = __commonJS({
-  "node_modules/asn1/lib/ber/index.js"(exports, module) {
+  "../../main/node_modules/asn1/lib/ber/index.js"(exports, module) {
     var errors = require_errors3();
     var types = require_types();
     var Reader = require_reader();
@@ -38514,9 +39133,9 @@ var require_ber = __commonJS({
   }
 });
 
-// node_modules/asn1/lib/index.js
+// ../../main/node_modules/asn1/lib/index.js
 var require_lib = __commonJS({
-  "node_modules/asn1/lib/index.js"(exports, module) {
+  "../../main/node_modules/asn1/lib/index.js"(exports, module) {
     var Ber = require_ber();
     module.exports = {
       Ber,
@@ -38526,9 +39145,9 @@ var require_lib = __commonJS({
   }
 });
 
-// node_modules/tweetnacl/nacl-fast.js
+// ../../main/node_modules/tweetnacl/nacl-fast.js
 var require_nacl_fast = __commonJS({
-  "node_modules/tweetnacl/nacl-fast.js"(exports, module) {
+  "../../main/node_modules/tweetnacl/nacl-fast.js"(exports, module) {
     (function(nacl) {
       "use strict";
       var gf = function(init) {
@@ -40746,9 +41365,9 @@ var require_nacl_fast = __commonJS({
   }
 });
 
-// node_modules/bcrypt-pbkdf/index.js
+// ../../main/node_modules/bcrypt-pbkdf/index.js
 var require_bcrypt_pbkdf = __commonJS({
-  "node_modules/bcrypt-pbkdf/index.js"(exports, module) {
+  "../../main/node_modules/bcrypt-pbkdf/index.js"(exports, module) {
     "use strict";
     var crypto_hash_sha512 = require_nacl_fast().lowlevel.crypto_hash;
     var BLF_J = 0;
@@ -42006,9 +42625,9 @@ var require_cpu_features = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/constants.js
+// ../../main/node_modules/ssh2/lib/protocol/constants.js
 var require_constants3 = __commonJS({
-  "node_modules/ssh2/lib/protocol/constants.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/constants.js"(exports, module) {
     "use strict";
     var crypto = __require("crypto");
     var cpuInfo;
@@ -42398,9 +43017,9 @@ var require_constants3 = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/utils.js
+// ../../main/node_modules/ssh2/lib/protocol/utils.js
 var require_utils2 = __commonJS({
-  "node_modules/ssh2/lib/protocol/utils.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/utils.js"(exports, module) {
     "use strict";
     var Ber = require_lib().Ber;
     var DISCONNECT_REASON;
@@ -42722,9 +43341,9 @@ var require_sshcrypto = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/crypto/poly1305.js
+// ../../main/node_modules/ssh2/lib/protocol/crypto/poly1305.js
 var require_poly1305 = __commonJS({
-  "node_modules/ssh2/lib/protocol/crypto/poly1305.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/crypto/poly1305.js"(exports, module) {
     var createPoly1305 = (function() {
       var _scriptDir = typeof document !== "undefined" && document.currentScript ? document.currentScript.src : void 0;
       if (typeof __pikaciFilename !== "undefined") _scriptDir = _scriptDir || __pikaciFilename;
@@ -43150,9 +43769,9 @@ var require_poly1305 = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/crypto.js
+// ../../main/node_modules/ssh2/lib/protocol/crypto.js
 var require_crypto = __commonJS({
-  "node_modules/ssh2/lib/protocol/crypto.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/crypto.js"(exports, module) {
     "use strict";
     var {
       createCipheriv,
@@ -44474,9 +45093,9 @@ var require_crypto = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/keyParser.js
+// ../../main/node_modules/ssh2/lib/protocol/keyParser.js
 var require_keyParser = __commonJS({
-  "node_modules/ssh2/lib/protocol/keyParser.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/keyParser.js"(exports, module) {
     "use strict";
     var {
       createDecipheriv,
@@ -45715,9 +46334,9 @@ ${formatted}-----END ${type} KEY-----`;
   }
 });
 
-// node_modules/ssh2/lib/agent.js
+// ../../main/node_modules/ssh2/lib/agent.js
 var require_agent = __commonJS({
-  "node_modules/ssh2/lib/agent.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/agent.js"(exports, module) {
     "use strict";
     var { Socket } = __require("net");
     var { Duplex } = __require("stream");
@@ -46543,9 +47162,9 @@ var require_agent = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/zlib.js
+// ../../main/node_modules/ssh2/lib/protocol/zlib.js
 var require_zlib = __commonJS({
-  "node_modules/ssh2/lib/protocol/zlib.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/zlib.js"(exports, module) {
     "use strict";
     var { kMaxLength } = __require("buffer");
     var {
@@ -46767,9 +47386,9 @@ var require_zlib = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/handlers.misc.js
+// ../../main/node_modules/ssh2/lib/protocol/handlers.misc.js
 var require_handlers_misc = __commonJS({
-  "node_modules/ssh2/lib/protocol/handlers.misc.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/handlers.misc.js"(exports, module) {
     "use strict";
     var {
       bufferSlice,
@@ -47674,9 +48293,9 @@ var require_handlers_misc = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/handlers.js
+// ../../main/node_modules/ssh2/lib/protocol/handlers.js
 var require_handlers = __commonJS({
-  "node_modules/ssh2/lib/protocol/handlers.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/handlers.js"(exports, module) {
     "use strict";
     var MESSAGE_HANDLERS = new Array(256);
     [
@@ -47693,9 +48312,9 @@ var require_handlers = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/kex.js
+// ../../main/node_modules/ssh2/lib/protocol/kex.js
 var require_kex = __commonJS({
-  "node_modules/ssh2/lib/protocol/kex.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/kex.js"(exports, module) {
     "use strict";
     var {
       createDiffieHellman,
@@ -49280,9 +49899,9 @@ var require_kex = __commonJS({
   }
 });
 
-// node_modules/ssh2/package.json
+// ../../main/node_modules/ssh2/package.json
 var require_package = __commonJS({
-  "node_modules/ssh2/package.json"(exports, module) {
+  "../../main/node_modules/ssh2/package.json"(exports, module) {
     module.exports = {
       name: "ssh2",
       version: "1.17.0",
@@ -49335,9 +49954,9 @@ var require_package = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/Protocol.js
+// ../../main/node_modules/ssh2/lib/protocol/Protocol.js
 var require_Protocol = __commonJS({
-  "node_modules/ssh2/lib/protocol/Protocol.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/Protocol.js"(exports, module) {
     "use strict";
     var { inspect } = __require("util");
     var { bindingAvailable, NullCipher, NullDecipher } = require_crypto();
@@ -50900,9 +51519,9 @@ var require_Protocol = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/node-fs-compat.js
+// ../../main/node_modules/ssh2/lib/protocol/node-fs-compat.js
 var require_node_fs_compat = __commonJS({
-  "node_modules/ssh2/lib/protocol/node-fs-compat.js"(exports) {
+  "../../main/node_modules/ssh2/lib/protocol/node-fs-compat.js"(exports) {
     "use strict";
     var assert2 = __require("assert");
     var { inspect } = __require("util");
@@ -50997,9 +51616,9 @@ ${suffix}`;
   }
 });
 
-// node_modules/ssh2/lib/protocol/SFTP.js
+// ../../main/node_modules/ssh2/lib/protocol/SFTP.js
 var require_SFTP = __commonJS({
-  "node_modules/ssh2/lib/protocol/SFTP.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/SFTP.js"(exports, module) {
     "use strict";
     var EventEmitter = __require("events");
     var fs = __require("fs");
@@ -54051,9 +54670,9 @@ var require_SFTP = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/Channel.js
+// ../../main/node_modules/ssh2/lib/Channel.js
 var require_Channel = __commonJS({
-  "node_modules/ssh2/lib/Channel.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/Channel.js"(exports, module) {
     "use strict";
     var {
       Duplex: DuplexStream,
@@ -54287,9 +54906,9 @@ var require_Channel = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/utils.js
+// ../../main/node_modules/ssh2/lib/utils.js
 var require_utils3 = __commonJS({
-  "node_modules/ssh2/lib/utils.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/utils.js"(exports, module) {
     "use strict";
     var { SFTP } = require_SFTP();
     var MAX_CHANNEL = 2 ** 32 - 1;
@@ -54567,9 +55186,9 @@ var require_utils3 = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/client.js
+// ../../main/node_modules/ssh2/lib/client.js
 var require_client = __commonJS({
-  "node_modules/ssh2/lib/client.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/client.js"(exports, module) {
     "use strict";
     var {
       createHash: createHash11,
@@ -56376,9 +56995,9 @@ var require_client = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/http-agents.js
+// ../../main/node_modules/ssh2/lib/http-agents.js
 var require_http_agents = __commonJS({
-  "node_modules/ssh2/lib/http-agents.js"(exports) {
+  "../../main/node_modules/ssh2/lib/http-agents.js"(exports) {
     "use strict";
     var { Agent: HttpAgent } = __require("http");
     var { Agent: HttpsAgent } = __require("https");
@@ -56448,9 +57067,9 @@ var require_http_agents = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/server.js
+// ../../main/node_modules/ssh2/lib/server.js
 var require_server = __commonJS({
-  "node_modules/ssh2/lib/server.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/server.js"(exports, module) {
     "use strict";
     var { Server: netServer } = __require("net");
     var EventEmitter = __require("events");
@@ -57624,16 +58243,16 @@ var require_server = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/keygen.js
+// ../../main/node_modules/ssh2/lib/keygen.js
 var require_keygen = __commonJS({
-  "node_modules/ssh2/lib/keygen.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/keygen.js"(exports, module) {
     "use strict";
     var {
       createCipheriv,
       generateKeyPair: generateKeyPair_,
       generateKeyPairSync: generateKeyPairSync_,
       getCurves,
-      randomBytes: randomBytes9
+      randomBytes: randomBytes11
     } = __require("crypto");
     var { Ber } = require_lib();
     var bcrypt_pbkdf = require_bcrypt_pbkdf().pbkdf;
@@ -57897,7 +58516,7 @@ var require_keygen = __commonJS({
                 rounds = opts.rounds;
             }
             const gen = Buffer.allocUnsafe(cipher.keyLen + cipher.ivLen);
-            const salt = randomBytes9(SALT_LEN);
+            const salt = randomBytes11(SALT_LEN);
             const r = bcrypt_pbkdf(
               passphrase,
               passphrase.length,
@@ -57936,7 +58555,7 @@ var require_keygen = __commonJS({
           const kdfOptions = encrypted ? encrypted.kdfOptions : Buffer.alloc(0);
           const blockLen = encrypted ? encrypted.cipher.blockLen : 8;
           const parsed = parseDERs(keyType, pub, priv);
-          const checkInt = randomBytes9(4);
+          const checkInt = randomBytes11(4);
           const commentBin = Buffer.from(comment);
           const privBlobLen = 4 + 4 + parsed.priv.length + 4 + commentBin.length;
           let padding = [];
@@ -58046,9 +58665,9 @@ var require_keygen = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/index.js
+// ../../main/node_modules/ssh2/lib/index.js
 var require_lib2 = __commonJS({
-  "node_modules/ssh2/lib/index.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/index.js"(exports, module) {
     "use strict";
     var {
       AgentProtocol,
@@ -58397,6 +59016,61 @@ var init_semaphore = __esm({
   }
 });
 
+// src/ssh/sftp-files.ts
+import { posix as posix7 } from "node:path";
+function sftpFiles(client) {
+  return new Promise(
+    (resolve5, reject) => client.sftp((error62, sftp) => error62 ? reject(error62) : resolve5(filesOver(sftp)))
+  );
+}
+function filesOver(sftp) {
+  const call = (run3) => new Promise((resolve5, reject) => run3((error62, value) => error62 ? reject(error62) : resolve5(value)));
+  const isDir = (path15) => call((done) => sftp.stat(path15, done)).then(
+    (stats) => stats.isDirectory(),
+    () => false
+  );
+  const mkdirp = async (path15) => {
+    try {
+      await call((done) => sftp.mkdir(path15, done));
+    } catch (error62) {
+      if (codeOf(error62) === NO_SUCH_FILE && path15 !== "/") {
+        await mkdirp(posix7.dirname(path15));
+        return mkdirp(path15);
+      }
+      if (codeOf(error62) === FAILURE && await isDir(path15)) return;
+      throw error62;
+    }
+  };
+  return {
+    async mkdir(path15, mode) {
+      await mkdirp(path15);
+      if (mode !== void 0) await call((done) => sftp.chmod(path15, mode, done));
+    },
+    async remove(path15) {
+      await call((done) => sftp.unlink(path15, done)).catch((error62) => {
+        if (codeOf(error62) !== NO_SUCH_FILE) throw error62;
+      });
+    },
+    async touch(path15) {
+      const now = /* @__PURE__ */ new Date();
+      await call((done) => sftp.utimes(path15, now, now, done)).catch(async (error62) => {
+        if (codeOf(error62) !== NO_SUCH_FILE) throw error62;
+        const handle = await call((done) => sftp.open(path15, "a", done));
+        await call((done) => sftp.close(handle, done));
+      });
+    }
+  };
+}
+var NO_SUCH_FILE, FAILURE, codeOf;
+var init_sftp_files = __esm({
+  "src/ssh/sftp-files.ts"() {
+    "use strict";
+    NO_SUCH_FILE = 2;
+    FAILURE = 4;
+    codeOf = (error62) => error62?.code;
+  }
+});
+
 // src/ssh/ssh-transport.ts
 var ssh_transport_exports = {};
 __export(ssh_transport_exports, {
@@ -58438,6 +59112,26 @@ async function connectSsh(params) {
         release();
       }
     },
+    async openSocket(path15) {
+      if (connection.isClosed()) throw new InfrastructureError(`ssh transport to ${where} is closed`);
+      const { client } = await connection.get();
+      return new Promise(
+        (resolve5, reject) => client.openssh_forwardOutStreamLocal(
+          path15,
+          (error62, stream) => error62 ? reject(error62) : resolve5(stream)
+        )
+      );
+    },
+    files: async () => {
+      if (connection.isClosed()) throw new InfrastructureError(`ssh transport to ${where} is closed`);
+      const { client } = await connection.get();
+      let files = sftpSessions.get(client);
+      if (!files) {
+        files = sftpFiles(client);
+        sftpSessions.set(client, files);
+      }
+      return files;
+    },
     close: () => connection.close()
   };
 }
@@ -58445,7 +59139,7 @@ function createReconnectingConnection(params) {
   const inflight = /* @__PURE__ */ new Set();
   let current = null;
   let closed = false;
-  const connect = () => {
+  const connect2 = () => {
     const attempt = params.open().then(({ client, fingerprint }) => {
       const lost = (reason) => {
         if (current === attempt) current = null;
@@ -58468,7 +59162,7 @@ function createReconnectingConnection(params) {
     return attempt;
   };
   return {
-    get: () => current ?? connect(),
+    get: () => current ?? connect2(),
     isClosed: () => closed,
     /** Registers a command's failure callback; returns its removal. */
     track: (fail) => {
@@ -58547,7 +59241,7 @@ function openConnection(target, params) {
     }
   });
 }
-var import_ssh2;
+var import_ssh2, sftpSessions;
 var init_ssh_transport = __esm({
   "src/ssh/ssh-transport.ts"() {
     "use strict";
@@ -58559,6 +59253,8 @@ var init_ssh_transport = __esm({
     init_host_key();
     init_quote();
     init_semaphore();
+    init_sftp_files();
+    sftpSessions = /* @__PURE__ */ new WeakMap();
   }
 });
 
@@ -59066,7 +59762,7 @@ async function loadEnvFile(file2, env) {
   return loaded;
 }
 
-// node_modules/universal-user-agent/index.js
+// ../../main/node_modules/universal-user-agent/index.js
 function getUserAgent() {
   if (typeof navigator === "object" && "userAgent" in navigator) {
     return navigator.userAgent;
@@ -59077,7 +59773,7 @@ function getUserAgent() {
   return "<environment undetectable>";
 }
 
-// node_modules/before-after-hook/lib/register.js
+// ../../main/node_modules/before-after-hook/lib/register.js
 function register(state, name, method, options) {
   if (typeof method !== "function") {
     throw new Error("method for before hook must be a function");
@@ -59100,7 +59796,7 @@ function register(state, name, method, options) {
   });
 }
 
-// node_modules/before-after-hook/lib/add.js
+// ../../main/node_modules/before-after-hook/lib/add.js
 function addHook(state, kind, name, hook2) {
   const orig = hook2;
   if (!state.registry[name]) {
@@ -59135,7 +59831,7 @@ function addHook(state, kind, name, hook2) {
   });
 }
 
-// node_modules/before-after-hook/lib/remove.js
+// ../../main/node_modules/before-after-hook/lib/remove.js
 function removeHook(state, name, method) {
   if (!state.registry[name]) {
     return;
@@ -59149,7 +59845,7 @@ function removeHook(state, name, method) {
   state.registry[name].splice(index, 1);
 }
 
-// node_modules/before-after-hook/index.js
+// ../../main/node_modules/before-after-hook/index.js
 var bind = Function.bind;
 var bindable = bind.bind(bind);
 function bindApi(hook2, state, name) {
@@ -59183,7 +59879,7 @@ function Collection() {
 }
 var before_after_hook_default = { Singular, Collection };
 
-// node_modules/@octokit/endpoint/dist-bundle/index.js
+// ../../main/node_modules/@octokit/endpoint/dist-bundle/index.js
 var VERSION = "0.0.0-development";
 var userAgent = `octokit-endpoint.js/${VERSION} ${getUserAgent()}`;
 var DEFAULTS = {
@@ -59496,7 +60192,7 @@ function withDefaults(oldDefaults, newDefaults) {
 }
 var endpoint = withDefaults(null, DEFAULTS);
 
-// node_modules/content-type/dist/index.js
+// ../../main/node_modules/content-type/dist/index.js
 var SP = 32;
 var HTAB = 9;
 var SEMI = 59;
@@ -59680,7 +60376,7 @@ function unescapeQuotedPairs(str, start, end) {
   return result + str.slice(start, end);
 }
 
-// node_modules/json-with-bigint/json-with-bigint.js
+// ../../main/node_modules/json-with-bigint/json-with-bigint.js
 var intRegex = /^-?\d+$/;
 var noiseValue = /^-?\d+n+$/;
 var originalStringify = JSON.stringify;
@@ -60015,7 +60711,7 @@ var JSONParse = (text, reviver) => {
   }
 };
 
-// node_modules/@octokit/request-error/dist-src/index.js
+// ../../main/node_modules/@octokit/request-error/dist-src/index.js
 var RequestError = class extends Error {
   name;
   /**
@@ -60054,7 +60750,7 @@ var RequestError = class extends Error {
   }
 };
 
-// node_modules/@octokit/request/dist-bundle/index.js
+// ../../main/node_modules/@octokit/request/dist-bundle/index.js
 var VERSION2 = "10.0.16";
 var defaults_default = {
   headers: {
@@ -60236,7 +60932,7 @@ function withDefaults2(oldEndpoint, newDefaults) {
 }
 var request = withDefaults2(endpoint, defaults_default);
 
-// node_modules/@octokit/graphql/dist-bundle/index.js
+// ../../main/node_modules/@octokit/graphql/dist-bundle/index.js
 var VERSION3 = "0.0.0-development";
 function _buildMessageForResponseErrors(data) {
   return `Request failed due to following response errors:
@@ -60346,7 +61042,7 @@ function withCustomRequest(customRequest) {
   });
 }
 
-// node_modules/@octokit/auth-token/dist-bundle/index.js
+// ../../main/node_modules/@octokit/auth-token/dist-bundle/index.js
 var b64url = "(?:[a-zA-Z0-9_-]+)";
 var sep = "\\.";
 var jwtRE = new RegExp(`^${b64url}${sep}${b64url}${sep}${b64url}$`);
@@ -60391,10 +61087,10 @@ var createTokenAuth = function createTokenAuth2(token) {
   });
 };
 
-// node_modules/@octokit/core/dist-src/version.js
+// ../../main/node_modules/@octokit/core/dist-src/version.js
 var VERSION4 = "7.0.8";
 
-// node_modules/@octokit/core/dist-src/index.js
+// ../../main/node_modules/@octokit/core/dist-src/index.js
 var noop2 = () => {
 };
 var consoleWarn = console.warn.bind(console);
@@ -60528,10 +61224,10 @@ var Octokit = class {
   auth;
 };
 
-// node_modules/@octokit/plugin-request-log/dist-src/version.js
+// ../../main/node_modules/@octokit/plugin-request-log/dist-src/version.js
 var VERSION5 = "6.0.0";
 
-// node_modules/@octokit/plugin-request-log/dist-src/index.js
+// ../../main/node_modules/@octokit/plugin-request-log/dist-src/index.js
 function requestLog(octokit) {
   octokit.hook.wrap("request", (request2, options) => {
     octokit.log.debug("request", options);
@@ -60555,7 +61251,7 @@ function requestLog(octokit) {
 }
 requestLog.VERSION = VERSION5;
 
-// node_modules/@octokit/plugin-paginate-rest/dist-bundle/index.js
+// ../../main/node_modules/@octokit/plugin-paginate-rest/dist-bundle/index.js
 var VERSION6 = "0.0.0-development";
 function normalizePaginatedListResponse(response) {
   if (!response.data) {
@@ -60671,10 +61367,10 @@ function paginateRest(octokit) {
 }
 paginateRest.VERSION = VERSION6;
 
-// node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/version.js
+// ../../main/node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/version.js
 var VERSION7 = "17.0.0";
 
-// node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/generated/endpoints.js
+// ../../main/node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/generated/endpoints.js
 var Endpoints = {
   actions: {
     addCustomLabelsToSelfHostedRunnerForOrg: [
@@ -62966,7 +63662,7 @@ var Endpoints = {
 };
 var endpoints_default = Endpoints;
 
-// node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/endpoints-to-methods.js
+// ../../main/node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/endpoints-to-methods.js
 var endpointMethodsMap = /* @__PURE__ */ new Map();
 for (const [scope, endpoints] of Object.entries(endpoints_default)) {
   for (const [methodName, endpoint2] of Object.entries(endpoints)) {
@@ -63089,7 +63785,7 @@ function decorate(octokit, scope, methodName, defaults, decorations) {
   return Object.assign(withDecorations, requestWithDefaults);
 }
 
-// node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/index.js
+// ../../main/node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/index.js
 function restEndpointMethods(octokit) {
   const api = endpointsToMethods(octokit);
   return {
@@ -63106,10 +63802,10 @@ function legacyRestEndpointMethods(octokit) {
 }
 legacyRestEndpointMethods.VERSION = VERSION7;
 
-// node_modules/@octokit/rest/dist-src/version.js
+// ../../main/node_modules/@octokit/rest/dist-src/version.js
 var VERSION8 = "22.0.1";
 
-// node_modules/@octokit/rest/dist-src/index.js
+// ../../main/node_modules/@octokit/rest/dist-src/index.js
 var Octokit2 = Octokit.plugin(requestLog, legacyRestEndpointMethods, paginateRest).defaults(
   {
     userAgent: `octokit-rest.js/${VERSION8}`
@@ -63828,7 +64524,7 @@ import { lstatSync as lstatSync2, readlinkSync, statSync as statSync2 } from "no
 import { isAbsolute as isAbsolute2, join as join9, relative, resolve as resolve3, sep as sep2 } from "node:path";
 
 // src/snapshot/digest-cache.ts
-import { mkdir as mkdir5, rename as rename2, writeFile as writeFile2 } from "node:fs/promises";
+import { mkdir as mkdir6, rename as rename2, writeFile as writeFile2 } from "node:fs/promises";
 import { dirname as dirname2 } from "node:path";
 
 // src/snapshot/digest-cache-file.ts
@@ -64016,7 +64712,7 @@ function rewrite(order, old, added) {
   return out;
 }
 async function writeAtomically(file2, data) {
-  await mkdir5(dirname2(file2), { recursive: true });
+  await mkdir6(dirname2(file2), { recursive: true });
   const temp = `${file2}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   await writeFile2(temp, data);
   await rename2(temp, file2);
@@ -64707,7 +65403,7 @@ function assessHost(facts, expect) {
     ];
   }
   return [
-    ok("incus", `Incus ${facts.incus.server} (client ${facts.incus.client ?? "?"})`),
+    assessIncus(facts),
     assessStorage(facts),
     ...facts.images.map((image) => assessImage(image, facts.project, expect)),
     ...assessWorkDir(facts, expect),
@@ -64779,6 +65475,17 @@ function assessWorkDir({ work_dir: dir }, expect) {
   if (free < expect.lowFreeBytes) return [warn("work_dir", text, cleanFix)];
   return [ok("work_dir", text)];
 }
+function assessIncus({ incus }) {
+  const version2 = `Incus ${incus.server} (client ${incus.client ?? "?"})`;
+  if (incus.api === void 0) return ok("incus", version2);
+  if (incus.api.socket !== null)
+    return ok("incus", `${version2}, API on ${incus.api.socket} over the connection`);
+  return warn(
+    "incus",
+    `${version2}, but its API socket cannot be reached (${incus.api.fallback ?? "unknown"}): every step starts an \`incus\` process over ssh (30–60 ms each)`,
+    "let the build account forward to the Incus socket: sshd's `AllowStreamLocalForwarding` must not be `no` (the default allows it), and the account needs the socket's group (incus-admin) (docs/build-host.md)"
+  );
+}
 function assessShell({ shell }, expect) {
   const startup = shell.startup_ms === null ? "its start-up could not be timed" : `${shell.login_shell ?? "the login shell"} starts in ${shell.startup_ms.toFixed(1)} ms`;
   const text = `one remote command costs ${shell.median_ms.toFixed(0)} ms (median of ${shell.samples_ms.length}); ${startup}`;
@@ -64829,7 +65536,7 @@ function assessPool({ pool, images }) {
 // src/host-check/gather.ts
 init_client();
 init_quote();
-import { posix as posix7 } from "node:path";
+import { posix as posix8 } from "node:path";
 
 // src/host-check/incus-facts.ts
 init_warm_pool();
@@ -64906,8 +65613,8 @@ function toMember(item) {
 
 // src/host-check/probe-runner.ts
 init_errors2();
-import { randomBytes as randomBytes6 } from "node:crypto";
-var probeName = () => `pikaci-check-${randomBytes6(4).toString("hex")}`;
+import { randomBytes as randomBytes8 } from "node:crypto";
+var probeName = () => `pikaci-check-${randomBytes8(4).toString("hex")}`;
 var NO_RUNNER = 90;
 var ARTIFACTS = "/tmp/pikaci-host-check";
 async function probeRunner(params) {
@@ -64971,6 +65678,8 @@ async function gatherHostFacts(params) {
   }
   const storage = await rootPool(transport, project);
   const client = createIncusClient({ transport, project });
+  const connection = await client.connection();
+  base2.incus.api = connection.kind === "api" ? { socket: connection.socket, fallback: null } : { socket: null, fallback: connection.reason };
   const images = [];
   for (const alias of params.images) {
     log(`probing image ${alias}`);
@@ -65014,7 +65723,7 @@ function middle(values) {
   return sorted[sorted.length >> 1] ?? null;
 }
 async function workDirFacts(transport, path15) {
-  const dir = posix7.normalize(path15);
+  const dir = posix8.normalize(path15);
   const script = [
     `d=${shellQuote(dir)}`,
     'if [ -d "$d" ]; then echo exists=1; else echo exists=0; while [ ! -d "$d" ]; do d=$(dirname "$d"); done; fi',
@@ -65087,7 +65796,12 @@ var HostFacts = external_exports.object({
   incus: external_exports.object({
     client: external_exports.string().nullable(),
     server: external_exports.string().nullable(),
-    error: external_exports.string().nullable()
+    error: external_exports.string().nullable(),
+    /**
+     * How pikaci reaches Incus there: its REST API on `socket` (forwarded over ssh), or, when that
+     * failed (`fallback`: why), one `incus` command per step. Absent in reports from before it was checked.
+     */
+    api: external_exports.object({ socket: external_exports.string().nullable(), fallback: external_exports.string().nullable() }).optional()
   }),
   storage: external_exports.object({
     pool: external_exports.string().nullable(),
@@ -65237,14 +65951,14 @@ init_errors2();
 import path11 from "node:path";
 
 // src/store/atomic.ts
-import { randomBytes as randomBytes7 } from "node:crypto";
+import { randomBytes as randomBytes9 } from "node:crypto";
 import { open as open5, rename as rename3, unlink } from "node:fs/promises";
 import path9 from "node:path";
 async function atomicWriteFile(target, data) {
   const dir = path9.dirname(target);
   const temp = path9.join(
     dir,
-    `.${path9.basename(target)}.${process.pid}.${randomBytes7(4).toString("hex")}.tmp`
+    `.${path9.basename(target)}.${process.pid}.${randomBytes9(4).toString("hex")}.tmp`
   );
   try {
     const handle = await open5(temp, "wx", 420);
@@ -65469,8 +66183,8 @@ async function readFileEnd(file2, maxBytes) {
 // src/store/ids.ts
 init_errors2();
 init_schema();
-import { randomBytes as randomBytes8 } from "node:crypto";
-function newRunId(now = /* @__PURE__ */ new Date(), random = () => randomBytes8(4).toString("hex")) {
+import { randomBytes as randomBytes10 } from "node:crypto";
+function newRunId(now = /* @__PURE__ */ new Date(), random = () => randomBytes10(4).toString("hex")) {
   const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}Z$/, "Z");
   const id = `${stamp}-${random()}`;
   assertRunId(id);
@@ -65575,7 +66289,7 @@ function resolveStateRoot(env = process.env, cwd = process.cwd()) {
 init_errors2();
 init_schema();
 import { mkdirSync } from "node:fs";
-import { appendFile, mkdir as mkdir6, readdir as readdir2, readFile as readFile6, stat as stat2 } from "node:fs/promises";
+import { appendFile as appendFile2, mkdir as mkdir7, readdir as readdir2, readFile as readFile6, stat as stat2 } from "node:fs/promises";
 function createStateStore({ root }) {
   const layout = new StoreLayout(root);
   const store = {
@@ -65583,18 +66297,18 @@ function createStateStore({ root }) {
     runDir: (runId) => layout.runDir(runId),
     async jobDir(runId, jobId) {
       const dir = layout.jobDir(runId, jobId);
-      await mkdir6(dir, { recursive: true });
+      await mkdir7(dir, { recursive: true });
       return dir;
     },
     async writeRun(record2) {
       const valid = RunRecord.parse(record2);
-      await mkdir6(layout.runDir(valid.run_id), { recursive: true });
+      await mkdir7(layout.runDir(valid.run_id), { recursive: true });
       await atomicWriteFile(layout.runFile(valid.run_id), `${JSON.stringify(valid, null, 2)}
 `);
     },
     async writePlan(runId, plan) {
       const valid = PlanRecord.parse(plan);
-      await mkdir6(layout.runDir(runId), { recursive: true });
+      await mkdir7(layout.runDir(runId), { recursive: true });
       await atomicWriteFile(layout.planFile(runId), `${JSON.stringify(valid, null, 2)}
 `);
     },
@@ -65602,8 +66316,8 @@ function createStateStore({ root }) {
     guestLogPath: (runId, jobId) => layout.logFile(runId, jobId, "guest"),
     async appendLog(runId, jobId, kind, text) {
       const file2 = layout.logFile(runId, jobId, kind);
-      await mkdir6(layout.jobDir(runId, jobId), { recursive: true });
-      await appendFile(file2, text);
+      await mkdir7(layout.jobDir(runId, jobId), { recursive: true });
+      await appendFile2(file2, text);
     },
     openLog(runId, jobId, kind, limitBytes) {
       mkdirSync(layout.jobDir(runId, jobId), { recursive: true });
