@@ -134,8 +134,7 @@ function assessWorkDir({ work_dir: dir }: HostFacts, expect: Expectations): Find
 function assessIncus({ incus }: HostFacts): Finding {
   const version = `Incus ${incus.server} (client ${incus.client ?? "?"})`;
   if (incus.api === undefined) return ok("incus", version);
-  if (incus.api.socket !== null)
-    return ok("incus", `${version}, API on ${incus.api.socket} over the connection`);
+  if (incus.api.socket !== null) return ok("incus", `${version}, API on ${incus.api.socket}`);
   return warn(
     "incus",
     `${version}, but its API socket cannot be reached (${incus.api.fallback ?? "unknown"}): every step starts an \`incus\` process over ssh (30–60 ms each)`,

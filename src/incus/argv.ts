@@ -171,11 +171,3 @@ export function listArgv(prefix: string, scope: IncusScope): string[] {
 export function imageInfoArgv(alias: string, scope: IncusScope): string[] {
   return ["incus", "image", "info", ...projectFlag(scope), alias];
 }
-
-/** `incus file pull NAME/PATH -`: a file inside the instance, to stdout. */
-export function filePullArgv(name: string, path: string, scope: IncusScope): string[] {
-  assertInstanceName(name);
-  if (!path.startsWith("/"))
-    throw new Error(`a file inside the instance needs an absolute path, got '${path}'`);
-  return ["incus", "file", "pull", ...projectFlag(scope), `${name}${path}`, "-"];
-}

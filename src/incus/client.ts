@@ -10,7 +10,6 @@ import {
   type DiskDevice,
   deleteArgv,
   execArgv,
-  filePullArgv,
   type IncusScope,
   type InstancePatch,
   type InstanceSpec,
@@ -55,8 +54,6 @@ export interface IncusClient {
   claim(name: string, device: string, plug?: InstancePatch): Promise<boolean>;
   /** Merge config keys and hot-plug devices into an instance (one API PATCH). */
   patch(name: string, body: unknown): Promise<void>;
-  /** A small text file inside the instance; null when it does not exist. */
-  readFile(name: string, path: string): Promise<string | null>;
   /** How this client reaches Incus: its REST API over a socket stream, or one `incus` process per call. */
   connection(): Promise<IncusConnection>;
 }
@@ -110,7 +107,6 @@ export function createIncusClient(params: IncusClientParams): IncusClient {
     list: via(apiList, cli.list),
     claim: via(apiClaim, cli.claim),
     patch: via(apiPatch, cli.patch),
-    readFile: via((api, name, path) => api.readFile(name, path), cli.readFile),
     async connection() {
       const { api, connection } = await reach();
       return api === null ? connection : { kind: "api", socket: params.socketPath ?? DEFAULT_INCUS_SOCKET };
@@ -192,12 +188,6 @@ function createCliClient(params: IncusClientParams): Omit<IncusClient, "connecti
         throw error;
       });
       return true;
-    },
-    async readFile(name, path) {
-      const result = await transport.exec(filePullArgv(name, path, scope), { timeoutMs: 60_000 });
-      if (result.code === 0) return result.stdout.toString("utf8");
-      if (NOT_FOUND.test(result.stderr.toString())) return null;
-      throw incusError(`incus file pull ${name}${path}`, transport.description, result);
     },
     async patch(name, body) {
       await run(ctx, queryArgv(`/1.0/instances/${name}`, scope, body), `incus PATCH instance ${name}`);

@@ -48,6 +48,14 @@ function filesOver(sftp: SFTPWrapper): HostFiles {
         if (codeOf(error) !== NO_SUCH_FILE) throw error;
       });
     },
+    read: (path) =>
+      call<Buffer>((done) => sftp.readFile(path, done)).then(
+        (data) => data.toString("utf8"),
+        (error: unknown) => {
+          if (codeOf(error) === NO_SUCH_FILE) return null;
+          throw error;
+        },
+      ),
     async touch(path) {
       const now = new Date();
       await call((done) => sftp.utimes(path, now, now, done)).catch(async (error: unknown) => {

@@ -1,5 +1,5 @@
 import { type ChildProcess, type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
-import { appendFile, chmod, mkdir, rm, utimes } from "node:fs/promises";
+import { appendFile, chmod, mkdir, readFile, rm, utimes } from "node:fs/promises";
 import { connect } from "node:net";
 import { type Duplex, Readable } from "node:stream";
 import { InfrastructureError } from "../errors/index.js";
@@ -62,6 +62,11 @@ export class LocalhostTransport implements Transport {
         if (mode !== undefined) await chmod(path, mode);
       },
       remove: (path) => rm(path, { force: true }),
+      read: (path) =>
+        readFile(path, "utf8").catch((error: NodeJS.ErrnoException) => {
+          if (error.code === "ENOENT") return null;
+          throw error;
+        }),
       async touch(path) {
         const now = new Date();
         await utimes(path, now, now).catch(async (error: NodeJS.ErrnoException) => {

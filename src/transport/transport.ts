@@ -53,4 +53,6 @@ export interface HostFiles {
   remove(path: string): Promise<void>;
   /** `touch`: create if missing, else set the modification time to now. */
   touch(path: string): Promise<void>;
+  /** A small text file's content; null when it does not exist. */
+  read(path: string): Promise<string | null>;
 }

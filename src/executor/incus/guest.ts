@@ -116,15 +116,14 @@ export function shellGuest(params: {
 
 /**
  * The runner through the Incus API (no host shell, no CLI process): its streams come straight from
- * the daemon; result.json is then read from inside the instance, one request more.
+ * the daemon; result.json is then read on the host, one request more.
  */
 export function apiGuest(params: {
   incus: IncusClient;
   instance: string;
   argv: string[];
   env: Record<string, string>;
-  /** result.json as the guest sees it. */
-  resultPath: string;
+  readResult: () => Promise<string | null>;
 }): GuestStart {
   return async ({ onOutput, signal }) => {
     const out = new TextDecoder();
@@ -137,7 +136,7 @@ export function apiGuest(params: {
       signal,
     });
     // A lost read is not fatal: the verdict step reads result.json on the host instead.
-    const resultText = await params.incus.readFile(params.instance, params.resultPath).catch(() => null);
+    const resultText = await params.readResult().catch(() => null);
     return { code: result.code, resultText };
   };
 }

@@ -251,8 +251,14 @@ async function guestStart(job: IncusJob, env: Record<string, string>): Promise<G
   const { settings } = job;
   const argv = [settings.runnerPath ?? DEFAULT_RUNNER_PATH];
   if ((await job.incus.connection()).kind === "api") {
-    const resultPath = posix.join(GUEST_ARTIFACTS, "result.json");
-    return apiGuest({ incus: job.incus, instance: job.instance!, argv, env, resultPath });
+    // Over the transport's file session (one request on an open channel); Incus's file API would
+    // start a helper process in the daemon. Without a file session, the verdict step reads it.
+    const hostPath = posix.join(job.layout.artifacts, "result.json");
+    const readResult = async () => {
+      const files = await job.transport.files?.().catch(() => undefined);
+      return files === undefined ? null : files.read(hostPath);
+    };
+    return apiGuest({ incus: job.incus, instance: job.instance!, argv, env, readResult });
   }
   const scope = settings.project ? { project: settings.project } : {};
   return shellGuest({

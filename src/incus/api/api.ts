@@ -34,8 +34,6 @@ export interface IncusApi {
   /** `GET <operation>/wait`: the finished operation (its `metadata`), or an IncusApiError if it failed. */
   wait(operation: string, timeoutSecs: number): Promise<ApiResult>;
   upgrade(path: string): Promise<{ stream: Duplex; head: Buffer }>;
-  /** A file inside the instance (`GET …/files?path=`), null when it does not exist. */
-  readFile(name: string, path: string): Promise<string | null>;
 }
 
 export function createIncusApi(params: { open: OpenSocket; project?: string }): IncusApi {
@@ -67,13 +65,6 @@ export function createIncusApi(params: { open: OpenSocket; project?: string }): 
       return result;
     },
     upgrade: (path) => httpUpgrade(params.open, path, 30_000),
-    async readFile(name, path) {
-      const where = `/1.0/instances/${encodeURIComponent(name)}/files?path=${encodeURIComponent(path)}`;
-      const raw = await httpRequest(params.open, { method: "GET", path: scoped(where), timeoutMs: 60_000 });
-      if (raw.status === 404) return null;
-      if (raw.status >= 400) parseEnvelope(raw.status, raw.etag, raw.text, `GET ${where}`);
-      return raw.text;
-    },
   };
 }
 
