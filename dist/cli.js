@@ -30298,14 +30298,7 @@ function createIncusApi(params) {
       }
       return result;
     },
-    upgrade: (path15) => httpUpgrade(params.open, path15, 3e4),
-    async readFile(name, path15) {
-      const where = `/1.0/instances/${encodeURIComponent(name)}/files?path=${encodeURIComponent(path15)}`;
-      const raw = await httpRequest(params.open, { method: "GET", path: scoped(where), timeoutMs: 6e4 });
-      if (raw.status === 404) return null;
-      if (raw.status >= 400) parseEnvelope(raw.status, raw.etag, raw.text, `GET ${where}`);
-      return raw.text;
-    }
+    upgrade: (path15) => httpUpgrade(params.open, path15, 3e4)
   };
 }
 function parseEnvelope(status, etag, text, what) {
@@ -30711,12 +30704,6 @@ function deleteArgv(name, scope) {
 function imageInfoArgv(alias, scope) {
   return ["incus", "image", "info", ...projectFlag(scope), alias];
 }
-function filePullArgv(name, path15, scope) {
-  assertInstanceName(name);
-  if (!path15.startsWith("/"))
-    throw new Error(`a file inside the instance needs an absolute path, got '${path15}'`);
-  return ["incus", "file", "pull", ...projectFlag(scope), `${name}${path15}`, "-"];
-}
 var DEVICE_NAME_MAX, DEVICE_NAME_PATTERN, INSTANCE_NAME_PATTERN;
 var init_argv = __esm({
   "src/incus/argv.ts"() {
@@ -30746,7 +30733,6 @@ function createIncusClient(params) {
     list: via(apiList, cli.list),
     claim: via(apiClaim, cli.claim),
     patch: via(apiPatch, cli.patch),
-    readFile: via((api, name, path15) => api.readFile(name, path15), cli.readFile),
     async connection() {
       const { api, connection } = await reach();
       return api === null ? connection : { kind: "api", socket: params.socketPath ?? DEFAULT_INCUS_SOCKET };
@@ -30824,12 +30810,6 @@ function createCliClient(params) {
         throw error62;
       });
       return true;
-    },
-    async readFile(name, path15) {
-      const result = await transport.exec(filePullArgv(name, path15, scope), { timeoutMs: 6e4 });
-      if (result.code === 0) return result.stdout.toString("utf8");
-      if (NOT_FOUND.test(result.stderr.toString())) return null;
-      throw incusError(`incus file pull ${name}${path15}`, transport.description, result);
     },
     async patch(name, body) {
       await run(ctx, queryArgv(`/1.0/instances/${name}`, scope, body), `incus PATCH instance ${name}`);
@@ -36081,7 +36061,7 @@ function apiGuest(params) {
       onStderr: (chunk) => onOutput(err.decode(chunk, { stream: true })),
       signal
     });
-    const resultText = await params.incus.readFile(params.instance, params.resultPath).catch(() => null);
+    const resultText = await params.readResult().catch(() => null);
     return { code: result.code, resultText };
   };
 }
@@ -36673,8 +36653,12 @@ async function guestStart(job2, env) {
   const { settings } = job2;
   const argv = [settings.runnerPath ?? DEFAULT_RUNNER_PATH];
   if ((await job2.incus.connection()).kind === "api") {
-    const resultPath = posix6.join(GUEST_ARTIFACTS, "result.json");
-    return apiGuest({ incus: job2.incus, instance: job2.instance, argv, env, resultPath });
+    const hostPath = posix6.join(job2.layout.artifacts, "result.json");
+    const readResult = async () => {
+      const files = await job2.transport.files?.().catch(() => void 0);
+      return files === void 0 ? null : files.read(hostPath);
+    };
+    return apiGuest({ incus: job2.incus, instance: job2.instance, argv, env, readResult });
   }
   const scope = settings.project ? { project: settings.project } : {};
   return shellGuest({
@@ -37713,19 +37697,30 @@ var init_phase_clock = __esm({
       async run(phase, work) {
         const startedAt = /* @__PURE__ */ new Date();
         const t0 = performance.now();
+        const slot = this.phases.length;
+        this.phases.push({
+          phase,
+          started_at: startedAt.toISOString(),
+          finished_at: null,
+          duration_ms: null,
+          status: "running",
+          message: null
+        });
         this.events.phase(phase, "started", null);
         try {
           const result = await work();
-          this.#close(phase, startedAt, t0, "ok", null);
+          this.#close({ phase, slot, startedAt, t0 }, "ok", null);
           return result;
         } catch (error62) {
-          this.#close(phase, startedAt, t0, "failed", error62 instanceof Error ? error62.message : String(error62));
+          const message = error62 instanceof Error ? error62.message : String(error62);
+          this.#close({ phase, slot, startedAt, t0 }, "failed", message);
           throw error62;
         }
       }
-      #close(phase, startedAt, t0, status, message) {
+      #close(at, status, message) {
+        const { phase, startedAt, t0 } = at;
         const durationMs = Math.round(performance.now() - t0);
-        this.phases.push({
+        this.phases.splice(at.slot, 1, {
           phase,
           started_at: startedAt.toISOString(),
           finished_at: (/* @__PURE__ */ new Date()).toISOString(),
@@ -38460,7 +38455,7 @@ __export(localhost_exports, {
   LocalhostTransport: () => LocalhostTransport
 });
 import { spawn as spawn2 } from "node:child_process";
-import { appendFile, chmod as chmod2, mkdir as mkdir5, rm as rm3, utimes } from "node:fs/promises";
+import { appendFile, chmod as chmod2, mkdir as mkdir5, readFile as readFile6, rm as rm3, utimes } from "node:fs/promises";
 import { connect } from "node:net";
 import { Readable as Readable2 } from "node:stream";
 function groupKiller(child, options) {
@@ -38564,6 +38559,10 @@ var init_localhost = __esm({
             if (mode !== void 0) await chmod2(path15, mode);
           },
           remove: (path15) => rm3(path15, { force: true }),
+          read: (path15) => readFile6(path15, "utf8").catch((error62) => {
+            if (error62.code === "ENOENT") return null;
+            throw error62;
+          }),
           async touch(path15) {
             const now = /* @__PURE__ */ new Date();
             await utimes(path15, now, now).catch(async (error62) => {
@@ -46341,7 +46340,7 @@ var require_agent = __commonJS({
     var { Socket } = __require("net");
     var { Duplex } = __require("stream");
     var { resolve: resolve5 } = __require("path");
-    var { readFile: readFile7 } = __require("fs");
+    var { readFile: readFile8 } = __require("fs");
     var { execFile: execFile5, spawn: spawn3 } = __require("child_process");
     var { isParsedKey, parseKey } = require_keyParser();
     var {
@@ -46559,7 +46558,7 @@ var require_agent = __commonJS({
           cb = once(cb);
           let socketPath = this.socketPath;
           let triedCygpath = false;
-          readFile7(socketPath, function readCygsocket(err, data) {
+          readFile8(socketPath, function readCygsocket(err, data) {
             if (err) {
               if (triedCygpath)
                 return cb(new Error("Invalid cygwin unix socket path"));
@@ -46568,7 +46567,7 @@ var require_agent = __commonJS({
                   return cb(new Error("Invalid cygwin unix socket path"));
                 triedCygpath = true;
                 socketPath = stdout.toString().replace(/[\r\n]/g, "");
-                readFile7(socketPath, readCygsocket);
+                readFile8(socketPath, readCygsocket);
               });
               return;
             }
@@ -59051,6 +59050,13 @@ function filesOver(sftp) {
         if (codeOf(error62) !== NO_SUCH_FILE) throw error62;
       });
     },
+    read: (path15) => call((done) => sftp.readFile(path15, done)).then(
+      (data) => data.toString("utf8"),
+      (error62) => {
+        if (codeOf(error62) === NO_SUCH_FILE) return null;
+        throw error62;
+      }
+    ),
     async touch(path15) {
       const now = /* @__PURE__ */ new Date();
       await call((done) => sftp.utimes(path15, now, now, done)).catch(async (error62) => {
@@ -59224,6 +59230,7 @@ function openConnection(target, params) {
     };
     const onReady = () => {
       client.removeListener("error", onError);
+      client.setNoDelay(true);
       resolve5({ client, fingerprint: presented ?? "unknown" });
     };
     client.once("error", onError);
@@ -65478,8 +65485,7 @@ function assessWorkDir({ work_dir: dir }, expect) {
 function assessIncus({ incus }) {
   const version2 = `Incus ${incus.server} (client ${incus.client ?? "?"})`;
   if (incus.api === void 0) return ok("incus", version2);
-  if (incus.api.socket !== null)
-    return ok("incus", `${version2}, API on ${incus.api.socket} over the connection`);
+  if (incus.api.socket !== null) return ok("incus", `${version2}, API on ${incus.api.socket}`);
   return warn(
     "incus",
     `${version2}, but its API socket cannot be reached (${incus.api.fallback ?? "unknown"}): every step starts an \`incus\` process over ssh (30–60 ms each)`,
@@ -66289,7 +66295,7 @@ function resolveStateRoot(env = process.env, cwd = process.cwd()) {
 init_errors2();
 init_schema();
 import { mkdirSync } from "node:fs";
-import { appendFile as appendFile2, mkdir as mkdir7, readdir as readdir2, readFile as readFile6, stat as stat2 } from "node:fs/promises";
+import { appendFile as appendFile2, mkdir as mkdir7, readdir as readdir2, readFile as readFile7, stat as stat2 } from "node:fs/promises";
 function createStateStore({ root }) {
   const layout = new StoreLayout(root);
   const store = {
@@ -66401,7 +66407,7 @@ function corrupt(file2, detail) {
 }
 async function readOrNull(file2) {
   try {
-    return await readFile6(file2, "utf8");
+    return await readFile7(file2, "utf8");
   } catch (error62) {
     if (error62.code === "ENOENT") return null;
     throw error62;

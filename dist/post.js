@@ -19283,7 +19283,7 @@ __export(localhost_exports, {
   LocalhostTransport: () => LocalhostTransport
 });
 import { spawn } from "node:child_process";
-import { appendFile as appendFile2, chmod as chmod2, mkdir as mkdir2, rm as rm2, utimes } from "node:fs/promises";
+import { appendFile as appendFile2, chmod as chmod2, mkdir as mkdir2, readFile as readFile2, rm as rm2, utimes } from "node:fs/promises";
 import { connect } from "node:net";
 import { Readable } from "node:stream";
 function groupKiller(child, options) {
@@ -19387,6 +19387,10 @@ var init_localhost = __esm({
             if (mode !== void 0) await chmod2(path, mode);
           },
           remove: (path) => rm2(path, { force: true }),
+          read: (path) => readFile2(path, "utf8").catch((error62) => {
+            if (error62.code === "ENOENT") return null;
+            throw error62;
+          }),
           async touch(path) {
             const now = /* @__PURE__ */ new Date();
             await utimes(path, now, now).catch(async (error62) => {
@@ -27164,7 +27168,7 @@ var require_agent2 = __commonJS({
     var { Socket } = __require("net");
     var { Duplex } = __require("stream");
     var { resolve } = __require("path");
-    var { readFile: readFile2 } = __require("fs");
+    var { readFile: readFile3 } = __require("fs");
     var { execFile, spawn: spawn2 } = __require("child_process");
     var { isParsedKey, parseKey } = require_keyParser();
     var {
@@ -27382,7 +27386,7 @@ var require_agent2 = __commonJS({
           cb = once(cb);
           let socketPath = this.socketPath;
           let triedCygpath = false;
-          readFile2(socketPath, function readCygsocket(err, data) {
+          readFile3(socketPath, function readCygsocket(err, data) {
             if (err) {
               if (triedCygpath)
                 return cb(new Error("Invalid cygwin unix socket path"));
@@ -27391,7 +27395,7 @@ var require_agent2 = __commonJS({
                   return cb(new Error("Invalid cygwin unix socket path"));
                 triedCygpath = true;
                 socketPath = stdout.toString().replace(/[\r\n]/g, "");
-                readFile2(socketPath, readCygsocket);
+                readFile3(socketPath, readCygsocket);
               });
               return;
             }
@@ -39891,6 +39895,13 @@ function filesOver(sftp) {
         if (codeOf(error62) !== NO_SUCH_FILE) throw error62;
       });
     },
+    read: (path) => call((done) => sftp.readFile(path, done)).then(
+      (data) => data.toString("utf8"),
+      (error62) => {
+        if (codeOf(error62) === NO_SUCH_FILE) return null;
+        throw error62;
+      }
+    ),
     async touch(path) {
       const now = /* @__PURE__ */ new Date();
       await call((done) => sftp.utimes(path, now, now, done)).catch(async (error62) => {
@@ -40064,6 +40075,7 @@ function openConnection(target, params) {
     };
     const onReady = () => {
       client.removeListener("error", onError);
+      client.setNoDelay(true);
       resolve({ client, fingerprint: presented ?? "unknown" });
     };
     client.once("error", onError);
@@ -40212,14 +40224,7 @@ function createIncusApi(params) {
       }
       return result;
     },
-    upgrade: (path) => httpUpgrade(params.open, path, 3e4),
-    async readFile(name, path) {
-      const where = `/1.0/instances/${encodeURIComponent(name)}/files?path=${encodeURIComponent(path)}`;
-      const raw = await httpRequest(params.open, { method: "GET", path: scoped(where), timeoutMs: 6e4 });
-      if (raw.status === 404) return null;
-      if (raw.status >= 400) parseEnvelope(raw.status, raw.etag, raw.text, `GET ${where}`);
-      return raw.text;
-    }
+    upgrade: (path) => httpUpgrade(params.open, path, 3e4)
   };
 }
 function parseEnvelope(status, etag, text, what) {
@@ -40617,12 +40622,6 @@ function deleteArgv(name, scope) {
 function imageInfoArgv(alias, scope) {
   return ["incus", "image", "info", ...projectFlag(scope), alias];
 }
-function filePullArgv(name, path, scope) {
-  assertInstanceName(name);
-  if (!path.startsWith("/"))
-    throw new Error(`a file inside the instance needs an absolute path, got '${path}'`);
-  return ["incus", "file", "pull", ...projectFlag(scope), `${name}${path}`, "-"];
-}
 var DEVICE_NAME_MAX, DEVICE_NAME_PATTERN, INSTANCE_NAME_PATTERN;
 var init_argv = __esm({
   "src/incus/argv.ts"() {
@@ -40652,7 +40651,6 @@ function createIncusClient(params) {
     list: via(apiList, cli.list),
     claim: via(apiClaim, cli.claim),
     patch: via(apiPatch, cli.patch),
-    readFile: via((api, name, path) => api.readFile(name, path), cli.readFile),
     async connection() {
       const { api, connection } = await reach();
       return api === null ? connection : { kind: "api", socket: params.socketPath ?? DEFAULT_INCUS_SOCKET };
@@ -40730,12 +40728,6 @@ function createCliClient(params) {
         throw error62;
       });
       return true;
-    },
-    async readFile(name, path) {
-      const result = await transport.exec(filePullArgv(name, path, scope), { timeoutMs: 6e4 });
-      if (result.code === 0) return result.stdout.toString("utf8");
-      if (NOT_FOUND.test(result.stderr.toString())) return null;
-      throw incusError(`incus file pull ${name}${path}`, transport.description, result);
     },
     async patch(name, body) {
       await run(ctx, queryArgv(`/1.0/instances/${name}`, scope, body), `incus PATCH instance ${name}`);
