@@ -91,11 +91,20 @@ export async function connectSsh(params: SshConnectParams): Promise<SshTransport
     async openSocket(path: string): Promise<Duplex> {
       if (connection.isClosed()) throw new InfrastructureError(`ssh transport to ${where} is closed`);
       const { client } = await connection.get();
-      return new Promise((resolve, reject) =>
-        client.openssh_forwardOutStreamLocal(path, (error, stream) =>
-          error ? reject(error) : resolve(stream),
+      const stream = await new Promise<Duplex>((resolve, reject) =>
+        client.openssh_forwardOutStreamLocal(path, (error, opened) =>
+          error ? reject(error) : resolve(opened),
         ),
       );
+      // A dropped connection fails the stream with the transport's error (before ssh2 closes its
+      // channels), so a user of the stream sees "connection lost", not a plain end.
+      // (ssh2's channel `destroy` takes no error, so the error is emitted first.)
+      const untrack = connection.track((error) => {
+        if (stream.listenerCount("error") > 0) stream.emit("error", error);
+        stream.destroy();
+      });
+      stream.once("close", untrack);
+      return stream;
     },
     files: async () => {
       if (connection.isClosed()) throw new InfrastructureError(`ssh transport to ${where} is closed`);
@@ -142,6 +151,9 @@ function createReconnectingConnection(params: { open: () => Promise<OpenConnecti
       };
       client.on("error", (error: Error & { level?: string }) => lost(error.message));
       client.on("close", () => lost(closed ? "transport closed" : "connection closed"));
+      // ssh2 emits `end` as the socket ends, before its channels end: a forwarded stream failed
+      // here reports the loss instead of ending as if its peer had finished.
+      client.on("end", () => lost(closed ? "transport closed" : "connection closed"));
       return { client, fingerprint };
     });
     current = attempt;

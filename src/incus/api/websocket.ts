@@ -74,8 +74,10 @@ export class FrameReader {
 }
 
 /**
- * A connected websocket: `onMessage` gets each data frame's payload, `done` settles when the peer
- * closes (or the stream ends). Pings are answered; a close is echoed, as the RFC asks.
+ * A connected websocket: `onMessage` gets each data frame's payload; `done` resolves when the peer
+ * closes or ends the stream (Incus sometimes just ends it after the last output) and rejects when
+ * the stream fails: the ssh transport fails its streams when the connection drops, so a lost
+ * connection is never mistaken for the end of the output. Pings are answered; a close is echoed.
  */
 export function openWebSocket(stream: Duplex, head: Buffer, onMessage: (data: Buffer) => void) {
   const reader = new FrameReader();
@@ -84,27 +86,28 @@ export function openWebSocket(stream: Duplex, head: Buffer, onMessage: (data: Bu
     if (!closeSent && !stream.destroyed) stream.write(encodeFrame(opcode, payload));
     if (opcode === OPCODE.close) closeSent = true;
   };
-  const done = new Promise<void>((resolve) => {
-    const finish = () => {
-      stream.destroy();
-      resolve();
-    };
+  const done = new Promise<void>((resolve, reject) => {
     const take = (chunk: Buffer) => {
       for (const frame of reader.push(chunk)) {
         if (frame.opcode === OPCODE.ping) send(OPCODE.pong, frame.payload);
         else if (frame.opcode === OPCODE.close) {
           send(OPCODE.close, frame.payload.subarray(0, 2));
-          finish();
+          stream.destroy();
+          resolve();
           return;
         } else if (frame.opcode !== OPCODE.pong) onMessage(frame.payload);
       }
     };
     stream.on("data", take);
-    stream.on("end", finish);
-    stream.on("close", finish);
-    stream.on("error", finish);
+    // A failed stream emits `error` and no `end` (the ssh transport fails its streams as the
+    // connection ends, before ssh2 ends them), so `end` here is the peer's.
+    stream.on("end", () => resolve());
+    stream.on("close", () => resolve());
+    stream.on("error", (error: Error) => reject(error));
     if (head.length > 0) take(head);
   });
+  // Callers that never await a socket's end (stdin, control) must not raise an unhandled rejection.
+  done.catch(() => {});
   return {
     done,
     sendText: (text: string) => send(OPCODE.text, Buffer.from(text)),
