@@ -30352,26 +30352,25 @@ function openWebSocket(stream, head, onMessage) {
     if (!closeSent && !stream.destroyed) stream.write(encodeFrame(opcode, payload));
     if (opcode === OPCODE.close) closeSent = true;
   };
-  const done = new Promise((resolve5) => {
-    const finish4 = () => {
-      stream.destroy();
-      resolve5();
-    };
+  const done = new Promise((resolve5, reject) => {
     const take = (chunk) => {
       for (const frame of reader.push(chunk)) {
         if (frame.opcode === OPCODE.ping) send(OPCODE.pong, frame.payload);
         else if (frame.opcode === OPCODE.close) {
           send(OPCODE.close, frame.payload.subarray(0, 2));
-          finish4();
+          stream.destroy();
+          resolve5();
           return;
         } else if (frame.opcode !== OPCODE.pong) onMessage(frame.payload);
       }
     };
     stream.on("data", take);
-    stream.on("end", finish4);
-    stream.on("close", finish4);
-    stream.on("error", finish4);
+    stream.on("end", () => resolve5());
+    stream.on("close", () => resolve5());
+    stream.on("error", (error62) => reject(error62));
     if (head.length > 0) take(head);
+  });
+  done.catch(() => {
   });
   return {
     done,
@@ -59121,12 +59120,18 @@ async function connectSsh(params) {
     async openSocket(path15) {
       if (connection.isClosed()) throw new InfrastructureError(`ssh transport to ${where} is closed`);
       const { client } = await connection.get();
-      return new Promise(
+      const stream = await new Promise(
         (resolve5, reject) => client.openssh_forwardOutStreamLocal(
           path15,
-          (error62, stream) => error62 ? reject(error62) : resolve5(stream)
+          (error62, opened) => error62 ? reject(error62) : resolve5(opened)
         )
       );
+      const untrack = connection.track((error62) => {
+        if (stream.listenerCount("error") > 0) stream.emit("error", error62);
+        stream.destroy();
+      });
+      stream.once("close", untrack);
+      return stream;
     },
     files: async () => {
       if (connection.isClosed()) throw new InfrastructureError(`ssh transport to ${where} is closed`);
@@ -59159,6 +59164,7 @@ function createReconnectingConnection(params) {
       };
       client.on("error", (error62) => lost(error62.message));
       client.on("close", () => lost(closed ? "transport closed" : "connection closed"));
+      client.on("end", () => lost(closed ? "transport closed" : "connection closed"));
       return { client, fingerprint };
     });
     current = attempt;

@@ -39966,12 +39966,18 @@ async function connectSsh(params) {
     async openSocket(path) {
       if (connection.isClosed()) throw new InfrastructureError(`ssh transport to ${where} is closed`);
       const { client } = await connection.get();
-      return new Promise(
+      const stream = await new Promise(
         (resolve, reject) => client.openssh_forwardOutStreamLocal(
           path,
-          (error62, stream) => error62 ? reject(error62) : resolve(stream)
+          (error62, opened) => error62 ? reject(error62) : resolve(opened)
         )
       );
+      const untrack = connection.track((error62) => {
+        if (stream.listenerCount("error") > 0) stream.emit("error", error62);
+        stream.destroy();
+      });
+      stream.once("close", untrack);
+      return stream;
     },
     files: async () => {
       if (connection.isClosed()) throw new InfrastructureError(`ssh transport to ${where} is closed`);
@@ -40004,6 +40010,7 @@ function createReconnectingConnection(params) {
       };
       client.on("error", (error62) => lost(error62.message));
       client.on("close", () => lost(closed ? "transport closed" : "connection closed"));
+      client.on("end", () => lost(closed ? "transport closed" : "connection closed"));
       return { client, fingerprint };
     });
     current = attempt;
@@ -40278,26 +40285,25 @@ function openWebSocket(stream, head, onMessage) {
     if (!closeSent && !stream.destroyed) stream.write(encodeFrame(opcode, payload));
     if (opcode === OPCODE.close) closeSent = true;
   };
-  const done = new Promise((resolve) => {
-    const finish = () => {
-      stream.destroy();
-      resolve();
-    };
+  const done = new Promise((resolve, reject) => {
     const take = (chunk) => {
       for (const frame of reader.push(chunk)) {
         if (frame.opcode === OPCODE.ping) send(OPCODE.pong, frame.payload);
         else if (frame.opcode === OPCODE.close) {
           send(OPCODE.close, frame.payload.subarray(0, 2));
-          finish();
+          stream.destroy();
+          resolve();
           return;
         } else if (frame.opcode !== OPCODE.pong) onMessage(frame.payload);
       }
     };
     stream.on("data", take);
-    stream.on("end", finish);
-    stream.on("close", finish);
-    stream.on("error", finish);
+    stream.on("end", () => resolve());
+    stream.on("close", () => resolve());
+    stream.on("error", (error62) => reject(error62));
     if (head.length > 0) take(head);
+  });
+  done.catch(() => {
   });
   return {
     done,
