@@ -88,17 +88,34 @@ export async function connectSsh(params: SshConnectParams): Promise<SshTransport
         release();
       }
     },
+    ...forwards(connection, where),
+    close: () => connection.close(),
+  };
+}
+
+/** The SFTP session of each connection (a reconnect opens a new one); a refusal is remembered too. */
+const sftpSessions = new WeakMap<Client, Promise<HostFiles>>();
+
+/** What the connection carries besides commands: forwarded unix sockets and the SFTP session. */
+function forwards(
+  connection: ReturnType<typeof createReconnectingConnection>,
+  where: string,
+): Pick<Transport, "openSocket" | "files"> {
+  const client = async () => {
+    if (connection.isClosed()) throw new InfrastructureError(`ssh transport to ${where} is closed`);
+    return (await connection.get()).client;
+  };
+  return {
     async openSocket(path: string): Promise<Duplex> {
-      if (connection.isClosed()) throw new InfrastructureError(`ssh transport to ${where} is closed`);
-      const { client } = await connection.get();
+      const open = await client();
       const stream = await new Promise<Duplex>((resolve, reject) =>
-        client.openssh_forwardOutStreamLocal(path, (error, opened) =>
+        open.openssh_forwardOutStreamLocal(path, (error, opened) =>
           error ? reject(error) : resolve(opened),
         ),
       );
-      // A dropped connection fails the stream with the transport's error (before ssh2 closes its
-      // channels), so a user of the stream sees "connection lost", not a plain end.
-      // (ssh2's channel `destroy` takes no error, so the error is emitted first.)
+      // A dropped connection fails the stream with the transport's error (ssh2 may end its channels
+      // first), so a user of the stream sees "connection lost", not a plain end. ssh2's channel
+      // `destroy` takes no error, so the error is emitted first.
       const untrack = connection.track((error) => {
         if (stream.listenerCount("error") > 0) stream.emit("error", error);
         stream.destroy();
@@ -106,22 +123,17 @@ export async function connectSsh(params: SshConnectParams): Promise<SshTransport
       stream.once("close", untrack);
       return stream;
     },
-    files: async () => {
-      if (connection.isClosed()) throw new InfrastructureError(`ssh transport to ${where} is closed`);
-      const { client } = await connection.get();
-      let files = sftpSessions.get(client);
+    async files() {
+      const open = await client();
+      let files = sftpSessions.get(open);
       if (!files) {
-        files = sftpFiles(client);
-        sftpSessions.set(client, files);
+        files = sftpFiles(open);
+        sftpSessions.set(open, files);
       }
       return files;
     },
-    close: () => connection.close(),
   };
 }
-
-/** The SFTP session of each connection (a reconnect opens a new one); a refusal is remembered too. */
-const sftpSessions = new WeakMap<Client, Promise<HostFiles>>();
 
 interface OpenConnection {
   client: Client;
@@ -235,9 +247,8 @@ function openConnection(target: ConnectTarget, params: SshConnectParams): Promis
     };
     const onReady = () => {
       client.removeListener("error", onError);
-      // Requests are small and wait for their answer: without this, Nagle holds a packet that
-      // follows an unacknowledged one until the peer's delayed ACK (40 ms and more per request;
-      // measured 100 ms per SFTP request with ssh2's JS ciphers, as in the bundle).
+      // Small requests that wait for answers: Nagle would hold each until the peer's delayed ACK
+      // (measured 100 ms per SFTP request with ssh2's JS ciphers, as in the bundle).
       client.setNoDelay(true);
       resolve({ client, fingerprint: presented ?? "unknown" });
     };
