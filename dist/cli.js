@@ -59117,11 +59117,20 @@ async function connectSsh(params) {
         release();
       }
     },
+    ...forwards(connection, where),
+    close: () => connection.close()
+  };
+}
+function forwards(connection, where) {
+  const client = async () => {
+    if (connection.isClosed()) throw new InfrastructureError(`ssh transport to ${where} is closed`);
+    return (await connection.get()).client;
+  };
+  return {
     async openSocket(path15) {
-      if (connection.isClosed()) throw new InfrastructureError(`ssh transport to ${where} is closed`);
-      const { client } = await connection.get();
+      const open7 = await client();
       const stream = await new Promise(
-        (resolve5, reject) => client.openssh_forwardOutStreamLocal(
+        (resolve5, reject) => open7.openssh_forwardOutStreamLocal(
           path15,
           (error62, opened) => error62 ? reject(error62) : resolve5(opened)
         )
@@ -59133,17 +59142,15 @@ async function connectSsh(params) {
       stream.once("close", untrack);
       return stream;
     },
-    files: async () => {
-      if (connection.isClosed()) throw new InfrastructureError(`ssh transport to ${where} is closed`);
-      const { client } = await connection.get();
-      let files = sftpSessions.get(client);
+    async files() {
+      const open7 = await client();
+      let files = sftpSessions.get(open7);
       if (!files) {
-        files = sftpFiles(client);
-        sftpSessions.set(client, files);
+        files = sftpFiles(open7);
+        sftpSessions.set(open7, files);
       }
       return files;
-    },
-    close: () => connection.close()
+    }
   };
 }
 function createReconnectingConnection(params) {

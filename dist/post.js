@@ -39963,11 +39963,20 @@ async function connectSsh(params) {
         release();
       }
     },
+    ...forwards(connection, where),
+    close: () => connection.close()
+  };
+}
+function forwards(connection, where) {
+  const client = async () => {
+    if (connection.isClosed()) throw new InfrastructureError(`ssh transport to ${where} is closed`);
+    return (await connection.get()).client;
+  };
+  return {
     async openSocket(path) {
-      if (connection.isClosed()) throw new InfrastructureError(`ssh transport to ${where} is closed`);
-      const { client } = await connection.get();
+      const open3 = await client();
       const stream = await new Promise(
-        (resolve, reject) => client.openssh_forwardOutStreamLocal(
+        (resolve, reject) => open3.openssh_forwardOutStreamLocal(
           path,
           (error62, opened) => error62 ? reject(error62) : resolve(opened)
         )
@@ -39979,17 +39988,15 @@ async function connectSsh(params) {
       stream.once("close", untrack);
       return stream;
     },
-    files: async () => {
-      if (connection.isClosed()) throw new InfrastructureError(`ssh transport to ${where} is closed`);
-      const { client } = await connection.get();
-      let files = sftpSessions.get(client);
+    async files() {
+      const open3 = await client();
+      let files = sftpSessions.get(open3);
       if (!files) {
-        files = sftpFiles(client);
-        sftpSessions.set(client, files);
+        files = sftpFiles(open3);
+        sftpSessions.set(open3, files);
       }
       return files;
-    },
-    close: () => connection.close()
+    }
   };
 }
 function createReconnectingConnection(params) {
