@@ -76,10 +76,15 @@ async function main(): Promise<void> {
     const lane = async (executor: Executor, command = "echo go") => {
       let first = 0;
       const t0 = performance.now();
+      const phases = new Map<string, { from: number; to: number }>();
       const outcome = await executor.runJob(
         job(command),
         {
-          phase: () => {},
+          phase: (name, state) => {
+            const at = performance.now() - t0;
+            if (state === "started") phases.set(name, { from: at, to: at });
+            else if (phases.has(name)) phases.get(name)!.to = at;
+          },
           log: (stream) => {
             if (stream === "guest" && first === 0) first = performance.now() - t0;
           },
@@ -88,7 +93,12 @@ async function main(): Promise<void> {
       );
       const verdict = performance.now() - t0;
       if (outcome.status !== "passed") throw new Error(`bench lane failed: ${outcome.message}`);
-      return { verdict, first, claimed: outcome.instance_name?.startsWith("pikaci-pool-") ?? false };
+      return {
+        verdict,
+        first,
+        phases,
+        claimed: outcome.instance_name?.startsWith("pikaci-pool-") ?? false,
+      };
     };
     const floor = async (i: number) => {
       const name = `pikaci-floor-${process.pid}-${i}`;
@@ -117,6 +127,7 @@ async function main(): Promise<void> {
     const colds: number[] = [];
     const warms: number[] = [];
     const firsts: number[] = [];
+    const warmPhases: Map<string, { from: number; to: number }>[] = [];
     let unclaimed = 0;
     for (let i = 0; i < REPEAT; i++) {
       floors.push(await floor(i));
@@ -126,6 +137,7 @@ async function main(): Promise<void> {
       if (!w.claimed) unclaimed++;
       warms.push(w.verdict);
       firsts.push(w.first);
+      warmPhases.push(w.phases);
       await warm.drain!();
     }
     const ones: number[] = [];
@@ -143,6 +155,7 @@ async function main(): Promise<void> {
     const f = median(floors);
     console.log(`floor ${list(floors)}\ncold verdict ${list(colds)}\nwarm verdict ${list(warms)}`);
     console.log(`warm first output ${list(firsts)}\n1 sleep ${list(ones)}\n8 sleeps ${list(eights)}`);
+    printPhases(warmPhases);
     if (unclaimed > 0) console.log(`note: ${unclaimed} warm job(s) found the pool empty and launched cold`);
     const rows: Row[] = [
       { name: "floor: launch + exec + delete", value: f },
@@ -178,6 +191,21 @@ async function main(): Promise<void> {
     await removeMembers(transport, image).catch(() => {});
     await rm(workspace, { recursive: true, force: true });
     await transport.close();
+  }
+}
+
+/** Where a warm job's time went: each phase's median start and end, in ms from job start. */
+function printPhases(runs: Map<string, { from: number; to: number }>[]): void {
+  const names = [...new Set(runs.flatMap((r) => [...r.keys()]))];
+  console.log("warm phases (median ms from job start: start → end, duration)");
+  for (const name of names) {
+    const spans = runs.flatMap((r) => (r.has(name) ? [r.get(name)!] : []));
+    const from = median(spans.map((s) => s.from));
+    const to = median(spans.map((s) => s.to));
+    const took = spans.map((s) => s.to - s.from);
+    console.log(
+      `  ${name.padEnd(20)} ${from.toFixed(0)} → ${to.toFixed(0)}  (${median(took).toFixed(0)} ms, ${list(took)})`,
+    );
   }
 }
 

@@ -29568,9 +29568,9 @@ var require_parse = __commonJS({
                 const idx = prev.value.lastIndexOf("[");
                 const pre = prev.value.slice(0, idx);
                 const rest2 = prev.value.slice(idx + 2);
-                const posix8 = POSIX_REGEX_SOURCE[rest2];
-                if (posix8) {
-                  prev.value = pre + posix8;
+                const posix9 = POSIX_REGEX_SOURCE[rest2];
+                if (posix9) {
+                  prev.value = pre + posix9;
                   state.backtrack = true;
                   advance();
                   if (!bos.output && tokens.indexOf(prev) === 1) {
@@ -30087,7 +30087,7 @@ var require_picomatch = __commonJS({
         throw new TypeError("Expected pattern to be a non-empty string");
       }
       const opts = options || {};
-      const posix8 = opts.windows;
+      const posix9 = opts.windows;
       const regex = isState ? picomatch6.compileRe(glob, options) : picomatch6.makeRe(glob, options, false, true);
       const state = regex.state;
       delete regex.state;
@@ -30097,8 +30097,8 @@ var require_picomatch = __commonJS({
         isIgnored = picomatch6(opts.ignore, ignoreOpts, returnState);
       }
       const matcher = (input2, returnObject = false) => {
-        const { isMatch, match, output: output2 } = picomatch6.test(input2, regex, options, { glob, posix: posix8 });
-        const result = { glob, state, regex, posix: posix8, input: input2, output: output2, match, isMatch };
+        const { isMatch, match, output: output2 } = picomatch6.test(input2, regex, options, { glob, posix: posix9 });
+        const result = { glob, state, regex, posix: posix9, input: input2, output: output2, match, isMatch };
         if (typeof opts.onResult === "function") {
           opts.onResult(result);
         }
@@ -30123,7 +30123,7 @@ var require_picomatch = __commonJS({
       }
       return matcher;
     };
-    picomatch6.test = (input2, regex, options, { glob, posix: posix8 } = {}) => {
+    picomatch6.test = (input2, regex, options, { glob, posix: posix9 } = {}) => {
       if (typeof input2 !== "string") {
         throw new TypeError("Expected input to be a string");
       }
@@ -30131,7 +30131,7 @@ var require_picomatch = __commonJS({
         return { isMatch: false, output: "" };
       }
       const opts = options || {};
-      const format = opts.format || (posix8 ? utils.toPosixSlashes : null);
+      const format = opts.format || (posix9 ? utils.toPosixSlashes : null);
       let match = input2 === glob;
       let output2 = match && format ? format(input2) : input2;
       if (match === false) {
@@ -30140,16 +30140,16 @@ var require_picomatch = __commonJS({
       }
       if (match === false || opts.capture === true) {
         if (opts.matchBase === true || opts.basename === true) {
-          match = picomatch6.matchBase(input2, regex, options, posix8);
+          match = picomatch6.matchBase(input2, regex, options, posix9);
         } else {
           match = regex.exec(output2);
         }
       }
       return { isMatch: Boolean(match), match, output: output2 };
     };
-    picomatch6.matchBase = (input2, glob, options, posix8 = options && options.windows) => {
+    picomatch6.matchBase = (input2, glob, options, posix9 = options && options.windows) => {
       const regex = glob instanceof RegExp ? glob : picomatch6.makeRe(glob, options);
-      return regex.test(utils.basename(input2, { windows: posix8 }));
+      return regex.test(utils.basename(input2, { windows: posix9 }));
     };
     picomatch6.isMatch = (str, patterns, options) => picomatch6(patterns, options)(str);
     picomatch6.parse = (pattern, options) => {
@@ -30215,6 +30215,441 @@ var require_picomatch2 = __commonJS({
     }
     Object.assign(picomatch6, pico);
     module.exports = picomatch6;
+  }
+});
+
+// src/incus/api/http.ts
+import { randomBytes as randomBytes3 } from "node:crypto";
+import http from "node:http";
+async function httpRequest(open6, request2) {
+  const stream = await open6();
+  const body = request2.body === void 0 ? void 0 : JSON.stringify(request2.body);
+  return new Promise((resolve5, reject) => {
+    const req = http.request(
+      {
+        createConnection: () => stream,
+        method: request2.method,
+        path: request2.path,
+        headers: {
+          Host: "incus",
+          Connection: "close",
+          ...body === void 0 ? {} : { "Content-Type": "application/json" },
+          ...request2.headers
+        }
+      },
+      (res) => {
+        const chunks = [];
+        res.on("data", (chunk) => chunks.push(chunk));
+        res.on("end", () => {
+          stream.destroy();
+          const etag = res.headers.etag;
+          resolve5({
+            status: res.statusCode ?? 0,
+            etag: typeof etag === "string" ? etag.replace(/^"|"$/g, "") : null,
+            text: Buffer.concat(chunks).toString("utf8")
+          });
+        });
+        res.on("error", reject);
+      }
+    );
+    const timer = setTimeout(
+      () => req.destroy(new Error(`no answer within ${request2.timeoutMs} ms`)),
+      request2.timeoutMs
+    );
+    req.on("close", () => clearTimeout(timer));
+    req.on("error", (error62) => {
+      stream.destroy();
+      reject(error62);
+    });
+    req.end(body);
+  });
+}
+async function httpUpgrade(open6, path15, timeoutMs) {
+  const stream = await open6();
+  return new Promise((resolve5, reject) => {
+    const req = http.request({
+      createConnection: () => stream,
+      method: "GET",
+      path: path15,
+      headers: {
+        Host: "incus",
+        Connection: "Upgrade",
+        Upgrade: "websocket",
+        "Sec-WebSocket-Version": "13",
+        "Sec-WebSocket-Key": randomBytes3(16).toString("base64")
+      }
+    });
+    const timer = setTimeout(() => req.destroy(new Error(`no websocket within ${timeoutMs} ms`)), timeoutMs);
+    req.on("upgrade", (_res, socket, head) => {
+      clearTimeout(timer);
+      resolve5({ stream: socket, head });
+    });
+    req.on("response", (res) => {
+      clearTimeout(timer);
+      stream.destroy();
+      reject(new Error(`websocket refused with HTTP ${res.statusCode}`));
+    });
+    req.on("error", (error62) => {
+      clearTimeout(timer);
+      stream.destroy();
+      reject(error62);
+    });
+    req.end();
+  });
+}
+var init_http = __esm({
+  "src/incus/api/http.ts"() {
+    "use strict";
+  }
+});
+
+// src/incus/api/api.ts
+function createIncusApi(params) {
+  const scoped = (path15) => {
+    if (!params.project) return path15;
+    const sep3 = path15.includes("?") ? "&" : "?";
+    return `${path15}${sep3}project=${encodeURIComponent(params.project)}`;
+  };
+  const call = async (method, path15, options = {}) => {
+    const raw = await httpRequest(params.open, {
+      method,
+      path: scoped(path15),
+      body: options.body,
+      headers: options.ifMatch === void 0 ? {} : { "If-Match": `"${options.ifMatch}"` },
+      timeoutMs: options.timeoutMs ?? 6e4
+    });
+    return parseEnvelope(raw.status, raw.etag, raw.text, `${method} ${path15}`);
+  };
+  return {
+    call,
+    async wait(operation, timeoutSecs) {
+      const result = await call("GET", `${operation}/wait?timeout=${timeoutSecs}`, {
+        timeoutMs: (timeoutSecs + 30) * 1e3
+      });
+      const op = result.metadata;
+      if (op?.status_code !== void 0 && op.status_code >= 400) {
+        throw new IncusApiError(op.err || `operation ${operation} failed`, op.status_code);
+      }
+      return result;
+    },
+    upgrade: (path15) => httpUpgrade(params.open, path15, 3e4)
+  };
+}
+function parseEnvelope(status, etag, text, what) {
+  let envelope;
+  try {
+    envelope = JSON.parse(text);
+  } catch {
+    throw new IncusApiError(`${what}: HTTP ${status} with a body that is not JSON`, status);
+  }
+  if (envelope.type === "error" || status >= 400) {
+    throw new IncusApiError(envelope.error || `${what}: HTTP ${status}`, envelope.error_code ?? status);
+  }
+  return { status, etag, metadata: envelope.metadata ?? null, operation: envelope.operation || null };
+}
+var DEFAULT_INCUS_SOCKET, IncusApiError;
+var init_api2 = __esm({
+  "src/incus/api/api.ts"() {
+    "use strict";
+    init_http();
+    DEFAULT_INCUS_SOCKET = "/var/lib/incus/unix.socket";
+    IncusApiError = class extends Error {
+      constructor(message, status) {
+        super(message);
+        this.status = status;
+        this.name = "IncusApiError";
+      }
+      status;
+    };
+  }
+});
+
+// src/incus/api/websocket.ts
+import { randomBytes as randomBytes4 } from "node:crypto";
+function encodeFrame(opcode, payload = Buffer.alloc(0)) {
+  const length = payload.length;
+  const header = length < 126 ? Buffer.from([128 | opcode, 128 | length]) : length < 65536 ? Buffer.from([128 | opcode, 128 | 126, length >> 8, length & 255]) : Buffer.concat([Buffer.from([128 | opcode, 128 | 127]), bigLength(length)]);
+  const mask = randomBytes4(4);
+  const masked = Buffer.allocUnsafe(length);
+  for (let i = 0; i < length; i++) masked[i] = payload[i] ^ mask[i & 3];
+  return Buffer.concat([header, mask, masked]);
+}
+function bigLength(length) {
+  const out = Buffer.alloc(8);
+  out.writeBigUInt64BE(BigInt(length));
+  return out;
+}
+function openWebSocket(stream, head, onMessage) {
+  const reader = new FrameReader();
+  let closeSent = false;
+  const send = (opcode, payload) => {
+    if (!closeSent && !stream.destroyed) stream.write(encodeFrame(opcode, payload));
+    if (opcode === OPCODE.close) closeSent = true;
+  };
+  const done = new Promise((resolve5, reject) => {
+    const take = (chunk) => {
+      for (const frame of reader.push(chunk)) {
+        if (frame.opcode === OPCODE.ping) send(OPCODE.pong, frame.payload);
+        else if (frame.opcode === OPCODE.close) {
+          send(OPCODE.close, frame.payload.subarray(0, 2));
+          stream.destroy();
+          resolve5();
+          return;
+        } else if (frame.opcode !== OPCODE.pong) onMessage(frame.payload);
+      }
+    };
+    stream.on("data", take);
+    stream.on("end", () => resolve5());
+    stream.on("close", () => resolve5());
+    stream.on("error", (error62) => reject(error62));
+    if (head.length > 0) take(head);
+  });
+  done.catch(() => {
+  });
+  return {
+    done,
+    sendText: (text) => send(OPCODE.text, Buffer.from(text)),
+    /** A normal close (1000): for stdin, the guest process then reads EOF. */
+    close: () => send(OPCODE.close, Buffer.from([3, 232])),
+    destroy: () => stream.destroy()
+  };
+}
+var OPCODE, FrameReader;
+var init_websocket = __esm({
+  "src/incus/api/websocket.ts"() {
+    "use strict";
+    OPCODE = { continuation: 0, text: 1, binary: 2, close: 8, ping: 9, pong: 10 };
+    FrameReader = class {
+      buffered = Buffer.alloc(0);
+      push(chunk) {
+        this.buffered = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
+        const frames = [];
+        for (; ; ) {
+          const frame = this.next();
+          if (frame === null) return frames;
+          frames.push(frame);
+        }
+      }
+      next() {
+        const b = this.buffered;
+        if (b.length < 2) return null;
+        const masked = (b[1] & 128) !== 0;
+        let length = b[1] & 127;
+        let offset = 2;
+        if (length === 126) {
+          if (b.length < 4) return null;
+          length = b.readUInt16BE(2);
+          offset = 4;
+        } else if (length === 127) {
+          if (b.length < 10) return null;
+          length = Number(b.readBigUInt64BE(2));
+          offset = 10;
+        }
+        const maskAt = offset;
+        if (masked) offset += 4;
+        if (b.length < offset + length) return null;
+        const payload = Buffer.from(b.subarray(offset, offset + length));
+        if (masked) for (let i = 0; i < length; i++) payload[i] = payload[i] ^ b[maskAt + (i & 3)];
+        this.buffered = b.subarray(offset + length);
+        return { opcode: b[0] & 15, payload };
+      }
+    };
+  }
+});
+
+// src/incus/api/exec.ts
+async function apiExec(api, name, argv, options = {}) {
+  if (options.signal?.aborted) throw new CancelledError("incus exec cancelled");
+  const started = await api.call("POST", `/1.0/instances/${encodeURIComponent(name)}/exec`, {
+    body: {
+      command: argv,
+      environment: options.env ?? {},
+      ...options.cwd ? { cwd: options.cwd } : {},
+      "wait-for-websocket": true,
+      interactive: false,
+      "record-output": false
+    }
+  });
+  const op = started.metadata;
+  const fds = op.metadata?.fds ?? {};
+  const collect = options.collect !== false;
+  const out = [];
+  const err = [];
+  const attach = (fd, onMessage) => api.upgrade(`/1.0/operations/${op.id}/websocket?secret=${encodeURIComponent(fds[fd] ?? "")}`).then(({ stream, head }) => openWebSocket(stream, head, onMessage));
+  const sockets = await Promise.all([
+    attach("0", () => {
+    }),
+    attach("1", (data) => {
+      if (collect) out.push(data);
+      options.onStdout?.(data);
+    }),
+    attach("2", (data) => {
+      if (collect) err.push(data);
+      options.onStderr?.(data);
+    }),
+    attach("control", () => {
+    })
+  ]);
+  sockets[0].close();
+  const ended = await raceStop(sockets, options, name);
+  if (ended !== null) throw ended;
+  const finished = await api.wait(`/1.0/operations/${op.id}`, 30);
+  const code = finished.metadata?.metadata?.return;
+  sockets[3].destroy();
+  return {
+    code: typeof code === "number" ? code : null,
+    signal: null,
+    stdout: Buffer.concat(out),
+    stderr: Buffer.concat(err)
+  };
+}
+async function raceStop(sockets, options, name) {
+  let timer;
+  let onAbort;
+  const stopped = new Promise((resolve5) => {
+    if (options.timeoutMs !== void 0) {
+      const ms = options.timeoutMs;
+      timer = setTimeout(
+        () => resolve5(
+          new InfrastructureError(`incus exec in ${name} timed out after ${ms} ms`, {
+            hint: "the build host may be overloaded or a command is hanging; check it with ssh and `ps`"
+          })
+        ),
+        ms
+      );
+    }
+    onAbort = () => resolve5(new CancelledError("incus exec cancelled"));
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+  });
+  try {
+    const outcome = await Promise.race([
+      Promise.all([sockets[1].done, sockets[2].done]).then(() => null),
+      stopped
+    ]);
+    if (outcome !== null) {
+      sockets[3].sendText(JSON.stringify({ command: "signal", signal: 9 }));
+      await new Promise((resolve5) => setTimeout(resolve5, 50));
+      for (const socket of sockets) socket.destroy();
+    }
+    return outcome;
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) options.signal?.removeEventListener("abort", onAbort);
+  }
+}
+var init_exec = __esm({
+  "src/incus/api/exec.ts"() {
+    "use strict";
+    init_errors2();
+    init_websocket();
+  }
+});
+
+// src/incus/list.ts
+function parseInstanceList(json2) {
+  let parsed;
+  try {
+    parsed = JSON.parse(json2);
+  } catch (error62) {
+    throw new InfrastructureError("incus list returned output that is not JSON", {
+      hint: "check the build host's incus version (`incus version`); pikaci needs `incus list --format json`",
+      cause: error62
+    });
+  }
+  return summarizeInstances(parsed);
+}
+function summarizeInstances(parsed) {
+  if (!Array.isArray(parsed)) return [];
+  return parsed.flatMap((item) => {
+    if (typeof item !== "object" || item === null || typeof item.name !== "string") return [];
+    const config2 = {};
+    for (const [key, value] of Object.entries(item.config ?? {})) {
+      if (typeof value === "string") config2[key] = value;
+    }
+    return [
+      {
+        name: item.name,
+        status: typeof item.status === "string" ? item.status : "Unknown",
+        created_at: typeof item.created_at === "string" ? item.created_at : null,
+        config: config2,
+        devices: typeof item.devices === "object" && item.devices !== null ? Object.keys(item.devices).sort() : []
+      }
+    ];
+  });
+}
+var init_list = __esm({
+  "src/incus/list.ts"() {
+    "use strict";
+    init_errors2();
+  }
+});
+
+// src/incus/api/ops.ts
+async function apiList(api, prefix) {
+  const result = await api.call("GET", "/1.0/instances?recursion=1");
+  return summarizeInstances(result.metadata).filter((i) => i.name.startsWith(prefix));
+}
+async function apiImageFingerprint(api, alias) {
+  try {
+    const result = await api.call("GET", `/1.0/images/aliases/${encodeURIComponent(alias)}`);
+    const target = result.metadata?.target;
+    return typeof target === "string" ? target : null;
+  } catch (error62) {
+    if (isGone(error62)) return null;
+    throw error62;
+  }
+}
+async function apiClaim(api, name, device, plug) {
+  try {
+    const read = await api.call("GET", instancePath(name));
+    const instance = read.metadata;
+    if (read.etag === null) throw new Error(`Incus sent no ETag for ${name}; cannot claim atomically`);
+    if (instance?.status !== "Running" || instance.devices?.[device] !== void 0) return false;
+    await api.call("PATCH", instancePath(name), {
+      body: {
+        ...plug ? { config: plug.config } : {},
+        devices: { ...plug?.devices, [device]: { type: "none" } }
+      },
+      ifMatch: read.etag
+    });
+    return true;
+  } catch (error62) {
+    if (error62 instanceof IncusApiError && (error62.status === 404 || error62.status === 412)) return false;
+    throw error62;
+  }
+}
+async function apiPatch(api, name, body) {
+  await api.call("PATCH", instancePath(name), { body });
+}
+async function apiDelete(api, name, timeoutSecs) {
+  try {
+    const stop = await api.call("PUT", `${instancePath(name)}/state`, {
+      body: { action: "stop", force: true, timeout: -1 }
+    });
+    if (stop.operation) await api.wait(stop.operation, timeoutSecs).catch(ignoreNotRunning);
+  } catch (error62) {
+    if (isGone(error62)) return;
+    ignoreNotRunning(error62);
+  }
+  try {
+    const deleted = await api.call("DELETE", instancePath(name));
+    if (deleted.operation) await api.wait(deleted.operation, timeoutSecs);
+  } catch (error62) {
+    if (!isGone(error62)) throw error62;
+  }
+}
+function ignoreNotRunning(error62) {
+  if (error62 instanceof Error && /not running|already stopped/i.test(error62.message)) return;
+  throw error62;
+}
+var instancePath, isGone;
+var init_ops = __esm({
+  "src/incus/api/ops.ts"() {
+    "use strict";
+    init_list();
+    init_api2();
+    instancePath = (name) => `/1.0/instances/${encodeURIComponent(name)}`;
+    isGone = (error62) => error62 instanceof IncusApiError && error62.status === 404;
   }
 });
 
@@ -30313,44 +30748,61 @@ var init_argv = __esm({
   }
 });
 
-// src/incus/list.ts
-function parseInstanceList(json2) {
-  let parsed;
-  try {
-    parsed = JSON.parse(json2);
-  } catch (error62) {
-    throw new InfrastructureError("incus list returned output that is not JSON", {
-      hint: "check the build host's incus version (`incus version`); pikaci needs `incus list --format json`",
-      cause: error62
-    });
-  }
-  if (!Array.isArray(parsed)) return [];
-  return parsed.flatMap((item) => {
-    if (typeof item !== "object" || item === null || typeof item.name !== "string") return [];
-    const config2 = {};
-    for (const [key, value] of Object.entries(item.config ?? {})) {
-      if (typeof value === "string") config2[key] = value;
-    }
-    return [
-      {
-        name: item.name,
-        status: typeof item.status === "string" ? item.status : "Unknown",
-        created_at: typeof item.created_at === "string" ? item.created_at : null,
-        config: config2,
-        devices: typeof item.devices === "object" && item.devices !== null ? Object.keys(item.devices).sort() : []
-      }
-    ];
-  });
-}
-var init_list = __esm({
-  "src/incus/list.ts"() {
-    "use strict";
-    init_errors2();
-  }
-});
-
 // src/incus/client.ts
 function createIncusClient(params) {
+  const cli = createCliClient(params);
+  const reach = apiReach(params);
+  const via = (withApi, withCli) => async (...args) => {
+    const { api } = await reach();
+    return api === null ? withCli(...args) : withApi(api, ...args);
+  };
+  return {
+    ...cli,
+    imageFingerprint: via(apiImageFingerprint, cli.imageFingerprint),
+    exec: via((api, name, argv, options) => apiExec(api, name, argv, options), cli.exec),
+    delete: via(
+      (api, name, options) => apiDelete(api, name, Math.ceil((options?.timeoutMs ?? 12e4) / 1e3)),
+      cli.delete
+    ),
+    list: via(apiList, cli.list),
+    claim: via(apiClaim, cli.claim),
+    patch: via(apiPatch, cli.patch),
+    async connection() {
+      const { api, connection } = await reach();
+      return api === null ? connection : { kind: "api", socket: params.socketPath ?? DEFAULT_INCUS_SOCKET };
+    }
+  };
+}
+function apiReach(params) {
+  let probe = null;
+  const socket = params.socketPath ?? DEFAULT_INCUS_SOCKET;
+  const open6 = params.transport.openSocket?.bind(params.transport);
+  return () => {
+    probe ??= (async () => {
+      if (params.api === false)
+        return { api: null, connection: { kind: "cli", reason: "API disabled" } };
+      if (open6 === void 0) {
+        return {
+          api: null,
+          connection: { kind: "cli", reason: "the transport cannot open sockets" }
+        };
+      }
+      const api = createIncusApi({
+        open: () => open6(socket),
+        ...params.project ? { project: params.project } : {}
+      });
+      try {
+        await api.call("GET", "/1.0", { timeoutMs: 15e3 });
+        return { api, connection: { kind: "api", socket } };
+      } catch (error62) {
+        const reason = `${socket} unreachable: ${error62 instanceof Error ? error62.message : String(error62)}`;
+        return { api: null, connection: { kind: "cli", reason } };
+      }
+    })();
+    return probe;
+  };
+}
+function createCliClient(params) {
   const ctx = { transport: params.transport, scope: params.project ? { project: params.project } : {} };
   const { transport, scope } = ctx;
   return {
@@ -30382,7 +30834,17 @@ function createIncusClient(params) {
       });
       return parseInstanceList(result.stdout.toString()).filter((i) => i.name.startsWith(prefix));
     },
-    claim: (name, device) => claim2(ctx, name, device),
+    async claim(name, device, plug) {
+      if (!await claim2(ctx, name, device)) return false;
+      if (plug === void 0) return true;
+      const what = `incus PATCH instance ${name}`;
+      await run(ctx, queryArgv(`/1.0/instances/${name}`, scope, plug), what).catch(async (error62) => {
+        await deleteInstance(ctx, name, 12e4).catch(() => {
+        });
+        throw error62;
+      });
+      return true;
+    },
     async patch(name, body) {
       await run(ctx, queryArgv(`/1.0/instances/${name}`, scope, body), `incus PATCH instance ${name}`);
     }
@@ -30447,6 +30909,9 @@ var init_client = __esm({
   "src/incus/client.ts"() {
     "use strict";
     init_errors2();
+    init_api2();
+    init_exec();
+    init_ops();
     init_argv();
     init_list();
     NOT_FOUND = /not found|no such (object|instance)|non-reusable operation has now succeeded/i;
@@ -30542,8 +31007,17 @@ var init_gc_plan = __esm({
 
 // src/executor/incus/heartbeat.ts
 function startHeartbeat(params) {
+  const { transport, path: path15 } = params;
+  const beat = async () => {
+    const files = await transport.files?.().catch(() => void 0);
+    const touched = await files?.touch(path15).then(
+      () => true,
+      () => false
+    );
+    if (touched !== true) await transport.exec(["touch", "--", path15], { timeoutMs: 3e4 });
+  };
   const timer = setInterval(() => {
-    params.transport.exec(["touch", "--", params.path], { timeoutMs: 3e4 }).catch(() => {
+    beat().catch(() => {
     });
   }, params.intervalMs ?? HEARTBEAT_INTERVAL_MS);
   timer.unref();
@@ -30559,11 +31033,11 @@ var init_heartbeat = __esm({
 });
 
 // src/executor/incus/warm-pool.ts
-import { randomBytes as randomBytes3 } from "node:crypto";
+import { randomBytes as randomBytes5 } from "node:crypto";
 function poolKeyLabel(key) {
   return `${key.fingerprint}/${key.instanceType}/${key.project}`;
 }
-function memberName(key, random = () => randomBytes3(4).toString("hex")) {
+function memberName(key, random = () => randomBytes5(4).toString("hex")) {
   return `${POOL_PREFIX}${key.fingerprint.slice(0, 12)}-${random()}`;
 }
 function memberLabels(key, alias, createdAt) {
@@ -35611,7 +36085,7 @@ var init_trailer = __esm({
 });
 
 // src/executor/incus/guest.ts
-import { randomBytes as randomBytes4 } from "node:crypto";
+import { randomBytes as randomBytes6 } from "node:crypto";
 function guestEnv(params) {
   const { spec, ids: ids2 } = params;
   return {
@@ -35640,29 +36114,12 @@ async function runGuest(params) {
   const onAbort = () => controller.abort(params.signal.reason);
   params.signal.addEventListener("abort", onAbort, { once: true });
   if (params.signal.aborted) onAbort();
-  const marker = `
-@@pikaci-result-${randomBytes4(16).toString("hex")}@@
-`;
-  const out = new TextDecoder();
-  const err = new TextDecoder();
-  const stderr = new TrailerSplitter(marker, params.onOutput);
-  const wrapper = 'r=$1; m=$2; shift 2; "$@"; rc=$?; printf "%s" "$m" >&2; cat -- "$r" >&2 2>/dev/null; exit $rc';
   try {
-    const result = await params.transport.exec(
-      ["sh", "-c", wrapper, "pikaci-guest", params.resultPath, marker, ...params.execArgv],
-      {
-        collect: false,
-        onStdout: (chunk) => params.onOutput(out.decode(chunk, { stream: true })),
-        onStderr: (chunk) => stderr.push(err.decode(chunk, { stream: true })),
-        signal: controller.signal
-      }
-    );
-    const resultText = stderr.end();
+    const result = await params.start({ onOutput: params.onOutput, signal: controller.signal });
     if (deadlineHit) return { kind: "deadline" };
     if (params.signal.aborted) return { kind: "cancelled" };
-    return { kind: "exited", code: result.code, resultText: resultText === "" ? null : resultText };
+    return { kind: "exited", ...result };
   } catch (error62) {
-    stderr.end();
     if (deadlineHit) return { kind: "deadline" };
     if (params.signal.aborted) return { kind: "cancelled" };
     return { kind: "error", message: describeError(error62) };
@@ -35670,6 +36127,48 @@ async function runGuest(params) {
     clearTimeout(timer);
     params.signal.removeEventListener("abort", onAbort);
   }
+}
+function shellGuest(params) {
+  return async ({ onOutput, signal }) => {
+    const marker = `
+@@pikaci-result-${randomBytes6(16).toString("hex")}@@
+`;
+    const out = new TextDecoder();
+    const err = new TextDecoder();
+    const stderr = new TrailerSplitter(marker, onOutput);
+    const wrapper = 'r=$1; m=$2; shift 2; "$@"; rc=$?; printf "%s" "$m" >&2; cat -- "$r" >&2 2>/dev/null; exit $rc';
+    try {
+      const result = await params.transport.exec(
+        ["sh", "-c", wrapper, "pikaci-guest", params.resultPath, marker, ...params.execArgv],
+        {
+          collect: false,
+          onStdout: (chunk) => onOutput(out.decode(chunk, { stream: true })),
+          onStderr: (chunk) => stderr.push(err.decode(chunk, { stream: true })),
+          signal
+        }
+      );
+      const resultText = stderr.end();
+      return { code: result.code, resultText: resultText === "" ? null : resultText };
+    } catch (error62) {
+      stderr.end();
+      throw error62;
+    }
+  };
+}
+function apiGuest(params) {
+  return async ({ onOutput, signal }) => {
+    const out = new TextDecoder();
+    const err = new TextDecoder();
+    const result = await params.incus.exec(params.instance, params.argv, {
+      env: params.env,
+      collect: false,
+      onStdout: (chunk) => onOutput(out.decode(chunk, { stream: true })),
+      onStderr: (chunk) => onOutput(err.decode(chunk, { stream: true })),
+      signal
+    });
+    const resultText = await params.readResult().catch(() => null);
+    return { code: result.code, resultText };
+  };
 }
 var DEFAULT_RUNNER_PATH;
 var init_guest = __esm({
@@ -35970,6 +36469,22 @@ echo full; exit 4
 
 // src/executor/incus/remote-files.ts
 async function prepareRemoteDirs(params) {
+  const files = await params.transport.files?.().catch(() => void 0);
+  if (files !== void 0) {
+    const done = await prepareWithFiles(files, params).then(
+      () => true,
+      () => false
+    );
+    if (done) return;
+  }
+  await prepareWithShell(params);
+}
+async function prepareWithFiles(files, params) {
+  for (const dir of params.dirs) await files.mkdir(dir);
+  for (const dir of params.writable) await files.mkdir(dir, 511);
+  await Promise.all([...params.clearFiles.map((file2) => files.remove(file2)), files.touch(params.heartbeat)]);
+}
+async function prepareWithShell(params) {
   const script = [
     "hb=$1; shift; mode=d",
     'for a in "$@"; do',
@@ -36096,10 +36611,11 @@ import { posix as posix6 } from "node:path";
 function startClaim(job2) {
   const spec = job2.job.execute;
   const unpoolable = spec.network !== void 0 || spec.instance_type !== "container" || job2.target !== void 0;
-  if (job2.pool === null || unpoolable) {
-    return Promise.resolve(null);
-  }
-  return job2.pool.claim(job2.image, spec.instance_type).catch((error62) => {
+  if (job2.pool === null || unpoolable) return;
+  const plug = new Promise((resolve5) => {
+    job2.offerPlug = resolve5;
+  });
+  job2.claim = job2.pool.claim(job2.image, spec.instance_type, plug).catch((error62) => {
     job2.host(`warm pool unavailable (${describeError(error62)}); launching cold`);
     return null;
   });
@@ -36115,8 +36631,15 @@ function devicesFor(job2, snapshotPath) {
   });
 }
 async function runSteps(job2) {
-  const { clock, layout } = job2;
-  await clock.run("prepare_directories", () => {
+  const [, snapshotPath] = await Promise.all([prepareDirectories(job2), syncSnapshot(job2)]);
+  checkAbort(job2);
+  const workdir = await job2.clock.run("prepare_runtime", () => prepareRuntime(job2, snapshotPath));
+  const exit = await runGuestPhases(job2, workdir);
+  await takeExit(job2, exit, workdir);
+}
+function prepareDirectories(job2) {
+  const { layout } = job2;
+  return job2.clock.run("prepare_directories", () => {
     const writable = [
       ...writableDirs(devicesFor(job2, GUEST_SNAPSHOT)),
       posix6.join(layout.artifacts, "outputs")
@@ -36129,8 +36652,9 @@ async function runSteps(job2) {
       heartbeat: layout.heartbeat
     });
   });
-  checkAbort(job2);
-  const snapshotPath = await clock.run("sync_snapshot", async () => {
+}
+function syncSnapshot(job2) {
+  return job2.clock.run("sync_snapshot", async () => {
     const synced = await job2.syncer({ snapshot: job2.job.snapshot, signal: job2.signal, log: job2.host });
     job2.sync = synced.stats;
     job2.host(
@@ -36138,10 +36662,6 @@ async function runSteps(job2) {
     );
     return synced.remotePath;
   });
-  checkAbort(job2);
-  const workdir = await clock.run("prepare_runtime", () => prepareRuntime(job2, snapshotPath));
-  const exit = await runGuestPhases(job2, workdir);
-  await takeExit(job2, exit, workdir);
 }
 async function prepareRuntime(job2, snapshotPath) {
   const { incus, signal } = job2;
@@ -36161,11 +36681,11 @@ async function prepareRuntime(job2, snapshotPath) {
     }),
     ...incusLimitsConfig(spec.limits)
   };
+  job2.offerPlug(instancePatch(devicesFor(job2, snapshotPath), labels, false));
   const member = await job2.claim;
   if (member !== null) {
     job2.instance = member;
-    job2.host(`warm pool: claimed running instance ${member}; hot-plugging its disks`);
-    await incus.patch(member, instancePatch(devicesFor(job2, snapshotPath), labels, false));
+    job2.host(`warm pool: claimed running instance ${member}, its disks hot-plugged in the same write`);
   } else {
     await launchCold(job2, snapshotPath, labels);
   }
@@ -36223,19 +36743,36 @@ async function runGuestPhases(job2, workdir) {
       ...guestEnv({ spec, workdir, ids: { ...ids(job2.job), laneId: job2.job.lane_id } }),
       [OUTPUT_DIR_ENV]: GUEST_OUTPUTS
     };
-    const scope = settings.project ? { project: settings.project } : {};
+    const start = await guestStart(job2, env);
     return {
       exit: runGuest({
-        transport: job2.transport,
-        execArgv: execArgv(job2.instance, [settings.runnerPath ?? DEFAULT_RUNNER_PATH], { env }, scope),
-        resultPath: posix6.join(job2.layout.artifacts, "result.json"),
+        start,
         deadlineMs: deadlineSecs * 1e3,
         onOutput: (text) => job2.events.log("guest", text),
         signal: job2.signal
       })
     };
   });
+  job2.started();
   return job2.clock.run("wait_for_completion", () => guest.exit);
+}
+async function guestStart(job2, env) {
+  const { settings } = job2;
+  const argv = [settings.runnerPath ?? DEFAULT_RUNNER_PATH];
+  if ((await job2.incus.connection()).kind === "api") {
+    const hostPath = posix6.join(job2.layout.artifacts, "result.json");
+    const readResult = async () => {
+      const files = await job2.transport.files?.().catch(() => void 0);
+      return files === void 0 ? null : files.read(hostPath);
+    };
+    return apiGuest({ incus: job2.incus, instance: job2.instance, argv, env, readResult });
+  }
+  const scope = settings.project ? { project: settings.project } : {};
+  return shellGuest({
+    transport: job2.transport,
+    execArgv: execArgv(job2.instance, argv, { env }, scope),
+    resultPath: posix6.join(job2.layout.artifacts, "result.json")
+  });
 }
 async function takeExit(job2, exit, workdir) {
   const { ending } = job2;
@@ -36330,15 +36867,18 @@ function createWarmPool(params) {
   };
   const fill2 = coalescedFill(params, keyOf);
   return {
-    async claim(alias, instanceType) {
+    async claim(alias, instanceType, plug) {
       try {
         const [key, instances] = await Promise.all([
           keyOf(alias, instanceType),
           params.incus.list(POOL_PREFIX)
         ]);
         if (key === null) return null;
-        for (const name of claimable(instances, key)) {
-          if (await params.incus.claim(name, CLAIM_DEVICE)) return name;
+        const candidates = claimable(instances, key);
+        const patch = candidates.length > 0 ? await plug : null;
+        if (patch === null) return null;
+        for (const name of candidates) {
+          if (await params.incus.claim(name, CLAIM_DEVICE, patch)) return name;
         }
         return null;
       } finally {
@@ -36375,8 +36915,10 @@ function coalescedFill(params, keyOf) {
 }
 async function topUp(params) {
   const { incus, key } = params;
+  await params.quiet?.();
   const have = unclaimedCount(await incus.list(POOL_PREFIX), key);
   for (let i = have; i < params.size; i++) {
+    if (i > have) await params.quiet?.();
     const name = memberName(key);
     try {
       await incus.create(
@@ -37018,7 +37560,7 @@ var init_sync_tar = __esm({
 });
 
 // src/snapshot/sync-upload.ts
-import { randomBytes as randomBytes5 } from "node:crypto";
+import { randomBytes as randomBytes7 } from "node:crypto";
 import { Readable } from "node:stream";
 import { gzipSync } from "node:zlib";
 async function uploadSnapshot(params) {
@@ -37026,7 +37568,7 @@ async function uploadSnapshot(params) {
   const plan = planSync(snapshot.entries, base2?.entries ?? null);
   const asked = await missingObjects(ctx, plan.candidates);
   const objects = asked.missing;
-  const id = randomBytes5(6).toString("hex");
+  const id = randomBytes7(6).toString("hex");
   const treeTar = buildTreeTar({
     treePath: `snapshots/.staging-${snapshot.hash}-${id}/tree`,
     added: plan.added,
@@ -37113,10 +37655,10 @@ var init_sync_upload = __esm({
 // src/snapshot/sync.ts
 var sync_exports = {};
 __export(sync_exports, {
-  syncSnapshot: () => syncSnapshot
+  syncSnapshot: () => syncSnapshot2
 });
 import { join as join3 } from "node:path";
-async function syncSnapshot(params) {
+async function syncSnapshot2(params) {
   const { transport, snapshot } = params;
   const workDir = params.remoteWorkDir.replace(/\/+$/, "");
   if (!workDir.startsWith("/") || workDir.includes("\0")) {
@@ -37231,8 +37773,8 @@ function createSnapshotSyncer(params) {
   };
 }
 async function syncOnce(params, snapshot) {
-  const { syncSnapshot: syncSnapshot2 } = await Promise.resolve().then(() => (init_sync(), sync_exports));
-  return syncSnapshot2({
+  const { syncSnapshot: syncSnapshot3 } = await Promise.resolve().then(() => (init_sync(), sync_exports));
+  return syncSnapshot3({
     transport: params.transport,
     remoteWorkDir: params.remoteWorkDir,
     snapshot,
@@ -37262,19 +37804,30 @@ var init_phase_clock = __esm({
       async run(phase, work) {
         const startedAt = /* @__PURE__ */ new Date();
         const t0 = performance.now();
+        const slot = this.phases.length;
+        this.phases.push({
+          phase,
+          started_at: startedAt.toISOString(),
+          finished_at: null,
+          duration_ms: null,
+          status: "running",
+          message: null
+        });
         this.events.phase(phase, "started", null);
         try {
           const result = await work();
-          this.#close(phase, startedAt, t0, "ok", null);
+          this.#close({ phase, slot, startedAt, t0 }, "ok", null);
           return result;
         } catch (error62) {
-          this.#close(phase, startedAt, t0, "failed", error62 instanceof Error ? error62.message : String(error62));
+          const message = error62 instanceof Error ? error62.message : String(error62);
+          this.#close({ phase, slot, startedAt, t0 }, "failed", message);
           throw error62;
         }
       }
-      #close(phase, startedAt, t0, status, message) {
+      #close(at, status, message) {
+        const { phase, startedAt, t0 } = at;
         const durationMs = Math.round(performance.now() - t0);
-        this.phases.push({
+        this.phases.splice(at.slot, 1, {
           phase,
           started_at: startedAt.toISOString(),
           finished_at: (/* @__PURE__ */ new Date()).toISOString(),
@@ -37301,17 +37854,17 @@ function createIncusExecutor(options) {
     remoteWorkDir,
     ...options.stateRoot === void 0 ? {} : { stateRoot: options.stateRoot }
   });
-  const incus = createIncusClient({ transport: options.transport, project: options.project });
+  const incus = createIncusClient({
+    transport: options.transport,
+    project: options.project,
+    ...options.incusApi === false ? { api: false } : {}
+  });
   const targetOf = clusterTargets(options.transport);
   const owner = processOwner();
   const warn2 = options.onBackgroundError ?? ((m) => void process.stderr.write(`pikaci: ${m}
 `));
-  const background = /* @__PURE__ */ new Set();
-  const track = (work) => {
-    const safe = work.catch((error62) => warn2(describeError(error62)));
-    background.add(safe);
-    void safe.finally(() => background.delete(safe));
-  };
+  const { track, drain } = backgroundWork(warn2);
+  const starting = createStartGate();
   const size = () => (typeof options.warmPool === "function" ? options.warmPool() : options.warmPool) ?? 0;
   let pool = null;
   const poolFor = () => {
@@ -37322,7 +37875,8 @@ function createIncusExecutor(options) {
       project: options.project ?? "default",
       storage: options.storagePool,
       track,
-      warn: warn2
+      warn: warn2,
+      quiet: starting.quiet
     });
     return pool;
   };
@@ -37339,16 +37893,46 @@ function createIncusExecutor(options) {
       targetOf,
       owner,
       pool: poolFor(),
+      starting,
       track,
       warn: warn2
     }),
-    async drain() {
-      while (background.size > 0) await Promise.all([...background]);
-    }
+    drain
+  };
+}
+function backgroundWork(warn2) {
+  const background = /* @__PURE__ */ new Set();
+  const track = (work) => {
+    const safe = work.catch((error62) => warn2(describeError(error62)));
+    background.add(safe);
+    void safe.finally(() => background.delete(safe));
+  };
+  const drain = async () => {
+    while (background.size > 0) await Promise.all([...background]);
+  };
+  return { track, drain };
+}
+function createStartGate() {
+  let count = 0;
+  let waiters = [];
+  return {
+    enter() {
+      count++;
+      let left = false;
+      return () => {
+        if (left) return;
+        left = true;
+        if (--count > 0) return;
+        for (const wake of waiters) wake();
+        waiters = [];
+      };
+    },
+    quiet: () => count === 0 ? Promise.resolve() : new Promise((resolve5) => waiters.push(resolve5))
   };
 }
 async function runIncusJob(params) {
   const job2 = incusJob(params);
+  job2.started = params.starting.enter();
   const { transport } = params.options;
   const stopHeartbeat = startHeartbeat({
     transport,
@@ -37368,12 +37952,14 @@ async function runIncusJob(params) {
     job2.keyed = await planKeyedCaches({ caches, snapshot: params.job.snapshot, jobDir: job2.layout.jobDir });
     job2.target = await params.targetOf(params.job.execute.runs_on ?? []);
     if (job2.target !== void 0) job2.host(`Incus cluster member ${job2.target} (named by runs_on)`);
-    job2.claim = startClaim(job2);
+    startClaim(job2);
     await runSteps(job2);
   } catch (error62) {
     if (params.signal.aborted) job2.ending.aborted = true;
     else job2.ending.error = describeError(error62);
   } finally {
+    job2.offerPlug(null);
+    job2.started();
     stopHeartbeat();
   }
   const cleanup = cleanUp(job2, params.warn);
@@ -37413,6 +37999,10 @@ function incusJob(params) {
     instance: null,
     oomKills: null,
     claim: Promise.resolve(null),
+    offerPlug: () => {
+    },
+    started: () => {
+    },
     network: null,
     target: void 0
   };
@@ -38611,6 +39201,8 @@ __export(localhost_exports, {
   LocalhostTransport: () => LocalhostTransport
 });
 import { spawn as spawn2 } from "node:child_process";
+import { appendFile, chmod as chmod2, mkdir as mkdir5, readFile as readFile6, rm as rm3, utimes } from "node:fs/promises";
+import { connect } from "node:net";
 import { Readable as Readable2 } from "node:stream";
 function groupKiller(child, options) {
   let killedBy = null;
@@ -38695,6 +39287,36 @@ var init_localhost = __esm({
             );
           });
         });
+      }
+      openSocket(path15) {
+        return new Promise((resolve5, reject) => {
+          const socket = connect(path15);
+          socket.once("connect", () => {
+            socket.removeListener("error", reject);
+            resolve5(socket);
+          });
+          socket.once("error", reject);
+        });
+      }
+      async files() {
+        return {
+          async mkdir(path15, mode) {
+            await mkdir5(path15, { recursive: true });
+            if (mode !== void 0) await chmod2(path15, mode);
+          },
+          remove: (path15) => rm3(path15, { force: true }),
+          read: (path15) => readFile6(path15, "utf8").catch((error62) => {
+            if (error62.code === "ENOENT") return null;
+            throw error62;
+          }),
+          async touch(path15) {
+            const now = /* @__PURE__ */ new Date();
+            await utimes(path15, now, now).catch(async (error62) => {
+              if (error62.code !== "ENOENT") throw error62;
+              await appendFile(path15, "");
+            });
+          }
+        };
       }
       async close() {
       }
@@ -46464,7 +47086,7 @@ var require_agent = __commonJS({
     var { Socket } = __require("net");
     var { Duplex } = __require("stream");
     var { resolve: resolve5 } = __require("path");
-    var { readFile: readFile7 } = __require("fs");
+    var { readFile: readFile8 } = __require("fs");
     var { execFile: execFile5, spawn: spawn3 } = __require("child_process");
     var { isParsedKey, parseKey } = require_keyParser();
     var {
@@ -46682,7 +47304,7 @@ var require_agent = __commonJS({
           cb = once(cb);
           let socketPath = this.socketPath;
           let triedCygpath = false;
-          readFile7(socketPath, function readCygsocket(err, data) {
+          readFile8(socketPath, function readCygsocket(err, data) {
             if (err) {
               if (triedCygpath)
                 return cb(new Error("Invalid cygwin unix socket path"));
@@ -46691,7 +47313,7 @@ var require_agent = __commonJS({
                   return cb(new Error("Invalid cygwin unix socket path"));
                 triedCygpath = true;
                 socketPath = stdout.toString().replace(/[\r\n]/g, "");
-                readFile7(socketPath, readCygsocket);
+                readFile8(socketPath, readCygsocket);
               });
               return;
             }
@@ -58375,7 +58997,7 @@ var require_keygen = __commonJS({
       generateKeyPair: generateKeyPair_,
       generateKeyPairSync: generateKeyPairSync_,
       getCurves,
-      randomBytes: randomBytes9
+      randomBytes: randomBytes11
     } = __require("crypto");
     var { Ber } = require_lib();
     var bcrypt_pbkdf = require_bcrypt_pbkdf().pbkdf;
@@ -58639,7 +59261,7 @@ var require_keygen = __commonJS({
                 rounds = opts.rounds;
             }
             const gen = Buffer.allocUnsafe(cipher.keyLen + cipher.ivLen);
-            const salt = randomBytes9(SALT_LEN);
+            const salt = randomBytes11(SALT_LEN);
             const r = bcrypt_pbkdf(
               passphrase,
               passphrase.length,
@@ -58678,7 +59300,7 @@ var require_keygen = __commonJS({
           const kdfOptions = encrypted ? encrypted.kdfOptions : Buffer.alloc(0);
           const blockLen = encrypted ? encrypted.cipher.blockLen : 8;
           const parsed = parseDERs(keyType, pub, priv);
-          const checkInt = randomBytes9(4);
+          const checkInt = randomBytes11(4);
           const commentBin = Buffer.from(comment);
           const privBlobLen = 4 + 4 + parsed.priv.length + 4 + commentBin.length;
           let padding = [];
@@ -59139,6 +59761,68 @@ var init_semaphore = __esm({
   }
 });
 
+// src/ssh/sftp-files.ts
+import { posix as posix7 } from "node:path";
+function sftpFiles(client) {
+  return new Promise(
+    (resolve5, reject) => client.sftp((error62, sftp) => error62 ? reject(error62) : resolve5(filesOver(sftp)))
+  );
+}
+function filesOver(sftp) {
+  const call = (run3) => new Promise((resolve5, reject) => run3((error62, value) => error62 ? reject(error62) : resolve5(value)));
+  const isDir = (path15) => call((done) => sftp.stat(path15, done)).then(
+    (stats) => stats.isDirectory(),
+    () => false
+  );
+  const mkdirp = async (path15) => {
+    try {
+      await call((done) => sftp.mkdir(path15, done));
+    } catch (error62) {
+      if (codeOf(error62) === NO_SUCH_FILE && path15 !== "/") {
+        await mkdirp(posix7.dirname(path15));
+        return mkdirp(path15);
+      }
+      if (codeOf(error62) === FAILURE && await isDir(path15)) return;
+      throw error62;
+    }
+  };
+  return {
+    async mkdir(path15, mode) {
+      await mkdirp(path15);
+      if (mode !== void 0) await call((done) => sftp.chmod(path15, mode, done));
+    },
+    async remove(path15) {
+      await call((done) => sftp.unlink(path15, done)).catch((error62) => {
+        if (codeOf(error62) !== NO_SUCH_FILE) throw error62;
+      });
+    },
+    read: (path15) => call((done) => sftp.readFile(path15, done)).then(
+      (data) => data.toString("utf8"),
+      (error62) => {
+        if (codeOf(error62) === NO_SUCH_FILE) return null;
+        throw error62;
+      }
+    ),
+    async touch(path15) {
+      const now = /* @__PURE__ */ new Date();
+      await call((done) => sftp.utimes(path15, now, now, done)).catch(async (error62) => {
+        if (codeOf(error62) !== NO_SUCH_FILE) throw error62;
+        const handle = await call((done) => sftp.open(path15, "a", done));
+        await call((done) => sftp.close(handle, done));
+      });
+    }
+  };
+}
+var NO_SUCH_FILE, FAILURE, codeOf;
+var init_sftp_files = __esm({
+  "src/ssh/sftp-files.ts"() {
+    "use strict";
+    NO_SUCH_FILE = 2;
+    FAILURE = 4;
+    codeOf = (error62) => error62?.code;
+  }
+});
+
 // src/ssh/ssh-transport.ts
 var ssh_transport_exports = {};
 __export(ssh_transport_exports, {
@@ -59180,14 +59864,47 @@ async function connectSsh(params) {
         release();
       }
     },
+    ...forwards(connection, where),
     close: () => connection.close()
+  };
+}
+function forwards(connection, where) {
+  const client = async () => {
+    if (connection.isClosed()) throw new InfrastructureError(`ssh transport to ${where} is closed`);
+    return (await connection.get()).client;
+  };
+  return {
+    async openSocket(path15) {
+      const open6 = await client();
+      const stream = await new Promise(
+        (resolve5, reject) => open6.openssh_forwardOutStreamLocal(
+          path15,
+          (error62, opened) => error62 ? reject(error62) : resolve5(opened)
+        )
+      );
+      const untrack = connection.track((error62) => {
+        if (stream.listenerCount("error") > 0) stream.emit("error", error62);
+        stream.destroy();
+      });
+      stream.once("close", untrack);
+      return stream;
+    },
+    async files() {
+      const open6 = await client();
+      let files = sftpSessions.get(open6);
+      if (!files) {
+        files = sftpFiles(open6);
+        sftpSessions.set(open6, files);
+      }
+      return files;
+    }
   };
 }
 function createReconnectingConnection(params) {
   const inflight = /* @__PURE__ */ new Set();
   let current = null;
   let closed = false;
-  const connect = () => {
+  const connect2 = () => {
     const attempt = params.open().then(({ client, fingerprint }) => {
       const lost = (reason) => {
         if (current === attempt) current = null;
@@ -59201,6 +59918,7 @@ function createReconnectingConnection(params) {
       };
       client.on("error", (error62) => lost(error62.message));
       client.on("close", () => lost(closed ? "transport closed" : "connection closed"));
+      client.on("end", () => lost(closed ? "transport closed" : "connection closed"));
       return { client, fingerprint };
     });
     current = attempt;
@@ -59210,7 +59928,7 @@ function createReconnectingConnection(params) {
     return attempt;
   };
   return {
-    get: () => current ?? connect(),
+    get: () => current ?? connect2(),
     isClosed: () => closed,
     /** Registers a command's failure callback; returns its removal. */
     track: (fail) => {
@@ -59272,6 +59990,7 @@ function openConnection(target, params) {
     };
     const onReady = () => {
       client.removeListener("error", onError);
+      client.setNoDelay(true);
       resolve5({ client, fingerprint: presented ?? "unknown" });
     };
     client.once("error", onError);
@@ -59289,7 +60008,7 @@ function openConnection(target, params) {
     }
   });
 }
-var import_ssh2;
+var import_ssh2, sftpSessions;
 var init_ssh_transport = __esm({
   "src/ssh/ssh-transport.ts"() {
     "use strict";
@@ -59301,6 +60020,8 @@ var init_ssh_transport = __esm({
     init_host_key();
     init_quote();
     init_semaphore();
+    init_sftp_files();
+    sftpSessions = /* @__PURE__ */ new WeakMap();
   }
 });
 
@@ -64583,7 +65304,7 @@ import { lstatSync as lstatSync2, readlinkSync, statSync as statSync2 } from "no
 import { isAbsolute as isAbsolute2, join as join9, relative, resolve as resolve3, sep as sep2 } from "node:path";
 
 // src/snapshot/digest-cache.ts
-import { mkdir as mkdir5, rename as rename2, writeFile as writeFile2 } from "node:fs/promises";
+import { mkdir as mkdir6, rename as rename2, writeFile as writeFile2 } from "node:fs/promises";
 import { dirname as dirname2 } from "node:path";
 
 // src/snapshot/digest-cache-file.ts
@@ -64772,7 +65493,7 @@ function rewrite(order, old, added) {
   return out;
 }
 async function writeAtomically(file2, data) {
-  await mkdir5(dirname2(file2), { recursive: true });
+  await mkdir6(dirname2(file2), { recursive: true });
   const temp = `${file2}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   await writeFile2(temp, data);
   await rename2(temp, file2);
@@ -65521,7 +66242,7 @@ function assessHost(facts, expect) {
     ];
   }
   return [
-    ok("incus", `Incus ${facts.incus.server} (client ${facts.incus.client ?? "?"})`),
+    assessIncus(facts),
     assessStorage(facts),
     ...facts.images.map((image) => assessImage(image, facts.project, expect)),
     ...assessWorkDir(facts, expect),
@@ -65593,6 +66314,16 @@ function assessWorkDir({ work_dir: dir }, expect) {
   if (free < expect.lowFreeBytes) return [warn("work_dir", text, cleanFix)];
   return [ok("work_dir", text)];
 }
+function assessIncus({ incus }) {
+  const version2 = `Incus ${incus.server} (client ${incus.client ?? "?"})`;
+  if (incus.api === void 0) return ok("incus", version2);
+  if (incus.api.socket !== null) return ok("incus", `${version2}, API on ${incus.api.socket}`);
+  return warn(
+    "incus",
+    `${version2}, but its API socket cannot be reached (${incus.api.fallback ?? "unknown"}): every step starts an \`incus\` process over ssh (30–60 ms each)`,
+    "let the build account forward to the Incus socket: sshd's `AllowStreamLocalForwarding` must not be `no` (the default allows it), and the account needs the socket's group (incus-admin) (docs/build-host.md)"
+  );
+}
 function assessShell({ shell }, expect) {
   const startup = shell.startup_ms === null ? "its start-up could not be timed" : `${shell.login_shell ?? "the login shell"} starts in ${shell.startup_ms.toFixed(1)} ms`;
   const text = `one remote command costs ${shell.median_ms.toFixed(0)} ms (median of ${shell.samples_ms.length}); ${startup}`;
@@ -65643,7 +66374,7 @@ function assessPool({ pool, images }) {
 // src/host-check/gather.ts
 init_client();
 init_quote();
-import { posix as posix7 } from "node:path";
+import { posix as posix8 } from "node:path";
 
 // src/host-check/incus-facts.ts
 init_warm_pool();
@@ -65720,8 +66451,8 @@ function toMember(item) {
 
 // src/host-check/probe-runner.ts
 init_errors2();
-import { randomBytes as randomBytes6 } from "node:crypto";
-var probeName = () => `pikaci-check-${randomBytes6(4).toString("hex")}`;
+import { randomBytes as randomBytes8 } from "node:crypto";
+var probeName = () => `pikaci-check-${randomBytes8(4).toString("hex")}`;
 var NO_RUNNER = 90;
 var ARTIFACTS = "/tmp/pikaci-host-check";
 async function probeRunner(params) {
@@ -65785,6 +66516,8 @@ async function gatherHostFacts(params) {
   }
   const storage = await rootPool(transport, project);
   const client = createIncusClient({ transport, project });
+  const connection = await client.connection();
+  base2.incus.api = connection.kind === "api" ? { socket: connection.socket, fallback: null } : { socket: null, fallback: connection.reason };
   const images = [];
   for (const alias of params.images) {
     log(`probing image ${alias}`);
@@ -65828,7 +66561,7 @@ function middle(values) {
   return sorted[sorted.length >> 1] ?? null;
 }
 async function workDirFacts(transport, path15) {
-  const dir = posix7.normalize(path15);
+  const dir = posix8.normalize(path15);
   const script = [
     `d=${shellQuote(dir)}`,
     'if [ -d "$d" ]; then echo exists=1; else echo exists=0; while [ ! -d "$d" ]; do d=$(dirname "$d"); done; fi',
@@ -65901,7 +66634,12 @@ var HostFacts = external_exports.object({
   incus: external_exports.object({
     client: external_exports.string().nullable(),
     server: external_exports.string().nullable(),
-    error: external_exports.string().nullable()
+    error: external_exports.string().nullable(),
+    /**
+     * How pikaci reaches Incus there: its REST API on `socket` (forwarded over ssh), or, when that
+     * failed (`fallback`: why), one `incus` command per step. Absent in reports from before it was checked.
+     */
+    api: external_exports.object({ socket: external_exports.string().nullable(), fallback: external_exports.string().nullable() }).optional()
   }),
   storage: external_exports.object({
     pool: external_exports.string().nullable(),
@@ -66051,14 +66789,14 @@ init_errors2();
 import path11 from "node:path";
 
 // src/store/atomic.ts
-import { randomBytes as randomBytes7 } from "node:crypto";
+import { randomBytes as randomBytes9 } from "node:crypto";
 import { open as open4, rename as rename3, unlink } from "node:fs/promises";
 import path9 from "node:path";
 async function atomicWriteFile(target, data) {
   const dir = path9.dirname(target);
   const temp = path9.join(
     dir,
-    `.${path9.basename(target)}.${process.pid}.${randomBytes7(4).toString("hex")}.tmp`
+    `.${path9.basename(target)}.${process.pid}.${randomBytes9(4).toString("hex")}.tmp`
   );
   try {
     const handle = await open4(temp, "wx", 420);
@@ -66283,8 +67021,8 @@ async function readFileEnd(file2, maxBytes) {
 // src/store/ids.ts
 init_errors2();
 init_schema();
-import { randomBytes as randomBytes8 } from "node:crypto";
-function newRunId(now = /* @__PURE__ */ new Date(), random = () => randomBytes8(4).toString("hex")) {
+import { randomBytes as randomBytes10 } from "node:crypto";
+function newRunId(now = /* @__PURE__ */ new Date(), random = () => randomBytes10(4).toString("hex")) {
   const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}Z$/, "Z");
   const id = `${stamp}-${random()}`;
   assertRunId(id);
@@ -66389,7 +67127,7 @@ function resolveStateRoot(env = process.env, cwd = process.cwd()) {
 init_errors2();
 init_schema();
 import { mkdirSync } from "node:fs";
-import { appendFile, mkdir as mkdir6, readdir as readdir2, readFile as readFile6, stat as stat2 } from "node:fs/promises";
+import { appendFile as appendFile2, mkdir as mkdir7, readdir as readdir2, readFile as readFile7, stat as stat2 } from "node:fs/promises";
 function createStateStore({ root }) {
   const layout = new StoreLayout(root);
   const store = {
@@ -66397,18 +67135,18 @@ function createStateStore({ root }) {
     runDir: (runId) => layout.runDir(runId),
     async jobDir(runId, jobId) {
       const dir = layout.jobDir(runId, jobId);
-      await mkdir6(dir, { recursive: true });
+      await mkdir7(dir, { recursive: true });
       return dir;
     },
     async writeRun(record2) {
       const valid = RunRecord.parse(record2);
-      await mkdir6(layout.runDir(valid.run_id), { recursive: true });
+      await mkdir7(layout.runDir(valid.run_id), { recursive: true });
       await atomicWriteFile(layout.runFile(valid.run_id), `${JSON.stringify(valid, null, 2)}
 `);
     },
     async writePlan(runId, plan) {
       const valid = PlanRecord.parse(plan);
-      await mkdir6(layout.runDir(runId), { recursive: true });
+      await mkdir7(layout.runDir(runId), { recursive: true });
       await atomicWriteFile(layout.planFile(runId), `${JSON.stringify(valid, null, 2)}
 `);
     },
@@ -66416,8 +67154,8 @@ function createStateStore({ root }) {
     guestLogPath: (runId, jobId) => layout.logFile(runId, jobId, "guest"),
     async appendLog(runId, jobId, kind, text) {
       const file2 = layout.logFile(runId, jobId, kind);
-      await mkdir6(layout.jobDir(runId, jobId), { recursive: true });
-      await appendFile(file2, text);
+      await mkdir7(layout.jobDir(runId, jobId), { recursive: true });
+      await appendFile2(file2, text);
     },
     openLog(runId, jobId, kind, limitBytes) {
       mkdirSync(layout.jobDir(runId, jobId), { recursive: true });
@@ -66501,7 +67239,7 @@ function corrupt(file2, detail) {
 }
 async function readOrNull(file2) {
   try {
-    return await readFile6(file2, "utf8");
+    return await readFile7(file2, "utf8");
   } catch (error62) {
     if (error62.code === "ENOENT") return null;
     throw error62;

@@ -58,7 +58,7 @@ var require_tunnel = __commonJS({
     "use strict";
     var net = __require("net");
     var tls = __require("tls");
-    var http = __require("http");
+    var http2 = __require("http");
     var https = __require("https");
     var events = __require("events");
     var assert2 = __require("assert");
@@ -69,12 +69,12 @@ var require_tunnel = __commonJS({
     exports.httpsOverHttps = httpsOverHttps2;
     function httpOverHttp2(options) {
       var agent = new TunnelingAgent(options);
-      agent.request = http.request;
+      agent.request = http2.request;
       return agent;
     }
     function httpsOverHttp2(options) {
       var agent = new TunnelingAgent(options);
-      agent.request = http.request;
+      agent.request = http2.request;
       agent.createSocket = createSecureSocket;
       agent.defaultPort = 443;
       return agent;
@@ -95,7 +95,7 @@ var require_tunnel = __commonJS({
       var self2 = this;
       self2.options = options || {};
       self2.proxyOptions = self2.options.proxy || {};
-      self2.maxSockets = self2.options.maxSockets || http.Agent.defaultMaxSockets;
+      self2.maxSockets = self2.options.maxSockets || http2.Agent.defaultMaxSockets;
       self2.requests = [];
       self2.sockets = [];
       self2.on("free", function onFree(socket, host, port, localAddress) {
@@ -2594,7 +2594,7 @@ var require_connect = __commonJS({
       const sessionCache = new SessionCache(maxCachedSessions == null ? 100 : maxCachedSessions);
       timeout = timeout == null ? 1e4 : timeout;
       allowH2 = allowH2 != null ? allowH2 : false;
-      return function connect({ hostname: hostname3, host, protocol, port, servername, localAddress, httpSocket }, callback) {
+      return function connect2({ hostname: hostname3, host, protocol, port, servername, localAddress, httpSocket }, callback) {
         let socket;
         if (protocol === "https:") {
           if (!tls) {
@@ -4199,10 +4199,10 @@ var require_util2 = __commonJS({
     function TAOCheck() {
       return "success";
     }
-    function appendFetchMetadata(httpRequest) {
+    function appendFetchMetadata(httpRequest2) {
       let header = null;
-      header = httpRequest.mode;
-      httpRequest.headersList.set("sec-fetch-mode", header, true);
+      header = httpRequest2.mode;
+      httpRequest2.headersList.set("sec-fetch-mode", header, true);
     }
     function appendRequestOriginHeader(request) {
       let serializedOrigin = request.origin;
@@ -7639,7 +7639,7 @@ var require_client = __commonJS({
     "use strict";
     var assert2 = __require("node:assert");
     var net = __require("node:net");
-    var http = __require("node:http");
+    var http2 = __require("node:http");
     var util = require_util();
     var { channels } = require_diagnostics();
     var Request = require_request();
@@ -7727,7 +7727,7 @@ var require_client = __commonJS({
         strictContentLength,
         maxCachedSessions,
         maxRedirections,
-        connect: connect2,
+        connect: connect3,
         maxRequestsPerClient,
         localAddress,
         maxResponseSize,
@@ -7779,7 +7779,7 @@ var require_client = __commonJS({
         if (bodyTimeout != null && (!Number.isInteger(bodyTimeout) || bodyTimeout < 0)) {
           throw new InvalidArgumentError("bodyTimeout must be a positive integer or zero");
         }
-        if (connect2 != null && typeof connect2 !== "function" && typeof connect2 !== "object") {
+        if (connect3 != null && typeof connect3 !== "function" && typeof connect3 !== "object") {
           throw new InvalidArgumentError("connect must be a function or an object");
         }
         if (maxRedirections != null && (!Number.isInteger(maxRedirections) || maxRedirections < 0)) {
@@ -7803,15 +7803,15 @@ var require_client = __commonJS({
         if (maxConcurrentStreams != null && (typeof maxConcurrentStreams !== "number" || maxConcurrentStreams < 1)) {
           throw new InvalidArgumentError("maxConcurrentStreams must be a positive integer, greater than 0");
         }
-        if (typeof connect2 !== "function") {
-          connect2 = buildConnector({
+        if (typeof connect3 !== "function") {
+          connect3 = buildConnector({
             ...tls,
             maxCachedSessions,
             allowH2,
             socketPath,
             timeout: connectTimeout,
             ...autoSelectFamily ? { autoSelectFamily, autoSelectFamilyAttemptTimeout } : void 0,
-            ...connect2
+            ...connect3
           });
         }
         if (interceptors?.Client && Array.isArray(interceptors.Client)) {
@@ -7826,9 +7826,9 @@ var require_client = __commonJS({
           this[kInterceptors] = [createRedirectInterceptor({ maxRedirections })];
         }
         this[kUrl] = util.parseOrigin(url2);
-        this[kConnector] = connect2;
+        this[kConnector] = connect3;
         this[kPipelining] = pipelining != null ? pipelining : 1;
-        this[kMaxHeadersSize] = maxHeaderSize || http.maxHeaderSize;
+        this[kMaxHeadersSize] = maxHeaderSize || http2.maxHeaderSize;
         this[kKeepAliveDefaultTimeout] = keepAliveTimeout == null ? 4e3 : keepAliveTimeout;
         this[kKeepAliveMaxTimeout] = keepAliveMaxTimeout == null ? 6e5 : keepAliveMaxTimeout;
         this[kKeepAliveTimeoutThreshold] = keepAliveTimeoutThreshold == null ? 2e3 : keepAliveTimeoutThreshold;
@@ -7880,7 +7880,7 @@ var require_client = __commonJS({
       }
       /* istanbul ignore: only used for test */
       [kConnect](cb) {
-        connect(this);
+        connect2(this);
         this.once("connect", cb);
       }
       [kDispatch](opts, handler) {
@@ -7944,7 +7944,7 @@ var require_client = __commonJS({
         assert2(client[kSize] === 0);
       }
     }
-    async function connect(client) {
+    async function connect2(client) {
       assert2(!client[kConnecting]);
       assert2(!client[kHTTPContext]);
       let { host, hostname: hostname3, protocol, port } = client[kUrl];
@@ -8115,7 +8115,7 @@ var require_client = __commonJS({
           return;
         }
         if (!client[kHTTPContext]) {
-          connect(client);
+          connect2(client);
           return;
         }
         if (client[kHTTPContext].destroyed) {
@@ -8407,7 +8407,7 @@ var require_pool = __commonJS({
       constructor(origin, {
         connections,
         factory = defaultFactory,
-        connect,
+        connect: connect2,
         connectTimeout,
         tls,
         maxCachedSessions,
@@ -8423,25 +8423,25 @@ var require_pool = __commonJS({
         if (typeof factory !== "function") {
           throw new InvalidArgumentError("factory must be a function.");
         }
-        if (connect != null && typeof connect !== "function" && typeof connect !== "object") {
+        if (connect2 != null && typeof connect2 !== "function" && typeof connect2 !== "object") {
           throw new InvalidArgumentError("connect must be a function or an object");
         }
-        if (typeof connect !== "function") {
-          connect = buildConnector({
+        if (typeof connect2 !== "function") {
+          connect2 = buildConnector({
             ...tls,
             maxCachedSessions,
             allowH2,
             socketPath,
             timeout: connectTimeout,
             ...autoSelectFamily ? { autoSelectFamily, autoSelectFamilyAttemptTimeout } : void 0,
-            ...connect
+            ...connect2
           });
         }
         super(options);
         this[kInterceptors] = options.interceptors?.Pool && Array.isArray(options.interceptors.Pool) ? options.interceptors.Pool : [];
         this[kConnections] = connections || null;
         this[kUrl] = util.parseOrigin(origin);
-        this[kOptions] = { ...util.deepClone(options), connect, allowH2 };
+        this[kOptions] = { ...util.deepClone(options), connect: connect2, allowH2 };
         this[kOptions].interceptors = options.interceptors ? { ...options.interceptors } : void 0;
         this[kFactory] = factory;
         this.on("connectionError", (origin2, targets, error62) => {
@@ -8636,25 +8636,25 @@ var require_agent = __commonJS({
       return opts && opts.connections === 1 ? new Client2(origin, opts) : new Pool(origin, opts);
     }
     var Agent = class extends DispatcherBase {
-      constructor({ factory = defaultFactory, maxRedirections = 0, connect, tls, ...options } = {}) {
+      constructor({ factory = defaultFactory, maxRedirections = 0, connect: connect2, tls, ...options } = {}) {
         if (typeof factory !== "function") {
           throw new InvalidArgumentError("factory must be a function.");
         }
-        if (connect != null && typeof connect !== "function" && typeof connect !== "object") {
+        if (connect2 != null && typeof connect2 !== "function" && typeof connect2 !== "object") {
           throw new InvalidArgumentError("connect must be a function or an object");
         }
         if (!Number.isInteger(maxRedirections) || maxRedirections < 0) {
           throw new InvalidArgumentError("maxRedirections must be a positive number");
         }
         super(options);
-        if (connect && typeof connect !== "function") {
-          connect = { ...connect };
+        if (connect2 && typeof connect2 !== "function") {
+          connect2 = { ...connect2 };
         }
         if (tls && typeof tls !== "function") {
           tls = { ...tls };
         }
         this[kInterceptors] = options.interceptors?.Agent && Array.isArray(options.interceptors.Agent) ? options.interceptors.Agent : [createRedirectInterceptor({ maxRedirections })];
-        this[kOptions] = { ...util.deepClone(options), connect, tls };
+        this[kOptions] = { ...util.deepClone(options), connect: connect2, tls };
         this[kOptions].interceptors = options.interceptors ? { ...options.interceptors } : void 0;
         this[kMaxRedirections] = maxRedirections;
         this[kFactory] = factory;
@@ -8749,16 +8749,16 @@ var require_proxy_agent = __commonJS({
     }
     var Http1ProxyWrapper = class extends DispatcherBase {
       #client;
-      constructor(proxyUrl, { headers = {}, connect, factory }) {
+      constructor(proxyUrl, { headers = {}, connect: connect2, factory }) {
         super();
         if (!proxyUrl) {
           throw new InvalidArgumentError("Proxy URL is mandatory");
         }
         this[kProxyHeaders] = headers;
         if (factory) {
-          this.#client = factory(proxyUrl, { connect });
+          this.#client = factory(proxyUrl, { connect: connect2 });
         } else {
-          this.#client = new Client2(proxyUrl, { connect });
+          this.#client = new Client2(proxyUrl, { connect: connect2 });
         }
       }
       [kDispatch](opts, handler) {
@@ -8820,7 +8820,7 @@ var require_proxy_agent = __commonJS({
         } else if (username && password) {
           this[kProxyHeaders]["proxy-authorization"] = `Basic ${Buffer.from(`${decodeURIComponent(username)}:${decodeURIComponent(password)}`).toString("base64")}`;
         }
-        const connect = buildConnector({ ...opts.proxyTls });
+        const connect2 = buildConnector({ ...opts.proxyTls });
         this[kConnectEndpoint] = buildConnector({ ...opts.requestTls });
         const agentFactory = opts.factory || defaultAgentFactory;
         const factory = (origin2, options) => {
@@ -8828,13 +8828,13 @@ var require_proxy_agent = __commonJS({
           if (!this[kTunnelProxy] && protocol2 === "http:" && this[kProxy].protocol === "http:") {
             return new Http1ProxyWrapper(this[kProxy].uri, {
               headers: this[kProxyHeaders],
-              connect,
+              connect: connect2,
               factory: agentFactory
             });
           }
           return agentFactory(origin2, options);
         };
-        this[kClient] = clientFactory(url2, { connect });
+        this[kClient] = clientFactory(url2, { connect: connect2 });
         this[kAgent] = new Agent({
           ...opts,
           factory,
@@ -10580,10 +10580,10 @@ var require_api_connect = __commonJS({
         }
       }
     };
-    function connect(opts, callback) {
+    function connect2(opts, callback) {
       if (callback === void 0) {
         return new Promise((resolve, reject) => {
-          connect.call(this, opts, (err, data) => {
+          connect2.call(this, opts, (err, data) => {
             return err ? reject(err) : resolve(data);
           });
         });
@@ -10599,7 +10599,7 @@ var require_api_connect = __commonJS({
         queueMicrotask(() => callback(err, { opaque }));
       }
     }
-    module.exports = connect;
+    module.exports = connect2;
   }
 });
 
@@ -14161,74 +14161,74 @@ var require_fetch = __commonJS({
     async function httpNetworkOrCacheFetch(fetchParams, isAuthenticationFetch = false, isNewConnectionFetch = false) {
       const request = fetchParams.request;
       let httpFetchParams = null;
-      let httpRequest = null;
+      let httpRequest2 = null;
       let response = null;
       const httpCache = null;
       const revalidatingFlag = false;
       if (request.window === "no-window" && request.redirect === "error") {
         httpFetchParams = fetchParams;
-        httpRequest = request;
+        httpRequest2 = request;
       } else {
-        httpRequest = cloneRequest(request);
+        httpRequest2 = cloneRequest(request);
         httpFetchParams = { ...fetchParams };
-        httpFetchParams.request = httpRequest;
+        httpFetchParams.request = httpRequest2;
       }
       const includeCredentials = request.credentials === "include" || request.credentials === "same-origin" && request.responseTainting === "basic";
-      const contentLength = httpRequest.body ? httpRequest.body.length : null;
+      const contentLength = httpRequest2.body ? httpRequest2.body.length : null;
       let contentLengthHeaderValue = null;
-      if (httpRequest.body == null && ["POST", "PUT"].includes(httpRequest.method)) {
+      if (httpRequest2.body == null && ["POST", "PUT"].includes(httpRequest2.method)) {
         contentLengthHeaderValue = "0";
       }
       if (contentLength != null) {
         contentLengthHeaderValue = isomorphicEncode(`${contentLength}`);
       }
       if (contentLengthHeaderValue != null) {
-        httpRequest.headersList.append("content-length", contentLengthHeaderValue, true);
+        httpRequest2.headersList.append("content-length", contentLengthHeaderValue, true);
       }
-      if (contentLength != null && httpRequest.keepalive) {
+      if (contentLength != null && httpRequest2.keepalive) {
       }
-      if (httpRequest.referrer instanceof URL) {
-        httpRequest.headersList.append("referer", isomorphicEncode(httpRequest.referrer.href), true);
+      if (httpRequest2.referrer instanceof URL) {
+        httpRequest2.headersList.append("referer", isomorphicEncode(httpRequest2.referrer.href), true);
       }
-      appendRequestOriginHeader(httpRequest);
-      appendFetchMetadata(httpRequest);
-      if (!httpRequest.headersList.contains("user-agent", true)) {
-        httpRequest.headersList.append("user-agent", defaultUserAgent);
+      appendRequestOriginHeader(httpRequest2);
+      appendFetchMetadata(httpRequest2);
+      if (!httpRequest2.headersList.contains("user-agent", true)) {
+        httpRequest2.headersList.append("user-agent", defaultUserAgent);
       }
-      if (httpRequest.cache === "default" && (httpRequest.headersList.contains("if-modified-since", true) || httpRequest.headersList.contains("if-none-match", true) || httpRequest.headersList.contains("if-unmodified-since", true) || httpRequest.headersList.contains("if-match", true) || httpRequest.headersList.contains("if-range", true))) {
-        httpRequest.cache = "no-store";
+      if (httpRequest2.cache === "default" && (httpRequest2.headersList.contains("if-modified-since", true) || httpRequest2.headersList.contains("if-none-match", true) || httpRequest2.headersList.contains("if-unmodified-since", true) || httpRequest2.headersList.contains("if-match", true) || httpRequest2.headersList.contains("if-range", true))) {
+        httpRequest2.cache = "no-store";
       }
-      if (httpRequest.cache === "no-cache" && !httpRequest.preventNoCacheCacheControlHeaderModification && !httpRequest.headersList.contains("cache-control", true)) {
-        httpRequest.headersList.append("cache-control", "max-age=0", true);
+      if (httpRequest2.cache === "no-cache" && !httpRequest2.preventNoCacheCacheControlHeaderModification && !httpRequest2.headersList.contains("cache-control", true)) {
+        httpRequest2.headersList.append("cache-control", "max-age=0", true);
       }
-      if (httpRequest.cache === "no-store" || httpRequest.cache === "reload") {
-        if (!httpRequest.headersList.contains("pragma", true)) {
-          httpRequest.headersList.append("pragma", "no-cache", true);
+      if (httpRequest2.cache === "no-store" || httpRequest2.cache === "reload") {
+        if (!httpRequest2.headersList.contains("pragma", true)) {
+          httpRequest2.headersList.append("pragma", "no-cache", true);
         }
-        if (!httpRequest.headersList.contains("cache-control", true)) {
-          httpRequest.headersList.append("cache-control", "no-cache", true);
+        if (!httpRequest2.headersList.contains("cache-control", true)) {
+          httpRequest2.headersList.append("cache-control", "no-cache", true);
         }
       }
-      if (httpRequest.headersList.contains("range", true)) {
-        httpRequest.headersList.append("accept-encoding", "identity", true);
+      if (httpRequest2.headersList.contains("range", true)) {
+        httpRequest2.headersList.append("accept-encoding", "identity", true);
       }
-      if (!httpRequest.headersList.contains("accept-encoding", true)) {
-        if (urlHasHttpsScheme(requestCurrentURL(httpRequest))) {
-          httpRequest.headersList.append("accept-encoding", "br, gzip, deflate", true);
+      if (!httpRequest2.headersList.contains("accept-encoding", true)) {
+        if (urlHasHttpsScheme(requestCurrentURL(httpRequest2))) {
+          httpRequest2.headersList.append("accept-encoding", "br, gzip, deflate", true);
         } else {
-          httpRequest.headersList.append("accept-encoding", "gzip, deflate", true);
+          httpRequest2.headersList.append("accept-encoding", "gzip, deflate", true);
         }
       }
-      httpRequest.headersList.delete("host", true);
+      httpRequest2.headersList.delete("host", true);
       if (includeCredentials) {
       }
       if (httpCache == null) {
-        httpRequest.cache = "no-store";
+        httpRequest2.cache = "no-store";
       }
-      if (httpRequest.cache !== "no-store" && httpRequest.cache !== "reload") {
+      if (httpRequest2.cache !== "no-store" && httpRequest2.cache !== "reload") {
       }
       if (response == null) {
-        if (httpRequest.cache === "only-if-cached") {
+        if (httpRequest2.cache === "only-if-cached") {
           return makeNetworkError("only if cached");
         }
         const forwardResponse = await httpNetworkFetch(
@@ -14236,7 +14236,7 @@ var require_fetch = __commonJS({
           includeCredentials,
           isNewConnectionFetch
         );
-        if (!safeMethodsSet.has(httpRequest.method) && forwardResponse.status >= 200 && forwardResponse.status <= 399) {
+        if (!safeMethodsSet.has(httpRequest2.method) && forwardResponse.status >= 200 && forwardResponse.status <= 399) {
         }
         if (revalidatingFlag && forwardResponse.status === 304) {
         }
@@ -14244,8 +14244,8 @@ var require_fetch = __commonJS({
           response = forwardResponse;
         }
       }
-      response.urlList = [...httpRequest.urlList];
-      if (httpRequest.headersList.contains("range", true)) {
+      response.urlList = [...httpRequest2.urlList];
+      if (httpRequest2.headersList.contains("range", true)) {
         response.rangeRequested = true;
       }
       response.requestIncludesCredentials = includeCredentials;
@@ -40326,6 +40326,8 @@ __export(localhost_exports, {
   LocalhostTransport: () => LocalhostTransport
 });
 import { spawn } from "node:child_process";
+import { appendFile as appendFile2, chmod as chmod2, mkdir as mkdir2, readFile as readFile2, rm as rm2, utimes } from "node:fs/promises";
+import { connect } from "node:net";
 import { Readable } from "node:stream";
 function groupKiller(child, options) {
   let killedBy = null;
@@ -40410,6 +40412,36 @@ var init_localhost = __esm({
             );
           });
         });
+      }
+      openSocket(path) {
+        return new Promise((resolve, reject) => {
+          const socket = connect(path);
+          socket.once("connect", () => {
+            socket.removeListener("error", reject);
+            resolve(socket);
+          });
+          socket.once("error", reject);
+        });
+      }
+      async files() {
+        return {
+          async mkdir(path, mode) {
+            await mkdir2(path, { recursive: true });
+            if (mode !== void 0) await chmod2(path, mode);
+          },
+          remove: (path) => rm2(path, { force: true }),
+          read: (path) => readFile2(path, "utf8").catch((error62) => {
+            if (error62.code === "ENOENT") return null;
+            throw error62;
+          }),
+          async touch(path) {
+            const now = /* @__PURE__ */ new Date();
+            await utimes(path, now, now).catch(async (error62) => {
+              if (error62.code !== "ENOENT") throw error62;
+              await appendFile2(path, "");
+            });
+          }
+        };
       }
       async close() {
       }
@@ -48179,7 +48211,7 @@ var require_agent2 = __commonJS({
     var { Socket } = __require("net");
     var { Duplex } = __require("stream");
     var { resolve } = __require("path");
-    var { readFile: readFile2 } = __require("fs");
+    var { readFile: readFile3 } = __require("fs");
     var { execFile, spawn: spawn2 } = __require("child_process");
     var { isParsedKey, parseKey } = require_keyParser();
     var {
@@ -48397,7 +48429,7 @@ var require_agent2 = __commonJS({
           cb = once(cb);
           let socketPath = this.socketPath;
           let triedCygpath = false;
-          readFile2(socketPath, function readCygsocket(err, data) {
+          readFile3(socketPath, function readCygsocket(err, data) {
             if (err) {
               if (triedCygpath)
                 return cb(new Error("Invalid cygwin unix socket path"));
@@ -48406,7 +48438,7 @@ var require_agent2 = __commonJS({
                   return cb(new Error("Invalid cygwin unix socket path"));
                 triedCygpath = true;
                 socketPath = stdout.toString().replace(/[\r\n]/g, "");
-                readFile2(socketPath, readCygsocket);
+                readFile3(socketPath, readCygsocket);
               });
               return;
             }
@@ -60090,7 +60122,7 @@ var require_keygen = __commonJS({
       generateKeyPair: generateKeyPair_,
       generateKeyPairSync: generateKeyPairSync_,
       getCurves,
-      randomBytes
+      randomBytes: randomBytes3
     } = __require("crypto");
     var { Ber } = require_lib();
     var bcrypt_pbkdf = require_bcrypt_pbkdf().pbkdf;
@@ -60354,7 +60386,7 @@ var require_keygen = __commonJS({
                 rounds = opts.rounds;
             }
             const gen = Buffer.allocUnsafe(cipher.keyLen + cipher.ivLen);
-            const salt = randomBytes(SALT_LEN);
+            const salt = randomBytes3(SALT_LEN);
             const r = bcrypt_pbkdf(
               passphrase,
               passphrase.length,
@@ -60393,7 +60425,7 @@ var require_keygen = __commonJS({
           const kdfOptions = encrypted ? encrypted.kdfOptions : Buffer.alloc(0);
           const blockLen = encrypted ? encrypted.cipher.blockLen : 8;
           const parsed = parseDERs(keyType, pub, priv);
-          const checkInt = randomBytes(4);
+          const checkInt = randomBytes3(4);
           const commentBin = Buffer.from(comment);
           const privBlobLen = 4 + 4 + parsed.priv.length + 4 + commentBin.length;
           let padding = [];
@@ -60871,6 +60903,68 @@ var init_semaphore = __esm({
   }
 });
 
+// src/ssh/sftp-files.ts
+import { posix } from "node:path";
+function sftpFiles(client) {
+  return new Promise(
+    (resolve, reject) => client.sftp((error62, sftp) => error62 ? reject(error62) : resolve(filesOver(sftp)))
+  );
+}
+function filesOver(sftp) {
+  const call = (run2) => new Promise((resolve, reject) => run2((error62, value) => error62 ? reject(error62) : resolve(value)));
+  const isDir = (path) => call((done) => sftp.stat(path, done)).then(
+    (stats) => stats.isDirectory(),
+    () => false
+  );
+  const mkdirp = async (path) => {
+    try {
+      await call((done) => sftp.mkdir(path, done));
+    } catch (error62) {
+      if (codeOf(error62) === NO_SUCH_FILE && path !== "/") {
+        await mkdirp(posix.dirname(path));
+        return mkdirp(path);
+      }
+      if (codeOf(error62) === FAILURE && await isDir(path)) return;
+      throw error62;
+    }
+  };
+  return {
+    async mkdir(path, mode) {
+      await mkdirp(path);
+      if (mode !== void 0) await call((done) => sftp.chmod(path, mode, done));
+    },
+    async remove(path) {
+      await call((done) => sftp.unlink(path, done)).catch((error62) => {
+        if (codeOf(error62) !== NO_SUCH_FILE) throw error62;
+      });
+    },
+    read: (path) => call((done) => sftp.readFile(path, done)).then(
+      (data) => data.toString("utf8"),
+      (error62) => {
+        if (codeOf(error62) === NO_SUCH_FILE) return null;
+        throw error62;
+      }
+    ),
+    async touch(path) {
+      const now = /* @__PURE__ */ new Date();
+      await call((done) => sftp.utimes(path, now, now, done)).catch(async (error62) => {
+        if (codeOf(error62) !== NO_SUCH_FILE) throw error62;
+        const handle = await call((done) => sftp.open(path, "a", done));
+        await call((done) => sftp.close(handle, done));
+      });
+    }
+  };
+}
+var NO_SUCH_FILE, FAILURE, codeOf;
+var init_sftp_files = __esm({
+  "src/ssh/sftp-files.ts"() {
+    "use strict";
+    NO_SUCH_FILE = 2;
+    FAILURE = 4;
+    codeOf = (error62) => error62?.code;
+  }
+});
+
 // src/ssh/ssh-transport.ts
 var ssh_transport_exports = {};
 __export(ssh_transport_exports, {
@@ -60912,14 +61006,47 @@ async function connectSsh(params) {
         release();
       }
     },
+    ...forwards(connection, where),
     close: () => connection.close()
+  };
+}
+function forwards(connection, where) {
+  const client = async () => {
+    if (connection.isClosed()) throw new InfrastructureError(`ssh transport to ${where} is closed`);
+    return (await connection.get()).client;
+  };
+  return {
+    async openSocket(path) {
+      const open3 = await client();
+      const stream = await new Promise(
+        (resolve, reject) => open3.openssh_forwardOutStreamLocal(
+          path,
+          (error62, opened) => error62 ? reject(error62) : resolve(opened)
+        )
+      );
+      const untrack = connection.track((error62) => {
+        if (stream.listenerCount("error") > 0) stream.emit("error", error62);
+        stream.destroy();
+      });
+      stream.once("close", untrack);
+      return stream;
+    },
+    async files() {
+      const open3 = await client();
+      let files = sftpSessions.get(open3);
+      if (!files) {
+        files = sftpFiles(open3);
+        sftpSessions.set(open3, files);
+      }
+      return files;
+    }
   };
 }
 function createReconnectingConnection(params) {
   const inflight = /* @__PURE__ */ new Set();
   let current = null;
   let closed = false;
-  const connect = () => {
+  const connect2 = () => {
     const attempt = params.open().then(({ client, fingerprint }) => {
       const lost = (reason) => {
         if (current === attempt) current = null;
@@ -60933,6 +61060,7 @@ function createReconnectingConnection(params) {
       };
       client.on("error", (error62) => lost(error62.message));
       client.on("close", () => lost(closed ? "transport closed" : "connection closed"));
+      client.on("end", () => lost(closed ? "transport closed" : "connection closed"));
       return { client, fingerprint };
     });
     current = attempt;
@@ -60942,7 +61070,7 @@ function createReconnectingConnection(params) {
     return attempt;
   };
   return {
-    get: () => current ?? connect(),
+    get: () => current ?? connect2(),
     isClosed: () => closed,
     /** Registers a command's failure callback; returns its removal. */
     track: (fail) => {
@@ -61004,6 +61132,7 @@ function openConnection(target, params) {
     };
     const onReady = () => {
       client.removeListener("error", onError);
+      client.setNoDelay(true);
       resolve({ client, fingerprint: presented ?? "unknown" });
     };
     client.once("error", onError);
@@ -61021,7 +61150,7 @@ function openConnection(target, params) {
     }
   });
 }
-var import_ssh2;
+var import_ssh2, sftpSessions;
 var init_ssh_transport = __esm({
   "src/ssh/ssh-transport.ts"() {
     "use strict";
@@ -61033,6 +61162,443 @@ var init_ssh_transport = __esm({
     init_host_key();
     init_quote();
     init_semaphore();
+    init_sftp_files();
+    sftpSessions = /* @__PURE__ */ new WeakMap();
+  }
+});
+
+// src/incus/api/http.ts
+import { randomBytes } from "node:crypto";
+import http from "node:http";
+async function httpRequest(open3, request) {
+  const stream = await open3();
+  const body = request.body === void 0 ? void 0 : JSON.stringify(request.body);
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        createConnection: () => stream,
+        method: request.method,
+        path: request.path,
+        headers: {
+          Host: "incus",
+          Connection: "close",
+          ...body === void 0 ? {} : { "Content-Type": "application/json" },
+          ...request.headers
+        }
+      },
+      (res) => {
+        const chunks = [];
+        res.on("data", (chunk) => chunks.push(chunk));
+        res.on("end", () => {
+          stream.destroy();
+          const etag = res.headers.etag;
+          resolve({
+            status: res.statusCode ?? 0,
+            etag: typeof etag === "string" ? etag.replace(/^"|"$/g, "") : null,
+            text: Buffer.concat(chunks).toString("utf8")
+          });
+        });
+        res.on("error", reject);
+      }
+    );
+    const timer = setTimeout(
+      () => req.destroy(new Error(`no answer within ${request.timeoutMs} ms`)),
+      request.timeoutMs
+    );
+    req.on("close", () => clearTimeout(timer));
+    req.on("error", (error62) => {
+      stream.destroy();
+      reject(error62);
+    });
+    req.end(body);
+  });
+}
+async function httpUpgrade(open3, path, timeoutMs) {
+  const stream = await open3();
+  return new Promise((resolve, reject) => {
+    const req = http.request({
+      createConnection: () => stream,
+      method: "GET",
+      path,
+      headers: {
+        Host: "incus",
+        Connection: "Upgrade",
+        Upgrade: "websocket",
+        "Sec-WebSocket-Version": "13",
+        "Sec-WebSocket-Key": randomBytes(16).toString("base64")
+      }
+    });
+    const timer = setTimeout(() => req.destroy(new Error(`no websocket within ${timeoutMs} ms`)), timeoutMs);
+    req.on("upgrade", (_res, socket, head) => {
+      clearTimeout(timer);
+      resolve({ stream: socket, head });
+    });
+    req.on("response", (res) => {
+      clearTimeout(timer);
+      stream.destroy();
+      reject(new Error(`websocket refused with HTTP ${res.statusCode}`));
+    });
+    req.on("error", (error62) => {
+      clearTimeout(timer);
+      stream.destroy();
+      reject(error62);
+    });
+    req.end();
+  });
+}
+var init_http = __esm({
+  "src/incus/api/http.ts"() {
+    "use strict";
+  }
+});
+
+// src/incus/api/api.ts
+function createIncusApi(params) {
+  const scoped = (path) => {
+    if (!params.project) return path;
+    const sep = path.includes("?") ? "&" : "?";
+    return `${path}${sep}project=${encodeURIComponent(params.project)}`;
+  };
+  const call = async (method, path, options = {}) => {
+    const raw = await httpRequest(params.open, {
+      method,
+      path: scoped(path),
+      body: options.body,
+      headers: options.ifMatch === void 0 ? {} : { "If-Match": `"${options.ifMatch}"` },
+      timeoutMs: options.timeoutMs ?? 6e4
+    });
+    return parseEnvelope(raw.status, raw.etag, raw.text, `${method} ${path}`);
+  };
+  return {
+    call,
+    async wait(operation, timeoutSecs) {
+      const result = await call("GET", `${operation}/wait?timeout=${timeoutSecs}`, {
+        timeoutMs: (timeoutSecs + 30) * 1e3
+      });
+      const op = result.metadata;
+      if (op?.status_code !== void 0 && op.status_code >= 400) {
+        throw new IncusApiError(op.err || `operation ${operation} failed`, op.status_code);
+      }
+      return result;
+    },
+    upgrade: (path) => httpUpgrade(params.open, path, 3e4)
+  };
+}
+function parseEnvelope(status, etag, text, what) {
+  let envelope;
+  try {
+    envelope = JSON.parse(text);
+  } catch {
+    throw new IncusApiError(`${what}: HTTP ${status} with a body that is not JSON`, status);
+  }
+  if (envelope.type === "error" || status >= 400) {
+    throw new IncusApiError(envelope.error || `${what}: HTTP ${status}`, envelope.error_code ?? status);
+  }
+  return { status, etag, metadata: envelope.metadata ?? null, operation: envelope.operation || null };
+}
+var DEFAULT_INCUS_SOCKET, IncusApiError;
+var init_api2 = __esm({
+  "src/incus/api/api.ts"() {
+    "use strict";
+    init_http();
+    DEFAULT_INCUS_SOCKET = "/var/lib/incus/unix.socket";
+    IncusApiError = class extends Error {
+      constructor(message, status) {
+        super(message);
+        this.status = status;
+        this.name = "IncusApiError";
+      }
+      status;
+    };
+  }
+});
+
+// src/incus/api/websocket.ts
+import { randomBytes as randomBytes2 } from "node:crypto";
+function encodeFrame(opcode, payload = Buffer.alloc(0)) {
+  const length = payload.length;
+  const header = length < 126 ? Buffer.from([128 | opcode, 128 | length]) : length < 65536 ? Buffer.from([128 | opcode, 128 | 126, length >> 8, length & 255]) : Buffer.concat([Buffer.from([128 | opcode, 128 | 127]), bigLength(length)]);
+  const mask = randomBytes2(4);
+  const masked = Buffer.allocUnsafe(length);
+  for (let i = 0; i < length; i++) masked[i] = payload[i] ^ mask[i & 3];
+  return Buffer.concat([header, mask, masked]);
+}
+function bigLength(length) {
+  const out = Buffer.alloc(8);
+  out.writeBigUInt64BE(BigInt(length));
+  return out;
+}
+function openWebSocket(stream, head, onMessage) {
+  const reader = new FrameReader();
+  let closeSent = false;
+  const send = (opcode, payload) => {
+    if (!closeSent && !stream.destroyed) stream.write(encodeFrame(opcode, payload));
+    if (opcode === OPCODE.close) closeSent = true;
+  };
+  const done = new Promise((resolve, reject) => {
+    const take = (chunk) => {
+      for (const frame of reader.push(chunk)) {
+        if (frame.opcode === OPCODE.ping) send(OPCODE.pong, frame.payload);
+        else if (frame.opcode === OPCODE.close) {
+          send(OPCODE.close, frame.payload.subarray(0, 2));
+          stream.destroy();
+          resolve();
+          return;
+        } else if (frame.opcode !== OPCODE.pong) onMessage(frame.payload);
+      }
+    };
+    stream.on("data", take);
+    stream.on("end", () => resolve());
+    stream.on("close", () => resolve());
+    stream.on("error", (error62) => reject(error62));
+    if (head.length > 0) take(head);
+  });
+  done.catch(() => {
+  });
+  return {
+    done,
+    sendText: (text) => send(OPCODE.text, Buffer.from(text)),
+    /** A normal close (1000): for stdin, the guest process then reads EOF. */
+    close: () => send(OPCODE.close, Buffer.from([3, 232])),
+    destroy: () => stream.destroy()
+  };
+}
+var OPCODE, FrameReader;
+var init_websocket = __esm({
+  "src/incus/api/websocket.ts"() {
+    "use strict";
+    OPCODE = { continuation: 0, text: 1, binary: 2, close: 8, ping: 9, pong: 10 };
+    FrameReader = class {
+      buffered = Buffer.alloc(0);
+      push(chunk) {
+        this.buffered = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
+        const frames = [];
+        for (; ; ) {
+          const frame = this.next();
+          if (frame === null) return frames;
+          frames.push(frame);
+        }
+      }
+      next() {
+        const b = this.buffered;
+        if (b.length < 2) return null;
+        const masked = (b[1] & 128) !== 0;
+        let length = b[1] & 127;
+        let offset = 2;
+        if (length === 126) {
+          if (b.length < 4) return null;
+          length = b.readUInt16BE(2);
+          offset = 4;
+        } else if (length === 127) {
+          if (b.length < 10) return null;
+          length = Number(b.readBigUInt64BE(2));
+          offset = 10;
+        }
+        const maskAt = offset;
+        if (masked) offset += 4;
+        if (b.length < offset + length) return null;
+        const payload = Buffer.from(b.subarray(offset, offset + length));
+        if (masked) for (let i = 0; i < length; i++) payload[i] = payload[i] ^ b[maskAt + (i & 3)];
+        this.buffered = b.subarray(offset + length);
+        return { opcode: b[0] & 15, payload };
+      }
+    };
+  }
+});
+
+// src/incus/api/exec.ts
+async function apiExec(api, name, argv, options = {}) {
+  if (options.signal?.aborted) throw new CancelledError("incus exec cancelled");
+  const started = await api.call("POST", `/1.0/instances/${encodeURIComponent(name)}/exec`, {
+    body: {
+      command: argv,
+      environment: options.env ?? {},
+      ...options.cwd ? { cwd: options.cwd } : {},
+      "wait-for-websocket": true,
+      interactive: false,
+      "record-output": false
+    }
+  });
+  const op = started.metadata;
+  const fds = op.metadata?.fds ?? {};
+  const collect = options.collect !== false;
+  const out = [];
+  const err = [];
+  const attach = (fd, onMessage) => api.upgrade(`/1.0/operations/${op.id}/websocket?secret=${encodeURIComponent(fds[fd] ?? "")}`).then(({ stream, head }) => openWebSocket(stream, head, onMessage));
+  const sockets = await Promise.all([
+    attach("0", () => {
+    }),
+    attach("1", (data) => {
+      if (collect) out.push(data);
+      options.onStdout?.(data);
+    }),
+    attach("2", (data) => {
+      if (collect) err.push(data);
+      options.onStderr?.(data);
+    }),
+    attach("control", () => {
+    })
+  ]);
+  sockets[0].close();
+  const ended = await raceStop(sockets, options, name);
+  if (ended !== null) throw ended;
+  const finished = await api.wait(`/1.0/operations/${op.id}`, 30);
+  const code = finished.metadata?.metadata?.return;
+  sockets[3].destroy();
+  return {
+    code: typeof code === "number" ? code : null,
+    signal: null,
+    stdout: Buffer.concat(out),
+    stderr: Buffer.concat(err)
+  };
+}
+async function raceStop(sockets, options, name) {
+  let timer;
+  let onAbort;
+  const stopped = new Promise((resolve) => {
+    if (options.timeoutMs !== void 0) {
+      const ms = options.timeoutMs;
+      timer = setTimeout(
+        () => resolve(
+          new InfrastructureError(`incus exec in ${name} timed out after ${ms} ms`, {
+            hint: "the build host may be overloaded or a command is hanging; check it with ssh and `ps`"
+          })
+        ),
+        ms
+      );
+    }
+    onAbort = () => resolve(new CancelledError("incus exec cancelled"));
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+  });
+  try {
+    const outcome = await Promise.race([
+      Promise.all([sockets[1].done, sockets[2].done]).then(() => null),
+      stopped
+    ]);
+    if (outcome !== null) {
+      sockets[3].sendText(JSON.stringify({ command: "signal", signal: 9 }));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      for (const socket of sockets) socket.destroy();
+    }
+    return outcome;
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) options.signal?.removeEventListener("abort", onAbort);
+  }
+}
+var init_exec = __esm({
+  "src/incus/api/exec.ts"() {
+    "use strict";
+    init_errors2();
+    init_websocket();
+  }
+});
+
+// src/incus/list.ts
+function parseInstanceList(json2) {
+  let parsed;
+  try {
+    parsed = JSON.parse(json2);
+  } catch (error62) {
+    throw new InfrastructureError("incus list returned output that is not JSON", {
+      hint: "check the build host's incus version (`incus version`); pikaci needs `incus list --format json`",
+      cause: error62
+    });
+  }
+  return summarizeInstances(parsed);
+}
+function summarizeInstances(parsed) {
+  if (!Array.isArray(parsed)) return [];
+  return parsed.flatMap((item) => {
+    if (typeof item !== "object" || item === null || typeof item.name !== "string") return [];
+    const config2 = {};
+    for (const [key, value] of Object.entries(item.config ?? {})) {
+      if (typeof value === "string") config2[key] = value;
+    }
+    return [
+      {
+        name: item.name,
+        status: typeof item.status === "string" ? item.status : "Unknown",
+        created_at: typeof item.created_at === "string" ? item.created_at : null,
+        config: config2,
+        devices: typeof item.devices === "object" && item.devices !== null ? Object.keys(item.devices).sort() : []
+      }
+    ];
+  });
+}
+var init_list = __esm({
+  "src/incus/list.ts"() {
+    "use strict";
+    init_errors2();
+  }
+});
+
+// src/incus/api/ops.ts
+async function apiList(api, prefix) {
+  const result = await api.call("GET", "/1.0/instances?recursion=1");
+  return summarizeInstances(result.metadata).filter((i) => i.name.startsWith(prefix));
+}
+async function apiImageFingerprint(api, alias) {
+  try {
+    const result = await api.call("GET", `/1.0/images/aliases/${encodeURIComponent(alias)}`);
+    const target = result.metadata?.target;
+    return typeof target === "string" ? target : null;
+  } catch (error62) {
+    if (isGone(error62)) return null;
+    throw error62;
+  }
+}
+async function apiClaim(api, name, device, plug) {
+  try {
+    const read = await api.call("GET", instancePath(name));
+    const instance = read.metadata;
+    if (read.etag === null) throw new Error(`Incus sent no ETag for ${name}; cannot claim atomically`);
+    if (instance?.status !== "Running" || instance.devices?.[device] !== void 0) return false;
+    await api.call("PATCH", instancePath(name), {
+      body: {
+        ...plug ? { config: plug.config } : {},
+        devices: { ...plug?.devices, [device]: { type: "none" } }
+      },
+      ifMatch: read.etag
+    });
+    return true;
+  } catch (error62) {
+    if (error62 instanceof IncusApiError && (error62.status === 404 || error62.status === 412)) return false;
+    throw error62;
+  }
+}
+async function apiPatch(api, name, body) {
+  await api.call("PATCH", instancePath(name), { body });
+}
+async function apiDelete(api, name, timeoutSecs) {
+  try {
+    const stop = await api.call("PUT", `${instancePath(name)}/state`, {
+      body: { action: "stop", force: true, timeout: -1 }
+    });
+    if (stop.operation) await api.wait(stop.operation, timeoutSecs).catch(ignoreNotRunning);
+  } catch (error62) {
+    if (isGone(error62)) return;
+    ignoreNotRunning(error62);
+  }
+  try {
+    const deleted = await api.call("DELETE", instancePath(name));
+    if (deleted.operation) await api.wait(deleted.operation, timeoutSecs);
+  } catch (error62) {
+    if (!isGone(error62)) throw error62;
+  }
+}
+function ignoreNotRunning(error62) {
+  if (error62 instanceof Error && /not running|already stopped/i.test(error62.message)) return;
+  throw error62;
+}
+var instancePath, isGone;
+var init_ops = __esm({
+  "src/incus/api/ops.ts"() {
+    "use strict";
+    init_list();
+    init_api2();
+    instancePath = (name) => `/1.0/instances/${encodeURIComponent(name)}`;
+    isGone = (error62) => error62 instanceof IncusApiError && error62.status === 404;
   }
 });
 
@@ -61123,44 +61689,61 @@ var init_argv = __esm({
   }
 });
 
-// src/incus/list.ts
-function parseInstanceList(json2) {
-  let parsed;
-  try {
-    parsed = JSON.parse(json2);
-  } catch (error62) {
-    throw new InfrastructureError("incus list returned output that is not JSON", {
-      hint: "check the build host's incus version (`incus version`); pikaci needs `incus list --format json`",
-      cause: error62
-    });
-  }
-  if (!Array.isArray(parsed)) return [];
-  return parsed.flatMap((item) => {
-    if (typeof item !== "object" || item === null || typeof item.name !== "string") return [];
-    const config2 = {};
-    for (const [key, value] of Object.entries(item.config ?? {})) {
-      if (typeof value === "string") config2[key] = value;
-    }
-    return [
-      {
-        name: item.name,
-        status: typeof item.status === "string" ? item.status : "Unknown",
-        created_at: typeof item.created_at === "string" ? item.created_at : null,
-        config: config2,
-        devices: typeof item.devices === "object" && item.devices !== null ? Object.keys(item.devices).sort() : []
-      }
-    ];
-  });
-}
-var init_list = __esm({
-  "src/incus/list.ts"() {
-    "use strict";
-    init_errors2();
-  }
-});
-
 // src/incus/client.ts
 function createIncusClient(params) {
+  const cli = createCliClient(params);
+  const reach = apiReach(params);
+  const via = (withApi, withCli) => async (...args) => {
+    const { api } = await reach();
+    return api === null ? withCli(...args) : withApi(api, ...args);
+  };
+  return {
+    ...cli,
+    imageFingerprint: via(apiImageFingerprint, cli.imageFingerprint),
+    exec: via((api, name, argv, options) => apiExec(api, name, argv, options), cli.exec),
+    delete: via(
+      (api, name, options) => apiDelete(api, name, Math.ceil((options?.timeoutMs ?? 12e4) / 1e3)),
+      cli.delete
+    ),
+    list: via(apiList, cli.list),
+    claim: via(apiClaim, cli.claim),
+    patch: via(apiPatch, cli.patch),
+    async connection() {
+      const { api, connection } = await reach();
+      return api === null ? connection : { kind: "api", socket: params.socketPath ?? DEFAULT_INCUS_SOCKET };
+    }
+  };
+}
+function apiReach(params) {
+  let probe = null;
+  const socket = params.socketPath ?? DEFAULT_INCUS_SOCKET;
+  const open3 = params.transport.openSocket?.bind(params.transport);
+  return () => {
+    probe ??= (async () => {
+      if (params.api === false)
+        return { api: null, connection: { kind: "cli", reason: "API disabled" } };
+      if (open3 === void 0) {
+        return {
+          api: null,
+          connection: { kind: "cli", reason: "the transport cannot open sockets" }
+        };
+      }
+      const api = createIncusApi({
+        open: () => open3(socket),
+        ...params.project ? { project: params.project } : {}
+      });
+      try {
+        await api.call("GET", "/1.0", { timeoutMs: 15e3 });
+        return { api, connection: { kind: "api", socket } };
+      } catch (error62) {
+        const reason = `${socket} unreachable: ${error62 instanceof Error ? error62.message : String(error62)}`;
+        return { api: null, connection: { kind: "cli", reason } };
+      }
+    })();
+    return probe;
+  };
+}
+function createCliClient(params) {
   const ctx = { transport: params.transport, scope: params.project ? { project: params.project } : {} };
   const { transport, scope } = ctx;
   return {
@@ -61192,7 +61775,17 @@ function createIncusClient(params) {
       });
       return parseInstanceList(result.stdout.toString()).filter((i) => i.name.startsWith(prefix));
     },
-    claim: (name, device) => claim2(ctx, name, device),
+    async claim(name, device, plug) {
+      if (!await claim2(ctx, name, device)) return false;
+      if (plug === void 0) return true;
+      const what = `incus PATCH instance ${name}`;
+      await run(ctx, queryArgv(`/1.0/instances/${name}`, scope, plug), what).catch(async (error62) => {
+        await deleteInstance(ctx, name, 12e4).catch(() => {
+        });
+        throw error62;
+      });
+      return true;
+    },
     async patch(name, body) {
       await run(ctx, queryArgv(`/1.0/instances/${name}`, scope, body), `incus PATCH instance ${name}`);
     }
@@ -61257,6 +61850,9 @@ var init_client = __esm({
   "src/incus/client.ts"() {
     "use strict";
     init_errors2();
+    init_api2();
+    init_exec();
+    init_ops();
     init_argv();
     init_list();
     NOT_FOUND = /not found|no such (object|instance)|non-reusable operation has now succeeded/i;

@@ -48,6 +48,11 @@ export interface IncusExecutorOptions {
    * A function is asked at each job (the Action knows the config only once the run starts).
    */
   warmPool?: number | (() => number | undefined);
+  /**
+   * false: talk to Incus with one `incus` command per step even where its API socket can be reached
+   * (the fallback, for tests). Default: the API when reachable.
+   */
+  incusApi?: boolean;
   /** Problems of work done after a verdict (deletes, pool top-ups); default: stderr. */
   onBackgroundError?: (message: string) => void;
 }
@@ -66,16 +71,16 @@ export function createIncusExecutor(options: IncusExecutorOptions): Executor {
       remoteWorkDir,
       ...(options.stateRoot === undefined ? {} : { stateRoot: options.stateRoot }),
     });
-  const incus = createIncusClient({ transport: options.transport, project: options.project });
+  const incus = createIncusClient({
+    transport: options.transport,
+    project: options.project,
+    ...(options.incusApi === false ? { api: false } : {}),
+  });
   const targetOf = clusterTargets(options.transport);
   const owner = processOwner();
   const warn = options.onBackgroundError ?? ((m: string) => void process.stderr.write(`pikaci: ${m}\n`));
-  const background = new Set<Promise<void>>();
-  const track = (work: Promise<void>) => {
-    const safe = work.catch((error: unknown) => warn(describeError(error)));
-    background.add(safe);
-    void safe.finally(() => background.delete(safe));
-  };
+  const { track, drain } = backgroundWork(warn);
+  const starting = createStartGate();
   const size = () => (typeof options.warmPool === "function" ? options.warmPool() : options.warmPool) ?? 0;
   let pool: WarmPool | null = null;
   const poolFor = () => {
@@ -87,6 +92,7 @@ export function createIncusExecutor(options: IncusExecutorOptions): Executor {
       storage: options.storagePool,
       track,
       warn,
+      quiet: starting.quiet,
     });
     return pool;
   };
@@ -104,13 +110,26 @@ export function createIncusExecutor(options: IncusExecutorOptions): Executor {
         targetOf,
         owner,
         pool: poolFor(),
+        starting,
         track,
         warn,
       }),
-    async drain() {
-      while (background.size > 0) await Promise.all([...background]);
-    },
+    drain,
   };
+}
+
+/** Work left running after a verdict (deletes, top-ups): its errors are warnings, `drain` awaits it. */
+function backgroundWork(warn: (message: string) => void) {
+  const background = new Set<Promise<void>>();
+  const track = (work: Promise<void>) => {
+    const safe = work.catch((error: unknown) => warn(describeError(error)));
+    background.add(safe);
+    void safe.finally(() => background.delete(safe));
+  };
+  const drain = async () => {
+    while (background.size > 0) await Promise.all([...background]);
+  };
+  return { track, drain };
 }
 
 interface IncusJobParams {
@@ -124,12 +143,35 @@ interface IncusJobParams {
   targetOf: (labels: readonly string[]) => Promise<string | undefined>;
   owner: string;
   pool: WarmPool | null;
+  starting: ReturnType<typeof createStartGate>;
   track: (work: Promise<void>) => void;
   warn: (message: string) => void;
 }
 
+/** Counts jobs between their start and their guest's launch; `quiet` waits until there are none. */
+function createStartGate() {
+  let count = 0;
+  let waiters: (() => void)[] = [];
+  return {
+    enter(): () => void {
+      count++;
+      let left = false;
+      return () => {
+        if (left) return;
+        left = true;
+        if (--count > 0) return;
+        for (const wake of waiters) wake();
+        waiters = [];
+      };
+    },
+    quiet: (): Promise<void> =>
+      count === 0 ? Promise.resolve() : new Promise((resolve) => waiters.push(resolve)),
+  };
+}
+
 async function runIncusJob(params: IncusJobParams): Promise<JobOutcome> {
   const job = incusJob(params);
+  job.started = params.starting.enter();
   const { transport } = params.options;
   const stopHeartbeat = startHeartbeat({
     transport,
@@ -149,12 +191,15 @@ async function runIncusJob(params: IncusJobParams): Promise<JobOutcome> {
     job.keyed = await planKeyedCaches({ caches, snapshot: params.job.snapshot, jobDir: job.layout.jobDir });
     job.target = await params.targetOf(params.job.execute.runs_on ?? []);
     if (job.target !== undefined) job.host(`Incus cluster member ${job.target} (named by runs_on)`);
-    job.claim = startClaim(job);
+    startClaim(job);
     await runSteps(job);
   } catch (error) {
     if (params.signal.aborted) job.ending.aborted = true;
     else job.ending.error = describeError(error);
   } finally {
+    // A job that failed before its disks were ready withdraws its claim (a no-op once offered).
+    job.offerPlug(null);
+    job.started();
     stopHeartbeat();
   }
   const cleanup = cleanUp(job, params.warn);
@@ -195,6 +240,8 @@ function incusJob(params: IncusJobParams): IncusJob {
     instance: null,
     oomKills: null,
     claim: Promise.resolve(null),
+    offerPlug: () => {},
+    started: () => {},
     network: null,
     target: undefined,
   };

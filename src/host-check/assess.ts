@@ -52,7 +52,7 @@ export function assessHost(facts: HostFacts, expect: Expectations): Finding[] {
     ];
   }
   return [
-    ok("incus", `Incus ${facts.incus.server} (client ${facts.incus.client ?? "?"})`),
+    assessIncus(facts),
     assessStorage(facts),
     ...facts.images.map((image) => assessImage(image, facts.project, expect)),
     ...assessWorkDir(facts, expect),
@@ -129,6 +129,17 @@ function assessWorkDir({ work_dir: dir }: HostFacts, expect: Expectations): Find
   if (free < expect.minFreeBytes) return [problem("work_dir", text, cleanFix)];
   if (free < expect.lowFreeBytes) return [warn("work_dir", text, cleanFix)];
   return [ok("work_dir", text)];
+}
+
+function assessIncus({ incus }: HostFacts): Finding {
+  const version = `Incus ${incus.server} (client ${incus.client ?? "?"})`;
+  if (incus.api === undefined) return ok("incus", version);
+  if (incus.api.socket !== null) return ok("incus", `${version}, API on ${incus.api.socket}`);
+  return warn(
+    "incus",
+    `${version}, but its API socket cannot be reached (${incus.api.fallback ?? "unknown"}): every step starts an \`incus\` process over ssh (30–60 ms each)`,
+    "let the build account forward to the Incus socket: sshd's `AllowStreamLocalForwarding` must not be `no` (the default allows it), and the account needs the socket's group (incus-admin) (docs/build-host.md)",
+  );
 }
 
 function assessShell({ shell }: HostFacts, expect: Expectations): Finding {

@@ -37,6 +37,11 @@ export async function gatherHostFacts(params: GatherParams): Promise<HostFacts> 
   }
   const storage = await rootPool(transport, project);
   const client = createIncusClient({ transport, project });
+  const connection = await client.connection();
+  base.incus.api =
+    connection.kind === "api"
+      ? { socket: connection.socket, fallback: null }
+      : { socket: null, fallback: connection.reason };
   const images: ImageFacts[] = [];
   for (const alias of params.images) {
     log(`probing image ${alias}`);

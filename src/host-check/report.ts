@@ -36,6 +36,11 @@ export const HostFacts = z.object({
     client: z.string().nullable(),
     server: z.string().nullable(),
     error: z.string().nullable(),
+    /**
+     * How pikaci reaches Incus there: its REST API on `socket` (forwarded over ssh), or, when that
+     * failed (`fallback`: why), one `incus` command per step. Absent in reports from before it was checked.
+     */
+    api: z.object({ socket: z.string().nullable(), fallback: z.string().nullable() }).optional(),
   }),
   storage: z.object({
     pool: z.string().nullable(),

@@ -90,12 +90,17 @@ export function createArgv(
   return { argv, stdin: `${JSON.stringify({ config: spec.config, devices })}\n` };
 }
 
+export interface InstancePatch {
+  config: Record<string, string>;
+  devices: Record<string, Record<string, string>>;
+}
+
 /** Device and config keys as the Incus API takes them, for a PATCH onto a running instance. */
 export function instancePatch(
   devices: readonly DiskDevice[],
   config: Record<string, string>,
   vm: boolean,
-): { config: Record<string, string>; devices: Record<string, Record<string, string>> } {
+): InstancePatch {
   const out: Record<string, Record<string, string>> = {};
   for (const device of devices) {
     if (out[device.name]) throw new Error(`duplicate incus device name '${device.name}'`);

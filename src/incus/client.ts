@@ -1,5 +1,8 @@
 import { InfrastructureError } from "../errors/index.js";
 import type { ExecResult, Transport } from "../transport/transport.js";
+import { createIncusApi, DEFAULT_INCUS_SOCKET, type IncusApi } from "./api/api.js";
+import { apiExec } from "./api/exec.js";
+import { apiClaim, apiDelete, apiImageFingerprint, apiList, apiPatch } from "./api/ops.js";
 import {
   addDiskArgv,
   claimArgv,
@@ -8,6 +11,7 @@ import {
   deleteArgv,
   execArgv,
   type IncusScope,
+  type InstancePatch,
   type InstanceSpec,
   imageInfoArgv,
   queryArgv,
@@ -44,12 +48,17 @@ export interface IncusClient {
   list(prefix: string): Promise<InstanceSummary[]>;
   /**
    * Atomically add device `device` (type none) to a running instance: true for exactly one of any
-   * number of concurrent callers, false for the others and when the instance is gone.
+   * number of concurrent callers, false for the others and when the instance is gone. `with`
+   * (config keys and devices to hot-plug) lands in the same write on the API, right after on the CLI.
    */
-  claim(name: string, device: string): Promise<boolean>;
+  claim(name: string, device: string, plug?: InstancePatch): Promise<boolean>;
   /** Merge config keys and hot-plug devices into an instance (one API PATCH). */
   patch(name: string, body: unknown): Promise<void>;
+  /** How this client reaches Incus: its REST API over a socket stream, or one `incus` process per call. */
+  connection(): Promise<IncusConnection>;
 }
+
+export type IncusConnection = { kind: "api"; socket: string } | { kind: "cli"; reason: string };
 
 // "…non-reusable operation has now succeeded": a concurrent delete of the same instance won the race.
 const NOT_FOUND = /not found|no such (object|instance)|non-reusable operation has now succeeded/i;
@@ -61,7 +70,82 @@ interface Ctx {
   scope: IncusScope;
 }
 
-export function createIncusClient(params: { transport: Transport; project?: string }): IncusClient {
+export interface IncusClientParams {
+  transport: Transport;
+  project?: string;
+  /** false: always the CLI (tests of the fallback). Default: the API when the socket can be reached. */
+  api?: boolean;
+  /** The daemon's socket on the host; default /var/lib/incus/unix.socket, as `incus` uses. */
+  socketPath?: string;
+}
+
+/**
+ * The API where the transport can reach the daemon's socket (one request on a forwarded stream,
+ * a few ms), else the `incus` CLI over the transport (a process per call, 30–60 ms over ssh).
+ * Launching instances stays with the CLI, which resolves profiles and image sources for us.
+ */
+export function createIncusClient(params: IncusClientParams): IncusClient {
+  const cli = createCliClient(params);
+  const reach = apiReach(params);
+  const via =
+    <A extends unknown[], R>(
+      withApi: (api: IncusApi, ...args: A) => Promise<R>,
+      withCli: (...args: A) => Promise<R>,
+    ) =>
+    async (...args: A): Promise<R> => {
+      const { api } = await reach();
+      return api === null ? withCli(...args) : withApi(api, ...args);
+    };
+  return {
+    ...cli,
+    imageFingerprint: via(apiImageFingerprint, cli.imageFingerprint),
+    exec: via((api, name, argv, options) => apiExec(api, name, argv, options), cli.exec),
+    delete: via(
+      (api, name, options) => apiDelete(api, name, Math.ceil((options?.timeoutMs ?? 120_000) / 1000)),
+      cli.delete,
+    ),
+    list: via(apiList, cli.list),
+    claim: via(apiClaim, cli.claim),
+    patch: via(apiPatch, cli.patch),
+    async connection() {
+      const { api, connection } = await reach();
+      return api === null ? connection : { kind: "api", socket: params.socketPath ?? DEFAULT_INCUS_SOCKET };
+    },
+  };
+}
+
+/** Probes the socket once (GET /1.0), on first use; a refusal means the CLI for this client's life. */
+function apiReach(params: IncusClientParams) {
+  let probe: Promise<{ api: IncusApi | null; connection: IncusConnection }> | null = null;
+  const socket = params.socketPath ?? DEFAULT_INCUS_SOCKET;
+  const open = params.transport.openSocket?.bind(params.transport);
+  return () => {
+    probe ??= (async () => {
+      if (params.api === false)
+        return { api: null, connection: { kind: "cli", reason: "API disabled" } as const };
+      if (open === undefined) {
+        return {
+          api: null,
+          connection: { kind: "cli", reason: "the transport cannot open sockets" } as const,
+        };
+      }
+      const api = createIncusApi({
+        open: () => open(socket),
+        ...(params.project ? { project: params.project } : {}),
+      });
+      try {
+        await api.call("GET", "/1.0", { timeoutMs: 15_000 });
+        return { api, connection: { kind: "api", socket } as const };
+      } catch (error) {
+        const reason = `${socket} unreachable: ${error instanceof Error ? error.message : String(error)}`;
+        return { api: null, connection: { kind: "cli", reason } as const };
+      }
+    })();
+    return probe;
+  };
+}
+
+function createCliClient(params: IncusClientParams): Omit<IncusClient, "connection"> {
   const ctx: Ctx = { transport: params.transport, scope: params.project ? { project: params.project } : {} };
   const { transport, scope } = ctx;
   return {
@@ -94,7 +178,17 @@ export function createIncusClient(params: { transport: Transport; project?: stri
       });
       return parseInstanceList(result.stdout.toString()).filter((i) => i.name.startsWith(prefix));
     },
-    claim: (name, device) => claim(ctx, name, device),
+    async claim(name, device, plug) {
+      if (!(await claim(ctx, name, device))) return false;
+      if (plug === undefined) return true;
+      const what = `incus PATCH instance ${name}`;
+      // Ours now, but unusable: delete it rather than leave a claimed member no job will run in.
+      await run(ctx, queryArgv(`/1.0/instances/${name}`, scope, plug), what).catch(async (error: unknown) => {
+        await deleteInstance(ctx, name, 120_000).catch(() => {});
+        throw error;
+      });
+      return true;
+    },
     async patch(name, body) {
       await run(ctx, queryArgv(`/1.0/instances/${name}`, scope, body), `incus PATCH instance ${name}`);
     },

@@ -21,6 +21,11 @@ export function parseInstanceList(json: string): InstanceSummary[] {
       cause: error,
     });
   }
+  return summarizeInstances(parsed);
+}
+
+/** The instance list as the API's `recursion=1` answer holds it (JSON already parsed). */
+export function summarizeInstances(parsed: unknown): InstanceSummary[] {
   if (!Array.isArray(parsed)) return [];
   return parsed.flatMap((item) => {
     if (typeof item !== "object" || item === null || typeof item.name !== "string") return [];

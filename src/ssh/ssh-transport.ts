@@ -1,7 +1,8 @@
+import type { Duplex } from "node:stream";
 import { Client, type ConnectConfig, type ServerHostKeyAlgorithm } from "ssh2";
 import { InfrastructureError, UsageError } from "../errors/index.js";
 import { parseHostUrl } from "../transport/host-url.js";
-import type { ExecOptions, ExecResult, Transport } from "../transport/transport.js";
+import type { ExecOptions, ExecResult, HostFiles, Transport } from "../transport/transport.js";
 import { execOnChannel } from "./channel-exec.js";
 import {
   type ConnectTarget,
@@ -19,6 +20,7 @@ import {
 } from "./host-key.js";
 import { shellJoin } from "./quote.js";
 import { Semaphore } from "./semaphore.js";
+import { sftpFiles } from "./sftp-files.js";
 
 export interface SshConnectParams {
   /** `ssh://user@host:port` */
@@ -33,7 +35,10 @@ export interface SshConnectParams {
   acceptUnknownHostKey?: boolean;
   keepaliveIntervalMs?: number;
   connectTimeoutMs?: number;
-  /** Concurrent channels on the one connection; OpenSSH allows 10 sessions by default. */
+  /**
+   * Concurrent command channels on the one connection; OpenSSH allows 10 sessions by default, and
+   * the SFTP session (`files`) takes one more, so the default 8 leaves room for it.
+   */
   maxChannels?: number;
 }
 
@@ -83,7 +88,50 @@ export async function connectSsh(params: SshConnectParams): Promise<SshTransport
         release();
       }
     },
+    ...forwards(connection, where),
     close: () => connection.close(),
+  };
+}
+
+/** The SFTP session of each connection (a reconnect opens a new one); a refusal is remembered too. */
+const sftpSessions = new WeakMap<Client, Promise<HostFiles>>();
+
+/** What the connection carries besides commands: forwarded unix sockets and the SFTP session. */
+function forwards(
+  connection: ReturnType<typeof createReconnectingConnection>,
+  where: string,
+): Pick<Transport, "openSocket" | "files"> {
+  const client = async () => {
+    if (connection.isClosed()) throw new InfrastructureError(`ssh transport to ${where} is closed`);
+    return (await connection.get()).client;
+  };
+  return {
+    async openSocket(path: string): Promise<Duplex> {
+      const open = await client();
+      const stream = await new Promise<Duplex>((resolve, reject) =>
+        open.openssh_forwardOutStreamLocal(path, (error, opened) =>
+          error ? reject(error) : resolve(opened),
+        ),
+      );
+      // A dropped connection fails the stream with the transport's error (ssh2 may end its channels
+      // first), so a user of the stream sees "connection lost", not a plain end. ssh2's channel
+      // `destroy` takes no error, so the error is emitted first.
+      const untrack = connection.track((error) => {
+        if (stream.listenerCount("error") > 0) stream.emit("error", error);
+        stream.destroy();
+      });
+      stream.once("close", untrack);
+      return stream;
+    },
+    async files() {
+      const open = await client();
+      let files = sftpSessions.get(open);
+      if (!files) {
+        files = sftpFiles(open);
+        sftpSessions.set(open, files);
+      }
+      return files;
+    },
   };
 }
 
@@ -115,6 +163,9 @@ function createReconnectingConnection(params: { open: () => Promise<OpenConnecti
       };
       client.on("error", (error: Error & { level?: string }) => lost(error.message));
       client.on("close", () => lost(closed ? "transport closed" : "connection closed"));
+      // ssh2 emits `end` as the socket ends, before its channels end: a forwarded stream failed
+      // here reports the loss instead of ending as if its peer had finished.
+      client.on("end", () => lost(closed ? "transport closed" : "connection closed"));
       return { client, fingerprint };
     });
     current = attempt;
@@ -196,6 +247,9 @@ function openConnection(target: ConnectTarget, params: SshConnectParams): Promis
     };
     const onReady = () => {
       client.removeListener("error", onError);
+      // Small requests that wait for answers: Nagle would hold each until the peer's delayed ACK
+      // (measured 100 ms per SFTP request with ssh2's JS ciphers, as in the bundle).
+      client.setNoDelay(true);
       resolve({ client, fingerprint: presented ?? "unknown" });
     };
     client.once("error", onError);

@@ -1,7 +1,9 @@
 import { type ChildProcess, type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
-import { Readable } from "node:stream";
+import { appendFile, chmod, mkdir, readFile, rm, utimes } from "node:fs/promises";
+import { connect } from "node:net";
+import { type Duplex, Readable } from "node:stream";
 import { InfrastructureError } from "../errors/index.js";
-import type { ExecOptions, ExecResult, Transport } from "./transport.js";
+import type { ExecOptions, ExecResult, HostFiles, Transport } from "./transport.js";
 
 /**
  * Runs argv on this machine, without a shell, so `--host localhost` needs no SSH and tests can exercise
@@ -40,6 +42,39 @@ export class LocalhostTransport implements Transport {
         );
       });
     });
+  }
+
+  openSocket(path: string): Promise<Duplex> {
+    return new Promise((resolve, reject) => {
+      const socket = connect(path);
+      socket.once("connect", () => {
+        socket.removeListener("error", reject);
+        resolve(socket);
+      });
+      socket.once("error", reject);
+    });
+  }
+
+  async files(): Promise<HostFiles> {
+    return {
+      async mkdir(path, mode) {
+        await mkdir(path, { recursive: true });
+        if (mode !== undefined) await chmod(path, mode);
+      },
+      remove: (path) => rm(path, { force: true }),
+      read: (path) =>
+        readFile(path, "utf8").catch((error: NodeJS.ErrnoException) => {
+          if (error.code === "ENOENT") return null;
+          throw error;
+        }),
+      async touch(path) {
+        const now = new Date();
+        await utimes(path, now, now).catch(async (error: NodeJS.ErrnoException) => {
+          if (error.code !== "ENOENT") throw error;
+          await appendFile(path, "");
+        });
+      },
+    };
   }
 
   async close(): Promise<void> {}

@@ -1,4 +1,4 @@
-import type { Readable } from "node:stream";
+import type { Duplex, Readable } from "node:stream";
 
 /**
  * The one choke point for running commands on a build host. Commands are argv arrays;
@@ -31,5 +31,28 @@ export interface Transport {
   /** `localhost` or `ssh://user@host:port` — never contains credentials; safe to log and record. */
   readonly description: string;
   exec(argv: readonly string[], options?: ExecOptions): Promise<ExecResult>;
+  /**
+   * A byte stream to a unix socket on the host (ssh: a `direct-streamlocal` channel, as
+   * `ssh -L local:/remote.sock` opens); the Incus client speaks the daemon's API over it. Rejects
+   * when the host refuses (sshd `AllowStreamLocalForwarding no`); callers fall back to commands.
+   */
+  openSocket?(path: string): Promise<Duplex>;
+  /**
+   * File operations without a command per call (ssh: one SFTP session kept open; local: fs). Rejects
+   * when the host offers none (no sftp subsystem); callers then run a shell command instead.
+   */
+  files?(): Promise<HostFiles>;
   close(): Promise<void>;
+}
+
+/** The few file operations a job's directories need, each one request. */
+export interface HostFiles {
+  /** `mkdir -p`, then `chmod mode` on the last one when a mode is given. */
+  mkdir(path: string, mode?: number): Promise<void>;
+  /** `rm -f`: a missing file is fine. */
+  remove(path: string): Promise<void>;
+  /** `touch`: create if missing, else set the modification time to now. */
+  touch(path: string): Promise<void>;
+  /** A small text file's content; null when it does not exist. */
+  read(path: string): Promise<string | null>;
 }

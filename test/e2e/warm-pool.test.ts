@@ -12,6 +12,7 @@ import type { ExecuteSpec } from "../../src/schema/index.js";
 import { buildSnapshot } from "../../src/snapshot/build.js";
 import type { Snapshot } from "../../src/snapshot/entries.js";
 import { connectSsh, type SshTransport } from "../../src/ssh/ssh-transport.js";
+import { LocalhostTransport } from "../../src/transport/localhost.js";
 import { requireHostEnvVars } from "./helpers/test-host.js";
 
 /**
@@ -132,24 +133,85 @@ describe.skipIf(!env)("warm pool (real sshd + Incus)", () => {
     expect(after).toHaveLength(2);
   });
 
-  it("never hands one member to two claimers: eight concurrent claims, exactly one wins", async () => {
-    const name = `${POOL_PREFIX}e2e-race`;
-    const fingerprint = (await incus.imageFingerprint(image))!;
-    const labels = memberLabels(
-      { fingerprint, instanceType: "container", project: PROJECT },
-      image,
-      new Date(),
-    );
-    await incus.create({ image, name, vm: false, config: labels, devices: [] }, { start: true });
-    // Eight separate clients on separate SSH channels, as eight pikaci processes would be.
-    const results = await Promise.all(
-      Array.from({ length: 8 }, () =>
-        createIncusClient({ transport, project: PROJECT }).claim(name, CLAIM_DEVICE),
-      ),
-    );
-    expect(results.filter(Boolean)).toHaveLength(1);
-    await incus.delete(name);
+  it("runs a warm job over the localhost transport, on the daemon's socket directly", async () => {
+    const local = new LocalhostTransport();
+    expect(await createIncusClient({ transport: local, project: PROJECT }).connection()).toMatchObject({
+      kind: "api",
+    });
+    const executor = createIncusExecutor({
+      transport: local,
+      remoteWorkDir: REMOTE_WORK_DIR,
+      project: PROJECT,
+      warmPool: 1,
+    });
+    await run(executor, "true"); // fills the pool
+    await executor.drain!();
+    const warm = await run(executor, "cat hello.txt");
+    expect(warm.host).toContain("warm pool: claimed running instance");
+    expect(warm.outcome).toMatchObject({ status: "passed", message: null });
+    expect(warm.guest).toContain("hello from the snapshot\n");
+    await executor.drain!();
   });
+
+  it("runs a warm job the same way over the incus CLI fallback (no API socket)", async () => {
+    const executor = createIncusExecutor({
+      transport,
+      remoteWorkDir: REMOTE_WORK_DIR,
+      project: PROJECT,
+      warmPool: 1,
+      incusApi: false,
+    });
+    await run(executor, "true"); // fills the pool
+    await executor.drain!();
+    const warm = await run(executor, "cat hello.txt; echo oops >&2; exit 3");
+    expect(warm.host).toContain("warm pool: claimed running instance");
+    expect(warm.outcome).toMatchObject({ status: "failed" });
+    expect(warm.outcome.message).toMatch(/exit(ed)? (code )?3/);
+    expect(warm.guest).toContain("hello from the snapshot\n");
+    expect(warm.guest).toContain("oops\n");
+    await executor.drain!();
+  });
+
+  it.each([
+    ["the Incus API (claim and hot-plug in one If-Match write)", true],
+    ["the incus CLI fallback", false],
+  ])(
+    "never hands one member to two claimers over %s: eight concurrent claims, exactly one wins",
+    async (_, api) => {
+      const name = `${POOL_PREFIX}e2e-race`;
+      const fingerprint = (await incus.imageFingerprint(image))!;
+      const labels = memberLabels(
+        { fingerprint, instanceType: "container", project: PROJECT },
+        image,
+        new Date(),
+      );
+      await incus.create({ image, name, vm: false, config: labels, devices: [] }, { start: true });
+      const source = `${REMOTE_WORK_DIR}/race`;
+      await transport.exec(["mkdir", "-p", source]);
+      // Eight separate clients on separate SSH channels, as eight pikaci processes would be; each
+      // claims with its own label and disk, so the winner's write is the only one that may land.
+      const clients = Array.from({ length: 8 }, () =>
+        createIncusClient({ transport, project: PROJECT, api }),
+      );
+      expect((await clients[0]!.connection()).kind).toBe(api ? "api" : "cli");
+      const results = await Promise.all(
+        clients.map((client, i) =>
+          client.claim(name, CLAIM_DEVICE, {
+            config: { "user.pikaci.e2e.claimer": String(i) },
+            devices: { [`race${i}`]: { type: "disk", source, path: `/race${i}`, readonly: "true" } },
+          }),
+        ),
+      );
+      expect(results.filter(Boolean)).toHaveLength(1);
+      const winner = results.indexOf(true);
+      const after = (await incus.list(name)).find((i) => i.name === name)!;
+      expect(after.config["user.pikaci.e2e.claimer"]).toBe(String(winner));
+      expect(after.devices.filter((d) => d.startsWith("race"))).toEqual([`race${winner}`]);
+      const mounted = await incus.exec(name, ["test", "-d", `/race${winner}`]);
+      expect(mounted.code).toBe(0);
+      await incus.delete(name);
+    },
+  );
 
   it("gives concurrent jobs distinct members, and the rest a cold launch without error", async () => {
     const executor = pooled(2);

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { CancelledError, describeError } from "../../errors/index.js";
+import type { IncusClient } from "../../incus/client.js";
 import { DEFAULT_LOG_LIMIT_BYTES, type ExecuteSpec } from "../../schema/index.js";
 import type { Transport } from "../../transport/transport.js";
 import { TrailerSplitter } from "./trailer.js";
@@ -36,17 +37,18 @@ export type GuestExit =
   | { kind: "cancelled" }
   | { kind: "error"; message: string };
 
+/** Starts the runner with its output going to `onOutput`; resolves with its exit and result.json. */
+export type GuestStart = (io: {
+  onOutput: (text: string) => void;
+  signal: AbortSignal;
+}) => Promise<{ code: number | null; resultText: string | null }>;
+
 /**
  * Run the guest runner and wait for it under a host-side deadline (the lane timeout plus a grace for
  * the runner's own kill). The runner's stdout and stderr stream into the guest log as they arrive.
- * A host-side wrapper then appends result.json to stderr after a random marker, so the result
- * comes back on the same channel instead of costing another ssh round trip.
  */
 export async function runGuest(params: {
-  transport: Transport;
-  /** The `incus exec … -- runner` argv. */
-  execArgv: string[];
-  resultPath: string;
+  start: GuestStart;
   deadlineMs: number;
   onOutput: (text: string) => void;
   signal: AbortSignal;
@@ -60,29 +62,12 @@ export async function runGuest(params: {
   const onAbort = () => controller.abort(params.signal.reason);
   params.signal.addEventListener("abort", onAbort, { once: true });
   if (params.signal.aborted) onAbort();
-  const marker = `\n@@pikaci-result-${randomBytes(16).toString("hex")}@@\n`;
-  // Decode streaming UTF-8 across chunk boundaries, one decoder per stream.
-  const out = new TextDecoder();
-  const err = new TextDecoder();
-  const stderr = new TrailerSplitter(marker, params.onOutput);
-  const wrapper =
-    'r=$1; m=$2; shift 2; "$@"; rc=$?; printf "%s" "$m" >&2; cat -- "$r" >&2 2>/dev/null; exit $rc';
   try {
-    const result = await params.transport.exec(
-      ["sh", "-c", wrapper, "pikaci-guest", params.resultPath, marker, ...params.execArgv],
-      {
-        collect: false,
-        onStdout: (chunk) => params.onOutput(out.decode(chunk, { stream: true })),
-        onStderr: (chunk) => stderr.push(err.decode(chunk, { stream: true })),
-        signal: controller.signal,
-      },
-    );
-    const resultText = stderr.end();
+    const result = await params.start({ onOutput: params.onOutput, signal: controller.signal });
     if (deadlineHit) return { kind: "deadline" };
     if (params.signal.aborted) return { kind: "cancelled" };
-    return { kind: "exited", code: result.code, resultText: resultText === "" ? null : resultText };
+    return { kind: "exited", ...result };
   } catch (error) {
-    stderr.end();
     if (deadlineHit) return { kind: "deadline" };
     if (params.signal.aborted) return { kind: "cancelled" };
     return { kind: "error", message: describeError(error) };
@@ -90,4 +75,68 @@ export async function runGuest(params: {
     clearTimeout(timer);
     params.signal.removeEventListener("abort", onAbort);
   }
+}
+
+/**
+ * The runner through `incus exec` in a host shell (the CLI path). The wrapper then appends
+ * result.json to stderr after a random marker, so the result comes back on the same channel
+ * instead of costing another ssh round trip.
+ */
+export function shellGuest(params: {
+  transport: Transport;
+  execArgv: string[];
+  resultPath: string;
+}): GuestStart {
+  return async ({ onOutput, signal }) => {
+    const marker = `\n@@pikaci-result-${randomBytes(16).toString("hex")}@@\n`;
+    // Decode streaming UTF-8 across chunk boundaries, one decoder per stream.
+    const out = new TextDecoder();
+    const err = new TextDecoder();
+    const stderr = new TrailerSplitter(marker, onOutput);
+    const wrapper =
+      'r=$1; m=$2; shift 2; "$@"; rc=$?; printf "%s" "$m" >&2; cat -- "$r" >&2 2>/dev/null; exit $rc';
+    try {
+      const result = await params.transport.exec(
+        ["sh", "-c", wrapper, "pikaci-guest", params.resultPath, marker, ...params.execArgv],
+        {
+          collect: false,
+          onStdout: (chunk) => onOutput(out.decode(chunk, { stream: true })),
+          onStderr: (chunk) => stderr.push(err.decode(chunk, { stream: true })),
+          signal,
+        },
+      );
+      const resultText = stderr.end();
+      return { code: result.code, resultText: resultText === "" ? null : resultText };
+    } catch (error) {
+      stderr.end();
+      throw error;
+    }
+  };
+}
+
+/**
+ * The runner through the Incus API (no host shell, no CLI process): its streams come straight from
+ * the daemon; result.json is then read on the host, one request more.
+ */
+export function apiGuest(params: {
+  incus: IncusClient;
+  instance: string;
+  argv: string[];
+  env: Record<string, string>;
+  readResult: () => Promise<string | null>;
+}): GuestStart {
+  return async ({ onOutput, signal }) => {
+    const out = new TextDecoder();
+    const err = new TextDecoder();
+    const result = await params.incus.exec(params.instance, params.argv, {
+      env: params.env,
+      collect: false,
+      onStdout: (chunk) => onOutput(out.decode(chunk, { stream: true })),
+      onStderr: (chunk) => onOutput(err.decode(chunk, { stream: true })),
+      signal,
+    });
+    // A lost read is not fatal: the verdict step reads result.json on the host instead.
+    const resultText = await params.readResult().catch(() => null);
+    return { code: result.code, resultText };
+  };
 }

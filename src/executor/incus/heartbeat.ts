@@ -13,8 +13,17 @@ export function startHeartbeat(params: {
   path: string;
   intervalMs?: number;
 }): () => void {
+  const { transport, path } = params;
+  const beat = async () => {
+    const files = await transport.files?.().catch(() => undefined);
+    const touched = await files?.touch(path).then(
+      () => true,
+      () => false,
+    );
+    if (touched !== true) await transport.exec(["touch", "--", path], { timeoutMs: 30_000 });
+  };
   const timer = setInterval(() => {
-    params.transport.exec(["touch", "--", params.path], { timeoutMs: 30_000 }).catch(() => {
+    beat().catch(() => {
       // A missed beat is harmless; three in a row make gc consider the run dead, which it then is.
     });
   }, params.intervalMs ?? HEARTBEAT_INTERVAL_MS);

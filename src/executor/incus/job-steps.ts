@@ -2,7 +2,7 @@ import { posix } from "node:path";
 import { collectIncus } from "../../artifacts/collect-incus.js";
 import { collectLaneOutputs, type LaneOutputs, OUTPUT_DIR_ENV } from "../../artifacts/lane-outputs.js";
 import { CancelledError, describeError, InfrastructureError } from "../../errors/index.js";
-import { execArgv, instancePatch } from "../../incus/argv.js";
+import { execArgv, type InstancePatch, instancePatch } from "../../incus/argv.js";
 import type { IncusClient } from "../../incus/client.js";
 import { incusLimitsConfig } from "../../limits/incus-config.js";
 import { readOomKills } from "../../limits/oom-probe.js";
@@ -12,7 +12,15 @@ import type { JobEvents, JobSpec } from "../executor.js";
 import type { PhaseClock } from "../phase-clock.js";
 import type { JobEnding } from "./classify.js";
 import { GUEST_ARTIFACTS, GUEST_SNAPSHOT, jobDevices, writableDirs } from "./devices.js";
-import { DEFAULT_RUNNER_PATH, type GuestExit, guestEnv, runGuest } from "./guest.js";
+import {
+  apiGuest,
+  DEFAULT_RUNNER_PATH,
+  type GuestExit,
+  type GuestStart,
+  guestEnv,
+  runGuest,
+  shellGuest,
+} from "./guest.js";
 import type { KeyedCache } from "./keyed-cache.js";
 import { restoreKeyedCaches } from "./keyed-cache.js";
 import { instanceLabels } from "./names.js";
@@ -62,6 +70,10 @@ export interface IncusJob {
   oomKills: number | null;
   /** A claim started early (alongside directories and sync); clean-up awaits it for a member to delete. */
   claim: Promise<string | null>;
+  /** Called once the guest runs (or the job ended before): warm-pool top-ups wait for it. */
+  started: () => void;
+  /** Hands the claim the job's config and disks once they can be mounted; null withdraws it. */
+  offerPlug: (plug: InstancePatch | null) => void;
   network: NetworkAttachment | null;
   /** The Incus cluster member the lane's labels name (`--target`); undefined: Incus places it. */
   target: string | undefined;
@@ -71,16 +83,20 @@ const checkAbort = (job: IncusJob) => {
   if (job.signal.aborted) throw new CancelledError("cancelled");
 };
 
-/** Pool only for what a member can become by hot-plugging disks: a container without network. */
-export function startClaim(job: IncusJob): Promise<string | null> {
+/**
+ * Pool only for what a member can become by hot-plugging disks: a container without network. The
+ * member list is read now; the claiming write waits for `job.offerPlug` (after directories and sync).
+ */
+export function startClaim(job: IncusJob): void {
   const spec = job.job.execute;
   // A warm member sits wherever Incus put it, so a lane bound to a cluster member launches cold.
   const unpoolable =
     spec.network !== undefined || spec.instance_type !== "container" || job.target !== undefined;
-  if (job.pool === null || unpoolable) {
-    return Promise.resolve(null);
-  }
-  return job.pool.claim(job.image, spec.instance_type).catch((error: unknown) => {
+  if (job.pool === null || unpoolable) return;
+  const plug = new Promise<InstancePatch | null>((resolve) => {
+    job.offerPlug = resolve;
+  });
+  job.claim = job.pool.claim(job.image, spec.instance_type, plug).catch((error: unknown) => {
     job.host(`warm pool unavailable (${describeError(error)}); launching cold`);
     return null;
   });
@@ -97,10 +113,22 @@ function devicesFor(job: IncusJob, snapshotPath: string) {
   });
 }
 
-/** Directories, snapshot, instance, guest, artifacts: everything up to the guest's result. */
+/**
+ * Directories, snapshot, instance, guest, artifacts: everything up to the guest's result. The
+ * directories and the snapshot do not depend on each other, so their round trips overlap (and the
+ * warm-pool claim, started earlier, runs alongside both).
+ */
 export async function runSteps(job: IncusJob): Promise<void> {
-  const { clock, layout } = job;
-  await clock.run("prepare_directories", () => {
+  const [, snapshotPath] = await Promise.all([prepareDirectories(job), syncSnapshot(job)]);
+  checkAbort(job);
+  const workdir = await job.clock.run("prepare_runtime", () => prepareRuntime(job, snapshotPath));
+  const exit = await runGuestPhases(job, workdir);
+  await takeExit(job, exit, workdir);
+}
+
+function prepareDirectories(job: IncusJob): Promise<void> {
+  const { layout } = job;
+  return job.clock.run("prepare_directories", () => {
     const writable = [
       ...writableDirs(devicesFor(job, GUEST_SNAPSHOT)),
       posix.join(layout.artifacts, "outputs"),
@@ -113,8 +141,10 @@ export async function runSteps(job: IncusJob): Promise<void> {
       heartbeat: layout.heartbeat,
     });
   });
-  checkAbort(job);
-  const snapshotPath = await clock.run("sync_snapshot", async () => {
+}
+
+function syncSnapshot(job: IncusJob): Promise<string> {
+  return job.clock.run("sync_snapshot", async () => {
     const synced = await job.syncer({ snapshot: job.job.snapshot, signal: job.signal, log: job.host });
     job.sync = synced.stats;
     job.host(
@@ -122,10 +152,6 @@ export async function runSteps(job: IncusJob): Promise<void> {
     );
     return synced.remotePath;
   });
-  checkAbort(job);
-  const workdir = await clock.run("prepare_runtime", () => prepareRuntime(job, snapshotPath));
-  const exit = await runGuestPhases(job, workdir);
-  await takeExit(job, exit, workdir);
 }
 
 async function prepareRuntime(job: IncusJob, snapshotPath: string): Promise<string> {
@@ -147,11 +173,11 @@ async function prepareRuntime(job: IncusJob, snapshotPath: string): Promise<stri
     }),
     ...incusLimitsConfig(spec.limits),
   };
+  job.offerPlug(instancePatch(devicesFor(job, snapshotPath), labels, false));
   const member = await job.claim;
   if (member !== null) {
     job.instance = member;
-    job.host(`warm pool: claimed running instance ${member}; hot-plugging its disks`);
-    await incus.patch(member, instancePatch(devicesFor(job, snapshotPath), labels, false));
+    job.host(`warm pool: claimed running instance ${member}, its disks hot-plugged in the same write`);
   } else {
     await launchCold(job, snapshotPath, labels);
   }
@@ -212,19 +238,40 @@ async function runGuestPhases(job: IncusJob, workdir: string): Promise<GuestExit
       ...guestEnv({ spec, workdir, ids: { ...ids(job.job), laneId: job.job.lane_id } }),
       [OUTPUT_DIR_ENV]: GUEST_OUTPUTS,
     };
-    const scope = settings.project ? { project: settings.project } : {};
+    const start = await guestStart(job, env);
     return {
       exit: runGuest({
-        transport: job.transport,
-        execArgv: execArgv(job.instance!, [settings.runnerPath ?? DEFAULT_RUNNER_PATH], { env }, scope),
-        resultPath: posix.join(job.layout.artifacts, "result.json"),
+        start,
         deadlineMs: deadlineSecs * 1000,
         onOutput: (text) => job.events.log("guest", text),
         signal: job.signal,
       }),
     };
   });
+  job.started();
   return job.clock.run("wait_for_completion", () => guest.exit);
+}
+
+/** Over the Incus API when the client has it (no host shell, no CLI process), else `incus exec` in a shell. */
+async function guestStart(job: IncusJob, env: Record<string, string>): Promise<GuestStart> {
+  const { settings } = job;
+  const argv = [settings.runnerPath ?? DEFAULT_RUNNER_PATH];
+  if ((await job.incus.connection()).kind === "api") {
+    // Over the transport's file session (one request on an open channel); Incus's file API would
+    // start a helper process in the daemon. Without a file session, the verdict step reads it.
+    const hostPath = posix.join(job.layout.artifacts, "result.json");
+    const readResult = async () => {
+      const files = await job.transport.files?.().catch(() => undefined);
+      return files === undefined ? null : files.read(hostPath);
+    };
+    return apiGuest({ incus: job.incus, instance: job.instance!, argv, env, readResult });
+  }
+  const scope = settings.project ? { project: settings.project } : {};
+  return shellGuest({
+    transport: job.transport,
+    execArgv: execArgv(job.instance!, argv, { env }, scope),
+    resultPath: posix.join(job.layout.artifacts, "result.json"),
+  });
 }
 
 async function takeExit(job: IncusJob, exit: GuestExit, workdir: string): Promise<void> {

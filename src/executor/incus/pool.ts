@@ -1,4 +1,5 @@
 import { describeError } from "../../errors/index.js";
+import type { InstancePatch } from "../../incus/argv.js";
 import type { IncusClient } from "../../incus/client.js";
 import { NO_NETWORK } from "./network.js";
 import {
@@ -13,10 +14,16 @@ import {
 
 export interface WarmPool {
   /**
-   * A running member of the image's pool, claimed for one job; null when the pool has none (the job
-   * then launches cold). Whatever the result, a top-up starts in the background.
+   * A running member of the image's pool, claimed for one job with `plug` (its config and disks)
+   * hot-plugged in the same write; null when the pool has none or `plug` resolves to null (the job
+   * then launches cold, or has failed). The member list is read at once; the write waits for
+   * `plug`. Whatever the result, a top-up starts in the background.
    */
-  claim(alias: string, instanceType: "container" | "vm"): Promise<string | null>;
+  claim(
+    alias: string,
+    instanceType: "container" | "vm",
+    plug: Promise<InstancePatch | null>,
+  ): Promise<string | null>;
   /** Bring the image's pool up to its size, in the background. */
   fill(alias: string, instanceType: "container" | "vm"): void;
 }
@@ -33,6 +40,11 @@ export function createWarmPool(params: {
   storage?: string;
   track: (work: Promise<void>) => void;
   warn: (message: string) => void;
+  /**
+   * Resolves when no job of this process is still starting (claiming, hot-plugging, launching its
+   * guest): each top-up launch waits for it, so launches never compete with a job's start-up.
+   */
+  quiet?: () => Promise<void>;
 }): WarmPool {
   const fingerprints = new Map<string, Promise<string | null>>();
   const keyOf = async (alias: string, instanceType: "container" | "vm"): Promise<PoolKey | null> => {
@@ -46,15 +58,18 @@ export function createWarmPool(params: {
   };
   const fill = coalescedFill(params, keyOf);
   return {
-    async claim(alias, instanceType) {
+    async claim(alias, instanceType, plug) {
       try {
         const [key, instances] = await Promise.all([
           keyOf(alias, instanceType),
           params.incus.list(POOL_PREFIX),
         ]);
         if (key === null) return null;
-        for (const name of claimable(instances, key)) {
-          if (await params.incus.claim(name, CLAIM_DEVICE)) return name;
+        const candidates = claimable(instances, key);
+        const patch = candidates.length > 0 ? await plug : null;
+        if (patch === null) return null;
+        for (const name of candidates) {
+          if (await params.incus.claim(name, CLAIM_DEVICE, patch)) return name;
         }
         return null;
       } finally {
@@ -108,10 +123,13 @@ async function topUp(params: {
   storage?: string;
   key: PoolKey;
   alias: string;
+  quiet?: () => Promise<void>;
 }): Promise<void> {
   const { incus, key } = params;
+  await params.quiet?.();
   const have = unclaimedCount(await incus.list(POOL_PREFIX), key);
   for (let i = have; i < params.size; i++) {
+    if (i > have) await params.quiet?.();
     const name = memberName(key);
     try {
       await incus.create(

@@ -1,18 +1,40 @@
 import { InfrastructureError } from "../../errors/index.js";
-import type { Transport } from "../../transport/transport.js";
+import type { HostFiles, Transport } from "../../transport/transport.js";
 
-/**
- * prepare_directories in one round trip: create every host directory (writable ones world-writable,
- * because the guest's uids are shifted and own nothing on the host), clear a previous attempt's
- * result, and touch the run's heartbeat.
- */
-export async function prepareRemoteDirs(params: {
+interface DirsParams {
   transport: Transport;
   dirs: readonly string[];
   writable: readonly string[];
   clearFiles: readonly string[];
   heartbeat: string;
-}): Promise<void> {
+}
+
+/**
+ * prepare_directories: create every host directory (writable ones world-writable, because the
+ * guest's uids are shifted and own nothing on the host), clear a previous attempt's result, and
+ * touch the run's heartbeat. Over the transport's file session when it has one (a few requests on
+ * an open channel), else, or if that fails, in one shell command (which also names the problem).
+ */
+export async function prepareRemoteDirs(params: DirsParams): Promise<void> {
+  const files = await params.transport.files?.().catch(() => undefined);
+  if (files !== undefined) {
+    const done = await prepareWithFiles(files, params).then(
+      () => true,
+      () => false,
+    );
+    if (done) return;
+  }
+  await prepareWithShell(params);
+}
+
+async function prepareWithFiles(files: HostFiles, params: DirsParams): Promise<void> {
+  for (const dir of params.dirs) await files.mkdir(dir);
+  // In order: a writable dir may sit inside the one before it, which must get its mode first.
+  for (const dir of params.writable) await files.mkdir(dir, 0o777);
+  await Promise.all([...params.clearFiles.map((file) => files.remove(file)), files.touch(params.heartbeat)]);
+}
+
+async function prepareWithShell(params: DirsParams): Promise<void> {
   // Paths are absolute, so they can never collide with the `--w` / `--rm` section markers.
   const script = [
     "hb=$1; shift; mode=d",

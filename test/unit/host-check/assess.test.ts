@@ -18,7 +18,12 @@ function healthy(): HostFacts {
   return {
     host: "ssh://ci@build:22",
     project: null,
-    incus: { client: "6.0.4", server: "6.0.4", error: null },
+    incus: {
+      client: "6.0.4",
+      server: "6.0.4",
+      error: null,
+      api: { socket: "/var/lib/incus/unix.socket", fallback: null },
+    },
     storage: { pool: "pikaci", driver: "btrfs", error: null },
     images: [{ alias: "pikaci-debian", exists: true, fingerprint: "a".repeat(64), runner }],
     work_dir: { path: "/var/tmp/pikaci", exists: true, writable: true, free_bytes: 50 * GIB, error: null },
@@ -38,6 +43,16 @@ describe("assessHost", () => {
     expect(renderHostCheck({ schema_version: 1, healthy: true, facts: healthy(), findings })).toMatch(
       /\nhealthy\n$/,
     );
+  });
+
+  it("says whether Incus is reached through its API socket, and warns with a fix when it falls back to the CLI", () => {
+    expect(only(healthy(), "incus")[0]!.message).toMatch(/API on \/var\/lib\/incus\/unix.socket/);
+    const facts = healthy();
+    facts.incus.api = { socket: null, fallback: "open failure: administratively prohibited" };
+    const [incus] = only(facts, "incus");
+    expect(incus).toMatchObject({ level: "warn" });
+    expect(incus!.message).toMatch(/administratively prohibited.*`incus` process/);
+    expect(incus!.fix).toMatch(/AllowStreamLocalForwarding/);
   });
 
   it("warns on a dir pool with the measured cost, and only --strict fails on it", () => {
