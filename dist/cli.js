@@ -739,19 +739,19 @@ var require_Alias = __commonJS({
           if (ctx)
             ctx.aliasResolveCache = nodes;
         }
-        let found = void 0;
+        let found2 = void 0;
         for (const node2 of nodes) {
           if (node2 === this)
             break;
           if (node2.anchor === this.source)
-            found = node2;
+            found2 = node2;
         }
-        if (found && ctx) {
+        if (found2 && ctx) {
           const { anchors: anchors2, doc: doc2, maxAliasCount } = ctx;
-          let data = anchors2.get(found);
+          let data = anchors2.get(found2);
           if (!data) {
-            toJS.toJS(found, null, ctx);
-            data = anchors2.get(found);
+            toJS.toJS(found2, null, ctx);
+            data = anchors2.get(found2);
           }
           if (data?.res === void 0) {
             const msg = "This should not happen: Alias anchor was not resolved?";
@@ -760,14 +760,14 @@ var require_Alias = __commonJS({
           if (maxAliasCount >= 0) {
             data.count += 1;
             if (data.aliasCount === 0)
-              data.aliasCount = getAliasCount(doc2, found, anchors2);
+              data.aliasCount = getAliasCount(doc2, found2, anchors2);
             if (data.count * data.aliasCount > maxAliasCount) {
               const msg = "Excessive alias count indicates a resource exhaustion attack";
               throw new ReferenceError(msg);
             }
           }
         }
-        return found;
+        return found2;
       }
       toJSON(_arg, ctx) {
         if (!ctx)
@@ -3873,7 +3873,7 @@ var require_resolve_props = __commonJS({
       let tag = null;
       let newlineAfterProp = null;
       let comma = null;
-      let found = null;
+      let found2 = null;
       let start = null;
       for (const token of tokens) {
         if (reqSpace) {
@@ -3910,7 +3910,7 @@ var require_resolve_props = __commonJS({
             if (atNewline) {
               if (comment)
                 comment += token.source;
-              else if (!found || indicator !== "seq-item-ind")
+              else if (!found2 || indicator !== "seq-item-ind")
                 spaceBefore = true;
             } else
               commentSep += token.source;
@@ -3944,9 +3944,9 @@ var require_resolve_props = __commonJS({
           case indicator:
             if (anchor2 || tag)
               onError(token, "BAD_PROP_ORDER", `Anchors and tags must be after the ${token.source} indicator`);
-            if (found)
+            if (found2)
               onError(token, "UNEXPECTED_TOKEN", `Unexpected ${token.source} in ${flow ?? "collection"}`);
-            found = token;
+            found2 = token;
             atNewline = indicator === "seq-item-ind" || indicator === "explicit-key-ind";
             hasSpace = false;
             break;
@@ -3975,7 +3975,7 @@ var require_resolve_props = __commonJS({
         onError(tab, "TAB_AS_INDENT", "Tabs are not allowed as indentation");
       return {
         comma,
-        found,
+        found: found2,
         spaceBefore,
         comment,
         hasNewline,
@@ -30653,6 +30653,40 @@ var init_ops = __esm({
   }
 });
 
+// src/incus/api/socket-path.ts
+function socketFromEnv(env) {
+  if (env.INCUS_SOCKET) return env.INCUS_SOCKET;
+  if (env.INCUS_DIR) return `${env.INCUS_DIR.replace(/\/+$/, "")}/unix.socket`;
+  return DEFAULT_INCUS_SOCKET;
+}
+function incusSocketPath(transport) {
+  let path15 = found.get(transport);
+  if (path15 === void 0) {
+    path15 = readSocketPath(transport);
+    found.set(transport, path15);
+  }
+  return path15;
+}
+async function readSocketPath(transport) {
+  try {
+    const result = await transport.exec(["sh", "-c", READ_ENV], { timeoutMs: 15e3 });
+    if (result.code !== 0) return DEFAULT_INCUS_SOCKET;
+    const [socket = "", dir = ""] = result.stdout.toString("utf8").split("\0");
+    return socketFromEnv({ INCUS_SOCKET: socket, INCUS_DIR: dir });
+  } catch {
+    return DEFAULT_INCUS_SOCKET;
+  }
+}
+var READ_ENV, found;
+var init_socket_path = __esm({
+  "src/incus/api/socket-path.ts"() {
+    "use strict";
+    init_api2();
+    READ_ENV = 'printf "%s\\0%s" "${INCUS_SOCKET:-}" "${INCUS_DIR:-}"';
+    found = /* @__PURE__ */ new WeakMap();
+  }
+});
+
 // src/incus/argv.ts
 function assertDeviceName(name) {
   if (name.length > DEVICE_NAME_MAX || !DEVICE_NAME_PATTERN.test(name)) {
@@ -30768,14 +30802,12 @@ function createIncusClient(params) {
     claim: via(apiClaim, cli.claim),
     patch: via(apiPatch, cli.patch),
     async connection() {
-      const { api, connection } = await reach();
-      return api === null ? connection : { kind: "api", socket: params.socketPath ?? DEFAULT_INCUS_SOCKET };
+      return (await reach()).connection;
     }
   };
 }
 function apiReach(params) {
   let probe = null;
-  const socket = params.socketPath ?? DEFAULT_INCUS_SOCKET;
   const open6 = params.transport.openSocket?.bind(params.transport);
   return () => {
     probe ??= (async () => {
@@ -30787,6 +30819,7 @@ function apiReach(params) {
           connection: { kind: "cli", reason: "the transport cannot open sockets" }
         };
       }
+      const socket = params.socketPath ?? await incusSocketPath(params.transport);
       const api = createIncusApi({
         open: () => open6(socket),
         ...params.project ? { project: params.project } : {}
@@ -30912,6 +30945,7 @@ var init_client = __esm({
     init_api2();
     init_exec();
     init_ops();
+    init_socket_path();
     init_argv();
     init_list();
     NOT_FOUND = /not found|no such (object|instance)|non-reusable operation has now succeeded/i;
@@ -35692,27 +35726,27 @@ ${testCase.message ?? ""}`;
   return null;
 }
 function traceLocations(text, roots) {
-  const found = [];
+  const found2 = [];
   const withoutJvm = text.replace(JVM_FRAME, "");
   for (const pattern of [BATS, PATH_LINE]) {
     for (const match of withoutJvm.matchAll(pattern)) {
       const file2 = relativizePath(match[1] ?? "", roots);
       const line = Number(match[2]);
       if (!file2 || VENDORED.test(file2) || !(line > 0)) continue;
-      found.push({ file: file2, line });
+      found2.push({ file: file2, line });
     }
   }
-  return found;
+  return found2;
 }
 function jvmLocations(text) {
-  const found = [];
+  const found2 = [];
   for (const match of text.matchAll(JVM_FRAME)) {
     const dir = (match[1] ?? "").replace(/\.$/, "").replaceAll(".", "/");
     for (const root of JVM_SOURCE_ROOTS) {
-      found.push({ file: [root, dir, match[2]].filter((part) => part).join("/"), line: Number(match[3]) });
+      found2.push({ file: [root, dir, match[2]].filter((part) => part).join("/"), line: Number(match[3]) });
     }
   }
-  return found;
+  return found2;
 }
 var PATH_LINE, BATS, JVM_FRAME, JVM_SOURCE_ROOTS, VENDORED;
 var init_locate = __esm({
@@ -37859,6 +37893,7 @@ function createIncusExecutor(options) {
     project: options.project,
     ...options.incusApi === false ? { api: false } : {}
   });
+  void incusSocketPath(options.transport);
   const targetOf = clusterTargets(options.transport);
   const owner = processOwner();
   const warn2 = options.onBackgroundError ?? ((m) => void process.stderr.write(`pikaci: ${m}
@@ -38038,6 +38073,7 @@ var init_incus_executor = __esm({
   "src/executor/incus-executor.ts"() {
     "use strict";
     init_errors2();
+    init_socket_path();
     init_client();
     init_cluster_probe();
     init_oom();
@@ -49114,17 +49150,17 @@ var require_kex = __commonJS({
       if (self2._compatFlags & COMPAT.BAD_DHGEX) {
         const entry = self2._offer.lists.kex;
         let kex = entry.array;
-        let found = false;
+        let found2 = false;
         for (let i = 0; i < kex.length; ++i) {
           if (kex[i].includes("group-exchange")) {
-            if (!found) {
-              found = true;
+            if (!found2) {
+              found2 = true;
               kex = kex.slice();
             }
             kex.splice(i--, 1);
           }
         }
-        if (found) {
+        if (found2) {
           let len = 1 + 16 + self2._offer.totalSize + 1 + 4;
           const newKexBuf = Buffer.from(kex.join(","));
           len -= entry.buffer.length - newKexBuf.length;
@@ -49191,11 +49227,11 @@ var require_kex = __commonJS({
       const remote = init;
       let localKex = local.lists.kex.array;
       if (self2._compatFlags & COMPAT.BAD_DHGEX) {
-        let found = false;
+        let found2 = false;
         for (let i2 = 0; i2 < localKex.length; ++i2) {
           if (localKex[i2].indexOf("group-exchange") !== -1) {
-            if (!found) {
-              found = true;
+            if (!found2) {
+              found2 = true;
               localKex = localKex.slice();
             }
             localKex.splice(i2--, 1);
@@ -60403,43 +60439,43 @@ async function loadConfigFile(path15, { cwd = process.cwd() } = {}) {
 init_errors2();
 init_schema();
 function resolveLane(config2, lane) {
-  const found = typeof lane === "string" ? config2.lanes.find((l) => l.id === lane) : lane;
-  if (!found) {
+  const found2 = typeof lane === "string" ? config2.lanes.find((l) => l.id === lane) : lane;
+  if (!found2) {
     throw new UsageError(`unknown lane \`${String(lane)}\``, {
       hint: `valid lanes: ${config2.lanes.map((l) => l.id).join(", ")}`
     });
   }
   const defaults = config2.defaults ?? {};
-  const timeout2 = found.timeout ?? defaults.timeout;
-  const logLimit = found.log_limit ?? defaults.log_limit;
+  const timeout2 = found2.timeout ?? defaults.timeout;
+  const logLimit = found2.log_limit ?? defaults.log_limit;
   return {
-    id: found.id,
-    title: found.title ?? found.id,
-    paths: [...found.paths ?? []],
+    id: found2.id,
+    title: found2.title ?? found2.id,
+    paths: [...found2.paths ?? []],
     execute: {
-      command: typeof found.command === "string" ? found.command : found.command.join("\n"),
-      run_as_root: found.run_as_root ?? defaults.run_as_root ?? false,
+      command: typeof found2.command === "string" ? found2.command : found2.command.join("\n"),
+      run_as_root: found2.run_as_root ?? defaults.run_as_root ?? false,
       timeout_secs: (timeout2 === void 0 ? void 0 : parseDurationSecs(timeout2)) ?? DEFAULT_TIMEOUT_SECS,
-      writable_workspace: found.writable_workspace ?? defaults.writable_workspace ?? false,
-      image: found.image ?? defaults.image ?? DEFAULT_IMAGE,
-      instance_type: found.instance_type ?? defaults.instance_type ?? "container",
-      env: { ...defaults.env, ...found.env },
-      caches: (found.caches ?? []).map((c) => ({
+      writable_workspace: found2.writable_workspace ?? defaults.writable_workspace ?? false,
+      image: found2.image ?? defaults.image ?? DEFAULT_IMAGE,
+      instance_type: found2.instance_type ?? defaults.instance_type ?? "container",
+      env: { ...defaults.env, ...found2.env },
+      caches: (found2.caches ?? []).map((c) => ({
         name: c.name,
         path: c.path,
         ...c.key === void 0 ? {} : { key: c.key },
         ...c.key === void 0 || c.restore_keys === void 0 ? {} : { restore_keys: [...c.restore_keys] }
       })),
-      mounts: (found.mounts ?? []).map((m) => ({ source: m.source, path: m.path })),
-      concurrency_group: found.concurrency_group ?? null,
-      infra_retries: found.infra_retries ?? defaults.infra_retries ?? DEFAULT_INFRA_RETRIES,
+      mounts: (found2.mounts ?? []).map((m) => ({ source: m.source, path: m.path })),
+      concurrency_group: found2.concurrency_group ?? null,
+      infra_retries: found2.infra_retries ?? defaults.infra_retries ?? DEFAULT_INFRA_RETRIES,
       log_limit_bytes: logLimit === void 0 ? DEFAULT_LOG_LIMIT_BYTES : parseByteSize(logLimit) ?? DEFAULT_LOG_LIMIT_BYTES,
       // Only when set, so plans of lanes without outputs read as before.
-      ...found.artifacts?.length ? { artifacts: [...found.artifacts] } : {},
-      ...found.reports?.length ? { reports: found.reports.map((r) => ({ junit: r.junit })) } : {},
-      ...found.runs_on ? { runs_on: [...found.runs_on] } : {},
-      ...networkOf(found.network),
-      ...limitsOf(defaults.limits, found.limits)
+      ...found2.artifacts?.length ? { artifacts: [...found2.artifacts] } : {},
+      ...found2.reports?.length ? { reports: found2.reports.map((r) => ({ junit: r.junit })) } : {},
+      ...found2.runs_on ? { runs_on: [...found2.runs_on] } : {},
+      ...networkOf(found2.network),
+      ...limitsOf(defaults.limits, found2.limits)
     }
   };
 }
@@ -65999,13 +66035,13 @@ async function buildSnapshot(params) {
   if (include.length > 0) addIncluded(listed, listIncluded(root, include, { stateRoot: exclude }));
   throwIfCancelled(params.signal);
   const { signal, threads } = params;
-  const { found, unstored } = await statAndHash({ root, listed, cache, signal, threads });
-  const { sorted, files, bytes } = finish3(found.entries, found.dirs);
+  const { found: found2, unstored } = await statAndHash({ root, listed, cache, signal, threads });
+  const { sorted, files, bytes } = finish3(found2.entries, found2.dirs);
   const hash2 = hashSortedEntries(sorted);
   const tree = listed.tree;
   const index = include.length === 0 && tree?.clean && unstored === 0 ? tree.indexId : null;
   await cache.save(index === null ? null : { index, rules, hash: hash2, symlinks: symlinksOf(sorted) });
-  const { cacheHits } = found;
+  const { cacheHits } = found2;
   return { root, hash: hash2, entries: sorted, files, bytes, cacheHits, source: listed.source, memo: false };
 }
 function resolveBuild(params) {
@@ -66022,9 +66058,9 @@ function resolveBuild(params) {
   }
   return { root, exclude: stateRootInside ?? void 0, cacheFile };
 }
-function statListed(p, found, read) {
+function statListed(p, found2, read) {
   const { root, listed, cache } = p;
-  const { entries, dirs } = found;
+  const { entries, dirs } = found2;
   const toStat = [];
   for (const file2 of listed.indexed) {
     const hit = cache.lookup(file2.path, file2);
@@ -66032,7 +66068,7 @@ function statListed(p, found, read) {
       toStat.push(file2.path);
       continue;
     }
-    found.cacheHits++;
+    found2.cacheHits++;
     entries.push({ type: "file", path: file2.path, exec: hit.exec, size: hit.size, digest: hit.digest });
     addParents(file2.path, dirs);
   }
@@ -66044,7 +66080,7 @@ function statListed(p, found, read) {
       entries.push({ type: "symlink", path: path15, target: readlinkSync(abs, "utf8") });
     } else if (stat3.isFile()) {
       const hit = cache.lookup(path15, stat3);
-      if (hit) found.cacheHits++;
+      if (hit) found2.cacheHits++;
       else read({ path: path15, stat: stat3, index: entries.length });
       entries.push({
         type: "file",
@@ -66060,7 +66096,7 @@ function statListed(p, found, read) {
   }
 }
 async function statAndHash(p) {
-  const found = { entries: [], dirs: /* @__PURE__ */ new Set(), cacheHits: 0 };
+  const found2 = { entries: [], dirs: /* @__PURE__ */ new Set(), cacheHits: 0 };
   const paths = [];
   const indexes = [];
   const stats = new StatKeys();
@@ -66070,14 +66106,14 @@ async function statAndHash(p) {
     signal: p.signal,
     threads: p.threads,
     onDigest: (i, { digest, size }) => {
-      const entry = found.entries[indexes[i]];
+      const entry = found2.entries[indexes[i]];
       entry.digest = digest;
       entry.size = size;
       if (size !== stats.size(i) || !p.cache.remember(paths[i], stats.get(i), digest)) unstored++;
     }
   });
   try {
-    statListed(p, found, ({ path: path15, stat: stat3, index }) => {
+    statListed(p, found2, ({ path: path15, stat: stat3, index }) => {
       paths.push(path15);
       indexes.push(index);
       stats.push(stat3);
@@ -66088,7 +66124,7 @@ async function statAndHash(p) {
     throw error62;
   }
   await hasher.finish();
-  return { found, unstored };
+  return { found: found2, unstored };
 }
 function throwIfCancelled(signal) {
   if (signal?.aborted) throw new CancelledError("cancelled while hashing the workspace");
@@ -66417,12 +66453,12 @@ async function rootPool(transport, project) {
   return { pool: root.pool, driver: pool.json.driver ?? null, error: null };
 }
 async function aliasFingerprint(transport, alias, project) {
-  const found = await query2(
+  const found2 = await query2(
     transport,
     `/1.0/images/aliases/${encodeURIComponent(alias)}${projectQuery(project)}`
   );
-  if (found.ok) return { fingerprint: found.json.target ?? null, error: null };
-  return /not found/i.test(found.error) ? { fingerprint: null, error: null } : { fingerprint: null, error: found.error };
+  if (found2.ok) return { fingerprint: found2.json.target ?? null, error: null };
+  return /not found/i.test(found2.error) ? { fingerprint: null, error: null } : { fingerprint: null, error: found2.error };
 }
 async function poolMembers(transport, project) {
   const argv = ["incus", "list", ...project ? ["--project", project] : [], "--format", "json", POOL_PREFIX];

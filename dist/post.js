@@ -50239,17 +50239,17 @@ var require_kex = __commonJS({
       if (self2._compatFlags & COMPAT.BAD_DHGEX) {
         const entry = self2._offer.lists.kex;
         let kex = entry.array;
-        let found = false;
+        let found2 = false;
         for (let i = 0; i < kex.length; ++i) {
           if (kex[i].includes("group-exchange")) {
-            if (!found) {
-              found = true;
+            if (!found2) {
+              found2 = true;
               kex = kex.slice();
             }
             kex.splice(i--, 1);
           }
         }
-        if (found) {
+        if (found2) {
           let len = 1 + 16 + self2._offer.totalSize + 1 + 4;
           const newKexBuf = Buffer.from(kex.join(","));
           len -= entry.buffer.length - newKexBuf.length;
@@ -50316,11 +50316,11 @@ var require_kex = __commonJS({
       const remote = init;
       let localKex = local.lists.kex.array;
       if (self2._compatFlags & COMPAT.BAD_DHGEX) {
-        let found = false;
+        let found2 = false;
         for (let i2 = 0; i2 < localKex.length; ++i2) {
           if (localKex[i2].indexOf("group-exchange") !== -1) {
-            if (!found) {
-              found = true;
+            if (!found2) {
+              found2 = true;
               localKex = localKex.slice();
             }
             localKex.splice(i2--, 1);
@@ -61602,6 +61602,40 @@ var init_ops = __esm({
   }
 });
 
+// src/incus/api/socket-path.ts
+function socketFromEnv(env) {
+  if (env.INCUS_SOCKET) return env.INCUS_SOCKET;
+  if (env.INCUS_DIR) return `${env.INCUS_DIR.replace(/\/+$/, "")}/unix.socket`;
+  return DEFAULT_INCUS_SOCKET;
+}
+function incusSocketPath(transport) {
+  let path = found.get(transport);
+  if (path === void 0) {
+    path = readSocketPath(transport);
+    found.set(transport, path);
+  }
+  return path;
+}
+async function readSocketPath(transport) {
+  try {
+    const result = await transport.exec(["sh", "-c", READ_ENV], { timeoutMs: 15e3 });
+    if (result.code !== 0) return DEFAULT_INCUS_SOCKET;
+    const [socket = "", dir = ""] = result.stdout.toString("utf8").split("\0");
+    return socketFromEnv({ INCUS_SOCKET: socket, INCUS_DIR: dir });
+  } catch {
+    return DEFAULT_INCUS_SOCKET;
+  }
+}
+var READ_ENV, found;
+var init_socket_path = __esm({
+  "src/incus/api/socket-path.ts"() {
+    "use strict";
+    init_api2();
+    READ_ENV = 'printf "%s\\0%s" "${INCUS_SOCKET:-}" "${INCUS_DIR:-}"';
+    found = /* @__PURE__ */ new WeakMap();
+  }
+});
+
 // src/incus/argv.ts
 function assertDeviceName(name) {
   if (name.length > DEVICE_NAME_MAX || !DEVICE_NAME_PATTERN.test(name)) {
@@ -61709,14 +61743,12 @@ function createIncusClient(params) {
     claim: via(apiClaim, cli.claim),
     patch: via(apiPatch, cli.patch),
     async connection() {
-      const { api, connection } = await reach();
-      return api === null ? connection : { kind: "api", socket: params.socketPath ?? DEFAULT_INCUS_SOCKET };
+      return (await reach()).connection;
     }
   };
 }
 function apiReach(params) {
   let probe = null;
-  const socket = params.socketPath ?? DEFAULT_INCUS_SOCKET;
   const open3 = params.transport.openSocket?.bind(params.transport);
   return () => {
     probe ??= (async () => {
@@ -61728,6 +61760,7 @@ function apiReach(params) {
           connection: { kind: "cli", reason: "the transport cannot open sockets" }
         };
       }
+      const socket = params.socketPath ?? await incusSocketPath(params.transport);
       const api = createIncusApi({
         open: () => open3(socket),
         ...params.project ? { project: params.project } : {}
@@ -61853,6 +61886,7 @@ var init_client = __esm({
     init_api2();
     init_exec();
     init_ops();
+    init_socket_path();
     init_argv();
     init_list();
     NOT_FOUND = /not found|no such (object|instance)|non-reusable operation has now succeeded/i;

@@ -1,4 +1,5 @@
 import { describeError, InfrastructureError } from "../errors/index.js";
+import { incusSocketPath } from "../incus/api/socket-path.js";
 import { createIncusClient, type IncusClient } from "../incus/client.js";
 import { clusterTargets } from "../incus/cluster-probe.js";
 import { withOutOfMemory } from "../limits/oom.js";
@@ -76,6 +77,8 @@ export function createIncusExecutor(options: IncusExecutorOptions): Executor {
     project: options.project,
     ...(options.incusApi === false ? { api: false } : {}),
   });
+  // Learn where the host's daemon listens while the snapshot is hashed, not on the first job's path.
+  void incusSocketPath(options.transport);
   const targetOf = clusterTargets(options.transport);
   const owner = processOwner();
   const warn = options.onBackgroundError ?? ((m: string) => void process.stderr.write(`pikaci: ${m}\n`));

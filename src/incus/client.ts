@@ -1,8 +1,9 @@
 import { InfrastructureError } from "../errors/index.js";
 import type { ExecResult, Transport } from "../transport/transport.js";
-import { createIncusApi, DEFAULT_INCUS_SOCKET, type IncusApi } from "./api/api.js";
+import { createIncusApi, type IncusApi } from "./api/api.js";
 import { apiExec } from "./api/exec.js";
 import { apiClaim, apiDelete, apiImageFingerprint, apiList, apiPatch } from "./api/ops.js";
+import { incusSocketPath } from "./api/socket-path.js";
 import {
   addDiskArgv,
   claimArgv,
@@ -75,7 +76,7 @@ export interface IncusClientParams {
   project?: string;
   /** false: always the CLI (tests of the fallback). Default: the API when the socket can be reached. */
   api?: boolean;
-  /** The daemon's socket on the host; default /var/lib/incus/unix.socket, as `incus` uses. */
+  /** The daemon's socket on the host; default: where `incus` there finds it (see socket-path.ts). */
   socketPath?: string;
 }
 
@@ -108,8 +109,7 @@ export function createIncusClient(params: IncusClientParams): IncusClient {
     claim: via(apiClaim, cli.claim),
     patch: via(apiPatch, cli.patch),
     async connection() {
-      const { api, connection } = await reach();
-      return api === null ? connection : { kind: "api", socket: params.socketPath ?? DEFAULT_INCUS_SOCKET };
+      return (await reach()).connection;
     },
   };
 }
@@ -117,7 +117,6 @@ export function createIncusClient(params: IncusClientParams): IncusClient {
 /** Probes the socket once (GET /1.0), on first use; a refusal means the CLI for this client's life. */
 function apiReach(params: IncusClientParams) {
   let probe: Promise<{ api: IncusApi | null; connection: IncusConnection }> | null = null;
-  const socket = params.socketPath ?? DEFAULT_INCUS_SOCKET;
   const open = params.transport.openSocket?.bind(params.transport);
   return () => {
     probe ??= (async () => {
@@ -129,6 +128,7 @@ function apiReach(params: IncusClientParams) {
           connection: { kind: "cli", reason: "the transport cannot open sockets" } as const,
         };
       }
+      const socket = params.socketPath ?? (await incusSocketPath(params.transport));
       const api = createIncusApi({
         open: () => open(socket),
         ...(params.project ? { project: params.project } : {}),
