@@ -3,6 +3,7 @@ import { mkdtemp, readdir, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { artifactName } from "../../src/action/upload.js";
 import { readZip } from "../helpers/artifact-standin.js";
 import { CANCEL_POINTS, type CancelOutcome, cancelAt, distribution } from "./helpers/action-cancel.js";
 import {
@@ -356,11 +357,12 @@ describe("a dispatched run records the commit its lanes ran on (Node 24)", () =>
     expect(code, stderr).toBe(0);
     expect(s.checkoutHead).not.toBe(HEAD_SHA);
     const outputs = parseCommandFile(await readFile(s.files.output, "utf8"));
+    // A dispatched job with lanes names its artifact by its lane subset (matrix jobs share the run id).
+    const name = artifactName({ lanes: ["passing"], "check-runs": { passing: 101 } }, outputs["run-id"]!);
+    expect(name).toMatch(new RegExp(`^pikaci-${outputs["run-id"]}-[0-9a-f]{8}$`));
     for (const text of [
       await readFile(outputs["run-json"]!, "utf8"),
-      readZip(s.artifacts.artifacts.get(`pikaci-${outputs["run-id"]}`)!.zip)
-        .get("run.json")!
-        .toString(),
+      readZip(s.artifacts.artifacts.get(name)!.zip).get("run.json")!.toString(),
     ]) {
       expect(JSON.parse(text)).toMatchObject({ git_head: s.checkoutHead, pull_request: 12 });
     }
