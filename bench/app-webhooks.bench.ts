@@ -37,7 +37,7 @@ import { Agent, createServer, type IncomingMessage, type RequestOptions, request
 import type { AddressInfo } from "node:net";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { answerGraphql, graphqlJson } from "../app/test/github-graphql.js";
+import { answerGraphql, graphqlJson } from "../test/helpers/github-graphql.js";
 
 const DELIVERIES = Number(process.env.PIKACI_BENCH_DELIVERIES ?? 2000);
 const CONCURRENCY = Number(process.env.PIKACI_BENCH_CONCURRENCY ?? 10);

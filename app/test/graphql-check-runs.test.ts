@@ -1,8 +1,8 @@
 import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { answerGraphql, type GraphqlRoot, graphqlJson } from "../../test/helpers/github-graphql.js";
 import { graphqlEndpoint } from "../src/rest/client.js";
 import { CHECK_RUNS_PER_REQUEST, createCheckRunsGraphql } from "../src/rest/graphql-checks.js";
-import { answerGraphql, type GraphqlRoot, graphqlJson } from "./github-graphql.js";
 import {
   CHANGED,
   checkRunIdFor,

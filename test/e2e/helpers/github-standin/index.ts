@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { createAuth, GITHUB_ACTIONS_APP_ID } from "./auth.js";
 import { type CheckRun, createCheckRunStore } from "./check-runs.js";
+import { answerGraphqlRequest } from "./graphql.js";
 import { sameKey } from "./job.js";
 import { checkRequest, loadDescription } from "./openapi.js";
 import { createRepository, type Repository } from "./repository.js";
@@ -201,6 +202,8 @@ export async function startGitHubStandIn(options: StandInOptions): Promise<GitHu
     body: unknown;
     headers: Record<string, string | string[] | undefined>;
   }): Reply & { operationId: string | null } {
+    if (r.method === "POST" && r.url.pathname === "/graphql")
+      return { ...answerGraphqlAt(r), operationId: null };
     const checked = checkRequest(r);
     const operationId = checked.operation?.operationId ?? null;
     if (!checked.operation) {
@@ -236,6 +239,19 @@ export async function startGitHubStandIn(options: StandInOptions): Promise<GitHu
       }),
       operationId,
     };
+  }
+
+  /** Not in the REST description: GitHub's GraphQL endpoint, checked against its own schema. */
+  function answerGraphqlAt(r: {
+    body: unknown;
+    headers: Record<string, string | string[] | undefined>;
+  }): Reply {
+    const principal = auth.identify(
+      typeof r.headers.authorization === "string" ? r.headers.authorization : undefined,
+    );
+    if ("problem" in principal) return { status: 401, body: { message: principal.problem } };
+    const repoNodeId = String(repositoryJson({ repo, base }).node_id);
+    return answerGraphqlRequest({ body: r.body, principal, repo, repoNodeId, checkRuns });
   }
 
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
