@@ -10,7 +10,10 @@
 # under it, and the e2e sandboxes' work dirs too) is a directory of host 2's own: what pikaci
 # syncs to host 2 is not visible on host 1, as on two machines.
 H2=$STATE/host2
-H2_INCUS_DIR=$H2/incus
+# The daemon's own directory lives outside STATE: its unprivileged containers must traverse every
+# directory above their rootfs, and a clone's parent may be private (mktemp -d makes 0700). One per
+# test-host dir, so two clones on one machine do not share a daemon.
+H2_INCUS_DIR=/var/lib/pikaci-test/host2-$(printf %s "$STATE" | sha256sum | cut -c1-12)
 H2_VAR_TMP=$H2/var-tmp
 H2_IMAGES=(pikaci-busybox pikaci-debian pikaci-debian-node)
 H2_BTRFS_SIZE=${PIKACI_TEST_HOST2_BTRFS_SIZE:-10GiB}
@@ -22,7 +25,7 @@ mnt_ns() { readlink "/proc/$1/ns/mnt" 2>/dev/null; }
 
 start_incusd2() {
   mkdir -p "$H2_INCUS_DIR" "$H2_VAR_TMP"
-  chmod 0711 "$H2_INCUS_DIR"
+  chmod 0711 /var/lib/pikaci-test "$H2_INCUS_DIR"
   chmod 1777 "$H2_VAR_TMP"
   local pid
   pid=$(h2_pid incusd || true)

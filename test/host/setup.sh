@@ -40,8 +40,8 @@ alive() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; }
 case "$STATE" in *[[:space:]\'\"\$\\]*) die "PIKACI_TEST_HOST_DIR='$STATE' must not contain spaces, quotes or \$; pick a plain path" ;; esac
 mkdir -p "$STATE"
 STATE=$(cd "$STATE" && pwd)
-# Search (x) but no listing for others: host 2's unprivileged containers must traverse it to reach
-# their rootfs under host2/incus. The keys in it are 0600.
+# Search (x) but no listing for others, for what host 2's unprivileged containers reach in it (its
+# daemon's own dir is outside, under /var/lib/pikaci-test: see host2.sh). The keys in it are 0600.
 chmod 0711 "$STATE"
 
 # ---------------------------------------------------------------- packages
