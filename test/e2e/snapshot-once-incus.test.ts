@@ -52,6 +52,8 @@ describe.skipIf(!env)("one snapshot per run on the Incus executor (real sshd + I
       image: env!.PIKACI_TEST_IMAGE!,
       stateRoot,
     });
+    // The deletes run after the verdicts; await them before the connection closes (cleanup runs in reverse).
+    cleanup.push(async () => executor.drain?.());
     vi.mocked(build.buildSnapshot).mockClear();
     vi.mocked(list.listFiles).mockClear();
 
