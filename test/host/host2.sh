@@ -9,6 +9,8 @@
 # Both run in a private mount namespace where /var/tmp (pikaci's default remote work dir lives
 # under it, and the e2e sandboxes' work dirs too) is a directory of host 2's own: what pikaci
 # syncs to host 2 is not visible on host 1, as on two machines.
+# shellcheck source=test/host/sshd-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/sshd-lib.sh"
 H2=$STATE/host2
 # The daemon's own directory lives outside STATE: its unprivileged containers must traverse every
 # directory above their rootfs, and a clone's parent may be private (mktemp -d makes 0700). One per
@@ -206,18 +208,8 @@ start_sshd2() {
   port=$(pick_port2)
   write_sshd2_config "$port" "$H2/sshd_config"
   write_known_hosts2 "$port"
-  mkdir -p /run/sshd && chmod 0755 /run/sshd
-  /usr/sbin/sshd -t -f "$H2/sshd_config" || die "host 2: sshd config test failed ($H2/sshd_config)"
-  say "host 2: starting sshd on 127.0.0.1:$port (in daemon 2's mount namespace)"
-  rm -f "$H2/sshd.pid"
-  nsenter --target "$(h2_pid incusd)" --mount -- /usr/sbin/sshd -f "$H2/sshd_config" -E "$H2/sshd.log" ||
-    die "host 2: sshd failed to start; see $H2/sshd.log"
-  local i
-  for i in $(seq 1 50); do [ -s "$H2/sshd.pid" ] && break; sleep 0.1; done
-  [ -s "$H2/sshd.pid" ] || die "host 2: sshd did not write $H2/sshd.pid; see $H2/sshd.log"
-  echo "$port" >"$H2/sshd.port"
-  for i in $(seq 1 30); do ssh2_probe "$port" && break; sleep 0.2; done
-  ssh2_probe "$port" || die "host 2: ssh to root@127.0.0.1:$port does not reach daemon 2; see $H2/sshd.log"
+  # In daemon 2's mount namespace, so its sessions see host 2's own /var/tmp.
+  launch_sshd "$H2" "$port" ssh2_probe "host 2: " nsenter --target "$(h2_pid incusd)" --mount --
   SSHD2_PID=$(cat "$H2/sshd.pid") SSHD2_PORT=$port
 }
 

@@ -289,6 +289,9 @@ Subsystem sftp internal-sftp
 CFG
 }
 
+# shellcheck source=test/host/sshd-lib.sh
+source "$REPO/test/host/sshd-lib.sh"
+
 start_sshd() {
   [ -f "$STATE/ssh_host_ed25519_key" ] || ssh-keygen -q -t ed25519 -N '' -C pikaci-test-host -f "$STATE/ssh_host_ed25519_key"
   [ -f "$STATE/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C pikaci-test-client -f "$STATE/id_ed25519"
@@ -315,19 +318,7 @@ start_sshd() {
   port=$(pick_port)
   write_sshd_config "$port"
   write_known_hosts "$port"
-  mkdir -p /run/sshd
-  chmod 0755 /run/sshd
-  /usr/sbin/sshd -t -f "$STATE/sshd_config" || die "sshd config test failed ($STATE/sshd_config)"
-  say "starting sshd on 127.0.0.1:$port"
-  rm -f "$STATE/sshd.pid"
-  /usr/sbin/sshd -f "$STATE/sshd_config" -E "$STATE/sshd.log" ||
-    die "sshd failed to start; see $STATE/sshd.log"
-  local i
-  for i in $(seq 1 50); do [ -s "$STATE/sshd.pid" ] && break; sleep 0.1; done
-  [ -s "$STATE/sshd.pid" ] || die "sshd did not write $STATE/sshd.pid; see $STATE/sshd.log"
-  echo "$port" >"$STATE/sshd.port"
-  for i in $(seq 1 30); do ssh_probe "$port" && break; sleep 0.2; done
-  ssh_probe "$port" || die "ssh to root@127.0.0.1:$port failed; see $STATE/sshd.log"
+  launch_sshd "$STATE" "$port" ssh_probe ""
   SSHD_PID=$(cat "$STATE/sshd.pid") SSHD_PORT=$port
 }
 
