@@ -37899,6 +37899,7 @@ function createIncusExecutor(options) {
   const warn2 = options.onBackgroundError ?? ((m) => void process.stderr.write(`pikaci: ${m}
 `));
   const { track, drain } = backgroundWork(warn2);
+  const deleting = /* @__PURE__ */ new Map();
   const starting = createStartGate();
   const size = () => (typeof options.warmPool === "function" ? options.warmPool() : options.warmPool) ?? 0;
   let pool = null;
@@ -37930,7 +37931,8 @@ function createIncusExecutor(options) {
       pool: poolFor(),
       starting,
       track,
-      warn: warn2
+      warn: warn2,
+      deleting
     }),
     drain
   };
@@ -37967,6 +37969,7 @@ function createStartGate() {
 }
 async function runIncusJob(params) {
   const job2 = incusJob(params);
+  await params.deleting.get(job2.name);
   job2.started = params.starting.enter();
   const { transport } = params.options;
   const stopHeartbeat = startHeartbeat({
@@ -37998,6 +38001,12 @@ async function runIncusJob(params) {
     stopHeartbeat();
   }
   const cleanup = cleanUp(job2, params.warn);
+  const settled = cleanup.catch(() => {
+  });
+  params.deleting.set(job2.name, settled);
+  void settled.finally(() => {
+    if (params.deleting.get(job2.name) === settled) params.deleting.delete(job2.name);
+  });
   if (job2.keyed.length > 0) await cleanup;
   else params.track(cleanup);
   return conclude(job2);

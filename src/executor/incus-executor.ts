@@ -83,6 +83,7 @@ export function createIncusExecutor(options: IncusExecutorOptions): Executor {
   const owner = processOwner();
   const warn = options.onBackgroundError ?? ((m: string) => void process.stderr.write(`pikaci: ${m}\n`));
   const { track, drain } = backgroundWork(warn);
+  const deleting = new Map<string, Promise<void>>();
   const starting = createStartGate();
   const size = () => (typeof options.warmPool === "function" ? options.warmPool() : options.warmPool) ?? 0;
   let pool: WarmPool | null = null;
@@ -116,6 +117,7 @@ export function createIncusExecutor(options: IncusExecutorOptions): Executor {
         starting,
         track,
         warn,
+        deleting,
       }),
     drain,
   };
@@ -149,6 +151,8 @@ interface IncusJobParams {
   starting: ReturnType<typeof createStartGate>;
   track: (work: Promise<void>) => void;
   warn: (message: string) => void;
+  /** Deletes still running after a verdict, by instance name: a retry reuses its job's name. */
+  deleting: Map<string, Promise<void>>;
 }
 
 /** Counts jobs between their start and their guest's launch; `quiet` waits until there are none. */
@@ -174,6 +178,9 @@ function createStartGate() {
 
 async function runIncusJob(params: IncusJobParams): Promise<JobOutcome> {
   const job = incusJob(params);
+  // A retry's instance has its job's name: launching it while the last attempt's delete still runs
+  // fails ("Instance is busy running a stop operation"), so wait for that delete first.
+  await params.deleting.get(job.name);
   job.started = params.starting.enter();
   const { transport } = params.options;
   const stopHeartbeat = startHeartbeat({
@@ -207,6 +214,11 @@ async function runIncusJob(params: IncusJobParams): Promise<JobOutcome> {
   }
   const cleanup = cleanUp(job, params.warn);
   // A keyed cache's working copy is published only once nothing in the guest can still write to it.
+  const settled = cleanup.catch(() => {});
+  params.deleting.set(job.name, settled);
+  void settled.finally(() => {
+    if (params.deleting.get(job.name) === settled) params.deleting.delete(job.name);
+  });
   if (job.keyed.length > 0) await cleanup;
   else params.track(cleanup);
   return conclude(job);
