@@ -38336,6 +38336,10 @@ var init_hash_threads = __esm({
         this.inFlight.set(worker, (this.inFlight.get(worker) ?? 0) + 1);
         this.pending++;
       }
+      /** Ignores every reply from now on (close still stops the threads). */
+      stop() {
+        this.closed = true;
+      }
       /** Stops every thread, also mid-batch: no thread keeps reading after the hash has ended. */
       async close() {
         this.closed = true;
@@ -38370,7 +38374,7 @@ var init_hash_threads = __esm({
           throw Object.assign(new Error(message), { code, path: `${this.root}/${path15}` });
         }
         const { digests = "", sizes = [] } = reply;
-        for (let k = 0; k < sizes.length; k++) {
+        for (let k = 0; k < sizes.length && !this.closed; k++) {
           const digest = { digest: digests.slice(k * 64, (k + 1) * 64), size: sizes[k] };
           this.handlers.onDigest(reply.id + k, digest);
         }
@@ -38516,7 +38520,11 @@ var init_file_hasher = __esm({
         });
         this.p.signal?.addEventListener("abort", this.onAbort, { once: true });
       }
-      onAbort = () => this.wake?.();
+      /** Stops reporting at once: no digest is reported after the abort, even from a batch mid-report. */
+      onAbort = () => {
+        this.threads?.stop();
+        this.wake?.();
+      };
       check() {
         if (this.failure !== null) throw this.failure.error;
         if (this.p.signal?.aborted) throw new CancelledError("cancelled while hashing the workspace");
@@ -38562,7 +38570,8 @@ var init_file_hasher = __esm({
       hashSlice() {
         mainThreadBuffer ??= Buffer.allocUnsafe(READ_BUFFER_BYTES);
         const started = performance.now();
-        while (this.next < this.files.length && performance.now() - started < SLICE_MS) {
+        const signal = this.p.signal;
+        while (this.next < this.files.length && performance.now() - started < SLICE_MS && signal?.aborted !== true) {
           const index = this.next++;
           const { path: path15, size } = this.files[index];
           this.p.onDigest(index, readDigest(`${this.p.root}/${path15}`, mainThreadBuffer, size));

@@ -124,7 +124,11 @@ export class FileHasher {
     this.p.signal?.addEventListener("abort", this.onAbort, { once: true });
   }
 
-  private readonly onAbort = () => this.wake?.();
+  /** Stops reporting at once: no digest is reported after the abort, even from a batch mid-report. */
+  private readonly onAbort = () => {
+    this.threads?.stop();
+    this.wake?.();
+  };
 
   private check(): void {
     if (this.failure !== null) throw this.failure.error;
@@ -175,7 +179,12 @@ export class FileHasher {
   private hashSlice(): void {
     mainThreadBuffer ??= Buffer.allocUnsafe(READ_BUFFER_BYTES);
     const started = performance.now();
-    while (this.next < this.files.length && performance.now() - started < SLICE_MS) {
+    const signal = this.p.signal;
+    while (
+      this.next < this.files.length &&
+      performance.now() - started < SLICE_MS &&
+      signal?.aborted !== true
+    ) {
       const index = this.next++;
       const { path, size } = this.files[index]!;
       this.p.onDigest(index, readDigest(`${this.p.root}/${path}`, mainThreadBuffer, size));

@@ -67,6 +67,11 @@ export class HashThreads {
     this.pending++;
   }
 
+  /** Ignores every reply from now on (close still stops the threads). */
+  stop(): void {
+    this.closed = true;
+  }
+
   /** Stops every thread, also mid-batch: no thread keeps reading after the hash has ended. */
   async close(): Promise<void> {
     this.closed = true;
@@ -105,7 +110,7 @@ export class HashThreads {
       throw Object.assign(new Error(message), { code, path: `${this.root}/${path}` });
     }
     const { digests = "", sizes = [] } = reply;
-    for (let k = 0; k < sizes.length; k++) {
+    for (let k = 0; k < sizes.length && !this.closed; k++) {
       const digest = { digest: digests.slice(k * 64, (k + 1) * 64), size: sizes[k]! };
       this.handlers.onDigest(reply.id + k, digest);
     }
