@@ -116,20 +116,19 @@ install_packages() {
 # ---------------------------------------------------------------- incusd
 incus_server_up() { incus version 2>/dev/null | grep -q '^Server version: [0-9]'; }
 
-# The daemon itself: `pidof incusd` also lists its short-lived helpers (`incusd forkexec …`,
-# `incusd forkproxy …`), and recording one of those makes every e2e suite report a dead host.
+# The daemon itself, as it reports its own pid: `pidof incusd` also lists its short-lived helpers
+# (`incusd forkexec …`) and every other incusd on the machine (test host 2's, another clone's), and
+# recording one of those makes every e2e suite check the wrong daemon.
 incusd_daemon_pid() {
-  local p
-  for p in $(pidof incusd); do
-    tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q ' fork' || { echo "$p"; return; }
-  done
+  incus query /1.0 2>/dev/null | sed -n 's/^[[:space:]]*"server_pid": *\([0-9][0-9]*\).*/\1/p' | head -n 1
 }
 
 start_incusd() {
   local pid=""
   [ -f "$STATE/incusd.pid" ] && pid=$(cat "$STATE/incusd.pid")
   if incus_server_up; then
-    if ! alive "$pid"; then pid=$(incusd_daemon_pid); echo "$pid" >"$STATE/incusd.pid"; fi
+    pid=$(incusd_daemon_pid)
+    echo "$pid" >"$STATE/incusd.pid"
     say "incusd already running (pid $pid)"
     INCUSD_PID=$pid
     return
@@ -158,8 +157,9 @@ start_incusd() {
     tail -n 30 "$STATE/incusd.log" "$STATE/incusd.out" >&2 || true
     die "incusd did not answer within 30 s (log above); check $STATE/incusd.log, then re-run setup.sh"
   fi
-  INCUSD_PID=$pid
-  say "incusd up (pid $pid, server $(incus version | sed -n 's/^Server version: //p'))"
+  INCUSD_PID=$(incusd_daemon_pid)
+  INCUSD_PID=${INCUSD_PID:-$pid}
+  say "incusd up (pid $INCUSD_PID, server $(incus version | sed -n 's/^Server version: //p'))"
 }
 
 preseed_incus() {
