@@ -37617,9 +37617,9 @@ async function uploadSnapshot(params) {
     files: smallFiles(plan, treeTar, snapshot),
     onObject: () => objectsSent++
   });
-  const progress = (bytes) => params.onProgress?.({ objectsSent, objectsTotal: objects.length, bytesSent: asked.bytesSent + bytes });
+  const progress2 = (bytes) => params.onProgress?.({ objectsSent, objectsTotal: objects.length, bytesSent: asked.bytesSent + bytes });
   const publishArgs = [ctx.workDir, snapshot.hash, id, base2?.hash ?? "", params.lineage];
-  const { out, uploaded } = await publish(ctx, publishArgs, archive, progress);
+  const { out, uploaded } = await publish(ctx, publishArgs, archive, progress2);
   const [status = "", ...rest] = out.split("\n");
   if (status === "lost") checkMetadata(ctx, rest.join("\n"));
   return { bytesSent: asked.bytesSent + uploaded, objectsSent, published: status === "published" };
@@ -37646,14 +37646,14 @@ function smallFiles(plan, treeTar, snapshot) {
     ["meta.json", utf8(metadataJson(snapshot))]
   ];
 }
-async function publish(ctx, args, archive, progress) {
+async function publish(ctx, args, archive, progress2) {
   let uploaded = 0;
   let producerError = null;
   const counted = async function* () {
     try {
       for await (const chunk of archive) {
         uploaded += chunk.length;
-        progress(uploaded);
+        progress2(uploaded);
         yield chunk;
       }
     } catch (error62) {
@@ -65224,32 +65224,54 @@ async function loadCredentials(params, env) {
 }
 
 // src/cli/commands/host-connection.ts
+init_host_spec();
 var HOST_CONNECTION_OPTIONS = {
-  host: { type: "string" },
+  host: { type: "string", multiple: true },
   "ssh-key": { type: "string" },
-  "known-hosts": { type: "string" },
+  "known-hosts": { type: "string", multiple: true },
   "host-key-fingerprint": { type: "string" }
 };
-function connectToHost(command, values, env) {
-  if (!values.host) {
+function hostsToVisit(command, values, fallback = []) {
+  const hosts = values.host?.length ? values.host.map(parseHostSpec) : fallback;
+  if (hosts.length === 0) {
     throw new UsageError(`pikaci ${command}: --host is required`, {
-      hint: "pass --host ssh://user@host:port (or --host localhost)"
+      hint: "pass --host ssh://user@host:port (or --host localhost); repeat it for several hosts"
     });
   }
+  return hosts;
+}
+function connectToHost(url2, values, env) {
   return connectTransport({
-    host: values.host,
+    host: url2,
     sshKey: values["ssh-key"],
-    knownHosts: values["known-hosts"],
+    ...values["known-hosts"]?.length ? { knownHosts: values["known-hosts"] } : {},
     fingerprint: values["host-key-fingerprint"],
     env
   });
+}
+async function visitHosts(params) {
+  const visits = [];
+  for (const host of params.hosts) {
+    try {
+      const transport = await connectToHost(host.url, params.values, params.env);
+      try {
+        visits.push({ host, result: await params.visit(transport, host) });
+      } finally {
+        await transport.close();
+      }
+    } catch (error62) {
+      if (params.hosts.length === 1 || error62 instanceof CancelledError) throw error62;
+      visits.push({ host, error: error62 });
+    }
+  }
+  return visits;
 }
 
 // src/cli/commands/gc.ts
 var gcCommand = {
   name: "gc",
   summary: "remove pikaci Incus instances whose run is gone or too old, and stale snapshot uploads",
-  usage: `Usage: pikaci gc --host ssh://user@host:port [--older-than 6h] [--dry-run]
+  usage: `Usage: pikaci gc --host ssh://user@host:port [--host …] [--older-than 6h] [--dry-run]
                  [--ssh-key FILE] [--known-hosts FILE] [--host-key-fingerprint SHA256:...]
 
 Lists the build host's pikaci-* instances and deletes each one whose run is no longer
@@ -65258,16 +65280,18 @@ than --stale-after), or which is older than --older-than whatever its run says. 
 members (pikaci-pool-*) go when their image alias now points at another image (or is gone)
 or they are older than --older-than; gc claims each one first, so a member a job is taking
 is never removed. Also deletes snapshot staging dirs and temp uploads older than an hour.
-Prints what it removed.
+Prints what it removed. With several --host, each host is collected in turn; one that cannot
+be reached is reported and the others are still collected (exit 1).
 
 Options:
-      --host URL                  build host, ssh://user@host:port (or localhost)
+      --host URL                  build host, ssh://user@host:port (or localhost); repeatable,
+                                  and ?project=NAME picks its Incus project
       --older-than DURATION       remove instances older than this (default 6h)
       --stale-after DURATION      a run is dead when its heartbeat is older (default ${DEFAULT_STALE_AFTER_SECS}s)
       --cache-unused-days N       remove keyed caches not restored or saved for N days (default ${DEFAULT_CACHE_UNUSED_DAYS})
       --dry-run                   only print what would be removed
       --ssh-key FILE              private key for the build host (or PIKACI_SSH_KEY)
-      --known-hosts FILE          known_hosts line(s) pinning the host key
+      --known-hosts FILE          known_hosts line(s) pinning the host key (repeatable)
       --host-key-fingerprint FP   pin the host key by SHA256:... fingerprint
       --remote-work-dir DIR       work dir on the build host (default ${DEFAULT_REMOTE_WORK_DIR})
       --incus-project NAME        Incus project (default: Incus's default)
@@ -65284,28 +65308,38 @@ Options:
     });
     const olderThanSecs = duration3("--older-than", values["older-than"]);
     const staleAfterSecs = duration3("--stale-after", values["stale-after"]);
-    const transport = await connectToHost("gc", values, io.env);
-    try {
-      const report2 = await collectGarbage({
-        transport,
-        remoteWorkDir: values["remote-work-dir"],
-        project: values["incus-project"],
-        olderThanSecs,
-        staleAfterSecs,
-        dryRun: values["dry-run"]
-      });
-      const days = cacheUnusedDays(values["cache-unused-days"]);
-      const caches = await sweepUnusedCaches({
-        transport,
-        remoteWorkDir: values["remote-work-dir"],
-        days,
-        dryRun: values["dry-run"]
-      });
-      printReport(io, { report: report2, caches, days, where: transport.description });
-      return 0;
-    } finally {
-      await transport.close();
+    const days = cacheUnusedDays(values["cache-unused-days"]);
+    const hosts = hostsToVisit("gc", values);
+    const visits = await visitHosts({
+      hosts,
+      values,
+      env: io.env,
+      visit: async (transport, host) => {
+        if (hosts.length > 1) io.stdout.write(`${transport.description}:
+`);
+        const report2 = await collectGarbage({
+          transport,
+          remoteWorkDir: values["remote-work-dir"],
+          project: host.project ?? values["incus-project"],
+          olderThanSecs,
+          staleAfterSecs,
+          dryRun: values["dry-run"]
+        });
+        const caches = await sweepUnusedCaches({
+          transport,
+          remoteWorkDir: values["remote-work-dir"],
+          days,
+          dryRun: values["dry-run"]
+        });
+        printReport(io, { report: report2, caches, days, where: transport.description });
+      }
+    });
+    const failed = visits.filter((visit2) => "error" in visit2);
+    for (const visit2 of failed) {
+      io.stderr.write(`pikaci gc: ${visit2.host.url} was not collected: ${describeError(visit2.error)}
+`);
     }
+    return failed.length === 0 ? 0 : 1;
   }
 };
 function cacheUnusedDays(value) {
@@ -66657,6 +66691,18 @@ function renderHostCheck(report2) {
 function isHealthy(findings, strict) {
   return !findings.some((f) => f.level === "problem" || strict && f.level === "warn");
 }
+function renderHostChecks(reports) {
+  const blocks = reports.hosts.map(
+    (entry) => entry.report ? renderHostCheck(entry.report) : `pikaci host check: ${entry.url}
+  could not check this host: ${entry.error?.replaceAll("\n", "\n  ")}
+`
+  );
+  const healthy = reports.hosts.filter((entry) => entry.report?.healthy === true).length;
+  const total = reports.hosts.length;
+  return `${blocks.join("\n")}
+${healthy} of ${total} hosts healthy
+`;
+}
 
 // src/host-check/report.ts
 init_zod();
@@ -66736,14 +66782,28 @@ var HostCheckReport = external_exports.object({
   facts: HostFacts,
   findings: external_exports.array(Finding)
 });
+var HostCheckReports = external_exports.object({
+  schema_version: external_exports.literal(1),
+  healthy: external_exports.boolean(),
+  hosts: external_exports.array(
+    external_exports.object({
+      /** As given (`--host` or the config's `hosts:`), without query parameters. */
+      url: external_exports.string(),
+      report: HostCheckReport.nullable(),
+      /** Set when the host could not be checked at all; its fix follows on the message's `hint:` line. */
+      error: external_exports.string().nullable()
+    })
+  )
+});
 
 // src/cli/commands/host.ts
+init_host_spec();
 init_schema();
 var GIB = 1024 ** 3;
 var hostCommand = {
   name: "host",
   summary: "check a build host (`host check`): Incus, storage pool, images and their runner, work dir, shell, warm pool",
-  usage: `Usage: pikaci host check --host ssh://user@host:port|localhost [--image ALIAS]... [--config FILE]
+  usage: `Usage: pikaci host check --host ssh://user@host:port|localhost [--host …] [--image ALIAS]... [--config FILE]
                         [--incus-project NAME] [--remote-work-dir DIR] [--runner-path PATH]
                         [--json] [--strict] [--ssh-key FILE] [--known-hosts FILE]
                         [--host-key-fingerprint SHA256:...]
@@ -66755,10 +66815,13 @@ throw-away container, to run the runner on \`true\`); the remote work dir and it
 one remote command costs (the account's shell start-up); and the warm pool's members.
 Images are --image's, else every lane's image in the config, else ${DEFAULT_IMAGE}.
 Every warning and problem comes with its fix. Exits 1 on a problem (with --strict, on a
-warning too), else 0. See docs/build-host.md.
+warning too), else 0. Several --host (or, without --host, the config's \`hosts:\`) are checked
+in turn, each reported on its own, and the check passes only when every host does; with --json
+they print as one HostCheckReports. See docs/build-host.md.
 
 Options:
-      --host URL                  build host, ssh://user@host:port (or localhost)
+      --host URL                  build host, ssh://user@host:port (or localhost); repeatable,
+                                  and ?project=NAME picks its Incus project
       --image ALIAS               image to check (repeatable)
       --config FILE               config whose lanes' images to check (default ${DEFAULT_CONFIG_PATH} if present)
       --incus-project NAME        Incus project (default: Incus's default)
@@ -66767,7 +66830,7 @@ Options:
       --json                      print the report as JSON (schema: HostCheckReport)
       --strict                    warnings fail the check too
       --ssh-key FILE              private key for the build host (or PIKACI_SSH_KEY)
-      --known-hosts FILE          known_hosts line(s) pinning the host key
+      --known-hosts FILE          known_hosts line(s) pinning the host key (repeatable)
       --host-key-fingerprint FP   pin the host key by SHA256:... fingerprint
   -h, --help                      show this help`,
   async run(args, io) {
@@ -66792,31 +66855,58 @@ async function check2(args, io) {
     json: { type: "boolean", default: false },
     strict: { type: "boolean", default: false }
   });
-  const images = await imagesToCheck({ images: values.image, config: values.config, cwd: io.cwd });
-  const transport = await connectToHost("host check", values, io.env);
-  try {
-    const facts = await gatherHostFacts({
+  const config2 = await readConfig({ config: values.config, cwd: io.cwd });
+  const images = imagesToCheck(values.image, config2);
+  const hosts = hostsToVisit("host check", values, (config2?.hosts ?? []).map(hostSpecFromConfig));
+  const visits = await visitHosts({
+    hosts,
+    values,
+    env: io.env,
+    visit: (transport, host) => checkOne({
       transport,
-      project: values["incus-project"],
-      remoteWorkDir: values["remote-work-dir"],
       images,
-      runnerPath: values["runner-path"],
-      log: values.json ? void 0 : (line) => io.stderr.write(`pikaci: ${line}
-`)
-    });
-    const findings = assessHost(facts, expectations(values["runner-path"]));
-    const report2 = HostCheckReport.parse({
-      schema_version: 1,
-      healthy: isHealthy(findings, values.strict),
-      facts,
-      findings
-    });
-    io.stdout.write(values.json ? `${JSON.stringify(report2, null, 2)}
+      project: host.project ?? values["incus-project"],
+      values,
+      log: values.json ? void 0 : progress(io, hosts.length > 1 ? `${host.url}: ` : "")
+    })
+  });
+  if (hosts.length > 1) return printMany(io, { visits, json: values.json });
+  const report2 = visits[0].result;
+  io.stdout.write(values.json ? `${JSON.stringify(report2, null, 2)}
 ` : renderHostCheck(report2));
-    return report2.healthy ? 0 : 1;
-  } finally {
-    await transport.close();
-  }
+  return report2.healthy ? 0 : 1;
+}
+async function checkOne(params) {
+  const { values } = params;
+  const facts = await gatherHostFacts({
+    transport: params.transport,
+    project: params.project,
+    remoteWorkDir: values["remote-work-dir"],
+    images: params.images,
+    runnerPath: values["runner-path"],
+    log: params.log
+  });
+  const findings = assessHost(facts, expectations(values["runner-path"]));
+  return HostCheckReport.parse({
+    schema_version: 1,
+    healthy: isHealthy(findings, values.strict),
+    facts,
+    findings
+  });
+}
+var progress = (io, prefix) => (line) => io.stderr.write(`pikaci: ${prefix}${line}
+`);
+function printMany(io, params) {
+  const reports = HostCheckReports.parse({
+    schema_version: 1,
+    healthy: params.visits.every((visit2) => "result" in visit2 && visit2.result.healthy),
+    hosts: params.visits.map(
+      (visit2) => "result" in visit2 ? { url: visit2.host.url, report: visit2.result, error: null } : { url: visit2.host.url, report: null, error: describeError(visit2.error) }
+    )
+  });
+  io.stdout.write(params.json ? `${JSON.stringify(reports, null, 2)}
+` : renderHostChecks(reports));
+  return reports.healthy ? 0 : 1;
 }
 function expectations(runnerPath) {
   return {
@@ -66830,11 +66920,14 @@ function expectations(runnerPath) {
     slowCommandMs: 250
   };
 }
-async function imagesToCheck(params) {
-  if (params.images?.length) return [...new Set(params.images)];
+async function readConfig(params) {
   const file2 = params.config ?? DEFAULT_CONFIG_PATH;
-  if (params.config === void 0 && !existsSync7(resolve4(params.cwd, file2))) return [DEFAULT_IMAGE];
-  const { config: config2 } = await loadConfigFile(file2, { cwd: params.cwd });
+  if (params.config === void 0 && !existsSync7(resolve4(params.cwd, file2))) return null;
+  return (await loadConfigFile(file2, { cwd: params.cwd })).config;
+}
+function imagesToCheck(images, config2) {
+  if (images?.length) return [...new Set(images)];
+  if (config2 === null) return [DEFAULT_IMAGE];
   return [...new Set(resolveLanes(config2).map((lane) => lane.execute.image))];
 }
 
@@ -68581,14 +68674,14 @@ function executorFlags(values, configPool) {
 }
 async function runPrepared(setup, values, io) {
   const stop = stopOnSignals(io);
-  const progress = progressFor(io, values.json);
+  const progress2 = progressFor(io, values.json);
   let record2;
   try {
     record2 = await runEngine({
       ...setup.params,
       options: {
         concurrency: setup.concurrency,
-        onEvent: progress.onEvent,
+        onEvent: progress2.onEvent,
         onWarning: (message) => io.stderr.write(`warning: ${message}
 `),
         signal: stop.signal,
@@ -68600,7 +68693,7 @@ async function runPrepared(setup, values, io) {
     });
     throw error62;
   } finally {
-    progress.stop();
+    progress2.stop();
     stop.release();
   }
   const summary = renderSummary(record2, await failureTails(setup.store, record2));

@@ -1,4 +1,4 @@
-import type { HostCheckReport } from "./report.js";
+import type { HostCheckReport, HostCheckReports } from "./report.js";
 
 const LABEL = { ok: "ok", warn: "WARN", problem: "PROBLEM" } as const;
 
@@ -25,4 +25,16 @@ export function renderHostCheck(report: HostCheckReport): string {
 /** Problems always make the check fail; warnings only with `strict`. */
 export function isHealthy(findings: HostCheckReport["findings"], strict: boolean): boolean {
   return !findings.some((f) => f.level === "problem" || (strict && f.level === "warn"));
+}
+
+/** Several hosts: each one's report (or why it could not be checked), then one line for them all. */
+export function renderHostChecks(reports: HostCheckReports): string {
+  const blocks = reports.hosts.map((entry) =>
+    entry.report
+      ? renderHostCheck(entry.report)
+      : `pikaci host check: ${entry.url}\n  could not check this host: ${entry.error?.replaceAll("\n", "\n  ")}\n`,
+  );
+  const healthy = reports.hosts.filter((entry) => entry.report?.healthy === true).length;
+  const total = reports.hosts.length;
+  return `${blocks.join("\n")}\n${healthy} of ${total} hosts healthy\n`;
 }

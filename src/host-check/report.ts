@@ -86,9 +86,28 @@ export const HostCheckReport = z.object({
   findings: z.array(Finding),
 });
 
+/**
+ * `--json` with several hosts: each host's report, or why it could not be checked (unreachable,
+ * host key not pinned). Healthy only when every host is. One host prints its HostCheckReport alone.
+ */
+export const HostCheckReports = z.object({
+  schema_version: z.literal(1),
+  healthy: z.boolean(),
+  hosts: z.array(
+    z.object({
+      /** As given (`--host` or the config's `hosts:`), without query parameters. */
+      url: z.string(),
+      report: HostCheckReport.nullable(),
+      /** Set when the host could not be checked at all; its fix follows on the message's `hint:` line. */
+      error: z.string().nullable(),
+    }),
+  ),
+});
+
 export type RunnerProbe = z.infer<typeof RunnerProbe>;
 export type ImageFacts = z.infer<typeof ImageFacts>;
 export type PoolMember = z.infer<typeof PoolMember>;
 export type HostFacts = z.infer<typeof HostFacts>;
 export type Finding = z.infer<typeof Finding>;
 export type HostCheckReport = z.infer<typeof HostCheckReport>;
+export type HostCheckReports = z.infer<typeof HostCheckReports>;

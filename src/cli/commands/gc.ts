@@ -1,16 +1,16 @@
-import { UsageError } from "../../errors/index.js";
+import { describeError, UsageError } from "../../errors/index.js";
 import { collectGarbage, DEFAULT_STALE_AFTER_SECS, type GcReport } from "../../executor/incus/gc.js";
 import { DEFAULT_CACHE_UNUSED_DAYS, sweepUnusedCaches } from "../../executor/incus/gc-caches.js";
 import { DEFAULT_REMOTE_WORK_DIR } from "../../executor/incus-executor.js";
 import { parseDurationSecs } from "../../schema/index.js";
 import { parseCommandArgs } from "../args.js";
 import type { CliIO, Command } from "../io.js";
-import { connectToHost, HOST_CONNECTION_OPTIONS } from "./host-connection.js";
+import { HOST_CONNECTION_OPTIONS, hostsToVisit, visitHosts } from "./host-connection.js";
 
 export const gcCommand: Command = {
   name: "gc",
   summary: "remove pikaci Incus instances whose run is gone or too old, and stale snapshot uploads",
-  usage: `Usage: pikaci gc --host ssh://user@host:port [--older-than 6h] [--dry-run]
+  usage: `Usage: pikaci gc --host ssh://user@host:port [--host …] [--older-than 6h] [--dry-run]
                  [--ssh-key FILE] [--known-hosts FILE] [--host-key-fingerprint SHA256:...]
 
 Lists the build host's pikaci-* instances and deletes each one whose run is no longer
@@ -19,16 +19,18 @@ than --stale-after), or which is older than --older-than whatever its run says. 
 members (pikaci-pool-*) go when their image alias now points at another image (or is gone)
 or they are older than --older-than; gc claims each one first, so a member a job is taking
 is never removed. Also deletes snapshot staging dirs and temp uploads older than an hour.
-Prints what it removed.
+Prints what it removed. With several --host, each host is collected in turn; one that cannot
+be reached is reported and the others are still collected (exit 1).
 
 Options:
-      --host URL                  build host, ssh://user@host:port (or localhost)
+      --host URL                  build host, ssh://user@host:port (or localhost); repeatable,
+                                  and ?project=NAME picks its Incus project
       --older-than DURATION       remove instances older than this (default 6h)
       --stale-after DURATION      a run is dead when its heartbeat is older (default ${DEFAULT_STALE_AFTER_SECS}s)
       --cache-unused-days N       remove keyed caches not restored or saved for N days (default ${DEFAULT_CACHE_UNUSED_DAYS})
       --dry-run                   only print what would be removed
       --ssh-key FILE              private key for the build host (or PIKACI_SSH_KEY)
-      --known-hosts FILE          known_hosts line(s) pinning the host key
+      --known-hosts FILE          known_hosts line(s) pinning the host key (repeatable)
       --host-key-fingerprint FP   pin the host key by SHA256:... fingerprint
       --remote-work-dir DIR       work dir on the build host (default ${DEFAULT_REMOTE_WORK_DIR})
       --incus-project NAME        Incus project (default: Incus's default)
@@ -45,28 +47,36 @@ Options:
     });
     const olderThanSecs = duration("--older-than", values["older-than"]);
     const staleAfterSecs = duration("--stale-after", values["stale-after"]);
-    const transport = await connectToHost("gc", values, io.env);
-    try {
-      const report = await collectGarbage({
-        transport,
-        remoteWorkDir: values["remote-work-dir"],
-        project: values["incus-project"],
-        olderThanSecs,
-        staleAfterSecs,
-        dryRun: values["dry-run"],
-      });
-      const days = cacheUnusedDays(values["cache-unused-days"]);
-      const caches = await sweepUnusedCaches({
-        transport,
-        remoteWorkDir: values["remote-work-dir"],
-        days,
-        dryRun: values["dry-run"],
-      });
-      printReport(io, { report, caches, days, where: transport.description });
-      return 0;
-    } finally {
-      await transport.close();
+    const days = cacheUnusedDays(values["cache-unused-days"]);
+    const hosts = hostsToVisit("gc", values);
+    const visits = await visitHosts({
+      hosts,
+      values,
+      env: io.env,
+      visit: async (transport, host) => {
+        if (hosts.length > 1) io.stdout.write(`${transport.description}:\n`);
+        const report = await collectGarbage({
+          transport,
+          remoteWorkDir: values["remote-work-dir"],
+          project: host.project ?? values["incus-project"],
+          olderThanSecs,
+          staleAfterSecs,
+          dryRun: values["dry-run"],
+        });
+        const caches = await sweepUnusedCaches({
+          transport,
+          remoteWorkDir: values["remote-work-dir"],
+          days,
+          dryRun: values["dry-run"],
+        });
+        printReport(io, { report, caches, days, where: transport.description });
+      },
+    });
+    const failed = visits.filter((visit) => "error" in visit);
+    for (const visit of failed) {
+      io.stderr.write(`pikaci gc: ${visit.host.url} was not collected: ${describeError(visit.error)}\n`);
     }
+    return failed.length === 0 ? 0 : 1;
   },
 };
 
