@@ -62677,8 +62677,11 @@ function collectSecrets(inputs) {
 }
 
 // src/action/state.ts
+init_zod();
 var STATE_RUN_ID = "pikaci-run-id";
 var STATE_FINISHED = "pikaci-finished";
+var STATE_HOSTS = "pikaci-hosts";
+var SavedHosts = external_exports.array(external_exports.object({ url: external_exports.string(), project: external_exports.string().optional() }));
 
 // src/action/post-run.ts
 async function runPost(env = process.env) {
@@ -62687,7 +62690,9 @@ async function runPost(env = process.env) {
     if (!runId || getState(STATE_FINISHED) === "1") return;
     const inputs = parseInputs((name) => getInput(name));
     for (const secret of secretNeedles(collectSecrets(inputs))) setSecret(secret);
-    const { hosts, credentials, incusProject } = hostConnection(inputs);
+    const connection = hostConnection(inputs);
+    const { credentials, incusProject } = connection;
+    const hosts = savedHosts() ?? connection.hosts;
     await Promise.all(
       hosts.map(
         (spec) => removeOnHost({ url: spec.url, project: spec.project ?? incusProject, credentials, runId, env }).catch(
@@ -62697,6 +62702,15 @@ async function runPost(env = process.env) {
     );
   } catch (error62) {
     warning(`pikaci post step: ${describeError(error62)}`);
+  }
+}
+function savedHosts() {
+  const text = getState(STATE_HOSTS);
+  if (!text) return null;
+  try {
+    return SavedHosts.parse(JSON.parse(text));
+  } catch {
+    return null;
   }
 }
 async function removeOnHost(p) {

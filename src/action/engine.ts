@@ -24,6 +24,8 @@ export interface EngineParams {
   env: NodeJS.ProcessEnv;
   /** Shown in the log when the engine warns (e.g. a record write failed). */
   onWarning: (message: string) => void;
+  /** The build hosts, once known (inputs at once, config's `hosts:` when the run starts). */
+  onHosts?: (hosts: HostSpec[]) => void;
 }
 
 /**
@@ -40,8 +42,10 @@ export function createEngine(params: EngineParams): EnginePort {
   // The pool size is asked per job: the config that may set it is read only once the run starts.
   let configPool: number | undefined;
   let configHosts: HostSpec[] = [];
-  const open = (hosts: HostSpec[]) =>
-    connect(params, { ...connection, hosts }, () => inputs["warm-pool"] ?? configPool);
+  const open = (hosts: HostSpec[]) => {
+    if (hosts.length > 0) params.onHosts?.(hosts);
+    return connect(params, { ...connection, hosts }, () => inputs["warm-pool"] ?? configPool);
+  };
   let connecting = connection.hosts.length > 0 ? open(connection.hosts) : null;
   connecting?.catch(() => {});
   return {

@@ -6,12 +6,13 @@ import { secretNeedles } from "../report/mask.js";
 import { hostConnection } from "./credentials.js";
 import { parseInputs } from "./inputs.js";
 import { collectSecrets } from "./secrets.js";
-import { STATE_FINISHED, STATE_RUN_ID } from "./state.js";
+import { SavedHosts, STATE_FINISHED, STATE_HOSTS, STATE_RUN_ID } from "./state.js";
 
 /**
  * The post step runs even when the main step crashed or was cancelled. The key only ever lived in
  * the main step's memory, so there is no key file to remove; what can be left behind is an Incus
- * instance of this run, which is deleted here. It never fails the job.
+ * instance of this run, which is deleted here, on every host the main step named before it ended
+ * (the config's `hosts:` too). It never fails the job.
  */
 export async function runPost(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   try {
@@ -19,7 +20,9 @@ export async function runPost(env: NodeJS.ProcessEnv = process.env): Promise<voi
     if (!runId || core.getState(STATE_FINISHED) === "1") return;
     const inputs = parseInputs((name) => core.getInput(name));
     for (const secret of secretNeedles(collectSecrets(inputs))) core.setSecret(secret);
-    const { hosts, credentials, incusProject } = hostConnection(inputs);
+    const connection = hostConnection(inputs);
+    const { credentials, incusProject } = connection;
+    const hosts = savedHosts() ?? connection.hosts;
     // Each host on its own: one that is down must not keep the others' leftovers.
     await Promise.all(
       hosts.map((spec) =>
@@ -30,6 +33,17 @@ export async function runPost(env: NodeJS.ProcessEnv = process.env): Promise<voi
     );
   } catch (error) {
     core.warning(`pikaci post step: ${describeError(error)}`);
+  }
+}
+
+/** The hosts the main step saved (the config's `hosts:` included); null from an older main step. */
+function savedHosts(): SavedHosts | null {
+  const text = core.getState(STATE_HOSTS);
+  if (!text) return null;
+  try {
+    return SavedHosts.parse(JSON.parse(text));
+  } catch {
+    return null;
   }
 }
 

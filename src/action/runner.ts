@@ -11,7 +11,7 @@ import { type ActionInputs, parseInputs } from "./inputs.js";
 import { main } from "./main.js";
 import { createOctokit, octokitChecks, pullRequestFiles } from "./octokit-checks.js";
 import { collectSecrets } from "./secrets.js";
-import { STATE_FINISHED, STATE_RUN_ID } from "./state.js";
+import { STATE_FINISHED, STATE_HOSTS, STATE_RUN_ID } from "./state.js";
 
 /**
  * The action's imperative shell: read inputs and the environment, build the real ports, call
@@ -39,6 +39,9 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       },
       env,
       onWarning: (m) => core.warning(m),
+      // Before any of them is connected: the post step sweeps these if this step is killed.
+      onHosts: (hosts) =>
+        core.saveState(STATE_HOSTS, JSON.stringify(hosts.map(({ url, project }) => ({ url, project })))),
     });
     try {
       await runMain({ env, inputs, context, engine, signal: abort.signal });

@@ -3,8 +3,23 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { RunRecord } from "../../src/schema/index.js";
-import { node24, parseCommandFile, ROOT, runAction, scenario, TOKEN } from "./helpers/action-harness.js";
-import { createSandbox, destroySandbox, sandboxFor, sshHost } from "./helpers/cli-incus.js";
+import {
+  node24,
+  parseCommandFile,
+  ROOT,
+  runAction,
+  scenario,
+  startAction,
+  TOKEN,
+} from "./helpers/action-harness.js";
+import {
+  createSandbox,
+  destroySandbox,
+  pikaciInstances,
+  sandboxFor,
+  sshHost,
+  waitFor,
+} from "./helpers/cli-incus.js";
 import { describeE2E } from "./helpers/test-host.js";
 import { testHost2 } from "./helpers/test-host2.js";
 
@@ -89,6 +104,52 @@ describeE2E("the Action over two build hosts (`hosts` input, real sshd + Incus t
       [id2, id1],
     ]);
   }, 300_000);
+  it("the post step removes a killed run's instance on a host only the config's `hosts:` names", async () => {
+    const url = `ssh://root@127.0.0.1:${host.sshPort}`;
+    const config = [
+      "version: 1",
+      "hosts:",
+      `  - url: ${url}`,
+      `    project: ${sandbox.project}`,
+      "lanes:",
+      "  - id: sleepy",
+      `    image: ${host.image}`,
+      "    command: echo guest-up; sleep 300",
+      "",
+    ].join("\n");
+    const s = await scenario({ config });
+    cleanups.push(
+      () => s.github.close(),
+      () => s.artifacts.close(),
+    );
+    const inputs = {
+      token: TOKEN,
+      "ssh-key": await readFile(host.sshKey, "utf8"),
+      "ssh-known-hosts": await readFile(host.knownHostsFile, "utf8"),
+      "remote-work-dir": sandbox.remoteWorkDir,
+      "check-runs": JSON.stringify({ sleepy: 301 }),
+    };
+    const main = startAction(node24(), "index.js", s, inputs, "workflow_dispatch");
+    // Running, and its guest started: the launch is over, so nothing but a clean-up removes it.
+    const instance = await waitFor("the lane's guest running on the config's host", 90_000, async () => {
+      const out = await sshHost(host, 'incus list --project "$1" -f csv -c ns', [sandbox.project]);
+      const running = out.stdout.toString().match(/^(pikaci-[0-9a-f]+),RUNNING$/m)?.[1];
+      return running !== undefined && s.github.checkRuns.get(301)?.updates.length ? running : null;
+    });
+    // The runner's last resort: no signal the step can handle, so only the post step can clean up.
+    main.child.kill("SIGKILL");
+    expect((await main.done).signal).toBe("SIGKILL");
+    expect(await pikaciInstances(host, sandbox)).toEqual([instance]);
+
+    const state = parseCommandFile(await readFile(s.files.state, "utf8"));
+    const stateEnv = Object.fromEntries(Object.entries(state).map(([k, v]) => [`STATE_${k}`, v]));
+    const post = await startAction(node24(), "post.js", s, inputs, "workflow_dispatch", stateEnv).done;
+    expect(post.code, post.stderr).toBe(0);
+    expect(post.stdout).toContain(
+      `removed leftover instance ${instance} of run ${state["pikaci-run-id"]} on ${url}`,
+    );
+    expect(await pikaciInstances(host, sandbox)).toEqual([]);
+  }, 180_000);
 });
 
 const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
