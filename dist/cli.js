@@ -65820,7 +65820,7 @@ async function listGitWorkTree(params) {
   try {
     const running = startStatus(params.root, params.excludePathspecs ?? []);
     const index = readFileSync4(join7(gitDir, "index"));
-    const known = params.knownIndex;
+    const known = typeof params.knownIndex === "function" ? params.knownIndex() : params.knownIndex;
     const maybeKnown = known !== void 0 && indexChecksum(index, known.length) === known;
     if (!maybeKnown) parsed = parseGitIndex(index);
     changes = parseStatus(await running);
@@ -66077,13 +66077,19 @@ function defaultDigestCacheFile(root, stateRoot) {
 }
 async function buildSnapshot(params) {
   const { root, exclude, cacheFile } = resolveBuild(params);
-  const cache = loadDigestCache({ file: cacheFile, root, startedAtMs: (params.now ?? Date.now)() });
+  const startedAtMs = (params.now ?? Date.now)();
+  let loaded;
+  const loadCache = () => loaded ??= loadDigestCache({ file: cacheFile, root, startedAtMs });
   const include = params.include ?? [];
   const rules = snapshotRules(exclude);
-  const memo2 = include.length === 0 && cache.memo?.rules === rules ? cache.memo : null;
+  const memoOf = (c) => include.length === 0 && c.memo?.rules === rules ? c.memo : null;
   throwIfCancelled(params.signal);
-  const listed = await listFiles(root, { env: params.env, exclude, knownIndex: memo2?.index });
-  if (memo2 !== null && listed.tree?.unchanged) return fromMemo(root, cache, memo2);
+  const listing = listFiles(root, { env: params.env, exclude, knownIndex: () => memoOf(loadCache())?.index });
+  const cache = loadCache();
+  const memo2 = memoOf(cache);
+  const early = memo2 === null ? null : fromMemo(root, cache, memo2);
+  const listed = await listing;
+  if (early !== null && listed.tree?.unchanged) return early;
   if (include.length > 0) addIncluded(listed, listIncluded(root, include, { stateRoot: exclude }));
   throwIfCancelled(params.signal);
   const { signal, threads } = params;

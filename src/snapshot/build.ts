@@ -42,7 +42,9 @@ export function defaultDigestCacheFile(root: string, stateRoot?: string): string
 /** Lists, stats and hashes a workspace. Empty directories are not part of a snapshot (git cannot track them). */
 export async function buildSnapshot(params: BuildSnapshotParams): Promise<Snapshot> {
   const { root, exclude, cacheFile } = resolveBuild(params);
-  const cache = loadDigestCache({ file: cacheFile, root, startedAtMs: (params.now ?? Date.now)() });
+  const startedAtMs = (params.now ?? Date.now)();
+  let loaded: DigestCache | undefined;
+  const loadCache = () => (loaded ??= loadDigestCache({ file: cacheFile, root, startedAtMs }));
   // The tree memo: a clean git work tree whose index file is byte for byte the one of a run that
   // hashed every file is that run's snapshot. Git vouches that each tracked file still matches the
   // index's stat data and that nothing is untracked; the index being identical means the same
@@ -50,10 +52,16 @@ export async function buildSnapshot(params: BuildSnapshotParams): Promise<Snapsh
   const include = params.include ?? [];
   const rules = snapshotRules(exclude);
   // Git does not vouch for ignored files, so an included tree never comes from (or makes) a memo.
-  const memo = include.length === 0 && cache.memo?.rules === rules ? cache.memo : null;
+  const memoOf = (c: DigestCache) => (include.length === 0 && c.memo?.rules === rules ? c.memo : null);
   throwIfCancelled(params.signal);
-  const listed = await listFiles(root, { env: params.env, exclude, knownIndex: memo?.index });
-  if (memo !== null && listed.tree?.unchanged) return fromMemo(root, cache, memo);
+  // `git status` is the warm path's floor: it starts first, the cache is read while it runs, and
+  // the memo's snapshot is built before its answer, to be dropped if git names a change.
+  const listing = listFiles(root, { env: params.env, exclude, knownIndex: () => memoOf(loadCache())?.index });
+  const cache = loadCache();
+  const memo = memoOf(cache);
+  const early = memo === null ? null : fromMemo(root, cache, memo);
+  const listed = await listing;
+  if (early !== null && listed.tree?.unchanged) return early;
   if (include.length > 0) addIncluded(listed, listIncluded(root, include, { stateRoot: exclude }));
 
   throwIfCancelled(params.signal);

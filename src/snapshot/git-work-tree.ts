@@ -58,8 +58,11 @@ export async function listGitWorkTree(params: {
   env?: NodeJS.ProcessEnv;
   /** More `:(exclude)` pathspecs, so git does not walk what the caller drops anyway. */
   excludePathspecs?: readonly string[];
-  /** An `indexId` from an earlier listing: if the index still has it, it is not even parsed. */
-  knownIndex?: string;
+  /**
+   * An `indexId` from an earlier listing: if the index still has it, it is not even parsed. A
+   * function is asked once git is running, so what it reads (the digest cache) overlaps git.
+   */
+  knownIndex?: string | (() => string | undefined);
 }): Promise<GitWorkTreeListing | null> {
   const env = params.env ?? process.env;
   if (env.GIT_DIR || env.GIT_INDEX_FILE || env.GIT_WORK_TREE || env.GIT_COMMON_DIR) return null;
@@ -73,7 +76,7 @@ export async function listGitWorkTree(params: {
     // one go rather than in promise-sized chunks) then happens while it stats the work tree. An
     // index that may be the known one is only parsed if git then names a change.
     const index = readFileSync(join(gitDir, "index"));
-    const known = params.knownIndex;
+    const known = typeof params.knownIndex === "function" ? params.knownIndex() : params.knownIndex;
     const maybeKnown = known !== undefined && indexChecksum(index, known.length) === known;
     if (!maybeKnown) parsed = parseGitIndex(index);
     changes = parseStatus(await running);

@@ -30,7 +30,7 @@ export async function listFiles(
     /** One more relative path to leave out with everything below it (a state root inside `root`). */
     exclude?: string;
     /** See listGitWorkTree. */
-    knownIndex?: string;
+    knownIndex?: string | (() => string | undefined);
   } = {},
 ): Promise<ListedFiles> {
   const { exclude } = options;
