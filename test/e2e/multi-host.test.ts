@@ -16,7 +16,7 @@ import {
   waitFor,
 } from "./helpers/cli-incus.js";
 import { describeE2E, REPO_ROOT, type TestHost } from "./helpers/test-host.js";
-import { type TestHost2, testHost2 } from "./helpers/test-host2.js";
+import { bothHostsKeyFlags, type TestHost2, testHost2 } from "./helpers/test-host2.js";
 
 const run = promisify(execFile);
 
@@ -62,12 +62,7 @@ describeE2E("pikaci run over two build hosts (real sshd + Incus, twice)", (host)
       [
         "run",
         ...hosts.flatMap((h) => ["--host", h]),
-        "--ssh-key",
-        host.sshKey,
-        "--known-hosts",
-        host.knownHostsFile,
-        "--known-hosts",
-        host2.knownHostsFile,
+        ...bothHostsKeyFlags(host, host2),
         "--remote-work-dir",
         sandbox.remoteWorkDir,
         "--state-root",

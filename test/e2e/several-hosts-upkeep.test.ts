@@ -15,7 +15,7 @@ import {
 } from "./helpers/cli-incus.js";
 import type { TestHost } from "./helpers/test-host.js";
 import { describeE2E } from "./helpers/test-host.js";
-import { testHost2 } from "./helpers/test-host2.js";
+import { bothHostsKeyFlags, testHost2 } from "./helpers/test-host2.js";
 
 /**
  * `pikaci gc` and `pikaci host check` over several build hosts (test host 1 and test host 2, a
@@ -30,16 +30,7 @@ describeE2E("gc and host check over several hosts (two real incusd)", (host) => 
   const down = "ssh://root@127.0.0.1:1";
   let cwd: string;
 
-  const connection = [
-    "--ssh-key",
-    host.sshKey,
-    "--known-hosts",
-    host.knownHostsFile,
-    "--known-hosts",
-    host2.knownHostsFile,
-    "--remote-work-dir",
-    sandbox.remoteWorkDir,
-  ];
+  const connection = [...bothHostsKeyFlags(host, host2), "--remote-work-dir", sandbox.remoteWorkDir];
   const withProject = (url: string) => `${url}?project=${sandbox.project}`;
 
   /** A pikaci instance of a run whose process is gone (no heartbeat): what gc removes. */

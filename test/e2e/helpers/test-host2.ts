@@ -33,3 +33,15 @@ export function testHost2(host: TestHost): TestHost2 {
     sshdPid: Number(get("SSHD_PID")),
   };
 }
+
+/** `--ssh-key` (one client key serves both) and both hosts' `--known-hosts`, for a command over both. */
+export function bothHostsKeyFlags(host: TestHost, host2: TestHost2): string[] {
+  return [
+    "--ssh-key",
+    host.sshKey,
+    "--known-hosts",
+    host.knownHostsFile,
+    "--known-hosts",
+    host2.knownHostsFile,
+  ];
+}
