@@ -66861,7 +66861,8 @@ async function check2(args, io) {
     json: { type: "boolean", default: false },
     strict: { type: "boolean", default: false }
   });
-  const config2 = await readConfig({ config: values.config, cwd: io.cwd });
+  const needsConfig = !values.image?.length || !values.host?.length || values.config !== void 0;
+  const config2 = needsConfig ? await readConfig({ config: values.config, cwd: io.cwd }) : null;
   const images = imagesToCheck(values.image, config2);
   const hosts = hostsToVisit("host check", values, (config2?.hosts ?? []).map(hostSpecFromConfig));
   const visits = await visitHosts({

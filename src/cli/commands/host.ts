@@ -80,7 +80,9 @@ async function check(args: string[], io: CliIO): Promise<number> {
     json: { type: "boolean", default: false },
     strict: { type: "boolean", default: false },
   });
-  const config = await readConfig({ config: values.config, cwd: io.cwd });
+  // Only when it names something not given: --image and --host together need no config.
+  const needsConfig = !values.image?.length || !values.host?.length || values.config !== undefined;
+  const config = needsConfig ? await readConfig({ config: values.config, cwd: io.cwd }) : null;
   const images = imagesToCheck(values.image, config);
   const hosts = hostsToVisit("host check", values, (config?.hosts ?? []).map(hostSpecFromConfig));
   const visits = await visitHosts({

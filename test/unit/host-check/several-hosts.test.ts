@@ -1,5 +1,9 @@
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { hostsToVisit } from "../../../src/cli/commands/host-connection.js";
+import { type CliIO, main } from "../../../src/cli/main.js";
 import { UsageError } from "../../../src/errors/index.js";
 import { type HostCheckReport, HostCheckReports, renderHostChecks } from "../../../src/host-check/index.js";
 
@@ -69,5 +73,39 @@ describe("renderHostChecks", () => {
     expect(
       HostCheckReports.safeParse({ schema_version: 1, healthy: true, hosts: [{ url: "x" }] }).success,
     ).toBe(false);
+  });
+});
+
+describe("host check's config", () => {
+  it("is not read when --host and --image name everything (a broken one in cwd does not stop the check)", async () => {
+    const cwd = await mkdtemp(path.join(tmpdir(), "pikaci-host-check-config-"));
+    try {
+      await mkdir(path.join(cwd, ".github"));
+      await writeFile(path.join(cwd, ".github/pikaci.yml"), "version: 1\nlanes: nope\n");
+      let stderr = "";
+      const io: CliIO = {
+        stdout: { write: () => true },
+        stderr: {
+          write: (text: string) => {
+            stderr += text;
+            return true;
+          },
+        },
+        env: {},
+        cwd,
+        isTTY: false,
+      };
+      const args = ["host", "check", "--host", "ssh://ci@127.0.0.1:1", "--image", "pikaci-debian"];
+      await main(args, io);
+      // It got as far as the connection: there is no key for the host.
+      expect(stderr).toContain("no ssh key for the build host");
+      stderr = "";
+      // Without --image the config names the images, so a broken one is reported.
+      await main(args.slice(0, 4), io);
+      expect(stderr).toContain("pikaci.yml");
+      expect(stderr).not.toContain("no ssh key");
+    } finally {
+      await rm(cwd, { recursive: true, force: true });
+    }
   });
 });
