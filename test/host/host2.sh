@@ -11,6 +11,8 @@
 # syncs to host 2 is not visible on host 1, as on two machines.
 # shellcheck source=test/host/sshd-lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/sshd-lib.sh"
+# shellcheck source=test/host/incus-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/incus-lib.sh"
 H2=$STATE/host2
 # The daemon's own directory lives outside STATE: its unprivileged containers must traverse every
 # directory above their rootfs, and a clone's parent may be private (mktemp -d makes 0700). One per
@@ -64,18 +66,7 @@ start_incusd2() {
 preseed_incus2() {
   if ! incus2 storage show default >/dev/null 2>&1; then
     say "host 2: initialising incus (dir pool 'default', no network)"
-    incus2 admin init --preseed <<'PRESEED' || die "host 2: incus admin init --preseed failed; see $H2/incusd.log"
-storage_pools:
-- name: default
-  driver: dir
-profiles:
-- name: default
-  devices:
-    root:
-      path: /
-      pool: default
-      type: disk
-PRESEED
+    incus2 admin init --preseed < <(dir_pool_preseed) || die "host 2: incus admin init --preseed failed; see $H2/incusd.log"
   fi
   [ "${PIKACI_TEST_NO_BTRFS:-0}" = 1 ] && return
   # The same pool name as host 1's, so a lane's `--storage` means the same on both hosts.

@@ -168,18 +168,7 @@ preseed_incus() {
     return
   fi
   say "initialising incus (dir pool 'default', no network)"
-  incus admin init --preseed <<'PRESEED' || die "incus admin init --preseed failed; see $STATE/incusd.log"
-storage_pools:
-- name: default
-  driver: dir
-profiles:
-- name: default
-  devices:
-    root:
-      path: /
-      pool: default
-      type: disk
-PRESEED
+  incus admin init --preseed < <(dir_pool_preseed) || die "incus admin init --preseed failed; see $STATE/incusd.log"
 }
 
 # ---------------------------------------------------------------- btrfs pool
@@ -291,6 +280,8 @@ CFG
 
 # shellcheck source=test/host/sshd-lib.sh
 source "$REPO/test/host/sshd-lib.sh"
+# shellcheck source=test/host/incus-lib.sh
+source "$REPO/test/host/incus-lib.sh"
 
 start_sshd() {
   [ -f "$STATE/ssh_host_ed25519_key" ] || ssh-keygen -q -t ed25519 -N '' -C pikaci-test-host -f "$STATE/ssh_host_ed25519_key"
