@@ -127,8 +127,12 @@ start_incusd() {
   local pid=""
   [ -f "$STATE/incusd.pid" ] && pid=$(cat "$STATE/incusd.pid")
   if incus_server_up; then
-    pid=$(incusd_daemon_pid)
-    echo "$pid" >"$STATE/incusd.pid"
+    local server
+    server=$(incusd_daemon_pid)
+    # teardown.sh stops only a daemon this test-host dir started; one it adopts (the system's,
+    # another clone's) is not its to stop.
+    [ "$pid" = "$server" ] || rm -f "$STATE/incusd.pid"
+    pid=$server
     say "incusd already running (pid $pid)"
     INCUSD_PID=$pid
     return
